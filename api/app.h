@@ -1,0 +1,48 @@
+/* The process-wide state the server shares with every handler: configuration, the database
+ * pool, the data directory and the keys. Created in main before the daemon starts, freed
+ * after it stops. */
+#ifndef WEIR_API_APP_H
+#define WEIR_API_APP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/db.h"
+
+typedef struct weir_config {
+	const char *data_dir;      /* absolute */
+	const char *listen_host;
+	unsigned listen_port;      /* 0: any free port */
+	weir_sync sync;
+	int threads;               /* MHD worker threads */
+	size_t body_limit;         /* JSON bodies */
+	size_t upload_limit;       /* streamed uploads (artifacts, files) */
+	unsigned conn_timeout_s;
+	unsigned conn_limit;
+	unsigned per_ip_limit;
+	const char *port_file;     /* write the bound port here once serving */
+	/* external identity provider JWTs */
+	const char *jwks_file;
+	const char *jwt_issuer;
+	const char *jwt_audience;
+	bool quiet_access_log;
+} weir_config;
+
+struct weir_jwks;
+typedef struct weir_app weir_app;
+
+struct weir_app {
+	weir_config cfg;
+	weir_db_pool *pool;
+	atomic_bool ready;          /* migrations done, bootstrap done */
+	atomic_ullong request_seq;
+	unsigned char hs_secret[32]; /* internal HS256 JWT secret (DATA/keys/jwt.secret) */
+	struct weir_jwks *jwks;     /* external IdP keys, or NULL */
+	void *daemon;               /* struct MHD_Daemon * */
+	unsigned bound_port;
+	void *ext[8];               /* per-module process state (registry worker, ...) */
+};
+
+#endif

@@ -1,0 +1,17 @@
+/* Authentication: turns the Authorization header into a principal. Personal access tokens
+ * (dapi...) are looked up by hash on every request, so a revocation takes effect at once.
+ * JWTs are verified in api/jwt.c (internal HS256, external RS256/ES256 via a JWKS file). */
+#ifndef WEIR_API_AUTH_H
+#define WEIR_API_AUTH_H
+
+#include "api/http.h"
+
+#define WEIR_AUTH_HEADER_MAX 8192
+
+/* The caller of r, or NULL with 401 UNAUTHENTICATED in err. */
+weir_principal *weir_auth_request(weir_req *r, weir_error *err);
+
+/* JWT verification (api/jwt.c): returns the principal of a valid token or NULL (401). */
+weir_principal *weir_jwt_authenticate(weir_req *r, const char *token, weir_error *err);
+
+#endif

@@ -1,0 +1,245 @@
+/* Unity Catalog core under /api/2.1/unity-catalog: metastore summary, catalogs, schemas,
+ * tables, volumes, functions. Each handler: parse, resolve (404 for what the caller cannot
+ * browse), authorize by the route's rule (403), then the domain call in a write
+ * transaction whose audit row commits with it. */
+#include "api/http.h"
+
+#include <string.h>
+
+#include "core/json.h"
+#include "governance/catalog.h"
+
+#define UC "/api/2.1/unity-catalog"
+
+static int fail(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
+
+static int metastore_summary(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable ms;
+	if (weir_gov_metastore_securable(weir_req_db(r), r->arena, &ms, &e) != 0 || weir_req_authorize(r, &ms, &e) != 0)
+		return fail(r, &e);
+	const char *owner = weir_gov_principal_name(weir_req_db(r), r->arena, ms.chain[0].owner_id);
+	return weir_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}", "metastore_id", ms.id, "name", "metastore",
+						 "owner", owner ? owner : "", "default_data_access_config_id", "",
+						 "privilege_model_version", "1.0"));
+}
+
+/* ---------------------------------------------------------------- generic pieces */
+
+static weir_sec_type type_of_route(weir_req *r)
+{
+	const char *p = r->route->pattern + strlen(UC) + 1;
+	if (strncmp(p, "catalogs", 8) == 0)
+		return WEIR_SEC_CATALOG;
+	if (strncmp(p, "schemas", 7) == 0)
+		return WEIR_SEC_SCHEMA;
+	if (strncmp(p, "tables", 6) == 0)
+		return WEIR_SEC_TABLE;
+	if (strncmp(p, "volumes", 7) == 0)
+		return WEIR_SEC_VOLUME;
+	return WEIR_SEC_FUNCTION;
+}
+
+static const char *list_key(weir_sec_type t)
+{
+	switch (t) {
+	case WEIR_SEC_CATALOG: return "catalogs";
+	case WEIR_SEC_SCHEMA: return "schemas";
+	case WEIR_SEC_TABLE: return "tables";
+	case WEIR_SEC_VOLUME: return "volumes";
+	default: return "functions";
+	}
+}
+
+/* The securable named by the path parameter of this route. */
+static int resolve_path(weir_req *r, weir_sec_type t, weir_securable *s, weir_error *e)
+{
+	const char *name = weir_req_param(r, t == WEIR_SEC_CATALOG ? "name" : "full_name");
+	return weir_gov_resolve(weir_req_db(r), r->arena, r->principal, t, name, s, e);
+}
+
+static int create(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_sec_type t = type_of_route(r);
+	json_t *body = weir_req_json(r, false, &e);
+	if (body == NULL)
+		return fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	weir_securable parent;
+	if (t == WEIR_SEC_CATALOG) {
+		if (weir_gov_metastore_securable(db, r->arena, &parent, &e) != 0)
+			return fail(r, &e);
+	} else {
+		json_t *fields = body;
+		if (t == WEIR_SEC_FUNCTION && weir_json_get_obj(body, "function_info", true, &fields, &e) != 0)
+			return fail(r, &e);
+		const char *cat = NULL, *sch = NULL;
+		if (weir_json_get_str(fields, "catalog_name", true, &cat, &e) != 0 ||
+		    (t != WEIR_SEC_SCHEMA && weir_json_get_str(fields, "schema_name", true, &sch, &e) != 0))
+			return fail(r, &e);
+		if (weir_gov_name_check("catalog_name", cat, &e) != 0 ||
+		    (sch && weir_gov_name_check("schema_name", sch, &e) != 0))
+			return fail(r, &e);
+		const char *pname = t == WEIR_SEC_SCHEMA ? cat : weir_arena_printf(r->arena, "%s.%s", cat, sch);
+		if (weir_gov_resolve(db, r->arena, r->principal, t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
+				     pname, &parent, &e) != 0)
+			return fail(r, &e);
+	}
+	if (weir_req_authorize(r, &parent, &e) != 0 || weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	json_t *info = weir_catalog_create(db, r->arena, r->principal, t, &parent, body, &e);
+	if (info)
+		weir_req_audit_securable(r, json_string_value(json_object_get(info, "full_name")));
+	if (info == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(info);
+		return fail(r, &e);
+	}
+	return weir_reply_json(r, 200, info);
+}
+
+static int get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_sec_type t = type_of_route(r);
+	weir_securable s;
+	bool omit_columns = false, omit_properties = false;
+	if (weir_req_query_bool(r, "omit_columns", &omit_columns, &e) != 0 ||
+	    weir_req_query_bool(r, "omit_properties", &omit_properties, &e) != 0 ||
+	    resolve_path(r, t, &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0)
+		return fail(r, &e);
+	json_t *info = weir_catalog_get(weir_req_db(r), r->arena, &s, omit_columns, omit_properties, &e);
+	return info ? weir_reply_json(r, 200, info) : fail(r, &e);
+}
+
+static int list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_sec_type t = type_of_route(r);
+	weir_db *db = weir_req_db(r);
+	weir_page_req pg = {0, weir_req_query(r, "page_token")};
+	bool omit_columns = false, omit_properties = false, include_browse = false;
+	if (weir_req_query_i64(r, "max_results", &pg.max_results, &e) != 0 ||
+	    weir_req_query_bool(r, "omit_columns", &omit_columns, &e) != 0 ||
+	    weir_req_query_bool(r, "omit_properties", &omit_properties, &e) != 0 ||
+	    weir_req_query_bool(r, "include_browse", &include_browse, &e) != 0)
+		return fail(r, &e);
+	if (pg.max_results < 0) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+				 "Invalid value for 'max_results': must be greater than or equal to 0");
+		return fail(r, &e);
+	}
+	weir_securable parent;
+	if (t == WEIR_SEC_CATALOG) {
+		if (weir_gov_metastore_securable(db, r->arena, &parent, &e) != 0)
+			return fail(r, &e);
+	} else {
+		const char *cat = weir_req_query(r, "catalog_name");
+		const char *sch = weir_req_query(r, "schema_name");
+		if (cat == NULL || *cat == '\0') {
+			weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "catalog_name", "Missing required parameter: catalog_name");
+			return fail(r, &e);
+		}
+		if (t != WEIR_SEC_SCHEMA && (sch == NULL || *sch == '\0')) {
+			weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "schema_name", "Missing required parameter: schema_name");
+			return fail(r, &e);
+		}
+		const char *pname = t == WEIR_SEC_SCHEMA ? cat : weir_arena_printf(r->arena, "%s.%s", cat, sch);
+		if (weir_gov_name_check("catalog_name", cat, &e) != 0 ||
+		    (sch && t != WEIR_SEC_SCHEMA && weir_gov_name_check("schema_name", sch, &e) != 0) ||
+		    weir_gov_resolve(db, r->arena, r->principal, t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
+				     pname, &parent, &e) != 0)
+			return fail(r, &e);
+	}
+	if (weir_req_authorize(r, &parent, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_catalog_list(db, r->arena, r->principal, t, &parent, &pg, list_key(t), omit_columns,
+					omit_properties, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_sec_type t = type_of_route(r);
+	json_t *body = weir_req_json(r, true, &e); /* the SDK sends PATCH without a body */
+	weir_securable s;
+	if (body == NULL || resolve_path(r, t, &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0)
+		return fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	if (json_object_get(body, "owner") && !weir_req_can(r, WEIR_OP_TRANSFER_OWNER, &s)) {
+		weir_error_set(&e, WEIR_E_PERMISSION_DENIED, "Only the owner or a metastore admin may transfer ownership.");
+		return fail(r, &e);
+	}
+	if (weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	json_t *info = weir_catalog_update(db, r->arena, r->principal, &s, body, &e);
+	if (info == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(info);
+		return fail(r, &e);
+	}
+	return weir_reply_json(r, 200, info);
+}
+
+static int delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_sec_type t = type_of_route(r);
+	bool force = false;
+	weir_securable s;
+	if (weir_req_query_bool(r, "force", &force, &e) != 0 || resolve_path(r, t, &s, &e) != 0 ||
+	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    weir_catalog_delete(weir_req_db(r), r->arena, &s, force, &e) != 0 || weir_req_commit(r, &e) != 0)
+		return fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int table_exists(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	const char *name = weir_req_param(r, "full_name");
+	const char *parts[3];
+	if (weir_gov_split_full_name(r->arena, "full_name", name, 3, parts, &e) != 0)
+		return fail(r, &e);
+	bool exists = weir_gov_resolve(weir_req_db(r), r->arena, r->principal, WEIR_SEC_TABLE, name, &s, &e) == 0;
+	if (exists && weir_req_authorize(r, &s, &e) != 0)
+		return fail(r, &e);
+	weir_req_mark_authorized(r); /* an absent or hidden table is simply "false" */
+	return weir_reply_json(r, 200, json_pack("{s:b}", "table_exists", exists));
+}
+
+#define R(m, p, h, op, action) {m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0}
+#define RN(m, p, h, op, action) {m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT}
+
+const weir_route weir_routes_uc[] = {
+	RN("GET", "/metastore_summary", metastore_summary, WEIR_OP_READ_METADATA, "getMetastoreSummary"),
+	R("POST", "/catalogs", create, WEIR_OP_CREATE_CATALOG, "createCatalog"),
+	RN("GET", "/catalogs", list, WEIR_OP_LIST_CHILDREN, "listCatalogs"),
+	RN("GET", "/catalogs/{name}", get, WEIR_OP_READ_METADATA, "getCatalog"),
+	R("PATCH", "/catalogs/{name}", update, WEIR_OP_UPDATE, "updateCatalog"),
+	R("DELETE", "/catalogs/{name}", delete, WEIR_OP_DELETE, "deleteCatalog"),
+	R("POST", "/schemas", create, WEIR_OP_CREATE_SCHEMA, "createSchema"),
+	RN("GET", "/schemas", list, WEIR_OP_LIST_CHILDREN, "listSchemas"),
+	RN("GET", "/schemas/{full_name}", get, WEIR_OP_READ_METADATA, "getSchema"),
+	R("PATCH", "/schemas/{full_name}", update, WEIR_OP_UPDATE, "updateSchema"),
+	R("DELETE", "/schemas/{full_name}", delete, WEIR_OP_DELETE, "deleteSchema"),
+	R("POST", "/tables", create, WEIR_OP_CREATE_TABLE, "createTable"),
+	RN("GET", "/tables", list, WEIR_OP_LIST_CHILDREN, "listTables"),
+	RN("GET", "/tables/{full_name}", get, WEIR_OP_READ_METADATA, "getTable"),
+	RN("GET", "/tables/{full_name}/exists", table_exists, WEIR_OP_READ_METADATA, "tableExists"),
+	R("PATCH", "/tables/{full_name}", update, WEIR_OP_UPDATE, "updateTable"),
+	R("DELETE", "/tables/{full_name}", delete, WEIR_OP_DELETE, "deleteTable"),
+	R("POST", "/volumes", create, WEIR_OP_CREATE_VOLUME, "createVolume"),
+	RN("GET", "/volumes", list, WEIR_OP_LIST_CHILDREN, "listVolumes"),
+	RN("GET", "/volumes/{full_name}", get, WEIR_OP_READ_METADATA, "getVolume"),
+	R("PATCH", "/volumes/{full_name}", update, WEIR_OP_UPDATE, "updateVolume"),
+	R("DELETE", "/volumes/{full_name}", delete, WEIR_OP_DELETE, "deleteVolume"),
+	R("POST", "/functions", create, WEIR_OP_CREATE_FUNCTION, "createFunction"),
+	RN("GET", "/functions", list, WEIR_OP_LIST_CHILDREN, "listFunctions"),
+	RN("GET", "/functions/{full_name}", get, WEIR_OP_READ_METADATA, "getFunction"),
+	R("PATCH", "/functions/{full_name}", update, WEIR_OP_UPDATE, "updateFunction"),
+	R("DELETE", "/functions/{full_name}", delete, WEIR_OP_DELETE, "deleteFunction"),
+	{0},
+};

@@ -1,0 +1,178 @@
+/* The request as handlers see it, the route table's row type, and the reply functions.
+ * Handlers never include microhttpd.h: they read the request through these accessors and
+ * set the reply with weir_reply_*; api/server.c turns that into an MHD response.
+ *
+ * Every route declares an authorization rule. WEIR_RULE_PUBLIC and WEIR_RULE_AUTHENTICATED
+ * and WEIR_RULE_ADMIN are enforced before the handler runs. WEIR_RULE_SECURABLE routes name
+ * an operation on a securable; the handler resolves the securable and calls
+ * weir_req_authorize(), and a handler that answers 2xx without having done so is turned
+ * into a 500 by the dispatcher (fail closed). A route with no rule stops the server from
+ * starting (weir_routes_validate). */
+#ifndef WEIR_API_HTTP_H
+#define WEIR_API_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/db.h"
+#include "core/error.h"
+#include "governance/governance.h"
+
+typedef struct weir_app weir_app;
+typedef struct weir_req weir_req;
+typedef int (*weir_handler)(weir_req *r);
+
+typedef enum {
+	WEIR_RULE_NONE = 0,       /* invalid: refused at start */
+	WEIR_RULE_PUBLIC,         /* no token (health, OAuth token endpoint, discovery) */
+	WEIR_RULE_AUTHENTICATED,  /* any valid token; the handler scopes to the caller */
+	WEIR_RULE_ADMIN,          /* metastore admins (members of group `admins`) */
+	WEIR_RULE_SECURABLE,      /* handler resolves a securable; weir_req_authorize(op) */
+} weir_rule_kind;
+
+typedef struct weir_rule {
+	weir_rule_kind kind;
+	weir_op op;
+} weir_rule;
+
+#define RULE_PUBLIC {WEIR_RULE_PUBLIC, WEIR_OP_NONE}
+#define RULE_AUTHENTICATED {WEIR_RULE_AUTHENTICATED, WEIR_OP_NONE}
+#define RULE_ADMIN {WEIR_RULE_ADMIN, WEIR_OP_NONE}
+#define RULE_ON(o) {WEIR_RULE_SECURABLE, (o)}
+
+/* How errors are rendered on a route. */
+typedef enum {
+	WEIR_DIALECT_DATABRICKS = 0, /* {error_code, message, details:[{@type, reason, metadata}]} */
+	WEIR_DIALECT_MLFLOW,         /* {error_code, message} */
+	WEIR_DIALECT_SCIM,           /* {schemas, status, scimType?, detail} */
+	WEIR_DIALECT_OAUTH,          /* {error, error_description} */
+} weir_dialect;
+
+enum weir_route_flags {
+	WEIR_ROUTE_STREAM_UPLOAD = 1 << 0, /* body goes to a temp file (r->upload_path), larger limit */
+	WEIR_ROUTE_NO_AUDIT = 1 << 1,      /* reads that are not audited */
+};
+
+typedef struct weir_route {
+	const char *method;
+	const char *pattern;   /* "/api/2.1/unity-catalog/catalogs/{name}"; "{path*}" takes the rest */
+	weir_handler handler;
+	weir_rule rule;
+	weir_dialect dialect;
+	const char *service;   /* audit service_name, e.g. "unityCatalog" */
+	const char *action;    /* audit action_name, e.g. "createCatalog" */
+	unsigned flags;
+} weir_route;
+
+#define WEIR_MAX_PATH_PARAMS 8
+
+struct weir_req {
+	weir_arena *arena;
+	weir_app *app;
+	const weir_route *route;
+	void *conn;               /* struct MHD_Connection *: for api/server.c only */
+	const char *method;
+	const char *path;         /* decoded path without the query */
+	char request_id[40];
+	const char *source_ip;
+	const char *user_agent;
+	int64_t start_us;
+
+	/* body: in memory, or in a temp file for WEIR_ROUTE_STREAM_UPLOAD routes */
+	char *body;
+	size_t body_len;
+	size_t body_cap;
+	bool body_too_large;
+	int upload_fd;
+	char *upload_path;
+	uint64_t upload_len;
+
+	const char *param_names[WEIR_MAX_PATH_PARAMS];
+	const char *param_values[WEIR_MAX_PATH_PARAMS];
+	int nparams;
+
+	weir_principal *principal; /* NULL on public routes */
+	weir_db *db;               /* borrowed on first weir_req_db(); released with the arena */
+	bool authorized;
+
+	/* reply */
+	int status;
+	char *resp_body;           /* arena or malloc (resp_owned) */
+	size_t resp_len;
+	bool resp_malloced;
+	const char *content_type;
+	int resp_fd;               /* >= 0: send this file */
+	uint64_t resp_fd_size;
+	const char *resp_headers[8][2];
+	int nresp_headers;
+	const char *audit_error;   /* error code of the reply, for the audit row */
+	json_t *audit_params;      /* request_params for the audit row (secrets removed) */
+	json_t *json;              /* parsed body, once weir_req_json succeeded */
+	bool audited;              /* the audit row was written with the change */
+	const char *audit_securable; /* full name of the securable acted on */
+};
+
+/* -- request accessors -- */
+const char *weir_req_param(weir_req *r, const char *name);
+/* First value of a query argument, or NULL. */
+const char *weir_req_query(weir_req *r, const char *key);
+/* All values of a repeated query argument; returns the count (<= max). */
+int weir_req_query_all(weir_req *r, const char *key, const char **out, int max);
+/* Query argument parsed as int64 / bool; absent leaves *out unchanged. 400 naming the key on junk. */
+int weir_req_query_i64(weir_req *r, const char *key, int64_t *out, weir_error *err);
+int weir_req_query_bool(weir_req *r, const char *key, bool *out, weir_error *err);
+const char *weir_req_header(weir_req *r, const char *name);
+/* The body as a JSON object (an empty body is {} when empty_ok). Errors set, NULL returned. */
+json_t *weir_req_json(weir_req *r, bool empty_ok, weir_error *err);
+/* The request's database connection, borrowed from the pool on first use. */
+weir_db *weir_req_db(weir_req *r);
+
+/* Evaluates the route's rule on `s` for the caller. On refusal fills err with 403
+ * PERMISSION_DENIED and returns -1. Marks the request as authorized on success. */
+int weir_req_authorize(weir_req *r, const weir_securable *s, weir_error *err);
+/* Same, for an explicit operation, without marking (per-item checks, secondary checks). */
+bool weir_req_can(weir_req *r, weir_op op, const weir_securable *s);
+/* For handlers that scope their answer to the caller themselves (lists, own tokens). */
+void weir_req_mark_authorized(weir_req *r);
+
+/* A write transaction on the request's connection (write lock + BEGIN IMMEDIATE). */
+int weir_req_begin(weir_req *r, weir_error *err);
+/* Writes the request's audit row in the same transaction, then commits. */
+int weir_req_commit(weir_req *r, weir_error *err);
+/* Rolls back if a transaction is open (safe to call always). */
+void weir_req_rollback(weir_req *r);
+/* Sets the securable named in the audit row. */
+void weir_req_audit_securable(weir_req *r, const char *full_name);
+
+/* -- replies (each returns 0) -- */
+int weir_reply_json(weir_req *r, int status, json_t *body);       /* steals body */
+int weir_reply_error(weir_req *r, const weir_error *err);
+int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text);
+/* Sends `size` bytes of the open file `fd` (closed by the server). */
+int weir_reply_fd(weir_req *r, int status, const char *content_type, int fd, uint64_t size);
+void weir_reply_header(weir_req *r, const char *name, const char *value);
+/* The UC/Databricks DELETE answer: 200 with an empty JSON object. */
+int weir_reply_ok_empty(weir_req *r);
+
+/* Handlers of one surface. Each handlers/<surface>.c defines its table. */
+extern const weir_route weir_routes_system[];
+extern const weir_route weir_routes_tokens[];
+extern const weir_route weir_routes_uc[];
+extern const weir_route weir_routes_identity[];
+extern const weir_route weir_routes_grants[];
+extern const weir_route weir_routes_mlflow[];
+extern const weir_route weir_routes_lineage[];
+
+/* The tables above, in match order; NULL-terminated. */
+extern const weir_route *const weir_route_tables[];
+
+/* Route matching: returns the route for method+path and fills r's path params, or NULL.
+ * *method_mismatch is set when the path exists under another method. */
+const weir_route *weir_route_match(weir_req *r, const char *method, const char *path, bool *method_mismatch);
+/* Checks every route has a rule, a handler and a well-formed pattern; -1 with err otherwise. */
+int weir_routes_validate(weir_error *err);
+
+#endif

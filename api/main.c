@@ -1,0 +1,226 @@
+/* weir: the command line. `weir serve --data DIR --listen HOST:PORT` runs the server until
+ * SIGTERM or SIGINT; `weir backup DIR OUT` copies the database with SQLite's online backup. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/http.h"
+#include "api/server.h"
+#include "core/log.h"
+
+#define WEIR_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fputs("usage: weir serve [--data DIR] [--listen HOST:PORT] [--sync full|normal] [--threads N]\n"
+	      "                  [--port-file FILE] [--body-limit BYTES] [--upload-limit BYTES]\n"
+	      "                  [--jwks FILE --jwt-issuer ISS --jwt-audience AUD] [--quiet]\n"
+	      "       weir backup DIR OUT\n"
+	      "       weir routes\n"
+	      "       weir version\n",
+	      f);
+}
+
+static int parse_listen(weir_config *cfg, const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	if (colon == NULL)
+		return -1;
+	char *end = NULL;
+	long port = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end != '\0' || port < 0 || port > 65535)
+		return -1;
+	static char host[64];
+	size_t n = (size_t)(colon - s);
+	if (n == 0 || n >= sizeof(host))
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	cfg->listen_host = host;
+	cfg->listen_port = (unsigned)port;
+	return 0;
+}
+
+static int serve(int argc, char **argv)
+{
+	weir_app app;
+	memset(&app, 0, sizeof(app));
+	weir_config *cfg = &app.cfg;
+	cfg->data_dir = "./weir-data";
+	cfg->listen_host = "127.0.0.1";
+	cfg->listen_port = 8080;
+	cfg->sync = WEIR_SYNC_FULL;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->threads = (int)(ncpu > 0 ? ncpu * 2 : 4);
+	cfg->body_limit = 10u << 20;
+	cfg->upload_limit = (size_t)2 << 30;
+	cfg->conn_timeout_s = 30;
+	cfg->conn_limit = 1000;
+	cfg->per_ip_limit = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_VALUE() do { if (v == NULL) { fprintf(stderr, "weir: %s needs a value\n", a); return 2; } i++; } while (0)
+		if (strcmp(a, "--data") == 0) {
+			NEED_VALUE();
+			cfg->data_dir = v;
+		} else if (strcmp(a, "--listen") == 0) {
+			NEED_VALUE();
+			if (parse_listen(cfg, v) != 0) {
+				fprintf(stderr, "weir: --listen expects HOST:PORT\n");
+				return 2;
+			}
+		} else if (strcmp(a, "--sync") == 0) {
+			NEED_VALUE();
+			if (strcmp(v, "full") == 0)
+				cfg->sync = WEIR_SYNC_FULL;
+			else if (strcmp(v, "normal") == 0)
+				cfg->sync = WEIR_SYNC_NORMAL;
+			else {
+				fprintf(stderr, "weir: --sync expects full or normal\n");
+				return 2;
+			}
+		} else if (strcmp(a, "--threads") == 0) {
+			NEED_VALUE();
+			cfg->threads = atoi(v);
+			if (cfg->threads < 2 || cfg->threads > 256) {
+				fprintf(stderr, "weir: --threads expects 2..256\n");
+				return 2;
+			}
+		} else if (strcmp(a, "--port-file") == 0) {
+			NEED_VALUE();
+			cfg->port_file = v;
+		} else if (strcmp(a, "--body-limit") == 0) {
+			NEED_VALUE();
+			cfg->body_limit = (size_t)strtoull(v, NULL, 10);
+		} else if (strcmp(a, "--upload-limit") == 0) {
+			NEED_VALUE();
+			cfg->upload_limit = (size_t)strtoull(v, NULL, 10);
+		} else if (strcmp(a, "--jwks") == 0) {
+			NEED_VALUE();
+			cfg->jwks_file = v;
+		} else if (strcmp(a, "--jwt-issuer") == 0) {
+			NEED_VALUE();
+			cfg->jwt_issuer = v;
+		} else if (strcmp(a, "--jwt-audience") == 0) {
+			NEED_VALUE();
+			cfg->jwt_audience = v;
+		} else if (strcmp(a, "--quiet") == 0) {
+			cfg->quiet_access_log = true;
+		} else {
+			fprintf(stderr, "weir: unknown option %s\n", a);
+			usage(stderr);
+			return 2;
+		}
+#undef NEED_VALUE
+	}
+
+	/* Block the stop signals before any thread starts: MHD's threads inherit the mask and
+	 * the main thread alone receives them through sigwait. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	weir_error err = WEIR_ERROR_INIT;
+	if (weir_app_open(&app, &err) != 0) {
+		weir_log_error("cannot start: %s", err.message);
+		weir_app_close(&app);
+		return 1;
+	}
+	if (weir_server_start(&app, &err) != 0) {
+		weir_log_error("cannot start: %s", err.message);
+		weir_app_close(&app);
+		return 1;
+	}
+	weir_log_info("weir %s serving %s on http://%s:%u (sync=%s, threads=%d)", WEIR_VERSION, app.cfg.data_dir,
+		      app.cfg.listen_host, app.bound_port, app.cfg.sync == WEIR_SYNC_FULL ? "full" : "normal",
+		      app.cfg.threads);
+	if (cfg->port_file) {
+		char tmp[4096];
+		snprintf(tmp, sizeof(tmp), "%s.tmp", cfg->port_file);
+		FILE *f = fopen(tmp, "w");
+		if (f) {
+			fprintf(f, "%u\n", app.bound_port);
+			fclose(f);
+			rename(tmp, cfg->port_file);
+		}
+	}
+	int sig = 0;
+	sigwait(&set, &sig);
+	weir_log_info("signal %d: stopping (in-flight requests finish)", sig);
+	weir_server_stop(&app);
+	weir_app_close(&app);
+	weir_log_info("stopped");
+	return 0;
+}
+
+static int backup(int argc, char **argv)
+{
+	if (argc != 4) {
+		usage(stderr);
+		return 2;
+	}
+	char src[4096];
+	snprintf(src, sizeof(src), "%s/weir.db", argv[2]);
+	sqlite3 *from = NULL, *to = NULL;
+	int rc = sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_open(argv[3], &to);
+	if (rc == SQLITE_OK) {
+		sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+		if (b) {
+			while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+				sqlite3_sleep(10);
+			sqlite3_backup_finish(b);
+		}
+		rc = sqlite3_errcode(to);
+	}
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "weir backup: %s\n", to ? sqlite3_errmsg(to) : sqlite3_errstr(rc));
+	sqlite3_close(from);
+	sqlite3_close(to);
+	return rc == SQLITE_OK ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "serve") == 0)
+		return serve(argc, argv);
+	if (strcmp(argv[1], "backup") == 0)
+		return backup(argc, argv);
+	if (strcmp(argv[1], "routes") == 0) {
+		/* The route table, one "METHOD PATTERN RULE[:op] DIALECT" line per route (the
+		 * openapi.yaml consistency test reads this). */
+		static const char *const kinds[] = {"none", "public", "authenticated", "admin", "securable"};
+		static const char *const dialects[] = {"databricks", "mlflow", "scim", "oauth"};
+		weir_error err = WEIR_ERROR_INIT;
+		if (weir_routes_validate(&err) != 0) {
+			fprintf(stderr, "weir: %s\n", err.message);
+			return 1;
+		}
+		for (int t = 0; weir_route_tables[t]; t++)
+			for (const weir_route *rt = weir_route_tables[t]; rt->method; rt++)
+				printf("%s %s %s%s%s %s\n", rt->method, rt->pattern, kinds[rt->rule.kind],
+				       rt->rule.kind == WEIR_RULE_SECURABLE ? ":" : "",
+				       rt->rule.kind == WEIR_RULE_SECURABLE ? weir_op_name(rt->rule.op) : "",
+				       dialects[rt->dialect]);
+		return 0;
+	}
+	if (strcmp(argv[1], "version") == 0) {
+		puts("weir " WEIR_VERSION);
+		return 0;
+	}
+	usage(strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+	return 2;
+}

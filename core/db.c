@@ -1,0 +1,378 @@
+/* The connection pool, statement cache, write lock and migration runner of core/db.h. */
+#include "core/db.h"
+#include "core/arena.h"
+#include "core/log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+struct weir_db {
+	weir_db_pool *pool;
+	sqlite3 *db;
+	struct stmt_slot *slots; /* open addressing, power-of-two capacity */
+	size_t nslots;
+	size_t used;
+	bool in_write;
+	bool in_read;
+	weir_db *next_free;
+};
+
+struct weir_db_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_mutex_t write_mu; /* the process-wide write lock */
+	weir_db *conns;
+	int size;
+	weir_db *free_list;
+	int schema_version;
+};
+
+static int exec_simple(sqlite3 *db, const char *sql, weir_error *err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		weir_log_error("sqlite: %s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "database setup failed");
+	}
+	return 0;
+}
+
+int weir_db_latest_version(void)
+{
+	int v = 0;
+	for (const weir_migration *m = weir_migrations; m->sql != NULL; m++)
+		v = m->version;
+	return v;
+}
+
+int weir_db_migrate(sqlite3 *db, weir_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int current = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot read schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		current = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	int latest = weir_db_latest_version();
+	if (current > latest)
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
+				      "database schema version %d is newer than this binary (%d)",
+				      current, latest);
+	for (const weir_migration *m = weir_migrations; m->sql != NULL; m++) {
+		if (m->version <= current)
+			continue;
+		if (exec_simple(db, "BEGIN IMMEDIATE", err) != 0)
+			return -1;
+		char *msg = NULL;
+		int rc = sqlite3_exec(db, m->sql, NULL, NULL, &msg);
+		if (rc == SQLITE_OK) {
+			char pragma[64];
+			snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
+			rc = sqlite3_exec(db, pragma, NULL, NULL, &msg);
+		}
+		if (rc != SQLITE_OK) {
+			weir_log_error("migration %s failed: %s", m->name, msg ? msg : sqlite3_errstr(rc));
+			sqlite3_free(msg);
+			/* sqlite3_exec leaves the transaction open after a failing statement. */
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "migration %s failed", m->name);
+		}
+		if (exec_simple(db, "COMMIT", err) != 0) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		weir_log_info("applied migration %s", m->name);
+	}
+	return 0;
+}
+
+static int conn_open(weir_db *c, const char *path, weir_sync sync, weir_error *err)
+{
+	int rc = sqlite3_open_v2(path, &c->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		weir_log_error("cannot open database: %s", c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot open the database");
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, 5000);
+	const char *setup = sync == WEIR_SYNC_FULL
+		? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
+		  "PRAGMA cache_size=-16000; PRAGMA mmap_size=268435456;"
+		: "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+		  "PRAGMA cache_size=-16000; PRAGMA mmap_size=268435456;";
+	if (exec_simple(c->db, setup, err) != 0)
+		return -1;
+	c->nslots = 128;
+	c->slots = weir_xcalloc(c->nslots, sizeof(*c->slots));
+	return 0;
+}
+
+static void conn_close(weir_db *c)
+{
+	if (c->db == NULL)
+		return;
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->slots[i].st)
+			sqlite3_finalize(c->slots[i].st);
+	free(c->slots);
+	c->slots = NULL;
+	sqlite3_close(c->db);
+	c->db = NULL;
+}
+
+weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir_error *err)
+{
+	if (size < 1)
+		size = 1;
+	weir_db_pool *p = weir_xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	pthread_mutex_init(&p->write_mu, NULL);
+	p->conns = weir_xcalloc((size_t)size, sizeof(weir_db));
+	p->size = size;
+	for (int i = 0; i < size; i++) {
+		weir_db *c = &p->conns[i];
+		c->pool = p;
+		if (conn_open(c, path, sync, err) != 0)
+			goto out_fail;
+		if (i == 0) {
+			/* WAL is persistent in the file; set it once, before any other connection. */
+			sqlite3_stmt *st = NULL;
+			bool wal = false;
+			if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK &&
+			    sqlite3_step(st) == SQLITE_ROW)
+				wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+			sqlite3_finalize(st);
+			if (!wal) {
+				weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot switch the database to WAL mode");
+				goto out_fail;
+			}
+			if (weir_db_migrate(c->db, err) != 0)
+				goto out_fail;
+			p->schema_version = weir_db_latest_version();
+		}
+		c->next_free = p->free_list;
+		p->free_list = c;
+	}
+	return p;
+
+out_fail:
+	weir_db_pool_close(p);
+	return NULL;
+}
+
+void weir_db_pool_close(weir_db_pool *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->size; i++) {
+		if (i == 0 && p->conns[0].db)
+			sqlite3_exec(p->conns[0].db, "PRAGMA optimize", NULL, NULL, NULL);
+		conn_close(&p->conns[i]);
+	}
+	free(p->conns);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->write_mu);
+	free(p);
+}
+
+int weir_db_pool_schema_version(weir_db_pool *p) { return p->schema_version; }
+
+weir_db *weir_db_acquire(weir_db_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->free_list == NULL)
+		pthread_cond_wait(&p->cv, &p->mu);
+	weir_db *c = p->free_list;
+	p->free_list = c->next_free;
+	pthread_mutex_unlock(&p->mu);
+	return c;
+}
+
+void weir_db_release(weir_db *c)
+{
+	if (c == NULL)
+		return;
+	/* Safety net: a statement left stepping would hold a read snapshot open. */
+	sqlite3_stmt *st = NULL;
+	while ((st = sqlite3_next_stmt(c->db, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+	if (c->in_write) {
+		weir_log_warn("connection returned with an open write transaction: rolled back");
+		weir_db_rollback(c);
+	}
+	if (c->in_read)
+		weir_db_end_read(c);
+	weir_db_pool *p = c->pool;
+	pthread_mutex_lock(&p->mu);
+	c->next_free = p->free_list;
+	p->free_list = c;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+sqlite3 *weir_db_handle(weir_db *c) { return c->db; }
+
+static size_t slot_index(const char *sql, size_t n)
+{
+	uintptr_t h = (uintptr_t)sql;
+	h ^= h >> 17;
+	h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+	return (size_t)(h >> 7) & (n - 1);
+}
+
+static void cache_grow(weir_db *c)
+{
+	size_t n = c->nslots * 2;
+	struct stmt_slot *slots = weir_xcalloc(n, sizeof(*slots));
+	for (size_t i = 0; i < c->nslots; i++) {
+		if (!c->slots[i].sql)
+			continue;
+		size_t j = slot_index(c->slots[i].sql, n);
+		while (slots[j].sql)
+			j = (j + 1) & (n - 1);
+		slots[j] = c->slots[i];
+	}
+	free(c->slots);
+	c->slots = slots;
+	c->nslots = n;
+}
+
+sqlite3_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
+{
+	size_t i = slot_index(sql, c->nslots);
+	while (c->slots[i].sql) {
+		if (c->slots[i].sql == sql) {
+			sqlite3_stmt *st = c->slots[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+		i = (i + 1) & (c->nslots - 1);
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		weir_log_error("prepare failed: %s in: %.200s", sqlite3_errmsg(c->db), sql);
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+		return NULL;
+	}
+	if ((c->used + 1) * 2 > c->nslots) {
+		cache_grow(c);
+		i = slot_index(sql, c->nslots);
+		while (c->slots[i].sql)
+			i = (i + 1) & (c->nslots - 1);
+	}
+	c->slots[i].sql = sql;
+	c->slots[i].st = st;
+	c->used++;
+	return st;
+}
+
+void weir_db_done(sqlite3_stmt *st)
+{
+	if (st)
+		sqlite3_reset(st);
+}
+
+int weir_db_begin_write(weir_db *c, weir_error *err)
+{
+	if (c->in_read)
+		weir_db_end_read(c);
+	pthread_mutex_lock(&c->pool->write_mu);
+	int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		pthread_mutex_unlock(&c->pool->write_mu);
+		return weir_db_fail(c, rc, err);
+	}
+	c->in_write = true;
+	return 0;
+}
+
+int weir_db_commit(weir_db *c, weir_error *err)
+{
+	int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		weir_db_fail(c, rc, err);
+		weir_db_rollback(c);
+		return -1;
+	}
+	c->in_write = false;
+	pthread_mutex_unlock(&c->pool->write_mu);
+	return 0;
+}
+
+void weir_db_rollback(weir_db *c)
+{
+	if (!c->in_write)
+		return;
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	c->in_write = false;
+	pthread_mutex_unlock(&c->pool->write_mu);
+}
+
+bool weir_db_in_write(const weir_db *c) { return c->in_write; }
+
+int weir_db_begin_read(weir_db *c, weir_error *err)
+{
+	if (c->in_write || c->in_read)
+		return 0;
+	int rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return weir_db_fail(c, rc, err);
+	c->in_read = true;
+	return 0;
+}
+
+void weir_db_end_read(weir_db *c)
+{
+	if (!c->in_read)
+		return;
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	c->in_read = false;
+}
+
+int weir_db_fail(weir_db *c, int rc, weir_error *err)
+{
+	int primary = rc & 0xff;
+	weir_log_error("sqlite error %d: %s", rc, c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+		return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is busy; retry");
+	if (primary == SQLITE_CONSTRAINT)
+		return weir_error_set(err, WEIR_E_RESOURCE_CONFLICT, "the change conflicts with existing data");
+	return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+}
+
+void weir_db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+void weir_db_bind_i64(sqlite3_stmt *st, int i, int64_t v) { sqlite3_bind_int64(st, i, v); }
+
+void weir_db_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v, bool is_null)
+{
+	if (is_null)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}

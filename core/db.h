@@ -1,0 +1,79 @@
+/* SQLite access for every module: a pool of connections (one per HTTP worker plus spares),
+ * each with its own cache of prepared statements keyed by the address of the static SQL
+ * string, the process-wide write lock, and the migration runner.
+ *
+ * Invariants:
+ * - A connection is used by one thread at a time (SQLITE_OPEN_NOMUTEX); it goes back to
+ *   the pool with every statement reset, so no read transaction outlives a request.
+ * - Every transaction that may write starts with weir_db_begin_write(): the process-wide
+ *   mutex first, then BEGIN IMMEDIATE. Without the mutex, writers sleep in SQLite's busy
+ *   handler and p99 grows to seconds (bench/perf notes).
+ * - Migrations run once, on the first connection, before the others open. */
+#ifndef WEIR_CORE_DB_H
+#define WEIR_CORE_DB_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct weir_migration {
+	int version;
+	const char *name;
+	const char *sql;
+} weir_migration;
+
+/* Generated from migrations/NNNN_*.sql files; terminated by {0, NULL, NULL}. */
+extern const weir_migration weir_migrations[];
+
+typedef enum { WEIR_SYNC_FULL, WEIR_SYNC_NORMAL } weir_sync;
+
+typedef struct weir_db_pool weir_db_pool;
+typedef struct weir_db weir_db;
+
+/* Opens `path` (created if absent), applies pending migrations, and opens `size`
+ * connections. Returns NULL with err set on failure. */
+weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir_error *err);
+void weir_db_pool_close(weir_db_pool *p);
+int weir_db_pool_schema_version(weir_db_pool *p);
+
+/* Borrows a connection (blocks while all are in use). Never NULL. */
+weir_db *weir_db_acquire(weir_db_pool *p);
+/* Returns it; resets every statement and rolls back a transaction left open. */
+void weir_db_release(weir_db *c);
+
+sqlite3 *weir_db_handle(weir_db *c);
+
+/* The cached prepared statement for `sql`, which must be a string with static storage
+ * (its address is the cache key). The statement is reset and its bindings cleared.
+ * Returns NULL with err set if preparing fails (a programming error: logged). */
+sqlite3_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err);
+/* Resets a statement after use so it holds no read lock. */
+void weir_db_done(sqlite3_stmt *st);
+
+/* Write transactions: process write lock + BEGIN IMMEDIATE; commit or rollback releases it. */
+int weir_db_begin_write(weir_db *c, weir_error *err);
+int weir_db_commit(weir_db *c, weir_error *err);
+void weir_db_rollback(weir_db *c);
+bool weir_db_in_write(const weir_db *c);
+/* A read transaction, for consistent multi-statement reads. */
+int weir_db_begin_read(weir_db *c, weir_error *err);
+void weir_db_end_read(weir_db *c);
+
+/* Maps a failed SQLite result code to an error: busy → 503 TEMPORARILY_UNAVAILABLE,
+ * constraint → 409 RESOURCE_CONFLICT, anything else → 500 INTERNAL_ERROR. The SQLite
+ * message goes to the log, never into err. Returns -1. */
+int weir_db_fail(weir_db *c, int rc, weir_error *err);
+
+/* Binding helpers: NULL pointers bind SQL NULL. Text is bound SQLITE_TRANSIENT. */
+void weir_db_bind_text(sqlite3_stmt *st, int i, const char *s);
+void weir_db_bind_i64(sqlite3_stmt *st, int i, int64_t v);
+void weir_db_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v, bool is_null);
+
+/* Applies migrations to an open handle (used by the pool and by unit tests). */
+int weir_db_migrate(sqlite3 *db, weir_error *err);
+/* Highest version among the embedded migrations. */
+int weir_db_latest_version(void);
+
+#endif

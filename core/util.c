@@ -1,0 +1,179 @@
+/* Clock, ids, OpenSSL hashing and randomness, UTF-8 checks, growable buffer. */
+#include "core/util.h"
+#include "core/arena.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int64_t real_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t (*clock_fn)(void) = real_now;
+
+int64_t weir_now_ms(void) { return clock_fn(); }
+void weir_clock_set(int64_t (*fn)(void)) { clock_fn = fn ? fn : real_now; }
+
+void weir_random_bytes(void *buf, size_t n)
+{
+	if (RAND_bytes(buf, (int)n) != 1) {
+		fputs("weir: RAND_bytes failed\n", stderr);
+		abort();
+	}
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+static void to_hex(const unsigned char *in, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hexdig[in[i] >> 4];
+		out[2 * i + 1] = hexdig[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void weir_random_hex(char *out, size_t nbytes)
+{
+	unsigned char buf[64];
+	while (nbytes > 0) {
+		size_t k = nbytes > sizeof(buf) ? sizeof(buf) : nbytes;
+		weir_random_bytes(buf, k);
+		to_hex(buf, k, out);
+		out += 2 * k;
+		nbytes -= k;
+	}
+}
+
+void weir_uuid4(char out[37])
+{
+	unsigned char b[16];
+	weir_random_bytes(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	char hex[33];
+	to_hex(b, 16, hex);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+void weir_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	to_hex(md, 32, out);
+}
+
+void weir_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	HMAC(EVP_sha256(), key, (int)keylen, data, len, md, &mdlen);
+	to_hex(md, 32, out);
+}
+
+bool weir_ct_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+bool weir_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		size_t k;
+		unsigned min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			k = 1; min = 0x80; c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			k = 2; min = 0x800; c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			k = 3; min = 0x10000; c &= 0x07;
+		} else {
+			return false;
+		}
+		if (i + k >= n)
+			return false;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return false;
+			c = (c << 6) | (s[i + j] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+void weir_buf_append(weir_buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->data = weir_xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void weir_buf_appendf(weir_buf *b, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(tmp)) {
+		weir_buf_append(b, tmp, (size_t)n);
+		return;
+	}
+	char *big = weir_xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	weir_buf_append(b, big, (size_t)n);
+	free(big);
+}
+
+void weir_buf_release(weir_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+bool weir_parse_i64(const char *s, int64_t *out)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return false;
+	*out = (int64_t)v;
+	return true;
+}

@@ -1,0 +1,697 @@
+/* The rules of the catalog objects: what a create, update or delete body must hold, how
+ * managed locations are derived, what may be renamed, when a delete is refused. SQL is in
+ * catalog_store.c. */
+#include "governance/catalog_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/json.h"
+#include "core/util.h"
+
+static char data_dir[4096];
+static weir_catalog_hook catalog_hook;
+
+void weir_catalog_set_data_dir(const char *abs) { snprintf(data_dir, sizeof(data_dir), "%s", abs); }
+const char *weir_catalog_data_dir(void) { return data_dir; }
+void weir_catalog_set_hook(weir_catalog_hook hook) { catalog_hook = hook; }
+
+int weir_catalog_page_size(const weir_page_req *pg, int *size, weir_error *err)
+{
+	if (pg->max_results < 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+					"Invalid value for 'max_results': must be greater than or equal to 0");
+	int64_t n = pg->max_results == 0 ? 100 : pg->max_results;
+	*size = (int)(n > 1000 ? 1000 : n);
+	return 0;
+}
+
+const char *weir_catalog_normalize_url(weir_arena *a, const char *field, const char *url, weir_error *err)
+{
+	if (url == NULL || *url == '\0') {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Missing required field: %s", field);
+		return NULL;
+	}
+	const char *scheme_end = strstr(url, "://");
+	char scheme[16] = "file";
+	const char *rest;
+	if (url[0] == '/') {
+		rest = url;
+	} else if (strncmp(url, "file:", 5) == 0 && scheme_end == NULL) {
+		rest = url + 5;
+	} else if (scheme_end != NULL && (size_t)(scheme_end - url) < sizeof(scheme)) {
+		memcpy(scheme, url, (size_t)(scheme_end - url));
+		scheme[scheme_end - url] = '\0';
+		rest = scheme_end + 3;
+		if (strcmp(scheme, "file") == 0 && rest[0] != '/') {
+			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+					 "Invalid value for '%s': a file URL must be absolute", field);
+			return NULL;
+		}
+	} else {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+				 "Invalid value for '%s': not a storage URL", field);
+		return NULL;
+	}
+	for (char *c = scheme; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	static const char *const ok[] = {"file", "s3", "gs", "abfs", "abfss", NULL};
+	bool supported = false;
+	for (int i = 0; ok[i]; i++)
+		supported |= strcmp(scheme, ok[i]) == 0;
+	if (!supported) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+				 "Invalid value for '%s': unsupported URI scheme '%.20s'", field, scheme);
+		return NULL;
+	}
+	for (const char *c = rest; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == '\\') {
+			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+					 "Invalid value for '%s': control characters are not allowed", field);
+			return NULL;
+		}
+	}
+	/* collapse duplicate slashes, drop trailing ones, refuse "." and ".." segments */
+	size_t n = strlen(rest);
+	char *path = weir_arena_alloc(a, n + 2);
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rest[i] == '/' && j > 0 && path[j - 1] == '/')
+			continue;
+		path[j++] = rest[i];
+	}
+	while (j > 1 && path[j - 1] == '/')
+		j--;
+	path[j] = '\0';
+	if (strstr(path, "/../") || strstr(path, "/./") || (j >= 3 && strcmp(path + j - 3, "/..") == 0)) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+				 "Invalid value for '%s': '.' and '..' path segments are not allowed", field);
+		return NULL;
+	}
+	if (strcmp(scheme, "file") == 0)
+		return weir_arena_printf(a, "file://%s", path[0] == '/' ? path : "/");
+	/* cloud URL: bucket must be followed by a path (no bucket roots) */
+	const char *slash = strchr(path, '/');
+	if (slash == NULL || slash[1] == '\0' || slash == path) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+				 "Invalid value for '%s': a location cannot be a bucket root", field);
+		return NULL;
+	}
+	return weir_arena_printf(a, "%s://%s", scheme, path);
+}
+
+static const char *managed_location(weir_arena *a, const char *kind, const char *id)
+{
+	return weir_arena_printf(a, "file://%s/%s/%s", data_dir, kind, id);
+}
+
+/* External locations may not overlap Weir's managed storage. */
+static int check_external(weir_arena *a, const char *field, const char *loc, weir_error *err)
+{
+	if (strstr(loc, "__unitystorage"))
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+					"Invalid value for '%s': the location overlaps managed storage", field);
+	const char *managed = weir_arena_printf(a, "file://%s", data_dir);
+	size_t m = strlen(managed);
+	if (data_dir[0] && (strncmp(loc, managed, m) == 0 && (loc[m] == '\0' || loc[m] == '/')))
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+					"Invalid value for '%s': the location overlaps managed storage", field);
+	size_t l = strlen(loc);
+	if (strncmp(managed, loc, l) == 0 && managed[l] == '/')
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+					"Invalid value for '%s': the location contains managed storage", field);
+	return 0;
+}
+
+static const char *dump_or_null(weir_arena *a, json_t *j)
+{
+	if (j == NULL)
+		return NULL;
+	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	const char *d = weir_arena_strdup(a, s);
+	free(s);
+	return d;
+}
+
+static int already_exists(weir_sec_type t, const char *full, weir_error *err)
+{
+	switch (t) {
+	case WEIR_SEC_CATALOG:
+		return weir_error_set(err, WEIR_E_CATALOG_ALREADY_EXISTS, "Catalog '%.300s' already exists", full);
+	case WEIR_SEC_SCHEMA:
+		return weir_error_set(err, WEIR_E_SCHEMA_ALREADY_EXISTS, "Schema '%.300s' already exists", full);
+	case WEIR_SEC_TABLE:
+		return weir_error_set(err, WEIR_E_TABLE_ALREADY_EXISTS, "Table '%.300s' already exists", full);
+	case WEIR_SEC_MODEL:
+		return weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Registered model '%.300s' already exists", full);
+	default:
+		return weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "%s '%.300s' already exists",
+				      t == WEIR_SEC_VOLUME ? "Volume" : "Function", full);
+	}
+}
+
+static bool one_of(const char *v, const char *const *allowed)
+{
+	for (int i = 0; allowed[i]; i++)
+		if (strcmp(v, allowed[i]) == 0)
+			return true;
+	return false;
+}
+
+static int enum_field(json_t *body, const char *key, bool required, const char *const *allowed,
+		      const char **out, weir_error *err)
+{
+	if (weir_json_get_str(body, key, required, out, err) != 0)
+		return -1;
+	if (*out && !one_of(*out, allowed))
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
+					"Invalid value for '%s': '%.100s' is not one of the allowed values", key, *out);
+	return 0;
+}
+
+static const char *const column_types[] = {
+	"BOOLEAN", "BYTE", "SHORT", "INT", "LONG", "FLOAT", "DOUBLE", "DATE", "TIMESTAMP", "TIMESTAMP_NTZ",
+	"STRING", "BINARY", "DECIMAL", "INTERVAL", "ARRAY", "STRUCT", "MAP", "VARIANT", "CHAR", "NULL",
+	"USER_DEFINED_TYPE", "TABLE_TYPE", NULL};
+
+/* Checks columns[] and writes them; type_text is lower-cased as UC does. */
+static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_t *cols, weir_error *err)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(cols, i, c) {
+		char field[48];
+		snprintf(field, sizeof(field), "columns[%zu]", i);
+		if (!json_is_object(c))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+						"Invalid value for '%s': expected an object", field);
+		const char *name = NULL, *type_text = NULL, *type_json = NULL, *type_name = NULL;
+		const char *s;
+		bool b;
+		int64_t n;
+		if (weir_json_get_str(c, "name", true, &name, err) != 0 ||
+		    weir_json_get_str(c, "type_text", false, &type_text, err) != 0 ||
+		    weir_json_get_str(c, "type_json", false, &type_json, err) != 0 ||
+		    enum_field(c, "type_name", false, column_types, &type_name, err) != 0 ||
+		    weir_json_get_str(c, "comment", false, &s, err) != 0 ||
+		    weir_json_get_str(c, "type_interval_type", false, &s, err) != 0 ||
+		    weir_json_get_bool(c, "nullable", false, &b, err) != 0 ||
+		    weir_json_get_i64(c, "type_precision", false, &n, err) != 0 ||
+		    weir_json_get_i64(c, "type_scale", false, &n, err) != 0 ||
+		    weir_json_get_i64(c, "partition_index", false, &n, err) != 0 ||
+		    weir_json_get_i64(c, "position", false, &n, err) != 0) {
+			char f[96];
+			snprintf(f, sizeof(f), "%s.%s", field, err->field);
+			snprintf(err->field, sizeof(err->field), "%s", f);
+			return -1;
+		}
+		if (*name == '\0' || strlen(name) > 255)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+						"Invalid value for '%s.name': 1 to 255 characters", field);
+		json_t *copy = json_deep_copy(c);
+		weir_json_own(a, copy);
+		if (type_text) {
+			char *lower = weir_arena_strdup(a, type_text);
+			for (char *p = lower; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+			json_object_set_new(copy, "type_text", json_string(lower));
+		}
+		if (type_json) {
+			json_t *tj = json_loads(type_json, 0, NULL);
+			json_t *tn = tj ? json_object_get(tj, "name") : NULL;
+			bool good = json_is_object(tj) && (tn == NULL || (json_is_string(tn) && strcmp(json_string_value(tn), name) == 0));
+			json_decref(tj);
+			if (!good)
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+							"Invalid value for '%s.type_json': expected a JSON object "
+							"whose name matches the column", field);
+		}
+		int position = (int)i;
+		if (weir_json_get_i64(c, "position", false, &n, NULL) == 0 && json_object_get(c, "position"))
+			position = (int)n;
+		if (cat_store_insert_column(db, table_id, position, copy, err) != 0) {
+			if (err->code == WEIR_E_RESOURCE_CONFLICT)
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+							"Invalid value for '%s.position': duplicate position", field);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *const table_types[] = {"MANAGED", "EXTERNAL", "VIEW", "MATERIALIZED_VIEW",
+					  "STREAMING_TABLE", "METRIC_VIEW", "MANAGED_SHALLOW_CLONE",
+					  "EXTERNAL_SHALLOW_CLONE", NULL};
+static const char *const formats[] = {"DELTA", "CSV", "JSON", "AVRO", "PARQUET", "ORC", "TEXT",
+				      "UNITY_CATALOG", "DELTASHARING", "ICEBERG", NULL};
+static const char *const volume_types[] = {"MANAGED", "EXTERNAL", NULL};
+
+static int create_table(weir_db *db, weir_arena *a, cat_row *row, json_t *body, weir_error *err)
+{
+	const char *type = NULL, *fmt = NULL, *loc = NULL, *view = NULL;
+	json_t *cols = NULL, *deps = NULL;
+	if (enum_field(body, "table_type", true, table_types, &type, err) != 0 ||
+	    enum_field(body, "data_source_format", false, formats, &fmt, err) != 0 ||
+	    weir_json_get_str(body, "storage_location", false, &loc, err) != 0 ||
+	    weir_json_get_str(body, "view_definition", false, &view, err) != 0 ||
+	    weir_json_get_arr(body, "columns", false, &cols, err) != 0 ||
+	    weir_json_get_obj(body, "view_dependencies", false, &deps, err) != 0)
+		return -1;
+	if (strcmp(type, "STREAMING_TABLE") == 0 || strcmp(type, "MATERIALIZED_VIEW") == 0 ||
+	    strstr(type, "SHALLOW_CLONE"))
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "table_type",
+					"Invalid value for 'table_type': %s tables cannot be created through this API", type);
+	bool is_view = strcmp(type, "VIEW") == 0 || strcmp(type, "METRIC_VIEW") == 0;
+	if (is_view) {
+		if (view == NULL || *view == '\0')
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "view_definition",
+						"Missing required field: view_definition (required for %s)", type);
+		if (loc)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
+						"Invalid value for 'storage_location': a view has no storage location");
+	} else if (view) {
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "view_definition",
+					"Invalid value for 'view_definition': only views have a view definition");
+	}
+	if (strcmp(type, "EXTERNAL") == 0) {
+		if (loc == NULL)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
+						"Missing required field: storage_location (required for EXTERNAL tables)");
+		if ((loc = weir_catalog_normalize_url(a, "storage_location", loc, err)) == NULL ||
+		    check_external(a, "storage_location", loc, err) != 0)
+			return -1;
+		row->storage_location = loc;
+	} else if (strcmp(type, "MANAGED") == 0) {
+		if (loc)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
+						"Invalid value for 'storage_location': the location of a MANAGED table "
+						"is chosen by the server");
+		row->storage_location = managed_location(a, "warehouse", row->id);
+		if (fmt == NULL)
+			fmt = "DELTA";
+	}
+	row->subtype = type;
+	row->data_source_format = fmt;
+	row->view_definition = view;
+	if (deps) {
+		json_t *spec = json_pack("{s:O}", "view_dependencies", deps);
+		row->spec = dump_or_null(a, spec);
+		json_decref(spec);
+	}
+	if (cat_store_insert(db, row, err) != 0)
+		return -1;
+	return cols ? table_columns(db, a, row->id, cols, err) : 0;
+}
+
+static int create_volume(weir_db *db, weir_arena *a, cat_row *row, json_t *body, weir_error *err)
+{
+	const char *type = NULL, *loc = NULL;
+	if (enum_field(body, "volume_type", true, volume_types, &type, err) != 0 ||
+	    weir_json_get_str(body, "storage_location", false, &loc, err) != 0)
+		return -1;
+	if (strcmp(type, "EXTERNAL") == 0) {
+		if (loc == NULL)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
+						"Missing required field: storage_location (required for EXTERNAL volumes)");
+		if ((loc = weir_catalog_normalize_url(a, "storage_location", loc, err)) == NULL ||
+		    check_external(a, "storage_location", loc, err) != 0)
+			return -1;
+		row->storage_location = loc;
+	} else {
+		if (loc)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
+						"Invalid value for 'storage_location': a MANAGED volume's location "
+						"is chosen by the server");
+		row->storage_location = managed_location(a, "volumes", row->id);
+	}
+	row->subtype = type;
+	return cat_store_insert(db, row, err);
+}
+
+static const char *const routine_bodies[] = {"SQL", "EXTERNAL", NULL};
+static const char *const data_access[] = {"CONTAINS_SQL", "READS_SQL_DATA", "NO_SQL", NULL};
+static const char *const security_types[] = {"DEFINER", NULL};
+static const char *const param_styles[] = {"S", NULL};
+
+static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi, weir_error *err)
+{
+	const char *s = NULL;
+	bool b;
+	json_t *o = NULL;
+	if (enum_field(fi, "data_type", true, column_types, &s, err) != 0 ||
+	    weir_json_get_str(fi, "full_data_type", true, &s, err) != 0 ||
+	    enum_field(fi, "routine_body", true, routine_bodies, &s, err) != 0 ||
+	    weir_json_get_str(fi, "routine_definition", false, &s, err) != 0 ||
+	    enum_field(fi, "parameter_style", false, param_styles, &s, err) != 0 ||
+	    weir_json_get_bool(fi, "is_deterministic", false, &b, err) != 0 ||
+	    enum_field(fi, "sql_data_access", false, data_access, &s, err) != 0 ||
+	    weir_json_get_bool(fi, "is_null_call", false, &b, err) != 0 ||
+	    enum_field(fi, "security_type", false, security_types, &s, err) != 0 ||
+	    weir_json_get_str(fi, "specific_name", false, &s, err) != 0 ||
+	    weir_json_get_str(fi, "external_language", false, &s, err) != 0 ||
+	    weir_json_get_str(fi, "properties", false, &s, err) != 0 ||
+	    weir_json_get_obj(fi, "input_params", false, &o, err) != 0 ||
+	    weir_json_get_obj(fi, "return_params", false, &o, err) != 0) {
+		if (err->field[0]) {
+			char f[96];
+			snprintf(f, sizeof(f), "function_info.%s", err->field);
+			snprintf(err->field, sizeof(err->field), "%s", f);
+		}
+		return -1;
+	}
+	json_t *in = json_object_get(fi, "input_params");
+	json_t *params = in ? json_object_get(in, "parameters") : NULL;
+	if (params && !json_is_array(params))
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "function_info.input_params.parameters",
+					"Invalid value for 'function_info.input_params.parameters': expected an array");
+	json_t *spec = json_object();
+	static const char *const keep[] = {
+		"input_params", "data_type", "full_data_type", "return_params", "routine_body",
+		"routine_definition", "routine_dependencies", "parameter_style", "is_deterministic",
+		"sql_data_access", "is_null_call", "security_type", "specific_name", "external_language",
+		"external_name", "sql_path", NULL};
+	for (int i = 0; keep[i]; i++) {
+		json_t *v = json_object_get(fi, keep[i]);
+		if (v && !json_is_null(v))
+			json_object_set(spec, keep[i], v);
+	}
+	json_t *props = json_object_get(fi, "properties");
+	if (json_is_string(props))
+		json_object_set(spec, "properties", props);
+	if (!json_object_get(spec, "parameter_style"))
+		json_object_set_new(spec, "parameter_style", json_string("S"));
+	if (!json_object_get(spec, "is_deterministic"))
+		json_object_set_new(spec, "is_deterministic", json_true());
+	if (!json_object_get(spec, "sql_data_access"))
+		json_object_set_new(spec, "sql_data_access", json_string("CONTAINS_SQL"));
+	if (!json_object_get(spec, "is_null_call"))
+		json_object_set_new(spec, "is_null_call", json_false());
+	if (!json_object_get(spec, "security_type"))
+		json_object_set_new(spec, "security_type", json_string("DEFINER"));
+	if (!json_object_get(spec, "specific_name"))
+		json_object_set_new(spec, "specific_name", json_string(row->name));
+	if (!json_object_get(spec, "input_params"))
+		json_object_set_new(spec, "input_params", json_pack("{s:[]}", "parameters"));
+	row->spec = dump_or_null(a, spec);
+	json_decref(spec);
+	return cat_store_insert(db, row, err);
+}
+
+json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			    const weir_securable *parent, json_t *body, weir_error *err)
+{
+	json_t *fields = body;
+	if (t == WEIR_SEC_FUNCTION) {
+		if (weir_json_get_obj(body, "function_info", true, &fields, err) != 0)
+			return NULL;
+	}
+	const char *name = NULL, *comment = NULL, *root = NULL;
+	json_t *props = NULL;
+	if (weir_json_get_str(fields, "name", true, &name, err) != 0 ||
+	    weir_gov_name_check("name", name, err) != 0 ||
+	    weir_json_get_str(fields, "comment", false, &comment, err) != 0)
+		goto out_field;
+	if (t != WEIR_SEC_FUNCTION && weir_json_get_str_map(fields, "properties", &props, err) != 0)
+		goto out_field;
+	if (t == WEIR_SEC_CATALOG || t == WEIR_SEC_SCHEMA) {
+		if (weir_json_get_str(fields, "storage_root", false, &root, err) != 0)
+			return NULL;
+		if (root && ((root = weir_catalog_normalize_url(a, "storage_root", root, err)) == NULL ||
+			     check_external(a, "storage_root", root, err) != 0))
+			return NULL;
+	}
+	const char *full = t == WEIR_SEC_CATALOG ? name
+			 : t == WEIR_SEC_SCHEMA	 ? weir_arena_printf(a, "%s.%s", parent->chain[0].name, name)
+						 : weir_arena_printf(a, "%s.%s", parent->full_name, name);
+	if (cat_store_name_taken(db, parent->id, t, name)) {
+		already_exists(t, full, err);
+		return NULL;
+	}
+	char id[37];
+	weir_uuid4(id);
+	cat_row row = {
+		.id = id, .type = t, .parent_id = parent->id, .name = name, .owner_id = p->id,
+		.comment = comment, .properties = dump_or_null(a, props), .storage_root = root,
+		.now = weir_now_ms(), .by = p->name,
+	};
+	if (root)
+		row.storage_location = weir_arena_printf(a, "%s/__unitystorage/%s/%s", root,
+							 t == WEIR_SEC_CATALOG ? "catalogs" : "schemas", id);
+	int rc;
+	switch (t) {
+	case WEIR_SEC_CATALOG:
+		row.isolation_mode = "OPEN";
+		rc = cat_store_insert(db, &row, err);
+		break;
+	case WEIR_SEC_SCHEMA:
+		rc = cat_store_insert(db, &row, err);
+		break;
+	case WEIR_SEC_TABLE:
+		rc = create_table(db, a, &row, fields, err);
+		break;
+	case WEIR_SEC_VOLUME:
+		rc = create_volume(db, a, &row, fields, err);
+		break;
+	case WEIR_SEC_FUNCTION:
+		rc = create_function(db, a, &row, fields, err);
+		break;
+	default:
+		rc = weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+	}
+	if (rc != 0) {
+		if (err->code == WEIR_E_RESOURCE_CONFLICT) /* lost a race on the unique index */
+			already_exists(t, full, err);
+		return NULL;
+	}
+	cat_names names = {
+		.catalog = t == WEIR_SEC_CATALOG ? NULL : t == WEIR_SEC_SCHEMA ? parent->chain[0].name : parent->chain[1].name,
+		.schema = t >= WEIR_SEC_TABLE ? parent->chain[0].name : NULL,
+	};
+	return cat_store_info(db, a, id, &names, false, false, err);
+
+out_field:
+	if (t == WEIR_SEC_FUNCTION && err->field[0]) {
+		char f[96];
+		snprintf(f, sizeof(f), "function_info.%s", err->field);
+		snprintf(err->field, sizeof(err->field), "%s", f);
+	}
+	return NULL;
+}
+
+static cat_names names_of(const weir_securable *s)
+{
+	cat_names n = {NULL, NULL};
+	if (s->depth == 2)
+		n.catalog = s->chain[1].name;
+	if (s->depth == 3) {
+		n.catalog = s->chain[2].name;
+		n.schema = s->chain[1].name;
+	}
+	return n;
+}
+
+json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
+			 bool omit_properties, weir_error *err)
+{
+	cat_names n = names_of(s);
+	return cat_store_info(db, a, s->id, &n, omit_columns, omit_properties, err);
+}
+
+struct list_ctx {
+	weir_db *db;
+	weir_arena *a;
+	const weir_principal *p;
+	const weir_securable *parent;
+	weir_sec_type t;
+	json_t *items;
+	int want;      /* page size */
+	int visible;   /* visible items seen (may exceed want by one) */
+	const char *last_name;
+	bool more;
+	bool omit_columns, omit_properties;
+	weir_error *err;
+};
+
+static int list_visit(void *vctx, const char *id, const char *name, int64_t owner_id)
+{
+	struct list_ctx *c = vctx;
+	c->last_name = weir_arena_strdup(c->a, name);
+	weir_securable child = *c->parent;
+	/* shift the parent's chain down one level */
+	child.depth = c->parent->depth + 1;
+	for (int i = child.depth - 1; i > 0; i--)
+		child.chain[i] = c->parent->chain[i - 1];
+	child.chain[0] = (weir_sec_level){weir_arena_strdup(c->a, id), c->t, c->last_name, owner_id};
+	child.type = c->t;
+	child.id = child.chain[0].id;
+	child.privs_loaded = false;
+	if (c->p && !c->p->is_admin && !weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &child))
+		return 0;
+	if (c->visible == c->want) {
+		c->more = true;
+		return 1; /* stop: one more visible item exists */
+	}
+	c->visible++;
+	cat_names n = names_of(&child);
+	if (c->t == WEIR_SEC_CATALOG)
+		n.catalog = NULL;
+	json_t *info = cat_store_info(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, c->err);
+	if (info == NULL)
+		return -1;
+	json_array_append_new(c->items, info);
+	return 0;
+}
+
+json_t *weir_catalog_list(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			  const weir_securable *parent, const weir_page_req *pg, const char *key,
+			  bool omit_columns, bool omit_properties, weir_error *err)
+{
+	int size = 100;
+	if (weir_catalog_page_size(pg, &size, err) != 0)
+		return NULL;
+	weir_securable top = *parent;
+	if (t == WEIR_SEC_CATALOG)
+		top.depth = 0; /* catalogs hang off the metastore, which is not in chains */
+	struct list_ctx c = {
+		.db = db, .a = a, .p = p, .parent = &top, .t = t, .items = json_array(), .want = size,
+		.omit_columns = omit_columns, .omit_properties = omit_properties, .err = err,
+	};
+	const char *after = pg->page_token ? pg->page_token : "";
+	/* Scan in batches until the page is full and one more visible item is known to exist,
+	 * or the children run out: a token is given only while more remain. */
+	for (;;) {
+		int batch = size + 1 < 64 ? 64 : size + 1;
+		c.last_name = NULL;
+		int n = cat_store_children(db, parent->id, t, after, batch, list_visit, &c, err);
+		if (n == -1 || (n == -2 && !c.more)) {
+			json_decref(c.items);
+			return NULL;
+		}
+		if (c.more || n < batch)
+			break;
+		after = c.last_name;
+	}
+	json_t *out = json_object();
+	json_object_set_new(out, key, c.items);
+	if (c.more) {
+		json_t *last = json_array_get(c.items, json_array_size(c.items) - 1);
+		json_object_set_new(out, "next_page_token", json_string(json_string_value(json_object_get(last, "name"))));
+	}
+	return out;
+}
+
+json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
+			    json_t *body, weir_error *err)
+{
+	const char *comment = NULL, *new_name = NULL, *owner = NULL, *iso = NULL;
+	json_t *props = NULL;
+	bool allow_props = s->type == WEIR_SEC_CATALOG || s->type == WEIR_SEC_SCHEMA;
+	bool allow_comment = s->type != WEIR_SEC_FUNCTION && s->type != WEIR_SEC_TABLE;
+	bool allow_rename = allow_comment;
+	if (weir_json_get_str(body, "comment", false, &comment, err) != 0 ||
+	    weir_json_get_str(body, "new_name", false, &new_name, err) != 0 ||
+	    weir_json_get_str(body, "owner", false, &owner, err) != 0 ||
+	    weir_json_get_str(body, "isolation_mode", false, &iso, err) != 0 ||
+	    weir_json_get_str_map(body, "properties", &props, err) != 0)
+		return NULL;
+	if (comment && !allow_comment)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "comment",
+					"Invalid field 'comment': a %s's comment cannot be updated", weir_sec_type_name(s->type)),
+		       NULL;
+	if (props && !allow_props)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "properties",
+					"Invalid field 'properties': a %s's properties cannot be updated",
+					weir_sec_type_name(s->type)),
+		       NULL;
+	if (new_name && !allow_rename)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "new_name",
+					"Invalid field 'new_name': a %s cannot be renamed", weir_sec_type_name(s->type)),
+		       NULL;
+	if (iso && s->type != WEIR_SEC_CATALOG)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "isolation_mode",
+					"Invalid field 'isolation_mode': only catalogs have an isolation mode"),
+		       NULL;
+	if (iso && strcmp(iso, "OPEN") != 0 && strcmp(iso, "ISOLATED") != 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "isolation_mode",
+					"Invalid value for 'isolation_mode': expected OPEN or ISOLATED"),
+		       NULL;
+	int64_t owner_id = -1;
+	if (owner) {
+		owner_id = weir_gov_principal_id(db, owner, NULL, err);
+		if (owner_id < 0) {
+			err->status = 400;
+			err->code = WEIR_E_INVALID_PARAMETER_VALUE;
+			snprintf(err->field, sizeof(err->field), "owner");
+			return NULL;
+		}
+	}
+	const char *parent_id = NULL;
+	if (new_name) {
+		if (weir_gov_name_check("new_name", new_name, err) != 0)
+			return NULL;
+		if (strcmp(new_name, s->chain[0].name) != 0) {
+			/* the parent of a catalog is the metastore */
+			static const char *const none = NULL;
+			(void)none;
+			if (s->type == WEIR_SEC_CATALOG)
+				parent_id = weir_gov_metastore_id(db, a, err);
+			else
+				parent_id = s->chain[1].id;
+			if (cat_store_name_taken(db, parent_id, s->type, new_name)) {
+				const char *full = new_name;
+				if (s->type == WEIR_SEC_SCHEMA)
+					full = weir_arena_printf(a, "%s.%s", s->chain[1].name, new_name);
+				else if (s->depth == 3)
+					full = weir_arena_printf(a, "%s.%s.%s", s->chain[2].name, s->chain[1].name, new_name);
+				already_exists(s->type, full, err);
+				return NULL;
+			}
+		} else {
+			new_name = NULL;
+		}
+	}
+	int64_t now = weir_now_ms();
+	if (comment && cat_store_set_text(db, s->id, "comment", comment, now, p->name, err) != 0)
+		return NULL;
+	/* properties replace the whole map when non-empty (UC); an empty map changes nothing */
+	if (props && json_object_size(props) > 0 &&
+	    cat_store_set_text(db, s->id, "properties", dump_or_null(a, props), now, p->name, err) != 0)
+		return NULL;
+	if (iso && cat_store_set_text(db, s->id, "isolation_mode", iso, now, p->name, err) != 0)
+		return NULL;
+	if (owner_id >= 0 && cat_store_set_owner(db, s->id, owner_id, now, p->name, err) != 0)
+		return NULL;
+	if (new_name) {
+		if (cat_store_set_text(db, s->id, "name", new_name, now, p->name, err) != 0)
+			return NULL;
+		const char *old_full = s->full_name;
+		s->chain[0].name = weir_arena_strdup(a, new_name);
+		if (s->type == WEIR_SEC_CATALOG)
+			s->full_name = s->chain[0].name;
+		else if (s->type == WEIR_SEC_SCHEMA)
+			s->full_name = weir_arena_printf(a, "%s.%s", s->chain[1].name, new_name);
+		else
+			s->full_name = weir_arena_printf(a, "%s.%s.%s", s->chain[2].name, s->chain[1].name, new_name);
+		if (catalog_hook)
+			catalog_hook(db, s->id, old_full, s->full_name);
+	}
+	return weir_catalog_get(db, a, s, false, false, err);
+}
+
+int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, bool force, weir_error *err)
+{
+	(void)a;
+	if (!force && (s->type == WEIR_SEC_CATALOG || s->type == WEIR_SEC_SCHEMA)) {
+		int64_t n = cat_store_count_children(db, s->id, -1);
+		if (n > 0)
+			return weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
+					      "Cannot delete %s '%.300s': it is not empty. Use force=true to force deletion.",
+					      weir_sec_type_name(s->type), s->full_name);
+	}
+	if (catalog_hook)
+		catalog_hook(db, s->id, s->full_name, NULL);
+	return cat_store_delete(db, s->id, err);
+}

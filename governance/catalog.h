@@ -1,0 +1,53 @@
+/* The Unity Catalog objects: catalogs, schemas, tables (MANAGED, EXTERNAL, VIEW), volumes
+ * and functions. Each function takes the parsed request object (the UC wire shape), checks
+ * it, does its SQL inside the caller's transaction and returns the UC `*Info` object
+ * (caller owns the json_t). Authorization is the caller's job (api layer, through the route
+ * rule) except per-item list filtering, which is done here with weir_gov_allowed. */
+#ifndef WEIR_GOVERNANCE_CATALOG_H
+#define WEIR_GOVERNANCE_CATALOG_H
+
+#include <jansson.h>
+
+#include "governance/governance.h"
+
+/* Where managed data lives: file://<data dir>/warehouse/<id>, .../volumes/<id>. Set once
+ * at start (absolute path). */
+void weir_catalog_set_data_dir(const char *abs_data_dir);
+const char *weir_catalog_data_dir(void);
+
+typedef struct weir_page_req {
+	int64_t max_results;   /* 0: default */
+	const char *page_token;
+} weir_page_req;
+
+/* Validates max_results (negative: 400 naming it) and clamps to 1..1000 (default 100). */
+int weir_catalog_page_size(const weir_page_req *pg, int *size, weir_error *err);
+
+/* Creates a securable of type t under `parent` (the metastore for catalogs). */
+json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			    const weir_securable *parent, json_t *body, weir_error *err);
+/* The Info object of a resolved securable. */
+json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
+			 bool omit_properties, weir_error *err);
+/* Lists the children of type t under `parent` that p may browse, one page, into
+ * {"<key>": [...], "next_page_token": "..."} (the token only while more remain). */
+json_t *weir_catalog_list(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			  const weir_securable *parent, const weir_page_req *pg, const char *key,
+			  bool omit_columns, bool omit_properties, weir_error *err);
+/* PATCH: comment, properties, new_name, owner, isolation_mode (catalogs); empty = no-op. */
+json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
+			    json_t *body, weir_error *err);
+/* DELETE: a non-empty catalog or schema without force is 400 FAILED_PRECONDITION. */
+int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, bool force, weir_error *err);
+
+/* Normalizes a storage URL as UC does (file:///..., no trailing or double slashes); 400
+ * naming `field` for an unsupported scheme or a bucket root. Arena result. */
+const char *weir_catalog_normalize_url(weir_arena *a, const char *field, const char *url, weir_error *err);
+
+/* Hook for modules that keep history about securables (lineage): called inside the
+ * deleting or renaming transaction. */
+typedef void (*weir_catalog_hook)(weir_db *db, const char *securable_id, const char *old_full_name,
+				  const char *new_full_name /* NULL on delete */);
+void weir_catalog_set_hook(weir_catalog_hook hook);
+
+#endif

@@ -1,0 +1,50 @@
+/* Private to the catalog: the row written by create, and the store functions. */
+#ifndef WEIR_GOVERNANCE_CATALOG_INT_H
+#define WEIR_GOVERNANCE_CATALOG_INT_H
+
+#include "governance/catalog.h"
+
+typedef struct cat_row {
+	const char *id;
+	weir_sec_type type;
+	const char *parent_id;
+	const char *name;
+	int64_t owner_id;
+	const char *comment;
+	const char *properties;       /* JSON text */
+	const char *storage_root;
+	const char *storage_location;
+	const char *subtype;
+	const char *data_source_format;
+	const char *view_definition;
+	const char *spec;             /* JSON text */
+	const char *isolation_mode;
+	int64_t now;
+	const char *by;
+} cat_row;
+
+/* Names of the parents, for full names in Info objects. */
+typedef struct cat_names {
+	const char *catalog;
+	const char *schema;
+} cat_names;
+
+int cat_store_insert(weir_db *db, const cat_row *row, weir_error *err);
+int cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *col, weir_error *err);
+bool cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name);
+/* Children of `id` (of any type when t < 0). */
+int64_t cat_store_count_children(weir_db *db, const char *id, int t);
+json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names,
+		       bool omit_columns, bool omit_properties, weir_error *err);
+
+typedef int (*cat_visit_fn)(void *ctx, const char *id, const char *name, int64_t owner_id);
+/* Children of parent_id of type t with name > after, in name order, at most `limit`. */
+int cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
+		       cat_visit_fn fn, void *ctx, weir_error *err);
+
+int cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value,
+		       int64_t now, const char *by, weir_error *err);
+int cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err);
+int cat_store_delete(weir_db *db, const char *id, weir_error *err);
+
+#endif

@@ -1,0 +1,349 @@
+/* All SQL of the catalog objects, and the mapping of their rows to UC Info objects. */
+#include "governance/catalog_int.h"
+
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+
+static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+static const char SQL_INSERT[] =
+	"INSERT INTO securables (id, type, parent_id, name, owner_id, comment, properties, storage_root, "
+	"storage_location, subtype, data_source_format, view_definition, spec, isolation_mode, "
+	"created_at, created_by, updated_at, updated_by) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, '{}'), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15, ?16)";
+
+int cat_store_insert(weir_db *db, const cat_row *r, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, r->id);
+	weir_db_bind_text(st, 2, weir_sec_type_name(r->type));
+	weir_db_bind_text(st, 3, r->parent_id);
+	weir_db_bind_text(st, 4, r->name);
+	sqlite3_bind_int64(st, 5, r->owner_id);
+	weir_db_bind_text(st, 6, r->comment);
+	weir_db_bind_text(st, 7, r->properties);
+	weir_db_bind_text(st, 8, r->storage_root);
+	weir_db_bind_text(st, 9, r->storage_location);
+	weir_db_bind_text(st, 10, r->subtype);
+	weir_db_bind_text(st, 11, r->data_source_format);
+	weir_db_bind_text(st, 12, r->view_definition);
+	weir_db_bind_text(st, 13, r->spec);
+	weir_db_bind_text(st, 14, r->isolation_mode);
+	sqlite3_bind_int64(st, 15, r->now);
+	weir_db_bind_text(st, 16, r->by);
+	return step_done(db, st, err);
+}
+
+static const char SQL_INSERT_COLUMN[] =
+	"INSERT INTO table_columns (table_id, position, name, type_text, type_json, type_name, type_precision, "
+	"type_scale, type_interval_type, comment, nullable, partition_index) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+static void bind_opt_int(sqlite3_stmt *st, int i, json_t *v)
+{
+	if (json_is_integer(v))
+		sqlite3_bind_int64(st, i, json_integer_value(v));
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *c, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT_COLUMN, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, table_id);
+	sqlite3_bind_int(st, 2, position);
+	weir_db_bind_text(st, 3, json_string_value(json_object_get(c, "name")));
+	weir_db_bind_text(st, 4, json_string_value(json_object_get(c, "type_text")));
+	weir_db_bind_text(st, 5, json_string_value(json_object_get(c, "type_json")));
+	weir_db_bind_text(st, 6, json_string_value(json_object_get(c, "type_name")));
+	bind_opt_int(st, 7, json_object_get(c, "type_precision"));
+	bind_opt_int(st, 8, json_object_get(c, "type_scale"));
+	weir_db_bind_text(st, 9, json_string_value(json_object_get(c, "type_interval_type")));
+	weir_db_bind_text(st, 10, json_string_value(json_object_get(c, "comment")));
+	json_t *nullable = json_object_get(c, "nullable");
+	sqlite3_bind_int(st, 11, nullable == NULL || json_is_true(nullable));
+	bind_opt_int(st, 12, json_object_get(c, "partition_index"));
+	return step_done(db, st, err);
+}
+
+static const char SQL_NAME_TAKEN[] =
+	"SELECT 1 FROM securables WHERE parent_id = ?1 AND type = ?2 AND name = ?3";
+
+bool cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_NAME_TAKEN, NULL);
+	if (st == NULL)
+		return false;
+	weir_db_bind_text(st, 1, parent_id);
+	weir_db_bind_text(st, 2, weir_sec_type_name(t));
+	weir_db_bind_text(st, 3, name);
+	bool taken = sqlite3_step(st) == SQLITE_ROW;
+	weir_db_done(st);
+	return taken;
+}
+
+static const char SQL_COUNT_CHILDREN[] =
+	"SELECT count(*) FROM securables WHERE parent_id = ?1 AND (?2 IS NULL OR type = ?2)";
+
+int64_t cat_store_count_children(weir_db *db, const char *id, int t)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_COUNT_CHILDREN, NULL);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	weir_db_bind_text(st, 2, t < 0 ? NULL : weir_sec_type_name((weir_sec_type)t));
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	weir_db_done(st);
+	return n;
+}
+
+static const char SQL_INFO[] =
+	"SELECT s.id, s.type, s.name, o.name, s.comment, s.properties, s.storage_root, s.storage_location, "
+	"s.subtype, s.data_source_format, s.view_definition, s.spec, s.isolation_mode, s.created_at, "
+	"s.created_by, s.updated_at, s.updated_by "
+	"FROM securables s JOIN principals o ON o.id = s.owner_id WHERE s.id = ?1";
+
+static const char SQL_COLUMNS[] =
+	"SELECT name, type_text, type_json, type_name, type_precision, type_scale, type_interval_type, "
+	"comment, nullable, partition_index, position FROM table_columns WHERE table_id = ?1 ORDER BY position";
+
+static const char SQL_METASTORE[] = "SELECT id FROM securables WHERE type = 'metastore'";
+
+static void set_text(json_t *o, const char *key, sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) != SQLITE_NULL)
+		json_object_set_new(o, key, weir_json_str_or_null((const char *)sqlite3_column_text(st, i)));
+}
+
+static json_t *columns_json(weir_db *db, const char *table_id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLUMNS, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, table_id);
+	json_t *arr = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *c = json_object();
+		set_text(c, "name", st, 0);
+		set_text(c, "type_text", st, 1);
+		set_text(c, "type_json", st, 2);
+		set_text(c, "type_name", st, 3);
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			json_object_set_new(c, "type_precision", json_integer(sqlite3_column_int64(st, 4)));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			json_object_set_new(c, "type_scale", json_integer(sqlite3_column_int64(st, 5)));
+		set_text(c, "type_interval_type", st, 6);
+		set_text(c, "comment", st, 7);
+		json_object_set_new(c, "nullable", json_boolean(sqlite3_column_int(st, 8)));
+		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+			json_object_set_new(c, "partition_index", json_integer(sqlite3_column_int64(st, 9)));
+		json_object_set_new(c, "position", json_integer(sqlite3_column_int64(st, 10)));
+		json_array_append_new(arr, c);
+	}
+	weir_db_done(st);
+	return arr;
+}
+
+json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names,
+		       bool omit_columns, bool omit_properties, weir_error *err)
+{
+	const char *ms = weir_gov_metastore_id(db, a, err);
+	(void)SQL_METASTORE;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_INFO, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		weir_db_done(st);
+		weir_error_set(err, WEIR_E_NOT_FOUND, "Securable not found.");
+		return NULL;
+	}
+	weir_sec_type t = WEIR_SEC_CATALOG;
+	weir_sec_type_parse((const char *)sqlite3_column_text(st, 1), &t);
+	const char *name = (const char *)sqlite3_column_text(st, 2);
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(name));
+	set_text(o, "owner", st, 3);
+	set_text(o, "comment", st, 4);
+	if (!omit_properties) {
+		json_t *props = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+		json_object_set_new(o, "properties", props ? props : json_object());
+	}
+	json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 13)));
+	set_text(o, "created_by", st, 14);
+	json_object_set_new(o, "updated_at", json_integer(sqlite3_column_int64(st, 15)));
+	set_text(o, "updated_by", st, 16);
+	if (ms)
+		json_object_set_new(o, "metastore_id", json_string(ms));
+	char *full = NULL;
+	switch (t) {
+	case WEIR_SEC_CATALOG:
+		json_object_set_new(o, "id", json_string(id));
+		json_object_set_new(o, "full_name", json_string(name));
+		set_text(o, "storage_root", st, 6);
+		set_text(o, "storage_location", st, 7);
+		json_object_set_new(o, "catalog_type", json_string("MANAGED_CATALOG"));
+		json_object_set_new(o, "isolation_mode", json_string(sqlite3_column_type(st, 12) != SQLITE_NULL
+									     ? (const char *)sqlite3_column_text(st, 12)
+									     : "OPEN"));
+		json_object_set_new(o, "browse_only", json_false());
+		break;
+	case WEIR_SEC_SCHEMA:
+		full = weir_arena_printf(a, "%s.%s", names->catalog, name);
+		json_object_set_new(o, "schema_id", json_string(id));
+		json_object_set_new(o, "catalog_name", json_string(names->catalog));
+		json_object_set_new(o, "full_name", json_string(full));
+		set_text(o, "storage_root", st, 6);
+		set_text(o, "storage_location", st, 7);
+		break;
+	case WEIR_SEC_TABLE:
+	case WEIR_SEC_VOLUME:
+	case WEIR_SEC_FUNCTION:
+	case WEIR_SEC_MODEL:
+		full = weir_arena_printf(a, "%s.%s.%s", names->catalog, names->schema, name);
+		json_object_set_new(o, "catalog_name", json_string(names->catalog));
+		json_object_set_new(o, "schema_name", json_string(names->schema));
+		json_object_set_new(o, "full_name", json_string(full));
+		set_text(o, "storage_location", st, 7);
+		if (t == WEIR_SEC_TABLE) {
+			json_object_set_new(o, "table_id", json_string(id));
+			set_text(o, "table_type", st, 8);
+			set_text(o, "data_source_format", st, 9);
+			set_text(o, "view_definition", st, 10);
+			if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
+				json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
+				json_t *deps = spec ? json_object_get(spec, "view_dependencies") : NULL;
+				if (deps)
+					json_object_set(o, "view_dependencies", deps);
+				json_decref(spec);
+			}
+		} else if (t == WEIR_SEC_VOLUME) {
+			json_object_set_new(o, "volume_id", json_string(id));
+			set_text(o, "volume_type", st, 8);
+		} else if (t == WEIR_SEC_FUNCTION) {
+			json_object_set_new(o, "function_id", json_string(id));
+			json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
+			if (spec) {
+				const char *k;
+				json_t *v;
+				json_object_foreach(spec, k, v) {
+					if (!json_object_get(o, k))
+						json_object_set(o, k, v);
+				}
+				json_decref(spec);
+			}
+		} else {
+			json_object_set_new(o, "id", json_string(id));
+		}
+		break;
+	default:
+		break;
+	}
+	weir_db_done(st);
+	if (t == WEIR_SEC_TABLE && !omit_columns) {
+		json_t *cols = columns_json(db, id, err);
+		if (cols == NULL) {
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(o, "columns", cols);
+	}
+	return o;
+}
+
+static const char SQL_CHILDREN[] =
+	"SELECT id, name, owner_id FROM securables WHERE parent_id = ?1 AND type = ?2 AND name > ?3 "
+	"ORDER BY name LIMIT ?4";
+
+int cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
+		       cat_visit_fn fn, void *ctx, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_CHILDREN, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, parent_id);
+	weir_db_bind_text(st, 2, weir_sec_type_name(t));
+	weir_db_bind_text(st, 3, after ? after : "");
+	sqlite3_bind_int(st, 4, limit);
+	int n = 0, rc;
+	/* Rows are copied out before the callback, which may use other statements. */
+	struct kid { char id[40]; char *name; int64_t owner; } *kids = weir_xcalloc((size_t)limit + 1, sizeof(*kids));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(kids[n].id, sizeof(kids[n].id), "%s", (const char *)sqlite3_column_text(st, 0));
+		kids[n].name = weir_xstrdup((const char *)sqlite3_column_text(st, 1));
+		kids[n].owner = sqlite3_column_int64(st, 2);
+		n++;
+	}
+	weir_db_done(st);
+	int ret = rc == SQLITE_DONE ? n : weir_db_fail(db, rc, err);
+	for (int i = 0; i < n; i++) {
+		if (ret >= 0 && fn(ctx, kids[i].id, kids[i].name, kids[i].owner) != 0)
+			ret = -2;
+		free(kids[i].name);
+	}
+	free(kids);
+	return ret;
+}
+
+/* One prepared statement per updatable column: column names are never formatted into SQL. */
+static const char SQL_SET_COMMENT[] = "UPDATE securables SET comment = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_PROPERTIES[] = "UPDATE securables SET properties = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_NAME[] = "UPDATE securables SET name = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_ISOLATION[] = "UPDATE securables SET isolation_mode = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_SPEC[] = "UPDATE securables SET spec = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_OWNER[] = "UPDATE securables SET owner_id = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+
+int cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value,
+		       int64_t now, const char *by, weir_error *err)
+{
+	const char *sql = strcmp(column, "comment") == 0      ? SQL_SET_COMMENT
+			: strcmp(column, "properties") == 0   ? SQL_SET_PROPERTIES
+			: strcmp(column, "name") == 0         ? SQL_SET_NAME
+			: strcmp(column, "isolation_mode") == 0 ? SQL_SET_ISOLATION
+			: strcmp(column, "spec") == 0         ? SQL_SET_SPEC
+							      : NULL;
+	if (sql == NULL)
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	weir_db_bind_text(st, 2, value);
+	sqlite3_bind_int64(st, 3, now);
+	weir_db_bind_text(st, 4, by);
+	return step_done(db, st, err);
+}
+
+int cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_SET_OWNER, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, owner_id);
+	sqlite3_bind_int64(st, 3, now);
+	weir_db_bind_text(st, 4, by);
+	return step_done(db, st, err);
+}
+
+static const char SQL_DELETE[] = "DELETE FROM securables WHERE id = ?1";
+
+int cat_store_delete(weir_db *db, const char *id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	return step_done(db, st, err);
+}

@@ -1,0 +1,710 @@
+/* All SQL of identity, tokens, workspaces, securable resolution, grants lookup and audit. */
+#include "governance/gov_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+
+static const char SQL_METASTORE_ID[] = "SELECT id FROM securables WHERE type = 'metastore'";
+
+static pthread_mutex_t ms_mu = PTHREAD_MUTEX_INITIALIZER;
+static char ms_id[40];
+
+static const char *col_dup(weir_arena *a, sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? weir_arena_strdup(a, (const char *)t) : NULL;
+}
+
+const char *weir_gov_metastore_id(weir_db *db, weir_arena *a, weir_error *err)
+{
+	pthread_mutex_lock(&ms_mu);
+	if (ms_id[0] == '\0') {
+		sqlite3_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
+		if (st && sqlite3_step(st) == SQLITE_ROW)
+			snprintf(ms_id, sizeof(ms_id), "%s", (const char *)sqlite3_column_text(st, 0));
+		weir_db_done(st);
+	}
+	const char *id = ms_id[0] ? weir_arena_strdup(a, ms_id) : NULL;
+	pthread_mutex_unlock(&ms_mu);
+	if (id == NULL)
+		weir_error_set(err, WEIR_E_NOT_FOUND, "No metastore is initialised");
+	return id;
+}
+
+/* ------------------------------------------------------------------ principals */
+
+static const char SQL_PRINCIPAL[] =
+	"SELECT kind, name, display_name, active FROM principals WHERE id = ?1";
+static const char SQL_CLOSURE[] =
+	"WITH RECURSIVE g(id) AS (SELECT ?1 UNION SELECT gm.group_id FROM group_members gm JOIN g ON gm.member_id = g.id) "
+	"SELECT p.id, p.kind = 'group' AND p.name = 'admins' FROM g JOIN principals p ON p.id = g.id "
+	"WHERE p.active = 1 ORDER BY p.id";
+static const char SQL_WORKSPACE_NAME[] = "SELECT name FROM workspaces WHERE id = ?1";
+
+static weir_principal_kind kind_parse(const char *k)
+{
+	if (strcmp(k, "group") == 0)
+		return WEIR_PRINCIPAL_GROUP;
+	if (strcmp(k, "service_principal") == 0)
+		return WEIR_PRINCIPAL_SP;
+	return WEIR_PRINCIPAL_USER;
+}
+
+weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t principal_id,
+					int64_t workspace_id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL, err);
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, principal_id);
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 3) == 0) {
+		weir_db_done(st);
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+		return NULL;
+	}
+	weir_principal *p = weir_arena_calloc(a, sizeof(*p));
+	p->id = principal_id;
+	p->kind = kind_parse((const char *)sqlite3_column_text(st, 0));
+	p->name = col_dup(a, st, 1);
+	p->display_name = col_dup(a, st, 2);
+	weir_db_done(st);
+
+	st = weir_db_stmt(db, SQL_CLOSURE, err);
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, principal_id);
+	weir_buf b = {0};
+	int cap = 8, n = 0;
+	int64_t *ids = weir_arena_alloc(a, sizeof(int64_t) * (size_t)cap);
+	weir_buf_append(&b, "[", 1);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			int64_t *bigger = weir_arena_alloc(a, sizeof(int64_t) * (size_t)cap * 2);
+			memcpy(bigger, ids, sizeof(int64_t) * (size_t)cap);
+			ids = bigger;
+			cap *= 2;
+		}
+		ids[n] = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_int(st, 1))
+			p->is_admin = true;
+		weir_buf_appendf(&b, "%s%lld", n ? "," : "", (long long)ids[n]);
+		n++;
+	}
+	weir_db_done(st);
+	weir_buf_append(&b, "]", 1);
+	p->closure_json = weir_arena_strndup(a, b.data, b.len);
+	weir_buf_release(&b);
+	p->closure = ids;
+	p->nclosure = n;
+
+	p->workspace_id = workspace_id;
+	st = weir_db_stmt(db, SQL_WORKSPACE_NAME, err);
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, workspace_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		p->workspace_name = col_dup(a, st, 0);
+	weir_db_done(st);
+	if (p->workspace_name == NULL) {
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+		return NULL;
+	}
+	return p;
+}
+
+bool weir_gov__in_closure(const weir_principal *p, int64_t principal_id)
+{
+	for (int i = 0; i < p->nclosure; i++)
+		if (p->closure[i] == principal_id)
+			return true;
+	return false;
+}
+
+static const char SQL_PRINCIPAL_BY_NAME[] = "SELECT id, kind FROM principals WHERE name = ?1";
+
+int64_t weir_gov_principal_id(weir_db *db, const char *name, weir_principal_kind *kind, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL_BY_NAME, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, name);
+	int64_t id = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (kind)
+			*kind = kind_parse((const char *)sqlite3_column_text(st, 1));
+	}
+	weir_db_done(st);
+	if (id < 0)
+		weir_error_set(err, WEIR_E_NOT_FOUND, "Principal not found: %.200s", name ? name : "");
+	return id;
+}
+
+static const char SQL_PRINCIPAL_NAME[] = "SELECT name FROM principals WHERE id = ?1";
+
+const char *weir_gov_principal_name(weir_db *db, weir_arena *a, int64_t id)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL_NAME, NULL);
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	const char *name = sqlite3_step(st) == SQLITE_ROW ? col_dup(a, st, 0) : NULL;
+	weir_db_done(st);
+	return name;
+}
+
+/* ------------------------------------------------------------------ workspaces */
+
+static const char SQL_WORKSPACE_BY_NAME[] = "SELECT id FROM workspaces WHERE name = ?1";
+
+int64_t weir_gov_workspace_id(weir_db *db, const char *name, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_WORKSPACE_BY_NAME, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, name);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	weir_db_done(st);
+	if (id < 0)
+		weir_error_field(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "workspace", "Workspace not found: %.200s", name);
+	return id;
+}
+
+static const char SQL_WORKSPACE_MEMBER[] =
+	"SELECT 1 FROM workspace_assignments WHERE workspace_id = ?1 "
+	"AND principal_id IN (SELECT value FROM json_each(?2)) LIMIT 1";
+
+bool weir_gov_workspace_member(weir_db *db, int64_t workspace_id, const weir_principal *p)
+{
+	if (workspace_id == WEIR_DEFAULT_WORKSPACE_ID)
+		return true;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_WORKSPACE_MEMBER, NULL);
+	if (st == NULL)
+		return false;
+	sqlite3_bind_int64(st, 1, workspace_id);
+	weir_db_bind_text(st, 2, p->closure_json);
+	bool ok = sqlite3_step(st) == SQLITE_ROW;
+	weir_db_done(st);
+	return ok;
+}
+
+/* ------------------------------------------------------------------ tokens */
+
+static const char SQL_TOKEN_BY_HASH[] =
+	"SELECT id, principal_id, expiry_time, workspace_id FROM tokens WHERE hash = ?1";
+
+weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const char *token, weir_error *err)
+{
+	char hash[65];
+	weir_sha256_hex(token, strlen(token), hash);
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_TOKEN_BY_HASH, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, hash);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		weir_db_done(st);
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+		return NULL;
+	}
+	const char *token_id = col_dup(a, st, 0);
+	int64_t pid = sqlite3_column_int64(st, 1);
+	int64_t expiry = sqlite3_column_int64(st, 2);
+	int64_t ws = sqlite3_column_int64(st, 3);
+	weir_db_done(st);
+	if (expiry >= 0 && expiry <= weir_now_ms()) {
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+		return NULL;
+	}
+	weir_principal *p = weir_gov_principal_load(db, a, pid, ws, err);
+	if (p == NULL)
+		return NULL;
+	if (!weir_gov_workspace_member(db, ws, p)) {
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+		return NULL;
+	}
+	p->token_id = token_id;
+	p->auth_method = "pat";
+	return p;
+}
+
+static const char SQL_TOKEN_INSERT[] =
+	"INSERT INTO tokens (id, principal_id, hash, comment, created_at, expiry_time, workspace_id, created_by) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?2)";
+
+int weir_gov_token_create(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
+			  int64_t lifetime_s, const char *comment, char **value, weir_token_info *info,
+			  weir_error *err)
+{
+	char secret[33], id[33], hash[65];
+	weir_random_hex(secret, 16);
+	weir_random_hex(id, 16);
+	char *tok = weir_arena_printf(a, WEIR_TOKEN_PREFIX "%s", secret);
+	weir_sha256_hex(tok, strlen(tok), hash);
+	int64_t now = weir_now_ms();
+	int64_t expiry = lifetime_s > 0 ? now + lifetime_s * 1000 : -1;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_TOKEN_INSERT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, principal_id);
+	weir_db_bind_text(st, 3, hash);
+	weir_db_bind_text(st, 4, comment);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, expiry);
+	sqlite3_bind_int64(st, 7, workspace_id);
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	if (rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	*value = tok;
+	if (info) {
+		info->token_id = weir_arena_strdup(a, id);
+		info->comment = comment ? weir_arena_strdup(a, comment) : NULL;
+		info->creation_time = now;
+		info->expiry_time = expiry;
+		info->principal_id = principal_id;
+		info->workspace_id = workspace_id;
+	}
+	return 0;
+}
+
+static const char SQL_TOKEN_LIST[] =
+	"SELECT t.id, t.comment, t.created_at, t.expiry_time, p.name, t.principal_id, w.name "
+	"FROM tokens t JOIN principals p ON p.id = t.principal_id JOIN workspaces w ON w.id = t.workspace_id "
+	"WHERE ?1 < 0 OR t.principal_id = ?1 ORDER BY t.created_at, t.id";
+
+json_t *weir_gov_token_list(weir_db *db, int64_t principal_id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_TOKEN_LIST, err);
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, principal_id);
+	json_t *arr = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *o = json_object();
+		json_object_set_new(o, "token_id", json_string((const char *)sqlite3_column_text(st, 0)));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			json_object_set_new(o, "comment", json_string((const char *)sqlite3_column_text(st, 1)));
+		json_object_set_new(o, "creation_time", json_integer(sqlite3_column_int64(st, 2)));
+		json_object_set_new(o, "expiry_time", json_integer(sqlite3_column_int64(st, 3)));
+		json_object_set_new(o, "created_by_username", json_string((const char *)sqlite3_column_text(st, 4)));
+		json_object_set_new(o, "owner_id", json_integer(sqlite3_column_int64(st, 5)));
+		json_object_set_new(o, "workspace", json_string((const char *)sqlite3_column_text(st, 6)));
+		json_array_append_new(arr, o);
+	}
+	weir_db_done(st);
+	return arr;
+}
+
+static const char SQL_TOKEN_DELETE[] = "DELETE FROM tokens WHERE id = ?1 AND (?2 < 0 OR principal_id = ?2)";
+
+int weir_gov_token_delete(weir_db *db, const char *token_id, int64_t principal_id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_TOKEN_DELETE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, token_id);
+	sqlite3_bind_int64(st, 2, principal_id);
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	if (rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	if (sqlite3_changes(weir_db_handle(db)) == 0)
+		return weir_error_field(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "token_id",
+					"Token not found: %.100s", token_id);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ bootstrap */
+
+static const char SQL_INSERT_PRINCIPAL[] =
+	"INSERT INTO principals (kind, name, display_name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)";
+static const char SQL_INSERT_MEMBER[] = "INSERT INTO group_members (group_id, member_id) VALUES (?1, ?2)";
+static const char SQL_INSERT_WORKSPACE[] = "INSERT INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)";
+static const char SQL_INSERT_METASTORE[] =
+	"INSERT INTO securables (id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
+	"VALUES (?1, 'metastore', NULL, 'metastore', ?2, ?3, 'admin', ?3, 'admin')";
+
+static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+static int64_t insert_principal(weir_db *db, const char *kind, const char *name, const char *display, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT_PRINCIPAL, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, kind);
+	weir_db_bind_text(st, 2, name);
+	weir_db_bind_text(st, 3, display);
+	sqlite3_bind_int64(st, 4, weir_now_ms());
+	if (step_done(db, st, err) != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(weir_db_handle(db));
+}
+
+int weir_gov_bootstrap(weir_db *db, const char *token_path, weir_error *err)
+{
+	int ret = -1;
+	char *tmp = NULL;
+	weir_arena *a = weir_arena_new(1024);
+	if (weir_db_begin_write(db, err) != 0)
+		goto out;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
+	if (st == NULL)
+		goto out_rollback;
+	bool exists = sqlite3_step(st) == SQLITE_ROW;
+	weir_db_done(st);
+	if (exists) {
+		weir_db_rollback(db);
+		ret = 0;
+		goto out;
+	}
+	int64_t now = weir_now_ms();
+	int64_t admins = insert_principal(db, "group", WEIR_ADMINS_GROUP, "admins", err);
+	int64_t admin = admins < 0 ? -1 : insert_principal(db, "user", WEIR_ADMIN_USER, "Admin", err);
+	if (admin < 0)
+		goto out_rollback;
+	if ((st = weir_db_stmt(db, SQL_INSERT_MEMBER, err)) == NULL)
+		goto out_rollback;
+	sqlite3_bind_int64(st, 1, admins);
+	sqlite3_bind_int64(st, 2, admin);
+	if (step_done(db, st, err) != 0)
+		goto out_rollback;
+	if ((st = weir_db_stmt(db, SQL_INSERT_WORKSPACE, err)) == NULL)
+		goto out_rollback;
+	sqlite3_bind_int64(st, 1, WEIR_DEFAULT_WORKSPACE_ID);
+	weir_db_bind_text(st, 2, WEIR_DEFAULT_WORKSPACE);
+	sqlite3_bind_int64(st, 3, now);
+	if (step_done(db, st, err) != 0)
+		goto out_rollback;
+	char msid[37];
+	weir_uuid4(msid);
+	if ((st = weir_db_stmt(db, SQL_INSERT_METASTORE, err)) == NULL)
+		goto out_rollback;
+	weir_db_bind_text(st, 1, msid);
+	sqlite3_bind_int64(st, 2, admin);
+	sqlite3_bind_int64(st, 3, now);
+	if (step_done(db, st, err) != 0)
+		goto out_rollback;
+	char *value = NULL;
+	if (weir_gov_token_create(db, a, admin, WEIR_DEFAULT_WORKSPACE_ID, 0, "admin token (first start)",
+				  &value, NULL, err) != 0)
+		goto out_rollback;
+	/* The token file is written before the commit and renamed after it: a failed commit
+	 * leaves no token that does not work, a failed write leaves no metastore without one. */
+	tmp = weir_arena_printf(a, "%s.tmp", token_path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		weir_log_error("cannot write the admin token file: %s", strerror(errno));
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot write the admin token file");
+		goto out_rollback;
+	}
+	size_t len = strlen(value);
+	bool ok = write(fd, value, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+	close(fd);
+	if (!ok) {
+		unlink(tmp);
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot write the admin token file");
+		goto out_rollback;
+	}
+	if (weir_db_commit(db, err) != 0) {
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, token_path) != 0) {
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot write the admin token file");
+		goto out;
+	}
+	weir_log_info("first start: metastore %s created; admin token written to %s", msid, token_path);
+	ret = 0;
+	goto out;
+
+out_rollback:
+	weir_db_rollback(db);
+out:
+	weir_arena_free(a);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ resolution */
+
+static const char SQL_RESOLVE[] =
+	"SELECT c.id, c.owner_id, COALESCE(c.isolation_mode, 'OPEN'), b.binding_type, "
+	"       s.id, s.owner_id, o.id, o.owner_id "
+	"FROM securables c "
+	"LEFT JOIN catalog_bindings b ON b.catalog_id = c.id AND b.workspace_id = ?6 "
+	"LEFT JOIN securables s ON ?2 IS NOT NULL AND s.parent_id = c.id AND s.type = 'schema' AND s.name = ?2 "
+	"LEFT JOIN securables o ON ?3 IS NOT NULL AND o.parent_id = s.id AND o.type = ?4 AND o.name = ?3 "
+	"WHERE c.parent_id = ?5 AND c.type = 'catalog' AND c.name = ?1";
+
+static const char SQL_RESOLVE_ID[] =
+	"WITH RECURSIVE up(id, type, parent_id, name, depth) AS ("
+	"  SELECT id, type, parent_id, name, 0 FROM securables WHERE id = ?1 "
+	"  UNION ALL SELECT s.id, s.type, s.parent_id, s.name, up.depth + 1 FROM securables s JOIN up ON s.id = up.parent_id "
+	"  WHERE up.type != 'catalog') "
+	"SELECT type, name FROM up WHERE type != 'metastore' ORDER BY depth DESC";
+
+int weir_gov_not_found(weir_sec_type t, const char *full_name, weir_error *err)
+{
+	switch (t) {
+	case WEIR_SEC_CATALOG:
+		return weir_error_set(err, WEIR_E_CATALOG_NOT_FOUND, "Catalog '%.300s' does not exist.", full_name);
+	case WEIR_SEC_SCHEMA:
+		return weir_error_set(err, WEIR_E_SCHEMA_NOT_FOUND, "Schema '%.300s' does not exist.", full_name);
+	case WEIR_SEC_TABLE:
+		return weir_error_set(err, WEIR_E_TABLE_NOT_FOUND, "Table '%.300s' does not exist.", full_name);
+	case WEIR_SEC_VOLUME:
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Volume '%.300s' does not exist.", full_name);
+	case WEIR_SEC_FUNCTION:
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Function '%.300s' does not exist.", full_name);
+	case WEIR_SEC_MODEL:
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Registered model '%.300s' does not exist.", full_name);
+	default:
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "'%.300s' does not exist.", full_name);
+	}
+}
+
+int weir_gov_metastore_securable(weir_db *db, weir_arena *a, weir_securable *out, weir_error *err)
+{
+	const char *ms = weir_gov_metastore_id(db, a, err);
+	if (ms == NULL)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->type = WEIR_SEC_METASTORE;
+	out->id = ms;
+	out->full_name = "metastore";
+	out->depth = 1;
+	out->chain[0].id = ms;
+	out->chain[0].type = WEIR_SEC_METASTORE;
+	out->chain[0].name = "metastore";
+	out->catalog_isolation = "OPEN";
+	static const char SQL_MS_OWNER[] = "SELECT owner_id FROM securables WHERE id = ?1";
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MS_OWNER, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, ms);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out->chain[0].owner_id = sqlite3_column_int64(st, 0);
+	weir_db_done(st);
+	return 0;
+}
+
+int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+		     const char *full_name, weir_securable *out, weir_error *err)
+{
+	if (t == WEIR_SEC_METASTORE)
+		return weir_gov_metastore_securable(db, a, out, err);
+	int parts = t == WEIR_SEC_CATALOG ? 1 : t == WEIR_SEC_SCHEMA ? 2 : 3;
+	const char *names[3] = {NULL, NULL, NULL};
+	if (weir_gov_split_full_name(a, "full_name", full_name, parts, names, err) != 0) {
+		if (parts == 1)
+			return -1;
+		return -1;
+	}
+	const char *ms = weir_gov_metastore_id(db, a, err);
+	if (ms == NULL)
+		return -1;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RESOLVE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, names[0]);
+	weir_db_bind_text(st, 2, names[1]);
+	weir_db_bind_text(st, 3, names[2]);
+	weir_db_bind_text(st, 4, weir_sec_type_name(t));
+	weir_db_bind_text(st, 5, ms);
+	sqlite3_bind_int64(st, 6, p ? p->workspace_id : WEIR_DEFAULT_WORKSPACE_ID);
+	memset(out, 0, sizeof(*out));
+	out->type = t;
+	out->full_name = weir_arena_strdup(a, full_name);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		weir_db_done(st);
+		if (rc != SQLITE_DONE)
+			return weir_db_fail(db, rc, err);
+		return weir_gov_not_found(WEIR_SEC_CATALOG, names[0], err);
+	}
+	/* chain: [self, parent, catalog] filled from the top down */
+	weir_sec_level cat = {col_dup(a, st, 0), WEIR_SEC_CATALOG, names[0], sqlite3_column_int64(st, 1)};
+	out->catalog_isolation = col_dup(a, st, 2);
+	const char *binding = (const char *)sqlite3_column_text(st, 3);
+	bool bound = binding != NULL;
+	out->read_only = bound && strcmp(binding, "BINDING_TYPE_READ_ONLY") == 0;
+	bool have_schema = sqlite3_column_type(st, 4) != SQLITE_NULL;
+	weir_sec_level sch = {have_schema ? col_dup(a, st, 4) : NULL, WEIR_SEC_SCHEMA, names[1],
+			      sqlite3_column_int64(st, 5)};
+	bool have_obj = sqlite3_column_type(st, 6) != SQLITE_NULL;
+	weir_sec_level obj = {have_obj ? col_dup(a, st, 6) : NULL, t, names[2], sqlite3_column_int64(st, 7)};
+	weir_db_done(st);
+
+	/* A catalog isolated from the caller's workspace does not exist for it. */
+	if (strcmp(out->catalog_isolation, "ISOLATED") == 0 && !bound)
+		return weir_gov_not_found(WEIR_SEC_CATALOG, names[0], err);
+
+	/* Walk down: each level must exist and be browsable, else it is "not found". */
+	out->depth = 1;
+	out->chain[0] = cat;
+	out->type = WEIR_SEC_CATALOG;
+	out->id = cat.id;
+	if (p && !weir_gov__browsable(db, p, out))
+		return weir_gov_not_found(WEIR_SEC_CATALOG, names[0], err);
+	if (parts >= 2) {
+		char *sname = weir_arena_printf(a, "%s.%s", names[0], names[1]);
+		if (!have_schema)
+			return weir_gov_not_found(WEIR_SEC_SCHEMA, sname, err);
+		out->chain[1] = cat;
+		out->chain[0] = sch;
+		out->depth = 2;
+		out->type = WEIR_SEC_SCHEMA;
+		out->id = sch.id;
+		out->privs_loaded = false;
+		if (p && !weir_gov__browsable(db, p, out))
+			return weir_gov_not_found(WEIR_SEC_SCHEMA, sname, err);
+	}
+	if (parts == 3) {
+		if (!have_obj)
+			return weir_gov_not_found(t, full_name, err);
+		out->chain[2] = cat;
+		out->chain[1] = sch;
+		out->chain[0] = obj;
+		out->depth = 3;
+		out->type = t;
+		out->id = obj.id;
+		out->privs_loaded = false;
+		if (p && !weir_gov__browsable(db, p, out))
+			return weir_gov_not_found(t, full_name, err);
+	}
+	return 0;
+}
+
+int weir_gov_resolve_id(weir_db *db, weir_arena *a, const weir_principal *p, const char *id,
+			weir_securable *out, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RESOLVE_ID, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	weir_buf b = {0};
+	weir_sec_type t = WEIR_SEC_METASTORE;
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (weir_sec_type_parse((const char *)sqlite3_column_text(st, 0), &t) != 0)
+			break;
+		weir_buf_appendf(&b, "%s%s", n ? "." : "", (const char *)sqlite3_column_text(st, 1));
+		n++;
+	}
+	weir_db_done(st);
+	if (n == 0) {
+		weir_buf_release(&b);
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "No securable with id '%.100s'.", id);
+	}
+	char *full = weir_arena_strndup(a, b.data, b.len);
+	weir_buf_release(&b);
+	if (weir_gov_resolve(db, a, p, t, full, out, err) != 0) {
+		weir_error_clear(err);
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "No securable with id '%.100s'.", id);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ grants */
+
+static const char SQL_CHAIN_GRANTS[] =
+	"SELECT securable_id, privilege FROM grants "
+	"WHERE securable_id IN (?1, ?2, ?3) AND principal_id IN (SELECT value FROM json_each(?4))";
+
+int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s, weir_error *err)
+{
+	if (s->privs_loaded)
+		return 0;
+	memset(s->privs, 0, sizeof(s->privs));
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_CHAIN_GRANTS, err);
+	if (st == NULL)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		weir_db_bind_text(st, i + 1, i < s->depth ? s->chain[i].id : NULL);
+	weir_db_bind_text(st, 4, p->closure_json);
+	uint64_t direct[3] = {0, 0, 0};
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *sid = (const char *)sqlite3_column_text(st, 0);
+		int priv = weir_priv_parse((const char *)sqlite3_column_text(st, 1));
+		if (priv < 0)
+			continue;
+		for (int i = 0; i < s->depth; i++)
+			if (strcmp(sid, s->chain[i].id) == 0)
+				direct[i] |= WEIR_PRIV_BIT(priv);
+	}
+	weir_db_done(st);
+	/* Inheritance: what is granted on a level applies to every level below it. The
+	 * metastore is never in the chain: its grants are not inherited. */
+	uint64_t acc = 0;
+	for (int i = s->depth - 1; i >= 0; i--) {
+		acc |= direct[i];
+		s->privs[i] = acc;
+	}
+	s->privs_loaded = true;
+	return 0;
+}
+
+static const char SQL_METASTORE_GRANTS[] =
+	"SELECT privilege FROM grants g JOIN securables s ON s.id = g.securable_id AND s.type = 'metastore' "
+	"WHERE g.principal_id IN (SELECT value FROM json_each(?1))";
+
+uint64_t weir_gov__metastore_privs(weir_db *db, const weir_principal *p)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_METASTORE_GRANTS, NULL);
+	if (st == NULL)
+		return 0;
+	weir_db_bind_text(st, 1, p->closure_json);
+	uint64_t bits = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int priv = weir_priv_parse((const char *)sqlite3_column_text(st, 0));
+		if (priv >= 0)
+			bits |= WEIR_PRIV_BIT(priv);
+	}
+	weir_db_done(st);
+	return bits;
+}
+
+/* ------------------------------------------------------------------ audit */
+
+static const char SQL_AUDIT_INSERT[] =
+	"INSERT INTO audit (event_time, principal_id, user_identity, workspace_id, service_name, action_name, "
+	"request_id, request_params, status_code, error_code, securable, source_ip, user_agent) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+int weir_gov_audit(weir_db *db, const weir_audit_event *ev, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_AUDIT_INSERT, err);
+	if (st == NULL)
+		return -1;
+	char *params = ev->request_params ? weir_json_dump(ev->request_params) : NULL;
+	sqlite3_bind_int64(st, 1, ev->event_time ? ev->event_time : weir_now_ms());
+	weir_db_bind_i64_or_null(st, 2, ev->principal ? ev->principal->id : 0, ev->principal == NULL);
+	weir_db_bind_text(st, 3, ev->principal ? ev->principal->name : ev->principal_name ? ev->principal_name : "");
+	sqlite3_bind_int64(st, 4, ev->workspace_id);
+	weir_db_bind_text(st, 5, ev->service_name ? ev->service_name : "weir");
+	weir_db_bind_text(st, 6, ev->action_name ? ev->action_name : "unknown");
+	weir_db_bind_text(st, 7, ev->request_id ? ev->request_id : "");
+	weir_db_bind_text(st, 8, params ? params : "{}");
+	sqlite3_bind_int(st, 9, ev->status_code);
+	weir_db_bind_text(st, 10, ev->error_code);
+	weir_db_bind_text(st, 11, ev->securable);
+	weir_db_bind_text(st, 12, ev->source_ip);
+	weir_db_bind_text(st, 13, ev->user_agent);
+	free(params);
+	return step_done(db, st, err);
+}

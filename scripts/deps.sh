@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks for building and testing Weir: the -dev
+# packages (apt-get) and the pinned npm packages of the HTTP and client tests (npm ci from
+# tests/package-lock.json). Does nothing when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for p in libmicrohttpd-dev libsqlite3-dev libjansson-dev libjwt-dev libcmocka-dev libssl-dev pkg-config gcc make; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
+done
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "deps: installing ${need[*]}"
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ -f tests/package-lock.json ]; then
+  if [ ! -f tests/node_modules/.package-lock.json ] || ! cmp -s tests/package-lock.json tests/node_modules/.weir-lock; then
+    echo "deps: npm ci in tests/"
+    (cd tests && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.weir-lock)
+  fi
+fi

@@ -1,0 +1,92 @@
+// Test harness: starts the real weir binary on port 0 with a fresh data directory,
+// reads the admin token, and offers a small fetch wrapper. Every test file starts its own
+// server (files run in parallel) and stops it with SIGTERM, checking a clean exit.
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+const assert = require('node:assert/strict');
+
+const BIN = process.env.WEIR_BIN || path.resolve(__dirname, '../../build/weir');
+
+async function startServer(extraArgs = []) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-test-'));
+  const portFile = path.join(dir, 'port');
+  const data = path.join(dir, 'data');
+  const logPath = path.join(dir, 'server.log');
+  const log = fs.openSync(logPath, 'w');
+  const proc = spawn(BIN, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--port-file', portFile,
+    '--sync', 'normal', ...extraArgs], { stdio: ['ignore', log, log] });
+  let exited = null;
+  proc.on('exit', (code, sig) => { exited = { code, sig }; });
+  const deadline = Date.now() + 15000;
+  while (!fs.existsSync(portFile)) {
+    if (exited) throw new Error('weir exited early: ' + fs.readFileSync(logPath, 'utf8'));
+    if (Date.now() > deadline) throw new Error('weir did not start: ' + fs.readFileSync(logPath, 'utf8'));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const port = Number(fs.readFileSync(portFile, 'utf8').trim());
+  const token = fs.readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
+  const base = `http://127.0.0.1:${port}`;
+  const srv = {
+    dir, data, port, base, token, proc, logPath,
+    log: () => fs.readFileSync(logPath, 'utf8'),
+    // req(method, path, {body, token, headers, raw}) -> {status, headers, json, text}
+    async req(method, p, opts = {}) {
+      const headers = { ...(opts.headers || {}) };
+      const tok = opts.token === undefined ? token : opts.token;
+      if (tok) headers.authorization = `Bearer ${tok}`;
+      let body = opts.raw;
+      if (opts.body !== undefined) {
+        body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+        headers['content-type'] = headers['content-type'] || 'application/json';
+      }
+      const res = await fetch(base + p, { method, headers, body });
+      const text = await res.text();
+      let json;
+      try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+      return { status: res.status, headers: res.headers, json, text };
+    },
+    async stop() {
+      if (exited) return exited;
+      const done = new Promise((r) => proc.on('exit', (code, sig) => r({ code, sig })));
+      proc.kill('SIGTERM');
+      let timer;
+      const res = await Promise.race([done, new Promise((r) => { timer = setTimeout(() => r(null), 20000); })]);
+      clearTimeout(timer);
+      if (res === null) { proc.kill('SIGKILL'); throw new Error('weir did not stop on SIGTERM'); }
+      assert.equal(res.code, 0, 'weir exit code: ' + srv.log().slice(-2000));
+      return res;
+    },
+  };
+  return srv;
+}
+
+// Raw HTTP/1.1 over a socket, for requests fetch cannot make (bad Content-Length, invalid UTF-8 bytes).
+function rawRequest(port, bytes, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const chunks = [];
+    const t = setTimeout(() => { sock.destroy(); resolve(Buffer.concat(chunks).toString('latin1')); }, timeoutMs);
+    t.unref();
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('end', () => { clearTimeout(t); resolve(Buffer.concat(chunks).toString('latin1')); });
+    sock.on('error', (e) => { clearTimeout(t); if (chunks.length) resolve(Buffer.concat(chunks).toString('latin1')); else reject(e); });
+    sock.write(bytes);
+  });
+}
+
+// Asserts the Databricks/UC error envelope: status, error_code, details[].metadata present.
+function assertError(res, status, code) {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
+  assert.ok(res.json, 'error body must be JSON: ' + res.text);
+  assert.equal(res.json.error_code, code, res.text);
+  assert.equal(typeof res.json.message, 'string');
+  if (res.json.details) {
+    for (const d of res.json.details) assert.ok(d.metadata && typeof d.metadata === 'object', 'details[].metadata');
+  }
+}
+
+module.exports = { startServer, rawRequest, assertError, BIN };

@@ -1,0 +1,268 @@
+/* Unit tests of core/: arena, error, utf-8, ids, db pool, statement cache, write lock and
+ * migrations, on a real SQLite file. */
+#include "testutil.h"
+
+#include <pthread.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "core/util.h"
+
+/* Proves the arena hands out aligned, independent blocks, grows past its first chunk, and
+ * runs cleanups in reverse order of registration. */
+static int order[4];
+static int norder;
+static void mark(void *p) { order[norder++] = (int)(intptr_t)p; }
+
+static void test_arena(void **state)
+{
+	(void)state;
+	weir_arena *a = weir_arena_new(256);
+	char *s = weir_arena_strdup(a, "hello");
+	void *big = weir_arena_alloc(a, 100000);
+	memset(big, 1, 100000);
+	assert_string_equal(s, "hello");
+	assert_int_equal((uintptr_t)big % 16, 0);
+	char *f = weir_arena_printf(a, "%s-%d", "x", 42);
+	assert_string_equal(f, "x-42");
+	norder = 0;
+	weir_arena_defer(a, mark, (void *)1);
+	weir_arena_defer(a, mark, (void *)2);
+	assert_true(weir_arena_used(a) >= 100000);
+	weir_arena_free(a);
+	assert_int_equal(norder, 2);
+	assert_int_equal(order[0], 2);
+	assert_int_equal(order[1], 1);
+}
+
+/* Proves errors carry the code's default status, an override, and the field to blame. */
+static void test_error(void **state)
+{
+	(void)state;
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_error_set(&e, WEIR_E_CATALOG_ALREADY_EXISTS, "x %d", 1), -1);
+	assert_int_equal(e.status, 400);
+	assert_string_equal(weir_code_name(e.code), "CATALOG_ALREADY_EXISTS");
+	assert_string_equal(e.message, "x 1");
+	weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "name", "bad");
+	assert_string_equal(e.field, "name");
+	weir_error_set_status(&e, 409, WEIR_E_RESOURCE_ALREADY_EXISTS, "y");
+	assert_int_equal(e.status, 409);
+	assert_int_equal(weir_code_status(WEIR_E_CATALOG_NOT_FOUND), 404);
+	assert_int_equal(weir_code_status(WEIR_E_ALREADY_EXISTS), 409);
+}
+
+/* Proves the UTF-8 validator refuses overlongs, surrogates, truncation and stray bytes. */
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(weir_utf8_valid("plain", 5));
+	assert_true(weir_utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
+	assert_false(weir_utf8_valid("\xc3\x28", 2));
+	assert_false(weir_utf8_valid("\xc0\xaf", 2));          /* overlong '/' */
+	assert_false(weir_utf8_valid("\xed\xa0\x80", 3));      /* surrogate */
+	assert_false(weir_utf8_valid("\xe2\x82", 2));          /* truncated */
+	assert_false(weir_utf8_valid("\xff", 1));
+}
+
+/* Proves ids are well-formed v4 UUIDs and random hex of the asked length. */
+static void test_ids(void **state)
+{
+	(void)state;
+	char u[37], v[37], h[33];
+	weir_uuid4(u);
+	weir_uuid4(v);
+	assert_int_equal(strlen(u), 36);
+	assert_int_equal(u[14], '4');
+	assert_string_not_equal(u, v);
+	weir_random_hex(h, 16);
+	assert_int_equal(strlen(h), 32);
+	char sha[65];
+	weir_sha256_hex("abc", 3, sha);
+	assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+/* Proves strict body parsing: empty body allowed only when asked, duplicates refused,
+ * typed getters name the field. */
+static void test_json(void **state)
+{
+	(void)state;
+	weir_arena *a = weir_arena_new(1024);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_non_null(weir_json_parse_body(a, "", 0, true, &e));
+	assert_null(weir_json_parse_body(a, "", 0, false, &e));
+	assert_null(weir_json_parse_body(a, "{\"a\":1,\"a\":2}", 13, false, &e));
+	assert_int_equal(e.code, WEIR_E_MALFORMED_REQUEST);
+	const char *txt = "{\"n\":\"x\",\"i\":\"12\",\"b\":3}";
+	json_t *o = weir_json_parse_body(a, txt, strlen(txt), false, &e);
+	assert_non_null(o);
+	const char *s = NULL;
+	int64_t i = 0;
+	bool b = false;
+	assert_int_equal(weir_json_get_str(o, "n", true, &s, &e), 0);
+	assert_string_equal(s, "x");
+	assert_int_equal(weir_json_get_i64(o, "i", true, &i, &e), 0);
+	assert_int_equal(i, 12);
+	assert_int_equal(weir_json_get_bool(o, "b", true, &b, &e), -1);
+	assert_string_equal(e.field, "b");
+	assert_int_equal(weir_json_get_str(o, "missing", true, &s, &e), -1);
+	assert_string_equal(e.field, "missing");
+	weir_arena_free(a);
+}
+
+/* Proves migrations run to the latest version, STRICT tables and foreign keys are on, and
+ * a second open does not re-apply anything. */
+static void test_migrations(void **state)
+{
+	(void)state;
+	test_env *t = test_env_new();
+	sqlite3 *db = weir_db_handle(t->db);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), weir_db_latest_version());
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA foreign_keys", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	/* STRICT: a text id in an INTEGER column is refused */
+	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO workspaces (id, name, created_at) VALUES (9, 'w', 'x')",
+					  NULL, NULL, NULL), SQLITE_OK);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_migrate(db, &e), 0); /* idempotent */
+	test_env_free(t);
+}
+
+/* Proves a failing migration rolls back completely and leaves user_version unchanged. */
+static void test_migration_failure_rolls_back(void **state)
+{
+	(void)state;
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	/* a table that the first migration also creates makes it fail halfway */
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE workspaces (x)", NULL, NULL, NULL), SQLITE_OK);
+	weir_log_set_level(WEIR_LOG_OFF);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_migrate(db, &e), -1);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), "
+			       "(SELECT count(*) FROM sqlite_master WHERE name = 'principals')", -1, &st, NULL);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	assert_int_equal(sqlite3_column_int(st, 1), 0);
+	assert_true(sqlite3_get_autocommit(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	weir_log_set_level(WEIR_LOG_WARN);
+}
+
+/* Proves the statement cache returns the same prepared statement for the same SQL string,
+ * reset and with bindings cleared. */
+static const char SQL_ECHO[] = "SELECT ?1";
+static void test_stmt_cache(void **state)
+{
+	(void)state;
+	test_env *t = test_env_new();
+	weir_error e = WEIR_ERROR_INIT;
+	sqlite3_stmt *a = weir_db_stmt(t->db, SQL_ECHO, &e);
+	sqlite3_bind_int(a, 1, 5);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	sqlite3_stmt *b = weir_db_stmt(t->db, SQL_ECHO, &e);
+	assert_ptr_equal(a, b);
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(b, 0), SQLITE_NULL);
+	weir_db_done(b);
+	static const char bad[] = "SELEC nonsense";
+	weir_log_set_level(WEIR_LOG_OFF);
+	assert_null(weir_db_stmt(t->db, bad, &e));
+	weir_log_set_level(WEIR_LOG_WARN);
+	assert_int_equal(e.code, WEIR_E_INTERNAL_ERROR);
+	test_env_free(t);
+}
+
+/* Proves concurrent writers through the write lock all commit (no SQLITE_BUSY surfaces). */
+struct writer_arg { weir_db_pool *pool; int n; int failures; };
+static const char SQL_INS[] = "INSERT INTO workspaces (name, created_at) VALUES (?1, 0)";
+static void *writer(void *p)
+{
+	struct writer_arg *w = p;
+	for (int i = 0; i < 200; i++) {
+		weir_db *c = weir_db_acquire(w->pool);
+		weir_error e = WEIR_ERROR_INIT;
+		char name[32];
+		snprintf(name, sizeof(name), "w%d-%d", w->n, i);
+		if (weir_db_begin_write(c, &e) != 0) {
+			w->failures++;
+			weir_db_release(c);
+			continue;
+		}
+		sqlite3_stmt *st = weir_db_stmt(c, SQL_INS, &e);
+		weir_db_bind_text(st, 1, name);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			w->failures++;
+		weir_db_done(st);
+		if (weir_db_commit(c, &e) != 0)
+			w->failures++;
+		weir_db_release(c);
+	}
+	return NULL;
+}
+
+static void test_write_lock(void **state)
+{
+	(void)state;
+	test_env *t = test_env_new();
+	weir_db_release(t->db);
+	pthread_t th[3];
+	struct writer_arg args[3];
+	for (int i = 0; i < 3; i++) {
+		args[i] = (struct writer_arg){t->pool, i, 0};
+		pthread_create(&th[i], NULL, writer, &args[i]);
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(args[i].failures, 0);
+	}
+	t->db = weir_db_acquire(t->pool);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(weir_db_handle(t->db), "SELECT count(*) FROM workspaces", -1, &st, NULL);
+	sqlite3_step(st);
+	assert_int_equal(sqlite3_column_int(st, 0), 601);
+	sqlite3_finalize(st);
+	test_env_free(t);
+}
+
+/* Proves a connection returned with an open write transaction is rolled back and the lock freed. */
+static void test_release_rolls_back(void **state)
+{
+	(void)state;
+	test_env *t = test_env_new();
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	sqlite3_exec(weir_db_handle(t->db), "INSERT INTO workspaces (name, created_at) VALUES ('gone', 0)", NULL, NULL, NULL);
+	weir_log_set_level(WEIR_LOG_OFF);
+	weir_db_release(t->db);
+	weir_log_set_level(WEIR_LOG_WARN);
+	t->db = weir_db_acquire(t->pool);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0); /* lock was released */
+	weir_db_rollback(t->db);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(weir_db_handle(t->db), "SELECT count(*) FROM workspaces WHERE name = 'gone'", -1, &st, NULL);
+	sqlite3_step(st);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	test_env_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arena), cmocka_unit_test(test_error), cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_ids), cmocka_unit_test(test_json), cmocka_unit_test(test_migrations),
+		cmocka_unit_test(test_migration_failure_rolls_back), cmocka_unit_test(test_stmt_cache),
+		cmocka_unit_test(test_write_lock), cmocka_unit_test(test_release_rolls_back),
+	};
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
