@@ -1,6 +1,7 @@
 /* Opening and closing the process state: the data directory (created, locked against a
  * second server), the keys, the database with its migrations, and the first-start
  * bootstrap. */
+#include "api/modules.h"
 #include "api/server.h"
 
 #include <errno.h>
@@ -94,12 +95,16 @@ int weir_app_open(weir_app *app, weir_error *err)
 	weir_db_release(db);
 	if (rc != 0)
 		return -1;
+	if (weir_modules_start(app, err) != 0)
+		return -1;
 	atomic_store(&app->ready, true);
 	return 0;
 }
 
 void weir_app_close(weir_app *app)
 {
+	if (app->pool)
+		weir_modules_stop(app);
 	weir_db_pool_close(app->pool);
 	app->pool = NULL;
 	if (lock_fd >= 0) {

@@ -1,0 +1,17 @@
+/* Start and stop of the domain modules' process state (background workers, hooks), called
+ * by weir_app_open after the database is ready and by weir_app_close before it closes.
+ * Each module adds one line to each function. */
+#include "api/app.h"
+#include "api/modules.h"
+
+int weir_modules_start(weir_app *app, weir_error *err)
+{
+	(void)app;
+	(void)err;
+	return 0;
+}
+
+void weir_modules_stop(weir_app *app)
+{
+	(void)app;
+}
