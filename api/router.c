@@ -8,7 +8,7 @@
 
 const weir_route *const weir_route_tables[] = {
 	weir_routes_system, weir_routes_tokens, weir_routes_uc, weir_routes_identity,
-	weir_routes_grants, weir_routes_workspaces, weir_routes_mlflow, weir_routes_tracking, weir_routes_lineage,
+	weir_routes_grants, weir_routes_workspaces, weir_routes_tags, weir_routes_mlflow, weir_routes_tracking, weir_routes_lineage,
 	NULL,
 };
 
