@@ -212,6 +212,13 @@ int weir_gov_metastore_securable(weir_db *db, weir_arena *a, weir_securable *out
  * A malformed full name: 400 INVALID_PARAMETER_VALUE. */
 int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
 		     const char *full_name, weir_securable *out, weir_error *err);
+/* Flags of weir_gov_resolve_ex. */
+enum {
+	WEIR_RESOLVE_IGNORE_ISOLATION = 1 << 0, /* admin tools: see ISOLATED catalogs from any workspace */
+	WEIR_RESOLVE_NO_VISIBILITY = 1 << 1,    /* existence only: do not apply the caller's browse rule */
+};
+int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			const char *full_name, unsigned flags, weir_securable *out, weir_error *err);
 /* Same by id (NOT_FOUND when absent or hidden). */
 int weir_gov_resolve_id(weir_db *db, weir_arena *a, const weir_principal *p, const char *id,
 			weir_securable *out, weir_error *err);

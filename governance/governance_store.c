@@ -506,15 +506,18 @@ int weir_gov_metastore_securable(weir_db *db, weir_arena *a, weir_securable *out
 int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
 		     const char *full_name, weir_securable *out, weir_error *err)
 {
+	return weir_gov_resolve_ex(db, a, p, t, full_name, 0, out, err);
+}
+
+int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			const char *full_name, unsigned flags, weir_securable *out, weir_error *err)
+{
 	if (t == WEIR_SEC_METASTORE)
 		return weir_gov_metastore_securable(db, a, out, err);
 	int parts = t == WEIR_SEC_CATALOG ? 1 : t == WEIR_SEC_SCHEMA ? 2 : 3;
 	const char *names[3] = {NULL, NULL, NULL};
-	if (weir_gov_split_full_name(a, "full_name", full_name, parts, names, err) != 0) {
-		if (parts == 1)
-			return -1;
+	if (weir_gov_split_full_name(a, "full_name", full_name, parts, names, err) != 0)
 		return -1;
-	}
 	const char *ms = weir_gov_metastore_id(db, a, err);
 	if (ms == NULL)
 		return -1;
@@ -551,8 +554,10 @@ int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	weir_db_done(st);
 
 	/* A catalog isolated from the caller's workspace does not exist for it. */
-	if (strcmp(out->catalog_isolation, "ISOLATED") == 0 && !bound)
+	if (strcmp(out->catalog_isolation, "ISOLATED") == 0 && !bound && !(flags & WEIR_RESOLVE_IGNORE_ISOLATION))
 		return weir_gov_not_found(WEIR_SEC_CATALOG, names[0], err);
+	if (flags & WEIR_RESOLVE_NO_VISIBILITY)
+		p = NULL;
 
 	/* Walk down: each level must exist and be browsable, else it is "not found". */
 	out->depth = 1;

@@ -1,6 +1,201 @@
-/* Routes of the grants surface (filled by its issue). */
+/* Grants: GET/PATCH permissions and GET effective-permissions on any securable, and the
+ * workspace bindings of catalogs (the generic `bindings` API and the older
+ * `workspace-bindings/catalogs` one). */
 #include "api/http.h"
 
+#include <stdio.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "governance/grants.h"
+
+#define UC "/api/2.1/unity-catalog"
+
+static int fail(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
+
+/* The securable of /{securable_type}/{full_name}; the metastore ignores the name. */
+static int resolve_typed(weir_req *r, const char *type_param, const char *name_param, weir_securable *s,
+			 weir_error *e)
+{
+	weir_sec_type t;
+	const char *ts = weir_req_param(r, type_param);
+	if (weir_sec_type_parse(ts, &t) != 0)
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "securable_type",
+					"Invalid value for 'securable_type': '%.50s' is not a securable type", ts);
+	return weir_gov_resolve(weir_req_db(r), r->arena, r->principal, t, weir_req_param(r, name_param), s, e);
+}
+
+static int permissions_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	if (resolve_typed(r, "securable_type", "full_name", &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_grants_get(weir_req_db(r), r->arena, r->principal, &s, weir_req_query(r, "principal"), &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int permissions_update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	json_t *body = weir_req_json(r, true, &e);
+	if (body == NULL || resolve_typed(r, "securable_type", "full_name", &s, &e) != 0 ||
+	    weir_req_authorize(r, &s, &e) != 0)
+		return fail(r, &e);
+	json_t *changes = json_object_get(body, "changes");
+	if (changes == NULL || json_is_null(changes)) {
+		/* the SDK sends PATCH without a body: nothing to change */
+		json_t *out = weir_grants_get(weir_req_db(r), r->arena, r->principal, &s, NULL, &e);
+		return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+	}
+	if (weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_grants_update(weir_req_db(r), r->arena, r->principal, &s, changes, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return fail(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+static int effective_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	if (resolve_typed(r, "securable_type", "full_name", &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_grants_effective(weir_req_db(r), r->arena, r->principal, &s, weir_req_query(r, "principal"), &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+/* A catalog for binding management: admins and owners reach ISOLATED catalogs from any
+ * workspace (they are the ones who bind them); for others the catalog must be visible. */
+static int resolve_catalog_for_bindings(weir_req *r, const char *name, weir_securable *s, weir_error *e)
+{
+	weir_db *db = weir_req_db(r);
+	if (weir_gov_resolve_ex(db, r->arena, r->principal, WEIR_SEC_CATALOG, name, WEIR_RESOLVE_IGNORE_ISOLATION, s,
+				e) != 0)
+		return -1;
+	s->read_only = false; /* managing bindings is not a write to the catalog's contents */
+	weir_securable probe;
+	weir_error ignore = WEIR_ERROR_INIT;
+	bool owner = false;
+	for (int i = 0; i < r->principal->nclosure; i++)
+		owner |= r->principal->closure[i] == s->chain[0].owner_id;
+	if (!r->principal->is_admin && !owner &&
+	    weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_CATALOG, name, &probe, &ignore) != 0)
+		return weir_gov_not_found(WEIR_SEC_CATALOG, name, e);
+	return 0;
+}
+
+static int bindings_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	const char *type = weir_req_param(r, "securable_type");
+	if (strcmp(type, "catalog") != 0 && strcmp(type, "catalogs") != 0) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "securable_type",
+				 "Invalid value for 'securable_type': only catalogs can be bound to workspaces");
+		return fail(r, &e);
+	}
+	if (resolve_catalog_for_bindings(r, weir_req_param(r, "securable_name"), &s, &e) != 0 ||
+	    weir_req_authorize(r, &s, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_bindings_get(weir_req_db(r), &s, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int bindings_update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	json_t *body = weir_req_json(r, true, &e);
+	const char *type = weir_req_param(r, "securable_type");
+	if (body == NULL)
+		return fail(r, &e);
+	if (strcmp(type, "catalog") != 0 && strcmp(type, "catalogs") != 0) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "securable_type",
+				 "Invalid value for 'securable_type': only catalogs can be bound to workspaces");
+		return fail(r, &e);
+	}
+	if (resolve_catalog_for_bindings(r, weir_req_param(r, "securable_name"), &s, &e) != 0 ||
+	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_bindings_update(weir_req_db(r), &s, json_object_get(body, "add"),
+					   json_object_get(body, "remove"), &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return fail(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+/* The older API: {workspaces: [ids]}, PATCH {assign_workspaces, unassign_workspaces}. */
+static json_t *legacy_shape(json_t *bindings)
+{
+	json_t *ids = json_array();
+	size_t i;
+	json_t *b;
+	json_array_foreach(json_object_get(bindings, "bindings"), i, b)
+		json_array_append(ids, json_object_get(b, "workspace_id"));
+	json_decref(bindings);
+	return json_pack("{s:o}", "workspaces", ids);
+}
+
+static int legacy_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	if (resolve_catalog_for_bindings(r, weir_req_param(r, "name"), &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_bindings_get(weir_req_db(r), &s, &e);
+	return out ? weir_reply_json(r, 200, legacy_shape(out)) : fail(r, &e);
+}
+
+static json_t *ids_to_bindings(json_t *ids)
+{
+	if (ids == NULL || json_is_null(ids))
+		return NULL;
+	if (!json_is_array(ids))
+		return json_incref(ids); /* rejected by the validator with the field named */
+	json_t *arr = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v)
+		json_array_append_new(arr, json_pack("{s:O, s:s}", "workspace_id", v, "binding_type", "BINDING_TYPE_READ_WRITE"));
+	return arr;
+}
+
+static int legacy_update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	json_t *body = weir_req_json(r, true, &e);
+	if (body == NULL || resolve_catalog_for_bindings(r, weir_req_param(r, "name"), &s, &e) != 0 ||
+	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	json_t *add = weir_json_own(r->arena, ids_to_bindings(json_object_get(body, "assign_workspaces")));
+	json_t *rem = weir_json_own(r->arena, ids_to_bindings(json_object_get(body, "unassign_workspaces")));
+	json_t *out = weir_bindings_update(weir_req_db(r), &s, add, rem, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return fail(r, &e);
+	}
+	return weir_reply_json(r, 200, legacy_shape(out));
+}
+
+#define R(m, p, h, op, action) {m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0}
+#define RN(m, p, h, op, action) {m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT}
+
 const weir_route weir_routes_grants[] = {
+	RN("GET", "/permissions/{securable_type}/{full_name}", permissions_get, WEIR_OP_READ_GRANTS, "getPermissions"),
+	R("PATCH", "/permissions/{securable_type}/{full_name}", permissions_update, WEIR_OP_MANAGE_GRANTS, "updatePermissions"),
+	RN("GET", "/effective-permissions/{securable_type}/{full_name}", effective_get, WEIR_OP_READ_GRANTS,
+	   "getEffectivePermissions"),
+	RN("GET", "/bindings/{securable_type}/{securable_name}", bindings_get, WEIR_OP_READ_METADATA, "getBindings"),
+	R("PATCH", "/bindings/{securable_type}/{securable_name}", bindings_update, WEIR_OP_MANAGE_GRANTS, "updateBindings"),
+	RN("GET", "/workspace-bindings/catalogs/{name}", legacy_get, WEIR_OP_READ_METADATA, "getWorkspaceBindings"),
+	R("PATCH", "/workspace-bindings/catalogs/{name}", legacy_update, WEIR_OP_MANAGE_GRANTS, "updateWorkspaceBindings"),
 	{0},
 };

@@ -1,0 +1,45 @@
+/* Grants on securables (direct; inheritance is computed by the rules in authz.c), effective
+ * permissions with where each privilege comes from, workspaces and their assignments, and
+ * catalog-to-workspace bindings. Every function runs on the caller's connection; writers
+ * run inside the caller's write transaction. */
+#ifndef WEIR_GOVERNANCE_GRANTS_H
+#define WEIR_GOVERNANCE_GRANTS_H
+
+#include <jansson.h>
+
+#include "governance/governance.h"
+
+/* GET permissions: {privilege_assignments:[{principal, privileges:[...]}]} of direct grants
+ * on s. Callers who may manage grants on s see every entry; others see only entries of
+ * principals they are or belong to. `principal` filters (NULL: all). */
+json_t *weir_grants_get(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
+			const char *principal, weir_error *err);
+
+/* PATCH permissions: `changes` is [{principal, add:[...], remove:[...]}]. Every principal
+ * must exist and every privilege must apply to s's type, else nothing changes (400/404).
+ * Returns the direct grants of the principals named in changes. */
+json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
+			   json_t *changes, weir_error *err);
+
+/* Effective permissions: direct and inherited grants on s, each privilege with
+ * inherited_from_type/inherited_from_name when it comes from a parent. */
+json_t *weir_grants_effective(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
+			      const char *principal, weir_error *err);
+
+/* Workspaces. */
+json_t *weir_workspace_create(weir_db *db, const char *name, weir_error *err);
+json_t *weir_workspace_list(weir_db *db, const weir_principal *p, weir_error *err);
+json_t *weir_workspace_get(weir_db *db, const char *name, weir_error *err);
+int weir_workspace_delete(weir_db *db, const char *name, weir_error *err);
+int weir_workspace_assign(weir_db *db, const char *workspace, const char *principal, bool assign, weir_error *err);
+json_t *weir_workspace_assignments(weir_db *db, const char *workspace, weir_error *err);
+
+/* Catalog bindings: {bindings:[{workspace_id, binding_type}]}. */
+json_t *weir_bindings_get(weir_db *db, const weir_securable *catalog, weir_error *err);
+/* add/remove: arrays of {workspace_id, binding_type}. All or nothing. */
+json_t *weir_bindings_update(weir_db *db, const weir_securable *catalog, json_t *add, json_t *remove, weir_error *err);
+/* When a catalog becomes ISOLATED with no binding, the caller's workspace is bound
+ * READ_WRITE so that nobody is locked out by the switch itself. */
+int weir_bindings_ensure(weir_db *db, const char *catalog_id, int64_t workspace_id, weir_error *err);
+
+#endif
