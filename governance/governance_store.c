@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +13,9 @@
 #include "core/log.h"
 #include "core/util.h"
 
-static const char SQL_METASTORE_ID[] = "SELECT id FROM securables WHERE type = 'metastore'";
-
-static pthread_mutex_t ms_mu = PTHREAD_MUTEX_INITIALIZER;
-static char ms_id[40];
+/* parent_id IS NULL makes this an index lookup on securables_name. */
+static const char SQL_METASTORE_ID[] =
+	"SELECT id FROM securables WHERE parent_id IS NULL AND type = 'metastore' AND name = 'metastore'";
 
 static const char *col_dup(weir_arena *a, sqlite3_stmt *st, int i)
 {
@@ -27,15 +25,11 @@ static const char *col_dup(weir_arena *a, sqlite3_stmt *st, int i)
 
 const char *weir_gov_metastore_id(weir_db *db, weir_arena *a, weir_error *err)
 {
-	pthread_mutex_lock(&ms_mu);
-	if (ms_id[0] == '\0') {
-		sqlite3_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
-		if (st && sqlite3_step(st) == SQLITE_ROW)
-			snprintf(ms_id, sizeof(ms_id), "%s", (const char *)sqlite3_column_text(st, 0));
-		weir_db_done(st);
-	}
-	const char *id = ms_id[0] ? weir_arena_strdup(a, ms_id) : NULL;
-	pthread_mutex_unlock(&ms_mu);
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
+	if (st == NULL)
+		return NULL;
+	const char *id = sqlite3_step(st) == SQLITE_ROW ? col_dup(a, st, 0) : NULL;
+	weir_db_done(st);
 	if (id == NULL)
 		weir_error_set(err, WEIR_E_NOT_FOUND, "No metastore is initialised");
 	return id;

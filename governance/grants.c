@@ -350,15 +350,3 @@ json_t *weir_bindings_update(weir_db *db, const weir_securable *catalog, json_t 
 	}
 	return weir_bindings_get(db, catalog, err);
 }
-
-int weir_bindings_ensure(weir_db *db, const char *catalog_id, int64_t workspace_id, weir_error *err)
-{
-	json_t *arr = bind_store_list(db, catalog_id, err);
-	if (arr == NULL)
-		return -1;
-	size_t n = json_array_size(arr);
-	json_decref(arr);
-	if (n > 0)
-		return 0;
-	return bind_store_set(db, catalog_id, workspace_id, "BINDING_TYPE_READ_WRITE", err);
-}

@@ -38,8 +38,5 @@ json_t *weir_workspace_assignments(weir_db *db, const char *workspace, weir_erro
 json_t *weir_bindings_get(weir_db *db, const weir_securable *catalog, weir_error *err);
 /* add/remove: arrays of {workspace_id, binding_type}. All or nothing. */
 json_t *weir_bindings_update(weir_db *db, const weir_securable *catalog, json_t *add, json_t *remove, weir_error *err);
-/* When a catalog becomes ISOLATED with no binding, the caller's workspace is bound
- * READ_WRITE so that nobody is locked out by the switch itself. */
-int weir_bindings_ensure(weir_db *db, const char *catalog_id, int64_t workspace_id, weir_error *err);
 
 #endif

@@ -1,0 +1,344 @@
+/* Unit tests of the governance rules (governance/authz.c, grants.c) on a real database:
+ * visibility, inheritance through the hierarchy and through nested groups, ownership,
+ * MANAGE vs ALL PRIVILEGES, grants validation, workspace isolation and read-only bindings. */
+#include "testutil.h"
+
+#include "core/json.h"
+#include "governance/grants.h"
+
+typedef struct world {
+	test_env *t;
+	weir_principal *admin;
+	int64_t u_nothing, u_member, u_nested, u_owner, g1, g2, g_admins;
+	int64_t ws_dev;
+} world;
+
+static int64_t add_principal(test_env *t, const char *kind, const char *name)
+{
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(weir_db_handle(t->db),
+			   "INSERT INTO principals (kind, name, created_at, updated_at) VALUES (?1, ?2, 0, 0)", -1, &st, NULL);
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	return sqlite3_last_insert_rowid(weir_db_handle(t->db));
+}
+
+static void add_member(test_env *t, int64_t group, int64_t member)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "INSERT INTO group_members VALUES (%lld, %lld)", (long long)group, (long long)member);
+	assert_int_equal(sqlite3_exec(weir_db_handle(t->db), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static weir_principal *load(world *w, int64_t id, int64_t ws)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_principal *p = weir_gov_principal_load(w->t->db, w->t->a, id, ws, &e);
+	assert_non_null(p);
+	return p;
+}
+
+static json_t *mk(world *w, weir_principal *p, weir_sec_type t, const char *parent_full, const char *json)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable parent;
+	if (t == WEIR_SEC_CATALOG)
+		assert_int_equal(weir_gov_metastore_securable(w->t->db, w->t->a, &parent, &e), 0);
+	else
+		assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, p, t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
+						  parent_full, &parent, &e), 0);
+	json_t *body = json_loads(json, 0, NULL);
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	json_t *info = weir_catalog_create(w->t->db, w->t->a, p, t, &parent, body, &e);
+	if (info == NULL)
+		fprintf(stderr, "create failed: %s\n", e.message);
+	assert_non_null(info);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	json_decref(body);
+	return info;
+}
+
+static void grant(world *w, weir_sec_type t, const char *full, const char *principal, const char *priv)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, t, full, &s, &e), 0);
+	char buf[256];
+	snprintf(buf, sizeof(buf), "[{\"principal\":\"%s\",\"add\":[\"%s\"]}]", principal, priv);
+	json_t *changes = json_loads(buf, 0, NULL);
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	json_t *out = weir_grants_update(w->t->db, w->t->a, w->admin, &s, changes, &e);
+	if (out == NULL)
+		fprintf(stderr, "grant failed: %s\n", e.message);
+	assert_non_null(out);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	json_decref(out);
+	json_decref(changes);
+}
+
+static int setup(void **state)
+{
+	world *w = calloc(1, sizeof(*w));
+	w->t = test_env_new();
+	w->admin = test_admin(w->t);
+	w->u_nothing = add_principal(w->t, "user", "nobody@x.com");
+	w->u_member = add_principal(w->t, "user", "member@x.com");
+	w->u_nested = add_principal(w->t, "user", "nested@x.com");
+	w->u_owner = add_principal(w->t, "user", "owner@x.com");
+	w->g1 = add_principal(w->t, "group", "analysts");
+	w->g2 = add_principal(w->t, "group", "juniors");
+	add_member(w->t, w->g1, w->u_member);
+	add_member(w->t, w->g1, w->g2); /* juniors are analysts */
+	add_member(w->t, w->g2, w->u_nested);
+	json_decref(mk(w, w->admin, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\"}"));
+	json_decref(mk(w, w->admin, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\"}"));
+	json_decref(mk(w, w->admin, WEIR_SEC_TABLE, "c.s",
+		       "{\"name\":\"t\",\"table_type\":\"EXTERNAL\",\"storage_location\":\"s3://b/t\"}"));
+	json_decref(mk(w, w->admin, WEIR_SEC_TABLE, "c.s",
+		       "{\"name\":\"secret\",\"table_type\":\"EXTERNAL\",\"storage_location\":\"s3://b/secret\"}"));
+	grant(w, WEIR_SEC_CATALOG, "c", "analysts", "USE_CATALOG");
+	grant(w, WEIR_SEC_SCHEMA, "c.s", "analysts", "USE SCHEMA");
+	grant(w, WEIR_SEC_TABLE, "c.s.t", "analysts", "SELECT");
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	world *w = *state;
+	test_env_free(w->t);
+	free(w);
+	return 0;
+}
+
+static bool can(world *w, int64_t who, weir_op op, weir_sec_type t, const char *full)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	weir_principal *p = load(w, who, WEIR_DEFAULT_WORKSPACE_ID);
+	if (weir_gov_resolve(w->t->db, w->t->a, p, t, full, &s, &e) != 0)
+		return false;
+	return weir_gov_allowed(w->t->db, p, op, &s);
+}
+
+/* Proves grants to a group reach its direct and nested members, and nobody else. */
+static void test_group_inheritance(void **state)
+{
+	world *w = *state;
+	assert_true(can(w, w->u_member, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_true(can(w, w->u_nested, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_false(can(w, w->u_nothing, WEIR_OP_READ_METADATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_false(can(w, w->u_nested, WEIR_OP_WRITE_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_false(can(w, w->u_nested, WEIR_OP_DELETE, WEIR_SEC_TABLE, "c.s.t"));
+}
+
+/* Proves an unbrowsable object is "not found" with the same error as a missing one, at the
+ * topmost hidden level. */
+static void test_hidden_is_not_found(void **state)
+{
+	world *w = *state;
+	weir_principal *p = load(w, w->u_nothing, WEIR_DEFAULT_WORKSPACE_ID);
+	weir_error e1 = WEIR_ERROR_INIT, e2 = WEIR_ERROR_INIT;
+	weir_securable s;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, p, WEIR_SEC_TABLE, "c.s.t", &s, &e1), -1);
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_TABLE, "nope.s.t", &s, &e2), -1);
+	assert_int_equal(e1.code, WEIR_E_CATALOG_NOT_FOUND);
+	assert_int_equal(e2.code, WEIR_E_CATALOG_NOT_FOUND);
+	/* a member sees c.s.t but not c.s.secret: TABLE_NOT_FOUND, as if absent */
+	weir_principal *m = load(w, w->u_member, WEIR_DEFAULT_WORKSPACE_ID);
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, m, WEIR_SEC_TABLE, "c.s.secret", &s, &e1), -1);
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, m, WEIR_SEC_TABLE, "c.s.absent", &s, &e2), -1);
+	assert_int_equal(e1.code, WEIR_E_TABLE_NOT_FOUND);
+	assert_int_equal(e2.code, WEIR_E_TABLE_NOT_FOUND);
+}
+
+/* Proves lists are filtered item by item and the page token never points past a hidden item
+ * that was the only one left. */
+static void test_list_filtering(void **state)
+{
+	world *w = *state;
+	weir_principal *m = load(w, w->u_member, WEIR_DEFAULT_WORKSPACE_ID);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable sch;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, m, WEIR_SEC_SCHEMA, "c.s", &sch, &e), 0);
+	weir_page_req pg = {1, NULL};
+	/* "secret" sorts before "t": a page of one must skip it and have no token after t */
+	json_t *out = weir_catalog_list(w->t->db, w->t->a, m, WEIR_SEC_TABLE, &sch, &pg, "tables", true, true, &e);
+	assert_non_null(out);
+	json_t *tables = json_object_get(out, "tables");
+	assert_int_equal(json_array_size(tables), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(tables, 0), "name")), "t");
+	assert_null(json_object_get(out, "next_page_token"));
+	char *dump = json_dumps(out, 0);
+	assert_null(strstr(dump, "secret"));
+	free(dump);
+	json_decref(out);
+}
+
+/* Proves a privilege granted on the catalog applies to a table created afterwards. */
+static void test_future_children(void **state)
+{
+	world *w = *state;
+	int64_t u = add_principal(w->t, "user", "late@x.com");
+	grant(w, WEIR_SEC_CATALOG, "c", "late@x.com", "USE_CATALOG");
+	grant(w, WEIR_SEC_CATALOG, "c", "late@x.com", "USE_SCHEMA");
+	grant(w, WEIR_SEC_CATALOG, "c", "late@x.com", "SELECT");
+	json_decref(mk(w, w->admin, WEIR_SEC_TABLE, "c.s",
+		       "{\"name\":\"later\",\"table_type\":\"EXTERNAL\",\"storage_location\":\"s3://b/later\"}"));
+	assert_true(can(w, u, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.later"));
+	assert_false(can(w, u, WEIR_OP_WRITE_DATA, WEIR_SEC_TABLE, "c.s.later"));
+}
+
+/* Proves ALL PRIVILEGES does not include MANAGE, and MANAGE allows managing grants but not
+ * reading data. */
+static void test_all_privileges_excludes_manage(void **state)
+{
+	world *w = *state;
+	int64_t a = add_principal(w->t, "user", "all@x.com");
+	int64_t m = add_principal(w->t, "user", "mgr@x.com");
+	grant(w, WEIR_SEC_CATALOG, "c", "all@x.com", "ALL_PRIVILEGES");
+	grant(w, WEIR_SEC_CATALOG, "c", "mgr@x.com", "USE_CATALOG");
+	grant(w, WEIR_SEC_SCHEMA, "c.s", "mgr@x.com", "USE_SCHEMA");
+	grant(w, WEIR_SEC_TABLE, "c.s.t", "mgr@x.com", "MANAGE");
+	assert_true(can(w, a, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_true(can(w, a, WEIR_OP_WRITE_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_false(can(w, a, WEIR_OP_MANAGE_GRANTS, WEIR_SEC_TABLE, "c.s.t"));
+	assert_true(can(w, m, WEIR_OP_MANAGE_GRANTS, WEIR_SEC_TABLE, "c.s.t"));
+	assert_true(can(w, m, WEIR_OP_DELETE, WEIR_SEC_TABLE, "c.s.t"));
+	assert_false(can(w, m, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+}
+
+/* Proves creation needs USE on the parents plus the CREATE privilege, and an owner of the
+ * parent may create. */
+static void test_create_rules(void **state)
+{
+	world *w = *state;
+	int64_t u = add_principal(w->t, "user", "maker@x.com");
+	assert_false(can(w, u, WEIR_OP_CREATE_TABLE, WEIR_SEC_SCHEMA, "c.s"));
+	grant(w, WEIR_SEC_CATALOG, "c", "maker@x.com", "USE_CATALOG");
+	grant(w, WEIR_SEC_SCHEMA, "c.s", "maker@x.com", "CREATE_TABLE");
+	assert_false(can(w, u, WEIR_OP_CREATE_TABLE, WEIR_SEC_SCHEMA, "c.s")); /* no USE SCHEMA yet */
+	grant(w, WEIR_SEC_SCHEMA, "c.s", "maker@x.com", "USE_SCHEMA");
+	assert_true(can(w, u, WEIR_OP_CREATE_TABLE, WEIR_SEC_SCHEMA, "c.s"));
+	assert_false(can(w, u, WEIR_OP_CREATE_VOLUME, WEIR_SEC_SCHEMA, "c.s"));
+}
+
+/* Proves invalid grants (unknown principal, unknown privilege, privilege not applicable to
+ * the type) change nothing at all, even when other changes in the same call were valid. */
+static void test_grant_validation_is_atomic(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_TABLE, "c.s.t", &s, &e), 0);
+	static const char *const bad[] = {
+		"[{\"principal\":\"owner@x.com\",\"add\":[\"SELECT\"]},{\"principal\":\"ghost\",\"add\":[\"SELECT\"]}]",
+		"[{\"principal\":\"owner@x.com\",\"add\":[\"SELECT\",\"FLY\"]}]",
+		"[{\"principal\":\"owner@x.com\",\"add\":[\"SELECT\",\"CREATE_SCHEMA\"]}]",
+		"[{\"principal\":\"owner@x.com\",\"add\":[1]}]",
+	};
+	static const weir_code codes[] = {WEIR_E_NOT_FOUND, WEIR_E_INVALID_PARAMETER_VALUE,
+					  WEIR_E_INVALID_PARAMETER_VALUE, WEIR_E_INVALID_PARAMETER_VALUE};
+	for (int i = 0; i < 4; i++) {
+		json_t *ch = json_loads(bad[i], 0, NULL);
+		assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+		assert_null(weir_grants_update(w->t->db, w->t->a, w->admin, &s, ch, &e));
+		assert_int_equal(e.code, codes[i]);
+		weir_db_rollback(w->t->db);
+		json_decref(ch);
+	}
+	json_t *out = weir_grants_get(w->t->db, w->t->a, w->admin, &s, "owner@x.com", &e);
+	assert_int_equal(json_array_size(json_object_get(out, "privilege_assignments")), 0);
+	json_decref(out);
+}
+
+/* Proves effective permissions name where each inherited privilege comes from. */
+static void test_effective(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_TABLE, "c.s.t", &s, &e), 0);
+	json_t *out = weir_grants_effective(w->t->db, w->t->a, w->admin, &s, "nested@x.com", &e);
+	assert_non_null(out);
+	char *dump = json_dumps(out, JSON_SORT_KEYS);
+	assert_non_null(strstr(dump, "\"inherited_from_name\": \"c\""));
+	assert_non_null(strstr(dump, "\"inherited_from_name\": \"c.s\""));
+	assert_non_null(strstr(dump, "\"principal\": \"analysts\""));
+	free(dump);
+	json_decref(out);
+}
+
+/* Proves an ISOLATED catalog does not exist from an unbound workspace (even for admins), and
+ * a READ_ONLY binding refuses every write while reads work. */
+static void test_isolation_and_read_only(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	sqlite3_exec(weir_db_handle(w->t->db), "INSERT INTO workspaces (id, name, created_at) VALUES (7, 'dev', 0)", NULL,
+		     NULL, NULL);
+	weir_securable cat;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_CATALOG, "c", &cat, &e), 0);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(weir_db_handle(w->t->db), "UPDATE securables SET isolation_mode = 'ISOLATED' WHERE id = ?1", -1,
+			   &st, NULL);
+	sqlite3_bind_text(st, 1, cat.id, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	weir_principal *admin_dev = weir_gov_principal_load(w->t->db, w->t->a, w->admin->id, 7, &e);
+	weir_securable s;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, admin_dev, WEIR_SEC_TABLE, "c.s.t", &s, &e), -1);
+	assert_int_equal(e.code, WEIR_E_CATALOG_NOT_FOUND);
+	json_t *add = json_loads("[{\"workspace_id\":7,\"binding_type\":\"BINDING_TYPE_READ_ONLY\"}]", 0, NULL);
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	json_t *b = weir_bindings_update(w->t->db, &cat, add, NULL, &e);
+	assert_non_null(b);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	json_decref(b);
+	json_decref(add);
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, admin_dev, WEIR_SEC_TABLE, "c.s.t", &s, &e), 0);
+	assert_true(weir_gov_allowed(w->t->db, admin_dev, WEIR_OP_READ_DATA, &s));
+	assert_false(weir_gov_allowed(w->t->db, admin_dev, WEIR_OP_WRITE_DATA, &s));
+	assert_false(weir_gov_allowed(w->t->db, admin_dev, WEIR_OP_DELETE, &s));
+	assert_int_equal(weir_gov_check(w->t->db, admin_dev, WEIR_OP_UPDATE, &s, &e), -1);
+	assert_int_equal(e.code, WEIR_E_PERMISSION_DENIED);
+	/* the default workspace, not bound, does not see the catalog any more */
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_CATALOG, "c", &s, &e), -1);
+}
+
+/* Proves a deactivated principal can no longer be loaded (its tokens stop at once). */
+static void test_deactivation(void **state)
+{
+	world *w = *state;
+	int64_t u = add_principal(w->t, "user", "leaver@x.com");
+	weir_error e = WEIR_ERROR_INIT;
+	char *tok = NULL;
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	assert_int_equal(weir_gov_token_create(w->t->db, w->t->a, u, 1, 0, NULL, &tok, NULL, &e), 0);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	assert_non_null(weir_gov_token_authenticate(w->t->db, w->t->a, tok, &e));
+	char sql[96];
+	snprintf(sql, sizeof(sql), "UPDATE principals SET active = 0 WHERE id = %lld", (long long)u);
+	sqlite3_exec(weir_db_handle(w->t->db), sql, NULL, NULL, NULL);
+	assert_null(weir_gov_token_authenticate(w->t->db, w->t->a, tok, &e));
+	assert_int_equal(e.code, WEIR_E_UNAUTHENTICATED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_group_inheritance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hidden_is_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filtering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_future_children, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_all_privileges_excludes_manage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_validation_is_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_effective, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_isolation_and_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deactivation, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("governance", tests, NULL, NULL);
+}
