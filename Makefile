@@ -60,6 +60,10 @@ $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libweir.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libweir.a $(LIBS) $(shell pkg-config --libs cmocka)
 
+$(B)/bench/%: bench/%.c $(B)/libweir.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libweir.a $(LIBS)
+
 openapi.yaml: $(sort $(wildcard openapi/*.yaml)) scripts/openapi-assemble.sh
 	scripts/openapi-assemble.sh > $@.tmp && mv $@.tmp $@
 

@@ -4,6 +4,7 @@
 #ifndef WEIR_API_AUTH_H
 #define WEIR_API_AUTH_H
 
+#include "api/app.h"
 #include "api/http.h"
 
 #define WEIR_AUTH_HEADER_MAX 8192
@@ -13,5 +14,12 @@ weir_principal *weir_auth_request(weir_req *r, weir_error *err);
 
 /* JWT verification (api/jwt.c): returns the principal of a valid token or NULL (401). */
 weir_principal *weir_jwt_authenticate(weir_req *r, const char *token, weir_error *err);
+
+/* Loads --jwks FILE (RSA and P-256 EC keys, algorithm pinned per key); refuses to start on a
+ * file without a usable key or without --jwt-issuer/--jwt-audience. No-op without --jwks. */
+int weir_jwks_load(weir_app *app, weir_error *err);
+/* Issues an internal HS256 token (iss/aud "weir") for `sub`, valid ttl_s seconds. Arena memory. */
+char *weir_jwt_issue(const weir_app *app, weir_arena *a, const char *sub, const char *workspace, int64_t ttl_s,
+		     weir_error *err);
 
 #endif

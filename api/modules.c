@@ -2,12 +2,15 @@
  * by weir_app_open after the database is ready and by weir_app_close before it closes.
  * Each module adds one line to each function. */
 #include "api/app.h"
+#include "api/auth.h"
 #include "api/modules.h"
 
 int weir_modules_start(weir_app *app, weir_error *err)
 {
 	(void)app;
 	(void)err;
+	if (weir_jwks_load(app, err) != 0) /* api/jwt.c: --jwks */
+		return -1;
 	return 0;
 }
 

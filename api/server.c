@@ -211,8 +211,10 @@ static void dispatch(weir_req *r)
 		weir_reply_error(r, &e);
 		return;
 	}
-	if (authenticate(r) != 0)
+	if (authenticate(r) != 0) {
+		weir_req__audit_failure(r); /* every 401/403 is a denial to audit */
 		return;
+	}
 	r->route->handler(r);
 	if (r->status == 0 && r->resp_fd < 0) {
 		weir_log_error("rid=%s: handler for %s %s gave no reply", r->request_id, r->method, r->route->pattern);

@@ -29,6 +29,23 @@ int weir_catalog_page_size(const weir_page_req *pg, int *size, weir_error *err)
 	return 0;
 }
 
+/* Whether a '/'-separated path has a "." or ".." segment, plain or percent-encoded. */
+static bool has_dot_segment(const char *path)
+{
+	static const char *const dots[] = {".", "..", "%2e", "%2e%2e", ".%2e", "%2e.", NULL};
+	const char *p = path;
+	for (;;) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		for (int i = 0; dots[i]; i++)
+			if (len == strlen(dots[i]) && strncasecmp(p, dots[i], len) == 0)
+				return true;
+		if (end == NULL)
+			return false;
+		p = end + 1;
+	}
+}
+
 const char *weir_catalog_normalize_url(weir_arena *a, const char *field, const char *url, weir_error *err)
 {
 	if (url == NULL || *url == '\0') {
@@ -86,13 +103,20 @@ const char *weir_catalog_normalize_url(weir_arena *a, const char *field, const c
 	while (j > 1 && path[j - 1] == '/')
 		j--;
 	path[j] = '\0';
-	if (strstr(path, "/../") || strstr(path, "/./") || (j >= 3 && strcmp(path + j - 3, "/..") == 0)) {
+	if (has_dot_segment(path)) {
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
 				 "Invalid value for '%s': '.' and '..' path segments are not allowed", field);
 		return NULL;
 	}
-	if (strcmp(scheme, "file") == 0)
-		return weir_arena_printf(a, "file://%s", path[0] == '/' ? path : "/");
+	if (strcmp(scheme, "file") == 0) {
+		/* an absolute path below the root: "file:x" and "file:///" are refused */
+		if (path[0] != '/' || path[1] == '\0') {
+			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+					 "Invalid value for '%s': a file location must be an absolute path below /", field);
+			return NULL;
+		}
+		return weir_arena_printf(a, "file://%s", path);
+	}
 	/* cloud URL: bucket must be followed by a path (no bucket roots) */
 	const char *slash = strchr(path, '/');
 	if (slash == NULL || slash[1] == '\0' || slash == path) {
@@ -103,8 +127,17 @@ const char *weir_catalog_normalize_url(weir_arena *a, const char *field, const c
 	return weir_arena_printf(a, "%s://%s", scheme, path);
 }
 
-static const char *managed_location(weir_arena *a, const char *kind, const char *id)
+/* Where a managed table or volume lives (UC layout): below the schema's managed storage,
+ * else the catalog's, else Weir's data dir (file://<data dir>/warehouse|volumes/<id>).
+ * `parent` is the schema. */
+static const char *managed_location(weir_db *db, weir_arena *a, const weir_securable *parent, const char *kind,
+				    const char *id)
 {
+	for (int i = 0; i < parent->depth && i < 2; i++) {
+		const char *base = cat_store_storage_location(db, a, parent->chain[i].id);
+		if (base)
+			return weir_arena_printf(a, "%s/%s/%s", base, strcmp(kind, "warehouse") == 0 ? "tables" : kind, id);
+	}
 	return weir_arena_printf(a, "file://%s/%s/%s", data_dir, kind, id);
 }
 
@@ -164,11 +197,14 @@ static bool one_of(const char *v, const char *const *allowed)
 static int enum_field(json_t *body, const char *key, bool required, const char *const *allowed,
 		      const char **out, weir_error *err)
 {
-	if (weir_json_get_str(body, key, required, out, err) != 0)
+	const char *v = NULL; /* never judge a stale *out when the key is absent */
+	if (weir_json_get_str(body, key, required, &v, err) != 0)
 		return -1;
-	if (*out && !one_of(*out, allowed))
+	if (v && !one_of(v, allowed))
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
-					"Invalid value for '%s': '%.100s' is not one of the allowed values", key, *out);
+					"Invalid value for '%s': '%.100s' is not one of the allowed values", key, v);
+	if (v)
+		*out = v;
 	return 0;
 }
 
@@ -177,20 +213,55 @@ static const char *const column_types[] = {
 	"STRING", "BINARY", "DECIMAL", "INTERVAL", "ARRAY", "STRUCT", "MAP", "VARIANT", "CHAR", "NULL",
 	"USER_DEFINED_TYPE", "TABLE_TYPE", NULL};
 
+/* Names the field of column i at fault: "columns[i].<key>". Returns -1. */
+static int column_error(weir_error *err, size_t i, const char *key, const char *what)
+{
+	char f[96];
+	if (key)
+		snprintf(f, sizeof(f), "columns[%zu].%s", i, key);
+	else
+		snprintf(f, sizeof(f), "columns[%zu]", i);
+	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, f, "Invalid value for '%s': %s", f, what);
+}
+
+/* type_json must be a Spark StructField ({"name", "type", "nullable", "metadata"}) that
+ * describes this column: same name, a type, and the same nullability when given. */
+static bool type_json_ok(const char *type_json, const char *name, bool nullable)
+{
+	json_t *tj = json_loads(type_json, JSON_REJECT_DUPLICATES, NULL);
+	json_t *tn = json_object_get(tj, "name");
+	json_t *tt = json_object_get(tj, "type");
+	json_t *tnull = json_object_get(tj, "nullable");
+	bool good = json_is_object(tj) && json_is_string(tn) && strcmp(json_string_value(tn), name) == 0 &&
+		    (json_is_string(tt) || json_is_object(tt)) &&
+		    (tnull == NULL || (json_is_boolean(tnull) && json_is_true(tnull) == nullable));
+	json_decref(tj);
+	return good;
+}
+
+/* Column i's position: its "position" field, else its index. */
+static int64_t column_position(json_t *cols, size_t i)
+{
+	json_t *pos = json_object_get(json_array_get(cols, i), "position");
+	if (json_is_integer(pos))
+		return json_integer_value(pos);
+	int64_t n = (int64_t)i;
+	if (pos && weir_json_get_i64(json_array_get(cols, i), "position", false, &n, NULL) != 0)
+		return -1;
+	return n;
+}
+
 /* Checks columns[] and writes them; type_text is lower-cased as UC does. */
 static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_t *cols, weir_error *err)
 {
 	size_t i;
 	json_t *c;
 	json_array_foreach(cols, i, c) {
-		char field[48];
-		snprintf(field, sizeof(field), "columns[%zu]", i);
 		if (!json_is_object(c))
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-						"Invalid value for '%s': expected an object", field);
+			return column_error(err, i, NULL, "expected an object");
 		const char *name = NULL, *type_text = NULL, *type_json = NULL, *type_name = NULL;
 		const char *s;
-		bool b;
+		bool nullable = true;
 		int64_t n;
 		if (weir_json_get_str(c, "name", true, &name, err) != 0 ||
 		    weir_json_get_str(c, "type_text", false, &type_text, err) != 0 ||
@@ -198,44 +269,42 @@ static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_
 		    enum_field(c, "type_name", false, column_types, &type_name, err) != 0 ||
 		    weir_json_get_str(c, "comment", false, &s, err) != 0 ||
 		    weir_json_get_str(c, "type_interval_type", false, &s, err) != 0 ||
-		    weir_json_get_bool(c, "nullable", false, &b, err) != 0 ||
+		    weir_json_get_bool(c, "nullable", false, &nullable, err) != 0 ||
 		    weir_json_get_i64(c, "type_precision", false, &n, err) != 0 ||
 		    weir_json_get_i64(c, "type_scale", false, &n, err) != 0 ||
 		    weir_json_get_i64(c, "partition_index", false, &n, err) != 0 ||
 		    weir_json_get_i64(c, "position", false, &n, err) != 0) {
 			char f[96];
-			snprintf(f, sizeof(f), "%s.%s", field, err->field);
+			snprintf(f, sizeof(f), "columns[%zu].%s", i, err->field);
 			snprintf(err->field, sizeof(err->field), "%s", f);
 			return -1;
 		}
 		if (*name == '\0' || strlen(name) > 255)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-						"Invalid value for '%s.name': 1 to 255 characters", field);
-		json_t *copy = json_deep_copy(c);
-		weir_json_own(a, copy);
+			return column_error(err, i, "name", "a column name has 1 to 255 characters");
+		for (size_t k = 0; k < i; k++) {
+			const char *other = json_string_value(json_object_get(json_array_get(cols, k), "name"));
+			if (other && strcasecmp(other, name) == 0)
+				return column_error(err, i, "name", "duplicate column name");
+		}
+		if (type_json && !type_json_ok(type_json, name, nullable))
+			return column_error(err, i, "type_json",
+					    "expected a StructField JSON object whose name and nullable match the column");
+		json_t *copy = weir_json_own(a, json_deep_copy(c));
 		if (type_text) {
 			char *lower = weir_arena_strdup(a, type_text);
 			for (char *p = lower; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
 			json_object_set_new(copy, "type_text", json_string(lower));
 		}
-		if (type_json) {
-			json_t *tj = json_loads(type_json, 0, NULL);
-			json_t *tn = tj ? json_object_get(tj, "name") : NULL;
-			bool good = json_is_object(tj) && (tn == NULL || (json_is_string(tn) && strcmp(json_string_value(tn), name) == 0));
-			json_decref(tj);
-			if (!good)
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-							"Invalid value for '%s.type_json': expected a JSON object "
-							"whose name matches the column", field);
-		}
-		int position = (int)i;
-		if (weir_json_get_i64(c, "position", false, &n, NULL) == 0 && json_object_get(c, "position"))
-			position = (int)n;
-		if (cat_store_insert_column(db, table_id, position, copy, err) != 0) {
+		int64_t position = column_position(cols, i);
+		if (position < 0 || position > 100000)
+			return column_error(err, i, "position", "must be between 0 and 100000");
+		for (size_t k = 0; k < i; k++)
+			if (column_position(cols, k) == position)
+				return column_error(err, i, "position", "duplicate position");
+		if (cat_store_insert_column(db, table_id, (int)position, copy, err) != 0) {
 			if (err->code == WEIR_E_RESOURCE_CONFLICT)
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-							"Invalid value for '%s.position': duplicate position", field);
+				return column_error(err, i, "position", "duplicate position");
 			return -1;
 		}
 	}
@@ -249,7 +318,48 @@ static const char *const formats[] = {"DELTA", "CSV", "JSON", "AVRO", "PARQUET",
 				      "UNITY_CATALOG", "DELTASHARING", "ICEBERG", NULL};
 static const char *const volume_types[] = {"MANAGED", "EXTERNAL", NULL};
 
-static int create_table(weir_db *db, weir_arena *a, cat_row *row, json_t *body, weir_error *err)
+/* view_dependencies: {"dependencies": [{"table": {"table_full_name"}} | {"function":
+ * {"function_full_name"}}]}; each must name an object p can see (UC: 404 otherwise). */
+static int view_dependencies(weir_db *db, weir_arena *a, const weir_principal *p, json_t *deps, size_t *count,
+			     weir_error *err)
+{
+	json_t *list = NULL;
+	*count = 0;
+	if (weir_json_get_arr(deps, "dependencies", false, &list, err) != 0) {
+		snprintf(err->field, sizeof(err->field), "view_dependencies.dependencies");
+		return -1;
+	}
+	size_t i;
+	json_t *d;
+	json_array_foreach(list, i, d) {
+		char f[96];
+		snprintf(f, sizeof(f), "view_dependencies.dependencies[%zu]", i);
+		json_t *tbl = json_object_get(d, "table"), *fn = json_object_get(d, "function");
+		const char *full = NULL;
+		weir_sec_type t = WEIR_SEC_TABLE;
+		if (json_is_object(tbl) && fn == NULL) {
+			full = json_string_value(json_object_get(tbl, "table_full_name"));
+		} else if (json_is_object(fn) && tbl == NULL) {
+			full = json_string_value(json_object_get(fn, "function_full_name"));
+			t = WEIR_SEC_FUNCTION;
+		}
+		if (full == NULL)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, f,
+						"Invalid value for '%s': expected {\"table\": {\"table_full_name\"}} "
+						"or {\"function\": {\"function_full_name\"}}", f);
+		weir_securable dep;
+		if (weir_gov_resolve(db, a, p, t, full, &dep, err) != 0) {
+			if (err->code == WEIR_E_INVALID_PARAMETER_VALUE)
+				snprintf(err->field, sizeof(err->field), "%s", f);
+			return -1;
+		}
+	}
+	*count = i;
+	return 0;
+}
+
+static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *parent,
+			cat_row *row, json_t *body, weir_error *err)
 {
 	const char *type = NULL, *fmt = NULL, *loc = NULL, *view = NULL;
 	json_t *cols = NULL, *deps = NULL;
@@ -272,9 +382,18 @@ static int create_table(weir_db *db, weir_arena *a, cat_row *row, json_t *body, 
 		if (loc)
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
 						"Invalid value for 'storage_location': a view has no storage location");
+		size_t ndeps = 0;
+		if (deps && view_dependencies(db, a, p, deps, &ndeps, err) != 0)
+			return -1;
+		if (strcmp(type, "METRIC_VIEW") == 0 && ndeps == 0)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "view_dependencies",
+						"Missing required field: view_dependencies (a METRIC_VIEW needs at least one)");
 	} else if (view) {
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "view_definition",
 					"Invalid value for 'view_definition': only views have a view definition");
+	} else if (deps) {
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "view_dependencies",
+					"Invalid value for 'view_dependencies': only views have dependencies");
 	}
 	if (strcmp(type, "EXTERNAL") == 0) {
 		if (loc == NULL)
@@ -289,9 +408,12 @@ static int create_table(weir_db *db, weir_arena *a, cat_row *row, json_t *body, 
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
 						"Invalid value for 'storage_location': the location of a MANAGED table "
 						"is chosen by the server");
-		row->storage_location = managed_location(a, "warehouse", row->id);
 		if (fmt == NULL)
 			fmt = "DELTA";
+		if (strcmp(fmt, "DELTA") != 0 && strcmp(fmt, "ICEBERG") != 0)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "data_source_format",
+						"Invalid value for 'data_source_format': a MANAGED table is DELTA or ICEBERG");
+		row->storage_location = managed_location(db, a, parent, "warehouse", row->id);
 	}
 	row->subtype = type;
 	row->data_source_format = fmt;
@@ -306,7 +428,8 @@ static int create_table(weir_db *db, weir_arena *a, cat_row *row, json_t *body, 
 	return cols ? table_columns(db, a, row->id, cols, err) : 0;
 }
 
-static int create_volume(weir_db *db, weir_arena *a, cat_row *row, json_t *body, weir_error *err)
+static int create_volume(weir_db *db, weir_arena *a, const weir_securable *parent, cat_row *row, json_t *body,
+			 weir_error *err)
 {
 	const char *type = NULL, *loc = NULL;
 	if (enum_field(body, "volume_type", true, volume_types, &type, err) != 0 ||
@@ -325,7 +448,7 @@ static int create_volume(weir_db *db, weir_arena *a, cat_row *row, json_t *body,
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
 						"Invalid value for 'storage_location': a MANAGED volume's location "
 						"is chosen by the server");
-		row->storage_location = managed_location(a, "volumes", row->id);
+		row->storage_location = managed_location(db, a, parent, "volumes", row->id);
 	}
 	row->subtype = type;
 	return cat_store_insert(db, row, err);
@@ -335,6 +458,48 @@ static const char *const routine_bodies[] = {"SQL", "EXTERNAL", NULL};
 static const char *const data_access[] = {"CONTAINS_SQL", "READS_SQL_DATA", "NO_SQL", NULL};
 static const char *const security_types[] = {"DEFINER", NULL};
 static const char *const param_styles[] = {"S", NULL};
+
+/* {"parameters": [FunctionParameterInfo]}: each an object with name, type_text, type_json,
+ * a known type_name and position (all required, as in UC); names unique. */
+static int function_params(json_t *holder, const char *where, weir_error *err)
+{
+	json_t *params = holder ? json_object_get(holder, "parameters") : NULL;
+	char f[96];
+	if (params == NULL || json_is_null(params))
+		return 0;
+	if (!json_is_array(params)) {
+		snprintf(f, sizeof(f), "%s.parameters", where);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, f, "Invalid value for '%s': expected an array", f);
+	}
+	size_t i;
+	json_t *prm;
+	json_array_foreach(params, i, prm) {
+		const char *name = NULL, *s = NULL;
+		int64_t n;
+		if (!json_is_object(prm)) {
+			snprintf(f, sizeof(f), "%s.parameters[%zu]", where, i);
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, f,
+						"Invalid value for '%s': expected an object", f);
+		}
+		if (weir_json_get_str(prm, "name", true, &name, err) != 0 ||
+		    weir_json_get_str(prm, "type_text", true, &s, err) != 0 ||
+		    weir_json_get_str(prm, "type_json", true, &s, err) != 0 ||
+		    enum_field(prm, "type_name", true, column_types, &s, err) != 0 ||
+		    weir_json_get_i64(prm, "position", true, &n, err) != 0) {
+			snprintf(f, sizeof(f), "%s.parameters[%zu].%s", where, i, err->field);
+			snprintf(err->field, sizeof(err->field), "%s", f);
+			return -1;
+		}
+		for (size_t k = 0; k < i; k++) {
+			if (strcmp(json_string_value(json_object_get(json_array_get(params, k), "name")), name) == 0) {
+				snprintf(f, sizeof(f), "%s.parameters[%zu].name", where, i);
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, f,
+							"Invalid value for '%s': duplicate parameter name", f);
+			}
+		}
+	}
+	return 0;
+}
 
 static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi, weir_error *err)
 {
@@ -362,11 +527,9 @@ static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi,
 		}
 		return -1;
 	}
-	json_t *in = json_object_get(fi, "input_params");
-	json_t *params = in ? json_object_get(in, "parameters") : NULL;
-	if (params && !json_is_array(params))
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "function_info.input_params.parameters",
-					"Invalid value for 'function_info.input_params.parameters': expected an array");
+	if (function_params(json_object_get(fi, "input_params"), "function_info.input_params", err) != 0 ||
+	    function_params(json_object_get(fi, "return_params"), "function_info.return_params", err) != 0)
+		return -1;
 	json_t *spec = json_object();
 	static const char *const keep[] = {
 		"input_params", "data_type", "full_data_type", "return_params", "routine_body",
@@ -414,7 +577,10 @@ json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p,
 	    weir_gov_name_check("name", name, err) != 0 ||
 	    weir_json_get_str(fields, "comment", false, &comment, err) != 0)
 		goto out_field;
-	if (t != WEIR_SEC_FUNCTION && weir_json_get_str_map(fields, "properties", &props, err) != 0)
+	/* volumes have no properties and a function's are a JSON string (create_function):
+	 * neither is a map here; UC ignores fields it does not know */
+	if (t != WEIR_SEC_FUNCTION && t != WEIR_SEC_VOLUME &&
+	    weir_json_get_str_map(fields, "properties", &props, err) != 0)
 		goto out_field;
 	if (t == WEIR_SEC_CATALOG || t == WEIR_SEC_SCHEMA) {
 		if (weir_json_get_str(fields, "storage_root", false, &root, err) != 0)
@@ -450,10 +616,10 @@ json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p,
 		rc = cat_store_insert(db, &row, err);
 		break;
 	case WEIR_SEC_TABLE:
-		rc = create_table(db, a, &row, fields, err);
+		rc = create_table(db, a, p, parent, &row, fields, err);
 		break;
 	case WEIR_SEC_VOLUME:
-		rc = create_volume(db, a, &row, fields, err);
+		rc = create_volume(db, a, parent, &row, fields, err);
 		break;
 	case WEIR_SEC_FUNCTION:
 		rc = create_function(db, a, &row, fields, err);
@@ -528,6 +694,14 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 	child.type = c->t;
 	child.id = child.chain[0].id;
 	child.privs_loaded = false;
+	if (c->t == WEIR_SEC_CATALOG && c->p) {
+		/* A catalog's isolation and workspace binding are its own: resolve it as a GET
+		 * would, so that the list shows exactly the catalogs a GET finds. */
+		weir_error ignored = WEIR_ERROR_INIT;
+		if (weir_gov_resolve(c->db, c->a, c->p, WEIR_SEC_CATALOG, c->last_name, &child, &ignored) != 0 ||
+		    strcmp(child.id, id) != 0)
+			return 0;
+	}
 	if (c->p && !c->p->is_admin && !weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &child))
 		return 0;
 	if (c->visible == c->want) {
@@ -628,25 +802,25 @@ json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p,
 			return NULL;
 		}
 	}
-	const char *parent_id = NULL;
+	const char *parent_id = NULL, *new_full = NULL;
 	if (new_name) {
 		if (weir_gov_name_check("new_name", new_name, err) != 0)
 			return NULL;
 		if (strcmp(new_name, s->chain[0].name) != 0) {
 			/* the parent of a catalog is the metastore */
-			static const char *const none = NULL;
-			(void)none;
-			if (s->type == WEIR_SEC_CATALOG)
-				parent_id = weir_gov_metastore_id(db, a, err);
-			else
+			if (s->type == WEIR_SEC_CATALOG) {
+				if ((parent_id = weir_gov_metastore_id(db, a, err)) == NULL)
+					return NULL;
+			} else {
 				parent_id = s->chain[1].id;
+			}
+			new_full = new_name;
+			if (s->type == WEIR_SEC_SCHEMA)
+				new_full = weir_arena_printf(a, "%s.%s", s->chain[1].name, new_name);
+			else if (s->depth == 3)
+				new_full = weir_arena_printf(a, "%s.%s.%s", s->chain[2].name, s->chain[1].name, new_name);
 			if (cat_store_name_taken(db, parent_id, s->type, new_name)) {
-				const char *full = new_name;
-				if (s->type == WEIR_SEC_SCHEMA)
-					full = weir_arena_printf(a, "%s.%s", s->chain[1].name, new_name);
-				else if (s->depth == 3)
-					full = weir_arena_printf(a, "%s.%s.%s", s->chain[2].name, s->chain[1].name, new_name);
-				already_exists(s->type, full, err);
+				already_exists(s->type, new_full, err);
 				return NULL;
 			}
 		} else {
@@ -665,16 +839,14 @@ json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p,
 	if (owner_id >= 0 && cat_store_set_owner(db, s->id, owner_id, now, p->name, err) != 0)
 		return NULL;
 	if (new_name) {
-		if (cat_store_set_text(db, s->id, "name", new_name, now, p->name, err) != 0)
+		if (cat_store_set_text(db, s->id, "name", new_name, now, p->name, err) != 0) {
+			if (err->code == WEIR_E_RESOURCE_CONFLICT) /* the unique index saw the clash */
+				already_exists(s->type, new_full, err);
 			return NULL;
+		}
 		const char *old_full = s->full_name;
 		s->chain[0].name = weir_arena_strdup(a, new_name);
-		if (s->type == WEIR_SEC_CATALOG)
-			s->full_name = s->chain[0].name;
-		else if (s->type == WEIR_SEC_SCHEMA)
-			s->full_name = weir_arena_printf(a, "%s.%s", s->chain[1].name, new_name);
-		else
-			s->full_name = weir_arena_printf(a, "%s.%s.%s", s->chain[2].name, s->chain[1].name, new_name);
+		s->full_name = new_full;
 		if (catalog_hook)
 			catalog_hook(db, s->id, old_full, s->full_name);
 	}
@@ -685,7 +857,9 @@ int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, boo
 {
 	(void)a;
 	if (!force && (s->type == WEIR_SEC_CATALOG || s->type == WEIR_SEC_SCHEMA)) {
-		int64_t n = cat_store_count_children(db, s->id, -1);
+		int64_t n = cat_store_count_children(db, s->id, -1, err);
+		if (n < 0)
+			return -1; /* fail closed: an uncounted catalog is not deleted */
 		if (n > 0)
 			return weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
 					      "Cannot delete %s '%.300s': it is not empty. Use force=true to force deletion.",

@@ -96,15 +96,18 @@ bool cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, c
 static const char SQL_COUNT_CHILDREN[] =
 	"SELECT count(*) FROM securables WHERE parent_id = ?1 AND (?2 IS NULL OR type = ?2)";
 
-int64_t cat_store_count_children(weir_db *db, const char *id, int t)
+int64_t cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_COUNT_CHILDREN, NULL);
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_COUNT_CHILDREN, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
 	weir_db_bind_text(st, 2, t < 0 ? NULL : weir_sec_type_name((weir_sec_type)t));
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	int rc = sqlite3_step(st);
+	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	weir_db_done(st);
+	if (rc != SQLITE_ROW)
+		return weir_db_fail(db, rc, err);
 	return n;
 }
 
@@ -117,8 +120,6 @@ static const char SQL_INFO[] =
 static const char SQL_COLUMNS[] =
 	"SELECT name, type_text, type_json, type_name, type_precision, type_scale, type_interval_type, "
 	"comment, nullable, partition_index, position FROM table_columns WHERE table_id = ?1 ORDER BY position";
-
-static const char SQL_METASTORE[] = "SELECT id FROM securables WHERE type = 'metastore'";
 
 static void set_text(json_t *o, const char *key, sqlite3_stmt *st, int i)
 {
@@ -133,7 +134,8 @@ static json_t *columns_json(weir_db *db, const char *table_id, weir_error *err)
 		return NULL;
 	weir_db_bind_text(st, 1, table_id);
 	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *c = json_object();
 		set_text(c, "name", st, 0);
 		set_text(c, "type_text", st, 1);
@@ -152,6 +154,11 @@ static json_t *columns_json(weir_db *db, const char *table_id, weir_error *err)
 		json_array_append_new(arr, c);
 	}
 	weir_db_done(st);
+	if (rc != SQLITE_DONE) { /* never answer a partial column list */
+		json_decref(arr);
+		weir_db_fail(db, rc, err);
+		return NULL;
+	}
 	return arr;
 }
 
@@ -159,7 +166,6 @@ json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_nam
 		       bool omit_columns, bool omit_properties, weir_error *err)
 {
 	const char *ms = weir_gov_metastore_id(db, a, err);
-	(void)SQL_METASTORE;
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_INFO, err);
 	if (st == NULL)
 		return NULL;
@@ -233,6 +239,7 @@ json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_nam
 			set_text(o, "volume_type", st, 8);
 		} else if (t == WEIR_SEC_FUNCTION) {
 			json_object_set_new(o, "function_id", json_string(id));
+			json_object_del(o, "properties"); /* a function's properties are a JSON string, in spec */
 			json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
 			if (spec) {
 				const char *k;
@@ -335,6 +342,21 @@ int cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t n
 	sqlite3_bind_int64(st, 3, now);
 	weir_db_bind_text(st, 4, by);
 	return step_done(db, st, err);
+}
+
+static const char SQL_STORAGE_LOCATION[] = "SELECT storage_location FROM securables WHERE id = ?1";
+
+const char *cat_store_storage_location(weir_db *db, weir_arena *a, const char *id)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_STORAGE_LOCATION, NULL);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, id);
+	const char *loc = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		loc = weir_arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+	weir_db_done(st);
+	return loc;
 }
 
 static const char SQL_DELETE[] = "DELETE FROM securables WHERE id = ?1";

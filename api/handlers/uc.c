@@ -77,11 +77,16 @@ static int create(weir_req *r)
 			return fail(r, &e);
 		const char *cat = NULL, *sch = NULL;
 		if (weir_json_get_str(fields, "catalog_name", true, &cat, &e) != 0 ||
-		    (t != WEIR_SEC_SCHEMA && weir_json_get_str(fields, "schema_name", true, &sch, &e) != 0))
+		    (t != WEIR_SEC_SCHEMA && weir_json_get_str(fields, "schema_name", true, &sch, &e) != 0) ||
+		    weir_gov_name_check("catalog_name", cat, &e) != 0 ||
+		    (sch && weir_gov_name_check("schema_name", sch, &e) != 0)) {
+			if (t == WEIR_SEC_FUNCTION && e.field[0]) { /* name the field where it is */
+				char f[sizeof(e.field)];
+				snprintf(f, sizeof(f), "function_info.%s", e.field);
+				memcpy(e.field, f, sizeof(f));
+			}
 			return fail(r, &e);
-		if (weir_gov_name_check("catalog_name", cat, &e) != 0 ||
-		    (sch && weir_gov_name_check("schema_name", sch, &e) != 0))
-			return fail(r, &e);
+		}
 		const char *pname = t == WEIR_SEC_SCHEMA ? cat : weir_arena_printf(r->arena, "%s.%s", cat, sch);
 		if (weir_gov_resolve(db, r->arena, r->principal, t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
 				     pname, &parent, &e) != 0)
@@ -204,6 +209,8 @@ static int table_exists(weir_req *r)
 	if (weir_gov_split_full_name(r->arena, "full_name", name, 3, parts, &e) != 0)
 		return fail(r, &e);
 	bool exists = weir_gov_resolve(weir_req_db(r), r->arena, r->principal, WEIR_SEC_TABLE, name, &s, &e) == 0;
+	if (!exists && weir_code_status(e.code) != 404)
+		return fail(r, &e); /* a database error is not "false" */
 	if (exists && weir_req_authorize(r, &s, &e) != 0)
 		return fail(r, &e);
 	weir_req_mark_authorized(r); /* an absent or hidden table is simply "false" */
