@@ -310,6 +310,39 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	*con_cls = NULL;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decoding of paths and query values. A %00 would cut the string short in C (a PUT
+ * to "a%00b" would write "a"), so it decodes to 0x01 instead: a control character that no
+ * name, path or identifier accepts. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	char *w = s;
+	for (char *p = s; *p; p++) {
+		int hi, lo;
+		if (*p == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+			char ch = (char)(hi * 16 + lo);
+			*w++ = ch == '\0' ? '\x01' : ch;
+			p += 2;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
@@ -338,7 +371,8 @@ int weir_server_start(weir_app *app, weir_error *err)
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned int)app->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)app->cfg.conn_limit,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)app->cfg.per_ip_limit,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, app,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, app,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, app,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
 	if (d == NULL)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot listen on %s:%u", app->cfg.listen_host,

@@ -105,3 +105,17 @@ test('no token value ever reaches the server log', async () => {
   assert.ok(!srv.log().includes(c.json.token_value));
   assert.ok(!srv.log().includes(srv.token));
 });
+
+test('a %00 in a path never truncates it: it reaches handlers as a control character and is refused', async () => {
+  const r = await srv.req('GET', '/api/2.1/unity-catalog/catalogs/main%00evil');
+  assertError(r, 400, 'INVALID_PARAMETER_VALUE');
+  const put = await srv.req('PUT', '/api/2.0/mlflow-artifacts/artifacts/0/x/a%00b', { raw: 'data' });
+  assert.equal(put.status, 400, put.text);
+});
+
+test('unrouted MLflow paths answer in the MLflow dialect', async () => {
+  const r = await srv.req('GET', '/api/2.0/mlflow/nothing-here');
+  assert.equal(r.status, 404);
+  assert.equal(r.json.error_code, 'ENDPOINT_NOT_FOUND');
+  assert.equal(r.json.details, undefined);
+});
