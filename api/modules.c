@@ -11,10 +11,13 @@ int weir_modules_start(weir_app *app, weir_error *err)
 	(void)err;
 	if (weir_jwks_load(app, err) != 0) /* api/jwt.c: --jwks */
 		return -1;
+	{ int weir_webhooks_worker_start(weir_db_pool *, weir_error *); if (weir_webhooks_worker_start(app->pool, err) != 0) return -1; } /* registry/webhooks.c */
+	{ void weir_lineage_start(void); weir_lineage_start(); } /* lineage/lineage.c: catalog hook (drops, renames) */
 	return 0;
 }
 
 void weir_modules_stop(weir_app *app)
 {
 	(void)app;
+	{ void weir_webhooks_worker_stop(void); weir_webhooks_worker_stop(); } /* registry/webhooks.c */
 }

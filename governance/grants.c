@@ -209,15 +209,16 @@ json_t *weir_grants_effective(weir_db *db, weir_arena *a, const weir_principal *
 			snprintf(err->field, sizeof(err->field), "principal");
 			return NULL;
 		}
+		/* the right to ask comes first: a non-manager may only ask about itself */
+		if (filter && !in_closure(filter, id))
+			return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+					      "Only owners and managers of '%.300s' may read other principals' permissions.",
+					      s->full_name), NULL;
 		weir_principal *who = weir_gov_principal_load(db, a, id, WEIR_DEFAULT_WORKSPACE_ID, err);
 		if (who == NULL) { /* an inactive principal has no effective permissions */
 			weir_error_clear(err);
 			return json_pack("{s:[]}", "privilege_assignments");
 		}
-		if (filter && !in_closure(filter, id))
-			return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
-					      "Only owners and managers of '%.300s' may read other principals' permissions.",
-					      s->full_name), NULL;
 		filter = who;
 	}
 	struct eff_ctx c = {a, s, json_object(), filter};
@@ -331,6 +332,8 @@ json_t *weir_bindings_update(weir_db *db, const weir_securable *catalog, json_t 
 	static const char *const names[2] = {"add", "remove"};
 	for (int pass = 0; pass < 2; pass++) { /* pass 0 validates everything, pass 1 applies */
 		for (int l = 0; l < 2; l++) {
+			if (json_is_null(lists[l]))
+				lists[l] = NULL;
 			if (lists[l] && !json_is_array(lists[l]))
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, names[l],
 							"Invalid value for '%s': expected an array", names[l]), NULL;

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/db.h"
 #include "core/error.h"
 
@@ -63,5 +64,17 @@ int weir_lineage_record_column_edge(weir_db *db, const weir_lineage_node *src, c
 				    const weir_lineage_node *dst, const char *dst_col, const char *transformation,
 				    const char *subtype, const weir_lineage_producer *by, int64_t at_ms,
 				    weir_error *err);
+
+/* Registers the catalog hook that marks nodes of dropped securables deleted and records
+ * renames (called once from weir_modules_start). */
+void weir_lineage_start(void);
+
+/* Maps an external dataset (namespace, name) onto the node it stands for: a catalog table
+ * when namespace is "weir", "unity-catalog" or "unitycatalog[://...]" and name is
+ * "catalog.schema.table" of an existing table, or when namespace + name (or name alone) is
+ * the storage location of a table or volume; otherwise a DATASET node keyed
+ * "<namespace>\n<name>". key and name are arena strings. */
+int weir_lineage_dataset_node(weir_db *db, weir_arena *a, const char *ns, const char *name,
+			      weir_lineage_node *out, weir_error *err);
 
 #endif

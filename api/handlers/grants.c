@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/json.h"
 #include "governance/grants.h"
@@ -94,7 +95,7 @@ static int bindings_get(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable s;
 	const char *type = weir_req_param(r, "securable_type");
-	if (strcmp(type, "catalog") != 0 && strcmp(type, "catalogs") != 0) {
+	if (strcasecmp(type, "catalog") != 0 && strcasecmp(type, "catalogs") != 0) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "securable_type",
 				 "Invalid value for 'securable_type': only catalogs can be bound to workspaces");
 		return fail(r, &e);
@@ -114,7 +115,7 @@ static int bindings_update(weir_req *r)
 	const char *type = weir_req_param(r, "securable_type");
 	if (body == NULL)
 		return fail(r, &e);
-	if (strcmp(type, "catalog") != 0 && strcmp(type, "catalogs") != 0) {
+	if (strcasecmp(type, "catalog") != 0 && strcasecmp(type, "catalogs") != 0) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "securable_type",
 				 "Invalid value for 'securable_type': only catalogs can be bound to workspaces");
 		return fail(r, &e);

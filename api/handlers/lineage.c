@@ -1,6 +1,417 @@
-/* Routes of the lineage surface (filled by its issue). */
+/* The lineage surface: OpenLineage ingest (single and batch, admins only: metastore admins
+ * are the ingest privilege until a dedicated one exists), Marquez's graph read, Databricks'
+ * lineage-tracking reads, Weir's graph, column impact, and manual edges. Reads are scoped to
+ * the caller by lineage/lineage_read.c (masked nodes); catalog objects named in a request
+ * are resolved with weir_gov_resolve, so what the caller cannot browse is "not found". */
 #include "api/http.h"
 
+#include <pthread.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "lineage/lineage_read.h"
+#include "lineage/openlineage.h"
+
+static int fail(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
+
+/* ---------------------------------------------------------------- ingest */
+
+/* Group commit. Each single-event request is validated on its own thread, then queued; the
+ * first thread to find no writer active becomes the writer: it takes every queued event,
+ * writes them (each in a savepoint, so one failure undoes only its own event) with one audit
+ * row per request, commits once (one fsync for the group), wakes the others and, if more
+ * arrived meanwhile, writes the next group. While a group's commit waits for the disk, the
+ * next group accumulates, so durable throughput grows with concurrency instead of being one
+ * fsync per event. */
+typedef struct ingest_item {
+	weir_req *r;
+	json_t *ev;
+	int64_t received;
+	int state;             /* 0 queued, 1 written, -1 failed (err); set under group_mu */
+	int outcome;           /* the writer's result, published as state once the group is done */
+	weir_error err;
+	struct ingest_item *next;
+} ingest_item;
+
+#define INGEST_GROUP_MAX 512
+
+static pthread_mutex_t group_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t group_cv = PTHREAD_COND_INITIALIZER;
+static ingest_item *group_head, *group_tail;
+static bool group_writer;
+
+/* request_params of the audit row: the event's scalar fields, objects and arrays summarised. */
+static json_t *ingest_params(weir_req *r, json_t *ev)
+{
+	json_t *o = weir_json_own(r->arena, json_object());
+	const char *k;
+	json_t *v;
+	json_object_foreach(ev, k, v) {
+		if (json_is_array(v))
+			json_object_set_new(o, k, json_sprintf("[%zu items]", json_array_size(v)));
+		else if (json_is_object(v))
+			json_object_set_new(o, k, json_string("{...}"));
+		else if (json_is_string(v) && json_string_length(v) > 512)
+			json_object_set_new(o, k, json_string("[long text]"));
+		else
+			json_object_set(o, k, v);
+	}
+	return o;
+}
+
+static int write_group(weir_db *db, weir_arena *a, ingest_item *items, weir_error *err)
+{
+	if (weir_db_begin_write(db, err) != 0)
+		return -1;
+	for (ingest_item *it = items; it; it = it->next) {
+		weir_req *r = it->r;
+		if (weir_openlineage_ingest_isolated(db, a, it->ev, it->received, &it->err) != 0) {
+			it->outcome = -1;
+			continue;
+		}
+		weir_audit_event ev = {
+			.event_time = weir_now_ms(),
+			.principal = r->principal,
+			.workspace_id = r->principal ? r->principal->workspace_id : 0,
+			.service_name = r->route->service,
+			.action_name = r->route->action,
+			.request_id = r->request_id,
+			.request_params = ingest_params(r, it->ev),
+			.status_code = 201,
+			.securable = r->audit_securable,
+			.source_ip = r->source_ip,
+			.user_agent = r->user_agent,
+		};
+		if (weir_gov_audit(db, &ev, err) != 0) {
+			weir_db_rollback(db);
+			return -1;
+		}
+		it->outcome = 1;
+	}
+	return weir_db_commit(db, err);
+}
+
+static void ingest_grouped(weir_req *r, ingest_item *me)
+{
+	pthread_mutex_lock(&group_mu);
+	if (group_tail)
+		group_tail->next = me;
+	else
+		group_head = me;
+	group_tail = me;
+	while (me->state == 0) {
+		if (group_writer) {
+			pthread_cond_wait(&group_cv, &group_mu);
+			continue;
+		}
+		group_writer = true;
+		ingest_item *batch = group_head, *last = group_head;
+		for (int n = 1; n < INGEST_GROUP_MAX && last->next; n++)
+			last = last->next;
+		group_head = last->next;
+		if (group_head == NULL)
+			group_tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&group_mu);
+
+		weir_error e = WEIR_ERROR_INIT;
+		bool failed = write_group(weir_req_db(r), r->arena, batch, &e) != 0;
+		if (failed)
+			weir_log_warn("rid=%s: lineage ingest group failed: %s", r->request_id, e.message);
+		pthread_mutex_lock(&group_mu);
+		/* publish only now: an owner returns (and frees its request) once its state is set */
+		for (ingest_item *it = batch, *next; it; it = next) {
+			next = it->next;
+			if (failed || it->outcome != 1) {
+				if (failed && it->outcome == 1)
+					it->err = e;
+				if (it->err.code == WEIR_OK)
+					weir_error_set(&it->err, WEIR_E_INTERNAL_ERROR, "The event could not be recorded.");
+				it->state = -1;
+			} else {
+				it->state = 1;
+			}
+		}
+		group_writer = false;
+		pthread_cond_broadcast(&group_cv);
+	}
+	pthread_mutex_unlock(&group_mu);
+}
+
+static int ingest(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *ev = weir_req_json(r, false, &e);
+	if (ev == NULL)
+		return fail(r, &e);
+	if (weir_openlineage_validate(ev, "", &e) != 0)
+		return fail(r, &e);
+	ingest_item me = {r, ev, weir_now_ms(), 0, 0, WEIR_ERROR_INIT, NULL};
+	ingest_grouped(r, &me);
+	if (me.state != 1)
+		return fail(r, &me.err);
+	r->audited = true; /* its audit row committed with the group */
+	return weir_reply_json(r, 201, json_object());
+}
+
+/* A JSON array of events; all or nothing: every event is validated before any is written,
+ * and all are written in one transaction. */
+static int ingest_batch(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (r->body_len == 0 || !weir_utf8_valid(r->body ? r->body : "", r->body_len)) {
+		weir_error_set(&e, WEIR_E_MALFORMED_REQUEST, "Request body must be a JSON array of OpenLineage events");
+		return fail(r, &e);
+	}
+	json_error_t jerr;
+	json_t *arr = weir_json_own(r->arena, json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr));
+	if (arr == NULL) {
+		weir_error_set(&e, WEIR_E_MALFORMED_REQUEST, "Malformed JSON at line %d column %d: %.200s", jerr.line,
+			       jerr.column, jerr.text);
+		return fail(r, &e);
+	}
+	if (!json_is_array(arr)) {
+		weir_error_set(&e, WEIR_E_MALFORMED_REQUEST, "Request body must be a JSON array of OpenLineage events");
+		return fail(r, &e);
+	}
+	size_t n = json_array_size(arr);
+	if (n > WEIR_OL_MAX_BATCH) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "events",
+				 "A batch holds at most %d events (got %zu)", WEIR_OL_MAX_BATCH, n);
+		return fail(r, &e);
+	}
+	size_t i;
+	json_t *ev;
+	json_array_foreach(arr, i, ev) {
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "[%zu].", i);
+		if (weir_openlineage_validate(ev, prefix, &e) != 0)
+			return fail(r, &e);
+	}
+	r->audit_params = weir_json_own(r->arena, json_pack("{s:I}", "events", (json_int_t)n));
+	int64_t now = weir_now_ms();
+	if (weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	json_array_foreach(arr, i, ev) {
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "[%zu].", i);
+		if (weir_openlineage_ingest(weir_req_db(r), r->arena, ev, prefix, now, &e) != 0)
+			return fail(r, &e);
+	}
+	if (weir_req_commit(r, &e) != 0)
+		return fail(r, &e);
+	return weir_reply_json(r, 200, json_pack("{s:s, s:{s:I, s:I, s:i, s:i, s:i}}", "status", "success", "summary",
+						 "received", (json_int_t)n, "successful", (json_int_t)n, "failed", 0,
+						 "retriable", 0, "non_retriable", 0));
+}
+
+/* ---------------------------------------------------------------- graph reads */
+
+static int query_common(weir_req *r, weir_lineage_query *q, int64_t default_depth, weir_error *e)
+{
+	memset(q, 0, sizeof(*q));
+	q->depth = default_depth;
+	const char *dir = weir_req_query(r, "direction");
+	if (dir == NULL || strcmp(dir, "both") == 0 || dir[0] == '\0')
+		q->dir = WEIR_LIN_BOTH;
+	else if (strcmp(dir, "upstream") == 0)
+		q->dir = WEIR_LIN_UP;
+	else if (strcmp(dir, "downstream") == 0)
+		q->dir = WEIR_LIN_DOWN;
+	else
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "direction",
+					"Invalid value for 'direction': expected upstream, downstream or both");
+	if (weir_req_query_i64(r, "depth", &q->depth, e) != 0 || weir_req_query_i64(r, "as_of", &q->as_of, e) != 0 ||
+	    weir_req_query_i64(r, "max_nodes", &q->max_nodes, e) != 0 ||
+	    weir_req_query_i64(r, "max_edges", &q->max_edges, e) != 0)
+		return -1;
+	q->run = weir_req_query(r, "run");
+	return weir_lineage_query_check(q, e);
+}
+
+static int graph(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_lineage_query q;
+	if (query_common(r, &q, 3, &e) != 0)
+		return fail(r, &e);
+	q.node = weir_req_query(r, "node");
+	json_t *out = weir_lineage_graph(weir_req_db(r), r->arena, r->principal, &q, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+/* Marquez: nodeId and depth (default 20, as Marquez); both directions. */
+static int marquez(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_lineage_query q;
+	if (query_common(r, &q, 20, &e) != 0)
+		return fail(r, &e);
+	q.node = weir_req_query(r, "nodeId");
+	if (q.node == NULL || q.node[0] == '\0') {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "nodeId", "Missing required parameter: nodeId");
+		return fail(r, &e);
+	}
+	json_t *out = weir_lineage_marquez(weir_req_db(r), r->arena, r->principal, &q, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+/* ---------------------------------------------------------------- Databricks */
+
+/* A parameter from the query string, or from a JSON body on the GET (Databricks clients
+ * send either). */
+static int param(weir_req *r, const char *key, bool required, const char **out, weir_error *e)
+{
+	const char *v = weir_req_query(r, key);
+	if (v && v[0]) {
+		*out = v;
+		return 0;
+	}
+	if (r->body_len > 0) {
+		json_t *body = weir_req_json(r, true, e);
+		if (body == NULL)
+			return -1;
+		return weir_json_get_str(body, key, required, out, e);
+	}
+	if (required)
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, key, "Missing required field: %s", key);
+	return 0;
+}
+
+static int resolve_table(weir_req *r, const char *key, weir_securable *s, weir_error *e)
+{
+	const char *name = NULL;
+	if (param(r, key, true, &name, e) != 0 ||
+	    weir_gov_resolve(weir_req_db(r), r->arena, r->principal, WEIR_SEC_TABLE, name, s, e) != 0 ||
+	    weir_req_authorize(r, s, e) != 0)
+		return -1;
+	return 0;
+}
+
+static int table_lineage(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	bool ent = false;
+	const char *inc = NULL;
+	if (resolve_table(r, "table_name", &s, &e) != 0 || weir_req_query_bool(r, "include_entity_lineage", &ent, &e) != 0)
+		return fail(r, &e);
+	if (!ent && param(r, "include_entity_lineage", false, &inc, &e) == 0 && inc)
+		ent = strcmp(inc, "true") == 0;
+	weir_error_clear(&e);
+	json_t *out = weir_lineage_table_lineage(weir_req_db(r), r->arena, r->principal, &s, ent, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int column_lineage(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	const char *col = NULL;
+	if (resolve_table(r, "table_name", &s, &e) != 0 || param(r, "column_name", true, &col, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_lineage_column_lineage(weir_req_db(r), r->arena, r->principal, &s, col, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int column_impact(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	const char *col = NULL;
+	int64_t depth = 3, max_nodes = 0;
+	if (resolve_table(r, "table", &s, &e) != 0 || param(r, "column", true, &col, &e) != 0 ||
+	    weir_req_query_i64(r, "depth", &depth, &e) != 0 || weir_req_query_i64(r, "max_nodes", &max_nodes, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_lineage_column_impact(weir_req_db(r), r->arena, r->principal, &s, col, depth, max_nodes, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+/* ---------------------------------------------------------------- manual edges */
+
+/* The target table from the body (POST) or the query/body (DELETE), resolved and
+ * authorized by the route's rule (MODIFY for adding, ownership or MANAGE for deleting). */
+static int edge_target(weir_req *r, json_t *body, const char **source, weir_securable *t, weir_error *e)
+{
+	const char *target = NULL;
+	*source = weir_req_query(r, "source");
+	target = weir_req_query(r, "target");
+	if (body) {
+		if ((*source == NULL && weir_json_get_str(body, "source", true, source, e) != 0) ||
+		    (target == NULL && weir_json_get_str(body, "target", true, &target, e) != 0))
+			return -1;
+	}
+	if (*source == NULL || (*source)[0] == '\0')
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "source", "Missing required field: source");
+	if (target == NULL || target[0] == '\0')
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "target", "Missing required field: target");
+	if (strncmp(target, "table:", 6) == 0)
+		target += 6;
+	if (weir_gov_resolve(weir_req_db(r), r->arena, r->principal, WEIR_SEC_TABLE, target, t, e) != 0)
+		return -1;
+	return weir_req_authorize(r, t, e);
+}
+
+static int edge_add(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	const char *source;
+	weir_securable t;
+	json_t *cols = NULL;
+	if (body == NULL || edge_target(r, body, &source, &t, &e) != 0 ||
+	    weir_json_get_arr(body, "columns", false, &cols, &e) != 0)
+		return fail(r, &e);
+	if (weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_lineage_manual_add(weir_req_db(r), r->arena, r->principal, source, &t, cols, &e);
+	if (out == NULL)
+		return fail(r, &e);
+	weir_json_own(r->arena, out);
+	if (weir_req_commit(r, &e) != 0)
+		return fail(r, &e);
+	return weir_reply_json(r, 201, json_incref(out));
+}
+
+static int edge_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = r->body_len ? weir_req_json(r, true, &e) : NULL;
+	if (r->body_len && body == NULL)
+		return fail(r, &e);
+	const char *source;
+	weir_securable t;
+	if (edge_target(r, body, &source, &t, &e) != 0)
+		return fail(r, &e);
+	if (weir_req_begin(r, &e) != 0 ||
+	    weir_lineage_manual_delete(weir_req_db(r), r->arena, r->principal, source, &t, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+#define LT "/api/2.0/lineage-tracking"
+#define WL "/api/2.0/weir/lineage"
+
 const weir_route weir_routes_lineage[] = {
+	{"POST", "/api/v1/lineage", ingest, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "lineage", "ingestOpenLineageEvent", 0},
+	{"POST", "/api/v1/lineage/batch", ingest_batch, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "lineage",
+	 "ingestOpenLineageBatch", 0},
+	{"GET", "/api/v1/lineage", marquez, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "lineage", "getMarquezLineage",
+	 WEIR_ROUTE_NO_AUDIT},
+	{"GET", LT "/table-lineage", table_lineage, RULE_ON(WEIR_OP_READ_METADATA), WEIR_DIALECT_DATABRICKS, "lineage",
+	 "getTableLineage", WEIR_ROUTE_NO_AUDIT},
+	{"GET", LT "/column-lineage", column_lineage, RULE_ON(WEIR_OP_READ_METADATA), WEIR_DIALECT_DATABRICKS, "lineage",
+	 "getColumnLineage", WEIR_ROUTE_NO_AUDIT},
+	{"GET", WL "/graph", graph, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "lineage", "getLineageGraph",
+	 WEIR_ROUTE_NO_AUDIT},
+	{"GET", WL "/column-impact", column_impact, RULE_ON(WEIR_OP_READ_METADATA), WEIR_DIALECT_DATABRICKS, "lineage",
+	 "getColumnImpact", WEIR_ROUTE_NO_AUDIT},
+	{"POST", WL "/edges", edge_add, RULE_ON(WEIR_OP_LINEAGE_WRITE), WEIR_DIALECT_DATABRICKS, "lineage",
+	 "createLineageEdge", 0},
+	{"DELETE", WL "/edges", edge_delete, RULE_ON(WEIR_OP_UPDATE), WEIR_DIALECT_DATABRICKS, "lineage",
+	 "deleteLineageEdge", 0},
 	{0},
 };

@@ -1,6 +1,1256 @@
-/* Routes of the mlflow surface (filled by its issue). */
+/* The model registry's wire surfaces over one store (registry/registry.h):
+ *  - MLflow's registry and webhooks at /api/2.0/mlflow/... and identically at
+ *    /ajax-api/2.0/mlflow/... (two rows per endpoint, same handler), MLflow error dialect;
+ *  - Unity Catalog models at /api/2.1/unity-catalog/models..., Databricks envelope.
+ * MLflow arguments: GET reads the query string (repeated keys for lists; MHD already turns
+ * '+' into a space) and falls back to the JSON body; other methods read the JSON body,
+ * DELETE included. Every deterministic error is a 4xx. */
 #include "api/http.h"
 
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/json.h"
+#include "core/util.h"
+#include "registry/registry.h"
+#include "registry/webhooks.h"
+
+/* ---------------------------------------------------------------- MLflow arguments */
+
+/* GET reads the query string first (MLflow); DELETE too, because the Databricks SDK sends
+ * DELETE arguments in the query while MLflow clients send a JSON body. */
+static bool is_get(weir_req *r) { return strcmp(r->method, "GET") == 0 || strcmp(r->method, "DELETE") == 0; }
+
+/* The Databricks-flavoured twins (/mlflow/databricks/...) wrap the answer in *_databricks. */
+static bool databricks_flavour(weir_req *r) { return strstr(r->route->pattern, "/mlflow/databricks/") != NULL; }
+
+/* MLflow's status for codes that Weir's core raises with another dialect in mind. */
+static int ml_fail(weir_req *r, weir_error *e)
+{
+	switch (e->code) {
+	case WEIR_E_NOT_FOUND:
+	case WEIR_E_CATALOG_NOT_FOUND:
+	case WEIR_E_SCHEMA_NOT_FOUND:
+	case WEIR_E_TABLE_NOT_FOUND:
+		e->code = WEIR_E_RESOURCE_DOES_NOT_EXIST;
+		e->status = 404;
+		break;
+	case WEIR_E_ALREADY_EXISTS:
+	case WEIR_E_CATALOG_ALREADY_EXISTS:
+	case WEIR_E_SCHEMA_ALREADY_EXISTS:
+	case WEIR_E_TABLE_ALREADY_EXISTS:
+		e->code = WEIR_E_RESOURCE_ALREADY_EXISTS;
+		e->status = 400;
+		break;
+	case WEIR_E_INVALID_ARGUMENT:
+	case WEIR_E_MALFORMED_REQUEST:
+	case WEIR_E_FAILED_PRECONDITION:
+	case WEIR_E_OUT_OF_RANGE:
+	case WEIR_E_INVALID_STATE:
+		e->code = WEIR_E_INVALID_PARAMETER_VALUE;
+		e->status = 400;
+		break;
+	default:
+		break;
+	}
+	return weir_reply_error(r, e);
+}
+
+/* The request's JSON body ({} when empty). POST must say application/json. */
+static json_t *ml_body(weir_req *r, weir_error *e)
+{
+	if (strcmp(r->method, "POST") == 0) {
+		const char *ct = weir_req_header(r, "Content-Type");
+		if (ct == NULL) {
+			weir_error_set(e, WEIR_E_INVALID_PARAMETER_VALUE, "Bad Request. Content-Type header is missing.");
+			return NULL;
+		}
+		if (strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+			weir_error_set(e, WEIR_E_INVALID_PARAMETER_VALUE,
+				       "Bad Request. Content-Type must be one of ['application/json'].");
+			return NULL;
+		}
+	}
+	if (r->json)
+		return r->json;
+	json_t *j = weir_req_json(r, true, e);
+	if (j || r->body == NULL)
+		return j;
+	/* old clients double-encode: a JSON string holding the JSON object */
+	json_t *str = json_loadb(r->body, r->body_len, JSON_DECODE_ANY, NULL);
+	if (json_is_string(str)) {
+		weir_error e2 = WEIR_ERROR_INIT;
+		const char *inner = weir_arena_strndup(r->arena, json_string_value(str), json_string_length(str));
+		j = weir_json_parse_body(r->arena, inner, strlen(inner), true, &e2);
+		if (j) {
+			r->json = j;
+			weir_error_clear(e);
+		}
+	}
+	json_decref(str);
+	return j;
+}
+
+static const char *json_type_name(json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_INTEGER: return "int";
+	case JSON_REAL: return "float";
+	case JSON_TRUE:
+	case JSON_FALSE: return "bool";
+	case JSON_ARRAY: return "list";
+	case JSON_OBJECT: return "dict";
+	default: return "str";
+	}
+}
+
+static int type_error(weir_error *e, const char *key, json_t *v)
+{
+	char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, key,
+			 "Invalid value %.100s for parameter '%s' supplied. Hint: Value was of type '%s'. See the API "
+			 "docs for more information about request parameters.",
+			 t ? t : "?", key, json_type_name(v));
+	free(t);
+	return -1;
+}
+
+static int missing(weir_error *e, const char *key)
+{
+	return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, key,
+				"Missing value for required parameter '%s'. See the API docs for more information about "
+				"request parameters.",
+				key);
+}
+
+/* A string argument; *out stays NULL when absent. Empty counts as missing when required. */
+static int arg_str(weir_req *r, const char *key, bool required, const char **out, weir_error *e)
+{
+	*out = NULL;
+	if (is_get(r))
+		*out = weir_req_query(r, key);
+	if (*out == NULL) {
+		json_t *body = ml_body(r, e);
+		if (body == NULL)
+			return -1;
+		json_t *v = json_object_get(body, key);
+		if (v && !json_is_null(v)) {
+			if (!json_is_string(v))
+				return type_error(e, key, v);
+			*out = json_string_value(v);
+		}
+	}
+	if (required && (*out == NULL || **out == '\0'))
+		return missing(e, key);
+	return 0;
+}
+
+static int arg_i64(weir_req *r, const char *key, int64_t *out, weir_error *e)
+{
+	const char *q = is_get(r) ? weir_req_query(r, key) : NULL;
+	if (q) {
+		if (*q && !weir_parse_i64(q, out))
+			return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, key,
+						"Invalid value %.50s for parameter '%s' supplied.", q, key);
+		return 0;
+	}
+	json_t *body = ml_body(r, e);
+	if (body == NULL)
+		return -1;
+	json_t *v = json_object_get(body, key);
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v) && weir_parse_i64(json_string_value(v), out))
+		return 0;
+	return type_error(e, key, v);
+}
+
+static int arg_bool(weir_req *r, const char *key, bool *out, weir_error *e)
+{
+	const char *q = is_get(r) ? weir_req_query(r, key) : NULL;
+	if (q) {
+		if (strcasecmp(q, "true") == 0)
+			*out = true;
+		else if (strcasecmp(q, "false") == 0)
+			*out = false;
+		else
+			return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, key, "Invalid boolean value");
+		return 0;
+	}
+	json_t *body = ml_body(r, e);
+	if (body == NULL)
+		return -1;
+	json_t *v = json_object_get(body, key);
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return type_error(e, key, v);
+	*out = json_is_true(v);
+	return 0;
+}
+
+#define MAX_LIST 64
+
+static int arg_list(weir_req *r, const char *key, const char **out, int *n, weir_error *e)
+{
+	*n = 0;
+	if (is_get(r)) {
+		*n = weir_req_query_all(r, key, out, MAX_LIST);
+		if (*n)
+			return 0;
+	}
+	json_t *body = ml_body(r, e);
+	if (body == NULL)
+		return -1;
+	json_t *v = json_object_get(body, key);
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return type_error(e, key, v);
+	size_t i;
+	json_t *x;
+	json_array_foreach(v, i, x) {
+		if (!json_is_string(x))
+			return type_error(e, key, x);
+		if (*n < MAX_LIST)
+			out[(*n)++] = json_string_value(x);
+	}
+	return 0;
+}
+
+/* The version argument: a string on the wire holding an integer. */
+static int arg_version(weir_req *r, int64_t *v, weir_error *e)
+{
+	const char *s;
+	if (arg_str(r, "version", true, &s, e) != 0)
+		return -1;
+	if (!weir_parse_i64(s, v))
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "version",
+					"Parameter 'version' must be an integer, got '%.100s'.", s);
+	return 0;
+}
+
+/* MLflow tag key rule (registry): <= 250 chars of [/\w.\- :], no '..' segments, no leading '/'. */
+static int check_tag_key(const char *key, weir_error *e)
+{
+	size_t n = strlen(key);
+	bool ok = n > 0 && n <= 250 && key[0] != '/' && strstr(key, "..") == NULL;
+	for (const unsigned char *c = (const unsigned char *)key; ok && *c; c++)
+		ok = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' ||
+		     *c == '/' || *c == '.' || *c == '-' || *c == ' ' || *c == ':' || *c >= 0x80;
+	if (!ok)
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "key",
+					"Invalid value \"%.250s\" for parameter 'key' supplied: tag keys are 1..250 "
+					"characters of letters, digits, '_', '-', '.', ' ', ':' and '/' and may not contain "
+					"'..' or start with '/'.",
+					key);
+	return 0;
+}
+
+static int check_tag_value(const char *v, weir_error *e)
+{
+	if (v && strlen(v) > 100000)
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "value",
+					"Tag value exceeds the maximum length of 100000 characters.");
+	return 0;
+}
+
+/* tags: [{key, value}] from the body; validated. Last duplicate wins (at the SQL upsert). */
+static int body_tags(weir_req *r, json_t **tags, weir_error *e)
+{
+	*tags = NULL;
+	json_t *body = ml_body(r, e);
+	if (body == NULL)
+		return -1;
+	json_t *v = json_object_get(body, "tags");
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return type_error(e, "tags", v);
+	size_t i;
+	json_t *t;
+	json_array_foreach(v, i, t) {
+		json_t *k = json_object_get(t, "key"), *val = json_object_get(t, "value");
+		if (!json_is_object(t) || !json_is_string(k))
+			return type_error(e, "tags", t);
+		if (val && !json_is_null(val) && !json_is_string(val))
+			return type_error(e, "value", val);
+		if (check_tag_key(json_string_value(k), e) != 0 || check_tag_value(json_string_value(val), e) != 0)
+			return -1;
+	}
+	*tags = v;
+	return 0;
+}
+
+/* Resolves the registered model named by MLflow name `name` for the caller and authorizes
+ * the route's operation on it. */
+static int ml_model(weir_req *r, const char *name, weir_securable *s, weir_error *e)
+{
+	const char *full = weir_registry_full_name(r->arena, "name", name, e);
+	if (full == NULL)
+		return -1;
+	if (weir_gov_resolve(weir_req_db(r), r->arena, r->principal, WEIR_SEC_MODEL, full, s, e) != 0) {
+		if (e->status == 404 || e->code == WEIR_E_NOT_FOUND || e->code == WEIR_E_CATALOG_NOT_FOUND ||
+		    e->code == WEIR_E_SCHEMA_NOT_FOUND)
+			weir_error_set(e, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Registered Model with name=%.300s not found",
+				       name);
+		return -1;
+	}
+	return weir_req_authorize(r, s, e);
+}
+
+/* Name argument `key` resolved and authorized. */
+static int ml_model_arg(weir_req *r, const char *key, const char **name, weir_securable *s, weir_error *e)
+{
+	if (arg_str(r, key, true, name, e) != 0)
+		return -1;
+	return ml_model(r, *name, s, e);
+}
+
+static int reply_obj(weir_req *r, const char *key, json_t *v, weir_error *e)
+{
+	if (v == NULL)
+		return ml_fail(r, e);
+	return weir_reply_json(r, 200, json_pack("{s:o}", key, v));
+}
+
+/* ---------------------------------------------------------------- registered models */
+
+static int rm_create(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *desc;
+	json_t *tags;
+	if (arg_str(r, "name", true, &name, &e) != 0 || arg_str(r, "description", false, &desc, &e) != 0 ||
+	    body_tags(r, &tags, &e) != 0)
+		return ml_fail(r, &e);
+	const char *full = weir_registry_full_name(r->arena, "name", name, &e);
+	const char *parts[3];
+	if (full == NULL || weir_gov_split_full_name(r->arena, "name", full, 3, parts, &e) != 0)
+		return ml_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	weir_securable schema;
+	const char *id;
+	if (weir_req_begin(r, &e) != 0)
+		return ml_fail(r, &e);
+	bool is_default = strcmp(parts[0], WEIR_REGISTRY_DEFAULT_CATALOG) == 0 &&
+			  strcmp(parts[1], WEIR_REGISTRY_DEFAULT_SCHEMA) == 0;
+	if (is_default && weir_registry_ensure_default(db, r->arena, &e) != 0)
+		return ml_fail(r, &e);
+	if (weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_SCHEMA,
+			     weir_arena_printf(r->arena, "%s.%s", parts[0], parts[1]), &schema, &e) != 0) {
+		/* main.default is a documented, fixed place: not being able to see it is a refusal */
+		if (is_default && e.status == 404)
+			weir_error_set(&e, WEIR_E_PERMISSION_DENIED,
+				       "User does not have permission to create a model in schema '%s.%s'.", parts[0],
+				       parts[1]);
+		return ml_fail(r, &e);
+	}
+	if (weir_req_authorize(r, &schema, &e) != 0 ||
+	    weir_registry_model_create(db, r->arena, r->principal, &schema, parts[2], desc, &id, &e) != 0)
+		return ml_fail(r, &e);
+	size_t i;
+	json_t *t;
+	json_t *tagmap = weir_json_own(r->arena, json_object());
+	json_array_foreach(tags, i, t) {
+		const char *k = json_string_value(json_object_get(t, "key"));
+		const char *v = json_string_value(json_object_get(t, "value"));
+		if (weir_registry_model_tag_set(db, id, k, v, &e) != 0)
+			return ml_fail(r, &e);
+		json_object_set_new(tagmap, k, json_string(v ? v : ""));
+	}
+	json_t *data = weir_json_own(r->arena, json_pack("{s:s, s:O, s:o}", "name", name, "tags", tagmap, "description",
+							 desc ? json_string(desc) : json_null()));
+	weir_req_audit_securable(r, full);
+	if (weir_webhooks_emit(db, r->arena, "REGISTERED_MODEL", "CREATED", data, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *out = weir_registry_model_mlflow(db, r->arena, id, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return ml_fail(r, &e);
+	}
+	return reply_obj(r, "registered_model", out, &e);
+}
+
+static int rm_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name;
+	weir_securable s;
+	if (ml_model_arg(r, "name", &name, &s, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *m = weir_registry_model_mlflow(weir_req_db(r), r->arena, s.id, &e);
+	if (m && databricks_flavour(r))
+		json_object_set_new(m, "id", json_string(s.id));
+	return reply_obj(r, databricks_flavour(r) ? "registered_model_databricks" : "registered_model", m, &e);
+}
+
+static int rm_rename(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *new_name;
+	weir_securable s;
+	if (arg_str(r, "name", true, &name, &e) != 0 || arg_str(r, "new_name", true, &new_name, &e) != 0 ||
+	    ml_model(r, name, &s, &e) != 0)
+		return ml_fail(r, &e);
+	const char *nfull = weir_registry_full_name(r->arena, "new_name", new_name, &e);
+	const char *parts[3];
+	if (nfull == NULL || weir_gov_split_full_name(r->arena, "new_name", nfull, 3, parts, &e) != 0)
+		return ml_fail(r, &e);
+	if (strcmp(parts[0], s.chain[2].name) != 0 || strcmp(parts[1], s.chain[1].name) != 0) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "new_name",
+				 "Renaming a registered model cannot move it to another catalog or schema.");
+		return ml_fail(r, &e);
+	}
+	weir_db *db = weir_req_db(r);
+	if (weir_req_begin(r, &e) != 0 || weir_registry_model_rename(db, s.id, parts[2], r->principal->name, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *out = weir_registry_model_mlflow(db, r->arena, s.id, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return ml_fail(r, &e);
+	}
+	return reply_obj(r, "registered_model", out, &e);
+}
+
+static int rm_update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *desc;
+	weir_securable s;
+	if (arg_str(r, "description", false, &desc, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
+		return ml_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	/* MLflow quirk: an absent description clears it */
+	if (weir_req_begin(r, &e) != 0 ||
+	    weir_registry_model_set_comment(db, s.id, desc ? desc : "", r->principal->name, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *out = weir_registry_model_mlflow(db, r->arena, s.id, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return ml_fail(r, &e);
+	}
+	return reply_obj(r, "registered_model", out, &e);
+}
+
+static int rm_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name;
+	weir_securable s;
+	if (ml_model_arg(r, "name", &name, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    weir_registry_model_delete(weir_req_db(r), s.id, &e) != 0 || weir_req_commit(r, &e) != 0)
+		return ml_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int search(weir_req *r, weir_registry_search_kind kind)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_registry_search q = {.kind = kind, .max_results = INT64_MIN}; /* INT64_MIN: absent */
+	const char *order[MAX_LIST];
+	if (arg_str(r, "filter", false, &q.filter, &e) != 0 || arg_i64(r, "max_results", &q.max_results, &e) != 0 ||
+	    arg_list(r, "order_by", order, &q.norder_by, &e) != 0 || arg_str(r, "page_token", false, &q.page_token, &e) != 0)
+		return ml_fail(r, &e);
+	q.order_by = order;
+	weir_req_mark_authorized(r); /* answers only what the caller may browse */
+	json_t *out = weir_registry_search_run(weir_req_db(r), r->arena, r->principal, &q, &e);
+	return out ? weir_reply_json(r, 200, out) : ml_fail(r, &e);
+}
+
+static int rm_search(weir_req *r) { return search(r, WEIR_REG_SEARCH_MODELS); }
+static int mv_search(weir_req *r) { return search(r, WEIR_REG_SEARCH_VERSIONS); }
+
+static int rm_latest(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *stages[MAX_LIST];
+	int n;
+	weir_securable s;
+	if (arg_list(r, "stages", stages, &n, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *arr = weir_registry_latest_versions(weir_req_db(r), r->arena, s.id, stages, n, &e);
+	if (arr == NULL)
+		return ml_fail(r, &e);
+	json_t *out = json_object();
+	if (json_array_size(arr))
+		json_object_set_new(out, "model_versions", arr);
+	else
+		json_decref(arr);
+	return weir_reply_json(r, 200, out);
+}
+
+static int rm_set_tag(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *key, *value;
+	weir_securable s;
+	if (arg_str(r, "key", true, &key, &e) != 0 || arg_str(r, "value", false, &value, &e) != 0 ||
+	    check_tag_key(key, &e) != 0 || check_tag_value(value, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
+	    weir_req_begin(r, &e) != 0 || weir_registry_model_tag_set(weir_req_db(r), s.id, key, value, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return ml_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int rm_delete_tag(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *key;
+	weir_securable s;
+	if (arg_str(r, "key", true, &key, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
+	    weir_req_begin(r, &e) != 0 || weir_registry_model_tag_delete(weir_req_db(r), s.id, key, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return ml_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int alias_set(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *alias;
+	int64_t v;
+	weir_securable s;
+	if (arg_str(r, "alias", true, &alias, &e) != 0 || weir_registry_alias_check(alias, &e) != 0 ||
+	    arg_version(r, &v, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
+		return ml_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	if (weir_req_begin(r, &e) != 0 || weir_registry_version_exists(db, s.id, name, v, &e) != 0 ||
+	    weir_registry_alias_set(db, r->arena, s.id, alias, v, &e) != 0 || weir_req_commit(r, &e) != 0)
+		return ml_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int alias_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *alias;
+	weir_securable s;
+	if (arg_str(r, "alias", true, &alias, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
+	    weir_req_begin(r, &e) != 0 || weir_registry_alias_delete(weir_req_db(r), r->arena, s.id, alias, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return ml_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int alias_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *alias;
+	weir_securable s;
+	int64_t v = 0;
+	if (arg_str(r, "alias", true, &alias, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
+		return ml_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	if (strcasecmp(alias, "latest") == 0) {
+		json_t *arr = weir_registry_latest_versions(db, r->arena, s.id, NULL, 0, &e);
+		if (arr == NULL)
+			return ml_fail(r, &e);
+		json_t *first = json_incref(json_array_get(arr, 0));
+		json_decref(arr);
+		if (first == NULL) {
+			weir_error_set(&e, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Latest version not found for model %.300s.", name);
+			return ml_fail(r, &e);
+		}
+		return reply_obj(r, "model_version", first, &e);
+	}
+	if (weir_registry_alias_get(db, s.id, alias, &v, &e) != 0)
+		return ml_fail(r, &e);
+	return reply_obj(r, "model_version", weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e), &e);
+}
+
+/* ---------------------------------------------------------------- model versions */
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* MLflow's source rule for non-local sources (§2.4): unquote_plus until stable, then no
+ * NUL byte and no '..' path segment. Local paths (no scheme, file:) are refused: Weir has no
+ * local artifact directory a version could point into. */
+static bool source_ok(weir_arena *a, const char *source)
+{
+	bool has_scheme = strstr(source, "://") != NULL || strncmp(source, "runs:/", 6) == 0 ||
+			  strncmp(source, "models:/", 8) == 0 || strncmp(source, "mlflow-artifacts:/", 18) == 0 ||
+			  strncmp(source, "dbfs:/", 6) == 0;
+	if (!has_scheme || strncasecmp(source, "file:", 5) == 0)
+		return false;
+	char *cur = weir_arena_strdup(a, source);
+	for (int round = 0; round < 8; round++) {
+		size_t n = strlen(cur);
+		char *next = weir_arena_alloc(a, n + 1);
+		size_t o = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (cur[i] == '%' && i + 2 < n && hexval(cur[i + 1]) >= 0 && hexval(cur[i + 2]) >= 0) {
+				int v = hexval(cur[i + 1]) * 16 + hexval(cur[i + 2]);
+				if (v == 0)
+					return false;
+				next[o++] = (char)v;
+				i += 2;
+			} else {
+				next[o++] = cur[i] == '+' ? ' ' : cur[i];
+			}
+		}
+		next[o] = '\0';
+		bool same = strcmp(next, cur) == 0;
+		cur = next;
+		if (same)
+			break;
+	}
+	/* a '..' segment anywhere (between slashes, or at either end) */
+	for (const char *p = strstr(cur, ".."); p; p = strstr(p + 1, "..")) {
+		bool start = p == cur || p[-1] == '/' || p[-1] == ':';
+		bool end = p[2] == '\0' || p[2] == '/' || p[2] == '?' || p[2] == '#';
+		if (start && end)
+			return false;
+	}
+	return true;
+}
+
+static int mv_create(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name;
+	weir_registry_version_in in = {0};
+	weir_securable s;
+	if (arg_str(r, "name", true, &name, &e) != 0 || arg_str(r, "source", true, &in.source, &e) != 0 ||
+	    arg_str(r, "run_id", false, &in.run_id, &e) != 0 || arg_str(r, "run_link", false, &in.run_link, &e) != 0 ||
+	    arg_str(r, "description", false, &in.description, &e) != 0 || body_tags(r, &in.tags, &e) != 0)
+		return ml_fail(r, &e);
+	if (in.run_id == NULL && arg_str(r, "run_uuid", false, &in.run_id, &e) != 0)
+		return ml_fail(r, &e);
+	if (!source_ok(r->arena, in.source)) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "source",
+				 "Invalid model version source: '%.300s'. If supplying a source as an http, https, local "
+				 "file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided "
+				 "without relative path references present. Local paths are not accepted.",
+				 in.source);
+		return ml_fail(r, &e);
+	}
+	if (ml_model(r, name, &s, &e) != 0)
+		return ml_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	int64_t v;
+	if (weir_req_begin(r, &e) != 0 ||
+	    weir_registry_version_create(db, r->arena, s.id, &in, r->principal->name, &v, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *out = weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return ml_fail(r, &e);
+	}
+	return reply_obj(r, "model_version", out, &e);
+}
+
+/* name + version resolved (model authorized, version present). */
+static int ml_version(weir_req *r, const char **name, weir_securable *s, int64_t *v, weir_error *e)
+{
+	if (arg_version(r, v, e) != 0 || ml_model_arg(r, "name", name, s, e) != 0)
+		return -1;
+	return weir_registry_version_exists(weir_req_db(r), s->id, *name, *v, e);
+}
+
+static int mv_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name;
+	weir_securable s;
+	int64_t v;
+	if (ml_version(r, &name, &s, &v, &e) != 0)
+		return ml_fail(r, &e);
+	return reply_obj(r, "model_version", weir_registry_version_mlflow(weir_req_db(r), r->arena, s.id, v, true, &e), &e);
+}
+
+static int mv_update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *desc;
+	weir_securable s;
+	int64_t v;
+	if (arg_str(r, "description", false, &desc, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0)
+		return ml_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	if (weir_req_begin(r, &e) != 0 ||
+	    weir_registry_version_set_description(db, s.id, v, desc, r->principal->name, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *out = weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return ml_fail(r, &e);
+	}
+	return reply_obj(r, "model_version", out, &e);
+}
+
+static int mv_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name;
+	weir_securable s;
+	int64_t v;
+	if (ml_version(r, &name, &s, &v, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    weir_registry_version_delete(weir_req_db(r), s.id, v, r->principal->name, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return ml_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int mv_transition(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *stage;
+	bool archive = false;
+	weir_securable s;
+	int64_t v;
+	if (arg_str(r, "stage", true, &stage, &e) != 0 || arg_bool(r, "archive_existing_versions", &archive, &e) != 0)
+		return ml_fail(r, &e);
+	const char *canon = weir_registry_stage_canonical(stage);
+	if (canon == NULL) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "stage",
+				 "Invalid Model Version stage: %.100s. Value must be one of None, Staging, Production, "
+				 "Archived.",
+				 stage);
+		return ml_fail(r, &e);
+	}
+	if (archive && (strcmp(canon, "None") == 0 || strcmp(canon, "Archived") == 0)) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "archive_existing_versions",
+				 "Model version transition cannot archive existing model versions because '%s' is not an "
+				 "Active stage. Valid stages are Staging, Production.",
+				 canon);
+		return ml_fail(r, &e);
+	}
+	if (ml_version(r, &name, &s, &v, &e) != 0)
+		return ml_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	if (weir_req_begin(r, &e) != 0 ||
+	    weir_registry_version_transition(db, s.id, v, canon, archive, r->principal->name, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *out = weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return ml_fail(r, &e);
+	}
+	return reply_obj(r, databricks_flavour(r) ? "model_version_databricks" : "model_version", out, &e);
+}
+
+static int mv_set_tag(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *key, *value;
+	weir_securable s;
+	int64_t v;
+	if (arg_str(r, "key", true, &key, &e) != 0 || arg_str(r, "value", false, &value, &e) != 0 ||
+	    check_tag_key(key, &e) != 0 || check_tag_value(value, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0 ||
+	    weir_req_begin(r, &e) != 0 ||
+	    weir_registry_version_tag_set(weir_req_db(r), r->arena, s.id, v, key, value, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return ml_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int mv_delete_tag(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name, *key;
+	weir_securable s;
+	int64_t v;
+	if (arg_str(r, "key", true, &key, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0 ||
+	    weir_req_begin(r, &e) != 0 ||
+	    weir_registry_version_tag_delete(weir_req_db(r), r->arena, s.id, v, key, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return ml_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int mv_download_uri(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name;
+	weir_securable s;
+	int64_t v;
+	if (ml_version(r, &name, &s, &v, &e) != 0)
+		return ml_fail(r, &e);
+	const char *uri = weir_registry_version_download_uri(weir_req_db(r), r->arena, s.id, v, &e);
+	if (uri == NULL)
+		return ml_fail(r, &e);
+	return weir_reply_json(r, 200, json_pack("{s:s}", "artifact_uri", uri));
+}
+
+/* ---------------------------------------------------------------- webhooks */
+
+static int wh_create(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = ml_body(r, &e);
+	if (body == NULL || weir_req_begin(r, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *out = weir_webhook_create(weir_req_db(r), r->arena, body, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return ml_fail(r, &e);
+	}
+	return reply_obj(r, "webhook", out, &e);
+}
+
+static int wh_list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t max = 0;
+	const char *tok;
+	if (arg_i64(r, "max_results", &max, &e) != 0 || arg_str(r, "page_token", false, &tok, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *out = weir_webhook_list(weir_req_db(r), r->arena, max, tok, &e);
+	return out ? weir_reply_json(r, 200, out) : ml_fail(r, &e);
+}
+
+static int wh_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	return reply_obj(r, "webhook", weir_webhook_get(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"), &e), &e);
+}
+
+static int wh_update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = ml_body(r, &e);
+	if (body == NULL || weir_req_begin(r, &e) != 0)
+		return ml_fail(r, &e);
+	json_t *out = weir_webhook_update(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"), body, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return ml_fail(r, &e);
+	}
+	return reply_obj(r, "webhook", out, &e);
+}
+
+static int wh_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_req_begin(r, &e) != 0 || weir_webhook_delete(weir_req_db(r), weir_req_param(r, "webhook_id"), &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return ml_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int wh_test(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = ml_body(r, &e);
+	weir_webhook_target t;
+	if (body == NULL ||
+	    weir_webhook_target_get(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"),
+				    json_object_get(body, "event"), &t, &e) != 0)
+		return ml_fail(r, &e);
+	return weir_reply_json(r, 200, weir_webhook_test_send(r->arena, &t));
+}
+
+static int wh_deliveries(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *out = weir_webhook_deliveries(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"), &e);
+	return out ? weir_reply_json(r, 200, out) : ml_fail(r, &e);
+}
+
+/* ---------------------------------------------------------------- Unity Catalog models */
+
+static int uc_fail(weir_req *r, weir_error *e)
+{
+	if (e->code == WEIR_E_RESOURCE_ALREADY_EXISTS) {
+		e->code = WEIR_E_ALREADY_EXISTS; /* UC models use the generic code, 409 */
+		e->status = 409;
+	} else if (e->code == WEIR_E_RESOURCE_DOES_NOT_EXIST) {
+		e->code = WEIR_E_NOT_FOUND;
+		e->status = 404;
+	}
+	return weir_reply_error(r, e);
+}
+
+static int uc_model(weir_req *r, weir_securable *s, weir_error *e)
+{
+	if (weir_gov_resolve(weir_req_db(r), r->arena, r->principal, WEIR_SEC_MODEL, weir_req_param(r, "full_name"), s,
+			     e) != 0)
+		return -1;
+	return weir_req_authorize(r, s, e);
+}
+
+static int uc_version_param(weir_req *r, int64_t *v, weir_error *e)
+{
+	const char *p = weir_req_param(r, "version");
+	if (!weir_parse_i64(p, v) || *v < 1)
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "version",
+					"Invalid value for 'version': expected a positive integer");
+	return 0;
+}
+
+static int uc_version(weir_req *r, weir_securable *s, int64_t *v, weir_error *e)
+{
+	if (uc_version_param(r, v, e) != 0 || uc_model(r, s, e) != 0)
+		return -1;
+	if (weir_registry_version_exists(weir_req_db(r), s->id, s->full_name, *v, e) != 0)
+		return weir_error_set(e, WEIR_E_NOT_FOUND, "Model version %.300s/%lld does not exist.", s->full_name,
+				      (long long)*v);
+	return 0;
+}
+
+static int ucm_create(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	const char *name = NULL, *cat = NULL, *sch = NULL, *comment = NULL, *id;
+	if (body == NULL || weir_json_get_str(body, "name", true, &name, &e) != 0 ||
+	    weir_json_get_str(body, "catalog_name", true, &cat, &e) != 0 ||
+	    weir_json_get_str(body, "schema_name", true, &sch, &e) != 0 ||
+	    weir_json_get_str(body, "comment", false, &comment, &e) != 0 ||
+	    weir_gov_name_check("name", name, &e) != 0 || weir_gov_name_check("catalog_name", cat, &e) != 0 ||
+	    weir_gov_name_check("schema_name", sch, &e) != 0)
+		return uc_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	weir_securable schema;
+	if (weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_SCHEMA, weir_arena_printf(r->arena, "%s.%s", cat, sch),
+			     &schema, &e) != 0 ||
+	    weir_req_authorize(r, &schema, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    weir_registry_model_create(db, r->arena, r->principal, &schema, name, comment, &id, &e) != 0)
+		return uc_fail(r, &e);
+	json_t *data = weir_json_own(r->arena, json_pack("{s:s?, s:{}, s:o}", "name",
+							 weir_registry_mlflow_name(r->arena, cat, sch, name), "tags",
+							 "description", comment ? json_string(comment) : json_null()));
+	weir_req_audit_securable(r, weir_arena_printf(r->arena, "%s.%s.%s", cat, sch, name));
+	if (weir_webhooks_emit(db, r->arena, "REGISTERED_MODEL", "CREATED", data, &e) != 0)
+		return uc_fail(r, &e);
+	json_t *out = weir_registry_model_uc(db, r->arena, id, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return uc_fail(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+static int ucm_list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *cat = weir_req_query(r, "catalog_name"), *sch = weir_req_query(r, "schema_name");
+	int64_t max = 0;
+	if (weir_req_query_i64(r, "max_results", &max, &e) != 0)
+		return uc_fail(r, &e);
+	if (max < 0) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+				 "Invalid value for 'max_results': must be greater than or equal to 0");
+		return uc_fail(r, &e);
+	}
+	bool hc = cat && *cat, hs = sch && *sch;
+	if (hc != hs) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, hc ? "schema_name" : "catalog_name",
+				 "catalog_name and schema_name must be given together");
+		return uc_fail(r, &e);
+	}
+	weir_db *db = weir_req_db(r);
+	weir_securable parent;
+	if (hc) {
+		if (weir_gov_name_check("catalog_name", cat, &e) != 0 || weir_gov_name_check("schema_name", sch, &e) != 0 ||
+		    weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_SCHEMA,
+				     weir_arena_printf(r->arena, "%s.%s", cat, sch), &parent, &e) != 0)
+			return uc_fail(r, &e);
+	} else if (weir_gov_metastore_securable(db, r->arena, &parent, &e) != 0) {
+		return uc_fail(r, &e);
+	}
+	if (weir_req_authorize(r, &parent, &e) != 0)
+		return uc_fail(r, &e);
+	json_t *out = weir_registry_models_uc_list(db, r->arena, r->principal, hc ? parent.id : NULL, max,
+						   weir_req_query(r, "page_token"), &e);
+	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
+}
+
+static int ucm_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	if (uc_model(r, &s, &e) != 0)
+		return uc_fail(r, &e);
+	json_t *out = weir_registry_model_uc(weir_req_db(r), r->arena, s.id, &e);
+	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
+}
+
+static int ucm_update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, true, &e); /* the SDK sends PATCH without a body */
+	const char *comment = NULL, *new_name = NULL;
+	weir_securable s;
+	if (body == NULL || weir_json_get_str(body, "comment", false, &comment, &e) != 0 ||
+	    weir_json_get_str(body, "new_name", false, &new_name, &e) != 0 || uc_model(r, &s, &e) != 0)
+		return uc_fail(r, &e);
+	const char *owner = NULL;
+	if (weir_json_get_str(body, "owner", false, &owner, &e) != 0)
+		return uc_fail(r, &e);
+	if (owner && !weir_req_can(r, WEIR_OP_TRANSFER_OWNER, &s)) {
+		weir_error_set(&e, WEIR_E_PERMISSION_DENIED, "Only the owner or a metastore admin may transfer ownership.");
+		return uc_fail(r, &e);
+	}
+	weir_db *db = weir_req_db(r);
+	if (weir_req_begin(r, &e) != 0 ||
+	    (comment && weir_registry_model_set_comment(db, s.id, comment, r->principal->name, &e) != 0) ||
+	    (owner && weir_registry_model_set_owner(db, s.id, owner, r->principal->name, &e) != 0) ||
+	    (new_name && weir_registry_model_rename(db, s.id, new_name, r->principal->name, &e) != 0))
+		return uc_fail(r, &e);
+	json_t *out = weir_registry_model_uc(db, r->arena, s.id, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return uc_fail(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+static int ucm_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	bool force = false;
+	weir_securable s;
+	if (weir_req_query_bool(r, "force", &force, &e) != 0 || uc_model(r, &s, &e) != 0)
+		return uc_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	if (!force && weir_registry_model_version_count(db, s.id) > 0) {
+		weir_error_set(&e, WEIR_E_ABORTED,
+			       "Unable to delete a registered model with existing model versions: %.300s. Use force=true.",
+			       s.full_name);
+		return uc_fail(r, &e);
+	}
+	if (weir_req_begin(r, &e) != 0 || weir_registry_model_delete(db, s.id, &e) != 0 || weir_req_commit(r, &e) != 0)
+		return uc_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int ucv_create(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	const char *model = NULL, *cat = NULL, *sch = NULL;
+	weir_registry_version_in in = {.pending = true};
+	if (body == NULL || weir_json_get_str(body, "model_name", true, &model, &e) != 0 ||
+	    weir_json_get_str(body, "catalog_name", true, &cat, &e) != 0 ||
+	    weir_json_get_str(body, "schema_name", true, &sch, &e) != 0 ||
+	    weir_json_get_str(body, "source", true, &in.source, &e) != 0 ||
+	    weir_json_get_str(body, "run_id", false, &in.run_id, &e) != 0 ||
+	    weir_json_get_str(body, "comment", false, &in.description, &e) != 0)
+		return uc_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	weir_securable s;
+	int64_t v;
+	if (weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_MODEL,
+			     weir_arena_printf(r->arena, "%s.%s.%s", cat, sch, model), &s, &e) != 0 ||
+	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    weir_registry_version_create(db, r->arena, s.id, &in, r->principal->name, &v, &e) != 0)
+		return uc_fail(r, &e);
+	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return uc_fail(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+static int ucv_list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t max = 0, after = 0;
+	weir_securable s;
+	const char *tok = weir_req_query(r, "page_token");
+	if (weir_req_query_i64(r, "max_results", &max, &e) != 0)
+		return uc_fail(r, &e);
+	if (tok && *tok && (!weir_parse_i64(tok, &after) || after < 0)) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "page_token", "Invalid page token received");
+		return uc_fail(r, &e);
+	}
+	if (max < 0) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+				 "Invalid value for 'max_results': must be greater than or equal to 0");
+		return uc_fail(r, &e);
+	}
+	if (uc_model(r, &s, &e) != 0)
+		return uc_fail(r, &e);
+	int limit = max == 0 || max > 1000 ? 100 : (int)max;
+	json_t *out = weir_registry_versions_uc(weir_req_db(r), r->arena, s.id, after, limit, &e);
+	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
+}
+
+static int ucv_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	int64_t v;
+	if (uc_version(r, &s, &v, &e) != 0)
+		return uc_fail(r, &e);
+	json_t *out = weir_registry_version_uc(weir_req_db(r), r->arena, s.id, v, &e);
+	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
+}
+
+static int ucv_update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, true, &e);
+	const char *comment = NULL;
+	weir_securable s;
+	int64_t v;
+	if (body == NULL || weir_json_get_str(body, "comment", false, &comment, &e) != 0 || uc_version(r, &s, &v, &e) != 0)
+		return uc_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	if (weir_req_begin(r, &e) != 0 ||
+	    (comment && weir_registry_version_set_description(db, s.id, v, comment, r->principal->name, &e) != 0))
+		return uc_fail(r, &e);
+	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return uc_fail(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+static int ucv_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	int64_t v;
+	if (uc_version(r, &s, &v, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    weir_registry_version_delete(weir_req_db(r), s.id, v, r->principal->name, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return uc_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int ucv_finalize(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	int64_t v;
+	json_t *body = weir_req_json(r, true, &e);
+	if (body == NULL || uc_version(r, &s, &v, &e) != 0)
+		return uc_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	if (weir_req_begin(r, &e) != 0 || weir_registry_version_finalize(db, s.id, v, r->principal->name, &e) != 0)
+		return uc_fail(r, &e);
+	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
+	if (out == NULL || weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return uc_fail(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+static int uca_set(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	const char *alias = weir_req_param(r, "alias");
+	int64_t v = 0;
+	weir_securable s;
+	if (body == NULL || weir_json_get_i64(body, "version_num", true, &v, &e) != 0 ||
+	    weir_registry_alias_check(alias, &e) != 0 || uc_model(r, &s, &e) != 0)
+		return uc_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	if (weir_registry_version_exists(db, s.id, s.full_name, v, &e) != 0) {
+		weir_error_set(&e, WEIR_E_NOT_FOUND, "Model version %.300s/%lld does not exist.", s.full_name, (long long)v);
+		return uc_fail(r, &e);
+	}
+	if (weir_req_begin(r, &e) != 0 || weir_registry_alias_set(db, r->arena, s.id, alias, v, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return uc_fail(r, &e);
+	return weir_reply_json(r, 200, json_pack("{s:s, s:I}", "alias_name", alias, "version_num", (json_int_t)v));
+}
+
+static int uca_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	if (uc_model(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    weir_registry_alias_delete(weir_req_db(r), r->arena, s.id, weir_req_param(r, "alias"), &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return uc_fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int uca_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	int64_t v;
+	if (uc_model(r, &s, &e) != 0)
+		return uc_fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	if (weir_registry_alias_get(db, s.id, weir_req_param(r, "alias"), &v, &e) != 0) {
+		weir_error_set(&e, WEIR_E_NOT_FOUND, "Alias '%.255s' of model %.300s does not exist.",
+			       weir_req_param(r, "alias"), s.full_name);
+		return uc_fail(r, &e);
+	}
+	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
+	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
+}
+
+/* ---------------------------------------------------------------- the table */
+
+#define ML_API "/api/2.0/mlflow"
+#define ML_AJAX "/ajax-api/2.0/mlflow"
+/* Each MLflow endpoint twice: /api and /ajax-api, same handler and rule. */
+#define M2(m, p, h, rule, action, flags)                                                             \
+	{m, ML_API p, h, rule, WEIR_DIALECT_MLFLOW, "modelRegistry", action, flags},                 \
+	{m, ML_AJAX p, h, rule, WEIR_DIALECT_MLFLOW, "modelRegistry", action, flags}
+#define ON(op) RULE_ON(WEIR_OP_##op)
+#define NA WEIR_ROUTE_NO_AUDIT
+#define UC "/api/2.1/unity-catalog"
+#define U(m, p, h, op, action, flags) {m, UC p, h, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, flags}
+
 const weir_route weir_routes_mlflow[] = {
+	M2("POST", "/registered-models/create", rm_create, ON(CREATE_MODEL), "createRegisteredModel", 0),
+	M2("GET", "/registered-models/get", rm_get, ON(READ_METADATA), "getRegisteredModel", NA),
+	M2("POST", "/registered-models/rename", rm_rename, ON(UPDATE), "renameRegisteredModel", 0),
+	M2("PATCH", "/registered-models/update", rm_update, ON(UPDATE), "updateRegisteredModel", 0),
+	M2("DELETE", "/registered-models/delete", rm_delete, ON(DELETE), "deleteRegisteredModel", 0),
+	M2("GET", "/registered-models/search", rm_search, RULE_AUTHENTICATED, "searchRegisteredModels", NA),
+	M2("POST", "/registered-models/get-latest-versions", rm_latest, ON(READ_METADATA), "getLatestVersions", NA),
+	M2("GET", "/registered-models/get-latest-versions", rm_latest, ON(READ_METADATA), "getLatestVersions", NA),
+	M2("POST", "/registered-models/set-tag", rm_set_tag, ON(APPLY_TAG), "setRegisteredModelTag", 0),
+	M2("DELETE", "/registered-models/delete-tag", rm_delete_tag, ON(APPLY_TAG), "deleteRegisteredModelTag", 0),
+	M2("POST", "/registered-models/alias", alias_set, ON(WRITE_DATA), "setRegisteredModelAlias", 0),
+	M2("DELETE", "/registered-models/alias", alias_delete, ON(WRITE_DATA), "deleteRegisteredModelAlias", 0),
+	M2("GET", "/registered-models/alias", alias_get, ON(READ_METADATA), "getModelVersionByAlias", NA),
+	M2("POST", "/model-versions/create", mv_create, ON(WRITE_DATA), "createModelVersion", 0),
+	M2("GET", "/model-versions/get", mv_get, ON(READ_METADATA), "getModelVersion", NA),
+	M2("PATCH", "/model-versions/update", mv_update, ON(WRITE_DATA), "updateModelVersion", 0),
+	M2("DELETE", "/model-versions/delete", mv_delete, ON(DELETE), "deleteModelVersion", 0),
+	M2("GET", "/model-versions/search", mv_search, RULE_AUTHENTICATED, "searchModelVersions", NA),
+	M2("POST", "/model-versions/transition-stage", mv_transition, ON(WRITE_DATA), "transitionModelVersionStage", 0),
+	M2("POST", "/model-versions/set-tag", mv_set_tag, ON(WRITE_DATA), "setModelVersionTag", 0),
+	M2("DELETE", "/model-versions/delete-tag", mv_delete_tag, ON(WRITE_DATA), "deleteModelVersionTag", 0),
+	M2("GET", "/databricks/registered-models/get", rm_get, ON(READ_METADATA), "getRegisteredModelDatabricks", NA),
+	M2("POST", "/databricks/model-versions/transition-stage", mv_transition, ON(WRITE_DATA),
+	   "transitionModelVersionStageDatabricks", 0),
+	M2("GET", "/model-versions/get-download-uri", mv_download_uri, ON(READ_DATA), "getModelVersionDownloadUri", NA),
+	M2("POST", "/webhooks", wh_create, RULE_ADMIN, "createWebhook", 0),
+	M2("GET", "/webhooks", wh_list, RULE_ADMIN, "listWebhooks", NA),
+	M2("GET", "/webhooks/{webhook_id}", wh_get, RULE_ADMIN, "getWebhook", NA),
+	M2("PATCH", "/webhooks/{webhook_id}", wh_update, RULE_ADMIN, "updateWebhook", 0),
+	M2("DELETE", "/webhooks/{webhook_id}", wh_delete, RULE_ADMIN, "deleteWebhook", 0),
+	M2("POST", "/webhooks/{webhook_id}/test", wh_test, RULE_ADMIN, "testWebhook", 0),
+	M2("GET", "/webhooks/{webhook_id}/deliveries", wh_deliveries, RULE_ADMIN, "listWebhookDeliveries", NA),
+
+	U("POST", "/models", ucm_create, CREATE_MODEL, "createRegisteredModel", 0),
+	U("GET", "/models", ucm_list, LIST_CHILDREN, "listRegisteredModels", NA),
+	U("POST", "/models/versions", ucv_create, WRITE_DATA, "createModelVersion", 0),
+	U("GET", "/models/{full_name}", ucm_get, READ_METADATA, "getRegisteredModel", NA),
+	U("PATCH", "/models/{full_name}", ucm_update, UPDATE, "updateRegisteredModel", 0),
+	U("DELETE", "/models/{full_name}", ucm_delete, DELETE, "deleteRegisteredModel", 0),
+	U("GET", "/models/{full_name}/versions", ucv_list, READ_METADATA, "listModelVersions", NA),
+	U("GET", "/models/{full_name}/versions/{version}", ucv_get, READ_METADATA, "getModelVersion", NA),
+	U("PATCH", "/models/{full_name}/versions/{version}", ucv_update, WRITE_DATA, "updateModelVersion", 0),
+	U("DELETE", "/models/{full_name}/versions/{version}", ucv_delete, DELETE, "deleteModelVersion", 0),
+	U("PATCH", "/models/{full_name}/versions/{version}/finalize", ucv_finalize, WRITE_DATA, "finalizeModelVersion", 0),
+	U("PUT", "/models/{full_name}/aliases/{alias}", uca_set, WRITE_DATA, "setRegisteredModelAlias", 0),
+	U("DELETE", "/models/{full_name}/aliases/{alias}", uca_delete, WRITE_DATA, "deleteRegisteredModelAlias", 0),
+	U("GET", "/models/{full_name}/aliases/{alias}", uca_get, READ_METADATA, "getModelVersionByAlias", NA),
 	{0},
 };

@@ -1,6 +1,249 @@
-/* Routes of the tracking surface (filled by its issue). */
+/* Routes of the MLflow tracking surface: experiments, runs, metrics and the artifact proxy,
+ * at /api/2.0/mlflow/... and identically at /ajax-api/2.0/mlflow/... (the MLflow UI's
+ * prefix). Handlers turn the request into MLflow's request message (a GET's query string,
+ * with repeated keys for lists; a POST's JSON body), call registry/tracking.h inside a
+ * write transaction for mutations, and answer in the MLflow error dialect.
+ *
+ * Authorization: RULE_AUTHENTICATED everywhere (experiments are not UC securables; see
+ * registry/tracking.c). */
 #include "api/http.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/json.h"
+#include "registry/artifacts.h"
+#include "registry/tracking.h"
+
+/* Query keys read from a GET (the union of the GET messages' fields); `list` keys are
+ * repeated fields and always become arrays. */
+static const struct { const char *key; bool list; } GET_KEYS[] = {
+	{"experiment_id", false}, {"experiment_name", false}, {"run_id", false}, {"run_uuid", false},
+	{"metric_key", false},    {"max_results", false},     {"page_token", false}, {"filter", false},
+	{"view_type", false},     {"run_view_type", false},   {"path", false},       {"start_step", false},
+	{"end_step", false},      {"order_by", true},         {"experiment_ids", true}, {"run_ids", true},
+};
+
+static int fail(weir_req *r, weir_error *e)
+{
+	/* Malformed bodies answer with an MLflow code (clients map 400s by code). */
+	if (e->code == WEIR_E_MALFORMED_REQUEST)
+		e->code = WEIR_E_BAD_REQUEST;
+	return weir_reply_error(r, e);
+}
+
+/* The request message: GET query arguments (or the JSON body when the query has none of
+ * the message's keys, as MLflow does), else the JSON body ({} when empty). */
+static json_t *request_message(weir_req *r, weir_error *e)
+{
+	if (strcmp(r->method, "GET") == 0) {
+		json_t *o = weir_json_own(r->arena, json_object());
+		bool any = false;
+		for (size_t i = 0; i < sizeof(GET_KEYS) / sizeof(GET_KEYS[0]); i++) {
+			const char *vals[64];
+			int n = weir_req_query_all(r, GET_KEYS[i].key, vals, 64);
+			if (n == 0)
+				continue;
+			any = true;
+			if (GET_KEYS[i].list) {
+				json_t *arr = json_array();
+				for (int k = 0; k < n; k++) {
+					json_t *s = json_string(vals[k]);
+					if (s == NULL) {
+						json_decref(arr);
+						weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, GET_KEYS[i].key,
+								 "Invalid value for '%s': not UTF-8", GET_KEYS[i].key);
+						return NULL;
+					}
+					json_array_append_new(arr, s);
+				}
+				json_object_set_new(o, GET_KEYS[i].key, arr);
+			} else {
+				json_t *s = json_string(vals[0]);
+				if (s == NULL) {
+					weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, GET_KEYS[i].key,
+							 "Invalid value for '%s': not UTF-8", GET_KEYS[i].key);
+					return NULL;
+				}
+				json_object_set_new(o, GET_KEYS[i].key, s);
+			}
+		}
+		if (any || r->body_len == 0)
+			return o;
+	} else if (strcmp(r->method, "POST") == 0 && r->body_len > 0) {
+		const char *ct = weir_req_header(r, "Content-Type");
+		if (ct == NULL) {
+			weir_error_set(e, WEIR_E_INVALID_PARAMETER_VALUE, "Bad Request. Content-Type header is missing.");
+			return NULL;
+		}
+		size_t n = strcspn(ct, "; ");
+		if (!(n == strlen("application/json") && strncasecmp(ct, "application/json", n) == 0)) {
+			weir_error_set(e, WEIR_E_INVALID_PARAMETER_VALUE,
+				       "Bad Request. Content-Type must be one of ['application/json']");
+			return NULL;
+		}
+	}
+	json_t *body = weir_req_json(r, true, e);
+	if (body)
+		return body;
+	/* a double-encoded body (a JSON string holding the object) is decoded once more */
+	json_t *s = weir_json_own(r->arena, json_loadb(r->body ? r->body : "", r->body_len, JSON_DECODE_ANY, NULL));
+	if (json_is_string(s)) {
+		weir_error_clear(e);
+		return weir_json_parse_body(r->arena, json_string_value(s), json_string_length(s), true, e);
+	}
+	return NULL;
+}
+
+static int run_op(weir_req *r, weir_tracking_op op, bool write)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *req = request_message(r, &e);
+	if (req == NULL)
+		return fail(r, &e);
+	weir_tracking_ctx c = {weir_req_db(r), r->arena, r->principal};
+	if (write && weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	json_t *out = op(&c, req, &e);
+	if (out == NULL)
+		return fail(r, &e);
+	if (write && weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return fail(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+#define READ_OP(name, fn) \
+	static int name(weir_req *r) { return run_op(r, fn, false); }
+#define WRITE_OP(name, fn) \
+	static int name(weir_req *r) { return run_op(r, fn, true); }
+
+WRITE_OP(h_exp_create, weir_tracking_experiment_create)
+READ_OP(h_exp_get, weir_tracking_experiment_get)
+READ_OP(h_exp_get_by_name, weir_tracking_experiment_get_by_name)
+READ_OP(h_exp_search, weir_tracking_experiment_search)
+WRITE_OP(h_exp_update, weir_tracking_experiment_update)
+WRITE_OP(h_exp_delete, weir_tracking_experiment_delete)
+WRITE_OP(h_exp_restore, weir_tracking_experiment_restore)
+WRITE_OP(h_exp_set_tag, weir_tracking_experiment_set_tag)
+WRITE_OP(h_exp_delete_tag, weir_tracking_experiment_delete_tag)
+WRITE_OP(h_run_create, weir_tracking_run_create)
+READ_OP(h_run_get, weir_tracking_run_get)
+WRITE_OP(h_run_update, weir_tracking_run_update)
+WRITE_OP(h_run_delete, weir_tracking_run_delete)
+WRITE_OP(h_run_restore, weir_tracking_run_restore)
+READ_OP(h_run_search, weir_tracking_run_search)
+WRITE_OP(h_log_metric, weir_tracking_log_metric)
+WRITE_OP(h_log_param, weir_tracking_log_param)
+WRITE_OP(h_log_batch, weir_tracking_log_batch)
+WRITE_OP(h_log_inputs, weir_tracking_log_inputs)
+WRITE_OP(h_set_tag, weir_tracking_set_tag)
+WRITE_OP(h_delete_tag, weir_tracking_delete_tag)
+READ_OP(h_history, weir_tracking_metric_history)
+READ_OP(h_history_bulk, weir_tracking_metric_history_bulk_interval)
+READ_OP(h_run_artifacts, weir_tracking_artifacts_list)
+
+/* ------------------------------------------------------------------ artifact proxy */
+
+static int art_put(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *path = weir_req_param(r, "path");
+	if (weir_artifacts_put(r->arena, path, r->upload_path, r->upload_fd, &e) != 0)
+		return fail(r, &e);
+	if (r->upload_path)
+		r->upload_path = NULL; /* renamed into place: the server must not unlink it */
+	weir_req_audit_securable(r, path);
+	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
+		return fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int art_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int fd;
+	uint64_t size;
+	if (weir_artifacts_open(r->arena, weir_req_param(r, "path"), &fd, &size, &e) != 0)
+		return fail(r, &e);
+	return weir_reply_fd(r, 200, "application/octet-stream", fd, size);
+}
+
+static int art_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *path = weir_req_param(r, "path");
+	weir_req_audit_securable(r, path);
+	if (weir_artifacts_delete(r->arena, path, &e) != 0)
+		return fail(r, &e);
+	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
+		return fail(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+static int art_list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *path = weir_req_query(r, "path");
+	json_t *files = weir_artifacts_list(r->arena, path, NULL, &e);
+	if (files == NULL)
+		return fail(r, &e);
+	json_t *out = json_object();
+	if (json_array_size(files))
+		json_object_set_new(out, "files", files);
+	else
+		json_decref(files);
+	return weir_reply_json(r, 200, out);
+}
+
+/* ------------------------------------------------------------------ routes */
+
+#define TRK(method, path, fn, action, flags)                                                                  \
+	{method, "/api/2.0/mlflow/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW, "mlflowExperiment", action, \
+	 flags},                                                                                              \
+	{method, "/ajax-api/2.0/mlflow/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW, "mlflowExperiment",  \
+	 action, flags}
+#define ART(method, path, fn, action, flags)                                                                  \
+	{method, "/api/2.0/mlflow-artifacts/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW, "mlflowArtifacts", \
+	 action, flags},                                                                                      \
+	{method, "/ajax-api/2.0/mlflow-artifacts/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW,            \
+	 "mlflowArtifacts", action, flags}
+
+#define RO WEIR_ROUTE_NO_AUDIT
+
 const weir_route weir_routes_tracking[] = {
+	TRK("POST", "experiments/create", h_exp_create, "createExperiment", 0),
+	TRK("GET", "experiments/get", h_exp_get, "getExperiment", RO),
+	TRK("GET", "experiments/get-by-name", h_exp_get_by_name, "getExperimentByName", RO),
+	TRK("POST", "experiments/search", h_exp_search, "searchExperiments", RO),
+	TRK("GET", "experiments/search", h_exp_search, "searchExperiments", RO),
+	/* removed from MLflow 2.0 but still sent by the Databricks SDKs and npm `mlflow` */
+	TRK("GET", "experiments/list", h_exp_search, "listExperiments", RO),
+	TRK("POST", "experiments/update", h_exp_update, "updateExperiment", 0),
+	TRK("POST", "experiments/delete", h_exp_delete, "deleteExperiment", 0),
+	TRK("POST", "experiments/restore", h_exp_restore, "restoreExperiment", 0),
+	TRK("POST", "experiments/set-experiment-tag", h_exp_set_tag, "setExperimentTag", 0),
+	TRK("POST", "experiments/delete-experiment-tag", h_exp_delete_tag, "deleteExperimentTag", 0),
+	TRK("POST", "runs/create", h_run_create, "createRun", 0),
+	TRK("GET", "runs/get", h_run_get, "getRun", RO),
+	TRK("POST", "runs/update", h_run_update, "updateRun", 0),
+	TRK("POST", "runs/delete", h_run_delete, "deleteRun", 0),
+	TRK("POST", "runs/restore", h_run_restore, "restoreRun", 0),
+	TRK("POST", "runs/search", h_run_search, "searchRuns", RO),
+	TRK("POST", "runs/log-metric", h_log_metric, "logMetric", 0),
+	TRK("POST", "runs/log-parameter", h_log_param, "logParam", 0),
+	TRK("POST", "runs/log-batch", h_log_batch, "logBatch", 0),
+	TRK("POST", "runs/log-inputs", h_log_inputs, "logInputs", 0),
+	TRK("POST", "runs/set-tag", h_set_tag, "setTag", 0),
+	TRK("POST", "runs/delete-tag", h_delete_tag, "deleteTag", 0),
+	TRK("GET", "metrics/get-history", h_history, "getMetricHistory", RO),
+	TRK("GET", "metrics/get-history-bulk-interval", h_history_bulk, "getMetricHistoryBulkInterval", RO),
+	TRK("GET", "artifacts/list", h_run_artifacts, "listArtifacts", RO),
+	ART("PUT", "artifacts/{path*}", art_put, "uploadArtifact", WEIR_ROUTE_STREAM_UPLOAD),
+	ART("GET", "artifacts/{path*}", art_get, "downloadArtifact", RO),
+	ART("DELETE", "artifacts/{path*}", art_delete, "deleteArtifact", 0),
+	ART("GET", "artifacts", art_list, "listArtifacts", RO),
 	{0},
 };

@@ -1,0 +1,901 @@
+/* All SQL of the lineage module: nodes, producers, table and column edges with their
+ * per-producer observations, the OpenLineage events, jobs and runs, and the bounded
+ * traversals the reads use. Every statement is cached per connection, every value bound.
+ * Writes run inside the caller's transaction. */
+#include "lineage/lineage_int.h"
+
+#include <string.h>
+
+#include "core/log.h"
+
+static const char *col_dup(weir_arena *a, sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? weir_arena_strdup(a, (const char *)s) : NULL;
+}
+
+/* ------------------------------------------------------------------ nodes */
+
+static const char SQL_NODE_UPSERT[] =
+	"INSERT INTO lineage_nodes(kind, key, name, namespace, securable_id, first_seen, last_seen) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+	"ON CONFLICT(kind, key) DO UPDATE SET "
+	"  name = coalesce(excluded.name, name), namespace = coalesce(excluded.namespace, namespace), "
+	"  securable_id = coalesce(excluded.securable_id, securable_id), "
+	"  first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen) "
+	"RETURNING id";
+
+int lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name,
+			  const char *ns, const char *securable_id, int64_t at_ms, int64_t *id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_UPSERT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, weir_lin__kind_name(kind));
+	weir_db_bind_text(st, 2, key);
+	weir_db_bind_text(st, 3, name);
+	weir_db_bind_text(st, 4, ns);
+	weir_db_bind_text(st, 5, securable_id);
+	weir_db_bind_i64(st, 6, at_ms);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		weir_db_done(st);
+		return weir_db_fail(db, rc, err);
+	}
+	*id = sqlite3_column_int64(st, 0);
+	rc = sqlite3_step(st);
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+#define NODE_COLS "id, kind, key, name, namespace, securable_id, facets, deleted_at, renamed_from, renamed_at, " \
+		  "first_seen, last_seen"
+static const char SQL_NODE_GET[] = "SELECT " NODE_COLS " FROM lineage_nodes WHERE id = ?1";
+static const char SQL_NODE_FIND[] = "SELECT " NODE_COLS " FROM lineage_nodes WHERE kind = ?1 AND key = ?2";
+static const char SQL_NODE_FIND_NS[] =
+	"SELECT " NODE_COLS " FROM lineage_nodes WHERE namespace = ?1 AND name = ?2 ORDER BY kind = 'DATASET' DESC LIMIT 1";
+
+static int node_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_node_row *o, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		weir_db_done(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW) {
+		weir_db_done(st);
+		return weir_db_fail(db, rc, err);
+	}
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(st, 0);
+	weir_lin__kind_parse((const char *)sqlite3_column_text(st, 1), &o->kind);
+	o->key = col_dup(a, st, 2);
+	o->name = col_dup(a, st, 3);
+	o->namespace_ = col_dup(a, st, 4);
+	o->securable_id = col_dup(a, st, 5);
+	o->facets = col_dup(a, st, 6);
+	o->deleted_at = sqlite3_column_int64(st, 7);
+	o->renamed_from = col_dup(a, st, 8);
+	o->renamed_at = sqlite3_column_int64(st, 9);
+	o->first_seen = sqlite3_column_int64(st, 10);
+	o->last_seen = sqlite3_column_int64(st, 11);
+	weir_db_done(st);
+	return 0;
+}
+
+int lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_GET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	return node_row(db, a, st, out, err);
+}
+
+int lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, const char *key, lin_node_row *out,
+			weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_FIND, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, weir_lin__kind_name(kind));
+	weir_db_bind_text(st, 2, key);
+	return node_row(db, a, st, out, err);
+}
+
+int lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
+			   weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_FIND_NS, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, ns);
+	weir_db_bind_text(st, 2, name);
+	return node_row(db, a, st, out, err);
+}
+
+static const char SQL_NODE_SET_FACETS[] = "UPDATE lineage_nodes SET facets = ?2 WHERE id = ?1";
+
+int lin_store_node_set_facets(weir_db *db, int64_t id, const char *facets, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_SET_FACETS, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	weir_db_bind_text(st, 2, facets);
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+static const char SQL_SEC_FULL_NAME[] =
+	"WITH RECURSIVE c(id, parent_id, type, name, d) AS ("
+	"  SELECT id, parent_id, type, name, 0 FROM securables WHERE id = ?1 "
+	"  UNION ALL SELECT s.id, s.parent_id, s.type, s.name, c.d + 1 FROM securables s JOIN c ON s.id = c.parent_id "
+	"  WHERE s.type <> 'metastore' AND c.d < 4) "
+	"SELECT group_concat(name, '.') FROM (SELECT name FROM c ORDER BY d DESC)";
+
+const char *lin_store_securable_full_name(weir_db *db, weir_arena *a, const char *securable_id)
+{
+	weir_error err = WEIR_ERROR_INIT;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_SEC_FULL_NAME, &err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, securable_id);
+	const char *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out = col_dup(a, st, 0);
+	weir_db_done(st);
+	return out;
+}
+
+static const char SQL_TABLE_BY_LOCATION[] =
+	"SELECT id FROM securables WHERE storage_location = ?1 AND type IN ('table', 'volume') LIMIT 1";
+
+const char *lin_store_table_by_location(weir_db *db, weir_arena *a, const char *url)
+{
+	weir_error err = WEIR_ERROR_INIT;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_TABLE_BY_LOCATION, &err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, url);
+	const char *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out = col_dup(a, st, 0);
+	weir_db_done(st);
+	return out;
+}
+
+/* Descendants of a securable (itself included), for drops and renames of catalogs/schemas. */
+#define SEC_TREE "WITH RECURSIVE d(id) AS (SELECT ?1 UNION SELECT s.id FROM securables s JOIN d ON s.parent_id = d.id) "
+
+static const char SQL_MARK_DELETED[] =
+	SEC_TREE "UPDATE lineage_nodes SET deleted_at = ?2 "
+	"WHERE securable_id IN (SELECT id FROM d) AND deleted_at IS NULL";
+
+int lin_store_mark_deleted(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MARK_DELETED, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, securable_id);
+	weir_db_bind_i64(st, 2, at_ms);
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+/* The full name is recomputed from the (already renamed) parent chain; MODEL_VERSION nodes
+ * keep their "/<version>" suffix. */
+static const char SQL_MARK_RENAMED[] =
+	"WITH RECURSIVE d(id) AS (SELECT ?1 UNION SELECT s.id FROM securables s JOIN d ON s.parent_id = d.id), "
+	"f(id, sid, full, d) AS ("
+	"  SELECT id, id, name, 0 FROM securables WHERE id IN (SELECT id FROM d) "
+	"  UNION ALL SELECT f.id, s.parent_id, p.name || '.' || f.full, f.d + 1 FROM f "
+	"  JOIN securables s ON s.id = f.sid JOIN securables p ON p.id = s.parent_id "
+	"  WHERE p.type <> 'metastore' AND f.d < 4), "
+	"names(id, full) AS (SELECT id, full FROM f WHERE (id, d) IN (SELECT id, max(d) FROM f GROUP BY id)) "
+	"UPDATE lineage_nodes SET renamed_from = name, renamed_at = ?2, "
+	"  name = (SELECT full FROM names WHERE names.id = lineage_nodes.securable_id) || "
+	"         CASE WHEN kind = 'MODEL_VERSION' THEN substr(key, instr(key, '/')) ELSE '' END "
+	"WHERE securable_id IN (SELECT id FROM d) AND deleted_at IS NULL";
+
+int lin_store_mark_renamed(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MARK_RENAMED, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, securable_id);
+	weir_db_bind_i64(st, 2, at_ms);
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+/* ------------------------------------------------------------------ producers, edges */
+
+static const char SQL_PRODUCER[] =
+	"INSERT INTO lineage_producers(entity_type, entity_id) VALUES (?1, ?2) "
+	"ON CONFLICT(entity_type, entity_id) DO UPDATE SET entity_id = excluded.entity_id RETURNING id";
+static const char SQL_PRODUCER_FIND[] =
+	"SELECT id FROM lineage_producers WHERE entity_type = ?1 AND entity_id = ?2";
+
+static int one_id(weir_db *db, sqlite3_stmt *st, int64_t *out, bool absent_ok, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+		weir_db_done(st);
+		return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : weir_db_fail(db, rc, err);
+	}
+	weir_db_done(st);
+	if (rc == SQLITE_DONE && absent_ok)
+		return 1;
+	return weir_db_fail(db, rc == SQLITE_DONE ? SQLITE_ERROR : rc, err);
+}
+
+int lin_store_producer(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRODUCER, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, type);
+	weir_db_bind_text(st, 2, id);
+	return one_id(db, st, pid, false, err);
+}
+
+int lin_store_producer_find(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRODUCER_FIND, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, type);
+	weir_db_bind_text(st, 2, id);
+	return one_id(db, st, pid, true, err);
+}
+
+static const char SQL_EDGE_UPSERT[] =
+	"INSERT INTO lineage_edges(dst, src, first_seen, last_seen, origins) VALUES (?1, ?2, ?3, ?3, ?4) "
+	"ON CONFLICT(dst, src) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
+	"  last_seen = max(last_seen, excluded.last_seen), deleted_at = NULL, origins = origins | excluded.origins";
+
+static int origin_bit(const char *origin)
+{
+	return strcmp(origin, "MANUAL") == 0 ? LIN_ORIGIN_MANUAL
+	       : strcmp(origin, "OPENLINEAGE") == 0 ? LIN_ORIGIN_OPENLINEAGE : LIN_ORIGIN_CAPTURED;
+}
+static const char SQL_EDGE_OBS_UPSERT[] =
+	"INSERT INTO lineage_edge_obs(producer_id, dst, src, origin, created_by, first_seen, last_seen) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+	"ON CONFLICT(producer_id, dst, src, origin) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
+	"  last_seen = max(last_seen, excluded.last_seen), deleted_at = NULL";
+
+static int run_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+int lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const char *origin, const char *created_by,
+		   int64_t at_ms, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EDGE_UPSERT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, dst);
+	weir_db_bind_i64(st, 2, src);
+	weir_db_bind_i64(st, 3, at_ms);
+	weir_db_bind_i64(st, 4, origin_bit(origin));
+	if (run_done(db, st, err) != 0)
+		return -1;
+	if ((st = weir_db_stmt(db, SQL_EDGE_OBS_UPSERT, err)) == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, pid);
+	weir_db_bind_i64(st, 2, dst);
+	weir_db_bind_i64(st, 3, src);
+	weir_db_bind_text(st, 4, origin);
+	weir_db_bind_text(st, 5, created_by);
+	weir_db_bind_i64(st, 6, at_ms);
+	return run_done(db, st, err);
+}
+
+static const char SQL_COLUMN[] =
+	"INSERT INTO lineage_columns(node_id, name) VALUES (?1, ?2) "
+	"ON CONFLICT(node_id, name) DO UPDATE SET name = excluded.name RETURNING id";
+static const char SQL_COLUMN_FIND[] = "SELECT id FROM lineage_columns WHERE node_id = ?1 AND name = ?2";
+
+int lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLUMN_FIND, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, node);
+	weir_db_bind_text(st, 2, name);
+	int rc = one_id(db, st, cid, true, err);
+	if (rc <= 0)
+		return rc;
+	if ((st = weir_db_stmt(db, SQL_COLUMN, err)) == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, node);
+	weir_db_bind_text(st, 2, name);
+	return one_id(db, st, cid, false, err);
+}
+
+int lin_store_column_find(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLUMN_FIND, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, node);
+	weir_db_bind_text(st, 2, name);
+	return one_id(db, st, cid, true, err);
+}
+
+static const char SQL_COL_EDGE_UPSERT[] =
+	"INSERT INTO lineage_column_edges(dst, src, transformation, subtype, first_seen, last_seen) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+	"ON CONFLICT(dst, src, transformation, subtype) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
+	"  last_seen = max(last_seen, excluded.last_seen), deleted_at = NULL";
+static const char SQL_COL_EDGE_OBS_UPSERT[] =
+	"INSERT INTO lineage_column_edge_obs(producer_id, dst, src, transformation, subtype, origin, created_by, "
+	"  first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
+	"ON CONFLICT(producer_id, dst, src, transformation, subtype, origin) DO UPDATE SET "
+	"  first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen), "
+	"  deleted_at = NULL";
+
+int lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, const char *transformation,
+			  const char *subtype, int64_t pid, const char *origin, const char *created_by, int64_t at_ms,
+			  weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_COL_EDGE_UPSERT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, dst_col);
+	weir_db_bind_i64(st, 2, src_col);
+	weir_db_bind_text(st, 3, transformation);
+	weir_db_bind_text(st, 4, subtype ? subtype : "");
+	weir_db_bind_i64(st, 5, at_ms);
+	if (run_done(db, st, err) != 0)
+		return -1;
+	if ((st = weir_db_stmt(db, SQL_COL_EDGE_OBS_UPSERT, err)) == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, pid);
+	weir_db_bind_i64(st, 2, dst_col);
+	weir_db_bind_i64(st, 3, src_col);
+	weir_db_bind_text(st, 4, transformation);
+	weir_db_bind_text(st, 5, subtype ? subtype : "");
+	weir_db_bind_text(st, 6, origin);
+	weir_db_bind_text(st, 7, created_by);
+	weir_db_bind_i64(st, 8, at_ms);
+	return run_done(db, st, err);
+}
+
+static const char SQL_MANUAL_DEL_OBS[] =
+	"UPDATE lineage_edge_obs SET deleted_at = ?3 WHERE dst = ?1 AND src = ?2 AND origin = 'MANUAL' "
+	"AND deleted_at IS NULL";
+static const char SQL_MANUAL_DEL_COL_OBS[] =
+	"UPDATE lineage_column_edge_obs SET deleted_at = ?3 WHERE origin = 'MANUAL' AND deleted_at IS NULL "
+	"AND dst IN (SELECT id FROM lineage_columns WHERE node_id = ?1) "
+	"AND src IN (SELECT id FROM lineage_columns WHERE node_id = ?2)";
+static const char SQL_MANUAL_DEL_EDGE[] =
+	"UPDATE lineage_edges SET origins = coalesce((SELECT max(origin = 'CAPTURED') + 2 * max(origin = 'OPENLINEAGE') "
+	"  + 4 * max(origin = 'MANUAL') FROM lineage_edge_obs o WHERE o.dst = ?1 AND o.src = ?2 AND o.deleted_at IS NULL), 0), "
+	"  deleted_at = CASE WHEN EXISTS (SELECT 1 FROM lineage_edge_obs o WHERE o.dst = ?1 AND o.src = ?2 "
+	"    AND o.deleted_at IS NULL) THEN NULL ELSE ?3 END "
+	"WHERE dst = ?1 AND src = ?2";
+static const char SQL_MANUAL_DEL_COL_EDGE[] =
+	"UPDATE lineage_column_edges SET deleted_at = ?3 WHERE deleted_at IS NULL "
+	"AND dst IN (SELECT id FROM lineage_columns WHERE node_id = ?1) "
+	"AND src IN (SELECT id FROM lineage_columns WHERE node_id = ?2) AND NOT EXISTS "
+	"(SELECT 1 FROM lineage_column_edge_obs o WHERE o.dst = lineage_column_edges.dst "
+	" AND o.src = lineage_column_edges.src AND o.transformation = lineage_column_edges.transformation "
+	" AND o.subtype = lineage_column_edges.subtype AND o.deleted_at IS NULL)";
+
+int lin_store_manual_delete(weir_db *db, int64_t src, int64_t dst, int64_t at_ms, weir_error *err)
+{
+	const char *sqls[] = {SQL_MANUAL_DEL_OBS, SQL_MANUAL_DEL_COL_OBS, SQL_MANUAL_DEL_EDGE, SQL_MANUAL_DEL_COL_EDGE};
+	int changed = 0;
+	for (int i = 0; i < 4; i++) {
+		sqlite3_stmt *st = weir_db_stmt(db, sqls[i], err);
+		if (st == NULL)
+			return -1;
+		weir_db_bind_i64(st, 1, dst);
+		weir_db_bind_i64(st, 2, src);
+		weir_db_bind_i64(st, 3, at_ms);
+		if (run_done(db, st, err) != 0)
+			return -1;
+		if (i == 0 && (changed = sqlite3_changes(weir_db_handle(db))) == 0)
+			return 1; /* no live manual edge: nothing else changes */
+	}
+	return 0;
+}
+
+static const char SQL_SP_BEGIN[] = "SAVEPOINT lineage_event";
+static const char SQL_SP_RELEASE[] = "RELEASE lineage_event";
+static const char SQL_SP_ROLLBACK[] = "ROLLBACK TO lineage_event";
+
+int lin_store_savepoint(weir_db *db, const char *op, weir_error *err)
+{
+	const char *sql = strcmp(op, "SAVEPOINT") == 0 ? SQL_SP_BEGIN : strcmp(op, "RELEASE") == 0 ? SQL_SP_RELEASE
+													  : SQL_SP_ROLLBACK;
+	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	if (st == NULL)
+		return -1;
+	return run_done(db, st, err);
+}
+
+/* ------------------------------------------------------------------ OpenLineage */
+
+static const char SQL_OL_EVENT[] =
+	"INSERT INTO ol_events(received_at, event_time, event_kind, event_type, run_id, job_namespace, job_name, "
+	"  producer, schema_url, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+int lin_store_ol_event(weir_db *db, int64_t received, int64_t event_time, const char *kind, const char *type,
+		       const char *run_id, const char *job_ns, const char *job_name, const char *producer,
+		       const char *schema_url, const char *body, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_OL_EVENT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, received);
+	weir_db_bind_i64(st, 2, event_time);
+	weir_db_bind_text(st, 3, kind);
+	weir_db_bind_text(st, 4, type);
+	weir_db_bind_text(st, 5, run_id);
+	weir_db_bind_text(st, 6, job_ns);
+	weir_db_bind_text(st, 7, job_name);
+	weir_db_bind_text(st, 8, producer);
+	weir_db_bind_text(st, 9, schema_url);
+	weir_db_bind_text(st, 10, body);
+	return run_done(db, st, err);
+}
+
+static const char SQL_OL_JOB[] =
+	"INSERT INTO ol_jobs(node_id, namespace, name, facets, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+	"ON CONFLICT(node_id) DO UPDATE SET facets = excluded.facets, updated_at = max(updated_at, excluded.updated_at)";
+static const char SQL_OL_JOB_FACETS[] = "SELECT facets FROM ol_jobs WHERE node_id = ?1";
+
+int lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const char *name, const char *facets,
+		     int64_t at_ms, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_OL_JOB, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, node_id);
+	weir_db_bind_text(st, 2, ns);
+	weir_db_bind_text(st, 3, name);
+	weir_db_bind_text(st, 4, facets ? facets : "{}");
+	weir_db_bind_i64(st, 5, at_ms);
+	return run_done(db, st, err);
+}
+
+const char *lin_store_ol_job_facets(weir_db *db, weir_arena *a, int64_t node_id)
+{
+	weir_error err = WEIR_ERROR_INIT;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_OL_JOB_FACETS, &err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_i64(st, 1, node_id);
+	const char *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out = col_dup(a, st, 0);
+	weir_db_done(st);
+	return out;
+}
+
+static const char SQL_OL_RUN_GET[] =
+	"SELECT run_id, node_id, job_node_id, state, start_time, end_time, parent_run_id, parent_job_namespace, "
+	"parent_job_name, facets, inputs, outputs FROM ol_runs WHERE run_id = ?1";
+static const char SQL_OL_RUN_PUT[] =
+	"INSERT INTO ol_runs(run_id, node_id, job_node_id, state, start_time, end_time, parent_run_id, "
+	"  parent_job_namespace, parent_job_name, facets, inputs, outputs, created_at, updated_at) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12, ?13, ?11, ?11) "
+	"ON CONFLICT(run_id) DO UPDATE SET state = excluded.state, start_time = excluded.start_time, "
+	"  end_time = excluded.end_time, parent_run_id = excluded.parent_run_id, "
+	"  parent_job_namespace = excluded.parent_job_namespace, parent_job_name = excluded.parent_job_name, "
+	"  facets = excluded.facets, inputs = excluded.inputs, outputs = excluded.outputs, "
+	"  updated_at = excluded.updated_at";
+
+int lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, lin_run_row *o, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_OL_RUN_GET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, run_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		weir_db_done(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW) {
+		weir_db_done(st);
+		return weir_db_fail(db, rc, err);
+	}
+	memset(o, 0, sizeof(*o));
+	o->run_id = col_dup(a, st, 0);
+	o->node_id = sqlite3_column_int64(st, 1);
+	o->job_node_id = sqlite3_column_int64(st, 2);
+	o->state = col_dup(a, st, 3);
+	o->start_time = sqlite3_column_int64(st, 4);
+	o->end_time = sqlite3_column_int64(st, 5);
+	o->parent_run_id = col_dup(a, st, 6);
+	o->parent_job_namespace = col_dup(a, st, 7);
+	o->parent_job_name = col_dup(a, st, 8);
+	o->facets = col_dup(a, st, 9);
+	o->inputs = col_dup(a, st, 10);
+	o->outputs = col_dup(a, st, 11);
+	weir_db_done(st);
+	return 0;
+}
+
+int lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_OL_RUN_PUT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, r->run_id);
+	weir_db_bind_i64(st, 2, r->node_id);
+	weir_db_bind_i64(st, 3, r->job_node_id);
+	weir_db_bind_text(st, 4, r->state);
+	weir_db_bind_i64_or_null(st, 5, r->start_time, r->start_time == 0);
+	weir_db_bind_i64_or_null(st, 6, r->end_time, r->end_time == 0);
+	weir_db_bind_text(st, 7, r->parent_run_id);
+	weir_db_bind_text(st, 8, r->parent_job_namespace);
+	weir_db_bind_text(st, 9, r->parent_job_name);
+	weir_db_bind_text(st, 10, r->facets ? r->facets : "{}");
+	weir_db_bind_i64(st, 11, at_ms);
+	weir_db_bind_text(st, 12, r->inputs ? r->inputs : "[]");
+	weir_db_bind_text(st, 13, r->outputs ? r->outputs : "[]");
+	return run_done(db, st, err);
+}
+
+/* ------------------------------------------------------------------ reads */
+
+void lin_vec_push(weir_arena *a, lin_vec *x, int64_t v)
+{
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 64;
+		int64_t *nv = weir_arena_alloc(a, cap * sizeof(*nv));
+		if (x->n)
+			memcpy(nv, x->v, x->n * sizeof(*nv));
+		x->v = nv;
+		x->cap = cap;
+	}
+	x->v[x->n++] = v;
+}
+
+static lin_edge *edge_push(weir_arena *a, lin_edges *x)
+{
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 64;
+		lin_edge *nv = weir_arena_alloc(a, cap * sizeof(*nv));
+		if (x->n)
+			memcpy(nv, x->e, x->n * sizeof(*nv));
+		x->e = nv;
+		x->cap = cap;
+	}
+	lin_edge *e = &x->e[x->n++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* One BFS step: the neighbours of ?1 over edges alive as of ?3 (NULL: now). */
+#define EDGE_ALIVE \
+	"(CASE WHEN ?3 IS NULL THEN e.deleted_at IS NULL ELSE e.first_seen <= ?3 AND (e.deleted_at IS NULL OR e.deleted_at > ?3) END)"
+static const char SQL_STEP_UP[] =
+	"SELECT e.src, e.first_seen, e.last_seen, e.origins FROM lineage_edges e WHERE e.dst = ?1 AND ?2 = 0 AND " EDGE_ALIVE;
+static const char SQL_STEP_DOWN[] =
+	"SELECT e.dst, e.first_seen, e.last_seen, e.origins FROM lineage_edges e WHERE e.src = ?1 AND ?2 = 0 AND " EDGE_ALIVE;
+#define OBS_BITS "max(e.origin = 'CAPTURED') + 2 * max(e.origin = 'OPENLINEAGE') + 4 * max(e.origin = 'MANUAL')"
+static const char SQL_STEP_UP_RUN[] =
+	"SELECT e.src, min(e.first_seen), max(e.last_seen), " OBS_BITS " FROM lineage_edge_obs e "
+	"WHERE e.producer_id = ?2 AND e.dst = ?1 AND " EDGE_ALIVE " GROUP BY e.src";
+static const char SQL_STEP_DOWN_RUN[] =
+	"SELECT e.dst, min(e.first_seen), max(e.last_seen), " OBS_BITS " FROM lineage_edge_obs e "
+	"WHERE e.producer_id = ?2 AND e.src = ?1 AND " EDGE_ALIVE " GROUP BY e.dst";
+static const char SQL_NODE_ALIVE[] =
+	"SELECT deleted_at IS NULL OR deleted_at > coalesce(?2, 9223372036854775807) FROM lineage_nodes WHERE id = ?1";
+
+/* An open-addressing set of ids (any value but INT64_MAX: the stored key is id + 1, 0 empty). */
+typedef struct idset {
+	uint64_t *v;
+	size_t cap, n;
+} idset;
+
+static bool idset_add(weir_arena *a, idset *s, int64_t id)
+{
+	uint64_t key = (uint64_t)id + 1;
+	if ((s->n + 1) * 2 > s->cap) {
+		idset o = *s;
+		s->cap = o.cap ? o.cap * 2 : 256;
+		s->v = weir_arena_calloc(a, s->cap * sizeof(uint64_t));
+		s->n = 0;
+		for (size_t i = 0; i < o.cap; i++)
+			if (o.v[i])
+				idset_add(a, s, (int64_t)(o.v[i] - 1));
+	}
+	size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull) & (s->cap - 1);
+	while (s->v[h]) {
+		if (s->v[h] == key)
+			return false;
+		h = (h + 1) & (s->cap - 1);
+	}
+	s->v[h] = key;
+	s->n++;
+	return true;
+}
+
+static bool node_alive(weir_db *db, int64_t id, int64_t as_of)
+{
+	weir_error err = WEIR_ERROR_INIT;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_ALIVE, &err);
+	if (st == NULL)
+		return false;
+	weir_db_bind_i64(st, 1, id);
+	weir_db_bind_i64_or_null(st, 2, as_of, as_of == 0);
+	bool alive = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	weir_db_done(st);
+	return alive;
+}
+
+static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_alive, int64_t start, bool up,
+	       int64_t depth, int64_t as_of, int64_t pid, int64_t max_nodes, int64_t max_edges, lin_vec *nodes,
+	       lin_vec *depths, lin_edges *edges, bool *truncated, weir_error *err)
+{
+	idset seen = {0};
+	size_t head = nodes->n;
+	idset_add(a, &seen, start);
+	lin_vec_push(a, nodes, start);
+	lin_vec_push(a, depths, 0);
+	int64_t found = 1, nedges = 0;
+	*truncated = false;
+	for (size_t q = head; q < nodes->n && !*truncated; q++) {
+		int64_t n = nodes->v[q], d = depths->v[q];
+		if (d >= depth)
+			break; /* BFS order: every later node is at least as deep */
+		if (check_alive && q != head && !node_alive(db, n, as_of))
+			continue; /* a dropped table is reported, never walked through */
+		sqlite3_stmt *st = weir_db_stmt(db, step_sql, err);
+		if (st == NULL)
+			return -1;
+		weir_db_bind_i64(st, 1, n);
+		weir_db_bind_i64(st, 2, pid);
+		weir_db_bind_i64_or_null(st, 3, as_of, as_of == 0);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t m = sqlite3_column_int64(st, 0);
+			if (idset_add(a, &seen, m)) {
+				if (found >= max_nodes) {
+					*truncated = true;
+					break;
+				}
+				found++;
+				lin_vec_push(a, nodes, m);
+				lin_vec_push(a, depths, d + 1);
+			}
+			if (nedges >= max_edges) {
+				*truncated = true;
+				break;
+			}
+			lin_edge *e = edge_push(a, edges);
+			e->src = up ? m : n;
+			e->dst = up ? n : m;
+			e->first_seen = sqlite3_column_int64(st, 1);
+			e->last_seen = sqlite3_column_int64(st, 2);
+			e->origins = sqlite3_column_int(st, 3);
+			nedges++;
+		}
+		weir_db_done(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return weir_db_fail(db, rc, err);
+	}
+	return 0;
+}
+
+int lin_store_bfs(weir_db *db, weir_arena *a, int64_t start, bool up, int64_t depth, int64_t as_of, int64_t pid,
+		  int64_t max_nodes, int64_t max_edges, lin_vec *nodes, lin_vec *depths, lin_edges *edges,
+		  bool *truncated, weir_error *err)
+{
+	const char *sql = pid ? (up ? SQL_STEP_UP_RUN : SQL_STEP_DOWN_RUN) : (up ? SQL_STEP_UP : SQL_STEP_DOWN);
+	return bfs(db, a, sql, true, start, up, depth, as_of, pid, max_nodes, max_edges, nodes, depths, edges, truncated,
+		   err);
+}
+
+/* Column edges: one row per (dst, src) pair, its first transformation (DIRECT before INDIRECT). */
+static const char SQL_COL_STEP[] =
+	"SELECT e.dst, min(e.first_seen), max(e.last_seen), 0 FROM lineage_column_edges e "
+	"WHERE e.src = ?1 AND ?2 = 0 AND ?3 IS NULL AND e.deleted_at IS NULL GROUP BY e.dst";
+static const char SQL_COL_KIND[] =
+	"SELECT transformation, subtype FROM lineage_column_edges WHERE dst = ?1 AND src = ?2 AND deleted_at IS NULL "
+	"ORDER BY transformation LIMIT 1";
+
+int lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, int64_t max_nodes, int64_t max_edges,
+		      lin_vec *cols, lin_vec *depths, lin_edges *edges, bool *truncated, weir_error *err)
+{
+	size_t before = edges->n;
+	if (bfs(db, a, SQL_COL_STEP, false, start, false, depth, 0, 0, max_nodes, max_edges, cols, depths, edges,
+		truncated, err) != 0)
+		return -1;
+	for (size_t i = before; i < edges->n; i++) {
+		sqlite3_stmt *st = weir_db_stmt(db, SQL_COL_KIND, err);
+		if (st == NULL)
+			return -1;
+		weir_db_bind_i64(st, 1, edges->e[i].dst);
+		weir_db_bind_i64(st, 2, edges->e[i].src);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			edges->e[i].transformation = col_dup(a, st, 0);
+			edges->e[i].subtype = col_dup(a, st, 1);
+		}
+		weir_db_done(st);
+	}
+	return 0;
+}
+
+static int edge_rows(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_edges *out, bool col, weir_error *err)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		lin_edge *e = edge_push(a, out);
+		e->src = sqlite3_column_int64(st, 0);
+		e->dst = sqlite3_column_int64(st, 1);
+		e->first_seen = sqlite3_column_int64(st, 2);
+		e->last_seen = sqlite3_column_int64(st, 3);
+		e->origins = sqlite3_column_int(st, 4);
+		if (col) {
+			e->transformation = col_dup(a, st, 5);
+			e->subtype = col_dup(a, st, 6);
+		}
+	}
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+static const char SQL_NEIGH_UP[] =
+	"SELECT e.src, e.dst, e.first_seen, e.last_seen, e.origins FROM lineage_edges e "
+	"WHERE e.dst = ?1 AND e.deleted_at IS NULL LIMIT ?2";
+static const char SQL_NEIGH_DOWN[] =
+	"SELECT e.src, e.dst, e.first_seen, e.last_seen, e.origins FROM lineage_edges e "
+	"WHERE e.src = ?1 AND e.deleted_at IS NULL LIMIT ?2";
+
+int lin_store_neighbours(weir_db *db, weir_arena *a, int64_t node, bool up, int64_t limit, lin_edges *out,
+			 weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, up ? SQL_NEIGH_UP : SQL_NEIGH_DOWN, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, node);
+	weir_db_bind_i64(st, 2, limit);
+	return edge_rows(db, a, st, out, false, err);
+}
+
+static int id_pairs(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_vec *out, weir_error *err)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		lin_vec_push(a, out, sqlite3_column_int64(st, 0));
+		lin_vec_push(a, out, sqlite3_column_int64(st, 1));
+	}
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+static const char SQL_PRODUCER_ENDPOINTS[] =
+	"SELECT src, dst FROM lineage_edge_obs WHERE producer_id = ?1 AND deleted_at IS NULL LIMIT ?2";
+static const char SQL_JOB_ENDPOINTS[] =
+	"SELECT o.src, o.dst FROM ol_runs r JOIN lineage_producers p ON p.entity_type = 'openlineage_run' "
+	"AND p.entity_id = r.run_id JOIN lineage_edge_obs o ON o.producer_id = p.id WHERE r.job_node_id = ?1 "
+	"UNION SELECT o.src, o.dst FROM lineage_producers p JOIN lineage_edge_obs o ON o.producer_id = p.id "
+	"WHERE p.entity_type = 'openlineage_job' AND p.entity_id = ?3 LIMIT ?2";
+
+int lin_store_producer_endpoints(weir_db *db, weir_arena *a, int64_t pid, int64_t limit, lin_vec *out,
+				 weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRODUCER_ENDPOINTS, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, pid);
+	weir_db_bind_i64(st, 2, limit);
+	return id_pairs(db, a, st, out, err);
+}
+
+int lin_store_job_endpoints(weir_db *db, weir_arena *a, int64_t job_node, const char *job_key, int64_t limit,
+			    lin_vec *out, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_JOB_ENDPOINTS, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, job_node);
+	weir_db_bind_i64(st, 2, limit);
+	weir_db_bind_text(st, 3, job_key);
+	return id_pairs(db, a, st, out, err);
+}
+
+static const char SQL_EDGE_PRODUCERS[] =
+	"SELECT p.id, p.entity_type, p.entity_id, o.origin, o.first_seen, o.last_seen, "
+	"  (SELECT r.job_node_id FROM ol_runs r WHERE p.entity_type = 'openlineage_run' AND r.run_id = p.entity_id) "
+	"FROM lineage_edge_obs o JOIN lineage_producers p ON p.id = o.producer_id "
+	"WHERE o.dst = ?1 AND o.src = ?2 AND o.deleted_at IS NULL ORDER BY o.last_seen DESC LIMIT 100";
+
+int lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t dst, lin_prod **out, size_t *n,
+			     weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EDGE_PRODUCERS, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, dst);
+	weir_db_bind_i64(st, 2, src);
+	lin_prod *v = weir_arena_calloc(a, 100 * sizeof(*v));
+	size_t k = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < 100) {
+		v[k].id = sqlite3_column_int64(st, 0);
+		v[k].entity_type = col_dup(a, st, 1);
+		v[k].entity_id = col_dup(a, st, 2);
+		v[k].origin = col_dup(a, st, 3);
+		v[k].first_seen = sqlite3_column_int64(st, 4);
+		v[k].last_seen = sqlite3_column_int64(st, 5);
+		v[k].job_node = sqlite3_column_int64(st, 6);
+		k++;
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return weir_db_fail(db, rc, err);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static const char SQL_COL_INFO[] = "SELECT node_id, name FROM lineage_columns WHERE id = ?1";
+
+int lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, const char **name, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_COL_INFO, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, col);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*node = sqlite3_column_int64(st, 0);
+		*name = col_dup(a, st, 1);
+		weir_db_done(st);
+		return 0;
+	}
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 1 : weir_db_fail(db, rc, err);
+}
+
+static const char SQL_COL_NEIGH_UP[] =
+	"SELECT e.src, e.dst, e.first_seen, e.last_seen, 0, e.transformation, e.subtype FROM lineage_column_edges e "
+	"WHERE e.dst = ?1 AND e.deleted_at IS NULL LIMIT ?2";
+static const char SQL_COL_NEIGH_DOWN[] =
+	"SELECT e.src, e.dst, e.first_seen, e.last_seen, 0, e.transformation, e.subtype FROM lineage_column_edges e "
+	"WHERE e.src = ?1 AND e.deleted_at IS NULL LIMIT ?2";
+
+int lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, int64_t limit, lin_edges *out,
+			     weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, up ? SQL_COL_NEIGH_UP : SQL_COL_NEIGH_DOWN, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, col);
+	weir_db_bind_i64(st, 2, limit);
+	return edge_rows(db, a, st, out, true, err);
+}
+
+static const char SQL_SEC_SUBTYPE[] = "SELECT subtype FROM securables WHERE id = ?1";
+
+const char *lin_store_sec_subtype(weir_db *db, weir_arena *a, const char *securable_id)
+{
+	weir_error err = WEIR_ERROR_INIT;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_SEC_SUBTYPE, &err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, securable_id);
+	const char *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out = col_dup(a, st, 0);
+	weir_db_done(st);
+	return out;
+}

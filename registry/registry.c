@@ -1,0 +1,563 @@
+/* The model registry's rules that are not SQL: how MLflow names map into the catalog,
+ * alias and stage rules, opaque page tokens, and MLflow's search grammar (filter and
+ * order_by) parsed into a reg_query that registry_store.c turns into bound SQL.
+ *
+ * Name mapping decision. A registered model is a Unity Catalog securable, and UC names
+ * allow only [A-Za-z0-9_@-] (weir_gov_name_check), while MLflow allows almost anything
+ * (spaces, dots). Keeping one name per securable keeps both views trivially in agreement
+ * and keeps grants, renames and cascades uniform, so Weir refuses, with 400
+ * INVALID_PARAMETER_VALUE naming `name`, any MLflow name that is not either
+ *   - a UC name `n`, which is the securable `main.default.n` (catalog `main` and schema
+ *     `main.default` are created, owned by admin, on the first MLflow create), or
+ *   - a three-level `catalog.schema.model` of UC names, which is that securable (as
+ *     Databricks' UC-backed MLflow registry spells names).
+ * Answers map back the same way: a model in main.default is `n`, any other is its full
+ * name. A model created through /api/2.1/unity-catalog/models in main.default is thus
+ * visible to MLflow clients by its short name, and vice versa. */
+#include "registry/registry_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/json.h"
+#include "core/util.h"
+
+/* ---------------------------------------------------------------- names */
+
+const char *weir_registry_full_name(weir_arena *a, const char *field, const char *mlflow_name, weir_error *err)
+{
+	if (mlflow_name == NULL || *mlflow_name == '\0') {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+				 "Missing value for required parameter '%s'. See the API docs for more information about "
+				 "request parameters.",
+				 field);
+		return NULL;
+	}
+	int dots = 0;
+	for (const char *c = mlflow_name; *c; c++)
+		dots += *c == '.';
+	weir_error e2 = WEIR_ERROR_INIT;
+	if (dots == 0 && weir_gov_name_check(field, mlflow_name, &e2) == 0)
+		return weir_arena_printf(a, "%s.%s.%s", WEIR_REGISTRY_DEFAULT_CATALOG, WEIR_REGISTRY_DEFAULT_SCHEMA,
+					 mlflow_name);
+	const char *parts[3];
+	if (dots == 2 && weir_gov_split_full_name(a, field, mlflow_name, 3, parts, &e2) == 0 &&
+	    weir_gov_name_check(field, parts[0], &e2) == 0 && weir_gov_name_check(field, parts[1], &e2) == 0 &&
+	    weir_gov_name_check(field, parts[2], &e2) == 0)
+		return weir_arena_strdup(a, mlflow_name);
+	weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+			 "Invalid value '%.255s' for parameter '%s': a registered model name is a Unity Catalog name "
+			 "(1..255 characters of A-Z a-z 0-9 _ @ -) or catalog.schema.model of such names.",
+			 mlflow_name, field);
+	return NULL;
+}
+
+const char *weir_registry_mlflow_name(weir_arena *a, const char *catalog, const char *schema, const char *name)
+{
+	if (catalog == NULL || schema == NULL || name == NULL)
+		return NULL;
+	if (strcmp(catalog, WEIR_REGISTRY_DEFAULT_CATALOG) == 0 && strcmp(schema, WEIR_REGISTRY_DEFAULT_SCHEMA) == 0)
+		return weir_arena_strdup(a, name);
+	return weir_arena_printf(a, "%s.%s.%s", catalog, schema, name);
+}
+
+/* ---------------------------------------------------------------- aliases, stages */
+
+int weir_registry_alias_check(const char *alias, weir_error *err)
+{
+	if (alias == NULL || *alias == '\0')
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "alias",
+					"Missing value for required parameter 'alias'.");
+	size_t n = strlen(alias);
+	if (n > 255)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "alias",
+					"Registered model alias name exceeds the maximum length of 255 characters.");
+	for (const unsigned char *c = (const unsigned char *)alias; *c; c++)
+		if (!(isalnum(*c) || *c == '_' || *c == '-' || *c >= 0x80))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "alias",
+						"Invalid alias name: '%.255s'. Names may only contain alphanumerics, "
+						"underscores (_) and dashes (-).",
+						alias);
+	bool vnum = (alias[0] == 'v' || alias[0] == 'V') && alias[1] != '\0';
+	for (const char *c = alias + 1; vnum && *c; c++)
+		vnum = isdigit((unsigned char)*c) != 0;
+	if (strcasecmp(alias, "latest") == 0 || vnum)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "alias",
+					"Invalid alias name: '%.255s'. Aliases cannot be 'latest' or of the form "
+					"'v<number>' (reserved).",
+					alias);
+	return 0;
+}
+
+const char *weir_registry_stage_canonical(const char *s)
+{
+	static const char *const stages[] = {"None", "Staging", "Production", "Archived"};
+	for (int i = 0; s && i < 4; i++)
+		if (strcasecmp(s, stages[i]) == 0)
+			return stages[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- page tokens */
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *b64_encode(weir_arena *a, const char *in, size_t n)
+{
+	char *out = weir_arena_alloc(a, (n + 2) / 3 * 4 + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)in[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)in[i + 2];
+		out[o++] = B64[(v >> 18) & 63];
+		out[o++] = B64[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? B64[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? B64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int b64_val(char c)
+{
+	const char *p = c ? strchr(B64, c) : NULL;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return p ? (int)(p - B64) : -1;
+}
+
+/* NULL when `in` is not base64. */
+static char *b64_decode(weir_arena *a, const char *in)
+{
+	size_t n = strlen(in);
+	while (n && in[n - 1] == '=')
+		n--;
+	if (n % 4 == 1)
+		return NULL;
+	char *out = weir_arena_alloc(a, n * 3 / 4 + 2);
+	size_t o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64_val(in[i]);
+		if (v < 0)
+			return NULL;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *weir_registry_page_token(weir_arena *a, int64_t offset)
+{
+	char *j = weir_arena_printf(a, "{\"offset\": %lld}", (long long)offset);
+	return b64_encode(a, j, strlen(j));
+}
+
+int weir_registry_page_offset(weir_arena *a, const char *token, int64_t *offset, weir_error *err)
+{
+	*offset = 0;
+	if (token == NULL || *token == '\0')
+		return 0;
+	char *dec = b64_decode(a, token);
+	if (dec == NULL)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+					"Invalid page token, could not base64-decode");
+	json_error_t je;
+	json_t *j = json_loads(dec, JSON_REJECT_DUPLICATES, &je);
+	json_t *off = json_is_object(j) ? json_object_get(j, "offset") : NULL;
+	bool ok = json_is_integer(off) && json_integer_value(off) >= 0;
+	if (ok)
+		*offset = json_integer_value(off);
+	json_decref(j);
+	if (!ok)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+					"Invalid page token, decoded value=%.100s", weir_utf8_valid(dec, strlen(dec)) ? dec : "?");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- filter grammar */
+
+typedef struct lexer {
+	weir_arena *a;
+	const char *s;
+	const char *p;
+	weir_error *err;
+} lexer;
+
+static void skip_ws(lexer *l)
+{
+	while (*l->p && isspace((unsigned char)*l->p))
+		l->p++;
+}
+
+static int bad(lexer *l, const char *fmt, const char *detail)
+{
+	return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter", fmt, detail ? detail : l->s);
+}
+
+static bool ident_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
+
+/* A quoted run '...', "..." or `...`; returns the content (arena) or NULL. */
+static const char *quoted(lexer *l)
+{
+	char q = *l->p;
+	const char *start = ++l->p;
+	while (*l->p && *l->p != q)
+		l->p++;
+	if (*l->p != q)
+		return NULL;
+	const char *v = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
+	l->p++;
+	return v;
+}
+
+static int parse_ident(lexer *l, reg_query *q, reg_cond *c)
+{
+	const char *start = l->p;
+	while (ident_char(*l->p))
+		l->p++;
+	if (l->p == start)
+		return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+	const char *word = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
+	const char *key = word;
+	bool tag = false;
+	if (*l->p == '.') {
+		l->p++;
+		if (strcmp(word, "tag") == 0 || strcmp(word, "tags") == 0)
+			tag = true;
+		else if (strcmp(word, "attribute") != 0 && strcmp(word, "attributes") != 0)
+			return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid entity type '%.100s'. Valid entity types are ('attribute', 'tag', "
+						"'tags')",
+						word);
+		if (*l->p == '`' || *l->p == '"') {
+			key = quoted(l);
+			if (key == NULL)
+				return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+		} else {
+			const char *ks = l->p;
+			while (*l->p && !isspace((unsigned char)*l->p) && !strchr("=!<>", *l->p))
+				l->p++;
+			if (l->p == ks)
+				return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+			key = weir_arena_strndup(l->a, ks, (size_t)(l->p - ks));
+		}
+	}
+	if (tag) {
+		c->key = REG_TAG;
+		c->tag = key;
+		if (strcmp(key, "mlflow.prompt.is_prompt") == 0)
+			q->include_prompts = true;
+		return 0;
+	}
+	bool mv = q->kind == WEIR_REG_SEARCH_VERSIONS;
+	if (strcmp(key, "name") == 0)
+		c->key = REG_ATTR_NAME;
+	else if (mv && strcmp(key, "source_path") == 0)
+		c->key = REG_ATTR_SOURCE;
+	else if (mv && strcmp(key, "run_id") == 0)
+		c->key = REG_ATTR_RUN_ID;
+	else if (mv && strcmp(key, "version_number") == 0)
+		c->key = REG_ATTR_VERSION;
+	else
+		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Invalid attribute key '%.100s' specified. Valid keys are '%s'", key,
+					mv ? "{'name', 'source_path', 'run_id', 'version_number'}" : "{'name'}");
+	return 0;
+}
+
+static int parse_op(lexer *l, reg_cond *c)
+{
+	skip_ws(l);
+	static const struct {
+		const char *s;
+		reg_op op;
+		bool word;
+	} ops[] = {{"!=", REG_OP_NE, false}, {"<>", REG_OP_NE, false}, {"<=", REG_OP_LE, false},
+		   {">=", REG_OP_GE, false}, {"=", REG_OP_EQ, false},  {"<", REG_OP_LT, false},
+		   {">", REG_OP_GT, false},  {"ILIKE", REG_OP_ILIKE, true}, {"LIKE", REG_OP_LIKE, true},
+		   {"IN", REG_OP_IN, true}};
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		size_t n = strlen(ops[i].s);
+		if (strncasecmp(l->p, ops[i].s, n) != 0)
+			continue;
+		if (ops[i].word && ident_char(l->p[n]))
+			continue;
+		c->op = ops[i].op;
+		l->p += n;
+		return 0;
+	}
+	return bad(l, "Invalid comparison clause in filter string: %.300s", NULL);
+}
+
+static bool has_upper(const char *s)
+{
+	for (; *s; s++)
+		if (isupper((unsigned char)*s))
+			return true;
+	return false;
+}
+
+static int parse_value(lexer *l, reg_cond *c)
+{
+	skip_ws(l);
+	if (c->key == REG_ATTR_VERSION) {
+		if (c->op == REG_OP_LIKE || c->op == REG_OP_ILIKE || c->op == REG_OP_IN)
+			return bad(l, "Invalid comparator for attribute 'version_number' in filter: %.300s", NULL);
+		const char *start = l->p;
+		if (*l->p == '\'' || *l->p == '"') {
+			const char *v = quoted(l);
+			if (v == NULL || !weir_parse_i64(v, &c->num))
+				return bad(l, "Invalid value for 'version_number' in filter string: %.300s", NULL);
+			return 0;
+		}
+		while (*l->p && (isdigit((unsigned char)*l->p) || *l->p == '-'))
+			l->p++;
+		char *num = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
+		if (!weir_parse_i64(num, &c->num))
+			return bad(l, "Invalid value for 'version_number' in filter string: %.300s", NULL);
+		return 0;
+	}
+	if (c->op == REG_OP_LT || c->op == REG_OP_LE || c->op == REG_OP_GT || c->op == REG_OP_GE)
+		return bad(l, "Invalid comparator for a string attribute in filter string: %.300s", NULL);
+	if (c->op == REG_OP_IN) {
+		if (c->key != REG_ATTR_RUN_ID)
+			return bad(l, "Invalid comparator 'IN' in filter string: %.300s (IN is only supported on run_id)",
+				   NULL);
+		if (*l->p != '(')
+			return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+		l->p++;
+		skip_ws(l);
+		if (*l->p == ')')
+			return bad(l, "While parsing a list in the query, expected a non-empty list of string values, "
+				      "but got empty list: %.300s",
+				   NULL);
+		for (;;) {
+			skip_ws(l);
+			if (*l->p == '\'' || *l->p == '"') {
+				const char *v = quoted(l);
+				if (v == NULL)
+					return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+				if (!has_upper(v) && c->nin < REG_MAX_IN)
+					c->in[c->nin++] = v;
+			} else if (*l->p == ',' || *l->p == ')') {
+				return bad(l, "While parsing a list in the query, expected a non-empty list of string values, "
+					      "but got ill-formed list: %.300s",
+					   NULL);
+			} else if (*l->p == '\0') {
+				return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+			} else {
+				return bad(l, "While parsing a list in the query, expected string value, but got different "
+					      "type in list: %.300s",
+					   NULL);
+			}
+			skip_ws(l);
+			if (*l->p == ',') {
+				l->p++;
+				continue;
+			}
+			if (*l->p == ')') {
+				l->p++;
+				return 0;
+			}
+			return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+		}
+	}
+	if (*l->p != '\'' && *l->p != '"')
+		return bad(l, "Parameter value is either not quoted or unidentified quote types used for string value "
+			      "in filter: %.300s",
+			   NULL);
+	c->value = quoted(l);
+	if (c->value == NULL)
+		return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+	return 0;
+}
+
+static int parse_filter(weir_arena *a, const char *filter, reg_query *q, weir_error *err)
+{
+	lexer l = {a, filter, filter, err};
+	skip_ws(&l);
+	if (*l.p == '\0')
+		return 0;
+	if (strchr(filter, ';'))
+		return bad(&l, "Search filter contained multiple expression: %.300s", NULL);
+	for (;;) {
+		if (q->nconds == REG_MAX_CONDS)
+			return bad(&l, "Too many clauses in filter string: %.300s", NULL);
+		reg_cond *c = &q->conds[q->nconds];
+		memset(c, 0, sizeof(*c));
+		skip_ws(&l);
+		if (parse_ident(&l, q, c) != 0 || parse_op(&l, c) != 0 || parse_value(&l, c) != 0)
+			return -1;
+		if (c->key == REG_TAG && c->op == REG_OP_IN)
+			return bad(&l, "Invalid comparator 'IN' for a tag in filter string: %.300s", NULL);
+		if (c->key == REG_ATTR_NAME && c->op == REG_OP_IN)
+			return bad(&l, "Invalid comparator 'IN' for 'name' in filter string: %.300s", NULL);
+		q->nconds++;
+		skip_ws(&l);
+		if (*l.p == '\0')
+			return 0;
+		if (strncasecmp(l.p, "and", 3) != 0 || !isspace((unsigned char)l.p[3]))
+			return bad(&l, "Invalid clause(s) in filter string: %.300s", NULL);
+		l.p += 3;
+	}
+}
+
+static int parse_order(weir_arena *a, const weir_registry_search *in, reg_query *q, weir_error *err)
+{
+	bool mv = q->kind == WEIR_REG_SEARCH_VERSIONS;
+	for (int i = 0; i < in->norder_by; i++) {
+		const char *ob = in->order_by[i];
+		char *copy = weir_arena_strdup(a, ob);
+		char *tok[4];
+		int nt = 0;
+		for (char *sp, *t = strtok_r(copy, " \t\r\n", &sp); t; t = strtok_r(NULL, " \t\r\n", &sp))
+			if (nt < 4)
+				tok[nt++] = t;
+			else
+				nt++;
+		if (nt < 1 || nt > 2 || (nt == 2 && strcasecmp(tok[1], "asc") != 0 && strcasecmp(tok[1], "desc") != 0))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+						"Invalid order_by clause '%.200s'. Could not be parsed.", ob);
+		const char *key = tok[0];
+		if (strncmp(key, "attribute.", 10) == 0)
+			key += 10;
+		reg_ord_key k;
+		if (strcmp(key, "name") == 0)
+			k = REG_ORD_NAME;
+		else if (strcmp(key, "last_updated_timestamp") == 0 || strcmp(key, "timestamp") == 0)
+			k = REG_ORD_UPDATED;
+		else if (mv && strcmp(key, "creation_timestamp") == 0)
+			k = REG_ORD_CREATED;
+		else if (mv && strcmp(key, "version_number") == 0)
+			k = REG_ORD_VERSION;
+		else
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+						"Invalid order by key '%.100s' specified. Valid keys are %s", key,
+						mv ? "'name', 'version_number', 'creation_timestamp', 'last_updated_timestamp'"
+						   : "'name', 'last_updated_timestamp', 'timestamp'");
+		for (int j = 0; j < q->norder; j++)
+			if (q->order[j].key == k)
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+							"`order_by` contains duplicate fields: %.200s", ob);
+		if (q->norder == REG_MAX_ORDER)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by", "Too many order_by clauses");
+		q->order[q->norder].key = k;
+		q->order[q->norder].desc = nt == 2 && strcasecmp(tok[1], "desc") == 0;
+		q->norder++;
+	}
+	if (mv && q->norder == 0) {
+		q->order[0] = (reg_order){REG_ORD_UPDATED, true};
+		q->norder = 1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- search */
+
+typedef struct search_ctx {
+	weir_db *db;
+	weir_arena *a;
+	const weir_principal *p;
+	bool mv;
+	bool check;             /* per-item visibility (non-admins) */
+	int64_t skip;           /* visible rows still to skip */
+	int64_t want;           /* rows to return */
+	json_t *items;
+	bool more;
+	const char *cache_id;
+	bool cache_ok;
+	weir_error *err;
+	bool failed;
+} search_ctx;
+
+static int visit(void *vctx, const char *model_id, int64_t version, const char *mlflow_name)
+{
+	search_ctx *c = vctx;
+	if (c->check) {
+		if (c->cache_id == NULL || strcmp(c->cache_id, model_id) != 0) {
+			weir_securable s;
+			weir_error e2 = WEIR_ERROR_INIT;
+			c->cache_id = weir_arena_strdup(c->a, model_id);
+			c->cache_ok = weir_gov_resolve_id(c->db, c->a, c->p, model_id, &s, &e2) == 0 &&
+				      weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &s);
+		}
+		if (!c->cache_ok)
+			return 0;
+		if (c->skip > 0) {
+			c->skip--;
+			return 0;
+		}
+	}
+	if ((int64_t)json_array_size(c->items) == c->want) {
+		c->more = true;
+		return 1;
+	}
+	json_t *o = c->mv ? reg_version_mlflow_named(c->db, c->a, model_id, version,
+						     weir_arena_strdup(c->a, mlflow_name), true, c->err)
+			  : weir_registry_model_mlflow(c->db, c->a, model_id, c->err);
+	if (o == NULL) {
+		c->failed = true;
+		return 1;
+	}
+	json_array_append_new(c->items, o);
+	return 0;
+}
+
+json_t *weir_registry_search_run(weir_db *db, weir_arena *a, const weir_principal *p, const weir_registry_search *in,
+				 weir_error *err)
+{
+	reg_query *q = weir_arena_calloc(a, sizeof(*q));
+	q->kind = in->kind;
+	bool mv = in->kind == WEIR_REG_SEARCH_VERSIONS;
+	int64_t maxr = in->max_results;
+	int64_t cap = mv ? 200000 : 1000;
+	if (maxr == INT64_MIN)
+		maxr = mv ? 200000 : 100;
+	if (maxr < 1 || maxr > cap) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+				 "Invalid value %lld for parameter 'max_results' supplied. It must be at most %lld and at "
+				 "least 1.",
+				 (long long)maxr, (long long)cap);
+		return NULL;
+	}
+	int64_t offset = 0;
+	if (weir_registry_page_offset(a, in->page_token, &offset, err) != 0 ||
+	    parse_filter(a, in->filter ? in->filter : "", q, err) != 0 || parse_order(a, in, q, err) != 0)
+		return NULL;
+	search_ctx c = {.db = db, .a = a, .p = p, .mv = mv, .check = p && !p->is_admin, .want = maxr,
+			.items = json_array(), .err = err};
+	int rc;
+	if (c.check) {
+		c.skip = offset;
+		rc = reg_store_search(db, a, q, 0, -1, visit, &c, err);
+	} else {
+		rc = reg_store_search(db, a, q, offset, maxr + 1, visit, &c, err);
+	}
+	if (rc != 0 || c.failed) {
+		json_decref(c.items);
+		return NULL;
+	}
+	json_t *out = json_object();
+	if (json_array_size(c.items))
+		json_object_set_new(out, mv ? "model_versions" : "registered_models", c.items);
+	else
+		json_decref(c.items);
+	if (c.more)
+		json_object_set_new(out, "next_page_token", json_string(weir_registry_page_token(a, offset + maxr)));
+	return out;
+}

@@ -1,0 +1,150 @@
+/* The model registry: registered models (securables of type registered_model inside a
+ * schema), their versions, tags, aliases and stages, the MLflow search grammar, and the
+ * lineage hook from a model version to its source run. One store serves both wire views:
+ * MLflow's flat names (/api/2.0/mlflow) and Unity Catalog's three-level names
+ * (/api/2.1/unity-catalog/models). No HTTP here; every write runs inside the caller's
+ * write transaction, every read on the caller's connection. JSON results are new
+ * references the caller owns.
+ *
+ * Name mapping (see registry/registry.c for the why): an MLflow name without dots `n` is
+ * the securable `main.default.n`; an MLflow name `c.s.n` (three valid UC names) is that
+ * securable; anything else is refused with 400 INVALID_PARAMETER_VALUE naming the field.
+ * A model shows in MLflow answers under the reverse mapping. */
+#ifndef WEIR_REGISTRY_H
+#define WEIR_REGISTRY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/db.h"
+#include "core/error.h"
+#include "governance/governance.h"
+
+#define WEIR_REGISTRY_DEFAULT_CATALOG "main"
+#define WEIR_REGISTRY_DEFAULT_SCHEMA "default"
+
+/* ---------------------------------------------------------------- names */
+
+/* MLflow name -> securable full name (arena). 400 naming `field` when it cannot map. */
+const char *weir_registry_full_name(weir_arena *a, const char *field, const char *mlflow_name, weir_error *err);
+/* Full name parts -> the MLflow name (arena). */
+const char *weir_registry_mlflow_name(weir_arena *a, const char *catalog, const char *schema, const char *name);
+/* Creates catalog `main` and schema `main.default` (owned by admin) when absent. Inside the
+ * caller's write transaction. */
+int weir_registry_ensure_default(weir_db *db, weir_arena *a, weir_error *err);
+
+/* ---------------------------------------------------------------- models */
+
+/* Inserts the model securable (type registered_model) under `schema` owned by p, checking
+ * the UC name rule; 400 RESOURCE_ALREADY_EXISTS (MLflow) when taken. *id_out: arena. */
+int weir_registry_model_create(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *schema,
+			       const char *name, const char *comment, const char **id_out, weir_error *err);
+/* Renames inside its schema (new_name a UC name). 400 RESOURCE_ALREADY_EXISTS when taken. */
+int weir_registry_model_rename(weir_db *db, const char *model_id, const char *new_name, const char *by,
+			       weir_error *err);
+/* Sets the description (comment); NULL clears. Bumps last_updated. */
+int weir_registry_model_set_comment(weir_db *db, const char *model_id, const char *comment, const char *by,
+				    weir_error *err);
+/* Transfers ownership to principal `owner` (a user, group or service principal name). */
+int weir_registry_model_set_owner(weir_db *db, const char *model_id, const char *owner, const char *by,
+				  weir_error *err);
+int weir_registry_model_delete(weir_db *db, const char *model_id, weir_error *err);
+int64_t weir_registry_model_version_count(weir_db *db, const char *model_id);
+int weir_registry_model_tag_set(weir_db *db, const char *model_id, const char *key, const char *value, weir_error *err);
+int weir_registry_model_tag_delete(weir_db *db, const char *model_id, const char *key, weir_error *err);
+
+/* MLflow RegisteredModel (tags, aliases, latest_versions). */
+json_t *weir_registry_model_mlflow(weir_db *db, weir_arena *a, const char *model_id, weir_error *err);
+/* UC RegisteredModelInfo (with aliases). */
+json_t *weir_registry_model_uc(weir_db *db, weir_arena *a, const char *model_id, weir_error *err);
+
+/* ---------------------------------------------------------------- versions */
+
+typedef struct weir_registry_version_in {
+	const char *source;
+	const char *run_id;        /* may be NULL */
+	const char *run_link;      /* may be NULL */
+	const char *description;   /* may be NULL */
+	bool pending;              /* UC: PENDING_REGISTRATION until finalize; MLflow: READY */
+	json_t *tags;              /* MLflow [{key, value}] or NULL (validated by the caller) */
+} weir_registry_version_in;
+
+/* Creates the next version (max ever + 1), records the lineage edge MLFLOW_RUN ->
+ * MODEL_VERSION when run_id is set, and queues the model_version.created webhooks. */
+int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id,
+				 const weir_registry_version_in *in, const char *by, int64_t *version, weir_error *err);
+/* 404 RESOURCE_DOES_NOT_EXIST "Model Version (name=X, version=N) not found" when absent. */
+int weir_registry_version_exists(weir_db *db, const char *model_id, const char *mlflow_name, int64_t version,
+				 weir_error *err);
+int weir_registry_version_set_description(weir_db *db, const char *model_id, int64_t version, const char *desc,
+					  const char *by, weir_error *err);
+/* stage: canonical ("None", "Staging", "Production", "Archived"). */
+int weir_registry_version_transition(weir_db *db, const char *model_id, int64_t version, const char *stage,
+				     bool archive_existing, const char *by, weir_error *err);
+int weir_registry_version_finalize(weir_db *db, const char *model_id, int64_t version, const char *by,
+				   weir_error *err);
+int weir_registry_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by, weir_error *err);
+int weir_registry_version_tag_set(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *key,
+				  const char *value, weir_error *err);
+int weir_registry_version_tag_delete(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+				     const char *key, weir_error *err);
+/* MLflow ModelVersion (with aliases when with_aliases). */
+json_t *weir_registry_version_mlflow(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+				     bool with_aliases, weir_error *err);
+/* UC ModelVersionInfo. */
+json_t *weir_registry_version_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t version, weir_error *err);
+/* The download URI (storage_location if set, else source), arena. */
+const char *weir_registry_version_download_uri(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+					       weir_error *err);
+/* The latest version per stage (stages NULL/empty: all four). Validates stage names. */
+json_t *weir_registry_latest_versions(weir_db *db, weir_arena *a, const char *model_id, const char **stages,
+				      int nstages, weir_error *err);
+/* UC list of versions, ascending, after version `after`. */
+json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after, int limit,
+				  weir_error *err);
+
+/* Lineage read: the source run of a version ("" when none). *run_id: arena. 404 if absent. */
+int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
+				 const char **run_id, weir_error *err);
+
+/* ---------------------------------------------------------------- aliases */
+
+/* 400 for reserved (latest, v<N>) or malformed aliases. */
+int weir_registry_alias_check(const char *alias, weir_error *err);
+int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, const char *alias, int64_t version,
+			    weir_error *err);
+int weir_registry_alias_delete(weir_db *db, weir_arena *a, const char *model_id, const char *alias, weir_error *err);
+/* The version an alias points to; 400 INVALID_PARAMETER_VALUE when unknown (MLflow). */
+int weir_registry_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err);
+
+/* ---------------------------------------------------------------- search */
+
+typedef enum { WEIR_REG_SEARCH_MODELS, WEIR_REG_SEARCH_VERSIONS } weir_registry_search_kind;
+
+typedef struct weir_registry_search {
+	weir_registry_search_kind kind;
+	const char *filter;
+	const char **order_by;
+	int norder_by;
+	int64_t max_results;       /* INT64_MIN: the default (100 models, 200000 versions) */
+	const char *page_token;
+} weir_registry_search;
+
+/* Runs an MLflow search for caller p (only models p may browse), returning
+ * {registered_models|model_versions: [...], next_page_token?}; lists omitted when empty. */
+json_t *weir_registry_search_run(weir_db *db, weir_arena *a, const weir_principal *p, const weir_registry_search *q,
+				 weir_error *err);
+/* UC list of models under a schema (schema_id non-NULL) or everywhere, visible to p. */
+json_t *weir_registry_models_uc_list(weir_db *db, weir_arena *a, const weir_principal *p, const char *schema_id,
+				     int64_t max_results, const char *page_token, weir_error *err);
+
+/* Page tokens: base64 of {"offset": N}. */
+char *weir_registry_page_token(weir_arena *a, int64_t offset);
+int weir_registry_page_offset(weir_arena *a, const char *token, int64_t *offset, weir_error *err);
+
+/* Stage names: case-insensitive input to the canonical spelling, or NULL. */
+const char *weir_registry_stage_canonical(const char *s);
+
+#endif

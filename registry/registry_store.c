@@ -1,0 +1,1266 @@
+/* All SQL of the model registry: model securables and their registry rows, versions,
+ * tags, aliases, the default catalog/schema, the row -> JSON mapping of both wire views,
+ * and the search query builder (dynamic WHERE/ORDER BY over bound values only). */
+#include "registry/registry_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "governance/catalog.h"
+#include "lineage/lineage.h"
+#include "registry/webhooks.h"
+
+static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return weir_db_fail(db, rc, err);
+	return 0;
+}
+
+static const char *col_text(weir_arena *a, sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? weir_arena_strdup(a, (const char *)t) : NULL;
+}
+
+static json_t *jstr(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	json_t *j = json_string(t ? (const char *)t : "");
+	return j ? j : json_string("");
+}
+
+/* ---------------------------------------------------------------- default catalog */
+
+static const char SQL_FIND_CHILD[] =
+	"SELECT id FROM securables WHERE parent_id = ?1 AND type = ?2 AND name = ?3";
+static const char SQL_ADMIN_ID[] = "SELECT id FROM principals WHERE name = 'admin' ORDER BY id LIMIT 1";
+static const char SQL_INSERT_SEC[] =
+	"INSERT INTO securables (id, type, parent_id, name, owner_id, comment, properties, storage_location, "
+	"isolation_mode, created_at, created_by, updated_at, updated_by) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, '{}', ?7, ?8, ?9, ?10, ?9, ?10)";
+
+static const char *find_child(weir_db *db, weir_arena *a, const char *parent, const char *type, const char *name,
+			      weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_FIND_CHILD, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, parent);
+	weir_db_bind_text(st, 2, type);
+	weir_db_bind_text(st, 3, name);
+	const char *id = sqlite3_step(st) == SQLITE_ROW ? col_text(a, st, 0) : NULL;
+	weir_db_done(st);
+	return id;
+}
+
+static int insert_sec(weir_db *db, const char *id, const char *type, const char *parent, const char *name,
+		      int64_t owner, const char *comment, const char *location, const char *by, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT_SEC, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	weir_db_bind_text(st, 2, type);
+	weir_db_bind_text(st, 3, parent);
+	weir_db_bind_text(st, 4, name);
+	sqlite3_bind_int64(st, 5, owner);
+	weir_db_bind_text(st, 6, comment);
+	weir_db_bind_text(st, 7, location);
+	weir_db_bind_text(st, 8, strcmp(type, "catalog") == 0 ? "OPEN" : NULL);
+	sqlite3_bind_int64(st, 9, weir_now_ms());
+	weir_db_bind_text(st, 10, by);
+	return step_done(db, st, err);
+}
+
+int weir_registry_ensure_default(weir_db *db, weir_arena *a, weir_error *err)
+{
+	const char *ms = weir_gov_metastore_id(db, a, err);
+	if (ms == NULL)
+		return -1;
+	weir_error e2 = WEIR_ERROR_INIT;
+	const char *cat = find_child(db, a, ms, "catalog", WEIR_REGISTRY_DEFAULT_CATALOG, &e2);
+	const char *sch = cat ? find_child(db, a, cat, "schema", WEIR_REGISTRY_DEFAULT_SCHEMA, &e2) : NULL;
+	if (cat && sch)
+		return 0;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_ADMIN_ID, err);
+	if (st == NULL)
+		return -1;
+	int64_t admin = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	weir_db_done(st);
+	if (cat == NULL) {
+		char id[37];
+		weir_uuid4(id);
+		if (insert_sec(db, id, "catalog", ms, WEIR_REGISTRY_DEFAULT_CATALOG, admin,
+			       "Default catalog of flat MLflow model names", NULL, WEIR_ADMIN_USER, err) != 0)
+			return -1;
+		cat = weir_arena_strdup(a, id);
+	}
+	char sid[37];
+	weir_uuid4(sid);
+	return insert_sec(db, sid, "schema", cat, WEIR_REGISTRY_DEFAULT_SCHEMA, admin,
+			  "Default schema of flat MLflow model names", NULL, WEIR_ADMIN_USER, err);
+}
+
+/* ---------------------------------------------------------------- models */
+
+static const char SQL_RM_INSERT[] = "INSERT INTO registered_models (id, max_version) VALUES (?1, 0)";
+
+int weir_registry_model_create(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *schema,
+			       const char *name, const char *comment, const char **id_out, weir_error *err)
+{
+	if (weir_gov_name_check("name", name, err) != 0)
+		return -1;
+	weir_error e2 = WEIR_ERROR_INIT;
+	if (find_child(db, a, schema->id, "registered_model", name, &e2) != NULL)
+		return weir_error_field(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "name",
+					"Registered Model (name=%.300s) already exists.",
+					weir_registry_mlflow_name(a, schema->chain[1].name, schema->chain[0].name, name));
+	char id[37];
+	weir_uuid4(id);
+	const char *root = weir_catalog_data_dir();
+	const char *loc = root ? weir_arena_printf(a, "file://%s/models/%s", root, id) : NULL;
+	if (insert_sec(db, id, "registered_model", schema->id, name, p->id, comment, loc, p->name, err) != 0)
+		return -1;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RM_INSERT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	*id_out = weir_arena_strdup(a, id);
+	return 0;
+}
+
+static const char SQL_MODEL_PARENT[] = "SELECT parent_id FROM securables WHERE id = ?1";
+static const char SQL_MODEL_RENAME[] =
+	"UPDATE securables SET name = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_VERSIONS_TOUCH[] =
+	"UPDATE model_versions SET updated_at = ?2 WHERE model_id = ?1";
+
+int weir_registry_model_rename(weir_db *db, const char *model_id, const char *new_name, const char *by,
+			       weir_error *err)
+{
+	if (weir_gov_name_check("new_name", new_name, err) != 0)
+		return -1;
+	weir_arena *a = weir_arena_new(512);
+	int rc = -1;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_PARENT, err);
+	if (st == NULL)
+		goto out;
+	weir_db_bind_text(st, 1, model_id);
+	const char *parent = sqlite3_step(st) == SQLITE_ROW ? col_text(a, st, 0) : NULL;
+	weir_db_done(st);
+	weir_error e2 = WEIR_ERROR_INIT;
+	const char *other = parent ? find_child(db, a, parent, "registered_model", new_name, &e2) : NULL;
+	if (other && strcmp(other, model_id) != 0) {
+		weir_error_field(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "new_name",
+				 "Registered Model (name=%.300s) already exists.", new_name);
+		goto out;
+	}
+	int64_t now = weir_now_ms();
+	if ((st = weir_db_stmt(db, SQL_MODEL_RENAME, err)) == NULL)
+		goto out;
+	weir_db_bind_text(st, 1, model_id);
+	weir_db_bind_text(st, 2, new_name);
+	sqlite3_bind_int64(st, 3, now);
+	weir_db_bind_text(st, 4, by);
+	if (step_done(db, st, err) != 0 || (st = weir_db_stmt(db, SQL_VERSIONS_TOUCH, err)) == NULL)
+		goto out;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, now);
+	rc = step_done(db, st, err);
+out:
+	weir_arena_free(a);
+	return rc;
+}
+
+static const char SQL_MODEL_COMMENT[] =
+	"UPDATE securables SET comment = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_MODEL_TOUCH[] = "UPDATE securables SET updated_at = ?2, updated_by = COALESCE(?3, updated_by) WHERE id = ?1";
+
+int weir_registry_model_set_comment(weir_db *db, const char *model_id, const char *comment, const char *by,
+				    weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_COMMENT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	weir_db_bind_text(st, 2, comment);
+	sqlite3_bind_int64(st, 3, weir_now_ms());
+	weir_db_bind_text(st, 4, by);
+	return step_done(db, st, err);
+}
+
+static int model_touch(weir_db *db, const char *model_id, int64_t now, const char *by, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_TOUCH, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, now);
+	weir_db_bind_text(st, 3, by);
+	return step_done(db, st, err);
+}
+
+static const char SQL_MODEL_OWNER[] =
+	"UPDATE securables SET owner_id = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+
+int weir_registry_model_set_owner(weir_db *db, const char *model_id, const char *owner, const char *by,
+				  weir_error *err)
+{
+	int64_t pid = weir_gov_principal_id(db, owner, NULL, err);
+	if (pid < 0) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "owner", "Principal '%.200s' does not exist.", owner);
+		return -1;
+	}
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_OWNER, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, pid);
+	sqlite3_bind_int64(st, 3, weir_now_ms());
+	weir_db_bind_text(st, 4, by);
+	return step_done(db, st, err);
+}
+
+static const char SQL_MODEL_DELETE[] = "DELETE FROM securables WHERE id = ?1 AND type = 'registered_model'";
+
+int weir_registry_model_delete(weir_db *db, const char *model_id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_DELETE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	return step_done(db, st, err);
+}
+
+static const char SQL_VERSION_COUNT[] = "SELECT count(*) FROM model_versions WHERE model_id = ?1";
+
+int64_t weir_registry_model_version_count(weir_db *db, const char *model_id)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_VERSION_COUNT, &e);
+	if (st == NULL)
+		return 0;
+	weir_db_bind_text(st, 1, model_id);
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	weir_db_done(st);
+	return n;
+}
+
+static const char SQL_RM_TAG_SET[] =
+	"INSERT INTO registered_model_tags (model_id, key, value) VALUES (?1, ?2, ?3) "
+	"ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value";
+static const char SQL_RM_TAG_DEL[] = "DELETE FROM registered_model_tags WHERE model_id = ?1 AND key = ?2";
+
+int weir_registry_model_tag_set(weir_db *db, const char *model_id, const char *key, const char *value, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RM_TAG_SET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	weir_db_bind_text(st, 2, key);
+	weir_db_bind_text(st, 3, value ? value : "");
+	return step_done(db, st, err);
+}
+
+int weir_registry_model_tag_delete(weir_db *db, const char *model_id, const char *key, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RM_TAG_DEL, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	weir_db_bind_text(st, 2, key);
+	return step_done(db, st, err);
+}
+
+static const char SQL_MODEL_ROW[] =
+	"SELECT m.name, s.name, c.name, m.comment, m.created_at, m.updated_at, m.created_by, m.updated_by, "
+	"       m.owner_id, m.storage_location, c.parent_id, m.id "
+	"FROM securables m JOIN securables s ON s.id = m.parent_id JOIN securables c ON c.id = s.parent_id "
+	"WHERE m.id = ?1 AND m.type = 'registered_model'";
+
+const char *reg_store_mlflow_name(weir_db *db, weir_arena *a, const char *model_id)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, &e);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, model_id);
+	const char *n = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = weir_registry_mlflow_name(a, (const char *)sqlite3_column_text(st, 2),
+					      (const char *)sqlite3_column_text(st, 1),
+					      (const char *)sqlite3_column_text(st, 0));
+	weir_db_done(st);
+	return n;
+}
+
+static const char SQL_RM_TAGS[] = "SELECT key, value FROM registered_model_tags WHERE model_id = ?1 ORDER BY key";
+static const char SQL_RM_ALIASES[] =
+	"SELECT alias, version FROM registered_model_aliases WHERE model_id = ?1 ORDER BY alias";
+static const char SQL_LATEST[] =
+	"SELECT max(version) FROM model_versions WHERE model_id = ?1 GROUP BY stage "
+	"ORDER BY CASE stage WHEN 'None' THEN 0 WHEN 'Staging' THEN 1 WHEN 'Production' THEN 2 ELSE 3 END";
+
+static json_t *kv_list(weir_db *db, const char *sql, const char *model_id, int64_t version, bool with_version,
+		       weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, model_id);
+	if (with_version)
+		sqlite3_bind_int64(st, 2, version);
+	json_t *arr = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:o, s:o}", "key", jstr(st, 0), "value", jstr(st, 1)));
+	weir_db_done(st);
+	return arr;
+}
+
+json_t *weir_registry_model_mlflow(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, model_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		weir_db_done(st);
+		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Registered Model not found");
+		return NULL;
+	}
+	const char *name = weir_registry_mlflow_name(a, (const char *)sqlite3_column_text(st, 2),
+						     (const char *)sqlite3_column_text(st, 1),
+						     (const char *)sqlite3_column_text(st, 0));
+	json_t *o = json_pack("{s:s?, s:I, s:I}", "name", name, "creation_timestamp",
+			      (json_int_t)sqlite3_column_int64(st, 4), "last_updated_timestamp",
+			      (json_int_t)sqlite3_column_int64(st, 5));
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		json_object_set_new(o, "description", jstr(st, 3));
+	weir_db_done(st);
+
+	json_t *tags = kv_list(db, SQL_RM_TAGS, model_id, 0, false, err);
+	if (tags == NULL)
+		goto fail;
+	if (json_array_size(tags))
+		json_object_set_new(o, "tags", tags);
+	else
+		json_decref(tags);
+
+	if ((st = weir_db_stmt(db, SQL_RM_ALIASES, err)) == NULL)
+		goto fail;
+	weir_db_bind_text(st, 1, model_id);
+	json_t *aliases = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(aliases, json_pack("{s:o, s:s}", "alias", jstr(st, 0), "version",
+							 weir_arena_printf(a, "%lld", (long long)sqlite3_column_int64(st, 1))));
+	weir_db_done(st);
+	if (json_array_size(aliases))
+		json_object_set_new(o, "aliases", aliases);
+	else
+		json_decref(aliases);
+
+	if ((st = weir_db_stmt(db, SQL_LATEST, err)) == NULL)
+		goto fail;
+	weir_db_bind_text(st, 1, model_id);
+	int64_t vers[8];
+	int nv = 0;
+	while (nv < 8 && sqlite3_step(st) == SQLITE_ROW)
+		vers[nv++] = sqlite3_column_int64(st, 0);
+	weir_db_done(st);
+	if (nv) {
+		json_t *lv = json_array();
+		for (int i = 0; i < nv; i++) {
+			json_t *v = reg_version_mlflow_named(db, a, model_id, vers[i], name, false, err);
+			if (v == NULL) {
+				json_decref(lv);
+				goto fail;
+			}
+			json_array_append_new(lv, v);
+		}
+		json_object_set_new(o, "latest_versions", lv);
+	}
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *uc_aliases(weir_db *db, const char *model_id, int64_t version, bool one_version, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RM_ALIASES, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, model_id);
+	json_t *arr = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (one_version && sqlite3_column_int64(st, 1) != version)
+			continue;
+		json_array_append_new(arr, json_pack("{s:o, s:I}", "alias_name", jstr(st, 0), "version_num",
+						     (json_int_t)sqlite3_column_int64(st, 1)));
+	}
+	weir_db_done(st);
+	return arr;
+}
+
+json_t *weir_registry_model_uc(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, model_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		weir_db_done(st);
+		weir_error_set(err, WEIR_E_NOT_FOUND, "Registered model does not exist.");
+		return NULL;
+	}
+	const char *n = (const char *)sqlite3_column_text(st, 0);
+	const char *s = (const char *)sqlite3_column_text(st, 1);
+	const char *c = (const char *)sqlite3_column_text(st, 2);
+	int64_t owner_id = sqlite3_column_int64(st, 8);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:I, s:o, s:o}", "id", model_id, "name", n,
+			      "catalog_name", c, "schema_name", s, "full_name",
+			      weir_arena_printf(a, "%s.%s.%s", c, s, n), "created_at",
+			      (json_int_t)sqlite3_column_int64(st, 4), "created_by", jstr(st, 6), "updated_at",
+			      (json_int_t)sqlite3_column_int64(st, 5), "updated_by", jstr(st, 7), "metastore_id",
+			      jstr(st, 10));
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		json_object_set_new(o, "comment", jstr(st, 3));
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+		json_object_set_new(o, "storage_location", jstr(st, 9));
+	weir_db_done(st);
+	const char *owner = weir_gov_principal_name(db, a, owner_id);
+	json_object_set_new(o, "owner", json_string(owner ? owner : ""));
+	json_t *al = uc_aliases(db, model_id, 0, false, err);
+	if (al == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "aliases", al);
+	return o;
+}
+
+/* ---------------------------------------------------------------- versions */
+
+static const char SQL_NEXT_VERSION[] =
+	"UPDATE registered_models SET max_version = max_version + 1 WHERE id = ?1 RETURNING max_version";
+static const char SQL_VERSION_INSERT[] =
+	"INSERT INTO model_versions (model_id, version, id, source, run_id, run_link, description, status, "
+	"storage_location, created_at, created_by, updated_at, updated_by) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?11)";
+static const char SQL_MV_TAG_SET[] =
+	"INSERT INTO model_version_tags (model_id, version, key, value) VALUES (?1, ?2, ?3, ?4) "
+	"ON CONFLICT (model_id, version, key) DO UPDATE SET value = excluded.value";
+static const char SQL_MV_TAG_DEL[] = "DELETE FROM model_version_tags WHERE model_id = ?1 AND version = ?2 AND key = ?3";
+
+static int mv_tag_set(weir_db *db, const char *model_id, int64_t version, const char *key, const char *value,
+		      weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_TAG_SET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	weir_db_bind_text(st, 3, key);
+	weir_db_bind_text(st, 4, value ? value : "");
+	return step_done(db, st, err);
+}
+
+int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id,
+				 const weir_registry_version_in *in, const char *by, int64_t *version, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_NEXT_VERSION, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	int rc = sqlite3_step(st);
+	int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	weir_db_done(st);
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			return weir_db_fail(db, rc, err);
+		/* a model created before this module (or through catalog.c): start its counter */
+		if ((st = weir_db_stmt(db, SQL_RM_INSERT, err)) == NULL)
+			return -1;
+		weir_db_bind_text(st, 1, model_id);
+		if (step_done(db, st, err) != 0)
+			return -1;
+		return weir_registry_version_create(db, a, model_id, in, by, version, err);
+	}
+	char id[37];
+	weir_uuid4(id);
+	int64_t now = weir_now_ms();
+	const char *root = weir_catalog_data_dir();
+	const char *loc = root ? weir_arena_printf(a, "file://%s/models/%s/versions/%s", root, model_id, id) : NULL;
+	if ((st = weir_db_stmt(db, SQL_VERSION_INSERT, err)) == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, v);
+	weir_db_bind_text(st, 3, id);
+	weir_db_bind_text(st, 4, in->source);
+	weir_db_bind_text(st, 5, in->run_id ? in->run_id : "");
+	weir_db_bind_text(st, 6, in->run_link ? in->run_link : "");
+	weir_db_bind_text(st, 7, in->description ? in->description : "");
+	weir_db_bind_text(st, 8, in->pending ? "PENDING_REGISTRATION" : "READY");
+	weir_db_bind_text(st, 9, in->pending ? loc : NULL);
+	sqlite3_bind_int64(st, 10, now);
+	weir_db_bind_text(st, 11, by);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	size_t i;
+	json_t *t;
+	json_t *tagmap = json_object();
+	json_array_foreach(in->tags, i, t) {
+		const char *k = json_string_value(json_object_get(t, "key"));
+		const char *val = json_string_value(json_object_get(t, "value"));
+		if (mv_tag_set(db, model_id, v, k, val, err) != 0) {
+			json_decref(tagmap);
+			return -1;
+		}
+		json_object_set_new(tagmap, k, json_string(val ? val : ""));
+	}
+	if (model_touch(db, model_id, now, NULL, err) != 0) {
+		json_decref(tagmap);
+		return -1;
+	}
+	const char *mname = reg_store_mlflow_name(db, a, model_id);
+	if (in->run_id && *in->run_id) {
+		weir_lineage_node src = {WEIR_LIN_MLFLOW_RUN, in->run_id, NULL};
+		weir_lineage_node dst = {WEIR_LIN_MODEL_VERSION,
+					 weir_arena_printf(a, "%s/%lld", model_id, (long long)v),
+					 weir_arena_printf(a, "%s/%lld", mname ? mname : "", (long long)v)};
+		weir_lineage_producer byp = {WEIR_LIN_CAPTURED, "mlflow_run", in->run_id};
+		if (weir_lineage_record_edge(db, &src, &dst, &byp, now, err) != 0) {
+			json_decref(tagmap);
+			return -1;
+		}
+	}
+	json_t *data = json_pack("{s:s?, s:s, s:s?, s:o, s:o, s:o}", "name", mname, "version",
+				 weir_arena_printf(a, "%lld", (long long)v), "source", in->source, "run_id",
+				 in->run_id && *in->run_id ? json_string(in->run_id) : json_null(), "tags", tagmap,
+				 "description", in->description ? json_string(in->description) : json_null());
+	int erc = weir_webhooks_emit(db, a, "MODEL_VERSION", "CREATED", data, err);
+	json_decref(data);
+	if (erc != 0)
+		return -1;
+	*version = v;
+	return 0;
+}
+
+static const char SQL_VERSION_EXISTS[] = "SELECT 1 FROM model_versions WHERE model_id = ?1 AND version = ?2";
+
+int weir_registry_version_exists(weir_db *db, const char *model_id, const char *mlflow_name, int64_t version,
+				 weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_VERSION_EXISTS, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	bool ok = sqlite3_step(st) == SQLITE_ROW;
+	weir_db_done(st);
+	if (!ok)
+		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
+				      "Model Version (name=%.300s, version=%lld) not found", mlflow_name ? mlflow_name : "",
+				      (long long)version);
+	return 0;
+}
+
+static const char SQL_MV_DESC[] =
+	"UPDATE model_versions SET description = ?3, updated_at = ?4, updated_by = ?5 WHERE model_id = ?1 AND version = ?2";
+
+int weir_registry_version_set_description(weir_db *db, const char *model_id, int64_t version, const char *desc,
+					  const char *by, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_DESC, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	weir_db_bind_text(st, 3, desc);
+	sqlite3_bind_int64(st, 4, weir_now_ms());
+	weir_db_bind_text(st, 5, by);
+	return step_done(db, st, err);
+}
+
+static const char SQL_MV_STAGE[] =
+	"UPDATE model_versions SET stage = ?3, updated_at = ?4, updated_by = ?5 WHERE model_id = ?1 AND version = ?2";
+static const char SQL_MV_ARCHIVE[] =
+	"UPDATE model_versions SET stage = 'Archived', updated_at = ?4, updated_by = ?5 "
+	"WHERE model_id = ?1 AND version != ?2 AND stage = ?3";
+
+int weir_registry_version_transition(weir_db *db, const char *model_id, int64_t version, const char *stage,
+				     bool archive_existing, const char *by, weir_error *err)
+{
+	int64_t now = weir_now_ms();
+	sqlite3_stmt *st;
+	if (archive_existing) {
+		if ((st = weir_db_stmt(db, SQL_MV_ARCHIVE, err)) == NULL)
+			return -1;
+		weir_db_bind_text(st, 1, model_id);
+		sqlite3_bind_int64(st, 2, version);
+		weir_db_bind_text(st, 3, stage);
+		sqlite3_bind_int64(st, 4, now);
+		weir_db_bind_text(st, 5, by);
+		if (step_done(db, st, err) != 0)
+			return -1;
+	}
+	if ((st = weir_db_stmt(db, SQL_MV_STAGE, err)) == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	weir_db_bind_text(st, 3, stage);
+	sqlite3_bind_int64(st, 4, now);
+	weir_db_bind_text(st, 5, by);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	return model_touch(db, model_id, now, NULL, err);
+}
+
+static const char SQL_MV_STATUS[] = "SELECT status FROM model_versions WHERE model_id = ?1 AND version = ?2";
+static const char SQL_MV_FINALIZE[] =
+	"UPDATE model_versions SET status = 'READY', updated_at = ?3, updated_by = ?4 WHERE model_id = ?1 AND version = ?2";
+
+int weir_registry_version_finalize(weir_db *db, const char *model_id, int64_t version, const char *by,
+				   weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_STATUS, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	bool pending = sqlite3_step(st) == SQLITE_ROW &&
+		       strcmp((const char *)sqlite3_column_text(st, 0), "PENDING_REGISTRATION") == 0;
+	weir_db_done(st);
+	if (!pending)
+		return weir_error_set(err, WEIR_E_INVALID_ARGUMENT, "Model version not in a pending registration state");
+	if ((st = weir_db_stmt(db, SQL_MV_FINALIZE, err)) == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	sqlite3_bind_int64(st, 3, weir_now_ms());
+	weir_db_bind_text(st, 4, by);
+	return step_done(db, st, err);
+}
+
+static const char SQL_MV_DELETE[] = "DELETE FROM model_versions WHERE model_id = ?1 AND version = ?2";
+
+int weir_registry_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_DELETE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	return model_touch(db, model_id, weir_now_ms(), by, err);
+}
+
+int weir_registry_version_tag_set(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *key,
+				  const char *value, weir_error *err)
+{
+	if (mv_tag_set(db, model_id, version, key, value, err) != 0)
+		return -1;
+	json_t *data = json_pack("{s:s?, s:s, s:s, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "version",
+				 weir_arena_printf(a, "%lld", (long long)version), "key", key, "value",
+				 value ? value : "");
+	int rc = data ? weir_webhooks_emit(db, a, "MODEL_VERSION_TAG", "SET", data, err) : 0;
+	json_decref(data);
+	return rc;
+}
+
+int weir_registry_version_tag_delete(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+				     const char *key, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_TAG_DEL, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	weir_db_bind_text(st, 3, key);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	json_t *data = json_pack("{s:s?, s:s, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "version",
+				 weir_arena_printf(a, "%lld", (long long)version), "key", key);
+	int rc = data ? weir_webhooks_emit(db, a, "MODEL_VERSION_TAG", "DELETED", data, err) : 0;
+	json_decref(data);
+	return rc;
+}
+
+static const char SQL_MV_ROW[] =
+	"SELECT v.version, v.created_at, v.updated_at, v.stage, v.description, v.source, v.run_id, v.status, "
+	"       v.run_link, v.storage_location, v.id, v.created_by, v.updated_by, m.name, s.name, c.name "
+	"FROM model_versions v JOIN securables m ON m.id = v.model_id JOIN securables s ON s.id = m.parent_id "
+	"JOIN securables c ON c.id = s.parent_id WHERE v.model_id = ?1 AND v.version = ?2";
+/* Same columns without the names, for callers that know the model's MLflow name. */
+static const char SQL_MV_ROW_PLAIN[] =
+	"SELECT v.version, v.created_at, v.updated_at, v.stage, v.description, v.source, v.run_id, v.status, "
+	"       v.run_link FROM model_versions v WHERE v.model_id = ?1 AND v.version = ?2";
+static const char SQL_MV_TAGS[] =
+	"SELECT key, value FROM model_version_tags WHERE model_id = ?1 AND version = ?2 ORDER BY key";
+static const char SQL_MV_ALIASES[] =
+	"SELECT alias FROM registered_model_aliases WHERE model_id = ?1 AND version = ?2 ORDER BY alias";
+
+json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+				 const char *name, bool with_aliases, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, name ? SQL_MV_ROW_PLAIN : SQL_MV_ROW, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		weir_db_done(st);
+		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model Version (version=%lld) not found",
+			       (long long)version);
+		return NULL;
+	}
+	if (name == NULL)
+		name = weir_registry_mlflow_name(a, (const char *)sqlite3_column_text(st, 15),
+						 (const char *)sqlite3_column_text(st, 14),
+						 (const char *)sqlite3_column_text(st, 13));
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "name", name, "version",
+			      weir_arena_printf(a, "%lld", (long long)version), "creation_timestamp",
+			      (json_int_t)sqlite3_column_int64(st, 1), "last_updated_timestamp",
+			      (json_int_t)sqlite3_column_int64(st, 2), "current_stage", jstr(st, 3), "source",
+			      jstr(st, 5), "run_id", jstr(st, 6), "status", jstr(st, 7), "run_link", jstr(st, 8));
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		json_object_set_new(o, "description", jstr(st, 4));
+	weir_db_done(st);
+	json_t *tags = kv_list(db, SQL_MV_TAGS, model_id, version, true, err);
+	if (tags == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	if (json_array_size(tags))
+		json_object_set_new(o, "tags", tags);
+	else
+		json_decref(tags);
+	if (with_aliases) {
+		if ((st = weir_db_stmt(db, SQL_MV_ALIASES, err)) == NULL) {
+			json_decref(o);
+			return NULL;
+		}
+		weir_db_bind_text(st, 1, model_id);
+		sqlite3_bind_int64(st, 2, version);
+		json_t *al = json_array();
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(al, jstr(st, 0));
+		weir_db_done(st);
+		if (json_array_size(al))
+			json_object_set_new(o, "aliases", al);
+		else
+			json_decref(al);
+	}
+	return o;
+}
+
+json_t *weir_registry_version_mlflow(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+				     bool with_aliases, weir_error *err)
+{
+	return reg_version_mlflow_named(db, a, model_id, version, NULL, with_aliases, err);
+}
+
+json_t *weir_registry_version_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t version, weir_error *err)
+{
+	(void)a;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_ROW, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		weir_db_done(st);
+		weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld does not exist.", (long long)version);
+		return NULL;
+	}
+	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:o, s:I, s:o, s:s}", "id", jstr(st, 10),
+			      "model_name", jstr(st, 13), "catalog_name", jstr(st, 15), "schema_name", jstr(st, 14),
+			      "version", (json_int_t)version, "source", jstr(st, 5), "run_id", jstr(st, 6), "status",
+			      jstr(st, 7), "created_at", (json_int_t)sqlite3_column_int64(st, 1), "created_by",
+			      jstr(st, 11), "updated_at", (json_int_t)sqlite3_column_int64(st, 2), "updated_by",
+			      jstr(st, 12), "model_id", model_id);
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		json_object_set_new(o, "comment", jstr(st, 4));
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+		json_object_set_new(o, "storage_location", jstr(st, 9));
+	weir_db_done(st);
+	json_t *al = uc_aliases(db, model_id, version, true, err);
+	if (al == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "aliases", al);
+	return o;
+}
+
+static const char SQL_MV_URI[] =
+	"SELECT COALESCE(storage_location, source), run_id FROM model_versions WHERE model_id = ?1 AND version = ?2";
+
+const char *weir_registry_version_download_uri(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+					       weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_URI, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, version);
+	const char *uri = sqlite3_step(st) == SQLITE_ROW ? col_text(a, st, 0) : NULL;
+	weir_db_done(st);
+	if (uri == NULL)
+		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model Version (version=%lld) not found",
+			       (long long)version);
+	return uri;
+}
+
+int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
+				 const char **run_id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_URI, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_securable_id);
+	sqlite3_bind_int64(st, 2, version);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		*run_id = col_text(a, st, 1);
+	weir_db_done(st);
+	if (!found)
+		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model version %lld not found",
+				      (long long)version);
+	return 0;
+}
+
+static const char SQL_LATEST_STAGE[] =
+	"SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = ?2";
+
+json_t *weir_registry_latest_versions(weir_db *db, weir_arena *a, const char *model_id, const char **stages,
+				      int nstages, weir_error *err)
+{
+	static const char *const all[] = {"None", "Staging", "Production", "Archived"};
+	const char *want[8];
+	int n = 0;
+	if (nstages == 0) {
+		for (int i = 0; i < 4; i++)
+			want[n++] = all[i];
+	} else {
+		for (int i = 0; i < nstages; i++) {
+			const char *c = weir_registry_stage_canonical(stages[i]);
+			if (c == NULL) {
+				weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "stages",
+						 "Invalid Model Version stage: %.100s. Value must be one of None, Staging, "
+						 "Production, Archived.",
+						 stages[i]);
+				return NULL;
+			}
+			bool dup = false;
+			for (int j = 0; j < n; j++)
+				dup = dup || strcmp(want[j], c) == 0;
+			if (!dup && n < 8)
+				want[n++] = c;
+		}
+	}
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++) {
+		sqlite3_stmt *st = weir_db_stmt(db, SQL_LATEST_STAGE, err);
+		if (st == NULL) {
+			json_decref(arr);
+			return NULL;
+		}
+		weir_db_bind_text(st, 1, model_id);
+		weir_db_bind_text(st, 2, want[i]);
+		bool has = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+		int64_t v = has ? sqlite3_column_int64(st, 0) : 0;
+		weir_db_done(st);
+		if (!has)
+			continue;
+		json_t *mv = weir_registry_version_mlflow(db, a, model_id, v, true, err);
+		if (mv == NULL) {
+			json_decref(arr);
+			return NULL;
+		}
+		json_array_append_new(arr, mv);
+	}
+	return arr;
+}
+
+static const char SQL_MV_LIST[] =
+	"SELECT version FROM model_versions WHERE model_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3";
+
+json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after, int limit,
+				  weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_LIST, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, limit + 1);
+	int64_t *vs = weir_arena_alloc(a, sizeof(int64_t) * (size_t)(limit + 1));
+	int n = 0;
+	while (n < limit + 1 && sqlite3_step(st) == SQLITE_ROW)
+		vs[n++] = sqlite3_column_int64(st, 0);
+	weir_db_done(st);
+	json_t *arr = json_array();
+	for (int i = 0; i < n && i < limit; i++) {
+		json_t *v = weir_registry_version_uc(db, a, model_id, vs[i], err);
+		if (v == NULL) {
+			json_decref(arr);
+			return NULL;
+		}
+		json_array_append_new(arr, v);
+	}
+	json_t *out = json_pack("{s:o}", "model_versions", arr);
+	if (n > limit)
+		json_object_set_new(out, "next_page_token", json_sprintf("%lld", (long long)vs[limit - 1]));
+	return out;
+}
+
+/* ---------------------------------------------------------------- aliases */
+
+static const char SQL_ALIAS_SET[] =
+	"INSERT INTO registered_model_aliases (model_id, alias, version) VALUES (?1, ?2, ?3) "
+	"ON CONFLICT (model_id, alias) DO UPDATE SET version = excluded.version";
+static const char SQL_ALIAS_DEL[] = "DELETE FROM registered_model_aliases WHERE model_id = ?1 AND alias = ?2";
+static const char SQL_ALIAS_GET[] = "SELECT version FROM registered_model_aliases WHERE model_id = ?1 AND alias = ?2";
+
+int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, const char *alias, int64_t version,
+			    weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_ALIAS_SET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	weir_db_bind_text(st, 2, alias);
+	sqlite3_bind_int64(st, 3, version);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	json_t *data = json_pack("{s:s?, s:s, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "alias", alias,
+				 "version", weir_arena_printf(a, "%lld", (long long)version));
+	int rc = data ? weir_webhooks_emit(db, a, "MODEL_VERSION_ALIAS", "CREATED", data, err) : 0;
+	json_decref(data);
+	return rc;
+}
+
+int weir_registry_alias_delete(weir_db *db, weir_arena *a, const char *model_id, const char *alias, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_ALIAS_DEL, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	weir_db_bind_text(st, 2, alias);
+	int rc = sqlite3_step(st);
+	int changed = sqlite3_changes(weir_db_handle(db));
+	weir_db_done(st);
+	if (rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	if (changed == 0)
+		return 0;
+	json_t *data = json_pack("{s:s?, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "alias", alias);
+	int erc = data ? weir_webhooks_emit(db, a, "MODEL_VERSION_ALIAS", "DELETED", data, err) : 0;
+	json_decref(data);
+	return erc;
+}
+
+int weir_registry_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_ALIAS_GET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	weir_db_bind_text(st, 2, alias);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		*version = sqlite3_column_int64(st, 0);
+	weir_db_done(st);
+	if (!found)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "alias",
+					"Registered model alias %.255s not found.", alias);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- search */
+
+static const char *op_sql(reg_op op)
+{
+	switch (op) {
+	case REG_OP_EQ: return " = ";
+	case REG_OP_NE: return " != ";
+	case REG_OP_LIKE: return " GLOB ";
+	case REG_OP_ILIKE: return " LIKE ";
+	case REG_OP_LT: return " < ";
+	case REG_OP_LE: return " <= ";
+	case REG_OP_GT: return " > ";
+	case REG_OP_GE: return " >= ";
+	default: return " IN ";
+	}
+}
+
+char *reg_like_to_glob(weir_arena *a, const char *like)
+{
+	weir_buf b = {0};
+	for (const char *c = like; *c; c++) {
+		switch (*c) {
+		case '%': weir_buf_append(&b, "*", 1); break;
+		case '_': weir_buf_append(&b, "?", 1); break;
+		case '*': weir_buf_append(&b, "[*]", 3); break;
+		case '?': weir_buf_append(&b, "[?]", 3); break;
+		case '[': weir_buf_append(&b, "[[]", 3); break;
+		default: weir_buf_append(&b, c, 1); break;
+		}
+	}
+	char *out = weir_arena_strdup(a, b.data ? b.data : "");
+	weir_buf_release(&b);
+	return out;
+}
+
+typedef struct binding {
+	bool is_num;
+	const char *s;
+	int64_t n;
+} binding;
+
+static void add_bind_s(binding *b, int *nb, const char *s)
+{
+	b[*nb].is_num = false;
+	b[*nb].s = s;
+	(*nb)++;
+}
+
+/* Appends the filter's conditions for one arm of the search, `name` being that arm's SQL
+ * expression of the MLflow name; `ids` are the model ids that name equalities resolved to. */
+static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, const reg_query *q, bool mv,
+			 const char *name, const char *const *ids)
+{
+	int ni = 0;
+	for (int i = 0; i < q->nconds; i++) {
+		const reg_cond *c = &q->conds[i];
+		const char *val = c->op == REG_OP_LIKE ? reg_like_to_glob(a, c->value) : c->value;
+		switch (c->key) {
+		case REG_ATTR_NAME:
+			if (c->op == REG_OP_EQ) { /* resolved to one model (or none) up front */
+				weir_buf_appendf(sql, " AND m.id = ?");
+				add_bind_s(binds, nb, ids[ni++]);
+				break;
+			}
+			/* fall through */
+		case REG_ATTR_SOURCE:
+		case REG_ATTR_RUN_ID: {
+			const char *col = c->key == REG_ATTR_NAME ? name : c->key == REG_ATTR_SOURCE ? "v.source" : "v.run_id";
+			if (c->op == REG_OP_IN) {
+				weir_buf_appendf(sql, " AND %s IN (", col);
+				for (int k = 0; k < c->nin; k++) {
+					weir_buf_appendf(sql, "%s?", k ? ", " : "");
+					add_bind_s(binds, nb, c->in[k]);
+				}
+				if (c->nin == 0)
+					weir_buf_appendf(sql, "NULL");
+				weir_buf_appendf(sql, ")");
+			} else {
+				weir_buf_appendf(sql, " AND %s%s?", col, op_sql(c->op));
+				add_bind_s(binds, nb, val);
+			}
+			break;
+		}
+		case REG_ATTR_VERSION:
+			weir_buf_appendf(sql, " AND v.version%s?", op_sql(c->op));
+			binds[*nb].is_num = true;
+			binds[*nb].n = c->num;
+			(*nb)++;
+			break;
+		case REG_TAG:
+			if (strcmp(c->tag, "mlflow.prompt.is_prompt") == 0 && !mv) {
+				/* a missing prompt tag counts as "false" */
+				weir_buf_appendf(sql, " AND COALESCE((SELECT t.value FROM registered_model_tags t WHERE "
+						 "t.model_id = m.id AND t.key = ?), 'false')%s?", op_sql(c->op));
+			} else if (mv) {
+				weir_buf_appendf(sql, " AND EXISTS (SELECT 1 FROM model_version_tags t WHERE t.model_id = "
+						 "v.model_id AND t.version = v.version AND t.key = ? AND t.value%s?)",
+						 op_sql(c->op));
+			} else {
+				weir_buf_appendf(sql, " AND EXISTS (SELECT 1 FROM registered_model_tags t WHERE "
+						 "t.model_id = m.id AND t.key = ? AND t.value%s?)",
+						 op_sql(c->op));
+			}
+			add_bind_s(binds, nb, c->tag);
+			add_bind_s(binds, nb, val);
+			break;
+		}
+	}
+	/* last, so that it runs only on rows that matched everything else */
+	if (!q->include_prompts)
+		weir_buf_appendf(sql, " AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.model_id = m.id "
+				 "AND pt.key = 'mlflow.prompt.is_prompt' AND lower(pt.value) = 'true')");
+}
+
+/* The search is two arms, UNION ALL: models of main.default, whose MLflow name is their
+ * own name (so a name prefix is a range of the securables_name index), and models of
+ * every other schema, reached catalog -> schema -> model through the same index, named
+ * catalog.schema.model. Equalities on the name are resolved to a model id first. */
+int reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_t offset, int64_t limit,
+		     reg_visit_fn fn, void *ctx, weir_error *err)
+{
+	bool mv = q->kind == WEIR_REG_SEARCH_VERSIONS;
+	const char *ms = weir_gov_metastore_id(db, a, err);
+	if (ms == NULL)
+		return -1;
+	weir_error e2 = WEIR_ERROR_INIT;
+	const char *cat = find_child(db, a, ms, "catalog", WEIR_REGISTRY_DEFAULT_CATALOG, &e2);
+	const char *def = cat ? find_child(db, a, cat, "schema", WEIR_REGISTRY_DEFAULT_SCHEMA, &e2) : NULL;
+	const char **ids = weir_arena_calloc(a, sizeof(char *) * (size_t)(q->nconds + 1));
+	int nids = 0;
+	for (int i = 0; i < q->nconds; i++) {
+		const reg_cond *c = &q->conds[i];
+		if (c->key != REG_ATTR_NAME || c->op != REG_OP_EQ)
+			continue;
+		const char *full = weir_registry_full_name(a, "filter", c->value, &e2);
+		const char *parts[3] = {NULL, NULL, NULL};
+		const char *id = NULL;
+		if (full && weir_gov_split_full_name(a, "filter", full, 3, parts, &e2) == 0) {
+			const char *pc = find_child(db, a, ms, "catalog", parts[0], &e2);
+			const char *ps = pc ? find_child(db, a, pc, "schema", parts[1], &e2) : NULL;
+			id = ps ? find_child(db, a, ps, "registered_model", parts[2], &e2) : NULL;
+		}
+		ids[nids++] = id ? id : "";
+	}
+
+	weir_buf sql = {0};
+	binding *binds = weir_arena_alloc(a, sizeof(binding) * (size_t)(2 * (q->nconds * (REG_MAX_IN + 2)) + 8));
+	int nb = 0;
+	const char *cols = mv ? "v.version AS ver, %s AS mname, v.updated_at AS upd, v.created_at AS cre"
+			      : "0 AS ver, %s AS mname, m.updated_at AS upd, m.created_at AS cre";
+	const char *joinv = mv ? " JOIN model_versions v ON v.model_id = m.id" : "";
+	weir_buf_appendf(&sql, "SELECT m.id AS id, ");
+	weir_buf_appendf(&sql, cols, "m.name");
+	weir_buf_appendf(&sql, " FROM securables m%s WHERE m.parent_id = ? AND m.type = 'registered_model'", joinv);
+	add_bind_s(binds, &nb, def);
+	append_conds(a, &sql, binds, &nb, q, mv, "m.name", ids);
+	const char *full = "(c.name || '.' || s.name || '.' || m.name)";
+	weir_buf_appendf(&sql, " UNION ALL SELECT m.id, ");
+	weir_buf_appendf(&sql, cols, full);
+	weir_buf_appendf(&sql, " FROM securables c JOIN securables s ON s.parent_id = c.id AND s.type = 'schema' "
+			 "JOIN securables m ON m.parent_id = s.id AND m.type = 'registered_model'%s "
+			 "WHERE c.parent_id = ? AND c.type = 'catalog' AND s.id IS NOT ?", joinv);
+	add_bind_s(binds, &nb, ms);
+	add_bind_s(binds, &nb, def);
+	append_conds(a, &sql, binds, &nb, q, mv, full, ids);
+
+	weir_buf_appendf(&sql, " ORDER BY ");
+	bool has_name = false, has_version = false;
+	for (int i = 0; i < q->norder; i++) {
+		const reg_order *o = &q->order[i];
+		const char *col = o->key == REG_ORD_NAME ? "mname" : o->key == REG_ORD_VERSION ? "ver"
+				: o->key == REG_ORD_CREATED ? "cre" : "upd";
+		has_name = has_name || o->key == REG_ORD_NAME;
+		has_version = has_version || o->key == REG_ORD_VERSION;
+		weir_buf_appendf(&sql, "%s%s %s", i ? ", " : "", col, o->desc ? "DESC" : "ASC");
+	}
+	if (!has_name)
+		weir_buf_appendf(&sql, "%smname ASC", q->norder ? ", " : "");
+	if (mv && !has_version)
+		weir_buf_appendf(&sql, ", ver DESC");
+	if (limit >= 0)
+		weir_buf_appendf(&sql, " LIMIT %lld OFFSET %lld", (long long)limit, (long long)offset);
+
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(weir_db_handle(db), sql.data, -1, &st, NULL);
+	weir_buf_release(&sql);
+	if (rc != SQLITE_OK)
+		return weir_db_fail(db, rc, err);
+	for (int i = 0; i < nb; i++) {
+		if (binds[i].is_num)
+			sqlite3_bind_int64(st, i + 1, binds[i].n);
+		else
+			weir_db_bind_text(st, i + 1, binds[i].s);
+	}
+	int ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (fn(ctx, id, sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 2)))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = weir_db_fail(db, rc, err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- UC list */
+
+static const char SQL_UC_LIST_SCHEMA[] =
+	"SELECT id FROM securables WHERE parent_id = ?1 AND type = 'registered_model' AND name > ?2 ORDER BY name";
+static const char SQL_UC_LIST_ALL[] =
+	"SELECT id FROM securables WHERE type = 'registered_model' AND id > ?1 ORDER BY id";
+static const char SQL_NAME_OF[] = "SELECT name FROM securables WHERE id = ?1";
+
+json_t *weir_registry_models_uc_list(weir_db *db, weir_arena *a, const weir_principal *p, const char *schema_id,
+				     int64_t max_results, const char *page_token, weir_error *err)
+{
+	int limit = max_results <= 0 || max_results > 1000 ? 100 : (int)max_results;
+	sqlite3_stmt *st = weir_db_stmt(db, schema_id ? SQL_UC_LIST_SCHEMA : SQL_UC_LIST_ALL, err);
+	if (st == NULL)
+		return NULL;
+	if (schema_id) {
+		weir_db_bind_text(st, 1, schema_id);
+		weir_db_bind_text(st, 2, page_token ? page_token : "");
+	} else {
+		weir_db_bind_text(st, 1, page_token ? page_token : "");
+	}
+	/* Walks the children in key order, keeping those p may browse, until one more than a
+	 * page is found (other statements run on this connection meanwhile: they are distinct
+	 * prepared statements, so the walk is not disturbed). */
+	json_t *arr = json_array();
+	const char *last = NULL;
+	bool more = false;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = col_text(a, st, 0);
+		weir_securable s;
+		weir_error e2 = WEIR_ERROR_INIT;
+		if (!p->is_admin && (weir_gov_resolve_id(db, a, p, id, &s, &e2) != 0 ||
+				     !weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &s)))
+			continue;
+		if ((int)json_array_size(arr) == limit) {
+			more = true;
+			break;
+		}
+		json_t *info = weir_registry_model_uc(db, a, id, err);
+		if (info == NULL) {
+			weir_db_done(st);
+			json_decref(arr);
+			return NULL;
+		}
+		json_array_append_new(arr, info);
+		last = id;
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(arr);
+		weir_db_fail(db, rc, err);
+		return NULL;
+	}
+	json_t *out = json_pack("{s:o}", "registered_models", arr);
+	if (more && last) {
+		const char *tok = last;
+		if (schema_id) {
+			if ((st = weir_db_stmt(db, SQL_NAME_OF, err)) == NULL) {
+				json_decref(out);
+				return NULL;
+			}
+			weir_db_bind_text(st, 1, last);
+			tok = sqlite3_step(st) == SQLITE_ROW ? col_text(a, st, 0) : last;
+			weir_db_done(st);
+		}
+		json_object_set_new(out, "next_page_token", json_string(tok));
+	}
+	return out;
+}

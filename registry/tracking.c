@@ -1,0 +1,1957 @@
+/* MLflow experiment tracking (registry/tracking.h): the request messages' checks with
+ * MLflow's error codes and messages, the run-search filter grammar, opaque page tokens,
+ * log-batch, run inputs with their lineage edges, and model-version source validation.
+ * All SQL is in registry/tracking_store.c.
+ *
+ * Authorization, kept deliberately simple: experiments and runs are not Unity Catalog
+ * securables. Every tracking route has the rule RULE_AUTHENTICATED: any authenticated
+ * principal may create, read and change any experiment or run, as on an MLflow server
+ * without its auth app. The creating principal's name is stored as `owner` on
+ * trk_experiments and trk_runs (the run's `user_id` is what the client says, as in MLflow),
+ * so a later issue can add MLflow-style experiment permissions without a migration of
+ * existing data. Lineage edges from log-inputs use the caller's view of the catalog: a
+ * table the caller cannot browse is recorded as an external DATASET, never revealed.
+ *
+ * Wire conventions (shared/reference/mlflow-api.md §1): int64 fields accept JSON numbers
+ * and digit strings, enums are accepted by name (and number), unknown fields are ignored,
+ * empty lists are omitted from answers, and every deterministic error is a 4xx. */
+#include "registry/tracking_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/json.h"
+#include "core/util.h"
+#include "lineage/lineage.h"
+#include "registry/artifacts.h"
+
+/* ------------------------------------------------------------------ request fields */
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "dict";
+	case JSON_ARRAY: return "list";
+	case JSON_STRING: return "str";
+	case JSON_INTEGER: return "int";
+	case JSON_REAL: return "float";
+	case JSON_TRUE:
+	case JSON_FALSE: return "bool";
+	default: return "NoneType";
+	}
+}
+
+static int bad_type(const char *key, const json_t *v, weir_error *err)
+{
+	char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
+			 "Invalid value %.100s for parameter '%s' supplied. Hint: Value was of type '%s'. See the "
+			 "API docs for more information about request parameters.",
+			 txt ? txt : "?", key, type_name(v));
+	free(txt);
+	return -1;
+}
+
+static int missing(const char *key, weir_error *err)
+{
+	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
+				"Missing value for required parameter '%s'. See the API docs for more information "
+				"about request parameters.",
+				key);
+}
+
+/* A string field; absent/null leaves *out; required also refuses "". */
+static int f_str(json_t *req, const char *key, bool required, const char **out, weir_error *err)
+{
+	json_t *v = json_object_get(req, key);
+	if (v == NULL || json_is_null(v))
+		return required ? missing(key, err) : 0;
+	if (!json_is_string(v))
+		return bad_type(key, v, err);
+	if (required && json_string_length(v) == 0)
+		return missing(key, err);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* An int64 field: a JSON integer or a digit string (protobuf JSON). *present tells. */
+static int f_i64(json_t *req, const char *key, bool required, int64_t *out, bool *present, weir_error *err)
+{
+	json_t *v = json_object_get(req, key);
+	if (present)
+		*present = false;
+	if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
+		return required ? missing(key, err) : 0;
+	if (json_is_integer(v))
+		*out = (int64_t)json_integer_value(v);
+	else if (!(json_is_string(v) && weir_parse_i64(json_string_value(v), out)))
+		return bad_type(key, v, err);
+	if (present)
+		*present = true;
+	return 0;
+}
+
+static int f_arr(json_t *req, const char *key, json_t **out, weir_error *err)
+{
+	json_t *v = json_object_get(req, key);
+	if (v == NULL || json_is_null(v)) {
+		*out = NULL;
+		return 0;
+	}
+	if (!json_is_array(v))
+		return bad_type(key, v, err);
+	*out = v;
+	return 0;
+}
+
+/* run_id, or its alias run_uuid. */
+static int f_run_id(json_t *req, const char **out, weir_error *err)
+{
+	const char *id = NULL, *uuid = NULL;
+	if (f_str(req, "run_id", false, &id, err) != 0 || f_str(req, "run_uuid", false, &uuid, err) != 0)
+		return -1;
+	*out = id && *id ? id : uuid;
+	if (*out == NULL || **out == '\0')
+		return missing("run_id", err);
+	return 0;
+}
+
+static int f_experiment_id(json_t *req, const char *key, bool required, int64_t *out, bool *present,
+			   weir_error *err)
+{
+	json_t *v = json_object_get(req, key);
+	if (present)
+		*present = false;
+	if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
+		return required ? missing(key, err) : 0;
+	if (json_is_integer(v)) {
+		*out = (int64_t)json_integer_value(v);
+	} else if (json_is_string(v)) {
+		if (!weir_parse_i64(json_string_value(v), out) || *out < 0)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
+						"Invalid experiment id: '%.100s'", json_string_value(v));
+	} else {
+		return bad_type(key, v, err);
+	}
+	if (present)
+		*present = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ validation */
+
+/* MLflow's key rule: ^[/\w.\- :]*$ (non-ASCII bytes count as \w), at most 250 chars, and
+ * it must survive posixpath.normpath unchanged (no '..', '.', empty segments, no leading
+ * or trailing '/'). */
+static int check_key(const char *what, const char *key, weir_error *err)
+{
+	size_t n = strlen(key);
+	if (n == 0)
+		return missing("key", err);
+	if (n > 250)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "key",
+					"%s name '%.60s...' had length %zu, which exceeded length limit of 250", what, key, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)key[i];
+		if (!(isalnum(c) || c == '_' || c == '/' || c == '.' || c == '-' || c == ' ' || c == ':' || c >= 0x80))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "key",
+						"Invalid %s name: '%.250s'. Names may only contain alphanumerics, "
+						"underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and "
+						"slashes (/).", what, key);
+	}
+	if (weir_artifacts_path_check(key, false, NULL) != 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "key",
+					"Invalid value \"%.250s\" for parameter 'key' supplied: Names may be treated as "
+					"files in certain cases, and must not resolve to other names when treated as "
+					"such.", key);
+	return 0;
+}
+
+/* Cuts s to at most max bytes on a UTF-8 boundary (MLflow truncates long param and tag
+ * values by default). Arena copy when cut. */
+static const char *truncate_utf8(weir_arena *a, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max)
+		return s;
+	size_t cut = max;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	return weir_arena_strndup(a, s, cut);
+}
+
+#define PARAM_VALUE_MAX 6000
+#define TAG_VALUE_MAX 8000
+#define EXP_TAG_VALUE_MAX 5000
+#define EXP_NAME_MAX 500
+
+static const char *const RUN_STATUSES[] = {"RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED", NULL};
+
+/* An enum by name or number (RunStatus numbers start at 1). */
+static int f_enum(json_t *req, const char *key, const char *const *names, int first, const char **out,
+		  weir_error *err)
+{
+	json_t *v = json_object_get(req, key);
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v) - first;
+		for (int k = 0; names[k]; k++)
+			if (k == i) {
+				*out = names[k];
+				return 0;
+			}
+	} else if (json_is_string(v)) {
+		for (int k = 0; names[k]; k++)
+			if (strcmp(names[k], json_string_value(v)) == 0) {
+				*out = names[k];
+				return 0;
+			}
+	}
+	char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key, "Invalid value %.100s for parameter '%s' supplied.",
+			 txt ? txt : "?", key);
+	free(txt);
+	return -1;
+}
+
+/* view_type / run_view_type: ACTIVE_ONLY (1), DELETED_ONLY (2), ALL (3). */
+static int f_view(json_t *req, const char *key, int *view, weir_error *err)
+{
+	static const char *const names[] = {"ACTIVE_ONLY", "DELETED_ONLY", "ALL", NULL};
+	const char *v = NULL;
+	if (f_enum(req, key, names, 1, &v, err) != 0)
+		return -1;
+	*view = v == NULL ? 1 : strcmp(v, "ACTIVE_ONLY") == 0 ? 1 : strcmp(v, "DELETED_ONLY") == 0 ? 2 : 3;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ page tokens */
+
+/* Opaque tokens: base64url (no padding) of a small JSON object, e.g. {"offset": N} as
+ * MLflow's. URL-safe, so a client that forgets to escape the query still round-trips;
+ * decoding also accepts standard base64 with padding, and ' ' for a '+' that a form
+ * decoder turned into a space. */
+static char *b64_encode(weir_arena *a, const char *s)
+{
+	size_t n = strlen(s);
+	char *out = weir_arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+	int m = EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
+	while (m > 0 && out[m - 1] == '=')
+		m--;
+	out[m] = '\0';
+	for (char *p = out; *p; p++)
+		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+	return out;
+}
+
+static char *b64_decode(weir_arena *a, const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 4096)
+		return NULL;
+	char *in = weir_arena_alloc(a, n + 4);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		in[k++] = s[i] == '-' || s[i] == ' ' ? '+' : s[i] == '_' ? '/' : s[i];
+	if (k % 4 == 1)
+		return NULL;
+	while (k % 4 != 0)
+		in[k++] = '=';
+	in[k] = '\0';
+	unsigned char *out = weir_arena_alloc(a, k / 4 * 3 + 1);
+	int m = EVP_DecodeBlock(out, (const unsigned char *)in, (int)k);
+	if (m < 0)
+		return NULL;
+	if (in[k - 1] == '=')
+		m--;
+	if (in[k - 2] == '=')
+		m--;
+	out[m] = '\0';
+	if (strlen((char *)out) != (size_t)m)
+		return NULL;
+	return (char *)out;
+}
+
+static json_t *token_json(weir_arena *a, const char *tok, weir_error *err)
+{
+	char *txt = b64_decode(a, tok);
+	if (txt == NULL) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+				 "Invalid page token, could not base64-decode");
+		return NULL;
+	}
+	json_t *j = json_loads(txt, 0, NULL);
+	if (j == NULL || !json_is_object(j)) {
+		json_decref(j);
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token", "Invalid page token, decoded value=%.100s",
+				 txt);
+		return NULL;
+	}
+	return weir_json_own(a, j);
+}
+
+static int offset_token(weir_arena *a, const char *tok, int64_t *offset, weir_error *err)
+{
+	*offset = 0;
+	if (tok == NULL || *tok == '\0')
+		return 0;
+	json_t *j = token_json(a, tok, err);
+	if (j == NULL)
+		return -1;
+	json_t *o = json_object_get(j, "offset");
+	if (!json_is_integer(o) || json_integer_value(o) < 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+					"Invalid page token, parsed value=%.100s", tok);
+	*offset = (int64_t)json_integer_value(o);
+	return 0;
+}
+
+static const char *make_offset_token(weir_arena *a, int64_t offset)
+{
+	return b64_encode(a, weir_arena_printf(a, "{\"offset\": %lld}", (long long)offset));
+}
+
+/* ------------------------------------------------------------------ filter grammar */
+
+/* The attributes a filter or order_by may name, with their type; the store maps each
+ * name onto its column (registry/tracking_store.c). */
+typedef struct attr_def {
+	const char *name;
+	bool numeric;
+	bool in_ok;
+} attr_def;
+
+static const attr_def RUN_ATTRS[] = {
+	{"run_id", false, true},         {"run_name", false, false},   {"status", false, false},
+	{"user_id", false, false},       {"artifact_uri", false, false}, {"lifecycle_stage", false, false},
+	{"start_time", true, false},     {"end_time", true, false},    {"created", true, false},
+	{"Created", true, false},        {"experiment_id", false, false},
+	{NULL, false, false},
+};
+static const attr_def EXP_ATTRS[] = {
+	{"name", false, false},
+	{"creation_time", true, false},
+	{"last_update_time", true, false},
+	{"experiment_id", true, false},
+	{NULL, false, false},
+};
+static const attr_def DATASET_ATTRS[] = {
+	{"name", false, true},
+	{"digest", false, true},
+	{"context", false, true},
+	{NULL, false, false},
+};
+
+typedef struct lexer {
+	weir_arena *a;
+	const char *s;
+	const char *p;
+	const char *what; /* "filter" or "order_by" */
+	weir_error *err;
+} lexer;
+
+static void skip_ws(lexer *l)
+{
+	while (*l->p && isspace((unsigned char)*l->p))
+		l->p++;
+}
+
+static int lex_fail(lexer *l, const char *why)
+{
+	return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, l->what, "Invalid %s '%.300s': %s", l->what,
+				l->s, why);
+}
+
+/* A quoted string ('..', "..", or `..` for identifiers); *out is an arena copy. */
+static int lex_quoted(lexer *l, const char **out)
+{
+	char q = *l->p++;
+	const char *start = l->p;
+	while (*l->p && *l->p != q)
+		l->p++;
+	if (*l->p != q)
+		return lex_fail(l, "unterminated quote");
+	*out = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
+	l->p++;
+	return 0;
+}
+
+static bool ident_char(char c)
+{
+	return c && !isspace((unsigned char)c) && !strchr("=!<>(),'\"", c);
+}
+
+static int entity_of(const char *w, trk_entity *e)
+{
+	static const struct { const char *w; trk_entity e; } map[] = {
+		{"metric", TRK_ENT_METRIC}, {"metrics", TRK_ENT_METRIC}, {"param", TRK_ENT_PARAM},
+		{"params", TRK_ENT_PARAM}, {"parameter", TRK_ENT_PARAM}, {"parameters", TRK_ENT_PARAM},
+		{"tag", TRK_ENT_TAG}, {"tags", TRK_ENT_TAG}, {"attribute", TRK_ENT_ATTR},
+		{"attributes", TRK_ENT_ATTR}, {"attr", TRK_ENT_ATTR}, {"run", TRK_ENT_ATTR},
+		{"dataset", TRK_ENT_DATASET}, {"datasets", TRK_ENT_DATASET},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].w, w) == 0) {
+			*e = map[i].e;
+			return 0;
+		}
+	return -1;
+}
+
+/* entity.key | key | `key`: fills *ent and *key. */
+static int lex_ident(lexer *l, trk_entity *ent, const char **key)
+{
+	skip_ws(l);
+	if (*l->p == '`' || *l->p == '"') {
+		*ent = TRK_ENT_ATTR;
+		return lex_quoted(l, key);
+	}
+	const char *start = l->p;
+	while (ident_char(*l->p) && *l->p != '.' && *l->p != '`')
+		l->p++;
+	if (l->p == start)
+		return lex_fail(l, "expected an identifier");
+	const char *word = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
+	if (*l->p != '.') {
+		*ent = TRK_ENT_ATTR;
+		*key = word;
+		return 0;
+	}
+	l->p++;
+	char lw[32];
+	snprintf(lw, sizeof(lw), "%s", word);
+	for (char *c = lw; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	if (entity_of(lw, ent) != 0)
+		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, l->what,
+					"Invalid entity type '%.50s'. Valid values are ['metric', 'parameter', 'tag', "
+					"'attribute', 'dataset']", word);
+	if (*l->p == '`' || *l->p == '"' || *l->p == '\'')
+		return lex_quoted(l, key);
+	start = l->p;
+	while (ident_char(*l->p))
+		l->p++;
+	if (l->p == start)
+		return lex_fail(l, "expected a key after the entity type");
+	*key = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
+	return 0;
+}
+
+static bool lex_word(lexer *l, const char *w)
+{
+	skip_ws(l);
+	size_t n = strlen(w);
+	if (strncasecmp(l->p, w, n) == 0 && !isalnum((unsigned char)l->p[n]) && l->p[n] != '_') {
+		l->p += n;
+		return true;
+	}
+	return false;
+}
+
+static int lex_op(lexer *l, trk_op *op)
+{
+	skip_ws(l);
+	static const struct { const char *s; trk_op op; } sym[] = {
+		{"!=", TRK_OP_NE}, {"<>", TRK_OP_NE}, {"<=", TRK_OP_LE}, {">=", TRK_OP_GE},
+		{"=", TRK_OP_EQ}, {"<", TRK_OP_LT}, {">", TRK_OP_GT},
+	};
+	for (size_t i = 0; i < sizeof(sym) / sizeof(sym[0]); i++)
+		if (strncmp(l->p, sym[i].s, strlen(sym[i].s)) == 0) {
+			l->p += strlen(sym[i].s);
+			*op = sym[i].op;
+			return 0;
+		}
+	if (lex_word(l, "LIKE")) {
+		*op = TRK_OP_GLOB;
+		return 0;
+	}
+	if (lex_word(l, "ILIKE")) {
+		*op = TRK_OP_ILIKE;
+		return 0;
+	}
+	if (lex_word(l, "IN")) {
+		*op = TRK_OP_IN;
+		return 0;
+	}
+	if (lex_word(l, "NOT")) {
+		if (lex_word(l, "IN")) {
+			*op = TRK_OP_NOT_IN;
+			return 0;
+		}
+		return lex_fail(l, "expected IN after NOT");
+	}
+	if (lex_word(l, "IS")) {
+		bool neg = lex_word(l, "NOT");
+		if (!lex_word(l, "NULL"))
+			return lex_fail(l, "expected NULL after IS");
+		*op = neg ? TRK_OP_IS_NOT_NULL : TRK_OP_IS_NULL;
+		return 0;
+	}
+	return lex_fail(l, "invalid comparison clause: expected a comparator");
+}
+
+/* LIKE pattern (% and _) to a case-sensitive GLOB pattern. */
+static const char *like_to_glob(weir_arena *a, const char *s)
+{
+	weir_buf b = {0};
+	for (; *s; s++) {
+		switch (*s) {
+		case '%': weir_buf_append(&b, "*", 1); break;
+		case '_': weir_buf_append(&b, "?", 1); break;
+		case '*': weir_buf_append(&b, "[*]", 3); break;
+		case '?': weir_buf_append(&b, "[?]", 3); break;
+		case '[': weir_buf_append(&b, "[[]", 3); break;
+		default: weir_buf_append(&b, s, 1);
+		}
+	}
+	const char *out = weir_arena_strdup(a, b.data ? b.data : "");
+	weir_buf_release(&b);
+	return out;
+}
+
+static int lex_value(lexer *l, trk_cond *c)
+{
+	skip_ws(l);
+	if (c->op == TRK_OP_IS_NULL || c->op == TRK_OP_IS_NOT_NULL)
+		return 0;
+	if (c->op == TRK_OP_IN || c->op == TRK_OP_NOT_IN) {
+		if (*l->p != '(')
+			return lex_fail(l, "expected a parenthesised list after IN");
+		l->p++;
+		const char **items = weir_arena_alloc(l->a, 128 * sizeof(*items));
+		int n = 0;
+		for (;;) {
+			skip_ws(l);
+			if (*l->p != '\'' && *l->p != '"')
+				return lex_fail(l, "expected a non-empty list of quoted string values");
+			if (n == 128)
+				return lex_fail(l, "too many values in the list");
+			if (lex_quoted(l, &items[n++]) != 0)
+				return -1;
+			skip_ws(l);
+			if (*l->p == ',') {
+				l->p++;
+				continue;
+			}
+			if (*l->p == ')') {
+				l->p++;
+				break;
+			}
+			return lex_fail(l, "ill-formed list");
+		}
+		c->list = items;
+		c->nlist = n;
+		return 0;
+	}
+	if (c->numeric) {
+		char *end;
+		const char *start = l->p;
+		if (*start == '\'' || *start == '"') {
+			const char *q;
+			if (lex_quoted(l, &q) != 0)
+				return -1;
+			c->num = strtod(q, &end);
+			if (*q == '\0' || *end != '\0')
+				return lex_fail(l, "expected a numeric value");
+			return 0;
+		}
+		c->num = strtod(start, &end);
+		if (end == start)
+			return lex_fail(l, "expected a numeric value");
+		l->p = end;
+		return 0;
+	}
+	if (*l->p != '\'' && *l->p != '"')
+		return lex_fail(l, "Parameter value is either not quoted or unidentified quote types used for string "
+				   "value");
+	const char *v;
+	if (lex_quoted(l, &v) != 0)
+		return -1;
+	c->str = c->op == TRK_OP_GLOB ? like_to_glob(l->a, v) : v;
+	return 0;
+}
+
+static const attr_def *find_attr(const attr_def *defs, const char *key)
+{
+	for (int i = 0; defs[i].name; i++)
+		if (strcmp(defs[i].name, key) == 0)
+			return &defs[i];
+	return NULL;
+}
+
+static bool op_numeric(trk_op op)
+{
+	return op <= TRK_OP_GE;
+}
+
+static bool op_string(trk_op op, bool in_ok)
+{
+	return op == TRK_OP_EQ || op == TRK_OP_NE || op == TRK_OP_GLOB || op == TRK_OP_ILIKE ||
+	       (in_ok && (op == TRK_OP_IN || op == TRK_OP_NOT_IN));
+}
+
+/* Parses an AND-joined filter. runs: metrics/params/tags/attributes/datasets; otherwise the
+ * experiment grammar (attributes and tags). */
+static int parse_filter(weir_arena *a, const char *filter, bool runs, trk_cond **out, int *n, weir_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	if (filter == NULL)
+		return 0;
+	lexer l = {a, filter, filter, "filter", err};
+	skip_ws(&l);
+	if (*l.p == '\0')
+		return 0;
+	int cap = 8;
+	trk_cond *conds = weir_arena_calloc(a, (size_t)cap * sizeof(*conds));
+	for (;;) {
+		if (*n == 64)
+			return lex_fail(&l, "too many clauses");
+		if (*n == cap) {
+			trk_cond *nc = weir_arena_calloc(a, (size_t)cap * 2 * sizeof(*conds));
+			memcpy(nc, conds, (size_t)cap * sizeof(*conds));
+			conds = nc;
+			cap *= 2;
+		}
+		trk_cond *c = &conds[*n];
+		const char *key;
+		if (lex_ident(&l, &c->ent, &key) != 0 || lex_op(&l, &c->op) != 0)
+			return -1;
+		if (!runs && c->ent != TRK_ENT_ATTR && c->ent != TRK_ENT_TAG)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid entity type in filter '%.300s'. Valid values are ['attribute', "
+						"'tag']", filter);
+		switch (c->ent) {
+		case TRK_ENT_ATTR:
+		case TRK_ENT_DATASET: {
+			const attr_def *defs = c->ent == TRK_ENT_DATASET ? DATASET_ATTRS : runs ? RUN_ATTRS : EXP_ATTRS;
+			const attr_def *d = find_attr(defs, key);
+			if (d == NULL)
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+							"Invalid attribute key '%.100s' specified.", key);
+			c->column = d->name;
+			c->numeric = d->numeric;
+			if (d->numeric ? !op_numeric(c->op) : !op_string(c->op, d->in_ok))
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+							"Invalid comparator for attribute '%.100s' in filter '%.300s'", key,
+							filter);
+			break;
+		}
+		case TRK_ENT_METRIC:
+			c->key = key;
+			c->numeric = true;
+			if (!op_numeric(c->op))
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+							"Invalid comparator for metric '%.100s': expected one of =, !=, "
+							"<, <=, >, >=", key);
+			break;
+		default:
+			c->key = key;
+			if (!(op_string(c->op, false) || c->op == TRK_OP_IS_NULL || c->op == TRK_OP_IS_NOT_NULL))
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+							"Invalid comparator for '%.100s': expected one of =, !=, LIKE, "
+							"ILIKE, IS NULL, IS NOT NULL", key);
+		}
+		if (lex_value(&l, c) != 0)
+			return -1;
+		(*n)++;
+		skip_ws(&l);
+		if (*l.p == '\0')
+			break;
+		if (*l.p == ';')
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Search filter contained multiple expression '%.300s'", filter);
+		if (!lex_word(&l, "AND"))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid clause(s) in filter string: '%.300s'", filter);
+	}
+	*out = conds;
+	return 0;
+}
+
+/* order_by: an array of "<key> [ASC|DESC]". */
+static int parse_order(weir_arena *a, json_t *arr, bool runs, trk_order **out, int *n, weir_error *err)
+{
+	*n = 0;
+	*out = NULL;
+	if (arr == NULL || json_array_size(arr) == 0)
+		return 0;
+	if (json_array_size(arr) > 16)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by", "Too many order_by clauses");
+	trk_order *o = weir_arena_calloc(a, json_array_size(arr) * sizeof(*o));
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v))
+			return bad_type("order_by", v, err);
+		const char *s = json_string_value(v);
+		lexer l = {a, s, s, "order_by", err};
+		trk_order *ord = &o[*n];
+		const char *key;
+		if (lex_ident(&l, &ord->ent, &key) != 0)
+			return -1;
+		if (lex_word(&l, "DESC"))
+			ord->desc = true;
+		else
+			(void)lex_word(&l, "ASC");
+		skip_ws(&l);
+		if (*l.p != '\0')
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+						"Invalid order_by clause '%.200s'", s);
+		if (ord->ent == TRK_ENT_DATASET || (!runs && ord->ent != TRK_ENT_ATTR))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+						"Invalid order_by clause '%.200s'", s);
+		if (ord->ent == TRK_ENT_ATTR) {
+			const attr_def *d = find_attr(runs ? RUN_ATTRS : EXP_ATTRS, key);
+			if (d == NULL)
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+							"Invalid order by key '%.100s' specified.", key);
+			ord->column = d->name;
+			ord->key = d->name;
+		} else {
+			ord->key = key;
+		}
+		for (int k = 0; k < *n; k++)
+			if (o[k].ent == ord->ent && strcmp(o[k].key, ord->key) == 0)
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+							"`order_by` contains duplicate fields: %.200s", s);
+		(*n)++;
+	}
+	*out = o;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ experiments */
+
+static const char *caller(const weir_tracking_ctx *c)
+{
+	return c->principal && c->principal->name ? c->principal->name : "unknown";
+}
+
+static json_t *exp_answer(weir_tracking_ctx *c, const trk_exp *e, weir_error *err)
+{
+	json_t *o = trk_store_exp_json(c->db, e, err);
+	return o ? json_pack("{s:o}", "experiment", o) : NULL;
+}
+
+/* [{key, value}] tags of a request: checked, values as strings. */
+static int check_tags(json_t *tags, const char *what, size_t max_value, weir_error *err)
+{
+	size_t i;
+	json_t *t;
+	json_array_foreach(tags, i, t) {
+		if (!json_is_object(t))
+			return bad_type("tags", t, err);
+		const char *k = NULL, *v = "";
+		if (f_str(t, "key", true, &k, err) != 0 || f_str(t, "value", false, &v, err) != 0)
+			return -1;
+		if (check_key(what, k, err) != 0)
+			return -1;
+		if (max_value && strlen(v) > max_value)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "value",
+						"Tag value '%.40s...' had length %zu, which exceeded length limit of %zu", v,
+						strlen(v), max_value);
+	}
+	return 0;
+}
+
+static bool has_scheme(const char *s, size_t *len)
+{
+	size_t i = 0;
+	if (!isalpha((unsigned char)s[0]))
+		return false;
+	while (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '.' || s[i] == '-')
+		i++;
+	if (s[i] != ':' || i < 2) /* "C:" is a drive letter, not a scheme */
+		return false;
+	if (len)
+		*len = i;
+	return true;
+}
+
+json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	const char *name = NULL, *loc = NULL;
+	json_t *tags = NULL;
+	if (f_str(req, "name", true, &name, err) != 0 || f_str(req, "artifact_location", false, &loc, err) != 0 ||
+	    f_arr(req, "tags", &tags, err) != 0)
+		return NULL;
+	if (strlen(name) > EXP_NAME_MAX) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "name",
+				 "Experiment name exceeds the maximum length of %d characters", EXP_NAME_MAX);
+		return NULL;
+	}
+	if (loc && *loc == '\0')
+		loc = NULL;
+	if (loc) {
+		size_t sl;
+		if (!has_scheme(loc, &sl) || strncasecmp(loc, "file:", 5) == 0 || strncasecmp(loc, "runs:", 5) == 0 ||
+		    strchr(loc, '#') || strchr(loc, '?')) {
+			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "artifact_location",
+					 "Invalid artifact_location '%.200s': a URI without fragment or query is required "
+					 "(local paths and runs:/ are not allowed)", loc);
+			return NULL;
+		}
+	}
+	if (tags && check_tags(tags, "tag", EXP_TAG_VALUE_MAX, err) != 0)
+		return NULL;
+	bool taken;
+	if (trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
+		return NULL;
+	if (taken) {
+		weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
+		return NULL;
+	}
+	int64_t id;
+	if (trk_store_exp_insert(c->db, name, loc, caller(c), weir_now_ms(), &id, err) != 0)
+		return NULL;
+	size_t i;
+	json_t *t;
+	json_array_foreach(tags, i, t) {
+		const char *v = json_string_value(json_object_get(t, "value"));
+		if (trk_store_exp_set_tag(c->db, id, json_string_value(json_object_get(t, "key")), v ? v : "", err) != 0)
+			return NULL;
+	}
+	return json_pack("{s:s}", "experiment_id", weir_arena_printf(c->arena, "%lld", (long long)id));
+}
+
+static int load_exp(weir_tracking_ctx *c, json_t *req, trk_exp *e, weir_error *err)
+{
+	int64_t id;
+	if (f_experiment_id(req, "experiment_id", true, &id, NULL, err) != 0)
+		return -1;
+	return trk_store_exp_get(c->db, c->arena, id, e, err);
+}
+
+json_t *weir_tracking_experiment_get(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_exp e;
+	if (load_exp(c, req, &e, err) != 0)
+		return NULL;
+	return exp_answer(c, &e, err);
+}
+
+json_t *weir_tracking_experiment_get_by_name(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	const char *name = NULL;
+	trk_exp e;
+	if (f_str(req, "experiment_name", true, &name, err) != 0 ||
+	    trk_store_exp_get_by_name(c->db, c->arena, name, &e, err) != 0)
+		return NULL;
+	return exp_answer(c, &e, err);
+}
+
+#define EXP_SEARCH_MAX 50000
+#define RUN_SEARCH_MAX 50000
+
+json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	int64_t max = 1000;
+	bool present;
+	const char *filter = NULL, *tok = NULL;
+	json_t *order = NULL;
+	trk_query q = {0};
+	if (f_i64(req, "max_results", false, &max, &present, err) != 0 || f_str(req, "filter", false, &filter, err) != 0 ||
+	    f_str(req, "page_token", false, &tok, err) != 0 || f_arr(req, "order_by", &order, err) != 0 ||
+	    f_view(req, "view_type", &q.view, err) != 0)
+		return NULL;
+	if (max < 1 || max > EXP_SEARCH_MAX) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+				 "Invalid value %lld for parameter 'max_results' supplied. It must be a positive integer "
+				 "at most %d", (long long)max, EXP_SEARCH_MAX);
+		return NULL;
+	}
+	if (parse_filter(c->arena, filter, false, &q.conds, &q.nconds, err) != 0 ||
+	    parse_order(c->arena, order, false, &q.orders, &q.norders, err) != 0 ||
+	    offset_token(c->arena, tok, &q.offset, err) != 0)
+		return NULL;
+	if (q.norders == 0) { /* MLflow's default: newest first */
+		static trk_order def = {TRK_ENT_ATTR, "creation_time", "creation_time", true};
+		q.orders = &def;
+		q.norders = 1;
+	}
+	q.limit = max + 1;
+	int64_t *ids;
+	int n;
+	if (trk_store_exp_search(c->db, c->arena, &q, &ids, &n, err) != 0)
+		return NULL;
+	json_t *list = json_array();
+	json_t *out = json_object();
+	for (int i = 0; i < n && i < max; i++) {
+		trk_exp e;
+		json_t *o;
+		if (trk_store_exp_get(c->db, c->arena, ids[i], &e, err) != 0 || (o = trk_store_exp_json(c->db, &e, err)) == NULL) {
+			json_decref(list);
+			json_decref(out);
+			return NULL;
+		}
+		json_array_append_new(list, o);
+	}
+	if (json_array_size(list))
+		json_object_set_new(out, "experiments", list);
+	else
+		json_decref(list);
+	if (n > max)
+		json_object_set_new(out, "next_page_token", json_string(make_offset_token(c->arena, q.offset + max)));
+	return out;
+}
+
+json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_exp e;
+	const char *name = NULL;
+	if (load_exp(c, req, &e, err) != 0 || f_str(req, "new_name", true, &name, err) != 0)
+		return NULL;
+	if (strcmp(e.lifecycle_stage, "active") != 0) {
+		weir_error_set(err, WEIR_E_INVALID_STATE, "Cannot rename a non-active experiment.");
+		return NULL;
+	}
+	if (strlen(name) > EXP_NAME_MAX) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "new_name",
+				 "Experiment name exceeds the maximum length of %d characters", EXP_NAME_MAX);
+		return NULL;
+	}
+	if (strcmp(name, e.name) != 0) {
+		bool taken;
+		if (trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
+			return NULL;
+		if (taken) {
+			weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
+			return NULL;
+		}
+	}
+	if (trk_store_exp_rename(c->db, e.id, name, weir_now_ms(), err) != 0)
+		return NULL;
+	return json_object();
+}
+
+static json_t *exp_stage(weir_tracking_ctx *c, json_t *req, const char *stage, weir_error *err)
+{
+	trk_exp e;
+	if (load_exp(c, req, &e, err) != 0)
+		return NULL;
+	if (strcmp(e.lifecycle_stage, stage) != 0 && trk_store_exp_set_stage(c->db, e.id, stage, weir_now_ms(), err) != 0)
+		return NULL;
+	return json_object();
+}
+
+json_t *weir_tracking_experiment_delete(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	return exp_stage(c, req, "deleted", err);
+}
+
+json_t *weir_tracking_experiment_restore(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	return exp_stage(c, req, "active", err);
+}
+
+json_t *weir_tracking_experiment_set_tag(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_exp e;
+	const char *key = NULL, *value = "";
+	if (load_exp(c, req, &e, err) != 0 || f_str(req, "key", true, &key, err) != 0 ||
+	    f_str(req, "value", false, &value, err) != 0 || check_key("tag", key, err) != 0)
+		return NULL;
+	if (strcmp(e.lifecycle_stage, "active") != 0) {
+		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+			       "The experiment %lld must be in the 'active' state. Current state is %s.", (long long)e.id,
+			       e.lifecycle_stage);
+		return NULL;
+	}
+	if (strlen(value) > EXP_TAG_VALUE_MAX) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "value",
+				 "Tag value had length %zu, which exceeded length limit of %d", strlen(value),
+				 EXP_TAG_VALUE_MAX);
+		return NULL;
+	}
+	if (trk_store_exp_set_tag(c->db, e.id, key, value, err) != 0)
+		return NULL;
+	return json_object();
+}
+
+json_t *weir_tracking_experiment_delete_tag(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_exp e;
+	const char *key = NULL;
+	bool existed;
+	if (load_exp(c, req, &e, err) != 0 || f_str(req, "key", true, &key, err) != 0 ||
+	    trk_store_exp_delete_tag(c->db, e.id, key, &existed, err) != 0)
+		return NULL;
+	if (!existed) {
+		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "No tag with name: %.250s in experiment with id %lld",
+			       key, (long long)e.id);
+		return NULL;
+	}
+	return json_object();
+}
+
+/* ------------------------------------------------------------------ runs */
+
+static bool is_run_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n != 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static int load_run(weir_tracking_ctx *c, json_t *req, trk_run *run, weir_error *err)
+{
+	const char *id;
+	if (f_run_id(req, &id, err) != 0)
+		return -1;
+	return trk_store_run_get(c->db, c->arena, id, run, err);
+}
+
+static int active_run(weir_tracking_ctx *c, json_t *req, trk_run *run, weir_error *err)
+{
+	if (load_run(c, req, run, err) != 0)
+		return -1;
+	if (strcmp(run->lifecycle_stage, "active") != 0)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+				      "The run %s must be in the 'active' state. Current state is %s.", run->run_id,
+				      run->lifecycle_stage);
+	return 0;
+}
+
+static const char *random_run_name(weir_arena *a)
+{
+	static const char *const adj[] = {"amazing", "bold", "calm", "clever", "dapper", "eager", "gentle",
+					  "honest", "keen", "lucky", "merciful", "nimble", "quiet", "rare",
+					  "sincere", "tasteful", "unique", "valuable", "wise", "youthful"};
+	static const char *const noun[] = {"ant", "bass", "bee", "cat", "colt", "crow", "deer", "doe", "fox",
+					   "gull", "hawk", "hen", "lark", "mole", "owl", "ram", "seal", "shrew",
+					   "snail", "wolf"};
+	unsigned char r[3];
+	weir_random_bytes(r, sizeof(r));
+	return weir_arena_printf(a, "%s-%s-%d", adj[r[0] % 20], noun[r[1] % 20], r[2] % 1000);
+}
+
+json_t *weir_tracking_run_create(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	int64_t exp_id = 0;
+	trk_run run = {0};
+	json_t *tags = NULL;
+	if (f_experiment_id(req, "experiment_id", false, &exp_id, NULL, err) != 0 ||
+	    f_str(req, "user_id", false, &run.user_id, err) != 0 || f_str(req, "run_name", false, &run.run_name, err) != 0 ||
+	    f_i64(req, "start_time", false, &run.start_time, &run.has_start, err) != 0 || f_arr(req, "tags", &tags, err) != 0)
+		return NULL;
+	if (tags && check_tags(tags, "tag", 0, err) != 0)
+		return NULL;
+	trk_exp e;
+	if (trk_store_exp_get(c->db, c->arena, exp_id, &e, err) != 0)
+		return NULL;
+	if (strcmp(e.lifecycle_stage, "active") != 0) {
+		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+			       "The experiment %lld must be in the 'active' state. Current state is %s.", (long long)e.id,
+			       e.lifecycle_stage);
+		return NULL;
+	}
+	const char *tag_name = NULL;
+	size_t i;
+	json_t *t;
+	json_array_foreach(tags, i, t)
+		if (strcmp(json_string_value(json_object_get(t, "key")), "mlflow.runName") == 0)
+			tag_name = json_string_value(json_object_get(t, "value"));
+	if (run.run_name && *run.run_name && tag_name && strcmp(run.run_name, tag_name) != 0) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "run_name",
+				 "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different "
+				 "values (run_name='%.200s', mlflow.runName='%.200s').", run.run_name, tag_name);
+		return NULL;
+	}
+	if (run.run_name == NULL || *run.run_name == '\0')
+		run.run_name = tag_name && *tag_name ? tag_name : random_run_name(c->arena);
+	char id[33];
+	weir_random_hex(id, 16);
+	run.run_id = weir_arena_strdup(c->arena, id);
+	run.experiment_id = e.id;
+	run.status = "RUNNING";
+	if (!run.has_start) {
+		run.start_time = weir_now_ms();
+		run.has_start = true;
+	}
+	if (run.user_id == NULL)
+		run.user_id = caller(c);
+	run.artifact_uri = weir_arena_printf(c->arena, "%s/%s/artifacts", e.artifact_location, id);
+	run.lifecycle_stage = "active";
+	if (trk_store_run_insert(c->db, &run, caller(c), &run.id, err) != 0)
+		return NULL;
+	json_array_foreach(tags, i, t) {
+		const char *v = json_string_value(json_object_get(t, "value"));
+		if (trk_store_tag_set(c->db, run.id, json_string_value(json_object_get(t, "key")),
+				      truncate_utf8(c->arena, v ? v : "", TAG_VALUE_MAX), err) != 0)
+			return NULL;
+	}
+	if (tag_name == NULL && trk_store_tag_set(c->db, run.id, "mlflow.runName", run.run_name, err) != 0)
+		return NULL;
+	json_t *o = trk_store_run_json(c->db, c->arena, &run, err);
+	return o ? json_pack("{s:o}", "run", o) : NULL;
+}
+
+json_t *weir_tracking_run_get(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_run run;
+	if (load_run(c, req, &run, err) != 0)
+		return NULL;
+	json_t *o = trk_store_run_json(c->db, c->arena, &run, err);
+	return o ? json_pack("{s:o}", "run", o) : NULL;
+}
+
+json_t *weir_tracking_run_update(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_run run;
+	const char *status = NULL, *name = NULL;
+	int64_t end = 0;
+	bool has_end;
+	if (active_run(c, req, &run, err) != 0 || f_enum(req, "status", RUN_STATUSES, 1, &status, err) != 0 ||
+	    f_i64(req, "end_time", false, &end, &has_end, err) != 0 || f_str(req, "run_name", false, &name, err) != 0)
+		return NULL;
+	if (status)
+		run.status = status;
+	if (has_end) {
+		run.end_time = end;
+		run.has_end = true;
+	}
+	if (name && *name) {
+		run.run_name = name;
+		if (trk_store_tag_set(c->db, run.id, "mlflow.runName", name, err) != 0)
+			return NULL;
+	}
+	if (trk_store_run_update(c->db, &run, err) != 0)
+		return NULL;
+	return json_pack("{s:o}", "run_info", trk_store_run_info_json(&run));
+}
+
+static json_t *run_stage(weir_tracking_ctx *c, json_t *req, const char *stage, weir_error *err)
+{
+	trk_run run;
+	if (load_run(c, req, &run, err) != 0)
+		return NULL;
+	if (strcmp(run.lifecycle_stage, stage) != 0 && trk_store_run_set_stage(c->db, run.id, stage, weir_now_ms(), err) != 0)
+		return NULL;
+	return json_object();
+}
+
+json_t *weir_tracking_run_delete(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	return run_stage(c, req, "deleted", err);
+}
+
+json_t *weir_tracking_run_restore(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	return run_stage(c, req, "active", err);
+}
+
+json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	int64_t max = 1000;
+	const char *filter = NULL, *tok = NULL;
+	json_t *order = NULL, *exps = NULL;
+	trk_query q = {0};
+	if (f_arr(req, "experiment_ids", &exps, err) != 0 || f_i64(req, "max_results", false, &max, NULL, err) != 0 ||
+	    f_str(req, "filter", false, &filter, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0 ||
+	    f_arr(req, "order_by", &order, err) != 0 || f_view(req, "run_view_type", &q.view, err) != 0)
+		return NULL;
+	if (max < 1 || max > RUN_SEARCH_MAX) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+				 "Invalid value %lld for parameter 'max_results' supplied. It must be at most %d, and "
+				 "positive", (long long)max, RUN_SEARCH_MAX);
+		return NULL;
+	}
+	size_t ne = exps ? json_array_size(exps) : 0;
+	if (ne > 200) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "experiment_ids", "At most 200 experiment ids");
+		return NULL;
+	}
+	int64_t *eids = weir_arena_alloc(c->arena, (ne ? ne : 1) * sizeof(int64_t));
+	for (size_t i = 0; i < ne; i++) {
+		json_t *wrap = json_pack("{s:O}", "experiment_ids", json_array_get(exps, i));
+		int rc = f_experiment_id(wrap, "experiment_ids", true, &eids[i], NULL, err);
+		json_decref(wrap);
+		if (rc != 0)
+			return NULL;
+	}
+	q.experiment_ids = eids;
+	q.nexperiments = (int)ne;
+	if (parse_filter(c->arena, filter, true, &q.conds, &q.nconds, err) != 0 ||
+	    parse_order(c->arena, order, true, &q.orders, &q.norders, err) != 0 ||
+	    offset_token(c->arena, tok, &q.offset, err) != 0)
+		return NULL;
+	json_t *out = json_object();
+	if (ne == 0)
+		return out;
+	q.limit = max + 1;
+	int64_t *ids;
+	int n;
+	if (trk_store_run_ids(c->db, c->arena, &q, &ids, &n, err) != 0) {
+		json_decref(out);
+		return NULL;
+	}
+	json_t *runs = json_array();
+	for (int i = 0; i < n && i < max; i++) {
+		trk_run run;
+		json_t *o;
+		if (trk_store_run_get_id(c->db, c->arena, ids[i], &run, err) != 0 ||
+		    (o = trk_store_run_json(c->db, c->arena, &run, err)) == NULL) {
+			json_decref(runs);
+			json_decref(out);
+			return NULL;
+		}
+		json_array_append_new(runs, o);
+	}
+	if (json_array_size(runs))
+		json_object_set_new(out, "runs", runs);
+	else
+		json_decref(runs);
+	if (n > max)
+		json_object_set_new(out, "next_page_token", json_string(make_offset_token(c->arena, q.offset + max)));
+	return out;
+}
+
+/* ------------------------------------------------------------------ logging */
+
+/* A metric from its JSON message: key, value (number or "NaN"/"Infinity"/"-Infinity"),
+ * timestamp (required), step (default 0). */
+static int parse_point(weir_arena *a, json_t *m, trk_point *p, weir_error *err)
+{
+	(void)a;
+	if (!json_is_object(m))
+		return bad_type("metrics", m, err);
+	if (f_str(m, "key", true, &p->key, err) != 0 || check_key("metric", p->key, err) != 0)
+		return -1;
+	json_t *v = json_object_get(m, "value");
+	p->is_nan = false;
+	if (v == NULL || json_is_null(v))
+		return missing("value", err);
+	if (json_is_number(v)) {
+		p->value = json_number_value(v);
+	} else if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		if (strcmp(s, "NaN") == 0 || strcasecmp(s, "nan") == 0) {
+			p->is_nan = true;
+			p->value = 0;
+		} else if (strcmp(s, "Infinity") == 0 || strcasecmp(s, "inf") == 0) {
+			p->value = INFINITY;
+		} else if (strcmp(s, "-Infinity") == 0 || strcasecmp(s, "-inf") == 0) {
+			p->value = -INFINITY;
+		} else {
+			char *end;
+			p->value = strtod(s, &end);
+			if (*s == '\0' || *end != '\0')
+				return bad_type("value", v, err);
+		}
+	} else {
+		return bad_type("value", v, err);
+	}
+	p->step = 0;
+	if (f_i64(m, "timestamp", true, &p->timestamp, NULL, err) != 0 || f_i64(m, "step", false, &p->step, NULL, err) != 0)
+		return -1;
+	if (p->timestamp < 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "timestamp",
+					"Invalid value %lld for parameter 'timestamp' supplied: must be >= 0",
+					(long long)p->timestamp);
+	return 0;
+}
+
+json_t *weir_tracking_log_metric(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_run run;
+	trk_point p;
+	if (parse_point(c->arena, req, &p, err) != 0 || active_run(c, req, &run, err) != 0 ||
+	    trk_store_metric_put(c->db, run.id, &p, err) != 0)
+		return NULL;
+	return json_object();
+}
+
+/* Logs one param; refuses a changed value (params are immutable). */
+static int put_param(weir_tracking_ctx *c, int64_t run, const char *run_id, const char *key, const char *value,
+		     weir_error *err)
+{
+	value = truncate_utf8(c->arena, value, PARAM_VALUE_MAX);
+	const char *old;
+	if (trk_store_param_get(c->db, c->arena, run, key, &old, err) != 0)
+		return -1;
+	if (old && strcmp(old, value) != 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "value",
+					"Changing param values is not allowed. Param with key='%.250s' was already logged "
+					"with value='%.200s' for run ID='%s'. Attempted logging new value '%.200s'.",
+					key, old, run_id, value);
+	if (old)
+		return 0;
+	return trk_store_param_put(c->db, run, key, value, err);
+}
+
+static int param_fields(json_t *p, const char **key, const char **value, weir_error *err)
+{
+	if (!json_is_object(p))
+		return bad_type("params", p, err);
+	*value = "";
+	if (f_str(p, "key", true, key, err) != 0 || f_str(p, "value", false, value, err) != 0)
+		return -1;
+	return check_key("param", *key, err);
+}
+
+json_t *weir_tracking_log_param(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_run run;
+	const char *key, *value;
+	if (param_fields(req, &key, &value, err) != 0 || active_run(c, req, &run, err) != 0 ||
+	    put_param(c, run.id, run.run_id, key, value, err) != 0)
+		return NULL;
+	return json_object();
+}
+
+static int tag_fields(json_t *t, const char **key, const char **value, weir_error *err)
+{
+	if (!json_is_object(t))
+		return bad_type("tags", t, err);
+	*value = "";
+	if (f_str(t, "key", true, key, err) != 0 || f_str(t, "value", false, value, err) != 0)
+		return -1;
+	return check_key("tag", *key, err);
+}
+
+/* Sets a run tag; mlflow.runName also renames the run. */
+static int put_tag(weir_tracking_ctx *c, trk_run *run, const char *key, const char *value, weir_error *err)
+{
+	value = truncate_utf8(c->arena, value, TAG_VALUE_MAX);
+	if (trk_store_tag_set(c->db, run->id, key, value, err) != 0)
+		return -1;
+	if (strcmp(key, "mlflow.runName") == 0) {
+		run->run_name = value;
+		return trk_store_run_update(c->db, run, err);
+	}
+	return 0;
+}
+
+json_t *weir_tracking_set_tag(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_run run;
+	const char *key, *value;
+	if (tag_fields(req, &key, &value, err) != 0 || active_run(c, req, &run, err) != 0 ||
+	    put_tag(c, &run, key, value, err) != 0)
+		return NULL;
+	return json_object();
+}
+
+json_t *weir_tracking_delete_tag(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_run run;
+	const char *key = NULL;
+	bool existed;
+	if (f_str(req, "key", true, &key, err) != 0 || active_run(c, req, &run, err) != 0 ||
+	    trk_store_tag_delete(c->db, run.id, key, &existed, err) != 0)
+		return NULL;
+	if (!existed) {
+		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "No tag with name: %.250s in run with id %s", key,
+			       run.run_id);
+		return NULL;
+	}
+	return json_object();
+}
+
+/* MLflow's "latest": the larger (step, timestamp, value); NaN compares as 0 (as stored). */
+static bool point_newer(const trk_point *a, const trk_point *b)
+{
+	if (a->step != b->step)
+		return a->step > b->step;
+	if (a->timestamp != b->timestamp)
+		return a->timestamp > b->timestamp;
+	return (a->is_nan ? 0.0 : a->value) > (b->is_nan ? 0.0 : b->value);
+}
+
+/* log-batch: every item is checked before anything is written; the caller's transaction
+ * makes the batch atomic (1,000 metrics are 2,000 cached-statement steps). */
+json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	json_t *metrics = NULL, *params = NULL, *tags = NULL;
+	const char *rid;
+	if (f_run_id(req, &rid, err) != 0 || f_arr(req, "metrics", &metrics, err) != 0 ||
+	    f_arr(req, "params", &params, err) != 0 || f_arr(req, "tags", &tags, err) != 0)
+		return NULL;
+	size_t nm = metrics ? json_array_size(metrics) : 0, np = params ? json_array_size(params) : 0,
+	       nt = tags ? json_array_size(tags) : 0;
+	if (nm > WEIR_TRACKING_MAX_METRICS || np > WEIR_TRACKING_MAX_PARAMS || nt > WEIR_TRACKING_MAX_TAGS ||
+	    nm + np + nt > 1000) {
+		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+			       "A batch logging request can contain at most %d metrics, %d params, and %d tags, with at "
+			       "most 1000 entities in total. Got %zu metrics, %zu params, and %zu tags.",
+			       WEIR_TRACKING_MAX_METRICS, WEIR_TRACKING_MAX_PARAMS, WEIR_TRACKING_MAX_TAGS, nm, np, nt);
+		return NULL;
+	}
+	trk_point *pts = weir_arena_alloc(c->arena, (nm ? nm : 1) * sizeof(*pts));
+	for (size_t i = 0; i < nm; i++)
+		if (parse_point(c->arena, json_array_get(metrics, i), &pts[i], err) != 0)
+			return NULL;
+	const char **pk = weir_arena_alloc(c->arena, (np ? np : 1) * sizeof(*pk));
+	const char **pv = weir_arena_alloc(c->arena, (np ? np : 1) * sizeof(*pv));
+	for (size_t i = 0; i < np; i++) {
+		if (param_fields(json_array_get(params, i), &pk[i], &pv[i], err) != 0)
+			return NULL;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(pk[k], pk[i]) == 0) {
+				weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "params",
+						 "Duplicate parameter keys have been submitted: ['%.250s']. Please ensure "
+						 "the request contains only one param value per param key.", pk[i]);
+				return NULL;
+			}
+	}
+	const char **tk = weir_arena_alloc(c->arena, (nt ? nt : 1) * sizeof(*tk));
+	const char **tv = weir_arena_alloc(c->arena, (nt ? nt : 1) * sizeof(*tv));
+	for (size_t i = 0; i < nt; i++)
+		if (tag_fields(json_array_get(tags, i), &tk[i], &tv[i], err) != 0)
+			return NULL;
+	trk_run run;
+	if (active_run(c, req, &run, err) != 0)
+		return NULL;
+	for (size_t i = 0; i < np; i++)
+		if (put_param(c, run.id, run.run_id, pk[i], pv[i], err) != 0)
+			return NULL;
+	/* every point, then the latest value once per key: the batch's maximum by (step,
+	 * timestamp, value), merged by the upsert with what is stored */
+	int *best = weir_arena_alloc(c->arena, (nm ? nm : 1) * sizeof(*best));
+	size_t nbest = 0;
+	for (size_t i = 0; i < nm; i++) {
+		if (trk_store_metric_insert(c->db, run.id, &pts[i], err) != 0)
+			return NULL;
+		size_t k = 0;
+		while (k < nbest && strcmp(pts[best[k]].key, pts[i].key) != 0)
+			k++;
+		if (k == nbest)
+			best[nbest++] = (int)i;
+		else if (point_newer(&pts[i], &pts[best[k]]))
+			best[k] = (int)i;
+	}
+	for (size_t k = 0; k < nbest; k++)
+		if (trk_store_metric_latest(c->db, run.id, &pts[best[k]], err) != 0)
+			return NULL;
+	for (size_t i = 0; i < nt; i++)
+		if (put_tag(c, &run, tk[i], tv[i], err) != 0)
+			return NULL;
+	return json_object();
+}
+
+/* ------------------------------------------------------------------ inputs and lineage */
+
+static bool three_part(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 767)
+		return false;
+	int dots = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.') {
+			if (p == s || p[1] == '\0' || p[1] == '.')
+				return false;
+			dots++;
+		} else if (isspace((unsigned char)*p) || *p == '/' || *p == ':') {
+			return false;
+		}
+	}
+	return dots == 2;
+}
+
+/* The UC table a dataset names, if any (not resolved). Arena string or NULL. */
+static const char *dataset_table(weir_arena *a, const char *name, const char *source_type, const char *source)
+{
+	json_t *src = source && *source == '{' ? json_loads(source, 0, NULL) : NULL;
+	const char *found = NULL;
+	if (json_is_object(src)) {
+		static const char *const keys[] = {"table_name", "delta_table_name", "uc_table_name", "name", NULL};
+		for (int i = 0; keys[i] && !found; i++) {
+			const char *v = json_string_value(json_object_get(src, keys[i]));
+			if (three_part(v))
+				found = weir_arena_strdup(a, v);
+		}
+	}
+	json_decref(src);
+	if (found)
+		return found;
+	bool table_type = source_type && (strcmp(source_type, "delta_table") == 0 || strcmp(source_type, "uc_table") == 0);
+	if (table_type && three_part(source))
+		return weir_arena_strdup(a, source);
+	if (three_part(name))
+		return weir_arena_strdup(a, name);
+	return NULL;
+}
+
+/* A location the dataset's source JSON names (uri, url, path), or NULL. Arena string. */
+static const char *dataset_location(weir_arena *a, const char *source)
+{
+	json_t *src = source && *source == '{' ? json_loads(source, 0, NULL) : NULL;
+	const char *found = NULL;
+	static const char *const keys[] = {"uri", "url", "path", NULL};
+	for (int i = 0; json_is_object(src) && keys[i] && !found; i++) {
+		const char *v = json_string_value(json_object_get(src, keys[i]));
+		if (v && *v)
+			found = weir_arena_strdup(a, v);
+	}
+	json_decref(src);
+	return found;
+}
+
+/* The edge dataset -> run: a TABLE node when the dataset names a UC table the caller can
+ * browse (weir_gov_resolve), else what lineage maps the dataset's location onto (a table or
+ * volume whose storage location it is), else a DATASET node keyed
+ * "<source_type>\n<location or name>". */
+static int record_lineage(weir_tracking_ctx *c, const trk_run *run, const char *name, const char *source_type,
+			  const char *source, weir_error *err)
+{
+	weir_lineage_node src = {WEIR_LIN_DATASET, NULL, name};
+	const char *table = dataset_table(c->arena, name, source_type, source);
+	if (table) {
+		weir_securable s;
+		weir_error ignore = WEIR_ERROR_INIT;
+		if (weir_gov_resolve(c->db, c->arena, c->principal, WEIR_SEC_TABLE, table, &s, &ignore) == 0) {
+			src.kind = WEIR_LIN_TABLE;
+			src.key = s.id;
+			src.name = s.full_name ? s.full_name : table;
+		}
+	}
+	if (src.key == NULL) {
+		const char *loc = dataset_location(c->arena, source);
+		if (weir_lineage_dataset_node(c->db, c->arena, source_type, loc ? loc : name, &src, err) != 0)
+			return -1;
+	}
+	weir_lineage_node dst = {WEIR_LIN_MLFLOW_RUN, run->run_id, run->run_name};
+	weir_lineage_producer by = {WEIR_LIN_CAPTURED, "mlflow_run", run->run_id};
+	return weir_lineage_record_edge(c->db, &src, &dst, &by, weir_now_ms(), err);
+}
+
+json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	json_t *inputs = NULL;
+	const char *rid;
+	if (f_run_id(req, &rid, err) != 0 || f_arr(req, "datasets", &inputs, err) != 0)
+		return NULL;
+	size_t n = inputs ? json_array_size(inputs) : 0;
+	if (n > 1000) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "datasets", "At most 1000 dataset inputs per call");
+		return NULL;
+	}
+	/* check everything first: nothing is written for a bad request */
+	for (size_t i = 0; i < n; i++) {
+		json_t *in = json_array_get(inputs, i), *ds = NULL, *tags = NULL;
+		const char *s = NULL;
+		if (!json_is_object(in))
+			return bad_type("datasets", in, err), NULL;
+		if (weir_json_get_obj(in, "dataset", false, &ds, err) != 0 || f_arr(in, "tags", &tags, err) != 0)
+			return NULL;
+		if (ds == NULL)
+			return missing("dataset", err), NULL;
+		if (f_str(ds, "name", true, &s, err) != 0 || f_str(ds, "digest", true, &s, err) != 0 ||
+		    f_str(ds, "source_type", true, &s, err) != 0 || f_str(ds, "source", true, &s, err) != 0 ||
+		    f_str(ds, "schema", false, &s, err) != 0 || f_str(ds, "profile", false, &s, err) != 0)
+			return NULL;
+		if (tags && check_tags(tags, "input tag", 0, err) != 0)
+			return NULL;
+	}
+	trk_run run;
+	if (active_run(c, req, &run, err) != 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		json_t *in = json_array_get(inputs, i), *ds = json_object_get(in, "dataset");
+		json_t *tags = json_object_get(in, "tags");
+		const char *name = json_string_value(json_object_get(ds, "name"));
+		const char *st = json_string_value(json_object_get(ds, "source_type"));
+		const char *src = json_string_value(json_object_get(ds, "source"));
+		int64_t dsid, inid;
+		if (trk_store_dataset_upsert(c->db, run.experiment_id, name, json_string_value(json_object_get(ds, "digest")),
+					     st, src, json_string_value(json_object_get(ds, "schema")),
+					     json_string_value(json_object_get(ds, "profile")), &dsid, err) != 0 ||
+		    trk_store_input_upsert(c->db, dsid, run.id, &inid, err) != 0)
+			return NULL;
+		size_t k;
+		json_t *t;
+		json_array_foreach(tags, k, t) {
+			const char *v = json_string_value(json_object_get(t, "value"));
+			if (trk_store_input_tag_set(c->db, inid, json_string_value(json_object_get(t, "key")), v ? v : "",
+						    err) != 0)
+				return NULL;
+		}
+		if (record_lineage(c, &run, name, st, src, err) != 0)
+			return NULL;
+	}
+	return json_object();
+}
+
+int weir_tracking_run_inputs(weir_db *db, weir_arena *a, const char *run_id, weir_tracking_input **out, int *n,
+			     weir_error *err)
+{
+	trk_run run;
+	if (trk_store_run_get(db, a, run_id, &run, err) != 0 || trk_store_run_inputs(db, a, run.id, out, n, err) != 0)
+		return -1;
+	for (int i = 0; i < *n; i++)
+		(*out)[i].table_name = dataset_table(a, (*out)[i].name, (*out)[i].source_type, (*out)[i].source);
+	return 0;
+}
+
+bool weir_tracking_run_exists(weir_db *db, const char *run_id, int64_t *experiment_id)
+{
+	if (run_id == NULL || !is_run_id(run_id))
+		return false;
+	weir_arena *a = weir_arena_new(1024);
+	weir_error e = WEIR_ERROR_INIT;
+	trk_run run;
+	bool ok = trk_store_run_get(db, a, run_id, &run, &e) == 0;
+	if (ok && experiment_id)
+		*experiment_id = run.experiment_id;
+	weir_arena_free(a);
+	return ok;
+}
+
+/* ------------------------------------------------------------------ metric history */
+
+#define HISTORY_PAGE_MAX 25000
+
+static const char *history_token(weir_arena *a, const trk_point *p)
+{
+	return b64_encode(a, weir_arena_printf(a, "{\"s\": %lld, \"t\": %lld, \"v\": \"%.17g\", \"n\": %d}",
+					       (long long)p->step, (long long)p->timestamp, p->value, p->is_nan ? 1 : 0));
+}
+
+static int history_cursor(weir_arena *a, const char *tok, trk_point *p, weir_error *err)
+{
+	json_t *j = token_json(a, tok, err);
+	if (j == NULL)
+		return -1;
+	json_t *s = json_object_get(j, "s"), *t = json_object_get(j, "t"), *v = json_object_get(j, "v"),
+	       *n = json_object_get(j, "n");
+	char *end = NULL;
+	if (!json_is_integer(s) || !json_is_integer(t) || !json_is_string(v) || !json_is_integer(n))
+		goto bad;
+	p->value = strtod(json_string_value(v), &end);
+	if (*end != '\0')
+		goto bad;
+	p->step = (int64_t)json_integer_value(s);
+	p->timestamp = (int64_t)json_integer_value(t);
+	p->is_nan = json_integer_value(n) != 0;
+	return 0;
+bad:
+	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+				"Invalid page token, parsed value=%.100s", tok);
+}
+
+static json_t *point_json(const trk_point *p, const char *run_id)
+{
+	json_t *v = p->is_nan ? json_string("NaN")
+		    : isinf(p->value) ? json_string(p->value > 0 ? "Infinity" : "-Infinity")
+				      : json_real(p->value);
+	json_t *o = json_pack("{s:s, s:o, s:I, s:I}", "key", p->key, "value", v, "timestamp", (json_int_t)p->timestamp,
+			      "step", (json_int_t)p->step);
+	if (o && run_id)
+		json_object_set_new(o, "run_id", json_string(run_id));
+	return o;
+}
+
+json_t *weir_tracking_metric_history(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_run run;
+	const char *key = NULL, *tok = NULL;
+	int64_t max = HISTORY_PAGE_MAX;
+	bool has_max;
+	if (load_run(c, req, &run, err) != 0 || f_str(req, "metric_key", true, &key, err) != 0 ||
+	    f_i64(req, "max_results", false, &max, &has_max, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0)
+		return NULL;
+	if (max < 1) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+				 "Invalid value %lld for parameter 'max_results' supplied: must be positive", (long long)max);
+		return NULL;
+	}
+	if (max > HISTORY_PAGE_MAX)
+		max = HISTORY_PAGE_MAX;
+	trk_point after, *pts;
+	bool has_after = tok && *tok;
+	if (has_after && history_cursor(c->arena, tok, &after, err) != 0)
+		return NULL;
+	int n;
+	if (trk_store_metric_page(c->db, c->arena, run.id, key, has_after ? &after : NULL, (int)max + 1, &pts, &n, err) != 0)
+		return NULL;
+	json_t *out = json_object(), *list = json_array();
+	for (int i = 0; i < n && i < max; i++)
+		json_array_append_new(list, point_json(&pts[i], NULL));
+	if (json_array_size(list))
+		json_object_set_new(out, "metrics", list);
+	else
+		json_decref(list);
+	if (n > max)
+		json_object_set_new(out, "next_page_token", json_string(history_token(c->arena, &pts[max - 1])));
+	return out;
+}
+
+/* get-history-bulk-interval: for each run (<= 100), up to max_results (default 100, max
+ * 1000) steps of the key in [start_step, end_step], sampled evenly with the first and last
+ * step kept, and every point at those steps. */
+json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	json_t *ids = NULL;
+	const char *key = NULL;
+	int64_t start = 0, end = 0, max = 100;
+	bool has_start, has_end;
+	if (f_arr(req, "run_ids", &ids, err) != 0 || f_str(req, "metric_key", true, &key, err) != 0 ||
+	    f_i64(req, "start_step", false, &start, &has_start, err) != 0 ||
+	    f_i64(req, "end_step", false, &end, &has_end, err) != 0 || f_i64(req, "max_results", false, &max, NULL, err) != 0)
+		return NULL;
+	size_t nr = ids ? json_array_size(ids) : 0;
+	if (nr == 0 || nr > 100) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "run_ids",
+				 "GetMetricHistoryBulkInterval request must specify between 1 and 100 run_ids");
+		return NULL;
+	}
+	if (has_start != has_end || (has_start && start > end)) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "start_step",
+				 "start_step and end_step must both be given, with start_step <= end_step");
+		return NULL;
+	}
+	if (max < 1 || max > 1000) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+				 "max_results must be between 1 and 1000");
+		return NULL;
+	}
+	json_t *list = json_array();
+	for (size_t i = 0; i < nr; i++) {
+		json_t *v = json_array_get(ids, i);
+		trk_run run;
+		if (!json_is_string(v)) {
+			json_decref(list);
+			return bad_type("run_ids", v, err), NULL;
+		}
+		int64_t *steps;
+		int ns;
+		if (trk_store_run_get(c->db, c->arena, json_string_value(v), &run, err) != 0 ||
+		    trk_store_metric_steps(c->db, c->arena, run.id, key, has_start, start, end, &steps, &ns, err) != 0) {
+			json_decref(list);
+			return NULL;
+		}
+		int take = ns < max ? ns : (int)max;
+		int64_t prev = INT64_MIN;
+		for (int k = 0; k < take; k++) {
+			int idx = take == 1 ? 0 : (int)((int64_t)k * (ns - 1) / (take - 1));
+			if (steps[idx] == prev)
+				continue;
+			prev = steps[idx];
+			trk_point *pts;
+			int np;
+			if (trk_store_metric_at_step(c->db, c->arena, run.id, key, steps[idx], &pts, &np, err) != 0) {
+				json_decref(list);
+				return NULL;
+			}
+			for (int m = 0; m < np; m++)
+				json_array_append_new(list, point_json(&pts[m], run.run_id));
+		}
+	}
+	json_t *out = json_object();
+	if (json_array_size(list))
+		json_object_set_new(out, "metrics", list);
+	else
+		json_decref(list);
+	return out;
+}
+
+/* ------------------------------------------------------------------ artifacts of a run */
+
+/* The store-relative directory of an mlflow-artifacts: URI, or NULL for another scheme. */
+static const char *artifacts_rel(weir_arena *a, const char *uri)
+{
+	if (strncmp(uri, "mlflow-artifacts:", 17) != 0)
+		return NULL;
+	const char *p = uri + 17;
+	if (strncmp(p, "//", 2) == 0) { /* mlflow-artifacts://host:port/path */
+		p = strchr(p + 2, '/');
+		if (p == NULL)
+			return "";
+	}
+	while (*p == '/')
+		p++;
+	size_t n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	return weir_arena_strndup(a, p, n);
+}
+
+json_t *weir_tracking_artifacts_list(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_run run;
+	const char *path = NULL;
+	if (load_run(c, req, &run, err) != 0 || f_str(req, "path", false, &path, err) != 0)
+		return NULL;
+	if (path && *path == '\0')
+		path = NULL;
+	if (path && weir_artifacts_path_check(path, false, err) != 0)
+		return NULL;
+	json_t *out = json_pack("{s:s}", "root_uri", run.artifact_uri);
+	const char *rel = artifacts_rel(c->arena, run.artifact_uri);
+	if (rel == NULL || weir_artifacts_path_check(rel, true, NULL) != 0)
+		return out;
+	const char *dir = path ? (*rel ? weir_arena_printf(c->arena, "%s/%s", rel, path) : path) : rel;
+	json_t *files = weir_artifacts_list(c->arena, dir, path, err);
+	if (files == NULL) {
+		json_decref(out);
+		return NULL;
+	}
+	if (json_array_size(files))
+		json_object_set_new(out, "files", files);
+	else
+		json_decref(files);
+	return out;
+}
+
+/* ------------------------------------------------------------------ model version sources */
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* One round of unquote_plus; *len gets the decoded length (may hold NUL bytes). */
+static char *unquote_plus(weir_arena *a, const char *s, size_t n, size_t *len)
+{
+	char *out = weir_arena_alloc(a, n + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	*len = o;
+	return out;
+}
+
+static int bad_source(const char *source, weir_error *err)
+{
+	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "source",
+				"Invalid model version source: '%.300s'. If supplying a source as an http, https, "
+				"local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be "
+				"provided without relative path references present. Please provide an absolute path.",
+				source);
+}
+
+/* Whether a '/'-separated path has a '..' segment. */
+static bool has_dotdot(const char *s, size_t n)
+{
+	size_t seg = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '/' || s[i] == '\\') {
+			if (i - seg == 2 && s[seg] == '.' && s[seg + 1] == '.')
+				return true;
+			seg = i + 1;
+		}
+	}
+	return false;
+}
+
+int weir_tracking_source_check(weir_db *db, weir_arena *a, const char *source, const char *run_id, bool *exists,
+			       weir_error *err)
+{
+	if (exists)
+		*exists = false;
+	if (source == NULL || *source == '\0')
+		return missing("source", err);
+	/* repeatedly decode, as MLflow does, so %2e%2e and %252f hide nothing */
+	size_t n = strlen(source);
+	const char *dec = source;
+	for (int round = 0; round < 8; round++) {
+		size_t m;
+		char *next = unquote_plus(a, dec, n, &m);
+		if (memchr(next, '\0', m))
+			return bad_source(source, err);
+		bool same = m == n && memcmp(next, dec, n) == 0;
+		dec = next;
+		n = m;
+		if (same)
+			break;
+	}
+	if (has_dotdot(dec, n))
+		return bad_source(source, err);
+	size_t sl = 0;
+	bool scheme = has_scheme(dec, &sl);
+	if (!scheme || strncasecmp(dec, "file:", 5) == 0) {
+		/* A local path: only inside the run's directory of the artifact store. */
+		const char *path = dec;
+		if (scheme) {
+			path = dec + 5;
+			if (strncmp(path, "//", 2) == 0)
+				path += 2;
+		}
+		int64_t exp;
+		if (run_id && *run_id && weir_tracking_run_exists(db, run_id, &exp)) {
+			const char *root = weir_arena_printf(a, "%s/%lld/%s/artifacts/", weir_artifacts_root(a),
+							     (long long)exp, run_id);
+			if (strncmp(path, root, strlen(root)) == 0 && path[strlen(root)] != '\0') {
+				const char *rel = path + strlen(weir_artifacts_root(a)) + 1;
+				if (weir_artifacts_path_check(rel, false, NULL) == 0) {
+					if (exists)
+						*exists = weir_artifacts_exists(a, rel);
+					return 0;
+				}
+			}
+		}
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "source",
+					"Invalid model version source: '%.300s'. To use a local path as a model version "
+					"source, the run_id request parameter has to be specified and the local path has "
+					"to be contained within the artifact directory of the run specified by the "
+					"run_id.", source);
+	}
+	if (strncmp(dec, "mlflow-artifacts:", 17) == 0) {
+		const char *rel = artifacts_rel(a, dec);
+		/* collapse duplicate slashes ("mlflow-artifacts:/models///" is valid) */
+		weir_buf b = {0};
+		for (const char *p = rel; *p; p++)
+			if (!(*p == '/' && (p[1] == '/' || p[1] == '\0' || b.len == 0)))
+				weir_buf_append(&b, p, 1);
+		const char *clean = weir_arena_strdup(a, b.data ? b.data : "");
+		weir_buf_release(&b);
+		if (*clean && weir_artifacts_path_check(clean, false, NULL) != 0)
+			return bad_source(source, err);
+		if (exists)
+			*exists = *clean && weir_artifacts_exists(a, clean);
+		return 0;
+	}
+	if (strncmp(dec, "runs:/", 6) == 0) {
+		const char *p = dec + 6;
+		while (*p == '/')
+			p++;
+		const char *slash = strchr(p, '/');
+		char rid[33] = "";
+		size_t idl = slash ? (size_t)(slash - p) : strlen(p);
+		if (idl == 32)
+			memcpy(rid, p, 32);
+		int64_t exp;
+		if (exists && idl == 32 && weir_tracking_run_exists(db, rid, &exp)) {
+			trk_run run;
+			weir_error ignore = WEIR_ERROR_INIT;
+			if (trk_store_run_get(db, a, rid, &run, &ignore) == 0) {
+				const char *rel = artifacts_rel(a, run.artifact_uri);
+				const char *sub = slash ? slash + 1 : "";
+				if (rel == NULL)
+					*exists = true; /* stored elsewhere: cannot check */
+				else
+					*exists = weir_artifacts_exists(a, *sub ? weir_arena_printf(a, "%s/%s", rel, sub) : rel);
+			}
+		}
+		return 0;
+	}
+	if (exists)
+		*exists = true; /* models:/, s3://, gs://, dbfs:/, http(s)://...: not visible from here */
+	return 0;
+}

@@ -1,0 +1,137 @@
+/* Private interface between registry/tracking.c (wire parsing, validation, the filter
+ * grammar) and registry/tracking_store.c (all of tracking's SQL). Not for other modules. */
+#ifndef WEIR_REGISTRY_TRACKING_INT_H
+#define WEIR_REGISTRY_TRACKING_INT_H
+
+#include "registry/tracking.h"
+
+typedef struct trk_exp {
+	int64_t id;
+	const char *name;
+	const char *artifact_location;
+	const char *lifecycle_stage;
+	int64_t creation_time;
+	int64_t last_update_time;
+	const char *owner;
+} trk_exp;
+
+typedef struct trk_run {
+	int64_t id;            /* internal key */
+	const char *run_id;    /* 32 hex */
+	int64_t experiment_id;
+	const char *run_name;
+	const char *user_id;
+	const char *status;
+	int64_t start_time;
+	bool has_start;
+	int64_t end_time;
+	bool has_end;
+	const char *artifact_uri;
+	const char *lifecycle_stage;
+} trk_run;
+
+typedef struct trk_point {
+	const char *key;
+	double value;
+	bool is_nan;
+	int64_t timestamp;
+	int64_t step;
+} trk_point;
+
+/* -- search (dynamic SQL built from whitelisted fragments; every value bound) -- */
+typedef enum { TRK_ENT_ATTR, TRK_ENT_METRIC, TRK_ENT_PARAM, TRK_ENT_TAG, TRK_ENT_DATASET } trk_entity;
+typedef enum {
+	TRK_OP_EQ, TRK_OP_NE, TRK_OP_LT, TRK_OP_LE, TRK_OP_GT, TRK_OP_GE,
+	TRK_OP_GLOB,   /* LIKE, converted to a case-sensitive GLOB pattern */
+	TRK_OP_ILIKE,
+	TRK_OP_IN, TRK_OP_NOT_IN, TRK_OP_IS_NULL, TRK_OP_IS_NOT_NULL,
+} trk_op;
+
+typedef struct trk_cond {
+	trk_entity ent;
+	const char *column;  /* ATTR and DATASET: the attribute's name (the store maps it to SQL) */
+	const char *key;     /* METRIC, PARAM, TAG: the key (bound) */
+	trk_op op;
+	bool numeric;
+	double num;
+	const char *str;
+	const char **list;
+	int nlist;
+} trk_cond;
+
+typedef struct trk_order {
+	trk_entity ent;
+	const char *column;  /* ATTR: the attribute's name */
+	const char *key;
+	bool desc;
+} trk_order;
+
+typedef struct trk_query {
+	const int64_t *experiment_ids;  /* runs only */
+	int nexperiments;
+	int view;                       /* 1 active, 2 deleted, 3 all */
+	trk_cond *conds;
+	int nconds;
+	trk_order *orders;
+	int norders;
+	int64_t offset;
+	int64_t limit;                  /* rows to fetch (max_results + 1) */
+} trk_query;
+
+/* experiments */
+int trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err);
+int trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
+			 int64_t now, int64_t *id, weir_error *err);
+int trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err);
+int trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err);
+int trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err);
+/* Sets the experiment's stage and that of all its runs. */
+int trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err);
+int trk_store_exp_set_tag(weir_db *db, int64_t id, const char *key, const char *value, weir_error *err);
+int trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool *existed, weir_error *err);
+json_t *trk_store_exp_json(weir_db *db, const trk_exp *e, weir_error *err);
+/* Experiment ids matching q, in order; *n entries in an arena array. */
+int trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *q, int64_t **ids, int *n, weir_error *err);
+
+/* runs */
+int trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int64_t *id, weir_error *err);
+int trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err);
+int trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, weir_error *err);
+int trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err);
+int trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err);
+int trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *q, int64_t **ids, int *n, weir_error *err);
+json_t *trk_store_run_info_json(const trk_run *run);
+json_t *trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, weir_error *err);
+
+/* params and tags: *value NULL when absent */
+int trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value, weir_error *err);
+int trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err);
+int trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err);
+int trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existed, weir_error *err);
+
+/* metrics */
+/* A point and the latest-value upsert; insert and latest separately (log-batch updates the
+ * latest value once per key). */
+int trk_store_metric_put(weir_db *db, int64_t run, const trk_point *p, weir_error *err);
+int trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, weir_error *err);
+int trk_store_metric_latest(weir_db *db, int64_t run, const trk_point *p, weir_error *err);
+/* One page of a key's history after cursor `after` (NULL: from the start), in (step,
+ * timestamp, value) order; *n points in an arena array. */
+int trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *key, const trk_point *after,
+			  int limit, trk_point **out, int *n, weir_error *err);
+/* Distinct steps of a key in [start, end] (all when !ranged), ascending. */
+int trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *key, bool ranged, int64_t start,
+			   int64_t end, int64_t **steps, int *n, weir_error *err);
+int trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
+			     trk_point **out, int *n, weir_error *err);
+
+/* datasets and inputs */
+int trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *name, const char *digest,
+			     const char *source_type, const char *source, const char *schema, const char *profile,
+			     int64_t *id, weir_error *err);
+int trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *input, weir_error *err);
+int trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const char *value, weir_error *err);
+int trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
+			 weir_error *err);
+
+#endif

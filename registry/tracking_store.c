@@ -1,0 +1,1058 @@
+/* All of tracking's SQL (registry/tracking_int.h). Fixed statements are static strings
+ * prepared once per connection; the two searches build their WHERE and ORDER BY from
+ * whitelisted fragments chosen by the parsed filter (registry/tracking.c), with every value
+ * bound, and are prepared per call. */
+#include "registry/tracking_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+
+static const char *col_str(weir_arena *a, sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? weir_arena_strdup(a, (const char *)s) : NULL;
+}
+
+static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return weir_db_fail(db, rc, err);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ experiments */
+
+static const char SQL_EXP_NAME_TAKEN[] = "SELECT 1 FROM trk_experiments WHERE name = ?1";
+static const char SQL_EXP_INSERT[] =
+	"INSERT INTO trk_experiments(name, artifact_location, lifecycle_stage, creation_time, last_update_time, owner) "
+	"VALUES (?1, COALESCE(?2, ''), 'active', ?3, ?3, ?4)";
+static const char SQL_EXP_SET_LOCATION[] =
+	"UPDATE trk_experiments SET artifact_location = 'mlflow-artifacts:/' || experiment_id "
+	"WHERE experiment_id = ?1 AND artifact_location = ''";
+static const char SQL_EXP_GET[] =
+	"SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time, owner "
+	"FROM trk_experiments WHERE experiment_id = ?1";
+static const char SQL_EXP_GET_BY_NAME[] =
+	"SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time, owner "
+	"FROM trk_experiments WHERE name = ?1";
+static const char SQL_EXP_RENAME[] =
+	"UPDATE trk_experiments SET name = ?2, last_update_time = ?3 WHERE experiment_id = ?1";
+static const char SQL_EXP_SET_STAGE[] =
+	"UPDATE trk_experiments SET lifecycle_stage = ?2, last_update_time = ?3 WHERE experiment_id = ?1";
+static const char SQL_EXP_RUNS_SET_STAGE[] =
+	"UPDATE trk_runs SET lifecycle_stage = ?2, deleted_time = CASE WHEN ?2 = 'deleted' THEN ?3 ELSE NULL END "
+	"WHERE experiment_id = ?1 AND lifecycle_stage != ?2";
+static const char SQL_EXP_TAG_SET[] =
+	"INSERT INTO trk_experiment_tags(experiment_id, key, value) VALUES (?1, ?2, ?3) "
+	"ON CONFLICT(experiment_id, key) DO UPDATE SET value = excluded.value";
+static const char SQL_EXP_TAG_DELETE[] = "DELETE FROM trk_experiment_tags WHERE experiment_id = ?1 AND key = ?2";
+static const char SQL_EXP_TAGS[] =
+	"SELECT key, value FROM trk_experiment_tags WHERE experiment_id = ?1 ORDER BY key";
+
+int trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_NAME_TAKEN, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, name);
+	int rc = sqlite3_step(st);
+	weir_db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	*taken = rc == SQLITE_ROW;
+	return 0;
+}
+
+int trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
+			 int64_t now, int64_t *id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_INSERT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, name);
+	weir_db_bind_text(st, 2, artifact_location);
+	weir_db_bind_i64(st, 3, now);
+	weir_db_bind_text(st, 4, owner);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(weir_db_handle(db));
+	if ((st = weir_db_stmt(db, SQL_EXP_SET_LOCATION, err)) == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, *id);
+	return step_done(db, st, err);
+}
+
+static int exp_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, trk_exp *out, const char *what, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->name = col_str(a, st, 1);
+		out->artifact_location = col_str(a, st, 2);
+		out->lifecycle_stage = col_str(a, st, 3);
+		out->creation_time = sqlite3_column_int64(st, 4);
+		out->last_update_time = sqlite3_column_int64(st, 5);
+		out->owner = col_str(a, st, 6);
+		weir_db_done(st);
+		return 0;
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "%s", what);
+}
+
+int trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_GET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	return exp_row(db, a, st, out, weir_arena_printf(a, "No Experiment with id=%lld exists", (long long)id), err);
+}
+
+int trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_GET_BY_NAME, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, name);
+	return exp_row(db, a, st, out,
+		       weir_arena_printf(a, "Could not find experiment with name '%.300s'", name), err);
+}
+
+int trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_RENAME, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	weir_db_bind_text(st, 2, name);
+	weir_db_bind_i64(st, 3, now);
+	return step_done(db, st, err);
+}
+
+int trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_SET_STAGE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	weir_db_bind_text(st, 2, stage);
+	weir_db_bind_i64(st, 3, now);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	if ((st = weir_db_stmt(db, SQL_EXP_RUNS_SET_STAGE, err)) == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	weir_db_bind_text(st, 2, stage);
+	weir_db_bind_i64(st, 3, now);
+	return step_done(db, st, err);
+}
+
+int trk_store_exp_set_tag(weir_db *db, int64_t id, const char *key, const char *value, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_TAG_SET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	weir_db_bind_text(st, 2, key);
+	weir_db_bind_text(st, 3, value);
+	return step_done(db, st, err);
+}
+
+int trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool *existed, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_TAG_DELETE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	weir_db_bind_text(st, 2, key);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	*existed = sqlite3_changes(weir_db_handle(db)) > 0;
+	return 0;
+}
+
+/* [{key, value}] of a (key, value) statement, or NULL when it has no rows. */
+static json_t *kv_list(weir_db *db, sqlite3_stmt *st, weir_error *err)
+{
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *k = json_string((const char *)sqlite3_column_text(st, 0));
+		json_t *v = json_string((const char *)sqlite3_column_text(st, 1));
+		json_array_append_new(arr, json_pack("{s:o?, s:o?}", "key", k, "value", v));
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		weir_db_fail(db, rc, err);
+		return NULL;
+	}
+	return arr;
+}
+
+static void set_list(json_t *obj, const char *key, json_t *arr)
+{
+	if (arr && json_array_size(arr) > 0)
+		json_object_set_new(obj, key, arr);
+	else
+		json_decref(arr);
+}
+
+json_t *trk_store_exp_json(weir_db *db, const trk_exp *e, weir_error *err)
+{
+	char id[24];
+	snprintf(id, sizeof(id), "%lld", (long long)e->id);
+	json_t *o = json_pack("{s:s, s:s?, s:s?, s:s?, s:I, s:I}", "experiment_id", id, "name", e->name,
+			      "artifact_location", e->artifact_location, "lifecycle_stage", e->lifecycle_stage,
+			      "last_update_time", (json_int_t)e->last_update_time, "creation_time",
+			      (json_int_t)e->creation_time);
+	if (o == NULL) {
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+		return NULL;
+	}
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_TAGS, err);
+	if (st == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	weir_db_bind_i64(st, 1, e->id);
+	json_t *tags = kv_list(db, st, err);
+	if (tags == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	set_list(o, "tags", tags);
+	return o;
+}
+
+/* ------------------------------------------------------------------ dynamic search SQL */
+
+typedef struct bindv {
+	int kind; /* 0 text, 1 double, 2 int */
+	const char *s;
+	double d;
+	int64_t i;
+} bindv;
+
+typedef struct qbuild {
+	weir_buf sql;
+	bindv binds[512];
+	int nbinds;
+	bool overflow;
+} qbuild;
+
+static void bind_s(qbuild *q, const char *s)
+{
+	if (q->nbinds == 512) {
+		q->overflow = true;
+		return;
+	}
+	q->binds[q->nbinds++] = (bindv){0, s, 0, 0};
+}
+
+static void bind_d(qbuild *q, double d)
+{
+	if (q->nbinds == 512) {
+		q->overflow = true;
+		return;
+	}
+	q->binds[q->nbinds++] = (bindv){1, NULL, d, 0};
+}
+
+static void bind_i(qbuild *q, int64_t i)
+{
+	if (q->nbinds == 512) {
+		q->overflow = true;
+		return;
+	}
+	q->binds[q->nbinds++] = (bindv){2, NULL, 0, i};
+}
+
+/* Attribute names (checked by the parser in registry/tracking.c) to column expressions. */
+typedef struct attr_col {
+	const char *name;
+	const char *sql;
+} attr_col;
+
+static const attr_col RUN_COLS_MAP[] = {
+	{"run_id", "r.run_id"},         {"run_name", "r.run_name"},   {"status", "r.status"},
+	{"user_id", "r.user_id"},       {"artifact_uri", "r.artifact_uri"}, {"lifecycle_stage", "r.lifecycle_stage"},
+	{"start_time", "r.start_time"}, {"end_time", "r.end_time"},   {"created", "r.start_time"},
+	{"Created", "r.start_time"},    {"experiment_id", "CAST(r.experiment_id AS TEXT)"},
+	{NULL, NULL},
+};
+static const attr_col EXP_COLS_MAP[] = {
+	{"name", "e.name"},
+	{"creation_time", "e.creation_time"},
+	{"last_update_time", "e.last_update_time"},
+	{"experiment_id", "e.experiment_id"},
+	{NULL, NULL},
+};
+static const attr_col DATASET_COLS_MAP[] = {
+	{"name", "d.name"},
+	{"digest", "d.digest"},
+	{"context", "(SELECT t.value FROM trk_input_tags t WHERE t.input = i.id AND t.key = 'mlflow.data.context')"},
+	{NULL, NULL},
+};
+
+/* The column of attribute `name`; a name the parser let through but the map lacks is a
+ * programming error, answered as an invalid filter rather than SQL text. */
+static const char *col_of(qbuild *q, const attr_col *map, const char *name)
+{
+	for (int i = 0; map[i].name; i++)
+		if (strcmp(map[i].name, name) == 0)
+			return map[i].sql;
+	q->overflow = true;
+	return "NULL";
+}
+
+static const char *const OP_SQL[] = {
+	[TRK_OP_EQ] = " = ?", [TRK_OP_NE] = " != ?", [TRK_OP_LT] = " < ?", [TRK_OP_LE] = " <= ?",
+	[TRK_OP_GT] = " > ?", [TRK_OP_GE] = " >= ?", [TRK_OP_GLOB] = " GLOB ?",
+};
+
+/* Appends "<expr> <op> <value>" for one condition's value comparison. */
+static void cmp_sql(qbuild *q, const char *expr, const trk_cond *c)
+{
+	switch (c->op) {
+	case TRK_OP_ILIKE:
+		weir_buf_appendf(&q->sql, "lower(%s) LIKE lower(?)", expr);
+		bind_s(q, c->str);
+		return;
+	case TRK_OP_IN:
+	case TRK_OP_NOT_IN:
+		weir_buf_appendf(&q->sql, "%s %s (", expr, c->op == TRK_OP_IN ? "IN" : "NOT IN");
+		for (int i = 0; i < c->nlist; i++) {
+			weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
+			bind_s(q, c->list[i]);
+		}
+		weir_buf_appendf(&q->sql, ")");
+		return;
+	case TRK_OP_IS_NULL:
+		weir_buf_appendf(&q->sql, "%s IS NULL", expr);
+		return;
+	case TRK_OP_IS_NOT_NULL:
+		weir_buf_appendf(&q->sql, "%s IS NOT NULL", expr);
+		return;
+	default:
+		weir_buf_appendf(&q->sql, "%s%s", expr, OP_SQL[c->op]);
+		if (c->numeric)
+			bind_d(q, c->num);
+		else
+			bind_s(q, c->str);
+		return;
+	}
+}
+
+/* A key-value child table condition: EXISTS (... key = ? AND value <op> ?); IS NULL and
+ * IS NOT NULL test the key's presence. `owner` is the parent's key column expression. */
+static void kv_cond(qbuild *q, const char *table, const char *fk, const char *owner, const trk_cond *c,
+		    const char *extra)
+{
+	if (c->op == TRK_OP_IS_NULL || c->op == TRK_OP_IS_NOT_NULL) {
+		weir_buf_appendf(&q->sql, "%sEXISTS (SELECT 1 FROM %s x WHERE x.%s = %s AND x.key = ?)",
+				 c->op == TRK_OP_IS_NULL ? "NOT " : "", table, fk, owner);
+		bind_s(q, c->key);
+		return;
+	}
+	weir_buf_appendf(&q->sql, "EXISTS (SELECT 1 FROM %s x WHERE x.%s = %s AND x.key = ?%s AND ", table, fk, owner,
+			 extra);
+	bind_s(q, c->key);
+	cmp_sql(q, "x.value", c);
+	weir_buf_appendf(&q->sql, ")");
+}
+
+static void order_sql(qbuild *q, const attr_col *cols, const char *kv_table, const char *fk, const char *owner,
+		      const trk_order *o)
+{
+	if (o->ent == TRK_ENT_ATTR) {
+		const char *col = col_of(q, cols, o->column);
+		weir_buf_appendf(&q->sql, "(%s IS NULL), %s %s, ", col, col, o->desc ? "DESC" : "ASC");
+		return;
+	}
+	const char *table = o->ent == TRK_ENT_METRIC ? "trk_latest_metrics"
+			    : o->ent == TRK_ENT_PARAM ? "trk_params"
+						       : kv_table;
+	weir_buf_appendf(&q->sql, "((SELECT x.value FROM %s x WHERE x.%s = %s AND x.key = ?) IS NULL), ", table, fk, owner);
+	bind_s(q, o->key);
+	weir_buf_appendf(&q->sql, "(SELECT x.value FROM %s x WHERE x.%s = %s AND x.key = ?) %s, ", table, fk, owner,
+			 o->desc ? "DESC" : "ASC");
+	bind_s(q, o->key);
+}
+
+static int run_query(weir_db *db, weir_arena *a, qbuild *q, int64_t **ids, int *n, weir_error *err)
+{
+	int rc = 0;
+	if (q->overflow) {
+		weir_buf_release(&q->sql);
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "Search filter is too long");
+	}
+	sqlite3_stmt *st = NULL;
+	rc = sqlite3_prepare_v2(weir_db_handle(db), q->sql.data, -1, &st, NULL);
+	weir_buf_release(&q->sql);
+	if (rc != SQLITE_OK)
+		return weir_db_fail(db, rc, err);
+	for (int i = 0; i < q->nbinds; i++) {
+		if (q->binds[i].kind == 0)
+			weir_db_bind_text(st, i + 1, q->binds[i].s);
+		else if (q->binds[i].kind == 1)
+			sqlite3_bind_double(st, i + 1, q->binds[i].d);
+		else
+			sqlite3_bind_int64(st, i + 1, q->binds[i].i);
+	}
+	size_t cap = 64;
+	int64_t *out = weir_arena_alloc(a, cap * sizeof(*out));
+	int cnt = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((size_t)cnt == cap) {
+			int64_t *nb = weir_arena_alloc(a, cap * 2 * sizeof(*out));
+			memcpy(nb, out, cap * sizeof(*out));
+			out = nb;
+			cap *= 2;
+		}
+		out[cnt++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	*ids = out;
+	*n = cnt;
+	return 0;
+}
+
+static const char *stage_sql(int view)
+{
+	return view == 2 ? "lifecycle_stage = 'deleted'" : view == 3 ? "lifecycle_stage IS NOT NULL"
+								    : "lifecycle_stage = 'active'";
+}
+
+int trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
+{
+	qbuild *q = weir_arena_calloc(a, sizeof(*q));
+	weir_buf_appendf(&q->sql, "SELECT e.experiment_id FROM trk_experiments e WHERE e.%s", stage_sql(qq->view));
+	for (int i = 0; i < qq->nconds; i++) {
+		const trk_cond *c = &qq->conds[i];
+		weir_buf_appendf(&q->sql, " AND ");
+		if (c->ent == TRK_ENT_TAG)
+			kv_cond(q, "trk_experiment_tags", "experiment_id", "e.experiment_id", c, "");
+		else
+			cmp_sql(q, col_of(q, EXP_COLS_MAP, c->column), c);
+	}
+	weir_buf_appendf(&q->sql, " ORDER BY ");
+	for (int i = 0; i < qq->norders; i++)
+		order_sql(q, EXP_COLS_MAP, "trk_experiment_tags", "experiment_id", "e.experiment_id", &qq->orders[i]);
+	weir_buf_appendf(&q->sql, "e.experiment_id ASC LIMIT ? OFFSET ?");
+	bind_i(q, qq->limit);
+	bind_i(q, qq->offset);
+	return run_query(db, a, q, ids, n, err);
+}
+
+int trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
+{
+	qbuild *q = weir_arena_calloc(a, sizeof(*q));
+	weir_buf_appendf(&q->sql, "SELECT r.id FROM trk_runs r WHERE r.%s AND r.experiment_id IN (", stage_sql(qq->view));
+	for (int i = 0; i < qq->nexperiments; i++) {
+		weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
+		bind_i(q, qq->experiment_ids[i]);
+	}
+	weir_buf_appendf(&q->sql, ")");
+	for (int i = 0; i < qq->nconds; i++) {
+		const trk_cond *c = &qq->conds[i];
+		weir_buf_appendf(&q->sql, " AND ");
+		switch (c->ent) {
+		case TRK_ENT_METRIC:
+			kv_cond(q, "trk_latest_metrics", "run", "r.id", c, " AND x.is_nan = 0");
+			break;
+		case TRK_ENT_PARAM:
+			kv_cond(q, "trk_params", "run", "r.id", c, "");
+			break;
+		case TRK_ENT_TAG:
+			kv_cond(q, "trk_run_tags", "run", "r.id", c, "");
+			break;
+		case TRK_ENT_DATASET:
+			weir_buf_appendf(&q->sql, "EXISTS (SELECT 1 FROM trk_inputs i JOIN trk_datasets d ON d.id = i.dataset "
+						  "WHERE i.run = r.id AND ");
+			cmp_sql(q, col_of(q, DATASET_COLS_MAP, c->column), c);
+			weir_buf_appendf(&q->sql, ")");
+			break;
+		default:
+			cmp_sql(q, col_of(q, RUN_COLS_MAP, c->column), c);
+		}
+	}
+	weir_buf_appendf(&q->sql, " ORDER BY ");
+	for (int i = 0; i < qq->norders; i++)
+		order_sql(q, RUN_COLS_MAP, "trk_run_tags", "run", "r.id", &qq->orders[i]);
+	weir_buf_appendf(&q->sql, "r.start_time DESC, r.run_id ASC LIMIT ? OFFSET ?");
+	bind_i(q, qq->limit);
+	bind_i(q, qq->offset);
+	return run_query(db, a, q, ids, n, err);
+}
+
+/* ------------------------------------------------------------------ runs */
+
+static const char SQL_RUN_INSERT[] =
+	"INSERT INTO trk_runs(run_id, experiment_id, run_name, user_id, owner, status, start_time, end_time, "
+	"artifact_uri, lifecycle_stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'active')";
+#define RUN_COLS "id, run_id, experiment_id, run_name, user_id, status, start_time, end_time, artifact_uri, " \
+		 "lifecycle_stage"
+static const char SQL_RUN_GET[] = "SELECT " RUN_COLS " FROM trk_runs WHERE run_id = ?1";
+static const char SQL_RUN_GET_ID[] = "SELECT " RUN_COLS " FROM trk_runs WHERE id = ?1";
+static const char SQL_RUN_UPDATE[] =
+	"UPDATE trk_runs SET run_name = ?2, status = ?3, end_time = ?4 WHERE id = ?1";
+static const char SQL_RUN_SET_STAGE[] =
+	"UPDATE trk_runs SET lifecycle_stage = ?2, deleted_time = CASE WHEN ?2 = 'deleted' THEN ?3 ELSE NULL END "
+	"WHERE id = ?1";
+static const char SQL_RUN_PARAMS[] = "SELECT key, value FROM trk_params WHERE run = ?1 ORDER BY key";
+static const char SQL_RUN_TAGS[] = "SELECT key, value FROM trk_run_tags WHERE run = ?1 ORDER BY key";
+static const char SQL_RUN_LATEST[] =
+	"SELECT key, value, is_nan, timestamp, step FROM trk_latest_metrics WHERE run = ?1 ORDER BY key";
+
+int trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int64_t *id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_INSERT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, run->run_id);
+	weir_db_bind_i64(st, 2, run->experiment_id);
+	weir_db_bind_text(st, 3, run->run_name ? run->run_name : "");
+	weir_db_bind_text(st, 4, run->user_id ? run->user_id : "");
+	weir_db_bind_text(st, 5, owner);
+	weir_db_bind_text(st, 6, run->status);
+	weir_db_bind_i64_or_null(st, 7, run->start_time, !run->has_start);
+	weir_db_bind_i64_or_null(st, 8, run->end_time, !run->has_end);
+	weir_db_bind_text(st, 9, run->artifact_uri);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(weir_db_handle(db));
+	return 0;
+}
+
+static int run_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, trk_run *out, const char *what, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->run_id = col_str(a, st, 1);
+		out->experiment_id = sqlite3_column_int64(st, 2);
+		out->run_name = col_str(a, st, 3);
+		out->user_id = col_str(a, st, 4);
+		out->status = col_str(a, st, 5);
+		out->has_start = sqlite3_column_type(st, 6) != SQLITE_NULL;
+		out->start_time = sqlite3_column_int64(st, 6);
+		out->has_end = sqlite3_column_type(st, 7) != SQLITE_NULL;
+		out->end_time = sqlite3_column_int64(st, 7);
+		out->artifact_uri = col_str(a, st, 8);
+		out->lifecycle_stage = col_str(a, st, 9);
+		weir_db_done(st);
+		return 0;
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "%s", what);
+}
+
+int trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_GET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, run_id);
+	return run_row(db, a, st, out, weir_arena_printf(a, "Run with id=%.100s not found", run_id), err);
+}
+
+int trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_GET_ID, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	return run_row(db, a, st, out, "Run not found", err);
+}
+
+int trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_UPDATE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run->id);
+	weir_db_bind_text(st, 2, run->run_name);
+	weir_db_bind_text(st, 3, run->status);
+	weir_db_bind_i64_or_null(st, 4, run->end_time, !run->has_end);
+	return step_done(db, st, err);
+}
+
+int trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_SET_STAGE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	weir_db_bind_text(st, 2, stage);
+	weir_db_bind_i64(st, 3, now);
+	return step_done(db, st, err);
+}
+
+json_t *trk_store_run_info_json(const trk_run *run)
+{
+	char exp[24];
+	snprintf(exp, sizeof(exp), "%lld", (long long)run->experiment_id);
+	json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s, s:s?, s:s?}", "run_id", run->run_id, "run_uuid",
+			      run->run_id, "run_name", run->run_name, "experiment_id", exp, "user_id", run->user_id,
+			      "status", run->status, "artifact_uri", run->artifact_uri, "lifecycle_stage",
+			      run->lifecycle_stage);
+	if (o == NULL)
+		return NULL;
+	if (run->has_start)
+		json_object_set_new(o, "start_time", json_integer(run->start_time));
+	if (run->has_end)
+		json_object_set_new(o, "end_time", json_integer(run->end_time));
+	return o;
+}
+
+/* A metric value as MLflow writes it: a number, or "NaN" / "Infinity" / "-Infinity". */
+static json_t *metric_value(double v, bool is_nan)
+{
+	if (is_nan || isnan(v))
+		return json_string("NaN");
+	if (isinf(v))
+		return json_string(v > 0 ? "Infinity" : "-Infinity");
+	return json_real(v);
+}
+
+static const char SQL_RUN_INPUTS[] =
+	"SELECT i.id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile FROM trk_inputs i "
+	"JOIN trk_datasets d ON d.id = i.dataset WHERE i.run = ?1 ORDER BY i.id";
+static const char SQL_INPUT_TAGS[] = "SELECT key, value FROM trk_input_tags WHERE input = ?1 ORDER BY key";
+
+static json_t *inputs_json(weir_db *db, weir_arena *a, int64_t run, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_INPUTS, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_i64(st, 1, run);
+	int64_t ids[256];
+	json_t *list = json_array();
+	int rc, n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256) {
+		ids[n++] = sqlite3_column_int64(st, 0);
+		json_t *ds = json_pack("{s:s?, s:s?, s:s?, s:s?}", "name", col_str(a, st, 1), "digest",
+				       col_str(a, st, 2), "source_type", col_str(a, st, 3), "source", col_str(a, st, 4));
+		if (ds == NULL)
+			ds = json_object();
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			json_object_set_new(ds, "schema", weir_json_str_or_null(col_str(a, st, 5)));
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			json_object_set_new(ds, "profile", weir_json_str_or_null(col_str(a, st, 6)));
+		json_array_append_new(list, json_pack("{s:o}", "dataset", ds));
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		json_decref(list);
+		weir_db_fail(db, rc, err);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		if ((st = weir_db_stmt(db, SQL_INPUT_TAGS, err)) == NULL) {
+			json_decref(list);
+			return NULL;
+		}
+		weir_db_bind_i64(st, 1, ids[i]);
+		json_t *tags = kv_list(db, st, err);
+		if (tags == NULL) {
+			json_decref(list);
+			return NULL;
+		}
+		set_list(json_array_get(list, (size_t)i), "tags", tags);
+	}
+	json_t *inputs = json_object();
+	set_list(inputs, "dataset_inputs", list);
+	return inputs;
+}
+
+json_t *trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, weir_error *err)
+{
+	json_t *info = trk_store_run_info_json(run);
+	if (info == NULL) {
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+		return NULL;
+	}
+	json_t *data = json_object();
+	json_t *run_o = json_pack("{s:o, s:o}", "info", info, "data", data);
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_LATEST, err);
+	if (st == NULL)
+		goto fail;
+	weir_db_bind_i64(st, 1, run->id);
+	json_t *metrics = json_array();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *k = json_string((const char *)sqlite3_column_text(st, 0));
+		json_array_append_new(metrics, json_pack("{s:o?, s:o, s:I, s:I}", "key", k, "value",
+							 metric_value(sqlite3_column_double(st, 1),
+								      sqlite3_column_int(st, 2) != 0),
+							 "timestamp", (json_int_t)sqlite3_column_int64(st, 3), "step",
+							 (json_int_t)sqlite3_column_int64(st, 4)));
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(metrics);
+		weir_db_fail(db, rc, err);
+		goto fail;
+	}
+	set_list(data, "metrics", metrics);
+	if ((st = weir_db_stmt(db, SQL_RUN_PARAMS, err)) == NULL)
+		goto fail;
+	weir_db_bind_i64(st, 1, run->id);
+	json_t *params = kv_list(db, st, err);
+	if (params == NULL)
+		goto fail;
+	set_list(data, "params", params);
+	if ((st = weir_db_stmt(db, SQL_RUN_TAGS, err)) == NULL)
+		goto fail;
+	weir_db_bind_i64(st, 1, run->id);
+	json_t *tags = kv_list(db, st, err);
+	if (tags == NULL)
+		goto fail;
+	set_list(data, "tags", tags);
+	json_t *inputs = inputs_json(db, a, run->id, err);
+	if (inputs == NULL)
+		goto fail;
+	json_object_set_new(run_o, "inputs", inputs);
+	return run_o;
+fail:
+	json_decref(run_o);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ params, tags */
+
+static const char SQL_PARAM_GET[] = "SELECT value FROM trk_params WHERE run = ?1 AND key = ?2";
+static const char SQL_PARAM_PUT[] = "INSERT OR IGNORE INTO trk_params(run, key, value) VALUES (?1, ?2, ?3)";
+static const char SQL_TAG_SET[] =
+	"INSERT INTO trk_run_tags(run, key, value) VALUES (?1, ?2, ?3) "
+	"ON CONFLICT(run, key) DO UPDATE SET value = excluded.value";
+static const char SQL_TAG_DELETE[] = "DELETE FROM trk_run_tags WHERE run = ?1 AND key = ?2";
+
+int trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_PARAM_GET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run);
+	weir_db_bind_text(st, 2, key);
+	int rc = sqlite3_step(st);
+	*value = rc == SQLITE_ROW ? col_str(a, st, 0) : NULL;
+	weir_db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	return 0;
+}
+
+int trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_PARAM_PUT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run);
+	weir_db_bind_text(st, 2, key);
+	weir_db_bind_text(st, 3, value);
+	return step_done(db, st, err);
+}
+
+int trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_TAG_SET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run);
+	weir_db_bind_text(st, 2, key);
+	weir_db_bind_text(st, 3, value);
+	return step_done(db, st, err);
+}
+
+int trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existed, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_TAG_DELETE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run);
+	weir_db_bind_text(st, 2, key);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	*existed = sqlite3_changes(weir_db_handle(db)) > 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ metrics */
+
+static const char SQL_METRIC_PUT[] =
+	"INSERT OR IGNORE INTO trk_metrics(run, key, step, timestamp, value, is_nan) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/* The latest point is the maximum by (step, timestamp, value) (MLflow's rule). */
+static const char SQL_LATEST_PUT[] =
+	"INSERT INTO trk_latest_metrics(run, key, step, timestamp, value, is_nan) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	"ON CONFLICT(run, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, "
+	"value = excluded.value, is_nan = excluded.is_nan "
+	"WHERE (excluded.step, excluded.timestamp, excluded.value) > (step, timestamp, value)";
+static const char SQL_METRIC_FIRST[] =
+	"SELECT key, step, timestamp, value, is_nan FROM trk_metrics WHERE run = ?1 AND key = ?2 "
+	"ORDER BY step, timestamp, value, is_nan LIMIT ?3";
+static const char SQL_METRIC_AFTER[] =
+	"SELECT key, step, timestamp, value, is_nan FROM trk_metrics WHERE run = ?1 AND key = ?2 "
+	"AND (step, timestamp, value, is_nan) > (?4, ?5, ?6, ?7) "
+	"ORDER BY step, timestamp, value, is_nan LIMIT ?3";
+static const char SQL_METRIC_STEPS_ALL[] =
+	"SELECT DISTINCT step FROM trk_metrics WHERE run = ?1 AND key = ?2 ORDER BY step";
+static const char SQL_METRIC_STEPS_RANGE[] =
+	"SELECT DISTINCT step FROM trk_metrics WHERE run = ?1 AND key = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step";
+static const char SQL_METRIC_AT_STEP[] =
+	"SELECT key, step, timestamp, value, is_nan FROM trk_metrics WHERE run = ?1 AND key = ?2 AND step = ?3 "
+	"ORDER BY timestamp, value";
+
+static int metric_stmt(weir_db *db, const char *sql, int64_t run, const trk_point *p, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run);
+	weir_db_bind_text(st, 2, p->key);
+	weir_db_bind_i64(st, 3, p->step);
+	weir_db_bind_i64(st, 4, p->timestamp);
+	sqlite3_bind_double(st, 5, p->is_nan ? 0.0 : p->value);
+	weir_db_bind_i64(st, 6, p->is_nan ? 1 : 0);
+	return step_done(db, st, err);
+}
+
+int trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, weir_error *err)
+{
+	return metric_stmt(db, SQL_METRIC_PUT, run, p, err);
+}
+
+int trk_store_metric_latest(weir_db *db, int64_t run, const trk_point *p, weir_error *err)
+{
+	return metric_stmt(db, SQL_LATEST_PUT, run, p, err);
+}
+
+int trk_store_metric_put(weir_db *db, int64_t run, const trk_point *p, weir_error *err)
+{
+	if (trk_store_metric_insert(db, run, p, err) != 0)
+		return -1;
+	return trk_store_metric_latest(db, run, p, err);
+}
+
+static int points(weir_db *db, weir_arena *a, sqlite3_stmt *st, int cap, trk_point **out, int *n, weir_error *err)
+{
+	trk_point *pts = weir_arena_alloc(a, (size_t)(cap > 0 ? cap : 1) * sizeof(*pts));
+	int cnt = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && cnt < cap) {
+		trk_point *p = &pts[cnt++];
+		p->key = col_str(a, st, 0);
+		p->step = sqlite3_column_int64(st, 1);
+		p->timestamp = sqlite3_column_int64(st, 2);
+		p->value = sqlite3_column_double(st, 3);
+		p->is_nan = sqlite3_column_int(st, 4) != 0;
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return weir_db_fail(db, rc, err);
+	*out = pts;
+	*n = cnt;
+	return 0;
+}
+
+int trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *key, const trk_point *after,
+			  int limit, trk_point **out, int *n, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, after ? SQL_METRIC_AFTER : SQL_METRIC_FIRST, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run);
+	weir_db_bind_text(st, 2, key);
+	weir_db_bind_i64(st, 3, limit);
+	if (after) {
+		weir_db_bind_i64(st, 4, after->step);
+		weir_db_bind_i64(st, 5, after->timestamp);
+		sqlite3_bind_double(st, 6, after->is_nan ? 0.0 : after->value);
+		weir_db_bind_i64(st, 7, after->is_nan ? 1 : 0);
+	}
+	return points(db, a, st, limit, out, n, err);
+}
+
+int trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *key, bool ranged, int64_t start,
+			   int64_t end, int64_t **steps, int *n, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, ranged ? SQL_METRIC_STEPS_RANGE : SQL_METRIC_STEPS_ALL, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run);
+	weir_db_bind_text(st, 2, key);
+	if (ranged) {
+		weir_db_bind_i64(st, 3, start);
+		weir_db_bind_i64(st, 4, end);
+	}
+	size_t cap = 256;
+	int64_t *out = malloc(cap * sizeof(*out));
+	int cnt = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((size_t)cnt == cap) {
+			cap *= 2;
+			out = realloc(out, cap * sizeof(*out));
+		}
+		out[cnt++] = sqlite3_column_int64(st, 0);
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_DONE) {
+		free(out);
+		return weir_db_fail(db, rc, err);
+	}
+	*steps = weir_arena_alloc(a, (size_t)(cnt ? cnt : 1) * sizeof(int64_t));
+	memcpy(*steps, out, (size_t)cnt * sizeof(int64_t));
+	free(out);
+	*n = cnt;
+	return 0;
+}
+
+int trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
+			     trk_point **out, int *n, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_METRIC_AT_STEP, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run);
+	weir_db_bind_text(st, 2, key);
+	weir_db_bind_i64(st, 3, step);
+	return points(db, a, st, 1000, out, n, err);
+}
+
+/* ------------------------------------------------------------------ datasets, inputs */
+
+static const char SQL_DATASET_FIND[] =
+	"SELECT id FROM trk_datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3";
+static const char SQL_DATASET_INSERT[] =
+	"INSERT INTO trk_datasets(experiment_id, name, digest, source_type, source, schema, profile) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char SQL_INPUT_FIND[] = "SELECT id FROM trk_inputs WHERE run = ?1 AND dataset = ?2";
+static const char SQL_INPUT_INSERT[] = "INSERT INTO trk_inputs(dataset, run) VALUES (?1, ?2)";
+static const char SQL_INPUT_TAG_SET[] =
+	"INSERT INTO trk_input_tags(input, key, value) VALUES (?1, ?2, ?3) "
+	"ON CONFLICT(input, key) DO UPDATE SET value = excluded.value";
+static const char SQL_INPUTS_OF_RUN[] =
+	"SELECT d.name, d.digest, d.source_type, d.source, "
+	"(SELECT value FROM trk_input_tags t WHERE t.input = i.id AND t.key = 'mlflow.data.context') "
+	"FROM trk_inputs i JOIN trk_datasets d ON d.id = i.dataset WHERE i.run = ?1 ORDER BY i.id";
+
+static int find_id(weir_db *db, sqlite3_stmt *st, int64_t *id, bool *found, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		*id = sqlite3_column_int64(st, 0);
+	weir_db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	return 0;
+}
+
+int trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *name, const char *digest,
+			     const char *source_type, const char *source, const char *schema, const char *profile,
+			     int64_t *id, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_DATASET_FIND, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, experiment_id);
+	weir_db_bind_text(st, 2, name);
+	weir_db_bind_text(st, 3, digest);
+	bool found;
+	if (find_id(db, st, id, &found, err) != 0)
+		return -1;
+	if (found)
+		return 0;
+	if ((st = weir_db_stmt(db, SQL_DATASET_INSERT, err)) == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, experiment_id);
+	weir_db_bind_text(st, 2, name);
+	weir_db_bind_text(st, 3, digest);
+	weir_db_bind_text(st, 4, source_type);
+	weir_db_bind_text(st, 5, source);
+	weir_db_bind_text(st, 6, schema);
+	weir_db_bind_text(st, 7, profile);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(weir_db_handle(db));
+	return 0;
+}
+
+int trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *input, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_INPUT_FIND, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run);
+	weir_db_bind_i64(st, 2, dataset);
+	bool found;
+	if (find_id(db, st, input, &found, err) != 0)
+		return -1;
+	if (found)
+		return 0;
+	if ((st = weir_db_stmt(db, SQL_INPUT_INSERT, err)) == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, dataset);
+	weir_db_bind_i64(st, 2, run);
+	if (step_done(db, st, err) != 0)
+		return -1;
+	*input = sqlite3_last_insert_rowid(weir_db_handle(db));
+	return 0;
+}
+
+int trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const char *value, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_INPUT_TAG_SET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, input);
+	weir_db_bind_text(st, 2, key);
+	weir_db_bind_text(st, 3, value);
+	return step_done(db, st, err);
+}
+
+int trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
+			 weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_INPUTS_OF_RUN, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, run);
+	int cap = 16, cnt = 0, rc;
+	weir_tracking_input *v = weir_arena_calloc(a, (size_t)cap * sizeof(*v));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			weir_tracking_input *nv = weir_arena_calloc(a, (size_t)cap * 2 * sizeof(*v));
+			memcpy(nv, v, (size_t)cap * sizeof(*v));
+			v = nv;
+			cap *= 2;
+		}
+		weir_tracking_input *in = &v[cnt++];
+		in->name = col_str(a, st, 0);
+		in->digest = col_str(a, st, 1);
+		in->source_type = col_str(a, st, 2);
+		in->source = col_str(a, st, 3);
+		in->context = col_str(a, st, 4);
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	*out = v;
+	*n = cnt;
+	return 0;
+}

@@ -1,0 +1,344 @@
+/* Unit tests of the model registry (registry/registry.c, registry_store.c, webhooks.c) on a
+ * real migrated database: name mapping, alias and stage rules, page tokens, the search
+ * grammar, version numbering, lineage source, cascades, and the webhook outbox's
+ * transactionality. */
+#include "testutil.h"
+
+#include <stdint.h>
+
+#include "core/json.h"
+#include "registry/registry.h"
+#include "registry/registry_int.h"
+#include "registry/webhooks.h"
+
+static int64_t count(test_env *t, const char *sql)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(t->db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Creates main.default and model `name` in it; returns the model id (arena). */
+static const char *mk_model(test_env *t, const weir_principal *p, const char *name)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable schema;
+	const char *id = NULL;
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_ensure_default(t->db, t->a, &e), 0);
+	assert_int_equal(weir_gov_resolve(t->db, t->a, p, WEIR_SEC_SCHEMA, "main.default", &schema, &e), 0);
+	assert_int_equal(weir_registry_model_create(t->db, t->a, p, &schema, name, NULL, &id, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	return id;
+}
+
+static int64_t mk_version(test_env *t, const char *model_id, const char *run_id)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_registry_version_in in = {.source = "s3://b/m", .run_id = run_id};
+	int64_t v = 0;
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_version_create(t->db, t->a, model_id, &in, "admin", &v, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	return v;
+}
+
+static void test_names(void **state)
+{
+	/* Flat MLflow names map to main.default.<n>, three-level names to themselves, and
+	 * names UC cannot hold are refused naming the field. */
+	(void)state;
+	weir_arena *a = weir_arena_new(1024);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_string_equal(weir_registry_full_name(a, "name", "fraud", &e), "main.default.fraud");
+	assert_string_equal(weir_registry_full_name(a, "name", "c.s.m", &e), "c.s.m");
+	assert_null(weir_registry_full_name(a, "name", "has space", &e));
+	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	assert_string_equal(e.field, "name");
+	assert_null(weir_registry_full_name(a, "new_name", "a.b", &e));
+	assert_string_equal(e.field, "new_name");
+	assert_null(weir_registry_full_name(a, "name", "", &e));
+	assert_non_null(strstr(e.message, "Missing value"));
+	assert_string_equal(weir_registry_mlflow_name(a, "main", "default", "x"), "x");
+	assert_string_equal(weir_registry_mlflow_name(a, "c", "s", "x"), "c.s.x");
+	weir_arena_free(a);
+}
+
+static void test_alias_and_stage_rules(void **state)
+{
+	/* Reserved aliases (latest in any case, v<digits>) and malformed ones are refused;
+	 * stages are matched case-insensitively to their canonical spelling. */
+	(void)state;
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_alias_check("champion", &e), 0);
+	assert_int_equal(weir_registry_alias_check("v1beta", &e), 0);
+	assert_int_equal(weir_registry_alias_check("latest", &e), -1);
+	assert_int_equal(weir_registry_alias_check("LaTeSt", &e), -1);
+	assert_int_equal(weir_registry_alias_check("v12", &e), -1);
+	assert_int_equal(weir_registry_alias_check("V3", &e), -1);
+	assert_int_equal(weir_registry_alias_check("a b", &e), -1);
+	assert_int_equal(weir_registry_alias_check("", &e), -1);
+	assert_string_equal(weir_registry_stage_canonical("StAgInG"), "Staging");
+	assert_string_equal(weir_registry_stage_canonical("none"), "None");
+	assert_null(weir_registry_stage_canonical("Deleted_Internal"));
+}
+
+static void test_page_tokens(void **state)
+{
+	/* Tokens are base64 of {"offset": N} (MLflow's own form) and junk is a 400. */
+	(void)state;
+	weir_arena *a = weir_arena_new(1024);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_string_equal(weir_registry_page_token(a, 100), "eyJvZmZzZXQiOiAxMDB9");
+	assert_string_equal(weir_registry_page_token(a, 1), "eyJvZmZzZXQiOiAxfQ==");
+	int64_t off = -1;
+	assert_int_equal(weir_registry_page_offset(a, "eyJvZmZzZXQiOiAxMDB9", &off, &e), 0);
+	assert_int_equal(off, 100);
+	assert_int_equal(weir_registry_page_offset(a, "", &off, &e), 0);
+	assert_int_equal(off, 0);
+	assert_int_equal(weir_registry_page_offset(a, "%%%", &off, &e), -1);
+	assert_non_null(strstr(e.message, "could not base64-decode"));
+	assert_int_equal(weir_registry_page_offset(a, "eyJub3BlIjogMX0=", &off, &e), -1); /* {"nope": 1} */
+	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	assert_string_equal(reg_like_to_glob(a, "a%b_c*?["), "a*b?c[*][?][[]");
+	weir_arena_free(a);
+}
+
+static void test_versions_never_reused(void **state)
+{
+	/* Version numbers are max ever + 1: deleting the highest does not free its number, and
+	 * a rolled-back create leaves neither a row nor a consumed number. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	const char *m = mk_model(t, p, "num");
+	assert_int_equal(mk_version(t, m, NULL), 1);
+	assert_int_equal(mk_version(t, m, NULL), 2);
+	assert_int_equal(mk_version(t, m, NULL), 3);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_version_delete(t->db, m, 3, "admin", &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	weir_registry_version_in in = {.source = "s3://x"};
+	int64_t v = 0;
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_version_create(t->db, t->a, m, &in, "admin", &v, &e), 0);
+	assert_int_equal(v, 4);
+	weir_db_rollback(t->db);
+	assert_int_equal(mk_version(t, m, NULL), 4);
+	assert_int_equal(weir_registry_version_exists(t->db, m, "num", 3, &e), -1);
+	assert_int_equal(e.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
+	assert_non_null(strstr(e.message, "Model Version (name=num, version=3) not found"));
+	test_env_free(t);
+}
+
+static void test_version_source_and_json(void **state)
+{
+	/* A version records its source run (the lineage read interface) and renders the MLflow
+	 * shape: version as a string, READY, current_stage always present. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	const char *m = mk_model(t, p, "src");
+	int64_t v = mk_version(t, m, "0123456789abcdef");
+	const char *run = NULL;
+	assert_int_equal(weir_registry_version_source(t->db, t->a, m, v, &run, &e), 0);
+	assert_string_equal(run, "0123456789abcdef");
+	assert_int_equal(weir_registry_version_source(t->db, t->a, m, 99, &run, &e), -1);
+	json_t *j = weir_registry_version_mlflow(t->db, t->a, m, v, true, &e);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "version")), "1");
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "READY");
+	assert_string_equal(json_string_value(json_object_get(j, "current_stage")), "None");
+	assert_true(json_is_integer(json_object_get(j, "creation_timestamp")));
+	assert_null(json_object_get(j, "aliases"));
+	json_decref(j);
+	test_env_free(t);
+}
+
+static void test_transition_archives(void **state)
+{
+	/* archive_existing_versions moves the other versions of the target stage to Archived. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	const char *m = mk_model(t, p, "stg");
+	mk_version(t, m, NULL);
+	mk_version(t, m, NULL);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_version_transition(t->db, m, 1, "Production", false, "admin", &e), 0);
+	assert_int_equal(weir_registry_version_transition(t->db, m, 2, "Production", true, "admin", &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM model_versions WHERE stage = 'Archived' AND version = 1"), 1);
+	const char *stages[] = {"production"};
+	json_t *lv = weir_registry_latest_versions(t->db, t->a, m, stages, 1, &e);
+	assert_int_equal(json_array_size(lv), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(lv, 0), "version")), "2");
+	json_decref(lv);
+	const char *bad[] = {"Bogus"};
+	assert_null(weir_registry_latest_versions(t->db, t->a, m, bad, 1, &e));
+	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	test_env_free(t);
+}
+
+static json_t *search(test_env *t, weir_principal *p, weir_registry_search_kind k, const char *filter, weir_error *e)
+{
+	weir_registry_search q = {.kind = k, .filter = filter, .max_results = INT64_MIN};
+	return weir_registry_search_run(t->db, t->a, p, &q, e);
+}
+
+static size_t hits(json_t *j, const char *key)
+{
+	size_t n = json_array_size(json_object_get(j, key));
+	json_decref(j);
+	return n;
+}
+
+static void test_search_grammar(void **state)
+{
+	/* The filter grammar: case-sensitive LIKE, ILIKE, tags with backticks, IN on run_id
+	 * dropping uppercase values, numeric version_number, and the grammar's 400s. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	const char *m1 = mk_model(t, p, "Alpha");
+	const char *m2 = mk_model(t, p, "beta");
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_model_tag_set(t->db, m1, "team", "risk", &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	mk_version(t, m1, "run1");
+	mk_version(t, m2, "run2");
+	mk_version(t, m2, "run3");
+	const char *models = "registered_models", *mvs = "model_versions";
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "name LIKE 'alp%'", &e), models), 0);
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "name ILIKE 'alp%'", &e), models), 1);
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "tags.`team` = 'risk'", &e), models), 1);
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "tag.team != 'x'", &e), models), 1);
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "name != 'beta' and name = 'Alpha'", &e), models), 1);
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "", &e), models), 2);
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_VERSIONS, "run_id IN ('run1', 'RUN2', \"run3\")", &e), mvs), 2);
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_VERSIONS, "name = 'beta' AND version_number > 1", &e), mvs), 1);
+	static const char *const bad[] = {
+		"name = 'a' OR name = 'b'", "name = a", "x.name = 'a'", "run_id = 'a'", "name IN ('a')",
+		"name = 'a';", "name", "name LIKE", "tags.t IN ('a')", "name = 'a' AND", "name = 'unterminated",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		weir_error e2 = WEIR_ERROR_INIT;
+		assert_null(search(t, p, WEIR_REG_SEARCH_MODELS, bad[i], &e2));
+		assert_int_equal(e2.code, WEIR_E_INVALID_PARAMETER_VALUE);
+		assert_string_equal(e2.field, "filter");
+	}
+	static const char *const badv[] = {"run_id IN ()", "run_id IN (1)", "run_id IN (,)", "version_number LIKE '1'",
+					   "source_path < 'a'"};
+	for (size_t i = 0; i < sizeof(badv) / sizeof(badv[0]); i++) {
+		weir_error e2 = WEIR_ERROR_INIT;
+		assert_null(search(t, p, WEIR_REG_SEARCH_VERSIONS, badv[i], &e2));
+		assert_int_equal(e2.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	}
+	/* order_by and max_results limits */
+	const char *ob[] = {"creation_timestamp"};
+	weir_registry_search q = {.kind = WEIR_REG_SEARCH_MODELS, .order_by = ob, .norder_by = 1, .max_results = INT64_MIN};
+	assert_null(weir_registry_search_run(t->db, t->a, p, &q, &e));
+	q.norder_by = 0;
+	q.max_results = 1001;
+	assert_null(weir_registry_search_run(t->db, t->a, p, &q, &e));
+	q.max_results = 1;
+	json_t *page = weir_registry_search_run(t->db, t->a, p, &q, &e);
+	assert_string_equal(json_string_value(json_object_get(page, "next_page_token")), "eyJvZmZzZXQiOiAxfQ==");
+	json_decref(page);
+	test_env_free(t);
+}
+
+static void test_forced_delete_cascades(void **state)
+{
+	/* Deleting the schema securable removes models, versions, tags and aliases with it
+	 * (foreign keys to securables ON DELETE CASCADE). */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	const char *m = mk_model(t, p, "casc");
+	mk_version(t, m, NULL);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_alias_set(t->db, t->a, m, "champ", 1, &e), 0);
+	assert_int_equal(weir_registry_version_tag_set(t->db, t->a, m, 1, "k", "v", &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM registered_model_aliases"), 1);
+	assert_int_equal(sqlite3_exec(weir_db_handle(t->db),
+				      "DELETE FROM securables WHERE type = 'schema' AND name = 'default'", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(count(t, "SELECT count(*) FROM securables WHERE type = 'registered_model'"), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM model_versions"), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM model_version_tags"), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM registered_model_aliases"), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM registered_models"), 0);
+	test_env_free(t);
+}
+
+static void test_webhook_outbox_is_transactional(void **state)
+{
+	/* A delivery is queued in the event's transaction: a rolled-back event leaves none, a
+	 * committed one leaves exactly one per subscribed ACTIVE webhook; the secret is never
+	 * rendered. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	json_error_t je;
+	json_t *body = json_loads("{\"name\":\"h1\",\"url\":\"http://127.0.0.1:9/x\",\"secret\":\"topsecret\","
+				  "\"events\":[{\"entity\":\"MODEL_VERSION\",\"action\":\"CREATED\"}]}",
+				  0, &je);
+	json_t *off = json_loads("{\"name\":\"h2\",\"url\":\"http://127.0.0.1:9/y\",\"status\":\"DISABLED\","
+				 "\"events\":[{\"entity\":\"MODEL_VERSION\",\"action\":\"CREATED\"}]}",
+				 0, &je);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	json_t *h = weir_webhook_create(t->db, t->a, body, &e);
+	assert_non_null(h);
+	char *text = json_dumps(h, 0);
+	assert_null(strstr(text, "topsecret"));
+	free(text);
+	json_decref(h);
+	json_decref(weir_webhook_create(t->db, t->a, off, &e));
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	const char *m = mk_model(t, p, "hooked");
+	weir_registry_version_in in = {.source = "s3://x"};
+	int64_t v;
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_version_create(t->db, t->a, m, &in, "admin", &v, &e), 0);
+	weir_db_rollback(t->db);
+	assert_int_equal(count(t, "SELECT count(*) FROM webhook_deliveries"), 0);
+	mk_version(t, m, NULL);
+	assert_int_equal(count(t, "SELECT count(*) FROM webhook_deliveries WHERE status = 'PENDING'"), 1);
+	/* invalid webhooks */
+	json_t *bad = json_loads("{\"name\":\"h3\",\"url\":\"http://10.0.0.1/x\",\"events\":[{\"entity\":\"MODEL_VERSION\","
+				 "\"action\":\"CREATED\"}]}",
+				 0, &je);
+	assert_null(weir_webhook_create(t->db, t->a, bad, &e));
+	assert_string_equal(e.field, "url");
+	json_decref(bad);
+	json_decref(body);
+	json_decref(off);
+	test_env_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_alias_and_stage_rules),
+		cmocka_unit_test(test_page_tokens),
+		cmocka_unit_test(test_versions_never_reused),
+		cmocka_unit_test(test_version_source_and_json),
+		cmocka_unit_test(test_transition_archives),
+		cmocka_unit_test(test_search_grammar),
+		cmocka_unit_test(test_forced_delete_cascades),
+		cmocka_unit_test(test_webhook_outbox_is_transactional),
+	};
+	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
+}
