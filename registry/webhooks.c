@@ -5,9 +5,8 @@
  * MLflow 3.3 (X-MLflow-Signature: v1,base64(HMAC-SHA256(secret, "<id>.<ts>.<body>"))) and
  * retries 429/5xx/connection failures with exponential backoff (0.5 s doubling, capped at
  * 60 s, 6 attempts). The worker borrows a pooled connection per round and never holds the
- * write lock while talking to the network. The webhook SQL is kept here, next to the
- * outbox logic it serves. */
-#include "registry/webhooks.h"
+ * write lock while talking to the network. The SQL is in webhooks_store.c. */
+#include "registry/webhooks_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -185,30 +184,6 @@ static int check_status(const char *s, weir_error *err)
 
 /* ---------------------------------------------------------------- CRUD */
 
-static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
-{
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return weir_db_fail(db, rc, err);
-	return 0;
-}
-
-static const char SQL_HOOK_INSERT[] =
-	"INSERT INTO webhooks (id, name, description, url, events, secret, status, creation_timestamp, "
-	"last_updated_timestamp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
-static const char SQL_HOOK_GET[] =
-	"SELECT id, name, description, url, events, status, creation_timestamp, last_updated_timestamp "
-	"FROM webhooks WHERE id = ?1 AND deleted_timestamp IS NULL";
-static const char SQL_HOOK_LIST[] =
-	"SELECT id FROM webhooks WHERE deleted_timestamp IS NULL ORDER BY creation_timestamp DESC, id LIMIT ?1 OFFSET ?2";
-static const char SQL_HOOK_UPDATE[] =
-	"UPDATE webhooks SET name = COALESCE(?2, name), description = COALESCE(?3, description), "
-	"url = COALESCE(?4, url), events = COALESCE(?5, events), secret = COALESCE(?6, secret), "
-	"status = COALESCE(?7, status), last_updated_timestamp = ?8 WHERE id = ?1 AND deleted_timestamp IS NULL";
-static const char SQL_HOOK_DELETE[] =
-	"UPDATE webhooks SET deleted_timestamp = ?2 WHERE id = ?1 AND deleted_timestamp IS NULL";
-
 static int not_found(const char *id, weir_error *err)
 {
 	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Webhook with ID %.100s not found.", id);
@@ -216,25 +191,21 @@ static int not_found(const char *id, weir_error *err)
 
 json_t *weir_webhook_get(weir_db *db, weir_arena *a, const char *id, weir_error *err)
 {
-	(void)a;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_GET, err);
-	if (st == NULL)
+	wh_hook h;
+	bool found;
+	if (wh_store_get(db, a, id, &h, &found, err) != 0)
 		return NULL;
-	weir_db_bind_text(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		weir_db_done(st);
+	if (!found) {
 		not_found(id, err);
 		return NULL;
 	}
-	json_t *events = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "webhook_id", sqlite3_column_text(st, 0), "name",
-			      sqlite3_column_text(st, 1), "url", sqlite3_column_text(st, 3), "events",
-			      events ? events : json_array(), "status", sqlite3_column_text(st, 5),
-			      "creation_timestamp", (json_int_t)sqlite3_column_int64(st, 6), "last_updated_timestamp",
-			      (json_int_t)sqlite3_column_int64(st, 7));
-	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-		json_object_set_new(o, "description", json_string((const char *)sqlite3_column_text(st, 2)));
-	weir_db_done(st);
+	json_t *events = json_loads(h.events, 0, NULL);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "webhook_id", h.id, "name", h.name, "url", h.url,
+			      "events", events ? events : json_array(), "status", h.status, "creation_timestamp",
+			      (json_int_t)h.creation_timestamp, "last_updated_timestamp",
+			      (json_int_t)h.last_updated_timestamp);
+	if (h.description)
+		json_object_set_new(o, "description", json_string(h.description));
 	return o;
 }
 
@@ -261,18 +232,9 @@ json_t *weir_webhook_create(weir_db *db, weir_arena *a, json_t *body, weir_error
 		return NULL;
 	char id[37];
 	weir_uuid4(id);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_INSERT, err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_text(st, 2, name);
-	weir_db_bind_text(st, 3, desc);
-	weir_db_bind_text(st, 4, url);
-	weir_db_bind_text(st, 5, events);
-	weir_db_bind_text(st, 6, secret && *secret ? secret : NULL);
-	weir_db_bind_text(st, 7, status);
-	sqlite3_bind_int64(st, 8, weir_now_ms());
-	if (step_done(db, st, err) != 0)
+	wh_fields f = {.name = name, .description = desc, .url = url, .events = events,
+		       .secret = secret && *secret ? secret : NULL, .status = status};
+	if (wh_store_insert(db, id, &f, weir_now_ms(), err) != 0)
 		return NULL;
 	return weir_webhook_get(db, a, id, err);
 }
@@ -290,16 +252,10 @@ json_t *weir_webhook_list(weir_db *db, weir_arena *a, int64_t max_results, const
 	int64_t offset = 0;
 	if (weir_registry_page_offset(a, page_token, &offset, err) != 0)
 		return NULL;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_LIST, err);
-	if (st == NULL)
-		return NULL;
-	sqlite3_bind_int64(st, 1, max_results + 1);
-	sqlite3_bind_int64(st, 2, offset);
 	const char *ids[1001];
 	int n = 0;
-	while (n <= max_results && sqlite3_step(st) == SQLITE_ROW)
-		ids[n++] = weir_arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
-	weir_db_done(st);
+	if (wh_store_list_ids(db, a, offset, ids, (int)max_results + 1, &n, err) != 0)
+		return NULL;
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < max_results; i++) {
 		json_t *h = weir_webhook_get(db, a, ids[i], err);
@@ -340,40 +296,38 @@ json_t *weir_webhook_update(weir_db *db, weir_arena *a, const char *id, json_t *
 	if (cur == NULL)
 		return NULL;
 	json_decref(cur);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_UPDATE, err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_text(st, 2, nonempty(name));
-	weir_db_bind_text(st, 3, nonempty(desc));
-	weir_db_bind_text(st, 4, nonempty(url));
-	weir_db_bind_text(st, 5, events);
-	weir_db_bind_text(st, 6, nonempty(secret));
-	weir_db_bind_text(st, 7, nonempty(status));
-	sqlite3_bind_int64(st, 8, weir_now_ms());
-	if (step_done(db, st, err) != 0)
+	wh_fields f = {.name = nonempty(name), .description = nonempty(desc), .url = nonempty(url), .events = events,
+		       .secret = nonempty(secret), .status = nonempty(status)};
+	if (wh_store_update(db, id, &f, weir_now_ms(), err) != 0)
 		return NULL;
 	return weir_webhook_get(db, a, id, err);
 }
 
 int weir_webhook_delete(weir_db *db, const char *id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_DELETE, err);
-	if (st == NULL)
+	bool deleted;
+	if (wh_store_delete(db, id, weir_now_ms(), &deleted, err) != 0)
 		return -1;
-	weir_db_bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, weir_now_ms());
-	int rc = sqlite3_step(st);
-	int changed = sqlite3_changes(weir_db_handle(db));
-	weir_db_done(st);
-	if (rc != SQLITE_DONE)
-		return weir_db_fail(db, rc, err);
-	return changed ? 0 : not_found(id, err);
+	return deleted ? 0 : not_found(id, err);
 }
 
-static const char SQL_DELIVERIES[] =
-	"SELECT id, entity, action, status, attempts, last_status_code, last_error, created_at, delivered_at, "
-	"next_attempt_at FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 100";
+/* Appends one delivery log row to the array `ctx`. */
+static int delivery_json(void *ctx, const wh_delivery *d)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "delivery_id", d->id, "entity", d->entity, "action",
+			      d->action, "status", d->status, "attempts", (json_int_t)d->attempts, "created_timestamp",
+			      (json_int_t)d->created_at);
+	if (d->has_last_status_code)
+		json_object_set_new(o, "last_status_code", json_integer(d->last_status_code));
+	if (d->last_error)
+		json_object_set_new(o, "last_error", json_string(d->last_error));
+	if (d->has_delivered_at)
+		json_object_set_new(o, "delivered_timestamp", json_integer(d->delivered_at));
+	if (strcmp(d->status, "PENDING") == 0)
+		json_object_set_new(o, "next_attempt_timestamp", json_integer(d->next_attempt_at));
+	json_array_append_new((json_t *)ctx, o);
+	return 0;
+}
 
 json_t *weir_webhook_deliveries(weir_db *db, weir_arena *a, const char *id, weir_error *err)
 {
@@ -381,37 +335,15 @@ json_t *weir_webhook_deliveries(weir_db *db, weir_arena *a, const char *id, weir
 	if (cur == NULL)
 		return NULL;
 	json_decref(cur);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DELIVERIES, err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, id);
 	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "delivery_id", sqlite3_column_text(st, 0), "entity",
-				      sqlite3_column_text(st, 1), "action", sqlite3_column_text(st, 2), "status",
-				      sqlite3_column_text(st, 3), "attempts", (json_int_t)sqlite3_column_int64(st, 4),
-				      "created_timestamp", (json_int_t)sqlite3_column_int64(st, 7));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			json_object_set_new(d, "last_status_code", json_integer(sqlite3_column_int64(st, 5)));
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-			json_object_set_new(d, "last_error", json_string((const char *)sqlite3_column_text(st, 6)));
-		if (sqlite3_column_type(st, 8) != SQLITE_NULL)
-			json_object_set_new(d, "delivered_timestamp", json_integer(sqlite3_column_int64(st, 8)));
-		if (strcmp((const char *)sqlite3_column_text(st, 3), "PENDING") == 0)
-			json_object_set_new(d, "next_attempt_timestamp", json_integer(sqlite3_column_int64(st, 9)));
-		json_array_append_new(arr, d);
+	if (wh_store_deliveries(db, id, delivery_json, arr, err) != 0) {
+		json_decref(arr);
+		return NULL;
 	}
-	weir_db_done(st);
 	return json_pack("{s:o}", "deliveries", arr);
 }
 
 /* ---------------------------------------------------------------- outbox */
-
-static const char SQL_HOOK_ACTIVE[] =
-	"SELECT id, events FROM webhooks WHERE deleted_timestamp IS NULL AND status = 'ACTIVE'";
-static const char SQL_DELIVERY_INSERT[] =
-	"INSERT INTO webhook_deliveries (id, webhook_id, entity, action, payload, status, attempts, next_attempt_at, "
-	"created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'PENDING', 0, ?6, ?6)";
 
 static char *lower_dup(weir_arena *a, const char *s)
 {
@@ -438,46 +370,47 @@ static char *payload_text(weir_arena *a, const char *entity, const char *action,
 	return out;
 }
 
+/* The ACTIVE webhooks subscribed to one event, collected while the store visits them. */
+typedef struct emit_ctx {
+	weir_arena *a;
+	const char *entity, *action;
+	const char *ids[64];
+	int n;
+} emit_ctx;
+
+static int emit_match(void *ctx, const char *webhook_id, const char *events)
+{
+	emit_ctx *c = ctx;
+	json_t *evs = json_loads(events, 0, NULL);
+	size_t i;
+	json_t *ev;
+	bool match = false;
+	json_array_foreach(evs, i, ev) {
+		const char *e = json_string_value(json_object_get(ev, "entity"));
+		const char *ac = json_string_value(json_object_get(ev, "action"));
+		if (e && ac && strcmp(e, c->entity) == 0 && strcmp(ac, c->action) == 0)
+			match = true;
+	}
+	json_decref(evs);
+	if (match)
+		c->ids[c->n++] = weir_arena_strdup(c->a, webhook_id);
+	return c->n == 64;
+}
+
 int weir_webhooks_emit(weir_db *db, weir_arena *a, const char *entity, const char *action, json_t *data,
 		       weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_ACTIVE, err);
-	if (st == NULL)
+	emit_ctx c = {.a = a, .entity = entity, .action = action};
+	if (wh_store_active(db, emit_match, &c, err) != 0)
 		return -1;
-	const char *ids[64];
-	int n = 0;
-	while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
-		json_t *evs = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
-		size_t i;
-		json_t *ev;
-		bool match = false;
-		json_array_foreach(evs, i, ev) {
-			const char *e = json_string_value(json_object_get(ev, "entity"));
-			const char *ac = json_string_value(json_object_get(ev, "action"));
-			if (e && ac && strcmp(e, entity) == 0 && strcmp(ac, action) == 0)
-				match = true;
-		}
-		json_decref(evs);
-		if (match)
-			ids[n++] = weir_arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
-	}
-	weir_db_done(st);
-	if (n == 0)
+	if (c.n == 0)
 		return 0;
 	int64_t now = weir_now_ms();
 	char *payload = payload_text(a, entity, action, data, now);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < c.n; i++) {
 		char did[37];
 		weir_uuid4(did);
-		if ((st = weir_db_stmt(db, SQL_DELIVERY_INSERT, err)) == NULL)
-			return -1;
-		weir_db_bind_text(st, 1, did);
-		weir_db_bind_text(st, 2, ids[i]);
-		weir_db_bind_text(st, 3, entity);
-		weir_db_bind_text(st, 4, action);
-		weir_db_bind_text(st, 5, payload);
-		sqlite3_bind_int64(st, 6, now);
-		if (step_done(db, st, err) != 0)
+		if (wh_store_delivery_insert(db, did, c.ids[i], entity, action, payload, now, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -717,21 +650,13 @@ static void http_post(const char *url, const char *secret, const char *delivery_
 int weir_webhook_target_get(weir_db *db, weir_arena *a, const char *id, json_t *event, weir_webhook_target *out,
 			    weir_error *err)
 {
-	static const char SQL_TARGET[] =
-		"SELECT url, secret, events FROM webhooks WHERE id = ?1 AND deleted_timestamp IS NULL";
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_TARGET, err);
-	if (st == NULL)
+	const char *events;
+	bool found;
+	if (wh_store_target(db, a, id, &out->url, &out->secret, &events, &found, err) != 0)
 		return -1;
-	weir_db_bind_text(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		weir_db_done(st);
+	if (!found)
 		return not_found(id, err);
-	}
-	out->url = weir_arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
-	out->secret = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL
-				: weir_arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
-	json_t *evs = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
-	weir_db_done(st);
+	json_t *evs = json_loads(events, 0, NULL);
 	json_t *first = json_array_get(evs, 0);
 	out->entity = weir_arena_strdup(a, first ? json_string_value(json_object_get(first, "entity")) : "MODEL_VERSION");
 	out->action = weir_arena_strdup(a, first ? json_string_value(json_object_get(first, "action")) : "CREATED");
@@ -770,15 +695,6 @@ json_t *weir_webhook_test_send(weir_arena *a, const weir_webhook_target *t)
 
 /* ---------------------------------------------------------------- worker */
 
-static const char SQL_DUE[] =
-	"SELECT d.id, d.payload, d.attempts, w.url, w.secret FROM webhook_deliveries d "
-	"JOIN webhooks w ON w.id = d.webhook_id WHERE d.status = 'PENDING' AND d.next_attempt_at <= ?1 "
-	"AND w.deleted_timestamp IS NULL "
-	"ORDER BY d.next_attempt_at LIMIT 8";
-static const char SQL_DELIVERY_RESULT[] =
-	"UPDATE webhook_deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, last_status_code = ?5, "
-	"last_error = ?6, delivered_at = ?7 WHERE id = ?1";
-
 static struct {
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -788,34 +704,14 @@ static struct {
 	weir_db_pool *pool;
 } worker = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-typedef struct due {
-	char *id, *payload, *url, *secret;
-	int attempts;
-} due;
-
-static int load_due(weir_db *db, due *out, int max)
+static int load_due(weir_db *db, wh_due *out, int max)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DUE, &e);
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, weir_now_ms());
-	int n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
-		out[n].id = weir_xstrdup((const char *)sqlite3_column_text(st, 0));
-		out[n].payload = weir_xstrdup((const char *)sqlite3_column_text(st, 1));
-		out[n].attempts = sqlite3_column_int(st, 2);
-		out[n].url = weir_xstrdup((const char *)sqlite3_column_text(st, 3));
-		out[n].secret = sqlite3_column_type(st, 4) == SQLITE_NULL
-					? NULL
-					: weir_xstrdup((const char *)sqlite3_column_text(st, 4));
-		n++;
-	}
-	weir_db_done(st);
-	return n;
+	int n = wh_store_due(db, weir_now_ms(), out, max, &e);
+	return n < 0 ? 0 : n;
 }
 
-static void record(weir_db *db, const due *d, const post_result *res)
+static void record(weir_db *db, const wh_due *d, const post_result *res)
 {
 	int attempts = d->attempts + 1;
 	int64_t now = weir_now_ms();
@@ -836,21 +732,21 @@ static void record(weir_db *db, const due *d, const post_result *res)
 	weir_error e = WEIR_ERROR_INIT;
 	if (weir_db_begin_write(db, &e) != 0)
 		return;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DELIVERY_RESULT, &e);
-	if (st == NULL) {
+	wh_result r = {.id = d->id,
+		       .status = status,
+		       .attempts = attempts,
+		       .next_attempt_at = now + backoff,
+		       .last_status_code = res->status,
+		       .has_last_status_code = res->status != 0,
+		       .last_error = ok ? NULL : errbuf,
+		       .delivered_at = now,
+		       .has_delivered_at = ok};
+	int rc = wh_store_delivery_result(db, &r, &e);
+	if (rc < 0) {
 		weir_db_rollback(db);
 		return;
 	}
-	weir_db_bind_text(st, 1, d->id);
-	weir_db_bind_text(st, 2, status);
-	sqlite3_bind_int(st, 3, attempts);
-	sqlite3_bind_int64(st, 4, now + backoff);
-	weir_db_bind_i64_or_null(st, 5, res->status, res->status == 0);
-	weir_db_bind_text(st, 6, ok ? NULL : errbuf);
-	weir_db_bind_i64_or_null(st, 7, now, !ok);
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	if (rc != SQLITE_DONE || weir_db_commit(db, &e) != 0)
+	if (rc != 0 || weir_db_commit(db, &e) != 0)
 		weir_db_rollback(db);
 	if (!ok)
 		weir_log_info("webhook delivery %s: attempt %d %s (%s)", d->id, attempts, status, errbuf);
@@ -875,7 +771,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&worker.mu);
 		if (stop)
 			break;
-		due d[8];
+		wh_due d[8];
 		weir_db *db = weir_db_acquire(worker.pool);
 		int n = load_due(db, d, 8);
 		weir_db_release(db);
