@@ -88,13 +88,26 @@ json_t *weir_req_json(weir_req *r, bool empty_ok, weir_error *err)
 	return r->json;
 }
 
-static void release_db(void *p) { weir_db_release(p); }
+/* Idempotent: the dispatcher releases the connection as soon as the handler is done (a
+ * streamed response may take long to send and must not hold a pooled connection or a read
+ * snapshot); the arena cleanup covers every other path. */
+static void release_db(void *p)
+{
+	weir_req *r = p;
+	if (r->db) {
+		weir_db_release(r->db);
+		r->db = NULL;
+	}
+}
+
+void weir_req__release_db(weir_req *r);
+void weir_req__release_db(weir_req *r) { release_db(r); }
 
 weir_db *weir_req_db(weir_req *r)
 {
 	if (r->db == NULL) {
 		r->db = weir_db_acquire(r->app->pool);
-		weir_arena_defer(r->arena, release_db, r->db);
+		weir_arena_defer(r->arena, release_db, r);
 		/* One read transaction for the whole request: one snapshot, and one WAL read lock
 		 * instead of an fcntl lock/unlock pair per statement (measured: the biggest cost of
 		 * a GET). A write begins with weir_db_begin_write, which ends it first. */

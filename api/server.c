@@ -26,6 +26,7 @@
 #include "governance/catalog.h"
 
 void weir_req__audit_failure(weir_req *r);
+void weir_req__release_db(weir_req *r);
 
 static int64_t now_us(void)
 {
@@ -213,6 +214,7 @@ static void dispatch(weir_req *r)
 	}
 	if (authenticate(r) != 0) {
 		weir_req__audit_failure(r); /* every 401/403 is a denial to audit */
+		weir_req__release_db(r);
 		return;
 	}
 	r->route->handler(r);
@@ -228,6 +230,7 @@ static void dispatch(weir_req *r)
 	}
 	weir_req_rollback(r);
 	weir_req__audit_failure(r);
+	weir_req__release_db(r);
 }
 
 static enum MHD_Result queue(weir_req *r)
