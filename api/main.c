@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api/http.h"
@@ -128,6 +129,8 @@ static int serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Everything Weir writes (database, WAL, keys, artifacts) is private to its user. */
+	umask(077);
 	weir_error err = WEIR_ERROR_INIT;
 	if (weir_app_open(&app, &err) != 0) {
 		weir_log_error("cannot start: %s", err.message);

@@ -119,3 +119,12 @@ test('unrouted MLflow paths answer in the MLflow dialect', async () => {
   assert.equal(r.json.error_code, 'ENDPOINT_NOT_FOUND');
   assert.equal(r.json.details, undefined);
 });
+
+test('the data directory is private: database and token files are readable by the owner only', async () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  for (const f of ['weir.db', 'admin.token', 'keys/jwt.secret']) {
+    const mode = fs.statSync(path.join(srv.data, f)).mode & 0o777;
+    assert.equal(mode & 0o077, 0, `${f} has mode ${mode.toString(8)}`);
+  }
+});
