@@ -289,6 +289,15 @@ void weir_db_done(sqlite3_stmt *st)
 		sqlite3_reset(st);
 }
 
+int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return weir_db_fail(c, rc, err);
+	return 0;
+}
+
 int weir_db_begin_write(weir_db *c, weir_error *err)
 {
 	if (c->in_read)

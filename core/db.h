@@ -51,6 +51,9 @@ sqlite3 *weir_db_handle(weir_db *c);
 sqlite3_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err);
 /* Resets a statement after use so it holds no read lock. */
 void weir_db_done(sqlite3_stmt *st);
+/* Steps a write statement to completion and resets it; a failure is mapped with
+ * weir_db_fail. Returns 0 or -1. */
+int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err);
 
 /* Write transactions: process write lock + BEGIN IMMEDIATE; commit or rollback releases it. */
 int weir_db_begin_write(weir_db *c, weir_error *err);

@@ -6,13 +6,6 @@
 #include "core/json.h"
 #include "core/log.h"
 
-static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
-{
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
-}
-
 static const char SQL_INSERT[] =
 	"INSERT INTO securables (id, type, parent_id, name, owner_id, comment, properties, storage_root, "
 	"storage_location, subtype, data_source_format, view_definition, spec, isolation_mode, "
@@ -40,7 +33,7 @@ int cat_store_insert(weir_db *db, const cat_row *r, weir_error *err)
 	weir_db_bind_text(st, 14, r->isolation_mode);
 	sqlite3_bind_int64(st, 15, r->now);
 	weir_db_bind_text(st, 16, r->by);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_INSERT_COLUMN[] =
@@ -74,7 +67,7 @@ int cat_store_insert_column(weir_db *db, const char *table_id, int position, jso
 	json_t *nullable = json_object_get(c, "nullable");
 	sqlite3_bind_int(st, 11, nullable == NULL || json_is_true(nullable));
 	bind_opt_int(st, 12, json_object_get(c, "partition_index"));
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_NAME_TAKEN[] =
@@ -329,7 +322,7 @@ int cat_store_set_text(weir_db *db, const char *id, const char *column, const ch
 	weir_db_bind_text(st, 2, value);
 	sqlite3_bind_int64(st, 3, now);
 	weir_db_bind_text(st, 4, by);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err)
@@ -341,7 +334,7 @@ int cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t n
 	sqlite3_bind_int64(st, 2, owner_id);
 	sqlite3_bind_int64(st, 3, now);
 	weir_db_bind_text(st, 4, by);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_STORAGE_LOCATION[] = "SELECT storage_location FROM securables WHERE id = ?1";
@@ -367,5 +360,5 @@ int cat_store_delete(weir_db *db, const char *id, weir_error *err)
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }

@@ -329,13 +329,6 @@ static const char SQL_INSERT_METASTORE[] =
 	"INSERT INTO securables (id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
 	"VALUES (?1, 'metastore', NULL, 'metastore', ?2, ?3, 'admin', ?3, 'admin')";
 
-static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
-{
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
-}
-
 static int64_t insert_principal(weir_db *db, const char *kind, const char *name, const char *display, weir_error *err)
 {
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT_PRINCIPAL, err);
@@ -345,7 +338,7 @@ static int64_t insert_principal(weir_db *db, const char *kind, const char *name,
 	weir_db_bind_text(st, 2, name);
 	weir_db_bind_text(st, 3, display);
 	sqlite3_bind_int64(st, 4, weir_now_ms());
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	return sqlite3_last_insert_rowid(weir_db_handle(db));
 }
@@ -376,14 +369,14 @@ int weir_gov_bootstrap(weir_db *db, const char *token_path, weir_error *err)
 		goto out_rollback;
 	sqlite3_bind_int64(st, 1, admins);
 	sqlite3_bind_int64(st, 2, admin);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		goto out_rollback;
 	if ((st = weir_db_stmt(db, SQL_INSERT_WORKSPACE, err)) == NULL)
 		goto out_rollback;
 	sqlite3_bind_int64(st, 1, WEIR_DEFAULT_WORKSPACE_ID);
 	weir_db_bind_text(st, 2, WEIR_DEFAULT_WORKSPACE);
 	sqlite3_bind_int64(st, 3, now);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		goto out_rollback;
 	char msid[37];
 	weir_uuid4(msid);
@@ -392,7 +385,7 @@ int weir_gov_bootstrap(weir_db *db, const char *token_path, weir_error *err)
 	weir_db_bind_text(st, 1, msid);
 	sqlite3_bind_int64(st, 2, admin);
 	sqlite3_bind_int64(st, 3, now);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		goto out_rollback;
 	char *value = NULL;
 	if (weir_gov_token_create(db, a, admin, WEIR_DEFAULT_WORKSPACE_ID, 0, "admin token (first start)",
@@ -705,5 +698,5 @@ int weir_gov_audit(weir_db *db, const weir_audit_event *ev, weir_error *err)
 	weir_db_bind_text(st, 12, ev->source_ip);
 	weir_db_bind_text(st, 13, ev->user_agent);
 	free(params);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }

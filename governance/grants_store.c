@@ -6,13 +6,6 @@
 #include "core/log.h"
 #include "core/util.h"
 
-static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
-{
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
-}
-
 static const char SQL_DIRECT[] =
 	"SELECT p.name, p.id, g.privilege FROM grants g JOIN principals p ON p.id = g.principal_id "
 	"WHERE g.securable_id = ?1 ORDER BY p.name, g.privilege";
@@ -45,7 +38,7 @@ int grants_store_set(weir_db *db, const char *securable_id, int64_t principal_id
 	weir_db_bind_text(st, 1, securable_id);
 	sqlite3_bind_int64(st, 2, principal_id);
 	weir_db_bind_text(st, 3, privilege);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 /* ------------------------------------------------------------------ workspaces */
@@ -77,7 +70,7 @@ int64_t ws_store_insert(weir_db *db, const char *name, weir_error *err)
 		return -1;
 	weir_db_bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, weir_now_ms());
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	return sqlite3_last_insert_rowid(weir_db_handle(db));
 }
@@ -115,7 +108,7 @@ int ws_store_delete(weir_db *db, int64_t id, weir_error *err)
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int ws_store_assign(weir_db *db, int64_t ws, int64_t principal_id, bool assign, weir_error *err)
@@ -125,7 +118,7 @@ int ws_store_assign(weir_db *db, int64_t ws, int64_t principal_id, bool assign, 
 		return -1;
 	sqlite3_bind_int64(st, 1, ws);
 	sqlite3_bind_int64(st, 2, principal_id);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 json_t *ws_store_assignments(weir_db *db, int64_t ws, weir_error *err)
@@ -175,7 +168,7 @@ int bind_store_set(weir_db *db, const char *catalog_id, int64_t ws, const char *
 	sqlite3_bind_int64(st, 2, ws);
 	if (type)
 		weir_db_bind_text(st, 3, type);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 bool ws_store_exists(weir_db *db, int64_t ws)

@@ -30,13 +30,6 @@ static weir_principal_kind kind_of(const char *k)
 	return WEIR_PRINCIPAL_USER;
 }
 
-static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
-{
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
-}
-
 #define ROW_COLS "id, kind, name, display_name, external_id, active, attrs, created_at, updated_at"
 
 static void row_read(weir_arena *a, sqlite3_stmt *st, weir_id_row *out)
@@ -143,7 +136,7 @@ int64_t weir_id__insert(weir_db *db, const weir_id_row *row, weir_error *err)
 	sqlite3_bind_int(st, 5, row->active ? 1 : 0);
 	weir_db_bind_text(st, 6, row->attrs ? row->attrs : "{}");
 	sqlite3_bind_int64(st, 7, weir_now_ms());
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	return sqlite3_last_insert_rowid(weir_db_handle(db));
 }
@@ -164,7 +157,7 @@ int weir_id__update(weir_db *db, const weir_id_row *row, weir_error *err)
 	sqlite3_bind_int(st, 5, row->active ? 1 : 0);
 	weir_db_bind_text(st, 6, row->attrs ? row->attrs : "{}");
 	sqlite3_bind_int64(st, 7, weir_now_ms());
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_DELETE[] = "DELETE FROM principals WHERE id = ?1";
@@ -175,7 +168,7 @@ int weir_id__delete(weir_db *db, int64_t id, weir_error *err)
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_MEMBER_ADD[] = "INSERT OR IGNORE INTO group_members (group_id, member_id) VALUES (?1, ?2)";
@@ -191,7 +184,7 @@ static int edge(weir_db *db, const char *sql, int64_t a, int64_t b, weir_error *
 	sqlite3_bind_int64(st, 1, a);
 	if (b >= 0)
 		sqlite3_bind_int64(st, 2, b);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int weir_id__member_add(weir_db *db, int64_t group_id, int64_t member_id, weir_error *err)
@@ -357,7 +350,7 @@ int weir_id__secret_insert(weir_db *db, const char *id, int64_t sp_id, const cha
 	weir_db_bind_text(st, 4, hint);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, expire);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static json_t *secret_json(const char *id, const char *hint, int64_t created, int64_t expire, int64_t now)
@@ -419,7 +412,7 @@ int weir_id_secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, wei
 		return -1;
 	weir_db_bind_text(st, 1, secret_id);
 	sqlite3_bind_int64(st, 2, sp_id);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	if (sqlite3_changes(weir_db_handle(db)) == 0)
 		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Secret '%.100s' does not exist.", secret_id);

@@ -14,15 +14,6 @@
 #include "lineage/lineage.h"
 #include "registry/webhooks.h"
 
-static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
-{
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return weir_db_fail(db, rc, err);
-	return 0;
-}
-
 static const char *col_text(weir_arena *a, sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
@@ -76,7 +67,7 @@ static int insert_sec(weir_db *db, const char *id, const char *type, const char 
 	weir_db_bind_text(st, 8, strcmp(type, "catalog") == 0 ? "OPEN" : NULL);
 	sqlite3_bind_int64(st, 9, weir_now_ms());
 	weir_db_bind_text(st, 10, by);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int weir_registry_ensure_default(weir_db *db, weir_arena *a, weir_error *err)
@@ -132,7 +123,7 @@ int weir_registry_model_create(weir_db *db, weir_arena *a, const weir_principal 
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*id_out = weir_arena_strdup(a, id);
 	return 0;
@@ -171,11 +162,11 @@ int weir_registry_model_rename(weir_db *db, const char *model_id, const char *ne
 	weir_db_bind_text(st, 2, new_name);
 	sqlite3_bind_int64(st, 3, now);
 	weir_db_bind_text(st, 4, by);
-	if (step_done(db, st, err) != 0 || (st = weir_db_stmt(db, SQL_VERSIONS_TOUCH, err)) == NULL)
+	if (weir_db_step_done(db, st, err) != 0 || (st = weir_db_stmt(db, SQL_VERSIONS_TOUCH, err)) == NULL)
 		goto out;
 	weir_db_bind_text(st, 1, model_id);
 	sqlite3_bind_int64(st, 2, now);
-	rc = step_done(db, st, err);
+	rc = weir_db_step_done(db, st, err);
 out:
 	weir_arena_free(a);
 	return rc;
@@ -195,7 +186,7 @@ int weir_registry_model_set_comment(weir_db *db, const char *model_id, const cha
 	weir_db_bind_text(st, 2, comment);
 	sqlite3_bind_int64(st, 3, weir_now_ms());
 	weir_db_bind_text(st, 4, by);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static int model_touch(weir_db *db, const char *model_id, int64_t now, const char *by, weir_error *err)
@@ -206,7 +197,7 @@ static int model_touch(weir_db *db, const char *model_id, int64_t now, const cha
 	weir_db_bind_text(st, 1, model_id);
 	sqlite3_bind_int64(st, 2, now);
 	weir_db_bind_text(st, 3, by);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_MODEL_OWNER[] =
@@ -227,7 +218,7 @@ int weir_registry_model_set_owner(weir_db *db, const char *model_id, const char 
 	sqlite3_bind_int64(st, 2, pid);
 	sqlite3_bind_int64(st, 3, weir_now_ms());
 	weir_db_bind_text(st, 4, by);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_MODEL_DELETE[] = "DELETE FROM securables WHERE id = ?1 AND type = 'registered_model'";
@@ -238,7 +229,7 @@ int weir_registry_model_delete(weir_db *db, const char *model_id, weir_error *er
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_VERSION_COUNT[] = "SELECT count(*) FROM model_versions WHERE model_id = ?1";
@@ -268,7 +259,7 @@ int weir_registry_model_tag_set(weir_db *db, const char *model_id, const char *k
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_text(st, 2, key);
 	weir_db_bind_text(st, 3, value ? value : "");
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int weir_registry_model_tag_delete(weir_db *db, const char *model_id, const char *key, weir_error *err)
@@ -278,7 +269,7 @@ int weir_registry_model_tag_delete(weir_db *db, const char *model_id, const char
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_text(st, 2, key);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_MODEL_ROW[] =
@@ -471,7 +462,7 @@ static int mv_tag_set(weir_db *db, const char *model_id, int64_t version, const 
 	sqlite3_bind_int64(st, 2, version);
 	weir_db_bind_text(st, 3, key);
 	weir_db_bind_text(st, 4, value ? value : "");
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id,
@@ -491,7 +482,7 @@ int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_i
 		if ((st = weir_db_stmt(db, SQL_RM_INSERT, err)) == NULL)
 			return -1;
 		weir_db_bind_text(st, 1, model_id);
-		if (step_done(db, st, err) != 0)
+		if (weir_db_step_done(db, st, err) != 0)
 			return -1;
 		return weir_registry_version_create(db, a, model_id, in, by, version, err);
 	}
@@ -513,7 +504,7 @@ int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_i
 	weir_db_bind_text(st, 9, in->pending ? loc : NULL);
 	sqlite3_bind_int64(st, 10, now);
 	weir_db_bind_text(st, 11, by);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	size_t i;
 	json_t *t;
@@ -588,7 +579,7 @@ int weir_registry_version_set_description(weir_db *db, const char *model_id, int
 	weir_db_bind_text(st, 3, desc);
 	sqlite3_bind_int64(st, 4, weir_now_ms());
 	weir_db_bind_text(st, 5, by);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_MV_STAGE[] =
@@ -610,7 +601,7 @@ int weir_registry_version_transition(weir_db *db, const char *model_id, int64_t 
 		weir_db_bind_text(st, 3, stage);
 		sqlite3_bind_int64(st, 4, now);
 		weir_db_bind_text(st, 5, by);
-		if (step_done(db, st, err) != 0)
+		if (weir_db_step_done(db, st, err) != 0)
 			return -1;
 	}
 	if ((st = weir_db_stmt(db, SQL_MV_STAGE, err)) == NULL)
@@ -620,7 +611,7 @@ int weir_registry_version_transition(weir_db *db, const char *model_id, int64_t 
 	weir_db_bind_text(st, 3, stage);
 	sqlite3_bind_int64(st, 4, now);
 	weir_db_bind_text(st, 5, by);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	return model_touch(db, model_id, now, NULL, err);
 }
@@ -648,7 +639,7 @@ int weir_registry_version_finalize(weir_db *db, const char *model_id, int64_t ve
 	sqlite3_bind_int64(st, 2, version);
 	sqlite3_bind_int64(st, 3, weir_now_ms());
 	weir_db_bind_text(st, 4, by);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_MV_DELETE[] = "DELETE FROM model_versions WHERE model_id = ?1 AND version = ?2";
@@ -660,7 +651,7 @@ int weir_registry_version_delete(weir_db *db, const char *model_id, int64_t vers
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	sqlite3_bind_int64(st, 2, version);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	return model_touch(db, model_id, weir_now_ms(), by, err);
 }
@@ -687,7 +678,7 @@ int weir_registry_version_tag_delete(weir_db *db, weir_arena *a, const char *mod
 	weir_db_bind_text(st, 1, model_id);
 	sqlite3_bind_int64(st, 2, version);
 	weir_db_bind_text(st, 3, key);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	json_t *data = json_pack("{s:s?, s:s, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "version",
 				 weir_arena_printf(a, "%lld", (long long)version), "key", key);
@@ -942,7 +933,7 @@ int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, co
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_text(st, 2, alias);
 	sqlite3_bind_int64(st, 3, version);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	json_t *data = json_pack("{s:s?, s:s, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "alias", alias,
 				 "version", weir_arena_printf(a, "%lld", (long long)version));

@@ -19,15 +19,6 @@ static const char *col_str(weir_arena *a, sqlite3_stmt *st, int i)
 	return s ? weir_arena_strdup(a, (const char *)s) : NULL;
 }
 
-static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
-{
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return weir_db_fail(db, rc, err);
-	return 0;
-}
-
 /* ------------------------------------------------------------------ experiments */
 
 static const char SQL_EXP_NAME_TAKEN[] = "SELECT 1 FROM trk_experiments WHERE name = ?1";
@@ -81,13 +72,13 @@ int trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_loc
 	weir_db_bind_text(st, 2, artifact_location);
 	weir_db_bind_i64(st, 3, now);
 	weir_db_bind_text(st, 4, owner);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(weir_db_handle(db));
 	if ((st = weir_db_stmt(db, SQL_EXP_SET_LOCATION, err)) == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, *id);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static int exp_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, trk_exp *out, const char *what, weir_error *err)
@@ -137,7 +128,7 @@ int trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now,
 	weir_db_bind_i64(st, 1, id);
 	weir_db_bind_text(st, 2, name);
 	weir_db_bind_i64(st, 3, now);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
@@ -148,14 +139,14 @@ int trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t 
 	weir_db_bind_i64(st, 1, id);
 	weir_db_bind_text(st, 2, stage);
 	weir_db_bind_i64(st, 3, now);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	if ((st = weir_db_stmt(db, SQL_EXP_RUNS_SET_STAGE, err)) == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
 	weir_db_bind_text(st, 2, stage);
 	weir_db_bind_i64(st, 3, now);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int trk_store_exp_set_tag(weir_db *db, int64_t id, const char *key, const char *value, weir_error *err)
@@ -166,7 +157,7 @@ int trk_store_exp_set_tag(weir_db *db, int64_t id, const char *key, const char *
 	weir_db_bind_i64(st, 1, id);
 	weir_db_bind_text(st, 2, key);
 	weir_db_bind_text(st, 3, value);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool *existed, weir_error *err)
@@ -176,7 +167,7 @@ int trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool *exi
 		return -1;
 	weir_db_bind_i64(st, 1, id);
 	weir_db_bind_text(st, 2, key);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*existed = sqlite3_changes(weir_db_handle(db)) > 0;
 	return 0;
@@ -532,7 +523,7 @@ int trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int
 	weir_db_bind_i64_or_null(st, 7, run->start_time, !run->has_start);
 	weir_db_bind_i64_or_null(st, 8, run->end_time, !run->has_end);
 	weir_db_bind_text(st, 9, run->artifact_uri);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(weir_db_handle(db));
 	return 0;
@@ -590,7 +581,7 @@ int trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
 	weir_db_bind_text(st, 2, run->run_name);
 	weir_db_bind_text(st, 3, run->status);
 	weir_db_bind_i64_or_null(st, 4, run->end_time, !run->has_end);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
@@ -601,7 +592,7 @@ int trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t 
 	weir_db_bind_i64(st, 1, id);
 	weir_db_bind_text(st, 2, stage);
 	weir_db_bind_i64(st, 3, now);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 json_t *trk_store_run_info_json(const trk_run *run)
@@ -767,7 +758,7 @@ int trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *v
 	weir_db_bind_i64(st, 1, run);
 	weir_db_bind_text(st, 2, key);
 	weir_db_bind_text(st, 3, value);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
@@ -778,7 +769,7 @@ int trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *val
 	weir_db_bind_i64(st, 1, run);
 	weir_db_bind_text(st, 2, key);
 	weir_db_bind_text(st, 3, value);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existed, weir_error *err)
@@ -788,7 +779,7 @@ int trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existe
 		return -1;
 	weir_db_bind_i64(st, 1, run);
 	weir_db_bind_text(st, 2, key);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*existed = sqlite3_changes(weir_db_handle(db)) > 0;
 	return 0;
@@ -830,7 +821,7 @@ static int metric_stmt(weir_db *db, const char *sql, int64_t run, const trk_poin
 	weir_db_bind_i64(st, 4, p->timestamp);
 	sqlite3_bind_double(st, 5, p->is_nan ? 0.0 : p->value);
 	weir_db_bind_i64(st, 6, p->is_nan ? 1 : 0);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, weir_error *err)
@@ -987,7 +978,7 @@ int trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *nam
 	weir_db_bind_text(st, 5, source);
 	weir_db_bind_text(st, 6, schema);
 	weir_db_bind_text(st, 7, profile);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(weir_db_handle(db));
 	return 0;
@@ -1009,7 +1000,7 @@ int trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *i
 		return -1;
 	weir_db_bind_i64(st, 1, dataset);
 	weir_db_bind_i64(st, 2, run);
-	if (step_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*input = sqlite3_last_insert_rowid(weir_db_handle(db));
 	return 0;
@@ -1023,7 +1014,7 @@ int trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const c
 	weir_db_bind_i64(st, 1, input);
 	weir_db_bind_text(st, 2, key);
 	weir_db_bind_text(st, 3, value);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,

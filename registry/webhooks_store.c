@@ -5,15 +5,6 @@
 
 #include "core/util.h"
 
-static int step_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
-{
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return weir_db_fail(db, rc, err);
-	return 0;
-}
-
 static const char *col_text(weir_arena *a, sqlite3_stmt *st, int i)
 {
 	return weir_arena_strdup(a, (const char *)sqlite3_column_text(st, i));
@@ -72,7 +63,7 @@ int wh_store_insert(weir_db *db, const char *id, const wh_fields *f, int64_t now
 	weir_db_bind_text(st, 6, f->secret);
 	weir_db_bind_text(st, 7, f->status);
 	weir_db_bind_i64(st, 8, now);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
@@ -88,7 +79,7 @@ int wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now
 	weir_db_bind_text(st, 6, f->secret);
 	weir_db_bind_text(st, 7, f->status);
 	weir_db_bind_i64(st, 8, now);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, weir_error *err)
@@ -173,7 +164,7 @@ int wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *w
 	weir_db_bind_text(st, 4, action);
 	weir_db_bind_text(st, 5, payload);
 	weir_db_bind_i64(st, 6, now);
-	return step_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 int wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err)
