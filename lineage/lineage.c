@@ -53,33 +53,19 @@ static bool weir_namespace(const char *ns)
 	       strncmp(ns, "weir://", 7) == 0 || strncmp(ns, "unitycatalog://", 15) == 0;
 }
 
-static const char SQL_TABLE_BY_NAME[] =
-	"SELECT t.id, t.type FROM securables c JOIN securables s ON s.parent_id = c.id "
-	"JOIN securables t ON t.parent_id = s.id "
-	"WHERE c.type = 'catalog' AND c.name = ?1 AND s.name = ?2 AND t.name = ?3 "
-	"AND t.type IN ('table', 'volume', 'registered_model')";
-
+/* A table, volume or model named "catalog.schema.name", or NULL. */
 static const char *table_by_name(weir_db *db, weir_arena *a, const char *full, weir_lineage_kind *kind)
 {
 	const char *d1 = strchr(full, '.');
 	const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
 	if (d1 == NULL || d2 == NULL || strchr(d2 + 1, '.') != NULL)
 		return NULL;
-	weir_error err = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_TABLE_BY_NAME, &err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, weir_arena_strndup(a, full, (size_t)(d1 - full)));
-	weir_db_bind_text(st, 2, weir_arena_strndup(a, d1 + 1, (size_t)(d2 - d1 - 1)));
-	weir_db_bind_text(st, 3, d2 + 1);
-	const char *id = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = weir_arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
-		const char *t = (const char *)sqlite3_column_text(st, 1);
-		*kind = strcmp(t, "volume") == 0 ? WEIR_LIN_VOLUME
-			: strcmp(t, "registered_model") == 0 ? WEIR_LIN_MODEL : WEIR_LIN_TABLE;
-	}
-	weir_db_done(st);
+	const char *type = NULL;
+	const char *id = lin_store_leaf_by_name(db, a, weir_arena_strndup(a, full, (size_t)(d1 - full)),
+						weir_arena_strndup(a, d1 + 1, (size_t)(d2 - d1 - 1)), d2 + 1, &type);
+	if (id)
+		*kind = strcmp(type, "volume") == 0 ? WEIR_LIN_VOLUME
+			: strcmp(type, "registered_model") == 0 ? WEIR_LIN_MODEL : WEIR_LIN_TABLE;
 	return id;
 }
 
@@ -109,8 +95,6 @@ static const char *by_location(weir_db *db, weir_arena *a, const char *ns, const
 	return id;
 }
 
-static const char SQL_SEC_TYPE[] = "SELECT type FROM securables WHERE id = ?1";
-
 int weir_lineage_dataset_node(weir_db *db, weir_arena *a, const char *ns, const char *name,
 			      weir_lineage_node *out, weir_error *err)
 {
@@ -123,13 +107,9 @@ int weir_lineage_dataset_node(weir_db *db, weir_arena *a, const char *ns, const 
 	if (weir_namespace(ns))
 		id = table_by_name(db, a, name, &kind);
 	if (id == NULL && (id = by_location(db, a, ns, name)) != NULL) {
-		sqlite3_stmt *st = weir_db_stmt(db, SQL_SEC_TYPE, err);
-		if (st == NULL)
-			return -1;
-		weir_db_bind_text(st, 1, id);
-		if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "volume") == 0)
+		const char *type = lin_store_sec_type(db, a, id);
+		if (type && strcmp(type, "volume") == 0)
 			kind = WEIR_LIN_VOLUME;
-		weir_db_done(st);
 	}
 	if (id != NULL) {
 		out->kind = kind;

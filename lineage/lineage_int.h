@@ -46,6 +46,26 @@ int lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const cha
 int lin_store_node_set_facets(weir_db *db, int64_t id, const char *facets, weir_error *err);
 /* Full name of a securable derived from its parent chain (arena), or NULL. */
 const char *lin_store_securable_full_name(weir_db *db, weir_arena *a, const char *securable_id);
+/* The table, volume or registered model catalog.schema.name: its id (and *type), or NULL. */
+const char *lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *catalog, const char *schema,
+				   const char *name, const char **type);
+/* What decides whether a leaf's visibility can be shared with its siblings: its parent, its
+ * type, and whether the caller (closure_json: "[ids]") owns it or holds a direct grant on it.
+ * 0 found, 1 absent, -1 error. */
+int lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, const char *closure_json,
+			 const char **parent_id, const char **type, bool *personal, weir_error *err);
+/* Batch forms for a whole answer: the nodes of ids (a JSON array text), and the leaf facts
+ * of securable ids (same). Rows in no particular order. */
+int lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
+			 weir_error *err);
+typedef struct lin_leaf_facts {
+	const char *securable_id, *parent_id, *type;
+	bool personal;
+} lin_leaf_facts;
+int lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,
+			      lin_leaf_facts **rows, size_t *n, weir_error *err);
+/* A securable's type ("table", "volume", ...) or NULL. */
+const char *lin_store_sec_type(weir_db *db, weir_arena *a, const char *securable_id);
 /* Table whose storage_location equals url, or NULL (arena id). */
 const char *lin_store_table_by_location(weir_db *db, weir_arena *a, const char *url);
 /* Hook support: nodes of securable id and all its descendants. */
@@ -151,6 +171,9 @@ int lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t ds
  * column ids). */
 int lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, int64_t max_nodes, int64_t max_edges,
 		      lin_vec *cols, lin_vec *depths, lin_edges *edges, bool *truncated, weir_error *err);
+/* Node and name of every column of ids (JSON array text), in no particular order. */
+int lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_t **cols, int64_t **nodes,
+			const char ***names, size_t *n, weir_error *err);
 int lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, const char **name, weir_error *err);
 /* Column neighbours of node.col: up = sources. Edge src/dst are column ids. */
 int lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, int64_t limit, lin_edges *out,

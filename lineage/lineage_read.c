@@ -20,6 +20,7 @@ enum { VIS_UNKNOWN = 0, VIS_SHOWN, VIS_MASKED };
 typedef struct vis_ent {
 	int64_t id;          /* 0: empty slot */
 	int state;
+	bool loaded;         /* row prefetched (prefetch()) */
 	lin_node_row row;
 	const char *full;    /* display name when shown */
 	const char *pub;     /* public id (shown) or masked id */
@@ -32,6 +33,10 @@ typedef struct lin_ctx {
 	vis_ent *tab;
 	size_t cap, n;
 	int masked;          /* masked nodes rendered */
+	/* sibling cache: "parent\ntype" -> shown, for leaves the caller neither owns nor holds
+	 * a direct grant on (their visibility is their parent chain's: see catalog_visible) */
+	json_t *siblings;
+	json_t *facts;       /* securable id -> [parent, type, personal] (prefetched) */
 	/* a catalog object resolved by name that has no lineage yet: node id -1 */
 	lin_node_row virt;
 	const char *virt_full;
@@ -45,6 +50,8 @@ static void ctx_init(lin_ctx *c, weir_db *db, weir_arena *a, const weir_principa
 	c->p = p;
 	c->cap = 256;
 	c->tab = weir_arena_calloc(a, c->cap * sizeof(vis_ent));
+	c->siblings = weir_json_own(a, json_object());
+	c->facts = weir_json_own(a, json_object());
 }
 
 static vis_ent *slot(lin_ctx *c, int64_t id)
@@ -104,14 +111,8 @@ static const char *public_id(weir_arena *a, const lin_node_row *r)
 
 static vis_ent *vis_get(lin_ctx *c, int64_t id);
 
-static bool catalog_visible(lin_ctx *c, vis_ent *e)
+static bool resolve_visible(lin_ctx *c, vis_ent *e)
 {
-	if (is_admin(c)) {
-		e->full = e->row.name;
-		return true;
-	}
-	if (e->row.deleted_at || e->row.securable_id == NULL || c->p == NULL)
-		return false;
 	weir_securable s;
 	weir_error err = WEIR_ERROR_INIT;
 	if (weir_gov_resolve_id(c->db, c->a, c->p, e->row.securable_id, &s, &err) != 0)
@@ -120,6 +121,47 @@ static bool catalog_visible(lin_ctx *c, vis_ent *e)
 	if (e->row.kind == WEIR_LIN_MODEL_VERSION && strchr(e->row.key, '/'))
 		e->full = weir_arena_printf(c->a, "%s%s", s.full_name, strchr(e->row.key, '/'));
 	return true;
+}
+
+/* Browsing a leaf depends on its parent chain (grants on the catalog and schema, their
+ * owners, the catalog's workspace binding) and on the leaf itself only through its owner and
+ * the grants on it (governance/authz.c). So a leaf the caller neither owns nor holds a direct
+ * grant on is visible exactly when any such sibling of the same type is: one
+ * weir_gov_resolve_id per (schema, type) instead of one per node. If governance ever gains
+ * per-leaf rules of another kind (tag policies, row-level deny), this shortcut must go. */
+static bool catalog_visible(lin_ctx *c, vis_ent *e)
+{
+	if (is_admin(c)) {
+		e->full = e->row.name;
+		return true;
+	}
+	if (e->row.deleted_at || e->row.securable_id == NULL || c->p == NULL)
+		return false;
+	const char *parent, *type;
+	bool personal;
+	weir_error err = WEIR_ERROR_INIT;
+	json_t *f = json_object_get(c->facts, e->row.securable_id);
+	if (f) {
+		parent = json_string_value(json_array_get(f, 0));
+		type = json_string_value(json_array_get(f, 1));
+		personal = json_is_true(json_array_get(f, 2));
+	} else if (lin_store_leaf_facts(c->db, c->a, e->row.securable_id, c->p->closure_json, &parent, &type, &personal,
+					&err) != 0) {
+		return false;
+	}
+	if (personal || parent == NULL)
+		return resolve_visible(c, e);
+	const char *key = weir_arena_printf(c->a, "%s\n%s", parent, type);
+	json_t *known = json_object_get(c->siblings, key);
+	if (known) {
+		if (!json_is_true(known))
+			return false;
+		e->full = e->row.name;
+		return true;
+	}
+	bool shown = resolve_visible(c, e);
+	json_object_set_new(c->siblings, key, json_boolean(shown));
+	return shown;
 }
 
 /* All catalog nodes among ids (pairs or a list) visible; more than the limit: not visible. */
@@ -181,7 +223,9 @@ static vis_ent *vis_get(lin_ctx *c, int64_t id)
 		e->pub = public_id(c->a, &c->virt);
 		return e;
 	}
-	if (lin_store_node_get(c->db, c->a, id, &row, &err) != 0) {
+	if (e->loaded)
+		row = e->row;
+	else if (lin_store_node_get(c->db, c->a, id, &row, &err) != 0) {
 		e->state = VIS_MASKED;
 		e->row.kind = WEIR_LIN_DATASET;
 		e->row.key = "";
@@ -483,13 +527,22 @@ static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int6
 			lin_vec_push(c->a, &out->nodes, n.v[i]);
 			lin_vec_push(c->a, &out->depths, depth);
 		}
-	/* edges whose ends are both kept, once each */
+	/* edges once each (a cycle walks some both ways): a set of (src, dst) */
+	size_t ecap = 64;
+	while (ecap < e.n * 2 + 2)
+		ecap *= 2;
+	lin_edge **eset = weir_arena_calloc(c->a, ecap * sizeof(*eset));
 	for (size_t i = 0; i < e.n; i++) {
+		uint64_t hkey = (uint64_t)e.e[i].src * 0x9E3779B97F4A7C15ull ^ (uint64_t)e.e[i].dst * 0xC2B2AE3D27D4EB4Full;
+		size_t h = (size_t)(hkey >> 7) & (ecap - 1);
 		bool dup = false;
-		for (size_t k = 0; k < out->edges.n && !dup; k++)
-			dup = out->edges.e[k].src == e.e[i].src && out->edges.e[k].dst == e.e[i].dst;
+		while (eset[h] && !dup) {
+			dup = eset[h]->src == e.e[i].src && eset[h]->dst == e.e[i].dst;
+			h = (h + 1) & (ecap - 1);
+		}
 		if (dup)
 			continue;
+		eset[h] = &e.e[i];
 		if ((int64_t)out->edges.n >= q->max_edges) {
 			out->truncated = true;
 			break;
@@ -519,6 +572,58 @@ static int graph_common(lin_ctx *c, const weir_lineage_query *q, int64_t *start,
 	return traverse(c, *start, q, *pid, t, err);
 }
 
+static const char *ids_json(lin_ctx *c, const lin_vec *v)
+{
+	weir_buf b = {0};
+	weir_buf_append(&b, "[", 1);
+	for (size_t i = 0; i < v->n; i++)
+		weir_buf_appendf(&b, "%s%lld", i ? "," : "", (long long)v->v[i]);
+	weir_buf_append(&b, "]", 1);
+	const char *s = weir_arena_strndup(c->a, b.data, b.len);
+	weir_buf_release(&b);
+	return s;
+}
+
+/* Loads the rows of every node of an answer, and for a non-admin the facts of their
+ * securables, in two queries instead of two per node. */
+static int prefetch(lin_ctx *c, const lin_vec *ids, weir_error *err)
+{
+	lin_node_row *rows;
+	size_t n;
+	if (ids->n == 0 || lin_store_nodes_many(c->db, c->a, ids_json(c, ids), &rows, &n, err) != 0)
+		return ids->n == 0 ? 0 : -1;
+	weir_buf sids = {0};
+	weir_buf_append(&sids, "[", 1);
+	size_t ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		vis_ent *e = slot(c, rows[i].id);
+		if (e->state != VIS_UNKNOWN)
+			continue;
+		e->row = rows[i];
+		e->loaded = true;
+		if (!is_admin(c) && weir_lin__kind_is_catalog(rows[i].kind) && rows[i].securable_id && !rows[i].deleted_at) {
+			json_t *js = json_string(rows[i].securable_id);
+			char *q = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
+			if (q)
+				weir_buf_appendf(&sids, "%s%s", ns++ ? "," : "", q);
+			free(q);
+			json_decref(js);
+		}
+	}
+	weir_buf_append(&sids, "]", 1);
+	int rc = 0;
+	if (ns > 0 && c->p) {
+		lin_leaf_facts *f;
+		size_t nf;
+		rc = lin_store_leaf_facts_many(c->db, c->a, sids.data, c->p->closure_json, &f, &nf, err);
+		for (size_t i = 0; rc == 0 && i < nf; i++)
+			json_object_set_new(c->facts, f[i].securable_id,
+					    json_pack("[s?, s?, b]", f[i].parent_id, f[i].type, f[i].personal));
+	}
+	weir_buf_release(&sids);
+	return rc;
+}
+
 json_t *weir_lineage_graph(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
 			   weir_error *err)
 {
@@ -526,7 +631,7 @@ json_t *weir_lineage_graph(weir_db *db, weir_arena *a, const weir_principal *p, 
 	ctx_init(&c, db, a, p);
 	int64_t start, pid;
 	trav_result t;
-	if (graph_common(&c, q, &start, &pid, &t, err) != 0)
+	if (graph_common(&c, q, &start, &pid, &t, err) != 0 || prefetch(&c, &t.nodes, err) != 0)
 		return NULL;
 	lin_edges edges = t.edges;
 	json_t *nodes = json_array(), *ej = json_array();
@@ -575,13 +680,16 @@ typedef struct mq_node {
 typedef struct mq_graph {
 	mq_node *v;
 	size_t n, cap;
+	json_t *index;   /* id -> position in v */
+	json_t *seen;    /* "origin\ndestination" of the edges drawn */
 } mq_graph;
 
 static mq_node *mq_get(lin_ctx *c, mq_graph *g, const char *id, vis_ent *e, bool job)
 {
-	for (size_t i = 0; i < g->n; i++)
-		if (strcmp(g->v[i].id, id) == 0)
-			return &g->v[i];
+	json_t *at = json_object_get(g->index, id);
+	if (at)
+		return &g->v[json_integer_value(at)];
+	json_object_set_new(g->index, id, json_integer((json_int_t)g->n));
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 64;
 		mq_node *nv = weir_arena_alloc(c->a, cap * sizeof(*nv));
@@ -630,16 +738,13 @@ static mq_node *mq_get(lin_ctx *c, mq_graph *g, const char *id, vis_ent *e, bool
 	return m;
 }
 
-static void mq_edge(mq_node *from, mq_node *to)
+static void mq_edge(lin_ctx *c, mq_graph *g, mq_node *from, mq_node *to)
 {
+	const char *key = weir_arena_printf(c->a, "%s\n%s", from->id, to->id);
+	if (json_object_get(g->seen, key))
+		return;
+	json_object_set_new(g->seen, key, json_true());
 	json_t *e = json_pack("{s:s, s:s}", "origin", from->id, "destination", to->id);
-	size_t i;
-	json_t *x;
-	json_array_foreach(from->out, i, x)
-		if (json_equal(x, e)) {
-			json_decref(e);
-			return;
-		}
 	json_array_append(from->out, e);
 	json_array_append_new(to->in, e);
 }
@@ -651,10 +756,12 @@ json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p
 	ctx_init(&c, db, a, p);
 	int64_t start, pid;
 	trav_result t;
-	if (graph_common(&c, q, &start, &pid, &t, err) != 0)
+	if (graph_common(&c, q, &start, &pid, &t, err) != 0 || prefetch(&c, &t.nodes, err) != 0)
 		return NULL;
 	lin_edges edges = t.edges;
 	mq_graph g = {0};
+	g.index = weir_json_own(a, json_object());
+	g.seen = weir_json_own(a, json_object());
 	for (size_t i = 0; i < t.nodes.n; i++) {
 		vis_ent *e = vis_get(&c, t.nodes.v[i]);
 		mq_get(&c, &g, mq_id(&c, e), e, !is_data(e->row.kind));
@@ -664,7 +771,7 @@ json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p
 		mq_node *ms = mq_get(&c, &g, mq_id(&c, s), s, !is_data(s->row.kind));
 		mq_node *md = mq_get(&c, &g, mq_id(&c, d), d, !is_data(d->row.kind));
 		if (!is_data(s->row.kind) || !is_data(d->row.kind)) {
-			mq_edge(ms, md);
+			mq_edge(&c, &g, ms, md);
 			continue;
 		}
 		/* dataset -> dataset: through the jobs of the runs that produced it */
@@ -689,12 +796,12 @@ json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p
 				if (!shown)
 					json_object_set_new(json_object_get(mj->obj, "data"), "masked", json_true());
 			}
-			mq_edge(ms, mj);
-			mq_edge(mj, md);
+			mq_edge(&c, &g, ms, mj);
+			mq_edge(&c, &g, mj, md);
 			linked = true;
 		}
 		if (!linked)
-			mq_edge(ms, md);
+			mq_edge(&c, &g, ms, md);
 	}
 	json_t *arr = json_array();
 	for (size_t i = 0; i < g.n; i++) {
@@ -932,6 +1039,17 @@ json_t *weir_lineage_column_lineage(weir_db *db, weir_arena *a, const weir_princ
 	return out;
 }
 
+typedef struct idx_ent {
+	int64_t id;
+	size_t pos;
+} idx_ent;
+
+static int idx_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const idx_ent *)a)->id, y = ((const idx_ent *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
 json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *t,
 				   const char *column, int64_t depth, int64_t max_nodes, weir_error *err)
 {
@@ -974,16 +1092,35 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 		return NULL;
 	}
 	json_t *imp = json_object_get(out, "impacted"), *edges = json_object_get(out, "edges");
+	/* columns and their nodes in two queries (not two per column) */
+	int64_t *cid, *cnode;
+	const char **cname;
+	size_t ncols;
+	if (lin_store_cols_many(db, a, ids_json(&c, &tr.nodes), &cid, &cnode, &cname, &ncols, err) != 0) {
+		json_decref(out);
+		return NULL;
+	}
+	idx_ent *byid = weir_arena_alloc(a, (ncols + 1) * sizeof(*byid));
+	lin_vec nodes = {0};
+	for (size_t k = 0; k < ncols; k++) {
+		byid[k] = (idx_ent){cid[k], k};
+		lin_vec_push(a, &nodes, cnode[k]);
+	}
+	qsort(byid, ncols, sizeof(*byid), idx_cmp);
+	if (prefetch(&c, &nodes, err) != 0) {
+		json_decref(out);
+		return NULL;
+	}
 	/* per column: its public reference (node id + column), masked names dropped */
 	const char **ref = weir_arena_calloc(a, (tr.nodes.n + 1) * sizeof(*ref));
+	idx_ent *pos = weir_arena_alloc(a, (tr.nodes.n + 1) * sizeof(*pos));
 	for (size_t i = 0; i < tr.nodes.n; i++) {
-		int64_t node;
-		const char *name;
-		if (lin_store_col_info(db, a, tr.nodes.v[i], &node, &name, err) != 0) {
-			json_decref(out);
-			return NULL;
-		}
-		vis_ent *v = vis_get(&c, node);
+		pos[i] = (idx_ent){tr.nodes.v[i], i};
+		idx_ent *hit = bsearch(&pos[i], byid, ncols, sizeof(*byid), idx_cmp);
+		if (hit == NULL)
+			continue;
+		const char *name = cname[hit->pos];
+		vis_ent *v = vis_get(&c, cnode[hit->pos]);
 		if (v->state != VIS_SHOWN) {
 			ref[i] = v->pub;
 			if (i > 0) {
@@ -1001,14 +1138,12 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 						     "column", name[0] ? name : NULL, "depth", (json_int_t)tr.depths.v[i],
 						     "whole_dataset", name[0] == '\0', "masked", 0));
 	}
+	qsort(pos, tr.nodes.n, sizeof(*pos), idx_cmp);
 	for (size_t i = 0; i < ce.n; i++) {
-		const char *s = NULL, *d = NULL;
-		for (size_t k = 0; k < tr.nodes.n; k++) {
-			if (tr.nodes.v[k] == ce.e[i].src)
-				s = ref[k];
-			if (tr.nodes.v[k] == ce.e[i].dst)
-				d = ref[k];
-		}
+		idx_ent ks = {ce.e[i].src, 0}, kd = {ce.e[i].dst, 0};
+		idx_ent *hs = bsearch(&ks, pos, tr.nodes.n, sizeof(*pos), idx_cmp);
+		idx_ent *hd = bsearch(&kd, pos, tr.nodes.n, sizeof(*pos), idx_cmp);
+		const char *s = hs ? ref[hs->pos] : NULL, *d = hd ? ref[hd->pos] : NULL;
 		if (s && d)
 			json_array_append_new(edges, json_pack("{s:s, s:s, s:s?, s:s?}", "source", s, "target", d,
 							       "transformation", ce.e[i].transformation, "subtype",

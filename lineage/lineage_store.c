@@ -55,17 +55,8 @@ static const char SQL_NODE_FIND[] = "SELECT " NODE_COLS " FROM lineage_nodes WHE
 static const char SQL_NODE_FIND_NS[] =
 	"SELECT " NODE_COLS " FROM lineage_nodes WHERE namespace = ?1 AND name = ?2 ORDER BY kind = 'DATASET' DESC LIMIT 1";
 
-static int node_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_node_row *o, weir_error *err)
+static void fill_node(weir_arena *a, sqlite3_stmt *st, lin_node_row *o)
 {
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		weir_db_done(st);
-		return 1;
-	}
-	if (rc != SQLITE_ROW) {
-		weir_db_done(st);
-		return weir_db_fail(db, rc, err);
-	}
 	memset(o, 0, sizeof(*o));
 	o->id = sqlite3_column_int64(st, 0);
 	weir_lin__kind_parse((const char *)sqlite3_column_text(st, 1), &o->kind);
@@ -79,6 +70,20 @@ static int node_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_node_row *
 	o->renamed_at = sqlite3_column_int64(st, 9);
 	o->first_seen = sqlite3_column_int64(st, 10);
 	o->last_seen = sqlite3_column_int64(st, 11);
+}
+
+static int node_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_node_row *o, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		weir_db_done(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW) {
+		weir_db_done(st);
+		return weir_db_fail(db, rc, err);
+	}
+	fill_node(a, st, o);
 	weir_db_done(st);
 	return 0;
 }
@@ -139,6 +144,135 @@ const char *lin_store_securable_full_name(weir_db *db, weir_arena *a, const char
 {
 	weir_error err = WEIR_ERROR_INIT;
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_SEC_FULL_NAME, &err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, securable_id);
+	const char *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out = col_dup(a, st, 0);
+	weir_db_done(st);
+	return out;
+}
+
+static const char SQL_LEAF_BY_NAME[] =
+	"SELECT t.id, t.type FROM securables c JOIN securables s ON s.parent_id = c.id "
+	"JOIN securables t ON t.parent_id = s.id "
+	"WHERE c.type = 'catalog' AND c.name = ?1 AND s.name = ?2 AND t.name = ?3 "
+	"AND t.type IN ('table', 'volume', 'registered_model')";
+
+const char *lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *catalog, const char *schema,
+				   const char *name, const char **type)
+{
+	weir_error err = WEIR_ERROR_INIT;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_LEAF_BY_NAME, &err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_text(st, 1, catalog);
+	weir_db_bind_text(st, 2, schema);
+	weir_db_bind_text(st, 3, name);
+	const char *id = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = col_dup(a, st, 0);
+		*type = col_dup(a, st, 1);
+	}
+	weir_db_done(st);
+	return id;
+}
+
+static const char SQL_LEAF_FACTS[] =
+	"SELECT s.parent_id, s.type, s.owner_id IN (SELECT value FROM json_each(?2)) OR EXISTS "
+	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT value FROM json_each(?2))) "
+	"FROM securables s WHERE s.id = ?1";
+
+int lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, const char *closure_json,
+			 const char **parent_id, const char **type, bool *personal, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_LEAF_FACTS, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, securable_id);
+	weir_db_bind_text(st, 2, closure_json ? closure_json : "[]");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*parent_id = col_dup(a, st, 0);
+		*type = col_dup(a, st, 1);
+		*personal = sqlite3_column_int(st, 2) != 0;
+		weir_db_done(st);
+		return 0;
+	}
+	weir_db_done(st);
+	return rc == SQLITE_DONE ? 1 : weir_db_fail(db, rc, err);
+}
+
+static const char SQL_NODES_MANY[] =
+	"SELECT " NODE_COLS " FROM lineage_nodes WHERE id IN (SELECT value FROM json_each(?1))";
+
+int lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
+			 weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODES_MANY, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, ids_json);
+	size_t cap = 64, k = 0;
+	lin_node_row *v = weir_arena_alloc(a, cap * sizeof(*v));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k == cap) {
+			lin_node_row *nv = weir_arena_alloc(a, cap * 2 * sizeof(*nv));
+			memcpy(nv, v, k * sizeof(*nv));
+			v = nv;
+			cap *= 2;
+		}
+		fill_node(a, st, &v[k++]);
+	}
+	weir_db_done(st);
+	*rows = v;
+	*n = k;
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+static const char SQL_LEAF_FACTS_MANY[] =
+	"SELECT s.id, s.parent_id, s.type, s.owner_id IN (SELECT value FROM json_each(?2)) OR EXISTS "
+	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT value FROM json_each(?2))) "
+	"FROM securables s WHERE s.id IN (SELECT value FROM json_each(?1))";
+
+int lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,
+			      lin_leaf_facts **rows, size_t *n, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_LEAF_FACTS_MANY, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, sids_json);
+	weir_db_bind_text(st, 2, closure_json ? closure_json : "[]");
+	size_t cap = 64, k = 0;
+	lin_leaf_facts *v = weir_arena_alloc(a, cap * sizeof(*v));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k == cap) {
+			lin_leaf_facts *nv = weir_arena_alloc(a, cap * 2 * sizeof(*nv));
+			memcpy(nv, v, k * sizeof(*nv));
+			v = nv;
+			cap *= 2;
+		}
+		v[k].securable_id = col_dup(a, st, 0);
+		v[k].parent_id = col_dup(a, st, 1);
+		v[k].type = col_dup(a, st, 2);
+		v[k].personal = sqlite3_column_int(st, 3) != 0;
+		k++;
+	}
+	weir_db_done(st);
+	*rows = v;
+	*n = k;
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+static const char SQL_SEC_TYPE[] = "SELECT type FROM securables WHERE id = ?1";
+
+const char *lin_store_sec_type(weir_db *db, weir_arena *a, const char *securable_id)
+{
+	weir_error err = WEIR_ERROR_INIT;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_SEC_TYPE, &err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, securable_id);
@@ -845,6 +979,39 @@ int lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t ds
 	*out = v;
 	*n = k;
 	return 0;
+}
+
+static const char SQL_COLS_MANY[] =
+	"SELECT id, node_id, name FROM lineage_columns WHERE id IN (SELECT value FROM json_each(?1))";
+
+int lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_t **cols, int64_t **nodes,
+			const char ***names, size_t *n, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLS_MANY, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, ids_json);
+	lin_vec c = {0}, nd = {0};
+	size_t cap = 64, k = 0;
+	const char **nm = weir_arena_alloc(a, cap * sizeof(*nm));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		lin_vec_push(a, &c, sqlite3_column_int64(st, 0));
+		lin_vec_push(a, &nd, sqlite3_column_int64(st, 1));
+		if (k == cap) {
+			const char **nv = weir_arena_alloc(a, cap * 2 * sizeof(*nv));
+			memcpy(nv, nm, k * sizeof(*nv));
+			nm = nv;
+			cap *= 2;
+		}
+		nm[k++] = col_dup(a, st, 2);
+	}
+	weir_db_done(st);
+	*cols = c.v;
+	*nodes = nd.v;
+	*names = nm;
+	*n = k;
+	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
 static const char SQL_COL_INFO[] = "SELECT node_id, name FROM lineage_columns WHERE id = ?1";

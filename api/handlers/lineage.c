@@ -149,6 +149,9 @@ static int ingest(weir_req *r)
 	if (weir_openlineage_validate(ev, "", &e) != 0)
 		return fail(r, &e);
 	ingest_item me = {r, ev, weir_now_ms(), 0, 0, WEIR_ERROR_INIT, NULL};
+	/* no read snapshot while waiting for the group: it would pin the WAL (no checkpoint) */
+	if (r->db)
+		weir_db_end_read(r->db);
 	ingest_grouped(r, &me);
 	if (me.state != 1)
 		return fail(r, &me.err);

@@ -6,7 +6,12 @@
  * and, on a fresh database with synchronous=FULL (durable), OpenLineage ingest through
  * weir_openlineage_ingest: one transaction per event, then batches of 100 per transaction.
  *
+ * The reads run as the admin and as `reader`, a user with USE CATALOG on `bench`, USE SCHEMA
+ * and SELECT on `bench.s` (half the tables; the other half, in `bench.h`, are masked for it):
+ * every node then costs a weir_gov_resolve_id, as in production.
+ *
  * usage: lineage-driver GRAPH_DB N_TABLES ITERATIONS INGEST_EVENTS */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +61,34 @@ static weir_principal *admin(weir_db *db, weir_arena *a, const char *dir)
 	return weir_gov_principal_load(db, a, id, WEIR_DEFAULT_WORKSPACE_ID, &e);
 }
 
+static weir_principal *reader(weir_db *db, weir_arena *a)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	sqlite3 *h = weir_db_handle(db);
+	sqlite3_exec(h, "INSERT OR IGNORE INTO principals (kind, name, created_at, updated_at) VALUES ('user', 'reader', 0, 0);"
+			"INSERT OR IGNORE INTO grants SELECT 'cat-bench', id, 'USE_CATALOG' FROM principals WHERE name = 'reader';"
+			"INSERT OR IGNORE INTO grants SELECT 'sch-s', id, 'USE_SCHEMA' FROM principals WHERE name = 'reader';"
+			"INSERT OR IGNORE INTO grants SELECT 'sch-s', id, 'SELECT' FROM principals WHERE name = 'reader';",
+		     NULL, NULL, NULL);
+	int64_t id = weir_gov_principal_id(db, "reader", NULL, &e);
+	weir_principal *p = weir_gov_principal_load(db, a, id, WEIR_DEFAULT_WORKSPACE_ID, &e);
+	if (p == NULL) {
+		fprintf(stderr, "reader: %s\n", e.message);
+		exit(1);
+	}
+	return p;
+}
+
+static void traversals_ex(weir_db *db, weir_principal *p, int64_t n, int iters, int64_t max_nodes, weir_lineage_dir dir,
+			 int64_t depth, bool marquez);
+
 static void traversals(weir_db *db, weir_principal *p, int64_t n, int iters, int64_t max_nodes)
+{
+	traversals_ex(db, p, n, iters, max_nodes, WEIR_LIN_UP, 5, false);
+}
+
+static void traversals_ex(weir_db *db, weir_principal *p, int64_t n, int iters, int64_t max_nodes, weir_lineage_dir dir,
+			 int64_t depth, bool marquez)
 {
 	double *v = calloc((size_t)iters, sizeof(double));
 	double nodes = 0;
@@ -64,28 +96,32 @@ static void traversals(weir_db *db, weir_principal *p, int64_t n, int iters, int
 	for (int i = 0; i < iters; i++) {
 		weir_arena *a = weir_arena_new(65536);
 		int64_t id = n - (int64_t)(rand() % (int)(n / 10 + 1));
+		if (!p->is_admin && id % 2)
+			id--; /* the reader starts from a table it may browse */
 		char ref[64];
 		snprintf(ref, sizeof(ref), "table:tbl-%lld", (long long)id);
-		weir_lineage_query q = {ref, WEIR_LIN_UP, 5, 0, NULL, max_nodes, 0};
+		weir_lineage_query q = {ref, dir, depth, 0, NULL, max_nodes, 0};
 		weir_error e = WEIR_ERROR_INIT;
 		double t = now_ms();
 		json_t *g = NULL;
 		if (weir_lineage_query_check(&q, &e) == 0)
-			g = weir_lineage_graph(db, a, p, &q, &e);
+			g = marquez ? weir_lineage_marquez(db, a, p, &q, &e) : weir_lineage_graph(db, a, p, &q, &e);
 		char *s = g ? json_dumps(g, JSON_COMPACT) : NULL;
 		v[i] = now_ms() - t;
 		if (g == NULL) {
 			fprintf(stderr, "graph %s: %s\n", ref, e.message);
 			exit(1);
 		}
-		nodes += (double)json_array_size(json_object_get(g, "nodes"));
+		nodes += (double)json_array_size(json_object_get(g, marquez ? "graph" : "nodes"));
 		truncated += json_is_true(json_object_get(g, "truncated"));
 		free(s);
 		json_decref(g);
 		weir_arena_free(a);
 	}
 	char what[96];
-	snprintf(what, sizeof(what), "5-hop upstream, max_nodes %lld (%d%% truncated)", (long long)max_nodes,
+	snprintf(what, sizeof(what), "%s: %s%lld-hop %s, max_nodes %lld (%d%% truncated)", p->is_admin ? "admin" : "reader",
+		 marquez ? "Marquez /api/v1/lineage, " : "", (long long)depth,
+		 dir == WEIR_LIN_UP ? "upstream" : dir == WEIR_LIN_DOWN ? "downstream" : "both ways", (long long)max_nodes,
 		 100 * truncated / iters);
 	report(what, v, iters, nodes / iters, "nodes");
 	free(v);
@@ -98,11 +134,13 @@ static void impacts(weir_db *db, weir_principal *p, int64_t n, int iters)
 	for (int i = 0; i < iters; i++) {
 		weir_arena *a = weir_arena_new(65536);
 		int64_t id = 1 + (int64_t)(rand() % (int)(n / 2));
+		if (!p->is_admin && id % 2)
+			id++;
 		weir_securable t;
 		memset(&t, 0, sizeof(t));
 		t.type = WEIR_SEC_TABLE;
 		t.id = weir_arena_printf(a, "tbl-%lld", (long long)id);
-		t.full_name = weir_arena_printf(a, "bench.s.t%lld", (long long)id);
+		t.full_name = weir_arena_printf(a, "bench.%s.t%lld", id % 2 ? "h" : "s", (long long)id);
 		char col[8];
 		snprintf(col, sizeof(col), "c%d", rand() % 10);
 		weir_error e = WEIR_ERROR_INIT;
@@ -119,7 +157,8 @@ static void impacts(weir_db *db, weir_principal *p, int64_t n, int iters)
 		json_decref(out);
 		weir_arena_free(a);
 	}
-	report("column impact, depth 3", v, iters, cols / iters, "columns");
+	report(p->is_admin ? "admin: column impact, depth 3" : "reader: column impact, depth 3", v, iters, cols / iters,
+	       "columns");
 	free(v);
 }
 
@@ -218,7 +257,12 @@ int main(int argc, char **argv)
 	traversals(db, p, n, iters / 10 > 5 ? iters / 10 : 5, 1000); /* warm-up, reported too */
 	traversals(db, p, n, iters, 1000);
 	traversals(db, p, n, iters, 10000);
+	traversals_ex(db, p, n, iters, 1000, WEIR_LIN_BOTH, 3, false);
+	traversals_ex(db, p, n, iters, 1000, WEIR_LIN_BOTH, 3, true);
 	impacts(db, p, n, iters);
+	weir_principal *rd = reader(db, pa);
+	traversals(db, rd, n, iters, 1000);
+	impacts(db, rd, n, iters);
 	weir_arena_free(pa);
 	weir_db_release(db);
 	weir_db_pool_close(pool);

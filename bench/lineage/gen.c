@@ -8,6 +8,10 @@
  * so high ids have a wide ancestry. Each table has COLS columns; each table edge carries
  * C/E column edges from random source columns to random target columns.
  *
+ * Every table is also a securable (catalog `bench`, schema `s` for even ids, `h` for odd
+ * ids) so that reads as a non-admin go through weir_gov_resolve_id like production: the
+ * driver's reader may browse `bench.s` only, so half of every path is masked.
+ *
  * usage: lineage-gen DB N E C   (e.g. 100000 1000000 5000000) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "core/db.h"
+#include "governance/governance.h"
 
 #define COLS 10
 
@@ -49,21 +54,39 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int64_t n = atoll(argv[2]), e = atoll(argv[3]), c = atoll(argv[4]);
-	sqlite3 *db = NULL;
-	if (sqlite3_open(argv[1], &db) != SQLITE_OK) {
-		fprintf(stderr, "open %s failed\n", argv[1]);
-		return 1;
-	}
 	weir_error err = WEIR_ERROR_INIT;
-	if (weir_db_migrate(db, &err) != 0) {
-		fprintf(stderr, "migrate: %s\n", err.message);
+	weir_db_pool *pool = weir_db_pool_open(argv[1], 1, WEIR_SYNC_NORMAL, &err);
+	if (pool == NULL) {
+		fprintf(stderr, "open: %s\n", err.message);
 		return 1;
 	}
+	weir_db *wdb = weir_db_acquire(pool);
+	char tok[1100];
+	snprintf(tok, sizeof(tok), "%s.admin-token", argv[1]);
+	if (weir_gov_bootstrap(wdb, tok, &err) != 0) {
+		fprintf(stderr, "bootstrap: %s\n", err.message);
+		return 1;
+	}
+	sqlite3 *db = weir_db_handle(wdb);
+	/* catalog bench with schemas s (browsable by the reader) and h (hidden) */
+	check(db, sqlite3_exec(db,
+		"INSERT INTO securables(id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
+		"SELECT 'cat-bench', 'catalog', id, 'bench', owner_id, 0, 'gen', 0, 'gen' FROM securables WHERE type = 'metastore';"
+		"INSERT INTO securables(id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
+		"SELECT 'sch-s', 'schema', 'cat-bench', 's', owner_id, 0, 'gen', 0, 'gen' FROM securables WHERE id = 'cat-bench';"
+		"INSERT INTO securables(id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
+		"SELECT 'sch-h', 'schema', 'cat-bench', 'h', owner_id, 0, 'gen', 0, 'gen' FROM securables WHERE id = 'cat-bench';",
+		NULL, NULL, NULL), "securables");
 	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA foreign_keys=OFF; "
 			 "PRAGMA cache_size=-200000; BEGIN", NULL, NULL, NULL);
-	sqlite3_stmt *node, *col, *prod, *edge, *obs, *cedge, *cobs;
-	check(db, sqlite3_prepare_v2(db, "INSERT INTO lineage_nodes(id, kind, key, name, first_seen, last_seen) "
-					 "VALUES (?1, 'TABLE', 'tbl-' || ?1, 'bench.s.t' || ?1, ?2, ?2)", -1, &node, NULL), "p");
+	sqlite3_stmt *node, *col, *prod, *edge, *obs, *cedge, *cobs, *sec;
+	check(db, sqlite3_prepare_v2(db, "INSERT INTO lineage_nodes(id, kind, key, name, securable_id, first_seen, last_seen) "
+					 "VALUES (?1, 'TABLE', 'tbl-' || ?1, 'bench.' || iif(?1 % 2, 'h', 's') || '.t' || ?1, "
+					 "'tbl-' || ?1, ?2, ?2)", -1, &node, NULL), "p");
+	check(db, sqlite3_prepare_v2(db, "INSERT INTO securables(id, type, parent_id, name, owner_id, subtype, created_at, "
+					 "created_by, updated_at, updated_by) SELECT 'tbl-' || ?1, 'table', "
+					 "iif(?1 % 2, 'sch-h', 'sch-s'), 't' || ?1, owner_id, 'MANAGED', 0, 'gen', 0, 'gen' "
+					 "FROM securables WHERE id = 'cat-bench'", -1, &sec, NULL), "p");
 	check(db, sqlite3_prepare_v2(db, "INSERT INTO lineage_columns(id, node_id, name) VALUES (?1, ?2, 'c' || ?3)", -1,
 				     &col, NULL), "p");
 	check(db, sqlite3_prepare_v2(db, "INSERT INTO lineage_producers(id, entity_type, entity_id) "
@@ -83,6 +106,9 @@ int main(int argc, char **argv)
 		sqlite3_bind_int64(node, 2, t0 + i);
 		check(db, sqlite3_step(node), "node");
 		sqlite3_reset(node);
+		sqlite3_bind_int64(sec, 1, i);
+		check(db, sqlite3_step(sec), "securable");
+		sqlite3_reset(sec);
 		for (int j = 0; j < COLS; j++) {
 			sqlite3_bind_int64(col, 1, i * COLS + j);
 			sqlite3_bind_int64(col, 2, i);
@@ -168,10 +194,12 @@ int main(int argc, char **argv)
 	sqlite3_finalize(obs);
 	sqlite3_finalize(cedge);
 	sqlite3_finalize(cobs);
+	sqlite3_finalize(sec);
 	sqlite3_prepare_v2(db, "SELECT count(*) FROM lineage_column_edges", -1, &st, NULL);
 	sqlite3_step(st);
 	printf("distinct column edges=%lld\n", (long long)sqlite3_column_int64(st, 0));
 	sqlite3_finalize(st);
-	sqlite3_close(db);
+	weir_db_release(wdb);
+	weir_db_pool_close(pool);
 	return 0;
 }

@@ -699,6 +699,33 @@ static void test_masking(void **state)
 		assert_null(graph(f, bob, refs[i], WEIR_LIN_BOTH, 1, 0, NULL, 0, &e));
 		assert_int_equal(e.status, 404);
 	}
+	/* siblings: a table next to middle without a grant of its own is masked (the shared
+	 * visibility of plain siblings never borrows middle's direct grant) until bob gets
+	 * SELECT on the schema */
+	mk_table(f, "c.s", "sibling");
+	weir_lineage_node sib = {WEIR_LIN_TABLE, sec_id(f, "c.s.sibling"), NULL}, mn = {WEIR_LIN_TABLE, mid.id, NULL};
+	weir_lineage_node sib2 = {WEIR_LIN_TABLE, NULL, NULL};
+	mk_table(f, "c.s", "sibling2");
+	sib2.key = sec_id(f, "c.s.sibling2");
+	weir_lineage_producer sby = {WEIR_LIN_CAPTURED, "statement", "s1"};
+	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
+	assert_int_equal(weir_lineage_record_edge(f->t->db, &sib, &mn, &sby, 10, &e), 0);
+	assert_int_equal(weir_lineage_record_edge(f->t->db, &sib2, &mn, &sby, 10, &e), 0);
+	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
+	g = graph(f, bob, "c.s.middle", WEIR_LIN_UP, 1, 0, NULL, 0, &e);
+	assert_non_null(g);
+	assert_false(has_name(g, "c.s.sibling"));
+	assert_false(has_name(g, "c.s.sibling2"));
+	assert_int_equal(json_integer_value(json_object_get(g, "masked_nodes")), 3);
+	json_decref(g);
+	snprintf(sql, sizeof(sql), "INSERT INTO grants VALUES ('%s', %lld, 'SELECT')", sch.id, (long long)bob_id);
+	exec(f, sql);
+	g = graph(f, bob, "c.s.middle", WEIR_LIN_UP, 1, 0, NULL, 0, &e);
+	assert_true(has_name(g, "c.s.sibling"));
+	assert_true(has_name(g, "c.s.sibling2"));
+	assert_int_equal(json_integer_value(json_object_get(g, "masked_nodes")), 1);
+	json_decref(g);
+
 	/* nor can bob filter on the hidden run */
 	assert_null(graph(f, bob, "c.s.middle", WEIR_LIN_BOTH, 1, 0, "33333333-3333-4333-8333-333333333333", 0, &e));
 	assert_int_equal(e.status, 404);
@@ -762,6 +789,44 @@ static void test_manual_edges(void **state)
 	json_decref(g);
 }
 
+/* Proves a dataset named by a table's storage location (OpenLineage `file` or `file://...`
+ * namespaces) is linked to the table's node, like the Weir namespace is. */
+static void test_storage_location_link(void **state)
+{
+	fx *f = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	world(f);
+	mk_table(f, "c.s", "located");
+	const char *id = sec_id(f, "c.s.located");
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db), "SELECT storage_location FROM securables WHERE id = ?1",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	const char *loc = weir_arena_strdup(f->t->a, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	assert_true(strncmp(loc, "file://", 7) == 0);
+	weir_lineage_node n;
+	assert_int_equal(weir_lineage_dataset_node(f->t->db, f->t->a, "file", loc + 7, &n, &e), 0);
+	assert_int_equal(n.kind, WEIR_LIN_TABLE);
+	assert_string_equal(n.key, id);
+	assert_string_equal(n.name, "c.s.located");
+	/* trailing slash, and the same path in a non-storage namespace is just a dataset */
+	assert_int_equal(weir_lineage_dataset_node(f->t->db, f->t->a, "file", weir_arena_printf(f->t->a, "%s/", loc + 7), &n, &e), 0);
+	assert_int_equal(n.kind, WEIR_LIN_TABLE);
+	assert_int_equal(weir_lineage_dataset_node(f->t->db, f->t->a, "postgres://db", loc + 7, &n, &e), 0);
+	assert_int_equal(n.kind, WEIR_LIN_DATASET);
+	/* through an event */
+	const char *ev = run_event(f, "COMPLETE", "66666666-6666-4666-8666-666666666666", "2026-02-01T00:00:00Z", "loc",
+				   weir_arena_printf(f->t->a, "{\"namespace\":\"file\",\"name\":\"%s\"}", loc + 7),
+				   "{\"namespace\":\"kafka://k\",\"name\":\"out\"}");
+	assert_int_equal(ingest(f, ev, &e), 0);
+	json_t *g = graph(f, f->admin, "c.s.located", WEIR_LIN_DOWN, 1, 0, NULL, 0, &e);
+	assert_non_null(g);
+	assert_int_equal(nnodes(g), 2);
+	json_decref(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -775,6 +840,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_column_impact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_masking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_edges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_storage_location_link, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
