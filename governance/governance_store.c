@@ -546,39 +546,42 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 	if (flags & WEIR_RESOLVE_NO_VISIBILITY)
 		p = NULL;
 
-	/* Walk down: each level must exist and be browsable, else it is "not found". */
-	out->depth = 1;
-	out->chain[0] = cat;
-	out->type = WEIR_SEC_CATALOG;
-	out->id = cat.id;
-	if (p && !weir_gov__browsable(db, p, out))
-		return weir_gov_not_found(WEIR_SEC_CATALOG, names[0], err);
-	if (parts >= 2) {
-		char *sname = weir_arena_printf(a, "%s.%s", names[0], names[1]);
-		if (!have_schema)
-			return weir_gov_not_found(WEIR_SEC_SCHEMA, sname, err);
-		out->chain[1] = cat;
-		out->chain[0] = sch;
-		out->depth = 2;
-		out->type = WEIR_SEC_SCHEMA;
-		out->id = sch.id;
-		out->privs_loaded = false;
-		if (p && !weir_gov__browsable(db, p, out))
-			return weir_gov_not_found(WEIR_SEC_SCHEMA, sname, err);
+	/* The deepest existing chain, with its grants loaded in one query; then walk down from
+	 * the catalog: each level must exist and be browsable, else it is "not found". A view
+	 * of an upper level is the chain's tail (inheritance flows down, so the effective
+	 * privileges of a level do not depend on the levels below it). */
+	weir_sec_level full[3];
+	int depth = 0;
+	if (parts == 3 && have_schema && have_obj)
+		full[depth++] = obj;
+	if (parts >= 2 && have_schema)
+		full[depth++] = sch;
+	full[depth++] = cat;
+	memcpy(out->chain, full, sizeof(full[0]) * (size_t)depth);
+	out->depth = depth;
+	out->privs_loaded = false;
+	if (p && !p->is_admin && weir_gov__load_privs(db, p, out, err) != 0)
+		return -1;
+	weir_securable all = *out;
+	for (int level = depth - 1; level >= 0; level--) {
+		weir_securable *v = out;
+		*v = all;
+		v->depth = depth - level;
+		memmove(v->chain, all.chain + level, sizeof(v->chain[0]) * (size_t)v->depth);
+		memmove(v->privs, all.privs + level, sizeof(v->privs[0]) * (size_t)v->depth);
+		v->type = v->chain[0].type;
+		v->id = v->chain[0].id;
+		if (p && !weir_gov__browsable(db, p, v)) {
+			const char *shown = v->depth == 1 ? names[0]
+					  : v->depth == 2 ? weir_arena_printf(a, "%s.%s", names[0], names[1])
+							  : full_name;
+			return weir_gov_not_found(v->type, shown, err);
+		}
 	}
-	if (parts == 3) {
-		if (!have_obj)
-			return weir_gov_not_found(t, full_name, err);
-		out->chain[2] = cat;
-		out->chain[1] = sch;
-		out->chain[0] = obj;
-		out->depth = 3;
-		out->type = t;
-		out->id = obj.id;
-		out->privs_loaded = false;
-		if (p && !weir_gov__browsable(db, p, out))
-			return weir_gov_not_found(t, full_name, err);
-	}
+	if (parts >= 2 && !have_schema)
+		return weir_gov_not_found(WEIR_SEC_SCHEMA, weir_arena_printf(a, "%s.%s", names[0], names[1]), err);
+	if (parts == 3 && !have_obj)
+		return weir_gov_not_found(t, full_name, err);
 	return 0;
 }
 
