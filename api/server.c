@@ -65,6 +65,8 @@ static bool safe_request_id(const char *s)
 	return true;
 }
 
+static char request_prefix[9];
+
 static weir_req *req_new(weir_app *app, struct MHD_Connection *c, const char *url, const char *method)
 {
 	weir_arena *a = weir_arena_new(8192);
@@ -83,10 +85,9 @@ static weir_req *req_new(weir_app *app, struct MHD_Connection *c, const char *ur
 	if (safe_request_id(rid)) {
 		snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
 	} else {
+		/* a random prefix per server start and a counter: unique, and no RNG call per request */
 		unsigned long long seq = atomic_fetch_add(&app->request_seq, 1);
-		char rnd[9];
-		weir_random_hex(rnd, 4);
-		snprintf(r->request_id, sizeof(r->request_id), "%s-%llx", rnd, seq);
+		snprintf(r->request_id, sizeof(r->request_id), "%s-%llx", request_prefix, seq);
 	}
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
@@ -361,6 +362,7 @@ int weir_server_start(weir_app *app, weir_error *err)
 {
 	if (weir_routes_validate(err) != 0)
 		return -1;
+	weir_random_hex(request_prefix, 4);
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;

@@ -55,6 +55,11 @@ void weir_db_done(sqlite3_stmt *st);
  * weir_db_fail. Returns 0 or -1. */
 int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err);
 
+/* Per-connection memo for values that never change for a database (the metastore id):
+ * `key` is a static string (compared by address); the value is copied. NULL if unset. */
+const char *weir_db_memo_get(weir_db *c, const char *key);
+void weir_db_memo_set(weir_db *c, const char *key, const char *value);
+
 /* Write transactions: process write lock + BEGIN IMMEDIATE; commit or rollback releases it. */
 int weir_db_begin_write(weir_db *c, weir_error *err);
 int weir_db_commit(weir_db *c, weir_error *err);

@@ -23,15 +23,22 @@ static const char *col_dup(weir_arena *a, sqlite3_stmt *st, int i)
 	return t ? weir_arena_strdup(a, (const char *)t) : NULL;
 }
 
+/* The metastore never changes for a database: memoised on the connection. */
 const char *weir_gov_metastore_id(weir_db *db, weir_arena *a, weir_error *err)
 {
+	const char *memo = weir_db_memo_get(db, SQL_METASTORE_ID);
+	if (memo)
+		return weir_arena_strdup(a, memo);
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
 	if (st == NULL)
 		return NULL;
 	const char *id = sqlite3_step(st) == SQLITE_ROW ? col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
-	if (id == NULL)
+	if (id == NULL) {
 		weir_error_set(err, WEIR_E_NOT_FOUND, "No metastore is initialised");
+		return NULL;
+	}
+	weir_db_memo_set(db, SQL_METASTORE_ID, id);
 	return id;
 }
 
