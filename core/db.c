@@ -4,6 +4,7 @@
 #include "core/log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,10 +24,26 @@ struct weir_db {
 	bool in_write;
 	bool in_read;
 	struct { const char *key; char *value; } memo[4];
+	bool dirty;         /* a watched table changed in the current transaction */
+	uint64_t read_gen;  /* the pool's generation when the read transaction began */
 	weir_db *next_free;
 };
 
+static _Atomic uint64_t global_generation;
+static const char *watched[8];
+static int nwatched;
+
+void weir_db_watch(const char *table)
+{
+	for (int i = 0; i < nwatched; i++)
+		if (strcmp(watched[i], table) == 0)
+			return;
+	if (nwatched < 8)
+		watched[nwatched++] = table;
+}
+
 struct weir_db_pool {
+	_Atomic uint64_t generation;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	pthread_mutex_t write_mu; /* the process-wide write lock */
@@ -98,6 +115,38 @@ int weir_db_migrate(sqlite3 *db, weir_error *err)
 	return 0;
 }
 
+/* The hook only marks the connection: the generation moves once the change is committed
+ * (bump_if_dirty), so no reader can stamp pre-commit data with a post-commit generation. */
+static void on_update(void *arg, int op, const char *dbname, const char *table, sqlite3_int64 rowid)
+{
+	(void)op;
+	(void)dbname;
+	(void)rowid;
+	weir_db *c = arg;
+	for (int i = 0; i < nwatched; i++)
+		if (strcmp(watched[i], table) == 0)
+			c->dirty = true;
+}
+
+static void bump_if_dirty(weir_db *c)
+{
+	if (!c->dirty)
+		return;
+	c->dirty = false;
+	atomic_store(&c->pool->generation, atomic_fetch_add(&global_generation, 1) + 1);
+}
+
+/* 0 inside a write transaction (uncommitted data must not be cached); in a read transaction
+ * the value taken before its snapshot; otherwise the current one. */
+uint64_t weir_db_generation(weir_db *c)
+{
+	if (c->in_write)
+		return 0;
+	if (c->in_read)
+		return c->read_gen;
+	return atomic_load(&c->pool->generation);
+}
+
 static int conn_open(weir_db *c, const char *path, weir_sync sync, weir_error *err)
 {
 	int rc = sqlite3_open_v2(path, &c->db,
@@ -107,6 +156,7 @@ static int conn_open(weir_db *c, const char *path, weir_sync sync, weir_error *e
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot open the database");
 	}
 	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_update_hook(c->db, on_update, c);
 	sqlite3_busy_timeout(c->db, 5000);
 	const char *setup = sync == WEIR_SYNC_FULL
 		? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
@@ -151,6 +201,7 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	pthread_mutex_init(&p->write_mu, NULL);
+	atomic_store(&p->generation, atomic_fetch_add(&global_generation, 1) + 1);
 	p->conns = weir_xcalloc((size_t)size, sizeof(weir_db));
 	p->size = size;
 	for (int i = 0; i < size; i++) {
@@ -228,6 +279,7 @@ void weir_db_release(weir_db *c)
 	}
 	if (c->in_read)
 		weir_db_end_read(c);
+	bump_if_dirty(c); /* an autocommit change made outside weir_db_step_done */
 	weir_db_pool *p = c->pool;
 	pthread_mutex_lock(&p->mu);
 	c->next_free = p->free_list;
@@ -341,6 +393,8 @@ int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	if (sqlite3_get_autocommit(c->db))
+		bump_if_dirty(c);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return weir_db_fail(c, rc, err);
 	return 0;
@@ -369,6 +423,7 @@ int weir_db_commit(weir_db *c, weir_error *err)
 		return -1;
 	}
 	c->in_write = false;
+	bump_if_dirty(c);
 	pthread_mutex_unlock(&c->pool->write_mu);
 	return 0;
 }
@@ -379,6 +434,7 @@ void weir_db_rollback(weir_db *c)
 		return;
 	if (!sqlite3_get_autocommit(c->db))
 		run_control(c, SQL_ROLLBACK);
+	c->dirty = false; /* nothing was committed */
 	c->in_write = false;
 	pthread_mutex_unlock(&c->pool->write_mu);
 }
@@ -389,6 +445,7 @@ int weir_db_begin_read(weir_db *c, weir_error *err)
 {
 	if (c->in_write || c->in_read)
 		return 0;
+	c->read_gen = atomic_load(&c->pool->generation); /* before the snapshot is taken */
 	int rc = run_control(c, SQL_BEGIN);
 	if (rc != SQLITE_OK)
 		return weir_db_fail(c, rc, err);

@@ -60,6 +60,13 @@ int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err);
 const char *weir_db_memo_get(weir_db *c, const char *key);
 void weir_db_memo_set(weir_db *c, const char *key, const char *value);
 
+/* Change generations: every row change (by any connection of the pool) to a table named
+ * with weir_db_watch() moves the pool's generation to a new, process-wide unique value.
+ * Caches of derived data (group closures) stamp entries with it; a mismatch is a miss, so a
+ * change is seen by the very next request. weir_db_watch is called before serving. */
+void weir_db_watch(const char *table);
+uint64_t weir_db_generation(weir_db *c);
+
 /* Write transactions: process write lock + BEGIN IMMEDIATE; commit or rollback releases it. */
 int weir_db_begin_write(weir_db *c, weir_error *err);
 int weir_db_commit(weir_db *c, weir_error *err);

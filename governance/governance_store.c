@@ -2,6 +2,7 @@
 #include "governance/gov_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,9 +63,61 @@ static weir_principal_kind kind_parse(const char *k)
 	return WEIR_PRINCIPAL_USER;
 }
 
+/* Group closures by principal, stamped with the pool's change generation of `principals`
+ * and `group_members` (weir_db_watch): an entry from an older generation is a miss, so a
+ * membership change or deactivation applies to the very next request. */
+#define CLOSURE_SLOTS 256
+#define CLOSURE_MAX 16
+static struct closure_entry {
+	uint64_t gen;
+	int64_t principal_id;
+	int n;
+	bool is_admin;
+	int64_t ids[CLOSURE_MAX];
+} closure_cache[CLOSURE_SLOTS];
+static pthread_mutex_t closure_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+static void watch_tables(void)
+{
+	weir_db_watch("principals");
+	weir_db_watch("identity_changes"); /* touched by triggers on group_members */
+}
+
+static bool closure_cache_get(int64_t principal_id, uint64_t gen, weir_arena *a, int64_t **ids, int *n,
+			      bool *is_admin)
+{
+	struct closure_entry *e = &closure_cache[(uint64_t)principal_id % CLOSURE_SLOTS];
+	bool hit = false;
+	pthread_mutex_lock(&closure_mu);
+	if (gen != 0 && e->gen == gen && e->principal_id == principal_id) {
+		*ids = weir_arena_alloc(a, sizeof(int64_t) * (size_t)e->n);
+		memcpy(*ids, e->ids, sizeof(int64_t) * (size_t)e->n);
+		*n = e->n;
+		*is_admin = e->is_admin;
+		hit = true;
+	}
+	pthread_mutex_unlock(&closure_mu);
+	return hit;
+}
+
+static void closure_cache_put(int64_t principal_id, uint64_t gen, const int64_t *ids, int n, bool is_admin)
+{
+	if (n > CLOSURE_MAX || gen == 0)
+		return;
+	struct closure_entry *e = &closure_cache[(uint64_t)principal_id % CLOSURE_SLOTS];
+	pthread_mutex_lock(&closure_mu);
+	e->gen = gen;
+	e->principal_id = principal_id;
+	e->n = n;
+	e->is_admin = is_admin;
+	memcpy(e->ids, ids, sizeof(int64_t) * (size_t)n);
+	pthread_mutex_unlock(&closure_mu);
+}
+
 weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t principal_id,
 					int64_t workspace_id, weir_error *err)
 {
+	pthread_once(&watch_once, watch_tables);
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL, err);
 	if (st == NULL)
 		return NULL;
@@ -82,9 +135,13 @@ weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t prin
 	weir_db_done(st);
 
 	/* Breadth-first over group memberships; `ids` doubles as the queue and the visited set
-	 * (nesting is shallow and groups few per principal, so the linear check is cheap). */
+	 * (nesting is shallow and groups few per principal, so the linear check is cheap). A
+	 * cached closure is used while no principal or membership has changed since. */
 	int cap = 8, n = 0;
 	int64_t *ids = weir_arena_alloc(a, sizeof(int64_t) * (size_t)cap);
+	uint64_t gen = weir_db_generation(db);
+	if (closure_cache_get(principal_id, gen, a, &ids, &n, &p->is_admin))
+		goto have_closure;
 	ids[n++] = principal_id;
 	for (int head = 0; head < n; head++) {
 		if ((st = weir_db_stmt(db, SQL_PARENT_GROUPS, err)) == NULL)
@@ -109,6 +166,8 @@ weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t prin
 		}
 		weir_db_done(st);
 	}
+	closure_cache_put(principal_id, gen, ids, n, p->is_admin);
+have_closure:;
 	weir_buf b = {0};
 	weir_buf_append(&b, "[", 1);
 	for (int i = 0; i < n; i++)

@@ -326,6 +326,40 @@ static void test_deactivation(void **state)
 	assert_int_equal(e.code, WEIR_E_UNAUTHENTICATED);
 }
 
+/* Proves the cached group closure is never stale: a membership added and committed (or
+ * rolled back) is reflected by the very next load, and nothing uncommitted is cached. */
+static const char SQL_ADD_MEMBER[] = "INSERT INTO group_members (group_id, member_id) VALUES (?1, ?2)";
+static void test_closure_cache_invalidation(void **state)
+{
+	world *w = *state;
+	int64_t u = add_principal(w->t, "user", "cached@x.com");
+	weir_principal *p = load(w, u, WEIR_DEFAULT_WORKSPACE_ID);
+	assert_int_equal(p->nclosure, 1);
+	p = load(w, u, WEIR_DEFAULT_WORKSPACE_ID); /* now from the cache */
+	assert_int_equal(p->nclosure, 1);
+	weir_error e = WEIR_ERROR_INIT;
+	/* rolled back: no change */
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	sqlite3_stmt *st = weir_db_stmt(w->t->db, SQL_ADD_MEMBER, &e);
+	sqlite3_bind_int64(st, 1, w->g2);
+	sqlite3_bind_int64(st, 2, u);
+	assert_int_equal(weir_db_step_done(w->t->db, st, &e), 0);
+	p = load(w, u, WEIR_DEFAULT_WORKSPACE_ID); /* inside the write: sees its own change, caches nothing */
+	assert_int_equal(p->nclosure, 3);
+	weir_db_rollback(w->t->db);
+	assert_int_equal(load(w, u, WEIR_DEFAULT_WORKSPACE_ID)->nclosure, 1);
+	/* committed: juniors and, through it, analysts */
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	st = weir_db_stmt(w->t->db, SQL_ADD_MEMBER, &e);
+	sqlite3_bind_int64(st, 1, w->g2);
+	sqlite3_bind_int64(st, 2, u);
+	assert_int_equal(weir_db_step_done(w->t->db, st, &e), 0);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	p = load(w, u, WEIR_DEFAULT_WORKSPACE_ID);
+	assert_int_equal(p->nclosure, 3);
+	assert_true(can(w, u, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_effective, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_isolation_and_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deactivation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closure_cache_invalidation, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("governance", tests, NULL, NULL);
 }
