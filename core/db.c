@@ -116,7 +116,7 @@ int weir_db_migrate(sqlite3 *db, weir_error *err)
 }
 
 /* The hook only marks the connection: the generation moves once the change is committed
- * (bump_if_dirty), so no reader can stamp pre-commit data with a post-commit generation. */
+ * (on_wal_commit), so no reader can stamp pre-commit data with a post-commit generation. */
 static void on_update(void *arg, int op, const char *dbname, const char *table, sqlite3_int64 rowid)
 {
 	(void)op;
@@ -134,6 +134,17 @@ static void bump_if_dirty(weir_db *c)
 		return;
 	c->dirty = false;
 	atomic_store(&c->pool->generation, atomic_fetch_add(&global_generation, 1) + 1);
+}
+
+/* Called by SQLite after every commit (explicit or autocommit), once it is complete: the
+ * one place where a committed change becomes visible, so the generation moves here. It
+ * replaces SQLite's default WAL hook, so it also keeps the automatic checkpoint. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int pages)
+{
+	bump_if_dirty(arg);
+	if (pages >= 1000)
+		sqlite3_wal_checkpoint_v2(db, dbname, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
 }
 
 /* 0 inside a write transaction (uncommitted data must not be cached); in a read transaction
@@ -157,6 +168,7 @@ static int conn_open(weir_db *c, const char *path, weir_sync sync, weir_error *e
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_update_hook(c->db, on_update, c);
+	sqlite3_wal_hook(c->db, on_wal_commit, c);
 	sqlite3_busy_timeout(c->db, 5000);
 	const char *setup = sync == WEIR_SYNC_FULL
 		? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
@@ -279,7 +291,6 @@ void weir_db_release(weir_db *c)
 	}
 	if (c->in_read)
 		weir_db_end_read(c);
-	bump_if_dirty(c); /* an autocommit change made outside weir_db_step_done */
 	weir_db_pool *p = c->pool;
 	pthread_mutex_lock(&p->mu);
 	c->next_free = p->free_list;
@@ -393,8 +404,6 @@ int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (sqlite3_get_autocommit(c->db))
-		bump_if_dirty(c);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return weir_db_fail(c, rc, err);
 	return 0;
@@ -423,7 +432,6 @@ int weir_db_commit(weir_db *c, weir_error *err)
 		return -1;
 	}
 	c->in_write = false;
-	bump_if_dirty(c);
 	pthread_mutex_unlock(&c->pool->write_mu);
 	return 0;
 }

@@ -80,7 +80,7 @@ static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
 static void watch_tables(void)
 {
 	weir_db_watch("principals");
-	weir_db_watch("identity_changes"); /* touched by triggers on group_members */
+	weir_db_watch("authz_changes"); /* touched by triggers on group_members and grants */
 }
 
 static bool closure_cache_get(int64_t principal_id, uint64_t gen, weir_arena *a, int64_t **ids, int *n,
@@ -698,10 +698,79 @@ static const char SQL_CHAIN_GRANTS[] =
 	"SELECT securable_id, privilege FROM grants "
 	"WHERE securable_id IN (?1, ?2, ?3) AND principal_id IN (SELECT value FROM json_each(?4))";
 
+/* Evaluated privileges of one principal on one chain, stamped with the change generation
+ * (grants, memberships and principals are watched): a grant or revoke applies to the very
+ * next request. Keyed by principal and the chain's ids. */
+#define PRIVS_SLOTS 1024
+static struct privs_entry {
+	uint64_t gen;
+	int64_t principal_id;
+	int depth;
+	char ids[3][40];
+	uint64_t privs[3];
+} privs_cache[PRIVS_SLOTS];
+static pthread_mutex_t privs_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t privs_slot(int64_t principal_id, const weir_securable *s)
+{
+	uint64_t h = (uint64_t)principal_id * 0x9E3779B97F4A7C15ull;
+	for (const char *c = s->chain[0].id; c && *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001B3ull;
+	return (size_t)(h % PRIVS_SLOTS);
+}
+
+static bool privs_match(const struct privs_entry *e, int64_t principal_id, const weir_securable *s)
+{
+	if (e->principal_id != principal_id || e->depth != s->depth)
+		return false;
+	for (int i = 0; i < s->depth; i++)
+		if (strcmp(e->ids[i], s->chain[i].id) != 0)
+			return false;
+	return true;
+}
+
+static bool privs_cache_get(uint64_t gen, int64_t principal_id, weir_securable *s)
+{
+	if (gen == 0)
+		return false;
+	struct privs_entry *e = &privs_cache[privs_slot(principal_id, s)];
+	bool hit = false;
+	pthread_mutex_lock(&privs_mu);
+	if (e->gen == gen && privs_match(e, principal_id, s)) {
+		memcpy(s->privs, e->privs, sizeof(s->privs));
+		hit = true;
+	}
+	pthread_mutex_unlock(&privs_mu);
+	return hit;
+}
+
+static void privs_cache_put(uint64_t gen, int64_t principal_id, const weir_securable *s)
+{
+	if (gen == 0)
+		return;
+	for (int i = 0; i < s->depth; i++)
+		if (strlen(s->chain[i].id) >= sizeof(privs_cache[0].ids[0]))
+			return;
+	struct privs_entry *e = &privs_cache[privs_slot(principal_id, s)];
+	pthread_mutex_lock(&privs_mu);
+	e->gen = gen;
+	e->principal_id = principal_id;
+	e->depth = s->depth;
+	for (int i = 0; i < s->depth; i++)
+		snprintf(e->ids[i], sizeof(e->ids[i]), "%s", s->chain[i].id);
+	memcpy(e->privs, s->privs, sizeof(e->privs));
+	pthread_mutex_unlock(&privs_mu);
+}
+
 int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s, weir_error *err)
 {
 	if (s->privs_loaded)
 		return 0;
+	uint64_t gen = weir_db_generation(db);
+	if (privs_cache_get(gen, p->id, s)) {
+		s->privs_loaded = true;
+		return 0;
+	}
 	memset(s->privs, 0, sizeof(s->privs));
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_CHAIN_GRANTS, err);
 	if (st == NULL)
@@ -728,6 +797,7 @@ int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s
 		s->privs[i] = acc;
 	}
 	s->privs_loaded = true;
+	privs_cache_put(gen, p->id, s);
 	return 0;
 }
 
