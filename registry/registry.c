@@ -485,9 +485,10 @@ typedef struct search_ctx {
 	bool failed;
 } search_ctx;
 
-static int visit(void *vctx, const char *model_id, int64_t version, const char *mlflow_name)
+static int visit(void *vctx, const reg_hit *hit)
 {
 	search_ctx *c = vctx;
+	const char *model_id = hit->model_id;
 	if (c->check) {
 		if (c->cache_id == NULL || strcmp(c->cache_id, model_id) != 0) {
 			weir_securable s;
@@ -507,9 +508,18 @@ static int visit(void *vctx, const char *model_id, int64_t version, const char *
 		c->more = true;
 		return 1;
 	}
-	json_t *o = c->mv ? reg_version_mlflow_named(c->db, c->a, model_id, version,
-						     weir_arena_strdup(c->a, mlflow_name), true, c->err)
-			  : weir_registry_model_mlflow(c->db, c->a, model_id, c->err);
+	json_t *o;
+	if (c->mv) {
+		o = reg_version_mlflow_named(c->db, c->a, model_id, hit->version,
+					     weir_arena_strdup(c->a, hit->mlflow_name), true, c->err);
+	} else {
+		/* the row's strings, copied: rendering runs other statements meanwhile */
+		reg_hit h = *hit;
+		h.model_id = weir_arena_strdup(c->a, hit->model_id);
+		h.mlflow_name = weir_arena_strdup(c->a, hit->mlflow_name);
+		h.comment = hit->comment ? weir_arena_strdup(c->a, hit->comment) : NULL;
+		o = reg_model_mlflow_hit(c->db, c->a, &h, c->err);
+	}
 	if (o == NULL) {
 		c->failed = true;
 		return 1;

@@ -39,13 +39,27 @@ typedef struct reg_query {
 	bool include_prompts;
 } reg_query;
 
-/* Visitor over matching rows in order (with the model's MLflow name); return 1 to stop. */
-typedef int (*reg_visit_fn)(void *ctx, const char *model_id, int64_t version, const char *mlflow_name);
+/* One row of a search, valid during the visit only. */
+typedef struct reg_hit {
+	const char *model_id;
+	int64_t version;            /* versions search: the version */
+	const char *mlflow_name;    /* the model's MLflow name */
+	const char *comment;        /* models search: the model's comment (NULL: none) */
+	int64_t created_at;         /* models search: the model's timestamps */
+	int64_t updated_at;
+} reg_hit;
+
+/* Visitor over matching rows in order; return 1 to stop. */
+typedef int (*reg_visit_fn)(void *ctx, const reg_hit *hit);
 int reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_t offset, int64_t limit,
 		     reg_visit_fn fn, void *ctx, weir_error *err);
 
 /* The MLflow name of a model securable (arena), or NULL if it is not a model. */
 const char *reg_store_mlflow_name(weir_db *db, weir_arena *a, const char *model_id);
+
+/* MLflow RegisteredModel of a search hit: weir_registry_model_mlflow without reading the
+ * model's row again (the search row carries its name, comment and timestamps). */
+json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_error *err);
 
 /* MLflow ModelVersion of a model whose MLflow name is known (NULL: looked up). */
 json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_id, int64_t version,

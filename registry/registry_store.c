@@ -3,6 +3,8 @@
  * and the search query builder (dynamic WHERE/ORDER BY over bound values only). */
 #include "registry/registry_int.h"
 
+#include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,9 +299,19 @@ const char *reg_store_mlflow_name(weir_db *db, weir_arena *a, const char *model_
 static const char SQL_RM_TAGS[] = "SELECT key, value FROM registered_model_tags WHERE model_id = ?1 ORDER BY key";
 static const char SQL_RM_ALIASES[] =
 	"SELECT alias, version FROM registered_model_aliases WHERE model_id = ?1 ORDER BY alias";
+/* The latest version of each stage, in the order None, Staging, Production, Archived (NULL
+ * for a stage without versions): four min/max look-ups on model_versions_stage (0008), so the
+ * cost does not grow with the model's versions, instead of a scan of them grouped and sorted
+ * in two temp b-trees. (Measured: one UNION ALL statement returning the version rows too is
+ * slower than this plus one primary-key statement per version.) */
 static const char SQL_LATEST[] =
-	"SELECT max(version) FROM model_versions WHERE model_id = ?1 GROUP BY stage "
-	"ORDER BY CASE stage WHEN 'None' THEN 0 WHEN 'Staging' THEN 1 WHEN 'Production' THEN 2 ELSE 3 END";
+	"SELECT (SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = 'None'), "
+	"(SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = 'Staging'), "
+	"(SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = 'Production'), "
+	"(SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = 'Archived')";
+
+static json_t *mv_json(weir_db *db, weir_arena *a, sqlite3_stmt *st, const char *model_id, int64_t version,
+		       const char *name, bool with_aliases, weir_error *err);
 
 static json_t *kv_list(weir_db *db, const char *sql, const char *model_id, int64_t version, bool with_version,
 		       weir_error *err)
@@ -328,15 +340,28 @@ json_t *weir_registry_model_mlflow(weir_db *db, weir_arena *a, const char *model
 		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Registered Model not found");
 		return NULL;
 	}
-	const char *name = weir_registry_mlflow_name(a, (const char *)sqlite3_column_text(st, 2),
-						     (const char *)sqlite3_column_text(st, 1),
-						     (const char *)sqlite3_column_text(st, 0));
-	json_t *o = json_pack("{s:s?, s:I, s:I}", "name", name, "creation_timestamp",
-			      (json_int_t)sqlite3_column_int64(st, 4), "last_updated_timestamp",
-			      (json_int_t)sqlite3_column_int64(st, 5));
-	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-		json_object_set_new(o, "description", jstr(st, 3));
+	reg_hit h = {.model_id = model_id,
+		     .mlflow_name = weir_registry_mlflow_name(a, (const char *)sqlite3_column_text(st, 2),
+							      (const char *)sqlite3_column_text(st, 1),
+							      (const char *)sqlite3_column_text(st, 0)),
+		     .comment = col_text(a, st, 3),
+		     .created_at = sqlite3_column_int64(st, 4),
+		     .updated_at = sqlite3_column_int64(st, 5)};
 	weir_db_done(st);
+	return reg_model_mlflow_hit(db, a, &h, err);
+}
+
+json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_error *err)
+{
+	const char *model_id = h->model_id;
+	const char *name = h->mlflow_name;
+	sqlite3_stmt *st;
+	json_t *o = json_pack("{s:s?, s:I, s:I}", "name", name, "creation_timestamp", (json_int_t)h->created_at,
+			      "last_updated_timestamp", (json_int_t)h->updated_at);
+	if (h->comment) {
+		json_t *d = json_string(h->comment);
+		json_object_set_new(o, "description", d ? d : json_string(""));
+	}
 
 	json_t *tags = kv_list(db, SQL_RM_TAGS, model_id, 0, false, err);
 	if (tags == NULL)
@@ -362,23 +387,24 @@ json_t *weir_registry_model_mlflow(weir_db *db, weir_arena *a, const char *model
 	if ((st = weir_db_stmt(db, SQL_LATEST, err)) == NULL)
 		goto fail;
 	weir_db_bind_text(st, 1, model_id);
-	int64_t vers[8];
+	int64_t vers[4];
 	int nv = 0;
-	while (nv < 8 && sqlite3_step(st) == SQLITE_ROW)
-		vers[nv++] = sqlite3_column_int64(st, 0);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		for (int i = 0; i < 4; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_NULL)
+				vers[nv++] = sqlite3_column_int64(st, i);
 	weir_db_done(st);
-	if (nv) {
-		json_t *lv = json_array();
-		for (int i = 0; i < nv; i++) {
-			json_t *v = reg_version_mlflow_named(db, a, model_id, vers[i], name, false, err);
-			if (v == NULL) {
-				json_decref(lv);
-				goto fail;
-			}
-			json_array_append_new(lv, v);
+	json_t *lv = nv ? json_array() : NULL;
+	for (int i = 0; i < nv; i++) {
+		json_t *v = reg_version_mlflow_named(db, a, model_id, vers[i], name, false, err);
+		if (v == NULL) {
+			json_decref(lv);
+			goto fail;
 		}
-		json_object_set_new(o, "latest_versions", lv);
+		json_array_append_new(lv, v);
 	}
+	if (lv)
+		json_object_set_new(o, "latest_versions", lv);
 	return o;
 fail:
 	json_decref(o);
@@ -719,6 +745,17 @@ json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_i
 		name = weir_registry_mlflow_name(a, (const char *)sqlite3_column_text(st, 15),
 						 (const char *)sqlite3_column_text(st, 14),
 						 (const char *)sqlite3_column_text(st, 13));
+	json_t *o = mv_json(db, a, st, model_id, version, name, with_aliases, err);
+	weir_db_done(st);
+	return o;
+}
+
+/* The ModelVersion of the current row of `st`, whose first columns are those of
+ * SQL_MV_ROW_PLAIN; the model's MLflow name is known. Runs other statements (tags,
+ * aliases) while `st` stays on its row. */
+static json_t *mv_json(weir_db *db, weir_arena *a, sqlite3_stmt *st, const char *model_id, int64_t version,
+		       const char *name, bool with_aliases, weir_error *err)
+{
 	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "name", name, "version",
 			      weir_arena_printf(a, "%lld", (long long)version), "creation_timestamp",
 			      (json_int_t)sqlite3_column_int64(st, 1), "last_updated_timestamp",
@@ -726,7 +763,6 @@ json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_i
 			      jstr(st, 5), "run_id", jstr(st, 6), "status", jstr(st, 7), "run_link", jstr(st, 8));
 	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
 		json_object_set_new(o, "description", jstr(st, 4));
-	weir_db_done(st);
 	json_t *tags = kv_list(db, SQL_MV_TAGS, model_id, version, true, err);
 	if (tags == NULL) {
 		json_decref(o);
@@ -737,16 +773,17 @@ json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_i
 	else
 		json_decref(tags);
 	if (with_aliases) {
-		if ((st = weir_db_stmt(db, SQL_MV_ALIASES, err)) == NULL) {
+		sqlite3_stmt *al_st = weir_db_stmt(db, SQL_MV_ALIASES, err);
+		if (al_st == NULL) {
 			json_decref(o);
 			return NULL;
 		}
-		weir_db_bind_text(st, 1, model_id);
-		sqlite3_bind_int64(st, 2, version);
+		weir_db_bind_text(al_st, 1, model_id);
+		sqlite3_bind_int64(al_st, 2, version);
 		json_t *al = json_array();
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(al, jstr(st, 0));
-		weir_db_done(st);
+		while (sqlite3_step(al_st) == SQLITE_ROW)
+			json_array_append_new(al, jstr(al_st, 0));
+		weir_db_done(al_st);
 		if (json_array_size(al))
 			json_object_set_new(o, "aliases", al);
 		else
@@ -996,6 +1033,78 @@ static const char *op_sql(reg_op op)
 	}
 }
 
+/* The placeholder of a comparison's value. A pattern is bound as `(? || '')`, not `?`: SQLite
+ * plans LIKE/GLOB against a bound pattern's value, so every new binding of a plain `?`
+ * expires the statement and it is compiled again on its next step (~60 us). The prefix range
+ * below does what that optimization did, computed here. */
+static const char *val_sql(reg_op op)
+{
+	return op == REG_OP_LIKE || op == REG_OP_ILIKE ? "(? || '')" : "?";
+}
+
+/* The literal prefix of a LIKE (or, nocase, ILIKE) pattern that every match starts with, byte
+ * for byte, so that it can be an index range on a BINARY column: the bytes before the first
+ * wildcard (% or _), cut at the first non-ASCII byte (GLOB and LIKE compare decoded
+ * characters, and an ASCII character only decodes from its own byte) and, for ILIKE, at the
+ * first ASCII letter (LIKE folds ASCII case). *exact: the pattern is that prefix and one
+ * trailing %, which matches exactly the names in the range. */
+static size_t like_prefix(const char *pat, bool nocase, bool *exact)
+{
+	size_t n = 0;
+	while (pat[n] && pat[n] != '%' && pat[n] != '_' && (unsigned char)pat[n] < 0x80 &&
+	       !(nocase && isalpha((unsigned char)pat[n])))
+		n++;
+	*exact = pat[n] == '%' && pat[n + 1] == '\0';
+	return n;
+}
+
+/* The least string greater than every string that starts with p[0..n) (memcmp order): p with
+ * its last byte incremented, after dropping trailing 0xFF bytes; NULL when there is none
+ * (n == 0 or all 0xFF: no upper bound). */
+static const char *prefix_upper(weir_arena *a, const char *p, size_t n)
+{
+	while (n > 0 && (unsigned char)p[n - 1] == 0xFF)
+		n--;
+	if (n == 0)
+		return NULL;
+	char *hi = weir_arena_strndup(a, p, n);
+	hi[n - 1] = (char)((unsigned char)hi[n - 1] + 1);
+	return hi;
+}
+
+/* Search SQL texts are built per request, but they come in a few shapes (the filter's
+ * fields and operators, the order): each distinct text is interned once for the process, so
+ * that its address keys weir_db_stmt's per-connection cache like a static SQL_X string.
+ * Beyond SQL_INTERN_MAX shapes, NULL: the caller prepares and finalizes (the old path). */
+#define SQL_INTERN_MAX 256
+#define SQL_INTERN_SLOTS 512
+static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *interned[SQL_INTERN_SLOTS];
+static int ninterned;
+
+static const char *intern_sql(const char *sql)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const unsigned char *c = (const unsigned char *)sql; *c; c++)
+		h = (h ^ *c) * 1099511628211ULL;
+	pthread_mutex_lock(&intern_mu);
+	size_t i = (size_t)(h & (SQL_INTERN_SLOTS - 1));
+	const char *out = NULL;
+	while (interned[i] && strcmp(interned[i], sql) != 0)
+		i = (i + 1) & (SQL_INTERN_SLOTS - 1);
+	if (interned[i]) {
+		out = interned[i];
+	} else if (ninterned < SQL_INTERN_MAX) {
+		size_t n = strlen(sql) + 1;
+		interned[i] = weir_xmalloc(n);
+		memcpy(interned[i], sql, n);
+		ninterned++;
+		out = interned[i];
+	}
+	pthread_mutex_unlock(&intern_mu);
+	return out;
+}
+
 char *reg_like_to_glob(weir_arena *a, const char *like)
 {
 	weir_buf b = {0};
@@ -1028,9 +1137,10 @@ static void add_bind_s(binding *b, int *nb, const char *s)
 }
 
 /* Appends the filter's conditions for one arm of the search, `name` being that arm's SQL
- * expression of the MLflow name; `ids` are the model ids that name equalities resolved to. */
+ * expression of the MLflow name (`name_is_column`: the indexed column m.name itself); `ids`
+ * are the model ids that name equalities resolved to. */
 static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, const reg_query *q, bool mv,
-			 const char *name, const char *const *ids)
+			 const char *name, bool name_is_column, const char *const *ids)
 {
 	int ni = 0;
 	for (int i = 0; i < q->nconds; i++) {
@@ -1042,6 +1152,23 @@ static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, 
 				weir_buf_appendf(sql, " AND m.id = ?");
 				add_bind_s(binds, nb, ids[ni++]);
 				break;
+			}
+			if (name_is_column && (c->op == REG_OP_LIKE || c->op == REG_OP_ILIKE)) {
+				/* the pattern's literal prefix as a range of securables_name; the
+				 * pattern itself stays as a filter unless the range is exact */
+				bool exact;
+				size_t n = like_prefix(c->value, c->op == REG_OP_ILIKE, &exact);
+				if (n > 0) {
+					weir_buf_appendf(sql, " AND %s >= ?", name);
+					add_bind_s(binds, nb, weir_arena_strndup(a, c->value, n));
+					const char *hi = prefix_upper(a, c->value, n);
+					if (hi) {
+						weir_buf_appendf(sql, " AND %s < ?", name);
+						add_bind_s(binds, nb, hi);
+					}
+				}
+				if (exact)
+					break;
 			}
 			/* fall through */
 		case REG_ATTR_SOURCE:
@@ -1057,7 +1184,7 @@ static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, 
 					weir_buf_appendf(sql, "NULL");
 				weir_buf_appendf(sql, ")");
 			} else {
-				weir_buf_appendf(sql, " AND %s%s?", col, op_sql(c->op));
+				weir_buf_appendf(sql, " AND %s%s%s", col, op_sql(c->op), val_sql(c->op));
 				add_bind_s(binds, nb, val);
 			}
 			break;
@@ -1072,15 +1199,15 @@ static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, 
 			if (strcmp(c->tag, "mlflow.prompt.is_prompt") == 0 && !mv) {
 				/* a missing prompt tag counts as "false" */
 				weir_buf_appendf(sql, " AND COALESCE((SELECT t.value FROM registered_model_tags t WHERE "
-						 "t.model_id = m.id AND t.key = ?), 'false')%s?", op_sql(c->op));
+						 "t.model_id = m.id AND t.key = ?), 'false')%s%s", op_sql(c->op), val_sql(c->op));
 			} else if (mv) {
 				weir_buf_appendf(sql, " AND EXISTS (SELECT 1 FROM model_version_tags t WHERE t.model_id = "
-						 "v.model_id AND t.version = v.version AND t.key = ? AND t.value%s?)",
-						 op_sql(c->op));
+						 "v.model_id AND t.version = v.version AND t.key = ? AND t.value%s%s)",
+						 op_sql(c->op), val_sql(c->op));
 			} else {
 				weir_buf_appendf(sql, " AND EXISTS (SELECT 1 FROM registered_model_tags t WHERE "
-						 "t.model_id = m.id AND t.key = ? AND t.value%s?)",
-						 op_sql(c->op));
+						 "t.model_id = m.id AND t.key = ? AND t.value%s%s)",
+						 op_sql(c->op), val_sql(c->op));
 			}
 			add_bind_s(binds, nb, c->tag);
 			add_bind_s(binds, nb, val);
@@ -1127,14 +1254,14 @@ int reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_t off
 	weir_buf sql = {0};
 	binding *binds = weir_arena_alloc(a, sizeof(binding) * (size_t)(2 * (q->nconds * (REG_MAX_IN + 2)) + 8));
 	int nb = 0;
-	const char *cols = mv ? "v.version AS ver, %s AS mname, v.updated_at AS upd, v.created_at AS cre"
-			      : "0 AS ver, %s AS mname, m.updated_at AS upd, m.created_at AS cre";
+	const char *cols = mv ? "v.version AS ver, %s AS mname, v.updated_at AS upd, v.created_at AS cre, NULL AS cmt"
+			      : "0 AS ver, %s AS mname, m.updated_at AS upd, m.created_at AS cre, m.comment AS cmt";
 	const char *joinv = mv ? " JOIN model_versions v ON v.model_id = m.id" : "";
 	weir_buf_appendf(&sql, "SELECT m.id AS id, ");
 	weir_buf_appendf(&sql, cols, "m.name");
 	weir_buf_appendf(&sql, " FROM securables m%s WHERE m.parent_id = ? AND m.type = 'registered_model'", joinv);
 	add_bind_s(binds, &nb, def);
-	append_conds(a, &sql, binds, &nb, q, mv, "m.name", ids);
+	append_conds(a, &sql, binds, &nb, q, mv, "m.name", true, ids);
 	const char *full = "(c.name || '.' || s.name || '.' || m.name)";
 	weir_buf_appendf(&sql, " UNION ALL SELECT m.id, ");
 	weir_buf_appendf(&sql, cols, full);
@@ -1143,7 +1270,7 @@ int reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_t off
 			 "WHERE c.parent_id = ? AND c.type = 'catalog' AND s.id IS NOT ?", joinv);
 	add_bind_s(binds, &nb, ms);
 	add_bind_s(binds, &nb, def);
-	append_conds(a, &sql, binds, &nb, q, mv, full, ids);
+	append_conds(a, &sql, binds, &nb, q, mv, full, false, ids);
 
 	weir_buf_appendf(&sql, " ORDER BY ");
 	bool has_name = false, has_version = false;
@@ -1159,14 +1286,26 @@ int reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_t off
 		weir_buf_appendf(&sql, "%smname ASC", q->norder ? ", " : "");
 	if (mv && !has_version)
 		weir_buf_appendf(&sql, ", ver DESC");
-	if (limit >= 0)
-		weir_buf_appendf(&sql, " LIMIT %lld OFFSET %lld", (long long)limit, (long long)offset);
+	/* bound, so that pages share one statement (a negative LIMIT is no limit) */
+	weir_buf_appendf(&sql, " LIMIT ? OFFSET ?");
+	binds[nb].is_num = true;
+	binds[nb++].n = limit >= 0 ? limit : -1;
+	binds[nb].is_num = true;
+	binds[nb++].n = limit >= 0 ? offset : 0;
 
+	const char *shared = intern_sql(sql.data);
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(weir_db_handle(db), sql.data, -1, &st, NULL);
-	weir_buf_release(&sql);
-	if (rc != SQLITE_OK)
-		return weir_db_fail(db, rc, err);
+	int rc;
+	if (shared) {
+		weir_buf_release(&sql);
+		if ((st = weir_db_stmt(db, shared, err)) == NULL)
+			return -1;
+	} else {
+		rc = sqlite3_prepare_v2(weir_db_handle(db), sql.data, -1, &st, NULL);
+		weir_buf_release(&sql);
+		if (rc != SQLITE_OK)
+			return weir_db_fail(db, rc, err);
+	}
 	for (int i = 0; i < nb; i++) {
 		if (binds[i].is_num)
 			sqlite3_bind_int64(st, i + 1, binds[i].n);
@@ -1175,13 +1314,21 @@ int reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_t off
 	}
 	int ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		if (fn(ctx, id, sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 2)))
+		reg_hit h = {.model_id = (const char *)sqlite3_column_text(st, 0),
+			     .version = sqlite3_column_int64(st, 1),
+			     .mlflow_name = (const char *)sqlite3_column_text(st, 2),
+			     .updated_at = sqlite3_column_int64(st, 3),
+			     .created_at = sqlite3_column_int64(st, 4),
+			     .comment = (const char *)sqlite3_column_text(st, 5)};
+		if (fn(ctx, &h))
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		ret = weir_db_fail(db, rc, err);
-	sqlite3_finalize(st);
+	if (shared)
+		weir_db_done(st);
+	else
+		sqlite3_finalize(st);
 	return ret;
 }
 

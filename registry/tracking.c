@@ -1369,6 +1369,19 @@ static bool point_newer(const trk_point *a, const trk_point *b)
 	return (a->is_nan ? 0.0 : a->value) > (b->is_nan ? 0.0 : b->value);
 }
 
+typedef struct key_ref {
+	const char *key;
+	int i;
+} key_ref;
+
+/* By key, then by position in the batch (qsort is not stable; the position makes it so). */
+static int key_ref_cmp(const void *x, const void *y)
+{
+	const key_ref *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+	return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
 /* log-batch: every item is checked before anything is written; the caller's transaction
  * makes the batch atomic (1,000 metrics are 2,000 cached-statement steps). */
 json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *err)
@@ -1417,23 +1430,28 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 		if (put_param(c, run.id, run.run_id, pk[i], pv[i], err) != 0)
 			return NULL;
 	/* every point, then the latest value once per key: the batch's maximum by (step,
-	 * timestamp, value), merged by the upsert with what is stored */
-	int *best = weir_arena_alloc(c->arena, (nm ? nm : 1) * sizeof(*best));
-	size_t nbest = 0;
-	for (size_t i = 0; i < nm; i++) {
-		if (trk_store_metric_insert(c->db, run.id, &pts[i], err) != 0)
+	 * timestamp, value) (the first of equals), merged by the upsert with what is stored.
+	 * Points are grouped by sorting on (key, position), and both writes go in key order,
+	 * the order of both primary keys, so that consecutive writes land on neighbouring
+	 * pages. (The insert ignores duplicates and each key's upsert is independent: the order
+	 * does not change what is stored.) */
+	key_ref *ord = weir_arena_alloc(c->arena, (nm ? nm : 1) * sizeof(*ord));
+	for (size_t i = 0; i < nm; i++)
+		ord[i] = (key_ref){pts[i].key, (int)i};
+	qsort(ord, nm, sizeof(*ord), key_ref_cmp);
+	for (size_t i = 0; i < nm; i++)
+		if (trk_store_metric_insert(c->db, run.id, &pts[ord[i].i], err) != 0)
 			return NULL;
-		size_t k = 0;
-		while (k < nbest && strcmp(pts[best[k]].key, pts[i].key) != 0)
-			k++;
-		if (k == nbest)
-			best[nbest++] = (int)i;
-		else if (point_newer(&pts[i], &pts[best[k]]))
-			best[k] = (int)i;
+	for (size_t i = 0; i < nm;) {
+		int best = ord[i].i;
+		size_t j = i + 1;
+		for (; j < nm && strcmp(ord[j].key, ord[i].key) == 0; j++)
+			if (point_newer(&pts[ord[j].i], &pts[best]))
+				best = ord[j].i;
+		if (trk_store_metric_latest(c->db, run.id, &pts[best], err) != 0)
+			return NULL;
+		i = j;
 	}
-	for (size_t k = 0; k < nbest; k++)
-		if (trk_store_metric_latest(c->db, run.id, &pts[best[k]], err) != 0)
-			return NULL;
 	for (size_t i = 0; i < nt; i++)
 		if (put_tag(c, &run, tk[i], tv[i], err) != 0)
 			return NULL;
