@@ -68,14 +68,15 @@ static weir_principal_kind kind_parse(const char *k)
  * membership change or deactivation applies to the very next request. */
 #define CLOSURE_SLOTS 256
 #define CLOSURE_MAX 16
-static struct closure_entry {
+/* One cache per worker thread: no lock on the request path (a shared cache's mutex was the
+ * measurable cost of a nested-group caller under concurrency). */
+static _Thread_local struct closure_entry {
 	uint64_t gen;
 	int64_t principal_id;
 	int n;
 	bool is_admin;
 	int64_t ids[CLOSURE_MAX];
 } closure_cache[CLOSURE_SLOTS];
-static pthread_mutex_t closure_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
 static void watch_tables(void)
 {
@@ -87,17 +88,13 @@ static bool closure_cache_get(int64_t principal_id, uint64_t gen, weir_arena *a,
 			      bool *is_admin)
 {
 	struct closure_entry *e = &closure_cache[(uint64_t)principal_id % CLOSURE_SLOTS];
-	bool hit = false;
-	pthread_mutex_lock(&closure_mu);
-	if (gen != 0 && e->gen == gen && e->principal_id == principal_id) {
-		*ids = weir_arena_alloc(a, sizeof(int64_t) * (size_t)e->n);
-		memcpy(*ids, e->ids, sizeof(int64_t) * (size_t)e->n);
-		*n = e->n;
-		*is_admin = e->is_admin;
-		hit = true;
-	}
-	pthread_mutex_unlock(&closure_mu);
-	return hit;
+	if (gen == 0 || e->gen != gen || e->principal_id != principal_id)
+		return false;
+	*ids = weir_arena_alloc(a, sizeof(int64_t) * (size_t)e->n);
+	memcpy(*ids, e->ids, sizeof(int64_t) * (size_t)e->n);
+	*n = e->n;
+	*is_admin = e->is_admin;
+	return true;
 }
 
 static void closure_cache_put(int64_t principal_id, uint64_t gen, const int64_t *ids, int n, bool is_admin)
@@ -105,13 +102,11 @@ static void closure_cache_put(int64_t principal_id, uint64_t gen, const int64_t 
 	if (n > CLOSURE_MAX || gen == 0)
 		return;
 	struct closure_entry *e = &closure_cache[(uint64_t)principal_id % CLOSURE_SLOTS];
-	pthread_mutex_lock(&closure_mu);
 	e->gen = gen;
 	e->principal_id = principal_id;
 	e->n = n;
 	e->is_admin = is_admin;
 	memcpy(e->ids, ids, sizeof(int64_t) * (size_t)n);
-	pthread_mutex_unlock(&closure_mu);
 }
 
 weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t principal_id,
@@ -702,14 +697,13 @@ static const char SQL_CHAIN_GRANTS[] =
  * (grants, memberships and principals are watched): a grant or revoke applies to the very
  * next request. Keyed by principal and the chain's ids. */
 #define PRIVS_SLOTS 1024
-static struct privs_entry {
+static _Thread_local struct privs_entry {
 	uint64_t gen;
 	int64_t principal_id;
 	int depth;
 	char ids[3][40];
 	uint64_t privs[3];
-} privs_cache[PRIVS_SLOTS];
-static pthread_mutex_t privs_mu = PTHREAD_MUTEX_INITIALIZER;
+} privs_cache[PRIVS_SLOTS]; /* per worker thread, like the closure cache */
 
 static size_t privs_slot(int64_t principal_id, const weir_securable *s)
 {
@@ -734,14 +728,10 @@ static bool privs_cache_get(uint64_t gen, int64_t principal_id, weir_securable *
 	if (gen == 0)
 		return false;
 	struct privs_entry *e = &privs_cache[privs_slot(principal_id, s)];
-	bool hit = false;
-	pthread_mutex_lock(&privs_mu);
-	if (e->gen == gen && privs_match(e, principal_id, s)) {
-		memcpy(s->privs, e->privs, sizeof(s->privs));
-		hit = true;
-	}
-	pthread_mutex_unlock(&privs_mu);
-	return hit;
+	if (e->gen != gen || !privs_match(e, principal_id, s))
+		return false;
+	memcpy(s->privs, e->privs, sizeof(s->privs));
+	return true;
 }
 
 static void privs_cache_put(uint64_t gen, int64_t principal_id, const weir_securable *s)
@@ -752,14 +742,12 @@ static void privs_cache_put(uint64_t gen, int64_t principal_id, const weir_secur
 		if (strlen(s->chain[i].id) >= sizeof(privs_cache[0].ids[0]))
 			return;
 	struct privs_entry *e = &privs_cache[privs_slot(principal_id, s)];
-	pthread_mutex_lock(&privs_mu);
 	e->gen = gen;
 	e->principal_id = principal_id;
 	e->depth = s->depth;
 	for (int i = 0; i < s->depth; i++)
 		snprintf(e->ids[i], sizeof(e->ids[i]), "%s", s->chain[i].id);
 	memcpy(e->privs, s->privs, sizeof(e->privs));
-	pthread_mutex_unlock(&privs_mu);
 }
 
 int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s, weir_error *err)
