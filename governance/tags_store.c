@@ -94,9 +94,7 @@ int weir_tags__store_insert(weir_db *db, const weir_tag_row *row, weir_error *er
 	weir_db_bind_text(st, 4, row->value);
 	sqlite3_bind_int64(st, 5, row->updated_at);
 	weir_db_bind_text(st, 6, row->updated_by);
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_UPDATE[] =

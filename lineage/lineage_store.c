@@ -128,9 +128,7 @@ int lin_store_node_set_facets(weir_db *db, int64_t id, const char *facets, weir_
 		return -1;
 	weir_db_bind_i64(st, 1, id);
 	weir_db_bind_text(st, 2, facets);
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_SEC_FULL_NAME[] =
@@ -314,9 +312,7 @@ int lin_store_mark_deleted(weir_db *db, const char *securable_id, int64_t at_ms,
 		return -1;
 	weir_db_bind_text(st, 1, securable_id);
 	weir_db_bind_i64(st, 2, at_ms);
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return weir_db_step_done(db, st, err);
 }
 
 /* The full name is recomputed from the (already renamed) parent chain; MODEL_VERSION nodes
@@ -341,9 +337,7 @@ int lin_store_mark_renamed(weir_db *db, const char *securable_id, int64_t at_ms,
 		return -1;
 	weir_db_bind_text(st, 1, securable_id);
 	weir_db_bind_i64(st, 2, at_ms);
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return weir_db_step_done(db, st, err);
 }
 
 /* ------------------------------------------------------------------ producers, edges */
@@ -405,13 +399,6 @@ static const char SQL_EDGE_OBS_UPSERT[] =
 	"ON CONFLICT(producer_id, dst, src, origin) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
 	"  last_seen = max(last_seen, excluded.last_seen), deleted_at = NULL";
 
-static int run_done(weir_db *db, sqlite3_stmt *st, weir_error *err)
-{
-	int rc = sqlite3_step(st);
-	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
-}
-
 int lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const char *origin, const char *created_by,
 		   int64_t at_ms, weir_error *err)
 {
@@ -422,7 +409,7 @@ int lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const cha
 	weir_db_bind_i64(st, 2, src);
 	weir_db_bind_i64(st, 3, at_ms);
 	weir_db_bind_i64(st, 4, origin_bit(origin));
-	if (run_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	if ((st = weir_db_stmt(db, SQL_EDGE_OBS_UPSERT, err)) == NULL)
 		return -1;
@@ -432,7 +419,7 @@ int lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const cha
 	weir_db_bind_text(st, 4, origin);
 	weir_db_bind_text(st, 5, created_by);
 	weir_db_bind_i64(st, 6, at_ms);
-	return run_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_COLUMN[] =
@@ -491,7 +478,7 @@ int lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, const c
 	weir_db_bind_text(st, 3, transformation);
 	weir_db_bind_text(st, 4, subtype ? subtype : "");
 	weir_db_bind_i64(st, 5, at_ms);
-	if (run_done(db, st, err) != 0)
+	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	if ((st = weir_db_stmt(db, SQL_COL_EDGE_OBS_UPSERT, err)) == NULL)
 		return -1;
@@ -503,7 +490,7 @@ int lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, const c
 	weir_db_bind_text(st, 6, origin);
 	weir_db_bind_text(st, 7, created_by);
 	weir_db_bind_i64(st, 8, at_ms);
-	return run_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_MANUAL_DEL_OBS[] =
@@ -538,7 +525,7 @@ int lin_store_manual_delete(weir_db *db, int64_t src, int64_t dst, int64_t at_ms
 		weir_db_bind_i64(st, 1, dst);
 		weir_db_bind_i64(st, 2, src);
 		weir_db_bind_i64(st, 3, at_ms);
-		if (run_done(db, st, err) != 0)
+		if (weir_db_step_done(db, st, err) != 0)
 			return -1;
 		if (i == 0 && (changed = sqlite3_changes(weir_db_handle(db))) == 0)
 			return 1; /* no live manual edge: nothing else changes */
@@ -557,7 +544,7 @@ int lin_store_savepoint(weir_db *db, const char *op, weir_error *err)
 	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
 	if (st == NULL)
 		return -1;
-	return run_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 /* ------------------------------------------------------------------ OpenLineage */
@@ -583,7 +570,7 @@ int lin_store_ol_event(weir_db *db, int64_t received, int64_t event_time, const 
 	weir_db_bind_text(st, 8, producer);
 	weir_db_bind_text(st, 9, schema_url);
 	weir_db_bind_text(st, 10, body);
-	return run_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_OL_JOB[] =
@@ -602,7 +589,7 @@ int lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const char *n
 	weir_db_bind_text(st, 3, name);
 	weir_db_bind_text(st, 4, facets ? facets : "{}");
 	weir_db_bind_i64(st, 5, at_ms);
-	return run_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 const char *lin_store_ol_job_facets(weir_db *db, weir_arena *a, int64_t node_id)
@@ -682,7 +669,7 @@ int lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_
 	weir_db_bind_i64(st, 11, at_ms);
 	weir_db_bind_text(st, 12, r->inputs ? r->inputs : "[]");
 	weir_db_bind_text(st, 13, r->outputs ? r->outputs : "[]");
-	return run_done(db, st, err);
+	return weir_db_step_done(db, st, err);
 }
 
 /* ------------------------------------------------------------------ reads */
