@@ -160,6 +160,7 @@ static int serve(int argc, char **argv)
 	weir_log_info("signal %d: stopping (in-flight requests finish)", sig);
 	weir_server_stop(&app);
 	weir_app_close(&app);
+	weir_arena_thread_release();
 	weir_log_info("stopped");
 	return 0;
 }

@@ -281,14 +281,10 @@ static void set_body(weir_req *r, int status, const char *ctype, char *body, siz
 
 int weir_reply_json(weir_req *r, int status, json_t *body)
 {
-	char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	size_t len;
+	char *text = weir_json_dump_len(body, &len);
 	json_decref(body);
-	if (text == NULL) {
-		weir_error e;
-		weir_error_set(&e, WEIR_E_INTERNAL_ERROR, "internal error");
-		return weir_reply_error(r, &e);
-	}
-	set_body(r, status, "application/json", text, strlen(text), true);
+	set_body(r, status, "application/json", text, len, true);
 	return 0;
 }
 
@@ -371,9 +367,9 @@ int weir_reply_error(weir_req *r, const weir_error *e)
 	}
 	if (body == NULL) /* message was not valid UTF-8: never echo it */
 		body = json_pack("{s:s, s:s}", "error_code", code, "message", code);
-	char *text = json_dumps(body, JSON_COMPACT);
+	size_t len;
+	char *text = weir_json_dump_len(body, &len);
 	json_decref(body);
-	set_body(r, status, d == WEIR_DIALECT_SCIM ? "application/scim+json" : "application/json", text,
-		 strlen(text), true);
+	set_body(r, status, d == WEIR_DIALECT_SCIM ? "application/scim+json" : "application/json", text, len, true);
 	return 0;
 }

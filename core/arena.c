@@ -1,6 +1,8 @@
 /* The request arena: chunks of growing size, 16-byte aligned allocations, LIFO cleanups. */
 #include "core/arena.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,8 +77,84 @@ char *weir_xstrdup(const char *s)
 	return d;
 }
 
+/* Each worker thread keeps a few freed chunks of the common sizes for its next request, so a
+ * request does not malloc and free (and consolidate) a fresh 8 KB chunk every time. The cache is
+ * freed by a thread-exit destructor. */
+#define SPARE_MAX 4
+#define SPARE_LIMIT ((size_t)64 * 1024)
+
+struct spares {
+	int n;
+	struct chunk *c[SPARE_MAX];
+};
+
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spares_free(void *p)
+{
+	struct spares *sp = p;
+	for (int i = 0; i < sp->n; i++)
+		free(sp->c[i]);
+	free(sp);
+}
+
+static void spare_init(void)
+{
+	if (pthread_key_create(&spare_key, spares_free) != 0)
+		abort();
+}
+
+static struct spares *spares_get(bool create)
+{
+	pthread_once(&spare_once, spare_init);
+	struct spares *sp = pthread_getspecific(spare_key);
+	if (sp == NULL && create) {
+		sp = calloc(1, sizeof(*sp));
+		if (sp != NULL && pthread_setspecific(spare_key, sp) != 0) {
+			free(sp);
+			sp = NULL;
+		}
+	}
+	return sp;
+}
+
+void weir_arena_thread_release(void)
+{
+	struct spares *sp = spares_get(false);
+	if (sp != NULL) {
+		pthread_setspecific(spare_key, NULL);
+		spares_free(sp);
+	}
+}
+
+static void chunk_free(struct chunk *c)
+{
+	if (c->size <= SPARE_LIMIT) {
+		struct spares *sp = spares_get(true);
+		if (sp != NULL && sp->n < SPARE_MAX) {
+			POISON(c->data, c->size);
+			sp->c[sp->n++] = c;
+			return;
+		}
+	}
+	free(c);
+}
+
 static struct chunk *chunk_new(size_t size)
 {
+	if (size <= SPARE_LIMIT) {
+		struct spares *sp = spares_get(false);
+		for (int i = 0; sp != NULL && i < sp->n; i++) {
+			if (sp->c[i]->size == size) {
+				struct chunk *c = sp->c[i];
+				sp->c[i] = sp->c[--sp->n];
+				c->next = NULL;
+				c->used = 0;
+				return c; /* still poisoned */
+			}
+		}
+	}
 	struct chunk *c = weir_xmalloc(sizeof(*c) + size);
 	c->next = NULL;
 	c->size = size;
@@ -108,7 +186,7 @@ void weir_arena_free(weir_arena *a)
 	while (c != NULL) {
 		struct chunk *next = c->next;
 		UNPOISON(c->data, c->size);
-		free(c);
+		chunk_free(c);
 		c = next;
 	}
 	free(a);

@@ -26,6 +26,9 @@ char *weir_arena_vprintf(weir_arena *a, const char *fmt, va_list ap);
 /* Runs fn(p) when the arena is freed; handlers run last-registered first. */
 void weir_arena_defer(weir_arena *a, weir_cleanup_fn fn, void *p);
 
+/* Frees the calling thread's cache of spare chunks (a thread-exit destructor does it too). */
+void weir_arena_thread_release(void);
+
 /* Bytes handed out so far (for tests and the access log). */
 size_t weir_arena_used(const weir_arena *a);
 

@@ -156,7 +156,147 @@ json_t *weir_json_str_or_null(const char *s)
 	return j ? j : json_null();
 }
 
+/* -- serialisation --
+ * jansson's json_dumps goes through a callback per token and a strbuffer per call; a reply
+ * is the hottest JSON on every request, so this writer appends straight into one buffer.
+ * Output matches json_dumps(JSON_COMPACT | JSON_ENCODE_ANY): insertion order, raw UTF-8,
+ * '/' not escaped; reals are the shortest of %.15g..%.17g that reads back exactly (jansson
+ * always prints 17 digits: 0.1 came out as 0.10000000000000001). */
+
+static void put(weir_buf *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		weir_buf_append(b, p, n);
+		return;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static void put_string(weir_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	put(b, "\"", 1);
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(b, s + run, i - run);
+		run = i + 1;
+		char esc[6] = {'\\', 0, 0, 0, 0, 0};
+		size_t en = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
+			en = 6;
+		}
+		put(b, esc, en);
+	}
+	put(b, s + run, n - run);
+	put(b, "\"", 1);
+}
+
+static void put_real(weir_buf *b, double d)
+{
+	char tmp[40];
+	int n = 0;
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+		if (prec == 17 || strtod(tmp, NULL) == d)
+			break;
+	}
+	if (n < 0 || (size_t)n >= sizeof(tmp) - 3)
+		n = snprintf(tmp, sizeof(tmp), "%.17g", d);
+	for (int i = 0; i < n; i++) /* a locale's decimal comma */
+		if (tmp[i] == ',')
+			tmp[i] = '.';
+	if (strpbrk(tmp, ".eEn") == NULL) { /* stays a real when read back, as jansson does */
+		tmp[n++] = '.';
+		tmp[n++] = '0';
+	}
+	put(b, tmp, (size_t)n);
+}
+
+static void put_value(weir_buf *b, const json_t *j, int depth)
+{
+	char tmp[24];
+	if (depth > 2048) { /* jansson's own parse limit; a tree built in C never nests this deep */
+		put(b, "null", 4);
+		return;
+	}
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		put(b, "{", 1);
+		const char *k;
+		json_t *v;
+		bool first = true;
+		json_object_foreach((json_t *)j, k, v) {
+			if (!first)
+				put(b, ",", 1);
+			first = false;
+			put_string(b, k, strlen(k));
+			put(b, ":", 1);
+			put_value(b, v, depth + 1);
+		}
+		put(b, "}", 1);
+		break;
+	}
+	case JSON_ARRAY: {
+		put(b, "[", 1);
+		size_t n = json_array_size(j);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				put(b, ",", 1);
+			put_value(b, json_array_get(j, i), depth + 1);
+		}
+		put(b, "]", 1);
+		break;
+	}
+	case JSON_STRING:
+		put_string(b, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER: {
+		int n = snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		put(b, tmp, (size_t)n);
+		break;
+	}
+	case JSON_REAL:
+		put_real(b, json_real_value(j));
+		break;
+	case JSON_TRUE:
+		put(b, "true", 4);
+		break;
+	case JSON_FALSE:
+		put(b, "false", 5);
+		break;
+	case JSON_NULL:
+		put(b, "null", 4);
+		break;
+	}
+}
+
+char *weir_json_dump_len(const json_t *j, size_t *len)
+{
+	weir_buf b = {weir_xmalloc(1024), 0, 1024}; /* most replies fit: one allocation */
+	if (j == NULL)
+		put(&b, "null", 4);
+	else
+		put_value(&b, j, 0);
+	b.data[b.len] = '\0';
+	if (len)
+		*len = b.len;
+	return b.data;
+}
+
 char *weir_json_dump(const json_t *j)
 {
-	return json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	return weir_json_dump_len(j, NULL);
 }

@@ -28,6 +28,8 @@ int weir_json_get_str_map(json_t *obj, const char *key, json_t **out, weir_error
 json_t *weir_json_str_or_null(const char *s);
 /* Serializes compactly; returns malloc'd text. */
 char *weir_json_dump(const json_t *j);
+/* The same, with the length of the text (malloc'd, NUL-terminated). */
+char *weir_json_dump_len(const json_t *j, size_t *len);
 
 /* Defers json_decref(j) onto the arena and returns j. */
 json_t *weir_json_own(weir_arena *a, json_t *j);

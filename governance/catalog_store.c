@@ -114,10 +114,26 @@ static const char SQL_COLUMNS[] =
 	"SELECT name, type_text, type_json, type_name, type_precision, type_scale, type_interval_type, "
 	"comment, nullable, partition_index, position FROM table_columns WHERE table_id = ?1 ORDER BY position";
 
+/* Text from our own tables was validated as UTF-8 on the way in: no second check on the way out. */
 static void set_text(json_t *o, const char *key, sqlite3_stmt *st, int i)
 {
-	if (sqlite3_column_type(st, i) != SQLITE_NULL)
-		json_object_set_new(o, key, weir_json_str_or_null((const char *)sqlite3_column_text(st, i)));
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	if (v != NULL)
+		json_object_set_new_nocheck(o, key, json_stringn_nocheck(v, (size_t)sqlite3_column_bytes(st, i)));
+}
+
+static json_t *text_json(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	return json_stringn_nocheck(v ? v : "", (size_t)sqlite3_column_bytes(st, i));
+}
+
+/* A stored JSON object (properties): "{}" is the common case and needs no parser. */
+static json_t *object_json(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	json_t *j = v && strcmp(v, "{}") != 0 ? json_loads(v, 0, NULL) : NULL;
+	return j ? j : json_object();
 }
 
 static json_t *columns_json(weir_db *db, const char *table_id, weir_error *err)
@@ -135,15 +151,15 @@ static json_t *columns_json(weir_db *db, const char *table_id, weir_error *err)
 		set_text(c, "type_json", st, 2);
 		set_text(c, "type_name", st, 3);
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			json_object_set_new(c, "type_precision", json_integer(sqlite3_column_int64(st, 4)));
+			json_object_set_new_nocheck(c, "type_precision", json_integer(sqlite3_column_int64(st, 4)));
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			json_object_set_new(c, "type_scale", json_integer(sqlite3_column_int64(st, 5)));
+			json_object_set_new_nocheck(c, "type_scale", json_integer(sqlite3_column_int64(st, 5)));
 		set_text(c, "type_interval_type", st, 6);
 		set_text(c, "comment", st, 7);
-		json_object_set_new(c, "nullable", json_boolean(sqlite3_column_int(st, 8)));
+		json_object_set_new_nocheck(c, "nullable", json_boolean(sqlite3_column_int(st, 8)));
 		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-			json_object_set_new(c, "partition_index", json_integer(sqlite3_column_int64(st, 9)));
-		json_object_set_new(c, "position", json_integer(sqlite3_column_int64(st, 10)));
+			json_object_set_new_nocheck(c, "partition_index", json_integer(sqlite3_column_int64(st, 9)));
+		json_object_set_new_nocheck(c, "position", json_integer(sqlite3_column_int64(st, 10)));
 		json_array_append_new(arr, c);
 	}
 	weir_db_done(st);
@@ -172,37 +188,35 @@ json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_nam
 	weir_sec_type_parse((const char *)sqlite3_column_text(st, 1), &t);
 	const char *name = (const char *)sqlite3_column_text(st, 2);
 	json_t *o = json_object();
-	json_object_set_new(o, "name", json_string(name));
+	json_object_set_new_nocheck(o, "name", text_json(st, 2));
 	set_text(o, "owner", st, 3);
 	set_text(o, "comment", st, 4);
-	if (!omit_properties) {
-		json_t *props = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
-		json_object_set_new(o, "properties", props ? props : json_object());
-	}
-	json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 13)));
+	if (!omit_properties)
+		json_object_set_new_nocheck(o, "properties", object_json(st, 5));
+	json_object_set_new_nocheck(o, "created_at", json_integer(sqlite3_column_int64(st, 13)));
 	set_text(o, "created_by", st, 14);
-	json_object_set_new(o, "updated_at", json_integer(sqlite3_column_int64(st, 15)));
+	json_object_set_new_nocheck(o, "updated_at", json_integer(sqlite3_column_int64(st, 15)));
 	set_text(o, "updated_by", st, 16);
 	if (ms)
-		json_object_set_new(o, "metastore_id", json_string(ms));
+		json_object_set_new_nocheck(o, "metastore_id", json_string_nocheck(ms));
 	char *full = NULL;
 	switch (t) {
 	case WEIR_SEC_CATALOG:
-		json_object_set_new(o, "id", json_string(id));
-		json_object_set_new(o, "full_name", json_string(name));
+		json_object_set_new_nocheck(o, "id", json_string_nocheck(id));
+		json_object_set_new_nocheck(o, "full_name", json_string_nocheck(name));
 		set_text(o, "storage_root", st, 6);
 		set_text(o, "storage_location", st, 7);
-		json_object_set_new(o, "catalog_type", json_string("MANAGED_CATALOG"));
-		json_object_set_new(o, "isolation_mode", json_string(sqlite3_column_type(st, 12) != SQLITE_NULL
+		json_object_set_new_nocheck(o, "catalog_type", json_string_nocheck("MANAGED_CATALOG"));
+		json_object_set_new_nocheck(o, "isolation_mode", json_string_nocheck(sqlite3_column_type(st, 12) != SQLITE_NULL
 									     ? (const char *)sqlite3_column_text(st, 12)
 									     : "OPEN"));
-		json_object_set_new(o, "browse_only", json_false());
+		json_object_set_new_nocheck(o, "browse_only", json_false());
 		break;
 	case WEIR_SEC_SCHEMA:
 		full = weir_arena_printf(a, "%s.%s", names->catalog, name);
-		json_object_set_new(o, "schema_id", json_string(id));
-		json_object_set_new(o, "catalog_name", json_string(names->catalog));
-		json_object_set_new(o, "full_name", json_string(full));
+		json_object_set_new_nocheck(o, "schema_id", json_string_nocheck(id));
+		json_object_set_new_nocheck(o, "catalog_name", json_string_nocheck(names->catalog));
+		json_object_set_new_nocheck(o, "full_name", json_string_nocheck(full));
 		set_text(o, "storage_root", st, 6);
 		set_text(o, "storage_location", st, 7);
 		break;
@@ -211,12 +225,12 @@ json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_nam
 	case WEIR_SEC_FUNCTION:
 	case WEIR_SEC_MODEL:
 		full = weir_arena_printf(a, "%s.%s.%s", names->catalog, names->schema, name);
-		json_object_set_new(o, "catalog_name", json_string(names->catalog));
-		json_object_set_new(o, "schema_name", json_string(names->schema));
-		json_object_set_new(o, "full_name", json_string(full));
+		json_object_set_new_nocheck(o, "catalog_name", json_string_nocheck(names->catalog));
+		json_object_set_new_nocheck(o, "schema_name", json_string_nocheck(names->schema));
+		json_object_set_new_nocheck(o, "full_name", json_string_nocheck(full));
 		set_text(o, "storage_location", st, 7);
 		if (t == WEIR_SEC_TABLE) {
-			json_object_set_new(o, "table_id", json_string(id));
+			json_object_set_new_nocheck(o, "table_id", json_string_nocheck(id));
 			set_text(o, "table_type", st, 8);
 			set_text(o, "data_source_format", st, 9);
 			set_text(o, "view_definition", st, 10);
@@ -228,10 +242,10 @@ json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_nam
 				json_decref(spec);
 			}
 		} else if (t == WEIR_SEC_VOLUME) {
-			json_object_set_new(o, "volume_id", json_string(id));
+			json_object_set_new_nocheck(o, "volume_id", json_string_nocheck(id));
 			set_text(o, "volume_type", st, 8);
 		} else if (t == WEIR_SEC_FUNCTION) {
-			json_object_set_new(o, "function_id", json_string(id));
+			json_object_set_new_nocheck(o, "function_id", json_string_nocheck(id));
 			json_object_del(o, "properties"); /* a function's properties are a JSON string, in spec */
 			json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
 			if (spec) {
@@ -244,7 +258,7 @@ json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_nam
 				json_decref(spec);
 			}
 		} else {
-			json_object_set_new(o, "id", json_string(id));
+			json_object_set_new_nocheck(o, "id", json_string_nocheck(id));
 		}
 		break;
 	default:
@@ -257,7 +271,7 @@ json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_nam
 			json_decref(o);
 			return NULL;
 		}
-		json_object_set_new(o, "columns", cols);
+		json_object_set_new_nocheck(o, "columns", cols);
 	}
 	return o;
 }

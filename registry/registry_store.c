@@ -22,11 +22,23 @@ static const char *col_text(weir_arena *a, sqlite3_stmt *st, int i)
 	return t ? weir_arena_strdup(a, (const char *)t) : NULL;
 }
 
+/* Text from our own tables was checked as UTF-8 when it came in: no second check going out. */
 static json_t *jstr(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
-	json_t *j = json_string(t ? (const char *)t : "");
-	return j ? j : json_string("");
+	return json_stringn_nocheck(t ? (const char *)t : "", t ? (size_t)sqlite3_column_bytes(st, i) : 0);
+}
+
+static void set(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new_nocheck(o, key, v);
+}
+
+static json_t *version_text(int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%lld", (long long)v);
+	return json_stringn_nocheck(b, (size_t)n);
 }
 
 /* ---------------------------------------------------------------- default catalog */
@@ -323,8 +335,12 @@ static json_t *kv_list(weir_db *db, const char *sql, const char *model_id, int64
 	if (with_version)
 		sqlite3_bind_int64(st, 2, version);
 	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:o, s:o}", "key", jstr(st, 0), "value", jstr(st, 1)));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *kv = json_object();
+		set(kv, "key", jstr(st, 0));
+		set(kv, "value", jstr(st, 1));
+		json_array_append_new(arr, kv);
+	}
 	weir_db_done(st);
 	return arr;
 }
@@ -356,12 +372,13 @@ json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_
 	const char *model_id = h->model_id;
 	const char *name = h->mlflow_name;
 	sqlite3_stmt *st;
-	json_t *o = json_pack("{s:s?, s:I, s:I}", "name", name, "creation_timestamp", (json_int_t)h->created_at,
-			      "last_updated_timestamp", (json_int_t)h->updated_at);
-	if (h->comment) {
-		json_t *d = json_string(h->comment);
-		json_object_set_new(o, "description", d ? d : json_string(""));
-	}
+	json_t *o = json_object();
+	if (name)
+		set(o, "name", json_string_nocheck(name));
+	set(o, "creation_timestamp", json_integer(h->created_at));
+	set(o, "last_updated_timestamp", json_integer(h->updated_at));
+	if (h->comment)
+		set(o, "description", json_string_nocheck(h->comment));
 
 	json_t *tags = kv_list(db, SQL_RM_TAGS, model_id, 0, false, err);
 	if (tags == NULL)
@@ -375,9 +392,12 @@ json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_
 		goto fail;
 	weir_db_bind_text(st, 1, model_id);
 	json_t *aliases = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(aliases, json_pack("{s:o, s:s}", "alias", jstr(st, 0), "version",
-							 weir_arena_printf(a, "%lld", (long long)sqlite3_column_int64(st, 1))));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *al = json_object();
+		set(al, "alias", jstr(st, 0));
+		set(al, "version", version_text(sqlite3_column_int64(st, 1)));
+		json_array_append_new(aliases, al);
+	}
 	weir_db_done(st);
 	if (json_array_size(aliases))
 		json_object_set_new(o, "aliases", aliases);
@@ -756,13 +776,19 @@ json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_i
 static json_t *mv_json(weir_db *db, weir_arena *a, sqlite3_stmt *st, const char *model_id, int64_t version,
 		       const char *name, bool with_aliases, weir_error *err)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "name", name, "version",
-			      weir_arena_printf(a, "%lld", (long long)version), "creation_timestamp",
-			      (json_int_t)sqlite3_column_int64(st, 1), "last_updated_timestamp",
-			      (json_int_t)sqlite3_column_int64(st, 2), "current_stage", jstr(st, 3), "source",
-			      jstr(st, 5), "run_id", jstr(st, 6), "status", jstr(st, 7), "run_link", jstr(st, 8));
+	(void)a;
+	json_t *o = json_object();
+	set(o, "name", json_string_nocheck(name));
+	set(o, "version", version_text(version));
+	set(o, "creation_timestamp", json_integer(sqlite3_column_int64(st, 1)));
+	set(o, "last_updated_timestamp", json_integer(sqlite3_column_int64(st, 2)));
+	set(o, "current_stage", jstr(st, 3));
+	set(o, "source", jstr(st, 5));
+	set(o, "run_id", jstr(st, 6));
+	set(o, "status", jstr(st, 7));
+	set(o, "run_link", jstr(st, 8));
 	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-		json_object_set_new(o, "description", jstr(st, 4));
+		set(o, "description", jstr(st, 4));
 	json_t *tags = kv_list(db, SQL_MV_TAGS, model_id, version, true, err);
 	if (tags == NULL) {
 		json_decref(o);

@@ -256,11 +256,59 @@ static void test_release_rolls_back(void **state)
 	test_env_free(t);
 }
 
+/* weir_json_dump writes what json_dumps(JSON_COMPACT) writes, except shorter reals. */
+static void test_json_dump(void **state)
+{
+	(void)state;
+	const char *docs[] = {
+		"{}", "[]", "{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
+		"{\"z\":1,\"a\":2,\"m\":3}", /* insertion order, not sorted */
+		"[\"quote \\\" back \\\\ slash / nl \\n tab \\t cr \\r bs \\b ff \\f\"]",
+		"[\"\\u0001\\u001f ctl\",\"caf\u00e9 \u65e5\u672c \U0001F600\"]",
+		"[-9223372036854775808,9223372036854775807,0,-1]", "[[[[[[]]]]]]", "\"\"",
+	};
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_error_t je;
+		json_t *j = json_loads(docs[i], JSON_DECODE_ANY, &je);
+		assert_non_null(j);
+		char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		size_t len = 0;
+		char *got = weir_json_dump_len(j, &len);
+		assert_string_equal(got, want);
+		assert_int_equal(len, strlen(want));
+		free(want);
+		free(got);
+		json_decref(j);
+	}
+	/* reals: the shortest text that reads back to the same double, and always a real */
+	const double reals[] = {0.1, 1.0, -2.5, 1e300, 3.141592653589793, 0.30000000000000004, 5e-324, 123456789.0};
+	const char *texts[] = {"0.1", "1.0", "-2.5", "1e+300", "3.141592653589793", "0.30000000000000004",
+			       "4.94065645841247e-324", "123456789.0"};
+	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
+		json_t *j = json_real(reals[i]);
+		char *got = weir_json_dump(j);
+		assert_string_equal(got, texts[i]);
+		assert_true(strtod(got, NULL) == reals[i]);
+		free(got);
+		json_decref(j);
+	}
+	/* a large document grows the buffer */
+	json_t *arr = json_array();
+	for (int i = 0; i < 5000; i++)
+		json_array_append_new(arr, json_string("0123456789"));
+	size_t len = 0;
+	char *got = weir_json_dump_len(arr, &len);
+	assert_int_equal(len, 2 + 5000 * 12 + 4999 * 1 - 0);
+	assert_int_equal(got[len], '\0');
+	free(got);
+	json_decref(arr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena), cmocka_unit_test(test_error), cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_ids), cmocka_unit_test(test_json), cmocka_unit_test(test_migrations),
+		cmocka_unit_test(test_ids), cmocka_unit_test(test_json), cmocka_unit_test(test_json_dump), cmocka_unit_test(test_migrations),
 		cmocka_unit_test(test_migration_failure_rolls_back), cmocka_unit_test(test_stmt_cache),
 		cmocka_unit_test(test_write_lock), cmocka_unit_test(test_release_rolls_back),
 	};
