@@ -97,6 +97,15 @@ bool weir_gov__browsable(weir_db *db, const weir_principal *p, weir_securable *s
 	}
 }
 
+/* BROWSE reaches an object from itself, its schema or its catalog (privs[0] holds what is
+ * inherited), and needs neither USE CATALOG nor USE SCHEMA. */
+bool weir_gov_browse_only(weir_db *db, const weir_principal *p, weir_securable *s)
+{
+	if (p == NULL || p->is_admin || s->type == WEIR_SEC_METASTORE || weir_gov__load_privs(db, p, s, NULL) != 0)
+		return false;
+	return !weir_gov__browsable(db, p, s) && has(s, 0, WEIR_PRIV_BROWSE);
+}
+
 /* Parents usable (USE CATALOG, and USE SCHEMA for objects in a schema). */
 static bool parents_usable(const weir_principal *p, const weir_securable *s)
 {
@@ -150,6 +159,8 @@ static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securabl
 		return false;
 	case WEIR_OP_READ_METADATA:
 	case WEIR_OP_LIST_CHILDREN:
+		/* browse_only is set only by a resolve that asked for include_browse */
+		return weir_gov__browsable(db, p, s) || (s->browse_only && has(s, 0, WEIR_PRIV_BROWSE));
 	case WEIR_OP_READ_GRANTS:
 		return weir_gov__browsable(db, p, s);
 	case WEIR_OP_CREATE_CATALOG:

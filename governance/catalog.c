@@ -663,7 +663,10 @@ json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bo
 			 bool omit_properties, weir_error *err)
 {
 	cat_names n = names_of(s);
-	return cat_store_info(db, a, s->id, &n, omit_columns, omit_properties, err);
+	json_t *info = cat_store_info(db, a, s->id, &n, omit_columns, omit_properties, err);
+	if (info && s->browse_only)
+		json_object_set_new(info, "browse_only", json_true());
+	return info;
 }
 
 struct list_ctx {
@@ -677,7 +680,7 @@ struct list_ctx {
 	int visible;   /* visible items seen (may exceed want by one) */
 	const char *last_name;
 	bool more;
-	bool omit_columns, omit_properties;
+	bool omit_columns, omit_properties, include_browse;
 	weir_error *err;
 };
 
@@ -698,11 +701,14 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 		/* A catalog's isolation and workspace binding are its own: resolve it as a GET
 		 * would, so that the list shows exactly the catalogs a GET finds. */
 		weir_error ignored = WEIR_ERROR_INIT;
-		if (weir_gov_resolve(c->db, c->a, c->p, WEIR_SEC_CATALOG, c->last_name, &child, &ignored) != 0 ||
+		if (weir_gov_resolve_ex(c->db, c->a, c->p, WEIR_SEC_CATALOG, c->last_name,
+					c->include_browse ? WEIR_RESOLVE_INCLUDE_BROWSE : 0, &child, &ignored) != 0 ||
 		    strcmp(child.id, id) != 0)
 			return 0;
 	}
-	if (c->p && !c->p->is_admin && !weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &child))
+	child.browse_only = false;
+	if (c->p && !c->p->is_admin && !weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &child) &&
+	    !(c->include_browse && (child.browse_only = weir_gov_browse_only(c->db, c->p, &child))))
 		return 0;
 	if (c->visible == c->want) {
 		c->more = true;
@@ -715,13 +721,15 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 	json_t *info = cat_store_info(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, c->err);
 	if (info == NULL)
 		return -1;
+	if (child.browse_only)
+		json_object_set_new(info, "browse_only", json_true());
 	json_array_append_new(c->items, info);
 	return 0;
 }
 
 json_t *weir_catalog_list(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
 			  const weir_securable *parent, const weir_page_req *pg, const char *key,
-			  bool omit_columns, bool omit_properties, weir_error *err)
+			  bool omit_columns, bool omit_properties, bool include_browse, weir_error *err)
 {
 	int size = 100;
 	if (weir_catalog_page_size(pg, &size, err) != 0)
@@ -731,7 +739,8 @@ json_t *weir_catalog_list(weir_db *db, weir_arena *a, const weir_principal *p, w
 		top.depth = 0; /* catalogs hang off the metastore, which is not in chains */
 	struct list_ctx c = {
 		.db = db, .a = a, .p = p, .parent = &top, .t = t, .items = json_array(), .want = size,
-		.omit_columns = omit_columns, .omit_properties = omit_properties, .err = err,
+		.omit_columns = omit_columns, .omit_properties = omit_properties, .include_browse = include_browse,
+		.err = err,
 	};
 	const char *after = pg->page_token ? pg->page_token : "";
 	/* Scan in batches until the page is full and one more visible item is known to exist,

@@ -127,6 +127,7 @@ typedef struct weir_securable {
 	bool read_only;            /* reached through a READ_ONLY workspace binding */
 	uint64_t privs[3];         /* effective privileges at each level (filled lazily) */
 	bool privs_loaded;
+	bool browse_only;          /* visible only through BROWSE (resolved with WEIR_RESOLVE_INCLUDE_BROWSE) */
 } weir_securable;
 
 /* ---------------------------------------------------------------- privileges */
@@ -216,12 +217,18 @@ int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 enum {
 	WEIR_RESOLVE_IGNORE_ISOLATION = 1 << 0, /* admin tools: see ISOLATED catalogs from any workspace */
 	WEIR_RESOLVE_NO_VISIBILITY = 1 << 1,    /* existence only: do not apply the caller's browse rule */
+	/* UC include_browse: also find what p sees only through BROWSE (on the object or inherited
+	 * from its catalog or schema) without the USE CATALOG / USE SCHEMA a full view needs; such
+	 * an object comes back with browse_only set, and only READ_METADATA and LIST_CHILDREN allow it. */
+	WEIR_RESOLVE_INCLUDE_BROWSE = 1 << 2,
 };
 int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
 			const char *full_name, unsigned flags, weir_securable *out, weir_error *err);
 /* Same by id (NOT_FOUND when absent or hidden). */
 int weir_gov_resolve_id(weir_db *db, weir_arena *a, const weir_principal *p, const char *id,
 			weir_securable *out, weir_error *err);
+/* Whether s, which p cannot otherwise see, is visible to p through BROWSE alone (include_browse). */
+bool weir_gov_browse_only(weir_db *db, const weir_principal *p, weir_securable *s);
 /* Whether p may perform op on s (admins and workspace bindings included). */
 bool weir_gov_allowed(weir_db *db, const weir_principal *p, weir_op op, weir_securable *s);
 /* Same as allowed() with the refusal reason rendered into err (403 PERMISSION_DENIED). */

@@ -573,6 +573,7 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 {
 	if (t == WEIR_SEC_METASTORE)
 		return weir_gov_metastore_securable(db, a, out, err);
+	out->browse_only = false;
 	int parts = t == WEIR_SEC_CATALOG ? 1 : t == WEIR_SEC_SCHEMA ? 2 : 3;
 	const char *names[3] = {NULL, NULL, NULL};
 	if (weir_gov_split_full_name(a, "full_name", full_name, parts, names, err) != 0)
@@ -643,7 +644,9 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 		memmove(v->privs, all.privs + level, sizeof(v->privs[0]) * (size_t)v->depth);
 		v->type = v->chain[0].type;
 		v->id = v->chain[0].id;
-		if (p && !weir_gov__browsable(db, p, v)) {
+		v->browse_only = false;
+		if (p && !weir_gov__browsable(db, p, v) &&
+		    ((flags & WEIR_RESOLVE_INCLUDE_BROWSE) == 0 || !(v->browse_only = weir_gov_browse_only(db, p, v)))) {
 			const char *shown = v->depth == 1 ? names[0]
 					  : v->depth == 2 ? weir_arena_printf(a, "%s.%s", names[0], names[1])
 							  : full_name;

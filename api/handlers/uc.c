@@ -59,6 +59,14 @@ static int resolve_path(weir_req *r, weir_sec_type t, weir_securable *s, weir_er
 	return weir_gov_resolve(weir_req_db(r), r->arena, r->principal, t, name, s, e);
 }
 
+/* include_browse=true: also what the caller sees only through BROWSE (reads of metadata only). */
+static unsigned browse_flag(weir_req *r, weir_error *e, int *rc)
+{
+	bool include_browse = false;
+	*rc = weir_req_query_bool(r, "include_browse", &include_browse, e);
+	return include_browse ? WEIR_RESOLVE_INCLUDE_BROWSE : 0;
+}
+
 static int create(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -110,9 +118,13 @@ static int get(weir_req *r)
 	weir_sec_type t = type_of_route(r);
 	weir_securable s;
 	bool omit_columns = false, omit_properties = false;
-	if (weir_req_query_bool(r, "omit_columns", &omit_columns, &e) != 0 ||
+	int rc = 0;
+	unsigned flags = browse_flag(r, &e, &rc);
+	if (rc != 0 || weir_req_query_bool(r, "omit_columns", &omit_columns, &e) != 0 ||
 	    weir_req_query_bool(r, "omit_properties", &omit_properties, &e) != 0 ||
-	    resolve_path(r, t, &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0)
+	    weir_gov_resolve_ex(weir_req_db(r), r->arena, r->principal, t,
+				weir_req_param(r, t == WEIR_SEC_CATALOG ? "name" : "full_name"), flags, &s, &e) != 0 ||
+	    weir_req_authorize(r, &s, &e) != 0)
 		return fail(r, &e);
 	json_t *info = weir_catalog_get(weir_req_db(r), r->arena, &s, omit_columns, omit_properties, &e);
 	return info ? weir_reply_json(r, 200, info) : fail(r, &e);
@@ -153,14 +165,14 @@ static int list(weir_req *r)
 		const char *pname = t == WEIR_SEC_SCHEMA ? cat : weir_arena_printf(r->arena, "%s.%s", cat, sch);
 		if (weir_gov_name_check("catalog_name", cat, &e) != 0 ||
 		    (sch && t != WEIR_SEC_SCHEMA && weir_gov_name_check("schema_name", sch, &e) != 0) ||
-		    weir_gov_resolve(db, r->arena, r->principal, t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
-				     pname, &parent, &e) != 0)
+		    weir_gov_resolve_ex(db, r->arena, r->principal, t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
+					pname, include_browse ? WEIR_RESOLVE_INCLUDE_BROWSE : 0, &parent, &e) != 0)
 			return fail(r, &e);
 	}
 	if (weir_req_authorize(r, &parent, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_catalog_list(db, r->arena, r->principal, t, &parent, &pg, list_key(t), omit_columns,
-					omit_properties, &e);
+					omit_properties, include_browse, &e);
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 

@@ -95,3 +95,50 @@ test('refused writes are 403 and change nothing', async () => {
   assert.equal(s.owner, user.appId);
   ok(await as('PATCH', '/schemas/wv.s', { comment: 'mine' }));
 });
+
+test('include_browse: BROWSE without USE CATALOG shows metadata marked browse_only, and nothing more', async () => {
+  ok(await admin('POST', '/catalogs', { name: 'br' }));
+  ok(await admin('POST', '/schemas', { catalog_name: 'br', name: 's' }));
+  ok(await admin('POST', '/tables', {
+    catalog_name: 'br', schema_name: 's', name: 't', table_type: 'EXTERNAL', data_source_format: 'DELTA',
+    storage_location: 's3://b/br/t', columns: [{ name: 'id', type_name: 'LONG', type_text: 'bigint' }],
+  }));
+  ok(await admin('POST', '/volumes', { catalog_name: 'br', schema_name: 's', name: 'v', volume_type: 'MANAGED' }));
+  ok(await grant('catalog', 'br', ['BROWSE']));
+
+  // Without include_browse nothing below the catalog is visible: hidden means "not found".
+  assertError(await as('GET', '/schemas/br.s'), 404, 'SCHEMA_NOT_FOUND');
+  assertError(await as('GET', '/tables/br.s.t'), 404, 'SCHEMA_NOT_FOUND');
+  assert.equal((ok(await as('GET', '/schemas?catalog_name=br')).schemas || []).length, 0);
+
+  // With it, the schema, the table and the volume show, each marked browse_only.
+  const sch = ok(await as('GET', '/schemas/br.s?include_browse=true'));
+  assert.equal(sch.browse_only, true);
+  const schemas = ok(await as('GET', '/schemas?catalog_name=br&include_browse=true')).schemas;
+  assert.deepEqual(schemas.map((x) => [x.name, x.browse_only]), [['s', true]]);
+  const t = ok(await as('GET', '/tables/br.s.t?include_browse=true'));
+  assert.equal(t.browse_only, true);
+  assert.equal(t.columns[0].name, 'id');
+  const tables = ok(await as('GET', '/tables?catalog_name=br&schema_name=s&include_browse=true')).tables;
+  assert.deepEqual(tables.map((x) => [x.name, x.browse_only]), [['t', true]]);
+  const vols = ok(await as('GET', '/volumes?catalog_name=br&schema_name=s&include_browse=true')).volumes;
+  assert.deepEqual(vols.map((x) => [x.name, x.browse_only]), [['v', true]]);
+  assertError(await as('GET', '/tables/br.s.t?include_browse=maybe'), 400, 'INVALID_PARAMETER_VALUE');
+
+  // BROWSE reads metadata only: no grants, no writes, no table creation, even with the flag.
+  assertError(await as('GET', '/permissions/table/br.s.t?include_browse=true'), 404, 'SCHEMA_NOT_FOUND');
+  assertError(await as('PATCH', '/tables/br.s.t?include_browse=true', { comment: 'x' }), 404, 'SCHEMA_NOT_FOUND');
+  assertError(await as('DELETE', '/tables/br.s.t?include_browse=true'), 404, 'SCHEMA_NOT_FOUND');
+  assert.equal(ok(await admin('GET', '/tables/br.s.t')).comment, undefined);
+
+  // Once the caller may use the catalog and schema and read the table, nothing is browse_only.
+  ok(await grant('catalog', 'br', ['USE_CATALOG']));
+  ok(await grant('schema', 'br.s', ['USE_SCHEMA']));
+  ok(await grant('table', 'br.s.t', ['SELECT']));
+  const full = ok(await as('GET', '/tables/br.s.t?include_browse=true'));
+  assert.equal(full.browse_only, undefined);
+  const full2 = ok(await as('GET', '/tables/br.s.t'));
+  assert.equal(full2.browse_only, undefined);
+  // The admin never sees browse_only on a table.
+  assert.equal(ok(await admin('GET', '/tables/br.s.t?include_browse=true')).browse_only, undefined);
+});

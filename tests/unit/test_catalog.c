@@ -130,7 +130,7 @@ static json_t *list(fx *f, weir_sec_type t, const char *parent_full, int64_t max
 	weir_securable parent;
 	parent_of(f, t, parent_full, &parent);
 	weir_page_req pg = {max, token};
-	return weir_catalog_list(f->t->db, f->t->a, f->admin, t, &parent, &pg, "items", false, false, e);
+	return weir_catalog_list(f->t->db, f->t->a, f->admin, t, &parent, &pg, "items", false, false, false, e);
 }
 
 static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }

@@ -165,7 +165,7 @@ static void test_list_filtering(void **state)
 	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, m, WEIR_SEC_SCHEMA, "c.s", &sch, &e), 0);
 	weir_page_req pg = {1, NULL};
 	/* "secret" sorts before "t": a page of one must skip it and have no token after t */
-	json_t *out = weir_catalog_list(w->t->db, w->t->a, m, WEIR_SEC_TABLE, &sch, &pg, "tables", true, true, &e);
+	json_t *out = weir_catalog_list(w->t->db, w->t->a, m, WEIR_SEC_TABLE, &sch, &pg, "tables", true, true, false, &e);
 	assert_non_null(out);
 	json_t *tables = json_object_get(out, "tables");
 	assert_int_equal(json_array_size(tables), 1);
