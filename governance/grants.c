@@ -326,10 +326,12 @@ static int check_binding(weir_db *db, json_t *b, const char *field, bool need_ty
 	return 0;
 }
 
-json_t *weir_bindings_update(weir_db *db, const weir_securable *catalog, json_t *add, json_t *remove, weir_error *err)
+json_t *weir_bindings_update(weir_db *db, const weir_securable *catalog, json_t *add, json_t *remove,
+			     const char *const names_in[2], weir_error *err)
 {
 	json_t *lists[2] = {add, remove};
-	static const char *const names[2] = {"add", "remove"};
+	static const char *const current[2] = {"add", "remove"};
+	const char *const *names = names_in ? names_in : current;
 	for (int pass = 0; pass < 2; pass++) { /* pass 0 validates everything, pass 1 applies */
 		for (int l = 0; l < 2; l++) {
 			if (json_is_null(lists[l]))

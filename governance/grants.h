@@ -37,6 +37,8 @@ json_t *weir_workspace_assignments(weir_db *db, const char *workspace, weir_erro
 /* Catalog bindings: {bindings:[{workspace_id, binding_type}]}. */
 json_t *weir_bindings_get(weir_db *db, const weir_securable *catalog, weir_error *err);
 /* add/remove: arrays of {workspace_id, binding_type}. All or nothing. */
-json_t *weir_bindings_update(weir_db *db, const weir_securable *catalog, json_t *add, json_t *remove, weir_error *err);
+/* names: the request's field names of add and remove, for errors (NULL: "add", "remove"). */
+json_t *weir_bindings_update(weir_db *db, const weir_securable *catalog, json_t *add, json_t *remove,
+			     const char *const names[2], weir_error *err);
 
 #endif

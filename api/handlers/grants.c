@@ -124,7 +124,7 @@ static int bindings_update(weir_req *r)
 	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_bindings_update(weir_req_db(r), &s, json_object_get(body, "add"),
-					   json_object_get(body, "remove"), &e);
+					   json_object_get(body, "remove"), NULL, &e);
 	if (out == NULL || weir_req_commit(r, &e) != 0) {
 		json_decref(out);
 		return fail(r, &e);
@@ -176,9 +176,29 @@ static int legacy_update(weir_req *r)
 	if (body == NULL || resolve_catalog_for_bindings(r, weir_req_param(r, "name"), &s, &e) != 0 ||
 	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
-	json_t *add = weir_json_own(r->arena, ids_to_bindings(json_object_get(body, "assign_workspaces")));
-	json_t *rem = weir_json_own(r->arena, ids_to_bindings(json_object_get(body, "unassign_workspaces")));
-	json_t *out = weir_bindings_update(weir_req_db(r), &s, add, rem, &e);
+	static const char *const names[2] = {"assign_workspaces", "unassign_workspaces"};
+	for (int l = 0; l < 2; l++) { /* ids only: an error names the element as the caller sent it */
+		json_t *ids = json_object_get(body, names[l]);
+		size_t i;
+		json_t *v;
+		if (ids && !json_is_null(ids) && !json_is_array(ids)) {
+			weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, names[l],
+					 "Invalid value for '%s': expected an array of workspace ids", names[l]);
+			return fail(r, &e);
+		}
+		json_array_foreach(ids, i, v) {
+			if (!json_is_integer(v)) {
+				char field[64];
+				snprintf(field, sizeof(field), "%s[%zu]", names[l], i);
+				weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, field,
+						 "Invalid value for '%s': expected a workspace id (an integer)", field);
+				return fail(r, &e);
+			}
+		}
+	}
+	json_t *add = weir_json_own(r->arena, ids_to_bindings(json_object_get(body, names[0])));
+	json_t *rem = weir_json_own(r->arena, ids_to_bindings(json_object_get(body, names[1])));
+	json_t *out = weir_bindings_update(weir_req_db(r), &s, add, rem, names, &e);
 	if (out == NULL || weir_req_commit(r, &e) != 0) {
 		json_decref(out);
 		return fail(r, &e);

@@ -135,6 +135,15 @@ test('DEV/STG/PRD: isolated catalogs are visible only where bound; READ_ONLY ref
   assertError(await bind('stg', [{ workspace_id: 999999, binding_type: RW }]), 400, 'INVALID_PARAMETER_VALUE');
   assertError(await bind('stg', [{ workspace_id: ws.prd.workspace_id, binding_type: 'SOMETIMES' }]), 400, 'INVALID_PARAMETER_VALUE');
   assertError(await srv.req('GET', `${UC}/bindings/schema/stg.core`), 400, 'INVALID_PARAMETER_VALUE');
+  // the older API's errors name its own fields
+  const legacyBad = async (body, field) => {
+    const res = await srv.req('PATCH', `${UC}/workspace-bindings/catalogs/stg`, { body });
+    assertError(res, 400, 'INVALID_PARAMETER_VALUE');
+    assert.equal(res.json.details[0].metadata.field, field, res.text);
+  };
+  await legacyBad({ assign_workspaces: [ws.prd.workspace_id, 999999] }, 'assign_workspaces[1]');
+  await legacyBad({ unassign_workspaces: ['dev'] }, 'unassign_workspaces[0]');
+  await legacyBad({ assign_workspaces: 7 }, 'assign_workspaces');
   assert.deepEqual((await ok(await srv.req('GET', `${UC}/bindings/catalog/stg`))).bindings, b.bindings);
   // unbinding DEV from stg hides it from DEV at once
   await ok(await srv.req('PATCH', `${UC}/bindings/catalog/stg`, { body: { remove: [{ workspace_id: ws.dev.workspace_id }] } }));

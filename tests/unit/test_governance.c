@@ -293,7 +293,7 @@ static void test_isolation_and_read_only(void **state)
 	assert_int_equal(e.code, WEIR_E_CATALOG_NOT_FOUND);
 	json_t *add = json_loads("[{\"workspace_id\":7,\"binding_type\":\"BINDING_TYPE_READ_ONLY\"}]", 0, NULL);
 	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
-	json_t *b = weir_bindings_update(w->t->db, &cat, add, NULL, &e);
+	json_t *b = weir_bindings_update(w->t->db, &cat, add, NULL, NULL, &e);
 	assert_non_null(b);
 	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
 	json_decref(b);
