@@ -10,11 +10,9 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { WorkspaceClient, ApiError } = require('@databricks/sdk-experimental');
+const { ApiError } = require('@databricks/sdk-experimental');
 const { startServer } = require('../http/lib');
+const { makeHome, removeHome, patClient } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 const SCIM = '/api/2.0/preview/scim/v2';
@@ -33,10 +31,7 @@ async function ok(res, status = 200) {
   return res.json;
 }
 const patch = async (p, body) => ok(await srv.req('PATCH', UC + p, { body }));
-const client = (token) => new WorkspaceClient(
-  { host: srv.base, token, authType: 'pat', env: { HOME: home } },
-  { product: 'weir-tests', productVersion: '0.0.0' },
-);
+const client = (token) => patClient(srv.base, token, home);
 
 async function rejects(promise, status, code) {
   let err;
@@ -64,7 +59,7 @@ function effective(list) {
 
 before(async () => {
   srv = await startServer();
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-sdk-grants-home-'));
+  home = makeHome('weir-sdk-grants-home-');
   w = client(srv.token);
   const sp = await ok(await srv.req('POST', `${SCIM}/ServicePrincipals`, { body: { displayName: 'sdk-reader' } }), 201);
   reader = sp.applicationId;
@@ -86,7 +81,7 @@ before(async () => {
 
 after(async () => {
   if (srv) await srv.stop();
-  if (home) fs.rmSync(home, { recursive: true, force: true });
+  removeHome(home);
 });
 
 test('grants.get: direct grants only, privileges parsed, principal filter, any case of securable_type', async () => {

@@ -7,11 +7,9 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { WorkspaceClient, ApiError } = require('@databricks/sdk-experimental');
+const { ApiError } = require('@databricks/sdk-experimental');
 const { startServer } = require('../http/lib');
+const { makeHome, removeHome, patClient } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 let srv;
@@ -20,16 +18,13 @@ let home;
 
 before(async () => {
   srv = await startServer();
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-sdk-home-'));
-  w = new WorkspaceClient(
-    { host: srv.base, token: srv.token, authType: 'pat', env: { HOME: home } },
-    { product: 'weir-tests', productVersion: '0.0.0' },
-  );
+  home = makeHome('weir-sdk-home-');
+  w = patClient(srv.base, srv.token, home);
 });
 
 after(async () => {
   await srv.stop();
-  fs.rmSync(home, { recursive: true, force: true });
+  removeHome(home);
 });
 
 async function all(iterable) {

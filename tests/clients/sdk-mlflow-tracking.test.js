@@ -8,11 +8,9 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { WorkspaceClient, ApiError } = require('@databricks/sdk-experimental');
+const { ApiError } = require('@databricks/sdk-experimental');
 const { startServer } = require('../http/lib');
+const { makeHome, removeHome, patClient } = require('./lib');
 
 let srv;
 let w;
@@ -21,11 +19,8 @@ const calls = [];
 
 before(async () => {
   srv = await startServer();
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-sdk-home-'));
-  w = new WorkspaceClient(
-    { host: srv.base, token: srv.token, authType: 'pat', env: { HOME: home } },
-    { product: 'weir-tests', productVersion: '0.0.0' },
-  );
+  home = makeHome('weir-sdk-home-');
+  w = patClient(srv.base, srv.token, home);
   const request = w.apiClient.request.bind(w.apiClient);
   w.apiClient.request = (options, context) => {
     calls.push({ method: options.method, path: options.path, query: { ...(options.query || {}) } });
@@ -35,7 +30,7 @@ before(async () => {
 
 after(async () => {
   await srv.stop();
-  fs.rmSync(home, { recursive: true, force: true });
+  removeHome(home);
 });
 
 async function collect(it) {
