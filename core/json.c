@@ -3,9 +3,118 @@
 #include "core/util.h"
 
 #include <math.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void decref(void *p) { json_decref(p); }
+
+/* -- jansson's allocations --
+ * A reply is a tree of small jansson nodes (an object, its hashtable, a pair per key, a node
+ * and a copy per string): several hundred malloc/free pairs for one search page, more than
+ * glibc's per-thread cache holds (7 per size), so most went through the shared bins.
+ * Here each thread keeps its own free lists of small blocks (16-byte classes up to 256
+ * bytes, at most CACHE_MAX blocks each; the rest goes back to free()). Blocks are plain
+ * malloc blocks filed by malloc_usable_size, so anything jansson hands out (json_dumps
+ * text included) may still be released with free(), and a block freed by another thread
+ * simply joins that thread's lists. Installed first thing in main; never under the
+ * sanitizers, whose allocator must see every block. */
+#define CLASS_MAX 16
+#define CACHE_MAX 256
+
+typedef struct free_block {
+	struct free_block *next;
+} free_block;
+
+typedef struct json_cache {
+	free_block *head[CLASS_MAX];
+	unsigned n[CLASS_MAX];
+} json_cache;
+
+static pthread_key_t cache_key;
+static _Thread_local json_cache *thread_cache;
+
+static void cache_free(void *p)
+{
+	json_cache *c = p;
+	for (int i = 0; i < CLASS_MAX; i++)
+		while (c->head[i]) {
+			free_block *f = c->head[i];
+			c->head[i] = f->next;
+			free(f);
+		}
+	free(c);
+}
+
+static json_cache *cache_get(void)
+{
+	if (thread_cache == NULL) {
+		json_cache *c = calloc(1, sizeof(*c));
+		if (c == NULL || pthread_setspecific(cache_key, c) != 0) {
+			free(c);
+			return NULL;
+		}
+		thread_cache = c;
+	}
+	return thread_cache;
+}
+
+/* Class k holds blocks of at least (k + 1) * 16 usable bytes. */
+static void *cached_malloc(size_t n)
+{
+	size_t cls = n == 0 ? 0 : (n - 1) / 16;
+	if (cls >= CLASS_MAX)
+		return malloc(n);
+	json_cache *c = cache_get();
+	if (c && c->head[cls]) {
+		free_block *f = c->head[cls];
+		c->head[cls] = f->next;
+		c->n[cls]--;
+		return f;
+	}
+	return malloc((cls + 1) * 16);
+}
+
+static void cached_free(void *p)
+{
+	if (p == NULL)
+		return;
+	size_t u = malloc_usable_size(p);
+	json_cache *c;
+	if (u >= 16 && u / 16 - 1 < CLASS_MAX && (c = cache_get()) != NULL) {
+		size_t cls = u / 16 - 1;
+		if (c->n[cls] < CACHE_MAX) {
+			free_block *f = p;
+			f->next = c->head[cls];
+			c->head[cls] = f;
+			c->n[cls]++;
+			return;
+		}
+	}
+	free(p);
+}
+
+void weir_json_init_allocator(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return;
+#else
+	if (pthread_key_create(&cache_key, cache_free) != 0)
+		return;
+	json_set_alloc_funcs(cached_malloc, cached_free);
+#endif
+}
+
+void weir_json_thread_release(void)
+{
+	json_cache *c = thread_cache;
+	if (c != NULL) {
+		thread_cache = NULL;
+		pthread_setspecific(cache_key, NULL);
+		cache_free(c);
+	}
+}
 
 json_t *weir_json_own(weir_arena *a, json_t *j)
 {

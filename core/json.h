@@ -28,6 +28,11 @@ int weir_json_get_str_map(json_t *obj, const char *key, json_t **out, weir_error
 json_t *weir_json_str_or_null(const char *s);
 /* Serializes compactly; returns malloc'd text. */
 char *weir_json_dump(const json_t *j);
+/* Per-thread free lists for jansson's small allocations: call first thing in main, before
+ * any jansson value exists (a no-op under the sanitizers). */
+void weir_json_init_allocator(void);
+/* Gives the calling thread's cached chunks back (a thread-exit destructor does it too). */
+void weir_json_thread_release(void);
 /* The same, with the length of the text (malloc'd, NUL-terminated). */
 char *weir_json_dump_len(const json_t *j, size_t *len);
 

@@ -308,7 +308,13 @@ const char *reg_store_mlflow_name(weir_db *db, weir_arena *a, const char *model_
 	return n;
 }
 
-static const char SQL_RM_TAGS[] = "SELECT key, value FROM registered_model_tags WHERE model_id = ?1 ORDER BY key";
+/* A model's tags (kind 0) then its aliases (kind 1), each by name: one statement per hit
+ * instead of two. Each arm is read in its primary key's order (no sort), and UNION ALL
+ * yields its arms one after the other. */
+static const char SQL_RM_TAGS_ALIASES[] =
+	"SELECT * FROM (SELECT 0, key, value FROM registered_model_tags WHERE model_id = ?1 ORDER BY key) "
+	"UNION ALL SELECT * FROM (SELECT 1, alias, version FROM registered_model_aliases WHERE model_id = ?1 "
+	"ORDER BY alias)";
 static const char SQL_RM_ALIASES[] =
 	"SELECT alias, version FROM registered_model_aliases WHERE model_id = ?1 ORDER BY alias";
 /* The latest version of each stage, in the order None, Staging, Production, Archived (NULL
@@ -380,29 +386,27 @@ json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_
 	if (h->comment)
 		set(o, "description", json_string_nocheck(h->comment));
 
-	json_t *tags = kv_list(db, SQL_RM_TAGS, model_id, 0, false, err);
-	if (tags == NULL)
-		goto fail;
-	if (json_array_size(tags))
-		json_object_set_new(o, "tags", tags);
-	else
-		json_decref(tags);
-
-	if ((st = weir_db_stmt(db, SQL_RM_ALIASES, err)) == NULL)
+	if ((st = weir_db_stmt(db, SQL_RM_TAGS_ALIASES, err)) == NULL)
 		goto fail;
 	weir_db_bind_text(st, 1, model_id);
-	json_t *aliases = json_array();
+	json_t *tags = NULL, *aliases = NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *al = json_object();
-		set(al, "alias", jstr(st, 0));
-		set(al, "version", version_text(sqlite3_column_int64(st, 1)));
-		json_array_append_new(aliases, al);
+		json_t *kv = json_object();
+		if (sqlite3_column_int(st, 0) == 0) {
+			set(kv, "key", jstr(st, 1));
+			set(kv, "value", jstr(st, 2));
+			json_array_append_new(tags ? tags : (tags = json_array()), kv);
+		} else {
+			set(kv, "alias", jstr(st, 1));
+			set(kv, "version", version_text(sqlite3_column_int64(st, 2)));
+			json_array_append_new(aliases ? aliases : (aliases = json_array()), kv);
+		}
 	}
 	weir_db_done(st);
-	if (json_array_size(aliases))
+	if (tags)
+		json_object_set_new(o, "tags", tags);
+	if (aliases)
 		json_object_set_new(o, "aliases", aliases);
-	else
-		json_decref(aliases);
 
 	if ((st = weir_db_stmt(db, SQL_LATEST, err)) == NULL)
 		goto fail;
