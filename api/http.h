@@ -149,6 +149,8 @@ void weir_req_audit_securable(weir_req *r, const char *full_name);
 
 /* -- replies (each returns 0) -- */
 int weir_reply_json(weir_req *r, int status, json_t *body);       /* steals body */
+/* A body that is already JSON text (malloc'd; the reply takes it over). */
+int weir_reply_json_text(weir_req *r, int status, char *text, size_t len);
 int weir_reply_error(weir_req *r, const weir_error *err);
 int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text);
 /* Sends `size` bytes of the open file `fd` (closed by the server). */

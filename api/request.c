@@ -288,6 +288,12 @@ int weir_reply_json(weir_req *r, int status, json_t *body)
 	return 0;
 }
 
+int weir_reply_json_text(weir_req *r, int status, char *text, size_t len)
+{
+	set_body(r, status, "application/json", text, len, true);
+	return 0;
+}
+
 int weir_reply_ok_empty(weir_req *r)
 {
 	return weir_reply_json(r, 200, json_object());

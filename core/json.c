@@ -282,12 +282,29 @@ static void put(weir_buf *b, const char *p, size_t n)
 	b->len += n;
 }
 
+/* Whether any of the 8 bytes in v is below 0x20, '"' or '\\' (exact: bytes >= 0x80 never match). */
+static bool escape_in(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
+	return (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs;
+}
+
 static void put_string(weir_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	put(b, "\"", 1);
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
+		while (i + 8 <= n) { /* 8 bytes at a time while none needs escaping */
+			uint64_t v;
+			memcpy(&v, s + i, 8);
+			if (escape_in(v))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
@@ -390,6 +407,142 @@ static void put_value(weir_buf *b, const json_t *j, int depth)
 		put(b, "null", 4);
 		break;
 	}
+}
+
+/* -- streaming writer -- */
+
+void weir_jw_init(weir_jw *w)
+{
+	w->b = (weir_buf){weir_xmalloc(1024), 0, 1024};
+	w->b.data[0] = '\0';
+	w->need_comma = 0;
+	w->depth = 0;
+	w->after_key = false;
+}
+
+void weir_jw_free(weir_jw *w)
+{
+	weir_buf_release(&w->b);
+}
+
+char *weir_jw_take(weir_jw *w, size_t *len)
+{
+	w->b.data[w->b.len] = '\0';
+	if (len)
+		*len = w->b.len;
+	char *t = w->b.data;
+	w->b = (weir_buf){0};
+	return t;
+}
+
+/* Before any value: a comma when it is not the first in an array (object members get
+ * theirs in weir_jw_key). */
+static void before_value(weir_jw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (w->depth > 0) {
+		uint64_t bit = (uint64_t)1 << ((w->depth - 1) & 63);
+		if (w->need_comma & bit)
+			put(&w->b, ",", 1);
+		w->need_comma |= bit;
+	}
+}
+
+static void open_container(weir_jw *w, const char *c)
+{
+	before_value(w);
+	put(&w->b, c, 1);
+	w->depth++;
+	w->need_comma &= ~((uint64_t)1 << ((w->depth - 1) & 63));
+}
+
+static void close_container(weir_jw *w, const char *c)
+{
+	put(&w->b, c, 1);
+	w->depth--;
+}
+
+void weir_jw_obj(weir_jw *w) { open_container(w, "{"); }
+void weir_jw_end_obj(weir_jw *w) { close_container(w, "}"); }
+void weir_jw_arr(weir_jw *w) { open_container(w, "["); }
+void weir_jw_end_arr(weir_jw *w) { close_container(w, "]"); }
+
+void weir_jw_key(weir_jw *w, const char *key)
+{
+	before_value(w);
+	put_string(&w->b, key, strlen(key));
+	put(&w->b, ":", 1);
+	w->after_key = true;
+}
+
+void weir_jw_strn(weir_jw *w, const char *s, size_t n)
+{
+	before_value(w);
+	put_string(&w->b, s, n);
+}
+
+void weir_jw_str(weir_jw *w, const char *s)
+{
+	if (s == NULL)
+		weir_jw_null(w);
+	else
+		weir_jw_strn(w, s, strlen(s));
+}
+
+void weir_jw_int(weir_jw *w, int64_t v)
+{
+	char tmp[24];
+	before_value(w);
+	int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+	put(&w->b, tmp, (size_t)n);
+}
+
+void weir_jw_bool(weir_jw *w, bool v)
+{
+	before_value(w);
+	put(&w->b, v ? "true" : "false", v ? 4 : 5);
+}
+
+void weir_jw_null(weir_jw *w)
+{
+	before_value(w);
+	put(&w->b, "null", 4);
+}
+
+void weir_jw_value(weir_jw *w, const json_t *j)
+{
+	before_value(w);
+	if (j == NULL)
+		put(&w->b, "null", 4);
+	else
+		put_value(&w->b, j, 0);
+}
+
+void weir_jw_raw(weir_jw *w, const char *json, size_t n)
+{
+	before_value(w);
+	put(&w->b, json, n);
+}
+
+void weir_jw_kstr(weir_jw *w, const char *key, const char *s)
+{
+	weir_jw_key(w, key);
+	weir_jw_str(w, s);
+}
+
+void weir_jw_kstrn(weir_jw *w, const char *key, const char *s, size_t n)
+{
+	weir_jw_key(w, key);
+	weir_jw_strn(w, s, n);
+}
+
+void weir_jw_kint(weir_jw *w, const char *key, int64_t v)
+{
+	weir_jw_key(w, key);
+	weir_jw_int(w, v);
 }
 
 char *weir_json_dump_len(const json_t *j, size_t *len)

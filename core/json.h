@@ -10,6 +10,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/util.h"
 
 /* Parses a request body. An empty body parses as an empty object when `empty_ok`. The
  * result must be a JSON object; duplicate keys and invalid UTF-8 are refused. The root is
@@ -28,6 +29,37 @@ int weir_json_get_str_map(json_t *obj, const char *key, json_t **out, weir_error
 json_t *weir_json_str_or_null(const char *s);
 /* Serializes compactly; returns malloc'd text. */
 char *weir_json_dump(const json_t *j);
+/* -- streaming writer --
+ * Hot read paths write their reply straight into text instead of building a jansson tree:
+ * no node, hashtable or string copy per field. Commas are placed by the writer; a value
+ * inside an object must follow weir_jw_key. Output is byte-identical to weir_json_dump of
+ * the same tree. weir_jw_take hands over the malloc'd text. */
+typedef struct weir_jw {
+	weir_buf b;
+	uint64_t need_comma; /* bit d: the container at depth d already has a member */
+	int depth;
+	bool after_key;
+} weir_jw;
+void weir_jw_init(weir_jw *w);
+void weir_jw_free(weir_jw *w);
+char *weir_jw_take(weir_jw *w, size_t *len);
+void weir_jw_obj(weir_jw *w);
+void weir_jw_end_obj(weir_jw *w);
+void weir_jw_arr(weir_jw *w);
+void weir_jw_end_arr(weir_jw *w);
+void weir_jw_key(weir_jw *w, const char *key);
+void weir_jw_str(weir_jw *w, const char *s);              /* NULL writes null */
+void weir_jw_strn(weir_jw *w, const char *s, size_t n);
+void weir_jw_int(weir_jw *w, int64_t v);
+void weir_jw_bool(weir_jw *w, bool v);
+void weir_jw_null(weir_jw *w);
+void weir_jw_value(weir_jw *w, const json_t *j);          /* a jansson value, serialised */
+void weir_jw_raw(weir_jw *w, const char *json, size_t n); /* text that is already one JSON value */
+/* Shorthands for one member. */
+void weir_jw_kstr(weir_jw *w, const char *key, const char *s);
+void weir_jw_kstrn(weir_jw *w, const char *key, const char *s, size_t n);
+void weir_jw_kint(weir_jw *w, const char *key, int64_t v);
+
 /* Per-thread free lists for jansson's small allocations: call first thing in main, before
  * any jansson value exists (a no-op under the sanitizers). */
 void weir_json_init_allocator(void);

@@ -477,7 +477,8 @@ typedef struct search_ctx {
 	bool check;             /* per-item visibility (non-admins) */
 	int64_t skip;           /* visible rows still to skip */
 	int64_t want;           /* rows to return */
-	json_t *items;
+	int64_t count;          /* rows written */
+	weir_jw *w;             /* the reply, written as hits come */
 	bool more;
 	const char *cache_id;
 	bool cache_ok;
@@ -504,35 +505,42 @@ static int visit(void *vctx, const reg_hit *hit)
 			return 0;
 		}
 	}
-	if ((int64_t)json_array_size(c->items) == c->want) {
+	if (c->count == c->want) {
 		c->more = true;
 		return 1;
 	}
-	json_t *o;
+	if (c->count++ == 0) {
+		weir_jw_key(c->w, c->mv ? "model_versions" : "registered_models");
+		weir_jw_arr(c->w);
+	}
+	int rc;
 	if (c->mv) {
-		o = reg_version_mlflow_named(c->db, c->a, model_id, hit->version,
-					     weir_arena_strdup(c->a, hit->mlflow_name), true, c->err);
+		rc = reg_version_mlflow_named_jw(c->db, c->a, model_id, hit->version,
+						 weir_arena_strdup(c->a, hit->mlflow_name), true, c->w, c->err);
 	} else {
 		/* the row's strings, copied: rendering runs other statements meanwhile */
 		reg_hit h = *hit;
 		h.model_id = weir_arena_strdup(c->a, hit->model_id);
 		h.mlflow_name = weir_arena_strdup(c->a, hit->mlflow_name);
 		h.comment = hit->comment ? weir_arena_strdup(c->a, hit->comment) : NULL;
-		o = reg_model_mlflow_hit(c->db, c->a, &h, c->err);
+		rc = reg_model_mlflow_hit_jw(c->db, c->a, &h, c->w, c->err);
 	}
-	if (o == NULL) {
+	if (rc != 0) {
 		c->failed = true;
 		return 1;
 	}
-	json_array_append_new(c->items, o);
 	return 0;
 }
 
-json_t *weir_registry_search_run(weir_db *db, weir_arena *a, const weir_principal *p, const weir_registry_search *in,
-				 weir_error *err)
+char *weir_registry_search_text(weir_db *db, weir_arena *a, const weir_principal *p, const weir_registry_search *in,
+				size_t *len, weir_error *err)
 {
-	reg_query *q = weir_arena_calloc(a, sizeof(*q));
+	/* ~18 KB of condition slots: not zeroed (each condition is cleared when parsed) */
+	reg_query *q = weir_arena_alloc(a, sizeof(*q));
 	q->kind = in->kind;
+	q->nconds = 0;
+	q->norder = 0;
+	q->include_prompts = false;
 	bool mv = in->kind == WEIR_REG_SEARCH_VERSIONS;
 	int64_t maxr = in->max_results;
 	int64_t cap = mv ? 200000 : 1000;
@@ -549,8 +557,11 @@ json_t *weir_registry_search_run(weir_db *db, weir_arena *a, const weir_principa
 	if (weir_registry_page_offset(a, in->page_token, &offset, err) != 0 ||
 	    parse_filter(a, in->filter ? in->filter : "", q, err) != 0 || parse_order(a, in, q, err) != 0)
 		return NULL;
-	search_ctx c = {.db = db, .a = a, .p = p, .mv = mv, .check = p && !p->is_admin, .want = maxr,
-			.items = json_array(), .err = err};
+	weir_jw w;
+	weir_jw_init(&w);
+	weir_jw_obj(&w);
+	search_ctx c = {.db = db, .a = a, .p = p, .mv = mv, .check = p && !p->is_admin, .want = maxr, .w = &w,
+			.err = err};
 	int rc;
 	if (c.check) {
 		c.skip = offset;
@@ -559,15 +570,25 @@ json_t *weir_registry_search_run(weir_db *db, weir_arena *a, const weir_principa
 		rc = reg_store_search(db, a, q, offset, maxr + 1, visit, &c, err);
 	}
 	if (rc != 0 || c.failed) {
-		json_decref(c.items);
+		weir_jw_free(&w);
 		return NULL;
 	}
-	json_t *out = json_object();
-	if (json_array_size(c.items))
-		json_object_set_new(out, mv ? "model_versions" : "registered_models", c.items);
-	else
-		json_decref(c.items);
+	if (c.count)
+		weir_jw_end_arr(&w);
 	if (c.more)
-		json_object_set_new(out, "next_page_token", json_string(weir_registry_page_token(a, offset + maxr)));
+		weir_jw_kstr(&w, "next_page_token", weir_registry_page_token(a, offset + maxr));
+	weir_jw_end_obj(&w);
+	return weir_jw_take(&w, len);
+}
+
+json_t *weir_registry_search_run(weir_db *db, weir_arena *a, const weir_principal *p, const weir_registry_search *in,
+				 weir_error *err)
+{
+	size_t len;
+	char *text = weir_registry_search_text(db, a, p, in, &len, err);
+	if (text == NULL)
+		return NULL;
+	json_t *out = json_loadb(text, len, 0, NULL);
+	free(text);
 	return out;
 }

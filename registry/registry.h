@@ -136,6 +136,9 @@ typedef struct weir_registry_search {
  * {registered_models|model_versions: [...], next_page_token?}; lists omitted when empty. */
 json_t *weir_registry_search_run(weir_db *db, weir_arena *a, const weir_principal *p, const weir_registry_search *q,
 				 weir_error *err);
+/* The same answer as JSON text, written without a jansson tree (malloc'd; the reply path). */
+char *weir_registry_search_text(weir_db *db, weir_arena *a, const weir_principal *p, const weir_registry_search *q,
+				size_t *len, weir_error *err);
 /* UC list of models under a schema (schema_id non-NULL) or everywhere, visible to p. */
 json_t *weir_registry_models_uc_list(weir_db *db, weir_arena *a, const weir_principal *p, const char *schema_id,
 				     int64_t max_results, const char *page_token, weir_error *err);

@@ -3,6 +3,7 @@
 #ifndef WEIR_REGISTRY_INT_H
 #define WEIR_REGISTRY_INT_H
 
+#include "core/json.h"
 #include "registry/registry.h"
 
 #define REG_MAX_CONDS 32
@@ -60,10 +61,14 @@ const char *reg_store_mlflow_name(weir_db *db, weir_arena *a, const char *model_
 /* MLflow RegisteredModel of a search hit: weir_registry_model_mlflow without reading the
  * model's row again (the search row carries its name, comment and timestamps). */
 json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_error *err);
+/* The same object written into w (the tree version parses this text). */
+int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_jw *w, weir_error *err);
 
 /* MLflow ModelVersion of a model whose MLflow name is known (NULL: looked up). */
 json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 				 const char *name, bool with_aliases, weir_error *err);
+int reg_version_mlflow_named_jw(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *name,
+				bool with_aliases, weir_jw *w, weir_error *err);
 
 /* Converts a LIKE pattern (% and _) into a GLOB pattern (case-sensitive LIKE). */
 char *reg_like_to_glob(weir_arena *a, const char *like);

@@ -29,18 +29,6 @@ static json_t *jstr(sqlite3_stmt *st, int i)
 	return json_stringn_nocheck(t ? (const char *)t : "", t ? (size_t)sqlite3_column_bytes(st, i) : 0);
 }
 
-static void set(json_t *o, const char *key, json_t *v)
-{
-	json_object_set_new_nocheck(o, key, v);
-}
-
-static json_t *version_text(int64_t v)
-{
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%lld", (long long)v);
-	return json_stringn_nocheck(b, (size_t)n);
-}
-
 /* ---------------------------------------------------------------- default catalog */
 
 static const char SQL_FIND_CHILD[] =
@@ -328,28 +316,8 @@ static const char SQL_LATEST[] =
 	"(SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = 'Production'), "
 	"(SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = 'Archived')";
 
-static json_t *mv_json(weir_db *db, weir_arena *a, sqlite3_stmt *st, const char *model_id, int64_t version,
-		       const char *name, bool with_aliases, weir_error *err);
-
-static json_t *kv_list(weir_db *db, const char *sql, const char *model_id, int64_t version, bool with_version,
-		       weir_error *err)
-{
-	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, model_id);
-	if (with_version)
-		sqlite3_bind_int64(st, 2, version);
-	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *kv = json_object();
-		set(kv, "key", jstr(st, 0));
-		set(kv, "value", jstr(st, 1));
-		json_array_append_new(arr, kv);
-	}
-	weir_db_done(st);
-	return arr;
-}
+static int mv_jw(weir_db *db, sqlite3_stmt *st, const char *model_id, int64_t version, const char *name,
+		 bool with_aliases, weir_jw *w, weir_error *err);
 
 json_t *weir_registry_model_mlflow(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
 {
@@ -373,43 +341,61 @@ json_t *weir_registry_model_mlflow(weir_db *db, weir_arena *a, const char *model
 	return reg_model_mlflow_hit(db, a, &h, err);
 }
 
-json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_error *err)
+/* Text → tree for the callers that want a jansson value (everything but the hot paths,
+ * which write straight into their reply): one renderer, so the two cannot drift apart. */
+static json_t *tree_of(weir_jw *w, int rc)
+{
+	size_t len;
+	char *text = weir_jw_take(w, &len);
+	json_t *o = rc == 0 ? json_loadb(text, len, 0, NULL) : NULL;
+	free(text);
+	return o;
+}
+
+int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_jw *w, weir_error *err)
 {
 	const char *model_id = h->model_id;
 	const char *name = h->mlflow_name;
 	sqlite3_stmt *st;
-	json_t *o = json_object();
+	weir_jw_obj(w);
 	if (name)
-		set(o, "name", json_string_nocheck(name));
-	set(o, "creation_timestamp", json_integer(h->created_at));
-	set(o, "last_updated_timestamp", json_integer(h->updated_at));
+		weir_jw_kstr(w, "name", name);
+	weir_jw_kint(w, "creation_timestamp", h->created_at);
+	weir_jw_kint(w, "last_updated_timestamp", h->updated_at);
 	if (h->comment)
-		set(o, "description", json_string_nocheck(h->comment));
+		weir_jw_kstr(w, "description", h->comment);
 
 	if ((st = weir_db_stmt(db, SQL_RM_TAGS_ALIASES, err)) == NULL)
-		goto fail;
+		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	json_t *tags = NULL, *aliases = NULL;
+	int kind = -1; /* the list being written: 0 tags, 1 aliases */
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *kv = json_object();
-		if (sqlite3_column_int(st, 0) == 0) {
-			set(kv, "key", jstr(st, 1));
-			set(kv, "value", jstr(st, 2));
-			json_array_append_new(tags ? tags : (tags = json_array()), kv);
-		} else {
-			set(kv, "alias", jstr(st, 1));
-			set(kv, "version", version_text(sqlite3_column_int64(st, 2)));
-			json_array_append_new(aliases ? aliases : (aliases = json_array()), kv);
+		int k = sqlite3_column_int(st, 0);
+		if (k != kind) {
+			if (kind >= 0)
+				weir_jw_end_arr(w);
+			weir_jw_key(w, k == 0 ? "tags" : "aliases");
+			weir_jw_arr(w);
+			kind = k;
 		}
+		weir_jw_obj(w);
+		if (k == 0) {
+			weir_jw_kstrn(w, "key", (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+			weir_jw_kstrn(w, "value", (const char *)sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+		} else {
+			char v[24];
+			int n = snprintf(v, sizeof(v), "%lld", (long long)sqlite3_column_int64(st, 2));
+			weir_jw_kstrn(w, "alias", (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+			weir_jw_kstrn(w, "version", v, (size_t)n);
+		}
+		weir_jw_end_obj(w);
 	}
+	if (kind >= 0)
+		weir_jw_end_arr(w);
 	weir_db_done(st);
-	if (tags)
-		json_object_set_new(o, "tags", tags);
-	if (aliases)
-		json_object_set_new(o, "aliases", aliases);
 
 	if ((st = weir_db_stmt(db, SQL_LATEST, err)) == NULL)
-		goto fail;
+		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	int64_t vers[4];
 	int nv = 0;
@@ -418,21 +404,23 @@ json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_
 			if (sqlite3_column_type(st, i) != SQLITE_NULL)
 				vers[nv++] = sqlite3_column_int64(st, i);
 	weir_db_done(st);
-	json_t *lv = nv ? json_array() : NULL;
-	for (int i = 0; i < nv; i++) {
-		json_t *v = reg_version_mlflow_named(db, a, model_id, vers[i], name, false, err);
-		if (v == NULL) {
-			json_decref(lv);
-			goto fail;
-		}
-		json_array_append_new(lv, v);
+	if (nv) {
+		weir_jw_key(w, "latest_versions");
+		weir_jw_arr(w);
+		for (int i = 0; i < nv; i++)
+			if (reg_version_mlflow_named_jw(db, a, model_id, vers[i], name, false, w, err) != 0)
+				return -1;
+		weir_jw_end_arr(w);
 	}
-	if (lv)
-		json_object_set_new(o, "latest_versions", lv);
-	return o;
-fail:
-	json_decref(o);
-	return NULL;
+	weir_jw_end_obj(w);
+	return 0;
+}
+
+json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_error *err)
+{
+	weir_jw w;
+	weir_jw_init(&w);
+	return tree_of(&w, reg_model_mlflow_hit_jw(db, a, h, &w, err));
 }
 
 static json_t *uc_aliases(weir_db *db, const char *model_id, int64_t version, bool one_version, weir_error *err)
@@ -751,75 +739,104 @@ static const char SQL_MV_TAGS[] =
 static const char SQL_MV_ALIASES[] =
 	"SELECT alias FROM registered_model_aliases WHERE model_id = ?1 AND version = ?2 ORDER BY alias";
 
-json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
-				 const char *name, bool with_aliases, weir_error *err)
+int reg_version_mlflow_named_jw(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *name,
+				bool with_aliases, weir_jw *w, weir_error *err)
 {
 	sqlite3_stmt *st = weir_db_stmt(db, name ? SQL_MV_ROW_PLAIN : SQL_MV_ROW, err);
 	if (st == NULL)
-		return NULL;
+		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	sqlite3_bind_int64(st, 2, version);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		weir_db_done(st);
-		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model Version (version=%lld) not found",
-			       (long long)version);
-		return NULL;
+		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model Version (version=%lld) not found",
+				      (long long)version);
 	}
 	if (name == NULL)
 		name = weir_registry_mlflow_name(a, (const char *)sqlite3_column_text(st, 15),
 						 (const char *)sqlite3_column_text(st, 14),
 						 (const char *)sqlite3_column_text(st, 13));
-	json_t *o = mv_json(db, a, st, model_id, version, name, with_aliases, err);
+	int rc = mv_jw(db, st, model_id, version, name, with_aliases, w, err);
 	weir_db_done(st);
-	return o;
+	return rc;
+}
+
+json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+				 const char *name, bool with_aliases, weir_error *err)
+{
+	weir_jw w;
+	weir_jw_init(&w);
+	return tree_of(&w, reg_version_mlflow_named_jw(db, a, model_id, version, name, with_aliases, &w, err));
+}
+
+static void col_member(weir_jw *w, const char *key, sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	weir_jw_kstrn(w, key, v ? v : "", v ? (size_t)sqlite3_column_bytes(st, i) : 0);
 }
 
 /* The ModelVersion of the current row of `st`, whose first columns are those of
  * SQL_MV_ROW_PLAIN; the model's MLflow name is known. Runs other statements (tags,
  * aliases) while `st` stays on its row. */
-static json_t *mv_json(weir_db *db, weir_arena *a, sqlite3_stmt *st, const char *model_id, int64_t version,
-		       const char *name, bool with_aliases, weir_error *err)
+static int mv_jw(weir_db *db, sqlite3_stmt *st, const char *model_id, int64_t version, const char *name,
+		 bool with_aliases, weir_jw *w, weir_error *err)
 {
-	(void)a;
-	json_t *o = json_object();
-	set(o, "name", json_string_nocheck(name));
-	set(o, "version", version_text(version));
-	set(o, "creation_timestamp", json_integer(sqlite3_column_int64(st, 1)));
-	set(o, "last_updated_timestamp", json_integer(sqlite3_column_int64(st, 2)));
-	set(o, "current_stage", jstr(st, 3));
-	set(o, "source", jstr(st, 5));
-	set(o, "run_id", jstr(st, 6));
-	set(o, "status", jstr(st, 7));
-	set(o, "run_link", jstr(st, 8));
+	char v[24];
+	int n = snprintf(v, sizeof(v), "%lld", (long long)version);
+	weir_jw_obj(w);
+	weir_jw_kstr(w, "name", name);
+	weir_jw_kstrn(w, "version", v, (size_t)n);
+	weir_jw_kint(w, "creation_timestamp", sqlite3_column_int64(st, 1));
+	weir_jw_kint(w, "last_updated_timestamp", sqlite3_column_int64(st, 2));
+	col_member(w, "current_stage", st, 3);
+	col_member(w, "source", st, 5);
+	col_member(w, "run_id", st, 6);
+	col_member(w, "status", st, 7);
+	col_member(w, "run_link", st, 8);
 	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-		set(o, "description", jstr(st, 4));
-	json_t *tags = kv_list(db, SQL_MV_TAGS, model_id, version, true, err);
-	if (tags == NULL) {
-		json_decref(o);
-		return NULL;
+		col_member(w, "description", st, 4);
+	sqlite3_stmt *t = weir_db_stmt(db, SQL_MV_TAGS, err);
+	if (t == NULL)
+		return -1;
+	weir_db_bind_text(t, 1, model_id);
+	sqlite3_bind_int64(t, 2, version);
+	bool any = false;
+	while (sqlite3_step(t) == SQLITE_ROW) {
+		if (!any) {
+			weir_jw_key(w, "tags");
+			weir_jw_arr(w);
+			any = true;
+		}
+		weir_jw_obj(w);
+		col_member(w, "key", t, 0);
+		col_member(w, "value", t, 1);
+		weir_jw_end_obj(w);
 	}
-	if (json_array_size(tags))
-		json_object_set_new(o, "tags", tags);
-	else
-		json_decref(tags);
+	weir_db_done(t);
+	if (any)
+		weir_jw_end_arr(w);
 	if (with_aliases) {
 		sqlite3_stmt *al_st = weir_db_stmt(db, SQL_MV_ALIASES, err);
-		if (al_st == NULL) {
-			json_decref(o);
-			return NULL;
-		}
+		if (al_st == NULL)
+			return -1;
 		weir_db_bind_text(al_st, 1, model_id);
 		sqlite3_bind_int64(al_st, 2, version);
-		json_t *al = json_array();
-		while (sqlite3_step(al_st) == SQLITE_ROW)
-			json_array_append_new(al, jstr(al_st, 0));
+		any = false;
+		while (sqlite3_step(al_st) == SQLITE_ROW) {
+			if (!any) {
+				weir_jw_key(w, "aliases");
+				weir_jw_arr(w);
+				any = true;
+			}
+			const char *al = (const char *)sqlite3_column_text(al_st, 0);
+			weir_jw_strn(w, al ? al : "", al ? (size_t)sqlite3_column_bytes(al_st, 0) : 0);
+		}
 		weir_db_done(al_st);
-		if (json_array_size(al))
-			json_object_set_new(o, "aliases", al);
-		else
-			json_decref(al);
+		if (any)
+			weir_jw_end_arr(w);
 	}
-	return o;
+	weir_jw_end_obj(w);
+	return 0;
 }
 
 json_t *weir_registry_version_mlflow(weir_db *db, weir_arena *a, const char *model_id, int64_t version,

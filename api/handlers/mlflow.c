@@ -461,8 +461,9 @@ static int search(weir_req *r, weir_registry_search_kind kind)
 		return ml_fail(r, &e);
 	q.order_by = order;
 	weir_req_mark_authorized(r); /* answers only what the caller may browse */
-	json_t *out = weir_registry_search_run(weir_req_db(r), r->arena, r->principal, &q, &e);
-	return out ? weir_reply_json(r, 200, out) : ml_fail(r, &e);
+	size_t len;
+	char *out = weir_registry_search_text(weir_req_db(r), r->arena, r->principal, &q, &len, &e);
+	return out ? weir_reply_json_text(r, 200, out, len) : ml_fail(r, &e);
 }
 
 static int rm_search(weir_req *r) { return search(r, WEIR_REG_SEARCH_MODELS); }

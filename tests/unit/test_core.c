@@ -292,6 +292,28 @@ static void test_json_dump(void **state)
 		free(got);
 		json_decref(j);
 	}
+	/* strings with escapes at every offset (the writer skips 8 clean bytes at a time) */
+	const char *alphabet[] = {"a", "\"", "\\", "\n", "\x01", "\x1f", " ", "\xc3\xa9", "/", "\x7f"};
+	unsigned seed = 7;
+	for (int round = 0; round < 2000; round++) {
+		char str[256] = "";
+		size_t len = 0;
+		int parts = (int)(rand_r(&seed) % 40);
+		for (int k = 0; k < parts; k++) {
+			const char *piece = alphabet[rand_r(&seed) % 10];
+			memcpy(str + len, piece, strlen(piece));
+			len += strlen(piece);
+		}
+		str[len] = '\0';
+		json_t *j = json_stringn(str, len);
+		assert_non_null(j);
+		char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *got = weir_json_dump(j);
+		assert_string_equal(got, want);
+		free(want);
+		free(got);
+		json_decref(j);
+	}
 	/* a large document grows the buffer */
 	json_t *arr = json_array();
 	for (int i = 0; i < 5000; i++)
@@ -304,11 +326,62 @@ static void test_json_dump(void **state)
 	json_decref(arr);
 }
 
+/* The streaming writer places commas and nests like the serialiser of the same tree. */
+static void test_json_writer(void **state)
+{
+	(void)state;
+	weir_jw w;
+	weir_jw_init(&w);
+	weir_jw_obj(&w);
+	weir_jw_kstr(&w, "name", "m\"1");
+	weir_jw_kint(&w, "n", -42);
+	weir_jw_key(&w, "empty");
+	weir_jw_arr(&w);
+	weir_jw_end_arr(&w);
+	weir_jw_key(&w, "list");
+	weir_jw_arr(&w);
+	for (int i = 0; i < 3; i++) {
+		weir_jw_obj(&w);
+		weir_jw_kint(&w, "i", i);
+		weir_jw_key(&w, "inner");
+		weir_jw_arr(&w);
+		weir_jw_str(&w, "x");
+		weir_jw_bool(&w, i == 1);
+		weir_jw_null(&w);
+		weir_jw_end_arr(&w);
+		weir_jw_end_obj(&w);
+	}
+	weir_jw_end_arr(&w);
+	json_t *sub = json_pack("{s:[i,i], s:s}", "a", 1, 1, "b", "c");
+	weir_jw_key(&w, "tree");
+	weir_jw_value(&w, sub);
+	weir_jw_key(&w, "raw");
+	weir_jw_raw(&w, "{\"r\":1}", 7);
+	weir_jw_kstr(&w, "nothing", NULL);
+	weir_jw_end_obj(&w);
+	size_t len;
+	char *got = weir_jw_take(&w, &len);
+	json_t *j = json_loads("{\"name\":\"m\\\"1\",\"n\":-42,\"empty\":[],\"list\":["
+			       "{\"i\":0,\"inner\":[\"x\",false,null]},{\"i\":1,\"inner\":[\"x\",true,null]},"
+			       "{\"i\":2,\"inner\":[\"x\",false,null]}],\"tree\":{\"a\":[1,1],\"b\":\"c\"},"
+			       "\"raw\":{\"r\":1},\"nothing\":null}",
+			       0, NULL);
+	assert_non_null(j);
+	char *want = weir_json_dump(j);
+	assert_string_equal(got, want);
+	assert_int_equal(len, strlen(want));
+	free(got);
+	free(want);
+	json_decref(j);
+	json_decref(sub);
+	weir_jw_free(&w); /* after take: a no-op */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena), cmocka_unit_test(test_error), cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_ids), cmocka_unit_test(test_json), cmocka_unit_test(test_json_dump), cmocka_unit_test(test_migrations),
+		cmocka_unit_test(test_ids), cmocka_unit_test(test_json), cmocka_unit_test(test_json_dump), cmocka_unit_test(test_json_writer), cmocka_unit_test(test_migrations),
 		cmocka_unit_test(test_migration_failure_rolls_back), cmocka_unit_test(test_stmt_cache),
 		cmocka_unit_test(test_write_lock), cmocka_unit_test(test_release_rolls_back),
 	};
