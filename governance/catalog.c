@@ -662,11 +662,26 @@ static cat_names names_of(const weir_securable *s)
 json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
 			 bool omit_properties, weir_error *err)
 {
-	cat_names n = names_of(s);
-	json_t *info = cat_store_info(db, a, s->id, &n, omit_columns, omit_properties, err);
-	if (info && s->browse_only)
-		json_object_set_new(info, "browse_only", json_true());
+	size_t len;
+	char *text = weir_catalog_get_text(db, a, s, omit_columns, omit_properties, &len, err);
+	if (text == NULL)
+		return NULL;
+	json_t *info = json_loadb(text, len, 0, NULL);
+	free(text);
 	return info;
+}
+
+char *weir_catalog_get_text(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
+			    bool omit_properties, size_t *len, weir_error *err)
+{
+	cat_names n = names_of(s);
+	weir_jw w;
+	weir_jw_init(&w);
+	if (cat_store_info_jw(db, a, s->id, &n, omit_columns, omit_properties, s->browse_only, &w, err) != 0) {
+		weir_jw_free(&w);
+		return NULL;
+	}
+	return weir_jw_take(&w, len);
 }
 
 struct list_ctx {
@@ -675,10 +690,11 @@ struct list_ctx {
 	const weir_principal *p;
 	const weir_securable *parent;
 	weir_sec_type t;
-	json_t *items;
+	weir_jw *w;    /* the reply's item array, written as items come */
 	int want;      /* page size */
 	int visible;   /* visible items seen (may exceed want by one) */
 	const char *last_name;
+	const char *last_written; /* name of the last item in the page */
 	bool more;
 	bool omit_columns, omit_properties, include_browse;
 	weir_error *err;
@@ -715,15 +731,13 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 		return 1; /* stop: one more visible item exists */
 	}
 	c->visible++;
+	c->last_written = c->last_name;
 	cat_names n = names_of(&child);
 	if (c->t == WEIR_SEC_CATALOG)
 		n.catalog = NULL;
-	json_t *info = cat_store_info(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, c->err);
-	if (info == NULL)
+	if (cat_store_info_jw(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, child.browse_only, c->w,
+			      c->err) != 0)
 		return -1;
-	if (child.browse_only)
-		json_object_set_new(info, "browse_only", json_true());
-	json_array_append_new(c->items, info);
 	return 0;
 }
 
@@ -731,14 +745,33 @@ json_t *weir_catalog_list(weir_db *db, weir_arena *a, const weir_principal *p, w
 			  const weir_securable *parent, const weir_page_req *pg, const char *key,
 			  bool omit_columns, bool omit_properties, bool include_browse, weir_error *err)
 {
+	size_t len;
+	char *text = weir_catalog_list_text(db, a, p, t, parent, pg, key, omit_columns, omit_properties, include_browse,
+					    &len, err);
+	if (text == NULL)
+		return NULL;
+	json_t *out = json_loadb(text, len, 0, NULL);
+	free(text);
+	return out;
+}
+
+char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			     const weir_securable *parent, const weir_page_req *pg, const char *key, bool omit_columns,
+			     bool omit_properties, bool include_browse, size_t *len, weir_error *err)
+{
 	int size = 100;
 	if (weir_catalog_page_size(pg, &size, err) != 0)
 		return NULL;
 	weir_securable top = *parent;
 	if (t == WEIR_SEC_CATALOG)
 		top.depth = 0; /* catalogs hang off the metastore, which is not in chains */
+	weir_jw w;
+	weir_jw_init(&w);
+	weir_jw_obj(&w);
+	weir_jw_key(&w, key);
+	weir_jw_arr(&w);
 	struct list_ctx c = {
-		.db = db, .a = a, .p = p, .parent = &top, .t = t, .items = json_array(), .want = size,
+		.db = db, .a = a, .p = p, .parent = &top, .t = t, .w = &w, .want = size,
 		.omit_columns = omit_columns, .omit_properties = omit_properties, .include_browse = include_browse,
 		.err = err,
 	};
@@ -750,20 +783,18 @@ json_t *weir_catalog_list(weir_db *db, weir_arena *a, const weir_principal *p, w
 		c.last_name = NULL;
 		int n = cat_store_children(db, parent->id, t, after, batch, list_visit, &c, err);
 		if (n == -1 || (n == -2 && !c.more)) {
-			json_decref(c.items);
+			weir_jw_free(&w);
 			return NULL;
 		}
 		if (c.more || n < batch)
 			break;
 		after = c.last_name;
 	}
-	json_t *out = json_object();
-	json_object_set_new(out, key, c.items);
-	if (c.more) {
-		json_t *last = json_array_get(c.items, json_array_size(c.items) - 1);
-		json_object_set_new(out, "next_page_token", json_string(json_string_value(json_object_get(last, "name"))));
-	}
-	return out;
+	weir_jw_end_arr(&w);
+	if (c.more)
+		weir_jw_kstr(&w, "next_page_token", c.last_written);
+	weir_jw_end_obj(&w);
+	return weir_jw_take(&w, len);
 }
 
 json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,

@@ -29,12 +29,19 @@ json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p,
 /* The Info object of a resolved securable. */
 json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
 			 bool omit_properties, weir_error *err);
+/* The same Info as JSON text (malloc'd), for the reply path. */
+char *weir_catalog_get_text(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
+			    bool omit_properties, size_t *len, weir_error *err);
 /* Lists the children of type t under `parent` that p may browse, one page, into
  * {"<key>": [...], "next_page_token": "..."} (the token only while more remain). With
  * include_browse, also those p sees only through BROWSE, marked "browse_only": true. */
 json_t *weir_catalog_list(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
 			  const weir_securable *parent, const weir_page_req *pg, const char *key,
 			  bool omit_columns, bool omit_properties, bool include_browse, weir_error *err);
+/* The same page as JSON text (malloc'd), written without a jansson tree: the reply path. */
+char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			     const weir_securable *parent, const weir_page_req *pg, const char *key, bool omit_columns,
+			     bool omit_properties, bool include_browse, size_t *len, weir_error *err);
 /* PATCH: comment, properties, new_name, owner, isolation_mode (catalogs); empty = no-op. */
 json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
 			    json_t *body, weir_error *err);

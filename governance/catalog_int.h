@@ -2,6 +2,7 @@
 #ifndef WEIR_GOVERNANCE_CATALOG_INT_H
 #define WEIR_GOVERNANCE_CATALOG_INT_H
 
+#include "core/json.h"
 #include "governance/catalog.h"
 
 typedef struct cat_row {
@@ -34,6 +35,9 @@ int cat_store_insert_column(weir_db *db, const char *table_id, int position, jso
 bool cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name);
 /* Children of `id` (of any type when t < 0); -1 with err set when the count fails. */
 int64_t cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err);
+/* Writes the Info object into w; browse_only marks what the caller sees only through BROWSE. */
+int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_names *names, bool omit_columns,
+		      bool omit_properties, bool browse_only, weir_jw *w, weir_error *err);
 json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names,
 		       bool omit_columns, bool omit_properties, weir_error *err);
 

@@ -114,165 +114,191 @@ static const char SQL_COLUMNS[] =
 	"SELECT name, type_text, type_json, type_name, type_precision, type_scale, type_interval_type, "
 	"comment, nullable, partition_index, position FROM table_columns WHERE table_id = ?1 ORDER BY position";
 
-/* Text from our own tables was validated as UTF-8 on the way in: no second check on the way out. */
-static void set_text(json_t *o, const char *key, sqlite3_stmt *st, int i)
+static void col_member(weir_jw *w, const char *key, sqlite3_stmt *st, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(st, i);
 	if (v != NULL)
-		json_object_set_new_nocheck(o, key, json_stringn_nocheck(v, (size_t)sqlite3_column_bytes(st, i)));
+		weir_jw_kstrn(w, key, v, (size_t)sqlite3_column_bytes(st, i));
 }
 
-static json_t *text_json(sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-	return json_stringn_nocheck(v ? v : "", (size_t)sqlite3_column_bytes(st, i));
-}
-
-/* A stored JSON object (properties): "{}" is the common case and needs no parser. */
-static json_t *object_json(sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-	json_t *j = v && strcmp(v, "{}") != 0 ? json_loads(v, 0, NULL) : NULL;
-	return j ? j : json_object();
-}
-
-static json_t *columns_json(weir_db *db, const char *table_id, weir_error *err)
+static int columns_jw(weir_db *db, const char *table_id, weir_jw *w, weir_error *err)
 {
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLUMNS, err);
 	if (st == NULL)
-		return NULL;
+		return -1;
 	weir_db_bind_text(st, 1, table_id);
-	json_t *arr = json_array();
+	weir_jw_key(w, "columns");
+	weir_jw_arr(w);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *c = json_object();
-		set_text(c, "name", st, 0);
-		set_text(c, "type_text", st, 1);
-		set_text(c, "type_json", st, 2);
-		set_text(c, "type_name", st, 3);
+		weir_jw_obj(w);
+		col_member(w, "name", st, 0);
+		col_member(w, "type_text", st, 1);
+		col_member(w, "type_json", st, 2);
+		col_member(w, "type_name", st, 3);
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			json_object_set_new_nocheck(c, "type_precision", json_integer(sqlite3_column_int64(st, 4)));
+			weir_jw_kint(w, "type_precision", sqlite3_column_int64(st, 4));
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			json_object_set_new_nocheck(c, "type_scale", json_integer(sqlite3_column_int64(st, 5)));
-		set_text(c, "type_interval_type", st, 6);
-		set_text(c, "comment", st, 7);
-		json_object_set_new_nocheck(c, "nullable", json_boolean(sqlite3_column_int(st, 8)));
+			weir_jw_kint(w, "type_scale", sqlite3_column_int64(st, 5));
+		col_member(w, "type_interval_type", st, 6);
+		col_member(w, "comment", st, 7);
+		weir_jw_key(w, "nullable");
+		weir_jw_bool(w, sqlite3_column_int(st, 8) != 0);
 		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-			json_object_set_new_nocheck(c, "partition_index", json_integer(sqlite3_column_int64(st, 9)));
-		json_object_set_new_nocheck(c, "position", json_integer(sqlite3_column_int64(st, 10)));
-		json_array_append_new(arr, c);
+			weir_jw_kint(w, "partition_index", sqlite3_column_int64(st, 9));
+		weir_jw_kint(w, "position", sqlite3_column_int64(st, 10));
+		weir_jw_end_obj(w);
+	}
+	weir_jw_end_arr(w);
+	weir_db_done(st);
+	if (rc != SQLITE_DONE) /* never answer a partial column list: the caller drops the text */
+		return weir_db_fail(db, rc, err);
+	return 0;
+}
+
+/* A stored JSON object (properties) written as it is: it was serialised by us. */
+static void stored_object(weir_jw *w, const char *key, sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	weir_jw_key(w, key);
+	if (v == NULL || *v == '\0')
+		weir_jw_raw(w, "{}", 2);
+	else
+		weir_jw_raw(w, v, (size_t)sqlite3_column_bytes(st, i));
+}
+
+/* The Info object of securable `id`, written into w (the one renderer: cat_store_info
+ * parses this text for the callers that want a jansson value). browse_only is added by
+ * the caller. */
+int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_names *names, bool omit_columns,
+		      bool omit_properties, bool browse_only, weir_jw *w, weir_error *err)
+{
+	const char *ms = weir_gov_metastore_id(db, a, err);
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_INFO, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		weir_db_done(st);
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Securable not found.");
+	}
+	weir_sec_type t = WEIR_SEC_CATALOG;
+	weir_sec_type_parse((const char *)sqlite3_column_text(st, 1), &t);
+	const char *name = (const char *)sqlite3_column_text(st, 2);
+	weir_jw_obj(w);
+	col_member(w, "name", st, 2);
+	col_member(w, "owner", st, 3);
+	col_member(w, "comment", st, 4);
+	if (!omit_properties && t != WEIR_SEC_FUNCTION) /* a function's properties are a JSON string, in spec */
+		stored_object(w, "properties", st, 5);
+	weir_jw_kint(w, "created_at", sqlite3_column_int64(st, 13));
+	col_member(w, "created_by", st, 14);
+	weir_jw_kint(w, "updated_at", sqlite3_column_int64(st, 15));
+	col_member(w, "updated_by", st, 16);
+	if (ms)
+		weir_jw_kstr(w, "metastore_id", ms);
+	int rc = 0;
+	switch (t) {
+	case WEIR_SEC_CATALOG:
+		weir_jw_kstr(w, "id", id);
+		weir_jw_kstr(w, "full_name", name);
+		col_member(w, "storage_root", st, 6);
+		col_member(w, "storage_location", st, 7);
+		weir_jw_kstr(w, "catalog_type", "MANAGED_CATALOG");
+		weir_jw_kstr(w, "isolation_mode", sqlite3_column_type(st, 12) != SQLITE_NULL
+							  ? (const char *)sqlite3_column_text(st, 12)
+							  : "OPEN");
+		weir_jw_key(w, "browse_only");
+		weir_jw_bool(w, browse_only);
+		break;
+	case WEIR_SEC_SCHEMA:
+		weir_jw_kstr(w, "schema_id", id);
+		weir_jw_kstr(w, "catalog_name", names->catalog);
+		weir_jw_kstr(w, "full_name", weir_arena_printf(a, "%s.%s", names->catalog, name));
+		col_member(w, "storage_root", st, 6);
+		col_member(w, "storage_location", st, 7);
+		break;
+	case WEIR_SEC_TABLE:
+	case WEIR_SEC_VOLUME:
+	case WEIR_SEC_FUNCTION:
+	case WEIR_SEC_MODEL: {
+		weir_jw_kstr(w, "catalog_name", names->catalog);
+		weir_jw_kstr(w, "schema_name", names->schema);
+		weir_jw_kstr(w, "full_name", weir_arena_printf(a, "%s.%s.%s", names->catalog, names->schema, name));
+		col_member(w, "storage_location", st, 7);
+		if (t == WEIR_SEC_TABLE) {
+			weir_jw_kstr(w, "table_id", id);
+			col_member(w, "table_type", st, 8);
+			col_member(w, "data_source_format", st, 9);
+			col_member(w, "view_definition", st, 10);
+			if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
+				json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
+				json_t *deps = spec ? json_object_get(spec, "view_dependencies") : NULL;
+				if (deps) {
+					weir_jw_key(w, "view_dependencies");
+					weir_jw_value(w, deps);
+				}
+				json_decref(spec);
+			}
+		} else if (t == WEIR_SEC_VOLUME) {
+			weir_jw_kstr(w, "volume_id", id);
+			col_member(w, "volume_type", st, 8);
+		} else if (t == WEIR_SEC_FUNCTION) {
+			weir_jw_kstr(w, "function_id", id);
+			/* the function's own fields, after those above (which win) */
+			/* the members written above: always (-1), when the metastore id is known (-2), or
+			 * when column n is not NULL */
+			static const struct { const char *key; int col; } written[] = {
+				{"name", 2}, {"owner", 3}, {"comment", 4}, {"created_at", -1}, {"created_by", 14},
+				{"updated_at", -1}, {"updated_by", 16}, {"metastore_id", -2}, {"catalog_name", -1},
+				{"schema_name", -1}, {"full_name", -1}, {"storage_location", 7}, {"function_id", -1},
+			};
+			json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
+			const char *k;
+			json_t *v;
+			json_object_foreach(spec, k, v) {
+				bool dup = false;
+				for (size_t i = 0; i < sizeof(written) / sizeof(written[0]) && !dup; i++)
+					dup = strcmp(k, written[i].key) == 0 &&
+					      (written[i].col == -1 || (written[i].col == -2 && ms != NULL) ||
+					       (written[i].col >= 0 && sqlite3_column_type(st, written[i].col) != SQLITE_NULL));
+				if (!dup) {
+					weir_jw_key(w, k);
+					weir_jw_value(w, v);
+				}
+			}
+			json_decref(spec);
+		} else {
+			weir_jw_kstr(w, "id", id);
+		}
+		break;
+	}
+	default:
+		break;
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE) { /* never answer a partial column list */
-		json_decref(arr);
-		weir_db_fail(db, rc, err);
-		return NULL;
+	if (t == WEIR_SEC_TABLE && !omit_columns)
+		rc = columns_jw(db, id, w, err);
+	if (browse_only && t != WEIR_SEC_CATALOG) {
+		weir_jw_key(w, "browse_only");
+		weir_jw_bool(w, true);
 	}
-	return arr;
+	weir_jw_end_obj(w);
+	return rc;
 }
 
 json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names,
 		       bool omit_columns, bool omit_properties, weir_error *err)
 {
-	const char *ms = weir_gov_metastore_id(db, a, err);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INFO, err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		weir_db_done(st);
-		weir_error_set(err, WEIR_E_NOT_FOUND, "Securable not found.");
-		return NULL;
-	}
-	weir_sec_type t = WEIR_SEC_CATALOG;
-	weir_sec_type_parse((const char *)sqlite3_column_text(st, 1), &t);
-	const char *name = (const char *)sqlite3_column_text(st, 2);
-	json_t *o = json_object();
-	json_object_set_new_nocheck(o, "name", text_json(st, 2));
-	set_text(o, "owner", st, 3);
-	set_text(o, "comment", st, 4);
-	if (!omit_properties)
-		json_object_set_new_nocheck(o, "properties", object_json(st, 5));
-	json_object_set_new_nocheck(o, "created_at", json_integer(sqlite3_column_int64(st, 13)));
-	set_text(o, "created_by", st, 14);
-	json_object_set_new_nocheck(o, "updated_at", json_integer(sqlite3_column_int64(st, 15)));
-	set_text(o, "updated_by", st, 16);
-	if (ms)
-		json_object_set_new_nocheck(o, "metastore_id", json_string_nocheck(ms));
-	char *full = NULL;
-	switch (t) {
-	case WEIR_SEC_CATALOG:
-		json_object_set_new_nocheck(o, "id", json_string_nocheck(id));
-		json_object_set_new_nocheck(o, "full_name", json_string_nocheck(name));
-		set_text(o, "storage_root", st, 6);
-		set_text(o, "storage_location", st, 7);
-		json_object_set_new_nocheck(o, "catalog_type", json_string_nocheck("MANAGED_CATALOG"));
-		json_object_set_new_nocheck(o, "isolation_mode", json_string_nocheck(sqlite3_column_type(st, 12) != SQLITE_NULL
-									     ? (const char *)sqlite3_column_text(st, 12)
-									     : "OPEN"));
-		json_object_set_new_nocheck(o, "browse_only", json_false());
-		break;
-	case WEIR_SEC_SCHEMA:
-		full = weir_arena_printf(a, "%s.%s", names->catalog, name);
-		json_object_set_new_nocheck(o, "schema_id", json_string_nocheck(id));
-		json_object_set_new_nocheck(o, "catalog_name", json_string_nocheck(names->catalog));
-		json_object_set_new_nocheck(o, "full_name", json_string_nocheck(full));
-		set_text(o, "storage_root", st, 6);
-		set_text(o, "storage_location", st, 7);
-		break;
-	case WEIR_SEC_TABLE:
-	case WEIR_SEC_VOLUME:
-	case WEIR_SEC_FUNCTION:
-	case WEIR_SEC_MODEL:
-		full = weir_arena_printf(a, "%s.%s.%s", names->catalog, names->schema, name);
-		json_object_set_new_nocheck(o, "catalog_name", json_string_nocheck(names->catalog));
-		json_object_set_new_nocheck(o, "schema_name", json_string_nocheck(names->schema));
-		json_object_set_new_nocheck(o, "full_name", json_string_nocheck(full));
-		set_text(o, "storage_location", st, 7);
-		if (t == WEIR_SEC_TABLE) {
-			json_object_set_new_nocheck(o, "table_id", json_string_nocheck(id));
-			set_text(o, "table_type", st, 8);
-			set_text(o, "data_source_format", st, 9);
-			set_text(o, "view_definition", st, 10);
-			if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
-				json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
-				json_t *deps = spec ? json_object_get(spec, "view_dependencies") : NULL;
-				if (deps)
-					json_object_set(o, "view_dependencies", deps);
-				json_decref(spec);
-			}
-		} else if (t == WEIR_SEC_VOLUME) {
-			json_object_set_new_nocheck(o, "volume_id", json_string_nocheck(id));
-			set_text(o, "volume_type", st, 8);
-		} else if (t == WEIR_SEC_FUNCTION) {
-			json_object_set_new_nocheck(o, "function_id", json_string_nocheck(id));
-			json_object_del(o, "properties"); /* a function's properties are a JSON string, in spec */
-			json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
-			if (spec) {
-				const char *k;
-				json_t *v;
-				json_object_foreach(spec, k, v) {
-					if (!json_object_get(o, k))
-						json_object_set(o, k, v);
-				}
-				json_decref(spec);
-			}
-		} else {
-			json_object_set_new_nocheck(o, "id", json_string_nocheck(id));
-		}
-		break;
-	default:
-		break;
-	}
-	weir_db_done(st);
-	if (t == WEIR_SEC_TABLE && !omit_columns) {
-		json_t *cols = columns_json(db, id, err);
-		if (cols == NULL) {
-			json_decref(o);
-			return NULL;
-		}
-		json_object_set_new_nocheck(o, "columns", cols);
-	}
+	weir_jw w;
+	weir_jw_init(&w);
+	int rc = cat_store_info_jw(db, a, id, names, omit_columns, omit_properties, false, &w, err);
+	size_t len;
+	char *text = weir_jw_take(&w, &len);
+	json_t *o = rc == 0 ? json_loadb(text, len, 0, NULL) : NULL;
+	free(text);
+	if (rc == 0 && o == NULL)
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 	return o;
 }
 

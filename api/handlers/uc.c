@@ -126,8 +126,9 @@ static int get(weir_req *r)
 				weir_req_param(r, t == WEIR_SEC_CATALOG ? "name" : "full_name"), flags, &s, &e) != 0 ||
 	    weir_req_authorize(r, &s, &e) != 0)
 		return fail(r, &e);
-	json_t *info = weir_catalog_get(weir_req_db(r), r->arena, &s, omit_columns, omit_properties, &e);
-	return info ? weir_reply_json(r, 200, info) : fail(r, &e);
+	size_t len;
+	char *info = weir_catalog_get_text(weir_req_db(r), r->arena, &s, omit_columns, omit_properties, &len, &e);
+	return info ? weir_reply_json_text(r, 200, info, len) : fail(r, &e);
 }
 
 static int list(weir_req *r)
@@ -171,9 +172,10 @@ static int list(weir_req *r)
 	}
 	if (weir_req_authorize(r, &parent, &e) != 0)
 		return fail(r, &e);
-	json_t *out = weir_catalog_list(db, r->arena, r->principal, t, &parent, &pg, list_key(t), omit_columns,
-					omit_properties, include_browse, &e);
-	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+	size_t len;
+	char *out = weir_catalog_list_text(db, r->arena, r->principal, t, &parent, &pg, list_key(t), omit_columns,
+					   omit_properties, include_browse, &len, &e);
+	return out ? weir_reply_json_text(r, 200, out, len) : fail(r, &e);
 }
 
 static int update(weir_req *r)
