@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/db.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "governance/catalog.h"
 #include "governance/governance.h"
@@ -35,10 +36,13 @@ static double round_us(weir_db_pool *pool, const char *token, const char *full, 
 			fprintf(stderr, "gov_probe: %s\n", e.message);
 			exit(1);
 		}
-		json_t *info = weir_catalog_get(db, a, &s, false, false, &e);
-		char *text = json_dumps(info, JSON_COMPACT);
+		size_t len;
+		char *text = weir_catalog_get_text(db, a, &s, false, false, &len, &e); /* as the GET route does */
+		if (text == NULL) {
+			fprintf(stderr, "gov_probe: %s\n", e.message);
+			exit(1);
+		}
 		free(text);
-		json_decref(info);
 		weir_db_release(db);
 		weir_arena_free(a);
 	}
@@ -57,6 +61,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: gov_probe DATA ADMIN_TOKEN OTHER_TOKEN FULL_NAME [ITERATIONS]\n");
 		return 2;
 	}
+	weir_json_init_allocator(); /* as weir serve does */
 	int n = argc > 5 ? atoi(argv[5]) : 20000;
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/weir.db", argv[1]);

@@ -290,9 +290,71 @@ static bool escape_in(uint64_t v)
 	return (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs;
 }
 
+/* Offset of the first byte that needs escaping, or n. */
+static size_t clean_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i + 8 <= n) {
+		uint64_t v;
+		memcpy(&v, s + i, 8);
+		if (escape_in(v))
+			break;
+		i += 8;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			break;
+	}
+	return i;
+}
+
+static void reserve(weir_buf *b, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t len = b->len;
+		weir_buf_append(b, "", 0); /* allocates when empty */
+		size_t cap = b->cap;
+		while (cap < len + n + 1)
+			cap *= 2;
+		if (cap != b->cap) {
+			b->data = weir_xrealloc(b->data, cap);
+			b->cap = cap;
+		}
+	}
+}
+
+/* Decimal text of v into out (at least 21 bytes); returns the length. */
+static size_t i64_text(int64_t v, char *out)
+{
+	char tmp[24];
+	size_t n = 0;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t k = 0;
+	if (v < 0)
+		out[k++] = '-';
+	while (n)
+		out[k++] = tmp[--n];
+	return k;
+}
+
 static void put_string(weir_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	size_t clean = clean_prefix(s, n);
+	if (clean == n) { /* the common case: one copy */
+		reserve(b, n + 2);
+		char *o = b->data + b->len;
+		o[0] = '"';
+		memcpy(o + 1, s, n);
+		o[n + 1] = '"';
+		b->len += n + 2;
+		return;
+	}
 	put(b, "\"", 1);
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -389,11 +451,9 @@ static void put_value(weir_buf *b, const json_t *j, int depth)
 	case JSON_STRING:
 		put_string(b, json_string_value(j), json_string_length(j));
 		break;
-	case JSON_INTEGER: {
-		int n = snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-		put(b, tmp, (size_t)n);
+	case JSON_INTEGER:
+		put(b, tmp, i64_text(json_integer_value(j), tmp));
 		break;
-	}
 	case JSON_REAL:
 		put_real(b, json_real_value(j));
 		break;
@@ -473,8 +533,19 @@ void weir_jw_end_arr(weir_jw *w) { close_container(w, "]"); }
 void weir_jw_key(weir_jw *w, const char *key)
 {
 	before_value(w);
-	put_string(&w->b, key, strlen(key));
-	put(&w->b, ":", 1);
+	size_t n = strlen(key);
+	if (clean_prefix(key, n) == n) { /* keys are nearly always plain names */
+		reserve(&w->b, n + 3);
+		char *o = w->b.data + w->b.len;
+		o[0] = '"';
+		memcpy(o + 1, key, n);
+		o[n + 1] = '"';
+		o[n + 2] = ':';
+		w->b.len += n + 3;
+	} else {
+		put_string(&w->b, key, n);
+		put(&w->b, ":", 1);
+	}
 	w->after_key = true;
 }
 
@@ -496,8 +567,7 @@ void weir_jw_int(weir_jw *w, int64_t v)
 {
 	char tmp[24];
 	before_value(w);
-	int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-	put(&w->b, tmp, (size_t)n);
+	put(&w->b, tmp, i64_text(v, tmp));
 }
 
 void weir_jw_bool(weir_jw *w, bool v)

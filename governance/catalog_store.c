@@ -156,6 +156,26 @@ static int columns_jw(weir_db *db, const char *table_id, weir_jw *w, weir_error 
 	return 0;
 }
 
+/* "full_name": "a.b[.c]" without a formatted copy (names are at most 255 bytes each). */
+static void full_name_member(weir_jw *w, const char *a, const char *b, const char *c)
+{
+	char buf[3 * 256 + 3];
+	const char *parts[3] = {a, b, c};
+	size_t n = 0;
+	for (int i = 0; i < 3; i++) {
+		if (parts[i] == NULL)
+			continue;
+		size_t k = strlen(parts[i]);
+		if (k > 255 || n + k + 1 > sizeof(buf)) /* never from our tables; stay safe */
+			k = 0;
+		if (n)
+			buf[n++] = '.';
+		memcpy(buf + n, parts[i], k);
+		n += k;
+	}
+	weir_jw_kstrn(w, "full_name", buf, n);
+}
+
 /* A stored JSON object (properties) written as it is: it was serialised by us. */
 static void stored_object(weir_jw *w, const char *key, sqlite3_stmt *st, int i)
 {
@@ -214,7 +234,7 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 	case WEIR_SEC_SCHEMA:
 		weir_jw_kstr(w, "schema_id", id);
 		weir_jw_kstr(w, "catalog_name", names->catalog);
-		weir_jw_kstr(w, "full_name", weir_arena_printf(a, "%s.%s", names->catalog, name));
+		full_name_member(w, names->catalog, NULL, name);
 		col_member(w, "storage_root", st, 6);
 		col_member(w, "storage_location", st, 7);
 		break;
@@ -224,7 +244,7 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 	case WEIR_SEC_MODEL: {
 		weir_jw_kstr(w, "catalog_name", names->catalog);
 		weir_jw_kstr(w, "schema_name", names->schema);
-		weir_jw_kstr(w, "full_name", weir_arena_printf(a, "%s.%s.%s", names->catalog, names->schema, name));
+		full_name_member(w, names->catalog, names->schema, name);
 		col_member(w, "storage_location", st, 7);
 		if (t == WEIR_SEC_TABLE) {
 			weir_jw_kstr(w, "table_id", id);
