@@ -30,7 +30,7 @@ MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test check unit http clients deps bench clean openapi
+.PHONY: all run test check unit http clients deps bench clean openapi openapi-check
 
 all: $(B)/weir
 
@@ -86,7 +86,7 @@ clients: $(B)/weir
 
 # Every test: unit (cmocka on real SQLite), HTTP (real server on port 0), clients (real SDK).
 test: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit fuzz-replay
 	@$(MAKE) --no-print-directory openapi-check
 	@$(MAKE) --no-print-directory http clients
 
@@ -95,7 +95,7 @@ openapi-check:
 
 # The C tests and the HTTP tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 check: deps
-	@$(MAKE) --no-print-directory B=build/asan SAN=1 all unit
+	@$(MAKE) --no-print-directory B=build/asan SAN=1 all unit fuzz-replay
 	@cd tests && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  WEIR_BIN=$(abspath build/asan/weir) WEIR_SANITIZED=1 node --test --test-concurrency=1 http/
 
@@ -104,5 +104,7 @@ bench: all
 
 clean:
 	rm -rf build
+
+include fuzz/fuzz.mk
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -377,7 +377,9 @@ static weir_principal *verify(weir_req *r, const char *token, const char **why)
 		return NULL;
 	}
 	weir_arena_defer(r->arena, jwt_free_cb, jwt);
-	if (jwt_get_alg(jwt) != want) { /* blocks alg none and HS256 keyed with a public key */
+	/* blocks alg none and HS256 keyed with a public key; libjwt reads the name ignoring case,
+	 * but RFC 7515 names are case-sensitive, so "Rs256" is no algorithm (found by fuzz/) */
+	if (jwt_get_alg(jwt) != want || strcmp(alg, jwt_alg_str(want)) != 0) {
 		*why = "algorithm not pinned for this key";
 		return NULL;
 	}

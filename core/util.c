@@ -175,7 +175,8 @@ void weir_buf_release(weir_buf *b)
 
 bool weir_parse_i64(const char *s, int64_t *out)
 {
-	if (s == NULL || *s == '\0')
+	/* digits with an optional '-': strtoll alone would also take leading blanks and '+' */
+	if (s == NULL || !((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
 		return false;
 	char *end = NULL;
 	errno = 0;

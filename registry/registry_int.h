@@ -9,6 +9,7 @@
 #define REG_MAX_CONDS 32
 #define REG_MAX_IN 64
 #define REG_MAX_ORDER 8
+#define REG_MAX_PATTERN 10000 /* bytes of a LIKE / ILIKE pattern */
 
 typedef enum { REG_ATTR_NAME, REG_ATTR_SOURCE, REG_ATTR_RUN_ID, REG_ATTR_VERSION, REG_TAG } reg_key;
 typedef enum { REG_OP_EQ, REG_OP_NE, REG_OP_LIKE, REG_OP_ILIKE, REG_OP_IN, REG_OP_LT, REG_OP_LE, REG_OP_GT,
