@@ -8,7 +8,8 @@
 #   post_normal the same, --sync normal
 # plus resident memory idle and under load, and exec → first /healthz 200.
 # wrk -t2 -c32 -d${DUR}s, keep-alive, REPEAT runs each (interleaved); the median is reported.
-# Usage: bench/run.sh [REPEAT] [DUR]   (results: bench/out/*.json and a summary on stdout)
+# Usage: [THREADS=N] bench/run.sh [REPEAT] [DUR]   (results: bench/out/*.json and a summary on stdout;
+#        THREADS sets the server's --threads, default 2 per core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEAT=${1:-3}
@@ -24,7 +25,7 @@ start() { # start SYNC -> sets PORT, PID, STARTUP_MS
   local sync=$1
   rm -f $TMP/port
   local t0=$(date +%s%N)
-  $B/weir serve --data $TMP/data --listen 127.0.0.1:0 --port-file $TMP/port --sync $sync --quiet 2>>$TMP/server.log &
+  $B/weir serve --data $TMP/data --listen 127.0.0.1:0 --port-file $TMP/port --sync $sync --quiet ${THREADS:+--threads $THREADS} 2>>$TMP/server.log &
   echo $! > $TMP/pid; PID=$!
   while [ ! -s $TMP/port ]; do sleep 0.001; done
   PORT=$(cat $TMP/port)
@@ -78,6 +79,7 @@ stop
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+echo "server threads: ${THREADS:-default}"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); date: $(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%-12s %10s %10s %10s %10s %8s %12s\n' name rps p50_ms p99_ms max_ms errors cpu_us/req
 for n in ceiling get_admin get_nested post_full post_normal; do

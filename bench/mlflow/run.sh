@@ -12,7 +12,7 @@
 #   (d) get-history over the POINTS-point run, max_results PAGE: first/middle/last page
 # Usage: bench/mlflow/run.sh [REPEAT] [DUR] [MODELS] [VPM] [POINTS]
 # Results: $OUT/*.json (default bench/mlflow/out) and a summary on stdout.
-# Environment: B (build dir, default build/mlb), OUT, PAGE, CALLS.
+# Environment: B (build dir, default build/mlb), OUT, PAGE, CALLS, THREADS (server --threads).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPEAT=${1:-3}
@@ -33,7 +33,7 @@ trap '[ -n "$PID" ] && kill -TERM $PID 2>/dev/null; rm -rf $TMP' EXIT
 
 start() {
   rm -f $TMP/port
-  $B/weir serve --data $TMP/data --listen 127.0.0.1:0 --port-file $TMP/port --sync normal --quiet 2>>$TMP/server.log &
+  $B/weir serve --data $TMP/data --listen 127.0.0.1:0 --port-file $TMP/port --sync normal --quiet ${THREADS:+--threads $THREADS} 2>>$TMP/server.log &
   PID=$!
   for _ in $(seq 1 1500); do [ -s $TMP/port ] && break; sleep 0.01; done
   PORT=$(cat $TMP/port)
