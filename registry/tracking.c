@@ -1267,7 +1267,7 @@ json_t *weir_tracking_log_metric(weir_tracking_ctx *c, json_t *req, weir_error *
 	trk_run run;
 	trk_point p;
 	if (parse_point(c->arena, req, &p, err) != 0 || active_run(c, req, &run, err) != 0 ||
-	    trk_store_metric_put(c->db, run.id, &p, err) != 0)
+	    trk_store_metric_put(c->db, run.id, &p, err) != 0 || trk_store_metric_settle(c->db, err) != 0)
 		return NULL;
 	return json_object();
 }
@@ -1439,9 +1439,22 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 	for (size_t i = 0; i < nm; i++)
 		ord[i] = (key_ref){pts[i].key, (int)i};
 	qsort(ord, nm, sizeof(*ord), key_ref_cmp);
-	for (size_t i = 0; i < nm; i++)
-		if (trk_store_metric_insert(c->db, run.id, &pts[ord[i].i], err) != 0)
-			return NULL;
+	/* Where the points go (registry/tracking_store.c, "metrics"): a key with many points in
+	 * this batch writes them straight to trk_metrics, whose leaf page for the key is then
+	 * written once for all of them; a key with few goes through the hot table, which
+	 * collects its points over several batches first. Only the cost differs: every read
+	 * sees both tables. */
+	bool any_hot = false;
+	for (size_t i = 0; i < nm;) {
+		size_t j = i + 1;
+		while (j < nm && strcmp(ord[j].key, ord[i].key) == 0)
+			j++;
+		bool direct = j - i >= TRK_DIRECT_POINTS;
+		any_hot |= !direct;
+		for (; i < j; i++)
+			if (trk_store_metric_insert(c->db, run.id, &pts[ord[i].i], direct, err) != 0)
+				return NULL;
+	}
 	for (size_t i = 0; i < nm;) {
 		int best = ord[i].i;
 		size_t j = i + 1;
@@ -1452,6 +1465,10 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 			return NULL;
 		i = j;
 	}
+	/* when the hot table is above its target, one slice of it (about as many points as a
+	 * batch, never more than two) moves to trk_metrics */
+	if (any_hot && trk_store_metric_settle(c->db, err) != 0)
+		return NULL;
 	for (size_t i = 0; i < nt; i++)
 		if (put_tag(c, &run, tk[i], tv[i], err) != 0)
 			return NULL;

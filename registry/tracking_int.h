@@ -109,12 +109,33 @@ int trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *v
 int trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err);
 int trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existed, weir_error *err);
 
-/* metrics */
+/* A key with at least this many points in one log-batch writes them straight to
+ * trk_metrics: as many as a key collects in the hot table before its merge at the default
+ * target (8,000 points over a batch's 1,000 keys), so the cold page costs the same, and
+ * few-key batches (10 keys x 100 steps) do not write every point twice. */
+#define TRK_DIRECT_POINTS 8
+
+/* metrics: points are written to a small hot table and moved to trk_metrics in key-ordered
+ * slices; every read below sees both (migrations/0009_metrics_hot.sql). */
 /* A point and the latest-value upsert; insert and latest separately (log-batch updates the
- * latest value once per key). */
+ * latest value once per key). A point already stored is not stored twice. */
 int trk_store_metric_put(weir_db *db, int64_t run, const trk_point *p, weir_error *err);
-int trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, weir_error *err);
+/* `direct`: into trk_metrics rather than the hot table, for a key with at least
+ * TRK_DIRECT_POINTS points in one batch (its cold leaf page is written once for all). */
+int trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, bool direct, weir_error *err);
 int trk_store_metric_latest(weir_db *db, int64_t run, const trk_point *p, weir_error *err);
+/* After a request's points are written, in its write transaction: when the hot table is
+ * above its target, moves one bounded slice of it to trk_metrics. */
+int trk_store_metric_settle(weir_db *db, weir_error *err);
+/* Moves up to max_rows points of the hot table to trk_metrics, continuing in primary-key
+ * order from where the previous merge stopped (wrapping at the end); *moved: how many
+ * left the hot table. In a write transaction. */
+int trk_store_metric_merge(weir_db *db, int64_t max_rows, int64_t *moved, weir_error *err);
+/* Points currently in the hot table. */
+int trk_store_metric_hot_count(weir_db *db, int64_t *n, weir_error *err);
+/* For tests: sets the hot table's target size in points (<= 0: the default), overriding
+ * the environment variable WEIR_TRK_HOT_ROWS. Not thread-safe: call before serving. */
+void trk_store_metric_hot_target_set(int rows);
 /* One page of a key's history after cursor `after` (NULL: from the start), in (step,
  * timestamp, value) order; *n points in an arena array. */
 int trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *key, const trk_point *after,

@@ -26,6 +26,14 @@ done
 if [ -n "$RUN" ]; then
   R=$(sqlite3 -readonly "$DB" "SELECT id FROM trk_runs WHERE run_id='$RUN'")
   H="SELECT key, step, timestamp, value, is_nan FROM trk_metrics WHERE run = $R AND key = 'loss' AND (step, timestamp, value, is_nan) > (500000, 1700000500000, 0.5, 0) ORDER BY step, timestamp, value, is_nan LIMIT 1001"
-  echo "--- get-history page: SQL_METRIC_AFTER of registry/tracking_store.c with literal values"
+  echo "--- get-history page: SQL_METRIC_AFTER of registry/tracking_store.c with literal values (before 0009)"
   sqlite3 -readonly "$DB" "EXPLAIN QUERY PLAN $H"
+  # Since migrations/0009_metrics_hot.sql: the page is the UNION of trk_metrics and
+  # trk_metrics_hot, run as a merge of two primary-key range scans (no temp b-tree).
+  if [ "$(sqlite3 -readonly "$DB" "SELECT count(*) FROM sqlite_master WHERE name='trk_metrics_hot'")" = 1 ]; then
+    C="run = $R AND key = 'loss' AND (step, timestamp, value, is_nan) > (500000, 1700000500000, 0.5, 0)"
+    H2="SELECT key, step, timestamp, value, is_nan FROM trk_metrics WHERE $C UNION SELECT key, step, timestamp, value, is_nan FROM trk_metrics_hot WHERE $C ORDER BY step, timestamp, value, is_nan LIMIT 1001"
+    echo "--- get-history page since 0009: SQL_METRIC_AFTER (both tables); hot rows $(sqlite3 -readonly "$DB" 'SELECT count(*) FROM trk_metrics_hot')"
+    sqlite3 -readonly "$DB" "EXPLAIN QUERY PLAN $H2"
+  fi
 fi

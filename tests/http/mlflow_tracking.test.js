@@ -257,6 +257,69 @@ test('metrics/get-history: keyset pages with max_results and page_token cover ev
   mlErr(await get('/metrics/get-history-bulk-interval?metric_key=loss'), 400, 'INVALID_PARAMETER_VALUE');
 });
 
+test('metrics/get-history across hot-table merges (WEIR_TRK_HOT_ROWS=40): every point once, in order, duplicates once', async () => {
+  // New points wait in a small hot table and move to trk_metrics in slices
+  // (migrations/0009_metrics_hot.sql); a server started with a 40-point target merges on
+  // almost every batch. A walk started before merges continues after them, and points
+  // logged again (already merged, or twice in one batch) read back once.
+  const prev = process.env.WEIR_TRK_HOT_ROWS;
+  process.env.WEIR_TRK_HOT_ROWS = '40';
+  let s2;
+  try { s2 = await startServer(); } finally {
+    if (prev === undefined) delete process.env.WEIR_TRK_HOT_ROWS; else process.env.WEIR_TRK_HOT_ROWS = prev;
+  }
+  try {
+    const p2 = (p, body) => s2.req('POST', API + p, { body });
+    const g2 = (p) => s2.req('GET', API + p);
+    const run = ok(await p2('/runs/create', { experiment_id: '0' })).run.info.run_id;
+    const keys = ['acc', 'loss', 'lr', 'f1', 'auc'];
+    const want = new Map(keys.map((k) => [k, new Map()])); // key -> "step/ts/value" -> point
+    const logBatch = async (metrics) => {
+      ok(await p2('/runs/log-batch', { run_id: run, metrics }));
+      for (const m of metrics) want.get(m.key).set(`${m.step}/${m.timestamp}/${m.value}`, m);
+    };
+    const sorted = (k) => [...want.get(k).values()].sort((a, b) => a.step - b.step || a.timestamp - b.timestamp || a.value - b.value);
+    const walk = async (k, max, token) => {
+      const seen = [];
+      do {
+        const q = `/metrics/get-history?run_id=${run}&metric_key=${k}&max_results=${max}` + (token ? `&page_token=${encodeURIComponent(token)}` : '');
+        const page = ok(await g2(q));
+        assert.ok((page.metrics || []).length <= max);
+        for (const m of page.metrics || []) seen.push({ key: m.key, step: m.step, timestamp: m.timestamp, value: m.value });
+        token = page.next_page_token;
+      } while (token);
+      return seen;
+    };
+    // 3 points per key per batch: every point goes through the hot table
+    let step = 0;
+    const batchOf = () => keys.flatMap((k, ki) => [0, 1, 2].map((j) => ({ key: k, value: ki + j / 4, timestamp: 1000 + step, step: step + j })));
+    for (let b = 0; b < 5; b++, step += 3) await logBatch(batchOf());
+    // the first page of a walk of "loss", before most merges
+    const first = ok(await g2(`/metrics/get-history?run_id=${run}&metric_key=loss&max_results=4`));
+    assert.deepEqual(first.metrics.map((m) => m.step), sorted('loss').slice(0, 4).map((m) => m.step));
+    for (let b = 0; b < 20; b++, step += 3) {
+      const metrics = batchOf();
+      if (b % 4 === 1) metrics.push(metrics[0], { ...sorted('acc')[0] }); // twice in a batch; an old (merged) point again
+      await logBatch(metrics);
+    }
+    // the walk resumes after 20 batches of merges: the rest of "loss", each point once
+    const rest = await walk('loss', 7, first.next_page_token);
+    assert.deepEqual([...first.metrics.map((m) => m.step), ...rest.map((m) => m.step)], sorted('loss').map((m) => m.step));
+    for (const k of keys) {
+      const got = await walk(k, 9);
+      assert.deepEqual(got, sorted(k).map((m) => ({ key: m.key, step: m.step, timestamp: m.timestamp, value: m.value })), k);
+    }
+    const all = ok(await g2(`/metrics/get-history?run_id=${run}&metric_key=acc`)).metrics;
+    assert.equal(all.length, sorted('acc').length, 'duplicates are read once');
+    const bulk = ok(await g2(`/metrics/get-history-bulk-interval?run_ids=${run}&metric_key=acc&max_results=1000`)).metrics;
+    assert.deepEqual(bulk.map((m) => `${m.step}/${m.timestamp}/${m.value}`), sorted('acc').map((m) => `${m.step}/${m.timestamp}/${m.value}`));
+    const latest = ok(await g2(`/runs/get?run_id=${run}`)).run.data.metrics.find((m) => m.key === 'lr');
+    assert.equal(latest.step, step - 1);
+  } finally {
+    await s2.stop();
+  }
+});
+
 test('runs/search: metric, param, tag and attribute filters, order_by, view types, page tokens', async () => {
   const exp = await newExperiment('search-runs');
   const ids = [];

@@ -1,6 +1,6 @@
 /* Unit tests of registry/tracking.c and registry/artifacts.c against a real migrated
  * database: experiments, runs, logging rules, log-batch limits and speed, keyset paging of
- * metric history, the run filter grammar, artifact path safety, model version source
+ * metric history, the hot metrics table and its merges into trk_metrics, the run filter grammar, artifact path safety, model version source
  * validation and run inputs. */
 #include "testutil.h"
 
@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "registry/artifacts.h"
 #include "registry/tracking.h"
+#include "registry/tracking_int.h"
 
 typedef struct fx {
 	test_env *t;
@@ -371,6 +372,444 @@ static void test_history_flat_latency(void **state)
 	free(id);
 }
 
+/* ------------------------------------------------------------------ hot metrics table */
+
+/* A point as the tests model it: NaN is value 0 with nan set (as stored), so the model's
+ * order is the store's (step, timestamp, value, is_nan). */
+typedef struct mpt {
+	int key;
+	int64_t step, ts;
+	double v;
+	int nan;
+} mpt;
+
+static int mpt_cmp(const void *x, const void *y)
+{
+	const mpt *a = x, *b = y;
+	if (a->key != b->key)
+		return a->key - b->key;
+	if (a->step != b->step)
+		return a->step < b->step ? -1 : 1;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	if (a->v != b->v)
+		return a->v < b->v ? -1 : 1;
+	return a->nan - b->nan;
+}
+
+/* The distinct points of pts[0..n), sorted; returns how many. */
+static int mpt_unique(mpt *pts, int n)
+{
+	qsort(pts, (size_t)n, sizeof(*pts), mpt_cmp);
+	int m = 0;
+	for (int i = 0; i < n; i++)
+		if (m == 0 || mpt_cmp(&pts[m - 1], &pts[i]) != 0)
+			pts[m++] = pts[i];
+	return m;
+}
+
+static const char *const HOT_KEYS[] = {"a", "b", "c", "dense", "e"};
+
+static void mpt_json(weir_buf *b, const mpt *p)
+{
+	char v[64];
+	if (p->nan)
+		snprintf(v, sizeof(v), "\"NaN\"");
+	else if (isinf(p->v))
+		snprintf(v, sizeof(v), "\"%s\"", p->v > 0 ? "Infinity" : "-Infinity");
+	else
+		snprintf(v, sizeof(v), "%.17g", p->v);
+	weir_buf_appendf(b, "{\"key\": \"%s\", \"value\": %s, \"timestamp\": %lld, \"step\": %lld}", HOT_KEYS[p->key], v,
+			 (long long)p->ts, (long long)p->step);
+}
+
+static void log_points(fx *f, const char *run, const mpt *pts, int n)
+{
+	weir_buf b = {0};
+	weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", run);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			weir_buf_appendf(&b, ", ");
+		mpt_json(&b, &pts[i]);
+	}
+	weir_buf_appendf(&b, "]}");
+	json_decref(ok(f, weir_tracking_log_batch, b.data));
+	weir_buf_release(&b);
+}
+
+/* Asserts that the JSON point `j` is `want`. */
+static void assert_point(json_t *j, const mpt *want)
+{
+	assert_string_equal(json_string_value(json_object_get(j, "key")), HOT_KEYS[want->key]);
+	assert_int_equal(json_integer_value(json_object_get(j, "step")), want->step);
+	assert_int_equal(json_integer_value(json_object_get(j, "timestamp")), want->ts);
+	json_t *v = json_object_get(j, "value");
+	if (want->nan)
+		assert_string_equal(json_string_value(v), "NaN");
+	else if (isinf(want->v))
+		assert_string_equal(json_string_value(v), want->v > 0 ? "Infinity" : "-Infinity");
+	else
+		assert_true(json_number_value(v) == want->v);
+}
+
+/* One get-history page of `key` (token NULL: the first); returns the response; *tok is the
+ * next page token (malloc'ed) or NULL. */
+static json_t *history_page(fx *f, const char *run, int key, int max, char **tok)
+{
+	char req[1024];
+	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"metric_key\": \"%s\", \"max_results\": %d%s%s%s}", run,
+		 HOT_KEYS[key], max, *tok ? ", \"page_token\": \"" : "", *tok ? *tok : "", *tok ? "\"" : "");
+	json_t *r = ok(f, weir_tracking_metric_history, req);
+	json_t *next = json_object_get(r, "next_page_token");
+	free(*tok);
+	*tok = next ? strdup(json_string_value(next)) : NULL;
+	return r;
+}
+
+/* Asserts that paging through `key` with pages of `max` yields exactly the model's points
+ * of that key (want[0..n) sorted, unique, all keys), each once, in order. */
+static void assert_history(fx *f, const char *run, int key, int max, const mpt *want, int n)
+{
+	int at = 0;
+	while (at < n && want[at].key != key)
+		at++;
+	char *tok = NULL;
+	do {
+		json_t *r = history_page(f, run, key, max, &tok);
+		json_t *pts = json_object_get(r, "metrics");
+		assert_true(json_array_size(pts) <= (size_t)max);
+		size_t i;
+		json_t *p;
+		json_array_foreach(pts, i, p) {
+			if (at >= n || want[at].key != key)
+				fail_msg("key %s: more points than logged", HOT_KEYS[key]);
+			assert_point(p, &want[at++]);
+		}
+		json_decref(r);
+	} while (tok);
+	assert_true(at == n || want[at].key != key); /* none missing */
+}
+
+/* Asserts that get-history-bulk-interval of `key` with max_results `max` (and steps in
+ * [lo, hi] when lo <= hi) answers the model's points at the steps MLflow's sampling picks
+ * from the model's distinct steps. */
+static void assert_bulk(fx *f, const char *run, int key, int max, int64_t lo, int64_t hi, const mpt *want, int n)
+{
+	bool ranged = lo <= hi;
+	int64_t steps[1000];
+	int ns = 0;
+	for (int i = 0; i < n; i++)
+		if (want[i].key == key && (ns == 0 || steps[ns - 1] != want[i].step) &&
+		    (!ranged || (want[i].step >= lo && want[i].step <= hi)))
+			steps[ns++] = want[i].step;
+	char req[256], range[64] = "";
+	if (ranged)
+		snprintf(range, sizeof(range), ", \"start_step\": %lld, \"end_step\": %lld", (long long)lo, (long long)hi);
+	snprintf(req, sizeof(req), "{\"run_ids\": [\"%s\"], \"metric_key\": \"%s\", \"max_results\": %d%s}", run,
+		 HOT_KEYS[key], max, range);
+	json_t *r = ok(f, weir_tracking_metric_history_bulk_interval, req);
+	json_t *pts = json_object_get(r, "metrics");
+	size_t got = 0;
+	int take = ns < max ? ns : max;
+	int64_t prev = INT64_MIN;
+	for (int k = 0; k < take; k++) {
+		int64_t step = steps[take == 1 ? 0 : (int)((int64_t)k * (ns - 1) / (take - 1))];
+		if (step == prev)
+			continue;
+		prev = step;
+		for (int i = 0; i < n; i++)
+			if (want[i].key == key && want[i].step == step) {
+				assert_true(got < json_array_size(pts));
+				assert_point(json_array_get(pts, got++), &want[i]);
+			}
+	}
+	assert_int_equal(got, json_array_size(pts));
+	json_decref(r);
+}
+
+static int64_t count_sql(fx *f, const char *sql, const char *run_id)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db), sql, -1, &st, NULL), SQLITE_OK);
+	if (run_id)
+		sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+#define HOT_ROWS(f, run) count_sql(f, "SELECT count(*) FROM trk_metrics_hot WHERE run = (SELECT id FROM trk_runs WHERE run_id = ?1)", run)
+#define COLD_ROWS(f, run) count_sql(f, "SELECT count(*) FROM trk_metrics WHERE run = (SELECT id FROM trk_runs WHERE run_id = ?1)", run)
+
+/* Moves up to `max` points from the hot table in one write transaction; returns how many. */
+static int64_t merge_now(fx *f, int64_t max)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t moved = -1;
+	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
+	assert_int_equal(trk_store_metric_merge(f->t->db, max, &moved, &e), 0);
+	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
+	return moved;
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *s >> 33;
+}
+
+/* Points logged over many batches, with identical duplicates inside a batch, across batches
+ * and across a merge (one copy in trk_metrics, one in the hot table), through both routes
+ * (few points per key: hot table; a key with many: straight to trk_metrics), read back
+ * through get-history paging exactly once each and in order, before and after merges, and
+ * a paging walk that a merge interrupts neither loses nor repeats a point. The read
+ * statement is a merge of two primary-key range scans, never a sort. */
+static void test_hot_history_across_merges(void **state)
+{
+	fx *f = *state;
+	trk_store_metric_hot_target_set(40); /* forces a merge on most batches */
+	char *id = new_run(f, "0");
+	enum { CAP = 4000 };
+	mpt *all = calloc(CAP, sizeof(*all)), *model = calloc(CAP, sizeof(*model));
+	int nall = 0, nmodel = 0;
+	uint64_t seed = 7;
+	char *walk_tok = NULL;
+	mpt walk_cursor = {0};
+	for (int batch = 0; batch < 60; batch++) {
+		mpt b[40];
+		int nb = 0;
+		for (int k = 0; k < 5; k++) {
+			int per = k == 3 ? 2 * TRK_DIRECT_POINTS : (int)(lcg(&seed) % 4) + 1; /* "dense": direct */
+			for (int i = 0; i < per; i++) {
+				mpt p = {k, (int64_t)(lcg(&seed) % 25), (int64_t)(lcg(&seed) % 3), 0, 0};
+				int v = (int)(lcg(&seed) % 7); /* 0.0 and NaN (stored as 0) side by side */
+				p.v = v == 0 ? 0.5 : v == 1 ? -1.0 : v == 2 ? INFINITY : v == 3 ? -INFINITY : v == 4 ? 2.0 : 0.0;
+				if (v == 5) {
+					p.v = 0;
+					p.nan = 1;
+				}
+				b[nb++] = p;
+				if (lcg(&seed) % 5 == 0) /* the same point twice in one batch */
+					b[nb++] = p;
+			}
+		}
+		if (batch % 7 == 3 && nall > 0) /* a batch repeating points logged before */
+			for (int i = 0; i < 5 && nb < 40; i++)
+				b[nb++] = all[lcg(&seed) % (uint64_t)nall];
+		log_points(f, id, b, nb);
+		memcpy(all + nall, b, (size_t)nb * sizeof(*b));
+		nall += nb;
+		memcpy(model, all, (size_t)nall * sizeof(*all));
+		nmodel = mpt_unique(model, nall);
+		if (batch == 10) { /* a walk of key "a" begins here, two points per page ... */
+			json_t *r = history_page(f, id, 0, 2, &walk_tok);
+			json_t *pts = json_object_get(r, "metrics");
+			assert_int_equal(json_array_size(pts), 2);
+			for (int i = 0; i < 2; i++)
+				assert_point(json_array_get(pts, (size_t)i), &model[i]);
+			walk_cursor = model[1];
+			json_decref(r);
+			assert_non_null(walk_tok);
+		}
+		if (batch % 10 == 9)
+			for (int k = 0; k < 5; k++) {
+				assert_history(f, id, k, 3, model, nmodel);
+				assert_bulk(f, id, k, 1000, 0, -1, model, nmodel);
+				assert_bulk(f, id, k, 5, 0, -1, model, nmodel);
+				assert_bulk(f, id, k, 1000, 5, 12, model, nmodel);
+			}
+	}
+	/* ... and continues after 49 batches and their merges: every point of "a" after the
+	 * cursor, as stored now, each once */
+	int at = 0;
+	while (at < nmodel && model[at].key == 0 && mpt_cmp(&model[at], &walk_cursor) <= 0)
+		at++;
+	do {
+		json_t *r = history_page(f, id, 0, 50, &walk_tok);
+		size_t i;
+		json_t *p;
+		json_array_foreach(json_object_get(r, "metrics"), i, p) {
+			assert_true(at < nmodel && model[at].key == 0);
+			assert_point(p, &model[at++]);
+		}
+		json_decref(r);
+	} while (walk_tok);
+	assert_true(at == nmodel || model[at].key != 0);
+	/* both tables hold points now; everything reads once */
+	assert_true(HOT_ROWS(f, id) > 0);
+	assert_true(COLD_ROWS(f, id) > 0);
+	/* a duplicate that straddles a merge: the point is in trk_metrics, logged again it
+	 * waits in the hot table; read once before and after the next merge */
+	while (merge_now(f, 1000) > 0)
+		;
+	assert_int_equal(HOT_ROWS(f, id), 0);
+	trk_store_metric_hot_target_set(1000000);
+	mpt again[10];
+	for (int k = 0; k < 5; k++) { /* the first and the last point of every key */
+		int lo = 0, hi = nmodel - 1;
+		while (model[lo].key != k)
+			lo++;
+		while (model[hi].key != k)
+			hi--;
+		again[2 * k] = model[lo];
+		again[2 * k + 1] = model[hi];
+	}
+	log_points(f, id, again, 10);
+	assert_int_equal(HOT_ROWS(f, id), 10);
+	assert_int_equal(COLD_ROWS(f, id), nmodel);
+	for (int k = 0; k < 5; k++)
+		assert_history(f, id, k, 4, model, nmodel);
+	assert_int_equal(merge_now(f, 1000), 10); /* the copies leave the hot table, ignored */
+	assert_int_equal(HOT_ROWS(f, id), 0);
+	assert_int_equal(COLD_ROWS(f, id), nmodel);
+	for (int k = 0; k < 5; k++)
+		assert_history(f, id, k, 1000, model, nmodel);
+	/* bulk-interval (the distinct steps, sampled, then every point at a chosen step) reads
+	 * both tables once too */
+	log_points(f, id, again, 10);
+	for (int k = 0; k < 5; k++) {
+		assert_bulk(f, id, k, 1000, 0, -1, model, nmodel);
+		assert_bulk(f, id, k, 4, 0, -1, model, nmodel);
+		assert_bulk(f, id, k, 3, 0, 24, model, nmodel);
+	}
+	/* the page statement: a merge of two primary-key range scans, no sort */
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db),
+					    "EXPLAIN QUERY PLAN SELECT key, step, timestamp, value, is_nan FROM trk_metrics "
+					    "WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
+					    "UNION ALL SELECT key, step, timestamp, value, is_nan FROM trk_metrics_hot "
+					    "WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
+					    "ORDER BY step, timestamp, value, is_nan",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	int pk = 0;
+	bool sorted = false, merged = false;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+		sorted |= strstr(d, "TEMP B-TREE") != NULL;
+		merged |= strstr(d, "MERGE (UNION ALL)") != NULL;
+		pk += strstr(d, "USING PRIMARY KEY (run=? AND key=? AND (step") != NULL;
+	}
+	sqlite3_finalize(st);
+	assert_false(sorted);
+	assert_true(merged);
+	assert_int_equal(pk, 2);
+	trk_store_metric_hot_target_set(0);
+	free(walk_tok);
+	free(all);
+	free(model);
+	free(id);
+}
+
+/* A merge moves what it is asked to, in slices that go round the hot table and wrap, until
+ * the hot table is empty; with a target, every log-batch leaves the hot table at or below
+ * it (one bounded slice per request); a key with many points in a batch skips the hot
+ * table. */
+static void test_hot_merge_bounded(void **state)
+{
+	fx *f = *state;
+	trk_store_metric_hot_target_set(1000000);
+	char *id = new_run(f, "0");
+	weir_buf b = {0};
+	for (int batch = 0; batch < 30; batch++) {
+		weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", id);
+		for (int k = 0; k < 50; k++)
+			weir_buf_appendf(&b, "%s{\"key\": \"k%02d\", \"value\": %d, \"timestamp\": 1, \"step\": %d}", k ? "," : "",
+					 k, batch, batch);
+		weir_buf_appendf(&b, "]}");
+		json_decref(ok(f, weir_tracking_log_batch, b.data));
+		b.len = 0;
+	}
+	assert_int_equal(HOT_ROWS(f, id), 1500);
+	assert_int_equal(COLD_ROWS(f, id), 0);
+	for (int slice = 1; slice <= 14; slice++) {
+		assert_int_equal(merge_now(f, 100), 100);
+		assert_int_equal(HOT_ROWS(f, id), 1500 - 100 * slice);
+		assert_int_equal(COLD_ROWS(f, id), 100 * slice);
+	}
+	/* the cursor is in key k46 now: a point of k00 lies behind it and is reached after the
+	 * slice wraps round */
+	json_decref(ok(f, weir_tracking_log_metric,
+		       weir_arena_printf(f->t->a, "{\"run_id\": \"%s\", \"key\": \"k00\", \"value\": 1, \"timestamp\": 2}", id)));
+	assert_int_equal(HOT_ROWS(f, id), 101);
+	assert_int_equal(merge_now(f, 200), 101);
+	assert_int_equal(HOT_ROWS(f, id), 0);
+	assert_int_equal(COLD_ROWS(f, id), 1501);
+	assert_int_equal(merge_now(f, 200), 0);
+	/* a target of 200: every batch of 50 ends with the hot table at or below it */
+	trk_store_metric_hot_target_set(200);
+	for (int batch = 0; batch < 40; batch++) {
+		weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", id);
+		for (int k = 0; k < 50; k++)
+			weir_buf_appendf(&b, "%s{\"key\": \"k%02d\", \"value\": %d, \"timestamp\": 3, \"step\": %d}", k ? "," : "",
+					 k, batch, 100 + batch);
+		weir_buf_appendf(&b, "]}");
+		json_decref(ok(f, weir_tracking_log_batch, b.data));
+		b.len = 0;
+		assert_true(HOT_ROWS(f, id) <= 200);
+	}
+	assert_true(HOT_ROWS(f, id) > 100); /* merges take the excess, not everything */
+	assert_int_equal(HOT_ROWS(f, id) + COLD_ROWS(f, id), 1500 + 1 + 2000);
+	/* 10 keys x 100 steps: every key has many points, none goes through the hot table */
+	int64_t hot_before = HOT_ROWS(f, id);
+	weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", id);
+	for (int i = 0; i < 1000; i++)
+		weir_buf_appendf(&b, "%s{\"key\": \"d%d\", \"value\": %d, \"timestamp\": 4, \"step\": %d}", i ? "," : "", i % 10,
+				 i, i / 10);
+	weir_buf_appendf(&b, "]}");
+	json_decref(ok(f, weir_tracking_log_batch, b.data));
+	assert_int_equal(HOT_ROWS(f, id), hot_before);
+	assert_int_equal(HOT_ROWS(f, id) + COLD_ROWS(f, id), 1500 + 1 + 2000 + 1000);
+	/* and every key still reads whole */
+	char req[256];
+	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"metric_key\": \"k07\"}", id);
+	json_t *r = ok(f, weir_tracking_metric_history, req);
+	assert_int_equal(json_array_size(json_object_get(r, "metrics")), 30 + 40);
+	json_decref(r);
+	trk_store_metric_hot_target_set(0);
+	weir_buf_release(&b);
+	free(id);
+}
+
+/* Deleting a run deletes its points from both tables (ON DELETE CASCADE), and only its. */
+static void test_hot_run_delete_cascades(void **state)
+{
+	fx *f = *state;
+	trk_store_metric_hot_target_set(1000000);
+	char *gone = new_run(f, "0"), *kept = new_run(f, "0");
+	char req[512];
+	for (int i = 0; i < 4; i++) {
+		for (int r = 0; r < 2; r++) {
+			snprintf(req, sizeof(req),
+				 "{\"run_id\": \"%s\", \"metrics\": [{\"key\": \"x\", \"value\": 1, \"timestamp\": %d, \"step\": %d}, "
+				 "{\"key\": \"y\", \"value\": 2, \"timestamp\": %d, \"step\": %d}]}",
+				 r ? kept : gone, i, i, i, i);
+			json_decref(ok(f, weir_tracking_log_batch, req));
+		}
+		if (i == 1)
+			merge_now(f, 1000);
+	}
+	assert_int_equal(HOT_ROWS(f, gone), 4);
+	assert_int_equal(COLD_ROWS(f, gone), 4);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db), "DELETE FROM trk_runs WHERE run_id = ?1", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, gone, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
+	assert_int_equal(count_sql(f, "SELECT count(*) FROM trk_metrics_hot", NULL), 4);
+	assert_int_equal(count_sql(f, "SELECT count(*) FROM trk_metrics", NULL), 4);
+	assert_int_equal(HOT_ROWS(f, kept), 4);
+	assert_int_equal(COLD_ROWS(f, kept), 4);
+	trk_store_metric_hot_target_set(0);
+	free(gone);
+	free(kept);
+}
+
 /* Run search: metric/param/tag/attribute filters, case-sensitive LIKE, ILIKE, IN, order_by
  * on a metric, view types, offset tokens, and grammar errors as 400. */
 static void test_run_search(void **state)
@@ -563,6 +1002,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_flat_latency, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_history_across_merges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_merge_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_run_delete_cascades, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_search, setup, teardown),
 		cmocka_unit_test(test_artifact_paths),
 		cmocka_unit_test_setup_teardown(test_source_check, setup, teardown),
