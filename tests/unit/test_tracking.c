@@ -945,7 +945,10 @@ static void test_source_check(void **state)
 	assert_int_equal(weir_tracking_source_check(f->t->db, f->t->a, local_ok, id, &exists, &e), 0);
 	assert_true(exists);
 	const char *bad[] = {"/etc/passwd", "file:///etc/passwd", "s3://b/../x", "s3://b/..%2fx", "http://h/a%00b",
-			     "mlflow-artifacts:/a%3f/../..", "dbfs:/x/%252e%252e/y", "", NULL};
+			     "mlflow-artifacts:/a%3f/../..", "dbfs:/x/%252e%252e/y",
+			     /* ".." encoded nine and twelve times over (a cap of 8 decodings let them through) */
+			     "s3://b/%25252525252525252e%25252525252525252e/x", "s3://b/%252525252525252525252e%252525252525252525252e/x",
+			     "", NULL};
 	for (int i = 0; bad[i]; i++) {
 		weir_error be = WEIR_ERROR_INIT;
 		if (weir_tracking_source_check(f->t->db, f->t->a, bad[i], id, &exists, &be) == 0)
