@@ -51,6 +51,14 @@ struct weir_db_pool {
 	int size;
 	weir_db *free_list;
 	int schema_version;
+	/* the checkpointer: its own connection and thread (see on_wal_commit) */
+	sqlite3 *ckpt_db;
+	pthread_t ckpt_thread;
+	bool ckpt_running;
+	bool ckpt_wanted;
+	bool ckpt_stop;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
 };
 
 static int exec_simple(sqlite3 *db, const char *sql, weir_error *err)
@@ -136,14 +144,53 @@ static void bump_if_dirty(weir_db *c)
 	atomic_store(&c->pool->generation, atomic_fetch_add(&global_generation, 1) + 1);
 }
 
+/* Checkpoints. SQLite's automatic checkpoint runs inside the commit that pushed the WAL
+ * past 1,000 pages, so one request in a few paid for copying the WAL into the database
+ * and its two fsyncs (measured: +7 ms on a 1,000-metric log-batch, its p99). Here that
+ * commit only wakes the checkpointer thread, which runs the same PASSIVE checkpoint on its
+ * own connection while requests go on (readers and the next writer are not blocked by a
+ * passive checkpoint). Should the checkpointer fall behind a steady stream of writes, a
+ * commit that finds the WAL past CKPT_INLINE_PAGES checkpoints inline as before, which
+ * bounds the WAL at about 64 MB. */
+#define CKPT_PAGES 1000
+#define CKPT_INLINE_PAGES 16000
+
+static void *checkpointer(void *arg)
+{
+	weir_db_pool *p = arg;
+	pthread_mutex_lock(&p->ckpt_mu);
+	while (!p->ckpt_stop) {
+		if (!p->ckpt_wanted) {
+			pthread_cond_wait(&p->ckpt_cv, &p->ckpt_mu);
+			continue;
+		}
+		p->ckpt_wanted = false;
+		pthread_mutex_unlock(&p->ckpt_mu);
+		sqlite3_wal_checkpoint_v2(p->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&p->ckpt_mu);
+	}
+	pthread_mutex_unlock(&p->ckpt_mu);
+	return NULL;
+}
+
 /* Called by SQLite after every commit (explicit or autocommit), once it is complete: the
  * one place where a committed change becomes visible, so the generation moves here. It
- * replaces SQLite's default WAL hook, so it also keeps the automatic checkpoint. */
+ * replaces SQLite's default WAL hook, so it also decides the checkpoints (above). */
 static int on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int pages)
 {
-	bump_if_dirty(arg);
-	if (pages >= 1000)
+	weir_db *c = arg;
+	bump_if_dirty(c);
+	if (pages < CKPT_PAGES)
+		return SQLITE_OK;
+	weir_db_pool *p = c->pool;
+	if (!p->ckpt_running || pages >= CKPT_INLINE_PAGES) {
 		sqlite3_wal_checkpoint_v2(db, dbname, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		return SQLITE_OK;
+	}
+	pthread_mutex_lock(&p->ckpt_mu);
+	p->ckpt_wanted = true;
+	pthread_cond_signal(&p->ckpt_cv);
+	pthread_mutex_unlock(&p->ckpt_mu);
 	return SQLITE_OK;
 }
 
@@ -210,6 +257,8 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 	if (size < 1)
 		size = 1;
 	weir_db_pool *p = weir_xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->ckpt_mu, NULL);
+	pthread_cond_init(&p->ckpt_cv, NULL);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	pthread_mutex_init(&p->write_mu, NULL);
@@ -240,6 +289,13 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 		c->next_free = p->free_list;
 		p->free_list = c;
 	}
+	/* the checkpointer (a failure here only leaves checkpoints inline) */
+	if (sqlite3_open_v2(path, &p->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(p->ckpt_db, 5000);
+		sqlite3_exec(p->ckpt_db, sync == WEIR_SYNC_FULL ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+			     NULL, NULL, NULL);
+		p->ckpt_running = pthread_create(&p->ckpt_thread, NULL, checkpointer, p) == 0;
+	}
 	return p;
 
 out_fail:
@@ -251,6 +307,15 @@ void weir_db_pool_close(weir_db_pool *p)
 {
 	if (p == NULL)
 		return;
+	if (p->ckpt_running) {
+		pthread_mutex_lock(&p->ckpt_mu);
+		p->ckpt_stop = true;
+		pthread_cond_signal(&p->ckpt_cv);
+		pthread_mutex_unlock(&p->ckpt_mu);
+		pthread_join(p->ckpt_thread, NULL);
+		p->ckpt_running = false;
+	}
+	sqlite3_close(p->ckpt_db);
 	for (int i = 0; i < p->size; i++) {
 		if (i == 0 && p->conns[0].db)
 			sqlite3_exec(p->conns[0].db, "PRAGMA optimize", NULL, NULL, NULL);
@@ -260,6 +325,8 @@ void weir_db_pool_close(weir_db_pool *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->write_mu);
+	pthread_mutex_destroy(&p->ckpt_mu);
+	pthread_cond_destroy(&p->ckpt_cv);
 	free(p);
 }
 
