@@ -56,8 +56,11 @@ static int serve(int argc, char **argv)
 	cfg->listen_host = "127.0.0.1";
 	cfg->listen_port = 8080;
 	cfg->sync = WEIR_SYNC_FULL;
+	/* one MHD thread per core, at least 2: with two per core the threads and a client on the
+	 * same cores preempted each other, and p99 at 32 connections was 4-8 ms against 1.6-2.8
+	 * (bench/RESULTS.md) */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	cfg->threads = (int)(ncpu > 0 ? ncpu * 2 : 4);
+	cfg->threads = (int)(ncpu > 2 ? ncpu : 2);
 	cfg->body_limit = 10u << 20;
 	cfg->upload_limit = (size_t)2 << 30;
 	cfg->conn_timeout_s = 30;

@@ -9,7 +9,7 @@
 # plus resident memory idle and under load, and exec → first /healthz 200.
 # wrk -t2 -c32 -d${DUR}s, keep-alive, REPEAT runs each (interleaved); the median is reported.
 # Usage: [THREADS=N] bench/run.sh [REPEAT] [DUR]   (results: bench/out/*.json and a summary on stdout;
-#        THREADS sets the server's --threads, default 2 per core)
+#        THREADS sets the server's --threads, default one per core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEAT=${1:-3}
