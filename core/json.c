@@ -570,6 +570,12 @@ void weir_jw_int(weir_jw *w, int64_t v)
 	put(&w->b, tmp, i64_text(v, tmp));
 }
 
+void weir_jw_real(weir_jw *w, double v)
+{
+	before_value(w);
+	put_real(&w->b, v);
+}
+
 void weir_jw_bool(weir_jw *w, bool v)
 {
 	before_value(w);

@@ -52,6 +52,7 @@ void weir_jw_str(weir_jw *w, const char *s);              /* NULL writes null */
 void weir_jw_strn(weir_jw *w, const char *s, size_t n);
 void weir_jw_int(weir_jw *w, int64_t v);
 void weir_jw_bool(weir_jw *w, bool v);
+void weir_jw_real(weir_jw *w, double v);                  /* finite; written as weir_json_dump writes a real */
 void weir_jw_null(weir_jw *w);
 void weir_jw_value(weir_jw *w, const json_t *j);          /* a jansson value, serialised */
 void weir_jw_raw(weir_jw *w, const char *json, size_t n); /* text that is already one JSON value */

@@ -1691,7 +1691,36 @@ static json_t *point_json(const trk_point *p, const char *run_id)
 	return o;
 }
 
+/* A point as MLflow writes it: NaN and the infinities as strings. */
+static void point_jw(weir_jw *w, const trk_point *p)
+{
+	weir_jw_obj(w);
+	weir_jw_kstr(w, "key", p->key);
+	weir_jw_key(w, "value");
+	if (p->is_nan)
+		weir_jw_str(w, "NaN");
+	else if (isinf(p->value))
+		weir_jw_str(w, p->value > 0 ? "Infinity" : "-Infinity");
+	else
+		weir_jw_real(w, p->value);
+	weir_jw_kint(w, "timestamp", p->timestamp);
+	weir_jw_kint(w, "step", p->step);
+	weir_jw_end_obj(w);
+}
+
 json_t *weir_tracking_metric_history(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	size_t len;
+	char *text = weir_tracking_metric_history_text(c, req, &len, err);
+	if (text == NULL)
+		return NULL;
+	json_t *out = json_loadb(text, len, 0, NULL);
+	free(text);
+	return out;
+}
+
+/* The reply path: up to 25,000 points written straight into text. */
+char *weir_tracking_metric_history_text(weir_tracking_ctx *c, json_t *req, size_t *len, weir_error *err)
 {
 	trk_run run;
 	const char *key = NULL, *tok = NULL;
@@ -1714,16 +1743,20 @@ json_t *weir_tracking_metric_history(weir_tracking_ctx *c, json_t *req, weir_err
 	int n;
 	if (trk_store_metric_page(c->db, c->arena, run.id, key, has_after ? &after : NULL, (int)max + 1, &pts, &n, err) != 0)
 		return NULL;
-	json_t *out = json_object(), *list = json_array();
-	for (int i = 0; i < n && i < max; i++)
-		json_array_append_new(list, point_json(&pts[i], NULL));
-	if (json_array_size(list))
-		json_object_set_new(out, "metrics", list);
-	else
-		json_decref(list);
+	weir_jw w;
+	weir_jw_init(&w);
+	weir_jw_obj(&w);
+	if (n > 0) {
+		weir_jw_key(&w, "metrics");
+		weir_jw_arr(&w);
+		for (int i = 0; i < n && i < max; i++)
+			point_jw(&w, &pts[i]);
+		weir_jw_end_arr(&w);
+	}
 	if (n > max)
-		json_object_set_new(out, "next_page_token", json_string(history_token(c->arena, &pts[max - 1])));
-	return out;
+		weir_jw_kstr(&w, "next_page_token", history_token(c->arena, &pts[max - 1]));
+	weir_jw_end_obj(&w);
+	return weir_jw_take(&w, len);
 }
 
 /* get-history-bulk-interval: for each run (<= 100), up to max_results (default 100, max

@@ -54,6 +54,8 @@ json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *
 json_t *weir_tracking_set_tag(weir_tracking_ctx *c, json_t *req, weir_error *err);
 json_t *weir_tracking_delete_tag(weir_tracking_ctx *c, json_t *req, weir_error *err);
 json_t *weir_tracking_metric_history(weir_tracking_ctx *c, json_t *req, weir_error *err);
+/* The same answer as JSON text (malloc'd), written without a jansson tree: the reply path. */
+char *weir_tracking_metric_history_text(weir_tracking_ctx *c, json_t *req, size_t *len, weir_error *err);
 json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t *req, weir_error *err);
 /* GET artifacts/list (run_id, path): the run's artifacts under its mlflow-artifacts root. */
 json_t *weir_tracking_artifacts_list(weir_tracking_ctx *c, json_t *req, weir_error *err);
