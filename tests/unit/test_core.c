@@ -360,13 +360,19 @@ static void test_json_writer(void **state)
 	weir_jw_key(&w, "raw");
 	weir_jw_raw(&w, "{\"r\":1}", 7);
 	weir_jw_kstr(&w, "nothing", NULL);
+	weir_jw_key(&w, "reals");
+	weir_jw_arr(&w);
+	weir_jw_real(&w, 0.1);
+	weir_jw_real(&w, 2.0);
+	weir_jw_real(&w, -1e-300);
+	weir_jw_end_arr(&w);
 	weir_jw_end_obj(&w);
 	size_t len;
 	char *got = weir_jw_take(&w, &len);
 	json_t *j = json_loads("{\"name\":\"m\\\"1\",\"n\":-42,\"empty\":[],\"list\":["
 			       "{\"i\":0,\"inner\":[\"x\",false,null]},{\"i\":1,\"inner\":[\"x\",true,null]},"
 			       "{\"i\":2,\"inner\":[\"x\",false,null]}],\"tree\":{\"a\":[1,1],\"b\":\"c\"},"
-			       "\"raw\":{\"r\":1},\"nothing\":null}",
+			       "\"raw\":{\"r\":1},\"nothing\":null,\"reals\":[0.1,2.0,-1e-300]}",
 			       0, NULL);
 	assert_non_null(j);
 	char *want = weir_json_dump(j);
