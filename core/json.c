@@ -621,6 +621,28 @@ void weir_jw_kint(weir_jw *w, const char *key, int64_t v)
 	weir_jw_int(w, v);
 }
 
+json_t *weir_json_from_text(char *text, size_t len, weir_error *err)
+{
+	if (text == NULL)
+		return NULL;
+	json_t *j = json_loadb(text, len, 0, NULL);
+	free(text);
+	if (j == NULL) /* our own writer's text: never happens */
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+	return j;
+}
+
+json_t *weir_jw_tree(weir_jw *w, int rc, weir_error *err)
+{
+	if (rc != 0) {
+		weir_jw_free(w);
+		return NULL;
+	}
+	size_t len;
+	char *text = weir_jw_take(w, &len);
+	return weir_json_from_text(text, len, err);
+}
+
 char *weir_json_dump_len(const json_t *j, size_t *len)
 {
 	weir_buf b = {weir_xmalloc(1024), 0, 1024}; /* most replies fit: one allocation */

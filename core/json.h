@@ -56,6 +56,11 @@ void weir_jw_real(weir_jw *w, double v);                  /* finite; written as 
 void weir_jw_null(weir_jw *w);
 void weir_jw_value(weir_jw *w, const json_t *j);          /* a jansson value, serialised */
 void weir_jw_raw(weir_jw *w, const char *json, size_t n); /* text that is already one JSON value */
+/* The jansson view of text a renderer wrote, for callers that want a tree: takes `text`
+ * (malloc'd, may be NULL when the renderer failed and set err) and frees it. */
+json_t *weir_json_from_text(char *text, size_t len, weir_error *err);
+/* The same from a writer: rc is the renderer's result (0: w holds one whole value). */
+json_t *weir_jw_tree(weir_jw *w, int rc, weir_error *err);
 /* Shorthands for one member. */
 void weir_jw_kstr(weir_jw *w, const char *key, const char *s);
 void weir_jw_kstrn(weir_jw *w, const char *key, const char *s, size_t n);

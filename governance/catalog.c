@@ -662,13 +662,9 @@ static cat_names names_of(const weir_securable *s)
 json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
 			 bool omit_properties, weir_error *err)
 {
-	size_t len;
+	size_t len = 0;
 	char *text = weir_catalog_get_text(db, a, s, omit_columns, omit_properties, &len, err);
-	if (text == NULL)
-		return NULL;
-	json_t *info = json_loadb(text, len, 0, NULL);
-	free(text);
-	return info;
+	return weir_json_from_text(text, len, err);
 }
 
 char *weir_catalog_get_text(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
@@ -745,14 +741,10 @@ json_t *weir_catalog_list(weir_db *db, weir_arena *a, const weir_principal *p, w
 			  const weir_securable *parent, const weir_page_req *pg, const char *key,
 			  bool omit_columns, bool omit_properties, bool include_browse, weir_error *err)
 {
-	size_t len;
+	size_t len = 0;
 	char *text = weir_catalog_list_text(db, a, p, t, parent, pg, key, omit_columns, omit_properties, include_browse,
 					    &len, err);
-	if (text == NULL)
-		return NULL;
-	json_t *out = json_loadb(text, len, 0, NULL);
-	free(text);
-	return out;
+	return weir_json_from_text(text, len, err);
 }
 
 char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,

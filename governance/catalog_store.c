@@ -312,14 +312,7 @@ json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_nam
 {
 	weir_jw w;
 	weir_jw_init(&w);
-	int rc = cat_store_info_jw(db, a, id, names, omit_columns, omit_properties, false, &w, err);
-	size_t len;
-	char *text = weir_jw_take(&w, &len);
-	json_t *o = rc == 0 ? json_loadb(text, len, 0, NULL) : NULL;
-	free(text);
-	if (rc == 0 && o == NULL)
-		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
-	return o;
+	return weir_jw_tree(&w, cat_store_info_jw(db, a, id, names, omit_columns, omit_properties, false, &w, err), err);
 }
 
 static const char SQL_CHILDREN[] =

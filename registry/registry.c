@@ -588,11 +588,7 @@ char *weir_registry_search_text(weir_db *db, weir_arena *a, const weir_principal
 json_t *weir_registry_search_run(weir_db *db, weir_arena *a, const weir_principal *p, const weir_registry_search *in,
 				 weir_error *err)
 {
-	size_t len;
+	size_t len = 0;
 	char *text = weir_registry_search_text(db, a, p, in, &len, err);
-	if (text == NULL)
-		return NULL;
-	json_t *out = json_loadb(text, len, 0, NULL);
-	free(text);
-	return out;
+	return weir_json_from_text(text, len, err);
 }

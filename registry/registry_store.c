@@ -341,17 +341,6 @@ json_t *weir_registry_model_mlflow(weir_db *db, weir_arena *a, const char *model
 	return reg_model_mlflow_hit(db, a, &h, err);
 }
 
-/* Text → tree for the callers that want a jansson value (everything but the hot paths,
- * which write straight into their reply): one renderer, so the two cannot drift apart. */
-static json_t *tree_of(weir_jw *w, int rc)
-{
-	size_t len;
-	char *text = weir_jw_take(w, &len);
-	json_t *o = rc == 0 ? json_loadb(text, len, 0, NULL) : NULL;
-	free(text);
-	return o;
-}
-
 int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_jw *w, weir_error *err)
 {
 	const char *model_id = h->model_id;
@@ -420,7 +409,7 @@ json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_
 {
 	weir_jw w;
 	weir_jw_init(&w);
-	return tree_of(&w, reg_model_mlflow_hit_jw(db, a, h, &w, err));
+	return weir_jw_tree(&w, reg_model_mlflow_hit_jw(db, a, h, &w, err), err);
 }
 
 static json_t *uc_aliases(weir_db *db, const char *model_id, int64_t version, bool one_version, weir_error *err)
@@ -766,7 +755,7 @@ json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_i
 {
 	weir_jw w;
 	weir_jw_init(&w);
-	return tree_of(&w, reg_version_mlflow_named_jw(db, a, model_id, version, name, with_aliases, &w, err));
+	return weir_jw_tree(&w, reg_version_mlflow_named_jw(db, a, model_id, version, name, with_aliases, &w, err), err);
 }
 
 static void col_member(weir_jw *w, const char *key, sqlite3_stmt *st, int i)

@@ -1710,13 +1710,9 @@ static void point_jw(weir_jw *w, const trk_point *p)
 
 json_t *weir_tracking_metric_history(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
-	size_t len;
+	size_t len = 0;
 	char *text = weir_tracking_metric_history_text(c, req, &len, err);
-	if (text == NULL)
-		return NULL;
-	json_t *out = json_loadb(text, len, 0, NULL);
-	free(text);
-	return out;
+	return weir_json_from_text(text, len, err);
 }
 
 /* The reply path: up to 25,000 points written straight into text. */
