@@ -281,6 +281,11 @@ static void set_body(weir_req *r, int status, const char *ctype, char *body, siz
 
 int weir_reply_json(weir_req *r, int status, json_t *body)
 {
+	if (body == NULL) { /* a value that could not be built (jansson refused it): never "null" */
+		weir_error e;
+		weir_error_set(&e, WEIR_E_INTERNAL_ERROR, "internal error");
+		return weir_reply_error(r, &e);
+	}
 	size_t len;
 	char *text = weir_json_dump_len(body, &len);
 	json_decref(body);
