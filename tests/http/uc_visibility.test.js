@@ -124,6 +124,9 @@ test('include_browse: BROWSE without USE CATALOG shows metadata marked browse_on
   const vols = ok(await as('GET', '/volumes?catalog_name=br&schema_name=s&include_browse=true')).volumes;
   assert.deepEqual(vols.map((x) => [x.name, x.browse_only]), [['v', true]]);
   assertError(await as('GET', '/tables/br.s.t?include_browse=maybe'), 400, 'INVALID_PARAMETER_VALUE');
+  // and a GET without the flag right after is still "not found" (nothing cached leaks it)
+  assertError(await as('GET', '/tables/br.s.t'), 404, 'SCHEMA_NOT_FOUND');
+  assertError(await as('GET', '/tables/br.s.t?include_browse=false'), 404, 'SCHEMA_NOT_FOUND');
 
   // BROWSE reads metadata only: no grants, no writes, no table creation, even with the flag.
   assertError(await as('GET', '/permissions/table/br.s.t?include_browse=true'), 404, 'SCHEMA_NOT_FOUND');
