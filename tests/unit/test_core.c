@@ -413,11 +413,60 @@ static void test_background_checkpoint(void **state)
 	test_env_free(t);
 }
 
+/* jansson through the per-thread free lists (installed at the start of main, as weir serve
+ * does; a no-op under the sanitizers): values built in one thread and released in another,
+ * json_dumps text released with free(), and the lists bounded. */
+struct json_hand {
+	json_t *vals[500];
+};
+
+static void *json_builder(void *arg)
+{
+	struct json_hand *h = arg;
+	for (int i = 0; i < 500; i++)
+		h->vals[i] = json_pack("{s:i, s:s, s:[s,s], s:{s:f}}", "i", i, "name", "model-name-with-some-length",
+				       "tags", "a", "bb", "nested", "x", 0.5 * i);
+	return NULL;
+}
+
+static void *json_releaser(void *arg)
+{
+	struct json_hand *h = arg;
+	for (int i = 0; i < 500; i++) {
+		char *text = json_dumps(h->vals[i], JSON_COMPACT);
+		assert_non_null(text);
+		free(text); /* plain malloc blocks: free() is right for them */
+		json_decref(h->vals[i]);
+	}
+	return NULL;
+}
+
+static void test_json_allocator(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		struct json_hand h;
+		pthread_t a, b;
+		assert_int_equal(pthread_create(&a, NULL, json_builder, &h), 0);
+		pthread_join(a, NULL);
+		assert_int_equal(pthread_create(&b, NULL, json_releaser, &h), 0);
+		pthread_join(b, NULL);
+		/* and some in this thread, reusing what the lists hold */
+		json_t *o = json_pack("{s:s}", "k", "v");
+		char *t = weir_json_dump(o);
+		assert_string_equal(t, "{\"k\":\"v\"}");
+		free(t);
+		json_decref(o);
+	}
+	weir_json_thread_release();
+}
+
 int main(void)
 {
+	weir_json_init_allocator(); /* before any jansson value, as in weir serve */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena), cmocka_unit_test(test_error), cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_ids), cmocka_unit_test(test_json), cmocka_unit_test(test_json_dump), cmocka_unit_test(test_json_writer), cmocka_unit_test(test_migrations),
+		cmocka_unit_test(test_ids), cmocka_unit_test(test_json), cmocka_unit_test(test_json_dump), cmocka_unit_test(test_json_writer), cmocka_unit_test(test_json_allocator), cmocka_unit_test(test_migrations),
 		cmocka_unit_test(test_migration_failure_rolls_back), cmocka_unit_test(test_stmt_cache),
 		cmocka_unit_test(test_write_lock), cmocka_unit_test(test_background_checkpoint), cmocka_unit_test(test_release_rolls_back),
 	};
