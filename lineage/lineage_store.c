@@ -947,10 +947,18 @@ int lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t ds
 		return -1;
 	weir_db_bind_i64(st, 1, dst);
 	weir_db_bind_i64(st, 2, src);
-	lin_prod *v = weir_arena_calloc(a, 100 * sizeof(*v));
-	size_t k = 0;
+	/* grown as rows come (most edges have one producer): a fixed 100 slots zeroed 5.6 KB of
+	 * arena per edge, megabytes for a Marquez graph of a thousand edges */
+	size_t cap = 4, k = 0;
+	lin_prod *v = weir_arena_alloc(a, cap * sizeof(*v));
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < 100) {
+		if (k == cap) {
+			lin_prod *grown = weir_arena_alloc(a, 2 * cap * sizeof(*v));
+			memcpy(grown, v, k * sizeof(*v));
+			v = grown;
+			cap *= 2;
+		}
 		v[k].id = sqlite3_column_int64(st, 0);
 		v[k].entity_type = col_dup(a, st, 1);
 		v[k].entity_id = col_dup(a, st, 2);
