@@ -484,25 +484,59 @@ typedef struct search_ctx {
 	int64_t count;          /* rows written */
 	weir_jw *w;             /* the reply, written as hits come */
 	bool more;
-	const char *cache_id;
-	bool cache_ok;
+	/* each model's visibility, decided once per search (versions of many models interleave
+	 * in most orders): open addressing over arena memory, grown at half full */
+	struct seen_model { const char *id; bool ok; } *seen;
+	size_t nseen, capseen;
 	weir_error *err;
 	bool failed;
 } search_ctx;
+
+static uint64_t id_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static struct seen_model *seen_slot(struct seen_model *t, size_t cap, const char *id)
+{
+	for (size_t i = id_hash(id) & (cap - 1);; i = (i + 1) & (cap - 1))
+		if (t[i].id == NULL || strcmp(t[i].id, id) == 0)
+			return &t[i];
+}
+
+/* Whether the caller may see model `id` (resolved once per search). */
+static bool model_visible(search_ctx *c, const char *id)
+{
+	if (c->nseen * 2 >= c->capseen) {
+		size_t cap = c->capseen ? c->capseen * 2 : 64;
+		struct seen_model *t = weir_arena_calloc(c->a, cap * sizeof(*t));
+		for (size_t i = 0; i < c->capseen; i++)
+			if (c->seen[i].id)
+				*seen_slot(t, cap, c->seen[i].id) = c->seen[i];
+		c->seen = t;
+		c->capseen = cap;
+	}
+	struct seen_model *e = seen_slot(c->seen, c->capseen, id);
+	if (e->id == NULL) {
+		weir_securable s;
+		weir_error e2 = WEIR_ERROR_INIT;
+		e->id = weir_arena_strdup(c->a, id);
+		e->ok = weir_gov_resolve_id(c->db, c->a, c->p, id, &s, &e2) == 0 &&
+			weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &s);
+		c->nseen++;
+	}
+	return e->ok;
+}
 
 static int visit(void *vctx, const reg_hit *hit)
 {
 	search_ctx *c = vctx;
 	const char *model_id = hit->model_id;
 	if (c->check) {
-		if (c->cache_id == NULL || strcmp(c->cache_id, model_id) != 0) {
-			weir_securable s;
-			weir_error e2 = WEIR_ERROR_INIT;
-			c->cache_id = weir_arena_strdup(c->a, model_id);
-			c->cache_ok = weir_gov_resolve_id(c->db, c->a, c->p, model_id, &s, &e2) == 0 &&
-				      weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &s);
-		}
-		if (!c->cache_ok)
+		if (!model_visible(c, model_id))
 			return 0;
 		if (c->skip > 0) {
 			c->skip--;
