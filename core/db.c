@@ -480,6 +480,22 @@ int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err)
 	return 0;
 }
 
+void weir_db_jw_col(weir_jw *w, const char *key, sqlite3_stmt *st, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(st, col);
+	if (v != NULL)
+		weir_jw_kstrn(w, key, v, (size_t)sqlite3_column_bytes(st, col));
+}
+
+int weir_db_step_i64(weir_db *c, sqlite3_stmt *st, int64_t *out, weir_error *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : weir_db_fail(c, rc, err);
+}
+
 int weir_db_begin_write(weir_db *c, weir_error *err)
 {
 	if (c->in_read)

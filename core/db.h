@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/json.h"
 
 typedef struct weir_migration {
 	int version;
@@ -54,6 +55,12 @@ void weir_db_done(sqlite3_stmt *st);
 /* Steps a write statement to completion and resets it; a failure is mapped with
  * weir_db_fail. Returns 0 or -1. */
 int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err);
+/* Steps a statement that answers one integer row (a count) into *out and resets it; no
+ * row or a failure is mapped with weir_db_fail. Returns 0 or -1. */
+int weir_db_step_i64(weir_db *c, sqlite3_stmt *st, int64_t *out, weir_error *err);
+/* Writes column `col` of the current row as the member `key` of w's open object; nothing
+ * for NULL. The text is ours (checked as UTF-8 when it came in). */
+void weir_db_jw_col(weir_jw *w, const char *key, sqlite3_stmt *st, int col);
 
 /* Per-connection memo for values that never change for a database (the metastore id):
  * `key` is a static string (compared by address); the value is copied. NULL if unset. */

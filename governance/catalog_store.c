@@ -96,12 +96,8 @@ int64_t cat_store_count_children(weir_db *db, const char *id, int t, weir_error 
 		return -1;
 	weir_db_bind_text(st, 1, id);
 	weir_db_bind_text(st, 2, t < 0 ? NULL : weir_sec_type_name((weir_sec_type)t));
-	int rc = sqlite3_step(st);
-	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	weir_db_done(st);
-	if (rc != SQLITE_ROW)
-		return weir_db_fail(db, rc, err);
-	return n;
+	int64_t n;
+	return weir_db_step_i64(db, st, &n, err) == 0 ? n : -1;
 }
 
 static const char SQL_INFO[] =
@@ -114,13 +110,6 @@ static const char SQL_COLUMNS[] =
 	"SELECT name, type_text, type_json, type_name, type_precision, type_scale, type_interval_type, "
 	"comment, nullable, partition_index, position FROM table_columns WHERE table_id = ?1 ORDER BY position";
 
-static void col_member(weir_jw *w, const char *key, sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-	if (v != NULL)
-		weir_jw_kstrn(w, key, v, (size_t)sqlite3_column_bytes(st, i));
-}
-
 static int columns_jw(weir_db *db, const char *table_id, weir_jw *w, weir_error *err)
 {
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLUMNS, err);
@@ -132,16 +121,16 @@ static int columns_jw(weir_db *db, const char *table_id, weir_jw *w, weir_error 
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		weir_jw_obj(w);
-		col_member(w, "name", st, 0);
-		col_member(w, "type_text", st, 1);
-		col_member(w, "type_json", st, 2);
-		col_member(w, "type_name", st, 3);
+		weir_db_jw_col(w, "name", st, 0);
+		weir_db_jw_col(w, "type_text", st, 1);
+		weir_db_jw_col(w, "type_json", st, 2);
+		weir_db_jw_col(w, "type_name", st, 3);
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
 			weir_jw_kint(w, "type_precision", sqlite3_column_int64(st, 4));
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
 			weir_jw_kint(w, "type_scale", sqlite3_column_int64(st, 5));
-		col_member(w, "type_interval_type", st, 6);
-		col_member(w, "comment", st, 7);
+		weir_db_jw_col(w, "type_interval_type", st, 6);
+		weir_db_jw_col(w, "comment", st, 7);
 		weir_jw_key(w, "nullable");
 		weir_jw_bool(w, sqlite3_column_int(st, 8) != 0);
 		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
@@ -206,15 +195,15 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 	weir_sec_type_parse((const char *)sqlite3_column_text(st, 1), &t);
 	const char *name = (const char *)sqlite3_column_text(st, 2);
 	weir_jw_obj(w);
-	col_member(w, "name", st, 2);
-	col_member(w, "owner", st, 3);
-	col_member(w, "comment", st, 4);
+	weir_db_jw_col(w, "name", st, 2);
+	weir_db_jw_col(w, "owner", st, 3);
+	weir_db_jw_col(w, "comment", st, 4);
 	if (!omit_properties && t != WEIR_SEC_FUNCTION) /* a function's properties are a JSON string, in spec */
 		stored_object(w, "properties", st, 5);
 	weir_jw_kint(w, "created_at", sqlite3_column_int64(st, 13));
-	col_member(w, "created_by", st, 14);
+	weir_db_jw_col(w, "created_by", st, 14);
 	weir_jw_kint(w, "updated_at", sqlite3_column_int64(st, 15));
-	col_member(w, "updated_by", st, 16);
+	weir_db_jw_col(w, "updated_by", st, 16);
 	if (ms)
 		weir_jw_kstr(w, "metastore_id", ms);
 	int rc = 0;
@@ -222,8 +211,8 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 	case WEIR_SEC_CATALOG:
 		weir_jw_kstr(w, "id", id);
 		weir_jw_kstr(w, "full_name", name);
-		col_member(w, "storage_root", st, 6);
-		col_member(w, "storage_location", st, 7);
+		weir_db_jw_col(w, "storage_root", st, 6);
+		weir_db_jw_col(w, "storage_location", st, 7);
 		weir_jw_kstr(w, "catalog_type", "MANAGED_CATALOG");
 		weir_jw_kstr(w, "isolation_mode", sqlite3_column_type(st, 12) != SQLITE_NULL
 							  ? (const char *)sqlite3_column_text(st, 12)
@@ -235,8 +224,8 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 		weir_jw_kstr(w, "schema_id", id);
 		weir_jw_kstr(w, "catalog_name", names->catalog);
 		full_name_member(w, names->catalog, NULL, name);
-		col_member(w, "storage_root", st, 6);
-		col_member(w, "storage_location", st, 7);
+		weir_db_jw_col(w, "storage_root", st, 6);
+		weir_db_jw_col(w, "storage_location", st, 7);
 		break;
 	case WEIR_SEC_TABLE:
 	case WEIR_SEC_VOLUME:
@@ -245,12 +234,12 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 		weir_jw_kstr(w, "catalog_name", names->catalog);
 		weir_jw_kstr(w, "schema_name", names->schema);
 		full_name_member(w, names->catalog, names->schema, name);
-		col_member(w, "storage_location", st, 7);
+		weir_db_jw_col(w, "storage_location", st, 7);
 		if (t == WEIR_SEC_TABLE) {
 			weir_jw_kstr(w, "table_id", id);
-			col_member(w, "table_type", st, 8);
-			col_member(w, "data_source_format", st, 9);
-			col_member(w, "view_definition", st, 10);
+			weir_db_jw_col(w, "table_type", st, 8);
+			weir_db_jw_col(w, "data_source_format", st, 9);
+			weir_db_jw_col(w, "view_definition", st, 10);
 			if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
 				json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
 				json_t *deps = spec ? json_object_get(spec, "view_dependencies") : NULL;
@@ -262,7 +251,7 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 			}
 		} else if (t == WEIR_SEC_VOLUME) {
 			weir_jw_kstr(w, "volume_id", id);
-			col_member(w, "volume_type", st, 8);
+			weir_db_jw_col(w, "volume_type", st, 8);
 		} else if (t == WEIR_SEC_FUNCTION) {
 			weir_jw_kstr(w, "function_id", id);
 			/* the function's own fields, after those above (which win) */

@@ -71,12 +71,8 @@ int64_t weir_tags__store_count(weir_db *db, const char *sid, const char *column,
 		return -1;
 	weir_db_bind_text(st, 1, sid);
 	weir_db_bind_text(st, 2, column);
-	int rc = sqlite3_step(st);
-	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	weir_db_done(st);
-	if (rc != SQLITE_ROW)
-		return weir_db_fail(db, rc, err);
-	return n;
+	int64_t n;
+	return weir_db_step_i64(db, st, &n, err) == 0 ? n : -1;
 }
 
 static const char SQL_INSERT[] =

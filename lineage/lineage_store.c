@@ -879,16 +879,30 @@ static const char SQL_NEIGH_UP[] =
 static const char SQL_NEIGH_DOWN[] =
 	"SELECT e.src, e.dst, e.first_seen, e.last_seen, e.origins FROM lineage_edges e "
 	"WHERE e.src = ?1 AND e.deleted_at IS NULL LIMIT ?2";
+static const char SQL_COL_NEIGH_UP[] =
+	"SELECT e.src, e.dst, e.first_seen, e.last_seen, 0, e.transformation, e.subtype FROM lineage_column_edges e "
+	"WHERE e.dst = ?1 AND e.deleted_at IS NULL LIMIT ?2";
+static const char SQL_COL_NEIGH_DOWN[] =
+	"SELECT e.src, e.dst, e.first_seen, e.last_seen, 0, e.transformation, e.subtype FROM lineage_column_edges e "
+	"WHERE e.src = ?1 AND e.deleted_at IS NULL LIMIT ?2";
+
+/* The live edges into (up) or out of a node, or of a column with `col`. */
+static int neighbours(weir_db *db, weir_arena *a, int64_t id, bool col, bool up, int64_t limit, lin_edges *out,
+		      weir_error *err)
+{
+	const char *sql = col ? (up ? SQL_COL_NEIGH_UP : SQL_COL_NEIGH_DOWN) : (up ? SQL_NEIGH_UP : SQL_NEIGH_DOWN);
+	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	weir_db_bind_i64(st, 2, limit);
+	return edge_rows(db, a, st, out, col, err);
+}
 
 int lin_store_neighbours(weir_db *db, weir_arena *a, int64_t node, bool up, int64_t limit, lin_edges *out,
 			 weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, up ? SQL_NEIGH_UP : SQL_NEIGH_DOWN, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, node);
-	weir_db_bind_i64(st, 2, limit);
-	return edge_rows(db, a, st, out, false, err);
+	return neighbours(db, a, node, false, up, limit, out, err);
 }
 
 static int id_pairs(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_vec *out, weir_error *err)
@@ -1028,22 +1042,10 @@ int lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, c
 	return rc == SQLITE_DONE ? 1 : weir_db_fail(db, rc, err);
 }
 
-static const char SQL_COL_NEIGH_UP[] =
-	"SELECT e.src, e.dst, e.first_seen, e.last_seen, 0, e.transformation, e.subtype FROM lineage_column_edges e "
-	"WHERE e.dst = ?1 AND e.deleted_at IS NULL LIMIT ?2";
-static const char SQL_COL_NEIGH_DOWN[] =
-	"SELECT e.src, e.dst, e.first_seen, e.last_seen, 0, e.transformation, e.subtype FROM lineage_column_edges e "
-	"WHERE e.src = ?1 AND e.deleted_at IS NULL LIMIT ?2";
-
 int lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, int64_t limit, lin_edges *out,
 			     weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, up ? SQL_COL_NEIGH_UP : SQL_COL_NEIGH_DOWN, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, col);
-	weir_db_bind_i64(st, 2, limit);
-	return edge_rows(db, a, st, out, true, err);
+	return neighbours(db, a, col, true, up, limit, out, err);
 }
 
 static const char SQL_SEC_SUBTYPE[] = "SELECT subtype FROM securables WHERE id = ?1";

@@ -369,12 +369,12 @@ int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_j
 		}
 		weir_jw_obj(w);
 		if (k == 0) {
-			weir_jw_kstrn(w, "key", (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
-			weir_jw_kstrn(w, "value", (const char *)sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+			weir_db_jw_col(w, "key", st, 1);
+			weir_db_jw_col(w, "value", st, 2);
 		} else {
 			char v[24];
 			int n = snprintf(v, sizeof(v), "%lld", (long long)sqlite3_column_int64(st, 2));
-			weir_jw_kstrn(w, "alias", (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+			weir_db_jw_col(w, "alias", st, 1);
 			weir_jw_kstrn(w, "version", v, (size_t)n);
 		}
 		weir_jw_end_obj(w);
@@ -758,12 +758,6 @@ json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_i
 	return weir_jw_tree(&w, reg_version_mlflow_named_jw(db, a, model_id, version, name, with_aliases, &w, err), err);
 }
 
-static void col_member(weir_jw *w, const char *key, sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-	weir_jw_kstrn(w, key, v ? v : "", v ? (size_t)sqlite3_column_bytes(st, i) : 0);
-}
-
 /* The ModelVersion of the current row of `st`, whose first columns are those of
  * SQL_MV_ROW_PLAIN; the model's MLflow name is known. Runs other statements (tags,
  * aliases) while `st` stays on its row. */
@@ -777,13 +771,13 @@ static int mv_jw(weir_db *db, sqlite3_stmt *st, const char *model_id, int64_t ve
 	weir_jw_kstrn(w, "version", v, (size_t)n);
 	weir_jw_kint(w, "creation_timestamp", sqlite3_column_int64(st, 1));
 	weir_jw_kint(w, "last_updated_timestamp", sqlite3_column_int64(st, 2));
-	col_member(w, "current_stage", st, 3);
-	col_member(w, "source", st, 5);
-	col_member(w, "run_id", st, 6);
-	col_member(w, "status", st, 7);
-	col_member(w, "run_link", st, 8);
+	weir_db_jw_col(w, "current_stage", st, 3);
+	weir_db_jw_col(w, "source", st, 5);
+	weir_db_jw_col(w, "run_id", st, 6);
+	weir_db_jw_col(w, "status", st, 7);
+	weir_db_jw_col(w, "run_link", st, 8);
 	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-		col_member(w, "description", st, 4);
+		weir_db_jw_col(w, "description", st, 4);
 	sqlite3_stmt *t = weir_db_stmt(db, SQL_MV_TAGS, err);
 	if (t == NULL)
 		return -1;
@@ -797,8 +791,8 @@ static int mv_jw(weir_db *db, sqlite3_stmt *st, const char *model_id, int64_t ve
 			any = true;
 		}
 		weir_jw_obj(w);
-		col_member(w, "key", t, 0);
-		col_member(w, "value", t, 1);
+		weir_db_jw_col(w, "key", t, 0);
+		weir_db_jw_col(w, "value", t, 1);
 		weir_jw_end_obj(w);
 	}
 	weir_db_done(t);

@@ -150,28 +150,33 @@ int trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t 
 	return weir_db_step_done(db, st, err);
 }
 
-int trk_store_exp_set_tag(weir_db *db, int64_t id, const char *key, const char *value, weir_error *err)
+/* The (owner id, key[, value]) writes of tags and params: value NULL for a delete, which
+ * reports whether a row went. */
+static int kv_write(weir_db *db, const char *sql, int64_t id, const char *key, const char *value, bool *existed,
+		    weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_TAG_SET, err);
+	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
 	weir_db_bind_text(st, 2, key);
-	weir_db_bind_text(st, 3, value);
-	return weir_db_step_done(db, st, err);
+	if (value)
+		weir_db_bind_text(st, 3, value);
+	if (weir_db_step_done(db, st, err) != 0)
+		return -1;
+	if (existed)
+		*existed = sqlite3_changes(weir_db_handle(db)) > 0;
+	return 0;
+}
+
+int trk_store_exp_set_tag(weir_db *db, int64_t id, const char *key, const char *value, weir_error *err)
+{
+	return kv_write(db, SQL_EXP_TAG_SET, id, key, value, NULL, err);
 }
 
 int trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool *existed, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_TAG_DELETE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_text(st, 2, key);
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	*existed = sqlite3_changes(weir_db_handle(db)) > 0;
-	return 0;
+	return kv_write(db, SQL_EXP_TAG_DELETE, id, key, NULL, existed, err);
 }
 
 /* [{key, value}] of a (key, value) statement, or NULL when it has no rows. */
@@ -753,37 +758,17 @@ int trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key
 
 int trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_PARAM_PUT, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, run);
-	weir_db_bind_text(st, 2, key);
-	weir_db_bind_text(st, 3, value);
-	return weir_db_step_done(db, st, err);
+	return kv_write(db, SQL_PARAM_PUT, run, key, value, NULL, err);
 }
 
 int trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_TAG_SET, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, run);
-	weir_db_bind_text(st, 2, key);
-	weir_db_bind_text(st, 3, value);
-	return weir_db_step_done(db, st, err);
+	return kv_write(db, SQL_TAG_SET, run, key, value, NULL, err);
 }
 
 int trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existed, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_TAG_DELETE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, run);
-	weir_db_bind_text(st, 2, key);
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	*existed = sqlite3_changes(weir_db_handle(db)) > 0;
-	return 0;
+	return kv_write(db, SQL_TAG_DELETE, run, key, NULL, existed, err);
 }
 
 /* ------------------------------------------------------------------ metrics */
@@ -943,12 +928,8 @@ int trk_store_metric_hot_count(weir_db *db, int64_t *n, weir_error *err)
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOT_COUNT, err);
 	if (st == NULL)
 		return -1;
-	int rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	weir_db_done(st);
-	if (rc != SQLITE_ROW)
-		return weir_db_fail(db, rc, err);
-	return 0;
+	*n = 0;
+	return weir_db_step_i64(db, st, n, err);
 }
 
 /* A primary key of the metric tables. key is owned (malloc'ed) or NULL; hot_pos_release

@@ -22,4 +22,20 @@ function patClient(base, token, home) {
   );
 }
 
-module.exports = { makeHome, removeHome, patClient };
+// Records every request the client makes ({method, path, query}) into `calls`.
+function recordCalls(w, calls) {
+  const request = w.apiClient.request.bind(w.apiClient);
+  w.apiClient.request = (options, context) => {
+    calls.push({ method: options.method, path: options.path, query: { ...(options.query || {}) } });
+    return request(options, context);
+  };
+}
+
+// Every item of one of the SDK's paginated async iterables.
+async function all(iterable) {
+  const out = [];
+  for await (const x of iterable) out.push(x);
+  return out;
+}
+
+module.exports = { makeHome, removeHome, patClient, recordCalls, all };

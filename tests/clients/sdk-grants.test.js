@@ -12,7 +12,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { ApiError } = require('@databricks/sdk-experimental');
 const { startServer } = require('../http/lib');
-const { makeHome, removeHome, patClient } = require('./lib');
+const { makeHome, removeHome, patClient, all } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 const SCIM = '/api/2.0/preview/scim/v2';
@@ -45,11 +45,6 @@ async function rejects(promise, status, code) {
   assert.equal(err.statusCode, status, err.message);
   assert.equal(err.errorCode, code, err.message);
   return err;
-}
-async function all(iterable) {
-  const out = [];
-  for await (const x of iterable) out.push(x);
-  return out;
 }
 // {principal: {privilege: [inherited_from_type, inherited_from_name]}}
 function effective(list) {

@@ -9,7 +9,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { ApiError } = require('@databricks/sdk-experimental');
 const { startServer } = require('../http/lib');
-const { makeHome, removeHome, patClient } = require('./lib');
+const { makeHome, removeHome, patClient, all } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 let srv;
@@ -26,12 +26,6 @@ after(async () => {
   await srv.stop();
   removeHome(home);
 });
-
-async function all(iterable) {
-  const out = [];
-  for await (const x of iterable) out.push(x);
-  return out;
-}
 
 async function rejects(promise, status, code) {
   await assert.rejects(promise, (e) => {

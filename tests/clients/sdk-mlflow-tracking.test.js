@@ -10,7 +10,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { ApiError } = require('@databricks/sdk-experimental');
 const { startServer } = require('../http/lib');
-const { makeHome, removeHome, patClient } = require('./lib');
+const { makeHome, removeHome, patClient, recordCalls, all } = require('./lib');
 
 let srv;
 let w;
@@ -21,23 +21,13 @@ before(async () => {
   srv = await startServer();
   home = makeHome('weir-sdk-home-');
   w = patClient(srv.base, srv.token, home);
-  const request = w.apiClient.request.bind(w.apiClient);
-  w.apiClient.request = (options, context) => {
-    calls.push({ method: options.method, path: options.path, query: { ...(options.query || {}) } });
-    return request(options, context);
-  };
+  recordCalls(w, calls);
 });
 
 after(async () => {
   await srv.stop();
   removeHome(home);
 });
-
-async function collect(it) {
-  const out = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 async function rejectsWith(promise, status, code) {
   await assert.rejects(promise, (e) => {
@@ -73,10 +63,10 @@ test('experiments: create, get, getByName, update, tags, delete and restore thro
 test('experiments: searchExperiments and listExperiments iterate across pages', async () => {
   for (let i = 0; i < 5; i++) await w.experiments.createExperiment({ name: `page-exp-${i}` });
   calls.length = 0;
-  const found = await collect(w.experiments.searchExperiments({ filter: "name LIKE 'page-exp-%'", max_results: 2, order_by: ['name ASC'] }));
+  const found = await all(w.experiments.searchExperiments({ filter: "name LIKE 'page-exp-%'", max_results: 2, order_by: ['name ASC'] }));
   assert.deepEqual(found.map((e) => e.name), ['page-exp-0', 'page-exp-1', 'page-exp-2', 'page-exp-3', 'page-exp-4']);
   assert.equal(calls.filter((c) => c.path === '/api/2.0/mlflow/experiments/search').length, 3);
-  const listed = await collect(w.experiments.listExperiments({ max_results: 3 }));
+  const listed = await all(w.experiments.listExperiments({ max_results: 3 }));
   assert.ok(listed.length >= 6, 'Default plus the page experiments');
 });
 
@@ -109,7 +99,7 @@ test('runs: create, log metric/param/batch/inputs, tags, update, get, search, de
   await rejectsWith(w.experiments.logBatch({ run_id: id, params: Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: '1' })) }), 400, 'INVALID_PARAMETER_VALUE');
   // metric history through the SDK's iterator, 100 points per page
   calls.length = 0;
-  const hist = await collect(w.experiments.getHistory({ run_id: id, metric_key: 'loss', max_results: 100 }));
+  const hist = await all(w.experiments.getHistory({ run_id: id, metric_key: 'loss', max_results: 100 }));
   assert.equal(hist.length, 251);
   assert.deepEqual(hist.map((m) => m.step), Array.from({ length: 251 }, (_, i) => i));
   assert.equal(calls.filter((c) => c.path === '/api/2.0/mlflow/metrics/get-history').length, 3);
@@ -118,9 +108,9 @@ test('runs: create, log metric/param/batch/inputs, tags, update, get, search, de
     const r = (await w.experiments.createRun({ experiment_id: exp, run_name: `more-${i}` })).run;
     await w.experiments.logParam({ run_id: r.info.run_id, key: 'lr', value: '0.3' });
   }
-  const runs = await collect(w.experiments.searchRuns({ experiment_ids: [exp], filter: "params.lr = '0.3'", max_results: 2 }));
+  const runs = await all(w.experiments.searchRuns({ experiment_ids: [exp], filter: "params.lr = '0.3'", max_results: 2 }));
   assert.equal(runs.length, 4);
-  await rejectsWith(collect(w.experiments.searchRuns({ experiment_ids: [exp], filter: 'params.lr = unquoted' })), 400, 'INVALID_PARAMETER_VALUE');
+  await rejectsWith(all(w.experiments.searchRuns({ experiment_ids: [exp], filter: 'params.lr = unquoted' })), 400, 'INVALID_PARAMETER_VALUE');
   await w.experiments.deleteRun({ run_id: id });
   assert.equal((await w.experiments.getRun({ run_id: id })).run.info.lifecycle_stage, 'deleted');
   await w.experiments.restoreRun({ run_id: id });
@@ -134,6 +124,6 @@ test('artifacts: the SDK lists a run\'s artifacts uploaded through the artifact 
     method: 'PUT', headers: { authorization: `Bearer ${srv.token}` }, body: 'artifact_path: model\n',
   });
   assert.equal(put.status, 200);
-  const files = await collect(w.experiments.listArtifacts({ run_id: id, path: 'model' }));
+  const files = await all(w.experiments.listArtifacts({ run_id: id, path: 'model' }));
   assert.deepEqual(files, [{ path: 'model/MLmodel', is_dir: false, file_size: 21 }]);
 });

@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { WorkspaceClient, ApiError } = require('@databricks/sdk-experimental');
 const { startServer } = require('../http/lib');
-const { makeHome, removeHome, patClient } = require('./lib');
+const { makeHome, removeHome, patClient, recordCalls, all } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 let srv;
@@ -23,23 +23,13 @@ before(async () => {
   // Isolated from the developer's environment and ~/.databrickscfg.
   home = makeHome('weir-sdk-home-');
   w = patClient(srv.base, srv.token, home);
-  const request = w.apiClient.request.bind(w.apiClient);
-  w.apiClient.request = (options, context) => {
-    calls.push({ method: options.method, path: options.path, query: { ...(options.query || {}) } });
-    return request(options, context);
-  };
+  recordCalls(w, calls);
 });
 
 after(async () => {
   await srv.stop();
   removeHome(home);
 });
-
-async function all(iterable) {
-  const out = [];
-  for await (const x of iterable) out.push(x);
-  return out;
-}
 
 // Runs fn, returns the SDK list requests it made to `p`.
 async function listCalls(p, fn) {
