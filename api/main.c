@@ -13,6 +13,7 @@
 #include "api/server.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/util.h"
 
 #define WEIR_VERSION "0.1.0"
 
@@ -21,6 +22,8 @@ static void usage(FILE *f)
 	fputs("usage: weir serve [--data DIR] [--listen HOST:PORT] [--sync full|normal] [--threads N]\n"
 	      "                  [--port-file FILE] [--body-limit BYTES] [--upload-limit BYTES]\n"
 	      "                  [--jwks FILE --jwt-issuer ISS --jwt-audience AUD] [--quiet]\n"
+	      "                  [--head-timeout SECONDS] [--drain SECONDS] [--body-memory BYTES]\n"
+	      "                  [--token-max-lifetime SECONDS] [--metrics-listen HOST:PORT]\n"
 	      "       weir backup DIR OUT\n"
 	      "       weir routes\n"
 	      "       weir version\n",
@@ -66,6 +69,10 @@ static int serve(int argc, char **argv)
 	cfg->conn_timeout_s = 30;
 	cfg->conn_limit = 1000;
 	cfg->per_ip_limit = 0;
+	cfg->head_timeout_s = 10;
+	cfg->drain_s = 30;
+	cfg->body_memory_limit = (size_t)256 << 20;
+	cfg->token_max_lifetime_s = 90LL * 24 * 3600; /* Databricks' default maximum for PATs */
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -114,6 +121,25 @@ static int serve(int argc, char **argv)
 		} else if (strcmp(a, "--jwt-audience") == 0) {
 			NEED_VALUE();
 			cfg->jwt_audience = v;
+		} else if (strcmp(a, "--head-timeout") == 0 || strcmp(a, "--drain") == 0 ||
+			   strcmp(a, "--body-memory") == 0 || strcmp(a, "--token-max-lifetime") == 0) {
+			NEED_VALUE();
+			int64_t n = 0;
+			if (!weir_parse_i64(v, &n) || n < 1) {
+				fprintf(stderr, "weir: %s expects a positive integer\n", a);
+				return 2;
+			}
+			if (strcmp(a, "--head-timeout") == 0)
+				cfg->head_timeout_s = (unsigned)(n > 3600 ? 3600 : n);
+			else if (strcmp(a, "--drain") == 0)
+				cfg->drain_s = (unsigned)(n > 3600 ? 3600 : n);
+			else if (strcmp(a, "--body-memory") == 0)
+				cfg->body_memory_limit = (size_t)n;
+			else
+				cfg->token_max_lifetime_s = n;
+		} else if (strcmp(a, "--metrics-listen") == 0) {
+			NEED_VALUE();
+			cfg->metrics_listen = v;
 		} else if (strcmp(a, "--quiet") == 0) {
 			cfg->quiet_access_log = true;
 		} else {
