@@ -44,5 +44,11 @@ void weir_metrics_outbox_delivered(void);
 
 /* Appends the whole exposition text to out. */
 void weir_metrics_render(weir_buf *out);
+/* The Content-Type of that text (Prometheus text exposition format 0.0.4). */
+#define WEIR_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* Tests only: zeroes every counter, gauge and histogram and forgets cache names and close
+ * reasons; registered route names stay. Not safe while other threads record. */
+void weir_metrics_reset(void);
 
 #endif
