@@ -30,18 +30,18 @@ typedef struct bounds {
 	int n;
 	const int64_t *le;
 	const char *const *le_text;
-	double sum_scale; /* multiplies the raw sum into the rendered unit */
+	bool micro; /* observations in microseconds, rendered in seconds */
 } bounds;
 
 static const int64_t SECONDS_LE[] = {500,    1000,   2500,   5000,    10000,   25000,   50000,
 				     100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
 static const char *const SECONDS_LE_TEXT[] = {"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05",
 					      "0.1",    "0.25",  "0.5",    "1",     "2.5",  "5",     "10"};
-static const bounds SECONDS = {14, SECONDS_LE, SECONDS_LE_TEXT, 1e-6}; /* microseconds in, seconds out */
+static const bounds SECONDS = {14, SECONDS_LE, SECONDS_LE_TEXT, true};
 
 static const int64_t BATCH_LE[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
 static const char *const BATCH_LE_TEXT[] = {"1", "2", "4", "8", "16", "32", "64", "128", "256"};
-static const bounds BATCH = {9, BATCH_LE, BATCH_LE_TEXT, 1.0};
+static const bounds BATCH = {9, BATCH_LE, BATCH_LE_TEXT, false};
 
 /* bucket[i] counts observations in (le[i-1], le[i]]; bucket[n] those above the last bound.
  * The rendering makes them cumulative. */
@@ -264,6 +264,15 @@ static bool route_shown(int i)
 	return false;
 }
 
+/* A raw sum: microseconds rendered exactly as seconds ("1.250000"), or a plain count. */
+static void seconds_or_count(weir_buf *out, uint64_t v, bool micro)
+{
+	if (micro)
+		weir_buf_appendf(out, "%llu.%06llu", (unsigned long long)(v / 1000000), (unsigned long long)(v % 1000000));
+	else
+		weir_buf_appendf(out, "%llu", (unsigned long long)v);
+}
+
 /* The samples of one histogram series; `labels` is NULL or "k=\"v\",..." without braces. */
 static void histo_render(weir_buf *out, const char *name, weir_buf *labels, histo *h, const bounds *b)
 {
@@ -275,12 +284,10 @@ static void histo_render(weir_buf *out, const char *name, weir_buf *labels, hist
 		weir_buf_appendf(out, "%s_bucket{%s%sle=\"%s\"} %llu\n", name, l, sep, i < b->n ? b->le_text[i] : "+Inf",
 				 (unsigned long long)cum);
 	}
-	double sum = (double)get_u(&h->sum) * b->sum_scale;
-	if (labels)
-		weir_buf_appendf(out, "%s_sum{%s} %.17g\n%s_count{%s} %llu\n", name, l, sum, name, l,
-				 (unsigned long long)cum);
-	else
-		weir_buf_appendf(out, "%s_sum %.17g\n%s_count %llu\n", name, sum, name, (unsigned long long)cum);
+	weir_buf_appendf(out, "%s_sum%s%s%s ", name, labels ? "{" : "", l, labels ? "}" : "");
+	seconds_or_count(out, get_u(&h->sum), b->micro);
+	weir_buf_appendf(out, "\n%s_count%s%s%s %llu\n", name, labels ? "{" : "", l, labels ? "}" : "",
+			 (unsigned long long)cum);
 }
 
 static void render_requests(weir_buf *out)
@@ -442,7 +449,9 @@ void weir_metrics_render(weir_buf *out)
 	counter(out, "weir_db_pool_waits_total", "Connection borrows that had to wait for a free connection.",
 		get_u(&M.pool_waits));
 	family(out, "weir_db_pool_wait_seconds_total", "counter", "Time spent waiting for a pooled connection.");
-	weir_buf_appendf(out, "weir_db_pool_wait_seconds_total %.6f\n", (double)get_u(&M.pool_wait_us) * 1e-6);
+	weir_buf_appendf(out, "weir_db_pool_wait_seconds_total ");
+	seconds_or_count(out, get_u(&M.pool_wait_us), true);
+	weir_buf_append(out, "\n", 1);
 
 	family(out, "weir_cache_hits_total", "counter", "Lookups answered by an in-memory cache, by cache.");
 	named_render(out, "weir_cache_hits_total", "cache", &M.cache, true);
