@@ -200,9 +200,10 @@ static int f_enum(json_t *req, const char *key, const char *const *names, int fi
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (json_is_integer(v)) {
-		json_int_t i = json_integer_value(v) - first;
+		/* compare, never subtract: the value is the client's, INT64_MIN - first overflows */
+		json_int_t i = json_integer_value(v);
 		for (int k = 0; names[k]; k++)
-			if (k == i) {
+			if (i == (json_int_t)k + first) {
 				*out = names[k];
 				return 0;
 			}
