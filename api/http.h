@@ -82,10 +82,13 @@ struct weir_req {
 	int64_t start_us;
 
 	/* body: in memory, or in a temp file for WEIR_ROUTE_STREAM_UPLOAD routes */
-	char *body;
+	char *body;               /* malloc'd, counted against the server's body memory budget */
 	size_t body_len;
 	size_t body_cap;
+	size_t body_reserved;     /* bytes of the budget this request holds */
 	bool body_too_large;
+	bool body_refused;        /* the budget was exhausted mid-body: 503 at the end */
+	bool head_checked;        /* authenticated (and limits checked) on the request head */
 	int upload_fd;
 	char *upload_path;
 	uint64_t upload_len;

@@ -24,6 +24,7 @@ static void usage(FILE *f)
 	      "                  [--jwks FILE --jwt-issuer ISS --jwt-audience AUD] [--quiet]\n"
 	      "                  [--head-timeout SECONDS] [--drain SECONDS] [--body-memory BYTES]\n"
 	      "                  [--token-max-lifetime SECONDS] [--metrics-listen HOST:PORT]\n"
+	      "                  [--max-connections N]\n"
 	      "       weir backup DIR OUT\n"
 	      "       weir routes\n"
 	      "       weir version\n",
@@ -67,11 +68,11 @@ static int serve(int argc, char **argv)
 	cfg->body_limit = 10u << 20;
 	cfg->upload_limit = (size_t)2 << 30;
 	cfg->conn_timeout_s = 30;
-	cfg->conn_limit = 1000;
+	cfg->conn_limit = 0; /* 0: as many as the descriptor limit allows (api/server.c) */
 	cfg->per_ip_limit = 0;
 	cfg->head_timeout_s = 10;
 	cfg->drain_s = 30;
-	cfg->body_memory_limit = (size_t)256 << 20;
+	cfg->body_memory_limit = (size_t)64 << 20;
 	cfg->token_max_lifetime_s = 90LL * 24 * 3600; /* Databricks' default maximum for PATs */
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
@@ -122,7 +123,8 @@ static int serve(int argc, char **argv)
 			NEED_VALUE();
 			cfg->jwt_audience = v;
 		} else if (strcmp(a, "--head-timeout") == 0 || strcmp(a, "--drain") == 0 ||
-			   strcmp(a, "--body-memory") == 0 || strcmp(a, "--token-max-lifetime") == 0) {
+			   strcmp(a, "--body-memory") == 0 || strcmp(a, "--token-max-lifetime") == 0 ||
+			   strcmp(a, "--max-connections") == 0) {
 			NEED_VALUE();
 			int64_t n = 0;
 			if (!weir_parse_i64(v, &n) || n < 1) {
@@ -135,6 +137,8 @@ static int serve(int argc, char **argv)
 				cfg->drain_s = (unsigned)(n > 3600 ? 3600 : n);
 			else if (strcmp(a, "--body-memory") == 0)
 				cfg->body_memory_limit = (size_t)n;
+			else if (strcmp(a, "--max-connections") == 0)
+				cfg->conn_limit = (unsigned)(n > 1000000 ? 1000000 : n);
 			else
 				cfg->token_max_lifetime_s = n;
 		} else if (strcmp(a, "--metrics-listen") == 0) {

@@ -10,6 +10,8 @@
 int weir_server_start(weir_app *app, weir_error *err);
 /* Stops accepting, lets in-flight requests finish, stops the daemon. */
 void weir_server_stop(weir_app *app);
+/* Removes upload temp files an earlier run left in DATA/tmp (called by weir_server_start). */
+void weir_server_clean_tmp(const char *data_dir);
 
 /* Opens DATA (created if absent), its database, applies migrations, bootstraps the first
  * start, loads keys. The caller frees with weir_app_close. */
