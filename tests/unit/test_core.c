@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/metrics.h"
 #include "core/util.h"
 
 /* Proves the arena hands out aligned, independent blocks, grows past its first chunk, and
@@ -461,6 +462,76 @@ static void test_json_allocator(void **state)
 	weir_json_thread_release();
 }
 
+/* Proves the Prometheus rendering: a registered route's counter by status code (past eight
+ * codes "other"), its cumulative latency histogram with the sum in exact seconds, the
+ * unmatched slot, an unregistered route left out, escaped label values and a cache by name. */
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+static void test_metrics_render(void **state)
+{
+	(void)state;
+	weir_metrics_reset();
+	weir_metrics_set_route_name(3, "GET", "/x/{name}");
+	weir_metrics_set_route_name(6, "POST", "/q/\"a\"\\b");
+	weir_metrics_request_done(3, 200, 300);
+	weir_metrics_request_done(3, 200, 300);
+	weir_metrics_request_done(3, 404, 2000);
+	weir_metrics_request_done(3, 700, 20000000); /* not an HTTP status: "other"; past 10 s: +Inf */
+	weir_metrics_request_done(5, 200, 100);      /* never registered: not rendered */
+	weir_metrics_request_done(-1, 404, 100);
+	weir_metrics_request_done(6, 201, 100);
+	for (int code = 201; code <= 209; code++)
+		weir_metrics_request_done(7, code, 100);
+	weir_metrics_set_route_name(7, "PUT", "/many");
+	weir_metrics_cache("closure", 1);
+	weir_metrics_cache("closure", 0);
+	weir_metrics_cache("closure", 1);
+	weir_metrics_commit(3, 1500);
+	weir_buf b = {0};
+	weir_metrics_render(&b);
+	const char *t = b.data;
+	assert_true(has_line(t, "# TYPE weir_http_requests_total counter"));
+	assert_true(has_line(t, "weir_http_requests_total{method=\"GET\",route=\"/x/{name}\",code=\"200\"} 2"));
+	assert_true(has_line(t, "weir_http_requests_total{method=\"GET\",route=\"/x/{name}\",code=\"404\"} 1"));
+	assert_true(has_line(t, "weir_http_requests_total{method=\"GET\",route=\"/x/{name}\",code=\"other\"} 1"));
+	assert_true(has_line(t, "weir_http_requests_total{method=\"\",route=\"unmatched\",code=\"404\"} 1"));
+	assert_true(has_line(t, "weir_http_requests_total{method=\"POST\",route=\"/q/\\\"a\\\"\\\\b\",code=\"201\"} 1"));
+	assert_true(has_line(t, "weir_http_requests_total{method=\"PUT\",route=\"/many\",code=\"208\"} 1"));
+	assert_true(has_line(t, "weir_http_requests_total{method=\"PUT\",route=\"/many\",code=\"other\"} 1"));
+	assert_null(strstr(t, "code=\"209\""));
+	assert_null(strstr(t, "route=\"\""));
+	assert_true(has_line(t, "# TYPE weir_http_request_duration_seconds histogram"));
+	const char *h = "weir_http_request_duration_seconds";
+	const char *l = "{method=\"GET\",route=\"/x/{name}\"";
+	char line[256];
+	static const char *const expect[][2] = {{"0.0005", "2"}, {"0.001", "2"}, {"0.0025", "3"}, {"5", "3"},
+						{"10", "3"},     {"+Inf", "4"}};
+	for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		snprintf(line, sizeof(line), "%s_bucket%s,le=\"%s\"} %s", h, l, expect[i][0], expect[i][1]);
+		assert_true(has_line(t, line));
+	}
+	snprintf(line, sizeof(line), "%s_sum%s} 20.002600", h, l);
+	assert_true(has_line(t, line));
+	snprintf(line, sizeof(line), "%s_count%s} 4", h, l);
+	assert_true(has_line(t, line));
+	assert_true(has_line(t, "weir_db_commit_batch_size_bucket{le=\"2\"} 0"));
+	assert_true(has_line(t, "weir_db_commit_batch_size_bucket{le=\"4\"} 1"));
+	assert_true(has_line(t, "weir_db_commit_batch_size_sum 3"));
+	assert_true(has_line(t, "weir_db_commit_duration_seconds_sum 0.001500"));
+	assert_true(has_line(t, "weir_cache_hits_total{cache=\"closure\"} 2"));
+	assert_true(has_line(t, "weir_cache_misses_total{cache=\"closure\"} 1"));
+	assert_true(has_line(t, "# TYPE process_cpu_seconds_total counter"));
+	weir_buf_release(&b);
+	weir_metrics_reset();
+}
+
 int main(void)
 {
 	weir_json_init_allocator(); /* before any jansson value, as in weir serve */
@@ -469,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_ids), cmocka_unit_test(test_json), cmocka_unit_test(test_json_dump), cmocka_unit_test(test_json_writer), cmocka_unit_test(test_json_allocator), cmocka_unit_test(test_migrations),
 		cmocka_unit_test(test_migration_failure_rolls_back), cmocka_unit_test(test_stmt_cache),
 		cmocka_unit_test(test_write_lock), cmocka_unit_test(test_background_checkpoint), cmocka_unit_test(test_release_rolls_back),
+		cmocka_unit_test(test_metrics_render),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
