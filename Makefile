@@ -30,7 +30,7 @@ MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test check unit http clients deps bench clean openapi openapi-check
+.PHONY: all run test check unit http clients faults deps bench clean openapi openapi-check
 
 all: $(B)/weir
 
@@ -84,6 +84,11 @@ http: $(B)/weir
 clients: $(B)/weir
 	@cd tests && WEIR_BIN=$(abspath $(B)/weir) node --test --test-concurrency=1 clients/
 
+# Fault tests (kill -9 durability loop, ...): real servers crashed and restarted, bounded in
+# time; one file at a time, each drives the machine hard. Part of `make check`, not `make test`.
+faults: $(B)/weir
+	@cd tests && WEIR_BIN=$(abspath $(B)/weir) node --test --test-concurrency=1 faults/
+
 # Every test: unit (cmocka on real SQLite), HTTP (real server on port 0), clients (real SDK).
 test: deps
 	@$(MAKE) --no-print-directory all unit fuzz-replay
@@ -98,6 +103,8 @@ check: deps
 	@$(MAKE) --no-print-directory B=build/asan SAN=1 all unit fuzz-replay
 	@cd tests && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  WEIR_BIN=$(abspath build/asan/weir) WEIR_SANITIZED=1 node --test --test-concurrency=1 http/
+	@cd tests && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  WEIR_BIN=$(abspath build/asan/weir) WEIR_SANITIZED=1 node --test --test-concurrency=1 faults/
 
 bench: all
 	@bench/run.sh
