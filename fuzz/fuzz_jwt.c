@@ -14,8 +14,9 @@
  *
  * Oracles: a refusal is exactly 401 UNAUTHENTICATED; a token accepted has a header naming
  * HS256 without kid, or the kid of a loaded key with that key's algorithm (never `none`, never
- * HS256 with a kid); a corrupted signature is never accepted; an accepted signed token's
- * claims hold an integer exp and the principal's own name as sub. */
+ * HS256 with a kid), no `crit` and no duplicate member; a corrupted signature is never
+ * accepted; an accepted signed token's claims have no duplicate member, an integer exp and the
+ * principal's own name as sub. */
 #include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -178,7 +179,9 @@ static void check_header(weir_arena *a, const char *token)
 	check(dot != NULL, "accepted a token without a dot");
 	char *hdr = unb64url(a, token, (size_t)(dot - token));
 	check(hdr != NULL, "accepted a token whose header is not base64url");
-	json_t *h = json_loads(hdr, 0, NULL);
+	json_t *h = json_loads(hdr, JSON_REJECT_DUPLICATES, NULL);
+	check(json_is_object(h), "accepted a token whose header has duplicate members");
+	check(json_object_get(h, "crit") == NULL, "accepted a token with a crit header");
 	const char *alg = json_string_value(json_object_get(h, "alg"));
 	const char *kid = json_string_value(json_object_get(h, "kid"));
 	check(alg != NULL, "accepted a token without alg");
@@ -228,7 +231,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(mode == 0 || !corrupt, "accepted a corrupted signature");
 		check_header(a, token);
 		if (mode != 0) {
-			json_t *c = json_loads(claims, 0, NULL);
+			json_t *c = json_loads(claims, JSON_REJECT_DUPLICATES, NULL);
+			check(json_is_object(c), "accepted claims with duplicate members");
 			check(json_is_integer(json_object_get(c, "exp")), "accepted claims without an integer exp");
 			const char *sub = json_string_value(json_object_get(c, "sub"));
 			check(sub != NULL && strcmp(sub, p->name) == 0, "principal is not the token's sub");

@@ -116,6 +116,36 @@ test('tampered payload, tampered signature, garbage: 401', async () => {
   }
 });
 
+// Signs header and claims given as JSON text, so that they can hold what JSON.stringify cannot.
+function signText(headerText, claimsText, key = rsa.privateKey) {
+  const input = `${b64u(headerText)}.${b64u(claimsText)}`;
+  return `${input}.${b64u(crypto.sign('sha256', Buffer.from(input), key))}`;
+}
+
+test('a crit header (any: Weir understands no extension) and duplicate members: 401', async () => {
+  const H = { alg: 'RS256', typ: 'JWT', kid: 'rsa-1' };
+  await refused(sign({ ...H, crit: ['exp'] }, claims(), rsa.privateKey), 'crit naming a registered claim');
+  await refused(sign({ ...H, crit: ['x-weir'], 'x-weir': 1 }, claims(), rsa.privateKey), 'crit naming an unknown extension');
+  await refused(sign({ ...H, crit: ['b64'], b64: false }, claims(), rsa.privateKey), 'crit b64 (RFC 7797)');
+  await refused(sign({ ...H, crit: [] }, claims(), rsa.privateKey), 'empty crit');
+  await refused(sign({ ...H, crit: 'exp' }, claims(), rsa.privateKey), 'crit not an array');
+  await refused(sign({ ...H, crit: null }, claims(), rsa.privateKey), 'crit null');
+  await refused(sign({ ...H, crit: [42] }, claims(), rsa.privateKey), 'crit with a number');
+
+  // two `sub`: libjwt alone keeps the last, which would authenticate as admin
+  const c = claims();
+  const body = (subs) => `{"iss":${JSON.stringify(ISS)},"aud":${JSON.stringify(AUD)},${subs},"iat":${c.iat},"exp":${c.exp}}`;
+  const single = signText(JSON.stringify(H), body('"sub":"jwt-user@corp.example"'));
+  assert.equal((await call(single)).status, 200, 'the same token without a duplicate is accepted');
+  await refused(signText(JSON.stringify(H), body('"sub":"jwt-user@corp.example","sub":"admin"')), 'two sub');
+  await refused(signText(JSON.stringify(H), body('"sub":"admin","sub":"jwt-user@corp.example"')), 'two sub, other order');
+  await refused(signText(JSON.stringify(H), body('"sub":"jwt-user@corp.example","exp":1')), 'two exp');
+  await refused(signText(JSON.stringify(H), body('"sub":"jwt-user@corp.example","x":{"a":1,"a":2}')), 'a nested duplicate');
+  await refused(signText('{"alg":"RS256","typ":"JWT","kid":"nope","kid":"rsa-1"}', body('"sub":"jwt-user@corp.example"')), 'two kid');
+  await refused(signText('{"alg":"none","alg":"RS256","kid":"rsa-1"}', body('"sub":"jwt-user@corp.example"')), 'two alg');
+  await refused(signText(JSON.stringify(H), '[1,2]'), 'claims not an object');
+});
+
 test('unknown, inactive or group subjects and unknown workspaces: 401', async () => {
   await refused(rs(claims({ sub: 'nobody@corp.example' })), 'unknown sub');
   await refused(rs(claims({ sub: 'off@corp.example' })), 'inactive user');
