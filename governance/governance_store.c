@@ -12,6 +12,7 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/util.h"
 
 /* parent_id IS NULL makes this an index lookup on securables_name. */
@@ -88,7 +89,11 @@ static bool closure_cache_get(int64_t principal_id, uint64_t gen, weir_arena *a,
 			      bool *is_admin)
 {
 	struct closure_entry *e = &closure_cache[(uint64_t)principal_id % CLOSURE_SLOTS];
-	if (gen == 0 || e->gen != gen || e->principal_id != principal_id)
+	if (gen == 0) /* inside a write transaction: the cache is not consulted, no hit nor miss */
+		return false;
+	bool hit = e->gen == gen && e->principal_id == principal_id;
+	weir_metrics_cache("closure", hit);
+	if (!hit)
 		return false;
 	*ids = weir_arena_alloc(a, sizeof(int64_t) * (size_t)e->n);
 	memcpy(*ids, e->ids, sizeof(int64_t) * (size_t)e->n);
@@ -299,6 +304,7 @@ weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const ch
 		return NULL;
 	}
 	p->token_id = token_id;
+	p->credential_expiry_ms = expiry >= 0 ? expiry : 0;
 	p->auth_method = "pat";
 	return p;
 }
@@ -311,13 +317,23 @@ int weir_gov_token_create(weir_db *db, weir_arena *a, int64_t principal_id, int6
 			  int64_t lifetime_s, const char *comment, char **value, weir_token_info *info,
 			  weir_error *err)
 {
+	int64_t now = weir_now_ms();
+	if (lifetime_s > (INT64_MAX - now) / 1000)
+		lifetime_s = (INT64_MAX - now) / 1000;
+	return weir_gov_token_create_until(db, a, principal_id, workspace_id, lifetime_s > 0 ? now + lifetime_s * 1000 : -1,
+					   comment, value, info, err);
+}
+
+int weir_gov_token_create_until(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
+				int64_t expiry, const char *comment, char **value, weir_token_info *info,
+				weir_error *err)
+{
 	char secret[33], id[33], hash[65];
 	weir_random_hex(secret, 16);
 	weir_random_hex(id, 16);
 	char *tok = weir_arena_printf(a, WEIR_TOKEN_PREFIX "%s", secret);
 	weir_sha256_hex(tok, strlen(tok), hash);
 	int64_t now = weir_now_ms();
-	int64_t expiry = lifetime_s > 0 ? now + lifetime_s * 1000 : -1;
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_TOKEN_INSERT, err);
 	if (st == NULL)
 		return -1;
@@ -731,7 +747,9 @@ static bool privs_cache_get(uint64_t gen, int64_t principal_id, weir_securable *
 	if (gen == 0)
 		return false;
 	struct privs_entry *e = &privs_cache[privs_slot(principal_id, s)];
-	if (e->gen != gen || !privs_match(e, principal_id, s))
+	bool hit = e->gen == gen && privs_match(e, principal_id, s);
+	weir_metrics_cache("privileges", hit);
+	if (!hit)
 		return false;
 	memcpy(s->privs, e->privs, sizeof(s->privs));
 	return true;

@@ -26,6 +26,7 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/util.h"
 #include "registry/registry.h"
 
@@ -748,13 +749,28 @@ static void record(weir_db *db, const wh_due *d, const post_result *res)
 	}
 	if (rc != 0 || weir_db_commit(db, &e) != 0)
 		weir_db_rollback(db);
-	if (!ok)
-		weir_log_info("webhook delivery %s: attempt %d %s (%s)", d->id, attempts, status, errbuf);
+	if (ok) {
+		weir_metrics_outbox_delivered();
+		return;
+	}
+	weir_metrics_outbox_failure();
+	weir_log_info("webhook delivery %s: attempt %d %s (%s)", d->id, attempts, status, errbuf);
+}
+
+/* Publishes the number of PENDING deliveries as the outbox depth gauge. */
+static void report_depth(weir_db *db)
+{
+	int64_t depth;
+	weir_error e = WEIR_ERROR_INIT;
+	if (wh_store_pending_count(db, &depth, &e) == 0)
+		weir_metrics_outbox_depth_set(depth);
 }
 
 static void *worker_main(void *arg)
 {
 	(void)arg;
+	unsigned polls = 0;
+	bool depth_stale = true;
 	for (;;) {
 		pthread_mutex_lock(&worker.mu);
 		if (!worker.stop) {
@@ -774,6 +790,10 @@ static void *worker_main(void *arg)
 		wh_due d[8];
 		weir_db *db = weir_db_acquire(worker.pool);
 		int n = load_due(db, d, 8);
+		/* the outbox depth for /metrics: about once a second, and after each batch sent */
+		if (depth_stale || ++polls % 5 == 0)
+			report_depth(db);
+		depth_stale = n > 0;
 		weir_db_release(db);
 		for (int i = 0; i < n; i++) {
 			post_result res;

@@ -100,6 +100,8 @@ int wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, 
 /* Up to `max` (at most 8) PENDING deliveries due at `now` of live webhooks, earliest first.
  * Returns how many were read into out, or -1 with err set. */
 int wh_store_due(weir_db *db, int64_t now, wh_due *out, int max, weir_error *err);
+/* PENDING deliveries of live webhooks into *n (the outbox depth for /metrics). 0 or -1. */
+int wh_store_pending_count(weir_db *db, int64_t *n, weir_error *err);
 /* Records an attempt's outcome, inside the caller's write transaction. Returns 0 when
  * written, 1 when the UPDATE failed (the caller rolls back; nothing is reported), -1 with
  * err set when the statement could not be prepared. */

@@ -205,6 +205,20 @@ static const char SQL_DELIVERY_RESULT[] =
 	"UPDATE webhook_deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, last_status_code = ?5, "
 	"last_error = ?6, delivered_at = ?7 WHERE id = ?1";
 
+/* The outbox depth: PENDING deliveries of live webhooks (those of deleted ones are never sent). */
+static const char SQL_PENDING_COUNT[] =
+	"SELECT count(*) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id "
+	"WHERE d.status = 'PENDING' AND w.deleted_timestamp IS NULL";
+
+int wh_store_pending_count(weir_db *db, int64_t *n, weir_error *err)
+{
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_PENDING_COUNT, err);
+	if (st == NULL)
+		return -1;
+	*n = 0;
+	return weir_db_step_i64(db, st, n, err);
+}
+
 int wh_store_due(weir_db *db, int64_t now, wh_due *out, int max, weir_error *err)
 {
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_DUE, err);

@@ -5,6 +5,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const http = require('node:http');
 const net = require('node:net');
 const { startServer, assertError } = require('./lib');
 
@@ -215,6 +216,45 @@ test('requests to a route grow its counter and histogram under the route pattern
   const hcount = total(after1, 'weir_http_request_duration_seconds_count', route) -
     (total(before1, 'weir_http_request_duration_seconds_count', route) || 0);
   assert.ok(hcount >= N, `latency histogram count grew by ${hcount}`);
+});
+
+test('caches count hits and misses by name; the webhook outbox counts deliveries, failures and its depth', async () => {
+  for (let i = 0; i < 3; i++) assert.equal((await srv.req('GET', UC + '/catalogs')).status, 200);
+  let fams = await scrape();
+  const closure = (total(fams, 'weir_cache_hits_total', { cache: 'closure' }) || 0) +
+    (total(fams, 'weir_cache_misses_total', { cache: 'closure' }) || 0);
+  assert.ok(closure >= 1, 'the group-closure cache reports its lookups');
+
+  let failFirst = 1;
+  const recv = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (failFirst-- > 0) { res.writeHead(500); res.end('boom'); return; }
+      res.writeHead(200); res.end('ok');
+    });
+  });
+  await new Promise((r) => recv.listen(0, '127.0.0.1', r));
+  try {
+    const w = await srv.req('POST', '/api/2.0/mlflow/webhooks', { body: {
+      name: 'metrics-hook', url: `http://127.0.0.1:${recv.address().port}/in`,
+      events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }] } });
+    assert.equal(w.status, 200, w.text);
+    const delivered0 = total(fams, 'weir_outbox_deliveries_total', {});
+    const failed0 = total(fams, 'weir_outbox_delivery_failures_total', {});
+    assert.equal((await srv.req('POST', '/api/2.0/mlflow/registered-models/create', { body: { name: 'metricsmodel' } })).status, 200);
+    const end = Date.now() + 15000;
+    for (;;) {
+      fams = await scrape();
+      if (total(fams, 'weir_outbox_deliveries_total', {}) > delivered0 &&
+          total(fams, 'weir_outbox_depth', {}) === 0) break;
+      assert.ok(Date.now() < end, 'the delivery is counted and the outbox drains');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(total(fams, 'weir_outbox_delivery_failures_total', {}) > failed0, 'the failed first attempt is counted');
+    await srv.req('DELETE', `/api/2.0/mlflow/webhooks/${w.json.webhook.webhook_id}`);
+  } finally {
+    await new Promise((r) => recv.close(r));
+  }
 });
 
 test('--metrics-listen serves the same text without a token (when the listener is started)', async (t) => {
