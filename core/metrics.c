@@ -67,7 +67,7 @@ static void histo_observe(histo *h, const bounds *b, int64_t v)
  * answers more distinct codes than slots counts the rest under code="other". */
 #define STATUS_SLOTS 8
 typedef struct route_stats {
-	_Atomic(const char *) method;
+	_Alignas(64) _Atomic(const char *) method; /* one route never shares a cache line with the next */
 	_Atomic(const char *) pattern;
 	_Atomic int code[STATUS_SLOTS]; /* 0 = free */
 	_Atomic uint64_t by_code[STATUS_SLOTS];
@@ -88,10 +88,13 @@ typedef struct named_counter {
 static struct metrics_state {
 	/* routes[WEIR_METRICS_MAX_ROUTES] is "no route matched" (index -1). */
 	route_stats routes[WEIR_METRICS_MAX_ROUTES + 1];
-	_Atomic int64_t inflight, connections, body_bytes;
+	/* the gauges every request moves, each on its own cache line */
+	_Alignas(64) _Atomic int64_t inflight;
+	_Alignas(64) _Atomic int64_t connections;
+	_Alignas(64) _Atomic int64_t body_bytes;
 	_Atomic uint64_t bodies_refused;
 	named_counter closed; /* a = connections closed */
-	_Atomic int64_t write_queue;
+	_Alignas(64) _Atomic int64_t write_queue;
 	histo batch, commit;
 	_Atomic uint64_t pool_waits, pool_wait_us;
 	named_counter cache; /* a = hits, b = misses */
