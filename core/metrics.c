@@ -316,7 +316,7 @@ static void render_requests(weir_buf *out)
 					 (unsigned long long)get_u(&s->other));
 	}
 	family(out, "weir_http_request_duration_seconds", "histogram",
-	       "Time from the request head to the reply being queued, by route pattern and method.");
+	       "Time from the request head until its response was sent, by route pattern and method.");
 	for (int i = 0; i <= WEIR_METRICS_MAX_ROUTES; i++) {
 		if (!route_shown(i))
 			continue;
