@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "core/util.h"
 #include "governance/catalog.h"
+#include "registry/registry.h"
+#include "registry/tracking_int.h" /* the run and experiment rows (same module) */
 
 /* Temp files this module creates next to their target (empty uploads); never listed. */
 #define TMP_PREFIX ".weir-tmp-"
@@ -260,4 +263,372 @@ bool weir_artifacts_exists(weir_arena *a, const char *rel)
 		return false;
 	struct stat st;
 	return stat(abs_of(a, rel), &st) == 0;
+}
+
+/* ------------------------------------------------------------------ who owns a path */
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* unquote_plus until the text no longer changes (each changing round but the first
+ * shortens it, so at most n + 1 rounds); NULL when a NUL byte appears. */
+static char *decode_stable(weir_arena *a, const char *s)
+{
+	size_t n = strlen(s);
+	char *cur = weir_arena_strndup(a, s, n);
+	for (size_t round = 0; round <= strlen(s) + 1; round++) {
+		char *next = weir_arena_alloc(a, n + 1);
+		size_t o = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (cur[i] == '+') {
+				next[o++] = ' ';
+			} else if (cur[i] == '%' && i + 2 < n && hexval(cur[i + 1]) >= 0 && hexval(cur[i + 2]) >= 0) {
+				next[o++] = (char)(hexval(cur[i + 1]) * 16 + hexval(cur[i + 2]));
+				i += 2;
+			} else {
+				next[o++] = cur[i];
+			}
+		}
+		next[o] = '\0';
+		if (memchr(next, '\0', o))
+			return NULL;
+		bool same = o == n && memcmp(next, cur, n) == 0;
+		cur = next;
+		n = o;
+		if (same)
+			break;
+	}
+	return cur;
+}
+
+/* `p` as a store-relative path: '/' separated, no empty or '.' segments, '..' removes the
+ * segment before it (never above the root). */
+static const char *normalize_rel(weir_arena *a, const char *p)
+{
+	size_t n = strlen(p);
+	char *out = weir_arena_alloc(a, n + 1);
+	size_t o = 0;
+	const char *seg = p;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && p[i] != '/')
+			continue;
+		size_t len = (size_t)(p + i - seg);
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else if (len > 0 && !(len == 1 && seg[0] == '.')) {
+			if (o > 0)
+				out[o++] = '/';
+			memcpy(out + o, seg, len);
+			o += len;
+		}
+		seg = p + i + 1;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static bool starts_with_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* After "scheme://": the path that follows the authority ("" when there is none). */
+static const char *after_authority(const char *p)
+{
+	const char *slash = strchr(p, '/');
+	return slash ? slash : "";
+}
+
+const char *weir_artifacts_uri_rel(weir_arena *a, const char *uri)
+{
+	if (uri == NULL)
+		return NULL;
+	const char *dec = decode_stable(a, uri);
+	if (dec == NULL)
+		return NULL;
+	const char *p;
+	if (starts_with_ci(dec, "mlflow-artifacts:")) {
+		p = dec + 17;
+		if (strncmp(p, "//", 2) == 0)
+			p = after_authority(p + 2);
+		return normalize_rel(a, p);
+	}
+	if (starts_with_ci(dec, "http://") || starts_with_ci(dec, "https://")) {
+		p = after_authority(strstr(dec, "//") + 2);
+		/* /api/2.0/mlflow-artifacts/artifacts/..., /ajax-api/..., behind any prefix */
+		for (const char *m = strstr(p, "/mlflow-artifacts/artifacts"); m; m = strstr(m + 1, "/mlflow-artifacts/artifacts")) {
+			const char *rest = m + strlen("/mlflow-artifacts/artifacts");
+			if (*rest == '\0' || *rest == '/' || *rest == '?' || *rest == '#')
+				return normalize_rel(a, weir_arena_strndup(a, rest, strcspn(rest, "?#")));
+		}
+		return NULL;
+	}
+	if (starts_with_ci(dec, "file:")) {
+		p = dec + 5;
+		if (strncmp(p, "//", 2) == 0)
+			p = after_authority(p + 2);
+	} else if (dec[0] == '/') {
+		p = dec;
+	} else {
+		return NULL;
+	}
+	/* an absolute path: inside DATA/artifacts or nothing of this store */
+	const char *abs = normalize_rel(a, p);
+	const char *root = normalize_rel(a, weir_artifacts_root(a));
+	size_t rn = strlen(root);
+	if (strncmp(abs, root, rn) != 0 || (abs[rn] != '\0' && abs[rn] != '/'))
+		return NULL;
+	return abs[rn] ? abs + rn + 1 : "";
+}
+
+/* Whether `prefix` is `path` or one of its ancestors, segment-wise ("" holds everything). */
+static bool holds(const char *prefix, const char *path)
+{
+	size_t n = strlen(prefix);
+	if (n == 0)
+		return true;
+	return strncmp(prefix, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool is_run_id(const char *s, size_t n)
+{
+	if (n != 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (hexval(s[i]) < 0)
+			return false;
+	return true;
+}
+
+/* The directory of run `run_id` in the store (its artifact_uri without the final
+ * "/artifacts"), "" when the run does not exist or keeps its artifacts elsewhere (*rel
+ * NULL). Other failures are errors. */
+static int run_dir(weir_db *db, weir_arena *a, const char *run_id, const char **rel, int64_t *exp, bool artifacts,
+		   weir_error *err)
+{
+	*rel = NULL;
+	trk_run run;
+	weir_error e = WEIR_ERROR_INIT;
+	if (trk_store_run_get(db, a, run_id, &run, &e) != 0) {
+		if (e.code == WEIR_E_RESOURCE_DOES_NOT_EXIST)
+			return 0;
+		*err = e;
+		return -1;
+	}
+	const char *r = weir_artifacts_uri_rel(a, run.artifact_uri);
+	if (r == NULL)
+		return 0;
+	*exp = run.experiment_id;
+	if (artifacts) {
+		*rel = r;
+		return 0;
+	}
+	size_t n = strlen(r);
+	if (n >= 10 && strcmp(r + n - 10, "/artifacts") == 0)
+		*rel = weir_arena_strndup(a, r, n - 10);
+	else
+		*rel = r;
+	return 0;
+}
+
+/* The container of `path`: the deepest run whose directory holds it, else the experiment
+ * of the default layout (<experiment_id>/...) whose artifact_location holds it, else NONE. */
+static int resolve_container(weir_db *db, weir_arena *a, const char *path, weir_artifact_owner *o, weir_error *err)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = WEIR_ARTIFACT_OWNER_NONE;
+	/* runs: every 32-hex segment, deepest first */
+	for (size_t end = strlen(path); end > 0;) {
+		size_t start = end;
+		while (start > 0 && path[start - 1] != '/')
+			start--;
+		if (is_run_id(path + start, end - start)) {
+			const char *rid = weir_arena_strndup(a, path + start, 32);
+			const char *dir;
+			int64_t exp = 0;
+			if (run_dir(db, a, rid, &dir, &exp, false, err) != 0)
+				return -1;
+			if (dir && *dir && holds(dir, path)) {
+				o->kind = WEIR_ARTIFACT_OWNER_RUN;
+				o->run_id = rid;
+				o->experiment_id = exp;
+				return 0;
+			}
+		}
+		end = start > 0 ? start - 1 : 0;
+	}
+	/* experiments: the first segment is an experiment id */
+	size_t d = strspn(path, "0123456789");
+	if (d > 0 && d <= 18 && (path[d] == '\0' || path[d] == '/')) {
+		int64_t id = strtoll(path, NULL, 10);
+		trk_exp e;
+		weir_error ee = WEIR_ERROR_INIT;
+		if (trk_store_exp_get(db, a, id, &e, &ee) != 0) {
+			if (ee.code != WEIR_E_RESOURCE_DOES_NOT_EXIST) {
+				*err = ee;
+				return -1;
+			}
+			return 0;
+		}
+		const char *loc = weir_artifacts_uri_rel(a, e.artifact_location);
+		if (loc && *loc && holds(loc, path)) {
+			o->kind = WEIR_ARTIFACT_OWNER_EXPERIMENT;
+			o->experiment_id = id;
+		}
+	}
+	return 0;
+}
+
+/* The store path of a model version's source, or NULL when it names nothing here. */
+static int version_rel(weir_db *db, weir_arena *a, const char *source, const char **rel, weir_error *err)
+{
+	*rel = NULL;
+	if (!starts_with_ci(source, "runs:")) {
+		*rel = weir_artifacts_uri_rel(a, source);
+		return 0;
+	}
+	const char *dec = decode_stable(a, source);
+	if (dec == NULL)
+		return 0;
+	const char *p = dec + 5;
+	while (*p == '/')
+		p++;
+	size_t idl = strcspn(p, "/");
+	if (!is_run_id(p, idl))
+		return 0;
+	const char *dir;
+	int64_t exp;
+	if (run_dir(db, a, weir_arena_strndup(a, p, idl), &dir, &exp, true, err) != 0)
+		return -1;
+	if (dir)
+		*rel = normalize_rel(a, weir_arena_printf(a, "%s/%s", dir, p + idl));
+	return 0;
+}
+
+int weir_artifacts_resolve(weir_db *db, weir_arena *a, const char *path, weir_artifacts_op op,
+			   weir_artifact_owner **out, size_t *n, weir_error *err)
+{
+	if (path == NULL)
+		path = "";
+	if (weir_artifacts_path_check(path, true, err) != 0)
+		return -1;
+	weir_artifact_owner container;
+	if (resolve_container(db, a, path, &container, err) != 0)
+		return -1;
+	weir_registry_version_ref *refs;
+	size_t nrefs;
+	if (weir_registry_versions_in_store(db, a, &refs, &nrefs, err) != 0)
+		return -1;
+	weir_artifact_owner *owners = weir_arena_alloc(a, (nrefs + 1) * sizeof(*owners));
+	owners[0] = container;
+	size_t k = 1;
+	bool in_version = false;
+	for (size_t i = 0; i < nrefs; i++) {
+		const char *rel;
+		if (version_rel(db, a, refs[i].source, &rel, err) != 0)
+			return -1;
+		if (rel == NULL)
+			continue;
+		/* READ: the version's files hold the path; WRITE: or lie below it */
+		bool in = holds(rel, path);
+		if (!in && !(op == WEIR_ARTIFACTS_WRITE && holds(path, rel)))
+			continue;
+		in_version |= in;
+		weir_artifact_owner *o = &owners[k++];
+		memset(o, 0, sizeof(*o));
+		o->kind = WEIR_ARTIFACT_OWNER_MODEL_VERSION;
+		o->model_id = refs[i].model_id;
+		o->version = refs[i].version;
+	}
+	/* in no experiment or run but in a version's files: the path is that version's */
+	if (container.kind == WEIR_ARTIFACT_OWNER_NONE && in_version) {
+		owners++;
+		k--;
+	}
+	*out = owners;
+	*n = k;
+	return 0;
+}
+
+/* The answer for a file the caller may not know about: that of a missing file. */
+static int hidden(const char *path, weir_error *err)
+{
+	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Artifact '%.200s' not found", path);
+}
+
+/* One owner's rule (weir_artifacts_authorize). 0 allowed, -1 with err: hidden (404) or
+ * denied (403) or a failure. */
+static int owner_check(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
+		       const weir_artifact_owner *o, const char *path, weir_error *err)
+{
+	switch (o->kind) {
+	case WEIR_ARTIFACT_OWNER_NONE:
+		return p->is_admin ? 0 : hidden(path, err);
+	case WEIR_ARTIFACT_OWNER_EXPERIMENT:
+	case WEIR_ARTIFACT_OWNER_RUN:
+		/* not catalog securables: any authenticated principal may read and change them
+		 * through the tracking API (registry/tracking.h), so also their files */
+		return 0;
+	case WEIR_ARTIFACT_OWNER_MODEL_VERSION: {
+		weir_securable s;
+		weir_error e = WEIR_ERROR_INIT;
+		if (weir_gov_resolve_id(db, a, p, o->model_id, &s, &e) != 0)
+			return hidden(path, err); /* a model p may not browse */
+		return weir_gov_check(db, p, op == WEIR_ARTIFACTS_READ ? WEIR_OP_READ_DATA : WEIR_OP_WRITE_DATA, &s,
+				      err);
+	}
+	}
+	return hidden(path, err); /* an owner kind without a rule: nobody */
+}
+
+int weir_artifacts_authorize(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
+			     const char *path, weir_error *err)
+{
+	if (path == NULL)
+		path = "";
+	if (p == NULL)
+		return hidden(path, err);
+	weir_artifact_owner *owners;
+	size_t n;
+	if (weir_artifacts_resolve(db, a, path, op, &owners, &n, err) != 0)
+		return -1;
+	/* every owner must allow; a hidden owner answers before a visible one that refuses */
+	weir_error denied = WEIR_ERROR_INIT;
+	bool refused = false;
+	for (size_t i = 0; i < n; i++) {
+		/* the same model twice (two versions on the same files) is one check */
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = owners[j].kind == owners[i].kind && owners[i].kind == WEIR_ARTIFACT_OWNER_MODEL_VERSION &&
+			       strcmp(owners[j].model_id, owners[i].model_id) == 0;
+		if (seen)
+			continue;
+		weir_error e = WEIR_ERROR_INIT;
+		if (owner_check(db, a, p, op, &owners[i], path, &e) == 0)
+			continue;
+		if (e.code == WEIR_E_RESOURCE_DOES_NOT_EXIST) {
+			*err = e;
+			return -1;
+		}
+		if (!refused) {
+			denied = e;
+			refused = true;
+		}
+	}
+	if (refused) {
+		*err = denied;
+		return -1;
+	}
+	return 0;
 }

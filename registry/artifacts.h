@@ -12,7 +12,9 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/db.h"
 #include "core/error.h"
+#include "governance/governance.h"
 
 /* 400 INVALID_PARAMETER_VALUE when `path` is not a safe relative path. An empty or NULL
  * path (the store root) is accepted only when allow_root. */
@@ -40,5 +42,71 @@ json_t *weir_artifacts_list(weir_arena *a, const char *rel, const char *prefix, 
 
 /* Whether `rel` exists (file or directory). An unsafe path does not exist. */
 bool weir_artifacts_exists(weir_arena *a, const char *rel);
+
+/* ---------------------------------------------------------------- who owns a path
+ *
+ * Artifacts follow the rules of the object they belong to (README "MLflow: registry,
+ * tracking, artifacts"). The store's layout:
+ *
+ *   <experiment rel>/                       an experiment (artifact_location
+ *                                           mlflow-artifacts:/<experiment_id> by default)
+ *   <experiment rel>/<run_id>/artifacts/... a run (its artifact_uri)
+ *   anything a model version's source names (mlflow-artifacts:/..., runs:/<run_id>/...,
+ *   an http(s) URL of this proxy, file: inside the store): that version's files
+ *
+ * A path has at most one container (the deepest run whose directory holds it, else the
+ * experiment whose directory holds it) and any number of model versions whose files hold
+ * it. A path with neither lies in no object. */
+
+typedef enum weir_artifacts_op {
+	WEIR_ARTIFACTS_READ,  /* download, list */
+	WEIR_ARTIFACTS_WRITE, /* upload (create or overwrite), delete */
+} weir_artifacts_op;
+
+typedef enum weir_artifact_owner_kind {
+	WEIR_ARTIFACT_OWNER_NONE = 0,      /* no object: admins only */
+	WEIR_ARTIFACT_OWNER_EXPERIMENT,    /* experiment_id */
+	WEIR_ARTIFACT_OWNER_RUN,           /* run_id, experiment_id */
+	WEIR_ARTIFACT_OWNER_MODEL_VERSION, /* model_id (the registered model's securable), version */
+	/* MLflow 3 logged models (<experiment rel>/models/<model_id>/artifacts) come next: one
+	 * kind here, one case in resolve_container and in owner_check (registry/artifacts.c). */
+} weir_artifact_owner_kind;
+
+typedef struct weir_artifact_owner {
+	weir_artifact_owner_kind kind;
+	int64_t experiment_id;
+	const char *run_id;   /* arena */
+	const char *model_id; /* arena */
+	int64_t version;
+} weir_artifact_owner;
+
+/* The store-relative path an artifact URI names, or NULL when it names nothing in this
+ * store: mlflow-artifacts:[//host]/p, http(s)://host/.../mlflow-artifacts/artifacts/p,
+ * file: or an absolute path under DATA/artifacts. The URI is percent/plus-decoded until it
+ * no longer changes (as clients and MLflow's source check read it); empty and '.' segments
+ * are dropped and '..' removes the segment before it. "" is the store root. Arena string. */
+const char *weir_artifacts_uri_rel(weir_arena *a, const char *uri);
+
+/* The owners of `path` for `op` (an arena array in *out, *n entries, at least 1): first its
+ * container (NONE when no experiment or run holds it), then every model version whose
+ * files hold it and, for WRITE, every version whose files lie below it (deleting or
+ * overwriting a directory changes them). A path no object holds resolves to one NONE
+ * entry. 400 INVALID_PARAMETER_VALUE for a path weir_artifacts_path_check refuses ("" is
+ * the root and allowed). */
+int weir_artifacts_resolve(weir_db *db, weir_arena *a, const char *path, weir_artifacts_op op,
+			   weir_artifact_owner **out, size_t *n, weir_error *err);
+
+/* Whether principal p may perform op on `path`, by the rules of every owner:
+ *   NONE (and no model version holds the path)  admins only;
+ *   EXPERIMENT, RUN  any authenticated principal, as the tracking API (registry/tracking.h);
+ *   MODEL_VERSION    READ needs what reading the model's data needs (EXECUTE with USE
+ *                    CATALOG and USE SCHEMA, or ownership; WEIR_OP_READ_DATA), WRITE what
+ *                    creating a version needs (ownership; WEIR_OP_WRITE_DATA).
+ * What p may not see answers exactly as a missing file: 404 RESOURCE_DOES_NOT_EXIST
+ * "Artifact '<path>' not found" (a model p cannot browse, a path in no object for a
+ * non-admin); what p sees but may not do is 403 PERMISSION_DENIED. Hidden wins over
+ * denied when several owners refuse. */
+int weir_artifacts_authorize(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
+			     const char *path, weir_error *err);
 
 #endif

@@ -109,6 +109,19 @@ json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_
 int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
 				 const char **run_id, weir_error *err);
 
+/* A version whose source may name files of the artifact store, for the artifact proxy's
+ * owner lookup (registry/artifacts.c). Arena strings. */
+typedef struct weir_registry_version_ref {
+	const char *model_id; /* the registered model's securable id */
+	int64_t version;
+	const char *source;   /* as registered */
+} weir_registry_version_ref;
+
+/* Every version whose source is mlflow-artifacts:, runs:, http(s):, file: or an absolute
+ * path (any case): *out is an arena array of *n entries. */
+int weir_registry_versions_in_store(weir_db *db, weir_arena *a, weir_registry_version_ref **out, size_t *n,
+				    weir_error *err);
+
 /* ---------------------------------------------------------------- aliases */
 
 /* 400 for reserved (latest, v<N>) or malformed aliases. */

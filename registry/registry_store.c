@@ -880,6 +880,41 @@ const char *weir_registry_version_download_uri(weir_db *db, weir_arena *a, const
 	return uri;
 }
 
+/* A full scan of model_versions (no index on source): LIKE is case-insensitive, as URI
+ * schemes are. Whatever else a source is (s3:, models:, dbfs:, ...) names no file here. */
+static const char SQL_MV_IN_STORE[] =
+	"SELECT model_id, version, source FROM model_versions WHERE source LIKE 'mlflow-artifacts:%' "
+	"OR source LIKE 'runs:%' OR source LIKE 'http%' OR source LIKE 'file:%' OR source LIKE '/%'";
+
+int weir_registry_versions_in_store(weir_db *db, weir_arena *a, weir_registry_version_ref **out, size_t *n,
+				    weir_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_IN_STORE, err);
+	if (st == NULL)
+		return -1;
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			weir_registry_version_ref *grown = weir_arena_alloc(a, cap * sizeof(*grown));
+			if (*n)
+				memcpy(grown, *out, *n * sizeof(*grown));
+			*out = grown;
+		}
+		weir_registry_version_ref *v = &(*out)[(*n)++];
+		v->model_id = col_text(a, st, 0);
+		v->version = sqlite3_column_int64(st, 1);
+		v->source = col_text(a, st, 2);
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	return 0;
+}
+
 int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
 				 const char **run_id, weir_error *err)
 {

@@ -4,8 +4,9 @@
  * with repeated keys for lists; a POST's JSON body), call registry/tracking.h inside a
  * write transaction for mutations, and answer in the MLflow error dialect.
  *
- * Authorization: RULE_AUTHENTICATED everywhere (experiments are not UC securables; see
- * registry/tracking.c). */
+ * Authorization: RULE_AUTHENTICATED for experiments and runs (they are not UC securables;
+ * see registry/tracking.c); the artifact proxy follows the owner of each path
+ * (registry/artifacts.h). */
 #include "api/http.h"
 
 #include <stdio.h>
@@ -158,15 +159,32 @@ READ_OP(h_run_artifacts, weir_tracking_artifacts_list)
 
 /* ------------------------------------------------------------------ artifact proxy */
 
+/* Artifacts follow the rules of the object they belong to (registry/artifacts.h,
+ * weir_artifacts_authorize): the routes are RULE_ON(READ_DATA / WRITE_DATA), so a handler
+ * that answered without this check would be turned into a 500. A refusal answers the
+ * error itself (the dispatcher audits it: every 403, and every failed PUT or DELETE). */
+static int art_authorize_or_reply(weir_req *r, weir_artifacts_op op, const char *path)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_artifacts_authorize(weir_req_db(r), r->arena, r->principal, op, path, &e) != 0) {
+		fail(r, &e);
+		return -1;
+	}
+	weir_req_mark_authorized(r);
+	return 0;
+}
+
 static int art_put(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	const char *path = weir_req_param(r, "path");
+	weir_req_audit_securable(r, path);
+	if (art_authorize_or_reply(r, WEIR_ARTIFACTS_WRITE, path) != 0)
+		return 0; /* the temp file is removed by the server */
 	if (weir_artifacts_put(r->arena, path, r->upload_path, r->upload_fd, &e) != 0)
 		return fail(r, &e);
 	if (r->upload_path)
 		r->upload_path = NULL; /* renamed into place: the server must not unlink it */
-	weir_req_audit_securable(r, path);
 	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
 		return fail(r, &e);
 	return weir_reply_ok_empty(r);
@@ -175,9 +193,12 @@ static int art_put(weir_req *r)
 static int art_get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
+	const char *path = weir_req_param(r, "path");
 	int fd;
 	uint64_t size;
-	if (weir_artifacts_open(r->arena, weir_req_param(r, "path"), &fd, &size, &e) != 0)
+	if (art_authorize_or_reply(r, WEIR_ARTIFACTS_READ, path) != 0)
+		return 0;
+	if (weir_artifacts_open(r->arena, path, &fd, &size, &e) != 0)
 		return fail(r, &e);
 	return weir_reply_fd(r, 200, "application/octet-stream", fd, size);
 }
@@ -187,6 +208,8 @@ static int art_delete(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	const char *path = weir_req_param(r, "path");
 	weir_req_audit_securable(r, path);
+	if (art_authorize_or_reply(r, WEIR_ARTIFACTS_WRITE, path) != 0)
+		return 0;
 	if (weir_artifacts_delete(r->arena, path, &e) != 0)
 		return fail(r, &e);
 	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
@@ -198,6 +221,14 @@ static int art_list(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	const char *path = weir_req_query(r, "path");
+	if (weir_artifacts_authorize(weir_req_db(r), r->arena, r->principal, WEIR_ARTIFACTS_READ, path, &e) != 0) {
+		if (e.code != WEIR_E_RESOURCE_DOES_NOT_EXIST)
+			return fail(r, &e);
+		/* hidden: the answer for a directory that does not exist */
+		weir_req_mark_authorized(r);
+		return weir_reply_json(r, 200, json_object());
+	}
+	weir_req_mark_authorized(r);
 	json_t *files = weir_artifacts_list(r->arena, path, NULL, &e);
 	if (files == NULL)
 		return fail(r, &e);
@@ -216,10 +247,12 @@ static int art_list(weir_req *r)
 	 flags},                                                                                              \
 	{method, "/ajax-api/2.0/mlflow/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW, "mlflowExperiment",  \
 	 action, flags}
-#define ART(method, path, fn, action, flags)                                                                  \
-	{method, "/api/2.0/mlflow-artifacts/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW, "mlflowArtifacts", \
-	 action, flags},                                                                                      \
-	{method, "/ajax-api/2.0/mlflow-artifacts/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW,            \
+/* op: READ_DATA (download, list) or WRITE_DATA (upload, delete); the handler decides by
+ * the path's owner (art_authorize_or_reply). */
+#define ART(method, path, fn, op, action, flags)                                                            \
+	{method, "/api/2.0/mlflow-artifacts/" path, fn, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_MLFLOW,           \
+	 "mlflowArtifacts", action, flags},                                                                 \
+	{method, "/ajax-api/2.0/mlflow-artifacts/" path, fn, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_MLFLOW,      \
 	 "mlflowArtifacts", action, flags}
 
 #define RO WEIR_ROUTE_NO_AUDIT
@@ -252,9 +285,9 @@ const weir_route weir_routes_tracking[] = {
 	TRK("GET", "metrics/get-history", h_history, "getMetricHistory", RO),
 	TRK("GET", "metrics/get-history-bulk-interval", h_history_bulk, "getMetricHistoryBulkInterval", RO),
 	TRK("GET", "artifacts/list", h_run_artifacts, "listArtifacts", RO),
-	ART("PUT", "artifacts/{path*}", art_put, "uploadArtifact", WEIR_ROUTE_STREAM_UPLOAD),
-	ART("GET", "artifacts/{path*}", art_get, "downloadArtifact", RO),
-	ART("DELETE", "artifacts/{path*}", art_delete, "deleteArtifact", 0),
-	ART("GET", "artifacts", art_list, "listArtifacts", RO),
+	ART("PUT", "artifacts/{path*}", art_put, WRITE_DATA, "uploadArtifact", WEIR_ROUTE_STREAM_UPLOAD),
+	ART("GET", "artifacts/{path*}", art_get, READ_DATA, "downloadArtifact", RO),
+	ART("DELETE", "artifacts/{path*}", art_delete, WRITE_DATA, "deleteArtifact", 0),
+	ART("GET", "artifacts", art_list, READ_DATA, "listArtifacts", RO),
 	{0},
 };
