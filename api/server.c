@@ -33,6 +33,7 @@
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -850,14 +851,31 @@ int weir_server_start(weir_app *app, weir_error *err)
 	return 0;
 }
 
-/* Graceful stop: no new connections, every request already started is answered (its reply
- * says Connection: close), for at most --drain seconds; then the daemon and its
- * connections close. Idle keep-alive connections are not waited for. */
+/* Graceful stop: the accept queue is taken in, then no new connections; every request
+ * already started is answered (its reply says Connection: close), for at most --drain
+ * seconds; then the daemon and its connections close. Idle keep-alive connections are not
+ * waited for. */
 void weir_server_stop(weir_app *app)
 {
 	if (app->daemon == NULL)
 		return;
 	atomic_store(&srv.draining, true);
+	/* Connections the kernel completed but MHD has not accepted yet hold requests their
+	 * clients consider sent: closing the listening socket would reset them. Accept what
+	 * the queue holds first (Linux reports a listening socket's accept queue length in
+	 * tcpi_unacked), for at most 2 s so a steady stream of new clients cannot hold the stop. */
+	const union MHD_DaemonInfo *li = MHD_get_daemon_info(app->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	if (li && li->listen_fd != MHD_INVALID_SOCKET) {
+		int64_t until = mono_us() + 2000000;
+		while (mono_us() < until) {
+			struct tcp_info ti;
+			socklen_t tl = sizeof(ti);
+			if (getsockopt(li->listen_fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) != 0 || ti.tcpi_unacked == 0)
+				break;
+			struct timespec ts = {0, 2 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
 	MHD_socket lfd = MHD_quiesce_daemon(app->daemon);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
