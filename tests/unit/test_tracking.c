@@ -1,7 +1,7 @@
 /* Unit tests of registry/tracking.c and registry/artifacts.c against a real migrated
  * database: experiments, runs, logging rules, log-batch limits and speed, keyset paging of
  * metric history, the hot metrics table and its merges into trk_metrics, the run filter grammar, artifact path safety, model version source
- * validation and run inputs. */
+ * validation, who owns an artifact path and who may use it, and run inputs. */
 #include "testutil.h"
 
 #include <math.h>
@@ -9,6 +9,7 @@
 
 #include "core/util.h"
 #include "registry/artifacts.h"
+#include "registry/registry.h"
 #include "registry/tracking.h"
 #include "registry/tracking_int.h"
 
@@ -961,6 +962,194 @@ static void test_source_check(void **state)
 	free(id);
 }
 
+/* Artifact URIs map to the store path they name, decoded as clients read them; URIs of
+ * other stores name nothing here. */
+static void test_artifact_uri_rel(void **state)
+{
+	fx *f = *state;
+	weir_arena *a = f->t->a;
+	const char *root = weir_artifacts_root(a);
+	const struct { const char *uri, *rel; } cases[] = {
+		{"mlflow-artifacts:/1/abc/artifacts/model", "1/abc/artifacts/model"},
+		{"mlflow-artifacts:///1//abc/./artifacts/", "1/abc/artifacts"},
+		{"MLFLOW-ARTIFACTS:/1/x", "1/x"},
+		{"mlflow-artifacts://host:5000/api/1/x", "api/1/x"},
+		{"mlflow-artifacts:/%31/%2561bc", "1/abc"},
+		{"mlflow-artifacts:/1/x/../y", "1/y"},
+		{"mlflow-artifacts:/../../x", "x"},
+		{"mlflow-artifacts:/", ""},
+		{"mlflow-artifacts:/models///", "models"},
+		{"http://h:1/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts?x=1", "1/r/artifacts"},
+		{"https://h/prefix/ajax-api/2.0/mlflow-artifacts/artifacts", ""},
+		{weir_arena_printf(a, "file://%s/7/m", root), "7/m"},
+		{weir_arena_printf(a, "%s/7/m", root), "7/m"},
+		{NULL, NULL},
+	};
+	for (int i = 0; cases[i].uri; i++) {
+		const char *got = weir_artifacts_uri_rel(a, cases[i].uri);
+		if (got == NULL || strcmp(got, cases[i].rel) != 0)
+			fail_msg("uri '%s': '%s', expected '%s'", cases[i].uri, got ? got : "(null)", cases[i].rel);
+	}
+	const char *none[] = {"s3://b/1/x", "runs:/abc/model", "models:/m/1", "https://h/other/1/x", "/etc/passwd",
+			      "file:///etc/passwd", "dbfs:/x", "mlflow-artifacts:/a%00b",
+			      weir_arena_printf(a, "%s-other/x", root), NULL};
+	for (int i = 0; none[i]; i++)
+		if (weir_artifacts_uri_rel(a, none[i]) != NULL)
+			fail_msg("uri '%s' names a store path", none[i]);
+}
+
+/* A model version of a new model `name` in main.default with `source`; returns the model id. */
+static const char *mk_version(fx *f, const char *name, const char *source)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable schema;
+	const char *id = NULL;
+	int64_t v = 0;
+	weir_registry_version_in in = {.source = source};
+	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
+	assert_int_equal(weir_registry_ensure_default(f->t->db, f->t->a, &e), 0);
+	assert_int_equal(weir_gov_resolve(f->t->db, f->t->a, f->c.principal, WEIR_SEC_SCHEMA, "main.default", &schema, &e), 0);
+	assert_int_equal(weir_registry_model_create(f->t->db, f->t->a, f->c.principal, &schema, name, NULL, &id, &e), 0);
+	assert_int_equal(weir_registry_version_create(f->t->db, f->t->a, id, &in, "admin", &v, &e), 0);
+	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
+	assert_int_equal(v, 1);
+	return id;
+}
+
+/* Owners of `path` for op, checked against `want` (kinds, in order). */
+static weir_artifact_owner *owners_of(fx *f, const char *path, weir_artifacts_op op, const weir_artifact_owner_kind *want,
+				      size_t nwant)
+{
+	weir_artifact_owner *o;
+	size_t n;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_artifacts_resolve(f->t->db, f->t->a, path, op, &o, &n, &e) != 0)
+		fail_msg("resolve '%s': %s", path, e.message);
+	if (n != nwant)
+		fail_msg("resolve '%s': %zu owners, expected %zu", path, n, nwant);
+	for (size_t i = 0; i < n; i++)
+		if (o[i].kind != want[i])
+			fail_msg("resolve '%s': owner %zu is kind %d, expected %d", path, i, (int)o[i].kind, (int)want[i]);
+	return o;
+}
+
+/* A path resolves to the run or experiment whose directory holds it and to every model
+ * version whose source names it (for writes, also those below it); malformed paths are
+ * 400 before any lookup. */
+static void test_artifact_resolve(void **state)
+{
+	fx *f = *state;
+	weir_arena *a = f->t->a;
+	const weir_artifact_owner_kind N = WEIR_ARTIFACT_OWNER_NONE, E = WEIR_ARTIFACT_OWNER_EXPERIMENT,
+				       R = WEIR_ARTIFACT_OWNER_RUN, V = WEIR_ARTIFACT_OWNER_MODEL_VERSION;
+	char *rid = new_run(f, "0");
+	json_t *x = ok(f, weir_tracking_experiment_create, "{\"name\": \"custom\", \"artifact_location\": \"mlflow-artifacts:/team/c\"}");
+	json_decref(x);
+	json_t *cexp = ok(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"custom\"}");
+	const char *cid = json_string_value(json_object_get(json_object_get(cexp, "experiment"), "experiment_id"));
+	char *crid = new_run(f, cid);
+	json_decref(cexp);
+	const char *m1 = mk_version(f, "m1", weir_arena_printf(a, "mlflow-artifacts:/0/%s/artifacts/model", rid));
+	const char *m2 = mk_version(f, "m2", weir_arena_printf(a, "runs:/%s/model/sub", rid));
+	const char *m3 = mk_version(f, "m3", "mlflow-artifacts:/models/m3");
+	mk_version(f, "m4", "s3://bucket/0/x");
+
+	/* a run's files: the run, with its experiment */
+	weir_artifact_owner *o = owners_of(f, weir_arena_printf(a, "0/%s/artifacts/data.txt", rid), WEIR_ARTIFACTS_READ,
+					   (weir_artifact_owner_kind[]){R}, 1);
+	assert_string_equal(o[0].run_id, rid);
+	assert_int_equal(o[0].experiment_id, 0);
+	owners_of(f, weir_arena_printf(a, "0/%s", rid), WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){R}, 1);
+	/* a run of an experiment with its own artifact_location */
+	o = owners_of(f, weir_arena_printf(a, "team/c/%s/artifacts/x", crid), WEIR_ARTIFACTS_WRITE,
+		      (weir_artifact_owner_kind[]){R}, 1);
+	assert_string_equal(o[0].run_id, crid);
+	/* the run's id under another experiment's directory is not that run */
+	o = owners_of(f, weir_arena_printf(a, "0/%s/artifacts/x", crid), WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){E}, 1);
+	assert_int_equal(o[0].experiment_id, 0);
+	owners_of(f, "0/0123456789abcdef0123456789abcdef/artifacts/x", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){E}, 1);
+	owners_of(f, "0", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){E}, 1);
+	/* no object */
+	owners_of(f, "", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
+	owners_of(f, "999/x", WEIR_ARTIFACTS_WRITE, (weir_artifact_owner_kind[]){N}, 1);
+	owners_of(f, "team/x", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
+	owners_of(f, "0123456789abcdef0123456789abcdef", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
+	/* a version's files (mlflow-artifacts: source), inside the run */
+	o = owners_of(f, weir_arena_printf(a, "0/%s/artifacts/model/MLmodel", rid), WEIR_ARTIFACTS_READ,
+		      (weir_artifact_owner_kind[]){R, V}, 2);
+	assert_string_equal(o[1].model_id, m1);
+	assert_int_equal(o[1].version, 1);
+	/* both versions for a file under the runs:/ source too */
+	o = owners_of(f, weir_arena_printf(a, "0/%s/artifacts/model/sub/w.bin", rid), WEIR_ARTIFACTS_READ,
+		      (weir_artifact_owner_kind[]){R, V, V}, 3);
+	assert_true((strcmp(o[1].model_id, m1) == 0 && strcmp(o[2].model_id, m2) == 0) ||
+		    (strcmp(o[1].model_id, m2) == 0 && strcmp(o[2].model_id, m1) == 0));
+	/* a directory above a version's files: reading is the run's; writing is also the versions' */
+	owners_of(f, weir_arena_printf(a, "0/%s/artifacts", rid), WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){R}, 1);
+	owners_of(f, weir_arena_printf(a, "0/%s/artifacts", rid), WEIR_ARTIFACTS_WRITE,
+		  (weir_artifact_owner_kind[]){R, V, V}, 3);
+	owners_of(f, "0", WEIR_ARTIFACTS_WRITE, (weir_artifact_owner_kind[]){E, V, V}, 3);
+	/* a version's files in no run: the version alone (no admin-only NONE) */
+	o = owners_of(f, "models/m3/MLmodel", WEIR_ARTIFACTS_WRITE, (weir_artifact_owner_kind[]){V}, 1);
+	assert_string_equal(o[0].model_id, m3);
+	owners_of(f, "models/m3", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){V}, 1);
+	owners_of(f, "models", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
+	owners_of(f, "models", WEIR_ARTIFACTS_WRITE, (weir_artifact_owner_kind[]){N, V}, 2);
+	owners_of(f, "models/m3x", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1); /* segment-wise */
+	/* malformed paths */
+	const char *bad[] = {"/abs", "a/../b", "a//b", "a/", "./a", "a\\b", NULL};
+	for (int i = 0; bad[i]; i++) {
+		weir_artifact_owner *bo;
+		size_t bn;
+		weir_error e = WEIR_ERROR_INIT;
+		if (weir_artifacts_resolve(f->t->db, a, bad[i], WEIR_ARTIFACTS_READ, &bo, &bn, &e) == 0)
+			fail_msg("path '%s' resolved", bad[i]);
+		assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	}
+	free(rid);
+	free(crid);
+}
+
+/* The rules by owner: runs and experiments for anyone authenticated, a path in no object
+ * for admins only, a model version's files by the model's privileges; what the caller may
+ * not see is exactly a missing file's 404. */
+static void test_artifact_authorize(void **state)
+{
+	fx *f = *state;
+	weir_arena *a = f->t->a;
+	char *rid = new_run(f, "0");
+	mk_version(f, "m1", weir_arena_printf(a, "mlflow-artifacts:/0/%s/artifacts/model", rid));
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db),
+					    "INSERT INTO principals (kind, name, created_at, updated_at) VALUES ('user', 'u@x', 0, 0)",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_principal *user = weir_gov_principal_load(f->t->db, a, sqlite3_last_insert_rowid(weir_db_handle(f->t->db)),
+						       WEIR_DEFAULT_WORKSPACE_ID, &e);
+	assert_non_null(user);
+	const weir_principal *admin = f->c.principal;
+	const char *run_file = weir_arena_printf(a, "0/%s/artifacts/x.txt", rid);
+	const char *model_file = weir_arena_printf(a, "0/%s/artifacts/model/MLmodel", rid);
+	for (int op = WEIR_ARTIFACTS_READ; op <= WEIR_ARTIFACTS_WRITE; op++) {
+		const char *paths[] = {run_file, model_file, "nowhere/x", "0/x", ""};
+		for (int i = 0; i < 5; i++)
+			if (weir_artifacts_authorize(f->t->db, a, admin, (weir_artifacts_op)op, paths[i], &e) != 0)
+				fail_msg("admin refused on '%s': %s", paths[i], e.message);
+		assert_int_equal(weir_artifacts_authorize(f->t->db, a, user, (weir_artifacts_op)op, run_file, &e), 0);
+		assert_int_equal(weir_artifacts_authorize(f->t->db, a, user, (weir_artifacts_op)op, "0/x", &e), 0);
+		const char *hidden[] = {model_file, "nowhere/x", ""};
+		for (int i = 0; i < 3; i++) {
+			weir_error he = WEIR_ERROR_INIT;
+			assert_int_equal(weir_artifacts_authorize(f->t->db, a, user, (weir_artifacts_op)op, hidden[i], &he), -1);
+			assert_int_equal(he.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
+			assert_string_equal(he.message, weir_arena_printf(a, "Artifact '%s' not found", hidden[i]));
+		}
+	}
+	free(rid);
+}
+
 /* log-inputs keeps datasets with tags, dedups them per experiment, and exposes them with
  * the UC table name they point at. */
 static void test_run_inputs(void **state)
@@ -1011,6 +1200,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_search, setup, teardown),
 		cmocka_unit_test(test_artifact_paths),
 		cmocka_unit_test_setup_teardown(test_source_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_artifact_uri_rel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_artifact_resolve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_artifact_authorize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_inputs, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
