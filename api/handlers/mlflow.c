@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "registry/registry.h"
+#include "registry/tracking.h"
 #include "registry/webhooks.h"
 
 /* ---------------------------------------------------------------- MLflow arguments */
@@ -569,53 +570,6 @@ static int alias_get(weir_req *r)
 
 /* ---------------------------------------------------------------- model versions */
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* MLflow's source rule for non-local sources (§2.4): unquote_plus until stable, then no
- * NUL byte and no '..' path segment. Local paths (no scheme, file:) are refused: Weir has no
- * local artifact directory a version could point into. */
-static bool source_ok(weir_arena *a, const char *source)
-{
-	bool has_scheme = strstr(source, "://") != NULL || strncmp(source, "runs:/", 6) == 0 ||
-			  strncmp(source, "models:/", 8) == 0 || strncmp(source, "mlflow-artifacts:/", 18) == 0 ||
-			  strncmp(source, "dbfs:/", 6) == 0;
-	if (!has_scheme || strncasecmp(source, "file:", 5) == 0)
-		return false;
-	char *cur = weir_arena_strdup(a, source);
-	for (int round = 0; round < 8; round++) {
-		size_t n = strlen(cur);
-		char *next = weir_arena_alloc(a, n + 1);
-		size_t o = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (cur[i] == '%' && i + 2 < n && hexval(cur[i + 1]) >= 0 && hexval(cur[i + 2]) >= 0) {
-				int v = hexval(cur[i + 1]) * 16 + hexval(cur[i + 2]);
-				if (v == 0)
-					return false;
-				next[o++] = (char)v;
-				i += 2;
-			} else {
-				next[o++] = cur[i] == '+' ? ' ' : cur[i];
-			}
-		}
-		next[o] = '\0';
-		bool same = strcmp(next, cur) == 0;
-		cur = next;
-		if (same)
-			break;
-	}
-	/* a '..' segment anywhere (between slashes, or at either end) */
-	for (const char *p = strstr(cur, ".."); p; p = strstr(p + 1, "..")) {
-		bool start = p == cur || p[-1] == '/' || p[-1] == ':';
-		bool end = p[2] == '\0' || p[2] == '/' || p[2] == '?' || p[2] == '#';
-		if (start && end)
-			return false;
-	}
-	return true;
-}
-
 static int mv_create(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -628,14 +582,9 @@ static int mv_create(weir_req *r)
 		return ml_fail(r, &e);
 	if (in.run_id == NULL && arg_str(r, "run_uuid", false, &in.run_id, &e) != 0)
 		return ml_fail(r, &e);
-	if (!source_ok(r->arena, in.source)) {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "source",
-				 "Invalid model version source: '%.300s'. If supplying a source as an http, https, local "
-				 "file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided "
-				 "without relative path references present. Local paths are not accepted.",
-				 in.source);
+	/* the one source rule (registry/tracking.c), checked before the model as MLflow does */
+	if (weir_tracking_source_check(weir_req_db(r), r->arena, in.source, in.run_id, NULL, &e) != 0)
 		return ml_fail(r, &e);
-	}
 	if (ml_model(r, name, &s, &e) != 0)
 		return ml_fail(r, &e);
 	weir_db *db = weir_req_db(r);
@@ -1038,7 +987,8 @@ static int ucv_create(weir_req *r)
 	    weir_json_get_str(body, "schema_name", true, &sch, &e) != 0 ||
 	    weir_json_get_str(body, "source", true, &in.source, &e) != 0 ||
 	    weir_json_get_str(body, "run_id", false, &in.run_id, &e) != 0 ||
-	    weir_json_get_str(body, "comment", false, &in.description, &e) != 0)
+	    weir_json_get_str(body, "comment", false, &in.description, &e) != 0 ||
+	    weir_tracking_source_check(weir_req_db(r), r->arena, in.source, in.run_id, NULL, &e) != 0)
 		return uc_fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	weir_securable s;

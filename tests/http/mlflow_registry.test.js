@@ -476,3 +476,31 @@ test('governance: a caller without grants sees no models and may not create; gra
   mlError(await srv.req('POST', ML + '/model-versions/create', { token: bot, body: { name: 'govm', source: 's3://b/m' } }), 403, 'PERMISSION_DENIED');
   mlError(await srv.req('DELETE', ML + '/registered-models/delete', { token: bot, body: { name: 'govm' } }), 403, 'PERMISSION_DENIED');
 });
+
+// One source rule for both model-version routes (issue 9's live bug): '..' hidden under nine
+// or twenty rounds of percent-encoding is refused by the MLflow and the Unity Catalog route
+// alike, and nothing is stored.
+test('a source with .. encoded nine or twenty times is refused on the MLflow and the UC route', async () => {
+  const encode = (s, rounds) => { for (let i = 0; i < rounds; i++) s = s.replace(/%/g, '%25'); return s; };
+  await createModel('enc');
+  const ucCat = await srv.req('POST', UC + '/catalogs', { body: { name: 'enccat' } });
+  assert.equal(ucCat.status, 200, ucCat.text);
+  assert.equal((await srv.req('POST', UC + '/schemas', { body: { name: 's', catalog_name: 'enccat' } })).status, 200);
+  assert.equal((await srv.req('POST', UC + '/models', { body: { name: 'm', catalog_name: 'enccat', schema_name: 's' } })).status, 200);
+  for (const rounds of [1, 8, 9, 20]) {
+    const src = `s3://bucket/${encode('%2e%2e', rounds - 1)}/secret`;
+    mlError(await post('/model-versions/create', { name: 'enc', source: src }), 400, 'INVALID_PARAMETER_VALUE', /source/);
+    assertError(await srv.req('POST', UC + '/models/versions', { body: { model_name: 'm', catalog_name: 'enccat', schema_name: 's', source: src } }),
+      400, 'INVALID_PARAMETER_VALUE');
+  }
+  // the same depth of encoding without '..' is fine on both
+  const fine = `s3://bucket/${encode('%41', 19)}/model`;
+  assert.equal((await post('/model-versions/create', { name: 'enc', source: fine })).status, 200);
+  const ucOk = await srv.req('POST', UC + '/models/versions', { body: { model_name: 'm', catalog_name: 'enccat', schema_name: 's', source: fine } });
+  assert.equal(ucOk.status, 200, ucOk.text);
+  // only the two good ones were stored
+  const listed = await srv.req('GET', UC + '/models/enccat.s.m/versions');
+  assert.equal(listed.json.model_versions.length, 1);
+  const mlv = await get('/model-versions/search?filter=' + encodeURIComponent("name='enc'"));
+  assert.equal(mlv.json.model_versions.length, 1);
+});
