@@ -3,8 +3,33 @@
 #include "api/auth.h"
 #include "api/app.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
+
+/* When no cap is configured (an app not built by main): Databricks' default maximum. */
+#define MINT_CAP_DEFAULT_S (90LL * 24 * 3600)
+
+int weir_auth_mint_expiry(const weir_req *r, int64_t asked_s, const char *field, int64_t now_ms, int64_t *expiry_ms,
+			  weir_error *err)
+{
+	int64_t cap = r->app->cfg.token_max_lifetime_s > 0 ? r->app->cfg.token_max_lifetime_s : MINT_CAP_DEFAULT_S;
+	if (asked_s < 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+					"Invalid value for '%s': seconds, 0 for the maximum (%lld)", field, (long long)cap);
+	int64_t life = asked_s == 0 || asked_s > cap ? cap : asked_s;
+	if (life > (INT64_MAX - now_ms) / 1000) /* a cap set near INT64_MAX seconds; now_ms >= 0 */
+		life = (INT64_MAX - now_ms) / 1000;
+	int64_t exp = now_ms + life * 1000;
+	/* a credential cannot mint one that outlives it */
+	int64_t own = r->principal ? r->principal->credential_expiry_ms : 0;
+	if (own > 0 && own < exp)
+		exp = own;
+	if (exp <= now_ms) /* a JWT within its leeway past exp: nothing left to give */
+		return weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+	*expiry_ms = exp;
+	return 0;
+}
 
 weir_principal *weir_auth_request(weir_req *r, weir_error *err)
 {

@@ -18,8 +18,17 @@ weir_principal *weir_jwt_authenticate(weir_req *r, const char *token, weir_error
 /* Loads --jwks FILE (RSA and P-256 EC keys, algorithm pinned per key); refuses to start on a
  * file without a usable key or without --jwt-issuer/--jwt-audience. No-op without --jwks. */
 int weir_jwks_load(weir_app *app, weir_error *err);
-/* Issues an internal HS256 token (iss/aud "weir") for `sub`, valid ttl_s seconds. Arena memory. */
-char *weir_jwt_issue(const weir_app *app, weir_arena *a, const char *sub, const char *workspace, int64_t ttl_s,
-		     weir_error *err);
+/* Issues an internal HS256 token (iss/aud "weir") for `sub`, issued at `now` and expiring at
+ * `exp` (seconds since the epoch). Arena memory. */
+char *weir_jwt_issue(const weir_app *app, weir_arena *a, const char *sub, const char *workspace, int64_t now,
+		     int64_t exp, weir_error *err);
+
+/* The expiry (ms since the epoch) of a credential minted at now_ms for the caller of r, who
+ * asked for asked_s seconds in request member `field`: 0 (or absent) means the server's cap
+ * (--token-max-lifetime), more than the cap is the cap, negative is 400
+ * INVALID_PARAMETER_VALUE naming the field. Never later than the caller's own credential
+ * ends (r->principal->credential_expiry_ms): a token cannot mint one that outlives it. */
+int weir_auth_mint_expiry(const weir_req *r, int64_t asked_s, const char *field, int64_t now_ms, int64_t *expiry_ms,
+			  weir_error *err);
 
 #endif

@@ -271,19 +271,18 @@ int weir_jwks_load(weir_app *app, weir_error *err)
 
 /* ------------------------------------------------------------------ issuing */
 
-char *weir_jwt_issue(const weir_app *app, weir_arena *a, const char *sub, const char *workspace, int64_t ttl_s,
-		     weir_error *err)
+char *weir_jwt_issue(const weir_app *app, weir_arena *a, const char *sub, const char *workspace, int64_t now,
+		     int64_t exp, weir_error *err)
 {
 	jwt_t *jwt = NULL;
 	char *out = NULL, jti[33];
-	int64_t now = weir_now_ms() / 1000;
 	weir_random_hex(jti, 16);
 	if (jwt_new(&jwt) != 0)
 		goto fail;
 	if (jwt_add_grant(jwt, "iss", INTERNAL_ISS) || jwt_add_grant(jwt, "aud", INTERNAL_AUD) ||
 	    jwt_add_grant(jwt, "sub", sub) || jwt_add_grant(jwt, "jti", jti) ||
 	    jwt_add_grant(jwt, "workspace", workspace ? workspace : WEIR_DEFAULT_WORKSPACE) ||
-	    jwt_add_grant_int(jwt, "iat", (long)now) || jwt_add_grant_int(jwt, "exp", (long)(now + ttl_s)) ||
+	    jwt_add_grant_int(jwt, "iat", (long)now) || jwt_add_grant_int(jwt, "exp", (long)exp) ||
 	    jwt_add_grant(jwt, "scope", "all-apis"))
 		goto fail;
 	/* sizeof(hs_secret) is 32: never an empty key */
@@ -456,6 +455,8 @@ static weir_principal *verify(weir_req *r, const char *token, const char **why)
 		return NULL;
 	}
 	p->auth_method = internal ? "oauth" : "jwt";
+	/* what this token mints may not outlive it (exp is past now - leeway, so positive) */
+	p->credential_expiry_ms = exp > INT64_MAX / 1000 ? INT64_MAX : exp * 1000;
 	return p;
 }
 

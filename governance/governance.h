@@ -35,6 +35,7 @@ typedef struct weir_principal {
 	int64_t *closure;          /* same, as numbers */
 	int nclosure;
 	const char *token_id;      /* PAT id, or NULL for JWT callers */
+	int64_t credential_expiry_ms; /* when the request's credential ends (PAT expiry, JWT exp); 0: never */
 	const char *auth_method;   /* "pat" | "jwt" | "oauth" */
 } weir_principal;
 
@@ -82,6 +83,11 @@ weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const ch
 int weir_gov_token_create(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
 			  int64_t lifetime_s, const char *comment, char **value, weir_token_info *info,
 			  weir_error *err);
+/* The same with the creation time and the expiry given, in ms since the epoch (expiry < 0:
+ * never); the caller has decided them (api/auth.c, weir_auth_mint_expiry). */
+int weir_gov_token_create_until(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
+				int64_t now_ms, int64_t expiry_ms, const char *comment, char **value,
+				weir_token_info *info, weir_error *err);
 /* Tokens of one principal (all principals when principal_id < 0), as token_info objects. */
 json_t *weir_gov_token_list(weir_db *db, int64_t principal_id, weir_error *err);
 /* Deletes token `token_id` if it belongs to principal_id (any owner when < 0). 404 otherwise. */

@@ -304,6 +304,7 @@ weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const ch
 		return NULL;
 	}
 	p->token_id = token_id;
+	p->credential_expiry_ms = expiry >= 0 ? expiry : 0;
 	p->auth_method = "pat";
 	return p;
 }
@@ -316,13 +317,22 @@ int weir_gov_token_create(weir_db *db, weir_arena *a, int64_t principal_id, int6
 			  int64_t lifetime_s, const char *comment, char **value, weir_token_info *info,
 			  weir_error *err)
 {
+	int64_t now = weir_now_ms();
+	if (lifetime_s > (INT64_MAX - now) / 1000)
+		lifetime_s = (INT64_MAX - now) / 1000;
+	return weir_gov_token_create_until(db, a, principal_id, workspace_id, now,
+					   lifetime_s > 0 ? now + lifetime_s * 1000 : -1, comment, value, info, err);
+}
+
+int weir_gov_token_create_until(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
+				int64_t now, int64_t expiry, const char *comment, char **value,
+				weir_token_info *info, weir_error *err)
+{
 	char secret[33], id[33], hash[65];
 	weir_random_hex(secret, 16);
 	weir_random_hex(id, 16);
 	char *tok = weir_arena_printf(a, WEIR_TOKEN_PREFIX "%s", secret);
 	weir_sha256_hex(tok, strlen(tok), hash);
-	int64_t now = weir_now_ms();
-	int64_t expiry = lifetime_s > 0 ? now + lifetime_s * 1000 : -1;
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_TOKEN_INSERT, err);
 	if (st == NULL)
 		return -1;

@@ -90,6 +90,9 @@ int weir_id_secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, wei
  * holds an unexpired secret equal to `secret`; -1 with 401 UNAUTHENTICATED otherwise (one
  * message for every failure). Inactive principals are refused too. */
 int64_t weir_id_sp_authenticate(weir_db *db, const char *client_id, const char *secret, weir_error *err);
+/* The same, with the matching secret's expiry in *expire_ms (ms since the epoch; 0: never). */
+int64_t weir_id_sp_authenticate_until(weir_db *db, const char *client_id, const char *secret, int64_t *expire_ms,
+				      weir_error *err);
 
 #define WEIR_SP_SECRET_PREFIX "dose"
 

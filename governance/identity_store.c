@@ -425,7 +425,15 @@ static const char SQL_SECRET_HASHES[] =
 
 int64_t weir_id_sp_authenticate(weir_db *db, const char *client_id, const char *secret, weir_error *err)
 {
+	int64_t expire_ms;
+	return weir_id_sp_authenticate_until(db, client_id, secret, &expire_ms, err);
+}
+
+int64_t weir_id_sp_authenticate_until(weir_db *db, const char *client_id, const char *secret, int64_t *expire_ms,
+				      weir_error *err)
+{
 	int64_t found = -1;
+	*expire_ms = 0;
 	if (client_id == NULL || secret == NULL || strlen(secret) > 256)
 		goto out;
 	char hash[65];
@@ -439,8 +447,10 @@ int64_t weir_id_sp_authenticate(weir_db *db, const char *client_id, const char *
 		const char *h = (const char *)sqlite3_column_text(st, 0);
 		int64_t exp = sqlite3_column_int64(st, 1);
 		bool match = h && strlen(h) == 64 && weir_ct_equal(h, hash, 64);
-		if (match && (exp < 0 || exp > now) && sqlite3_column_int(st, 3) == 1)
+		if (match && (exp < 0 || exp > now) && sqlite3_column_int(st, 3) == 1) {
 			found = sqlite3_column_int64(st, 2);
+			*expire_ms = exp < 0 ? 0 : exp;
+		}
 	}
 	weir_db_done(st);
 out:

@@ -14,6 +14,7 @@
  *   principal go with it.
  * - Lists are readable by every authenticated caller (Databricks lets users list users);
  *   changes need a metastore admin. */
+#include "api/auth.h"
 #include "api/http.h"
 #include "api/app.h"
 
@@ -169,13 +170,10 @@ static int obo_create(weir_req *r)
 	    weir_json_get_str(body, "comment", false, &comment, &e) != 0 ||
 	    weir_json_get_str(body, "workspace", false, &workspace, &e) != 0)
 		return weir_reply_error(r, &e);
-	if (lifetime < 0)
-		lifetime = 0;
-	if (lifetime > 100LL * 365 * 24 * 3600) {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "lifetime_seconds",
-				 "Invalid value for 'lifetime_seconds': at most 100 years");
+	int64_t expiry; /* as /token/create: capped, never beyond the admin's own credential */
+	int64_t now = weir_now_ms();
+	if (weir_auth_mint_expiry(r, lifetime, "lifetime_seconds", now, &expiry, &e) != 0)
 		return weir_reply_error(r, &e);
-	}
 	if (comment && strlen(comment) > 1024) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "comment",
 				 "Invalid value for 'comment': at most 1024 characters");
@@ -208,7 +206,7 @@ static int obo_create(weir_req *r)
 	char *value = NULL;
 	weir_token_info info;
 	if (weir_req_begin(r, &e) != 0 ||
-	    weir_gov_token_create(db, r->arena, sp, ws, lifetime, comment, &value, &info, &e) != 0 ||
+	    weir_gov_token_create_until(db, r->arena, sp, ws, now, expiry, comment, &value, &info, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
 		return weir_reply_error(r, &e);
 	json_t *ti = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "token_id", info.token_id, "creation_time",

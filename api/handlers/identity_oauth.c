@@ -2,7 +2,8 @@
  * auth type expects it: the discovery document at /oidc/.well-known/oauth-authorization-server
  * and the client_credentials grant at /oidc/v1/token (RFC 6749 §4.4), with the client
  * authenticated by HTTP Basic or by client_id/client_secret in the form body (not both).
- * The answer is an internal HS256 JWT (api/jwt.c) valid for an hour. Each successful login
+ * The answer is an internal HS256 JWT (api/jwt.c) valid for an hour, or less when
+ * --token-max-lifetime is shorter or the client secret expires sooner. Each successful login
  * writes an audit row in its own transaction; failed ones are audited by the server. Secrets
  * never reach the log or the audit row (request_params are built here, without them). */
 #include "api/auth.h"
@@ -194,7 +195,8 @@ int weir_identity_oauth_token(weir_req *r)
 	if (client_id == NULL || secret == NULL)
 		return oauth_error(r, 401, "invalid_client", "Invalid client credentials.");
 	weir_db *db = weir_req_db(r);
-	int64_t sp = weir_id_sp_authenticate(db, client_id, secret, &e);
+	int64_t secret_expiry;
+	int64_t sp = weir_id_sp_authenticate_until(db, client_id, secret, &secret_expiry, &e);
 	if (sp < 0)
 		return oauth_error(r, 401, "invalid_client", "Invalid client credentials.");
 	int64_t ws = workspace ? weir_gov_workspace_id(db, workspace, &e) : WEIR_DEFAULT_WORKSPACE_ID;
@@ -203,15 +205,23 @@ int weir_identity_oauth_token(weir_req *r)
 		return oauth_error(r, 400, "invalid_request", "The client is not assigned to that workspace.");
 	r->principal = p; /* the audit row names who logged in */
 	p->auth_method = "oauth";
-	char *tok = weir_jwt_issue(r->app, r->arena, p->name, p->workspace_name, OAUTH_TTL_S, &e);
+	/* an hour, or less: the server's cap, and never past the secret's own expiry */
+	p->credential_expiry_ms = secret_expiry;
+	int64_t now_ms = weir_now_ms(), exp_ms;
+	if (weir_auth_mint_expiry(r, OAUTH_TTL_S, "lifetime", now_ms, &exp_ms, &e) != 0)
+		return oauth_error(r, 401, "invalid_client", "Invalid client credentials.");
+	int64_t now = now_ms / 1000, exp = exp_ms / 1000; /* JWT times are whole seconds: round down */
+	if (exp <= now)
+		return oauth_error(r, 401, "invalid_client", "Invalid client credentials.");
+	char *tok = weir_jwt_issue(r->app, r->arena, p->name, p->workspace_name, now, exp, &e);
 	if (tok == NULL)
 		return weir_reply_error(r, &e);
 	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
 		return weir_reply_error(r, &e);
 	weir_reply_header(r, "Cache-Control", "no-store");
 	weir_reply_header(r, "Pragma", "no-cache");
-	return weir_reply_json(r, 200, json_pack("{s:s, s:s, s:i, s:s}", "access_token", tok, "token_type", "Bearer",
-						 "expires_in", OAUTH_TTL_S, "scope", "all-apis"));
+	return weir_reply_json(r, 200, json_pack("{s:s, s:s, s:I, s:s}", "access_token", tok, "token_type", "Bearer",
+						 "expires_in", (json_int_t)(exp - now), "scope", "all-apis"));
 }
 
 /* The Host header if it is a plain host[:port], else the address we listen on. */

@@ -1,10 +1,13 @@
 /* Databricks personal access tokens for oneself: create, list, delete. The token value is
- * returned once, at creation, and stored only as a SHA-256 hash. */
+ * returned once, at creation, and stored only as a SHA-256 hash. Every token expires: at
+ * most --token-max-lifetime after creation, and never after the caller's own credential. */
+#include "api/auth.h"
 #include "api/http.h"
 
 #include <string.h>
 
 #include "core/json.h"
+#include "core/util.h"
 
 static int token_create(weir_req *r)
 {
@@ -16,13 +19,12 @@ static int token_create(weir_req *r)
 	    weir_json_get_str(body, "comment", false, &comment, &e) != 0 ||
 	    weir_json_get_str(body, "workspace", false, &workspace, &e) != 0)
 		return weir_reply_error(r, &e);
-	if (lifetime < 0)
-		lifetime = 0; /* Databricks: a negative lifetime means "no expiry" */
-	if (lifetime > 100LL * 365 * 24 * 3600) {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "lifetime_seconds",
-				 "Invalid value for 'lifetime_seconds': at most 100 years");
+	/* never a token without expiry: 0 or absent is the server's cap (--token-max-lifetime),
+	 * more is capped, and nothing outlives the credential that asks */
+	int64_t expiry;
+	int64_t now = weir_now_ms();
+	if (weir_auth_mint_expiry(r, lifetime, "lifetime_seconds", now, &expiry, &e) != 0)
 		return weir_reply_error(r, &e);
-	}
 	if (comment && strlen(comment) > 1024) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "comment", "Invalid value for 'comment': at most 1024 characters");
 		return weir_reply_error(r, &e);
@@ -41,7 +43,7 @@ static int token_create(weir_req *r)
 	char *value = NULL;
 	weir_token_info info;
 	if (weir_req_begin(r, &e) != 0 ||
-	    weir_gov_token_create(db, r->arena, r->principal->id, ws, lifetime, comment, &value, &info, &e) != 0 ||
+	    weir_gov_token_create_until(db, r->arena, r->principal->id, ws, now, expiry, comment, &value, &info, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
 		return weir_reply_error(r, &e);
 	json_t *ti = json_pack("{s:s, s:I, s:I}", "token_id", info.token_id, "creation_time",

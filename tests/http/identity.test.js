@@ -350,3 +350,76 @@ test('OAuth M2M: secrets shown once, discovery, client_credentials by Basic and 
     assert.match(audit, /tokenLogin\|[^\n]*\|\|401/, 'a failed login is audited');
   }
 });
+
+// A server with --token-max-lifetime 3600, for the tests of what a minted token may live.
+test('minted tokens always expire: 0 or absent is the cap, more is capped, negative is 400, never past the asking credential', async () => {
+  const capped = await startServer(['--token-max-lifetime', '3600']);
+  try {
+    const CAP = 3600 * 1000;
+    const create = (body, token) => capped.req('POST', '/api/2.0/token/create', { body, token });
+    const life = (res) => {
+      assert.equal(res.status, 200, res.text);
+      const ti = res.json.token_info;
+      assert.ok(ti.expiry_time > 0, 'a minted token always expires: ' + res.text);
+      return ti.expiry_time - ti.creation_time;
+    };
+    // 0, absent and more than the cap: the cap
+    assert.equal(life(await create({ lifetime_seconds: 0 })), CAP);
+    assert.equal(life(await create({})), CAP);
+    assert.equal(life(await create({ lifetime_seconds: 7200 })), CAP);
+    assert.equal(life(await create({ lifetime_seconds: '9223372036854775807' })), CAP);
+    assert.equal(life(await create({ lifetime_seconds: 600 })), 600 * 1000);
+    // negative: 400 naming the field (Databricks once read it as "never expires")
+    for (const raw of ['-1', '"-1"', '-9223372036854775808']) {
+      const r = await capped.req('POST', '/api/2.0/token/create', { raw: `{"lifetime_seconds": ${raw}}`, headers: { 'content-type': 'application/json' } });
+      assertError(r, 400, 'INVALID_PARAMETER_VALUE');
+      assert.equal(r.json.details[0].metadata.field, 'lifetime_seconds', r.text);
+      assert.match(r.json.message, /lifetime_seconds/);
+    }
+
+    // a token that expires in 100 s mints nothing that outlives it, whatever it asks
+    const short = await create({ lifetime_seconds: 100 });
+    const shortEnd = short.json.token_info.expiry_time;
+    for (const asked of [0, 3600, 101]) {
+      const child = await create({ lifetime_seconds: asked }, short.json.token_value);
+      assert.equal(child.status, 200, child.text);
+      assert.ok(child.json.token_info.expiry_time <= shortEnd, `asked ${asked}: ${child.json.token_info.expiry_time} > ${shortEnd}`);
+      assert.ok(child.json.token_info.expiry_time > child.json.token_info.creation_time);
+    }
+    const smaller = await create({ lifetime_seconds: 10 }, short.json.token_value);
+    assert.equal(smaller.json.token_info.expiry_time - smaller.json.token_info.creation_time, 10 * 1000, 'a shorter ask is kept');
+
+    // on-behalf-of tokens: the same cap, the same bound by the (admin) caller's credential
+    const sp = (await capped.req('POST', `${SCIM}/ServicePrincipals`, { body: { displayName: 'capped-bot' } })).json;
+    const obo = (body, token) => capped.req('POST', '/api/2.0/token-management/on-behalf-of/tokens', { body: { application_id: sp.applicationId, ...body }, token });
+    assert.equal(life(await obo({})), CAP);
+    assert.equal(life(await obo({ lifetime_seconds: 0 })), CAP);
+    assert.equal(life(await obo({ lifetime_seconds: 10 ** 9 })), CAP);
+    const neg = await obo({ lifetime_seconds: -5 });
+    assertError(neg, 400, 'INVALID_PARAMETER_VALUE');
+    assert.equal(neg.json.details[0].metadata.field, 'lifetime_seconds', neg.text);
+    const viaShort = await obo({ lifetime_seconds: 3600 }, short.json.token_value);
+    assert.equal(viaShort.status, 200, viaShort.text);
+    assert.ok(viaShort.json.token_info.expiry_time <= shortEnd, 'an admin PAT ending in 100 s mints an SP token ending no later');
+
+    // OAuth: an hour at most, and never past the client secret's own expiry
+    const secretOf = async (body) => (await capped.req('POST', `/api/2.0/accounts/servicePrincipals/${sp.id}/credentials/secrets`, { body })).json;
+    const login = (secret) => capped.req('POST', '/oidc/v1/token', { token: null, headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      raw: new URLSearchParams({ grant_type: 'client_credentials', client_id: sp.applicationId, client_secret: secret }).toString() });
+    const long = await login((await secretOf({})).secret);
+    assert.equal(long.status, 200, long.text);
+    assert.equal(long.json.expires_in, 3600);
+    const soon = await secretOf({ lifetime: '100s' });
+    const l = await login(soon.secret);
+    assert.equal(l.status, 200, l.text);
+    assert.ok(l.json.expires_in <= 100 && l.json.expires_in >= 95, 'expires_in ' + l.json.expires_in);
+    const exp = JSON.parse(Buffer.from(l.json.access_token.split('.')[1], 'base64url').toString()).exp;
+    assert.ok(exp * 1000 <= soon.expire_time, `jwt exp ${exp} after the secret's ${soon.expire_time}`);
+    // and what that OAuth token mints ends no later than it does
+    const fromJwt = await create({ lifetime_seconds: 0 }, l.json.access_token);
+    assert.equal(fromJwt.status, 200, fromJwt.text);
+    assert.ok(fromJwt.json.token_info.expiry_time <= exp * 1000);
+  } finally {
+    await capped.stop();
+  }
+});

@@ -146,6 +146,20 @@ test('a crit header (any: Weir understands no extension) and duplicate members: 
   await refused(signText(JSON.stringify(H), '[1,2]'), 'claims not an object');
 });
 
+test('a token minted with an IdP token ends no later than that token', async () => {
+  const exp = now() + 100;
+  const t = rs(claims({ exp }));
+  for (const lifetime_seconds of [0, 3600, undefined]) {
+    const c = await srv.req('POST', '/api/2.0/token/create', { token: t, body: { lifetime_seconds } });
+    assert.equal(c.status, 200, c.text);
+    assert.ok(c.json.token_info.expiry_time > 0 && c.json.token_info.expiry_time <= exp * 1000,
+      `expiry ${c.json.token_info.expiry_time} after the JWT's exp ${exp * 1000}`);
+  }
+  // within the leeway past exp a JWT still authenticates, but has nothing left to give
+  const late = await srv.req('POST', '/api/2.0/token/create', { token: rs(claims({ exp: now() - 30 })), body: {} });
+  assertError(late, 401, 'UNAUTHENTICATED');
+});
+
 test('unknown, inactive or group subjects and unknown workspaces: 401', async () => {
   await refused(rs(claims({ sub: 'nobody@corp.example' })), 'unknown sub');
   await refused(rs(claims({ sub: 'off@corp.example' })), 'inactive user');
