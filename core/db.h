@@ -8,6 +8,10 @@
  * - Every transaction that may write starts with weir_db_begin_write(): the process-wide
  *   mutex first, then BEGIN IMMEDIATE. Without the mutex, writers sleep in SQLite's busy
  *   handler and p99 grows to seconds (bench/perf notes).
+ * - Group commit (--sync full): weir_db_commit returns 0 only once the commit is on disk;
+ *   the fsync happens after the write lock is released and covers every commit made
+ *   meanwhile, so concurrent writes share one (core/db.c, wal_sync_wait). Any other commit
+ *   (an autocommit statement) is made durable before its statement returns.
  * - Migrations run once, on the first connection, before the others open. */
 #ifndef WEIR_CORE_DB_H
 #define WEIR_CORE_DB_H
@@ -38,6 +42,17 @@ typedef struct weir_db weir_db;
 weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir_error *err);
 void weir_db_pool_close(weir_db_pool *p);
 int weir_db_pool_schema_version(weir_db_pool *p);
+
+/* Group commit so far (--sync full): fsyncs, the commits they made durable, and how many
+ * fsyncs covered 1, 2, 3-4, 5-8, 9-16, 17-32, 33-64 and 65+ commits. */
+typedef struct weir_db_commit_stats {
+	uint64_t syncs;
+	uint64_t commits;
+	uint64_t batch_hist[8];
+} weir_db_commit_stats;
+void weir_db_pool_stats(weir_db_pool *p, weir_db_commit_stats *out);
+/* Tests only: when set, called instead of fdatasync(fd) on the WAL (fault injection). */
+extern int (*weir_db__wal_sync_hook)(int fd);
 
 /* Borrows a connection (blocks while all are in use). Never NULL. */
 weir_db *weir_db_acquire(weir_db_pool *p);
@@ -74,7 +89,10 @@ void weir_db_memo_set(weir_db *c, const char *key, const char *value);
 void weir_db_watch(const char *table);
 uint64_t weir_db_generation(weir_db *c);
 
-/* Write transactions: process write lock + BEGIN IMMEDIATE; commit or rollback releases it. */
+/* Write transactions: process write lock + BEGIN IMMEDIATE; commit or rollback releases it.
+ * weir_db_commit answers 0 once the change is durable (--sync full) or committed (normal);
+ * -1 means it was rolled back, or (full) that it could not be made durable, after which
+ * every write is refused until a restart. */
 int weir_db_begin_write(weir_db *c, weir_error *err);
 int weir_db_commit(weir_db *c, weir_error *err);
 void weir_db_rollback(weir_db *c);
