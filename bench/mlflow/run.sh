@@ -11,7 +11,7 @@
 #       throughput with 8 connections for DUR s (1,000 distinct keys, fresh run)
 #   (d) get-history over the POINTS-point run, max_results PAGE: first/middle/last page
 # Usage: bench/mlflow/run.sh [REPEAT] [DUR] [MODELS] [VPM] [POINTS]
-# Results: $OUT/*.json (default bench/mlflow/out) and a summary on stdout.
+# Results: $OUT/*.json (default bench/out/mlflow, ignored by git) and a summary on stdout.
 # Environment: B (build dir, default build/mlb), OUT, PAGE, CALLS, THREADS (server --threads).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +25,7 @@ CALLS=${CALLS:-200}
 B=${B:-build/mlb}
 make -s B=$B all >/dev/null 2>&1
 export WEIR_BENCH_DIR=$PWD/bench
-OUT=${OUT:-bench/mlflow/out}; mkdir -p $OUT; rm -f $OUT/*.json $OUT/*.txt
+OUT=${OUT:-bench/out/mlflow}; mkdir -p $OUT; rm -f $OUT/*.json $OUT/*.txt
 D="node bench/mlflow/driver.js"
 TMP=$(mktemp -d)
 PID=

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarises bench/mlflow/out: median (min-max) over the repeats; ratios to the noop ceiling."""
+"""Summarises a bench/mlflow/run.sh output directory (default bench/out/mlflow): median (min-max) over the repeats; ratios to the noop ceiling."""
 import json, statistics, sys, os
 out, rep = sys.argv[1], int(sys.argv[2])
 def load(name):
