@@ -143,8 +143,11 @@ void weir_req_mark_authorized(weir_req *r);
 
 /* A write transaction on the request's connection (write lock + BEGIN IMMEDIATE). */
 int weir_req_begin(weir_req *r, weir_error *err);
-/* Writes the request's audit row in the same transaction, then commits. */
+/* Writes the request's audit row in the same transaction, then commits; 0 once the change
+ * is durable (--sync full: group commit, core/db.h). */
 int weir_req_commit(weir_req *r, weir_error *err);
+/* The same with the audit row's status_code (weir_req_commit: 200). */
+int weir_req_commit_status(weir_req *r, int status, weir_error *err);
 /* Rolls back if a transaction is open (safe to call always). */
 void weir_req_rollback(weir_req *r);
 /* Sets the securable named in the audit row. */

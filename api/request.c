@@ -220,10 +220,12 @@ int weir_req_begin(weir_req *r, weir_error *err)
 	return weir_db_begin_write(weir_req_db(r), err);
 }
 
-int weir_req_commit(weir_req *r, weir_error *err)
+int weir_req_commit(weir_req *r, weir_error *err) { return weir_req_commit_status(r, 200, err); }
+
+int weir_req_commit_status(weir_req *r, int status, weir_error *err)
 {
 	weir_db *db = weir_req_db(r);
-	if (write_audit(r, 200, NULL, err) != 0) {
+	if (write_audit(r, status, NULL, err) != 0) {
 		weir_db_rollback(db);
 		return -1;
 	}

@@ -5,7 +5,6 @@
  * are resolved with weir_gov_resolve, so what the caller cannot browse is "not found". */
 #include "api/http.h"
 
-#include <pthread.h>
 #include <string.h>
 
 #include "core/json.h"
@@ -17,30 +16,6 @@
 static int fail(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
 
 /* ---------------------------------------------------------------- ingest */
-
-/* Group commit. Each single-event request is validated on its own thread, then queued; the
- * first thread to find no writer active becomes the writer: it takes every queued event,
- * writes them (each in a savepoint, so one failure undoes only its own event) with one audit
- * row per request, commits once (one fsync for the group), wakes the others and, if more
- * arrived meanwhile, writes the next group. While a group's commit waits for the disk, the
- * next group accumulates, so durable throughput grows with concurrency instead of being one
- * fsync per event. */
-typedef struct ingest_item {
-	weir_req *r;
-	json_t *ev;
-	int64_t received;
-	int state;             /* 0 queued, 1 written, -1 failed (err); set under group_mu */
-	int outcome;           /* the writer's result, published as state once the group is done */
-	weir_error err;
-	struct ingest_item *next;
-} ingest_item;
-
-#define INGEST_GROUP_MAX 512
-
-static pthread_mutex_t group_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t group_cv = PTHREAD_COND_INITIALIZER;
-static ingest_item *group_head, *group_tail;
-static bool group_writer;
 
 /* request_params of the audit row: the event's scalar fields, objects and arrays summarised. */
 static json_t *ingest_params(weir_req *r, json_t *ev)
@@ -61,85 +36,8 @@ static json_t *ingest_params(weir_req *r, json_t *ev)
 	return o;
 }
 
-static int write_group(weir_db *db, weir_arena *a, ingest_item *items, weir_error *err)
-{
-	if (weir_db_begin_write(db, err) != 0)
-		return -1;
-	for (ingest_item *it = items; it; it = it->next) {
-		weir_req *r = it->r;
-		if (weir_openlineage_ingest_isolated(db, a, it->ev, it->received, &it->err) != 0) {
-			it->outcome = -1;
-			continue;
-		}
-		weir_audit_event ev = {
-			.event_time = weir_now_ms(),
-			.principal = r->principal,
-			.workspace_id = r->principal ? r->principal->workspace_id : 0,
-			.service_name = r->route->service,
-			.action_name = r->route->action,
-			.request_id = r->request_id,
-			.request_params = ingest_params(r, it->ev),
-			.status_code = 201,
-			.securable = r->audit_securable,
-			.source_ip = r->source_ip,
-			.user_agent = r->user_agent,
-		};
-		if (weir_gov_audit(db, &ev, err) != 0) {
-			weir_db_rollback(db);
-			return -1;
-		}
-		it->outcome = 1;
-	}
-	return weir_db_commit(db, err);
-}
-
-static void ingest_grouped(weir_req *r, ingest_item *me)
-{
-	pthread_mutex_lock(&group_mu);
-	if (group_tail)
-		group_tail->next = me;
-	else
-		group_head = me;
-	group_tail = me;
-	while (me->state == 0) {
-		if (group_writer) {
-			pthread_cond_wait(&group_cv, &group_mu);
-			continue;
-		}
-		group_writer = true;
-		ingest_item *batch = group_head, *last = group_head;
-		for (int n = 1; n < INGEST_GROUP_MAX && last->next; n++)
-			last = last->next;
-		group_head = last->next;
-		if (group_head == NULL)
-			group_tail = NULL;
-		last->next = NULL;
-		pthread_mutex_unlock(&group_mu);
-
-		weir_error e = WEIR_ERROR_INIT;
-		bool failed = write_group(weir_req_db(r), r->arena, batch, &e) != 0;
-		if (failed)
-			weir_log_warn("rid=%s: lineage ingest group failed: %s", r->request_id, e.message);
-		pthread_mutex_lock(&group_mu);
-		/* publish only now: an owner returns (and frees its request) once its state is set */
-		for (ingest_item *it = batch, *next; it; it = next) {
-			next = it->next;
-			if (failed || it->outcome != 1) {
-				if (failed && it->outcome == 1)
-					it->err = e;
-				if (it->err.code == WEIR_OK)
-					weir_error_set(&it->err, WEIR_E_INTERNAL_ERROR, "The event could not be recorded.");
-				it->state = -1;
-			} else {
-				it->state = 1;
-			}
-		}
-		group_writer = false;
-		pthread_cond_broadcast(&group_cv);
-	}
-	pthread_mutex_unlock(&group_mu);
-}
-
+/* One event per request. Validated before the write lock is taken; concurrent events
+ * share the fsync through core/db.c's group commit, and the reply waits for it. */
 static int ingest(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -148,14 +46,12 @@ static int ingest(weir_req *r)
 		return fail(r, &e);
 	if (weir_openlineage_validate(ev, "", &e) != 0)
 		return fail(r, &e);
-	ingest_item me = {r, ev, weir_now_ms(), 0, 0, WEIR_ERROR_INIT, NULL};
-	/* no read snapshot while waiting for the group: it would pin the WAL (no checkpoint) */
-	if (r->db)
-		weir_db_end_read(r->db);
-	ingest_grouped(r, &me);
-	if (me.state != 1)
-		return fail(r, &me.err);
-	r->audited = true; /* its audit row committed with the group */
+	r->audit_params = ingest_params(r, ev);
+	int64_t received = weir_now_ms();
+	if (weir_req_begin(r, &e) != 0 ||
+	    weir_openlineage_ingest(weir_req_db(r), r->arena, ev, "", received, &e) != 0 ||
+	    weir_req_commit_status(r, 201, &e) != 0)
+		return fail(r, &e);
 	return weir_reply_json(r, 201, json_object());
 }
 
