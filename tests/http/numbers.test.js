@@ -45,6 +45,10 @@ before(async () => {
     const m = await srv.req('POST', ML + '/runs/log-metric', { body: { run_id: runId, key: 'm', value: s, timestamp: 1000 + s, step: s } });
     assert.equal(m.status, 200, m.text);
   }
+  assert.equal((await srv.req('POST', UC + '/catalogs', { body: { name: 'numc' } })).status, 200);
+  assert.equal((await srv.req('POST', UC + '/schemas', { body: { name: 's', catalog_name: 'numc' } })).status, 200);
+  const good = await raw('POST', UC + '/tables', '{"name": "t0", "catalog_name": "numc", "schema_name": "s", "table_type": "MANAGED", "data_source_format": "DELTA", "columns": [{"name": "c", "type_name": "INT", "type_text": "int", "position": 0}]}');
+  assert.equal(good.status, 200, 'the table body the sweep varies is valid: ' + good.text);
   assert.equal((await srv.req('POST', ML + '/registered-models/create', { body: { name: 'nm' } })).status, 200);
   assert.equal((await srv.req('POST', ML + '/model-versions/create', { body: { name: 'nm', source: 's3://b/nm' } })).status, 200);
 });
@@ -117,14 +121,25 @@ test('query parameters and page tokens with hostile numbers are 4xx or 2xx, neve
     (n) => `${ML}/webhooks?max_results=${n}`,
     (n) => `${UC}/catalogs?max_results=${n}`,
     (n) => `${UC}/models?max_results=${n}`,
-    (n) => `${UC}/models/main.default.x/versions/${n}`,
+    (n) => `${UC}/models/numc.s.x/versions/${n}`,
     (n) => `/api/2.0/preview/scim/v2/Users?startIndex=${n}&count=${n}`,
     (n) => `/api/2.0/preview/scim/v2/Users/${n}`,
     (n) => `/api/2.0/weir/audit?max_results=${n}`,
+    (n) => `/api/2.0/weir/audit?start_time=${n}&end_time=9223372036854775807&status_code=${n}&workspace_id=${n}`,
+    (n) => `${UC}/schemas?catalog_name=numc&max_results=${n}`,
+    (n) => `${UC}/tables?catalog_name=numc&schema_name=s&max_results=${n}`,
+    (n) => `${UC}/entity-tag-assignments/catalogs/numc/tags?max_results=${n}`,
     (n) => `/api/2.0/weir/tags/search?max_results=${n}`,
     (n) => `${WL}/graph?node=job:x:y&depth=${n}&max_nodes=${n}&max_edges=${n}&as_of=${n}`,
     (n) => `${WL}/column-impact?table=a.b.c&column=x&depth=${n}&max_nodes=${n}`,
   ];
+  // UC bodies: column positions, precisions and scales
+  for (const n of BAD_JSON) {
+    const col = (k) => `{"name": "t_${Math.random().toString(36).slice(2)}", "catalog_name": "numc", "schema_name": "s", "table_type": "MANAGED", "data_source_format": "DELTA", "columns": [{"name": "c", "type_name": "INT", "type_text": "int", "${k}": ${n}}]}`;
+    for (const k of ['position', 'type_precision', 'type_scale', 'partition_index'])
+      not5xx(await raw('POST', UC + '/tables', col(k)), `POST tables ${k}=${n}`);
+    not5xx(await raw('POST', '/api/2.0/token/create', `{"lifetime_seconds": ${n}}`), `token/create lifetime_seconds=${n}`);
+  }
   for (const mk of paths)
     for (const n of BAD) not5xx(await srv.req('GET', mk(encodeURIComponent(n))), `GET ${mk(n)}`);
   const tokPaths = [
