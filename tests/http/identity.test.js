@@ -423,3 +423,19 @@ test('minted tokens always expire: 0 or absent is the cap, more is capped, negat
     await capped.stop();
   }
 });
+
+test('a cap of INT64_MAX seconds does not overflow the expiry: the token still expires, in the far future', async () => {
+  const huge = await startServer(['--token-max-lifetime', '9223372036854775807']);
+  try {
+    for (const body of [{}, { lifetime_seconds: '9223372036854775807' }]) {
+      const r = await huge.req('POST', '/api/2.0/token/create', { raw: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      assert.equal(r.status, 200, r.text);
+      // JSON.parse rounds an int64 near 2^63; the text tells the sign
+      const m = /"expiry_time":\s*(-?\d+)/.exec(r.text);
+      assert.ok(m && !m[1].startsWith('-') && m[1].length >= 18, 'far-future expiry, not wrapped or -1: ' + r.text);
+      assert.equal((await huge.req('GET', '/api/2.1/unity-catalog/catalogs', { token: r.json.token_value })).status, 200);
+    }
+  } finally {
+    await huge.stop();
+  }
+});
