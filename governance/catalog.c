@@ -563,13 +563,15 @@ static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi,
 	return cat_store_insert(db, row, err);
 }
 
-json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
-			    const weir_securable *parent, json_t *body, weir_error *err)
+/* Creates the securable and writes its Info into w (the renderer of GET: the create's
+ * reply is the text a GET would answer); *full_out is its full name. 0 or -1. */
+static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+		     const weir_securable *parent, json_t *body, weir_jw *w, const char **full_out, weir_error *err)
 {
 	json_t *fields = body;
 	if (t == WEIR_SEC_FUNCTION) {
 		if (weir_json_get_obj(body, "function_info", true, &fields, err) != 0)
-			return NULL;
+			return -1;
 	}
 	const char *name = NULL, *comment = NULL, *root = NULL;
 	json_t *props = NULL;
@@ -584,17 +586,17 @@ json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p,
 		goto out_field;
 	if (t == WEIR_SEC_CATALOG || t == WEIR_SEC_SCHEMA) {
 		if (weir_json_get_str(fields, "storage_root", false, &root, err) != 0)
-			return NULL;
+			return -1;
 		if (root && ((root = weir_catalog_normalize_url(a, "storage_root", root, err)) == NULL ||
 			     check_external(a, "storage_root", root, err) != 0))
-			return NULL;
+			return -1;
 	}
 	const char *full = t == WEIR_SEC_CATALOG ? name
 			 : t == WEIR_SEC_SCHEMA	 ? weir_arena_printf(a, "%s.%s", parent->chain[0].name, name)
 						 : weir_arena_printf(a, "%s.%s", parent->full_name, name);
 	if (cat_store_name_taken(db, parent->id, t, name)) {
 		already_exists(t, full, err);
-		return NULL;
+		return -1;
 	}
 	char id[37];
 	weir_uuid4(id);
@@ -630,13 +632,15 @@ json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p,
 	if (rc != 0) {
 		if (err->code == WEIR_E_RESOURCE_CONFLICT) /* lost a race on the unique index */
 			already_exists(t, full, err);
-		return NULL;
+		return -1;
 	}
 	cat_names names = {
 		.catalog = t == WEIR_SEC_CATALOG ? NULL : t == WEIR_SEC_SCHEMA ? parent->chain[0].name : parent->chain[1].name,
 		.schema = t >= WEIR_SEC_TABLE ? parent->chain[0].name : NULL,
 	};
-	return cat_store_info(db, a, id, &names, false, false, err);
+	if (full_out)
+		*full_out = full;
+	return cat_store_info_jw(db, a, id, &names, false, false, false, w, err);
 
 out_field:
 	if (t == WEIR_SEC_FUNCTION && err->field[0]) {
@@ -644,7 +648,28 @@ out_field:
 		snprintf(f, sizeof(f), "function_info.%s", err->field);
 		snprintf(err->field, sizeof(err->field), "%s", f);
 	}
-	return NULL;
+	return -1;
+}
+
+json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			    const weir_securable *parent, json_t *body, weir_error *err)
+{
+	weir_jw w;
+	weir_jw_init(&w);
+	return weir_jw_tree(&w, create_jw(db, a, p, t, parent, body, &w, NULL, err), err);
+}
+
+char *weir_catalog_create_text(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			       const weir_securable *parent, json_t *body, const char **full_name, size_t *len,
+			       weir_error *err)
+{
+	weir_jw w;
+	weir_jw_init(&w);
+	if (create_jw(db, a, p, t, parent, body, &w, full_name, err) != 0) {
+		weir_jw_free(&w);
+		return NULL;
+	}
+	return weir_jw_take(&w, len);
 }
 
 static cat_names names_of(const weir_securable *s)

@@ -26,6 +26,11 @@ int weir_catalog_page_size(const weir_page_req *pg, int *size, weir_error *err);
 /* Creates a securable of type t under `parent` (the metastore for catalogs). */
 json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
 			    const weir_securable *parent, json_t *body, weir_error *err);
+/* The same, its Info as JSON text (malloc'd) for the reply path; *full_name (arena) is the
+ * new securable's full name. */
+char *weir_catalog_create_text(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
+			       const weir_securable *parent, json_t *body, const char **full_name, size_t *len,
+			       weir_error *err);
 /* The Info object of a resolved securable. */
 json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
 			 bool omit_properties, weir_error *err);

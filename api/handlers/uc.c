@@ -102,14 +102,16 @@ static int create(weir_req *r)
 	}
 	if (weir_req_authorize(r, &parent, &e) != 0 || weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
-	json_t *info = weir_catalog_create(db, r->arena, r->principal, t, &parent, body, &e);
+	const char *full = NULL;
+	size_t len = 0;
+	char *info = weir_catalog_create_text(db, r->arena, r->principal, t, &parent, body, &full, &len, &e);
 	if (info)
-		weir_req_audit_securable(r, json_string_value(json_object_get(info, "full_name")));
+		r->audit_securable = full;
 	if (info == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(info);
+		free(info);
 		return fail(r, &e);
 	}
-	return weir_reply_json(r, 200, info);
+	return weir_reply_json_text(r, 200, info, len);
 }
 
 static int get(weir_req *r)
