@@ -13,6 +13,7 @@ int weir_modules_start(weir_app *app, weir_error *err)
 		return -1;
 	{ int weir_webhooks_worker_start(weir_db_pool *, weir_error *); if (weir_webhooks_worker_start(app->pool, err) != 0) return -1; } /* registry/webhooks.c */
 	{ void weir_lineage_start(void); weir_lineage_start(); } /* lineage/lineage.c: catalog hook (drops, renames) */
+	{ void weir_artifacts_start(void); weir_artifacts_start(); } /* registry/artifacts.c: claims cache watch */
 	return 0;
 }
 
@@ -20,4 +21,5 @@ void weir_modules_stop(weir_app *app)
 {
 	(void)app;
 	{ void weir_webhooks_worker_stop(void); weir_webhooks_worker_stop(); } /* registry/webhooks.c */
+	{ void weir_artifacts_stop(void); weir_artifacts_stop(); } /* registry/artifacts.c: claims cache */
 }

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -516,6 +517,173 @@ static int version_rel(weir_db *db, weir_arena *a, const char *source, const cha
 	return 0;
 }
 
+/* ---- model versions' claims on store paths, cached per change generation
+ *
+ * Which versions name a path is a question about every version (sources are free text:
+ * "mlflow-artifacts:/1/%72un/..." names the same files as ".../1/run/..."), answered from
+ * a list of (store path, model, version) sorted by path, built by one scan of
+ * model_versions and shared by every request of the same change generation (core/db.h).
+ * `registered_models` is watched: creating a version bumps its max_version, and so the
+ * generation. A version's source never changes; a deleted version is found by the
+ * existence check of every claim that matches (claims_match), so a stale list never
+ * hides a new version and never keeps a deleted one. Measured: the scan and decoding of
+ * 20,000 versions cost ~20 ms; a lookup in the list costs a few binary searches. */
+
+typedef struct claim {
+	const char *rel;
+	const char *model_id;
+	int64_t version;
+} claim;
+
+typedef struct claim_set {
+	uint64_t gen;      /* 0: not shared */
+	int refs;          /* under claims_mu */
+	size_t n;
+	claim *v;          /* sorted by rel */
+	weir_arena *arena; /* owns v and its strings */
+} claim_set;
+
+static pthread_mutex_t claims_mu = PTHREAD_MUTEX_INITIALIZER;
+static claim_set *claims_cur;
+static pthread_once_t claims_watch_once = PTHREAD_ONCE_INIT;
+
+static void claims_watch(void)
+{
+	weir_db_watch("registered_models");
+}
+
+void weir_artifacts_start(void)
+{
+	pthread_once(&claims_watch_once, claims_watch);
+}
+
+static void claims_unref(claim_set *cs)
+{
+	if (cs == NULL)
+		return;
+	pthread_mutex_lock(&claims_mu);
+	bool last = --cs->refs == 0;
+	pthread_mutex_unlock(&claims_mu);
+	if (last) {
+		weir_arena_free(cs->arena);
+		free(cs);
+	}
+}
+
+void weir_artifacts_stop(void)
+{
+	pthread_mutex_lock(&claims_mu);
+	claim_set *cs = claims_cur;
+	claims_cur = NULL;
+	pthread_mutex_unlock(&claims_mu);
+	claims_unref(cs);
+}
+
+static int cmp_claims(const void *x, const void *y)
+{
+	return strcmp(((const claim *)x)->rel, ((const claim *)y)->rel);
+}
+
+static claim_set *claims_build(weir_db *db, uint64_t gen, weir_error *err)
+{
+	weir_arena *tmp = weir_arena_new(1 << 16);
+	claim_set *cs = calloc(1, sizeof(*cs));
+	cs->arena = weir_arena_new(1 << 14);
+	cs->gen = gen;
+	cs->refs = 1;
+	weir_registry_version_ref *refs;
+	size_t nrefs;
+	if (weir_registry_versions_in_store(db, tmp, &refs, &nrefs, err) != 0)
+		goto fail;
+	cs->v = weir_arena_alloc(cs->arena, (nrefs ? nrefs : 1) * sizeof(*cs->v));
+	for (size_t i = 0; i < nrefs; i++) {
+		const char *rel;
+		if (version_rel(db, tmp, refs[i].source, &rel, err) != 0)
+			goto fail;
+		if (rel == NULL)
+			continue;
+		cs->v[cs->n++] = (claim){weir_arena_strdup(cs->arena, rel), weir_arena_strdup(cs->arena, refs[i].model_id),
+					refs[i].version};
+	}
+	qsort(cs->v, cs->n, sizeof(*cs->v), cmp_claims);
+	weir_arena_free(tmp);
+	return cs;
+fail:
+	weir_arena_free(tmp);
+	weir_arena_free(cs->arena);
+	free(cs);
+	return NULL;
+}
+
+/* The claims as of the request's snapshot: the shared list when it is of the same
+ * generation, else a new one (shared when newer than the current). Caller unrefs. */
+static claim_set *claims_get(weir_db *db, weir_error *err)
+{
+	pthread_once(&claims_watch_once, claims_watch);
+	uint64_t gen = weir_db_generation(db); /* 0 inside a write transaction: never shared */
+	if (gen != 0) {
+		pthread_mutex_lock(&claims_mu);
+		claim_set *cs = claims_cur && claims_cur->gen == gen ? claims_cur : NULL;
+		if (cs)
+			cs->refs++;
+		pthread_mutex_unlock(&claims_mu);
+		if (cs)
+			return cs;
+	}
+	claim_set *cs = claims_build(db, gen, err);
+	if (cs == NULL || gen == 0)
+		return cs;
+	claim_set *old = NULL;
+	pthread_mutex_lock(&claims_mu);
+	if (claims_cur == NULL || claims_cur->gen < gen) {
+		old = claims_cur;
+		claims_cur = cs;
+		cs->refs++;
+	}
+	pthread_mutex_unlock(&claims_mu);
+	claims_unref(old);
+	return cs;
+}
+
+/* Index of the first claim whose rel is >= key. */
+static size_t claims_lower(const claim_set *cs, const char *key, size_t keylen)
+{
+	size_t lo = 0, hi = cs->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(cs->v[mid].rel, key, keylen);
+		if (c < 0 || (c == 0 && strlen(cs->v[mid].rel) < keylen))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Appends an owner for claim c to owners (k used of cap; grown in the arena, the array
+ * returned) unless its version no longer exists (deleted since the list was built). Other
+ * failures keep the claim: fail closed. */
+static weir_artifact_owner *claims_add(weir_db *db, weir_arena *a, const claim *c, weir_artifact_owner *owners,
+				       size_t *k, size_t *cap)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_registry_version_exists(db, c->model_id, "", c->version, &e) != 0 &&
+	    e.code == WEIR_E_RESOURCE_DOES_NOT_EXIST)
+		return owners;
+	if (*k == *cap) {
+		weir_artifact_owner *grown = weir_arena_alloc(a, 2 * *cap * sizeof(*owners));
+		memcpy(grown, owners, *k * sizeof(*owners));
+		owners = grown;
+		*cap *= 2;
+	}
+	weir_artifact_owner *o = &owners[(*k)++];
+	memset(o, 0, sizeof(*o));
+	o->kind = WEIR_ARTIFACT_OWNER_MODEL_VERSION;
+	o->model_id = c->model_id;
+	o->version = c->version;
+	return owners;
+}
+
 int weir_artifacts_resolve(weir_db *db, weir_arena *a, const char *path, weir_artifacts_op op,
 			   weir_artifact_owner **out, size_t *n, weir_error *err)
 {
@@ -526,31 +694,38 @@ int weir_artifacts_resolve(weir_db *db, weir_arena *a, const char *path, weir_ar
 	weir_artifact_owner container;
 	if (resolve_container(db, a, path, &container, err) != 0)
 		return -1;
-	weir_registry_version_ref *refs;
-	size_t nrefs;
-	if (weir_registry_versions_in_store(db, a, &refs, &nrefs, err) != 0)
+	claim_set *cs = claims_get(db, err);
+	if (cs == NULL)
 		return -1;
-	weir_artifact_owner *owners = weir_arena_alloc(a, (nrefs + 1) * sizeof(*owners));
+	/* the versions whose files hold the path: claims on "" and on each prefix ending at a
+	 * segment's end ("a", "a/b", ... the path itself) */
+	size_t len = strlen(path), k = 1, cap = 8;
+	weir_artifact_owner *owners = weir_arena_alloc(a, cap * sizeof(*owners));
 	owners[0] = container;
-	size_t k = 1;
-	bool in_version = false;
-	for (size_t i = 0; i < nrefs; i++) {
-		const char *rel;
-		if (version_rel(db, a, refs[i].source, &rel, err) != 0)
-			return -1;
-		if (rel == NULL)
-			continue;
-		/* READ: the version's files hold the path; WRITE: or lie below it */
-		bool in = holds(rel, path);
-		if (!in && !(op == WEIR_ARTIFACTS_WRITE && holds(path, rel)))
-			continue;
-		in_version |= in;
-		weir_artifact_owner *o = &owners[k++];
-		memset(o, 0, sizeof(*o));
-		o->kind = WEIR_ARTIFACT_OWNER_MODEL_VERSION;
-		o->model_id = refs[i].model_id;
-		o->version = refs[i].version;
+	for (size_t pl = 0;;) {
+		for (size_t i = claims_lower(cs, path, pl);
+		     i < cs->n && strlen(cs->v[i].rel) == pl && strncmp(cs->v[i].rel, path, pl) == 0; i++)
+			owners = claims_add(db, a, &cs->v[i], owners, &k, &cap);
+		if (pl == len)
+			break;
+		if (pl > 0)
+			pl++; /* past the '/' */
+		while (pl < len && path[pl] != '/')
+			pl++;
 	}
+	bool in_version = k > 1;
+	/* WRITE: also the versions whose files lie below the path (deleting or overwriting a
+	 * directory changes them) */
+	if (op == WEIR_ARTIFACTS_WRITE) {
+		const char *below = len ? weir_arena_printf(a, "%s/", path) : "";
+		size_t bl = strlen(below);
+		for (size_t i = claims_lower(cs, below, bl); i < cs->n && strncmp(cs->v[i].rel, below, bl) == 0; i++) {
+			if (bl == 0 && cs->v[i].rel[0] == '\0')
+				continue; /* the root's own claims were taken above */
+			owners = claims_add(db, a, &cs->v[i], owners, &k, &cap);
+		}
+	}
+	claims_unref(cs);
 	/* in no experiment or run but in a version's files: the path is that version's */
 	if (container.kind == WEIR_ARTIFACT_OWNER_NONE && in_version) {
 		owners++;

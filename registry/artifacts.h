@@ -96,6 +96,12 @@ const char *weir_artifacts_uri_rel(weir_arena *a, const char *uri);
 int weir_artifacts_resolve(weir_db *db, weir_arena *a, const char *path, weir_artifacts_op op,
 			   weir_artifact_owner **out, size_t *n, weir_error *err);
 
+/* Process state of the owner lookup (called by api/modules.c): start registers the table
+ * whose changes invalidate the cached model-version claims (before serving); stop frees
+ * the cache. */
+void weir_artifacts_start(void);
+void weir_artifacts_stop(void);
+
 /* Whether principal p may perform op on `path`, by the rules of every owner:
  *   NONE (and no model version holds the path)  admins only;
  *   EXPERIMENT, RUN  any authenticated principal, as the tracking API (registry/tracking.h);

@@ -291,6 +291,27 @@ test('a second model registering the same files does not open them to its owner'
   assertHidden(await get('runOwner', `${modelDir}/MLmodel`), `${modelDir}/MLmodel`, 'EXECUTE on the second model only');
 });
 
+test('registering a version governs its files at once; deleting it gives them back to the run', async () => {
+  const file = `${runDir}/later/model.bin`;
+  await adminPut(file, 'later');
+  assert.equal((await get('nobody', file)).text, 'later', 'a run file before any version names it');
+  const m = await as('modelOwner', 'POST', `${ML}/registered-models/create`, { body: { name: 'later' } });
+  assert.equal(m.status, 200, m.text);
+  const v = await as('modelOwner', 'POST', `${ML}/model-versions/create`, { body: { name: 'later', source: `mlflow-artifacts:/${runDir}/later` } });
+  assert.equal(v.status, 200, v.text);
+  assertHidden(await get('nobody', file), file, 'right after the version is registered');
+  const d = await as('modelOwner', 'DELETE', `${ML}/model-versions/delete`, { body: { name: 'later', version: '1' } });
+  assert.equal(d.status, 200, d.text);
+  assert.equal((await get('nobody', file)).text, 'later', 'the version is gone: a run file again');
+  // a version in the files' model again, then the whole model deleted
+  const v2 = await as('modelOwner', 'POST', `${ML}/model-versions/create`, { body: { name: 'later', source: `mlflow-artifacts:/${runDir}/later` } });
+  assert.equal(v2.status, 200, v2.text);
+  assertHidden(await get('nobody', file), file, 'version 2');
+  const dm = await as('modelOwner', 'DELETE', `${ML}/registered-models/delete`, { body: { name: 'later' } });
+  assert.equal(dm.status, 200, dm.text);
+  assert.equal((await get('nobody', file)).text, 'later', 'the model is gone');
+});
+
 test('refused mutations are audited', async () => {
   const h = await put('nobody', `${modelDir}/MLmodel`, 'evil');
   const d = await del('executor', `${modelDir}/MLmodel`);
