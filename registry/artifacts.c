@@ -807,3 +807,15 @@ int weir_artifacts_authorize(weir_db *db, weir_arena *a, const weir_principal *p
 	}
 	return 0;
 }
+
+int weir_artifacts_authorize_under(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
+				   const char *root_uri, const char *sub, weir_error *err)
+{
+	const char *rel = weir_artifacts_uri_rel(a, root_uri);
+	if (rel == NULL)
+		return 0;
+	const char *path = sub && *sub ? (*rel ? weir_arena_printf(a, "%s/%s", rel, sub) : sub) : rel;
+	if (weir_artifacts_path_check(path, true, NULL) != 0)
+		return 0;
+	return weir_artifacts_authorize(db, a, p, op, path, err);
+}

@@ -115,4 +115,11 @@ void weir_artifacts_stop(void);
 int weir_artifacts_authorize(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
 			     const char *path, weir_error *err);
 
+/* The same for `sub` (NULL or "" for the root itself) under the artifact URI `root_uri` (a
+ * run's artifact_uri, as GET /mlflow/artifacts/list names a run's files). Allowed when the
+ * URI names nothing in this store or the joined path is not a valid one (the caller
+ * refuses those itself). */
+int weir_artifacts_authorize_under(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
+				   const char *root_uri, const char *sub, weir_error *err);
+
 #endif

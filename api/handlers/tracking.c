@@ -155,7 +155,30 @@ static int h_history(weir_req *r)
 	return out ? weir_reply_json_text(r, 200, out, len) : fail(r, &e);
 }
 READ_OP(h_history_bulk, weir_tracking_metric_history_bulk_interval)
-READ_OP(h_run_artifacts, weir_tracking_artifacts_list)
+/* A run's files by run_id: those of a model version follow the model, as on the proxy
+ * (art_list); a directory the caller may not see lists as one that does not exist. */
+static int h_run_artifacts(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *req = request_message(r, &e);
+	if (req == NULL)
+		return fail(r, &e);
+	weir_tracking_ctx c = {weir_req_db(r), r->arena, r->principal};
+	json_t *out = weir_tracking_artifacts_list(&c, req, &e);
+	if (out == NULL)
+		return fail(r, &e);
+	if (weir_artifacts_authorize_under(c.db, r->arena, r->principal, WEIR_ARTIFACTS_READ,
+					   json_string_value(json_object_get(out, "root_uri")),
+					   json_string_value(json_object_get(req, "path")), &e) != 0) {
+		if (e.code != WEIR_E_RESOURCE_DOES_NOT_EXIST) {
+			json_decref(out);
+			return fail(r, &e);
+		}
+		json_object_del(out, "files");
+		json_object_del(out, "next_page_token");
+	}
+	return weir_reply_json(r, 200, out);
+}
 
 /* ------------------------------------------------------------------ artifact proxy */
 

@@ -237,6 +237,24 @@ test('a hidden file answers exactly as a missing one, on both prefixes', async (
   }
 });
 
+test("the run API's artifacts/list hides a model version's files as the proxy does", async () => {
+  const runList = (who, p) => as(who, 'GET', `${ML}/artifacts/list?run_id=${rid}${p === undefined ? '' : `&path=${encodeURIComponent(p)}`}`);
+  const root = `mlflow-artifacts:/${runDir}`;
+  const seen = await runList('executor', 'model');
+  assert.equal(seen.status, 200, seen.text);
+  assert.deepEqual(seen.json.files.map((f) => f.path).sort(), ['model/MLmodel', 'model/model.pkl']);
+  for (const who of ['nobody', 'runOwner']) {
+    const h = await runList(who, 'model');
+    assert.equal(h.status, 200, h.text);
+    assert.deepEqual(h.json, { root_uri: root }, `${who}: the model directory lists as a missing one`);
+    assert.deepEqual((await runList(who, 'model/MLmodel')).json, { root_uri: root });
+    assert.deepEqual(h.json, (await runList(who, 'no-such-dir')).json);
+    // the run's own directory lists, with the model directory's name
+    const top = await runList(who);
+    assert.ok(top.json.files.some((f) => f.path === 'model' && f.is_dir), top.text);
+  }
+});
+
 test("a directory holding a model version's files: listed by anyone, deleted only with the model's privileges", async () => {
   // listing the run's directory shows the model directory (names only, as the run API does)
   const l = await list('nobody', runDir);
