@@ -279,13 +279,16 @@ static int hexval(char ch)
 	return -1;
 }
 
-/* unquote_plus until the text no longer changes (each changing round but the first
- * shortens it, so at most n + 1 rounds); NULL when a NUL byte appears. */
-static char *decode_stable(weir_arena *a, const char *s)
+#define DECODE_STABLE SIZE_MAX
+
+/* unquote_plus `rounds` times, or with DECODE_STABLE until the text no longer changes
+ * (each changing round but the first shortens it, so at most n + 1 rounds); NULL when a
+ * NUL byte appears. */
+static char *decode_rounds(weir_arena *a, const char *s, size_t rounds)
 {
 	size_t n = strlen(s);
 	char *cur = weir_arena_strndup(a, s, n);
-	for (size_t round = 0; round <= strlen(s) + 1; round++) {
+	for (size_t round = 0; round < rounds && round <= strlen(s) + 1; round++) {
 		char *next = weir_arena_alloc(a, n + 1);
 		size_t o = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -351,13 +354,9 @@ static const char *after_authority(const char *p)
 	return slash ? slash : "";
 }
 
-const char *weir_artifacts_uri_rel(weir_arena *a, const char *uri)
+/* weir_artifacts_uri_rel of an already decoded URI. */
+static const char *decoded_uri_rel(weir_arena *a, const char *dec)
 {
-	if (uri == NULL)
-		return NULL;
-	const char *dec = decode_stable(a, uri);
-	if (dec == NULL)
-		return NULL;
 	const char *p;
 	if (starts_with_ci(dec, "mlflow-artifacts:")) {
 		p = dec + 17;
@@ -391,6 +390,12 @@ const char *weir_artifacts_uri_rel(weir_arena *a, const char *uri)
 	if (strncmp(abs, root, rn) != 0 || (abs[rn] != '\0' && abs[rn] != '/'))
 		return NULL;
 	return abs[rn] ? abs + rn + 1 : "";
+}
+
+const char *weir_artifacts_uri_rel(weir_arena *a, const char *uri)
+{
+	const char *dec = uri ? decode_rounds(a, uri, DECODE_STABLE) : NULL;
+	return dec ? decoded_uri_rel(a, dec) : NULL;
 }
 
 /* Whether `prefix` is `path` or one of its ancestors, segment-wise ("" holds everything). */
@@ -491,17 +496,15 @@ static int resolve_container(weir_db *db, weir_arena *a, const char *path, weir_
 	return 0;
 }
 
-/* The store path of a model version's source, or NULL when it names nothing here. */
-static int version_rel(weir_db *db, weir_arena *a, const char *source, const char **rel, weir_error *err)
+/* The store path that a model version's source `dec` (decoded as the caller chose) names,
+ * or NULL. */
+static int decoded_source_rel(weir_db *db, weir_arena *a, const char *dec, const char **rel, weir_error *err)
 {
 	*rel = NULL;
-	if (!starts_with_ci(source, "runs:")) {
-		*rel = weir_artifacts_uri_rel(a, source);
+	if (!starts_with_ci(dec, "runs:")) {
+		*rel = decoded_uri_rel(a, dec);
 		return 0;
 	}
-	const char *dec = decode_stable(a, source);
-	if (dec == NULL)
-		return 0;
 	const char *p = dec + 5;
 	while (*p == '/')
 		p++;
@@ -514,6 +517,31 @@ static int version_rel(weir_db *db, weir_arena *a, const char *source, const cha
 		return -1;
 	if (dir)
 		*rel = normalize_rel(a, weir_arena_printf(a, "%s/%s", dir, p + idl));
+	return 0;
+}
+
+/* The store paths a model version's source names (*n of them, at most 3, distinct): read
+ * as written, decoded once (what a client's URL reaches: the server decodes a request path
+ * once) and decoded until stable (what MLflow's source check reasons about). Claiming all
+ * of them only ever adds owners. */
+static int version_rels(weir_db *db, weir_arena *a, const char *source, const char *rels[3], size_t *n,
+			weir_error *err)
+{
+	static const size_t rounds[3] = {0, 1, DECODE_STABLE};
+	*n = 0;
+	for (int i = 0; i < 3; i++) {
+		const char *dec = decode_rounds(a, source, rounds[i]);
+		const char *rel;
+		if (dec == NULL)
+			continue;
+		if (decoded_source_rel(db, a, dec, &rel, err) != 0)
+			return -1;
+		bool dup = rel == NULL;
+		for (size_t k = 0; k < *n && !dup; k++)
+			dup = strcmp(rels[k], rel) == 0;
+		if (!dup)
+			rels[(*n)++] = rel;
+	}
 	return 0;
 }
 
@@ -595,15 +623,15 @@ static claim_set *claims_build(weir_db *db, uint64_t gen, weir_error *err)
 	size_t nrefs;
 	if (weir_registry_versions_in_store(db, tmp, &refs, &nrefs, err) != 0)
 		goto fail;
-	cs->v = weir_arena_alloc(cs->arena, (nrefs ? nrefs : 1) * sizeof(*cs->v));
+	cs->v = weir_arena_alloc(cs->arena, (3 * nrefs + 1) * sizeof(*cs->v));
 	for (size_t i = 0; i < nrefs; i++) {
-		const char *rel;
-		if (version_rel(db, tmp, refs[i].source, &rel, err) != 0)
+		const char *rels[3];
+		size_t nrels;
+		if (version_rels(db, tmp, refs[i].source, rels, &nrels, err) != 0)
 			goto fail;
-		if (rel == NULL)
-			continue;
-		cs->v[cs->n++] = (claim){weir_arena_strdup(cs->arena, rel), weir_arena_strdup(cs->arena, refs[i].model_id),
-					refs[i].version};
+		const char *model_id = nrels ? weir_arena_strdup(cs->arena, refs[i].model_id) : NULL;
+		for (size_t k = 0; k < nrels; k++)
+			cs->v[cs->n++] = (claim){weir_arena_strdup(cs->arena, rels[k]), model_id, refs[i].version};
 	}
 	qsort(cs->v, cs->n, sizeof(*cs->v), cmp_claims);
 	weir_arena_free(tmp);
@@ -774,6 +802,9 @@ int weir_artifacts_authorize(weir_db *db, weir_arena *a, const weir_principal *p
 		path = "";
 	if (p == NULL)
 		return hidden(path, err);
+	/* a write names a file or directory, never the store itself: 400 for everyone */
+	if (weir_artifacts_path_check(path, op == WEIR_ARTIFACTS_READ, err) != 0)
+		return -1;
 	weir_artifact_owner *owners;
 	size_t n;
 	if (weir_artifacts_resolve(db, a, path, op, &owners, &n, err) != 0)

@@ -1096,6 +1096,15 @@ static void test_artifact_resolve(void **state)
 	owners_of(f, "models", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
 	owners_of(f, "models", WEIR_ARTIFACTS_WRITE, (weir_artifact_owner_kind[]){N, V}, 2);
 	owners_of(f, "models/m3x", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1); /* segment-wise */
+	/* a percent-encoded source claims what it reads as written, decoded once (what a
+	 * client's request reaches) and decoded until stable */
+	const char *m5 = mk_version(f, "m5", "mlflow-artifacts:/enc/%2561bc");
+	const char *forms[] = {"enc/%2561bc/f", "enc/%61bc/f", "enc/abc/f", NULL};
+	for (int i = 0; forms[i]; i++) {
+		o = owners_of(f, forms[i], WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){V}, 1);
+		assert_string_equal(o[0].model_id, m5);
+	}
+	owners_of(f, "enc/%61", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
 	/* malformed paths */
 	const char *bad[] = {"/abs", "a/../b", "a//b", "a/", "./a", "a\\b", NULL};
 	for (int i = 0; bad[i]; i++) {
@@ -1133,14 +1142,20 @@ static void test_artifact_authorize(void **state)
 	const char *run_file = weir_arena_printf(a, "0/%s/artifacts/x.txt", rid);
 	const char *model_file = weir_arena_printf(a, "0/%s/artifacts/model/MLmodel", rid);
 	for (int op = WEIR_ARTIFACTS_READ; op <= WEIR_ARTIFACTS_WRITE; op++) {
+		bool read = op == WEIR_ARTIFACTS_READ;
 		const char *paths[] = {run_file, model_file, "nowhere/x", "0/x", ""};
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < (read ? 5 : 4); i++)
 			if (weir_artifacts_authorize(f->t->db, a, admin, (weir_artifacts_op)op, paths[i], &e) != 0)
 				fail_msg("admin refused on '%s': %s", paths[i], e.message);
 		assert_int_equal(weir_artifacts_authorize(f->t->db, a, user, (weir_artifacts_op)op, run_file, &e), 0);
 		assert_int_equal(weir_artifacts_authorize(f->t->db, a, user, (weir_artifacts_op)op, "0/x", &e), 0);
+		if (!read) { /* the store itself is no file: 400 for everyone */
+			weir_error re = WEIR_ERROR_INIT;
+			assert_int_equal(weir_artifacts_authorize(f->t->db, a, admin, WEIR_ARTIFACTS_WRITE, "", &re), -1);
+			assert_int_equal(re.code, WEIR_E_INVALID_PARAMETER_VALUE);
+		}
 		const char *hidden[] = {model_file, "nowhere/x", ""};
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < (read ? 3 : 2); i++) {
 			weir_error he = WEIR_ERROR_INIT;
 			assert_int_equal(weir_artifacts_authorize(f->t->db, a, user, (weir_artifacts_op)op, hidden[i], &he), -1);
 			assert_int_equal(he.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
