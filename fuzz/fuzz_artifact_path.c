@@ -11,7 +11,8 @@
  * '..' segments, backslashes, control characters or a drive letter, so that
  * root + "/" + path is under root after resolution; the empty path is accepted only with
  * allow_root; a source that is accepted holds no '..' segment and no NUL after decoding once,
- * and a refusal is 400 naming `source`. */
+ * and a refusal is 400 naming `source`; the store path weir_artifacts_uri_rel reads out of
+ * the text has no empty, '.' or '..' segment. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -123,6 +124,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		fuzz_expect_4xx("weir_tracking_source_check", &e);
 		check(strcmp(e.field, "source") == 0, "refusal does not name source");
+	}
+
+	/* weir_artifacts_uri_rel (the artifact owner lookup reads sources with it): a store
+	 * path with no empty, '.' or '..' segment and no leading or trailing '/' */
+	const char *rel = weir_artifacts_uri_rel(a, s);
+	if (rel && *rel) {
+		check(rel[0] != '/' && rel[strlen(rel) - 1] != '/' && strstr(rel, "//") == NULL,
+		      "weir_artifacts_uri_rel: empty segment");
+		for (const char *p = rel; *p;) {
+			size_t len = strcspn(p, "/");
+			check(!(len == 1 && p[0] == '.') && !(len == 2 && p[0] == '.' && p[1] == '.'),
+			      "weir_artifacts_uri_rel: '.' or '..' segment");
+			p += len + (p[len] == '/');
+		}
 	}
 	weir_arena_free(a);
 	return 0;

@@ -417,9 +417,9 @@ static bool is_run_id(const char *s, size_t n)
 	return true;
 }
 
-/* The directory of run `run_id` in the store (its artifact_uri without the final
- * "/artifacts"), "" when the run does not exist or keeps its artifacts elsewhere (*rel
- * NULL). Other failures are errors. */
+/* The directory of run `run_id` in the store: its artifact_uri's path without the final
+ * "/artifacts" (with `artifacts`, the artifact directory itself). *rel is NULL when the run
+ * does not exist or keeps its artifacts in another store; other failures are errors. */
 static int run_dir(weir_db *db, weir_arena *a, const char *run_id, const char **rel, int64_t *exp, bool artifacts,
 		   weir_error *err)
 {
