@@ -44,9 +44,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	weir_db *db = weir_db_acquire(pool);
-	sqlite3 *h = weir_db_handle(db);
 	weir_arena *a = weir_arena_new(4096);
 	must(weir_db_begin_write(db, &e), "begin");
+	sqlite3 *h = weir_db_handle(db); /* the writer's, inside the write */
 	/* 1,000 groups: 200 chains of depth 5 (g_c_0 contains g_c_1 contains ... g_c_4). */
 	exec(h, "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999) "
 		"INSERT INTO principals (kind, name, created_at, updated_at) "
