@@ -219,6 +219,7 @@ static int art_get(weir_req *r)
 	const char *path = weir_req_param(r, "path");
 	int fd;
 	uint64_t size;
+	weir_req_audit_securable(r, path); /* named in the audit row of a denial */
 	if (art_authorize_or_reply(r, WEIR_ARTIFACTS_READ, path) != 0)
 		return 0;
 	if (weir_artifacts_open(r->arena, path, &fd, &size, &e) != 0)
@@ -244,6 +245,7 @@ static int art_list(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	const char *path = weir_req_query(r, "path");
+	weir_req_audit_securable(r, path);
 	if (weir_artifacts_authorize(weir_req_db(r), r->arena, r->principal, WEIR_ARTIFACTS_READ, path, &e) != 0) {
 		if (e.code != WEIR_E_RESOURCE_DOES_NOT_EXIST)
 			return fail(r, &e);

@@ -333,11 +333,19 @@ test('registering a version governs its files at once; deleting it gives them ba
 test('refused mutations are audited', async () => {
   const h = await put('nobody', `${modelDir}/MLmodel`, 'evil');
   const d = await del('executor', `${modelDir}/MLmodel`);
+  const n = await put('nobody', 'nowhere/x.bin', 'evil');
   assert.equal(h.status, 404);
   assert.equal(d.status, 403);
+  assert.equal(n.status, 404);
+  // a download refused with 403: the model is visible (USE_CATALOG, USE_SCHEMA, BROWSE) but not readable
+  await grant('registered_model', 'main.default.artm', 'runOwner', ['BROWSE']);
+  const g = await get('runOwner', `${modelDir}/MLmodel`);
+  assertDenied(g, 'BROWSE only downloads');
   const want = new Map([
     [h.headers.get('x-request-id'), { action: 'uploadArtifact', status: 404, error: 'RESOURCE_DOES_NOT_EXIST' }],
     [d.headers.get('x-request-id'), { action: 'deleteArtifact', status: 403, error: 'PERMISSION_DENIED' }],
+    [n.headers.get('x-request-id'), { action: 'uploadArtifact', status: 404, error: 'RESOURCE_DOES_NOT_EXIST', securable: 'nowhere/x.bin' }],
+    [g.headers.get('x-request-id'), { action: 'downloadArtifact', status: 403, error: 'PERMISSION_DENIED' }],
   ]);
   const events = [];
   let token;
@@ -354,7 +362,7 @@ test('refused mutations are audited', async () => {
     assert.equal(rows[0].action_name, w.action);
     assert.equal(rows[0].response.status_code, w.status);
     assert.equal(rows[0].response.error_code, w.error);
-    assert.equal(rows[0].securable, `${modelDir}/MLmodel`);
+    assert.equal(rows[0].securable, w.securable || `${modelDir}/MLmodel`);
   }
 });
 
