@@ -145,14 +145,26 @@ void weir_req_audit_securable(weir_req *r, const char *full_name)
 
 /* ------------------------------------------------------------------ audit */
 
+/* Lower-cases the key once and searches the patterns with strstr: strcasestr over seven
+ * patterns per key was 11,000 instructions of a POST table (six keys). */
 static bool secret_key(const char *k)
 {
 	static const char *const bad[] = {"secret", "password", "token_value", "access_token",
 					  "refresh_token", "client_assertion", "authorization", NULL};
-	if (strcasecmp(k, "token") == 0 || strcasecmp(k, "value") == 0)
+	char low[128];
+	size_t n = strlen(k);
+	if (n >= sizeof(low)) { /* rare: no copy */
+		for (int i = 0; bad[i]; i++)
+			if (strcasestr(k, bad[i]))
+				return true;
+		return false;
+	}
+	for (size_t i = 0; i <= n; i++)
+		low[i] = (char)((k[i] >= 'A' && k[i] <= 'Z') ? k[i] + ('a' - 'A') : k[i]);
+	if (strcmp(low, "token") == 0 || strcmp(low, "value") == 0)
 		return true;
 	for (int i = 0; bad[i]; i++)
-		if (strcasestr(k, bad[i]))
+		if (strstr(low, bad[i]))
 			return true;
 	return false;
 }
