@@ -1,5 +1,7 @@
 /* The MLflow artifact store on local disk (registry/artifacts.h). Everything is relative
- * to DATA/artifacts; every path is checked before it reaches the file system. */
+ * to DATA/artifacts; every path is checked before it reaches the file system. The second
+ * half decides who owns a path (its run or experiment, the model versions whose sources
+ * name it) and whether a principal may read or change it by those owners' rules. */
 #include "registry/artifacts.h"
 
 #include <dirent.h>

@@ -3,7 +3,8 @@
  * separated, and checked with weir_artifacts_path_check (no '..', '.', empty segments,
  * absolute paths, backslashes or control characters), so nothing can escape the store.
  * Uploads are written to a temp file by the server, fsynced, then renamed into place, so
- * a failed upload never leaves a half file visible. */
+ * a failed upload never leaves a half file visible. Who may read or change a path is
+ * decided by the objects that own it (weir_artifacts_authorize, below). */
 #ifndef WEIR_REGISTRY_ARTIFACTS_H
 #define WEIR_REGISTRY_ARTIFACTS_H
 
