@@ -1105,6 +1105,16 @@ static void test_artifact_resolve(void **state)
 		assert_string_equal(o[0].model_id, m5);
 	}
 	owners_of(f, "enc/%61", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
+	/* the cached claims follow creates and deletes at once */
+	owners_of(f, "late/f", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
+	const char *m6 = mk_version(f, "m6", "mlflow-artifacts:/late");
+	o = owners_of(f, "late/f", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){V}, 1);
+	assert_string_equal(o[0].model_id, m6);
+	weir_error de = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_write(f->t->db, &de), 0);
+	assert_int_equal(weir_registry_version_delete(f->t->db, m6, 1, "admin", &de), 0);
+	assert_int_equal(weir_db_commit(f->t->db, &de), 0);
+	owners_of(f, "late/f", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
 	/* malformed paths */
 	const char *bad[] = {"/abs", "a/../b", "a//b", "a/", "./a", "a\\b", NULL};
 	for (int i = 0; bad[i]; i++) {
