@@ -450,8 +450,28 @@ static int run_dir(weir_db *db, weir_arena *a, const char *run_id, const char **
 	return 0;
 }
 
+/* Sets o to experiment `id` when its artifact_location holds `path`. */
+static int experiment_holds(weir_db *db, weir_arena *a, int64_t id, const char *path, weir_artifact_owner *o,
+			    weir_error *err)
+{
+	trk_exp e;
+	weir_error ee = WEIR_ERROR_INIT;
+	if (trk_store_exp_get(db, a, id, &e, &ee) != 0) {
+		if (ee.code == WEIR_E_RESOURCE_DOES_NOT_EXIST)
+			return 0;
+		*err = ee;
+		return -1;
+	}
+	const char *loc = weir_artifacts_uri_rel(a, e.artifact_location);
+	if (loc && *loc && holds(loc, path)) {
+		o->kind = WEIR_ARTIFACT_OWNER_EXPERIMENT;
+		o->experiment_id = id;
+	}
+	return 0;
+}
+
 /* The container of `path`: the deepest run whose directory holds it, else the experiment
- * of the default layout (<experiment_id>/...) whose artifact_location holds it, else NONE. */
+ * whose artifact_location holds it, else NONE. */
 static int resolve_container(weir_db *db, weir_arena *a, const char *path, weir_artifact_owner *o, weir_error *err)
 {
 	memset(o, 0, sizeof(*o));
@@ -476,26 +496,38 @@ static int resolve_container(weir_db *db, weir_arena *a, const char *path, weir_
 		}
 		end = start > 0 ? start - 1 : 0;
 	}
-	/* experiments: the first segment is an experiment id */
+	/* experiments: the default layout (the first segment is the experiment id), else one
+	 * whose artifact_location is mlflow-artifacts:/<a prefix of the path> */
 	size_t d = strspn(path, "0123456789");
 	if (d > 0 && d <= 18 && (path[d] == '\0' || path[d] == '/')) {
-		int64_t id = strtoll(path, NULL, 10);
-		trk_exp e;
-		weir_error ee = WEIR_ERROR_INIT;
-		if (trk_store_exp_get(db, a, id, &e, &ee) != 0) {
-			if (ee.code != WEIR_E_RESOURCE_DOES_NOT_EXIST) {
-				*err = ee;
-				return -1;
-			}
+		if (experiment_holds(db, a, strtoll(path, NULL, 10), path, o, err) != 0)
+			return -1;
+		if (o->kind != WEIR_ARTIFACT_OWNER_NONE)
 			return 0;
-		}
-		const char *loc = weir_artifacts_uri_rel(a, e.artifact_location);
-		if (loc && *loc && holds(loc, path)) {
-			o->kind = WEIR_ARTIFACT_OWNER_EXPERIMENT;
-			o->experiment_id = id;
-		}
 	}
-	return 0;
+	/* the first 16 prefixes at most: a location is never deeper, and a path of 2,000
+	 * segments must not become 2,000 candidates */
+	json_t *locs = json_array();
+	for (size_t end = 1, depth = 0; end <= strlen(path) && depth < 16; end++) {
+		if (path[end] != '/' && path[end] != '\0')
+			continue;
+		depth++;
+		json_t *l1 = json_string(weir_arena_printf(a, "mlflow-artifacts:/%.*s", (int)end, path));
+		json_t *l2 = json_string(weir_arena_printf(a, "mlflow-artifacts:/%.*s/", (int)end, path));
+		if (l1) /* not UTF-8: no experiment's location either */
+			json_array_append_new(locs, l1);
+		if (l2)
+			json_array_append_new(locs, l2);
+	}
+	char *text = json_dumps(locs, JSON_COMPACT);
+	json_decref(locs);
+	int64_t id = 0;
+	bool found = false;
+	int rc = text ? trk_store_exp_by_location(db, text, &id, &found, err) : 0;
+	free(text);
+	if (rc != 0)
+		return -1;
+	return found ? experiment_holds(db, a, id, path, o, err) : 0;
 }
 
 /* The store path that a model version's source `dec` (decoded as the caller chose) names,

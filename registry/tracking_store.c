@@ -121,6 +121,30 @@ int trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_
 		       weir_arena_printf(a, "Could not find experiment with name '%.300s'", name), err);
 }
 
+/* A scan of trk_experiments (artifact_location has no index): only for artifact paths in
+ * no run and outside the default <experiment_id>/ layout. */
+static const char SQL_EXP_BY_LOCATION[] =
+	"SELECT experiment_id FROM trk_experiments WHERE artifact_location IN (SELECT value FROM json_each(?1)) "
+	"ORDER BY length(artifact_location) DESC, experiment_id LIMIT 1";
+
+int trk_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found, weir_error *err)
+{
+	*found = false;
+	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_BY_LOCATION, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, locations);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*found = true;
+	}
+	weir_db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return weir_db_fail(db, rc, err);
+	return 0;
+}
+
 int trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err)
 {
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_RENAME, err);

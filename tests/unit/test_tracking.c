@@ -1046,7 +1046,8 @@ static void test_artifact_resolve(void **state)
 	json_t *x = ok(f, weir_tracking_experiment_create, "{\"name\": \"custom\", \"artifact_location\": \"mlflow-artifacts:/team/c\"}");
 	json_decref(x);
 	json_t *cexp = ok(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"custom\"}");
-	const char *cid = json_string_value(json_object_get(json_object_get(cexp, "experiment"), "experiment_id"));
+	const char *cid = weir_arena_strdup(
+		a, json_string_value(json_object_get(json_object_get(cexp, "experiment"), "experiment_id")));
 	char *crid = new_run(f, cid);
 	json_decref(cexp);
 	const char *m1 = mk_version(f, "m1", weir_arena_printf(a, "mlflow-artifacts:/0/%s/artifacts/model", rid));
@@ -1069,6 +1070,14 @@ static void test_artifact_resolve(void **state)
 	assert_int_equal(o[0].experiment_id, 0);
 	owners_of(f, "0/0123456789abcdef0123456789abcdef/artifacts/x", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){E}, 1);
 	owners_of(f, "0", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){E}, 1);
+	/* an experiment's own artifact_location outside the default layout */
+	const char *in_custom[] = {"team/c", "team/c/models/m-1/artifacts/f", "team/c/0123456789abcdef0123456789abcdef", NULL};
+	for (int i = 0; in_custom[i]; i++) {
+		o = owners_of(f, in_custom[i], WEIR_ARTIFACTS_WRITE, (weir_artifact_owner_kind[]){E}, 1);
+		assert_int_equal(o[0].experiment_id, strtoll(cid, NULL, 10));
+	}
+	owners_of(f, "team", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
+	owners_of(f, "team/cc/x", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
 	/* no object */
 	owners_of(f, "", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){N}, 1);
 	owners_of(f, "999/x", WEIR_ARTIFACTS_WRITE, (weir_artifact_owner_kind[]){N}, 1);
