@@ -523,7 +523,7 @@ static int resolve_container(weir_db *db, weir_arena *a, const char *path, weir_
 	json_decref(locs);
 	int64_t id = 0;
 	bool found = false;
-	int rc = text ? trk_store_exp_by_location(db, text, &id, &found, err) : 0;
+	int rc = text ? weir_tracking_store_exp_by_location(db, text, &id, &found, err) : 0;
 	free(text);
 	if (rc != 0)
 		return -1;

@@ -86,7 +86,8 @@ int trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir
 int trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err);
 /* The experiment whose artifact_location is one of `locations` (a JSON array text), the
  * longest such location first; *found false when none (the artifact owner lookup). */
-int trk_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found, weir_error *err);
+int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found,
+					weir_error *err);
 int trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err);
 /* Sets the experiment's stage and that of all its runs. */
 int trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err);

@@ -127,7 +127,8 @@ static const char SQL_EXP_BY_LOCATION[] =
 	"SELECT experiment_id FROM trk_experiments WHERE artifact_location IN (SELECT value FROM json_each(?1)) "
 	"ORDER BY length(artifact_location) DESC, experiment_id LIMIT 1";
 
-int trk_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found, weir_error *err)
+int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found,
+					weir_error *err)
 {
 	*found = false;
 	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_BY_LOCATION, err);
