@@ -54,6 +54,10 @@ typedef enum {
 enum weir_route_flags {
 	WEIR_ROUTE_STREAM_UPLOAD = 1 << 0, /* body goes to a temp file (r->upload_path), larger limit */
 	WEIR_ROUTE_NO_AUDIT = 1 << 1,      /* reads that are not audited */
+	/* The handler is also called on the request head (r->in_head), after authentication and
+	 * before any body byte is read: there it may only check and refuse (a reply it sets is
+	 * sent at once and the body is never read). It runs again, as usual, with the body. */
+	WEIR_ROUTE_HEAD_CHECK = 1 << 2,
 };
 
 typedef struct weir_route {
@@ -89,6 +93,7 @@ struct weir_req {
 	bool body_too_large;
 	bool body_refused;        /* the budget was exhausted mid-body: 503 at the end */
 	bool head_checked;        /* authenticated (and limits checked) on the request head */
+	bool in_head;             /* WEIR_ROUTE_HEAD_CHECK: the handler's call on the head */
 	int upload_fd;
 	char *upload_path;
 	uint64_t upload_len;

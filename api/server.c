@@ -440,6 +440,18 @@ static bool check_head(weir_req *r, struct MHD_Connection *c)
 		return true;
 	}
 	r->head_checked = true;
+	if (r->route->flags & WEIR_ROUTE_HEAD_CHECK) {
+		r->in_head = true;
+		r->route->handler(r);
+		r->in_head = false;
+		if (r->status != 0) {
+			weir_req__audit_failure(r);
+			weir_req__release_db(r);
+			return true;
+		}
+		if (r->route->rule.kind == WEIR_RULE_SECURABLE)
+			r->authorized = false; /* the handler decides again once the body is in */
+	}
 	if (has_body) {
 		/* No pooled connection or read snapshot held while a body trickles in. */
 		weir_req__release_db(r);

@@ -204,6 +204,8 @@ static int art_put(weir_req *r)
 	weir_req_audit_securable(r, path);
 	if (art_authorize_or_reply(r, WEIR_ARTIFACTS_WRITE, path) != 0)
 		return 0; /* the temp file is removed by the server */
+	if (r->in_head)
+		return 0; /* WEIR_ROUTE_HEAD_CHECK: may write; the body comes next */
 	if (weir_artifacts_put(r->arena, path, r->upload_path, r->upload_fd, &e) != 0)
 		return fail(r, &e);
 	if (r->upload_path)
@@ -310,7 +312,8 @@ const weir_route weir_routes_tracking[] = {
 	TRK("GET", "metrics/get-history", h_history, "getMetricHistory", RO),
 	TRK("GET", "metrics/get-history-bulk-interval", h_history_bulk, "getMetricHistoryBulkInterval", RO),
 	TRK("GET", "artifacts/list", h_run_artifacts, "listArtifacts", RO),
-	ART("PUT", "artifacts/{path*}", art_put, WRITE_DATA, "uploadArtifact", WEIR_ROUTE_STREAM_UPLOAD),
+	ART("PUT", "artifacts/{path*}", art_put, WRITE_DATA, "uploadArtifact",
+	    WEIR_ROUTE_STREAM_UPLOAD | WEIR_ROUTE_HEAD_CHECK),
 	ART("GET", "artifacts/{path*}", art_get, READ_DATA, "downloadArtifact", RO),
 	ART("DELETE", "artifacts/{path*}", art_delete, WRITE_DATA, "deleteArtifact", 0),
 	ART("GET", "artifacts", art_list, READ_DATA, "listArtifacts", RO),

@@ -202,3 +202,21 @@ test('an over-long or unusual X-Request-Id is replaced, not echoed', async () =>
   await dots.text();
   assert.notEqual(dots.headers.get('x-request-id'), '../../etc');
 });
+
+test('an upload the caller may not write is refused on its head: the body is never read', async () => {
+  const sp = await srv.req('POST', '/api/2.0/preview/scim/v2/ServicePrincipals', { body: { displayName: 'uploader' } });
+  assert.equal(sp.status, 201, sp.text);
+  const t = await srv.req('POST', '/api/2.0/token-management/on-behalf-of/tokens', { body: { application_id: sp.json.applicationId } });
+  assert.equal(t.status, 200, t.text);
+  // a path in no object: admins only, and hidden from everyone else (404 as if missing)
+  const c = openRaw('PUT /api/2.0/mlflow-artifacts/artifacts/nowhere/secret.bin HTTP/1.1\r\nHost: x\r\n' +
+    `Authorization: Bearer ${t.json.token_value}\r\nContent-Length: 900000\r\n\r\n`);
+  assert.ok(await c.waitFor((x) => /\r\n\r\n[\s\S]*\}/.test(x), 3000), 'no answer before the body: ' + c.text());
+  assert.match(c.text(), /^HTTP\/1\.1 404 /);
+  assert.match(c.text(), /RESOURCE_DOES_NOT_EXIST/);
+  c.sock.destroy();
+  assert.deepEqual(tmpFiles(), []);
+  // the admin may: the same head is accepted and the body read
+  const ok = await srv.req('PUT', '/api/2.0/mlflow-artifacts/artifacts/nowhere/secret.bin', { raw: Buffer.alloc(1000, 1) });
+  assert.equal(ok.status, 200, ok.text);
+});
