@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -208,6 +209,24 @@ static void bump_if_dirty(weir_db *c)
  * data that is gone (PostgreSQL's "fsyncgate"). Writes answer 500 until a restart. */
 static int wal_sync(weir_db_pool *p)
 {
+	/* Another process that closes the database last (a CLI, a backup) checkpoints and
+	 * deletes the WAL; our connections then create a new one. Syncing the old file would
+	 * sync nothing we need, so the descriptor follows the name (SQLite holds no lock on
+	 * the WAL file itself, so closing ours drops none). No file: the commits counted went
+	 * to the deleted WAL, which its remover checkpointed into the synced database. */
+	struct stat fd_st, path_st;
+	if (stat(p->wal_path, &path_st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		weir_log_error("cannot stat the WAL for group commit: %s", strerror(errno));
+		return -1;
+	}
+	if (p->wal_fd >= 0 && (fstat(p->wal_fd, &fd_st) != 0 || fd_st.st_ino != path_st.st_ino ||
+			       fd_st.st_dev != path_st.st_dev)) {
+		weir_log_warn("the WAL was replaced by another process: following it");
+		close(p->wal_fd);
+		p->wal_fd = -1;
+	}
 	if (p->wal_fd < 0) {
 		p->wal_fd = open(p->wal_path, O_RDWR | O_CLOEXEC);
 		if (p->wal_fd < 0) {
@@ -318,8 +337,11 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int pages)
 		c->commit_seq = atomic_fetch_add(&p->commit_seq, 1) + 1;
 		/* A commit outside weir_db_commit (an autocommit statement, a raw handle) is
 		 * made durable before its statement returns, as synchronous=FULL would. */
-		if (!c->committing && wal_sync_wait(p, c->commit_seq) != 0)
+		if (!c->committing && wal_sync_wait(p, c->commit_seq) != 0) {
+			/* the statement reports the error (SQLite: the commit itself stands) */
 			weir_log_error("a commit outside a write transaction could not be made durable");
+			return SQLITE_IOERR_FSYNC;
+		}
 	}
 	if (pages < CKPT_PAGES)
 		return SQLITE_OK;

@@ -692,8 +692,9 @@ static void test_group_commit_concurrent(void **state)
 }
 
 /* Proves a failed WAL fsync is never acknowledged: the commits it covered answer an
- * error, every later write is refused (no success reported after an fsync error), reads go
- * on, and after a restart writes work again. */
+ * error, every later write is refused (no success reported after an fsync error, not even
+ * for an autocommit statement, which is otherwise synced before it returns), reads go on,
+ * and after a restart writes work again. */
 static void test_group_commit_fsync_failure(void **state)
 {
 	(void)state;
@@ -703,12 +704,22 @@ static void test_group_commit_fsync_failure(void **state)
 	gc_open(&g, 3);
 	weir_code code = WEIR_OK;
 	assert_int_equal(gc_insert(g.pool, "before", &code), 0);
+	/* an autocommit write (no weir_db_begin_write) is synced before its statement returns */
+	weir_db *c = weir_db_acquire(g.pool);
+	int calls = atomic_load(&gc_sync_calls);
+	assert_int_equal(sqlite3_exec(weir_db_handle(c), "INSERT INTO workspaces (name, created_at) VALUES ('auto', 0)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(atomic_load(&gc_sync_calls), calls + 1);
 	atomic_store(&gc_sync_fail_at, atomic_load(&gc_sync_calls) + 1);
 	weir_log_set_level(WEIR_LOG_OFF);
 	assert_int_equal(gc_insert(g.pool, "lost", &code), -1);
 	assert_int_equal(code, WEIR_E_INTERNAL_ERROR);
 	assert_int_equal(gc_insert(g.pool, "refused", &code), -1);
 	assert_int_equal(code, WEIR_E_INTERNAL_ERROR);
+	/* and after the failure it reports an error instead of success */
+	assert_int_not_equal(sqlite3_exec(weir_db_handle(c), "INSERT INTO workspaces (name, created_at) VALUES ('auto2', 0)",
+					  NULL, NULL, NULL), SQLITE_OK);
+	weir_db_release(c);
 	weir_log_set_level(WEIR_LOG_WARN);
 	assert_int_equal(gc_count(g.pool, "name = 'before'"), 1);
 	assert_int_equal(gc_count(g.pool, "name = 'refused'"), 0);
