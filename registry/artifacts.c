@@ -829,19 +829,21 @@ static int owner_check(weir_db *db, weir_arena *a, const weir_principal *p, weir
 	return hidden(path, err); /* an owner kind without a rule: nobody */
 }
 
-int weir_artifacts_authorize(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
-			     const char *path, weir_error *err)
+/* Checks `op` against the owners of `path` as resolved for `scope` (READ: what holds the
+ * path; WRITE: that and every version below it). */
+static int authorize_scoped(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
+			    weir_artifacts_op scope, const char *path, weir_error *err)
 {
 	if (path == NULL)
 		path = "";
 	if (p == NULL)
 		return hidden(path, err);
 	/* a write names a file or directory, never the store itself: 400 for everyone */
-	if (weir_artifacts_path_check(path, op == WEIR_ARTIFACTS_READ, err) != 0)
+	if (weir_artifacts_path_check(path, scope == WEIR_ARTIFACTS_READ, err) != 0)
 		return -1;
 	weir_artifact_owner *owners;
 	size_t n;
-	if (weir_artifacts_resolve(db, a, path, op, &owners, &n, err) != 0)
+	if (weir_artifacts_resolve(db, a, path, scope, &owners, &n, err) != 0)
 		return -1;
 	/* every owner must allow; a hidden owner answers before a visible one that refuses */
 	weir_error denied = WEIR_ERROR_INIT;
@@ -873,6 +875,12 @@ int weir_artifacts_authorize(weir_db *db, weir_arena *a, const weir_principal *p
 	return 0;
 }
 
+int weir_artifacts_authorize(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
+			     const char *path, weir_error *err)
+{
+	return authorize_scoped(db, a, p, op, op, path, err);
+}
+
 int weir_artifacts_authorize_under(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
 				   const char *root_uri, const char *sub, weir_error *err)
 {
@@ -883,4 +891,31 @@ int weir_artifacts_authorize_under(weir_db *db, weir_arena *a, const weir_princi
 	if (weir_artifacts_path_check(path, true, NULL) != 0)
 		return 0;
 	return weir_artifacts_authorize(db, a, p, op, path, err);
+}
+
+int weir_artifacts_source_readable(weir_db *db, weir_arena *a, const weir_principal *p, const char *source,
+				   weir_error *err)
+{
+	const char *rels[3];
+	size_t n = 0;
+	if (source == NULL || p == NULL || version_rels(db, a, source, rels, &n, err) != 0)
+		return source == NULL || p == NULL ? 0 : -1;
+	for (size_t i = 0; i < n; i++) {
+		weir_error e = WEIR_ERROR_INIT;
+		/* the files a new version would claim include every model's files below the path;
+		 * the whole store ("") is for admins only */
+		if (rels[i][0] == '\0') {
+			if (p->is_admin)
+				continue;
+		} else if (authorize_scoped(db, a, p, WEIR_ARTIFACTS_READ, WEIR_ARTIFACTS_WRITE, rels[i], &e) == 0) {
+			continue;
+		} else if (e.code != WEIR_E_RESOURCE_DOES_NOT_EXIST && e.code != WEIR_E_PERMISSION_DENIED) {
+			*err = e;
+			return -1;
+		}
+		/* hidden, refused and absent-in-no-object alike: nothing about the files leaks */
+		return weir_error_field(err, WEIR_E_PERMISSION_DENIED, "source",
+					"The caller may not read the files that 'source' names");
+	}
+	return 0;
 }

@@ -123,4 +123,14 @@ int weir_artifacts_authorize(weir_db *db, weir_arena *a, const weir_principal *p
 int weir_artifacts_authorize_under(weir_db *db, weir_arena *a, const weir_principal *p, weir_artifacts_op op,
 				   const char *root_uri, const char *sub, weir_error *err);
 
+/* A model version may be registered from files in this store only by a caller who may read
+ * them (else anyone with CREATE MODEL could claim others' files and lock them out): for each
+ * store path `source` names (as weir_artifacts_resolve reads sources), the caller must be
+ * allowed to READ by every owner of the path and of everything below it (the store root:
+ * admins only). Sources outside the store (s3://, models:/, ...) pass.
+ * 403 PERMISSION_DENIED naming `source` otherwise, the same whether the files are hidden,
+ * refused or absent. */
+int weir_artifacts_source_readable(weir_db *db, weir_arena *a, const weir_principal *p, const char *source,
+				   weir_error *err);
+
 #endif

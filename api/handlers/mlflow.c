@@ -15,6 +15,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "registry/artifacts.h"
 #include "registry/registry.h"
 #include "registry/tracking.h"
 #include "registry/webhooks.h"
@@ -583,7 +584,8 @@ static int mv_create(weir_req *r)
 	if (in.run_id == NULL && arg_str(r, "run_uuid", false, &in.run_id, &e) != 0)
 		return ml_fail(r, &e);
 	/* the one source rule (registry/tracking.c), checked before the model as MLflow does */
-	if (weir_tracking_source_check(weir_req_db(r), r->arena, in.source, in.run_id, NULL, &e) != 0)
+	if (weir_tracking_source_check(weir_req_db(r), r->arena, in.source, in.run_id, NULL, &e) != 0 ||
+	    weir_artifacts_source_readable(weir_req_db(r), r->arena, r->principal, in.source, &e) != 0)
 		return ml_fail(r, &e);
 	if (ml_model(r, name, &s, &e) != 0)
 		return ml_fail(r, &e);
@@ -988,7 +990,8 @@ static int ucv_create(weir_req *r)
 	    weir_json_get_str(body, "source", true, &in.source, &e) != 0 ||
 	    weir_json_get_str(body, "run_id", false, &in.run_id, &e) != 0 ||
 	    weir_json_get_str(body, "comment", false, &in.description, &e) != 0 ||
-	    weir_tracking_source_check(weir_req_db(r), r->arena, in.source, in.run_id, NULL, &e) != 0)
+	    weir_tracking_source_check(weir_req_db(r), r->arena, in.source, in.run_id, NULL, &e) != 0 ||
+	    weir_artifacts_source_readable(weir_req_db(r), r->arena, r->principal, in.source, &e) != 0)
 		return uc_fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	weir_securable s;

@@ -375,3 +375,41 @@ test('malformed paths are 400 for everyone, before any owner is looked up', asyn
     assert.equal(l.status, 400, l.text);
   }
 });
+
+// Registering a version from files in the store needs read access to them: otherwise anyone
+// with CREATE MODEL could claim another model's files (or the whole store) and lock their
+// readers out. The answer names `source` and is the same for hidden, refused and absent files.
+test('a version can be registered only from files the caller may read', async () => {
+  await grant('schema', 'main.default', 'executor', ['CREATE_MODEL']);
+  const m = await as('executor', 'POST', `${ML}/registered-models/create`, { body: { name: 'squatter' } });
+  assert.equal(m.status, 200, m.text);
+  const other = await principal('outsider');
+  await srv.req('PATCH', `${UC}/permissions/catalog/main`, { body: { changes: [{ principal: other.app, add: ['USE_CATALOG'] }] } });
+  await srv.req('PATCH', `${UC}/permissions/schema/main.default`, { body: { changes: [{ principal: other.app, add: ['USE_SCHEMA', 'CREATE_MODEL'] }] } });
+  const mo = await srv.req('POST', `${ML}/registered-models/create`, { token: other.token, body: { name: 'squatter2' } });
+  assert.equal(mo.status, 200, mo.text);
+  for (const source of ['mlflow-artifacts:/', `mlflow-artifacts:/${exp}`, 'mlflow-artifacts:/nowhere/x.bin',
+    'mlflow-artifacts:/not/there/at/all', `mlflow-artifacts:/${modelDir}`, `runs:/${rid}/model`]) {
+    const res = await srv.req('POST', `${ML}/model-versions/create`, { token: other.token, body: { name: 'squatter2', source } });
+    assert.equal(res.status, 403, `${source}: ${res.text}`);
+    assert.equal(res.json.error_code, 'PERMISSION_DENIED');
+    assert.match(res.json.message, /'source'/);
+  }
+  // the UC route answers alike
+  const uc = await srv.req('POST', `${UC}/models/versions`, { token: other.token,
+    body: { model_name: 'squatter2', catalog_name: 'main', schema_name: 'default', source: `mlflow-artifacts:/${modelDir}` } });
+  assert.equal(uc.status, 403, uc.text);
+  // the refused ones stored nothing, so claimed nothing
+  const none = await srv.req('GET', `${ML}/model-versions/search?filter=${encodeURIComponent("name='squatter2'")}`);
+  assert.deepEqual(none.json.model_versions || [], []);
+  // the executor may read the model's files, so it may register them; the run's other files too
+  const okv = await as('executor', 'POST', `${ML}/model-versions/create`, { body: { name: 'squatter', source: `mlflow-artifacts:/${modelDir}` } });
+  assert.equal(okv.status, 200, okv.text);
+  const runFile = await srv.req('POST', `${ML}/model-versions/create`, { token: other.token, body: { name: 'squatter2', source: `mlflow-artifacts:/${runDir}/data.txt` } });
+  assert.equal(runFile.status, 200, runFile.text);
+  // sources outside the store are not this rule's business
+  const s3 = await srv.req('POST', `${ML}/model-versions/create`, { token: other.token, body: { name: 'squatter2', source: 's3://bucket/m' } });
+  assert.equal(s3.status, 200, s3.text);
+  const two = await srv.req('GET', `${ML}/model-versions/search?filter=${encodeURIComponent("name='squatter2'")}`);
+  assert.equal(two.json.model_versions.length, 2);
+});
