@@ -208,24 +208,12 @@ static int backup(int argc, char **argv)
 	}
 	char src[4096];
 	snprintf(src, sizeof(src), "%s/weir.db", argv[2]);
-	sqlite3 *from = NULL, *to = NULL;
-	int rc = sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_open(argv[3], &to);
-	if (rc == SQLITE_OK) {
-		sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
-		if (b) {
-			while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-				sqlite3_sleep(10);
-			sqlite3_backup_finish(b);
-		}
-		rc = sqlite3_errcode(to);
+	weir_error err = WEIR_ERROR_INIT;
+	if (weir_db_backup(src, argv[3], &err) != 0) {
+		fprintf(stderr, "weir backup: %s\n", err.message);
+		return 1;
 	}
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "weir backup: %s\n", to ? sqlite3_errmsg(to) : sqlite3_errstr(rc));
-	sqlite3_close(from);
-	sqlite3_close(to);
-	return rc == SQLITE_OK ? 0 : 1;
+	return 0;
 }
 
 int main(int argc, char **argv)

@@ -1,6 +1,7 @@
 /* The connection pool, statement cache, write lock, group commit and migration runner of
  * core/db.h. */
 #include "core/db.h"
+#include "core/db_sqlite.h"
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -639,7 +640,7 @@ static void cache_grow(weir_db *c)
 	c->nslots = n;
 }
 
-sqlite3_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
+weir_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
 {
 	c = c->active;
 	size_t i = slot_index(sql, c->nslots);
@@ -648,7 +649,7 @@ sqlite3_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
 			sqlite3_stmt *st = c->slots[i].st;
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);
-			return st;
+			return (weir_stmt *)(void *)st;
 		}
 		i = (i + 1) & (c->nslots - 1);
 	}
@@ -668,13 +669,13 @@ sqlite3_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
 	c->slots[i].sql = sql;
 	c->slots[i].st = st;
 	c->used++;
-	return st;
+	return (weir_stmt *)(void *)st;
 }
 
-void weir_db_done(sqlite3_stmt *st)
+void weir_db_done(weir_stmt *st)
 {
 	if (st)
-		sqlite3_reset(st);
+		sqlite3_reset(weir_db_sqlite_stmt(st));
 }
 
 /* Transaction control through cached statements: sqlite3_exec would compile the SQL text
@@ -686,7 +687,7 @@ static const char SQL_ROLLBACK[] = "ROLLBACK";
 
 static int run_control(weir_db *c, const char *sql)
 {
-	sqlite3_stmt *st = weir_db_stmt(c, sql, NULL);
+	sqlite3_stmt *st = weir_db_sqlite_stmt(weir_db_stmt(c, sql, NULL));
 	if (st == NULL)
 		return SQLITE_ERROR;
 	int rc = sqlite3_step(st);
@@ -694,8 +695,9 @@ static int run_control(weir_db *c, const char *sql)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err)
+int weir_db_step_done(weir_db *c, weir_stmt *wst, weir_error *err)
 {
+	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -703,15 +705,17 @@ int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err)
 	return 0;
 }
 
-void weir_db_jw_col(weir_jw *w, const char *key, sqlite3_stmt *st, int col)
+void weir_db_jw_col(weir_jw *w, const char *key, weir_stmt *wst, int col)
 {
+	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
 	const char *v = (const char *)sqlite3_column_text(st, col);
 	if (v != NULL)
 		weir_jw_kstrn(w, key, v, (size_t)sqlite3_column_bytes(st, col));
 }
 
-int weir_db_step_i64(weir_db *c, sqlite3_stmt *st, int64_t *out, weir_error *err)
+int weir_db_step_i64(weir_db *c, weir_stmt *wst, int64_t *out, weir_error *err)
 {
+	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
@@ -843,20 +847,82 @@ int weir_db_fail(weir_db *c, int rc, weir_error *err)
 	return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 }
 
-void weir_db_bind_text(sqlite3_stmt *st, int i, const char *s)
+void weir_db_bind_text(weir_stmt *st, int i, const char *s)
 {
 	if (s == NULL)
-		sqlite3_bind_null(st, i);
+		sqlite3_bind_null(weir_db_sqlite_stmt(st), i);
 	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(weir_db_sqlite_stmt(st), i, s, -1, SQLITE_TRANSIENT);
 }
 
-void weir_db_bind_i64(sqlite3_stmt *st, int i, int64_t v) { sqlite3_bind_int64(st, i, v); }
+void weir_db_bind_i64(weir_stmt *st, int i, int64_t v) { sqlite3_bind_int64(weir_db_sqlite_stmt(st), i, v); }
 
-void weir_db_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v, bool is_null)
+void weir_db_bind_i64_or_null(weir_stmt *st, int i, int64_t v, bool is_null)
 {
 	if (is_null)
-		sqlite3_bind_null(st, i);
+		sqlite3_bind_null(weir_db_sqlite_stmt(st), i);
 	else
-		sqlite3_bind_int64(st, i, v);
+		sqlite3_bind_int64(weir_db_sqlite_stmt(st), i, v);
+}
+
+void weir_db_bind_int(weir_stmt *st, int i, int v) { sqlite3_bind_int(weir_db_sqlite_stmt(st), i, v); }
+void weir_db_bind_double(weir_stmt *st, int i, double v) { sqlite3_bind_double(weir_db_sqlite_stmt(st), i, v); }
+void weir_db_bind_null(weir_stmt *st, int i) { sqlite3_bind_null(weir_db_sqlite_stmt(st), i); }
+
+/* -- the opaque statement interface (core/db.h) -- */
+int weir_db_prepare(weir_db *c, const char *sql, weir_stmt **out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(weir_db_handle(c), sql, -1, &st, NULL);
+	*out = (weir_stmt *)(void *)st;
+	if (rc != SQLITE_OK)
+		weir_log_error("prepare failed: %s in: %.200s", sqlite3_errmsg(weir_db_handle(c)), sql);
+	return rc;
+}
+void weir_db_finalize(weir_stmt *st) { sqlite3_finalize(weir_db_sqlite_stmt(st)); }
+int weir_db_step(weir_stmt *st) { return sqlite3_step(weir_db_sqlite_stmt(st)); }
+int64_t weir_db_col_i64(weir_stmt *st, int col) { return sqlite3_column_int64(weir_db_sqlite_stmt(st), col); }
+int weir_db_col_int(weir_stmt *st, int col) { return sqlite3_column_int(weir_db_sqlite_stmt(st), col); }
+double weir_db_col_double(weir_stmt *st, int col) { return sqlite3_column_double(weir_db_sqlite_stmt(st), col); }
+const char *weir_db_col_text(weir_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(weir_db_sqlite_stmt(st), col);
+}
+const char *weir_db_col_dup(weir_arena *a, weir_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(weir_db_sqlite_stmt(st), col);
+	return t ? weir_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(weir_db_sqlite_stmt(st), col)) : NULL;
+}
+int weir_db_col_bytes(weir_stmt *st, int col) { return sqlite3_column_bytes(weir_db_sqlite_stmt(st), col); }
+int weir_db_col_type(weir_stmt *st, int col) { return sqlite3_column_type(weir_db_sqlite_stmt(st), col); }
+int64_t weir_db_changes(weir_db *c) { return sqlite3_changes(weir_db_handle(c)); }
+int64_t weir_db_last_insert_id(weir_db *c) { return sqlite3_last_insert_rowid(weir_db_handle(c)); }
+
+/* The values of core/db.h's codes are SQLite's own, so no mapping is needed here. */
+_Static_assert(WEIR_DB_OK == SQLITE_OK && WEIR_DB_ERROR == SQLITE_ERROR && WEIR_DB_ROW == SQLITE_ROW && WEIR_DB_DONE == SQLITE_DONE,
+	       "weir_db_step codes");
+_Static_assert(WEIR_DB_INTEGER == SQLITE_INTEGER && WEIR_DB_FLOAT == SQLITE_FLOAT && WEIR_DB_TEXT == SQLITE_TEXT &&
+		       WEIR_DB_BLOB == SQLITE_BLOB && WEIR_DB_NULL == SQLITE_NULL,
+	       "weir_db_col_type codes");
+
+int weir_db_backup(const char *src, const char *dst, weir_error *err)
+{
+	sqlite3 *from = NULL, *to = NULL;
+	int rc = sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_open(dst, &to);
+	if (rc == SQLITE_OK) {
+		sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+		if (b) {
+			while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+				sqlite3_sleep(10);
+			sqlite3_backup_finish(b);
+		}
+		rc = sqlite3_errcode(to);
+	}
+	if (rc != SQLITE_OK)
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "%s", to ? sqlite3_errmsg(to) : sqlite3_errstr(rc));
+	sqlite3_close(from);
+	sqlite3_close(to);
+	return rc == SQLITE_OK ? 0 : -1;
 }

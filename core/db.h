@@ -1,4 +1,4 @@
-/* SQLite access for every module: a pool of connections (one per HTTP worker plus spares),
+/* The storage interface of every module: a pool of connections (one per HTTP worker plus spares),
  * each with its own cache of prepared statements keyed by the address of the static SQL
  * string, the process-wide write lock, and the migration runner.
  *
@@ -12,14 +12,21 @@
  *   the fsync happens after the write lock is released and covers every commit made
  *   meanwhile, so concurrent writes share one (core/db.c, wal_sync_wait). Any other commit
  *   (an autocommit statement) is made durable before its statement returns.
- * - Migrations run once, on the first connection, before the others open. */
+ * - Migrations run once, on the first connection, before the others open.
+ *
+ * The interface is opaque: no module outside core/ names a SQLite type or function
+ * (scripts/house-rules.sh checks it). Statements are `weir_stmt`, stepped with
+ * weir_db_step (WEIR_DB_ROW, WEIR_DB_DONE, or a failure code for weir_db_fail) and read
+ * with weir_db_col_*. core/db_sqlite.h is the SQLite side, for core/, unit tests and the
+ * warehouse engine (which runs user SQL on SQLite files by design). */
 #ifndef WEIR_CORE_DB_H
 #define WEIR_CORE_DB_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/error.h"
 #include "core/json.h"
 
@@ -36,6 +43,12 @@ typedef enum { WEIR_SYNC_FULL, WEIR_SYNC_NORMAL } weir_sync;
 
 typedef struct weir_db_pool weir_db_pool;
 typedef struct weir_db weir_db;
+typedef struct weir_stmt weir_stmt; /* a prepared statement, cached per connection */
+
+/* Results of weir_db_step; any other value is a failure to hand to weir_db_fail. */
+enum { WEIR_DB_OK = 0, WEIR_DB_ERROR = 1, WEIR_DB_ROW = 100, WEIR_DB_DONE = 101 };
+/* Column types (weir_db_col_type). */
+enum { WEIR_DB_INTEGER = 1, WEIR_DB_FLOAT = 2, WEIR_DB_TEXT = 3, WEIR_DB_BLOB = 4, WEIR_DB_NULL = 5 };
 
 /* Opens `path` (created if absent), applies pending migrations, and opens `size`
  * connections. Returns NULL with err set on failure. */
@@ -59,23 +72,21 @@ weir_db *weir_db_acquire(weir_db_pool *p);
 /* Returns it; resets every statement and rolls back a transaction left open. */
 void weir_db_release(weir_db *c);
 
-sqlite3 *weir_db_handle(weir_db *c);
-
 /* The cached prepared statement for `sql`, which must be a string with static storage
  * (its address is the cache key). The statement is reset and its bindings cleared.
  * Returns NULL with err set if preparing fails (a programming error: logged). */
-sqlite3_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err);
+weir_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err);
 /* Resets a statement after use so it holds no read lock. */
-void weir_db_done(sqlite3_stmt *st);
+void weir_db_done(weir_stmt *st);
 /* Steps a write statement to completion and resets it; a failure is mapped with
  * weir_db_fail. Returns 0 or -1. */
-int weir_db_step_done(weir_db *c, sqlite3_stmt *st, weir_error *err);
+int weir_db_step_done(weir_db *c, weir_stmt *st, weir_error *err);
 /* Steps a statement that answers one integer row (a count) into *out and resets it; no
  * row or a failure is mapped with weir_db_fail. Returns 0 or -1. */
-int weir_db_step_i64(weir_db *c, sqlite3_stmt *st, int64_t *out, weir_error *err);
+int weir_db_step_i64(weir_db *c, weir_stmt *st, int64_t *out, weir_error *err);
 /* Writes column `col` of the current row as the member `key` of w's open object; nothing
  * for NULL. The text is ours (checked as UTF-8 when it came in). */
-void weir_db_jw_col(weir_jw *w, const char *key, sqlite3_stmt *st, int col);
+void weir_db_jw_col(weir_jw *w, const char *key, weir_stmt *st, int col);
 
 /* Per-connection memo for values that never change for a database (the metastore id):
  * `key` is a static string (compared by address); the value is copied. NULL if unset. */
@@ -106,13 +117,36 @@ void weir_db_end_read(weir_db *c);
  * message goes to the log, never into err. Returns -1. */
 int weir_db_fail(weir_db *c, int rc, weir_error *err);
 
-/* Binding helpers: NULL pointers bind SQL NULL. Text is bound SQLITE_TRANSIENT. */
-void weir_db_bind_text(sqlite3_stmt *st, int i, const char *s);
-void weir_db_bind_i64(sqlite3_stmt *st, int i, int64_t v);
-void weir_db_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v, bool is_null);
+/* A one-off statement for SQL built at run time (search filters): not cached; finalize it
+ * after use. Returns WEIR_DB_OK or a failure code for weir_db_fail. */
+int weir_db_prepare(weir_db *c, const char *sql, weir_stmt **out);
+void weir_db_finalize(weir_stmt *st);
+/* One step: WEIR_DB_ROW (a row to read), WEIR_DB_DONE, or a failure code (weir_db_fail). */
+int weir_db_step(weir_stmt *st);
+/* Columns of the current row (0-based). Text is UTF-8, NUL-terminated, valid until the next
+ * step or reset; NULL for SQL NULL. */
+int64_t weir_db_col_i64(weir_stmt *st, int col);
+int weir_db_col_int(weir_stmt *st, int col);
+double weir_db_col_double(weir_stmt *st, int col);
+const char *weir_db_col_text(weir_stmt *st, int col);
+int weir_db_col_bytes(weir_stmt *st, int col);
+int weir_db_col_type(weir_stmt *st, int col);
+/* The text of column `col` copied into `a`, or NULL for SQL NULL. */
+const char *weir_db_col_dup(weir_arena *a, weir_stmt *st, int col);
+/* Rows changed by the connection's last statement, and the id of its last inserted row. */
+int64_t weir_db_changes(weir_db *c);
+int64_t weir_db_last_insert_id(weir_db *c);
+/* Online copy of the database file `src` to `dst` (weir backup). */
+int weir_db_backup(const char *src, const char *dst, weir_error *err);
 
-/* Applies migrations to an open handle (used by the pool and by unit tests). */
-int weir_db_migrate(sqlite3 *db, weir_error *err);
+/* Binding helpers: NULL pointers bind SQL NULL. Text is copied. */
+void weir_db_bind_text(weir_stmt *st, int i, const char *s);
+void weir_db_bind_i64(weir_stmt *st, int i, int64_t v);
+void weir_db_bind_i64_or_null(weir_stmt *st, int i, int64_t v, bool is_null);
+void weir_db_bind_int(weir_stmt *st, int i, int v);
+void weir_db_bind_double(weir_stmt *st, int i, double v);
+void weir_db_bind_null(weir_stmt *st, int i);
+
 /* Highest version among the embedded migrations. */
 int weir_db_latest_version(void);
 

@@ -5,12 +5,6 @@
 
 #include <string.h>
 
-static const char *col_dup(weir_arena *a, sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? weir_arena_strdup(a, (const char *)t) : NULL;
-}
-
 static const char SQL_QUERY[] =
 	"SELECT id, event_time, user_identity, workspace_id, service_name, action_name, request_id, "
 	"request_params, status_code, error_code, securable, source_ip, user_agent FROM audit "
@@ -25,7 +19,7 @@ int weir_audit__store_query(weir_db *db, weir_arena *a, const weir_audit_filter 
 			    int64_t after_time, int64_t after_id, int limit, weir_audit_row **out, int *n,
 			    weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_QUERY, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_QUERY, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64_or_null(st, 1, f->start_time, !f->has_start);
@@ -38,27 +32,27 @@ int weir_audit__store_query(weir_db *db, weir_arena *a, const weir_audit_filter 
 	weir_db_bind_i64_or_null(st, 8, f->workspace_id, !f->has_workspace);
 	weir_db_bind_i64_or_null(st, 9, after_time, !has_after);
 	weir_db_bind_i64_or_null(st, 10, after_id, !has_after);
-	sqlite3_bind_int(st, 11, limit);
+	weir_db_bind_int(st, 11, limit);
 	weir_audit_row *rows = weir_arena_calloc(a, sizeof(*rows) * (size_t)(limit > 0 ? limit : 1));
-	int k = 0, rc = SQLITE_DONE;
-	while (k < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int k = 0, rc = WEIR_DB_DONE;
+	while (k < limit && (rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		weir_audit_row *r = &rows[k++];
-		r->id = sqlite3_column_int64(st, 0);
-		r->event_time = sqlite3_column_int64(st, 1);
-		r->user_identity = col_dup(a, st, 2);
-		r->workspace_id = sqlite3_column_int64(st, 3);
-		r->service_name = col_dup(a, st, 4);
-		r->action_name = col_dup(a, st, 5);
-		r->request_id = col_dup(a, st, 6);
-		r->request_params = col_dup(a, st, 7);
-		r->status_code = sqlite3_column_int(st, 8);
-		r->error_code = col_dup(a, st, 9);
-		r->securable = col_dup(a, st, 10);
-		r->source_ip = col_dup(a, st, 11);
-		r->user_agent = col_dup(a, st, 12);
+		r->id = weir_db_col_i64(st, 0);
+		r->event_time = weir_db_col_i64(st, 1);
+		r->user_identity = weir_db_col_dup(a, st, 2);
+		r->workspace_id = weir_db_col_i64(st, 3);
+		r->service_name = weir_db_col_dup(a, st, 4);
+		r->action_name = weir_db_col_dup(a, st, 5);
+		r->request_id = weir_db_col_dup(a, st, 6);
+		r->request_params = weir_db_col_dup(a, st, 7);
+		r->status_code = weir_db_col_int(st, 8);
+		r->error_code = weir_db_col_dup(a, st, 9);
+		r->securable = weir_db_col_dup(a, st, 10);
+		r->source_ip = weir_db_col_dup(a, st, 11);
+		r->user_agent = weir_db_col_dup(a, st, 12);
 	}
 	weir_db_done(st);
-	if (k < limit && rc != SQLITE_DONE)
+	if (k < limit && rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	*out = rows;
 	*n = k;

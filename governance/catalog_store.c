@@ -14,14 +14,14 @@ static const char SQL_INSERT[] =
 
 int cat_store_insert(weir_db *db, const cat_row *r, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, r->id);
 	weir_db_bind_text(st, 2, weir_sec_type_name(r->type));
 	weir_db_bind_text(st, 3, r->parent_id);
 	weir_db_bind_text(st, 4, r->name);
-	sqlite3_bind_int64(st, 5, r->owner_id);
+	weir_db_bind_i64(st, 5, r->owner_id);
 	weir_db_bind_text(st, 6, r->comment);
 	weir_db_bind_text(st, 7, r->properties);
 	weir_db_bind_text(st, 8, r->storage_root);
@@ -31,7 +31,7 @@ int cat_store_insert(weir_db *db, const cat_row *r, weir_error *err)
 	weir_db_bind_text(st, 12, r->view_definition);
 	weir_db_bind_text(st, 13, r->spec);
 	weir_db_bind_text(st, 14, r->isolation_mode);
-	sqlite3_bind_int64(st, 15, r->now);
+	weir_db_bind_i64(st, 15, r->now);
 	weir_db_bind_text(st, 16, r->by);
 	return weir_db_step_done(db, st, err);
 }
@@ -41,21 +41,21 @@ static const char SQL_INSERT_COLUMN[] =
 	"type_scale, type_interval_type, comment, nullable, partition_index) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
-static void bind_opt_int(sqlite3_stmt *st, int i, json_t *v)
+static void bind_opt_int(weir_stmt *st, int i, json_t *v)
 {
 	if (json_is_integer(v))
-		sqlite3_bind_int64(st, i, json_integer_value(v));
+		weir_db_bind_i64(st, i, json_integer_value(v));
 	else
-		sqlite3_bind_null(st, i);
+		weir_db_bind_null(st, i);
 }
 
 int cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *c, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT_COLUMN, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_COLUMN, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, table_id);
-	sqlite3_bind_int(st, 2, position);
+	weir_db_bind_int(st, 2, position);
 	weir_db_bind_text(st, 3, json_string_value(json_object_get(c, "name")));
 	weir_db_bind_text(st, 4, json_string_value(json_object_get(c, "type_text")));
 	weir_db_bind_text(st, 5, json_string_value(json_object_get(c, "type_json")));
@@ -65,7 +65,7 @@ int cat_store_insert_column(weir_db *db, const char *table_id, int position, jso
 	weir_db_bind_text(st, 9, json_string_value(json_object_get(c, "type_interval_type")));
 	weir_db_bind_text(st, 10, json_string_value(json_object_get(c, "comment")));
 	json_t *nullable = json_object_get(c, "nullable");
-	sqlite3_bind_int(st, 11, nullable == NULL || json_is_true(nullable));
+	weir_db_bind_int(st, 11, nullable == NULL || json_is_true(nullable));
 	bind_opt_int(st, 12, json_object_get(c, "partition_index"));
 	return weir_db_step_done(db, st, err);
 }
@@ -75,13 +75,13 @@ static const char SQL_NAME_TAKEN[] =
 
 bool cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_NAME_TAKEN, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_NAME_TAKEN, NULL);
 	if (st == NULL)
 		return false;
 	weir_db_bind_text(st, 1, parent_id);
 	weir_db_bind_text(st, 2, weir_sec_type_name(t));
 	weir_db_bind_text(st, 3, name);
-	bool taken = sqlite3_step(st) == SQLITE_ROW;
+	bool taken = weir_db_step(st) == WEIR_DB_ROW;
 	weir_db_done(st);
 	return taken;
 }
@@ -91,7 +91,7 @@ static const char SQL_COUNT_CHILDREN[] =
 
 int64_t cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_COUNT_CHILDREN, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_COUNT_CHILDREN, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
@@ -112,35 +112,35 @@ static const char SQL_COLUMNS[] =
 
 static int columns_jw(weir_db *db, const char *table_id, weir_jw *w, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLUMNS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_COLUMNS, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, table_id);
 	weir_jw_key(w, "columns");
 	weir_jw_arr(w);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		weir_jw_obj(w);
 		weir_db_jw_col(w, "name", st, 0);
 		weir_db_jw_col(w, "type_text", st, 1);
 		weir_db_jw_col(w, "type_json", st, 2);
 		weir_db_jw_col(w, "type_name", st, 3);
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			weir_jw_kint(w, "type_precision", sqlite3_column_int64(st, 4));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			weir_jw_kint(w, "type_scale", sqlite3_column_int64(st, 5));
+		if (weir_db_col_type(st, 4) != WEIR_DB_NULL)
+			weir_jw_kint(w, "type_precision", weir_db_col_i64(st, 4));
+		if (weir_db_col_type(st, 5) != WEIR_DB_NULL)
+			weir_jw_kint(w, "type_scale", weir_db_col_i64(st, 5));
 		weir_db_jw_col(w, "type_interval_type", st, 6);
 		weir_db_jw_col(w, "comment", st, 7);
 		weir_jw_key(w, "nullable");
-		weir_jw_bool(w, sqlite3_column_int(st, 8) != 0);
-		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-			weir_jw_kint(w, "partition_index", sqlite3_column_int64(st, 9));
-		weir_jw_kint(w, "position", sqlite3_column_int64(st, 10));
+		weir_jw_bool(w, weir_db_col_int(st, 8) != 0);
+		if (weir_db_col_type(st, 9) != WEIR_DB_NULL)
+			weir_jw_kint(w, "partition_index", weir_db_col_i64(st, 9));
+		weir_jw_kint(w, "position", weir_db_col_i64(st, 10));
 		weir_jw_end_obj(w);
 	}
 	weir_jw_end_arr(w);
 	weir_db_done(st);
-	if (rc != SQLITE_DONE) /* never answer a partial column list: the caller drops the text */
+	if (rc != WEIR_DB_DONE) /* never answer a partial column list: the caller drops the text */
 		return weir_db_fail(db, rc, err);
 	return 0;
 }
@@ -166,14 +166,14 @@ static void full_name_member(weir_jw *w, const char *a, const char *b, const cha
 }
 
 /* A stored JSON object (properties) written as it is: it was serialised by us. */
-static void stored_object(weir_jw *w, const char *key, sqlite3_stmt *st, int i)
+static void stored_object(weir_jw *w, const char *key, weir_stmt *st, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
+	const char *v = weir_db_col_text(st, i);
 	weir_jw_key(w, key);
 	if (v == NULL || *v == '\0')
 		weir_jw_raw(w, "{}", 2);
 	else
-		weir_jw_raw(w, v, (size_t)sqlite3_column_bytes(st, i));
+		weir_jw_raw(w, v, (size_t)weir_db_col_bytes(st, i));
 }
 
 /* The Info object of securable `id`, written into w (the one renderer: cat_store_info
@@ -183,26 +183,26 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 		      bool omit_properties, bool browse_only, weir_jw *w, weir_error *err)
 {
 	const char *ms = weir_gov_metastore_id(db, a, err);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INFO, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_INFO, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		return weir_error_set(err, WEIR_E_NOT_FOUND, "Securable not found.");
 	}
 	weir_sec_type t = WEIR_SEC_CATALOG;
-	weir_sec_type_parse((const char *)sqlite3_column_text(st, 1), &t);
-	const char *name = (const char *)sqlite3_column_text(st, 2);
+	weir_sec_type_parse(weir_db_col_text(st, 1), &t);
+	const char *name = weir_db_col_text(st, 2);
 	weir_jw_obj(w);
 	weir_db_jw_col(w, "name", st, 2);
 	weir_db_jw_col(w, "owner", st, 3);
 	weir_db_jw_col(w, "comment", st, 4);
 	if (!omit_properties && t != WEIR_SEC_FUNCTION) /* a function's properties are a JSON string, in spec */
 		stored_object(w, "properties", st, 5);
-	weir_jw_kint(w, "created_at", sqlite3_column_int64(st, 13));
+	weir_jw_kint(w, "created_at", weir_db_col_i64(st, 13));
 	weir_db_jw_col(w, "created_by", st, 14);
-	weir_jw_kint(w, "updated_at", sqlite3_column_int64(st, 15));
+	weir_jw_kint(w, "updated_at", weir_db_col_i64(st, 15));
 	weir_db_jw_col(w, "updated_by", st, 16);
 	if (ms)
 		weir_jw_kstr(w, "metastore_id", ms);
@@ -214,8 +214,8 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 		weir_db_jw_col(w, "storage_root", st, 6);
 		weir_db_jw_col(w, "storage_location", st, 7);
 		weir_jw_kstr(w, "catalog_type", "MANAGED_CATALOG");
-		weir_jw_kstr(w, "isolation_mode", sqlite3_column_type(st, 12) != SQLITE_NULL
-							  ? (const char *)sqlite3_column_text(st, 12)
+		weir_jw_kstr(w, "isolation_mode", weir_db_col_type(st, 12) != WEIR_DB_NULL
+							  ? weir_db_col_text(st, 12)
 							  : "OPEN");
 		weir_jw_key(w, "browse_only");
 		weir_jw_bool(w, browse_only);
@@ -240,8 +240,8 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 			weir_db_jw_col(w, "table_type", st, 8);
 			weir_db_jw_col(w, "data_source_format", st, 9);
 			weir_db_jw_col(w, "view_definition", st, 10);
-			if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
-				json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
+			if (weir_db_col_type(st, 11) != WEIR_DB_NULL) {
+				json_t *spec = json_loads(weir_db_col_text(st, 11), 0, NULL);
 				json_t *deps = spec ? json_object_get(spec, "view_dependencies") : NULL;
 				if (deps) {
 					weir_jw_key(w, "view_dependencies");
@@ -262,7 +262,7 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 				{"updated_at", -1}, {"updated_by", 16}, {"metastore_id", -2}, {"catalog_name", -1},
 				{"schema_name", -1}, {"full_name", -1}, {"storage_location", 7}, {"function_id", -1},
 			};
-			json_t *spec = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
+			json_t *spec = json_loads(weir_db_col_text(st, 11), 0, NULL);
 			const char *k;
 			json_t *v;
 			json_object_foreach(spec, k, v) {
@@ -270,7 +270,7 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 				for (size_t i = 0; i < sizeof(written) / sizeof(written[0]) && !dup; i++)
 					dup = strcmp(k, written[i].key) == 0 &&
 					      (written[i].col == -1 || (written[i].col == -2 && ms != NULL) ||
-					       (written[i].col >= 0 && sqlite3_column_type(st, written[i].col) != SQLITE_NULL));
+					       (written[i].col >= 0 && weir_db_col_type(st, written[i].col) != WEIR_DB_NULL));
 				if (!dup) {
 					weir_jw_key(w, k);
 					weir_jw_value(w, v);
@@ -311,24 +311,24 @@ static const char SQL_CHILDREN[] =
 int cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
 		       cat_visit_fn fn, void *ctx, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_CHILDREN, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_CHILDREN, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, parent_id);
 	weir_db_bind_text(st, 2, weir_sec_type_name(t));
 	weir_db_bind_text(st, 3, after ? after : "");
-	sqlite3_bind_int(st, 4, limit);
+	weir_db_bind_int(st, 4, limit);
 	int n = 0, rc;
 	/* Rows are copied out before the callback, which may use other statements. */
 	struct kid { char id[40]; char *name; int64_t owner; } *kids = weir_xcalloc((size_t)limit + 1, sizeof(*kids));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(kids[n].id, sizeof(kids[n].id), "%s", (const char *)sqlite3_column_text(st, 0));
-		kids[n].name = weir_xstrdup((const char *)sqlite3_column_text(st, 1));
-		kids[n].owner = sqlite3_column_int64(st, 2);
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		snprintf(kids[n].id, sizeof(kids[n].id), "%s", weir_db_col_text(st, 0));
+		kids[n].name = weir_xstrdup(weir_db_col_text(st, 1));
+		kids[n].owner = weir_db_col_i64(st, 2);
 		n++;
 	}
 	weir_db_done(st);
-	int ret = rc == SQLITE_DONE ? n : weir_db_fail(db, rc, err);
+	int ret = rc == WEIR_DB_DONE ? n : weir_db_fail(db, rc, err);
 	for (int i = 0; i < n; i++) {
 		if (ret >= 0 && fn(ctx, kids[i].id, kids[i].name, kids[i].owner) != 0)
 			ret = -2;
@@ -357,24 +357,24 @@ int cat_store_set_text(weir_db *db, const char *id, const char *column, const ch
 							      : NULL;
 	if (sql == NULL)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
-	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_stmt(db, sql, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
 	weir_db_bind_text(st, 2, value);
-	sqlite3_bind_int64(st, 3, now);
+	weir_db_bind_i64(st, 3, now);
 	weir_db_bind_text(st, 4, by);
 	return weir_db_step_done(db, st, err);
 }
 
 int cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_SET_OWNER, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_SET_OWNER, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, owner_id);
-	sqlite3_bind_int64(st, 3, now);
+	weir_db_bind_i64(st, 2, owner_id);
+	weir_db_bind_i64(st, 3, now);
 	weir_db_bind_text(st, 4, by);
 	return weir_db_step_done(db, st, err);
 }
@@ -383,13 +383,13 @@ static const char SQL_STORAGE_LOCATION[] = "SELECT storage_location FROM securab
 
 const char *cat_store_storage_location(weir_db *db, weir_arena *a, const char *id)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_STORAGE_LOCATION, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_STORAGE_LOCATION, NULL);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, id);
 	const char *loc = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		loc = weir_arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+	if (weir_db_step(st) == WEIR_DB_ROW && weir_db_col_type(st, 0) != WEIR_DB_NULL)
+		loc = weir_arena_strdup(a, weir_db_col_text(st, 0));
 	weir_db_done(st);
 	return loc;
 }
@@ -398,7 +398,7 @@ static const char SQL_DELETE[] = "DELETE FROM securables WHERE id = ?1";
 
 int cat_store_delete(weir_db *db, const char *id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);

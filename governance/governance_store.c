@@ -19,22 +19,16 @@
 static const char SQL_METASTORE_ID[] =
 	"SELECT id FROM securables WHERE parent_id IS NULL AND type = 'metastore' AND name = 'metastore'";
 
-static const char *col_dup(weir_arena *a, sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? weir_arena_strdup(a, (const char *)t) : NULL;
-}
-
 /* The metastore never changes for a database: memoised on the connection. */
 const char *weir_gov_metastore_id(weir_db *db, weir_arena *a, weir_error *err)
 {
 	const char *memo = weir_db_memo_get(db, SQL_METASTORE_ID);
 	if (memo)
 		return weir_arena_strdup(a, memo);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
 	if (st == NULL)
 		return NULL;
-	const char *id = sqlite3_step(st) == SQLITE_ROW ? col_dup(a, st, 0) : NULL;
+	const char *id = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
 	if (id == NULL) {
 		weir_error_set(err, WEIR_E_NOT_FOUND, "No metastore is initialised");
@@ -118,20 +112,20 @@ weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t prin
 					int64_t workspace_id, weir_error *err)
 {
 	pthread_once(&watch_once, watch_tables);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL, err);
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, principal_id);
-	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 3) == 0) {
+	weir_db_bind_i64(st, 1, principal_id);
+	if (weir_db_step(st) != WEIR_DB_ROW || weir_db_col_int(st, 3) == 0) {
 		weir_db_done(st);
 		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
 		return NULL;
 	}
 	weir_principal *p = weir_arena_calloc(a, sizeof(*p));
 	p->id = principal_id;
-	p->kind = kind_parse((const char *)sqlite3_column_text(st, 0));
-	p->name = col_dup(a, st, 1);
-	p->display_name = col_dup(a, st, 2);
+	p->kind = kind_parse(weir_db_col_text(st, 0));
+	p->name = weir_db_col_dup(a, st, 1);
+	p->display_name = weir_db_col_dup(a, st, 2);
 	weir_db_done(st);
 
 	/* Breadth-first over group memberships; `ids` doubles as the queue and the visited set
@@ -146,9 +140,9 @@ weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t prin
 	for (int head = 0; head < n; head++) {
 		if ((st = weir_db_stmt(db, SQL_PARENT_GROUPS, err)) == NULL)
 			return NULL;
-		sqlite3_bind_int64(st, 1, ids[head]);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			int64_t g = sqlite3_column_int64(st, 0);
+		weir_db_bind_i64(st, 1, ids[head]);
+		while (weir_db_step(st) == WEIR_DB_ROW) {
+			int64_t g = weir_db_col_i64(st, 0);
 			bool seen = false;
 			for (int i = 0; i < n && !seen; i++)
 				seen = ids[i] == g;
@@ -161,7 +155,7 @@ weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t prin
 				cap *= 2;
 			}
 			ids[n++] = g;
-			if (sqlite3_column_int(st, 1))
+			if (weir_db_col_int(st, 1))
 				p->is_admin = true;
 		}
 		weir_db_done(st);
@@ -182,9 +176,9 @@ have_closure:;
 	st = weir_db_stmt(db, SQL_WORKSPACE_NAME, err);
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, workspace_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		p->workspace_name = col_dup(a, st, 0);
+	weir_db_bind_i64(st, 1, workspace_id);
+	if (weir_db_step(st) == WEIR_DB_ROW)
+		p->workspace_name = weir_db_col_dup(a, st, 0);
 	weir_db_done(st);
 	if (p->workspace_name == NULL) {
 		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
@@ -205,15 +199,15 @@ static const char SQL_PRINCIPAL_BY_NAME[] = "SELECT id, kind FROM principals WHE
 
 int64_t weir_gov_principal_id(weir_db *db, const char *name, weir_principal_kind *kind, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL_BY_NAME, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL_BY_NAME, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, name);
 	int64_t id = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
+	if (weir_db_step(st) == WEIR_DB_ROW) {
+		id = weir_db_col_i64(st, 0);
 		if (kind)
-			*kind = kind_parse((const char *)sqlite3_column_text(st, 1));
+			*kind = kind_parse(weir_db_col_text(st, 1));
 	}
 	weir_db_done(st);
 	if (id < 0)
@@ -225,11 +219,11 @@ static const char SQL_PRINCIPAL_NAME[] = "SELECT name FROM principals WHERE id =
 
 const char *weir_gov_principal_name(weir_db *db, weir_arena *a, int64_t id)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL_NAME, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL_NAME, NULL);
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	const char *name = sqlite3_step(st) == SQLITE_ROW ? col_dup(a, st, 0) : NULL;
+	weir_db_bind_i64(st, 1, id);
+	const char *name = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
 	return name;
 }
@@ -240,11 +234,11 @@ static const char SQL_WORKSPACE_BY_NAME[] = "SELECT id FROM workspaces WHERE nam
 
 int64_t weir_gov_workspace_id(weir_db *db, const char *name, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_WORKSPACE_BY_NAME, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_WORKSPACE_BY_NAME, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, name);
-	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	int64_t id = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : -1;
 	weir_db_done(st);
 	if (id < 0)
 		weir_error_field(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "workspace", "Workspace not found: %.200s", name);
@@ -259,12 +253,12 @@ bool weir_gov_workspace_member(weir_db *db, int64_t workspace_id, const weir_pri
 {
 	if (workspace_id == WEIR_DEFAULT_WORKSPACE_ID)
 		return true;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_WORKSPACE_MEMBER, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_WORKSPACE_MEMBER, NULL);
 	if (st == NULL)
 		return false;
-	sqlite3_bind_int64(st, 1, workspace_id);
+	weir_db_bind_i64(st, 1, workspace_id);
 	weir_db_bind_text(st, 2, p->closure_json);
-	bool ok = sqlite3_step(st) == SQLITE_ROW;
+	bool ok = weir_db_step(st) == WEIR_DB_ROW;
 	weir_db_done(st);
 	return ok;
 }
@@ -278,19 +272,19 @@ weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const ch
 {
 	char hash[65];
 	weir_sha256_hex(token, strlen(token), hash);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_TOKEN_BY_HASH, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_TOKEN_BY_HASH, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, hash);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
 		return NULL;
 	}
-	const char *token_id = col_dup(a, st, 0);
-	int64_t pid = sqlite3_column_int64(st, 1);
-	int64_t expiry = sqlite3_column_int64(st, 2);
-	int64_t ws = sqlite3_column_int64(st, 3);
+	const char *token_id = weir_db_col_dup(a, st, 0);
+	int64_t pid = weir_db_col_i64(st, 1);
+	int64_t expiry = weir_db_col_i64(st, 2);
+	int64_t ws = weir_db_col_i64(st, 3);
 	weir_db_done(st);
 	if (expiry >= 0 && expiry <= weir_now_ms()) {
 		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
@@ -333,19 +327,19 @@ int weir_gov_token_create_until(weir_db *db, weir_arena *a, int64_t principal_id
 	weir_random_hex(id, 16);
 	char *tok = weir_arena_printf(a, WEIR_TOKEN_PREFIX "%s", secret);
 	weir_sha256_hex(tok, strlen(tok), hash);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_TOKEN_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_TOKEN_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, principal_id);
+	weir_db_bind_i64(st, 2, principal_id);
 	weir_db_bind_text(st, 3, hash);
 	weir_db_bind_text(st, 4, comment);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, expiry);
-	sqlite3_bind_int64(st, 7, workspace_id);
-	int rc = sqlite3_step(st);
+	weir_db_bind_i64(st, 5, now);
+	weir_db_bind_i64(st, 6, expiry);
+	weir_db_bind_i64(st, 7, workspace_id);
+	int rc = weir_db_step(st);
 	weir_db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	*value = tok;
 	if (info) {
@@ -366,21 +360,21 @@ static const char SQL_TOKEN_LIST[] =
 
 json_t *weir_gov_token_list(weir_db *db, int64_t principal_id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_TOKEN_LIST, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_TOKEN_LIST, err);
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, principal_id);
+	weir_db_bind_i64(st, 1, principal_id);
 	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (weir_db_step(st) == WEIR_DB_ROW) {
 		json_t *o = json_object();
-		json_object_set_new(o, "token_id", json_string((const char *)sqlite3_column_text(st, 0)));
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			json_object_set_new(o, "comment", json_string((const char *)sqlite3_column_text(st, 1)));
-		json_object_set_new(o, "creation_time", json_integer(sqlite3_column_int64(st, 2)));
-		json_object_set_new(o, "expiry_time", json_integer(sqlite3_column_int64(st, 3)));
-		json_object_set_new(o, "created_by_username", json_string((const char *)sqlite3_column_text(st, 4)));
-		json_object_set_new(o, "owner_id", json_integer(sqlite3_column_int64(st, 5)));
-		json_object_set_new(o, "workspace", json_string((const char *)sqlite3_column_text(st, 6)));
+		json_object_set_new(o, "token_id", json_string(weir_db_col_text(st, 0)));
+		if (weir_db_col_type(st, 1) != WEIR_DB_NULL)
+			json_object_set_new(o, "comment", json_string(weir_db_col_text(st, 1)));
+		json_object_set_new(o, "creation_time", json_integer(weir_db_col_i64(st, 2)));
+		json_object_set_new(o, "expiry_time", json_integer(weir_db_col_i64(st, 3)));
+		json_object_set_new(o, "created_by_username", json_string(weir_db_col_text(st, 4)));
+		json_object_set_new(o, "owner_id", json_integer(weir_db_col_i64(st, 5)));
+		json_object_set_new(o, "workspace", json_string(weir_db_col_text(st, 6)));
 		json_array_append_new(arr, o);
 	}
 	weir_db_done(st);
@@ -391,16 +385,16 @@ static const char SQL_TOKEN_DELETE[] = "DELETE FROM tokens WHERE id = ?1 AND (?2
 
 int weir_gov_token_delete(weir_db *db, const char *token_id, int64_t principal_id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_TOKEN_DELETE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_TOKEN_DELETE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, token_id);
-	sqlite3_bind_int64(st, 2, principal_id);
-	int rc = sqlite3_step(st);
+	weir_db_bind_i64(st, 2, principal_id);
+	int rc = weir_db_step(st);
 	weir_db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
-	if (sqlite3_changes(weir_db_handle(db)) == 0)
+	if (weir_db_changes(db) == 0)
 		return weir_error_field(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "token_id",
 					"Token not found: %.100s", token_id);
 	return 0;
@@ -418,16 +412,16 @@ static const char SQL_INSERT_METASTORE[] =
 
 static int64_t insert_principal(weir_db *db, const char *kind, const char *name, const char *display, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT_PRINCIPAL, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_PRINCIPAL, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, kind);
 	weir_db_bind_text(st, 2, name);
 	weir_db_bind_text(st, 3, display);
-	sqlite3_bind_int64(st, 4, weir_now_ms());
+	weir_db_bind_i64(st, 4, weir_now_ms());
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	return sqlite3_last_insert_rowid(weir_db_handle(db));
+	return weir_db_last_insert_id(db);
 }
 
 int weir_gov_bootstrap(weir_db *db, const char *token_path, weir_error *err)
@@ -437,10 +431,10 @@ int weir_gov_bootstrap(weir_db *db, const char *token_path, weir_error *err)
 	weir_arena *a = weir_arena_new(1024);
 	if (weir_db_begin_write(db, err) != 0)
 		goto out;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
 	if (st == NULL)
 		goto out_rollback;
-	bool exists = sqlite3_step(st) == SQLITE_ROW;
+	bool exists = weir_db_step(st) == WEIR_DB_ROW;
 	weir_db_done(st);
 	if (exists) {
 		weir_db_rollback(db);
@@ -454,15 +448,15 @@ int weir_gov_bootstrap(weir_db *db, const char *token_path, weir_error *err)
 		goto out_rollback;
 	if ((st = weir_db_stmt(db, SQL_INSERT_MEMBER, err)) == NULL)
 		goto out_rollback;
-	sqlite3_bind_int64(st, 1, admins);
-	sqlite3_bind_int64(st, 2, admin);
+	weir_db_bind_i64(st, 1, admins);
+	weir_db_bind_i64(st, 2, admin);
 	if (weir_db_step_done(db, st, err) != 0)
 		goto out_rollback;
 	if ((st = weir_db_stmt(db, SQL_INSERT_WORKSPACE, err)) == NULL)
 		goto out_rollback;
-	sqlite3_bind_int64(st, 1, WEIR_DEFAULT_WORKSPACE_ID);
+	weir_db_bind_i64(st, 1, WEIR_DEFAULT_WORKSPACE_ID);
 	weir_db_bind_text(st, 2, WEIR_DEFAULT_WORKSPACE);
-	sqlite3_bind_int64(st, 3, now);
+	weir_db_bind_i64(st, 3, now);
 	if (weir_db_step_done(db, st, err) != 0)
 		goto out_rollback;
 	char msid[37];
@@ -470,8 +464,8 @@ int weir_gov_bootstrap(weir_db *db, const char *token_path, weir_error *err)
 	if ((st = weir_db_stmt(db, SQL_INSERT_METASTORE, err)) == NULL)
 		goto out_rollback;
 	weir_db_bind_text(st, 1, msid);
-	sqlite3_bind_int64(st, 2, admin);
-	sqlite3_bind_int64(st, 3, now);
+	weir_db_bind_i64(st, 2, admin);
+	weir_db_bind_i64(st, 3, now);
 	if (weir_db_step_done(db, st, err) != 0)
 		goto out_rollback;
 	char *value = NULL;
@@ -567,12 +561,12 @@ int weir_gov_metastore_securable(weir_db *db, weir_arena *a, weir_securable *out
 	out->chain[0].name = "metastore";
 	out->catalog_isolation = "OPEN";
 	static const char SQL_MS_OWNER[] = "SELECT owner_id FROM securables WHERE id = ?1";
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MS_OWNER, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MS_OWNER, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, ms);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		out->chain[0].owner_id = sqlite3_column_int64(st, 0);
+	if (weir_db_step(st) == WEIR_DB_ROW)
+		out->chain[0].owner_id = weir_db_col_i64(st, 0);
 	weir_db_done(st);
 	return 0;
 }
@@ -596,7 +590,7 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 	const char *ms = weir_gov_metastore_id(db, a, err);
 	if (ms == NULL)
 		return -1;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RESOLVE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RESOLVE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, names[0]);
@@ -604,28 +598,28 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 	weir_db_bind_text(st, 3, names[2]);
 	weir_db_bind_text(st, 4, weir_sec_type_name(t));
 	weir_db_bind_text(st, 5, ms);
-	sqlite3_bind_int64(st, 6, p ? p->workspace_id : WEIR_DEFAULT_WORKSPACE_ID);
+	weir_db_bind_i64(st, 6, p ? p->workspace_id : WEIR_DEFAULT_WORKSPACE_ID);
 	memset(out, 0, sizeof(*out));
 	out->type = t;
 	out->full_name = weir_arena_strdup(a, full_name);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
+	int rc = weir_db_step(st);
+	if (rc != WEIR_DB_ROW) {
 		weir_db_done(st);
-		if (rc != SQLITE_DONE)
+		if (rc != WEIR_DB_DONE)
 			return weir_db_fail(db, rc, err);
 		return weir_gov_not_found(WEIR_SEC_CATALOG, names[0], err);
 	}
 	/* chain: [self, parent, catalog] filled from the top down */
-	weir_sec_level cat = {col_dup(a, st, 0), WEIR_SEC_CATALOG, names[0], sqlite3_column_int64(st, 1)};
-	out->catalog_isolation = col_dup(a, st, 2);
-	const char *binding = (const char *)sqlite3_column_text(st, 3);
+	weir_sec_level cat = {weir_db_col_dup(a, st, 0), WEIR_SEC_CATALOG, names[0], weir_db_col_i64(st, 1)};
+	out->catalog_isolation = weir_db_col_dup(a, st, 2);
+	const char *binding = weir_db_col_text(st, 3);
 	bool bound = binding != NULL;
 	out->read_only = bound && strcmp(binding, "BINDING_TYPE_READ_ONLY") == 0;
-	bool have_schema = sqlite3_column_type(st, 4) != SQLITE_NULL;
-	weir_sec_level sch = {have_schema ? col_dup(a, st, 4) : NULL, WEIR_SEC_SCHEMA, names[1],
-			      sqlite3_column_int64(st, 5)};
-	bool have_obj = sqlite3_column_type(st, 6) != SQLITE_NULL;
-	weir_sec_level obj = {have_obj ? col_dup(a, st, 6) : NULL, t, names[2], sqlite3_column_int64(st, 7)};
+	bool have_schema = weir_db_col_type(st, 4) != WEIR_DB_NULL;
+	weir_sec_level sch = {have_schema ? weir_db_col_dup(a, st, 4) : NULL, WEIR_SEC_SCHEMA, names[1],
+			      weir_db_col_i64(st, 5)};
+	bool have_obj = weir_db_col_type(st, 6) != WEIR_DB_NULL;
+	weir_sec_level obj = {have_obj ? weir_db_col_dup(a, st, 6) : NULL, t, names[2], weir_db_col_i64(st, 7)};
 	weir_db_done(st);
 
 	/* A catalog isolated from the caller's workspace does not exist for it. */
@@ -678,17 +672,17 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 int weir_gov_resolve_id(weir_db *db, weir_arena *a, const weir_principal *p, const char *id,
 			weir_securable *out, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RESOLVE_ID, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RESOLVE_ID, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
 	weir_buf b = {0};
 	weir_sec_type t = WEIR_SEC_METASTORE;
 	int n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (weir_sec_type_parse((const char *)sqlite3_column_text(st, 0), &t) != 0)
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		if (weir_sec_type_parse(weir_db_col_text(st, 0), &t) != 0)
 			break;
-		weir_buf_appendf(&b, "%s%s", n ? "." : "", (const char *)sqlite3_column_text(st, 1));
+		weir_buf_appendf(&b, "%s%s", n ? "." : "", weir_db_col_text(st, 1));
 		n++;
 	}
 	weir_db_done(st);
@@ -780,16 +774,16 @@ int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s
 		return 0;
 	}
 	memset(s->privs, 0, sizeof(s->privs));
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_CHAIN_GRANTS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_CHAIN_GRANTS, err);
 	if (st == NULL)
 		return -1;
 	for (int i = 0; i < 3; i++)
 		weir_db_bind_text(st, i + 1, i < s->depth ? s->chain[i].id : NULL);
 	weir_db_bind_text(st, 4, p->closure_json);
 	uint64_t direct[3] = {0, 0, 0};
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *sid = (const char *)sqlite3_column_text(st, 0);
-		int priv = weir_priv_parse((const char *)sqlite3_column_text(st, 1));
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		const char *sid = weir_db_col_text(st, 0);
+		int priv = weir_priv_parse(weir_db_col_text(st, 1));
 		if (priv < 0)
 			continue;
 		for (int i = 0; i < s->depth; i++)
@@ -815,13 +809,13 @@ static const char SQL_METASTORE_GRANTS[] =
 
 uint64_t weir_gov__metastore_privs(weir_db *db, const weir_principal *p)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_METASTORE_GRANTS, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_METASTORE_GRANTS, NULL);
 	if (st == NULL)
 		return 0;
 	weir_db_bind_text(st, 1, p->closure_json);
 	uint64_t bits = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int priv = weir_priv_parse((const char *)sqlite3_column_text(st, 0));
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		int priv = weir_priv_parse(weir_db_col_text(st, 0));
 		if (priv >= 0)
 			bits |= WEIR_PRIV_BIT(priv);
 	}
@@ -838,19 +832,19 @@ static const char SQL_AUDIT_INSERT[] =
 
 int weir_gov_audit(weir_db *db, const weir_audit_event *ev, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_AUDIT_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_AUDIT_INSERT, err);
 	if (st == NULL)
 		return -1;
 	char *params = ev->request_params ? weir_json_dump(ev->request_params) : NULL;
-	sqlite3_bind_int64(st, 1, ev->event_time ? ev->event_time : weir_now_ms());
+	weir_db_bind_i64(st, 1, ev->event_time ? ev->event_time : weir_now_ms());
 	weir_db_bind_i64_or_null(st, 2, ev->principal ? ev->principal->id : 0, ev->principal == NULL);
 	weir_db_bind_text(st, 3, ev->principal ? ev->principal->name : ev->principal_name ? ev->principal_name : "");
-	sqlite3_bind_int64(st, 4, ev->workspace_id);
+	weir_db_bind_i64(st, 4, ev->workspace_id);
 	weir_db_bind_text(st, 5, ev->service_name ? ev->service_name : "weir");
 	weir_db_bind_text(st, 6, ev->action_name ? ev->action_name : "unknown");
 	weir_db_bind_text(st, 7, ev->request_id ? ev->request_id : "");
 	weir_db_bind_text(st, 8, params ? params : "{}");
-	sqlite3_bind_int(st, 9, ev->status_code);
+	weir_db_bind_int(st, 9, ev->status_code);
 	weir_db_bind_text(st, 10, ev->error_code);
 	weir_db_bind_text(st, 11, ev->securable);
 	weir_db_bind_text(st, 12, ev->source_ip);

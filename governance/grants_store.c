@@ -12,16 +12,16 @@ static const char SQL_DIRECT[] =
 
 int grants_store_direct(weir_db *db, const char *securable_id, grant_visit_fn fn, void *ctx, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DIRECT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_DIRECT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, securable_id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
-		   (const char *)sqlite3_column_text(st, 2));
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW)
+		fn(ctx, weir_db_col_text(st, 0), weir_db_col_i64(st, 1),
+		   weir_db_col_text(st, 2));
 	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
 static const char SQL_GRANT_ADD[] =
@@ -32,11 +32,11 @@ static const char SQL_GRANT_REMOVE[] =
 int grants_store_set(weir_db *db, const char *securable_id, int64_t principal_id, const char *privilege, bool add,
 		     weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, add ? SQL_GRANT_ADD : SQL_GRANT_REMOVE, err);
+	weir_stmt *st = weir_db_stmt(db, add ? SQL_GRANT_ADD : SQL_GRANT_REMOVE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, securable_id);
-	sqlite3_bind_int64(st, 2, principal_id);
+	weir_db_bind_i64(st, 2, principal_id);
 	weir_db_bind_text(st, 3, privilege);
 	return weir_db_step_done(db, st, err);
 }
@@ -57,33 +57,33 @@ static const char SQL_WS_ASSIGNMENTS[] =
 	"SELECT p.name, p.kind FROM workspace_assignments a JOIN principals p ON p.id = a.principal_id "
 	"WHERE a.workspace_id = ?1 ORDER BY p.name";
 
-static json_t *ws_row(sqlite3_stmt *st)
+static json_t *ws_row(weir_stmt *st)
 {
-	return json_pack("{s:I, s:s, s:I}", "workspace_id", (json_int_t)sqlite3_column_int64(st, 0), "name",
-			 (const char *)sqlite3_column_text(st, 1), "created_at", (json_int_t)sqlite3_column_int64(st, 2));
+	return json_pack("{s:I, s:s, s:I}", "workspace_id", (json_int_t)weir_db_col_i64(st, 0), "name",
+			 weir_db_col_text(st, 1), "created_at", (json_int_t)weir_db_col_i64(st, 2));
 }
 
 int64_t ws_store_insert(weir_db *db, const char *name, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_WS_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, name);
-	sqlite3_bind_int64(st, 2, weir_now_ms());
+	weir_db_bind_i64(st, 2, weir_now_ms());
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	return sqlite3_last_insert_rowid(weir_db_handle(db));
+	return weir_db_last_insert_id(db);
 }
 
 json_t *ws_store_list(weir_db *db, bool all, const char *closure_json, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_WS_LIST, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_LIST, err);
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int(st, 1, all);
+	weir_db_bind_int(st, 1, all);
 	weir_db_bind_text(st, 2, closure_json);
 	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (weir_db_step(st) == WEIR_DB_ROW)
 		json_array_append_new(arr, ws_row(st));
 	weir_db_done(st);
 	return arr;
@@ -91,11 +91,11 @@ json_t *ws_store_list(weir_db *db, bool all, const char *closure_json, weir_erro
 
 json_t *ws_store_get(weir_db *db, const char *name, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_WS_GET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_GET, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, name);
-	json_t *o = sqlite3_step(st) == SQLITE_ROW ? ws_row(st) : NULL;
+	json_t *o = weir_db_step(st) == WEIR_DB_ROW ? ws_row(st) : NULL;
 	weir_db_done(st);
 	if (o == NULL)
 		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Workspace '%.200s' does not exist.", name);
@@ -104,33 +104,33 @@ json_t *ws_store_get(weir_db *db, const char *name, weir_error *err)
 
 int ws_store_delete(weir_db *db, int64_t id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_WS_DELETE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_DELETE, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	weir_db_bind_i64(st, 1, id);
 	return weir_db_step_done(db, st, err);
 }
 
 int ws_store_assign(weir_db *db, int64_t ws, int64_t principal_id, bool assign, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, assign ? SQL_WS_ASSIGN : SQL_WS_UNASSIGN, err);
+	weir_stmt *st = weir_db_stmt(db, assign ? SQL_WS_ASSIGN : SQL_WS_UNASSIGN, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, ws);
-	sqlite3_bind_int64(st, 2, principal_id);
+	weir_db_bind_i64(st, 1, ws);
+	weir_db_bind_i64(st, 2, principal_id);
 	return weir_db_step_done(db, st, err);
 }
 
 json_t *ws_store_assignments(weir_db *db, int64_t ws, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_WS_ASSIGNMENTS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_ASSIGNMENTS, err);
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, ws);
+	weir_db_bind_i64(st, 1, ws);
 	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "principal", (const char *)sqlite3_column_text(st, 0),
-						     "principal_type", (const char *)sqlite3_column_text(st, 1)));
+	while (weir_db_step(st) == WEIR_DB_ROW)
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "principal", weir_db_col_text(st, 0),
+						     "principal_type", weir_db_col_text(st, 1)));
 	weir_db_done(st);
 	return arr;
 }
@@ -147,25 +147,25 @@ static const char SQL_WS_EXISTS[] = "SELECT 1 FROM workspaces WHERE id = ?1";
 
 json_t *bind_store_list(weir_db *db, const char *catalog_id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_BINDINGS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_BINDINGS, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, catalog_id);
 	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s}", "workspace_id", (json_int_t)sqlite3_column_int64(st, 0),
-						     "binding_type", (const char *)sqlite3_column_text(st, 1)));
+	while (weir_db_step(st) == WEIR_DB_ROW)
+		json_array_append_new(arr, json_pack("{s:I, s:s}", "workspace_id", (json_int_t)weir_db_col_i64(st, 0),
+						     "binding_type", weir_db_col_text(st, 1)));
 	weir_db_done(st);
 	return arr;
 }
 
 int bind_store_set(weir_db *db, const char *catalog_id, int64_t ws, const char *type, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, type ? SQL_BINDING_SET : SQL_BINDING_DEL, err);
+	weir_stmt *st = weir_db_stmt(db, type ? SQL_BINDING_SET : SQL_BINDING_DEL, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, catalog_id);
-	sqlite3_bind_int64(st, 2, ws);
+	weir_db_bind_i64(st, 2, ws);
 	if (type)
 		weir_db_bind_text(st, 3, type);
 	return weir_db_step_done(db, st, err);
@@ -173,11 +173,11 @@ int bind_store_set(weir_db *db, const char *catalog_id, int64_t ws, const char *
 
 bool ws_store_exists(weir_db *db, int64_t ws)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_WS_EXISTS, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_EXISTS, NULL);
 	if (st == NULL)
 		return false;
-	sqlite3_bind_int64(st, 1, ws);
-	bool ok = sqlite3_step(st) == SQLITE_ROW;
+	weir_db_bind_i64(st, 1, ws);
+	bool ok = weir_db_step(st) == WEIR_DB_ROW;
 	weir_db_done(st);
 	return ok;
 }
@@ -188,15 +188,15 @@ static const char SQL_CHAIN_ALL[] =
 
 int grants_store_chain(weir_db *db, const weir_securable *s, chain_visit_fn fn, void *ctx, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_CHAIN_ALL, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_CHAIN_ALL, err);
 	if (st == NULL)
 		return -1;
 	for (int i = 0; i < 3; i++)
 		weir_db_bind_text(st, i + 1, i < s->depth ? s->chain[i].id : NULL);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-		   sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3));
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW)
+		fn(ctx, weir_db_col_text(st, 0), weir_db_col_text(st, 1),
+		   weir_db_col_i64(st, 2), weir_db_col_text(st, 3));
 	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }

@@ -10,12 +10,6 @@
 #include "core/log.h"
 #include "core/util.h"
 
-static const char *col_dup(weir_arena *a, sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? weir_arena_strdup(a, (const char *)t) : NULL;
-}
-
 static const char *kind_text(weir_principal_kind k)
 {
 	return k == WEIR_PRINCIPAL_GROUP ? "group" : k == WEIR_PRINCIPAL_SP ? "service_principal" : "user";
@@ -32,29 +26,29 @@ static weir_principal_kind kind_of(const char *k)
 
 #define ROW_COLS "id, kind, name, display_name, external_id, active, attrs, created_at, updated_at"
 
-static void row_read(weir_arena *a, sqlite3_stmt *st, weir_id_row *out)
+static void row_read(weir_arena *a, weir_stmt *st, weir_id_row *out)
 {
-	out->id = sqlite3_column_int64(st, 0);
-	out->kind = kind_of((const char *)sqlite3_column_text(st, 1));
-	out->name = col_dup(a, st, 2);
-	out->display_name = col_dup(a, st, 3);
-	out->external_id = col_dup(a, st, 4);
-	out->active = sqlite3_column_int(st, 5) != 0;
-	out->attrs = col_dup(a, st, 6);
-	out->created_at = sqlite3_column_int64(st, 7);
-	out->updated_at = sqlite3_column_int64(st, 8);
+	out->id = weir_db_col_i64(st, 0);
+	out->kind = kind_of(weir_db_col_text(st, 1));
+	out->name = weir_db_col_dup(a, st, 2);
+	out->display_name = weir_db_col_dup(a, st, 3);
+	out->external_id = weir_db_col_dup(a, st, 4);
+	out->active = weir_db_col_int(st, 5) != 0;
+	out->attrs = weir_db_col_dup(a, st, 6);
+	out->created_at = weir_db_col_i64(st, 7);
+	out->updated_at = weir_db_col_i64(st, 8);
 }
 
 static const char SQL_GET[] = "SELECT " ROW_COLS " FROM principals WHERE id = ?1";
 
 int weir_id__get(weir_db *db, weir_arena *a, int64_t id, weir_id_row *out)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_GET, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_GET, NULL);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	weir_db_bind_i64(st, 1, id);
 	int ret = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (weir_db_step(st) == WEIR_DB_ROW) {
 		row_read(a, st, out);
 		ret = 0;
 	}
@@ -66,14 +60,14 @@ static const char SQL_ALL[] = "SELECT " ROW_COLS " FROM principals WHERE kind = 
 
 weir_id_row *weir_id__all(weir_db *db, weir_arena *a, weir_principal_kind kind, int *n, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_ALL, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_ALL, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, kind_text(kind));
 	int cap = 16, cnt = 0;
 	weir_id_row *rows = weir_arena_alloc(a, sizeof(*rows) * (size_t)cap);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		if (cnt == cap) {
 			weir_id_row *bigger = weir_arena_alloc(a, sizeof(*rows) * (size_t)cap * 2);
 			memcpy(bigger, rows, sizeof(*rows) * (size_t)cap);
@@ -83,7 +77,7 @@ weir_id_row *weir_id__all(weir_db *db, weir_arena *a, weir_principal_kind kind, 
 		row_read(a, st, &rows[cnt++]);
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != WEIR_DB_DONE) {
 		weir_db_fail(db, rc, err);
 		return NULL;
 	}
@@ -95,11 +89,11 @@ static const char SQL_BY_NAME[] = "SELECT id FROM principals WHERE name = ?1";
 
 int64_t weir_id__by_name(weir_db *db, const char *name)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_BY_NAME, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_BY_NAME, NULL);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, name);
-	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	int64_t id = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : -1;
 	weir_db_done(st);
 	return id;
 }
@@ -108,14 +102,14 @@ static const char SQL_BY_NAME_NOCASE[] = "SELECT id FROM principals WHERE name =
 
 int64_t weir_id__by_name_nocase(weir_db *db, const char *name, int64_t except)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_BY_NAME_NOCASE, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_BY_NAME_NOCASE, NULL);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, name);
 	int64_t id = -1;
-	while (id < 0 && sqlite3_step(st) == SQLITE_ROW)
-		if (sqlite3_column_int64(st, 0) != except)
-			id = sqlite3_column_int64(st, 0);
+	while (id < 0 && weir_db_step(st) == WEIR_DB_ROW)
+		if (weir_db_col_i64(st, 0) != except)
+			id = weir_db_col_i64(st, 0);
 	weir_db_done(st);
 	return id;
 }
@@ -126,19 +120,19 @@ static const char SQL_INSERT[] =
 
 int64_t weir_id__insert(weir_db *db, const weir_id_row *row, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, kind_text(row->kind));
 	weir_db_bind_text(st, 2, row->name);
 	weir_db_bind_text(st, 3, row->display_name);
 	weir_db_bind_text(st, 4, row->external_id);
-	sqlite3_bind_int(st, 5, row->active ? 1 : 0);
+	weir_db_bind_int(st, 5, row->active ? 1 : 0);
 	weir_db_bind_text(st, 6, row->attrs ? row->attrs : "{}");
-	sqlite3_bind_int64(st, 7, weir_now_ms());
+	weir_db_bind_i64(st, 7, weir_now_ms());
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	return sqlite3_last_insert_rowid(weir_db_handle(db));
+	return weir_db_last_insert_id(db);
 }
 
 static const char SQL_UPDATE[] =
@@ -147,16 +141,16 @@ static const char SQL_UPDATE[] =
 
 int weir_id__update(weir_db *db, const weir_id_row *row, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_UPDATE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_UPDATE, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, row->id);
+	weir_db_bind_i64(st, 1, row->id);
 	weir_db_bind_text(st, 2, row->name);
 	weir_db_bind_text(st, 3, row->display_name);
 	weir_db_bind_text(st, 4, row->external_id);
-	sqlite3_bind_int(st, 5, row->active ? 1 : 0);
+	weir_db_bind_int(st, 5, row->active ? 1 : 0);
 	weir_db_bind_text(st, 6, row->attrs ? row->attrs : "{}");
-	sqlite3_bind_int64(st, 7, weir_now_ms());
+	weir_db_bind_i64(st, 7, weir_now_ms());
 	return weir_db_step_done(db, st, err);
 }
 
@@ -164,10 +158,10 @@ static const char SQL_DELETE[] = "DELETE FROM principals WHERE id = ?1";
 
 int weir_id__delete(weir_db *db, int64_t id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	weir_db_bind_i64(st, 1, id);
 	return weir_db_step_done(db, st, err);
 }
 
@@ -178,12 +172,12 @@ static const char SQL_GROUPS_CLEAR[] = "DELETE FROM group_members WHERE member_i
 
 static int edge(weir_db *db, const char *sql, int64_t a, int64_t b, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_stmt(db, sql, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, a);
+	weir_db_bind_i64(st, 1, a);
 	if (b >= 0)
-		sqlite3_bind_int64(st, 2, b);
+		weir_db_bind_i64(st, 2, b);
 	return weir_db_step_done(db, st, err);
 }
 
@@ -220,16 +214,16 @@ static const char *ref_kind(const char *kind)
 json_t *weir_id__members_json(weir_db *db, int64_t group_id)
 {
 	json_t *arr = json_array();
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MEMBERS, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_MEMBERS, NULL);
 	if (st == NULL)
 		return arr;
-	sqlite3_bind_int64(st, 1, group_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		const char *kind = (const char *)sqlite3_column_text(st, 2);
+	weir_db_bind_i64(st, 1, group_id);
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		int64_t id = weir_db_col_i64(st, 0);
+		const char *kind = weir_db_col_text(st, 2);
 		json_t *m = json_object();
 		json_object_set_new(m, "value", json_sprintf("%lld", (long long)id));
-		json_object_set_new(m, "display", weir_json_str_or_null((const char *)sqlite3_column_text(st, 1)));
+		json_object_set_new(m, "display", weir_json_str_or_null(weir_db_col_text(st, 1)));
 		json_object_set_new(m, "$ref", json_sprintf("%s/%lld", ref_kind(kind), (long long)id));
 		json_array_append_new(arr, m);
 	}
@@ -247,16 +241,16 @@ static const char SQL_GROUPS[] =
 json_t *weir_id__groups_json(weir_db *db, int64_t member_id)
 {
 	json_t *arr = json_array();
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_GROUPS, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_GROUPS, NULL);
 	if (st == NULL)
 		return arr;
-	sqlite3_bind_int64(st, 1, member_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
+	weir_db_bind_i64(st, 1, member_id);
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		int64_t id = weir_db_col_i64(st, 0);
 		json_t *m = json_object();
 		json_object_set_new(m, "value", json_sprintf("%lld", (long long)id));
-		json_object_set_new(m, "display", weir_json_str_or_null((const char *)sqlite3_column_text(st, 1)));
-		json_object_set_new(m, "type", json_string(sqlite3_column_int(st, 2) == 1 ? "direct" : "indirect"));
+		json_object_set_new(m, "display", weir_json_str_or_null(weir_db_col_text(st, 1)));
+		json_object_set_new(m, "type", json_string(weir_db_col_int(st, 2) == 1 ? "direct" : "indirect"));
 		json_object_set_new(m, "$ref", json_sprintf("Groups/%lld", (long long)id));
 		json_array_append_new(arr, m);
 	}
@@ -270,12 +264,12 @@ static const char SQL_REACHES[] =
 
 bool weir_id__reaches(weir_db *db, int64_t start, int64_t target)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_REACHES, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_REACHES, NULL);
 	if (st == NULL)
 		return true; /* fail closed: treated as a cycle */
-	sqlite3_bind_int64(st, 1, start);
-	sqlite3_bind_int64(st, 2, target);
-	bool yes = sqlite3_step(st) == SQLITE_ROW;
+	weir_db_bind_i64(st, 1, start);
+	weir_db_bind_i64(st, 2, target);
+	bool yes = weir_db_step(st) == WEIR_DB_ROW;
 	weir_db_done(st);
 	return yes;
 }
@@ -284,11 +278,11 @@ static const char SQL_OWNED[] = "SELECT count(*) FROM securables WHERE owner_id 
 
 int64_t weir_id__owned_count(weir_db *db, int64_t id)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_OWNED, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_OWNED, NULL);
 	if (st == NULL)
 		return 1; /* fail closed: refuse the delete */
-	sqlite3_bind_int64(st, 1, id);
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
+	weir_db_bind_i64(st, 1, id);
+	int64_t n = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : 1;
 	weir_db_done(st);
 	return n;
 }
@@ -301,20 +295,20 @@ static const char SQL_SP_BY_ID[] = "SELECT id FROM principals WHERE kind = 'serv
 int64_t weir_id_sp_find(weir_db *db, const char *ref, weir_error *err)
 {
 	int64_t num = weir_id_parse(ref);
-	sqlite3_stmt *st = weir_db_stmt(db, num > 0 ? SQL_SP_BY_ID : SQL_SP_BY_APP, err);
+	weir_stmt *st = weir_db_stmt(db, num > 0 ? SQL_SP_BY_ID : SQL_SP_BY_APP, err);
 	if (st == NULL)
 		return -1;
 	if (num > 0)
-		sqlite3_bind_int64(st, 1, num);
+		weir_db_bind_i64(st, 1, num);
 	else
 		weir_db_bind_text(st, 1, ref);
-	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	int64_t id = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : -1;
 	weir_db_done(st);
 	if (id < 0 && num > 0) { /* a numeric applicationId */
 		if ((st = weir_db_stmt(db, SQL_SP_BY_APP, err)) == NULL)
 			return -1;
 		weir_db_bind_text(st, 1, ref);
-		id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+		id = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : -1;
 		weir_db_done(st);
 	}
 	if (id < 0)
@@ -326,11 +320,11 @@ static const char SQL_ACTIVE[] = "SELECT active FROM principals WHERE id = ?1";
 
 bool weir_id_active(weir_db *db, int64_t id)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_ACTIVE, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_ACTIVE, NULL);
 	if (st == NULL)
 		return false;
-	sqlite3_bind_int64(st, 1, id);
-	bool on = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+	weir_db_bind_i64(st, 1, id);
+	bool on = weir_db_step(st) == WEIR_DB_ROW && weir_db_col_int(st, 0) == 1;
 	weir_db_done(st);
 	return on;
 }
@@ -341,15 +335,15 @@ static const char SQL_SECRET_INSERT[] =
 int weir_id__secret_insert(weir_db *db, const char *id, int64_t sp_id, const char *hash, const char *hint,
 			   int64_t now, int64_t expire, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_SECRET_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, sp_id);
+	weir_db_bind_i64(st, 2, sp_id);
 	weir_db_bind_text(st, 3, hash);
 	weir_db_bind_text(st, 4, hint);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, expire);
+	weir_db_bind_i64(st, 5, now);
+	weir_db_bind_i64(st, 6, expire);
 	return weir_db_step_done(db, st, err);
 }
 
@@ -389,16 +383,16 @@ static const char SQL_SECRET_LIST[] =
 
 json_t *weir_id_secret_list(weir_db *db, int64_t sp_id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_SECRET_LIST, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_LIST, err);
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, sp_id);
+	weir_db_bind_i64(st, 1, sp_id);
 	int64_t now = weir_now_ms();
 	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, secret_json((const char *)sqlite3_column_text(st, 0),
-						       (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
-						       sqlite3_column_int64(st, 3), now));
+	while (weir_db_step(st) == WEIR_DB_ROW)
+		json_array_append_new(arr, secret_json(weir_db_col_text(st, 0),
+						       weir_db_col_text(st, 1), weir_db_col_i64(st, 2),
+						       weir_db_col_i64(st, 3), now));
 	weir_db_done(st);
 	return json_pack("{s:o}", "secrets", arr);
 }
@@ -407,14 +401,14 @@ static const char SQL_SECRET_DELETE[] = "DELETE FROM sp_secrets WHERE id = ?1 AN
 
 int weir_id_secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_SECRET_DELETE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_DELETE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, secret_id);
-	sqlite3_bind_int64(st, 2, sp_id);
+	weir_db_bind_i64(st, 2, sp_id);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	if (sqlite3_changes(weir_db_handle(db)) == 0)
+	if (weir_db_changes(db) == 0)
 		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Secret '%.100s' does not exist.", secret_id);
 	return 0;
 }
@@ -438,17 +432,17 @@ int64_t weir_id_sp_authenticate_until(weir_db *db, const char *client_id, const 
 		goto out;
 	char hash[65];
 	weir_sha256_hex(secret, strlen(secret), hash);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_SECRET_HASHES, NULL);
+	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_HASHES, NULL);
 	if (st == NULL)
 		goto out;
 	weir_db_bind_text(st, 1, client_id);
 	int64_t now = weir_now_ms();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(st, 0);
-		int64_t exp = sqlite3_column_int64(st, 1);
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		const char *h = weir_db_col_text(st, 0);
+		int64_t exp = weir_db_col_i64(st, 1);
 		bool match = h && strlen(h) == 64 && weir_ct_equal(h, hash, 64);
-		if (match && (exp < 0 || exp > now) && sqlite3_column_int(st, 3) == 1) {
-			found = sqlite3_column_int64(st, 2);
+		if (match && (exp < 0 || exp > now) && weir_db_col_int(st, 3) == 1) {
+			found = weir_db_col_i64(st, 2);
 			*expire_ms = exp < 0 ? 0 : exp;
 		}
 	}

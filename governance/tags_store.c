@@ -5,38 +5,32 @@
 
 #include <string.h>
 
-static const char *col_dup(weir_arena *a, sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? weir_arena_strdup(a, (const char *)t) : NULL;
-}
-
 static const char SQL_COLUMN[] =
 	"SELECT name FROM table_columns WHERE table_id = ?1 AND name = ?2 COLLATE NOCASE ORDER BY position LIMIT 1";
 
 const char *weir_tags__store_column(weir_db *db, weir_arena *a, const char *table_id, const char *name,
 				    weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLUMN, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_COLUMN, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, table_id);
 	weir_db_bind_text(st, 2, name);
-	const char *out = sqlite3_step(st) == SQLITE_ROW ? col_dup(a, st, 0) : NULL;
+	const char *out = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
 	return out;
 }
 
 #define ROW_COLS "securable_id, column_name, tag_key, tag_value, created_at, created_by"
 
-static void row_read(weir_arena *a, sqlite3_stmt *st, weir_tag_row *row)
+static void row_read(weir_arena *a, weir_stmt *st, weir_tag_row *row)
 {
-	row->securable_id = col_dup(a, st, 0);
-	row->column_name = col_dup(a, st, 1);
-	row->key = col_dup(a, st, 2);
-	row->value = col_dup(a, st, 3);
-	row->updated_at = sqlite3_column_int64(st, 4);
-	row->updated_by = col_dup(a, st, 5);
+	row->securable_id = weir_db_col_dup(a, st, 0);
+	row->column_name = weir_db_col_dup(a, st, 1);
+	row->key = weir_db_col_dup(a, st, 2);
+	row->value = weir_db_col_dup(a, st, 3);
+	row->updated_at = weir_db_col_i64(st, 4);
+	row->updated_by = weir_db_col_dup(a, st, 5);
 }
 
 static const char SQL_GET[] =
@@ -45,19 +39,19 @@ static const char SQL_GET[] =
 int weir_tags__store_get(weir_db *db, weir_arena *a, const char *sid, const char *column, const char *key,
 			 weir_tag_row *row, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_GET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_GET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, sid);
 	weir_db_bind_text(st, 2, column);
 	weir_db_bind_text(st, 3, key);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW)
 		row_read(a, st, row);
 	weir_db_done(st);
-	if (rc == SQLITE_ROW)
+	if (rc == WEIR_DB_ROW)
 		return 1;
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return 0;
 }
@@ -66,7 +60,7 @@ static const char SQL_COUNT[] = "SELECT count(*) FROM tags WHERE securable_id = 
 
 int64_t weir_tags__store_count(weir_db *db, const char *sid, const char *column, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_COUNT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_COUNT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, sid);
@@ -81,14 +75,14 @@ static const char SQL_INSERT[] =
 
 int weir_tags__store_insert(weir_db *db, const weir_tag_row *row, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, row->securable_id);
 	weir_db_bind_text(st, 2, row->column_name);
 	weir_db_bind_text(st, 3, row->key);
 	weir_db_bind_text(st, 4, row->value);
-	sqlite3_bind_int64(st, 5, row->updated_at);
+	weir_db_bind_i64(st, 5, row->updated_at);
 	weir_db_bind_text(st, 6, row->updated_by);
 	return weir_db_step_done(db, st, err);
 }
@@ -99,48 +93,48 @@ static const char SQL_UPDATE[] =
 
 int weir_tags__store_update(weir_db *db, const weir_tag_row *row, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_UPDATE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_UPDATE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, row->securable_id);
 	weir_db_bind_text(st, 2, row->column_name);
 	weir_db_bind_text(st, 3, row->key);
 	weir_db_bind_text(st, 4, row->value);
-	sqlite3_bind_int64(st, 5, row->updated_at);
+	weir_db_bind_i64(st, 5, row->updated_at);
 	weir_db_bind_text(st, 6, row->updated_by);
-	int rc = sqlite3_step(st);
+	int rc = weir_db_step(st);
 	weir_db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
-	return sqlite3_changes(weir_db_handle(db)) == 0 ? 1 : 0;
+	return weir_db_changes(db) == 0 ? 1 : 0;
 }
 
 static const char SQL_DELETE[] = "DELETE FROM tags WHERE securable_id = ?1 AND column_name = ?2 AND tag_key = ?3";
 
 int weir_tags__store_delete(weir_db *db, const char *sid, const char *column, const char *key, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, sid);
 	weir_db_bind_text(st, 2, column);
 	weir_db_bind_text(st, 3, key);
-	int rc = sqlite3_step(st);
+	int rc = weir_db_step(st);
 	weir_db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
-	return sqlite3_changes(weir_db_handle(db)) == 0 ? 1 : 0;
+	return weir_db_changes(db) == 0 ? 1 : 0;
 }
 
 /* Steps st to the end, collecting at most limit rows. */
-static int collect(weir_db *db, weir_arena *a, sqlite3_stmt *st, int limit, weir_tag_row **out, int *n,
+static int collect(weir_db *db, weir_arena *a, weir_stmt *st, int limit, weir_tag_row **out, int *n,
 		   weir_error *err)
 {
 	weir_tag_row *rows = weir_arena_calloc(a, sizeof(*rows) * (size_t)(limit > 0 ? limit : 1));
 	int k = 0, rc;
-	while (k < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (k < limit && (rc = weir_db_step(st)) == WEIR_DB_ROW)
 		row_read(a, st, &rows[k++]);
-	if (k < limit && rc != SQLITE_DONE) {
+	if (k < limit && rc != WEIR_DB_DONE) {
 		weir_db_done(st);
 		return weir_db_fail(db, rc, err);
 	}
@@ -157,13 +151,13 @@ static const char SQL_LIST[] =
 int weir_tags__store_list(weir_db *db, weir_arena *a, const char *sid, const char *column, const char *after,
 			  int limit, weir_tag_row **out, int *n, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_LIST, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_LIST, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, sid);
 	weir_db_bind_text(st, 2, column);
 	weir_db_bind_text(st, 3, after ? after : "");
-	sqlite3_bind_int(st, 4, limit);
+	weir_db_bind_int(st, 4, limit);
 	return collect(db, a, st, limit, out, n, err);
 }
 
@@ -175,13 +169,13 @@ int weir_tags__store_search(weir_db *db, weir_arena *a, const char *key, const c
 			    const char *after_sid, const char *after_col, int limit, weir_tag_row **out, int *n,
 			    weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_SEARCH, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_SEARCH, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, key);
 	weir_db_bind_text(st, 2, value);
 	weir_db_bind_text(st, 3, after_sid ? after_sid : "");
 	weir_db_bind_text(st, 4, after_col ? after_col : "");
-	sqlite3_bind_int(st, 5, limit);
+	weir_db_bind_int(st, 5, limit);
 	return collect(db, a, st, limit, out, n, err);
 }

@@ -8,12 +8,6 @@
 
 #include "core/log.h"
 
-static const char *col_dup(weir_arena *a, sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-	return s ? weir_arena_strdup(a, (const char *)s) : NULL;
-}
-
 /* ------------------------------------------------------------------ nodes */
 
 static const char SQL_NODE_UPSERT[] =
@@ -28,7 +22,7 @@ static const char SQL_NODE_UPSERT[] =
 int lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name,
 			  const char *ns, const char *securable_id, int64_t at_ms, int64_t *id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_UPSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_NODE_UPSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, weir_lin__kind_name(kind));
@@ -37,15 +31,15 @@ int lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, 
 	weir_db_bind_text(st, 4, ns);
 	weir_db_bind_text(st, 5, securable_id);
 	weir_db_bind_i64(st, 6, at_ms);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
+	int rc = weir_db_step(st);
+	if (rc != WEIR_DB_ROW) {
 		weir_db_done(st);
 		return weir_db_fail(db, rc, err);
 	}
-	*id = sqlite3_column_int64(st, 0);
-	rc = sqlite3_step(st);
+	*id = weir_db_col_i64(st, 0);
+	rc = weir_db_step(st);
 	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
 #define NODE_COLS "id, kind, key, name, namespace, securable_id, facets, deleted_at, renamed_from, renamed_at, " \
@@ -55,31 +49,31 @@ static const char SQL_NODE_FIND[] = "SELECT " NODE_COLS " FROM lineage_nodes WHE
 static const char SQL_NODE_FIND_NS[] =
 	"SELECT " NODE_COLS " FROM lineage_nodes WHERE namespace = ?1 AND name = ?2 ORDER BY kind = 'DATASET' DESC LIMIT 1";
 
-static void fill_node(weir_arena *a, sqlite3_stmt *st, lin_node_row *o)
+static void fill_node(weir_arena *a, weir_stmt *st, lin_node_row *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->id = sqlite3_column_int64(st, 0);
-	weir_lin__kind_parse((const char *)sqlite3_column_text(st, 1), &o->kind);
-	o->key = col_dup(a, st, 2);
-	o->name = col_dup(a, st, 3);
-	o->namespace_ = col_dup(a, st, 4);
-	o->securable_id = col_dup(a, st, 5);
-	o->facets = col_dup(a, st, 6);
-	o->deleted_at = sqlite3_column_int64(st, 7);
-	o->renamed_from = col_dup(a, st, 8);
-	o->renamed_at = sqlite3_column_int64(st, 9);
-	o->first_seen = sqlite3_column_int64(st, 10);
-	o->last_seen = sqlite3_column_int64(st, 11);
+	o->id = weir_db_col_i64(st, 0);
+	weir_lin__kind_parse(weir_db_col_text(st, 1), &o->kind);
+	o->key = weir_db_col_dup(a, st, 2);
+	o->name = weir_db_col_dup(a, st, 3);
+	o->namespace_ = weir_db_col_dup(a, st, 4);
+	o->securable_id = weir_db_col_dup(a, st, 5);
+	o->facets = weir_db_col_dup(a, st, 6);
+	o->deleted_at = weir_db_col_i64(st, 7);
+	o->renamed_from = weir_db_col_dup(a, st, 8);
+	o->renamed_at = weir_db_col_i64(st, 9);
+	o->first_seen = weir_db_col_i64(st, 10);
+	o->last_seen = weir_db_col_i64(st, 11);
 }
 
-static int node_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_node_row *o, weir_error *err)
+static int node_row(weir_db *db, weir_arena *a, weir_stmt *st, lin_node_row *o, weir_error *err)
 {
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_DONE) {
 		weir_db_done(st);
 		return 1;
 	}
-	if (rc != SQLITE_ROW) {
+	if (rc != WEIR_DB_ROW) {
 		weir_db_done(st);
 		return weir_db_fail(db, rc, err);
 	}
@@ -90,7 +84,7 @@ static int node_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_node_row *
 
 int lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_GET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_NODE_GET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
@@ -100,7 +94,7 @@ int lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out
 int lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, const char *key, lin_node_row *out,
 			weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_FIND, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_NODE_FIND, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, weir_lin__kind_name(kind));
@@ -111,7 +105,7 @@ int lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, cons
 int lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
 			   weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_FIND_NS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_NODE_FIND_NS, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, ns);
@@ -123,7 +117,7 @@ static const char SQL_NODE_SET_FACETS[] = "UPDATE lineage_nodes SET facets = ?2 
 
 int lin_store_node_set_facets(weir_db *db, int64_t id, const char *facets, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_SET_FACETS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_NODE_SET_FACETS, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
@@ -141,13 +135,13 @@ static const char SQL_SEC_FULL_NAME[] =
 const char *lin_store_securable_full_name(weir_db *db, weir_arena *a, const char *securable_id)
 {
 	weir_error err = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_SEC_FULL_NAME, &err);
+	weir_stmt *st = weir_db_stmt(db, SQL_SEC_FULL_NAME, &err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, securable_id);
 	const char *out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		out = col_dup(a, st, 0);
+	if (weir_db_step(st) == WEIR_DB_ROW)
+		out = weir_db_col_dup(a, st, 0);
 	weir_db_done(st);
 	return out;
 }
@@ -162,16 +156,16 @@ const char *lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *catal
 				   const char *name, const char **type)
 {
 	weir_error err = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_LEAF_BY_NAME, &err);
+	weir_stmt *st = weir_db_stmt(db, SQL_LEAF_BY_NAME, &err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, catalog);
 	weir_db_bind_text(st, 2, schema);
 	weir_db_bind_text(st, 3, name);
 	const char *id = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = col_dup(a, st, 0);
-		*type = col_dup(a, st, 1);
+	if (weir_db_step(st) == WEIR_DB_ROW) {
+		id = weir_db_col_dup(a, st, 0);
+		*type = weir_db_col_dup(a, st, 1);
 	}
 	weir_db_done(st);
 	return id;
@@ -185,21 +179,21 @@ static const char SQL_LEAF_FACTS[] =
 int lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, const char *closure_json,
 			 const char **parent_id, const char **type, bool *personal, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_LEAF_FACTS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_LEAF_FACTS, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, securable_id);
 	weir_db_bind_text(st, 2, closure_json ? closure_json : "[]");
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*parent_id = col_dup(a, st, 0);
-		*type = col_dup(a, st, 1);
-		*personal = sqlite3_column_int(st, 2) != 0;
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW) {
+		*parent_id = weir_db_col_dup(a, st, 0);
+		*type = weir_db_col_dup(a, st, 1);
+		*personal = weir_db_col_int(st, 2) != 0;
 		weir_db_done(st);
 		return 0;
 	}
 	weir_db_done(st);
-	return rc == SQLITE_DONE ? 1 : weir_db_fail(db, rc, err);
+	return rc == WEIR_DB_DONE ? 1 : weir_db_fail(db, rc, err);
 }
 
 static const char SQL_NODES_MANY[] =
@@ -208,14 +202,14 @@ static const char SQL_NODES_MANY[] =
 int lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
 			 weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODES_MANY, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_NODES_MANY, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, ids_json);
 	size_t cap = 64, k = 0;
 	lin_node_row *v = weir_arena_alloc(a, cap * sizeof(*v));
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		if (k == cap) {
 			lin_node_row *nv = weir_arena_alloc(a, cap * 2 * sizeof(*nv));
 			memcpy(nv, v, k * sizeof(*nv));
@@ -227,7 +221,7 @@ int lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_n
 	weir_db_done(st);
 	*rows = v;
 	*n = k;
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
 static const char SQL_LEAF_FACTS_MANY[] =
@@ -238,7 +232,7 @@ static const char SQL_LEAF_FACTS_MANY[] =
 int lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,
 			      lin_leaf_facts **rows, size_t *n, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_LEAF_FACTS_MANY, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_LEAF_FACTS_MANY, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, sids_json);
@@ -246,23 +240,23 @@ int lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json,
 	size_t cap = 64, k = 0;
 	lin_leaf_facts *v = weir_arena_alloc(a, cap * sizeof(*v));
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		if (k == cap) {
 			lin_leaf_facts *nv = weir_arena_alloc(a, cap * 2 * sizeof(*nv));
 			memcpy(nv, v, k * sizeof(*nv));
 			v = nv;
 			cap *= 2;
 		}
-		v[k].securable_id = col_dup(a, st, 0);
-		v[k].parent_id = col_dup(a, st, 1);
-		v[k].type = col_dup(a, st, 2);
-		v[k].personal = sqlite3_column_int(st, 3) != 0;
+		v[k].securable_id = weir_db_col_dup(a, st, 0);
+		v[k].parent_id = weir_db_col_dup(a, st, 1);
+		v[k].type = weir_db_col_dup(a, st, 2);
+		v[k].personal = weir_db_col_int(st, 3) != 0;
 		k++;
 	}
 	weir_db_done(st);
 	*rows = v;
 	*n = k;
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
 static const char SQL_SEC_TYPE[] = "SELECT type FROM securables WHERE id = ?1";
@@ -270,13 +264,13 @@ static const char SQL_SEC_TYPE[] = "SELECT type FROM securables WHERE id = ?1";
 const char *lin_store_sec_type(weir_db *db, weir_arena *a, const char *securable_id)
 {
 	weir_error err = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_SEC_TYPE, &err);
+	weir_stmt *st = weir_db_stmt(db, SQL_SEC_TYPE, &err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, securable_id);
 	const char *out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		out = col_dup(a, st, 0);
+	if (weir_db_step(st) == WEIR_DB_ROW)
+		out = weir_db_col_dup(a, st, 0);
 	weir_db_done(st);
 	return out;
 }
@@ -287,13 +281,13 @@ static const char SQL_TABLE_BY_LOCATION[] =
 const char *lin_store_table_by_location(weir_db *db, weir_arena *a, const char *url)
 {
 	weir_error err = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_TABLE_BY_LOCATION, &err);
+	weir_stmt *st = weir_db_stmt(db, SQL_TABLE_BY_LOCATION, &err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, url);
 	const char *out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		out = col_dup(a, st, 0);
+	if (weir_db_step(st) == WEIR_DB_ROW)
+		out = weir_db_col_dup(a, st, 0);
 	weir_db_done(st);
 	return out;
 }
@@ -307,7 +301,7 @@ static const char SQL_MARK_DELETED[] =
 
 int lin_store_mark_deleted(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MARK_DELETED, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MARK_DELETED, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, securable_id);
@@ -332,7 +326,7 @@ static const char SQL_MARK_RENAMED[] =
 
 int lin_store_mark_renamed(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MARK_RENAMED, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MARK_RENAMED, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, securable_id);
@@ -348,24 +342,24 @@ static const char SQL_PRODUCER[] =
 static const char SQL_PRODUCER_FIND[] =
 	"SELECT id FROM lineage_producers WHERE entity_type = ?1 AND entity_id = ?2";
 
-static int one_id(weir_db *db, sqlite3_stmt *st, int64_t *out, bool absent_ok, weir_error *err)
+static int one_id(weir_db *db, weir_stmt *st, int64_t *out, bool absent_ok, weir_error *err)
 {
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW) {
+		*out = weir_db_col_i64(st, 0);
+		rc = weir_db_step(st);
 		weir_db_done(st);
-		return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : weir_db_fail(db, rc, err);
+		return rc == WEIR_DB_DONE || rc == WEIR_DB_ROW ? 0 : weir_db_fail(db, rc, err);
 	}
 	weir_db_done(st);
-	if (rc == SQLITE_DONE && absent_ok)
+	if (rc == WEIR_DB_DONE && absent_ok)
 		return 1;
-	return weir_db_fail(db, rc == SQLITE_DONE ? SQLITE_ERROR : rc, err);
+	return weir_db_fail(db, rc == WEIR_DB_DONE ? WEIR_DB_ERROR : rc, err);
 }
 
 int lin_store_producer(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRODUCER, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_PRODUCER, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, type);
@@ -375,7 +369,7 @@ int lin_store_producer(weir_db *db, const char *type, const char *id, int64_t *p
 
 int lin_store_producer_find(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRODUCER_FIND, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_PRODUCER_FIND, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, type);
@@ -402,7 +396,7 @@ static const char SQL_EDGE_OBS_UPSERT[] =
 int lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const char *origin, const char *created_by,
 		   int64_t at_ms, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EDGE_UPSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_EDGE_UPSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, dst);
@@ -429,7 +423,7 @@ static const char SQL_COLUMN_FIND[] = "SELECT id FROM lineage_columns WHERE node
 
 int lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLUMN_FIND, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_COLUMN_FIND, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, node);
@@ -446,7 +440,7 @@ int lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, 
 
 int lin_store_column_find(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLUMN_FIND, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_COLUMN_FIND, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, node);
@@ -470,7 +464,7 @@ int lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, const c
 			  const char *subtype, int64_t pid, const char *origin, const char *created_by, int64_t at_ms,
 			  weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_COL_EDGE_UPSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_COL_EDGE_UPSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, dst_col);
@@ -519,7 +513,7 @@ int lin_store_manual_delete(weir_db *db, int64_t src, int64_t dst, int64_t at_ms
 	const char *sqls[] = {SQL_MANUAL_DEL_OBS, SQL_MANUAL_DEL_COL_OBS, SQL_MANUAL_DEL_EDGE, SQL_MANUAL_DEL_COL_EDGE};
 	int changed = 0;
 	for (int i = 0; i < 4; i++) {
-		sqlite3_stmt *st = weir_db_stmt(db, sqls[i], err);
+		weir_stmt *st = weir_db_stmt(db, sqls[i], err);
 		if (st == NULL)
 			return -1;
 		weir_db_bind_i64(st, 1, dst);
@@ -527,7 +521,7 @@ int lin_store_manual_delete(weir_db *db, int64_t src, int64_t dst, int64_t at_ms
 		weir_db_bind_i64(st, 3, at_ms);
 		if (weir_db_step_done(db, st, err) != 0)
 			return -1;
-		if (i == 0 && (changed = sqlite3_changes(weir_db_handle(db))) == 0)
+		if (i == 0 && (changed = weir_db_changes(db)) == 0)
 			return 1; /* no live manual edge: nothing else changes */
 	}
 	return 0;
@@ -541,7 +535,7 @@ int lin_store_savepoint(weir_db *db, const char *op, weir_error *err)
 {
 	const char *sql = strcmp(op, "SAVEPOINT") == 0 ? SQL_SP_BEGIN : strcmp(op, "RELEASE") == 0 ? SQL_SP_RELEASE
 													  : SQL_SP_ROLLBACK;
-	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_stmt(db, sql, err);
 	if (st == NULL)
 		return -1;
 	return weir_db_step_done(db, st, err);
@@ -557,7 +551,7 @@ int lin_store_ol_event(weir_db *db, int64_t received, int64_t event_time, const 
 		       const char *run_id, const char *job_ns, const char *job_name, const char *producer,
 		       const char *schema_url, const char *body, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_OL_EVENT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_OL_EVENT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, received);
@@ -581,7 +575,7 @@ static const char SQL_OL_JOB_FACETS[] = "SELECT facets FROM ol_jobs WHERE node_i
 int lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const char *name, const char *facets,
 		     int64_t at_ms, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_OL_JOB, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_OL_JOB, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, node_id);
@@ -595,13 +589,13 @@ int lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const char *n
 const char *lin_store_ol_job_facets(weir_db *db, weir_arena *a, int64_t node_id)
 {
 	weir_error err = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_OL_JOB_FACETS, &err);
+	weir_stmt *st = weir_db_stmt(db, SQL_OL_JOB_FACETS, &err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_i64(st, 1, node_id);
 	const char *out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		out = col_dup(a, st, 0);
+	if (weir_db_step(st) == WEIR_DB_ROW)
+		out = weir_db_col_dup(a, st, 0);
 	weir_db_done(st);
 	return out;
 }
@@ -621,39 +615,39 @@ static const char SQL_OL_RUN_PUT[] =
 
 int lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, lin_run_row *o, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_OL_RUN_GET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_OL_RUN_GET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, run_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_DONE) {
 		weir_db_done(st);
 		return 1;
 	}
-	if (rc != SQLITE_ROW) {
+	if (rc != WEIR_DB_ROW) {
 		weir_db_done(st);
 		return weir_db_fail(db, rc, err);
 	}
 	memset(o, 0, sizeof(*o));
-	o->run_id = col_dup(a, st, 0);
-	o->node_id = sqlite3_column_int64(st, 1);
-	o->job_node_id = sqlite3_column_int64(st, 2);
-	o->state = col_dup(a, st, 3);
-	o->start_time = sqlite3_column_int64(st, 4);
-	o->end_time = sqlite3_column_int64(st, 5);
-	o->parent_run_id = col_dup(a, st, 6);
-	o->parent_job_namespace = col_dup(a, st, 7);
-	o->parent_job_name = col_dup(a, st, 8);
-	o->facets = col_dup(a, st, 9);
-	o->inputs = col_dup(a, st, 10);
-	o->outputs = col_dup(a, st, 11);
+	o->run_id = weir_db_col_dup(a, st, 0);
+	o->node_id = weir_db_col_i64(st, 1);
+	o->job_node_id = weir_db_col_i64(st, 2);
+	o->state = weir_db_col_dup(a, st, 3);
+	o->start_time = weir_db_col_i64(st, 4);
+	o->end_time = weir_db_col_i64(st, 5);
+	o->parent_run_id = weir_db_col_dup(a, st, 6);
+	o->parent_job_namespace = weir_db_col_dup(a, st, 7);
+	o->parent_job_name = weir_db_col_dup(a, st, 8);
+	o->facets = weir_db_col_dup(a, st, 9);
+	o->inputs = weir_db_col_dup(a, st, 10);
+	o->outputs = weir_db_col_dup(a, st, 11);
 	weir_db_done(st);
 	return 0;
 }
 
 int lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_OL_RUN_PUT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_OL_RUN_PUT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, r->run_id);
@@ -751,12 +745,12 @@ static bool idset_add(weir_arena *a, idset *s, int64_t id)
 static bool node_alive(weir_db *db, int64_t id, int64_t as_of)
 {
 	weir_error err = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_NODE_ALIVE, &err);
+	weir_stmt *st = weir_db_stmt(db, SQL_NODE_ALIVE, &err);
 	if (st == NULL)
 		return false;
 	weir_db_bind_i64(st, 1, id);
 	weir_db_bind_i64_or_null(st, 2, as_of, as_of == 0);
-	bool alive = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	bool alive = weir_db_step(st) == WEIR_DB_ROW && weir_db_col_int(st, 0) != 0;
 	weir_db_done(st);
 	return alive;
 }
@@ -778,15 +772,15 @@ static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_aliv
 			break; /* BFS order: every later node is at least as deep */
 		if (check_alive && q != head && !node_alive(db, n, as_of))
 			continue; /* a dropped table is reported, never walked through */
-		sqlite3_stmt *st = weir_db_stmt(db, step_sql, err);
+		weir_stmt *st = weir_db_stmt(db, step_sql, err);
 		if (st == NULL)
 			return -1;
 		weir_db_bind_i64(st, 1, n);
 		weir_db_bind_i64(st, 2, pid);
 		weir_db_bind_i64_or_null(st, 3, as_of, as_of == 0);
 		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t m = sqlite3_column_int64(st, 0);
+		while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+			int64_t m = weir_db_col_i64(st, 0);
 			if (idset_add(a, &seen, m)) {
 				if (found >= max_nodes) {
 					*truncated = true;
@@ -803,13 +797,13 @@ static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_aliv
 			lin_edge *e = edge_push(a, edges);
 			e->src = up ? m : n;
 			e->dst = up ? n : m;
-			e->first_seen = sqlite3_column_int64(st, 1);
-			e->last_seen = sqlite3_column_int64(st, 2);
-			e->origins = sqlite3_column_int(st, 3);
+			e->first_seen = weir_db_col_i64(st, 1);
+			e->last_seen = weir_db_col_i64(st, 2);
+			e->origins = weir_db_col_int(st, 3);
 			nedges++;
 		}
 		weir_db_done(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
 			return weir_db_fail(db, rc, err);
 	}
 	return 0;
@@ -840,37 +834,37 @@ int lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, 
 		truncated, err) != 0)
 		return -1;
 	for (size_t i = before; i < edges->n; i++) {
-		sqlite3_stmt *st = weir_db_stmt(db, SQL_COL_KIND, err);
+		weir_stmt *st = weir_db_stmt(db, SQL_COL_KIND, err);
 		if (st == NULL)
 			return -1;
 		weir_db_bind_i64(st, 1, edges->e[i].dst);
 		weir_db_bind_i64(st, 2, edges->e[i].src);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			edges->e[i].transformation = col_dup(a, st, 0);
-			edges->e[i].subtype = col_dup(a, st, 1);
+		if (weir_db_step(st) == WEIR_DB_ROW) {
+			edges->e[i].transformation = weir_db_col_dup(a, st, 0);
+			edges->e[i].subtype = weir_db_col_dup(a, st, 1);
 		}
 		weir_db_done(st);
 	}
 	return 0;
 }
 
-static int edge_rows(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_edges *out, bool col, weir_error *err)
+static int edge_rows(weir_db *db, weir_arena *a, weir_stmt *st, lin_edges *out, bool col, weir_error *err)
 {
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		lin_edge *e = edge_push(a, out);
-		e->src = sqlite3_column_int64(st, 0);
-		e->dst = sqlite3_column_int64(st, 1);
-		e->first_seen = sqlite3_column_int64(st, 2);
-		e->last_seen = sqlite3_column_int64(st, 3);
-		e->origins = sqlite3_column_int(st, 4);
+		e->src = weir_db_col_i64(st, 0);
+		e->dst = weir_db_col_i64(st, 1);
+		e->first_seen = weir_db_col_i64(st, 2);
+		e->last_seen = weir_db_col_i64(st, 3);
+		e->origins = weir_db_col_int(st, 4);
 		if (col) {
-			e->transformation = col_dup(a, st, 5);
-			e->subtype = col_dup(a, st, 6);
+			e->transformation = weir_db_col_dup(a, st, 5);
+			e->subtype = weir_db_col_dup(a, st, 6);
 		}
 	}
 	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
 static const char SQL_NEIGH_UP[] =
@@ -891,7 +885,7 @@ static int neighbours(weir_db *db, weir_arena *a, int64_t id, bool col, bool up,
 		      weir_error *err)
 {
 	const char *sql = col ? (up ? SQL_COL_NEIGH_UP : SQL_COL_NEIGH_DOWN) : (up ? SQL_NEIGH_UP : SQL_NEIGH_DOWN);
-	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_stmt(db, sql, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
@@ -905,15 +899,15 @@ int lin_store_neighbours(weir_db *db, weir_arena *a, int64_t node, bool up, int6
 	return neighbours(db, a, node, false, up, limit, out, err);
 }
 
-static int id_pairs(weir_db *db, weir_arena *a, sqlite3_stmt *st, lin_vec *out, weir_error *err)
+static int id_pairs(weir_db *db, weir_arena *a, weir_stmt *st, lin_vec *out, weir_error *err)
 {
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		lin_vec_push(a, out, sqlite3_column_int64(st, 0));
-		lin_vec_push(a, out, sqlite3_column_int64(st, 1));
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		lin_vec_push(a, out, weir_db_col_i64(st, 0));
+		lin_vec_push(a, out, weir_db_col_i64(st, 1));
 	}
 	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
 static const char SQL_PRODUCER_ENDPOINTS[] =
@@ -927,7 +921,7 @@ static const char SQL_JOB_ENDPOINTS[] =
 int lin_store_producer_endpoints(weir_db *db, weir_arena *a, int64_t pid, int64_t limit, lin_vec *out,
 				 weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_PRODUCER_ENDPOINTS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_PRODUCER_ENDPOINTS, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, pid);
@@ -938,7 +932,7 @@ int lin_store_producer_endpoints(weir_db *db, weir_arena *a, int64_t pid, int64_
 int lin_store_job_endpoints(weir_db *db, weir_arena *a, int64_t job_node, const char *job_key, int64_t limit,
 			    lin_vec *out, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_JOB_ENDPOINTS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_JOB_ENDPOINTS, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, job_node);
@@ -956,7 +950,7 @@ static const char SQL_EDGE_PRODUCERS[] =
 int lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t dst, lin_prod **out, size_t *n,
 			     weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EDGE_PRODUCERS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_EDGE_PRODUCERS, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, dst);
@@ -966,24 +960,24 @@ int lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t ds
 	size_t cap = 4, k = 0;
 	lin_prod *v = weir_arena_alloc(a, cap * sizeof(*v));
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < 100) {
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW && k < 100) {
 		if (k == cap) {
 			lin_prod *grown = weir_arena_alloc(a, 2 * cap * sizeof(*v));
 			memcpy(grown, v, k * sizeof(*v));
 			v = grown;
 			cap *= 2;
 		}
-		v[k].id = sqlite3_column_int64(st, 0);
-		v[k].entity_type = col_dup(a, st, 1);
-		v[k].entity_id = col_dup(a, st, 2);
-		v[k].origin = col_dup(a, st, 3);
-		v[k].first_seen = sqlite3_column_int64(st, 4);
-		v[k].last_seen = sqlite3_column_int64(st, 5);
-		v[k].job_node = sqlite3_column_int64(st, 6);
+		v[k].id = weir_db_col_i64(st, 0);
+		v[k].entity_type = weir_db_col_dup(a, st, 1);
+		v[k].entity_id = weir_db_col_dup(a, st, 2);
+		v[k].origin = weir_db_col_dup(a, st, 3);
+		v[k].first_seen = weir_db_col_i64(st, 4);
+		v[k].last_seen = weir_db_col_i64(st, 5);
+		v[k].job_node = weir_db_col_i64(st, 6);
 		k++;
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != WEIR_DB_DONE && rc != WEIR_DB_ROW)
 		return weir_db_fail(db, rc, err);
 	*out = v;
 	*n = k;
@@ -996,7 +990,7 @@ static const char SQL_COLS_MANY[] =
 int lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_t **cols, int64_t **nodes,
 			const char ***names, size_t *n, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_COLS_MANY, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_COLS_MANY, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, ids_json);
@@ -1004,42 +998,42 @@ int lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_
 	size_t cap = 64, k = 0;
 	const char **nm = weir_arena_alloc(a, cap * sizeof(*nm));
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		lin_vec_push(a, &c, sqlite3_column_int64(st, 0));
-		lin_vec_push(a, &nd, sqlite3_column_int64(st, 1));
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		lin_vec_push(a, &c, weir_db_col_i64(st, 0));
+		lin_vec_push(a, &nd, weir_db_col_i64(st, 1));
 		if (k == cap) {
 			const char **nv = weir_arena_alloc(a, cap * 2 * sizeof(*nv));
 			memcpy(nv, nm, k * sizeof(*nv));
 			nm = nv;
 			cap *= 2;
 		}
-		nm[k++] = col_dup(a, st, 2);
+		nm[k++] = weir_db_col_dup(a, st, 2);
 	}
 	weir_db_done(st);
 	*cols = c.v;
 	*nodes = nd.v;
 	*names = nm;
 	*n = k;
-	return rc == SQLITE_DONE ? 0 : weir_db_fail(db, rc, err);
+	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
 static const char SQL_COL_INFO[] = "SELECT node_id, name FROM lineage_columns WHERE id = ?1";
 
 int lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, const char **name, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_COL_INFO, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_COL_INFO, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, col);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*node = sqlite3_column_int64(st, 0);
-		*name = col_dup(a, st, 1);
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW) {
+		*node = weir_db_col_i64(st, 0);
+		*name = weir_db_col_dup(a, st, 1);
 		weir_db_done(st);
 		return 0;
 	}
 	weir_db_done(st);
-	return rc == SQLITE_DONE ? 1 : weir_db_fail(db, rc, err);
+	return rc == WEIR_DB_DONE ? 1 : weir_db_fail(db, rc, err);
 }
 
 int lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, int64_t limit, lin_edges *out,
@@ -1053,13 +1047,13 @@ static const char SQL_SEC_SUBTYPE[] = "SELECT subtype FROM securables WHERE id =
 const char *lin_store_sec_subtype(weir_db *db, weir_arena *a, const char *securable_id)
 {
 	weir_error err = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_SEC_SUBTYPE, &err);
+	weir_stmt *st = weir_db_stmt(db, SQL_SEC_SUBTYPE, &err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, securable_id);
 	const char *out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		out = col_dup(a, st, 0);
+	if (weir_db_step(st) == WEIR_DB_ROW)
+		out = weir_db_col_dup(a, st, 0);
 	weir_db_done(st);
 	return out;
 }

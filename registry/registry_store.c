@@ -16,17 +16,11 @@
 #include "lineage/lineage.h"
 #include "registry/webhooks.h"
 
-static const char *col_text(weir_arena *a, sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? weir_arena_strdup(a, (const char *)t) : NULL;
-}
-
 /* Text from our own tables was checked as UTF-8 when it came in: no second check going out. */
-static json_t *jstr(sqlite3_stmt *st, int i)
+static json_t *jstr(weir_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return json_stringn_nocheck(t ? (const char *)t : "", t ? (size_t)sqlite3_column_bytes(st, i) : 0);
+	const char *t = weir_db_col_text(st, i);
+	return json_stringn_nocheck(t ? (const char *)t : "", t ? (size_t)weir_db_col_bytes(st, i) : 0);
 }
 
 /* ---------------------------------------------------------------- default catalog */
@@ -42,13 +36,13 @@ static const char SQL_INSERT_SEC[] =
 static const char *find_child(weir_db *db, weir_arena *a, const char *parent, const char *type, const char *name,
 			      weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_FIND_CHILD, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_FIND_CHILD, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, parent);
 	weir_db_bind_text(st, 2, type);
 	weir_db_bind_text(st, 3, name);
-	const char *id = sqlite3_step(st) == SQLITE_ROW ? col_text(a, st, 0) : NULL;
+	const char *id = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
 	return id;
 }
@@ -56,18 +50,18 @@ static const char *find_child(weir_db *db, weir_arena *a, const char *parent, co
 static int insert_sec(weir_db *db, const char *id, const char *type, const char *parent, const char *name,
 		      int64_t owner, const char *comment, const char *location, const char *by, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INSERT_SEC, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_SEC, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
 	weir_db_bind_text(st, 2, type);
 	weir_db_bind_text(st, 3, parent);
 	weir_db_bind_text(st, 4, name);
-	sqlite3_bind_int64(st, 5, owner);
+	weir_db_bind_i64(st, 5, owner);
 	weir_db_bind_text(st, 6, comment);
 	weir_db_bind_text(st, 7, location);
 	weir_db_bind_text(st, 8, strcmp(type, "catalog") == 0 ? "OPEN" : NULL);
-	sqlite3_bind_int64(st, 9, weir_now_ms());
+	weir_db_bind_i64(st, 9, weir_now_ms());
 	weir_db_bind_text(st, 10, by);
 	return weir_db_step_done(db, st, err);
 }
@@ -82,10 +76,10 @@ int weir_registry_ensure_default(weir_db *db, weir_arena *a, weir_error *err)
 	const char *sch = cat ? find_child(db, a, cat, "schema", WEIR_REGISTRY_DEFAULT_SCHEMA, &e2) : NULL;
 	if (cat && sch)
 		return 0;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_ADMIN_ID, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_ADMIN_ID, err);
 	if (st == NULL)
 		return -1;
-	int64_t admin = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t admin = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : 0;
 	weir_db_done(st);
 	if (cat == NULL) {
 		char id[37];
@@ -121,7 +115,7 @@ int weir_registry_model_create(weir_db *db, weir_arena *a, const weir_principal 
 	const char *loc = root ? weir_arena_printf(a, "file://%s/models/%s", root, id) : NULL;
 	if (insert_sec(db, id, "registered_model", schema->id, name, p->id, comment, loc, p->name, err) != 0)
 		return -1;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RM_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RM_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
@@ -144,11 +138,11 @@ int weir_registry_model_rename(weir_db *db, const char *model_id, const char *ne
 		return -1;
 	weir_arena *a = weir_arena_new(512);
 	int rc = -1;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_PARENT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_PARENT, err);
 	if (st == NULL)
 		goto out;
 	weir_db_bind_text(st, 1, model_id);
-	const char *parent = sqlite3_step(st) == SQLITE_ROW ? col_text(a, st, 0) : NULL;
+	const char *parent = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
 	weir_error e2 = WEIR_ERROR_INIT;
 	const char *other = parent ? find_child(db, a, parent, "registered_model", new_name, &e2) : NULL;
@@ -162,12 +156,12 @@ int weir_registry_model_rename(weir_db *db, const char *model_id, const char *ne
 		goto out;
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_text(st, 2, new_name);
-	sqlite3_bind_int64(st, 3, now);
+	weir_db_bind_i64(st, 3, now);
 	weir_db_bind_text(st, 4, by);
 	if (weir_db_step_done(db, st, err) != 0 || (st = weir_db_stmt(db, SQL_VERSIONS_TOUCH, err)) == NULL)
 		goto out;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, now);
+	weir_db_bind_i64(st, 2, now);
 	rc = weir_db_step_done(db, st, err);
 out:
 	weir_arena_free(a);
@@ -181,23 +175,23 @@ static const char SQL_MODEL_TOUCH[] = "UPDATE securables SET updated_at = ?2, up
 int weir_registry_model_set_comment(weir_db *db, const char *model_id, const char *comment, const char *by,
 				    weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_COMMENT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_COMMENT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_text(st, 2, comment);
-	sqlite3_bind_int64(st, 3, weir_now_ms());
+	weir_db_bind_i64(st, 3, weir_now_ms());
 	weir_db_bind_text(st, 4, by);
 	return weir_db_step_done(db, st, err);
 }
 
 static int model_touch(weir_db *db, const char *model_id, int64_t now, const char *by, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_TOUCH, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_TOUCH, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, now);
+	weir_db_bind_i64(st, 2, now);
 	weir_db_bind_text(st, 3, by);
 	return weir_db_step_done(db, st, err);
 }
@@ -213,12 +207,12 @@ int weir_registry_model_set_owner(weir_db *db, const char *model_id, const char 
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "owner", "Principal '%.200s' does not exist.", owner);
 		return -1;
 	}
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_OWNER, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_OWNER, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, pid);
-	sqlite3_bind_int64(st, 3, weir_now_ms());
+	weir_db_bind_i64(st, 2, pid);
+	weir_db_bind_i64(st, 3, weir_now_ms());
 	weir_db_bind_text(st, 4, by);
 	return weir_db_step_done(db, st, err);
 }
@@ -227,7 +221,7 @@ static const char SQL_MODEL_DELETE[] = "DELETE FROM securables WHERE id = ?1 AND
 
 int weir_registry_model_delete(weir_db *db, const char *model_id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_DELETE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_DELETE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
@@ -239,11 +233,11 @@ static const char SQL_VERSION_COUNT[] = "SELECT count(*) FROM model_versions WHE
 int64_t weir_registry_model_version_count(weir_db *db, const char *model_id)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_VERSION_COUNT, &e);
+	weir_stmt *st = weir_db_stmt(db, SQL_VERSION_COUNT, &e);
 	if (st == NULL)
 		return 0;
 	weir_db_bind_text(st, 1, model_id);
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t n = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : 0;
 	weir_db_done(st);
 	return n;
 }
@@ -255,7 +249,7 @@ static const char SQL_RM_TAG_DEL[] = "DELETE FROM registered_model_tags WHERE mo
 
 int weir_registry_model_tag_set(weir_db *db, const char *model_id, const char *key, const char *value, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RM_TAG_SET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RM_TAG_SET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
@@ -266,7 +260,7 @@ int weir_registry_model_tag_set(weir_db *db, const char *model_id, const char *k
 
 int weir_registry_model_tag_delete(weir_db *db, const char *model_id, const char *key, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RM_TAG_DEL, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RM_TAG_DEL, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
@@ -283,15 +277,15 @@ static const char SQL_MODEL_ROW[] =
 const char *reg_store_mlflow_name(weir_db *db, weir_arena *a, const char *model_id)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, &e);
+	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, &e);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, model_id);
 	const char *n = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = weir_registry_mlflow_name(a, (const char *)sqlite3_column_text(st, 2),
-					      (const char *)sqlite3_column_text(st, 1),
-					      (const char *)sqlite3_column_text(st, 0));
+	if (weir_db_step(st) == WEIR_DB_ROW)
+		n = weir_registry_mlflow_name(a, weir_db_col_text(st, 2),
+					      weir_db_col_text(st, 1),
+					      weir_db_col_text(st, 0));
 	weir_db_done(st);
 	return n;
 }
@@ -316,27 +310,27 @@ static const char SQL_LATEST[] =
 	"(SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = 'Production'), "
 	"(SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = 'Archived')";
 
-static int mv_jw(weir_db *db, sqlite3_stmt *st, const char *model_id, int64_t version, const char *name,
+static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t version, const char *name,
 		 bool with_aliases, weir_jw *w, weir_error *err);
 
 json_t *weir_registry_model_mlflow(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, model_id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Registered Model not found");
 		return NULL;
 	}
 	reg_hit h = {.model_id = model_id,
-		     .mlflow_name = weir_registry_mlflow_name(a, (const char *)sqlite3_column_text(st, 2),
-							      (const char *)sqlite3_column_text(st, 1),
-							      (const char *)sqlite3_column_text(st, 0)),
-		     .comment = col_text(a, st, 3),
-		     .created_at = sqlite3_column_int64(st, 4),
-		     .updated_at = sqlite3_column_int64(st, 5)};
+		     .mlflow_name = weir_registry_mlflow_name(a, weir_db_col_text(st, 2),
+							      weir_db_col_text(st, 1),
+							      weir_db_col_text(st, 0)),
+		     .comment = weir_db_col_dup(a, st, 3),
+		     .created_at = weir_db_col_i64(st, 4),
+		     .updated_at = weir_db_col_i64(st, 5)};
 	weir_db_done(st);
 	return reg_model_mlflow_hit(db, a, &h, err);
 }
@@ -345,7 +339,7 @@ int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_j
 {
 	const char *model_id = h->model_id;
 	const char *name = h->mlflow_name;
-	sqlite3_stmt *st;
+	weir_stmt *st;
 	weir_jw_obj(w);
 	if (name)
 		weir_jw_kstr(w, "name", name);
@@ -358,8 +352,8 @@ int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_j
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	int kind = -1; /* the list being written: 0 tags, 1 aliases */
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int k = sqlite3_column_int(st, 0);
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		int k = weir_db_col_int(st, 0);
 		if (k != kind) {
 			if (kind >= 0)
 				weir_jw_end_arr(w);
@@ -373,7 +367,7 @@ int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_j
 			weir_db_jw_col(w, "value", st, 2);
 		} else {
 			char v[24];
-			int n = snprintf(v, sizeof(v), "%lld", (long long)sqlite3_column_int64(st, 2));
+			int n = snprintf(v, sizeof(v), "%lld", (long long)weir_db_col_i64(st, 2));
 			weir_db_jw_col(w, "alias", st, 1);
 			weir_jw_kstrn(w, "version", v, (size_t)n);
 		}
@@ -388,10 +382,10 @@ int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_j
 	weir_db_bind_text(st, 1, model_id);
 	int64_t vers[4];
 	int nv = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (weir_db_step(st) == WEIR_DB_ROW)
 		for (int i = 0; i < 4; i++)
-			if (sqlite3_column_type(st, i) != SQLITE_NULL)
-				vers[nv++] = sqlite3_column_int64(st, i);
+			if (weir_db_col_type(st, i) != WEIR_DB_NULL)
+				vers[nv++] = weir_db_col_i64(st, i);
 	weir_db_done(st);
 	if (nv) {
 		weir_jw_key(w, "latest_versions");
@@ -414,16 +408,16 @@ json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_
 
 static json_t *uc_aliases(weir_db *db, const char *model_id, int64_t version, bool one_version, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RM_ALIASES, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RM_ALIASES, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, model_id);
 	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (one_version && sqlite3_column_int64(st, 1) != version)
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		if (one_version && weir_db_col_i64(st, 1) != version)
 			continue;
 		json_array_append_new(arr, json_pack("{s:o, s:I}", "alias_name", jstr(st, 0), "version_num",
-						     (json_int_t)sqlite3_column_int64(st, 1)));
+						     (json_int_t)weir_db_col_i64(st, 1)));
 	}
 	weir_db_done(st);
 	return arr;
@@ -431,28 +425,28 @@ static json_t *uc_aliases(weir_db *db, const char *model_id, int64_t version, bo
 
 json_t *weir_registry_model_uc(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, model_id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		weir_error_set(err, WEIR_E_NOT_FOUND, "Registered model does not exist.");
 		return NULL;
 	}
-	const char *n = (const char *)sqlite3_column_text(st, 0);
-	const char *s = (const char *)sqlite3_column_text(st, 1);
-	const char *c = (const char *)sqlite3_column_text(st, 2);
-	int64_t owner_id = sqlite3_column_int64(st, 8);
+	const char *n = weir_db_col_text(st, 0);
+	const char *s = weir_db_col_text(st, 1);
+	const char *c = weir_db_col_text(st, 2);
+	int64_t owner_id = weir_db_col_i64(st, 8);
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:I, s:o, s:o}", "id", model_id, "name", n,
 			      "catalog_name", c, "schema_name", s, "full_name",
 			      weir_arena_printf(a, "%s.%s.%s", c, s, n), "created_at",
-			      (json_int_t)sqlite3_column_int64(st, 4), "created_by", jstr(st, 6), "updated_at",
-			      (json_int_t)sqlite3_column_int64(st, 5), "updated_by", jstr(st, 7), "metastore_id",
+			      (json_int_t)weir_db_col_i64(st, 4), "created_by", jstr(st, 6), "updated_at",
+			      (json_int_t)weir_db_col_i64(st, 5), "updated_by", jstr(st, 7), "metastore_id",
 			      jstr(st, 10));
-	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+	if (weir_db_col_type(st, 3) != WEIR_DB_NULL)
 		json_object_set_new(o, "comment", jstr(st, 3));
-	if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+	if (weir_db_col_type(st, 9) != WEIR_DB_NULL)
 		json_object_set_new(o, "storage_location", jstr(st, 9));
 	weir_db_done(st);
 	const char *owner = weir_gov_principal_name(db, a, owner_id);
@@ -482,11 +476,11 @@ static const char SQL_MV_TAG_DEL[] = "DELETE FROM model_version_tags WHERE model
 static int mv_tag_set(weir_db *db, const char *model_id, int64_t version, const char *key, const char *value,
 		      weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_TAG_SET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_TAG_SET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
+	weir_db_bind_i64(st, 2, version);
 	weir_db_bind_text(st, 3, key);
 	weir_db_bind_text(st, 4, value ? value : "");
 	return weir_db_step_done(db, st, err);
@@ -495,15 +489,15 @@ static int mv_tag_set(weir_db *db, const char *model_id, int64_t version, const 
 int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id,
 				 const weir_registry_version_in *in, const char *by, int64_t *version, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_NEXT_VERSION, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_NEXT_VERSION, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	int rc = sqlite3_step(st);
-	int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int rc = weir_db_step(st);
+	int64_t v = rc == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : 0;
 	weir_db_done(st);
-	if (rc != SQLITE_ROW) {
-		if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_ROW) {
+		if (rc != WEIR_DB_DONE)
 			return weir_db_fail(db, rc, err);
 		/* a model created before this module (or through catalog.c): start its counter */
 		if ((st = weir_db_stmt(db, SQL_RM_INSERT, err)) == NULL)
@@ -521,7 +515,7 @@ int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_i
 	if ((st = weir_db_stmt(db, SQL_VERSION_INSERT, err)) == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, v);
+	weir_db_bind_i64(st, 2, v);
 	weir_db_bind_text(st, 3, id);
 	weir_db_bind_text(st, 4, in->source);
 	weir_db_bind_text(st, 5, in->run_id ? in->run_id : "");
@@ -529,7 +523,7 @@ int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_i
 	weir_db_bind_text(st, 7, in->description ? in->description : "");
 	weir_db_bind_text(st, 8, in->pending ? "PENDING_REGISTRATION" : "READY");
 	weir_db_bind_text(st, 9, in->pending ? loc : NULL);
-	sqlite3_bind_int64(st, 10, now);
+	weir_db_bind_i64(st, 10, now);
 	weir_db_bind_text(st, 11, by);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
@@ -578,12 +572,12 @@ static const char SQL_VERSION_EXISTS[] = "SELECT 1 FROM model_versions WHERE mod
 int weir_registry_version_exists(weir_db *db, const char *model_id, const char *mlflow_name, int64_t version,
 				 weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_VERSION_EXISTS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_VERSION_EXISTS, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
-	bool ok = sqlite3_step(st) == SQLITE_ROW;
+	weir_db_bind_i64(st, 2, version);
+	bool ok = weir_db_step(st) == WEIR_DB_ROW;
 	weir_db_done(st);
 	if (!ok)
 		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
@@ -598,13 +592,13 @@ static const char SQL_MV_DESC[] =
 int weir_registry_version_set_description(weir_db *db, const char *model_id, int64_t version, const char *desc,
 					  const char *by, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_DESC, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_DESC, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
+	weir_db_bind_i64(st, 2, version);
 	weir_db_bind_text(st, 3, desc);
-	sqlite3_bind_int64(st, 4, weir_now_ms());
+	weir_db_bind_i64(st, 4, weir_now_ms());
 	weir_db_bind_text(st, 5, by);
 	return weir_db_step_done(db, st, err);
 }
@@ -619,14 +613,14 @@ int weir_registry_version_transition(weir_db *db, const char *model_id, int64_t 
 				     bool archive_existing, const char *by, weir_error *err)
 {
 	int64_t now = weir_now_ms();
-	sqlite3_stmt *st;
+	weir_stmt *st;
 	if (archive_existing) {
 		if ((st = weir_db_stmt(db, SQL_MV_ARCHIVE, err)) == NULL)
 			return -1;
 		weir_db_bind_text(st, 1, model_id);
-		sqlite3_bind_int64(st, 2, version);
+		weir_db_bind_i64(st, 2, version);
 		weir_db_bind_text(st, 3, stage);
-		sqlite3_bind_int64(st, 4, now);
+		weir_db_bind_i64(st, 4, now);
 		weir_db_bind_text(st, 5, by);
 		if (weir_db_step_done(db, st, err) != 0)
 			return -1;
@@ -634,9 +628,9 @@ int weir_registry_version_transition(weir_db *db, const char *model_id, int64_t 
 	if ((st = weir_db_stmt(db, SQL_MV_STAGE, err)) == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
+	weir_db_bind_i64(st, 2, version);
 	weir_db_bind_text(st, 3, stage);
-	sqlite3_bind_int64(st, 4, now);
+	weir_db_bind_i64(st, 4, now);
 	weir_db_bind_text(st, 5, by);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
@@ -650,21 +644,21 @@ static const char SQL_MV_FINALIZE[] =
 int weir_registry_version_finalize(weir_db *db, const char *model_id, int64_t version, const char *by,
 				   weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_STATUS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_STATUS, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
-	bool pending = sqlite3_step(st) == SQLITE_ROW &&
-		       strcmp((const char *)sqlite3_column_text(st, 0), "PENDING_REGISTRATION") == 0;
+	weir_db_bind_i64(st, 2, version);
+	bool pending = weir_db_step(st) == WEIR_DB_ROW &&
+		       strcmp(weir_db_col_text(st, 0), "PENDING_REGISTRATION") == 0;
 	weir_db_done(st);
 	if (!pending)
 		return weir_error_set(err, WEIR_E_INVALID_ARGUMENT, "Model version not in a pending registration state");
 	if ((st = weir_db_stmt(db, SQL_MV_FINALIZE, err)) == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
-	sqlite3_bind_int64(st, 3, weir_now_ms());
+	weir_db_bind_i64(st, 2, version);
+	weir_db_bind_i64(st, 3, weir_now_ms());
 	weir_db_bind_text(st, 4, by);
 	return weir_db_step_done(db, st, err);
 }
@@ -673,11 +667,11 @@ static const char SQL_MV_DELETE[] = "DELETE FROM model_versions WHERE model_id =
 
 int weir_registry_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_DELETE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_DELETE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
+	weir_db_bind_i64(st, 2, version);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	return model_touch(db, model_id, weir_now_ms(), by, err);
@@ -699,11 +693,11 @@ int weir_registry_version_tag_set(weir_db *db, weir_arena *a, const char *model_
 int weir_registry_version_tag_delete(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 				     const char *key, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_TAG_DEL, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_TAG_DEL, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
+	weir_db_bind_i64(st, 2, version);
 	weir_db_bind_text(st, 3, key);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
@@ -731,20 +725,20 @@ static const char SQL_MV_ALIASES[] =
 int reg_version_mlflow_named_jw(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *name,
 				bool with_aliases, weir_jw *w, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, name ? SQL_MV_ROW_PLAIN : SQL_MV_ROW, err);
+	weir_stmt *st = weir_db_stmt(db, name ? SQL_MV_ROW_PLAIN : SQL_MV_ROW, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	weir_db_bind_i64(st, 2, version);
+	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model Version (version=%lld) not found",
 				      (long long)version);
 	}
 	if (name == NULL)
-		name = weir_registry_mlflow_name(a, (const char *)sqlite3_column_text(st, 15),
-						 (const char *)sqlite3_column_text(st, 14),
-						 (const char *)sqlite3_column_text(st, 13));
+		name = weir_registry_mlflow_name(a, weir_db_col_text(st, 15),
+						 weir_db_col_text(st, 14),
+						 weir_db_col_text(st, 13));
 	int rc = mv_jw(db, st, model_id, version, name, with_aliases, w, err);
 	weir_db_done(st);
 	return rc;
@@ -761,7 +755,7 @@ json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_i
 /* The ModelVersion of the current row of `st`, whose first columns are those of
  * SQL_MV_ROW_PLAIN; the model's MLflow name is known. Runs other statements (tags,
  * aliases) while `st` stays on its row. */
-static int mv_jw(weir_db *db, sqlite3_stmt *st, const char *model_id, int64_t version, const char *name,
+static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t version, const char *name,
 		 bool with_aliases, weir_jw *w, weir_error *err)
 {
 	char v[24];
@@ -769,22 +763,22 @@ static int mv_jw(weir_db *db, sqlite3_stmt *st, const char *model_id, int64_t ve
 	weir_jw_obj(w);
 	weir_jw_kstr(w, "name", name);
 	weir_jw_kstrn(w, "version", v, (size_t)n);
-	weir_jw_kint(w, "creation_timestamp", sqlite3_column_int64(st, 1));
-	weir_jw_kint(w, "last_updated_timestamp", sqlite3_column_int64(st, 2));
+	weir_jw_kint(w, "creation_timestamp", weir_db_col_i64(st, 1));
+	weir_jw_kint(w, "last_updated_timestamp", weir_db_col_i64(st, 2));
 	weir_db_jw_col(w, "current_stage", st, 3);
 	weir_db_jw_col(w, "source", st, 5);
 	weir_db_jw_col(w, "run_id", st, 6);
 	weir_db_jw_col(w, "status", st, 7);
 	weir_db_jw_col(w, "run_link", st, 8);
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+	if (weir_db_col_type(st, 4) != WEIR_DB_NULL)
 		weir_db_jw_col(w, "description", st, 4);
-	sqlite3_stmt *t = weir_db_stmt(db, SQL_MV_TAGS, err);
+	weir_stmt *t = weir_db_stmt(db, SQL_MV_TAGS, err);
 	if (t == NULL)
 		return -1;
 	weir_db_bind_text(t, 1, model_id);
-	sqlite3_bind_int64(t, 2, version);
+	weir_db_bind_i64(t, 2, version);
 	bool any = false;
-	while (sqlite3_step(t) == SQLITE_ROW) {
+	while (weir_db_step(t) == WEIR_DB_ROW) {
 		if (!any) {
 			weir_jw_key(w, "tags");
 			weir_jw_arr(w);
@@ -799,20 +793,20 @@ static int mv_jw(weir_db *db, sqlite3_stmt *st, const char *model_id, int64_t ve
 	if (any)
 		weir_jw_end_arr(w);
 	if (with_aliases) {
-		sqlite3_stmt *al_st = weir_db_stmt(db, SQL_MV_ALIASES, err);
+		weir_stmt *al_st = weir_db_stmt(db, SQL_MV_ALIASES, err);
 		if (al_st == NULL)
 			return -1;
 		weir_db_bind_text(al_st, 1, model_id);
-		sqlite3_bind_int64(al_st, 2, version);
+		weir_db_bind_i64(al_st, 2, version);
 		any = false;
-		while (sqlite3_step(al_st) == SQLITE_ROW) {
+		while (weir_db_step(al_st) == WEIR_DB_ROW) {
 			if (!any) {
 				weir_jw_key(w, "aliases");
 				weir_jw_arr(w);
 				any = true;
 			}
-			const char *al = (const char *)sqlite3_column_text(al_st, 0);
-			weir_jw_strn(w, al ? al : "", al ? (size_t)sqlite3_column_bytes(al_st, 0) : 0);
+			const char *al = weir_db_col_text(al_st, 0);
+			weir_jw_strn(w, al ? al : "", al ? (size_t)weir_db_col_bytes(al_st, 0) : 0);
 		}
 		weir_db_done(al_st);
 		if (any)
@@ -831,12 +825,12 @@ json_t *weir_registry_version_mlflow(weir_db *db, weir_arena *a, const char *mod
 json_t *weir_registry_version_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t version, weir_error *err)
 {
 	(void)a;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_ROW, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_ROW, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	weir_db_bind_i64(st, 2, version);
+	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld does not exist.", (long long)version);
 		return NULL;
@@ -844,12 +838,12 @@ json_t *weir_registry_version_uc(weir_db *db, weir_arena *a, const char *model_i
 	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:o, s:I, s:o, s:s}", "id", jstr(st, 10),
 			      "model_name", jstr(st, 13), "catalog_name", jstr(st, 15), "schema_name", jstr(st, 14),
 			      "version", (json_int_t)version, "source", jstr(st, 5), "run_id", jstr(st, 6), "status",
-			      jstr(st, 7), "created_at", (json_int_t)sqlite3_column_int64(st, 1), "created_by",
-			      jstr(st, 11), "updated_at", (json_int_t)sqlite3_column_int64(st, 2), "updated_by",
+			      jstr(st, 7), "created_at", (json_int_t)weir_db_col_i64(st, 1), "created_by",
+			      jstr(st, 11), "updated_at", (json_int_t)weir_db_col_i64(st, 2), "updated_by",
 			      jstr(st, 12), "model_id", model_id);
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+	if (weir_db_col_type(st, 4) != WEIR_DB_NULL)
 		json_object_set_new(o, "comment", jstr(st, 4));
-	if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+	if (weir_db_col_type(st, 9) != WEIR_DB_NULL)
 		json_object_set_new(o, "storage_location", jstr(st, 9));
 	weir_db_done(st);
 	json_t *al = uc_aliases(db, model_id, version, true, err);
@@ -867,12 +861,12 @@ static const char SQL_MV_URI[] =
 const char *weir_registry_version_download_uri(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 					       weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_URI, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_URI, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, version);
-	const char *uri = sqlite3_step(st) == SQLITE_ROW ? col_text(a, st, 0) : NULL;
+	weir_db_bind_i64(st, 2, version);
+	const char *uri = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
 	if (uri == NULL)
 		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model Version (version=%lld) not found",
@@ -891,12 +885,12 @@ int weir_registry_versions_in_store(weir_db *db, weir_arena *a, weir_registry_ve
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_IN_STORE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_IN_STORE, err);
 	if (st == NULL)
 		return -1;
 	size_t cap = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 8;
 			weir_registry_version_ref *grown = weir_arena_alloc(a, cap * sizeof(*grown));
@@ -905,12 +899,12 @@ int weir_registry_versions_in_store(weir_db *db, weir_arena *a, weir_registry_ve
 			*out = grown;
 		}
 		weir_registry_version_ref *v = &(*out)[(*n)++];
-		v->model_id = col_text(a, st, 0);
-		v->version = sqlite3_column_int64(st, 1);
-		v->source = col_text(a, st, 2);
+		v->model_id = weir_db_col_dup(a, st, 0);
+		v->version = weir_db_col_i64(st, 1);
+		v->source = weir_db_col_dup(a, st, 2);
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return 0;
 }
@@ -918,14 +912,14 @@ int weir_registry_versions_in_store(weir_db *db, weir_arena *a, weir_registry_ve
 int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
 				 const char **run_id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_URI, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_URI, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_securable_id);
-	sqlite3_bind_int64(st, 2, version);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	weir_db_bind_i64(st, 2, version);
+	bool found = weir_db_step(st) == WEIR_DB_ROW;
 	if (found)
-		*run_id = col_text(a, st, 1);
+		*run_id = weir_db_col_dup(a, st, 1);
 	weir_db_done(st);
 	if (!found)
 		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model version %lld not found",
@@ -964,15 +958,15 @@ json_t *weir_registry_latest_versions(weir_db *db, weir_arena *a, const char *mo
 	}
 	json_t *arr = json_array();
 	for (int i = 0; i < n; i++) {
-		sqlite3_stmt *st = weir_db_stmt(db, SQL_LATEST_STAGE, err);
+		weir_stmt *st = weir_db_stmt(db, SQL_LATEST_STAGE, err);
 		if (st == NULL) {
 			json_decref(arr);
 			return NULL;
 		}
 		weir_db_bind_text(st, 1, model_id);
 		weir_db_bind_text(st, 2, want[i]);
-		bool has = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
-		int64_t v = has ? sqlite3_column_int64(st, 0) : 0;
+		bool has = weir_db_step(st) == WEIR_DB_ROW && weir_db_col_type(st, 0) != WEIR_DB_NULL;
+		int64_t v = has ? weir_db_col_i64(st, 0) : 0;
 		weir_db_done(st);
 		if (!has)
 			continue;
@@ -992,16 +986,16 @@ static const char SQL_MV_LIST[] =
 json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after, int limit,
 				  weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MV_LIST, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_LIST, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, after);
-	sqlite3_bind_int64(st, 3, limit + 1);
+	weir_db_bind_i64(st, 2, after);
+	weir_db_bind_i64(st, 3, limit + 1);
 	int64_t *vs = weir_arena_alloc(a, sizeof(int64_t) * (size_t)(limit + 1));
 	int n = 0;
-	while (n < limit + 1 && sqlite3_step(st) == SQLITE_ROW)
-		vs[n++] = sqlite3_column_int64(st, 0);
+	while (n < limit + 1 && weir_db_step(st) == WEIR_DB_ROW)
+		vs[n++] = weir_db_col_i64(st, 0);
 	weir_db_done(st);
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < limit; i++) {
@@ -1029,12 +1023,12 @@ static const char SQL_ALIAS_GET[] = "SELECT version FROM registered_model_aliase
 int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, const char *alias, int64_t version,
 			    weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_ALIAS_SET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_ALIAS_SET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_text(st, 2, alias);
-	sqlite3_bind_int64(st, 3, version);
+	weir_db_bind_i64(st, 3, version);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	json_t *data = json_pack("{s:s?, s:s, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "alias", alias,
@@ -1046,15 +1040,15 @@ int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, co
 
 int weir_registry_alias_delete(weir_db *db, weir_arena *a, const char *model_id, const char *alias, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_ALIAS_DEL, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_ALIAS_DEL, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_text(st, 2, alias);
-	int rc = sqlite3_step(st);
-	int changed = sqlite3_changes(weir_db_handle(db));
+	int rc = weir_db_step(st);
+	int changed = weir_db_changes(db);
 	weir_db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	if (changed == 0)
 		return 0;
@@ -1066,14 +1060,14 @@ int weir_registry_alias_delete(weir_db *db, weir_arena *a, const char *model_id,
 
 int weir_registry_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_ALIAS_GET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_ALIAS_GET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_text(st, 2, alias);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	bool found = weir_db_step(st) == WEIR_DB_ROW;
 	if (found)
-		*version = sqlite3_column_int64(st, 0);
+		*version = weir_db_col_i64(st, 0);
 	weir_db_done(st);
 	if (!found)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "alias",
@@ -1369,41 +1363,41 @@ int reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_t off
 	binds[nb++].n = limit >= 0 ? offset : 0;
 
 	const char *shared = intern_sql(sql.data);
-	sqlite3_stmt *st = NULL;
+	weir_stmt *st = NULL;
 	int rc;
 	if (shared) {
 		weir_buf_release(&sql);
 		if ((st = weir_db_stmt(db, shared, err)) == NULL)
 			return -1;
 	} else {
-		rc = sqlite3_prepare_v2(weir_db_handle(db), sql.data, -1, &st, NULL);
+		rc = weir_db_prepare(db, sql.data, &st);
 		weir_buf_release(&sql);
-		if (rc != SQLITE_OK)
+		if (rc != WEIR_DB_OK)
 			return weir_db_fail(db, rc, err);
 	}
 	for (int i = 0; i < nb; i++) {
 		if (binds[i].is_num)
-			sqlite3_bind_int64(st, i + 1, binds[i].n);
+			weir_db_bind_i64(st, i + 1, binds[i].n);
 		else
 			weir_db_bind_text(st, i + 1, binds[i].s);
 	}
 	int ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		reg_hit h = {.model_id = (const char *)sqlite3_column_text(st, 0),
-			     .version = sqlite3_column_int64(st, 1),
-			     .mlflow_name = (const char *)sqlite3_column_text(st, 2),
-			     .updated_at = sqlite3_column_int64(st, 3),
-			     .created_at = sqlite3_column_int64(st, 4),
-			     .comment = (const char *)sqlite3_column_text(st, 5)};
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		reg_hit h = {.model_id = weir_db_col_text(st, 0),
+			     .version = weir_db_col_i64(st, 1),
+			     .mlflow_name = weir_db_col_text(st, 2),
+			     .updated_at = weir_db_col_i64(st, 3),
+			     .created_at = weir_db_col_i64(st, 4),
+			     .comment = weir_db_col_text(st, 5)};
 		if (fn(ctx, &h))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
 		ret = weir_db_fail(db, rc, err);
 	if (shared)
 		weir_db_done(st);
 	else
-		sqlite3_finalize(st);
+		weir_db_finalize(st);
 	return ret;
 }
 
@@ -1419,7 +1413,7 @@ json_t *weir_registry_models_uc_list(weir_db *db, weir_arena *a, const weir_prin
 				     int64_t max_results, const char *page_token, weir_error *err)
 {
 	int limit = max_results <= 0 || max_results > 1000 ? 100 : (int)max_results;
-	sqlite3_stmt *st = weir_db_stmt(db, schema_id ? SQL_UC_LIST_SCHEMA : SQL_UC_LIST_ALL, err);
+	weir_stmt *st = weir_db_stmt(db, schema_id ? SQL_UC_LIST_SCHEMA : SQL_UC_LIST_ALL, err);
 	if (st == NULL)
 		return NULL;
 	if (schema_id) {
@@ -1435,8 +1429,8 @@ json_t *weir_registry_models_uc_list(weir_db *db, weir_arena *a, const weir_prin
 	const char *last = NULL;
 	bool more = false;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = col_text(a, st, 0);
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		const char *id = weir_db_col_dup(a, st, 0);
 		weir_securable s;
 		weir_error e2 = WEIR_ERROR_INIT;
 		if (!p->is_admin && (weir_gov_resolve_id(db, a, p, id, &s, &e2) != 0 ||
@@ -1456,7 +1450,7 @@ json_t *weir_registry_models_uc_list(weir_db *db, weir_arena *a, const weir_prin
 		last = id;
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE) {
 		json_decref(arr);
 		weir_db_fail(db, rc, err);
 		return NULL;
@@ -1470,7 +1464,7 @@ json_t *weir_registry_models_uc_list(weir_db *db, weir_arena *a, const weir_prin
 				return NULL;
 			}
 			weir_db_bind_text(st, 1, last);
-			tok = sqlite3_step(st) == SQLITE_ROW ? col_text(a, st, 0) : last;
+			tok = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : last;
 			weir_db_done(st);
 		}
 		json_object_set_new(out, "next_page_token", json_string(tok));

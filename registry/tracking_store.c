@@ -14,12 +14,6 @@
 #include "core/log.h"
 #include "core/util.h"
 
-static const char *col_str(weir_arena *a, sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-	return s ? weir_arena_strdup(a, (const char *)s) : NULL;
-}
-
 /* ------------------------------------------------------------------ experiments */
 
 static const char SQL_EXP_NAME_TAKEN[] = "SELECT 1 FROM trk_experiments WHERE name = ?1";
@@ -51,22 +45,22 @@ static const char SQL_EXP_TAGS[] =
 
 int trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_NAME_TAKEN, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_EXP_NAME_TAKEN, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, name);
-	int rc = sqlite3_step(st);
+	int rc = weir_db_step(st);
 	weir_db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
-	*taken = rc == SQLITE_ROW;
+	*taken = rc == WEIR_DB_ROW;
 	return 0;
 }
 
 int trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
 			 int64_t now, int64_t *id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_EXP_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, name);
@@ -75,36 +69,36 @@ int trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_loc
 	weir_db_bind_text(st, 4, owner);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	*id = sqlite3_last_insert_rowid(weir_db_handle(db));
+	*id = weir_db_last_insert_id(db);
 	if ((st = weir_db_stmt(db, SQL_EXP_SET_LOCATION, err)) == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, *id);
 	return weir_db_step_done(db, st, err);
 }
 
-static int exp_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, trk_exp *out, const char *what, weir_error *err)
+static int exp_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_exp *out, const char *what, weir_error *err)
 {
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->name = col_str(a, st, 1);
-		out->artifact_location = col_str(a, st, 2);
-		out->lifecycle_stage = col_str(a, st, 3);
-		out->creation_time = sqlite3_column_int64(st, 4);
-		out->last_update_time = sqlite3_column_int64(st, 5);
-		out->owner = col_str(a, st, 6);
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW) {
+		out->id = weir_db_col_i64(st, 0);
+		out->name = weir_db_col_dup(a, st, 1);
+		out->artifact_location = weir_db_col_dup(a, st, 2);
+		out->lifecycle_stage = weir_db_col_dup(a, st, 3);
+		out->creation_time = weir_db_col_i64(st, 4);
+		out->last_update_time = weir_db_col_i64(st, 5);
+		out->owner = weir_db_col_dup(a, st, 6);
 		weir_db_done(st);
 		return 0;
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "%s", what);
 }
 
 int trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_GET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_EXP_GET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
@@ -113,7 +107,7 @@ int trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir
 
 int trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_GET_BY_NAME, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_EXP_GET_BY_NAME, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, name);
@@ -131,24 +125,24 @@ int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int6
 					weir_error *err)
 {
 	*found = false;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_BY_LOCATION, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_EXP_BY_LOCATION, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, locations);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW) {
+		*id = weir_db_col_i64(st, 0);
 		*found = true;
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return 0;
 }
 
 int trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_RENAME, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_EXP_RENAME, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
@@ -159,7 +153,7 @@ int trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now,
 
 int trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_SET_STAGE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_EXP_SET_STAGE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
@@ -180,7 +174,7 @@ int trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t 
 static int kv_write(weir_db *db, const char *sql, int64_t id, const char *key, const char *value, bool *existed,
 		    weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_stmt(db, sql, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
@@ -190,7 +184,7 @@ static int kv_write(weir_db *db, const char *sql, int64_t id, const char *key, c
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	if (existed)
-		*existed = sqlite3_changes(weir_db_handle(db)) > 0;
+		*existed = weir_db_changes(db) > 0;
 	return 0;
 }
 
@@ -205,17 +199,17 @@ int trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool *exi
 }
 
 /* [{key, value}] of a (key, value) statement, or NULL when it has no rows. */
-static json_t *kv_list(weir_db *db, sqlite3_stmt *st, weir_error *err)
+static json_t *kv_list(weir_db *db, weir_stmt *st, weir_error *err)
 {
 	json_t *arr = json_array();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *k = json_string((const char *)sqlite3_column_text(st, 0));
-		json_t *v = json_string((const char *)sqlite3_column_text(st, 1));
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		json_t *k = json_string(weir_db_col_text(st, 0));
+		json_t *v = json_string(weir_db_col_text(st, 1));
 		json_array_append_new(arr, json_pack("{s:o?, s:o?}", "key", k, "value", v));
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != WEIR_DB_DONE) {
 		json_decref(arr);
 		weir_db_fail(db, rc, err);
 		return NULL;
@@ -243,7 +237,7 @@ json_t *trk_store_exp_json(weir_db *db, const trk_exp *e, weir_error *err)
 		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 		return NULL;
 	}
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_EXP_TAGS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_EXP_TAGS, err);
 	if (st == NULL) {
 		json_decref(o);
 		return NULL;
@@ -420,33 +414,33 @@ static int run_query(weir_db *db, weir_arena *a, qbuild *q, int64_t **ids, int *
 		weir_buf_release(&q->sql);
 		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "Search filter is too long");
 	}
-	sqlite3_stmt *st = NULL;
-	rc = sqlite3_prepare_v2(weir_db_handle(db), q->sql.data, -1, &st, NULL);
+	weir_stmt *st = NULL;
+	rc = weir_db_prepare(db, q->sql.data, &st);
 	weir_buf_release(&q->sql);
-	if (rc != SQLITE_OK)
+	if (rc != WEIR_DB_OK)
 		return weir_db_fail(db, rc, err);
 	for (int i = 0; i < q->nbinds; i++) {
 		if (q->binds[i].kind == 0)
 			weir_db_bind_text(st, i + 1, q->binds[i].s);
 		else if (q->binds[i].kind == 1)
-			sqlite3_bind_double(st, i + 1, q->binds[i].d);
+			weir_db_bind_double(st, i + 1, q->binds[i].d);
 		else
-			sqlite3_bind_int64(st, i + 1, q->binds[i].i);
+			weir_db_bind_i64(st, i + 1, q->binds[i].i);
 	}
 	size_t cap = 64;
 	int64_t *out = weir_arena_alloc(a, cap * sizeof(*out));
 	int cnt = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		if ((size_t)cnt == cap) {
 			int64_t *nb = weir_arena_alloc(a, cap * 2 * sizeof(*out));
 			memcpy(nb, out, cap * sizeof(*out));
 			out = nb;
 			cap *= 2;
 		}
-		out[cnt++] = sqlite3_column_int64(st, 0);
+		out[cnt++] = weir_db_col_i64(st, 0);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	weir_db_finalize(st);
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	*ids = out;
 	*n = cnt;
@@ -542,7 +536,7 @@ static const char SQL_RUN_LATEST[] =
 
 int trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int64_t *id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RUN_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, run->run_id);
@@ -556,38 +550,38 @@ int trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int
 	weir_db_bind_text(st, 9, run->artifact_uri);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	*id = sqlite3_last_insert_rowid(weir_db_handle(db));
+	*id = weir_db_last_insert_id(db);
 	return 0;
 }
 
-static int run_row(weir_db *db, weir_arena *a, sqlite3_stmt *st, trk_run *out, const char *what, weir_error *err)
+static int run_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_run *out, const char *what, weir_error *err)
 {
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->run_id = col_str(a, st, 1);
-		out->experiment_id = sqlite3_column_int64(st, 2);
-		out->run_name = col_str(a, st, 3);
-		out->user_id = col_str(a, st, 4);
-		out->status = col_str(a, st, 5);
-		out->has_start = sqlite3_column_type(st, 6) != SQLITE_NULL;
-		out->start_time = sqlite3_column_int64(st, 6);
-		out->has_end = sqlite3_column_type(st, 7) != SQLITE_NULL;
-		out->end_time = sqlite3_column_int64(st, 7);
-		out->artifact_uri = col_str(a, st, 8);
-		out->lifecycle_stage = col_str(a, st, 9);
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW) {
+		out->id = weir_db_col_i64(st, 0);
+		out->run_id = weir_db_col_dup(a, st, 1);
+		out->experiment_id = weir_db_col_i64(st, 2);
+		out->run_name = weir_db_col_dup(a, st, 3);
+		out->user_id = weir_db_col_dup(a, st, 4);
+		out->status = weir_db_col_dup(a, st, 5);
+		out->has_start = weir_db_col_type(st, 6) != WEIR_DB_NULL;
+		out->start_time = weir_db_col_i64(st, 6);
+		out->has_end = weir_db_col_type(st, 7) != WEIR_DB_NULL;
+		out->end_time = weir_db_col_i64(st, 7);
+		out->artifact_uri = weir_db_col_dup(a, st, 8);
+		out->lifecycle_stage = weir_db_col_dup(a, st, 9);
 		weir_db_done(st);
 		return 0;
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "%s", what);
 }
 
 int trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_GET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RUN_GET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, run_id);
@@ -596,7 +590,7 @@ int trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *o
 
 int trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_GET_ID, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RUN_GET_ID, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
@@ -605,7 +599,7 @@ int trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, w
 
 int trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_UPDATE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RUN_UPDATE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, run->id);
@@ -617,7 +611,7 @@ int trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
 
 int trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_SET_STAGE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RUN_SET_STAGE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, id);
@@ -660,27 +654,27 @@ static const char SQL_INPUT_TAGS[] = "SELECT key, value FROM trk_input_tags WHER
 
 static json_t *inputs_json(weir_db *db, weir_arena *a, int64_t run, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_INPUTS, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RUN_INPUTS, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_i64(st, 1, run);
 	int64_t ids[256];
 	json_t *list = json_array();
 	int rc, n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256) {
-		ids[n++] = sqlite3_column_int64(st, 0);
-		json_t *ds = json_pack("{s:s?, s:s?, s:s?, s:s?}", "name", col_str(a, st, 1), "digest",
-				       col_str(a, st, 2), "source_type", col_str(a, st, 3), "source", col_str(a, st, 4));
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW && n < 256) {
+		ids[n++] = weir_db_col_i64(st, 0);
+		json_t *ds = json_pack("{s:s?, s:s?, s:s?, s:s?}", "name", weir_db_col_dup(a, st, 1), "digest",
+				       weir_db_col_dup(a, st, 2), "source_type", weir_db_col_dup(a, st, 3), "source", weir_db_col_dup(a, st, 4));
 		if (ds == NULL)
 			ds = json_object();
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			json_object_set_new(ds, "schema", weir_json_str_or_null(col_str(a, st, 5)));
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-			json_object_set_new(ds, "profile", weir_json_str_or_null(col_str(a, st, 6)));
+		if (weir_db_col_type(st, 5) != WEIR_DB_NULL)
+			json_object_set_new(ds, "schema", weir_json_str_or_null(weir_db_col_dup(a, st, 5)));
+		if (weir_db_col_type(st, 6) != WEIR_DB_NULL)
+			json_object_set_new(ds, "profile", weir_json_str_or_null(weir_db_col_dup(a, st, 6)));
 		json_array_append_new(list, json_pack("{s:o}", "dataset", ds));
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	if (rc != WEIR_DB_DONE && rc != WEIR_DB_ROW) {
 		json_decref(list);
 		weir_db_fail(db, rc, err);
 		return NULL;
@@ -712,22 +706,22 @@ json_t *trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, weir_
 	}
 	json_t *data = json_object();
 	json_t *run_o = json_pack("{s:o, s:o}", "info", info, "data", data);
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_RUN_LATEST, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_RUN_LATEST, err);
 	if (st == NULL)
 		goto fail;
 	weir_db_bind_i64(st, 1, run->id);
 	json_t *metrics = json_array();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *k = json_string((const char *)sqlite3_column_text(st, 0));
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		json_t *k = json_string(weir_db_col_text(st, 0));
 		json_array_append_new(metrics, json_pack("{s:o?, s:o, s:I, s:I}", "key", k, "value",
-							 metric_value(sqlite3_column_double(st, 1),
-								      sqlite3_column_int(st, 2) != 0),
-							 "timestamp", (json_int_t)sqlite3_column_int64(st, 3), "step",
-							 (json_int_t)sqlite3_column_int64(st, 4)));
+							 metric_value(weir_db_col_double(st, 1),
+								      weir_db_col_int(st, 2) != 0),
+							 "timestamp", (json_int_t)weir_db_col_i64(st, 3), "step",
+							 (json_int_t)weir_db_col_i64(st, 4)));
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != WEIR_DB_DONE) {
 		json_decref(metrics);
 		weir_db_fail(db, rc, err);
 		goto fail;
@@ -768,15 +762,15 @@ static const char SQL_TAG_DELETE[] = "DELETE FROM trk_run_tags WHERE run = ?1 AN
 
 int trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_PARAM_GET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_PARAM_GET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, run);
 	weir_db_bind_text(st, 2, key);
-	int rc = sqlite3_step(st);
-	*value = rc == SQLITE_ROW ? col_str(a, st, 0) : NULL;
+	int rc = weir_db_step(st);
+	*value = rc == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return 0;
 }
@@ -919,14 +913,14 @@ void trk_store_metric_hot_target_set(int rows)
 
 static int metric_stmt(weir_db *db, const char *sql, int64_t run, const trk_point *p, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_stmt(db, sql, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, run);
 	weir_db_bind_text(st, 2, p->key);
 	weir_db_bind_i64(st, 3, p->step);
 	weir_db_bind_i64(st, 4, p->timestamp);
-	sqlite3_bind_double(st, 5, p->is_nan ? 0.0 : p->value);
+	weir_db_bind_double(st, 5, p->is_nan ? 0.0 : p->value);
 	weir_db_bind_i64(st, 6, p->is_nan ? 1 : 0);
 	return weir_db_step_done(db, st, err);
 }
@@ -950,7 +944,7 @@ int trk_store_metric_put(weir_db *db, int64_t run, const trk_point *p, weir_erro
 
 int trk_store_metric_hot_count(weir_db *db, int64_t *n, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOT_COUNT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_HOT_COUNT, err);
 	if (st == NULL)
 		return -1;
 	*n = 0;
@@ -983,36 +977,36 @@ static void hot_pos_edge(hot_pos *p, bool end)
 	p->key = weir_xstrdup("");
 }
 
-static void hot_pos_read(sqlite3_stmt *st, hot_pos *p)
+static void hot_pos_read(weir_stmt *st, hot_pos *p)
 {
-	const unsigned char *k = sqlite3_column_text(st, 1);
-	p->run = sqlite3_column_int64(st, 0);
+	const char *k = weir_db_col_text(st, 1);
+	p->run = weir_db_col_i64(st, 0);
 	p->key = weir_xstrdup(k ? (const char *)k : "");
-	p->step = sqlite3_column_int64(st, 2);
-	p->timestamp = sqlite3_column_int64(st, 3);
-	p->value = sqlite3_column_double(st, 4);
-	p->is_nan = sqlite3_column_int64(st, 5);
+	p->step = weir_db_col_i64(st, 2);
+	p->timestamp = weir_db_col_i64(st, 3);
+	p->value = weir_db_col_double(st, 4);
+	p->is_nan = weir_db_col_i64(st, 5);
 }
 
-static void hot_pos_bind(sqlite3_stmt *st, int first, const hot_pos *p)
+static void hot_pos_bind(weir_stmt *st, int first, const hot_pos *p)
 {
 	weir_db_bind_i64(st, first, p->run);
 	weir_db_bind_text(st, first + 1, p->key);
 	weir_db_bind_i64(st, first + 2, p->step);
 	weir_db_bind_i64(st, first + 3, p->timestamp);
-	sqlite3_bind_double(st, first + 4, p->value);
+	weir_db_bind_double(st, first + 4, p->value);
 	weir_db_bind_i64(st, first + 5, p->is_nan);
 }
 
 /* Reads one row of `st` (a statement already bound) into *p; *found false when none. */
-static int hot_pos_step(weir_db *db, sqlite3_stmt *st, hot_pos *p, bool *found, weir_error *err)
+static int hot_pos_step(weir_db *db, weir_stmt *st, hot_pos *p, bool *found, weir_error *err)
 {
-	int rc = sqlite3_step(st);
-	*found = rc == SQLITE_ROW;
+	int rc = weir_db_step(st);
+	*found = rc == WEIR_DB_ROW;
 	if (*found)
 		hot_pos_read(st, p);
 	weir_db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return 0;
 }
@@ -1021,7 +1015,7 @@ static int hot_pos_step(weir_db *db, sqlite3_stmt *st, hot_pos *p, bool *found, 
  * the hot table. */
 static int merge_range(weir_db *db, const hot_pos *from, const hot_pos *to, int64_t *moved, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MERGE_COPY, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MERGE_COPY, err);
 	if (st == NULL)
 		return -1;
 	hot_pos_bind(st, 1, from);
@@ -1034,7 +1028,7 @@ static int merge_range(weir_db *db, const hot_pos *from, const hot_pos *to, int6
 	hot_pos_bind(st, 7, to);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	*moved += sqlite3_changes(weir_db_handle(db));
+	*moved += weir_db_changes(db);
 	return 0;
 }
 
@@ -1046,7 +1040,7 @@ int trk_store_metric_merge(weir_db *db, int64_t max_rows, int64_t *moved, weir_e
 	hot_pos cur = {0}, end = {0};
 	bool found;
 	int rc = -1;
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_MERGE_CURSOR, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_MERGE_CURSOR, err);
 	if (st == NULL || hot_pos_step(db, st, &cur, &found, err) != 0)
 		return -1;
 	if (!found)
@@ -1109,27 +1103,27 @@ int trk_store_metric_settle(weir_db *db, weir_error *err)
 /* Reads up to cap points from `st`, a UNION ALL of both tables for one key in (step,
  * timestamp, value, is_nan) order, skipping a row equal to the one before it (the second
  * copy of a point stored in both tables). Stops stepping at cap. */
-static int points(weir_db *db, weir_arena *a, sqlite3_stmt *st, int cap, trk_point **out, int *n, weir_error *err)
+static int points(weir_db *db, weir_arena *a, weir_stmt *st, int cap, trk_point **out, int *n, weir_error *err)
 {
 	trk_point *pts = weir_arena_alloc(a, (size_t)(cap > 0 ? cap : 1) * sizeof(*pts));
-	int cnt = 0, rc = SQLITE_DONE;
-	while (cnt < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int cnt = 0, rc = WEIR_DB_DONE;
+	while (cnt < cap && (rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		trk_point p = {
-			.step = sqlite3_column_int64(st, 1),
-			.timestamp = sqlite3_column_int64(st, 2),
-			.value = sqlite3_column_double(st, 3),
-			.is_nan = sqlite3_column_int(st, 4) != 0,
+			.step = weir_db_col_i64(st, 1),
+			.timestamp = weir_db_col_i64(st, 2),
+			.value = weir_db_col_double(st, 3),
+			.is_nan = weir_db_col_int(st, 4) != 0,
 		};
 		const trk_point *prev = cnt ? &pts[cnt - 1] : NULL;
 		/* == on the value is SQLite's comparison, the one the primary key uses */
 		if (prev && prev->step == p.step && prev->timestamp == p.timestamp && prev->value == p.value &&
 		    prev->is_nan == p.is_nan)
 			continue;
-		p.key = col_str(a, st, 0);
+		p.key = weir_db_col_dup(a, st, 0);
 		pts[cnt++] = p;
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != WEIR_DB_DONE && rc != WEIR_DB_ROW)
 		return weir_db_fail(db, rc, err);
 	*out = pts;
 	*n = cnt;
@@ -1139,7 +1133,7 @@ static int points(weir_db *db, weir_arena *a, sqlite3_stmt *st, int cap, trk_poi
 int trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *key, const trk_point *after,
 			  int limit, trk_point **out, int *n, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, after ? SQL_METRIC_AFTER : SQL_METRIC_FIRST, err);
+	weir_stmt *st = weir_db_stmt(db, after ? SQL_METRIC_AFTER : SQL_METRIC_FIRST, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, run);
@@ -1147,7 +1141,7 @@ int trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *k
 	if (after) {
 		weir_db_bind_i64(st, 3, after->step);
 		weir_db_bind_i64(st, 4, after->timestamp);
-		sqlite3_bind_double(st, 5, after->is_nan ? 0.0 : after->value);
+		weir_db_bind_double(st, 5, after->is_nan ? 0.0 : after->value);
 		weir_db_bind_i64(st, 6, after->is_nan ? 1 : 0);
 	}
 	return points(db, a, st, limit, out, n, err);
@@ -1156,7 +1150,7 @@ int trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *k
 int trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *key, bool ranged, int64_t start,
 			   int64_t end, int64_t **steps, int *n, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, ranged ? SQL_METRIC_STEPS_RANGE : SQL_METRIC_STEPS_ALL, err);
+	weir_stmt *st = weir_db_stmt(db, ranged ? SQL_METRIC_STEPS_RANGE : SQL_METRIC_STEPS_ALL, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, run);
@@ -1168,8 +1162,8 @@ int trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *
 	size_t cap = 256;
 	int64_t *out = malloc(cap * sizeof(*out));
 	int cnt = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t step = sqlite3_column_int64(st, 0);
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		int64_t step = weir_db_col_i64(st, 0);
 		if (cnt > 0 && out[cnt - 1] == step)
 			continue; /* ascending: every repeat of a step is adjacent */
 		if ((size_t)cnt == cap) {
@@ -1179,7 +1173,7 @@ int trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *
 		out[cnt++] = step;
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != WEIR_DB_DONE) {
 		free(out);
 		return weir_db_fail(db, rc, err);
 	}
@@ -1193,7 +1187,7 @@ int trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *
 int trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
 			     trk_point **out, int *n, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_METRIC_AT_STEP, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_METRIC_AT_STEP, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, run);
@@ -1219,14 +1213,14 @@ static const char SQL_INPUTS_OF_RUN[] =
 	"(SELECT value FROM trk_input_tags t WHERE t.input = i.id AND t.key = 'mlflow.data.context') "
 	"FROM trk_inputs i JOIN trk_datasets d ON d.id = i.dataset WHERE i.run = ?1 ORDER BY i.id";
 
-static int find_id(weir_db *db, sqlite3_stmt *st, int64_t *id, bool *found, weir_error *err)
+static int find_id(weir_db *db, weir_stmt *st, int64_t *id, bool *found, weir_error *err)
 {
-	int rc = sqlite3_step(st);
-	*found = rc == SQLITE_ROW;
+	int rc = weir_db_step(st);
+	*found = rc == WEIR_DB_ROW;
 	if (*found)
-		*id = sqlite3_column_int64(st, 0);
+		*id = weir_db_col_i64(st, 0);
 	weir_db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return 0;
 }
@@ -1235,7 +1229,7 @@ int trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *nam
 			     const char *source_type, const char *source, const char *schema, const char *profile,
 			     int64_t *id, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DATASET_FIND, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_DATASET_FIND, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, experiment_id);
@@ -1257,13 +1251,13 @@ int trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *nam
 	weir_db_bind_text(st, 7, profile);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	*id = sqlite3_last_insert_rowid(weir_db_handle(db));
+	*id = weir_db_last_insert_id(db);
 	return 0;
 }
 
 int trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *input, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INPUT_FIND, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_INPUT_FIND, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, run);
@@ -1279,13 +1273,13 @@ int trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *i
 	weir_db_bind_i64(st, 2, run);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	*input = sqlite3_last_insert_rowid(weir_db_handle(db));
+	*input = weir_db_last_insert_id(db);
 	return 0;
 }
 
 int trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const char *value, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INPUT_TAG_SET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_INPUT_TAG_SET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, input);
@@ -1297,13 +1291,13 @@ int trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const c
 int trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
 			 weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_INPUTS_OF_RUN, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_INPUTS_OF_RUN, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, run);
 	int cap = 16, cnt = 0, rc;
 	weir_tracking_input *v = weir_arena_calloc(a, (size_t)cap * sizeof(*v));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		if (cnt == cap) {
 			weir_tracking_input *nv = weir_arena_calloc(a, (size_t)cap * 2 * sizeof(*v));
 			memcpy(nv, v, (size_t)cap * sizeof(*v));
@@ -1311,14 +1305,14 @@ int trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_
 			cap *= 2;
 		}
 		weir_tracking_input *in = &v[cnt++];
-		in->name = col_str(a, st, 0);
-		in->digest = col_str(a, st, 1);
-		in->source_type = col_str(a, st, 2);
-		in->source = col_str(a, st, 3);
-		in->context = col_str(a, st, 4);
+		in->name = weir_db_col_dup(a, st, 0);
+		in->digest = weir_db_col_dup(a, st, 1);
+		in->source_type = weir_db_col_dup(a, st, 2);
+		in->source = weir_db_col_dup(a, st, 3);
+		in->context = weir_db_col_dup(a, st, 4);
 	}
 	weir_db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	*out = v;
 	*n = cnt;

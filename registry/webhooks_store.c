@@ -5,9 +5,9 @@
 
 #include "core/util.h"
 
-static const char *col_text(weir_arena *a, sqlite3_stmt *st, int i)
+static const char *col_text(weir_arena *a, weir_stmt *st, int i)
 {
-	return weir_arena_strdup(a, (const char *)sqlite3_column_text(st, i));
+	return weir_arena_strdup(a, weir_db_col_text(st, i));
 }
 
 /* ---------------------------------------------------------------- webhooks */
@@ -31,20 +31,20 @@ static const char SQL_HOOK_TARGET[] =
 
 int wh_store_get(weir_db *db, weir_arena *a, const char *id, wh_hook *out, bool *found, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_GET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_GET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
-	*found = sqlite3_step(st) == SQLITE_ROW;
+	*found = weir_db_step(st) == WEIR_DB_ROW;
 	if (*found) {
 		out->id = col_text(a, st, 0);
 		out->name = col_text(a, st, 1);
-		out->description = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : col_text(a, st, 2);
+		out->description = weir_db_col_type(st, 2) == WEIR_DB_NULL ? NULL : col_text(a, st, 2);
 		out->url = col_text(a, st, 3);
 		out->events = col_text(a, st, 4);
 		out->status = col_text(a, st, 5);
-		out->creation_timestamp = sqlite3_column_int64(st, 6);
-		out->last_updated_timestamp = sqlite3_column_int64(st, 7);
+		out->creation_timestamp = weir_db_col_i64(st, 6);
+		out->last_updated_timestamp = weir_db_col_i64(st, 7);
 	}
 	weir_db_done(st);
 	return 0;
@@ -52,7 +52,7 @@ int wh_store_get(weir_db *db, weir_arena *a, const char *id, wh_hook *out, bool 
 
 int wh_store_insert(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
@@ -68,7 +68,7 @@ int wh_store_insert(weir_db *db, const char *id, const wh_fields *f, int64_t now
 
 int wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_UPDATE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_UPDATE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
@@ -84,15 +84,15 @@ int wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now
 
 int wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_DELETE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_DELETE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
 	weir_db_bind_i64(st, 2, now);
-	int rc = sqlite3_step(st);
-	*deleted = sqlite3_changes(weir_db_handle(db)) != 0;
+	int rc = weir_db_step(st);
+	*deleted = weir_db_changes(db) != 0;
 	weir_db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return 0;
 }
@@ -100,13 +100,13 @@ int wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, wei
 int wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **ids, int cap, int *n,
 		      weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_LIST, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_LIST, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, cap);
 	weir_db_bind_i64(st, 2, offset);
 	*n = 0;
-	while (*n < cap && sqlite3_step(st) == SQLITE_ROW)
+	while (*n < cap && weir_db_step(st) == WEIR_DB_ROW)
 		ids[(*n)++] = col_text(a, st, 0);
 	weir_db_done(st);
 	return 0;
@@ -115,14 +115,14 @@ int wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **i
 int wh_store_target(weir_db *db, weir_arena *a, const char *id, const char **url, const char **secret,
 		    const char **events, bool *found, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_TARGET, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_TARGET, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
-	*found = sqlite3_step(st) == SQLITE_ROW;
+	*found = weir_db_step(st) == WEIR_DB_ROW;
 	if (*found) {
 		*url = col_text(a, st, 0);
-		*secret = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL : col_text(a, st, 1);
+		*secret = weir_db_col_type(st, 1) == WEIR_DB_NULL ? NULL : col_text(a, st, 1);
 		*events = col_text(a, st, 2);
 	}
 	weir_db_done(st);
@@ -142,11 +142,11 @@ static const char SQL_DELIVERIES[] =
 
 int wh_store_active(weir_db *db, wh_active_fn fn, void *ctx, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_HOOK_ACTIVE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_ACTIVE, err);
 	if (st == NULL)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1)))
+	while (weir_db_step(st) == WEIR_DB_ROW)
+		if (fn(ctx, weir_db_col_text(st, 0), weir_db_col_text(st, 1)))
 			break;
 	weir_db_done(st);
 	return 0;
@@ -155,7 +155,7 @@ int wh_store_active(weir_db *db, wh_active_fn fn, void *ctx, weir_error *err)
 int wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *webhook_id, const char *entity,
 			     const char *action, const char *payload, int64_t now, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DELIVERY_INSERT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_DELIVERY_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, delivery_id);
@@ -169,24 +169,24 @@ int wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *w
 
 int wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DELIVERIES, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_DELIVERIES, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, webhook_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (weir_db_step(st) == WEIR_DB_ROW) {
 		wh_delivery d = {0};
-		d.has_last_status_code = sqlite3_column_type(st, 5) != SQLITE_NULL;
-		d.has_delivered_at = sqlite3_column_type(st, 8) != SQLITE_NULL;
-		d.id = (const char *)sqlite3_column_text(st, 0);
-		d.entity = (const char *)sqlite3_column_text(st, 1);
-		d.action = (const char *)sqlite3_column_text(st, 2);
-		d.status = (const char *)sqlite3_column_text(st, 3);
-		d.attempts = sqlite3_column_int64(st, 4);
-		d.last_status_code = d.has_last_status_code ? sqlite3_column_int64(st, 5) : 0;
-		d.last_error = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(st, 6);
-		d.created_at = sqlite3_column_int64(st, 7);
-		d.delivered_at = d.has_delivered_at ? sqlite3_column_int64(st, 8) : 0;
-		d.next_attempt_at = sqlite3_column_int64(st, 9);
+		d.has_last_status_code = weir_db_col_type(st, 5) != WEIR_DB_NULL;
+		d.has_delivered_at = weir_db_col_type(st, 8) != WEIR_DB_NULL;
+		d.id = weir_db_col_text(st, 0);
+		d.entity = weir_db_col_text(st, 1);
+		d.action = weir_db_col_text(st, 2);
+		d.status = weir_db_col_text(st, 3);
+		d.attempts = weir_db_col_i64(st, 4);
+		d.last_status_code = d.has_last_status_code ? weir_db_col_i64(st, 5) : 0;
+		d.last_error = weir_db_col_type(st, 6) == WEIR_DB_NULL ? NULL : weir_db_col_text(st, 6);
+		d.created_at = weir_db_col_i64(st, 7);
+		d.delivered_at = d.has_delivered_at ? weir_db_col_i64(st, 8) : 0;
+		d.next_attempt_at = weir_db_col_i64(st, 9);
 		if (fn(ctx, &d))
 			break;
 	}
@@ -212,7 +212,7 @@ static const char SQL_PENDING_COUNT[] =
 
 int wh_store_pending_count(weir_db *db, int64_t *n, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_PENDING_COUNT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_PENDING_COUNT, err);
 	if (st == NULL)
 		return -1;
 	*n = 0;
@@ -221,19 +221,19 @@ int wh_store_pending_count(weir_db *db, int64_t *n, weir_error *err)
 
 int wh_store_due(weir_db *db, int64_t now, wh_due *out, int max, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DUE, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_DUE, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_i64(st, 1, now);
 	int n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
-		out[n].id = weir_xstrdup((const char *)sqlite3_column_text(st, 0));
-		out[n].payload = weir_xstrdup((const char *)sqlite3_column_text(st, 1));
-		out[n].attempts = sqlite3_column_int(st, 2);
-		out[n].url = weir_xstrdup((const char *)sqlite3_column_text(st, 3));
-		out[n].secret = sqlite3_column_type(st, 4) == SQLITE_NULL
+	while (n < max && weir_db_step(st) == WEIR_DB_ROW) {
+		out[n].id = weir_xstrdup(weir_db_col_text(st, 0));
+		out[n].payload = weir_xstrdup(weir_db_col_text(st, 1));
+		out[n].attempts = weir_db_col_int(st, 2);
+		out[n].url = weir_xstrdup(weir_db_col_text(st, 3));
+		out[n].secret = weir_db_col_type(st, 4) == WEIR_DB_NULL
 					? NULL
-					: weir_xstrdup((const char *)sqlite3_column_text(st, 4));
+					: weir_xstrdup(weir_db_col_text(st, 4));
 		n++;
 	}
 	weir_db_done(st);
@@ -242,17 +242,17 @@ int wh_store_due(weir_db *db, int64_t now, wh_due *out, int max, weir_error *err
 
 int wh_store_delivery_result(weir_db *db, const wh_result *r, weir_error *err)
 {
-	sqlite3_stmt *st = weir_db_stmt(db, SQL_DELIVERY_RESULT, err);
+	weir_stmt *st = weir_db_stmt(db, SQL_DELIVERY_RESULT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, r->id);
 	weir_db_bind_text(st, 2, r->status);
-	sqlite3_bind_int(st, 3, r->attempts);
+	weir_db_bind_int(st, 3, r->attempts);
 	weir_db_bind_i64(st, 4, r->next_attempt_at);
 	weir_db_bind_i64_or_null(st, 5, r->last_status_code, !r->has_last_status_code);
 	weir_db_bind_text(st, 6, r->last_error);
 	weir_db_bind_i64_or_null(st, 7, r->delivered_at, !r->has_delivered_at);
-	int rc = sqlite3_step(st);
+	int rc = weir_db_step(st);
 	weir_db_done(st);
-	return rc == SQLITE_DONE ? 0 : 1;
+	return rc == WEIR_DB_DONE ? 0 : 1;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/db.h"
+#include "core/db_sqlite.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "governance/governance.h"

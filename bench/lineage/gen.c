@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "core/db.h"
+#include "core/db_sqlite.h"
 #include "governance/governance.h"
 
 #define COLS 10

@@ -137,11 +137,11 @@ static const char *str(json_t *o, const char *key) { return json_string_value(js
 
 static int64_t count_rows(fx *f, const char *sql)
 {
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(f->t->db, sql, &st), SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	int64_t n = weir_db_col_i64(st, 0);
+	weir_db_finalize(st);
 	return n;
 }
 
@@ -652,15 +652,13 @@ static void test_cascade(void **state)
 	mk(f, WEIR_SEC_VOLUME, "c.s", "{\"name\":\"v\",\"volume_type\":\"MANAGED\"}");
 	weir_securable s;
 	assert_int_equal(resolve(f, WEIR_SEC_TABLE, "c.s.t", &s), 0);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db),
-					    "INSERT INTO grants (securable_id, principal_id, privilege) VALUES (?1, ?2, 'SELECT')",
-					    -1, &st, NULL),
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(f->t->db, "INSERT INTO grants (securable_id, principal_id, privilege) VALUES (?1, ?2, 'SELECT')", &st),
 			 SQLITE_OK);
-	sqlite3_bind_text(st, 1, s.id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, f->admin->id);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	weir_db_bind_text(st, 1, s.id);
+	weir_db_bind_i64(st, 2, f->admin->id);
+	assert_int_equal(weir_db_step(st), SQLITE_DONE);
+	weir_db_finalize(st);
 	int64_t before = count_rows(f, "SELECT count(*) FROM securables");
 
 	weir_error e = WEIR_ERROR_INIT;

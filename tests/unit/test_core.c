@@ -124,15 +124,15 @@ static void test_migrations(void **state)
 	(void)state;
 	test_env *t = test_env_new();
 	sqlite3 *db = weir_db_handle(t->db);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), weir_db_latest_version());
-	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA foreign_keys", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	sqlite3_finalize(st);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(t->db, "PRAGMA user_version", &st), SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	assert_int_equal(weir_db_col_int(st, 0), weir_db_latest_version());
+	weir_db_finalize(st);
+	assert_int_equal(weir_db_prepare(t->db, "PRAGMA foreign_keys", &st), SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	assert_int_equal(weir_db_col_int(st, 0), 1);
+	weir_db_finalize(st);
 	/* STRICT: a text id in an INTEGER column is refused */
 	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO workspaces (id, name, created_at) VALUES (9, 'w', 'x')",
 					  NULL, NULL, NULL), SQLITE_OK);
@@ -172,13 +172,13 @@ static void test_stmt_cache(void **state)
 	(void)state;
 	test_env *t = test_env_new();
 	weir_error e = WEIR_ERROR_INIT;
-	sqlite3_stmt *a = weir_db_stmt(t->db, SQL_ECHO, &e);
-	sqlite3_bind_int(a, 1, 5);
-	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
-	sqlite3_stmt *b = weir_db_stmt(t->db, SQL_ECHO, &e);
+	weir_stmt *a = weir_db_stmt(t->db, SQL_ECHO, &e);
+	weir_db_bind_int(a, 1, 5);
+	assert_int_equal(weir_db_step(a), SQLITE_ROW);
+	weir_stmt *b = weir_db_stmt(t->db, SQL_ECHO, &e);
 	assert_ptr_equal(a, b);
-	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_type(b, 0), SQLITE_NULL);
+	assert_int_equal(weir_db_step(b), SQLITE_ROW);
+	assert_int_equal(weir_db_col_type(b, 0), SQLITE_NULL);
 	weir_db_done(b);
 	static const char bad[] = "SELEC nonsense";
 	weir_log_set_level(WEIR_LOG_OFF);
@@ -204,9 +204,9 @@ static void *writer(void *p)
 			weir_db_release(c);
 			continue;
 		}
-		sqlite3_stmt *st = weir_db_stmt(c, SQL_INS, &e);
+		weir_stmt *st = weir_db_stmt(c, SQL_INS, &e);
 		weir_db_bind_text(st, 1, name);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if (weir_db_step(st) != SQLITE_DONE)
 			w->failures++;
 		weir_db_done(st);
 		if (weir_db_commit(c, &e) != 0)
@@ -232,11 +232,11 @@ static void test_write_lock(void **state)
 		assert_int_equal(args[i].failures, 0);
 	}
 	t->db = weir_db_acquire(t->pool);
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(weir_db_handle(t->db), "SELECT count(*) FROM workspaces", -1, &st, NULL);
-	sqlite3_step(st);
-	assert_int_equal(sqlite3_column_int(st, 0), 601);
-	sqlite3_finalize(st);
+	weir_stmt *st;
+	weir_db_prepare(t->db, "SELECT count(*) FROM workspaces", &st);
+	weir_db_step(st);
+	assert_int_equal(weir_db_col_int(st, 0), 601);
+	weir_db_finalize(st);
 	test_env_free(t);
 }
 
@@ -254,11 +254,11 @@ static void test_release_rolls_back(void **state)
 	t->db = weir_db_acquire(t->pool);
 	assert_int_equal(weir_db_begin_write(t->db, &e), 0); /* lock was released */
 	weir_db_rollback(t->db);
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(weir_db_handle(t->db), "SELECT count(*) FROM workspaces WHERE name = 'gone'", -1, &st, NULL);
-	sqlite3_step(st);
-	assert_int_equal(sqlite3_column_int(st, 0), 0);
-	sqlite3_finalize(st);
+	weir_stmt *st;
+	weir_db_prepare(t->db, "SELECT count(*) FROM workspaces WHERE name = 'gone'", &st);
+	weir_db_step(st);
+	assert_int_equal(weir_db_col_int(st, 0), 0);
+	weir_db_finalize(st);
 	test_env_free(t);
 }
 
@@ -575,11 +575,11 @@ static int64_t gc_count(weir_db_pool *p, const char *where)
 	weir_db *c = weir_db_acquire(p);
 	char sql[200];
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM workspaces WHERE %s", where);
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(c), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	weir_stmt *st = NULL;
+	assert_int_equal(weir_db_prepare(c, sql, &st), SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	int64_t n = weir_db_col_i64(st, 0);
+	weir_db_finalize(st);
 	weir_db_release(c);
 	return n;
 }
@@ -592,7 +592,7 @@ static int gc_insert(weir_db_pool *p, const char *name, weir_code *code)
 	int rc = -1;
 	if (weir_db_begin_write(c, &e) != 0)
 		goto out;
-	sqlite3_stmt *st = weir_db_stmt(c, SQL_INS, &e);
+	weir_stmt *st = weir_db_stmt(c, SQL_INS, &e);
 	weir_db_bind_text(st, 1, name);
 	if (weir_db_step_done(c, st, &e) != 0) {
 		weir_db_rollback(c);
@@ -847,13 +847,13 @@ static void test_group_commit_db_full(void **state)
 	assert_int_equal(weir_db_begin_write(c, &e), 0);
 	/* inside the write: the handle is the writer's (a per-connection limit) */
 	assert_int_equal(sqlite3_exec(weir_db_handle(c), "PRAGMA max_page_count = 400", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(c), "INSERT INTO big SELECT randomblob(4000000)", -1, &st, NULL),
+	weir_stmt *st = NULL;
+	assert_int_equal(weir_db_prepare(c, "INSERT INTO big SELECT randomblob(4000000)", &st),
 			 SQLITE_OK);
 	weir_log_set_level(WEIR_LOG_OFF);
 	int rc = weir_db_step_done(c, st, &e);
 	weir_log_set_level(WEIR_LOG_WARN);
-	sqlite3_finalize(st);
+	weir_db_finalize(st);
 	assert_int_equal(rc, -1);
 	assert_int_equal(e.code, WEIR_E_INTERNAL_ERROR);
 	weir_db_rollback(c);
@@ -861,10 +861,10 @@ static void test_group_commit_db_full(void **state)
 	assert_int_equal(gc_insert(g.pool, "small-2", &code), 0);
 	assert_int_equal(gc_count(g.pool, "name LIKE 'small-%'"), 2);
 	c = weir_db_acquire(g.pool);
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(c), "SELECT count(*) FROM big", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 0);
-	sqlite3_finalize(st);
+	assert_int_equal(weir_db_prepare(c, "SELECT count(*) FROM big", &st), SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	assert_int_equal(weir_db_col_int(st, 0), 0);
+	weir_db_finalize(st);
 	weir_db_release(c);
 	gc_close(&g);
 }

@@ -15,14 +15,13 @@ typedef struct world {
 
 static int64_t add_principal(test_env *t, const char *kind, const char *name)
 {
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(weir_db_handle(t->db),
-			   "INSERT INTO principals (kind, name, created_at, updated_at) VALUES (?1, ?2, 0, 0)", -1, &st, NULL);
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
-	return sqlite3_last_insert_rowid(weir_db_handle(t->db));
+	weir_stmt *st;
+	weir_db_prepare(t->db, "INSERT INTO principals (kind, name, created_at, updated_at) VALUES (?1, ?2, 0, 0)", &st);
+	weir_db_bind_text(st, 1, kind);
+	weir_db_bind_text(st, 2, name);
+	assert_int_equal(weir_db_step(st), SQLITE_DONE);
+	weir_db_finalize(st);
+	return weir_db_last_insert_id(t->db);
 }
 
 static void add_member(test_env *t, int64_t group, int64_t member)
@@ -281,12 +280,11 @@ static void test_isolation_and_read_only(void **state)
 		     NULL, NULL);
 	weir_securable cat;
 	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_CATALOG, "c", &cat, &e), 0);
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(weir_db_handle(w->t->db), "UPDATE securables SET isolation_mode = 'ISOLATED' WHERE id = ?1", -1,
-			   &st, NULL);
-	sqlite3_bind_text(st, 1, cat.id, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	weir_stmt *st;
+	weir_db_prepare(w->t->db, "UPDATE securables SET isolation_mode = 'ISOLATED' WHERE id = ?1", &st);
+	weir_db_bind_text(st, 1, cat.id);
+	assert_int_equal(weir_db_step(st), SQLITE_DONE);
+	weir_db_finalize(st);
 	weir_principal *admin_dev = weir_gov_principal_load(w->t->db, w->t->a, w->admin->id, 7, &e);
 	weir_securable s;
 	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, admin_dev, WEIR_SEC_TABLE, "c.s.t", &s, &e), -1);
@@ -340,9 +338,9 @@ static void test_closure_cache_invalidation(void **state)
 	weir_error e = WEIR_ERROR_INIT;
 	/* rolled back: no change */
 	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
-	sqlite3_stmt *st = weir_db_stmt(w->t->db, SQL_ADD_MEMBER, &e);
-	sqlite3_bind_int64(st, 1, w->g2);
-	sqlite3_bind_int64(st, 2, u);
+	weir_stmt *st = weir_db_stmt(w->t->db, SQL_ADD_MEMBER, &e);
+	weir_db_bind_i64(st, 1, w->g2);
+	weir_db_bind_i64(st, 2, u);
 	assert_int_equal(weir_db_step_done(w->t->db, st, &e), 0);
 	p = load(w, u, WEIR_DEFAULT_WORKSPACE_ID); /* inside the write: sees its own change, caches nothing */
 	assert_int_equal(p->nclosure, 3);
@@ -351,8 +349,8 @@ static void test_closure_cache_invalidation(void **state)
 	/* committed: juniors and, through it, analysts */
 	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
 	st = weir_db_stmt(w->t->db, SQL_ADD_MEMBER, &e);
-	sqlite3_bind_int64(st, 1, w->g2);
-	sqlite3_bind_int64(st, 2, u);
+	weir_db_bind_i64(st, 1, w->g2);
+	weir_db_bind_i64(st, 2, u);
 	assert_int_equal(weir_db_step_done(w->t->db, st, &e), 0);
 	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
 	p = load(w, u, WEIR_DEFAULT_WORKSPACE_ID);

@@ -241,13 +241,13 @@ static void test_sp_secrets(void **state)
 	free(text);
 	json_decref(l);
 	/* stored as a hash only */
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(t->db), "SELECT hash FROM sp_secrets", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(t->db, "SELECT hash FROM sp_secrets", &st), SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
 	char want[65];
 	weir_sha256_hex(secret, strlen(secret), want);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), want);
-	sqlite3_finalize(st);
+	assert_string_equal(weir_db_col_text(st, 0), want);
+	weir_db_finalize(st);
 
 	assert_int_equal(weir_id_secret_delete(t->db, sp, json_string_value(json_object_get(s, "id")), &err), 0);
 	assert_int_equal(weir_id_sp_authenticate(t->db, "app-1", secret, &err), -1);

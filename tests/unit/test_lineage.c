@@ -38,11 +38,11 @@ static int teardown(void **state)
 
 static int64_t count(fx *f, const char *sql)
 {
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(f->t->db, sql, &st), SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	int64_t n = weir_db_col_i64(st, 0);
+	weir_db_finalize(st);
 	return n;
 }
 
@@ -626,7 +626,7 @@ static void test_masking(void **state)
 	assert_int_equal(ingest(f, ev, &e), 0);
 	/* user bob: USE CATALOG c, USE SCHEMA c.s, SELECT c.s.middle; nothing in `hidden` */
 	exec(f, "INSERT INTO principals (kind, name, created_at, updated_at) VALUES ('user', 'bob', 0, 0)");
-	int64_t bob_id = sqlite3_last_insert_rowid(weir_db_handle(f->t->db));
+	int64_t bob_id = weir_db_last_insert_id(f->t->db);
 	weir_securable cat, sch, mid = resolve(f, "c.s.middle");
 	assert_int_equal(weir_gov_resolve(f->t->db, f->t->a, f->admin, WEIR_SEC_CATALOG, "c", &cat, &e), 0);
 	assert_int_equal(weir_gov_resolve(f->t->db, f->t->a, f->admin, WEIR_SEC_SCHEMA, "c.s", &sch, &e), 0);
@@ -798,13 +798,12 @@ static void test_storage_location_link(void **state)
 	world(f);
 	mk_table(f, "c.s", "located");
 	const char *id = sec_id(f, "c.s.located");
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db), "SELECT storage_location FROM securables WHERE id = ?1",
-					    -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	const char *loc = weir_arena_strdup(f->t->a, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(f->t->db, "SELECT storage_location FROM securables WHERE id = ?1", &st), SQLITE_OK);
+	weir_db_bind_text(st, 1, id);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	const char *loc = weir_arena_strdup(f->t->a, weir_db_col_text(st, 0));
+	weir_db_finalize(st);
 	assert_true(strncmp(loc, "file://", 7) == 0);
 	weir_lineage_node n;
 	assert_int_equal(weir_lineage_dataset_node(f->t->db, f->t->a, "file", loc + 7, &n, &e), 0);

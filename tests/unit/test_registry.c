@@ -13,11 +13,11 @@
 
 static int64_t count(test_env *t, const char *sql)
 {
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(t->db), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(t->db, sql, &st), SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	int64_t n = weir_db_col_i64(st, 0);
+	weir_db_finalize(st);
 	return n;
 }
 

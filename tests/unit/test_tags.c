@@ -346,11 +346,11 @@ static void test_cascade(void **state)
 	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
 	assert_int_equal(weir_catalog_delete(t->db, t->a, &s, true, &e), 0);
 	assert_int_equal(weir_db_commit(t->db, &e), 0);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(t->db), "SELECT count(*) FROM tags", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 0);
-	sqlite3_finalize(st);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(t->db, "SELECT count(*) FROM tags", &st), SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	assert_int_equal(weir_db_col_int(st, 0), 0);
+	weir_db_finalize(st);
 	test_env_free(t);
 }
 

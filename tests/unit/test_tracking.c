@@ -310,22 +310,20 @@ static void test_history_paging(void **state)
 	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"metric_key\": \"loss\", \"page_token\": \"e30=\"}", id); /* {} */
 	fails(f, weir_tracking_metric_history, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	/* the page query is a range scan of the primary key, never a sort */
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db),
-					    "EXPLAIN QUERY PLAN SELECT key, step, timestamp, value, is_nan FROM trk_metrics "
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(f->t->db, "EXPLAIN QUERY PLAN SELECT key, step, timestamp, value, is_nan FROM trk_metrics "
 					    "WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
-					    "ORDER BY step, timestamp, value, is_nan LIMIT 10",
-					    -1, &st, NULL),
+					    "ORDER BY step, timestamp, value, is_nan LIMIT 10", &st),
 			 SQLITE_OK);
 	bool sorted = false, pk = false;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *d = (const char *)sqlite3_column_text(st, 3);
+	while (weir_db_step(st) == SQLITE_ROW) {
+		const char *d = weir_db_col_text(st, 3);
 		if (strstr(d, "TEMP B-TREE"))
 			sorted = true;
 		if (strstr(d, "PRIMARY KEY"))
 			pk = true;
 	}
-	sqlite3_finalize(st);
+	weir_db_finalize(st);
 	assert_false(sorted);
 	assert_true(pk);
 	free(id);
@@ -530,13 +528,13 @@ static void assert_bulk(fx *f, const char *run, int key, int max, int64_t lo, in
 
 static int64_t count_sql(fx *f, const char *sql, const char *run_id)
 {
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db), sql, -1, &st, NULL), SQLITE_OK);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(f->t->db, sql, &st), SQLITE_OK);
 	if (run_id)
-		sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+		weir_db_bind_text(st, 1, run_id);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	int64_t n = weir_db_col_i64(st, 0);
+	weir_db_finalize(st);
 	return n;
 }
 
@@ -675,24 +673,22 @@ static void test_hot_history_across_merges(void **state)
 		assert_bulk(f, id, k, 3, 0, 24, model, nmodel);
 	}
 	/* the page statement: a merge of two primary-key range scans, no sort */
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db),
-					    "EXPLAIN QUERY PLAN SELECT key, step, timestamp, value, is_nan FROM trk_metrics "
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(f->t->db, "EXPLAIN QUERY PLAN SELECT key, step, timestamp, value, is_nan FROM trk_metrics "
 					    "WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
 					    "UNION ALL SELECT key, step, timestamp, value, is_nan FROM trk_metrics_hot "
 					    "WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
-					    "ORDER BY step, timestamp, value, is_nan",
-					    -1, &st, NULL),
+					    "ORDER BY step, timestamp, value, is_nan", &st),
 			 SQLITE_OK);
 	int pk = 0;
 	bool sorted = false, merged = false;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *d = (const char *)sqlite3_column_text(st, 3);
+	while (weir_db_step(st) == SQLITE_ROW) {
+		const char *d = weir_db_col_text(st, 3);
 		sorted |= strstr(d, "TEMP B-TREE") != NULL;
 		merged |= strstr(d, "MERGE (UNION ALL)") != NULL;
 		pk += strstr(d, "USING PRIMARY KEY (run=? AND key=? AND (step") != NULL;
 	}
-	sqlite3_finalize(st);
+	weir_db_finalize(st);
 	assert_false(sorted);
 	assert_true(merged);
 	assert_int_equal(pk, 2);
@@ -795,12 +791,12 @@ static void test_hot_run_delete_cascades(void **state)
 	assert_int_equal(COLD_ROWS(f, gone), 4);
 	weir_error e = WEIR_ERROR_INIT;
 	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db), "DELETE FROM trk_runs WHERE run_id = ?1", -1, &st, NULL),
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(f->t->db, "DELETE FROM trk_runs WHERE run_id = ?1", &st),
 			 SQLITE_OK);
-	sqlite3_bind_text(st, 1, gone, -1, SQLITE_TRANSIENT);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	weir_db_bind_text(st, 1, gone);
+	assert_int_equal(weir_db_step(st), SQLITE_DONE);
+	weir_db_finalize(st);
 	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
 	assert_int_equal(count_sql(f, "SELECT count(*) FROM trk_metrics_hot", NULL), 4);
 	assert_int_equal(count_sql(f, "SELECT count(*) FROM trk_metrics", NULL), 4);
@@ -1147,14 +1143,12 @@ static void test_artifact_authorize(void **state)
 	weir_arena *a = f->t->a;
 	char *rid = new_run(f, "0");
 	mk_version(f, "m1", weir_arena_printf(a, "mlflow-artifacts:/0/%s/artifacts/model", rid));
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(weir_db_handle(f->t->db),
-					    "INSERT INTO principals (kind, name, created_at, updated_at) VALUES ('user', 'u@x', 0, 0)",
-					    -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(f->t->db, "INSERT INTO principals (kind, name, created_at, updated_at) VALUES ('user', 'u@x', 0, 0)", &st), SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_DONE);
+	weir_db_finalize(st);
 	weir_error e = WEIR_ERROR_INIT;
-	weir_principal *user = weir_gov_principal_load(f->t->db, a, sqlite3_last_insert_rowid(weir_db_handle(f->t->db)),
+	weir_principal *user = weir_gov_principal_load(f->t->db, a, weir_db_last_insert_id(f->t->db),
 						       WEIR_DEFAULT_WORKSPACE_ID, &e);
 	assert_non_null(user);
 	const weir_principal *admin = f->c.principal;

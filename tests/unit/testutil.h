@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "core/db.h"
+#include "core/db_sqlite.h" /* tests may look at the database directly */
 #include "core/log.h"
 #include "governance/catalog.h"
 #include "governance/governance.h"
