@@ -36,7 +36,8 @@ struct weir_db {
 	bool in_read;
 	struct { const char *key; char *value; } memo[4];
 	bool dirty;         /* a watched table changed in the current transaction */
-	bool committing;    /* inside weir_db_commit's COMMIT: the caller waits for durability */
+	bool committing;    /* inside a batch's COMMIT: its requests wait for durability */
+	int commit_weight;  /* the requests that COMMIT commits (on_wal_commit numbers them) */
 	uint64_t commit_seq; /* set by on_wal_commit: the number of this connection's last commit */
 	uint64_t read_gen;  /* the pool's generation when the read transaction began */
 	weir_db *next_free;
@@ -65,6 +66,16 @@ struct weir_db_pool {
 	 * drops its whole cache on its next read, and re-reads every B-tree page it touches),
 	 * and its statement cache holds the write statements once. */
 	weir_db writer;
+	/* Shared write transactions (weir_db_commit): under write_mu unless noted. */
+	_Atomic int write_waiters;  /* threads waiting for write_mu */
+	bool batch_open;            /* the writer's transaction is open */
+	bool holder_sp;             /* the lock holder's changes are in savepoint weir_w */
+	int batch_size;             /* requests released into it so far */
+	int64_t batch_start_us;
+	struct batch_member *batch_head; /* those waiting for its end */
+	pthread_mutex_t batch_mu;   /* members' outcomes are published under it */
+	pthread_cond_t batch_cv;
+	uint64_t txns, txn_requests, txn_hist[8]; /* transactions, their requests, sizes */
 	weir_db *conns;
 	int size;
 	weir_db *free_list;
@@ -87,8 +98,17 @@ struct weir_db_pool {
 	uint64_t synced_seq;        /* every commit up to this one is on disk */
 	bool syncing;               /* a thread is in fdatasync for the others */
 	bool sync_failed;           /* an fdatasync failed: no write is acknowledged any more */
-	uint64_t syncs, synced_commits, batch_hist[8]; /* batch sizes 1, 2, 3-4, ..., 65+ */
+	uint64_t syncs, synced_commits, batch_hist[8]; /* requests per fsync: 1, 2, 3-4, ..., 65+ */
 };
+
+/* A request whose savepoint is released into the open write transaction, waiting (on its
+ * stack) for the transaction's end. */
+typedef struct batch_member {
+	struct batch_member *next;
+	bool done;
+	int rc;       /* SQLITE_OK, or why the transaction did not commit */
+	uint64_t seq; /* its commit number for wal_sync_wait (0: nothing was written) */
+} batch_member;
 
 /* Test hook: replaces fdatasync on the WAL (fault injection in tests/unit/test_core.c). */
 int (*weir_db__wal_sync_hook)(int fd);
@@ -240,12 +260,17 @@ static int wal_sync(weir_db_pool *p)
 	return fdatasync(p->wal_fd);
 }
 
-static void note_batch(weir_db_pool *p, uint64_t n)
+static int hist_bucket(uint64_t n)
 {
 	int b = 0;
 	while (b < 7 && (1ull << b) < n)
 		b++;
-	p->batch_hist[b]++;
+	return b;
+}
+
+static void note_batch(weir_db_pool *p, uint64_t n)
+{
+	p->batch_hist[hist_bucket(n)]++;
 	p->syncs++;
 	p->synced_commits += n;
 }
@@ -291,6 +316,11 @@ void weir_db_pool_stats(weir_db_pool *p, weir_db_commit_stats *out)
 	out->commits = p->synced_commits;
 	memcpy(out->batch_hist, p->batch_hist, sizeof(out->batch_hist));
 	pthread_mutex_unlock(&p->sync_mu);
+	pthread_mutex_lock(&p->write_mu);
+	out->txns = p->txns;
+	out->txn_requests = p->txn_requests;
+	memcpy(out->txn_hist, p->txn_hist, sizeof(out->txn_hist));
+	pthread_mutex_unlock(&p->write_mu);
 }
 
 /* Checkpoints. SQLite's automatic checkpoint runs inside the commit that pushed the WAL
@@ -335,7 +365,8 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int pages)
 	weir_db_pool *p = c->pool;
 	bump_if_dirty(c);
 	if (p->group_sync) {
-		c->commit_seq = atomic_fetch_add(&p->commit_seq, 1) + 1;
+		uint64_t n = c->committing && c->commit_weight > 0 ? (uint64_t)c->commit_weight : 1;
+		c->commit_seq = atomic_fetch_add(&p->commit_seq, n) + n;
 		/* A commit outside weir_db_commit (an autocommit statement, a raw handle) is
 		 * made durable before its statement returns, as synchronous=FULL would. */
 		if (!c->committing && wal_sync_wait(p, c->commit_seq) != 0) {
@@ -465,6 +496,8 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 	pthread_mutex_init(&p->write_mu, NULL);
 	pthread_mutex_init(&p->sync_mu, NULL);
 	pthread_cond_init(&p->sync_cv, NULL);
+	pthread_mutex_init(&p->batch_mu, NULL);
+	pthread_cond_init(&p->batch_cv, NULL);
 	p->wal_fd = -1;
 	atomic_store(&p->generation, atomic_fetch_add(&global_generation, 1) + 1);
 	p->conns = weir_xcalloc((size_t)size, sizeof(weir_db));
@@ -532,6 +565,14 @@ void weir_db_pool_close(weir_db_pool *p)
 	}
 	conn_close(&p->writer);
 	free(p->conns);
+	if (p->txns > 0)
+		weir_log_info("write transactions: %llu requests in %llu transactions; requests per "
+			      "transaction 1:%llu 2:%llu 3-4:%llu 5-8:%llu 9-16:%llu 17-32:%llu 33-64:%llu 65+:%llu",
+			      (unsigned long long)p->txn_requests, (unsigned long long)p->txns,
+			      (unsigned long long)p->txn_hist[0], (unsigned long long)p->txn_hist[1],
+			      (unsigned long long)p->txn_hist[2], (unsigned long long)p->txn_hist[3],
+			      (unsigned long long)p->txn_hist[4], (unsigned long long)p->txn_hist[5],
+			      (unsigned long long)p->txn_hist[6], (unsigned long long)p->txn_hist[7]);
 	if (p->syncs > 0)
 		weir_log_info("group commit: %llu commits in %llu fsyncs; batch sizes 1:%llu 2:%llu 3-4:%llu "
 			      "5-8:%llu 9-16:%llu 17-32:%llu 33-64:%llu 65+:%llu",
@@ -545,6 +586,8 @@ void weir_db_pool_close(weir_db_pool *p)
 	free(p->wal_path);
 	pthread_mutex_destroy(&p->sync_mu);
 	pthread_cond_destroy(&p->sync_cv);
+	pthread_mutex_destroy(&p->batch_mu);
+	pthread_cond_destroy(&p->batch_cv);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->write_mu);
@@ -729,9 +772,34 @@ static int durability_lost(weir_error *err)
 			      "the database cannot make writes durable; the server needs a restart");
 }
 
-/* The write lock first, then BEGIN IMMEDIATE on the pool's writer connection, which c
- * uses until commit or rollback (c->active). c's own read transaction ends first: the
- * write reads the latest data, and c holds no snapshot meanwhile. */
+/* Shared write transactions. Every write runs on the pool's writer connection, in its own
+ * savepoint inside the writer's transaction. A request that commits while others wait for
+ * the write lock releases its savepoint into the open transaction and hands the lock over;
+ * the holder that finds nobody waiting (or the batch full, or old) COMMITs everyone's
+ * changes at once and tells each member the outcome. So concurrent writes share the
+ * transaction's page writes and COMMIT as well as the fsync (wal_sync_wait), and a failing
+ * request rolls back only its savepoint.
+ *
+ * Liveness: whoever holds write_mu ends with weir_db_commit or weir_db_rollback, and both
+ * either pass the open transaction to a thread already counted in write_waiters (which
+ * will hold write_mu next) or end it. A member never holds write_mu while it waits.
+ *
+ * Failure: a COMMIT that fails fails every member (none was answered). A statement error
+ * after which SQLite dropped the whole transaction (SQLITE_FULL, IOERR, NOMEM: the writer is
+ * back in autocommit) fails the members released before it too. Requests see the changes
+ * of the members before them (they come first in the commit order); those cannot be undone
+ * alone. */
+#define BATCH_MAX 32          /* requests per transaction */
+int64_t weir_db__batch_max_us = 4000; /* nor is a transaction held open longer (tests set it) */
+
+static const char SQL_SAVEPOINT[] = "SAVEPOINT weir_w";
+static const char SQL_RELEASE[] = "RELEASE weir_w";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO weir_w";
+
+/* The write lock first, then (if no transaction is open) BEGIN IMMEDIATE on the pool's
+ * writer connection, then the request's savepoint; c uses the writer until commit or
+ * rollback (c->active). c's own read transaction ends first: the write reads the latest
+ * data, and c holds no snapshot meanwhile. */
 int weir_db_begin_write(weir_db *c, weir_error *err)
 {
 	weir_db_pool *p = c->pool;
@@ -741,74 +809,177 @@ int weir_db_begin_write(weir_db *c, weir_error *err)
 	if (p->sync_failed) /* read without the lock: a stale false only delays the refusal */
 		return durability_lost(err);
 	if (pthread_mutex_trylock(&p->write_mu) != 0) {
+		atomic_fetch_add(&p->write_waiters, 1);
 		weir_metrics_write_queue_add(1);
 		pthread_mutex_lock(&p->write_mu);
 		weir_metrics_write_queue_add(-1);
-	}
-	int rc = run_control(w, SQL_BEGIN_IMMEDIATE);
-	if (rc != SQLITE_OK) {
-		pthread_mutex_unlock(&p->write_mu);
-		return weir_db_fail(w, rc, err);
+		atomic_fetch_sub(&p->write_waiters, 1);
 	}
 	c->active = w;
 	c->in_write = true;
+	/* The first request of a transaction needs no savepoint: should it fail, nothing else
+	 * is in the transaction (~40,000 instructions spared when writes do not overlap). */
+	int rc;
+	p->holder_sp = p->batch_open;
+	if (!p->batch_open) {
+		rc = run_control(w, SQL_BEGIN_IMMEDIATE);
+		if (rc == SQLITE_OK) {
+			p->batch_open = true;
+			p->batch_size = 0;
+			p->batch_start_us = mono_us();
+		}
+	} else {
+		rc = run_control(w, SQL_SAVEPOINT);
+		if (rc != SQLITE_OK)
+			p->holder_sp = false; /* no savepoint to undo: the rollback below ends it all */
+	}
+	if (rc != SQLITE_OK) {
+		weir_db_fail(w, rc, err);
+		weir_db_rollback(c); /* ends or passes the transaction, releases the lock */
+		return -1;
+	}
 	return 0;
 }
 
-/* c back on its own connection, the writer to the next holder of the write lock. After a
- * rollback no writer statement is left stepping (one left mid-way would keep a snapshot or
- * fail the next COMMIT). After a COMMIT the walk over the writer's statements (~6,000
- * instructions) is spared: a write statement still stepping makes COMMIT fail (and roll
- * back, which walks), a read one is reset when next fetched (weir_db_stmt). */
-static void writer_release(weir_db *c, bool reset)
+/* Ends the open transaction (under write_mu): COMMIT (commit) or ROLLBACK, every member
+ * told the outcome. Returns the SQLite result; *seq the commit's number. */
+static int batch_end(weir_db_pool *p, bool commit, int lost_rc, uint64_t *seq)
 {
-	weir_db *w = c->active;
-	sqlite3_stmt *st = NULL;
-	while (reset && (st = sqlite3_next_stmt(w->db, st)) != NULL)
-		if (sqlite3_stmt_busy(st))
-			sqlite3_reset(st);
+	weir_db *w = &p->writer;
+	int rc = lost_rc;
+	int n = p->batch_size;
+	*seq = 0;
+	if (commit) {
+		w->commit_seq = 0;
+		w->commit_weight = n;
+		w->committing = true;
+		int64_t t0 = mono_us();
+		rc = run_control(w, SQL_COMMIT);
+		w->committing = false;
+		if (rc == SQLITE_OK) {
+			*seq = w->commit_seq;
+			p->txns++;
+			p->txn_requests += (uint64_t)n;
+			p->txn_hist[hist_bucket((uint64_t)(n > 0 ? n : 1))]++;
+			if (!p->group_sync)
+				weir_metrics_commit(n, mono_us() - t0);
+		} else {
+			weir_db_fail(w, rc, NULL);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_stmt *st = NULL;
+		while ((st = sqlite3_next_stmt(w->db, st)) != NULL)
+			if (sqlite3_stmt_busy(st))
+				sqlite3_reset(st);
+		if (!sqlite3_get_autocommit(w->db))
+			run_control(w, SQL_ROLLBACK);
+		w->dirty = false; /* nothing was committed */
+	}
+	pthread_mutex_lock(&p->batch_mu);
+	for (batch_member *m = p->batch_head; m; m = m->next) {
+		m->rc = rc;
+		m->seq = *seq;
+		m->done = true;
+	}
+	if (p->batch_head)
+		pthread_cond_broadcast(&p->batch_cv);
+	pthread_mutex_unlock(&p->batch_mu);
+	p->batch_head = NULL;
+	p->batch_size = 0;
+	p->batch_open = false;
+	return rc;
+}
+
+/* Whether the holder of the lock may leave the transaction open for the next one. */
+static bool batch_pass(weir_db_pool *p)
+{
+	return atomic_load(&p->write_waiters) > 0 && p->batch_size < BATCH_MAX &&
+	       mono_us() - p->batch_start_us < weir_db__batch_max_us;
+}
+
+static void writer_release(weir_db *c)
+{
 	c->active = c;
 	c->in_write = false;
 	pthread_mutex_unlock(&c->pool->write_mu);
 }
 
-/* COMMIT under the write lock, then (--sync full) wait outside it until the commit is on
- * disk, sharing the fsync with every commit that came meanwhile (wal_sync_wait). A commit
- * that wrote nothing (on_wal_commit did not run) waits for nothing. */
+/* Releases the request's savepoint into the transaction; then either waits (lock handed
+ * over) for the transaction's end or ends it; then (--sync full) waits outside the lock
+ * until the commit is on disk, sharing the fsync with every commit made meanwhile
+ * (wal_sync_wait). 0 once the change is committed (and durable with --sync full). */
 int weir_db_commit(weir_db *c, weir_error *err)
 {
 	weir_db_pool *p = c->pool;
 	weir_db *w = c->active;
-	w->commit_seq = 0;
-	w->committing = true;
-	int64_t t0 = p->group_sync ? 0 : mono_us();
-	int rc = run_control(w, SQL_COMMIT);
-	w->committing = false;
-	if (rc != SQLITE_OK) {
-		weir_db_fail(w, rc, err);
+	int rc = p->holder_sp ? run_control(w, SQL_RELEASE) : SQLITE_OK;
+	p->holder_sp = false;
+	if (rc != SQLITE_OK || sqlite3_get_autocommit(w->db)) {
+		weir_db_fail(w, rc != SQLITE_OK ? rc : SQLITE_ABORT, err);
 		weir_db_rollback(c);
 		return -1;
 	}
-	uint64_t seq = w->commit_seq;
-	writer_release(c, false);
-	if (!p->group_sync) {
-		weir_metrics_commit(1, mono_us() - t0);
-		return 0;
+	p->batch_size++;
+	uint64_t seq = 0;
+	if (batch_pass(p)) {
+		batch_member me = {p->batch_head, false, SQLITE_OK, 0};
+		p->batch_head = &me;
+		writer_release(c);
+		pthread_mutex_lock(&p->batch_mu);
+		while (!me.done)
+			pthread_cond_wait(&p->batch_cv, &p->batch_mu);
+		pthread_mutex_unlock(&p->batch_mu);
+		rc = me.rc;
+		seq = me.seq;
+	} else {
+		rc = batch_end(p, true, SQLITE_OK, &seq);
+		writer_release(c);
 	}
-	if (seq != 0 && wal_sync_wait(p, seq) != 0)
+	if (rc != SQLITE_OK) {
+		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+			return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is busy; retry");
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+	}
+	if (p->group_sync && seq != 0 && wal_sync_wait(p, seq) != 0)
 		return durability_lost(err);
 	return 0;
 }
 
+/* Undoes the request's savepoint; the transaction goes on for the members before it (to
+ * the next holder, or committed now), or, if it held nothing else, is rolled back. If
+ * SQLite had already dropped the transaction, the members before fail with it. */
 void weir_db_rollback(weir_db *c)
 {
 	if (!c->in_write)
 		return;
+	weir_db_pool *p = c->pool;
 	weir_db *w = c->active;
-	if (!sqlite3_get_autocommit(w->db))
-		run_control(w, SQL_ROLLBACK);
-	w->dirty = false; /* nothing was committed */
-	writer_release(c, true);
+	int lost = SQLITE_OK;
+	if (p->batch_open) {
+		sqlite3_stmt *st = NULL;
+		while ((st = sqlite3_next_stmt(w->db, st)) != NULL)
+			if (sqlite3_stmt_busy(st))
+				sqlite3_reset(st);
+		/* without a savepoint the holder is the transaction's first: batch_size is 0 */
+		if (sqlite3_get_autocommit(w->db) ||
+		    (p->holder_sp && (run_control(w, SQL_ROLLBACK_TO) != SQLITE_OK ||
+				      run_control(w, SQL_RELEASE) != SQLITE_OK || sqlite3_get_autocommit(w->db))))
+			lost = SQLITE_ABORT;
+		p->holder_sp = false;
+		uint64_t seq;
+		if (lost != SQLITE_OK) {
+			if (p->batch_size > 0)
+				weir_log_error("the write transaction was lost: %d request(s) before this one fail with it",
+					       p->batch_size);
+			batch_end(p, false, lost, &seq);
+		} else if (p->batch_size == 0) {
+			batch_end(p, false, SQLITE_ABORT, &seq); /* nothing else in it */
+		} else if (!batch_pass(p)) {
+			batch_end(p, true, SQLITE_OK, &seq); /* its members wait for durability themselves */
+		}
+	}
+	writer_release(c);
 }
 
 bool weir_db_in_write(const weir_db *c) { return c->in_write; }

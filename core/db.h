@@ -60,12 +60,17 @@ int weir_db_pool_schema_version(weir_db_pool *p);
  * fsyncs covered 1, 2, 3-4, 5-8, 9-16, 17-32, 33-64 and 65+ commits. */
 typedef struct weir_db_commit_stats {
 	uint64_t syncs;
-	uint64_t commits;
-	uint64_t batch_hist[8];
+	uint64_t commits;         /* requests made durable by those fsyncs */
+	uint64_t batch_hist[8];   /* requests per fsync */
+	uint64_t txns;            /* write transactions committed (both modes) */
+	uint64_t txn_requests;    /* requests they held */
+	uint64_t txn_hist[8];     /* requests per transaction, same buckets */
 } weir_db_commit_stats;
 void weir_db_pool_stats(weir_db_pool *p, weir_db_commit_stats *out);
 /* Tests only: when set, called instead of fdatasync(fd) on the WAL (fault injection). */
 extern int (*weir_db__wal_sync_hook)(int fd);
+/* Tests only: how long a shared write transaction may stay open (default 4 ms). */
+extern int64_t weir_db__batch_max_us;
 
 /* Borrows a connection (blocks while all are in use). Never NULL. */
 weir_db *weir_db_acquire(weir_db_pool *p);

@@ -584,8 +584,9 @@ static int64_t gc_count(weir_db_pool *p, const char *where)
 	return n;
 }
 
-/* One write transaction inserting workspace `name`: 0, or -1 with *code set. */
-static int gc_insert(weir_db_pool *p, const char *name, weir_code *code)
+/* One write inserting workspace `name`, holding the write lock hold_us longer (so that
+ * others queue behind it): 0, or -1 with *code set. */
+static int gc_insert_hold(weir_db_pool *p, const char *name, int hold_us, weir_code *code)
 {
 	weir_db *c = weir_db_acquire(p);
 	weir_error e = WEIR_ERROR_INIT;
@@ -598,6 +599,8 @@ static int gc_insert(weir_db_pool *p, const char *name, weir_code *code)
 		weir_db_rollback(c);
 		goto out;
 	}
+	if (hold_us > 0)
+		usleep((useconds_t)hold_us);
 	rc = weir_db_commit(c, &e);
 out:
 	if (code)
@@ -605,6 +608,8 @@ out:
 	weir_db_release(c);
 	return rc;
 }
+
+static int gc_insert(weir_db_pool *p, const char *name, weir_code *code) { return gc_insert_hold(p, name, 0, code); }
 
 /* The WAL fsync, slowed down (so that commits pile up behind it, as on a real disk) and
  * made to fail on demand. */
@@ -635,7 +640,7 @@ static void *gc_writer_main(void *arg)
 		else
 			snprintf(name, sizeof(name), "gc-%d-%d", w->id, i);
 		weir_code code = WEIR_OK;
-		if (gc_insert(w->pool, name, &code) == 0)
+		if (gc_insert_hold(w->pool, name, i % 2 ? 300 : 0, &code) == 0)
 			w->ok++;
 		else if (code == WEIR_E_RESOURCE_CONFLICT)
 			w->conflicts++;
@@ -646,9 +651,10 @@ static void *gc_writer_main(void *arg)
 }
 
 /* Proves group commit under concurrency: 8 threads writing at once all get their commits
- * (each counted, each durable: the rows are there after a reopen), fsyncs cover more than
- * one commit (fewer fsyncs than commits, and batches of 2 or more recorded), and a writer's
- * constraint violation among them rolls back only its own insert. */
+ * (each counted, each durable: the rows are there after a reopen), requests share write
+ * transactions and fsyncs (fewer of each than requests, sizes of 2 or more recorded), and
+ * a writer's constraint violation inside a shared transaction rolls back only its own
+ * insert (the others of its transaction commit). */
 static void test_group_commit_concurrent(void **state)
 {
 	(void)state;
@@ -681,10 +687,14 @@ static void test_group_commit_concurrent(void **state)
 	uint64_t commits = s.commits - before.commits, syncs = s.syncs - before.syncs;
 	assert_true(commits >= (uint64_t)ok);
 	assert_true(syncs < commits);
-	uint64_t multi = 0;
-	for (int b = 1; b < 8; b++)
+	uint64_t multi = 0, multi_txn = 0;
+	for (int b = 1; b < 8; b++) {
 		multi += s.batch_hist[b] - before.batch_hist[b];
+		multi_txn += s.txn_hist[b] - before.txn_hist[b];
+	}
 	assert_true(multi > 0);
+	assert_true(multi_txn > 0);
+	assert_true(s.txns - before.txns < (uint64_t)ok);
 	weir_db__wal_sync_hook = NULL;
 	gc_reopen(&g, 2);
 	assert_int_equal(gc_count(g.pool, "name LIKE 'gc-%'"), ok);
@@ -728,6 +738,98 @@ static void test_group_commit_fsync_failure(void **state)
 	gc_reopen(&g, 3);
 	assert_int_equal(gc_insert(g.pool, "after", &code), 0);
 	assert_int_equal(gc_count(g.pool, "name IN ('before', 'after')"), 2);
+	gc_close(&g);
+}
+
+/* Two writes sharing a transaction, the second losing it (SQLite rolls the whole
+ * transaction back on some errors; here a raw ROLLBACK does the same): the first request,
+ * released into the transaction and waiting for its end, fails too instead of reporting a
+ * commit that never happened; nothing of either is visible; writes go on. */
+struct gc_lost { weir_db_pool *pool; _Atomic int rc; weir_code code; }; /* rc 99 until it returns */
+
+static void *gc_lost_first(void *arg)
+{
+	struct gc_lost *l = arg;
+	weir_code code = WEIR_OK;
+	int rc = gc_insert_hold(l->pool, "lost-first", 200000, &code); /* the second queues meanwhile */
+	l->code = code;
+	atomic_store(&l->rc, rc);
+	return NULL;
+}
+
+static void test_group_commit_lost_transaction(void **state)
+{
+	(void)state;
+	struct gc_env g;
+	gc_open(&g, 4);
+	struct gc_lost l = {g.pool, 99, WEIR_OK};
+	int64_t max_us = weir_db__batch_max_us;
+	weir_db__batch_max_us = 10 * 1000 * 1000; /* the first holds the transaction 200 ms */
+	pthread_t th;
+	pthread_create(&th, NULL, gc_lost_first, &l);
+	usleep(50000);
+	weir_db *c = weir_db_acquire(g.pool);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_write(c, &e), 0); /* after the first released into the transaction */
+	assert_int_equal(sqlite3_exec(weir_db_handle(c), "INSERT INTO workspaces (name, created_at) VALUES ('lost-second', 0)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(weir_db_handle(c), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	weir_log_set_level(WEIR_LOG_OFF);
+	weir_db_rollback(c);
+	pthread_join(th, NULL);
+	weir_log_set_level(WEIR_LOG_WARN);
+	weir_db_release(c);
+	weir_db__batch_max_us = max_us;
+	assert_int_equal(l.rc, -1);
+	assert_int_equal(l.code, WEIR_E_INTERNAL_ERROR);
+	assert_int_equal(gc_count(g.pool, "name LIKE 'lost-%'"), 0);
+	weir_code code = WEIR_OK;
+	assert_int_equal(gc_insert(g.pool, "after-lost", &code), 0);
+	assert_int_equal(gc_count(g.pool, "name = 'after-lost'"), 1);
+	gc_close(&g);
+}
+
+/* Inside a shared transaction, a later request's failure (a constraint violation) rolls
+ * back only its own savepoint: the request released before it still commits, and the
+ * failing one's other change is gone. */
+static void test_group_commit_member_failure(void **state)
+{
+	(void)state;
+	struct gc_env g;
+	gc_open(&g, 4);
+	weir_code code = WEIR_OK;
+	assert_int_equal(gc_insert(g.pool, "taken", &code), 0);
+	struct gc_lost l = {g.pool, 99, WEIR_OK};
+	int64_t max_us = weir_db__batch_max_us;
+	weir_db__batch_max_us = 10 * 1000 * 1000;
+	weir_db_commit_stats before, after;
+	weir_db_pool_stats(g.pool, &before);
+	pthread_t th;
+	pthread_create(&th, NULL, gc_lost_first, &l); /* inserts 'lost-first', holds 200 ms */
+	usleep(50000);
+	weir_db *c = weir_db_acquire(g.pool);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_write(c, &e), 0);
+	weir_stmt *st = weir_db_stmt(c, SQL_INS, &e);
+	weir_db_bind_text(st, 1, "second-own");
+	assert_int_equal(weir_db_step_done(c, st, &e), 0);
+	st = weir_db_stmt(c, SQL_INS, &e);
+	weir_db_bind_text(st, 1, "taken");
+	weir_log_set_level(WEIR_LOG_OFF);
+	assert_int_equal(weir_db_step_done(c, st, &e), -1);
+	weir_log_set_level(WEIR_LOG_WARN);
+	assert_int_equal(e.code, WEIR_E_RESOURCE_CONFLICT);
+	assert_int_equal(gc_count(g.pool, "name = 'lost-first'"), 0); /* not committed yet... */
+	assert_int_equal(atomic_load(&l.rc), 99);                      /* ...and its writer waits */
+	weir_db_rollback(c); /* nobody waits: commits the first */
+	pthread_join(th, NULL);
+	weir_db_release(c);
+	weir_db__batch_max_us = max_us;
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(gc_count(g.pool, "name = 'lost-first'"), 1);
+	assert_int_equal(gc_count(g.pool, "name = 'second-own'"), 0);
+	weir_db_pool_stats(g.pool, &after);
+	assert_int_equal(after.txns - before.txns, 1);
 	gc_close(&g);
 }
 
@@ -880,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_render),
 		cmocka_unit_test(test_group_commit_concurrent), cmocka_unit_test(test_group_commit_fsync_failure),
 		cmocka_unit_test(test_group_commit_io_error), cmocka_unit_test(test_group_commit_db_full),
+		cmocka_unit_test(test_group_commit_lost_transaction), cmocka_unit_test(test_group_commit_member_failure),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
