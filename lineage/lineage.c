@@ -61,7 +61,7 @@ static const char *table_by_name(weir_db *db, weir_arena *a, const char *full, w
 	if (d1 == NULL || d2 == NULL || strchr(d2 + 1, '.') != NULL)
 		return NULL;
 	const char *type = NULL;
-	const char *id = lin_store_leaf_by_name(db, a, weir_arena_strndup(a, full, (size_t)(d1 - full)),
+	const char *id = weir_lin_store_leaf_by_name(db, a, weir_arena_strndup(a, full, (size_t)(d1 - full)),
 						weir_arena_strndup(a, d1 + 1, (size_t)(d2 - d1 - 1)), d2 + 1, &type);
 	if (id)
 		*kind = strcmp(type, "volume") == 0 ? WEIR_LIN_VOLUME
@@ -89,9 +89,9 @@ static const char *by_location(weir_db *db, weir_arena *a, const char *ns, const
 	while (n > 1 && url[n - 1] == '/')
 		n--;
 	url = weir_arena_strndup(a, url, n);
-	const char *id = lin_store_table_by_location(db, a, url);
+	const char *id = weir_lin_store_table_by_location(db, a, url);
 	if (id == NULL && strncmp(url, "file:///", 8) != 0 && strncmp(url, "file:/", 6) == 0)
-		id = lin_store_table_by_location(db, a, weir_arena_printf(a, "file://%s", url + 5));
+		id = weir_lin_store_table_by_location(db, a, weir_arena_printf(a, "file://%s", url + 5));
 	return id;
 }
 
@@ -107,14 +107,14 @@ int weir_lineage_dataset_node(weir_db *db, weir_arena *a, const char *ns, const 
 	if (weir_namespace(ns))
 		id = table_by_name(db, a, name, &kind);
 	if (id == NULL && (id = by_location(db, a, ns, name)) != NULL) {
-		const char *type = lin_store_sec_type(db, a, id);
+		const char *type = weir_lin_store_sec_type(db, a, id);
 		if (type && strcmp(type, "volume") == 0)
 			kind = WEIR_LIN_VOLUME;
 	}
 	if (id != NULL) {
 		out->kind = kind;
 		out->key = id;
-		out->name = lin_store_securable_full_name(db, a, id);
+		out->name = weir_lin_store_securable_full_name(db, a, id);
 		return 0;
 	}
 	out->kind = WEIR_LIN_DATASET;
@@ -131,8 +131,8 @@ void weir_lin__catalog_hook(weir_db *db, const char *securable_id, const char *o
 	(void)old_full_name;
 	weir_error err = WEIR_ERROR_INIT;
 	int64_t now = weir_now_ms();
-	int rc = new_full_name == NULL ? lin_store_mark_deleted(db, securable_id, now, &err)
-				       : lin_store_mark_renamed(db, securable_id, now, &err);
+	int rc = new_full_name == NULL ? weir_lin_store_mark_deleted(db, securable_id, now, &err)
+				       : weir_lin_store_mark_renamed(db, securable_id, now, &err);
 	if (rc != 0)
 		weir_log_warn("lineage: history of securable %s not updated: %s", securable_id, err.message);
 }

@@ -31,7 +31,7 @@ int weir_lin__node_id(weir_db *db, const weir_lineage_node *n, int64_t at_ms, in
 			sid = slash ? weir_arena_strndup(a, n->key, (size_t)(slash - n->key)) : n->key;
 		}
 		if (name == NULL) {
-			name = lin_store_securable_full_name(db, a, sid);
+			name = weir_lin_store_securable_full_name(db, a, sid);
 			if (name && n->kind == WEIR_LIN_MODEL_VERSION && strchr(n->key, '/'))
 				name = weir_arena_printf(a, "%s%s", name, strchr(n->key, '/'));
 		}
@@ -43,7 +43,7 @@ int weir_lin__node_id(weir_db *db, const weir_lineage_node *n, int64_t at_ms, in
 				name = nl + 1;
 		}
 	}
-	int rc = lin_store_node_upsert(db, n->kind, n->key, name, ns, sid, at_ms, id, err);
+	int rc = weir_lin_store_node_upsert(db, n->kind, n->key, name, ns, sid, at_ms, id, err);
 	weir_arena_free(a);
 	return rc;
 }
@@ -53,7 +53,7 @@ int weir_lin__producer_id(weir_db *db, const weir_lineage_producer *by, int64_t 
 	if (by == NULL || (unsigned)by->origin > WEIR_LIN_MANUAL || by->entity_type == NULL ||
 	    by->entity_type[0] == '\0' || by->entity_id == NULL || by->entity_id[0] == '\0')
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "producer", "Invalid lineage producer");
-	return lin_store_producer(db, by->entity_type, by->entity_id, pid, err);
+	return weir_lin_store_producer(db, by->entity_type, by->entity_id, pid, err);
 }
 
 int weir_lineage_record_edge(weir_db *db, const weir_lineage_node *src, const weir_lineage_node *dst,
@@ -66,7 +66,7 @@ int weir_lineage_record_edge(weir_db *db, const weir_lineage_node *src, const we
 	    weir_lin__node_id(db, dst, at_ms, &d, err) != 0)
 		return -1;
 	const char *created_by = by->origin == WEIR_LIN_MANUAL ? by->entity_id : NULL;
-	return lin_store_edge(db, s, d, pid, weir_lin__origin_name(by->origin), created_by, at_ms, err);
+	return weir_lin_store_edge(db, s, d, pid, weir_lin__origin_name(by->origin), created_by, at_ms, err);
 }
 
 static bool transformation_ok(const char *t)
@@ -93,8 +93,8 @@ int weir_lineage_record_column_edge(weir_db *db, const weir_lineage_node *src, c
 	const char *origin = weir_lin__origin_name(by->origin);
 	const char *created_by = by->origin == WEIR_LIN_MANUAL ? by->entity_id : NULL;
 	/* a column edge implies its table edge (the system views join them per producer) */
-	if (lin_store_edge(db, s, d, pid, origin, created_by, at_ms, err) != 0 ||
-	    lin_store_column(db, s, src_col, &sc, err) != 0 || lin_store_column(db, d, dst_col, &dc, err) != 0)
+	if (weir_lin_store_edge(db, s, d, pid, origin, created_by, at_ms, err) != 0 ||
+	    weir_lin_store_column(db, s, src_col, &sc, err) != 0 || weir_lin_store_column(db, d, dst_col, &dc, err) != 0)
 		return -1;
-	return lin_store_column_edge(db, sc, dc, transformation, subtype, pid, origin, created_by, at_ms, err);
+	return weir_lin_store_column_edge(db, sc, dc, transformation, subtype, pid, origin, created_by, at_ms, err);
 }

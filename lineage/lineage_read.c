@@ -145,7 +145,7 @@ static bool catalog_visible(lin_ctx *c, vis_ent *e)
 		parent = json_string_value(json_array_get(f, 0));
 		type = json_string_value(json_array_get(f, 1));
 		personal = json_is_true(json_array_get(f, 2));
-	} else if (lin_store_leaf_facts(c->db, c->a, e->row.securable_id, c->p->closure_json, &parent, &type, &personal,
+	} else if (weir_lin_store_leaf_facts(c->db, c->a, e->row.securable_id, c->p->closure_json, &parent, &type, &personal,
 					&err) != 0) {
 		return false;
 	}
@@ -187,13 +187,13 @@ static bool entity_visible(lin_ctx *c, vis_ent *e)
 	weir_error err = WEIR_ERROR_INIT;
 	lin_vec ids = {0};
 	lin_edges nb = {0};
-	if (lin_store_neighbours(c->db, c->a, e->id, true, ENDPOINT_LIMIT, &nb, &err) != 0 ||
-	    lin_store_neighbours(c->db, c->a, e->id, false, ENDPOINT_LIMIT, &nb, &err) != 0)
+	if (weir_lin_store_neighbours(c->db, c->a, e->id, true, ENDPOINT_LIMIT, &nb, &err) != 0 ||
+	    weir_lin_store_neighbours(c->db, c->a, e->id, false, ENDPOINT_LIMIT, &nb, &err) != 0)
 		return false;
 	for (size_t i = 0; i < nb.n; i++)
-		lin_vec_push(c->a, &ids, nb.e[i].src == e->id ? nb.e[i].dst : nb.e[i].src);
+		weir_lin_vec_push(c->a, &ids, nb.e[i].src == e->id ? nb.e[i].dst : nb.e[i].src);
 	if (e->row.kind == WEIR_LIN_OL_JOB) {
-		if (lin_store_job_endpoints(c->db, c->a, e->id, e->row.key, ENDPOINT_LIMIT, &ids, &err) != 0)
+		if (weir_lin_store_job_endpoints(c->db, c->a, e->id, e->row.key, ENDPOINT_LIMIT, &ids, &err) != 0)
 			return false;
 	} else {
 		const char *type = e->row.kind == WEIR_LIN_OL_RUN ? "openlineage_run"
@@ -201,8 +201,8 @@ static bool entity_visible(lin_ctx *c, vis_ent *e)
 				   : e->row.kind == WEIR_LIN_MLFLOW_RUN ? "mlflow_run"
 				   : e->row.kind == WEIR_LIN_QUERY ? "statement" : NULL;
 		int64_t pid;
-		if (type && lin_store_producer_find(c->db, type, e->row.key, &pid, &err) == 0 &&
-		    lin_store_producer_endpoints(c->db, c->a, pid, ENDPOINT_LIMIT, &ids, &err) != 0)
+		if (type && weir_lin_store_producer_find(c->db, type, e->row.key, &pid, &err) == 0 &&
+		    weir_lin_store_producer_endpoints(c->db, c->a, pid, ENDPOINT_LIMIT, &ids, &err) != 0)
 			return false;
 	}
 	return all_catalog_visible(c, &ids, ENDPOINT_LIMIT * 3);
@@ -225,7 +225,7 @@ static vis_ent *vis_get(lin_ctx *c, int64_t id)
 	}
 	if (e->loaded)
 		row = e->row;
-	else if (lin_store_node_get(c->db, c->a, id, &row, &err) != 0) {
+	else if (weir_lin_store_node_get(c->db, c->a, id, &row, &err) != 0) {
 		e->state = VIS_MASKED;
 		e->row.kind = WEIR_LIN_DATASET;
 		e->row.key = "";
@@ -262,7 +262,7 @@ static bool producer_visible(lin_ctx *c, int64_t pid)
 		return true;
 	weir_error err = WEIR_ERROR_INIT;
 	lin_vec ids = {0};
-	if (lin_store_producer_endpoints(c->db, c->a, pid, ENDPOINT_LIMIT, &ids, &err) != 0)
+	if (weir_lin_store_producer_endpoints(c->db, c->a, pid, ENDPOINT_LIMIT, &ids, &err) != 0)
 		return false;
 	return all_catalog_visible(c, &ids, ENDPOINT_LIMIT * 2);
 }
@@ -359,7 +359,7 @@ static int ref_catalog(lin_ctx *c, weir_sec_type t, weir_lineage_kind k, const c
 {
 	lin_node_row row;
 	if (strchr(rest, '.') == NULL) { /* a securable id (also of a dropped object) */
-		int rc = lin_store_node_find(c->db, c->a, k, rest, &row, err);
+		int rc = weir_lin_store_node_find(c->db, c->a, k, rest, &row, err);
 		if (rc < 0)
 			return -1;
 		if (rc == 1 || vis_get(c, row.id)->state != VIS_SHOWN)
@@ -370,7 +370,7 @@ static int ref_catalog(lin_ctx *c, weir_sec_type t, weir_lineage_kind k, const c
 	weir_securable s;
 	if (weir_gov_resolve(c->db, c->a, c->p, t, rest, &s, err) != 0)
 		return -1;
-	int rc = lin_store_node_find(c->db, c->a, k, s.id, &row, err);
+	int rc = weir_lin_store_node_find(c->db, c->a, k, s.id, &row, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 1) { /* no lineage yet: a virtual node (-1), so the answer is the node alone */
@@ -415,16 +415,16 @@ static int resolve_ref(lin_ctx *c, const char *ref, int64_t *id, weir_error *err
 				weir_lineage_node n;
 				if (weir_lineage_dataset_node(c->db, c->a, ns, name, &n, err) != 0)
 					return -1;
-				rc = lin_store_node_find(c->db, c->a, n.kind, n.key, &row, err);
+				rc = weir_lin_store_node_find(c->db, c->a, n.kind, n.key, &row, err);
 			} else {
-				rc = lin_store_node_find(c->db, c->a, WEIR_LIN_OL_JOB,
+				rc = weir_lin_store_node_find(c->db, c->a, WEIR_LIN_OL_JOB,
 							 weir_arena_printf(c->a, "%s\n%s", ns, name), &row, err);
 			}
 			if (rc < 0)
 				return -1;
 		}
 	} else if (pl == 3 && strncmp(ref, "run", 3) == 0) {
-		rc = lin_store_node_find(c->db, c->a, WEIR_LIN_OL_RUN, rest, &row, err);
+		rc = weir_lin_store_node_find(c->db, c->a, WEIR_LIN_OL_RUN, rest, &row, err);
 	} else {
 		weir_lineage_kind k;
 		char kind[32];
@@ -434,7 +434,7 @@ static int resolve_ref(lin_ctx *c, const char *ref, int64_t *id, weir_error *err
 		kind[pl] = '\0';
 		if (weir_lin__kind_parse(kind, &k) != 0)
 			return not_found(err, ref);
-		rc = lin_store_node_find(c->db, c->a, k, rest, &row, err);
+		rc = weir_lin_store_node_find(c->db, c->a, k, rest, &row, err);
 	}
 	if (rc < 0)
 		return -1;
@@ -465,7 +465,7 @@ static int64_t run_producer(lin_ctx *c, const char *run, weir_error *err)
 			id = colon + 1;
 		}
 	int64_t pid = 0;
-	int rc = lin_store_producer_find(c->db, type, id, &pid, err);
+	int rc = weir_lin_store_producer_find(c->db, type, id, &pid, err);
 	if (rc < 0)
 		return 0;
 	if (rc == 1 || !producer_visible(c, pid)) {
@@ -490,10 +490,10 @@ static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int6
 	lin_vec n = {0}, d = {0};
 	lin_edges e = {0};
 	bool t1 = false, t2 = false;
-	if ((q->dir & WEIR_LIN_UP) && lin_store_bfs(c->db, c->a, start, true, q->depth, q->as_of, pid, q->max_nodes,
+	if ((q->dir & WEIR_LIN_UP) && weir_lin_store_bfs(c->db, c->a, start, true, q->depth, q->as_of, pid, q->max_nodes,
 						    q->max_edges, &n, &d, &e, &t1, err) != 0)
 		return -1;
-	if ((q->dir & WEIR_LIN_DOWN) && lin_store_bfs(c->db, c->a, start, false, q->depth, q->as_of, pid, q->max_nodes,
+	if ((q->dir & WEIR_LIN_DOWN) && weir_lin_store_bfs(c->db, c->a, start, false, q->depth, q->as_of, pid, q->max_nodes,
 						      q->max_edges, &n, &d, &e, &t2, err) != 0)
 		return -1;
 	out->truncated = t1 || t2;
@@ -524,8 +524,8 @@ static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int6
 				out->truncated = true;
 				continue;
 			}
-			lin_vec_push(c->a, &out->nodes, n.v[i]);
-			lin_vec_push(c->a, &out->depths, depth);
+			weir_lin_vec_push(c->a, &out->nodes, n.v[i]);
+			weir_lin_vec_push(c->a, &out->depths, depth);
 		}
 	/* edges once each (a cycle walks some both ways): a set of (src, dst) */
 	size_t ecap = 64;
@@ -590,7 +590,7 @@ static int prefetch(lin_ctx *c, const lin_vec *ids, weir_error *err)
 {
 	lin_node_row *rows;
 	size_t n;
-	if (ids->n == 0 || lin_store_nodes_many(c->db, c->a, ids_json(c, ids), &rows, &n, err) != 0)
+	if (ids->n == 0 || weir_lin_store_nodes_many(c->db, c->a, ids_json(c, ids), &rows, &n, err) != 0)
 		return ids->n == 0 ? 0 : -1;
 	weir_buf sids = {0};
 	weir_buf_append(&sids, "[", 1);
@@ -615,7 +615,7 @@ static int prefetch(lin_ctx *c, const lin_vec *ids, weir_error *err)
 	if (ns > 0 && c->p) {
 		lin_leaf_facts *f;
 		size_t nf;
-		rc = lin_store_leaf_facts_many(c->db, c->a, sids.data, c->p->closure_json, &f, &nf, err);
+		rc = weir_lin_store_leaf_facts_many(c->db, c->a, sids.data, c->p->closure_json, &f, &nf, err);
 		for (size_t i = 0; rc == 0 && i < nf; i++)
 			json_object_set_new(c->facts, f[i].securable_id,
 					    json_pack("[s?, s?, b]", f[i].parent_id, f[i].type, f[i].personal));
@@ -777,7 +777,7 @@ json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p
 		/* dataset -> dataset: through the jobs of the runs that produced it */
 		lin_prod *pr;
 		size_t np;
-		if (lin_store_edge_producers(db, a, edges.e[i].src, edges.e[i].dst, &pr, &np, err) != 0)
+		if (weir_lin_store_edge_producers(db, a, edges.e[i].src, edges.e[i].dst, &pr, &np, err) != 0)
 			return NULL;
 		bool linked = false;
 		for (size_t k = 0; k < np; k++) {
@@ -834,7 +834,7 @@ static const char *table_type(lin_ctx *c, vis_ent *e)
 		return "VOLUME";
 	if (e->row.kind == WEIR_LIN_MODEL || e->row.kind == WEIR_LIN_MODEL_VERSION)
 		return "REGISTERED_MODEL";
-	const char *t = e->row.securable_id ? lin_store_sec_subtype(c->db, c->a, e->row.securable_id) : NULL;
+	const char *t = e->row.securable_id ? weir_lin_store_sec_subtype(c->db, c->a, e->row.securable_id) : NULL;
 	return t ? t : "TABLE";
 }
 
@@ -843,7 +843,7 @@ static int entity_infos(lin_ctx *c, int64_t src, int64_t dst, json_t *item, weir
 {
 	lin_prod *pr;
 	size_t np;
-	if (lin_store_edge_producers(c->db, c->a, src, dst, &pr, &np, err) != 0)
+	if (weir_lin_store_edge_producers(c->db, c->a, src, dst, &pr, &np, err) != 0)
 		return -1;
 	json_t *jobs = json_array(), *notebooks = json_array(), *queries = json_array();
 	for (size_t k = 0; k < np; k++) {
@@ -934,7 +934,7 @@ json_t *weir_lineage_table_lineage(weir_db *db, weir_arena *a, const weir_princi
 	lin_node_row row;
 	weir_lineage_kind k = t->type == WEIR_SEC_VOLUME ? WEIR_LIN_VOLUME : t->type == WEIR_SEC_MODEL ? WEIR_LIN_MODEL
 												      : WEIR_LIN_TABLE;
-	int rc = lin_store_node_find(db, a, k, t->id, &row, err);
+	int rc = weir_lin_store_node_find(db, a, k, t->id, &row, err);
 	if (rc < 0) {
 		json_decref(out);
 		return NULL;
@@ -944,7 +944,7 @@ json_t *weir_lineage_table_lineage(weir_db *db, weir_arena *a, const weir_princi
 	for (int dir = 0; dir < 2; dir++) {
 		bool up = dir == 0;
 		lin_edges nb = {0};
-		if (lin_store_neighbours(db, a, row.id, up, 10000, &nb, err) != 0) {
+		if (weir_lin_store_neighbours(db, a, row.id, up, 10000, &nb, err) != 0) {
 			json_decref(out);
 			return NULL;
 		}
@@ -970,7 +970,7 @@ static json_t *col_item(lin_ctx *c, int64_t col, lin_edge *e, weir_error *err)
 {
 	int64_t node;
 	const char *name;
-	if (lin_store_col_info(c->db, c->a, col, &node, &name, err) != 0)
+	if (weir_lin_store_col_info(c->db, c->a, col, &node, &name, err) != 0)
 		return NULL;
 	vis_ent *v = vis_get(c, node);
 	json_t *ts = iso_time(e->last_seen);
@@ -998,7 +998,7 @@ static int table_node(lin_ctx *c, const weir_securable *t, lin_node_row *row, we
 {
 	weir_lineage_kind k = t->type == WEIR_SEC_VOLUME ? WEIR_LIN_VOLUME : t->type == WEIR_SEC_MODEL ? WEIR_LIN_MODEL
 												      : WEIR_LIN_TABLE;
-	return lin_store_node_find(c->db, c->a, k, t->id, row, err);
+	return weir_lin_store_node_find(c->db, c->a, k, t->id, row, err);
 }
 
 json_t *weir_lineage_column_lineage(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *t,
@@ -1011,7 +1011,7 @@ json_t *weir_lineage_column_lineage(weir_db *db, weir_arena *a, const weir_princ
 	int64_t col;
 	int rc = table_node(&c, t, &row, err);
 	if (rc == 0)
-		rc = lin_store_column_find(db, row.id, column, &col, err);
+		rc = weir_lin_store_column_find(db, row.id, column, &col, err);
 	if (rc != 0) {
 		if (rc < 0) {
 			json_decref(out);
@@ -1022,7 +1022,7 @@ json_t *weir_lineage_column_lineage(weir_db *db, weir_arena *a, const weir_princ
 	for (int dir = 0; dir < 2; dir++) {
 		bool up = dir == 0;
 		lin_edges nb = {0};
-		if (lin_store_col_neighbours(db, a, col, up, 10000, &nb, err) != 0) {
+		if (weir_lin_store_col_neighbours(db, a, col, up, 10000, &nb, err) != 0) {
 			json_decref(out);
 			return NULL;
 		}
@@ -1074,7 +1074,7 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	int64_t col;
 	int rc = table_node(&c, t, &row, err);
 	if (rc == 0)
-		rc = lin_store_column_find(db, row.id, column, &col, err);
+		rc = weir_lin_store_column_find(db, row.id, column, &col, err);
 	if (rc != 0) {
 		if (rc < 0) {
 			json_decref(out);
@@ -1086,7 +1086,7 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	trav_result tr = {0};
 	lin_edges ce = {0};
 	bool truncated = false;
-	if (lin_store_col_bfs(db, a, col, depth, max_nodes + 1, WEIR_LIN_DEFAULT_MAX_EDGES, &tr.nodes, &tr.depths, &ce,
+	if (weir_lin_store_col_bfs(db, a, col, depth, max_nodes + 1, WEIR_LIN_DEFAULT_MAX_EDGES, &tr.nodes, &tr.depths, &ce,
 			      &truncated, err) != 0) {
 		json_decref(out);
 		return NULL;
@@ -1096,7 +1096,7 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	int64_t *cid, *cnode;
 	const char **cname;
 	size_t ncols;
-	if (lin_store_cols_many(db, a, ids_json(&c, &tr.nodes), &cid, &cnode, &cname, &ncols, err) != 0) {
+	if (weir_lin_store_cols_many(db, a, ids_json(&c, &tr.nodes), &cid, &cnode, &cname, &ncols, err) != 0) {
 		json_decref(out);
 		return NULL;
 	}
@@ -1104,7 +1104,7 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	lin_vec nodes = {0};
 	for (size_t k = 0; k < ncols; k++) {
 		byid[k] = (idx_ent){cid[k], k};
-		lin_vec_push(a, &nodes, cnode[k]);
+		weir_lin_vec_push(a, &nodes, cnode[k]);
 	}
 	qsort(byid, ncols, sizeof(*byid), idx_cmp);
 	if (prefetch(&c, &nodes, err) != 0) {
@@ -1222,8 +1222,8 @@ json_t *weir_lineage_manual_add(weir_db *db, weir_arena *a, const weir_principal
 			return NULL;
 	}
 	lin_node_row sr, dr;
-	if (lin_store_node_find(db, a, src.kind, src.key, &sr, err) != 0 ||
-	    lin_store_node_find(db, a, dst.kind, dst.key, &dr, err) != 0)
+	if (weir_lin_store_node_find(db, a, src.kind, src.key, &sr, err) != 0 ||
+	    weir_lin_store_node_find(db, a, dst.kind, dst.key, &dr, err) != 0)
 		return NULL;
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "source", vis_get(&c, sr.id)->pub, "target",
 			 vis_get(&c, dr.id)->pub, "origin", "MANUAL", "created_by", by.entity_id, "created_at",
@@ -1241,11 +1241,11 @@ int weir_lineage_manual_delete(weir_db *db, weir_arena *a, const weir_principal 
 	lin_node_row dr;
 	weir_lineage_kind k = target->type == WEIR_SEC_VOLUME ? WEIR_LIN_VOLUME
 			      : target->type == WEIR_SEC_MODEL ? WEIR_LIN_MODEL : WEIR_LIN_TABLE;
-	int rc = lin_store_node_find(db, a, k, target->id, &dr, err);
+	int rc = weir_lin_store_node_find(db, a, k, target->id, &dr, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-		rc = lin_store_manual_delete(db, sid, dr.id, weir_now_ms(), err);
+		rc = weir_lin_store_manual_delete(db, sid, dr.id, weir_now_ms(), err);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)

@@ -19,7 +19,7 @@ static const char SQL_NODE_UPSERT[] =
 	"  first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen) "
 	"RETURNING id";
 
-int lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name,
+int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name,
 			  const char *ns, const char *securable_id, int64_t at_ms, int64_t *id, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_NODE_UPSERT, err);
@@ -82,7 +82,7 @@ static int node_row(weir_db *db, weir_arena *a, weir_stmt *st, lin_node_row *o, 
 	return 0;
 }
 
-int lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out, weir_error *err)
+int weir_lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_NODE_GET, err);
 	if (st == NULL)
@@ -91,7 +91,7 @@ int lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out
 	return node_row(db, a, st, out, err);
 }
 
-int lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, const char *key, lin_node_row *out,
+int weir_lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, const char *key, lin_node_row *out,
 			weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_NODE_FIND, err);
@@ -102,7 +102,7 @@ int lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, cons
 	return node_row(db, a, st, out, err);
 }
 
-int lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
+int weir_lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
 			   weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_NODE_FIND_NS, err);
@@ -115,7 +115,7 @@ int lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const cha
 
 static const char SQL_NODE_SET_FACETS[] = "UPDATE lineage_nodes SET facets = ?2 WHERE id = ?1";
 
-int lin_store_node_set_facets(weir_db *db, int64_t id, const char *facets, weir_error *err)
+int weir_lin_store_node_set_facets(weir_db *db, int64_t id, const char *facets, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_NODE_SET_FACETS, err);
 	if (st == NULL)
@@ -132,7 +132,7 @@ static const char SQL_SEC_FULL_NAME[] =
 	"  WHERE s.type <> 'metastore' AND c.d < 4) "
 	"SELECT group_concat(name, '.') FROM (SELECT name FROM c ORDER BY d DESC)";
 
-const char *lin_store_securable_full_name(weir_db *db, weir_arena *a, const char *securable_id)
+const char *weir_lin_store_securable_full_name(weir_db *db, weir_arena *a, const char *securable_id)
 {
 	weir_error err = WEIR_ERROR_INIT;
 	weir_stmt *st = weir_db_stmt(db, SQL_SEC_FULL_NAME, &err);
@@ -152,7 +152,7 @@ static const char SQL_LEAF_BY_NAME[] =
 	"WHERE c.type = 'catalog' AND c.name = ?1 AND s.name = ?2 AND t.name = ?3 "
 	"AND t.type IN ('table', 'volume', 'registered_model')";
 
-const char *lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *catalog, const char *schema,
+const char *weir_lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *catalog, const char *schema,
 				   const char *name, const char **type)
 {
 	weir_error err = WEIR_ERROR_INIT;
@@ -176,7 +176,7 @@ static const char SQL_LEAF_FACTS[] =
 	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT value FROM json_each(?2))) "
 	"FROM securables s WHERE s.id = ?1";
 
-int lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, const char *closure_json,
+int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, const char *closure_json,
 			 const char **parent_id, const char **type, bool *personal, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_LEAF_FACTS, err);
@@ -199,7 +199,7 @@ int lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, c
 static const char SQL_NODES_MANY[] =
 	"SELECT " NODE_COLS " FROM lineage_nodes WHERE id IN (SELECT value FROM json_each(?1))";
 
-int lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
+int weir_lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
 			 weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_NODES_MANY, err);
@@ -229,7 +229,7 @@ static const char SQL_LEAF_FACTS_MANY[] =
 	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT value FROM json_each(?2))) "
 	"FROM securables s WHERE s.id IN (SELECT value FROM json_each(?1))";
 
-int lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,
+int weir_lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,
 			      lin_leaf_facts **rows, size_t *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_LEAF_FACTS_MANY, err);
@@ -261,7 +261,7 @@ int lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json,
 
 static const char SQL_SEC_TYPE[] = "SELECT type FROM securables WHERE id = ?1";
 
-const char *lin_store_sec_type(weir_db *db, weir_arena *a, const char *securable_id)
+const char *weir_lin_store_sec_type(weir_db *db, weir_arena *a, const char *securable_id)
 {
 	weir_error err = WEIR_ERROR_INIT;
 	weir_stmt *st = weir_db_stmt(db, SQL_SEC_TYPE, &err);
@@ -278,7 +278,7 @@ const char *lin_store_sec_type(weir_db *db, weir_arena *a, const char *securable
 static const char SQL_TABLE_BY_LOCATION[] =
 	"SELECT id FROM securables WHERE storage_location = ?1 AND type IN ('table', 'volume') LIMIT 1";
 
-const char *lin_store_table_by_location(weir_db *db, weir_arena *a, const char *url)
+const char *weir_lin_store_table_by_location(weir_db *db, weir_arena *a, const char *url)
 {
 	weir_error err = WEIR_ERROR_INIT;
 	weir_stmt *st = weir_db_stmt(db, SQL_TABLE_BY_LOCATION, &err);
@@ -299,7 +299,7 @@ static const char SQL_MARK_DELETED[] =
 	SEC_TREE "UPDATE lineage_nodes SET deleted_at = ?2 "
 	"WHERE securable_id IN (SELECT id FROM d) AND deleted_at IS NULL";
 
-int lin_store_mark_deleted(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
+int weir_lin_store_mark_deleted(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MARK_DELETED, err);
 	if (st == NULL)
@@ -324,7 +324,7 @@ static const char SQL_MARK_RENAMED[] =
 	"         CASE WHEN kind = 'MODEL_VERSION' THEN substr(key, instr(key, '/')) ELSE '' END "
 	"WHERE securable_id IN (SELECT id FROM d) AND deleted_at IS NULL";
 
-int lin_store_mark_renamed(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
+int weir_lin_store_mark_renamed(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MARK_RENAMED, err);
 	if (st == NULL)
@@ -357,7 +357,7 @@ static int one_id(weir_db *db, weir_stmt *st, int64_t *out, bool absent_ok, weir
 	return weir_db_fail(db, rc == WEIR_DB_DONE ? WEIR_DB_ERROR : rc, err);
 }
 
-int lin_store_producer(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
+int weir_lin_store_producer(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_PRODUCER, err);
 	if (st == NULL)
@@ -367,7 +367,7 @@ int lin_store_producer(weir_db *db, const char *type, const char *id, int64_t *p
 	return one_id(db, st, pid, false, err);
 }
 
-int lin_store_producer_find(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
+int weir_lin_store_producer_find(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_PRODUCER_FIND, err);
 	if (st == NULL)
@@ -393,7 +393,7 @@ static const char SQL_EDGE_OBS_UPSERT[] =
 	"ON CONFLICT(producer_id, dst, src, origin) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
 	"  last_seen = max(last_seen, excluded.last_seen), deleted_at = NULL";
 
-int lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const char *origin, const char *created_by,
+int weir_lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const char *origin, const char *created_by,
 		   int64_t at_ms, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_EDGE_UPSERT, err);
@@ -421,7 +421,7 @@ static const char SQL_COLUMN[] =
 	"ON CONFLICT(node_id, name) DO UPDATE SET name = excluded.name RETURNING id";
 static const char SQL_COLUMN_FIND[] = "SELECT id FROM lineage_columns WHERE node_id = ?1 AND name = ?2";
 
-int lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
+int weir_lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_COLUMN_FIND, err);
 	if (st == NULL)
@@ -438,7 +438,7 @@ int lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, 
 	return one_id(db, st, cid, false, err);
 }
 
-int lin_store_column_find(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
+int weir_lin_store_column_find(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_COLUMN_FIND, err);
 	if (st == NULL)
@@ -460,7 +460,7 @@ static const char SQL_COL_EDGE_OBS_UPSERT[] =
 	"  first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen), "
 	"  deleted_at = NULL";
 
-int lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, const char *transformation,
+int weir_lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, const char *transformation,
 			  const char *subtype, int64_t pid, const char *origin, const char *created_by, int64_t at_ms,
 			  weir_error *err)
 {
@@ -508,7 +508,7 @@ static const char SQL_MANUAL_DEL_COL_EDGE[] =
 	" AND o.src = lineage_column_edges.src AND o.transformation = lineage_column_edges.transformation "
 	" AND o.subtype = lineage_column_edges.subtype AND o.deleted_at IS NULL)";
 
-int lin_store_manual_delete(weir_db *db, int64_t src, int64_t dst, int64_t at_ms, weir_error *err)
+int weir_lin_store_manual_delete(weir_db *db, int64_t src, int64_t dst, int64_t at_ms, weir_error *err)
 {
 	const char *sqls[] = {SQL_MANUAL_DEL_OBS, SQL_MANUAL_DEL_COL_OBS, SQL_MANUAL_DEL_EDGE, SQL_MANUAL_DEL_COL_EDGE};
 	int changed = 0;
@@ -531,7 +531,7 @@ static const char SQL_SP_BEGIN[] = "SAVEPOINT lineage_event";
 static const char SQL_SP_RELEASE[] = "RELEASE lineage_event";
 static const char SQL_SP_ROLLBACK[] = "ROLLBACK TO lineage_event";
 
-int lin_store_savepoint(weir_db *db, const char *op, weir_error *err)
+int weir_lin_store_savepoint(weir_db *db, const char *op, weir_error *err)
 {
 	const char *sql = strcmp(op, "SAVEPOINT") == 0 ? SQL_SP_BEGIN : strcmp(op, "RELEASE") == 0 ? SQL_SP_RELEASE
 													  : SQL_SP_ROLLBACK;
@@ -547,7 +547,7 @@ static const char SQL_OL_EVENT[] =
 	"INSERT INTO ol_events(received_at, event_time, event_kind, event_type, run_id, job_namespace, job_name, "
 	"  producer, schema_url, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
-int lin_store_ol_event(weir_db *db, int64_t received, int64_t event_time, const char *kind, const char *type,
+int weir_lin_store_ol_event(weir_db *db, int64_t received, int64_t event_time, const char *kind, const char *type,
 		       const char *run_id, const char *job_ns, const char *job_name, const char *producer,
 		       const char *schema_url, const char *body, weir_error *err)
 {
@@ -572,7 +572,7 @@ static const char SQL_OL_JOB[] =
 	"ON CONFLICT(node_id) DO UPDATE SET facets = excluded.facets, updated_at = max(updated_at, excluded.updated_at)";
 static const char SQL_OL_JOB_FACETS[] = "SELECT facets FROM ol_jobs WHERE node_id = ?1";
 
-int lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const char *name, const char *facets,
+int weir_lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const char *name, const char *facets,
 		     int64_t at_ms, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_OL_JOB, err);
@@ -586,7 +586,7 @@ int lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const char *n
 	return weir_db_step_done(db, st, err);
 }
 
-const char *lin_store_ol_job_facets(weir_db *db, weir_arena *a, int64_t node_id)
+const char *weir_lin_store_ol_job_facets(weir_db *db, weir_arena *a, int64_t node_id)
 {
 	weir_error err = WEIR_ERROR_INIT;
 	weir_stmt *st = weir_db_stmt(db, SQL_OL_JOB_FACETS, &err);
@@ -613,7 +613,7 @@ static const char SQL_OL_RUN_PUT[] =
 	"  facets = excluded.facets, inputs = excluded.inputs, outputs = excluded.outputs, "
 	"  updated_at = excluded.updated_at";
 
-int lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, lin_run_row *o, weir_error *err)
+int weir_lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, lin_run_row *o, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_OL_RUN_GET, err);
 	if (st == NULL)
@@ -645,7 +645,7 @@ int lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, lin_run
 	return 0;
 }
 
-int lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_error *err)
+int weir_lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_OL_RUN_PUT, err);
 	if (st == NULL)
@@ -668,7 +668,7 @@ int lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_
 
 /* ------------------------------------------------------------------ reads */
 
-void lin_vec_push(weir_arena *a, lin_vec *x, int64_t v)
+void weir_lin_vec_push(weir_arena *a, lin_vec *x, int64_t v)
 {
 	if (x->n == x->cap) {
 		size_t cap = x->cap ? x->cap * 2 : 64;
@@ -762,8 +762,8 @@ static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_aliv
 	idset seen = {0};
 	size_t head = nodes->n;
 	idset_add(a, &seen, start);
-	lin_vec_push(a, nodes, start);
-	lin_vec_push(a, depths, 0);
+	weir_lin_vec_push(a, nodes, start);
+	weir_lin_vec_push(a, depths, 0);
 	int64_t found = 1, nedges = 0;
 	*truncated = false;
 	for (size_t q = head; q < nodes->n && !*truncated; q++) {
@@ -787,8 +787,8 @@ static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_aliv
 					break;
 				}
 				found++;
-				lin_vec_push(a, nodes, m);
-				lin_vec_push(a, depths, d + 1);
+				weir_lin_vec_push(a, nodes, m);
+				weir_lin_vec_push(a, depths, d + 1);
 			}
 			if (nedges >= max_edges) {
 				*truncated = true;
@@ -809,7 +809,7 @@ static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_aliv
 	return 0;
 }
 
-int lin_store_bfs(weir_db *db, weir_arena *a, int64_t start, bool up, int64_t depth, int64_t as_of, int64_t pid,
+int weir_lin_store_bfs(weir_db *db, weir_arena *a, int64_t start, bool up, int64_t depth, int64_t as_of, int64_t pid,
 		  int64_t max_nodes, int64_t max_edges, lin_vec *nodes, lin_vec *depths, lin_edges *edges,
 		  bool *truncated, weir_error *err)
 {
@@ -826,7 +826,7 @@ static const char SQL_COL_KIND[] =
 	"SELECT transformation, subtype FROM lineage_column_edges WHERE dst = ?1 AND src = ?2 AND deleted_at IS NULL "
 	"ORDER BY transformation LIMIT 1";
 
-int lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, int64_t max_nodes, int64_t max_edges,
+int weir_lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, int64_t max_nodes, int64_t max_edges,
 		      lin_vec *cols, lin_vec *depths, lin_edges *edges, bool *truncated, weir_error *err)
 {
 	size_t before = edges->n;
@@ -893,7 +893,7 @@ static int neighbours(weir_db *db, weir_arena *a, int64_t id, bool col, bool up,
 	return edge_rows(db, a, st, out, col, err);
 }
 
-int lin_store_neighbours(weir_db *db, weir_arena *a, int64_t node, bool up, int64_t limit, lin_edges *out,
+int weir_lin_store_neighbours(weir_db *db, weir_arena *a, int64_t node, bool up, int64_t limit, lin_edges *out,
 			 weir_error *err)
 {
 	return neighbours(db, a, node, false, up, limit, out, err);
@@ -903,8 +903,8 @@ static int id_pairs(weir_db *db, weir_arena *a, weir_stmt *st, lin_vec *out, wei
 {
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
-		lin_vec_push(a, out, weir_db_col_i64(st, 0));
-		lin_vec_push(a, out, weir_db_col_i64(st, 1));
+		weir_lin_vec_push(a, out, weir_db_col_i64(st, 0));
+		weir_lin_vec_push(a, out, weir_db_col_i64(st, 1));
 	}
 	weir_db_done(st);
 	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
@@ -918,7 +918,7 @@ static const char SQL_JOB_ENDPOINTS[] =
 	"UNION SELECT o.src, o.dst FROM lineage_producers p JOIN lineage_edge_obs o ON o.producer_id = p.id "
 	"WHERE p.entity_type = 'openlineage_job' AND p.entity_id = ?3 LIMIT ?2";
 
-int lin_store_producer_endpoints(weir_db *db, weir_arena *a, int64_t pid, int64_t limit, lin_vec *out,
+int weir_lin_store_producer_endpoints(weir_db *db, weir_arena *a, int64_t pid, int64_t limit, lin_vec *out,
 				 weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_PRODUCER_ENDPOINTS, err);
@@ -929,7 +929,7 @@ int lin_store_producer_endpoints(weir_db *db, weir_arena *a, int64_t pid, int64_
 	return id_pairs(db, a, st, out, err);
 }
 
-int lin_store_job_endpoints(weir_db *db, weir_arena *a, int64_t job_node, const char *job_key, int64_t limit,
+int weir_lin_store_job_endpoints(weir_db *db, weir_arena *a, int64_t job_node, const char *job_key, int64_t limit,
 			    lin_vec *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_JOB_ENDPOINTS, err);
@@ -947,7 +947,7 @@ static const char SQL_EDGE_PRODUCERS[] =
 	"FROM lineage_edge_obs o JOIN lineage_producers p ON p.id = o.producer_id "
 	"WHERE o.dst = ?1 AND o.src = ?2 AND o.deleted_at IS NULL ORDER BY o.last_seen DESC LIMIT 100";
 
-int lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t dst, lin_prod **out, size_t *n,
+int weir_lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t dst, lin_prod **out, size_t *n,
 			     weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_EDGE_PRODUCERS, err);
@@ -987,7 +987,7 @@ int lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t ds
 static const char SQL_COLS_MANY[] =
 	"SELECT id, node_id, name FROM lineage_columns WHERE id IN (SELECT value FROM json_each(?1))";
 
-int lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_t **cols, int64_t **nodes,
+int weir_lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_t **cols, int64_t **nodes,
 			const char ***names, size_t *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_COLS_MANY, err);
@@ -999,8 +999,8 @@ int lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_
 	const char **nm = weir_arena_alloc(a, cap * sizeof(*nm));
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
-		lin_vec_push(a, &c, weir_db_col_i64(st, 0));
-		lin_vec_push(a, &nd, weir_db_col_i64(st, 1));
+		weir_lin_vec_push(a, &c, weir_db_col_i64(st, 0));
+		weir_lin_vec_push(a, &nd, weir_db_col_i64(st, 1));
 		if (k == cap) {
 			const char **nv = weir_arena_alloc(a, cap * 2 * sizeof(*nv));
 			memcpy(nv, nm, k * sizeof(*nv));
@@ -1019,7 +1019,7 @@ int lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_
 
 static const char SQL_COL_INFO[] = "SELECT node_id, name FROM lineage_columns WHERE id = ?1";
 
-int lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, const char **name, weir_error *err)
+int weir_lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, const char **name, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_COL_INFO, err);
 	if (st == NULL)
@@ -1036,7 +1036,7 @@ int lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, c
 	return rc == WEIR_DB_DONE ? 1 : weir_db_fail(db, rc, err);
 }
 
-int lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, int64_t limit, lin_edges *out,
+int weir_lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, int64_t limit, lin_edges *out,
 			     weir_error *err)
 {
 	return neighbours(db, a, col, true, up, limit, out, err);
@@ -1044,7 +1044,7 @@ int lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, i
 
 static const char SQL_SEC_SUBTYPE[] = "SELECT subtype FROM securables WHERE id = ?1";
 
-const char *lin_store_sec_subtype(weir_db *db, weir_arena *a, const char *securable_id)
+const char *weir_lin_store_sec_subtype(weir_db *db, weir_arena *a, const char *securable_id)
 {
 	weir_error err = WEIR_ERROR_INIT;
 	weir_stmt *st = weir_db_stmt(db, SQL_SEC_SUBTYPE, &err);

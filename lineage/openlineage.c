@@ -329,7 +329,7 @@ static int column_id(ol_ctx *c, int64_t node, const char *name, int64_t *id, wei
 			*id = c->cols[i].id;
 			return 0;
 		}
-	if (lin_store_column(c->db, node, name, id, err) != 0)
+	if (weir_lin_store_column(c->db, node, name, id, err) != 0)
 		return -1;
 	if (c->ncols == c->capcols) {
 		size_t cap = c->capcols ? c->capcols * 2 : 32;
@@ -348,9 +348,9 @@ static int edge_ids(ol_ctx *c, int64_t s, int64_t d, weir_error *err)
 	for (size_t i = 0; i + 1 < c->edges.n; i += 2)
 		if (c->edges.v[i] == s && c->edges.v[i + 1] == d)
 			return 0;
-	lin_vec_push(c->a, &c->edges, s);
-	lin_vec_push(c->a, &c->edges, d);
-	return lin_store_edge(c->db, s, d, c->pid, "OPENLINEAGE", NULL, c->at, err);
+	weir_lin_vec_push(c->a, &c->edges, s);
+	weir_lin_vec_push(c->a, &c->edges, d);
+	return weir_lin_store_edge(c->db, s, d, c->pid, "OPENLINEAGE", NULL, c->at, err);
 }
 
 static int dataset(ol_ctx *c, json_t *d, weir_lineage_node *n, int64_t *id, weir_error *err)
@@ -362,10 +362,10 @@ static int dataset(ol_ctx *c, json_t *d, weir_lineage_node *n, int64_t *id, weir
 	json_t *facets = json_object_get(d, "facets");
 	if (json_is_object(facets) && json_object_size(facets) > 0) {
 		lin_node_row row;
-		if (lin_store_node_get(c->db, c->a, *id, &row, err) < 0)
+		if (weir_lin_store_node_get(c->db, c->a, *id, &row, err) < 0)
 			return -1;
 		char *m = merge_facets(row.facets, facets);
-		int rc = lin_store_node_set_facets(c->db, *id, m, err);
+		int rc = weir_lin_store_node_set_facets(c->db, *id, m, err);
 		free(m);
 		if (rc != 0)
 			return -1;
@@ -405,12 +405,12 @@ static int input_field(ol_ctx *c, json_t *in, int64_t out, const char *out_col, 
 		const char *type = transformation_of(json_array_get(ts, i), &sub);
 		if (type == NULL)
 			continue;
-		if (lin_store_column_edge(c->db, sc, dc, type, sub, c->pid, "OPENLINEAGE", NULL, c->at, err) != 0)
+		if (weir_lin_store_column_edge(c->db, sc, dc, type, sub, c->pid, "OPENLINEAGE", NULL, c->at, err) != 0)
 			return -1;
 		recorded++;
 	}
 	if (recorded == 0) /* legacy facet (1-0/1-1): direct, subtype from transformationType */
-		return lin_store_column_edge(c->db, sc, dc, "DIRECT", legacy_type, c->pid, "OPENLINEAGE", NULL, c->at, err);
+		return weir_lin_store_column_edge(c->db, sc, dc, "DIRECT", legacy_type, c->pid, "OPENLINEAGE", NULL, c->at, err);
 	return 0;
 }
 
@@ -552,14 +552,14 @@ static int job_node(ol_ctx *c, json_t *job, weir_lineage_node *n, int64_t *id, w
 	n->kind = WEIR_LIN_OL_JOB;
 	n->key = weir_arena_printf(c->a, "%s\n%s", ns, name);
 	n->name = name;
-	if (lin_store_node_upsert(c->db, WEIR_LIN_OL_JOB, n->key, name, ns, NULL, c->at, id, err) != 0)
+	if (weir_lin_store_node_upsert(c->db, WEIR_LIN_OL_JOB, n->key, name, ns, NULL, c->at, id, err) != 0)
 		return -1;
 	json_t *facets = json_object_get(job, "facets");
-	const char *old = lin_store_ol_job_facets(c->db, c->a, *id);
+	const char *old = weir_lin_store_ol_job_facets(c->db, c->a, *id);
 	if (old != NULL && !json_is_object(facets))
 		return 0;
 	char *m = merge_facets(old, json_is_object(facets) ? facets : NULL);
-	int rc = lin_store_ol_job(c->db, *id, ns, name, m, c->at, err);
+	int rc = weir_lin_store_ol_job(c->db, *id, ns, name, m, c->at, err);
 	free(m);
 	return rc;
 }
@@ -575,10 +575,10 @@ static int run_event(ol_ctx *c, json_t *ev, weir_error *err)
 	int64_t job_id, run_node;
 	if (job_node(c, job, &jn, &job_id, err) != 0)
 		return -1;
-	if (lin_store_node_upsert(c->db, WEIR_LIN_OL_RUN, run_id, run_id, NULL, NULL, c->at, &run_node, err) != 0)
+	if (weir_lin_store_node_upsert(c->db, WEIR_LIN_OL_RUN, run_id, run_id, NULL, NULL, c->at, &run_node, err) != 0)
 		return -1;
 	lin_run_row r;
-	int got = lin_store_ol_run_get(c->db, c->a, run_id, &r, err);
+	int got = weir_lin_store_ol_run_get(c->db, c->a, run_id, &r, err);
 	if (got < 0)
 		return -1;
 	if (got == 1) {
@@ -614,7 +614,7 @@ static int run_event(ol_ctx *c, json_t *ev, weir_error *err)
 	r.facets = m;
 	r.inputs = it;
 	r.outputs = ot;
-	int rc = lin_store_ol_run_put(c->db, &r, c->at, err);
+	int rc = weir_lin_store_ol_run_put(c->db, &r, c->at, err);
 	free(m);
 	free(it);
 	free(ot);
@@ -681,7 +681,7 @@ int weir_openlineage_ingest(weir_db *db, weir_arena *a, json_t *ev, const char *
 	if (rc != 0)
 		return -1;
 	char *body = json_dumps(ev, JSON_COMPACT);
-	rc = lin_store_ol_event(db, received_ms, c.at, kind, json_string_value(json_object_get(ev, "eventType")),
+	rc = weir_lin_store_ol_event(db, received_ms, c.at, kind, json_string_value(json_object_get(ev, "eventType")),
 				run_id, jns, jname, json_string_value(json_object_get(ev, "producer")),
 				json_string_value(json_object_get(ev, "schemaURL")), body ? body : "{}", err);
 	free(body);
@@ -690,13 +690,13 @@ int weir_openlineage_ingest(weir_db *db, weir_arena *a, json_t *ev, const char *
 
 int weir_openlineage_ingest_isolated(weir_db *db, weir_arena *a, json_t *ev, int64_t received_ms, weir_error *err)
 {
-	if (lin_store_savepoint(db, "SAVEPOINT", err) != 0)
+	if (weir_lin_store_savepoint(db, "SAVEPOINT", err) != 0)
 		return -1;
 	if (weir_openlineage_ingest(db, a, ev, "", received_ms, err) != 0) {
 		weir_error ignore = WEIR_ERROR_INIT;
-		if (lin_store_savepoint(db, "ROLLBACK TO", &ignore) == 0)
-			lin_store_savepoint(db, "RELEASE", &ignore);
+		if (weir_lin_store_savepoint(db, "ROLLBACK TO", &ignore) == 0)
+			weir_lin_store_savepoint(db, "RELEASE", &ignore);
 		return -1;
 	}
-	return lin_store_savepoint(db, "RELEASE", err);
+	return weir_lin_store_savepoint(db, "RELEASE", err);
 }
