@@ -134,7 +134,7 @@ static const char *managed_location(weir_db *db, weir_arena *a, const weir_secur
 				    const char *id)
 {
 	for (int i = 0; i < parent->depth && i < 2; i++) {
-		const char *base = cat_store_storage_location(db, a, parent->chain[i].id);
+		const char *base = weir_cat_store_storage_location(db, a, parent->chain[i].id);
 		if (base)
 			return weir_arena_printf(a, "%s/%s/%s", base, strcmp(kind, "warehouse") == 0 ? "tables" : kind, id);
 	}
@@ -302,7 +302,7 @@ static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_
 		for (size_t k = 0; k < i; k++)
 			if (column_position(cols, k) == position)
 				return column_error(err, i, "position", "duplicate position");
-		if (cat_store_insert_column(db, table_id, (int)position, copy, err) != 0) {
+		if (weir_cat_store_insert_column(db, table_id, (int)position, copy, err) != 0) {
 			if (err->code == WEIR_E_RESOURCE_CONFLICT)
 				return column_error(err, i, "position", "duplicate position");
 			return -1;
@@ -423,7 +423,7 @@ static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, con
 		row->spec = dump_or_null(a, spec);
 		json_decref(spec);
 	}
-	if (cat_store_insert(db, row, err) != 0)
+	if (weir_cat_store_insert(db, row, err) != 0)
 		return -1;
 	return cols ? table_columns(db, a, row->id, cols, err) : 0;
 }
@@ -451,7 +451,7 @@ static int create_volume(weir_db *db, weir_arena *a, const weir_securable *paren
 		row->storage_location = managed_location(db, a, parent, "volumes", row->id);
 	}
 	row->subtype = type;
-	return cat_store_insert(db, row, err);
+	return weir_cat_store_insert(db, row, err);
 }
 
 static const char *const routine_bodies[] = {"SQL", "EXTERNAL", NULL};
@@ -560,7 +560,7 @@ static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi,
 		json_object_set_new(spec, "input_params", json_pack("{s:[]}", "parameters"));
 	row->spec = dump_or_null(a, spec);
 	json_decref(spec);
-	return cat_store_insert(db, row, err);
+	return weir_cat_store_insert(db, row, err);
 }
 
 /* Creates the securable and writes its Info into w (the renderer of GET: the create's
@@ -594,7 +594,7 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	const char *full = t == WEIR_SEC_CATALOG ? name
 			 : t == WEIR_SEC_SCHEMA	 ? weir_arena_printf(a, "%s.%s", parent->chain[0].name, name)
 						 : weir_arena_printf(a, "%s.%s", parent->full_name, name);
-	if (cat_store_name_taken(db, parent->id, t, name)) {
+	if (weir_cat_store_name_taken(db, parent->id, t, name)) {
 		already_exists(t, full, err);
 		return -1;
 	}
@@ -612,10 +612,10 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	switch (t) {
 	case WEIR_SEC_CATALOG:
 		row.isolation_mode = "OPEN";
-		rc = cat_store_insert(db, &row, err);
+		rc = weir_cat_store_insert(db, &row, err);
 		break;
 	case WEIR_SEC_SCHEMA:
-		rc = cat_store_insert(db, &row, err);
+		rc = weir_cat_store_insert(db, &row, err);
 		break;
 	case WEIR_SEC_TABLE:
 		rc = create_table(db, a, p, parent, &row, fields, err);
@@ -640,7 +640,7 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	};
 	if (full_out)
 		*full_out = full;
-	return cat_store_info_jw(db, a, id, &names, false, false, false, w, err);
+	return weir_cat_store_info_jw(db, a, id, &names, false, false, false, w, err);
 
 out_field:
 	if (t == WEIR_SEC_FUNCTION && err->field[0]) {
@@ -698,7 +698,7 @@ char *weir_catalog_get_text(weir_db *db, weir_arena *a, const weir_securable *s,
 	cat_names n = names_of(s);
 	weir_jw w;
 	weir_jw_init(&w);
-	if (cat_store_info_jw(db, a, s->id, &n, omit_columns, omit_properties, s->browse_only, &w, err) != 0) {
+	if (weir_cat_store_info_jw(db, a, s->id, &n, omit_columns, omit_properties, s->browse_only, &w, err) != 0) {
 		weir_jw_free(&w);
 		return NULL;
 	}
@@ -756,7 +756,7 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 	cat_names n = names_of(&child);
 	if (c->t == WEIR_SEC_CATALOG)
 		n.catalog = NULL;
-	if (cat_store_info_jw(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, child.browse_only, c->w,
+	if (weir_cat_store_info_jw(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, child.browse_only, c->w,
 			      c->err) != 0)
 		return -1;
 	return 0;
@@ -798,7 +798,7 @@ char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p
 	for (;;) {
 		int batch = size + 1 < 64 ? 64 : size + 1;
 		c.last_name = NULL;
-		int n = cat_store_children(db, parent->id, t, after, batch, list_visit, &c, err);
+		int n = weir_cat_store_children(db, parent->id, t, after, batch, list_visit, &c, err);
 		if (n == -1 || (n == -2 && !c.more)) {
 			weir_jw_free(&w);
 			return NULL;
@@ -876,7 +876,7 @@ json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p,
 				new_full = weir_arena_printf(a, "%s.%s", s->chain[1].name, new_name);
 			else if (s->depth == 3)
 				new_full = weir_arena_printf(a, "%s.%s.%s", s->chain[2].name, s->chain[1].name, new_name);
-			if (cat_store_name_taken(db, parent_id, s->type, new_name)) {
+			if (weir_cat_store_name_taken(db, parent_id, s->type, new_name)) {
 				already_exists(s->type, new_full, err);
 				return NULL;
 			}
@@ -885,18 +885,18 @@ json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p,
 		}
 	}
 	int64_t now = weir_now_ms();
-	if (comment && cat_store_set_text(db, s->id, "comment", comment, now, p->name, err) != 0)
+	if (comment && weir_cat_store_set_text(db, s->id, "comment", comment, now, p->name, err) != 0)
 		return NULL;
 	/* properties replace the whole map when non-empty (UC); an empty map changes nothing */
 	if (props && json_object_size(props) > 0 &&
-	    cat_store_set_text(db, s->id, "properties", dump_or_null(a, props), now, p->name, err) != 0)
+	    weir_cat_store_set_text(db, s->id, "properties", dump_or_null(a, props), now, p->name, err) != 0)
 		return NULL;
-	if (iso && cat_store_set_text(db, s->id, "isolation_mode", iso, now, p->name, err) != 0)
+	if (iso && weir_cat_store_set_text(db, s->id, "isolation_mode", iso, now, p->name, err) != 0)
 		return NULL;
-	if (owner_id >= 0 && cat_store_set_owner(db, s->id, owner_id, now, p->name, err) != 0)
+	if (owner_id >= 0 && weir_cat_store_set_owner(db, s->id, owner_id, now, p->name, err) != 0)
 		return NULL;
 	if (new_name) {
-		if (cat_store_set_text(db, s->id, "name", new_name, now, p->name, err) != 0) {
+		if (weir_cat_store_set_text(db, s->id, "name", new_name, now, p->name, err) != 0) {
 			if (err->code == WEIR_E_RESOURCE_CONFLICT) /* the unique index saw the clash */
 				already_exists(s->type, new_full, err);
 			return NULL;
@@ -914,7 +914,7 @@ int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, boo
 {
 	(void)a;
 	if (!force && (s->type == WEIR_SEC_CATALOG || s->type == WEIR_SEC_SCHEMA)) {
-		int64_t n = cat_store_count_children(db, s->id, -1, err);
+		int64_t n = weir_cat_store_count_children(db, s->id, -1, err);
 		if (n < 0)
 			return -1; /* fail closed: an uncounted catalog is not deleted */
 		if (n > 0)
@@ -924,5 +924,5 @@ int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, boo
 	}
 	if (catalog_hook)
 		catalog_hook(db, s->id, s->full_name, NULL);
-	return cat_store_delete(db, s->id, err);
+	return weir_cat_store_delete(db, s->id, err);
 }

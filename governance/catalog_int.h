@@ -30,27 +30,27 @@ typedef struct cat_names {
 	const char *schema;
 } cat_names;
 
-int cat_store_insert(weir_db *db, const cat_row *row, weir_error *err);
-int cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *col, weir_error *err);
-bool cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name);
+int weir_cat_store_insert(weir_db *db, const cat_row *row, weir_error *err);
+int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *col, weir_error *err);
+bool weir_cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name);
 /* Children of `id` (of any type when t < 0); -1 with err set when the count fails. */
-int64_t cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err);
+int64_t weir_cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err);
 /* Writes the Info object into w; browse_only marks what the caller sees only through BROWSE. */
-int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_names *names, bool omit_columns,
+int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_names *names, bool omit_columns,
 		      bool omit_properties, bool browse_only, weir_jw *w, weir_error *err);
-json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names,
+json_t *weir_cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names,
 		       bool omit_columns, bool omit_properties, weir_error *err);
 
 typedef int (*cat_visit_fn)(void *ctx, const char *id, const char *name, int64_t owner_id);
 /* Children of parent_id of type t with name > after, in name order, at most `limit`. */
-int cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
+int weir_cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
 		       cat_visit_fn fn, void *ctx, weir_error *err);
 
-int cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value,
+int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value,
 		       int64_t now, const char *by, weir_error *err);
-int cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err);
+int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err);
 /* The storage_location of securable `id` (arena copy), or NULL when it has none. */
-const char *cat_store_storage_location(weir_db *db, weir_arena *a, const char *id);
-int cat_store_delete(weir_db *db, const char *id, weir_error *err);
+const char *weir_cat_store_storage_location(weir_db *db, weir_arena *a, const char *id);
+int weir_cat_store_delete(weir_db *db, const char *id, weir_error *err);
 
 #endif

@@ -12,7 +12,7 @@ static const char SQL_INSERT[] =
 	"created_at, created_by, updated_at, updated_by) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, '{}'), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15, ?16)";
 
-int cat_store_insert(weir_db *db, const cat_row *r, weir_error *err)
+int weir_cat_store_insert(weir_db *db, const cat_row *r, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
 	if (st == NULL)
@@ -49,7 +49,7 @@ static void bind_opt_int(weir_stmt *st, int i, json_t *v)
 		weir_db_bind_null(st, i);
 }
 
-int cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *c, weir_error *err)
+int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *c, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_COLUMN, err);
 	if (st == NULL)
@@ -73,7 +73,7 @@ int cat_store_insert_column(weir_db *db, const char *table_id, int position, jso
 static const char SQL_NAME_TAKEN[] =
 	"SELECT 1 FROM securables WHERE parent_id = ?1 AND type = ?2 AND name = ?3";
 
-bool cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name)
+bool weir_cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_NAME_TAKEN, NULL);
 	if (st == NULL)
@@ -89,7 +89,7 @@ bool cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, c
 static const char SQL_COUNT_CHILDREN[] =
 	"SELECT count(*) FROM securables WHERE parent_id = ?1 AND (?2 IS NULL OR type = ?2)";
 
-int64_t cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err)
+int64_t weir_cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_COUNT_CHILDREN, err);
 	if (st == NULL)
@@ -176,10 +176,10 @@ static void stored_object(weir_jw *w, const char *key, weir_stmt *st, int i)
 		weir_jw_raw(w, v, (size_t)weir_db_col_bytes(st, i));
 }
 
-/* The Info object of securable `id`, written into w (the one renderer: cat_store_info
+/* The Info object of securable `id`, written into w (the one renderer: weir_cat_store_info
  * parses this text for the callers that want a jansson value). browse_only is added by
  * the caller. */
-int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_names *names, bool omit_columns,
+int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_names *names, bool omit_columns,
 		      bool omit_properties, bool browse_only, weir_jw *w, weir_error *err)
 {
 	const char *ms = weir_gov_metastore_id(db, a, err);
@@ -296,19 +296,19 @@ int cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_name
 	return rc;
 }
 
-json_t *cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names,
+json_t *weir_cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names,
 		       bool omit_columns, bool omit_properties, weir_error *err)
 {
 	weir_jw w;
 	weir_jw_init(&w);
-	return weir_jw_tree(&w, cat_store_info_jw(db, a, id, names, omit_columns, omit_properties, false, &w, err), err);
+	return weir_jw_tree(&w, weir_cat_store_info_jw(db, a, id, names, omit_columns, omit_properties, false, &w, err), err);
 }
 
 static const char SQL_CHILDREN[] =
 	"SELECT id, name, owner_id FROM securables WHERE parent_id = ?1 AND type = ?2 AND name > ?3 "
 	"ORDER BY name LIMIT ?4";
 
-int cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
+int weir_cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
 		       cat_visit_fn fn, void *ctx, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_CHILDREN, err);
@@ -346,7 +346,7 @@ static const char SQL_SET_ISOLATION[] = "UPDATE securables SET isolation_mode = 
 static const char SQL_SET_SPEC[] = "UPDATE securables SET spec = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 static const char SQL_SET_OWNER[] = "UPDATE securables SET owner_id = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 
-int cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value,
+int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value,
 		       int64_t now, const char *by, weir_error *err)
 {
 	const char *sql = strcmp(column, "comment") == 0      ? SQL_SET_COMMENT
@@ -367,7 +367,7 @@ int cat_store_set_text(weir_db *db, const char *id, const char *column, const ch
 	return weir_db_step_done(db, st, err);
 }
 
-int cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err)
+int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_SET_OWNER, err);
 	if (st == NULL)
@@ -381,7 +381,7 @@ int cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t n
 
 static const char SQL_STORAGE_LOCATION[] = "SELECT storage_location FROM securables WHERE id = ?1";
 
-const char *cat_store_storage_location(weir_db *db, weir_arena *a, const char *id)
+const char *weir_cat_store_storage_location(weir_db *db, weir_arena *a, const char *id)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_STORAGE_LOCATION, NULL);
 	if (st == NULL)
@@ -396,7 +396,7 @@ const char *cat_store_storage_location(weir_db *db, weir_arena *a, const char *i
 
 static const char SQL_DELETE[] = "DELETE FROM securables WHERE id = ?1";
 
-int cat_store_delete(weir_db *db, const char *id, weir_error *err)
+int weir_cat_store_delete(weir_db *db, const char *id, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
 	if (st == NULL)
