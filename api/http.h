@@ -170,7 +170,8 @@ void weir_reply_header(weir_req *r, const char *name, const char *value);
 /* The UC/Databricks DELETE answer: 200 with an empty JSON object. */
 int weir_reply_ok_empty(weir_req *r);
 
-/* Handlers of one surface. Each handlers/<surface>.c defines its table. */
+/* Handlers of one surface. Each handlers/<surface>.c defines its table; the module list in
+ * api/modules.c names it in its module's entry. */
 extern const weir_route weir_routes_system[];
 extern const weir_route weir_routes_tokens[];
 extern const weir_route weir_routes_uc[];
@@ -182,7 +183,8 @@ extern const weir_route weir_routes_mlflow[];
 extern const weir_route weir_routes_tracking[];
 extern const weir_route weir_routes_lineage[];
 
-/* The tables above, in match order; NULL-terminated. */
+/* The tables above, in match order; NULL-terminated. Derived from the module list
+ * (api/modules.c), where it is defined. */
 extern const weir_route *const weir_route_tables[];
 
 /* Route matching: returns the route for method+path and fills r's path params, or NULL.

@@ -1,25 +1,110 @@
-/* Start and stop of the domain modules' process state (background workers, hooks), called
- * by weir_app_open after the database is ready and by weir_app_close before it closes.
- * Each module adds one line to each function. */
-#include "api/app.h"
-#include "api/auth.h"
+/* The modules of this binary, one entry each, and their start and stop, called by
+ * weir_app_open after the database is ready and by weir_app_close before it closes.
+ *
+ * One line of WEIR_MODULE_LIST is a module:
+ *   M(name, (route tables...), api start hook, api stop hook, workers)
+ * From that list come both weir_modules[] (the descriptors) and weir_route_tables[] (every
+ * route table in match order, which the router, `weir routes` and the metrics use): the
+ * list is expanded twice, so the route tables are known at compile time and need no
+ * start-up step. Hooks and workers may be NULL; WORKERS(...) writes a list of workers
+ * (core/module.h), each {name, start, stop}. */
 #include "api/modules.h"
+
+#include <stdbool.h>
+
+#include "api/auth.h"
+#include "lineage/lineage.h"
+#include "registry/artifacts.h"
+#include "registry/webhooks.h"
+
+#define WORKERS(...) ((const weir_worker[]){__VA_ARGS__, {NULL, NULL, NULL}})
+
+/* Adapters for domain hooks that need neither the pool nor an error. */
+static int lineage_start(weir_db_pool *pool, weir_error *err)
+{
+	(void)pool;
+	(void)err;
+	weir_lineage_start(); /* the catalog hook (drops, renames) */
+	return 0;
+}
+
+static int artifacts_start(weir_db_pool *pool, weir_error *err)
+{
+	(void)pool;
+	(void)err;
+	weir_artifacts_start(); /* the watch of the model-version sources' claims cache */
+	return 0;
+}
+
+/* In order: routes match in this order (the first match wins: keep a table with general
+ * patterns after those it would shadow), modules start in this order and stop in reverse. */
+#define WEIR_MODULE_LIST(M)                                                                          \
+	M(system, (weir_routes_system), weir_jwks_load /* api/jwt.c: --jwks */, NULL, NULL)          \
+	M(governance,                                                                                \
+	  (weir_routes_tokens, weir_routes_uc, weir_routes_identity, weir_routes_grants,             \
+	   weir_routes_workspaces, weir_routes_tags),                                                \
+	  NULL, NULL, NULL)                                                                          \
+	M(registry, (weir_routes_mlflow), NULL, NULL,                                                \
+	  WORKERS({"webhooks", weir_webhooks_worker_start, weir_webhooks_worker_stop},                \
+		  {"artifact claims", artifacts_start, weir_artifacts_stop}))                        \
+	M(tracking, (weir_routes_tracking), NULL, NULL, NULL)                                        \
+	M(lineage, (weir_routes_lineage), NULL, NULL, WORKERS({"catalog hook", lineage_start, NULL}))
+
+#define UNPAREN(...) __VA_ARGS__
+#define AS_TABLES(id, tables, start_, stop_, workers_) UNPAREN tables,
+#define AS_MODULE(id, tables, start_, stop_, workers_)                                             \
+	{.name = #id,                                                                              \
+	 .routes = (const weir_route *const[]){UNPAREN tables, NULL},                                \
+	 .start = start_,                                                                            \
+	 .stop = stop_,                                                                              \
+	 .workers = workers_},
+
+const weir_route *const weir_route_tables[] = {WEIR_MODULE_LIST(AS_TABLES) NULL};
+const weir_module weir_modules[] = {WEIR_MODULE_LIST(AS_MODULE){.name = NULL}};
+
+#define MAX_MODULES 32
+
+/* What weir_modules_start has started, for weir_modules_stop: modules [0, nstarted), and of
+ * each, its hook and its first `workers` workers. */
+static struct {
+	bool hook;
+	int workers;
+} started[MAX_MODULES];
+static int nstarted;
 
 int weir_modules_start(weir_app *app, weir_error *err)
 {
-	(void)app;
-	(void)err;
-	if (weir_jwks_load(app, err) != 0) /* api/jwt.c: --jwks */
-		return -1;
-	{ int weir_webhooks_worker_start(weir_db_pool *, weir_error *); if (weir_webhooks_worker_start(app->pool, err) != 0) return -1; } /* registry/webhooks.c */
-	{ void weir_lineage_start(void); weir_lineage_start(); } /* lineage/lineage.c: catalog hook (drops, renames) */
-	{ void weir_artifacts_start(void); weir_artifacts_start(); } /* registry/artifacts.c: claims cache watch */
+	for (int m = 0; weir_modules[m].name; m++) {
+		const weir_module *mod = &weir_modules[m];
+		if (m == MAX_MODULES)
+			return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "more than %d modules", MAX_MODULES);
+		started[m].hook = false;
+		started[m].workers = 0;
+		nstarted = m + 1;
+		if (mod->start && mod->start(app, err) != 0)
+			goto out_stop;
+		started[m].hook = true;
+		for (const weir_worker *w = mod->workers; w && w->name; w++) {
+			if (w->start && w->start(app->pool, err) != 0)
+				goto out_stop;
+			started[m].workers++;
+		}
+	}
 	return 0;
+out_stop:
+	weir_modules_stop(app);
+	return -1;
 }
 
 void weir_modules_stop(weir_app *app)
 {
-	(void)app;
-	{ void weir_webhooks_worker_stop(void); weir_webhooks_worker_stop(); } /* registry/webhooks.c */
-	{ void weir_artifacts_stop(void); weir_artifacts_stop(); } /* registry/artifacts.c: claims cache */
+	for (int m = nstarted - 1; m >= 0; m--) {
+		const weir_module *mod = &weir_modules[m];
+		for (int i = started[m].workers - 1; i >= 0; i--)
+			if (mod->workers[i].stop)
+				mod->workers[i].stop();
+		if (started[m].hook && mod->stop)
+			mod->stop(app);
+	}
+	nstarted = 0;
 }
