@@ -146,7 +146,7 @@ static inline void fuzz_env_seed_registry(fuzz_env *t)
 	    weir_registry_model_tag_set(t->db, m1, "stage", "prod", &e) != 0 ||
 	    weir_registry_version_create(t->db, t->a, m1, &in1, "admin", &v, &e) != 0 ||
 	    weir_registry_version_create(t->db, t->a, m1, &in2, "admin", &v, &e) != 0 ||
-	    weir_registry_alias_set(t->db, t->a, m1, "champion", v, &e) != 0 || weir_db_commit(t->db, &e) != 0)
+	    weir_registry_alias_set(t->db, t->a, m1, "m1", "champion", v, &e) != 0 || weir_db_commit(t->db, &e) != 0)
 		fuzz_die("registry seed", &e);
 	json_decref(tags);
 

@@ -1,6 +1,7 @@
 /* The model registry's rules that are not SQL: how MLflow names map into the catalog,
  * alias and stage rules, opaque page tokens, and MLflow's search grammar (filter and
- * order_by) parsed into a reg_query that registry_store.c turns into bound SQL.
+ * order_by) parsed into a reg_query that registry_store.c turns into bound SQL, with each
+ * hit's visibility decided here. (Models, versions, tags and aliases: models.c.)
  *
  * Name mapping decision. A registered model is a Unity Catalog securable, and UC names
  * allow only [A-Za-z0-9_@-] (weir_gov_name_check), while MLflow allows almost anything
@@ -553,7 +554,7 @@ static int visit(void *vctx, const reg_hit *hit)
 	}
 	int rc;
 	if (c->mv) {
-		rc = reg_version_mlflow_named_jw(c->db, c->a, model_id, hit->version,
+		rc = weir_reg_version_mlflow_named_jw(c->db, c->a, model_id, hit->version,
 						 weir_arena_strdup(c->a, hit->mlflow_name), true, c->w, c->err);
 	} else {
 		/* the row's strings, copied: rendering runs other statements meanwhile */
@@ -561,11 +562,41 @@ static int visit(void *vctx, const reg_hit *hit)
 		h.model_id = weir_arena_strdup(c->a, hit->model_id);
 		h.mlflow_name = weir_arena_strdup(c->a, hit->mlflow_name);
 		h.comment = hit->comment ? weir_arena_strdup(c->a, hit->comment) : NULL;
-		rc = reg_model_mlflow_hit_jw(c->db, c->a, &h, c->w, c->err);
+		rc = weir_reg_model_mlflow_hit_jw(c->db, c->a, &h, c->w, c->err);
 	}
 	if (rc != 0) {
 		c->failed = true;
 		return 1;
+	}
+	return 0;
+}
+
+/* What the store needs besides the grammar: the metastore, main.default, and the model each
+ * name equality names ("" when none: the search then matches nothing for it). */
+static int resolve_names(weir_db *db, weir_arena *a, reg_query *q, weir_error *err)
+{
+	const char *ms = weir_gov_metastore_id(db, a, err);
+	if (ms == NULL)
+		return -1;
+	const char *cat = weir_reg_store_child(db, a, ms, "catalog", WEIR_REGISTRY_DEFAULT_CATALOG);
+	q->metastore_id = ms;
+	q->default_schema = cat ? weir_reg_store_child(db, a, cat, "schema", WEIR_REGISTRY_DEFAULT_SCHEMA) : NULL;
+	q->name_ids = weir_arena_calloc(a, sizeof(char *) * (size_t)(q->nconds + 1));
+	int nids = 0;
+	weir_error e2 = WEIR_ERROR_INIT;
+	for (int i = 0; i < q->nconds; i++) {
+		const reg_cond *c = &q->conds[i];
+		if (c->key != REG_ATTR_NAME || c->op != REG_OP_EQ)
+			continue;
+		const char *full = weir_registry_full_name(a, "filter", c->value, &e2);
+		const char *parts[3] = {NULL, NULL, NULL};
+		const char *id = NULL;
+		if (full && weir_gov_split_full_name(a, "filter", full, 3, parts, &e2) == 0) {
+			const char *pc = weir_reg_store_child(db, a, ms, "catalog", parts[0]);
+			const char *ps = pc ? weir_reg_store_child(db, a, pc, "schema", parts[1]) : NULL;
+			id = ps ? weir_reg_store_child(db, a, ps, "registered_model", parts[2]) : NULL;
+		}
+		q->name_ids[nids++] = id ? id : "";
 	}
 	return 0;
 }
@@ -593,7 +624,8 @@ char *weir_registry_search_text(weir_db *db, weir_arena *a, const weir_principal
 	}
 	int64_t offset = 0;
 	if (weir_registry_page_offset(a, in->page_token, &offset, err) != 0 ||
-	    parse_filter(a, in->filter ? in->filter : "", q, err) != 0 || parse_order(a, in, q, err) != 0)
+	    parse_filter(a, in->filter ? in->filter : "", q, err) != 0 || parse_order(a, in, q, err) != 0 ||
+	    resolve_names(db, a, q, err) != 0)
 		return NULL;
 	weir_jw w;
 	weir_jw_init(&w);
@@ -603,9 +635,9 @@ char *weir_registry_search_text(weir_db *db, weir_arena *a, const weir_principal
 	int rc;
 	if (c.check) {
 		c.skip = offset;
-		rc = reg_store_search(db, a, q, 0, -1, visit, &c, err);
+		rc = weir_reg_store_search(db, a, q, 0, -1, visit, &c, err);
 	} else {
-		rc = reg_store_search(db, a, q, offset, maxr + 1, visit, &c, err);
+		rc = weir_reg_store_search(db, a, q, offset, maxr + 1, visit, &c, err);
 	}
 	if (rc != 0 || c.failed) {
 		weir_jw_free(&w);

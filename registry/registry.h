@@ -4,7 +4,9 @@
  * MLflow's flat names (/api/2.0/mlflow) and Unity Catalog's three-level names
  * (/api/2.1/unity-catalog/models). No HTTP here; every write runs inside the caller's
  * write transaction, every read on the caller's connection. JSON results are new
- * references the caller owns.
+ * references the caller owns. These are the domain functions (registry.c, models.c): they
+ * decide the rules and queue the events; the SQL behind them is registry_store.c's, which
+ * nothing outside registry/ calls.
  *
  * Name mapping (see registry/registry.c for the why): an MLflow name without dots `n` is
  * the securable `main.default.n`; an MLflow name `c.s.n` (three valid UC names) is that
@@ -34,6 +36,29 @@ const char *weir_registry_mlflow_name(weir_arena *a, const char *catalog, const 
 /* Creates catalog `main` and schema `main.default` (owned by admin) when absent. Inside the
  * caller's write transaction. */
 int weir_registry_ensure_default(weir_db *db, weir_arena *a, weir_error *err);
+/* The schema a new MLflow model goes into, resolved for p (*out): main.default is created
+ * first when it is the one named, and not being able to see it is 403 (it is a documented,
+ * fixed place), not 404. Inside the caller's write transaction. */
+int weir_registry_model_schema(weir_db *db, weir_arena *a, const weir_principal *p, const char *catalog,
+			       const char *schema, weir_securable *out, weir_error *err);
+/* The leaf name a model is renamed to, from an MLflow `new_name` (arena): 400 naming
+ * new_name when it does not map or names another catalog or schema than the model's. */
+const char *weir_registry_rename_leaf(weir_arena *a, const weir_securable *model, const char *new_name,
+				      weir_error *err);
+
+/* ---------------------------------------------------------------- rules */
+
+/* Registry tag rules: keys 1..250 characters of letters, digits, _ - . space : / (and any
+ * non-ASCII byte), no '..', not starting with '/' (400 naming key); values (NULL: none) at
+ * most 100000 bytes (400 naming value). */
+int weir_registry_tag_check(const char *key, const char *value, weir_error *err);
+/* A version number from the wire: MLflow's string holding an integer (400 naming version),
+ * and UC's path segment, a positive integer. */
+int weir_registry_version_parse(const char *s, int64_t *v, weir_error *err);
+int weir_registry_version_parse_uc(const char *s, int64_t *v, weir_error *err);
+/* A stage transition's arguments: the stage in any case (*canonical: its spelling), and
+ * archive_existing only towards an active stage (Staging, Production). 400 naming the field. */
+int weir_registry_stage_check(const char *stage, bool archive_existing, const char **canonical, weir_error *err);
 
 /* ---------------------------------------------------------------- models */
 
@@ -41,6 +66,17 @@ int weir_registry_ensure_default(weir_db *db, weir_arena *a, weir_error *err);
  * the UC name rule; 400 RESOURCE_ALREADY_EXISTS (MLflow) when taken. *id_out: arena. */
 int weir_registry_model_create(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *schema,
 			       const char *name, const char *comment, const char **id_out, weir_error *err);
+
+typedef struct weir_registry_model_in {
+	const char *name;          /* the leaf (UC) name */
+	const char *comment;       /* may be NULL */
+	json_t *tags;              /* MLflow [{key, value}] or NULL (borrowed) */
+	const char *event_name;    /* the name the caller used, carried by the event (NULL: the MLflow name) */
+} weir_registry_model_in;
+
+/* weir_registry_model_create, then its tags, then the registered_model.created webhooks. */
+int weir_registry_model_register(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *schema,
+				 const weir_registry_model_in *in, const char **id_out, weir_error *err);
 /* Renames inside its schema (new_name a UC name). 400 RESOURCE_ALREADY_EXISTS when taken. */
 int weir_registry_model_rename(weir_db *db, const char *model_id, const char *new_name, const char *by,
 			       weir_error *err);
@@ -50,8 +86,11 @@ int weir_registry_model_set_comment(weir_db *db, const char *model_id, const cha
 /* Transfers ownership to principal `owner` (a user, group or service principal name). */
 int weir_registry_model_set_owner(weir_db *db, const char *model_id, const char *owner, const char *by,
 				  weir_error *err);
-int weir_registry_model_delete(weir_db *db, const char *model_id, weir_error *err);
-int64_t weir_registry_model_version_count(weir_db *db, const char *model_id);
+/* Deletes the model with its versions; without force, a model that has versions is refused
+ * (ABORTED naming full_name). */
+int weir_registry_model_delete(weir_db *db, const char *model_id, const char *full_name, bool force,
+			       weir_error *err);
+/* Sets a tag (weir_registry_tag_check's rules; value NULL: ""). */
 int weir_registry_model_tag_set(weir_db *db, const char *model_id, const char *key, const char *value, weir_error *err);
 int weir_registry_model_tag_delete(weir_db *db, const char *model_id, const char *key, weir_error *err);
 
@@ -71,6 +110,10 @@ typedef struct weir_registry_version_in {
 	json_t *tags;              /* MLflow [{key, value}] or NULL (validated by the caller) */
 } weir_registry_version_in;
 
+/* The source a new version may name: the tracking rule (registry/tracking.c) and only files
+ * of the artifact store p may read (registry/artifacts.c). */
+int weir_registry_version_source_check(weir_db *db, weir_arena *a, const weir_principal *p, const char *source,
+				       const char *run_id, weir_error *err);
 /* Creates the next version (max ever + 1), records the lineage edge MLFLOW_RUN ->
  * MODEL_VERSION when run_id is set, and queues the model_version.created webhooks. */
 int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id,
@@ -80,10 +123,12 @@ int weir_registry_version_exists(weir_db *db, const char *model_id, const char *
 				 weir_error *err);
 int weir_registry_version_set_description(weir_db *db, const char *model_id, int64_t version, const char *desc,
 					  const char *by, weir_error *err);
-/* stage: canonical ("None", "Staging", "Production", "Archived"). */
+/* stage: any case (weir_registry_stage_check); archive_existing moves the other versions
+ * of that stage to Archived. */
 int weir_registry_version_transition(weir_db *db, const char *model_id, int64_t version, const char *stage,
 				     bool archive_existing, const char *by, weir_error *err);
-int weir_registry_version_finalize(weir_db *db, const char *model_id, int64_t version, const char *by,
+/* PENDING_REGISTRATION -> READY; any other status is 400 INVALID_ARGUMENT. */
+int weir_registry_version_finalize(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *by,
 				   weir_error *err);
 int weir_registry_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by, weir_error *err);
 int weir_registry_version_tag_set(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *key,
@@ -101,9 +146,10 @@ const char *weir_registry_version_download_uri(weir_db *db, weir_arena *a, const
 /* The latest version per stage (stages NULL/empty: all four). Validates stage names. */
 json_t *weir_registry_latest_versions(weir_db *db, weir_arena *a, const char *model_id, const char **stages,
 				      int nstages, weir_error *err);
-/* UC list of versions, ascending, after version `after`. */
-json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after, int limit,
-				  weir_error *err);
+/* UC list of versions, ascending, after version `after`; pages of max_results (0 or over
+ * 1000: 100). */
+json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after,
+				  int64_t max_results, weir_error *err);
 
 /* Lineage read: the source run of a version ("" when none). *run_id: arena. 404 if absent. */
 int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
@@ -126,11 +172,17 @@ int weir_registry_versions_in_store(weir_db *db, weir_arena *a, weir_registry_ve
 
 /* 400 for reserved (latest, v<N>) or malformed aliases. */
 int weir_registry_alias_check(const char *alias, weir_error *err);
-int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, const char *alias, int64_t version,
-			    weir_error *err);
+/* Points alias at an existing version (404 RESOURCE_DOES_NOT_EXIST naming mlflow_name when
+ * it is absent) and queues the alias event. */
+int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, const char *mlflow_name,
+			    const char *alias, int64_t version, weir_error *err);
 int weir_registry_alias_delete(weir_db *db, weir_arena *a, const char *model_id, const char *alias, weir_error *err);
 /* The version an alias points to; 400 INVALID_PARAMETER_VALUE when unknown (MLflow). */
 int weir_registry_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err);
+/* MLflow ModelVersion an alias points to; `latest` (any case) is the highest version of
+ * any stage (404 naming mlflow_name when the model has none). */
+json_t *weir_registry_alias_version_mlflow(weir_db *db, weir_arena *a, const char *model_id, const char *mlflow_name,
+					   const char *alias, weir_error *err);
 
 /* ---------------------------------------------------------------- search */
 
@@ -152,7 +204,8 @@ json_t *weir_registry_search_run(weir_db *db, weir_arena *a, const weir_principa
 /* The same answer as JSON text, written without a jansson tree (malloc'd; the reply path). */
 char *weir_registry_search_text(weir_db *db, weir_arena *a, const weir_principal *p, const weir_registry_search *q,
 				size_t *len, weir_error *err);
-/* UC list of models under a schema (schema_id non-NULL) or everywhere, visible to p. */
+/* UC list of models under a schema (schema_id non-NULL) or everywhere, visible to p; pages
+ * of max_results (0, negative or over 1000: 100). */
 json_t *weir_registry_models_uc_list(weir_db *db, weir_arena *a, const weir_principal *p, const char *schema_id,
 				     int64_t max_results, const char *page_token, weir_error *err);
 

@@ -1,6 +1,9 @@
 /* All SQL of the model registry: model securables and their registry rows, versions,
  * tags, aliases, the default catalog/schema, the row -> JSON mapping of both wire views,
- * and the search query builder (dynamic WHERE/ORDER BY over bound values only). */
+ * and the search query builder (dynamic WHERE/ORDER BY over bound values only). SQL only:
+ * every rule (names, stages, events, lineage, who may see what) is decided in the domain
+ * files (registry.c, models.c), which hand this file plain values (ids, names, the
+ * metastore id, locations) and get rows back; it calls nothing outside core/ and registry/. */
 #include "registry/registry_int.h"
 
 #include <ctype.h>
@@ -12,9 +15,6 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "governance/catalog.h"
-#include "lineage/lineage.h"
-#include "registry/webhooks.h"
 
 /* Text from our own tables was checked as UTF-8 when it came in: no second check going out. */
 static json_t *jstr(weir_stmt *st, int i)
@@ -33,10 +33,10 @@ static const char SQL_INSERT_SEC[] =
 	"isolation_mode, created_at, created_by, updated_at, updated_by) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, '{}', ?7, ?8, ?9, ?10, ?9, ?10)";
 
-static const char *find_child(weir_db *db, weir_arena *a, const char *parent, const char *type, const char *name,
-			      weir_error *err)
+const char *weir_reg_store_child(weir_db *db, weir_arena *a, const char *parent, const char *type, const char *name)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_FIND_CHILD, err);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_stmt *st = weir_db_stmt(db, SQL_FIND_CHILD, &e);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_text(st, 1, parent);
@@ -66,14 +66,10 @@ static int insert_sec(weir_db *db, const char *id, const char *type, const char 
 	return weir_db_step_done(db, st, err);
 }
 
-int weir_registry_ensure_default(weir_db *db, weir_arena *a, weir_error *err)
+int weir_reg_store_ensure_default(weir_db *db, weir_arena *a, const char *ms, weir_error *err)
 {
-	const char *ms = weir_gov_metastore_id(db, a, err);
-	if (ms == NULL)
-		return -1;
-	weir_error e2 = WEIR_ERROR_INIT;
-	const char *cat = find_child(db, a, ms, "catalog", WEIR_REGISTRY_DEFAULT_CATALOG, &e2);
-	const char *sch = cat ? find_child(db, a, cat, "schema", WEIR_REGISTRY_DEFAULT_SCHEMA, &e2) : NULL;
+	const char *cat = weir_reg_store_child(db, a, ms, "catalog", WEIR_REGISTRY_DEFAULT_CATALOG);
+	const char *sch = cat ? weir_reg_store_child(db, a, cat, "schema", WEIR_REGISTRY_DEFAULT_SCHEMA) : NULL;
 	if (cat && sch)
 		return 0;
 	weir_stmt *st = weir_db_stmt(db, SQL_ADMIN_ID, err);
@@ -99,30 +95,16 @@ int weir_registry_ensure_default(weir_db *db, weir_arena *a, weir_error *err)
 
 static const char SQL_RM_INSERT[] = "INSERT INTO registered_models (id, max_version) VALUES (?1, 0)";
 
-int weir_registry_model_create(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *schema,
-			       const char *name, const char *comment, const char **id_out, weir_error *err)
+int weir_reg_store_model_insert(weir_db *db, const char *id, const char *schema_id, const char *name, int64_t owner_id,
+				const char *by, const char *comment, const char *location, weir_error *err)
 {
-	if (weir_gov_name_check("name", name, err) != 0)
-		return -1;
-	weir_error e2 = WEIR_ERROR_INIT;
-	if (find_child(db, a, schema->id, "registered_model", name, &e2) != NULL)
-		return weir_error_field(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "name",
-					"Registered Model (name=%.300s) already exists.",
-					weir_registry_mlflow_name(a, schema->chain[1].name, schema->chain[0].name, name));
-	char id[37];
-	weir_uuid4(id);
-	const char *root = weir_catalog_data_dir();
-	const char *loc = root ? weir_arena_printf(a, "file://%s/models/%s", root, id) : NULL;
-	if (insert_sec(db, id, "registered_model", schema->id, name, p->id, comment, loc, p->name, err) != 0)
+	if (insert_sec(db, id, "registered_model", schema_id, name, owner_id, comment, location, by, err) != 0)
 		return -1;
 	weir_stmt *st = weir_db_stmt(db, SQL_RM_INSERT, err);
 	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, id);
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	*id_out = weir_arena_strdup(a, id);
-	return 0;
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_MODEL_PARENT[] = "SELECT parent_id FROM securables WHERE id = ?1";
@@ -131,49 +113,42 @@ static const char SQL_MODEL_RENAME[] =
 static const char SQL_VERSIONS_TOUCH[] =
 	"UPDATE model_versions SET updated_at = ?2 WHERE model_id = ?1";
 
-int weir_registry_model_rename(weir_db *db, const char *model_id, const char *new_name, const char *by,
-			       weir_error *err)
+const char *weir_reg_store_model_parent(weir_db *db, weir_arena *a, const char *model_id)
 {
-	if (weir_gov_name_check("new_name", new_name, err) != 0)
-		return -1;
-	weir_arena *a = weir_arena_new(512);
-	int rc = -1;
-	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_PARENT, err);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_PARENT, &e);
 	if (st == NULL)
-		goto out;
+		return NULL;
 	weir_db_bind_text(st, 1, model_id);
 	const char *parent = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
-	weir_error e2 = WEIR_ERROR_INIT;
-	const char *other = parent ? find_child(db, a, parent, "registered_model", new_name, &e2) : NULL;
-	if (other && strcmp(other, model_id) != 0) {
-		weir_error_field(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "new_name",
-				 "Registered Model (name=%.300s) already exists.", new_name);
-		goto out;
-	}
+	return parent;
+}
+
+int weir_reg_store_model_rename(weir_db *db, const char *model_id, const char *new_name, const char *by,
+				weir_error *err)
+{
 	int64_t now = weir_now_ms();
-	if ((st = weir_db_stmt(db, SQL_MODEL_RENAME, err)) == NULL)
-		goto out;
+	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_RENAME, err);
+	if (st == NULL)
+		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_text(st, 2, new_name);
 	weir_db_bind_i64(st, 3, now);
 	weir_db_bind_text(st, 4, by);
 	if (weir_db_step_done(db, st, err) != 0 || (st = weir_db_stmt(db, SQL_VERSIONS_TOUCH, err)) == NULL)
-		goto out;
+		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_i64(st, 2, now);
-	rc = weir_db_step_done(db, st, err);
-out:
-	weir_arena_free(a);
-	return rc;
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_MODEL_COMMENT[] =
 	"UPDATE securables SET comment = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 static const char SQL_MODEL_TOUCH[] = "UPDATE securables SET updated_at = ?2, updated_by = COALESCE(?3, updated_by) WHERE id = ?1";
 
-int weir_registry_model_set_comment(weir_db *db, const char *model_id, const char *comment, const char *by,
-				    weir_error *err)
+int weir_reg_store_model_set_comment(weir_db *db, const char *model_id, const char *comment, const char *by,
+				     weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_COMMENT, err);
 	if (st == NULL)
@@ -185,7 +160,7 @@ int weir_registry_model_set_comment(weir_db *db, const char *model_id, const cha
 	return weir_db_step_done(db, st, err);
 }
 
-static int model_touch(weir_db *db, const char *model_id, int64_t now, const char *by, weir_error *err)
+int weir_reg_store_model_touch(weir_db *db, const char *model_id, int64_t now, const char *by, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_TOUCH, err);
 	if (st == NULL)
@@ -199,14 +174,8 @@ static int model_touch(weir_db *db, const char *model_id, int64_t now, const cha
 static const char SQL_MODEL_OWNER[] =
 	"UPDATE securables SET owner_id = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 
-int weir_registry_model_set_owner(weir_db *db, const char *model_id, const char *owner, const char *by,
-				  weir_error *err)
+int weir_reg_store_model_set_owner(weir_db *db, const char *model_id, int64_t pid, const char *by, weir_error *err)
 {
-	int64_t pid = weir_gov_principal_id(db, owner, NULL, err);
-	if (pid < 0) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "owner", "Principal '%.200s' does not exist.", owner);
-		return -1;
-	}
 	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_OWNER, err);
 	if (st == NULL)
 		return -1;
@@ -219,7 +188,7 @@ int weir_registry_model_set_owner(weir_db *db, const char *model_id, const char 
 
 static const char SQL_MODEL_DELETE[] = "DELETE FROM securables WHERE id = ?1 AND type = 'registered_model'";
 
-int weir_registry_model_delete(weir_db *db, const char *model_id, weir_error *err)
+int weir_reg_store_model_delete(weir_db *db, const char *model_id, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_DELETE, err);
 	if (st == NULL)
@@ -230,7 +199,7 @@ int weir_registry_model_delete(weir_db *db, const char *model_id, weir_error *er
 
 static const char SQL_VERSION_COUNT[] = "SELECT count(*) FROM model_versions WHERE model_id = ?1";
 
-int64_t weir_registry_model_version_count(weir_db *db, const char *model_id)
+int64_t weir_reg_store_version_count(weir_db *db, const char *model_id)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_stmt *st = weir_db_stmt(db, SQL_VERSION_COUNT, &e);
@@ -247,7 +216,8 @@ static const char SQL_RM_TAG_SET[] =
 	"ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value";
 static const char SQL_RM_TAG_DEL[] = "DELETE FROM registered_model_tags WHERE model_id = ?1 AND key = ?2";
 
-int weir_registry_model_tag_set(weir_db *db, const char *model_id, const char *key, const char *value, weir_error *err)
+int weir_reg_store_model_tag_set(weir_db *db, const char *model_id, const char *key, const char *value,
+				 weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_RM_TAG_SET, err);
 	if (st == NULL)
@@ -258,7 +228,7 @@ int weir_registry_model_tag_set(weir_db *db, const char *model_id, const char *k
 	return weir_db_step_done(db, st, err);
 }
 
-int weir_registry_model_tag_delete(weir_db *db, const char *model_id, const char *key, weir_error *err)
+int weir_reg_store_model_tag_delete(weir_db *db, const char *model_id, const char *key, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_RM_TAG_DEL, err);
 	if (st == NULL)
@@ -274,7 +244,7 @@ static const char SQL_MODEL_ROW[] =
 	"FROM securables m JOIN securables s ON s.id = m.parent_id JOIN securables c ON c.id = s.parent_id "
 	"WHERE m.id = ?1 AND m.type = 'registered_model'";
 
-const char *reg_store_mlflow_name(weir_db *db, weir_arena *a, const char *model_id)
+const char *weir_reg_store_mlflow_name(weir_db *db, weir_arena *a, const char *model_id)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, &e);
@@ -313,7 +283,7 @@ static const char SQL_LATEST[] =
 static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t version, const char *name,
 		 bool with_aliases, weir_jw *w, weir_error *err);
 
-json_t *weir_registry_model_mlflow(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
+json_t *weir_reg_store_model_mlflow(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, err);
 	if (st == NULL)
@@ -332,10 +302,10 @@ json_t *weir_registry_model_mlflow(weir_db *db, weir_arena *a, const char *model
 		     .created_at = weir_db_col_i64(st, 4),
 		     .updated_at = weir_db_col_i64(st, 5)};
 	weir_db_done(st);
-	return reg_model_mlflow_hit(db, a, &h, err);
+	return weir_reg_model_mlflow_hit(db, a, &h, err);
 }
 
-int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_jw *w, weir_error *err)
+int weir_reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_jw *w, weir_error *err)
 {
 	const char *model_id = h->model_id;
 	const char *name = h->mlflow_name;
@@ -391,7 +361,7 @@ int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_j
 		weir_jw_key(w, "latest_versions");
 		weir_jw_arr(w);
 		for (int i = 0; i < nv; i++)
-			if (reg_version_mlflow_named_jw(db, a, model_id, vers[i], name, false, w, err) != 0)
+			if (weir_reg_version_mlflow_named_jw(db, a, model_id, vers[i], name, false, w, err) != 0)
 				return -1;
 		weir_jw_end_arr(w);
 	}
@@ -399,14 +369,15 @@ int reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, weir_j
 	return 0;
 }
 
-json_t *reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_error *err)
+json_t *weir_reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, weir_error *err)
 {
 	weir_jw w;
 	weir_jw_init(&w);
-	return weir_jw_tree(&w, reg_model_mlflow_hit_jw(db, a, h, &w, err), err);
+	return weir_jw_tree(&w, weir_reg_model_mlflow_hit_jw(db, a, h, &w, err), err);
 }
 
-static json_t *uc_aliases(weir_db *db, const char *model_id, int64_t version, bool one_version, weir_error *err)
+json_t *weir_reg_store_aliases_uc(weir_db *db, const char *model_id, int64_t version, bool one_version,
+				  weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_RM_ALIASES, err);
 	if (st == NULL)
@@ -423,7 +394,8 @@ static json_t *uc_aliases(weir_db *db, const char *model_id, int64_t version, bo
 	return arr;
 }
 
-json_t *weir_registry_model_uc(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
+json_t *weir_reg_store_model_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t *owner_id_out,
+				weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, err);
 	if (st == NULL)
@@ -449,14 +421,7 @@ json_t *weir_registry_model_uc(weir_db *db, weir_arena *a, const char *model_id,
 	if (weir_db_col_type(st, 9) != WEIR_DB_NULL)
 		json_object_set_new(o, "storage_location", jstr(st, 9));
 	weir_db_done(st);
-	const char *owner = weir_gov_principal_name(db, a, owner_id);
-	json_object_set_new(o, "owner", json_string(owner ? owner : ""));
-	json_t *al = uc_aliases(db, model_id, 0, false, err);
-	if (al == NULL) {
-		json_decref(o);
-		return NULL;
-	}
-	json_object_set_new(o, "aliases", al);
+	*owner_id_out = owner_id;
 	return o;
 }
 
@@ -486,8 +451,15 @@ static int mv_tag_set(weir_db *db, const char *model_id, int64_t version, const 
 	return weir_db_step_done(db, st, err);
 }
 
-int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id,
-				 const weir_registry_version_in *in, const char *by, int64_t *version, weir_error *err)
+int weir_reg_store_version_tag_set(weir_db *db, const char *model_id, int64_t version, const char *key,
+				   const char *value, weir_error *err)
+{
+	return mv_tag_set(db, model_id, version, key, value, err);
+}
+
+int weir_reg_store_version_insert(weir_db *db, const char *model_id, const weir_registry_version_in *in,
+				  const char *id, const char *location, int64_t now, const char *by, int64_t *version,
+				  weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_NEXT_VERSION, err);
 	if (st == NULL)
@@ -505,13 +477,8 @@ int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_i
 		weir_db_bind_text(st, 1, model_id);
 		if (weir_db_step_done(db, st, err) != 0)
 			return -1;
-		return weir_registry_version_create(db, a, model_id, in, by, version, err);
+		return weir_reg_store_version_insert(db, model_id, in, id, location, now, by, version, err);
 	}
-	char id[37];
-	weir_uuid4(id);
-	int64_t now = weir_now_ms();
-	const char *root = weir_catalog_data_dir();
-	const char *loc = root ? weir_arena_printf(a, "file://%s/models/%s/versions/%s", root, model_id, id) : NULL;
 	if ((st = weir_db_stmt(db, SQL_VERSION_INSERT, err)) == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
@@ -522,46 +489,10 @@ int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_i
 	weir_db_bind_text(st, 6, in->run_link ? in->run_link : "");
 	weir_db_bind_text(st, 7, in->description ? in->description : "");
 	weir_db_bind_text(st, 8, in->pending ? "PENDING_REGISTRATION" : "READY");
-	weir_db_bind_text(st, 9, in->pending ? loc : NULL);
+	weir_db_bind_text(st, 9, in->pending ? location : NULL);
 	weir_db_bind_i64(st, 10, now);
 	weir_db_bind_text(st, 11, by);
 	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	size_t i;
-	json_t *t;
-	json_t *tagmap = json_object();
-	json_array_foreach(in->tags, i, t) {
-		const char *k = json_string_value(json_object_get(t, "key"));
-		const char *val = json_string_value(json_object_get(t, "value"));
-		if (mv_tag_set(db, model_id, v, k, val, err) != 0) {
-			json_decref(tagmap);
-			return -1;
-		}
-		json_object_set_new(tagmap, k, json_string(val ? val : ""));
-	}
-	if (model_touch(db, model_id, now, NULL, err) != 0) {
-		json_decref(tagmap);
-		return -1;
-	}
-	const char *mname = reg_store_mlflow_name(db, a, model_id);
-	if (in->run_id && *in->run_id) {
-		weir_lineage_node src = {WEIR_LIN_MLFLOW_RUN, in->run_id, NULL};
-		weir_lineage_node dst = {WEIR_LIN_MODEL_VERSION,
-					 weir_arena_printf(a, "%s/%lld", model_id, (long long)v),
-					 weir_arena_printf(a, "%s/%lld", mname ? mname : "", (long long)v)};
-		weir_lineage_producer byp = {WEIR_LIN_CAPTURED, "mlflow_run", in->run_id};
-		if (weir_lineage_record_edge(db, &src, &dst, &byp, now, err) != 0) {
-			json_decref(tagmap);
-			return -1;
-		}
-	}
-	json_t *data = json_pack("{s:s?, s:s, s:s?, s:o, s:o, s:o}", "name", mname, "version",
-				 weir_arena_printf(a, "%lld", (long long)v), "source", in->source, "run_id",
-				 in->run_id && *in->run_id ? json_string(in->run_id) : json_null(), "tags", tagmap,
-				 "description", in->description ? json_string(in->description) : json_null());
-	int erc = weir_webhooks_emit(db, a, "MODEL_VERSION", "CREATED", data, err);
-	json_decref(data);
-	if (erc != 0)
 		return -1;
 	*version = v;
 	return 0;
@@ -569,8 +500,7 @@ int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_i
 
 static const char SQL_VERSION_EXISTS[] = "SELECT 1 FROM model_versions WHERE model_id = ?1 AND version = ?2";
 
-int weir_registry_version_exists(weir_db *db, const char *model_id, const char *mlflow_name, int64_t version,
-				 weir_error *err)
+int weir_reg_store_version_exists(weir_db *db, const char *model_id, int64_t version, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_VERSION_EXISTS, err);
 	if (st == NULL)
@@ -579,18 +509,14 @@ int weir_registry_version_exists(weir_db *db, const char *model_id, const char *
 	weir_db_bind_i64(st, 2, version);
 	bool ok = weir_db_step(st) == WEIR_DB_ROW;
 	weir_db_done(st);
-	if (!ok)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
-				      "Model Version (name=%.300s, version=%lld) not found", mlflow_name ? mlflow_name : "",
-				      (long long)version);
-	return 0;
+	return ok ? 1 : 0;
 }
 
 static const char SQL_MV_DESC[] =
 	"UPDATE model_versions SET description = ?3, updated_at = ?4, updated_by = ?5 WHERE model_id = ?1 AND version = ?2";
 
-int weir_registry_version_set_description(weir_db *db, const char *model_id, int64_t version, const char *desc,
-					  const char *by, weir_error *err)
+int weir_reg_store_version_set_description(weir_db *db, const char *model_id, int64_t version, const char *desc,
+					   const char *by, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MV_DESC, err);
 	if (st == NULL)
@@ -609,8 +535,8 @@ static const char SQL_MV_ARCHIVE[] =
 	"UPDATE model_versions SET stage = 'Archived', updated_at = ?4, updated_by = ?5 "
 	"WHERE model_id = ?1 AND version != ?2 AND stage = ?3";
 
-int weir_registry_version_transition(weir_db *db, const char *model_id, int64_t version, const char *stage,
-				     bool archive_existing, const char *by, weir_error *err)
+int weir_reg_store_version_transition(weir_db *db, const char *model_id, int64_t version, const char *stage,
+				      bool archive_existing, const char *by, weir_error *err)
 {
 	int64_t now = weir_now_ms();
 	weir_stmt *st;
@@ -634,27 +560,31 @@ int weir_registry_version_transition(weir_db *db, const char *model_id, int64_t 
 	weir_db_bind_text(st, 5, by);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	return model_touch(db, model_id, now, NULL, err);
+	return weir_reg_store_model_touch(db, model_id, now, NULL, err);
 }
 
 static const char SQL_MV_STATUS[] = "SELECT status FROM model_versions WHERE model_id = ?1 AND version = ?2";
 static const char SQL_MV_FINALIZE[] =
 	"UPDATE model_versions SET status = 'READY', updated_at = ?3, updated_by = ?4 WHERE model_id = ?1 AND version = ?2";
 
-int weir_registry_version_finalize(weir_db *db, const char *model_id, int64_t version, const char *by,
-				   weir_error *err)
+const char *weir_reg_store_version_status(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+					 weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MV_STATUS, err);
 	if (st == NULL)
-		return -1;
+		return NULL;
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_i64(st, 2, version);
-	bool pending = weir_db_step(st) == WEIR_DB_ROW &&
-		       strcmp(weir_db_col_text(st, 0), "PENDING_REGISTRATION") == 0;
+	const char *status = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : "";
 	weir_db_done(st);
-	if (!pending)
-		return weir_error_set(err, WEIR_E_INVALID_ARGUMENT, "Model version not in a pending registration state");
-	if ((st = weir_db_stmt(db, SQL_MV_FINALIZE, err)) == NULL)
+	return status;
+}
+
+int weir_reg_store_version_set_ready(weir_db *db, const char *model_id, int64_t version, const char *by,
+				     weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_MV_FINALIZE, err);
+	if (st == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_i64(st, 2, version);
@@ -665,7 +595,8 @@ int weir_registry_version_finalize(weir_db *db, const char *model_id, int64_t ve
 
 static const char SQL_MV_DELETE[] = "DELETE FROM model_versions WHERE model_id = ?1 AND version = ?2";
 
-int weir_registry_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by, weir_error *err)
+int weir_reg_store_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by,
+				  weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MV_DELETE, err);
 	if (st == NULL)
@@ -674,24 +605,11 @@ int weir_registry_version_delete(weir_db *db, const char *model_id, int64_t vers
 	weir_db_bind_i64(st, 2, version);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	return model_touch(db, model_id, weir_now_ms(), by, err);
+	return weir_reg_store_model_touch(db, model_id, weir_now_ms(), by, err);
 }
 
-int weir_registry_version_tag_set(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *key,
-				  const char *value, weir_error *err)
-{
-	if (mv_tag_set(db, model_id, version, key, value, err) != 0)
-		return -1;
-	json_t *data = json_pack("{s:s?, s:s, s:s, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "version",
-				 weir_arena_printf(a, "%lld", (long long)version), "key", key, "value",
-				 value ? value : "");
-	int rc = data ? weir_webhooks_emit(db, a, "MODEL_VERSION_TAG", "SET", data, err) : 0;
-	json_decref(data);
-	return rc;
-}
-
-int weir_registry_version_tag_delete(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
-				     const char *key, weir_error *err)
+int weir_reg_store_version_tag_delete(weir_db *db, const char *model_id, int64_t version, const char *key,
+				      weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MV_TAG_DEL, err);
 	if (st == NULL)
@@ -699,13 +617,7 @@ int weir_registry_version_tag_delete(weir_db *db, weir_arena *a, const char *mod
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_i64(st, 2, version);
 	weir_db_bind_text(st, 3, key);
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	json_t *data = json_pack("{s:s?, s:s, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "version",
-				 weir_arena_printf(a, "%lld", (long long)version), "key", key);
-	int rc = data ? weir_webhooks_emit(db, a, "MODEL_VERSION_TAG", "DELETED", data, err) : 0;
-	json_decref(data);
-	return rc;
+	return weir_db_step_done(db, st, err);
 }
 
 static const char SQL_MV_ROW[] =
@@ -722,7 +634,7 @@ static const char SQL_MV_TAGS[] =
 static const char SQL_MV_ALIASES[] =
 	"SELECT alias FROM registered_model_aliases WHERE model_id = ?1 AND version = ?2 ORDER BY alias";
 
-int reg_version_mlflow_named_jw(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *name,
+int weir_reg_version_mlflow_named_jw(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *name,
 				bool with_aliases, weir_jw *w, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, name ? SQL_MV_ROW_PLAIN : SQL_MV_ROW, err);
@@ -744,12 +656,12 @@ int reg_version_mlflow_named_jw(weir_db *db, weir_arena *a, const char *model_id
 	return rc;
 }
 
-json_t *reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+json_t *weir_reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 				 const char *name, bool with_aliases, weir_error *err)
 {
 	weir_jw w;
 	weir_jw_init(&w);
-	return weir_jw_tree(&w, reg_version_mlflow_named_jw(db, a, model_id, version, name, with_aliases, &w, err), err);
+	return weir_jw_tree(&w, weir_reg_version_mlflow_named_jw(db, a, model_id, version, name, with_aliases, &w, err), err);
 }
 
 /* The ModelVersion of the current row of `st`, whose first columns are those of
@@ -816,13 +728,7 @@ static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t versi
 	return 0;
 }
 
-json_t *weir_registry_version_mlflow(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
-				     bool with_aliases, weir_error *err)
-{
-	return reg_version_mlflow_named(db, a, model_id, version, NULL, with_aliases, err);
-}
-
-json_t *weir_registry_version_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t version, weir_error *err)
+json_t *weir_reg_store_version_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t version, weir_error *err)
 {
 	(void)a;
 	weir_stmt *st = weir_db_stmt(db, SQL_MV_ROW, err);
@@ -846,7 +752,7 @@ json_t *weir_registry_version_uc(weir_db *db, weir_arena *a, const char *model_i
 	if (weir_db_col_type(st, 9) != WEIR_DB_NULL)
 		json_object_set_new(o, "storage_location", jstr(st, 9));
 	weir_db_done(st);
-	json_t *al = uc_aliases(db, model_id, version, true, err);
+	json_t *al = weir_reg_store_aliases_uc(db, model_id, version, true, err);
 	if (al == NULL) {
 		json_decref(o);
 		return NULL;
@@ -858,8 +764,8 @@ json_t *weir_registry_version_uc(weir_db *db, weir_arena *a, const char *model_i
 static const char SQL_MV_URI[] =
 	"SELECT COALESCE(storage_location, source), run_id FROM model_versions WHERE model_id = ?1 AND version = ?2";
 
-const char *weir_registry_version_download_uri(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
-					       weir_error *err)
+const char *weir_reg_store_version_uri(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
+				       weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MV_URI, err);
 	if (st == NULL)
@@ -930,61 +836,25 @@ int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_s
 static const char SQL_LATEST_STAGE[] =
 	"SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = ?2";
 
-json_t *weir_registry_latest_versions(weir_db *db, weir_arena *a, const char *model_id, const char **stages,
-				      int nstages, weir_error *err)
+int weir_reg_store_latest_in_stage(weir_db *db, const char *model_id, const char *stage, int64_t *version,
+				   weir_error *err)
 {
-	static const char *const all[] = {"None", "Staging", "Production", "Archived"};
-	const char *want[8];
-	int n = 0;
-	if (nstages == 0) {
-		for (int i = 0; i < 4; i++)
-			want[n++] = all[i];
-	} else {
-		for (int i = 0; i < nstages; i++) {
-			const char *c = weir_registry_stage_canonical(stages[i]);
-			if (c == NULL) {
-				weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "stages",
-						 "Invalid Model Version stage: %.100s. Value must be one of None, Staging, "
-						 "Production, Archived.",
-						 stages[i]);
-				return NULL;
-			}
-			bool dup = false;
-			for (int j = 0; j < n; j++)
-				dup = dup || strcmp(want[j], c) == 0;
-			if (!dup && n < 8)
-				want[n++] = c;
-		}
-	}
-	json_t *arr = json_array();
-	for (int i = 0; i < n; i++) {
-		weir_stmt *st = weir_db_stmt(db, SQL_LATEST_STAGE, err);
-		if (st == NULL) {
-			json_decref(arr);
-			return NULL;
-		}
-		weir_db_bind_text(st, 1, model_id);
-		weir_db_bind_text(st, 2, want[i]);
-		bool has = weir_db_step(st) == WEIR_DB_ROW && weir_db_col_type(st, 0) != WEIR_DB_NULL;
-		int64_t v = has ? weir_db_col_i64(st, 0) : 0;
-		weir_db_done(st);
-		if (!has)
-			continue;
-		json_t *mv = weir_registry_version_mlflow(db, a, model_id, v, true, err);
-		if (mv == NULL) {
-			json_decref(arr);
-			return NULL;
-		}
-		json_array_append_new(arr, mv);
-	}
-	return arr;
+	weir_stmt *st = weir_db_stmt(db, SQL_LATEST_STAGE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, model_id);
+	weir_db_bind_text(st, 2, stage);
+	bool has = weir_db_step(st) == WEIR_DB_ROW && weir_db_col_type(st, 0) != WEIR_DB_NULL;
+	*version = has ? weir_db_col_i64(st, 0) : 0;
+	weir_db_done(st);
+	return has ? 1 : 0;
 }
 
 static const char SQL_MV_LIST[] =
 	"SELECT version FROM model_versions WHERE model_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3";
 
-json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after, int limit,
-				  weir_error *err)
+json_t *weir_reg_store_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after, int limit,
+				   weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_MV_LIST, err);
 	if (st == NULL)
@@ -999,7 +869,7 @@ json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_
 	weir_db_done(st);
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < limit; i++) {
-		json_t *v = weir_registry_version_uc(db, a, model_id, vs[i], err);
+		json_t *v = weir_reg_store_version_uc(db, a, model_id, vs[i], err);
 		if (v == NULL) {
 			json_decref(arr);
 			return NULL;
@@ -1020,8 +890,7 @@ static const char SQL_ALIAS_SET[] =
 static const char SQL_ALIAS_DEL[] = "DELETE FROM registered_model_aliases WHERE model_id = ?1 AND alias = ?2";
 static const char SQL_ALIAS_GET[] = "SELECT version FROM registered_model_aliases WHERE model_id = ?1 AND alias = ?2";
 
-int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, const char *alias, int64_t version,
-			    weir_error *err)
+int weir_reg_store_alias_set(weir_db *db, const char *model_id, const char *alias, int64_t version, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_ALIAS_SET, err);
 	if (st == NULL)
@@ -1029,16 +898,10 @@ int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, co
 	weir_db_bind_text(st, 1, model_id);
 	weir_db_bind_text(st, 2, alias);
 	weir_db_bind_i64(st, 3, version);
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	json_t *data = json_pack("{s:s?, s:s, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "alias", alias,
-				 "version", weir_arena_printf(a, "%lld", (long long)version));
-	int rc = data ? weir_webhooks_emit(db, a, "MODEL_VERSION_ALIAS", "CREATED", data, err) : 0;
-	json_decref(data);
-	return rc;
+	return weir_db_step_done(db, st, err);
 }
 
-int weir_registry_alias_delete(weir_db *db, weir_arena *a, const char *model_id, const char *alias, weir_error *err)
+int weir_reg_store_alias_delete(weir_db *db, const char *model_id, const char *alias, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_ALIAS_DEL, err);
 	if (st == NULL)
@@ -1050,15 +913,10 @@ int weir_registry_alias_delete(weir_db *db, weir_arena *a, const char *model_id,
 	weir_db_done(st);
 	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
-	if (changed == 0)
-		return 0;
-	json_t *data = json_pack("{s:s?, s:s}", "name", reg_store_mlflow_name(db, a, model_id), "alias", alias);
-	int erc = data ? weir_webhooks_emit(db, a, "MODEL_VERSION_ALIAS", "DELETED", data, err) : 0;
-	json_decref(data);
-	return erc;
+	return changed;
 }
 
-int weir_registry_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err)
+int weir_reg_store_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_ALIAS_GET, err);
 	if (st == NULL)
@@ -1069,10 +927,7 @@ int weir_registry_alias_get(weir_db *db, const char *model_id, const char *alias
 	if (found)
 		*version = weir_db_col_i64(st, 0);
 	weir_db_done(st);
-	if (!found)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "alias",
-					"Registered model alias %.255s not found.", alias);
-	return 0;
+	return found ? 1 : 0;
 }
 
 /* ---------------------------------------------------------------- search */
@@ -1164,7 +1019,7 @@ static const char *intern_sql(const char *sql)
 	return out;
 }
 
-char *reg_like_to_glob(weir_arena *a, const char *like)
+char *weir_reg_like_to_glob(weir_arena *a, const char *like)
 {
 	weir_buf b = {0};
 	for (const char *c = like; *c; c++) {
@@ -1204,7 +1059,7 @@ static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, 
 	int ni = 0;
 	for (int i = 0; i < q->nconds; i++) {
 		const reg_cond *c = &q->conds[i];
-		const char *val = c->op == REG_OP_LIKE ? reg_like_to_glob(a, c->value) : c->value;
+		const char *val = c->op == REG_OP_LIKE ? weir_reg_like_to_glob(a, c->value) : c->value;
 		switch (c->key) {
 		case REG_ATTR_NAME:
 			if (c->op == REG_OP_EQ) { /* resolved to one model (or none) up front */
@@ -1282,33 +1137,15 @@ static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, 
 /* The search is two arms, UNION ALL: models of main.default, whose MLflow name is their
  * own name (so a name prefix is a range of the securables_name index), and models of
  * every other schema, reached catalog -> schema -> model through the same index, named
- * catalog.schema.model. Equalities on the name are resolved to a model id first. */
-int reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_t offset, int64_t limit,
-		     reg_visit_fn fn, void *ctx, weir_error *err)
+ * catalog.schema.model. Equalities on the name were resolved to a model id first, by the
+ * caller (q->name_ids). */
+int weir_reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_t offset, int64_t limit,
+			  reg_visit_fn fn, void *ctx, weir_error *err)
 {
 	bool mv = q->kind == WEIR_REG_SEARCH_VERSIONS;
-	const char *ms = weir_gov_metastore_id(db, a, err);
-	if (ms == NULL)
-		return -1;
-	weir_error e2 = WEIR_ERROR_INIT;
-	const char *cat = find_child(db, a, ms, "catalog", WEIR_REGISTRY_DEFAULT_CATALOG, &e2);
-	const char *def = cat ? find_child(db, a, cat, "schema", WEIR_REGISTRY_DEFAULT_SCHEMA, &e2) : NULL;
-	const char **ids = weir_arena_calloc(a, sizeof(char *) * (size_t)(q->nconds + 1));
-	int nids = 0;
-	for (int i = 0; i < q->nconds; i++) {
-		const reg_cond *c = &q->conds[i];
-		if (c->key != REG_ATTR_NAME || c->op != REG_OP_EQ)
-			continue;
-		const char *full = weir_registry_full_name(a, "filter", c->value, &e2);
-		const char *parts[3] = {NULL, NULL, NULL};
-		const char *id = NULL;
-		if (full && weir_gov_split_full_name(a, "filter", full, 3, parts, &e2) == 0) {
-			const char *pc = find_child(db, a, ms, "catalog", parts[0], &e2);
-			const char *ps = pc ? find_child(db, a, pc, "schema", parts[1], &e2) : NULL;
-			id = ps ? find_child(db, a, ps, "registered_model", parts[2], &e2) : NULL;
-		}
-		ids[nids++] = id ? id : "";
-	}
+	const char *ms = q->metastore_id;
+	const char *def = q->default_schema;
+	const char *const *ids = q->name_ids;
 
 	weir_buf sql = {0};
 	binding *binds = weir_arena_alloc(a, sizeof(binding) * (size_t)(2 * (q->nconds * (REG_MAX_IN + 2)) + 8));
@@ -1409,65 +1246,38 @@ static const char SQL_UC_LIST_ALL[] =
 	"SELECT id FROM securables WHERE type = 'registered_model' AND id > ?1 ORDER BY id";
 static const char SQL_NAME_OF[] = "SELECT name FROM securables WHERE id = ?1";
 
-json_t *weir_registry_models_uc_list(weir_db *db, weir_arena *a, const weir_principal *p, const char *schema_id,
-				     int64_t max_results, const char *page_token, weir_error *err)
+int weir_reg_store_models_walk(weir_db *db, weir_arena *a, const char *schema_id, const char *after,
+			       reg_model_fn fn, void *ctx, weir_error *err)
 {
-	int limit = max_results <= 0 || max_results > 1000 ? 100 : (int)max_results;
 	weir_stmt *st = weir_db_stmt(db, schema_id ? SQL_UC_LIST_SCHEMA : SQL_UC_LIST_ALL, err);
 	if (st == NULL)
-		return NULL;
+		return -1;
 	if (schema_id) {
 		weir_db_bind_text(st, 1, schema_id);
-		weir_db_bind_text(st, 2, page_token ? page_token : "");
+		weir_db_bind_text(st, 2, after ? after : "");
 	} else {
-		weir_db_bind_text(st, 1, page_token ? page_token : "");
+		weir_db_bind_text(st, 1, after ? after : "");
 	}
-	/* Walks the children in key order, keeping those p may browse, until one more than a
-	 * page is found (other statements run on this connection meanwhile: they are distinct
-	 * prepared statements, so the walk is not disturbed). */
-	json_t *arr = json_array();
-	const char *last = NULL;
-	bool more = false;
-	int rc;
-	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
-		const char *id = weir_db_col_dup(a, st, 0);
-		weir_securable s;
-		weir_error e2 = WEIR_ERROR_INIT;
-		if (!p->is_admin && (weir_gov_resolve_id(db, a, p, id, &s, &e2) != 0 ||
-				     !weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &s)))
-			continue;
-		if ((int)json_array_size(arr) == limit) {
-			more = true;
-			break;
-		}
-		json_t *info = weir_registry_model_uc(db, a, id, err);
-		if (info == NULL) {
-			weir_db_done(st);
-			json_decref(arr);
-			return NULL;
-		}
-		json_array_append_new(arr, info);
-		last = id;
-	}
+	/* Walks the children in key order (other statements run on this connection meanwhile,
+	 * in the visitor: they are distinct prepared statements, so the walk is not disturbed). */
+	int rc = WEIR_DB_DONE, stop = 0;
+	while (stop == 0 && (rc = weir_db_step(st)) == WEIR_DB_ROW)
+		stop = fn(ctx, weir_db_col_dup(a, st, 0));
 	weir_db_done(st);
-	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE) {
-		json_decref(arr);
-		weir_db_fail(db, rc, err);
+	if (stop < 0)
+		return -1;
+	if (stop == 0 && rc != WEIR_DB_DONE)
+		return weir_db_fail(db, rc, err);
+	return 0;
+}
+
+const char *weir_reg_store_name_of(weir_db *db, weir_arena *a, const char *id, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_NAME_OF, err);
+	if (st == NULL)
 		return NULL;
-	}
-	json_t *out = json_pack("{s:o}", "registered_models", arr);
-	if (more && last) {
-		const char *tok = last;
-		if (schema_id) {
-			if ((st = weir_db_stmt(db, SQL_NAME_OF, err)) == NULL) {
-				json_decref(out);
-				return NULL;
-			}
-			weir_db_bind_text(st, 1, last);
-			tok = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : last;
-			weir_db_done(st);
-		}
-		json_object_set_new(out, "next_page_token", json_string(tok));
-	}
-	return out;
+	weir_db_bind_text(st, 1, id);
+	const char *name = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : id;
+	weir_db_done(st);
+	return name;
 }

@@ -15,9 +15,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
-#include "registry/artifacts.h"
 #include "registry/registry.h"
-#include "registry/tracking.h"
 #include "registry/webhooks.h"
 
 /* ---------------------------------------------------------------- MLflow arguments */
@@ -233,35 +231,7 @@ static int arg_version(weir_req *r, int64_t *v, weir_error *e)
 	const char *s;
 	if (arg_str(r, "version", true, &s, e) != 0)
 		return -1;
-	if (!weir_parse_i64(s, v))
-		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "version",
-					"Parameter 'version' must be an integer, got '%.100s'.", s);
-	return 0;
-}
-
-/* MLflow tag key rule (registry): <= 250 chars of [/\w.\- :], no '..' segments, no leading '/'. */
-static int check_tag_key(const char *key, weir_error *e)
-{
-	size_t n = strlen(key);
-	bool ok = n > 0 && n <= 250 && key[0] != '/' && strstr(key, "..") == NULL;
-	for (const unsigned char *c = (const unsigned char *)key; ok && *c; c++)
-		ok = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' ||
-		     *c == '/' || *c == '.' || *c == '-' || *c == ' ' || *c == ':' || *c >= 0x80;
-	if (!ok)
-		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "key",
-					"Invalid value \"%.250s\" for parameter 'key' supplied: tag keys are 1..250 "
-					"characters of letters, digits, '_', '-', '.', ' ', ':' and '/' and may not contain "
-					"'..' or start with '/'.",
-					key);
-	return 0;
-}
-
-static int check_tag_value(const char *v, weir_error *e)
-{
-	if (v && strlen(v) > 100000)
-		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "value",
-					"Tag value exceeds the maximum length of 100000 characters.");
-	return 0;
+	return weir_registry_version_parse(s, v, e);
 }
 
 /* tags: [{key, value}] from the body; validated. Last duplicate wins (at the SQL upsert). */
@@ -284,7 +254,7 @@ static int body_tags(weir_req *r, json_t **tags, weir_error *e)
 			return type_error(e, "tags", t);
 		if (val && !json_is_null(val) && !json_is_string(val))
 			return type_error(e, "value", val);
-		if (check_tag_key(json_string_value(k), e) != 0 || check_tag_value(json_string_value(val), e) != 0)
+		if (weir_registry_tag_check(json_string_value(k), json_string_value(val), e) != 0)
 			return -1;
 	}
 	*tags = v;
@@ -340,39 +310,13 @@ static int rm_create(weir_req *r)
 	weir_db *db = weir_req_db(r);
 	weir_securable schema;
 	const char *id;
-	if (weir_req_begin(r, &e) != 0)
+	weir_registry_model_in in = {.name = parts[2], .comment = desc, .tags = tags, .event_name = name};
+	if (weir_req_begin(r, &e) != 0 ||
+	    weir_registry_model_schema(db, r->arena, r->principal, parts[0], parts[1], &schema, &e) != 0 ||
+	    weir_req_authorize(r, &schema, &e) != 0 ||
+	    weir_registry_model_register(db, r->arena, r->principal, &schema, &in, &id, &e) != 0)
 		return ml_fail(r, &e);
-	bool is_default = strcmp(parts[0], WEIR_REGISTRY_DEFAULT_CATALOG) == 0 &&
-			  strcmp(parts[1], WEIR_REGISTRY_DEFAULT_SCHEMA) == 0;
-	if (is_default && weir_registry_ensure_default(db, r->arena, &e) != 0)
-		return ml_fail(r, &e);
-	if (weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_SCHEMA,
-			     weir_arena_printf(r->arena, "%s.%s", parts[0], parts[1]), &schema, &e) != 0) {
-		/* main.default is a documented, fixed place: not being able to see it is a refusal */
-		if (is_default && e.status == 404)
-			weir_error_set(&e, WEIR_E_PERMISSION_DENIED,
-				       "User does not have permission to create a model in schema '%s.%s'.", parts[0],
-				       parts[1]);
-		return ml_fail(r, &e);
-	}
-	if (weir_req_authorize(r, &schema, &e) != 0 ||
-	    weir_registry_model_create(db, r->arena, r->principal, &schema, parts[2], desc, &id, &e) != 0)
-		return ml_fail(r, &e);
-	size_t i;
-	json_t *t;
-	json_t *tagmap = weir_json_own(r->arena, json_object());
-	json_array_foreach(tags, i, t) {
-		const char *k = json_string_value(json_object_get(t, "key"));
-		const char *v = json_string_value(json_object_get(t, "value"));
-		if (weir_registry_model_tag_set(db, id, k, v, &e) != 0)
-			return ml_fail(r, &e);
-		json_object_set_new(tagmap, k, json_string(v ? v : ""));
-	}
-	json_t *data = weir_json_own(r->arena, json_pack("{s:s, s:O, s:o}", "name", name, "tags", tagmap, "description",
-							 desc ? json_string(desc) : json_null()));
 	weir_req_audit_securable(r, full);
-	if (weir_webhooks_emit(db, r->arena, "REGISTERED_MODEL", "CREATED", data, &e) != 0)
-		return ml_fail(r, &e);
 	json_t *out = weir_registry_model_mlflow(db, r->arena, id, &e);
 	if (out == NULL || weir_req_commit(r, &e) != 0) {
 		json_decref(out);
@@ -402,17 +346,11 @@ static int rm_rename(weir_req *r)
 	if (arg_str(r, "name", true, &name, &e) != 0 || arg_str(r, "new_name", true, &new_name, &e) != 0 ||
 	    ml_model(r, name, &s, &e) != 0)
 		return ml_fail(r, &e);
-	const char *nfull = weir_registry_full_name(r->arena, "new_name", new_name, &e);
-	const char *parts[3];
-	if (nfull == NULL || weir_gov_split_full_name(r->arena, "new_name", nfull, 3, parts, &e) != 0)
+	const char *leaf = weir_registry_rename_leaf(r->arena, &s, new_name, &e);
+	if (leaf == NULL)
 		return ml_fail(r, &e);
-	if (strcmp(parts[0], s.chain[2].name) != 0 || strcmp(parts[1], s.chain[1].name) != 0) {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "new_name",
-				 "Renaming a registered model cannot move it to another catalog or schema.");
-		return ml_fail(r, &e);
-	}
 	weir_db *db = weir_req_db(r);
-	if (weir_req_begin(r, &e) != 0 || weir_registry_model_rename(db, s.id, parts[2], r->principal->name, &e) != 0)
+	if (weir_req_begin(r, &e) != 0 || weir_registry_model_rename(db, s.id, leaf, r->principal->name, &e) != 0)
 		return ml_fail(r, &e);
 	json_t *out = weir_registry_model_mlflow(db, r->arena, s.id, &e);
 	if (out == NULL || weir_req_commit(r, &e) != 0) {
@@ -448,7 +386,7 @@ static int rm_delete(weir_req *r)
 	const char *name;
 	weir_securable s;
 	if (ml_model_arg(r, "name", &name, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    weir_registry_model_delete(weir_req_db(r), s.id, &e) != 0 || weir_req_commit(r, &e) != 0)
+	    weir_registry_model_delete(weir_req_db(r), s.id, s.full_name, true, &e) != 0 || weir_req_commit(r, &e) != 0)
 		return ml_fail(r, &e);
 	return weir_reply_ok_empty(r);
 }
@@ -496,7 +434,7 @@ static int rm_set_tag(weir_req *r)
 	const char *name, *key, *value;
 	weir_securable s;
 	if (arg_str(r, "key", true, &key, &e) != 0 || arg_str(r, "value", false, &value, &e) != 0 ||
-	    check_tag_key(key, &e) != 0 || check_tag_value(value, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
+	    weir_registry_tag_check(key, value, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
 	    weir_req_begin(r, &e) != 0 || weir_registry_model_tag_set(weir_req_db(r), s.id, key, value, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
 		return ml_fail(r, &e);
@@ -525,8 +463,8 @@ static int alias_set(weir_req *r)
 	    arg_version(r, &v, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
 		return ml_fail(r, &e);
 	weir_db *db = weir_req_db(r);
-	if (weir_req_begin(r, &e) != 0 || weir_registry_version_exists(db, s.id, name, v, &e) != 0 ||
-	    weir_registry_alias_set(db, r->arena, s.id, alias, v, &e) != 0 || weir_req_commit(r, &e) != 0)
+	if (weir_req_begin(r, &e) != 0 || weir_registry_alias_set(db, r->arena, s.id, name, alias, v, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
 		return ml_fail(r, &e);
 	return weir_reply_ok_empty(r);
 }
@@ -548,25 +486,10 @@ static int alias_get(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	const char *name, *alias;
 	weir_securable s;
-	int64_t v = 0;
 	if (arg_str(r, "alias", true, &alias, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
 		return ml_fail(r, &e);
-	weir_db *db = weir_req_db(r);
-	if (strcasecmp(alias, "latest") == 0) {
-		json_t *arr = weir_registry_latest_versions(db, r->arena, s.id, NULL, 0, &e);
-		if (arr == NULL)
-			return ml_fail(r, &e);
-		json_t *first = json_incref(json_array_get(arr, 0));
-		json_decref(arr);
-		if (first == NULL) {
-			weir_error_set(&e, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Latest version not found for model %.300s.", name);
-			return ml_fail(r, &e);
-		}
-		return reply_obj(r, "model_version", first, &e);
-	}
-	if (weir_registry_alias_get(db, s.id, alias, &v, &e) != 0)
-		return ml_fail(r, &e);
-	return reply_obj(r, "model_version", weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e), &e);
+	return reply_obj(r, "model_version",
+			 weir_registry_alias_version_mlflow(weir_req_db(r), r->arena, s.id, name, alias, &e), &e);
 }
 
 /* ---------------------------------------------------------------- model versions */
@@ -584,8 +507,7 @@ static int mv_create(weir_req *r)
 	if (in.run_id == NULL && arg_str(r, "run_uuid", false, &in.run_id, &e) != 0)
 		return ml_fail(r, &e);
 	/* the one source rule (registry/tracking.c), checked before the model as MLflow does */
-	if (weir_tracking_source_check(weir_req_db(r), r->arena, in.source, in.run_id, NULL, &e) != 0 ||
-	    weir_artifacts_source_readable(weir_req_db(r), r->arena, r->principal, in.source, &e) != 0)
+	if (weir_registry_version_source_check(weir_req_db(r), r->arena, r->principal, in.source, in.run_id, &e) != 0)
 		return ml_fail(r, &e);
 	if (ml_model(r, name, &s, &e) != 0)
 		return ml_fail(r, &e);
@@ -663,22 +585,8 @@ static int mv_transition(weir_req *r)
 	int64_t v;
 	if (arg_str(r, "stage", true, &stage, &e) != 0 || arg_bool(r, "archive_existing_versions", &archive, &e) != 0)
 		return ml_fail(r, &e);
-	const char *canon = weir_registry_stage_canonical(stage);
-	if (canon == NULL) {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "stage",
-				 "Invalid Model Version stage: %.100s. Value must be one of None, Staging, Production, "
-				 "Archived.",
-				 stage);
-		return ml_fail(r, &e);
-	}
-	if (archive && (strcmp(canon, "None") == 0 || strcmp(canon, "Archived") == 0)) {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "archive_existing_versions",
-				 "Model version transition cannot archive existing model versions because '%s' is not an "
-				 "Active stage. Valid stages are Staging, Production.",
-				 canon);
-		return ml_fail(r, &e);
-	}
-	if (ml_version(r, &name, &s, &v, &e) != 0)
+	const char *canon;
+	if (weir_registry_stage_check(stage, archive, &canon, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0)
 		return ml_fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 ||
@@ -699,7 +607,7 @@ static int mv_set_tag(weir_req *r)
 	weir_securable s;
 	int64_t v;
 	if (arg_str(r, "key", true, &key, &e) != 0 || arg_str(r, "value", false, &value, &e) != 0 ||
-	    check_tag_key(key, &e) != 0 || check_tag_value(value, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0 ||
+	    weir_registry_tag_check(key, value, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0 ||
 	    weir_req_begin(r, &e) != 0 ||
 	    weir_registry_version_tag_set(weir_req_db(r), r->arena, s.id, v, key, value, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
@@ -832,18 +740,9 @@ static int uc_model(weir_req *r, weir_securable *s, weir_error *e)
 	return weir_req_authorize(r, s, e);
 }
 
-static int uc_version_param(weir_req *r, int64_t *v, weir_error *e)
-{
-	const char *p = weir_req_param(r, "version");
-	if (!weir_parse_i64(p, v) || *v < 1)
-		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "version",
-					"Invalid value for 'version': expected a positive integer");
-	return 0;
-}
-
 static int uc_version(weir_req *r, weir_securable *s, int64_t *v, weir_error *e)
 {
-	if (uc_version_param(r, v, e) != 0 || uc_model(r, s, e) != 0)
+	if (weir_registry_version_parse_uc(weir_req_param(r, "version"), v, e) != 0 || uc_model(r, s, e) != 0)
 		return -1;
 	if (weir_registry_version_exists(weir_req_db(r), s->id, s->full_name, *v, e) != 0)
 		return weir_error_set(e, WEIR_E_NOT_FOUND, "Model version %.300s/%lld does not exist.", s->full_name,
@@ -865,17 +764,14 @@ static int ucm_create(weir_req *r)
 		return uc_fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	weir_securable schema;
+	weir_registry_model_in in = {.name = name, .comment = comment,
+				     .event_name = weir_registry_mlflow_name(r->arena, cat, sch, name)};
 	if (weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_SCHEMA, weir_arena_printf(r->arena, "%s.%s", cat, sch),
 			     &schema, &e) != 0 ||
 	    weir_req_authorize(r, &schema, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    weir_registry_model_create(db, r->arena, r->principal, &schema, name, comment, &id, &e) != 0)
+	    weir_registry_model_register(db, r->arena, r->principal, &schema, &in, &id, &e) != 0)
 		return uc_fail(r, &e);
-	json_t *data = weir_json_own(r->arena, json_pack("{s:s?, s:{}, s:o}", "name",
-							 weir_registry_mlflow_name(r->arena, cat, sch, name), "tags",
-							 "description", comment ? json_string(comment) : json_null()));
 	weir_req_audit_securable(r, weir_arena_printf(r->arena, "%s.%s.%s", cat, sch, name));
-	if (weir_webhooks_emit(db, r->arena, "REGISTERED_MODEL", "CREATED", data, &e) != 0)
-		return uc_fail(r, &e);
 	json_t *out = weir_registry_model_uc(db, r->arena, id, &e);
 	if (out == NULL || weir_req_commit(r, &e) != 0) {
 		json_decref(out);
@@ -967,13 +863,8 @@ static int ucm_delete(weir_req *r)
 	if (weir_req_query_bool(r, "force", &force, &e) != 0 || uc_model(r, &s, &e) != 0)
 		return uc_fail(r, &e);
 	weir_db *db = weir_req_db(r);
-	if (!force && weir_registry_model_version_count(db, s.id) > 0) {
-		weir_error_set(&e, WEIR_E_ABORTED,
-			       "Unable to delete a registered model with existing model versions: %.300s. Use force=true.",
-			       s.full_name);
-		return uc_fail(r, &e);
-	}
-	if (weir_req_begin(r, &e) != 0 || weir_registry_model_delete(db, s.id, &e) != 0 || weir_req_commit(r, &e) != 0)
+	if (weir_req_begin(r, &e) != 0 || weir_registry_model_delete(db, s.id, s.full_name, force, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
 		return uc_fail(r, &e);
 	return weir_reply_ok_empty(r);
 }
@@ -990,8 +881,7 @@ static int ucv_create(weir_req *r)
 	    weir_json_get_str(body, "source", true, &in.source, &e) != 0 ||
 	    weir_json_get_str(body, "run_id", false, &in.run_id, &e) != 0 ||
 	    weir_json_get_str(body, "comment", false, &in.description, &e) != 0 ||
-	    weir_tracking_source_check(weir_req_db(r), r->arena, in.source, in.run_id, NULL, &e) != 0 ||
-	    weir_artifacts_source_readable(weir_req_db(r), r->arena, r->principal, in.source, &e) != 0)
+	    weir_registry_version_source_check(weir_req_db(r), r->arena, r->principal, in.source, in.run_id, &e) != 0)
 		return uc_fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	weir_securable s;
@@ -1028,8 +918,7 @@ static int ucv_list(weir_req *r)
 	}
 	if (uc_model(r, &s, &e) != 0)
 		return uc_fail(r, &e);
-	int limit = max == 0 || max > 1000 ? 100 : (int)max;
-	json_t *out = weir_registry_versions_uc(weir_req_db(r), r->arena, s.id, after, limit, &e);
+	json_t *out = weir_registry_versions_uc(weir_req_db(r), r->arena, s.id, after, max, &e);
 	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
 }
 
@@ -1086,7 +975,7 @@ static int ucv_finalize(weir_req *r)
 	if (body == NULL || uc_version(r, &s, &v, &e) != 0)
 		return uc_fail(r, &e);
 	weir_db *db = weir_req_db(r);
-	if (weir_req_begin(r, &e) != 0 || weir_registry_version_finalize(db, s.id, v, r->principal->name, &e) != 0)
+	if (weir_req_begin(r, &e) != 0 || weir_registry_version_finalize(db, r->arena, s.id, v, r->principal->name, &e) != 0)
 		return uc_fail(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
 	if (out == NULL || weir_req_commit(r, &e) != 0) {
@@ -1111,7 +1000,7 @@ static int uca_set(weir_req *r)
 		weir_error_set(&e, WEIR_E_NOT_FOUND, "Model version %.300s/%lld does not exist.", s.full_name, (long long)v);
 		return uc_fail(r, &e);
 	}
-	if (weir_req_begin(r, &e) != 0 || weir_registry_alias_set(db, r->arena, s.id, alias, v, &e) != 0 ||
+	if (weir_req_begin(r, &e) != 0 || weir_registry_alias_set(db, r->arena, s.id, s.full_name, alias, v, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
 		return uc_fail(r, &e);
 	return weir_reply_json(r, 200, json_pack("{s:s, s:I}", "alias_name", alias, "version_num", (json_int_t)v));

@@ -103,7 +103,7 @@ static void test_page_tokens(void **state)
 	assert_non_null(strstr(e.message, "could not base64-decode"));
 	assert_int_equal(weir_registry_page_offset(a, "eyJub3BlIjogMX0=", &off, &e), -1); /* {"nope": 1} */
 	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
-	assert_string_equal(reg_like_to_glob(a, "a%b_c*?["), "a*b?c[*][?][[]");
+	assert_string_equal(weir_reg_like_to_glob(a, "a%b_c*?["), "a*b?c[*][?][[]");
 	weir_arena_free(a);
 }
 
@@ -266,7 +266,7 @@ static void test_forced_delete_cascades(void **state)
 	const char *m = mk_model(t, p, "casc");
 	mk_version(t, m, NULL);
 	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
-	assert_int_equal(weir_registry_alias_set(t->db, t->a, m, "champ", 1, &e), 0);
+	assert_int_equal(weir_registry_alias_set(t->db, t->a, m, "casc", "champ", 1, &e), 0);
 	assert_int_equal(weir_registry_version_tag_set(t->db, t->a, m, 1, "k", "v", &e), 0);
 	assert_int_equal(weir_db_commit(t->db, &e), 0);
 	assert_int_equal(count(t, "SELECT count(*) FROM registered_model_aliases"), 1);
