@@ -4,6 +4,7 @@
  * children, metastore admins (group `admins`) may do everything that their workspace
  * allows, and a READ_ONLY workspace binding refuses every write. */
 #include "governance/gov_int.h"
+#include "governance/gov_store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,33 @@ static bool has_any(const weir_securable *s, int level, uint64_t mask)
 		if ((mask & WEIR_PRIV_BIT(i)) && has(s, level, (weir_priv)i))
 			return true;
 	return false;
+}
+
+int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s, weir_error *err)
+{
+	if (s->privs_loaded)
+		return 0;
+	weir_gov_stamp stamp;
+	bool cacheable = weir_gov__stamp(db, &stamp); /* before the data it stamps */
+	if (cacheable && weir_gov__privs_cache_get(&stamp, p->id, s)) {
+		s->privs_loaded = true;
+		return 0;
+	}
+	memset(s->privs, 0, sizeof(s->privs));
+	uint64_t direct[3];
+	if (weir_gov_store_chain_privs(db, s, p->closure_json, direct, err) != 0)
+		return -1;
+	/* Inheritance: what is granted on a level applies to every level below it. The
+	 * metastore is never in the chain: its grants are not inherited. */
+	uint64_t acc = 0;
+	for (int i = s->depth - 1; i >= 0; i--) {
+		acc |= direct[i];
+		s->privs[i] = acc;
+	}
+	s->privs_loaded = true;
+	if (cacheable)
+		weir_gov__privs_cache_put(&stamp, p->id, s);
+	return 0;
 }
 
 bool weir_gov__browsable(weir_db *db, const weir_principal *p, weir_securable *s)
@@ -145,7 +173,7 @@ static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securabl
 		case WEIR_OP_LIST_CHILDREN:
 			return true;
 		case WEIR_OP_CREATE_CATALOG:
-			return (weir_gov__metastore_privs(db, p) & B(CREATE_CATALOG)) != 0;
+			return (weir_gov_store_metastore_privs(db, p->closure_json) & B(CREATE_CATALOG)) != 0;
 		default:
 			return false;
 		}

@@ -1,16 +1,38 @@
-/* Private to governance/: store functions shared between the rule code and the store. */
+/* Private to governance/: functions shared between its rule files (the store functions are
+ * in gov_store.h). */
 #ifndef WEIR_GOVERNANCE_INT_H
 #define WEIR_GOVERNANCE_INT_H
 
 #include "governance/governance.h"
 
 /* Effective privilege bits of p on each level of s's chain (inheritance applied:
- * a grant on the catalog counts at the schema and the leaf). */
+ * a grant on the catalog counts at the schema and the leaf). authz.c */
 int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s, weir_error *err);
-/* Direct privilege bits of p on the metastore (not inherited). */
-uint64_t weir_gov__metastore_privs(weir_db *db, const weir_principal *p);
 bool weir_gov__in_closure(const weir_principal *p, int64_t principal_id);
-/* Whether p may see s in metadata (no isolation check: done at resolve). */
+/* Whether p may see s in metadata (no isolation check: done at resolve). authz.c */
 bool weir_gov__browsable(weir_db *db, const weir_principal *p, weir_securable *s);
+
+/* ---------------------------------------------------------------- authz_cache.c */
+
+/* What a cached entry was derived from: the pool's in-process generation (weir_db_generation:
+ * it also tells pools apart) and the database's change counter of authorization data (moved
+ * by triggers, so by a commit of any process sharing the store). */
+typedef struct weir_gov_stamp {
+	uint64_t gen;
+	int64_t changes;
+} weir_gov_stamp;
+
+/* The stamp of what db is about to read; false when nothing may be cached or looked up
+ * (inside a write transaction, or the counter could not be read). Take it before reading
+ * the data it stamps (in the request's read transaction both are one snapshot). */
+bool weir_gov__stamp(weir_db *db, weir_gov_stamp *out);
+/* Per worker thread caches of group closures and of evaluated privileges on a chain; an
+ * entry with another stamp is a miss. */
+bool weir_gov__closure_cache_get(const weir_gov_stamp *stamp, int64_t principal_id, weir_arena *a, int64_t **ids,
+				 int *n, bool *is_admin);
+void weir_gov__closure_cache_put(const weir_gov_stamp *stamp, int64_t principal_id, const int64_t *ids, int n,
+				 bool is_admin);
+bool weir_gov__privs_cache_get(const weir_gov_stamp *stamp, int64_t principal_id, weir_securable *s);
+void weir_gov__privs_cache_put(const weir_gov_stamp *stamp, int64_t principal_id, const weir_securable *s);
 
 #endif

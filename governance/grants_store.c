@@ -1,5 +1,7 @@
-/* All SQL of grants, workspaces, workspace assignments and catalog bindings. */
+/* All SQL of grants (direct grants, the privileges of a caller on a chain, the change
+ * counter of authorization data), workspaces, workspace assignments and catalog bindings. */
 #include "governance/grants_int.h"
+#include "governance/gov_store.h"
 
 #include <string.h>
 
@@ -199,4 +201,66 @@ int grants_store_chain(weir_db *db, const weir_securable *s, chain_visit_fn fn, 
 		   weir_db_col_i64(st, 2), weir_db_col_text(st, 3));
 	weir_db_done(st);
 	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+/* ------------------------------------------------------------------ privileges of a caller */
+
+static const char SQL_CHAIN_GRANTS[] =
+	"SELECT securable_id, privilege FROM grants "
+	"WHERE securable_id IN (?1, ?2, ?3) AND principal_id IN (SELECT value FROM json_each(?4))";
+
+int weir_gov_store_chain_privs(weir_db *db, const weir_securable *s, const char *closure_json, uint64_t direct[3],
+			       weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_CHAIN_GRANTS, err);
+	if (st == NULL)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		weir_db_bind_text(st, i + 1, i < s->depth ? s->chain[i].id : NULL);
+	weir_db_bind_text(st, 4, closure_json);
+	direct[0] = direct[1] = direct[2] = 0;
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		const char *sid = weir_db_col_text(st, 0);
+		int priv = weir_priv_parse(weir_db_col_text(st, 1));
+		if (priv < 0)
+			continue;
+		for (int i = 0; i < s->depth; i++)
+			if (strcmp(sid, s->chain[i].id) == 0)
+				direct[i] |= WEIR_PRIV_BIT(priv);
+	}
+	weir_db_done(st);
+	return 0;
+}
+
+static const char SQL_METASTORE_GRANTS[] =
+	"SELECT privilege FROM grants g JOIN securables s ON s.id = g.securable_id AND s.type = 'metastore' "
+	"WHERE g.principal_id IN (SELECT value FROM json_each(?1))";
+
+uint64_t weir_gov_store_metastore_privs(weir_db *db, const char *closure_json)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_METASTORE_GRANTS, NULL);
+	if (st == NULL)
+		return 0;
+	weir_db_bind_text(st, 1, closure_json);
+	uint64_t bits = 0;
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		int priv = weir_priv_parse(weir_db_col_text(st, 0));
+		if (priv >= 0)
+			bits |= WEIR_PRIV_BIT(priv);
+	}
+	weir_db_done(st);
+	return bits;
+}
+
+/* One row (id 1), so a primary key lookup: read once per cache check (authz_cache.c). */
+static const char SQL_AUTHZ_CHANGES[] = "SELECT n FROM authz_changes WHERE id = 1";
+
+int64_t weir_gov_store_authz_changes(weir_db *db)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_AUTHZ_CHANGES, NULL);
+	if (st == NULL)
+		return -1;
+	int64_t n = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : -1;
+	weir_db_done(st);
+	return n;
 }

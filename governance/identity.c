@@ -2,7 +2,7 @@
  * Databricks resource shapes (User, Group, ServicePrincipal), body validation, PatchOp
  * operations, and the rules that keep the identity graph sane (no membership cycles,
  * `admins` kept, no self-lockout, no orphaned securables). SQL is in identity_store.c. */
-#include "governance/identity.h"
+#include "governance/gov_store.h"
 
 #include <ctype.h>
 #include <stdio.h>

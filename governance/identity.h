@@ -8,7 +8,7 @@
  * - principals.name is the userName (users), displayName (groups) or applicationId (service
  *   principals), unique across kinds.
  * - group membership has no cycles (an add that would close one is refused), so the
- *   closure walk in governance_store.c terminates and is the transitive membership.
+ *   closure walk in governance/principals.c terminates and is the transitive membership.
  * - group `admins` can be neither renamed nor deleted; a caller can neither delete nor
  *   deactivate itself (so the last admin cannot lock everyone out by accident).
  * - a principal that still owns securables is not deleted: 409 naming how many it owns
@@ -95,41 +95,5 @@ int64_t weir_id_sp_authenticate_until(weir_db *db, const char *client_id, const 
 				      weir_error *err);
 
 #define WEIR_SP_SECRET_PREFIX "dose"
-
-/* ---------------------------------------------------------------- store (identity_store.c) */
-
-typedef struct weir_id_row {
-	int64_t id;
-	weir_principal_kind kind;
-	const char *name;
-	const char *display_name;
-	const char *external_id;
-	bool active;
-	const char *attrs;        /* JSON object text */
-	int64_t created_at, updated_at;
-} weir_id_row;
-
-int weir_id__get(weir_db *db, weir_arena *a, int64_t id, weir_id_row *out);   /* 0 or -1 */
-/* Every principal of kind, ordered by id. */
-weir_id_row *weir_id__all(weir_db *db, weir_arena *a, weir_principal_kind kind, int *n, weir_error *err);
-int64_t weir_id__by_name(weir_db *db, const char *name);                       /* -1: none */
-/* Same, ignoring ASCII case and skipping principal `except` (userName is caseExact false). */
-int64_t weir_id__by_name_nocase(weir_db *db, const char *name, int64_t except);
-int64_t weir_id__insert(weir_db *db, const weir_id_row *row, weir_error *err);
-int weir_id__update(weir_db *db, const weir_id_row *row, weir_error *err);
-int weir_id__delete(weir_db *db, int64_t id, weir_error *err);
-int weir_id__member_add(weir_db *db, int64_t group_id, int64_t member_id, weir_error *err);
-int weir_id__member_remove(weir_db *db, int64_t group_id, int64_t member_id, weir_error *err);
-int weir_id__members_clear(weir_db *db, int64_t group_id, weir_error *err);
-int weir_id__groups_clear(weir_db *db, int64_t member_id, weir_error *err);
-/* Direct members of a group: [{value, display, $ref, type}]. */
-json_t *weir_id__members_json(weir_db *db, int64_t group_id);
-/* Groups of a member: direct ones with type "direct", the rest of the closure "indirect". */
-json_t *weir_id__groups_json(weir_db *db, int64_t member_id);
-/* Whether `target` is `start` or a group `start` belongs to, transitively. */
-bool weir_id__reaches(weir_db *db, int64_t start, int64_t target);
-int64_t weir_id__owned_count(weir_db *db, int64_t id);
-int weir_id__secret_insert(weir_db *db, const char *id, int64_t sp_id, const char *hash, const char *hint,
-			   int64_t now, int64_t expire, weir_error *err);
 
 #endif

@@ -1,6 +1,6 @@
 /* All SQL of identity management: principals rows, group membership edges and their
  * closure, ownership counts, and service principal OAuth secrets (hashes only). */
-#include "governance/identity.h"
+#include "governance/gov_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,33 +292,37 @@ int64_t weir_id__owned_count(weir_db *db, int64_t id)
 static const char SQL_SP_BY_APP[] = "SELECT id FROM principals WHERE kind = 'service_principal' AND name = ?1";
 static const char SQL_SP_BY_ID[] = "SELECT id FROM principals WHERE kind = 'service_principal' AND id = ?1";
 
-int64_t weir_id_sp_find(weir_db *db, const char *ref, weir_error *err)
+static int sp_lookup(weir_db *db, const char *sql, const char *app_id, int64_t num, int64_t *id, weir_error *err)
 {
-	int64_t num = weir_id_parse(ref);
-	weir_stmt *st = weir_db_stmt(db, num > 0 ? SQL_SP_BY_ID : SQL_SP_BY_APP, err);
+	weir_stmt *st = weir_db_stmt(db, sql, err);
 	if (st == NULL)
 		return -1;
-	if (num > 0)
-		weir_db_bind_i64(st, 1, num);
+	if (app_id)
+		weir_db_bind_text(st, 1, app_id);
 	else
-		weir_db_bind_text(st, 1, ref);
-	int64_t id = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : -1;
-	weir_db_done(st);
-	if (id < 0 && num > 0) { /* a numeric applicationId */
-		if ((st = weir_db_stmt(db, SQL_SP_BY_APP, err)) == NULL)
-			return -1;
-		weir_db_bind_text(st, 1, ref);
-		id = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : -1;
-		weir_db_done(st);
+		weir_db_bind_i64(st, 1, num);
+	int found = 0;
+	if (weir_db_step(st) == WEIR_DB_ROW) {
+		*id = weir_db_col_i64(st, 0);
+		found = 1;
 	}
-	if (id < 0)
-		weir_error_set(err, WEIR_E_NOT_FOUND, "Service principal '%.100s' does not exist.", ref ? ref : "");
-	return id;
+	weir_db_done(st);
+	return found;
+}
+
+int weir_id__sp_by_app(weir_db *db, const char *app_id, int64_t *id, weir_error *err)
+{
+	return sp_lookup(db, SQL_SP_BY_APP, app_id, 0, id, err);
+}
+
+int weir_id__sp_by_id(weir_db *db, int64_t num, int64_t *id, weir_error *err)
+{
+	return sp_lookup(db, SQL_SP_BY_ID, NULL, num, id, err);
 }
 
 static const char SQL_ACTIVE[] = "SELECT active FROM principals WHERE id = ?1";
 
-bool weir_id_active(weir_db *db, int64_t id)
+bool weir_id__active(weir_db *db, int64_t id)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_ACTIVE, NULL);
 	if (st == NULL)
@@ -347,59 +351,38 @@ int weir_id__secret_insert(weir_db *db, const char *id, int64_t sp_id, const cha
 	return weir_db_step_done(db, st, err);
 }
 
-static json_t *secret_json(const char *id, const char *hint, int64_t created, int64_t expire, int64_t now)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(o, "secret_hint", json_string(hint));
-	json_object_set_new(o, "status", json_string(expire >= 0 && expire <= now ? "EXPIRED" : "ACTIVE"));
-	json_object_set_new(o, "create_time", json_integer(created));
-	json_object_set_new(o, "update_time", json_integer(created));
-	if (expire >= 0)
-		json_object_set_new(o, "expire_time", json_integer(expire));
-	return o;
-}
-
-json_t *weir_id_secret_create(weir_db *db, int64_t sp_id, int64_t lifetime_s, weir_error *err)
-{
-	char raw[65], id[33], hash[65];
-	weir_random_hex(raw, 32);
-	weir_random_hex(id, 16);
-	char secret[80];
-	snprintf(secret, sizeof(secret), WEIR_SP_SECRET_PREFIX "%s", raw);
-	weir_sha256_hex(secret, strlen(secret), hash);
-	const char *hint = secret + strlen(secret) - 4;
-	int64_t now = weir_now_ms();
-	int64_t expire = lifetime_s > 0 ? now + lifetime_s * 1000 : -1;
-	if (weir_id__secret_insert(db, id, sp_id, hash, hint, now, expire, err) != 0)
-		return NULL;
-	json_t *o = secret_json(id, hint, now, expire, now);
-	json_object_set_new(o, "secret", json_string(secret));
-	return o;
-}
-
 static const char SQL_SECRET_LIST[] =
 	"SELECT id, secret_hint, created_at, expire_time FROM sp_secrets WHERE principal_id = ?1 ORDER BY created_at, id";
 
-json_t *weir_id_secret_list(weir_db *db, int64_t sp_id, weir_error *err)
+weir_id_secret_row *weir_id__secrets(weir_db *db, weir_arena *a, int64_t sp_id, int *n, weir_error *err)
 {
+	*n = 0;
 	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_LIST, err);
 	if (st == NULL)
 		return NULL;
 	weir_db_bind_i64(st, 1, sp_id);
-	int64_t now = weir_now_ms();
-	json_t *arr = json_array();
-	while (weir_db_step(st) == WEIR_DB_ROW)
-		json_array_append_new(arr, secret_json(weir_db_col_text(st, 0),
-						       weir_db_col_text(st, 1), weir_db_col_i64(st, 2),
-						       weir_db_col_i64(st, 3), now));
+	int cap = 4;
+	weir_id_secret_row *rows = weir_arena_alloc(a, sizeof(*rows) * (size_t)cap);
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		if (*n == cap) {
+			weir_id_secret_row *bigger = weir_arena_alloc(a, sizeof(*rows) * (size_t)cap * 2);
+			memcpy(bigger, rows, sizeof(*rows) * (size_t)cap);
+			rows = bigger;
+			cap *= 2;
+		}
+		weir_id_secret_row *r = &rows[(*n)++];
+		r->id = weir_db_col_dup(a, st, 0);
+		r->hint = weir_db_col_dup(a, st, 1);
+		r->created_at = weir_db_col_i64(st, 2);
+		r->expire_time = weir_db_col_i64(st, 3);
+	}
 	weir_db_done(st);
-	return json_pack("{s:o}", "secrets", arr);
+	return rows;
 }
 
 static const char SQL_SECRET_DELETE[] = "DELETE FROM sp_secrets WHERE id = ?1 AND principal_id = ?2";
 
-int weir_id_secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, weir_error *err)
+int64_t weir_id__secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_DELETE, err);
 	if (st == NULL)
@@ -408,47 +391,22 @@ int weir_id_secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, wei
 	weir_db_bind_i64(st, 2, sp_id);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	if (weir_db_changes(db) == 0)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Secret '%.100s' does not exist.", secret_id);
-	return 0;
+	return weir_db_changes(db);
 }
 
 static const char SQL_SECRET_HASHES[] =
 	"SELECT s.hash, s.expire_time, p.id, p.active FROM principals p JOIN sp_secrets s ON s.principal_id = p.id "
 	"WHERE p.kind = 'service_principal' AND p.name = ?1";
 
-int64_t weir_id_sp_authenticate(weir_db *db, const char *client_id, const char *secret, weir_error *err)
+int weir_id__secret_hashes(weir_db *db, const char *client_id, weir_id_secret_hash_fn fn, void *ctx)
 {
-	int64_t expire_ms;
-	return weir_id_sp_authenticate_until(db, client_id, secret, &expire_ms, err);
-}
-
-int64_t weir_id_sp_authenticate_until(weir_db *db, const char *client_id, const char *secret, int64_t *expire_ms,
-				      weir_error *err)
-{
-	int64_t found = -1;
-	*expire_ms = 0;
-	if (client_id == NULL || secret == NULL || strlen(secret) > 256)
-		goto out;
-	char hash[65];
-	weir_sha256_hex(secret, strlen(secret), hash);
 	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_HASHES, NULL);
 	if (st == NULL)
-		goto out;
+		return -1;
 	weir_db_bind_text(st, 1, client_id);
-	int64_t now = weir_now_ms();
-	while (weir_db_step(st) == WEIR_DB_ROW) {
-		const char *h = weir_db_col_text(st, 0);
-		int64_t exp = weir_db_col_i64(st, 1);
-		bool match = h && strlen(h) == 64 && weir_ct_equal(h, hash, 64);
-		if (match && (exp < 0 || exp > now) && weir_db_col_int(st, 3) == 1) {
-			found = weir_db_col_i64(st, 2);
-			*expire_ms = exp < 0 ? 0 : exp;
-		}
-	}
+	while (weir_db_step(st) == WEIR_DB_ROW)
+		fn(ctx, weir_db_col_text(st, 0), weir_db_col_i64(st, 1), weir_db_col_i64(st, 2),
+		   weir_db_col_int(st, 3) == 1);
 	weir_db_done(st);
-out:
-	if (found < 0)
-		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid client credentials.");
-	return found;
+	return 0;
 }

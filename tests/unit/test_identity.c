@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "governance/gov_store.h" /* the store functions too (weir_id__by_name) */
 #include "governance/identity.h"
 
 static json_t *J(const char *text)

@@ -1,0 +1,142 @@
+/* The per-thread caches of derived authorization data: group closures by principal, and
+ * evaluated privileges of a principal on a securable chain. Each entry is stamped with what
+ * it was derived from (weir_gov__stamp): the pool's change generation, which moves in
+ * SQLite's WAL hook after a commit of this process touched a watched table, and the change
+ * counter kept in the database by triggers (migrations 0007 and 0010), which moves with a
+ * commit of any process sharing the store. A grant, revoke, membership change or
+ * deactivation applies to the very next request, wherever it was committed. */
+#include "governance/gov_int.h"
+#include "governance/gov_store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/metrics.h"
+
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+static void watch_tables(void)
+{
+	weir_db_watch("principals");
+	weir_db_watch("authz_changes"); /* touched by triggers on group_members and grants */
+}
+
+bool weir_gov__stamp(weir_db *db, weir_gov_stamp *out)
+{
+	pthread_once(&watch_once, watch_tables);
+	out->gen = weir_db_generation(db);
+	if (out->gen == 0) /* inside a write transaction: uncommitted data is never cached */
+		return false;
+	out->changes = 0;
+	return true;
+}
+
+static bool stamp_eq(uint64_t gen, int64_t changes, const weir_gov_stamp *s)
+{
+	return gen == s->gen && changes == s->changes;
+}
+
+/* ------------------------------------------------------------------ group closures */
+
+/* Group closures by principal: an entry from an older stamp is a miss, so a membership
+ * change or deactivation applies to the very next request. */
+#define CLOSURE_SLOTS 256
+#define CLOSURE_MAX 16
+/* One cache per worker thread: no lock on the request path (a shared cache's mutex was the
+ * measurable cost of a nested-group caller under concurrency). */
+static _Thread_local struct closure_entry {
+	uint64_t gen;
+	int64_t changes;
+	int64_t principal_id;
+	int n;
+	bool is_admin;
+	int64_t ids[CLOSURE_MAX];
+} closure_cache[CLOSURE_SLOTS];
+
+bool weir_gov__closure_cache_get(const weir_gov_stamp *stamp, int64_t principal_id, weir_arena *a, int64_t **ids,
+				 int *n, bool *is_admin)
+{
+	struct closure_entry *e = &closure_cache[(uint64_t)principal_id % CLOSURE_SLOTS];
+	bool hit = stamp_eq(e->gen, e->changes, stamp) && e->principal_id == principal_id;
+	weir_metrics_cache("closure", hit);
+	if (!hit)
+		return false;
+	*ids = weir_arena_alloc(a, sizeof(int64_t) * (size_t)e->n);
+	memcpy(*ids, e->ids, sizeof(int64_t) * (size_t)e->n);
+	*n = e->n;
+	*is_admin = e->is_admin;
+	return true;
+}
+
+void weir_gov__closure_cache_put(const weir_gov_stamp *stamp, int64_t principal_id, const int64_t *ids, int n,
+				 bool is_admin)
+{
+	if (n > CLOSURE_MAX)
+		return;
+	struct closure_entry *e = &closure_cache[(uint64_t)principal_id % CLOSURE_SLOTS];
+	e->gen = stamp->gen;
+	e->changes = stamp->changes;
+	e->principal_id = principal_id;
+	e->n = n;
+	e->is_admin = is_admin;
+	memcpy(e->ids, ids, sizeof(int64_t) * (size_t)n);
+}
+
+/* ------------------------------------------------------------------ privileges */
+
+/* Evaluated privileges of one principal on one chain, stamped like the closures (grants,
+ * memberships and principals are counted): a grant or revoke applies to the very next
+ * request. Keyed by principal and the chain's ids. */
+#define PRIVS_SLOTS 1024
+static _Thread_local struct privs_entry {
+	uint64_t gen;
+	int64_t changes;
+	int64_t principal_id;
+	int depth;
+	char ids[3][40];
+	uint64_t privs[3];
+} privs_cache[PRIVS_SLOTS]; /* per worker thread, like the closure cache */
+
+static size_t privs_slot(int64_t principal_id, const weir_securable *s)
+{
+	uint64_t h = (uint64_t)principal_id * 0x9E3779B97F4A7C15ull;
+	for (const char *c = s->chain[0].id; c && *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001B3ull;
+	return (size_t)(h % PRIVS_SLOTS);
+}
+
+static bool privs_match(const struct privs_entry *e, int64_t principal_id, const weir_securable *s)
+{
+	if (e->principal_id != principal_id || e->depth != s->depth)
+		return false;
+	for (int i = 0; i < s->depth; i++)
+		if (strcmp(e->ids[i], s->chain[i].id) != 0)
+			return false;
+	return true;
+}
+
+bool weir_gov__privs_cache_get(const weir_gov_stamp *stamp, int64_t principal_id, weir_securable *s)
+{
+	struct privs_entry *e = &privs_cache[privs_slot(principal_id, s)];
+	bool hit = stamp_eq(e->gen, e->changes, stamp) && privs_match(e, principal_id, s);
+	weir_metrics_cache("privileges", hit);
+	if (!hit)
+		return false;
+	memcpy(s->privs, e->privs, sizeof(s->privs));
+	return true;
+}
+
+void weir_gov__privs_cache_put(const weir_gov_stamp *stamp, int64_t principal_id, const weir_securable *s)
+{
+	for (int i = 0; i < s->depth; i++)
+		if (strlen(s->chain[i].id) >= sizeof(privs_cache[0].ids[0]))
+			return;
+	struct privs_entry *e = &privs_cache[privs_slot(principal_id, s)];
+	e->gen = stamp->gen;
+	e->changes = stamp->changes;
+	e->principal_id = principal_id;
+	e->depth = s->depth;
+	for (int i = 0; i < s->depth; i++)
+		snprintf(e->ids[i], sizeof(e->ids[i]), "%s", s->chain[i].id);
+	memcpy(e->privs, s->privs, sizeof(e->privs));
+}

@@ -1,0 +1,127 @@
+/* All SQL of finding securables for governance's core: the metastore, the owner of one
+ * securable, a catalog.schema.object path in one query (with the catalog's isolation and its
+ * binding to the caller's workspace), and the path of a securable by id. The visibility
+ * walk over what these return is in governance/visibility.c. */
+#include "governance/gov_store.h"
+
+#include <string.h>
+
+#include "core/util.h"
+
+/* parent_id IS NULL makes this an index lookup on securables_name. */
+static const char SQL_METASTORE_ID[] =
+	"SELECT id FROM securables WHERE parent_id IS NULL AND type = 'metastore' AND name = 'metastore'";
+static const char SQL_INSERT_METASTORE[] =
+	"INSERT INTO securables (id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
+	"VALUES (?1, 'metastore', NULL, 'metastore', ?2, ?3, 'admin', ?3, 'admin')";
+static const char SQL_OWNER[] = "SELECT owner_id FROM securables WHERE id = ?1";
+
+static const char SQL_RESOLVE[] =
+	"SELECT c.id, c.owner_id, COALESCE(c.isolation_mode, 'OPEN'), b.binding_type, "
+	"       s.id, s.owner_id, o.id, o.owner_id "
+	"FROM securables c "
+	"LEFT JOIN catalog_bindings b ON b.catalog_id = c.id AND b.workspace_id = ?6 "
+	"LEFT JOIN securables s ON ?2 IS NOT NULL AND s.parent_id = c.id AND s.type = 'schema' AND s.name = ?2 "
+	"LEFT JOIN securables o ON ?3 IS NOT NULL AND o.parent_id = s.id AND o.type = ?4 AND o.name = ?3 "
+	"WHERE c.parent_id = ?5 AND c.type = 'catalog' AND c.name = ?1";
+
+static const char SQL_RESOLVE_ID[] =
+	"WITH RECURSIVE up(id, type, parent_id, name, depth) AS ("
+	"  SELECT id, type, parent_id, name, 0 FROM securables WHERE id = ?1 "
+	"  UNION ALL SELECT s.id, s.type, s.parent_id, s.name, up.depth + 1 FROM securables s JOIN up ON s.id = up.parent_id "
+	"  WHERE up.type != 'catalog') "
+	"SELECT type, name FROM up WHERE type != 'metastore' ORDER BY depth DESC";
+
+int weir_gov_store_metastore_id(weir_db *db, weir_arena *a, const char **id, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
+	if (st == NULL)
+		return -1;
+	int found = 0;
+	if (weir_db_step(st) == WEIR_DB_ROW) {
+		*id = weir_db_col_dup(a, st, 0);
+		found = 1;
+	}
+	weir_db_done(st);
+	return found;
+}
+
+int weir_gov_store_metastore_insert(weir_db *db, const char *id, int64_t owner_id, int64_t now, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_METASTORE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	weir_db_bind_i64(st, 2, owner_id);
+	weir_db_bind_i64(st, 3, now);
+	return weir_db_step_done(db, st, err);
+}
+
+int weir_gov_store_owner(weir_db *db, const char *id, int64_t *owner, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_OWNER, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	int found = 0;
+	if (weir_db_step(st) == WEIR_DB_ROW) {
+		*owner = weir_db_col_i64(st, 0);
+		found = 1;
+	}
+	weir_db_done(st);
+	return found;
+}
+
+int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id, const char *const names[3],
+			   const char *obj_type, int64_t workspace_id, weir_gov_resolve_row *out, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_RESOLVE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, names[0]);
+	weir_db_bind_text(st, 2, names[1]);
+	weir_db_bind_text(st, 3, names[2]);
+	weir_db_bind_text(st, 4, obj_type);
+	weir_db_bind_text(st, 5, metastore_id);
+	weir_db_bind_i64(st, 6, workspace_id);
+	int rc = weir_db_step(st);
+	if (rc != WEIR_DB_ROW) {
+		weir_db_done(st);
+		return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
+	}
+	out->catalog_id = weir_db_col_dup(a, st, 0);
+	out->catalog_owner = weir_db_col_i64(st, 1);
+	out->isolation = weir_db_col_dup(a, st, 2);
+	out->binding = weir_db_col_dup(a, st, 3);
+	out->schema_id = weir_db_col_dup(a, st, 4);
+	out->schema_owner = weir_db_col_i64(st, 5);
+	out->object_id = weir_db_col_dup(a, st, 6);
+	out->object_owner = weir_db_col_i64(st, 7);
+	weir_db_done(st);
+	return 1;
+}
+
+int weir_gov_store_securable_path(weir_db *db, weir_arena *a, const char *id, weir_sec_type *type,
+				  const char **full_name, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_RESOLVE_ID, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, id);
+	weir_buf b = {0};
+	weir_sec_type t = WEIR_SEC_METASTORE;
+	int n = 0;
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		if (weir_sec_type_parse(weir_db_col_text(st, 0), &t) != 0)
+			break;
+		weir_buf_appendf(&b, "%s%s", n ? "." : "", weir_db_col_text(st, 1));
+		n++;
+	}
+	weir_db_done(st);
+	if (n > 0) {
+		*type = t;
+		*full_name = weir_arena_strndup(a, b.data, b.len);
+	}
+	weir_buf_release(&b);
+	return n > 0;
+}

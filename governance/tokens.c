@@ -1,0 +1,84 @@
+/* Personal access tokens: minting (a random secret with the WEIR_TOKEN_PREFIX, stored only
+ * as its SHA-256 hash), authentication of a bearer token (unknown, expired, a deactivated
+ * principal or one no longer in the token's workspace: one 401 for all), listing and
+ * deleting. SQL in tokens_store.c. */
+#include "governance/gov_store.h"
+
+#include <string.h>
+
+#include "core/util.h"
+
+weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const char *token, weir_error *err)
+{
+	char hash[65];
+	weir_sha256_hex(token, strlen(token), hash);
+	weir_gov_token_row row;
+	int found = weir_gov_store_token_by_hash(db, a, hash, &row, err);
+	if (found < 0)
+		return NULL;
+	if (found == 0 || (row.expiry_time >= 0 && row.expiry_time <= weir_now_ms())) {
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+		return NULL;
+	}
+	weir_principal *p = weir_gov_principal_load(db, a, row.principal_id, row.workspace_id, err);
+	if (p == NULL)
+		return NULL;
+	if (!weir_gov_workspace_member(db, row.workspace_id, p)) {
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+		return NULL;
+	}
+	p->token_id = row.id;
+	p->credential_expiry_ms = row.expiry_time >= 0 ? row.expiry_time : 0;
+	p->auth_method = "pat";
+	return p;
+}
+
+int weir_gov_token_create(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
+			  int64_t lifetime_s, const char *comment, char **value, weir_token_info *info,
+			  weir_error *err)
+{
+	int64_t now = weir_now_ms();
+	if (lifetime_s > (INT64_MAX - now) / 1000)
+		lifetime_s = (INT64_MAX - now) / 1000;
+	return weir_gov_token_create_until(db, a, principal_id, workspace_id, now,
+					   lifetime_s > 0 ? now + lifetime_s * 1000 : -1, comment, value, info, err);
+}
+
+int weir_gov_token_create_until(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
+				int64_t now, int64_t expiry, const char *comment, char **value,
+				weir_token_info *info, weir_error *err)
+{
+	char secret[33], id[33], hash[65];
+	weir_random_hex(secret, 16);
+	weir_random_hex(id, 16);
+	char *tok = weir_arena_printf(a, WEIR_TOKEN_PREFIX "%s", secret);
+	weir_sha256_hex(tok, strlen(tok), hash);
+	if (weir_gov_store_token_insert(db, id, principal_id, hash, comment, now, expiry, workspace_id, err) != 0)
+		return -1;
+	*value = tok;
+	if (info) {
+		info->token_id = weir_arena_strdup(a, id);
+		info->comment = comment ? weir_arena_strdup(a, comment) : NULL;
+		info->creation_time = now;
+		info->expiry_time = expiry;
+		info->principal_id = principal_id;
+		info->workspace_id = workspace_id;
+	}
+	return 0;
+}
+
+json_t *weir_gov_token_list(weir_db *db, int64_t principal_id, weir_error *err)
+{
+	return weir_gov_store_token_list(db, principal_id, err);
+}
+
+int weir_gov_token_delete(weir_db *db, const char *token_id, int64_t principal_id, weir_error *err)
+{
+	int64_t n = weir_gov_store_token_delete(db, token_id, principal_id, err);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return weir_error_field(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "token_id",
+					"Token not found: %.100s", token_id);
+	return 0;
+}
