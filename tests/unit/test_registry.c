@@ -1,12 +1,14 @@
-/* Unit tests of the model registry (registry/registry.c, registry_store.c, webhooks.c) on a
- * real migrated database: name mapping, alias and stage rules, page tokens, the search
- * grammar, version numbering, lineage source, cascades, and the webhook outbox's
- * transactionality. */
+/* Unit tests of the model registry (registry/registry.c, models.c, registry_store.c,
+ * webhooks.c) on a real migrated database: name mapping, alias, stage, tag, version-number
+ * and rename rules, page tokens, the search grammar, version numbering, forced deletes,
+ * pending registrations, events, list visibility, lineage source, cascades, and the webhook
+ * outbox's transactionality. */
 #include "testutil.h"
 
 #include <stdint.h>
 
 #include "core/json.h"
+#include "governance/identity.h"
 #include "registry/registry.h"
 #include "registry/registry_int.h"
 #include "registry/webhooks.h"
@@ -327,6 +329,383 @@ static void test_webhook_outbox_is_transactional(void **state)
 	test_env_free(t);
 }
 
+
+static void test_tag_rules(void **state)
+{
+	/* Registry tag keys are 1..250 characters of letters, digits, _ - . space : / (or any
+	 * non-ASCII byte), without '..' or a leading '/'; values are at most 100000 bytes; each
+	 * refusal is a 400 naming its field, and the setters apply the same rules. */
+	(void)state;
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_tag_check("team", "risk", &e), 0);
+	assert_int_equal(weir_registry_tag_check("a/b.c-d e:f_9", NULL, &e), 0);
+	assert_int_equal(weir_registry_tag_check("\xc3\xa9t\xc3\xa9", "", &e), 0);
+	char key[252];
+	memset(key, 'k', 250);
+	key[250] = '\0';
+	assert_int_equal(weir_registry_tag_check(key, "v", &e), 0);
+	key[250] = 'k';
+	key[251] = '\0';
+	static const char *const bad[] = {"", "/lead", "a..b", "semi;colon", "dollar$"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		weir_error e2 = WEIR_ERROR_INIT;
+		assert_int_equal(weir_registry_tag_check(bad[i], "v", &e2), -1);
+		assert_int_equal(e2.code, WEIR_E_INVALID_PARAMETER_VALUE);
+		assert_string_equal(e2.field, "key");
+	}
+	weir_error e3 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_tag_check(key, "v", &e3), -1);
+	assert_string_equal(e3.field, "key");
+	char *big = malloc(100002);
+	memset(big, 'v', 100001);
+	big[100001] = '\0';
+	weir_error e4 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_tag_check("k", big, &e4), -1);
+	assert_string_equal(e4.field, "value");
+	big[100000] = '\0';
+	assert_int_equal(weir_registry_tag_check("k", big, &e), 0);
+	free(big);
+
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	const char *m = mk_model(t, p, "tagged");
+	mk_version(t, m, NULL);
+	weir_error e5 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_write(t->db, &e5), 0);
+	assert_int_equal(weir_registry_model_tag_set(t->db, m, "a..b", "v", &e5), -1);
+	assert_string_equal(e5.field, "key");
+	assert_int_equal(weir_registry_version_tag_set(t->db, t->a, m, 1, "/x", "v", &e5), -1);
+	assert_string_equal(e5.field, "key");
+	weir_db_rollback(t->db);
+	assert_int_equal(count(t, "SELECT count(*) FROM registered_model_tags"), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM model_version_tags"), 0);
+	test_env_free(t);
+}
+
+static void test_version_numbers(void **state)
+{
+	/* MLflow's version argument is any integer in a string (400 naming version, quoting the
+	 * input); UC's path segment must be a positive integer. */
+	(void)state;
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t v = 0;
+	assert_int_equal(weir_registry_version_parse("12", &v, &e), 0);
+	assert_int_equal(v, 12);
+	static const char *const bad[] = {"", "1.5", "abc", " 1", "+1", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		weir_error e2 = WEIR_ERROR_INIT;
+		assert_int_equal(weir_registry_version_parse(bad[i], &v, &e2), -1);
+		assert_int_equal(e2.code, WEIR_E_INVALID_PARAMETER_VALUE);
+		assert_string_equal(e2.field, "version");
+		assert_non_null(strstr(e2.message, "must be an integer"));
+	}
+	assert_int_equal(weir_registry_version_parse_uc("3", &v, &e), 0);
+	assert_int_equal(v, 3);
+	static const char *const bad_uc[] = {"0", "-1", "x", ""};
+	for (size_t i = 0; i < sizeof(bad_uc) / sizeof(bad_uc[0]); i++) {
+		weir_error e2 = WEIR_ERROR_INIT;
+		assert_int_equal(weir_registry_version_parse_uc(bad_uc[i], &v, &e2), -1);
+		assert_string_equal(e2.field, "version");
+		assert_non_null(strstr(e2.message, "positive integer"));
+	}
+	weir_error e3 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_version_parse_uc(NULL, &v, &e3), -1);
+}
+
+static void test_stage_transition_rules(void **state)
+{
+	/* A transition names a stage in any case; archive_existing_versions is only allowed
+	 * towards an active stage (Staging, Production); the transition itself refuses what the
+	 * check refuses and changes nothing then. */
+	(void)state;
+	weir_error e = WEIR_ERROR_INIT;
+	const char *canon = NULL;
+	assert_int_equal(weir_registry_stage_check("production", true, &canon, &e), 0);
+	assert_string_equal(canon, "Production");
+	assert_int_equal(weir_registry_stage_check("STAGING", true, &canon, &e), 0);
+	assert_string_equal(canon, "Staging");
+	assert_int_equal(weir_registry_stage_check("archived", false, &canon, &e), 0);
+	assert_string_equal(canon, "Archived");
+	weir_error e2 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_stage_check("Bogus", false, &canon, &e2), -1);
+	assert_string_equal(e2.field, "stage");
+	assert_non_null(strstr(e2.message, "Invalid Model Version stage: Bogus"));
+	static const char *const passive[] = {"None", "archived"};
+	for (size_t i = 0; i < 2; i++) {
+		weir_error e3 = WEIR_ERROR_INIT;
+		assert_int_equal(weir_registry_stage_check(passive[i], true, &canon, &e3), -1);
+		assert_string_equal(e3.field, "archive_existing_versions");
+		assert_non_null(strstr(e3.message, "is not an Active stage"));
+	}
+
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	const char *m = mk_model(t, p, "stages");
+	mk_version(t, m, NULL);
+	mk_version(t, m, NULL);
+	weir_error e4 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_write(t->db, &e4), 0);
+	assert_int_equal(weir_registry_version_transition(t->db, m, 1, "staging", false, "admin", &e4), 0);
+	assert_int_equal(weir_registry_version_transition(t->db, m, 2, "Deleted", false, "admin", &e4), -1);
+	assert_string_equal(e4.field, "stage");
+	assert_int_equal(weir_registry_version_transition(t->db, m, 2, "Archived", true, "admin", &e4), -1);
+	assert_string_equal(e4.field, "archive_existing_versions");
+	assert_int_equal(weir_db_commit(t->db, &e4), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM model_versions WHERE stage = 'Staging' AND version = 1"), 1);
+	assert_int_equal(count(t, "SELECT count(*) FROM model_versions WHERE stage = 'None' AND version = 2"), 1);
+	test_env_free(t);
+}
+
+static void test_rename_rules(void **state)
+{
+	/* An MLflow rename maps new_name like any name and stays in the model's catalog and
+	 * schema; a name another model of the schema has is RESOURCE_ALREADY_EXISTS; a model may
+	 * be "renamed" to its own name. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	const char *m = mk_model(t, p, "old");
+	mk_model(t, p, "taken");
+	weir_securable s;
+	assert_int_equal(weir_gov_resolve(t->db, t->a, p, WEIR_SEC_MODEL, "main.default.old", &s, &e), 0);
+	assert_string_equal(weir_registry_rename_leaf(t->a, &s, "new", &e), "new");
+	assert_string_equal(weir_registry_rename_leaf(t->a, &s, "main.default.new", &e), "new");
+	static const char *const bad[] = {"other.default.x", "main.other.x", "has space", "a.b", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		weir_error e2 = WEIR_ERROR_INIT;
+		assert_null(weir_registry_rename_leaf(t->a, &s, bad[i], &e2));
+		assert_int_equal(e2.code, WEIR_E_INVALID_PARAMETER_VALUE);
+		assert_string_equal(e2.field, "new_name");
+	}
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	weir_error e3 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_model_rename(t->db, m, "taken", "admin", &e3), -1);
+	assert_int_equal(e3.code, WEIR_E_RESOURCE_ALREADY_EXISTS);
+	assert_string_equal(e3.field, "new_name");
+	assert_int_equal(weir_registry_model_rename(t->db, m, "old", "admin", &e), 0);
+	assert_int_equal(weir_registry_model_rename(t->db, m, "fresh", "admin", &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM securables WHERE name = 'fresh' AND type = 'registered_model'"), 1);
+	test_env_free(t);
+}
+
+static void test_delete_needs_force_with_versions(void **state)
+{
+	/* Without force, a model that has versions is refused (ABORTED naming it) and stays;
+	 * with force, or without versions, it goes. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	const char *m = mk_model(t, p, "kept");
+	const char *empty = mk_model(t, p, "empty");
+	mk_version(t, m, NULL);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	weir_error e2 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_model_delete(t->db, m, "main.default.kept", false, &e2), -1);
+	assert_int_equal(e2.code, WEIR_E_ABORTED);
+	assert_non_null(strstr(e2.message, "main.default.kept"));
+	assert_int_equal(weir_registry_model_delete(t->db, empty, "main.default.empty", false, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM securables WHERE type = 'registered_model'"), 1);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_model_delete(t->db, m, "main.default.kept", true, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM securables WHERE type = 'registered_model'"), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM model_versions"), 0);
+	test_env_free(t);
+}
+
+static void test_finalize_only_pending(void **state)
+{
+	/* A UC version starts PENDING_REGISTRATION with a storage location under the data
+	 * directory and finalizes once to READY; finalizing a READY version is INVALID_ARGUMENT. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	const char *m = mk_model(t, p, "pend");
+	weir_registry_version_in in = {.source = "s3://b/p", .pending = true};
+	int64_t v = 0;
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_version_create(t->db, t->a, m, &in, "admin", &v, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	json_t *j = weir_registry_version_uc(t->db, t->a, m, v, &e);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "PENDING_REGISTRATION");
+	const char *loc = json_string_value(json_object_get(j, "storage_location"));
+	assert_non_null(loc);
+	assert_non_null(strstr(loc, t->dir));
+	assert_string_equal(weir_registry_version_download_uri(t->db, t->a, m, v, &e), loc);
+	json_decref(j);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_version_finalize(t->db, t->a, m, v, "admin", &e), 0);
+	weir_error e2 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_version_finalize(t->db, t->a, m, v, "admin", &e2), -1);
+	assert_int_equal(e2.code, WEIR_E_INVALID_ARGUMENT);
+	weir_error e3 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_version_finalize(t->db, t->a, m, 42, "admin", &e3), -1);
+	assert_int_equal(e3.code, WEIR_E_INVALID_ARGUMENT);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM model_versions WHERE status = 'READY'"), 1);
+	test_env_free(t);
+}
+
+static void test_alias_domain_rules(void **state)
+{
+	/* An alias is set only on an existing version (404 naming the model as the caller
+	 * spelled it) and never to a reserved name; `latest` reads the highest version of any
+	 * stage, or 404 when there is none; an unknown alias is a 400 naming alias. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	const char *m = mk_model(t, p, "al");
+	const char *none = mk_model(t, p, "nov");
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	weir_error e2 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_alias_set(t->db, t->a, m, "al", "champ", 1, &e2), -1);
+	assert_int_equal(e2.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
+	assert_non_null(strstr(e2.message, "name=al, version=1"));
+	weir_db_rollback(t->db);
+	mk_version(t, m, NULL);
+	mk_version(t, m, NULL);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	weir_error e3 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_alias_set(t->db, t->a, m, "al", "latest", 1, &e3), -1);
+	assert_string_equal(e3.field, "alias");
+	assert_int_equal(weir_registry_alias_set(t->db, t->a, m, "al", "champ", 1, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+
+	json_t *j = weir_registry_alias_version_mlflow(t->db, t->a, m, "al", "champ", &e);
+	assert_string_equal(json_string_value(json_object_get(j, "version")), "1");
+	json_decref(j);
+	j = weir_registry_alias_version_mlflow(t->db, t->a, m, "al", "LATEST", &e);
+	assert_string_equal(json_string_value(json_object_get(j, "version")), "2");
+	json_decref(j);
+	weir_error e4 = WEIR_ERROR_INIT;
+	assert_null(weir_registry_alias_version_mlflow(t->db, t->a, none, "nov", "latest", &e4));
+	assert_int_equal(e4.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
+	assert_non_null(strstr(e4.message, "model nov"));
+	weir_error e5 = WEIR_ERROR_INIT;
+	assert_null(weir_registry_alias_version_mlflow(t->db, t->a, m, "al", "nope", &e5));
+	assert_int_equal(e5.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	assert_string_equal(e5.field, "alias");
+	test_env_free(t);
+}
+
+static void test_register_queues_event(void **state)
+{
+	/* Registering a model sets its tags and queues one registered_model.created delivery
+	 * per subscribed webhook in the same transaction, carrying the name as the caller
+	 * spelled it, the tags and the description; a refused name queues nothing. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *p = test_admin(t);
+	weir_error e = WEIR_ERROR_INIT;
+	json_error_t je;
+	json_t *hook = json_loads("{\"name\":\"rm\",\"url\":\"http://127.0.0.1:9/x\","
+				  "\"events\":[{\"entity\":\"REGISTERED_MODEL\",\"action\":\"CREATED\"}]}",
+				  0, &je);
+	json_t *tags = json_loads("[{\"key\":\"team\",\"value\":\"risk\"},{\"key\":\"empty\"}]", 0, &je);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	json_decref(weir_webhook_create(t->db, t->a, hook, &e));
+	assert_int_equal(weir_registry_ensure_default(t->db, t->a, &e), 0);
+	weir_securable schema;
+	assert_int_equal(weir_registry_model_schema(t->db, t->a, p, "main", "default", &schema, &e), 0);
+	weir_registry_model_in in = {.name = "evt", .comment = "about", .tags = tags, .event_name = "main.default.evt"};
+	const char *id = NULL;
+	assert_int_equal(weir_registry_model_register(t->db, t->a, p, &schema, &in, &id, &e), 0);
+	weir_registry_model_in bad = {.name = "bad name"};
+	weir_error e2 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_model_register(t->db, t->a, p, &schema, &bad, &id, &e2), -1);
+	assert_string_equal(e2.field, "name");
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM registered_model_tags"), 2);
+	assert_int_equal(count(t, "SELECT count(*) FROM webhook_deliveries WHERE entity = 'REGISTERED_MODEL'"), 1);
+	assert_int_equal(count(t, "SELECT count(*) FROM webhook_deliveries WHERE "
+				  "json_extract(payload, '$.data.name') = 'main.default.evt' AND "
+				  "json_extract(payload, '$.data.tags.team') = 'risk' AND "
+				  "json_extract(payload, '$.data.tags.empty') = '' AND "
+				  "json_extract(payload, '$.data.description') = 'about'"),
+			 1);
+	json_decref(hook);
+	json_decref(tags);
+	test_env_free(t);
+}
+
+/* A user named `name` loaded as a caller. */
+static weir_principal *mk_user(test_env *t, const char *name)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *u = json_pack("{s:s}", "userName", name);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	int64_t uid = weir_id_create(t->db, t->a, WEIR_PRINCIPAL_USER, u, &e);
+	assert_true(uid > 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	json_decref(u);
+	weir_principal *p = weir_gov_principal_load(t->db, t->a, uid, WEIR_DEFAULT_WORKSPACE_ID, &e);
+	assert_non_null(p);
+	return p;
+}
+
+static void test_default_schema_and_list_visibility(void **state)
+{
+	/* A caller who cannot see main.default is refused (403) rather than told it is missing;
+	 * the UC model list shows a caller only the models they may browse, pages over those
+	 * alone, and shows an admin every model. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_principal *admin = test_admin(t);
+	weir_principal *u = mk_user(t, "lister");
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable schema;
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	weir_error e2 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_model_schema(t->db, t->a, u, "main", "default", &schema, &e2), -1);
+	assert_int_equal(e2.code, WEIR_E_PERMISSION_DENIED);
+	weir_db_rollback(t->db);
+	mk_model(t, admin, "a_hidden");
+	assert_int_equal(weir_gov_resolve(t->db, t->a, admin, WEIR_SEC_SCHEMA, "main.default", &schema, &e), 0);
+	const char *ids[3];
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_registry_model_create(t->db, t->a, u, &schema, "b_mine", NULL, &ids[0], &e), 0);
+	assert_int_equal(weir_registry_model_create(t->db, t->a, u, &schema, "c_mine", NULL, &ids[1], &e), 0);
+	assert_int_equal(weir_registry_model_create(t->db, t->a, admin, &schema, "d_hidden", NULL, &ids[2], &e), 0);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(t->db,
+					 "INSERT INTO grants (securable_id, principal_id, privilege) SELECT id, ?1, "
+					 "CASE type WHEN 'catalog' THEN 'USE_CATALOG' ELSE 'USE_SCHEMA' END FROM securables "
+					 "WHERE id IN (?2, (SELECT parent_id FROM securables WHERE id = ?2))",
+					 &st),
+			 SQLITE_OK);
+	weir_db_bind_i64(st, 1, u->id);
+	weir_db_bind_text(st, 2, schema.id);
+	assert_int_equal(weir_db_step(st), SQLITE_DONE);
+	weir_db_finalize(st);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	u = weir_gov_principal_load(t->db, t->a, u->id, WEIR_DEFAULT_WORKSPACE_ID, &e);
+
+	json_t *all = weir_registry_models_uc_list(t->db, t->a, admin, schema.id, 0, NULL, &e);
+	assert_int_equal(json_array_size(json_object_get(all, "registered_models")), 4);
+	json_decref(all);
+	json_t *page = weir_registry_models_uc_list(t->db, t->a, u, schema.id, 1, NULL, &e);
+	json_t *arr = json_object_get(page, "registered_models");
+	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "name")), "b_mine");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "owner")), "lister");
+	const char *tok = weir_arena_strdup(t->a, json_string_value(json_object_get(page, "next_page_token")));
+	assert_string_equal(tok, "b_mine");
+	json_decref(page);
+	page = weir_registry_models_uc_list(t->db, t->a, u, schema.id, 1, tok, &e);
+	arr = json_object_get(page, "registered_models");
+	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "name")), "c_mine");
+	assert_null(json_object_get(page, "next_page_token"));
+	json_decref(page);
+	test_env_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +718,15 @@ int main(void)
 		cmocka_unit_test(test_search_grammar),
 		cmocka_unit_test(test_forced_delete_cascades),
 		cmocka_unit_test(test_webhook_outbox_is_transactional),
+		cmocka_unit_test(test_tag_rules),
+		cmocka_unit_test(test_version_numbers),
+		cmocka_unit_test(test_stage_transition_rules),
+		cmocka_unit_test(test_rename_rules),
+		cmocka_unit_test(test_delete_needs_force_with_versions),
+		cmocka_unit_test(test_finalize_only_pending),
+		cmocka_unit_test(test_alias_domain_rules),
+		cmocka_unit_test(test_register_queues_event),
+		cmocka_unit_test(test_default_schema_and_list_visibility),
 	};
 	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
 }
