@@ -1,32 +1,19 @@
 /* Registry webhooks: validation and CRUD of webhook rows, the delivery outbox (one row per
- * subscribed webhook, queued in the transaction of the event), and the worker thread that
- * POSTs due deliveries (plain sockets for http:// targets on loopback, OpenSSL with the
- * system trust store and host name verification for https://), signs them like
+ * subscribed webhook, queued in the transaction of the event), and the webhooks' kind of
+ * outbox entry: the core outbox worker (core/outbox.c) POSTs due deliveries, signs them like
  * MLflow 3.3 (X-MLflow-Signature: v1,base64(HMAC-SHA256(secret, "<id>.<ts>.<body>"))) and
  * retries 429/5xx/connection failures with exponential backoff (0.5 s doubling, capped at
- * 60 s, 6 attempts). The worker borrows a pooled connection per round and never holds the
- * write lock while talking to the network. The SQL is in webhooks_store.c. */
+ * 60 s, 6 attempts). The SQL is in webhooks_store.c. */
 #include "registry/webhooks_int.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <netdb.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "core/json.h"
-#include "core/log.h"
-#include "core/metrics.h"
+#include "core/outbox.h"
 #include "core/util.h"
 #include "registry/registry.h"
 
@@ -66,74 +53,14 @@ static int check_name(const char *name, weir_error *err)
 	return 0;
 }
 
-typedef struct url_parts {
-	char host[256];
-	char port[8];
-	const char *path;
-	bool https;
-} url_parts;
-
-static bool parse_url(const char *url, url_parts *u)
-{
-	const char *p;
-	memset(u, 0, sizeof(*u));
-	if (strncasecmp(url, "http://", 7) == 0) {
-		p = url + 7;
-		strcpy(u->port, "80");
-	} else if (strncasecmp(url, "https://", 8) == 0) {
-		p = url + 8;
-		u->https = true;
-		strcpy(u->port, "443");
-	} else {
-		return false;
-	}
-	const char *end = p + strcspn(p, "/?#");
-	const char *hs = p, *he = end;
-	if (*p == '[') {
-		const char *close = memchr(p, ']', (size_t)(end - p));
-		if (close == NULL)
-			return false;
-		hs = p + 1;
-		he = close;
-		p = close + 1;
-	} else {
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		he = colon ? colon : end;
-		p = he;
-	}
-	if (*p == ':') {
-		size_t pl = (size_t)(end - p - 1);
-		if (pl == 0 || pl >= sizeof(u->port))
-			return false;
-		memcpy(u->port, p + 1, pl);
-		u->port[pl] = '\0';
-		for (size_t i = 0; i < pl; i++)
-			if (!isdigit((unsigned char)u->port[i]))
-				return false;
-	}
-	size_t hl = (size_t)(he - hs);
-	if (hl == 0 || hl >= sizeof(u->host) || memchr(hs, '@', hl))
-		return false;
-	memcpy(u->host, hs, hl);
-	u->host[hl] = '\0';
-	u->path = *end ? end : "/";
-	return true;
-}
-
-static bool loopback_host(const char *h)
-{
-	return strcmp(h, "127.0.0.1") == 0 || strcasecmp(h, "localhost") == 0 || strcmp(h, "::1") == 0 ||
-	       strncmp(h, "127.", 4) == 0;
-}
-
 /* https anywhere (MLflow's default); plain http only to loopback (local receivers, tests). */
 static int check_url(const char *url, weir_error *err)
 {
-	url_parts u;
-	if (!parse_url(url, &u))
+	weir_outbox_url ok = weir_outbox_url_check(url);
+	if (ok == WEIR_OUTBOX_URL_INVALID)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "url",
 					"Invalid webhook URL '%.200s': expected http(s)://host[:port]/path", url);
-	if (!u.https && !loopback_host(u.host))
+	if (ok == WEIR_OUTBOX_URL_PLAIN_HTTP)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "url",
 					"Invalid webhook URL scheme: plain http is allowed only for loopback hosts; use "
 					"https.");
@@ -417,233 +344,33 @@ int weir_webhooks_emit(weir_db *db, weir_arena *a, const char *entity, const cha
 	return 0;
 }
 
-/* ---------------------------------------------------------------- HTTP client */
+/* ---------------------------------------------------------------- worker */
 
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* The webhooks' kind of outbox entry (core/outbox.h): rows of webhook_deliveries, posted
+ * with MLflow's headers and signature, retried 6 times from 0.5 s doubling (capped at
+ * 60 s). */
+static const weir_outbox_kind WEBHOOKS = {
+	.name = "webhook",
+	.max_attempts = HOOK_MAX_ATTEMPTS,
+	.backoff_ms = HOOK_BACKOFF_MS,
+	.backoff_cap_ms = HOOK_BACKOFF_CAP_MS,
+	.due = weir_wh_store_due,
+	.record = weir_wh_store_delivery_result,
+	.pending = weir_wh_store_pending_count,
+	.http = {.user_agent = "weir-webhooks",
+		 .id_header = "X-MLflow-Delivery-Id",
+		 .timestamp_header = "X-MLflow-Timestamp",
+		 .signature_header = "X-MLflow-Signature"},
+};
 
-/* v1,base64(HMAC-SHA256(secret, "<id>.<ts>.<body>")) into out (>= 64 bytes). */
-static void signature(const char *secret, const char *id, const char *ts, const char *body, char *out, size_t cap)
+int weir_webhooks_worker_start(weir_db_pool *pool, weir_error *err)
 {
-	weir_buf msg = {0};
-	weir_buf_appendf(&msg, "%s.%s.", id, ts);
-	weir_buf_append(&msg, body, strlen(body));
-	char hex[65];
-	weir_hmac_sha256_hex(secret, strlen(secret), msg.data, msg.len, hex);
-	weir_buf_release(&msg);
-	unsigned char raw[32];
-	for (int i = 0; i < 32; i++) {
-		unsigned v;
-		sscanf(hex + 2 * i, "%2x", &v);
-		raw[i] = (unsigned char)v;
-	}
-	size_t o = (size_t)snprintf(out, cap, "v1,");
-	for (int i = 0; i < 32 && o + 5 < cap; i += 3) {
-		unsigned v = raw[i] << 16;
-		if (i + 1 < 32)
-			v |= raw[i + 1] << 8;
-		if (i + 2 < 32)
-			v |= raw[i + 2];
-		out[o++] = B64[(v >> 18) & 63];
-		out[o++] = B64[(v >> 12) & 63];
-		out[o++] = i + 1 < 32 ? B64[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < 32 ? B64[v & 63] : '=';
-	}
-	out[o] = '\0';
+	return weir_outbox_start(pool, &WEBHOOKS, err);
 }
 
-typedef struct post_result {
-	int status;           /* 0: no HTTP answer */
-	char error[200];
-	char body[1024];
-} post_result;
-
-/* A connection: a socket, wrapped in TLS for https targets. */
-typedef struct conn {
-	int fd;
-	SSL_CTX *ctx;
-	SSL *ssl;
-} conn;
-
-static void conn_close(conn *c)
+void weir_webhooks_worker_stop(void)
 {
-	if (c->ssl) {
-		SSL_shutdown(c->ssl);
-		SSL_free(c->ssl);
-	}
-	if (c->ctx)
-		SSL_CTX_free(c->ctx);
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	c->ssl = NULL;
-	c->ctx = NULL;
-}
-
-static ssize_t conn_write(conn *c, const char *p, size_t n)
-{
-	if (c->ssl)
-		return SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-	return send(c->fd, p, n, MSG_NOSIGNAL);
-}
-
-static ssize_t conn_read(conn *c, char *p, size_t n)
-{
-	if (c->ssl)
-		return SSL_read(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-	return recv(c->fd, p, n, 0);
-}
-
-/* TLS with the default trust store (SSL_CERT_FILE / SSL_CERT_DIR honoured), SNI, and the
- * certificate checked against the host name or IP address of the URL. */
-static int tls_open(conn *c, const char *host, post_result *res)
-{
-	c->ctx = SSL_CTX_new(TLS_client_method());
-	if (c->ctx == NULL || SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
-		snprintf(res->error, sizeof(res->error), "TLS unavailable");
-		return -1;
-	}
-	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-	c->ssl = SSL_new(c->ctx);
-	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
-		snprintf(res->error, sizeof(res->error), "TLS unavailable");
-		return -1;
-	}
-	bool is_ip = strchr(host, ':') != NULL || strspn(host, "0123456789.") == strlen(host);
-	if (is_ip) {
-		X509_VERIFY_PARAM *vp = SSL_get0_param(c->ssl);
-		X509_VERIFY_PARAM_set1_ip_asc(vp, host);
-	} else {
-		SSL_set_tlsext_host_name(c->ssl, host);
-		SSL_set1_host(c->ssl, host);
-	}
-	if (SSL_connect(c->ssl) != 1) {
-		long vr = SSL_get_verify_result(c->ssl);
-		snprintf(res->error, sizeof(res->error), "TLS handshake failed%s%s", vr != X509_V_OK ? ": " : "",
-			 vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
-		return -1;
-	}
-	return 0;
-}
-
-static void http_post(const char *url, const char *secret, const char *delivery_id, const char *body,
-		      post_result *res)
-{
-	memset(res, 0, sizeof(*res));
-	url_parts u;
-	if (!parse_url(url, &u)) {
-		snprintf(res->error, sizeof(res->error), "invalid URL");
-		return;
-	}
-	if (!u.https && !loopback_host(u.host)) {
-		snprintf(res->error, sizeof(res->error), "plain http deliveries go to loopback only");
-		return;
-	}
-	struct addrinfo hints = {0}, *ai = NULL;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(u.host, u.port, &hints, &ai) != 0 || ai == NULL) {
-		snprintf(res->error, sizeof(res->error), "could not resolve host");
-		return;
-	}
-	int fd = -1;
-	for (struct addrinfo *p = ai; p; p = p->ai_next) {
-		fd = socket(p->ai_family, p->ai_socktype, p->ai_protocol);
-		if (fd < 0)
-			continue;
-		struct timeval tv = {5, 0};
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (connect(fd, p->ai_addr, p->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	if (fd < 0) {
-		snprintf(res->error, sizeof(res->error), "connection failed: %s", strerror(errno));
-		return;
-	}
-	conn c = {fd, NULL, NULL};
-	if (u.https && tls_open(&c, u.host, res) != 0) {
-		conn_close(&c);
-		return;
-	}
-	char ts[24];
-	snprintf(ts, sizeof(ts), "%lld", (long long)(weir_now_ms() / 1000));
-	weir_buf req = {0};
-	weir_buf_appendf(&req,
-			 "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: weir-webhooks\r\nContent-Type: application/json\r\n"
-			 "Content-Length: %zu\r\nConnection: close\r\nX-MLflow-Delivery-Id: %s\r\nX-MLflow-Timestamp: %s\r\n",
-			 u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "", u.port, strlen(body),
-			 delivery_id, ts);
-	if (secret && *secret) {
-		char sig[80];
-		signature(secret, delivery_id, ts, body, sig, sizeof(sig));
-		weir_buf_appendf(&req, "X-MLflow-Signature: %s\r\n", sig);
-	}
-	weir_buf_appendf(&req, "\r\n%s", body);
-	size_t off = 0;
-	while (off < req.len) {
-		ssize_t w = conn_write(&c, req.data + off, req.len - off);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	bool sent = off == req.len;
-	weir_buf_release(&req);
-	if (!sent) {
-		conn_close(&c);
-		snprintf(res->error, sizeof(res->error), "send failed");
-		return;
-	}
-	char buf[4096];
-	size_t got = 0;
-	for (;;) {
-		ssize_t rd = conn_read(&c, buf + got, sizeof(buf) - 1 - got);
-		if (rd <= 0)
-			break;
-		got += (size_t)rd;
-		if (got == sizeof(buf) - 1)
-			break;
-	}
-	conn_close(&c);
-	buf[got] = '\0';
-	int status = 0;
-	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1 || status < 100) {
-		snprintf(res->error, sizeof(res->error), "no HTTP response");
-		return;
-	}
-	res->status = status;
-	const char *b = strstr(buf, "\r\n\r\n");
-	if (b && strcasestr(buf, "\r\ntransfer-encoding: chunked") && strcasestr(buf, "\r\ntransfer-encoding: chunked") < b) {
-		/* de-chunk what was read (the body is only reported, never parsed) */
-		const char *p = b + 4;
-		size_t o = 0;
-		for (;;) {
-			char *end;
-			unsigned long n = strtoul(p, &end, 16);
-			if (end == p || n == 0 || strncmp(end, "\r\n", 2) != 0)
-				break;
-			p = end + 2;
-			size_t have = strnlen(p, n);
-			size_t take = have < sizeof(res->body) - 1 - o ? have : sizeof(res->body) - 1 - o;
-			memcpy(res->body + o, p, take);
-			o += take;
-			if (have < n)
-				break;
-			p += n;
-			if (strncmp(p, "\r\n", 2) != 0)
-				break;
-			p += 2;
-		}
-		res->body[o] = '\0';
-		if (!weir_utf8_valid(res->body, strlen(res->body)))
-			res->body[0] = '\0';
-	} else if (b) {
-		snprintf(res->body, sizeof(res->body), "%s", b + 4);
-		if (!weir_utf8_valid(res->body, strlen(res->body)))
-			res->body[0] = '\0';
-	}
+	weir_outbox_stop(&WEBHOOKS);
 }
 
 /* ---------------------------------------------------------------- test endpoint */
@@ -682,8 +409,8 @@ json_t *weir_webhook_test_send(weir_arena *a, const weir_webhook_target *t)
 	json_decref(data);
 	char did[37];
 	weir_uuid4(did);
-	post_result res;
-	http_post(t->url, t->secret, did, payload, &res);
+	weir_outbox_result res;
+	weir_outbox_post(&WEBHOOKS.http, t->url, t->secret, did, payload, &res);
 	json_t *r = json_pack("{s:b}", "success", res.status >= 200 && res.status < 400);
 	if (res.status)
 		json_object_set_new(r, "response_status", json_integer(res.status));
@@ -692,144 +419,4 @@ json_t *weir_webhook_test_send(weir_arena *a, const weir_webhook_target *t)
 	if (res.error[0])
 		json_object_set_new(r, "error_message", json_string(res.error));
 	return json_pack("{s:o}", "result", r);
-}
-
-/* ---------------------------------------------------------------- worker */
-
-static struct {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool running;
-	bool stop;
-	weir_db_pool *pool;
-} worker = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-
-static int load_due(weir_db *db, wh_due *out, int max)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	int n = wh_store_due(db, weir_now_ms(), out, max, &e);
-	return n < 0 ? 0 : n;
-}
-
-static void record(weir_db *db, const wh_due *d, const post_result *res)
-{
-	int attempts = d->attempts + 1;
-	int64_t now = weir_now_ms();
-	bool ok = res->status >= 200 && res->status < 400;
-	bool retry = !ok && (res->status == 0 || res->status == 429 || res->status >= 500) &&
-		     attempts < HOOK_MAX_ATTEMPTS;
-	int64_t backoff = HOOK_BACKOFF_MS;
-	for (int i = 1; i < attempts && backoff < HOOK_BACKOFF_CAP_MS; i++)
-		backoff *= 2;
-	if (backoff > HOOK_BACKOFF_CAP_MS)
-		backoff = HOOK_BACKOFF_CAP_MS;
-	const char *status = ok ? "DELIVERED" : retry ? "PENDING" : "FAILED";
-	char errbuf[240];
-	if (!ok && res->status)
-		snprintf(errbuf, sizeof(errbuf), "HTTP %d", res->status);
-	else
-		snprintf(errbuf, sizeof(errbuf), "%s", res->error);
-	weir_error e = WEIR_ERROR_INIT;
-	if (weir_db_begin_write(db, &e) != 0)
-		return;
-	wh_result r = {.id = d->id,
-		       .status = status,
-		       .attempts = attempts,
-		       .next_attempt_at = now + backoff,
-		       .last_status_code = res->status,
-		       .has_last_status_code = res->status != 0,
-		       .last_error = ok ? NULL : errbuf,
-		       .delivered_at = now,
-		       .has_delivered_at = ok};
-	int rc = wh_store_delivery_result(db, &r, &e);
-	if (rc < 0) {
-		weir_db_rollback(db);
-		return;
-	}
-	if (rc != 0 || weir_db_commit(db, &e) != 0)
-		weir_db_rollback(db);
-	if (ok) {
-		weir_metrics_outbox_delivered();
-		return;
-	}
-	weir_metrics_outbox_failure();
-	weir_log_info("webhook delivery %s: attempt %d %s (%s)", d->id, attempts, status, errbuf);
-}
-
-/* Publishes the number of PENDING deliveries as the outbox depth gauge. */
-static void report_depth(weir_db *db)
-{
-	int64_t depth;
-	weir_error e = WEIR_ERROR_INIT;
-	if (wh_store_pending_count(db, &depth, &e) == 0)
-		weir_metrics_outbox_depth_set(depth);
-}
-
-static void *worker_main(void *arg)
-{
-	(void)arg;
-	unsigned polls = 0;
-	bool depth_stale = true;
-	for (;;) {
-		pthread_mutex_lock(&worker.mu);
-		if (!worker.stop) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 200 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&worker.cv, &worker.mu, &ts);
-		}
-		bool stop = worker.stop;
-		pthread_mutex_unlock(&worker.mu);
-		if (stop)
-			break;
-		wh_due d[8];
-		weir_db *db = weir_db_acquire(worker.pool);
-		int n = load_due(db, d, 8);
-		/* the outbox depth for /metrics: about once a second, and after each batch sent */
-		if (depth_stale || ++polls % 5 == 0)
-			report_depth(db);
-		depth_stale = n > 0;
-		weir_db_release(db);
-		for (int i = 0; i < n; i++) {
-			post_result res;
-			http_post(d[i].url, d[i].secret, d[i].id, d[i].payload, &res);
-			db = weir_db_acquire(worker.pool);
-			record(db, &d[i], &res);
-			weir_db_release(db);
-			free(d[i].id);
-			free(d[i].payload);
-			free(d[i].url);
-			free(d[i].secret);
-		}
-	}
-	return NULL;
-}
-
-int weir_webhooks_worker_start(weir_db_pool *pool, weir_error *err)
-{
-	if (worker.running)
-		return 0;
-	worker.pool = pool;
-	worker.stop = false;
-	if (pthread_create(&worker.thread, NULL, worker_main, NULL) != 0)
-		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "could not start the webhook worker");
-	worker.running = true;
-	return 0;
-}
-
-void weir_webhooks_worker_stop(void)
-{
-	if (!worker.running)
-		return;
-	pthread_mutex_lock(&worker.mu);
-	worker.stop = true;
-	pthread_cond_signal(&worker.cv);
-	pthread_mutex_unlock(&worker.mu);
-	pthread_join(worker.thread, NULL);
-	worker.running = false;
 }

@@ -1,10 +1,11 @@
 /* Private interface between registry/webhooks.c (validation, the wire JSON, event matching,
- * the HTTP client and the delivery worker) and registry/webhooks_store.c (all of the
+ * the webhooks' kind of outbox entry) and registry/webhooks_store.c (all of the
  * webhooks' SQL: the webhooks table and the webhook_deliveries outbox). Not for other
  * modules. */
 #ifndef WEIR_REGISTRY_WEBHOOKS_INT_H
 #define WEIR_REGISTRY_WEBHOOKS_INT_H
 
+#include "core/outbox.h"
 #include "registry/webhooks.h"
 
 /* A webhook row (not deleted); strings in the arena. The secret is never read here. */
@@ -46,26 +47,6 @@ typedef struct wh_delivery {
 	int64_t next_attempt_at;
 } wh_delivery;
 
-/* A due delivery for the worker; every string is heap-allocated and owned by the caller
- * (free each field), since it outlives the pooled connection it was read from. */
-typedef struct wh_due {
-	char *id, *payload, *url, *secret;   /* secret NULL when none */
-	int attempts;
-} wh_due;
-
-/* The outcome of one delivery attempt, written by wh_store_delivery_result. */
-typedef struct wh_result {
-	const char *id;
-	const char *status;        /* PENDING, DELIVERED or FAILED */
-	int attempts;
-	int64_t next_attempt_at;
-	int64_t last_status_code;
-	bool has_last_status_code;
-	const char *last_error;    /* NULL stores SQL NULL */
-	int64_t delivered_at;
-	bool has_delivered_at;
-} wh_result;
-
 /* Visitors: return 1 to stop, 0 to go on. */
 typedef int (*wh_active_fn)(void *ctx, const char *webhook_id, const char *events);
 typedef int (*wh_delivery_fn)(void *ctx, const wh_delivery *d);
@@ -96,15 +77,16 @@ int wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *w
 /* Visits a webhook's last 100 deliveries, newest first. */
 int wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err);
 
-/* worker */
-/* Up to `max` (at most 8) PENDING deliveries due at `now` of live webhooks, earliest first.
+/* worker: the store callbacks of the webhooks' outbox kind (core/outbox.h) */
+/* Up to `max` (at most 8) PENDING deliveries due at `now` of live webhooks, earliest first,
+ * with their webhook's url and secret; every string heap-allocated (the worker frees them).
  * Returns how many were read into out, or -1 with err set. */
-int wh_store_due(weir_db *db, int64_t now, wh_due *out, int max, weir_error *err);
+int weir_wh_store_due(weir_db *db, int64_t now, weir_outbox_entry *out, int max, weir_error *err);
 /* PENDING deliveries of live webhooks into *n (the outbox depth for /metrics). 0 or -1. */
-int wh_store_pending_count(weir_db *db, int64_t *n, weir_error *err);
-/* Records an attempt's outcome, inside the caller's write transaction. Returns 0 when
- * written, 1 when the UPDATE failed (the caller rolls back; nothing is reported), -1 with
- * err set when the statement could not be prepared. */
-int wh_store_delivery_result(weir_db *db, const wh_result *r, weir_error *err);
+int weir_wh_store_pending_count(weir_db *db, int64_t *n, weir_error *err);
+/* Records an attempt's outcome, inside the caller's write transaction (a NULL last_error
+ * stores SQL NULL). Returns 0 when written, 1 when the UPDATE failed (the caller rolls back;
+ * nothing is reported), -1 with err set when the statement could not be prepared. */
+int weir_wh_store_delivery_result(weir_db *db, const weir_outbox_outcome *r, weir_error *err);
 
 #endif

@@ -210,7 +210,7 @@ static const char SQL_PENDING_COUNT[] =
 	"SELECT count(*) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id "
 	"WHERE d.status = 'PENDING' AND w.deleted_timestamp IS NULL";
 
-int wh_store_pending_count(weir_db *db, int64_t *n, weir_error *err)
+int weir_wh_store_pending_count(weir_db *db, int64_t *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_PENDING_COUNT, err);
 	if (st == NULL)
@@ -219,7 +219,7 @@ int wh_store_pending_count(weir_db *db, int64_t *n, weir_error *err)
 	return weir_db_step_i64(db, st, n, err);
 }
 
-int wh_store_due(weir_db *db, int64_t now, wh_due *out, int max, weir_error *err)
+int weir_wh_store_due(weir_db *db, int64_t now, weir_outbox_entry *out, int max, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_DUE, err);
 	if (st == NULL)
@@ -240,7 +240,7 @@ int wh_store_due(weir_db *db, int64_t now, wh_due *out, int max, weir_error *err
 	return n;
 }
 
-int wh_store_delivery_result(weir_db *db, const wh_result *r, weir_error *err)
+int weir_wh_store_delivery_result(weir_db *db, const weir_outbox_outcome *r, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_DELIVERY_RESULT, err);
 	if (st == NULL)
