@@ -27,8 +27,12 @@ bool weir_gov__stamp(weir_db *db, weir_gov_stamp *out)
 	out->gen = weir_db_generation(db);
 	if (out->gen == 0) /* inside a write transaction: uncommitted data is never cached */
 		return false;
-	out->changes = 0;
-	return true;
+	/* One primary-key lookup per check, in the caller's snapshot (no memo: nothing at this
+	 * level knows when the request's read transaction ends). Measured with
+	 * bench/callgrind.sh on an admin's GET of a table: 143,536 -> 145,200 instructions
+	 * (+1.2%); a non-admin check that also consults the privilege cache pays it twice. */
+	out->changes = weir_gov_store_authz_changes(db);
+	return out->changes >= 0;
 }
 
 static bool stamp_eq(uint64_t gen, int64_t changes, const weir_gov_stamp *s)

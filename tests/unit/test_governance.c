@@ -358,6 +358,74 @@ static void test_closure_cache_invalidation(void **state)
 	assert_true(can(w, u, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
 }
 
+/* A statement committed by a second SQLite connection on the same file, opened the way
+ * another process would open it: none of the pool's hooks see it. */
+static void other_process_exec(world *w, const char *sql)
+{
+	sqlite3 *other = NULL;
+	assert_int_equal(sqlite3_open_v2(w->t->db_path, &other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(other, 5000);
+	assert_int_equal(sqlite3_exec(other, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+}
+
+/* One check as a request makes it: in one read transaction. */
+static bool can_in_request(world *w, int64_t who, weir_op op, weir_sec_type t, const char *full)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_read(w->t->db, &e), 0);
+	bool ok = can(w, who, op, t, full);
+	weir_db_end_read(w->t->db);
+	return ok;
+}
+
+/* Proves the cached privileges follow the database, not this process's hooks: a revoke
+ * committed by another process (its own connection) is refused on the very next check,
+ * though the pool's in-process generation did not move. */
+static void test_cache_sees_other_process_revoke(void **state)
+{
+	world *w = *state;
+	assert_true(can_in_request(w, w->u_member, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_true(can_in_request(w, w->u_member, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t")); /* cached */
+	uint64_t gen = weir_db_generation(w->t->db);
+	other_process_exec(w, "DELETE FROM grants WHERE privilege = 'SELECT'");
+	assert_int_equal(weir_db_generation(w->t->db), gen); /* no in-process hook saw it */
+	assert_false(can_in_request(w, w->u_member, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_false(can_in_request(w, w->u_nested, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+}
+
+/* Proves the cached group closures follow the database: a membership removed, a membership
+ * added and a group deactivated by another process apply to the very next check. */
+static void test_cache_sees_other_process_membership(void **state)
+{
+	world *w = *state;
+	char sql[160];
+	assert_true(can_in_request(w, w->u_member, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_true(can_in_request(w, w->u_member, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t")); /* cached */
+	assert_false(can_in_request(w, w->u_nothing, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_false(can_in_request(w, w->u_nothing, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t")); /* cached */
+	uint64_t gen = weir_db_generation(w->t->db);
+
+	snprintf(sql, sizeof(sql), "DELETE FROM group_members WHERE group_id = %lld AND member_id = %lld",
+		 (long long)w->g1, (long long)w->u_member);
+	other_process_exec(w, sql);
+	assert_false(can_in_request(w, w->u_member, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+
+	snprintf(sql, sizeof(sql), "INSERT INTO group_members (group_id, member_id) VALUES (%lld, %lld)",
+		 (long long)w->g2, (long long)w->u_nothing);
+	other_process_exec(w, sql);
+	assert_true(can_in_request(w, w->u_nothing, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_int_equal(load(w, w->u_nothing, WEIR_DEFAULT_WORKSPACE_ID)->nclosure, 3);
+
+	/* juniors deactivated: its members no longer inherit analysts' grants */
+	assert_true(can_in_request(w, w->u_nested, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t")); /* cached */
+	snprintf(sql, sizeof(sql), "UPDATE principals SET active = 0 WHERE id = %lld", (long long)w->g2);
+	other_process_exec(w, sql);
+	assert_false(can_in_request(w, w->u_nested, WEIR_OP_READ_DATA, WEIR_SEC_TABLE, "c.s.t"));
+	assert_int_equal(load(w, w->u_nested, WEIR_DEFAULT_WORKSPACE_ID)->nclosure, 1);
+	assert_int_equal(weir_db_generation(w->t->db), gen); /* none of it through the hooks */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +440,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_isolation_and_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deactivation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closure_cache_invalidation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_sees_other_process_revoke, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_sees_other_process_membership, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("governance", tests, NULL, NULL);
 }
