@@ -5,8 +5,10 @@
 #   post_normal  the same, --sync normal
 # wrk -t2 -c${CONNS:-32} -d${DUR}s, keep-alive, REPEAT runs each, interleaved (one server per
 # sync mode, both started once and kept; the modes alternate run by run), medians reported.
-# Server CPU per request from /proc/PID/stat (utime+stime) over the run; the group-commit
-# batch sizes from the full server's log line at exit (core/db.c, weir_db_pool_close).
+# Server CPU per request from /proc/PID/stat (utime+stime) over the run; requests per write
+# transaction and per fsync from the servers' log lines at exit (core/db.c,
+# weir_db_pool_close); the disk's own fdatasync latency (4 KiB overwrite, 200 samples, in
+# the data directory's file system) before and after, since --sync full is bound by it.
 # Usage: [THREADS=N] [CONNS=N] [B=build/x | WEIR_BIN=path] bench/write.sh [REPEAT] [DUR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +53,20 @@ json.dump(d, open(f, "w"))
 PY
 }
 
+fsync_probe() { # p50/p99 of fdatasync after a 4 KiB overwrite, in $TMP
+	python3 - "$TMP/fsync.probe" <<'PY'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+os.write(fd, b"x" * 4096 * 64); os.fsync(fd)
+lat = []
+for i in range(200):
+    os.pwrite(fd, b"y" * 4096, (i % 64) * 4096)
+    t = time.perf_counter(); os.fdatasync(fd); lat.append(time.perf_counter() - t)
+lat.sort(); os.close(fd); os.unlink(sys.argv[1])
+print("p50 %.0f us, p99 %.0f us" % (lat[100] * 1e6, lat[198] * 1e6))
+PY
+}
+FSYNC_BEFORE=$(fsync_probe)
 start full
 start normal
 for i in $(seq 1 $REPEAT); do
@@ -60,6 +76,7 @@ for i in $(seq 1 $REPEAT); do
 done
 for s in full normal; do kill -TERM $(cat $TMP/$s.pid); done
 for s in full normal; do while kill -0 $(cat $TMP/$s.pid) 2>/dev/null; do sleep 0.05; done; done
+FSYNC_AFTER=$(fsync_probe)
 
 python3 - $OUT $REPEAT <<'PY'
 import json, sys, statistics, glob
@@ -75,6 +92,10 @@ for n in ("ceiling", "post_full", "post_normal"):
 print(f"post_full/post_normal: {r['post_full']['rps']/r['post_normal']['rps']:.3f}")
 print(f"post_full/ceiling: {r['post_full']['rps']/r['ceiling']['rps']:.3f}; post_normal/ceiling: {r['post_normal']['rps']/r['ceiling']['rps']:.3f}")
 PY
-echo "full server: $(grep -h 'group commit:' $TMP/full.log | sed 's/.*group commit: //')"
+for s in full normal; do
+	echo "$s server: $(grep -h 'write transactions:' $TMP/$s.log | sed 's/.*write transactions: //')"
+done
+echo "full server fsyncs: $(grep -h 'group commit:' $TMP/full.log | sed 's/.*group commit: //')"
+echo "disk fdatasync (4 KiB): before $FSYNC_BEFORE; after $FSYNC_AFTER"
 echo "server threads: ${THREADS:-default}; connections: $CONNS"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); date: $(date -u +%Y-%m-%dT%H:%MZ); commit: $(git rev-parse --short HEAD)"
