@@ -1,6 +1,8 @@
 /* Clock, ids, OpenSSL hashing and randomness, UTF-8 checks, growable buffer. */
 #include "core/util.h"
 #include "core/arena.h"
+#include "core/error.h"
+#include "core/json.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -185,4 +187,135 @@ bool weir_parse_i64(const char *s, int64_t *out)
 		return false;
 	*out = (int64_t)v;
 	return true;
+}
+
+/* ------------------------------------------------------------------ base64, page tokens */
+
+static const char B64_STD[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char B64_URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static char *b64_encode(weir_arena *a, const unsigned char *in, size_t n, const char *abc, bool pad)
+{
+	char *out = weir_arena_alloc(a, (n + 2) / 3 * 4 + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		out[o++] = abc[(v >> 18) & 63];
+		out[o++] = abc[(v >> 12) & 63];
+		if (i + 1 < n)
+			out[o++] = abc[(v >> 6) & 63];
+		else if (pad)
+			out[o++] = '=';
+		if (i + 2 < n)
+			out[o++] = abc[v & 63];
+		else if (pad)
+			out[o++] = '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *weir_b64_encode(weir_arena *a, const void *data, size_t n) { return b64_encode(a, data, n, B64_STD, true); }
+
+char *weir_b64url_encode(weir_arena *a, const void *data, size_t n) { return b64_encode(a, data, n, B64_URL, false); }
+
+static int b64_digit(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-' || c == ' ')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+char *weir_b64_decode(weir_arena *a, const char *in, size_t *len)
+{
+	size_t n = strlen(in);
+	while (n && in[n - 1] == '=')
+		n--;
+	if (n % 4 == 1)
+		return NULL;
+	char *out = weir_arena_alloc(a, n / 4 * 3 + 3);
+	size_t o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64_digit((unsigned char)in[i]);
+		if (v < 0)
+			return NULL;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[o] = '\0';
+	if (len)
+		*len = o;
+	return out;
+}
+
+#define PAGE_TOKEN_MAX 4096
+
+/* The decoded text and object of a token (see weir_page_token_json). */
+static json_t *page_token_decode(weir_arena *a, const char *token, const char **text, weir_error *err)
+{
+	size_t n = 0;
+	char *txt = strlen(token) <= PAGE_TOKEN_MAX ? weir_b64_decode(a, token, &n) : NULL;
+	if (txt == NULL || n == 0 || strlen(txt) != n) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+				 "Invalid page token, could not base64-decode");
+		return NULL;
+	}
+	bool utf8 = weir_utf8_valid(txt, n);
+	json_t *j = utf8 ? json_loads(txt, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token", "Invalid page token, decoded value=%.100s",
+				 utf8 ? txt : "?");
+		return NULL;
+	}
+	*text = txt;
+	return weir_json_own(a, j);
+}
+
+json_t *weir_page_token_json(weir_arena *a, const char *token, weir_error *err)
+{
+	const char *text;
+	return page_token_decode(a, token ? token : "", &text, err);
+}
+
+char *weir_page_token_offset(weir_arena *a, int64_t offset, bool url)
+{
+	char j[48];
+	int n = snprintf(j, sizeof(j), "{\"offset\": %lld}", (long long)offset);
+	return url ? weir_b64url_encode(a, j, (size_t)n) : weir_b64_encode(a, j, (size_t)n);
+}
+
+int weir_page_token_offset_parse(weir_arena *a, const char *token, int64_t *offset, weir_error *err)
+{
+	*offset = 0;
+	if (token == NULL || *token == '\0')
+		return 0;
+	const char *text;
+	json_t *j = page_token_decode(a, token, &text, err);
+	if (j == NULL)
+		return -1;
+	json_t *off = json_object_get(j, "offset");
+	if (!json_is_integer(off) || json_integer_value(off) < 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+					"Invalid page token, decoded value=%.100s", text);
+	*offset = (int64_t)json_integer_value(off);
+	return 0;
 }

@@ -1,11 +1,14 @@
 /* Small process-wide helpers: the clock (injectable for tests), ids, hashing and randomness
- * (OpenSSL), UTF-8 validation, and a growable byte buffer. */
+ * (OpenSSL), UTF-8 validation, a growable byte buffer, the one base64 codec and the page
+ * tokens built on it. */
 #ifndef WEIR_CORE_UTIL_H
 #define WEIR_CORE_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 /* Milliseconds since the epoch. Tests may replace the source with weir_clock_set(). */
 int64_t weir_now_ms(void);
@@ -37,5 +40,31 @@ void weir_buf_release(weir_buf *b);
 
 /* Parses a base-10 int64 that must span the whole string. */
 bool weir_parse_i64(const char *s, int64_t *out);
+
+/* ------------------------------------------------------------------ base64, page tokens */
+
+struct weir_arena;
+struct weir_error;
+
+/* Base64 (RFC 4648) into the arena, NUL-terminated: weir_b64_encode with the standard
+ * alphabet and padding, weir_b64url_encode with the URL-safe alphabet and no padding. */
+char *weir_b64_encode(struct weir_arena *a, const void *data, size_t n);
+char *weir_b64url_encode(struct weir_arena *a, const void *data, size_t n);
+/* Decodes either alphabet ('+' '/' or '-' '_', mixed too), with or without the trailing
+ * padding, and ' ' as '+' (a form decoder's reading of an unescaped '+'). NULL when `in`
+ * is not base64; else the bytes (arena, NUL-terminated; they may hold NULs), *len their
+ * number. */
+char *weir_b64_decode(struct weir_arena *a, const char *in, size_t *len);
+
+/* Page tokens: opaque to clients, a small JSON object in base64 (either form decodes).
+ * The object a token holds (arena-owned): NULL with 400 INVALID_PARAMETER_VALUE naming
+ * page_token when it is not base64 of a JSON object of UTF-8 text (at most 4096
+ * characters; no token Weir issues comes near). */
+json_t *weir_page_token_json(struct weir_arena *a, const char *token, struct weir_error *err);
+/* The token of {"offset": N}: padded standard base64 (url false) or unpadded base64url (url
+ * true), as each route has always answered. */
+char *weir_page_token_offset(struct weir_arena *a, int64_t offset, bool url);
+/* The offset such a token holds (0 for NULL or ""); a non-negative integer, or 400 as above. */
+int weir_page_token_offset_parse(struct weir_arena *a, const char *token, int64_t *offset, struct weir_error *err);
 
 #endif

@@ -104,90 +104,13 @@ const char *weir_registry_stage_canonical(const char *s)
 
 /* ---------------------------------------------------------------- page tokens */
 
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *b64_encode(weir_arena *a, const char *in, size_t n)
-{
-	char *out = weir_arena_alloc(a, (n + 2) / 3 * 4 + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned char)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned char)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= (unsigned char)in[i + 2];
-		out[o++] = B64[(v >> 18) & 63];
-		out[o++] = B64[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? B64[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < n ? B64[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static int b64_val(char c)
-{
-	const char *p = c ? strchr(B64, c) : NULL;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return p ? (int)(p - B64) : -1;
-}
-
-/* NULL when `in` is not base64. */
-static char *b64_decode(weir_arena *a, const char *in)
-{
-	size_t n = strlen(in);
-	while (n && in[n - 1] == '=')
-		n--;
-	if (n % 4 == 1)
-		return NULL;
-	char *out = weir_arena_alloc(a, n * 3 / 4 + 2);
-	size_t o = 0;
-	unsigned acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64_val(in[i]);
-		if (v < 0)
-			return NULL;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
-char *weir_registry_page_token(weir_arena *a, int64_t offset)
-{
-	char *j = weir_arena_printf(a, "{\"offset\": %lld}", (long long)offset);
-	return b64_encode(a, j, strlen(j));
-}
+/* Base64 (padded, standard alphabet) of {"offset": N}, as this route has always answered
+ * (core/util.h); any base64 form decodes. */
+char *weir_registry_page_token(weir_arena *a, int64_t offset) { return weir_page_token_offset(a, offset, false); }
 
 int weir_registry_page_offset(weir_arena *a, const char *token, int64_t *offset, weir_error *err)
 {
-	*offset = 0;
-	if (token == NULL || *token == '\0')
-		return 0;
-	char *dec = b64_decode(a, token);
-	if (dec == NULL)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
-					"Invalid page token, could not base64-decode");
-	json_error_t je;
-	json_t *j = json_loads(dec, JSON_REJECT_DUPLICATES, &je);
-	json_t *off = json_is_object(j) ? json_object_get(j, "offset") : NULL;
-	bool ok = json_is_integer(off) && json_integer_value(off) >= 0;
-	if (ok)
-		*offset = json_integer_value(off);
-	json_decref(j);
-	if (!ok)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
-					"Invalid page token, decoded value=%.100s", weir_utf8_valid(dec, strlen(dec)) ? dec : "?");
-	return 0;
+	return weir_page_token_offset_parse(a, token, offset, err);
 }
 
 /* ---------------------------------------------------------------- filter grammar */

@@ -19,7 +19,6 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,88 +234,9 @@ static int f_view(json_t *req, const char *key, int *view, weir_error *err)
 /* ------------------------------------------------------------------ page tokens */
 
 /* Opaque tokens: base64url (no padding) of a small JSON object, e.g. {"offset": N} as
- * MLflow's. URL-safe, so a client that forgets to escape the query still round-trips;
- * decoding also accepts standard base64 with padding, and ' ' for a '+' that a form
- * decoder turned into a space. */
-static char *b64_encode(weir_arena *a, const char *s)
-{
-	size_t n = strlen(s);
-	char *out = weir_arena_alloc(a, 4 * ((n + 2) / 3) + 1);
-	int m = EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
-	while (m > 0 && out[m - 1] == '=')
-		m--;
-	out[m] = '\0';
-	for (char *p = out; *p; p++)
-		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-	return out;
-}
-
-static char *b64_decode(weir_arena *a, const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 4096)
-		return NULL;
-	char *in = weir_arena_alloc(a, n + 4);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		in[k++] = s[i] == '-' || s[i] == ' ' ? '+' : s[i] == '_' ? '/' : s[i];
-	if (k % 4 == 1)
-		return NULL;
-	while (k % 4 != 0)
-		in[k++] = '=';
-	in[k] = '\0';
-	unsigned char *out = weir_arena_alloc(a, k / 4 * 3 + 1);
-	int m = EVP_DecodeBlock(out, (const unsigned char *)in, (int)k);
-	if (m < 0)
-		return NULL;
-	if (in[k - 1] == '=')
-		m--;
-	if (in[k - 2] == '=')
-		m--;
-	out[m] = '\0';
-	if (strlen((char *)out) != (size_t)m)
-		return NULL;
-	return (char *)out;
-}
-
-static json_t *token_json(weir_arena *a, const char *tok, weir_error *err)
-{
-	char *txt = b64_decode(a, tok);
-	if (txt == NULL) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
-				 "Invalid page token, could not base64-decode");
-		return NULL;
-	}
-	json_t *j = json_loads(txt, 0, NULL);
-	if (j == NULL || !json_is_object(j)) {
-		json_decref(j);
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token", "Invalid page token, decoded value=%.100s",
-				 txt);
-		return NULL;
-	}
-	return weir_json_own(a, j);
-}
-
-static int offset_token(weir_arena *a, const char *tok, int64_t *offset, weir_error *err)
-{
-	*offset = 0;
-	if (tok == NULL || *tok == '\0')
-		return 0;
-	json_t *j = token_json(a, tok, err);
-	if (j == NULL)
-		return -1;
-	json_t *o = json_object_get(j, "offset");
-	if (!json_is_integer(o) || json_integer_value(o) < 0)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
-					"Invalid page token, parsed value=%.100s", tok);
-	*offset = (int64_t)json_integer_value(o);
-	return 0;
-}
-
-static const char *make_offset_token(weir_arena *a, int64_t offset)
-{
-	return b64_encode(a, weir_arena_printf(a, "{\"offset\": %lld}", (long long)offset));
-}
+ * MLflow's (core/util.h, weir_page_token_*). URL-safe, so a client that forgets to escape
+ * the query still round-trips; decoding also accepts standard base64 with padding, and ' '
+ * for a '+' that a form decoder turned into a space. */
 
 /* ------------------------------------------------------------------ filter grammar */
 
@@ -874,7 +794,7 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 	}
 	if (parse_filter(c->arena, filter, false, &q.conds, &q.nconds, err) != 0 ||
 	    parse_order(c->arena, order, false, &q.orders, &q.norders, err) != 0 ||
-	    offset_token(c->arena, tok, &q.offset, err) != 0)
+	    weir_page_token_offset_parse(c->arena, tok, &q.offset, err) != 0)
 		return NULL;
 	if (q.norders == 0) { /* MLflow's default: newest first */
 		static trk_order def = {TRK_ENT_ATTR, "creation_time", "creation_time", true};
@@ -903,7 +823,7 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 	else
 		json_decref(list);
 	if (n > max)
-		json_object_set_new(out, "next_page_token", json_string(make_offset_token(c->arena, q.offset + max)));
+		json_object_set_new(out, "next_page_token", json_string(weir_page_token_offset(c->arena, q.offset + max, true)));
 	return out;
 }
 
@@ -1189,7 +1109,7 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	q.nexperiments = (int)ne;
 	if (parse_filter(c->arena, filter, true, &q.conds, &q.nconds, err) != 0 ||
 	    parse_order(c->arena, order, true, &q.orders, &q.norders, err) != 0 ||
-	    offset_token(c->arena, tok, &q.offset, err) != 0)
+	    weir_page_token_offset_parse(c->arena, tok, &q.offset, err) != 0)
 		return NULL;
 	json_t *out = json_object();
 	if (ne == 0)
@@ -1218,7 +1138,7 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	else
 		json_decref(runs);
 	if (n > max)
-		json_object_set_new(out, "next_page_token", json_string(make_offset_token(c->arena, q.offset + max)));
+		json_object_set_new(out, "next_page_token", json_string(weir_page_token_offset(c->arena, q.offset + max, true)));
 	return out;
 }
 
@@ -1654,13 +1574,14 @@ bool weir_tracking_run_exists(weir_db *db, const char *run_id, int64_t *experime
 
 static const char *history_token(weir_arena *a, const trk_point *p)
 {
-	return b64_encode(a, weir_arena_printf(a, "{\"s\": %lld, \"t\": %lld, \"v\": \"%.17g\", \"n\": %d}",
-					       (long long)p->step, (long long)p->timestamp, p->value, p->is_nan ? 1 : 0));
+	const char *j = weir_arena_printf(a, "{\"s\": %lld, \"t\": %lld, \"v\": \"%.17g\", \"n\": %d}",
+					  (long long)p->step, (long long)p->timestamp, p->value, p->is_nan ? 1 : 0);
+	return weir_b64url_encode(a, j, strlen(j));
 }
 
 static int history_cursor(weir_arena *a, const char *tok, trk_point *p, weir_error *err)
 {
-	json_t *j = token_json(a, tok, err);
+	json_t *j = weir_page_token_json(a, tok, err);
 	if (j == NULL)
 		return -1;
 	json_t *s = json_object_get(j, "s"), *t = json_object_get(j, "t"), *v = json_object_get(j, "v"),
