@@ -1,12 +1,13 @@
-/* The SQL of governance's core, one function per statement or small group of statements:
- * principals and memberships (principals_store.c), workspaces (workspaces_store.c), personal
- * access tokens (tokens_store.c), SCIM principals, memberships and service principal
- * secrets (identity_store.c), the metastore and securable resolution
- * (securables_store.c), privilege lookups and the change counter of authorization data
- * (grants_store.c), and the audit row (audit_write_store.c). No rules here: the rule files
- * (principals.c, workspaces.c, tokens.c, bootstrap.c, visibility.c, authz.c, authz_cache.c)
- * call these. Only governance/ *.c and governance's unit tests include this header; every
- * other module goes through governance.h.
+/* The SQL of governance, one function per statement or small group of statements:
+ * principals and memberships as callers (principals_store.c), workspaces
+ * (workspaces_store.c), personal access tokens (tokens_store.c), SCIM principals,
+ * memberships and service principal secrets (identity_store.c), the metastore and
+ * securable resolution (securables_store.c), grants, bindings, privilege lookups and the
+ * change counter of authorization data (grants_store.c), and the audit row
+ * (audit_write_store.c). No rules here: the rule files (principals.c, workspaces.c,
+ * tokens.c, bootstrap.c, visibility.c, authz.c, authz_cache.c, grants.c, identity.c,
+ * service_principals.c) call these. Only governance/ *.c and governance's unit tests
+ * include this header; every other module goes through governance.h.
  *
  * Lookups that may find nothing return 1 (found, outputs set), 0 (none) or -1 (the query
  * failed; err set). Writes return 0 or -1 (weir_db_fail). Text comes back in the arena. */
@@ -47,6 +48,16 @@ int weir_gov_store_workspace_by_name(weir_db *db, const char *name, int64_t *id,
  * workspace; false when the query fails. */
 bool weir_gov_store_workspace_assigned(weir_db *db, int64_t workspace_id, const char *closure_json);
 int weir_gov_store_workspace_insert(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err);
+/* The workspace API (grants.c): rows as {workspace_id, name, created_at}. */
+int64_t weir_gov_store_ws_insert(weir_db *db, const char *name, weir_error *err);
+/* Every workspace when all, else the default one and those closure_json is assigned to. */
+json_t *weir_gov_store_ws_list(weir_db *db, bool all, const char *closure_json, weir_error *err);
+int weir_gov_store_ws_get(weir_db *db, const char *name, json_t **out, weir_error *err);
+int weir_gov_store_ws_delete(weir_db *db, int64_t id, weir_error *err);
+int weir_gov_store_ws_assign(weir_db *db, int64_t ws, int64_t principal_id, bool assign, weir_error *err);
+/* [{principal, principal_type}] */
+json_t *weir_gov_store_ws_assignments(weir_db *db, int64_t ws, weir_error *err);
+bool weir_gov_store_ws_exists(weir_db *db, int64_t ws);
 
 /* ---------------------------------------------------------------- tokens_store.c */
 
@@ -90,6 +101,21 @@ int weir_gov_store_securable_path(weir_db *db, weir_arena *a, const char *id, we
 				  const char **full_name, weir_error *err);
 
 /* ---------------------------------------------------------------- grants_store.c */
+
+/* Direct grants on one securable: fn(ctx, principal name, principal id, privilege). */
+typedef void (*weir_gov_grant_fn)(void *ctx, const char *principal, int64_t principal_id, const char *privilege);
+int weir_gov_store_grants_direct(weir_db *db, const char *securable_id, weir_gov_grant_fn fn, void *ctx,
+				 weir_error *err);
+/* Grants of every principal on s and its ancestors. */
+typedef void (*weir_gov_chain_grant_fn)(void *ctx, const char *securable_id, const char *principal,
+					int64_t principal_id, const char *privilege);
+int weir_gov_store_grants_chain(weir_db *db, const weir_securable *s, weir_gov_chain_grant_fn fn, void *ctx,
+				weir_error *err);
+int weir_gov_store_grant_set(weir_db *db, const char *securable_id, int64_t principal_id, const char *privilege,
+			     bool add, weir_error *err);
+/* Catalog bindings: [{workspace_id, binding_type}]; binding_set with type NULL removes one. */
+json_t *weir_gov_store_bindings(weir_db *db, const char *catalog_id, weir_error *err);
+int weir_gov_store_binding_set(weir_db *db, const char *catalog_id, int64_t ws, const char *type, weir_error *err);
 
 /* Privilege bits granted directly to any principal of closure_json on each level of s's
  * chain (direct[i] for s->chain[i]; no inheritance). */

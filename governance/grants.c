@@ -1,7 +1,8 @@
 /* The rules of grants, effective permissions, workspaces and bindings: what may be granted
  * on which type, all-or-nothing changes, who sees which assignments. SQL is in
  * grants_store.c. */
-#include "governance/grants_int.h"
+#include "governance/gov_store.h"
+#include "governance/grants.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -60,7 +61,7 @@ json_t *weir_grants_get(weir_db *db, weir_arena *a, const weir_principal *p, wei
 {
 	(void)a;
 	struct direct_ctx c = {json_object(), sees_all(db, p, s) ? NULL : p, principal};
-	if (grants_store_direct(db, s->id, direct_visit, &c, err) != 0) {
+	if (weir_gov_store_grants_direct(db, s->id, direct_visit, &c, err) != 0) {
 		json_decref(c.by_name);
 		return NULL;
 	}
@@ -137,7 +138,7 @@ json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, 
 			json_t *v;
 			json_array_foreach(json_object_get(ch, keys[l]), j, v) {
 				weir_priv priv = (weir_priv)weir_priv_parse(json_string_value(v));
-				if (grants_store_set(db, s->id, ids[i], weir_priv_name(priv), l == 0, err) != 0)
+				if (weir_gov_store_grant_set(db, s->id, ids[i], weir_priv_name(priv), l == 0, err) != 0)
 					return NULL;
 			}
 		}
@@ -149,7 +150,7 @@ json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, 
 			json_object_set_new(by_name, who, json_array());
 	}
 	struct direct_ctx c = {json_object(), NULL, NULL};
-	if (grants_store_direct(db, s->id, direct_visit, &c, err) != 0) {
+	if (weir_gov_store_grants_direct(db, s->id, direct_visit, &c, err) != 0) {
 		json_decref(c.by_name);
 		json_decref(by_name);
 		return NULL;
@@ -222,7 +223,7 @@ json_t *weir_grants_effective(weir_db *db, weir_arena *a, const weir_principal *
 		filter = who;
 	}
 	struct eff_ctx c = {a, s, json_object(), filter};
-	if (grants_store_chain(db, s, eff_visit, &c, err) != 0) {
+	if (weir_gov_store_grants_chain(db, s, eff_visit, &c, err) != 0) {
 		json_decref(c.by_name);
 		return NULL;
 	}
@@ -241,20 +242,24 @@ json_t *weir_workspace_create(weir_db *db, const char *name, weir_error *err)
 	if (weir_gov_workspace_id(db, name, &ignore) >= 0)
 		return weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Workspace '%.200s' already exists.", name),
 		       NULL;
-	if (ws_store_insert(db, name, err) < 0)
+	if (weir_gov_store_ws_insert(db, name, err) < 0)
 		return NULL;
-	return ws_store_get(db, name, err);
+	return weir_workspace_get(db, name, err);
 }
 
 json_t *weir_workspace_list(weir_db *db, const weir_principal *p, weir_error *err)
 {
-	json_t *arr = ws_store_list(db, p->is_admin, p->closure_json, err);
+	json_t *arr = weir_gov_store_ws_list(db, p->is_admin, p->closure_json, err);
 	return arr ? json_pack("{s:o}", "workspaces", arr) : NULL;
 }
 
 json_t *weir_workspace_get(weir_db *db, const char *name, weir_error *err)
 {
-	return ws_store_get(db, name, err);
+	json_t *o = NULL;
+	int found = weir_gov_store_ws_get(db, name, &o, err);
+	if (found == 0)
+		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Workspace '%.200s' does not exist.", name);
+	return o;
 }
 
 int weir_workspace_delete(weir_db *db, const char *name, weir_error *err)
@@ -265,7 +270,7 @@ int weir_workspace_delete(weir_db *db, const char *name, weir_error *err)
 	if (id == WEIR_DEFAULT_WORKSPACE_ID)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "name",
 					"The default workspace cannot be deleted.");
-	return ws_store_delete(db, id, err);
+	return weir_gov_store_ws_delete(db, id, err);
 }
 
 int weir_workspace_assign(weir_db *db, const char *workspace, const char *principal, bool assign, weir_error *err)
@@ -279,7 +284,7 @@ int weir_workspace_assign(weir_db *db, const char *workspace, const char *princi
 	int64_t pid = weir_gov_principal_id(db, principal, NULL, err);
 	if (pid < 0)
 		return -1;
-	return ws_store_assign(db, ws, pid, assign, err);
+	return weir_gov_store_ws_assign(db, ws, pid, assign, err);
 }
 
 json_t *weir_workspace_assignments(weir_db *db, const char *workspace, weir_error *err)
@@ -287,7 +292,7 @@ json_t *weir_workspace_assignments(weir_db *db, const char *workspace, weir_erro
 	int64_t ws = weir_gov_workspace_id(db, workspace, err);
 	if (ws < 0)
 		return NULL;
-	json_t *arr = ws_store_assignments(db, ws, err);
+	json_t *arr = weir_gov_store_ws_assignments(db, ws, err);
 	return arr ? json_pack("{s:o}", "assignments", arr) : NULL;
 }
 
@@ -295,7 +300,7 @@ json_t *weir_workspace_assignments(weir_db *db, const char *workspace, weir_erro
 
 json_t *weir_bindings_get(weir_db *db, const weir_securable *catalog, weir_error *err)
 {
-	json_t *arr = bind_store_list(db, catalog->id, err);
+	json_t *arr = weir_gov_store_bindings(db, catalog->id, err);
 	return arr ? json_pack("{s:o}", "bindings", arr) : NULL;
 }
 
@@ -313,7 +318,7 @@ static int check_binding(weir_db *db, json_t *b, const char *field, bool need_ty
 		snprintf(err->field, sizeof(err->field), "%s", f);
 		return -1;
 	}
-	if (!ws_store_exists(db, *ws))
+	if (!weir_gov_store_ws_exists(db, *ws))
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
 					"Invalid value for '%s.workspace_id': workspace %lld does not exist", field,
 					(long long)*ws);
@@ -348,7 +353,7 @@ json_t *weir_bindings_update(weir_db *db, const weir_securable *catalog, json_t 
 				const char *type;
 				if (check_binding(db, b, field, l == 0, &ws, &type, err) != 0)
 					return NULL;
-				if (pass == 1 && bind_store_set(db, catalog->id, ws, l == 0 ? type : NULL, err) != 0)
+				if (pass == 1 && weir_gov_store_binding_set(db, catalog->id, ws, l == 0 ? type : NULL, err) != 0)
 					return NULL;
 			}
 		}

@@ -1,7 +1,9 @@
-/* All SQL of workspaces as governance's core sees them: names and ids, whether a caller is
- * assigned to one, and the default workspace of the first start. The workspace API's own
- * SQL (create, list, assignments) is in grants_store.c. */
+/* All SQL of workspaces: names and ids, whether a caller is assigned to one, the default
+ * workspace of the first start, and the workspace API's rows (create, list, get, delete,
+ * assignments). */
 #include "governance/gov_store.h"
+
+#include "core/util.h"
 
 static const char SQL_WORKSPACE_NAME[] = "SELECT name FROM workspaces WHERE id = ?1";
 static const char SQL_WORKSPACE_BY_NAME[] = "SELECT id FROM workspaces WHERE name = ?1";
@@ -61,4 +63,108 @@ int weir_gov_store_workspace_insert(weir_db *db, int64_t id, const char *name, i
 	weir_db_bind_text(st, 2, name);
 	weir_db_bind_i64(st, 3, now);
 	return weir_db_step_done(db, st, err);
+}
+
+/* ------------------------------------------------------------------ the workspace API (grants.c) */
+
+static const char SQL_WS_INSERT[] = "INSERT INTO workspaces (name, created_at) VALUES (?1, ?2)";
+static const char SQL_WS_LIST[] =
+	"SELECT w.id, w.name, w.created_at FROM workspaces w "
+	"WHERE ?1 OR w.id = 1 OR EXISTS (SELECT 1 FROM workspace_assignments a WHERE a.workspace_id = w.id "
+	"  AND a.principal_id IN (SELECT value FROM json_each(?2))) ORDER BY w.id";
+static const char SQL_WS_GET[] = "SELECT id, name, created_at FROM workspaces WHERE name = ?1";
+static const char SQL_WS_DELETE[] = "DELETE FROM workspaces WHERE id = ?1";
+static const char SQL_WS_ASSIGN[] =
+	"INSERT INTO workspace_assignments (workspace_id, principal_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+static const char SQL_WS_UNASSIGN[] = "DELETE FROM workspace_assignments WHERE workspace_id = ?1 AND principal_id = ?2";
+static const char SQL_WS_EXISTS[] = "SELECT 1 FROM workspaces WHERE id = ?1";
+static const char SQL_WS_ASSIGNMENTS[] =
+	"SELECT p.name, p.kind FROM workspace_assignments a JOIN principals p ON p.id = a.principal_id "
+	"WHERE a.workspace_id = ?1 ORDER BY p.name";
+
+static json_t *ws_row(weir_stmt *st)
+{
+	return json_pack("{s:I, s:s, s:I}", "workspace_id", (json_int_t)weir_db_col_i64(st, 0), "name",
+			 weir_db_col_text(st, 1), "created_at", (json_int_t)weir_db_col_i64(st, 2));
+}
+
+int64_t weir_gov_store_ws_insert(weir_db *db, const char *name, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_INSERT, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, name);
+	weir_db_bind_i64(st, 2, weir_now_ms());
+	if (weir_db_step_done(db, st, err) != 0)
+		return -1;
+	return weir_db_last_insert_id(db);
+}
+
+json_t *weir_gov_store_ws_list(weir_db *db, bool all, const char *closure_json, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_LIST, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_int(st, 1, all);
+	weir_db_bind_text(st, 2, closure_json);
+	json_t *arr = json_array();
+	while (weir_db_step(st) == WEIR_DB_ROW)
+		json_array_append_new(arr, ws_row(st));
+	weir_db_done(st);
+	return arr;
+}
+
+int weir_gov_store_ws_get(weir_db *db, const char *name, json_t **out, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_GET, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_text(st, 1, name);
+	*out = weir_db_step(st) == WEIR_DB_ROW ? ws_row(st) : NULL;
+	weir_db_done(st);
+	return *out != NULL;
+}
+
+int weir_gov_store_ws_delete(weir_db *db, int64_t id, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_DELETE, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, id);
+	return weir_db_step_done(db, st, err);
+}
+
+int weir_gov_store_ws_assign(weir_db *db, int64_t ws, int64_t principal_id, bool assign, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, assign ? SQL_WS_ASSIGN : SQL_WS_UNASSIGN, err);
+	if (st == NULL)
+		return -1;
+	weir_db_bind_i64(st, 1, ws);
+	weir_db_bind_i64(st, 2, principal_id);
+	return weir_db_step_done(db, st, err);
+}
+
+json_t *weir_gov_store_ws_assignments(weir_db *db, int64_t ws, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_ASSIGNMENTS, err);
+	if (st == NULL)
+		return NULL;
+	weir_db_bind_i64(st, 1, ws);
+	json_t *arr = json_array();
+	while (weir_db_step(st) == WEIR_DB_ROW)
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "principal", weir_db_col_text(st, 0),
+						     "principal_type", weir_db_col_text(st, 1)));
+	weir_db_done(st);
+	return arr;
+}
+
+bool weir_gov_store_ws_exists(weir_db *db, int64_t ws)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_WS_EXISTS, NULL);
+	if (st == NULL)
+		return false;
+	weir_db_bind_i64(st, 1, ws);
+	bool ok = weir_db_step(st) == WEIR_DB_ROW;
+	weir_db_done(st);
+	return ok;
 }
