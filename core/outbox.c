@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "core/arena.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/util.h"
@@ -101,8 +102,6 @@ weir_outbox_url weir_outbox_url_check(const char *url)
 
 /* ---------------------------------------------------------------- HTTP client */
 
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /* v1,base64(HMAC-SHA256(secret, "<id>.<ts>.<body>")) into out (>= 64 bytes). */
 void weir_outbox_signature(const char *secret, const char *id, const char *ts, const char *body, char *out,
 			   size_t cap)
@@ -119,19 +118,9 @@ void weir_outbox_signature(const char *secret, const char *id, const char *ts, c
 		sscanf(hex + 2 * i, "%2x", &v);
 		raw[i] = (unsigned char)v;
 	}
-	size_t o = (size_t)snprintf(out, cap, "v1,");
-	for (int i = 0; i < 32 && o + 5 < cap; i += 3) {
-		unsigned v = raw[i] << 16;
-		if (i + 1 < 32)
-			v |= raw[i + 1] << 8;
-		if (i + 2 < 32)
-			v |= raw[i + 2];
-		out[o++] = B64[(v >> 18) & 63];
-		out[o++] = B64[(v >> 12) & 63];
-		out[o++] = i + 1 < 32 ? B64[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < 32 ? B64[v & 63] : '=';
-	}
-	out[o] = '\0';
+	weir_arena *a = weir_arena_new(256);
+	snprintf(out, cap, "v1,%s", weir_b64_encode(a, raw, sizeof(raw)));
+	weir_arena_free(a);
 }
 
 /* A connection: a socket, wrapped in TLS for https targets. */
