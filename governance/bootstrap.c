@@ -31,7 +31,8 @@ int weir_gov_bootstrap(weir_db *db, const char *token_path, weir_error *err)
 	}
 	int64_t now = weir_now_ms();
 	int64_t admins = weir_gov_store_principal_insert(db, "group", WEIR_ADMINS_GROUP, "admins", now, err);
-	int64_t admin = admins < 0 ? -1 : weir_gov_store_principal_insert(db, "user", WEIR_ADMIN_USER, "Admin", now, err);
+	int64_t admin = admins < 0 ? -1
+				   : weir_gov_store_principal_insert(db, "user", WEIR_ADMIN_USER, "Admin", now, err);
 	if (admin < 0)
 		goto out_rollback;
 	if (weir_gov_store_member_insert(db, admins, admin, err) != 0)
@@ -43,8 +44,8 @@ int weir_gov_bootstrap(weir_db *db, const char *token_path, weir_error *err)
 	if (weir_gov_store_metastore_insert(db, msid, admin, now, err) != 0)
 		goto out_rollback;
 	char *value = NULL;
-	if (weir_gov_token_create(db, a, admin, WEIR_DEFAULT_WORKSPACE_ID, 0, "admin token (first start)",
-				  &value, NULL, err) != 0)
+	if (weir_gov_token_create(db, a, admin, WEIR_DEFAULT_WORKSPACE_ID, 0, "admin token (first start)", &value, NULL,
+				  err) != 0)
 		goto out_rollback;
 	/* The token file is written before the commit and renamed after it: a failed commit
 	 * leaves no token that does not work, a failed write leaves no metastore without one. */

@@ -26,8 +26,7 @@ typedef struct weir_gov_principal_row {
 	bool active;
 } weir_gov_principal_row;
 
-int weir_gov_store_principal_get(weir_db *db, weir_arena *a, int64_t id, weir_gov_principal_row *out,
-				 weir_error *err);
+int weir_gov_store_principal_get(weir_db *db, weir_arena *a, int64_t id, weir_gov_principal_row *out, weir_error *err);
 /* The active groups member_id belongs to directly: fn(ctx, group_id, is_the_admins_group). */
 typedef void (*weir_gov_group_fn)(void *ctx, int64_t group_id, bool is_admins);
 int weir_gov_store_parent_groups(weir_db *db, int64_t member_id, weir_gov_group_fn fn, void *ctx, weir_error *err);
@@ -64,7 +63,7 @@ bool weir_gov_store_ws_exists(weir_db *db, int64_t ws);
 typedef struct weir_gov_token_row {
 	const char *id;
 	int64_t principal_id;
-	int64_t expiry_time;       /* -1: never */
+	int64_t expiry_time; /* -1: never */
 	int64_t workspace_id;
 } weir_gov_token_row;
 
@@ -91,8 +90,8 @@ int weir_gov_store_owner(weir_db *db, const char *id, int64_t *owner, weir_error
 typedef struct weir_gov_resolve_row {
 	const char *catalog_id, *schema_id, *object_id;
 	int64_t catalog_owner, schema_owner, object_owner;
-	const char *isolation;     /* "OPEN" | "ISOLATED" */
-	const char *binding;       /* binding type, or NULL */
+	const char *isolation; /* "OPEN" | "ISOLATED" */
+	const char *binding; /* binding type, or NULL */
 } weir_gov_resolve_row;
 int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id, const char *const names[3],
 			   const char *obj_type, int64_t workspace_id, weir_gov_resolve_row *out, weir_error *err);
@@ -137,14 +136,14 @@ typedef struct weir_id_row {
 	const char *display_name;
 	const char *external_id;
 	bool active;
-	const char *attrs;        /* JSON object text */
+	const char *attrs; /* JSON object text */
 	int64_t created_at, updated_at;
 } weir_id_row;
 
-int weir_id__get(weir_db *db, weir_arena *a, int64_t id, weir_id_row *out);   /* 0 or -1 */
+int weir_id__get(weir_db *db, weir_arena *a, int64_t id, weir_id_row *out); /* 0 or -1 */
 /* Every principal of kind, ordered by id. */
 weir_id_row *weir_id__all(weir_db *db, weir_arena *a, weir_principal_kind kind, int *n, weir_error *err);
-int64_t weir_id__by_name(weir_db *db, const char *name);                       /* -1: none */
+int64_t weir_id__by_name(weir_db *db, const char *name); /* -1: none */
 /* Same, ignoring ASCII case and skipping principal `except` (userName is caseExact false). */
 int64_t weir_id__by_name_nocase(weir_db *db, const char *name, int64_t except);
 int64_t weir_id__insert(weir_db *db, const weir_id_row *row, weir_error *err);
@@ -165,8 +164,8 @@ int64_t weir_id__owned_count(weir_db *db, int64_t id);
 int weir_id__sp_by_id(weir_db *db, int64_t num, int64_t *id, weir_error *err);
 int weir_id__sp_by_app(weir_db *db, const char *app_id, int64_t *id, weir_error *err);
 bool weir_id__active(weir_db *db, int64_t id);
-int weir_id__secret_insert(weir_db *db, const char *id, int64_t sp_id, const char *hash, const char *hint,
-			   int64_t now, int64_t expire, weir_error *err);
+int weir_id__secret_insert(weir_db *db, const char *id, int64_t sp_id, const char *hash, const char *hint, int64_t now,
+			   int64_t expire, weir_error *err);
 typedef struct weir_id_secret_row {
 	const char *id, *hint;
 	int64_t created_at, expire_time; /* expire_time -1: never */
@@ -177,8 +176,7 @@ weir_id_secret_row *weir_id__secrets(weir_db *db, weir_arena *a, int64_t sp_id, 
 int64_t weir_id__secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, weir_error *err);
 /* Every secret of the service principal named client_id: fn(ctx, hash, expire_time,
  * principal_id, principal_active). -1 when the query failed. */
-typedef void (*weir_id_secret_hash_fn)(void *ctx, const char *hash, int64_t expire, int64_t principal_id,
-				       bool active);
+typedef void (*weir_id_secret_hash_fn)(void *ctx, const char *hash, int64_t expire, int64_t principal_id, bool active);
 int weir_id__secret_hashes(weir_db *db, const char *client_id, weir_id_secret_hash_fn fn, void *ctx);
 
 #endif

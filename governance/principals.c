@@ -34,8 +34,8 @@ static void closure_add(void *ctx, int64_t g, bool is_admins)
 		w->is_admin = true;
 }
 
-weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t principal_id,
-					int64_t workspace_id, weir_error *err)
+weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
+					weir_error *err)
 {
 	weir_gov_stamp stamp;
 	bool cacheable = weir_gov__stamp(db, &stamp); /* before the data it stamps */

@@ -5,8 +5,7 @@
 
 #include <string.h>
 
-static const char SQL_PRINCIPAL[] =
-	"SELECT kind, name, display_name, active FROM principals WHERE id = ?1";
+static const char SQL_PRINCIPAL[] = "SELECT kind, name, display_name, active FROM principals WHERE id = ?1";
 /* The groups one principal is a direct member of. The closure is walked in C: a recursive
  * CTE costs about 100 us per call here (materialisation, temp b-trees), a point lookup 5. */
 static const char SQL_PARENT_GROUPS[] =
@@ -27,8 +26,7 @@ static weir_principal_kind kind_parse(const char *k)
 	return WEIR_PRINCIPAL_USER;
 }
 
-int weir_gov_store_principal_get(weir_db *db, weir_arena *a, int64_t id, weir_gov_principal_row *out,
-				 weir_error *err)
+int weir_gov_store_principal_get(weir_db *db, weir_arena *a, int64_t id, weir_gov_principal_row *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL, err);
 	if (st == NULL)

@@ -25,12 +25,12 @@ static const char SQL_RESOLVE[] =
 	"LEFT JOIN securables o ON ?3 IS NOT NULL AND o.parent_id = s.id AND o.type = ?4 AND o.name = ?3 "
 	"WHERE c.parent_id = ?5 AND c.type = 'catalog' AND c.name = ?1";
 
-static const char SQL_RESOLVE_ID[] =
-	"WITH RECURSIVE up(id, type, parent_id, name, depth) AS ("
-	"  SELECT id, type, parent_id, name, 0 FROM securables WHERE id = ?1 "
-	"  UNION ALL SELECT s.id, s.type, s.parent_id, s.name, up.depth + 1 FROM securables s JOIN up ON s.id = up.parent_id "
-	"  WHERE up.type != 'catalog') "
-	"SELECT type, name FROM up WHERE type != 'metastore' ORDER BY depth DESC";
+static const char SQL_RESOLVE_ID[] = "WITH RECURSIVE up(id, type, parent_id, name, depth) AS ("
+				     "  SELECT id, type, parent_id, name, 0 FROM securables WHERE id = ?1 "
+				     "  UNION ALL SELECT s.id, s.type, s.parent_id, s.name, up.depth + 1 FROM "
+				     "securables s JOIN up ON s.id = up.parent_id "
+				     "  WHERE up.type != 'catalog') "
+				     "SELECT type, name FROM up WHERE type != 'metastore' ORDER BY depth DESC";
 
 int weir_gov_store_metastore_id(weir_db *db, weir_arena *a, const char **id, weir_error *err)
 {

@@ -24,10 +24,7 @@ int64_t weir_id_sp_find(weir_db *db, const char *ref, weir_error *err)
 	return found ? id : -1;
 }
 
-bool weir_id_active(weir_db *db, int64_t id)
-{
-	return weir_id__active(db, id);
-}
+bool weir_id_active(weir_db *db, int64_t id) { return weir_id__active(db, id); }
 
 static json_t *secret_json(const char *id, const char *hint, int64_t created, int64_t expire, int64_t now)
 {
@@ -72,8 +69,8 @@ json_t *weir_id_secret_list(weir_db *db, int64_t sp_id, weir_error *err)
 	int64_t now = weir_now_ms();
 	json_t *arr = json_array();
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, secret_json(rows[i].id, rows[i].hint, rows[i].created_at,
-						       rows[i].expire_time, now));
+		json_array_append_new(
+			arr, secret_json(rows[i].id, rows[i].hint, rows[i].created_at, rows[i].expire_time, now));
 	weir_arena_free(a);
 	return json_pack("{s:o}", "secrets", arr);
 }
@@ -84,7 +81,8 @@ int weir_id_secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, wei
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Secret '%.100s' does not exist.", secret_id);
+		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Secret '%.100s' does not exist.",
+				      secret_id);
 	return 0;
 }
 

@@ -33,9 +33,8 @@ weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const ch
 	return p;
 }
 
-int weir_gov_token_create(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
-			  int64_t lifetime_s, const char *comment, char **value, weir_token_info *info,
-			  weir_error *err)
+int weir_gov_token_create(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id, int64_t lifetime_s,
+			  const char *comment, char **value, weir_token_info *info, weir_error *err)
 {
 	int64_t now = weir_now_ms();
 	if (lifetime_s > (INT64_MAX - now) / 1000)
@@ -44,9 +43,9 @@ int weir_gov_token_create(weir_db *db, weir_arena *a, int64_t principal_id, int6
 					   lifetime_s > 0 ? now + lifetime_s * 1000 : -1, comment, value, info, err);
 }
 
-int weir_gov_token_create_until(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
-				int64_t now, int64_t expiry, const char *comment, char **value,
-				weir_token_info *info, weir_error *err)
+int weir_gov_token_create_until(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id, int64_t now,
+				int64_t expiry, const char *comment, char **value, weir_token_info *info,
+				weir_error *err)
 {
 	char secret[33], id[33], hash[65];
 	weir_random_hex(secret, 16);
@@ -78,7 +77,7 @@ int weir_gov_token_delete(weir_db *db, const char *token_id, int64_t principal_i
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return weir_error_field(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "token_id",
-					"Token not found: %.100s", token_id);
+		return weir_error_field(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "token_id", "Token not found: %.100s",
+					token_id);
 	return 0;
 }

@@ -13,8 +13,7 @@ static const char SQL_TOKEN_LIST[] =
 	"WHERE ?1 < 0 OR t.principal_id = ?1 ORDER BY t.created_at, t.id";
 static const char SQL_TOKEN_DELETE[] = "DELETE FROM tokens WHERE id = ?1 AND (?2 < 0 OR principal_id = ?2)";
 
-int weir_gov_store_token_by_hash(weir_db *db, weir_arena *a, const char *hash, weir_gov_token_row *out,
-				 weir_error *err)
+int weir_gov_store_token_by_hash(weir_db *db, weir_arena *a, const char *hash, weir_gov_token_row *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_TOKEN_BY_HASH, err);
 	if (st == NULL)
@@ -33,8 +32,7 @@ int weir_gov_store_token_by_hash(weir_db *db, weir_arena *a, const char *hash, w
 }
 
 int weir_gov_store_token_insert(weir_db *db, const char *id, int64_t principal_id, const char *hash,
-				const char *comment, int64_t now, int64_t expiry, int64_t workspace_id,
-				weir_error *err)
+				const char *comment, int64_t now, int64_t expiry, int64_t workspace_id, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_TOKEN_INSERT, err);
 	if (st == NULL)

@@ -68,14 +68,14 @@ int weir_gov_metastore_securable(weir_db *db, weir_arena *a, weir_securable *out
 	return weir_gov_store_owner(db, ms, &out->chain[0].owner_id, err) < 0 ? -1 : 0;
 }
 
-int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
-		     const char *full_name, weir_securable *out, weir_error *err)
+int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const char *full_name,
+		     weir_securable *out, weir_error *err)
 {
 	return weir_gov_resolve_ex(db, a, p, t, full_name, 0, out, err);
 }
 
-int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
-			const char *full_name, unsigned flags, weir_securable *out, weir_error *err)
+int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const char *full_name,
+			unsigned flags, weir_securable *out, weir_error *err)
 {
 	if (t == WEIR_SEC_METASTORE)
 		return weir_gov_metastore_securable(db, a, out, err);
@@ -140,10 +140,11 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 		v->id = v->chain[0].id;
 		v->browse_only = false;
 		if (p && !weir_gov__browsable(db, p, v) &&
-		    ((flags & WEIR_RESOLVE_INCLUDE_BROWSE) == 0 || !(v->browse_only = weir_gov_browse_only(db, p, v)))) {
-			const char *shown = v->depth == 1 ? names[0]
-					  : v->depth == 2 ? weir_arena_printf(a, "%s.%s", names[0], names[1])
-							  : full_name;
+		    ((flags & WEIR_RESOLVE_INCLUDE_BROWSE) == 0 ||
+		     !(v->browse_only = weir_gov_browse_only(db, p, v)))) {
+			const char *shown = v->depth == 1   ? names[0]
+					    : v->depth == 2 ? weir_arena_printf(a, "%s.%s", names[0], names[1])
+							    : full_name;
 			return weir_gov_not_found(v->type, shown, err);
 		}
 	}
@@ -154,8 +155,8 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 	return 0;
 }
 
-int weir_gov_resolve_id(weir_db *db, weir_arena *a, const weir_principal *p, const char *id,
-			weir_securable *out, weir_error *err)
+int weir_gov_resolve_id(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, weir_securable *out,
+			weir_error *err)
 {
 	weir_sec_type t = WEIR_SEC_METASTORE;
 	const char *full = NULL;
