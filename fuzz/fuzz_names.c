@@ -1,17 +1,19 @@
 /* Fuzz target: the name rules every surface applies to untrusted names:
  * Unity Catalog names and full-name splitting (governance/names.c weir_gov_name_check,
  * weir_gov_split_full_name for 1, 2 and 3 parts), the MLflow model name mapping
- * (registry/registry.c weir_registry_full_name), alias and stage rules, the parsers of
- * securable types and privileges, SCIM ids (weir_id_parse) and the integer parser under them
- * (weir_parse_i64).
+ * (registry/registry.c weir_registry_full_name), alias, stage, tag-key and version-number
+ * rules (registry/models.c), the parsers of securable types and privileges, SCIM ids
+ * (weir_id_parse) and the integer parser under them (weir_parse_i64).
  *
  * Input: the name (up to a NUL).
  *
  * Oracles: an accepted UC name is 1..255 characters of [A-Za-z0-9_@-]; an accepted split
  * gives exactly `parts` accepted names that join back with '.' into the input; an MLflow
  * name maps to main.default.<name> or to itself (three valid names), and the result splits
- * into three valid names; an accepted alias is neither `latest` nor v<digits>; every refusal
- * is 400 naming the field it was given. */
+ * into three valid names; an accepted alias is neither `latest` nor v<digits>; an accepted
+ * tag key is 1..250 bytes without '..' or a leading '/'; archiving is allowed only towards
+ * Staging or Production; a version number is what weir_parse_i64 takes (UC: and positive);
+ * every refusal is 400 naming the field it was given. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -110,6 +112,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	const char *stage = weir_registry_stage_canonical(s);
 	check(stage == NULL || strcasecmp(stage, s) == 0, "stage is not the input's canonical spelling");
+	weir_error_clear(&e);
+	const char *canon = NULL;
+	if (weir_registry_stage_check(s, true, &canon, &e) == 0)
+		check(canon == stage && (strcmp(canon, "Staging") == 0 || strcmp(canon, "Production") == 0),
+		      "archive_existing_versions allowed towards a passive stage");
+	else
+		refused(&e, stage ? "archive_existing_versions" : "stage");
+
+	weir_error_clear(&e);
+	if (weir_registry_tag_check(s, NULL, &e) == 0)
+		check(*s != '\0' && strlen(s) <= 250 && s[0] != '/' && strstr(s, "..") == NULL,
+		      "tag check let a bad key through");
+	else
+		refused(&e, "key");
+
+	int64_t vn = 0, vp;
+	weir_error_clear(&e);
+	int vrc = weir_registry_version_parse(s, &vn, &e);
+	check((vrc == 0) == weir_parse_i64(s, &vp) && (vrc != 0 || vn == vp), "version parse disagrees with weir_parse_i64");
+	if (vrc != 0)
+		refused(&e, "version");
+	weir_error_clear(&e);
+	if (weir_registry_version_parse_uc(s, &vn, &e) == 0)
+		check(vn >= 1, "UC version parse let a non-positive version through");
+	else
+		refused(&e, "version");
 	weir_sec_type st;
 	if (weir_sec_type_parse(s, &st) == 0)
 		check((unsigned)st < WEIR_SEC__COUNT, "securable type out of range");

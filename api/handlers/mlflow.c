@@ -1,10 +1,12 @@
-/* The model registry's wire surfaces over one store (registry/registry.h):
+/* The model registry's wire surfaces over its domain API (registry/registry.h):
  *  - MLflow's registry and webhooks at /api/2.0/mlflow/... and identically at
  *    /ajax-api/2.0/mlflow/... (two rows per endpoint, same handler), MLflow error dialect;
  *  - Unity Catalog models at /api/2.1/unity-catalog/models..., Databricks envelope.
  * MLflow arguments: GET reads the query string (repeated keys for lists; MHD already turns
  * '+' into a space) and falls back to the JSON body; other methods read the JSON body,
- * DELETE included. Every deterministic error is a 4xx. */
+ * DELETE included. Every deterministic error is a 4xx. Wire work only: reading arguments,
+ * resolving and authorizing the securable, the transaction, the dialect's wording of
+ * errors, the answer; every registry rule is a registry/ domain function's. */
 #include "api/http.h"
 
 #include <stdint.h>
