@@ -1,7 +1,7 @@
 /* Times the SQL of registered-models/search outside the server, on a stopped server's
  * weir.db, to split the fixed per-request cost: prepare (the search SQL is built per
  * request and prepared with sqlite3_prepare_v2, never cached), re-prepare on bind (a bound
- * GLOB pattern is part of the plan), and step. The SQL text is the one reg_store_search
+ * GLOB pattern is part of the plan), and step. The SQL text is the one weir_reg_store_search
  * (registry/registry_store.c) builds for filter name LIKE 'P%', admin caller, LIMIT 101.
  * Build: cc -O2 -o sqlprobe sqlprobe.c -lsqlite3   Usage: sqlprobe weir.db PREFIX [N] */
 #include <sqlite3.h>
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 	double t3 = now_us();
 	int reprep_cached = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0);
 	sqlite3_finalize(st);
-	/* The shape reg_store_search builds since 2026-11-21 (RESULTS.md, "after"): the prefix as
+	/* The shape weir_reg_store_search builds since 2026-11-21 (RESULTS.md, "after"): the prefix as
 	 * a range bound from C, the pattern kept only in the other-schemas arm and bound as
 	 * (? || ''), LIMIT/OFFSET bound; one cached statement, rebound per use. */
 	char sql2[4096], hi[128];
