@@ -428,7 +428,7 @@ static int run_dir(weir_db *db, weir_arena *a, const char *run_id, const char **
 	*rel = NULL;
 	trk_run run;
 	weir_error e = WEIR_ERROR_INIT;
-	if (trk_store_run_get(db, a, run_id, &run, &e) != 0) {
+	if (weir_trk_store_run_get(db, a, run_id, &run, &e) != 0) {
 		if (e.code == WEIR_E_RESOURCE_DOES_NOT_EXIST)
 			return 0;
 		*err = e;
@@ -456,7 +456,7 @@ static int experiment_holds(weir_db *db, weir_arena *a, int64_t id, const char *
 {
 	trk_exp e;
 	weir_error ee = WEIR_ERROR_INIT;
-	if (trk_store_exp_get(db, a, id, &e, &ee) != 0) {
+	if (weir_trk_store_exp_get(db, a, id, &e, &ee) != 0) {
 		if (ee.code == WEIR_E_RESOURCE_DOES_NOT_EXIST)
 			return 0;
 		*err = ee;

@@ -661,7 +661,7 @@ static const char *caller(const weir_tracking_ctx *c)
 
 static json_t *exp_answer(weir_tracking_ctx *c, const trk_exp *e, weir_error *err)
 {
-	json_t *o = trk_store_exp_json(c->db, e, err);
+	json_t *o = weir_trk_store_exp_json(c->db, e, err);
 	return o ? json_pack("{s:o}", "experiment", o) : NULL;
 }
 
@@ -727,20 +727,20 @@ json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_
 	if (tags && check_tags(tags, "tag", EXP_TAG_VALUE_MAX, err) != 0)
 		return NULL;
 	bool taken;
-	if (trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
+	if (weir_trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
 		return NULL;
 	if (taken) {
 		weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
 		return NULL;
 	}
 	int64_t id;
-	if (trk_store_exp_insert(c->db, name, loc, caller(c), weir_now_ms(), &id, err) != 0)
+	if (weir_trk_store_exp_insert(c->db, name, loc, caller(c), weir_now_ms(), &id, err) != 0)
 		return NULL;
 	size_t i;
 	json_t *t;
 	json_array_foreach(tags, i, t) {
 		const char *v = json_string_value(json_object_get(t, "value"));
-		if (trk_store_exp_set_tag(c->db, id, json_string_value(json_object_get(t, "key")), v ? v : "", err) != 0)
+		if (weir_trk_store_exp_set_tag(c->db, id, json_string_value(json_object_get(t, "key")), v ? v : "", err) != 0)
 			return NULL;
 	}
 	return json_pack("{s:s}", "experiment_id", weir_arena_printf(c->arena, "%lld", (long long)id));
@@ -751,7 +751,7 @@ static int load_exp(weir_tracking_ctx *c, json_t *req, trk_exp *e, weir_error *e
 	int64_t id;
 	if (f_experiment_id(req, "experiment_id", true, &id, NULL, err) != 0)
 		return -1;
-	return trk_store_exp_get(c->db, c->arena, id, e, err);
+	return weir_trk_store_exp_get(c->db, c->arena, id, e, err);
 }
 
 json_t *weir_tracking_experiment_get(weir_tracking_ctx *c, json_t *req, weir_error *err)
@@ -767,7 +767,7 @@ json_t *weir_tracking_experiment_get_by_name(weir_tracking_ctx *c, json_t *req, 
 	const char *name = NULL;
 	trk_exp e;
 	if (f_str(req, "experiment_name", true, &name, err) != 0 ||
-	    trk_store_exp_get_by_name(c->db, c->arena, name, &e, err) != 0)
+	    weir_trk_store_exp_get_by_name(c->db, c->arena, name, &e, err) != 0)
 		return NULL;
 	return exp_answer(c, &e, err);
 }
@@ -804,14 +804,14 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 	q.limit = max + 1;
 	int64_t *ids;
 	int n;
-	if (trk_store_exp_search(c->db, c->arena, &q, &ids, &n, err) != 0)
+	if (weir_trk_store_exp_search(c->db, c->arena, &q, &ids, &n, err) != 0)
 		return NULL;
 	json_t *list = json_array();
 	json_t *out = json_object();
 	for (int i = 0; i < n && i < max; i++) {
 		trk_exp e;
 		json_t *o;
-		if (trk_store_exp_get(c->db, c->arena, ids[i], &e, err) != 0 || (o = trk_store_exp_json(c->db, &e, err)) == NULL) {
+		if (weir_trk_store_exp_get(c->db, c->arena, ids[i], &e, err) != 0 || (o = weir_trk_store_exp_json(c->db, &e, err)) == NULL) {
 			json_decref(list);
 			json_decref(out);
 			return NULL;
@@ -844,14 +844,14 @@ json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_
 	}
 	if (strcmp(name, e.name) != 0) {
 		bool taken;
-		if (trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
+		if (weir_trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
 			return NULL;
 		if (taken) {
 			weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
 			return NULL;
 		}
 	}
-	if (trk_store_exp_rename(c->db, e.id, name, weir_now_ms(), err) != 0)
+	if (weir_trk_store_exp_rename(c->db, e.id, name, weir_now_ms(), err) != 0)
 		return NULL;
 	return json_object();
 }
@@ -861,7 +861,7 @@ static json_t *exp_stage(weir_tracking_ctx *c, json_t *req, const char *stage, w
 	trk_exp e;
 	if (load_exp(c, req, &e, err) != 0)
 		return NULL;
-	if (strcmp(e.lifecycle_stage, stage) != 0 && trk_store_exp_set_stage(c->db, e.id, stage, weir_now_ms(), err) != 0)
+	if (strcmp(e.lifecycle_stage, stage) != 0 && weir_trk_store_exp_set_stage(c->db, e.id, stage, weir_now_ms(), err) != 0)
 		return NULL;
 	return json_object();
 }
@@ -895,7 +895,7 @@ json_t *weir_tracking_experiment_set_tag(weir_tracking_ctx *c, json_t *req, weir
 				 EXP_TAG_VALUE_MAX);
 		return NULL;
 	}
-	if (trk_store_exp_set_tag(c->db, e.id, key, value, err) != 0)
+	if (weir_trk_store_exp_set_tag(c->db, e.id, key, value, err) != 0)
 		return NULL;
 	return json_object();
 }
@@ -906,7 +906,7 @@ json_t *weir_tracking_experiment_delete_tag(weir_tracking_ctx *c, json_t *req, w
 	const char *key = NULL;
 	bool existed;
 	if (load_exp(c, req, &e, err) != 0 || f_str(req, "key", true, &key, err) != 0 ||
-	    trk_store_exp_delete_tag(c->db, e.id, key, &existed, err) != 0)
+	    weir_trk_store_exp_delete_tag(c->db, e.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
 		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "No tag with name: %.250s in experiment with id %lld",
@@ -934,7 +934,7 @@ static int load_run(weir_tracking_ctx *c, json_t *req, trk_run *run, weir_error 
 	const char *id;
 	if (f_run_id(req, &id, err) != 0)
 		return -1;
-	return trk_store_run_get(c->db, c->arena, id, run, err);
+	return weir_trk_store_run_get(c->db, c->arena, id, run, err);
 }
 
 static int active_run(weir_tracking_ctx *c, json_t *req, trk_run *run, weir_error *err)
@@ -973,7 +973,7 @@ json_t *weir_tracking_run_create(weir_tracking_ctx *c, json_t *req, weir_error *
 	if (tags && check_tags(tags, "tag", 0, err) != 0)
 		return NULL;
 	trk_exp e;
-	if (trk_store_exp_get(c->db, c->arena, exp_id, &e, err) != 0)
+	if (weir_trk_store_exp_get(c->db, c->arena, exp_id, &e, err) != 0)
 		return NULL;
 	if (strcmp(e.lifecycle_stage, "active") != 0) {
 		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
@@ -1008,17 +1008,17 @@ json_t *weir_tracking_run_create(weir_tracking_ctx *c, json_t *req, weir_error *
 		run.user_id = caller(c);
 	run.artifact_uri = weir_arena_printf(c->arena, "%s/%s/artifacts", e.artifact_location, id);
 	run.lifecycle_stage = "active";
-	if (trk_store_run_insert(c->db, &run, caller(c), &run.id, err) != 0)
+	if (weir_trk_store_run_insert(c->db, &run, caller(c), &run.id, err) != 0)
 		return NULL;
 	json_array_foreach(tags, i, t) {
 		const char *v = json_string_value(json_object_get(t, "value"));
-		if (trk_store_tag_set(c->db, run.id, json_string_value(json_object_get(t, "key")),
+		if (weir_trk_store_tag_set(c->db, run.id, json_string_value(json_object_get(t, "key")),
 				      truncate_utf8(c->arena, v ? v : "", TAG_VALUE_MAX), err) != 0)
 			return NULL;
 	}
-	if (tag_name == NULL && trk_store_tag_set(c->db, run.id, "mlflow.runName", run.run_name, err) != 0)
+	if (tag_name == NULL && weir_trk_store_tag_set(c->db, run.id, "mlflow.runName", run.run_name, err) != 0)
 		return NULL;
-	json_t *o = trk_store_run_json(c->db, c->arena, &run, err);
+	json_t *o = weir_trk_store_run_json(c->db, c->arena, &run, err);
 	return o ? json_pack("{s:o}", "run", o) : NULL;
 }
 
@@ -1027,7 +1027,7 @@ json_t *weir_tracking_run_get(weir_tracking_ctx *c, json_t *req, weir_error *err
 	trk_run run;
 	if (load_run(c, req, &run, err) != 0)
 		return NULL;
-	json_t *o = trk_store_run_json(c->db, c->arena, &run, err);
+	json_t *o = weir_trk_store_run_json(c->db, c->arena, &run, err);
 	return o ? json_pack("{s:o}", "run", o) : NULL;
 }
 
@@ -1048,12 +1048,12 @@ json_t *weir_tracking_run_update(weir_tracking_ctx *c, json_t *req, weir_error *
 	}
 	if (name && *name) {
 		run.run_name = name;
-		if (trk_store_tag_set(c->db, run.id, "mlflow.runName", name, err) != 0)
+		if (weir_trk_store_tag_set(c->db, run.id, "mlflow.runName", name, err) != 0)
 			return NULL;
 	}
-	if (trk_store_run_update(c->db, &run, err) != 0)
+	if (weir_trk_store_run_update(c->db, &run, err) != 0)
 		return NULL;
-	return json_pack("{s:o}", "run_info", trk_store_run_info_json(&run));
+	return json_pack("{s:o}", "run_info", weir_trk_store_run_info_json(&run));
 }
 
 static json_t *run_stage(weir_tracking_ctx *c, json_t *req, const char *stage, weir_error *err)
@@ -1061,7 +1061,7 @@ static json_t *run_stage(weir_tracking_ctx *c, json_t *req, const char *stage, w
 	trk_run run;
 	if (load_run(c, req, &run, err) != 0)
 		return NULL;
-	if (strcmp(run.lifecycle_stage, stage) != 0 && trk_store_run_set_stage(c->db, run.id, stage, weir_now_ms(), err) != 0)
+	if (strcmp(run.lifecycle_stage, stage) != 0 && weir_trk_store_run_set_stage(c->db, run.id, stage, weir_now_ms(), err) != 0)
 		return NULL;
 	return json_object();
 }
@@ -1117,7 +1117,7 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	q.limit = max + 1;
 	int64_t *ids;
 	int n;
-	if (trk_store_run_ids(c->db, c->arena, &q, &ids, &n, err) != 0) {
+	if (weir_trk_store_run_ids(c->db, c->arena, &q, &ids, &n, err) != 0) {
 		json_decref(out);
 		return NULL;
 	}
@@ -1125,8 +1125,8 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	for (int i = 0; i < n && i < max; i++) {
 		trk_run run;
 		json_t *o;
-		if (trk_store_run_get_id(c->db, c->arena, ids[i], &run, err) != 0 ||
-		    (o = trk_store_run_json(c->db, c->arena, &run, err)) == NULL) {
+		if (weir_trk_store_run_get_id(c->db, c->arena, ids[i], &run, err) != 0 ||
+		    (o = weir_trk_store_run_json(c->db, c->arena, &run, err)) == NULL) {
 			json_decref(runs);
 			json_decref(out);
 			return NULL;
@@ -1192,7 +1192,7 @@ json_t *weir_tracking_log_metric(weir_tracking_ctx *c, json_t *req, weir_error *
 	trk_run run;
 	trk_point p;
 	if (parse_point(c->arena, req, &p, err) != 0 || active_run(c, req, &run, err) != 0 ||
-	    trk_store_metric_put(c->db, run.id, &p, err) != 0 || trk_store_metric_settle(c->db, err) != 0)
+	    weir_trk_store_metric_put(c->db, run.id, &p, err) != 0 || weir_trk_store_metric_settle(c->db, err) != 0)
 		return NULL;
 	return json_object();
 }
@@ -1203,7 +1203,7 @@ static int put_param(weir_tracking_ctx *c, int64_t run, const char *run_id, cons
 {
 	value = truncate_utf8(c->arena, value, PARAM_VALUE_MAX);
 	const char *old;
-	if (trk_store_param_get(c->db, c->arena, run, key, &old, err) != 0)
+	if (weir_trk_store_param_get(c->db, c->arena, run, key, &old, err) != 0)
 		return -1;
 	if (old && strcmp(old, value) != 0)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "value",
@@ -1212,7 +1212,7 @@ static int put_param(weir_tracking_ctx *c, int64_t run, const char *run_id, cons
 					key, old, run_id, value);
 	if (old)
 		return 0;
-	return trk_store_param_put(c->db, run, key, value, err);
+	return weir_trk_store_param_put(c->db, run, key, value, err);
 }
 
 static int param_fields(json_t *p, const char **key, const char **value, weir_error *err)
@@ -1249,11 +1249,11 @@ static int tag_fields(json_t *t, const char **key, const char **value, weir_erro
 static int put_tag(weir_tracking_ctx *c, trk_run *run, const char *key, const char *value, weir_error *err)
 {
 	value = truncate_utf8(c->arena, value, TAG_VALUE_MAX);
-	if (trk_store_tag_set(c->db, run->id, key, value, err) != 0)
+	if (weir_trk_store_tag_set(c->db, run->id, key, value, err) != 0)
 		return -1;
 	if (strcmp(key, "mlflow.runName") == 0) {
 		run->run_name = value;
-		return trk_store_run_update(c->db, run, err);
+		return weir_trk_store_run_update(c->db, run, err);
 	}
 	return 0;
 }
@@ -1274,7 +1274,7 @@ json_t *weir_tracking_delete_tag(weir_tracking_ctx *c, json_t *req, weir_error *
 	const char *key = NULL;
 	bool existed;
 	if (f_str(req, "key", true, &key, err) != 0 || active_run(c, req, &run, err) != 0 ||
-	    trk_store_tag_delete(c->db, run.id, key, &existed, err) != 0)
+	    weir_trk_store_tag_delete(c->db, run.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
 		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "No tag with name: %.250s in run with id %s", key,
@@ -1377,7 +1377,7 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 		bool direct = j - i >= TRK_DIRECT_POINTS;
 		any_hot |= !direct;
 		for (; i < j; i++)
-			if (trk_store_metric_insert(c->db, run.id, &pts[ord[i].i], direct, err) != 0)
+			if (weir_trk_store_metric_insert(c->db, run.id, &pts[ord[i].i], direct, err) != 0)
 				return NULL;
 	}
 	for (size_t i = 0; i < nm;) {
@@ -1386,13 +1386,13 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 		for (; j < nm && strcmp(ord[j].key, ord[i].key) == 0; j++)
 			if (point_newer(&pts[ord[j].i], &pts[best]))
 				best = ord[j].i;
-		if (trk_store_metric_latest(c->db, run.id, &pts[best], err) != 0)
+		if (weir_trk_store_metric_latest(c->db, run.id, &pts[best], err) != 0)
 			return NULL;
 		i = j;
 	}
 	/* when the hot table is above its target, one slice of it (about as many points as a
 	 * batch, never more than two) moves to trk_metrics */
-	if (any_hot && trk_store_metric_settle(c->db, err) != 0)
+	if (any_hot && weir_trk_store_metric_settle(c->db, err) != 0)
 		return NULL;
 	for (size_t i = 0; i < nt; i++)
 		if (put_tag(c, &run, tk[i], tv[i], err) != 0)
@@ -1524,16 +1524,16 @@ json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *
 		const char *st = json_string_value(json_object_get(ds, "source_type"));
 		const char *src = json_string_value(json_object_get(ds, "source"));
 		int64_t dsid, inid;
-		if (trk_store_dataset_upsert(c->db, run.experiment_id, name, json_string_value(json_object_get(ds, "digest")),
+		if (weir_trk_store_dataset_upsert(c->db, run.experiment_id, name, json_string_value(json_object_get(ds, "digest")),
 					     st, src, json_string_value(json_object_get(ds, "schema")),
 					     json_string_value(json_object_get(ds, "profile")), &dsid, err) != 0 ||
-		    trk_store_input_upsert(c->db, dsid, run.id, &inid, err) != 0)
+		    weir_trk_store_input_upsert(c->db, dsid, run.id, &inid, err) != 0)
 			return NULL;
 		size_t k;
 		json_t *t;
 		json_array_foreach(tags, k, t) {
 			const char *v = json_string_value(json_object_get(t, "value"));
-			if (trk_store_input_tag_set(c->db, inid, json_string_value(json_object_get(t, "key")), v ? v : "",
+			if (weir_trk_store_input_tag_set(c->db, inid, json_string_value(json_object_get(t, "key")), v ? v : "",
 						    err) != 0)
 				return NULL;
 		}
@@ -1547,7 +1547,7 @@ int weir_tracking_run_inputs(weir_db *db, weir_arena *a, const char *run_id, wei
 			     weir_error *err)
 {
 	trk_run run;
-	if (trk_store_run_get(db, a, run_id, &run, err) != 0 || trk_store_run_inputs(db, a, run.id, out, n, err) != 0)
+	if (weir_trk_store_run_get(db, a, run_id, &run, err) != 0 || weir_trk_store_run_inputs(db, a, run.id, out, n, err) != 0)
 		return -1;
 	for (int i = 0; i < *n; i++)
 		(*out)[i].table_name = dataset_table(a, (*out)[i].name, (*out)[i].source_type, (*out)[i].source);
@@ -1561,7 +1561,7 @@ bool weir_tracking_run_exists(weir_db *db, const char *run_id, int64_t *experime
 	weir_arena *a = weir_arena_new(1024);
 	weir_error e = WEIR_ERROR_INIT;
 	trk_run run;
-	bool ok = trk_store_run_get(db, a, run_id, &run, &e) == 0;
+	bool ok = weir_trk_store_run_get(db, a, run_id, &run, &e) == 0;
 	if (ok && experiment_id)
 		*experiment_id = run.experiment_id;
 	weir_arena_free(a);
@@ -1659,7 +1659,7 @@ char *weir_tracking_metric_history_text(weir_tracking_ctx *c, json_t *req, size_
 	if (has_after && history_cursor(c->arena, tok, &after, err) != 0)
 		return NULL;
 	int n;
-	if (trk_store_metric_page(c->db, c->arena, run.id, key, has_after ? &after : NULL, (int)max + 1, &pts, &n, err) != 0)
+	if (weir_trk_store_metric_page(c->db, c->arena, run.id, key, has_after ? &after : NULL, (int)max + 1, &pts, &n, err) != 0)
 		return NULL;
 	weir_jw w;
 	weir_jw_init(&w);
@@ -1716,8 +1716,8 @@ json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t 
 		}
 		int64_t *steps;
 		int ns;
-		if (trk_store_run_get(c->db, c->arena, json_string_value(v), &run, err) != 0 ||
-		    trk_store_metric_steps(c->db, c->arena, run.id, key, has_start, start, end, &steps, &ns, err) != 0) {
+		if (weir_trk_store_run_get(c->db, c->arena, json_string_value(v), &run, err) != 0 ||
+		    weir_trk_store_metric_steps(c->db, c->arena, run.id, key, has_start, start, end, &steps, &ns, err) != 0) {
 			json_decref(list);
 			return NULL;
 		}
@@ -1730,7 +1730,7 @@ json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t 
 			prev = steps[idx];
 			trk_point *pts;
 			int np;
-			if (trk_store_metric_at_step(c->db, c->arena, run.id, key, steps[idx], &pts, &np, err) != 0) {
+			if (weir_trk_store_metric_at_step(c->db, c->arena, run.id, key, steps[idx], &pts, &np, err) != 0) {
 				json_decref(list);
 				return NULL;
 			}
@@ -1933,7 +1933,7 @@ int weir_tracking_source_check(weir_db *db, weir_arena *a, const char *source, c
 		if (exists && idl == 32 && weir_tracking_run_exists(db, rid, &exp)) {
 			trk_run run;
 			weir_error ignore = WEIR_ERROR_INIT;
-			if (trk_store_run_get(db, a, rid, &run, &ignore) == 0) {
+			if (weir_trk_store_run_get(db, a, rid, &run, &ignore) == 0) {
 				const char *rel = artifacts_rel(a, run.artifact_uri);
 				const char *sub = slash ? slash + 1 : "";
 				if (rel == NULL)

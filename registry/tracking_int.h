@@ -79,39 +79,39 @@ typedef struct trk_query {
 } trk_query;
 
 /* experiments */
-int trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err);
-int trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
+int weir_trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err);
+int weir_trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
 			 int64_t now, int64_t *id, weir_error *err);
-int trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err);
-int trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err);
+int weir_trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err);
+int weir_trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err);
 /* The experiment whose artifact_location is one of `locations` (a JSON array text), the
  * longest such location first; *found false when none (the artifact owner lookup). */
 int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found,
 					weir_error *err);
-int trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err);
+int weir_trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err);
 /* Sets the experiment's stage and that of all its runs. */
-int trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err);
-int trk_store_exp_set_tag(weir_db *db, int64_t id, const char *key, const char *value, weir_error *err);
-int trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool *existed, weir_error *err);
-json_t *trk_store_exp_json(weir_db *db, const trk_exp *e, weir_error *err);
+int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err);
+int weir_trk_store_exp_set_tag(weir_db *db, int64_t id, const char *key, const char *value, weir_error *err);
+int weir_trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool *existed, weir_error *err);
+json_t *weir_trk_store_exp_json(weir_db *db, const trk_exp *e, weir_error *err);
 /* Experiment ids matching q, in order; *n entries in an arena array. */
-int trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *q, int64_t **ids, int *n, weir_error *err);
+int weir_trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *q, int64_t **ids, int *n, weir_error *err);
 
 /* runs */
-int trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int64_t *id, weir_error *err);
-int trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err);
-int trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, weir_error *err);
-int trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err);
-int trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err);
-int trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *q, int64_t **ids, int *n, weir_error *err);
-json_t *trk_store_run_info_json(const trk_run *run);
-json_t *trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, weir_error *err);
+int weir_trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int64_t *id, weir_error *err);
+int weir_trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err);
+int weir_trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, weir_error *err);
+int weir_trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err);
+int weir_trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err);
+int weir_trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *q, int64_t **ids, int *n, weir_error *err);
+json_t *weir_trk_store_run_info_json(const trk_run *run);
+json_t *weir_trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, weir_error *err);
 
 /* params and tags: *value NULL when absent */
-int trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value, weir_error *err);
-int trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err);
-int trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err);
-int trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existed, weir_error *err);
+int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value, weir_error *err);
+int weir_trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err);
+int weir_trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err);
+int weir_trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existed, weir_error *err);
 
 /* A key with at least this many points in one log-batch writes them straight to
  * trk_metrics: as many as a key collects in the hot table before its merge at the default
@@ -124,40 +124,40 @@ int trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existe
  * slices; every read below sees both (migrations/0009_metrics_hot.sql). */
 /* A point and the latest-value upsert; insert and latest separately (log-batch updates the
  * latest value once per key). A point already stored is not stored twice. */
-int trk_store_metric_put(weir_db *db, int64_t run, const trk_point *p, weir_error *err);
+int weir_trk_store_metric_put(weir_db *db, int64_t run, const trk_point *p, weir_error *err);
 /* `direct`: into trk_metrics rather than the hot table, for a key with at least
  * TRK_DIRECT_POINTS points in one batch (its cold leaf page is written once for all). */
-int trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, bool direct, weir_error *err);
-int trk_store_metric_latest(weir_db *db, int64_t run, const trk_point *p, weir_error *err);
+int weir_trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, bool direct, weir_error *err);
+int weir_trk_store_metric_latest(weir_db *db, int64_t run, const trk_point *p, weir_error *err);
 /* After a request's points are written, in its write transaction: when the hot table is
  * above its target, moves one bounded slice of it to trk_metrics. */
-int trk_store_metric_settle(weir_db *db, weir_error *err);
+int weir_trk_store_metric_settle(weir_db *db, weir_error *err);
 /* Moves up to max_rows points of the hot table to trk_metrics, continuing in primary-key
  * order from where the previous merge stopped (wrapping at the end); *moved: how many
  * left the hot table. In a write transaction. */
-int trk_store_metric_merge(weir_db *db, int64_t max_rows, int64_t *moved, weir_error *err);
+int weir_trk_store_metric_merge(weir_db *db, int64_t max_rows, int64_t *moved, weir_error *err);
 /* Points currently in the hot table. */
-int trk_store_metric_hot_count(weir_db *db, int64_t *n, weir_error *err);
+int weir_trk_store_metric_hot_count(weir_db *db, int64_t *n, weir_error *err);
 /* For tests: sets the hot table's target size in points (<= 0: the default), overriding
  * the environment variable WEIR_TRK_HOT_ROWS. Not thread-safe: call before serving. */
-void trk_store_metric_hot_target_set(int rows);
+void weir_trk_store_metric_hot_target_set(int rows);
 /* One page of a key's history after cursor `after` (NULL: from the start), in (step,
  * timestamp, value) order; *n points in an arena array. */
-int trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *key, const trk_point *after,
+int weir_trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *key, const trk_point *after,
 			  int limit, trk_point **out, int *n, weir_error *err);
 /* Distinct steps of a key in [start, end] (all when !ranged), ascending. */
-int trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *key, bool ranged, int64_t start,
+int weir_trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *key, bool ranged, int64_t start,
 			   int64_t end, int64_t **steps, int *n, weir_error *err);
-int trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
+int weir_trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
 			     trk_point **out, int *n, weir_error *err);
 
 /* datasets and inputs */
-int trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *name, const char *digest,
+int weir_trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *name, const char *digest,
 			     const char *source_type, const char *source, const char *schema, const char *profile,
 			     int64_t *id, weir_error *err);
-int trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *input, weir_error *err);
-int trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const char *value, weir_error *err);
-int trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
+int weir_trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *input, weir_error *err);
+int weir_trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const char *value, weir_error *err);
+int weir_trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
 			 weir_error *err);
 
 #endif

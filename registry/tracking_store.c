@@ -43,7 +43,7 @@ static const char SQL_EXP_TAG_DELETE[] = "DELETE FROM trk_experiment_tags WHERE 
 static const char SQL_EXP_TAGS[] =
 	"SELECT key, value FROM trk_experiment_tags WHERE experiment_id = ?1 ORDER BY key";
 
-int trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err)
+int weir_trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_EXP_NAME_TAKEN, err);
 	if (st == NULL)
@@ -57,7 +57,7 @@ int trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_er
 	return 0;
 }
 
-int trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
+int weir_trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
 			 int64_t now, int64_t *id, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_EXP_INSERT, err);
@@ -96,7 +96,7 @@ static int exp_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_exp *out, cons
 	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "%s", what);
 }
 
-int trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err)
+int weir_trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_EXP_GET, err);
 	if (st == NULL)
@@ -105,7 +105,7 @@ int trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir
 	return exp_row(db, a, st, out, weir_arena_printf(a, "No Experiment with id=%lld exists", (long long)id), err);
 }
 
-int trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err)
+int weir_trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_EXP_GET_BY_NAME, err);
 	if (st == NULL)
@@ -140,7 +140,7 @@ int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int6
 	return 0;
 }
 
-int trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err)
+int weir_trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_EXP_RENAME, err);
 	if (st == NULL)
@@ -151,7 +151,7 @@ int trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now,
 	return weir_db_step_done(db, st, err);
 }
 
-int trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
+int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_EXP_SET_STAGE, err);
 	if (st == NULL)
@@ -188,12 +188,12 @@ static int kv_write(weir_db *db, const char *sql, int64_t id, const char *key, c
 	return 0;
 }
 
-int trk_store_exp_set_tag(weir_db *db, int64_t id, const char *key, const char *value, weir_error *err)
+int weir_trk_store_exp_set_tag(weir_db *db, int64_t id, const char *key, const char *value, weir_error *err)
 {
 	return kv_write(db, SQL_EXP_TAG_SET, id, key, value, NULL, err);
 }
 
-int trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool *existed, weir_error *err)
+int weir_trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool *existed, weir_error *err)
 {
 	return kv_write(db, SQL_EXP_TAG_DELETE, id, key, NULL, existed, err);
 }
@@ -225,7 +225,7 @@ static void set_list(json_t *obj, const char *key, json_t *arr)
 		json_decref(arr);
 }
 
-json_t *trk_store_exp_json(weir_db *db, const trk_exp *e, weir_error *err)
+json_t *weir_trk_store_exp_json(weir_db *db, const trk_exp *e, weir_error *err)
 {
 	char id[24];
 	snprintf(id, sizeof(id), "%lld", (long long)e->id);
@@ -453,7 +453,7 @@ static const char *stage_sql(int view)
 								    : "lifecycle_stage = 'active'";
 }
 
-int trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
+int weir_trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
 {
 	qbuild *q = weir_arena_calloc(a, sizeof(*q));
 	weir_buf_appendf(&q->sql, "SELECT e.experiment_id FROM trk_experiments e WHERE e.%s", stage_sql(qq->view));
@@ -474,7 +474,7 @@ int trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *qq, int64_
 	return run_query(db, a, q, ids, n, err);
 }
 
-int trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
+int weir_trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
 {
 	qbuild *q = weir_arena_calloc(a, sizeof(*q));
 	weir_buf_appendf(&q->sql, "SELECT r.id FROM trk_runs r WHERE r.%s AND r.experiment_id IN (", stage_sql(qq->view));
@@ -534,7 +534,7 @@ static const char SQL_RUN_TAGS[] = "SELECT key, value FROM trk_run_tags WHERE ru
 static const char SQL_RUN_LATEST[] =
 	"SELECT key, value, is_nan, timestamp, step FROM trk_latest_metrics WHERE run = ?1 ORDER BY key";
 
-int trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int64_t *id, weir_error *err)
+int weir_trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int64_t *id, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_RUN_INSERT, err);
 	if (st == NULL)
@@ -579,7 +579,7 @@ static int run_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_run *out, cons
 	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "%s", what);
 }
 
-int trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err)
+int weir_trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_RUN_GET, err);
 	if (st == NULL)
@@ -588,7 +588,7 @@ int trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *o
 	return run_row(db, a, st, out, weir_arena_printf(a, "Run with id=%.100s not found", run_id), err);
 }
 
-int trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, weir_error *err)
+int weir_trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_RUN_GET_ID, err);
 	if (st == NULL)
@@ -597,7 +597,7 @@ int trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, w
 	return run_row(db, a, st, out, "Run not found", err);
 }
 
-int trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
+int weir_trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_RUN_UPDATE, err);
 	if (st == NULL)
@@ -609,7 +609,7 @@ int trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
 	return weir_db_step_done(db, st, err);
 }
 
-int trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
+int weir_trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_RUN_SET_STAGE, err);
 	if (st == NULL)
@@ -620,7 +620,7 @@ int trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t 
 	return weir_db_step_done(db, st, err);
 }
 
-json_t *trk_store_run_info_json(const trk_run *run)
+json_t *weir_trk_store_run_info_json(const trk_run *run)
 {
 	char exp[24];
 	snprintf(exp, sizeof(exp), "%lld", (long long)run->experiment_id);
@@ -697,9 +697,9 @@ static json_t *inputs_json(weir_db *db, weir_arena *a, int64_t run, weir_error *
 	return inputs;
 }
 
-json_t *trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, weir_error *err)
+json_t *weir_trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, weir_error *err)
 {
-	json_t *info = trk_store_run_info_json(run);
+	json_t *info = weir_trk_store_run_info_json(run);
 	if (info == NULL) {
 		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 		return NULL;
@@ -760,7 +760,7 @@ static const char SQL_TAG_SET[] =
 	"ON CONFLICT(run, key) DO UPDATE SET value = excluded.value";
 static const char SQL_TAG_DELETE[] = "DELETE FROM trk_run_tags WHERE run = ?1 AND key = ?2";
 
-int trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value, weir_error *err)
+int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_PARAM_GET, err);
 	if (st == NULL)
@@ -775,17 +775,17 @@ int trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key
 	return 0;
 }
 
-int trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
+int weir_trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
 {
 	return kv_write(db, SQL_PARAM_PUT, run, key, value, NULL, err);
 }
 
-int trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
+int weir_trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
 {
 	return kv_write(db, SQL_TAG_SET, run, key, value, NULL, err);
 }
 
-int trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existed, weir_error *err)
+int weir_trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existed, weir_error *err)
 {
 	return kv_write(db, SQL_TAG_DELETE, run, key, NULL, existed, err);
 }
@@ -806,7 +806,7 @@ int trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existe
  * (INSERT OR IGNORE sees only its own table: a point logged again while already stored
  * in the other; the merge's INSERT OR IGNORE then drops the copy), and the two copies are
  * adjacent in that order: the reader skips a row equal to the one before it (points(),
- * trk_store_metric_steps), so every point is read once. The skip is done in C rather
+ * weir_trk_store_metric_steps), so every point is read once. The skip is done in C rather
  * than with UNION, whose per-row comparison made a 1,000-point page ~25% dearer; a SQL
  * LIMIT would count the skipped copies, so the reader stops stepping instead. */
 static const char SQL_METRIC_PUT[] =
@@ -863,7 +863,7 @@ static const char SQL_MERGE_DROP[] =
 	"DELETE FROM trk_metrics_hot "
 	"WHERE (" PK_COLS ") > (?1, ?2, ?3, ?4, ?5, ?6) AND (" PK_COLS ") <= (?7, ?8, ?9, ?10, ?11, ?12)";
 
-/* Hot table sizing (see trk_store_metric_settle). With batches of 1,000 distinct keys a
+/* Hot table sizing (see weir_trk_store_metric_settle). With batches of 1,000 distinct keys a
  * batch dirties every hot page, about target/135 (4 KiB pages, short keys), and its merge
  * of ~1,000 points dirties one cold leaf per key in the slice, about 1,000 / (target /
  * 1,000) since each key waits with target/1,000 points: the sum is smallest near a target
@@ -905,7 +905,7 @@ static int hot_target(void)
 	return hot_target_rows;
 }
 
-void trk_store_metric_hot_target_set(int rows)
+void weir_trk_store_metric_hot_target_set(int rows)
 {
 	pthread_once(&hot_once, hot_init);
 	hot_target_rows = rows > 0 ? rows : HOT_TARGET_DEFAULT;
@@ -925,24 +925,24 @@ static int metric_stmt(weir_db *db, const char *sql, int64_t run, const trk_poin
 	return weir_db_step_done(db, st, err);
 }
 
-int trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, bool direct, weir_error *err)
+int weir_trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, bool direct, weir_error *err)
 {
 	return metric_stmt(db, direct ? SQL_METRIC_PUT_COLD : SQL_METRIC_PUT, run, p, err);
 }
 
-int trk_store_metric_latest(weir_db *db, int64_t run, const trk_point *p, weir_error *err)
+int weir_trk_store_metric_latest(weir_db *db, int64_t run, const trk_point *p, weir_error *err)
 {
 	return metric_stmt(db, SQL_LATEST_PUT, run, p, err);
 }
 
-int trk_store_metric_put(weir_db *db, int64_t run, const trk_point *p, weir_error *err)
+int weir_trk_store_metric_put(weir_db *db, int64_t run, const trk_point *p, weir_error *err)
 {
-	if (trk_store_metric_insert(db, run, p, false, err) != 0)
+	if (weir_trk_store_metric_insert(db, run, p, false, err) != 0)
 		return -1;
-	return trk_store_metric_latest(db, run, p, err);
+	return weir_trk_store_metric_latest(db, run, p, err);
 }
 
-int trk_store_metric_hot_count(weir_db *db, int64_t *n, weir_error *err)
+int weir_trk_store_metric_hot_count(weir_db *db, int64_t *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_HOT_COUNT, err);
 	if (st == NULL)
@@ -1032,7 +1032,7 @@ static int merge_range(weir_db *db, const hot_pos *from, const hot_pos *to, int6
 	return 0;
 }
 
-int trk_store_metric_merge(weir_db *db, int64_t max_rows, int64_t *moved, weir_error *err)
+int weir_trk_store_metric_merge(weir_db *db, int64_t max_rows, int64_t *moved, weir_error *err)
 {
 	*moved = 0;
 	if (max_rows < 1)
@@ -1082,10 +1082,10 @@ out:
  * HOT_SLICE_MIN_CAP; at most HOT_SLICE_MAX) moves to trk_metrics. A request thus pays
  * for about as many points as it wrote, never for the whole hot table; the hot table
  * stays within about a batch of its target. */
-int trk_store_metric_settle(weir_db *db, weir_error *err)
+int weir_trk_store_metric_settle(weir_db *db, weir_error *err)
 {
 	int64_t n, moved;
-	if (trk_store_metric_hot_count(db, &n, err) != 0)
+	if (weir_trk_store_metric_hot_count(db, &n, err) != 0)
 		return -1;
 	int64_t target = hot_target();
 	if (n <= target)
@@ -1097,7 +1097,7 @@ int trk_store_metric_settle(weir_db *db, weir_error *err)
 		slice = lo;
 	if (slice > HOT_SLICE_MAX)
 		slice = HOT_SLICE_MAX;
-	return trk_store_metric_merge(db, slice, &moved, err);
+	return weir_trk_store_metric_merge(db, slice, &moved, err);
 }
 
 /* Reads up to cap points from `st`, a UNION ALL of both tables for one key in (step,
@@ -1130,7 +1130,7 @@ static int points(weir_db *db, weir_arena *a, weir_stmt *st, int cap, trk_point 
 	return 0;
 }
 
-int trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *key, const trk_point *after,
+int weir_trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *key, const trk_point *after,
 			  int limit, trk_point **out, int *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, after ? SQL_METRIC_AFTER : SQL_METRIC_FIRST, err);
@@ -1147,7 +1147,7 @@ int trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *k
 	return points(db, a, st, limit, out, n, err);
 }
 
-int trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *key, bool ranged, int64_t start,
+int weir_trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *key, bool ranged, int64_t start,
 			   int64_t end, int64_t **steps, int *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, ranged ? SQL_METRIC_STEPS_RANGE : SQL_METRIC_STEPS_ALL, err);
@@ -1184,7 +1184,7 @@ int trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *
 	return 0;
 }
 
-int trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
+int weir_trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
 			     trk_point **out, int *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_METRIC_AT_STEP, err);
@@ -1225,7 +1225,7 @@ static int find_id(weir_db *db, weir_stmt *st, int64_t *id, bool *found, weir_er
 	return 0;
 }
 
-int trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *name, const char *digest,
+int weir_trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *name, const char *digest,
 			     const char *source_type, const char *source, const char *schema, const char *profile,
 			     int64_t *id, weir_error *err)
 {
@@ -1255,7 +1255,7 @@ int trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *nam
 	return 0;
 }
 
-int trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *input, weir_error *err)
+int weir_trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *input, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_INPUT_FIND, err);
 	if (st == NULL)
@@ -1277,7 +1277,7 @@ int trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *i
 	return 0;
 }
 
-int trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const char *value, weir_error *err)
+int weir_trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const char *value, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_INPUT_TAG_SET, err);
 	if (st == NULL)
@@ -1288,7 +1288,7 @@ int trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const c
 	return weir_db_step_done(db, st, err);
 }
 
-int trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
+int weir_trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
 			 weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_INPUTS_OF_RUN, err);

@@ -121,7 +121,7 @@ json_t *weir_webhook_get(weir_db *db, weir_arena *a, const char *id, weir_error 
 {
 	wh_hook h;
 	bool found;
-	if (wh_store_get(db, a, id, &h, &found, err) != 0)
+	if (weir_wh_store_get(db, a, id, &h, &found, err) != 0)
 		return NULL;
 	if (!found) {
 		not_found(id, err);
@@ -162,7 +162,7 @@ json_t *weir_webhook_create(weir_db *db, weir_arena *a, json_t *body, weir_error
 	weir_uuid4(id);
 	wh_fields f = {.name = name, .description = desc, .url = url, .events = events,
 		       .secret = secret && *secret ? secret : NULL, .status = status};
-	if (wh_store_insert(db, id, &f, weir_now_ms(), err) != 0)
+	if (weir_wh_store_insert(db, id, &f, weir_now_ms(), err) != 0)
 		return NULL;
 	return weir_webhook_get(db, a, id, err);
 }
@@ -182,7 +182,7 @@ json_t *weir_webhook_list(weir_db *db, weir_arena *a, int64_t max_results, const
 		return NULL;
 	const char *ids[1001];
 	int n = 0;
-	if (wh_store_list_ids(db, a, offset, ids, (int)max_results + 1, &n, err) != 0)
+	if (weir_wh_store_list_ids(db, a, offset, ids, (int)max_results + 1, &n, err) != 0)
 		return NULL;
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < max_results; i++) {
@@ -226,7 +226,7 @@ json_t *weir_webhook_update(weir_db *db, weir_arena *a, const char *id, json_t *
 	json_decref(cur);
 	wh_fields f = {.name = nonempty(name), .description = nonempty(desc), .url = nonempty(url), .events = events,
 		       .secret = nonempty(secret), .status = nonempty(status)};
-	if (wh_store_update(db, id, &f, weir_now_ms(), err) != 0)
+	if (weir_wh_store_update(db, id, &f, weir_now_ms(), err) != 0)
 		return NULL;
 	return weir_webhook_get(db, a, id, err);
 }
@@ -234,7 +234,7 @@ json_t *weir_webhook_update(weir_db *db, weir_arena *a, const char *id, json_t *
 int weir_webhook_delete(weir_db *db, const char *id, weir_error *err)
 {
 	bool deleted;
-	if (wh_store_delete(db, id, weir_now_ms(), &deleted, err) != 0)
+	if (weir_wh_store_delete(db, id, weir_now_ms(), &deleted, err) != 0)
 		return -1;
 	return deleted ? 0 : not_found(id, err);
 }
@@ -264,7 +264,7 @@ json_t *weir_webhook_deliveries(weir_db *db, weir_arena *a, const char *id, weir
 		return NULL;
 	json_decref(cur);
 	json_t *arr = json_array();
-	if (wh_store_deliveries(db, id, delivery_json, arr, err) != 0) {
+	if (weir_wh_store_deliveries(db, id, delivery_json, arr, err) != 0) {
 		json_decref(arr);
 		return NULL;
 	}
@@ -329,7 +329,7 @@ int weir_webhooks_emit(weir_db *db, weir_arena *a, const char *entity, const cha
 		       weir_error *err)
 {
 	emit_ctx c = {.a = a, .entity = entity, .action = action};
-	if (wh_store_active(db, emit_match, &c, err) != 0)
+	if (weir_wh_store_active(db, emit_match, &c, err) != 0)
 		return -1;
 	if (c.n == 0)
 		return 0;
@@ -338,7 +338,7 @@ int weir_webhooks_emit(weir_db *db, weir_arena *a, const char *entity, const cha
 	for (int i = 0; i < c.n; i++) {
 		char did[37];
 		weir_uuid4(did);
-		if (wh_store_delivery_insert(db, did, c.ids[i], entity, action, payload, now, err) != 0)
+		if (weir_wh_store_delivery_insert(db, did, c.ids[i], entity, action, payload, now, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -380,7 +380,7 @@ int weir_webhook_target_get(weir_db *db, weir_arena *a, const char *id, json_t *
 {
 	const char *events;
 	bool found;
-	if (wh_store_target(db, a, id, &out->url, &out->secret, &events, &found, err) != 0)
+	if (weir_wh_store_target(db, a, id, &out->url, &out->secret, &events, &found, err) != 0)
 		return -1;
 	if (!found)
 		return not_found(id, err);

@@ -54,28 +54,28 @@ typedef int (*wh_delivery_fn)(void *ctx, const wh_delivery *d);
 /* webhooks */
 /* *found is false when no live webhook has this id; a failed step also reads as not
  * found. */
-int wh_store_get(weir_db *db, weir_arena *a, const char *id, wh_hook *out, bool *found, weir_error *err);
-int wh_store_insert(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err);
-int wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err);
+int weir_wh_store_get(weir_db *db, weir_arena *a, const char *id, wh_hook *out, bool *found, weir_error *err);
+int weir_wh_store_insert(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err);
+int weir_wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err);
 /* Soft delete; *deleted is false when no live webhook had this id. */
-int wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, weir_error *err);
+int weir_wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, weir_error *err);
 /* Up to `cap` ids (arena) of live webhooks, newest first, from `offset`; a failed step ends
  * the page early. */
-int wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **ids, int cap, int *n,
+int weir_wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **ids, int cap, int *n,
 		      weir_error *err);
 /* The delivery target: url and secret (NULL when none) and the events JSON text, in the
- * arena. *found as in wh_store_get. */
-int wh_store_target(weir_db *db, weir_arena *a, const char *id, const char **url, const char **secret,
+ * arena. *found as in weir_wh_store_get. */
+int weir_wh_store_target(weir_db *db, weir_arena *a, const char *id, const char **url, const char **secret,
 		    const char **events, bool *found, weir_error *err);
 
 /* outbox */
 /* Visits every live ACTIVE webhook with its events JSON text. */
-int wh_store_active(weir_db *db, wh_active_fn fn, void *ctx, weir_error *err);
+int weir_wh_store_active(weir_db *db, wh_active_fn fn, void *ctx, weir_error *err);
 /* Queues a PENDING delivery due at `now`. */
-int wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *webhook_id, const char *entity,
+int weir_wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *webhook_id, const char *entity,
 			     const char *action, const char *payload, int64_t now, weir_error *err);
 /* Visits a webhook's last 100 deliveries, newest first. */
-int wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err);
+int weir_wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err);
 
 /* worker: the store callbacks of the webhooks' outbox kind (core/outbox.h) */
 /* Up to `max` (at most 8) PENDING deliveries due at `now` of live webhooks, earliest first,

@@ -29,7 +29,7 @@ static const char SQL_HOOK_DELETE[] =
 static const char SQL_HOOK_TARGET[] =
 	"SELECT url, secret, events FROM webhooks WHERE id = ?1 AND deleted_timestamp IS NULL";
 
-int wh_store_get(weir_db *db, weir_arena *a, const char *id, wh_hook *out, bool *found, weir_error *err)
+int weir_wh_store_get(weir_db *db, weir_arena *a, const char *id, wh_hook *out, bool *found, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_GET, err);
 	if (st == NULL)
@@ -50,7 +50,7 @@ int wh_store_get(weir_db *db, weir_arena *a, const char *id, wh_hook *out, bool 
 	return 0;
 }
 
-int wh_store_insert(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
+int weir_wh_store_insert(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_INSERT, err);
 	if (st == NULL)
@@ -66,7 +66,7 @@ int wh_store_insert(weir_db *db, const char *id, const wh_fields *f, int64_t now
 	return weir_db_step_done(db, st, err);
 }
 
-int wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
+int weir_wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_UPDATE, err);
 	if (st == NULL)
@@ -82,7 +82,7 @@ int wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now
 	return weir_db_step_done(db, st, err);
 }
 
-int wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, weir_error *err)
+int weir_wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_DELETE, err);
 	if (st == NULL)
@@ -97,7 +97,7 @@ int wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, wei
 	return 0;
 }
 
-int wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **ids, int cap, int *n,
+int weir_wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **ids, int cap, int *n,
 		      weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_LIST, err);
@@ -112,7 +112,7 @@ int wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **i
 	return 0;
 }
 
-int wh_store_target(weir_db *db, weir_arena *a, const char *id, const char **url, const char **secret,
+int weir_wh_store_target(weir_db *db, weir_arena *a, const char *id, const char **url, const char **secret,
 		    const char **events, bool *found, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_TARGET, err);
@@ -140,7 +140,7 @@ static const char SQL_DELIVERIES[] =
 	"SELECT id, entity, action, status, attempts, last_status_code, last_error, created_at, delivered_at, "
 	"next_attempt_at FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 100";
 
-int wh_store_active(weir_db *db, wh_active_fn fn, void *ctx, weir_error *err)
+int weir_wh_store_active(weir_db *db, wh_active_fn fn, void *ctx, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_ACTIVE, err);
 	if (st == NULL)
@@ -152,7 +152,7 @@ int wh_store_active(weir_db *db, wh_active_fn fn, void *ctx, weir_error *err)
 	return 0;
 }
 
-int wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *webhook_id, const char *entity,
+int weir_wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *webhook_id, const char *entity,
 			     const char *action, const char *payload, int64_t now, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_DELIVERY_INSERT, err);
@@ -167,7 +167,7 @@ int wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *w
 	return weir_db_step_done(db, st, err);
 }
 
-int wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err)
+int weir_wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_DELIVERIES, err);
 	if (st == NULL)

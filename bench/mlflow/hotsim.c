@@ -26,7 +26,7 @@
 #include "governance/governance.h"
 #include "registry/tracking.h"
 
-void trk_store_metric_hot_target_set(int rows) __attribute__((weak));
+void weir_trk_store_metric_hot_target_set(int rows) __attribute__((weak));
 
 static double now_us(void)
 {
@@ -111,8 +111,8 @@ int main(int argc, char **argv)
 	}
 	const char *dir = argv[1];
 	int calls = atoi(argv[2]), keys = atoi(argv[3]);
-	if (argc > 4 && trk_store_metric_hot_target_set)
-		trk_store_metric_hot_target_set(atoi(argv[4]));
+	if (argc > 4 && weir_trk_store_metric_hot_target_set)
+		weir_trk_store_metric_hot_target_set(atoi(argv[4]));
 	char path[512], tok[512];
 	snprintf(path, sizeof(path), "%s/weir.db", dir);
 	snprintf(tok, sizeof(tok), "%s/admin.token", dir);
@@ -184,7 +184,7 @@ int main(int argc, char **argv)
 	qsort(v, (size_t)n, sizeof(double), cmp_d);
 	printf("calls %d keys %d target %s: p50 %.2f p90 %.2f p99 %.2f max %.2f ms; first third p50 %.2f, last third "
 	       "p50 %.2f ms; thread CPU %.2f ms/call; WAL frames/commit %.0f; checkpoints %d (%.2f ms each)\n",
-	       calls, keys, argc > 4 && trk_store_metric_hot_target_set ? argv[4] : "-", pct(v, n, 0.5) / 1e3,
+	       calls, keys, argc > 4 && weir_trk_store_metric_hot_target_set ? argv[4] : "-", pct(v, n, 0.5) / 1e3,
 	       pct(v, n, 0.9) / 1e3, pct(v, n, 0.99) / 1e3, v[n - 1] / 1e3, first / 1e3, last / 1e3, cpu_total / n / 1e3,
 	       (double)frames / calls, ckpts, ckpts ? ckpt_us / ckpts / 1e3 : 0.0);
 	free(lat);

@@ -547,7 +547,7 @@ static int64_t merge_now(fx *f, int64_t max)
 	weir_error e = WEIR_ERROR_INIT;
 	int64_t moved = -1;
 	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
-	assert_int_equal(trk_store_metric_merge(f->t->db, max, &moved, &e), 0);
+	assert_int_equal(weir_trk_store_metric_merge(f->t->db, max, &moved, &e), 0);
 	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
 	return moved;
 }
@@ -567,7 +567,7 @@ static uint64_t lcg(uint64_t *s)
 static void test_hot_history_across_merges(void **state)
 {
 	fx *f = *state;
-	trk_store_metric_hot_target_set(40); /* forces a merge on most batches */
+	weir_trk_store_metric_hot_target_set(40); /* forces a merge on most batches */
 	char *id = new_run(f, "0");
 	enum { CAP = 4000 };
 	mpt *all = calloc(CAP, sizeof(*all)), *model = calloc(CAP, sizeof(*model));
@@ -643,7 +643,7 @@ static void test_hot_history_across_merges(void **state)
 	while (merge_now(f, 1000) > 0)
 		;
 	assert_int_equal(HOT_ROWS(f, id), 0);
-	trk_store_metric_hot_target_set(1000000);
+	weir_trk_store_metric_hot_target_set(1000000);
 	mpt again[10];
 	for (int k = 0; k < 5; k++) { /* the first and the last point of every key */
 		int lo = 0, hi = nmodel - 1;
@@ -692,7 +692,7 @@ static void test_hot_history_across_merges(void **state)
 	assert_false(sorted);
 	assert_true(merged);
 	assert_int_equal(pk, 2);
-	trk_store_metric_hot_target_set(0);
+	weir_trk_store_metric_hot_target_set(0);
 	free(walk_tok);
 	free(all);
 	free(model);
@@ -706,7 +706,7 @@ static void test_hot_history_across_merges(void **state)
 static void test_hot_merge_bounded(void **state)
 {
 	fx *f = *state;
-	trk_store_metric_hot_target_set(1000000);
+	weir_trk_store_metric_hot_target_set(1000000);
 	char *id = new_run(f, "0");
 	weir_buf b = {0};
 	for (int batch = 0; batch < 30; batch++) {
@@ -735,7 +735,7 @@ static void test_hot_merge_bounded(void **state)
 	assert_int_equal(COLD_ROWS(f, id), 1501);
 	assert_int_equal(merge_now(f, 200), 0);
 	/* a target of 200: every batch of 50 ends with the hot table at or below it */
-	trk_store_metric_hot_target_set(200);
+	weir_trk_store_metric_hot_target_set(200);
 	for (int batch = 0; batch < 40; batch++) {
 		weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", id);
 		for (int k = 0; k < 50; k++)
@@ -764,7 +764,7 @@ static void test_hot_merge_bounded(void **state)
 	json_t *r = ok(f, weir_tracking_metric_history, req);
 	assert_int_equal(json_array_size(json_object_get(r, "metrics")), 30 + 40);
 	json_decref(r);
-	trk_store_metric_hot_target_set(0);
+	weir_trk_store_metric_hot_target_set(0);
 	weir_buf_release(&b);
 	free(id);
 }
@@ -773,7 +773,7 @@ static void test_hot_merge_bounded(void **state)
 static void test_hot_run_delete_cascades(void **state)
 {
 	fx *f = *state;
-	trk_store_metric_hot_target_set(1000000);
+	weir_trk_store_metric_hot_target_set(1000000);
 	char *gone = new_run(f, "0"), *kept = new_run(f, "0");
 	char req[512];
 	for (int i = 0; i < 4; i++) {
@@ -802,7 +802,7 @@ static void test_hot_run_delete_cascades(void **state)
 	assert_int_equal(count_sql(f, "SELECT count(*) FROM trk_metrics", NULL), 4);
 	assert_int_equal(HOT_ROWS(f, kept), 4);
 	assert_int_equal(COLD_ROWS(f, kept), 4);
-	trk_store_metric_hot_target_set(0);
+	weir_trk_store_metric_hot_target_set(0);
 	free(gone);
 	free(kept);
 }
