@@ -144,6 +144,25 @@ int64_t weir_db_last_insert_id(weir_db *c);
 /* Online copy of the database file `src` to `dst` (weir backup). */
 int weir_db_backup(const char *src, const char *dst, weir_error *err);
 
+/* One statement run to completion with its values bound in order (?1, ?2, ...): the
+ * common shape of a store's write, in one line:
+ *     return weir_db_exec(db, SQL_X, err, WEIR_TEXT(name), WEIR_I64(now));
+ * Failures are mapped with weir_db_fail. Returns 0 or -1. */
+typedef struct weir_db_val {
+	int kind; /* 0 NULL, 1 text (NULL pointer: NULL), 2 integer, 3 real */
+	const char *s;
+	int64_t i;
+	double d;
+} weir_db_val;
+#define WEIR_TEXT(x) ((weir_db_val){1, (x), 0, 0})
+#define WEIR_I64(x) ((weir_db_val){2, NULL, (int64_t)(x), 0})
+#define WEIR_I64_OR_NULL(x, is_null) ((weir_db_val){(is_null) ? 0 : 2, NULL, (int64_t)(x), 0})
+#define WEIR_REAL(x) ((weir_db_val){3, NULL, 0, (double)(x)})
+int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
+#define weir_db_exec(c, sql, err, ...)                                                                    \
+	weir_db_exec_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__},                                  \
+			  (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
+
 /* Binding helpers: NULL pointers bind SQL NULL. Text is copied. */
 void weir_db_bind_text(weir_stmt *st, int i, const char *s);
 void weir_db_bind_i64(weir_stmt *st, int i, int64_t v);

@@ -14,26 +14,7 @@ static const char SQL_INSERT[] =
 
 int weir_cat_store_insert(weir_db *db, const cat_row *r, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, r->id);
-	weir_db_bind_text(st, 2, weir_sec_type_name(r->type));
-	weir_db_bind_text(st, 3, r->parent_id);
-	weir_db_bind_text(st, 4, r->name);
-	weir_db_bind_i64(st, 5, r->owner_id);
-	weir_db_bind_text(st, 6, r->comment);
-	weir_db_bind_text(st, 7, r->properties);
-	weir_db_bind_text(st, 8, r->storage_root);
-	weir_db_bind_text(st, 9, r->storage_location);
-	weir_db_bind_text(st, 10, r->subtype);
-	weir_db_bind_text(st, 11, r->data_source_format);
-	weir_db_bind_text(st, 12, r->view_definition);
-	weir_db_bind_text(st, 13, r->spec);
-	weir_db_bind_text(st, 14, r->isolation_mode);
-	weir_db_bind_i64(st, 15, r->now);
-	weir_db_bind_text(st, 16, r->by);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_INSERT, err, WEIR_TEXT(r->id), WEIR_TEXT(weir_sec_type_name(r->type)), WEIR_TEXT(r->parent_id), WEIR_TEXT(r->name), WEIR_I64(r->owner_id), WEIR_TEXT(r->comment), WEIR_TEXT(r->properties), WEIR_TEXT(r->storage_root), WEIR_TEXT(r->storage_location), WEIR_TEXT(r->subtype), WEIR_TEXT(r->data_source_format), WEIR_TEXT(r->view_definition), WEIR_TEXT(r->spec), WEIR_TEXT(r->isolation_mode), WEIR_I64(r->now), WEIR_TEXT(r->by));
 }
 
 static const char SQL_INSERT_COLUMN[] =
@@ -369,14 +350,7 @@ int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, con
 
 int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_SET_OWNER, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_i64(st, 2, owner_id);
-	weir_db_bind_i64(st, 3, now);
-	weir_db_bind_text(st, 4, by);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_SET_OWNER, err, WEIR_TEXT(id), WEIR_I64(owner_id), WEIR_I64(now), WEIR_TEXT(by));
 }
 
 static const char SQL_STORAGE_LOCATION[] = "SELECT storage_location FROM securables WHERE id = ?1";
@@ -398,9 +372,5 @@ static const char SQL_DELETE[] = "DELETE FROM securables WHERE id = ?1";
 
 int weir_cat_store_delete(weir_db *db, const char *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, id);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_DELETE, err, WEIR_TEXT(id));
 }

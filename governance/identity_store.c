@@ -141,28 +141,14 @@ static const char SQL_UPDATE[] =
 
 int weir_id__update(weir_db *db, const weir_id_row *row, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_UPDATE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, row->id);
-	weir_db_bind_text(st, 2, row->name);
-	weir_db_bind_text(st, 3, row->display_name);
-	weir_db_bind_text(st, 4, row->external_id);
-	weir_db_bind_int(st, 5, row->active ? 1 : 0);
-	weir_db_bind_text(st, 6, row->attrs ? row->attrs : "{}");
-	weir_db_bind_i64(st, 7, weir_now_ms());
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_UPDATE, err, WEIR_I64(row->id), WEIR_TEXT(row->name), WEIR_TEXT(row->display_name), WEIR_TEXT(row->external_id), WEIR_I64(row->active ? 1 : 0), WEIR_TEXT(row->attrs ? row->attrs : "{}"), WEIR_I64(weir_now_ms()));
 }
 
 static const char SQL_DELETE[] = "DELETE FROM principals WHERE id = ?1";
 
 int weir_id__delete(weir_db *db, int64_t id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, id);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_DELETE, err, WEIR_I64(id));
 }
 
 static const char SQL_MEMBER_ADD[] = "INSERT OR IGNORE INTO group_members (group_id, member_id) VALUES (?1, ?2)";
@@ -339,16 +325,7 @@ static const char SQL_SECRET_INSERT[] =
 int weir_id__secret_insert(weir_db *db, const char *id, int64_t sp_id, const char *hash, const char *hint,
 			   int64_t now, int64_t expire, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_INSERT, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_i64(st, 2, sp_id);
-	weir_db_bind_text(st, 3, hash);
-	weir_db_bind_text(st, 4, hint);
-	weir_db_bind_i64(st, 5, now);
-	weir_db_bind_i64(st, 6, expire);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_SECRET_INSERT, err, WEIR_TEXT(id), WEIR_I64(sp_id), WEIR_TEXT(hash), WEIR_TEXT(hint), WEIR_I64(now), WEIR_I64(expire));
 }
 
 static const char SQL_SECRET_LIST[] =

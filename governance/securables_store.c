@@ -16,9 +16,12 @@ static const char SQL_INSERT_METASTORE[] =
 	"VALUES (?1, 'metastore', NULL, 'metastore', ?2, ?3, 'admin', ?3, 'admin')";
 static const char SQL_OWNER[] = "SELECT owner_id FROM securables WHERE id = ?1";
 
+/* ?7: also the change counter of authorization data, in the same snapshot, for the
+ * privilege cache's stamp (CASE: admins, who need no privileges, do not read it). */
 static const char SQL_RESOLVE[] =
 	"SELECT c.id, c.owner_id, COALESCE(c.isolation_mode, 'OPEN'), b.binding_type, "
-	"       s.id, s.owner_id, o.id, o.owner_id "
+	"       s.id, s.owner_id, o.id, o.owner_id, "
+	"       CASE WHEN ?7 THEN (SELECT n FROM authz_changes WHERE id = 1) END "
 	"FROM securables c "
 	"LEFT JOIN catalog_bindings b ON b.catalog_id = c.id AND b.workspace_id = ?6 "
 	"LEFT JOIN securables s ON ?2 IS NOT NULL AND s.parent_id = c.id AND s.type = 'schema' AND s.name = ?2 "
@@ -48,13 +51,7 @@ int weir_gov_store_metastore_id(weir_db *db, weir_arena *a, const char **id, wei
 
 int weir_gov_store_metastore_insert(weir_db *db, const char *id, int64_t owner_id, int64_t now, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_METASTORE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_i64(st, 2, owner_id);
-	weir_db_bind_i64(st, 3, now);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_INSERT_METASTORE, err, WEIR_TEXT(id), WEIR_I64(owner_id), WEIR_I64(now));
 }
 
 int weir_gov_store_owner(weir_db *db, const char *id, int64_t *owner, weir_error *err)
@@ -73,7 +70,8 @@ int weir_gov_store_owner(weir_db *db, const char *id, int64_t *owner, weir_error
 }
 
 int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id, const char *const names[3],
-			   const char *obj_type, int64_t workspace_id, weir_gov_resolve_row *out, weir_error *err)
+			   const char *obj_type, int64_t workspace_id, bool want_changes, weir_gov_resolve_row *out,
+			   weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_RESOLVE, err);
 	if (st == NULL)
@@ -84,6 +82,7 @@ int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id,
 	weir_db_bind_text(st, 4, obj_type);
 	weir_db_bind_text(st, 5, metastore_id);
 	weir_db_bind_i64(st, 6, workspace_id);
+	weir_db_bind_int(st, 7, want_changes);
 	int rc = weir_db_step(st);
 	if (rc != WEIR_DB_ROW) {
 		weir_db_done(st);
@@ -97,6 +96,7 @@ int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id,
 	out->schema_owner = weir_db_col_i64(st, 5);
 	out->object_id = weir_db_col_dup(a, st, 6);
 	out->object_owner = weir_db_col_i64(st, 7);
+	out->authz_changes = weir_db_col_type(st, 8) == WEIR_DB_NULL ? -1 : weir_db_col_i64(st, 8);
 	weir_db_done(st);
 	return 1;
 }

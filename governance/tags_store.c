@@ -75,16 +75,7 @@ static const char SQL_INSERT[] =
 
 int weir_tags__store_insert(weir_db *db, const weir_tag_row *row, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, row->securable_id);
-	weir_db_bind_text(st, 2, row->column_name);
-	weir_db_bind_text(st, 3, row->key);
-	weir_db_bind_text(st, 4, row->value);
-	weir_db_bind_i64(st, 5, row->updated_at);
-	weir_db_bind_text(st, 6, row->updated_by);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_INSERT, err, WEIR_TEXT(row->securable_id), WEIR_TEXT(row->column_name), WEIR_TEXT(row->key), WEIR_TEXT(row->value), WEIR_I64(row->updated_at), WEIR_TEXT(row->updated_by));
 }
 
 static const char SQL_UPDATE[] =

@@ -55,13 +55,7 @@ bool weir_gov_store_workspace_assigned(weir_db *db, int64_t workspace_id, const 
 
 int weir_gov_store_workspace_insert(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_WORKSPACE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_text(st, 2, name);
-	weir_db_bind_i64(st, 3, now);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_INSERT_WORKSPACE, err, WEIR_I64(id), WEIR_TEXT(name), WEIR_I64(now));
 }
 
 /* ------------------------------------------------------------------ the workspace API (grants.c) */
@@ -126,11 +120,7 @@ int weir_gov_store_ws_get(weir_db *db, const char *name, json_t **out, weir_erro
 
 int weir_gov_store_ws_delete(weir_db *db, int64_t id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_WS_DELETE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, id);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_WS_DELETE, err, WEIR_I64(id));
 }
 
 int weir_gov_store_ws_assign(weir_db *db, int64_t ws, int64_t principal_id, bool assign, weir_error *err)

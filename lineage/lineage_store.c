@@ -117,12 +117,7 @@ static const char SQL_NODE_SET_FACETS[] = "UPDATE lineage_nodes SET facets = ?2 
 
 int weir_lin_store_node_set_facets(weir_db *db, int64_t id, const char *facets, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_NODE_SET_FACETS, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_text(st, 2, facets);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_NODE_SET_FACETS, err, WEIR_I64(id), WEIR_TEXT(facets));
 }
 
 static const char SQL_SEC_FULL_NAME[] =
@@ -301,12 +296,7 @@ static const char SQL_MARK_DELETED[] =
 
 int weir_lin_store_mark_deleted(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MARK_DELETED, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, securable_id);
-	weir_db_bind_i64(st, 2, at_ms);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_MARK_DELETED, err, WEIR_TEXT(securable_id), WEIR_I64(at_ms));
 }
 
 /* The full name is recomputed from the (already renamed) parent chain; MODEL_VERSION nodes
@@ -326,12 +316,7 @@ static const char SQL_MARK_RENAMED[] =
 
 int weir_lin_store_mark_renamed(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MARK_RENAMED, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, securable_id);
-	weir_db_bind_i64(st, 2, at_ms);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_MARK_RENAMED, err, WEIR_TEXT(securable_id), WEIR_I64(at_ms));
 }
 
 /* ------------------------------------------------------------------ producers, edges */
@@ -551,20 +536,7 @@ int weir_lin_store_ol_event(weir_db *db, int64_t received, int64_t event_time, c
 		       const char *run_id, const char *job_ns, const char *job_name, const char *producer,
 		       const char *schema_url, const char *body, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_OL_EVENT, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, received);
-	weir_db_bind_i64(st, 2, event_time);
-	weir_db_bind_text(st, 3, kind);
-	weir_db_bind_text(st, 4, type);
-	weir_db_bind_text(st, 5, run_id);
-	weir_db_bind_text(st, 6, job_ns);
-	weir_db_bind_text(st, 7, job_name);
-	weir_db_bind_text(st, 8, producer);
-	weir_db_bind_text(st, 9, schema_url);
-	weir_db_bind_text(st, 10, body);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_OL_EVENT, err, WEIR_I64(received), WEIR_I64(event_time), WEIR_TEXT(kind), WEIR_TEXT(type), WEIR_TEXT(run_id), WEIR_TEXT(job_ns), WEIR_TEXT(job_name), WEIR_TEXT(producer), WEIR_TEXT(schema_url), WEIR_TEXT(body));
 }
 
 static const char SQL_OL_JOB[] =
@@ -575,15 +547,7 @@ static const char SQL_OL_JOB_FACETS[] = "SELECT facets FROM ol_jobs WHERE node_i
 int weir_lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const char *name, const char *facets,
 		     int64_t at_ms, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_OL_JOB, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, node_id);
-	weir_db_bind_text(st, 2, ns);
-	weir_db_bind_text(st, 3, name);
-	weir_db_bind_text(st, 4, facets ? facets : "{}");
-	weir_db_bind_i64(st, 5, at_ms);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_OL_JOB, err, WEIR_I64(node_id), WEIR_TEXT(ns), WEIR_TEXT(name), WEIR_TEXT(facets ? facets : "{}"), WEIR_I64(at_ms));
 }
 
 const char *weir_lin_store_ol_job_facets(weir_db *db, weir_arena *a, int64_t node_id)
@@ -647,23 +611,7 @@ int weir_lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, li
 
 int weir_lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_OL_RUN_PUT, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, r->run_id);
-	weir_db_bind_i64(st, 2, r->node_id);
-	weir_db_bind_i64(st, 3, r->job_node_id);
-	weir_db_bind_text(st, 4, r->state);
-	weir_db_bind_i64_or_null(st, 5, r->start_time, r->start_time == 0);
-	weir_db_bind_i64_or_null(st, 6, r->end_time, r->end_time == 0);
-	weir_db_bind_text(st, 7, r->parent_run_id);
-	weir_db_bind_text(st, 8, r->parent_job_namespace);
-	weir_db_bind_text(st, 9, r->parent_job_name);
-	weir_db_bind_text(st, 10, r->facets ? r->facets : "{}");
-	weir_db_bind_i64(st, 11, at_ms);
-	weir_db_bind_text(st, 12, r->inputs ? r->inputs : "[]");
-	weir_db_bind_text(st, 13, r->outputs ? r->outputs : "[]");
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_OL_RUN_PUT, err, WEIR_TEXT(r->run_id), WEIR_I64(r->node_id), WEIR_I64(r->job_node_id), WEIR_TEXT(r->state), WEIR_I64_OR_NULL(r->start_time, r->start_time == 0), WEIR_I64_OR_NULL(r->end_time, r->end_time == 0), WEIR_TEXT(r->parent_run_id), WEIR_TEXT(r->parent_job_namespace), WEIR_TEXT(r->parent_job_name), WEIR_TEXT(r->facets ? r->facets : "{}"), WEIR_I64(at_ms), WEIR_TEXT(r->inputs ? r->inputs : "[]"), WEIR_TEXT(r->outputs ? r->outputs : "[]"));
 }
 
 /* ------------------------------------------------------------------ reads */

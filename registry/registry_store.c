@@ -50,20 +50,7 @@ const char *weir_reg_store_child(weir_db *db, weir_arena *a, const char *parent,
 static int insert_sec(weir_db *db, const char *id, const char *type, const char *parent, const char *name,
 		      int64_t owner, const char *comment, const char *location, const char *by, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_SEC, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_text(st, 2, type);
-	weir_db_bind_text(st, 3, parent);
-	weir_db_bind_text(st, 4, name);
-	weir_db_bind_i64(st, 5, owner);
-	weir_db_bind_text(st, 6, comment);
-	weir_db_bind_text(st, 7, location);
-	weir_db_bind_text(st, 8, strcmp(type, "catalog") == 0 ? "OPEN" : NULL);
-	weir_db_bind_i64(st, 9, weir_now_ms());
-	weir_db_bind_text(st, 10, by);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_INSERT_SEC, err, WEIR_TEXT(id), WEIR_TEXT(type), WEIR_TEXT(parent), WEIR_TEXT(name), WEIR_I64(owner), WEIR_TEXT(comment), WEIR_TEXT(location), WEIR_TEXT(strcmp(type, "catalog") == 0 ? "OPEN" : NULL), WEIR_I64(weir_now_ms()), WEIR_TEXT(by));
 }
 
 int weir_reg_store_ensure_default(weir_db *db, weir_arena *a, const char *ms, weir_error *err)
@@ -100,11 +87,7 @@ int weir_reg_store_model_insert(weir_db *db, const char *id, const char *schema_
 {
 	if (insert_sec(db, id, "registered_model", schema_id, name, owner_id, comment, location, by, err) != 0)
 		return -1;
-	weir_stmt *st = weir_db_stmt(db, SQL_RM_INSERT, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, id);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_RM_INSERT, err, WEIR_TEXT(id));
 }
 
 static const char SQL_MODEL_PARENT[] = "SELECT parent_id FROM securables WHERE id = ?1";
@@ -150,25 +133,12 @@ static const char SQL_MODEL_TOUCH[] = "UPDATE securables SET updated_at = ?2, up
 int weir_reg_store_model_set_comment(weir_db *db, const char *model_id, const char *comment, const char *by,
 				     weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_COMMENT, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_text(st, 2, comment);
-	weir_db_bind_i64(st, 3, weir_now_ms());
-	weir_db_bind_text(st, 4, by);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_MODEL_COMMENT, err, WEIR_TEXT(model_id), WEIR_TEXT(comment), WEIR_I64(weir_now_ms()), WEIR_TEXT(by));
 }
 
 int weir_reg_store_model_touch(weir_db *db, const char *model_id, int64_t now, const char *by, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_TOUCH, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, now);
-	weir_db_bind_text(st, 3, by);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_MODEL_TOUCH, err, WEIR_TEXT(model_id), WEIR_I64(now), WEIR_TEXT(by));
 }
 
 static const char SQL_MODEL_OWNER[] =
@@ -176,25 +146,14 @@ static const char SQL_MODEL_OWNER[] =
 
 int weir_reg_store_model_set_owner(weir_db *db, const char *model_id, int64_t pid, const char *by, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_OWNER, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, pid);
-	weir_db_bind_i64(st, 3, weir_now_ms());
-	weir_db_bind_text(st, 4, by);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_MODEL_OWNER, err, WEIR_TEXT(model_id), WEIR_I64(pid), WEIR_I64(weir_now_ms()), WEIR_TEXT(by));
 }
 
 static const char SQL_MODEL_DELETE[] = "DELETE FROM securables WHERE id = ?1 AND type = 'registered_model'";
 
 int weir_reg_store_model_delete(weir_db *db, const char *model_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_DELETE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_MODEL_DELETE, err, WEIR_TEXT(model_id));
 }
 
 static const char SQL_VERSION_COUNT[] = "SELECT count(*) FROM model_versions WHERE model_id = ?1";
@@ -219,23 +178,12 @@ static const char SQL_RM_TAG_DEL[] = "DELETE FROM registered_model_tags WHERE mo
 int weir_reg_store_model_tag_set(weir_db *db, const char *model_id, const char *key, const char *value,
 				 weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RM_TAG_SET, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_text(st, 2, key);
-	weir_db_bind_text(st, 3, value ? value : "");
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_RM_TAG_SET, err, WEIR_TEXT(model_id), WEIR_TEXT(key), WEIR_TEXT(value ? value : ""));
 }
 
 int weir_reg_store_model_tag_delete(weir_db *db, const char *model_id, const char *key, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RM_TAG_DEL, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_text(st, 2, key);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_RM_TAG_DEL, err, WEIR_TEXT(model_id), WEIR_TEXT(key));
 }
 
 static const char SQL_MODEL_ROW[] =
@@ -441,14 +389,7 @@ static const char SQL_MV_TAG_DEL[] = "DELETE FROM model_version_tags WHERE model
 static int mv_tag_set(weir_db *db, const char *model_id, int64_t version, const char *key, const char *value,
 		      weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_TAG_SET, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
-	weir_db_bind_text(st, 3, key);
-	weir_db_bind_text(st, 4, value ? value : "");
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_MV_TAG_SET, err, WEIR_TEXT(model_id), WEIR_I64(version), WEIR_TEXT(key), WEIR_TEXT(value ? value : ""));
 }
 
 int weir_reg_store_version_tag_set(weir_db *db, const char *model_id, int64_t version, const char *key,
@@ -518,15 +459,7 @@ static const char SQL_MV_DESC[] =
 int weir_reg_store_version_set_description(weir_db *db, const char *model_id, int64_t version, const char *desc,
 					   const char *by, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_DESC, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
-	weir_db_bind_text(st, 3, desc);
-	weir_db_bind_i64(st, 4, weir_now_ms());
-	weir_db_bind_text(st, 5, by);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_MV_DESC, err, WEIR_TEXT(model_id), WEIR_I64(version), WEIR_TEXT(desc), WEIR_I64(weir_now_ms()), WEIR_TEXT(by));
 }
 
 static const char SQL_MV_STAGE[] =
@@ -583,14 +516,7 @@ const char *weir_reg_store_version_status(weir_db *db, weir_arena *a, const char
 int weir_reg_store_version_set_ready(weir_db *db, const char *model_id, int64_t version, const char *by,
 				     weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_FINALIZE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
-	weir_db_bind_i64(st, 3, weir_now_ms());
-	weir_db_bind_text(st, 4, by);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_MV_FINALIZE, err, WEIR_TEXT(model_id), WEIR_I64(version), WEIR_I64(weir_now_ms()), WEIR_TEXT(by));
 }
 
 static const char SQL_MV_DELETE[] = "DELETE FROM model_versions WHERE model_id = ?1 AND version = ?2";
@@ -611,13 +537,7 @@ int weir_reg_store_version_delete(weir_db *db, const char *model_id, int64_t ver
 int weir_reg_store_version_tag_delete(weir_db *db, const char *model_id, int64_t version, const char *key,
 				      weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_TAG_DEL, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
-	weir_db_bind_text(st, 3, key);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_MV_TAG_DEL, err, WEIR_TEXT(model_id), WEIR_I64(version), WEIR_TEXT(key));
 }
 
 static const char SQL_MV_ROW[] =
@@ -892,13 +812,7 @@ static const char SQL_ALIAS_GET[] = "SELECT version FROM registered_model_aliase
 
 int weir_reg_store_alias_set(weir_db *db, const char *model_id, const char *alias, int64_t version, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_ALIAS_SET, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_text(st, 2, alias);
-	weir_db_bind_i64(st, 3, version);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_ALIAS_SET, err, WEIR_TEXT(model_id), WEIR_TEXT(alias), WEIR_I64(version));
 }
 
 int weir_reg_store_alias_delete(weir_db *db, const char *model_id, const char *alias, weir_error *err)

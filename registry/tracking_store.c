@@ -142,13 +142,7 @@ int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int6
 
 int weir_trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_EXP_RENAME, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_text(st, 2, name);
-	weir_db_bind_i64(st, 3, now);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_EXP_RENAME, err, WEIR_I64(id), WEIR_TEXT(name), WEIR_I64(now));
 }
 
 int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
@@ -599,25 +593,12 @@ int weir_trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *o
 
 int weir_trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RUN_UPDATE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, run->id);
-	weir_db_bind_text(st, 2, run->run_name);
-	weir_db_bind_text(st, 3, run->status);
-	weir_db_bind_i64_or_null(st, 4, run->end_time, !run->has_end);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_RUN_UPDATE, err, WEIR_I64(run->id), WEIR_TEXT(run->run_name), WEIR_TEXT(run->status), WEIR_I64_OR_NULL(run->end_time, !run->has_end));
 }
 
 int weir_trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RUN_SET_STAGE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_text(st, 2, stage);
-	weir_db_bind_i64(st, 3, now);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_RUN_SET_STAGE, err, WEIR_I64(id), WEIR_TEXT(stage), WEIR_I64(now));
 }
 
 json_t *weir_trk_store_run_info_json(const trk_run *run)
@@ -1279,13 +1260,7 @@ int weir_trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64
 
 int weir_trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const char *value, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INPUT_TAG_SET, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, input);
-	weir_db_bind_text(st, 2, key);
-	weir_db_bind_text(st, 3, value);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_INPUT_TAG_SET, err, WEIR_I64(input), WEIR_TEXT(key), WEIR_TEXT(value));
 }
 
 int weir_trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,

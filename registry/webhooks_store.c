@@ -52,34 +52,12 @@ int weir_wh_store_get(weir_db *db, weir_arena *a, const char *id, wh_hook *out, 
 
 int weir_wh_store_insert(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_INSERT, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_text(st, 2, f->name);
-	weir_db_bind_text(st, 3, f->description);
-	weir_db_bind_text(st, 4, f->url);
-	weir_db_bind_text(st, 5, f->events);
-	weir_db_bind_text(st, 6, f->secret);
-	weir_db_bind_text(st, 7, f->status);
-	weir_db_bind_i64(st, 8, now);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_HOOK_INSERT, err, WEIR_TEXT(id), WEIR_TEXT(f->name), WEIR_TEXT(f->description), WEIR_TEXT(f->url), WEIR_TEXT(f->events), WEIR_TEXT(f->secret), WEIR_TEXT(f->status), WEIR_I64(now));
 }
 
 int weir_wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_UPDATE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_text(st, 2, f->name);
-	weir_db_bind_text(st, 3, f->description);
-	weir_db_bind_text(st, 4, f->url);
-	weir_db_bind_text(st, 5, f->events);
-	weir_db_bind_text(st, 6, f->secret);
-	weir_db_bind_text(st, 7, f->status);
-	weir_db_bind_i64(st, 8, now);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_HOOK_UPDATE, err, WEIR_TEXT(id), WEIR_TEXT(f->name), WEIR_TEXT(f->description), WEIR_TEXT(f->url), WEIR_TEXT(f->events), WEIR_TEXT(f->secret), WEIR_TEXT(f->status), WEIR_I64(now));
 }
 
 int weir_wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, weir_error *err)
@@ -155,16 +133,7 @@ int weir_wh_store_active(weir_db *db, wh_active_fn fn, void *ctx, weir_error *er
 int weir_wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *webhook_id, const char *entity,
 			     const char *action, const char *payload, int64_t now, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_DELIVERY_INSERT, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, delivery_id);
-	weir_db_bind_text(st, 2, webhook_id);
-	weir_db_bind_text(st, 3, entity);
-	weir_db_bind_text(st, 4, action);
-	weir_db_bind_text(st, 5, payload);
-	weir_db_bind_i64(st, 6, now);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_DELIVERY_INSERT, err, WEIR_TEXT(delivery_id), WEIR_TEXT(webhook_id), WEIR_TEXT(entity), WEIR_TEXT(action), WEIR_TEXT(payload), WEIR_I64(now));
 }
 
 int weir_wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err)

@@ -1,0 +1,26 @@
+/* weir_db_exec (core/db.h): a store's write in one line, through the public statement API. */
+#include "core/db.h"
+
+int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(c, sql, err);
+	if (st == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		switch (vals[i].kind) {
+		case 1:
+			weir_db_bind_text(st, i + 1, vals[i].s);
+			break;
+		case 2:
+			weir_db_bind_i64(st, i + 1, vals[i].i);
+			break;
+		case 3:
+			weir_db_bind_double(st, i + 1, vals[i].d);
+			break;
+		default:
+			weir_db_bind_null(st, i + 1);
+			break;
+		}
+	}
+	return weir_db_step_done(c, st, err);
+}
