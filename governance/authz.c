@@ -79,7 +79,16 @@ int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s
 		return 0;
 	weir_gov_stamp stamp;
 	bool cacheable = weir_gov__stamp(db, &stamp); /* before the data it stamps */
-	if (cacheable && weir_gov__privs_cache_get(&stamp, p->id, s)) {
+	return weir_gov__load_privs_stamped(db, p, s, cacheable ? &stamp : NULL, err);
+}
+
+int weir_gov__load_privs_stamped(weir_db *db, const weir_principal *p, weir_securable *s,
+				 const weir_gov_stamp *stamp, weir_error *err)
+{
+	if (s->privs_loaded)
+		return 0;
+	bool cacheable = stamp != NULL;
+	if (cacheable && weir_gov__privs_cache_get(stamp, p->id, s)) {
 		s->privs_loaded = true;
 		return 0;
 	}
@@ -96,7 +105,7 @@ int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s
 	}
 	s->privs_loaded = true;
 	if (cacheable)
-		weir_gov__privs_cache_put(&stamp, p->id, s);
+		weir_gov__privs_cache_put(stamp, p->id, s);
 	return 0;
 }
 

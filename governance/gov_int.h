@@ -8,6 +8,11 @@
 /* Effective privilege bits of p on each level of s's chain (inheritance applied:
  * a grant on the catalog counts at the schema and the leaf). authz.c */
 int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s, weir_error *err);
+struct weir_gov_stamp;
+/* The same with the privilege cache's stamp already read (visibility.c reads the counter
+ * with the securable); NULL: nothing may be cached. */
+int weir_gov__load_privs_stamped(weir_db *db, const weir_principal *p, weir_securable *s,
+				 const struct weir_gov_stamp *stamp, weir_error *err);
 bool weir_gov__in_closure(const weir_principal *p, int64_t principal_id);
 /* Whether p may see s in metadata (no isolation check: done at resolve). authz.c */
 bool weir_gov__browsable(weir_db *db, const weir_principal *p, weir_securable *s);
@@ -26,6 +31,9 @@ typedef struct weir_gov_stamp {
  * (inside a write transaction, or the counter could not be read). Take it before reading
  * the data it stamps (in the request's read transaction both are one snapshot). */
 bool weir_gov__stamp(weir_db *db, weir_gov_stamp *out);
+/* The first half of a stamp, for a caller that reads the counter with its data: the
+ * generation, taken before the data; 0 inside a write transaction (cache nothing). */
+uint64_t weir_gov__generation(weir_db *db);
 /* Per worker thread caches of group closures and of evaluated privileges on a chain; an
  * entry with another stamp is a miss. */
 bool weir_gov__closure_cache_get(const weir_gov_stamp *stamp, int64_t principal_id, weir_arena *a, int64_t **ids,

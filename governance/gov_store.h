@@ -24,6 +24,7 @@ typedef struct weir_gov_principal_row {
 	const char *name;
 	const char *display_name;
 	bool active;
+	int64_t authz_changes; /* weir_gov_store_authz_changes in the same snapshot */
 } weir_gov_principal_row;
 
 int weir_gov_store_principal_get(weir_db *db, weir_arena *a, int64_t id, weir_gov_principal_row *out, weir_error *err);
@@ -86,15 +87,18 @@ int weir_gov_store_owner(weir_db *db, const char *id, int64_t *owner, weir_error
 
 /* One catalog of the metastore by name, the schema names[1] in it and the object names[2]
  * of type obj_type in that schema (each absent level has a NULL id), with the catalog's
- * isolation mode and its binding to workspace_id (NULL: not bound). */
+ * isolation mode and its binding to workspace_id (NULL: not bound); with want_changes, the
+ * change counter of authorization data in the same snapshot (else -1). */
 typedef struct weir_gov_resolve_row {
 	const char *catalog_id, *schema_id, *object_id;
 	int64_t catalog_owner, schema_owner, object_owner;
 	const char *isolation; /* "OPEN" | "ISOLATED" */
 	const char *binding; /* binding type, or NULL */
+	int64_t authz_changes;
 } weir_gov_resolve_row;
 int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id, const char *const names[3],
-			   const char *obj_type, int64_t workspace_id, weir_gov_resolve_row *out, weir_error *err);
+			   const char *obj_type, int64_t workspace_id, bool want_changes, weir_gov_resolve_row *out,
+			   weir_error *err);
 /* The type of securable id and its dotted full name from its catalog down. */
 int weir_gov_store_securable_path(weir_db *db, weir_arena *a, const char *id, weir_sec_type *type,
 				  const char **full_name, weir_error *err);

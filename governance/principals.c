@@ -37,8 +37,9 @@ static void closure_add(void *ctx, int64_t g, bool is_admins)
 weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
 					weir_error *err)
 {
-	weir_gov_stamp stamp;
-	bool cacheable = weir_gov__stamp(db, &stamp); /* before the data it stamps */
+	/* The closure cache's stamp: the generation before the data, the database's counter
+	 * with the principal's row (one snapshot with it, and read before the closure). */
+	weir_gov_stamp stamp = {weir_gov__generation(db), -1};
 	weir_gov_principal_row row;
 	int found = weir_gov_store_principal_get(db, a, principal_id, &row, err);
 	if (found < 0)
@@ -47,6 +48,8 @@ weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t prin
 		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
 		return NULL;
 	}
+	stamp.changes = row.authz_changes;
+	bool cacheable = stamp.gen != 0 && stamp.changes >= 0;
 	weir_principal *p = weir_arena_calloc(a, sizeof(*p));
 	p->id = principal_id;
 	p->kind = row.kind;

@@ -5,7 +5,10 @@
 
 #include <string.h>
 
-static const char SQL_PRINCIPAL[] = "SELECT kind, name, display_name, active FROM principals WHERE id = ?1";
+/* With the change counter of authorization data, read in the same snapshot for the closure
+ * cache's stamp: a subquery here costs less than a statement of its own. */
+static const char SQL_PRINCIPAL[] = "SELECT kind, name, display_name, active, "
+				    "(SELECT n FROM authz_changes WHERE id = 1) FROM principals WHERE id = ?1";
 /* The groups one principal is a direct member of. The closure is walked in C: a recursive
  * CTE costs about 100 us per call here (materialisation, temp b-trees), a point lookup 5. */
 static const char SQL_PARENT_GROUPS[] =
@@ -40,6 +43,7 @@ int weir_gov_store_principal_get(weir_db *db, weir_arena *a, int64_t id, weir_go
 	out->name = weir_db_col_dup(a, st, 1);
 	out->display_name = weir_db_col_dup(a, st, 2);
 	out->active = weir_db_col_int(st, 3) != 0;
+	out->authz_changes = weir_db_col_type(st, 4) == WEIR_DB_NULL ? -1 : weir_db_col_i64(st, 4);
 	weir_db_done(st);
 	return 1;
 }

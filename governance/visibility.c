@@ -87,9 +87,13 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 	const char *ms = weir_gov_metastore_id(db, a, err);
 	if (ms == NULL)
 		return -1;
+	/* The privilege cache's stamp: the generation before the data, the database's counter
+	 * with the securables (one snapshot), only for callers whose privileges are loaded. */
+	bool want_privs = p && !p->is_admin && !(flags & WEIR_RESOLVE_NO_VISIBILITY);
+	weir_gov_stamp stamp = {want_privs ? weir_gov__generation(db) : 0, -1};
 	weir_gov_resolve_row row;
 	int found = weir_gov_store_resolve(db, a, ms, names, weir_sec_type_name(t),
-					   p ? p->workspace_id : WEIR_DEFAULT_WORKSPACE_ID, &row, err);
+					   p ? p->workspace_id : WEIR_DEFAULT_WORKSPACE_ID, stamp.gen != 0, &row, err);
 	memset(out, 0, sizeof(*out));
 	out->type = t;
 	out->full_name = weir_arena_strdup(a, full_name);
@@ -127,7 +131,9 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 	memcpy(out->chain, full, sizeof(full[0]) * (size_t)depth);
 	out->depth = depth;
 	out->privs_loaded = false;
-	if (p && !p->is_admin && weir_gov__load_privs(db, p, out, err) != 0)
+	stamp.changes = row.authz_changes;
+	if (p && !p->is_admin &&
+	    weir_gov__load_privs_stamped(db, p, out, stamp.gen != 0 && stamp.changes >= 0 ? &stamp : NULL, err) != 0)
 		return -1;
 	weir_securable all = *out;
 	for (int level = depth - 1; level >= 0; level--) {
