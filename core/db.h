@@ -163,6 +163,14 @@ int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int 
 	weir_db_exec_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__},                                  \
 			  (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
 
+/* The cached statement for `sql` with its values bound in order, ready to step (a query):
+ *     weir_stmt *st = weir_db_query(db, SQL_X, err, WEIR_TEXT(id));
+ * NULL with err set when preparing fails. */
+weir_stmt *weir_db_query_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
+#define weir_db_query(c, sql, err, ...)                                                                   \
+	weir_db_query_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__},                                 \
+			   (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
+
 /* Binding helpers: NULL pointers bind SQL NULL. Text is copied. */
 void weir_db_bind_text(weir_stmt *st, int i, const char *s);
 void weir_db_bind_i64(weir_stmt *st, int i, int64_t v);

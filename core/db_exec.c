@@ -1,11 +1,12 @@
-/* weir_db_exec (core/db.h): a store's write in one line, through the public statement API. */
+/* weir_db_query and weir_db_exec (core/db.h): a store's statement with its values in one
+ * line, through the public statement API. */
 #include "core/db.h"
 
-int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err)
+weir_stmt *weir_db_query_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(c, sql, err);
 	if (st == NULL)
-		return -1;
+		return NULL;
 	for (int i = 0; i < n; i++) {
 		switch (vals[i].kind) {
 		case 1:
@@ -22,5 +23,11 @@ int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int 
 			break;
 		}
 	}
-	return weir_db_step_done(c, st, err);
+	return st;
+}
+
+int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err)
+{
+	weir_stmt *st = weir_db_query_vals(c, sql, vals, n, err);
+	return st == NULL ? -1 : weir_db_step_done(c, st, err);
 }

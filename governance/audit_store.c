@@ -19,20 +19,9 @@ int weir_audit__store_query(weir_db *db, weir_arena *a, const weir_audit_filter 
 			    int64_t after_time, int64_t after_id, int limit, weir_audit_row **out, int *n,
 			    weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_QUERY, err);
+	weir_stmt *st = weir_db_query(db, SQL_QUERY, err, WEIR_I64_OR_NULL(f->start_time, !f->has_start), WEIR_I64_OR_NULL(f->end_time, !f->has_end), WEIR_TEXT(f->principal), WEIR_TEXT(f->action_name), WEIR_TEXT(f->service_name), WEIR_TEXT(f->securable), WEIR_I64_OR_NULL(f->status_code, !f->has_status), WEIR_I64_OR_NULL(f->workspace_id, !f->has_workspace), WEIR_I64_OR_NULL(after_time, !has_after), WEIR_I64_OR_NULL(after_id, !has_after), WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64_or_null(st, 1, f->start_time, !f->has_start);
-	weir_db_bind_i64_or_null(st, 2, f->end_time, !f->has_end);
-	weir_db_bind_text(st, 3, f->principal);
-	weir_db_bind_text(st, 4, f->action_name);
-	weir_db_bind_text(st, 5, f->service_name);
-	weir_db_bind_text(st, 6, f->securable);
-	weir_db_bind_i64_or_null(st, 7, f->status_code, !f->has_status);
-	weir_db_bind_i64_or_null(st, 8, f->workspace_id, !f->has_workspace);
-	weir_db_bind_i64_or_null(st, 9, after_time, !has_after);
-	weir_db_bind_i64_or_null(st, 10, after_id, !has_after);
-	weir_db_bind_int(st, 11, limit);
 	weir_audit_row *rows = weir_arena_calloc(a, sizeof(*rows) * (size_t)(limit > 0 ? limit : 1));
 	int k = 0, rc = WEIR_DB_DONE;
 	while (k < limit && (rc = weir_db_step(st)) == WEIR_DB_ROW) {

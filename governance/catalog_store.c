@@ -32,15 +32,9 @@ static void bind_opt_int(weir_stmt *st, int i, json_t *v)
 
 int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *c, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_COLUMN, err);
+	weir_stmt *st = weir_db_query(db, SQL_INSERT_COLUMN, err, WEIR_TEXT(table_id), WEIR_I64(position), WEIR_TEXT(json_string_value(json_object_get(c, "name"))), WEIR_TEXT(json_string_value(json_object_get(c, "type_text"))), WEIR_TEXT(json_string_value(json_object_get(c, "type_json"))), WEIR_TEXT(json_string_value(json_object_get(c, "type_name"))));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, table_id);
-	weir_db_bind_int(st, 2, position);
-	weir_db_bind_text(st, 3, json_string_value(json_object_get(c, "name")));
-	weir_db_bind_text(st, 4, json_string_value(json_object_get(c, "type_text")));
-	weir_db_bind_text(st, 5, json_string_value(json_object_get(c, "type_json")));
-	weir_db_bind_text(st, 6, json_string_value(json_object_get(c, "type_name")));
 	bind_opt_int(st, 7, json_object_get(c, "type_precision"));
 	bind_opt_int(st, 8, json_object_get(c, "type_scale"));
 	weir_db_bind_text(st, 9, json_string_value(json_object_get(c, "type_interval_type")));
@@ -72,11 +66,9 @@ static const char SQL_COUNT_CHILDREN[] =
 
 int64_t weir_cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_COUNT_CHILDREN, err);
+	weir_stmt *st = weir_db_query(db, SQL_COUNT_CHILDREN, err, WEIR_TEXT(id), WEIR_TEXT(t < 0 ? NULL : weir_sec_type_name((weir_sec_type)t)));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_text(st, 2, t < 0 ? NULL : weir_sec_type_name((weir_sec_type)t));
 	int64_t n;
 	return weir_db_step_i64(db, st, &n, err) == 0 ? n : -1;
 }
@@ -93,10 +85,9 @@ static const char SQL_COLUMNS[] =
 
 static int columns_jw(weir_db *db, const char *table_id, weir_jw *w, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_COLUMNS, err);
+	weir_stmt *st = weir_db_query(db, SQL_COLUMNS, err, WEIR_TEXT(table_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, table_id);
 	weir_jw_key(w, "columns");
 	weir_jw_arr(w);
 	int rc;
@@ -164,10 +155,9 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 		      bool omit_properties, bool browse_only, weir_jw *w, weir_error *err)
 {
 	const char *ms = weir_gov_metastore_id(db, a, err);
-	weir_stmt *st = weir_db_stmt(db, SQL_INFO, err);
+	weir_stmt *st = weir_db_query(db, SQL_INFO, err, WEIR_TEXT(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, id);
 	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		return weir_error_set(err, WEIR_E_NOT_FOUND, "Securable not found.");
@@ -292,13 +282,9 @@ static const char SQL_CHILDREN[] =
 int weir_cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
 		       cat_visit_fn fn, void *ctx, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_CHILDREN, err);
+	weir_stmt *st = weir_db_query(db, SQL_CHILDREN, err, WEIR_TEXT(parent_id), WEIR_TEXT(weir_sec_type_name(t)), WEIR_TEXT(after ? after : ""), WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, parent_id);
-	weir_db_bind_text(st, 2, weir_sec_type_name(t));
-	weir_db_bind_text(st, 3, after ? after : "");
-	weir_db_bind_int(st, 4, limit);
 	int n = 0, rc;
 	/* Rows are copied out before the callback, which may use other statements. */
 	struct kid { char id[40]; char *name; int64_t owner; } *kids = weir_xcalloc((size_t)limit + 1, sizeof(*kids));

@@ -13,10 +13,9 @@ static const char SQL_DIRECT[] =
 
 int weir_gov_store_grants_direct(weir_db *db, const char *securable_id, weir_gov_grant_fn fn, void *ctx, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_DIRECT, err);
+	weir_stmt *st = weir_db_query(db, SQL_DIRECT, err, WEIR_TEXT(securable_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, securable_id);
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW)
 		fn(ctx, weir_db_col_text(st, 0), weir_db_col_i64(st, 1),
@@ -53,10 +52,9 @@ static const char SQL_BINDING_DEL[] = "DELETE FROM catalog_bindings WHERE catalo
 
 json_t *weir_gov_store_bindings(weir_db *db, const char *catalog_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_BINDINGS, err);
+	weir_stmt *st = weir_db_query(db, SQL_BINDINGS, err, WEIR_TEXT(catalog_id));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, catalog_id);
 	json_t *arr = json_array();
 	while (weir_db_step(st) == WEIR_DB_ROW)
 		json_array_append_new(arr, json_pack("{s:I, s:s}", "workspace_id", (json_int_t)weir_db_col_i64(st, 0),

@@ -60,10 +60,9 @@ static const char SQL_ALL[] = "SELECT " ROW_COLS " FROM principals WHERE kind = 
 
 weir_id_row *weir_id__all(weir_db *db, weir_arena *a, weir_principal_kind kind, int *n, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_ALL, err);
+	weir_stmt *st = weir_db_query(db, SQL_ALL, err, WEIR_TEXT(kind_text(kind)));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, kind_text(kind));
 	int cap = 16, cnt = 0;
 	weir_id_row *rows = weir_arena_alloc(a, sizeof(*rows) * (size_t)cap);
 	int rc;
@@ -120,16 +119,9 @@ static const char SQL_INSERT[] =
 
 int64_t weir_id__insert(weir_db *db, const weir_id_row *row, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INSERT, err);
+	weir_stmt *st = weir_db_query(db, SQL_INSERT, err, WEIR_TEXT(kind_text(row->kind)), WEIR_TEXT(row->name), WEIR_TEXT(row->display_name), WEIR_TEXT(row->external_id), WEIR_I64(row->active ? 1 : 0), WEIR_TEXT(row->attrs ? row->attrs : "{}"), WEIR_I64(weir_now_ms()));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, kind_text(row->kind));
-	weir_db_bind_text(st, 2, row->name);
-	weir_db_bind_text(st, 3, row->display_name);
-	weir_db_bind_text(st, 4, row->external_id);
-	weir_db_bind_int(st, 5, row->active ? 1 : 0);
-	weir_db_bind_text(st, 6, row->attrs ? row->attrs : "{}");
-	weir_db_bind_i64(st, 7, weir_now_ms());
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	return weir_db_last_insert_id(db);
@@ -334,10 +326,9 @@ static const char SQL_SECRET_LIST[] =
 weir_id_secret_row *weir_id__secrets(weir_db *db, weir_arena *a, int64_t sp_id, int *n, weir_error *err)
 {
 	*n = 0;
-	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_LIST, err);
+	weir_stmt *st = weir_db_query(db, SQL_SECRET_LIST, err, WEIR_I64(sp_id));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_i64(st, 1, sp_id);
 	int cap = 4;
 	weir_id_secret_row *rows = weir_arena_alloc(a, sizeof(*rows) * (size_t)cap);
 	while (weir_db_step(st) == WEIR_DB_ROW) {
@@ -361,11 +352,9 @@ static const char SQL_SECRET_DELETE[] = "DELETE FROM sp_secrets WHERE id = ?1 AN
 
 int64_t weir_id__secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_DELETE, err);
+	weir_stmt *st = weir_db_query(db, SQL_SECRET_DELETE, err, WEIR_TEXT(secret_id), WEIR_I64(sp_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, secret_id);
-	weir_db_bind_i64(st, 2, sp_id);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	return weir_db_changes(db);

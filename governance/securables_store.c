@@ -56,10 +56,9 @@ int weir_gov_store_metastore_insert(weir_db *db, const char *id, int64_t owner_i
 
 int weir_gov_store_owner(weir_db *db, const char *id, int64_t *owner, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_OWNER, err);
+	weir_stmt *st = weir_db_query(db, SQL_OWNER, err, WEIR_TEXT(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, id);
 	int found = 0;
 	if (weir_db_step(st) == WEIR_DB_ROW) {
 		*owner = weir_db_col_i64(st, 0);
@@ -73,16 +72,9 @@ int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id,
 			   const char *obj_type, int64_t workspace_id, bool want_changes, weir_gov_resolve_row *out,
 			   weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RESOLVE, err);
+	weir_stmt *st = weir_db_query(db, SQL_RESOLVE, err, WEIR_TEXT(names[0]), WEIR_TEXT(names[1]), WEIR_TEXT(names[2]), WEIR_TEXT(obj_type), WEIR_TEXT(metastore_id), WEIR_I64(workspace_id), WEIR_I64(want_changes));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, names[0]);
-	weir_db_bind_text(st, 2, names[1]);
-	weir_db_bind_text(st, 3, names[2]);
-	weir_db_bind_text(st, 4, obj_type);
-	weir_db_bind_text(st, 5, metastore_id);
-	weir_db_bind_i64(st, 6, workspace_id);
-	weir_db_bind_int(st, 7, want_changes);
 	int rc = weir_db_step(st);
 	if (rc != WEIR_DB_ROW) {
 		weir_db_done(st);
@@ -104,10 +96,9 @@ int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id,
 int weir_gov_store_securable_path(weir_db *db, weir_arena *a, const char *id, weir_sec_type *type,
 				  const char **full_name, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RESOLVE_ID, err);
+	weir_stmt *st = weir_db_query(db, SQL_RESOLVE_ID, err, WEIR_TEXT(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, id);
 	weir_buf b = {0};
 	weir_sec_type t = WEIR_SEC_METASTORE;
 	int n = 0;

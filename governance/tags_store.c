@@ -11,11 +11,9 @@ static const char SQL_COLUMN[] =
 const char *weir_tags__store_column(weir_db *db, weir_arena *a, const char *table_id, const char *name,
 				    weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_COLUMN, err);
+	weir_stmt *st = weir_db_query(db, SQL_COLUMN, err, WEIR_TEXT(table_id), WEIR_TEXT(name));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, table_id);
-	weir_db_bind_text(st, 2, name);
 	const char *out = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
 	return out;
@@ -39,12 +37,9 @@ static const char SQL_GET[] =
 int weir_tags__store_get(weir_db *db, weir_arena *a, const char *sid, const char *column, const char *key,
 			 weir_tag_row *row, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_GET, err);
+	weir_stmt *st = weir_db_query(db, SQL_GET, err, WEIR_TEXT(sid), WEIR_TEXT(column), WEIR_TEXT(key));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, sid);
-	weir_db_bind_text(st, 2, column);
-	weir_db_bind_text(st, 3, key);
 	int rc = weir_db_step(st);
 	if (rc == WEIR_DB_ROW)
 		row_read(a, st, row);
@@ -60,11 +55,9 @@ static const char SQL_COUNT[] = "SELECT count(*) FROM tags WHERE securable_id = 
 
 int64_t weir_tags__store_count(weir_db *db, const char *sid, const char *column, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_COUNT, err);
+	weir_stmt *st = weir_db_query(db, SQL_COUNT, err, WEIR_TEXT(sid), WEIR_TEXT(column));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, sid);
-	weir_db_bind_text(st, 2, column);
 	int64_t n;
 	return weir_db_step_i64(db, st, &n, err) == 0 ? n : -1;
 }
@@ -84,15 +77,9 @@ static const char SQL_UPDATE[] =
 
 int weir_tags__store_update(weir_db *db, const weir_tag_row *row, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_UPDATE, err);
+	weir_stmt *st = weir_db_query(db, SQL_UPDATE, err, WEIR_TEXT(row->securable_id), WEIR_TEXT(row->column_name), WEIR_TEXT(row->key), WEIR_TEXT(row->value), WEIR_I64(row->updated_at), WEIR_TEXT(row->updated_by));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, row->securable_id);
-	weir_db_bind_text(st, 2, row->column_name);
-	weir_db_bind_text(st, 3, row->key);
-	weir_db_bind_text(st, 4, row->value);
-	weir_db_bind_i64(st, 5, row->updated_at);
-	weir_db_bind_text(st, 6, row->updated_by);
 	int rc = weir_db_step(st);
 	weir_db_done(st);
 	if (rc != WEIR_DB_DONE)
@@ -104,12 +91,9 @@ static const char SQL_DELETE[] = "DELETE FROM tags WHERE securable_id = ?1 AND c
 
 int weir_tags__store_delete(weir_db *db, const char *sid, const char *column, const char *key, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_DELETE, err);
+	weir_stmt *st = weir_db_query(db, SQL_DELETE, err, WEIR_TEXT(sid), WEIR_TEXT(column), WEIR_TEXT(key));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, sid);
-	weir_db_bind_text(st, 2, column);
-	weir_db_bind_text(st, 3, key);
 	int rc = weir_db_step(st);
 	weir_db_done(st);
 	if (rc != WEIR_DB_DONE)
@@ -142,13 +126,9 @@ static const char SQL_LIST[] =
 int weir_tags__store_list(weir_db *db, weir_arena *a, const char *sid, const char *column, const char *after,
 			  int limit, weir_tag_row **out, int *n, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_LIST, err);
+	weir_stmt *st = weir_db_query(db, SQL_LIST, err, WEIR_TEXT(sid), WEIR_TEXT(column), WEIR_TEXT(after ? after : ""), WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, sid);
-	weir_db_bind_text(st, 2, column);
-	weir_db_bind_text(st, 3, after ? after : "");
-	weir_db_bind_int(st, 4, limit);
 	return collect(db, a, st, limit, out, n, err);
 }
 
@@ -160,13 +140,8 @@ int weir_tags__store_search(weir_db *db, weir_arena *a, const char *key, const c
 			    const char *after_sid, const char *after_col, int limit, weir_tag_row **out, int *n,
 			    weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_SEARCH, err);
+	weir_stmt *st = weir_db_query(db, SQL_SEARCH, err, WEIR_TEXT(key), WEIR_TEXT(value), WEIR_TEXT(after_sid ? after_sid : ""), WEIR_TEXT(after_col ? after_col : ""), WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, key);
-	weir_db_bind_text(st, 2, value);
-	weir_db_bind_text(st, 3, after_sid ? after_sid : "");
-	weir_db_bind_text(st, 4, after_col ? after_col : "");
-	weir_db_bind_int(st, 5, limit);
 	return collect(db, a, st, limit, out, n, err);
 }

@@ -15,10 +15,9 @@ static const char SQL_TOKEN_DELETE[] = "DELETE FROM tokens WHERE id = ?1 AND (?2
 
 int weir_gov_store_token_by_hash(weir_db *db, weir_arena *a, const char *hash, weir_gov_token_row *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_TOKEN_BY_HASH, err);
+	weir_stmt *st = weir_db_query(db, SQL_TOKEN_BY_HASH, err, WEIR_TEXT(hash));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, hash);
 	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		return 0;
@@ -34,16 +33,9 @@ int weir_gov_store_token_by_hash(weir_db *db, weir_arena *a, const char *hash, w
 int weir_gov_store_token_insert(weir_db *db, const char *id, int64_t principal_id, const char *hash,
 				const char *comment, int64_t now, int64_t expiry, int64_t workspace_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_TOKEN_INSERT, err);
+	weir_stmt *st = weir_db_query(db, SQL_TOKEN_INSERT, err, WEIR_TEXT(id), WEIR_I64(principal_id), WEIR_TEXT(hash), WEIR_TEXT(comment), WEIR_I64(now), WEIR_I64(expiry), WEIR_I64(workspace_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_i64(st, 2, principal_id);
-	weir_db_bind_text(st, 3, hash);
-	weir_db_bind_text(st, 4, comment);
-	weir_db_bind_i64(st, 5, now);
-	weir_db_bind_i64(st, 6, expiry);
-	weir_db_bind_i64(st, 7, workspace_id);
 	int rc = weir_db_step(st);
 	weir_db_done(st);
 	if (rc != WEIR_DB_DONE)
@@ -53,10 +45,9 @@ int weir_gov_store_token_insert(weir_db *db, const char *id, int64_t principal_i
 
 json_t *weir_gov_store_token_list(weir_db *db, int64_t principal_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_TOKEN_LIST, err);
+	weir_stmt *st = weir_db_query(db, SQL_TOKEN_LIST, err, WEIR_I64(principal_id));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_i64(st, 1, principal_id);
 	json_t *arr = json_array();
 	while (weir_db_step(st) == WEIR_DB_ROW) {
 		json_t *o = json_object();
@@ -76,11 +67,9 @@ json_t *weir_gov_store_token_list(weir_db *db, int64_t principal_id, weir_error 
 
 int64_t weir_gov_store_token_delete(weir_db *db, const char *token_id, int64_t principal_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_TOKEN_DELETE, err);
+	weir_stmt *st = weir_db_query(db, SQL_TOKEN_DELETE, err, WEIR_TEXT(token_id), WEIR_I64(principal_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, token_id);
-	weir_db_bind_i64(st, 2, principal_id);
 	int rc = weir_db_step(st);
 	weir_db_done(st);
 	if (rc != WEIR_DB_DONE)

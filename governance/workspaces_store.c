@@ -13,10 +13,9 @@ static const char SQL_INSERT_WORKSPACE[] = "INSERT INTO workspaces (id, name, cr
 
 int weir_gov_store_workspace_name(weir_db *db, weir_arena *a, int64_t id, const char **name, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_WORKSPACE_NAME, err);
+	weir_stmt *st = weir_db_query(db, SQL_WORKSPACE_NAME, err, WEIR_I64(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, id);
 	int found = 0;
 	if (weir_db_step(st) == WEIR_DB_ROW && weir_db_col_type(st, 0) != WEIR_DB_NULL) {
 		*name = weir_db_col_dup(a, st, 0);
@@ -28,10 +27,9 @@ int weir_gov_store_workspace_name(weir_db *db, weir_arena *a, int64_t id, const 
 
 int weir_gov_store_workspace_by_name(weir_db *db, const char *name, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_WORKSPACE_BY_NAME, err);
+	weir_stmt *st = weir_db_query(db, SQL_WORKSPACE_BY_NAME, err, WEIR_TEXT(name));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, name);
 	int found = 0;
 	if (weir_db_step(st) == WEIR_DB_ROW) {
 		*id = weir_db_col_i64(st, 0);
@@ -83,11 +81,9 @@ static json_t *ws_row(weir_stmt *st)
 
 int64_t weir_gov_store_ws_insert(weir_db *db, const char *name, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_WS_INSERT, err);
+	weir_stmt *st = weir_db_query(db, SQL_WS_INSERT, err, WEIR_TEXT(name), WEIR_I64(weir_now_ms()));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, name);
-	weir_db_bind_i64(st, 2, weir_now_ms());
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	return weir_db_last_insert_id(db);
@@ -95,11 +91,9 @@ int64_t weir_gov_store_ws_insert(weir_db *db, const char *name, weir_error *err)
 
 json_t *weir_gov_store_ws_list(weir_db *db, bool all, const char *closure_json, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_WS_LIST, err);
+	weir_stmt *st = weir_db_query(db, SQL_WS_LIST, err, WEIR_I64(all), WEIR_TEXT(closure_json));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_int(st, 1, all);
-	weir_db_bind_text(st, 2, closure_json);
 	json_t *arr = json_array();
 	while (weir_db_step(st) == WEIR_DB_ROW)
 		json_array_append_new(arr, ws_row(st));
@@ -109,10 +103,9 @@ json_t *weir_gov_store_ws_list(weir_db *db, bool all, const char *closure_json, 
 
 int weir_gov_store_ws_get(weir_db *db, const char *name, json_t **out, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_WS_GET, err);
+	weir_stmt *st = weir_db_query(db, SQL_WS_GET, err, WEIR_TEXT(name));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, name);
 	*out = weir_db_step(st) == WEIR_DB_ROW ? ws_row(st) : NULL;
 	weir_db_done(st);
 	return *out != NULL;
@@ -135,10 +128,9 @@ int weir_gov_store_ws_assign(weir_db *db, int64_t ws, int64_t principal_id, bool
 
 json_t *weir_gov_store_ws_assignments(weir_db *db, int64_t ws, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_WS_ASSIGNMENTS, err);
+	weir_stmt *st = weir_db_query(db, SQL_WS_ASSIGNMENTS, err, WEIR_I64(ws));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_i64(st, 1, ws);
 	json_t *arr = json_array();
 	while (weir_db_step(st) == WEIR_DB_ROW)
 		json_array_append_new(arr, json_pack("{s:s, s:s}", "principal", weir_db_col_text(st, 0),

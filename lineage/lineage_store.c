@@ -22,15 +22,9 @@ static const char SQL_NODE_UPSERT[] =
 int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name,
 			  const char *ns, const char *securable_id, int64_t at_ms, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_NODE_UPSERT, err);
+	weir_stmt *st = weir_db_query(db, SQL_NODE_UPSERT, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key), WEIR_TEXT(name), WEIR_TEXT(ns), WEIR_TEXT(securable_id), WEIR_I64(at_ms));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, weir_lin__kind_name(kind));
-	weir_db_bind_text(st, 2, key);
-	weir_db_bind_text(st, 3, name);
-	weir_db_bind_text(st, 4, ns);
-	weir_db_bind_text(st, 5, securable_id);
-	weir_db_bind_i64(st, 6, at_ms);
 	int rc = weir_db_step(st);
 	if (rc != WEIR_DB_ROW) {
 		weir_db_done(st);
@@ -84,32 +78,27 @@ static int node_row(weir_db *db, weir_arena *a, weir_stmt *st, lin_node_row *o, 
 
 int weir_lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_NODE_GET, err);
+	weir_stmt *st = weir_db_query(db, SQL_NODE_GET, err, WEIR_I64(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, id);
 	return node_row(db, a, st, out, err);
 }
 
 int weir_lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, const char *key, lin_node_row *out,
 			weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_NODE_FIND, err);
+	weir_stmt *st = weir_db_query(db, SQL_NODE_FIND, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, weir_lin__kind_name(kind));
-	weir_db_bind_text(st, 2, key);
 	return node_row(db, a, st, out, err);
 }
 
 int weir_lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
 			   weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_NODE_FIND_NS, err);
+	weir_stmt *st = weir_db_query(db, SQL_NODE_FIND_NS, err, WEIR_TEXT(ns), WEIR_TEXT(name));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, ns);
-	weir_db_bind_text(st, 2, name);
 	return node_row(db, a, st, out, err);
 }
 
@@ -174,11 +163,9 @@ static const char SQL_LEAF_FACTS[] =
 int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, const char *closure_json,
 			 const char **parent_id, const char **type, bool *personal, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_LEAF_FACTS, err);
+	weir_stmt *st = weir_db_query(db, SQL_LEAF_FACTS, err, WEIR_TEXT(securable_id), WEIR_TEXT(closure_json ? closure_json : "[]"));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, securable_id);
-	weir_db_bind_text(st, 2, closure_json ? closure_json : "[]");
 	int rc = weir_db_step(st);
 	if (rc == WEIR_DB_ROW) {
 		*parent_id = weir_db_col_dup(a, st, 0);
@@ -197,10 +184,9 @@ static const char SQL_NODES_MANY[] =
 int weir_lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
 			 weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_NODES_MANY, err);
+	weir_stmt *st = weir_db_query(db, SQL_NODES_MANY, err, WEIR_TEXT(ids_json));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, ids_json);
 	size_t cap = 64, k = 0;
 	lin_node_row *v = weir_arena_alloc(a, cap * sizeof(*v));
 	int rc;
@@ -227,11 +213,9 @@ static const char SQL_LEAF_FACTS_MANY[] =
 int weir_lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,
 			      lin_leaf_facts **rows, size_t *n, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_LEAF_FACTS_MANY, err);
+	weir_stmt *st = weir_db_query(db, SQL_LEAF_FACTS_MANY, err, WEIR_TEXT(sids_json), WEIR_TEXT(closure_json ? closure_json : "[]"));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, sids_json);
-	weir_db_bind_text(st, 2, closure_json ? closure_json : "[]");
 	size_t cap = 64, k = 0;
 	lin_leaf_facts *v = weir_arena_alloc(a, cap * sizeof(*v));
 	int rc;
@@ -344,21 +328,17 @@ static int one_id(weir_db *db, weir_stmt *st, int64_t *out, bool absent_ok, weir
 
 int weir_lin_store_producer(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_PRODUCER, err);
+	weir_stmt *st = weir_db_query(db, SQL_PRODUCER, err, WEIR_TEXT(type), WEIR_TEXT(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, type);
-	weir_db_bind_text(st, 2, id);
 	return one_id(db, st, pid, false, err);
 }
 
 int weir_lin_store_producer_find(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_PRODUCER_FIND, err);
+	weir_stmt *st = weir_db_query(db, SQL_PRODUCER_FIND, err, WEIR_TEXT(type), WEIR_TEXT(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, type);
-	weir_db_bind_text(st, 2, id);
 	return one_id(db, st, pid, true, err);
 }
 
@@ -381,13 +361,9 @@ static const char SQL_EDGE_OBS_UPSERT[] =
 int weir_lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const char *origin, const char *created_by,
 		   int64_t at_ms, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_EDGE_UPSERT, err);
+	weir_stmt *st = weir_db_query(db, SQL_EDGE_UPSERT, err, WEIR_I64(dst), WEIR_I64(src), WEIR_I64(at_ms), WEIR_I64(origin_bit(origin)));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, dst);
-	weir_db_bind_i64(st, 2, src);
-	weir_db_bind_i64(st, 3, at_ms);
-	weir_db_bind_i64(st, 4, origin_bit(origin));
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	if ((st = weir_db_stmt(db, SQL_EDGE_OBS_UPSERT, err)) == NULL)
@@ -408,11 +384,9 @@ static const char SQL_COLUMN_FIND[] = "SELECT id FROM lineage_columns WHERE node
 
 int weir_lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_COLUMN_FIND, err);
+	weir_stmt *st = weir_db_query(db, SQL_COLUMN_FIND, err, WEIR_I64(node), WEIR_TEXT(name));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, node);
-	weir_db_bind_text(st, 2, name);
 	int rc = one_id(db, st, cid, true, err);
 	if (rc <= 0)
 		return rc;
@@ -425,11 +399,9 @@ int weir_lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *
 
 int weir_lin_store_column_find(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_COLUMN_FIND, err);
+	weir_stmt *st = weir_db_query(db, SQL_COLUMN_FIND, err, WEIR_I64(node), WEIR_TEXT(name));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, node);
-	weir_db_bind_text(st, 2, name);
 	return one_id(db, st, cid, true, err);
 }
 
@@ -449,14 +421,9 @@ int weir_lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, co
 			  const char *subtype, int64_t pid, const char *origin, const char *created_by, int64_t at_ms,
 			  weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_COL_EDGE_UPSERT, err);
+	weir_stmt *st = weir_db_query(db, SQL_COL_EDGE_UPSERT, err, WEIR_I64(dst_col), WEIR_I64(src_col), WEIR_TEXT(transformation), WEIR_TEXT(subtype ? subtype : ""), WEIR_I64(at_ms));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, dst_col);
-	weir_db_bind_i64(st, 2, src_col);
-	weir_db_bind_text(st, 3, transformation);
-	weir_db_bind_text(st, 4, subtype ? subtype : "");
-	weir_db_bind_i64(st, 5, at_ms);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	if ((st = weir_db_stmt(db, SQL_COL_EDGE_OBS_UPSERT, err)) == NULL)
@@ -579,10 +546,9 @@ static const char SQL_OL_RUN_PUT[] =
 
 int weir_lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, lin_run_row *o, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_OL_RUN_GET, err);
+	weir_stmt *st = weir_db_query(db, SQL_OL_RUN_GET, err, WEIR_TEXT(run_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, run_id);
 	int rc = weir_db_step(st);
 	if (rc == WEIR_DB_DONE) {
 		weir_db_done(st);
@@ -782,11 +748,9 @@ int weir_lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t de
 		truncated, err) != 0)
 		return -1;
 	for (size_t i = before; i < edges->n; i++) {
-		weir_stmt *st = weir_db_stmt(db, SQL_COL_KIND, err);
+		weir_stmt *st = weir_db_query(db, SQL_COL_KIND, err, WEIR_I64(edges->e[i].dst), WEIR_I64(edges->e[i].src));
 		if (st == NULL)
 			return -1;
-		weir_db_bind_i64(st, 1, edges->e[i].dst);
-		weir_db_bind_i64(st, 2, edges->e[i].src);
 		if (weir_db_step(st) == WEIR_DB_ROW) {
 			edges->e[i].transformation = weir_db_col_dup(a, st, 0);
 			edges->e[i].subtype = weir_db_col_dup(a, st, 1);
@@ -869,23 +833,18 @@ static const char SQL_JOB_ENDPOINTS[] =
 int weir_lin_store_producer_endpoints(weir_db *db, weir_arena *a, int64_t pid, int64_t limit, lin_vec *out,
 				 weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_PRODUCER_ENDPOINTS, err);
+	weir_stmt *st = weir_db_query(db, SQL_PRODUCER_ENDPOINTS, err, WEIR_I64(pid), WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, pid);
-	weir_db_bind_i64(st, 2, limit);
 	return id_pairs(db, a, st, out, err);
 }
 
 int weir_lin_store_job_endpoints(weir_db *db, weir_arena *a, int64_t job_node, const char *job_key, int64_t limit,
 			    lin_vec *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_JOB_ENDPOINTS, err);
+	weir_stmt *st = weir_db_query(db, SQL_JOB_ENDPOINTS, err, WEIR_I64(job_node), WEIR_I64(limit), WEIR_TEXT(job_key));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, job_node);
-	weir_db_bind_i64(st, 2, limit);
-	weir_db_bind_text(st, 3, job_key);
 	return id_pairs(db, a, st, out, err);
 }
 
@@ -898,11 +857,9 @@ static const char SQL_EDGE_PRODUCERS[] =
 int weir_lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t dst, lin_prod **out, size_t *n,
 			     weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_EDGE_PRODUCERS, err);
+	weir_stmt *st = weir_db_query(db, SQL_EDGE_PRODUCERS, err, WEIR_I64(dst), WEIR_I64(src));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, dst);
-	weir_db_bind_i64(st, 2, src);
 	/* grown as rows come (most edges have one producer): a fixed 100 slots zeroed 5.6 KB of
 	 * arena per edge, megabytes for a Marquez graph of a thousand edges */
 	size_t cap = 4, k = 0;
@@ -938,10 +895,9 @@ static const char SQL_COLS_MANY[] =
 int weir_lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_t **cols, int64_t **nodes,
 			const char ***names, size_t *n, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_COLS_MANY, err);
+	weir_stmt *st = weir_db_query(db, SQL_COLS_MANY, err, WEIR_TEXT(ids_json));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, ids_json);
 	lin_vec c = {0}, nd = {0};
 	size_t cap = 64, k = 0;
 	const char **nm = weir_arena_alloc(a, cap * sizeof(*nm));
@@ -969,10 +925,9 @@ static const char SQL_COL_INFO[] = "SELECT node_id, name FROM lineage_columns WH
 
 int weir_lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, const char **name, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_COL_INFO, err);
+	weir_stmt *st = weir_db_query(db, SQL_COL_INFO, err, WEIR_I64(col));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, col);
 	int rc = weir_db_step(st);
 	if (rc == WEIR_DB_ROW) {
 		*node = weir_db_col_i64(st, 0);

@@ -112,13 +112,9 @@ int weir_reg_store_model_rename(weir_db *db, const char *model_id, const char *n
 				weir_error *err)
 {
 	int64_t now = weir_now_ms();
-	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_RENAME, err);
+	weir_stmt *st = weir_db_query(db, SQL_MODEL_RENAME, err, WEIR_TEXT(model_id), WEIR_TEXT(new_name), WEIR_I64(now), WEIR_TEXT(by));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_text(st, 2, new_name);
-	weir_db_bind_i64(st, 3, now);
-	weir_db_bind_text(st, 4, by);
 	if (weir_db_step_done(db, st, err) != 0 || (st = weir_db_stmt(db, SQL_VERSIONS_TOUCH, err)) == NULL)
 		return -1;
 	weir_db_bind_text(st, 1, model_id);
@@ -233,10 +229,9 @@ static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t versi
 
 json_t *weir_reg_store_model_mlflow(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, err);
+	weir_stmt *st = weir_db_query(db, SQL_MODEL_ROW, err, WEIR_TEXT(model_id));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, model_id);
 	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Registered Model not found");
@@ -327,10 +322,9 @@ json_t *weir_reg_model_mlflow_hit(weir_db *db, weir_arena *a, const reg_hit *h, 
 json_t *weir_reg_store_aliases_uc(weir_db *db, const char *model_id, int64_t version, bool one_version,
 				  weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RM_ALIASES, err);
+	weir_stmt *st = weir_db_query(db, SQL_RM_ALIASES, err, WEIR_TEXT(model_id));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, model_id);
 	json_t *arr = json_array();
 	while (weir_db_step(st) == WEIR_DB_ROW) {
 		if (one_version && weir_db_col_i64(st, 1) != version)
@@ -345,10 +339,9 @@ json_t *weir_reg_store_aliases_uc(weir_db *db, const char *model_id, int64_t ver
 json_t *weir_reg_store_model_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t *owner_id_out,
 				weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, err);
+	weir_stmt *st = weir_db_query(db, SQL_MODEL_ROW, err, WEIR_TEXT(model_id));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, model_id);
 	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		weir_error_set(err, WEIR_E_NOT_FOUND, "Registered model does not exist.");
@@ -402,10 +395,9 @@ int weir_reg_store_version_insert(weir_db *db, const char *model_id, const weir_
 				  const char *id, const char *location, int64_t now, const char *by, int64_t *version,
 				  weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_NEXT_VERSION, err);
+	weir_stmt *st = weir_db_query(db, SQL_NEXT_VERSION, err, WEIR_TEXT(model_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
 	int rc = weir_db_step(st);
 	int64_t v = rc == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : 0;
 	weir_db_done(st);
@@ -443,11 +435,9 @@ static const char SQL_VERSION_EXISTS[] = "SELECT 1 FROM model_versions WHERE mod
 
 int weir_reg_store_version_exists(weir_db *db, const char *model_id, int64_t version, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_VERSION_EXISTS, err);
+	weir_stmt *st = weir_db_query(db, SQL_VERSION_EXISTS, err, WEIR_TEXT(model_id), WEIR_I64(version));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
 	bool ok = weir_db_step(st) == WEIR_DB_ROW;
 	weir_db_done(st);
 	return ok ? 1 : 0;
@@ -503,11 +493,9 @@ static const char SQL_MV_FINALIZE[] =
 const char *weir_reg_store_version_status(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 					 weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_STATUS, err);
+	weir_stmt *st = weir_db_query(db, SQL_MV_STATUS, err, WEIR_TEXT(model_id), WEIR_I64(version));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
 	const char *status = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : "";
 	weir_db_done(st);
 	return status;
@@ -524,11 +512,9 @@ static const char SQL_MV_DELETE[] = "DELETE FROM model_versions WHERE model_id =
 int weir_reg_store_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by,
 				  weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_DELETE, err);
+	weir_stmt *st = weir_db_query(db, SQL_MV_DELETE, err, WEIR_TEXT(model_id), WEIR_I64(version));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	return weir_reg_store_model_touch(db, model_id, weir_now_ms(), by, err);
@@ -651,11 +637,9 @@ static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t versi
 json_t *weir_reg_store_version_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t version, weir_error *err)
 {
 	(void)a;
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_ROW, err);
+	weir_stmt *st = weir_db_query(db, SQL_MV_ROW, err, WEIR_TEXT(model_id), WEIR_I64(version));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
 	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
 		weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld does not exist.", (long long)version);
@@ -687,11 +671,9 @@ static const char SQL_MV_URI[] =
 const char *weir_reg_store_version_uri(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 				       weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_URI, err);
+	weir_stmt *st = weir_db_query(db, SQL_MV_URI, err, WEIR_TEXT(model_id), WEIR_I64(version));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
 	const char *uri = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
 	if (uri == NULL)
@@ -738,11 +720,9 @@ int weir_registry_versions_in_store(weir_db *db, weir_arena *a, weir_registry_ve
 int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
 				 const char **run_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_URI, err);
+	weir_stmt *st = weir_db_query(db, SQL_MV_URI, err, WEIR_TEXT(model_securable_id), WEIR_I64(version));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_securable_id);
-	weir_db_bind_i64(st, 2, version);
 	bool found = weir_db_step(st) == WEIR_DB_ROW;
 	if (found)
 		*run_id = weir_db_col_dup(a, st, 1);
@@ -759,11 +739,9 @@ static const char SQL_LATEST_STAGE[] =
 int weir_reg_store_latest_in_stage(weir_db *db, const char *model_id, const char *stage, int64_t *version,
 				   weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_LATEST_STAGE, err);
+	weir_stmt *st = weir_db_query(db, SQL_LATEST_STAGE, err, WEIR_TEXT(model_id), WEIR_TEXT(stage));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_text(st, 2, stage);
 	bool has = weir_db_step(st) == WEIR_DB_ROW && weir_db_col_type(st, 0) != WEIR_DB_NULL;
 	*version = has ? weir_db_col_i64(st, 0) : 0;
 	weir_db_done(st);
@@ -776,12 +754,9 @@ static const char SQL_MV_LIST[] =
 json_t *weir_reg_store_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after, int limit,
 				   weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_LIST, err);
+	weir_stmt *st = weir_db_query(db, SQL_MV_LIST, err, WEIR_TEXT(model_id), WEIR_I64(after), WEIR_I64(limit + 1));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, after);
-	weir_db_bind_i64(st, 3, limit + 1);
 	int64_t *vs = weir_arena_alloc(a, sizeof(int64_t) * (size_t)(limit + 1));
 	int n = 0;
 	while (n < limit + 1 && weir_db_step(st) == WEIR_DB_ROW)
@@ -817,11 +792,9 @@ int weir_reg_store_alias_set(weir_db *db, const char *model_id, const char *alia
 
 int weir_reg_store_alias_delete(weir_db *db, const char *model_id, const char *alias, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_ALIAS_DEL, err);
+	weir_stmt *st = weir_db_query(db, SQL_ALIAS_DEL, err, WEIR_TEXT(model_id), WEIR_TEXT(alias));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_text(st, 2, alias);
 	int rc = weir_db_step(st);
 	int changed = weir_db_changes(db);
 	weir_db_done(st);
@@ -832,11 +805,9 @@ int weir_reg_store_alias_delete(weir_db *db, const char *model_id, const char *a
 
 int weir_reg_store_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_ALIAS_GET, err);
+	weir_stmt *st = weir_db_query(db, SQL_ALIAS_GET, err, WEIR_TEXT(model_id), WEIR_TEXT(alias));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_text(st, 2, alias);
 	bool found = weir_db_step(st) == WEIR_DB_ROW;
 	if (found)
 		*version = weir_db_col_i64(st, 0);
@@ -1187,10 +1158,9 @@ int weir_reg_store_models_walk(weir_db *db, weir_arena *a, const char *schema_id
 
 const char *weir_reg_store_name_of(weir_db *db, weir_arena *a, const char *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_NAME_OF, err);
+	weir_stmt *st = weir_db_query(db, SQL_NAME_OF, err, WEIR_TEXT(id));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_text(st, 1, id);
 	const char *name = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : id;
 	weir_db_done(st);
 	return name;

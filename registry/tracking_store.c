@@ -45,10 +45,9 @@ static const char SQL_EXP_TAGS[] =
 
 int weir_trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_EXP_NAME_TAKEN, err);
+	weir_stmt *st = weir_db_query(db, SQL_EXP_NAME_TAKEN, err, WEIR_TEXT(name));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, name);
 	int rc = weir_db_step(st);
 	weir_db_done(st);
 	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
@@ -60,13 +59,9 @@ int weir_trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, we
 int weir_trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
 			 int64_t now, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_EXP_INSERT, err);
+	weir_stmt *st = weir_db_query(db, SQL_EXP_INSERT, err, WEIR_TEXT(name), WEIR_TEXT(artifact_location), WEIR_I64(now), WEIR_TEXT(owner));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, name);
-	weir_db_bind_text(st, 2, artifact_location);
-	weir_db_bind_i64(st, 3, now);
-	weir_db_bind_text(st, 4, owner);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*id = weir_db_last_insert_id(db);
@@ -98,19 +93,17 @@ static int exp_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_exp *out, cons
 
 int weir_trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_EXP_GET, err);
+	weir_stmt *st = weir_db_query(db, SQL_EXP_GET, err, WEIR_I64(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, id);
 	return exp_row(db, a, st, out, weir_arena_printf(a, "No Experiment with id=%lld exists", (long long)id), err);
 }
 
 int weir_trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_EXP_GET_BY_NAME, err);
+	weir_stmt *st = weir_db_query(db, SQL_EXP_GET_BY_NAME, err, WEIR_TEXT(name));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, name);
 	return exp_row(db, a, st, out,
 		       weir_arena_printf(a, "Could not find experiment with name '%.300s'", name), err);
 }
@@ -125,10 +118,9 @@ int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int6
 					weir_error *err)
 {
 	*found = false;
-	weir_stmt *st = weir_db_stmt(db, SQL_EXP_BY_LOCATION, err);
+	weir_stmt *st = weir_db_query(db, SQL_EXP_BY_LOCATION, err, WEIR_TEXT(locations));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, locations);
 	int rc = weir_db_step(st);
 	if (rc == WEIR_DB_ROW) {
 		*id = weir_db_col_i64(st, 0);
@@ -147,12 +139,9 @@ int weir_trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t
 
 int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_EXP_SET_STAGE, err);
+	weir_stmt *st = weir_db_query(db, SQL_EXP_SET_STAGE, err, WEIR_I64(id), WEIR_TEXT(stage), WEIR_I64(now));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_text(st, 2, stage);
-	weir_db_bind_i64(st, 3, now);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	if ((st = weir_db_stmt(db, SQL_EXP_RUNS_SET_STAGE, err)) == NULL)
@@ -530,18 +519,9 @@ static const char SQL_RUN_LATEST[] =
 
 int weir_trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RUN_INSERT, err);
+	weir_stmt *st = weir_db_query(db, SQL_RUN_INSERT, err, WEIR_TEXT(run->run_id), WEIR_I64(run->experiment_id), WEIR_TEXT(run->run_name ? run->run_name : ""), WEIR_TEXT(run->user_id ? run->user_id : ""), WEIR_TEXT(owner), WEIR_TEXT(run->status), WEIR_I64_OR_NULL(run->start_time, !run->has_start), WEIR_I64_OR_NULL(run->end_time, !run->has_end), WEIR_TEXT(run->artifact_uri));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, run->run_id);
-	weir_db_bind_i64(st, 2, run->experiment_id);
-	weir_db_bind_text(st, 3, run->run_name ? run->run_name : "");
-	weir_db_bind_text(st, 4, run->user_id ? run->user_id : "");
-	weir_db_bind_text(st, 5, owner);
-	weir_db_bind_text(st, 6, run->status);
-	weir_db_bind_i64_or_null(st, 7, run->start_time, !run->has_start);
-	weir_db_bind_i64_or_null(st, 8, run->end_time, !run->has_end);
-	weir_db_bind_text(st, 9, run->artifact_uri);
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*id = weir_db_last_insert_id(db);
@@ -575,19 +555,17 @@ static int run_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_run *out, cons
 
 int weir_trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RUN_GET, err);
+	weir_stmt *st = weir_db_query(db, SQL_RUN_GET, err, WEIR_TEXT(run_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, run_id);
 	return run_row(db, a, st, out, weir_arena_printf(a, "Run with id=%.100s not found", run_id), err);
 }
 
 int weir_trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RUN_GET_ID, err);
+	weir_stmt *st = weir_db_query(db, SQL_RUN_GET_ID, err, WEIR_I64(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, id);
 	return run_row(db, a, st, out, "Run not found", err);
 }
 
@@ -635,10 +613,9 @@ static const char SQL_INPUT_TAGS[] = "SELECT key, value FROM trk_input_tags WHER
 
 static json_t *inputs_json(weir_db *db, weir_arena *a, int64_t run, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_RUN_INPUTS, err);
+	weir_stmt *st = weir_db_query(db, SQL_RUN_INPUTS, err, WEIR_I64(run));
 	if (st == NULL)
 		return NULL;
-	weir_db_bind_i64(st, 1, run);
 	int64_t ids[256];
 	json_t *list = json_array();
 	int rc, n = 0;
@@ -687,10 +664,9 @@ json_t *weir_trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, 
 	}
 	json_t *data = json_object();
 	json_t *run_o = json_pack("{s:o, s:o}", "info", info, "data", data);
-	weir_stmt *st = weir_db_stmt(db, SQL_RUN_LATEST, err);
+	weir_stmt *st = weir_db_query(db, SQL_RUN_LATEST, err, WEIR_I64(run->id));
 	if (st == NULL)
 		goto fail;
-	weir_db_bind_i64(st, 1, run->id);
 	json_t *metrics = json_array();
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
@@ -743,11 +719,9 @@ static const char SQL_TAG_DELETE[] = "DELETE FROM trk_run_tags WHERE run = ?1 AN
 
 int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_PARAM_GET, err);
+	weir_stmt *st = weir_db_query(db, SQL_PARAM_GET, err, WEIR_I64(run), WEIR_TEXT(key));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, run);
-	weir_db_bind_text(st, 2, key);
 	int rc = weir_db_step(st);
 	*value = rc == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
@@ -1168,12 +1142,9 @@ int weir_trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const c
 int weir_trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
 			     trk_point **out, int *n, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_METRIC_AT_STEP, err);
+	weir_stmt *st = weir_db_query(db, SQL_METRIC_AT_STEP, err, WEIR_I64(run), WEIR_TEXT(key), WEIR_I64(step));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, run);
-	weir_db_bind_text(st, 2, key);
-	weir_db_bind_i64(st, 3, step);
 	return points(db, a, st, 1000, out, n, err);
 }
 
@@ -1210,12 +1181,9 @@ int weir_trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char
 			     const char *source_type, const char *source, const char *schema, const char *profile,
 			     int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_DATASET_FIND, err);
+	weir_stmt *st = weir_db_query(db, SQL_DATASET_FIND, err, WEIR_I64(experiment_id), WEIR_TEXT(name), WEIR_TEXT(digest));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, experiment_id);
-	weir_db_bind_text(st, 2, name);
-	weir_db_bind_text(st, 3, digest);
 	bool found;
 	if (find_id(db, st, id, &found, err) != 0)
 		return -1;
@@ -1238,11 +1206,9 @@ int weir_trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char
 
 int weir_trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *input, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INPUT_FIND, err);
+	weir_stmt *st = weir_db_query(db, SQL_INPUT_FIND, err, WEIR_I64(run), WEIR_I64(dataset));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, run);
-	weir_db_bind_i64(st, 2, dataset);
 	bool found;
 	if (find_id(db, st, input, &found, err) != 0)
 		return -1;
@@ -1266,10 +1232,9 @@ int weir_trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, co
 int weir_trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
 			 weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INPUTS_OF_RUN, err);
+	weir_stmt *st = weir_db_query(db, SQL_INPUTS_OF_RUN, err, WEIR_I64(run));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, run);
 	int cap = 16, cnt = 0, rc;
 	weir_tracking_input *v = weir_arena_calloc(a, (size_t)cap * sizeof(*v));
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {

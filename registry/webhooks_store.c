@@ -31,10 +31,9 @@ static const char SQL_HOOK_TARGET[] =
 
 int weir_wh_store_get(weir_db *db, weir_arena *a, const char *id, wh_hook *out, bool *found, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_GET, err);
+	weir_stmt *st = weir_db_query(db, SQL_HOOK_GET, err, WEIR_TEXT(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, id);
 	*found = weir_db_step(st) == WEIR_DB_ROW;
 	if (*found) {
 		out->id = col_text(a, st, 0);
@@ -62,11 +61,9 @@ int weir_wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_
 
 int weir_wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_DELETE, err);
+	weir_stmt *st = weir_db_query(db, SQL_HOOK_DELETE, err, WEIR_TEXT(id), WEIR_I64(now));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_i64(st, 2, now);
 	int rc = weir_db_step(st);
 	*deleted = weir_db_changes(db) != 0;
 	weir_db_done(st);
@@ -78,11 +75,9 @@ int weir_wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted
 int weir_wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **ids, int cap, int *n,
 		      weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_LIST, err);
+	weir_stmt *st = weir_db_query(db, SQL_HOOK_LIST, err, WEIR_I64(cap), WEIR_I64(offset));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, cap);
-	weir_db_bind_i64(st, 2, offset);
 	*n = 0;
 	while (*n < cap && weir_db_step(st) == WEIR_DB_ROW)
 		ids[(*n)++] = col_text(a, st, 0);
@@ -93,10 +88,9 @@ int weir_wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const cha
 int weir_wh_store_target(weir_db *db, weir_arena *a, const char *id, const char **url, const char **secret,
 		    const char **events, bool *found, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_HOOK_TARGET, err);
+	weir_stmt *st = weir_db_query(db, SQL_HOOK_TARGET, err, WEIR_TEXT(id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, id);
 	*found = weir_db_step(st) == WEIR_DB_ROW;
 	if (*found) {
 		*url = col_text(a, st, 0);
@@ -138,10 +132,9 @@ int weir_wh_store_delivery_insert(weir_db *db, const char *delivery_id, const ch
 
 int weir_wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_DELIVERIES, err);
+	weir_stmt *st = weir_db_query(db, SQL_DELIVERIES, err, WEIR_TEXT(webhook_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, webhook_id);
 	while (weir_db_step(st) == WEIR_DB_ROW) {
 		wh_delivery d = {0};
 		d.has_last_status_code = weir_db_col_type(st, 5) != WEIR_DB_NULL;
@@ -190,10 +183,9 @@ int weir_wh_store_pending_count(weir_db *db, int64_t *n, weir_error *err)
 
 int weir_wh_store_due(weir_db *db, int64_t now, weir_outbox_entry *out, int max, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_DUE, err);
+	weir_stmt *st = weir_db_query(db, SQL_DUE, err, WEIR_I64(now));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, now);
 	int n = 0;
 	while (n < max && weir_db_step(st) == WEIR_DB_ROW) {
 		out[n].id = weir_xstrdup(weir_db_col_text(st, 0));
@@ -211,16 +203,9 @@ int weir_wh_store_due(weir_db *db, int64_t now, weir_outbox_entry *out, int max,
 
 int weir_wh_store_delivery_result(weir_db *db, const weir_outbox_outcome *r, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_DELIVERY_RESULT, err);
+	weir_stmt *st = weir_db_query(db, SQL_DELIVERY_RESULT, err, WEIR_TEXT(r->id), WEIR_TEXT(r->status), WEIR_I64(r->attempts), WEIR_I64(r->next_attempt_at), WEIR_I64_OR_NULL(r->last_status_code, !r->has_last_status_code), WEIR_TEXT(r->last_error), WEIR_I64_OR_NULL(r->delivered_at, !r->has_delivered_at));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, r->id);
-	weir_db_bind_text(st, 2, r->status);
-	weir_db_bind_int(st, 3, r->attempts);
-	weir_db_bind_i64(st, 4, r->next_attempt_at);
-	weir_db_bind_i64_or_null(st, 5, r->last_status_code, !r->has_last_status_code);
-	weir_db_bind_text(st, 6, r->last_error);
-	weir_db_bind_i64_or_null(st, 7, r->delivered_at, !r->has_delivered_at);
 	int rc = weir_db_step(st);
 	weir_db_done(st);
 	return rc == WEIR_DB_DONE ? 0 : 1;
