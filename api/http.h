@@ -12,6 +12,7 @@
 #define WEIR_API_HTTP_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,6 +95,10 @@ struct weir_req {
 	bool body_refused;        /* the budget was exhausted mid-body: 503 at the end */
 	bool head_checked;        /* authenticated (and limits checked) on the request head */
 	bool in_head;             /* WEIR_ROUTE_HEAD_CHECK: the handler's call on the head */
+	/* --sync full: the commit the reply waits for (weir_req_commit does not block on the
+	 * fsync; api/server.c suspends the connection until the syncer says it is on disk) */
+	uint64_t durable_seq;
+	atomic_int durable_state; /* 0 not waiting, 1 waiting, 2 durable, 3 cannot be made durable */
 	int upload_fd;
 	char *upload_path;
 	uint64_t upload_len;

@@ -241,8 +241,13 @@ int weir_req_commit_status(weir_req *r, int status, weir_error *err)
 		weir_db_rollback(db);
 		return -1;
 	}
-	if (weir_db_commit(db, err) != 0)
+	/* Committed and visible now; the reply waits for durability without holding this
+	 * thread (api/server.c, weir_db_durable_async), so concurrent requests share fsyncs. */
+	uint64_t seq = 0;
+	if (weir_db_commit_nowait(db, &seq, err) != 0)
 		return -1;
+	if (seq > r->durable_seq)
+		r->durable_seq = seq;
 	r->audited = true;
 	return 0;
 }

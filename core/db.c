@@ -99,7 +99,19 @@ struct weir_db_pool {
 	bool syncing;               /* a thread is in fdatasync for the others */
 	bool sync_failed;           /* an fdatasync failed: no write is acknowledged any more */
 	uint64_t syncs, synced_commits, batch_hist[8]; /* requests per fsync: 1, 2, 3-4, ..., 65+ */
+	/* waiters for durability that hold no thread (weir_db_durable_async): a syncer thread
+	 * runs the fsyncs for them and calls them back; under sync_mu */
+	struct durable_waiter *waiters;
+	pthread_t syncer;
+	bool syncer_running, syncer_stop;
 };
+
+typedef struct durable_waiter {
+	struct durable_waiter *next;
+	uint64_t seq;
+	void (*done)(void *arg, bool durable);
+	void *arg;
+} durable_waiter;
 
 /* A request whose savepoint is released into the open write transaction, waiting (on its
  * stack) for the transaction's end. */
@@ -306,6 +318,80 @@ static int wal_sync_wait(weir_db_pool *p, uint64_t seq)
 	int rc = p->synced_seq >= seq ? 0 : -1;
 	pthread_mutex_unlock(&p->sync_mu);
 	return rc;
+}
+
+/* The syncer thread: runs wal_sync_wait for the highest commit a waiter needs (sharing the
+ * fsync with any thread that waits synchronously), then calls back every waiter it covered
+ * (or all of them, failed, once an fsync failed). Callbacks run on this thread, outside
+ * sync_mu, and must be quick (the server only resumes a connection). */
+static void *syncer_main(void *arg)
+{
+	weir_db_pool *p = arg;
+	pthread_mutex_lock(&p->sync_mu);
+	for (;;) {
+		while (p->waiters == NULL && !p->syncer_stop)
+			pthread_cond_wait(&p->sync_cv, &p->sync_mu);
+		if (p->waiters == NULL && p->syncer_stop)
+			break;
+		uint64_t need = 0;
+		for (durable_waiter *w = p->waiters; w; w = w->next)
+			if (w->seq > need)
+				need = w->seq;
+		pthread_mutex_unlock(&p->sync_mu);
+		wal_sync_wait(p, need);
+		pthread_mutex_lock(&p->sync_mu);
+		durable_waiter *ready = NULL, **link = &p->waiters;
+		while (*link) {
+			durable_waiter *w = *link;
+			if (p->sync_failed || w->seq <= p->synced_seq) {
+				*link = w->next;
+				w->next = ready;
+				ready = w;
+			} else {
+				link = &w->next;
+			}
+		}
+		bool ok = !p->sync_failed;
+		pthread_mutex_unlock(&p->sync_mu);
+		while (ready) {
+			durable_waiter *w = ready;
+			ready = w->next;
+			w->done(w->arg, ok);
+			free(w);
+		}
+		pthread_mutex_lock(&p->sync_mu);
+	}
+	pthread_mutex_unlock(&p->sync_mu);
+	return NULL;
+}
+
+int weir_db_durable_async(weir_db_pool *p, uint64_t seq, void (*done)(void *arg, bool durable), void *arg)
+{
+	pthread_mutex_lock(&p->sync_mu);
+	if (seq == 0 || p->synced_seq >= seq || p->sync_failed || !p->syncer_running) {
+		int rc = p->sync_failed ? -1 : p->synced_seq >= seq || seq == 0 ? 1 : 0;
+		pthread_mutex_unlock(&p->sync_mu);
+		if (rc == 0) /* no syncer (tests): wait here */
+			rc = wal_sync_wait(p, seq) == 0 ? 1 : -1;
+		return rc;
+	}
+	if (done == NULL) { /* a probe: not decided yet */
+		pthread_mutex_unlock(&p->sync_mu);
+		return 0;
+	}
+	durable_waiter *w = malloc(sizeof(*w));
+	if (w == NULL) {
+		pthread_mutex_unlock(&p->sync_mu);
+		return wal_sync_wait(p, seq) == 0 ? 1 : -1;
+	}
+	w->seq = seq;
+	w->done = done;
+	w->arg = arg;
+	w->next = p->waiters;
+	p->waiters = w;
+	pthread_cond_broadcast(&p->sync_cv);
+	pthread_mutex_unlock(&p->sync_mu);
+	return 0;
 }
 
 void weir_db_pool_stats(weir_db_pool *p, weir_db_commit_stats *out)
@@ -538,6 +624,9 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 		sqlite3_exec(p->ckpt_db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 		p->ckpt_running = pthread_create(&p->ckpt_thread, NULL, checkpointer, p) == 0;
 	}
+	/* --sync full: the syncer for requests that wait for durability without a thread */
+	if (p->group_sync)
+		p->syncer_running = pthread_create(&p->syncer, NULL, syncer_main, p) == 0;
 	return p;
 
 out_fail:
@@ -549,6 +638,14 @@ void weir_db_pool_close(weir_db_pool *p)
 {
 	if (p == NULL)
 		return;
+	if (p->syncer_running) { /* it answers every waiter before it stops */
+		pthread_mutex_lock(&p->sync_mu);
+		p->syncer_stop = true;
+		pthread_cond_broadcast(&p->sync_cv);
+		pthread_mutex_unlock(&p->sync_mu);
+		pthread_join(p->syncer, NULL);
+		p->syncer_running = false;
+	}
 	if (p->ckpt_running) {
 		pthread_mutex_lock(&p->ckpt_mu);
 		p->ckpt_stop = true;
@@ -911,7 +1008,18 @@ static void writer_release(weir_db *c)
  * (wal_sync_wait). 0 once the change is committed (and durable with --sync full). */
 int weir_db_commit(weir_db *c, weir_error *err)
 {
+	uint64_t seq = 0;
+	if (weir_db_commit_nowait(c, &seq, err) != 0)
+		return -1;
+	if (seq != 0 && wal_sync_wait(c->pool, seq) != 0)
+		return durability_lost(err);
+	return 0;
+}
+
+int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err)
+{
 	weir_db_pool *p = c->pool;
+	*durable_seq = 0;
 	weir_db *w = c->active;
 	int rc = p->holder_sp ? run_control(w, SQL_RELEASE) : SQLITE_OK;
 	p->holder_sp = false;
@@ -941,8 +1049,8 @@ int weir_db_commit(weir_db *c, weir_error *err)
 			return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is busy; retry");
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 	}
-	if (p->group_sync && seq != 0 && wal_sync_wait(p, seq) != 0)
-		return durability_lost(err);
+	if (p->group_sync)
+		*durable_seq = seq;
 	return 0;
 }
 

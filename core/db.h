@@ -111,6 +111,14 @@ uint64_t weir_db_generation(weir_db *c);
  * every write is refused until a restart. */
 int weir_db_begin_write(weir_db *c, weir_error *err);
 int weir_db_commit(weir_db *c, weir_error *err);
+/* weir_db_commit without the wait for durability: 0 once committed (visible), with
+ * *durable_seq the commit to wait for (0: nothing to wait for: --sync normal, or nothing
+ * was written). Pair it with weir_db_durable_async before acknowledging anything. */
+int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err);
+/* Whether commit `seq` is on disk: 1 yes (now), -1 never (an fsync failed), 0 not yet, in
+ * which case done(arg, durable) is called once it is (or cannot be), from the pool's
+ * syncer thread, which shares one fsync among all waiters. With done NULL it only tells. */
+int weir_db_durable_async(weir_db_pool *p, uint64_t seq, void (*done)(void *arg, bool durable), void *arg);
 void weir_db_rollback(weir_db *c);
 bool weir_db_in_write(const weir_db *c);
 /* A read transaction, for consistent multi-statement reads. */
