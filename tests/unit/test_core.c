@@ -971,6 +971,87 @@ static void test_group_commit_db_full(void **state)
 	gc_close(&g);
 }
 
+/* Proves the asynchronous durability wait: a commit made without waiting (weir_db_commit_
+ * nowait) is reported durable by the syncer's callback only after an fsync, a probe
+ * (done NULL) registers nothing, many waiters share fsyncs, and a failed fsync reports
+ * every waiter as not durable. */
+struct dur_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int called, durable;
+};
+static void dur_done(void *arg, bool durable)
+{
+	struct dur_wait *d = arg;
+	pthread_mutex_lock(&d->mu);
+	d->called++;
+	d->durable += durable;
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+static uint64_t dur_commit(weir_db_pool *p, const char *name)
+{
+	weir_db *c = weir_db_acquire(p);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_write(c, &e), 0);
+	assert_int_equal(weir_db_exec(c, SQL_INS, &e, WEIR_TEXT(name)), 0);
+	uint64_t seq = 0;
+	assert_int_equal(weir_db_commit_nowait(c, &seq, &e), 0);
+	weir_db_release(c);
+	return seq;
+}
+static void test_durable_async(void **state)
+{
+	(void)state;
+	struct gc_env g;
+	weir_db__wal_sync_hook = gc_slow_sync;
+	atomic_store(&gc_sync_fail_at, 0);
+	atomic_store(&gc_sync_calls, 0);
+	gc_open(&g, 4);
+	struct dur_wait d = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	uint64_t seqs[20];
+	for (int i = 0; i < 20; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "dur-%d", i);
+		seqs[i] = dur_commit(g.pool, name);
+		assert_true(seqs[i] > 0);
+	}
+	assert_int_equal(gc_count(g.pool, "name LIKE 'dur-%'"), 20); /* visible before durable */
+	int calls_before = atomic_load(&gc_sync_calls);
+	int now = weir_db_durable_async(g.pool, seqs[19], NULL, NULL); /* a probe */
+	assert_true(now == 0 || now == 1);
+	int registered = 0;
+	for (int i = 0; i < 20; i++)
+		if (weir_db_durable_async(g.pool, seqs[i], dur_done, &d) == 0)
+			registered++;
+	pthread_mutex_lock(&d.mu);
+	while (d.called < registered)
+		pthread_cond_wait(&d.cv, &d.mu);
+	pthread_mutex_unlock(&d.mu);
+	assert_int_equal(d.durable, registered);
+	assert_int_equal(weir_db_durable_async(g.pool, seqs[19], NULL, NULL), 1);
+	assert_true(atomic_load(&gc_sync_calls) - calls_before <= 2); /* shared, not one per commit */
+	/* a failing fsync: every waiter hears "not durable", and so does a probe after it */
+	atomic_store(&gc_sync_fail_at, atomic_load(&gc_sync_calls) + 1);
+	uint64_t bad = dur_commit(g.pool, "dur-bad");
+	struct dur_wait f = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	weir_log_set_level(WEIR_LOG_OFF);
+	int r = weir_db_durable_async(g.pool, bad, dur_done, &f);
+	if (r == 0) {
+		pthread_mutex_lock(&f.mu);
+		while (f.called < 1)
+			pthread_cond_wait(&f.cv, &f.mu);
+		pthread_mutex_unlock(&f.mu);
+		assert_int_equal(f.durable, 0);
+	} else {
+		assert_int_equal(r, -1);
+	}
+	assert_int_equal(weir_db_durable_async(g.pool, bad, NULL, NULL), -1);
+	weir_log_set_level(WEIR_LOG_WARN);
+	weir_db__wal_sync_hook = NULL;
+	gc_close(&g);
+}
+
 int main(void)
 {
 	weir_json_init_allocator(); /* before any jansson value, as in weir serve */
@@ -980,7 +1061,7 @@ int main(void)
 		cmocka_unit_test(test_migration_failure_rolls_back), cmocka_unit_test(test_stmt_cache),
 		cmocka_unit_test(test_write_lock), cmocka_unit_test(test_background_checkpoint), cmocka_unit_test(test_release_rolls_back),
 		cmocka_unit_test(test_metrics_render),
-		cmocka_unit_test(test_group_commit_concurrent), cmocka_unit_test(test_group_commit_fsync_failure),
+		cmocka_unit_test(test_group_commit_concurrent), cmocka_unit_test(test_durable_async), cmocka_unit_test(test_group_commit_fsync_failure),
 		cmocka_unit_test(test_group_commit_io_error), cmocka_unit_test(test_group_commit_db_full),
 		cmocka_unit_test(test_group_commit_lost_transaction), cmocka_unit_test(test_group_commit_member_failure),
 	};
