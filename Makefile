@@ -32,7 +32,7 @@ MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test check unit http clients faults deps bench clean openapi openapi-check house-rules
+.PHONY: all run test check unit http clients faults deps bench clean openapi openapi-check house-rules format-check
 
 all: $(B)/weir
 
@@ -94,13 +94,17 @@ faults: $(B)/weir
 # Every test: unit (cmocka on real SQLite), HTTP (real server on port 0), clients (real SDK).
 test: deps
 	@$(MAKE) --no-print-directory all unit fuzz-replay
-	@$(MAKE) --no-print-directory house-rules
+	@$(MAKE) --no-print-directory house-rules format-check
 	@$(MAKE) --no-print-directory openapi-check
 	@$(MAKE) --no-print-directory http clients
 
 # Module boundaries, sqlite outside core/, symbol prefixes (scripts/house-rules.sh).
 house-rules: all
 	@scripts/house-rules.sh $(B)
+
+# The C sources follow .clang-format (scripts/format-check.sh --fix rewrites them).
+format-check:
+	@scripts/format-check.sh
 
 openapi-check:
 	@scripts/openapi-assemble.sh | cmp -s - openapi.yaml || { echo "openapi.yaml is stale: run 'make openapi.yaml'"; exit 1; }

@@ -12,22 +12,22 @@
 #include "core/db.h"
 
 typedef struct weir_config {
-	const char *data_dir;      /* absolute */
+	const char *data_dir; /* absolute */
 	const char *listen_host;
-	unsigned listen_port;      /* 0: any free port */
+	unsigned listen_port; /* 0: any free port */
 	weir_sync sync;
-	int threads;               /* MHD worker threads */
-	size_t body_limit;         /* JSON bodies */
-	size_t upload_limit;       /* streamed uploads (artifacts, files) */
+	int threads; /* MHD worker threads */
+	size_t body_limit; /* JSON bodies */
+	size_t upload_limit; /* streamed uploads (artifacts, files) */
 	unsigned conn_timeout_s;
 	unsigned conn_limit;
 	unsigned per_ip_limit;
-	unsigned head_timeout_s;   /* a complete request head within this, from accept or the last reply */
-	unsigned drain_s;          /* SIGTERM: in-flight requests get this long to finish */
-	size_t body_memory_limit;  /* request bodies held in memory, all connections together */
+	unsigned head_timeout_s; /* a complete request head within this, from accept or the last reply */
+	unsigned drain_s; /* SIGTERM: in-flight requests get this long to finish */
+	size_t body_memory_limit; /* request bodies held in memory, all connections together */
 	int64_t token_max_lifetime_s; /* cap on minted tokens' lifetime (0 asked = this cap) */
 	const char *metrics_listen; /* HOST:PORT for an unauthenticated /metrics listener, or NULL */
-	const char *port_file;     /* write the bound port here once serving */
+	const char *port_file; /* write the bound port here once serving */
 	/* external identity provider JWTs */
 	const char *jwks_file;
 	const char *jwt_issuer;
@@ -41,13 +41,13 @@ typedef struct weir_app weir_app;
 struct weir_app {
 	weir_config cfg;
 	weir_db_pool *pool;
-	atomic_bool ready;          /* migrations done, bootstrap done */
+	atomic_bool ready; /* migrations done, bootstrap done */
 	atomic_ullong request_seq;
 	unsigned char hs_secret[32]; /* internal HS256 JWT secret (DATA/keys/jwt.secret) */
-	struct weir_jwks *jwks;     /* external IdP keys, or NULL */
-	void *daemon;               /* struct MHD_Daemon * */
+	struct weir_jwks *jwks; /* external IdP keys, or NULL */
+	void *daemon; /* struct MHD_Daemon * */
 	unsigned bound_port;
-	void *ext[8];               /* per-module process state (registry worker, ...) */
+	void *ext[8]; /* per-module process state (registry worker, ...) */
 };
 
 #endif

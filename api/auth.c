@@ -16,7 +16,8 @@ int weir_auth_mint_expiry(const weir_req *r, int64_t asked_s, const char *field,
 	int64_t cap = r->app->cfg.token_max_lifetime_s > 0 ? r->app->cfg.token_max_lifetime_s : MINT_CAP_DEFAULT_S;
 	if (asked_s < 0)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-					"Invalid value for '%s': seconds, 0 for the maximum (%lld)", field, (long long)cap);
+					"Invalid value for '%s': seconds, 0 for the maximum (%lld)", field,
+					(long long)cap);
 	int64_t life = asked_s == 0 || asked_s > cap ? cap : asked_s;
 	if (life > (INT64_MAX - now_ms) / 1000) /* a cap set near INT64_MAX seconds; now_ms >= 0 */
 		life = (INT64_MAX - now_ms) / 1000;
@@ -35,7 +36,8 @@ weir_principal *weir_auth_request(weir_req *r, weir_error *err)
 {
 	const char *h = weir_req_header(r, "Authorization");
 	if (h == NULL || *h == '\0') {
-		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "No authorization found: send 'Authorization: Bearer <token>'.");
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED,
+			       "No authorization found: send 'Authorization: Bearer <token>'.");
 		return NULL;
 	}
 	if (strlen(h) > WEIR_AUTH_HEADER_MAX || strncasecmp(h, "Bearer ", 7) != 0) {

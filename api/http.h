@@ -27,11 +27,11 @@ typedef struct weir_req weir_req;
 typedef int (*weir_handler)(weir_req *r);
 
 typedef enum {
-	WEIR_RULE_NONE = 0,       /* invalid: refused at start */
-	WEIR_RULE_PUBLIC,         /* no token (health, OAuth token endpoint, discovery) */
-	WEIR_RULE_AUTHENTICATED,  /* any valid token; the handler scopes to the caller */
-	WEIR_RULE_ADMIN,          /* metastore admins (members of group `admins`) */
-	WEIR_RULE_SECURABLE,      /* handler resolves a securable; weir_req_authorize(op) */
+	WEIR_RULE_NONE = 0, /* invalid: refused at start */
+	WEIR_RULE_PUBLIC, /* no token (health, OAuth token endpoint, discovery) */
+	WEIR_RULE_AUTHENTICATED, /* any valid token; the handler scopes to the caller */
+	WEIR_RULE_ADMIN, /* metastore admins (members of group `admins`) */
+	WEIR_RULE_SECURABLE, /* handler resolves a securable; weir_req_authorize(op) */
 } weir_rule_kind;
 
 typedef struct weir_rule {
@@ -39,22 +39,34 @@ typedef struct weir_rule {
 	weir_op op;
 } weir_rule;
 
-#define RULE_PUBLIC {WEIR_RULE_PUBLIC, WEIR_OP_NONE}
-#define RULE_AUTHENTICATED {WEIR_RULE_AUTHENTICATED, WEIR_OP_NONE}
-#define RULE_ADMIN {WEIR_RULE_ADMIN, WEIR_OP_NONE}
-#define RULE_ON(o) {WEIR_RULE_SECURABLE, (o)}
+#define RULE_PUBLIC                            \
+	{                                      \
+		WEIR_RULE_PUBLIC, WEIR_OP_NONE \
+	}
+#define RULE_AUTHENTICATED                            \
+	{                                             \
+		WEIR_RULE_AUTHENTICATED, WEIR_OP_NONE \
+	}
+#define RULE_ADMIN                            \
+	{                                     \
+		WEIR_RULE_ADMIN, WEIR_OP_NONE \
+	}
+#define RULE_ON(o)                       \
+	{                                \
+		WEIR_RULE_SECURABLE, (o) \
+	}
 
 /* How errors are rendered on a route. */
 typedef enum {
 	WEIR_DIALECT_DATABRICKS = 0, /* {error_code, message, details:[{@type, reason, metadata}]} */
-	WEIR_DIALECT_MLFLOW,         /* {error_code, message} */
-	WEIR_DIALECT_SCIM,           /* {schemas, status, scimType?, detail} */
-	WEIR_DIALECT_OAUTH,          /* {error, error_description} */
+	WEIR_DIALECT_MLFLOW, /* {error_code, message} */
+	WEIR_DIALECT_SCIM, /* {schemas, status, scimType?, detail} */
+	WEIR_DIALECT_OAUTH, /* {error, error_description} */
 } weir_dialect;
 
 enum weir_route_flags {
 	WEIR_ROUTE_STREAM_UPLOAD = 1 << 0, /* body goes to a temp file (r->upload_path), larger limit */
-	WEIR_ROUTE_NO_AUDIT = 1 << 1,      /* reads that are not audited */
+	WEIR_ROUTE_NO_AUDIT = 1 << 1, /* reads that are not audited */
 	/* The handler is also called on the request head (r->in_head), after authentication and
 	 * before any body byte is read: there it may only check and refuse (a reply it sets is
 	 * sent at once and the body is never read). It runs again, as usual, with the body. */
@@ -63,12 +75,12 @@ enum weir_route_flags {
 
 typedef struct weir_route {
 	const char *method;
-	const char *pattern;   /* "/api/2.1/unity-catalog/catalogs/{name}"; "{path*}" takes the rest */
+	const char *pattern; /* "/api/2.1/unity-catalog/catalogs/{name}"; "{path*}" takes the rest */
 	weir_handler handler;
 	weir_rule rule;
 	weir_dialect dialect;
-	const char *service;   /* audit service_name, e.g. "unityCatalog" */
-	const char *action;    /* audit action_name, e.g. "createCatalog" */
+	const char *service; /* audit service_name, e.g. "unityCatalog" */
+	const char *action; /* audit action_name, e.g. "createCatalog" */
 	unsigned flags;
 } weir_route;
 
@@ -78,23 +90,23 @@ struct weir_req {
 	weir_arena *arena;
 	weir_app *app;
 	const weir_route *route;
-	void *conn;               /* struct MHD_Connection *: for api/server.c only */
+	void *conn; /* struct MHD_Connection *: for api/server.c only */
 	const char *method;
-	const char *path;         /* decoded path without the query */
+	const char *path; /* decoded path without the query */
 	char request_id[40];
 	const char *source_ip;
 	const char *user_agent;
 	int64_t start_us;
 
 	/* body: in memory, or in a temp file for WEIR_ROUTE_STREAM_UPLOAD routes */
-	char *body;               /* malloc'd, counted against the server's body memory budget */
+	char *body; /* malloc'd, counted against the server's body memory budget */
 	size_t body_len;
 	size_t body_cap;
-	size_t body_reserved;     /* bytes of the budget this request holds */
+	size_t body_reserved; /* bytes of the budget this request holds */
 	bool body_too_large;
-	bool body_refused;        /* the budget was exhausted mid-body: 503 at the end */
-	bool head_checked;        /* authenticated (and limits checked) on the request head */
-	bool in_head;             /* WEIR_ROUTE_HEAD_CHECK: the handler's call on the head */
+	bool body_refused; /* the budget was exhausted mid-body: 503 at the end */
+	bool head_checked; /* authenticated (and limits checked) on the request head */
+	bool in_head; /* WEIR_ROUTE_HEAD_CHECK: the handler's call on the head */
 	/* --sync full: the commit the reply waits for (weir_req_commit does not block on the
 	 * fsync; api/server.c suspends the connection until the syncer says it is on disk) */
 	uint64_t durable_seq;
@@ -108,23 +120,23 @@ struct weir_req {
 	int nparams;
 
 	weir_principal *principal; /* NULL on public routes */
-	weir_db *db;               /* borrowed on first weir_req_db(); released with the arena */
+	weir_db *db; /* borrowed on first weir_req_db(); released with the arena */
 	bool authorized;
 
 	/* reply */
 	int status;
-	char *resp_body;           /* arena or malloc (resp_owned) */
+	char *resp_body; /* arena or malloc (resp_owned) */
 	size_t resp_len;
 	bool resp_malloced;
 	const char *content_type;
-	int resp_fd;               /* >= 0: send this file */
+	int resp_fd; /* >= 0: send this file */
 	uint64_t resp_fd_size;
 	const char *resp_headers[8][2];
 	int nresp_headers;
-	const char *audit_error;   /* error code of the reply, for the audit row */
-	json_t *audit_params;      /* request_params for the audit row (secrets removed) */
-	json_t *json;              /* parsed body, once weir_req_json succeeded */
-	bool audited;              /* the audit row was written with the change */
+	const char *audit_error; /* error code of the reply, for the audit row */
+	json_t *audit_params; /* request_params for the audit row (secrets removed) */
+	json_t *json; /* parsed body, once weir_req_json succeeded */
+	bool audited; /* the audit row was written with the change */
 	const char *audit_securable; /* full name of the securable acted on */
 };
 
@@ -164,7 +176,7 @@ void weir_req_rollback(weir_req *r);
 void weir_req_audit_securable(weir_req *r, const char *full_name);
 
 /* -- replies (each returns 0) -- */
-int weir_reply_json(weir_req *r, int status, json_t *body);       /* steals body */
+int weir_reply_json(weir_req *r, int status, json_t *body); /* steals body */
 /* A body that is already JSON text (malloc'd; the reply takes it over). */
 int weir_reply_json_text(weir_req *r, int status, char *text, size_t len);
 int weir_reply_error(weir_req *r, const weir_error *err);

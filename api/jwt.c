@@ -38,11 +38,10 @@
 #define INTERNAL_ISS "weir"
 #define INTERNAL_AUD "weir"
 
-
 struct weir_jwk {
 	char kid[128];
-	jwt_alg_t alg;          /* JWT_ALG_RS256 or JWT_ALG_ES256: pinned */
-	char *pem;              /* SubjectPublicKeyInfo PEM, malloc'd */
+	jwt_alg_t alg; /* JWT_ALG_RS256 or JWT_ALG_ES256: pinned */
+	char *pem; /* SubjectPublicKeyInfo PEM, malloc'd */
 };
 
 struct weir_jwks {
@@ -196,7 +195,8 @@ int weir_jwks_load(weir_app *app, weir_error *err)
 	const weir_config *cfg = &app->cfg;
 	if (cfg->jwks_file == NULL) {
 		if (cfg->jwt_issuer || cfg->jwt_audience)
-			return weir_error_set(err, WEIR_E_INVALID_ARGUMENT, "--jwt-issuer and --jwt-audience need --jwks FILE");
+			return weir_error_set(err, WEIR_E_INVALID_ARGUMENT,
+					      "--jwt-issuer and --jwt-audience need --jwks FILE");
 		return 0;
 	}
 	if (cfg->jwt_issuer == NULL || cfg->jwt_issuer[0] == '\0' || cfg->jwt_audience == NULL ||
@@ -207,13 +207,13 @@ int weir_jwks_load(weir_app *app, weir_error *err)
 	json_t *keys = json_object_get(root, "keys");
 	if (!json_is_array(keys)) {
 		json_decref(root);
-		return weir_error_set(err, WEIR_E_INVALID_ARGUMENT, "--jwks %s: not a JWKS document ({\"keys\": [...]})",
-				      cfg->jwks_file);
+		return weir_error_set(err, WEIR_E_INVALID_ARGUMENT,
+				      "--jwks %s: not a JWKS document ({\"keys\": [...]})", cfg->jwks_file);
 	}
 	struct weir_jwks *j = weir_xcalloc(1, sizeof(*j));
 	size_t i;
 	json_t *k;
-	json_array_foreach(keys, i, k) {
+	json_array_foreach (keys, i, k) {
 		const char *kty = json_string_value(json_object_get(k, "kty"));
 		const char *kid = json_string_value(json_object_get(k, "kid"));
 		const char *alg = json_string_value(json_object_get(k, "alg"));
@@ -244,7 +244,8 @@ int weir_jwks_load(weir_app *app, weir_error *err)
 				free(pem);
 				json_decref(root);
 				jwks_free(j);
-				return weir_error_set(err, WEIR_E_INVALID_ARGUMENT, "--jwks: kid '%s' appears twice", kid);
+				return weir_error_set(err, WEIR_E_INVALID_ARGUMENT, "--jwks: kid '%s' appears twice",
+						      kid);
 			}
 		}
 		if (j->n == JWKS_MAX_KEYS) {
@@ -312,7 +313,9 @@ static bool aud_ok(json_t *aud, const char *want)
 	size_t i;
 	json_t *v;
 	if (json_is_array(aud))
-		json_array_foreach(aud, i, v) if (json_is_string(v) && strcmp(json_string_value(v), want) == 0) return true;
+		json_array_foreach (aud, i, v)
+			if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
+				return true;
 	return false;
 }
 
@@ -411,8 +414,8 @@ static weir_principal *verify(weir_req *r, const char *token, const char **why)
 	json_int_t exp = 0, nbf = INT64_MIN, iat = INT64_MIN;
 	const char *iss = NULL, *sub = NULL, *ws = NULL;
 	json_t *aud = NULL;
-	if (json_unpack(claims, "{s:I, s?I, s?I, s:s, s:o, s:s, s?s}", "exp", &exp, "nbf", &nbf, "iat", &iat, "iss", &iss,
-			"aud", &aud, "sub", &sub, "workspace", &ws) != 0) {
+	if (json_unpack(claims, "{s:I, s?I, s?I, s:s, s:o, s:s, s?s}", "exp", &exp, "nbf", &nbf, "iat", &iat, "iss",
+			&iss, "aud", &aud, "sub", &sub, "workspace", &ws) != 0) {
 		*why = "claims missing or mistyped";
 		return NULL;
 	}

@@ -77,7 +77,14 @@ static int serve(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_VALUE() do { if (v == NULL) { fprintf(stderr, "weir: %s needs a value\n", a); return 2; } i++; } while (0)
+#define NEED_VALUE()                                                    \
+	do {                                                            \
+		if (v == NULL) {                                        \
+			fprintf(stderr, "weir: %s needs a value\n", a); \
+			return 2;                                       \
+		}                                                       \
+		i++;                                                    \
+	} while (0)
 		if (strcmp(a, "--data") == 0) {
 			NEED_VALUE();
 			cfg->data_dir = v;

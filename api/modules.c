@@ -38,25 +38,25 @@ static int artifacts_start(weir_db_pool *pool, weir_error *err)
 
 /* In order: routes match in this order (the first match wins: keep a table with general
  * patterns after those it would shadow), modules start in this order and stop in reverse. */
-#define WEIR_MODULE_LIST(M)                                                                          \
-	M(system, (weir_routes_system), weir_jwks_load /* api/jwt.c: --jwks */, NULL, NULL)          \
-	M(governance,                                                                                \
-	  (weir_routes_tokens, weir_routes_uc, weir_routes_identity, weir_routes_grants,             \
-	   weir_routes_workspaces, weir_routes_tags),                                                \
-	  NULL, NULL, NULL)                                                                          \
-	M(registry, (weir_routes_mlflow), NULL, NULL,                                                \
-	  WORKERS({"webhooks", weir_webhooks_worker_start, weir_webhooks_worker_stop},                \
-		  {"artifact claims", artifacts_start, weir_artifacts_stop}))                        \
-	M(tracking, (weir_routes_tracking), NULL, NULL, NULL)                                        \
+#define WEIR_MODULE_LIST(M)                                                                                      \
+	M(system, (weir_routes_system), weir_jwks_load /* api/jwt.c: --jwks */, NULL, NULL)                      \
+	M(governance,                                                                                            \
+	  (weir_routes_tokens, weir_routes_uc, weir_routes_identity, weir_routes_grants, weir_routes_workspaces, \
+	   weir_routes_tags),                                                                                    \
+	  NULL, NULL, NULL)                                                                                      \
+	M(registry, (weir_routes_mlflow), NULL, NULL,                                                            \
+	  WORKERS({"webhooks", weir_webhooks_worker_start, weir_webhooks_worker_stop},                           \
+		  {"artifact claims", artifacts_start, weir_artifacts_stop}))                                    \
+	M(tracking, (weir_routes_tracking), NULL, NULL, NULL)                                                    \
 	M(lineage, (weir_routes_lineage), NULL, NULL, WORKERS({"catalog hook", lineage_start, NULL}))
 
 #define UNPAREN(...) __VA_ARGS__
 #define AS_TABLES(id, tables, start_, stop_, workers_) UNPAREN tables,
-#define AS_MODULE(id, tables, start_, stop_, workers_)                                             \
-	{.name = #id,                                                                              \
-	 .routes = (const weir_route *const[]){UNPAREN tables, NULL},                                \
-	 .start = start_,                                                                            \
-	 .stop = stop_,                                                                              \
+#define AS_MODULE(id, tables, start_, stop_, workers_)                \
+	{.name = #id,                                                 \
+	 .routes = (const weir_route *const[]){UNPAREN tables, NULL}, \
+	 .start = start_,                                             \
+	 .stop = stop_,                                               \
 	 .workers = workers_},
 
 const weir_route *const weir_route_tables[] = {WEIR_MODULE_LIST(AS_TABLES) NULL};

@@ -11,11 +11,11 @@
 #include "core/module.h"
 
 typedef struct weir_module {
-	const char *name;                              /* NULL ends weir_modules[] */
-	const weir_route *const *routes;               /* its tables, NULL-terminated */
-	int (*start)(weir_app *app, weir_error *err);  /* api-side state (NULL: none), before the workers */
-	void (*stop)(weir_app *app);                   /* after the workers have stopped */
-	const weir_worker *workers;                    /* ended by {NULL}; NULL: none */
+	const char *name; /* NULL ends weir_modules[] */
+	const weir_route *const *routes; /* its tables, NULL-terminated */
+	int (*start)(weir_app *app, weir_error *err); /* api-side state (NULL: none), before the workers */
+	void (*stop)(weir_app *app); /* after the workers have stopped */
+	const weir_worker *workers; /* ended by {NULL}; NULL: none */
 } weir_module;
 
 /* In order: routes match in this order (the first match wins), modules start in this order

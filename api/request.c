@@ -149,7 +149,7 @@ void weir_req_audit_securable(weir_req *r, const char *full_name)
  * patterns per key was 11,000 instructions of a POST table (six keys). */
 static bool secret_key(const char *k)
 {
-	static const char *const bad[] = {"secret", "password", "token_value", "access_token",
+	static const char *const bad[] = {"secret",        "password",         "token_value",   "access_token",
 					  "refresh_token", "client_assertion", "authorization", NULL};
 	char low[128];
 	size_t n = strlen(k);
@@ -191,7 +191,7 @@ static json_t *audit_params(weir_req *r)
 	if (r->json) {
 		const char *k;
 		json_t *v;
-		json_object_foreach(r->json, k, v) {
+		json_object_foreach (r->json, k, v) {
 			if (secret_key(k))
 				continue;
 			if (json_is_array(v))
@@ -227,10 +227,7 @@ static int write_audit(weir_req *r, int status, const char *error_code, weir_err
 	return weir_gov_audit(weir_req_db(r), &ev, err);
 }
 
-int weir_req_begin(weir_req *r, weir_error *err)
-{
-	return weir_db_begin_write(weir_req_db(r), err);
-}
+int weir_req_begin(weir_req *r, weir_error *err) { return weir_db_begin_write(weir_req_db(r), err); }
 
 int weir_req_commit(weir_req *r, weir_error *err) { return weir_req_commit_status(r, 200, err); }
 
@@ -318,10 +315,7 @@ int weir_reply_json_text(weir_req *r, int status, char *text, size_t len)
 	return 0;
 }
 
-int weir_reply_ok_empty(weir_req *r)
-{
-	return weir_reply_json(r, 200, json_object());
-}
+int weir_reply_ok_empty(weir_req *r) { return weir_reply_json(r, 200, json_object()); }
 
 int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text)
 {
@@ -364,9 +358,7 @@ int weir_reply_error(weir_req *r, const weir_error *e)
 	}
 	json_t *body;
 	switch (d) {
-	case WEIR_DIALECT_MLFLOW:
-		body = json_pack("{s:s, s:s}", "error_code", code, "message", msg);
-		break;
+	case WEIR_DIALECT_MLFLOW: body = json_pack("{s:s, s:s}", "error_code", code, "message", msg); break;
 	case WEIR_DIALECT_SCIM: {
 		char st[8];
 		snprintf(st, sizeof(st), "%d", status);
@@ -382,16 +374,18 @@ int weir_reply_error(weir_req *r, const weir_error *e)
 	}
 	case WEIR_DIALECT_OAUTH:
 		body = json_pack("{s:s, s:s}", "error",
-				 status == 401 ? "invalid_client" : status == 400 ? "invalid_request" : "server_error",
+				 status == 401   ? "invalid_client"
+				 : status == 400 ? "invalid_request"
+						 : "server_error",
 				 "error_description", msg);
 		break;
 	default: {
 		json_t *meta = json_object();
 		if (e->field[0])
 			json_object_set_new(meta, "field", json_string(e->field));
-		body = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s, s:o}]}", "error_code", code, "message", msg,
-				 "details", "@type", "type.googleapis.com/google.rpc.ErrorInfo", "reason", code,
-				 "domain", "weir", "metadata", meta);
+		body = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s, s:o}]}", "error_code", code, "message", msg, "details",
+				 "@type", "type.googleapis.com/google.rpc.ErrorInfo", "reason", code, "domain", "weir",
+				 "metadata", meta);
 		break;
 	}
 	}

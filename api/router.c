@@ -56,10 +56,10 @@ static bool match(weir_req *r, const char *pat, const char *path)
 #define SLOTS 512 /* power of two, well above the number of distinct keys */
 
 typedef struct bucket {
-	char *key;                /* NULL: empty slot */
+	char *key; /* NULL: empty slot */
 	size_t klen;
 	const weir_route **routes; /* in table order */
-	int *ranks;               /* their positions in the whole table */
+	int *ranks; /* their positions in the whole table */
 	int n;
 } bucket;
 
@@ -181,31 +181,38 @@ int weir_routes_validate(weir_error *err)
 	for (int t = 0; weir_route_tables[t]; t++) {
 		for (const weir_route *rt = weir_route_tables[t]; rt->method; rt++) {
 			if (rt->handler == NULL || rt->pattern == NULL || rt->pattern[0] != '/')
-				return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "route %s %s: no handler or bad pattern",
-						      rt->method, rt->pattern ? rt->pattern : "(null)");
+				return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
+						      "route %s %s: no handler or bad pattern", rt->method,
+						      rt->pattern ? rt->pattern : "(null)");
 			if (rt->rule.kind == WEIR_RULE_NONE)
 				return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
-						      "route %s %s declares no authorization rule", rt->method, rt->pattern);
+						      "route %s %s declares no authorization rule", rt->method,
+						      rt->pattern);
 			if (rt->rule.kind == WEIR_RULE_SECURABLE && rt->rule.op == WEIR_OP_NONE)
 				return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
-						      "route %s %s: a securable rule needs an operation", rt->method, rt->pattern);
+						      "route %s %s: a securable rule needs an operation", rt->method,
+						      rt->pattern);
 			if (rt->action == NULL || rt->service == NULL)
 				return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
-						      "route %s %s has no audit service/action", rt->method, rt->pattern);
+						      "route %s %s has no audit service/action", rt->method,
+						      rt->pattern);
 			for (const char *c = rt->pattern; *c; c++) {
 				if (*c == '{') {
 					const char *close = strchr(c, '}');
 					if (close == NULL || close == c + 1 || (close[-1] == '*' && close[1] != '\0'))
-						return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "route %s %s: bad parameter",
-								      rt->method, rt->pattern);
+						return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
+								      "route %s %s: bad parameter", rt->method,
+								      rt->pattern);
 				}
 			}
 			/* duplicates: same method and pattern twice */
 			for (int u = 0; weir_route_tables[u]; u++)
 				for (const weir_route *o = weir_route_tables[u]; o->method; o++)
-					if (o != rt && strcmp(o->method, rt->method) == 0 && strcmp(o->pattern, rt->pattern) == 0)
-						return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "route %s %s is declared twice",
-								      rt->method, rt->pattern);
+					if (o != rt && strcmp(o->method, rt->method) == 0 &&
+					    strcmp(o->pattern, rt->pattern) == 0)
+						return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
+								      "route %s %s is declared twice", rt->method,
+								      rt->pattern);
 		}
 	}
 	return 0;

@@ -82,17 +82,17 @@ typedef struct conn_slot {
 
 /* Process state of the one server (weir serves one daemon per process). */
 static struct {
-	pthread_mutex_t mu;         /* guards conns, nconns, the slots' links and `closing` */
-	conn_slot conns;            /* sentinel of the list, oldest first */
+	pthread_mutex_t mu; /* guards conns, nconns, the slots' links and `closing` */
+	conn_slot conns; /* sentinel of the list, oldest first */
 	int nconns;
 	unsigned conn_limit;
 	pthread_t watchdog;
 	bool watchdog_running;
 	atomic_bool stop_watchdog;
-	atomic_int inflight;        /* requests from their head to their completed reply */
+	atomic_int inflight; /* requests from their head to their completed reply */
 	atomic_bool draining;
-	atomic_llong body_bytes;    /* reserved by requests' bodies, all connections */
-	atomic_llong body_peak;     /* bytes reserved since the last trim */
+	atomic_llong body_bytes; /* reserved by requests' bodies, all connections */
+	atomic_llong body_peak; /* bytes reserved since the last trim */
 	struct MHD_Daemon *metrics_daemon;
 	const weir_route *route_base[32]; /* metrics: route tables and their first index */
 	int route_first[32];
@@ -202,7 +202,8 @@ static weir_req *req_new(weir_app *app, struct MHD_Connection *c, const char *ur
 		if (ci->client_addr->sa_family == AF_INET)
 			inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, buf, sizeof(buf));
 		else if (ci->client_addr->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, buf, sizeof(buf));
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, buf,
+				  sizeof(buf));
 		r->source_ip = weir_arena_strdup(a, buf);
 	}
 	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
@@ -335,7 +336,8 @@ static void dispatch(weir_req *r)
 	}
 	if (r->body_too_large) {
 		weir_error e;
-		weir_error_set(&e, WEIR_E_REQUEST_TOO_LARGE, "Request body exceeds the limit of %zu bytes", limit_of(r));
+		weir_error_set(&e, WEIR_E_REQUEST_TOO_LARGE, "Request body exceeds the limit of %zu bytes",
+			       limit_of(r));
 		weir_reply_error(r, &e);
 		return;
 	}
@@ -802,7 +804,7 @@ static enum MHD_Result metrics_access(void *cls, struct MHD_Connection *c, const
 	else
 		weir_buf_append(&b, "not found\n", 10);
 	struct MHD_Response *resp = MHD_create_response_from_buffer(b.len, b.data ? b.data : (char *)"",
-								   MHD_RESPMEM_MUST_COPY);
+								    MHD_RESPMEM_MUST_COPY);
 	weir_buf_release(&b);
 	if (resp == NULL)
 		return MHD_NO;
@@ -834,13 +836,13 @@ static int start_metrics_listener(weir_app *app, weir_error *err)
 	host[colon - spec] = '\0';
 	struct sockaddr_in sa;
 	if (parse_addr(host, (unsigned)port, &sa) != 0)
-		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "--metrics-listen: '%s' is not an IPv4 address",
-				      host);
-	srv.metrics_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL,
-					      NULL, metrics_access, app, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, app,
-					      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT,
-					      (unsigned int)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-					      MHD_OPTION_END);
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+				      "--metrics-listen: '%s' is not an IPv4 address", host);
+	srv.metrics_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
+					      NULL, NULL, metrics_access, app, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, app,
+					      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+					      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+					      MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_END);
 	if (srv.metrics_daemon == NULL)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot listen on %s for metrics", spec);
 	return 0;
@@ -897,8 +899,8 @@ int weir_server_start(weir_app *app, weir_error *err)
 		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "--listen: '%s' is not an IPv4 address",
 				      app->cfg.listen_host);
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
-		access_handler, app, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, app, MHD_OPTION_SOCK_ADDR,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
+		NULL, access_handler, app, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, app, MHD_OPTION_SOCK_ADDR,
 		(struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg.threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)app->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
 		srv.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)app->cfg.per_ip_limit,
@@ -957,7 +959,8 @@ void weir_server_stop(weir_app *app)
 	}
 	int left = atomic_load(&srv.inflight);
 	if (left > 0)
-		weir_log_warn("drain time (%u s) over: %d request(s) still in flight are cut off", app->cfg.drain_s, left);
+		weir_log_warn("drain time (%u s) over: %d request(s) still in flight are cut off", app->cfg.drain_s,
+			      left);
 	if (srv.watchdog_running) {
 		atomic_store(&srv.stop_watchdog, true);
 		pthread_join(srv.watchdog, NULL);

@@ -63,7 +63,8 @@ int main(int argc, char **argv)
 	const char *ms = weir_gov_metastore_id(db, a, &e);
 	char sql[1024];
 	snprintf(sql, sizeof(sql),
-		 "INSERT INTO securables (id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
+		 "INSERT INTO securables (id, type, parent_id, name, owner_id, created_at, created_by, updated_at, "
+		 "updated_by) "
 		 "VALUES ('cat-bench', 'catalog', '%s', 'bench', 2, 0, 'admin', 0, 'admin'), "
 		 "('sch-r', 'schema', 'cat-bench', 'r', 2, 0, 'admin', 0, 'admin'), "
 		 "('sch-noise', 'schema', 'cat-bench', 'noise', 2, 0, 'admin', 0, 'admin'), "
@@ -71,19 +72,25 @@ int main(int argc, char **argv)
 		 "('tbl-target', 'table', 'sch-r', 'target', 2, 0, 'admin', 0, 'admin')",
 		 ms);
 	exec(h, sql);
-	exec(h, "UPDATE securables SET subtype = 'EXTERNAL', storage_location = 's3://bench/target' WHERE id = 'tbl-target'");
+	exec(h, "UPDATE securables SET subtype = 'EXTERNAL', storage_location = 's3://bench/target' WHERE id = "
+		"'tbl-target'");
 	exec(h, "INSERT INTO table_columns (table_id, position, name, type_text, type_name) VALUES "
 		"('tbl-target', 0, 'id', 'bigint', 'LONG'), ('tbl-target', 1, 'v', 'string', 'STRING')");
-	exec(h, "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3332) "
-		"INSERT INTO securables (id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
-		"SELECT printf('noise-%d', i), 'table', 'sch-noise', printf('n%d', i), 2, 0, 'admin', 0, 'admin' FROM n");
+	exec(h,
+	     "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3332) "
+	     "INSERT INTO securables (id, type, parent_id, name, owner_id, created_at, created_by, updated_at, "
+	     "updated_by) "
+	     "SELECT printf('noise-%d', i), 'table', 'sch-noise', printf('n%d', i), 2, 0, 'admin', 0, 'admin' FROM n");
 	exec(h, "INSERT INTO grants (securable_id, principal_id, privilege) "
 		"SELECT s.id, g.id, 'SELECT' FROM securables s JOIN principals g ON g.kind = 'group' "
 		"AND g.id % 333 = CAST(substr(s.id, 7) AS INTEGER) % 333 WHERE s.parent_id = 'sch-noise' LIMIT 9997");
 	/* the path that matters: the top of chain 7 may use catalog and schema and select the target */
-	exec(h, "INSERT INTO grants (securable_id, principal_id, privilege) SELECT 'cat-bench', id, 'USE_CATALOG' FROM principals WHERE name = 'g_7_0'");
-	exec(h, "INSERT INTO grants (securable_id, principal_id, privilege) SELECT 'sch-r', id, 'USE_SCHEMA' FROM principals WHERE name = 'g_7_0'");
-	exec(h, "INSERT INTO grants (securable_id, principal_id, privilege) SELECT 'tbl-target', id, 'SELECT' FROM principals WHERE name = 'g_7_0'");
+	exec(h, "INSERT INTO grants (securable_id, principal_id, privilege) SELECT 'cat-bench', id, 'USE_CATALOG' FROM "
+		"principals WHERE name = 'g_7_0'");
+	exec(h, "INSERT INTO grants (securable_id, principal_id, privilege) SELECT 'sch-r', id, 'USE_SCHEMA' FROM "
+		"principals WHERE name = 'g_7_0'");
+	exec(h, "INSERT INTO grants (securable_id, principal_id, privilege) SELECT 'tbl-target', id, 'SELECT' FROM "
+		"principals WHERE name = 'g_7_0'");
 	int64_t uid = weir_gov_principal_id(db, "deep@bench", NULL, &e);
 	char *tok = NULL;
 	must(weir_gov_token_create(db, a, uid, WEIR_DEFAULT_WORKSPACE_ID, 0, "bench", &tok, NULL, &e), "token");
@@ -94,8 +101,11 @@ int main(int argc, char **argv)
 	fprintf(f, "%s\n", tok);
 	fclose(f);
 	sqlite3_stmt *st;
-	sqlite3_prepare_v2(h, "SELECT (SELECT count(*) FROM principals WHERE kind = 'group'), (SELECT count(*) FROM grants), "
-			      "(SELECT count(*) FROM group_members)", -1, &st, NULL);
+	sqlite3_prepare_v2(
+		h,
+		"SELECT (SELECT count(*) FROM principals WHERE kind = 'group'), (SELECT count(*) FROM grants), "
+		"(SELECT count(*) FROM group_members)",
+		-1, &st, NULL);
 	sqlite3_step(st);
 	printf("groups=%d grants=%d memberships=%d\n", sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
 	       sqlite3_column_int(st, 2));

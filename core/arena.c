@@ -269,7 +269,4 @@ void weir_arena_defer(weir_arena *a, weir_cleanup_fn fn, void *p)
 	a->cleanups = cl;
 }
 
-size_t weir_arena_used(const weir_arena *a)
-{
-	return a->total;
-}
+size_t weir_arena_used(const weir_arena *a) { return a->total; }

@@ -34,12 +34,15 @@ struct weir_db {
 	size_t used;
 	bool in_write;
 	bool in_read;
-	struct { const char *key; char *value; } memo[4];
-	bool dirty;         /* a watched table changed in the current transaction */
-	bool committing;    /* inside a batch's COMMIT: its requests wait for durability */
-	int commit_weight;  /* the requests that COMMIT commits (on_wal_commit numbers them) */
+	struct {
+		const char *key;
+		char *value;
+	} memo[4];
+	bool dirty; /* a watched table changed in the current transaction */
+	bool committing; /* inside a batch's COMMIT: its requests wait for durability */
+	int commit_weight; /* the requests that COMMIT commits (on_wal_commit numbers them) */
 	uint64_t commit_seq; /* set by on_wal_commit: the number of this connection's last commit */
-	uint64_t read_gen;  /* the pool's generation when the read transaction began */
+	uint64_t read_gen; /* the pool's generation when the read transaction began */
 	weir_db *next_free;
 };
 
@@ -67,13 +70,13 @@ struct weir_db_pool {
 	 * and its statement cache holds the write statements once. */
 	weir_db writer;
 	/* Shared write transactions (weir_db_commit): under write_mu unless noted. */
-	_Atomic int write_waiters;  /* threads waiting for write_mu */
-	bool batch_open;            /* the writer's transaction is open */
-	bool holder_sp;             /* the lock holder's changes are in savepoint weir_w */
-	int batch_size;             /* requests released into it so far */
+	_Atomic int write_waiters; /* threads waiting for write_mu */
+	bool batch_open; /* the writer's transaction is open */
+	bool holder_sp; /* the lock holder's changes are in savepoint weir_w */
+	int batch_size; /* requests released into it so far */
 	int64_t batch_start_us;
 	struct batch_member *batch_head; /* those waiting for its end */
-	pthread_mutex_t batch_mu;   /* members' outcomes are published under it */
+	pthread_mutex_t batch_mu; /* members' outcomes are published under it */
 	pthread_cond_t batch_cv;
 	uint64_t txns, txn_requests, txn_hist[8]; /* transactions, their requests, sizes */
 	weir_db *conns;
@@ -90,14 +93,14 @@ struct weir_db_pool {
 	pthread_cond_t ckpt_cv;
 	/* group commit (--sync full): see wal_sync_wait */
 	char *wal_path;
-	int wal_fd;                 /* our own descriptor of the WAL, opened once, closed last */
-	bool group_sync;            /* --sync full */
+	int wal_fd; /* our own descriptor of the WAL, opened once, closed last */
+	bool group_sync; /* --sync full */
 	_Atomic uint64_t commit_seq; /* commits that wrote WAL frames, numbered by on_wal_commit */
 	pthread_mutex_t sync_mu;
 	pthread_cond_t sync_cv;
-	uint64_t synced_seq;        /* every commit up to this one is on disk */
-	bool syncing;               /* a thread is in fdatasync for the others */
-	bool sync_failed;           /* an fdatasync failed: no write is acknowledged any more */
+	uint64_t synced_seq; /* every commit up to this one is on disk */
+	bool syncing; /* a thread is in fdatasync for the others */
+	bool sync_failed; /* an fdatasync failed: no write is acknowledged any more */
 	uint64_t syncs, synced_commits, batch_hist[8]; /* requests per fsync: 1, 2, 3-4, ..., 65+ */
 	/* waiters for durability that hold no thread (weir_db_durable_async): a syncer thread
 	 * runs the fsyncs for them and calls them back; under sync_mu */
@@ -118,7 +121,7 @@ typedef struct durable_waiter {
 typedef struct batch_member {
 	struct batch_member *next;
 	bool done;
-	int rc;       /* SQLITE_OK, or why the transaction did not commit */
+	int rc; /* SQLITE_OK, or why the transaction did not commit */
 	uint64_t seq; /* its commit number for wal_sync_wait (0: nothing was written) */
 } batch_member;
 
@@ -164,8 +167,7 @@ int weir_db_migrate(sqlite3 *db, weir_error *err)
 	int latest = weir_db_latest_version();
 	if (current > latest)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
-				      "database schema version %d is newer than this binary (%d)",
-				      current, latest);
+				      "database schema version %d is newer than this binary (%d)", current, latest);
 	for (const weir_migration *m = weir_migrations; m->sql != NULL; m++) {
 		if (m->version <= current)
 			continue;
@@ -254,8 +256,8 @@ static int wal_sync(weir_db_pool *p)
 		weir_log_error("cannot stat the WAL for group commit: %s", strerror(errno));
 		return -1;
 	}
-	if (p->wal_fd >= 0 && (fstat(p->wal_fd, &fd_st) != 0 || fd_st.st_ino != path_st.st_ino ||
-			       fd_st.st_dev != path_st.st_dev)) {
+	if (p->wal_fd >= 0 &&
+	    (fstat(p->wal_fd, &fd_st) != 0 || fd_st.st_ino != path_st.st_ino || fd_st.st_dev != path_st.st_dev)) {
 		weir_log_warn("the WAL was replaced by another process: following it");
 		close(p->wal_fd);
 		p->wal_fd = -1;
@@ -487,8 +489,7 @@ uint64_t weir_db_generation(weir_db *c)
 
 static int conn_open(weir_db *c, const char *path, weir_sync sync, weir_error *err)
 {
-	int rc = sqlite3_open_v2(path, &c->db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		weir_log_error("cannot open database: %s", c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot open the database");
@@ -500,10 +501,10 @@ static int conn_open(weir_db *c, const char *path, weir_sync sync, weir_error *e
 	/* --sync full is synchronous=NORMAL plus the group commit's WAL fsync (wal_sync_wait);
 	 * until the WAL descriptor exists (migrations on the first connection), FULL itself. */
 	const char *setup = c->pool->wal_fd < 0 && sync == WEIR_SYNC_FULL
-		? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
-		  "PRAGMA cache_size=-16000; PRAGMA mmap_size=0;"
-		: "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
-		  "PRAGMA cache_size=-16000; PRAGMA mmap_size=0;";
+				    ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
+				      "PRAGMA cache_size=-16000; PRAGMA mmap_size=0;"
+				    : "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+				      "PRAGMA cache_size=-16000; PRAGMA mmap_size=0;";
 	if (exec_simple(c->db, setup, err) != 0)
 		return -1;
 	c->nslots = 128;
@@ -886,7 +887,7 @@ static int durability_lost(weir_error *err)
  * back in autocommit) fails the members released before it too. Requests see the changes
  * of the members before them (they come first in the commit order); those cannot be undone
  * alone. */
-#define BATCH_MAX 32          /* requests per transaction */
+#define BATCH_MAX 32 /* requests per transaction */
 int64_t weir_db__batch_max_us = 4000; /* nor is a transaction held open longer (tests set it) */
 
 static const char SQL_SAVEPOINT[] = "SAVEPOINT weir_w";
@@ -1078,8 +1079,9 @@ void weir_db_rollback(weir_db *c)
 		uint64_t seq;
 		if (lost != SQLITE_OK) {
 			if (p->batch_size > 0)
-				weir_log_error("the write transaction was lost: %d request(s) before this one fail with it",
-					       p->batch_size);
+				weir_log_error(
+					"the write transaction was lost: %d request(s) before this one fail with it",
+					p->batch_size);
 			batch_end(p, false, lost, &seq);
 		} else if (p->batch_size == 0) {
 			batch_end(p, false, SQLITE_ABORT, &seq); /* nothing else in it */
@@ -1170,7 +1172,8 @@ const char *weir_db_col_text(weir_stmt *st, int col)
 const char *weir_db_col_dup(weir_arena *a, weir_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(weir_db_sqlite_stmt(st), col);
-	return t ? weir_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(weir_db_sqlite_stmt(st), col)) : NULL;
+	return t ? weir_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(weir_db_sqlite_stmt(st), col))
+		 : NULL;
 }
 int weir_db_col_bytes(weir_stmt *st, int col) { return sqlite3_column_bytes(weir_db_sqlite_stmt(st), col); }
 int weir_db_col_type(weir_stmt *st, int col) { return sqlite3_column_type(weir_db_sqlite_stmt(st), col); }
@@ -1178,7 +1181,8 @@ int64_t weir_db_changes(weir_db *c) { return sqlite3_changes(weir_db_handle(c));
 int64_t weir_db_last_insert_id(weir_db *c) { return sqlite3_last_insert_rowid(weir_db_handle(c)); }
 
 /* The values of core/db.h's codes are SQLite's own, so no mapping is needed here. */
-_Static_assert(WEIR_DB_OK == SQLITE_OK && WEIR_DB_ERROR == SQLITE_ERROR && WEIR_DB_ROW == SQLITE_ROW && WEIR_DB_DONE == SQLITE_DONE,
+_Static_assert(WEIR_DB_OK == SQLITE_OK && WEIR_DB_ERROR == SQLITE_ERROR && WEIR_DB_ROW == SQLITE_ROW &&
+		       WEIR_DB_DONE == SQLITE_DONE,
 	       "weir_db_step codes");
 _Static_assert(WEIR_DB_INTEGER == SQLITE_INTEGER && WEIR_DB_FLOAT == SQLITE_FLOAT && WEIR_DB_TEXT == SQLITE_TEXT &&
 		       WEIR_DB_BLOB == SQLITE_BLOB && WEIR_DB_NULL == SQLITE_NULL,
@@ -1193,7 +1197,8 @@ int weir_db_backup(const char *src, const char *dst, weir_error *err)
 	if (rc == SQLITE_OK) {
 		sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
 		if (b) {
-			while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY ||
+			       rc == SQLITE_LOCKED)
 				sqlite3_sleep(10);
 			sqlite3_backup_finish(b);
 		}

@@ -60,11 +60,11 @@ int weir_db_pool_schema_version(weir_db_pool *p);
  * fsyncs covered 1, 2, 3-4, 5-8, 9-16, 17-32, 33-64 and 65+ commits. */
 typedef struct weir_db_commit_stats {
 	uint64_t syncs;
-	uint64_t commits;         /* requests made durable by those fsyncs */
-	uint64_t batch_hist[8];   /* requests per fsync */
-	uint64_t txns;            /* write transactions committed (both modes) */
-	uint64_t txn_requests;    /* requests they held */
-	uint64_t txn_hist[8];     /* requests per transaction, same buckets */
+	uint64_t commits; /* requests made durable by those fsyncs */
+	uint64_t batch_hist[8]; /* requests per fsync */
+	uint64_t txns; /* write transactions committed (both modes) */
+	uint64_t txn_requests; /* requests they held */
+	uint64_t txn_hist[8]; /* requests per transaction, same buckets */
 } weir_db_commit_stats;
 void weir_db_pool_stats(weir_db_pool *p, weir_db_commit_stats *out);
 /* Tests only: when set, called instead of fdatasync(fd) on the WAL (fault injection). */
@@ -167,16 +167,16 @@ typedef struct weir_db_val {
 #define WEIR_I64_OR_NULL(x, is_null) ((weir_db_val){(is_null) ? 0 : 2, NULL, (int64_t)(x), 0})
 #define WEIR_REAL(x) ((weir_db_val){3, NULL, 0, (double)(x)})
 int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
-#define weir_db_exec(c, sql, err, ...)                                                                    \
-	weir_db_exec_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__},                                  \
+#define weir_db_exec(c, sql, err, ...)                                    \
+	weir_db_exec_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__}, \
 			  (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
 
 /* The cached statement for `sql` with its values bound in order, ready to step (a query):
  *     weir_stmt *st = weir_db_query(db, SQL_X, err, WEIR_TEXT(id));
  * NULL with err set when preparing fails. */
 weir_stmt *weir_db_query_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
-#define weir_db_query(c, sql, err, ...)                                                                   \
-	weir_db_query_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__},                                 \
+#define weir_db_query(c, sql, err, ...)                                    \
+	weir_db_query_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__}, \
 			   (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
 
 /* Binding helpers: NULL pointers bind SQL NULL. Text is copied. */

@@ -9,18 +9,10 @@ weir_stmt *weir_db_query_vals(weir_db *c, const char *sql, const weir_db_val *va
 		return NULL;
 	for (int i = 0; i < n; i++) {
 		switch (vals[i].kind) {
-		case 1:
-			weir_db_bind_text(st, i + 1, vals[i].s);
-			break;
-		case 2:
-			weir_db_bind_i64(st, i + 1, vals[i].i);
-			break;
-		case 3:
-			weir_db_bind_double(st, i + 1, vals[i].d);
-			break;
-		default:
-			weir_db_bind_null(st, i + 1);
-			break;
+		case 1: weir_db_bind_text(st, i + 1, vals[i].s); break;
+		case 2: weir_db_bind_i64(st, i + 1, vals[i].i); break;
+		case 3: weir_db_bind_double(st, i + 1, vals[i].d); break;
+		default: weir_db_bind_null(st, i + 1); break;
 		}
 	}
 	return st;

@@ -7,10 +7,9 @@
 static const struct {
 	const char *name;
 	int status;
-} codes[WEIR_E__COUNT] = {
-	[WEIR_OK] = {"OK", 200},
+} codes[WEIR_E__COUNT] = {[WEIR_OK] = {"OK", 200},
 #define WEIR_X_TABLE(n, s) [WEIR_E_##n] = {#n, s},
-	WEIR_ERROR_CODES(WEIR_X_TABLE)
+			  WEIR_ERROR_CODES(WEIR_X_TABLE)
 #undef WEIR_X_TABLE
 };
 
@@ -28,8 +27,7 @@ int weir_code_status(weir_code code)
 	return codes[code].status;
 }
 
-static void vset(weir_error *err, int status, weir_code code, const char *field,
-		 const char *fmt, va_list ap)
+static void vset(weir_error *err, int status, weir_code code, const char *field, const char *fmt, va_list ap)
 {
 	if (err == NULL)
 		return;

@@ -10,36 +10,36 @@
 
 /* X(name, default HTTP status). Dialect-specific statuses can be given per call with
  * weir_error_set_status(); add codes here, never rename one (clients match on them). */
-#define WEIR_ERROR_CODES(X)                 \
-	X(INVALID_ARGUMENT, 400)                \
-	X(INVALID_PARAMETER_VALUE, 400)         \
-	X(MALFORMED_REQUEST, 400)               \
-	X(BAD_REQUEST, 400)                     \
-	X(INVALID_STATE, 400)                   \
-	X(FAILED_PRECONDITION, 400)             \
-	X(OUT_OF_RANGE, 400)                    \
-	X(UNAUTHENTICATED, 401)                 \
-	X(PERMISSION_DENIED, 403)               \
-	X(NOT_FOUND, 404)                       \
-	X(RESOURCE_DOES_NOT_EXIST, 404)         \
-	X(ENDPOINT_NOT_FOUND, 404)              \
-	X(CATALOG_NOT_FOUND, 404)               \
-	X(SCHEMA_NOT_FOUND, 404)                \
-	X(TABLE_NOT_FOUND, 404)                 \
-	X(METHOD_NOT_ALLOWED, 405)              \
-	X(ALREADY_EXISTS, 409)                  \
-	X(RESOURCE_CONFLICT, 409)               \
-	X(ABORTED, 409)                         \
-	X(RESOURCE_ALREADY_EXISTS, 400)         \
-	X(CATALOG_ALREADY_EXISTS, 400)          \
-	X(SCHEMA_ALREADY_EXISTS, 400)           \
-	X(TABLE_ALREADY_EXISTS, 400)            \
-	X(REQUEST_TOO_LARGE, 413)               \
-	X(UNSUPPORTED_MEDIA_TYPE, 415)          \
-	X(RESOURCE_EXHAUSTED, 429)              \
-	X(REQUEST_LIMIT_EXCEEDED, 429)          \
-	X(INTERNAL_ERROR, 500)                  \
-	X(NOT_IMPLEMENTED, 501)                 \
+#define WEIR_ERROR_CODES(X)             \
+	X(INVALID_ARGUMENT, 400)        \
+	X(INVALID_PARAMETER_VALUE, 400) \
+	X(MALFORMED_REQUEST, 400)       \
+	X(BAD_REQUEST, 400)             \
+	X(INVALID_STATE, 400)           \
+	X(FAILED_PRECONDITION, 400)     \
+	X(OUT_OF_RANGE, 400)            \
+	X(UNAUTHENTICATED, 401)         \
+	X(PERMISSION_DENIED, 403)       \
+	X(NOT_FOUND, 404)               \
+	X(RESOURCE_DOES_NOT_EXIST, 404) \
+	X(ENDPOINT_NOT_FOUND, 404)      \
+	X(CATALOG_NOT_FOUND, 404)       \
+	X(SCHEMA_NOT_FOUND, 404)        \
+	X(TABLE_NOT_FOUND, 404)         \
+	X(METHOD_NOT_ALLOWED, 405)      \
+	X(ALREADY_EXISTS, 409)          \
+	X(RESOURCE_CONFLICT, 409)       \
+	X(ABORTED, 409)                 \
+	X(RESOURCE_ALREADY_EXISTS, 400) \
+	X(CATALOG_ALREADY_EXISTS, 400)  \
+	X(SCHEMA_ALREADY_EXISTS, 400)   \
+	X(TABLE_ALREADY_EXISTS, 400)    \
+	X(REQUEST_TOO_LARGE, 413)       \
+	X(UNSUPPORTED_MEDIA_TYPE, 415)  \
+	X(RESOURCE_EXHAUSTED, 429)      \
+	X(REQUEST_LIMIT_EXCEEDED, 429)  \
+	X(INTERNAL_ERROR, 500)          \
+	X(NOT_IMPLEMENTED, 501)         \
 	X(TEMPORARILY_UNAVAILABLE, 503)
 
 typedef enum weir_code {
@@ -47,22 +47,24 @@ typedef enum weir_code {
 #define WEIR_X_ENUM(n, s) WEIR_E_##n,
 	WEIR_ERROR_CODES(WEIR_X_ENUM)
 #undef WEIR_X_ENUM
-	WEIR_E__COUNT
+		WEIR_E__COUNT
 } weir_code;
 
 typedef struct weir_error {
 	weir_code code;
-	int status;          /* HTTP status to answer with */
-	char field[96];      /* the input field to blame, or "" */
-	char message[512];   /* safe for clients */
+	int status; /* HTTP status to answer with */
+	char field[96]; /* the input field to blame, or "" */
+	char message[512]; /* safe for clients */
 } weir_error;
 
-#define WEIR_ERROR_INIT {WEIR_OK, 0, "", ""}
+#define WEIR_ERROR_INIT            \
+	{                          \
+		WEIR_OK, 0, "", "" \
+	}
 
 /* Fills `err` (if not NULL) with `code`, its default status and a formatted message.
  * Always returns -1 so that `return weir_error_set(...)` reads naturally. */
-int weir_error_set(weir_error *err, weir_code code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int weir_error_set(weir_error *err, weir_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Same, with an explicit HTTP status (a dialect that answers a code differently). */
 int weir_error_set_status(weir_error *err, int status, weir_code code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -143,8 +143,8 @@ json_t *weir_json_parse_body(weir_arena *a, const char *body, size_t len, bool e
 	json_error_t jerr;
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		weir_error_set(err, WEIR_E_MALFORMED_REQUEST, "Malformed JSON at line %d column %d: %.200s",
-			       jerr.line, jerr.column, jerr.text);
+		weir_error_set(err, WEIR_E_MALFORMED_REQUEST, "Malformed JSON at line %d column %d: %.200s", jerr.line,
+			       jerr.column, jerr.text);
 		return NULL;
 	}
 	weir_json_own(a, root);
@@ -249,11 +249,11 @@ int weir_json_get_str_map(json_t *obj, const char *key, json_t **out, weir_error
 		return 0;
 	const char *k;
 	json_t *v;
-	json_object_foreach(m, k, v) {
+	json_object_foreach (m, k, v) {
 		if (!json_is_string(v))
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
-						"Invalid value for field '%s': property '%.100s' must be a string",
-						key, k);
+						"Invalid value for field '%s': property '%.100s' must be a string", key,
+						k);
 	}
 	*out = m;
 	return 0;
@@ -384,9 +384,7 @@ static void put_string(weir_buf *b, const char *s, size_t n)
 		case '\n': esc[1] = 'n'; break;
 		case '\r': esc[1] = 'r'; break;
 		case '\t': esc[1] = 't'; break;
-		default:
-			esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
-			en = 6;
+		default: esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15]; en = 6;
 		}
 		put(b, esc, en);
 	}
@@ -428,7 +426,7 @@ static void put_value(weir_buf *b, const json_t *j, int depth)
 		const char *k;
 		json_t *v;
 		bool first = true;
-		json_object_foreach((json_t *)j, k, v) {
+		json_object_foreach ((json_t *)j, k, v) {
 			if (!first)
 				put(b, ",", 1);
 			first = false;
@@ -450,24 +448,12 @@ static void put_value(weir_buf *b, const json_t *j, int depth)
 		put(b, "]", 1);
 		break;
 	}
-	case JSON_STRING:
-		put_string(b, json_string_value(j), json_string_length(j));
-		break;
-	case JSON_INTEGER:
-		put(b, tmp, i64_text(json_integer_value(j), tmp));
-		break;
-	case JSON_REAL:
-		put_real(b, json_real_value(j));
-		break;
-	case JSON_TRUE:
-		put(b, "true", 4);
-		break;
-	case JSON_FALSE:
-		put(b, "false", 5);
-		break;
-	case JSON_NULL:
-		put(b, "null", 4);
-		break;
+	case JSON_STRING: put_string(b, json_string_value(j), json_string_length(j)); break;
+	case JSON_INTEGER: put(b, tmp, i64_text(json_integer_value(j), tmp)); break;
+	case JSON_REAL: put_real(b, json_real_value(j)); break;
+	case JSON_TRUE: put(b, "true", 4); break;
+	case JSON_FALSE: put(b, "false", 5); break;
+	case JSON_NULL: put(b, "null", 4); break;
 	}
 }
 
@@ -482,10 +468,7 @@ void weir_jw_init(weir_jw *w)
 	w->after_key = false;
 }
 
-void weir_jw_free(weir_jw *w)
-{
-	weir_buf_release(&w->b);
-}
+void weir_jw_free(weir_jw *w) { weir_buf_release(&w->b); }
 
 char *weir_jw_take(weir_jw *w, size_t *len)
 {
@@ -658,7 +641,4 @@ char *weir_json_dump_len(const json_t *j, size_t *len)
 	return b.data;
 }
 
-char *weir_json_dump(const json_t *j)
-{
-	return weir_json_dump_len(j, NULL);
-}
+char *weir_json_dump(const json_t *j) { return weir_json_dump_len(j, NULL); }

@@ -48,13 +48,13 @@ void weir_jw_end_obj(weir_jw *w);
 void weir_jw_arr(weir_jw *w);
 void weir_jw_end_arr(weir_jw *w);
 void weir_jw_key(weir_jw *w, const char *key);
-void weir_jw_str(weir_jw *w, const char *s);              /* NULL writes null */
+void weir_jw_str(weir_jw *w, const char *s); /* NULL writes null */
 void weir_jw_strn(weir_jw *w, const char *s, size_t n);
 void weir_jw_int(weir_jw *w, int64_t v);
 void weir_jw_bool(weir_jw *w, bool v);
-void weir_jw_real(weir_jw *w, double v);                  /* finite; written as weir_json_dump writes a real */
+void weir_jw_real(weir_jw *w, double v); /* finite; written as weir_json_dump writes a real */
 void weir_jw_null(weir_jw *w);
-void weir_jw_value(weir_jw *w, const json_t *j);          /* a jansson value, serialised */
+void weir_jw_value(weir_jw *w, const json_t *j); /* a jansson value, serialised */
 void weir_jw_raw(weir_jw *w, const char *json, size_t n); /* text that is already one JSON value */
 /* The jansson view of text a renderer wrote, for callers that want a tree: takes `text`
  * (malloc'd, may be NULL when the renderer failed and set err) and frees it. */

@@ -199,7 +199,10 @@ void weir_metrics_cache(const char *name, int hit)
 		add_u(hit ? &M.cache.a[i] : &M.cache.b[i], 1);
 }
 
-void weir_metrics_outbox_depth_set(int64_t depth) { atomic_store_explicit(&M.outbox_depth, depth, memory_order_relaxed); }
+void weir_metrics_outbox_depth_set(int64_t depth)
+{
+	atomic_store_explicit(&M.outbox_depth, depth, memory_order_relaxed);
+}
 void weir_metrics_outbox_failure(void) { add_u(&M.outbox_failed, 1); }
 void weir_metrics_outbox_delivered(void) { add_u(&M.outbox_delivered, 1); }
 
@@ -271,7 +274,8 @@ static bool route_shown(int i)
 static void seconds_or_count(weir_buf *out, uint64_t v, bool micro)
 {
 	if (micro)
-		weir_buf_appendf(out, "%llu.%06llu", (unsigned long long)(v / 1000000), (unsigned long long)(v % 1000000));
+		weir_buf_appendf(out, "%llu.%06llu", (unsigned long long)(v / 1000000),
+				 (unsigned long long)(v % 1000000));
 	else
 		weir_buf_appendf(out, "%llu", (unsigned long long)v);
 }
@@ -284,8 +288,8 @@ static void histo_render(weir_buf *out, const char *name, weir_buf *labels, hist
 	uint64_t cum = 0;
 	for (int i = 0; i <= b->n; i++) {
 		cum += get_u(&h->bucket[i]);
-		weir_buf_appendf(out, "%s_bucket{%s%sle=\"%s\"} %llu\n", name, l, sep, i < b->n ? b->le_text[i] : "+Inf",
-				 (unsigned long long)cum);
+		weir_buf_appendf(out, "%s_bucket{%s%sle=\"%s\"} %llu\n", name, l, sep,
+				 i < b->n ? b->le_text[i] : "+Inf", (unsigned long long)cum);
 	}
 	weir_buf_appendf(out, "%s_sum%s%s%s ", name, labels ? "{" : "", l, labels ? "}" : "");
 	seconds_or_count(out, get_u(&h->sum), b->micro);
@@ -400,8 +404,10 @@ static void render_process(weir_buf *out)
 			vsize = rss = 0;
 		fclose(f);
 	}
-	gauge(out, "process_resident_memory_bytes", "Resident memory size in bytes.", (int64_t)(rss * (unsigned long long)page));
-	gauge(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.", (int64_t)(vsize * (unsigned long long)page));
+	gauge(out, "process_resident_memory_bytes", "Resident memory size in bytes.",
+	      (int64_t)(rss * (unsigned long long)page));
+	gauge(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
+	      (int64_t)(vsize * (unsigned long long)page));
 
 	struct rusage ru;
 	double cpu = 0;
@@ -434,14 +440,16 @@ static void render_process(weir_buf *out)
 void weir_metrics_render(weir_buf *out)
 {
 	render_requests(out);
-	gauge(out, "weir_http_requests_in_flight", "Requests between their head and their completion.", get_i(&M.inflight));
+	gauge(out, "weir_http_requests_in_flight", "Requests between their head and their completion.",
+	      get_i(&M.inflight));
 	gauge(out, "weir_http_connections_open", "Open client connections.", get_i(&M.connections));
 	gauge(out, "weir_http_request_body_bytes", "Bytes of request bodies held in memory.", get_i(&M.body_bytes));
 	family(out, "weir_http_connections_closed_total", "counter",
 	       "Connections the server closed itself, by reason (head deadline, pressure, ...).");
 	named_render(out, "weir_http_connections_closed_total", "reason", &M.closed, true);
 	counter(out, "weir_http_request_bodies_refused_total",
-		"Requests answered 503 because the server-wide body memory budget was exhausted.", get_u(&M.bodies_refused));
+		"Requests answered 503 because the server-wide body memory budget was exhausted.",
+		get_u(&M.bodies_refused));
 
 	gauge(out, "weir_db_write_queue_depth", "Requests waiting for the write lock (or a place in a group commit).",
 	      get_i(&M.write_queue));

@@ -23,16 +23,16 @@ void weir_metrics_set_route_name(int index, const char *method, const char *patt
 void weir_metrics_request_done(int route_index, int status, int64_t duration_us);
 
 /* Gauges moved by the server. */
-void weir_metrics_inflight_add(int delta);        /* requests between head and completion */
-void weir_metrics_connections_add(int delta);     /* open client connections */
-void weir_metrics_body_bytes_add(int64_t delta);  /* bytes of request bodies held in memory */
+void weir_metrics_inflight_add(int delta); /* requests between head and completion */
+void weir_metrics_connections_add(int delta); /* open client connections */
+void weir_metrics_body_bytes_add(int64_t delta); /* bytes of request bodies held in memory */
 void weir_metrics_conn_closed_add(const char *reason); /* "head_deadline", "pressure" (static strings) */
-void weir_metrics_body_refused(void);             /* 503: body memory budget exhausted */
+void weir_metrics_body_refused(void); /* 503: body memory budget exhausted */
 
 /* The database (core/db.c). */
-void weir_metrics_write_queue_add(int delta);     /* requests waiting for the write lock */
+void weir_metrics_write_queue_add(int delta); /* requests waiting for the write lock */
 void weir_metrics_commit(int batch_size, int64_t commit_us); /* one commit: its requests, its time (fsync) */
-void weir_metrics_pool_wait(int64_t wait_us);     /* a borrow that had to wait */
+void weir_metrics_pool_wait(int64_t wait_us); /* a borrow that had to wait */
 
 /* Caches: name is a static string ("closure", "privileges", ...). */
 void weir_metrics_cache(const char *name, int hit);

@@ -9,9 +9,9 @@
 #include "core/error.h"
 
 typedef struct weir_worker {
-	const char *name;                                  /* for the log; NULL ends a list */
+	const char *name; /* for the log; NULL ends a list */
 	int (*start)(weir_db_pool *pool, weir_error *err); /* NULL: nothing to start */
-	void (*stop)(void);                                /* NULL: nothing to stop */
+	void (*stop)(void); /* NULL: nothing to stop */
 } weir_worker;
 
 #endif

@@ -103,8 +103,7 @@ weir_outbox_url weir_outbox_url_check(const char *url)
 /* ---------------------------------------------------------------- HTTP client */
 
 /* v1,base64(HMAC-SHA256(secret, "<id>.<ts>.<body>")) into out (>= 64 bytes). */
-void weir_outbox_signature(const char *secret, const char *id, const char *ts, const char *body, char *out,
-			   size_t cap)
+void weir_outbox_signature(const char *secret, const char *id, const char *ts, const char *body, char *out, size_t cap)
 {
 	weir_buf msg = {0};
 	weir_buf_appendf(&msg, "%s.%s.", id, ts);
@@ -240,8 +239,8 @@ void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *se
 	weir_buf_appendf(&req,
 			 "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: %s\r\nContent-Type: application/json\r\n"
 			 "Content-Length: %zu\r\nConnection: close\r\n%s: %s\r\n%s: %s\r\n",
-			 u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "", u.port, h->user_agent,
-			 strlen(body), h->id_header, delivery_id, h->timestamp_header, ts);
+			 u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "", u.port,
+			 h->user_agent, strlen(body), h->id_header, delivery_id, h->timestamp_header, ts);
 	if (secret && *secret) {
 		char sig[80];
 		weir_outbox_signature(secret, delivery_id, ts, body, sig, sizeof(sig));
@@ -281,7 +280,8 @@ void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *se
 	}
 	res->status = status;
 	const char *b = strstr(buf, "\r\n\r\n");
-	if (b && strcasestr(buf, "\r\ntransfer-encoding: chunked") && strcasestr(buf, "\r\ntransfer-encoding: chunked") < b) {
+	if (b && strcasestr(buf, "\r\ntransfer-encoding: chunked") &&
+	    strcasestr(buf, "\r\ntransfer-encoding: chunked") < b) {
 		/* de-chunk what was read (the body is only reported, never parsed) */
 		const char *p = b + 4;
 		size_t o = 0;
@@ -311,7 +311,6 @@ void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *se
 			res->body[0] = '\0';
 	}
 }
-
 
 /* ---------------------------------------------------------------- worker */
 

@@ -29,32 +29,32 @@
 /* A due entry as the kind's due() reads it. Every string is heap-allocated (the worker frees
  * each field after the attempt), since it outlives the pooled connection it was read from. */
 typedef struct weir_outbox_entry {
-	char *id;       /* the delivery id (sent in the id header, signed) */
-	char *url;      /* the target */
-	char *secret;   /* NULL: not signed */
-	char *payload;  /* the body, JSON text */
-	int attempts;   /* attempts made before this one */
+	char *id; /* the delivery id (sent in the id header, signed) */
+	char *url; /* the target */
+	char *secret; /* NULL: not signed */
+	char *payload; /* the body, JSON text */
+	int attempts; /* attempts made before this one */
 } weir_outbox_entry;
 
 /* What one attempt got back. */
 typedef struct weir_outbox_result {
-	int status;        /* the HTTP status; 0: no HTTP answer */
-	char error[200];   /* why there was no answer */
-	char body[1024];   /* the start of the answer's body (empty unless valid UTF-8) */
+	int status; /* the HTTP status; 0: no HTTP answer */
+	char error[200]; /* why there was no answer */
+	char body[1024]; /* the start of the answer's body (empty unless valid UTF-8) */
 } weir_outbox_result;
 
 /* The outcome of one attempt, decided by the worker from the result and the kind's policy;
  * the kind's record() writes it to the entry's row. */
 typedef struct weir_outbox_outcome {
 	const char *id;
-	const char *status;        /* PENDING (to retry), DELIVERED or FAILED */
-	int attempts;              /* including this one */
-	int64_t next_attempt_at;   /* ms since the epoch: now + the backoff */
+	const char *status; /* PENDING (to retry), DELIVERED or FAILED */
+	int attempts; /* including this one */
+	int64_t next_attempt_at; /* ms since the epoch: now + the backoff */
 	int64_t last_status_code;
 	bool has_last_status_code;
-	const char *last_error;    /* "HTTP 500" or why there was no answer; NULL when delivered */
-	int64_t delivered_at;      /* the time of the attempt */
-	bool has_delivered_at;     /* delivered */
+	const char *last_error; /* "HTTP 500" or why there was no answer; NULL when delivered */
+	int64_t delivered_at; /* the time of the attempt */
+	bool has_delivered_at; /* delivered */
 } weir_outbox_outcome;
 
 /* The headers of a signed POST: the delivery id, the time (seconds since the epoch) and,
@@ -69,9 +69,9 @@ typedef struct weir_outbox_http {
 
 typedef struct weir_outbox_kind weir_outbox_kind;
 struct weir_outbox_kind {
-	const char *name;          /* in log lines: "<name> delivery <id>: attempt ..." */
+	const char *name; /* in log lines: "<name> delivery <id>: attempt ..." */
 	int max_attempts;
-	int backoff_ms;            /* before the second attempt; doubles after each */
+	int backoff_ms; /* before the second attempt; doubles after each */
 	int backoff_cap_ms;
 	/* Store callbacks (SQL in the kind's *_store.c), each on a borrowed connection. */
 	/* Up to `max` (at most 8) entries due at `now`, earliest first, into out; returns how
@@ -99,20 +99,19 @@ void weir_outbox_stop(const weir_outbox_kind *kind);
 
 /* One POST of `body` to `url` now, with the headers of `h` and signed when `secret` is
  * non-empty; 5 s socket timeouts. Used by the worker and for synchronous test sends. */
-void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *secret, const char *id,
-		      const char *body, weir_outbox_result *res);
+void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *secret, const char *id, const char *body,
+		      weir_outbox_result *res);
 
 /* Whether a target URL may be delivered to: http(s)://host[:port]/path, with plain http to
  * loopback hosts only (local receivers, tests). */
 typedef enum {
 	WEIR_OUTBOX_URL_OK = 0,
-	WEIR_OUTBOX_URL_INVALID,     /* not http(s)://host[:port]/path */
-	WEIR_OUTBOX_URL_PLAIN_HTTP,  /* http:// to a host that is not loopback */
+	WEIR_OUTBOX_URL_INVALID, /* not http(s)://host[:port]/path */
+	WEIR_OUTBOX_URL_PLAIN_HTTP, /* http:// to a host that is not loopback */
 } weir_outbox_url;
 weir_outbox_url weir_outbox_url_check(const char *url);
 
 /* The signature header's value for an entry (see weir_outbox_http) into out (>= 64 bytes). */
-void weir_outbox_signature(const char *secret, const char *id, const char *ts, const char *body, char *out,
-			   size_t cap);
+void weir_outbox_signature(const char *secret, const char *id, const char *ts, const char *body, char *out, size_t cap);
 
 #endif

@@ -93,10 +93,7 @@ void weir_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size
 	to_hex(md, 32, out);
 }
 
-bool weir_ct_equal(const void *a, const void *b, size_t n)
-{
-	return CRYPTO_memcmp(a, b, n) == 0;
-}
+bool weir_ct_equal(const void *a, const void *b, size_t n) { return CRYPTO_memcmp(a, b, n) == 0; }
 
 bool weir_utf8_valid(const char *str, size_t n)
 {
@@ -110,11 +107,17 @@ bool weir_utf8_valid(const char *str, size_t n)
 			i++;
 			continue;
 		} else if ((c & 0xe0) == 0xc0) {
-			k = 1; min = 0x80; c &= 0x1f;
+			k = 1;
+			min = 0x80;
+			c &= 0x1f;
 		} else if ((c & 0xf0) == 0xe0) {
-			k = 2; min = 0x800; c &= 0x0f;
+			k = 2;
+			min = 0x800;
+			c &= 0x0f;
 		} else if ((c & 0xf8) == 0xf0) {
-			k = 3; min = 0x10000; c &= 0x07;
+			k = 3;
+			min = 0x10000;
+			c &= 0x07;
 		} else {
 			return false;
 		}
@@ -282,8 +285,8 @@ static json_t *page_token_decode(weir_arena *a, const char *token, const char **
 	json_t *j = utf8 ? json_loads(txt, JSON_REJECT_DUPLICATES, NULL) : NULL;
 	if (!json_is_object(j)) {
 		json_decref(j);
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token", "Invalid page token, decoded value=%.100s",
-				 utf8 ? txt : "?");
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+				 "Invalid page token, decoded value=%.100s", utf8 ? txt : "?");
 		return NULL;
 	}
 	*text = txt;

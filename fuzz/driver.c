@@ -39,10 +39,7 @@ static int run_file(const char *path)
 	return 0;
 }
 
-static int cmp_names(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
+static int cmp_names(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
 
 /* Runs every regular file in dir; *count is incremented per file. */
 static int run_dir(const char *dir, int *count)

@@ -33,11 +33,11 @@ typedef struct fuzz_env {
 	char db_path[300];
 	char token_path[300];
 	weir_db_pool *pool;
-	weir_db *db;               /* one borrowed connection, held for the process */
-	weir_arena *a;             /* process lifetime: principals, ids */
+	weir_db *db; /* one borrowed connection, held for the process */
+	weir_arena *a; /* process lifetime: principals, ids */
 	weir_principal *admin;
-	weir_principal *user;      /* `fuzz-user`: no grants, owns nothing */
-	const char *run_id;        /* 32 hex: a run of experiment `fuzz` */
+	weir_principal *user; /* `fuzz-user`: no grants, owns nothing */
+	const char *run_id; /* 32 hex: a run of experiment `fuzz` */
 	int64_t experiment_id;
 } fuzz_env;
 
@@ -150,10 +150,11 @@ static inline void fuzz_env_seed_registry(fuzz_env *t)
 		fuzz_die("registry seed", &e);
 	json_decref(tags);
 
-	json_t *u = fuzz_json("{\"userName\": \"fuzz-user\", \"displayName\": \"Fuzz User\", \"externalId\": \"ext-1\"}");
+	json_t *u = fuzz_json(
+		"{\"userName\": \"fuzz-user\", \"displayName\": \"Fuzz User\", \"externalId\": \"ext-1\"}");
 	int64_t uid = -1;
-	if (weir_db_begin_write(t->db, &e) != 0 || (uid = weir_id_create(t->db, t->a, WEIR_PRINCIPAL_USER, u, &e)) < 0 ||
-	    weir_db_commit(t->db, &e) != 0)
+	if (weir_db_begin_write(t->db, &e) != 0 ||
+	    (uid = weir_id_create(t->db, t->a, WEIR_PRINCIPAL_USER, u, &e)) < 0 || weir_db_commit(t->db, &e) != 0)
 		fuzz_die("user", &e);
 	json_decref(u);
 	t->user = weir_gov_principal_load(t->db, t->a, uid, WEIR_DEFAULT_WORKSPACE_ID, &e);
@@ -174,15 +175,17 @@ static inline void fuzz_env_seed_tracking(fuzz_env *t)
 	snprintf(buf, sizeof(buf), "{\"experiment_id\": \"%s\", \"run_name\": \"r1\", \"start_time\": 1000}", eid);
 	json_decref(r);
 	r = fuzz_track(t, weir_tracking_run_create, buf);
-	const char *rid = json_string_value(json_object_get(json_object_get(json_object_get(r, "run"), "info"), "run_id"));
+	const char *rid = json_string_value(
+		json_object_get(json_object_get(json_object_get(r, "run"), "info"), "run_id"));
 	if (rid == NULL || strlen(rid) != 32)
 		fuzz_die("run id", NULL);
 	t->run_id = weir_arena_strdup(t->a, rid);
 	json_decref(r);
-	snprintf(buf, sizeof(buf),
-		 "{\"run_id\": \"%s\", \"metrics\": [{\"key\": \"acc\", \"value\": 0.5, \"timestamp\": 1, \"step\": 0}],"
-		 " \"params\": [{\"key\": \"lr\", \"value\": \"0.1\"}], \"tags\": [{\"key\": \"t\", \"value\": \"x\"}]}",
-		 t->run_id);
+	snprintf(
+		buf, sizeof(buf),
+		"{\"run_id\": \"%s\", \"metrics\": [{\"key\": \"acc\", \"value\": 0.5, \"timestamp\": 1, \"step\": 0}],"
+		" \"params\": [{\"key\": \"lr\", \"value\": \"0.1\"}], \"tags\": [{\"key\": \"t\", \"value\": \"x\"}]}",
+		t->run_id);
 	json_decref(fuzz_track(t, weir_tracking_log_batch, buf));
 	snprintf(buf, sizeof(buf),
 		 "{\"run_id\": \"%s\", \"datasets\": [{\"dataset\": {\"name\": \"d\", \"digest\": \"abc\", "

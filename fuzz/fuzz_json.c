@@ -42,7 +42,8 @@ static void getters(json_t *obj, const char *key)
 		const char *s = NULL;
 		int rc = weir_json_get_str(obj, key, required, &s, &e);
 		if (rc == 0)
-			check(absent ? s == NULL && !required : json_is_string(v) && s == json_string_value(v), "get_str");
+			check(absent ? s == NULL && !required : json_is_string(v) && s == json_string_value(v),
+			      "get_str");
 		else
 			check_refusal(&e, key);
 
@@ -58,9 +59,7 @@ static void getters(json_t *obj, const char *key)
 		weir_error_clear(&e);
 		rc = weir_json_get_i64(obj, key, required, &i, &e);
 		if (rc == 0)
-			check(absent ? !required && i == 0
-				     : json_is_number(v) || json_is_string(v),
-			      "get_i64");
+			check(absent ? !required && i == 0 : json_is_number(v) || json_is_string(v), "get_i64");
 		else
 			check_refusal(&e, key);
 		if (rc == 0 && json_is_integer(v))
@@ -89,7 +88,8 @@ static void getters(json_t *obj, const char *key)
 		const char *k;
 		json_t *x;
 		if (m != NULL)
-			json_object_foreach(m, k, x) check(json_is_string(x), "get_str_map let a non-string through");
+			json_object_foreach (m, k, x)
+				check(json_is_string(x), "get_str_map let a non-string through");
 	} else {
 		check_refusal(&e, key);
 	}
@@ -125,12 +125,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *k;
 		json_t *v;
 		getters(root, "absent");
-		json_object_foreach(root, k, v) {
+		json_object_foreach (root, k, v) {
 			getters(root, k);
 			if (json_is_object(v)) {
 				const char *k2;
 				json_t *v2;
-				json_object_foreach(v, k2, v2) getters(v, k2);
+				json_object_foreach (v, k2, v2)
+					getters(v, k2);
 			}
 		}
 		getters(NULL, "x");

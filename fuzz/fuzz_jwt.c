@@ -115,8 +115,10 @@ static void setup(fuzz_env *t)
 	if (f == NULL)
 		fuzz_die("jwks file", NULL);
 	fprintf(f,
-		"{\"keys\": [{\"kty\": \"EC\", \"kid\": \"ec1\", \"use\": \"sig\", \"alg\": \"ES256\", \"crv\": \"P-256\", "
-		"\"x\": \"%s\", \"y\": \"%s\"}, {\"kty\": \"RSA\", \"kid\": \"rsa1\", \"alg\": \"RS256\", \"n\": \"%s\", "
+		"{\"keys\": [{\"kty\": \"EC\", \"kid\": \"ec1\", \"use\": \"sig\", \"alg\": \"ES256\", \"crv\": "
+		"\"P-256\", "
+		"\"x\": \"%s\", \"y\": \"%s\"}, {\"kty\": \"RSA\", \"kid\": \"rsa1\", \"alg\": \"RS256\", \"n\": "
+		"\"%s\", "
 		"\"e\": \"%s\"}]}\n",
 		b64url(t->a, pub + 1, 32), b64url(t->a, pub + 33, 32), bn_b64url(t->a, rsa_key, OSSL_PKEY_PARAM_RSA_N),
 		bn_b64url(t->a, rsa_key, OSSL_PKEY_PARAM_RSA_E));
@@ -142,8 +144,8 @@ static char *sign(weir_arena *a, int mode, const char *hdr, const char *claims, 
 	size_t siglen = sizeof(sig);
 	if (mode == 1) {
 		unsigned int n = 0;
-		HMAC(EVP_sha256(), app.hs_secret, (int)sizeof(app.hs_secret), (const unsigned char *)input, strlen(input),
-		     sig, &n);
+		HMAC(EVP_sha256(), app.hs_secret, (int)sizeof(app.hs_secret), (const unsigned char *)input,
+		     strlen(input), sig, &n);
 		siglen = n;
 	} else {
 		EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -186,7 +188,8 @@ static void check_header(weir_arena *a, const char *token)
 	const char *kid = json_string_value(json_object_get(h, "kid"));
 	check(alg != NULL, "accepted a token without alg");
 	if (kid == NULL)
-		check(strcmp(alg, "HS256") == 0 && json_object_get(h, "kid") == NULL, "accepted a keyless non-HS256 token");
+		check(strcmp(alg, "HS256") == 0 && json_object_get(h, "kid") == NULL,
+		      "accepted a keyless non-HS256 token");
 	else
 		check((strcmp(kid, "ec1") == 0 && strcmp(alg, "ES256") == 0) ||
 			      (strcmp(kid, "rsa1") == 0 && strcmp(alg, "RS256") == 0),

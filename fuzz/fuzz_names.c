@@ -92,19 +92,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		const char *p3[3];
 		weir_error e2 = WEIR_ERROR_INIT;
-		check(weir_gov_split_full_name(a, "name", full, 3, p3, &e2) == 0, "mapped name is not catalog.schema.name");
+		check(weir_gov_split_full_name(a, "name", full, 3, p3, &e2) == 0,
+		      "mapped name is not catalog.schema.name");
 		bool flat = strcmp(full, weir_arena_printf(a, "main.default.%s", s)) == 0;
 		check(flat || strcmp(full, s) == 0, "mapped name is neither main.default.<n> nor the name");
 		const char *back = weir_registry_mlflow_name(a, p3[0], p3[1], p3[2]);
 		/* main.default.x is spelt x in MLflow answers */
 		bool in_default = strcmp(p3[0], "main") == 0 && strcmp(p3[1], "default") == 0;
-		check(back != NULL && strcmp(back, in_default ? p3[2] : s) == 0, "mapping back does not give the MLflow name");
+		check(back != NULL && strcmp(back, in_default ? p3[2] : s) == 0,
+		      "mapping back does not give the MLflow name");
 	}
 
 	weir_error_clear(&e);
 	if (weir_registry_alias_check(s, &e) == 0) {
-		check(*s != '\0' && strlen(s) <= 255 && strcasecmp(s, "latest") != 0, "alias check let a reserved alias");
-		bool vnum = (s[0] == 'v' || s[0] == 'V') && s[1] != '\0' && strspn(s + 1, "0123456789") == strlen(s + 1);
+		check(*s != '\0' && strlen(s) <= 255 && strcasecmp(s, "latest") != 0,
+		      "alias check let a reserved alias");
+		bool vnum = (s[0] == 'v' || s[0] == 'V') && s[1] != '\0' &&
+			    strspn(s + 1, "0123456789") == strlen(s + 1);
 		check(!vnum, "alias check let v<number> through");
 	} else {
 		refused(&e, "alias");
@@ -130,7 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t vn = 0, vp;
 	weir_error_clear(&e);
 	int vrc = weir_registry_version_parse(s, &vn, &e);
-	check((vrc == 0) == weir_parse_i64(s, &vp) && (vrc != 0 || vn == vp), "version parse disagrees with weir_parse_i64");
+	check((vrc == 0) == weir_parse_i64(s, &vp) && (vrc != 0 || vn == vp),
+	      "version parse disagrees with weir_parse_i64");
 	if (vrc != 0)
 		refused(&e, "version");
 	weir_error_clear(&e);

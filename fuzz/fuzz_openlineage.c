@@ -35,8 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = weir_arena_strndup(a, (const char *)data, size);
 	int64_t ms = 0;
 	if (weir_openlineage_parse_time(text, &ms) == 0) {
-		const int64_t lo = -62167219200000LL - 86400000LL;  /* 0000-01-01T00:00:00Z - 1 day */
-		const int64_t hi = 253402300800000LL + 86400000LL;  /* 10000-01-01T00:00:00Z + 1 day */
+		const int64_t lo = -62167219200000LL - 86400000LL; /* 0000-01-01T00:00:00Z - 1 day */
+		const int64_t hi = 253402300800000LL + 86400000LL; /* 10000-01-01T00:00:00Z + 1 day */
 		check(ms >= lo && ms <= hi, "parsed time out of range");
 	}
 

@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(json_is_object(out), "answer is not an object");
 		const char *k;
 		json_t *v;
-		json_object_foreach(out, k, v) {
+		json_object_foreach (out, k, v) {
 			check(strcmp(k, "registered_models") == 0 || strcmp(k, "model_versions") == 0 ||
 				      strcmp(k, "next_page_token") == 0,
 			      "unexpected key in the answer");
@@ -71,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *next = json_string_value(json_object_get(out, "next_page_token"));
 		if (next != NULL) {
 			int64_t off = -1;
-			check(weir_registry_page_offset(a, next, &off, &e) == 0 && off > 0, "issued token does not decode");
+			check(weir_registry_page_offset(a, next, &off, &e) == 0 && off > 0,
+			      "issued token does not decode");
 		}
 		json_decref(out);
 	}

@@ -81,7 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(weir_req_param(r, name) != NULL, "weir_req_param cannot find a matched parameter");
 			/* a one-segment parameter holds no '/': find how the pattern spells it */
 			char *key = weir_arena_printf(a, "{%s}", name);
-			if (strstr(rt->pattern, key) != NULL && strstr(rt->pattern, weir_arena_printf(a, "{%s*}", name)) == NULL)
+			if (strstr(rt->pattern, key) != NULL &&
+			    strstr(rt->pattern, weir_arena_printf(a, "{%s*}", name)) == NULL)
 				check(strchr(val, '/') == NULL, "a {name} parameter spans segments");
 		}
 		check(strcmp(rebuild(r, rt->pattern), p) == 0, "pattern with the parameters is not the path");

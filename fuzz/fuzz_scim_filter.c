@@ -27,10 +27,7 @@ static void check(bool ok, const char *what)
 	}
 }
 
-static json_int_t total_of(json_t *list)
-{
-	return json_integer_value(json_object_get(list, "totalResults"));
-}
+static json_int_t total_of(json_t *list) { return json_integer_value(json_object_get(list, "totalResults")); }
 
 /* How many principals of kind there are (no filter), checked once per kind against a filter
  * that matches everyone. */
@@ -62,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const weir_principal_kind kinds[] = {WEIR_PRINCIPAL_USER, WEIR_PRINCIPAL_GROUP, WEIR_PRINCIPAL_SP,
 						    WEIR_PRINCIPAL_USER};
 	weir_principal_kind kind = kinds[data[0] & 3];
-	int64_t start = (data[0] >> 2) & 3;   /* 0..3: below 1 means 1 */
-	int64_t count = (data[0] >> 4) & 7;   /* 0..7 */
+	int64_t start = (data[0] >> 2) & 3; /* 0..3: below 1 means 1 */
+	int64_t count = (data[0] >> 4) & 7; /* 0..7 */
 	if (data[0] & 0x80)
 		count = -1;
 	const char *text = weir_arena_strndup(a, (const char *)data + 1, size - 1);
@@ -86,7 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      "value type does not fit the attribute");
 		check(!(active && kind == WEIR_PRINCIPAL_GROUP), "groups have no 'active'");
 		check(!(strcmp(f.attr, "userName") == 0 && kind != WEIR_PRINCIPAL_USER), "userName outside users");
-		check(!(strcmp(f.attr, "applicationId") == 0 && kind != WEIR_PRINCIPAL_SP), "applicationId outside SPs");
+		check(!(strcmp(f.attr, "applicationId") == 0 && kind != WEIR_PRINCIPAL_SP),
+		      "applicationId outside SPs");
 	}
 
 	if (weir_db_begin_read(t->db, &e) != 0)

@@ -91,7 +91,8 @@ static void one(fuzz_env *t, weir_arena *a, bool runs, json_t *req)
 		json_t *again = json_deep_copy(req);
 		json_object_set_new(again, "page_token", json_string(next));
 		weir_error e2 = WEIR_ERROR_INIT;
-		json_t *out2 = runs ? weir_tracking_run_search(&c, again, &e2) : weir_tracking_experiment_search(&c, again, &e2);
+		json_t *out2 = runs ? weir_tracking_run_search(&c, again, &e2)
+				    : weir_tracking_experiment_search(&c, again, &e2);
 		check(out2 != NULL, "issued page token refused");
 		json_decref(out2);
 		json_decref(again);

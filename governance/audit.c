@@ -87,7 +87,8 @@ json_t *weir_audit_query(weir_db *db, weir_arena *a, const weir_audit_filter *f,
 	int64_t after_time = 0, after_id = 0;
 	if (pg->page_token && *pg->page_token) {
 		if (token_parse(pg->page_token, &after_time, &after_id) != 0) {
-			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token", "Invalid value for 'page_token'");
+			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+					 "Invalid value for 'page_token'");
 			return NULL;
 		}
 		has_after = true;

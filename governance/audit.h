@@ -15,12 +15,12 @@
 /* Every member is optional: NULL strings and has_* false mean "any". */
 typedef struct weir_audit_filter {
 	bool has_start, has_end;
-	int64_t start_time;        /* epoch ms, inclusive */
-	int64_t end_time;          /* epoch ms, exclusive */
-	const char *principal;     /* user_identity, exact */
+	int64_t start_time; /* epoch ms, inclusive */
+	int64_t end_time; /* epoch ms, exclusive */
+	const char *principal; /* user_identity, exact */
 	const char *action_name;
 	const char *service_name;
-	const char *securable;     /* full name, exact */
+	const char *securable; /* full name, exact */
 	bool has_status;
 	int64_t status_code;
 	bool has_workspace;
@@ -43,17 +43,16 @@ typedef struct weir_audit_row {
 	const char *service_name;
 	const char *action_name;
 	const char *request_id;
-	const char *request_params;  /* JSON text */
+	const char *request_params; /* JSON text */
 	int status_code;
-	const char *error_code;      /* NULL on success */
+	const char *error_code; /* NULL on success */
 	const char *securable;
 	const char *source_ip;
 	const char *user_agent;
 } weir_audit_row;
 
 /* Rows matching f after (after_time, after_id) in (event_time, id) order, at most limit. */
-int weir_audit__store_query(weir_db *db, weir_arena *a, const weir_audit_filter *f, bool has_after,
-			    int64_t after_time, int64_t after_id, int limit, weir_audit_row **out, int *n,
-			    weir_error *err);
+int weir_audit__store_query(weir_db *db, weir_arena *a, const weir_audit_filter *f, bool has_after, int64_t after_time,
+			    int64_t after_id, int limit, weir_audit_row **out, int *n, weir_error *err);
 
 #endif

@@ -15,11 +15,15 @@ static const char SQL_QUERY[] =
 	"AND (?9 IS NULL OR (event_time, id) > (?9, ?10)) "
 	"ORDER BY event_time, id LIMIT ?11";
 
-int weir_audit__store_query(weir_db *db, weir_arena *a, const weir_audit_filter *f, bool has_after,
-			    int64_t after_time, int64_t after_id, int limit, weir_audit_row **out, int *n,
-			    weir_error *err)
+int weir_audit__store_query(weir_db *db, weir_arena *a, const weir_audit_filter *f, bool has_after, int64_t after_time,
+			    int64_t after_id, int limit, weir_audit_row **out, int *n, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_QUERY, err, WEIR_I64_OR_NULL(f->start_time, !f->has_start), WEIR_I64_OR_NULL(f->end_time, !f->has_end), WEIR_TEXT(f->principal), WEIR_TEXT(f->action_name), WEIR_TEXT(f->service_name), WEIR_TEXT(f->securable), WEIR_I64_OR_NULL(f->status_code, !f->has_status), WEIR_I64_OR_NULL(f->workspace_id, !f->has_workspace), WEIR_I64_OR_NULL(after_time, !has_after), WEIR_I64_OR_NULL(after_id, !has_after), WEIR_I64(limit));
+	weir_stmt *st = weir_db_query(
+		db, SQL_QUERY, err, WEIR_I64_OR_NULL(f->start_time, !f->has_start),
+		WEIR_I64_OR_NULL(f->end_time, !f->has_end), WEIR_TEXT(f->principal), WEIR_TEXT(f->action_name),
+		WEIR_TEXT(f->service_name), WEIR_TEXT(f->securable), WEIR_I64_OR_NULL(f->status_code, !f->has_status),
+		WEIR_I64_OR_NULL(f->workspace_id, !f->has_workspace), WEIR_I64_OR_NULL(after_time, !has_after),
+		WEIR_I64_OR_NULL(after_id, !has_after), WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
 	weir_audit_row *rows = weir_arena_calloc(a, sizeof(*rows) * (size_t)(limit > 0 ? limit : 1));

@@ -53,15 +53,11 @@ static bool uses_schema(const weir_principal *p, const weir_securable *s)
 static uint64_t data_privs(weir_sec_type t, bool write)
 {
 	switch (t) {
-	case WEIR_SEC_TABLE:
-		return write ? B(MODIFY) : B(SELECT);
-	case WEIR_SEC_VOLUME:
-		return write ? B(WRITE_VOLUME) : B(READ_VOLUME);
+	case WEIR_SEC_TABLE: return write ? B(MODIFY) : B(SELECT);
+	case WEIR_SEC_VOLUME: return write ? B(WRITE_VOLUME) : B(READ_VOLUME);
 	case WEIR_SEC_FUNCTION:
-	case WEIR_SEC_MODEL:
-		return write ? 0 : B(EXECUTE);
-	default:
-		return 0;
+	case WEIR_SEC_MODEL: return write ? 0 : B(EXECUTE);
+	default: return 0;
 	}
 }
 
@@ -82,8 +78,8 @@ int weir_gov__load_privs(weir_db *db, const weir_principal *p, weir_securable *s
 	return weir_gov__load_privs_stamped(db, p, s, cacheable ? &stamp : NULL, err);
 }
 
-int weir_gov__load_privs_stamped(weir_db *db, const weir_principal *p, weir_securable *s,
-				 const weir_gov_stamp *stamp, weir_error *err)
+int weir_gov__load_privs_stamped(weir_db *db, const weir_principal *p, weir_securable *s, const weir_gov_stamp *stamp,
+				 weir_error *err)
 {
 	if (s->privs_loaded)
 		return 0;
@@ -119,18 +115,16 @@ bool weir_gov__browsable(weir_db *db, const weir_principal *p, weir_securable *s
 	if (owns(p, s, c))
 		return true;
 	switch (s->depth) {
-	case 1: /* catalog: ownership or any privilege granted on it */
-		return s->privs[0] != 0;
+	case 1: /* catalog: ownership or any privilege granted on it */ return s->privs[0] != 0;
 	case 2: /* schema */
-		return uses_catalog(p, s) &&
-		       (owns(p, s, 0) || has_any(s, 0, B(USE_SCHEMA) | B(BROWSE) | B(MANAGE)));
+		return uses_catalog(p, s) && (owns(p, s, 0) || has_any(s, 0, B(USE_SCHEMA) | B(BROWSE) | B(MANAGE)));
 	default: /* leaf */
 		if (owns(p, s, 1) && uses_catalog(p, s))
 			return true;
 		return uses_catalog(p, s) && uses_schema(p, s) &&
-		       (owns(p, s, 0) ||
-			has_any(s, 0, data_privs(s->type, false) | data_privs(s->type, true) | B(BROWSE) |
-					      B(MANAGE) | B(APPLY_TAG) | B(REFRESH)));
+		       (owns(p, s, 0) || has_any(s, 0,
+						 data_privs(s->type, false) | data_privs(s->type, true) | B(BROWSE) |
+							 B(MANAGE) | B(APPLY_TAG) | B(REFRESH)));
 	}
 }
 
@@ -167,8 +161,7 @@ static bool create_in(const weir_principal *p, weir_securable *s, weir_priv crea
 		return false;
 	if (owns(p, s, 1))
 		return true;
-	return uses_catalog(p, s) &&
-	       (owns(p, s, 0) || (has(s, 0, WEIR_PRIV_USE_SCHEMA) && has(s, 0, create)));
+	return uses_catalog(p, s) && (owns(p, s, 0) || (has(s, 0, WEIR_PRIV_USE_SCHEMA) && has(s, 0, create)));
 }
 
 static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securable *s)
@@ -179,12 +172,10 @@ static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securabl
 		switch (op) {
 		case WEIR_OP_READ_METADATA:
 		case WEIR_OP_READ_GRANTS:
-		case WEIR_OP_LIST_CHILDREN:
-			return true;
+		case WEIR_OP_LIST_CHILDREN: return true;
 		case WEIR_OP_CREATE_CATALOG:
 			return (weir_gov_store_metastore_privs(db, p->closure_json) & B(CREATE_CATALOG)) != 0;
-		default:
-			return false;
+		default: return false;
 		}
 	}
 	if (p->is_admin)
@@ -192,33 +183,23 @@ static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securabl
 	if (weir_gov__load_privs(db, p, s, NULL) != 0)
 		return false;
 	switch (op) {
-	case WEIR_OP_NONE:
-		return false;
+	case WEIR_OP_NONE: return false;
 	case WEIR_OP_READ_METADATA:
 	case WEIR_OP_LIST_CHILDREN:
 		/* browse_only is set only by a resolve that asked for include_browse */
 		return weir_gov__browsable(db, p, s) || (s->browse_only && has(s, 0, WEIR_PRIV_BROWSE));
-	case WEIR_OP_READ_GRANTS:
-		return weir_gov__browsable(db, p, s);
-	case WEIR_OP_CREATE_CATALOG:
-		return false;
-	case WEIR_OP_CREATE_SCHEMA:
-		return create_in(p, s, WEIR_PRIV_CREATE_SCHEMA);
-	case WEIR_OP_CREATE_TABLE:
-		return create_in(p, s, WEIR_PRIV_CREATE_TABLE);
-	case WEIR_OP_CREATE_VOLUME:
-		return create_in(p, s, WEIR_PRIV_CREATE_VOLUME);
-	case WEIR_OP_CREATE_FUNCTION:
-		return create_in(p, s, WEIR_PRIV_CREATE_FUNCTION);
-	case WEIR_OP_CREATE_MODEL:
-		return create_in(p, s, WEIR_PRIV_CREATE_MODEL);
+	case WEIR_OP_READ_GRANTS: return weir_gov__browsable(db, p, s);
+	case WEIR_OP_CREATE_CATALOG: return false;
+	case WEIR_OP_CREATE_SCHEMA: return create_in(p, s, WEIR_PRIV_CREATE_SCHEMA);
+	case WEIR_OP_CREATE_TABLE: return create_in(p, s, WEIR_PRIV_CREATE_TABLE);
+	case WEIR_OP_CREATE_VOLUME: return create_in(p, s, WEIR_PRIV_CREATE_VOLUME);
+	case WEIR_OP_CREATE_FUNCTION: return create_in(p, s, WEIR_PRIV_CREATE_FUNCTION);
+	case WEIR_OP_CREATE_MODEL: return create_in(p, s, WEIR_PRIV_CREATE_MODEL);
 	case WEIR_OP_UPDATE:
 	case WEIR_OP_DELETE:
 	case WEIR_OP_TRANSFER_OWNER:
-	case WEIR_OP_MANAGE_GRANTS:
-		return manages(p, s);
-	case WEIR_OP_APPLY_TAG:
-		return manages(p, s) || (parents_usable(p, s) && has(s, 0, WEIR_PRIV_APPLY_TAG));
+	case WEIR_OP_MANAGE_GRANTS: return manages(p, s);
+	case WEIR_OP_APPLY_TAG: return manages(p, s) || (parents_usable(p, s) && has(s, 0, WEIR_PRIV_APPLY_TAG));
 	case WEIR_OP_READ_DATA:
 		return parents_usable(p, s) && (owns(p, s, 0) || has_any(s, 0, data_privs(s->type, false)));
 	case WEIR_OP_WRITE_DATA:
@@ -226,8 +207,7 @@ static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securabl
 		if (s->type == WEIR_SEC_MODEL)
 			return owns_any(p, s);
 		return parents_usable(p, s) && (owns(p, s, 0) || has_any(s, 0, data_privs(s->type, true)));
-	case WEIR_OP__COUNT:
-		break;
+	case WEIR_OP__COUNT: break;
 	}
 	return false;
 }
@@ -250,7 +230,6 @@ int weir_gov_check(weir_db *db, const weir_principal *p, weir_op op, weir_secura
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
 				      "Catalog '%.200s' is bound read-only to workspace '%.100s': writes are refused.",
 				      s->chain[cat_idx(s)].name, p && p->workspace_name ? p->workspace_name : "");
-	return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
-			      "User does not have permission to %s on %s '%.300s'.", weir_op_name(op),
-			      weir_sec_type_name(s->type), s->full_name ? s->full_name : "");
+	return weir_error_set(err, WEIR_E_PERMISSION_DENIED, "User does not have permission to %s on %s '%.300s'.",
+			      weir_op_name(op), weir_sec_type_name(s->type), s->full_name ? s->full_name : "");
 }

@@ -112,7 +112,8 @@ const char *weir_catalog_normalize_url(weir_arena *a, const char *field, const c
 		/* an absolute path below the root: "file:x" and "file:///" are refused */
 		if (path[0] != '/' || path[1] == '\0') {
 			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-					 "Invalid value for '%s': a file location must be an absolute path below /", field);
+					 "Invalid value for '%s': a file location must be an absolute path below /",
+					 field);
 			return NULL;
 		}
 		return weir_arena_printf(a, "file://%s", path);
@@ -136,7 +137,8 @@ static const char *managed_location(weir_db *db, weir_arena *a, const weir_secur
 	for (int i = 0; i < parent->depth && i < 2; i++) {
 		const char *base = weir_cat_store_storage_location(db, a, parent->chain[i].id);
 		if (base)
-			return weir_arena_printf(a, "%s/%s/%s", base, strcmp(kind, "warehouse") == 0 ? "tables" : kind, id);
+			return weir_arena_printf(a, "%s/%s/%s", base, strcmp(kind, "warehouse") == 0 ? "tables" : kind,
+						 id);
 	}
 	return weir_arena_printf(a, "file://%s/%s/%s", data_dir, kind, id);
 }
@@ -194,8 +196,8 @@ static bool one_of(const char *v, const char *const *allowed)
 	return false;
 }
 
-static int enum_field(json_t *body, const char *key, bool required, const char *const *allowed,
-		      const char **out, weir_error *err)
+static int enum_field(json_t *body, const char *key, bool required, const char *const *allowed, const char **out,
+		      weir_error *err)
 {
 	const char *v = NULL; /* never judge a stale *out when the key is absent */
 	if (weir_json_get_str(body, key, required, &v, err) != 0)
@@ -209,9 +211,10 @@ static int enum_field(json_t *body, const char *key, bool required, const char *
 }
 
 static const char *const column_types[] = {
-	"BOOLEAN", "BYTE", "SHORT", "INT", "LONG", "FLOAT", "DOUBLE", "DATE", "TIMESTAMP", "TIMESTAMP_NTZ",
-	"STRING", "BINARY", "DECIMAL", "INTERVAL", "ARRAY", "STRUCT", "MAP", "VARIANT", "CHAR", "NULL",
-	"USER_DEFINED_TYPE", "TABLE_TYPE", NULL};
+	"BOOLEAN",    "BYTE",      "SHORT",         "INT",     "LONG",   "FLOAT",   "DOUBLE",
+	"DATE",       "TIMESTAMP", "TIMESTAMP_NTZ", "STRING",  "BINARY", "DECIMAL", "INTERVAL",
+	"ARRAY",      "STRUCT",    "MAP",           "VARIANT", "CHAR",   "NULL",    "USER_DEFINED_TYPE",
+	"TABLE_TYPE", NULL};
 
 /* Names the field of column i at fault: "columns[i].<key>". Returns -1. */
 static int column_error(weir_error *err, size_t i, const char *key, const char *what)
@@ -256,7 +259,7 @@ static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_
 {
 	size_t i;
 	json_t *c;
-	json_array_foreach(cols, i, c) {
+	json_array_foreach (cols, i, c) {
 		if (!json_is_object(c))
 			return column_error(err, i, NULL, "expected an object");
 		const char *name = NULL, *type_text = NULL, *type_json = NULL, *type_name = NULL;
@@ -287,8 +290,9 @@ static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_
 				return column_error(err, i, "name", "duplicate column name");
 		}
 		if (type_json && !type_json_ok(type_json, name, nullable))
-			return column_error(err, i, "type_json",
-					    "expected a StructField JSON object whose name and nullable match the column");
+			return column_error(
+				err, i, "type_json",
+				"expected a StructField JSON object whose name and nullable match the column");
 		json_t *copy = weir_json_own(a, json_deep_copy(c));
 		if (type_text) {
 			char *lower = weir_arena_strdup(a, type_text);
@@ -311,11 +315,17 @@ static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_
 	return 0;
 }
 
-static const char *const table_types[] = {"MANAGED", "EXTERNAL", "VIEW", "MATERIALIZED_VIEW",
-					  "STREAMING_TABLE", "METRIC_VIEW", "MANAGED_SHALLOW_CLONE",
-					  "EXTERNAL_SHALLOW_CLONE", NULL};
-static const char *const formats[] = {"DELTA", "CSV", "JSON", "AVRO", "PARQUET", "ORC", "TEXT",
-				      "UNITY_CATALOG", "DELTASHARING", "ICEBERG", NULL};
+static const char *const table_types[] = {"MANAGED",
+					  "EXTERNAL",
+					  "VIEW",
+					  "MATERIALIZED_VIEW",
+					  "STREAMING_TABLE",
+					  "METRIC_VIEW",
+					  "MANAGED_SHALLOW_CLONE",
+					  "EXTERNAL_SHALLOW_CLONE",
+					  NULL};
+static const char *const formats[] = {"DELTA", "CSV",           "JSON",         "AVRO",    "PARQUET", "ORC",
+				      "TEXT",  "UNITY_CATALOG", "DELTASHARING", "ICEBERG", NULL};
 static const char *const volume_types[] = {"MANAGED", "EXTERNAL", NULL};
 
 /* view_dependencies: {"dependencies": [{"table": {"table_full_name"}} | {"function":
@@ -331,7 +341,7 @@ static int view_dependencies(weir_db *db, weir_arena *a, const weir_principal *p
 	}
 	size_t i;
 	json_t *d;
-	json_array_foreach(list, i, d) {
+	json_array_foreach (list, i, d) {
 		char f[96];
 		snprintf(f, sizeof(f), "view_dependencies.dependencies[%zu]", i);
 		json_t *tbl = json_object_get(d, "table"), *fn = json_object_get(d, "function");
@@ -346,7 +356,8 @@ static int view_dependencies(weir_db *db, weir_arena *a, const weir_principal *p
 		if (full == NULL)
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, f,
 						"Invalid value for '%s': expected {\"table\": {\"table_full_name\"}} "
-						"or {\"function\": {\"function_full_name\"}}", f);
+						"or {\"function\": {\"function_full_name\"}}",
+						f);
 		weir_securable dep;
 		if (weir_gov_resolve(db, a, p, t, full, &dep, err) != 0) {
 			if (err->code == WEIR_E_INVALID_PARAMETER_VALUE)
@@ -358,8 +369,8 @@ static int view_dependencies(weir_db *db, weir_arena *a, const weir_principal *p
 	return 0;
 }
 
-static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *parent,
-			cat_row *row, json_t *body, weir_error *err)
+static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *parent, cat_row *row,
+			json_t *body, weir_error *err)
 {
 	const char *type = NULL, *fmt = NULL, *loc = NULL, *view = NULL;
 	json_t *cols = NULL, *deps = NULL;
@@ -373,7 +384,8 @@ static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, con
 	if (strcmp(type, "STREAMING_TABLE") == 0 || strcmp(type, "MATERIALIZED_VIEW") == 0 ||
 	    strstr(type, "SHALLOW_CLONE"))
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "table_type",
-					"Invalid value for 'table_type': %s tables cannot be created through this API", type);
+					"Invalid value for 'table_type': %s tables cannot be created through this API",
+					type);
 	bool is_view = strcmp(type, "VIEW") == 0 || strcmp(type, "METRIC_VIEW") == 0;
 	if (is_view) {
 		if (view == NULL || *view == '\0')
@@ -386,8 +398,9 @@ static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, con
 		if (deps && view_dependencies(db, a, p, deps, &ndeps, err) != 0)
 			return -1;
 		if (strcmp(type, "METRIC_VIEW") == 0 && ndeps == 0)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "view_dependencies",
-						"Missing required field: view_dependencies (a METRIC_VIEW needs at least one)");
+			return weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, "view_dependencies",
+				"Missing required field: view_dependencies (a METRIC_VIEW needs at least one)");
 	} else if (view) {
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "view_definition",
 					"Invalid value for 'view_definition': only views have a view definition");
@@ -397,8 +410,9 @@ static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, con
 	}
 	if (strcmp(type, "EXTERNAL") == 0) {
 		if (loc == NULL)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
-						"Missing required field: storage_location (required for EXTERNAL tables)");
+			return weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
+				"Missing required field: storage_location (required for EXTERNAL tables)");
 		if ((loc = weir_catalog_normalize_url(a, "storage_location", loc, err)) == NULL ||
 		    check_external(a, "storage_location", loc, err) != 0)
 			return -1;
@@ -411,8 +425,9 @@ static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, con
 		if (fmt == NULL)
 			fmt = "DELTA";
 		if (strcmp(fmt, "DELTA") != 0 && strcmp(fmt, "ICEBERG") != 0)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "data_source_format",
-						"Invalid value for 'data_source_format': a MANAGED table is DELTA or ICEBERG");
+			return weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, "data_source_format",
+				"Invalid value for 'data_source_format': a MANAGED table is DELTA or ICEBERG");
 		row->storage_location = managed_location(db, a, parent, "warehouse", row->id);
 	}
 	row->subtype = type;
@@ -437,8 +452,9 @@ static int create_volume(weir_db *db, weir_arena *a, const weir_securable *paren
 		return -1;
 	if (strcmp(type, "EXTERNAL") == 0) {
 		if (loc == NULL)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
-						"Missing required field: storage_location (required for EXTERNAL volumes)");
+			return weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
+				"Missing required field: storage_location (required for EXTERNAL volumes)");
 		if ((loc = weir_catalog_normalize_url(a, "storage_location", loc, err)) == NULL ||
 		    check_external(a, "storage_location", loc, err) != 0)
 			return -1;
@@ -469,11 +485,12 @@ static int function_params(json_t *holder, const char *where, weir_error *err)
 		return 0;
 	if (!json_is_array(params)) {
 		snprintf(f, sizeof(f), "%s.parameters", where);
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, f, "Invalid value for '%s': expected an array", f);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, f,
+					"Invalid value for '%s': expected an array", f);
 	}
 	size_t i;
 	json_t *prm;
-	json_array_foreach(params, i, prm) {
+	json_array_foreach (params, i, prm) {
 		const char *name = NULL, *s = NULL;
 		int64_t n;
 		if (!json_is_object(prm)) {
@@ -531,11 +548,23 @@ static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi,
 	    function_params(json_object_get(fi, "return_params"), "function_info.return_params", err) != 0)
 		return -1;
 	json_t *spec = json_object();
-	static const char *const keep[] = {
-		"input_params", "data_type", "full_data_type", "return_params", "routine_body",
-		"routine_definition", "routine_dependencies", "parameter_style", "is_deterministic",
-		"sql_data_access", "is_null_call", "security_type", "specific_name", "external_language",
-		"external_name", "sql_path", NULL};
+	static const char *const keep[] = {"input_params",
+					   "data_type",
+					   "full_data_type",
+					   "return_params",
+					   "routine_body",
+					   "routine_definition",
+					   "routine_dependencies",
+					   "parameter_style",
+					   "is_deterministic",
+					   "sql_data_access",
+					   "is_null_call",
+					   "security_type",
+					   "specific_name",
+					   "external_language",
+					   "external_name",
+					   "sql_path",
+					   NULL};
 	for (int i = 0; keep[i]; i++) {
 		json_t *v = json_object_get(fi, keep[i]);
 		if (v && !json_is_null(v))
@@ -565,8 +594,8 @@ static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi,
 
 /* Creates the securable and writes its Info into w (the renderer of GET: the create's
  * reply is the text a GET would answer); *full_out is its full name. 0 or -1. */
-static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
-		     const weir_securable *parent, json_t *body, weir_jw *w, const char **full_out, weir_error *err)
+static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const weir_securable *parent,
+		     json_t *body, weir_jw *w, const char **full_out, weir_error *err)
 {
 	json_t *fields = body;
 	if (t == WEIR_SEC_FUNCTION) {
@@ -575,8 +604,7 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	}
 	const char *name = NULL, *comment = NULL, *root = NULL;
 	json_t *props = NULL;
-	if (weir_json_get_str(fields, "name", true, &name, err) != 0 ||
-	    weir_gov_name_check("name", name, err) != 0 ||
+	if (weir_json_get_str(fields, "name", true, &name, err) != 0 || weir_gov_name_check("name", name, err) != 0 ||
 	    weir_json_get_str(fields, "comment", false, &comment, err) != 0)
 		goto out_field;
 	/* volumes have no properties and a function's are a JSON string (create_function):
@@ -591,9 +619,9 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 			     check_external(a, "storage_root", root, err) != 0))
 			return -1;
 	}
-	const char *full = t == WEIR_SEC_CATALOG ? name
-			 : t == WEIR_SEC_SCHEMA	 ? weir_arena_printf(a, "%s.%s", parent->chain[0].name, name)
-						 : weir_arena_printf(a, "%s.%s", parent->full_name, name);
+	const char *full = t == WEIR_SEC_CATALOG  ? name
+			   : t == WEIR_SEC_SCHEMA ? weir_arena_printf(a, "%s.%s", parent->chain[0].name, name)
+						  : weir_arena_printf(a, "%s.%s", parent->full_name, name);
 	if (weir_cat_store_name_taken(db, parent->id, t, name)) {
 		already_exists(t, full, err);
 		return -1;
@@ -601,9 +629,16 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	char id[37];
 	weir_uuid4(id);
 	cat_row row = {
-		.id = id, .type = t, .parent_id = parent->id, .name = name, .owner_id = p->id,
-		.comment = comment, .properties = dump_or_null(a, props), .storage_root = root,
-		.now = weir_now_ms(), .by = p->name,
+		.id = id,
+		.type = t,
+		.parent_id = parent->id,
+		.name = name,
+		.owner_id = p->id,
+		.comment = comment,
+		.properties = dump_or_null(a, props),
+		.storage_root = root,
+		.now = weir_now_ms(),
+		.by = p->name,
 	};
 	if (root)
 		row.storage_location = weir_arena_printf(a, "%s/__unitystorage/%s/%s", root,
@@ -614,20 +649,11 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 		row.isolation_mode = "OPEN";
 		rc = weir_cat_store_insert(db, &row, err);
 		break;
-	case WEIR_SEC_SCHEMA:
-		rc = weir_cat_store_insert(db, &row, err);
-		break;
-	case WEIR_SEC_TABLE:
-		rc = create_table(db, a, p, parent, &row, fields, err);
-		break;
-	case WEIR_SEC_VOLUME:
-		rc = create_volume(db, a, parent, &row, fields, err);
-		break;
-	case WEIR_SEC_FUNCTION:
-		rc = create_function(db, a, &row, fields, err);
-		break;
-	default:
-		rc = weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+	case WEIR_SEC_SCHEMA: rc = weir_cat_store_insert(db, &row, err); break;
+	case WEIR_SEC_TABLE: rc = create_table(db, a, p, parent, &row, fields, err); break;
+	case WEIR_SEC_VOLUME: rc = create_volume(db, a, parent, &row, fields, err); break;
+	case WEIR_SEC_FUNCTION: rc = create_function(db, a, &row, fields, err); break;
+	default: rc = weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 	}
 	if (rc != 0) {
 		if (err->code == WEIR_E_RESOURCE_CONFLICT) /* lost a race on the unique index */
@@ -635,7 +661,9 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 		return -1;
 	}
 	cat_names names = {
-		.catalog = t == WEIR_SEC_CATALOG ? NULL : t == WEIR_SEC_SCHEMA ? parent->chain[0].name : parent->chain[1].name,
+		.catalog = t == WEIR_SEC_CATALOG  ? NULL
+			   : t == WEIR_SEC_SCHEMA ? parent->chain[0].name
+						  : parent->chain[1].name,
 		.schema = t >= WEIR_SEC_TABLE ? parent->chain[0].name : NULL,
 	};
 	if (full_out)
@@ -684,8 +712,8 @@ static cat_names names_of(const weir_securable *s)
 	return n;
 }
 
-json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
-			 bool omit_properties, weir_error *err)
+json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns, bool omit_properties,
+			 weir_error *err)
 {
 	size_t len = 0;
 	char *text = weir_catalog_get_text(db, a, s, omit_columns, omit_properties, &len, err);
@@ -711,9 +739,9 @@ struct list_ctx {
 	const weir_principal *p;
 	const weir_securable *parent;
 	weir_sec_type t;
-	weir_jw *w;    /* the reply's item array, written as items come */
-	int want;      /* page size */
-	int visible;   /* visible items seen (may exceed want by one) */
+	weir_jw *w; /* the reply's item array, written as items come */
+	int want; /* page size */
+	int visible; /* visible items seen (may exceed want by one) */
 	const char *last_name;
 	const char *last_written; /* name of the last item in the page */
 	bool more;
@@ -756,15 +784,15 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 	cat_names n = names_of(&child);
 	if (c->t == WEIR_SEC_CATALOG)
 		n.catalog = NULL;
-	if (weir_cat_store_info_jw(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, child.browse_only, c->w,
-			      c->err) != 0)
+	if (weir_cat_store_info_jw(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, child.browse_only,
+				   c->w, c->err) != 0)
 		return -1;
 	return 0;
 }
 
 json_t *weir_catalog_list(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
-			  const weir_securable *parent, const weir_page_req *pg, const char *key,
-			  bool omit_columns, bool omit_properties, bool include_browse, weir_error *err)
+			  const weir_securable *parent, const weir_page_req *pg, const char *key, bool omit_columns,
+			  bool omit_properties, bool include_browse, weir_error *err)
 {
 	size_t len = 0;
 	char *text = weir_catalog_list_text(db, a, p, t, parent, pg, key, omit_columns, omit_properties, include_browse,
@@ -788,8 +816,16 @@ char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p
 	weir_jw_key(&w, key);
 	weir_jw_arr(&w);
 	struct list_ctx c = {
-		.db = db, .a = a, .p = p, .parent = &top, .t = t, .w = &w, .want = size,
-		.omit_columns = omit_columns, .omit_properties = omit_properties, .include_browse = include_browse,
+		.db = db,
+		.a = a,
+		.p = p,
+		.parent = &top,
+		.t = t,
+		.w = &w,
+		.want = size,
+		.omit_columns = omit_columns,
+		.omit_properties = omit_properties,
+		.include_browse = include_browse,
 		.err = err,
 	};
 	const char *after = pg->page_token ? pg->page_token : "";
@@ -814,8 +850,8 @@ char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p
 	return weir_jw_take(&w, len);
 }
 
-json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
-			    json_t *body, weir_error *err)
+json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body,
+			    weir_error *err)
 {
 	const char *comment = NULL, *new_name = NULL, *owner = NULL, *iso = NULL;
 	json_t *props = NULL;
@@ -830,7 +866,8 @@ json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p,
 		return NULL;
 	if (comment && !allow_comment)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "comment",
-					"Invalid field 'comment': a %s's comment cannot be updated", weir_sec_type_name(s->type)),
+					"Invalid field 'comment': a %s's comment cannot be updated",
+					weir_sec_type_name(s->type)),
 		       NULL;
 	if (props && !allow_props)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "properties",
@@ -839,7 +876,8 @@ json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p,
 		       NULL;
 	if (new_name && !allow_rename)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "new_name",
-					"Invalid field 'new_name': a %s cannot be renamed", weir_sec_type_name(s->type)),
+					"Invalid field 'new_name': a %s cannot be renamed",
+					weir_sec_type_name(s->type)),
 		       NULL;
 	if (iso && s->type != WEIR_SEC_CATALOG)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "isolation_mode",
@@ -875,7 +913,8 @@ json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p,
 			if (s->type == WEIR_SEC_SCHEMA)
 				new_full = weir_arena_printf(a, "%s.%s", s->chain[1].name, new_name);
 			else if (s->depth == 3)
-				new_full = weir_arena_printf(a, "%s.%s.%s", s->chain[2].name, s->chain[1].name, new_name);
+				new_full = weir_arena_printf(a, "%s.%s.%s", s->chain[2].name, s->chain[1].name,
+							     new_name);
 			if (weir_cat_store_name_taken(db, parent_id, s->type, new_name)) {
 				already_exists(s->type, new_full, err);
 				return NULL;
@@ -918,9 +957,10 @@ int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, boo
 		if (n < 0)
 			return -1; /* fail closed: an uncounted catalog is not deleted */
 		if (n > 0)
-			return weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
-					      "Cannot delete %s '%.300s': it is not empty. Use force=true to force deletion.",
-					      weir_sec_type_name(s->type), s->full_name);
+			return weir_error_set(
+				err, WEIR_E_FAILED_PRECONDITION,
+				"Cannot delete %s '%.300s': it is not empty. Use force=true to force deletion.",
+				weir_sec_type_name(s->type), s->full_name);
 	}
 	if (catalog_hook)
 		catalog_hook(db, s->id, s->full_name, NULL);

@@ -16,7 +16,7 @@ void weir_catalog_set_data_dir(const char *abs_data_dir);
 const char *weir_catalog_data_dir(void);
 
 typedef struct weir_page_req {
-	int64_t max_results;   /* 0: default */
+	int64_t max_results; /* 0: default */
 	const char *page_token;
 } weir_page_req;
 
@@ -32,8 +32,8 @@ char *weir_catalog_create_text(weir_db *db, weir_arena *a, const weir_principal 
 			       const weir_securable *parent, json_t *body, const char **full_name, size_t *len,
 			       weir_error *err);
 /* The Info object of a resolved securable. */
-json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
-			 bool omit_properties, weir_error *err);
+json_t *weir_catalog_get(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns, bool omit_properties,
+			 weir_error *err);
 /* The same Info as JSON text (malloc'd), for the reply path. */
 char *weir_catalog_get_text(weir_db *db, weir_arena *a, const weir_securable *s, bool omit_columns,
 			    bool omit_properties, size_t *len, weir_error *err);
@@ -41,15 +41,15 @@ char *weir_catalog_get_text(weir_db *db, weir_arena *a, const weir_securable *s,
  * {"<key>": [...], "next_page_token": "..."} (the token only while more remain). With
  * include_browse, also those p sees only through BROWSE, marked "browse_only": true. */
 json_t *weir_catalog_list(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
-			  const weir_securable *parent, const weir_page_req *pg, const char *key,
-			  bool omit_columns, bool omit_properties, bool include_browse, weir_error *err);
+			  const weir_securable *parent, const weir_page_req *pg, const char *key, bool omit_columns,
+			  bool omit_properties, bool include_browse, weir_error *err);
 /* The same page as JSON text (malloc'd), written without a jansson tree: the reply path. */
 char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
 			     const weir_securable *parent, const weir_page_req *pg, const char *key, bool omit_columns,
 			     bool omit_properties, bool include_browse, size_t *len, weir_error *err);
 /* PATCH: comment, properties, new_name, owner, isolation_mode (catalogs); empty = no-op. */
-json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
-			    json_t *body, weir_error *err);
+json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body,
+			    weir_error *err);
 /* DELETE: a non-empty catalog or schema without force is 400 FAILED_PRECONDITION. */
 int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, bool force, weir_error *err);
 

@@ -12,13 +12,13 @@ typedef struct cat_row {
 	const char *name;
 	int64_t owner_id;
 	const char *comment;
-	const char *properties;       /* JSON text */
+	const char *properties; /* JSON text */
 	const char *storage_root;
 	const char *storage_location;
 	const char *subtype;
 	const char *data_source_format;
 	const char *view_definition;
-	const char *spec;             /* JSON text */
+	const char *spec; /* JSON text */
 	const char *isolation_mode;
 	int64_t now;
 	const char *by;
@@ -37,18 +37,19 @@ bool weir_cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type
 int64_t weir_cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err);
 /* Writes the Info object into w; browse_only marks what the caller sees only through BROWSE. */
 int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_names *names, bool omit_columns,
-		      bool omit_properties, bool browse_only, weir_jw *w, weir_error *err);
-json_t *weir_cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names,
-		       bool omit_columns, bool omit_properties, weir_error *err);
+			   bool omit_properties, bool browse_only, weir_jw *w, weir_error *err);
+json_t *weir_cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names, bool omit_columns,
+			    bool omit_properties, weir_error *err);
 
 typedef int (*cat_visit_fn)(void *ctx, const char *id, const char *name, int64_t owner_id);
 /* Children of parent_id of type t with name > after, in name order, at most `limit`. */
 int weir_cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
-		       cat_visit_fn fn, void *ctx, weir_error *err);
+			    cat_visit_fn fn, void *ctx, weir_error *err);
 
-int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value,
-		       int64_t now, const char *by, weir_error *err);
-int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err);
+int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value, int64_t now,
+			    const char *by, weir_error *err);
+int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by,
+			     weir_error *err);
 /* The storage_location of securable `id` (arena copy), or NULL when it has none. */
 const char *weir_cat_store_storage_location(weir_db *db, weir_arena *a, const char *id);
 int weir_cat_store_delete(weir_db *db, const char *id, weir_error *err);

@@ -14,7 +14,11 @@ static const char SQL_INSERT[] =
 
 int weir_cat_store_insert(weir_db *db, const cat_row *r, weir_error *err)
 {
-	return weir_db_exec(db, SQL_INSERT, err, WEIR_TEXT(r->id), WEIR_TEXT(weir_sec_type_name(r->type)), WEIR_TEXT(r->parent_id), WEIR_TEXT(r->name), WEIR_I64(r->owner_id), WEIR_TEXT(r->comment), WEIR_TEXT(r->properties), WEIR_TEXT(r->storage_root), WEIR_TEXT(r->storage_location), WEIR_TEXT(r->subtype), WEIR_TEXT(r->data_source_format), WEIR_TEXT(r->view_definition), WEIR_TEXT(r->spec), WEIR_TEXT(r->isolation_mode), WEIR_I64(r->now), WEIR_TEXT(r->by));
+	return weir_db_exec(db, SQL_INSERT, err, WEIR_TEXT(r->id), WEIR_TEXT(weir_sec_type_name(r->type)),
+			    WEIR_TEXT(r->parent_id), WEIR_TEXT(r->name), WEIR_I64(r->owner_id), WEIR_TEXT(r->comment),
+			    WEIR_TEXT(r->properties), WEIR_TEXT(r->storage_root), WEIR_TEXT(r->storage_location),
+			    WEIR_TEXT(r->subtype), WEIR_TEXT(r->data_source_format), WEIR_TEXT(r->view_definition),
+			    WEIR_TEXT(r->spec), WEIR_TEXT(r->isolation_mode), WEIR_I64(r->now), WEIR_TEXT(r->by));
 }
 
 static const char SQL_INSERT_COLUMN[] =
@@ -32,7 +36,11 @@ static void bind_opt_int(weir_stmt *st, int i, json_t *v)
 
 int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *c, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_INSERT_COLUMN, err, WEIR_TEXT(table_id), WEIR_I64(position), WEIR_TEXT(json_string_value(json_object_get(c, "name"))), WEIR_TEXT(json_string_value(json_object_get(c, "type_text"))), WEIR_TEXT(json_string_value(json_object_get(c, "type_json"))), WEIR_TEXT(json_string_value(json_object_get(c, "type_name"))));
+	weir_stmt *st = weir_db_query(db, SQL_INSERT_COLUMN, err, WEIR_TEXT(table_id), WEIR_I64(position),
+				      WEIR_TEXT(json_string_value(json_object_get(c, "name"))),
+				      WEIR_TEXT(json_string_value(json_object_get(c, "type_text"))),
+				      WEIR_TEXT(json_string_value(json_object_get(c, "type_json"))),
+				      WEIR_TEXT(json_string_value(json_object_get(c, "type_name"))));
 	if (st == NULL)
 		return -1;
 	bind_opt_int(st, 7, json_object_get(c, "type_precision"));
@@ -45,8 +53,7 @@ int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position
 	return weir_db_step_done(db, st, err);
 }
 
-static const char SQL_NAME_TAKEN[] =
-	"SELECT 1 FROM securables WHERE parent_id = ?1 AND type = ?2 AND name = ?3";
+static const char SQL_NAME_TAKEN[] = "SELECT 1 FROM securables WHERE parent_id = ?1 AND type = ?2 AND name = ?3";
 
 bool weir_cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name)
 {
@@ -66,7 +73,8 @@ static const char SQL_COUNT_CHILDREN[] =
 
 int64_t weir_cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COUNT_CHILDREN, err, WEIR_TEXT(id), WEIR_TEXT(t < 0 ? NULL : weir_sec_type_name((weir_sec_type)t)));
+	weir_stmt *st = weir_db_query(db, SQL_COUNT_CHILDREN, err, WEIR_TEXT(id),
+				      WEIR_TEXT(t < 0 ? NULL : weir_sec_type_name((weir_sec_type)t)));
 	if (st == NULL)
 		return -1;
 	int64_t n;
@@ -152,7 +160,7 @@ static void stored_object(weir_jw *w, const char *key, weir_stmt *st, int i)
  * parses this text for the callers that want a jansson value). browse_only is added by
  * the caller. */
 int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat_names *names, bool omit_columns,
-		      bool omit_properties, bool browse_only, weir_jw *w, weir_error *err)
+			   bool omit_properties, bool browse_only, weir_jw *w, weir_error *err)
 {
 	const char *ms = weir_gov_metastore_id(db, a, err);
 	weir_stmt *st = weir_db_query(db, SQL_INFO, err, WEIR_TEXT(id));
@@ -185,9 +193,8 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 		weir_db_jw_col(w, "storage_root", st, 6);
 		weir_db_jw_col(w, "storage_location", st, 7);
 		weir_jw_kstr(w, "catalog_type", "MANAGED_CATALOG");
-		weir_jw_kstr(w, "isolation_mode", weir_db_col_type(st, 12) != WEIR_DB_NULL
-							  ? weir_db_col_text(st, 12)
-							  : "OPEN");
+		weir_jw_kstr(w, "isolation_mode",
+			     weir_db_col_type(st, 12) != WEIR_DB_NULL ? weir_db_col_text(st, 12) : "OPEN");
 		weir_jw_key(w, "browse_only");
 		weir_jw_bool(w, browse_only);
 		break;
@@ -228,20 +235,25 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 			/* the function's own fields, after those above (which win) */
 			/* the members written above: always (-1), when the metastore id is known (-2), or
 			 * when column n is not NULL */
-			static const struct { const char *key; int col; } written[] = {
-				{"name", 2}, {"owner", 3}, {"comment", 4}, {"created_at", -1}, {"created_by", 14},
-				{"updated_at", -1}, {"updated_by", 16}, {"metastore_id", -2}, {"catalog_name", -1},
-				{"schema_name", -1}, {"full_name", -1}, {"storage_location", 7}, {"function_id", -1},
+			static const struct {
+				const char *key;
+				int col;
+			} written[] = {
+				{"name", 2},          {"owner", 3},        {"comment", 4},     {"created_at", -1},
+				{"created_by", 14},   {"updated_at", -1},  {"updated_by", 16}, {"metastore_id", -2},
+				{"catalog_name", -1}, {"schema_name", -1}, {"full_name", -1},  {"storage_location", 7},
+				{"function_id", -1},
 			};
 			json_t *spec = json_loads(weir_db_col_text(st, 11), 0, NULL);
 			const char *k;
 			json_t *v;
-			json_object_foreach(spec, k, v) {
+			json_object_foreach (spec, k, v) {
 				bool dup = false;
 				for (size_t i = 0; i < sizeof(written) / sizeof(written[0]) && !dup; i++)
 					dup = strcmp(k, written[i].key) == 0 &&
 					      (written[i].col == -1 || (written[i].col == -2 && ms != NULL) ||
-					       (written[i].col >= 0 && weir_db_col_type(st, written[i].col) != WEIR_DB_NULL));
+					       (written[i].col >= 0 &&
+						weir_db_col_type(st, written[i].col) != WEIR_DB_NULL));
 				if (!dup) {
 					weir_jw_key(w, k);
 					weir_jw_value(w, v);
@@ -253,8 +265,7 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 		}
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 	weir_db_done(st);
 	if (t == WEIR_SEC_TABLE && !omit_columns)
@@ -267,12 +278,13 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 	return rc;
 }
 
-json_t *weir_cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names,
-		       bool omit_columns, bool omit_properties, weir_error *err)
+json_t *weir_cat_store_info(weir_db *db, weir_arena *a, const char *id, const cat_names *names, bool omit_columns,
+			    bool omit_properties, weir_error *err)
 {
 	weir_jw w;
 	weir_jw_init(&w);
-	return weir_jw_tree(&w, weir_cat_store_info_jw(db, a, id, names, omit_columns, omit_properties, false, &w, err), err);
+	return weir_jw_tree(&w, weir_cat_store_info_jw(db, a, id, names, omit_columns, omit_properties, false, &w, err),
+			    err);
 }
 
 static const char SQL_CHILDREN[] =
@@ -280,14 +292,19 @@ static const char SQL_CHILDREN[] =
 	"ORDER BY name LIMIT ?4";
 
 int weir_cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
-		       cat_visit_fn fn, void *ctx, weir_error *err)
+			    cat_visit_fn fn, void *ctx, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_CHILDREN, err, WEIR_TEXT(parent_id), WEIR_TEXT(weir_sec_type_name(t)), WEIR_TEXT(after ? after : ""), WEIR_I64(limit));
+	weir_stmt *st = weir_db_query(db, SQL_CHILDREN, err, WEIR_TEXT(parent_id), WEIR_TEXT(weir_sec_type_name(t)),
+				      WEIR_TEXT(after ? after : ""), WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
 	int n = 0, rc;
 	/* Rows are copied out before the callback, which may use other statements. */
-	struct kid { char id[40]; char *name; int64_t owner; } *kids = weir_xcalloc((size_t)limit + 1, sizeof(*kids));
+	struct kid {
+		char id[40];
+		char *name;
+		int64_t owner;
+	} *kids = weir_xcalloc((size_t)limit + 1, sizeof(*kids));
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		snprintf(kids[n].id, sizeof(kids[n].id), "%s", weir_db_col_text(st, 0));
 		kids[n].name = weir_xstrdup(weir_db_col_text(st, 1));
@@ -306,22 +323,26 @@ int weir_cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t,
 }
 
 /* One prepared statement per updatable column: column names are never formatted into SQL. */
-static const char SQL_SET_COMMENT[] = "UPDATE securables SET comment = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_PROPERTIES[] = "UPDATE securables SET properties = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_COMMENT[] =
+	"UPDATE securables SET comment = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_PROPERTIES[] =
+	"UPDATE securables SET properties = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 static const char SQL_SET_NAME[] = "UPDATE securables SET name = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_ISOLATION[] = "UPDATE securables SET isolation_mode = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_ISOLATION[] =
+	"UPDATE securables SET isolation_mode = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 static const char SQL_SET_SPEC[] = "UPDATE securables SET spec = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_OWNER[] = "UPDATE securables SET owner_id = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_OWNER[] =
+	"UPDATE securables SET owner_id = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 
-int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value,
-		       int64_t now, const char *by, weir_error *err)
+int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value, int64_t now,
+			    const char *by, weir_error *err)
 {
-	const char *sql = strcmp(column, "comment") == 0      ? SQL_SET_COMMENT
-			: strcmp(column, "properties") == 0   ? SQL_SET_PROPERTIES
-			: strcmp(column, "name") == 0         ? SQL_SET_NAME
-			: strcmp(column, "isolation_mode") == 0 ? SQL_SET_ISOLATION
-			: strcmp(column, "spec") == 0         ? SQL_SET_SPEC
-							      : NULL;
+	const char *sql = strcmp(column, "comment") == 0          ? SQL_SET_COMMENT
+			  : strcmp(column, "properties") == 0     ? SQL_SET_PROPERTIES
+			  : strcmp(column, "name") == 0           ? SQL_SET_NAME
+			  : strcmp(column, "isolation_mode") == 0 ? SQL_SET_ISOLATION
+			  : strcmp(column, "spec") == 0           ? SQL_SET_SPEC
+								  : NULL;
 	if (sql == NULL)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 	weir_stmt *st = weir_db_stmt(db, sql, err);
@@ -334,7 +355,8 @@ int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, con
 	return weir_db_step_done(db, st, err);
 }
 
-int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by, weir_error *err)
+int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by,
+			     weir_error *err)
 {
 	return weir_db_exec(db, SQL_SET_OWNER, err, WEIR_TEXT(id), WEIR_I64(owner_id), WEIR_I64(now), WEIR_TEXT(by));
 }

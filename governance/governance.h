@@ -25,18 +25,18 @@ typedef enum { WEIR_PRINCIPAL_USER = 0, WEIR_PRINCIPAL_GROUP, WEIR_PRINCIPAL_SP 
 typedef struct weir_principal {
 	int64_t id;
 	weir_principal_kind kind;
-	const char *name;          /* userName, group name, or service principal application id */
+	const char *name; /* userName, group name, or service principal application id */
 	const char *display_name;
-	bool is_admin;             /* member of `admins` (transitively) */
-	int64_t workspace_id;      /* the workspace of the token */
+	bool is_admin; /* member of `admins` (transitively) */
+	int64_t workspace_id; /* the workspace of the token */
 	const char *workspace_name;
 	/* id and all groups it belongs to, transitively, as a JSON array text "[1,7,9]". */
 	const char *closure_json;
-	int64_t *closure;          /* same, as numbers */
+	int64_t *closure; /* same, as numbers */
 	int nclosure;
-	const char *token_id;      /* PAT id, or NULL for JWT callers */
+	const char *token_id; /* PAT id, or NULL for JWT callers */
 	int64_t credential_expiry_ms; /* when the request's credential ends (PAT expiry, JWT exp); 0: never */
-	const char *auth_method;   /* "pat" | "jwt" | "oauth" */
+	const char *auth_method; /* "pat" | "jwt" | "oauth" */
 } weir_principal;
 
 #define WEIR_ADMINS_GROUP "admins"
@@ -45,8 +45,8 @@ typedef struct weir_principal {
 #define WEIR_DEFAULT_WORKSPACE_ID 1
 
 /* Loads a principal (by id) with its group closure and workspace; NULL + 401/404 on failure. */
-weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t principal_id,
-					int64_t workspace_id, weir_error *err);
+weir_principal *weir_gov_principal_load(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
+					weir_error *err);
 /* Looks a principal up by name (any kind); returns its id or -1 (NOT_FOUND, naming it). */
 int64_t weir_gov_principal_id(weir_db *db, const char *name, weir_principal_kind *kind, weir_error *err);
 /* Name of principal `id` (arena copy) or NULL. */
@@ -69,7 +69,7 @@ typedef struct weir_token_info {
 	const char *token_id;
 	const char *comment;
 	int64_t creation_time;
-	int64_t expiry_time;       /* -1: never */
+	int64_t expiry_time; /* -1: never */
 	int64_t principal_id;
 	const char *owner_name;
 	int64_t workspace_id;
@@ -80,14 +80,13 @@ typedef struct weir_token_info {
 weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const char *token, weir_error *err);
 /* Creates a PAT for principal_id in workspace_id; lifetime_s <= 0 means no expiry. Writes
  * the secret value to *value (arena). Runs in the caller's write transaction. */
-int weir_gov_token_create(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
-			  int64_t lifetime_s, const char *comment, char **value, weir_token_info *info,
-			  weir_error *err);
+int weir_gov_token_create(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id, int64_t lifetime_s,
+			  const char *comment, char **value, weir_token_info *info, weir_error *err);
 /* The same with the creation time and the expiry given, in ms since the epoch (expiry < 0:
  * never); the caller has decided them (api/auth.c, weir_auth_mint_expiry). */
-int weir_gov_token_create_until(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id,
-				int64_t now_ms, int64_t expiry_ms, const char *comment, char **value,
-				weir_token_info *info, weir_error *err);
+int weir_gov_token_create_until(weir_db *db, weir_arena *a, int64_t principal_id, int64_t workspace_id, int64_t now_ms,
+				int64_t expiry_ms, const char *comment, char **value, weir_token_info *info,
+				weir_error *err);
 /* Tokens of one principal (all principals when principal_id < 0), as token_info objects. */
 json_t *weir_gov_token_list(weir_db *db, int64_t principal_id, weir_error *err);
 /* Deletes token `token_id` if it belongs to principal_id (any owner when < 0). 404 otherwise. */
@@ -107,11 +106,11 @@ typedef enum {
 	WEIR_SEC_TABLE,
 	WEIR_SEC_VOLUME,
 	WEIR_SEC_FUNCTION,
-	WEIR_SEC_MODEL,     /* registered_model */
+	WEIR_SEC_MODEL, /* registered_model */
 	WEIR_SEC__COUNT
 } weir_sec_type;
 
-const char *weir_sec_type_name(weir_sec_type t);        /* "catalog", "registered_model", ... */
+const char *weir_sec_type_name(weir_sec_type t); /* "catalog", "registered_model", ... */
 int weir_sec_type_parse(const char *s, weir_sec_type *out); /* accepts lower and upper case */
 
 /* A resolved securable with its ancestors (arena memory). level[0] is the object itself,
@@ -127,50 +126,50 @@ typedef struct weir_securable {
 	weir_sec_type type;
 	const char *id;
 	const char *full_name;
-	weir_sec_level chain[3];   /* self, parent, grandparent (catalog) */
-	int depth;                 /* entries in chain */
+	weir_sec_level chain[3]; /* self, parent, grandparent (catalog) */
+	int depth; /* entries in chain */
 	const char *catalog_isolation; /* "OPEN" | "ISOLATED" of the catalog in the chain */
-	bool read_only;            /* reached through a READ_ONLY workspace binding */
-	uint64_t privs[3];         /* effective privileges at each level (filled lazily) */
+	bool read_only; /* reached through a READ_ONLY workspace binding */
+	uint64_t privs[3]; /* effective privileges at each level (filled lazily) */
 	bool privs_loaded;
-	bool browse_only;          /* visible only through BROWSE (resolved with WEIR_RESOLVE_INCLUDE_BROWSE) */
+	bool browse_only; /* visible only through BROWSE (resolved with WEIR_RESOLVE_INCLUDE_BROWSE) */
 } weir_securable;
 
 /* ---------------------------------------------------------------- privileges */
 
-#define WEIR_PRIVILEGES(X)                                   \
-	X(CREATE_CATALOG, "CREATE CATALOG")                  \
-	X(CREATE_EXTERNAL_LOCATION, "CREATE EXTERNAL LOCATION") \
+#define WEIR_PRIVILEGES(X)                                        \
+	X(CREATE_CATALOG, "CREATE CATALOG")                       \
+	X(CREATE_EXTERNAL_LOCATION, "CREATE EXTERNAL LOCATION")   \
 	X(CREATE_STORAGE_CREDENTIAL, "CREATE STORAGE CREDENTIAL") \
-	X(CREATE_CONNECTION, "CREATE CONNECTION")            \
-	X(CREATE_SHARE, "CREATE SHARE")                      \
-	X(CREATE_RECIPIENT, "CREATE RECIPIENT")              \
-	X(CREATE_PROVIDER, "CREATE PROVIDER")                \
-	X(USE_CATALOG, "USE CATALOG")                        \
-	X(CREATE_SCHEMA, "CREATE SCHEMA")                    \
-	X(BROWSE, "BROWSE")                                  \
-	X(USE_SCHEMA, "USE SCHEMA")                          \
-	X(CREATE_TABLE, "CREATE TABLE")                      \
-	X(CREATE_VOLUME, "CREATE VOLUME")                    \
-	X(CREATE_FUNCTION, "CREATE FUNCTION")                \
-	X(CREATE_MODEL, "CREATE MODEL")                      \
-	X(CREATE_MATERIALIZED_VIEW, "CREATE MATERIALIZED VIEW") \
-	X(EXTERNAL_USE_SCHEMA, "EXTERNAL USE SCHEMA")        \
-	X(SELECT, "SELECT")                                  \
-	X(MODIFY, "MODIFY")                                  \
-	X(REFRESH, "REFRESH")                                \
-	X(READ_VOLUME, "READ VOLUME")                        \
-	X(WRITE_VOLUME, "WRITE VOLUME")                      \
-	X(EXECUTE, "EXECUTE")                                \
-	X(APPLY_TAG, "APPLY TAG")                            \
-	X(MANAGE, "MANAGE")                                  \
+	X(CREATE_CONNECTION, "CREATE CONNECTION")                 \
+	X(CREATE_SHARE, "CREATE SHARE")                           \
+	X(CREATE_RECIPIENT, "CREATE RECIPIENT")                   \
+	X(CREATE_PROVIDER, "CREATE PROVIDER")                     \
+	X(USE_CATALOG, "USE CATALOG")                             \
+	X(CREATE_SCHEMA, "CREATE SCHEMA")                         \
+	X(BROWSE, "BROWSE")                                       \
+	X(USE_SCHEMA, "USE SCHEMA")                               \
+	X(CREATE_TABLE, "CREATE TABLE")                           \
+	X(CREATE_VOLUME, "CREATE VOLUME")                         \
+	X(CREATE_FUNCTION, "CREATE FUNCTION")                     \
+	X(CREATE_MODEL, "CREATE MODEL")                           \
+	X(CREATE_MATERIALIZED_VIEW, "CREATE MATERIALIZED VIEW")   \
+	X(EXTERNAL_USE_SCHEMA, "EXTERNAL USE SCHEMA")             \
+	X(SELECT, "SELECT")                                       \
+	X(MODIFY, "MODIFY")                                       \
+	X(REFRESH, "REFRESH")                                     \
+	X(READ_VOLUME, "READ VOLUME")                             \
+	X(WRITE_VOLUME, "WRITE VOLUME")                           \
+	X(EXECUTE, "EXECUTE")                                     \
+	X(APPLY_TAG, "APPLY TAG")                                 \
+	X(MANAGE, "MANAGE")                                       \
 	X(ALL_PRIVILEGES, "ALL PRIVILEGES")
 
 typedef enum weir_priv {
 #define WEIR_X_PRIV(n, s) WEIR_PRIV_##n,
 	WEIR_PRIVILEGES(WEIR_X_PRIV)
 #undef WEIR_X_PRIV
-	WEIR_PRIV__COUNT
+		WEIR_PRIV__COUNT
 } weir_priv;
 
 #define WEIR_PRIV_BIT(p) ((uint64_t)1 << (p))
@@ -187,23 +186,23 @@ bool weir_priv_applies(weir_priv p, weir_sec_type t);
 /* What a route does to a securable; each has one rule in governance/authz.c. */
 typedef enum weir_op {
 	WEIR_OP_NONE = 0,
-	WEIR_OP_READ_METADATA,     /* get / see in a list */
-	WEIR_OP_LIST_CHILDREN,     /* list the children of this catalog / schema */
-	WEIR_OP_CREATE_CATALOG,    /* on the metastore */
-	WEIR_OP_CREATE_SCHEMA,     /* on a catalog */
-	WEIR_OP_CREATE_TABLE,      /* on a schema */
+	WEIR_OP_READ_METADATA, /* get / see in a list */
+	WEIR_OP_LIST_CHILDREN, /* list the children of this catalog / schema */
+	WEIR_OP_CREATE_CATALOG, /* on the metastore */
+	WEIR_OP_CREATE_SCHEMA, /* on a catalog */
+	WEIR_OP_CREATE_TABLE, /* on a schema */
 	WEIR_OP_CREATE_VOLUME,
 	WEIR_OP_CREATE_FUNCTION,
 	WEIR_OP_CREATE_MODEL,
-	WEIR_OP_UPDATE,            /* comment, properties, rename, isolation */
+	WEIR_OP_UPDATE, /* comment, properties, rename, isolation */
 	WEIR_OP_DELETE,
 	WEIR_OP_TRANSFER_OWNER,
-	WEIR_OP_MANAGE_GRANTS,     /* PATCH permissions, bindings */
-	WEIR_OP_READ_GRANTS,       /* GET permissions (answer scoped to the caller) */
+	WEIR_OP_MANAGE_GRANTS, /* PATCH permissions, bindings */
+	WEIR_OP_READ_GRANTS, /* GET permissions (answer scoped to the caller) */
 	WEIR_OP_APPLY_TAG,
-	WEIR_OP_READ_DATA,         /* SELECT / READ VOLUME / EXECUTE */
-	WEIR_OP_WRITE_DATA,        /* MODIFY / WRITE VOLUME; model versions */
-	WEIR_OP_LINEAGE_WRITE,     /* manual lineage edges: MODIFY on the target */
+	WEIR_OP_READ_DATA, /* SELECT / READ VOLUME / EXECUTE */
+	WEIR_OP_WRITE_DATA, /* MODIFY / WRITE VOLUME; model versions */
+	WEIR_OP_LINEAGE_WRITE, /* manual lineage edges: MODIFY on the target */
 	WEIR_OP__COUNT
 } weir_op;
 
@@ -217,22 +216,22 @@ int weir_gov_metastore_securable(weir_db *db, weir_arena *a, weir_securable *out
  * catalog isolated from p's workspace: the type's not-found error (CATALOG_NOT_FOUND,
  * SCHEMA_NOT_FOUND, TABLE_NOT_FOUND, NOT_FOUND) naming the topmost missing/hidden level.
  * A malformed full name: 400 INVALID_PARAMETER_VALUE. */
-int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
-		     const char *full_name, weir_securable *out, weir_error *err);
+int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const char *full_name,
+		     weir_securable *out, weir_error *err);
 /* Flags of weir_gov_resolve_ex. */
 enum {
 	WEIR_RESOLVE_IGNORE_ISOLATION = 1 << 0, /* admin tools: see ISOLATED catalogs from any workspace */
-	WEIR_RESOLVE_NO_VISIBILITY = 1 << 1,    /* existence only: do not apply the caller's browse rule */
+	WEIR_RESOLVE_NO_VISIBILITY = 1 << 1, /* existence only: do not apply the caller's browse rule */
 	/* UC include_browse: also find what p sees only through BROWSE (on the object or inherited
 	 * from its catalog or schema) without the USE CATALOG / USE SCHEMA a full view needs; such
 	 * an object comes back with browse_only set, and only READ_METADATA and LIST_CHILDREN allow it. */
 	WEIR_RESOLVE_INCLUDE_BROWSE = 1 << 2,
 };
-int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
-			const char *full_name, unsigned flags, weir_securable *out, weir_error *err);
+int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const char *full_name,
+			unsigned flags, weir_securable *out, weir_error *err);
 /* Same by id (NOT_FOUND when absent or hidden). */
-int weir_gov_resolve_id(weir_db *db, weir_arena *a, const weir_principal *p, const char *id,
-			weir_securable *out, weir_error *err);
+int weir_gov_resolve_id(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, weir_securable *out,
+			weir_error *err);
 /* Whether s, which p cannot otherwise see, is visible to p through BROWSE alone (include_browse). */
 bool weir_gov_browse_only(weir_db *db, const weir_principal *p, weir_securable *s);
 /* Whether p may perform op on s (admins and workspace bindings included). */
@@ -247,23 +246,23 @@ int weir_gov_not_found(weir_sec_type t, const char *full_name, weir_error *err);
 /* UC name rule: 1..255 chars of [A-Za-z0-9_@-] (no dots, spaces, slashes, control chars). */
 int weir_gov_name_check(const char *field, const char *name, weir_error *err);
 /* Splits "a.b.c" into exactly `parts` names; 400 naming `field` otherwise. Arena copies. */
-int weir_gov_split_full_name(weir_arena *a, const char *field, const char *full, int parts,
-			     const char **out, weir_error *err);
+int weir_gov_split_full_name(weir_arena *a, const char *field, const char *full, int parts, const char **out,
+			     weir_error *err);
 
 /* ---------------------------------------------------------------- audit */
 
 typedef struct weir_audit_event {
 	int64_t event_time;
-	const weir_principal *principal;  /* may be NULL (failed login) */
-	const char *principal_name;       /* used when principal is NULL */
+	const weir_principal *principal; /* may be NULL (failed login) */
+	const char *principal_name; /* used when principal is NULL */
 	int64_t workspace_id;
 	const char *service_name;
 	const char *action_name;
 	const char *request_id;
-	json_t *request_params;           /* borrowed; secrets already removed */
+	json_t *request_params; /* borrowed; secrets already removed */
 	int status_code;
 	const char *error_code;
-	const char *securable;            /* full name or id, may be NULL */
+	const char *securable; /* full name or id, may be NULL */
 	const char *source_ip;
 	const char *user_agent;
 } weir_audit_event;

@@ -18,9 +18,9 @@ static bool sees_all(weir_db *db, const weir_principal *p, weir_securable *s)
 }
 
 struct direct_ctx {
-	json_t *by_name;    /* principal name -> privileges array */
+	json_t *by_name; /* principal name -> privileges array */
 	const weir_principal *filter_closure; /* NULL: all */
-	const char *only;   /* principal filter */
+	const char *only; /* principal filter */
 };
 
 static bool in_closure(const weir_principal *p, int64_t id)
@@ -51,13 +51,13 @@ static json_t *assignments(json_t *by_name)
 	json_t *out = json_array();
 	const char *k;
 	json_t *v;
-	json_object_foreach(by_name, k, v)
+	json_object_foreach (by_name, k, v)
 		json_array_append_new(out, json_pack("{s:s, s:O}", "principal", k, "privileges", v));
 	return out;
 }
 
-json_t *weir_grants_get(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
-			const char *principal, weir_error *err)
+json_t *weir_grants_get(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, const char *principal,
+			weir_error *err)
 {
 	(void)a;
 	struct direct_ctx c = {json_object(), sees_all(db, p, s) ? NULL : p, principal};
@@ -80,13 +80,14 @@ static int bad_priv(weir_error *err, const char *field, const char *priv, const 
 				weir_sec_type_name(s->type));
 }
 
-json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
-			   json_t *changes, weir_error *err)
+json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *changes,
+			   weir_error *err)
 {
 	(void)p;
 	if (!json_is_array(changes))
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "changes",
-					"Invalid value for 'changes': expected an array"), NULL;
+					"Invalid value for 'changes': expected an array"),
+		       NULL;
 	size_t n = json_array_size(changes);
 	int64_t *ids = weir_arena_alloc(a, sizeof(int64_t) * (n ? n : 1));
 	char field[96];
@@ -98,7 +99,8 @@ json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, 
 		snprintf(field, sizeof(field), "changes[%zu]", i);
 		if (!json_is_object(ch))
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-						"Invalid value for '%s': expected an object", field), NULL;
+						"Invalid value for '%s': expected an object", field),
+			       NULL;
 		if (weir_json_get_str(ch, "principal", true, &who, err) != 0 ||
 		    weir_json_get_arr(ch, "add", false, &add, err) != 0 ||
 		    weir_json_get_arr(ch, "remove", false, &rem, err) != 0) {
@@ -116,11 +118,12 @@ json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, 
 		for (int l = 0; l < 2; l++) {
 			size_t j;
 			json_t *v;
-			json_array_foreach(lists[l], j, v) {
+			json_array_foreach (lists[l], j, v) {
 				snprintf(field, sizeof(field), "changes[%zu].%s[%zu]", i, l ? "remove" : "add", j);
 				if (!json_is_string(v))
 					return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-								"Invalid value for '%s': expected a string", field), NULL;
+								"Invalid value for '%s': expected a string", field),
+					       NULL;
 				int priv = weir_priv_parse(json_string_value(v));
 				if (priv < 0)
 					return bad_priv(err, field, json_string_value(v), s, true), NULL;
@@ -136,7 +139,7 @@ json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, 
 		for (int l = 0; l < 2; l++) {
 			size_t j;
 			json_t *v;
-			json_array_foreach(json_object_get(ch, keys[l]), j, v) {
+			json_array_foreach (json_object_get(ch, keys[l]), j, v) {
 				weir_priv priv = (weir_priv)weir_priv_parse(json_string_value(v));
 				if (weir_gov_store_grant_set(db, s->id, ids[i], weir_priv_name(priv), l == 0, err) != 0)
 					return NULL;
@@ -157,7 +160,7 @@ json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, 
 	}
 	const char *k;
 	json_t *v;
-	json_object_foreach(by_name, k, v) {
+	json_object_foreach (by_name, k, v) {
 		json_t *have = json_object_get(c.by_name, k);
 		if (have)
 			json_array_extend(v, have);
@@ -193,7 +196,8 @@ static void eff_visit(void *vctx, const char *sid, const char *principal, int64_
 			const char *name = c->s->chain[i].name;
 			if (c->s->chain[i].type == WEIR_SEC_SCHEMA)
 				name = weir_arena_printf(c->a, "%s.%s", c->s->chain[c->s->depth - 1].name, name);
-			json_object_set_new(e, "inherited_from_type", json_string(weir_sec_type_name(c->s->chain[i].type)));
+			json_object_set_new(e, "inherited_from_type",
+					    json_string(weir_sec_type_name(c->s->chain[i].type)));
 			json_object_set_new(e, "inherited_from_name", json_string(name));
 		}
 	}
@@ -212,9 +216,11 @@ json_t *weir_grants_effective(weir_db *db, weir_arena *a, const weir_principal *
 		}
 		/* the right to ask comes first: a non-manager may only ask about itself */
 		if (filter && !in_closure(filter, id))
-			return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
-					      "Only owners and managers of '%.300s' may read other principals' permissions.",
-					      s->full_name), NULL;
+			return weir_error_set(
+				       err, WEIR_E_PERMISSION_DENIED,
+				       "Only owners and managers of '%.300s' may read other principals' permissions.",
+				       s->full_name),
+			       NULL;
 		weir_principal *who = weir_gov_principal_load(db, a, id, WEIR_DEFAULT_WORKSPACE_ID, err);
 		if (who == NULL) { /* an inactive principal has no effective permissions */
 			weir_error_clear(err);
@@ -327,7 +333,8 @@ static int check_binding(weir_db *db, json_t *b, const char *field, bool need_ty
 	if (*type && strcmp(*type, "BINDING_TYPE_READ_WRITE") != 0 && strcmp(*type, "BINDING_TYPE_READ_ONLY") != 0)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
 					"Invalid value for '%s.binding_type': expected BINDING_TYPE_READ_WRITE or "
-					"BINDING_TYPE_READ_ONLY", field);
+					"BINDING_TYPE_READ_ONLY",
+					field);
 	return 0;
 }
 
@@ -343,17 +350,19 @@ json_t *weir_bindings_update(weir_db *db, const weir_securable *catalog, json_t 
 				lists[l] = NULL;
 			if (lists[l] && !json_is_array(lists[l]))
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, names[l],
-							"Invalid value for '%s': expected an array", names[l]), NULL;
+							"Invalid value for '%s': expected an array", names[l]),
+				       NULL;
 			size_t i;
 			json_t *b;
-			json_array_foreach(lists[l], i, b) {
+			json_array_foreach (lists[l], i, b) {
 				char field[64];
 				snprintf(field, sizeof(field), "%s[%zu]", names[l], i);
 				int64_t ws;
 				const char *type;
 				if (check_binding(db, b, field, l == 0, &ws, &type, err) != 0)
 					return NULL;
-				if (pass == 1 && weir_gov_store_binding_set(db, catalog->id, ws, l == 0 ? type : NULL, err) != 0)
+				if (pass == 1 &&
+				    weir_gov_store_binding_set(db, catalog->id, ws, l == 0 ? type : NULL, err) != 0)
 					return NULL;
 			}
 		}

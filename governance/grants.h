@@ -12,14 +12,14 @@
 /* GET permissions: {privilege_assignments:[{principal, privileges:[...]}]} of direct grants
  * on s. Callers who may manage grants on s see every entry; others see only entries of
  * principals they are or belong to. `principal` filters (NULL: all). */
-json_t *weir_grants_get(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
-			const char *principal, weir_error *err);
+json_t *weir_grants_get(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, const char *principal,
+			weir_error *err);
 
 /* PATCH permissions: `changes` is [{principal, add:[...], remove:[...]}]. Every principal
  * must exist and every privilege must apply to s's type, else nothing changes (400/404).
  * Returns the direct grants of the principals named in changes. */
-json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
-			   json_t *changes, weir_error *err);
+json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *changes,
+			   weir_error *err);
 
 /* Effective permissions: direct and inherited grants on s, each privilege with
  * inherited_from_type/inherited_from_name when it comes from a parent. */

@@ -11,15 +11,15 @@ static const char SQL_DIRECT[] =
 	"SELECT p.name, p.id, g.privilege FROM grants g JOIN principals p ON p.id = g.principal_id "
 	"WHERE g.securable_id = ?1 ORDER BY p.name, g.privilege";
 
-int weir_gov_store_grants_direct(weir_db *db, const char *securable_id, weir_gov_grant_fn fn, void *ctx, weir_error *err)
+int weir_gov_store_grants_direct(weir_db *db, const char *securable_id, weir_gov_grant_fn fn, void *ctx,
+				 weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_DIRECT, err, WEIR_TEXT(securable_id));
 	if (st == NULL)
 		return -1;
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW)
-		fn(ctx, weir_db_col_text(st, 0), weir_db_col_i64(st, 1),
-		   weir_db_col_text(st, 2));
+		fn(ctx, weir_db_col_text(st, 0), weir_db_col_i64(st, 1), weir_db_col_text(st, 2));
 	weir_db_done(st);
 	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
@@ -29,8 +29,8 @@ static const char SQL_GRANT_ADD[] =
 static const char SQL_GRANT_REMOVE[] =
 	"DELETE FROM grants WHERE securable_id = ?1 AND principal_id = ?2 AND privilege = ?3";
 
-int weir_gov_store_grant_set(weir_db *db, const char *securable_id, int64_t principal_id, const char *privilege, bool add,
-		     weir_error *err)
+int weir_gov_store_grant_set(weir_db *db, const char *securable_id, int64_t principal_id, const char *privilege,
+			     bool add, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, add ? SQL_GRANT_ADD : SQL_GRANT_REMOVE, err);
 	if (st == NULL)
@@ -79,7 +79,8 @@ static const char SQL_CHAIN_ALL[] =
 	"SELECT g.securable_id, p.name, p.id, g.privilege FROM grants g JOIN principals p ON p.id = g.principal_id "
 	"WHERE g.securable_id IN (?1, ?2, ?3) ORDER BY p.name, g.privilege";
 
-int weir_gov_store_grants_chain(weir_db *db, const weir_securable *s, weir_gov_chain_grant_fn fn, void *ctx, weir_error *err)
+int weir_gov_store_grants_chain(weir_db *db, const weir_securable *s, weir_gov_chain_grant_fn fn, void *ctx,
+				weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_CHAIN_ALL, err);
 	if (st == NULL)
@@ -88,8 +89,8 @@ int weir_gov_store_grants_chain(weir_db *db, const weir_securable *s, weir_gov_c
 		weir_db_bind_text(st, i + 1, i < s->depth ? s->chain[i].id : NULL);
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW)
-		fn(ctx, weir_db_col_text(st, 0), weir_db_col_text(st, 1),
-		   weir_db_col_i64(st, 2), weir_db_col_text(st, 3));
+		fn(ctx, weir_db_col_text(st, 0), weir_db_col_text(st, 1), weir_db_col_i64(st, 2),
+		   weir_db_col_text(st, 3));
 	weir_db_done(st);
 	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }

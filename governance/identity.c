@@ -62,8 +62,9 @@ int weir_scim_filter_parse(weir_arena *a, weir_principal_kind kind, const char *
 	size_t alen = (size_t)(p - s);
 	if (alen == 0 || *p != ' ')
 		return bad_filter(err, "expected 'attribute operator value'");
-	const char *const *allowed = kind == WEIR_PRINCIPAL_GROUP ? group_attrs : kind == WEIR_PRINCIPAL_SP ? sp_attrs
-													  : user_attrs;
+	const char *const *allowed = kind == WEIR_PRINCIPAL_GROUP ? group_attrs
+				     : kind == WEIR_PRINCIPAL_SP  ? sp_attrs
+								  : user_attrs;
 	for (int i = 0; allowed[i]; i++)
 		if (strlen(allowed[i]) == alen && strncasecmp(allowed[i], s, alen) == 0)
 			out->attr = allowed[i];
@@ -132,14 +133,10 @@ static bool str_match(weir_scim_op op, const char *have, const char *want, bool 
 	size_t hl = strlen(have), wl = strlen(want);
 	int (*ncmp)(const char *, const char *, size_t) = icase ? strncasecmp : strncmp;
 	switch (op) {
-	case WEIR_SCIM_EQ:
-		return hl == wl && ncmp(have, want, wl) == 0;
-	case WEIR_SCIM_NE:
-		return !(hl == wl && ncmp(have, want, wl) == 0);
-	case WEIR_SCIM_SW:
-		return hl >= wl && ncmp(have, want, wl) == 0;
-	case WEIR_SCIM_EW:
-		return hl >= wl && ncmp(have + hl - wl, want, wl) == 0;
+	case WEIR_SCIM_EQ: return hl == wl && ncmp(have, want, wl) == 0;
+	case WEIR_SCIM_NE: return !(hl == wl && ncmp(have, want, wl) == 0);
+	case WEIR_SCIM_SW: return hl >= wl && ncmp(have, want, wl) == 0;
+	case WEIR_SCIM_EW: return hl >= wl && ncmp(have + hl - wl, want, wl) == 0;
 	case WEIR_SCIM_CO:
 		if (wl == 0)
 			return true;
@@ -180,8 +177,9 @@ static json_t *render(weir_db *db, const weir_id_row *row)
 		attrs = json_object();
 	}
 	json_t *o = json_object();
-	const char *schema = row->kind == WEIR_PRINCIPAL_GROUP ? SCIM_GROUP : row->kind == WEIR_PRINCIPAL_SP ? SCIM_SP
-													   : SCIM_USER;
+	const char *schema = row->kind == WEIR_PRINCIPAL_GROUP ? SCIM_GROUP
+			     : row->kind == WEIR_PRINCIPAL_SP  ? SCIM_SP
+							       : SCIM_USER;
 	json_object_set_new(o, "schemas", json_pack("[s]", schema));
 	json_object_set_new(o, "id", json_sprintf("%lld", (long long)row->id));
 	if (row->kind == WEIR_PRINCIPAL_USER)
@@ -198,8 +196,9 @@ static json_t *render(weir_db *db, const weir_id_row *row)
 		if (emails)
 			json_object_set(o, "emails", emails);
 		else if (strchr(row->name, '@'))
-			json_object_set_new(o, "emails", json_pack("[{s:s, s:b, s:s}]", "value", row->name, "primary", 1,
-								   "type", "work"));
+			json_object_set_new(
+				o, "emails",
+				json_pack("[{s:s, s:b, s:s}]", "value", row->name, "primary", 1, "type", "work"));
 		else
 			json_object_set_new(o, "emails", json_array());
 		json_t *name = json_object_get(attrs, "name");
@@ -211,10 +210,11 @@ static json_t *render(weir_db *db, const weir_id_row *row)
 	json_object_set_new(o, "groups", weir_id__groups_json(db, row->id));
 	json_t *ent = json_object_get(attrs, "entitlements");
 	json_object_set_new(o, "entitlements", ent ? json_incref(ent) : json_array());
-	json_object_set_new(o, "meta", json_pack("{s:s}", "resourceType",
-						 row->kind == WEIR_PRINCIPAL_GROUP ? "Group"
-						 : row->kind == WEIR_PRINCIPAL_SP ? "ServicePrincipal"
-										  : "User"));
+	json_object_set_new(o, "meta",
+			    json_pack("{s:s}", "resourceType",
+				      row->kind == WEIR_PRINCIPAL_GROUP ? "Group"
+				      : row->kind == WEIR_PRINCIPAL_SP  ? "ServicePrincipal"
+									: "User"));
 	json_decref(attrs);
 	return o;
 }
@@ -280,7 +280,8 @@ static int64_t *ref_ids(weir_db *db, weir_arena *a, const char *field, json_t *a
 			weir_error *err)
 {
 	if (!json_is_array(arr)) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Invalid value for '%s': expected an array", field);
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+				 "Invalid value for '%s': expected an array", field);
 		return NULL;
 	}
 	size_t cnt = json_array_size(arr);
@@ -356,9 +357,10 @@ static int check_entitlements(json_t *v, weir_error *err)
 					"Invalid value for 'entitlements': expected an array of {value}");
 	size_t i;
 	json_t *e;
-	json_array_foreach(v, i, e) if (!json_is_object(e) || !json_is_string(json_object_get(e, "value")))
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "entitlements",
-					"Invalid value for 'entitlements': expected an array of {value}");
+	json_array_foreach (v, i, e)
+		if (!json_is_object(e) || !json_is_string(json_object_get(e, "value")))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "entitlements",
+						"Invalid value for 'entitlements': expected an array of {value}");
 	return 0;
 }
 
@@ -371,11 +373,13 @@ static int rename_to(weir_db *db, weir_id_row *row, const char *field, const cha
 		return 0;
 	/* renaming only the case of one's own userName is fine: the nocase lookup skips row->id */
 	if (row->kind == WEIR_PRINCIPAL_GROUP && row->name && strcmp(row->name, WEIR_ADMINS_GROUP) == 0)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Group 'admins' cannot be renamed.");
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+					"Group 'admins' cannot be renamed.");
 	int64_t other = row->kind == WEIR_PRINCIPAL_USER ? weir_id__by_name_nocase(db, name, row->id)
 							 : weir_id__by_name(db, name);
 	if (other >= 0 && other != row->id)
-		return weir_error_field(err, WEIR_E_ALREADY_EXISTS, field, "A principal named '%.200s' already exists.", name);
+		return weir_error_field(err, WEIR_E_ALREADY_EXISTS, field, "A principal named '%.200s' already exists.",
+					name);
 	row->name = name;
 	return 0;
 }
@@ -416,16 +420,18 @@ static int apply_fields(weir_db *db, weir_id_row *row, json_t *attrs, json_t *bo
 	json_t *v = json_object_get(body, "emails");
 	if (v && !json_is_null(v)) {
 		if (row->kind != WEIR_PRINCIPAL_USER || !json_is_array(v))
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "emails",
-						"Invalid value for 'emails': expected an array of {value, primary, type}");
+			return weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, "emails",
+				"Invalid value for 'emails': expected an array of {value, primary, type}");
 		size_t i;
 		json_t *e;
-		json_array_foreach(v, i, e) {
+		json_array_foreach (v, i, e) {
 			json_t *pr = json_object_get(e, "primary"), *ty = json_object_get(e, "type");
-			if (!json_is_object(e) || !json_is_string(json_object_get(e, "value")) || (pr && !json_is_boolean(pr)) ||
-			    (ty && !json_is_string(ty)))
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "emails",
-							"Invalid value for 'emails': expected an array of {value, primary, type}");
+			if (!json_is_object(e) || !json_is_string(json_object_get(e, "value")) ||
+			    (pr && !json_is_boolean(pr)) || (ty && !json_is_string(ty)))
+				return weir_error_field(
+					err, WEIR_E_INVALID_PARAMETER_VALUE, "emails",
+					"Invalid value for 'emails': expected an array of {value, primary, type}");
 		}
 		json_object_set(attrs, "emails", v);
 	}
@@ -433,7 +439,8 @@ static int apply_fields(weir_db *db, weir_id_row *row, json_t *attrs, json_t *bo
 	if (v && !json_is_null(v)) {
 		json_t *g = json_is_object(v) ? json_object_get(v, "givenName") : NULL;
 		json_t *f = json_is_object(v) ? json_object_get(v, "familyName") : NULL;
-		if (row->kind != WEIR_PRINCIPAL_USER || !json_is_object(v) || (g && !json_is_string(g)) || (f && !json_is_string(f)))
+		if (row->kind != WEIR_PRINCIPAL_USER || !json_is_object(v) || (g && !json_is_string(g)) ||
+		    (f && !json_is_string(f)))
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "name",
 						"Invalid value for 'name': expected {givenName, familyName}");
 		json_object_set(attrs, "name", v);
@@ -474,7 +481,9 @@ int64_t weir_id_create(weir_db *db, weir_arena *a, weir_principal_kind kind, jso
 	}
 	if (weir_id__by_name(db, row.name) >= 0)
 		return weir_error_field(err, WEIR_E_ALREADY_EXISTS,
-					kind == WEIR_PRINCIPAL_USER ? "userName" : kind == WEIR_PRINCIPAL_SP ? "applicationId" : "displayName",
+					kind == WEIR_PRINCIPAL_USER ? "userName"
+					: kind == WEIR_PRINCIPAL_SP ? "applicationId"
+								    : "displayName",
 					"%s '%.200s' already exists.", kind_label(kind), row.name);
 	char *text = weir_json_dump(attrs);
 	row.attrs = text;
@@ -485,7 +494,8 @@ int64_t weir_id_create(weir_db *db, weir_arena *a, weir_principal_kind kind, jso
 	json_t *v = json_object_get(body, "members");
 	if (v && !json_is_null(v)) {
 		if (kind != WEIR_PRINCIPAL_GROUP)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "members", "Only groups have members.");
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "members",
+						"Only groups have members.");
 		if (set_members(db, a, id, v, false, err) != 0)
 			return -1;
 	}
@@ -495,8 +505,8 @@ int64_t weir_id_create(weir_db *db, weir_arena *a, weir_principal_kind kind, jso
 	return id;
 }
 
-int weir_id_replace(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t id, int64_t caller_id,
-		    json_t *body, weir_error *err)
+int weir_id_replace(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t id, int64_t caller_id, json_t *body,
+		    weir_error *err)
 {
 	weir_id_row row;
 	if (load_kind(db, a, kind, id, &row, err) != 0)
@@ -507,13 +517,15 @@ int weir_id_replace(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_
 	if (apply_fields(db, &row, attrs, body, false, err) != 0)
 		return -1;
 	if (!row.active && id == caller_id)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "active", "You cannot deactivate yourself.");
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "active",
+					"You cannot deactivate yourself.");
 	if (save(db, &row, attrs, err) != 0)
 		return -1;
 	json_t *v = json_object_get(body, "members");
 	if (v && !json_is_null(v)) {
 		if (kind != WEIR_PRINCIPAL_GROUP)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "members", "Only groups have members.");
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "members",
+						"Only groups have members.");
 		if (set_members(db, a, id, v, true, err) != 0)
 			return -1;
 	}
@@ -565,11 +577,13 @@ static int patch_entitlements(json_t *attrs, const char *op, json_t *v, weir_err
 	if (strcmp(op, "replace") != 0 && json_is_array(cur)) {
 		size_t i;
 		json_t *e;
-		json_array_foreach(cur, i, e) {
+		json_array_foreach (cur, i, e) {
 			bool drop = false;
 			size_t j;
 			json_t *x;
-			json_array_foreach(v, j, x) if (json_equal(json_object_get(x, "value"), json_object_get(e, "value"))) drop = true;
+			json_array_foreach (v, j, x)
+				if (json_equal(json_object_get(x, "value"), json_object_get(e, "value")))
+					drop = true;
 			if (!drop)
 				json_array_append(next, e);
 		}
@@ -590,7 +604,9 @@ static int patch_one(weir_db *db, weir_arena *a, weir_id_row *row, json_t *attrs
 			return bad_op(err, "without a path, the value must be an object of attributes");
 		const char *k;
 		json_t *x;
-		json_object_foreach(v, k, x) if (patch_one(db, a, row, attrs, op, k, x, err) != 0) return -1;
+		json_object_foreach (v, k, x)
+			if (patch_one(db, a, row, attrs, op, k, x, err) != 0)
+				return -1;
 		return 0;
 	}
 	const char *mv = member_path_value(a, path);
@@ -658,8 +674,8 @@ static int patch_one(weir_db *db, weir_arena *a, weir_id_row *row, json_t *attrs
 	return bad_op(err, "unsupported path (members, active, displayName, userName, externalId, entitlements)");
 }
 
-int weir_id_patch(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t id, int64_t caller_id,
-		  json_t *body, weir_error *err)
+int weir_id_patch(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t id, int64_t caller_id, json_t *body,
+		  weir_error *err)
 {
 	weir_id_row row;
 	if (load_kind(db, a, kind, id, &row, err) != 0)
@@ -674,7 +690,7 @@ int weir_id_patch(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t 
 		attrs = weir_json_own(a, json_object());
 	size_t i;
 	json_t *o;
-	json_array_foreach(ops, i, o) {
+	json_array_foreach (ops, i, o) {
 		const char *op = json_string_value(json_object_get(o, "op"));
 		json_t *path = json_object_get(o, "path");
 		if (!json_is_object(o) || op == NULL || (path && !json_is_string(path)))
@@ -692,7 +708,8 @@ int weir_id_patch(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t 
 			return -1;
 	}
 	if (!row.active && id == caller_id)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "active", "You cannot deactivate yourself.");
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "active",
+					"You cannot deactivate yourself.");
 	return save(db, &row, attrs, err);
 }
 

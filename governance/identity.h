@@ -34,10 +34,10 @@ typedef enum { WEIR_SCIM_EQ = 0, WEIR_SCIM_NE, WEIR_SCIM_CO, WEIR_SCIM_SW, WEIR_
  * attr is one of id, userName, displayName, applicationId, externalId, active (case-insensitive,
  * stored canonically). Strings compare case-sensitively except userName (SCIM: caseExact false). */
 typedef struct weir_scim_filter {
-	bool present;        /* false: no filter (everything matches) */
-	const char *attr;    /* canonical spelling */
+	bool present; /* false: no filter (everything matches) */
+	const char *attr; /* canonical spelling */
 	weir_scim_op op;
-	const char *value;   /* string value (arena), or NULL for a boolean */
+	const char *value; /* string value (arena), or NULL for a boolean */
 	bool bool_value;
 } weir_scim_filter;
 
@@ -58,11 +58,11 @@ json_t *weir_id_list(weir_db *db, weir_arena *a, weir_principal_kind kind, const
  * Duplicate name: 409 ALREADY_EXISTS; unknown member/group: 400; bad field: 400. */
 int64_t weir_id_create(weir_db *db, weir_arena *a, weir_principal_kind kind, json_t *body, weir_error *err);
 /* PUT: replaces the resource's attributes (and, when given, members / groups). */
-int weir_id_replace(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t id, int64_t caller_id,
-		    json_t *body, weir_error *err);
+int weir_id_replace(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t id, int64_t caller_id, json_t *body,
+		    weir_error *err);
 /* PATCH with a SCIM PatchOp body ({Operations: [...]}); an absent Operations changes nothing. */
-int weir_id_patch(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t id, int64_t caller_id,
-		  json_t *body, weir_error *err);
+int weir_id_patch(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t id, int64_t caller_id, json_t *body,
+		  weir_error *err);
 /* Deletes; refuses `admins`, the caller itself, and owners of securables (409, message
  * "... owns N securable(s) ..."; *owned is set to N when not NULL). */
 int weir_id_delete(weir_db *db, weir_principal_kind kind, int64_t id, int64_t caller_id, int64_t *owned,

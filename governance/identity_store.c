@@ -119,7 +119,10 @@ static const char SQL_INSERT[] =
 
 int64_t weir_id__insert(weir_db *db, const weir_id_row *row, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_INSERT, err, WEIR_TEXT(kind_text(row->kind)), WEIR_TEXT(row->name), WEIR_TEXT(row->display_name), WEIR_TEXT(row->external_id), WEIR_I64(row->active ? 1 : 0), WEIR_TEXT(row->attrs ? row->attrs : "{}"), WEIR_I64(weir_now_ms()));
+	weir_stmt *st = weir_db_query(db, SQL_INSERT, err, WEIR_TEXT(kind_text(row->kind)), WEIR_TEXT(row->name),
+				      WEIR_TEXT(row->display_name), WEIR_TEXT(row->external_id),
+				      WEIR_I64(row->active ? 1 : 0), WEIR_TEXT(row->attrs ? row->attrs : "{}"),
+				      WEIR_I64(weir_now_ms()));
 	if (st == NULL)
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
@@ -133,7 +136,9 @@ static const char SQL_UPDATE[] =
 
 int weir_id__update(weir_db *db, const weir_id_row *row, weir_error *err)
 {
-	return weir_db_exec(db, SQL_UPDATE, err, WEIR_I64(row->id), WEIR_TEXT(row->name), WEIR_TEXT(row->display_name), WEIR_TEXT(row->external_id), WEIR_I64(row->active ? 1 : 0), WEIR_TEXT(row->attrs ? row->attrs : "{}"), WEIR_I64(weir_now_ms()));
+	return weir_db_exec(db, SQL_UPDATE, err, WEIR_I64(row->id), WEIR_TEXT(row->name), WEIR_TEXT(row->display_name),
+			    WEIR_TEXT(row->external_id), WEIR_I64(row->active ? 1 : 0),
+			    WEIR_TEXT(row->attrs ? row->attrs : "{}"), WEIR_I64(weir_now_ms()));
 }
 
 static const char SQL_DELETE[] = "DELETE FROM principals WHERE id = ?1";
@@ -179,14 +184,14 @@ int weir_id__groups_clear(weir_db *db, int64_t member_id, weir_error *err)
 	return edge(db, SQL_GROUPS_CLEAR, member_id, -1, err);
 }
 
-static const char SQL_MEMBERS[] =
-	"SELECT p.id, COALESCE(p.display_name, p.name), p.kind FROM group_members gm "
-	"JOIN principals p ON p.id = gm.member_id WHERE gm.group_id = ?1 ORDER BY p.id";
+static const char SQL_MEMBERS[] = "SELECT p.id, COALESCE(p.display_name, p.name), p.kind FROM group_members gm "
+				  "JOIN principals p ON p.id = gm.member_id WHERE gm.group_id = ?1 ORDER BY p.id";
 
 static const char *ref_kind(const char *kind)
 {
-	return strcmp(kind, "group") == 0 ? "Groups" : strcmp(kind, "service_principal") == 0 ? "ServicePrincipals"
-											       : "Users";
+	return strcmp(kind, "group") == 0               ? "Groups"
+	       : strcmp(kind, "service_principal") == 0 ? "ServicePrincipals"
+							: "Users";
 }
 
 json_t *weir_id__members_json(weir_db *db, int64_t group_id)
@@ -236,9 +241,9 @@ json_t *weir_id__groups_json(weir_db *db, int64_t member_id)
 	return arr;
 }
 
-static const char SQL_REACHES[] =
-	"WITH RECURSIVE up(id) AS (SELECT ?1 UNION SELECT gm.group_id FROM group_members gm JOIN up ON gm.member_id = up.id) "
-	"SELECT 1 FROM up WHERE id = ?2 LIMIT 1";
+static const char SQL_REACHES[] = "WITH RECURSIVE up(id) AS (SELECT ?1 UNION SELECT gm.group_id FROM group_members gm "
+				  "JOIN up ON gm.member_id = up.id) "
+				  "SELECT 1 FROM up WHERE id = ?2 LIMIT 1";
 
 bool weir_id__reaches(weir_db *db, int64_t start, int64_t target)
 {
@@ -311,17 +316,18 @@ bool weir_id__active(weir_db *db, int64_t id)
 	return on;
 }
 
-static const char SQL_SECRET_INSERT[] =
-	"INSERT INTO sp_secrets (id, principal_id, hash, secret_hint, created_at, expire_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_SECRET_INSERT[] = "INSERT INTO sp_secrets (id, principal_id, hash, secret_hint, created_at, "
+					"expire_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-int weir_id__secret_insert(weir_db *db, const char *id, int64_t sp_id, const char *hash, const char *hint,
-			   int64_t now, int64_t expire, weir_error *err)
+int weir_id__secret_insert(weir_db *db, const char *id, int64_t sp_id, const char *hash, const char *hint, int64_t now,
+			   int64_t expire, weir_error *err)
 {
-	return weir_db_exec(db, SQL_SECRET_INSERT, err, WEIR_TEXT(id), WEIR_I64(sp_id), WEIR_TEXT(hash), WEIR_TEXT(hint), WEIR_I64(now), WEIR_I64(expire));
+	return weir_db_exec(db, SQL_SECRET_INSERT, err, WEIR_TEXT(id), WEIR_I64(sp_id), WEIR_TEXT(hash),
+			    WEIR_TEXT(hint), WEIR_I64(now), WEIR_I64(expire));
 }
 
-static const char SQL_SECRET_LIST[] =
-	"SELECT id, secret_hint, created_at, expire_time FROM sp_secrets WHERE principal_id = ?1 ORDER BY created_at, id";
+static const char SQL_SECRET_LIST[] = "SELECT id, secret_hint, created_at, expire_time FROM sp_secrets WHERE "
+				      "principal_id = ?1 ORDER BY created_at, id";
 
 weir_id_secret_row *weir_id__secrets(weir_db *db, weir_arena *a, int64_t sp_id, int *n, weir_error *err)
 {

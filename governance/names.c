@@ -11,10 +11,7 @@ static const char *const sec_names[WEIR_SEC__COUNT] = {
 	"metastore", "catalog", "schema", "table", "volume", "function", "registered_model",
 };
 
-const char *weir_sec_type_name(weir_sec_type t)
-{
-	return (unsigned)t < WEIR_SEC__COUNT ? sec_names[t] : "unknown";
-}
+const char *weir_sec_type_name(weir_sec_type t) { return (unsigned)t < WEIR_SEC__COUNT ? sec_names[t] : "unknown"; }
 
 int weir_sec_type_parse(const char *s, weir_sec_type *out)
 {
@@ -54,10 +51,7 @@ int weir_priv_parse(const char *s)
 	return -1;
 }
 
-const char *weir_priv_name(weir_priv p)
-{
-	return (unsigned)p < WEIR_PRIV__COUNT ? priv_wire[p] : "UNKNOWN";
-}
+const char *weir_priv_name(weir_priv p) { return (unsigned)p < WEIR_PRIV__COUNT ? priv_wire[p] : "UNKNOWN"; }
 
 #define B(p) WEIR_PRIV_BIT(WEIR_PRIV_##p)
 
@@ -68,13 +62,14 @@ static const uint64_t applies[WEIR_SEC__COUNT] = {
 			       B(CREATE_CONNECTION) | B(CREATE_SHARE) | B(CREATE_RECIPIENT) | B(CREATE_PROVIDER),
 	[WEIR_SEC_CATALOG] = B(ALL_PRIVILEGES) | B(APPLY_TAG) | B(BROWSE) | B(CREATE_SCHEMA) | B(USE_CATALOG) |
 			     B(MANAGE) | B(CREATE_FUNCTION) | B(CREATE_TABLE) | B(CREATE_MATERIALIZED_VIEW) |
-			     B(CREATE_MODEL) | B(CREATE_VOLUME) | B(EXTERNAL_USE_SCHEMA) | B(READ_VOLUME) |
-			     B(REFRESH) | B(WRITE_VOLUME) | B(EXECUTE) | B(MODIFY) | B(SELECT) | B(USE_SCHEMA),
-	[WEIR_SEC_SCHEMA] = B(ALL_PRIVILEGES) | B(APPLY_TAG) | B(CREATE_FUNCTION) | B(CREATE_TABLE) |
-			    B(CREATE_MODEL) | B(CREATE_VOLUME) | B(CREATE_MATERIALIZED_VIEW) | B(MANAGE) |
-			    B(EXTERNAL_USE_SCHEMA) | B(USE_SCHEMA) | B(EXECUTE) | B(MODIFY) | B(READ_VOLUME) |
-			    B(REFRESH) | B(SELECT) | B(WRITE_VOLUME) | B(BROWSE),
-	[WEIR_SEC_TABLE] = B(ALL_PRIVILEGES) | B(APPLY_TAG) | B(MANAGE) | B(SELECT) | B(MODIFY) | B(REFRESH) | B(BROWSE),
+			     B(CREATE_MODEL) | B(CREATE_VOLUME) | B(EXTERNAL_USE_SCHEMA) | B(READ_VOLUME) | B(REFRESH) |
+			     B(WRITE_VOLUME) | B(EXECUTE) | B(MODIFY) | B(SELECT) | B(USE_SCHEMA),
+	[WEIR_SEC_SCHEMA] = B(ALL_PRIVILEGES) | B(APPLY_TAG) | B(CREATE_FUNCTION) | B(CREATE_TABLE) | B(CREATE_MODEL) |
+			    B(CREATE_VOLUME) | B(CREATE_MATERIALIZED_VIEW) | B(MANAGE) | B(EXTERNAL_USE_SCHEMA) |
+			    B(USE_SCHEMA) | B(EXECUTE) | B(MODIFY) | B(READ_VOLUME) | B(REFRESH) | B(SELECT) |
+			    B(WRITE_VOLUME) | B(BROWSE),
+	[WEIR_SEC_TABLE] = B(ALL_PRIVILEGES) | B(APPLY_TAG) | B(MANAGE) | B(SELECT) | B(MODIFY) | B(REFRESH) |
+			   B(BROWSE),
 	[WEIR_SEC_VOLUME] = B(ALL_PRIVILEGES) | B(APPLY_TAG) | B(MANAGE) | B(READ_VOLUME) | B(WRITE_VOLUME) | B(BROWSE),
 	[WEIR_SEC_FUNCTION] = B(ALL_PRIVILEGES) | B(EXECUTE) | B(MANAGE) | B(BROWSE),
 	[WEIR_SEC_MODEL] = B(ALL_PRIVILEGES) | B(APPLY_TAG) | B(EXECUTE) | B(MANAGE) | B(BROWSE),
@@ -88,15 +83,12 @@ bool weir_priv_applies(weir_priv p, weir_sec_type t)
 }
 
 static const char *const op_names[WEIR_OP__COUNT] = {
-	"none", "read_metadata", "list_children", "create_catalog", "create_schema", "create_table",
-	"create_volume", "create_function", "create_model", "update", "delete", "transfer_owner",
-	"manage_grants", "read_grants", "apply_tag", "read_data", "write_data", "lineage_write",
+	"none",          "read_metadata",   "list_children", "create_catalog", "create_schema", "create_table",
+	"create_volume", "create_function", "create_model",  "update",         "delete",        "transfer_owner",
+	"manage_grants", "read_grants",     "apply_tag",     "read_data",      "write_data",    "lineage_write",
 };
 
-const char *weir_op_name(weir_op op)
-{
-	return (unsigned)op < WEIR_OP__COUNT ? op_names[op] : "unknown";
-}
+const char *weir_op_name(weir_op op) { return (unsigned)op < WEIR_OP__COUNT ? op_names[op] : "unknown"; }
 
 bool weir_op_is_write(weir_op op)
 {
@@ -105,10 +97,8 @@ bool weir_op_is_write(weir_op op)
 	case WEIR_OP_READ_METADATA:
 	case WEIR_OP_LIST_CHILDREN:
 	case WEIR_OP_READ_GRANTS:
-	case WEIR_OP_READ_DATA:
-		return false;
-	default:
-		return true;
+	case WEIR_OP_READ_DATA: return false;
+	default: return true;
 	}
 }
 
@@ -124,20 +114,22 @@ int weir_gov_name_check(const char *field, const char *name, weir_error *err)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 		if (!(isalnum(c) || c == '_' || c == '@' || c == '-'))
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-						"Invalid value for '%s': a name may contain only letters, digits, "
-						"'_', '@' and '-' (no period, space, forward-slash or control characters)",
-						field);
+			return weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+				"Invalid value for '%s': a name may contain only letters, digits, "
+				"'_', '@' and '-' (no period, space, forward-slash or control characters)",
+				field);
 	}
 	return 0;
 }
 
-int weir_gov_split_full_name(weir_arena *a, const char *field, const char *full, int parts,
-			     const char **out, weir_error *err)
+int weir_gov_split_full_name(weir_arena *a, const char *field, const char *full, int parts, const char **out,
+			     weir_error *err)
 {
 	static const char *const shape[] = {"", "name", "catalog.schema", "catalog.schema.name"};
 	if (full == NULL || *full == '\0')
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Missing required field: %s", field);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Missing required field: %s",
+					field);
 	int n = 0;
 	const char *p = full;
 	while (n < parts) {

@@ -72,7 +72,9 @@ int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id,
 			   const char *obj_type, int64_t workspace_id, bool want_changes, weir_gov_resolve_row *out,
 			   weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_RESOLVE, err, WEIR_TEXT(names[0]), WEIR_TEXT(names[1]), WEIR_TEXT(names[2]), WEIR_TEXT(obj_type), WEIR_TEXT(metastore_id), WEIR_I64(workspace_id), WEIR_I64(want_changes));
+	weir_stmt *st = weir_db_query(db, SQL_RESOLVE, err, WEIR_TEXT(names[0]), WEIR_TEXT(names[1]),
+				      WEIR_TEXT(names[2]), WEIR_TEXT(obj_type), WEIR_TEXT(metastore_id),
+				      WEIR_I64(workspace_id), WEIR_I64(want_changes));
 	if (st == NULL)
 		return -1;
 	int rc = weir_db_step(st);

@@ -19,20 +19,17 @@ static const struct {
 	weir_sec_type type;
 	bool column;
 } entity_types[] = {
-	{"catalogs", WEIR_SEC_CATALOG, false},
-	{"schemas", WEIR_SEC_SCHEMA, false},
-	{"tables", WEIR_SEC_TABLE, false},
-	{"columns", WEIR_SEC_TABLE, true},
-	{"volumes", WEIR_SEC_VOLUME, false},
-	{"registered_models", WEIR_SEC_MODEL, false},
+	{"catalogs", WEIR_SEC_CATALOG, false}, {"schemas", WEIR_SEC_SCHEMA, false},
+	{"tables", WEIR_SEC_TABLE, false},     {"columns", WEIR_SEC_TABLE, true},
+	{"volumes", WEIR_SEC_VOLUME, false},   {"registered_models", WEIR_SEC_MODEL, false},
 };
 #define N_ENTITY_TYPES (sizeof(entity_types) / sizeof(entity_types[0]))
 
-int weir_tags_entity_type_parse(const char *field, const char *s, weir_sec_type *t, bool *is_column,
-				weir_error *err)
+int weir_tags_entity_type_parse(const char *field, const char *s, weir_sec_type *t, bool *is_column, weir_error *err)
 {
 	if (s == NULL || *s == '\0')
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Missing required field: %s", field);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Missing required field: %s",
+					field);
 	for (size_t i = 0; i < N_ENTITY_TYPES; i++) {
 		if (strcasecmp(s, entity_types[i].wire) == 0) {
 			*t = entity_types[i].type;
@@ -79,7 +76,8 @@ static long text_chars(const char *s)
 int weir_tags_key_check(const char *field, const char *key, weir_error *err)
 {
 	if (key == NULL || *key == '\0')
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Missing required field: %s", field);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Missing required field: %s",
+					field);
 	long n = text_chars(key);
 	if (n < 0)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
@@ -174,8 +172,8 @@ static json_t *rfc3339(int64_t ms)
 	if (gmtime_r(&s, &tm) == NULL)
 		return json_string("1970-01-01T00:00:00.000Z");
 	char buf[40];
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 	return json_string(buf);
 }
 
@@ -202,8 +200,8 @@ static int tag_not_found(const weir_tag_entity *e, const char *key, weir_error *
 
 /* ---------------------------------------------------------------- writes */
 
-json_t *weir_tags_create(weir_db *db, const weir_tag_entity *e, const char *key, const char *value,
-			 const char *by, weir_error *err)
+json_t *weir_tags_create(weir_db *db, const weir_tag_entity *e, const char *key, const char *value, const char *by,
+			 weir_error *err)
 {
 	if (weir_tags_key_check("tag_key", key, err) != 0 || weir_tags_value_check("tag_value", value, err) != 0)
 		return NULL;
@@ -214,8 +212,9 @@ json_t *weir_tags_create(weir_db *db, const weir_tag_entity *e, const char *key,
 	if (found < 0)
 		goto out;
 	if (found) {
-		weir_error_field(err, WEIR_E_ALREADY_EXISTS, "tag_key", "Tag '%.255s' is already assigned to %s '%.300s'.",
-				 key, e->entity_type, e->entity_name);
+		weir_error_field(err, WEIR_E_ALREADY_EXISTS, "tag_key",
+				 "Tag '%.255s' is already assigned to %s '%.300s'.", key, e->entity_type,
+				 e->entity_name);
 		goto out;
 	}
 	int64_t n = weir_tags__store_count(db, e->sec.id, e->column_name, err);
@@ -236,8 +235,8 @@ out:
 	return out;
 }
 
-json_t *weir_tags_update(weir_db *db, const weir_tag_entity *e, const char *key, const char *value,
-			 const char *by, weir_error *err)
+json_t *weir_tags_update(weir_db *db, const weir_tag_entity *e, const char *key, const char *value, const char *by,
+			 weir_error *err)
 {
 	if (weir_tags_key_check("tag_key", key, err) != 0 || weir_tags_value_check("tag_value", value, err) != 0)
 		return NULL;
@@ -324,8 +323,7 @@ static int bad_token(weir_error *err)
 	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token", "Invalid value for 'page_token'");
 }
 
-json_t *weir_tags_list(weir_db *db, weir_arena *a, const weir_tag_entity *e, const weir_page_req *pg,
-		       weir_error *err)
+json_t *weir_tags_list(weir_db *db, weir_arena *a, const weir_tag_entity *e, const weir_page_req *pg, weir_error *err)
 {
 	int size;
 	if (weir_catalog_page_size(pg, &size, err) != 0)
@@ -353,8 +351,8 @@ json_t *weir_tags_list(weir_db *db, weir_arena *a, const weir_tag_entity *e, con
 
 #define SEARCH_BATCH 200
 
-json_t *weir_tags_search(weir_db *db, weir_arena *a, const weir_principal *p, const char *key,
-			 const char *value, const weir_page_req *pg, weir_error *err)
+json_t *weir_tags_search(weir_db *db, weir_arena *a, const weir_principal *p, const char *key, const char *value,
+			 const weir_page_req *pg, weir_error *err)
 {
 	int size;
 	if (weir_tags_key_check("key", key, err) != 0 || weir_tags_value_check("value", value, err) != 0 ||
@@ -375,7 +373,8 @@ json_t *weir_tags_search(weir_db *db, weir_arena *a, const weir_principal *p, co
 	while (!done && !more) {
 		weir_tag_row *rows;
 		int n;
-		if (weir_tags__store_search(db, a, key, value, after_sid, after_col, SEARCH_BATCH, &rows, &n, err) != 0) {
+		if (weir_tags__store_search(db, a, key, value, after_sid, after_col, SEARCH_BATCH, &rows, &n, err) !=
+		    0) {
 			json_decref(items);
 			return NULL;
 		}

@@ -25,17 +25,16 @@
 
 /* A resolved entity (arena memory). */
 typedef struct weir_tag_entity {
-	const char *entity_type;   /* wire form: "catalogs", "columns", ... */
-	const char *entity_name;   /* full name; "cat.sch.tbl.col" for columns */
-	const char *column_name;   /* "" for the securable itself; the stored column name */
-	weir_securable sec;        /* the securable (the table for a column) */
+	const char *entity_type; /* wire form: "catalogs", "columns", ... */
+	const char *entity_name; /* full name; "cat.sch.tbl.col" for columns */
+	const char *column_name; /* "" for the securable itself; the stored column name */
+	weir_securable sec; /* the securable (the table for a column) */
 } weir_tag_entity;
 
 /* Maps the wire entity type ("catalogs", "schemas", "tables", "columns", "volumes",
  * "registered_models") to the securable type; *is_column for "columns". 400 naming
  * `field` otherwise. */
-int weir_tags_entity_type_parse(const char *field, const char *s, weir_sec_type *t, bool *is_column,
-				weir_error *err);
+int weir_tags_entity_type_parse(const char *field, const char *s, weir_sec_type *t, bool *is_column, weir_error *err);
 /* The wire entity type of a securable type ("tables"), or NULL for types without tags. */
 const char *weir_tags_entity_type_name(weir_sec_type t, bool is_column);
 
@@ -53,23 +52,22 @@ int weir_tags_resolve(weir_db *db, weir_arena *a, const weir_principal *p, const
  * (caller owns it) or NULL. `by` is the principal's name, recorded as updated_by.
  * create: 409 ALREADY_EXISTS if the key is there; update: 404 if it is not. value may be
  * NULL (a tag without a value). */
-json_t *weir_tags_create(weir_db *db, const weir_tag_entity *e, const char *key, const char *value,
-			 const char *by, weir_error *err);
-json_t *weir_tags_update(weir_db *db, const weir_tag_entity *e, const char *key, const char *value,
-			 const char *by, weir_error *err);
+json_t *weir_tags_create(weir_db *db, const weir_tag_entity *e, const char *key, const char *value, const char *by,
+			 weir_error *err);
+json_t *weir_tags_update(weir_db *db, const weir_tag_entity *e, const char *key, const char *value, const char *by,
+			 weir_error *err);
 int weir_tags_delete(weir_db *db, const weir_tag_entity *e, const char *key, weir_error *err);
 
 /* Reads. get: 404 NOT_FOUND when the entity has no such key. list: one page in key order,
  * {"tag_assignments": [...], "next_page_token"?} (the token only while more remain). */
 json_t *weir_tags_get(weir_db *db, const weir_tag_entity *e, const char *key, weir_error *err);
-json_t *weir_tags_list(weir_db *db, weir_arena *a, const weir_tag_entity *e, const weir_page_req *pg,
-		       weir_error *err);
+json_t *weir_tags_list(weir_db *db, weir_arena *a, const weir_tag_entity *e, const weir_page_req *pg, weir_error *err);
 
 /* The tag assignments with key `key` (and value `value` when not NULL) on entities p may
  * browse, one page, {"tag_assignments": [...], "next_page_token"?}. Hidden entities are
  * skipped before counting: the page, its size and the token reveal nothing about them. */
-json_t *weir_tags_search(weir_db *db, weir_arena *a, const weir_principal *p, const char *key,
-			 const char *value, const weir_page_req *pg, weir_error *err);
+json_t *weir_tags_search(weir_db *db, weir_arena *a, const weir_principal *p, const char *key, const char *value,
+			 const weir_page_req *pg, weir_error *err);
 
 /* ---------------------------------------------------------------- store (tags_store.c) */
 
@@ -78,7 +76,7 @@ typedef struct weir_tag_row {
 	const char *securable_id;
 	const char *column_name;
 	const char *key;
-	const char *value;        /* NULL: no value */
+	const char *value; /* NULL: no value */
 	int64_t updated_at;
 	const char *updated_by;
 } weir_tag_row;
@@ -96,12 +94,11 @@ int weir_tags__store_update(weir_db *db, const weir_tag_row *row, weir_error *er
 /* 0 deleted, 1 absent, -1 error. */
 int weir_tags__store_delete(weir_db *db, const char *sid, const char *column, const char *key, weir_error *err);
 /* Rows of one entity with key > after, in key order, at most limit; *n rows into *out. */
-int weir_tags__store_list(weir_db *db, weir_arena *a, const char *sid, const char *column, const char *after,
-			  int limit, weir_tag_row **out, int *n, weir_error *err);
+int weir_tags__store_list(weir_db *db, weir_arena *a, const char *sid, const char *column, const char *after, int limit,
+			  weir_tag_row **out, int *n, weir_error *err);
 /* Rows with `key` (and `value` unless NULL) after (after_sid, after_col) in (securable_id,
  * column_name) order, at most limit. */
-int weir_tags__store_search(weir_db *db, weir_arena *a, const char *key, const char *value,
-			    const char *after_sid, const char *after_col, int limit, weir_tag_row **out, int *n,
-			    weir_error *err);
+int weir_tags__store_search(weir_db *db, weir_arena *a, const char *key, const char *value, const char *after_sid,
+			    const char *after_col, int limit, weir_tag_row **out, int *n, weir_error *err);
 
 #endif

@@ -8,8 +8,7 @@
 static const char SQL_COLUMN[] =
 	"SELECT name FROM table_columns WHERE table_id = ?1 AND name = ?2 COLLATE NOCASE ORDER BY position LIMIT 1";
 
-const char *weir_tags__store_column(weir_db *db, weir_arena *a, const char *table_id, const char *name,
-				    weir_error *err)
+const char *weir_tags__store_column(weir_db *db, weir_arena *a, const char *table_id, const char *name, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_COLUMN, err, WEIR_TEXT(table_id), WEIR_TEXT(name));
 	if (st == NULL)
@@ -31,8 +30,8 @@ static void row_read(weir_arena *a, weir_stmt *st, weir_tag_row *row)
 	row->updated_by = weir_db_col_dup(a, st, 5);
 }
 
-static const char SQL_GET[] =
-	"SELECT " ROW_COLS " FROM tags WHERE securable_id = ?1 AND column_name = ?2 AND tag_key = ?3";
+static const char SQL_GET[] = "SELECT " ROW_COLS
+			      " FROM tags WHERE securable_id = ?1 AND column_name = ?2 AND tag_key = ?3";
 
 int weir_tags__store_get(weir_db *db, weir_arena *a, const char *sid, const char *column, const char *key,
 			 weir_tag_row *row, weir_error *err)
@@ -68,16 +67,19 @@ static const char SQL_INSERT[] =
 
 int weir_tags__store_insert(weir_db *db, const weir_tag_row *row, weir_error *err)
 {
-	return weir_db_exec(db, SQL_INSERT, err, WEIR_TEXT(row->securable_id), WEIR_TEXT(row->column_name), WEIR_TEXT(row->key), WEIR_TEXT(row->value), WEIR_I64(row->updated_at), WEIR_TEXT(row->updated_by));
+	return weir_db_exec(db, SQL_INSERT, err, WEIR_TEXT(row->securable_id), WEIR_TEXT(row->column_name),
+			    WEIR_TEXT(row->key), WEIR_TEXT(row->value), WEIR_I64(row->updated_at),
+			    WEIR_TEXT(row->updated_by));
 }
 
-static const char SQL_UPDATE[] =
-	"UPDATE tags SET tag_value = ?4, created_at = ?5, created_by = ?6 "
-	"WHERE securable_id = ?1 AND column_name = ?2 AND tag_key = ?3";
+static const char SQL_UPDATE[] = "UPDATE tags SET tag_value = ?4, created_at = ?5, created_by = ?6 "
+				 "WHERE securable_id = ?1 AND column_name = ?2 AND tag_key = ?3";
 
 int weir_tags__store_update(weir_db *db, const weir_tag_row *row, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_UPDATE, err, WEIR_TEXT(row->securable_id), WEIR_TEXT(row->column_name), WEIR_TEXT(row->key), WEIR_TEXT(row->value), WEIR_I64(row->updated_at), WEIR_TEXT(row->updated_by));
+	weir_stmt *st = weir_db_query(db, SQL_UPDATE, err, WEIR_TEXT(row->securable_id), WEIR_TEXT(row->column_name),
+				      WEIR_TEXT(row->key), WEIR_TEXT(row->value), WEIR_I64(row->updated_at),
+				      WEIR_TEXT(row->updated_by));
 	if (st == NULL)
 		return -1;
 	int rc = weir_db_step(st);
@@ -102,8 +104,7 @@ int weir_tags__store_delete(weir_db *db, const char *sid, const char *column, co
 }
 
 /* Steps st to the end, collecting at most limit rows. */
-static int collect(weir_db *db, weir_arena *a, weir_stmt *st, int limit, weir_tag_row **out, int *n,
-		   weir_error *err)
+static int collect(weir_db *db, weir_arena *a, weir_stmt *st, int limit, weir_tag_row **out, int *n, weir_error *err)
 {
 	weir_tag_row *rows = weir_arena_calloc(a, sizeof(*rows) * (size_t)(limit > 0 ? limit : 1));
 	int k = 0, rc;
@@ -119,14 +120,15 @@ static int collect(weir_db *db, weir_arena *a, weir_stmt *st, int limit, weir_ta
 	return 0;
 }
 
-static const char SQL_LIST[] =
-	"SELECT " ROW_COLS " FROM tags WHERE securable_id = ?1 AND column_name = ?2 AND tag_key > ?3 "
-	"ORDER BY tag_key LIMIT ?4";
+static const char SQL_LIST[] = "SELECT " ROW_COLS
+			       " FROM tags WHERE securable_id = ?1 AND column_name = ?2 AND tag_key > ?3 "
+			       "ORDER BY tag_key LIMIT ?4";
 
-int weir_tags__store_list(weir_db *db, weir_arena *a, const char *sid, const char *column, const char *after,
-			  int limit, weir_tag_row **out, int *n, weir_error *err)
+int weir_tags__store_list(weir_db *db, weir_arena *a, const char *sid, const char *column, const char *after, int limit,
+			  weir_tag_row **out, int *n, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_LIST, err, WEIR_TEXT(sid), WEIR_TEXT(column), WEIR_TEXT(after ? after : ""), WEIR_I64(limit));
+	weir_stmt *st = weir_db_query(db, SQL_LIST, err, WEIR_TEXT(sid), WEIR_TEXT(column),
+				      WEIR_TEXT(after ? after : ""), WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
 	return collect(db, a, st, limit, out, n, err);
@@ -136,11 +138,12 @@ static const char SQL_SEARCH[] =
 	"SELECT " ROW_COLS " FROM tags WHERE tag_key = ?1 AND (?2 IS NULL OR tag_value = ?2) "
 	"AND (securable_id, column_name) > (?3, ?4) ORDER BY securable_id, column_name LIMIT ?5";
 
-int weir_tags__store_search(weir_db *db, weir_arena *a, const char *key, const char *value,
-			    const char *after_sid, const char *after_col, int limit, weir_tag_row **out, int *n,
-			    weir_error *err)
+int weir_tags__store_search(weir_db *db, weir_arena *a, const char *key, const char *value, const char *after_sid,
+			    const char *after_col, int limit, weir_tag_row **out, int *n, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_SEARCH, err, WEIR_TEXT(key), WEIR_TEXT(value), WEIR_TEXT(after_sid ? after_sid : ""), WEIR_TEXT(after_col ? after_col : ""), WEIR_I64(limit));
+	weir_stmt *st = weir_db_query(db, SQL_SEARCH, err, WEIR_TEXT(key), WEIR_TEXT(value),
+				      WEIR_TEXT(after_sid ? after_sid : ""), WEIR_TEXT(after_col ? after_col : ""),
+				      WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
 	return collect(db, a, st, limit, out, n, err);

@@ -33,7 +33,8 @@ int weir_gov_store_token_by_hash(weir_db *db, weir_arena *a, const char *hash, w
 int weir_gov_store_token_insert(weir_db *db, const char *id, int64_t principal_id, const char *hash,
 				const char *comment, int64_t now, int64_t expiry, int64_t workspace_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_TOKEN_INSERT, err, WEIR_TEXT(id), WEIR_I64(principal_id), WEIR_TEXT(hash), WEIR_TEXT(comment), WEIR_I64(now), WEIR_I64(expiry), WEIR_I64(workspace_id));
+	weir_stmt *st = weir_db_query(db, SQL_TOKEN_INSERT, err, WEIR_TEXT(id), WEIR_I64(principal_id), WEIR_TEXT(hash),
+				      WEIR_TEXT(comment), WEIR_I64(now), WEIR_I64(expiry), WEIR_I64(workspace_id));
 	if (st == NULL)
 		return -1;
 	int rc = weir_db_step(st);

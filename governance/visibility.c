@@ -46,8 +46,7 @@ int weir_gov_not_found(weir_sec_type t, const char *full_name, weir_error *err)
 		return weir_error_set(err, WEIR_E_NOT_FOUND, "Function '%.300s' does not exist.", full_name);
 	case WEIR_SEC_MODEL:
 		return weir_error_set(err, WEIR_E_NOT_FOUND, "Registered model '%.300s' does not exist.", full_name);
-	default:
-		return weir_error_set(err, WEIR_E_NOT_FOUND, "'%.300s' does not exist.", full_name);
+	default: return weir_error_set(err, WEIR_E_NOT_FOUND, "'%.300s' does not exist.", full_name);
 	}
 }
 

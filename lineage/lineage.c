@@ -12,8 +12,8 @@
 #include "governance/catalog.h"
 
 static const char *const kind_names[WEIR_LIN__COUNT] = {
-	"TABLE", "VOLUME", "MODEL", "MODEL_VERSION", "DATASET", "MLFLOW_RUN",
-	"JOB", "JOB_RUN", "QUERY", "NOTEBOOK", "OL_JOB", "OL_RUN",
+	"TABLE", "VOLUME",  "MODEL", "MODEL_VERSION", "DATASET", "MLFLOW_RUN",
+	"JOB",   "JOB_RUN", "QUERY", "NOTEBOOK",      "OL_JOB",  "OL_RUN",
 };
 
 const char *weir_lin__kind_name(weir_lineage_kind k)
@@ -62,10 +62,12 @@ static const char *table_by_name(weir_db *db, weir_arena *a, const char *full, w
 		return NULL;
 	const char *type = NULL;
 	const char *id = weir_lin_store_leaf_by_name(db, a, weir_arena_strndup(a, full, (size_t)(d1 - full)),
-						weir_arena_strndup(a, d1 + 1, (size_t)(d2 - d1 - 1)), d2 + 1, &type);
+						     weir_arena_strndup(a, d1 + 1, (size_t)(d2 - d1 - 1)), d2 + 1,
+						     &type);
 	if (id)
-		*kind = strcmp(type, "volume") == 0 ? WEIR_LIN_VOLUME
-			: strcmp(type, "registered_model") == 0 ? WEIR_LIN_MODEL : WEIR_LIN_TABLE;
+		*kind = strcmp(type, "volume") == 0             ? WEIR_LIN_VOLUME
+			: strcmp(type, "registered_model") == 0 ? WEIR_LIN_MODEL
+								: WEIR_LIN_TABLE;
 	return id;
 }
 
@@ -73,8 +75,9 @@ static const char *table_by_name(weir_db *db, weir_arena *a, const char *full, w
  * namespaces can name one. */
 static const char *by_location(weir_db *db, weir_arena *a, const char *ns, const char *name)
 {
-	static const char *const schemes[] = {"s3://", "s3a://", "s3n://", "gs://", "abfss://", "abfs://", "wasbs://",
-					       "wasb://", "r2://", "hdfs://", "dbfs:", "file:", NULL};
+	static const char *const schemes[] = {"s3://",   "s3a://",   "s3n://",  "gs://", "abfss://",
+					      "abfs://", "wasbs://", "wasb://", "r2://", "hdfs://",
+					      "dbfs:",   "file:",    NULL};
 	bool storage = strcmp(ns, "file") == 0;
 	for (int i = 0; !storage && schemes[i]; i++)
 		storage = strncmp(ns, schemes[i], strlen(schemes[i])) == 0;
@@ -95,8 +98,8 @@ static const char *by_location(weir_db *db, weir_arena *a, const char *ns, const
 	return id;
 }
 
-int weir_lineage_dataset_node(weir_db *db, weir_arena *a, const char *ns, const char *name,
-			      weir_lineage_node *out, weir_error *err)
+int weir_lineage_dataset_node(weir_db *db, weir_arena *a, const char *ns, const char *name, weir_lineage_node *out,
+			      weir_error *err)
 {
 	if (ns == NULL || name == NULL || ns[0] == '\0' || name[0] == '\0')
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "namespace",
@@ -125,8 +128,7 @@ int weir_lineage_dataset_node(weir_db *db, weir_arena *a, const char *ns, const 
 
 /* ---------------------------------------------------------------- catalog hook */
 
-void weir_lin__catalog_hook(weir_db *db, const char *securable_id, const char *old_full_name,
-			    const char *new_full_name)
+void weir_lin__catalog_hook(weir_db *db, const char *securable_id, const char *old_full_name, const char *new_full_name)
 {
 	(void)old_full_name;
 	weir_error err = WEIR_ERROR_INIT;
@@ -137,10 +139,7 @@ void weir_lin__catalog_hook(weir_db *db, const char *securable_id, const char *o
 		weir_log_warn("lineage: history of securable %s not updated: %s", securable_id, err.message);
 }
 
-void weir_lineage_start(void)
-{
-	weir_catalog_set_hook(weir_lin__catalog_hook);
-}
+void weir_lineage_start(void) { weir_catalog_set_hook(weir_lin__catalog_hook); }
 
 /* ---------------------------------------------------------------- masking */
 

@@ -36,20 +36,20 @@ typedef enum {
 } weir_lineage_kind;
 
 typedef enum {
-	WEIR_LIN_CAPTURED = 0,    /* observed by Weir itself (warehouse, registry, workflows) */
-	WEIR_LIN_OPENLINEAGE,     /* ingested from an OpenLineage event */
-	WEIR_LIN_MANUAL,          /* declared by hand through the API */
+	WEIR_LIN_CAPTURED = 0, /* observed by Weir itself (warehouse, registry, workflows) */
+	WEIR_LIN_OPENLINEAGE, /* ingested from an OpenLineage event */
+	WEIR_LIN_MANUAL, /* declared by hand through the API */
 } weir_lineage_origin;
 
 typedef struct weir_lineage_node {
 	weir_lineage_kind kind;
-	const char *key;           /* see the file comment */
-	const char *name;          /* display name at the time (full name, run name), may be NULL */
+	const char *key; /* see the file comment */
+	const char *name; /* display name at the time (full name, run name), may be NULL */
 } weir_lineage_node;
 
 typedef struct weir_lineage_producer {
 	weir_lineage_origin origin;
-	const char *entity_type;   /* "mlflow_run", "job_run", "statement", "openlineage_run", "user" */
+	const char *entity_type; /* "mlflow_run", "job_run", "statement", "openlineage_run", "user" */
 	const char *entity_id;
 } weir_lineage_producer;
 
@@ -74,7 +74,7 @@ void weir_lineage_start(void);
  * "catalog.schema.table" of an existing table, or when namespace + name (or name alone) is
  * the storage location of a table or volume; otherwise a DATASET node keyed
  * "<namespace>\n<name>". key and name are arena strings. */
-int weir_lineage_dataset_node(weir_db *db, weir_arena *a, const char *ns, const char *name,
-			      weir_lineage_node *out, weir_error *err);
+int weir_lineage_dataset_node(weir_db *db, weir_arena *a, const char *ns, const char *name, weir_lineage_node *out,
+			      weir_error *err);
 
 #endif

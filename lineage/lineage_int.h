@@ -28,42 +28,42 @@ typedef struct lin_node_row {
 	const char *namespace_;
 	const char *securable_id;
 	const char *facets;
-	int64_t deleted_at;    /* 0: live */
+	int64_t deleted_at; /* 0: live */
 	const char *renamed_from;
 	int64_t renamed_at;
 	int64_t first_seen, last_seen;
 } lin_node_row;
 
 /* Inserts or refreshes (last_seen, name when given) a node; *id receives its row id. */
-int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name,
-			  const char *ns, const char *securable_id, int64_t at_ms, int64_t *id, weir_error *err);
+int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name, const char *ns,
+			       const char *securable_id, int64_t at_ms, int64_t *id, weir_error *err);
 /* 0 found, 1 absent, -1 error. Strings in the arena. */
 int weir_lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out, weir_error *err);
 int weir_lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, const char *key, lin_node_row *out,
-			weir_error *err);
+			     weir_error *err);
 int weir_lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
-			   weir_error *err);
+				weir_error *err);
 int weir_lin_store_node_set_facets(weir_db *db, int64_t id, const char *facets, weir_error *err);
 /* Full name of a securable derived from its parent chain (arena), or NULL. */
 const char *weir_lin_store_securable_full_name(weir_db *db, weir_arena *a, const char *securable_id);
 /* The table, volume or registered model catalog.schema.name: its id (and *type), or NULL. */
 const char *weir_lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *catalog, const char *schema,
-				   const char *name, const char **type);
+					const char *name, const char **type);
 /* What decides whether a leaf's visibility can be shared with its siblings: its parent, its
  * type, and whether the caller (closure_json: "[ids]") owns it or holds a direct grant on it.
  * 0 found, 1 absent, -1 error. */
 int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, const char *closure_json,
-			 const char **parent_id, const char **type, bool *personal, weir_error *err);
+			      const char **parent_id, const char **type, bool *personal, weir_error *err);
 /* Batch forms for a whole answer: the nodes of ids (a JSON array text), and the leaf facts
  * of securable ids (same). Rows in no particular order. */
 int weir_lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
-			 weir_error *err);
+			      weir_error *err);
 typedef struct lin_leaf_facts {
 	const char *securable_id, *parent_id, *type;
 	bool personal;
 } lin_leaf_facts;
 int weir_lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,
-			      lin_leaf_facts **rows, size_t *n, weir_error *err);
+				   lin_leaf_facts **rows, size_t *n, weir_error *err);
 /* A securable's type ("table", "volume", ...) or NULL. */
 const char *weir_lin_store_sec_type(weir_db *db, weir_arena *a, const char *securable_id);
 /* Table whose storage_location equals url, or NULL (arena id). */
@@ -76,12 +76,12 @@ int weir_lin_store_mark_renamed(weir_db *db, const char *securable_id, int64_t a
 int weir_lin_store_producer(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err);
 int weir_lin_store_producer_find(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err);
 int weir_lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const char *origin, const char *created_by,
-		   int64_t at_ms, weir_error *err);
+			int64_t at_ms, weir_error *err);
 int weir_lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err);
 int weir_lin_store_column_find(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err);
 int weir_lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, const char *transformation,
-			  const char *subtype, int64_t pid, const char *origin, const char *created_by, int64_t at_ms,
-			  weir_error *err);
+			       const char *subtype, int64_t pid, const char *origin, const char *created_by,
+			       int64_t at_ms, weir_error *err);
 /* Soft-deletes the MANUAL observations of src -> dst (and of their columns); the aggregate
  * edge is marked deleted when no live observation remains. 0 done, 1 nothing to delete. */
 int weir_lin_store_manual_delete(weir_db *db, int64_t src, int64_t dst, int64_t at_ms, weir_error *err);
@@ -92,10 +92,10 @@ int weir_lin_store_savepoint(weir_db *db, const char *op, weir_error *err);
 
 /* ---- store: OpenLineage */
 int weir_lin_store_ol_event(weir_db *db, int64_t received, int64_t event_time, const char *kind, const char *type,
-		       const char *run_id, const char *job_ns, const char *job_name, const char *producer,
-		       const char *schema_url, const char *body, weir_error *err);
+			    const char *run_id, const char *job_ns, const char *job_name, const char *producer,
+			    const char *schema_url, const char *body, weir_error *err);
 int weir_lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const char *name, const char *facets,
-		     int64_t at_ms, weir_error *err);
+			  int64_t at_ms, weir_error *err);
 const char *weir_lin_store_ol_job_facets(weir_db *db, weir_arena *a, int64_t node_id);
 typedef struct lin_run_row {
 	const char *run_id;
@@ -104,7 +104,7 @@ typedef struct lin_run_row {
 	int64_t start_time, end_time;
 	const char *parent_run_id, *parent_job_namespace, *parent_job_name;
 	const char *facets;
-	const char *inputs, *outputs;  /* JSON arrays of {namespace, name} */
+	const char *inputs, *outputs; /* JSON arrays of {namespace, name} */
 } lin_run_row;
 int weir_lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, lin_run_row *out, weir_error *err);
 int weir_lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_error *err);
@@ -129,8 +129,8 @@ void weir_lin_vec_push(weir_arena *a, lin_vec *x, int64_t v);
 
 typedef struct lin_edge {
 	int64_t src, dst, first_seen, last_seen;
-	int origins;           /* LIN_ORIGIN_* bits */
-	const char *transformation, *subtype;  /* column edges */
+	int origins; /* LIN_ORIGIN_* bits */
+	const char *transformation, *subtype; /* column edges */
 } lin_edge;
 #define LIN_ORIGIN_CAPTURED 1
 #define LIN_ORIGIN_OPENLINEAGE 2
@@ -148,34 +148,35 @@ typedef struct lin_edges {
  * (start first) with their depths, and the edges walked, to the outputs; stops with
  * *truncated once more than max_nodes nodes or max_edges edges were found. */
 int weir_lin_store_bfs(weir_db *db, weir_arena *a, int64_t start, bool up, int64_t depth, int64_t as_of, int64_t pid,
-		  int64_t max_nodes, int64_t max_edges, lin_vec *nodes, lin_vec *depths, lin_edges *edges,
-		  bool *truncated, weir_error *err);
+		       int64_t max_nodes, int64_t max_edges, lin_vec *nodes, lin_vec *depths, lin_edges *edges,
+		       bool *truncated, weir_error *err);
 /* Immediate neighbours: up = sources of edges into node, else targets. */
 int weir_lin_store_neighbours(weir_db *db, weir_arena *a, int64_t node, bool up, int64_t limit, lin_edges *out,
-			 weir_error *err);
+			      weir_error *err);
 /* Catalog-relevant endpoints (src and dst of observations) of a producer / of an OL job. */
 int weir_lin_store_producer_endpoints(weir_db *db, weir_arena *a, int64_t pid, int64_t limit, lin_vec *out,
-				 weir_error *err);
+				      weir_error *err);
 int weir_lin_store_job_endpoints(weir_db *db, weir_arena *a, int64_t job_node, const char *job_key, int64_t limit,
-			    lin_vec *out, weir_error *err);
+				 lin_vec *out, weir_error *err);
 /* Producers that observed src -> dst (live observations). */
 typedef struct lin_prod {
 	int64_t id;
 	const char *entity_type, *entity_id, *origin;
 	int64_t first_seen, last_seen;
-	int64_t job_node;  /* OpenLineage run: its job node, else 0 */
+	int64_t job_node; /* OpenLineage run: its job node, else 0 */
 } lin_prod;
 int weir_lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t dst, lin_prod **out, size_t *n,
-			     weir_error *err);
+				  weir_error *err);
 /* The same walk over column edges, downstream from column `start` (edges src/dst are
  * column ids). */
-int weir_lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, int64_t max_nodes, int64_t max_edges,
-		      lin_vec *cols, lin_vec *depths, lin_edges *edges, bool *truncated, weir_error *err);
+int weir_lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, int64_t max_nodes,
+			   int64_t max_edges, lin_vec *cols, lin_vec *depths, lin_edges *edges, bool *truncated,
+			   weir_error *err);
 /* Node and name of every column of ids (JSON array text), in no particular order. */
 int weir_lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_t **cols, int64_t **nodes,
-			const char ***names, size_t *n, weir_error *err);
+			     const char ***names, size_t *n, weir_error *err);
 int weir_lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, const char **name, weir_error *err);
 /* Column neighbours of node.col: up = sources. Edge src/dst are column ids. */
 int weir_lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, int64_t limit, lin_edges *out,
-			     weir_error *err);
+				  weir_error *err);
 const char *weir_lin_store_sec_subtype(weir_db *db, weir_arena *a, const char *securable_id);

@@ -13,7 +13,8 @@ static int check_node(const char *field, const weir_lineage_node *n, weir_error 
 	if (n == NULL || (unsigned)n->kind >= WEIR_LIN__COUNT)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Invalid lineage node: %s", field);
 	if (n->key == NULL || n->key[0] == '\0' || strlen(n->key) > 4096)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Invalid lineage node key: %s", field);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "Invalid lineage node key: %s",
+					field);
 	return 0;
 }
 
@@ -69,10 +70,7 @@ int weir_lineage_record_edge(weir_db *db, const weir_lineage_node *src, const we
 	return weir_lin_store_edge(db, s, d, pid, weir_lin__origin_name(by->origin), created_by, at_ms, err);
 }
 
-static bool transformation_ok(const char *t)
-{
-	return t && (strcmp(t, "DIRECT") == 0 || strcmp(t, "INDIRECT") == 0);
-}
+static bool transformation_ok(const char *t) { return t && (strcmp(t, "DIRECT") == 0 || strcmp(t, "INDIRECT") == 0); }
 
 int weir_lineage_record_column_edge(weir_db *db, const weir_lineage_node *src, const char *src_col,
 				    const weir_lineage_node *dst, const char *dst_col, const char *transformation,
@@ -81,7 +79,8 @@ int weir_lineage_record_column_edge(weir_db *db, const weir_lineage_node *src, c
 {
 	if (check_node("source", src, err) != 0 || check_node("target", dst, err) != 0)
 		return -1;
-	if (src_col == NULL || src_col[0] == '\0' || dst_col == NULL || strlen(src_col) > 1024 || strlen(dst_col) > 1024)
+	if (src_col == NULL || src_col[0] == '\0' || dst_col == NULL || strlen(src_col) > 1024 ||
+	    strlen(dst_col) > 1024)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "column", "Invalid column name");
 	if (!transformation_ok(transformation))
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "transformation",
@@ -94,7 +93,8 @@ int weir_lineage_record_column_edge(weir_db *db, const weir_lineage_node *src, c
 	const char *created_by = by->origin == WEIR_LIN_MANUAL ? by->entity_id : NULL;
 	/* a column edge implies its table edge (the system views join them per producer) */
 	if (weir_lin_store_edge(db, s, d, pid, origin, created_by, at_ms, err) != 0 ||
-	    weir_lin_store_column(db, s, src_col, &sc, err) != 0 || weir_lin_store_column(db, d, dst_col, &dc, err) != 0)
+	    weir_lin_store_column(db, s, src_col, &sc, err) != 0 ||
+	    weir_lin_store_column(db, d, dst_col, &dc, err) != 0)
 		return -1;
 	return weir_lin_store_column_edge(db, sc, dc, transformation, subtype, pid, origin, created_by, at_ms, err);
 }

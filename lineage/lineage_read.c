@@ -18,12 +18,12 @@
 enum { VIS_UNKNOWN = 0, VIS_SHOWN, VIS_MASKED };
 
 typedef struct vis_ent {
-	int64_t id;          /* 0: empty slot */
+	int64_t id; /* 0: empty slot */
 	int state;
-	bool loaded;         /* row prefetched (prefetch()) */
+	bool loaded; /* row prefetched (prefetch()) */
 	lin_node_row row;
-	const char *full;    /* display name when shown */
-	const char *pub;     /* public id (shown) or masked id */
+	const char *full; /* display name when shown */
+	const char *pub; /* public id (shown) or masked id */
 } vis_ent;
 
 typedef struct lin_ctx {
@@ -32,11 +32,11 @@ typedef struct lin_ctx {
 	const weir_principal *p;
 	vis_ent *tab;
 	size_t cap, n;
-	int masked;          /* masked nodes rendered */
+	int masked; /* masked nodes rendered */
 	/* sibling cache: "parent\ntype" -> shown, for leaves the caller neither owns nor holds
 	 * a direct grant on (their visibility is their parent chain's: see catalog_visible) */
 	json_t *siblings;
-	json_t *facts;       /* securable id -> [parent, type, personal] (prefetched) */
+	json_t *facts; /* securable id -> [parent, type, personal] (prefetched) */
 	/* a catalog object resolved by name that has no lineage yet: node id -1 */
 	lin_node_row virt;
 	const char *virt_full;
@@ -102,10 +102,8 @@ static const char *public_id(weir_arena *a, const lin_node_row *r)
 			return weir_arena_printf(a, "%s:%.*s:%s", pre, (int)(nl - r->key), r->key, nl + 1);
 		return weir_arena_printf(a, "%s:%s", pre, r->key);
 	}
-	case WEIR_LIN_OL_RUN:
-		return weir_arena_printf(a, "run:%s", r->key);
-	default:
-		return weir_arena_printf(a, "%s:%s", lower_kind(a, r->kind), r->key);
+	case WEIR_LIN_OL_RUN: return weir_arena_printf(a, "run:%s", r->key);
+	default: return weir_arena_printf(a, "%s:%s", lower_kind(a, r->kind), r->key);
 	}
 }
 
@@ -145,8 +143,8 @@ static bool catalog_visible(lin_ctx *c, vis_ent *e)
 		parent = json_string_value(json_array_get(f, 0));
 		type = json_string_value(json_array_get(f, 1));
 		personal = json_is_true(json_array_get(f, 2));
-	} else if (weir_lin_store_leaf_facts(c->db, c->a, e->row.securable_id, c->p->closure_json, &parent, &type, &personal,
-					&err) != 0) {
+	} else if (weir_lin_store_leaf_facts(c->db, c->a, e->row.securable_id, c->p->closure_json, &parent, &type,
+					     &personal, &err) != 0) {
 		return false;
 	}
 	if (personal || parent == NULL)
@@ -196,10 +194,11 @@ static bool entity_visible(lin_ctx *c, vis_ent *e)
 		if (weir_lin_store_job_endpoints(c->db, c->a, e->id, e->row.key, ENDPOINT_LIMIT, &ids, &err) != 0)
 			return false;
 	} else {
-		const char *type = e->row.kind == WEIR_LIN_OL_RUN ? "openlineage_run"
-				   : e->row.kind == WEIR_LIN_JOB_RUN ? "job_run"
+		const char *type = e->row.kind == WEIR_LIN_OL_RUN       ? "openlineage_run"
+				   : e->row.kind == WEIR_LIN_JOB_RUN    ? "job_run"
 				   : e->row.kind == WEIR_LIN_MLFLOW_RUN ? "mlflow_run"
-				   : e->row.kind == WEIR_LIN_QUERY ? "statement" : NULL;
+				   : e->row.kind == WEIR_LIN_QUERY      ? "statement"
+									: NULL;
 		int64_t pid;
 		if (type && weir_lin_store_producer_find(c->db, type, e->row.key, &pid, &err) == 0 &&
 		    weir_lin_store_producer_endpoints(c->db, c->a, pid, ENDPOINT_LIMIT, &ids, &err) != 0)
@@ -330,7 +329,8 @@ int weir_lineage_query_check(weir_lineage_query *q, weir_error *err)
 {
 	if (q->depth < 0 || q->depth > WEIR_LIN_MAX_DEPTH)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "depth",
-					"Invalid value for 'depth': expected an integer from 0 to %d", WEIR_LIN_MAX_DEPTH);
+					"Invalid value for 'depth': expected an integer from 0 to %d",
+					WEIR_LIN_MAX_DEPTH);
 	if (q->max_nodes < 0 || q->max_nodes > WEIR_LIN_LIMIT_MAX_NODES)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_nodes",
 					"Invalid value for 'max_nodes': expected 1 to %d", WEIR_LIN_LIMIT_MAX_NODES);
@@ -354,8 +354,8 @@ static int not_found(weir_error *err, const char *ref)
 	return weir_error_field(err, WEIR_E_NOT_FOUND, "node", "Lineage node '%.200s' does not exist.", ref);
 }
 
-static int ref_catalog(lin_ctx *c, weir_sec_type t, weir_lineage_kind k, const char *ref, const char *rest,
-		       int64_t *id, weir_error *err)
+static int ref_catalog(lin_ctx *c, weir_sec_type t, weir_lineage_kind k, const char *ref, const char *rest, int64_t *id,
+		       weir_error *err)
 {
 	lin_node_row row;
 	if (strchr(rest, '.') == NULL) { /* a securable id (also of a dropped object) */
@@ -391,7 +391,8 @@ static int ref_catalog(lin_ctx *c, weir_sec_type t, weir_lineage_kind k, const c
 static int resolve_ref(lin_ctx *c, const char *ref, int64_t *id, weir_error *err)
 {
 	if (ref == NULL || ref[0] == '\0')
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "node", "Missing required parameter: node");
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "node",
+					"Missing required parameter: node");
 	const char *colon = strchr(ref, ':');
 	if (colon == NULL)
 		return ref_catalog(c, WEIR_SEC_TABLE, WEIR_LIN_TABLE, ref, ref, id, err);
@@ -418,7 +419,7 @@ static int resolve_ref(lin_ctx *c, const char *ref, int64_t *id, weir_error *err
 				rc = weir_lin_store_node_find(c->db, c->a, n.kind, n.key, &row, err);
 			} else {
 				rc = weir_lin_store_node_find(c->db, c->a, WEIR_LIN_OL_JOB,
-							 weir_arena_printf(c->a, "%s\n%s", ns, name), &row, err);
+							      weir_arena_printf(c->a, "%s\n%s", ns, name), &row, err);
 			}
 			if (rc < 0)
 				return -1;
@@ -455,8 +456,9 @@ int weir_lineage_node_ref(weir_db *db, weir_arena *a, const weir_principal *p, c
 /* The producer named by a `run` parameter, visible to the caller; 0 with err on failure. */
 static int64_t run_producer(lin_ctx *c, const char *run, weir_error *err)
 {
-	static const char *const types[] = {"openlineage_run", "job_run", "statement", "mlflow_run",
-					    "openlineage_job", "openlineage_dataset", "user", NULL};
+	static const char *const types[] = {
+		"openlineage_run",     "job_run", "statement", "mlflow_run", "openlineage_job",
+		"openlineage_dataset", "user",    NULL};
 	const char *type = "openlineage_run", *id = run;
 	const char *colon = strchr(run, ':');
 	for (int i = 0; colon && types[i]; i++)
@@ -477,7 +479,7 @@ static int64_t run_producer(lin_ctx *c, const char *run, weir_error *err)
 
 typedef struct trav_result {
 	lin_vec nodes, depths; /* distinct, nearest first */
-	lin_edges edges;       /* distinct (src, dst) */
+	lin_edges edges; /* distinct (src, dst) */
 	bool truncated;
 } trav_result;
 
@@ -490,11 +492,11 @@ static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int6
 	lin_vec n = {0}, d = {0};
 	lin_edges e = {0};
 	bool t1 = false, t2 = false;
-	if ((q->dir & WEIR_LIN_UP) && weir_lin_store_bfs(c->db, c->a, start, true, q->depth, q->as_of, pid, q->max_nodes,
-						    q->max_edges, &n, &d, &e, &t1, err) != 0)
+	if ((q->dir & WEIR_LIN_UP) && weir_lin_store_bfs(c->db, c->a, start, true, q->depth, q->as_of, pid,
+							 q->max_nodes, q->max_edges, &n, &d, &e, &t1, err) != 0)
 		return -1;
-	if ((q->dir & WEIR_LIN_DOWN) && weir_lin_store_bfs(c->db, c->a, start, false, q->depth, q->as_of, pid, q->max_nodes,
-						      q->max_edges, &n, &d, &e, &t2, err) != 0)
+	if ((q->dir & WEIR_LIN_DOWN) && weir_lin_store_bfs(c->db, c->a, start, false, q->depth, q->as_of, pid,
+							   q->max_nodes, q->max_edges, &n, &d, &e, &t2, err) != 0)
 		return -1;
 	out->truncated = t1 || t2;
 	if (q->dir != WEIR_LIN_BOTH) {
@@ -533,7 +535,8 @@ static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int6
 		ecap *= 2;
 	lin_edge **eset = weir_arena_calloc(c->a, ecap * sizeof(*eset));
 	for (size_t i = 0; i < e.n; i++) {
-		uint64_t hkey = (uint64_t)e.e[i].src * 0x9E3779B97F4A7C15ull ^ (uint64_t)e.e[i].dst * 0xC2B2AE3D27D4EB4Full;
+		uint64_t hkey = (uint64_t)e.e[i].src * 0x9E3779B97F4A7C15ull ^
+				(uint64_t)e.e[i].dst * 0xC2B2AE3D27D4EB4Full;
 		size_t h = (size_t)(hkey >> 7) & (ecap - 1);
 		bool dup = false;
 		while (eset[h] && !dup) {
@@ -601,7 +604,8 @@ static int prefetch(lin_ctx *c, const lin_vec *ids, weir_error *err)
 			continue;
 		e->row = rows[i];
 		e->loaded = true;
-		if (!is_admin(c) && weir_lin__kind_is_catalog(rows[i].kind) && rows[i].securable_id && !rows[i].deleted_at) {
+		if (!is_admin(c) && weir_lin__kind_is_catalog(rows[i].kind) && rows[i].securable_id &&
+		    !rows[i].deleted_at) {
 			json_t *js = json_string(rows[i].securable_id);
 			char *q = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
 			if (q)
@@ -680,8 +684,8 @@ typedef struct mq_node {
 typedef struct mq_graph {
 	mq_node *v;
 	size_t n, cap;
-	json_t *index;   /* id -> position in v */
-	json_t *seen;    /* "origin\ndestination" of the edges drawn */
+	json_t *index; /* id -> position in v */
+	json_t *seen; /* "origin\ndestination" of the edges drawn */
 } mq_graph;
 
 static mq_node *mq_get(lin_ctx *c, mq_graph *g, const char *id, vis_ent *e, bool job)
@@ -721,20 +725,21 @@ static mq_node *mq_get(lin_ctx *c, mq_graph *g, const char *id, vis_ent *e, bool
 			json_decref(facets);
 			facets = keep;
 		}
-		data = json_pack("{s:{s:s?, s:s?}, s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:b}", "id", "namespace", ns, "name",
-				 name, "type", "DB_TABLE", "name", name, "physicalName", name, "namespace", ns, "createdAt",
-				 iso_time(e->row.first_seen), "updatedAt", iso_time(e->row.last_seen), "facets",
-				 facets ? facets : json_object(), "deleted", e->row.deleted_at != 0);
+		data = json_pack("{s:{s:s?, s:s?}, s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:b}", "id", "namespace", ns,
+				 "name", name, "type", "DB_TABLE", "name", name, "physicalName", name, "namespace", ns,
+				 "createdAt", iso_time(e->row.first_seen), "updatedAt", iso_time(e->row.last_seen),
+				 "facets", facets ? facets : json_object(), "deleted", e->row.deleted_at != 0);
 	} else if (e) {
 		const char *ns = e->row.kind == WEIR_LIN_OL_JOB ? e->row.namespace_ : "weir";
 		const char *name = e->row.kind == WEIR_LIN_OL_JOB ? e->row.name : e->pub;
-		data = json_pack("{s:{s:s?, s:s?}, s:s, s:s?, s:s?, s:o, s:o}", "id", "namespace", ns, "name", name, "type",
-				 "BATCH", "name", name, "namespace", ns, "createdAt", iso_time(e->row.first_seen),
-				 "updatedAt", iso_time(e->row.last_seen));
+		data = json_pack("{s:{s:s?, s:s?}, s:s, s:s?, s:s?, s:o, s:o}", "id", "namespace", ns, "name", name,
+				 "type", "BATCH", "name", name, "namespace", ns, "createdAt",
+				 iso_time(e->row.first_seen), "updatedAt", iso_time(e->row.last_seen));
 	} else {
 		data = json_object();
 	}
-	m->obj = json_pack("{s:s, s:s, s:o}", "id", id, "type", job ? "JOB" : "DATASET", "data", data ? data : json_object());
+	m->obj = json_pack("{s:s, s:s, s:o}", "id", id, "type", job ? "JOB" : "DATASET", "data",
+			   data ? data : json_object());
 	return m;
 }
 
@@ -789,9 +794,12 @@ json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p
 				mj = mq_get(&c, &g, mq_id(&c, j), j, true);
 			} else {
 				bool shown = producer_visible(&c, pr[k].id);
-				const char *jid = shown ? weir_arena_printf(a, "job:weir.%s:%s", pr[k].entity_type, pr[k].entity_id)
-							: weir_lin__masked_id(a, WEIR_LIN_JOB, weir_arena_printf(a, "%s\n%s", pr[k].entity_type,
-														pr[k].entity_id));
+				const char *jid = shown ? weir_arena_printf(a, "job:weir.%s:%s", pr[k].entity_type,
+									    pr[k].entity_id)
+							: weir_lin__masked_id(a, WEIR_LIN_JOB,
+									      weir_arena_printf(a, "%s\n%s",
+												pr[k].entity_type,
+												pr[k].entity_id));
 				mj = mq_get(&c, &g, jid, NULL, true);
 				if (!shown)
 					json_object_set_new(json_object_get(mj->obj, "data"), "masked", json_true());
@@ -851,14 +859,16 @@ static int entity_infos(lin_ctx *c, int64_t src, int64_t dst, json_t *item, weir
 			continue;
 		json_t *ts = iso_time(pr[k].last_seen);
 		if (strcmp(pr[k].entity_type, "notebook") == 0) {
-			json_array_append_new(notebooks, json_pack("{s:s, s:s, s:o}", "workspace_id", "1", "notebook_id",
-								   pr[k].entity_id, "lineage_timestamp", ts));
+			json_array_append_new(notebooks,
+					      json_pack("{s:s, s:s, s:o}", "workspace_id", "1", "notebook_id",
+							pr[k].entity_id, "lineage_timestamp", ts));
 		} else if (strcmp(pr[k].entity_type, "statement") == 0) {
 			json_array_append_new(queries, json_pack("{s:s, s:s, s:o}", "workspace_id", "1", "query_id",
 								 pr[k].entity_id, "lineage_timestamp", ts));
 		} else {
-			json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o}", "workspace_id", "1", "job_id", pr[k].entity_id,
-					      "entity_type", pr[k].entity_type, "origin", pr[k].origin, "lineage_timestamp", ts);
+			json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o}", "workspace_id", "1", "job_id",
+					      pr[k].entity_id, "entity_type", pr[k].entity_type, "origin", pr[k].origin,
+					      "lineage_timestamp", ts);
 			if (pr[k].job_node) {
 				vis_ent *jn = vis_get(c, pr[k].job_node);
 				if (jn->state == VIS_SHOWN) {
@@ -895,9 +905,9 @@ static json_t *lineage_item(lin_ctx *c, vis_ent *e, int64_t ts)
 	if (weir_lin__kind_is_catalog(e->row.kind)) {
 		const char *cn, *sn, *tn;
 		split3(c->a, e->full, &cn, &sn, &tn);
-		json_t *ti = json_pack("{s:s?, s:s?, s:s?, s:s, s:o, s:b}", "name", tn, "catalog_name", cn, "schema_name", sn,
-				       "table_type", table_type(c, e), "lineage_timestamp", iso_time(ts), "deleted",
-				       e->row.deleted_at != 0);
+		json_t *ti = json_pack("{s:s?, s:s?, s:s?, s:s, s:o, s:b}", "name", tn, "catalog_name", cn,
+				       "schema_name", sn, "table_type", table_type(c, e), "lineage_timestamp",
+				       iso_time(ts), "deleted", e->row.deleted_at != 0);
 		json_object_set_new(it, "tableInfo", ti);
 	} else if (e->row.kind == WEIR_LIN_DATASET) {
 		const char *ns = e->row.namespace_ ? e->row.namespace_ : "";
@@ -905,9 +915,10 @@ static json_t *lineage_item(lin_ctx *c, vis_ent *e, int64_t ts)
 		if (path)
 			json_object_set_new(it, "fileInfo",
 					    json_pack("{s:s, s:s, s:s, s:o}", "path",
-						      weir_arena_printf(c->a, "%s%s%s", ns, e->row.name[0] == '/' ? "" : "/", e->row.name),
-						      "securable_type", "EXTERNAL_LOCATION", "namespace", ns, "lineage_timestamp",
-						      iso_time(ts)));
+						      weir_arena_printf(c->a, "%s%s%s", ns,
+									e->row.name[0] == '/' ? "" : "/", e->row.name),
+						      "securable_type", "EXTERNAL_LOCATION", "namespace", ns,
+						      "lineage_timestamp", iso_time(ts)));
 		else
 			json_object_set_new(it, "datasetInfo",
 					    json_pack("{s:s, s:s?, s:o}", "namespace", ns, "name", e->row.name,
@@ -918,9 +929,9 @@ static json_t *lineage_item(lin_ctx *c, vis_ent *e, int64_t ts)
 					      "lineage_timestamp", iso_time(ts)));
 	} else {
 		json_object_set_new(it, "jobInfos",
-				    json_pack("[{s:s, s:s?, s:s, s:o}]", "workspace_id", "1", "job_id", e->pub, "job_name",
-					      e->row.name, "entity_type", weir_lin__kind_name(e->row.kind), "lineage_timestamp",
-					      iso_time(ts)));
+				    json_pack("[{s:s, s:s?, s:s, s:o}]", "workspace_id", "1", "job_id", e->pub,
+					      "job_name", e->row.name, "entity_type", weir_lin__kind_name(e->row.kind),
+					      "lineage_timestamp", iso_time(ts)));
 	}
 	return it;
 }
@@ -932,8 +943,9 @@ json_t *weir_lineage_table_lineage(weir_db *db, weir_arena *a, const weir_princi
 	ctx_init(&c, db, a, p);
 	json_t *out = json_pack("{s:[], s:[]}", "upstreams", "downstreams");
 	lin_node_row row;
-	weir_lineage_kind k = t->type == WEIR_SEC_VOLUME ? WEIR_LIN_VOLUME : t->type == WEIR_SEC_MODEL ? WEIR_LIN_MODEL
-												      : WEIR_LIN_TABLE;
+	weir_lineage_kind k = t->type == WEIR_SEC_VOLUME  ? WEIR_LIN_VOLUME
+			      : t->type == WEIR_SEC_MODEL ? WEIR_LIN_MODEL
+							  : WEIR_LIN_TABLE;
 	int rc = weir_lin_store_node_find(db, a, k, t->id, &row, err);
 	if (rc < 0) {
 		json_decref(out);
@@ -985,8 +997,8 @@ static json_t *col_item(lin_ctx *c, int64_t col, lin_edge *e, weir_error *err)
 	json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s, s:s, s:o, s:s?, s:s?}", "name", name[0] ? name : NULL,
 			      "catalog_name", cn, "schema_name", sn, "table_name", tn ? tn : v->row.name, "table_type",
 			      weir_lin__kind_is_catalog(v->row.kind) ? table_type(c, v) : "PATH", "workspace_id", "1",
-			      "lineage_timestamp", ts, "transformation", e->transformation,
-			      "subtype", e->subtype && e->subtype[0] ? e->subtype : NULL);
+			      "lineage_timestamp", ts, "transformation", e->transformation, "subtype",
+			      e->subtype && e->subtype[0] ? e->subtype : NULL);
 	if (v->row.kind == WEIR_LIN_DATASET)
 		json_object_set_new(o, "namespace", weir_json_str_or_null(v->row.namespace_));
 	if (name[0] == '\0')
@@ -996,8 +1008,9 @@ static json_t *col_item(lin_ctx *c, int64_t col, lin_edge *e, weir_error *err)
 
 static int table_node(lin_ctx *c, const weir_securable *t, lin_node_row *row, weir_error *err)
 {
-	weir_lineage_kind k = t->type == WEIR_SEC_VOLUME ? WEIR_LIN_VOLUME : t->type == WEIR_SEC_MODEL ? WEIR_LIN_MODEL
-												      : WEIR_LIN_TABLE;
+	weir_lineage_kind k = t->type == WEIR_SEC_VOLUME  ? WEIR_LIN_VOLUME
+			      : t->type == WEIR_SEC_MODEL ? WEIR_LIN_MODEL
+							  : WEIR_LIN_TABLE;
 	return weir_lin_store_node_find(c->db, c->a, k, t->id, row, err);
 }
 
@@ -1086,8 +1099,8 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	trav_result tr = {0};
 	lin_edges ce = {0};
 	bool truncated = false;
-	if (weir_lin_store_col_bfs(db, a, col, depth, max_nodes + 1, WEIR_LIN_DEFAULT_MAX_EDGES, &tr.nodes, &tr.depths, &ce,
-			      &truncated, err) != 0) {
+	if (weir_lin_store_col_bfs(db, a, col, depth, max_nodes + 1, WEIR_LIN_DEFAULT_MAX_EDGES, &tr.nodes, &tr.depths,
+				   &ce, &truncated, err) != 0) {
 		json_decref(out);
 		return NULL;
 	}
@@ -1125,18 +1138,19 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 			ref[i] = v->pub;
 			if (i > 0) {
 				c.masked++;
-				json_array_append_new(imp, json_pack("{s:s, s:b, s:s, s:I}", "node", v->pub, "masked", 1, "type",
-								     weir_lin__kind_name(v->row.kind), "depth",
-								     (json_int_t)tr.depths.v[i]));
+				json_array_append_new(imp, json_pack("{s:s, s:b, s:s, s:I}", "node", v->pub, "masked",
+								     1, "type", weir_lin__kind_name(v->row.kind),
+								     "depth", (json_int_t)tr.depths.v[i]));
 			}
 			continue;
 		}
 		ref[i] = weir_arena_printf(a, "%s#%s", v->pub, name);
 		if (i == 0)
 			continue;
-		json_array_append_new(imp, json_pack("{s:s, s:s?, s:s?, s:I, s:b, s:b}", "node", v->pub, "table", v->full,
-						     "column", name[0] ? name : NULL, "depth", (json_int_t)tr.depths.v[i],
-						     "whole_dataset", name[0] == '\0', "masked", 0));
+		json_array_append_new(imp,
+				      json_pack("{s:s, s:s?, s:s?, s:I, s:b, s:b}", "node", v->pub, "table", v->full,
+						"column", name[0] ? name : NULL, "depth", (json_int_t)tr.depths.v[i],
+						"whole_dataset", name[0] == '\0', "masked", 0));
 	}
 	qsort(pos, tr.nodes.n, sizeof(*pos), idx_cmp);
 	for (size_t i = 0; i < ce.n; i++) {
@@ -1145,9 +1159,10 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 		idx_ent *hd = bsearch(&kd, pos, tr.nodes.n, sizeof(*pos), idx_cmp);
 		const char *s = hs ? ref[hs->pos] : NULL, *d = hd ? ref[hd->pos] : NULL;
 		if (s && d)
-			json_array_append_new(edges, json_pack("{s:s, s:s, s:s?, s:s?}", "source", s, "target", d,
-							       "transformation", ce.e[i].transformation, "subtype",
-							       ce.e[i].subtype && ce.e[i].subtype[0] ? ce.e[i].subtype : NULL));
+			json_array_append_new(
+				edges, json_pack("{s:s, s:s, s:s?, s:s?}", "source", s, "target", d, "transformation",
+						 ce.e[i].transformation, "subtype",
+						 ce.e[i].subtype && ce.e[i].subtype[0] ? ce.e[i].subtype : NULL));
 	}
 	json_object_set_new(out, "truncated", json_boolean(truncated));
 	json_object_set_new(out, "masked_nodes", json_integer(c.masked));
@@ -1168,8 +1183,8 @@ static int manual_source(lin_ctx *c, const char *source, weir_lineage_node *n, w
 		if (q == NULL || q == rest || q[1] == '\0')
 			return -1;
 		weir_error_clear(err);
-		return weir_lineage_dataset_node(c->db, c->a, weir_arena_strndup(c->a, rest, (size_t)(q - rest)), q + 1, n,
-						 err);
+		return weir_lineage_dataset_node(c->db, c->a, weir_arena_strndup(c->a, rest, (size_t)(q - rest)), q + 1,
+						 n, err);
 	}
 	vis_ent *e = vis_get(c, id);
 	n->kind = e->row.kind;
@@ -1191,7 +1206,8 @@ json_t *weir_lineage_manual_add(weir_db *db, weir_arena *a, const weir_principal
 	if (manual_source(&c, source, &src, err) != 0)
 		return NULL;
 	if (src.kind == dst.kind && strcmp(src.key, dst.key) == 0) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "source", "A manual edge needs two different nodes");
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "source",
+				 "A manual edge needs two different nodes");
 		return NULL;
 	}
 	weir_lineage_producer by = {WEIR_LIN_MANUAL, "user", p && p->name ? p->name : "unknown"};
@@ -1199,16 +1215,18 @@ json_t *weir_lineage_manual_add(weir_db *db, weir_arena *a, const weir_principal
 	if (weir_lineage_record_edge(db, &src, &dst, &by, now, err) != 0)
 		return NULL;
 	if (columns && !json_is_array(columns)) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "columns", "Invalid value for 'columns': expected an array");
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "columns",
+				 "Invalid value for 'columns': expected an array");
 		return NULL;
 	}
 	if (json_array_size(columns) > 10000) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "columns", "Invalid value for 'columns': more than 10000");
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "columns",
+				 "Invalid value for 'columns': more than 10000");
 		return NULL;
 	}
 	size_t i;
 	json_t *m;
-	json_array_foreach(columns, i, m) {
+	json_array_foreach (columns, i, m) {
 		const char *sc = json_string_value(json_object_get(m, "source"));
 		const char *dc = json_string_value(json_object_get(m, "target"));
 		const char *tr = json_string_value(json_object_get(m, "transformation"));
@@ -1218,7 +1236,8 @@ json_t *weir_lineage_manual_add(weir_db *db, weir_arena *a, const weir_principal
 					 "Invalid value for 'columns[%zu]': expected {source, target}", i);
 			return NULL;
 		}
-		if (weir_lineage_record_column_edge(db, &src, sc, &dst, dc, tr ? tr : "DIRECT", sub, &by, now, err) != 0)
+		if (weir_lineage_record_column_edge(db, &src, sc, &dst, dc, tr ? tr : "DIRECT", sub, &by, now, err) !=
+		    0)
 			return NULL;
 	}
 	lin_node_row sr, dr;
@@ -1239,8 +1258,9 @@ int weir_lineage_manual_delete(weir_db *db, weir_arena *a, const weir_principal 
 	if (resolve_ref(&c, source, &sid, err) != 0)
 		return -1;
 	lin_node_row dr;
-	weir_lineage_kind k = target->type == WEIR_SEC_VOLUME ? WEIR_LIN_VOLUME
-			      : target->type == WEIR_SEC_MODEL ? WEIR_LIN_MODEL : WEIR_LIN_TABLE;
+	weir_lineage_kind k = target->type == WEIR_SEC_VOLUME  ? WEIR_LIN_VOLUME
+			      : target->type == WEIR_SEC_MODEL ? WEIR_LIN_MODEL
+							       : WEIR_LIN_TABLE;
 	int rc = weir_lin_store_node_find(db, a, k, target->id, &dr, err);
 	if (rc < 0)
 		return -1;
@@ -1249,7 +1269,7 @@ int weir_lineage_manual_delete(weir_db *db, weir_arena *a, const weir_principal 
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "No manual lineage edge from '%.200s' to '%.300s'.",
-				      source, target->full_name);
+		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
+				      "No manual lineage edge from '%.200s' to '%.300s'.", source, target->full_name);
 	return 0;
 }

@@ -16,7 +16,7 @@
 #include "core/db.h"
 #include "governance/governance.h"
 
-#define WEIR_LIN_MAX_DEPTH 100         /* larger depths are refused (400) */
+#define WEIR_LIN_MAX_DEPTH 100 /* larger depths are refused (400) */
 #define WEIR_LIN_DEFAULT_MAX_NODES 1000
 #define WEIR_LIN_LIMIT_MAX_NODES 10000
 #define WEIR_LIN_DEFAULT_MAX_EDGES 5000
@@ -25,14 +25,14 @@
 typedef enum { WEIR_LIN_UP = 1, WEIR_LIN_DOWN = 2, WEIR_LIN_BOTH = 3 } weir_lineage_dir;
 
 typedef struct weir_lineage_query {
-	const char *node;     /* node reference (see weir_lineage_node_ref) */
+	const char *node; /* node reference (see weir_lineage_node_ref) */
 	weir_lineage_dir dir;
-	int64_t depth;        /* 0: the node alone; 1..WEIR_LIN_MAX_DEPTH */
-	int64_t as_of;        /* epoch ms, 0: now */
-	const char *run;      /* only edges observed by this producer: an OpenLineage runId, or
+	int64_t depth; /* 0: the node alone; 1..WEIR_LIN_MAX_DEPTH */
+	int64_t as_of; /* epoch ms, 0: now */
+	const char *run; /* only edges observed by this producer: an OpenLineage runId, or
 			       * "<entity_type>:<entity_id>" (job_run:42, statement:abc) */
-	int64_t max_nodes;    /* 0: default */
-	int64_t max_edges;    /* 0: default */
+	int64_t max_nodes; /* 0: default */
+	int64_t max_edges; /* 0: default */
 } weir_lineage_query;
 
 /* Checks depth/max_nodes/max_edges: 400 naming the field when out of range; applies defaults. */

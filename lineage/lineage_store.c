@@ -19,10 +19,11 @@ static const char SQL_NODE_UPSERT[] =
 	"  first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen) "
 	"RETURNING id";
 
-int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name,
-			  const char *ns, const char *securable_id, int64_t at_ms, int64_t *id, weir_error *err)
+int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name, const char *ns,
+			       const char *securable_id, int64_t at_ms, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NODE_UPSERT, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key), WEIR_TEXT(name), WEIR_TEXT(ns), WEIR_TEXT(securable_id), WEIR_I64(at_ms));
+	weir_stmt *st = weir_db_query(db, SQL_NODE_UPSERT, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key),
+				      WEIR_TEXT(name), WEIR_TEXT(ns), WEIR_TEXT(securable_id), WEIR_I64(at_ms));
 	if (st == NULL)
 		return -1;
 	int rc = weir_db_step(st);
@@ -36,12 +37,14 @@ int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *
 	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
-#define NODE_COLS "id, kind, key, name, namespace, securable_id, facets, deleted_at, renamed_from, renamed_at, " \
-		  "first_seen, last_seen"
+#define NODE_COLS                                                                                      \
+	"id, kind, key, name, namespace, securable_id, facets, deleted_at, renamed_from, renamed_at, " \
+	"first_seen, last_seen"
 static const char SQL_NODE_GET[] = "SELECT " NODE_COLS " FROM lineage_nodes WHERE id = ?1";
 static const char SQL_NODE_FIND[] = "SELECT " NODE_COLS " FROM lineage_nodes WHERE kind = ?1 AND key = ?2";
 static const char SQL_NODE_FIND_NS[] =
-	"SELECT " NODE_COLS " FROM lineage_nodes WHERE namespace = ?1 AND name = ?2 ORDER BY kind = 'DATASET' DESC LIMIT 1";
+	"SELECT " NODE_COLS
+	" FROM lineage_nodes WHERE namespace = ?1 AND name = ?2 ORDER BY kind = 'DATASET' DESC LIMIT 1";
 
 static void fill_node(weir_arena *a, weir_stmt *st, lin_node_row *o)
 {
@@ -85,7 +88,7 @@ int weir_lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row
 }
 
 int weir_lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, const char *key, lin_node_row *out,
-			weir_error *err)
+			     weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_NODE_FIND, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key));
 	if (st == NULL)
@@ -94,7 +97,7 @@ int weir_lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind,
 }
 
 int weir_lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
-			   weir_error *err)
+				weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_NODE_FIND_NS, err, WEIR_TEXT(ns), WEIR_TEXT(name));
 	if (st == NULL)
@@ -130,14 +133,13 @@ const char *weir_lin_store_securable_full_name(weir_db *db, weir_arena *a, const
 	return out;
 }
 
-static const char SQL_LEAF_BY_NAME[] =
-	"SELECT t.id, t.type FROM securables c JOIN securables s ON s.parent_id = c.id "
-	"JOIN securables t ON t.parent_id = s.id "
-	"WHERE c.type = 'catalog' AND c.name = ?1 AND s.name = ?2 AND t.name = ?3 "
-	"AND t.type IN ('table', 'volume', 'registered_model')";
+static const char SQL_LEAF_BY_NAME[] = "SELECT t.id, t.type FROM securables c JOIN securables s ON s.parent_id = c.id "
+				       "JOIN securables t ON t.parent_id = s.id "
+				       "WHERE c.type = 'catalog' AND c.name = ?1 AND s.name = ?2 AND t.name = ?3 "
+				       "AND t.type IN ('table', 'volume', 'registered_model')";
 
 const char *weir_lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *catalog, const char *schema,
-				   const char *name, const char **type)
+					const char *name, const char **type)
 {
 	weir_error err = WEIR_ERROR_INIT;
 	weir_stmt *st = weir_db_stmt(db, SQL_LEAF_BY_NAME, &err);
@@ -161,9 +163,10 @@ static const char SQL_LEAF_FACTS[] =
 	"FROM securables s WHERE s.id = ?1";
 
 int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, const char *closure_json,
-			 const char **parent_id, const char **type, bool *personal, weir_error *err)
+			      const char **parent_id, const char **type, bool *personal, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_LEAF_FACTS, err, WEIR_TEXT(securable_id), WEIR_TEXT(closure_json ? closure_json : "[]"));
+	weir_stmt *st = weir_db_query(db, SQL_LEAF_FACTS, err, WEIR_TEXT(securable_id),
+				      WEIR_TEXT(closure_json ? closure_json : "[]"));
 	if (st == NULL)
 		return -1;
 	int rc = weir_db_step(st);
@@ -178,11 +181,11 @@ int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_
 	return rc == WEIR_DB_DONE ? 1 : weir_db_fail(db, rc, err);
 }
 
-static const char SQL_NODES_MANY[] =
-	"SELECT " NODE_COLS " FROM lineage_nodes WHERE id IN (SELECT value FROM json_each(?1))";
+static const char SQL_NODES_MANY[] = "SELECT " NODE_COLS
+				     " FROM lineage_nodes WHERE id IN (SELECT value FROM json_each(?1))";
 
 int weir_lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
-			 weir_error *err)
+			      weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_NODES_MANY, err, WEIR_TEXT(ids_json));
 	if (st == NULL)
@@ -211,9 +214,10 @@ static const char SQL_LEAF_FACTS_MANY[] =
 	"FROM securables s WHERE s.id IN (SELECT value FROM json_each(?1))";
 
 int weir_lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,
-			      lin_leaf_facts **rows, size_t *n, weir_error *err)
+				   lin_leaf_facts **rows, size_t *n, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_LEAF_FACTS_MANY, err, WEIR_TEXT(sids_json), WEIR_TEXT(closure_json ? closure_json : "[]"));
+	weir_stmt *st = weir_db_query(db, SQL_LEAF_FACTS_MANY, err, WEIR_TEXT(sids_json),
+				      WEIR_TEXT(closure_json ? closure_json : "[]"));
 	if (st == NULL)
 		return -1;
 	size_t cap = 64, k = 0;
@@ -274,9 +278,8 @@ const char *weir_lin_store_table_by_location(weir_db *db, weir_arena *a, const c
 /* Descendants of a securable (itself included), for drops and renames of catalogs/schemas. */
 #define SEC_TREE "WITH RECURSIVE d(id) AS (SELECT ?1 UNION SELECT s.id FROM securables s JOIN d ON s.parent_id = d.id) "
 
-static const char SQL_MARK_DELETED[] =
-	SEC_TREE "UPDATE lineage_nodes SET deleted_at = ?2 "
-	"WHERE securable_id IN (SELECT id FROM d) AND deleted_at IS NULL";
+static const char SQL_MARK_DELETED[] = SEC_TREE "UPDATE lineage_nodes SET deleted_at = ?2 "
+						"WHERE securable_id IN (SELECT id FROM d) AND deleted_at IS NULL";
 
 int weir_lin_store_mark_deleted(weir_db *db, const char *securable_id, int64_t at_ms, weir_error *err)
 {
@@ -308,8 +311,7 @@ int weir_lin_store_mark_renamed(weir_db *db, const char *securable_id, int64_t a
 static const char SQL_PRODUCER[] =
 	"INSERT INTO lineage_producers(entity_type, entity_id) VALUES (?1, ?2) "
 	"ON CONFLICT(entity_type, entity_id) DO UPDATE SET entity_id = excluded.entity_id RETURNING id";
-static const char SQL_PRODUCER_FIND[] =
-	"SELECT id FROM lineage_producers WHERE entity_type = ?1 AND entity_id = ?2";
+static const char SQL_PRODUCER_FIND[] = "SELECT id FROM lineage_producers WHERE entity_type = ?1 AND entity_id = ?2";
 
 static int one_id(weir_db *db, weir_stmt *st, int64_t *out, bool absent_ok, weir_error *err)
 {
@@ -349,8 +351,9 @@ static const char SQL_EDGE_UPSERT[] =
 
 static int origin_bit(const char *origin)
 {
-	return strcmp(origin, "MANUAL") == 0 ? LIN_ORIGIN_MANUAL
-	       : strcmp(origin, "OPENLINEAGE") == 0 ? LIN_ORIGIN_OPENLINEAGE : LIN_ORIGIN_CAPTURED;
+	return strcmp(origin, "MANUAL") == 0        ? LIN_ORIGIN_MANUAL
+	       : strcmp(origin, "OPENLINEAGE") == 0 ? LIN_ORIGIN_OPENLINEAGE
+						    : LIN_ORIGIN_CAPTURED;
 }
 static const char SQL_EDGE_OBS_UPSERT[] =
 	"INSERT INTO lineage_edge_obs(producer_id, dst, src, origin, created_by, first_seen, last_seen) "
@@ -359,9 +362,10 @@ static const char SQL_EDGE_OBS_UPSERT[] =
 	"  last_seen = max(last_seen, excluded.last_seen), deleted_at = NULL";
 
 int weir_lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const char *origin, const char *created_by,
-		   int64_t at_ms, weir_error *err)
+			int64_t at_ms, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EDGE_UPSERT, err, WEIR_I64(dst), WEIR_I64(src), WEIR_I64(at_ms), WEIR_I64(origin_bit(origin)));
+	weir_stmt *st = weir_db_query(db, SQL_EDGE_UPSERT, err, WEIR_I64(dst), WEIR_I64(src), WEIR_I64(at_ms),
+				      WEIR_I64(origin_bit(origin)));
 	if (st == NULL)
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
@@ -377,9 +381,8 @@ int weir_lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, cons
 	return weir_db_step_done(db, st, err);
 }
 
-static const char SQL_COLUMN[] =
-	"INSERT INTO lineage_columns(node_id, name) VALUES (?1, ?2) "
-	"ON CONFLICT(node_id, name) DO UPDATE SET name = excluded.name RETURNING id";
+static const char SQL_COLUMN[] = "INSERT INTO lineage_columns(node_id, name) VALUES (?1, ?2) "
+				 "ON CONFLICT(node_id, name) DO UPDATE SET name = excluded.name RETURNING id";
 static const char SQL_COLUMN_FIND[] = "SELECT id FROM lineage_columns WHERE node_id = ?1 AND name = ?2";
 
 int weir_lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
@@ -408,7 +411,8 @@ int weir_lin_store_column_find(weir_db *db, int64_t node, const char *name, int6
 static const char SQL_COL_EDGE_UPSERT[] =
 	"INSERT INTO lineage_column_edges(dst, src, transformation, subtype, first_seen, last_seen) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
-	"ON CONFLICT(dst, src, transformation, subtype) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
+	"ON CONFLICT(dst, src, transformation, subtype) DO UPDATE SET first_seen = min(first_seen, "
+	"excluded.first_seen), "
 	"  last_seen = max(last_seen, excluded.last_seen), deleted_at = NULL";
 static const char SQL_COL_EDGE_OBS_UPSERT[] =
 	"INSERT INTO lineage_column_edge_obs(producer_id, dst, src, transformation, subtype, origin, created_by, "
@@ -418,10 +422,11 @@ static const char SQL_COL_EDGE_OBS_UPSERT[] =
 	"  deleted_at = NULL";
 
 int weir_lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, const char *transformation,
-			  const char *subtype, int64_t pid, const char *origin, const char *created_by, int64_t at_ms,
-			  weir_error *err)
+			       const char *subtype, int64_t pid, const char *origin, const char *created_by,
+			       int64_t at_ms, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COL_EDGE_UPSERT, err, WEIR_I64(dst_col), WEIR_I64(src_col), WEIR_TEXT(transformation), WEIR_TEXT(subtype ? subtype : ""), WEIR_I64(at_ms));
+	weir_stmt *st = weir_db_query(db, SQL_COL_EDGE_UPSERT, err, WEIR_I64(dst_col), WEIR_I64(src_col),
+				      WEIR_TEXT(transformation), WEIR_TEXT(subtype ? subtype : ""), WEIR_I64(at_ms));
 	if (st == NULL)
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
@@ -447,8 +452,10 @@ static const char SQL_MANUAL_DEL_COL_OBS[] =
 	"AND dst IN (SELECT id FROM lineage_columns WHERE node_id = ?1) "
 	"AND src IN (SELECT id FROM lineage_columns WHERE node_id = ?2)";
 static const char SQL_MANUAL_DEL_EDGE[] =
-	"UPDATE lineage_edges SET origins = coalesce((SELECT max(origin = 'CAPTURED') + 2 * max(origin = 'OPENLINEAGE') "
-	"  + 4 * max(origin = 'MANUAL') FROM lineage_edge_obs o WHERE o.dst = ?1 AND o.src = ?2 AND o.deleted_at IS NULL), 0), "
+	"UPDATE lineage_edges SET origins = coalesce((SELECT max(origin = 'CAPTURED') + 2 * max(origin = "
+	"'OPENLINEAGE') "
+	"  + 4 * max(origin = 'MANUAL') FROM lineage_edge_obs o WHERE o.dst = ?1 AND o.src = ?2 AND o.deleted_at IS "
+	"NULL), 0), "
 	"  deleted_at = CASE WHEN EXISTS (SELECT 1 FROM lineage_edge_obs o WHERE o.dst = ?1 AND o.src = ?2 "
 	"    AND o.deleted_at IS NULL) THEN NULL ELSE ?3 END "
 	"WHERE dst = ?1 AND src = ?2";
@@ -485,8 +492,9 @@ static const char SQL_SP_ROLLBACK[] = "ROLLBACK TO lineage_event";
 
 int weir_lin_store_savepoint(weir_db *db, const char *op, weir_error *err)
 {
-	const char *sql = strcmp(op, "SAVEPOINT") == 0 ? SQL_SP_BEGIN : strcmp(op, "RELEASE") == 0 ? SQL_SP_RELEASE
-													  : SQL_SP_ROLLBACK;
+	const char *sql = strcmp(op, "SAVEPOINT") == 0 ? SQL_SP_BEGIN
+			  : strcmp(op, "RELEASE") == 0 ? SQL_SP_RELEASE
+						       : SQL_SP_ROLLBACK;
 	weir_stmt *st = weir_db_stmt(db, sql, err);
 	if (st == NULL)
 		return -1;
@@ -500,21 +508,25 @@ static const char SQL_OL_EVENT[] =
 	"  producer, schema_url, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 int weir_lin_store_ol_event(weir_db *db, int64_t received, int64_t event_time, const char *kind, const char *type,
-		       const char *run_id, const char *job_ns, const char *job_name, const char *producer,
-		       const char *schema_url, const char *body, weir_error *err)
+			    const char *run_id, const char *job_ns, const char *job_name, const char *producer,
+			    const char *schema_url, const char *body, weir_error *err)
 {
-	return weir_db_exec(db, SQL_OL_EVENT, err, WEIR_I64(received), WEIR_I64(event_time), WEIR_TEXT(kind), WEIR_TEXT(type), WEIR_TEXT(run_id), WEIR_TEXT(job_ns), WEIR_TEXT(job_name), WEIR_TEXT(producer), WEIR_TEXT(schema_url), WEIR_TEXT(body));
+	return weir_db_exec(db, SQL_OL_EVENT, err, WEIR_I64(received), WEIR_I64(event_time), WEIR_TEXT(kind),
+			    WEIR_TEXT(type), WEIR_TEXT(run_id), WEIR_TEXT(job_ns), WEIR_TEXT(job_name),
+			    WEIR_TEXT(producer), WEIR_TEXT(schema_url), WEIR_TEXT(body));
 }
 
 static const char SQL_OL_JOB[] =
 	"INSERT INTO ol_jobs(node_id, namespace, name, facets, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
-	"ON CONFLICT(node_id) DO UPDATE SET facets = excluded.facets, updated_at = max(updated_at, excluded.updated_at)";
+	"ON CONFLICT(node_id) DO UPDATE SET facets = excluded.facets, updated_at = max(updated_at, "
+	"excluded.updated_at)";
 static const char SQL_OL_JOB_FACETS[] = "SELECT facets FROM ol_jobs WHERE node_id = ?1";
 
 int weir_lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const char *name, const char *facets,
-		     int64_t at_ms, weir_error *err)
+			  int64_t at_ms, weir_error *err)
 {
-	return weir_db_exec(db, SQL_OL_JOB, err, WEIR_I64(node_id), WEIR_TEXT(ns), WEIR_TEXT(name), WEIR_TEXT(facets ? facets : "{}"), WEIR_I64(at_ms));
+	return weir_db_exec(db, SQL_OL_JOB, err, WEIR_I64(node_id), WEIR_TEXT(ns), WEIR_TEXT(name),
+			    WEIR_TEXT(facets ? facets : "{}"), WEIR_I64(at_ms));
 }
 
 const char *weir_lin_store_ol_job_facets(weir_db *db, weir_arena *a, int64_t node_id)
@@ -577,7 +589,13 @@ int weir_lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, li
 
 int weir_lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_error *err)
 {
-	return weir_db_exec(db, SQL_OL_RUN_PUT, err, WEIR_TEXT(r->run_id), WEIR_I64(r->node_id), WEIR_I64(r->job_node_id), WEIR_TEXT(r->state), WEIR_I64_OR_NULL(r->start_time, r->start_time == 0), WEIR_I64_OR_NULL(r->end_time, r->end_time == 0), WEIR_TEXT(r->parent_run_id), WEIR_TEXT(r->parent_job_namespace), WEIR_TEXT(r->parent_job_name), WEIR_TEXT(r->facets ? r->facets : "{}"), WEIR_I64(at_ms), WEIR_TEXT(r->inputs ? r->inputs : "[]"), WEIR_TEXT(r->outputs ? r->outputs : "[]"));
+	return weir_db_exec(db, SQL_OL_RUN_PUT, err, WEIR_TEXT(r->run_id), WEIR_I64(r->node_id),
+			    WEIR_I64(r->job_node_id), WEIR_TEXT(r->state),
+			    WEIR_I64_OR_NULL(r->start_time, r->start_time == 0),
+			    WEIR_I64_OR_NULL(r->end_time, r->end_time == 0), WEIR_TEXT(r->parent_run_id),
+			    WEIR_TEXT(r->parent_job_namespace), WEIR_TEXT(r->parent_job_name),
+			    WEIR_TEXT(r->facets ? r->facets : "{}"), WEIR_I64(at_ms),
+			    WEIR_TEXT(r->inputs ? r->inputs : "[]"), WEIR_TEXT(r->outputs ? r->outputs : "[]"));
 }
 
 /* ------------------------------------------------------------------ reads */
@@ -611,19 +629,20 @@ static lin_edge *edge_push(weir_arena *a, lin_edges *x)
 }
 
 /* One BFS step: the neighbours of ?1 over edges alive as of ?3 (NULL: now). */
-#define EDGE_ALIVE \
-	"(CASE WHEN ?3 IS NULL THEN e.deleted_at IS NULL ELSE e.first_seen <= ?3 AND (e.deleted_at IS NULL OR e.deleted_at > ?3) END)"
-static const char SQL_STEP_UP[] =
-	"SELECT e.src, e.first_seen, e.last_seen, e.origins FROM lineage_edges e WHERE e.dst = ?1 AND ?2 = 0 AND " EDGE_ALIVE;
-static const char SQL_STEP_DOWN[] =
-	"SELECT e.dst, e.first_seen, e.last_seen, e.origins FROM lineage_edges e WHERE e.src = ?1 AND ?2 = 0 AND " EDGE_ALIVE;
+#define EDGE_ALIVE                                                                                              \
+	"(CASE WHEN ?3 IS NULL THEN e.deleted_at IS NULL ELSE e.first_seen <= ?3 AND (e.deleted_at IS NULL OR " \
+	"e.deleted_at > ?3) END)"
+static const char SQL_STEP_UP[] = "SELECT e.src, e.first_seen, e.last_seen, e.origins FROM lineage_edges e WHERE e.dst "
+				  "= ?1 AND ?2 = 0 AND " EDGE_ALIVE;
+static const char SQL_STEP_DOWN[] = "SELECT e.dst, e.first_seen, e.last_seen, e.origins FROM lineage_edges e WHERE "
+				    "e.src = ?1 AND ?2 = 0 AND " EDGE_ALIVE;
 #define OBS_BITS "max(e.origin = 'CAPTURED') + 2 * max(e.origin = 'OPENLINEAGE') + 4 * max(e.origin = 'MANUAL')"
-static const char SQL_STEP_UP_RUN[] =
-	"SELECT e.src, min(e.first_seen), max(e.last_seen), " OBS_BITS " FROM lineage_edge_obs e "
-	"WHERE e.producer_id = ?2 AND e.dst = ?1 AND " EDGE_ALIVE " GROUP BY e.src";
-static const char SQL_STEP_DOWN_RUN[] =
-	"SELECT e.dst, min(e.first_seen), max(e.last_seen), " OBS_BITS " FROM lineage_edge_obs e "
-	"WHERE e.producer_id = ?2 AND e.src = ?1 AND " EDGE_ALIVE " GROUP BY e.dst";
+static const char SQL_STEP_UP_RUN[] = "SELECT e.src, min(e.first_seen), max(e.last_seen), " OBS_BITS
+				      " FROM lineage_edge_obs e "
+				      "WHERE e.producer_id = ?2 AND e.dst = ?1 AND " EDGE_ALIVE " GROUP BY e.src";
+static const char SQL_STEP_DOWN_RUN[] = "SELECT e.dst, min(e.first_seen), max(e.last_seen), " OBS_BITS
+					" FROM lineage_edge_obs e "
+					"WHERE e.producer_id = ?2 AND e.src = ?1 AND " EDGE_ALIVE " GROUP BY e.dst";
 static const char SQL_NODE_ALIVE[] =
 	"SELECT deleted_at IS NULL OR deleted_at > coalesce(?2, 9223372036854775807) FROM lineage_nodes WHERE id = ?1";
 
@@ -724,31 +743,32 @@ static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_aliv
 }
 
 int weir_lin_store_bfs(weir_db *db, weir_arena *a, int64_t start, bool up, int64_t depth, int64_t as_of, int64_t pid,
-		  int64_t max_nodes, int64_t max_edges, lin_vec *nodes, lin_vec *depths, lin_edges *edges,
-		  bool *truncated, weir_error *err)
+		       int64_t max_nodes, int64_t max_edges, lin_vec *nodes, lin_vec *depths, lin_edges *edges,
+		       bool *truncated, weir_error *err)
 {
 	const char *sql = pid ? (up ? SQL_STEP_UP_RUN : SQL_STEP_DOWN_RUN) : (up ? SQL_STEP_UP : SQL_STEP_DOWN);
-	return bfs(db, a, sql, true, start, up, depth, as_of, pid, max_nodes, max_edges, nodes, depths, edges, truncated,
-		   err);
+	return bfs(db, a, sql, true, start, up, depth, as_of, pid, max_nodes, max_edges, nodes, depths, edges,
+		   truncated, err);
 }
 
 /* Column edges: one row per (dst, src) pair, its first transformation (DIRECT before INDIRECT). */
-static const char SQL_COL_STEP[] =
-	"SELECT e.dst, min(e.first_seen), max(e.last_seen), 0 FROM lineage_column_edges e "
-	"WHERE e.src = ?1 AND ?2 = 0 AND ?3 IS NULL AND e.deleted_at IS NULL GROUP BY e.dst";
+static const char SQL_COL_STEP[] = "SELECT e.dst, min(e.first_seen), max(e.last_seen), 0 FROM lineage_column_edges e "
+				   "WHERE e.src = ?1 AND ?2 = 0 AND ?3 IS NULL AND e.deleted_at IS NULL GROUP BY e.dst";
 static const char SQL_COL_KIND[] =
 	"SELECT transformation, subtype FROM lineage_column_edges WHERE dst = ?1 AND src = ?2 AND deleted_at IS NULL "
 	"ORDER BY transformation LIMIT 1";
 
-int weir_lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, int64_t max_nodes, int64_t max_edges,
-		      lin_vec *cols, lin_vec *depths, lin_edges *edges, bool *truncated, weir_error *err)
+int weir_lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, int64_t max_nodes,
+			   int64_t max_edges, lin_vec *cols, lin_vec *depths, lin_edges *edges, bool *truncated,
+			   weir_error *err)
 {
 	size_t before = edges->n;
 	if (bfs(db, a, SQL_COL_STEP, false, start, false, depth, 0, 0, max_nodes, max_edges, cols, depths, edges,
 		truncated, err) != 0)
 		return -1;
 	for (size_t i = before; i < edges->n; i++) {
-		weir_stmt *st = weir_db_query(db, SQL_COL_KIND, err, WEIR_I64(edges->e[i].dst), WEIR_I64(edges->e[i].src));
+		weir_stmt *st = weir_db_query(db, SQL_COL_KIND, err, WEIR_I64(edges->e[i].dst),
+					      WEIR_I64(edges->e[i].src));
 		if (st == NULL)
 			return -1;
 		if (weir_db_step(st) == WEIR_DB_ROW) {
@@ -779,12 +799,10 @@ static int edge_rows(weir_db *db, weir_arena *a, weir_stmt *st, lin_edges *out, 
 	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
-static const char SQL_NEIGH_UP[] =
-	"SELECT e.src, e.dst, e.first_seen, e.last_seen, e.origins FROM lineage_edges e "
-	"WHERE e.dst = ?1 AND e.deleted_at IS NULL LIMIT ?2";
-static const char SQL_NEIGH_DOWN[] =
-	"SELECT e.src, e.dst, e.first_seen, e.last_seen, e.origins FROM lineage_edges e "
-	"WHERE e.src = ?1 AND e.deleted_at IS NULL LIMIT ?2";
+static const char SQL_NEIGH_UP[] = "SELECT e.src, e.dst, e.first_seen, e.last_seen, e.origins FROM lineage_edges e "
+				   "WHERE e.dst = ?1 AND e.deleted_at IS NULL LIMIT ?2";
+static const char SQL_NEIGH_DOWN[] = "SELECT e.src, e.dst, e.first_seen, e.last_seen, e.origins FROM lineage_edges e "
+				     "WHERE e.src = ?1 AND e.deleted_at IS NULL LIMIT ?2";
 static const char SQL_COL_NEIGH_UP[] =
 	"SELECT e.src, e.dst, e.first_seen, e.last_seen, 0, e.transformation, e.subtype FROM lineage_column_edges e "
 	"WHERE e.dst = ?1 AND e.deleted_at IS NULL LIMIT ?2";
@@ -806,7 +824,7 @@ static int neighbours(weir_db *db, weir_arena *a, int64_t id, bool col, bool up,
 }
 
 int weir_lin_store_neighbours(weir_db *db, weir_arena *a, int64_t node, bool up, int64_t limit, lin_edges *out,
-			 weir_error *err)
+			      weir_error *err)
 {
 	return neighbours(db, a, node, false, up, limit, out, err);
 }
@@ -831,7 +849,7 @@ static const char SQL_JOB_ENDPOINTS[] =
 	"WHERE p.entity_type = 'openlineage_job' AND p.entity_id = ?3 LIMIT ?2";
 
 int weir_lin_store_producer_endpoints(weir_db *db, weir_arena *a, int64_t pid, int64_t limit, lin_vec *out,
-				 weir_error *err)
+				      weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_PRODUCER_ENDPOINTS, err, WEIR_I64(pid), WEIR_I64(limit));
 	if (st == NULL)
@@ -840,9 +858,10 @@ int weir_lin_store_producer_endpoints(weir_db *db, weir_arena *a, int64_t pid, i
 }
 
 int weir_lin_store_job_endpoints(weir_db *db, weir_arena *a, int64_t job_node, const char *job_key, int64_t limit,
-			    lin_vec *out, weir_error *err)
+				 lin_vec *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_JOB_ENDPOINTS, err, WEIR_I64(job_node), WEIR_I64(limit), WEIR_TEXT(job_key));
+	weir_stmt *st = weir_db_query(db, SQL_JOB_ENDPOINTS, err, WEIR_I64(job_node), WEIR_I64(limit),
+				      WEIR_TEXT(job_key));
 	if (st == NULL)
 		return -1;
 	return id_pairs(db, a, st, out, err);
@@ -855,7 +874,7 @@ static const char SQL_EDGE_PRODUCERS[] =
 	"WHERE o.dst = ?1 AND o.src = ?2 AND o.deleted_at IS NULL ORDER BY o.last_seen DESC LIMIT 100";
 
 int weir_lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t dst, lin_prod **out, size_t *n,
-			     weir_error *err)
+				  weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_EDGE_PRODUCERS, err, WEIR_I64(dst), WEIR_I64(src));
 	if (st == NULL)
@@ -893,7 +912,7 @@ static const char SQL_COLS_MANY[] =
 	"SELECT id, node_id, name FROM lineage_columns WHERE id IN (SELECT value FROM json_each(?1))";
 
 int weir_lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_t **cols, int64_t **nodes,
-			const char ***names, size_t *n, weir_error *err)
+			     const char ***names, size_t *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_COLS_MANY, err, WEIR_TEXT(ids_json));
 	if (st == NULL)
@@ -940,7 +959,7 @@ int weir_lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *no
 }
 
 int weir_lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, int64_t limit, lin_edges *out,
-			     weir_error *err)
+				  weir_error *err)
 {
 	return neighbours(db, a, col, true, up, limit, out, err);
 }

@@ -23,8 +23,7 @@ static int bad(weir_error *err, const char *prefix, const char *field, const cha
 	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, f, fmt, f, what);
 }
 
-static int req_str(json_t *o, const char *key, const char *prefix, const char *path, const char **out,
-		   weir_error *err)
+static int req_str(json_t *o, const char *key, const char *prefix, const char *path, const char **out, weir_error *err)
 {
 	json_t *v = json_object_get(o, key);
 	if (v == NULL || json_is_null(v))
@@ -134,7 +133,7 @@ static int check_facets(json_t *o, const char *key, const char *prefix, const ch
 		return bad(err, prefix, path, "Invalid value for field '%s': expected an object%s", "");
 	const char *k;
 	json_t *v;
-	json_object_foreach(f, k, v) {
+	json_object_foreach (f, k, v) {
 		if (!json_is_object(v)) {
 			char p2[96];
 			snprintf(p2, sizeof(p2), "%s.%.40s", path, k);
@@ -155,7 +154,7 @@ static int check_datasets(json_t *ev, const char *key, const char *prefix, weir_
 		return bad(err, prefix, key, "Invalid value for field '%s': more than 1000 datasets%s", "");
 	size_t i;
 	json_t *d;
-	json_array_foreach(arr, i, d) {
+	json_array_foreach (arr, i, d) {
 		char p[64];
 		const char *s;
 		snprintf(p, sizeof(p), "%s[%zu]", key, i);
@@ -189,7 +188,8 @@ int weir_openlineage_validate(json_t *ev, const char *prefix, weir_error *err)
 	if (req_str(ev, "eventTime", prefix, "eventTime", &s, err) != 0)
 		return -1;
 	if (weir_openlineage_parse_time(s, &t) != 0)
-		return bad(err, prefix, "eventTime", "Invalid value for field '%s': expected an RFC 3339 date-time%s", "");
+		return bad(err, prefix, "eventTime", "Invalid value for field '%s': expected an RFC 3339 date-time%s",
+			   "");
 	if (req_str(ev, "producer", prefix, "producer", &s, err) != 0)
 		return -1;
 	if (!is_uri(s))
@@ -237,9 +237,11 @@ int weir_openlineage_validate(json_t *ev, const char *prefix, weir_error *err)
 			for (int i = 0; json_is_string(et) && event_types[i]; i++)
 				ok = ok || strcmp(json_string_value(et), event_types[i]) == 0;
 			if (!ok)
-				return bad(err, prefix, "eventType",
-					   "Invalid value for field '%s': expected START, RUNNING, COMPLETE, ABORT, FAIL "
-					   "or OTHER%s", "");
+				return bad(
+					err, prefix, "eventType",
+					"Invalid value for field '%s': expected START, RUNNING, COMPLETE, ABORT, FAIL "
+					"or OTHER%s",
+					"");
 		}
 	}
 	return check_datasets(ev, "inputs", prefix, err) || check_datasets(ev, "outputs", prefix, err) ? -1 : 0;
@@ -258,7 +260,7 @@ static char *merge_facets(const char *old, json_t *add)
 	}
 	const char *k;
 	json_t *v;
-	json_object_foreach(add, k, v) { /* add may be NULL: nothing to merge */
+	json_object_foreach (add, k, v) { /* add may be NULL: nothing to merge */
 		if (json_is_true(json_object_get(v, "_deleted")))
 			json_object_del(o, k);
 		else
@@ -285,12 +287,12 @@ typedef struct ol_ctx {
 	weir_arena *a;
 	int64_t at;
 	weir_lineage_producer by;
-	int64_t pid;           /* producer row id, once `by` is set */
+	int64_t pid; /* producer row id, once `by` is set */
 	ol_ds *ds;
 	size_t nds, capds;
 	ol_col *cols;
 	size_t ncols, capcols;
-	lin_vec edges;         /* (src, dst) pairs written */
+	lin_vec edges; /* (src, dst) pairs written */
 } ol_ctx;
 
 static int set_producer(ol_ctx *c, const char *type, const char *id, weir_error *err)
@@ -308,7 +310,8 @@ static int ds_node(ol_ctx *c, const char *ns, const char *name, weir_lineage_nod
 			*id = c->ds[i].id;
 			return 0;
 		}
-	if (weir_lineage_dataset_node(c->db, c->a, ns, name, n, err) != 0 || weir_lin__node_id(c->db, n, c->at, id, err) != 0)
+	if (weir_lineage_dataset_node(c->db, c->a, ns, name, n, err) != 0 ||
+	    weir_lin__node_id(c->db, n, c->at, id, err) != 0)
 		return -1;
 	if (c->nds == c->capds) {
 		size_t cap = c->capds ? c->capds * 2 : 16;
@@ -410,7 +413,8 @@ static int input_field(ol_ctx *c, json_t *in, int64_t out, const char *out_col, 
 		recorded++;
 	}
 	if (recorded == 0) /* legacy facet (1-0/1-1): direct, subtype from transformationType */
-		return weir_lin_store_column_edge(c->db, sc, dc, "DIRECT", legacy_type, c->pid, "OPENLINEAGE", NULL, c->at, err);
+		return weir_lin_store_column_edge(c->db, sc, dc, "DIRECT", legacy_type, c->pid, "OPENLINEAGE", NULL,
+						  c->at, err);
 	return 0;
 }
 
@@ -422,18 +426,18 @@ static int column_lineage(ol_ctx *c, json_t *d, int64_t out, weir_error *err)
 	json_t *fields = json_object_get(cl, "fields");
 	const char *col;
 	json_t *f;
-	json_object_foreach(fields, col, f) {
+	json_object_foreach (fields, col, f) {
 		json_t *ins = json_object_get(f, "inputFields");
 		const char *legacy = json_string_value(json_object_get(f, "transformationType"));
 		size_t i;
 		json_t *in;
-		json_array_foreach(ins, i, in)
+		json_array_foreach (ins, i, in)
 			if (input_field(c, in, out, col, legacy, err) != 0)
 				return -1;
 	}
 	size_t i;
 	json_t *in;
-	json_array_foreach(json_object_get(cl, "dataset"), i, in)
+	json_array_foreach (json_object_get(cl, "dataset"), i, in)
 		if (input_field(c, in, out, "", NULL, err) != 0)
 			return -1;
 	return 0;
@@ -452,12 +456,13 @@ static json_t *merge_io(const char *stored, json_t *event_arr)
 	json_t *old = stored ? json_loads(stored, 0, NULL) : NULL;
 	size_t i, k;
 	json_t *d, *x;
-	json_array_foreach(old, i, d) json_array_append_new(out, json_pack("{s:O, s:O, s:b}", "namespace",
-		json_object_get(d, "namespace"), "name", json_object_get(d, "name"), "new", 0));
+	json_array_foreach (old, i, d)
+		json_array_append_new(out, json_pack("{s:O, s:O, s:b}", "namespace", json_object_get(d, "namespace"),
+						     "name", json_object_get(d, "name"), "new", 0));
 	json_decref(old);
-	json_array_foreach(event_arr, i, d) {
+	json_array_foreach (event_arr, i, d) {
 		bool found = false;
-		json_array_foreach(out, k, x) {
+		json_array_foreach (out, k, x) {
 			if (json_equal(json_object_get(x, "namespace"), json_object_get(d, "namespace")) &&
 			    json_equal(json_object_get(x, "name"), json_object_get(d, "name"))) {
 				json_object_set_new(x, "new", json_true());
@@ -466,8 +471,9 @@ static json_t *merge_io(const char *stored, json_t *event_arr)
 			}
 		}
 		if (!found)
-			json_array_append_new(out, json_pack("{s:O, s:O, s:b}", "namespace", json_object_get(d, "namespace"),
-							     "name", json_object_get(d, "name"), "new", 1));
+			json_array_append_new(out,
+					      json_pack("{s:O, s:O, s:b}", "namespace", json_object_get(d, "namespace"),
+							"name", json_object_get(d, "name"), "new", 1));
 	}
 	return out;
 }
@@ -477,8 +483,9 @@ static char *io_text(json_t *merged)
 	json_t *arr = json_array();
 	size_t i;
 	json_t *d;
-	json_array_foreach(merged, i, d) json_array_append_new(arr, json_pack("{s:O, s:O}", "namespace",
-		json_object_get(d, "namespace"), "name", json_object_get(d, "name")));
+	json_array_foreach (merged, i, d)
+		json_array_append_new(arr, json_pack("{s:O, s:O}", "namespace", json_object_get(d, "namespace"), "name",
+						     json_object_get(d, "name")));
 	char *s = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);
 	return s;
@@ -504,25 +511,26 @@ static int io_edges(ol_ctx *c, json_t *ev, json_t *ins, json_t *outs, int64_t jo
 		json_t *d;
 		weir_lineage_node n;
 		int64_t id;
-		json_array_foreach(json_object_get(ev, keys[k]), i, d)
+		json_array_foreach (json_object_get(ev, keys[k]), i, d)
 			if (dataset(c, d, &n, &id, err) != 0)
 				return -1;
 	}
-	int64_t *in = weir_arena_calloc(c->a, (ni + 1) * sizeof(*in)), *out = weir_arena_calloc(c->a, (no + 1) * sizeof(*out));
+	int64_t *in = weir_arena_calloc(c->a, (ni + 1) * sizeof(*in)),
+		*out = weir_arena_calloc(c->a, (no + 1) * sizeof(*out));
 	bool *in_new = weir_arena_calloc(c->a, ni + 1), *out_new = weir_arena_calloc(c->a, no + 1);
 	weir_lineage_node n;
 	for (size_t i = 0; i < ni; i++) {
 		json_t *d = json_array_get(ins, i);
 		in_new[i] = json_is_true(json_object_get(d, "new"));
-		if (ds_node(c, json_string_value(json_object_get(d, "namespace")), json_string_value(json_object_get(d, "name")),
-			    &n, &in[i], err) != 0)
+		if (ds_node(c, json_string_value(json_object_get(d, "namespace")),
+			    json_string_value(json_object_get(d, "name")), &n, &in[i], err) != 0)
 			return -1;
 	}
 	for (size_t j = 0; j < no; j++) {
 		json_t *d = json_array_get(outs, j);
 		out_new[j] = json_is_true(json_object_get(d, "new"));
-		if (ds_node(c, json_string_value(json_object_get(d, "namespace")), json_string_value(json_object_get(d, "name")),
-			    &n, &out[j], err) != 0)
+		if (ds_node(c, json_string_value(json_object_get(d, "namespace")),
+			    json_string_value(json_object_get(d, "name")), &n, &out[j], err) != 0)
 			return -1;
 	}
 	for (size_t i = 0; i < ni; i++) {
@@ -537,7 +545,7 @@ static int io_edges(ol_ctx *c, json_t *ev, json_t *ins, json_t *outs, int64_t jo
 			return -1;
 	size_t j;
 	json_t *d;
-	json_array_foreach(json_object_get(ev, "outputs"), j, d) {
+	json_array_foreach (json_object_get(ev, "outputs"), j, d) {
 		int64_t id;
 		if (dataset(c, d, &n, &id, err) != 0 || column_lineage(c, d, id, err) != 0)
 			return -1;
@@ -682,8 +690,8 @@ int weir_openlineage_ingest(weir_db *db, weir_arena *a, json_t *ev, const char *
 		return -1;
 	char *body = json_dumps(ev, JSON_COMPACT);
 	rc = weir_lin_store_ol_event(db, received_ms, c.at, kind, json_string_value(json_object_get(ev, "eventType")),
-				run_id, jns, jname, json_string_value(json_object_get(ev, "producer")),
-				json_string_value(json_object_get(ev, "schemaURL")), body ? body : "{}", err);
+				     run_id, jns, jname, json_string_value(json_object_get(ev, "producer")),
+				     json_string_value(json_object_get(ev, "schemaURL")), body ? body : "{}", err);
 	free(body);
 	return rc;
 }

@@ -18,8 +18,8 @@
  * 400 INVALID_PARAMETER_VALUE naming the violated field (prefixed with `field_prefix`,
  * e.g. "[3]." in a batch) otherwise; nothing is written for an invalid event before the
  * validation error (validation runs first). received_ms is the arrival time. */
-int weir_openlineage_ingest(weir_db *db, weir_arena *a, json_t *event, const char *field_prefix,
-			    int64_t received_ms, weir_error *err);
+int weir_openlineage_ingest(weir_db *db, weir_arena *a, json_t *event, const char *field_prefix, int64_t received_ms,
+			    weir_error *err);
 
 /* Same, isolated in a savepoint: on failure only this event's writes are undone and the
  * caller's transaction stays usable (group commit of concurrent single-event requests). */

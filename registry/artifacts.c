@@ -42,7 +42,8 @@ int weir_artifacts_path_check(const char *path, bool allow_root, weir_error *err
 			if (len == 0 || (len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "path",
 							"Invalid path: '%.200s'. Absolute paths, empty segments and "
-							"'.' or '..' are not allowed", path);
+							"'.' or '..' are not allowed",
+							path);
 			seg = path + i + 1;
 			continue;
 		}
@@ -55,10 +56,7 @@ int weir_artifacts_path_check(const char *path, bool allow_root, weir_error *err
 	return 0;
 }
 
-const char *weir_artifacts_root(weir_arena *a)
-{
-	return weir_arena_printf(a, "%s/artifacts", weir_catalog_data_dir());
-}
+const char *weir_artifacts_root(weir_arena *a) { return weir_arena_printf(a, "%s/artifacts", weir_catalog_data_dir()); }
 
 static const char *abs_of(weir_arena *a, const char *rel)
 {
@@ -158,8 +156,8 @@ int weir_artifacts_open(weir_arena *a, const char *rel, int *fd, uint64_t *size,
 	struct stat st;
 	if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(f);
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "path",
-					"Artifact '%.200s' is a directory", rel);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "path", "Artifact '%.200s' is a directory",
+					rel);
 	}
 	*fd = f;
 	*size = (uint64_t)st.st_size;
@@ -210,10 +208,7 @@ int weir_artifacts_delete(weir_arena *a, const char *rel, weir_error *err)
 	return 0;
 }
 
-static int cmp_names(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
+static int cmp_names(const void *x, const void *y) { return strcmp(*(const char *const *)x, *(const char *const *)y); }
 
 json_t *weir_artifacts_list(weir_arena *a, const char *rel, const char *prefix, weir_error *err)
 {
@@ -245,7 +240,8 @@ json_t *weir_artifacts_list(weir_arena *a, const char *rel, const char *prefix, 
 		const char *child = weir_arena_printf(a, "%s/%s", p, names[i]);
 		if (stat(child, &st) != 0)
 			continue;
-		json_t *name = json_string(prefix && *prefix ? weir_arena_printf(a, "%s/%s", prefix, names[i]) : names[i]);
+		json_t *name = json_string(prefix && *prefix ? weir_arena_printf(a, "%s/%s", prefix, names[i])
+							     : names[i]);
 		if (name == NULL) /* not UTF-8: not something a client can name either */
 			continue;
 		json_t *f = json_object();
@@ -344,10 +340,7 @@ static const char *normalize_rel(weir_arena *a, const char *p)
 	return out;
 }
 
-static bool starts_with_ci(const char *s, const char *prefix)
-{
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
+static bool starts_with_ci(const char *s, const char *prefix) { return strncasecmp(s, prefix, strlen(prefix)) == 0; }
 
 /* After "scheme://": the path that follows the authority ("" when there is none). */
 static const char *after_authority(const char *p)
@@ -369,7 +362,8 @@ static const char *decoded_uri_rel(weir_arena *a, const char *dec)
 	if (starts_with_ci(dec, "http://") || starts_with_ci(dec, "https://")) {
 		p = after_authority(strstr(dec, "//") + 2);
 		/* /api/2.0/mlflow-artifacts/artifacts/..., /ajax-api/..., behind any prefix */
-		for (const char *m = strstr(p, "/mlflow-artifacts/artifacts"); m; m = strstr(m + 1, "/mlflow-artifacts/artifacts")) {
+		for (const char *m = strstr(p, "/mlflow-artifacts/artifacts"); m;
+		     m = strstr(m + 1, "/mlflow-artifacts/artifacts")) {
 			const char *rest = m + strlen("/mlflow-artifacts/artifacts");
 			if (*rest == '\0' || *rest == '/' || *rest == '?' || *rest == '#')
 				return normalize_rel(a, weir_arena_strndup(a, rest, strcspn(rest, "?#")));
@@ -558,8 +552,7 @@ static int decoded_source_rel(weir_db *db, weir_arena *a, const char *dec, const
  * as written, decoded once (what a client's URL reaches: the server decodes a request path
  * once) and decoded until stable (what MLflow's source check reasons about). Claiming all
  * of them only ever adds owners. */
-static int version_rels(weir_db *db, weir_arena *a, const char *source, const char *rels[3], size_t *n,
-			weir_error *err)
+static int version_rels(weir_db *db, weir_arena *a, const char *source, const char *rels[3], size_t *n, weir_error *err)
 {
 	static const size_t rounds[3] = {0, 1, DECODE_STABLE};
 	*n = 0;
@@ -598,10 +591,10 @@ typedef struct claim {
 } claim;
 
 typedef struct claim_set {
-	uint64_t gen;      /* 0: not shared */
-	int refs;          /* under claims_mu */
+	uint64_t gen; /* 0: not shared */
+	int refs; /* under claims_mu */
 	size_t n;
-	claim *v;          /* sorted by rel */
+	claim *v; /* sorted by rel */
 	weir_arena *arena; /* owns v and its strings */
 } claim_set;
 
@@ -609,15 +602,9 @@ static pthread_mutex_t claims_mu = PTHREAD_MUTEX_INITIALIZER;
 static claim_set *claims_cur;
 static pthread_once_t claims_watch_once = PTHREAD_ONCE_INIT;
 
-static void claims_watch(void)
-{
-	weir_db_watch("registered_models");
-}
+static void claims_watch(void) { weir_db_watch("registered_models"); }
 
-void weir_artifacts_start(void)
-{
-	pthread_once(&claims_watch_once, claims_watch);
-}
+void weir_artifacts_start(void) { pthread_once(&claims_watch_once, claims_watch); }
 
 static void claims_unref(claim_set *cs)
 {
@@ -641,10 +628,7 @@ void weir_artifacts_stop(void)
 	claims_unref(cs);
 }
 
-static int cmp_claims(const void *x, const void *y)
-{
-	return strcmp(((const claim *)x)->rel, ((const claim *)y)->rel);
-}
+static int cmp_claims(const void *x, const void *y) { return strcmp(((const claim *)x)->rel, ((const claim *)y)->rel); }
 
 static claim_set *claims_build(weir_db *db, uint64_t gen, weir_error *err)
 {
@@ -810,8 +794,7 @@ static int owner_check(weir_db *db, weir_arena *a, const weir_principal *p, weir
 		       const weir_artifact_owner *o, const char *path, weir_error *err)
 {
 	switch (o->kind) {
-	case WEIR_ARTIFACT_OWNER_NONE:
-		return p->is_admin ? 0 : hidden(path, err);
+	case WEIR_ARTIFACT_OWNER_NONE: return p->is_admin ? 0 : hidden(path, err);
 	case WEIR_ARTIFACT_OWNER_EXPERIMENT:
 	case WEIR_ARTIFACT_OWNER_RUN:
 		/* not catalog securables: any authenticated principal may read and change them
@@ -852,7 +835,8 @@ static int authorize_scoped(weir_db *db, weir_arena *a, const weir_principal *p,
 		/* the same model twice (two versions on the same files) is one check */
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = owners[j].kind == owners[i].kind && owners[i].kind == WEIR_ARTIFACT_OWNER_MODEL_VERSION &&
+			seen = owners[j].kind == owners[i].kind &&
+			       owners[i].kind == WEIR_ARTIFACT_OWNER_MODEL_VERSION &&
 			       strcmp(owners[j].model_id, owners[i].model_id) == 0;
 		if (seen)
 			continue;

@@ -60,14 +60,14 @@ bool weir_artifacts_exists(weir_arena *a, const char *rel);
  * it. A path with neither lies in no object. */
 
 typedef enum weir_artifacts_op {
-	WEIR_ARTIFACTS_READ,  /* download, list */
+	WEIR_ARTIFACTS_READ, /* download, list */
 	WEIR_ARTIFACTS_WRITE, /* upload (create or overwrite), delete */
 } weir_artifacts_op;
 
 typedef enum weir_artifact_owner_kind {
-	WEIR_ARTIFACT_OWNER_NONE = 0,      /* no object: admins only */
-	WEIR_ARTIFACT_OWNER_EXPERIMENT,    /* experiment_id */
-	WEIR_ARTIFACT_OWNER_RUN,           /* run_id, experiment_id */
+	WEIR_ARTIFACT_OWNER_NONE = 0, /* no object: admins only */
+	WEIR_ARTIFACT_OWNER_EXPERIMENT, /* experiment_id */
+	WEIR_ARTIFACT_OWNER_RUN, /* run_id, experiment_id */
 	WEIR_ARTIFACT_OWNER_MODEL_VERSION, /* model_id (the registered model's securable), version */
 	/* MLflow 3 logged models (<experiment rel>/models/<model_id>/artifacts) come next: one
 	 * kind here, one case in resolve_container and in owner_check (registry/artifacts.c). */
@@ -76,7 +76,7 @@ typedef enum weir_artifact_owner_kind {
 typedef struct weir_artifact_owner {
 	weir_artifact_owner_kind kind;
 	int64_t experiment_id;
-	const char *run_id;   /* arena */
+	const char *run_id; /* arena */
 	const char *model_id; /* arena */
 	int64_t version;
 } weir_artifact_owner;

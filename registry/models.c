@@ -31,11 +31,12 @@ int weir_registry_tag_check(const char *key, const char *value, weir_error *err)
 		ok = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' ||
 		     *c == '/' || *c == '.' || *c == '-' || *c == ' ' || *c == ':' || *c >= 0x80;
 	if (!ok)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "key",
-					"Invalid value \"%.250s\" for parameter 'key' supplied: tag keys are 1..250 "
-					"characters of letters, digits, '_', '-', '.', ' ', ':' and '/' and may not contain "
-					"'..' or start with '/'.",
-					key ? key : "");
+		return weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, "key",
+			"Invalid value \"%.250s\" for parameter 'key' supplied: tag keys are 1..250 "
+			"characters of letters, digits, '_', '-', '.', ' ', ':' and '/' and may not contain "
+			"'..' or start with '/'.",
+			key ? key : "");
 	if (value && strlen(value) > 100000)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "value",
 					"Tag value exceeds the maximum length of 100000 characters.");
@@ -67,16 +68,16 @@ int weir_registry_stage_check(const char *stage, bool archive_existing, const ch
 					"Production, Archived.",
 					stage ? stage : "");
 	if (archive_existing && (strcmp(canon, "None") == 0 || strcmp(canon, "Archived") == 0))
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "archive_existing_versions",
-					"Model version transition cannot archive existing model versions because '%s' is "
-					"not an Active stage. Valid stages are Staging, Production.",
-					canon);
+		return weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, "archive_existing_versions",
+			"Model version transition cannot archive existing model versions because '%s' is "
+			"not an Active stage. Valid stages are Staging, Production.",
+			canon);
 	*canonical = canon;
 	return 0;
 }
 
-const char *weir_registry_rename_leaf(weir_arena *a, const weir_securable *model, const char *new_name,
-				      weir_error *err)
+const char *weir_registry_rename_leaf(weir_arena *a, const weir_securable *model, const char *new_name, weir_error *err)
 {
 	const char *nfull = weir_registry_full_name(a, "new_name", new_name, err);
 	const char *parts[3];
@@ -107,7 +108,8 @@ int weir_registry_model_schema(weir_db *db, weir_arena *a, const weir_principal 
 			  strcmp(schema, WEIR_REGISTRY_DEFAULT_SCHEMA) == 0;
 	if (is_default && weir_registry_ensure_default(db, a, err) != 0)
 		return -1;
-	if (weir_gov_resolve(db, a, p, WEIR_SEC_SCHEMA, weir_arena_printf(a, "%s.%s", catalog, schema), out, err) != 0) {
+	if (weir_gov_resolve(db, a, p, WEIR_SEC_SCHEMA, weir_arena_printf(a, "%s.%s", catalog, schema), out, err) !=
+	    0) {
 		/* main.default is a documented, fixed place: not being able to see it is a refusal */
 		if (is_default && err->status == 404)
 			weir_error_set(err, WEIR_E_PERMISSION_DENIED,
@@ -126,9 +128,9 @@ int weir_registry_model_create(weir_db *db, weir_arena *a, const weir_principal 
 	if (weir_gov_name_check("name", name, err) != 0)
 		return -1;
 	if (weir_reg_store_child(db, a, schema->id, "registered_model", name) != NULL)
-		return weir_error_field(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "name",
-					"Registered Model (name=%.300s) already exists.",
-					weir_registry_mlflow_name(a, schema->chain[1].name, schema->chain[0].name, name));
+		return weir_error_field(
+			err, WEIR_E_RESOURCE_ALREADY_EXISTS, "name", "Registered Model (name=%.300s) already exists.",
+			weir_registry_mlflow_name(a, schema->chain[1].name, schema->chain[0].name, name));
 	char id[37];
 	weir_uuid4(id);
 	const char *root = weir_catalog_data_dir();
@@ -148,7 +150,7 @@ int weir_registry_model_register(weir_db *db, weir_arena *a, const weir_principa
 	json_t *tagmap = json_object();
 	size_t i;
 	json_t *t;
-	json_array_foreach(in->tags, i, t) {
+	json_array_foreach (in->tags, i, t) {
 		const char *k = json_string_value(json_object_get(t, "key"));
 		const char *v = json_string_value(json_object_get(t, "value"));
 		if (weir_registry_model_tag_set(db, id, k, v, err) != 0) {
@@ -157,9 +159,9 @@ int weir_registry_model_register(weir_db *db, weir_arena *a, const weir_principa
 		}
 		json_object_set_new(tagmap, k, json_string(v ? v : ""));
 	}
-	const char *ev_name = in->event_name
-				      ? in->event_name
-				      : weir_registry_mlflow_name(a, schema->chain[1].name, schema->chain[0].name, in->name);
+	const char *ev_name = in->event_name ? in->event_name
+					     : weir_registry_mlflow_name(a, schema->chain[1].name,
+									 schema->chain[0].name, in->name);
 	json_t *data = json_pack("{s:s?, s:o, s:o}", "name", ev_name, "tags", tagmap, "description",
 				 in->comment ? json_string(in->comment) : json_null());
 	int rc = weir_webhooks_emit(db, a, "REGISTERED_MODEL", "CREATED", data, err);
@@ -170,8 +172,7 @@ int weir_registry_model_register(weir_db *db, weir_arena *a, const weir_principa
 	return 0;
 }
 
-int weir_registry_model_rename(weir_db *db, const char *model_id, const char *new_name, const char *by,
-			       weir_error *err)
+int weir_registry_model_rename(weir_db *db, const char *model_id, const char *new_name, const char *by, weir_error *err)
 {
 	if (weir_gov_name_check("new_name", new_name, err) != 0)
 		return -1;
@@ -194,19 +195,18 @@ int weir_registry_model_set_comment(weir_db *db, const char *model_id, const cha
 	return weir_reg_store_model_set_comment(db, model_id, comment, by, err);
 }
 
-int weir_registry_model_set_owner(weir_db *db, const char *model_id, const char *owner, const char *by,
-				  weir_error *err)
+int weir_registry_model_set_owner(weir_db *db, const char *model_id, const char *owner, const char *by, weir_error *err)
 {
 	int64_t pid = weir_gov_principal_id(db, owner, NULL, err);
 	if (pid < 0) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "owner", "Principal '%.200s' does not exist.", owner);
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "owner", "Principal '%.200s' does not exist.",
+				 owner);
 		return -1;
 	}
 	return weir_reg_store_model_set_owner(db, model_id, pid, by, err);
 }
 
-int weir_registry_model_delete(weir_db *db, const char *model_id, const char *full_name, bool force,
-			       weir_error *err)
+int weir_registry_model_delete(weir_db *db, const char *model_id, const char *full_name, bool force, weir_error *err)
 {
 	if (!force && weir_reg_store_version_count(db, model_id) > 0)
 		return weir_error_set(err, WEIR_E_ABORTED,
@@ -287,8 +287,12 @@ static int uc_list_visit(void *vctx, const char *id)
 json_t *weir_registry_models_uc_list(weir_db *db, weir_arena *a, const weir_principal *p, const char *schema_id,
 				     int64_t max_results, const char *page_token, weir_error *err)
 {
-	uc_list_ctx c = {.db = db, .a = a, .p = p, .limit = max_results <= 0 || max_results > 1000 ? 100 : (int)max_results,
-			 .arr = json_array(), .err = err};
+	uc_list_ctx c = {.db = db,
+			 .a = a,
+			 .p = p,
+			 .limit = max_results <= 0 || max_results > 1000 ? 100 : (int)max_results,
+			 .arr = json_array(),
+			 .err = err};
 	if (weir_reg_store_models_walk(db, a, schema_id, page_token, uc_list_visit, &c, err) != 0) {
 		json_decref(c.arr);
 		return NULL;
@@ -315,8 +319,8 @@ int weir_registry_version_source_check(weir_db *db, weir_arena *a, const weir_pr
 	return weir_artifacts_source_readable(db, a, p, source, err);
 }
 
-int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id,
-				 const weir_registry_version_in *in, const char *by, int64_t *version, weir_error *err)
+int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id, const weir_registry_version_in *in,
+				 const char *by, int64_t *version, weir_error *err)
 {
 	char id[37];
 	weir_uuid4(id);
@@ -329,7 +333,7 @@ int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_i
 	size_t i;
 	json_t *t;
 	json_t *tagmap = json_object();
-	json_array_foreach(in->tags, i, t) {
+	json_array_foreach (in->tags, i, t) {
 		const char *k = json_string_value(json_object_get(t, "key"));
 		const char *val = json_string_value(json_object_get(t, "value"));
 		if (weir_reg_store_version_tag_set(db, model_id, v, k, val, err) != 0) {
@@ -374,8 +378,8 @@ int weir_registry_version_exists(weir_db *db, const char *model_id, const char *
 		return -1;
 	if (rc == 0)
 		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
-				      "Model Version (name=%.300s, version=%lld) not found", mlflow_name ? mlflow_name : "",
-				      (long long)version);
+				      "Model Version (name=%.300s, version=%lld) not found",
+				      mlflow_name ? mlflow_name : "", (long long)version);
 	return 0;
 }
 
@@ -401,7 +405,8 @@ int weir_registry_version_finalize(weir_db *db, weir_arena *a, const char *model
 	if (status == NULL)
 		return -1;
 	if (strcmp(status, "PENDING_REGISTRATION") != 0)
-		return weir_error_set(err, WEIR_E_INVALID_ARGUMENT, "Model version not in a pending registration state");
+		return weir_error_set(err, WEIR_E_INVALID_ARGUMENT,
+				      "Model version not in a pending registration state");
 	return weir_reg_store_version_set_ready(db, model_id, version, by, err);
 }
 
@@ -416,16 +421,16 @@ int weir_registry_version_tag_set(weir_db *db, weir_arena *a, const char *model_
 	if (weir_registry_tag_check(key, value, err) != 0 ||
 	    weir_reg_store_version_tag_set(db, model_id, version, key, value, err) != 0)
 		return -1;
-	json_t *data = json_pack("{s:s?, s:s, s:s, s:s}", "name", weir_reg_store_mlflow_name(db, a, model_id), "version",
-				 weir_arena_printf(a, "%lld", (long long)version), "key", key, "value",
+	json_t *data = json_pack("{s:s?, s:s, s:s, s:s}", "name", weir_reg_store_mlflow_name(db, a, model_id),
+				 "version", weir_arena_printf(a, "%lld", (long long)version), "key", key, "value",
 				 value ? value : "");
 	int rc = data ? weir_webhooks_emit(db, a, "MODEL_VERSION_TAG", "SET", data, err) : 0;
 	json_decref(data);
 	return rc;
 }
 
-int weir_registry_version_tag_delete(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
-				     const char *key, weir_error *err)
+int weir_registry_version_tag_delete(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *key,
+				     weir_error *err)
 {
 	if (weir_reg_store_version_tag_delete(db, model_id, version, key, err) != 0)
 		return -1;
@@ -466,10 +471,11 @@ json_t *weir_registry_latest_versions(weir_db *db, weir_arena *a, const char *mo
 		for (int i = 0; i < nstages; i++) {
 			const char *c = weir_registry_stage_canonical(stages[i]);
 			if (c == NULL) {
-				weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "stages",
-						 "Invalid Model Version stage: %.100s. Value must be one of None, Staging, "
-						 "Production, Archived.",
-						 stages[i]);
+				weir_error_field(
+					err, WEIR_E_INVALID_PARAMETER_VALUE, "stages",
+					"Invalid Model Version stage: %.100s. Value must be one of None, Staging, "
+					"Production, Archived.",
+					stages[i]);
 				return NULL;
 			}
 			bool dup = false;
@@ -499,8 +505,8 @@ json_t *weir_registry_latest_versions(weir_db *db, weir_arena *a, const char *mo
 	return arr;
 }
 
-json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after,
-				  int64_t max_results, weir_error *err)
+json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after, int64_t max_results,
+				  weir_error *err)
 {
 	int limit = max_results <= 0 || max_results > 1000 ? 100 : (int)max_results;
 	return weir_reg_store_versions_uc(db, a, model_id, after, limit, err);
@@ -515,8 +521,8 @@ int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, co
 	    weir_registry_version_exists(db, model_id, mlflow_name, version, err) != 0 ||
 	    weir_reg_store_alias_set(db, model_id, alias, version, err) != 0)
 		return -1;
-	json_t *data = json_pack("{s:s?, s:s, s:s}", "name", weir_reg_store_mlflow_name(db, a, model_id), "alias", alias,
-				 "version", weir_arena_printf(a, "%lld", (long long)version));
+	json_t *data = json_pack("{s:s?, s:s, s:s}", "name", weir_reg_store_mlflow_name(db, a, model_id), "alias",
+				 alias, "version", weir_arena_printf(a, "%lld", (long long)version));
 	int rc = data ? weir_webhooks_emit(db, a, "MODEL_VERSION_ALIAS", "CREATED", data, err) : 0;
 	json_decref(data);
 	return rc;
@@ -554,8 +560,8 @@ json_t *weir_registry_alias_version_mlflow(weir_db *db, weir_arena *a, const cha
 		json_t *first = json_incref(json_array_get(arr, 0));
 		json_decref(arr);
 		if (first == NULL)
-			weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Latest version not found for model %.300s.",
-				       mlflow_name ? mlflow_name : "");
+			weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
+				       "Latest version not found for model %.300s.", mlflow_name ? mlflow_name : "");
 		return first;
 	}
 	int64_t v = 0;

@@ -31,10 +31,11 @@
 const char *weir_registry_full_name(weir_arena *a, const char *field, const char *mlflow_name, weir_error *err)
 {
 	if (mlflow_name == NULL || *mlflow_name == '\0') {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-				 "Missing value for required parameter '%s'. See the API docs for more information about "
-				 "request parameters.",
-				 field);
+		weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+			"Missing value for required parameter '%s'. See the API docs for more information about "
+			"request parameters.",
+			field);
 		return NULL;
 	}
 	int dots = 0;
@@ -164,10 +165,11 @@ static int parse_ident(lexer *l, reg_query *q, reg_cond *c)
 		if (strcmp(word, "tag") == 0 || strcmp(word, "tags") == 0)
 			tag = true;
 		else if (strcmp(word, "attribute") != 0 && strcmp(word, "attributes") != 0)
-			return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-						"Invalid entity type '%.100s'. Valid entity types are ('attribute', 'tag', "
-						"'tags')",
-						word);
+			return weir_error_field(
+				l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+				"Invalid entity type '%.100s'. Valid entity types are ('attribute', 'tag', "
+				"'tags')",
+				word);
 		if (*l->p == '`' || *l->p == '"') {
 			key = quoted(l);
 			if (key == NULL)
@@ -211,8 +213,8 @@ static int parse_op(lexer *l, reg_cond *c)
 		const char *s;
 		reg_op op;
 		bool word;
-	} ops[] = {{"!=", REG_OP_NE, false}, {"<>", REG_OP_NE, false}, {"<=", REG_OP_LE, false},
-		   {">=", REG_OP_GE, false}, {"=", REG_OP_EQ, false},  {"<", REG_OP_LT, false},
+	} ops[] = {{"!=", REG_OP_NE, false}, {"<>", REG_OP_NE, false},      {"<=", REG_OP_LE, false},
+		   {">=", REG_OP_GE, false}, {"=", REG_OP_EQ, false},       {"<", REG_OP_LT, false},
 		   {">", REG_OP_GT, false},  {"ILIKE", REG_OP_ILIKE, true}, {"LIKE", REG_OP_LIKE, true},
 		   {"IN", REG_OP_IN, true}};
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -260,15 +262,17 @@ static int parse_value(lexer *l, reg_cond *c)
 		return bad(l, "Invalid comparator for a string attribute in filter string: %.300s", NULL);
 	if (c->op == REG_OP_IN) {
 		if (c->key != REG_ATTR_RUN_ID)
-			return bad(l, "Invalid comparator 'IN' in filter string: %.300s (IN is only supported on run_id)",
+			return bad(l,
+				   "Invalid comparator 'IN' in filter string: %.300s (IN is only supported on run_id)",
 				   NULL);
 		if (*l->p != '(')
 			return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
 		l->p++;
 		skip_ws(l);
 		if (*l->p == ')')
-			return bad(l, "While parsing a list in the query, expected a non-empty list of string values, "
-				      "but got empty list: %.300s",
+			return bad(l,
+				   "While parsing a list in the query, expected a non-empty list of string values, "
+				   "but got empty list: %.300s",
 				   NULL);
 		for (;;) {
 			skip_ws(l);
@@ -279,15 +283,19 @@ static int parse_value(lexer *l, reg_cond *c)
 				if (!has_upper(v) && c->nin < REG_MAX_IN)
 					c->in[c->nin++] = v;
 			} else if (*l->p == ',' || *l->p == ')') {
-				return bad(l, "While parsing a list in the query, expected a non-empty list of string values, "
-					      "but got ill-formed list: %.300s",
+				return bad(l,
+					   "While parsing a list in the query, expected a non-empty list of string "
+					   "values, "
+					   "but got ill-formed list: %.300s",
 					   NULL);
 			} else if (*l->p == '\0') {
 				return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
 			} else {
-				return bad(l, "While parsing a list in the query, expected string value, but got different "
-					      "type in list: %.300s",
-					   NULL);
+				return bad(
+					l,
+					"While parsing a list in the query, expected string value, but got different "
+					"type in list: %.300s",
+					NULL);
 			}
 			skip_ws(l);
 			if (*l->p == ',') {
@@ -302,8 +310,9 @@ static int parse_value(lexer *l, reg_cond *c)
 		}
 	}
 	if (*l->p != '\'' && *l->p != '"')
-		return bad(l, "Parameter value is either not quoted or unidentified quote types used for string value "
-			      "in filter: %.300s",
+		return bad(l,
+			   "Parameter value is either not quoted or unidentified quote types used for string value "
+			   "in filter: %.300s",
 			   NULL);
 	c->value = quoted(l);
 	if (c->value == NULL)
@@ -374,16 +383,18 @@ static int parse_order(weir_arena *a, const weir_registry_search *in, reg_query 
 		else if (mv && strcmp(key, "version_number") == 0)
 			k = REG_ORD_VERSION;
 		else
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
-						"Invalid order by key '%.100s' specified. Valid keys are %s", key,
-						mv ? "'name', 'version_number', 'creation_timestamp', 'last_updated_timestamp'"
-						   : "'name', 'last_updated_timestamp', 'timestamp'");
+			return weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+				"Invalid order by key '%.100s' specified. Valid keys are %s", key,
+				mv ? "'name', 'version_number', 'creation_timestamp', 'last_updated_timestamp'"
+				   : "'name', 'last_updated_timestamp', 'timestamp'");
 		for (int j = 0; j < q->norder; j++)
 			if (q->order[j].key == k)
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
 							"`order_by` contains duplicate fields: %.200s", ob);
 		if (q->norder == REG_MAX_ORDER)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by", "Too many order_by clauses");
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+						"Too many order_by clauses");
 		q->order[q->norder].key = k;
 		q->order[q->norder].desc = nt == 2 && strcasecmp(tok[1], "desc") == 0;
 		q->norder++;
@@ -402,15 +413,18 @@ typedef struct search_ctx {
 	weir_arena *a;
 	const weir_principal *p;
 	bool mv;
-	bool check;             /* per-item visibility (non-admins) */
-	int64_t skip;           /* visible rows still to skip */
-	int64_t want;           /* rows to return */
-	int64_t count;          /* rows written */
-	weir_jw *w;             /* the reply, written as hits come */
+	bool check; /* per-item visibility (non-admins) */
+	int64_t skip; /* visible rows still to skip */
+	int64_t want; /* rows to return */
+	int64_t count; /* rows written */
+	weir_jw *w; /* the reply, written as hits come */
 	bool more;
 	/* each model's visibility, decided once per search (versions of many models interleave
 	 * in most orders): open addressing over arena memory, grown at half full */
-	struct seen_model { const char *id; bool ok; } *seen;
+	struct seen_model {
+		const char *id;
+		bool ok;
+	} * seen;
 	size_t nseen, capseen;
 	weir_error *err;
 	bool failed;
@@ -478,7 +492,7 @@ static int visit(void *vctx, const reg_hit *hit)
 	int rc;
 	if (c->mv) {
 		rc = weir_reg_version_mlflow_named_jw(c->db, c->a, model_id, hit->version,
-						 weir_arena_strdup(c->a, hit->mlflow_name), true, c->w, c->err);
+						      weir_arena_strdup(c->a, hit->mlflow_name), true, c->w, c->err);
 	} else {
 		/* the row's strings, copied: rendering runs other statements meanwhile */
 		reg_hit h = *hit;
@@ -539,10 +553,11 @@ char *weir_registry_search_text(weir_db *db, weir_arena *a, const weir_principal
 	if (maxr == INT64_MIN)
 		maxr = mv ? 200000 : 100;
 	if (maxr < 1 || maxr > cap) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
-				 "Invalid value %lld for parameter 'max_results' supplied. It must be at most %lld and at "
-				 "least 1.",
-				 (long long)maxr, (long long)cap);
+		weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+			"Invalid value %lld for parameter 'max_results' supplied. It must be at most %lld and at "
+			"least 1.",
+			(long long)maxr, (long long)cap);
 		return NULL;
 	}
 	int64_t offset = 0;
@@ -553,8 +568,8 @@ char *weir_registry_search_text(weir_db *db, weir_arena *a, const weir_principal
 	weir_jw w;
 	weir_jw_init(&w);
 	weir_jw_obj(&w);
-	search_ctx c = {.db = db, .a = a, .p = p, .mv = mv, .check = p && !p->is_admin, .want = maxr, .w = &w,
-			.err = err};
+	search_ctx c = {
+		.db = db, .a = a, .p = p, .mv = mv, .check = p && !p->is_admin, .want = maxr, .w = &w, .err = err};
 	int rc;
 	if (c.check) {
 		c.skip = offset;

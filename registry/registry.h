@@ -68,10 +68,10 @@ int weir_registry_model_create(weir_db *db, weir_arena *a, const weir_principal 
 			       const char *name, const char *comment, const char **id_out, weir_error *err);
 
 typedef struct weir_registry_model_in {
-	const char *name;          /* the leaf (UC) name */
-	const char *comment;       /* may be NULL */
-	json_t *tags;              /* MLflow [{key, value}] or NULL (borrowed) */
-	const char *event_name;    /* the name the caller used, carried by the event (NULL: the MLflow name) */
+	const char *name; /* the leaf (UC) name */
+	const char *comment; /* may be NULL */
+	json_t *tags; /* MLflow [{key, value}] or NULL (borrowed) */
+	const char *event_name; /* the name the caller used, carried by the event (NULL: the MLflow name) */
 } weir_registry_model_in;
 
 /* weir_registry_model_create, then its tags, then the registered_model.created webhooks. */
@@ -88,8 +88,7 @@ int weir_registry_model_set_owner(weir_db *db, const char *model_id, const char 
 				  weir_error *err);
 /* Deletes the model with its versions; without force, a model that has versions is refused
  * (ABORTED naming full_name). */
-int weir_registry_model_delete(weir_db *db, const char *model_id, const char *full_name, bool force,
-			       weir_error *err);
+int weir_registry_model_delete(weir_db *db, const char *model_id, const char *full_name, bool force, weir_error *err);
 /* Sets a tag (weir_registry_tag_check's rules; value NULL: ""). */
 int weir_registry_model_tag_set(weir_db *db, const char *model_id, const char *key, const char *value, weir_error *err);
 int weir_registry_model_tag_delete(weir_db *db, const char *model_id, const char *key, weir_error *err);
@@ -103,11 +102,11 @@ json_t *weir_registry_model_uc(weir_db *db, weir_arena *a, const char *model_id,
 
 typedef struct weir_registry_version_in {
 	const char *source;
-	const char *run_id;        /* may be NULL */
-	const char *run_link;      /* may be NULL */
-	const char *description;   /* may be NULL */
-	bool pending;              /* UC: PENDING_REGISTRATION until finalize; MLflow: READY */
-	json_t *tags;              /* MLflow [{key, value}] or NULL (validated by the caller) */
+	const char *run_id; /* may be NULL */
+	const char *run_link; /* may be NULL */
+	const char *description; /* may be NULL */
+	bool pending; /* UC: PENDING_REGISTRATION until finalize; MLflow: READY */
+	json_t *tags; /* MLflow [{key, value}] or NULL (validated by the caller) */
 } weir_registry_version_in;
 
 /* The source a new version may name: the tracking rule (registry/tracking.c) and only files
@@ -116,8 +115,8 @@ int weir_registry_version_source_check(weir_db *db, weir_arena *a, const weir_pr
 				       const char *run_id, weir_error *err);
 /* Creates the next version (max ever + 1), records the lineage edge MLFLOW_RUN ->
  * MODEL_VERSION when run_id is set, and queues the model_version.created webhooks. */
-int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id,
-				 const weir_registry_version_in *in, const char *by, int64_t *version, weir_error *err);
+int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id, const weir_registry_version_in *in,
+				 const char *by, int64_t *version, weir_error *err);
 /* 404 RESOURCE_DOES_NOT_EXIST "Model Version (name=X, version=N) not found" when absent. */
 int weir_registry_version_exists(weir_db *db, const char *model_id, const char *mlflow_name, int64_t version,
 				 weir_error *err);
@@ -133,8 +132,8 @@ int weir_registry_version_finalize(weir_db *db, weir_arena *a, const char *model
 int weir_registry_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by, weir_error *err);
 int weir_registry_version_tag_set(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *key,
 				  const char *value, weir_error *err);
-int weir_registry_version_tag_delete(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
-				     const char *key, weir_error *err);
+int weir_registry_version_tag_delete(weir_db *db, weir_arena *a, const char *model_id, int64_t version, const char *key,
+				     weir_error *err);
 /* MLflow ModelVersion (with aliases when with_aliases). */
 json_t *weir_registry_version_mlflow(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 				     bool with_aliases, weir_error *err);
@@ -148,8 +147,8 @@ json_t *weir_registry_latest_versions(weir_db *db, weir_arena *a, const char *mo
 				      int nstages, weir_error *err);
 /* UC list of versions, ascending, after version `after`; pages of max_results (0 or over
  * 1000: 100). */
-json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after,
-				  int64_t max_results, weir_error *err);
+json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after, int64_t max_results,
+				  weir_error *err);
 
 /* Lineage read: the source run of a version ("" when none). *run_id: arena. 404 if absent. */
 int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
@@ -160,7 +159,7 @@ int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_s
 typedef struct weir_registry_version_ref {
 	const char *model_id; /* the registered model's securable id */
 	int64_t version;
-	const char *source;   /* as registered */
+	const char *source; /* as registered */
 } weir_registry_version_ref;
 
 /* Every version whose source is mlflow-artifacts:, runs:, http(s):, file: or an absolute
@@ -193,7 +192,7 @@ typedef struct weir_registry_search {
 	const char *filter;
 	const char **order_by;
 	int norder_by;
-	int64_t max_results;       /* INT64_MIN: the default (100 models, 200000 versions) */
+	int64_t max_results; /* INT64_MIN: the default (100 models, 200000 versions) */
 	const char *page_token;
 } weir_registry_search;
 

@@ -14,15 +14,24 @@
 #define REG_MAX_PATTERN 10000 /* bytes of a LIKE / ILIKE pattern */
 
 typedef enum { REG_ATTR_NAME, REG_ATTR_SOURCE, REG_ATTR_RUN_ID, REG_ATTR_VERSION, REG_TAG } reg_key;
-typedef enum { REG_OP_EQ, REG_OP_NE, REG_OP_LIKE, REG_OP_ILIKE, REG_OP_IN, REG_OP_LT, REG_OP_LE, REG_OP_GT,
-	       REG_OP_GE } reg_op;
+typedef enum {
+	REG_OP_EQ,
+	REG_OP_NE,
+	REG_OP_LIKE,
+	REG_OP_ILIKE,
+	REG_OP_IN,
+	REG_OP_LT,
+	REG_OP_LE,
+	REG_OP_GT,
+	REG_OP_GE
+} reg_op;
 
 typedef struct reg_cond {
 	reg_key key;
-	const char *tag;           /* REG_TAG: the tag key */
+	const char *tag; /* REG_TAG: the tag key */
 	reg_op op;
-	const char *value;         /* string comparisons */
-	int64_t num;               /* REG_ATTR_VERSION */
+	const char *value; /* string comparisons */
+	int64_t num; /* REG_ATTR_VERSION */
 	const char *in[REG_MAX_IN];
 	int nin;
 } reg_cond;
@@ -43,17 +52,17 @@ typedef struct reg_query {
 	bool include_prompts;
 	/* resolved by the domain before the store builds SQL */
 	const char *metastore_id;
-	const char *default_schema;  /* main.default's id (NULL: absent) */
-	const char **name_ids;       /* per name equality, in order: its model's id, "" if none */
+	const char *default_schema; /* main.default's id (NULL: absent) */
+	const char **name_ids; /* per name equality, in order: its model's id, "" if none */
 } reg_query;
 
 /* One row of a search, valid during the visit only. */
 typedef struct reg_hit {
 	const char *model_id;
-	int64_t version;            /* versions search: the version */
-	const char *mlflow_name;    /* the model's MLflow name */
-	const char *comment;        /* models search: the model's comment (NULL: none) */
-	int64_t created_at;         /* models search: the model's timestamps */
+	int64_t version; /* versions search: the version */
+	const char *mlflow_name; /* the model's MLflow name */
+	const char *comment; /* models search: the model's comment (NULL: none) */
+	int64_t created_at; /* models search: the model's timestamps */
 	int64_t updated_at;
 } reg_hit;
 
@@ -107,23 +116,21 @@ int weir_reg_store_model_tag_set(weir_db *db, const char *model_id, const char *
 int weir_reg_store_model_tag_delete(weir_db *db, const char *model_id, const char *key, weir_error *err);
 json_t *weir_reg_store_model_mlflow(weir_db *db, weir_arena *a, const char *model_id, weir_error *err);
 /* UC RegisteredModelInfo without owner and aliases; *owner_id: the owner's principal id. */
-json_t *weir_reg_store_model_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t *owner_id,
-				weir_error *err);
+json_t *weir_reg_store_model_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t *owner_id, weir_error *err);
 /* UC aliases [{alias_name, version_num}] of a model (one_version: of that version only). */
 json_t *weir_reg_store_aliases_uc(weir_db *db, const char *model_id, int64_t version, bool one_version,
 				  weir_error *err);
 /* Visitor over model ids in key order: 0 goes on, 1 stops, -1 stops with an error set. */
 typedef int (*reg_model_fn)(void *ctx, const char *model_id);
 /* Models of a schema after name `after` by name, or (schema_id NULL) all after id `after` by id. */
-int weir_reg_store_models_walk(weir_db *db, weir_arena *a, const char *schema_id, const char *after,
-			       reg_model_fn fn, void *ctx, weir_error *err);
+int weir_reg_store_models_walk(weir_db *db, weir_arena *a, const char *schema_id, const char *after, reg_model_fn fn,
+			       void *ctx, weir_error *err);
 /* A securable's name (arena; `id` itself when absent). */
 const char *weir_reg_store_name_of(weir_db *db, weir_arena *a, const char *id, weir_error *err);
 
 /* Versions. The insert takes the next number (max ever + 1) into *version. */
-int weir_reg_store_version_insert(weir_db *db, const char *model_id, const weir_registry_version_in *in,
-				  const char *id, const char *location, int64_t now, const char *by, int64_t *version,
-				  weir_error *err);
+int weir_reg_store_version_insert(weir_db *db, const char *model_id, const weir_registry_version_in *in, const char *id,
+				  const char *location, int64_t now, const char *by, int64_t *version, weir_error *err);
 /* 1 when the version exists, 0 when not, -1 on error. */
 int weir_reg_store_version_exists(weir_db *db, const char *model_id, int64_t version, weir_error *err);
 int weir_reg_store_version_set_description(weir_db *db, const char *model_id, int64_t version, const char *desc,
@@ -133,18 +140,16 @@ int weir_reg_store_version_transition(weir_db *db, const char *model_id, int64_t
 				      bool archive_existing, const char *by, weir_error *err);
 /* The version's status (arena; "" when absent), NULL on error. */
 const char *weir_reg_store_version_status(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
-					 weir_error *err);
+					  weir_error *err);
 int weir_reg_store_version_set_ready(weir_db *db, const char *model_id, int64_t version, const char *by,
 				     weir_error *err);
 /* Deletes the version and touches the model. */
-int weir_reg_store_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by,
-				  weir_error *err);
+int weir_reg_store_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by, weir_error *err);
 int weir_reg_store_version_tag_set(weir_db *db, const char *model_id, int64_t version, const char *key,
 				   const char *value, weir_error *err);
 int weir_reg_store_version_tag_delete(weir_db *db, const char *model_id, int64_t version, const char *key,
 				      weir_error *err);
-json_t *weir_reg_store_version_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
-				  weir_error *err);
+json_t *weir_reg_store_version_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t version, weir_error *err);
 /* storage_location if set, else source (arena); 404 when absent. */
 const char *weir_reg_store_version_uri(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 				       weir_error *err);
@@ -157,7 +162,6 @@ json_t *weir_reg_store_versions_uc(weir_db *db, weir_arena *a, const char *model
 /* Aliases. delete answers the number of rows removed (0 or 1) or -1; get 1/0/-1. */
 int weir_reg_store_alias_set(weir_db *db, const char *model_id, const char *alias, int64_t version, weir_error *err);
 int weir_reg_store_alias_delete(weir_db *db, const char *model_id, const char *alias, weir_error *err);
-int weir_reg_store_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version,
-			     weir_error *err);
+int weir_reg_store_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err);
 
 #endif

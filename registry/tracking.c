@@ -120,8 +120,7 @@ static int f_run_id(json_t *req, const char **out, weir_error *err)
 	return 0;
 }
 
-static int f_experiment_id(json_t *req, const char *key, bool required, int64_t *out, bool *present,
-			   weir_error *err)
+static int f_experiment_id(json_t *req, const char *key, bool required, int64_t *out, bool *present, weir_error *err)
 {
 	json_t *v = json_object_get(req, key);
 	if (present)
@@ -154,20 +153,24 @@ static int check_key(const char *what, const char *key, weir_error *err)
 		return missing("key", err);
 	if (n > 250)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "key",
-					"%s name '%.60s...' had length %zu, which exceeded length limit of 250", what, key, n);
+					"%s name '%.60s...' had length %zu, which exceeded length limit of 250", what,
+					key, n);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)key[i];
 		if (!(isalnum(c) || c == '_' || c == '/' || c == '.' || c == '-' || c == ' ' || c == ':' || c >= 0x80))
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "key",
 						"Invalid %s name: '%.250s'. Names may only contain alphanumerics, "
 						"underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and "
-						"slashes (/).", what, key);
+						"slashes (/).",
+						what, key);
 	}
 	if (weir_artifacts_path_check(key, false, NULL) != 0)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "key",
-					"Invalid value \"%.250s\" for parameter 'key' supplied: Names may be treated as "
-					"files in certain cases, and must not resolve to other names when treated as "
-					"such.", key);
+		return weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, "key",
+			"Invalid value \"%.250s\" for parameter 'key' supplied: Names may be treated as "
+			"files in certain cases, and must not resolve to other names when treated as "
+			"such.",
+			key);
 	return 0;
 }
 
@@ -192,8 +195,7 @@ static const char *truncate_utf8(weir_arena *a, const char *s, size_t max)
 static const char *const RUN_STATUSES[] = {"RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED", NULL};
 
 /* An enum by name or number (RunStatus numbers start at 1). */
-static int f_enum(json_t *req, const char *key, const char *const *names, int first, const char **out,
-		  weir_error *err)
+static int f_enum(json_t *req, const char *key, const char *const *names, int first, const char **out, weir_error *err)
 {
 	json_t *v = json_object_get(req, key);
 	if (v == NULL || json_is_null(v))
@@ -249,18 +251,14 @@ typedef struct attr_def {
 } attr_def;
 
 static const attr_def RUN_ATTRS[] = {
-	{"run_id", false, true},         {"run_name", false, false},   {"status", false, false},
-	{"user_id", false, false},       {"artifact_uri", false, false}, {"lifecycle_stage", false, false},
-	{"start_time", true, false},     {"end_time", true, false},    {"created", true, false},
-	{"Created", true, false},        {"experiment_id", false, false},
-	{NULL, false, false},
+	{"run_id", false, true},     {"run_name", false, false},      {"status", false, false},
+	{"user_id", false, false},   {"artifact_uri", false, false},  {"lifecycle_stage", false, false},
+	{"start_time", true, false}, {"end_time", true, false},       {"created", true, false},
+	{"Created", true, false},    {"experiment_id", false, false}, {NULL, false, false},
 };
 static const attr_def EXP_ATTRS[] = {
-	{"name", false, false},
-	{"creation_time", true, false},
-	{"last_update_time", true, false},
-	{"experiment_id", true, false},
-	{NULL, false, false},
+	{"name", false, false},         {"creation_time", true, false}, {"last_update_time", true, false},
+	{"experiment_id", true, false}, {NULL, false, false},
 };
 static const attr_def DATASET_ATTRS[] = {
 	{"name", false, true},
@@ -303,18 +301,18 @@ static int lex_quoted(lexer *l, const char **out)
 	return 0;
 }
 
-static bool ident_char(char c)
-{
-	return c && !isspace((unsigned char)c) && !strchr("=!<>(),'\"", c);
-}
+static bool ident_char(char c) { return c && !isspace((unsigned char)c) && !strchr("=!<>(),'\"", c); }
 
 static int entity_of(const char *w, trk_entity *e)
 {
-	static const struct { const char *w; trk_entity e; } map[] = {
-		{"metric", TRK_ENT_METRIC}, {"metrics", TRK_ENT_METRIC}, {"param", TRK_ENT_PARAM},
-		{"params", TRK_ENT_PARAM}, {"parameter", TRK_ENT_PARAM}, {"parameters", TRK_ENT_PARAM},
-		{"tag", TRK_ENT_TAG}, {"tags", TRK_ENT_TAG}, {"attribute", TRK_ENT_ATTR},
-		{"attributes", TRK_ENT_ATTR}, {"attr", TRK_ENT_ATTR}, {"run", TRK_ENT_ATTR},
+	static const struct {
+		const char *w;
+		trk_entity e;
+	} map[] = {
+		{"metric", TRK_ENT_METRIC},   {"metrics", TRK_ENT_METRIC},   {"param", TRK_ENT_PARAM},
+		{"params", TRK_ENT_PARAM},    {"parameter", TRK_ENT_PARAM},  {"parameters", TRK_ENT_PARAM},
+		{"tag", TRK_ENT_TAG},         {"tags", TRK_ENT_TAG},         {"attribute", TRK_ENT_ATTR},
+		{"attributes", TRK_ENT_ATTR}, {"attr", TRK_ENT_ATTR},        {"run", TRK_ENT_ATTR},
 		{"dataset", TRK_ENT_DATASET}, {"datasets", TRK_ENT_DATASET},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -352,7 +350,8 @@ static int lex_ident(lexer *l, trk_entity *ent, const char **key)
 	if (entity_of(lw, ent) != 0)
 		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, l->what,
 					"Invalid entity type '%.50s'. Valid values are ['metric', 'parameter', 'tag', "
-					"'attribute', 'dataset']", word);
+					"'attribute', 'dataset']",
+					word);
 	if (*l->p == '`' || *l->p == '"' || *l->p == '\'')
 		return lex_quoted(l, key);
 	start = l->p;
@@ -378,9 +377,12 @@ static bool lex_word(lexer *l, const char *w)
 static int lex_op(lexer *l, trk_op *op)
 {
 	skip_ws(l);
-	static const struct { const char *s; trk_op op; } sym[] = {
+	static const struct {
+		const char *s;
+		trk_op op;
+	} sym[] = {
 		{"!=", TRK_OP_NE}, {"<>", TRK_OP_NE}, {"<=", TRK_OP_LE}, {">=", TRK_OP_GE},
-		{"=", TRK_OP_EQ}, {"<", TRK_OP_LT}, {">", TRK_OP_GT},
+		{"=", TRK_OP_EQ},  {"<", TRK_OP_LT},  {">", TRK_OP_GT},
 	};
 	for (size_t i = 0; i < sizeof(sym) / sizeof(sym[0]); i++)
 		if (strncmp(l->p, sym[i].s, strlen(sym[i].s)) == 0) {
@@ -510,10 +512,7 @@ static const attr_def *find_attr(const attr_def *defs, const char *key)
 	return NULL;
 }
 
-static bool op_numeric(trk_op op)
-{
-	return op <= TRK_OP_GE;
-}
+static bool op_numeric(trk_op op) { return op <= TRK_OP_GE; }
 
 static bool op_string(trk_op op, bool in_ok)
 {
@@ -549,9 +548,11 @@ static int parse_filter(weir_arena *a, const char *filter, bool runs, trk_cond *
 		if (lex_ident(&l, &c->ent, &key) != 0 || lex_op(&l, &c->op) != 0)
 			return -1;
 		if (!runs && c->ent != TRK_ENT_ATTR && c->ent != TRK_ENT_TAG)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-						"Invalid entity type in filter '%.300s'. Valid values are ['attribute', "
-						"'tag']", filter);
+			return weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+				"Invalid entity type in filter '%.300s'. Valid values are ['attribute', "
+				"'tag']",
+				filter);
 		switch (c->ent) {
 		case TRK_ENT_ATTR:
 		case TRK_ENT_DATASET: {
@@ -564,24 +565,27 @@ static int parse_filter(weir_arena *a, const char *filter, bool runs, trk_cond *
 			c->numeric = d->numeric;
 			if (d->numeric ? !op_numeric(c->op) : !op_string(c->op, d->in_ok))
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-							"Invalid comparator for attribute '%.100s' in filter '%.300s'", key,
-							filter);
+							"Invalid comparator for attribute '%.100s' in filter '%.300s'",
+							key, filter);
 			break;
 		}
 		case TRK_ENT_METRIC:
 			c->key = key;
 			c->numeric = true;
 			if (!op_numeric(c->op))
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-							"Invalid comparator for metric '%.100s': expected one of =, !=, "
-							"<, <=, >, >=", key);
+				return weir_error_field(
+					err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Invalid comparator for metric '%.100s': expected one of =, !=, "
+					"<, <=, >, >=",
+					key);
 			break;
 		default:
 			c->key = key;
 			if (!(op_string(c->op, false) || c->op == TRK_OP_IS_NULL || c->op == TRK_OP_IS_NOT_NULL))
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
 							"Invalid comparator for '%.100s': expected one of =, !=, LIKE, "
-							"ILIKE, IS NULL, IS NOT NULL", key);
+							"ILIKE, IS NULL, IS NOT NULL",
+							key);
 		}
 		if (lex_value(&l, c) != 0)
 			return -1;
@@ -612,7 +616,7 @@ static int parse_order(weir_arena *a, json_t *arr, bool runs, trk_order **out, i
 	trk_order *o = weir_arena_calloc(a, json_array_size(arr) * sizeof(*o));
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach (arr, i, v) {
 		if (!json_is_string(v))
 			return bad_type("order_by", v, err);
 		const char *s = json_string_value(v);
@@ -670,7 +674,7 @@ static int check_tags(json_t *tags, const char *what, size_t max_value, weir_err
 {
 	size_t i;
 	json_t *t;
-	json_array_foreach(tags, i, t) {
+	json_array_foreach (tags, i, t) {
 		if (!json_is_object(t))
 			return bad_type("tags", t, err);
 		const char *k = NULL, *v = "";
@@ -679,9 +683,10 @@ static int check_tags(json_t *tags, const char *what, size_t max_value, weir_err
 		if (check_key(what, k, err) != 0)
 			return -1;
 		if (max_value && strlen(v) > max_value)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "value",
-						"Tag value '%.40s...' had length %zu, which exceeded length limit of %zu", v,
-						strlen(v), max_value);
+			return weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, "value",
+				"Tag value '%.40s...' had length %zu, which exceeded length limit of %zu", v, strlen(v),
+				max_value);
 	}
 	return 0;
 }
@@ -718,9 +723,11 @@ json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_
 		size_t sl;
 		if (!has_scheme(loc, &sl) || strncasecmp(loc, "file:", 5) == 0 || strncasecmp(loc, "runs:", 5) == 0 ||
 		    strchr(loc, '#') || strchr(loc, '?')) {
-			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "artifact_location",
-					 "Invalid artifact_location '%.200s': a URI without fragment or query is required "
-					 "(local paths and runs:/ are not allowed)", loc);
+			weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, "artifact_location",
+				"Invalid artifact_location '%.200s': a URI without fragment or query is required "
+				"(local paths and runs:/ are not allowed)",
+				loc);
 			return NULL;
 		}
 	}
@@ -738,9 +745,10 @@ json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_
 		return NULL;
 	size_t i;
 	json_t *t;
-	json_array_foreach(tags, i, t) {
+	json_array_foreach (tags, i, t) {
 		const char *v = json_string_value(json_object_get(t, "value"));
-		if (weir_trk_store_exp_set_tag(c->db, id, json_string_value(json_object_get(t, "key")), v ? v : "", err) != 0)
+		if (weir_trk_store_exp_set_tag(c->db, id, json_string_value(json_object_get(t, "key")), v ? v : "",
+					       err) != 0)
 			return NULL;
 	}
 	return json_pack("{s:s}", "experiment_id", weir_arena_printf(c->arena, "%lld", (long long)id));
@@ -782,14 +790,16 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 	const char *filter = NULL, *tok = NULL;
 	json_t *order = NULL;
 	trk_query q = {0};
-	if (f_i64(req, "max_results", false, &max, &present, err) != 0 || f_str(req, "filter", false, &filter, err) != 0 ||
-	    f_str(req, "page_token", false, &tok, err) != 0 || f_arr(req, "order_by", &order, err) != 0 ||
-	    f_view(req, "view_type", &q.view, err) != 0)
+	if (f_i64(req, "max_results", false, &max, &present, err) != 0 ||
+	    f_str(req, "filter", false, &filter, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0 ||
+	    f_arr(req, "order_by", &order, err) != 0 || f_view(req, "view_type", &q.view, err) != 0)
 		return NULL;
 	if (max < 1 || max > EXP_SEARCH_MAX) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
-				 "Invalid value %lld for parameter 'max_results' supplied. It must be a positive integer "
-				 "at most %d", (long long)max, EXP_SEARCH_MAX);
+		weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+			"Invalid value %lld for parameter 'max_results' supplied. It must be a positive integer "
+			"at most %d",
+			(long long)max, EXP_SEARCH_MAX);
 		return NULL;
 	}
 	if (parse_filter(c->arena, filter, false, &q.conds, &q.nconds, err) != 0 ||
@@ -811,7 +821,8 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 	for (int i = 0; i < n && i < max; i++) {
 		trk_exp e;
 		json_t *o;
-		if (weir_trk_store_exp_get(c->db, c->arena, ids[i], &e, err) != 0 || (o = weir_trk_store_exp_json(c->db, &e, err)) == NULL) {
+		if (weir_trk_store_exp_get(c->db, c->arena, ids[i], &e, err) != 0 ||
+		    (o = weir_trk_store_exp_json(c->db, &e, err)) == NULL) {
 			json_decref(list);
 			json_decref(out);
 			return NULL;
@@ -823,7 +834,8 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 	else
 		json_decref(list);
 	if (n > max)
-		json_object_set_new(out, "next_page_token", json_string(weir_page_token_offset(c->arena, q.offset + max, true)));
+		json_object_set_new(out, "next_page_token",
+				    json_string(weir_page_token_offset(c->arena, q.offset + max, true)));
 	return out;
 }
 
@@ -847,7 +859,8 @@ json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_
 		if (weir_trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
 			return NULL;
 		if (taken) {
-			weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
+			weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.",
+				       name);
 			return NULL;
 		}
 	}
@@ -861,7 +874,8 @@ static json_t *exp_stage(weir_tracking_ctx *c, json_t *req, const char *stage, w
 	trk_exp e;
 	if (load_exp(c, req, &e, err) != 0)
 		return NULL;
-	if (strcmp(e.lifecycle_stage, stage) != 0 && weir_trk_store_exp_set_stage(c->db, e.id, stage, weir_now_ms(), err) != 0)
+	if (strcmp(e.lifecycle_stage, stage) != 0 &&
+	    weir_trk_store_exp_set_stage(c->db, e.id, stage, weir_now_ms(), err) != 0)
 		return NULL;
 	return json_object();
 }
@@ -885,8 +899,8 @@ json_t *weir_tracking_experiment_set_tag(weir_tracking_ctx *c, json_t *req, weir
 		return NULL;
 	if (strcmp(e.lifecycle_stage, "active") != 0) {
 		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
-			       "The experiment %lld must be in the 'active' state. Current state is %s.", (long long)e.id,
-			       e.lifecycle_stage);
+			       "The experiment %lld must be in the 'active' state. Current state is %s.",
+			       (long long)e.id, e.lifecycle_stage);
 		return NULL;
 	}
 	if (strlen(value) > EXP_TAG_VALUE_MAX) {
@@ -909,8 +923,8 @@ json_t *weir_tracking_experiment_delete_tag(weir_tracking_ctx *c, json_t *req, w
 	    weir_trk_store_exp_delete_tag(c->db, e.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
-		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "No tag with name: %.250s in experiment with id %lld",
-			       key, (long long)e.id);
+		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
+			       "No tag with name: %.250s in experiment with id %lld", key, (long long)e.id);
 		return NULL;
 	}
 	return json_object();
@@ -950,12 +964,12 @@ static int active_run(weir_tracking_ctx *c, json_t *req, trk_run *run, weir_erro
 
 static const char *random_run_name(weir_arena *a)
 {
-	static const char *const adj[] = {"amazing", "bold", "calm", "clever", "dapper", "eager", "gentle",
-					  "honest", "keen", "lucky", "merciful", "nimble", "quiet", "rare",
-					  "sincere", "tasteful", "unique", "valuable", "wise", "youthful"};
-	static const char *const noun[] = {"ant", "bass", "bee", "cat", "colt", "crow", "deer", "doe", "fox",
-					   "gull", "hawk", "hen", "lark", "mole", "owl", "ram", "seal", "shrew",
-					   "snail", "wolf"};
+	static const char *const adj[] = {"amazing", "bold",     "calm",   "clever",   "dapper", "eager",   "gentle",
+					  "honest",  "keen",     "lucky",  "merciful", "nimble", "quiet",   "rare",
+					  "sincere", "tasteful", "unique", "valuable", "wise",   "youthful"};
+	static const char *const noun[] = {"ant", "bass", "bee",  "cat",   "colt",  "crow", "deer",
+					   "doe", "fox",  "gull", "hawk",  "hen",   "lark", "mole",
+					   "owl", "ram",  "seal", "shrew", "snail", "wolf"};
 	unsigned char r[3];
 	weir_random_bytes(r, sizeof(r));
 	return weir_arena_printf(a, "%s-%s-%d", adj[r[0] % 20], noun[r[1] % 20], r[2] % 1000);
@@ -967,8 +981,10 @@ json_t *weir_tracking_run_create(weir_tracking_ctx *c, json_t *req, weir_error *
 	trk_run run = {0};
 	json_t *tags = NULL;
 	if (f_experiment_id(req, "experiment_id", false, &exp_id, NULL, err) != 0 ||
-	    f_str(req, "user_id", false, &run.user_id, err) != 0 || f_str(req, "run_name", false, &run.run_name, err) != 0 ||
-	    f_i64(req, "start_time", false, &run.start_time, &run.has_start, err) != 0 || f_arr(req, "tags", &tags, err) != 0)
+	    f_str(req, "user_id", false, &run.user_id, err) != 0 ||
+	    f_str(req, "run_name", false, &run.run_name, err) != 0 ||
+	    f_i64(req, "start_time", false, &run.start_time, &run.has_start, err) != 0 ||
+	    f_arr(req, "tags", &tags, err) != 0)
 		return NULL;
 	if (tags && check_tags(tags, "tag", 0, err) != 0)
 		return NULL;
@@ -977,20 +993,21 @@ json_t *weir_tracking_run_create(weir_tracking_ctx *c, json_t *req, weir_error *
 		return NULL;
 	if (strcmp(e.lifecycle_stage, "active") != 0) {
 		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
-			       "The experiment %lld must be in the 'active' state. Current state is %s.", (long long)e.id,
-			       e.lifecycle_stage);
+			       "The experiment %lld must be in the 'active' state. Current state is %s.",
+			       (long long)e.id, e.lifecycle_stage);
 		return NULL;
 	}
 	const char *tag_name = NULL;
 	size_t i;
 	json_t *t;
-	json_array_foreach(tags, i, t)
+	json_array_foreach (tags, i, t)
 		if (strcmp(json_string_value(json_object_get(t, "key")), "mlflow.runName") == 0)
 			tag_name = json_string_value(json_object_get(t, "value"));
 	if (run.run_name && *run.run_name && tag_name && strcmp(run.run_name, tag_name) != 0) {
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "run_name",
 				 "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different "
-				 "values (run_name='%.200s', mlflow.runName='%.200s').", run.run_name, tag_name);
+				 "values (run_name='%.200s', mlflow.runName='%.200s').",
+				 run.run_name, tag_name);
 		return NULL;
 	}
 	if (run.run_name == NULL || *run.run_name == '\0')
@@ -1010,10 +1027,10 @@ json_t *weir_tracking_run_create(weir_tracking_ctx *c, json_t *req, weir_error *
 	run.lifecycle_stage = "active";
 	if (weir_trk_store_run_insert(c->db, &run, caller(c), &run.id, err) != 0)
 		return NULL;
-	json_array_foreach(tags, i, t) {
+	json_array_foreach (tags, i, t) {
 		const char *v = json_string_value(json_object_get(t, "value"));
 		if (weir_trk_store_tag_set(c->db, run.id, json_string_value(json_object_get(t, "key")),
-				      truncate_utf8(c->arena, v ? v : "", TAG_VALUE_MAX), err) != 0)
+					   truncate_utf8(c->arena, v ? v : "", TAG_VALUE_MAX), err) != 0)
 			return NULL;
 	}
 	if (tag_name == NULL && weir_trk_store_tag_set(c->db, run.id, "mlflow.runName", run.run_name, err) != 0)
@@ -1061,7 +1078,8 @@ static json_t *run_stage(weir_tracking_ctx *c, json_t *req, const char *stage, w
 	trk_run run;
 	if (load_run(c, req, &run, err) != 0)
 		return NULL;
-	if (strcmp(run.lifecycle_stage, stage) != 0 && weir_trk_store_run_set_stage(c->db, run.id, stage, weir_now_ms(), err) != 0)
+	if (strcmp(run.lifecycle_stage, stage) != 0 &&
+	    weir_trk_store_run_set_stage(c->db, run.id, stage, weir_now_ms(), err) != 0)
 		return NULL;
 	return json_object();
 }
@@ -1089,7 +1107,8 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	if (max < 1 || max > RUN_SEARCH_MAX) {
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
 				 "Invalid value %lld for parameter 'max_results' supplied. It must be at most %d, and "
-				 "positive", (long long)max, RUN_SEARCH_MAX);
+				 "positive",
+				 (long long)max, RUN_SEARCH_MAX);
 		return NULL;
 	}
 	size_t ne = exps ? json_array_size(exps) : 0;
@@ -1138,7 +1157,8 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	else
 		json_decref(runs);
 	if (n > max)
-		json_object_set_new(out, "next_page_token", json_string(weir_page_token_offset(c->arena, q.offset + max, true)));
+		json_object_set_new(out, "next_page_token",
+				    json_string(weir_page_token_offset(c->arena, q.offset + max, true)));
 	return out;
 }
 
@@ -1178,7 +1198,8 @@ static int parse_point(weir_arena *a, json_t *m, trk_point *p, weir_error *err)
 		return bad_type("value", v, err);
 	}
 	p->step = 0;
-	if (f_i64(m, "timestamp", true, &p->timestamp, NULL, err) != 0 || f_i64(m, "step", false, &p->step, NULL, err) != 0)
+	if (f_i64(m, "timestamp", true, &p->timestamp, NULL, err) != 0 ||
+	    f_i64(m, "step", false, &p->step, NULL, err) != 0)
 		return -1;
 	if (p->timestamp < 0)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "timestamp",
@@ -1206,10 +1227,11 @@ static int put_param(weir_tracking_ctx *c, int64_t run, const char *run_id, cons
 	if (weir_trk_store_param_get(c->db, c->arena, run, key, &old, err) != 0)
 		return -1;
 	if (old && strcmp(old, value) != 0)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "value",
-					"Changing param values is not allowed. Param with key='%.250s' was already logged "
-					"with value='%.200s' for run ID='%s'. Attempted logging new value '%.200s'.",
-					key, old, run_id, value);
+		return weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, "value",
+			"Changing param values is not allowed. Param with key='%.250s' was already logged "
+			"with value='%.200s' for run ID='%s'. Attempted logging new value '%.200s'.",
+			key, old, run_id, value);
 	if (old)
 		return 0;
 	return weir_trk_store_param_put(c->db, run, key, value, err);
@@ -1320,10 +1342,11 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 	       nt = tags ? json_array_size(tags) : 0;
 	if (nm > WEIR_TRACKING_MAX_METRICS || np > WEIR_TRACKING_MAX_PARAMS || nt > WEIR_TRACKING_MAX_TAGS ||
 	    nm + np + nt > 1000) {
-		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
-			       "A batch logging request can contain at most %d metrics, %d params, and %d tags, with at "
-			       "most 1000 entities in total. Got %zu metrics, %zu params, and %zu tags.",
-			       WEIR_TRACKING_MAX_METRICS, WEIR_TRACKING_MAX_PARAMS, WEIR_TRACKING_MAX_TAGS, nm, np, nt);
+		weir_error_set(
+			err, WEIR_E_INVALID_PARAMETER_VALUE,
+			"A batch logging request can contain at most %d metrics, %d params, and %d tags, with at "
+			"most 1000 entities in total. Got %zu metrics, %zu params, and %zu tags.",
+			WEIR_TRACKING_MAX_METRICS, WEIR_TRACKING_MAX_PARAMS, WEIR_TRACKING_MAX_TAGS, nm, np, nt);
 		return NULL;
 	}
 	trk_point *pts = weir_arena_alloc(c->arena, (nm ? nm : 1) * sizeof(*pts));
@@ -1337,9 +1360,11 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 			return NULL;
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(pk[k], pk[i]) == 0) {
-				weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "params",
-						 "Duplicate parameter keys have been submitted: ['%.250s']. Please ensure "
-						 "the request contains only one param value per param key.", pk[i]);
+				weir_error_field(
+					err, WEIR_E_INVALID_PARAMETER_VALUE, "params",
+					"Duplicate parameter keys have been submitted: ['%.250s']. Please ensure "
+					"the request contains only one param value per param key.",
+					pk[i]);
 				return NULL;
 			}
 	}
@@ -1435,7 +1460,8 @@ static const char *dataset_table(weir_arena *a, const char *name, const char *so
 	json_decref(src);
 	if (found)
 		return found;
-	bool table_type = source_type && (strcmp(source_type, "delta_table") == 0 || strcmp(source_type, "uc_table") == 0);
+	bool table_type = source_type &&
+			  (strcmp(source_type, "delta_table") == 0 || strcmp(source_type, "uc_table") == 0);
 	if (table_type && three_part(source))
 		return weir_arena_strdup(a, source);
 	if (three_part(name))
@@ -1494,7 +1520,8 @@ json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *
 		return NULL;
 	size_t n = inputs ? json_array_size(inputs) : 0;
 	if (n > 1000) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "datasets", "At most 1000 dataset inputs per call");
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "datasets",
+				 "At most 1000 dataset inputs per call");
 		return NULL;
 	}
 	/* check everything first: nothing is written for a bad request */
@@ -1524,17 +1551,18 @@ json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *
 		const char *st = json_string_value(json_object_get(ds, "source_type"));
 		const char *src = json_string_value(json_object_get(ds, "source"));
 		int64_t dsid, inid;
-		if (weir_trk_store_dataset_upsert(c->db, run.experiment_id, name, json_string_value(json_object_get(ds, "digest")),
-					     st, src, json_string_value(json_object_get(ds, "schema")),
-					     json_string_value(json_object_get(ds, "profile")), &dsid, err) != 0 ||
+		if (weir_trk_store_dataset_upsert(c->db, run.experiment_id, name,
+						  json_string_value(json_object_get(ds, "digest")), st, src,
+						  json_string_value(json_object_get(ds, "schema")),
+						  json_string_value(json_object_get(ds, "profile")), &dsid, err) != 0 ||
 		    weir_trk_store_input_upsert(c->db, dsid, run.id, &inid, err) != 0)
 			return NULL;
 		size_t k;
 		json_t *t;
-		json_array_foreach(tags, k, t) {
+		json_array_foreach (tags, k, t) {
 			const char *v = json_string_value(json_object_get(t, "value"));
-			if (weir_trk_store_input_tag_set(c->db, inid, json_string_value(json_object_get(t, "key")), v ? v : "",
-						    err) != 0)
+			if (weir_trk_store_input_tag_set(c->db, inid, json_string_value(json_object_get(t, "key")),
+							 v ? v : "", err) != 0)
 				return NULL;
 		}
 		if (record_lineage(c, &run, name, st, src, err) != 0)
@@ -1547,7 +1575,8 @@ int weir_tracking_run_inputs(weir_db *db, weir_arena *a, const char *run_id, wei
 			     weir_error *err)
 {
 	trk_run run;
-	if (weir_trk_store_run_get(db, a, run_id, &run, err) != 0 || weir_trk_store_run_inputs(db, a, run.id, out, n, err) != 0)
+	if (weir_trk_store_run_get(db, a, run_id, &run, err) != 0 ||
+	    weir_trk_store_run_inputs(db, a, run.id, out, n, err) != 0)
 		return -1;
 	for (int i = 0; i < *n; i++)
 		(*out)[i].table_name = dataset_table(a, (*out)[i].name, (*out)[i].source_type, (*out)[i].source);
@@ -1603,7 +1632,7 @@ bad:
 
 static json_t *point_json(const trk_point *p, const char *run_id)
 {
-	json_t *v = p->is_nan ? json_string("NaN")
+	json_t *v = p->is_nan         ? json_string("NaN")
 		    : isinf(p->value) ? json_string(p->value > 0 ? "Infinity" : "-Infinity")
 				      : json_real(p->value);
 	json_t *o = json_pack("{s:s, s:o, s:I, s:I}", "key", p->key, "value", v, "timestamp", (json_int_t)p->timestamp,
@@ -1645,11 +1674,13 @@ char *weir_tracking_metric_history_text(weir_tracking_ctx *c, json_t *req, size_
 	int64_t max = HISTORY_PAGE_MAX;
 	bool has_max;
 	if (load_run(c, req, &run, err) != 0 || f_str(req, "metric_key", true, &key, err) != 0 ||
-	    f_i64(req, "max_results", false, &max, &has_max, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0)
+	    f_i64(req, "max_results", false, &max, &has_max, err) != 0 ||
+	    f_str(req, "page_token", false, &tok, err) != 0)
 		return NULL;
 	if (max < 1) {
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
-				 "Invalid value %lld for parameter 'max_results' supplied: must be positive", (long long)max);
+				 "Invalid value %lld for parameter 'max_results' supplied: must be positive",
+				 (long long)max);
 		return NULL;
 	}
 	if (max > HISTORY_PAGE_MAX)
@@ -1659,7 +1690,8 @@ char *weir_tracking_metric_history_text(weir_tracking_ctx *c, json_t *req, size_
 	if (has_after && history_cursor(c->arena, tok, &after, err) != 0)
 		return NULL;
 	int n;
-	if (weir_trk_store_metric_page(c->db, c->arena, run.id, key, has_after ? &after : NULL, (int)max + 1, &pts, &n, err) != 0)
+	if (weir_trk_store_metric_page(c->db, c->arena, run.id, key, has_after ? &after : NULL, (int)max + 1, &pts, &n,
+				       err) != 0)
 		return NULL;
 	weir_jw w;
 	weir_jw_init(&w);
@@ -1688,7 +1720,8 @@ json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t 
 	bool has_start, has_end;
 	if (f_arr(req, "run_ids", &ids, err) != 0 || f_str(req, "metric_key", true, &key, err) != 0 ||
 	    f_i64(req, "start_step", false, &start, &has_start, err) != 0 ||
-	    f_i64(req, "end_step", false, &end, &has_end, err) != 0 || f_i64(req, "max_results", false, &max, NULL, err) != 0)
+	    f_i64(req, "end_step", false, &end, &has_end, err) != 0 ||
+	    f_i64(req, "max_results", false, &max, NULL, err) != 0)
 		return NULL;
 	size_t nr = ids ? json_array_size(ids) : 0;
 	if (nr == 0 || nr > 100) {
@@ -1717,7 +1750,8 @@ json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t 
 		int64_t *steps;
 		int ns;
 		if (weir_trk_store_run_get(c->db, c->arena, json_string_value(v), &run, err) != 0 ||
-		    weir_trk_store_metric_steps(c->db, c->arena, run.id, key, has_start, start, end, &steps, &ns, err) != 0) {
+		    weir_trk_store_metric_steps(c->db, c->arena, run.id, key, has_start, start, end, &steps, &ns,
+						err) != 0) {
 			json_decref(list);
 			return NULL;
 		}
@@ -1730,7 +1764,8 @@ json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t 
 			prev = steps[idx];
 			trk_point *pts;
 			int np;
-			if (weir_trk_store_metric_at_step(c->db, c->arena, run.id, key, steps[idx], &pts, &np, err) != 0) {
+			if (weir_trk_store_metric_at_step(c->db, c->arena, run.id, key, steps[idx], &pts, &np, err) !=
+			    0) {
 				json_decref(list);
 				return NULL;
 			}
@@ -1899,11 +1934,13 @@ int weir_tracking_source_check(weir_db *db, weir_arena *a, const char *source, c
 				}
 			}
 		}
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "source",
-					"Invalid model version source: '%.300s'. To use a local path as a model version "
-					"source, the run_id request parameter has to be specified and the local path has "
-					"to be contained within the artifact directory of the run specified by the "
-					"run_id.", source);
+		return weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, "source",
+			"Invalid model version source: '%.300s'. To use a local path as a model version "
+			"source, the run_id request parameter has to be specified and the local path has "
+			"to be contained within the artifact directory of the run specified by the "
+			"run_id.",
+			source);
 	}
 	if (strncmp(dec, "mlflow-artifacts:", 17) == 0) {
 		const char *rel = artifacts_rel(a, dec);
@@ -1939,7 +1976,8 @@ int weir_tracking_source_check(weir_db *db, weir_arena *a, const char *source, c
 				if (rel == NULL)
 					*exists = true; /* stored elsewhere: cannot check */
 				else
-					*exists = weir_artifacts_exists(a, *sub ? weir_arena_printf(a, "%s/%s", rel, sub) : rel);
+					*exists = weir_artifacts_exists(
+						a, *sub ? weir_arena_printf(a, "%s/%s", rel, sub) : rel);
 			}
 		}
 		return 0;

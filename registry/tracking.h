@@ -22,8 +22,8 @@
 #include "governance/governance.h"
 
 typedef struct weir_tracking_ctx {
-	weir_db *db;                     /* borrowed */
-	weir_arena *arena;               /* borrowed: per-request memory */
+	weir_db *db; /* borrowed */
+	weir_arena *arena; /* borrowed: per-request memory */
 	const weir_principal *principal; /* borrowed: the caller (owner of what it creates) */
 } weir_tracking_ctx;
 
@@ -73,7 +73,7 @@ typedef struct weir_tracking_input {
 	const char *digest;
 	const char *source_type;
 	const char *source;
-	const char *context;    /* the "mlflow.data.context" input tag ("training", ...), or NULL */
+	const char *context; /* the "mlflow.data.context" input tag ("training", ...), or NULL */
 	const char *table_name; /* three-part UC table name the dataset names (source_type delta_table /
 				 * uc_table, a source JSON `table_name`, or a three-part dataset name),
 				 * or NULL; not resolved: the reader decides what the caller may see */

@@ -16,8 +16,8 @@ typedef struct trk_exp {
 } trk_exp;
 
 typedef struct trk_run {
-	int64_t id;            /* internal key */
-	const char *run_id;    /* 32 hex */
+	int64_t id; /* internal key */
+	const char *run_id; /* 32 hex */
 	int64_t experiment_id;
 	const char *run_name;
 	const char *user_id;
@@ -41,16 +41,24 @@ typedef struct trk_point {
 /* -- search (dynamic SQL built from whitelisted fragments; every value bound) -- */
 typedef enum { TRK_ENT_ATTR, TRK_ENT_METRIC, TRK_ENT_PARAM, TRK_ENT_TAG, TRK_ENT_DATASET } trk_entity;
 typedef enum {
-	TRK_OP_EQ, TRK_OP_NE, TRK_OP_LT, TRK_OP_LE, TRK_OP_GT, TRK_OP_GE,
-	TRK_OP_GLOB,   /* LIKE, converted to a case-sensitive GLOB pattern */
+	TRK_OP_EQ,
+	TRK_OP_NE,
+	TRK_OP_LT,
+	TRK_OP_LE,
+	TRK_OP_GT,
+	TRK_OP_GE,
+	TRK_OP_GLOB, /* LIKE, converted to a case-sensitive GLOB pattern */
 	TRK_OP_ILIKE,
-	TRK_OP_IN, TRK_OP_NOT_IN, TRK_OP_IS_NULL, TRK_OP_IS_NOT_NULL,
+	TRK_OP_IN,
+	TRK_OP_NOT_IN,
+	TRK_OP_IS_NULL,
+	TRK_OP_IS_NOT_NULL,
 } trk_op;
 
 typedef struct trk_cond {
 	trk_entity ent;
-	const char *column;  /* ATTR and DATASET: the attribute's name (the store maps it to SQL) */
-	const char *key;     /* METRIC, PARAM, TAG: the key (bound) */
+	const char *column; /* ATTR and DATASET: the attribute's name (the store maps it to SQL) */
+	const char *key; /* METRIC, PARAM, TAG: the key (bound) */
 	trk_op op;
 	bool numeric;
 	double num;
@@ -61,33 +69,32 @@ typedef struct trk_cond {
 
 typedef struct trk_order {
 	trk_entity ent;
-	const char *column;  /* ATTR: the attribute's name */
+	const char *column; /* ATTR: the attribute's name */
 	const char *key;
 	bool desc;
 } trk_order;
 
 typedef struct trk_query {
-	const int64_t *experiment_ids;  /* runs only */
+	const int64_t *experiment_ids; /* runs only */
 	int nexperiments;
-	int view;                       /* 1 active, 2 deleted, 3 all */
+	int view; /* 1 active, 2 deleted, 3 all */
 	trk_cond *conds;
 	int nconds;
 	trk_order *orders;
 	int norders;
 	int64_t offset;
-	int64_t limit;                  /* rows to fetch (max_results + 1) */
+	int64_t limit; /* rows to fetch (max_results + 1) */
 } trk_query;
 
 /* experiments */
 int weir_trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err);
 int weir_trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
-			 int64_t now, int64_t *id, weir_error *err);
+			      int64_t now, int64_t *id, weir_error *err);
 int weir_trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err);
 int weir_trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err);
 /* The experiment whose artifact_location is one of `locations` (a JSON array text), the
  * longest such location first; *found false when none (the artifact owner lookup). */
-int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found,
-					weir_error *err);
+int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found, weir_error *err);
 int weir_trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err);
 /* Sets the experiment's stage and that of all its runs. */
 int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err);
@@ -108,7 +115,8 @@ json_t *weir_trk_store_run_info_json(const trk_run *run);
 json_t *weir_trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, weir_error *err);
 
 /* params and tags: *value NULL when absent */
-int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value, weir_error *err);
+int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value,
+			     weir_error *err);
 int weir_trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err);
 int weir_trk_store_tag_set(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err);
 int weir_trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *existed, weir_error *err);
@@ -144,20 +152,20 @@ void weir_trk_store_metric_hot_target_set(int rows);
 /* One page of a key's history after cursor `after` (NULL: from the start), in (step,
  * timestamp, value) order; *n points in an arena array. */
 int weir_trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *key, const trk_point *after,
-			  int limit, trk_point **out, int *n, weir_error *err);
+			       int limit, trk_point **out, int *n, weir_error *err);
 /* Distinct steps of a key in [start, end] (all when !ranged), ascending. */
 int weir_trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *key, bool ranged, int64_t start,
-			   int64_t end, int64_t **steps, int *n, weir_error *err);
+				int64_t end, int64_t **steps, int *n, weir_error *err);
 int weir_trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
-			     trk_point **out, int *n, weir_error *err);
+				  trk_point **out, int *n, weir_error *err);
 
 /* datasets and inputs */
 int weir_trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *name, const char *digest,
-			     const char *source_type, const char *source, const char *schema, const char *profile,
-			     int64_t *id, weir_error *err);
+				  const char *source_type, const char *source, const char *schema, const char *profile,
+				  int64_t *id, weir_error *err);
 int weir_trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *input, weir_error *err);
 int weir_trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const char *value, weir_error *err);
 int weir_trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
-			 weir_error *err);
+			      weir_error *err);
 
 #endif

@@ -36,12 +36,10 @@ static const char SQL_EXP_SET_STAGE[] =
 static const char SQL_EXP_RUNS_SET_STAGE[] =
 	"UPDATE trk_runs SET lifecycle_stage = ?2, deleted_time = CASE WHEN ?2 = 'deleted' THEN ?3 ELSE NULL END "
 	"WHERE experiment_id = ?1 AND lifecycle_stage != ?2";
-static const char SQL_EXP_TAG_SET[] =
-	"INSERT INTO trk_experiment_tags(experiment_id, key, value) VALUES (?1, ?2, ?3) "
-	"ON CONFLICT(experiment_id, key) DO UPDATE SET value = excluded.value";
+static const char SQL_EXP_TAG_SET[] = "INSERT INTO trk_experiment_tags(experiment_id, key, value) VALUES (?1, ?2, ?3) "
+				      "ON CONFLICT(experiment_id, key) DO UPDATE SET value = excluded.value";
 static const char SQL_EXP_TAG_DELETE[] = "DELETE FROM trk_experiment_tags WHERE experiment_id = ?1 AND key = ?2";
-static const char SQL_EXP_TAGS[] =
-	"SELECT key, value FROM trk_experiment_tags WHERE experiment_id = ?1 ORDER BY key";
+static const char SQL_EXP_TAGS[] = "SELECT key, value FROM trk_experiment_tags WHERE experiment_id = ?1 ORDER BY key";
 
 int weir_trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err)
 {
@@ -57,9 +55,10 @@ int weir_trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, we
 }
 
 int weir_trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
-			 int64_t now, int64_t *id, weir_error *err)
+			      int64_t now, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EXP_INSERT, err, WEIR_TEXT(name), WEIR_TEXT(artifact_location), WEIR_I64(now), WEIR_TEXT(owner));
+	weir_stmt *st = weir_db_query(db, SQL_EXP_INSERT, err, WEIR_TEXT(name), WEIR_TEXT(artifact_location),
+				      WEIR_I64(now), WEIR_TEXT(owner));
 	if (st == NULL)
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
@@ -104,8 +103,7 @@ int weir_trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name,
 	weir_stmt *st = weir_db_query(db, SQL_EXP_GET_BY_NAME, err, WEIR_TEXT(name));
 	if (st == NULL)
 		return -1;
-	return exp_row(db, a, st, out,
-		       weir_arena_printf(a, "Could not find experiment with name '%.300s'", name), err);
+	return exp_row(db, a, st, out, weir_arena_printf(a, "Could not find experiment with name '%.300s'", name), err);
 }
 
 /* A scan of trk_experiments (artifact_location has no index): only for artifact paths in
@@ -114,8 +112,7 @@ static const char SQL_EXP_BY_LOCATION[] =
 	"SELECT experiment_id FROM trk_experiments WHERE artifact_location IN (SELECT value FROM json_each(?1)) "
 	"ORDER BY length(artifact_location) DESC, experiment_id LIMIT 1";
 
-int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found,
-					weir_error *err)
+int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found, weir_error *err)
 {
 	*found = false;
 	weir_stmt *st = weir_db_query(db, SQL_EXP_BY_LOCATION, err, WEIR_TEXT(locations));
@@ -285,10 +282,17 @@ typedef struct attr_col {
 } attr_col;
 
 static const attr_col RUN_COLS_MAP[] = {
-	{"run_id", "r.run_id"},         {"run_name", "r.run_name"},   {"status", "r.status"},
-	{"user_id", "r.user_id"},       {"artifact_uri", "r.artifact_uri"}, {"lifecycle_stage", "r.lifecycle_stage"},
-	{"start_time", "r.start_time"}, {"end_time", "r.end_time"},   {"created", "r.start_time"},
-	{"Created", "r.start_time"},    {"experiment_id", "CAST(r.experiment_id AS TEXT)"},
+	{"run_id", "r.run_id"},
+	{"run_name", "r.run_name"},
+	{"status", "r.status"},
+	{"user_id", "r.user_id"},
+	{"artifact_uri", "r.artifact_uri"},
+	{"lifecycle_stage", "r.lifecycle_stage"},
+	{"start_time", "r.start_time"},
+	{"end_time", "r.end_time"},
+	{"created", "r.start_time"},
+	{"Created", "r.start_time"},
+	{"experiment_id", "CAST(r.experiment_id AS TEXT)"},
 	{NULL, NULL},
 };
 static const attr_col EXP_COLS_MAP[] = {
@@ -317,7 +321,7 @@ static const char *col_of(qbuild *q, const attr_col *map, const char *name)
 }
 
 static const char *const OP_SQL[] = {
-	[TRK_OP_EQ] = " = ?", [TRK_OP_NE] = " != ?", [TRK_OP_LT] = " < ?", [TRK_OP_LE] = " <= ?",
+	[TRK_OP_EQ] = " = ?", [TRK_OP_NE] = " != ?", [TRK_OP_LT] = " < ?",      [TRK_OP_LE] = " <= ?",
 	[TRK_OP_GT] = " > ?", [TRK_OP_GE] = " >= ?", [TRK_OP_GLOB] = " GLOB ?",
 };
 
@@ -338,12 +342,8 @@ static void cmp_sql(qbuild *q, const char *expr, const trk_cond *c)
 		}
 		weir_buf_appendf(&q->sql, ")");
 		return;
-	case TRK_OP_IS_NULL:
-		weir_buf_appendf(&q->sql, "%s IS NULL", expr);
-		return;
-	case TRK_OP_IS_NOT_NULL:
-		weir_buf_appendf(&q->sql, "%s IS NOT NULL", expr);
-		return;
+	case TRK_OP_IS_NULL: weir_buf_appendf(&q->sql, "%s IS NULL", expr); return;
+	case TRK_OP_IS_NOT_NULL: weir_buf_appendf(&q->sql, "%s IS NOT NULL", expr); return;
 	default:
 		weir_buf_appendf(&q->sql, "%s%s", expr, OP_SQL[c->op]);
 		if (c->numeric)
@@ -380,10 +380,11 @@ static void order_sql(qbuild *q, const attr_col *cols, const char *kv_table, con
 		weir_buf_appendf(&q->sql, "(%s IS NULL), %s %s, ", col, col, o->desc ? "DESC" : "ASC");
 		return;
 	}
-	const char *table = o->ent == TRK_ENT_METRIC ? "trk_latest_metrics"
+	const char *table = o->ent == TRK_ENT_METRIC  ? "trk_latest_metrics"
 			    : o->ent == TRK_ENT_PARAM ? "trk_params"
-						       : kv_table;
-	weir_buf_appendf(&q->sql, "((SELECT x.value FROM %s x WHERE x.%s = %s AND x.key = ?) IS NULL), ", table, fk, owner);
+						      : kv_table;
+	weir_buf_appendf(&q->sql, "((SELECT x.value FROM %s x WHERE x.%s = %s AND x.key = ?) IS NULL), ", table, fk,
+			 owner);
 	bind_s(q, o->key);
 	weir_buf_appendf(&q->sql, "(SELECT x.value FROM %s x WHERE x.%s = %s AND x.key = ?) %s, ", table, fk, owner,
 			 o->desc ? "DESC" : "ASC");
@@ -432,8 +433,9 @@ static int run_query(weir_db *db, weir_arena *a, qbuild *q, int64_t **ids, int *
 
 static const char *stage_sql(int view)
 {
-	return view == 2 ? "lifecycle_stage = 'deleted'" : view == 3 ? "lifecycle_stage IS NOT NULL"
-								    : "lifecycle_stage = 'active'";
+	return view == 2   ? "lifecycle_stage = 'deleted'"
+	       : view == 3 ? "lifecycle_stage IS NOT NULL"
+			   : "lifecycle_stage = 'active'";
 }
 
 int weir_trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
@@ -460,7 +462,8 @@ int weir_trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *qq, i
 int weir_trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
 {
 	qbuild *q = weir_arena_calloc(a, sizeof(*q));
-	weir_buf_appendf(&q->sql, "SELECT r.id FROM trk_runs r WHERE r.%s AND r.experiment_id IN (", stage_sql(qq->view));
+	weir_buf_appendf(&q->sql, "SELECT r.id FROM trk_runs r WHERE r.%s AND r.experiment_id IN (",
+			 stage_sql(qq->view));
 	for (int i = 0; i < qq->nexperiments; i++) {
 		weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
 		bind_i(q, qq->experiment_ids[i]);
@@ -470,23 +473,17 @@ int weir_trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *qq, int6
 		const trk_cond *c = &qq->conds[i];
 		weir_buf_appendf(&q->sql, " AND ");
 		switch (c->ent) {
-		case TRK_ENT_METRIC:
-			kv_cond(q, "trk_latest_metrics", "run", "r.id", c, " AND x.is_nan = 0");
-			break;
-		case TRK_ENT_PARAM:
-			kv_cond(q, "trk_params", "run", "r.id", c, "");
-			break;
-		case TRK_ENT_TAG:
-			kv_cond(q, "trk_run_tags", "run", "r.id", c, "");
-			break;
+		case TRK_ENT_METRIC: kv_cond(q, "trk_latest_metrics", "run", "r.id", c, " AND x.is_nan = 0"); break;
+		case TRK_ENT_PARAM: kv_cond(q, "trk_params", "run", "r.id", c, ""); break;
+		case TRK_ENT_TAG: kv_cond(q, "trk_run_tags", "run", "r.id", c, ""); break;
 		case TRK_ENT_DATASET:
-			weir_buf_appendf(&q->sql, "EXISTS (SELECT 1 FROM trk_inputs i JOIN trk_datasets d ON d.id = i.dataset "
-						  "WHERE i.run = r.id AND ");
+			weir_buf_appendf(&q->sql,
+					 "EXISTS (SELECT 1 FROM trk_inputs i JOIN trk_datasets d ON d.id = i.dataset "
+					 "WHERE i.run = r.id AND ");
 			cmp_sql(q, col_of(q, DATASET_COLS_MAP, c->column), c);
 			weir_buf_appendf(&q->sql, ")");
 			break;
-		default:
-			cmp_sql(q, col_of(q, RUN_COLS_MAP, c->column), c);
+		default: cmp_sql(q, col_of(q, RUN_COLS_MAP, c->column), c);
 		}
 	}
 	weir_buf_appendf(&q->sql, " ORDER BY ");
@@ -503,12 +500,12 @@ int weir_trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *qq, int6
 static const char SQL_RUN_INSERT[] =
 	"INSERT INTO trk_runs(run_id, experiment_id, run_name, user_id, owner, status, start_time, end_time, "
 	"artifact_uri, lifecycle_stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'active')";
-#define RUN_COLS "id, run_id, experiment_id, run_name, user_id, status, start_time, end_time, artifact_uri, " \
-		 "lifecycle_stage"
+#define RUN_COLS                                                                                     \
+	"id, run_id, experiment_id, run_name, user_id, status, start_time, end_time, artifact_uri, " \
+	"lifecycle_stage"
 static const char SQL_RUN_GET[] = "SELECT " RUN_COLS " FROM trk_runs WHERE run_id = ?1";
 static const char SQL_RUN_GET_ID[] = "SELECT " RUN_COLS " FROM trk_runs WHERE id = ?1";
-static const char SQL_RUN_UPDATE[] =
-	"UPDATE trk_runs SET run_name = ?2, status = ?3, end_time = ?4 WHERE id = ?1";
+static const char SQL_RUN_UPDATE[] = "UPDATE trk_runs SET run_name = ?2, status = ?3, end_time = ?4 WHERE id = ?1";
 static const char SQL_RUN_SET_STAGE[] =
 	"UPDATE trk_runs SET lifecycle_stage = ?2, deleted_time = CASE WHEN ?2 = 'deleted' THEN ?3 ELSE NULL END "
 	"WHERE id = ?1";
@@ -519,7 +516,11 @@ static const char SQL_RUN_LATEST[] =
 
 int weir_trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_RUN_INSERT, err, WEIR_TEXT(run->run_id), WEIR_I64(run->experiment_id), WEIR_TEXT(run->run_name ? run->run_name : ""), WEIR_TEXT(run->user_id ? run->user_id : ""), WEIR_TEXT(owner), WEIR_TEXT(run->status), WEIR_I64_OR_NULL(run->start_time, !run->has_start), WEIR_I64_OR_NULL(run->end_time, !run->has_end), WEIR_TEXT(run->artifact_uri));
+	weir_stmt *st = weir_db_query(db, SQL_RUN_INSERT, err, WEIR_TEXT(run->run_id), WEIR_I64(run->experiment_id),
+				      WEIR_TEXT(run->run_name ? run->run_name : ""),
+				      WEIR_TEXT(run->user_id ? run->user_id : ""), WEIR_TEXT(owner),
+				      WEIR_TEXT(run->status), WEIR_I64_OR_NULL(run->start_time, !run->has_start),
+				      WEIR_I64_OR_NULL(run->end_time, !run->has_end), WEIR_TEXT(run->artifact_uri));
 	if (st == NULL)
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
@@ -571,7 +572,8 @@ int weir_trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *o
 
 int weir_trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
 {
-	return weir_db_exec(db, SQL_RUN_UPDATE, err, WEIR_I64(run->id), WEIR_TEXT(run->run_name), WEIR_TEXT(run->status), WEIR_I64_OR_NULL(run->end_time, !run->has_end));
+	return weir_db_exec(db, SQL_RUN_UPDATE, err, WEIR_I64(run->id), WEIR_TEXT(run->run_name),
+			    WEIR_TEXT(run->status), WEIR_I64_OR_NULL(run->end_time, !run->has_end));
 }
 
 int weir_trk_store_run_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
@@ -622,7 +624,8 @@ static json_t *inputs_json(weir_db *db, weir_arena *a, int64_t run, weir_error *
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW && n < 256) {
 		ids[n++] = weir_db_col_i64(st, 0);
 		json_t *ds = json_pack("{s:s?, s:s?, s:s?, s:s?}", "name", weir_db_col_dup(a, st, 1), "digest",
-				       weir_db_col_dup(a, st, 2), "source_type", weir_db_col_dup(a, st, 3), "source", weir_db_col_dup(a, st, 4));
+				       weir_db_col_dup(a, st, 2), "source_type", weir_db_col_dup(a, st, 3), "source",
+				       weir_db_col_dup(a, st, 4));
 		if (ds == NULL)
 			ds = json_object();
 		if (weir_db_col_type(st, 5) != WEIR_DB_NULL)
@@ -671,11 +674,11 @@ json_t *weir_trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, 
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		json_t *k = json_string(weir_db_col_text(st, 0));
-		json_array_append_new(metrics, json_pack("{s:o?, s:o, s:I, s:I}", "key", k, "value",
-							 metric_value(weir_db_col_double(st, 1),
-								      weir_db_col_int(st, 2) != 0),
-							 "timestamp", (json_int_t)weir_db_col_i64(st, 3), "step",
-							 (json_int_t)weir_db_col_i64(st, 4)));
+		json_array_append_new(metrics,
+				      json_pack("{s:o?, s:o, s:I, s:I}", "key", k, "value",
+						metric_value(weir_db_col_double(st, 1), weir_db_col_int(st, 2) != 0),
+						"timestamp", (json_int_t)weir_db_col_i64(st, 3), "step",
+						(json_int_t)weir_db_col_i64(st, 4)));
 	}
 	weir_db_done(st);
 	if (rc != WEIR_DB_DONE) {
@@ -712,12 +715,12 @@ fail:
 
 static const char SQL_PARAM_GET[] = "SELECT value FROM trk_params WHERE run = ?1 AND key = ?2";
 static const char SQL_PARAM_PUT[] = "INSERT OR IGNORE INTO trk_params(run, key, value) VALUES (?1, ?2, ?3)";
-static const char SQL_TAG_SET[] =
-	"INSERT INTO trk_run_tags(run, key, value) VALUES (?1, ?2, ?3) "
-	"ON CONFLICT(run, key) DO UPDATE SET value = excluded.value";
+static const char SQL_TAG_SET[] = "INSERT INTO trk_run_tags(run, key, value) VALUES (?1, ?2, ?3) "
+				  "ON CONFLICT(run, key) DO UPDATE SET value = excluded.value";
 static const char SQL_TAG_DELETE[] = "DELETE FROM trk_run_tags WHERE run = ?1 AND key = ?2";
 
-int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value, weir_error *err)
+int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value,
+			     weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_PARAM_GET, err, WEIR_I64(run), WEIR_TEXT(key));
 	if (st == NULL)
@@ -764,8 +767,8 @@ int weir_trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *e
  * weir_trk_store_metric_steps), so every point is read once. The skip is done in C rather
  * than with UNION, whose per-row comparison made a 1,000-point page ~25% dearer; a SQL
  * LIMIT would count the skipped copies, so the reader stops stepping instead. */
-static const char SQL_METRIC_PUT[] =
-	"INSERT OR IGNORE INTO trk_metrics_hot(run, key, step, timestamp, value, is_nan) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_METRIC_PUT[] = "INSERT OR IGNORE INTO trk_metrics_hot(run, key, step, timestamp, value, is_nan) "
+				     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char SQL_METRIC_PUT_COLD[] =
 	"INSERT OR IGNORE INTO trk_metrics(run, key, step, timestamp, value, is_nan) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 /* The latest point is the maximum by (step, timestamp, value) (MLflow's rule). */
@@ -775,16 +778,16 @@ static const char SQL_LATEST_PUT[] =
 	"value = excluded.value, is_nan = excluded.is_nan "
 	"WHERE (excluded.step, excluded.timestamp, excluded.value) > (step, timestamp, value)";
 #define POINT_COLS "key, step, timestamp, value, is_nan"
-static const char SQL_METRIC_FIRST[] =
-	"SELECT " POINT_COLS " FROM trk_metrics WHERE run = ?1 AND key = ?2 "
-	"UNION ALL SELECT " POINT_COLS " FROM trk_metrics_hot WHERE run = ?1 AND key = ?2 "
-	"ORDER BY step, timestamp, value, is_nan";
-static const char SQL_METRIC_AFTER[] =
-	"SELECT " POINT_COLS " FROM trk_metrics WHERE run = ?1 AND key = ?2 "
-	"AND (step, timestamp, value, is_nan) > (?3, ?4, ?5, ?6) "
-	"UNION ALL SELECT " POINT_COLS " FROM trk_metrics_hot WHERE run = ?1 AND key = ?2 "
-	"AND (step, timestamp, value, is_nan) > (?3, ?4, ?5, ?6) "
-	"ORDER BY step, timestamp, value, is_nan";
+static const char SQL_METRIC_FIRST[] = "SELECT " POINT_COLS " FROM trk_metrics WHERE run = ?1 AND key = ?2 "
+				       "UNION ALL SELECT " POINT_COLS
+				       " FROM trk_metrics_hot WHERE run = ?1 AND key = ?2 "
+				       "ORDER BY step, timestamp, value, is_nan";
+static const char SQL_METRIC_AFTER[] = "SELECT " POINT_COLS " FROM trk_metrics WHERE run = ?1 AND key = ?2 "
+				       "AND (step, timestamp, value, is_nan) > (?3, ?4, ?5, ?6) "
+				       "UNION ALL SELECT " POINT_COLS
+				       " FROM trk_metrics_hot WHERE run = ?1 AND key = ?2 "
+				       "AND (step, timestamp, value, is_nan) > (?3, ?4, ?5, ?6) "
+				       "ORDER BY step, timestamp, value, is_nan";
 static const char SQL_METRIC_STEPS_ALL[] =
 	"SELECT step FROM trk_metrics WHERE run = ?1 AND key = ?2 "
 	"UNION ALL SELECT step FROM trk_metrics_hot WHERE run = ?1 AND key = ?2 ORDER BY step";
@@ -792,10 +795,11 @@ static const char SQL_METRIC_STEPS_RANGE[] =
 	"SELECT step FROM trk_metrics WHERE run = ?1 AND key = ?2 AND step BETWEEN ?3 AND ?4 "
 	"UNION ALL SELECT step FROM trk_metrics_hot WHERE run = ?1 AND key = ?2 AND step BETWEEN ?3 AND ?4 "
 	"ORDER BY step";
-static const char SQL_METRIC_AT_STEP[] =
-	"SELECT " POINT_COLS " FROM trk_metrics WHERE run = ?1 AND key = ?2 AND step = ?3 "
-	"UNION ALL SELECT " POINT_COLS " FROM trk_metrics_hot WHERE run = ?1 AND key = ?2 AND step = ?3 "
-	"ORDER BY timestamp, value, is_nan";
+static const char SQL_METRIC_AT_STEP[] = "SELECT " POINT_COLS
+					 " FROM trk_metrics WHERE run = ?1 AND key = ?2 AND step = ?3 "
+					 "UNION ALL SELECT " POINT_COLS
+					 " FROM trk_metrics_hot WHERE run = ?1 AND key = ?2 AND step = ?3 "
+					 "ORDER BY timestamp, value, is_nan";
 
 /* The merge: one slice of the hot table, the rows after the cursor in primary-key order,
  * copied into trk_metrics (in that order, so consecutive rows land on the same cold leaf)
@@ -807,16 +811,17 @@ static const char SQL_MERGE_CURSOR[] = "SELECT " PK_COLS " FROM trk_metrics_merg
 static const char SQL_MERGE_SET[] =
 	"UPDATE trk_metrics_merge SET run = ?1, key = ?2, step = ?3, timestamp = ?4, value = ?5, is_nan = ?6 "
 	"WHERE id = 1";
-static const char SQL_MERGE_END[] =
-	"SELECT " PK_COLS " FROM trk_metrics_hot WHERE (" PK_COLS ") > (?1, ?2, ?3, ?4, ?5, ?6) "
-	"ORDER BY " PK_COLS " LIMIT 1 OFFSET ?7";
-static const char SQL_MERGE_COPY[] =
-	"INSERT OR IGNORE INTO trk_metrics(" PK_COLS ") SELECT " PK_COLS " FROM trk_metrics_hot "
-	"WHERE (" PK_COLS ") > (?1, ?2, ?3, ?4, ?5, ?6) AND (" PK_COLS ") <= (?7, ?8, ?9, ?10, ?11, ?12) "
-	"ORDER BY " PK_COLS;
-static const char SQL_MERGE_DROP[] =
-	"DELETE FROM trk_metrics_hot "
-	"WHERE (" PK_COLS ") > (?1, ?2, ?3, ?4, ?5, ?6) AND (" PK_COLS ") <= (?7, ?8, ?9, ?10, ?11, ?12)";
+static const char SQL_MERGE_END[] = "SELECT " PK_COLS " FROM trk_metrics_hot WHERE (" PK_COLS
+				    ") > (?1, ?2, ?3, ?4, ?5, ?6) "
+				    "ORDER BY " PK_COLS " LIMIT 1 OFFSET ?7";
+static const char SQL_MERGE_COPY[] = "INSERT OR IGNORE INTO trk_metrics(" PK_COLS ") SELECT " PK_COLS
+				     " FROM trk_metrics_hot "
+				     "WHERE (" PK_COLS ") > (?1, ?2, ?3, ?4, ?5, ?6) AND (" PK_COLS
+				     ") <= (?7, ?8, ?9, ?10, ?11, ?12) "
+				     "ORDER BY " PK_COLS;
+static const char SQL_MERGE_DROP[] = "DELETE FROM trk_metrics_hot "
+				     "WHERE (" PK_COLS ") > (?1, ?2, ?3, ?4, ?5, ?6) AND (" PK_COLS
+				     ") <= (?7, ?8, ?9, ?10, ?11, ?12)";
 
 /* Hot table sizing (see weir_trk_store_metric_settle). With batches of 1,000 distinct keys a
  * batch dirties every hot page, about target/135 (4 KiB pages, short keys), and its merge
@@ -1086,7 +1091,7 @@ static int points(weir_db *db, weir_arena *a, weir_stmt *st, int cap, trk_point 
 }
 
 int weir_trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const char *key, const trk_point *after,
-			  int limit, trk_point **out, int *n, weir_error *err)
+			       int limit, trk_point **out, int *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, after ? SQL_METRIC_AFTER : SQL_METRIC_FIRST, err);
 	if (st == NULL)
@@ -1103,7 +1108,7 @@ int weir_trk_store_metric_page(weir_db *db, weir_arena *a, int64_t run, const ch
 }
 
 int weir_trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const char *key, bool ranged, int64_t start,
-			   int64_t end, int64_t **steps, int *n, weir_error *err)
+				int64_t end, int64_t **steps, int *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, ranged ? SQL_METRIC_STEPS_RANGE : SQL_METRIC_STEPS_ALL, err);
 	if (st == NULL)
@@ -1140,7 +1145,7 @@ int weir_trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const c
 }
 
 int weir_trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
-			     trk_point **out, int *n, weir_error *err)
+				  trk_point **out, int *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_METRIC_AT_STEP, err, WEIR_I64(run), WEIR_TEXT(key), WEIR_I64(step));
 	if (st == NULL)
@@ -1157,9 +1162,8 @@ static const char SQL_DATASET_INSERT[] =
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char SQL_INPUT_FIND[] = "SELECT id FROM trk_inputs WHERE run = ?1 AND dataset = ?2";
 static const char SQL_INPUT_INSERT[] = "INSERT INTO trk_inputs(dataset, run) VALUES (?1, ?2)";
-static const char SQL_INPUT_TAG_SET[] =
-	"INSERT INTO trk_input_tags(input, key, value) VALUES (?1, ?2, ?3) "
-	"ON CONFLICT(input, key) DO UPDATE SET value = excluded.value";
+static const char SQL_INPUT_TAG_SET[] = "INSERT INTO trk_input_tags(input, key, value) VALUES (?1, ?2, ?3) "
+					"ON CONFLICT(input, key) DO UPDATE SET value = excluded.value";
 static const char SQL_INPUTS_OF_RUN[] =
 	"SELECT d.name, d.digest, d.source_type, d.source, "
 	"(SELECT value FROM trk_input_tags t WHERE t.input = i.id AND t.key = 'mlflow.data.context') "
@@ -1178,10 +1182,11 @@ static int find_id(weir_db *db, weir_stmt *st, int64_t *id, bool *found, weir_er
 }
 
 int weir_trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *name, const char *digest,
-			     const char *source_type, const char *source, const char *schema, const char *profile,
-			     int64_t *id, weir_error *err)
+				  const char *source_type, const char *source, const char *schema, const char *profile,
+				  int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_DATASET_FIND, err, WEIR_I64(experiment_id), WEIR_TEXT(name), WEIR_TEXT(digest));
+	weir_stmt *st = weir_db_query(db, SQL_DATASET_FIND, err, WEIR_I64(experiment_id), WEIR_TEXT(name),
+				      WEIR_TEXT(digest));
 	if (st == NULL)
 		return -1;
 	bool found;
@@ -1230,7 +1235,7 @@ int weir_trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, co
 }
 
 int weir_trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
-			 weir_error *err)
+			      weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_INPUTS_OF_RUN, err, WEIR_I64(run));
 	if (st == NULL)

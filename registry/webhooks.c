@@ -24,10 +24,14 @@
 /* ---------------------------------------------------------------- validation */
 
 static const char *const ENTITIES[][3] = {
-	{"REGISTERED_MODEL", "CREATED", NULL},     {"MODEL_VERSION", "CREATED", NULL},
-	{"MODEL_VERSION_TAG", "SET", "DELETED"},   {"MODEL_VERSION_ALIAS", "CREATED", "DELETED"},
-	{"PROMPT", "CREATED", NULL},               {"PROMPT_VERSION", "CREATED", NULL},
-	{"PROMPT_TAG", "SET", "DELETED"},          {"PROMPT_VERSION_TAG", "SET", "DELETED"},
+	{"REGISTERED_MODEL", "CREATED", NULL},
+	{"MODEL_VERSION", "CREATED", NULL},
+	{"MODEL_VERSION_TAG", "SET", "DELETED"},
+	{"MODEL_VERSION_ALIAS", "CREATED", "DELETED"},
+	{"PROMPT", "CREATED", NULL},
+	{"PROMPT_VERSION", "CREATED", NULL},
+	{"PROMPT_TAG", "SET", "DELETED"},
+	{"PROMPT_VERSION_TAG", "SET", "DELETED"},
 	{"PROMPT_ALIAS", "CREATED", "DELETED"},
 };
 
@@ -35,7 +39,8 @@ static bool event_valid(const char *entity, const char *action)
 {
 	for (size_t i = 0; i < sizeof(ENTITIES) / sizeof(ENTITIES[0]); i++)
 		if (strcmp(ENTITIES[i][0], entity) == 0)
-			return strcmp(ENTITIES[i][1], action) == 0 || (ENTITIES[i][2] && strcmp(ENTITIES[i][2], action) == 0);
+			return strcmp(ENTITIES[i][1], action) == 0 ||
+			       (ENTITIES[i][2] && strcmp(ENTITIES[i][2], action) == 0);
 	return false;
 }
 
@@ -46,10 +51,11 @@ static int check_name(const char *name, weir_error *err)
 	for (size_t i = 0; ok && i < n; i++)
 		ok = isalnum((unsigned char)name[i]) || name[i] == '.' || name[i] == '_' || name[i] == '-';
 	if (!ok)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "name",
-					"Invalid webhook name '%.100s'. Name must be 1-63 characters of letters, digits, "
-					"'.', '_' or '-', starting and ending with a letter or digit.",
-					name);
+		return weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, "name",
+			"Invalid webhook name '%.100s'. Name must be 1-63 characters of letters, digits, "
+			"'.', '_' or '-', starting and ending with a letter or digit.",
+			name);
 	return 0;
 }
 
@@ -61,9 +67,10 @@ static int check_url(const char *url, weir_error *err)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "url",
 					"Invalid webhook URL '%.200s': expected http(s)://host[:port]/path", url);
 	if (ok == WEIR_OUTBOX_URL_PLAIN_HTTP)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "url",
-					"Invalid webhook URL scheme: plain http is allowed only for loopback hosts; use "
-					"https.");
+		return weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, "url",
+			"Invalid webhook URL scheme: plain http is allowed only for loopback hosts; use "
+			"https.");
 	return 0;
 }
 
@@ -78,7 +85,7 @@ static const char *check_events(weir_arena *a, json_t *events, weir_error *err)
 	json_t *canon = json_array();
 	size_t i;
 	json_t *ev;
-	json_array_foreach(events, i, ev) {
+	json_array_foreach (events, i, ev) {
 		const char *en = json_string_value(json_object_get(ev, "entity"));
 		const char *ac = json_string_value(json_object_get(ev, "action"));
 		char ent[64] = "", act[32] = "";
@@ -160,8 +167,12 @@ json_t *weir_webhook_create(weir_db *db, weir_arena *a, json_t *body, weir_error
 		return NULL;
 	char id[37];
 	weir_uuid4(id);
-	wh_fields f = {.name = name, .description = desc, .url = url, .events = events,
-		       .secret = secret && *secret ? secret : NULL, .status = status};
+	wh_fields f = {.name = name,
+		       .description = desc,
+		       .url = url,
+		       .events = events,
+		       .secret = secret && *secret ? secret : NULL,
+		       .status = status};
 	if (weir_wh_store_insert(db, id, &f, weir_now_ms(), err) != 0)
 		return NULL;
 	return weir_webhook_get(db, a, id, err);
@@ -210,9 +221,8 @@ json_t *weir_webhook_update(weir_db *db, weir_arena *a, const char *id, json_t *
 {
 	const char *name = NULL, *url = NULL, *desc = NULL, *secret = NULL, *status = NULL, *events = NULL;
 	json_t *ev = NULL;
-	if (weir_json_get_str(body, "name", false, &name, err) != 0 ||
-	    (nonempty(name) && check_name(name, err) != 0) || weir_json_get_str(body, "url", false, &url, err) != 0 ||
-	    (nonempty(url) && check_url(url, err) != 0) ||
+	if (weir_json_get_str(body, "name", false, &name, err) != 0 || (nonempty(name) && check_name(name, err) != 0) ||
+	    weir_json_get_str(body, "url", false, &url, err) != 0 || (nonempty(url) && check_url(url, err) != 0) ||
 	    weir_json_get_str(body, "description", false, &desc, err) != 0 ||
 	    weir_json_get_str(body, "secret", false, &secret, err) != 0 ||
 	    weir_json_get_str(body, "status", false, &status, err) != 0 ||
@@ -224,8 +234,12 @@ json_t *weir_webhook_update(weir_db *db, weir_arena *a, const char *id, json_t *
 	if (cur == NULL)
 		return NULL;
 	json_decref(cur);
-	wh_fields f = {.name = nonempty(name), .description = nonempty(desc), .url = nonempty(url), .events = events,
-		       .secret = nonempty(secret), .status = nonempty(status)};
+	wh_fields f = {.name = nonempty(name),
+		       .description = nonempty(desc),
+		       .url = nonempty(url),
+		       .events = events,
+		       .secret = nonempty(secret),
+		       .status = nonempty(status)};
 	if (weir_wh_store_update(db, id, &f, weir_now_ms(), err) != 0)
 		return NULL;
 	return weir_webhook_get(db, a, id, err);
@@ -313,7 +327,7 @@ static int emit_match(void *ctx, const char *webhook_id, const char *events)
 	size_t i;
 	json_t *ev;
 	bool match = false;
-	json_array_foreach(evs, i, ev) {
+	json_array_foreach (evs, i, ev) {
 		const char *e = json_string_value(json_object_get(ev, "entity"));
 		const char *ac = json_string_value(json_object_get(ev, "action"));
 		if (e && ac && strcmp(e, c->entity) == 0 && strcmp(ac, c->action) == 0)
@@ -363,15 +377,9 @@ static const weir_outbox_kind WEBHOOKS = {
 		 .signature_header = "X-MLflow-Signature"},
 };
 
-int weir_webhooks_worker_start(weir_db_pool *pool, weir_error *err)
-{
-	return weir_outbox_start(pool, &WEBHOOKS, err);
-}
+int weir_webhooks_worker_start(weir_db_pool *pool, weir_error *err) { return weir_outbox_start(pool, &WEBHOOKS, err); }
 
-void weir_webhooks_worker_stop(void)
-{
-	weir_outbox_stop(&WEBHOOKS);
-}
+void weir_webhooks_worker_stop(void) { weir_outbox_stop(&WEBHOOKS); }
 
 /* ---------------------------------------------------------------- test endpoint */
 
@@ -386,7 +394,8 @@ int weir_webhook_target_get(weir_db *db, weir_arena *a, const char *id, json_t *
 		return not_found(id, err);
 	json_t *evs = json_loads(events, 0, NULL);
 	json_t *first = json_array_get(evs, 0);
-	out->entity = weir_arena_strdup(a, first ? json_string_value(json_object_get(first, "entity")) : "MODEL_VERSION");
+	out->entity = weir_arena_strdup(a,
+					first ? json_string_value(json_object_get(first, "entity")) : "MODEL_VERSION");
 	out->action = weir_arena_strdup(a, first ? json_string_value(json_object_get(first, "action")) : "CREATED");
 	json_decref(evs);
 	if (json_is_object(event)) {

@@ -31,7 +31,7 @@ json_t *weir_webhook_deliveries(weir_db *db, weir_arena *a, const char *id, weir
  * reads the target with weir_webhook_target first, outside any write transaction. */
 typedef struct weir_webhook_target {
 	const char *url;
-	const char *secret;        /* NULL when none */
+	const char *secret; /* NULL when none */
 	const char *entity;
 	const char *action;
 } weir_webhook_target;

@@ -12,9 +12,9 @@
 typedef struct wh_hook {
 	const char *id;
 	const char *name;
-	const char *description;   /* NULL when none */
+	const char *description; /* NULL when none */
 	const char *url;
-	const char *events;        /* canonical JSON text: [{entity, action}, ...] */
+	const char *events; /* canonical JSON text: [{entity, action}, ...] */
 	const char *status;
 	int64_t creation_timestamp;
 	int64_t last_updated_timestamp;
@@ -40,7 +40,7 @@ typedef struct wh_delivery {
 	int64_t attempts;
 	int64_t last_status_code;
 	bool has_last_status_code;
-	const char *last_error;    /* NULL when none */
+	const char *last_error; /* NULL when none */
 	int64_t created_at;
 	int64_t delivered_at;
 	bool has_delivered_at;
@@ -62,18 +62,18 @@ int weir_wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted
 /* Up to `cap` ids (arena) of live webhooks, newest first, from `offset`; a failed step ends
  * the page early. */
 int weir_wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **ids, int cap, int *n,
-		      weir_error *err);
+			   weir_error *err);
 /* The delivery target: url and secret (NULL when none) and the events JSON text, in the
  * arena. *found as in weir_wh_store_get. */
 int weir_wh_store_target(weir_db *db, weir_arena *a, const char *id, const char **url, const char **secret,
-		    const char **events, bool *found, weir_error *err);
+			 const char **events, bool *found, weir_error *err);
 
 /* outbox */
 /* Visits every live ACTIVE webhook with its events JSON text. */
 int weir_wh_store_active(weir_db *db, wh_active_fn fn, void *ctx, weir_error *err);
 /* Queues a PENDING delivery due at `now`. */
 int weir_wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *webhook_id, const char *entity,
-			     const char *action, const char *payload, int64_t now, weir_error *err);
+				  const char *action, const char *payload, int64_t now, weir_error *err);
 /* Visits a webhook's last 100 deliveries, newest first. */
 int weir_wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err);
 

@@ -18,8 +18,8 @@ static const char SQL_HOOK_INSERT[] =
 static const char SQL_HOOK_GET[] =
 	"SELECT id, name, description, url, events, status, creation_timestamp, last_updated_timestamp "
 	"FROM webhooks WHERE id = ?1 AND deleted_timestamp IS NULL";
-static const char SQL_HOOK_LIST[] =
-	"SELECT id FROM webhooks WHERE deleted_timestamp IS NULL ORDER BY creation_timestamp DESC, id LIMIT ?1 OFFSET ?2";
+static const char SQL_HOOK_LIST[] = "SELECT id FROM webhooks WHERE deleted_timestamp IS NULL ORDER BY "
+				    "creation_timestamp DESC, id LIMIT ?1 OFFSET ?2";
 static const char SQL_HOOK_UPDATE[] =
 	"UPDATE webhooks SET name = COALESCE(?2, name), description = COALESCE(?3, description), "
 	"url = COALESCE(?4, url), events = COALESCE(?5, events), secret = COALESCE(?6, secret), "
@@ -51,12 +51,16 @@ int weir_wh_store_get(weir_db *db, weir_arena *a, const char *id, wh_hook *out, 
 
 int weir_wh_store_insert(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
 {
-	return weir_db_exec(db, SQL_HOOK_INSERT, err, WEIR_TEXT(id), WEIR_TEXT(f->name), WEIR_TEXT(f->description), WEIR_TEXT(f->url), WEIR_TEXT(f->events), WEIR_TEXT(f->secret), WEIR_TEXT(f->status), WEIR_I64(now));
+	return weir_db_exec(db, SQL_HOOK_INSERT, err, WEIR_TEXT(id), WEIR_TEXT(f->name), WEIR_TEXT(f->description),
+			    WEIR_TEXT(f->url), WEIR_TEXT(f->events), WEIR_TEXT(f->secret), WEIR_TEXT(f->status),
+			    WEIR_I64(now));
 }
 
 int weir_wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_t now, weir_error *err)
 {
-	return weir_db_exec(db, SQL_HOOK_UPDATE, err, WEIR_TEXT(id), WEIR_TEXT(f->name), WEIR_TEXT(f->description), WEIR_TEXT(f->url), WEIR_TEXT(f->events), WEIR_TEXT(f->secret), WEIR_TEXT(f->status), WEIR_I64(now));
+	return weir_db_exec(db, SQL_HOOK_UPDATE, err, WEIR_TEXT(id), WEIR_TEXT(f->name), WEIR_TEXT(f->description),
+			    WEIR_TEXT(f->url), WEIR_TEXT(f->events), WEIR_TEXT(f->secret), WEIR_TEXT(f->status),
+			    WEIR_I64(now));
 }
 
 int weir_wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, weir_error *err)
@@ -73,7 +77,7 @@ int weir_wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted
 }
 
 int weir_wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **ids, int cap, int *n,
-		      weir_error *err)
+			   weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_HOOK_LIST, err, WEIR_I64(cap), WEIR_I64(offset));
 	if (st == NULL)
@@ -86,7 +90,7 @@ int weir_wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const cha
 }
 
 int weir_wh_store_target(weir_db *db, weir_arena *a, const char *id, const char **url, const char **secret,
-		    const char **events, bool *found, weir_error *err)
+			 const char **events, bool *found, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_HOOK_TARGET, err, WEIR_TEXT(id));
 	if (st == NULL)
@@ -125,9 +129,10 @@ int weir_wh_store_active(weir_db *db, wh_active_fn fn, void *ctx, weir_error *er
 }
 
 int weir_wh_store_delivery_insert(weir_db *db, const char *delivery_id, const char *webhook_id, const char *entity,
-			     const char *action, const char *payload, int64_t now, weir_error *err)
+				  const char *action, const char *payload, int64_t now, weir_error *err)
 {
-	return weir_db_exec(db, SQL_DELIVERY_INSERT, err, WEIR_TEXT(delivery_id), WEIR_TEXT(webhook_id), WEIR_TEXT(entity), WEIR_TEXT(action), WEIR_TEXT(payload), WEIR_I64(now));
+	return weir_db_exec(db, SQL_DELIVERY_INSERT, err, WEIR_TEXT(delivery_id), WEIR_TEXT(webhook_id),
+			    WEIR_TEXT(entity), WEIR_TEXT(action), WEIR_TEXT(payload), WEIR_I64(now));
 }
 
 int weir_wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn fn, void *ctx, weir_error *err)
@@ -192,9 +197,7 @@ int weir_wh_store_due(weir_db *db, int64_t now, weir_outbox_entry *out, int max,
 		out[n].payload = weir_xstrdup(weir_db_col_text(st, 1));
 		out[n].attempts = weir_db_col_int(st, 2);
 		out[n].url = weir_xstrdup(weir_db_col_text(st, 3));
-		out[n].secret = weir_db_col_type(st, 4) == WEIR_DB_NULL
-					? NULL
-					: weir_xstrdup(weir_db_col_text(st, 4));
+		out[n].secret = weir_db_col_type(st, 4) == WEIR_DB_NULL ? NULL : weir_xstrdup(weir_db_col_text(st, 4));
 		n++;
 	}
 	weir_db_done(st);
@@ -203,7 +206,10 @@ int weir_wh_store_due(weir_db *db, int64_t now, weir_outbox_entry *out, int max,
 
 int weir_wh_store_delivery_result(weir_db *db, const weir_outbox_outcome *r, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_DELIVERY_RESULT, err, WEIR_TEXT(r->id), WEIR_TEXT(r->status), WEIR_I64(r->attempts), WEIR_I64(r->next_attempt_at), WEIR_I64_OR_NULL(r->last_status_code, !r->has_last_status_code), WEIR_TEXT(r->last_error), WEIR_I64_OR_NULL(r->delivered_at, !r->has_delivered_at));
+	weir_stmt *st = weir_db_query(
+		db, SQL_DELIVERY_RESULT, err, WEIR_TEXT(r->id), WEIR_TEXT(r->status), WEIR_I64(r->attempts),
+		WEIR_I64(r->next_attempt_at), WEIR_I64_OR_NULL(r->last_status_code, !r->has_last_status_code),
+		WEIR_TEXT(r->last_error), WEIR_I64_OR_NULL(r->delivered_at, !r->has_delivered_at));
 	if (st == NULL)
 		return -1;
 	int rc = weir_db_step(st);

@@ -15,8 +15,7 @@
 static int fail(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
 
 /* The securable of /{securable_type}/{full_name}; the metastore ignores the name. */
-static int resolve_typed(weir_req *r, const char *type_param, const char *name_param, weir_securable *s,
-			 weir_error *e)
+static int resolve_typed(weir_req *r, const char *type_param, const char *name_param, weir_securable *s, weir_error *e)
 {
 	weir_sec_type t;
 	const char *ts = weir_req_param(r, type_param);
@@ -66,7 +65,8 @@ static int effective_get(weir_req *r)
 	weir_securable s;
 	if (resolve_typed(r, "securable_type", "full_name", &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0)
 		return fail(r, &e);
-	json_t *out = weir_grants_effective(weir_req_db(r), r->arena, r->principal, &s, weir_req_query(r, "principal"), &e);
+	json_t *out = weir_grants_effective(weir_req_db(r), r->arena, r->principal, &s, weir_req_query(r, "principal"),
+					    &e);
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
@@ -138,7 +138,7 @@ static json_t *legacy_shape(json_t *bindings)
 	json_t *ids = json_array();
 	size_t i;
 	json_t *b;
-	json_array_foreach(json_object_get(bindings, "bindings"), i, b)
+	json_array_foreach (json_object_get(bindings, "bindings"), i, b)
 		json_array_append(ids, json_object_get(b, "workspace_id"));
 	json_decref(bindings);
 	return json_pack("{s:o}", "workspaces", ids);
@@ -148,7 +148,8 @@ static int legacy_get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable s;
-	if (resolve_catalog_for_bindings(r, weir_req_param(r, "name"), &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0)
+	if (resolve_catalog_for_bindings(r, weir_req_param(r, "name"), &s, &e) != 0 ||
+	    weir_req_authorize(r, &s, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_bindings_get(weir_req_db(r), &s, &e);
 	return out ? weir_reply_json(r, 200, legacy_shape(out)) : fail(r, &e);
@@ -163,8 +164,9 @@ static json_t *ids_to_bindings(json_t *ids)
 	json_t *arr = json_array();
 	size_t i;
 	json_t *v;
-	json_array_foreach(ids, i, v)
-		json_array_append_new(arr, json_pack("{s:O, s:s}", "workspace_id", v, "binding_type", "BINDING_TYPE_READ_WRITE"));
+	json_array_foreach (ids, i, v)
+		json_array_append_new(
+			arr, json_pack("{s:O, s:s}", "workspace_id", v, "binding_type", "BINDING_TYPE_READ_WRITE"));
 	return arr;
 }
 
@@ -186,7 +188,7 @@ static int legacy_update(weir_req *r)
 					 "Invalid value for '%s': expected an array of workspace ids", names[l]);
 			return fail(r, &e);
 		}
-		json_array_foreach(ids, i, v) {
+		json_array_foreach (ids, i, v) {
 			if (!json_is_integer(v)) {
 				char field[64];
 				snprintf(field, sizeof(field), "%s[%zu]", names[l], i);
@@ -206,17 +208,26 @@ static int legacy_update(weir_req *r)
 	return weir_reply_json(r, 200, legacy_shape(out));
 }
 
-#define R(m, p, h, op, action) {m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0}
-#define RN(m, p, h, op, action) {m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT}
+#define R(m, p, h, op, action)                                                              \
+	{                                                                                   \
+		m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0 \
+	}
+#define RN(m, p, h, op, action)                                                                               \
+	{                                                                                                     \
+		m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT \
+	}
 
 const weir_route weir_routes_grants[] = {
 	RN("GET", "/permissions/{securable_type}/{full_name}", permissions_get, WEIR_OP_READ_GRANTS, "getPermissions"),
-	R("PATCH", "/permissions/{securable_type}/{full_name}", permissions_update, WEIR_OP_MANAGE_GRANTS, "updatePermissions"),
+	R("PATCH", "/permissions/{securable_type}/{full_name}", permissions_update, WEIR_OP_MANAGE_GRANTS,
+	  "updatePermissions"),
 	RN("GET", "/effective-permissions/{securable_type}/{full_name}", effective_get, WEIR_OP_READ_GRANTS,
 	   "getEffectivePermissions"),
 	RN("GET", "/bindings/{securable_type}/{securable_name}", bindings_get, WEIR_OP_READ_METADATA, "getBindings"),
-	R("PATCH", "/bindings/{securable_type}/{securable_name}", bindings_update, WEIR_OP_MANAGE_GRANTS, "updateBindings"),
+	R("PATCH", "/bindings/{securable_type}/{securable_name}", bindings_update, WEIR_OP_MANAGE_GRANTS,
+	  "updateBindings"),
 	RN("GET", "/workspace-bindings/catalogs/{name}", legacy_get, WEIR_OP_READ_METADATA, "getWorkspaceBindings"),
-	R("PATCH", "/workspace-bindings/catalogs/{name}", legacy_update, WEIR_OP_MANAGE_GRANTS, "updateWorkspaceBindings"),
+	R("PATCH", "/workspace-bindings/catalogs/{name}", legacy_update, WEIR_OP_MANAGE_GRANTS,
+	  "updateWorkspaceBindings"),
 	{0},
 };

@@ -60,10 +60,7 @@ static weir_principal_kind route_kind(weir_req *r)
 	return WEIR_PRINCIPAL_USER;
 }
 
-static int64_t path_id(weir_req *r)
-{
-	return weir_id_parse(weir_req_param(r, "id"));
-}
+static int64_t path_id(weir_req *r) { return weir_id_parse(weir_req_param(r, "id")); }
 
 static int scim_list(weir_req *r)
 {
@@ -290,15 +287,22 @@ static int secret_delete(weir_req *r)
 	return weir_reply_ok_empty(r);
 }
 
-#define SCIM(res, kind)                                                                                              \
-	{"GET", SCIM_PREFIX "/" res, scim_list, RULE_AUTHENTICATED, WEIR_DIALECT_SCIM, "accounts", "list" kind "s",   \
-	 WEIR_ROUTE_NO_AUDIT},                                                                                        \
-	{"POST", SCIM_PREFIX "/" res, scim_create, RULE_ADMIN, WEIR_DIALECT_SCIM, "accounts", "create" kind, 0},       \
-	{"GET", SCIM_PREFIX "/" res "/{id}", scim_get, RULE_AUTHENTICATED, WEIR_DIALECT_SCIM, "accounts", "get" kind, \
-	 WEIR_ROUTE_NO_AUDIT},                                                                                        \
-	{"PUT", SCIM_PREFIX "/" res "/{id}", scim_put, RULE_ADMIN, WEIR_DIALECT_SCIM, "accounts", "update" kind, 0},  \
-	{"PATCH", SCIM_PREFIX "/" res "/{id}", scim_patch, RULE_ADMIN, WEIR_DIALECT_SCIM, "accounts", "patch" kind, 0}, \
-	{"DELETE", SCIM_PREFIX "/" res "/{id}", scim_delete, RULE_ADMIN, WEIR_DIALECT_SCIM, "accounts", "delete" kind, 0}
+#define SCIM(res, kind)                                                                                                  \
+	{"GET",      SCIM_PREFIX "/" res, scim_list,          RULE_AUTHENTICATED, WEIR_DIALECT_SCIM,                     \
+	 "accounts", "list" kind "s",     WEIR_ROUTE_NO_AUDIT},                                                          \
+		{"POST", SCIM_PREFIX "/" res, scim_create, RULE_ADMIN, WEIR_DIALECT_SCIM, "accounts", "create" kind, 0}, \
+		{"GET",      SCIM_PREFIX "/" res "/{id}", scim_get, RULE_AUTHENTICATED, WEIR_DIALECT_SCIM, "accounts",   \
+		 "get" kind, WEIR_ROUTE_NO_AUDIT},                                                                       \
+		{"PUT", SCIM_PREFIX "/" res "/{id}", scim_put, RULE_ADMIN, WEIR_DIALECT_SCIM, "accounts", "update" kind, \
+		 0},                                                                                                     \
+		{"PATCH",           SCIM_PREFIX "/" res "/{id}",                                                         \
+		 scim_patch,        RULE_ADMIN,                                                                          \
+		 WEIR_DIALECT_SCIM, "accounts",                                                                          \
+		 "patch" kind,      0},                                                                                  \
+	{                                                                                                                \
+		"DELETE", SCIM_PREFIX "/" res "/{id}", scim_delete, RULE_ADMIN, WEIR_DIALECT_SCIM, "accounts",           \
+			"delete" kind, 0                                                                                 \
+	}
 
 #define SECRETS "/api/2.0/accounts/servicePrincipals/{id}/credentials/secrets"
 
@@ -306,15 +310,18 @@ const weir_route weir_routes_identity[] = {
 	SCIM("Users", "User"),
 	SCIM("Groups", "Group"),
 	SCIM("ServicePrincipals", "ServicePrincipal"),
-	{"GET", SCIM_PREFIX "/Me", scim_me, RULE_AUTHENTICATED, WEIR_DIALECT_SCIM, "accounts", "getMe", WEIR_ROUTE_NO_AUDIT},
+	{"GET", SCIM_PREFIX "/Me", scim_me, RULE_AUTHENTICATED, WEIR_DIALECT_SCIM, "accounts", "getMe",
+	 WEIR_ROUTE_NO_AUDIT},
 	{"POST", "/api/2.0/token-management/on-behalf-of/tokens", obo_create, RULE_ADMIN, WEIR_DIALECT_DATABRICKS,
 	 "accounts", "createOboToken", 0},
-	{"POST", SECRETS, secret_create, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "accounts", "createServicePrincipalSecret", 0},
+	{"POST", SECRETS, secret_create, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "accounts",
+	 "createServicePrincipalSecret", 0},
 	{"GET", SECRETS, secret_list, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "accounts", "listServicePrincipalSecrets",
 	 WEIR_ROUTE_NO_AUDIT},
 	{"DELETE", SECRETS "/{secret_id}", secret_delete, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "accounts",
 	 "deleteServicePrincipalSecret", 0},
-	{"POST", "/oidc/v1/token", weir_identity_oauth_token, RULE_PUBLIC, WEIR_DIALECT_OAUTH, "oauth2", "tokenLogin", 0},
+	{"POST", "/oidc/v1/token", weir_identity_oauth_token, RULE_PUBLIC, WEIR_DIALECT_OAUTH, "oauth2", "tokenLogin",
+	 0},
 	{"GET", "/oidc/.well-known/oauth-authorization-server", weir_identity_oauth_discovery, RULE_PUBLIC,
 	 WEIR_DIALECT_OAUTH, "oauth2", "discovery", WEIR_ROUTE_NO_AUDIT},
 	{0},

@@ -181,7 +181,8 @@ int weir_identity_oauth_token(weir_req *r)
 	if (grant == NULL)
 		return oauth_error(r, 400, "invalid_request", "grant_type is required.");
 	if (strcmp(grant, "client_credentials") != 0)
-		return oauth_error(r, 400, "unsupported_grant_type", "Only grant_type=client_credentials is supported.");
+		return oauth_error(r, 400, "unsupported_grant_type",
+				   "Only grant_type=client_credentials is supported.");
 	if (scope) {
 		for (const char *s = scope; *s;) {
 			while (*s == ' ')
@@ -220,8 +221,9 @@ int weir_identity_oauth_token(weir_req *r)
 		return weir_reply_error(r, &e);
 	weir_reply_header(r, "Cache-Control", "no-store");
 	weir_reply_header(r, "Pragma", "no-cache");
-	return weir_reply_json(r, 200, json_pack("{s:s, s:s, s:I, s:s}", "access_token", tok, "token_type", "Bearer",
-						 "expires_in", (json_int_t)(exp - now), "scope", "all-apis"));
+	return weir_reply_json(r, 200,
+			       json_pack("{s:s, s:s, s:I, s:s}", "access_token", tok, "token_type", "Bearer",
+					 "expires_in", (json_int_t)(exp - now), "scope", "all-apis"));
 }
 
 /* The Host header if it is a plain host[:port], else the address we listen on. */
@@ -246,7 +248,7 @@ int weir_identity_oauth_discovery(weir_req *r)
 				weir_arena_printf(r->arena, "%s/oidc/v1/authorize", b), "token_endpoint",
 				weir_arena_printf(r->arena, "%s/oidc/v1/token", b), "grant_types_supported",
 				"client_credentials", "token_endpoint_auth_methods_supported", "client_secret_basic",
-				"client_secret_post", "scopes_supported", "all-apis", "response_types_supported", "code",
-				"token_endpoint_auth_signing_alg_values_supported", "HS256");
+				"client_secret_post", "scopes_supported", "all-apis", "response_types_supported",
+				"code", "token_endpoint_auth_signing_alg_values_supported", "HS256");
 	return weir_reply_json(r, 200, doc);
 }

@@ -23,7 +23,7 @@ static json_t *ingest_params(weir_req *r, json_t *ev)
 	json_t *o = weir_json_own(r->arena, json_object());
 	const char *k;
 	json_t *v;
-	json_object_foreach(ev, k, v) {
+	json_object_foreach (ev, k, v) {
 		if (json_is_array(v))
 			json_object_set_new(o, k, json_sprintf("[%zu items]", json_array_size(v)));
 		else if (json_is_object(v))
@@ -83,7 +83,7 @@ static int ingest_batch(weir_req *r)
 	}
 	size_t i;
 	json_t *ev;
-	json_array_foreach(arr, i, ev) {
+	json_array_foreach (arr, i, ev) {
 		char prefix[32];
 		snprintf(prefix, sizeof(prefix), "[%zu].", i);
 		if (weir_openlineage_validate(ev, prefix, &e) != 0)
@@ -93,7 +93,7 @@ static int ingest_batch(weir_req *r)
 	int64_t now = weir_now_ms();
 	if (weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
-	json_array_foreach(arr, i, ev) {
+	json_array_foreach (arr, i, ev) {
 		char prefix[32];
 		snprintf(prefix, sizeof(prefix), "[%zu].", i);
 		if (weir_openlineage_ingest(weir_req_db(r), r->arena, ev, prefix, now, &e) != 0)
@@ -101,9 +101,10 @@ static int ingest_batch(weir_req *r)
 	}
 	if (weir_req_commit(r, &e) != 0)
 		return fail(r, &e);
-	return weir_reply_json(r, 200, json_pack("{s:s, s:{s:I, s:I, s:i, s:i, s:i}}", "status", "success", "summary",
-						 "received", (json_int_t)n, "successful", (json_int_t)n, "failed", 0,
-						 "retriable", 0, "non_retriable", 0));
+	return weir_reply_json(r, 200,
+			       json_pack("{s:s, s:{s:I, s:I, s:i, s:i, s:i}}", "status", "success", "summary",
+					 "received", (json_int_t)n, "successful", (json_int_t)n, "failed", 0,
+					 "retriable", 0, "non_retriable", 0));
 }
 
 /* ---------------------------------------------------------------- graph reads */
@@ -195,7 +196,8 @@ static int table_lineage(weir_req *r)
 	weir_securable s;
 	bool ent = false;
 	const char *inc = NULL;
-	if (resolve_table(r, "table_name", &s, &e) != 0 || weir_req_query_bool(r, "include_entity_lineage", &ent, &e) != 0)
+	if (resolve_table(r, "table_name", &s, &e) != 0 ||
+	    weir_req_query_bool(r, "include_entity_lineage", &ent, &e) != 0)
 		return fail(r, &e);
 	if (!ent && param(r, "include_entity_lineage", false, &inc, &e) == 0 && inc)
 		ent = strcmp(inc, "true") == 0;
@@ -295,15 +297,16 @@ static int edge_delete(weir_req *r)
 #define WL "/api/2.0/weir/lineage"
 
 const weir_route weir_routes_lineage[] = {
-	{"POST", "/api/v1/lineage", ingest, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "lineage", "ingestOpenLineageEvent", 0},
+	{"POST", "/api/v1/lineage", ingest, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "lineage", "ingestOpenLineageEvent",
+	 0},
 	{"POST", "/api/v1/lineage/batch", ingest_batch, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "lineage",
 	 "ingestOpenLineageBatch", 0},
 	{"GET", "/api/v1/lineage", marquez, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "lineage", "getMarquezLineage",
 	 WEIR_ROUTE_NO_AUDIT},
 	{"GET", LT "/table-lineage", table_lineage, RULE_ON(WEIR_OP_READ_METADATA), WEIR_DIALECT_DATABRICKS, "lineage",
 	 "getTableLineage", WEIR_ROUTE_NO_AUDIT},
-	{"GET", LT "/column-lineage", column_lineage, RULE_ON(WEIR_OP_READ_METADATA), WEIR_DIALECT_DATABRICKS, "lineage",
-	 "getColumnLineage", WEIR_ROUTE_NO_AUDIT},
+	{"GET", LT "/column-lineage", column_lineage, RULE_ON(WEIR_OP_READ_METADATA), WEIR_DIALECT_DATABRICKS,
+	 "lineage", "getColumnLineage", WEIR_ROUTE_NO_AUDIT},
 	{"GET", WL "/graph", graph, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "lineage", "getLineageGraph",
 	 WEIR_ROUTE_NO_AUDIT},
 	{"GET", WL "/column-impact", column_impact, RULE_ON(WEIR_OP_READ_METADATA), WEIR_DIALECT_DATABRICKS, "lineage",

@@ -55,8 +55,7 @@ static int ml_fail(weir_req *r, weir_error *e)
 		e->code = WEIR_E_INVALID_PARAMETER_VALUE;
 		e->status = 400;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return weir_reply_error(r, e);
 }
@@ -67,7 +66,8 @@ static json_t *ml_body(weir_req *r, weir_error *e)
 	if (strcmp(r->method, "POST") == 0) {
 		const char *ct = weir_req_header(r, "Content-Type");
 		if (ct == NULL) {
-			weir_error_set(e, WEIR_E_INVALID_PARAMETER_VALUE, "Bad Request. Content-Type header is missing.");
+			weir_error_set(e, WEIR_E_INVALID_PARAMETER_VALUE,
+				       "Bad Request. Content-Type header is missing.");
 			return NULL;
 		}
 		if (strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
@@ -122,10 +122,11 @@ static int type_error(weir_error *e, const char *key, json_t *v)
 
 static int missing(weir_error *e, const char *key)
 {
-	return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, key,
-				"Missing value for required parameter '%s'. See the API docs for more information about "
-				"request parameters.",
-				key);
+	return weir_error_field(
+		e, WEIR_E_INVALID_PARAMETER_VALUE, key,
+		"Missing value for required parameter '%s'. See the API docs for more information about "
+		"request parameters.",
+		key);
 }
 
 /* A string argument; *out stays NULL when absent. Empty counts as missing when required. */
@@ -218,7 +219,7 @@ static int arg_list(weir_req *r, const char *key, const char **out, int *n, weir
 		return type_error(e, key, v);
 	size_t i;
 	json_t *x;
-	json_array_foreach(v, i, x) {
+	json_array_foreach (v, i, x) {
 		if (!json_is_string(x))
 			return type_error(e, key, x);
 		if (*n < MAX_LIST)
@@ -250,7 +251,7 @@ static int body_tags(weir_req *r, json_t **tags, weir_error *e)
 		return type_error(e, "tags", v);
 	size_t i;
 	json_t *t;
-	json_array_foreach(v, i, t) {
+	json_array_foreach (v, i, t) {
 		json_t *k = json_object_get(t, "key"), *val = json_object_get(t, "value");
 		if (!json_is_object(t) || !json_is_string(k))
 			return type_error(e, "tags", t);
@@ -399,7 +400,8 @@ static int search(weir_req *r, weir_registry_search_kind kind)
 	weir_registry_search q = {.kind = kind, .max_results = INT64_MIN}; /* INT64_MIN: absent */
 	const char *order[MAX_LIST];
 	if (arg_str(r, "filter", false, &q.filter, &e) != 0 || arg_i64(r, "max_results", &q.max_results, &e) != 0 ||
-	    arg_list(r, "order_by", order, &q.norder_by, &e) != 0 || arg_str(r, "page_token", false, &q.page_token, &e) != 0)
+	    arg_list(r, "order_by", order, &q.norder_by, &e) != 0 ||
+	    arg_str(r, "page_token", false, &q.page_token, &e) != 0)
 		return ml_fail(r, &e);
 	q.order_by = order;
 	weir_req_mark_authorized(r); /* answers only what the caller may browse */
@@ -542,7 +544,8 @@ static int mv_get(weir_req *r)
 	int64_t v;
 	if (ml_version(r, &name, &s, &v, &e) != 0)
 		return ml_fail(r, &e);
-	return reply_obj(r, "model_version", weir_registry_version_mlflow(weir_req_db(r), r->arena, s.id, v, true, &e), &e);
+	return reply_obj(r, "model_version", weir_registry_version_mlflow(weir_req_db(r), r->arena, s.id, v, true, &e),
+			 &e);
 }
 
 static int mv_update(weir_req *r)
@@ -675,7 +678,8 @@ static int wh_list(weir_req *r)
 static int wh_get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	return reply_obj(r, "webhook", weir_webhook_get(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"), &e), &e);
+	return reply_obj(r, "webhook", weir_webhook_get(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"), &e),
+			 &e);
 }
 
 static int wh_update(weir_req *r)
@@ -695,7 +699,8 @@ static int wh_update(weir_req *r)
 static int wh_delete(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	if (weir_req_begin(r, &e) != 0 || weir_webhook_delete(weir_req_db(r), weir_req_param(r, "webhook_id"), &e) != 0 ||
+	if (weir_req_begin(r, &e) != 0 ||
+	    weir_webhook_delete(weir_req_db(r), weir_req_param(r, "webhook_id"), &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
 		return ml_fail(r, &e);
 	return weir_reply_ok_empty(r);
@@ -706,9 +711,8 @@ static int wh_test(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *body = ml_body(r, &e);
 	weir_webhook_target t;
-	if (body == NULL ||
-	    weir_webhook_target_get(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"),
-				    json_object_get(body, "event"), &t, &e) != 0)
+	if (body == NULL || weir_webhook_target_get(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"),
+						    json_object_get(body, "event"), &t, &e) != 0)
 		return ml_fail(r, &e);
 	return weir_reply_json(r, 200, weir_webhook_test_send(r->arena, &t));
 }
@@ -766,10 +770,10 @@ static int ucm_create(weir_req *r)
 		return uc_fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	weir_securable schema;
-	weir_registry_model_in in = {.name = name, .comment = comment,
-				     .event_name = weir_registry_mlflow_name(r->arena, cat, sch, name)};
-	if (weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_SCHEMA, weir_arena_printf(r->arena, "%s.%s", cat, sch),
-			     &schema, &e) != 0 ||
+	weir_registry_model_in in = {
+		.name = name, .comment = comment, .event_name = weir_registry_mlflow_name(r->arena, cat, sch, name)};
+	if (weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_SCHEMA,
+			     weir_arena_printf(r->arena, "%s.%s", cat, sch), &schema, &e) != 0 ||
 	    weir_req_authorize(r, &schema, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    weir_registry_model_register(db, r->arena, r->principal, &schema, &in, &id, &e) != 0)
 		return uc_fail(r, &e);
@@ -803,7 +807,8 @@ static int ucm_list(weir_req *r)
 	weir_db *db = weir_req_db(r);
 	weir_securable parent;
 	if (hc) {
-		if (weir_gov_name_check("catalog_name", cat, &e) != 0 || weir_gov_name_check("schema_name", sch, &e) != 0 ||
+		if (weir_gov_name_check("catalog_name", cat, &e) != 0 ||
+		    weir_gov_name_check("schema_name", sch, &e) != 0 ||
 		    weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_SCHEMA,
 				     weir_arena_printf(r->arena, "%s.%s", cat, sch), &parent, &e) != 0)
 			return uc_fail(r, &e);
@@ -840,7 +845,8 @@ static int ucm_update(weir_req *r)
 	if (weir_json_get_str(body, "owner", false, &owner, &e) != 0)
 		return uc_fail(r, &e);
 	if (owner && !weir_req_can(r, WEIR_OP_TRANSFER_OWNER, &s)) {
-		weir_error_set(&e, WEIR_E_PERMISSION_DENIED, "Only the owner or a metastore admin may transfer ownership.");
+		weir_error_set(&e, WEIR_E_PERMISSION_DENIED,
+			       "Only the owner or a metastore admin may transfer ownership.");
 		return uc_fail(r, &e);
 	}
 	weir_db *db = weir_req_db(r);
@@ -942,7 +948,8 @@ static int ucv_update(weir_req *r)
 	const char *comment = NULL;
 	weir_securable s;
 	int64_t v;
-	if (body == NULL || weir_json_get_str(body, "comment", false, &comment, &e) != 0 || uc_version(r, &s, &v, &e) != 0)
+	if (body == NULL || weir_json_get_str(body, "comment", false, &comment, &e) != 0 ||
+	    uc_version(r, &s, &v, &e) != 0)
 		return uc_fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 ||
@@ -977,7 +984,8 @@ static int ucv_finalize(weir_req *r)
 	if (body == NULL || uc_version(r, &s, &v, &e) != 0)
 		return uc_fail(r, &e);
 	weir_db *db = weir_req_db(r);
-	if (weir_req_begin(r, &e) != 0 || weir_registry_version_finalize(db, r->arena, s.id, v, r->principal->name, &e) != 0)
+	if (weir_req_begin(r, &e) != 0 ||
+	    weir_registry_version_finalize(db, r->arena, s.id, v, r->principal->name, &e) != 0)
 		return uc_fail(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
 	if (out == NULL || weir_req_commit(r, &e) != 0) {
@@ -999,7 +1007,8 @@ static int uca_set(weir_req *r)
 		return uc_fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_registry_version_exists(db, s.id, s.full_name, v, &e) != 0) {
-		weir_error_set(&e, WEIR_E_NOT_FOUND, "Model version %.300s/%lld does not exist.", s.full_name, (long long)v);
+		weir_error_set(&e, WEIR_E_NOT_FOUND, "Model version %.300s/%lld does not exist.", s.full_name,
+			       (long long)v);
 		return uc_fail(r, &e);
 	}
 	if (weir_req_begin(r, &e) != 0 || weir_registry_alias_set(db, r->arena, s.id, s.full_name, alias, v, &e) != 0 ||
@@ -1041,13 +1050,18 @@ static int uca_get(weir_req *r)
 #define ML_API "/api/2.0/mlflow"
 #define ML_AJAX "/ajax-api/2.0/mlflow"
 /* Each MLflow endpoint twice: /api and /ajax-api, same handler and rule. */
-#define M2(m, p, h, rule, action, flags)                                                             \
-	{m, ML_API p, h, rule, WEIR_DIALECT_MLFLOW, "modelRegistry", action, flags},                 \
-	{m, ML_AJAX p, h, rule, WEIR_DIALECT_MLFLOW, "modelRegistry", action, flags}
+#define M2(m, p, h, rule, action, flags)                                                   \
+	{m, ML_API p, h, rule, WEIR_DIALECT_MLFLOW, "modelRegistry", action, flags},       \
+	{                                                                                  \
+		m, ML_AJAX p, h, rule, WEIR_DIALECT_MLFLOW, "modelRegistry", action, flags \
+	}
 #define ON(op) RULE_ON(WEIR_OP_##op)
 #define NA WEIR_ROUTE_NO_AUDIT
 #define UC "/api/2.1/unity-catalog"
-#define U(m, p, h, op, action, flags) {m, UC p, h, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, flags}
+#define U(m, p, h, op, action, flags)                                                                     \
+	{                                                                                                 \
+		m, UC p, h, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, flags \
+	}
 
 const weir_route weir_routes_mlflow[] = {
 	M2("POST", "/registered-models/create", rm_create, ON(CREATE_MODEL), "createRegisteredModel", 0),
@@ -1093,7 +1107,8 @@ const weir_route weir_routes_mlflow[] = {
 	U("GET", "/models/{full_name}/versions/{version}", ucv_get, READ_METADATA, "getModelVersion", NA),
 	U("PATCH", "/models/{full_name}/versions/{version}", ucv_update, WRITE_DATA, "updateModelVersion", 0),
 	U("DELETE", "/models/{full_name}/versions/{version}", ucv_delete, DELETE, "deleteModelVersion", 0),
-	U("PATCH", "/models/{full_name}/versions/{version}/finalize", ucv_finalize, WRITE_DATA, "finalizeModelVersion", 0),
+	U("PATCH", "/models/{full_name}/versions/{version}/finalize", ucv_finalize, WRITE_DATA, "finalizeModelVersion",
+	  0),
 	U("PUT", "/models/{full_name}/aliases/{alias}", uca_set, WRITE_DATA, "setRegisteredModelAlias", 0),
 	U("DELETE", "/models/{full_name}/aliases/{alias}", uca_delete, WRITE_DATA, "deleteRegisteredModelAlias", 0),
 	U("GET", "/models/{full_name}/aliases/{alias}", uca_get, READ_METADATA, "getModelVersionByAlias", NA),

@@ -117,7 +117,8 @@ static int same_as_path(weir_req *r, json_t *ta, const char *field, weir_error *
 		return -1;
 	if (v && strcmp(v, weir_req_param(r, field)) != 0)
 		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, field,
-					"Invalid value for '%s': it cannot be changed (it differs from the path)", field);
+					"Invalid value for '%s': it cannot be changed (it differs from the path)",
+					field);
 	return 0;
 }
 
@@ -143,7 +144,8 @@ static int tag_update(weir_req *r)
 	if (path_entity(r, &ent, &e) != 0 || weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
 	weir_db *db = weir_req_db(r);
-	json_t *out = set ? weir_tags_update(db, &ent, key, value, r->principal->name, &e) : weir_tags_get(db, &ent, key, &e);
+	json_t *out = set ? weir_tags_update(db, &ent, key, value, r->principal->name, &e)
+			  : weir_tags_get(db, &ent, key, &e);
 	if (out == NULL || weir_req_commit(r, &e) != 0) {
 		json_decref(out);
 		return fail(r, &e);
@@ -217,9 +219,14 @@ static int audit_list(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
-#define R(m, p, h, op, action) {m, ETA p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0}
-#define RN(m, p, h, op, action) \
-	{m, ETA p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT}
+#define R(m, p, h, op, action)                                                               \
+	{                                                                                    \
+		m, ETA p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0 \
+	}
+#define RN(m, p, h, op, action)                                                                                \
+	{                                                                                                      \
+		m, ETA p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT \
+	}
 
 const weir_route weir_routes_tags[] = {
 	R("POST", "", tag_create, WEIR_OP_APPLY_TAG, "createEntityTagAssignment"),

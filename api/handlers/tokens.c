@@ -26,7 +26,8 @@ static int token_create(weir_req *r)
 	if (weir_auth_mint_expiry(r, lifetime, "lifetime_seconds", now, &expiry, &e) != 0)
 		return weir_reply_error(r, &e);
 	if (comment && strlen(comment) > 1024) {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "comment", "Invalid value for 'comment': at most 1024 characters");
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "comment",
+				 "Invalid value for 'comment': at most 1024 characters");
 		return weir_reply_error(r, &e);
 	}
 	weir_db *db = weir_req_db(r);
@@ -43,7 +44,8 @@ static int token_create(weir_req *r)
 	char *value = NULL;
 	weir_token_info info;
 	if (weir_req_begin(r, &e) != 0 ||
-	    weir_gov_token_create_until(db, r->arena, r->principal->id, ws, now, expiry, comment, &value, &info, &e) != 0 ||
+	    weir_gov_token_create_until(db, r->arena, r->principal->id, ws, now, expiry, comment, &value, &info, &e) !=
+		    0 ||
 	    weir_req_commit(r, &e) != 0)
 		return weir_reply_error(r, &e);
 	json_t *ti = json_pack("{s:s, s:I, s:I}", "token_id", info.token_id, "creation_time",
@@ -76,8 +78,11 @@ static int token_delete(weir_req *r)
 }
 
 const weir_route weir_routes_tokens[] = {
-	{"POST", "/api/2.0/token/create", token_create, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "accounts", "createToken", 0},
-	{"GET", "/api/2.0/token/list", token_list, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "accounts", "listTokens", WEIR_ROUTE_NO_AUDIT},
-	{"POST", "/api/2.0/token/delete", token_delete, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "accounts", "revokeToken", 0},
+	{"POST", "/api/2.0/token/create", token_create, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "accounts",
+	 "createToken", 0},
+	{"GET", "/api/2.0/token/list", token_list, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "accounts",
+	 "listTokens", WEIR_ROUTE_NO_AUDIT},
+	{"POST", "/api/2.0/token/delete", token_delete, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "accounts",
+	 "revokeToken", 0},
 	{0},
 };

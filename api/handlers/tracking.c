@@ -19,10 +19,13 @@
 
 /* Query keys read from a GET (the union of the GET messages' fields); `list` keys are
  * repeated fields and always become arrays. */
-static const struct { const char *key; bool list; } GET_KEYS[] = {
-	{"experiment_id", false}, {"experiment_name", false}, {"run_id", false}, {"run_uuid", false},
-	{"metric_key", false},    {"max_results", false},     {"page_token", false}, {"filter", false},
-	{"view_type", false},     {"run_view_type", false},   {"path", false},       {"start_step", false},
+static const struct {
+	const char *key;
+	bool list;
+} GET_KEYS[] = {
+	{"experiment_id", false}, {"experiment_name", false}, {"run_id", false},        {"run_uuid", false},
+	{"metric_key", false},    {"max_results", false},     {"page_token", false},    {"filter", false},
+	{"view_type", false},     {"run_view_type", false},   {"path", false},          {"start_step", false},
 	{"end_step", false},      {"order_by", true},         {"experiment_ids", true}, {"run_ids", true},
 };
 
@@ -75,7 +78,8 @@ static json_t *request_message(weir_req *r, weir_error *e)
 	} else if (strcmp(r->method, "POST") == 0 && r->body_len > 0) {
 		const char *ct = weir_req_header(r, "Content-Type");
 		if (ct == NULL) {
-			weir_error_set(e, WEIR_E_INVALID_PARAMETER_VALUE, "Bad Request. Content-Type header is missing.");
+			weir_error_set(e, WEIR_E_INVALID_PARAMETER_VALUE,
+				       "Bad Request. Content-Type header is missing.");
 			return NULL;
 		}
 		size_t n = strcspn(ct, "; ");
@@ -269,18 +273,28 @@ static int art_list(weir_req *r)
 
 /* ------------------------------------------------------------------ routes */
 
-#define TRK(method, path, fn, action, flags)                                                                  \
-	{method, "/api/2.0/mlflow/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW, "mlflowExperiment", action, \
-	 flags},                                                                                              \
-	{method, "/ajax-api/2.0/mlflow/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW, "mlflowExperiment",  \
-	 action, flags}
+#define TRK(method, path, fn, action, flags)                                                                           \
+	{method, "/api/2.0/mlflow/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW, "mlflowExperiment", action,     \
+	 flags},                                                                                                       \
+	{                                                                                                              \
+		method, "/ajax-api/2.0/mlflow/" path, fn, RULE_AUTHENTICATED, WEIR_DIALECT_MLFLOW, "mlflowExperiment", \
+			action, flags                                                                                  \
+	}
 /* op: READ_DATA (download, list) or WRITE_DATA (upload, delete); the handler decides by
  * the path's owner (art_authorize_or_reply). */
-#define ART(method, path, fn, op, action, flags)                                                            \
-	{method, "/api/2.0/mlflow-artifacts/" path, fn, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_MLFLOW,           \
-	 "mlflowArtifacts", action, flags},                                                                 \
-	{method, "/ajax-api/2.0/mlflow-artifacts/" path, fn, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_MLFLOW,      \
-	 "mlflowArtifacts", action, flags}
+#define ART(method, path, fn, op, action, flags)                                                                \
+	{method,                                                                                                \
+	 "/api/2.0/mlflow-artifacts/" path,                                                                     \
+	 fn,                                                                                                    \
+	 RULE_ON(WEIR_OP_##op),                                                                                 \
+	 WEIR_DIALECT_MLFLOW,                                                                                   \
+	 "mlflowArtifacts",                                                                                     \
+	 action,                                                                                                \
+	 flags},                                                                                                \
+	{                                                                                                       \
+		method, "/ajax-api/2.0/mlflow-artifacts/" path, fn, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_MLFLOW, \
+			"mlflowArtifacts", action, flags                                                        \
+	}
 
 #define RO WEIR_ROUTE_NO_AUDIT
 

@@ -20,9 +20,10 @@ static int metastore_summary(weir_req *r)
 	if (weir_gov_metastore_securable(weir_req_db(r), r->arena, &ms, &e) != 0 || weir_req_authorize(r, &ms, &e) != 0)
 		return fail(r, &e);
 	const char *owner = weir_gov_principal_name(weir_req_db(r), r->arena, ms.chain[0].owner_id);
-	return weir_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}", "metastore_id", ms.id, "name", "metastore",
-						 "owner", owner ? owner : "", "default_data_access_config_id", "",
-						 "privilege_model_version", "1.0"));
+	return weir_reply_json(r, 200,
+			       json_pack("{s:s, s:s, s:s, s:s, s:s}", "metastore_id", ms.id, "name", "metastore",
+					 "owner", owner ? owner : "", "default_data_access_config_id", "",
+					 "privilege_model_version", "1.0"));
 }
 
 /* ---------------------------------------------------------------- generic pieces */
@@ -96,8 +97,9 @@ static int create(weir_req *r)
 			return fail(r, &e);
 		}
 		const char *pname = t == WEIR_SEC_SCHEMA ? cat : weir_arena_printf(r->arena, "%s.%s", cat, sch);
-		if (weir_gov_resolve(db, r->arena, r->principal, t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
-				     pname, &parent, &e) != 0)
+		if (weir_gov_resolve(db, r->arena, r->principal,
+				     t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA, pname, &parent,
+				     &e) != 0)
 			return fail(r, &e);
 	}
 	if (weir_req_authorize(r, &parent, &e) != 0 || weir_req_begin(r, &e) != 0)
@@ -158,18 +160,21 @@ static int list(weir_req *r)
 		const char *cat = weir_req_query(r, "catalog_name");
 		const char *sch = weir_req_query(r, "schema_name");
 		if (cat == NULL || *cat == '\0') {
-			weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "catalog_name", "Missing required parameter: catalog_name");
+			weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "catalog_name",
+					 "Missing required parameter: catalog_name");
 			return fail(r, &e);
 		}
 		if (t != WEIR_SEC_SCHEMA && (sch == NULL || *sch == '\0')) {
-			weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "schema_name", "Missing required parameter: schema_name");
+			weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "schema_name",
+					 "Missing required parameter: schema_name");
 			return fail(r, &e);
 		}
 		const char *pname = t == WEIR_SEC_SCHEMA ? cat : weir_arena_printf(r->arena, "%s.%s", cat, sch);
 		if (weir_gov_name_check("catalog_name", cat, &e) != 0 ||
 		    (sch && t != WEIR_SEC_SCHEMA && weir_gov_name_check("schema_name", sch, &e) != 0) ||
-		    weir_gov_resolve_ex(db, r->arena, r->principal, t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
-					pname, include_browse ? WEIR_RESOLVE_INCLUDE_BROWSE : 0, &parent, &e) != 0)
+		    weir_gov_resolve_ex(db, r->arena, r->principal,
+					t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA, pname,
+					include_browse ? WEIR_RESOLVE_INCLUDE_BROWSE : 0, &parent, &e) != 0)
 			return fail(r, &e);
 	}
 	if (weir_req_authorize(r, &parent, &e) != 0)
@@ -190,7 +195,8 @@ static int update(weir_req *r)
 		return fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (json_object_get(body, "owner") && !weir_req_can(r, WEIR_OP_TRANSFER_OWNER, &s)) {
-		weir_error_set(&e, WEIR_E_PERMISSION_DENIED, "Only the owner or a metastore admin may transfer ownership.");
+		weir_error_set(&e, WEIR_E_PERMISSION_DENIED,
+			       "Only the owner or a metastore admin may transfer ownership.");
 		return fail(r, &e);
 	}
 	if (weir_req_begin(r, &e) != 0)
@@ -203,7 +209,7 @@ static int update(weir_req *r)
 	return weir_reply_json(r, 200, info);
 }
 
-static int delete(weir_req *r)
+static int delete (weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_sec_type t = type_of_route(r);
@@ -233,8 +239,14 @@ static int table_exists(weir_req *r)
 	return weir_reply_json(r, 200, json_pack("{s:b}", "table_exists", exists));
 }
 
-#define R(m, p, h, op, action) {m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0}
-#define RN(m, p, h, op, action) {m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT}
+#define R(m, p, h, op, action)                                                              \
+	{                                                                                   \
+		m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0 \
+	}
+#define RN(m, p, h, op, action)                                                                               \
+	{                                                                                                     \
+		m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT \
+	}
 
 const weir_route weir_routes_uc[] = {
 	RN("GET", "/metastore_summary", metastore_summary, WEIR_OP_READ_METADATA, "getMetastoreSummary"),

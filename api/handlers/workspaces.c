@@ -70,7 +70,8 @@ static int ws_assign(weir_req *r, bool assign)
 	weir_error e = WEIR_ERROR_INIT;
 	weir_req_audit_securable(r, weir_req_param(r, "name"));
 	if (weir_req_begin(r, &e) != 0 ||
-	    weir_workspace_assign(weir_req_db(r), weir_req_param(r, "name"), weir_req_param(r, "principal"), assign, &e) != 0 ||
+	    weir_workspace_assign(weir_req_db(r), weir_req_param(r, "name"), weir_req_param(r, "principal"), assign,
+				  &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
 		return fail(r, &e);
 	return weir_reply_ok_empty(r);
@@ -85,8 +86,10 @@ const weir_route weir_routes_workspaces[] = {
 	{"GET", WS, ws_list, RULE_AUTHENTICATED, D, "weir", "listWorkspaces", WEIR_ROUTE_NO_AUDIT},
 	{"GET", WS "/{name}", ws_get, RULE_AUTHENTICATED, D, "weir", "getWorkspace", WEIR_ROUTE_NO_AUDIT},
 	{"DELETE", WS "/{name}", ws_delete, RULE_ADMIN, D, "weir", "deleteWorkspace", 0},
-	{"GET", WS "/{name}/assignments", ws_assignments, RULE_ADMIN, D, "weir", "listWorkspaceAssignments", WEIR_ROUTE_NO_AUDIT},
+	{"GET", WS "/{name}/assignments", ws_assignments, RULE_ADMIN, D, "weir", "listWorkspaceAssignments",
+	 WEIR_ROUTE_NO_AUDIT},
 	{"PUT", WS "/{name}/assignments/{principal}", ws_assign_put, RULE_ADMIN, D, "weir", "assignWorkspace", 0},
-	{"DELETE", WS "/{name}/assignments/{principal}", ws_assign_delete, RULE_ADMIN, D, "weir", "unassignWorkspace", 0},
+	{"DELETE", WS "/{name}/assignments/{principal}", ws_assign_delete, RULE_ADMIN, D, "weir", "unassignWorkspace",
+	 0},
 	{0},
 };

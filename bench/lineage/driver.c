@@ -66,11 +66,14 @@ static weir_principal *reader(weir_db *db, weir_arena *a)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	sqlite3 *h = weir_db_handle(db);
-	sqlite3_exec(h, "INSERT OR IGNORE INTO principals (kind, name, created_at, updated_at) VALUES ('user', 'reader', 0, 0);"
-			"INSERT OR IGNORE INTO grants SELECT 'cat-bench', id, 'USE_CATALOG' FROM principals WHERE name = 'reader';"
-			"INSERT OR IGNORE INTO grants SELECT 'sch-s', id, 'USE_SCHEMA' FROM principals WHERE name = 'reader';"
-			"INSERT OR IGNORE INTO grants SELECT 'sch-s', id, 'SELECT' FROM principals WHERE name = 'reader';",
-		     NULL, NULL, NULL);
+	sqlite3_exec(
+		h,
+		"INSERT OR IGNORE INTO principals (kind, name, created_at, updated_at) VALUES ('user', 'reader', 0, 0);"
+		"INSERT OR IGNORE INTO grants SELECT 'cat-bench', id, 'USE_CATALOG' FROM principals WHERE name = "
+		"'reader';"
+		"INSERT OR IGNORE INTO grants SELECT 'sch-s', id, 'USE_SCHEMA' FROM principals WHERE name = 'reader';"
+		"INSERT OR IGNORE INTO grants SELECT 'sch-s', id, 'SELECT' FROM principals WHERE name = 'reader';",
+		NULL, NULL, NULL);
 	int64_t id = weir_gov_principal_id(db, "reader", NULL, &e);
 	weir_principal *p = weir_gov_principal_load(db, a, id, WEIR_DEFAULT_WORKSPACE_ID, &e);
 	if (p == NULL) {
@@ -81,7 +84,7 @@ static weir_principal *reader(weir_db *db, weir_arena *a)
 }
 
 static void traversals_ex(weir_db *db, weir_principal *p, int64_t n, int iters, int64_t max_nodes, weir_lineage_dir dir,
-			 int64_t depth, bool marquez);
+			  int64_t depth, bool marquez);
 
 static void traversals(weir_db *db, weir_principal *p, int64_t n, int iters, int64_t max_nodes)
 {
@@ -89,7 +92,7 @@ static void traversals(weir_db *db, weir_principal *p, int64_t n, int iters, int
 }
 
 static void traversals_ex(weir_db *db, weir_principal *p, int64_t n, int iters, int64_t max_nodes, weir_lineage_dir dir,
-			 int64_t depth, bool marquez)
+			  int64_t depth, bool marquez)
 {
 	double *v = calloc((size_t)iters, sizeof(double));
 	double nodes = 0;
@@ -120,10 +123,12 @@ static void traversals_ex(weir_db *db, weir_principal *p, int64_t n, int iters, 
 		weir_arena_free(a);
 	}
 	char what[96];
-	snprintf(what, sizeof(what), "%s: %s%lld-hop %s, max_nodes %lld (%d%% truncated)", p->is_admin ? "admin" : "reader",
-		 marquez ? "Marquez /api/v1/lineage, " : "", (long long)depth,
-		 dir == WEIR_LIN_UP ? "upstream" : dir == WEIR_LIN_DOWN ? "downstream" : "both ways", (long long)max_nodes,
-		 100 * truncated / iters);
+	snprintf(what, sizeof(what), "%s: %s%lld-hop %s, max_nodes %lld (%d%% truncated)",
+		 p->is_admin ? "admin" : "reader", marquez ? "Marquez /api/v1/lineage, " : "", (long long)depth,
+		 dir == WEIR_LIN_UP     ? "upstream"
+		 : dir == WEIR_LIN_DOWN ? "downstream"
+					: "both ways",
+		 (long long)max_nodes, 100 * truncated / iters);
 	report(what, v, iters, nodes / iters, "nodes");
 	free(v);
 }
@@ -175,18 +180,20 @@ static json_t *event(int i)
 		char name[8];
 		snprintf(name, sizeof(name), "c%d", f);
 		json_object_set_new(fields, name,
-				    json_pack("{s:[{s:s, s:s, s:s, s:[{s:s, s:s}]}]}", "inputFields", "namespace", "pg://db",
-					      "name", in1, "field", name, "transformations", "type", "DIRECT", "subtype",
-					      "IDENTITY"));
+				    json_pack("{s:[{s:s, s:s, s:s, s:[{s:s, s:s}]}]}", "inputFields", "namespace",
+					      "pg://db", "name", in1, "field", name, "transformations", "type",
+					      "DIRECT", "subtype", "IDENTITY"));
 	}
-	return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s}, s:[{s:s, s:s}, {s:s, s:s}], s:[{s:s, s:s, s:{s:{s:s, s:s, s:o}}}], "
-			 "s:s, s:s}",
-			 "eventType", "COMPLETE", "eventTime", "2026-05-01T12:00:00.000Z", "run", "runId", rid, "job",
-			 "namespace", "bench", "name", in1, "inputs", "namespace", "pg://db", "name", in1, "namespace",
-			 "pg://db", "name", in2, "outputs", "namespace", "pg://db", "name", out, "facets", "columnLineage",
-			 "_producer", "https://x", "_schemaURL", "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json",
-			 "fields", fields, "producer", "https://github.com/weir/bench", "schemaURL",
-			 "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent");
+	return json_pack(
+		"{s:s, s:s, s:{s:s}, s:{s:s, s:s}, s:[{s:s, s:s}, {s:s, s:s}], s:[{s:s, s:s, s:{s:{s:s, s:s, s:o}}}], "
+		"s:s, s:s}",
+		"eventType", "COMPLETE", "eventTime", "2026-05-01T12:00:00.000Z", "run", "runId", rid, "job",
+		"namespace", "bench", "name", in1, "inputs", "namespace", "pg://db", "name", in1, "namespace",
+		"pg://db", "name", in2, "outputs", "namespace", "pg://db", "name", out, "facets", "columnLineage",
+		"_producer", "https://x", "_schemaURL",
+		"https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json", "fields", fields, "producer",
+		"https://github.com/weir/bench", "schemaURL",
+		"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent");
 }
 
 static void ingest(const char *dir, int events, int batch)
@@ -219,8 +226,8 @@ static void ingest(const char *dir, int events, int batch)
 		weir_arena_free(a);
 	}
 	double ms = now_ms() - t0;
-	printf("| ingest, %d event(s) per transaction, synchronous=FULL | %d events | %.0f ms | %.0f events/s |\n", batch,
-	       events, ms, events / (ms / 1000.0));
+	printf("| ingest, %d event(s) per transaction, synchronous=FULL | %d events | %.0f ms | %.0f events/s |\n",
+	       batch, events, ms, events / (ms / 1000.0));
 	for (int i = 0; i < events; i++)
 		json_decref(ev[i]);
 	free(ev);

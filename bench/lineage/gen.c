@@ -70,37 +70,77 @@ int main(int argc, char **argv)
 	}
 	sqlite3 *db = weir_db_handle(wdb);
 	/* catalog bench with schemas s (browsable by the reader) and h (hidden) */
-	check(db, sqlite3_exec(db,
-		"INSERT INTO securables(id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
-		"SELECT 'cat-bench', 'catalog', id, 'bench', owner_id, 0, 'gen', 0, 'gen' FROM securables WHERE type = 'metastore';"
-		"INSERT INTO securables(id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
-		"SELECT 'sch-s', 'schema', 'cat-bench', 's', owner_id, 0, 'gen', 0, 'gen' FROM securables WHERE id = 'cat-bench';"
-		"INSERT INTO securables(id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
-		"SELECT 'sch-h', 'schema', 'cat-bench', 'h', owner_id, 0, 'gen', 0, 'gen' FROM securables WHERE id = 'cat-bench';",
-		NULL, NULL, NULL), "securables");
-	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA foreign_keys=OFF; "
-			 "PRAGMA cache_size=-200000; BEGIN", NULL, NULL, NULL);
+	check(db,
+	      sqlite3_exec(db,
+			   "INSERT INTO securables(id, type, parent_id, name, owner_id, created_at, created_by, "
+			   "updated_at, updated_by) "
+			   "SELECT 'cat-bench', 'catalog', id, 'bench', owner_id, 0, 'gen', 0, 'gen' FROM securables "
+			   "WHERE type = 'metastore';"
+			   "INSERT INTO securables(id, type, parent_id, name, owner_id, created_at, created_by, "
+			   "updated_at, updated_by) "
+			   "SELECT 'sch-s', 'schema', 'cat-bench', 's', owner_id, 0, 'gen', 0, 'gen' FROM securables "
+			   "WHERE id = 'cat-bench';"
+			   "INSERT INTO securables(id, type, parent_id, name, owner_id, created_at, created_by, "
+			   "updated_at, updated_by) "
+			   "SELECT 'sch-h', 'schema', 'cat-bench', 'h', owner_id, 0, 'gen', 0, 'gen' FROM securables "
+			   "WHERE id = 'cat-bench';",
+			   NULL, NULL, NULL),
+	      "securables");
+	sqlite3_exec(db,
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA foreign_keys=OFF; "
+		     "PRAGMA cache_size=-200000; BEGIN",
+		     NULL, NULL, NULL);
 	sqlite3_stmt *node, *col, *prod, *edge, *obs, *cedge, *cobs, *sec;
-	check(db, sqlite3_prepare_v2(db, "INSERT INTO lineage_nodes(id, kind, key, name, securable_id, first_seen, last_seen) "
-					 "VALUES (?1, 'TABLE', 'tbl-' || ?1, 'bench.' || iif(?1 % 2, 'h', 's') || '.t' || ?1, "
-					 "'tbl-' || ?1, ?2, ?2)", -1, &node, NULL), "p");
-	check(db, sqlite3_prepare_v2(db, "INSERT INTO securables(id, type, parent_id, name, owner_id, subtype, created_at, "
-					 "created_by, updated_at, updated_by) SELECT 'tbl-' || ?1, 'table', "
-					 "iif(?1 % 2, 'sch-h', 'sch-s'), 't' || ?1, owner_id, 'MANAGED', 0, 'gen', 0, 'gen' "
-					 "FROM securables WHERE id = 'cat-bench'", -1, &sec, NULL), "p");
-	check(db, sqlite3_prepare_v2(db, "INSERT INTO lineage_columns(id, node_id, name) VALUES (?1, ?2, 'c' || ?3)", -1,
-				     &col, NULL), "p");
-	check(db, sqlite3_prepare_v2(db, "INSERT INTO lineage_producers(id, entity_type, entity_id) "
-					 "VALUES (?1, 'job_run', 'run-' || ?1)", -1, &prod, NULL), "p");
-	check(db, sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO lineage_edges(dst, src, first_seen, last_seen) "
-					 "VALUES (?1, ?2, ?3, ?3)", -1, &edge, NULL), "p");
-	check(db, sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO lineage_edge_obs(producer_id, dst, src, origin, "
-					 "first_seen, last_seen) VALUES (?1, ?1, ?2, 'CAPTURED', ?3, ?3)", -1, &obs, NULL), "p");
-	check(db, sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO lineage_column_edges(dst, src, transformation, subtype, "
-					 "first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)", -1, &cedge, NULL), "p");
-	check(db, sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO lineage_column_edge_obs(producer_id, dst, src, "
-					 "transformation, subtype, origin, first_seen, last_seen) "
-					 "VALUES (?1, ?2, ?3, ?4, ?5, 'CAPTURED', ?6, ?6)", -1, &cobs, NULL), "p");
+	check(db,
+	      sqlite3_prepare_v2(db,
+				 "INSERT INTO lineage_nodes(id, kind, key, name, securable_id, first_seen, last_seen) "
+				 "VALUES (?1, 'TABLE', 'tbl-' || ?1, 'bench.' || iif(?1 % 2, 'h', 's') || '.t' || ?1, "
+				 "'tbl-' || ?1, ?2, ?2)",
+				 -1, &node, NULL),
+	      "p");
+	check(db,
+	      sqlite3_prepare_v2(db,
+				 "INSERT INTO securables(id, type, parent_id, name, owner_id, subtype, created_at, "
+				 "created_by, updated_at, updated_by) SELECT 'tbl-' || ?1, 'table', "
+				 "iif(?1 % 2, 'sch-h', 'sch-s'), 't' || ?1, owner_id, 'MANAGED', 0, 'gen', 0, 'gen' "
+				 "FROM securables WHERE id = 'cat-bench'",
+				 -1, &sec, NULL),
+	      "p");
+	check(db,
+	      sqlite3_prepare_v2(db, "INSERT INTO lineage_columns(id, node_id, name) VALUES (?1, ?2, 'c' || ?3)", -1,
+				 &col, NULL),
+	      "p");
+	check(db,
+	      sqlite3_prepare_v2(db,
+				 "INSERT INTO lineage_producers(id, entity_type, entity_id) "
+				 "VALUES (?1, 'job_run', 'run-' || ?1)",
+				 -1, &prod, NULL),
+	      "p");
+	check(db,
+	      sqlite3_prepare_v2(db,
+				 "INSERT OR IGNORE INTO lineage_edges(dst, src, first_seen, last_seen) "
+				 "VALUES (?1, ?2, ?3, ?3)",
+				 -1, &edge, NULL),
+	      "p");
+	check(db,
+	      sqlite3_prepare_v2(db,
+				 "INSERT OR IGNORE INTO lineage_edge_obs(producer_id, dst, src, origin, "
+				 "first_seen, last_seen) VALUES (?1, ?1, ?2, 'CAPTURED', ?3, ?3)",
+				 -1, &obs, NULL),
+	      "p");
+	check(db,
+	      sqlite3_prepare_v2(db,
+				 "INSERT OR IGNORE INTO lineage_column_edges(dst, src, transformation, subtype, "
+				 "first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+				 -1, &cedge, NULL),
+	      "p");
+	check(db,
+	      sqlite3_prepare_v2(db,
+				 "INSERT OR IGNORE INTO lineage_column_edge_obs(producer_id, dst, src, "
+				 "transformation, subtype, origin, first_seen, last_seen) "
+				 "VALUES (?1, ?2, ?3, ?4, ?5, 'CAPTURED', ?6, ?6)",
+				 -1, &cobs, NULL),
+	      "p");
 	int64_t t0 = 1767225600000LL;
 	for (int64_t i = 1; i <= n; i++) {
 		sqlite3_bind_int64(node, 1, i);
@@ -157,7 +197,8 @@ int main(int argc, char **argv)
 			sqlite3_reset(obs);
 			made++;
 			for (int64_t q = 0; q < per_col; q++) {
-				int64_t dc = d * COLS + (int64_t)(next() % COLS), sc = s * COLS + (int64_t)(next() % COLS);
+				int64_t dc = d * COLS + (int64_t)(next() % COLS),
+					sc = s * COLS + (int64_t)(next() % COLS);
 				const char *t = next() % 4 ? "DIRECT" : "INDIRECT";
 				const char *sub = t[0] == 'D' ? "IDENTITY" : "FILTER";
 				sqlite3_bind_int64(cedge, 1, dc);

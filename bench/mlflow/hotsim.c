@@ -69,10 +69,7 @@ static int cmp_d(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double pct(const double *v, int n, double p)
-{
-	return v[(int)(p * (n - 1) + 0.5)];
-}
+static double pct(const double *v, int n, double p) { return v[(int)(p * (n - 1) + 0.5)]; }
 
 /* A log-batch request: 1,000 metrics over `keys` keys, call number k. */
 static json_t *batch_req(const char *rid, int keys, int k)
@@ -82,8 +79,9 @@ static json_t *batch_req(const char *rid, int keys, int k)
 	for (int j = 0; j < 1000; j++) {
 		char key[32];
 		snprintf(key, sizeof(key), "k%d", j % keys);
-		json_array_append_new(ms, json_pack("{s:s, s:f, s:I, s:I}", "key", key, "value", j * 0.5 + k, "timestamp",
-						    (json_int_t)(1700000000000LL + k), "step", (json_int_t)(k * spk + j / keys)));
+		json_array_append_new(ms, json_pack("{s:s, s:f, s:I, s:I}", "key", key, "value", j * 0.5 + k,
+						    "timestamp", (json_int_t)(1700000000000LL + k), "step",
+						    (json_int_t)(k * spk + j / keys)));
 	}
 	return json_pack("{s:s, s:o}", "run_id", rid, "metrics", ms);
 }
@@ -166,8 +164,8 @@ int main(int argc, char **argv)
 			cpu_total += cpu_us() - c0;
 		frames += commit_frames;
 		if (getenv("HOTSIM_VERBOSE"))
-			fprintf(stderr, "call %d: %.2f ms, %d frames, checkpoint %.2f ms\n", k, lat[k] / 1e3, commit_frames,
-				this_ckpt_us / 1e3);
+			fprintf(stderr, "call %d: %.2f ms, %d frames, checkpoint %.2f ms\n", k, lat[k] / 1e3,
+				commit_frames, this_ckpt_us / 1e3);
 		this_ckpt_us = 0;
 		json_decref(out);
 		json_decref(req);
@@ -185,8 +183,8 @@ int main(int argc, char **argv)
 	printf("calls %d keys %d target %s: p50 %.2f p90 %.2f p99 %.2f max %.2f ms; first third p50 %.2f, last third "
 	       "p50 %.2f ms; thread CPU %.2f ms/call; WAL frames/commit %.0f; checkpoints %d (%.2f ms each)\n",
 	       calls, keys, argc > 4 && weir_trk_store_metric_hot_target_set ? argv[4] : "-", pct(v, n, 0.5) / 1e3,
-	       pct(v, n, 0.9) / 1e3, pct(v, n, 0.99) / 1e3, v[n - 1] / 1e3, first / 1e3, last / 1e3, cpu_total / n / 1e3,
-	       (double)frames / calls, ckpts, ckpts ? ckpt_us / ckpts / 1e3 : 0.0);
+	       pct(v, n, 0.9) / 1e3, pct(v, n, 0.99) / 1e3, v[n - 1] / 1e3, first / 1e3, last / 1e3,
+	       cpu_total / n / 1e3, (double)frames / calls, ckpts, ckpts ? ckpt_us / ckpts / 1e3 : 0.0);
 	free(lat);
 	json_decref(run);
 	weir_arena_free(a);

@@ -23,8 +23,10 @@ static void one(sqlite3 *db, const char *sql, const char *q, char *out)
 {
 	sqlite3_stmt *st;
 	sqlite3_prepare_v2(db, q, -1, &st, NULL);
-	if (sql) sqlite3_bind_text(st, 1, sql, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) snprintf(out, 64, "%s", sqlite3_column_text(st, 0));
+	if (sql)
+		sqlite3_bind_text(st, 1, sql, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, 64, "%s", sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 }
 static int bind_all(sqlite3_stmt *st, const char *glob)
@@ -35,29 +37,38 @@ static int bind_all(sqlite3_stmt *st, const char *glob)
 	sqlite3_bind_text(st, 4, def, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, glob, -1, SQLITE_STATIC);
 	int n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) n++;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		n++;
 	return n;
 }
 int main(int argc, char **argv)
 {
-	if (argc < 3) return 2;
+	if (argc < 3)
+		return 2;
 	int N = argc > 3 ? atoi(argv[3]) : 2000;
 	char glob[128];
 	snprintf(glob, sizeof glob, "%s*", argv[2]);
 	sqlite3 *db;
-	if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) return 1;
+	if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return 1;
 	one(db, NULL, "SELECT id FROM securables WHERE type='metastore' LIMIT 1", ms);
-	one(db, ms, "SELECT s.id FROM securables s JOIN securables c ON c.id=s.parent_id WHERE s.type='schema' "
-		    "AND c.parent_id=?1 AND EXISTS (SELECT 1 FROM securables m WHERE m.parent_id=s.id AND "
-		    "m.type='registered_model') LIMIT 1", def);
+	one(db, ms,
+	    "SELECT s.id FROM securables s JOIN securables c ON c.id=s.parent_id WHERE s.type='schema' "
+	    "AND c.parent_id=?1 AND EXISTS (SELECT 1 FROM securables m WHERE m.parent_id=s.id AND "
+	    "m.type='registered_model') LIMIT 1",
+	    def);
 	char sql[4096];
 	const char *full = "(c.name || '.' || s.name || '.' || m.name)";
 	snprintf(sql, sizeof sql,
-		 "SELECT m.id AS id, 0 AS ver, m.name AS mname, m.updated_at AS upd, m.created_at AS cre FROM securables m "
+		 "SELECT m.id AS id, 0 AS ver, m.name AS mname, m.updated_at AS upd, m.created_at AS cre FROM "
+		 "securables m "
 		 "WHERE m.parent_id = ? AND m.type = 'registered_model' AND m.name GLOB ?%s"
-		 " UNION ALL SELECT m.id, 0 AS ver, %s AS mname, m.updated_at AS upd, m.created_at AS cre FROM securables c "
-		 "JOIN securables s ON s.parent_id = c.id AND s.type = 'schema' JOIN securables m ON m.parent_id = s.id AND "
-		 "m.type = 'registered_model' WHERE c.parent_id = ? AND c.type = 'catalog' AND s.id IS NOT ? AND %s GLOB ?%s"
+		 " UNION ALL SELECT m.id, 0 AS ver, %s AS mname, m.updated_at AS upd, m.created_at AS cre FROM "
+		 "securables c "
+		 "JOIN securables s ON s.parent_id = c.id AND s.type = 'schema' JOIN securables m ON m.parent_id = "
+		 "s.id AND "
+		 "m.type = 'registered_model' WHERE c.parent_id = ? AND c.type = 'catalog' AND s.id IS NOT ? AND %s "
+		 "GLOB ?%s"
 		 " ORDER BY mname ASC LIMIT 101 OFFSET 0",
 		 PROMPT, full, full, PROMPT);
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL); /* one read snapshot, as a request has */
@@ -94,9 +105,12 @@ int main(int argc, char **argv)
 	snprintf(hi, sizeof hi, "%s", argv[2]);
 	hi[strlen(hi) - 1]++;
 	snprintf(sql2, sizeof sql2,
-		 "SELECT m.id AS id, 0 AS ver, m.name AS mname, m.updated_at AS upd, m.created_at AS cre, m.comment AS cmt "
-		 "FROM securables m WHERE m.parent_id = ? AND m.type = 'registered_model' AND m.name >= ? AND m.name < ?%s"
-		 " UNION ALL SELECT m.id, 0 AS ver, %s AS mname, m.updated_at AS upd, m.created_at AS cre, m.comment AS cmt "
+		 "SELECT m.id AS id, 0 AS ver, m.name AS mname, m.updated_at AS upd, m.created_at AS cre, m.comment AS "
+		 "cmt "
+		 "FROM securables m WHERE m.parent_id = ? AND m.type = 'registered_model' AND m.name >= ? AND m.name < "
+		 "?%s"
+		 " UNION ALL SELECT m.id, 0 AS ver, %s AS mname, m.updated_at AS upd, m.created_at AS cre, m.comment "
+		 "AS cmt "
 		 "FROM securables c JOIN securables s ON s.parent_id = c.id AND s.type = 'schema' JOIN securables m ON "
 		 "m.parent_id = s.id AND m.type = 'registered_model' WHERE c.parent_id = ? AND c.type = 'catalog' AND "
 		 "s.id IS NOT ? AND %s GLOB (? || '')%s ORDER BY mname ASC LIMIT ? OFFSET ?",
@@ -122,7 +136,8 @@ int main(int argc, char **argv)
 	int reprep_range = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0);
 	sqlite3_finalize(st);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	printf("{\"prefix\":\"%s\",\"rows\":%d,\"n\":%d,\"prepare_only_us\":%.1f,\"prepare_bind_step_finalize_us\":%.1f,"
+	printf("{\"prefix\":\"%s\",\"rows\":%d,\"n\":%d,\"prepare_only_us\":%.1f,\"prepare_bind_step_finalize_us\":%."
+	       "1f,"
 	       "\"reprepares_per_call\":%.2f,\"cached_bind_step_reset_us\":%.1f,\"reprepares_cached_total\":%d,"
 	       "\"range_rows\":%d,\"range_cached_bind_step_reset_us\":%.1f,\"range_reprepares_total\":%d}\n",
 	       argv[2], rows, N, (t1 - t0) / N, (t2 - t1) / N, (double)reprep / N, (t3 - t2) / N, reprep_cached, rows2,

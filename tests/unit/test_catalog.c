@@ -42,8 +42,8 @@ static void parent_of(fx *f, weir_sec_type t, const char *parent_full, weir_secu
 		assert_int_equal(weir_gov_metastore_securable(f->t->db, f->t->a, parent, &e), 0);
 	else
 		assert_int_equal(weir_gov_resolve(f->t->db, f->t->a, f->admin,
-						  t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA, parent_full,
-						  parent, &e),
+						  t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
+						  parent_full, parent, &e),
 				 0);
 }
 
@@ -191,9 +191,12 @@ static void test_split_full_name(void **state)
 	assert_string_equal(p[2], "c");
 	assert_int_equal(weir_gov_split_full_name(f->t->a, "full_name", "cat.sch", 2, p, &e), 0);
 	assert_string_equal(p[1], "sch");
-	static const struct { const char *s; int parts; } bad[] = {
-		{"a.b", 3}, {"a.b.c.d", 3}, {"a.b.c", 2}, {"a", 2}, {"a..c", 3}, {".b.c", 3}, {"a.b.", 3},
-		{"", 2}, {"a.b c", 2}, {"a.b", 1},
+	static const struct {
+		const char *s;
+		int parts;
+	} bad[] = {
+		{"a.b", 3},  {"a.b.c.d", 3}, {"a.b.c", 2}, {"a", 2},     {"a..c", 3},
+		{".b.c", 3}, {"a.b.", 3},    {"", 2},      {"a.b c", 2}, {"a.b", 1},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		weir_error_clear(&e);
@@ -209,7 +212,9 @@ static void test_normalize_url(void **state)
 	fx *f = *state;
 	weir_arena *a = f->t->a;
 	weir_error e = WEIR_ERROR_INIT;
-	static const struct { const char *in, *out; } good[] = {
+	static const struct {
+		const char *in, *out;
+	} good[] = {
 		{"/x//y/", "file:///x/y"},
 		{"file:/x", "file:///x"},
 		{"file:///x/y//", "file:///x/y"},
@@ -226,9 +231,9 @@ static void test_normalize_url(void **state)
 		assert_string_equal(n, good[i].out);
 	}
 	static const char *const bad[] = {
-		"s3://bucket", "s3://bucket/", "s3:///x", "ftp://h/x", "http://h/x", "/x/../y", "/x/..", "/x/./y",
-		"/x/.", "s3://b/../c", "s3://../x", "/x/%2e%2e/y", "relative/path", "file:rel", "file://host/x",
-		"file:///", "/", "", "://x", "/x\ny", NULL,
+		"s3://bucket",   "s3://bucket/", "s3:///x",     "ftp://h/x", "http://h/x",  "/x/../y",       "/x/..",
+		"/x/./y",        "/x/.",         "s3://b/../c", "s3://../x", "/x/%2e%2e/y", "relative/path", "file:rel",
+		"file://host/x", "file:///",     "/",           "",          "://x",        "/x\ny",         NULL,
 	};
 	for (int i = 0; bad[i]; i++) {
 		weir_error_clear(&e);
@@ -267,7 +272,8 @@ static void test_catalog_crud(void **state)
 {
 	fx *f = *state;
 	weir_clock_set(fixed_clock);
-	json_t *c = create(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"main\",\"comment\":\"c\",\"properties\":{\"k\":\"v\"}}");
+	json_t *c = create(f, WEIR_SEC_CATALOG, NULL,
+			   "{\"name\":\"main\",\"comment\":\"c\",\"properties\":{\"k\":\"v\"}}");
 	assert_string_equal(str(c, "name"), "main");
 	assert_string_equal(str(c, "full_name"), "main");
 	assert_string_equal(str(c, "owner"), "admin");
@@ -320,7 +326,8 @@ static void test_children_crud(void **state)
 			   "{\"name\":\"t\",\"table_type\":\"EXTERNAL\",\"data_source_format\":\"DELTA\","
 			   "\"storage_location\":\"/tmp/weir-unit-ext/t/\",\"columns\":["
 			   "{\"name\":\"id\",\"type_text\":\"BIGINT\",\"type_name\":\"LONG\",\"nullable\":false,"
-			   "\"type_json\":\"{\\\"name\\\":\\\"id\\\",\\\"type\\\":\\\"long\\\",\\\"nullable\\\":false,\\\"metadata\\\":{}}\"}]}");
+			   "\"type_json\":\"{\\\"name\\\":\\\"id\\\",\\\"type\\\":\\\"long\\\",\\\"nullable\\\":false,"
+			   "\\\"metadata\\\":{}}\"}]}");
 	assert_string_equal(str(t, "full_name"), "c.s.t");
 	assert_string_equal(str(t, "table_type"), "EXTERNAL");
 	assert_string_equal(str(t, "storage_location"), "file:///tmp/weir-unit-ext/t");
@@ -331,7 +338,8 @@ static void test_children_crud(void **state)
 	assert_true(json_equal(t, g));
 	json_decref(g);
 
-	json_t *v = create(f, WEIR_SEC_VOLUME, "c.s", "{\"name\":\"v\",\"volume_type\":\"MANAGED\",\"properties\":{\"x\":1}}");
+	json_t *v = create(f, WEIR_SEC_VOLUME, "c.s",
+			   "{\"name\":\"v\",\"volume_type\":\"MANAGED\",\"properties\":{\"x\":1}}");
 	assert_int_equal(json_object_size(json_object_get(v, "properties")), 0);
 	assert_string_equal(str(v, "full_name"), "c.s.v");
 	char *want = weir_arena_printf(f->t->a, "file://%s/volumes/%s", f->t->dir, str(v, "volume_id"));
@@ -351,13 +359,15 @@ static void test_children_crud(void **state)
 	weir_error e = WEIR_ERROR_INIT;
 	assert_null(try_create(f, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\"}", &e));
 	EXPECT_ERR(e, SCHEMA_ALREADY_EXISTS, "");
-	assert_null(try_create(f, WEIR_SEC_TABLE, "c.s", "{\"name\":\"t\",\"table_type\":\"VIEW\",\"view_definition\":\"x\"}", &e));
+	assert_null(try_create(f, WEIR_SEC_TABLE, "c.s",
+			       "{\"name\":\"t\",\"table_type\":\"VIEW\",\"view_definition\":\"x\"}", &e));
 	EXPECT_ERR(e, TABLE_ALREADY_EXISTS, "");
 	assert_null(try_create(f, WEIR_SEC_VOLUME, "c.s", "{\"name\":\"v\",\"volume_type\":\"MANAGED\"}", &e));
 	EXPECT_ERR(e, RESOURCE_ALREADY_EXISTS, "");
 	assert_int_equal(e.status, 400);
 	assert_null(try_create(f, WEIR_SEC_FUNCTION, "c.s",
-			       "{\"function_info\":{\"name\":\"fn\",\"data_type\":\"INT\",\"full_data_type\":\"int\",\"routine_body\":\"SQL\"}}",
+			       "{\"function_info\":{\"name\":\"fn\",\"data_type\":\"INT\",\"full_data_type\":\"int\","
+			       "\"routine_body\":\"SQL\"}}",
 			       &e));
 	EXPECT_ERR(e, RESOURCE_ALREADY_EXISTS, "");
 
@@ -390,24 +400,47 @@ static void test_table_rules(void **state)
 	mk(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\",\"storage_root\":\"/tmp/weir-unit-root\"}");
 	mk(f, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\"}");
 	weir_error e = WEIR_ERROR_INIT;
-	static const struct { const char *json, *code, *field; } bad[] = {
+	static const struct {
+		const char *json, *code, *field;
+	} bad[] = {
 		{"{\"name\":\"x\",\"table_type\":\"EXTERNAL\"}", "INVALID_PARAMETER_VALUE", "storage_location"},
-		{"{\"name\":\"x\",\"table_type\":\"EXTERNAL\",\"storage_location\":\"s3://b\"}", "INVALID_PARAMETER_VALUE", "storage_location"},
-		{"{\"name\":\"x\",\"table_type\":\"EXTERNAL\",\"storage_location\":\"/tmp/weir-unit-root/__unitystorage/x\"}", "INVALID_PARAMETER_VALUE", "storage_location"},
-		{"{\"name\":\"x\",\"table_type\":\"MANAGED\",\"storage_location\":\"/tmp/x\"}", "INVALID_PARAMETER_VALUE", "storage_location"},
-		{"{\"name\":\"x\",\"table_type\":\"MANAGED\",\"data_source_format\":\"CSV\"}", "INVALID_PARAMETER_VALUE", "data_source_format"},
+		{"{\"name\":\"x\",\"table_type\":\"EXTERNAL\",\"storage_location\":\"s3://b\"}",
+		 "INVALID_PARAMETER_VALUE", "storage_location"},
+		{"{\"name\":\"x\",\"table_type\":\"EXTERNAL\",\"storage_location\":\"/tmp/weir-unit-root/"
+		 "__unitystorage/x\"}",
+		 "INVALID_PARAMETER_VALUE", "storage_location"},
+		{"{\"name\":\"x\",\"table_type\":\"MANAGED\",\"storage_location\":\"/tmp/x\"}",
+		 "INVALID_PARAMETER_VALUE", "storage_location"},
+		{"{\"name\":\"x\",\"table_type\":\"MANAGED\",\"data_source_format\":\"CSV\"}",
+		 "INVALID_PARAMETER_VALUE", "data_source_format"},
 		{"{\"name\":\"x\",\"table_type\":\"VIEW\"}", "INVALID_PARAMETER_VALUE", "view_definition"},
-		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"storage_location\":\"/tmp/x\"}", "INVALID_PARAMETER_VALUE", "storage_location"},
-		{"{\"name\":\"x\",\"table_type\":\"EXTERNAL\",\"storage_location\":\"/tmp/x\",\"view_definition\":\"v\"}", "INVALID_PARAMETER_VALUE", "view_definition"},
+		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"storage_location\":\"/tmp/x\"}",
+		 "INVALID_PARAMETER_VALUE", "storage_location"},
+		{"{\"name\":\"x\",\"table_type\":\"EXTERNAL\",\"storage_location\":\"/tmp/"
+		 "x\",\"view_definition\":\"v\"}",
+		 "INVALID_PARAMETER_VALUE", "view_definition"},
 		{"{\"name\":\"x\",\"table_type\":\"STREAMING_TABLE\"}", "INVALID_PARAMETER_VALUE", "table_type"},
-		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"view_dependencies\":{\"dependencies\":[{\"table\":{\"table_full_name\":\"c.s.missing\"}}]}}", "TABLE_NOT_FOUND", ""},
-		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"view_dependencies\":{\"dependencies\":[{\"function\":{\"function_full_name\":\"c.s.missing\"}}]}}", "NOT_FOUND", ""},
-		{"{\"name\":\"x\",\"table_type\":\"METRIC_VIEW\",\"view_definition\":\"v\"}", "INVALID_PARAMETER_VALUE", "view_dependencies"},
-		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":\"x\"}", "INVALID_PARAMETER_VALUE", "columns"},
-		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":[{\"name\":\"a\",\"type_json\":\"{}\"}]}", "INVALID_PARAMETER_VALUE", "columns[0].type_json"},
-		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":[{\"name\":\"a\"},{\"name\":\"a\"}]}", "INVALID_PARAMETER_VALUE", "columns[1].name"},
-		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":[{\"name\":\"a\",\"type_precision\":\"p\"}]}", "INVALID_PARAMETER_VALUE", "columns[0].type_precision"},
-		{"{\"name\":\"x.y\",\"table_type\":\"VIEW\",\"view_definition\":\"v\"}", "INVALID_PARAMETER_VALUE", "name"},
+		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"view_dependencies\":{"
+		 "\"dependencies\":[{\"table\":{\"table_full_name\":\"c.s.missing\"}}]}}",
+		 "TABLE_NOT_FOUND", ""},
+		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"view_dependencies\":{"
+		 "\"dependencies\":[{\"function\":{\"function_full_name\":\"c.s.missing\"}}]}}",
+		 "NOT_FOUND", ""},
+		{"{\"name\":\"x\",\"table_type\":\"METRIC_VIEW\",\"view_definition\":\"v\"}", "INVALID_PARAMETER_VALUE",
+		 "view_dependencies"},
+		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":\"x\"}",
+		 "INVALID_PARAMETER_VALUE", "columns"},
+		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":[{\"name\":\"a\","
+		 "\"type_json\":\"{}\"}]}",
+		 "INVALID_PARAMETER_VALUE", "columns[0].type_json"},
+		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":[{\"name\":\"a\"},{"
+		 "\"name\":\"a\"}]}",
+		 "INVALID_PARAMETER_VALUE", "columns[1].name"},
+		{"{\"name\":\"x\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":[{\"name\":\"a\","
+		 "\"type_precision\":\"p\"}]}",
+		 "INVALID_PARAMETER_VALUE", "columns[0].type_precision"},
+		{"{\"name\":\"x.y\",\"table_type\":\"VIEW\",\"view_definition\":\"v\"}", "INVALID_PARAMETER_VALUE",
+		 "name"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		weir_error_clear(&e);
@@ -443,11 +476,13 @@ static void test_volume_rules(void **state)
 	mk(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\"}");
 	json_t *s = create(f, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\",\"storage_root\":\"s3://bucket/root\"}");
 	weir_error e = WEIR_ERROR_INIT;
-	assert_null(try_create(f, WEIR_SEC_VOLUME, "c.s", "{\"name\":\"v\",\"volume_type\":\"MANAGED\",\"storage_location\":\"/x\"}", &e));
+	assert_null(try_create(f, WEIR_SEC_VOLUME, "c.s",
+			       "{\"name\":\"v\",\"volume_type\":\"MANAGED\",\"storage_location\":\"/x\"}", &e));
 	EXPECT_ERR(e, INVALID_PARAMETER_VALUE, "storage_location");
 	assert_null(try_create(f, WEIR_SEC_VOLUME, "c.s", "{\"name\":\"v\",\"volume_type\":\"EXTERNAL\"}", &e));
 	EXPECT_ERR(e, INVALID_PARAMETER_VALUE, "storage_location");
-	assert_null(try_create(f, WEIR_SEC_VOLUME, "c.s", "{\"name\":\"v\",\"volume_type\":\"EXTERNAL\",\"storage_location\":\"gs://b\"}", &e));
+	assert_null(try_create(f, WEIR_SEC_VOLUME, "c.s",
+			       "{\"name\":\"v\",\"volume_type\":\"EXTERNAL\",\"storage_location\":\"gs://b\"}", &e));
 	EXPECT_ERR(e, INVALID_PARAMETER_VALUE, "storage_location");
 	assert_null(try_create(f, WEIR_SEC_VOLUME, "c.s", "{\"name\":\"v\"}", &e));
 	EXPECT_ERR(e, INVALID_PARAMETER_VALUE, "volume_type");
@@ -455,7 +490,8 @@ static void test_volume_rules(void **state)
 	char *want = weir_arena_printf(f->t->a, "%s/volumes/%s", str(s, "storage_location"), str(m, "volume_id"));
 	assert_string_equal(str(m, "storage_location"), want);
 	assert_true(strncmp(want, "s3://bucket/root/__unitystorage/schemas/", 40) == 0);
-	json_t *x = create(f, WEIR_SEC_VOLUME, "c.s", "{\"name\":\"x\",\"volume_type\":\"EXTERNAL\",\"storage_location\":\"gs://b/p//q/\"}");
+	json_t *x = create(f, WEIR_SEC_VOLUME, "c.s",
+			   "{\"name\":\"x\",\"volume_type\":\"EXTERNAL\",\"storage_location\":\"gs://b/p//q/\"}");
 	assert_string_equal(str(x, "storage_location"), "gs://b/p/q");
 	json_decref(s);
 	json_decref(m);
@@ -515,7 +551,8 @@ static void test_pagination(void **state)
 	mk(f, WEIR_SEC_SCHEMA, "c", "{\"name\":\"big\"}");
 	for (int i = 0; i < 150; i++)
 		mk(f, WEIR_SEC_TABLE, "c.big",
-		   weir_arena_printf(f->t->a, "{\"name\":\"t%03d\",\"table_type\":\"VIEW\",\"view_definition\":\"v\"}", i));
+		   weir_arena_printf(f->t->a, "{\"name\":\"t%03d\",\"table_type\":\"VIEW\",\"view_definition\":\"v\"}",
+				     i));
 	int seen = 0, pages = 0;
 	const char *token = NULL;
 	do {
@@ -523,7 +560,8 @@ static void test_pagination(void **state)
 		assert_non_null(p);
 		json_t *items = json_object_get(p, "items");
 		for (size_t i = 0; i < json_array_size(items); i++, seen++)
-			assert_string_equal(str(json_array_get(items, i), "name"), weir_arena_printf(f->t->a, "t%03d", seen));
+			assert_string_equal(str(json_array_get(items, i), "name"),
+					    weir_arena_printf(f->t->a, "t%03d", seen));
 		token = str(p, "next_page_token") ? weir_arena_strdup(f->t->a, str(p, "next_page_token")) : NULL;
 		pages++;
 		json_decref(p);
@@ -539,7 +577,8 @@ static void test_empty_update_is_noop(void **state)
 {
 	fx *f = *state;
 	weir_clock_set(fixed_clock);
-	json_t *c = create(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\",\"comment\":\"keep\",\"properties\":{\"a\":\"1\"}}");
+	json_t *c = create(f, WEIR_SEC_CATALOG, NULL,
+			   "{\"name\":\"c\",\"comment\":\"keep\",\"properties\":{\"a\":\"1\"}}");
 	fixed_now += 5000;
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *u = try_update(f, WEIR_SEC_CATALOG, "c", "{}", &e);
@@ -607,7 +646,8 @@ static void test_rename(void **state)
 	weir_catalog_set_hook(record_hook);
 	json_t *c = create(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\"}");
 	json_t *s = create(f, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\"}");
-	json_t *t = create(f, WEIR_SEC_TABLE, "c.s", "{\"name\":\"t\",\"table_type\":\"VIEW\",\"view_definition\":\"v\"}");
+	json_t *t = create(f, WEIR_SEC_TABLE, "c.s",
+			   "{\"name\":\"t\",\"table_type\":\"VIEW\",\"view_definition\":\"v\"}");
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *u = try_update(f, WEIR_SEC_CATALOG, "c", "{\"new_name\":\"c2\"}", &e);
 	assert_string_equal(str(u, "id"), str(c, "id"));
@@ -648,13 +688,17 @@ static void test_cascade(void **state)
 	mk(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\"}");
 	mk(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"keep\"}");
 	mk(f, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\"}");
-	mk(f, WEIR_SEC_TABLE, "c.s", "{\"name\":\"t\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":[{\"name\":\"a\"}]}");
+	mk(f, WEIR_SEC_TABLE, "c.s",
+	   "{\"name\":\"t\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":[{\"name\":\"a\"}]}");
 	mk(f, WEIR_SEC_VOLUME, "c.s", "{\"name\":\"v\",\"volume_type\":\"MANAGED\"}");
 	weir_securable s;
 	assert_int_equal(resolve(f, WEIR_SEC_TABLE, "c.s.t", &s), 0);
 	weir_stmt *st;
-	assert_int_equal(weir_db_prepare(f->t->db, "INSERT INTO grants (securable_id, principal_id, privilege) VALUES (?1, ?2, 'SELECT')", &st),
-			 SQLITE_OK);
+	assert_int_equal(
+		weir_db_prepare(f->t->db,
+				"INSERT INTO grants (securable_id, principal_id, privilege) VALUES (?1, ?2, 'SELECT')",
+				&st),
+		SQLITE_OK);
 	weir_db_bind_text(st, 1, s.id);
 	weir_db_bind_i64(st, 2, f->admin->id);
 	assert_int_equal(weir_db_step(st), SQLITE_DONE);
@@ -719,11 +763,18 @@ static void test_wrong_types(void **state)
 	EXPECT_ERR(e, INVALID_PARAMETER_VALUE, "name");
 	assert_null(try_create(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"x\",\"storage_root\":\"ftp://h/x\"}", &e));
 	EXPECT_ERR(e, INVALID_PARAMETER_VALUE, "storage_root");
-	assert_null(try_create(f, WEIR_SEC_TABLE, "c.s", "{\"name\":\"t\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":\"x\"}", &e));
+	assert_null(try_create(f, WEIR_SEC_TABLE, "c.s",
+			       "{\"name\":\"t\",\"table_type\":\"VIEW\",\"view_definition\":\"v\",\"columns\":\"x\"}",
+			       &e));
 	EXPECT_ERR(e, INVALID_PARAMETER_VALUE, "columns");
-	assert_null(try_create(f, WEIR_SEC_FUNCTION, "c.s", "{\"function_info\":{\"name\":\"f\",\"data_type\":\"INT\",\"full_data_type\":\"int\",\"routine_body\":\"SQL\",\"is_deterministic\":\"yes\"}}", &e));
+	assert_null(try_create(f, WEIR_SEC_FUNCTION, "c.s",
+			       "{\"function_info\":{\"name\":\"f\",\"data_type\":\"INT\",\"full_data_type\":\"int\","
+			       "\"routine_body\":\"SQL\",\"is_deterministic\":\"yes\"}}",
+			       &e));
 	EXPECT_ERR(e, INVALID_PARAMETER_VALUE, "function_info.is_deterministic");
-	assert_null(try_create(f, WEIR_SEC_FUNCTION, "c.s", "{\"function_info\":{\"name\":\"f\",\"full_data_type\":\"int\",\"routine_body\":\"SQL\"}}", &e));
+	assert_null(try_create(
+		f, WEIR_SEC_FUNCTION, "c.s",
+		"{\"function_info\":{\"name\":\"f\",\"full_data_type\":\"int\",\"routine_body\":\"SQL\"}}", &e));
 	EXPECT_ERR(e, INVALID_PARAMETER_VALUE, "function_info.data_type");
 	assert_null(try_create(f, WEIR_SEC_FUNCTION, "c.s", "{\"name\":\"f\"}", &e));
 	EXPECT_ERR(e, INVALID_PARAMETER_VALUE, "function_info");

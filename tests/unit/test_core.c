@@ -66,9 +66,9 @@ static void test_utf8(void **state)
 	assert_true(weir_utf8_valid("plain", 5));
 	assert_true(weir_utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
 	assert_false(weir_utf8_valid("\xc3\x28", 2));
-	assert_false(weir_utf8_valid("\xc0\xaf", 2));          /* overlong '/' */
-	assert_false(weir_utf8_valid("\xed\xa0\x80", 3));      /* surrogate */
-	assert_false(weir_utf8_valid("\xe2\x82", 2));          /* truncated */
+	assert_false(weir_utf8_valid("\xc0\xaf", 2)); /* overlong '/' */
+	assert_false(weir_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+	assert_false(weir_utf8_valid("\xe2\x82", 2)); /* truncated */
 	assert_false(weir_utf8_valid("\xff", 1));
 }
 
@@ -135,7 +135,8 @@ static void test_migrations(void **state)
 	weir_db_finalize(st);
 	/* STRICT: a text id in an INTEGER column is refused */
 	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO workspaces (id, name, created_at) VALUES (9, 'w', 'x')",
-					  NULL, NULL, NULL), SQLITE_OK);
+					  NULL, NULL, NULL),
+			     SQLITE_OK);
 	weir_error e = WEIR_ERROR_INIT;
 	assert_int_equal(weir_db_migrate(db, &e), 0); /* idempotent */
 	test_env_free(t);
@@ -153,8 +154,10 @@ static void test_migration_failure_rolls_back(void **state)
 	weir_error e = WEIR_ERROR_INIT;
 	assert_int_equal(weir_db_migrate(db, &e), -1);
 	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), "
-			       "(SELECT count(*) FROM sqlite_master WHERE name = 'principals')", -1, &st, NULL);
+	sqlite3_prepare_v2(db,
+			   "SELECT (SELECT user_version FROM pragma_user_version), "
+			   "(SELECT count(*) FROM sqlite_master WHERE name = 'principals')",
+			   -1, &st, NULL);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 0);
 	assert_int_equal(sqlite3_column_int(st, 1), 0);
@@ -189,7 +192,11 @@ static void test_stmt_cache(void **state)
 }
 
 /* Proves concurrent writers through the write lock all commit (no SQLITE_BUSY surfaces). */
-struct writer_arg { weir_db_pool *pool; int n; int failures; };
+struct writer_arg {
+	weir_db_pool *pool;
+	int n;
+	int failures;
+};
 static const char SQL_INS[] = "INSERT INTO workspaces (name, created_at) VALUES (?1, 0)";
 static void *writer(void *p)
 {
@@ -247,7 +254,8 @@ static void test_release_rolls_back(void **state)
 	test_env *t = test_env_new();
 	weir_error e = WEIR_ERROR_INIT;
 	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
-	sqlite3_exec(weir_db_handle(t->db), "INSERT INTO workspaces (name, created_at) VALUES ('gone', 0)", NULL, NULL, NULL);
+	sqlite3_exec(weir_db_handle(t->db), "INSERT INTO workspaces (name, created_at) VALUES ('gone', 0)", NULL, NULL,
+		     NULL);
 	weir_log_set_level(WEIR_LOG_OFF);
 	weir_db_release(t->db);
 	weir_log_set_level(WEIR_LOG_WARN);
@@ -267,11 +275,15 @@ static void test_json_dump(void **state)
 {
 	(void)state;
 	const char *docs[] = {
-		"{}", "[]", "{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
+		"{}",
+		"[]",
+		"{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
 		"{\"z\":1,\"a\":2,\"m\":3}", /* insertion order, not sorted */
 		"[\"quote \\\" back \\\\ slash / nl \\n tab \\t cr \\r bs \\b ff \\f\"]",
 		"[\"\\u0001\\u001f ctl\",\"caf\u00e9 \u65e5\u672c \U0001F600\"]",
-		"[-9223372036854775808,9223372036854775807,0,-1]", "[[[[[[]]]]]]", "\"\"",
+		"[-9223372036854775808,9223372036854775807,0,-1]",
+		"[[[[[[]]]]]]",
+		"\"\"",
 	};
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
 		json_error_t je;
@@ -288,8 +300,14 @@ static void test_json_dump(void **state)
 	}
 	/* reals: the shortest text that reads back to the same double, and always a real */
 	const double reals[] = {0.1, 1.0, -2.5, 1e300, 3.141592653589793, 0.30000000000000004, 5e-324, 123456789.0};
-	const char *texts[] = {"0.1", "1.0", "-2.5", "1e+300", "3.141592653589793", "0.30000000000000004",
-			       "4.94065645841247e-324", "123456789.0"};
+	const char *texts[] = {"0.1",
+			       "1.0",
+			       "-2.5",
+			       "1e+300",
+			       "3.141592653589793",
+			       "0.30000000000000004",
+			       "4.94065645841247e-324",
+			       "123456789.0"};
 	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
 		json_t *j = json_real(reals[i]);
 		char *got = weir_json_dump(j);
@@ -399,11 +417,12 @@ static void test_background_checkpoint(void **state)
 	assert_int_equal(sqlite3_exec(weir_db_handle(t->db), "CREATE TABLE ck(b BLOB)", NULL, NULL, NULL), SQLITE_OK);
 	for (int i = 0; i < 40; i++) {
 		assert_int_equal(weir_db_begin_write(t->db, &e), 0);
-		assert_int_equal(sqlite3_exec(weir_db_handle(t->db),
-					      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) "
-					      "INSERT INTO ck SELECT randomblob(4000) FROM n",
-					      NULL, NULL, NULL),
-				 SQLITE_OK);
+		assert_int_equal(
+			sqlite3_exec(weir_db_handle(t->db),
+				     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) "
+				     "INSERT INTO ck SELECT randomblob(4000) FROM n",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
 		assert_int_equal(weir_db_commit(t->db, &e), 0);
 		usleep(20000); /* a client's think time: the checkpointer runs meanwhile */
 	}
@@ -487,7 +506,7 @@ static void test_metrics_render(void **state)
 	weir_metrics_request_done(3, 200, 300);
 	weir_metrics_request_done(3, 404, 2000);
 	weir_metrics_request_done(3, 700, 20000000); /* not an HTTP status: "other"; past 10 s: +Inf */
-	weir_metrics_request_done(5, 200, 100);      /* never registered: not rendered */
+	weir_metrics_request_done(5, 200, 100); /* never registered: not rendered */
 	weir_metrics_request_done(-1, 404, 100);
 	weir_metrics_request_done(6, 201, 100);
 	for (int code = 201; code <= 209; code++)
@@ -505,7 +524,8 @@ static void test_metrics_render(void **state)
 	assert_true(has_line(t, "weir_http_requests_total{method=\"GET\",route=\"/x/{name}\",code=\"404\"} 1"));
 	assert_true(has_line(t, "weir_http_requests_total{method=\"GET\",route=\"/x/{name}\",code=\"other\"} 1"));
 	assert_true(has_line(t, "weir_http_requests_total{method=\"\",route=\"unmatched\",code=\"404\"} 1"));
-	assert_true(has_line(t, "weir_http_requests_total{method=\"POST\",route=\"/q/\\\"a\\\"\\\\b\",code=\"201\"} 1"));
+	assert_true(
+		has_line(t, "weir_http_requests_total{method=\"POST\",route=\"/q/\\\"a\\\"\\\\b\",code=\"201\"} 1"));
 	assert_true(has_line(t, "weir_http_requests_total{method=\"PUT\",route=\"/many\",code=\"208\"} 1"));
 	assert_true(has_line(t, "weir_http_requests_total{method=\"PUT\",route=\"/many\",code=\"other\"} 1"));
 	assert_null(strstr(t, "code=\"209\""));
@@ -514,8 +534,8 @@ static void test_metrics_render(void **state)
 	const char *h = "weir_http_request_duration_seconds";
 	const char *l = "{method=\"GET\",route=\"/x/{name}\"";
 	char line[256];
-	static const char *const expect[][2] = {{"0.0005", "2"}, {"0.001", "2"}, {"0.0025", "3"}, {"5", "3"},
-						{"10", "3"},     {"+Inf", "4"}};
+	static const char *const expect[][2] = {{"0.0005", "2"}, {"0.001", "2"}, {"0.0025", "3"},
+						{"5", "3"},      {"10", "3"},    {"+Inf", "4"}};
 	for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
 		snprintf(line, sizeof(line), "%s_bucket%s,le=\"%s\"} %s", h, l, expect[i][0], expect[i][1]);
 		assert_true(has_line(t, line));
@@ -627,7 +647,14 @@ static int gc_slow_sync(int fd)
 	return fdatasync(fd);
 }
 
-struct gc_writer { weir_db_pool *pool; int id; int n; int ok; int failed; int conflicts; };
+struct gc_writer {
+	weir_db_pool *pool;
+	int id;
+	int n;
+	int ok;
+	int failed;
+	int conflicts;
+};
 
 static void *gc_writer_main(void *arg)
 {
@@ -718,7 +745,8 @@ static void test_group_commit_fsync_failure(void **state)
 	weir_db *c = weir_db_acquire(g.pool);
 	int calls = atomic_load(&gc_sync_calls);
 	assert_int_equal(sqlite3_exec(weir_db_handle(c), "INSERT INTO workspaces (name, created_at) VALUES ('auto', 0)",
-				      NULL, NULL, NULL), SQLITE_OK);
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	assert_int_equal(atomic_load(&gc_sync_calls), calls + 1);
 	atomic_store(&gc_sync_fail_at, atomic_load(&gc_sync_calls) + 1);
 	weir_log_set_level(WEIR_LOG_OFF);
@@ -727,8 +755,10 @@ static void test_group_commit_fsync_failure(void **state)
 	assert_int_equal(gc_insert(g.pool, "refused", &code), -1);
 	assert_int_equal(code, WEIR_E_INTERNAL_ERROR);
 	/* and after the failure it reports an error instead of success */
-	assert_int_not_equal(sqlite3_exec(weir_db_handle(c), "INSERT INTO workspaces (name, created_at) VALUES ('auto2', 0)",
-					  NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(weir_db_handle(c),
+					  "INSERT INTO workspaces (name, created_at) VALUES ('auto2', 0)", NULL, NULL,
+					  NULL),
+			     SQLITE_OK);
 	weir_db_release(c);
 	weir_log_set_level(WEIR_LOG_WARN);
 	assert_int_equal(gc_count(g.pool, "name = 'before'"), 1);
@@ -745,7 +775,11 @@ static void test_group_commit_fsync_failure(void **state)
  * transaction back on some errors; here a raw ROLLBACK does the same): the first request,
  * released into the transaction and waiting for its end, fails too instead of reporting a
  * commit that never happened; nothing of either is visible; writes go on. */
-struct gc_lost { weir_db_pool *pool; _Atomic int rc; weir_code code; }; /* rc 99 until it returns */
+struct gc_lost {
+	weir_db_pool *pool;
+	_Atomic int rc;
+	weir_code code;
+}; /* rc 99 until it returns */
 
 static void *gc_lost_first(void *arg)
 {
@@ -771,8 +805,10 @@ static void test_group_commit_lost_transaction(void **state)
 	weir_db *c = weir_db_acquire(g.pool);
 	weir_error e = WEIR_ERROR_INIT;
 	assert_int_equal(weir_db_begin_write(c, &e), 0); /* after the first released into the transaction */
-	assert_int_equal(sqlite3_exec(weir_db_handle(c), "INSERT INTO workspaces (name, created_at) VALUES ('lost-second', 0)",
-				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(weir_db_handle(c),
+				      "INSERT INTO workspaces (name, created_at) VALUES ('lost-second', 0)", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_exec(weir_db_handle(c), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	weir_log_set_level(WEIR_LOG_OFF);
 	weir_db_rollback(c);
@@ -820,7 +856,7 @@ static void test_group_commit_member_failure(void **state)
 	weir_log_set_level(WEIR_LOG_WARN);
 	assert_int_equal(e.code, WEIR_E_RESOURCE_CONFLICT);
 	assert_int_equal(gc_count(g.pool, "name = 'lost-first'"), 0); /* not committed yet... */
-	assert_int_equal(atomic_load(&l.rc), 99);                      /* ...and its writer waits */
+	assert_int_equal(atomic_load(&l.rc), 99); /* ...and its writer waits */
 	weir_db_rollback(c); /* nobody waits: commits the first */
 	pthread_join(th, NULL);
 	weir_db_release(c);
@@ -844,8 +880,16 @@ struct fault_file {
 	sqlite3_file *real; /* follows this struct */
 };
 
-static int ff_close(sqlite3_file *f) { struct fault_file *x = (void *)f; return x->real->pMethods->xClose(x->real); }
-static int ff_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o) { struct fault_file *x = (void *)f; return x->real->pMethods->xRead(x->real, b, n, o); }
+static int ff_close(sqlite3_file *f)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xClose(x->real);
+}
+static int ff_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xRead(x->real, b, n, o);
+}
 static int ff_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
 {
 	struct fault_file *x = (void *)f;
@@ -854,25 +898,86 @@ static int ff_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
 		return rc;
 	return x->real->pMethods->xWrite(x->real, b, n, o);
 }
-static int ff_truncate(sqlite3_file *f, sqlite3_int64 s) { struct fault_file *x = (void *)f; return x->real->pMethods->xTruncate(x->real, s); }
-static int ff_sync(sqlite3_file *f, int fl) { struct fault_file *x = (void *)f; return x->real->pMethods->xSync(x->real, fl); }
-static int ff_size(sqlite3_file *f, sqlite3_int64 *s) { struct fault_file *x = (void *)f; return x->real->pMethods->xFileSize(x->real, s); }
-static int ff_lock(sqlite3_file *f, int l) { struct fault_file *x = (void *)f; return x->real->pMethods->xLock(x->real, l); }
-static int ff_unlock(sqlite3_file *f, int l) { struct fault_file *x = (void *)f; return x->real->pMethods->xUnlock(x->real, l); }
-static int ff_reserved(sqlite3_file *f, int *r) { struct fault_file *x = (void *)f; return x->real->pMethods->xCheckReservedLock(x->real, r); }
-static int ff_fcntl(sqlite3_file *f, int op, void *a) { struct fault_file *x = (void *)f; return x->real->pMethods->xFileControl(x->real, op, a); }
-static int ff_sector(sqlite3_file *f) { struct fault_file *x = (void *)f; return x->real->pMethods->xSectorSize(x->real); }
-static int ff_caps(sqlite3_file *f) { struct fault_file *x = (void *)f; return x->real->pMethods->xDeviceCharacteristics(x->real); }
-static int ff_shmmap(sqlite3_file *f, int i, int sz, int ext, void volatile **pp) { struct fault_file *x = (void *)f; return x->real->pMethods->xShmMap(x->real, i, sz, ext, pp); }
-static int ff_shmlock(sqlite3_file *f, int o, int n, int fl) { struct fault_file *x = (void *)f; return x->real->pMethods->xShmLock(x->real, o, n, fl); }
-static void ff_shmbarrier(sqlite3_file *f) { struct fault_file *x = (void *)f; x->real->pMethods->xShmBarrier(x->real); }
-static int ff_shmunmap(sqlite3_file *f, int d) { struct fault_file *x = (void *)f; return x->real->pMethods->xShmUnmap(x->real, d); }
-static int ff_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp) { struct fault_file *x = (void *)f; return x->real->pMethods->xFetch(x->real, o, n, pp); }
-static int ff_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p) { struct fault_file *x = (void *)f; return x->real->pMethods->xUnfetch(x->real, o, p); }
+static int ff_truncate(sqlite3_file *f, sqlite3_int64 s)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xTruncate(x->real, s);
+}
+static int ff_sync(sqlite3_file *f, int fl)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xSync(x->real, fl);
+}
+static int ff_size(sqlite3_file *f, sqlite3_int64 *s)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xFileSize(x->real, s);
+}
+static int ff_lock(sqlite3_file *f, int l)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xLock(x->real, l);
+}
+static int ff_unlock(sqlite3_file *f, int l)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xUnlock(x->real, l);
+}
+static int ff_reserved(sqlite3_file *f, int *r)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xCheckReservedLock(x->real, r);
+}
+static int ff_fcntl(sqlite3_file *f, int op, void *a)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xFileControl(x->real, op, a);
+}
+static int ff_sector(sqlite3_file *f)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xSectorSize(x->real);
+}
+static int ff_caps(sqlite3_file *f)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xDeviceCharacteristics(x->real);
+}
+static int ff_shmmap(sqlite3_file *f, int i, int sz, int ext, void volatile **pp)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xShmMap(x->real, i, sz, ext, pp);
+}
+static int ff_shmlock(sqlite3_file *f, int o, int n, int fl)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xShmLock(x->real, o, n, fl);
+}
+static void ff_shmbarrier(sqlite3_file *f)
+{
+	struct fault_file *x = (void *)f;
+	x->real->pMethods->xShmBarrier(x->real);
+}
+static int ff_shmunmap(sqlite3_file *f, int d)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xShmUnmap(x->real, d);
+}
+static int ff_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xFetch(x->real, o, n, pp);
+}
+static int ff_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
+{
+	struct fault_file *x = (void *)f;
+	return x->real->pMethods->xUnfetch(x->real, o, p);
+}
 
 static const sqlite3_io_methods ff_methods = {
-	3, ff_close, ff_read, ff_write, ff_truncate, ff_sync, ff_size, ff_lock, ff_unlock, ff_reserved,
-	ff_fcntl, ff_sector, ff_caps, ff_shmmap, ff_shmlock, ff_shmbarrier, ff_shmunmap, ff_fetch, ff_unfetch,
+	3,          ff_close,      ff_read,     ff_write, ff_truncate, ff_sync, ff_size,
+	ff_lock,    ff_unlock,     ff_reserved, ff_fcntl, ff_sector,   ff_caps, ff_shmmap,
+	ff_shmlock, ff_shmbarrier, ff_shmunmap, ff_fetch, ff_unfetch,
 };
 
 static int ff_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
@@ -950,8 +1055,7 @@ static void test_group_commit_db_full(void **state)
 	/* inside the write: the handle is the writer's (a per-connection limit) */
 	assert_int_equal(sqlite3_exec(weir_db_handle(c), "PRAGMA max_page_count = 400", NULL, NULL, NULL), SQLITE_OK);
 	weir_stmt *st = NULL;
-	assert_int_equal(weir_db_prepare(c, "INSERT INTO big SELECT randomblob(4000000)", &st),
-			 SQLITE_OK);
+	assert_int_equal(weir_db_prepare(c, "INSERT INTO big SELECT randomblob(4000000)", &st), SQLITE_OK);
 	weir_log_set_level(WEIR_LOG_OFF);
 	int rc = weir_db_step_done(c, st, &e);
 	weir_log_set_level(WEIR_LOG_WARN);
@@ -1056,14 +1160,28 @@ int main(void)
 {
 	weir_json_init_allocator(); /* before any jansson value, as in weir serve */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_arena), cmocka_unit_test(test_error), cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_ids), cmocka_unit_test(test_json), cmocka_unit_test(test_json_dump), cmocka_unit_test(test_json_writer), cmocka_unit_test(test_json_allocator), cmocka_unit_test(test_migrations),
-		cmocka_unit_test(test_migration_failure_rolls_back), cmocka_unit_test(test_stmt_cache),
-		cmocka_unit_test(test_write_lock), cmocka_unit_test(test_background_checkpoint), cmocka_unit_test(test_release_rolls_back),
+		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_error),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_dump),
+		cmocka_unit_test(test_json_writer),
+		cmocka_unit_test(test_json_allocator),
+		cmocka_unit_test(test_migrations),
+		cmocka_unit_test(test_migration_failure_rolls_back),
+		cmocka_unit_test(test_stmt_cache),
+		cmocka_unit_test(test_write_lock),
+		cmocka_unit_test(test_background_checkpoint),
+		cmocka_unit_test(test_release_rolls_back),
 		cmocka_unit_test(test_metrics_render),
-		cmocka_unit_test(test_group_commit_concurrent), cmocka_unit_test(test_durable_async), cmocka_unit_test(test_group_commit_fsync_failure),
-		cmocka_unit_test(test_group_commit_io_error), cmocka_unit_test(test_group_commit_db_full),
-		cmocka_unit_test(test_group_commit_lost_transaction), cmocka_unit_test(test_group_commit_member_failure),
+		cmocka_unit_test(test_group_commit_concurrent),
+		cmocka_unit_test(test_durable_async),
+		cmocka_unit_test(test_group_commit_fsync_failure),
+		cmocka_unit_test(test_group_commit_io_error),
+		cmocka_unit_test(test_group_commit_db_full),
+		cmocka_unit_test(test_group_commit_lost_transaction),
+		cmocka_unit_test(test_group_commit_member_failure),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

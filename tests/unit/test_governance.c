@@ -16,7 +16,8 @@ typedef struct world {
 static int64_t add_principal(test_env *t, const char *kind, const char *name)
 {
 	weir_stmt *st;
-	weir_db_prepare(t->db, "INSERT INTO principals (kind, name, created_at, updated_at) VALUES (?1, ?2, 0, 0)", &st);
+	weir_db_prepare(t->db, "INSERT INTO principals (kind, name, created_at, updated_at) VALUES (?1, ?2, 0, 0)",
+			&st);
 	weir_db_bind_text(st, 1, kind);
 	weir_db_bind_text(st, 2, name);
 	assert_int_equal(weir_db_step(st), SQLITE_DONE);
@@ -27,7 +28,8 @@ static int64_t add_principal(test_env *t, const char *kind, const char *name)
 static void add_member(test_env *t, int64_t group, int64_t member)
 {
 	char sql[128];
-	snprintf(sql, sizeof(sql), "INSERT INTO group_members VALUES (%lld, %lld)", (long long)group, (long long)member);
+	snprintf(sql, sizeof(sql), "INSERT INTO group_members VALUES (%lld, %lld)", (long long)group,
+		 (long long)member);
 	assert_int_equal(sqlite3_exec(weir_db_handle(t->db), sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
@@ -46,8 +48,10 @@ static json_t *mk(world *w, weir_principal *p, weir_sec_type t, const char *pare
 	if (t == WEIR_SEC_CATALOG)
 		assert_int_equal(weir_gov_metastore_securable(w->t->db, w->t->a, &parent, &e), 0);
 	else
-		assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, p, t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
-						  parent_full, &parent, &e), 0);
+		assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, p,
+						  t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
+						  parent_full, &parent, &e),
+				 0);
 	json_t *body = json_loads(json, 0, NULL);
 	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
 	json_t *info = weir_catalog_create(w->t->db, w->t->a, p, t, &parent, body, &e);
@@ -164,7 +168,8 @@ static void test_list_filtering(void **state)
 	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, m, WEIR_SEC_SCHEMA, "c.s", &sch, &e), 0);
 	weir_page_req pg = {1, NULL};
 	/* "secret" sorts before "t": a page of one must skip it and have no token after t */
-	json_t *out = weir_catalog_list(w->t->db, w->t->a, m, WEIR_SEC_TABLE, &sch, &pg, "tables", true, true, false, &e);
+	json_t *out = weir_catalog_list(w->t->db, w->t->a, m, WEIR_SEC_TABLE, &sch, &pg, "tables", true, true, false,
+					&e);
 	assert_non_null(out);
 	json_t *tables = json_object_get(out, "tables");
 	assert_int_equal(json_array_size(tables), 1);
@@ -276,8 +281,8 @@ static void test_isolation_and_read_only(void **state)
 {
 	world *w = *state;
 	weir_error e = WEIR_ERROR_INIT;
-	sqlite3_exec(weir_db_handle(w->t->db), "INSERT INTO workspaces (id, name, created_at) VALUES (7, 'dev', 0)", NULL,
-		     NULL, NULL);
+	sqlite3_exec(weir_db_handle(w->t->db), "INSERT INTO workspaces (id, name, created_at) VALUES (7, 'dev', 0)",
+		     NULL, NULL, NULL);
 	weir_securable cat;
 	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_CATALOG, "c", &cat, &e), 0);
 	weir_stmt *st;

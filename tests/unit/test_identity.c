@@ -47,10 +47,7 @@ static int patch(test_env *t, weir_principal_kind kind, int64_t id, int64_t call
 	return rc;
 }
 
-static int64_t admin_id(test_env *t)
-{
-	return weir_gov_principal_id(t->db, "admin", NULL, NULL);
-}
+static int64_t admin_id(test_env *t) { return weir_gov_principal_id(t->db, "admin", NULL, NULL); }
 
 /* Proves the filter grammar: one clause, the kind's attributes only, quoted strings with
  * escapes, booleans only for active; everything else is 400 "Invalid filter". */
@@ -69,8 +66,16 @@ static void test_filter_parse(void **state)
 	assert_false(f.bool_value);
 	assert_int_equal(weir_scim_filter_parse(t->a, WEIR_PRINCIPAL_USER, "", &f, &err), 0);
 	assert_false(f.present);
-	const char *bad[] = {"userName", "userName eq", "userName eq a", "userName eq \"a", "userName eq \"a\" and x eq \"b\"",
-			     "applicationId eq \"x\"", "active eq \"true\"", "userName gt \"a\"", "userName eq true", NULL};
+	const char *bad[] = {"userName",
+			     "userName eq",
+			     "userName eq a",
+			     "userName eq \"a",
+			     "userName eq \"a\" and x eq \"b\"",
+			     "applicationId eq \"x\"",
+			     "active eq \"true\"",
+			     "userName gt \"a\"",
+			     "userName eq true",
+			     NULL};
 	for (int i = 0; bad[i]; i++) {
 		weir_error_clear(&err);
 		assert_int_equal(weir_scim_filter_parse(t->a, WEIR_PRINCIPAL_USER, bad[i], &f, &err), -1);
@@ -99,7 +104,8 @@ static void test_users_create_list(void **state)
 	assert_int_equal(err.status, 409);
 	json_decref(dup);
 	/* a group with an unknown member is refused and not created */
-	assert_int_equal(create(t, WEIR_PRINCIPAL_GROUP, "{\"displayName\":\"g\",\"members\":[{\"value\":\"9999\"}]}"), -1);
+	assert_int_equal(create(t, WEIR_PRINCIPAL_GROUP, "{\"displayName\":\"g\",\"members\":[{\"value\":\"9999\"}]}"),
+			 -1);
 	assert_int_equal(weir_id__by_name(t->db, "g"), -1);
 
 	weir_scim_filter f;
@@ -136,7 +142,8 @@ static void test_nested_groups_and_admins(void **state)
 	assert_int_equal(p->nclosure, 3);
 	assert_false(p->is_admin);
 
-	snprintf(body, sizeof(body), "{\"Operations\":[{\"op\":\"add\",\"path\":\"members\",\"value\":[{\"value\":\"%lld\"}]}]}",
+	snprintf(body, sizeof(body),
+		 "{\"Operations\":[{\"op\":\"add\",\"path\":\"members\",\"value\":[{\"value\":\"%lld\"}]}]}",
 		 (long long)g2);
 	assert_int_equal(patch(t, WEIR_PRINCIPAL_GROUP, g1, admin_id(t), body, &err), -1); /* cycle */
 	assert_int_equal(err.status, 400);
@@ -155,7 +162,9 @@ static void test_nested_groups_and_admins(void **state)
 
 	/* admins: no rename, no delete */
 	assert_int_equal(patch(t, WEIR_PRINCIPAL_GROUP, admins, admin_id(t),
-			       "{\"Operations\":[{\"op\":\"replace\",\"path\":\"displayName\",\"value\":\"x\"}]}", &err), -1);
+			       "{\"Operations\":[{\"op\":\"replace\",\"path\":\"displayName\",\"value\":\"x\"}]}",
+			       &err),
+			 -1);
 	assert_int_equal(weir_id_delete(t->db, WEIR_PRINCIPAL_GROUP, admins, admin_id(t), NULL, &err), -1);
 	test_env_free(t);
 }
@@ -171,18 +180,22 @@ static void test_deactivate(void **state)
 	int64_t u = create(t, WEIR_PRINCIPAL_USER, "{\"userName\":\"d@x.io\",\"displayName\":\"D\"}");
 	assert_int_equal(patch(t, WEIR_PRINCIPAL_USER, u, admin_id(t),
 			       "{\"Operations\":[{\"op\":\"replace\",\"path\":\"displayName\",\"value\":\"E\"},"
-			       "{\"op\":\"replace\",\"path\":\"active\",\"value\":\"nope\"}]}", &err), -1);
+			       "{\"op\":\"replace\",\"path\":\"active\",\"value\":\"nope\"}]}",
+			       &err),
+			 -1);
 	json_t *r = weir_id_resource(t->db, t->a, WEIR_PRINCIPAL_USER, u, &err);
 	assert_string_equal(json_string_value(json_object_get(r, "displayName")), "D");
 	json_decref(r);
 	assert_int_equal(patch(t, WEIR_PRINCIPAL_USER, u, admin_id(t),
-			       "{\"Operations\":[{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}]}", &err), 0);
+			       "{\"Operations\":[{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}]}", &err),
+			 0);
 	assert_false(weir_id_active(t->db, u));
 	weir_error_clear(&err);
 	assert_null(weir_gov_principal_load(t->db, t->a, u, WEIR_DEFAULT_WORKSPACE_ID, &err));
 	assert_int_equal(err.status, 401);
 	assert_int_equal(patch(t, WEIR_PRINCIPAL_USER, admin_id(t), admin_id(t),
-			       "{\"Operations\":[{\"op\":\"replace\",\"value\":{\"active\":false}}]}", &err), -1);
+			       "{\"Operations\":[{\"op\":\"replace\",\"value\":{\"active\":false}}]}", &err),
+			 -1);
 	assert_true(weir_id_active(t->db, admin_id(t)));
 	/* an empty PATCH (the JS SDK drops bodies) changes nothing */
 	assert_int_equal(patch(t, WEIR_PRINCIPAL_USER, u, admin_id(t), "{}", &err), 0);
@@ -266,7 +279,8 @@ static void test_sp_secrets(void **state)
 	weir_clock_set(NULL);
 	/* inactive SPs cannot log in */
 	assert_int_equal(patch(t, WEIR_PRINCIPAL_SP, sp, admin_id(t),
-			       "{\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", &err), 0);
+			       "{\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", &err),
+			 0);
 	assert_int_equal(weir_id_sp_authenticate(t->db, "app-1", secret, &err), -1);
 	json_decref(s);
 	test_env_free(t);

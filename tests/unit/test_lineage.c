@@ -63,8 +63,9 @@ static void mk(fx *f, weir_sec_type t, const char *parent_full, const char *json
 		assert_int_equal(weir_gov_metastore_securable(f->t->db, f->t->a, &parent, &e), 0);
 	else
 		assert_int_equal(weir_gov_resolve(f->t->db, f->t->a, f->admin,
-						  t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA, parent_full,
-						  &parent, &e), 0);
+						  t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA,
+						  parent_full, &parent, &e),
+				 0);
 	json_t *body = json_loads(json, 0, NULL);
 	assert_non_null(body);
 	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
@@ -83,7 +84,8 @@ static void mk_table(fx *f, const char *schema_full, const char *name)
 	assert_int_equal(sscanf(schema_full, "%63[^.].%63s", cat, sch), 2);
 	snprintf(json, sizeof(json),
 		 "{\"name\":\"%s\",\"catalog_name\":\"%s\",\"schema_name\":\"%s\",\"table_type\":\"MANAGED\","
-		 "\"data_source_format\":\"DELTA\",\"columns\":[{\"name\":\"id\",\"type_name\":\"INT\",\"type_text\":\"int\","
+		 "\"data_source_format\":\"DELTA\",\"columns\":[{\"name\":\"id\",\"type_name\":\"INT\",\"type_text\":"
+		 "\"int\","
 		 "\"position\":0}]}",
 		 name, cat, sch);
 	mk(f, WEIR_SEC_TABLE, schema_full, json);
@@ -132,13 +134,14 @@ static int ingest(fx *f, const char *json, weir_error *e)
 static const char *run_event(fx *f, const char *type, const char *run_id, const char *time, const char *job,
 			     const char *inputs, const char *outputs)
 {
-	return weir_arena_printf(f->t->a,
-				 "{\"eventType\":\"%s\",\"eventTime\":\"%s\",\"run\":{\"runId\":\"%s\",\"facets\":{}},"
-				 "\"job\":{\"namespace\":\"etl\",\"name\":\"%s\",\"facets\":{\"sql\":{\"_producer\":\"x\","
-				 "\"_schemaURL\":\"y\",\"query\":\"INSERT INTO secret_target SELECT * FROM secret_source\"}}},"
-				 "\"inputs\":[%s],\"outputs\":[%s],\"producer\":\"https://github.com/weir/test\","
-				 "\"schemaURL\":\"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent\"}",
-				 type, time, run_id, job, inputs, outputs);
+	return weir_arena_printf(
+		f->t->a,
+		"{\"eventType\":\"%s\",\"eventTime\":\"%s\",\"run\":{\"runId\":\"%s\",\"facets\":{}},"
+		"\"job\":{\"namespace\":\"etl\",\"name\":\"%s\",\"facets\":{\"sql\":{\"_producer\":\"x\","
+		"\"_schemaURL\":\"y\",\"query\":\"INSERT INTO secret_target SELECT * FROM secret_source\"}}},"
+		"\"inputs\":[%s],\"outputs\":[%s],\"producer\":\"https://github.com/weir/test\","
+		"\"schemaURL\":\"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent\"}",
+		type, time, run_id, job, inputs, outputs);
 }
 
 static json_t *graph(fx *f, const weir_principal *p, const char *node, weir_lineage_dir dir, int64_t depth,
@@ -157,7 +160,7 @@ static bool has_name(json_t *g, const char *name)
 {
 	size_t i;
 	json_t *n;
-	json_array_foreach(json_object_get(g, "nodes"), i, n) {
+	json_array_foreach (json_object_get(g, "nodes"), i, n) {
 		const char *s = json_string_value(json_object_get(n, "name"));
 		if (s && strcmp(s, name) == 0)
 			return true;
@@ -205,28 +208,30 @@ static void test_reference_examples(void **state)
 		const char *k;
 		json_t *v;
 		json_t *inputs = json_array();
-		json_object_foreach(json_object_get(cl, "fields"), k, v) {
+		json_object_foreach (json_object_get(cl, "fields"), k, v) {
 			size_t j;
 			json_t *in;
-			json_array_foreach(json_object_get(v, "inputFields"), j, in) {
-				json_t *ds = json_pack("{s:O, s:O}", "namespace", json_object_get(in, "namespace"), "name",
-						       json_object_get(in, "name"));
+			json_array_foreach (json_object_get(v, "inputFields"), j, in) {
+				json_t *ds = json_pack("{s:O, s:O}", "namespace", json_object_get(in, "namespace"),
+						       "name", json_object_get(in, "name"));
 				bool dup = false;
 				size_t x;
 				json_t *y;
-				json_array_foreach(inputs, x, y) dup = dup || json_equal(y, ds);
+				json_array_foreach (inputs, x, y)
+					dup = dup || json_equal(y, ds);
 				if (!dup)
 					json_array_append(inputs, ds);
 				json_decref(ds);
 			}
 		}
-		json_t *ev = json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s}, s:O, s:[{s:s, s:s, s:O}], s:s, s:s}", "eventType",
-				       "COMPLETE", "eventTime", "2026-03-01T10:00:00.000Z", "run", "runId",
-				       i == 0 ? "0190c5f5-0000-7000-8000-000000000001" : "0190c5f5-0000-7000-8000-000000000002",
-				       "job", "namespace", "examples", "name", i == 0 ? "snowflake_job" : "spark_job", "inputs",
-				       inputs, "outputs", "namespace", "examples", "name", i == 0 ? "OUT1" : "OUT2", "facets",
-				       facets, "producer", "https://github.com/OpenLineage/OpenLineage", "schemaURL",
-				       "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent");
+		json_t *ev = json_pack(
+			"{s:s, s:s, s:{s:s}, s:{s:s, s:s}, s:O, s:[{s:s, s:s, s:O}], s:s, s:s}", "eventType",
+			"COMPLETE", "eventTime", "2026-03-01T10:00:00.000Z", "run", "runId",
+			i == 0 ? "0190c5f5-0000-7000-8000-000000000001" : "0190c5f5-0000-7000-8000-000000000002", "job",
+			"namespace", "examples", "name", i == 0 ? "snowflake_job" : "spark_job", "inputs", inputs,
+			"outputs", "namespace", "examples", "name", i == 0 ? "OUT1" : "OUT2", "facets", facets,
+			"producer", "https://github.com/OpenLineage/OpenLineage", "schemaURL",
+			"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent");
 		char *s = json_dumps(ev, 0);
 		assert_int_equal(ingest(f, s, &e), 0);
 		free(s);
@@ -236,24 +241,31 @@ static void test_reference_examples(void **state)
 	}
 	/* example 1: CUSTOMERS, DISCOUNTS -> OUT1; 4 fields x 3 input fields, one transformation each */
 	assert_int_equal(count(f, "SELECT count(*) FROM lineage_column_edges e JOIN lineage_columns d ON d.id = e.dst "
-				  "JOIN lineage_nodes n ON n.id = d.node_id WHERE n.name = 'OUT1'"), 12);
-	assert_int_equal(count(f, "SELECT count(*) FROM lineage_column_edges e JOIN lineage_columns d ON d.id = e.dst "
-				  "JOIN lineage_nodes n ON n.id = d.node_id WHERE n.name = 'OUT1' AND e.transformation = "
-				  "'INDIRECT' AND e.subtype = 'JOIN'"), 8);
+				  "JOIN lineage_nodes n ON n.id = d.node_id WHERE n.name = 'OUT1'"),
+			 12);
+	assert_int_equal(count(f,
+			       "SELECT count(*) FROM lineage_column_edges e JOIN lineage_columns d ON d.id = e.dst "
+			       "JOIN lineage_nodes n ON n.id = d.node_id WHERE n.name = 'OUT1' AND e.transformation = "
+			       "'INDIRECT' AND e.subtype = 'JOIN'"),
+			 8);
 	assert_int_equal(count(f, "SELECT count(*) FROM lineage_edges e JOIN lineage_nodes n ON n.id = e.dst "
-				  "WHERE n.name = 'OUT1'"), 2);
+				  "WHERE n.name = 'OUT1'"),
+			 2);
 	assert_true(count(f, "SELECT count(*) FROM lineage_edges e JOIN lineage_nodes n ON n.id = e.dst "
-				"WHERE n.name = 'OUT2'") >= 1);
+			     "WHERE n.name = 'OUT2'") >= 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM ol_runs WHERE state = 'COMPLETE'"), 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM ol_events"), 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM ol_jobs"), 2);
 	/* the unknown parts of the event are kept verbatim */
 	assert_int_equal(count(f, "SELECT count(*) FROM ol_events WHERE json_extract(body, "
-				  "'$.outputs[0].facets.columnLineage._producer') IS NOT NULL"), 2);
+				  "'$.outputs[0].facets.columnLineage._producer') IS NOT NULL"),
+			 2);
 	/* the system view shape: Databricks columns, one row per observation */
 	assert_int_equal(count(f, "SELECT count(*) FROM system_access_table_lineage WHERE source_type = 'PATH' "
-				  "AND entity_type = 'JOB' AND entity_run_id IS NOT NULL"), count(f, "SELECT count(*) FROM lineage_edge_obs"));
-	assert_int_equal(count(f, "SELECT count(*) FROM system_access_column_lineage WHERE target_path LIKE '%OUT1'"), 12);
+				  "AND entity_type = 'JOB' AND entity_run_id IS NOT NULL"),
+			 count(f, "SELECT count(*) FROM lineage_edge_obs"));
+	assert_int_equal(count(f, "SELECT count(*) FROM system_access_column_lineage WHERE target_path LIKE '%OUT1'"),
+			 12);
 }
 
 /* Proves invalid events are refused with the violated field named and change nothing. */
@@ -269,7 +281,8 @@ static void test_validation(void **state)
 		{"\"eventTime\":\"2026-01-01T00:00:00Z\"", "\"eventTime\":\"yesterday\"", "eventTime"},
 		{"\"eventTime\":\"2026-01-01T00:00:00Z\",", "", "eventTime"},
 		{"\"producer\":\"https://github.com/weir/test\",", "", "producer"},
-		{"\"schemaURL\":\"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent\"", "\"schemaURL\":\"\"", "schemaURL"},
+		{"\"schemaURL\":\"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent\"",
+		 "\"schemaURL\":\"\"", "schemaURL"},
 		{"3b452093-782c-4ef2-9c0c-aafe2aa6f34d", "not-a-uuid", "run.runId"},
 		{"\"name\":\"j\"", "\"name\":7", "job.name"},
 		{"\"namespace\":\"etl\",", "", "job.namespace"},
@@ -297,14 +310,22 @@ static void test_validation(void **state)
 	assert_int_equal(ms, 1767225600500LL);
 	assert_int_equal(ingest(f, ok, &e), 0);
 	/* DatasetEvent and JobEvent */
-	assert_int_equal(ingest(f, "{\"eventTime\":\"2026-01-02T00:00:00Z\",\"producer\":\"https://x\",\"schemaURL\":"
-				   "\"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent\",\"dataset\":"
-				   "{\"namespace\":\"n\",\"name\":\"v\",\"facets\":{\"columnLineage\":{\"fields\":{\"x\":"
-				   "{\"inputFields\":[{\"namespace\":\"n\",\"name\":\"a\",\"field\":\"x\"}]}}}}}}", &e), 0);
-	assert_int_equal(ingest(f, "{\"eventTime\":\"2026-01-02T00:00:00Z\",\"producer\":\"https://x\",\"schemaURL\":"
-				   "\"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent\",\"job\":"
-				   "{\"namespace\":\"etl\",\"name\":\"static\"},\"inputs\":[{\"namespace\":\"n\",\"name\":\"b\"}],"
-				   "\"outputs\":[{\"namespace\":\"n\",\"name\":\"c\"}]}", &e), 0);
+	assert_int_equal(
+		ingest(f,
+		       "{\"eventTime\":\"2026-01-02T00:00:00Z\",\"producer\":\"https://x\",\"schemaURL\":"
+		       "\"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent\",\"dataset\":"
+		       "{\"namespace\":\"n\",\"name\":\"v\",\"facets\":{\"columnLineage\":{\"fields\":{\"x\":"
+		       "{\"inputFields\":[{\"namespace\":\"n\",\"name\":\"a\",\"field\":\"x\"}]}}}}}}",
+		       &e),
+		0);
+	assert_int_equal(
+		ingest(f,
+		       "{\"eventTime\":\"2026-01-02T00:00:00Z\",\"producer\":\"https://x\",\"schemaURL\":"
+		       "\"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent\",\"job\":"
+		       "{\"namespace\":\"etl\",\"name\":\"static\"},\"inputs\":[{\"namespace\":\"n\",\"name\":\"b\"}],"
+		       "\"outputs\":[{\"namespace\":\"n\",\"name\":\"c\"}]}",
+		       &e),
+		0);
 	assert_int_equal(count(f, "SELECT count(*) FROM ol_events"), 3);
 	assert_int_equal(count(f, "SELECT count(*) FROM lineage_column_edges"), 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM lineage_edges"), 3); /* a->b, a->v, b->c */
@@ -317,8 +338,9 @@ static void test_producer_interface(void **state)
 	fx *f = *state;
 	weir_error e = WEIR_ERROR_INIT;
 	world(f);
-	mk(f, WEIR_SEC_TABLE, "c.s", "{\"name\":\"train\",\"catalog_name\":\"c\",\"schema_name\":\"s\",\"table_type\":"
-				       "\"MANAGED\",\"data_source_format\":\"DELTA\",\"columns\":[]}");
+	mk(f, WEIR_SEC_TABLE, "c.s",
+	   "{\"name\":\"train\",\"catalog_name\":\"c\",\"schema_name\":\"s\",\"table_type\":"
+	   "\"MANAGED\",\"data_source_format\":\"DELTA\",\"columns\":[]}");
 	const char *tid = sec_id(f, "c.s.train");
 	weir_lineage_node tbl = {WEIR_LIN_TABLE, tid, NULL};
 	weir_lineage_node run = {WEIR_LIN_MLFLOW_RUN, "run-1", "my run"};
@@ -333,14 +355,19 @@ static void test_producer_interface(void **state)
 	assert_int_equal(weir_lineage_record_edge(f->t->db, &bad, &run, &by, 1, &e), -1);
 	weir_lineage_producer nobody = {WEIR_LIN_CAPTURED, "mlflow_run", NULL};
 	assert_int_equal(weir_lineage_record_edge(f->t->db, &tbl, &run, &nobody, 1, &e), -1);
-	assert_int_equal(weir_lineage_record_column_edge(f->t->db, &tbl, "id", &run, "x", "SIDEWAYS", NULL, &by, 1, &e), -1);
+	assert_int_equal(weir_lineage_record_column_edge(f->t->db, &tbl, "id", &run, "x", "SIDEWAYS", NULL, &by, 1, &e),
+			 -1);
 	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM lineage_edges"), 2);
 	assert_int_equal(count(f, "SELECT min(first_seen) FROM lineage_edges"), 1000);
 	assert_int_equal(count(f, "SELECT max(last_seen) FROM lineage_edge_obs"), 5000);
 	assert_int_equal(count(f, "SELECT count(*) FROM lineage_nodes WHERE kind = 'TABLE' AND name = 'c.s.train' "
-				  "AND securable_id IS NOT NULL"), 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM lineage_nodes WHERE kind = 'MODEL_VERSION' AND securable_id = 'model-id'"), 1);
+				  "AND securable_id IS NOT NULL"),
+			 1);
+	assert_int_equal(
+		count(f,
+		      "SELECT count(*) FROM lineage_nodes WHERE kind = 'MODEL_VERSION' AND securable_id = 'model-id'"),
+		1);
 	/* downstream of the table: run, then model version */
 	json_t *g = graph(f, f->admin, "c.s.train", WEIR_LIN_DOWN, 5, 0, NULL, 0, &e);
 	assert_non_null(g);
@@ -362,21 +389,31 @@ static void test_run_stream(void **state)
 		for (int i = 0; i < 20; i++) {
 			snprintf(rid, sizeof(rid), "00000000-0000-4000-8000-%012d", pass * 100 + i);
 			const char *in = weir_arena_printf(f->t->a, "{\"namespace\":\"pg://h\",\"name\":\"t%d\"}", i);
-			const char *out = weir_arena_printf(f->t->a, "{\"namespace\":\"pg://h\",\"name\":\"t%d\"}", i + 1);
-			const char *t0 = weir_arena_printf(f->t->a, "2026-01-%02dT%02d:00:00Z", 1 + pass * 4 + i / 24, i % 24);
-			const char *t1 = weir_arena_printf(f->t->a, "2026-01-%02dT%02d:30:00Z", 1 + pass * 4 + i / 24, i % 24);
+			const char *out = weir_arena_printf(f->t->a, "{\"namespace\":\"pg://h\",\"name\":\"t%d\"}",
+							    i + 1);
+			const char *t0 = weir_arena_printf(f->t->a, "2026-01-%02dT%02d:00:00Z", 1 + pass * 4 + i / 24,
+							   i % 24);
+			const char *t1 = weir_arena_printf(f->t->a, "2026-01-%02dT%02d:30:00Z", 1 + pass * 4 + i / 24,
+							   i % 24);
 			assert_int_equal(ingest(f, run_event(f, "START", rid, t0, "step", in, ""), &e), 0);
-			assert_int_equal(ingest(f, run_event(f, i % 5 == 4 ? "FAIL" : "COMPLETE", rid, t1, "step", in, out), &e), 0);
+			assert_int_equal(
+				ingest(f, run_event(f, i % 5 == 4 ? "FAIL" : "COMPLETE", rid, t1, "step", in, out), &e),
+				0);
 			/* a late RUNNING does not reopen a finished run */
 			assert_int_equal(ingest(f, run_event(f, "RUNNING", rid, t1, "step", "", ""), &e), 0);
 		}
 	assert_int_equal(count(f, "SELECT count(*) FROM ol_runs"), 40);
 	assert_int_equal(count(f, "SELECT count(*) FROM ol_runs WHERE state = 'FAIL'"), 8);
-	assert_int_equal(count(f, "SELECT count(*) FROM ol_runs WHERE state = 'COMPLETE' AND end_time > start_time"), 32);
-	assert_int_equal(count(f, "SELECT count(*) FROM lineage_edges e JOIN lineage_nodes a ON a.id = e.src "
-				  "JOIN lineage_nodes b ON b.id = e.dst WHERE a.kind = 'DATASET' AND b.kind = 'DATASET'"), 20);
-	assert_int_equal(count(f, "SELECT count(*) FROM lineage_edge_obs o JOIN lineage_nodes a ON a.id = o.src "
-				  "JOIN lineage_nodes b ON b.id = o.dst WHERE a.kind = 'DATASET' AND b.kind = 'DATASET'"), 40);
+	assert_int_equal(count(f, "SELECT count(*) FROM ol_runs WHERE state = 'COMPLETE' AND end_time > start_time"),
+			 32);
+	assert_int_equal(count(f,
+			       "SELECT count(*) FROM lineage_edges e JOIN lineage_nodes a ON a.id = e.src "
+			       "JOIN lineage_nodes b ON b.id = e.dst WHERE a.kind = 'DATASET' AND b.kind = 'DATASET'"),
+			 20);
+	assert_int_equal(count(f,
+			       "SELECT count(*) FROM lineage_edge_obs o JOIN lineage_nodes a ON a.id = o.src "
+			       "JOIN lineage_nodes b ON b.id = o.dst WHERE a.kind = 'DATASET' AND b.kind = 'DATASET'"),
+			 40);
 	/* cumulative: the whole chain upstream of t20 */
 	json_t *g = graph(f, f->admin, "dataset:pg://h:t20", WEIR_LIN_UP, 50, 0, NULL, 0, &e);
 	assert_non_null(g);
@@ -395,13 +432,15 @@ static void test_run_stream(void **state)
 	assert_int_equal(nnodes(g), 12);
 	json_decref(g);
 	/* one run: its single edge */
-	g = graph(f, f->admin, "dataset:pg://h:t7", WEIR_LIN_BOTH, 50, 0, "00000000-0000-4000-8000-000000000107", 0, &e);
+	g = graph(f, f->admin, "dataset:pg://h:t7", WEIR_LIN_BOTH, 50, 0, "00000000-0000-4000-8000-000000000107", 0,
+		  &e);
 	assert_non_null(g);
 	assert_int_equal(nnodes(g), 2);
 	assert_int_equal(nedges(g), 1);
 	json_decref(g);
 	/* an unknown run */
-	assert_null(graph(f, f->admin, "dataset:pg://h:t7", WEIR_LIN_BOTH, 5, 0, "00000000-0000-4000-8000-999999999999", 0, &e));
+	assert_null(graph(f, f->admin, "dataset:pg://h:t7", WEIR_LIN_BOTH, 5, 0, "00000000-0000-4000-8000-999999999999",
+			  0, &e));
 	assert_int_equal(e.status, 404);
 	/* Marquez shape: datasets and the job between them */
 	weir_lineage_query q = {"dataset:pg://h:t3", WEIR_LIN_BOTH, 1, 0, NULL, 0, 0};
@@ -422,8 +461,10 @@ static void test_cycles(void **state)
 	fx *f = *state;
 	weir_error e = WEIR_ERROR_INIT;
 	weir_lineage_producer by = {WEIR_LIN_CAPTURED, "statement", "q1"};
-	weir_lineage_node n[4] = {{WEIR_LIN_DATASET, "x\na", NULL}, {WEIR_LIN_DATASET, "x\nb", NULL},
-				  {WEIR_LIN_DATASET, "x\nc", NULL}, {WEIR_LIN_DATASET, "x\nd", NULL}};
+	weir_lineage_node n[4] = {{WEIR_LIN_DATASET, "x\na", NULL},
+				  {WEIR_LIN_DATASET, "x\nb", NULL},
+				  {WEIR_LIN_DATASET, "x\nc", NULL},
+				  {WEIR_LIN_DATASET, "x\nd", NULL}};
 	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(weir_lineage_record_edge(f->t->db, &n[i], &n[(i + 1) % 3], &by, 10, &e), 0);
@@ -439,7 +480,7 @@ static void test_cycles(void **state)
 		json_t *seen = json_object();
 		size_t i;
 		json_t *node;
-		json_array_foreach(json_object_get(g, "nodes"), i, node) {
+		json_array_foreach (json_object_get(g, "nodes"), i, node) {
 			const char *id = json_string_value(json_object_get(node, "id"));
 			assert_null(json_object_get(seen, id));
 			json_object_set_new(seen, id, json_true());
@@ -496,10 +537,12 @@ static void test_drop_and_rename(void **state)
 	mk_table(f, "c.s", "b");
 	mk_table(f, "c.s", "z");
 	const char *ev = run_event(f, "COMPLETE", "11111111-1111-4111-8111-111111111111", "2026-02-01T00:00:00Z", "j1",
-				   "{\"namespace\":\"weir\",\"name\":\"c.s.a\"}", "{\"namespace\":\"weir\",\"name\":\"c.s.b\"}");
+				   "{\"namespace\":\"weir\",\"name\":\"c.s.a\"}",
+				   "{\"namespace\":\"weir\",\"name\":\"c.s.b\"}");
 	assert_int_equal(ingest(f, ev, &e), 0);
 	ev = run_event(f, "COMPLETE", "22222222-2222-4222-8222-222222222222", "2026-02-02T00:00:00Z", "j2",
-		       "{\"namespace\":\"unity-catalog\",\"name\":\"c.s.b\"}", "{\"namespace\":\"weir\",\"name\":\"c.s.z\"}");
+		       "{\"namespace\":\"unity-catalog\",\"name\":\"c.s.b\"}",
+		       "{\"namespace\":\"weir\",\"name\":\"c.s.z\"}");
 	assert_int_equal(ingest(f, ev, &e), 0);
 	/* datasets in the Weir namespace became table nodes */
 	assert_int_equal(count(f, "SELECT count(*) FROM lineage_nodes WHERE kind = 'TABLE'"), 3);
@@ -564,9 +607,14 @@ static void test_column_impact(void **state)
 	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
 	for (int i = 0; i < 4; i++) {
 		weir_lineage_node s = {WEIR_LIN_TABLE, sec_id(f, weir_arena_printf(f->t->a, "c.s.%s", names[i])), NULL};
-		weir_lineage_node d = {WEIR_LIN_TABLE, sec_id(f, weir_arena_printf(f->t->a, "c.s.%s", names[i + 1])), NULL};
-		assert_int_equal(weir_lineage_record_column_edge(f->t->db, &s, "id", &d, "id", "DIRECT", "IDENTITY", &by, 5, &e), 0);
-		assert_int_equal(weir_lineage_record_column_edge(f->t->db, &s, "id", &d, "", "INDIRECT", "FILTER", &by, 5, &e), 0);
+		weir_lineage_node d = {WEIR_LIN_TABLE, sec_id(f, weir_arena_printf(f->t->a, "c.s.%s", names[i + 1])),
+				       NULL};
+		assert_int_equal(
+			weir_lineage_record_column_edge(f->t->db, &s, "id", &d, "id", "DIRECT", "IDENTITY", &by, 5, &e),
+			0);
+		assert_int_equal(
+			weir_lineage_record_column_edge(f->t->db, &s, "id", &d, "", "INDIRECT", "FILTER", &by, 5, &e),
+			0);
 	}
 	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
 	weir_securable t0 = resolve(f, "c.s.t0");
@@ -575,7 +623,7 @@ static void test_column_impact(void **state)
 	json_t *arr = json_object_get(imp, "impacted");
 	size_t direct = 0, whole = 0, i;
 	json_t *x;
-	json_array_foreach(arr, i, x) {
+	json_array_foreach (arr, i, x) {
 		if (json_is_true(json_object_get(x, "whole_dataset")))
 			whole++;
 		else
@@ -614,11 +662,12 @@ static void test_masking(void **state)
 	mk_table(f, "hidden.vault", "secret_source");
 	mk_table(f, "c.s", "middle");
 	mk_table(f, "hidden.vault", "secret_target");
-	const char *ev = run_event(f, "COMPLETE", "33333333-3333-4333-8333-333333333333", "2026-02-01T00:00:00Z",
-				   "classified_job", "{\"namespace\":\"weir\",\"name\":\"hidden.vault.secret_source\"}",
-				   "{\"namespace\":\"weir\",\"name\":\"c.s.middle\",\"facets\":{\"columnLineage\":{\"fields\":"
-				   "{\"id\":{\"inputFields\":[{\"namespace\":\"weir\",\"name\":\"hidden.vault.secret_source\","
-				   "\"field\":\"ssn_column\"}]}}}}}");
+	const char *ev = run_event(
+		f, "COMPLETE", "33333333-3333-4333-8333-333333333333", "2026-02-01T00:00:00Z", "classified_job",
+		"{\"namespace\":\"weir\",\"name\":\"hidden.vault.secret_source\"}",
+		"{\"namespace\":\"weir\",\"name\":\"c.s.middle\",\"facets\":{\"columnLineage\":{\"fields\":"
+		"{\"id\":{\"inputFields\":[{\"namespace\":\"weir\",\"name\":\"hidden.vault.secret_source\","
+		"\"field\":\"ssn_column\"}]}}}}}");
 	assert_int_equal(ingest(f, ev, &e), 0);
 	ev = run_event(f, "COMPLETE", "44444444-4444-4444-8444-444444444444", "2026-02-02T00:00:00Z", "classified_job",
 		       "{\"namespace\":\"weir\",\"name\":\"c.s.middle\"}",
@@ -632,21 +681,23 @@ static void test_masking(void **state)
 	assert_int_equal(weir_gov_resolve(f->t->db, f->t->a, f->admin, WEIR_SEC_SCHEMA, "c.s", &sch, &e), 0);
 	char sql[512];
 	snprintf(sql, sizeof(sql),
-		 "INSERT INTO grants VALUES ('%s', %lld, 'USE_CATALOG'), ('%s', %lld, 'USE_SCHEMA'), ('%s', %lld, 'SELECT')",
+		 "INSERT INTO grants VALUES ('%s', %lld, 'USE_CATALOG'), ('%s', %lld, 'USE_SCHEMA'), ('%s', %lld, "
+		 "'SELECT')",
 		 cat.id, (long long)bob_id, sch.id, (long long)bob_id, mid.id, (long long)bob_id);
 	exec(f, sql);
 	/* a token for bob, as the HTTP layer would authenticate him */
 	char *tok = NULL;
 	weir_token_info ti;
 	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
-	assert_int_equal(weir_gov_token_create(f->t->db, f->t->a, bob_id, WEIR_DEFAULT_WORKSPACE_ID, 0, "t", &tok, &ti, &e), 0);
+	assert_int_equal(
+		weir_gov_token_create(f->t->db, f->t->a, bob_id, WEIR_DEFAULT_WORKSPACE_ID, 0, "t", &tok, &ti, &e), 0);
 	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
 	weir_principal *bob = weir_gov_token_authenticate(f->t->db, f->t->a, tok, &e);
 	assert_non_null(bob);
 	assert_false(bob->is_admin);
 
-	const char *forbidden[] = {"secret_source", "secret_target", "hidden", "vault", "classified_job",
-				   "INSERT INTO", "ssn_column", NULL};
+	const char *forbidden[] = {"secret_source",  "secret_target", "hidden",     "vault",
+				   "classified_job", "INSERT INTO",   "ssn_column", NULL};
 	json_t *answers[8];
 	int na = 0;
 	json_t *g = graph(f, bob, "c.s.middle", WEIR_LIN_BOTH, 5, 0, NULL, 0, &e);
@@ -657,7 +708,8 @@ static void test_masking(void **state)
 	answers[na++] = g;
 	json_t *g2 = graph(f, bob, "c.s.middle", WEIR_LIN_BOTH, 5, 0, NULL, 0, &e);
 	/* masked ids are stable */
-	char *s1 = json_dumps(json_object_get(g, "nodes"), JSON_SORT_KEYS), *s2 = json_dumps(json_object_get(g2, "nodes"), JSON_SORT_KEYS);
+	char *s1 = json_dumps(json_object_get(g, "nodes"), JSON_SORT_KEYS),
+	     *s2 = json_dumps(json_object_get(g2, "nodes"), JSON_SORT_KEYS);
 	assert_string_equal(s1, s2);
 	assert_non_null(strstr(s1, "masked:"));
 	free(s1);
@@ -691,9 +743,12 @@ static void test_masking(void **state)
 	free(s);
 	json_decref(tl);
 	/* unbrowsable start nodes do not exist for bob, whichever way they are named */
-	const char *refs[] = {"hidden.vault.secret_source", "table:hidden.vault.secret_source",
-			      "dataset:weir:hidden.vault.secret_source", "job:etl:classified_job",
-			      "run:33333333-3333-4333-8333-333333333333", NULL};
+	const char *refs[] = {"hidden.vault.secret_source",
+			      "table:hidden.vault.secret_source",
+			      "dataset:weir:hidden.vault.secret_source",
+			      "job:etl:classified_job",
+			      "run:33333333-3333-4333-8333-333333333333",
+			      NULL};
 	for (int i = 0; refs[i]; i++) {
 		weir_error_clear(&e);
 		assert_null(graph(f, bob, refs[i], WEIR_LIN_BOTH, 1, 0, NULL, 0, &e));
@@ -751,11 +806,13 @@ static void test_manual_edges(void **state)
 	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
 	json_decref(out);
 	json_decref(cols);
-	assert_int_equal(count(f, "SELECT count(*) FROM lineage_edge_obs WHERE origin = 'MANUAL' AND created_by = 'admin'"), 1);
+	assert_int_equal(
+		count(f, "SELECT count(*) FROM lineage_edge_obs WHERE origin = 'MANUAL' AND created_by = 'admin'"), 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM lineage_column_edge_obs WHERE origin = 'MANUAL'"), 1);
 	/* the same edge observed by a run */
 	const char *ev = run_event(f, "COMPLETE", "55555555-5555-4555-8555-555555555555", "2026-02-01T00:00:00Z", "j",
-				   "{\"namespace\":\"weir\",\"name\":\"c.s.a\"}", "{\"namespace\":\"weir\",\"name\":\"c.s.b\"}");
+				   "{\"namespace\":\"weir\",\"name\":\"c.s.a\"}",
+				   "{\"namespace\":\"weir\",\"name\":\"c.s.b\"}");
 	assert_int_equal(ingest(f, ev, &e), 0);
 	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
 	assert_int_equal(weir_lineage_manual_delete(f->t->db, f->t->a, f->admin, "c.s.a", &b, &e), 0);
@@ -776,7 +833,8 @@ static void test_manual_edges(void **state)
 	json_decref(out);
 	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
 	int64_t between = weir_now_ms();
-	exec(f, "UPDATE lineage_edges SET first_seen = first_seen - 10000; UPDATE lineage_edge_obs SET first_seen = first_seen - 10000");
+	exec(f, "UPDATE lineage_edges SET first_seen = first_seen - 10000; UPDATE lineage_edge_obs SET first_seen = "
+		"first_seen - 10000");
 	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
 	assert_int_equal(weir_lineage_manual_delete(f->t->db, f->t->a, f->admin, "c.s.b", &m, &e), 0);
 	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
@@ -799,7 +857,8 @@ static void test_storage_location_link(void **state)
 	mk_table(f, "c.s", "located");
 	const char *id = sec_id(f, "c.s.located");
 	weir_stmt *st;
-	assert_int_equal(weir_db_prepare(f->t->db, "SELECT storage_location FROM securables WHERE id = ?1", &st), SQLITE_OK);
+	assert_int_equal(weir_db_prepare(f->t->db, "SELECT storage_location FROM securables WHERE id = ?1", &st),
+			 SQLITE_OK);
 	weir_db_bind_text(st, 1, id);
 	assert_int_equal(weir_db_step(st), SQLITE_ROW);
 	const char *loc = weir_arena_strdup(f->t->a, weir_db_col_text(st, 0));
@@ -811,7 +870,9 @@ static void test_storage_location_link(void **state)
 	assert_string_equal(n.key, id);
 	assert_string_equal(n.name, "c.s.located");
 	/* trailing slash, and the same path in a non-storage namespace is just a dataset */
-	assert_int_equal(weir_lineage_dataset_node(f->t->db, f->t->a, "file", weir_arena_printf(f->t->a, "%s/", loc + 7), &n, &e), 0);
+	assert_int_equal(weir_lineage_dataset_node(f->t->db, f->t->a, "file",
+						   weir_arena_printf(f->t->a, "%s/", loc + 7), &n, &e),
+			 0);
 	assert_int_equal(n.kind, WEIR_LIN_TABLE);
 	assert_int_equal(weir_lineage_dataset_node(f->t->db, f->t->a, "postgres://db", loc + 7, &n, &e), 0);
 	assert_int_equal(n.kind, WEIR_LIN_DATASET);

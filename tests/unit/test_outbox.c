@@ -122,8 +122,8 @@ static json_t *deliveries(test_env *t)
 	weir_error err = WEIR_ERROR_INIT;
 	json_t *list = weir_webhook_list(t->db, t->a, 10, NULL, &err);
 	assert_non_null(list);
-	const char *id = json_string_value(json_object_get(json_array_get(json_object_get(list, "webhooks"), 0),
-							   "webhook_id"));
+	const char *id = json_string_value(
+		json_object_get(json_array_get(json_object_get(list, "webhooks"), 0), "webhook_id"));
 	assert_non_null(id);
 	json_t *d = weir_webhook_deliveries(t->db, t->a, id, &err);
 	json_decref(list);
@@ -164,8 +164,9 @@ static void test_queued_and_delivered_signed(void **state)
 	json_t *d = NULL;
 	for (int i = 0; i < 100; i++) {
 		d = deliveries(t);
-		if (strcmp(json_string_value(json_object_get(json_array_get(json_object_get(d, "deliveries"), 0),
-							     "status")), "DELIVERED") == 0)
+		if (strcmp(json_string_value(
+				   json_object_get(json_array_get(json_object_get(d, "deliveries"), 0), "status")),
+			   "DELIVERED") == 0)
 			break;
 		json_decref(d);
 		d = NULL;

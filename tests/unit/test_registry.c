@@ -223,13 +223,25 @@ static void test_search_grammar(void **state)
 	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "name ILIKE 'alp%'", &e), models), 1);
 	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "tags.`team` = 'risk'", &e), models), 1);
 	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "tag.team != 'x'", &e), models), 1);
-	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "name != 'beta' and name = 'Alpha'", &e), models), 1);
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "name != 'beta' and name = 'Alpha'", &e), models),
+			 1);
 	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_MODELS, "", &e), models), 2);
-	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_VERSIONS, "run_id IN ('run1', 'RUN2', \"run3\")", &e), mvs), 2);
-	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_VERSIONS, "name = 'beta' AND version_number > 1", &e), mvs), 1);
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_VERSIONS, "run_id IN ('run1', 'RUN2', \"run3\")", &e), mvs),
+			 2);
+	assert_int_equal(hits(search(t, p, WEIR_REG_SEARCH_VERSIONS, "name = 'beta' AND version_number > 1", &e), mvs),
+			 1);
 	static const char *const bad[] = {
-		"name = 'a' OR name = 'b'", "name = a", "x.name = 'a'", "run_id = 'a'", "name IN ('a')",
-		"name = 'a';", "name", "name LIKE", "tags.t IN ('a')", "name = 'a' AND", "name = 'unterminated",
+		"name = 'a' OR name = 'b'",
+		"name = a",
+		"x.name = 'a'",
+		"run_id = 'a'",
+		"name IN ('a')",
+		"name = 'a';",
+		"name",
+		"name LIKE",
+		"tags.t IN ('a')",
+		"name = 'a' AND",
+		"name = 'unterminated",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		weir_error e2 = WEIR_ERROR_INIT;
@@ -246,7 +258,8 @@ static void test_search_grammar(void **state)
 	}
 	/* order_by and max_results limits */
 	const char *ob[] = {"creation_timestamp"};
-	weir_registry_search q = {.kind = WEIR_REG_SEARCH_MODELS, .order_by = ob, .norder_by = 1, .max_results = INT64_MIN};
+	weir_registry_search q = {
+		.kind = WEIR_REG_SEARCH_MODELS, .order_by = ob, .norder_by = 1, .max_results = INT64_MIN};
 	assert_null(weir_registry_search_run(t->db, t->a, p, &q, &e));
 	q.norder_by = 0;
 	q.max_results = 1001;
@@ -274,7 +287,8 @@ static void test_forced_delete_cascades(void **state)
 	assert_int_equal(weir_db_commit(t->db, &e), 0);
 	assert_int_equal(count(t, "SELECT count(*) FROM registered_model_aliases"), 1);
 	assert_int_equal(sqlite3_exec(weir_db_handle(t->db),
-				      "DELETE FROM securables WHERE type = 'schema' AND name = 'default'", NULL, NULL, NULL),
+				      "DELETE FROM securables WHERE type = 'schema' AND name = 'default'", NULL, NULL,
+				      NULL),
 			 SQLITE_OK);
 	assert_int_equal(count(t, "SELECT count(*) FROM securables WHERE type = 'registered_model'"), 0);
 	assert_int_equal(count(t, "SELECT count(*) FROM model_versions"), 0);
@@ -319,9 +333,10 @@ static void test_webhook_outbox_is_transactional(void **state)
 	mk_version(t, m, NULL);
 	assert_int_equal(count(t, "SELECT count(*) FROM webhook_deliveries WHERE status = 'PENDING'"), 1);
 	/* invalid webhooks */
-	json_t *bad = json_loads("{\"name\":\"h3\",\"url\":\"http://10.0.0.1/x\",\"events\":[{\"entity\":\"MODEL_VERSION\","
-				 "\"action\":\"CREATED\"}]}",
-				 0, &je);
+	json_t *bad = json_loads(
+		"{\"name\":\"h3\",\"url\":\"http://10.0.0.1/x\",\"events\":[{\"entity\":\"MODEL_VERSION\","
+		"\"action\":\"CREATED\"}]}",
+		0, &je);
 	assert_null(weir_webhook_create(t->db, t->a, bad, &e));
 	assert_string_equal(e.field, "url");
 	json_decref(bad);
@@ -329,7 +344,6 @@ static void test_webhook_outbox_is_transactional(void **state)
 	json_decref(off);
 	test_env_free(t);
 }
-
 
 static void test_tag_rules(void **state)
 {
@@ -487,7 +501,8 @@ static void test_rename_rules(void **state)
 	assert_int_equal(weir_registry_model_rename(t->db, m, "old", "admin", &e), 0);
 	assert_int_equal(weir_registry_model_rename(t->db, m, "fresh", "admin", &e), 0);
 	assert_int_equal(weir_db_commit(t->db, &e), 0);
-	assert_int_equal(count(t, "SELECT count(*) FROM securables WHERE name = 'fresh' AND type = 'registered_model'"), 1);
+	assert_int_equal(count(t, "SELECT count(*) FROM securables WHERE name = 'fresh' AND type = 'registered_model'"),
+			 1);
 	test_env_free(t);
 }
 
@@ -674,12 +689,13 @@ static void test_default_schema_and_list_visibility(void **state)
 	assert_int_equal(weir_registry_model_create(t->db, t->a, u, &schema, "c_mine", NULL, &ids[1], &e), 0);
 	assert_int_equal(weir_registry_model_create(t->db, t->a, admin, &schema, "d_hidden", NULL, &ids[2], &e), 0);
 	weir_stmt *st;
-	assert_int_equal(weir_db_prepare(t->db,
-					 "INSERT INTO grants (securable_id, principal_id, privilege) SELECT id, ?1, "
-					 "CASE type WHEN 'catalog' THEN 'USE_CATALOG' ELSE 'USE_SCHEMA' END FROM securables "
-					 "WHERE id IN (?2, (SELECT parent_id FROM securables WHERE id = ?2))",
-					 &st),
-			 SQLITE_OK);
+	assert_int_equal(
+		weir_db_prepare(t->db,
+				"INSERT INTO grants (securable_id, principal_id, privilege) SELECT id, ?1, "
+				"CASE type WHEN 'catalog' THEN 'USE_CATALOG' ELSE 'USE_SCHEMA' END FROM securables "
+				"WHERE id IN (?2, (SELECT parent_id FROM securables WHERE id = ?2))",
+				&st),
+		SQLITE_OK);
 	weir_db_bind_i64(st, 1, u->id);
 	weir_db_bind_text(st, 2, schema.id);
 	assert_int_equal(weir_db_step(st), SQLITE_DONE);

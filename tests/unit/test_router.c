@@ -105,8 +105,18 @@ static void test_index_equals_scan(void **state)
 		}
 	assert_true(routes > 100);
 	/* paths that match nothing, or only through the short, parameterised routes */
-	const char *odd[] = {"/", "", "/api", "/api/2.1", "/api/2.1/unity-catalog", "/healthz", "/readyz/x",
-			     "/api/v1/lineage", "/oidc/v1/token", "//", "/api//2.1/unity-catalog/tables", "/x/y/z/w/v"};
+	const char *odd[] = {"/",
+			     "",
+			     "/api",
+			     "/api/2.1",
+			     "/api/2.1/unity-catalog",
+			     "/healthz",
+			     "/readyz/x",
+			     "/api/v1/lineage",
+			     "/oidc/v1/token",
+			     "//",
+			     "/api//2.1/unity-catalog/tables",
+			     "/x/y/z/w/v"};
 	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
 		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
 			check(methods[m], odd[i]);

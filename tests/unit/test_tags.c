@@ -59,8 +59,8 @@ static void mk_tree(test_env *t, const char *cat)
 		 "{\"name\":\"Email\",\"type_text\":\"STRING\",\"type_name\":\"STRING\",\"position\":1}]}",
 		 cat, t->dir, cat);
 	json_decref(create(t, admin, WEIR_SEC_TABLE, WEIR_SEC_SCHEMA, sch, buf));
-	snprintf(buf, sizeof(buf), "{\"catalog_name\":\"%s\",\"schema_name\":\"s\",\"name\":\"v\",\"volume_type\":\"MANAGED\"}",
-		 cat);
+	snprintf(buf, sizeof(buf),
+		 "{\"catalog_name\":\"%s\",\"schema_name\":\"s\",\"name\":\"v\",\"volume_type\":\"MANAGED\"}", cat);
 	json_decref(create(t, admin, WEIR_SEC_VOLUME, WEIR_SEC_SCHEMA, sch, buf));
 }
 
@@ -85,7 +85,8 @@ static weir_principal *mk_user(test_env *t, const char *name)
 {
 	char sql[300];
 	snprintf(sql, sizeof(sql),
-		 "INSERT INTO principals (kind, name, display_name, created_at, updated_at) VALUES ('user', '%s', '%s', 0, 0)",
+		 "INSERT INTO principals (kind, name, display_name, created_at, updated_at) VALUES ('user', '%s', "
+		 "'%s', 0, 0)",
 		 name, name);
 	exec_sql(t, sql);
 	weir_error e = WEIR_ERROR_INIT;
@@ -102,8 +103,9 @@ static void grant(test_env *t, weir_sec_type type, const char *full, const weir_
 	weir_securable s;
 	assert_int_equal(weir_gov_resolve(t->db, t->a, NULL, type, full, &s, &e), 0);
 	char sql[400];
-	snprintf(sql, sizeof(sql), "INSERT INTO grants (securable_id, principal_id, privilege) VALUES ('%s', %lld, '%s')",
-		 s.id, (long long)p->id, priv);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO grants (securable_id, principal_id, privilege) VALUES ('%s', %lld, '%s')", s.id,
+		 (long long)p->id, priv);
 	exec_sql(t, sql);
 }
 
@@ -136,11 +138,23 @@ static void test_key_value_rules(void **state)
 		memcpy(k + 2 * i, "\xc3\xa9", 2);
 	k[510] = '\0';
 	assert_int_equal(weir_tags_key_check("tag_key", k, &e), 0);
-	assert_int_equal(weir_tags_key_check("tag_key", "a\x01" "b", &e), -1);
+	assert_int_equal(weir_tags_key_check("tag_key",
+					     "a\x01"
+					     "b",
+					     &e),
+			 -1);
 	assert_int_equal(weir_tags_key_check("tag_key", "a\tb", &e), -1);
-	assert_int_equal(weir_tags_key_check("tag_key", "a\x7f" "b", &e), -1);
-	assert_int_equal(weir_tags_key_check("tag_key", "a\xc2\x85" "b", &e), -1); /* U+0085 */
-	assert_int_equal(weir_tags_key_check("tag_key", "a\xc3\x28", &e), -1);     /* not UTF-8 */
+	assert_int_equal(weir_tags_key_check("tag_key",
+					     "a\x7f"
+					     "b",
+					     &e),
+			 -1);
+	assert_int_equal(weir_tags_key_check("tag_key",
+					     "a\xc2\x85"
+					     "b",
+					     &e),
+			 -1); /* U+0085 */
+	assert_int_equal(weir_tags_key_check("tag_key", "a\xc3\x28", &e), -1); /* not UTF-8 */
 	assert_int_equal(weir_tags_key_check("key", "a/b", &e), -1);
 	assert_string_equal(e.field, "key");
 
@@ -457,11 +471,13 @@ static void test_models_and_dotted_columns(void **state)
 	assert_int_equal(weir_gov_resolve(t->db, t->a, NULL, WEIR_SEC_TABLE, "c.s.t", &tbl, &e), 0);
 	char sql[600];
 	snprintf(sql, sizeof(sql),
-		 "INSERT INTO securables (id, type, parent_id, name, owner_id, created_at, created_by, updated_at, updated_by) "
+		 "INSERT INTO securables (id, type, parent_id, name, owner_id, created_at, created_by, updated_at, "
+		 "updated_by) "
 		 "VALUES ('rm-1', 'registered_model', '%s', 'm', %lld, 0, 'admin', 0, 'admin')",
 		 sch.id, (long long)test_admin(t)->id);
 	exec_sql(t, sql);
-	snprintf(sql, sizeof(sql), "INSERT INTO table_columns (table_id, position, name) VALUES ('%s', 9, 'a.b')", tbl.id);
+	snprintf(sql, sizeof(sql), "INSERT INTO table_columns (table_id, position, name) VALUES ('%s', 9, 'a.b')",
+		 tbl.id);
 	exec_sql(t, sql);
 
 	json_t *m = tag_put(t, "registered_models", "c.s.m", "stage", "prod");
@@ -491,9 +507,17 @@ static void audit_row(test_env *t, int64_t when, const char *who, const char *ac
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *params = json_pack("{s:s}", "name", sec ? sec : "");
 	weir_audit_event ev = {
-		.event_time = when, .principal_name = who, .workspace_id = 1, .service_name = "unityCatalog",
-		.action_name = action, .request_id = "rid", .request_params = params, .status_code = status,
-		.error_code = status >= 400 ? "PERMISSION_DENIED" : NULL, .securable = sec, .source_ip = "10.0.0.1",
+		.event_time = when,
+		.principal_name = who,
+		.workspace_id = 1,
+		.service_name = "unityCatalog",
+		.action_name = action,
+		.request_id = "rid",
+		.request_params = params,
+		.status_code = status,
+		.error_code = status >= 400 ? "PERMISSION_DENIED" : NULL,
+		.securable = sec,
+		.source_ip = "10.0.0.1",
 		.user_agent = "ua",
 	};
 	assert_int_equal(weir_gov_audit(t->db, &ev, &e), 0);

@@ -84,7 +84,8 @@ static char *new_run(fx *f, const char *exp)
 	char req[128];
 	snprintf(req, sizeof(req), "{\"experiment_id\": \"%s\"}", exp);
 	json_t *r = ok(f, weir_tracking_run_create, req);
-	char *id = strdup(json_string_value(json_object_get(json_object_get(json_object_get(r, "run"), "info"), "run_id")));
+	char *id = strdup(
+		json_string_value(json_object_get(json_object_get(json_object_get(r, "run"), "info"), "run_id")));
 	json_decref(r);
 	return id;
 }
@@ -111,7 +112,8 @@ static void test_default_experiment(void **state)
 static void test_experiment_lifecycle(void **state)
 {
 	fx *f = *state;
-	json_t *r = ok(f, weir_tracking_experiment_create, "{\"name\": \"e1\", \"tags\": [{\"key\": \"k\", \"value\": \"v\"}]}");
+	json_t *r = ok(f, weir_tracking_experiment_create,
+		       "{\"name\": \"e1\", \"tags\": [{\"key\": \"k\", \"value\": \"v\"}]}");
 	assert_string_equal(json_string_value(json_object_get(r, "experiment_id")), "1");
 	json_decref(r);
 	fails(f, weir_tracking_experiment_create, "{\"name\": \"e1\"}", WEIR_E_RESOURCE_ALREADY_EXISTS, 400);
@@ -120,22 +122,26 @@ static void test_experiment_lifecycle(void **state)
 	fails(f, weir_tracking_experiment_create, "{\"name\": \"x\", \"artifact_location\": \"/etc\"}",
 	      WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	fails(f, weir_tracking_experiment_get, "{\"experiment_id\": \"99\"}", WEIR_E_RESOURCE_DOES_NOT_EXIST, 404);
-	fails(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"nope\"}", WEIR_E_RESOURCE_DOES_NOT_EXIST, 404);
+	fails(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"nope\"}",
+	      WEIR_E_RESOURCE_DOES_NOT_EXIST, 404);
 	r = ok(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"e1\"}");
 	json_t *tags = json_object_get(json_object_get(r, "experiment"), "tags");
 	assert_int_equal(json_array_size(tags), 1);
 	json_decref(r);
 	json_decref(ok(f, weir_tracking_experiment_update, "{\"experiment_id\": \"1\", \"new_name\": \"e2\"}"));
-	fails(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"e1\"}", WEIR_E_RESOURCE_DOES_NOT_EXIST, 404);
+	fails(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"e1\"}", WEIR_E_RESOURCE_DOES_NOT_EXIST,
+	      404);
 	json_decref(ok(f, weir_tracking_experiment_delete, "{\"experiment_id\": \"1\"}"));
 	/* a deleted experiment's name stays reserved; renaming it is refused */
 	fails(f, weir_tracking_experiment_create, "{\"name\": \"e2\"}", WEIR_E_RESOURCE_ALREADY_EXISTS, 400);
-	fails(f, weir_tracking_experiment_update, "{\"experiment_id\": \"1\", \"new_name\": \"e3\"}", WEIR_E_INVALID_STATE, 400);
+	fails(f, weir_tracking_experiment_update, "{\"experiment_id\": \"1\", \"new_name\": \"e3\"}",
+	      WEIR_E_INVALID_STATE, 400);
 	fails(f, weir_tracking_run_create, "{\"experiment_id\": \"1\"}", WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	r = ok(f, weir_tracking_experiment_search, "{\"max_results\": 10}");
 	assert_int_equal(json_array_size(json_object_get(r, "experiments")), 1); /* Default only */
 	json_decref(r);
-	r = ok(f, weir_tracking_experiment_search, "{\"max_results\": 10, \"view_type\": \"ALL\", \"order_by\": [\"name DESC\"]}");
+	r = ok(f, weir_tracking_experiment_search,
+	       "{\"max_results\": 10, \"view_type\": \"ALL\", \"order_by\": [\"name DESC\"]}");
 	json_t *list = json_object_get(r, "experiments");
 	assert_int_equal(json_array_size(list), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "name")), "e2");
@@ -161,7 +167,8 @@ static void test_run_rules(void **state)
 	fails(f, weir_tracking_log_param, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"key\": \"../x\", \"value\": \"1\"}", id);
 	fails(f, weir_tracking_log_param, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
-	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"key\": \"m\", \"value\": \"Infinity\", \"timestamp\": 5}", id);
+	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"key\": \"m\", \"value\": \"Infinity\", \"timestamp\": 5}",
+		 id);
 	json_decref(ok(f, weir_tracking_log_metric, req));
 	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"key\": \"m\", \"value\": true, \"timestamp\": 5}", id);
 	fails(f, weir_tracking_log_metric, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
@@ -187,8 +194,10 @@ static void test_run_rules(void **state)
 	json_decref(ok(f, weir_tracking_run_delete, req));
 	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"key\": \"t\", \"value\": \"1\"}", id);
 	fails(f, weir_tracking_set_tag, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
-	fails(f, weir_tracking_run_get, "{\"run_id\": \"0123456789abcdef0123456789abcdef\"}", WEIR_E_RESOURCE_DOES_NOT_EXIST, 404);
-	fails(f, weir_tracking_run_create, "{\"run_name\": \"a\", \"tags\": [{\"key\": \"mlflow.runName\", \"value\": \"b\"}]}",
+	fails(f, weir_tracking_run_get, "{\"run_id\": \"0123456789abcdef0123456789abcdef\"}",
+	      WEIR_E_RESOURCE_DOES_NOT_EXIST, 404);
+	fails(f, weir_tracking_run_create,
+	      "{\"run_name\": \"a\", \"tags\": [{\"key\": \"mlflow.runName\", \"value\": \"b\"}]}",
 	      WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	free(id);
 }
@@ -202,8 +211,8 @@ static void test_log_batch(void **state)
 	weir_buf b = {0};
 	weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", id);
 	for (int i = 0; i < 1001; i++)
-		weir_buf_appendf(&b, "%s{\"key\": \"k%d\", \"value\": %d.5, \"timestamp\": %d, \"step\": %d}", i ? "," : "",
-				 i % 10, i, 1000 + i, i);
+		weir_buf_appendf(&b, "%s{\"key\": \"k%d\", \"value\": %d.5, \"timestamp\": %d, \"step\": %d}",
+				 i ? "," : "", i % 10, i, 1000 + i, i);
 	weir_buf_appendf(&b, "], \"params\": [{\"key\": \"p\", \"value\": \"1\"}]}");
 	fails(f, weir_tracking_log_batch, b.data, WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	char req[256];
@@ -244,14 +253,19 @@ static void test_log_batch(void **state)
 	json_decref(ok(f, weir_tracking_log_batch, req));
 	/* a param whose value changes fails the whole batch */
 	snprintf(req, sizeof(req),
-		 "{\"run_id\": \"%s\", \"params\": [{\"key\": \"q\", \"value\": \"1\"}, {\"key\": \"p\", \"value\": \"2\"}]}", id);
+		 "{\"run_id\": \"%s\", \"params\": [{\"key\": \"q\", \"value\": \"1\"}, {\"key\": \"p\", \"value\": "
+		 "\"2\"}]}",
+		 id);
 	fails(f, weir_tracking_log_batch, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	snprintf(req, sizeof(req), "{\"run_id\": \"%s\"}", id);
 	r = ok(f, weir_tracking_run_get, req);
-	assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(r, "run"), "data"), "params")), 1);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(r, "run"), "data"), "params")),
+			 1);
 	json_decref(r);
 	snprintf(req, sizeof(req),
-		 "{\"run_id\": \"%s\", \"params\": [{\"key\": \"d\", \"value\": \"1\"}, {\"key\": \"d\", \"value\": \"1\"}]}", id);
+		 "{\"run_id\": \"%s\", \"params\": [{\"key\": \"d\", \"value\": \"1\"}, {\"key\": \"d\", \"value\": "
+		 "\"1\"}]}",
+		 id);
 	fails(f, weir_tracking_log_batch, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	weir_buf_release(&b);
 	free(id);
@@ -268,8 +282,8 @@ static void test_history_paging(void **state)
 		weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", id);
 		for (int i = 0; i < 1000 && batch * 1000 + i < 2500; i++) {
 			int s = batch * 1000 + i;
-			weir_buf_appendf(&b, "%s{\"key\": \"loss\", \"value\": %d, \"timestamp\": %d, \"step\": %d}", i ? "," : "",
-					 s, 5000 - s, s / 2);
+			weir_buf_appendf(&b, "%s{\"key\": \"loss\", \"value\": %d, \"timestamp\": %d, \"step\": %d}",
+					 i ? "," : "", s, 5000 - s, s / 2);
 		}
 		weir_buf_appendf(&b, "]}");
 		json_decref(ok(f, weir_tracking_log_batch, b.data));
@@ -280,13 +294,14 @@ static void test_history_paging(void **state)
 	int64_t last_step = -1, last_ts = -1;
 	for (;;) {
 		char req[512];
-		snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"metric_key\": \"loss\", \"max_results\": 1000%s%s%s}", id,
+		snprintf(req, sizeof(req),
+			 "{\"run_id\": \"%s\", \"metric_key\": \"loss\", \"max_results\": 1000%s%s%s}", id,
 			 tok ? ", \"page_token\": \"" : "", tok ? tok : "", tok ? "\"" : "");
 		json_t *r = ok(f, weir_tracking_metric_history, req);
 		json_t *pts = json_object_get(r, "metrics");
 		size_t i;
 		json_t *p;
-		json_array_foreach(pts, i, p) {
+		json_array_foreach (pts, i, p) {
 			int64_t s = json_integer_value(json_object_get(p, "step"));
 			int64_t ts = json_integer_value(json_object_get(p, "timestamp"));
 			assert_true(s > last_step || (s == last_step && ts > last_ts));
@@ -307,14 +322,18 @@ static void test_history_paging(void **state)
 	char req[256];
 	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"metric_key\": \"loss\", \"page_token\": \"%%%%\"}", id);
 	fails(f, weir_tracking_metric_history, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
-	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"metric_key\": \"loss\", \"page_token\": \"e30=\"}", id); /* {} */
+	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"metric_key\": \"loss\", \"page_token\": \"e30=\"}",
+		 id); /* {} */
 	fails(f, weir_tracking_metric_history, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	/* the page query is a range scan of the primary key, never a sort */
 	weir_stmt *st;
-	assert_int_equal(weir_db_prepare(f->t->db, "EXPLAIN QUERY PLAN SELECT key, step, timestamp, value, is_nan FROM trk_metrics "
-					    "WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
-					    "ORDER BY step, timestamp, value, is_nan LIMIT 10", &st),
-			 SQLITE_OK);
+	assert_int_equal(
+		weir_db_prepare(f->t->db,
+				"EXPLAIN QUERY PLAN SELECT key, step, timestamp, value, is_nan FROM trk_metrics "
+				"WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
+				"ORDER BY step, timestamp, value, is_nan LIMIT 10",
+				&st),
+		SQLITE_OK);
 	bool sorted = false, pk = false;
 	while (weir_db_step(st) == SQLITE_ROW) {
 		const char *d = weir_db_col_text(st, 3);
@@ -339,8 +358,8 @@ static void test_history_flat_latency(void **state)
 		weir_buf b = {0};
 		weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", id);
 		for (int i = 0; i < 1000; i++)
-			weir_buf_appendf(&b, "%s{\"key\": \"loss\", \"value\": %d, \"timestamp\": %d, \"step\": %d}", i ? "," : "",
-					 i, batch * 1000 + i, batch * 1000 + i);
+			weir_buf_appendf(&b, "%s{\"key\": \"loss\", \"value\": %d, \"timestamp\": %d, \"step\": %d}",
+					 i ? "," : "", i, batch * 1000 + i, batch * 1000 + i);
 		weir_buf_appendf(&b, "]}");
 		json_decref(ok(f, weir_tracking_log_batch, b.data));
 		weir_buf_release(&b);
@@ -349,7 +368,8 @@ static void test_history_flat_latency(void **state)
 	int64_t first = 0, worst_late = 0;
 	for (int page = 0; page < 100; page++) {
 		char req[512];
-		snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"metric_key\": \"loss\", \"max_results\": 1000%s%s%s}", id,
+		snprintf(req, sizeof(req),
+			 "{\"run_id\": \"%s\", \"metric_key\": \"loss\", \"max_results\": 1000%s%s%s}", id,
 			 tok ? ", \"page_token\": \"" : "", tok ? tok : "", tok ? "\"" : "");
 		int64_t t0 = now_us();
 		json_t *r = ok(f, weir_tracking_metric_history, req);
@@ -418,8 +438,8 @@ static void mpt_json(weir_buf *b, const mpt *p)
 		snprintf(v, sizeof(v), "\"%s\"", p->v > 0 ? "Infinity" : "-Infinity");
 	else
 		snprintf(v, sizeof(v), "%.17g", p->v);
-	weir_buf_appendf(b, "{\"key\": \"%s\", \"value\": %s, \"timestamp\": %lld, \"step\": %lld}", HOT_KEYS[p->key], v,
-			 (long long)p->ts, (long long)p->step);
+	weir_buf_appendf(b, "{\"key\": \"%s\", \"value\": %s, \"timestamp\": %lld, \"step\": %lld}", HOT_KEYS[p->key],
+			 v, (long long)p->ts, (long long)p->step);
 }
 
 static void log_points(fx *f, const char *run, const mpt *pts, int n)
@@ -479,7 +499,7 @@ static void assert_history(fx *f, const char *run, int key, int max, const mpt *
 		assert_true(json_array_size(pts) <= (size_t)max);
 		size_t i;
 		json_t *p;
-		json_array_foreach(pts, i, p) {
+		json_array_foreach (pts, i, p) {
 			if (at >= n || want[at].key != key)
 				fail_msg("key %s: more points than logged", HOT_KEYS[key]);
 			assert_point(p, &want[at++]);
@@ -503,7 +523,8 @@ static void assert_bulk(fx *f, const char *run, int key, int max, int64_t lo, in
 			steps[ns++] = want[i].step;
 	char req[256], range[64] = "";
 	if (ranged)
-		snprintf(range, sizeof(range), ", \"start_step\": %lld, \"end_step\": %lld", (long long)lo, (long long)hi);
+		snprintf(range, sizeof(range), ", \"start_step\": %lld, \"end_step\": %lld", (long long)lo,
+			 (long long)hi);
 	snprintf(req, sizeof(req), "{\"run_ids\": [\"%s\"], \"metric_key\": \"%s\", \"max_results\": %d%s}", run,
 		 HOT_KEYS[key], max, range);
 	json_t *r = ok(f, weir_tracking_metric_history_bulk_interval, req);
@@ -538,8 +559,11 @@ static int64_t count_sql(fx *f, const char *sql, const char *run_id)
 	return n;
 }
 
-#define HOT_ROWS(f, run) count_sql(f, "SELECT count(*) FROM trk_metrics_hot WHERE run = (SELECT id FROM trk_runs WHERE run_id = ?1)", run)
-#define COLD_ROWS(f, run) count_sql(f, "SELECT count(*) FROM trk_metrics WHERE run = (SELECT id FROM trk_runs WHERE run_id = ?1)", run)
+#define HOT_ROWS(f, run)                                                                                             \
+	count_sql(f, "SELECT count(*) FROM trk_metrics_hot WHERE run = (SELECT id FROM trk_runs WHERE run_id = ?1)", \
+		  run)
+#define COLD_ROWS(f, run) \
+	count_sql(f, "SELECT count(*) FROM trk_metrics WHERE run = (SELECT id FROM trk_runs WHERE run_id = ?1)", run)
 
 /* Moves up to `max` points from the hot table in one write transaction; returns how many. */
 static int64_t merge_now(fx *f, int64_t max)
@@ -583,7 +607,12 @@ static void test_hot_history_across_merges(void **state)
 			for (int i = 0; i < per; i++) {
 				mpt p = {k, (int64_t)(lcg(&seed) % 25), (int64_t)(lcg(&seed) % 3), 0, 0};
 				int v = (int)(lcg(&seed) % 7); /* 0.0 and NaN (stored as 0) side by side */
-				p.v = v == 0 ? 0.5 : v == 1 ? -1.0 : v == 2 ? INFINITY : v == 3 ? -INFINITY : v == 4 ? 2.0 : 0.0;
+				p.v = v == 0   ? 0.5
+				      : v == 1 ? -1.0
+				      : v == 2 ? INFINITY
+				      : v == 3 ? -INFINITY
+				      : v == 4 ? 2.0
+					       : 0.0;
 				if (v == 5) {
 					p.v = 0;
 					p.nan = 1;
@@ -628,7 +657,7 @@ static void test_hot_history_across_merges(void **state)
 		json_t *r = history_page(f, id, 0, 50, &walk_tok);
 		size_t i;
 		json_t *p;
-		json_array_foreach(json_object_get(r, "metrics"), i, p) {
+		json_array_foreach (json_object_get(r, "metrics"), i, p) {
 			assert_true(at < nmodel && model[at].key == 0);
 			assert_point(p, &model[at++]);
 		}
@@ -674,12 +703,15 @@ static void test_hot_history_across_merges(void **state)
 	}
 	/* the page statement: a merge of two primary-key range scans, no sort */
 	weir_stmt *st;
-	assert_int_equal(weir_db_prepare(f->t->db, "EXPLAIN QUERY PLAN SELECT key, step, timestamp, value, is_nan FROM trk_metrics "
-					    "WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
-					    "UNION ALL SELECT key, step, timestamp, value, is_nan FROM trk_metrics_hot "
-					    "WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
-					    "ORDER BY step, timestamp, value, is_nan", &st),
-			 SQLITE_OK);
+	assert_int_equal(
+		weir_db_prepare(f->t->db,
+				"EXPLAIN QUERY PLAN SELECT key, step, timestamp, value, is_nan FROM trk_metrics "
+				"WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
+				"UNION ALL SELECT key, step, timestamp, value, is_nan FROM trk_metrics_hot "
+				"WHERE run = 1 AND key = 'x' AND (step, timestamp, value, is_nan) > (1, 2, 3.0, 0) "
+				"ORDER BY step, timestamp, value, is_nan",
+				&st),
+		SQLITE_OK);
 	int pk = 0;
 	bool sorted = false, merged = false;
 	while (weir_db_step(st) == SQLITE_ROW) {
@@ -712,8 +744,8 @@ static void test_hot_merge_bounded(void **state)
 	for (int batch = 0; batch < 30; batch++) {
 		weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", id);
 		for (int k = 0; k < 50; k++)
-			weir_buf_appendf(&b, "%s{\"key\": \"k%02d\", \"value\": %d, \"timestamp\": 1, \"step\": %d}", k ? "," : "",
-					 k, batch, batch);
+			weir_buf_appendf(&b, "%s{\"key\": \"k%02d\", \"value\": %d, \"timestamp\": 1, \"step\": %d}",
+					 k ? "," : "", k, batch, batch);
 		weir_buf_appendf(&b, "]}");
 		json_decref(ok(f, weir_tracking_log_batch, b.data));
 		b.len = 0;
@@ -728,7 +760,8 @@ static void test_hot_merge_bounded(void **state)
 	/* the cursor is in key k46 now: a point of k00 lies behind it and is reached after the
 	 * slice wraps round */
 	json_decref(ok(f, weir_tracking_log_metric,
-		       weir_arena_printf(f->t->a, "{\"run_id\": \"%s\", \"key\": \"k00\", \"value\": 1, \"timestamp\": 2}", id)));
+		       weir_arena_printf(
+			       f->t->a, "{\"run_id\": \"%s\", \"key\": \"k00\", \"value\": 1, \"timestamp\": 2}", id)));
 	assert_int_equal(HOT_ROWS(f, id), 101);
 	assert_int_equal(merge_now(f, 200), 101);
 	assert_int_equal(HOT_ROWS(f, id), 0);
@@ -739,8 +772,8 @@ static void test_hot_merge_bounded(void **state)
 	for (int batch = 0; batch < 40; batch++) {
 		weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", id);
 		for (int k = 0; k < 50; k++)
-			weir_buf_appendf(&b, "%s{\"key\": \"k%02d\", \"value\": %d, \"timestamp\": 3, \"step\": %d}", k ? "," : "",
-					 k, batch, 100 + batch);
+			weir_buf_appendf(&b, "%s{\"key\": \"k%02d\", \"value\": %d, \"timestamp\": 3, \"step\": %d}",
+					 k ? "," : "", k, batch, 100 + batch);
 		weir_buf_appendf(&b, "]}");
 		json_decref(ok(f, weir_tracking_log_batch, b.data));
 		b.len = 0;
@@ -752,8 +785,8 @@ static void test_hot_merge_bounded(void **state)
 	int64_t hot_before = HOT_ROWS(f, id);
 	weir_buf_appendf(&b, "{\"run_id\": \"%s\", \"metrics\": [", id);
 	for (int i = 0; i < 1000; i++)
-		weir_buf_appendf(&b, "%s{\"key\": \"d%d\", \"value\": %d, \"timestamp\": 4, \"step\": %d}", i ? "," : "", i % 10,
-				 i, i / 10);
+		weir_buf_appendf(&b, "%s{\"key\": \"d%d\", \"value\": %d, \"timestamp\": 4, \"step\": %d}",
+				 i ? "," : "", i % 10, i, i / 10);
 	weir_buf_appendf(&b, "]}");
 	json_decref(ok(f, weir_tracking_log_batch, b.data));
 	assert_int_equal(HOT_ROWS(f, id), hot_before);
@@ -779,7 +812,8 @@ static void test_hot_run_delete_cascades(void **state)
 	for (int i = 0; i < 4; i++) {
 		for (int r = 0; r < 2; r++) {
 			snprintf(req, sizeof(req),
-				 "{\"run_id\": \"%s\", \"metrics\": [{\"key\": \"x\", \"value\": 1, \"timestamp\": %d, \"step\": %d}, "
+				 "{\"run_id\": \"%s\", \"metrics\": [{\"key\": \"x\", \"value\": 1, \"timestamp\": %d, "
+				 "\"step\": %d}, "
 				 "{\"key\": \"y\", \"value\": 2, \"timestamp\": %d, \"step\": %d}]}",
 				 r ? kept : gone, i, i, i, i);
 			json_decref(ok(f, weir_tracking_log_batch, req));
@@ -792,8 +826,7 @@ static void test_hot_run_delete_cascades(void **state)
 	weir_error e = WEIR_ERROR_INIT;
 	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
 	weir_stmt *st;
-	assert_int_equal(weir_db_prepare(f->t->db, "DELETE FROM trk_runs WHERE run_id = ?1", &st),
-			 SQLITE_OK);
+	assert_int_equal(weir_db_prepare(f->t->db, "DELETE FROM trk_runs WHERE run_id = ?1", &st), SQLITE_OK);
 	weir_db_bind_text(st, 1, gone);
 	assert_int_equal(weir_db_step(st), SQLITE_DONE);
 	weir_db_finalize(st);
@@ -819,11 +852,15 @@ static void test_run_search(void **state)
 		char req[512];
 		snprintf(req, sizeof(req),
 			 "{\"run_id\": \"%s\", \"metrics\": [{\"key\": \"acc\", \"value\": %d, \"timestamp\": 1}], "
-			 "\"params\": [{\"key\": \"opt\", \"value\": \"%s\"}], \"tags\": [{\"key\": \"team\", \"value\": \"Risk%d\"}]}",
+			 "\"params\": [{\"key\": \"opt\", \"value\": \"%s\"}], \"tags\": [{\"key\": \"team\", "
+			 "\"value\": \"Risk%d\"}]}",
 			 ids[i], i, i == 1 ? "sgd" : "adam", i);
 		json_decref(ok(f, weir_tracking_log_batch, req));
 	}
-	struct { const char *filter; int expect; } cases[] = {
+	struct {
+		const char *filter;
+		int expect;
+	} cases[] = {
 		{"metrics.acc > 0", 2},
 		{"metrics.acc >= 0 and params.opt = 'adam'", 2},
 		{"params.opt != 'adam'", 1},
@@ -841,28 +878,35 @@ static void test_run_search(void **state)
 		snprintf(req, sizeof(req), "{\"experiment_ids\": [\"1\"], \"filter\": \"%s\"}", cases[i].filter);
 		json_t *r = ok(f, weir_tracking_run_search, req);
 		if ((int)json_array_size(json_object_get(r, "runs")) != cases[i].expect)
-			fail_msg("filter %s: %zu runs, expected %d", cases[i].filter, json_array_size(json_object_get(r, "runs")),
-				 cases[i].expect);
+			fail_msg("filter %s: %zu runs, expected %d", cases[i].filter,
+				 json_array_size(json_object_get(r, "runs")), cases[i].expect);
 		json_decref(r);
 	}
 	char req[512];
-	snprintf(req, sizeof(req), "{\"experiment_ids\": [\"1\"], \"filter\": \"attributes.run_id IN ('%s', '%s')\"}", ids[0], ids[2]);
+	snprintf(req, sizeof(req), "{\"experiment_ids\": [\"1\"], \"filter\": \"attributes.run_id IN ('%s', '%s')\"}",
+		 ids[0], ids[2]);
 	json_t *r = ok(f, weir_tracking_run_search, req);
 	assert_int_equal(json_array_size(json_object_get(r, "runs")), 2);
 	json_decref(r);
 	/* order by metric, paged one by one */
-	r = ok(f, weir_tracking_run_search, "{\"experiment_ids\": [\"1\"], \"order_by\": [\"metrics.acc DESC\"], \"max_results\": 2}");
+	r = ok(f, weir_tracking_run_search,
+	       "{\"experiment_ids\": [\"1\"], \"order_by\": [\"metrics.acc DESC\"], \"max_results\": 2}");
 	json_t *runs = json_object_get(r, "runs");
 	assert_int_equal(json_array_size(runs), 2);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(runs, 0), "info"), "run_id")), ids[2]);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(json_array_get(runs, 0), "info"), "run_id")), ids[2]);
 	const char *tok = json_string_value(json_object_get(r, "next_page_token"));
 	assert_non_null(tok);
-	snprintf(req, sizeof(req), "{\"experiment_ids\": [\"1\"], \"order_by\": [\"metrics.acc DESC\"], \"max_results\": 2, \"page_token\": \"%s\"}", tok);
+	snprintf(req, sizeof(req),
+		 "{\"experiment_ids\": [\"1\"], \"order_by\": [\"metrics.acc DESC\"], \"max_results\": 2, "
+		 "\"page_token\": \"%s\"}",
+		 tok);
 	json_decref(r);
 	r = ok(f, weir_tracking_run_search, req);
 	runs = json_object_get(r, "runs");
 	assert_int_equal(json_array_size(runs), 1);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(runs, 0), "info"), "run_id")), ids[0]);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(json_array_get(runs, 0), "info"), "run_id")), ids[0]);
 	assert_null(json_object_get(r, "next_page_token"));
 	json_decref(r);
 	/* deleted runs by view type */
@@ -937,15 +981,16 @@ static void test_source_check(void **state)
 	assert_false(exists);
 	assert_int_equal(weir_tracking_source_check(f->t->db, f->t->a, "s3://bucket/m", NULL, &exists, &e), 0);
 	assert_true(exists);
-	assert_int_equal(weir_tracking_source_check(f->t->db, f->t->a, "mlflow-artifacts:/models///", NULL, &exists, &e), 0);
+	assert_int_equal(
+		weir_tracking_source_check(f->t->db, f->t->a, "mlflow-artifacts:/models///", NULL, &exists, &e), 0);
 	const char *local_ok = weir_arena_printf(f->t->a, "%s/0/%s/artifacts/model", weir_artifacts_root(f->t->a), id);
 	assert_int_equal(weir_tracking_source_check(f->t->db, f->t->a, local_ok, id, &exists, &e), 0);
 	assert_true(exists);
 	const char *bad[] = {"/etc/passwd", "file:///etc/passwd", "s3://b/../x", "s3://b/..%2fx", "http://h/a%00b",
 			     "mlflow-artifacts:/a%3f/../..", "dbfs:/x/%252e%252e/y",
 			     /* ".." encoded nine and twelve times over (a cap of 8 decodings let them through) */
-			     "s3://b/%25252525252525252e%25252525252525252e/x", "s3://b/%252525252525252525252e%252525252525252525252e/x",
-			     "", NULL};
+			     "s3://b/%25252525252525252e%25252525252525252e/x",
+			     "s3://b/%252525252525252525252e%252525252525252525252e/x", "", NULL};
 	for (int i = 0; bad[i]; i++) {
 		weir_error be = WEIR_ERROR_INIT;
 		if (weir_tracking_source_check(f->t->db, f->t->a, bad[i], id, &exists, &be) == 0)
@@ -965,7 +1010,9 @@ static void test_artifact_uri_rel(void **state)
 	fx *f = *state;
 	weir_arena *a = f->t->a;
 	const char *root = weir_artifacts_root(a);
-	const struct { const char *uri, *rel; } cases[] = {
+	const struct {
+		const char *uri, *rel;
+	} cases[] = {
 		{"mlflow-artifacts:/1/abc/artifacts/model", "1/abc/artifacts/model"},
 		{"mlflow-artifacts:///1//abc/./artifacts/", "1/abc/artifacts"},
 		{"MLFLOW-ARTIFACTS:/1/x", "1/x"},
@@ -986,9 +1033,16 @@ static void test_artifact_uri_rel(void **state)
 		if (got == NULL || strcmp(got, cases[i].rel) != 0)
 			fail_msg("uri '%s': '%s', expected '%s'", cases[i].uri, got ? got : "(null)", cases[i].rel);
 	}
-	const char *none[] = {"s3://b/1/x", "runs:/abc/model", "models:/m/1", "https://h/other/1/x", "/etc/passwd",
-			      "file:///etc/passwd", "dbfs:/x", "mlflow-artifacts:/a%00b",
-			      weir_arena_printf(a, "%s-other/x", root), NULL};
+	const char *none[] = {"s3://b/1/x",
+			      "runs:/abc/model",
+			      "models:/m/1",
+			      "https://h/other/1/x",
+			      "/etc/passwd",
+			      "file:///etc/passwd",
+			      "dbfs:/x",
+			      "mlflow-artifacts:/a%00b",
+			      weir_arena_printf(a, "%s-other/x", root),
+			      NULL};
 	for (int i = 0; none[i]; i++)
 		if (weir_artifacts_uri_rel(a, none[i]) != NULL)
 			fail_msg("uri '%s' names a store path", none[i]);
@@ -1004,8 +1058,10 @@ static const char *mk_version(fx *f, const char *name, const char *source)
 	weir_registry_version_in in = {.source = source};
 	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
 	assert_int_equal(weir_registry_ensure_default(f->t->db, f->t->a, &e), 0);
-	assert_int_equal(weir_gov_resolve(f->t->db, f->t->a, f->c.principal, WEIR_SEC_SCHEMA, "main.default", &schema, &e), 0);
-	assert_int_equal(weir_registry_model_create(f->t->db, f->t->a, f->c.principal, &schema, name, NULL, &id, &e), 0);
+	assert_int_equal(
+		weir_gov_resolve(f->t->db, f->t->a, f->c.principal, WEIR_SEC_SCHEMA, "main.default", &schema, &e), 0);
+	assert_int_equal(weir_registry_model_create(f->t->db, f->t->a, f->c.principal, &schema, name, NULL, &id, &e),
+			 0);
 	assert_int_equal(weir_registry_version_create(f->t->db, f->t->a, id, &in, "admin", &v, &e), 0);
 	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
 	assert_int_equal(v, 1);
@@ -1013,8 +1069,8 @@ static const char *mk_version(fx *f, const char *name, const char *source)
 }
 
 /* Owners of `path` for op, checked against `want` (kinds, in order). */
-static weir_artifact_owner *owners_of(fx *f, const char *path, weir_artifacts_op op, const weir_artifact_owner_kind *want,
-				      size_t nwant)
+static weir_artifact_owner *owners_of(fx *f, const char *path, weir_artifacts_op op,
+				      const weir_artifact_owner_kind *want, size_t nwant)
 {
 	weir_artifact_owner *o;
 	size_t n;
@@ -1025,7 +1081,8 @@ static weir_artifact_owner *owners_of(fx *f, const char *path, weir_artifacts_op
 		fail_msg("resolve '%s': %zu owners, expected %zu", path, n, nwant);
 	for (size_t i = 0; i < n; i++)
 		if (o[i].kind != want[i])
-			fail_msg("resolve '%s': owner %zu is kind %d, expected %d", path, i, (int)o[i].kind, (int)want[i]);
+			fail_msg("resolve '%s': owner %zu is kind %d, expected %d", path, i, (int)o[i].kind,
+				 (int)want[i]);
 	return o;
 }
 
@@ -1039,7 +1096,8 @@ static void test_artifact_resolve(void **state)
 	const weir_artifact_owner_kind N = WEIR_ARTIFACT_OWNER_NONE, E = WEIR_ARTIFACT_OWNER_EXPERIMENT,
 				       R = WEIR_ARTIFACT_OWNER_RUN, V = WEIR_ARTIFACT_OWNER_MODEL_VERSION;
 	char *rid = new_run(f, "0");
-	json_t *x = ok(f, weir_tracking_experiment_create, "{\"name\": \"custom\", \"artifact_location\": \"mlflow-artifacts:/team/c\"}");
+	json_t *x = ok(f, weir_tracking_experiment_create,
+		       "{\"name\": \"custom\", \"artifact_location\": \"mlflow-artifacts:/team/c\"}");
 	json_decref(x);
 	json_t *cexp = ok(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"custom\"}");
 	const char *cid = weir_arena_strdup(
@@ -1062,12 +1120,15 @@ static void test_artifact_resolve(void **state)
 		      (weir_artifact_owner_kind[]){R}, 1);
 	assert_string_equal(o[0].run_id, crid);
 	/* the run's id under another experiment's directory is not that run */
-	o = owners_of(f, weir_arena_printf(a, "0/%s/artifacts/x", crid), WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){E}, 1);
+	o = owners_of(f, weir_arena_printf(a, "0/%s/artifacts/x", crid), WEIR_ARTIFACTS_READ,
+		      (weir_artifact_owner_kind[]){E}, 1);
 	assert_int_equal(o[0].experiment_id, 0);
-	owners_of(f, "0/0123456789abcdef0123456789abcdef/artifacts/x", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){E}, 1);
+	owners_of(f, "0/0123456789abcdef0123456789abcdef/artifacts/x", WEIR_ARTIFACTS_READ,
+		  (weir_artifact_owner_kind[]){E}, 1);
 	owners_of(f, "0", WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){E}, 1);
 	/* an experiment's own artifact_location outside the default layout */
-	const char *in_custom[] = {"team/c", "team/c/models/m-1/artifacts/f", "team/c/0123456789abcdef0123456789abcdef", NULL};
+	const char *in_custom[] = {"team/c", "team/c/models/m-1/artifacts/f", "team/c/0123456789abcdef0123456789abcdef",
+				   NULL};
 	for (int i = 0; in_custom[i]; i++) {
 		o = owners_of(f, in_custom[i], WEIR_ARTIFACTS_WRITE, (weir_artifact_owner_kind[]){E}, 1);
 		assert_int_equal(o[0].experiment_id, strtoll(cid, NULL, 10));
@@ -1090,7 +1151,8 @@ static void test_artifact_resolve(void **state)
 	assert_true((strcmp(o[1].model_id, m1) == 0 && strcmp(o[2].model_id, m2) == 0) ||
 		    (strcmp(o[1].model_id, m2) == 0 && strcmp(o[2].model_id, m1) == 0));
 	/* a directory above a version's files: reading is the run's; writing is also the versions' */
-	owners_of(f, weir_arena_printf(a, "0/%s/artifacts", rid), WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){R}, 1);
+	owners_of(f, weir_arena_printf(a, "0/%s/artifacts", rid), WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){R},
+		  1);
 	owners_of(f, weir_arena_printf(a, "0/%s/artifacts", rid), WEIR_ARTIFACTS_WRITE,
 		  (weir_artifact_owner_kind[]){R, V, V}, 3);
 	owners_of(f, "0", WEIR_ARTIFACTS_WRITE, (weir_artifact_owner_kind[]){E, V, V}, 3);
@@ -1144,7 +1206,12 @@ static void test_artifact_authorize(void **state)
 	char *rid = new_run(f, "0");
 	mk_version(f, "m1", weir_arena_printf(a, "mlflow-artifacts:/0/%s/artifacts/model", rid));
 	weir_stmt *st;
-	assert_int_equal(weir_db_prepare(f->t->db, "INSERT INTO principals (kind, name, created_at, updated_at) VALUES ('user', 'u@x', 0, 0)", &st), SQLITE_OK);
+	assert_int_equal(
+		weir_db_prepare(
+			f->t->db,
+			"INSERT INTO principals (kind, name, created_at, updated_at) VALUES ('user', 'u@x', 0, 0)",
+			&st),
+		SQLITE_OK);
 	assert_int_equal(weir_db_step(st), SQLITE_DONE);
 	weir_db_finalize(st);
 	weir_error e = WEIR_ERROR_INIT;
@@ -1164,13 +1231,15 @@ static void test_artifact_authorize(void **state)
 		assert_int_equal(weir_artifacts_authorize(f->t->db, a, user, (weir_artifacts_op)op, "0/x", &e), 0);
 		if (!read) { /* the store itself is no file: 400 for everyone */
 			weir_error re = WEIR_ERROR_INIT;
-			assert_int_equal(weir_artifacts_authorize(f->t->db, a, admin, WEIR_ARTIFACTS_WRITE, "", &re), -1);
+			assert_int_equal(weir_artifacts_authorize(f->t->db, a, admin, WEIR_ARTIFACTS_WRITE, "", &re),
+					 -1);
 			assert_int_equal(re.code, WEIR_E_INVALID_PARAMETER_VALUE);
 		}
 		const char *hidden[] = {model_file, "nowhere/x", ""};
 		for (int i = 0; i < (read ? 3 : 2); i++) {
 			weir_error he = WEIR_ERROR_INIT;
-			assert_int_equal(weir_artifacts_authorize(f->t->db, a, user, (weir_artifacts_op)op, hidden[i], &he), -1);
+			assert_int_equal(
+				weir_artifacts_authorize(f->t->db, a, user, (weir_artifacts_op)op, hidden[i], &he), -1);
 			assert_int_equal(he.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
 			assert_string_equal(he.message, weir_arena_printf(a, "Artifact '%s' not found", hidden[i]));
 		}
@@ -1185,12 +1254,15 @@ static void test_run_inputs(void **state)
 	fx *f = *state;
 	char *id = new_run(f, "0");
 	char req[1024];
-	snprintf(req, sizeof(req),
-		 "{\"run_id\": \"%s\", \"datasets\": [{\"tags\": [{\"key\": \"mlflow.data.context\", \"value\": \"training\"}], "
-		 "\"dataset\": {\"name\": \"main.sales.orders\", \"digest\": \"abc\", \"source_type\": \"delta_table\", "
-		 "\"source\": \"{\\\"table_name\\\": \\\"main.sales.orders\\\"}\", \"schema\": \"{}\"}}, "
-		 "{\"dataset\": {\"name\": \"iris\", \"digest\": \"d1\", \"source_type\": \"http\", \"source\": \"https://x/iris.csv\"}}]}",
-		 id);
+	snprintf(
+		req, sizeof(req),
+		"{\"run_id\": \"%s\", \"datasets\": [{\"tags\": [{\"key\": \"mlflow.data.context\", \"value\": "
+		"\"training\"}], "
+		"\"dataset\": {\"name\": \"main.sales.orders\", \"digest\": \"abc\", \"source_type\": \"delta_table\", "
+		"\"source\": \"{\\\"table_name\\\": \\\"main.sales.orders\\\"}\", \"schema\": \"{}\"}}, "
+		"{\"dataset\": {\"name\": \"iris\", \"digest\": \"d1\", \"source_type\": \"http\", \"source\": "
+		"\"https://x/iris.csv\"}}]}",
+		id);
 	json_decref(ok(f, weir_tracking_log_inputs, req));
 	json_decref(ok(f, weir_tracking_log_inputs, req)); /* idempotent */
 	weir_tracking_input *in;
@@ -1208,7 +1280,8 @@ static void test_run_inputs(void **state)
 	json_decref(r);
 	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"datasets\": [{\"dataset\": {\"name\": \"x\"}}]}", id);
 	fails(f, weir_tracking_log_inputs, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
-	assert_int_equal(weir_tracking_run_inputs(f->t->db, f->t->a, "0123456789abcdef0123456789abcdef", &in, &n, &e), -1);
+	assert_int_equal(weir_tracking_run_inputs(f->t->db, f->t->a, "0123456789abcdef0123456789abcdef", &in, &n, &e),
+			 -1);
 	assert_int_equal(e.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
 	free(id);
 }

@@ -26,7 +26,7 @@ typedef struct test_env {
 	char db_path[300];
 	char token_path[300];
 	weir_db_pool *pool;
-	weir_db *db;      /* one borrowed connection */
+	weir_db *db; /* one borrowed connection */
 	weir_arena *a;
 } test_env;
 
