@@ -6,12 +6,12 @@
 #define WEIR_REGISTRY_INT_H
 
 #include "core/json.h"
+#include "registry/mlflow_kit.h"
 #include "registry/registry.h"
 
 #define REG_MAX_CONDS 32
 #define REG_MAX_IN 64
 #define REG_MAX_ORDER 8
-#define REG_MAX_PATTERN 10000 /* bytes of a LIKE / ILIKE pattern */
 
 typedef enum { REG_ATTR_NAME, REG_ATTR_SOURCE, REG_ATTR_RUN_ID, REG_ATTR_VERSION, REG_TAG } reg_key;
 typedef enum {
@@ -85,9 +85,6 @@ json_t *weir_reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *mo
 				      const char *name, bool with_aliases, weir_error *err);
 int weir_reg_version_mlflow_named_jw(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 				     const char *name, bool with_aliases, weir_jw *w, weir_error *err);
-
-/* Converts a LIKE pattern (% and _) into a GLOB pattern (case-sensitive LIKE). */
-char *weir_reg_like_to_glob(weir_arena *a, const char *like);
 
 /* ---------------------------------------------------------------- the store's rows */
 

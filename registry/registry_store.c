@@ -900,24 +900,6 @@ static const char *intern_sql(const char *sql)
 	return out;
 }
 
-char *weir_reg_like_to_glob(weir_arena *a, const char *like)
-{
-	weir_buf b = {0};
-	for (const char *c = like; *c; c++) {
-		switch (*c) {
-		case '%': weir_buf_append(&b, "*", 1); break;
-		case '_': weir_buf_append(&b, "?", 1); break;
-		case '*': weir_buf_append(&b, "[*]", 3); break;
-		case '?': weir_buf_append(&b, "[?]", 3); break;
-		case '[': weir_buf_append(&b, "[[]", 3); break;
-		default: weir_buf_append(&b, c, 1); break;
-		}
-	}
-	char *out = weir_arena_strdup(a, b.data ? b.data : "");
-	weir_buf_release(&b);
-	return out;
-}
-
 typedef struct binding {
 	bool is_num;
 	const char *s;
@@ -940,7 +922,7 @@ static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, 
 	int ni = 0;
 	for (int i = 0; i < q->nconds; i++) {
 		const reg_cond *c = &q->conds[i];
-		const char *val = c->op == REG_OP_LIKE ? weir_reg_like_to_glob(a, c->value) : c->value;
+		const char *val = c->op == REG_OP_LIKE ? weir_mlflow_like_to_glob(a, c->value) : c->value;
 		switch (c->key) {
 		case REG_ATTR_NAME:
 			if (c->op == REG_OP_EQ) { /* resolved to one model (or none) up front */

@@ -419,25 +419,6 @@ static int lex_op(lexer *l, trk_op *op)
 	return lex_fail(l, "invalid comparison clause: expected a comparator");
 }
 
-/* LIKE pattern (% and _) to a case-sensitive GLOB pattern. */
-static const char *like_to_glob(weir_arena *a, const char *s)
-{
-	weir_buf b = {0};
-	for (; *s; s++) {
-		switch (*s) {
-		case '%': weir_buf_append(&b, "*", 1); break;
-		case '_': weir_buf_append(&b, "?", 1); break;
-		case '*': weir_buf_append(&b, "[*]", 3); break;
-		case '?': weir_buf_append(&b, "[?]", 3); break;
-		case '[': weir_buf_append(&b, "[[]", 3); break;
-		default: weir_buf_append(&b, s, 1);
-		}
-	}
-	const char *out = weir_arena_strdup(a, b.data ? b.data : "");
-	weir_buf_release(&b);
-	return out;
-}
-
 static int lex_value(lexer *l, trk_cond *c)
 {
 	skip_ws(l);
@@ -496,11 +477,9 @@ static int lex_value(lexer *l, trk_cond *c)
 	const char *v;
 	if (lex_quoted(l, &v) != 0)
 		return -1;
-	/* SQLite refuses patterns over 50,000 bytes, and a LIKE grows up to three times as a
-	 * GLOB: a clear 400 instead of a failed statement (found by fuzz/) */
-	if ((c->op == TRK_OP_GLOB || c->op == TRK_OP_ILIKE) && strlen(v) > TRK_MAX_PATTERN)
+	if ((c->op == TRK_OP_GLOB || c->op == TRK_OP_ILIKE) && !weir_mlflow_pattern_fits(v))
 		return lex_fail(l, "a LIKE pattern may have at most 10000 characters");
-	c->str = c->op == TRK_OP_GLOB ? like_to_glob(l->a, v) : v;
+	c->str = c->op == TRK_OP_GLOB ? weir_mlflow_like_to_glob(l->a, v) : v;
 	return 0;
 }
 

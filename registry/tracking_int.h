@@ -3,6 +3,7 @@
 #ifndef WEIR_REGISTRY_TRACKING_INT_H
 #define WEIR_REGISTRY_TRACKING_INT_H
 
+#include "registry/mlflow_kit.h"
 #include "registry/tracking.h"
 
 typedef struct trk_exp {
@@ -126,7 +127,6 @@ int weir_trk_store_tag_delete(weir_db *db, int64_t run, const char *key, bool *e
  * target (8,000 points over a batch's 1,000 keys), so the cold page costs the same, and
  * few-key batches (10 keys x 100 steps) do not write every point twice. */
 #define TRK_DIRECT_POINTS 8
-#define TRK_MAX_PATTERN 10000 /* bytes of a LIKE / ILIKE pattern in a filter */
 
 /* metrics: points are written to a small hot table and moved to trk_metrics in key-ordered
  * slices; every read below sees both (migrations/0009_metrics_hot.sql). */

@@ -106,7 +106,6 @@ static void test_page_tokens(void **state)
 	assert_non_null(strstr(e.message, "could not base64-decode"));
 	assert_int_equal(weir_registry_page_offset(a, "eyJub3BlIjogMX0=", &off, &e), -1); /* {"nope": 1} */
 	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
-	assert_string_equal(weir_reg_like_to_glob(a, "a%b_c*?["), "a*b?c[*][?][[]");
 	weir_arena_free(a);
 }
 
@@ -777,6 +776,102 @@ static void test_shared_base64_and_page_tokens(void **state)
 	weir_arena_free(a);
 }
 
+static void test_kit_like_to_glob(void **state)
+{
+	/* The kit turns LIKE's % and _ into GLOB's * and ?, brackets GLOB's own wildcards so they
+	 * match themselves, and bounds a pattern at WEIR_MLFLOW_MAX_PATTERN bytes. */
+	(void)state;
+	weir_arena *a = weir_arena_new(1024);
+	assert_string_equal(weir_mlflow_like_to_glob(a, "a%b_c*?["), "a*b?c[*][?][[]");
+	assert_string_equal(weir_mlflow_like_to_glob(a, ""), "");
+	char *pat = weir_arena_alloc(a, WEIR_MLFLOW_MAX_PATTERN + 2);
+	memset(pat, '%', WEIR_MLFLOW_MAX_PATTERN);
+	pat[WEIR_MLFLOW_MAX_PATTERN] = '\0';
+	assert_true(weir_mlflow_pattern_fits(pat));
+	pat[WEIR_MLFLOW_MAX_PATTERN] = 'x';
+	pat[WEIR_MLFLOW_MAX_PATTERN + 1] = '\0';
+	assert_false(weir_mlflow_pattern_fits(pat));
+	assert_true(weir_mlflow_op_like(WEIR_MLFLOW_OP_ILIKE));
+	assert_false(weir_mlflow_op_like(WEIR_MLFLOW_OP_EQ));
+	weir_arena_free(a);
+}
+
+static void test_kit_tokens(void **state)
+{
+	/* Quoted runs end at the same quote with no escapes (unterminated: NULL), and a keyword
+	 * is consumed only as a whole word, in any case, after whitespace. */
+	(void)state;
+	weir_arena *a = weir_arena_new(1024);
+	const char *p = "'a\"b' rest";
+	assert_string_equal(weir_mlflow_lex_quoted(a, &p), "a\"b");
+	assert_string_equal(p, " rest");
+	p = "`x y`=";
+	assert_string_equal(weir_mlflow_lex_quoted(a, &p), "x y");
+	assert_string_equal(p, "=");
+	p = "\"open";
+	assert_null(weir_mlflow_lex_quoted(a, &p));
+	p = "  and x";
+	assert_true(weir_mlflow_lex_word(&p, "AND"));
+	assert_string_equal(p, " x");
+	p = " ANDx";
+	assert_false(weir_mlflow_lex_word(&p, "AND"));
+	assert_string_equal(p, "ANDx");
+	p = "AND_";
+	assert_false(weir_mlflow_lex_word(&p, "AND"));
+	p = "AND'";
+	assert_true(weir_mlflow_lex_word(&p, "AND"));
+	weir_arena_free(a);
+}
+
+static void test_kit_comparators(void **state)
+{
+	/* Every comparator of the grammar is read, two-character symbols before their prefixes
+	 * and keywords only as whole words; what is none says why in tracking's words. */
+	(void)state;
+	static const struct {
+		const char *in;
+		weir_mlflow_op op;
+		const char *rest;
+	} ok[] = {
+		{" != 'a'", WEIR_MLFLOW_OP_NE, " 'a'"},
+		{"<>1", WEIR_MLFLOW_OP_NE, "1"},
+		{"<=1", WEIR_MLFLOW_OP_LE, "1"},
+		{">=1", WEIR_MLFLOW_OP_GE, "1"},
+		{"=1", WEIR_MLFLOW_OP_EQ, "1"},
+		{"<1", WEIR_MLFLOW_OP_LT, "1"},
+		{">1", WEIR_MLFLOW_OP_GT, "1"},
+		{"like 'a'", WEIR_MLFLOW_OP_LIKE, " 'a'"},
+		{"ILike'a'", WEIR_MLFLOW_OP_ILIKE, "'a'"},
+		{"in ('a')", WEIR_MLFLOW_OP_IN, " ('a')"},
+		{"not  in ('a')", WEIR_MLFLOW_OP_NOT_IN, " ('a')"},
+		{"IS NULL", WEIR_MLFLOW_OP_IS_NULL, ""},
+		{"is not null and", WEIR_MLFLOW_OP_IS_NOT_NULL, " and"},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		const char *p = ok[i].in, *why = NULL;
+		weir_mlflow_op op = WEIR_MLFLOW_OP_EQ;
+		assert_int_equal(weir_mlflow_lex_cmp(&p, &op, &why), 0);
+		assert_int_equal(op, ok[i].op);
+		assert_string_equal(p, ok[i].rest);
+	}
+	static const struct {
+		const char *in, *why;
+	} no[] = {
+		{"LIKEx 'a'", "invalid comparison clause: expected a comparator"},
+		{"NOT 'a'", "expected IN after NOT"},
+		{"IS NOT 'a'", "expected NULL after IS"},
+		{"", "invalid comparison clause: expected a comparator"},
+	};
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		const char *p = no[i].in, *why = NULL;
+		weir_mlflow_op op;
+		assert_int_equal(weir_mlflow_lex_cmp(&p, &op, &why), -1);
+		assert_string_equal(why, no[i].why);
+	}
+	assert_true(weir_mlflow_op_numeric(WEIR_MLFLOW_OP_GE));
+	assert_false(weir_mlflow_op_numeric(WEIR_MLFLOW_OP_LIKE));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -799,6 +894,9 @@ int main(void)
 		cmocka_unit_test(test_register_queues_event),
 		cmocka_unit_test(test_default_schema_and_list_visibility),
 		cmocka_unit_test(test_shared_base64_and_page_tokens),
+		cmocka_unit_test(test_kit_like_to_glob),
+		cmocka_unit_test(test_kit_tokens),
+		cmocka_unit_test(test_kit_comparators),
 	};
 	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
 }
