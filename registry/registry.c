@@ -123,32 +123,12 @@ typedef struct lexer {
 	weir_error *err;
 } lexer;
 
-static void skip_ws(lexer *l)
-{
-	while (*l->p && isspace((unsigned char)*l->p))
-		l->p++;
-}
-
 static int bad(lexer *l, const char *fmt, const char *detail)
 {
 	return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter", fmt, detail ? detail : l->s);
 }
 
 static bool ident_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
-
-/* A quoted run '...', "..." or `...`; returns the content (arena) or NULL. */
-static const char *quoted(lexer *l)
-{
-	char q = *l->p;
-	const char *start = ++l->p;
-	while (*l->p && *l->p != q)
-		l->p++;
-	if (*l->p != q)
-		return NULL;
-	const char *v = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
-	l->p++;
-	return v;
-}
 
 static int parse_ident(lexer *l, reg_query *q, reg_cond *c)
 {
@@ -171,7 +151,7 @@ static int parse_ident(lexer *l, reg_query *q, reg_cond *c)
 				"'tags')",
 				word);
 		if (*l->p == '`' || *l->p == '"') {
-			key = quoted(l);
+			key = weir_mlflow_lex_quoted(l->a, &l->p);
 			if (key == NULL)
 				return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
 		} else {
@@ -208,7 +188,7 @@ static int parse_ident(lexer *l, reg_query *q, reg_cond *c)
 
 static int parse_op(lexer *l, reg_cond *c)
 {
-	skip_ws(l);
+	weir_mlflow_skip_ws(&l->p);
 	static const struct {
 		const char *s;
 		reg_op op;
@@ -240,13 +220,13 @@ static bool has_upper(const char *s)
 
 static int parse_value(lexer *l, reg_cond *c)
 {
-	skip_ws(l);
+	weir_mlflow_skip_ws(&l->p);
 	if (c->key == REG_ATTR_VERSION) {
 		if (c->op == REG_OP_LIKE || c->op == REG_OP_ILIKE || c->op == REG_OP_IN)
 			return bad(l, "Invalid comparator for attribute 'version_number' in filter: %.300s", NULL);
 		const char *start = l->p;
 		if (*l->p == '\'' || *l->p == '"') {
-			const char *v = quoted(l);
+			const char *v = weir_mlflow_lex_quoted(l->a, &l->p);
 			if (v == NULL || !weir_parse_i64(v, &c->num))
 				return bad(l, "Invalid value for 'version_number' in filter string: %.300s", NULL);
 			return 0;
@@ -268,16 +248,16 @@ static int parse_value(lexer *l, reg_cond *c)
 		if (*l->p != '(')
 			return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
 		l->p++;
-		skip_ws(l);
+		weir_mlflow_skip_ws(&l->p);
 		if (*l->p == ')')
 			return bad(l,
 				   "While parsing a list in the query, expected a non-empty list of string values, "
 				   "but got empty list: %.300s",
 				   NULL);
 		for (;;) {
-			skip_ws(l);
+			weir_mlflow_skip_ws(&l->p);
 			if (*l->p == '\'' || *l->p == '"') {
-				const char *v = quoted(l);
+				const char *v = weir_mlflow_lex_quoted(l->a, &l->p);
 				if (v == NULL)
 					return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
 				if (!has_upper(v) && c->nin < REG_MAX_IN)
@@ -297,7 +277,7 @@ static int parse_value(lexer *l, reg_cond *c)
 					"type in list: %.300s",
 					NULL);
 			}
-			skip_ws(l);
+			weir_mlflow_skip_ws(&l->p);
 			if (*l->p == ',') {
 				l->p++;
 				continue;
@@ -314,7 +294,7 @@ static int parse_value(lexer *l, reg_cond *c)
 			   "Parameter value is either not quoted or unidentified quote types used for string value "
 			   "in filter: %.300s",
 			   NULL);
-	c->value = quoted(l);
+	c->value = weir_mlflow_lex_quoted(l->a, &l->p);
 	if (c->value == NULL)
 		return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
 	if ((c->op == REG_OP_LIKE || c->op == REG_OP_ILIKE) && !weir_mlflow_pattern_fits(c->value))
@@ -325,7 +305,7 @@ static int parse_value(lexer *l, reg_cond *c)
 static int parse_filter(weir_arena *a, const char *filter, reg_query *q, weir_error *err)
 {
 	lexer l = {a, filter, filter, err};
-	skip_ws(&l);
+	weir_mlflow_skip_ws(&l.p);
 	if (*l.p == '\0')
 		return 0;
 	if (strchr(filter, ';'))
@@ -335,7 +315,7 @@ static int parse_filter(weir_arena *a, const char *filter, reg_query *q, weir_er
 			return bad(&l, "Too many clauses in filter string: %.300s", NULL);
 		reg_cond *c = &q->conds[q->nconds];
 		memset(c, 0, sizeof(*c));
-		skip_ws(&l);
+		weir_mlflow_skip_ws(&l.p);
 		if (parse_ident(&l, q, c) != 0 || parse_op(&l, c) != 0 || parse_value(&l, c) != 0)
 			return -1;
 		if (c->key == REG_TAG && c->op == REG_OP_IN)
@@ -343,7 +323,7 @@ static int parse_filter(weir_arena *a, const char *filter, reg_query *q, weir_er
 		if (c->key == REG_ATTR_NAME && c->op == REG_OP_IN)
 			return bad(&l, "Invalid comparator 'IN' for 'name' in filter string: %.300s", NULL);
 		q->nconds++;
-		skip_ws(&l);
+		weir_mlflow_skip_ws(&l.p);
 		if (*l.p == '\0')
 			return 0;
 		if (strncasecmp(l.p, "and", 3) != 0 || !isspace((unsigned char)l.p[3]))

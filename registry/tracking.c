@@ -275,12 +275,6 @@ typedef struct lexer {
 	weir_error *err;
 } lexer;
 
-static void skip_ws(lexer *l)
-{
-	while (*l->p && isspace((unsigned char)*l->p))
-		l->p++;
-}
-
 static int lex_fail(lexer *l, const char *why)
 {
 	return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, l->what, "Invalid %s '%.300s': %s", l->what,
@@ -290,15 +284,8 @@ static int lex_fail(lexer *l, const char *why)
 /* A quoted string ('..', "..", or `..` for identifiers); *out is an arena copy. */
 static int lex_quoted(lexer *l, const char **out)
 {
-	char q = *l->p++;
-	const char *start = l->p;
-	while (*l->p && *l->p != q)
-		l->p++;
-	if (*l->p != q)
-		return lex_fail(l, "unterminated quote");
-	*out = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
-	l->p++;
-	return 0;
+	*out = weir_mlflow_lex_quoted(l->a, &l->p);
+	return *out ? 0 : lex_fail(l, "unterminated quote");
 }
 
 static bool ident_char(char c) { return c && !isspace((unsigned char)c) && !strchr("=!<>(),'\"", c); }
@@ -326,7 +313,7 @@ static int entity_of(const char *w, trk_entity *e)
 /* entity.key | key | `key`: fills *ent and *key. */
 static int lex_ident(lexer *l, trk_entity *ent, const char **key)
 {
-	skip_ws(l);
+	weir_mlflow_skip_ws(&l->p);
 	if (*l->p == '`' || *l->p == '"') {
 		*ent = TRK_ENT_ATTR;
 		return lex_quoted(l, key);
@@ -363,20 +350,9 @@ static int lex_ident(lexer *l, trk_entity *ent, const char **key)
 	return 0;
 }
 
-static bool lex_word(lexer *l, const char *w)
-{
-	skip_ws(l);
-	size_t n = strlen(w);
-	if (strncasecmp(l->p, w, n) == 0 && !isalnum((unsigned char)l->p[n]) && l->p[n] != '_') {
-		l->p += n;
-		return true;
-	}
-	return false;
-}
-
 static int lex_op(lexer *l, trk_op *op)
 {
-	skip_ws(l);
+	weir_mlflow_skip_ws(&l->p);
 	static const struct {
 		const char *s;
 		trk_op op;
@@ -390,28 +366,28 @@ static int lex_op(lexer *l, trk_op *op)
 			*op = sym[i].op;
 			return 0;
 		}
-	if (lex_word(l, "LIKE")) {
+	if (weir_mlflow_lex_word(&l->p, "LIKE")) {
 		*op = TRK_OP_GLOB;
 		return 0;
 	}
-	if (lex_word(l, "ILIKE")) {
+	if (weir_mlflow_lex_word(&l->p, "ILIKE")) {
 		*op = TRK_OP_ILIKE;
 		return 0;
 	}
-	if (lex_word(l, "IN")) {
+	if (weir_mlflow_lex_word(&l->p, "IN")) {
 		*op = TRK_OP_IN;
 		return 0;
 	}
-	if (lex_word(l, "NOT")) {
-		if (lex_word(l, "IN")) {
+	if (weir_mlflow_lex_word(&l->p, "NOT")) {
+		if (weir_mlflow_lex_word(&l->p, "IN")) {
 			*op = TRK_OP_NOT_IN;
 			return 0;
 		}
 		return lex_fail(l, "expected IN after NOT");
 	}
-	if (lex_word(l, "IS")) {
-		bool neg = lex_word(l, "NOT");
-		if (!lex_word(l, "NULL"))
+	if (weir_mlflow_lex_word(&l->p, "IS")) {
+		bool neg = weir_mlflow_lex_word(&l->p, "NOT");
+		if (!weir_mlflow_lex_word(&l->p, "NULL"))
 			return lex_fail(l, "expected NULL after IS");
 		*op = neg ? TRK_OP_IS_NOT_NULL : TRK_OP_IS_NULL;
 		return 0;
@@ -421,7 +397,7 @@ static int lex_op(lexer *l, trk_op *op)
 
 static int lex_value(lexer *l, trk_cond *c)
 {
-	skip_ws(l);
+	weir_mlflow_skip_ws(&l->p);
 	if (c->op == TRK_OP_IS_NULL || c->op == TRK_OP_IS_NOT_NULL)
 		return 0;
 	if (c->op == TRK_OP_IN || c->op == TRK_OP_NOT_IN) {
@@ -431,14 +407,14 @@ static int lex_value(lexer *l, trk_cond *c)
 		const char **items = weir_arena_alloc(l->a, 128 * sizeof(*items));
 		int n = 0;
 		for (;;) {
-			skip_ws(l);
+			weir_mlflow_skip_ws(&l->p);
 			if (*l->p != '\'' && *l->p != '"')
 				return lex_fail(l, "expected a non-empty list of quoted string values");
 			if (n == 128)
 				return lex_fail(l, "too many values in the list");
 			if (lex_quoted(l, &items[n++]) != 0)
 				return -1;
-			skip_ws(l);
+			weir_mlflow_skip_ws(&l->p);
 			if (*l->p == ',') {
 				l->p++;
 				continue;
@@ -508,7 +484,7 @@ static int parse_filter(weir_arena *a, const char *filter, bool runs, trk_cond *
 	if (filter == NULL)
 		return 0;
 	lexer l = {a, filter, filter, "filter", err};
-	skip_ws(&l);
+	weir_mlflow_skip_ws(&l.p);
 	if (*l.p == '\0')
 		return 0;
 	int cap = 8;
@@ -569,13 +545,13 @@ static int parse_filter(weir_arena *a, const char *filter, bool runs, trk_cond *
 		if (lex_value(&l, c) != 0)
 			return -1;
 		(*n)++;
-		skip_ws(&l);
+		weir_mlflow_skip_ws(&l.p);
 		if (*l.p == '\0')
 			break;
 		if (*l.p == ';')
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
 						"Search filter contained multiple expression '%.300s'", filter);
-		if (!lex_word(&l, "AND"))
+		if (!weir_mlflow_lex_word(&l.p, "AND"))
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
 						"Invalid clause(s) in filter string: '%.300s'", filter);
 	}
@@ -604,11 +580,11 @@ static int parse_order(weir_arena *a, json_t *arr, bool runs, trk_order **out, i
 		const char *key;
 		if (lex_ident(&l, &ord->ent, &key) != 0)
 			return -1;
-		if (lex_word(&l, "DESC"))
+		if (weir_mlflow_lex_word(&l.p, "DESC"))
 			ord->desc = true;
 		else
-			(void)lex_word(&l, "ASC");
-		skip_ws(&l);
+			(void)weir_mlflow_lex_word(&l.p, "ASC");
+		weir_mlflow_skip_ws(&l.p);
 		if (*l.p != '\0')
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
 						"Invalid order_by clause '%.200s'", s);
