@@ -90,6 +90,7 @@ static struct {
 	bool watchdog_running;
 	atomic_bool stop_watchdog;
 	atomic_int inflight; /* requests from their head to their completed reply */
+	atomic_int suspended; /* of those, connections suspended until their commit is durable */
 	atomic_bool draining;
 	atomic_llong body_bytes; /* reserved by requests' bodies, all connections */
 	atomic_llong body_peak; /* bytes reserved since the last trim */
@@ -404,6 +405,7 @@ static void on_durable(void *arg, bool durable)
 {
 	weir_req *r = arg;
 	atomic_store(&r->durable_state, durable ? 2 : 3);
+	atomic_fetch_sub(&srv.suspended, 1);
 	MHD_resume_connection(r->conn);
 }
 
@@ -418,10 +420,12 @@ static bool wait_durable(weir_req *r, struct MHD_Connection *c)
 		return false;
 	}
 	atomic_store(&r->durable_state, 1);
+	atomic_fetch_add(&srv.suspended, 1);
 	MHD_suspend_connection(c);
 	now = weir_db_durable_async(r->app->pool, r->durable_seq, on_durable, r);
 	if (now != 0) { /* decided meanwhile: nothing registered, resume at once */
 		atomic_store(&r->durable_state, now > 0 ? 2 : 3);
+		atomic_fetch_sub(&srv.suspended, 1);
 		MHD_resume_connection(c);
 	}
 	return true;
@@ -961,6 +965,15 @@ void weir_server_stop(weir_app *app)
 	if (left > 0)
 		weir_log_warn("drain time (%u s) over: %d request(s) still in flight are cut off", app->cfg.drain_s,
 			      left);
+	if (atomic_load(&srv.suspended) > 0) {
+		/* Writes still waiting for the disk after the whole drain time: the disk hangs.
+		 * Their requests hold suspended connections that the syncer would resume after
+		 * the daemon freed them, and closing the database would wait for the same disk:
+		 * nothing was acknowledged, so leave at once. */
+		weir_log_error("%d write(s) still waiting for the disk after the drain time: exiting without closing",
+			       atomic_load(&srv.suspended));
+		_exit(1);
+	}
 	if (srv.watchdog_running) {
 		atomic_store(&srv.stop_watchdog, true);
 		pthread_join(srv.watchdog, NULL);
