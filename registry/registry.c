@@ -186,28 +186,15 @@ static int parse_ident(lexer *l, reg_query *q, reg_cond *c)
 	return 0;
 }
 
+/* The comparators of the kit's table that the registry takes: all but NOT IN, IS NULL and IS
+ * NOT NULL, refused with the message every unknown comparator gets here. */
 static int parse_op(lexer *l, reg_cond *c)
 {
-	weir_mlflow_skip_ws(&l->p);
-	static const struct {
-		const char *s;
-		reg_op op;
-		bool word;
-	} ops[] = {{"!=", REG_OP_NE, false}, {"<>", REG_OP_NE, false},      {"<=", REG_OP_LE, false},
-		   {">=", REG_OP_GE, false}, {"=", REG_OP_EQ, false},       {"<", REG_OP_LT, false},
-		   {">", REG_OP_GT, false},  {"ILIKE", REG_OP_ILIKE, true}, {"LIKE", REG_OP_LIKE, true},
-		   {"IN", REG_OP_IN, true}};
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		size_t n = strlen(ops[i].s);
-		if (strncasecmp(l->p, ops[i].s, n) != 0)
-			continue;
-		if (ops[i].word && ident_char(l->p[n]))
-			continue;
-		c->op = ops[i].op;
-		l->p += n;
-		return 0;
-	}
-	return bad(l, "Invalid comparison clause in filter string: %.300s", NULL);
+	const char *why;
+	if (weir_mlflow_lex_cmp(&l->p, &c->op, &why) != 0 || c->op == WEIR_MLFLOW_OP_NOT_IN ||
+	    c->op == WEIR_MLFLOW_OP_IS_NULL || c->op == WEIR_MLFLOW_OP_IS_NOT_NULL)
+		return bad(l, "Invalid comparison clause in filter string: %.300s", NULL);
+	return 0;
 }
 
 static bool has_upper(const char *s)
@@ -222,7 +209,7 @@ static int parse_value(lexer *l, reg_cond *c)
 {
 	weir_mlflow_skip_ws(&l->p);
 	if (c->key == REG_ATTR_VERSION) {
-		if (c->op == REG_OP_LIKE || c->op == REG_OP_ILIKE || c->op == REG_OP_IN)
+		if (weir_mlflow_op_like(c->op) || c->op == WEIR_MLFLOW_OP_IN)
 			return bad(l, "Invalid comparator for attribute 'version_number' in filter: %.300s", NULL);
 		const char *start = l->p;
 		if (*l->p == '\'' || *l->p == '"') {
@@ -238,9 +225,10 @@ static int parse_value(lexer *l, reg_cond *c)
 			return bad(l, "Invalid value for 'version_number' in filter string: %.300s", NULL);
 		return 0;
 	}
-	if (c->op == REG_OP_LT || c->op == REG_OP_LE || c->op == REG_OP_GT || c->op == REG_OP_GE)
+	if (c->op == WEIR_MLFLOW_OP_LT || c->op == WEIR_MLFLOW_OP_LE || c->op == WEIR_MLFLOW_OP_GT ||
+	    c->op == WEIR_MLFLOW_OP_GE)
 		return bad(l, "Invalid comparator for a string attribute in filter string: %.300s", NULL);
-	if (c->op == REG_OP_IN) {
+	if (c->op == WEIR_MLFLOW_OP_IN) {
 		if (c->key != REG_ATTR_RUN_ID)
 			return bad(l,
 				   "Invalid comparator 'IN' in filter string: %.300s (IN is only supported on run_id)",
@@ -297,7 +285,7 @@ static int parse_value(lexer *l, reg_cond *c)
 	c->value = weir_mlflow_lex_quoted(l->a, &l->p);
 	if (c->value == NULL)
 		return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
-	if ((c->op == REG_OP_LIKE || c->op == REG_OP_ILIKE) && !weir_mlflow_pattern_fits(c->value))
+	if (weir_mlflow_op_like(c->op) && !weir_mlflow_pattern_fits(c->value))
 		return bad(l, "Invalid filter string: a LIKE pattern may have at most 10000 characters: %.300s", NULL);
 	return 0;
 }
@@ -318,9 +306,9 @@ static int parse_filter(weir_arena *a, const char *filter, reg_query *q, weir_er
 		weir_mlflow_skip_ws(&l.p);
 		if (parse_ident(&l, q, c) != 0 || parse_op(&l, c) != 0 || parse_value(&l, c) != 0)
 			return -1;
-		if (c->key == REG_TAG && c->op == REG_OP_IN)
+		if (c->key == REG_TAG && c->op == WEIR_MLFLOW_OP_IN)
 			return bad(&l, "Invalid comparator 'IN' for a tag in filter string: %.300s", NULL);
-		if (c->key == REG_ATTR_NAME && c->op == REG_OP_IN)
+		if (c->key == REG_ATTR_NAME && c->op == WEIR_MLFLOW_OP_IN)
 			return bad(&l, "Invalid comparator 'IN' for 'name' in filter string: %.300s", NULL);
 		q->nconds++;
 		weir_mlflow_skip_ws(&l.p);
@@ -501,7 +489,7 @@ static int resolve_names(weir_db *db, weir_arena *a, reg_query *q, weir_error *e
 	weir_error e2 = WEIR_ERROR_INIT;
 	for (int i = 0; i < q->nconds; i++) {
 		const reg_cond *c = &q->conds[i];
-		if (c->key != REG_ATTR_NAME || c->op != REG_OP_EQ)
+		if (c->key != REG_ATTR_NAME || c->op != WEIR_MLFLOW_OP_EQ)
 			continue;
 		const char *full = weir_registry_full_name(a, "filter", c->value, &e2);
 		const char *parts[3] = {NULL, NULL, NULL};

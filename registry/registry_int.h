@@ -14,22 +14,11 @@
 #define REG_MAX_ORDER 8
 
 typedef enum { REG_ATTR_NAME, REG_ATTR_SOURCE, REG_ATTR_RUN_ID, REG_ATTR_VERSION, REG_TAG } reg_key;
-typedef enum {
-	REG_OP_EQ,
-	REG_OP_NE,
-	REG_OP_LIKE,
-	REG_OP_ILIKE,
-	REG_OP_IN,
-	REG_OP_LT,
-	REG_OP_LE,
-	REG_OP_GT,
-	REG_OP_GE
-} reg_op;
 
 typedef struct reg_cond {
 	reg_key key;
 	const char *tag; /* REG_TAG: the tag key */
-	reg_op op;
+	weir_mlflow_op op;
 	const char *value; /* string comparisons */
 	int64_t num; /* REG_ATTR_VERSION */
 	const char *in[REG_MAX_IN];

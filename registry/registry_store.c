@@ -816,17 +816,17 @@ int weir_reg_store_alias_get(weir_db *db, const char *model_id, const char *alia
 
 /* ---------------------------------------------------------------- search */
 
-static const char *op_sql(reg_op op)
+static const char *op_sql(weir_mlflow_op op)
 {
 	switch (op) {
-	case REG_OP_EQ: return " = ";
-	case REG_OP_NE: return " != ";
-	case REG_OP_LIKE: return " GLOB ";
-	case REG_OP_ILIKE: return " LIKE ";
-	case REG_OP_LT: return " < ";
-	case REG_OP_LE: return " <= ";
-	case REG_OP_GT: return " > ";
-	case REG_OP_GE: return " >= ";
+	case WEIR_MLFLOW_OP_EQ: return " = ";
+	case WEIR_MLFLOW_OP_NE: return " != ";
+	case WEIR_MLFLOW_OP_LIKE: return " GLOB ";
+	case WEIR_MLFLOW_OP_ILIKE: return " LIKE ";
+	case WEIR_MLFLOW_OP_LT: return " < ";
+	case WEIR_MLFLOW_OP_LE: return " <= ";
+	case WEIR_MLFLOW_OP_GT: return " > ";
+	case WEIR_MLFLOW_OP_GE: return " >= ";
 	default: return " IN ";
 	}
 }
@@ -835,7 +835,7 @@ static const char *op_sql(reg_op op)
  * plans LIKE/GLOB against a bound pattern's value, so every new binding of a plain `?`
  * expires the statement and it is compiled again on its next step (~60 us). The prefix range
  * below does what that optimization did, computed here. */
-static const char *val_sql(reg_op op) { return op == REG_OP_LIKE || op == REG_OP_ILIKE ? "(? || '')" : "?"; }
+static const char *val_sql(weir_mlflow_op op) { return weir_mlflow_op_like(op) ? "(? || '')" : "?"; }
 
 /* The literal prefix of a LIKE (or, nocase, ILIKE) pattern that every match starts with, byte
  * for byte, so that it can be an index range on a BINARY column: the bytes before the first
@@ -922,19 +922,19 @@ static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, 
 	int ni = 0;
 	for (int i = 0; i < q->nconds; i++) {
 		const reg_cond *c = &q->conds[i];
-		const char *val = c->op == REG_OP_LIKE ? weir_mlflow_like_to_glob(a, c->value) : c->value;
+		const char *val = c->op == WEIR_MLFLOW_OP_LIKE ? weir_mlflow_like_to_glob(a, c->value) : c->value;
 		switch (c->key) {
 		case REG_ATTR_NAME:
-			if (c->op == REG_OP_EQ) { /* resolved to one model (or none) up front */
+			if (c->op == WEIR_MLFLOW_OP_EQ) { /* resolved to one model (or none) up front */
 				weir_buf_appendf(sql, " AND m.id = ?");
 				add_bind_s(binds, nb, ids[ni++]);
 				break;
 			}
-			if (name_is_column && (c->op == REG_OP_LIKE || c->op == REG_OP_ILIKE)) {
+			if (name_is_column && weir_mlflow_op_like(c->op)) {
 				/* the pattern's literal prefix as a range of securables_name; the
 				 * pattern itself stays as a filter unless the range is exact */
 				bool exact;
-				size_t n = like_prefix(c->value, c->op == REG_OP_ILIKE, &exact);
+				size_t n = like_prefix(c->value, c->op == WEIR_MLFLOW_OP_ILIKE, &exact);
 				if (n > 0) {
 					weir_buf_appendf(sql, " AND %s >= ?", name);
 					add_bind_s(binds, nb, weir_arena_strndup(a, c->value, n));
@@ -953,7 +953,7 @@ static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, 
 			const char *col = c->key == REG_ATTR_NAME     ? name
 					  : c->key == REG_ATTR_SOURCE ? "v.source"
 								      : "v.run_id";
-			if (c->op == REG_OP_IN) {
+			if (c->op == WEIR_MLFLOW_OP_IN) {
 				weir_buf_appendf(sql, " AND %s IN (", col);
 				for (int k = 0; k < c->nin; k++) {
 					weir_buf_appendf(sql, "%s?", k ? ", " : "");

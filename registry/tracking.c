@@ -350,57 +350,18 @@ static int lex_ident(lexer *l, trk_entity *ent, const char **key)
 	return 0;
 }
 
-static int lex_op(lexer *l, trk_op *op)
+static int lex_op(lexer *l, weir_mlflow_op *op)
 {
-	weir_mlflow_skip_ws(&l->p);
-	static const struct {
-		const char *s;
-		trk_op op;
-	} sym[] = {
-		{"!=", TRK_OP_NE}, {"<>", TRK_OP_NE}, {"<=", TRK_OP_LE}, {">=", TRK_OP_GE},
-		{"=", TRK_OP_EQ},  {"<", TRK_OP_LT},  {">", TRK_OP_GT},
-	};
-	for (size_t i = 0; i < sizeof(sym) / sizeof(sym[0]); i++)
-		if (strncmp(l->p, sym[i].s, strlen(sym[i].s)) == 0) {
-			l->p += strlen(sym[i].s);
-			*op = sym[i].op;
-			return 0;
-		}
-	if (weir_mlflow_lex_word(&l->p, "LIKE")) {
-		*op = TRK_OP_GLOB;
-		return 0;
-	}
-	if (weir_mlflow_lex_word(&l->p, "ILIKE")) {
-		*op = TRK_OP_ILIKE;
-		return 0;
-	}
-	if (weir_mlflow_lex_word(&l->p, "IN")) {
-		*op = TRK_OP_IN;
-		return 0;
-	}
-	if (weir_mlflow_lex_word(&l->p, "NOT")) {
-		if (weir_mlflow_lex_word(&l->p, "IN")) {
-			*op = TRK_OP_NOT_IN;
-			return 0;
-		}
-		return lex_fail(l, "expected IN after NOT");
-	}
-	if (weir_mlflow_lex_word(&l->p, "IS")) {
-		bool neg = weir_mlflow_lex_word(&l->p, "NOT");
-		if (!weir_mlflow_lex_word(&l->p, "NULL"))
-			return lex_fail(l, "expected NULL after IS");
-		*op = neg ? TRK_OP_IS_NOT_NULL : TRK_OP_IS_NULL;
-		return 0;
-	}
-	return lex_fail(l, "invalid comparison clause: expected a comparator");
+	const char *why;
+	return weir_mlflow_lex_cmp(&l->p, op, &why) == 0 ? 0 : lex_fail(l, why);
 }
 
 static int lex_value(lexer *l, trk_cond *c)
 {
 	weir_mlflow_skip_ws(&l->p);
-	if (c->op == TRK_OP_IS_NULL || c->op == TRK_OP_IS_NOT_NULL)
+	if (c->op == WEIR_MLFLOW_OP_IS_NULL || c->op == WEIR_MLFLOW_OP_IS_NOT_NULL)
 		return 0;
-	if (c->op == TRK_OP_IN || c->op == TRK_OP_NOT_IN) {
+	if (c->op == WEIR_MLFLOW_OP_IN || c->op == WEIR_MLFLOW_OP_NOT_IN) {
 		if (*l->p != '(')
 			return lex_fail(l, "expected a parenthesised list after IN");
 		l->p++;
@@ -453,9 +414,9 @@ static int lex_value(lexer *l, trk_cond *c)
 	const char *v;
 	if (lex_quoted(l, &v) != 0)
 		return -1;
-	if ((c->op == TRK_OP_GLOB || c->op == TRK_OP_ILIKE) && !weir_mlflow_pattern_fits(v))
+	if (weir_mlflow_op_like(c->op) && !weir_mlflow_pattern_fits(v))
 		return lex_fail(l, "a LIKE pattern may have at most 10000 characters");
-	c->str = c->op == TRK_OP_GLOB ? weir_mlflow_like_to_glob(l->a, v) : v;
+	c->str = c->op == WEIR_MLFLOW_OP_LIKE ? weir_mlflow_like_to_glob(l->a, v) : v;
 	return 0;
 }
 
@@ -467,12 +428,10 @@ static const attr_def *find_attr(const attr_def *defs, const char *key)
 	return NULL;
 }
 
-static bool op_numeric(trk_op op) { return op <= TRK_OP_GE; }
-
-static bool op_string(trk_op op, bool in_ok)
+static bool op_string(weir_mlflow_op op, bool in_ok)
 {
-	return op == TRK_OP_EQ || op == TRK_OP_NE || op == TRK_OP_GLOB || op == TRK_OP_ILIKE ||
-	       (in_ok && (op == TRK_OP_IN || op == TRK_OP_NOT_IN));
+	return op == WEIR_MLFLOW_OP_EQ || op == WEIR_MLFLOW_OP_NE || op == WEIR_MLFLOW_OP_LIKE ||
+	       op == WEIR_MLFLOW_OP_ILIKE || (in_ok && (op == WEIR_MLFLOW_OP_IN || op == WEIR_MLFLOW_OP_NOT_IN));
 }
 
 /* Parses an AND-joined filter. runs: metrics/params/tags/attributes/datasets; otherwise the
@@ -518,7 +477,7 @@ static int parse_filter(weir_arena *a, const char *filter, bool runs, trk_cond *
 							"Invalid attribute key '%.100s' specified.", key);
 			c->column = d->name;
 			c->numeric = d->numeric;
-			if (d->numeric ? !op_numeric(c->op) : !op_string(c->op, d->in_ok))
+			if (d->numeric ? !weir_mlflow_op_numeric(c->op) : !op_string(c->op, d->in_ok))
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
 							"Invalid comparator for attribute '%.100s' in filter '%.300s'",
 							key, filter);
@@ -527,7 +486,7 @@ static int parse_filter(weir_arena *a, const char *filter, bool runs, trk_cond *
 		case TRK_ENT_METRIC:
 			c->key = key;
 			c->numeric = true;
-			if (!op_numeric(c->op))
+			if (!weir_mlflow_op_numeric(c->op))
 				return weir_error_field(
 					err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
 					"Invalid comparator for metric '%.100s': expected one of =, !=, "
@@ -536,7 +495,8 @@ static int parse_filter(weir_arena *a, const char *filter, bool runs, trk_cond *
 			break;
 		default:
 			c->key = key;
-			if (!(op_string(c->op, false) || c->op == TRK_OP_IS_NULL || c->op == TRK_OP_IS_NOT_NULL))
+			if (!(op_string(c->op, false) || c->op == WEIR_MLFLOW_OP_IS_NULL ||
+			      c->op == WEIR_MLFLOW_OP_IS_NOT_NULL))
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
 							"Invalid comparator for '%.100s': expected one of =, !=, LIKE, "
 							"ILIKE, IS NULL, IS NOT NULL",

@@ -41,26 +41,12 @@ typedef struct trk_point {
 
 /* -- search (dynamic SQL built from whitelisted fragments; every value bound) -- */
 typedef enum { TRK_ENT_ATTR, TRK_ENT_METRIC, TRK_ENT_PARAM, TRK_ENT_TAG, TRK_ENT_DATASET } trk_entity;
-typedef enum {
-	TRK_OP_EQ,
-	TRK_OP_NE,
-	TRK_OP_LT,
-	TRK_OP_LE,
-	TRK_OP_GT,
-	TRK_OP_GE,
-	TRK_OP_GLOB, /* LIKE, converted to a case-sensitive GLOB pattern */
-	TRK_OP_ILIKE,
-	TRK_OP_IN,
-	TRK_OP_NOT_IN,
-	TRK_OP_IS_NULL,
-	TRK_OP_IS_NOT_NULL,
-} trk_op;
 
 typedef struct trk_cond {
 	trk_entity ent;
 	const char *column; /* ATTR and DATASET: the attribute's name (the store maps it to SQL) */
 	const char *key; /* METRIC, PARAM, TAG: the key (bound) */
-	trk_op op;
+	weir_mlflow_op op;
 	bool numeric;
 	double num;
 	const char *str;

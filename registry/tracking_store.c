@@ -321,29 +321,30 @@ static const char *col_of(qbuild *q, const attr_col *map, const char *name)
 }
 
 static const char *const OP_SQL[] = {
-	[TRK_OP_EQ] = " = ?", [TRK_OP_NE] = " != ?", [TRK_OP_LT] = " < ?",      [TRK_OP_LE] = " <= ?",
-	[TRK_OP_GT] = " > ?", [TRK_OP_GE] = " >= ?", [TRK_OP_GLOB] = " GLOB ?",
+	[WEIR_MLFLOW_OP_EQ] = " = ?",      [WEIR_MLFLOW_OP_NE] = " != ?", [WEIR_MLFLOW_OP_LT] = " < ?",
+	[WEIR_MLFLOW_OP_LE] = " <= ?",     [WEIR_MLFLOW_OP_GT] = " > ?",  [WEIR_MLFLOW_OP_GE] = " >= ?",
+	[WEIR_MLFLOW_OP_LIKE] = " GLOB ?",
 };
 
 /* Appends "<expr> <op> <value>" for one condition's value comparison. */
 static void cmp_sql(qbuild *q, const char *expr, const trk_cond *c)
 {
 	switch (c->op) {
-	case TRK_OP_ILIKE:
+	case WEIR_MLFLOW_OP_ILIKE:
 		weir_buf_appendf(&q->sql, "lower(%s) LIKE lower(?)", expr);
 		bind_s(q, c->str);
 		return;
-	case TRK_OP_IN:
-	case TRK_OP_NOT_IN:
-		weir_buf_appendf(&q->sql, "%s %s (", expr, c->op == TRK_OP_IN ? "IN" : "NOT IN");
+	case WEIR_MLFLOW_OP_IN:
+	case WEIR_MLFLOW_OP_NOT_IN:
+		weir_buf_appendf(&q->sql, "%s %s (", expr, c->op == WEIR_MLFLOW_OP_IN ? "IN" : "NOT IN");
 		for (int i = 0; i < c->nlist; i++) {
 			weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
 			bind_s(q, c->list[i]);
 		}
 		weir_buf_appendf(&q->sql, ")");
 		return;
-	case TRK_OP_IS_NULL: weir_buf_appendf(&q->sql, "%s IS NULL", expr); return;
-	case TRK_OP_IS_NOT_NULL: weir_buf_appendf(&q->sql, "%s IS NOT NULL", expr); return;
+	case WEIR_MLFLOW_OP_IS_NULL: weir_buf_appendf(&q->sql, "%s IS NULL", expr); return;
+	case WEIR_MLFLOW_OP_IS_NOT_NULL: weir_buf_appendf(&q->sql, "%s IS NOT NULL", expr); return;
 	default:
 		weir_buf_appendf(&q->sql, "%s%s", expr, OP_SQL[c->op]);
 		if (c->numeric)
@@ -359,9 +360,9 @@ static void cmp_sql(qbuild *q, const char *expr, const trk_cond *c)
 static void kv_cond(qbuild *q, const char *table, const char *fk, const char *owner, const trk_cond *c,
 		    const char *extra)
 {
-	if (c->op == TRK_OP_IS_NULL || c->op == TRK_OP_IS_NOT_NULL) {
+	if (c->op == WEIR_MLFLOW_OP_IS_NULL || c->op == WEIR_MLFLOW_OP_IS_NOT_NULL) {
 		weir_buf_appendf(&q->sql, "%sEXISTS (SELECT 1 FROM %s x WHERE x.%s = %s AND x.key = ?)",
-				 c->op == TRK_OP_IS_NULL ? "NOT " : "", table, fk, owner);
+				 c->op == WEIR_MLFLOW_OP_IS_NULL ? "NOT " : "", table, fk, owner);
 		bind_s(q, c->key);
 		return;
 	}
