@@ -42,6 +42,14 @@ const char *weir_mlflow_lex_quoted(weir_arena *a, const char **p)
 	return v;
 }
 
+int weir_mlflow_lex_list_sep(const char **p)
+{
+	weir_mlflow_skip_ws(p);
+	if (**p != ',' && **p != ')')
+		return -1;
+	return *(*p)++ == ',';
+}
+
 int weir_mlflow_lex_cmp(const char **p, weir_mlflow_op *op, const char **why)
 {
 	/* two-character symbols before their one-character prefixes */

@@ -51,6 +51,10 @@ bool weir_mlflow_lex_word(const char **p, const char *w);
  * the quote is not closed (*p is then at the string's end). */
 const char *weir_mlflow_lex_quoted(weir_arena *a, const char **p);
 
+/* After an item of a parenthesised list: skips whitespace, then a ',' (1: another item
+ * follows) or the closing ')' (0); -1, *p past the whitespace, when neither is there. */
+int weir_mlflow_lex_list_sep(const char **p);
+
 /* Skips whitespace, then reads one comparator: = != <> < <= > >=, LIKE, ILIKE, IN, NOT IN,
  * IS NULL, IS NOT NULL (keywords in any case). 0 and *op on success; -1 and *why, a short
  * reason in tracking's words ("expected IN after NOT", ...), when there is none. */

@@ -265,16 +265,11 @@ static int parse_value(lexer *l, reg_cond *c)
 					"type in list: %.300s",
 					NULL);
 			}
-			weir_mlflow_skip_ws(&l->p);
-			if (*l->p == ',') {
-				l->p++;
-				continue;
-			}
-			if (*l->p == ')') {
-				l->p++;
+			int more = weir_mlflow_lex_list_sep(&l->p);
+			if (more < 0)
+				return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+			if (more == 0)
 				return 0;
-			}
-			return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
 		}
 	}
 	if (*l->p != '\'' && *l->p != '"')

@@ -375,16 +375,11 @@ static int lex_value(lexer *l, trk_cond *c)
 				return lex_fail(l, "too many values in the list");
 			if (lex_quoted(l, &items[n++]) != 0)
 				return -1;
-			weir_mlflow_skip_ws(&l->p);
-			if (*l->p == ',') {
-				l->p++;
-				continue;
-			}
-			if (*l->p == ')') {
-				l->p++;
+			int more = weir_mlflow_lex_list_sep(&l->p);
+			if (more < 0)
+				return lex_fail(l, "ill-formed list");
+			if (more == 0)
 				break;
-			}
-			return lex_fail(l, "ill-formed list");
 		}
 		c->list = items;
 		c->nlist = n;

@@ -798,8 +798,9 @@ static void test_kit_like_to_glob(void **state)
 
 static void test_kit_tokens(void **state)
 {
-	/* Quoted runs end at the same quote with no escapes (unterminated: NULL), and a keyword
-	 * is consumed only as a whole word, in any case, after whitespace. */
+	/* Quoted runs end at the same quote with no escapes (unterminated: NULL), a keyword is
+	 * consumed only as a whole word, in any case, after whitespace, and a list item is
+	 * followed by ',' (more), ')' (the end) or is ill-formed. */
 	(void)state;
 	weir_arena *a = weir_arena_new(1024);
 	const char *p = "'a\"b' rest";
@@ -820,6 +821,15 @@ static void test_kit_tokens(void **state)
 	assert_false(weir_mlflow_lex_word(&p, "AND"));
 	p = "AND'";
 	assert_true(weir_mlflow_lex_word(&p, "AND"));
+	p = " , 'b')";
+	assert_int_equal(weir_mlflow_lex_list_sep(&p), 1);
+	assert_string_equal(p, " 'b')");
+	p = "\t) AND";
+	assert_int_equal(weir_mlflow_lex_list_sep(&p), 0);
+	assert_string_equal(p, " AND");
+	p = "  'c'";
+	assert_int_equal(weir_mlflow_lex_list_sep(&p), -1);
+	assert_string_equal(p, "'c'");
 	weir_arena_free(a);
 }
 
