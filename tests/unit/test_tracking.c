@@ -938,6 +938,74 @@ static void test_run_search(void **state)
 		free(ids[i]);
 }
 
+/* Run search reads its comparators, lists and LIKE patterns through the MLflow kit
+ * (registry/mlflow_kit.c): LIKE stays case-sensitive with GLOB's own wildcards taken
+ * literally, and each refusal keeps tracking's message byte for byte. */
+static void test_run_search_kit(void **state)
+{
+	fx *f = *state;
+	json_decref(ok(f, weir_tracking_experiment_create, "{\"name\": \"kit\"}"));
+	const char *teams[] = {"a*b", "axb", "A[b"};
+	char *ids[3];
+	for (int i = 0; i < 3; i++) {
+		ids[i] = new_run(f, "1");
+		char req[256];
+		snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"tags\": [{\"key\": \"team\", \"value\": \"%s\"}]}",
+			 ids[i], teams[i]);
+		json_decref(ok(f, weir_tracking_log_batch, req));
+	}
+	struct {
+		const char *filter;
+		int expect;
+	} cases[] = {
+		{"tags.team LIKE 'a*b'", 1}, {"tags.team LIKE 'a_b'", 2},           {"tags.team ILIKE 'a_b'", 3},
+		{"tags.team LIKE 'A[b'", 1}, {"attributes.run_id NOT IN ('x')", 3}, {"tags.other IS NOT NULL", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char req[256];
+		snprintf(req, sizeof(req), "{\"experiment_ids\": [\"1\"], \"filter\": \"%s\"}", cases[i].filter);
+		json_t *r = ok(f, weir_tracking_run_search, req);
+		if ((int)json_array_size(json_object_get(r, "runs")) != cases[i].expect)
+			fail_msg("filter %s: %zu runs, expected %d", cases[i].filter,
+				 json_array_size(json_object_get(r, "runs")), cases[i].expect);
+		json_decref(r);
+	}
+	struct {
+		const char *filter, *why;
+	} bad[] = {
+		{"params.p NOT 'x'", "expected IN after NOT"},
+		{"params.p IS 'x'", "expected NULL after IS"},
+		{"params.p ~ 'x'", "invalid comparison clause: expected a comparator"},
+		{"attributes.run_id IN ('a' 'b')", "ill-formed list"},
+		{"tags.team = 'open", "unterminated quote"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char req[256], want[256];
+		snprintf(req, sizeof(req), "{\"experiment_ids\": [\"1\"], \"filter\": \"%s\"}", bad[i].filter);
+		snprintf(want, sizeof(want), "Invalid filter '%s': %s", bad[i].filter, bad[i].why);
+		weir_error e = WEIR_ERROR_INIT;
+		assert_null(call(f, weir_tracking_run_search, req, &e));
+		assert_string_equal(e.message, want);
+	}
+	/* a pattern one byte over WEIR_MLFLOW_MAX_PATTERN is a 400, not a failed statement */
+	size_t n = WEIR_MLFLOW_MAX_PATTERN + 1;
+	char *req = malloc(n + 128), *filter = malloc(n + 32), want[512];
+	int len = snprintf(filter, n + 32, "tags.team LIKE '");
+	memset(filter + len, '%', n);
+	strcpy(filter + len + n, "'");
+	sprintf(req, "{\"experiment_ids\": [\"1\"], \"filter\": \"%s\"}", filter);
+	snprintf(want, sizeof(want), "Invalid filter '%.300s': a LIKE pattern may have at most 10000 characters",
+		 filter);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_null(call(f, weir_tracking_run_search, req, &e));
+	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	assert_string_equal(e.message, want);
+	free(req);
+	free(filter);
+	for (int i = 0; i < 3; i++)
+		free(ids[i]);
+}
+
 /* Artifact paths: relative, '/'-separated, no traversal, no absolute paths. */
 static void test_artifact_paths(void **state)
 {
@@ -1300,6 +1368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hot_run_delete_cascades, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_search, setup, teardown),
 		cmocka_unit_test(test_artifact_paths),
+		cmocka_unit_test_setup_teardown(test_run_search_kit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_artifact_uri_rel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_artifact_resolve, setup, teardown),
