@@ -4,6 +4,7 @@
 #include "registry/mlflow_kit.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -117,3 +118,36 @@ const char *weir_mlflow_like_to_glob(weir_arena *a, const char *like)
 }
 
 bool weir_mlflow_pattern_fits(const char *pattern) { return strlen(pattern) <= WEIR_MLFLOW_MAX_PATTERN; }
+
+int weir_mlflow_arg_missing(const char *key, weir_error *err)
+{
+	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
+				"Missing value for required parameter '%s'. See the API docs for more information "
+				"about request parameters.",
+				key);
+}
+
+static const char *python_type(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "dict";
+	case JSON_ARRAY: return "list";
+	case JSON_STRING: return "str";
+	case JSON_INTEGER: return "int";
+	case JSON_REAL: return "float";
+	case JSON_TRUE:
+	case JSON_FALSE: return "bool";
+	default: return "NoneType";
+	}
+}
+
+int weir_mlflow_arg_type_error(const char *key, const json_t *v, weir_error *err)
+{
+	char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
+			 "Invalid value %.100s for parameter '%s' supplied. Hint: Value was of type '%s'. See the "
+			 "API docs for more information about request parameters.",
+			 txt ? txt : "?", key, python_type(v));
+	free(txt);
+	return -1;
+}

@@ -11,6 +11,8 @@
 #include <stddef.h>
 
 #include "core/arena.h"
+#include "core/error.h"
+#include "core/json.h"
 
 /* Bytes of a LIKE / ILIKE pattern in a filter. SQLite refuses patterns over 50,000 bytes and
  * a LIKE pattern grows up to three times as a GLOB, so a longer one is refused up front (a
@@ -67,5 +69,12 @@ const char *weir_mlflow_like_to_glob(weir_arena *a, const char *like);
 
 /* Whether a LIKE / ILIKE pattern is within WEIR_MLFLOW_MAX_PATTERN bytes. */
 bool weir_mlflow_pattern_fits(const char *pattern);
+
+/* Argument errors in MLflow's words, as its server words them (clients match them). */
+/* 400 naming `key`: "Missing value for required parameter '<key>'. See the API docs ...". -1. */
+int weir_mlflow_arg_missing(const char *key, weir_error *err);
+/* 400 naming `key`: the value `v` (not JSON null) is not of the parameter's type, with
+ * MLflow's Python type name for it (dict, list, str, int, float, bool). -1. */
+int weir_mlflow_arg_type_error(const char *key, const json_t *v, weir_error *err);
 
 #endif

@@ -31,11 +31,7 @@
 const char *weir_registry_full_name(weir_arena *a, const char *field, const char *mlflow_name, weir_error *err)
 {
 	if (mlflow_name == NULL || *mlflow_name == '\0') {
-		weir_error_field(
-			err, WEIR_E_INVALID_PARAMETER_VALUE, field,
-			"Missing value for required parameter '%s'. See the API docs for more information about "
-			"request parameters.",
-			field);
+		weir_mlflow_arg_missing(field, err);
 		return NULL;
 	}
 	int dots = 0;

@@ -31,49 +31,16 @@
 
 /* ------------------------------------------------------------------ request fields */
 
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "dict";
-	case JSON_ARRAY: return "list";
-	case JSON_STRING: return "str";
-	case JSON_INTEGER: return "int";
-	case JSON_REAL: return "float";
-	case JSON_TRUE:
-	case JSON_FALSE: return "bool";
-	default: return "NoneType";
-	}
-}
-
-static int bad_type(const char *key, const json_t *v, weir_error *err)
-{
-	char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
-			 "Invalid value %.100s for parameter '%s' supplied. Hint: Value was of type '%s'. See the "
-			 "API docs for more information about request parameters.",
-			 txt ? txt : "?", key, type_name(v));
-	free(txt);
-	return -1;
-}
-
-static int missing(const char *key, weir_error *err)
-{
-	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
-				"Missing value for required parameter '%s'. See the API docs for more information "
-				"about request parameters.",
-				key);
-}
-
 /* A string field; absent/null leaves *out; required also refuses "". */
 static int f_str(json_t *req, const char *key, bool required, const char **out, weir_error *err)
 {
 	json_t *v = json_object_get(req, key);
 	if (v == NULL || json_is_null(v))
-		return required ? missing(key, err) : 0;
+		return required ? weir_mlflow_arg_missing(key, err) : 0;
 	if (!json_is_string(v))
-		return bad_type(key, v, err);
+		return weir_mlflow_arg_type_error(key, v, err);
 	if (required && json_string_length(v) == 0)
-		return missing(key, err);
+		return weir_mlflow_arg_missing(key, err);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -85,11 +52,11 @@ static int f_i64(json_t *req, const char *key, bool required, int64_t *out, bool
 	if (present)
 		*present = false;
 	if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
-		return required ? missing(key, err) : 0;
+		return required ? weir_mlflow_arg_missing(key, err) : 0;
 	if (json_is_integer(v))
 		*out = (int64_t)json_integer_value(v);
 	else if (!(json_is_string(v) && weir_parse_i64(json_string_value(v), out)))
-		return bad_type(key, v, err);
+		return weir_mlflow_arg_type_error(key, v, err);
 	if (present)
 		*present = true;
 	return 0;
@@ -103,7 +70,7 @@ static int f_arr(json_t *req, const char *key, json_t **out, weir_error *err)
 		return 0;
 	}
 	if (!json_is_array(v))
-		return bad_type(key, v, err);
+		return weir_mlflow_arg_type_error(key, v, err);
 	*out = v;
 	return 0;
 }
@@ -116,7 +83,7 @@ static int f_run_id(json_t *req, const char **out, weir_error *err)
 		return -1;
 	*out = id && *id ? id : uuid;
 	if (*out == NULL || **out == '\0')
-		return missing("run_id", err);
+		return weir_mlflow_arg_missing("run_id", err);
 	return 0;
 }
 
@@ -126,7 +93,7 @@ static int f_experiment_id(json_t *req, const char *key, bool required, int64_t 
 	if (present)
 		*present = false;
 	if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
-		return required ? missing(key, err) : 0;
+		return required ? weir_mlflow_arg_missing(key, err) : 0;
 	if (json_is_integer(v)) {
 		*out = (int64_t)json_integer_value(v);
 	} else if (json_is_string(v)) {
@@ -134,7 +101,7 @@ static int f_experiment_id(json_t *req, const char *key, bool required, int64_t 
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
 						"Invalid experiment id: '%.100s'", json_string_value(v));
 	} else {
-		return bad_type(key, v, err);
+		return weir_mlflow_arg_type_error(key, v, err);
 	}
 	if (present)
 		*present = true;
@@ -150,7 +117,7 @@ static int check_key(const char *what, const char *key, weir_error *err)
 {
 	size_t n = strlen(key);
 	if (n == 0)
-		return missing("key", err);
+		return weir_mlflow_arg_missing("key", err);
 	if (n > 250)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "key",
 					"%s name '%.60s...' had length %zu, which exceeded length limit of 250", what,
@@ -528,7 +495,7 @@ static int parse_order(weir_arena *a, json_t *arr, bool runs, trk_order **out, i
 	json_t *v;
 	json_array_foreach (arr, i, v) {
 		if (!json_is_string(v))
-			return bad_type("order_by", v, err);
+			return weir_mlflow_arg_type_error("order_by", v, err);
 		const char *s = json_string_value(v);
 		lexer l = {a, s, s, "order_by", err};
 		trk_order *ord = &o[*n];
@@ -586,7 +553,7 @@ static int check_tags(json_t *tags, const char *what, size_t max_value, weir_err
 	json_t *t;
 	json_array_foreach (tags, i, t) {
 		if (!json_is_object(t))
-			return bad_type("tags", t, err);
+			return weir_mlflow_arg_type_error("tags", t, err);
 		const char *k = NULL, *v = "";
 		if (f_str(t, "key", true, &k, err) != 0 || f_str(t, "value", false, &v, err) != 0)
 			return -1;
@@ -1080,13 +1047,13 @@ static int parse_point(weir_arena *a, json_t *m, trk_point *p, weir_error *err)
 {
 	(void)a;
 	if (!json_is_object(m))
-		return bad_type("metrics", m, err);
+		return weir_mlflow_arg_type_error("metrics", m, err);
 	if (f_str(m, "key", true, &p->key, err) != 0 || check_key("metric", p->key, err) != 0)
 		return -1;
 	json_t *v = json_object_get(m, "value");
 	p->is_nan = false;
 	if (v == NULL || json_is_null(v))
-		return missing("value", err);
+		return weir_mlflow_arg_missing("value", err);
 	if (json_is_number(v)) {
 		p->value = json_number_value(v);
 	} else if (json_is_string(v)) {
@@ -1102,10 +1069,10 @@ static int parse_point(weir_arena *a, json_t *m, trk_point *p, weir_error *err)
 			char *end;
 			p->value = strtod(s, &end);
 			if (*s == '\0' || *end != '\0')
-				return bad_type("value", v, err);
+				return weir_mlflow_arg_type_error("value", v, err);
 		}
 	} else {
-		return bad_type("value", v, err);
+		return weir_mlflow_arg_type_error("value", v, err);
 	}
 	p->step = 0;
 	if (f_i64(m, "timestamp", true, &p->timestamp, NULL, err) != 0 ||
@@ -1150,7 +1117,7 @@ static int put_param(weir_tracking_ctx *c, int64_t run, const char *run_id, cons
 static int param_fields(json_t *p, const char **key, const char **value, weir_error *err)
 {
 	if (!json_is_object(p))
-		return bad_type("params", p, err);
+		return weir_mlflow_arg_type_error("params", p, err);
 	*value = "";
 	if (f_str(p, "key", true, key, err) != 0 || f_str(p, "value", false, value, err) != 0)
 		return -1;
@@ -1170,7 +1137,7 @@ json_t *weir_tracking_log_param(weir_tracking_ctx *c, json_t *req, weir_error *e
 static int tag_fields(json_t *t, const char **key, const char **value, weir_error *err)
 {
 	if (!json_is_object(t))
-		return bad_type("tags", t, err);
+		return weir_mlflow_arg_type_error("tags", t, err);
 	*value = "";
 	if (f_str(t, "key", true, key, err) != 0 || f_str(t, "value", false, value, err) != 0)
 		return -1;
@@ -1439,11 +1406,11 @@ json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *
 		json_t *in = json_array_get(inputs, i), *ds = NULL, *tags = NULL;
 		const char *s = NULL;
 		if (!json_is_object(in))
-			return bad_type("datasets", in, err), NULL;
+			return weir_mlflow_arg_type_error("datasets", in, err), NULL;
 		if (weir_json_get_obj(in, "dataset", false, &ds, err) != 0 || f_arr(in, "tags", &tags, err) != 0)
 			return NULL;
 		if (ds == NULL)
-			return missing("dataset", err), NULL;
+			return weir_mlflow_arg_missing("dataset", err), NULL;
 		if (f_str(ds, "name", true, &s, err) != 0 || f_str(ds, "digest", true, &s, err) != 0 ||
 		    f_str(ds, "source_type", true, &s, err) != 0 || f_str(ds, "source", true, &s, err) != 0 ||
 		    f_str(ds, "schema", false, &s, err) != 0 || f_str(ds, "profile", false, &s, err) != 0)
@@ -1655,7 +1622,7 @@ json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t 
 		trk_run run;
 		if (!json_is_string(v)) {
 			json_decref(list);
-			return bad_type("run_ids", v, err), NULL;
+			return weir_mlflow_arg_type_error("run_ids", v, err), NULL;
 		}
 		int64_t *steps;
 		int ns;
@@ -1801,7 +1768,7 @@ int weir_tracking_source_check(weir_db *db, weir_arena *a, const char *source, c
 	if (exists)
 		*exists = false;
 	if (source == NULL || *source == '\0')
-		return missing("source", err);
+		return weir_mlflow_arg_missing("source", err);
 	/* decode until nothing changes, as MLflow does, so %2e%2e and %252f hide nothing however
 	 * deep (found by fuzz/: a cap of 8 rounds let a ninefold encoding through). Every round
 	 * that changes something shortens the text, except the first turning '+' into ' ':

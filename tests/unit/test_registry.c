@@ -882,6 +882,41 @@ static void test_kit_comparators(void **state)
 	assert_false(weir_mlflow_op_numeric(WEIR_MLFLOW_OP_LIKE));
 }
 
+static void test_kit_arg_errors(void **state)
+{
+	/* The kit's argument errors carry MLflow's exact wording, the offending field and Python's
+	 * name for the JSON type, and a registry name that is missing gets the same message. */
+	(void)state;
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_mlflow_arg_missing("name", &e), -1);
+	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	assert_string_equal(e.field, "name");
+	assert_string_equal(e.message, "Missing value for required parameter 'name'. See the API docs for more "
+				       "information about request parameters.");
+	weir_arena *a = weir_arena_new(1024);
+	weir_error e2 = WEIR_ERROR_INIT;
+	assert_null(weir_registry_full_name(a, "name", "", &e2));
+	assert_string_equal(e2.message, e.message);
+	weir_arena_free(a);
+	static const struct {
+		const char *json, *type;
+	} cases[] = {{"{\"a\":1}", "dict"}, {"[1]", "list"},  {"\"s\"", "str"},
+		     {"5", "int"},          {"1.5", "float"}, {"true", "bool"}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v = json_loads(cases[i].json, JSON_DECODE_ANY, NULL);
+		weir_error e3 = WEIR_ERROR_INIT;
+		assert_int_equal(weir_mlflow_arg_type_error("max_results", v, &e3), -1);
+		char want[256];
+		snprintf(want, sizeof(want),
+			 "Invalid value %s for parameter 'max_results' supplied. Hint: Value was of type '%s'. See "
+			 "the API docs for more information about request parameters.",
+			 cases[i].json, cases[i].type);
+		assert_string_equal(e3.message, want);
+		assert_string_equal(e3.field, "max_results");
+		json_decref(v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -907,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_kit_like_to_glob),
 		cmocka_unit_test(test_kit_tokens),
 		cmocka_unit_test(test_kit_comparators),
+		cmocka_unit_test(test_kit_arg_errors),
 	};
 	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
 }
