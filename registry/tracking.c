@@ -657,6 +657,47 @@ json_t *weir_tracking_experiment_get_by_name(weir_tracking_ctx *c, json_t *req, 
 	return exp_answer(c, &e, err);
 }
 
+/* One page of a search: the objects of the first `max` of the `n` ids fetched (the store
+ * fetches max + 1), under `key` (omitted when empty, as MLflow does), and a
+ * next_page_token when the extra id shows that more follow. */
+static json_t *search_page(weir_tracking_ctx *c, const int64_t *ids, int n, int64_t max, int64_t offset,
+			   const char *key, json_t *(*one)(weir_tracking_ctx *, int64_t, weir_error *), weir_error *err)
+{
+	json_t *list = json_array();
+	for (int i = 0; i < n && i < max; i++) {
+		json_t *o = one(c, ids[i], err);
+		if (o == NULL) {
+			json_decref(list);
+			return NULL;
+		}
+		json_array_append_new(list, o);
+	}
+	json_t *out = json_object();
+	if (json_array_size(list))
+		json_object_set_new(out, key, list);
+	else
+		json_decref(list);
+	if (n > max)
+		json_object_set_new(out, "next_page_token",
+				    json_string(weir_page_token_offset(c->arena, offset + max, true)));
+	return out;
+}
+
+static json_t *exp_of_id(weir_tracking_ctx *c, int64_t id, weir_error *err)
+{
+	trk_exp e;
+	return weir_trk_store_exp_get(c->db, c->arena, id, &e, err) == 0 ? weir_trk_store_exp_json(c->db, &e, err)
+									 : NULL;
+}
+
+static json_t *run_of_id(weir_tracking_ctx *c, int64_t id, weir_error *err)
+{
+	trk_run run;
+	return weir_trk_store_run_get_id(c->db, c->arena, id, &run, err) == 0
+		       ? weir_trk_store_run_json(c->db, c->arena, &run, err)
+		       : NULL;
+}
+
 #define EXP_SEARCH_MAX 50000
 #define RUN_SEARCH_MAX 50000
 
@@ -693,27 +734,7 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 	int n;
 	if (weir_trk_store_exp_search(c->db, c->arena, &q, &ids, &n, err) != 0)
 		return NULL;
-	json_t *list = json_array();
-	json_t *out = json_object();
-	for (int i = 0; i < n && i < max; i++) {
-		trk_exp e;
-		json_t *o;
-		if (weir_trk_store_exp_get(c->db, c->arena, ids[i], &e, err) != 0 ||
-		    (o = weir_trk_store_exp_json(c->db, &e, err)) == NULL) {
-			json_decref(list);
-			json_decref(out);
-			return NULL;
-		}
-		json_array_append_new(list, o);
-	}
-	if (json_array_size(list))
-		json_object_set_new(out, "experiments", list);
-	else
-		json_decref(list);
-	if (n > max)
-		json_object_set_new(out, "next_page_token",
-				    json_string(weir_page_token_offset(c->arena, q.offset + max, true)));
-	return out;
+	return search_page(c, ids, n, max, q.offset, "experiments", exp_of_id, err);
 }
 
 json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_error *err)
@@ -1007,36 +1028,14 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	    parse_order(c->arena, order, true, &q.orders, &q.norders, err) != 0 ||
 	    weir_page_token_offset_parse(c->arena, tok, &q.offset, err) != 0)
 		return NULL;
-	json_t *out = json_object();
 	if (ne == 0)
-		return out;
+		return json_object();
 	q.limit = max + 1;
 	int64_t *ids;
 	int n;
-	if (weir_trk_store_run_ids(c->db, c->arena, &q, &ids, &n, err) != 0) {
-		json_decref(out);
+	if (weir_trk_store_run_ids(c->db, c->arena, &q, &ids, &n, err) != 0)
 		return NULL;
-	}
-	json_t *runs = json_array();
-	for (int i = 0; i < n && i < max; i++) {
-		trk_run run;
-		json_t *o;
-		if (weir_trk_store_run_get_id(c->db, c->arena, ids[i], &run, err) != 0 ||
-		    (o = weir_trk_store_run_json(c->db, c->arena, &run, err)) == NULL) {
-			json_decref(runs);
-			json_decref(out);
-			return NULL;
-		}
-		json_array_append_new(runs, o);
-	}
-	if (json_array_size(runs))
-		json_object_set_new(out, "runs", runs);
-	else
-		json_decref(runs);
-	if (n > max)
-		json_object_set_new(out, "next_page_token",
-				    json_string(weir_page_token_offset(c->arena, q.offset + max, true)));
-	return out;
+	return search_page(c, ids, n, max, q.offset, "runs", run_of_id, err);
 }
 
 /* ------------------------------------------------------------------ logging */
