@@ -17,6 +17,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "registry/mlflow_kit.h"
 #include "registry/registry.h"
 #include "registry/webhooks.h"
 
@@ -96,39 +97,6 @@ static json_t *ml_body(weir_req *r, weir_error *e)
 	return j;
 }
 
-static const char *json_type_name(json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_INTEGER: return "int";
-	case JSON_REAL: return "float";
-	case JSON_TRUE:
-	case JSON_FALSE: return "bool";
-	case JSON_ARRAY: return "list";
-	case JSON_OBJECT: return "dict";
-	default: return "str";
-	}
-}
-
-static int type_error(weir_error *e, const char *key, json_t *v)
-{
-	char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, key,
-			 "Invalid value %.100s for parameter '%s' supplied. Hint: Value was of type '%s'. See the API "
-			 "docs for more information about request parameters.",
-			 t ? t : "?", key, json_type_name(v));
-	free(t);
-	return -1;
-}
-
-static int missing(weir_error *e, const char *key)
-{
-	return weir_error_field(
-		e, WEIR_E_INVALID_PARAMETER_VALUE, key,
-		"Missing value for required parameter '%s'. See the API docs for more information about "
-		"request parameters.",
-		key);
-}
-
 /* A string argument; *out stays NULL when absent. Empty counts as missing when required. */
 static int arg_str(weir_req *r, const char *key, bool required, const char **out, weir_error *e)
 {
@@ -142,12 +110,12 @@ static int arg_str(weir_req *r, const char *key, bool required, const char **out
 		json_t *v = json_object_get(body, key);
 		if (v && !json_is_null(v)) {
 			if (!json_is_string(v))
-				return type_error(e, key, v);
+				return weir_mlflow_arg_type_error(key, v, e);
 			*out = json_string_value(v);
 		}
 	}
 	if (required && (*out == NULL || **out == '\0'))
-		return missing(e, key);
+		return weir_mlflow_arg_missing(key, e);
 	return 0;
 }
 
@@ -172,7 +140,7 @@ static int arg_i64(weir_req *r, const char *key, int64_t *out, weir_error *e)
 	}
 	if (json_is_string(v) && weir_parse_i64(json_string_value(v), out))
 		return 0;
-	return type_error(e, key, v);
+	return weir_mlflow_arg_type_error(key, v, e);
 }
 
 static int arg_bool(weir_req *r, const char *key, bool *out, weir_error *e)
@@ -194,7 +162,7 @@ static int arg_bool(weir_req *r, const char *key, bool *out, weir_error *e)
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_boolean(v))
-		return type_error(e, key, v);
+		return weir_mlflow_arg_type_error(key, v, e);
 	*out = json_is_true(v);
 	return 0;
 }
@@ -216,12 +184,12 @@ static int arg_list(weir_req *r, const char *key, const char **out, int *n, weir
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_array(v))
-		return type_error(e, key, v);
+		return weir_mlflow_arg_type_error(key, v, e);
 	size_t i;
 	json_t *x;
 	json_array_foreach (v, i, x) {
 		if (!json_is_string(x))
-			return type_error(e, key, x);
+			return weir_mlflow_arg_type_error(key, x, e);
 		if (*n < MAX_LIST)
 			out[(*n)++] = json_string_value(x);
 	}
@@ -248,15 +216,15 @@ static int body_tags(weir_req *r, json_t **tags, weir_error *e)
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_array(v))
-		return type_error(e, "tags", v);
+		return weir_mlflow_arg_type_error("tags", v, e);
 	size_t i;
 	json_t *t;
 	json_array_foreach (v, i, t) {
 		json_t *k = json_object_get(t, "key"), *val = json_object_get(t, "value");
 		if (!json_is_object(t) || !json_is_string(k))
-			return type_error(e, "tags", t);
+			return weir_mlflow_arg_type_error("tags", t, e);
 		if (val && !json_is_null(val) && !json_is_string(val))
-			return type_error(e, "value", val);
+			return weir_mlflow_arg_type_error("value", val, e);
 		if (weir_registry_tag_check(json_string_value(k), json_string_value(val), e) != 0)
 			return -1;
 	}
