@@ -8,6 +8,7 @@
  * resolving and authorizing the securable, the transaction, the dialect's wording of
  * errors, the answer; every registry rule is a registry/ domain function's. */
 #include "api/http.h"
+#include "api/dialect.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -30,34 +31,10 @@ static bool is_get(weir_req *r) { return strcmp(r->method, "GET") == 0 || strcmp
 /* The Databricks-flavoured twins (/mlflow/databricks/...) wrap the answer in *_databricks. */
 static bool databricks_flavour(weir_req *r) { return strstr(r->route->pattern, "/mlflow/databricks/") != NULL; }
 
-/* MLflow's status for codes that Weir's core raises with another dialect in mind. */
+/* MLflow's codes for what the domain raises (api/dialect.c). */
 static int ml_fail(weir_req *r, weir_error *e)
 {
-	switch (e->code) {
-	case WEIR_E_NOT_FOUND:
-	case WEIR_E_CATALOG_NOT_FOUND:
-	case WEIR_E_SCHEMA_NOT_FOUND:
-	case WEIR_E_TABLE_NOT_FOUND:
-		e->code = WEIR_E_RESOURCE_DOES_NOT_EXIST;
-		e->status = 404;
-		break;
-	case WEIR_E_ALREADY_EXISTS:
-	case WEIR_E_CATALOG_ALREADY_EXISTS:
-	case WEIR_E_SCHEMA_ALREADY_EXISTS:
-	case WEIR_E_TABLE_ALREADY_EXISTS:
-		e->code = WEIR_E_RESOURCE_ALREADY_EXISTS;
-		e->status = 400;
-		break;
-	case WEIR_E_INVALID_ARGUMENT:
-	case WEIR_E_MALFORMED_REQUEST:
-	case WEIR_E_FAILED_PRECONDITION:
-	case WEIR_E_OUT_OF_RANGE:
-	case WEIR_E_INVALID_STATE:
-		e->code = WEIR_E_INVALID_PARAMETER_VALUE;
-		e->status = 400;
-		break;
-	default: break;
-	}
+	weir_dialect_translate(WEIR_CODES_MLFLOW, e);
 	return weir_reply_error(r, e);
 }
 
@@ -696,13 +673,7 @@ static int wh_deliveries(weir_req *r)
 
 static int uc_fail(weir_req *r, weir_error *e)
 {
-	if (e->code == WEIR_E_RESOURCE_ALREADY_EXISTS) {
-		e->code = WEIR_E_ALREADY_EXISTS; /* UC models use the generic code, 409 */
-		e->status = 409;
-	} else if (e->code == WEIR_E_RESOURCE_DOES_NOT_EXIST) {
-		e->code = WEIR_E_NOT_FOUND;
-		e->status = 404;
-	}
+	weir_dialect_translate(WEIR_CODES_UC_MODELS, e); /* UC models use the generic codes */
 	return weir_reply_error(r, e);
 }
 

@@ -8,6 +8,7 @@
  * see registry/tracking.c); the artifact proxy follows the owner of each path
  * (registry/artifacts.h). */
 #include "api/http.h"
+#include "api/dialect.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,9 +32,7 @@ static const struct {
 
 static int fail(weir_req *r, weir_error *e)
 {
-	/* Malformed bodies answer with an MLflow code (clients map 400s by code). */
-	if (e->code == WEIR_E_MALFORMED_REQUEST)
-		e->code = WEIR_E_BAD_REQUEST;
+	weir_dialect_translate(WEIR_CODES_MLFLOW_TRACKING, e); /* api/dialect.c */
 	return weir_reply_error(r, e);
 }
 

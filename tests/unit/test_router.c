@@ -3,6 +3,7 @@
  * pattern matches with the method, or "method mismatch" when only other methods match. */
 #include "testutil.h"
 
+#include "api/dialect.h"
 #include "api/http.h"
 
 /* The reference: every route in table order, the pattern matched segment by segment. */
@@ -140,11 +141,42 @@ static void test_params(void **state)
 	weir_arena_free(a);
 }
 
+/* Proves the dialect tables: MLflow's registry routes answer NOT_FOUND-like codes as
+ * RESOURCE_DOES_NOT_EXIST 404, ALREADY_EXISTS-like as RESOURCE_ALREADY_EXISTS 400 and
+ * malformed input as INVALID_PARAMETER_VALUE; tracking answers malformed bodies BAD_REQUEST;
+ * UC models use the generic codes; a code no table names is left as raised. */
+static void test_dialect_tables(void **state)
+{
+	(void)state;
+	struct {
+		weir_code_table t;
+		weir_code in, out;
+		int status;
+	} cases[] = {
+		{WEIR_CODES_MLFLOW, WEIR_E_CATALOG_NOT_FOUND, WEIR_E_RESOURCE_DOES_NOT_EXIST, 404},
+		{WEIR_CODES_MLFLOW, WEIR_E_TABLE_ALREADY_EXISTS, WEIR_E_RESOURCE_ALREADY_EXISTS, 400},
+		{WEIR_CODES_MLFLOW, WEIR_E_MALFORMED_REQUEST, WEIR_E_INVALID_PARAMETER_VALUE, 400},
+		{WEIR_CODES_MLFLOW, WEIR_E_PERMISSION_DENIED, WEIR_E_PERMISSION_DENIED, 403},
+		{WEIR_CODES_MLFLOW_TRACKING, WEIR_E_MALFORMED_REQUEST, WEIR_E_BAD_REQUEST, 400},
+		{WEIR_CODES_MLFLOW_TRACKING, WEIR_E_NOT_FOUND, WEIR_E_NOT_FOUND, 404},
+		{WEIR_CODES_UC_MODELS, WEIR_E_RESOURCE_ALREADY_EXISTS, WEIR_E_ALREADY_EXISTS, 409},
+		{WEIR_CODES_UC_MODELS, WEIR_E_RESOURCE_DOES_NOT_EXIST, WEIR_E_NOT_FOUND, 404},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		weir_error e;
+		weir_error_set(&e, cases[i].in, "x");
+		weir_dialect_translate(cases[i].t, &e);
+		assert_int_equal(e.code, cases[i].out);
+		assert_int_equal(e.status, cases[i].status);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_index_equals_scan),
 		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_dialect_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
