@@ -742,17 +742,6 @@ void weir_server_clean_tmp(const char *data_dir)
 		weir_log_info("removed %d upload temp file(s) left by an earlier run", removed);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decoding of paths and query values. A %00 would cut the string short in C (a PUT
  * to "a%00b" would write "a"), so it decodes to 0x01 instead: a control character that no
  * name, path or identifier accepts. */
@@ -763,7 +752,7 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	char *w = s;
 	for (char *p = s; *p; p++) {
 		int hi, lo;
-		if (*p == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+		if (*p == '%' && (hi = weir_hexval(p[1])) >= 0 && (lo = weir_hexval(p[2])) >= 0) {
 			char ch = (char)(hi * 16 + lo);
 			*w++ = ch == '\0' ? '\x01' : ch;
 			p += 2;

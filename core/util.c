@@ -322,3 +322,31 @@ int weir_page_token_offset_parse(weir_arena *a, const char *token, int64_t *offs
 	*offset = (int64_t)json_integer_value(off);
 	return 0;
 }
+
+int weir_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t weir_unquote_plus(char *out, const char *s, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%' && i + 2 < n && weir_hexval(s[i + 1]) >= 0 && weir_hexval(s[i + 2]) >= 0) {
+			out[o++] = (char)(weir_hexval(s[i + 1]) * 16 + weir_hexval(s[i + 2]));
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	return o;
+}

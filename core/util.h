@@ -40,6 +40,12 @@ void weir_buf_release(weir_buf *b);
 
 /* Parses a base-10 int64 that must span the whole string. */
 bool weir_parse_i64(const char *s, int64_t *out);
+/* The value of a hex digit, or -1. */
+int weir_hexval(char c);
+/* One round of URL form decoding (Python's unquote_plus): '+' is a space, %XX a byte (which
+ * may be NUL). Writes at most n bytes and a terminating NUL to out (n + 1 bytes); returns
+ * the decoded length. */
+size_t weir_unquote_plus(char *out, const char *s, size_t n);
 
 /* ------------------------------------------------------------------ base64, page tokens */
 

@@ -266,17 +266,6 @@ bool weir_artifacts_exists(weir_arena *a, const char *rel)
 
 /* ------------------------------------------------------------------ who owns a path */
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 #define DECODE_STABLE SIZE_MAX
 
 /* unquote_plus `rounds` times, or with DECODE_STABLE until the text no longer changes
@@ -288,18 +277,7 @@ static char *decode_rounds(weir_arena *a, const char *s, size_t rounds)
 	char *cur = weir_arena_strndup(a, s, n);
 	for (size_t round = 0; round < rounds && round <= strlen(s) + 1; round++) {
 		char *next = weir_arena_alloc(a, n + 1);
-		size_t o = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (cur[i] == '+') {
-				next[o++] = ' ';
-			} else if (cur[i] == '%' && i + 2 < n && hexval(cur[i + 1]) >= 0 && hexval(cur[i + 2]) >= 0) {
-				next[o++] = (char)(hexval(cur[i + 1]) * 16 + hexval(cur[i + 2]));
-				i += 2;
-			} else {
-				next[o++] = cur[i];
-			}
-		}
-		next[o] = '\0';
+		size_t o = weir_unquote_plus(next, cur, n);
 		if (memchr(next, '\0', o))
 			return NULL;
 		bool same = o == n && memcmp(next, cur, n) == 0;
@@ -408,7 +386,7 @@ static bool is_run_id(const char *s, size_t n)
 	if (n != 32)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (hexval(s[i]) < 0)
+		if (weir_hexval(s[i]) < 0)
 			return false;
 	return true;
 }

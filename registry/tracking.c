@@ -1707,34 +1707,11 @@ json_t *weir_tracking_artifacts_list(weir_tracking_ctx *c, json_t *req, weir_err
 
 /* ------------------------------------------------------------------ model version sources */
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* One round of unquote_plus; *len gets the decoded length (may hold NUL bytes). */
 static char *unquote_plus(weir_arena *a, const char *s, size_t n, size_t *len)
 {
 	char *out = weir_arena_alloc(a, n + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '+') {
-			out[o++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			i += 2;
-		} else {
-			out[o++] = s[i];
-		}
-	}
-	out[o] = '\0';
-	*len = o;
+	*len = weir_unquote_plus(out, s, n);
 	return out;
 }
 

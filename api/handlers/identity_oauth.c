@@ -8,6 +8,7 @@
  * never reach the log or the audit row (request_params are built here, without them). */
 #include "api/auth.h"
 #include "api/http.h"
+#include "core/util.h"
 #include "api/app.h"
 
 #include <ctype.h>
@@ -40,14 +41,6 @@ static int oauth_error(weir_req *r, int status, const char *code, const char *de
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* application/x-www-form-urlencoded decoding into the arena; NULL on a bad escape or NUL. */
 static char *form_decode(weir_arena *a, const char *s, size_t n)
 {
@@ -59,7 +52,7 @@ static char *form_decode(weir_arena *a, const char *s, size_t n)
 		} else if (s[i] == '%') {
 			if (i + 2 >= n)
 				return NULL;
-			int h = hexval((unsigned char)s[i + 1]), l = hexval((unsigned char)s[i + 2]);
+			int h = weir_hexval(s[i + 1]), l = weir_hexval(s[i + 2]);
 			if (h < 0 || l < 0 || (h == 0 && l == 0))
 				return NULL;
 			out[o++] = (char)(h * 16 + l);
