@@ -179,6 +179,14 @@ weir_stmt *weir_db_query_vals(weir_db *c, const char *sql, const weir_db_val *va
 	weir_db_query_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__}, \
 			   (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
 
+/* The first column of the first row of a query, copied into `a`: NULL when there is no
+ * row, the value is SQL NULL, or the query fails (a failure is logged by weir_db_stmt).
+ *     return weir_db_query_text(db, a, SQL_X, WEIR_TEXT(id));  */
+const char *weir_db_query_text_vals(weir_db *c, weir_arena *a, const char *sql, const weir_db_val *vals, int n);
+#define weir_db_query_text(c, a, sql, ...)                                           \
+	weir_db_query_text_vals((c), (a), (sql), (const weir_db_val[]){__VA_ARGS__}, \
+				(int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)))
+
 /* Binding helpers: NULL pointers bind SQL NULL. Text is copied. */
 void weir_db_bind_text(weir_stmt *st, int i, const char *s);
 void weir_db_bind_i64(weir_stmt *st, int i, int64_t v);

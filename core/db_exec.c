@@ -23,3 +23,14 @@ int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int 
 	weir_stmt *st = weir_db_query_vals(c, sql, vals, n, err);
 	return st == NULL ? -1 : weir_db_step_done(c, st, err);
 }
+
+const char *weir_db_query_text_vals(weir_db *c, weir_arena *a, const char *sql, const weir_db_val *vals, int n)
+{
+	weir_error err = WEIR_ERROR_INIT;
+	weir_stmt *st = weir_db_query_vals(c, sql, vals, n, &err);
+	if (st == NULL)
+		return NULL;
+	const char *out = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
+	weir_db_done(st);
+	return out;
+}

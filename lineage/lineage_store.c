@@ -121,16 +121,7 @@ static const char SQL_SEC_FULL_NAME[] =
 
 const char *weir_lin_store_securable_full_name(weir_db *db, weir_arena *a, const char *securable_id)
 {
-	weir_error err = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_SEC_FULL_NAME, &err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, securable_id);
-	const char *out = NULL;
-	if (weir_db_step(st) == WEIR_DB_ROW)
-		out = weir_db_col_dup(a, st, 0);
-	weir_db_done(st);
-	return out;
+	return weir_db_query_text(db, a, SQL_SEC_FULL_NAME, WEIR_TEXT(securable_id));
 }
 
 static const char SQL_LEAF_BY_NAME[] = "SELECT t.id, t.type FROM securables c JOIN securables s ON s.parent_id = c.id "
@@ -246,16 +237,7 @@ static const char SQL_SEC_TYPE[] = "SELECT type FROM securables WHERE id = ?1";
 
 const char *weir_lin_store_sec_type(weir_db *db, weir_arena *a, const char *securable_id)
 {
-	weir_error err = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_SEC_TYPE, &err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, securable_id);
-	const char *out = NULL;
-	if (weir_db_step(st) == WEIR_DB_ROW)
-		out = weir_db_col_dup(a, st, 0);
-	weir_db_done(st);
-	return out;
+	return weir_db_query_text(db, a, SQL_SEC_TYPE, WEIR_TEXT(securable_id));
 }
 
 static const char SQL_TABLE_BY_LOCATION[] =
@@ -263,16 +245,7 @@ static const char SQL_TABLE_BY_LOCATION[] =
 
 const char *weir_lin_store_table_by_location(weir_db *db, weir_arena *a, const char *url)
 {
-	weir_error err = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_TABLE_BY_LOCATION, &err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, url);
-	const char *out = NULL;
-	if (weir_db_step(st) == WEIR_DB_ROW)
-		out = weir_db_col_dup(a, st, 0);
-	weir_db_done(st);
-	return out;
+	return weir_db_query_text(db, a, SQL_TABLE_BY_LOCATION, WEIR_TEXT(url));
 }
 
 /* Descendants of a securable (itself included), for drops and renames of catalogs/schemas. */
@@ -531,16 +504,7 @@ int weir_lin_store_ol_job(weir_db *db, int64_t node_id, const char *ns, const ch
 
 const char *weir_lin_store_ol_job_facets(weir_db *db, weir_arena *a, int64_t node_id)
 {
-	weir_error err = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_OL_JOB_FACETS, &err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_i64(st, 1, node_id);
-	const char *out = NULL;
-	if (weir_db_step(st) == WEIR_DB_ROW)
-		out = weir_db_col_dup(a, st, 0);
-	weir_db_done(st);
-	return out;
+	return weir_db_query_text(db, a, SQL_OL_JOB_FACETS, WEIR_I64(node_id));
 }
 
 static const char SQL_OL_RUN_GET[] =
@@ -968,14 +932,5 @@ static const char SQL_SEC_SUBTYPE[] = "SELECT subtype FROM securables WHERE id =
 
 const char *weir_lin_store_sec_subtype(weir_db *db, weir_arena *a, const char *securable_id)
 {
-	weir_error err = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_SEC_SUBTYPE, &err);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, securable_id);
-	const char *out = NULL;
-	if (weir_db_step(st) == WEIR_DB_ROW)
-		out = weir_db_col_dup(a, st, 0);
-	weir_db_done(st);
-	return out;
+	return weir_db_query_text(db, a, SQL_SEC_SUBTYPE, WEIR_TEXT(securable_id));
 }
