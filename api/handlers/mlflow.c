@@ -241,6 +241,28 @@ static int reply_obj(weir_req *r, const char *key, json_t *v, weir_error *e)
 	return weir_reply_json(r, 200, json_pack("{s:o}", key, v));
 }
 
+/* Commits the write whose answer `out` was rendered inside it, then answers {key: out}
+ * (MLflow) or out (UC); a failure of either rolls back and answers the error. */
+static int ml_commit_reply(weir_req *r, const char *key, json_t *out, weir_error *e)
+{
+	if (out == NULL || weir_req_commit(r, e) != 0) {
+		json_decref(out);
+		return ml_fail(r, e);
+	}
+	return reply_obj(r, key, out, e);
+}
+
+static int uc_fail(weir_req *r, weir_error *e);
+
+static int uc_commit_reply(weir_req *r, json_t *out, weir_error *e)
+{
+	if (out == NULL || weir_req_commit(r, e) != 0) {
+		json_decref(out);
+		return uc_fail(r, e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
 /* ---------------------------------------------------------------- registered models */
 
 static int rm_create(weir_req *r)
@@ -266,11 +288,7 @@ static int rm_create(weir_req *r)
 		return ml_fail(r, &e);
 	weir_req_audit_securable(r, full);
 	json_t *out = weir_registry_model_mlflow(db, r->arena, id, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return ml_fail(r, &e);
-	}
-	return reply_obj(r, "registered_model", out, &e);
+	return ml_commit_reply(r, "registered_model", out, &e);
 }
 
 static int rm_get(weir_req *r)
@@ -301,11 +319,7 @@ static int rm_rename(weir_req *r)
 	if (weir_req_begin(r, &e) != 0 || weir_registry_model_rename(db, s.id, leaf, r->principal->name, &e) != 0)
 		return ml_fail(r, &e);
 	json_t *out = weir_registry_model_mlflow(db, r->arena, s.id, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return ml_fail(r, &e);
-	}
-	return reply_obj(r, "registered_model", out, &e);
+	return ml_commit_reply(r, "registered_model", out, &e);
 }
 
 static int rm_update(weir_req *r)
@@ -321,11 +335,7 @@ static int rm_update(weir_req *r)
 	    weir_registry_model_set_comment(db, s.id, desc ? desc : "", r->principal->name, &e) != 0)
 		return ml_fail(r, &e);
 	json_t *out = weir_registry_model_mlflow(db, r->arena, s.id, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return ml_fail(r, &e);
-	}
-	return reply_obj(r, "registered_model", out, &e);
+	return ml_commit_reply(r, "registered_model", out, &e);
 }
 
 static int rm_delete(weir_req *r)
@@ -466,11 +476,7 @@ static int mv_create(weir_req *r)
 	    weir_registry_version_create(db, r->arena, s.id, &in, r->principal->name, &v, &e) != 0)
 		return ml_fail(r, &e);
 	json_t *out = weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return ml_fail(r, &e);
-	}
-	return reply_obj(r, "model_version", out, &e);
+	return ml_commit_reply(r, "model_version", out, &e);
 }
 
 /* name + version resolved (model authorized, version present). */
@@ -506,11 +512,7 @@ static int mv_update(weir_req *r)
 	    weir_registry_version_set_description(db, s.id, v, desc, r->principal->name, &e) != 0)
 		return ml_fail(r, &e);
 	json_t *out = weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return ml_fail(r, &e);
-	}
-	return reply_obj(r, "model_version", out, &e);
+	return ml_commit_reply(r, "model_version", out, &e);
 }
 
 static int mv_delete(weir_req *r)
@@ -602,11 +604,7 @@ static int wh_create(weir_req *r)
 	if (body == NULL || weir_req_begin(r, &e) != 0)
 		return ml_fail(r, &e);
 	json_t *out = weir_webhook_create(weir_req_db(r), r->arena, body, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return ml_fail(r, &e);
-	}
-	return reply_obj(r, "webhook", out, &e);
+	return ml_commit_reply(r, "webhook", out, &e);
 }
 
 static int wh_list(weir_req *r)
@@ -634,11 +632,7 @@ static int wh_update(weir_req *r)
 	if (body == NULL || weir_req_begin(r, &e) != 0)
 		return ml_fail(r, &e);
 	json_t *out = weir_webhook_update(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"), body, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return ml_fail(r, &e);
-	}
-	return reply_obj(r, "webhook", out, &e);
+	return ml_commit_reply(r, "webhook", out, &e);
 }
 
 static int wh_delete(weir_req *r)
@@ -718,11 +712,7 @@ static int ucm_create(weir_req *r)
 		return uc_fail(r, &e);
 	weir_req_audit_securable(r, weir_arena_printf(r->arena, "%s.%s.%s", cat, sch, name));
 	json_t *out = weir_registry_model_uc(db, r->arena, id, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return uc_fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return uc_commit_reply(r, out, &e);
 }
 
 static int ucm_list(weir_req *r)
@@ -795,11 +785,7 @@ static int ucm_update(weir_req *r)
 	    (new_name && weir_registry_model_rename(db, s.id, new_name, r->principal->name, &e) != 0))
 		return uc_fail(r, &e);
 	json_t *out = weir_registry_model_uc(db, r->arena, s.id, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return uc_fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return uc_commit_reply(r, out, &e);
 }
 
 static int ucm_delete(weir_req *r)
@@ -839,11 +825,7 @@ static int ucv_create(weir_req *r)
 	    weir_registry_version_create(db, r->arena, s.id, &in, r->principal->name, &v, &e) != 0)
 		return uc_fail(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return uc_fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return uc_commit_reply(r, out, &e);
 }
 
 static int ucv_list(weir_req *r)
@@ -895,11 +877,7 @@ static int ucv_update(weir_req *r)
 	    (comment && weir_registry_version_set_description(db, s.id, v, comment, r->principal->name, &e) != 0))
 		return uc_fail(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return uc_fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return uc_commit_reply(r, out, &e);
 }
 
 static int ucv_delete(weir_req *r)
@@ -927,11 +905,7 @@ static int ucv_finalize(weir_req *r)
 	    weir_registry_version_finalize(db, r->arena, s.id, v, r->principal->name, &e) != 0)
 		return uc_fail(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return uc_fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return uc_commit_reply(r, out, &e);
 }
 
 static int uca_set(weir_req *r)
