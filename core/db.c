@@ -635,6 +635,18 @@ out_fail:
 	return NULL;
 }
 
+/* One exit log line of a counter and its histogram (buckets 1, 2, 3-4, ..., 65+: hist_bucket). */
+static void log_hist(const char *what, const char *unit, uint64_t n, const char *per, uint64_t m, const char *label,
+		     const uint64_t hist[8])
+{
+	weir_log_info("%s: %llu %s in %llu %s; %s 1:%llu 2:%llu 3-4:%llu 5-8:%llu 9-16:%llu 17-32:%llu 33-64:%llu "
+		      "65+:%llu",
+		      what, (unsigned long long)n, unit, (unsigned long long)m, per, label, (unsigned long long)hist[0],
+		      (unsigned long long)hist[1], (unsigned long long)hist[2], (unsigned long long)hist[3],
+		      (unsigned long long)hist[4], (unsigned long long)hist[5], (unsigned long long)hist[6],
+		      (unsigned long long)hist[7]);
+}
+
 void weir_db_pool_close(weir_db_pool *p)
 {
 	if (p == NULL)
@@ -664,21 +676,11 @@ void weir_db_pool_close(weir_db_pool *p)
 	conn_close(&p->writer);
 	free(p->conns);
 	if (p->txns > 0)
-		weir_log_info("write transactions: %llu requests in %llu transactions; requests per "
-			      "transaction 1:%llu 2:%llu 3-4:%llu 5-8:%llu 9-16:%llu 17-32:%llu 33-64:%llu 65+:%llu",
-			      (unsigned long long)p->txn_requests, (unsigned long long)p->txns,
-			      (unsigned long long)p->txn_hist[0], (unsigned long long)p->txn_hist[1],
-			      (unsigned long long)p->txn_hist[2], (unsigned long long)p->txn_hist[3],
-			      (unsigned long long)p->txn_hist[4], (unsigned long long)p->txn_hist[5],
-			      (unsigned long long)p->txn_hist[6], (unsigned long long)p->txn_hist[7]);
+		log_hist("write transactions", "requests", p->txn_requests, "transactions", p->txns,
+			 "requests per transaction", p->txn_hist);
 	if (p->syncs > 0)
-		weir_log_info("group commit: %llu commits in %llu fsyncs; batch sizes 1:%llu 2:%llu 3-4:%llu "
-			      "5-8:%llu 9-16:%llu 17-32:%llu 33-64:%llu 65+:%llu",
-			      (unsigned long long)p->synced_commits, (unsigned long long)p->syncs,
-			      (unsigned long long)p->batch_hist[0], (unsigned long long)p->batch_hist[1],
-			      (unsigned long long)p->batch_hist[2], (unsigned long long)p->batch_hist[3],
-			      (unsigned long long)p->batch_hist[4], (unsigned long long)p->batch_hist[5],
-			      (unsigned long long)p->batch_hist[6], (unsigned long long)p->batch_hist[7]);
+		log_hist("group commit", "commits", p->synced_commits, "fsyncs", p->syncs, "batch sizes",
+			 p->batch_hist);
 	if (p->wal_fd >= 0) /* after every connection: see wal_sync_wait */
 		close(p->wal_fd);
 	free(p->wal_path);

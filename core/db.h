@@ -171,6 +171,12 @@ int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int 
 	weir_db_exec_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__}, \
 			  (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
 
+/* weir_db_exec, answering the number of rows the statement changed (-1 on failure). */
+int64_t weir_db_exec_count_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
+#define weir_db_exec_count(c, sql, err, ...)                                    \
+	weir_db_exec_count_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__}, \
+				(int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
+
 /* The cached statement for `sql` with its values bound in order, ready to step (a query):
  *     weir_stmt *st = weir_db_query(db, SQL_X, err, WEIR_TEXT(id));
  * NULL with err set when preparing fails. */
@@ -178,6 +184,13 @@ weir_stmt *weir_db_query_vals(weir_db *c, const char *sql, const weir_db_val *va
 #define weir_db_query(c, sql, err, ...)                                    \
 	weir_db_query_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__}, \
 			   (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
+
+/* The first column of the first row of a query as an integer: 1 with *out set, 0 when
+ * there is no row, -1 with err set when preparing fails. */
+int weir_db_query_i64_vals(weir_db *c, const char *sql, int64_t *out, weir_error *err, const weir_db_val *vals, int n);
+#define weir_db_query_i64(c, sql, out, err, ...)                                             \
+	weir_db_query_i64_vals((c), (sql), (out), (err), (const weir_db_val[]){__VA_ARGS__}, \
+			       (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)))
 
 /* The first column of the first row of a query, copied into `a`: NULL when there is no
  * row, the value is SQL NULL, or the query fails (a failure is logged by weir_db_stmt).

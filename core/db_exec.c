@@ -34,3 +34,20 @@ const char *weir_db_query_text_vals(weir_db *c, weir_arena *a, const char *sql, 
 	weir_db_done(st);
 	return out;
 }
+
+int weir_db_query_i64_vals(weir_db *c, const char *sql, int64_t *out, weir_error *err, const weir_db_val *vals, int n)
+{
+	weir_stmt *st = weir_db_query_vals(c, sql, vals, n, err);
+	if (st == NULL)
+		return -1;
+	int found = weir_db_step(st) == WEIR_DB_ROW;
+	if (found)
+		*out = weir_db_col_i64(st, 0);
+	weir_db_done(st);
+	return found;
+}
+
+int64_t weir_db_exec_count_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err)
+{
+	return weir_db_exec_vals(c, sql, vals, n, err) != 0 ? -1 : weir_db_changes(c);
+}

@@ -56,16 +56,7 @@ int weir_gov_store_metastore_insert(weir_db *db, const char *id, int64_t owner_i
 
 int weir_gov_store_owner(weir_db *db, const char *id, int64_t *owner, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_OWNER, err, WEIR_TEXT(id));
-	if (st == NULL)
-		return -1;
-	int found = 0;
-	if (weir_db_step(st) == WEIR_DB_ROW) {
-		*owner = weir_db_col_i64(st, 0);
-		found = 1;
-	}
-	weir_db_done(st);
-	return found;
+	return weir_db_query_i64(db, SQL_OWNER, owner, err, WEIR_TEXT(id));
 }
 
 int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id, const char *const names[3],

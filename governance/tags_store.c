@@ -77,30 +77,18 @@ static const char SQL_UPDATE[] = "UPDATE tags SET tag_value = ?4, created_at = ?
 
 int weir_tags__store_update(weir_db *db, const weir_tag_row *row, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_UPDATE, err, WEIR_TEXT(row->securable_id), WEIR_TEXT(row->column_name),
-				      WEIR_TEXT(row->key), WEIR_TEXT(row->value), WEIR_I64(row->updated_at),
-				      WEIR_TEXT(row->updated_by));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return weir_db_changes(db) == 0 ? 1 : 0;
+	int64_t n = weir_db_exec_count(db, SQL_UPDATE, err, WEIR_TEXT(row->securable_id), WEIR_TEXT(row->column_name),
+				       WEIR_TEXT(row->key), WEIR_TEXT(row->value), WEIR_I64(row->updated_at),
+				       WEIR_TEXT(row->updated_by));
+	return n < 0 ? -1 : n == 0 ? 1 : 0;
 }
 
 static const char SQL_DELETE[] = "DELETE FROM tags WHERE securable_id = ?1 AND column_name = ?2 AND tag_key = ?3";
 
 int weir_tags__store_delete(weir_db *db, const char *sid, const char *column, const char *key, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_DELETE, err, WEIR_TEXT(sid), WEIR_TEXT(column), WEIR_TEXT(key));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return weir_db_changes(db) == 0 ? 1 : 0;
+	int64_t n = weir_db_exec_count(db, SQL_DELETE, err, WEIR_TEXT(sid), WEIR_TEXT(column), WEIR_TEXT(key));
+	return n < 0 ? -1 : n == 0 ? 1 : 0;
 }
 
 /* Steps st to the end, collecting at most limit rows. */

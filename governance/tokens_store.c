@@ -33,15 +33,8 @@ int weir_gov_store_token_by_hash(weir_db *db, weir_arena *a, const char *hash, w
 int weir_gov_store_token_insert(weir_db *db, const char *id, int64_t principal_id, const char *hash,
 				const char *comment, int64_t now, int64_t expiry, int64_t workspace_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_TOKEN_INSERT, err, WEIR_TEXT(id), WEIR_I64(principal_id), WEIR_TEXT(hash),
-				      WEIR_TEXT(comment), WEIR_I64(now), WEIR_I64(expiry), WEIR_I64(workspace_id));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return 0;
+	return weir_db_exec(db, SQL_TOKEN_INSERT, err, WEIR_TEXT(id), WEIR_I64(principal_id), WEIR_TEXT(hash),
+			    WEIR_TEXT(comment), WEIR_I64(now), WEIR_I64(expiry), WEIR_I64(workspace_id));
 }
 
 json_t *weir_gov_store_token_list(weir_db *db, int64_t principal_id, weir_error *err)
@@ -68,12 +61,5 @@ json_t *weir_gov_store_token_list(weir_db *db, int64_t principal_id, weir_error 
 
 int64_t weir_gov_store_token_delete(weir_db *db, const char *token_id, int64_t principal_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_TOKEN_DELETE, err, WEIR_TEXT(token_id), WEIR_I64(principal_id));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return weir_db_changes(db);
+	return weir_db_exec_count(db, SQL_TOKEN_DELETE, err, WEIR_TEXT(token_id), WEIR_I64(principal_id));
 }

@@ -27,16 +27,7 @@ int weir_gov_store_workspace_name(weir_db *db, weir_arena *a, int64_t id, const 
 
 int weir_gov_store_workspace_by_name(weir_db *db, const char *name, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_WORKSPACE_BY_NAME, err, WEIR_TEXT(name));
-	if (st == NULL)
-		return -1;
-	int found = 0;
-	if (weir_db_step(st) == WEIR_DB_ROW) {
-		*id = weir_db_col_i64(st, 0);
-		found = 1;
-	}
-	weir_db_done(st);
-	return found;
+	return weir_db_query_i64(db, SQL_WORKSPACE_BY_NAME, id, err, WEIR_TEXT(name));
 }
 
 bool weir_gov_store_workspace_assigned(weir_db *db, int64_t workspace_id, const char *closure_json)

@@ -65,15 +65,9 @@ int weir_wh_store_update(weir_db *db, const char *id, const wh_fields *f, int64_
 
 int weir_wh_store_delete(weir_db *db, const char *id, int64_t now, bool *deleted, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_HOOK_DELETE, err, WEIR_TEXT(id), WEIR_I64(now));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	*deleted = weir_db_changes(db) != 0;
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return 0;
+	int64_t n = weir_db_exec_count(db, SQL_HOOK_DELETE, err, WEIR_TEXT(id), WEIR_I64(now));
+	*deleted = n > 0;
+	return n < 0 ? -1 : 0;
 }
 
 int weir_wh_store_list_ids(weir_db *db, weir_arena *a, int64_t offset, const char **ids, int cap, int *n,
