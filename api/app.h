@@ -26,7 +26,8 @@ typedef struct weir_config {
 	unsigned drain_s; /* SIGTERM: in-flight requests get this long to finish */
 	size_t body_memory_limit; /* request bodies held in memory, all connections together */
 	int64_t token_max_lifetime_s; /* cap on minted tokens' lifetime (0 asked = this cap) */
-	const char *metrics_listen; /* HOST:PORT for an unauthenticated /metrics listener, or NULL */
+	const char *metrics_host; /* an unauthenticated /metrics listener (--metrics-listen), or NULL */
+	unsigned metrics_port;
 	const char *port_file; /* write the bound port here once serving */
 	/* external identity provider JWTs */
 	const char *jwks_file;

@@ -31,7 +31,8 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int parse_listen(weir_config *cfg, const char *s)
+/* HOST:PORT into host (a static buffer of the caller's) and *port. */
+static int parse_hostport(const char *s, char *host, size_t cap, unsigned *port_out)
 {
 	const char *colon = strrchr(s, ':');
 	if (colon == NULL)
@@ -40,14 +41,12 @@ static int parse_listen(weir_config *cfg, const char *s)
 	long port = strtol(colon + 1, &end, 10);
 	if (end == colon + 1 || *end != '\0' || port < 0 || port > 65535)
 		return -1;
-	static char host[64];
 	size_t n = (size_t)(colon - s);
-	if (n == 0 || n >= sizeof(host))
+	if (n == 0 || n >= cap)
 		return -1;
 	memcpy(host, s, n);
 	host[n] = '\0';
-	cfg->listen_host = host;
-	cfg->listen_port = (unsigned)port;
+	*port_out = (unsigned)port;
 	return 0;
 }
 
@@ -90,10 +89,12 @@ static int serve(int argc, char **argv)
 			cfg->data_dir = v;
 		} else if (strcmp(a, "--listen") == 0) {
 			NEED_VALUE();
-			if (parse_listen(cfg, v) != 0) {
+			static char host[64];
+			if (parse_hostport(v, host, sizeof(host), &cfg->listen_port) != 0) {
 				fprintf(stderr, "weir: --listen expects HOST:PORT\n");
 				return 2;
 			}
+			cfg->listen_host = host;
 		} else if (strcmp(a, "--sync") == 0) {
 			NEED_VALUE();
 			if (strcmp(v, "full") == 0)
@@ -150,7 +151,12 @@ static int serve(int argc, char **argv)
 				cfg->token_max_lifetime_s = n;
 		} else if (strcmp(a, "--metrics-listen") == 0) {
 			NEED_VALUE();
-			cfg->metrics_listen = v;
+			static char host[64];
+			if (parse_hostport(v, host, sizeof(host), &cfg->metrics_port) != 0) {
+				fprintf(stderr, "weir: --metrics-listen expects HOST:PORT\n");
+				return 2;
+			}
+			cfg->metrics_host = host;
 		} else if (strcmp(a, "--quiet") == 0) {
 			cfg->quiet_access_log = true;
 		} else {

@@ -818,17 +818,9 @@ static int parse_addr(const char *host, unsigned port, struct sockaddr_in *sa)
 
 static int start_metrics_listener(weir_app *app, weir_error *err)
 {
-	const char *spec = app->cfg.metrics_listen;
-	const char *colon = strrchr(spec, ':');
-	int64_t port = -1;
-	char host[64];
-	if (colon == NULL || (size_t)(colon - spec) >= sizeof(host) || !weir_parse_i64(colon + 1, &port) || port < 0 ||
-	    port > 65535)
-		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "--metrics-listen expects HOST:PORT");
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = '\0';
+	const char *host = app->cfg.metrics_host;
 	struct sockaddr_in sa;
-	if (parse_addr(host, (unsigned)port, &sa) != 0)
+	if (parse_addr(host, app->cfg.metrics_port, &sa) != 0)
 		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
 				      "--metrics-listen: '%s' is not an IPv4 address", host);
 	srv.metrics_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
@@ -837,7 +829,8 @@ static int start_metrics_listener(weir_app *app, weir_error *err)
 					      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 					      MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_END);
 	if (srv.metrics_daemon == NULL)
-		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot listen on %s for metrics", spec);
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot listen on %s:%u for metrics", host,
+				      app->cfg.metrics_port);
 	return 0;
 }
 
@@ -908,7 +901,7 @@ int weir_server_start(weir_app *app, weir_error *err)
 	app->daemon = d;
 	if (pthread_create(&srv.watchdog, NULL, watchdog_main, app) == 0)
 		srv.watchdog_running = true;
-	if (app->cfg.metrics_listen && start_metrics_listener(app, err) != 0) {
+	if (app->cfg.metrics_host && start_metrics_listener(app, err) != 0) {
 		weir_server_stop(app);
 		return -1;
 	}
