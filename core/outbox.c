@@ -41,6 +41,10 @@ static bool parse_url(const char *url, url_parts *u)
 {
 	const char *p;
 	memset(u, 0, sizeof(*u));
+	/* the path goes into the request line as it is: no space, CR, LF or other control */
+	for (const unsigned char *c = (const unsigned char *)url; *c; c++)
+		if (*c <= 0x20 || *c == 0x7f)
+			return false;
 	if (strncasecmp(url, "http://", 7) == 0) {
 		p = url + 7;
 		strcpy(u->port, "80");
@@ -194,7 +198,17 @@ static int tls_open(conn *c, const char *host, weir_outbox_result *res)
 void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *secret, const char *delivery_id,
 		      const char *body, weir_outbox_result *res)
 {
+	weir_outbox_post_auth(h, url, secret, delivery_id, body, NULL, res);
+}
+
+void weir_outbox_post_auth(const weir_outbox_http *h, const char *url, const char *secret, const char *delivery_id,
+			   const char *body, const char *authorization, weir_outbox_result *res)
+{
 	memset(res, 0, sizeof(*res));
+	if (authorization && strpbrk(authorization, "\r\n")) {
+		snprintf(res->error, sizeof(res->error), "invalid authorization header");
+		return;
+	}
 	url_parts u;
 	if (!parse_url(url, &u)) {
 		snprintf(res->error, sizeof(res->error), "invalid URL");
@@ -241,6 +255,8 @@ void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *se
 			 "Content-Length: %zu\r\nConnection: close\r\n%s: %s\r\n%s: %s\r\n",
 			 u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "", u.port,
 			 h->user_agent, strlen(body), h->id_header, delivery_id, h->timestamp_header, ts);
+	if (authorization)
+		weir_buf_appendf(&req, "Authorization: %s\r\n", authorization);
 	if (secret && *secret) {
 		char sig[80];
 		weir_outbox_signature(secret, delivery_id, ts, body, sig, sizeof(sig));
@@ -354,6 +370,7 @@ static void entry_free(weir_outbox_entry *e)
 	free(e->payload);
 	free(e->url);
 	free(e->secret);
+	free(e->authorization);
 }
 
 static void record(weir_db *db, const weir_outbox_kind *k, const weir_outbox_entry *d, const weir_outbox_result *res)
@@ -407,6 +424,7 @@ static void round_kind(const slot *s, bool count, int64_t *depth, bool *counted,
 {
 	const weir_outbox_kind *k = s->kind;
 	weir_outbox_entry d[BATCH];
+	memset(d, 0, sizeof(d)); /* fields a kind does not fill stay NULL (authorization) */
 	weir_error e = WEIR_ERROR_INIT;
 	weir_db *db = weir_db_acquire(s->pool);
 	int n = k->due(db, weir_now_ms(), d, BATCH, &e);
@@ -426,7 +444,8 @@ static void round_kind(const slot *s, bool count, int64_t *depth, bool *counted,
 			if (k->deliver)
 				k->deliver(k, &d[i], &res);
 			else
-				weir_outbox_post(&k->http, d[i].url, d[i].secret, d[i].id, d[i].payload, &res);
+				weir_outbox_post_auth(&k->http, d[i].url, d[i].secret, d[i].id, d[i].payload,
+						      d[i].authorization, &res);
 			db = weir_db_acquire(s->pool);
 			record(db, k, &d[i], &res);
 			weir_db_release(db);

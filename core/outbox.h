@@ -34,6 +34,10 @@ typedef struct weir_outbox_entry {
 	char *secret; /* NULL: not signed */
 	char *payload; /* the body, JSON text */
 	int attempts; /* attempts made before this one */
+	/* NULL, or the value of an Authorization header to send (e.g. "Basic <base64>"); a
+	 * value with a CR or LF is not sent (the attempt fails). The worker zeroes each entry
+	 * before due() fills it, so a kind that never sets this field sends none. */
+	char *authorization;
 } weir_outbox_entry;
 
 /* What one attempt got back. */
@@ -82,8 +86,9 @@ struct weir_outbox_kind {
 	int (*record)(weir_db *db, const weir_outbox_outcome *o, weir_error *err);
 	/* Entries still to deliver (the outbox depth for /metrics), 0 or -1. */
 	int (*pending)(weir_db *db, int64_t *n, weir_error *err);
-	/* The delivery; NULL posts the entry with weir_outbox_post and `http`. Must not touch
-	 * the database (no connection is held meanwhile). */
+	/* The delivery; NULL posts the entry with weir_outbox_post_auth and `http` (its
+	 * authorization header included). Must not touch the database (no connection is held
+	 * meanwhile). */
 	void (*deliver)(const weir_outbox_kind *kind, const weir_outbox_entry *e, weir_outbox_result *res);
 	weir_outbox_http http;
 };
@@ -101,9 +106,14 @@ void weir_outbox_stop(const weir_outbox_kind *kind);
  * non-empty; 5 s socket timeouts. Used by the worker and for synchronous test sends. */
 void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *secret, const char *id, const char *body,
 		      weir_outbox_result *res);
+/* The same with an Authorization header when `authorization` is non-NULL (refused, with
+ * res->error set and nothing sent, when it holds a CR or LF). */
+void weir_outbox_post_auth(const weir_outbox_http *h, const char *url, const char *secret, const char *id,
+			   const char *body, const char *authorization, weir_outbox_result *res);
 
 /* Whether a target URL may be delivered to: http(s)://host[:port]/path, with plain http to
- * loopback hosts only (local receivers, tests). */
+ * loopback hosts only (local receivers, tests); a URL with a space or a control character
+ * (which would end up in the request line) is invalid. */
 typedef enum {
 	WEIR_OUTBOX_URL_OK = 0,
 	WEIR_OUTBOX_URL_INVALID, /* not http(s)://host[:port]/path */
