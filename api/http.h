@@ -199,6 +199,7 @@ extern const weir_route weir_routes_tags[];
 extern const weir_route weir_routes_mlflow[];
 extern const weir_route weir_routes_tracking[];
 extern const weir_route weir_routes_lineage[];
+extern const weir_route weir_routes_notifications[];
 
 /* The tables above, in match order; NULL-terminated. Derived from the module list
  * (api/modules.c), where it is defined. */

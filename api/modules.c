@@ -16,6 +16,7 @@
 #include "lineage/lineage.h"
 #include "registry/artifacts.h"
 #include "registry/webhooks.h"
+#include "workflows/notify.h"
 
 #define WORKERS(...) ((const weir_worker[]){__VA_ARGS__, {NULL, NULL, NULL}})
 
@@ -48,7 +49,9 @@ static int artifacts_start(weir_db_pool *pool, weir_error *err)
 	  WORKERS({"webhooks", weir_webhooks_worker_start, weir_webhooks_worker_stop},                           \
 		  {"artifact claims", artifacts_start, weir_artifacts_stop}))                                    \
 	M(tracking, (weir_routes_tracking), NULL, NULL, NULL)                                                    \
-	M(lineage, (weir_routes_lineage), NULL, NULL, WORKERS({"catalog hook", lineage_start, NULL}))
+	M(lineage, (weir_routes_lineage), NULL, NULL, WORKERS({"catalog hook", lineage_start, NULL}))            \
+	M(notifications, (weir_routes_notifications), NULL, NULL,                                                \
+	  WORKERS({"notifications", weir_notify_worker_start, weir_notify_worker_stop}))
 
 #define UNPAREN(...) __VA_ARGS__
 #define AS_TABLES(id, tables, start_, stop_, workers_) UNPAREN tables,
