@@ -34,6 +34,8 @@ typedef struct weir_config {
 	const char *jwt_issuer;
 	const char *jwt_audience;
 	bool quiet_access_log;
+	bool allow_command_tasks; /* jobs may run programs (spark_python_task, python_wheel_task) */
+	int64_t task_log_limit; /* bytes of a task run's output kept (its tail); 0: 5 MiB */
 } weir_config;
 
 struct weir_jwks;

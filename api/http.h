@@ -32,28 +32,37 @@ typedef enum {
 	WEIR_RULE_AUTHENTICATED, /* any valid token; the handler scopes to the caller */
 	WEIR_RULE_ADMIN, /* metastore admins (members of group `admins`) */
 	WEIR_RULE_SECURABLE, /* handler resolves a securable; weir_req_authorize(op) */
+	/* an object with its own ACL (a job): the handler checks rule.level through its domain
+	 * module, then calls weir_req_mark_authorized; a 2xx without it is a 500 */
+	WEIR_RULE_OBJECT,
 } weir_rule_kind;
 
 typedef struct weir_rule {
 	weir_rule_kind kind;
 	weir_op op;
+	int level; /* WEIR_RULE_OBJECT: the permission level required (the module's enum) */
 } weir_rule;
 
-#define RULE_PUBLIC                            \
-	{                                      \
-		WEIR_RULE_PUBLIC, WEIR_OP_NONE \
+#define RULE_PUBLIC                               \
+	{                                         \
+		WEIR_RULE_PUBLIC, WEIR_OP_NONE, 0 \
 	}
-#define RULE_AUTHENTICATED                            \
-	{                                             \
-		WEIR_RULE_AUTHENTICATED, WEIR_OP_NONE \
+#define RULE_AUTHENTICATED                               \
+	{                                                \
+		WEIR_RULE_AUTHENTICATED, WEIR_OP_NONE, 0 \
 	}
-#define RULE_ADMIN                            \
-	{                                     \
-		WEIR_RULE_ADMIN, WEIR_OP_NONE \
+#define RULE_ADMIN                               \
+	{                                        \
+		WEIR_RULE_ADMIN, WEIR_OP_NONE, 0 \
 	}
-#define RULE_ON(o)                       \
-	{                                \
-		WEIR_RULE_SECURABLE, (o) \
+#define RULE_ON(o)                          \
+	{                                   \
+		WEIR_RULE_SECURABLE, (o), 0 \
+	}
+
+#define RULE_OBJECT(lv)                              \
+	{                                            \
+		WEIR_RULE_OBJECT, WEIR_OP_NONE, (lv) \
 	}
 
 /* How errors are rendered on a route. */
@@ -200,6 +209,7 @@ extern const weir_route weir_routes_mlflow[];
 extern const weir_route weir_routes_tracking[];
 extern const weir_route weir_routes_lineage[];
 extern const weir_route weir_routes_notifications[];
+extern const weir_route weir_routes_jobs[];
 
 /* The tables above, in match order; NULL-terminated. Derived from the module list
  * (api/modules.c), where it is defined. */

@@ -24,7 +24,7 @@ static void usage(FILE *f)
 	      "                  [--jwks FILE --jwt-issuer ISS --jwt-audience AUD] [--quiet]\n"
 	      "                  [--head-timeout SECONDS] [--drain SECONDS] [--body-memory BYTES]\n"
 	      "                  [--token-max-lifetime SECONDS] [--metrics-listen HOST:PORT]\n"
-	      "                  [--max-connections N]\n"
+	      "                  [--max-connections N] [--allow-command-tasks] [--task-log-limit BYTES]\n"
 	      "       weir backup DIR OUT\n"
 	      "       weir routes\n"
 	      "       weir version\n",
@@ -159,6 +159,16 @@ static int serve(int argc, char **argv)
 			cfg->metrics_host = host;
 		} else if (strcmp(a, "--quiet") == 0) {
 			cfg->quiet_access_log = true;
+		} else if (strcmp(a, "--allow-command-tasks") == 0) {
+			cfg->allow_command_tasks = true;
+		} else if (strcmp(a, "--task-log-limit") == 0) {
+			NEED_VALUE();
+			int64_t n = 0;
+			if (!weir_parse_i64(v, &n) || n < 1024 || n > ((int64_t)1 << 30)) {
+				fprintf(stderr, "weir: --task-log-limit expects bytes from 1024 to 1073741824\n");
+				return 2;
+			}
+			cfg->task_log_limit = n;
 		} else {
 			fprintf(stderr, "weir: unknown option %s\n", a);
 			usage(stderr);
@@ -243,7 +253,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "routes") == 0) {
 		/* The route table, one "METHOD PATTERN RULE[:op] DIALECT" line per route (the
 		 * openapi.yaml consistency test reads this). */
-		static const char *const kinds[] = {"none", "public", "authenticated", "admin", "securable"};
+		static const char *const kinds[] = {"none", "public", "authenticated", "admin", "securable", "object"};
+		static const char *const levels[] = {"", "can_view", "can_manage_run", "can_manage", "is_owner"};
 		static const char *const dialects[] = {"databricks", "mlflow", "scim", "oauth"};
 		weir_error err = WEIR_ERROR_INIT;
 		if (weir_routes_validate(&err) != 0) {
@@ -253,8 +264,12 @@ int main(int argc, char **argv)
 		for (int t = 0; weir_route_tables[t]; t++)
 			for (const weir_route *rt = weir_route_tables[t]; rt->method; rt++)
 				printf("%s %s %s%s%s %s\n", rt->method, rt->pattern, kinds[rt->rule.kind],
-				       rt->rule.kind == WEIR_RULE_SECURABLE ? ":" : "",
-				       rt->rule.kind == WEIR_RULE_SECURABLE ? weir_op_name(rt->rule.op) : "",
+				       rt->rule.kind == WEIR_RULE_SECURABLE || rt->rule.kind == WEIR_RULE_OBJECT ? ":"
+														 : "",
+				       rt->rule.kind == WEIR_RULE_SECURABLE ? weir_op_name(rt->rule.op)
+				       : rt->rule.kind == WEIR_RULE_OBJECT && rt->rule.level > 0 && rt->rule.level < 5
+					       ? levels[rt->rule.level]
+					       : "",
 				       dialects[rt->dialect]);
 		return 0;
 	}

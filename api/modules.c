@@ -17,6 +17,7 @@
 #include "registry/artifacts.h"
 #include "registry/webhooks.h"
 #include "workflows/notify.h"
+#include "workflows/workflows.h"
 
 #define WORKERS(...) ((const weir_worker[]){__VA_ARGS__, {NULL, NULL, NULL}})
 
@@ -37,6 +38,21 @@ static int artifacts_start(weir_db_pool *pool, weir_error *err)
 	return 0;
 }
 
+/* The engine takes its settings from the server's configuration. */
+static int workflows_start(weir_app *app, weir_error *err)
+{
+	weir_engine_cfg cfg = {.data_dir = app->cfg.data_dir,
+			       .allow_command_tasks = app->cfg.allow_command_tasks,
+			       .log_limit = app->cfg.task_log_limit};
+	return weir_engine_start(app->pool, &cfg, err);
+}
+
+static void workflows_stop(weir_app *app)
+{
+	(void)app;
+	weir_engine_stop();
+}
+
 /* In order: routes match in this order (the first match wins: keep a table with general
  * patterns after those it would shadow), modules start in this order and stop in reverse. */
 #define WEIR_MODULE_LIST(M)                                                                                      \
@@ -51,7 +67,8 @@ static int artifacts_start(weir_db_pool *pool, weir_error *err)
 	M(tracking, (weir_routes_tracking), NULL, NULL, NULL)                                                    \
 	M(lineage, (weir_routes_lineage), NULL, NULL, WORKERS({"catalog hook", lineage_start, NULL}))            \
 	M(notifications, (weir_routes_notifications), NULL, NULL,                                                \
-	  WORKERS({"notifications", weir_notify_worker_start, weir_notify_worker_stop}))
+	  WORKERS({"notifications", weir_notify_worker_start, weir_notify_worker_stop}))                         \
+	M(workflows, (weir_routes_jobs), workflows_start, workflows_stop, NULL)
 
 #define UNPAREN(...) __VA_ARGS__
 #define AS_TABLES(id, tables, start_, stop_, workers_) UNPAREN tables,

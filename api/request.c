@@ -120,6 +120,8 @@ weir_db *weir_req_db(weir_req *r)
 int weir_req_authorize(weir_req *r, const weir_securable *s, weir_error *err)
 {
 	if (r->route->rule.kind != WEIR_RULE_SECURABLE) {
+		if (r->route->rule.kind == WEIR_RULE_OBJECT)
+			return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error"); /* not a securable */
 		r->authorized = true;
 		return 0;
 	}

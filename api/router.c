@@ -53,7 +53,7 @@ static bool match(weir_req *r, const char *pat, const char *path)
 }
 
 #define KEY_SEGMENTS 4
-#define SLOTS 512 /* power of two, well above the number of distinct keys */
+#define SLOTS 2048 /* power of two, well above the number of routes (at most half of it) */
 
 typedef struct bucket {
 	char *key; /* NULL: empty slot */
@@ -191,6 +191,10 @@ int weir_routes_validate(weir_error *err)
 			if (rt->rule.kind == WEIR_RULE_SECURABLE && rt->rule.op == WEIR_OP_NONE)
 				return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
 						      "route %s %s: a securable rule needs an operation", rt->method,
+						      rt->pattern);
+			if (rt->rule.kind == WEIR_RULE_OBJECT && rt->rule.level <= 0)
+				return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
+						      "route %s %s: an object rule needs a level", rt->method,
 						      rt->pattern);
 			if (rt->action == NULL || rt->service == NULL)
 				return weir_error_set(err, WEIR_E_INTERNAL_ERROR,

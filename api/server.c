@@ -357,7 +357,8 @@ static void dispatch(weir_req *r)
 		reply_code(r, WEIR_E_INTERNAL_ERROR, "%s", "internal error");
 	}
 	/* Fail closed: a securable route whose handler never evaluated the rule answers 500. */
-	if (r->route->rule.kind == WEIR_RULE_SECURABLE && r->status < 300 && !r->authorized) {
+	if ((r->route->rule.kind == WEIR_RULE_SECURABLE || r->route->rule.kind == WEIR_RULE_OBJECT) &&
+	    r->status < 300 && !r->authorized) {
 		weir_log_error("rid=%s: %s %s answered without an authorization check", r->request_id, r->method,
 			       r->route->pattern);
 		reply_code(r, WEIR_E_INTERNAL_ERROR, "%s", "internal error");

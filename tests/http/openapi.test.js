@@ -72,7 +72,7 @@ function resolveRef(ref) {
 
 test('weir routes prints a route table', () => {
   assert.ok(routes.length > 0, 'no routes parsed from `weir routes`');
-  for (const r of routes) assert.match(r.rule, /^(public|authenticated|admin|securable:[a-z_]+)$/, JSON.stringify(r));
+  for (const r of routes) assert.match(r.rule, /^(public|authenticated|admin|securable:[a-z_]+|object:[a-z_]+)$/, JSON.stringify(r));
 });
 
 test('openapi.yaml is the assembly of openapi/*.yaml (run `make openapi.yaml`)', () => {

@@ -1,0 +1,382 @@
+/* Jobs API 2.1 and 2.2 (/api/2.{1,2}/jobs/...: the same handlers; 2.2 defaults new jobs'
+ * queue to on and pages the arrays of jobs/get and runs/get by 100) and job permissions
+ * (/api/2.0/permissions/jobs/{job_id}). Routes on one job or run declare the level they
+ * need (RULE_OBJECT); the handler checks it against the job's ACL through workflows/ and
+ * a caller without CAN_VIEW gets the Jobs API's answer for a job that does not exist. */
+#include "api/http.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/util.h"
+#include "workflows/workflows.h"
+
+static int fail(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
+
+static weir_jobs_api api_of(weir_req *r)
+{
+	return strncmp(r->path, "/api/2.2/", 9) == 0 ? WEIR_JOBS_API_22 : WEIR_JOBS_API_21;
+}
+
+/* The route's level on a job, checked; the request is then authorized and audited on it. */
+static int job_auth(weir_req *r, int64_t job_id, weir_error *e)
+{
+	if (weir_jobs_authorize(weir_req_db(r), r->principal, job_id, (weir_job_level)r->route->rule.level, e) != 0)
+		return -1;
+	weir_req_mark_authorized(r);
+	weir_req_audit_securable(r, weir_arena_printf(r->arena, "/jobs/%" PRId64, job_id));
+	return 0;
+}
+
+static int run_auth(weir_req *r, int64_t run_id, weir_error *e)
+{
+	if (weir_runs_authorize(weir_req_db(r), r->principal, run_id, (weir_job_level)r->route->rule.level, e) != 0)
+		return -1;
+	weir_req_mark_authorized(r);
+	weir_req_audit_securable(r, weir_arena_printf(r->arena, "/jobs/runs/%" PRId64, run_id));
+	return 0;
+}
+
+/* A required id from the query (GET) or the body (POST). */
+static int id_arg(weir_req *r, json_t *body, const char *key, int64_t *out, weir_error *e)
+{
+	*out = 0;
+	if (body != NULL)
+		return weir_json_get_i64(body, key, true, out, e);
+	if (weir_req_query_i64(r, key, out, e) != 0)
+		return -1;
+	if (weir_req_query(r, key) == NULL)
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, key, "Missing required field: %s", key);
+	return 0;
+}
+
+/* Commits, wakes the engine (it acts on what was committed) and answers. */
+static int commit_reply(weir_req *r, json_t *out, weir_error *e)
+{
+	if (weir_req_commit(r, e) != 0) {
+		json_decref(out);
+		return fail(r, e);
+	}
+	weir_engine_wake();
+	return out ? weir_reply_json(r, 200, out) : weir_reply_ok_empty(r);
+}
+
+/* 2.2: arrays of a job or run come 100 to a page; page_token is the page number. Arrays
+ * with nothing more on a later page come back empty. */
+static int page_arrays(weir_req *r, json_t *obj, const char *const *keys, json_t *root, weir_error *e)
+{
+	if (api_of(r) != WEIR_JOBS_API_22)
+		return 0;
+	int64_t page = 0;
+	const char *tok = weir_req_query(r, "page_token");
+	if (tok && *tok && (weir_page_token_offset_parse(r->arena, tok, &page, e) != 0 || page < 0))
+		return -1;
+	bool more = false;
+	for (int k = 0; keys[k]; k++) {
+		json_t *arr = json_object_get(obj, keys[k]);
+		if (!json_is_array(arr))
+			continue;
+		size_t n = json_array_size(arr), from = (size_t)page * 100;
+		json_t *slice = json_array();
+		for (size_t i = from; i < n && i < from + 100; i++)
+			json_array_append(slice, json_array_get(arr, i));
+		if (n > from + 100)
+			more = true;
+		json_object_set_new(obj, keys[k], slice);
+	}
+	if (more) {
+		json_object_set_new(root, "has_more", json_true());
+		json_object_set_new(root, "next_page_token", json_string(weir_page_token_offset(r->arena, page + 1, true)));
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static int create(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	if (body == NULL || weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	int64_t id = weir_jobs_create(weir_req_db(r), r->arena, r->principal, body, api_of(r), &e);
+	if (id < 0)
+		return fail(r, &e);
+	weir_req_audit_securable(r, weir_arena_printf(r->arena, "/jobs/%" PRId64, id));
+	return commit_reply(r, json_pack("{s:I}", "job_id", (json_int_t)id), &e);
+}
+
+static int get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t id;
+	if (id_arg(r, NULL, "job_id", &id, &e) != 0 || job_auth(r, id, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_jobs_get(weir_req_db(r), r->arena, id, &e);
+	static const char *const KEYS[] = {"tasks", "job_clusters", "parameters", "environments", NULL};
+	if (out == NULL || page_arrays(r, json_object_get(out, "settings"), KEYS, out, &e) != 0) {
+		json_decref(out);
+		return fail(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+static int list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t limit = 0, offset = 0;
+	bool expand = false;
+	if (weir_req_query_i64(r, "limit", &limit, &e) != 0 || weir_req_query_i64(r, "offset", &offset, &e) != 0 ||
+	    weir_req_query_bool(r, "expand_tasks", &expand, &e) != 0)
+		return fail(r, &e);
+	if (weir_req_query(r, "limit") && limit == 0)
+		limit = -1; /* an explicit 0 is out of range here */
+	json_t *out = weir_jobs_list(weir_req_db(r), r->arena, r->principal, weir_req_query(r, "name"), expand, limit,
+				     offset, weir_req_query(r, "page_token"), &e);
+	weir_req_mark_authorized(r);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	int64_t id;
+	if (body == NULL || id_arg(r, body, "job_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    job_auth(r, id, &e) != 0 ||
+	    weir_jobs_update(weir_req_db(r), r->arena, r->principal, id, json_object_get(body, "new_settings"),
+			     json_object_get(body, "fields_to_remove"), &e) != 0)
+		return fail(r, &e);
+	return commit_reply(r, NULL, &e);
+}
+
+static int reset(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	int64_t id;
+	if (body == NULL || id_arg(r, body, "job_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    job_auth(r, id, &e) != 0 ||
+	    weir_jobs_reset(weir_req_db(r), r->arena, r->principal, id, json_object_get(body, "new_settings"), &e) != 0)
+		return fail(r, &e);
+	return commit_reply(r, NULL, &e);
+}
+
+static int delete_job(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	int64_t id;
+	if (body == NULL || id_arg(r, body, "job_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    job_auth(r, id, &e) != 0 || weir_jobs_delete(weir_req_db(r), id, &e) != 0)
+		return fail(r, &e);
+	return commit_reply(r, NULL, &e);
+}
+
+/* ---------------------------------------------------------------- runs */
+
+static int run_now(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	int64_t id;
+	if (body == NULL || id_arg(r, body, "job_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    job_auth(r, id, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_runs_run_now(weir_req_db(r), r->arena, r->principal, body, &e);
+	return out ? commit_reply(r, out, &e) : fail(r, &e);
+}
+
+static int submit(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	if (body == NULL || weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_runs_submit(weir_req_db(r), r->arena, r->principal, body, api_of(r), &e);
+	if (out == NULL)
+		return fail(r, &e);
+	weir_req_audit_securable(r, weir_arena_printf(r->arena, "/jobs/runs/%" PRId64,
+						      (int64_t)json_integer_value(json_object_get(out, "run_id"))));
+	return commit_reply(r, out, &e);
+}
+
+static int runs_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t id;
+	bool history = false;
+	if (id_arg(r, NULL, "run_id", &id, &e) != 0 || weir_req_query_bool(r, "include_history", &history, &e) != 0 ||
+	    run_auth(r, id, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_runs_get(weir_req_db(r), r->arena, id, history, &e);
+	static const char *const KEYS[] = {"tasks", "job_clusters", "job_parameters", "repair_history",
+					   "iterations", NULL};
+	if (out == NULL || page_arrays(r, out, KEYS, out, &e) != 0) {
+		json_decref(out);
+		return fail(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+static int runs_list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_runs_filter f = {0};
+	if (weir_req_query_i64(r, "job_id", &f.job_id, &e) != 0 ||
+	    weir_req_query_bool(r, "active_only", &f.active_only, &e) != 0 ||
+	    weir_req_query_bool(r, "completed_only", &f.completed_only, &e) != 0 ||
+	    weir_req_query_bool(r, "expand_tasks", &f.expand_tasks, &e) != 0 ||
+	    weir_req_query_i64(r, "start_time_from", &f.start_time_from, &e) != 0 ||
+	    weir_req_query_i64(r, "start_time_to", &f.start_time_to, &e) != 0 ||
+	    weir_req_query_i64(r, "limit", &f.limit, &e) != 0 || weir_req_query_i64(r, "offset", &f.offset, &e) != 0)
+		return fail(r, &e);
+	f.run_type = weir_req_query(r, "run_type");
+	f.page_token = weir_req_query(r, "page_token");
+	weir_req_mark_authorized(r); /* the list holds only runs the caller may view */
+	if (f.job_id != 0 &&
+	    weir_jobs_authorize(weir_req_db(r), r->principal, f.job_id, WEIR_JOB_CAN_VIEW, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_runs_list(weir_req_db(r), r->arena, r->principal, &f, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int runs_cancel(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	int64_t id;
+	if (body == NULL || id_arg(r, body, "run_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    run_auth(r, id, &e) != 0 || weir_runs_cancel(weir_req_db(r), id, &e) != 0)
+		return fail(r, &e);
+	return commit_reply(r, NULL, &e);
+}
+
+static int runs_cancel_all(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	int64_t job_id = 0;
+	bool all_queued = false;
+	if (body == NULL || weir_json_get_i64(body, "job_id", false, &job_id, &e) != 0 ||
+	    weir_json_get_bool(body, "all_queued_runs", false, &all_queued, &e) != 0 || weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	weir_req_mark_authorized(r); /* without a job: only runs the caller may manage */
+	if (job_id != 0 &&
+	    weir_jobs_authorize(weir_req_db(r), r->principal, job_id, WEIR_JOB_CAN_MANAGE_RUN, &e) != 0)
+		return fail(r, &e);
+	if (weir_runs_cancel_all(weir_req_db(r), r->principal, job_id, all_queued, &e) != 0)
+		return fail(r, &e);
+	return commit_reply(r, NULL, &e);
+}
+
+static int runs_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	int64_t id;
+	if (body == NULL || id_arg(r, body, "run_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    run_auth(r, id, &e) != 0 || weir_runs_delete(weir_req_db(r), id, &e) != 0)
+		return fail(r, &e);
+	return commit_reply(r, NULL, &e);
+}
+
+static int runs_output(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t id;
+	if (id_arg(r, NULL, "run_id", &id, &e) != 0 || run_auth(r, id, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_runs_get_output(weir_req_db(r), r->arena, id, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int runs_repair(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	int64_t id;
+	if (body == NULL || id_arg(r, body, "run_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    run_auth(r, id, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_runs_repair(weir_req_db(r), r->arena, r->principal, body, &e);
+	return out ? commit_reply(r, out, &e) : fail(r, &e);
+}
+
+/* ---------------------------------------------------------------- permissions */
+
+static int perm_job_id(weir_req *r, int64_t *id, weir_error *e)
+{
+	if (!weir_parse_i64(weir_req_param(r, "job_id"), id) || *id <= 0)
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "job_id", "job_id must be a job id");
+	return job_auth(r, *id, e);
+}
+
+static int perms_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t id;
+	if (perm_job_id(r, &id, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_jobs_perms_get(weir_req_db(r), r->arena, id, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int perms_set(weir_req *r, bool replace)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, true, &e);
+	int64_t id;
+	if (body == NULL || weir_req_begin(r, &e) != 0 || perm_job_id(r, &id, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_jobs_perms_set(weir_req_db(r), r->arena, r->principal, id, body, replace, &e);
+	return out ? commit_reply(r, out, &e) : fail(r, &e);
+}
+
+static int perms_put(weir_req *r) { return perms_set(r, true); }
+static int perms_patch(weir_req *r) { return perms_set(r, false); }
+
+static int perm_levels(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t id;
+	if (perm_job_id(r, &id, &e) != 0)
+		return fail(r, &e);
+	return weir_reply_json(r, 200, weir_jobs_perm_levels());
+}
+
+#define D WEIR_DIALECT_DATABRICKS
+#define NA WEIR_ROUTE_NO_AUDIT
+#define VIEW RULE_OBJECT(WEIR_JOB_CAN_VIEW)
+#define RUN RULE_OBJECT(WEIR_JOB_CAN_MANAGE_RUN)
+#define MANAGE RULE_OBJECT(WEIR_JOB_CAN_MANAGE)
+/* One set of routes per API version: the same handlers. */
+#define JOBS_ROUTES(V)                                                                                  \
+	{"POST", "/api/" V "/jobs/create", create, RULE_AUTHENTICATED, D, "jobs", "create", 0},         \
+		{"GET", "/api/" V "/jobs/get", get, VIEW, D, "jobs", "get", NA},                        \
+		{"GET", "/api/" V "/jobs/list", list, RULE_AUTHENTICATED, D, "jobs", "list", NA},       \
+		{"POST", "/api/" V "/jobs/update", update, MANAGE, D, "jobs", "update", 0},             \
+		{"POST", "/api/" V "/jobs/reset", reset, MANAGE, D, "jobs", "reset", 0},                \
+		{"POST", "/api/" V "/jobs/delete", delete_job, MANAGE, D, "jobs", "delete", 0},         \
+		{"POST", "/api/" V "/jobs/run-now", run_now, RUN, D, "jobs", "runNow", 0},              \
+		{"POST", "/api/" V "/jobs/runs/submit", submit, RULE_AUTHENTICATED, D, "jobs", "submitRun", 0}, \
+		{"GET", "/api/" V "/jobs/runs/get", runs_get, VIEW, D, "jobs", "getRun", NA},           \
+		{"GET", "/api/" V "/jobs/runs/list", runs_list, RULE_AUTHENTICATED, D, "jobs", "listRuns", NA}, \
+		{"POST", "/api/" V "/jobs/runs/cancel", runs_cancel, RUN, D, "jobs", "cancel", 0},      \
+		{"POST", "/api/" V "/jobs/runs/cancel-all", runs_cancel_all, RULE_AUTHENTICATED, D, "jobs", \
+		 "cancelAllRuns", 0},                                                                   \
+		{"POST", "/api/" V "/jobs/runs/delete", runs_delete, MANAGE, D, "jobs", "deleteRun", 0}, \
+		{"GET", "/api/" V "/jobs/runs/get-output", runs_output, VIEW, D, "jobs", "getRunOutput", NA}, \
+		{"POST", "/api/" V "/jobs/runs/repair", runs_repair, RUN, D, "jobs", "repairRun", 0}
+
+const weir_route weir_routes_jobs[] = {
+	JOBS_ROUTES("2.1"),
+	JOBS_ROUTES("2.2"),
+	{"GET", "/api/2.0/permissions/jobs/{job_id}", perms_get, MANAGE, D, "jobs", "getPermissions", NA},
+	{"PUT", "/api/2.0/permissions/jobs/{job_id}", perms_put, MANAGE, D, "jobs", "setPermissions", 0},
+	{"PATCH", "/api/2.0/permissions/jobs/{job_id}", perms_patch, MANAGE, D, "jobs", "updatePermissions", 0},
+	{"GET", "/api/2.0/permissions/jobs/{job_id}/permissionLevels", perm_levels, VIEW, D, "jobs",
+	 "getPermissionLevels", NA},
+	{0},
+};

@@ -1,0 +1,1764 @@
+/* The execution engine: one scheduler thread owns every active run in memory and makes
+ * every state change; an executor pool runs in-process task kinds (sql_task, once the
+ * warehouse registers it). HTTP handlers only write requests (a PENDING run, a cancel flag,
+ * a repair row) and wake the scheduler.
+ *
+ * The scheduler sleeps in epoll on: its wake eventfd, the pidfd and output pipe of every
+ * child process, and a timeout for the earliest deadline (task and job timeouts, retries,
+ * schedules). Each wake is a pass: read what changed in the database, reap children, fire
+ * timers and schedules, admit runs, then push every task that became ready through the DAG
+ * until nothing moves. All state changes of one pass go into one write transaction on one
+ * pooled connection (each change is a single row update in it), committed at the end of the
+ * pass: a 1,000-task run of condition tasks completes in one transaction.
+ *
+ * Crash safety: a child process is started before the transaction that records it RUNNING
+ * commits; if the server dies first, the child dies with it (PR_SET_PDEATHSIG, group kill)
+ * and the next start finds the task not started and runs it. A task run found RUNNING at
+ * start was interrupted: it ends as INTERNAL_ERROR "server restarted" and is retried if
+ * retries remain; its job run goes on. */
+#include "workflows/jobs_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "workflows/cron.h"
+#include "workflows/dag.h"
+#include "workflows/exec.h"
+#include "workflows/notify.h"
+#include "workflows/refs.h"
+
+#define MAX_VALUES_BYTES (1 << 20)
+
+typedef enum { U_BLOCKED = 0, U_RUNNING, U_WAITING, U_DONE } ustate;
+
+typedef struct eng_run eng_run;
+typedef struct eng_unit eng_unit;
+typedef struct eng_proc eng_proc;
+
+/* A child process; outlives its unit when the unit is canceled (reaped later). */
+struct eng_proc {
+	weir_proc p;
+	eng_unit *unit; /* NULL once detached */
+	int logfd;
+	int64_t logsize;
+	bool truncated;
+	bool out_closed, exited;
+	int status;
+	eng_proc *next;
+};
+
+/* One attempt of a task, or of a for_each iteration. */
+struct eng_unit {
+	eng_run *run;
+	int task; /* index in run->g */
+	eng_unit *parent; /* for_each iteration: the for_each unit */
+	weir_wf_task_run row;
+	ustate st;
+	json_t *task_json; /* the task's settings (an iteration's: the nested task) */
+	int64_t deadline; /* timeout, 0: none */
+	bool timed_out;
+	eng_proc *proc;
+	json_t *values;
+	bool inproc; /* queued to or running in the executor pool */
+	/* for_each */
+	json_t *inputs;
+	eng_unit **iters;
+	int niters, next_iter, active, done, ok, failed;
+	eng_unit *next_ready;
+};
+
+struct eng_run {
+	eng_run *next;
+	weir_arena *a;
+	weir_wf_run row;
+	json_t *settings;
+	weir_dag g;
+	bool *sel;
+	int nsel;
+	eng_unit **cur; /* the latest attempt of each task (NULL: not selected) */
+	int *remaining;
+	int ndone;
+	json_t *params; /* name -> value */
+	int64_t deadline;
+	bool started, canceling, timed_out, finished;
+	int64_t repair_id; /* an applied repair the run is finishing */
+	int64_t workspace_id;
+};
+
+typedef struct sched {
+	int64_t job_id;
+	int kind; /* 0 cron, 1 periodic, 2 continuous */
+	weir_cron *cron;
+	int64_t interval_ms;
+	int64_t next_fire;
+	int64_t backoff_ms;
+	bool paused;
+} sched;
+
+typedef struct inproc_job {
+	int64_t task_run_id;
+	weir_task_type type;
+	weir_engine_task t;
+	char *task_text;
+	weir_engine_result res;
+	struct inproc_job *next;
+} inproc_job;
+
+static struct {
+	weir_db_pool *pool;
+	weir_engine_cfg cfg;
+	char *runs_dir;
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+	atomic_bool woken;
+	int wake_fd, ep;
+	eng_run *runs;
+	eng_proc *procs;
+	sched *sch;
+	int nsch, capsch;
+	bool sched_loaded;
+	eng_unit *ready; /* stack of units to dispatch */
+	/* the pass */
+	weir_db *db;
+	bool in_tx;
+	bool moved;
+	/* executor pool */
+	pthread_t *exec_threads;
+	int nexec;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	inproc_job *queue, *done;
+	int (*kinds[WEIR_TT__COUNT])(weir_db_pool *pool, const weir_engine_task *t, weir_engine_result *res);
+} E = {.wake_fd = -1, .ep = -1, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static atomic_bool command_tasks_allowed;
+static atomic_llong log_limit = 5 << 20;
+static char log_root[512];
+
+bool weir_engine_command_tasks_allowed(void) { return atomic_load(&command_tasks_allowed); }
+int64_t weir_engine_log_limit(void) { return atomic_load(&log_limit); }
+
+void weir_engine_log_path(int64_t task_run_id, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/%" PRId64 "/output.log", log_root, task_run_id);
+}
+
+void weir_engine_wake(void)
+{
+	atomic_store(&E.woken, true);
+	if (E.wake_fd >= 0) {
+		uint64_t one = 1;
+		ssize_t w = write(E.wake_fd, &one, sizeof one);
+		(void)w;
+	}
+}
+
+void weir_engine_register(int type,
+			  int (*run)(weir_db_pool *pool, const weir_engine_task *t, weir_engine_result *res))
+{
+	if (type >= 0 && type < WEIR_TT__COUNT)
+		E.kinds[type] = run;
+}
+
+/* ---------------------------------------------------------------- the pass's transaction */
+
+static weir_db *tx(void)
+{
+	if (!E.in_tx) {
+		weir_error e = WEIR_ERROR_INIT;
+		if (weir_db_begin_write(E.db, &e) != 0) {
+			weir_log_error("engine: cannot begin a write: %s", e.message);
+			return E.db; /* the statements fail and are logged; the pass retries later */
+		}
+		E.in_tx = true;
+	}
+	E.moved = true;
+	return E.db;
+}
+
+static const char *adup(eng_run *r, const char *s) { return s ? weir_arena_strdup(r->a, s) : NULL; }
+
+static char *sdup(eng_run *r, const char *s) { return weir_arena_strdup(r->a, s ? s : ""); }
+
+static const char *jdump(eng_run *r, const json_t *j)
+{
+	if (j == NULL)
+		return NULL;
+	char *t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	const char *out = adup(r, t);
+	free(t);
+	return out;
+}
+
+static void save_unit(eng_unit *u)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wf_task_save(tx(), &u->row, &e) != 0)
+		weir_log_error("engine: task run %" PRId64 ": %s", u->row.task_run_id, e.message);
+}
+
+static void insert_unit(eng_unit *u)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wf_task_insert(tx(), &u->row, &e) != 0)
+		weir_log_error("engine: task run %" PRId64 ": %s", u->row.task_run_id, e.message);
+}
+
+static void save_run(eng_run *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wf_run_save(tx(), &r->row, &e) != 0)
+		weir_log_error("engine: run %" PRId64 ": %s", r->row.run_id, e.message);
+}
+
+/* ---------------------------------------------------------------- notifications */
+
+static void notify(eng_run *r, const char *event)
+{
+	static const char *const KEYS[] = {"on_start", "on_success", "on_failure"};
+	const char *key = strcmp(event, "jobs.on_start") == 0	  ? KEYS[0]
+			  : strcmp(event, "jobs.on_success") == 0 ? KEYS[1]
+								  : KEYS[2];
+	json_t *wh = json_object_get(json_object_get(r->settings, "webhook_notifications"), key);
+	json_t *em = json_object_get(json_object_get(r->settings, "email_notifications"), key);
+	if (json_array_size(wh) == 0 && json_array_size(em) == 0)
+		return;
+	json_t *payload = json_pack("{s:s, s:I, s:{s:I, s:s, s:s}}", "event_type", event, "workspace_id",
+				    (json_int_t)r->workspace_id, "run", "run_id", (json_int_t)r->row.run_id,
+				    "result_state", r->row.result_state ? r->row.result_state : "", "life_cycle_state",
+				    r->row.life_cycle);
+	if (r->row.job_id)
+		json_object_set_new(payload, "job",
+				    json_pack("{s:I, s:s}", "job_id", (json_int_t)r->row.job_id, "name",
+					      r->row.run_name ? r->row.run_name : ""));
+	char *text = json_dumps(payload, JSON_COMPACT);
+	json_decref(payload);
+	size_t i;
+	json_t *d;
+	weir_error e = WEIR_ERROR_INIT;
+	json_array_foreach(wh, i, d)
+	{
+		const char *id = json_string_value(json_object_get(d, "id"));
+		if (id && weir_notify_queue(tx(), id, event, text, &e) != 0)
+			weir_log_warn("engine: run %" PRId64 ": notification to %s: %s", r->row.run_id, id, e.message);
+	}
+	json_array_foreach(em, i, d) if (json_is_string(d)) weir_notify_record_email(tx(), json_string_value(d), event,
+										      text, &e);
+	free(text);
+}
+
+/* ---------------------------------------------------------------- units */
+
+static eng_unit *unit_new(eng_run *r, int task, eng_unit *parent, json_t *task_json)
+{
+	eng_unit *u = weir_arena_calloc(r->a, sizeof *u);
+	u->run = r;
+	u->task = task;
+	u->parent = parent;
+	u->task_json = task_json;
+	u->row.run_id = r->row.run_id;
+	u->row.task_key = parent ? adup(r, json_string_value(json_object_get(task_json, "task_key")))
+				 : r->g.keys[task];
+	u->row.task = jdump(r, task_json);
+	u->row.repair_id = r->repair_id;
+	u->row.life_cycle = "BLOCKED";
+	u->row.state_message = "";
+	return u;
+}
+
+static void ready_push(eng_unit *u)
+{
+	u->next_ready = E.ready;
+	E.ready = u;
+}
+
+static bool retryable(eng_unit *u, const char *result)
+{
+	if (u->run->canceling || strcmp(result, "CANCELED") == 0)
+		return false;
+	bool failed = strcmp(result, "FAILED") == 0 || strcmp(result, "INTERNAL_ERROR") == 0 ||
+		      (strcmp(result, "TIMEDOUT") == 0 && json_is_true(json_object_get(u->task_json, "retry_on_timeout")));
+	if (!failed)
+		return false;
+	json_t *mr = json_object_get(u->task_json, "max_retries");
+	int64_t max = json_is_integer(mr) ? json_integer_value(mr) : 0;
+	return max < 0 || u->row.attempt < max;
+}
+
+static void unit_finished(eng_unit *u);
+
+/* Ends an attempt with `result` (a result_state; "INTERNAL_ERROR" ends the life cycle as
+ * INTERNAL_ERROR), retrying it when its task allows. */
+static void unit_end(eng_unit *u, const char *result, const char *message)
+{
+	eng_run *r = u->run;
+	int64_t now = weir_now_ms();
+	bool internal = strcmp(result, "INTERNAL_ERROR") == 0;
+	u->row.life_cycle = internal ? "INTERNAL_ERROR" : "TERMINATED";
+	u->row.result_state = internal ? "FAILED" : result;
+	u->row.state_message = adup(r, message ? message : "");
+	if (u->row.start_time == 0)
+		u->row.start_time = now;
+	u->row.end_time = now;
+	if (message && *message && strcmp(result, "SUCCESS") != 0 && u->row.error == NULL)
+		u->row.error = u->row.state_message;
+	if (u->values)
+		u->row.task_values = jdump(r, u->values);
+	u->st = U_DONE;
+	save_unit(u);
+	if (retryable(u, result)) {
+		eng_unit *n = weir_arena_calloc(r->a, sizeof *n);
+		*n = (eng_unit){.run = r, .task = u->task, .parent = u->parent, .task_json = u->task_json};
+		n->row = (weir_wf_task_run){
+			.task_run_id = weir_wf_next_id(),
+			.run_id = r->row.run_id,
+			.task_key = u->row.task_key,
+			.attempt = u->row.attempt + 1,
+			.repair_id = r->repair_id,
+			.iteration_of = u->row.iteration_of,
+			.iteration = u->row.iteration,
+			.life_cycle = "WAITING_FOR_RETRY",
+			.state_message = "",
+			.task = u->row.task,
+			.input = u->row.input,
+		};
+		json_t *iv = json_object_get(u->task_json, "min_retry_interval_millis");
+		n->row.retry_at = u->row.start_time + (json_is_integer(iv) ? json_integer_value(iv) : 0);
+		n->st = U_WAITING;
+		insert_unit(n);
+		if (u->parent) {
+			for (int i = 0; i < u->parent->niters; i++)
+				if (u->parent->iters[i] == u)
+					u->parent->iters[i] = n;
+		} else {
+			r->cur[u->task] = n;
+		}
+		return;
+	}
+	unit_finished(u);
+}
+
+/* ---------------------------------------------------------------- references */
+
+static bool ref_task(void *arg, const char *key, int64_t *run_id, const char **result_state, const json_t **values)
+{
+	eng_run *r = arg;
+	int i = weir_dag_find(&r->g, key);
+	if (i < 0 || r->cur[i] == NULL)
+		return false;
+	eng_unit *u = r->cur[i];
+	*run_id = u->row.task_run_id;
+	*result_state = u->st == U_DONE ? u->row.result_state : NULL;
+	*values = u->values;
+	return true;
+}
+
+static void ref_ctx(eng_unit *u, weir_ref_ctx *c)
+{
+	eng_run *r = u->run;
+	*c = (weir_ref_ctx){
+		.job_id = r->row.job_id,
+		.job_name = r->row.run_name,
+		.run_id = r->row.run_id,
+		.repair_count = r->row.latest_repair_id ? 1 : 0,
+		.trigger_type = r->row.trigger_type,
+		.start_time_ms = r->row.start_time,
+		.parameters = r->params,
+		.task_key = u->row.task_key,
+		.task_run_id = u->row.task_run_id,
+		.execution_count = u->row.attempt + 1,
+		.workspace_id = r->workspace_id,
+		.input = u->row.input,
+		.task = ref_task,
+		.arg = r,
+	};
+}
+
+/* ---------------------------------------------------------------- command tasks */
+
+static void proc_close(eng_proc *p)
+{
+	if (p->p.outfd >= 0) {
+		epoll_ctl(E.ep, EPOLL_CTL_DEL, p->p.outfd, NULL);
+		close(p->p.outfd);
+		p->p.outfd = -1;
+	}
+	if (p->p.pidfd >= 0) {
+		epoll_ctl(E.ep, EPOLL_CTL_DEL, p->p.pidfd, NULL);
+		close(p->p.pidfd);
+		p->p.pidfd = -1;
+	}
+	if (p->logfd >= 0) {
+		close(p->logfd);
+		p->logfd = -1;
+	}
+}
+
+/* Keeps the last log_limit bytes once the file reaches twice that. */
+static void log_write(eng_proc *p, const char *buf, size_t n)
+{
+	if (p->logfd < 0)
+		return;
+	ssize_t w = write(p->logfd, buf, n);
+	if (w > 0)
+		p->logsize += w;
+	int64_t limit = weir_engine_log_limit();
+	if (p->logsize <= 2 * limit)
+		return;
+	char *tail = malloc((size_t)limit);
+	if (tail == NULL)
+		return;
+	ssize_t got = pread(p->logfd, tail, (size_t)limit, p->logsize - limit);
+	if (got > 0 && ftruncate(p->logfd, 0) == 0 && pwrite(p->logfd, tail, (size_t)got, 0) == got) {
+		lseek(p->logfd, got, SEEK_SET);
+		p->logsize = got;
+		p->truncated = true;
+	}
+	free(tail);
+}
+
+static void proc_drain(eng_proc *p)
+{
+	char buf[65536];
+	while (p->p.outfd >= 0) {
+		ssize_t n = read(p->p.outfd, buf, sizeof buf);
+		if (n > 0) {
+			log_write(p, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		/* EOF or error: the output is complete */
+		epoll_ctl(E.ep, EPOLL_CTL_DEL, p->p.outfd, NULL);
+		close(p->p.outfd);
+		p->p.outfd = -1;
+		p->out_closed = true;
+	}
+}
+
+static char *task_dir(eng_unit *u)
+{
+	return weir_arena_printf(u->run->a, "%s/%" PRId64, E.runs_dir, u->row.task_run_id);
+}
+
+static const char *WHEEL_BOOT =
+	"import sys\n"
+	"from importlib import metadata\n"
+	"pkg, ep = sys.argv[1], sys.argv[2]\n"
+	"sys.argv = [ep] + sys.argv[3:]\n"
+	"def norm(s): return s.replace('-', '_').lower()\n"
+	"for d in metadata.distributions():\n"
+	"    if norm(d.metadata['Name'] or '') == norm(pkg):\n"
+	"        for e in d.entry_points:\n"
+	"            if e.name == ep:\n"
+	"                sys.exit(e.load()())\n"
+	"sys.stderr.write('entry point %s not found in package %s\\n' % (ep, pkg))\n"
+	"sys.exit(1)\n";
+
+/* Starts a command task's process; returns -1 with a message on failure. */
+static int start_command(eng_unit *u, weir_task_type type, json_t *body, char *msg, size_t cap)
+{
+	eng_run *r = u->run;
+	if (!weir_engine_command_tasks_allowed()) {
+		snprintf(msg, cap, "%s: command tasks are disabled on this server (--allow-command-tasks)",
+			 weir_task_type_field(type));
+		return -1;
+	}
+	char *dir = task_dir(u);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(msg, cap, "cannot create the task's working directory: %s", strerror(errno));
+		return -1;
+	}
+	/* argv */
+	json_t *ov = r->row.overriding ? json_loads(r->row.overriding, 0, NULL) : NULL;
+	json_t *params = json_object_get(body, "parameters");
+	if (ov && json_is_array(json_object_get(ov, "python_params")))
+		params = json_object_get(ov, "python_params");
+	json_t *named = json_object_get(body, "named_parameters");
+	if (ov && json_is_object(json_object_get(ov, "python_named_params")))
+		named = json_object_get(ov, "python_named_params");
+	size_t np = json_array_size(params) + json_object_size(named);
+	char **argv = weir_arena_calloc(r->a, (np + 8) * sizeof(char *));
+	int ac = 0;
+	argv[ac++] = sdup(r, "python3");
+	if (type == WEIR_TT_SPARK_PYTHON) {
+		argv[ac++] = sdup(r, json_string_value(json_object_get(body, "python_file")));
+	} else {
+		argv[ac++] = sdup(r, "-c");
+		argv[ac++] = sdup(r, WHEEL_BOOT);
+		argv[ac++] = sdup(r, json_string_value(json_object_get(body, "package_name")));
+		argv[ac++] = sdup(r, json_string_value(json_object_get(body, "entry_point")));
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(params, i, v) if (json_is_string(v)) argv[ac++] = sdup(r, json_string_value(v));
+	const char *k;
+	json_object_foreach(named, k, v) if (json_is_string(v)) argv[ac++] =
+		weir_arena_printf(r->a, "--%s=%s", k, json_string_value(v));
+	argv[ac] = NULL;
+	json_decref(ov);
+	/* a clean environment with the run's context */
+	char *envp[16];
+	int ec = 0;
+	envp[ec++] = sdup(r, "PATH=/usr/local/bin:/usr/bin:/bin");
+	envp[ec++] = sdup(r, "LANG=C.UTF-8");
+	envp[ec++] = sdup(r, "PYTHONUNBUFFERED=1");
+	envp[ec++] = weir_arena_printf(r->a, "HOME=%s", dir);
+	envp[ec++] = weir_arena_printf(r->a, "WEIR_JOB_ID=%" PRId64, r->row.job_id);
+	envp[ec++] = weir_arena_printf(r->a, "WEIR_RUN_ID=%" PRId64, r->row.run_id);
+	envp[ec++] = weir_arena_printf(r->a, "WEIR_TASK_RUN_ID=%" PRId64, u->row.task_run_id);
+	envp[ec++] = weir_arena_printf(r->a, "WEIR_TASK_KEY=%s", u->row.task_key);
+	envp[ec++] = weir_arena_printf(r->a, "WEIR_ATTEMPT=%d", u->row.attempt);
+	envp[ec++] = weir_arena_printf(r->a, "WEIR_TASK_VALUES_FILE=%s/task_values.json", dir);
+	envp[ec] = NULL;
+	eng_proc *p = calloc(1, sizeof *p);
+	if (p == NULL)
+		abort();
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_exec_spawn(dir, argv, envp, &p->p, &e) != 0) {
+		free(p);
+		snprintf(msg, cap, "%s", e.message);
+		return -1;
+	}
+	char path[600];
+	snprintf(path, sizeof path, "%s/output.log", dir);
+	p->logfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	p->unit = u;
+	u->proc = p;
+	p->next = E.procs;
+	E.procs = p;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = p};
+	epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.pidfd, &ev);
+	struct epoll_event ev2 = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = (char *)p + 1};
+	epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.outfd, &ev2);
+	return 0;
+}
+
+/* The task values a command task wrote (a JSON object), or NULL with msg set. */
+static json_t *read_values(eng_unit *u, char *msg, size_t cap)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/task_values.json", task_dir(u));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return json_object();
+	struct stat sb;
+	json_t *v = NULL;
+	if (fstat(fd, &sb) == 0 && sb.st_size <= MAX_VALUES_BYTES) {
+		char *buf = malloc((size_t)sb.st_size + 1);
+		ssize_t got = buf ? read(fd, buf, (size_t)sb.st_size) : -1;
+		if (got >= 0) {
+			json_error_t je;
+			v = json_loadb(buf, (size_t)got, JSON_REJECT_DUPLICATES, &je);
+		}
+		free(buf);
+		if (!json_is_object(v)) {
+			json_decref(v);
+			v = NULL;
+			snprintf(msg, cap, "WEIR_TASK_VALUES_FILE must hold a JSON object");
+		}
+	} else {
+		snprintf(msg, cap, "WEIR_TASK_VALUES_FILE is larger than %d bytes", MAX_VALUES_BYTES);
+	}
+	close(fd);
+	return v;
+}
+
+static const char *log_tail(eng_proc *p, eng_run *r)
+{
+	if (p->logfd < 0 || p->logsize == 0)
+		return NULL;
+	int64_t n = p->logsize < 2048 ? p->logsize : 2048;
+	char *buf = weir_arena_alloc(r->a, (size_t)n + 1);
+	ssize_t got = pread(p->logfd, buf, (size_t)n, p->logsize - n);
+	if (got <= 0)
+		return NULL;
+	size_t s = 0;
+	while (s < (size_t)got && ((unsigned char)buf[s] & 0xC0) == 0x80)
+		s++;
+	for (ssize_t i = (ssize_t)s; i < got; i++)
+		if ((unsigned char)buf[i] >= 0x80 || (buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\t'))
+			buf[i] = '?';
+	buf[got] = '\0';
+	return buf + s;
+}
+
+/* A child exited and its output is read: end its attempt. */
+static void proc_finish(eng_proc *p)
+{
+	eng_unit *u = p->unit;
+	if (u != NULL && u->st == U_RUNNING) {
+		eng_run *r = u->run;
+		u->proc = NULL;
+		u->row.logs_truncated = p->truncated;
+		char msg[512] = "";
+		if (u->timed_out) {
+			unit_end(u, "TIMEDOUT", "Task timed out");
+		} else if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0) {
+			json_t *v = read_values(u, msg, sizeof msg);
+			if (v == NULL) {
+				unit_end(u, "FAILED", msg);
+			} else {
+				json_decref(u->values);
+				u->values = v;
+				weir_json_own(r->a, v);
+				unit_end(u, "SUCCESS", "");
+			}
+		} else {
+			if (WIFEXITED(p->status))
+				snprintf(msg, sizeof msg, "The process exited with status %d", WEXITSTATUS(p->status));
+			else if (WIFSIGNALED(p->status))
+				snprintf(msg, sizeof msg, "The process was killed by signal %d", WTERMSIG(p->status));
+			else
+				snprintf(msg, sizeof msg, "The process ended");
+			u->row.error_trace = log_tail(p, r);
+			unit_end(u, "FAILED", msg);
+		}
+	}
+	proc_close(p);
+	for (eng_proc **pp = &E.procs; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	free(p);
+}
+
+/* Stops a unit's work now (its process group is killed; in-process work is abandoned). */
+static void unit_stop(eng_unit *u)
+{
+	if (u->proc) {
+		weir_exec_kill(u->proc->p.pid);
+		u->row.logs_truncated = u->proc->truncated;
+		u->proc->unit = NULL; /* reaped later */
+		u->proc = NULL;
+	}
+	u->inproc = false;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static eng_run *run_find(int64_t run_id)
+{
+	for (eng_run *r = E.runs; r; r = r->next)
+		if (r->row.run_id == run_id)
+			return r;
+	return NULL;
+}
+
+static eng_run *load_run(int64_t run_id);
+static void run_cancel(eng_run *r, bool user, const char *message);
+
+static void foreach_pump(eng_unit *fe);
+
+/* Starts run_job_task's child run; -1 with msg on failure. */
+static int start_run_job(eng_unit *u, json_t *body, char *msg, size_t cap)
+{
+	eng_run *r = u->run;
+	int64_t target = json_integer_value(json_object_get(body, "job_id"));
+	/* a cycle of jobs: the target is already running in this chain */
+	for (eng_run *x = r; x; ) {
+		if (x->row.job_id == target) {
+			snprintf(msg, cap, "run_job_task: job %" PRId64 " is already running in this chain of runs "
+				 "(a cycle of jobs)", target);
+			return -1;
+		}
+		eng_run *up = NULL;
+		for (eng_run *y = E.runs; y && x->row.parent_task_run; y = y->next)
+			for (int i = 0; i < y->g.n; i++)
+				if (y->cur[i] && y->cur[i]->row.task_run_id == x->row.parent_task_run)
+					up = y;
+		x = up;
+	}
+	weir_error e = WEIR_ERROR_INIT;
+	weir_wf_job j;
+	weir_arena *a = weir_arena_new(4096);
+	int rc = -1;
+	if (weir_wf_job_get(E.db, a, target, &j, &e) != 1) {
+		snprintf(msg, cap, "run_job_task: job %" PRId64 " does not exist", target);
+		goto out;
+	}
+	weir_principal *pr = weir_gov_principal_load(E.db, a, r->row.run_as_id, r->workspace_id, &e);
+	if (pr == NULL || weir_jobs_authorize(E.db, pr, target, WEIR_JOB_CAN_MANAGE_RUN, &e) != 0) {
+		snprintf(msg, cap, "run_job_task: the run's principal may not run job %" PRId64, target);
+		goto out;
+	}
+	weir_wf_start o = {.trigger = "RUN_JOB_TASK",
+			   .creator_id = r->row.run_as_id,
+			   .job_parameters = json_object_get(body, "job_parameters"),
+			   .parent_task_run = u->row.task_run_id};
+	int64_t child = weir_wf_run_start(tx(), a, &j, &o, &e);
+	if (child < 0) {
+		snprintf(msg, cap, "run_job_task: %s", e.message);
+		goto out;
+	}
+	u->row.child_run_id = child;
+	rc = 0;
+out:
+	weir_arena_free(a);
+	if (rc == 0)
+		load_run(u->row.child_run_id);
+	return rc;
+}
+
+static void *executor(void *arg);
+
+static void unit_start(eng_unit *u)
+{
+	eng_run *r = u->run;
+	int64_t now = weir_now_ms();
+	u->row.life_cycle = "RUNNING";
+	u->row.start_time = now;
+	u->st = U_RUNNING;
+	json_t *tt = json_object_get(u->task_json, "timeout_seconds");
+	u->deadline = json_is_integer(tt) && json_integer_value(tt) > 0 ? now + json_integer_value(tt) * 1000 : 0;
+	weir_task_type type;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_task_type_of(u->task_json, u->row.task_key, &type, &e) != 0) {
+		unit_end(u, "FAILED", e.message);
+		return;
+	}
+	/* references are resolved now, in a copy of the task's type object */
+	json_t *body = json_deep_copy(json_object_get(u->task_json, weir_task_type_field(type)));
+	weir_json_own(r->a, body);
+	weir_ref_ctx ctx;
+	ref_ctx(u, &ctx);
+	if (type != WEIR_TT_FOR_EACH && weir_refs_resolve_json(r->a, body, &ctx, &e) != 0) {
+		unit_end(u, "FAILED", e.message);
+		return;
+	}
+	if (type != WEIR_TT_FOR_EACH)
+		u->row.resolved = jdump(r, json_pack("{s:O}", weir_task_type_field(type), body));
+	char msg[512] = "";
+	switch (type) {
+	case WEIR_TT_CONDITION: {
+		bool outcome;
+		const char *l = json_string_value(json_object_get(body, "left"));
+		const char *rr = json_string_value(json_object_get(body, "right"));
+		const char *op = json_string_value(json_object_get(body, "op"));
+		if (weir_condition_eval(l ? l : "", op, rr ? rr : "", &outcome, &e) != 0) {
+			unit_end(u, "FAILED", e.message);
+			return;
+		}
+		u->row.outcome = outcome ? "true" : "false";
+		unit_end(u, "SUCCESS", "");
+		return;
+	}
+	case WEIR_TT_SPARK_PYTHON:
+	case WEIR_TT_PYTHON_WHEEL:
+		if (start_command(u, type, body, msg, sizeof msg) != 0) {
+			unit_end(u, "FAILED", msg);
+			return;
+		}
+		save_unit(u);
+		return;
+	case WEIR_TT_RUN_JOB:
+		if (start_run_job(u, body, msg, sizeof msg) != 0) {
+			unit_end(u, "FAILED", msg);
+			return;
+		}
+		save_unit(u);
+		return;
+	case WEIR_TT_FOR_EACH: {
+		json_t *in = json_object_get(body, "inputs");
+		const char *text = weir_refs_resolve(r->a, json_string_value(in), &ctx, &e);
+		if (text == NULL) {
+			unit_end(u, "FAILED", e.message);
+			return;
+		}
+		json_t *arr = json_loads(text, JSON_DECODE_ANY, NULL);
+		if (!json_is_array(arr)) {
+			json_decref(arr);
+			unit_end(u, "FAILED", "for_each_task.inputs must be a JSON array");
+			return;
+		}
+		u->inputs = weir_json_own(r->a, arr);
+		u->niters = (int)json_array_size(arr);
+		u->iters = weir_arena_calloc(r->a, ((size_t)u->niters + 1) * sizeof *u->iters);
+		u->row.resolved = jdump(r, json_pack("{s:{s:s}}", "for_each_task", "inputs", text));
+		save_unit(u);
+		foreach_pump(u);
+		return;
+	}
+	default:
+		break;
+	}
+	if (E.kinds[type] != NULL) {
+		inproc_job *job = calloc(1, sizeof *job);
+		if (job == NULL)
+			abort();
+		job->task_run_id = u->row.task_run_id;
+		job->type = type;
+		job->task_text = json_dumps(body, JSON_COMPACT);
+		job->t = (weir_engine_task){.job_id = r->row.job_id,
+					    .run_id = r->row.run_id,
+					    .task_run_id = u->row.task_run_id,
+					    .run_as_id = r->row.run_as_id,
+					    .workspace_id = r->workspace_id};
+		u->inproc = true;
+		save_unit(u);
+		pthread_mutex_lock(&E.mu);
+		job->next = E.queue;
+		E.queue = job;
+		pthread_cond_signal(&E.cv);
+		pthread_mutex_unlock(&E.mu);
+		return;
+	}
+	if (type == WEIR_TT_SQL)
+		snprintf(msg, sizeof msg, "sql_task needs the SQL warehouse, which this server does not have yet");
+	else
+		snprintf(msg, sizeof msg, "%s is not supported by Weir: its runtime (Databricks compute) does not exist "
+			 "here; use spark_python_task, python_wheel_task, condition_task, run_job_task or "
+			 "for_each_task", weir_task_type_field(type));
+	unit_end(u, "FAILED", msg);
+}
+
+/* Starts for_each iterations up to `concurrency`; ends the for_each unit when all are done. */
+static void foreach_pump(eng_unit *fe)
+{
+	eng_run *r = fe->run;
+	json_t *body = json_object_get(fe->task_json, "for_each_task");
+	json_t *cc = json_object_get(body, "concurrency");
+	int conc = json_is_integer(cc) ? (int)json_integer_value(cc) : 1;
+	while (!r->canceling && fe->next_iter < fe->niters && fe->active < conc) {
+		int i = fe->next_iter++;
+		eng_unit *it = unit_new(r, fe->task, fe, json_object_get(body, "task"));
+		it->row.task_run_id = weir_wf_next_id();
+		it->row.iteration_of = fe->row.task_run_id;
+		it->row.iteration = i;
+		it->row.input = jdump(r, json_array_get(fe->inputs, (size_t)i));
+		fe->iters[i] = it;
+		fe->active++;
+		insert_unit(it);
+		unit_start(it);
+	}
+	json_t *stats = json_pack("{s:{s:i, s:i, s:i, s:i, s:i, s:i}}", "task_run_stats", "total_iterations", fe->niters,
+				  "scheduled_iterations", fe->next_iter, "active_iterations", fe->active,
+				  "completed_iterations", fe->done, "succeeded_iterations", fe->ok, "failed_iterations",
+				  fe->failed);
+	fe->row.stats = jdump(r, stats);
+	json_decref(stats);
+	if (fe->st != U_RUNNING)
+		return;
+	if (fe->done == fe->niters || (r->canceling && fe->active == 0)) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "%d of %d iterations failed", fe->failed, fe->niters);
+		unit_end(fe, fe->failed == 0 && !r->canceling ? "SUCCESS" : r->canceling ? "CANCELED" : "FAILED",
+			 fe->failed ? msg : "");
+	} else {
+		save_unit(fe);
+	}
+}
+
+/* Whether a task may run now that its dependencies are done, and if not, why. */
+static void task_gate(eng_run *r, int i)
+{
+	eng_unit *u = r->cur[i];
+	int n[4] = {0, 0, 0, 0};
+	for (int d = 0; d < r->g.ndeps[i]; d++) {
+		int j = r->g.deps[i][d];
+		eng_unit *du = r->cur[j];
+		if (du == NULL)
+			continue; /* not selected (run-now `only`) */
+		weir_up up = weir_result_up(du->row.result_state);
+		if (strcmp(du->row.life_cycle, "INTERNAL_ERROR") == 0)
+			up = WEIR_UP_FAILED;
+		const char *want = r->g.dep_outcome[i][d];
+		if (want && up == WEIR_UP_SUCCESS && (du->row.outcome == NULL || strcmp(du->row.outcome, want) != 0))
+			up = WEIR_UP_EXCLUDED;
+		n[up]++;
+	}
+	json_t *ri = json_object_get(r->g.tasks[i], "run_if");
+	int run_if = weir_run_if_parse(json_is_string(ri) ? json_string_value(ri) : NULL);
+	weir_gate gate = weir_run_if_eval(run_if < 0 ? WEIR_RUN_IF_ALL_SUCCESS : (weir_run_if)run_if,
+					  n[WEIR_UP_SUCCESS], n[WEIR_UP_FAILED], n[WEIR_UP_EXCLUDED],
+					  n[WEIR_UP_CANCELED]);
+	if (r->canceling) {
+		unit_end(u, "CANCELED", r->timed_out ? "The run timed out" : "The run was canceled");
+		return;
+	}
+	switch (gate) {
+	case WEIR_GATE_RUN:
+		if (json_is_true(json_object_get(r->g.tasks[i], "disabled")))
+			unit_end(u, "DISABLED", "The task is disabled");
+		else
+			ready_push(u);
+		return;
+	case WEIR_GATE_UPSTREAM_FAILED:
+		unit_end(u, "UPSTREAM_FAILED", "An upstream task failed");
+		return;
+	case WEIR_GATE_EXCLUDED:
+		unit_end(u, "EXCLUDED", "The task's run_if or condition excluded it");
+		return;
+	case WEIR_GATE_UPSTREAM_CANCELED:
+		unit_end(u, "UPSTREAM_CANCELED", "An upstream task was canceled");
+		return;
+	}
+}
+
+static void run_finish(eng_run *r);
+
+/* An attempt is final: tell its dependents, its for_each, or its run. */
+static void unit_finished(eng_unit *u)
+{
+	eng_run *r = u->run;
+	if (u->parent) {
+		eng_unit *fe = u->parent;
+		fe->active--;
+		fe->done++;
+		if (weir_result_up(u->row.result_state) == WEIR_UP_SUCCESS &&
+		    strcmp(u->row.life_cycle, "INTERNAL_ERROR") != 0)
+			fe->ok++;
+		else
+			fe->failed++;
+		foreach_pump(fe);
+		return;
+	}
+	r->ndone++;
+	for (int c = 0; c < r->g.nchildren[u->task]; c++) {
+		int k = r->g.children[u->task][c];
+		if (r->cur[k] && r->cur[k]->st == U_BLOCKED && --r->remaining[k] == 0)
+			task_gate(r, k);
+	}
+	if (r->ndone == r->nsel)
+		run_finish(r);
+}
+
+/* ---------------------------------------------------------------- runs */
+
+static void run_free(eng_run *r)
+{
+	for (eng_run **pp = &E.runs; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	weir_arena_free(r->a);
+}
+
+static eng_unit *unit_of_task_run(int64_t task_run_id)
+{
+	for (eng_run *r = E.runs; r; r = r->next)
+		for (int i = 0; i < r->g.n; i++) {
+			eng_unit *u = r->cur[i];
+			if (u == NULL)
+				continue;
+			if (u->row.task_run_id == task_run_id)
+				return u;
+			for (int k = 0; k < u->niters; k++)
+				if (u->iters[k] && u->iters[k]->row.task_run_id == task_run_id)
+					return u->iters[k];
+		}
+	return NULL;
+}
+
+static void run_finish(eng_run *r)
+{
+	if (r->finished)
+		return;
+	r->finished = true;
+	int64_t now = weir_now_ms();
+	const char **results = weir_arena_calloc(r->a, ((size_t)r->g.n + 1) * sizeof(char *));
+	for (int i = 0; i < r->g.n; i++)
+		if (r->cur[i])
+			results[i] = strcmp(r->cur[i]->row.life_cycle, "INTERNAL_ERROR") == 0 ? "FAILED"
+												 : r->cur[i]->row.result_state;
+	const char *result = r->timed_out ? "TIMEDOUT" : r->canceling ? "CANCELED" : weir_dag_result(&r->g, results);
+	r->row.life_cycle = "TERMINATED";
+	r->row.result_state = result;
+	if (!r->canceling)
+		r->row.state_message = strcmp(result, "SUCCESS") == 0 ? "" : "One or more tasks failed";
+	r->row.end_time = now;
+	if (r->row.start_time == 0)
+		r->row.start_time = now;
+	save_run(r);
+	if (r->repair_id) {
+		weir_error e = WEIR_ERROR_INIT;
+		weir_wf_repair_save(tx(), r->repair_id, true, now, "TERMINATED", result, &e);
+	}
+	notify(r, strcmp(result, "SUCCESS") == 0 || strcmp(result, "SUCCESS_WITH_FAILURES") == 0 ? "jobs.on_success"
+												      : "jobs.on_failure");
+	/* a run_job_task waits for this run */
+	if (r->row.parent_task_run) {
+		eng_unit *pu = unit_of_task_run(r->row.parent_task_run);
+		if (pu && pu->st == U_RUNNING) {
+			bool ok = strcmp(result, "SUCCESS") == 0 || strcmp(result, "SUCCESS_WITH_FAILURES") == 0;
+			char msg[200];
+			snprintf(msg, sizeof msg, "The run of job %" PRId64 " ended with %s", r->row.job_id, result);
+			unit_end(pu, ok ? "SUCCESS" : strcmp(result, "CANCELED") == 0 ? "CANCELED" : "FAILED",
+				 ok ? "" : msg);
+		}
+	}
+}
+
+/* Counts the admitted (started, unfinished) runs of a job. */
+static int running_of_job(int64_t job_id)
+{
+	int n = 0;
+	for (eng_run *r = E.runs; r; r = r->next)
+		if (r->row.job_id == job_id && r->started && !r->finished)
+			n++;
+	return n;
+}
+
+/* A new or queued run: start it, queue it, or skip it (max_concurrent_runs). */
+static void run_admit(eng_run *r)
+{
+	int64_t now = weir_now_ms();
+	if (r->row.job_id && r->row.parent_task_run == 0 && r->repair_id == 0) {
+		json_t *mc = json_object_get(r->settings, "max_concurrent_runs");
+		int64_t max = json_is_integer(mc) ? json_integer_value(mc) : 1;
+		if (running_of_job(r->row.job_id) >= max || max == 0) {
+			bool queue = json_is_true(json_object_get(json_object_get(r->settings, "queue"), "enabled"));
+			if (queue && max > 0) {
+				if (strcmp(r->row.life_cycle, "QUEUED") != 0) {
+					r->row.life_cycle = "QUEUED";
+					r->row.queue_reason = weir_arena_printf(
+						r->a, "Queued due to reaching maximum concurrent runs of %" PRId64 ".", max);
+					save_run(r);
+				}
+				return;
+			}
+			r->row.life_cycle = "SKIPPED";
+			r->row.result_state = "MAXIMUM_CONCURRENT_RUNS_REACHED";
+			r->row.state_message = weir_arena_printf(
+				r->a,
+				"Skipping this run because the limit of %" PRId64 " maximum concurrent runs has been "
+				"reached.",
+				max);
+			r->row.start_time = now;
+			r->row.end_time = now;
+			r->finished = true;
+			save_run(r);
+			return;
+		}
+	}
+	if (strcmp(r->row.life_cycle, "QUEUED") == 0)
+		r->row.queue_duration = now - r->row.created_time;
+	r->row.life_cycle = "RUNNING";
+	r->row.queue_reason = NULL;
+	if (r->repair_id == 0 || r->row.start_time == 0)
+		r->row.start_time = now;
+	r->started = true;
+	json_t *to = json_object_get(r->settings, "timeout_seconds");
+	r->deadline = json_is_integer(to) && json_integer_value(to) > 0 ? now + json_integer_value(to) * 1000 : 0;
+	save_run(r);
+	if (r->repair_id == 0)
+		notify(r, "jobs.on_start");
+	/* task runs for the selected tasks that have none yet */
+	for (int i = 0; i < r->g.n; i++) {
+		eng_unit *u = r->cur[i];
+		if (u == NULL || u->row.task_run_id != 0)
+			continue;
+		u->row.task_run_id = weir_wf_next_id();
+		insert_unit(u);
+	}
+	if (r->nsel == 0) {
+		run_finish(r);
+		return;
+	}
+	for (int i = 0; i < r->g.n; i++)
+		if (r->cur[i] && r->cur[i]->st == U_BLOCKED && r->remaining[i] == 0)
+			task_gate(r, i);
+}
+
+static void run_cancel(eng_run *r, bool user, const char *message)
+{
+	if (r->finished)
+		return;
+	r->canceling = true;
+	r->row.user_cancelled = user;
+	r->row.state_message = adup(r, message);
+	r->row.cancel_requested = false;
+	if (!r->started) {
+		r->row.life_cycle = "TERMINATED";
+		r->row.result_state = "CANCELED";
+		r->row.end_time = weir_now_ms();
+		r->finished = true;
+		save_run(r);
+		if (r->row.parent_task_run) {
+			eng_unit *pu = unit_of_task_run(r->row.parent_task_run);
+			if (pu && pu->st == U_RUNNING)
+				unit_end(pu, "CANCELED", "The child run was canceled");
+		}
+		return;
+	}
+	for (int i = 0; i < r->g.n; i++) {
+		eng_unit *u = r->cur[i];
+		if (u == NULL || u->st == U_DONE)
+			continue;
+		for (int k = 0; k < u->niters; k++) {
+			eng_unit *it = u->iters[k];
+			if (it && (it->st == U_RUNNING || it->st == U_WAITING)) {
+				unit_stop(it);
+				if (it->row.child_run_id) {
+					eng_run *child = run_find(it->row.child_run_id);
+					if (child)
+						run_cancel(child, user, message);
+				}
+				if (it->st != U_DONE)
+					unit_end(it, "CANCELED", message);
+			}
+		}
+		if (u->st == U_DONE)
+			continue;
+		unit_stop(u);
+		if (u->row.child_run_id) {
+			eng_run *child = run_find(u->row.child_run_id);
+			if (child)
+				run_cancel(child, user, message);
+		}
+		if (u->st != U_DONE)
+			unit_end(u, r->timed_out && u->st == U_RUNNING ? "TIMEDOUT" : "CANCELED", message);
+	}
+	if (!r->finished && r->ndone == r->nsel)
+		run_finish(r);
+}
+
+/* Loads an active run from the database into memory (new, queued, repaired, or found at
+ * start after a crash). */
+static eng_run *load_run(int64_t run_id)
+{
+	eng_run *have = run_find(run_id);
+	if (have)
+		return have;
+	weir_arena *a = weir_arena_new(16384);
+	eng_run *r = weir_arena_calloc(a, sizeof *r);
+	r->a = a;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wf_run_get(E.db, a, run_id, &r->row, &e) != 1) {
+		weir_arena_free(a);
+		return NULL;
+	}
+	r->workspace_id = 1;
+	r->settings = weir_json_own(a, json_loads(r->row.settings, 0, NULL));
+	if (r->settings == NULL || weir_dag_build(a, json_object_get(r->settings, "tasks"), "tasks", &r->g, &e) != 0) {
+		r->row.life_cycle = "INTERNAL_ERROR";
+		r->row.state_message = "The run's settings are unreadable";
+		r->row.end_time = weir_now_ms();
+		save_run(r);
+		weir_arena_free(a);
+		return NULL;
+	}
+	int n = r->g.n;
+	r->sel = weir_arena_calloc(a, (size_t)n + 1);
+	r->cur = weir_arena_calloc(a, ((size_t)n + 1) * sizeof *r->cur);
+	r->remaining = weir_arena_calloc(a, ((size_t)n + 1) * sizeof(int));
+	json_t *only = r->row.only_tasks ? weir_json_own(a, json_loads(r->row.only_tasks, 0, NULL)) : NULL;
+	weir_dag_select_only(&r->g, only, r->sel, &e);
+	r->params = weir_json_own(a, json_object());
+	json_t *plist = weir_json_own(a, r->row.job_parameters ? json_loads(r->row.job_parameters, 0, NULL) : NULL);
+	size_t pi;
+	json_t *pv;
+	json_array_foreach(plist, pi, pv) json_object_set(r->params, json_string_value(json_object_get(pv, "name")),
+							  json_object_get(pv, "value"));
+	r->next = E.runs;
+	E.runs = r;
+
+	/* what exists already: the latest attempt of each task (iterations aside) */
+	int nt;
+	weir_wf_task_run *rows = weir_wf_tasks_of_run(E.db, a, run_id, &nt, &e);
+	eng_unit **latest = weir_arena_calloc(a, ((size_t)n + 1) * sizeof *latest);
+	for (int t = 0; t < nt; t++) {
+		if (rows[t].iteration_of)
+			continue;
+		int i = weir_dag_find(&r->g, rows[t].task_key);
+		if (i < 0)
+			continue;
+		if (latest[i] && latest[i]->row.attempt > rows[t].attempt && latest[i]->row.repair_id >= rows[t].repair_id)
+			continue;
+		eng_unit *u = weir_arena_calloc(a, sizeof *u);
+		u->run = r;
+		u->task = i;
+		u->task_json = json_deep_copy(r->g.tasks[i]);
+		weir_json_own(a, u->task_json);
+		u->row = rows[t];
+		if (rows[t].task_values)
+			u->values = weir_json_own(a, json_loads(rows[t].task_values, 0, NULL));
+		latest[i] = u;
+	}
+
+	/* a repair not applied yet: the tasks it re-runs get new attempts */
+	json_t *reps = weir_json_own(a, weir_wf_repairs_of_run(E.db, run_id, &e));
+	json_t *pending = NULL;
+	size_t ri;
+	json_t *rep;
+	json_array_foreach(reps, ri, rep) if (!json_is_true(json_object_get(rep, "applied")) &&
+					     json_integer_value(json_object_get(rep, "applied")) == 0) pending = rep;
+	bool *rerun = weir_arena_calloc(a, (size_t)n + 1);
+	if (pending) {
+		r->repair_id = json_integer_value(json_object_get(pending, "repair_id"));
+		json_t *req = json_object_get(pending, "request");
+		json_t *keys = json_object_get(req, "rerun_tasks");
+		if (json_is_array(keys)) {
+			size_t k;
+			json_t *kv;
+			json_array_foreach(keys, k, kv)
+			{
+				int i = weir_dag_find(&r->g, json_string_value(kv));
+				if (i >= 0)
+					rerun[i] = true;
+			}
+		} else {
+			for (int i = 0; i < n; i++)
+				if (latest[i] && (weir_result_up(latest[i]->row.result_state) == WEIR_UP_FAILED ||
+						  weir_result_up(latest[i]->row.result_state) == WEIR_UP_CANCELED ||
+						  strcmp(latest[i]->row.life_cycle, "INTERNAL_ERROR") == 0))
+					rerun[i] = true;
+		}
+		if (json_is_true(json_object_get(req, "rerun_dependent_tasks")))
+			weir_dag_mark_downstream(&r->g, rerun);
+		weir_wf_repair_save(tx(), r->repair_id, true, 0, "RUNNING", NULL, &e);
+		r->started = false;
+	} else if (r->row.latest_repair_id) {
+		r->repair_id = r->row.latest_repair_id; /* a repair interrupted by a restart */
+	}
+
+	for (int i = 0; i < n; i++) {
+		eng_unit *u = latest[i];
+		if (rerun[i] || (u == NULL && (pending ? rerun[i] : r->sel[i]))) {
+			int attempt = u ? u->row.attempt + 1 : 0;
+			u = unit_new(r, i, NULL, weir_json_own(a, json_deep_copy(r->g.tasks[i])));
+			u->row.attempt = attempt;
+			u->row.repair_id = r->repair_id;
+			if (strcmp(r->row.life_cycle, "PENDING") != 0 && strcmp(r->row.life_cycle, "QUEUED") != 0) {
+				u->row.task_run_id = weir_wf_next_id();
+				insert_unit(u);
+			}
+		} else if (u == NULL) {
+			continue;
+		}
+		r->cur[i] = u;
+		r->nsel++;
+		const char *lc = u->row.life_cycle;
+		if (strcmp(lc, "TERMINATED") == 0 || strcmp(lc, "SKIPPED") == 0 || strcmp(lc, "INTERNAL_ERROR") == 0) {
+			u->st = U_DONE;
+			r->ndone++;
+		} else if (strcmp(lc, "WAITING_FOR_RETRY") == 0) {
+			u->st = U_WAITING;
+		} else if (strcmp(lc, "RUNNING") == 0 || strcmp(lc, "PENDING") == 0) {
+			/* interrupted: a child run it started goes on and is waited for */
+			u->st = U_RUNNING;
+			if (u->row.child_run_id == 0) {
+				u->st = U_RUNNING;
+				unit_end(u, "INTERNAL_ERROR", "server restarted");
+				if (r->cur[i] != u) /* retried: a new attempt waits */
+					continue;
+				r->ndone--; /* counted again below */
+			}
+		} else {
+			u->st = U_BLOCKED;
+		}
+		if (u->st == U_DONE)
+			continue;
+	}
+	/* remaining dependencies of the blocked tasks */
+	for (int i = 0; i < n; i++) {
+		if (r->cur[i] == NULL || r->cur[i]->st != U_BLOCKED)
+			continue;
+		for (int d = 0; d < r->g.ndeps[i]; d++) {
+			eng_unit *du = r->cur[r->g.deps[i][d]];
+			if (du && du->st != U_DONE)
+				r->remaining[i]++;
+		}
+	}
+	/* recount what is done (unit_end above may have moved things) */
+	r->ndone = 0;
+	for (int i = 0; i < n; i++)
+		if (r->cur[i] && r->cur[i]->st == U_DONE)
+			r->ndone++;
+	const char *lc = r->row.life_cycle;
+	if (strcmp(lc, "RUNNING") == 0 || strcmp(lc, "TERMINATING") == 0) {
+		r->started = true;
+		json_t *to = json_object_get(r->settings, "timeout_seconds");
+		r->deadline = json_is_integer(to) && json_integer_value(to) > 0
+				      ? r->row.start_time + json_integer_value(to) * 1000
+				      : 0;
+		/* children of run_job tasks that ended while we were down */
+		for (int i = 0; i < n; i++) {
+			eng_unit *u = r->cur[i];
+			if (u && u->st == U_RUNNING && u->row.child_run_id) {
+				weir_wf_run child;
+				if (weir_wf_run_get(E.db, a, u->row.child_run_id, &child, &e) == 1 &&
+				    strcmp(child.life_cycle, "TERMINATED") == 0) {
+					bool ok = child.result_state && (strcmp(child.result_state, "SUCCESS") == 0 ||
+									 strcmp(child.result_state, "SUCCESS_WITH_FAILURES") == 0);
+					unit_end(u, ok ? "SUCCESS" : "FAILED", ok ? "" : "The child run failed");
+				}
+			}
+		}
+		for (int i = 0; i < n; i++)
+			if (r->cur[i] && r->cur[i]->st == U_BLOCKED && r->remaining[i] == 0)
+				task_gate(r, i);
+		if (r->ndone == r->nsel && !r->finished)
+			run_finish(r);
+	}
+	if (r->row.cancel_requested)
+		run_cancel(r, true, "The run was canceled");
+	return r;
+}
+
+/* ---------------------------------------------------------------- schedules */
+
+static void sched_clear(void)
+{
+	for (int i = 0; i < E.nsch; i++)
+		weir_cron_free(E.sch[i].cron);
+	E.nsch = 0;
+}
+
+static void sched_load(void)
+{
+	sched_clear();
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *rows = weir_wf_jobs_scheduled(E.db, &e);
+	size_t i;
+	json_t *row;
+	int64_t now = weir_now_ms();
+	json_array_foreach(rows, i, row)
+	{
+		int64_t job_id = json_integer_value(json_array_get(row, 0));
+		json_t *s = json_loads(json_string_value(json_array_get(row, 1)), 0, NULL);
+		if (s == NULL)
+			continue;
+		sched x = {.job_id = job_id};
+		json_t *sc = json_object_get(s, "schedule"), *tr = json_object_get(s, "trigger"),
+		       *co = json_object_get(s, "continuous");
+		json_t *holder = sc ? sc : tr ? tr : co;
+		x.paused = json_is_string(json_object_get(holder, "pause_status")) &&
+			   strcmp(json_string_value(json_object_get(holder, "pause_status")), "PAUSED") == 0;
+		int64_t last = 0;
+		bool have_last = weir_wf_schedule_last(E.db, job_id, &last) == 1;
+		if (sc) {
+			x.kind = 0;
+			if (weir_cron_parse(json_string_value(json_object_get(sc, "quartz_cron_expression")),
+					    json_string_value(json_object_get(sc, "timezone_id")), &x.cron, &e) != 0) {
+				json_decref(s);
+				continue;
+			}
+			/* after downtime: the missed fire times fire once, now */
+			int64_t next = have_last ? weir_cron_next(x.cron, last) : weir_cron_next(x.cron, now);
+			x.next_fire = next >= 0 && next < now ? now : next;
+		} else if (tr) {
+			json_t *per = json_object_get(tr, "periodic");
+			const char *unit = json_string_value(json_object_get(per, "unit"));
+			int64_t mult = strcmp(unit, "MINUTES") == 0 ? 60000
+				       : strcmp(unit, "HOURS") == 0 ? 3600000
+				       : strcmp(unit, "DAYS") == 0  ? 86400000
+								    : 7 * 86400000LL;
+			x.kind = 1;
+			x.interval_ms = json_integer_value(json_object_get(per, "interval")) * mult;
+			int64_t base = have_last ? last : now;
+			x.next_fire = base + x.interval_ms < now ? now : base + x.interval_ms;
+		} else {
+			x.kind = 2;
+			x.next_fire = now;
+		}
+		json_decref(s);
+		if (E.nsch == E.capsch) {
+			E.capsch = E.capsch ? E.capsch * 2 : 64;
+			E.sch = realloc(E.sch, (size_t)E.capsch * sizeof *E.sch);
+			if (E.sch == NULL)
+				abort();
+		}
+		E.sch[E.nsch++] = x;
+	}
+	json_decref(rows);
+	E.sched_loaded = true;
+}
+
+static bool job_active(int64_t job_id)
+{
+	for (eng_run *r = E.runs; r; r = r->next)
+		if (r->row.job_id == job_id && !r->finished && r->row.parent_task_run == 0)
+			return true;
+	return false;
+}
+
+static void sched_fire(sched *x, int64_t now)
+{
+	weir_arena *a = weir_arena_new(4096);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_wf_job j;
+	if (weir_wf_job_get(E.db, a, x->job_id, &j, &e) == 1) {
+		weir_wf_start o = {.trigger = x->kind == 2 ? "CONTINUOUS" : "PERIODIC", .creator_id = j.run_as_id};
+		int64_t id = weir_wf_run_start(tx(), a, &j, &o, &e);
+		if (id > 0) {
+			weir_wf_schedule_set(tx(), x->job_id, now, &e);
+			weir_audit_event ev = {.event_time = now,
+					       .principal_name = "weir-scheduler",
+					       .workspace_id = 1,
+					       .service_name = "jobs",
+					       .action_name = x->kind == 2 ? "continuousRunStart" : "scheduledRunStart",
+					       .request_id = "",
+					       .status_code = 200,
+					       .securable = weir_arena_printf(a, "/jobs/%" PRId64, x->job_id)};
+			weir_gov_audit(tx(), &ev, &e);
+			load_run(id);
+		} else {
+			weir_log_warn("engine: job %" PRId64 ": scheduled run not started: %s", x->job_id, e.message);
+		}
+	}
+	weir_arena_free(a);
+}
+
+/* Fires what is due; returns the earliest next fire time (or INT64_MAX). */
+static int64_t sched_tick(int64_t now)
+{
+	int64_t earliest = INT64_MAX;
+	for (int i = 0; i < E.nsch; i++) {
+		sched *x = &E.sch[i];
+		if (x->paused)
+			continue;
+		if (x->kind == 2) {
+			if (!job_active(x->job_id) && x->next_fire <= now) {
+				sched_fire(x, now);
+				x->next_fire = now + 1000; /* at most one start a second */
+			}
+			if (!job_active(x->job_id) && x->next_fire < earliest)
+				earliest = x->next_fire;
+			continue;
+		}
+		if (x->next_fire >= 0 && x->next_fire <= now) {
+			sched_fire(x, now);
+			x->next_fire = x->kind == 0 ? weir_cron_next(x->cron, now) : now + x->interval_ms;
+		}
+		if (x->next_fire >= 0 && x->next_fire < earliest)
+			earliest = x->next_fire;
+	}
+	return earliest;
+}
+
+/* ---------------------------------------------------------------- the executor pool */
+
+static void *executor(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&E.mu);
+	while (!atomic_load(&E.stop)) {
+		inproc_job *job = E.queue;
+		if (job == NULL) {
+			pthread_cond_wait(&E.cv, &E.mu);
+			continue;
+		}
+		E.queue = job->next;
+		pthread_mutex_unlock(&E.mu);
+		json_t *task = json_loads(job->task_text, 0, NULL);
+		job->t.task = task;
+		if (E.kinds[job->type](E.pool, &job->t, &job->res) != 0 && job->res.message[0] == '\0')
+			snprintf(job->res.message, sizeof job->res.message, "The task failed");
+		json_decref(task);
+		job->t.task = NULL;
+		pthread_mutex_lock(&E.mu);
+		job->next = E.done;
+		E.done = job;
+		pthread_mutex_unlock(&E.mu);
+		weir_engine_wake();
+		pthread_mutex_lock(&E.mu);
+	}
+	pthread_mutex_unlock(&E.mu);
+	return NULL;
+}
+
+static void inproc_collect(void)
+{
+	pthread_mutex_lock(&E.mu);
+	inproc_job *done = E.done;
+	E.done = NULL;
+	pthread_mutex_unlock(&E.mu);
+	while (done) {
+		inproc_job *j = done;
+		done = j->next;
+		eng_unit *u = unit_of_task_run(j->task_run_id);
+		if (u && u->inproc && u->st == U_RUNNING) {
+			u->inproc = false;
+			if (j->res.values) {
+				u->values = weir_json_own(u->run->a, j->res.values);
+				j->res.values = NULL;
+			}
+			unit_end(u, j->res.ok ? "SUCCESS" : "FAILED", j->res.message);
+		}
+		json_decref(j->res.values);
+		json_decref(j->res.output);
+		free(j->task_text);
+		free(j);
+	}
+}
+
+/* ---------------------------------------------------------------- the pass */
+
+static void sync_from_db(void)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *ids = weir_wf_runs_active(E.db, 0, false, &e);
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id) if (run_find(json_integer_value(id)) == NULL) load_run(json_integer_value(id));
+	json_decref(ids);
+	ids = weir_wf_runs_cancel_requested(E.db, &e);
+	json_array_foreach(ids, i, id)
+	{
+		eng_run *r = run_find(json_integer_value(id));
+		if (r)
+			run_cancel(r, true, "The run was canceled");
+	}
+	json_decref(ids);
+	ids = weir_wf_tasks_cancel_requested(E.db, &e);
+	json_array_foreach(ids, i, id)
+	{
+		eng_unit *u = unit_of_task_run(json_integer_value(id));
+		if (u && u->st != U_DONE) {
+			unit_stop(u);
+			if (u->row.child_run_id) {
+				eng_run *child = run_find(u->row.child_run_id);
+				if (child)
+					run_cancel(child, true, "The task was canceled");
+			}
+			if (u->st != U_DONE)
+				unit_end(u, "CANCELED", "The task was canceled");
+		}
+	}
+	json_decref(ids);
+	sched_load();
+}
+
+/* Timers: task timeouts, job timeouts, retries. Returns the earliest future deadline. */
+static int64_t timers(int64_t now)
+{
+	int64_t earliest = INT64_MAX;
+	for (eng_run *r = E.runs; r; r = r->next) {
+		if (r->finished || !r->started)
+			continue;
+		if (r->deadline && r->deadline <= now && !r->canceling) {
+			r->timed_out = true;
+			run_cancel(r, false, "The run timed out");
+			continue;
+		}
+		if (r->deadline && r->deadline < earliest)
+			earliest = r->deadline;
+		for (int i = 0; i < r->g.n; i++) {
+			eng_unit *u = r->cur[i];
+			if (u == NULL)
+				continue;
+			for (int k = -1; k < u->niters; k++) {
+				eng_unit *x = k < 0 ? u : u->iters[k];
+				if (x == NULL)
+					continue;
+				if (x->st == U_WAITING) {
+					if (x->row.retry_at <= now)
+						unit_start(x);
+					else if (x->row.retry_at < earliest)
+						earliest = x->row.retry_at;
+				} else if (x->st == U_RUNNING && x->deadline) {
+					if (x->deadline <= now) {
+						x->timed_out = true;
+						if (x->proc) {
+							weir_exec_kill(x->proc->p.pid);
+						} else {
+							unit_stop(x);
+							unit_end(x, "TIMEDOUT", "Task timed out");
+						}
+					} else if (x->deadline < earliest) {
+						earliest = x->deadline;
+					}
+				}
+			}
+		}
+	}
+	return earliest;
+}
+
+static int64_t pass(bool sync)
+{
+	E.db = weir_db_acquire(E.pool);
+	E.in_tx = false;
+	int64_t now = weir_now_ms();
+	int64_t next = INT64_MAX;
+	if (sync || !E.sched_loaded)
+		sync_from_db();
+	inproc_collect();
+	do {
+		E.moved = false;
+		now = weir_now_ms();
+		int64_t t = timers(now);
+		int64_t s = sched_tick(now);
+		next = t < s ? t : s;
+		/* admit new and queued runs, oldest first */
+		eng_run *order[256];
+		int no = 0;
+		for (eng_run *r = E.runs; r && no < 256; r = r->next)
+			if (!r->started && !r->finished)
+				order[no++] = r;
+		for (int i = no - 1; i >= 0; i--) /* E.runs is newest first */
+			if (!order[i]->started && !order[i]->finished && !order[i]->canceling)
+				run_admit(order[i]);
+		while (E.ready) {
+			eng_unit *u = E.ready;
+			E.ready = u->next_ready;
+			if (u->st == U_BLOCKED)
+				unit_start(u);
+		}
+		/* drop finished runs */
+		for (eng_run *r = E.runs, *nx; r; r = nx) {
+			nx = r->next;
+			if (r->finished)
+				run_free(r);
+		}
+	} while (E.moved && !atomic_load(&E.stop));
+	if (E.in_tx) {
+		weir_error e = WEIR_ERROR_INIT;
+		if (weir_db_commit(E.db, &e) != 0)
+			weir_log_error("engine: commit failed: %s", e.message);
+		E.in_tx = false;
+	}
+	weir_db_release(E.db);
+	E.db = NULL;
+	return next;
+}
+
+static void *scheduler(void *arg)
+{
+	(void)arg;
+	struct epoll_event evs[64];
+	bool sync = true;
+	while (!atomic_load(&E.stop)) {
+		int64_t next = pass(sync);
+		sync = false;
+		int64_t now = weir_now_ms();
+		int timeout = next == INT64_MAX ? 60000 : next <= now ? 0 : (int)(next - now < 60000 ? next - now : 60000);
+		int n = epoll_wait(E.ep, evs, 64, timeout);
+		for (int i = 0; i < n; i++) {
+			void *ptr = evs[i].data.ptr;
+			if (ptr == NULL) {
+				uint64_t v;
+				ssize_t rd = read(E.wake_fd, &v, sizeof v);
+				(void)rd;
+				sync = atomic_exchange(&E.woken, false) || sync;
+				continue;
+			}
+			if ((uintptr_t)ptr & 1) {
+				proc_drain((eng_proc *)((char *)ptr - 1));
+				continue;
+			}
+			eng_proc *p = ptr;
+			p->status = weir_exec_reap(&p->p);
+			p->exited = true;
+		}
+		/* exited children whose output is complete */
+		if (n > 0) {
+			E.db = weir_db_acquire(E.pool);
+			E.in_tx = false;
+			for (eng_proc *p = E.procs, *nx; p; p = nx) {
+				nx = p->next;
+				if (p->exited) {
+					proc_drain(p);
+					proc_finish(p);
+				}
+			}
+			if (E.in_tx) {
+				weir_error e = WEIR_ERROR_INIT;
+				if (weir_db_commit(E.db, &e) != 0)
+					weir_log_error("engine: commit failed: %s", e.message);
+				E.in_tx = false;
+			}
+			weir_db_release(E.db);
+			E.db = NULL;
+		}
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- start, stop */
+
+int weir_engine_start(weir_db_pool *pool, const weir_engine_cfg *cfg, weir_error *err)
+{
+	E.pool = pool;
+	E.cfg = *cfg;
+	atomic_store(&command_tasks_allowed, cfg->allow_command_tasks);
+	if (cfg->log_limit > 0)
+		atomic_store(&log_limit, cfg->log_limit);
+	free(E.runs_dir);
+	E.runs_dir = NULL;
+	if (asprintf(&E.runs_dir, "%s/runs", cfg->data_dir) < 0)
+		abort();
+	snprintf(log_root, sizeof log_root, "%s", E.runs_dir);
+	if (mkdir(E.runs_dir, 0700) != 0 && errno != EEXIST)
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot create the runs directory: %s",
+				      strerror(errno));
+	E.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	E.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (E.wake_fd < 0 || E.ep < 0)
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "engine: %s", strerror(errno));
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	epoll_ctl(E.ep, EPOLL_CTL_ADD, E.wake_fd, &ev);
+	atomic_store(&E.stop, false);
+	E.nexec = cfg->executors > 0 ? cfg->executors : 2;
+	E.exec_threads = calloc((size_t)E.nexec, sizeof *E.exec_threads);
+	for (int i = 0; i < E.nexec; i++)
+		if (pthread_create(&E.exec_threads[i], NULL, executor, NULL) != 0)
+			abort();
+	if (pthread_create(&E.thread, NULL, scheduler, NULL) != 0)
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "engine: cannot start the scheduler");
+	E.started = true;
+	return 0;
+}
+
+void weir_engine_stop(void)
+{
+	if (!E.started)
+		return;
+	atomic_store(&E.stop, true);
+	weir_engine_wake();
+	pthread_join(E.thread, NULL);
+	pthread_mutex_lock(&E.mu);
+	pthread_cond_broadcast(&E.cv);
+	pthread_mutex_unlock(&E.mu);
+	for (int i = 0; i < E.nexec; i++)
+		pthread_join(E.exec_threads[i], NULL);
+	free(E.exec_threads);
+	E.exec_threads = NULL;
+	/* children die with their runs interrupted; the next start retries them */
+	for (eng_proc *p = E.procs, *nx; p; p = nx) {
+		nx = p->next;
+		weir_exec_kill(p->p.pid);
+		waitpid(p->p.pid, NULL, 0);
+		proc_close(p);
+		free(p);
+	}
+	E.procs = NULL;
+	while (E.runs)
+		run_free(E.runs);
+	while (E.queue) {
+		inproc_job *j = E.queue;
+		E.queue = j->next;
+		free(j->task_text);
+		free(j);
+	}
+	inproc_collect();
+	sched_clear();
+	free(E.sch);
+	E.sch = NULL;
+	E.capsch = 0;
+	E.sched_loaded = false;
+	close(E.wake_fd);
+	close(E.ep);
+	E.wake_fd = E.ep = -1;
+	free(E.runs_dir);
+	E.runs_dir = NULL;
+	E.started = false;
+}

@@ -1,0 +1,136 @@
+/* The SQL of the workflows module (jobs_store.c), for workflows/ only. */
+#ifndef WEIR_WORKFLOWS_JOBS_STORE_H
+#define WEIR_WORKFLOWS_JOBS_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/db.h"
+#include "core/error.h"
+
+/* A new id (job, run, task run, repair): increasing, unique in the process, below 2^53:
+ * milliseconds since the epoch times 1024 plus a counter, never less than last + 1. */
+int64_t weir_wf_next_id(void);
+
+/* ---------------------------------------------------------------- jobs */
+
+typedef struct weir_wf_job {
+	int64_t job_id;
+	const char *name;
+	const char *settings; /* JSON text */
+	int64_t creator_id;
+	int64_t run_as_id;
+	int64_t created_time;
+	const char *api_version;
+} weir_wf_job;
+
+int weir_wf_job_insert(weir_db *db, const weir_wf_job *j, weir_error *err);
+/* 1 found, 0 not found, -1 error. Strings in `a`. */
+int weir_wf_job_get(weir_db *db, weir_arena *a, int64_t job_id, weir_wf_job *out, weir_error *err);
+int weir_wf_job_set(weir_db *db, int64_t job_id, const char *name, const char *settings, int64_t run_as_id,
+		    weir_error *err);
+/* 1 deleted, 0 not found, -1 error. */
+int weir_wf_job_delete(weir_db *db, int64_t job_id, weir_error *err);
+/* Jobs after `after_id` the principal may view (admin: all), by job id, at most `limit`
+ * (+1 to know whether there are more). name NULL: any. */
+int weir_wf_job_list(weir_db *db, weir_arena *a, bool admin, const char *closure_json, const char *name,
+		     int64_t offset, int64_t limit, weir_wf_job *out, weir_error *err);
+/* Every job with a schedule, trigger or continuous setting: (job_id, settings). */
+json_t *weir_wf_jobs_scheduled(weir_db *db, weir_error *err);
+int weir_wf_schedule_last(weir_db *db, int64_t job_id, int64_t *last_fired);
+int weir_wf_schedule_set(weir_db *db, int64_t job_id, int64_t last_fired, weir_error *err);
+
+/* ---------------------------------------------------------------- permissions */
+
+/* The highest level among the principal ids of `closure_json` on the job (text, or NULL). */
+int weir_wf_acl_levels(weir_db *db, weir_arena *a, int64_t job_id, const char *closure_json, const char **levels,
+		       int max);
+/* [[principal_id, level], ...] of a job. */
+json_t *weir_wf_acl_list(weir_db *db, int64_t job_id, weir_error *err);
+int weir_wf_acl_put(weir_db *db, int64_t job_id, int64_t principal_id, const char *level, weir_error *err);
+int weir_wf_acl_clear(weir_db *db, int64_t job_id, bool keep_owner, weir_error *err);
+/* The owner (IS_OWNER) of a job, or -1. */
+int64_t weir_wf_acl_owner(weir_db *db, int64_t job_id);
+
+/* ---------------------------------------------------------------- runs */
+
+/* A job run row (text in the arena). */
+typedef struct weir_wf_run {
+	int64_t run_id, job_id; /* job_id 0: runs/submit */
+	const char *run_type, *trigger_type, *run_name;
+	int64_t creator_id, run_as_id;
+	const char *settings, *job_parameters, *overriding, *only_tasks;
+	const char *life_cycle, *result_state, *state_message;
+	bool user_cancelled, cancel_requested;
+	const char *queue_reason;
+	int64_t created_time, start_time, end_time, queue_duration;
+	const char *idempotency_token;
+	int64_t parent_task_run, latest_repair_id;
+	const char *acl;
+} weir_wf_run;
+
+int weir_wf_run_insert(weir_db *db, const weir_wf_run *r, weir_error *err);
+int weir_wf_run_get(weir_db *db, weir_arena *a, int64_t run_id, weir_wf_run *out, weir_error *err);
+/* The run made with an idempotency token, or 0. */
+int64_t weir_wf_run_by_token(weir_db *db, int64_t job_id, int64_t creator_id, const char *token);
+/* Writes the run's state columns (life_cycle .. queue_duration, latest_repair_id, settings). */
+int weir_wf_run_save(weir_db *db, const weir_wf_run *r, weir_error *err);
+int weir_wf_run_request_cancel(weir_db *db, int64_t run_id, weir_error *err);
+int weir_wf_task_request_cancel(weir_db *db, int64_t task_run_id, weir_error *err);
+/* Task runs whose cancel was requested and that are not finished. */
+json_t *weir_wf_tasks_cancel_requested(weir_db *db, weir_error *err);
+/* Job runs whose cancel was requested and that are active. */
+json_t *weir_wf_runs_cancel_requested(weir_db *db, weir_error *err);
+int weir_wf_run_delete(weir_db *db, int64_t run_id, weir_error *err);
+/* Runs ids of active runs (PENDING, QUEUED, RUNNING, TERMINATING), all or of one job. */
+json_t *weir_wf_runs_active(weir_db *db, int64_t job_id, bool queued_only, weir_error *err);
+/* runs/list: run ids in the list's order, filtered; the caller filters visibility. */
+typedef struct weir_wf_run_query {
+	int64_t job_id;
+	bool active_only, completed_only;
+	const char *run_type;
+	int64_t start_from, start_to;
+	bool admin;
+	const char *closure_json;
+	int64_t creator_id;
+	int64_t offset, limit;
+} weir_wf_run_query;
+json_t *weir_wf_runs_list(weir_db *db, const weir_wf_run_query *q, weir_error *err);
+
+/* ---------------------------------------------------------------- task runs */
+
+typedef struct weir_wf_task_run {
+	int64_t task_run_id, run_id;
+	const char *task_key;
+	int attempt;
+	int64_t repair_id; /* 0: none */
+	int64_t iteration_of; /* 0: none */
+	int iteration;
+	const char *life_cycle, *result_state, *state_message;
+	int64_t start_time, end_time, retry_at;
+	const char *task; /* JSON */
+	const char *outcome, *task_values, *resolved, *error, *error_trace;
+	bool logs_truncated;
+	int64_t child_run_id;
+	const char *input, *stats;
+} weir_wf_task_run;
+
+int weir_wf_task_insert(weir_db *db, const weir_wf_task_run *t, weir_error *err);
+/* Writes the state columns (life_cycle .. stats). */
+int weir_wf_task_save(weir_db *db, const weir_wf_task_run *t, weir_error *err);
+int weir_wf_task_get(weir_db *db, weir_arena *a, int64_t task_run_id, weir_wf_task_run *out, weir_error *err);
+/* Every task run of a job run (iterations too), by task_run_id; *n set. */
+weir_wf_task_run *weir_wf_tasks_of_run(weir_db *db, weir_arena *a, int64_t run_id, int *n, weir_error *err);
+
+/* ---------------------------------------------------------------- repairs */
+
+int weir_wf_repair_insert(weir_db *db, int64_t repair_id, int64_t run_id, const char *request, int64_t now,
+			  weir_error *err);
+/* Repairs of a run: [{repair_id, request, applied, start_time, end_time, life_cycle, result_state}] */
+json_t *weir_wf_repairs_of_run(weir_db *db, int64_t run_id, weir_error *err);
+int weir_wf_repair_save(weir_db *db, int64_t repair_id, bool applied, int64_t end_time, const char *life_cycle,
+			const char *result_state, weir_error *err);
+
+#endif
