@@ -168,8 +168,7 @@ void weir_engine_wake(void)
 	}
 }
 
-void weir_engine_register(int type,
-			  int (*run)(weir_db_pool *pool, const weir_engine_task *t, weir_engine_result *res))
+void weir_engine_register(int type, int (*run)(weir_db_pool *pool, const weir_engine_task *t, weir_engine_result *res))
 {
 	if (type >= 0 && type < WEIR_TT__COUNT)
 		E.kinds[type] = run;
@@ -195,6 +194,9 @@ static const char *adup(eng_run *r, const char *s) { return s ? weir_arena_strdu
 
 static char *sdup(eng_run *r, const char *s) { return weir_arena_strdup(r->a, s ? s : ""); }
 
+/* jdump of a new value, which it frees. */
+static const char *jdump_new(eng_run *r, json_t *j);
+
 static const char *jdump(eng_run *r, const json_t *j)
 {
 	if (j == NULL)
@@ -202,6 +204,13 @@ static const char *jdump(eng_run *r, const json_t *j)
 	char *t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
 	const char *out = adup(r, t);
 	free(t);
+	return out;
+}
+
+static const char *jdump_new(eng_run *r, json_t *j)
+{
+	const char *out = jdump(r, j);
+	json_decref(j);
 	return out;
 }
 
@@ -231,7 +240,7 @@ static void save_run(eng_run *r)
 static void notify(eng_run *r, const char *event)
 {
 	static const char *const KEYS[] = {"on_start", "on_success", "on_failure"};
-	const char *key = strcmp(event, "jobs.on_start") == 0	  ? KEYS[0]
+	const char *key = strcmp(event, "jobs.on_start") == 0     ? KEYS[0]
 			  : strcmp(event, "jobs.on_success") == 0 ? KEYS[1]
 								  : KEYS[2];
 	json_t *wh = json_object_get(json_object_get(r->settings, "webhook_notifications"), key);
@@ -251,14 +260,14 @@ static void notify(eng_run *r, const char *event)
 	size_t i;
 	json_t *d;
 	weir_error e = WEIR_ERROR_INIT;
-	json_array_foreach(wh, i, d)
-	{
+	json_array_foreach (wh, i, d) {
 		const char *id = json_string_value(json_object_get(d, "id"));
 		if (id && weir_notify_queue(tx(), id, event, text, &e) != 0)
 			weir_log_warn("engine: run %" PRId64 ": notification to %s: %s", r->row.run_id, id, e.message);
 	}
-	json_array_foreach(em, i, d) if (json_is_string(d)) weir_notify_record_email(tx(), json_string_value(d), event,
-										      text, &e);
+	json_array_foreach (em, i, d)
+		if (json_is_string(d))
+			weir_notify_record_email(tx(), json_string_value(d), event, text, &e);
 	free(text);
 }
 
@@ -272,8 +281,7 @@ static eng_unit *unit_new(eng_run *r, int task, eng_unit *parent, json_t *task_j
 	u->parent = parent;
 	u->task_json = task_json;
 	u->row.run_id = r->row.run_id;
-	u->row.task_key = parent ? adup(r, json_string_value(json_object_get(task_json, "task_key")))
-				 : r->g.keys[task];
+	u->row.task_key = parent ? adup(r, json_string_value(json_object_get(task_json, "task_key"))) : r->g.keys[task];
 	u->row.task = jdump(r, task_json);
 	u->row.repair_id = r->repair_id;
 	u->row.life_cycle = "BLOCKED";
@@ -292,7 +300,8 @@ static bool retryable(eng_unit *u, const char *result)
 	if (u->run->canceling || strcmp(result, "CANCELED") == 0)
 		return false;
 	bool failed = strcmp(result, "FAILED") == 0 || strcmp(result, "INTERNAL_ERROR") == 0 ||
-		      (strcmp(result, "TIMEDOUT") == 0 && json_is_true(json_object_get(u->task_json, "retry_on_timeout")));
+		      (strcmp(result, "TIMEDOUT") == 0 &&
+		       json_is_true(json_object_get(u->task_json, "retry_on_timeout")));
 	if (!failed)
 		return false;
 	json_t *mr = json_object_get(u->task_json, "max_retries");
@@ -456,19 +465,18 @@ static char *task_dir(eng_unit *u)
 	return weir_arena_printf(u->run->a, "%s/%" PRId64, E.runs_dir, u->row.task_run_id);
 }
 
-static const char *WHEEL_BOOT =
-	"import sys\n"
-	"from importlib import metadata\n"
-	"pkg, ep = sys.argv[1], sys.argv[2]\n"
-	"sys.argv = [ep] + sys.argv[3:]\n"
-	"def norm(s): return s.replace('-', '_').lower()\n"
-	"for d in metadata.distributions():\n"
-	"    if norm(d.metadata['Name'] or '') == norm(pkg):\n"
-	"        for e in d.entry_points:\n"
-	"            if e.name == ep:\n"
-	"                sys.exit(e.load()())\n"
-	"sys.stderr.write('entry point %s not found in package %s\\n' % (ep, pkg))\n"
-	"sys.exit(1)\n";
+static const char *WHEEL_BOOT = "import sys\n"
+				"from importlib import metadata\n"
+				"pkg, ep = sys.argv[1], sys.argv[2]\n"
+				"sys.argv = [ep] + sys.argv[3:]\n"
+				"def norm(s): return s.replace('-', '_').lower()\n"
+				"for d in metadata.distributions():\n"
+				"    if norm(d.metadata['Name'] or '') == norm(pkg):\n"
+				"        for e in d.entry_points:\n"
+				"            if e.name == ep:\n"
+				"                sys.exit(e.load()())\n"
+				"sys.stderr.write('entry point %s not found in package %s\\n' % (ep, pkg))\n"
+				"sys.exit(1)\n";
 
 /* Starts a command task's process; returns -1 with a message on failure. */
 static int start_command(eng_unit *u, weir_task_type type, json_t *body, char *msg, size_t cap)
@@ -506,10 +514,13 @@ static int start_command(eng_unit *u, weir_task_type type, json_t *body, char *m
 	}
 	size_t i;
 	json_t *v;
-	json_array_foreach(params, i, v) if (json_is_string(v)) argv[ac++] = sdup(r, json_string_value(v));
+	json_array_foreach (params, i, v)
+		if (json_is_string(v))
+			argv[ac++] = sdup(r, json_string_value(v));
 	const char *k;
-	json_object_foreach(named, k, v) if (json_is_string(v)) argv[ac++] =
-		weir_arena_printf(r->a, "--%s=%s", k, json_string_value(v));
+	json_object_foreach (named, k, v)
+		if (json_is_string(v))
+			argv[ac++] = weir_arena_printf(r->a, "--%s=%s", k, json_string_value(v));
 	argv[ac] = NULL;
 	json_decref(ov);
 	/* a clean environment with the run's context */
@@ -672,10 +683,12 @@ static int start_run_job(eng_unit *u, json_t *body, char *msg, size_t cap)
 	eng_run *r = u->run;
 	int64_t target = json_integer_value(json_object_get(body, "job_id"));
 	/* a cycle of jobs: the target is already running in this chain */
-	for (eng_run *x = r; x; ) {
+	for (eng_run *x = r; x;) {
 		if (x->row.job_id == target) {
-			snprintf(msg, cap, "run_job_task: job %" PRId64 " is already running in this chain of runs "
-				 "(a cycle of jobs)", target);
+			snprintf(msg, cap,
+				 "run_job_task: job %" PRId64 " is already running in this chain of runs "
+				 "(a cycle of jobs)",
+				 target);
 			return -1;
 		}
 		eng_run *up = NULL;
@@ -743,7 +756,7 @@ static void unit_start(eng_unit *u)
 		return;
 	}
 	if (type != WEIR_TT_FOR_EACH)
-		u->row.resolved = jdump(r, json_pack("{s:O}", weir_task_type_field(type), body));
+		u->row.resolved = jdump_new(r, json_pack("{s:O}", weir_task_type_field(type), body));
 	char msg[512] = "";
 	switch (type) {
 	case WEIR_TT_CONDITION: {
@@ -790,13 +803,12 @@ static void unit_start(eng_unit *u)
 		u->inputs = weir_json_own(r->a, arr);
 		u->niters = (int)json_array_size(arr);
 		u->iters = weir_arena_calloc(r->a, ((size_t)u->niters + 1) * sizeof *u->iters);
-		u->row.resolved = jdump(r, json_pack("{s:{s:s}}", "for_each_task", "inputs", text));
+		u->row.resolved = jdump_new(r, json_pack("{s:{s:s}}", "for_each_task", "inputs", text));
 		save_unit(u);
 		foreach_pump(u);
 		return;
 	}
-	default:
-		break;
+	default: break;
 	}
 	if (E.kinds[type] != NULL) {
 		inproc_job *job = calloc(1, sizeof *job);
@@ -822,9 +834,11 @@ static void unit_start(eng_unit *u)
 	if (type == WEIR_TT_SQL)
 		snprintf(msg, sizeof msg, "sql_task needs the SQL warehouse, which this server does not have yet");
 	else
-		snprintf(msg, sizeof msg, "%s is not supported by Weir: its runtime (Databricks compute) does not exist "
+		snprintf(msg, sizeof msg,
+			 "%s is not supported by Weir: its runtime (Databricks compute) does not exist "
 			 "here; use spark_python_task, python_wheel_task, condition_task, run_job_task or "
-			 "for_each_task", weir_task_type_field(type));
+			 "for_each_task",
+			 weir_task_type_field(type));
 	unit_end(u, "FAILED", msg);
 }
 
@@ -847,8 +861,8 @@ static void foreach_pump(eng_unit *fe)
 		insert_unit(it);
 		unit_start(it);
 	}
-	json_t *stats = json_pack("{s:{s:i, s:i, s:i, s:i, s:i, s:i}}", "task_run_stats", "total_iterations", fe->niters,
-				  "scheduled_iterations", fe->next_iter, "active_iterations", fe->active,
+	json_t *stats = json_pack("{s:{s:i, s:i, s:i, s:i, s:i, s:i}}", "task_run_stats", "total_iterations",
+				  fe->niters, "scheduled_iterations", fe->next_iter, "active_iterations", fe->active,
 				  "completed_iterations", fe->done, "succeeded_iterations", fe->ok, "failed_iterations",
 				  fe->failed);
 	fe->row.stats = jdump(r, stats);
@@ -858,7 +872,10 @@ static void foreach_pump(eng_unit *fe)
 	if (fe->done == fe->niters || (r->canceling && fe->active == 0)) {
 		char msg[128];
 		snprintf(msg, sizeof msg, "%d of %d iterations failed", fe->failed, fe->niters);
-		unit_end(fe, fe->failed == 0 && !r->canceling ? "SUCCESS" : r->canceling ? "CANCELED" : "FAILED",
+		unit_end(fe,
+			 fe->failed == 0 && !r->canceling ? "SUCCESS"
+			 : r->canceling                   ? "CANCELED"
+							  : "FAILED",
 			 fe->failed ? msg : "");
 	} else {
 		save_unit(fe);
@@ -899,15 +916,9 @@ static void task_gate(eng_run *r, int i)
 		else
 			ready_push(u);
 		return;
-	case WEIR_GATE_UPSTREAM_FAILED:
-		unit_end(u, "UPSTREAM_FAILED", "An upstream task failed");
-		return;
-	case WEIR_GATE_EXCLUDED:
-		unit_end(u, "EXCLUDED", "The task's run_if or condition excluded it");
-		return;
-	case WEIR_GATE_UPSTREAM_CANCELED:
-		unit_end(u, "UPSTREAM_CANCELED", "An upstream task was canceled");
-		return;
+	case WEIR_GATE_UPSTREAM_FAILED: unit_end(u, "UPSTREAM_FAILED", "An upstream task failed"); return;
+	case WEIR_GATE_EXCLUDED: unit_end(u, "EXCLUDED", "The task's run_if or condition excluded it"); return;
+	case WEIR_GATE_UPSTREAM_CANCELED: unit_end(u, "UPSTREAM_CANCELED", "An upstream task was canceled"); return;
 	}
 }
 
@@ -976,8 +987,9 @@ static void run_finish(eng_run *r)
 	const char **results = weir_arena_calloc(r->a, ((size_t)r->g.n + 1) * sizeof(char *));
 	for (int i = 0; i < r->g.n; i++)
 		if (r->cur[i])
-			results[i] = strcmp(r->cur[i]->row.life_cycle, "INTERNAL_ERROR") == 0 ? "FAILED"
-												 : r->cur[i]->row.result_state;
+			results[i] = strcmp(r->cur[i]->row.life_cycle, "INTERNAL_ERROR") == 0
+					     ? "FAILED"
+					     : r->cur[i]->row.result_state;
 	const char *result = r->timed_out ? "TIMEDOUT" : r->canceling ? "CANCELED" : weir_dag_result(&r->g, results);
 	r->row.life_cycle = "TERMINATED";
 	r->row.result_state = result;
@@ -992,7 +1004,7 @@ static void run_finish(eng_run *r)
 		weir_wf_repair_save(tx(), r->repair_id, true, now, "TERMINATED", result, &e);
 	}
 	notify(r, strcmp(result, "SUCCESS") == 0 || strcmp(result, "SUCCESS_WITH_FAILURES") == 0 ? "jobs.on_success"
-												      : "jobs.on_failure");
+												 : "jobs.on_failure");
 	/* a run_job_task waits for this run */
 	if (r->row.parent_task_run) {
 		eng_unit *pu = unit_of_task_run(r->row.parent_task_run);
@@ -1000,7 +1012,10 @@ static void run_finish(eng_run *r)
 			bool ok = strcmp(result, "SUCCESS") == 0 || strcmp(result, "SUCCESS_WITH_FAILURES") == 0;
 			char msg[200];
 			snprintf(msg, sizeof msg, "The run of job %" PRId64 " ended with %s", r->row.job_id, result);
-			unit_end(pu, ok ? "SUCCESS" : strcmp(result, "CANCELED") == 0 ? "CANCELED" : "FAILED",
+			unit_end(pu,
+				 ok                                ? "SUCCESS"
+				 : strcmp(result, "CANCELED") == 0 ? "CANCELED"
+								   : "FAILED",
 				 ok ? "" : msg);
 		}
 	}
@@ -1029,18 +1044,19 @@ static void run_admit(eng_run *r)
 				if (strcmp(r->row.life_cycle, "QUEUED") != 0) {
 					r->row.life_cycle = "QUEUED";
 					r->row.queue_reason = weir_arena_printf(
-						r->a, "Queued due to reaching maximum concurrent runs of %" PRId64 ".", max);
+						r->a, "Queued due to reaching maximum concurrent runs of %" PRId64 ".",
+						max);
 					save_run(r);
 				}
 				return;
 			}
 			r->row.life_cycle = "SKIPPED";
 			r->row.result_state = "MAXIMUM_CONCURRENT_RUNS_REACHED";
-			r->row.state_message = weir_arena_printf(
-				r->a,
-				"Skipping this run because the limit of %" PRId64 " maximum concurrent runs has been "
-				"reached.",
-				max);
+			r->row.state_message = weir_arena_printf(r->a,
+								 "Skipping this run because the limit of %" PRId64
+								 " maximum concurrent runs has been "
+								 "reached.",
+								 max);
 			r->row.start_time = now;
 			r->row.end_time = now;
 			r->finished = true;
@@ -1165,8 +1181,9 @@ static eng_run *load_run(int64_t run_id)
 	json_t *plist = weir_json_own(a, r->row.job_parameters ? json_loads(r->row.job_parameters, 0, NULL) : NULL);
 	size_t pi;
 	json_t *pv;
-	json_array_foreach(plist, pi, pv) json_object_set(r->params, json_string_value(json_object_get(pv, "name")),
-							  json_object_get(pv, "value"));
+	json_array_foreach (plist, pi, pv)
+		json_object_set(r->params, json_string_value(json_object_get(pv, "name")),
+				json_object_get(pv, "value"));
 	r->next = E.runs;
 	E.runs = r;
 
@@ -1180,7 +1197,8 @@ static eng_run *load_run(int64_t run_id)
 		int i = weir_dag_find(&r->g, rows[t].task_key);
 		if (i < 0)
 			continue;
-		if (latest[i] && latest[i]->row.attempt > rows[t].attempt && latest[i]->row.repair_id >= rows[t].repair_id)
+		if (latest[i] && latest[i]->row.attempt > rows[t].attempt &&
+		    latest[i]->row.repair_id >= rows[t].repair_id)
 			continue;
 		eng_unit *u = weir_arena_calloc(a, sizeof *u);
 		u->run = r;
@@ -1198,8 +1216,10 @@ static eng_run *load_run(int64_t run_id)
 	json_t *pending = NULL;
 	size_t ri;
 	json_t *rep;
-	json_array_foreach(reps, ri, rep) if (!json_is_true(json_object_get(rep, "applied")) &&
-					     json_integer_value(json_object_get(rep, "applied")) == 0) pending = rep;
+	json_array_foreach (reps, ri, rep)
+		if (!json_is_true(json_object_get(rep, "applied")) &&
+		    json_integer_value(json_object_get(rep, "applied")) == 0)
+			pending = rep;
 	bool *rerun = weir_arena_calloc(a, (size_t)n + 1);
 	if (pending) {
 		r->repair_id = json_integer_value(json_object_get(pending, "repair_id"));
@@ -1208,8 +1228,7 @@ static eng_run *load_run(int64_t run_id)
 		if (json_is_array(keys)) {
 			size_t k;
 			json_t *kv;
-			json_array_foreach(keys, k, kv)
-			{
+			json_array_foreach (keys, k, kv) {
 				int i = weir_dag_find(&r->g, json_string_value(kv));
 				if (i >= 0)
 					rerun[i] = true;
@@ -1296,8 +1315,9 @@ static eng_run *load_run(int64_t run_id)
 				weir_wf_run child;
 				if (weir_wf_run_get(E.db, a, u->row.child_run_id, &child, &e) == 1 &&
 				    strcmp(child.life_cycle, "TERMINATED") == 0) {
-					bool ok = child.result_state && (strcmp(child.result_state, "SUCCESS") == 0 ||
-									 strcmp(child.result_state, "SUCCESS_WITH_FAILURES") == 0);
+					bool ok = child.result_state &&
+						  (strcmp(child.result_state, "SUCCESS") == 0 ||
+						   strcmp(child.result_state, "SUCCESS_WITH_FAILURES") == 0);
 					unit_end(u, ok ? "SUCCESS" : "FAILED", ok ? "" : "The child run failed");
 				}
 			}
@@ -1330,8 +1350,7 @@ static void sched_load(void)
 	size_t i;
 	json_t *row;
 	int64_t now = weir_now_ms();
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		int64_t job_id = json_integer_value(json_array_get(row, 0));
 		json_t *s = json_loads(json_string_value(json_array_get(row, 1)), 0, NULL);
 		if (s == NULL)
@@ -1508,19 +1527,19 @@ static void sync_from_db(void)
 	json_t *ids = weir_wf_runs_active(E.db, 0, false, &e);
 	size_t i;
 	json_t *id;
-	json_array_foreach(ids, i, id) if (run_find(json_integer_value(id)) == NULL) load_run(json_integer_value(id));
+	json_array_foreach (ids, i, id)
+		if (run_find(json_integer_value(id)) == NULL)
+			load_run(json_integer_value(id));
 	json_decref(ids);
 	ids = weir_wf_runs_cancel_requested(E.db, &e);
-	json_array_foreach(ids, i, id)
-	{
+	json_array_foreach (ids, i, id) {
 		eng_run *r = run_find(json_integer_value(id));
 		if (r)
 			run_cancel(r, true, "The run was canceled");
 	}
 	json_decref(ids);
 	ids = weir_wf_tasks_cancel_requested(E.db, &e);
-	json_array_foreach(ids, i, id)
-	{
+	json_array_foreach (ids, i, id) {
 		eng_unit *u = unit_of_task_run(json_integer_value(id));
 		if (u && u->st != U_DONE) {
 			unit_stop(u);
@@ -1640,7 +1659,9 @@ static void *scheduler(void *arg)
 		int64_t next = pass(sync);
 		sync = false;
 		int64_t now = weir_now_ms();
-		int timeout = next == INT64_MAX ? 60000 : next <= now ? 0 : (int)(next - now < 60000 ? next - now : 60000);
+		int timeout = next == INT64_MAX ? 60000
+			      : next <= now     ? 0
+						: (int)(next - now < 60000 ? next - now : 60000);
 		int n = epoll_wait(E.ep, evs, 64, timeout);
 		for (int i = 0; i < n; i++) {
 			void *ptr = evs[i].data.ptr;
