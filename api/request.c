@@ -2,6 +2,7 @@
  * transaction helpers that put the audit row in the same transaction as the change. */
 #include "api/http.h"
 #include "api/app.h"
+#include "api/dialect.h"
 
 #include <microhttpd.h>
 #include <stdio.h>
@@ -341,13 +342,9 @@ void weir_reply_header(weir_req *r, const char *name, const char *value)
 	}
 }
 
-int weir_reply_error(weir_req *r, const weir_error *e)
+int weir_reply_error(weir_req *r, const weir_error *raised)
 {
 	weir_req_rollback(r);
-	int status = e->status ? e->status : weir_code_status(e->code);
-	const char *code = weir_code_name(e->code);
-	const char *msg = e->message[0] ? e->message : code;
-	r->audit_error = code;
 	weir_dialect d = r->route ? r->route->dialect : WEIR_DIALECT_DATABRICKS;
 	/* unrouted paths (404/405) answer in the dialect of their prefix */
 	if (r->route == NULL && r->path) {
@@ -356,6 +353,12 @@ int weir_reply_error(weir_req *r, const weir_error *e)
 		else if (strncmp(r->path, "/api/2.0/preview/scim/", 22) == 0)
 			d = WEIR_DIALECT_SCIM;
 	}
+	weir_error translated = *raised, *e = &translated;
+	weir_dialect_translate(d, e); /* the dialect's name for the domain's code (api/dialect.c) */
+	int status = e->status ? e->status : weir_code_status(e->code);
+	const char *code = weir_code_name(e->code);
+	const char *msg = e->message[0] ? e->message : code;
+	r->audit_error = code;
 	json_t *body;
 	switch (d) {
 	case WEIR_DIALECT_MLFLOW: body = json_pack("{s:s, s:s}", "error_code", code, "message", msg); break;

@@ -614,7 +614,7 @@ json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_
 	if (weir_trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
 		return NULL;
 	if (taken) {
-		weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
+		weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
 		return NULL;
 	}
 	int64_t id;
@@ -757,8 +757,7 @@ json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_
 		if (weir_trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
 			return NULL;
 		if (taken) {
-			weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.",
-				       name);
+			weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
 			return NULL;
 		}
 	}
@@ -821,8 +820,8 @@ json_t *weir_tracking_experiment_delete_tag(weir_tracking_ctx *c, json_t *req, w
 	    weir_trk_store_exp_delete_tag(c->db, e.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
-		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
-			       "No tag with name: %.250s in experiment with id %lld", key, (long long)e.id);
+		weir_error_set(err, WEIR_E_NOT_FOUND, "No tag with name: %.250s in experiment with id %lld", key,
+			       (long long)e.id);
 		return NULL;
 	}
 	return json_object();
@@ -1175,8 +1174,7 @@ json_t *weir_tracking_delete_tag(weir_tracking_ctx *c, json_t *req, weir_error *
 	    weir_trk_store_tag_delete(c->db, run.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
-		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "No tag with name: %.250s in run with id %s", key,
-			       run.run_id);
+		weir_error_set(err, WEIR_E_NOT_FOUND, "No tag with name: %.250s in run with id %s", key, run.run_id);
 		return NULL;
 	}
 	return json_object();
