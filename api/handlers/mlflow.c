@@ -8,6 +8,7 @@
  * resolving and authorizing the securable, the transaction, the dialect's wording of
  * errors, the answer; every registry rule is a registry/ domain function's. */
 #include "api/http.h"
+#include "api/handlers/uc_routes.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -952,11 +953,8 @@ static int uca_get(weir_req *r)
 	}
 #define ON(op) RULE_ON(WEIR_OP_##op)
 #define NA WEIR_ROUTE_NO_AUDIT
-#define UC "/api/2.1/unity-catalog"
-#define U(m, p, h, op, action, flags)                                                                     \
-	{                                                                                                 \
-		m, UC p, h, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, flags \
-	}
+#define UC WEIR_UC_PREFIX
+#define U(m, p, h, op, action, flags) WEIR_UC_ROUTE(m, UC p, h, WEIR_OP_##op, action, flags)
 
 const weir_route weir_routes_mlflow[] = {
 	M2("POST", "/registered-models/create", rm_create, ON(CREATE_MODEL), "createRegisteredModel", 0),
