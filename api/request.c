@@ -193,16 +193,8 @@ static json_t *audit_params(weir_req *r)
 		const char *k;
 		json_t *v;
 		json_object_foreach (r->json, k, v) {
-			if (secret_key(k))
-				continue;
-			if (json_is_array(v))
-				json_object_set_new(o, k, json_sprintf("[%zu items]", json_array_size(v)));
-			else if (json_is_object(v))
-				json_object_set_new(o, k, json_string("{...}"));
-			else if (json_is_string(v) && json_string_length(v) > 512)
-				json_object_set_new(o, k, json_string("[long text]"));
-			else
-				json_object_set(o, k, v);
+			if (!secret_key(k))
+				json_object_set_new(o, k, weir_json_summary(v));
 		}
 	}
 	r->audit_params = o;
