@@ -1,5 +1,6 @@
-/* What each wire dialect answers for a code Weir's domain raises: one translation table per
- * dialect, here and nowhere else, applied by weir_reply_error to every error a route answers.
+/* What each wire dialect answers for a code Weir's domain raises: one translation table, a row
+ * per dialect and code, here and nowhere else, applied by weir_reply_error to every error a
+ * route answers.
  * The domain raises neutral codes (NOT_FOUND, ALREADY_EXISTS with the kind of object,
  * INVALID_ARGUMENT, MALFORMED_REQUEST, ...); a dialect renames them, and sets the status it
  * answers them with. */
