@@ -9,7 +9,9 @@
 #define WEIR_UC_PREFIX "/api/2.1/unity-catalog"
 
 /* A route: method, prefix + path, handler, operation, audit action, flags. */
-#define WEIR_UC_ROUTE(m, path, h, op, action, flags) \
-	{m, path, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, flags}
+#define WEIR_UC_ROUTE(m, path, h, op, action, flags)                                            \
+	{                                                                                       \
+		m, path, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, flags \
+	}
 
 #endif
