@@ -7,6 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/json.h"
+#include "core/util.h"
+
 /* When no cap is configured (an app not built by main): Databricks' default maximum. */
 #define MINT_CAP_DEFAULT_S (90LL * 24 * 3600)
 
@@ -29,6 +32,23 @@ int weir_auth_mint_expiry(const weir_req *r, int64_t asked_s, const char *field,
 	if (exp <= now_ms) /* a JWT within its leeway past exp: nothing left to give */
 		return weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
 	*expiry_ms = exp;
+	return 0;
+}
+
+int weir_auth_mint_args(const weir_req *r, json_t *body, weir_mint_args *out, weir_error *err)
+{
+	int64_t lifetime = 0;
+	out->comment = out->workspace = NULL;
+	if (weir_json_get_i64(body, "lifetime_seconds", false, &lifetime, err) != 0 ||
+	    weir_json_get_str(body, "comment", false, &out->comment, err) != 0 ||
+	    weir_json_get_str(body, "workspace", false, &out->workspace, err) != 0)
+		return -1;
+	out->now_ms = weir_now_ms();
+	if (weir_auth_mint_expiry(r, lifetime, "lifetime_seconds", out->now_ms, &out->expiry_ms, err) != 0)
+		return -1;
+	if (out->comment && strlen(out->comment) > 1024)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "comment",
+					"Invalid value for 'comment': at most 1024 characters");
 	return 0;
 }
 

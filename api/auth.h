@@ -31,4 +31,13 @@ char *weir_jwt_issue(const weir_app *app, weir_arena *a, const char *sub, const 
 int weir_auth_mint_expiry(const weir_req *r, int64_t asked_s, const char *field, int64_t now_ms, int64_t *expiry_ms,
 			  weir_error *err);
 
+/* What a request to mint a token says besides whom it is for (POST /token/create and the
+ * on-behalf-of route): lifetime_seconds made an expiry by weir_auth_mint_expiry, a comment of
+ * at most 1024 characters, the workspace named (NULL: none). Borrowed from body. */
+typedef struct weir_mint_args {
+	int64_t now_ms, expiry_ms;
+	const char *comment, *workspace;
+} weir_mint_args;
+int weir_auth_mint_args(const weir_req *r, json_t *body, weir_mint_args *out, weir_error *err);
+
 #endif

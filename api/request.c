@@ -2,6 +2,7 @@
  * transaction helpers that put the audit row in the same transaction as the change. */
 #include "api/http.h"
 #include "api/app.h"
+#include "api/dialect.h"
 
 #include <microhttpd.h>
 #include <stdio.h>
@@ -194,16 +195,8 @@ static json_t *audit_params(weir_req *r)
 		const char *k;
 		json_t *v;
 		json_object_foreach (r->json, k, v) {
-			if (secret_key(k))
-				continue;
-			if (json_is_array(v))
-				json_object_set_new(o, k, json_sprintf("[%zu items]", json_array_size(v)));
-			else if (json_is_object(v))
-				json_object_set_new(o, k, json_string("{...}"));
-			else if (json_is_string(v) && json_string_length(v) > 512)
-				json_object_set_new(o, k, json_string("[long text]"));
-			else
-				json_object_set(o, k, v);
+			if (!secret_key(k))
+				json_object_set_new(o, k, weir_json_summary(v));
 		}
 	}
 	r->audit_params = o;
@@ -343,13 +336,9 @@ void weir_reply_header(weir_req *r, const char *name, const char *value)
 	}
 }
 
-int weir_reply_error(weir_req *r, const weir_error *e)
+int weir_reply_error(weir_req *r, const weir_error *raised)
 {
 	weir_req_rollback(r);
-	int status = e->status ? e->status : weir_code_status(e->code);
-	const char *code = weir_code_name(e->code);
-	const char *msg = e->message[0] ? e->message : code;
-	r->audit_error = code;
 	weir_dialect d = r->route ? r->route->dialect : WEIR_DIALECT_DATABRICKS;
 	/* unrouted paths (404/405) answer in the dialect of their prefix */
 	if (r->route == NULL && r->path) {
@@ -358,6 +347,12 @@ int weir_reply_error(weir_req *r, const weir_error *e)
 		else if (strncmp(r->path, "/api/2.0/preview/scim/", 22) == 0)
 			d = WEIR_DIALECT_SCIM;
 	}
+	weir_error translated = *raised, *e = &translated;
+	weir_dialect_translate(d, e); /* the dialect's name for the domain's code (api/dialect.c) */
+	int status = e->status ? e->status : weir_code_status(e->code);
+	const char *code = weir_code_name(e->code);
+	const char *msg = e->message[0] ? e->message : code;
+	r->audit_error = code;
 	json_t *body;
 	switch (d) {
 	case WEIR_DIALECT_MLFLOW: body = json_pack("{s:s, s:s}", "error_code", code, "message", msg); break;

@@ -33,6 +33,7 @@ static void vset(weir_error *err, int status, weir_code code, const char *field,
 		return;
 	err->code = code;
 	err->status = status;
+	err->obj = WEIR_OBJ_ANY;
 	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 }
@@ -64,12 +65,24 @@ int weir_error_field(weir_error *err, weir_code code, const char *field, const c
 	return -1;
 }
 
+int weir_error_obj(weir_error *err, weir_code code, weir_object obj, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vset(err, weir_code_status(code), code, field, fmt, ap);
+	va_end(ap);
+	if (err)
+		err->obj = obj;
+	return -1;
+}
+
 void weir_error_clear(weir_error *err)
 {
 	if (err == NULL)
 		return;
 	err->code = WEIR_OK;
 	err->status = 0;
+	err->obj = WEIR_OBJ_ANY;
 	err->field[0] = '\0';
 	err->message[0] = '\0';
 }

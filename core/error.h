@@ -50,16 +50,34 @@ typedef enum weir_code {
 		WEIR_E__COUNT
 } weir_code;
 
+/* The kind of object a NOT_FOUND or ALREADY_EXISTS is about, where a dialect names it in its
+ * code: Unity Catalog says CATALOG_NOT_FOUND, the Databricks platform APIs (tokens,
+ * workspaces, secrets, lineage) RESOURCE_DOES_NOT_EXIST. The domain raises the neutral code
+ * with the kind; api/dialect.c says what each dialect answers. */
+typedef enum weir_object {
+	WEIR_OBJ_ANY = 0,
+	WEIR_OBJ_CATALOG,
+	WEIR_OBJ_SCHEMA,
+	WEIR_OBJ_TABLE,
+	WEIR_OBJ_VOLUME,
+	WEIR_OBJ_FUNCTION,
+	WEIR_OBJ_WORKSPACE,
+	WEIR_OBJ_TOKEN,
+	WEIR_OBJ_SECRET,
+	WEIR_OBJ_LINEAGE_EDGE,
+} weir_object;
+
 typedef struct weir_error {
 	weir_code code;
 	int status; /* HTTP status to answer with */
 	char field[96]; /* the input field to blame, or "" */
 	char message[512]; /* safe for clients */
+	weir_object obj; /* what a NOT_FOUND or ALREADY_EXISTS is about (WEIR_OBJ_ANY) */
 } weir_error;
 
-#define WEIR_ERROR_INIT            \
-	{                          \
-		WEIR_OK, 0, "", "" \
+#define WEIR_ERROR_INIT                          \
+	{                                        \
+		WEIR_OK, 0, "", "", WEIR_OBJ_ANY \
 	}
 
 /* Fills `err` (if not NULL) with `code`, its default status and a formatted message.
@@ -71,6 +89,10 @@ int weir_error_set_status(weir_error *err, int status, weir_code code, const cha
 /* Same as weir_error_set, naming the field at fault. */
 int weir_error_field(weir_error *err, weir_code code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* NOT_FOUND or ALREADY_EXISTS (or any code) about one kind of object, naming `field` unless
+ * NULL: the dialect's table (api/dialect.c) turns it into the code its clients know. */
+int weir_error_obj(weir_error *err, weir_code code, weir_object obj, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 void weir_error_clear(weir_error *err);
 
 const char *weir_code_name(weir_code code);

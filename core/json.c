@@ -267,6 +267,17 @@ json_t *weir_json_str_or_null(const char *s)
 	return j ? j : json_null();
 }
 
+json_t *weir_json_summary(json_t *v)
+{
+	if (json_is_array(v))
+		return json_sprintf("[%zu items]", json_array_size(v));
+	if (json_is_object(v))
+		return json_string("{...}");
+	if (json_is_string(v) && json_string_length(v) > 512)
+		return json_string("[long text]");
+	return json_incref(v);
+}
+
 /* -- serialisation --
  * jansson's json_dumps goes through a callback per token and a strbuffer per call; a reply
  * is the hottest JSON on every request, so this writer appends straight into one buffer.

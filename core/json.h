@@ -27,6 +27,9 @@ int weir_json_get_str_map(json_t *obj, const char *key, json_t **out, weir_error
 
 /* json_string that yields JSON null for NULL input. */
 json_t *weir_json_str_or_null(const char *s);
+/* v as an audit row records a request member: an array as "[N items]", an object as "{...}",
+ * a string over 512 bytes as "[long text]", anything else itself. A new reference. */
+json_t *weir_json_summary(json_t *v);
 /* Serializes compactly; returns malloc'd text. */
 char *weir_json_dump(const json_t *j);
 /* -- streaming writer --

@@ -175,16 +175,20 @@ static int already_exists(weir_sec_type t, const char *full, weir_error *err)
 {
 	switch (t) {
 	case WEIR_SEC_CATALOG:
-		return weir_error_set(err, WEIR_E_CATALOG_ALREADY_EXISTS, "Catalog '%.300s' already exists", full);
+		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_CATALOG, NULL,
+				      "Catalog '%.300s' already exists", full);
 	case WEIR_SEC_SCHEMA:
-		return weir_error_set(err, WEIR_E_SCHEMA_ALREADY_EXISTS, "Schema '%.300s' already exists", full);
+		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_SCHEMA, NULL,
+				      "Schema '%.300s' already exists", full);
 	case WEIR_SEC_TABLE:
-		return weir_error_set(err, WEIR_E_TABLE_ALREADY_EXISTS, "Table '%.300s' already exists", full);
+		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_TABLE, NULL, "Table '%.300s' already exists",
+				      full);
 	case WEIR_SEC_MODEL:
 		return weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Registered model '%.300s' already exists", full);
 	default:
-		return weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "%s '%.300s' already exists",
-				      t == WEIR_SEC_VOLUME ? "Volume" : "Function", full);
+		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS,
+				      t == WEIR_SEC_VOLUME ? WEIR_OBJ_VOLUME : WEIR_OBJ_FUNCTION, NULL,
+				      "%s '%.300s' already exists", t == WEIR_SEC_VOLUME ? "Volume" : "Function", full);
 	}
 }
 

@@ -246,7 +246,8 @@ json_t *weir_workspace_create(weir_db *db, const char *name, weir_error *err)
 		return NULL;
 	weir_error ignore = WEIR_ERROR_INIT;
 	if (weir_gov_workspace_id(db, name, &ignore) >= 0)
-		return weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Workspace '%.200s' already exists.", name),
+		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_WORKSPACE, NULL,
+				      "Workspace '%.200s' already exists.", name),
 		       NULL;
 	if (weir_gov_store_ws_insert(db, name, err) < 0)
 		return NULL;
@@ -264,7 +265,8 @@ json_t *weir_workspace_get(weir_db *db, const char *name, weir_error *err)
 	json_t *o = NULL;
 	int found = weir_gov_store_ws_get(db, name, &o, err);
 	if (found == 0)
-		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Workspace '%.200s' does not exist.", name);
+		weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_WORKSPACE, NULL, "Workspace '%.200s' does not exist.",
+			       name);
 	return o;
 }
 

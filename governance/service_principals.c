@@ -81,7 +81,7 @@ int weir_id_secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, wei
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Secret '%.100s' does not exist.",
+		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_SECRET, NULL, "Secret '%.100s' does not exist.",
 				      secret_id);
 	return 0;
 }

@@ -77,7 +77,7 @@ int weir_gov_token_delete(weir_db *db, const char *token_id, int64_t principal_i
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return weir_error_field(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "token_id", "Token not found: %.100s",
-					token_id);
+		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_TOKEN, "token_id", "Token not found: %.100s",
+				      token_id);
 	return 0;
 }

@@ -35,11 +35,14 @@ int weir_gov_not_found(weir_sec_type t, const char *full_name, weir_error *err)
 {
 	switch (t) {
 	case WEIR_SEC_CATALOG:
-		return weir_error_set(err, WEIR_E_CATALOG_NOT_FOUND, "Catalog '%.300s' does not exist.", full_name);
+		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_CATALOG, NULL, "Catalog '%.300s' does not exist.",
+				      full_name);
 	case WEIR_SEC_SCHEMA:
-		return weir_error_set(err, WEIR_E_SCHEMA_NOT_FOUND, "Schema '%.300s' does not exist.", full_name);
+		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_SCHEMA, NULL, "Schema '%.300s' does not exist.",
+				      full_name);
 	case WEIR_SEC_TABLE:
-		return weir_error_set(err, WEIR_E_TABLE_NOT_FOUND, "Table '%.300s' does not exist.", full_name);
+		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_TABLE, NULL, "Table '%.300s' does not exist.",
+				      full_name);
 	case WEIR_SEC_VOLUME:
 		return weir_error_set(err, WEIR_E_NOT_FOUND, "Volume '%.300s' does not exist.", full_name);
 	case WEIR_SEC_FUNCTION:

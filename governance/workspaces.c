@@ -11,7 +11,8 @@ int64_t weir_gov_workspace_id(weir_db *db, const char *name, weir_error *err)
 	if (found < 0)
 		return -1;
 	if (found == 0)
-		weir_error_field(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "workspace", "Workspace not found: %.200s", name);
+		weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_WORKSPACE, "workspace", "Workspace not found: %.200s",
+			       name);
 	return found ? id : -1;
 }
 

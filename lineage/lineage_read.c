@@ -1269,7 +1269,7 @@ int weir_lineage_manual_delete(weir_db *db, weir_arena *a, const weir_principal 
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
+		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_LINEAGE_EDGE, NULL,
 				      "No manual lineage edge from '%.200s' to '%.300s'.", source, target->full_name);
 	return 0;
 }

@@ -152,7 +152,7 @@ int weir_artifacts_open(weir_arena *a, const char *rel, int *fd, uint64_t *size,
 	const char *p = abs_of(a, rel);
 	int f = open(p, O_RDONLY | O_CLOEXEC);
 	if (f < 0)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Artifact '%.200s' not found", rel);
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Artifact '%.200s' not found", rel);
 	struct stat st;
 	if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(f);
@@ -199,7 +199,7 @@ int weir_artifacts_delete(weir_arena *a, const char *rel, weir_error *err)
 	const char *p = abs_of(a, rel);
 	struct stat st;
 	if (lstat(p, &st) != 0)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Artifact '%.200s' not found", rel);
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Artifact '%.200s' not found", rel);
 	if (rm_tree(p) != 0) {
 		weir_log_error("artifacts: delete failed: %s", strerror(errno));
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot delete the artifact");
@@ -401,7 +401,7 @@ static int run_dir(weir_db *db, weir_arena *a, const char *run_id, const char **
 	trk_run run;
 	weir_error e = WEIR_ERROR_INIT;
 	if (weir_trk_store_run_get(db, a, run_id, &run, &e) != 0) {
-		if (e.code == WEIR_E_RESOURCE_DOES_NOT_EXIST)
+		if (e.code == WEIR_E_NOT_FOUND)
 			return 0;
 		*err = e;
 		return -1;
@@ -429,7 +429,7 @@ static int experiment_holds(weir_db *db, weir_arena *a, int64_t id, const char *
 	trk_exp e;
 	weir_error ee = WEIR_ERROR_INIT;
 	if (weir_trk_store_exp_get(db, a, id, &e, &ee) != 0) {
-		if (ee.code == WEIR_E_RESOURCE_DOES_NOT_EXIST)
+		if (ee.code == WEIR_E_NOT_FOUND)
 			return 0;
 		*err = ee;
 		return -1;
@@ -691,8 +691,7 @@ static weir_artifact_owner *claims_add(weir_db *db, weir_arena *a, const claim *
 				       size_t *k, size_t *cap)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	if (weir_registry_version_exists(db, c->model_id, "", c->version, &e) != 0 &&
-	    e.code == WEIR_E_RESOURCE_DOES_NOT_EXIST)
+	if (weir_registry_version_exists(db, c->model_id, "", c->version, &e) != 0 && e.code == WEIR_E_NOT_FOUND)
 		return owners;
 	if (*k == *cap) {
 		weir_artifact_owner *grown = weir_arena_alloc(a, 2 * *cap * sizeof(*owners));
@@ -763,7 +762,7 @@ int weir_artifacts_resolve(weir_db *db, weir_arena *a, const char *path, weir_ar
 /* The answer for a file the caller may not know about: that of a missing file. */
 static int hidden(const char *path, weir_error *err)
 {
-	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Artifact '%.200s' not found", path);
+	return weir_error_set(err, WEIR_E_NOT_FOUND, "Artifact '%.200s' not found", path);
 }
 
 /* One owner's rule (weir_artifacts_authorize). 0 allowed, -1 with err: hidden (404) or
@@ -821,7 +820,7 @@ static int authorize_scoped(weir_db *db, weir_arena *a, const weir_principal *p,
 		weir_error e = WEIR_ERROR_INIT;
 		if (owner_check(db, a, p, op, &owners[i], path, &e) == 0)
 			continue;
-		if (e.code == WEIR_E_RESOURCE_DOES_NOT_EXIST) {
+		if (e.code == WEIR_E_NOT_FOUND) {
 			*err = e;
 			return -1;
 		}
@@ -871,7 +870,7 @@ int weir_artifacts_source_readable(weir_db *db, weir_arena *a, const weir_princi
 				continue;
 		} else if (authorize_scoped(db, a, p, WEIR_ARTIFACTS_READ, WEIR_ARTIFACTS_WRITE, rels[i], &e) == 0) {
 			continue;
-		} else if (e.code != WEIR_E_RESOURCE_DOES_NOT_EXIST && e.code != WEIR_E_PERMISSION_DENIED) {
+		} else if (e.code != WEIR_E_NOT_FOUND && e.code != WEIR_E_PERMISSION_DENIED) {
 			*err = e;
 			return -1;
 		}

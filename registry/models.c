@@ -129,7 +129,7 @@ int weir_registry_model_create(weir_db *db, weir_arena *a, const weir_principal 
 		return -1;
 	if (weir_reg_store_child(db, a, schema->id, "registered_model", name) != NULL)
 		return weir_error_field(
-			err, WEIR_E_RESOURCE_ALREADY_EXISTS, "name", "Registered Model (name=%.300s) already exists.",
+			err, WEIR_E_ALREADY_EXISTS, "name", "Registered Model (name=%.300s) already exists.",
 			weir_registry_mlflow_name(a, schema->chain[1].name, schema->chain[0].name, name));
 	char id[37];
 	weir_uuid4(id);
@@ -181,7 +181,7 @@ int weir_registry_model_rename(weir_db *db, const char *model_id, const char *ne
 	const char *other = parent ? weir_reg_store_child(db, a, parent, "registered_model", new_name) : NULL;
 	int rc;
 	if (other && strcmp(other, model_id) != 0)
-		rc = weir_error_field(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "new_name",
+		rc = weir_error_field(err, WEIR_E_ALREADY_EXISTS, "new_name",
 				      "Registered Model (name=%.300s) already exists.", new_name);
 	else
 		rc = weir_reg_store_model_rename(db, model_id, new_name, by, err);
@@ -377,8 +377,7 @@ int weir_registry_version_exists(weir_db *db, const char *model_id, const char *
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
-				      "Model Version (name=%.300s, version=%lld) not found",
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Model Version (name=%.300s, version=%lld) not found",
 				      mlflow_name ? mlflow_name : "", (long long)version);
 	return 0;
 }
@@ -560,8 +559,8 @@ json_t *weir_registry_alias_version_mlflow(weir_db *db, weir_arena *a, const cha
 		json_t *first = json_incref(json_array_get(arr, 0));
 		json_decref(arr);
 		if (first == NULL)
-			weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
-				       "Latest version not found for model %.300s.", mlflow_name ? mlflow_name : "");
+			weir_error_set(err, WEIR_E_NOT_FOUND, "Latest version not found for model %.300s.",
+				       mlflow_name ? mlflow_name : "");
 		return first;
 	}
 	int64_t v = 0;

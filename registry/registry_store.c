@@ -237,7 +237,7 @@ json_t *weir_reg_store_model_mlflow(weir_db *db, weir_arena *a, const char *mode
 		return NULL;
 	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
-		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Registered Model not found");
+		weir_error_set(err, WEIR_E_NOT_FOUND, "Registered Model not found");
 		return NULL;
 	}
 	reg_hit h = {.model_id = model_id,
@@ -550,7 +550,7 @@ int weir_reg_version_mlflow_named_jw(weir_db *db, weir_arena *a, const char *mod
 	weir_db_bind_i64(st, 2, version);
 	if (weir_db_step(st) != WEIR_DB_ROW) {
 		weir_db_done(st);
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model Version (version=%lld) not found",
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Model Version (version=%lld) not found",
 				      (long long)version);
 	}
 	if (name == NULL)
@@ -677,8 +677,7 @@ const char *weir_reg_store_version_uri(weir_db *db, weir_arena *a, const char *m
 	const char *uri = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
 	weir_db_done(st);
 	if (uri == NULL)
-		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model Version (version=%lld) not found",
-			       (long long)version);
+		weir_error_set(err, WEIR_E_NOT_FOUND, "Model Version (version=%lld) not found", (long long)version);
 	return uri;
 }
 
@@ -728,8 +727,7 @@ int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_s
 		*run_id = weir_db_col_dup(a, st, 1);
 	weir_db_done(st);
 	if (!found)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Model version %lld not found",
-				      (long long)version);
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld not found", (long long)version);
 	return 0;
 }
 

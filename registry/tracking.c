@@ -614,7 +614,7 @@ json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_
 	if (weir_trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
 		return NULL;
 	if (taken) {
-		weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
+		weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
 		return NULL;
 	}
 	int64_t id;
@@ -757,8 +757,7 @@ json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_
 		if (weir_trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
 			return NULL;
 		if (taken) {
-			weir_error_set(err, WEIR_E_RESOURCE_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.",
-				       name);
+			weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
 			return NULL;
 		}
 	}
@@ -767,25 +766,33 @@ json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_
 	return json_object();
 }
 
-static json_t *exp_stage(weir_tracking_ctx *c, json_t *req, const char *stage, weir_error *err)
+static int load_run(weir_tracking_ctx *c, json_t *req, trk_run *run, weir_error *err);
+
+/* Delete and restore of experiments and runs: the experiment or run of req moved to
+ * lifecycle `stage` ("deleted" or "active"); nothing to write when it is there already. */
+static json_t *lifecycle_set(weir_tracking_ctx *c, json_t *req, bool run, const char *stage, weir_error *err)
 {
 	trk_exp e;
-	if (load_exp(c, req, &e, err) != 0)
+	trk_run rn;
+	if (run ? load_run(c, req, &rn, err) != 0 : load_exp(c, req, &e, err) != 0)
 		return NULL;
-	if (strcmp(e.lifecycle_stage, stage) != 0 &&
-	    weir_trk_store_exp_set_stage(c->db, e.id, stage, weir_now_ms(), err) != 0)
-		return NULL;
-	return json_object();
+	const char *now_at = run ? rn.lifecycle_stage : e.lifecycle_stage;
+	int64_t id = run ? rn.id : e.id;
+	if (strcmp(now_at, stage) == 0)
+		return json_object();
+	int rc = run ? weir_trk_store_run_set_stage(c->db, id, stage, weir_now_ms(), err)
+		     : weir_trk_store_exp_set_stage(c->db, id, stage, weir_now_ms(), err);
+	return rc == 0 ? json_object() : NULL;
 }
 
 json_t *weir_tracking_experiment_delete(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
-	return exp_stage(c, req, "deleted", err);
+	return lifecycle_set(c, req, false, "deleted", err);
 }
 
 json_t *weir_tracking_experiment_restore(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
-	return exp_stage(c, req, "active", err);
+	return lifecycle_set(c, req, false, "active", err);
 }
 
 json_t *weir_tracking_experiment_set_tag(weir_tracking_ctx *c, json_t *req, weir_error *err)
@@ -821,8 +828,8 @@ json_t *weir_tracking_experiment_delete_tag(weir_tracking_ctx *c, json_t *req, w
 	    weir_trk_store_exp_delete_tag(c->db, e.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
-		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
-			       "No tag with name: %.250s in experiment with id %lld", key, (long long)e.id);
+		weir_error_set(err, WEIR_E_NOT_FOUND, "No tag with name: %.250s in experiment with id %lld", key,
+			       (long long)e.id);
 		return NULL;
 	}
 	return json_object();
@@ -971,25 +978,14 @@ json_t *weir_tracking_run_update(weir_tracking_ctx *c, json_t *req, weir_error *
 	return json_pack("{s:o}", "run_info", weir_trk_store_run_info_json(&run));
 }
 
-static json_t *run_stage(weir_tracking_ctx *c, json_t *req, const char *stage, weir_error *err)
-{
-	trk_run run;
-	if (load_run(c, req, &run, err) != 0)
-		return NULL;
-	if (strcmp(run.lifecycle_stage, stage) != 0 &&
-	    weir_trk_store_run_set_stage(c->db, run.id, stage, weir_now_ms(), err) != 0)
-		return NULL;
-	return json_object();
-}
-
 json_t *weir_tracking_run_delete(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
-	return run_stage(c, req, "deleted", err);
+	return lifecycle_set(c, req, true, "deleted", err);
 }
 
 json_t *weir_tracking_run_restore(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
-	return run_stage(c, req, "active", err);
+	return lifecycle_set(c, req, true, "active", err);
 }
 
 json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *err)
@@ -1175,8 +1171,7 @@ json_t *weir_tracking_delete_tag(weir_tracking_ctx *c, json_t *req, weir_error *
 	    weir_trk_store_tag_delete(c->db, run.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
-		weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "No tag with name: %.250s in run with id %s", key,
-			       run.run_id);
+		weir_error_set(err, WEIR_E_NOT_FOUND, "No tag with name: %.250s in run with id %s", key, run.run_id);
 		return NULL;
 	}
 	return json_object();

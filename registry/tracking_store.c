@@ -87,7 +87,7 @@ static int exp_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_exp *out, cons
 	weir_db_done(st);
 	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
-	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "%s", what);
+	return weir_error_set(err, WEIR_E_NOT_FOUND, "%s", what);
 }
 
 int weir_trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err)
@@ -552,7 +552,7 @@ static int run_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_run *out, cons
 	weir_db_done(st);
 	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
-	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "%s", what);
+	return weir_error_set(err, WEIR_E_NOT_FOUND, "%s", what);
 }
 
 int weir_trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err)

@@ -121,7 +121,7 @@ static int check_status(const char *s, weir_error *err)
 
 static int not_found(const char *id, weir_error *err)
 {
-	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Webhook with ID %.100s not found.", id);
+	return weir_error_set(err, WEIR_E_NOT_FOUND, "Webhook with ID %.100s not found.", id);
 }
 
 json_t *weir_webhook_get(weir_db *db, weir_arena *a, const char *id, weir_error *err)

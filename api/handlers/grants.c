@@ -2,6 +2,7 @@
  * workspace bindings of catalogs (the generic `bindings` API and the older
  * `workspace-bindings/catalogs` one). */
 #include "api/http.h"
+#include "api/handlers/uc_routes.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include "core/json.h"
 #include "governance/grants.h"
 
-#define UC "/api/2.1/unity-catalog"
+#define UC WEIR_UC_PREFIX
 
 static int fail(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
 
@@ -208,14 +209,8 @@ static int legacy_update(weir_req *r)
 	return weir_reply_json(r, 200, legacy_shape(out));
 }
 
-#define R(m, p, h, op, action)                                                              \
-	{                                                                                   \
-		m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0 \
-	}
-#define RN(m, p, h, op, action)                                                                               \
-	{                                                                                                     \
-		m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT \
-	}
+#define R(m, p, h, op, action) WEIR_UC_ROUTE(m, UC p, h, op, action, 0)
+#define RN(m, p, h, op, action) WEIR_UC_ROUTE(m, UC p, h, op, action, WEIR_ROUTE_NO_AUDIT)
 
 const weir_route weir_routes_grants[] = {
 	RN("GET", "/permissions/{securable_type}/{full_name}", permissions_get, WEIR_OP_READ_GRANTS, "getPermissions"),

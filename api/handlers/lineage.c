@@ -23,16 +23,8 @@ static json_t *ingest_params(weir_req *r, json_t *ev)
 	json_t *o = weir_json_own(r->arena, json_object());
 	const char *k;
 	json_t *v;
-	json_object_foreach (ev, k, v) {
-		if (json_is_array(v))
-			json_object_set_new(o, k, json_sprintf("[%zu items]", json_array_size(v)));
-		else if (json_is_object(v))
-			json_object_set_new(o, k, json_string("{...}"));
-		else if (json_is_string(v) && json_string_length(v) > 512)
-			json_object_set_new(o, k, json_string("[long text]"));
-		else
-			json_object_set(o, k, v);
-	}
+	json_object_foreach (ev, k, v)
+		json_object_set_new(o, k, weir_json_summary(v));
 	return o;
 }
 

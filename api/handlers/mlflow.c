@@ -8,7 +8,7 @@
  * resolving and authorizing the securable, the transaction, the dialect's wording of
  * errors, the answer; every registry rule is a registry/ domain function's. */
 #include "api/http.h"
-#include "api/dialect.h"
+#include "api/handlers/uc_routes.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -30,13 +30,6 @@ static bool is_get(weir_req *r) { return strcmp(r->method, "GET") == 0 || strcmp
 
 /* The Databricks-flavoured twins (/mlflow/databricks/...) wrap the answer in *_databricks. */
 static bool databricks_flavour(weir_req *r) { return strstr(r->route->pattern, "/mlflow/databricks/") != NULL; }
-
-/* MLflow's codes for what the domain raises (api/dialect.c). */
-static int ml_fail(weir_req *r, weir_error *e)
-{
-	weir_dialect_translate(WEIR_CODES_MLFLOW, e);
-	return weir_reply_error(r, e);
-}
 
 /* The request's JSON body ({} when empty). POST must say application/json. */
 static json_t *ml_body(weir_req *r, weir_error *e)
@@ -217,10 +210,8 @@ static int ml_model(weir_req *r, const char *name, weir_securable *s, weir_error
 	if (full == NULL)
 		return -1;
 	if (weir_gov_resolve(weir_req_db(r), r->arena, r->principal, WEIR_SEC_MODEL, full, s, e) != 0) {
-		if (e->status == 404 || e->code == WEIR_E_NOT_FOUND || e->code == WEIR_E_CATALOG_NOT_FOUND ||
-		    e->code == WEIR_E_SCHEMA_NOT_FOUND)
-			weir_error_set(e, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Registered Model with name=%.300s not found",
-				       name);
+		if (e->code == WEIR_E_NOT_FOUND)
+			weir_error_set(e, WEIR_E_NOT_FOUND, "Registered Model with name=%.300s not found", name);
 		return -1;
 	}
 	return weir_req_authorize(r, s, e);
@@ -237,7 +228,7 @@ static int ml_model_arg(weir_req *r, const char *key, const char **name, weir_se
 static int reply_obj(weir_req *r, const char *key, json_t *v, weir_error *e)
 {
 	if (v == NULL)
-		return ml_fail(r, e);
+		return weir_reply_error(r, e);
 	return weir_reply_json(r, 200, json_pack("{s:o}", key, v));
 }
 
@@ -247,18 +238,16 @@ static int ml_commit_reply(weir_req *r, const char *key, json_t *out, weir_error
 {
 	if (out == NULL || weir_req_commit(r, e) != 0) {
 		json_decref(out);
-		return ml_fail(r, e);
+		return weir_reply_error(r, e);
 	}
 	return reply_obj(r, key, out, e);
 }
-
-static int uc_fail(weir_req *r, weir_error *e);
 
 static int uc_commit_reply(weir_req *r, json_t *out, weir_error *e)
 {
 	if (out == NULL || weir_req_commit(r, e) != 0) {
 		json_decref(out);
-		return uc_fail(r, e);
+		return weir_reply_error(r, e);
 	}
 	return weir_reply_json(r, 200, out);
 }
@@ -272,11 +261,11 @@ static int rm_create(weir_req *r)
 	json_t *tags;
 	if (arg_str(r, "name", true, &name, &e) != 0 || arg_str(r, "description", false, &desc, &e) != 0 ||
 	    body_tags(r, &tags, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	const char *full = weir_registry_full_name(r->arena, "name", name, &e);
 	const char *parts[3];
 	if (full == NULL || weir_gov_split_full_name(r->arena, "name", full, 3, parts, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	weir_securable schema;
 	const char *id;
@@ -285,7 +274,7 @@ static int rm_create(weir_req *r)
 	    weir_registry_model_schema(db, r->arena, r->principal, parts[0], parts[1], &schema, &e) != 0 ||
 	    weir_req_authorize(r, &schema, &e) != 0 ||
 	    weir_registry_model_register(db, r->arena, r->principal, &schema, &in, &id, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_req_audit_securable(r, full);
 	json_t *out = weir_registry_model_mlflow(db, r->arena, id, &e);
 	return ml_commit_reply(r, "registered_model", out, &e);
@@ -297,7 +286,7 @@ static int rm_get(weir_req *r)
 	const char *name;
 	weir_securable s;
 	if (ml_model_arg(r, "name", &name, &s, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *m = weir_registry_model_mlflow(weir_req_db(r), r->arena, s.id, &e);
 	if (m && databricks_flavour(r))
 		json_object_set_new(m, "id", json_string(s.id));
@@ -311,13 +300,13 @@ static int rm_rename(weir_req *r)
 	weir_securable s;
 	if (arg_str(r, "name", true, &name, &e) != 0 || arg_str(r, "new_name", true, &new_name, &e) != 0 ||
 	    ml_model(r, name, &s, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	const char *leaf = weir_registry_rename_leaf(r->arena, &s, new_name, &e);
 	if (leaf == NULL)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 || weir_registry_model_rename(db, s.id, leaf, r->principal->name, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_model_mlflow(db, r->arena, s.id, &e);
 	return ml_commit_reply(r, "registered_model", out, &e);
 }
@@ -328,12 +317,12 @@ static int rm_update(weir_req *r)
 	const char *name, *desc;
 	weir_securable s;
 	if (arg_str(r, "description", false, &desc, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	/* MLflow quirk: an absent description clears it */
 	if (weir_req_begin(r, &e) != 0 ||
 	    weir_registry_model_set_comment(db, s.id, desc ? desc : "", r->principal->name, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_model_mlflow(db, r->arena, s.id, &e);
 	return ml_commit_reply(r, "registered_model", out, &e);
 }
@@ -345,7 +334,7 @@ static int rm_delete(weir_req *r)
 	weir_securable s;
 	if (ml_model_arg(r, "name", &name, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    weir_registry_model_delete(weir_req_db(r), s.id, s.full_name, true, &e) != 0 || weir_req_commit(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -357,12 +346,12 @@ static int search(weir_req *r, weir_registry_search_kind kind)
 	if (arg_str(r, "filter", false, &q.filter, &e) != 0 || arg_i64(r, "max_results", &q.max_results, &e) != 0 ||
 	    arg_list(r, "order_by", order, &q.norder_by, &e) != 0 ||
 	    arg_str(r, "page_token", false, &q.page_token, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	q.order_by = order;
 	weir_req_mark_authorized(r); /* answers only what the caller may browse */
 	size_t len;
 	char *out = weir_registry_search_text(weir_req_db(r), r->arena, r->principal, &q, &len, &e);
-	return out ? weir_reply_json_text(r, 200, out, len) : ml_fail(r, &e);
+	return out ? weir_reply_json_text(r, 200, out, len) : weir_reply_error(r, &e);
 }
 
 static int rm_search(weir_req *r) { return search(r, WEIR_REG_SEARCH_MODELS); }
@@ -375,10 +364,10 @@ static int rm_latest(weir_req *r)
 	int n;
 	weir_securable s;
 	if (arg_list(r, "stages", stages, &n, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *arr = weir_registry_latest_versions(weir_req_db(r), r->arena, s.id, stages, n, &e);
 	if (arr == NULL)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = json_object();
 	if (json_array_size(arr))
 		json_object_set_new(out, "model_versions", arr);
@@ -396,7 +385,7 @@ static int rm_set_tag(weir_req *r)
 	    weir_registry_tag_check(key, value, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
 	    weir_req_begin(r, &e) != 0 || weir_registry_model_tag_set(weir_req_db(r), s.id, key, value, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -408,7 +397,7 @@ static int rm_delete_tag(weir_req *r)
 	if (arg_str(r, "key", true, &key, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
 	    weir_req_begin(r, &e) != 0 || weir_registry_model_tag_delete(weir_req_db(r), s.id, key, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -420,11 +409,11 @@ static int alias_set(weir_req *r)
 	weir_securable s;
 	if (arg_str(r, "alias", true, &alias, &e) != 0 || weir_registry_alias_check(alias, &e) != 0 ||
 	    arg_version(r, &v, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 || weir_registry_alias_set(db, r->arena, s.id, name, alias, v, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -436,7 +425,7 @@ static int alias_delete(weir_req *r)
 	if (arg_str(r, "alias", true, &alias, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
 	    weir_req_begin(r, &e) != 0 || weir_registry_alias_delete(weir_req_db(r), r->arena, s.id, alias, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -446,7 +435,7 @@ static int alias_get(weir_req *r)
 	const char *name, *alias;
 	weir_securable s;
 	if (arg_str(r, "alias", true, &alias, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return reply_obj(r, "model_version",
 			 weir_registry_alias_version_mlflow(weir_req_db(r), r->arena, s.id, name, alias, &e), &e);
 }
@@ -462,19 +451,19 @@ static int mv_create(weir_req *r)
 	if (arg_str(r, "name", true, &name, &e) != 0 || arg_str(r, "source", true, &in.source, &e) != 0 ||
 	    arg_str(r, "run_id", false, &in.run_id, &e) != 0 || arg_str(r, "run_link", false, &in.run_link, &e) != 0 ||
 	    arg_str(r, "description", false, &in.description, &e) != 0 || body_tags(r, &in.tags, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	if (in.run_id == NULL && arg_str(r, "run_uuid", false, &in.run_id, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	/* the one source rule (registry/tracking.c), checked before the model as MLflow does */
 	if (weir_registry_version_source_check(weir_req_db(r), r->arena, r->principal, in.source, in.run_id, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	if (ml_model(r, name, &s, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	int64_t v;
 	if (weir_req_begin(r, &e) != 0 ||
 	    weir_registry_version_create(db, r->arena, s.id, &in, r->principal->name, &v, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e);
 	return ml_commit_reply(r, "model_version", out, &e);
 }
@@ -494,7 +483,7 @@ static int mv_get(weir_req *r)
 	weir_securable s;
 	int64_t v;
 	if (ml_version(r, &name, &s, &v, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return reply_obj(r, "model_version", weir_registry_version_mlflow(weir_req_db(r), r->arena, s.id, v, true, &e),
 			 &e);
 }
@@ -506,11 +495,11 @@ static int mv_update(weir_req *r)
 	weir_securable s;
 	int64_t v;
 	if (arg_str(r, "description", false, &desc, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 ||
 	    weir_registry_version_set_description(db, s.id, v, desc, r->principal->name, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e);
 	return ml_commit_reply(r, "model_version", out, &e);
 }
@@ -524,7 +513,7 @@ static int mv_delete(weir_req *r)
 	if (ml_version(r, &name, &s, &v, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    weir_registry_version_delete(weir_req_db(r), s.id, v, r->principal->name, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -536,18 +525,18 @@ static int mv_transition(weir_req *r)
 	weir_securable s;
 	int64_t v;
 	if (arg_str(r, "stage", true, &stage, &e) != 0 || arg_bool(r, "archive_existing_versions", &archive, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	const char *canon;
 	if (weir_registry_stage_check(stage, archive, &canon, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 ||
 	    weir_registry_version_transition(db, s.id, v, canon, archive, r->principal->name, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e);
 	if (out == NULL || weir_req_commit(r, &e) != 0) {
 		json_decref(out);
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	}
 	return reply_obj(r, databricks_flavour(r) ? "model_version_databricks" : "model_version", out, &e);
 }
@@ -563,7 +552,7 @@ static int mv_set_tag(weir_req *r)
 	    weir_req_begin(r, &e) != 0 ||
 	    weir_registry_version_tag_set(weir_req_db(r), r->arena, s.id, v, key, value, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -577,7 +566,7 @@ static int mv_delete_tag(weir_req *r)
 	    weir_req_begin(r, &e) != 0 ||
 	    weir_registry_version_tag_delete(weir_req_db(r), r->arena, s.id, v, key, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -588,10 +577,10 @@ static int mv_download_uri(weir_req *r)
 	weir_securable s;
 	int64_t v;
 	if (ml_version(r, &name, &s, &v, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	const char *uri = weir_registry_version_download_uri(weir_req_db(r), r->arena, s.id, v, &e);
 	if (uri == NULL)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_json(r, 200, json_pack("{s:s}", "artifact_uri", uri));
 }
 
@@ -602,7 +591,7 @@ static int wh_create(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *body = ml_body(r, &e);
 	if (body == NULL || weir_req_begin(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_webhook_create(weir_req_db(r), r->arena, body, &e);
 	return ml_commit_reply(r, "webhook", out, &e);
 }
@@ -613,9 +602,9 @@ static int wh_list(weir_req *r)
 	int64_t max = 0;
 	const char *tok;
 	if (arg_i64(r, "max_results", &max, &e) != 0 || arg_str(r, "page_token", false, &tok, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_webhook_list(weir_req_db(r), r->arena, max, tok, &e);
-	return out ? weir_reply_json(r, 200, out) : ml_fail(r, &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
 }
 
 static int wh_get(weir_req *r)
@@ -630,7 +619,7 @@ static int wh_update(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *body = ml_body(r, &e);
 	if (body == NULL || weir_req_begin(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_webhook_update(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"), body, &e);
 	return ml_commit_reply(r, "webhook", out, &e);
 }
@@ -641,7 +630,7 @@ static int wh_delete(weir_req *r)
 	if (weir_req_begin(r, &e) != 0 ||
 	    weir_webhook_delete(weir_req_db(r), weir_req_param(r, "webhook_id"), &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -652,7 +641,7 @@ static int wh_test(weir_req *r)
 	weir_webhook_target t;
 	if (body == NULL || weir_webhook_target_get(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"),
 						    json_object_get(body, "event"), &t, &e) != 0)
-		return ml_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_json(r, 200, weir_webhook_test_send(r->arena, &t));
 }
 
@@ -660,16 +649,10 @@ static int wh_deliveries(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *out = weir_webhook_deliveries(weir_req_db(r), r->arena, weir_req_param(r, "webhook_id"), &e);
-	return out ? weir_reply_json(r, 200, out) : ml_fail(r, &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
 }
 
 /* ---------------------------------------------------------------- Unity Catalog models */
-
-static int uc_fail(weir_req *r, weir_error *e)
-{
-	weir_dialect_translate(WEIR_CODES_UC_MODELS, e); /* UC models use the generic codes */
-	return weir_reply_error(r, e);
-}
 
 static int uc_model(weir_req *r, weir_securable *s, weir_error *e)
 {
@@ -700,7 +683,7 @@ static int ucm_create(weir_req *r)
 	    weir_json_get_str(body, "comment", false, &comment, &e) != 0 ||
 	    weir_gov_name_check("name", name, &e) != 0 || weir_gov_name_check("catalog_name", cat, &e) != 0 ||
 	    weir_gov_name_check("schema_name", sch, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	weir_securable schema;
 	weir_registry_model_in in = {
@@ -709,7 +692,7 @@ static int ucm_create(weir_req *r)
 			     weir_arena_printf(r->arena, "%s.%s", cat, sch), &schema, &e) != 0 ||
 	    weir_req_authorize(r, &schema, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    weir_registry_model_register(db, r->arena, r->principal, &schema, &in, &id, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_req_audit_securable(r, weir_arena_printf(r->arena, "%s.%s.%s", cat, sch, name));
 	json_t *out = weir_registry_model_uc(db, r->arena, id, &e);
 	return uc_commit_reply(r, out, &e);
@@ -721,17 +704,17 @@ static int ucm_list(weir_req *r)
 	const char *cat = weir_req_query(r, "catalog_name"), *sch = weir_req_query(r, "schema_name");
 	int64_t max = 0;
 	if (weir_req_query_i64(r, "max_results", &max, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	if (max < 0) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
 				 "Invalid value for 'max_results': must be greater than or equal to 0");
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	}
 	bool hc = cat && *cat, hs = sch && *sch;
 	if (hc != hs) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, hc ? "schema_name" : "catalog_name",
 				 "catalog_name and schema_name must be given together");
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	}
 	weir_db *db = weir_req_db(r);
 	weir_securable parent;
@@ -740,15 +723,15 @@ static int ucm_list(weir_req *r)
 		    weir_gov_name_check("schema_name", sch, &e) != 0 ||
 		    weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_SCHEMA,
 				     weir_arena_printf(r->arena, "%s.%s", cat, sch), &parent, &e) != 0)
-			return uc_fail(r, &e);
+			return weir_reply_error(r, &e);
 	} else if (weir_gov_metastore_securable(db, r->arena, &parent, &e) != 0) {
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	}
 	if (weir_req_authorize(r, &parent, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_models_uc_list(db, r->arena, r->principal, hc ? parent.id : NULL, max,
 						   weir_req_query(r, "page_token"), &e);
-	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
 }
 
 static int ucm_get(weir_req *r)
@@ -756,9 +739,9 @@ static int ucm_get(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable s;
 	if (uc_model(r, &s, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_model_uc(weir_req_db(r), r->arena, s.id, &e);
-	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
 }
 
 static int ucm_update(weir_req *r)
@@ -769,21 +752,21 @@ static int ucm_update(weir_req *r)
 	weir_securable s;
 	if (body == NULL || weir_json_get_str(body, "comment", false, &comment, &e) != 0 ||
 	    weir_json_get_str(body, "new_name", false, &new_name, &e) != 0 || uc_model(r, &s, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	const char *owner = NULL;
 	if (weir_json_get_str(body, "owner", false, &owner, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	if (owner && !weir_req_can(r, WEIR_OP_TRANSFER_OWNER, &s)) {
 		weir_error_set(&e, WEIR_E_PERMISSION_DENIED,
 			       "Only the owner or a metastore admin may transfer ownership.");
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	}
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 ||
 	    (comment && weir_registry_model_set_comment(db, s.id, comment, r->principal->name, &e) != 0) ||
 	    (owner && weir_registry_model_set_owner(db, s.id, owner, r->principal->name, &e) != 0) ||
 	    (new_name && weir_registry_model_rename(db, s.id, new_name, r->principal->name, &e) != 0))
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_model_uc(db, r->arena, s.id, &e);
 	return uc_commit_reply(r, out, &e);
 }
@@ -794,11 +777,11 @@ static int ucm_delete(weir_req *r)
 	bool force = false;
 	weir_securable s;
 	if (weir_req_query_bool(r, "force", &force, &e) != 0 || uc_model(r, &s, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 || weir_registry_model_delete(db, s.id, s.full_name, force, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -815,7 +798,7 @@ static int ucv_create(weir_req *r)
 	    weir_json_get_str(body, "run_id", false, &in.run_id, &e) != 0 ||
 	    weir_json_get_str(body, "comment", false, &in.description, &e) != 0 ||
 	    weir_registry_version_source_check(weir_req_db(r), r->arena, r->principal, in.source, in.run_id, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	weir_securable s;
 	int64_t v;
@@ -823,7 +806,7 @@ static int ucv_create(weir_req *r)
 			     weir_arena_printf(r->arena, "%s.%s.%s", cat, sch, model), &s, &e) != 0 ||
 	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    weir_registry_version_create(db, r->arena, s.id, &in, r->principal->name, &v, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
 	return uc_commit_reply(r, out, &e);
 }
@@ -835,20 +818,20 @@ static int ucv_list(weir_req *r)
 	weir_securable s;
 	const char *tok = weir_req_query(r, "page_token");
 	if (weir_req_query_i64(r, "max_results", &max, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	if (tok && *tok && (!weir_parse_i64(tok, &after) || after < 0)) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "page_token", "Invalid page token received");
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	}
 	if (max < 0) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
 				 "Invalid value for 'max_results': must be greater than or equal to 0");
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	}
 	if (uc_model(r, &s, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_versions_uc(weir_req_db(r), r->arena, s.id, after, max, &e);
-	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
 }
 
 static int ucv_get(weir_req *r)
@@ -857,9 +840,9 @@ static int ucv_get(weir_req *r)
 	weir_securable s;
 	int64_t v;
 	if (uc_version(r, &s, &v, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_version_uc(weir_req_db(r), r->arena, s.id, v, &e);
-	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
 }
 
 static int ucv_update(weir_req *r)
@@ -871,11 +854,11 @@ static int ucv_update(weir_req *r)
 	int64_t v;
 	if (body == NULL || weir_json_get_str(body, "comment", false, &comment, &e) != 0 ||
 	    uc_version(r, &s, &v, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 ||
 	    (comment && weir_registry_version_set_description(db, s.id, v, comment, r->principal->name, &e) != 0))
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
 	return uc_commit_reply(r, out, &e);
 }
@@ -888,7 +871,7 @@ static int ucv_delete(weir_req *r)
 	if (uc_version(r, &s, &v, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    weir_registry_version_delete(weir_req_db(r), s.id, v, r->principal->name, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -899,11 +882,11 @@ static int ucv_finalize(weir_req *r)
 	int64_t v;
 	json_t *body = weir_req_json(r, true, &e);
 	if (body == NULL || uc_version(r, &s, &v, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 ||
 	    weir_registry_version_finalize(db, r->arena, s.id, v, r->principal->name, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
 	return uc_commit_reply(r, out, &e);
 }
@@ -917,16 +900,16 @@ static int uca_set(weir_req *r)
 	weir_securable s;
 	if (body == NULL || weir_json_get_i64(body, "version_num", true, &v, &e) != 0 ||
 	    weir_registry_alias_check(alias, &e) != 0 || uc_model(r, &s, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_registry_version_exists(db, s.id, s.full_name, v, &e) != 0) {
 		weir_error_set(&e, WEIR_E_NOT_FOUND, "Model version %.300s/%lld does not exist.", s.full_name,
 			       (long long)v);
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	}
 	if (weir_req_begin(r, &e) != 0 || weir_registry_alias_set(db, r->arena, s.id, s.full_name, alias, v, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_json(r, 200, json_pack("{s:s, s:I}", "alias_name", alias, "version_num", (json_int_t)v));
 }
 
@@ -937,7 +920,7 @@ static int uca_delete(weir_req *r)
 	if (uc_model(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    weir_registry_alias_delete(weir_req_db(r), r->arena, s.id, weir_req_param(r, "alias"), &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -947,15 +930,15 @@ static int uca_get(weir_req *r)
 	weir_securable s;
 	int64_t v;
 	if (uc_model(r, &s, &e) != 0)
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_registry_alias_get(db, s.id, weir_req_param(r, "alias"), &v, &e) != 0) {
 		weir_error_set(&e, WEIR_E_NOT_FOUND, "Alias '%.255s' of model %.300s does not exist.",
 			       weir_req_param(r, "alias"), s.full_name);
-		return uc_fail(r, &e);
+		return weir_reply_error(r, &e);
 	}
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
-	return out ? weir_reply_json(r, 200, out) : uc_fail(r, &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
 }
 
 /* ---------------------------------------------------------------- the table */
@@ -970,11 +953,8 @@ static int uca_get(weir_req *r)
 	}
 #define ON(op) RULE_ON(WEIR_OP_##op)
 #define NA WEIR_ROUTE_NO_AUDIT
-#define UC "/api/2.1/unity-catalog"
-#define U(m, p, h, op, action, flags)                                                                     \
-	{                                                                                                 \
-		m, UC p, h, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, flags \
-	}
+#define UC WEIR_UC_PREFIX
+#define U(m, p, h, op, action, flags) WEIR_UC_ROUTE(m, UC p, h, WEIR_OP_##op, action, flags)
 
 const weir_route weir_routes_mlflow[] = {
 	M2("POST", "/registered-models/create", rm_create, ON(CREATE_MODEL), "createRegisteredModel", 0),

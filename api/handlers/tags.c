@@ -6,6 +6,7 @@
  * authorizes by the route's rule (403), then writes in a transaction whose audit row
  * commits with it. */
 #include "api/http.h"
+#include "api/handlers/uc_routes.h"
 
 #include <string.h>
 
@@ -13,7 +14,7 @@
 #include "governance/audit.h"
 #include "governance/tags.h"
 
-#define UC "/api/2.1/unity-catalog"
+#define UC WEIR_UC_PREFIX
 #define ETA UC "/entity-tag-assignments"
 
 static int fail(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
@@ -219,14 +220,8 @@ static int audit_list(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
-#define R(m, p, h, op, action)                                                               \
-	{                                                                                    \
-		m, ETA p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0 \
-	}
-#define RN(m, p, h, op, action)                                                                                \
-	{                                                                                                      \
-		m, ETA p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT \
-	}
+#define R(m, p, h, op, action) WEIR_UC_ROUTE(m, ETA p, h, op, action, 0)
+#define RN(m, p, h, op, action) WEIR_UC_ROUTE(m, ETA p, h, op, action, WEIR_ROUTE_NO_AUDIT)
 
 const weir_route weir_routes_tags[] = {
 	R("POST", "", tag_create, WEIR_OP_APPLY_TAG, "createEntityTagAssignment"),

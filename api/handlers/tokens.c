@@ -13,23 +13,13 @@ static int token_create(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *body = weir_req_json(r, true, &e);
-	int64_t lifetime = 0;
-	const char *comment = NULL, *workspace = NULL;
-	if (body == NULL || weir_json_get_i64(body, "lifetime_seconds", false, &lifetime, &e) != 0 ||
-	    weir_json_get_str(body, "comment", false, &comment, &e) != 0 ||
-	    weir_json_get_str(body, "workspace", false, &workspace, &e) != 0)
-		return weir_reply_error(r, &e);
 	/* never a token without expiry: 0 or absent is the server's cap (--token-max-lifetime),
 	 * more is capped, and nothing outlives the credential that asks */
-	int64_t expiry;
-	int64_t now = weir_now_ms();
-	if (weir_auth_mint_expiry(r, lifetime, "lifetime_seconds", now, &expiry, &e) != 0)
+	weir_mint_args m;
+	if (body == NULL || weir_auth_mint_args(r, body, &m, &e) != 0)
 		return weir_reply_error(r, &e);
-	if (comment && strlen(comment) > 1024) {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "comment",
-				 "Invalid value for 'comment': at most 1024 characters");
-		return weir_reply_error(r, &e);
-	}
+	const char *comment = m.comment, *workspace = m.workspace;
+	int64_t now = m.now_ms, expiry = m.expiry_ms;
 	weir_db *db = weir_req_db(r);
 	int64_t ws = r->principal->workspace_id;
 	if (workspace) {

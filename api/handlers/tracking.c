@@ -8,7 +8,6 @@
  * see registry/tracking.c); the artifact proxy follows the owner of each path
  * (registry/artifacts.h). */
 #include "api/http.h"
-#include "api/dialect.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,12 +28,6 @@ static const struct {
 	{"view_type", false},     {"run_view_type", false},   {"path", false},          {"start_step", false},
 	{"end_step", false},      {"order_by", true},         {"experiment_ids", true}, {"run_ids", true},
 };
-
-static int fail(weir_req *r, weir_error *e)
-{
-	weir_dialect_translate(WEIR_CODES_MLFLOW_TRACKING, e); /* api/dialect.c */
-	return weir_reply_error(r, e);
-}
 
 /* The request message: GET query arguments (or the JSON body when the query has none of
  * the message's keys, as MLflow does), else the JSON body ({} when empty). */
@@ -105,16 +98,16 @@ static int run_op(weir_req *r, weir_tracking_op op, bool write)
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *req = request_message(r, &e);
 	if (req == NULL)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_tracking_ctx c = {weir_req_db(r), r->arena, r->principal};
 	if (write && weir_req_begin(r, &e) != 0)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = op(&c, req, &e);
 	if (out == NULL)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	if (write && weir_req_commit(r, &e) != 0) {
 		json_decref(out);
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	}
 	return weir_reply_json(r, 200, out);
 }
@@ -151,11 +144,11 @@ static int h_history(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *req = request_message(r, &e);
 	if (req == NULL)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_tracking_ctx c = {weir_req_db(r), r->arena, r->principal};
 	size_t len;
 	char *out = weir_tracking_metric_history_text(&c, req, &len, &e);
-	return out ? weir_reply_json_text(r, 200, out, len) : fail(r, &e);
+	return out ? weir_reply_json_text(r, 200, out, len) : weir_reply_error(r, &e);
 }
 READ_OP(h_history_bulk, weir_tracking_metric_history_bulk_interval)
 /* A run's files by run_id: those of a model version follow the model, as on the proxy
@@ -165,17 +158,17 @@ static int h_run_artifacts(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *req = request_message(r, &e);
 	if (req == NULL)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	weir_tracking_ctx c = {weir_req_db(r), r->arena, r->principal};
 	json_t *out = weir_tracking_artifacts_list(&c, req, &e);
 	if (out == NULL)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	if (weir_artifacts_authorize_under(c.db, r->arena, r->principal, WEIR_ARTIFACTS_READ,
 					   json_string_value(json_object_get(out, "root_uri")),
 					   json_string_value(json_object_get(req, "path")), &e) != 0) {
-		if (e.code != WEIR_E_RESOURCE_DOES_NOT_EXIST) {
+		if (e.code != WEIR_E_NOT_FOUND) {
 			json_decref(out);
-			return fail(r, &e);
+			return weir_reply_error(r, &e);
 		}
 		json_object_del(out, "files");
 		json_object_del(out, "next_page_token");
@@ -193,7 +186,7 @@ static int art_authorize_or_reply(weir_req *r, weir_artifacts_op op, const char 
 {
 	weir_error e = WEIR_ERROR_INIT;
 	if (weir_artifacts_authorize(weir_req_db(r), r->arena, r->principal, op, path, &e) != 0) {
-		fail(r, &e);
+		weir_reply_error(r, &e);
 		return -1;
 	}
 	weir_req_mark_authorized(r);
@@ -210,11 +203,11 @@ static int art_put(weir_req *r)
 	if (r->in_head)
 		return 0; /* WEIR_ROUTE_HEAD_CHECK: may write; the body comes next */
 	if (weir_artifacts_put(r->arena, path, r->upload_path, r->upload_fd, &e) != 0)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	if (r->upload_path)
 		r->upload_path = NULL; /* renamed into place: the server must not unlink it */
 	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -228,7 +221,7 @@ static int art_get(weir_req *r)
 	if (art_authorize_or_reply(r, WEIR_ARTIFACTS_READ, path) != 0)
 		return 0;
 	if (weir_artifacts_open(r->arena, path, &fd, &size, &e) != 0)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_fd(r, 200, "application/octet-stream", fd, size);
 }
 
@@ -240,9 +233,9 @@ static int art_delete(weir_req *r)
 	if (art_authorize_or_reply(r, WEIR_ARTIFACTS_WRITE, path) != 0)
 		return 0;
 	if (weir_artifacts_delete(r->arena, path, &e) != 0)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
 
@@ -252,8 +245,8 @@ static int art_list(weir_req *r)
 	const char *path = weir_req_query(r, "path");
 	weir_req_audit_securable(r, path);
 	if (weir_artifacts_authorize(weir_req_db(r), r->arena, r->principal, WEIR_ARTIFACTS_READ, path, &e) != 0) {
-		if (e.code != WEIR_E_RESOURCE_DOES_NOT_EXIST)
-			return fail(r, &e);
+		if (e.code != WEIR_E_NOT_FOUND)
+			return weir_reply_error(r, &e);
 		/* hidden: the answer for a directory that does not exist */
 		weir_req_mark_authorized(r);
 		return weir_reply_json(r, 200, json_object());
@@ -261,7 +254,7 @@ static int art_list(weir_req *r)
 	weir_req_mark_authorized(r);
 	json_t *files = weir_artifacts_list(r->arena, path, NULL, &e);
 	if (files == NULL)
-		return fail(r, &e);
+		return weir_reply_error(r, &e);
 	json_t *out = json_object();
 	if (json_array_size(files))
 		json_object_set_new(out, "files", files);

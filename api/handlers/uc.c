@@ -3,13 +3,14 @@
  * browse), authorize by the route's rule (403), then the domain call in a write
  * transaction whose audit row commits with it. */
 #include "api/http.h"
+#include "api/handlers/uc_routes.h"
 
 #include <string.h>
 
 #include "core/json.h"
 #include "governance/catalog.h"
 
-#define UC "/api/2.1/unity-catalog"
+#define UC WEIR_UC_PREFIX
 
 static int fail(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
 
@@ -239,14 +240,8 @@ static int table_exists(weir_req *r)
 	return weir_reply_json(r, 200, json_pack("{s:b}", "table_exists", exists));
 }
 
-#define R(m, p, h, op, action)                                                              \
-	{                                                                                   \
-		m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, 0 \
-	}
-#define RN(m, p, h, op, action)                                                                               \
-	{                                                                                                     \
-		m, UC p, h, RULE_ON(op), WEIR_DIALECT_DATABRICKS, "unityCatalog", action, WEIR_ROUTE_NO_AUDIT \
-	}
+#define R(m, p, h, op, action) WEIR_UC_ROUTE(m, UC p, h, op, action, 0)
+#define RN(m, p, h, op, action) WEIR_UC_ROUTE(m, UC p, h, op, action, WEIR_ROUTE_NO_AUDIT)
 
 const weir_route weir_routes_uc[] = {
 	RN("GET", "/metastore_summary", metastore_summary, WEIR_OP_READ_METADATA, "getMetastoreSummary"),

@@ -396,7 +396,7 @@ test('log-inputs: datasets with digests and tags show on the run; bad datasets c
 
 test('wire rules: Content-Type, malformed and double-encoded bodies, unknown fields, methods, auth, ajax twin', async () => {
   mlErr(await srv.req('POST', API + '/experiments/create', { raw: '{"name":"ct"}', headers: { 'content-type': 'text/plain' } }), 400, 'INVALID_PARAMETER_VALUE');
-  mlErr(await srv.req('POST', API + '/experiments/create', { raw: '{"name":' , headers: { 'content-type': 'application/json' } }), 400, 'BAD_REQUEST');
+  mlErr(await srv.req('POST', API + '/experiments/create', { raw: '{"name":' , headers: { 'content-type': 'application/json' } }), 400, 'INVALID_PARAMETER_VALUE');
   const dbl = await srv.req('POST', API + '/experiments/create', { raw: JSON.stringify(JSON.stringify({ name: 'double' })), headers: { 'content-type': 'application/json; charset=utf-8' } });
   assert.equal(dbl.status, 200, dbl.text);
   ok(await post('/experiments/create', { name: 'unknown-fields', whatever: [1, 2] }));

@@ -42,7 +42,8 @@ static void test_arena(void **state)
 	assert_int_equal(order[1], 1);
 }
 
-/* Proves errors carry the code's default status, an override, and the field to blame. */
+/* Proves errors carry the code's default status, an override, the field to blame and the
+ * kind of object. */
 static void test_error(void **state)
 {
 	(void)state;
@@ -57,6 +58,13 @@ static void test_error(void **state)
 	assert_int_equal(e.status, 409);
 	assert_int_equal(weir_code_status(WEIR_E_CATALOG_NOT_FOUND), 404);
 	assert_int_equal(weir_code_status(WEIR_E_ALREADY_EXISTS), 409);
+	/* the kind of object rides with a neutral code, and the next error forgets it */
+	assert_int_equal(weir_error_obj(&e, WEIR_E_NOT_FOUND, WEIR_OBJ_TOKEN, "token_id", "t %s", "1"), -1);
+	assert_int_equal(e.obj, WEIR_OBJ_TOKEN);
+	assert_int_equal(e.status, 404);
+	assert_string_equal(e.field, "token_id");
+	weir_error_set(&e, WEIR_E_NOT_FOUND, "z");
+	assert_int_equal(e.obj, WEIR_OBJ_ANY);
 }
 
 /* Proves the UTF-8 validator refuses overlongs, surrogates, truncation and stray bytes. */

@@ -147,14 +147,18 @@ static void test_hidden_is_not_found(void **state)
 	weir_securable s;
 	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, p, WEIR_SEC_TABLE, "c.s.t", &s, &e1), -1);
 	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_TABLE, "nope.s.t", &s, &e2), -1);
-	assert_int_equal(e1.code, WEIR_E_CATALOG_NOT_FOUND);
-	assert_int_equal(e2.code, WEIR_E_CATALOG_NOT_FOUND);
-	/* a member sees c.s.t but not c.s.secret: TABLE_NOT_FOUND, as if absent */
+	assert_int_equal(e1.code, WEIR_E_NOT_FOUND);
+	assert_int_equal(e1.obj, WEIR_OBJ_CATALOG);
+	assert_int_equal(e2.code, WEIR_E_NOT_FOUND);
+	assert_int_equal(e2.obj, WEIR_OBJ_CATALOG);
+	/* a member sees c.s.t but not c.s.secret: a missing table, as if absent */
 	weir_principal *m = load(w, w->u_member, WEIR_DEFAULT_WORKSPACE_ID);
 	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, m, WEIR_SEC_TABLE, "c.s.secret", &s, &e1), -1);
 	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, m, WEIR_SEC_TABLE, "c.s.absent", &s, &e2), -1);
-	assert_int_equal(e1.code, WEIR_E_TABLE_NOT_FOUND);
-	assert_int_equal(e2.code, WEIR_E_TABLE_NOT_FOUND);
+	assert_int_equal(e1.code, WEIR_E_NOT_FOUND);
+	assert_int_equal(e1.obj, WEIR_OBJ_TABLE);
+	assert_int_equal(e2.code, WEIR_E_NOT_FOUND);
+	assert_int_equal(e2.obj, WEIR_OBJ_TABLE);
 }
 
 /* Proves lists are filtered item by item and the page token never points past a hidden item
@@ -293,7 +297,8 @@ static void test_isolation_and_read_only(void **state)
 	weir_principal *admin_dev = weir_gov_principal_load(w->t->db, w->t->a, w->admin->id, 7, &e);
 	weir_securable s;
 	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, admin_dev, WEIR_SEC_TABLE, "c.s.t", &s, &e), -1);
-	assert_int_equal(e.code, WEIR_E_CATALOG_NOT_FOUND);
+	assert_int_equal(e.code, WEIR_E_NOT_FOUND);
+	assert_int_equal(e.obj, WEIR_OBJ_CATALOG);
 	json_t *add = json_loads("[{\"workspace_id\":7,\"binding_type\":\"BINDING_TYPE_READ_ONLY\"}]", 0, NULL);
 	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
 	json_t *b = weir_bindings_update(w->t->db, &cat, add, NULL, NULL, &e);

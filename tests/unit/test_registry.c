@@ -132,7 +132,7 @@ static void test_versions_never_reused(void **state)
 	weir_db_rollback(t->db);
 	assert_int_equal(mk_version(t, m, NULL), 4);
 	assert_int_equal(weir_registry_version_exists(t->db, m, "num", 3, &e), -1);
-	assert_int_equal(e.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
+	assert_int_equal(e.code, WEIR_E_NOT_FOUND);
 	assert_non_null(strstr(e.message, "Model Version (name=num, version=3) not found"));
 	test_env_free(t);
 }
@@ -495,7 +495,7 @@ static void test_rename_rules(void **state)
 	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
 	weir_error e3 = WEIR_ERROR_INIT;
 	assert_int_equal(weir_registry_model_rename(t->db, m, "taken", "admin", &e3), -1);
-	assert_int_equal(e3.code, WEIR_E_RESOURCE_ALREADY_EXISTS);
+	assert_int_equal(e3.code, WEIR_E_ALREADY_EXISTS);
 	assert_string_equal(e3.field, "new_name");
 	assert_int_equal(weir_registry_model_rename(t->db, m, "old", "admin", &e), 0);
 	assert_int_equal(weir_registry_model_rename(t->db, m, "fresh", "admin", &e), 0);
@@ -580,7 +580,7 @@ static void test_alias_domain_rules(void **state)
 	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
 	weir_error e2 = WEIR_ERROR_INIT;
 	assert_int_equal(weir_registry_alias_set(t->db, t->a, m, "al", "champ", 1, &e2), -1);
-	assert_int_equal(e2.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
+	assert_int_equal(e2.code, WEIR_E_NOT_FOUND);
 	assert_non_null(strstr(e2.message, "name=al, version=1"));
 	weir_db_rollback(t->db);
 	mk_version(t, m, NULL);
@@ -600,7 +600,7 @@ static void test_alias_domain_rules(void **state)
 	json_decref(j);
 	weir_error e4 = WEIR_ERROR_INIT;
 	assert_null(weir_registry_alias_version_mlflow(t->db, t->a, none, "nov", "latest", &e4));
-	assert_int_equal(e4.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
+	assert_int_equal(e4.code, WEIR_E_NOT_FOUND);
 	assert_non_null(strstr(e4.message, "model nov"));
 	weir_error e5 = WEIR_ERROR_INIT;
 	assert_null(weir_registry_alias_version_mlflow(t->db, t->a, m, "al", "nope", &e5));

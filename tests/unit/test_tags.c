@@ -225,9 +225,9 @@ static void test_resolve(void **state)
 	assert_int_equal(e.status, 400);
 	assert_string_equal(e.field, "entity_name");
 	assert_int_equal(weir_tags_resolve(t->db, t->a, NULL, "tables", "c.s.none", &ent, &e), -1);
-	assert_string_equal(weir_code_name(e.code), "TABLE_NOT_FOUND");
+	assert_string_equal(uc_code(e), "TABLE_NOT_FOUND");
 	assert_int_equal(weir_tags_resolve(t->db, t->a, NULL, "schemas", "zz.s", &ent, &e), -1);
-	assert_string_equal(weir_code_name(e.code), "CATALOG_NOT_FOUND");
+	assert_string_equal(uc_code(e), "CATALOG_NOT_FOUND");
 	assert_int_equal(weir_tags_resolve(t->db, t->a, NULL, "widgets", "c", &ent, &e), -1);
 	assert_string_equal(e.field, "entity_type");
 	test_env_free(t);
@@ -259,7 +259,7 @@ static void test_crud(void **state)
 	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
 	assert_null(weir_tags_create(t->db, &tbl, "class", "other", "admin", &e));
 	assert_int_equal(e.status, 409);
-	assert_string_equal(weir_code_name(e.code), "ALREADY_EXISTS");
+	assert_string_equal(uc_code(e), "ALREADY_EXISTS");
 	json_t *u = weir_tags_update(t->db, &tbl, "class", "internal", "bob", &e);
 	assert_string_equal(str(u, "tag_value"), "internal");
 	assert_string_equal(str(u, "updated_by"), "bob");
@@ -453,7 +453,7 @@ static void test_apply_tag_rule(void **state)
 	/* a stranger cannot even find the volume */
 	weir_principal *eve = mk_user(t, "eve");
 	assert_int_equal(weir_tags_resolve(t->db, t->a, eve, "volumes", "c.s.v", &ent, &e), -1);
-	assert_string_equal(weir_code_name(e.code), "CATALOG_NOT_FOUND");
+	assert_string_equal(uc_code(e), "CATALOG_NOT_FOUND");
 	test_env_free(t);
 }
 

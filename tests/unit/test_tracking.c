@@ -108,7 +108,8 @@ static void test_default_experiment(void **state)
 	json_decref(r);
 }
 
-/* Experiment create/get/rename/delete/restore and their errors, with MLflow codes. */
+/* Experiment create/get/rename/delete/restore and their errors (neutral codes: the MLflow
+ * names are api/dialect.c's). */
 static void test_experiment_lifecycle(void **state)
 {
 	fx *f = *state;
@@ -116,24 +117,22 @@ static void test_experiment_lifecycle(void **state)
 		       "{\"name\": \"e1\", \"tags\": [{\"key\": \"k\", \"value\": \"v\"}]}");
 	assert_string_equal(json_string_value(json_object_get(r, "experiment_id")), "1");
 	json_decref(r);
-	fails(f, weir_tracking_experiment_create, "{\"name\": \"e1\"}", WEIR_E_RESOURCE_ALREADY_EXISTS, 400);
+	fails(f, weir_tracking_experiment_create, "{\"name\": \"e1\"}", WEIR_E_ALREADY_EXISTS, 409);
 	fails(f, weir_tracking_experiment_create, "{\"name\": \"\"}", WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	fails(f, weir_tracking_experiment_create, "{\"name\": 5}", WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	fails(f, weir_tracking_experiment_create, "{\"name\": \"x\", \"artifact_location\": \"/etc\"}",
 	      WEIR_E_INVALID_PARAMETER_VALUE, 400);
-	fails(f, weir_tracking_experiment_get, "{\"experiment_id\": \"99\"}", WEIR_E_RESOURCE_DOES_NOT_EXIST, 404);
-	fails(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"nope\"}",
-	      WEIR_E_RESOURCE_DOES_NOT_EXIST, 404);
+	fails(f, weir_tracking_experiment_get, "{\"experiment_id\": \"99\"}", WEIR_E_NOT_FOUND, 404);
+	fails(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"nope\"}", WEIR_E_NOT_FOUND, 404);
 	r = ok(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"e1\"}");
 	json_t *tags = json_object_get(json_object_get(r, "experiment"), "tags");
 	assert_int_equal(json_array_size(tags), 1);
 	json_decref(r);
 	json_decref(ok(f, weir_tracking_experiment_update, "{\"experiment_id\": \"1\", \"new_name\": \"e2\"}"));
-	fails(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"e1\"}", WEIR_E_RESOURCE_DOES_NOT_EXIST,
-	      404);
+	fails(f, weir_tracking_experiment_get_by_name, "{\"experiment_name\": \"e1\"}", WEIR_E_NOT_FOUND, 404);
 	json_decref(ok(f, weir_tracking_experiment_delete, "{\"experiment_id\": \"1\"}"));
 	/* a deleted experiment's name stays reserved; renaming it is refused */
-	fails(f, weir_tracking_experiment_create, "{\"name\": \"e2\"}", WEIR_E_RESOURCE_ALREADY_EXISTS, 400);
+	fails(f, weir_tracking_experiment_create, "{\"name\": \"e2\"}", WEIR_E_ALREADY_EXISTS, 409);
 	fails(f, weir_tracking_experiment_update, "{\"experiment_id\": \"1\", \"new_name\": \"e3\"}",
 	      WEIR_E_INVALID_STATE, 400);
 	fails(f, weir_tracking_run_create, "{\"experiment_id\": \"1\"}", WEIR_E_INVALID_PARAMETER_VALUE, 400);
@@ -194,8 +193,7 @@ static void test_run_rules(void **state)
 	json_decref(ok(f, weir_tracking_run_delete, req));
 	snprintf(req, sizeof(req), "{\"run_id\": \"%s\", \"key\": \"t\", \"value\": \"1\"}", id);
 	fails(f, weir_tracking_set_tag, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
-	fails(f, weir_tracking_run_get, "{\"run_id\": \"0123456789abcdef0123456789abcdef\"}",
-	      WEIR_E_RESOURCE_DOES_NOT_EXIST, 404);
+	fails(f, weir_tracking_run_get, "{\"run_id\": \"0123456789abcdef0123456789abcdef\"}", WEIR_E_NOT_FOUND, 404);
 	fails(f, weir_tracking_run_create,
 	      "{\"run_name\": \"a\", \"tags\": [{\"key\": \"mlflow.runName\", \"value\": \"b\"}]}",
 	      WEIR_E_INVALID_PARAMETER_VALUE, 400);
@@ -1308,7 +1306,7 @@ static void test_artifact_authorize(void **state)
 			weir_error he = WEIR_ERROR_INIT;
 			assert_int_equal(
 				weir_artifacts_authorize(f->t->db, a, user, (weir_artifacts_op)op, hidden[i], &he), -1);
-			assert_int_equal(he.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
+			assert_int_equal(he.code, WEIR_E_NOT_FOUND);
 			assert_string_equal(he.message, weir_arena_printf(a, "Artifact '%s' not found", hidden[i]));
 		}
 	}
@@ -1350,7 +1348,7 @@ static void test_run_inputs(void **state)
 	fails(f, weir_tracking_log_inputs, req, WEIR_E_INVALID_PARAMETER_VALUE, 400);
 	assert_int_equal(weir_tracking_run_inputs(f->t->db, f->t->a, "0123456789abcdef0123456789abcdef", &in, &n, &e),
 			 -1);
-	assert_int_equal(e.code, WEIR_E_RESOURCE_DOES_NOT_EXIST);
+	assert_int_equal(e.code, WEIR_E_NOT_FOUND);
 	free(id);
 }
 

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "api/dialect.h"
 #include "core/db.h"
 #include "core/db_sqlite.h" /* tests may look at the database directly */
 #include "core/log.h"
@@ -75,6 +76,14 @@ static inline weir_principal *test_admin(test_env *t)
 	weir_error err = WEIR_ERROR_INIT;
 	int64_t id = weir_gov_principal_id(t->db, "admin", NULL, &err);
 	return weir_gov_principal_load(t->db, t->a, id, WEIR_DEFAULT_WORKSPACE_ID, &err);
+}
+
+/* The code Unity Catalog's routes answer for e: the domain's neutral code as the Databricks
+ * dialect names it (api/dialect.c). */
+static inline const char *uc_code(weir_error e)
+{
+	weir_dialect_translate(WEIR_DIALECT_DATABRICKS, &e);
+	return weir_code_name(e.code);
 }
 
 #endif
