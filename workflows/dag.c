@@ -182,9 +182,10 @@ int weir_dag_build(weir_arena *a, const json_t *tasks, const char *field, weir_d
 						"each depends_on entry needs a task_key (a string)");
 			int j = map_find(m, g->keys, json_string_value(dk));
 			if (j < 0)
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "depends_on",
-							"Task %.100s depends on '%.100s', which is not a task of the job",
-							g->keys[i], json_string_value(dk));
+				return weir_error_field(
+					err, WEIR_E_INVALID_PARAMETER_VALUE, "depends_on",
+					"Task %.100s depends on '%.100s', which is not a task of the job", g->keys[i],
+					json_string_value(dk));
 			if (j == i)
 				return task_err(err, "depends_on", g->keys[i], "a task cannot depend on itself");
 			for (int p = 0; p < g->ndeps[i]; p++)
@@ -269,20 +270,13 @@ weir_gate weir_run_if_eval(weir_run_if r, int success, int failed, int excluded,
 	int ok = success + excluded; /* EXCLUDED counts as success */
 	weir_gate not_met = canceled > 0 ? WEIR_GATE_UPSTREAM_CANCELED : WEIR_GATE_UPSTREAM_FAILED;
 	switch (r) {
-	case WEIR_RUN_IF_ALL_SUCCESS:
-		return ok == total ? WEIR_GATE_RUN : not_met;
-	case WEIR_RUN_IF_AT_LEAST_ONE_SUCCESS:
-		return success > 0 ? WEIR_GATE_RUN : not_met;
-	case WEIR_RUN_IF_NONE_FAILED:
-		return failed == 0 && canceled == 0 && success > 0 ? WEIR_GATE_RUN : not_met;
-	case WEIR_RUN_IF_ALL_DONE:
-		return WEIR_GATE_RUN;
-	case WEIR_RUN_IF_AT_LEAST_ONE_FAILED:
-		return failed + canceled > 0 ? WEIR_GATE_RUN : WEIR_GATE_EXCLUDED;
-	case WEIR_RUN_IF_ALL_FAILED:
-		return failed + canceled == total ? WEIR_GATE_RUN : WEIR_GATE_EXCLUDED;
-	default:
-		return not_met;
+	case WEIR_RUN_IF_ALL_SUCCESS: return ok == total ? WEIR_GATE_RUN : not_met;
+	case WEIR_RUN_IF_AT_LEAST_ONE_SUCCESS: return success > 0 ? WEIR_GATE_RUN : not_met;
+	case WEIR_RUN_IF_NONE_FAILED: return failed == 0 && canceled == 0 && success > 0 ? WEIR_GATE_RUN : not_met;
+	case WEIR_RUN_IF_ALL_DONE: return WEIR_GATE_RUN;
+	case WEIR_RUN_IF_AT_LEAST_ONE_FAILED: return failed + canceled > 0 ? WEIR_GATE_RUN : WEIR_GATE_EXCLUDED;
+	case WEIR_RUN_IF_ALL_FAILED: return failed + canceled == total ? WEIR_GATE_RUN : WEIR_GATE_EXCLUDED;
+	default: return not_met;
 	}
 }
 
@@ -352,13 +346,13 @@ int weir_dag_select_only(const weir_dag *g, const json_t *only, bool *sel, weir_
 		return 0;
 	}
 	if (!json_is_array(only))
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "only", "only must be an array of strings");
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "only",
+					"only must be an array of strings");
 	for (int i = 0; i < g->n; i++)
 		sel[i] = false;
 	size_t idx;
 	json_t *v;
-	json_array_foreach(only, idx, v)
-	{
+	json_array_foreach (only, idx, v) {
 		if (!json_is_string(v))
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "only",
 						"only must be an array of strings");
@@ -400,7 +394,7 @@ void weir_dag_mark_downstream(const weir_dag *g, bool *sel)
 
 /* ---------------------------------------------------------------- condition_task */
 
-static const char *const OPS[] = {"EQUAL_TO",  "NOT_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL",
+static const char *const OPS[] = {"EQUAL_TO",  "NOT_EQUAL",         "GREATER_THAN", "GREATER_THAN_OR_EQUAL",
 				  "LESS_THAN", "LESS_THAN_OR_EQUAL"};
 
 bool weir_condition_op_valid(const char *op)

@@ -198,13 +198,17 @@ int weir_refs_resolve_json(weir_arena *a, json_t *v, const weir_ref_ctx *ctx, we
 	if (json_is_array(v)) {
 		size_t i;
 		json_t *e;
-		json_array_foreach(v, i, e) if (weir_refs_resolve_json(a, e, ctx, err) != 0) return -1;
+		json_array_foreach (v, i, e)
+			if (weir_refs_resolve_json(a, e, ctx, err) != 0)
+				return -1;
 		return 0;
 	}
 	if (json_is_object(v)) {
 		const char *k;
 		json_t *e;
-		json_object_foreach(v, k, e) if (weir_refs_resolve_json(a, e, ctx, err) != 0) return -1;
+		json_object_foreach (v, k, e)
+			if (weir_refs_resolve_json(a, e, ctx, err) != 0)
+				return -1;
 	}
 	return 0;
 }
