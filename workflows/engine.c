@@ -126,6 +126,7 @@ static struct {
 	bool started;
 	atomic_bool stop;
 	atomic_bool woken;
+	atomic_bool jobs_changed; /* schedules to reload */
 	int wake_fd, ep;
 	eng_run *runs;
 	eng_proc *procs;
@@ -156,6 +157,12 @@ int64_t weir_engine_log_limit(void) { return atomic_load(&log_limit); }
 void weir_engine_log_path(int64_t task_run_id, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s/%" PRId64 "/output.log", log_root, task_run_id);
+}
+
+void weir_engine_jobs_changed(void)
+{
+	atomic_store(&E.jobs_changed, true);
+	weir_engine_wake();
 }
 
 void weir_engine_wake(void)
@@ -1553,7 +1560,9 @@ static void sync_from_db(void)
 		}
 	}
 	json_decref(ids);
-	sched_load();
+	/* schedules: only when a job changed (10,000 of them are not re-read per wake) */
+	if (atomic_exchange(&E.jobs_changed, false) || !E.sched_loaded)
+		sched_load();
 }
 
 /* Timers: task timeouts, job timeouts, retries. Returns the earliest future deadline. */
@@ -1608,7 +1617,7 @@ static int64_t pass(bool sync)
 	E.in_tx = false;
 	int64_t now = weir_now_ms();
 	int64_t next = INT64_MAX;
-	if (sync || !E.sched_loaded)
+	if (sync || !E.sched_loaded || atomic_load(&E.jobs_changed))
 		sync_from_db();
 	inproc_collect();
 	do {

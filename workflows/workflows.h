@@ -35,8 +35,10 @@ int weir_engine_start(weir_db_pool *pool, const weir_engine_cfg *cfg, weir_error
 /* Stops scheduling, kills running child processes (their task runs end as INTERNAL_ERROR at
  * the next start, which retries them), and joins the threads. */
 void weir_engine_stop(void);
-/* Tells the engine that runs or jobs changed (after the change committed). Cheap. */
+/* Tells the engine that runs changed (after the change committed). Cheap. */
 void weir_engine_wake(void);
+/* The same after a job was created, changed or deleted: its schedule is read again. */
+void weir_engine_jobs_changed(void);
 /* Whether command tasks are allowed on this server (set by weir_engine_start). */
 bool weir_engine_command_tasks_allowed(void);
 

@@ -58,7 +58,12 @@ static int commit_reply(weir_req *r, json_t *out, weir_error *e)
 		json_decref(out);
 		return fail(r, e);
 	}
-	weir_engine_wake();
+	const char *act = r->route->action; /* a job's settings changed: its schedule too */
+	if (strcmp(act, "create") == 0 || strcmp(act, "update") == 0 || strcmp(act, "reset") == 0 ||
+	    strcmp(act, "delete") == 0)
+		weir_engine_jobs_changed();
+	else
+		weir_engine_wake();
 	return out ? weir_reply_json(r, 200, out) : weir_reply_ok_empty(r);
 }
 
