@@ -1030,8 +1030,9 @@ out_free:
 /* ----------------------------------------------------------------------- the next instant */
 
 /* Local wall times run 1970-01-01 to 2199-12-31; their instants lie within a day of those
- * (|offset| < 26 h), which bounds every instant considered. */
-#define INSTANT_MIN (-3 * DAY)
+ * (|offset| < 26 h), which bounds every instant considered. Instants before the epoch (1970
+ * begins earlier east of Greenwich) are not answered, so that a negative answer can only
+ * mean "none". */
 #define INSTANT_MAX (INT64_C(7258118400) + 3 * DAY) /* 2200-01-01 + 3 days */
 
 int64_t weir_cron_next(const weir_cron *c, int64_t after_ms)
@@ -1041,8 +1042,8 @@ int64_t weir_cron_next(const weir_cron *c, int64_t after_ms)
 	int64_t lo = floor_div(after_ms, 1000) + 1; /* the first whole second strictly after */
 	if (lo > INSTANT_MAX)
 		return -1;
-	if (lo < INSTANT_MIN)
-		lo = INSTANT_MIN;
+	if (lo < 0)
+		lo = 0;
 	const tz_zone *z = &c->tz;
 	int64_t best = NONE;
 	for (;;) {

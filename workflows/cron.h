@@ -48,7 +48,9 @@ typedef struct weir_cron weir_cron; /* a parsed expression with its zone (heap; 
 /* Parses `expr` in zone `tz`. Returns 0 with *out set, or -1 with err set (400). */
 int weir_cron_parse(const char *expr, const char *tz, weir_cron **out, weir_error *err);
 /* The first fire time strictly after `after_ms` (ms since the epoch, UTC), in ms; -1 when
- * there is none (the year field is exhausted). Pure: safe from any thread. */
+ * there is none (the year field is exhausted). Pure: safe from any thread. Fire times are
+ * whole seconds, never before the epoch (east of Greenwich, 1970's first local hours are
+ * skipped), so any negative answer means "none". */
 int64_t weir_cron_next(const weir_cron *c, int64_t after_ms);
 void weir_cron_free(weir_cron *c);
 

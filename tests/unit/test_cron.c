@@ -187,12 +187,19 @@ static void test_after_boundaries(void **state)
 	/* A local time before 1970 does not exist for a schedule: the first fire of New York
 	 * is 1970-01-01 00:00 local, five hours after the epoch. */
 	FIRES("0 0 0 * * ?", "America/New_York", "1969-06-01 00:00:00+00:00", "1970-01-01 00:00:00-05:00");
-	/* East of Greenwich 1970 starts before the epoch, where "strictly after" a negative
-	 * instant with milliseconds must round down: -32399.5 s is followed by -32399 s. */
+	/* East of Greenwich 1970 starts before the epoch: those instants are not answered (a
+	 * negative answer means none), so Tokyo's first fire is at the epoch, 09:00 local. */
 	c = parse_ok("* * * * * ?", "Asia/Tokyo");
-	assert_int_equal(weir_cron_next(c, INT64_MIN), ms_at("1970-01-01 00:00:00+09:00"));
-	assert_int_equal(weir_cron_next(c, -32399500), -32399000);
-	assert_int_equal(weir_cron_next(c, -32399000), -32398000);
+	assert_int_equal(weir_cron_next(c, INT64_MIN), 0);
+	assert_int_equal(weir_cron_next(c, -32399500), 0);
+	weir_cron_free(c);
+	FIRES("0 30 * * * ?", "Europe/Berlin", "1969-12-31 00:00:00+00:00", "1970-01-01 01:30:00+01:00");
+	/* "Strictly after" a negative instant with milliseconds rounds down: -0.5 s is followed
+	 * by 0 s. */
+	c = parse_ok("* * * * * ?", "UTC");
+	assert_int_equal(weir_cron_next(c, -500), 0);
+	assert_int_equal(weir_cron_next(c, -1), 0);
+	assert_int_equal(weir_cron_next(c, 0), 1000);
 	weir_cron_free(c);
 }
 
