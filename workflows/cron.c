@@ -612,7 +612,6 @@ static tzif_status tzif_parse(const unsigned char *buf, size_t len, tz_zone *z)
 			return TZIF_BAD;
 	}
 	z->off0 = offs[0];
-	z->off_max = z->off0;
 	z->at = weir_xmalloc(((size_t)n.time + 1) * sizeof(*z->at));
 	z->hw = weir_xmalloc(((size_t)n.time + 1) * sizeof(*z->hw));
 	z->off = weir_xmalloc(((size_t)n.time + 1) * sizeof(*z->off));
@@ -623,14 +622,20 @@ static tzif_status tzif_parse(const unsigned char *buf, size_t len, tz_zone *z)
 		if (idx[i] >= n.type || (i > 0 && at <= last))
 			return TZIF_BAD;
 		last = at;
-		/* zic writes -2^59 for "the beginning of time"; instants that far from the years a
-		 * schedule can name only risk overflow in at + offset, and clamping them changes
-		 * no answer. */
-		if (at < -(INT64_C(1) << 40))
-			at = -(INT64_C(1) << 40);
-		if (at > (INT64_C(1) << 40))
-			at = INT64_C(1) << 40;
 		int32_t off = offs[idx[i]];
+		/* zic writes -2^59 for "the beginning of time": a change that long before 1970
+		 * only says which offset holds from then on. Keeping such instants out also
+		 * keeps at + offset far from overflow. */
+		if (at < -(INT64_C(1) << 40)) {
+			z->off0 = prev = off;
+			continue;
+		}
+		if (at > (INT64_C(1) << 40)) {
+			/* Past any year a schedule can name: the offset before it holds for them all,
+			 * and the footer (after the last change) is never reached. */
+			z->rule.present = false;
+			break;
+		}
 		if (off == prev)
 			continue;
 		hw = max64(hw, at + prev);
@@ -639,8 +644,11 @@ static tzif_status tzif_parse(const unsigned char *buf, size_t len, tz_zone *z)
 		z->off[z->n] = off;
 		z->n++;
 		prev = off;
-		if (off > z->off_max)
-			z->off_max = off;
+	}
+	z->off_max = z->off0;
+	for (size_t i = 0; i < z->n; i++) {
+		if (z->off[i] > z->off_max)
+			z->off_max = z->off[i];
 	}
 	if (z->rule.present) {
 		if (z->rule.std > z->off_max)
@@ -678,6 +686,10 @@ static int zone_load(const char *id, tz_zone *z, weir_error *err)
 	if (strcmp(id, "UTC") == 0 || strcmp(id, "GMT") == 0 || strcmp(id, "Etc/UTC") == 0 ||
 	    strcmp(id, "Etc/GMT") == 0)
 		return 0;
+	/* The host's configured zone (a link to /etc/localtime), not an IANA name: a schedule
+	 * must not change meaning with the machine it runs on. */
+	if (strcmp(id, "localtime") == 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, FIELD_TZ, "unknown time zone '%s'", id);
 	char path[sizeof(ZONEINFO_DIR) + ZONE_ID_MAX + 2];
 	snprintf(path, sizeof(path), "%s/%s", ZONEINFO_DIR, id);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -688,22 +700,31 @@ static int zone_load(const char *id, tz_zone *z, weir_error *err)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "time zone data could not be read");
 	}
 	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "time zone data could not be read");
+	}
 	unsigned char *buf = NULL;
 	size_t len = 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= TZIF_MAX) {
+	bool io_error = false;
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= TZIF_MAX) {
 		buf = weir_xmalloc((size_t)st.st_size);
 		while (len < (size_t)st.st_size) {
 			ssize_t r = read(fd, buf + len, (size_t)st.st_size - len);
 			if (r < 0 && errno == EINTR)
 				continue;
+			if (r < 0)
+				io_error = true;
 			if (r <= 0)
 				break;
 			len += (size_t)r;
 		}
 	}
 	close(fd);
-	tzif_status s = buf != NULL ? tzif_parse(buf, len, z) : TZIF_BAD;
+	tzif_status s = buf != NULL && !io_error ? tzif_parse(buf, len, z) : TZIF_BAD;
 	free(buf);
+	if (io_error)
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "time zone data could not be read");
 	if (s == TZIF_LEAP)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, FIELD_TZ,
 					"time zone '%s' counts leap seconds, which schedules do not support", id);
@@ -1009,8 +1030,9 @@ out_free:
 /* ----------------------------------------------------------------------- the next instant */
 
 /* Local wall times run 1970-01-01 to 2199-12-31; their instants lie within a day of those
- * (|offset| < 26 h), which bounds every instant considered. */
-#define INSTANT_MIN (-3 * DAY)
+ * (|offset| < 26 h), which bounds every instant considered. Instants before the epoch (1970
+ * begins earlier east of Greenwich) are not answered, so that a negative answer can only
+ * mean "none". */
 #define INSTANT_MAX (INT64_C(7258118400) + 3 * DAY) /* 2200-01-01 + 3 days */
 
 int64_t weir_cron_next(const weir_cron *c, int64_t after_ms)
@@ -1020,8 +1042,8 @@ int64_t weir_cron_next(const weir_cron *c, int64_t after_ms)
 	int64_t lo = floor_div(after_ms, 1000) + 1; /* the first whole second strictly after */
 	if (lo > INSTANT_MAX)
 		return -1;
-	if (lo < INSTANT_MIN)
-		lo = INSTANT_MIN;
+	if (lo < 0)
+		lo = 0;
 	const tz_zone *z = &c->tz;
 	int64_t best = NONE;
 	for (;;) {
