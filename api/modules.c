@@ -43,7 +43,9 @@ static int workflows_start(weir_app *app, weir_error *err)
 {
 	weir_engine_cfg cfg = {.data_dir = app->cfg.data_dir,
 			       .allow_command_tasks = app->cfg.allow_command_tasks,
-			       .log_limit = app->cfg.task_log_limit};
+			       .log_limit = app->cfg.task_log_limit,
+			       .host = app->cfg.listen_host,
+			       .port = &app->bound_port};
 	return weir_engine_start(app->pool, &cfg, err);
 }
 

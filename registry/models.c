@@ -538,6 +538,12 @@ int weir_registry_alias_delete(weir_db *db, weir_arena *a, const char *model_id,
 	return erc;
 }
 
+int weir_registry_model_activity(weir_db *db, weir_arena *a, const char *model_id, int64_t *max_version,
+				 int64_t *max_ready, const char **aliases_json, weir_error *err)
+{
+	return weir_reg_store_model_activity(db, a, model_id, max_version, max_ready, aliases_json, err);
+}
+
 int weir_registry_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err)
 {
 	int found = weir_reg_store_alias_get(db, model_id, alias, version, err);

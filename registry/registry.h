@@ -178,6 +178,11 @@ int weir_registry_alias_set(weir_db *db, weir_arena *a, const char *model_id, co
 int weir_registry_alias_delete(weir_db *db, weir_arena *a, const char *model_id, const char *alias, weir_error *err);
 /* The version an alias points to; 400 INVALID_PARAMETER_VALUE when unknown (MLflow). */
 int weir_registry_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err);
+/* What a job's model trigger watches (workflows/): the highest version number, the highest
+ * READY version (0: none) and the aliases as JSON text {"alias": version, ...} (arena).
+ * 1 with the values, 0 when there is no such model, -1 with err set. */
+int weir_registry_model_activity(weir_db *db, weir_arena *a, const char *model_id, int64_t *max_version,
+				 int64_t *max_ready, const char **aliases_json, weir_error *err);
 /* MLflow ModelVersion an alias points to; `latest` (any case) is the highest version of
  * any stage (404 naming mlflow_name when the model has none). */
 json_t *weir_registry_alias_version_mlflow(weir_db *db, weir_arena *a, const char *model_id, const char *mlflow_name,

@@ -148,6 +148,8 @@ json_t *weir_reg_store_versions_uc(weir_db *db, weir_arena *a, const char *model
 /* Aliases. delete answers the number of rows removed (0 or 1) or -1; get 1/0/-1. */
 int weir_reg_store_alias_set(weir_db *db, const char *model_id, const char *alias, int64_t version, weir_error *err);
 int weir_reg_store_alias_delete(weir_db *db, const char *model_id, const char *alias, weir_error *err);
+int weir_reg_store_model_activity(weir_db *db, weir_arena *a, const char *model_id, int64_t *max_version,
+				  int64_t *max_ready, const char **aliases_json, weir_error *err);
 int weir_reg_store_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err);
 
 #endif

@@ -780,6 +780,10 @@ static const char SQL_ALIAS_SET[] =
 	"INSERT INTO registered_model_aliases (model_id, alias, version) VALUES (?1, ?2, ?3) "
 	"ON CONFLICT (model_id, alias) DO UPDATE SET version = excluded.version";
 static const char SQL_ALIAS_DEL[] = "DELETE FROM registered_model_aliases WHERE model_id = ?1 AND alias = ?2";
+static const char SQL_MODEL_ACTIVITY[] =
+	"SELECT r.max_version, (SELECT ifnull(max(version), 0) FROM model_versions WHERE model_id = ?1 AND "
+	"status = 'READY'), (SELECT json_group_object(alias, version) FROM registered_model_aliases WHERE "
+	"model_id = ?1) FROM registered_models r WHERE r.id = ?1";
 static const char SQL_ALIAS_GET[] = "SELECT version FROM registered_model_aliases WHERE model_id = ?1 AND alias = ?2";
 
 int weir_reg_store_alias_set(weir_db *db, const char *model_id, const char *alias, int64_t version, weir_error *err)
@@ -798,6 +802,22 @@ int weir_reg_store_alias_delete(weir_db *db, const char *model_id, const char *a
 	if (rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return changed;
+}
+
+int weir_reg_store_model_activity(weir_db *db, weir_arena *a, const char *model_id, int64_t *max_version,
+				  int64_t *max_ready, const char **aliases_json, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_MODEL_ACTIVITY, err, WEIR_TEXT(model_id));
+	if (st == NULL)
+		return -1;
+	int found = weir_db_step(st) == WEIR_DB_ROW;
+	if (found) {
+		*max_version = weir_db_col_i64(st, 0);
+		*max_ready = weir_db_col_i64(st, 1);
+		*aliases_json = weir_db_col_dup(a, st, 2);
+	}
+	weir_db_done(st);
+	return found;
 }
 
 int weir_reg_store_alias_get(weir_db *db, const char *model_id, const char *alias, int64_t *version, weir_error *err)

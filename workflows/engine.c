@@ -40,6 +40,7 @@
 #include "workflows/exec.h"
 #include "workflows/notify.h"
 #include "workflows/refs.h"
+#include "registry/registry.h"
 
 #define MAX_VALUES_BYTES (1 << 20)
 
@@ -74,6 +75,7 @@ struct eng_unit {
 	eng_proc *proc;
 	json_t *values;
 	bool inproc; /* queued to or running in the executor pool */
+	const char *token_id; /* the run_as token a command task was given (deleted at its end) */
 	/* for_each */
 	json_t *inputs;
 	eng_unit **iters;
@@ -99,14 +101,29 @@ struct eng_run {
 	int64_t workspace_id;
 };
 
+/* A model trigger's view of its model: what it saw last, and a change waiting to fire. */
+typedef struct model_watch {
+	char *securable_name;
+	char *condition;
+	json_t *aliases; /* the aliases watched (empty: any) */
+	int64_t min_between_ms, wait_after_ms;
+	bool have_base;
+	int64_t max_version, max_ready;
+	json_t *alias_map; /* {alias: version} */
+	bool pending;
+	int64_t last_change, last_fired;
+} model_watch;
+
 typedef struct sched {
 	int64_t job_id;
-	int kind; /* 0 cron, 1 periodic, 2 continuous */
+	int kind; /* 0 cron, 1 periodic, 2 continuous, 3 model */
 	weir_cron *cron;
 	int64_t interval_ms;
 	int64_t next_fire;
 	int64_t backoff_ms;
 	bool paused;
+	int64_t run_as_id;
+	model_watch *mw;
 } sched;
 
 typedef struct inproc_job {
@@ -337,6 +354,11 @@ static void unit_end(eng_unit *u, const char *result, const char *message)
 		u->row.task_values = jdump(r, u->values);
 	u->st = U_DONE;
 	save_unit(u);
+	if (u->token_id) {
+		weir_error te = WEIR_ERROR_INIT;
+		weir_gov_token_delete(tx(), u->token_id, r->row.run_as_id, &te);
+		u->token_id = NULL;
+	}
 	if (retryable(u, result)) {
 		eng_unit *n = weir_arena_calloc(r->a, sizeof *n);
 		*n = (eng_unit){.run = r, .task = u->task, .parent = u->parent, .task_json = u->task_json};
@@ -531,11 +553,39 @@ static int start_command(eng_unit *u, weir_task_type type, json_t *body, char *m
 	argv[ac] = NULL;
 	json_decref(ov);
 	/* a clean environment with the run's context */
-	char *envp[16];
+	char *envp[20];
 	int ec = 0;
 	envp[ec++] = sdup(r, "PATH=/usr/local/bin:/usr/bin:/bin");
 	envp[ec++] = sdup(r, "LANG=C.UTF-8");
 	envp[ec++] = sdup(r, "PYTHONUNBUFFERED=1");
+	/* the task calls Weir as the run's principal, with a token that ends with the task (or
+	 * expires: the task's timeout, else the job's, else a day) */
+	unsigned port = E.cfg.port ? *E.cfg.port : 0;
+	if (port) {
+		json_t *to = json_object_get(u->task_json, "timeout_seconds");
+		json_t *jto = json_object_get(r->settings, "timeout_seconds");
+		int64_t life = json_integer_value(to) > 0    ? json_integer_value(to) + 60
+			       : json_integer_value(jto) > 0 ? json_integer_value(jto) + 60
+							     : 86400;
+		char *value = NULL;
+		weir_token_info info;
+		weir_error te = WEIR_ERROR_INIT;
+		char comment[96];
+		snprintf(comment, sizeof comment, "job run %" PRId64 " task run %" PRId64, r->row.run_id,
+			 u->row.task_run_id);
+		if (weir_gov_token_create(tx(), r->a, r->row.run_as_id, r->workspace_id, life, comment, &value, &info,
+					  &te) != 0) {
+			snprintf(msg, cap, "cannot give the task a token of its run_as principal: %s", te.message);
+			return -1;
+		}
+		u->token_id = adup(r, info.token_id);
+		const char *host = E.cfg.host && strcmp(E.cfg.host, "0.0.0.0") != 0 && strcmp(E.cfg.host, "::") != 0
+					   ? E.cfg.host
+					   : "127.0.0.1";
+		envp[ec++] = weir_arena_printf(r->a, "DATABRICKS_HOST=http://%s%s%s:%u", strchr(host, ':') ? "[" : "",
+					       host, strchr(host, ':') ? "]" : "", port);
+		envp[ec++] = weir_arena_printf(r->a, "DATABRICKS_TOKEN=%s", value);
+	}
 	envp[ec++] = weir_arena_printf(r->a, "HOME=%s", dir);
 	envp[ec++] = weir_arena_printf(r->a, "WEIR_JOB_ID=%" PRId64, r->row.job_id);
 	envp[ec++] = weir_arena_printf(r->a, "WEIR_RUN_ID=%" PRId64, r->row.run_id);
@@ -1342,16 +1392,84 @@ static eng_run *load_run(int64_t run_id)
 
 /* ---------------------------------------------------------------- schedules */
 
+static void watch_free(model_watch *w)
+{
+	if (w == NULL)
+		return;
+	free(w->securable_name);
+	free(w->condition);
+	json_decref(w->aliases);
+	json_decref(w->alias_map);
+	free(w);
+}
+
 static void sched_clear(void)
 {
-	for (int i = 0; i < E.nsch; i++)
+	for (int i = 0; i < E.nsch; i++) {
 		weir_cron_free(E.sch[i].cron);
+		watch_free(E.sch[i].mw);
+	}
 	E.nsch = 0;
+}
+
+/* The model's current state into w's base (first look) or compared with it: a change the
+ * trigger's condition cares about sets pending. */
+static void watch_poll(sched *x, int64_t now)
+{
+	model_watch *w = x->mw;
+	weir_arena *a = weir_arena_new(2048);
+	weir_error e = WEIR_ERROR_INIT;
+	/* the model as the run_as principal sees it: a trigger never watches what it may not */
+	weir_principal *p = weir_gov_principal_load(E.db, a, x->run_as_id, 1, &e);
+	weir_securable sec;
+	int64_t maxv = 0, maxr = 0;
+	const char *aliases = NULL;
+	if (p == NULL || weir_gov_resolve(E.db, a, p, WEIR_SEC_MODEL, w->securable_name, &sec, &e) != 0 ||
+	    weir_registry_model_activity(E.db, a, sec.id, &maxv, &maxr, &aliases, &e) != 1) {
+		weir_arena_free(a);
+		return;
+	}
+	json_t *amap = aliases ? json_loads(aliases, 0, NULL) : NULL;
+	if (amap == NULL)
+		amap = json_object();
+	if (!w->have_base) {
+		w->have_base = true;
+	} else {
+		bool changed = false;
+		if (strcmp(w->condition, "MODEL_CREATED") == 0)
+			changed = maxv > w->max_version;
+		else if (strcmp(w->condition, "MODEL_VERSION_READY") == 0)
+			changed = maxr > w->max_ready;
+		else {
+			const char *k;
+			json_t *v;
+			json_object_foreach (amap, k, v) {
+				bool watched = json_array_size(w->aliases) == 0;
+				for (size_t i = 0; !watched && i < json_array_size(w->aliases); i++)
+					watched = strcmp(json_string_value(json_array_get(w->aliases, i)), k) == 0;
+				if (watched && !json_equal(v, json_object_get(w->alias_map, k)))
+					changed = true;
+			}
+		}
+		if (changed) {
+			w->pending = true;
+			w->last_change = now;
+		}
+	}
+	w->max_version = maxv;
+	w->max_ready = maxr;
+	json_decref(w->alias_map);
+	w->alias_map = amap;
+	weir_arena_free(a);
 }
 
 static void sched_load(void)
 {
-	sched_clear();
+	/* model watches carry over a reload (their base is what they saw, not what is now) */
+	sched *old = E.sch;
+	int nold = E.nsch;
+	E.sch = NULL;
+	E.nsch = E.capsch = 0;
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *rows = weir_wf_jobs_scheduled(E.db, &e);
 	size_t i;
@@ -1380,6 +1498,39 @@ static void sched_load(void)
 			/* after downtime: the missed fire times fire once, now */
 			int64_t next = have_last ? weir_cron_next(x.cron, last) : weir_cron_next(x.cron, now);
 			x.next_fire = next >= 0 && next < now ? now : next;
+		} else if (tr && json_is_object(json_object_get(tr, "model"))) {
+			json_t *m = json_object_get(tr, "model");
+			x.kind = 3;
+			weir_wf_job j;
+			weir_arena *ja = weir_arena_new(1024);
+			if (weir_wf_job_get(E.db, ja, job_id, &j, &e) == 1)
+				x.run_as_id = j.run_as_id;
+			weir_arena_free(ja);
+			model_watch *w = calloc(1, sizeof *w);
+			if (w == NULL)
+				abort();
+			w->securable_name = strdup(json_string_value(json_object_get(m, "securable_name")));
+			w->condition = strdup(json_string_value(json_object_get(m, "condition")));
+			w->aliases = json_incref(json_object_get(m, "aliases"));
+			json_t *mb = json_object_get(m, "min_time_between_triggers_seconds");
+			json_t *wa = json_object_get(m, "wait_after_last_change_seconds");
+			w->min_between_ms = json_is_integer(mb) ? json_integer_value(mb) * 1000 : 0;
+			w->wait_after_ms = json_is_integer(wa) ? json_integer_value(wa) * 1000 : 0;
+			for (int k = 0; k < nold; k++) {
+				model_watch *ow = old[k].mw;
+				if (old[k].job_id == job_id && ow &&
+				    strcmp(ow->securable_name, w->securable_name) == 0) {
+					w->have_base = ow->have_base;
+					w->max_version = ow->max_version;
+					w->max_ready = ow->max_ready;
+					w->alias_map = json_incref(ow->alias_map);
+					w->pending = ow->pending;
+					w->last_change = ow->last_change;
+					w->last_fired = ow->last_fired;
+				}
+			}
+			x.mw = w;
+			x.next_fire = now;
 		} else if (tr) {
 			json_t *per = json_object_get(tr, "periodic");
 			const char *unit = json_string_value(json_object_get(per, "unit"));
@@ -1405,6 +1556,11 @@ static void sched_load(void)
 		E.sch[E.nsch++] = x;
 	}
 	json_decref(rows);
+	for (int k = 0; k < nold; k++) {
+		weir_cron_free(old[k].cron);
+		watch_free(old[k].mw);
+	}
+	free(old);
 	E.sched_loaded = true;
 }
 
@@ -1422,7 +1578,10 @@ static void sched_fire(sched *x, int64_t now)
 	weir_error e = WEIR_ERROR_INIT;
 	weir_wf_job j;
 	if (weir_wf_job_get(E.db, a, x->job_id, &j, &e) == 1) {
-		weir_wf_start o = {.trigger = x->kind == 2 ? "CONTINUOUS" : "PERIODIC", .creator_id = j.run_as_id};
+		weir_wf_start o = {.trigger = x->kind == 2   ? "CONTINUOUS"
+					      : x->kind == 3 ? "MODEL"
+							     : "PERIODIC",
+				   .creator_id = j.run_as_id};
 		int64_t id = weir_wf_run_start(tx(), a, &j, &o, &e);
 		if (id > 0) {
 			weir_wf_schedule_set(tx(), x->job_id, now, &e);
@@ -1430,7 +1589,9 @@ static void sched_fire(sched *x, int64_t now)
 					       .principal_name = "weir-scheduler",
 					       .workspace_id = 1,
 					       .service_name = "jobs",
-					       .action_name = x->kind == 2 ? "continuousRunStart" : "scheduledRunStart",
+					       .action_name = x->kind == 2   ? "continuousRunStart"
+							      : x->kind == 3 ? "triggeredRunStart"
+									     : "scheduledRunStart",
 					       .request_id = "",
 					       .status_code = 200,
 					       .securable = weir_arena_printf(a, "/jobs/%" PRId64, x->job_id)};
@@ -1451,6 +1612,30 @@ static int64_t sched_tick(int64_t now)
 		sched *x = &E.sch[i];
 		if (x->paused)
 			continue;
+		if (x->kind == 3) {
+			model_watch *w = x->mw;
+			if (x->next_fire <= now) {
+				watch_poll(x, now);
+				x->next_fire = now + 1000; /* models are looked at once a second */
+			}
+			if (w->pending && now - w->last_change >= w->wait_after_ms &&
+			    (w->last_fired == 0 || now - w->last_fired >= w->min_between_ms)) {
+				sched_fire(x, now);
+				w->pending = false;
+				w->last_fired = now;
+			}
+			int64_t due = x->next_fire;
+			if (w->pending) {
+				int64_t t = w->last_change + w->wait_after_ms;
+				if (w->last_fired && w->last_fired + w->min_between_ms > t)
+					t = w->last_fired + w->min_between_ms;
+				if (t < due)
+					due = t;
+			}
+			if (due < earliest)
+				earliest = due;
+			continue;
+		}
 		if (x->kind == 2) {
 			if (!job_active(x->job_id) && x->next_fire <= now) {
 				sched_fire(x, now);

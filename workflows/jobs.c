@@ -464,6 +464,32 @@ static int task_check(weir_db *db, const weir_principal *p, json_t *t, weir_task
 	return 0;
 }
 
+/* trigger.model: {condition, securable_name, aliases[], min_time_between_triggers_seconds,
+ * wait_after_last_change_seconds}; the model must be one the caller can see. */
+static int model_trigger_check(weir_db *db, weir_arena *a, const weir_principal *p, json_t *m, weir_error *err)
+{
+	const char *ctx = "trigger.model.";
+	json_t *cond = json_object_get(m, "condition");
+	const char *c = json_is_string(cond) ? json_string_value(cond) : "";
+	if (strcmp(c, "MODEL_CREATED") != 0 && strcmp(c, "MODEL_VERSION_READY") != 0 &&
+	    strcmp(c, "MODEL_ALIAS_SET") != 0)
+		return bad(err, "trigger.model.condition",
+			   "trigger.model.condition must be MODEL_CREATED, MODEL_VERSION_READY or MODEL_ALIAS_SET%s",
+			   "");
+	if (string_field(m, "securable_name", true, ctx, err) != 0 || string_array(m, "aliases", ctx, err) != 0 ||
+	    int_range(m, "min_time_between_triggers_seconds", 0, 86400 * 366, ctx, err) != 0 ||
+	    int_range(m, "wait_after_last_change_seconds", 0, 86400, ctx, err) != 0)
+		return -1;
+	weir_securable sec;
+	weir_error e2 = WEIR_ERROR_INIT;
+	if (weir_gov_resolve(db, a, p, WEIR_SEC_MODEL, json_string_value(json_object_get(m, "securable_name")), &sec,
+			     &e2) != 0)
+		return bad(err, "trigger.model.securable_name",
+			   "trigger.model.securable_name: registered model '%.200s' does not exist",
+			   json_string_value(json_object_get(m, "securable_name")));
+	return 0;
+}
+
 int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p, json_t *s, weir_jobs_api api,
 			     bool submit, weir_error *err)
 {
@@ -560,24 +586,33 @@ int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p
 	if (trig && !json_is_null(trig)) {
 		if (!json_is_object(trig) || pause_status(trig, "trigger", err) != 0)
 			return json_is_object(trig) ? -1 : bad(err, "trigger", "trigger must be an object%s", "");
-		static const char *const UNSUPPORTED[] = {"file_arrival", "table_update", "model", "sql_condition"};
+		static const char *const UNSUPPORTED[] = {"file_arrival", "table_update", "sql_condition"};
 		for (size_t i = 0; i < sizeof UNSUPPORTED / sizeof UNSUPPORTED[0]; i++)
 			if (json_object_get(trig, UNSUPPORTED[i]))
 				return bad(err, "trigger", "trigger.%s is not supported by this server yet",
 					   UNSUPPORTED[i]);
-		json_t *per = json_object_get(trig, "periodic");
-		if (!json_is_object(per))
-			return bad(err, "trigger", "trigger needs periodic {interval, unit}%s", "");
-		if (int_range(per, "interval", 1, 1000000, "trigger.periodic.", err) != 0)
-			return -1;
-		json_t *unit = json_object_get(per, "unit");
-		const char *u = json_is_string(unit) ? json_string_value(unit) : "";
-		if (!json_is_integer(json_object_get(per, "interval")) ||
-		    (strcmp(u, "MINUTES") != 0 && strcmp(u, "HOURS") != 0 && strcmp(u, "DAYS") != 0 &&
-		     strcmp(u, "WEEKS") != 0))
-			return bad(err, "trigger.periodic",
-				   "trigger.periodic needs interval (>= 1) and unit (MINUTES, HOURS, DAYS, WEEKS)%s",
-				   "");
+		json_t *per = json_object_get(trig, "periodic"), *model = json_object_get(trig, "model");
+		if (json_is_object(model)) {
+			if (per)
+				return bad(err, "trigger", "trigger takes one of periodic and model%s", "");
+			if (model_trigger_check(db, a, p, model, err) != 0)
+				return -1;
+		} else {
+			if (!json_is_object(per))
+				return bad(err, "trigger", "trigger needs periodic {interval, unit} or model {...}%s",
+					   "");
+			if (int_range(per, "interval", 1, 1000000, "trigger.periodic.", err) != 0)
+				return -1;
+			json_t *unit = json_object_get(per, "unit");
+			const char *u = json_is_string(unit) ? json_string_value(unit) : "";
+			if (!json_is_integer(json_object_get(per, "interval")) ||
+			    (strcmp(u, "MINUTES") != 0 && strcmp(u, "HOURS") != 0 && strcmp(u, "DAYS") != 0 &&
+			     strcmp(u, "WEEKS") != 0))
+				return bad(err, "trigger.periodic",
+					   "trigger.periodic needs interval (>= 1) and unit (MINUTES, HOURS, DAYS, "
+					   "WEEKS)%s",
+					   "");
+		}
 	}
 	/* queue */
 	json_t *queue = json_object_get(s, "queue");

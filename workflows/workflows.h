@@ -26,6 +26,8 @@ typedef struct weir_engine_cfg {
 	bool allow_command_tasks; /* --allow-command-tasks */
 	int executors; /* in-process executor threads (sql_task); default 2 */
 	int64_t log_limit; /* bytes of each task's output kept (the tail); default 5 MiB */
+	const char *host; /* the server's address for DATABRICKS_HOST of command tasks */
+	const unsigned *port; /* its port, known once serving (read at each dispatch); NULL: none */
 } weir_engine_cfg;
 
 /* Starts the scheduler thread and the executor pool; recovers runs a crash interrupted

@@ -365,6 +365,76 @@ test('a cron schedule fires; pausing stops it', async () => {
   await ok(await srv.req('POST', `${J}/delete`, { body: { job_id: jobId } }));
 });
 
+test('run_as: a command task calls Weir as the run_as principal and sees only what it may', async () => {
+  await ok(await srv.req('POST', '/api/2.0/preview/scim/v2/Users', { body: { userName: 'bob@example.com' } }), 201);
+  await ok(await srv.req('POST', '/api/2.1/unity-catalog/catalogs', { body: { name: 'secret_cat' } }));
+  const probe = script('probe.py', `
+import json, os, urllib.request, urllib.error
+host, tok = os.environ["DATABRICKS_HOST"], os.environ["DATABRICKS_TOKEN"]
+def get(p):
+    req = urllib.request.Request(host + p, headers={"Authorization": "Bearer " + tok})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, None
+me = get("/api/2.0/preview/scim/v2/Me")[1]["userName"]
+cat = get("/api/2.1/unity-catalog/catalogs/secret_cat")[0]
+print("as", me, "secret_cat", cat)
+json.dump({"me": me, "cat": cat}, open(os.environ["WEIR_TASK_VALUES_FILE"], "w"))
+`);
+  const settings = (runAs) => ({ name: 'runas', ...(runAs ? { run_as: { user_name: runAs } } : {}), tasks: [{ task_key: 'p', spark_python_task: { python_file: probe } }] });
+  const asBob = await createJob(settings('bob@example.com'));
+  const job = await ok(await srv.req('GET', `${J}/get?job_id=${asBob}`));
+  assert.equal(job.run_as_user_name, 'bob@example.com');
+  let run = await waitRun(await runNow(asBob));
+  let out = await output(last(run, 'p').run_id);
+  assert.deepEqual(out.task_values, { me: 'bob@example.com', cat: 404 });
+  const asAdmin = await createJob(settings(null));
+  run = await waitRun(await runNow(asAdmin));
+  out = await output(last(run, 'p').run_id);
+  assert.deepEqual(out.task_values, { me: 'admin', cat: 200 });
+  // the task's token (here admin's own) ended with the task
+  const tokens = (await ok(await srv.req('GET', '/api/2.0/token/list'))).token_infos || [];
+  assert.ok(tokens.length >= 1);
+  assert.equal(tokens.filter((t) => /^job run /.test(t.comment || '')).length, 0);
+});
+
+test('a model trigger starts its job when a version becomes ready or a watched alias moves', async () => {
+  const ML = '/api/2.0/mlflow';
+  await ok(await srv.req('POST', `${ML}/registered-models/create`, { body: { name: 'trig' } }));
+  await ok(await srv.req('POST', `${ML}/model-versions/create`, { body: { name: 'trig', source: 's3://bucket/trig/1' } }));
+  const base = { tasks: [{ task_key: 'validate', condition_task: { left: '{{job.trigger.type}}', op: 'EQUAL_TO', right: 'MODEL' } }] };
+  const ready = await createJob({ name: 'on-ready', trigger: { model: { condition: 'MODEL_VERSION_READY', securable_name: 'main.default.trig' } }, ...base });
+  const alias = await createJob({ name: 'on-alias', trigger: { model: { condition: 'MODEL_ALIAS_SET', securable_name: 'main.default.trig', aliases: ['champion'] } }, ...base });
+  const runsOf = async (jobId) => (await ok(await srv.req('GET', `${J}/runs/list?job_id=${jobId}&expand_tasks=true`))).runs || [];
+  await new Promise((r) => setTimeout(r, 1500)); // the watches take their first look: what exists does not fire
+  assert.equal((await runsOf(ready)).length, 0);
+  await ok(await srv.req('POST', `${ML}/model-versions/create`, { body: { name: 'trig', source: 's3://bucket/trig/2' } }));
+  let end = Date.now() + 5000;
+  let runs = [];
+  while (runs.length === 0 && Date.now() < end) { runs = await runsOf(ready); await new Promise((r) => setTimeout(r, 100)); }
+  assert.equal(runs.length, 1, 'one run for the new version');
+  assert.equal(runs[0].trigger, 'MODEL');
+  const done = await waitRun(runs[0].run_id);
+  assert.equal(last(done, 'validate').condition_task.outcome, 'true');
+  assert.equal((await runsOf(alias)).length, 0, 'a new version is not an alias move');
+  // an alias that is not watched does nothing; the watched one fires
+  await ok(await srv.req('POST', `${ML}/registered-models/alias`, { body: { name: 'trig', alias: 'other', version: '2' } }));
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await runsOf(alias)).length, 0);
+  await ok(await srv.req('POST', `${ML}/registered-models/alias`, { body: { name: 'trig', alias: 'champion', version: '2' } }));
+  end = Date.now() + 5000;
+  runs = [];
+  while (runs.length === 0 && Date.now() < end) { runs = await runsOf(alias); await new Promise((r) => setTimeout(r, 100)); }
+  assert.equal(runs.length, 1);
+  // a model the creator cannot see is refused, naming the field
+  const res = await srv.req('POST', `${J}/create`, { body: { name: 'x', trigger: { model: { condition: 'MODEL_CREATED', securable_name: 'main.default.nope' } }, ...base } });
+  assert.equal(res.status, 400);
+  assert.equal(res.json.error_code, 'INVALID_PARAMETER_VALUE');
+  assert.match(res.json.message, /trigger.model.securable_name/);
+});
+
 test('webhook notifications are delivered, signed, for on_start and on_failure', async () => {
   const got = [];
   const recv = http.createServer((req, res) => {
