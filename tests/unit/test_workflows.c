@@ -29,20 +29,13 @@ static weir_gate oracle(weir_run_if r, const weir_up *ups, int n)
 		return WEIR_GATE_EXCLUDED;
 	weir_gate no = any_canceled ? WEIR_GATE_UPSTREAM_CANCELED : WEIR_GATE_UPSTREAM_FAILED;
 	switch (r) {
-	case WEIR_RUN_IF_ALL_SUCCESS:
-		return all_ok ? WEIR_GATE_RUN : no;
-	case WEIR_RUN_IF_AT_LEAST_ONE_SUCCESS:
-		return any_success ? WEIR_GATE_RUN : no;
-	case WEIR_RUN_IF_NONE_FAILED:
-		return !any_failed && !any_canceled && any_success ? WEIR_GATE_RUN : no;
-	case WEIR_RUN_IF_ALL_DONE:
-		return WEIR_GATE_RUN;
-	case WEIR_RUN_IF_AT_LEAST_ONE_FAILED:
-		return any_failed || any_canceled ? WEIR_GATE_RUN : WEIR_GATE_EXCLUDED;
-	case WEIR_RUN_IF_ALL_FAILED:
-		return all_failed_or_canceled ? WEIR_GATE_RUN : WEIR_GATE_EXCLUDED;
-	default:
-		return no;
+	case WEIR_RUN_IF_ALL_SUCCESS: return all_ok ? WEIR_GATE_RUN : no;
+	case WEIR_RUN_IF_AT_LEAST_ONE_SUCCESS: return any_success ? WEIR_GATE_RUN : no;
+	case WEIR_RUN_IF_NONE_FAILED: return !any_failed && !any_canceled && any_success ? WEIR_GATE_RUN : no;
+	case WEIR_RUN_IF_ALL_DONE: return WEIR_GATE_RUN;
+	case WEIR_RUN_IF_AT_LEAST_ONE_FAILED: return any_failed || any_canceled ? WEIR_GATE_RUN : WEIR_GATE_EXCLUDED;
+	case WEIR_RUN_IF_ALL_FAILED: return all_failed_or_canceled ? WEIR_GATE_RUN : WEIR_GATE_EXCLUDED;
+	default: return no;
 	}
 }
 
@@ -64,12 +57,14 @@ static void test_run_if_exhaustive(void **state)
 					cnt[ups[i]]++;
 					x /= 4;
 				}
-				weir_gate got = weir_run_if_eval((weir_run_if)r, cnt[WEIR_UP_SUCCESS], cnt[WEIR_UP_FAILED],
-								 cnt[WEIR_UP_EXCLUDED], cnt[WEIR_UP_CANCELED]);
+				weir_gate got = weir_run_if_eval((weir_run_if)r, cnt[WEIR_UP_SUCCESS],
+								 cnt[WEIR_UP_FAILED], cnt[WEIR_UP_EXCLUDED],
+								 cnt[WEIR_UP_CANCELED]);
 				weir_gate want = oracle((weir_run_if)r, ups, n);
 				if (got != want)
 					fail_msg("run_if %s, outcomes s%d f%d e%d c%d: got %d, want %d",
-						 weir_run_if_name((weir_run_if)r), cnt[0], cnt[1], cnt[2], cnt[3], got, want);
+						 weir_run_if_name((weir_run_if)r), cnt[0], cnt[1], cnt[2], cnt[3], got,
+						 want);
 				checked++;
 			}
 		}
@@ -142,12 +137,16 @@ static void test_dag_checks(void **state)
 	weir_arena *a = weir_arena_new(4096);
 	expect_build_error(a, "[" C("a") "}," C("a") "}]", "Task a: task_key is not unique");
 	expect_build_error(a, "[" C("a") ",\"depends_on\":[{\"task_key\":\"zz\"}]}]", "'zz', which is not a task");
-	expect_build_error(a, "[" C("a") ",\"depends_on\":[{\"task_key\":\"b\"}]}," C("b") ",\"depends_on\":[{\"task_key\":\"a\"}]}]",
-			   "dependency cycle");
+	expect_build_error(
+		a,
+		"[" C("a") ",\"depends_on\":[{\"task_key\":\"b\"}]}," C("b") ",\"depends_on\":[{\"task_key\":\"a\"}]}]",
+		"dependency cycle");
 	expect_build_error(a, "[{\"task_key\":\"a\"}]", "Task a: one task type");
-	expect_build_error(a, "[{\"task_key\":\"a\",\"condition_task\":{},\"notebook_task\":{}}]", "exactly one task type");
+	expect_build_error(a, "[{\"task_key\":\"a\",\"condition_task\":{},\"notebook_task\":{}}]",
+			   "exactly one task type");
 	expect_build_error(a,
-			   "[{\"task_key\":\"a\",\"notebook_task\":{\"notebook_path\":\"/x\"}}," C("b") ",\"depends_on\":[{\"task_key\":\"a\",\"outcome\":\"true\"}]}]",
+			   "[{\"task_key\":\"a\",\"notebook_task\":{\"notebook_path\":\"/x\"}}," C(
+				   "b") ",\"depends_on\":[{\"task_key\":\"a\",\"outcome\":\"true\"}]}]",
 			   "only be set on a dependency on a condition_task");
 	expect_build_error(a, "[" C("a") "}," C("b") ",\"depends_on\":[{\"task_key\":\"a\",\"outcome\":\"yes\"}]}]",
 			   "outcome must be");
@@ -175,7 +174,9 @@ static void test_dag_order_and_leaves(void **state)
 	(void)state;
 	weir_arena *a = weir_arena_new(4096);
 	/* a -> b -> d, a -> c -> d, e alone */
-	json_t *t = tasks_of("[" C("d") ",\"depends_on\":[{\"task_key\":\"b\"},{\"task_key\":\"c\"}]}," C("b") ",\"depends_on\":[{\"task_key\":\"a\"}]}," C("c") ",\"depends_on\":[{\"task_key\":\"a\"}]}," C("a") "}," C("e") "}]");
+	json_t *t = tasks_of("[" C("d") ",\"depends_on\":[{\"task_key\":\"b\"},{\"task_key\":\"c\"}]}," C(
+		"b") ",\"depends_on\":[{\"task_key\":\"a\"}]}," C("c") ",\"depends_on\":[{\"task_key\":\"a\"}]}"
+								       "," C("a") "}," C("e") "}]");
 	weir_dag g;
 	weir_error e = WEIR_ERROR_INIT;
 	assert_int_equal(weir_dag_build(a, t, "tasks", &g, &e), 0);
@@ -332,8 +333,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_if_exhaustive), cmocka_unit_test(test_run_if_table),
-		cmocka_unit_test(test_dag_checks),	  cmocka_unit_test(test_dag_order_and_leaves),
-		cmocka_unit_test(test_condition),	  cmocka_unit_test(test_refs),
+		cmocka_unit_test(test_dag_checks),        cmocka_unit_test(test_dag_order_and_leaves),
+		cmocka_unit_test(test_condition),         cmocka_unit_test(test_refs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
