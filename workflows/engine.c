@@ -261,14 +261,17 @@ static void save_run(eng_run *r)
 
 /* ---------------------------------------------------------------- notifications */
 
-static void notify(eng_run *r, const char *event)
+/* Queues the notifications of `event` ("jobs.on_start", "jobs.on_success", "jobs.on_failure")
+ * that the job's settings ask for, or a task's when u is set, in the pass's transaction. */
+static void notify_of(eng_run *r, eng_unit *u, const char *event)
 {
 	static const char *const KEYS[] = {"on_start", "on_success", "on_failure"};
 	const char *key = strcmp(event, "jobs.on_start") == 0     ? KEYS[0]
 			  : strcmp(event, "jobs.on_success") == 0 ? KEYS[1]
 								  : KEYS[2];
-	json_t *wh = json_object_get(json_object_get(r->settings, "webhook_notifications"), key);
-	json_t *em = json_object_get(json_object_get(r->settings, "email_notifications"), key);
+	const json_t *holder = u ? u->task_json : r->settings;
+	json_t *wh = json_object_get(json_object_get(holder, "webhook_notifications"), key);
+	json_t *em = json_object_get(json_object_get(holder, "email_notifications"), key);
 	if (json_array_size(wh) == 0 && json_array_size(em) == 0)
 		return;
 	json_t *payload = json_pack("{s:s, s:I, s:{s:I, s:s, s:s}}", "event_type", event, "workspace_id",
@@ -279,6 +282,12 @@ static void notify(eng_run *r, const char *event)
 		json_object_set_new(payload, "job",
 				    json_pack("{s:I, s:s}", "job_id", (json_int_t)r->row.job_id, "name",
 					      r->row.run_name ? r->row.run_name : ""));
+	if (u)
+		json_object_set_new(payload, "task",
+				    json_pack("{s:s, s:I, s:s, s:s}", "task_key", u->row.task_key, "run_id",
+					      (json_int_t)u->row.task_run_id, "result_state",
+					      u->row.result_state ? u->row.result_state : "", "life_cycle_state",
+					      u->row.life_cycle));
 	char *text = json_dumps(payload, JSON_COMPACT);
 	json_decref(payload);
 	size_t i;
@@ -294,6 +303,8 @@ static void notify(eng_run *r, const char *event)
 			weir_notify_record_email(tx(), json_string_value(d), event, text, &e);
 	free(text);
 }
+
+static void notify(eng_run *r, const char *event) { notify_of(r, NULL, event); }
 
 /* ---------------------------------------------------------------- units */
 
@@ -388,6 +399,13 @@ static void unit_end(eng_unit *u, const char *result, const char *message)
 		}
 		return;
 	}
+	/* a task's own notifications: once, on its final attempt (a condition task has none) */
+	if (u->parent == NULL && strcmp(result, "SUCCESS") != 0 && strcmp(result, "EXCLUDED") != 0 &&
+	    strcmp(result, "DISABLED") != 0 && strcmp(result, "UPSTREAM_FAILED") != 0 &&
+	    strcmp(result, "UPSTREAM_CANCELED") != 0)
+		notify_of(r, u, "jobs.on_failure");
+	else if (u->parent == NULL && strcmp(result, "SUCCESS") == 0)
+		notify_of(r, u, "jobs.on_success");
 	unit_finished(u);
 }
 
@@ -795,6 +813,8 @@ static void unit_start(eng_unit *u)
 	u->row.life_cycle = "RUNNING";
 	u->row.start_time = now;
 	u->st = U_RUNNING;
+	if (u->parent == NULL && u->row.attempt == 0)
+		notify_of(r, u, "jobs.on_start");
 	json_t *tt = json_object_get(u->task_json, "timeout_seconds");
 	u->deadline = json_is_integer(tt) && json_integer_value(tt) > 0 ? now + json_integer_value(tt) * 1000 : 0;
 	weir_task_type type;
@@ -1249,8 +1269,21 @@ static eng_run *load_run(int64_t run_id)
 	weir_wf_task_run *rows = weir_wf_tasks_of_run(E.db, a, run_id, &nt, &e);
 	eng_unit **latest = weir_arena_calloc(a, ((size_t)n + 1) * sizeof *latest);
 	for (int t = 0; t < nt; t++) {
-		if (rows[t].iteration_of)
+		if (rows[t].iteration_of) {
+			/* an iteration a crash interrupted: its for_each is ended below and retried whole */
+			const char *lc = rows[t].life_cycle;
+			if (strcmp(lc, "TERMINATED") != 0 && strcmp(lc, "SKIPPED") != 0 &&
+			    strcmp(lc, "INTERNAL_ERROR") != 0) {
+				rows[t].life_cycle = "INTERNAL_ERROR";
+				rows[t].result_state = "FAILED";
+				rows[t].state_message = "server restarted";
+				rows[t].end_time = weir_now_ms();
+				if (weir_wf_task_save(tx(), &rows[t], &e) != 0)
+					weir_log_error("engine: task run %" PRId64 ": %s", rows[t].task_run_id,
+						       e.message);
+			}
 			continue;
+		}
 		int i = weir_dag_find(&r->g, rows[t].task_key);
 		if (i < 0)
 			continue;

@@ -342,6 +342,28 @@ test('a task output is bounded: the tail is kept and logs_truncated set', async 
   assert.ok(fs.statSync(onDisk).size <= 2 * 4096 + 65536, 'the file stays bounded too');
 });
 
+test('continuous keeps exactly one run active; pausing stops it', async () => {
+  const short = script('cont.py', 'import time\ntime.sleep(0.3)\n');
+  const jobId = await createJob({ name: 'continuous', continuous: { pause_status: 'UNPAUSED' }, tasks: [{ task_key: 't', spark_python_task: { python_file: short } }] });
+  const end = Date.now() + 6000;
+  let runs = [];
+  while (Date.now() < end) {
+    runs = (await ok(await srv.req('GET', `${J}/runs/list?job_id=${jobId}&limit=25`))).runs || [];
+    const active = runs.filter((r) => !TERMINAL.has(r.state.life_cycle_state));
+    assert.ok(active.length <= 1, `at most one active run, saw ${active.length}`);
+    if (runs.length >= 3) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(runs.length >= 3, `runs follow one another (${runs.length})`);
+  assert.ok(runs.every((r) => r.trigger === 'CONTINUOUS'));
+  await ok(await srv.req('POST', `${J}/update`, { body: { job_id: jobId, new_settings: { continuous: { pause_status: 'PAUSED' } } } }));
+  await new Promise((r) => setTimeout(r, 1500));
+  const n1 = ((await ok(await srv.req('GET', `${J}/runs/list?job_id=${jobId}&limit=25`))).runs || []).length;
+  await new Promise((r) => setTimeout(r, 1500));
+  const n2 = ((await ok(await srv.req('GET', `${J}/runs/list?job_id=${jobId}&limit=25`))).runs || []).length;
+  assert.equal(n2, n1);
+});
+
 test('a cron schedule fires; pausing stops it', async () => {
   const jobId = await createJob({
     name: 'cron',
@@ -451,15 +473,15 @@ test('webhook notifications are delivered, signed, for on_start and on_failure',
       name: 'notify',
       webhook_notifications: { on_start: [{ id: dest.id }], on_failure: [{ id: dest.id }], on_success: [{ id: dest.id }] },
       email_notifications: { on_failure: ['ops@example.com'] },
-      tasks: [{ task_key: 'bad', condition_task: { left: 'x', op: 'GREATER_THAN', right: '1' } }],
+      tasks: [{ task_key: 'bad', webhook_notifications: { on_failure: [{ id: dest.id }] }, condition_task: { left: 'x', op: 'GREATER_THAN', right: '1' } }],
     });
     const runId = await runNow(jobId);
     const run = await waitRun(runId);
     assert.equal(run.state.result_state, 'FAILED');
     const end = Date.now() + 8000;
-    while (got.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    while (got.length < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     const events = got.map((g) => JSON.parse(g.body));
-    assert.deepEqual(events.map((e) => e.event_type).sort(), ['jobs.on_failure', 'jobs.on_start']);
+    assert.deepEqual(events.map((e) => e.event_type + (e.task ? ':' + e.task.task_key : '')).sort(), ['jobs.on_failure', 'jobs.on_failure:bad', 'jobs.on_start']);
     for (const e of events) {
       assert.equal(e.run.run_id, runId);
       assert.equal(e.job.job_id, jobId);
