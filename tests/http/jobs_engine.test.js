@@ -70,7 +70,7 @@ test('command tasks: task values, references, condition outcome, logs', async ()
   const produce = script('produce.py', `
 import json, os, sys
 print("args", sys.argv[1:])
-print("context", os.environ["WEIR_JOB_ID"], os.environ["WEIR_TASK_KEY"], os.environ.get("DATABRICKS_TOKEN"))
+print("context", os.environ["WEIR_JOB_ID"], os.environ["WEIR_TASK_KEY"], os.environ["DATABRICKS_TOKEN"].startswith("dapi"), "HOME" in os.environ, "PWD_OK" if os.getcwd() == os.environ["HOME"] else os.getcwd())
 json.dump({"n": 5, "label": "five"}, open(os.environ["WEIR_TASK_VALUES_FILE"], "w"))
 `);
   const consume = script('consume.py', 'import sys; print("got", " ".join(sys.argv[1:]))\n');
@@ -93,7 +93,7 @@ json.dump({"n": 5, "label": "five"}, open(os.environ["WEIR_TASK_VALUES_FILE"], "
   assert.equal(last(run, 'no').state.result_state, 'EXCLUDED');
   const out1 = await output(last(run, 'produce').run_id);
   assert.match(out1.logs, /args \['prod', 'produce'\]/);
-  assert.match(out1.logs, new RegExp(`context ${jobId} produce None`));
+  assert.match(out1.logs, new RegExp(`context ${jobId} produce True True PWD_OK`));
   assert.equal(out1.logs_truncated, false);
   assert.deepEqual(out1.task_values, { n: 5, label: 'five' });
   const out2 = await output(last(run, 'yes').run_id);
