@@ -126,6 +126,95 @@ typedef struct sched {
 	model_watch *mw;
 } sched;
 
+/* int64 -> int64 map (open addressing, linear probing, backward-shift deletion): the
+ * active runs by run id and the started runs per job, so a pass costs O(changes), not
+ * O(runs) per lookup, with thousands of runs queued. */
+typedef struct idmap {
+	int64_t *keys; /* 0: empty (ids are positive) */
+	int64_t *vals;
+	size_t cap, n;
+} idmap;
+
+static size_t idmap_slot(const idmap *m, int64_t k)
+{
+	uint64_t h = (uint64_t)k * 0x9E3779B97F4A7C15ull;
+	return (size_t)(h >> 16) & (m->cap - 1);
+}
+
+static void idmap_put(idmap *m, int64_t k, int64_t v);
+
+static void idmap_grow(idmap *m)
+{
+	idmap old = *m;
+	m->cap = old.cap ? old.cap * 2 : 64;
+	m->keys = calloc(m->cap, sizeof *m->keys);
+	m->vals = calloc(m->cap, sizeof *m->vals);
+	if (m->keys == NULL || m->vals == NULL)
+		abort();
+	m->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.keys[i])
+			idmap_put(m, old.keys[i], old.vals[i]);
+	free(old.keys);
+	free(old.vals);
+}
+
+static void idmap_put(idmap *m, int64_t k, int64_t v)
+{
+	if ((m->n + 1) * 2 > m->cap)
+		idmap_grow(m);
+	size_t i = idmap_slot(m, k);
+	while (m->keys[i] && m->keys[i] != k)
+		i = (i + 1) & (m->cap - 1);
+	if (m->keys[i] == 0)
+		m->n++;
+	m->keys[i] = k;
+	m->vals[i] = v;
+}
+
+static bool idmap_get(const idmap *m, int64_t k, int64_t *v)
+{
+	if (m->cap == 0)
+		return false;
+	for (size_t i = idmap_slot(m, k); m->keys[i]; i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] == k) {
+			*v = m->vals[i];
+			return true;
+		}
+	return false;
+}
+
+static void idmap_del(idmap *m, int64_t k)
+{
+	if (m->cap == 0)
+		return;
+	size_t i = idmap_slot(m, k);
+	while (m->keys[i] && m->keys[i] != k)
+		i = (i + 1) & (m->cap - 1);
+	if (m->keys[i] == 0)
+		return;
+	m->keys[i] = 0;
+	m->n--;
+	/* shift back the entries that probed past the hole */
+	for (size_t j = (i + 1) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
+		size_t home = idmap_slot(m, m->keys[j]);
+		bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+		if (!between) {
+			m->keys[i] = m->keys[j];
+			m->vals[i] = m->vals[j];
+			m->keys[j] = 0;
+			i = j;
+		}
+	}
+}
+
+static void idmap_free(idmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	*m = (idmap){0};
+}
+
 typedef struct inproc_job {
 	int64_t task_run_id;
 	weir_task_type type;
@@ -146,10 +235,13 @@ static struct {
 	atomic_bool jobs_changed; /* schedules to reload */
 	int wake_fd, ep;
 	eng_run *runs;
+	idmap run_index; /* run id -> eng_run * */
+	idmap job_running; /* job id -> runs started and not finished */
 	eng_proc *procs;
 	sched *sch;
 	int nsch, capsch;
 	bool sched_loaded;
+	bool loaded_all; /* every active run of the database was loaded once */
 	eng_unit *ready; /* stack of units to dispatch */
 	/* the pass */
 	weir_db *db;
@@ -741,10 +833,23 @@ static void unit_stop(eng_unit *u)
 
 static eng_run *run_find(int64_t run_id)
 {
-	for (eng_run *r = E.runs; r; r = r->next)
-		if (r->row.run_id == run_id)
-			return r;
-	return NULL;
+	int64_t v;
+	return idmap_get(&E.run_index, run_id, &v) ? (eng_run *)(intptr_t)v : NULL;
+}
+
+/* A run is admitted (started) or leaves the started set (finished): the per-job counts
+ * max_concurrent_runs is checked against. */
+static void job_running_add(eng_run *r, int delta)
+{
+	if (r->row.job_id == 0)
+		return;
+	int64_t n = 0;
+	idmap_get(&E.job_running, r->row.job_id, &n);
+	n += delta;
+	if (n > 0)
+		idmap_put(&E.job_running, r->row.job_id, n);
+	else
+		idmap_del(&E.job_running, r->row.job_id);
 }
 
 static eng_run *load_run(int64_t run_id);
@@ -1036,6 +1141,9 @@ static void run_free(eng_run *r)
 			*pp = r->next;
 			break;
 		}
+	if (r->started && !r->finished)
+		job_running_add(r, -1);
+	idmap_del(&E.run_index, r->row.run_id);
 	weir_arena_free(r->a);
 }
 
@@ -1060,6 +1168,8 @@ static void run_finish(eng_run *r)
 	if (r->finished)
 		return;
 	r->finished = true;
+	if (r->started)
+		job_running_add(r, -1);
 	int64_t now = weir_now_ms();
 	const char **results = weir_arena_calloc(r->a, ((size_t)r->g.n + 1) * sizeof(char *));
 	for (int i = 0; i < r->g.n; i++)
@@ -1101,11 +1211,9 @@ static void run_finish(eng_run *r)
 /* Counts the admitted (started, unfinished) runs of a job. */
 static int running_of_job(int64_t job_id)
 {
-	int n = 0;
-	for (eng_run *r = E.runs; r; r = r->next)
-		if (r->row.job_id == job_id && r->started && !r->finished)
-			n++;
-	return n;
+	int64_t n = 0;
+	idmap_get(&E.job_running, job_id, &n);
+	return (int)n;
 }
 
 /* A new or queued run: start it, queue it, or skip it (max_concurrent_runs). */
@@ -1148,6 +1256,7 @@ static void run_admit(eng_run *r)
 	if (r->repair_id == 0 || r->row.start_time == 0)
 		r->row.start_time = now;
 	r->started = true;
+	job_running_add(r, 1);
 	json_t *to = json_object_get(r->settings, "timeout_seconds");
 	r->deadline = json_is_integer(to) && json_integer_value(to) > 0 ? now + json_integer_value(to) * 1000 : 0;
 	save_run(r);
@@ -1263,6 +1372,7 @@ static eng_run *load_run(int64_t run_id)
 				json_object_get(pv, "value"));
 	r->next = E.runs;
 	E.runs = r;
+	idmap_put(&E.run_index, run_id, (int64_t)(intptr_t)r);
 
 	/* what exists already: the latest attempt of each task (iterations aside) */
 	int nt;
@@ -1394,6 +1504,7 @@ static eng_run *load_run(int64_t run_id)
 	const char *lc = r->row.life_cycle;
 	if (strcmp(lc, "RUNNING") == 0 || strcmp(lc, "TERMINATING") == 0) {
 		r->started = true;
+		job_running_add(r, 1);
 		json_t *to = json_object_get(r->settings, "timeout_seconds");
 		r->deadline = json_is_integer(to) && json_integer_value(to) > 0
 				      ? r->row.start_time + json_integer_value(to) * 1000
@@ -1749,7 +1860,10 @@ static void inproc_collect(void)
 static void sync_from_db(void)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	json_t *ids = weir_wf_runs_active(E.db, 0, false, &e);
+	/* at start every active run; after that only PENDING ones are new to the engine (every
+	 * new or repaired run is PENDING until the engine admits it, in the pass that loads it) */
+	json_t *ids = E.loaded_all ? weir_wf_runs_pending(E.db, &e) : weir_wf_runs_active(E.db, 0, false, &e);
+	E.loaded_all = ids != NULL;
 	size_t i;
 	json_t *id;
 	json_array_foreach (ids, i, id)
@@ -1844,15 +1958,23 @@ static int64_t pass(bool sync)
 		int64_t t = timers(now);
 		int64_t s = sched_tick(now);
 		next = t < s ? t : s;
-		/* admit new and queued runs, oldest first */
-		eng_run *order[256];
+		/* admit new and queued runs, oldest first (E.runs is newest first) */
 		int no = 0;
-		for (eng_run *r = E.runs; r && no < 256; r = r->next)
-			if (!r->started && !r->finished)
-				order[no++] = r;
-		for (int i = no - 1; i >= 0; i--) /* E.runs is newest first */
-			if (!order[i]->started && !order[i]->finished && !order[i]->canceling)
-				run_admit(order[i]);
+		for (eng_run *r = E.runs; r; r = r->next)
+			no += !r->started && !r->finished;
+		if (no > 0) {
+			eng_run **order = malloc((size_t)no * sizeof *order);
+			if (order == NULL)
+				abort();
+			int k = 0;
+			for (eng_run *r = E.runs; r; r = r->next)
+				if (!r->started && !r->finished)
+					order[k++] = r;
+			for (int i = no - 1; i >= 0; i--)
+				if (!order[i]->started && !order[i]->finished && !order[i]->canceling)
+					run_admit(order[i]);
+			free(order);
+		}
 		while (E.ready) {
 			eng_unit *u = E.ready;
 			E.ready = u->next_ready;
@@ -1991,6 +2113,8 @@ void weir_engine_stop(void)
 	E.procs = NULL;
 	while (E.runs)
 		run_free(E.runs);
+	idmap_free(&E.run_index);
+	idmap_free(&E.job_running);
 	while (E.queue) {
 		inproc_job *j = E.queue;
 		E.queue = j->next;
@@ -2003,6 +2127,7 @@ void weir_engine_stop(void)
 	E.sch = NULL;
 	E.capsch = 0;
 	E.sched_loaded = false;
+	E.loaded_all = false;
 	close(E.wake_fd);
 	close(E.ep);
 	E.wake_fd = E.ep = -1;

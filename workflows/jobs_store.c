@@ -209,6 +209,7 @@ static const char SQL_RUN_DELETE[] = "DELETE FROM job_runs WHERE run_id = ?1";
 static const char SQL_RUNS_ACTIVE[] =
 	"SELECT run_id FROM job_runs WHERE life_cycle IN ('PENDING', 'QUEUED', 'RUNNING', 'TERMINATING') "
 	"AND (?1 = 0 OR job_id = ?1) AND (?2 = 0 OR life_cycle = 'QUEUED') ORDER BY run_id";
+static const char SQL_RUNS_PENDING[] = "SELECT run_id FROM job_runs WHERE life_cycle = 'PENDING' ORDER BY run_id";
 static const char SQL_RUNS_LIST[] =
 	"SELECT run_id FROM job_runs r WHERE (?1 = 0 OR r.job_id = ?1) "
 	"AND (?2 = 0 OR r.life_cycle IN ('PENDING', 'QUEUED', 'RUNNING', 'TERMINATING')) "
@@ -325,6 +326,12 @@ static json_t *id_list(weir_stmt *st)
 json_t *weir_wf_runs_active(weir_db *db, int64_t job_id, bool queued_only, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_RUNS_ACTIVE, err, WEIR_I64(job_id), WEIR_I64(queued_only ? 1 : 0));
+	return st ? id_list(st) : NULL;
+}
+
+json_t *weir_wf_runs_pending(weir_db *db, weir_error *err)
+{
+	weir_stmt *st = weir_db_stmt(db, SQL_RUNS_PENDING, err);
 	return st ? id_list(st) : NULL;
 }
 

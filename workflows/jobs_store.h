@@ -86,6 +86,8 @@ json_t *weir_wf_runs_cancel_requested(weir_db *db, weir_error *err);
 int weir_wf_run_delete(weir_db *db, int64_t run_id, weir_error *err);
 /* Runs ids of active runs (PENDING, QUEUED, RUNNING, TERMINATING), all or of one job. */
 json_t *weir_wf_runs_active(weir_db *db, int64_t job_id, bool queued_only, weir_error *err);
+/* Runs waiting for the engine to pick them up (new, or repaired): PENDING. */
+json_t *weir_wf_runs_pending(weir_db *db, weir_error *err);
 /* runs/list: run ids in the list's order, filtered; the caller filters visibility. */
 typedef struct weir_wf_run_query {
 	int64_t job_id;
