@@ -711,13 +711,16 @@ json_t *weir_runs_get_output(weir_db *db, weir_arena *a, int64_t run_id, weir_er
 			return weir_runs_run_missing(err, run_id), NULL;
 		int n;
 		weir_wf_task_run *ts = weir_wf_tasks_of_run(db, a, run_id, &n, err);
-		int top = 0, last = -1;
+		/* one task, however many attempts (retries, repairs): its newest attempt (by id) */
+		int last = -1;
+		bool one_task = true;
 		for (int i = 0; i < n; i++)
 			if (ts[i].iteration_of == 0) {
-				top++;
+				if (last >= 0 && strcmp(ts[i].task_key, ts[last].task_key) != 0)
+					one_task = false;
 				last = i;
 			}
-		if (top != 1 || strcmp(ts[last].task_key, ts[0].task_key) != 0)
+		if (last < 0 || !one_task)
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "run_id",
 						"Retrieving the output of runs with multiple tasks is not supported. "
 						"Please retrieve the output of each individual task run instead."),

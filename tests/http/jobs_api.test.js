@@ -508,6 +508,21 @@ test('repair: its errors, rerun_all_failed_tasks, latest_repair_id on the second
   assert.deepEqual(Object.fromEntries(Object.entries(latest).map(([k, t]) => [k, t.state.result_state])), { a: 'SUCCESS', b: 'SUCCESS', c: 'SUCCESS' });
 });
 
+test('get-output of a one-task run answers its newest attempt, also after a repair added a second one', async () => {
+  const id = await create({ name: 'one-task', tasks: [{ task_key: 'nb', notebook_task: { notebook_path: '/nb' } }] });
+  const run = await runNow(id);
+  await waitRun(run);
+  const first = await ok(await get(`${J22}/runs/get-output?run_id=${run}`));
+  assert.equal(first.metadata.tasks[0].task_key, 'nb');
+  assert.equal(typeof first.error, 'string');
+  await ok(await post(J22 + '/runs/repair', { run_id: run, rerun_all_failed_tasks: true }));
+  const repaired = await waitRun(run);
+  const attempts = repaired.tasks.map((t) => t.run_id).sort();
+  assert.equal(attempts.length, 2, 'the repair appended a task run');
+  const out = await ok(await get(`${J22}/runs/get-output?run_id=${run}`));
+  assert.equal(out.metadata.run_id, attempts[1], 'the newest attempt');
+});
+
 test('permissions: hidden jobs answer as missing, CAN_VIEW reads, CAN_MANAGE_RUN runs, CAN_MANAGE edits, groups, owners', async () => {
   const id = await create({ name: 'guarded', tasks: [cond('a'), cond('b', { depends_on: [{ task_key: 'a' }] })] });
   const run = await runNow(id);
