@@ -672,6 +672,34 @@ test('permissions: hidden jobs answer as missing, CAN_VIEW reads, CAN_MANAGE_RUN
   assert.ok(!((await ok(await get(`${J22}/runs/list?limit=25`, v))).runs || []).some((x) => x.run_id === subRun));
 });
 
+test('run_as: an edit never changes whom the job runs as; a manager may keep a run_as it could not set', async () => {
+  const sid = await create({ name: 'sp-run-as', tasks: [cond('a')] }, J22, sp.nobody.token);
+  const runAs = async (id) => (await ok(await get(`${J22}/get?job_id=${id}`))).run_as_user_name;
+  assert.equal(await runAs(sid), sp.nobody.name);
+  // an admin edits the job: it still runs as its creator, not as the admin
+  await ok(await post(J22 + '/update', { job_id: sid, new_settings: { description: 'edited by an admin' } }));
+  assert.equal(await runAs(sid), sp.nobody.name);
+  await ok(await post(J22 + '/reset', { job_id: sid, new_settings: { name: 'sp-run-as', tasks: [cond('a')] } }));
+  assert.equal(await runAs(sid), sp.nobody.name);
+  const run = await waitRun(await runNow(sid));
+  assert.equal(run.state.result_state, 'SUCCESS');
+
+  // an admin sets run_as; a CAN_MANAGE service principal edits other fields
+  const id = await create({ name: 'admin-run-as', run_as: { user_name: 'owner@example.com' }, tasks: [cond('a')] });
+  await ok(await srv.req('PATCH', `${PERMS}/${id}`, { body: { access_control_list: [
+    { service_principal_name: sp.manager.name, permission_level: 'CAN_MANAGE' }] } }));
+  const m = sp.manager.token;
+  await ok(await post(J22 + '/update', { job_id: id, new_settings: { description: 'edited by a manager' } }, m));
+  assert.equal(await runAs(id), 'owner@example.com');
+  // ... but cannot point it at someone else, and removing run_as goes back to the creator
+  assertError(await post(J22 + '/update', { job_id: id, new_settings: { run_as: { service_principal_name: sp.viewer.name } } }, m), 403, 'PERMISSION_DENIED');
+  assert.equal(await runAs(id), 'owner@example.com');
+  await ok(await post(J22 + '/update', { job_id: id, fields_to_remove: ['run_as'] }, m));
+  assert.equal(await runAs(id), 'admin');
+  await ok(await post(J22 + '/update', { job_id: id, new_settings: { run_as: { service_principal_name: sp.manager.name } } }, m));
+  assert.equal(await runAs(id), sp.manager.name);
+});
+
 test('writes are audited: create, run-now, a denied run-now, permission changes, delete', async () => {
   const UA = 'weir-jobs-audit/1.0';
   const rid = async (method, p, opts) => {
