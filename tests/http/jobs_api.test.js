@@ -665,6 +665,15 @@ test('permissions: hidden jobs answer as missing, CAN_VIEW reads, CAN_MANAGE_RUN
   const ra = await create({ name: 'ra', tasks: [cond('a')], run_as: { user_name: 'owner@example.com' } });
   assert.equal((await ok(await get(`${J22}/get?job_id=${ra}`))).run_as_user_name, 'owner@example.com');
 
+  // runs/submit's access_control_list is checked like a job's
+  refused(await post(J22 + '/runs/submit', { tasks: [cond('x')], access_control_list: [{ user_name: 'owner@example.com', permission_level: 'CAN_FLY' }] }), 'access_control_list');
+  refused(await post(J22 + '/runs/submit', { tasks: [cond('x')], access_control_list: [{ group_name: 'job-runners', permission_level: 'IS_OWNER' }] }), 'access_control_list');
+  refused(await post(J22 + '/runs/submit', { tasks: [cond('x')], access_control_list: [{ user_name: 'ghost@example.com', permission_level: 'CAN_VIEW' }] }), 'access_control_list');
+  const shared = (await ok(await post(J22 + '/runs/submit', { tasks: [cond('x')], access_control_list: [
+    { service_principal_name: sp.viewer.name, permission_level: 'CAN_VIEW' }] }))).run_id;
+  await ok(await get(`${J22}/runs/get?run_id=${shared}`, v));
+  assertError(await post(J22 + '/runs/cancel', { run_id: shared }, v), 403, 'PERMISSION_DENIED');
+  missingRun(await get(`${J22}/runs/get?run_id=${shared}`, r), shared);
   // runs/submit runs: their creator sees them, others do not
   const subRun = (await ok(await post(J22 + '/runs/submit', { tasks: [cond('x')] }, T('nobody')))).run_id;
   await ok(await get(`${J22}/runs/get?run_id=${subRun}`, T('nobody')));
