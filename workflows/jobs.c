@@ -60,8 +60,9 @@ int weir_jobs_authorize(weir_db *db, const weir_principal *p, int64_t job_id, we
 	if (have < WEIR_JOB_CAN_VIEW)
 		return weir_jobs_job_missing(err, job_id);
 	if (have < level)
-		return weir_error_set(err, WEIR_E_PERMISSION_DENIED, "%s does not have %s permissions on Job %" PRId64 ".",
-				      p->name, weir_job_level_name(level), job_id);
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+				      "%s does not have %s permissions on Job %" PRId64 ".", p->name,
+				      weir_job_level_name(level), job_id);
 	return 0;
 }
 
@@ -96,8 +97,8 @@ static int acl_principal(weir_db *db, const json_t *entry, const char *field, in
 	weir_error e2 = WEIR_ERROR_INIT;
 	*id = weir_gov_principal_id(db, name, &k, &e2);
 	if (*id < 0 || k != want)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "%s: principal '%.200s' does not exist",
-					field, name);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+					"%s: principal '%.200s' does not exist", field, name);
 	*kind = k;
 	return 0;
 }
@@ -114,8 +115,7 @@ static int acl_apply(weir_db *db, const weir_principal *p, int64_t job_id, const
 	size_t i;
 	json_t *e;
 	/* check everything before changing anything */
-	json_array_foreach(acl, i, e)
-	{
+	json_array_foreach (acl, i, e) {
 		if (!json_is_object(e))
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "%s[%zu] must be an object",
 						field, i);
@@ -142,14 +142,14 @@ static int acl_apply(weir_db *db, const weir_principal *p, int64_t job_id, const
 	}
 	if (new_owner >= 0 && owner >= 0 && new_owner != owner && !p->is_admin && p->id != owner)
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
-				      "Only an admin or the job's owner may change the owner of Job %" PRId64 ".", job_id);
+				      "Only an admin or the job's owner may change the owner of Job %" PRId64 ".",
+				      job_id);
 	if (replace && weir_wf_acl_clear(db, job_id, new_owner < 0, err) != 0)
 		return -1;
 	if (new_owner >= 0 && owner >= 0 && new_owner != owner &&
 	    weir_wf_acl_put(db, job_id, owner, "CAN_MANAGE", err) != 0)
 		return -1;
-	json_array_foreach(acl, i, e)
-	{
+	json_array_foreach (acl, i, e) {
 		int64_t pid;
 		weir_principal_kind kind;
 		acl_principal(db, e, field, &pid, &kind, err);
@@ -173,8 +173,7 @@ json_t *weir_jobs_perms_get(weir_db *db, weir_arena *a, int64_t job_id, weir_err
 	json_t *acl = json_array();
 	size_t i;
 	json_t *row;
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		int64_t pid = json_integer_value(json_array_get(row, 0));
 		weir_principal_kind kind = WEIR_PRINCIPAL_USER;
 		const char *name = weir_gov_principal_name(db, a, pid);
@@ -194,8 +193,8 @@ json_t *weir_jobs_perms_get(weir_db *db, weir_arena *a, int64_t job_id, weir_err
 	json_array_append_new(acl, json_pack("{s:s, s:[{s:s, s:b, s:[s]}]}", "group_name", WEIR_ADMINS_GROUP,
 					     "all_permissions", "permission_level", "CAN_MANAGE", "inherited", 1,
 					     "inherited_from_object", "/jobs/"));
-	return json_pack("{s:s, s:s, s:o}", "object_id", weir_arena_printf(a, "/jobs/%" PRId64, job_id),
-			 "object_type", "job", "access_control_list", acl);
+	return json_pack("{s:s, s:s, s:o}", "object_id", weir_arena_printf(a, "/jobs/%" PRId64, job_id), "object_type",
+			 "job", "access_control_list", acl);
 }
 
 json_t *weir_jobs_perms_set(weir_db *db, weir_arena *a, const weir_principal *p, int64_t job_id, const json_t *body,
@@ -216,9 +215,9 @@ json_t *weir_jobs_perm_levels(void)
 {
 	return json_pack("{s:[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}]}", "permission_levels", "permission_level",
 			 "CAN_VIEW", "description", "Can view the job and its runs", "permission_level",
-			 "CAN_MANAGE_RUN", "description", "Can view, run, cancel and repair runs",
-			 "permission_level", "CAN_MANAGE", "description", "Can edit, delete and manage permissions",
-			 "permission_level", "IS_OWNER", "description", "Owns the job");
+			 "CAN_MANAGE_RUN", "description", "Can view, run, cancel and repair runs", "permission_level",
+			 "CAN_MANAGE", "description", "Can edit, delete and manage permissions", "permission_level",
+			 "IS_OWNER", "description", "Owns the job");
 }
 
 /* ---------------------------------------------------------------- settings */
@@ -235,8 +234,8 @@ static int want_type(const json_t *obj, const char *key, json_type t, const char
 		return 0;
 	bool ok = json_typeof(v) == t || (t == JSON_TRUE && json_is_boolean(v));
 	if (!ok)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key, "Invalid value for field '%s': expected %s",
-					key, what);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
+					"Invalid value for field '%s': expected %s", key, what);
 	return 1;
 }
 
@@ -272,10 +271,11 @@ static int string_array(const json_t *obj, const char *key, const char *ctx, wei
 	bool ok = json_is_array(v);
 	size_t i;
 	json_t *e;
-	json_array_foreach(v, i, e) ok = ok && json_is_string(e);
+	json_array_foreach (v, i, e)
+		ok = ok && json_is_string(e);
 	if (!ok)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key, "%s%s must be an array of strings", ctx,
-					key);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key, "%s%s must be an array of strings",
+					ctx, key);
 	return 0;
 }
 
@@ -288,7 +288,8 @@ static int string_map(const json_t *obj, const char *key, const char *ctx, weir_
 	const char *k;
 	json_t *e;
 	if (ok)
-		json_object_foreach(v, k, e) ok = ok && json_is_string(e);
+		json_object_foreach (v, k, e)
+			ok = ok && json_is_string(e);
 	if (!ok)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
 					"%s%s must be an object of string values", ctx, key);
@@ -318,9 +319,11 @@ static int notifications(weir_db *db, const json_t *s, const char *ctx, weir_err
 			return -1;
 		size_t i;
 		json_t *a;
-		json_array_foreach(json_object_get(em, KEYS[k]), i, a) if (strchr(json_string_value(a), '@') == NULL) return bad(
-			err, "email_notifications", "email_notifications: '%.200s' is not an email address",
-			json_string_value(a));
+		json_array_foreach (json_object_get(em, KEYS[k]), i, a)
+			if (strchr(json_string_value(a), '@') == NULL)
+				return bad(err, "email_notifications",
+					   "email_notifications: '%.200s' is not an email address",
+					   json_string_value(a));
 	}
 	json_t *wh = json_object_get(s, "webhook_notifications");
 	if (want_type(s, "webhook_notifications", JSON_OBJECT, "an object", err) < 0)
@@ -334,8 +337,7 @@ static int notifications(weir_db *db, const json_t *s, const char *ctx, weir_err
 				   "webhook_notifications.%s must be an array of at most 3 {id} objects", KEYS[k]);
 		size_t i;
 		json_t *d;
-		json_array_foreach(arr, i, d)
-		{
+		json_array_foreach (arr, i, d) {
 			json_t *id = json_is_object(d) ? json_object_get(d, "id") : NULL;
 			if (!json_is_string(id))
 				return bad(err, "webhook_notifications",
@@ -371,8 +373,8 @@ static int task_check(weir_db *db, const weir_principal *p, json_t *t, weir_task
 					ctx);
 	switch (type) {
 	case WEIR_TT_CONDITION: {
-		if (string_field(body, "left", true, ctx, err) != 0 || string_field(body, "right", true, ctx, err) != 0 ||
-		    string_field(body, "op", true, ctx, err) != 0)
+		if (string_field(body, "left", true, ctx, err) != 0 ||
+		    string_field(body, "right", true, ctx, err) != 0 || string_field(body, "op", true, ctx, err) != 0)
 			return -1;
 		if (!weir_condition_op_valid(json_string_value(json_object_get(body, "op"))))
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "condition_task.op",
@@ -457,8 +459,7 @@ static int task_check(weir_db *db, const weir_principal *p, json_t *t, weir_task
 						"%ssql_task needs exactly one of query, file, alert, dashboard", ctx);
 		break;
 	}
-	default:
-		break; /* accepted; fails at run time with a clear message */
+	default: break; /* accepted; fails at run time with a clear message */
 	}
 	return 0;
 }
@@ -467,7 +468,8 @@ int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p
 			     bool submit, weir_error *err)
 {
 	if (!json_is_object(s))
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "settings", "job settings must be an object");
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "settings",
+					"job settings must be an object");
 	if (string_field(s, submit ? "run_name" : "name", false, "", err) != 0 ||
 	    string_field(s, "description", false, "", err) != 0 ||
 	    int_range(s, "timeout_seconds", 0, INT32_MAX, "", err) != 0 ||
@@ -489,14 +491,15 @@ int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p
 			return bad(err, "job_clusters", "job_clusters must be an array%s", "");
 		size_t i, j;
 		json_t *c, *d;
-		json_array_foreach(jc, i, c)
-		{
+		json_array_foreach (jc, i, c) {
 			json_t *k = json_is_object(c) ? json_object_get(c, "job_cluster_key") : NULL;
 			if (!json_is_string(k))
 				return bad(err, "job_clusters", "job_clusters: each needs a job_cluster_key%s", "");
-			json_array_foreach(jc, j, d) if (j < i && json_equal(json_object_get(d, "job_cluster_key"), k)) return bad(
-				err, "job_clusters", "job_clusters: job_cluster_key '%.100s' is not unique",
-				json_string_value(k));
+			json_array_foreach (jc, j, d)
+				if (j < i && json_equal(json_object_get(d, "job_cluster_key"), k))
+					return bad(err, "job_clusters",
+						   "job_clusters: job_cluster_key '%.100s' is not unique",
+						   json_string_value(k));
 		}
 	}
 	/* parameters */
@@ -506,12 +509,12 @@ int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p
 			return bad(err, "parameters", "parameters must be an array of {name, default}%s", "");
 		size_t i, j;
 		json_t *pm, *q;
-		json_array_foreach(params, i, pm)
-		{
+		json_array_foreach (params, i, pm) {
 			json_t *n = json_is_object(pm) ? json_object_get(pm, "name") : NULL;
 			json_t *d = json_is_object(pm) ? json_object_get(pm, "default") : NULL;
 			if (!json_is_string(n) || !json_is_string(d))
-				return bad(err, "parameters", "parameters[]: name and default are required strings%s", "");
+				return bad(err, "parameters", "parameters[]: name and default are required strings%s",
+					   "");
 			const char *nm = json_string_value(n);
 			bool ok = *nm != '\0' && strlen(nm) <= 255;
 			for (const char *c = nm; *c && ok; c++)
@@ -520,8 +523,9 @@ int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p
 			if (!ok)
 				return bad(err, "parameters",
 					   "parameter name '%.100s' is invalid: letters, digits, '_', '-' and '.'", nm);
-			json_array_foreach(params, j, q) if (j < i && json_equal(json_object_get(q, "name"), n)) return bad(
-				err, "parameters", "parameter '%.100s' is defined twice", nm);
+			json_array_foreach (params, j, q)
+				if (j < i && json_equal(json_object_get(q, "name"), n))
+					return bad(err, "parameters", "parameter '%.100s' is defined twice", nm);
 		}
 	}
 	/* schedule, continuous, trigger: at most one */
@@ -535,10 +539,11 @@ int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p
 	if (sched && !json_is_null(sched)) {
 		if (!json_is_object(sched))
 			return bad(err, "schedule", "schedule must be an object%s", "");
-		json_t *ce = json_object_get(sched, "quartz_cron_expression"), *tz = json_object_get(sched, "timezone_id");
+		json_t *ce = json_object_get(sched, "quartz_cron_expression"),
+		       *tz = json_object_get(sched, "timezone_id");
 		if (!json_is_string(ce))
-			return bad(err, "schedule.quartz_cron_expression", "schedule.quartz_cron_expression is required%s",
-				   "");
+			return bad(err, "schedule.quartz_cron_expression",
+				   "schedule.quartz_cron_expression is required%s", "");
 		if (!json_is_string(tz))
 			return bad(err, "schedule.timezone_id", "schedule.timezone_id is required%s", "");
 		weir_cron *c;
@@ -576,7 +581,8 @@ int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p
 	}
 	/* queue */
 	json_t *queue = json_object_get(s, "queue");
-	if (queue && !json_is_null(queue) && (!json_is_object(queue) || !json_is_boolean(json_object_get(queue, "enabled"))))
+	if (queue && !json_is_null(queue) &&
+	    (!json_is_object(queue) || !json_is_boolean(json_object_get(queue, "enabled"))))
 		return bad(err, "queue", "queue must be {\"enabled\": true|false}%s", "");
 	/* tags */
 	json_t *tags = json_object_get(s, "tags");
@@ -772,15 +778,14 @@ static void merge_by_key(json_t *arr, const json_t *with, const char *key)
 {
 	size_t i, j;
 	json_t *w, *e;
-	json_array_foreach(with, i, w)
-	{
+	json_array_foreach (with, i, w) {
 		json_t *wk = json_object_get(w, key);
 		bool replaced = false;
-		json_array_foreach(arr, j, e) if (!replaced && wk && json_equal(json_object_get(e, key), wk))
-		{
-			json_array_set(arr, j, w);
-			replaced = true;
-		}
+		json_array_foreach (arr, j, e)
+			if (!replaced && wk && json_equal(json_object_get(e, key), wk)) {
+				json_array_set(arr, j, w);
+				replaced = true;
+			}
 		if (!replaced)
 			json_array_append(arr, w);
 	}
@@ -802,8 +807,7 @@ int weir_jobs_update(weir_db *db, weir_arena *a, const weir_principal *p, int64_
 			return bad(err, "new_settings", "new_settings must be an object%s", "");
 		const char *k;
 		json_t *v;
-		json_object_foreach(new_settings, k, v)
-		{
+		json_object_foreach (new_settings, k, v) {
 			json_t *cur = json_object_get(s, k);
 			if (strcmp(k, "tasks") == 0 && json_is_array(v) && json_is_array(cur))
 				merge_by_key(cur, v, "task_key");
@@ -822,10 +826,10 @@ int weir_jobs_update(weir_db *db, weir_arena *a, const weir_principal *p, int64_
 			return bad(err, "fields_to_remove", "fields_to_remove must be an array of strings%s", "");
 		size_t i;
 		json_t *f;
-		json_array_foreach(fields_to_remove, i, f)
-		{
+		json_array_foreach (fields_to_remove, i, f) {
 			if (!json_is_string(f))
-				return bad(err, "fields_to_remove", "fields_to_remove must be an array of strings%s", "");
+				return bad(err, "fields_to_remove", "fields_to_remove must be an array of strings%s",
+					   "");
 			const char *name = json_string_value(f);
 			const char *slash = strchr(name, '/');
 			if (slash == NULL) {
@@ -838,7 +842,7 @@ int weir_jobs_update(weir_db *db, weir_arena *a, const weir_principal *p, int64_
 				return bad(err, "fields_to_remove", "fields_to_remove: '%.100s' is not a field", name);
 			memcpy(top, name, tl);
 			top[tl] = '\0';
-			const char *key = strcmp(top, "tasks") == 0	     ? "task_key"
+			const char *key = strcmp(top, "tasks") == 0          ? "task_key"
 					  : strcmp(top, "job_clusters") == 0 ? "job_cluster_key"
 									     : NULL;
 			json_t *arr = json_object_get(s, top);
@@ -850,8 +854,8 @@ int weir_jobs_update(weir_db *db, weir_arena *a, const weir_principal *p, int64_
 			bool found = false;
 			for (size_t x = 0; arr && x < json_array_size(arr); x++)
 				if (json_is_string(json_object_get(json_array_get(arr, x), key)) &&
-				    strcmp(json_string_value(json_object_get(json_array_get(arr, x), key)), slash + 1) ==
-					    0) {
+				    strcmp(json_string_value(json_object_get(json_array_get(arr, x), key)),
+					   slash + 1) == 0) {
 					json_array_remove(arr, x);
 					found = true;
 					break;
@@ -884,7 +888,9 @@ int weir_jobs_delete(weir_db *db, int64_t job_id, weir_error *err)
 	size_t i;
 	json_t *id;
 	int rc = 0;
-	json_array_foreach(active, i, id) if (rc == 0) rc = weir_wf_run_request_cancel(db, json_integer_value(id), err);
+	json_array_foreach (active, i, id)
+		if (rc == 0)
+			rc = weir_wf_run_request_cancel(db, json_integer_value(id), err);
 	json_decref(active);
 	if (rc != 0)
 		return -1;

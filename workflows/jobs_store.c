@@ -41,9 +41,8 @@ static const char SQL_JOBS_SCHEDULED[] =
 	"SELECT job_id, settings FROM jobs WHERE json_extract(settings, '$.schedule') IS NOT NULL "
 	"OR json_extract(settings, '$.trigger') IS NOT NULL OR json_extract(settings, '$.continuous') IS NOT NULL";
 static const char SQL_SCHED_GET[] = "SELECT last_fired FROM job_schedule_state WHERE job_id = ?1";
-static const char SQL_SCHED_SET[] =
-	"INSERT INTO job_schedule_state (job_id, last_fired) VALUES (?1, ?2) "
-	"ON CONFLICT (job_id) DO UPDATE SET last_fired = excluded.last_fired";
+static const char SQL_SCHED_SET[] = "INSERT INTO job_schedule_state (job_id, last_fired) VALUES (?1, ?2) "
+				    "ON CONFLICT (job_id) DO UPDATE SET last_fired = excluded.last_fired";
 
 static void job_row(weir_arena *a, weir_stmt *st, weir_wf_job *j)
 {
@@ -88,8 +87,8 @@ int weir_wf_job_delete(weir_db *db, int64_t job_id, weir_error *err)
 	return n < 0 ? -1 : n > 0;
 }
 
-int weir_wf_job_list(weir_db *db, weir_arena *a, bool admin, const char *closure_json, const char *name,
-		     int64_t offset, int64_t limit, weir_wf_job *out, weir_error *err)
+int weir_wf_job_list(weir_db *db, weir_arena *a, bool admin, const char *closure_json, const char *name, int64_t offset,
+		     int64_t limit, weir_wf_job *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_JOB_LIST, err, WEIR_TEXT(name), WEIR_I64(admin ? 1 : 0),
 				      WEIR_TEXT(closure_json ? closure_json : "[]"), WEIR_I64(limit), WEIR_I64(offset));
@@ -109,8 +108,8 @@ json_t *weir_wf_jobs_scheduled(weir_db *db, weir_error *err)
 		return NULL;
 	json_t *out = json_array();
 	while (weir_db_step(st) == WEIR_DB_ROW)
-		json_array_append_new(out, json_pack("[Is]", (json_int_t)weir_db_col_i64(st, 0),
-						     weir_db_col_text(st, 1)));
+		json_array_append_new(out,
+				      json_pack("[Is]", (json_int_t)weir_db_col_i64(st, 0), weir_db_col_text(st, 1)));
 	weir_db_done(st);
 	return out;
 }
@@ -157,8 +156,8 @@ json_t *weir_wf_acl_list(weir_db *db, int64_t job_id, weir_error *err)
 		return NULL;
 	json_t *out = json_array();
 	while (weir_db_step(st) == WEIR_DB_ROW)
-		json_array_append_new(out, json_pack("[Is]", (json_int_t)weir_db_col_i64(st, 0),
-						     weir_db_col_text(st, 1)));
+		json_array_append_new(out,
+				      json_pack("[Is]", (json_int_t)weir_db_col_i64(st, 0), weir_db_col_text(st, 1)));
 	weir_db_done(st);
 	return out;
 }
@@ -188,9 +187,9 @@ int64_t weir_wf_acl_owner(weir_db *db, int64_t job_id)
 	"queue_reason, created_time, start_time, end_time, queue_duration, idempotency_token, "               \
 	"parent_task_run, latest_repair_id, acl"
 
-static const char SQL_RUN_INSERT[] =
-	"INSERT INTO job_runs (" RUN_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	"?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
+static const char SQL_RUN_INSERT[] = "INSERT INTO job_runs (" RUN_COLS
+				     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+				     "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
 static const char SQL_RUN_GET[] = "SELECT " RUN_COLS " FROM job_runs WHERE run_id = ?1";
 static const char SQL_RUN_BY_TOKEN[] = "SELECT run_id FROM job_runs WHERE ifnull(job_id, -1) = ?1 AND "
 				       "creator_id = ?2 AND idempotency_token = ?3";
@@ -216,7 +215,8 @@ static const char SQL_RUNS_LIST[] =
 	"AND (?3 = 0 OR r.life_cycle NOT IN ('PENDING', 'QUEUED', 'RUNNING', 'TERMINATING')) "
 	"AND (?4 IS NULL OR r.run_type = ?4) AND (?5 = 0 OR r.start_time >= ?5) AND (?6 = 0 OR r.start_time <= ?6) "
 	"AND r.parent_task_run IS NULL "
-	"AND (?7 OR (r.job_id IS NULL AND r.creator_id = ?8) OR (r.job_id IS NOT NULL AND EXISTS (SELECT 1 FROM job_acl a WHERE "
+	"AND (?7 OR (r.job_id IS NULL AND r.creator_id = ?8) OR (r.job_id IS NOT NULL AND EXISTS (SELECT 1 FROM "
+	"job_acl a WHERE "
 	"a.job_id = r.job_id AND a.principal_id IN (SELECT value FROM json_each(?9)))) OR (r.acl IS NOT NULL AND "
 	"EXISTS (SELECT 1 FROM json_each(r.acl) e WHERE json_extract(e.value, '$[0]') IN (SELECT value FROM "
 	"json_each(?9))))) "
@@ -254,17 +254,16 @@ static void run_row(weir_arena *a, weir_stmt *st, weir_wf_run *r)
 
 int weir_wf_run_insert(weir_db *db, const weir_wf_run *r, weir_error *err)
 {
-	return weir_db_exec(db, SQL_RUN_INSERT, err, WEIR_I64(r->run_id), WEIR_I64_OR_NULL(r->job_id, r->job_id == 0),
-			    WEIR_TEXT(r->run_type), WEIR_TEXT(r->trigger_type), WEIR_TEXT(r->run_name),
-			    WEIR_I64(r->creator_id), WEIR_I64(r->run_as_id), WEIR_TEXT(r->settings),
-			    WEIR_TEXT(r->job_parameters), WEIR_TEXT(r->overriding), WEIR_TEXT(r->only_tasks),
-			    WEIR_TEXT(r->life_cycle), WEIR_TEXT(r->result_state),
-			    WEIR_TEXT(r->state_message ? r->state_message : ""), WEIR_I64(r->user_cancelled),
-			    WEIR_I64(r->cancel_requested), WEIR_TEXT(r->queue_reason), WEIR_I64(r->created_time),
-			    WEIR_I64(r->start_time), WEIR_I64(r->end_time), WEIR_I64(r->queue_duration),
-			    WEIR_TEXT(r->idempotency_token),
-			    WEIR_I64_OR_NULL(r->parent_task_run, r->parent_task_run == 0),
-			    WEIR_I64_OR_NULL(r->latest_repair_id, r->latest_repair_id == 0), WEIR_TEXT(r->acl));
+	return weir_db_exec(
+		db, SQL_RUN_INSERT, err, WEIR_I64(r->run_id), WEIR_I64_OR_NULL(r->job_id, r->job_id == 0),
+		WEIR_TEXT(r->run_type), WEIR_TEXT(r->trigger_type), WEIR_TEXT(r->run_name), WEIR_I64(r->creator_id),
+		WEIR_I64(r->run_as_id), WEIR_TEXT(r->settings), WEIR_TEXT(r->job_parameters), WEIR_TEXT(r->overriding),
+		WEIR_TEXT(r->only_tasks), WEIR_TEXT(r->life_cycle), WEIR_TEXT(r->result_state),
+		WEIR_TEXT(r->state_message ? r->state_message : ""), WEIR_I64(r->user_cancelled),
+		WEIR_I64(r->cancel_requested), WEIR_TEXT(r->queue_reason), WEIR_I64(r->created_time),
+		WEIR_I64(r->start_time), WEIR_I64(r->end_time), WEIR_I64(r->queue_duration),
+		WEIR_TEXT(r->idempotency_token), WEIR_I64_OR_NULL(r->parent_task_run, r->parent_task_run == 0),
+		WEIR_I64_OR_NULL(r->latest_repair_id, r->latest_repair_id == 0), WEIR_TEXT(r->acl));
 }
 
 int weir_wf_run_get(weir_db *db, weir_arena *a, int64_t run_id, weir_wf_run *out, weir_error *err)
@@ -343,24 +342,24 @@ json_t *weir_wf_runs_cancel_requested(weir_db *db, weir_error *err)
 
 json_t *weir_wf_runs_list(weir_db *db, const weir_wf_run_query *q, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(
-		db, SQL_RUNS_LIST, err, WEIR_I64(q->job_id), WEIR_I64(q->active_only), WEIR_I64(q->completed_only),
-		WEIR_TEXT(q->run_type), WEIR_I64(q->start_from), WEIR_I64(q->start_to), WEIR_I64(q->admin ? 1 : 0),
-		WEIR_I64(q->creator_id), WEIR_TEXT(q->closure_json ? q->closure_json : "[]"), WEIR_I64(q->limit),
-		WEIR_I64(q->offset));
+	weir_stmt *st = weir_db_query(db, SQL_RUNS_LIST, err, WEIR_I64(q->job_id), WEIR_I64(q->active_only),
+				      WEIR_I64(q->completed_only), WEIR_TEXT(q->run_type), WEIR_I64(q->start_from),
+				      WEIR_I64(q->start_to), WEIR_I64(q->admin ? 1 : 0), WEIR_I64(q->creator_id),
+				      WEIR_TEXT(q->closure_json ? q->closure_json : "[]"), WEIR_I64(q->limit),
+				      WEIR_I64(q->offset));
 	return st ? id_list(st) : NULL;
 }
 
 /* ---------------------------------------------------------------- task runs */
 
-#define TASK_COLS                                                                                           \
+#define TASK_COLS                                                                                                \
 	"task_run_id, run_id, task_key, attempt, repair_id, iteration_of, iteration, life_cycle, result_state, " \
-	"state_message, start_time, end_time, retry_at, task, outcome, task_values, resolved, error, "          \
+	"state_message, start_time, end_time, retry_at, task, outcome, task_values, resolved, error, "           \
 	"error_trace, logs_truncated, child_run_id, input, stats"
 
-static const char SQL_TASK_INSERT[] =
-	"INSERT INTO task_runs (" TASK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	"?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
+static const char SQL_TASK_INSERT[] = "INSERT INTO task_runs (" TASK_COLS
+				      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+				      "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
 static const char SQL_TASK_SAVE[] =
 	"UPDATE task_runs SET life_cycle = ?2, result_state = ?3, state_message = ?4, start_time = ?5, "
 	"end_time = ?6, retry_at = ?7, outcome = ?8, task_values = ?9, resolved = ?10, error = ?11, "
@@ -397,16 +396,16 @@ static void task_row(weir_arena *a, weir_stmt *st, weir_wf_task_run *t)
 
 int weir_wf_task_insert(weir_db *db, const weir_wf_task_run *t, weir_error *err)
 {
-	return weir_db_exec(db, SQL_TASK_INSERT, err, WEIR_I64(t->task_run_id), WEIR_I64(t->run_id),
-			    WEIR_TEXT(t->task_key), WEIR_I64(t->attempt), WEIR_I64_OR_NULL(t->repair_id, t->repair_id == 0),
-			    WEIR_I64_OR_NULL(t->iteration_of, t->iteration_of == 0),
-			    WEIR_I64_OR_NULL(t->iteration, t->iteration_of == 0), WEIR_TEXT(t->life_cycle),
-			    WEIR_TEXT(t->result_state), WEIR_TEXT(t->state_message ? t->state_message : ""),
-			    WEIR_I64(t->start_time), WEIR_I64(t->end_time), WEIR_I64(t->retry_at), WEIR_TEXT(t->task),
-			    WEIR_TEXT(t->outcome), WEIR_TEXT(t->task_values), WEIR_TEXT(t->resolved),
-			    WEIR_TEXT(t->error), WEIR_TEXT(t->error_trace), WEIR_I64(t->logs_truncated),
-			    WEIR_I64_OR_NULL(t->child_run_id, t->child_run_id == 0), WEIR_TEXT(t->input),
-			    WEIR_TEXT(t->stats));
+	return weir_db_exec(
+		db, SQL_TASK_INSERT, err, WEIR_I64(t->task_run_id), WEIR_I64(t->run_id), WEIR_TEXT(t->task_key),
+		WEIR_I64(t->attempt), WEIR_I64_OR_NULL(t->repair_id, t->repair_id == 0),
+		WEIR_I64_OR_NULL(t->iteration_of, t->iteration_of == 0),
+		WEIR_I64_OR_NULL(t->iteration, t->iteration_of == 0), WEIR_TEXT(t->life_cycle),
+		WEIR_TEXT(t->result_state), WEIR_TEXT(t->state_message ? t->state_message : ""),
+		WEIR_I64(t->start_time), WEIR_I64(t->end_time), WEIR_I64(t->retry_at), WEIR_TEXT(t->task),
+		WEIR_TEXT(t->outcome), WEIR_TEXT(t->task_values), WEIR_TEXT(t->resolved), WEIR_TEXT(t->error),
+		WEIR_TEXT(t->error_trace), WEIR_I64(t->logs_truncated),
+		WEIR_I64_OR_NULL(t->child_run_id, t->child_run_id == 0), WEIR_TEXT(t->input), WEIR_TEXT(t->stats));
 }
 
 int weir_wf_task_save(weir_db *db, const weir_wf_task_run *t, weir_error *err)

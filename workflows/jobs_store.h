@@ -35,8 +35,8 @@ int weir_wf_job_set(weir_db *db, int64_t job_id, const char *name, const char *s
 int weir_wf_job_delete(weir_db *db, int64_t job_id, weir_error *err);
 /* Jobs after `after_id` the principal may view (admin: all), by job id, at most `limit`
  * (+1 to know whether there are more). name NULL: any. */
-int weir_wf_job_list(weir_db *db, weir_arena *a, bool admin, const char *closure_json, const char *name,
-		     int64_t offset, int64_t limit, weir_wf_job *out, weir_error *err);
+int weir_wf_job_list(weir_db *db, weir_arena *a, bool admin, const char *closure_json, const char *name, int64_t offset,
+		     int64_t limit, weir_wf_job *out, weir_error *err);
 /* Every job with a schedule, trigger or continuous setting: (job_id, settings). */
 json_t *weir_wf_jobs_scheduled(weir_db *db, weir_error *err);
 int weir_wf_schedule_last(weir_db *db, int64_t job_id, int64_t *last_fired);

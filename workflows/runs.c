@@ -15,7 +15,8 @@
 
 int weir_runs_run_missing(weir_error *err, int64_t run_id)
 {
-	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "run_id", "Run %" PRId64 " does not exist.", run_id);
+	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "run_id", "Run %" PRId64 " does not exist.",
+				run_id);
 }
 
 static bool active(const char *life_cycle)
@@ -69,8 +70,7 @@ int weir_runs_authorize(weir_db *db, const weir_principal *p, int64_t run_id, we
 	json_t *acl = r.acl ? json_loads(r.acl, 0, NULL) : NULL;
 	size_t i;
 	json_t *e;
-	json_array_foreach(acl, i, e)
-	{
+	json_array_foreach (acl, i, e) {
 		int64_t pid = json_integer_value(json_array_get(e, 0));
 		const char *lv = json_string_value(json_array_get(e, 1));
 		for (int c = 0; c < p->nclosure; c++)
@@ -141,9 +141,9 @@ static void add_state(json_t *o, const char *life, const char *result, const cha
 	}
 	json_t *status = json_pack("{s:s}", "state", sstate);
 	if (code)
-		json_object_set_new(status, "termination_details",
-				    json_pack("{s:s, s:s, s:s}", "code", code, "type", type, "message",
-					      message ? message : ""));
+		json_object_set_new(
+			status, "termination_details",
+			json_pack("{s:s, s:s, s:s}", "code", code, "type", type, "message", message ? message : ""));
 	if (strcmp(life, "QUEUED") == 0)
 		json_object_set_new(status, "queue_details",
 				    json_pack("{s:s, s:s}", "code", "MAX_CONCURRENT_RUNS_REACHED", "message",
@@ -182,7 +182,8 @@ static json_t *task_json(const weir_wf_task_run *t)
 	if (t->child_run_id) {
 		json_t *rj = json_object_get(o, "run_job_task");
 		if (json_is_object(rj))
-			json_object_set_new(o, "run_job_output", json_pack("{s:I}", "run_id", (json_int_t)t->child_run_id));
+			json_object_set_new(o, "run_job_output",
+					    json_pack("{s:I}", "run_id", (json_int_t)t->child_run_id));
 	}
 	if (t->stats) {
 		json_t *fe = json_object_get(o, "for_each_task");
@@ -259,8 +260,7 @@ static json_t *run_json(weir_db *db, weir_arena *a, const weir_wf_run *r, bool w
 			json_array_append_new(hist, orig);
 			size_t i;
 			json_t *rep;
-			json_array_foreach(reps, i, rep)
-			{
+			json_array_foreach (reps, i, rep) {
 				json_t *h = json_pack("{s:s, s:O, s:O, s:O, s:[]}", "type", "REPAIR", "id",
 						      json_object_get(rep, "repair_id"), "start_time",
 						      json_object_get(rep, "start_time"), "end_time",
@@ -273,9 +273,11 @@ static json_t *run_json(weir_db *db, weir_arena *a, const weir_wf_run *r, bool w
 			/* each task run goes to the item that made it */
 			for (int t = 0; t < n; t++) {
 				json_t *item = orig;
-				json_array_foreach(reps, i, rep) if (json_integer_value(json_object_get(rep, "repair_id")) ==
-								     ts[t].repair_id) item = json_array_get(hist, i + 1);
-				json_array_append_new(json_object_get(item, "task_run_ids"), json_integer(ts[t].task_run_id));
+				json_array_foreach (reps, i, rep)
+					if (json_integer_value(json_object_get(rep, "repair_id")) == ts[t].repair_id)
+						item = json_array_get(hist, i + 1);
+				json_array_append_new(json_object_get(item, "task_run_ids"),
+						      json_integer(ts[t].task_run_id));
 			}
 			json_decref(reps);
 			json_object_set_new(o, "repair_history", hist);
@@ -318,8 +320,7 @@ json_t *weir_runs_get(weir_db *db, weir_arena *a, int64_t run_id, bool include_h
 	return o;
 }
 
-json_t *weir_runs_list(weir_db *db, weir_arena *a, const weir_principal *p, const weir_runs_filter *f,
-		       weir_error *err)
+json_t *weir_runs_list(weir_db *db, weir_arena *a, const weir_principal *p, const weir_runs_filter *f, weir_error *err)
 {
 	if (f->active_only && f->completed_only)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "active_only",
@@ -327,7 +328,8 @@ json_t *weir_runs_list(weir_db *db, weir_arena *a, const weir_principal *p, cons
 		       NULL;
 	int64_t limit = f->limit == 0 ? 25 : f->limit;
 	if (limit < 1 || limit > 25)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "limit", "limit must be from 1 to 25"), NULL;
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "limit", "limit must be from 1 to 25"),
+		       NULL;
 	if (f->run_type && strcmp(f->run_type, "JOB_RUN") != 0 && strcmp(f->run_type, "SUBMIT_RUN") != 0 &&
 	    strcmp(f->run_type, "WORKFLOW_RUN") != 0)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "run_type",
@@ -373,7 +375,8 @@ json_t *weir_runs_list(weir_db *db, weir_arena *a, const weir_principal *p, cons
 		json_decref(runs);
 	json_object_set_new(out, "has_more", json_boolean(more));
 	if (more)
-		json_object_set_new(out, "next_page_token", json_string(weir_page_token_offset(a, offset + limit, true)));
+		json_object_set_new(out, "next_page_token",
+				    json_string(weir_page_token_offset(a, offset + limit, true)));
 	if (offset > 0)
 		json_object_set_new(out, "prev_page_token",
 				    json_string(weir_page_token_offset(a, offset > limit ? offset - limit : 0, true)));
@@ -392,15 +395,15 @@ static int resolve_params(weir_arena *a, const json_t *settings, const json_t *g
 						"job_parameters must be an object of strings");
 		const char *k;
 		json_t *v;
-		json_object_foreach((json_t *)given, k, v)
-		{
+		json_object_foreach ((json_t *)given, k, v) {
 			if (!json_is_string(v))
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "job_parameters",
 							"job_parameters.%.100s must be a string", k);
 			bool known = false;
 			size_t i;
 			json_t *d;
-			json_array_foreach(defs, i, d) known = known || strcmp(json_string_value(json_object_get(d, "name")), k) == 0;
+			json_array_foreach (defs, i, d)
+				known = known || strcmp(json_string_value(json_object_get(d, "name")), k) == 0;
 			if (!known)
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "job_parameters",
 							"job_parameters: '%.100s' is not a parameter of the job", k);
@@ -409,8 +412,7 @@ static int resolve_params(weir_arena *a, const json_t *settings, const json_t *g
 	json_t *list = json_array();
 	size_t i;
 	json_t *d;
-	json_array_foreach(defs, i, d)
-	{
+	json_array_foreach (defs, i, d) {
 		const char *name = json_string_value(json_object_get(d, "name"));
 		json_t *v = given ? json_object_get(given, name) : NULL;
 		json_array_append_new(list, json_pack("{s:s, s:O, s:O}", "name", name, "default",
@@ -506,9 +508,9 @@ json_t *weir_runs_run_now(weir_db *db, weir_arena *a, const weir_principal *p, j
 					 (json_int_t)existing);
 	}
 	/* legacy per-type parameters, kept as overriding_parameters and applied at dispatch */
-	static const char *const LEGACY[] = {"notebook_params", "python_params",	"python_named_params",
-					     "jar_params",	"spark_submit_params", "sql_params",
-					     "dbt_commands",	"pipeline_params"};
+	static const char *const LEGACY[] = {"notebook_params", "python_params",       "python_named_params",
+					     "jar_params",      "spark_submit_params", "sql_params",
+					     "dbt_commands",    "pipeline_params"};
 	json_t *overriding = NULL;
 	for (size_t i = 0; i < sizeof LEGACY / sizeof LEGACY[0]; i++) {
 		json_t *v = json_object_get(body, LEGACY[i]);
@@ -555,8 +557,7 @@ json_t *weir_runs_submit(weir_db *db, weir_arena *a, const weir_principal *p, js
 		resolved_acl = weir_json_own(a, json_array());
 		size_t i;
 		json_t *e;
-		json_array_foreach(acl, i, e)
-		{
+		json_array_foreach (acl, i, e) {
 			const char *name = NULL;
 			static const char *const KEYS[] = {"user_name", "group_name", "service_principal_name"};
 			for (size_t k = 0; json_is_object(e) && k < 3; k++)
@@ -587,7 +588,8 @@ json_t *weir_runs_submit(weir_db *db, weir_arena *a, const weir_principal *p, js
 		return NULL;
 	json_t *tasks = json_object_get(s, "tasks");
 	if (!json_is_array(tasks) || json_array_size(tasks) == 0)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "tasks", "tasks is required (at least one)"),
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "tasks",
+					"tasks is required (at least one)"),
 		       NULL;
 	json_t *rn = json_object_get(s, "run_name");
 	weir_wf_run r = {
@@ -638,8 +640,7 @@ int weir_runs_cancel_all(weir_db *db, const weir_principal *p, int64_t job_id, b
 	size_t i;
 	json_t *id;
 	int rc = 0;
-	json_array_foreach(ids, i, id)
-	{
+	json_array_foreach (ids, i, id) {
 		int64_t rid = json_integer_value(id);
 		weir_error e2 = WEIR_ERROR_INIT;
 		/* across jobs: only the runs the caller may manage */
@@ -803,17 +804,17 @@ json_t *weir_runs_repair(weir_db *db, weir_arena *a, const weir_principal *p, js
 			       NULL;
 		size_t i, k;
 		json_t *v, *w;
-		json_array_foreach(rerun, i, v)
-		{
+		json_array_foreach (rerun, i, v) {
 			if (!json_is_string(v) || weir_dag_find(&g, json_string_value(v)) < 0)
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "rerun_tasks",
 							"rerun_tasks: '%.100s' is not a task of the job",
 							json_is_string(v) ? json_string_value(v) : "?"),
 				       NULL;
-			json_array_foreach(rerun, k, w) if (k < i && json_equal(v, w)) return weir_error_field(
-				err, WEIR_E_INVALID_PARAMETER_VALUE, "rerun_tasks",
-				"rerun_tasks cannot contain duplicate task keys."),
-			       NULL;
+			json_array_foreach (rerun, k, w)
+				if (k < i && json_equal(v, w))
+					return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "rerun_tasks",
+								"rerun_tasks cannot contain duplicate task keys."),
+					       NULL;
 		}
 	}
 	int64_t latest = 0;
@@ -829,8 +830,8 @@ json_t *weir_runs_repair(weir_db *db, weir_arena *a, const weir_principal *p, js
 		       NULL;
 	if (r.latest_repair_id && latest != r.latest_repair_id)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "latest_repair_id",
-					"latest_repair_id %" PRId64 " is not the latest repair of run %" PRId64 ".", latest,
-					run_id),
+					"latest_repair_id %" PRId64 " is not the latest repair of run %" PRId64 ".",
+					latest, run_id),
 		       NULL;
 	if (json_object_get(body, "job_parameters") &&
 	    resolve_params(a, settings, json_object_get(body, "job_parameters"), &r.job_parameters, err) != 0)

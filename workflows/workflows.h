@@ -127,8 +127,7 @@ typedef struct weir_runs_filter {
 	int64_t limit, offset;
 	const char *page_token;
 } weir_runs_filter;
-json_t *weir_runs_list(weir_db *db, weir_arena *a, const weir_principal *p, const weir_runs_filter *f,
-		       weir_error *err);
+json_t *weir_runs_list(weir_db *db, weir_arena *a, const weir_principal *p, const weir_runs_filter *f, weir_error *err);
 /* POST jobs/runs/cancel on a job run or a task run (asynchronous). */
 int weir_runs_cancel(weir_db *db, int64_t run_id, weir_error *err);
 /* POST jobs/runs/cancel-all: job_id > 0 every active run of the job; else (all_queued) every

@@ -87,7 +87,8 @@ static int page_arrays(weir_req *r, json_t *obj, const char *const *keys, json_t
 	}
 	if (more) {
 		json_object_set_new(root, "has_more", json_true());
-		json_object_set_new(root, "next_page_token", json_string(weir_page_token_offset(r->arena, page + 1, true)));
+		json_object_set_new(root, "next_page_token",
+				    json_string(weir_page_token_offset(r->arena, page + 1, true)));
 	}
 	return 0;
 }
@@ -211,8 +212,8 @@ static int runs_get(weir_req *r)
 	    run_auth(r, id, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_runs_get(weir_req_db(r), r->arena, id, history, &e);
-	static const char *const KEYS[] = {"tasks", "job_clusters", "job_parameters", "repair_history",
-					   "iterations", NULL};
+	static const char *const KEYS[] = {"tasks",          "job_clusters", "job_parameters",
+					   "repair_history", "iterations",   NULL};
 	if (out == NULL || page_arrays(r, out, KEYS, out, &e) != 0) {
 		json_decref(out);
 		return fail(r, &e);
@@ -235,8 +236,7 @@ static int runs_list(weir_req *r)
 	f.run_type = weir_req_query(r, "run_type");
 	f.page_token = weir_req_query(r, "page_token");
 	weir_req_mark_authorized(r); /* the list holds only runs the caller may view */
-	if (f.job_id != 0 &&
-	    weir_jobs_authorize(weir_req_db(r), r->principal, f.job_id, WEIR_JOB_CAN_VIEW, &e) != 0)
+	if (f.job_id != 0 && weir_jobs_authorize(weir_req_db(r), r->principal, f.job_id, WEIR_JOB_CAN_VIEW, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_runs_list(weir_req_db(r), r->arena, r->principal, &f, &e);
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
@@ -263,8 +263,7 @@ static int runs_cancel_all(weir_req *r)
 	    weir_json_get_bool(body, "all_queued_runs", false, &all_queued, &e) != 0 || weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
 	weir_req_mark_authorized(r); /* without a job: only runs the caller may manage */
-	if (job_id != 0 &&
-	    weir_jobs_authorize(weir_req_db(r), r->principal, job_id, WEIR_JOB_CAN_MANAGE_RUN, &e) != 0)
+	if (job_id != 0 && weir_jobs_authorize(weir_req_db(r), r->principal, job_id, WEIR_JOB_CAN_MANAGE_RUN, &e) != 0)
 		return fail(r, &e);
 	if (weir_runs_cancel_all(weir_req_db(r), r->principal, job_id, all_queued, &e) != 0)
 		return fail(r, &e);
@@ -352,23 +351,31 @@ static int perm_levels(weir_req *r)
 #define RUN RULE_OBJECT(WEIR_JOB_CAN_MANAGE_RUN)
 #define MANAGE RULE_OBJECT(WEIR_JOB_CAN_MANAGE)
 /* One set of routes per API version: the same handlers. */
-#define JOBS_ROUTES(V)                                                                                  \
-	{"POST", "/api/" V "/jobs/create", create, RULE_AUTHENTICATED, D, "jobs", "create", 0},         \
-		{"GET", "/api/" V "/jobs/get", get, VIEW, D, "jobs", "get", NA},                        \
-		{"GET", "/api/" V "/jobs/list", list, RULE_AUTHENTICATED, D, "jobs", "list", NA},       \
-		{"POST", "/api/" V "/jobs/update", update, MANAGE, D, "jobs", "update", 0},             \
-		{"POST", "/api/" V "/jobs/reset", reset, MANAGE, D, "jobs", "reset", 0},                \
-		{"POST", "/api/" V "/jobs/delete", delete_job, MANAGE, D, "jobs", "delete", 0},         \
-		{"POST", "/api/" V "/jobs/run-now", run_now, RUN, D, "jobs", "runNow", 0},              \
+#define JOBS_ROUTES(V)                                                                                          \
+	{"POST", "/api/" V "/jobs/create", create, RULE_AUTHENTICATED, D, "jobs", "create", 0},                 \
+		{"GET", "/api/" V "/jobs/get", get, VIEW, D, "jobs", "get", NA},                                \
+		{"GET", "/api/" V "/jobs/list", list, RULE_AUTHENTICATED, D, "jobs", "list", NA},               \
+		{"POST", "/api/" V "/jobs/update", update, MANAGE, D, "jobs", "update", 0},                     \
+		{"POST", "/api/" V "/jobs/reset", reset, MANAGE, D, "jobs", "reset", 0},                        \
+		{"POST", "/api/" V "/jobs/delete", delete_job, MANAGE, D, "jobs", "delete", 0},                 \
+		{"POST", "/api/" V "/jobs/run-now", run_now, RUN, D, "jobs", "runNow", 0},                      \
 		{"POST", "/api/" V "/jobs/runs/submit", submit, RULE_AUTHENTICATED, D, "jobs", "submitRun", 0}, \
-		{"GET", "/api/" V "/jobs/runs/get", runs_get, VIEW, D, "jobs", "getRun", NA},           \
+		{"GET", "/api/" V "/jobs/runs/get", runs_get, VIEW, D, "jobs", "getRun", NA},                   \
 		{"GET", "/api/" V "/jobs/runs/list", runs_list, RULE_AUTHENTICATED, D, "jobs", "listRuns", NA}, \
-		{"POST", "/api/" V "/jobs/runs/cancel", runs_cancel, RUN, D, "jobs", "cancel", 0},      \
-		{"POST", "/api/" V "/jobs/runs/cancel-all", runs_cancel_all, RULE_AUTHENTICATED, D, "jobs", \
-		 "cancelAllRuns", 0},                                                                   \
-		{"POST", "/api/" V "/jobs/runs/delete", runs_delete, MANAGE, D, "jobs", "deleteRun", 0}, \
-		{"GET", "/api/" V "/jobs/runs/get-output", runs_output, VIEW, D, "jobs", "getRunOutput", NA}, \
-		{"POST", "/api/" V "/jobs/runs/repair", runs_repair, RUN, D, "jobs", "repairRun", 0}
+		{"POST", "/api/" V "/jobs/runs/cancel", runs_cancel, RUN, D, "jobs", "cancel", 0},              \
+		{"POST",                                                                                        \
+		 "/api/" V "/jobs/runs/cancel-all",                                                             \
+		 runs_cancel_all,                                                                               \
+		 RULE_AUTHENTICATED,                                                                            \
+		 D,                                                                                             \
+		 "jobs",                                                                                        \
+		 "cancelAllRuns",                                                                               \
+		 0},                                                                                            \
+		{"POST", "/api/" V "/jobs/runs/delete", runs_delete, MANAGE, D, "jobs", "deleteRun", 0},        \
+		{"GET", "/api/" V "/jobs/runs/get-output", runs_output, VIEW, D, "jobs", "getRunOutput", NA},   \
+	{                                                                                                       \
+		"POST", "/api/" V "/jobs/runs/repair", runs_repair, RUN, D, "jobs", "repairRun", 0              \
+	}
 
 const weir_route weir_routes_jobs[] = {
 	JOBS_ROUTES("2.1"),
