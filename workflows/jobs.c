@@ -654,11 +654,15 @@ int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p
 	return 0;
 }
 
-/* run_as: the caller itself unless an admin names another user or service principal. */
-static int run_as_resolve(weir_db *db, const weir_principal *p, const json_t *s, int64_t *out, weir_error *err)
+/* run_as: whom the job's work runs as. Not named: the job's creator (as Databricks
+ * documents it), so an edit never hands the job the editor's identity. Named: the caller
+ * itself, the principal the job already runs as (an edit by a CAN_MANAGE caller keeps what
+ * an admin set), or any user or service principal an admin names. */
+static int run_as_resolve(weir_db *db, const weir_principal *p, const json_t *s, int64_t creator, int64_t current,
+			  int64_t *out, weir_error *err)
 {
 	json_t *ra = json_object_get(s, "run_as");
-	*out = p->id;
+	*out = creator;
 	if (ra == NULL || json_is_null(ra))
 		return 0;
 	if (!json_is_object(ra))
@@ -672,7 +676,7 @@ static int run_as_resolve(weir_db *db, const weir_principal *p, const json_t *s,
 	json_decref(copy);
 	if (rc != 0)
 		return -1;
-	if (pid != p->id && !p->is_admin)
+	if (pid != p->id && pid != current && !p->is_admin)
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
 				      "run_as: only an admin may run a job as another principal");
 	*out = pid;
@@ -690,7 +694,8 @@ int64_t weir_jobs_create(weir_db *db, weir_arena *a, const weir_principal *p, js
 	weir_json_own(a, acl);
 	json_object_del(s, "access_control_list");
 	int64_t run_as;
-	if (weir_jobs_settings_check(db, a, p, s, api, false, err) != 0 || run_as_resolve(db, p, s, &run_as, err) != 0)
+	if (weir_jobs_settings_check(db, a, p, s, api, false, err) != 0 ||
+	    run_as_resolve(db, p, s, p->id, p->id, &run_as, err) != 0)
 		return -1;
 	weir_wf_job j = {
 		.job_id = weir_wf_next_id(),
@@ -777,14 +782,15 @@ json_t *weir_jobs_list(weir_db *db, weir_arena *a, const weir_principal *p, cons
 	return out;
 }
 
-static int save_settings(weir_db *db, weir_arena *a, const weir_principal *p, int64_t job_id, json_t *s,
+static int save_settings(weir_db *db, weir_arena *a, const weir_principal *p, const weir_wf_job *j, json_t *s,
 			 weir_jobs_api api, weir_error *err)
 {
 	int64_t run_as;
-	if (weir_jobs_settings_check(db, a, p, s, api, false, err) != 0 || run_as_resolve(db, p, s, &run_as, err) != 0)
+	if (weir_jobs_settings_check(db, a, p, s, api, false, err) != 0 ||
+	    run_as_resolve(db, p, s, j->creator_id, j->run_as_id, &run_as, err) != 0)
 		return -1;
 	char *text = json_dumps(s, JSON_COMPACT);
-	int rc = weir_wf_job_set(db, job_id, json_string_value(json_object_get(s, "name")), text, run_as, err);
+	int rc = weir_wf_job_set(db, j->job_id, json_string_value(json_object_get(s, "name")), text, run_as, err);
 	free(text);
 	return rc;
 }
@@ -893,7 +899,7 @@ int weir_jobs_update(weir_db *db, weir_arena *a, const weir_principal *p, int64_
 				return bad(err, "fields_to_remove", "fields_to_remove: '%.100s' does not exist", name);
 		}
 	}
-	return save_settings(db, a, p, job_id, s, job_api(&j), err);
+	return save_settings(db, a, p, &j, s, job_api(&j), err);
 }
 
 int weir_jobs_reset(weir_db *db, weir_arena *a, const weir_principal *p, int64_t job_id, json_t *new_settings,
@@ -906,7 +912,7 @@ int weir_jobs_reset(weir_db *db, weir_arena *a, const weir_principal *p, int64_t
 		return bad(err, "new_settings", "new_settings is required (an object)%s", "");
 	json_t *s = json_deep_copy(new_settings);
 	weir_json_own(a, s);
-	return save_settings(db, a, p, job_id, s, job_api(&j), err);
+	return save_settings(db, a, p, &j, s, job_api(&j), err);
 }
 
 int weir_jobs_delete(weir_db *db, int64_t job_id, weir_error *err)

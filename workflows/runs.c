@@ -564,13 +564,20 @@ json_t *weir_runs_submit(weir_db *db, weir_arena *a, const weir_principal *p, js
 				if (json_is_string(json_object_get(e, KEYS[k])))
 					name = json_string_value(json_object_get(e, KEYS[k]));
 			json_t *lv = json_is_object(e) ? json_object_get(e, "permission_level") : NULL;
-			weir_principal_kind kind;
+			weir_principal_kind kind = WEIR_PRINCIPAL_USER;
 			weir_error e2 = WEIR_ERROR_INIT;
 			int64_t pid = name ? weir_gov_principal_id(db, name, &kind, &e2) : -1;
-			if (pid < 0 || !json_is_string(lv))
+			/* a level of the job levels; IS_OWNER to a user or service principal only */
+			weir_job_level level = WEIR_JOB_NONE;
+			for (int l = WEIR_JOB_CAN_VIEW; json_is_string(lv) && l <= WEIR_JOB_IS_OWNER; l++)
+				if (strcmp(json_string_value(lv), weir_job_level_name((weir_job_level)l)) == 0)
+					level = (weir_job_level)l;
+			if (pid < 0 || level == WEIR_JOB_NONE ||
+			    (level == WEIR_JOB_IS_OWNER && kind == WEIR_PRINCIPAL_GROUP))
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "access_control_list",
 							"access_control_list[%zu]: a known principal and a "
-							"permission_level are required",
+							"permission_level (CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE, or "
+							"IS_OWNER for a user or service principal) are required",
 							i),
 				       NULL;
 			json_array_append_new(resolved_acl, json_pack("[Is]", (json_int_t)pid, json_string_value(lv)));
@@ -712,13 +719,16 @@ json_t *weir_runs_get_output(weir_db *db, weir_arena *a, int64_t run_id, weir_er
 			return weir_runs_run_missing(err, run_id), NULL;
 		int n;
 		weir_wf_task_run *ts = weir_wf_tasks_of_run(db, a, run_id, &n, err);
-		int top = 0, last = -1;
+		/* one task, however many attempts (retries, repairs): its newest attempt (by id) */
+		int last = -1;
+		bool one_task = true;
 		for (int i = 0; i < n; i++)
 			if (ts[i].iteration_of == 0) {
-				top++;
+				if (last >= 0 && strcmp(ts[i].task_key, ts[last].task_key) != 0)
+					one_task = false;
 				last = i;
 			}
-		if (top != 1 || strcmp(ts[last].task_key, ts[0].task_key) != 0)
+		if (last < 0 || !one_task)
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "run_id",
 						"Retrieving the output of runs with multiple tasks is not supported. "
 						"Please retrieve the output of each individual task run instead."),
