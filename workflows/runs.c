@@ -173,7 +173,8 @@ static json_t *task_json(const weir_wf_task_run *t)
 	json_object_set_new(o, "run_id", json_integer(t->task_run_id));
 	json_object_set_new(o, "attempt_number", json_integer(t->attempt));
 	add_times(o, t->start_time, t->end_time);
-	add_state(o, t->life_cycle, t->result_state, t->state_message, false, NULL);
+	add_state(o, t->life_cycle, t->result_state, t->state_message,
+		  t->result_state && strcmp(t->result_state, "CANCELED") == 0, NULL);
 	if (t->outcome) {
 		json_t *ct = json_object_get(o, "condition_task");
 		if (json_is_object(ct))

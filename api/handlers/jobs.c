@@ -141,7 +141,27 @@ static int list(weir_req *r)
 	json_t *out = weir_jobs_list(weir_req_db(r), r->arena, r->principal, weir_req_query(r, "name"), expand, limit,
 				     offset, weir_req_query(r, "page_token"), &e);
 	weir_req_mark_authorized(r);
-	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+	if (out == NULL)
+		return fail(r, &e);
+	/* 2.2: an expanded item carries at most 100 of each array, has_more when it has more
+	 * (the client fetches the rest with jobs/get) */
+	if (expand && api_of(r) == WEIR_JOBS_API_22) {
+		static const char *const KEYS[] = {"tasks", "job_clusters", "parameters", "environments"};
+		size_t i;
+		json_t *job;
+		json_array_foreach (json_object_get(out, "jobs"), i, job) {
+			json_t *settings = json_object_get(job, "settings");
+			for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++) {
+				json_t *arr = json_object_get(settings, KEYS[k]);
+				if (json_array_size(arr) <= 100)
+					continue;
+				while (json_array_size(arr) > 100)
+					json_array_remove(arr, json_array_size(arr) - 1);
+				json_object_set_new(job, "has_more", json_true());
+			}
+		}
+	}
+	return weir_reply_json(r, 200, out);
 }
 
 static int update(weir_req *r)

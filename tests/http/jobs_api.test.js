@@ -804,3 +804,18 @@ test('active runs (a sleeping command task): runs/delete and repair refused, can
     await s2.stop();
   }
 });
+
+test('2.2 jobs/list expand_tasks: at most 100 tasks per item with has_more; 2.1 answers them all', async () => {
+  const tasks = Array.from({ length: 150 }, (_, i) => cond(`t${i}`));
+  const jobId = (await post(`${J22}/create`, { name: 'wide-list-150', tasks })).json.job_id;
+  const l22 = (await get(`${J22}/list?name=wide-list-150&expand_tasks=true`)).json;
+  assert.equal(l22.jobs.length, 1);
+  assert.equal(l22.jobs[0].job_id, jobId);
+  assert.equal(l22.jobs[0].settings.tasks.length, 100);
+  assert.equal(l22.jobs[0].has_more, true);
+  const l21 = (await get(`${J21}/list?name=wide-list-150&expand_tasks=true`)).json;
+  assert.equal(l21.jobs[0].settings.tasks.length, 150);
+  assert.equal(l21.jobs[0].has_more, undefined);
+  const plain = (await get(`${J22}/list?name=wide-list-150`)).json;
+  assert.equal(plain.jobs[0].settings.tasks, undefined);
+});

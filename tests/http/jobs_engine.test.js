@@ -185,6 +185,7 @@ time.sleep(60)
   assert.equal(run.state.user_cancelled_or_timedout, true);
   assert.equal(run.status.termination_details.code, 'USER_CANCELED');
   assert.equal(last(run, 'sleep').state.result_state, 'CANCELED');
+  assert.equal(last(run, 'sleep').state.user_cancelled_or_timedout, true);
   assert.equal(last(run, 'after').state.result_state, 'CANCELED');
   for (let i = 0; i < 40 && (alive(pids[0]) || alive(pids[1])); i++) await new Promise((res) => setTimeout(res, 50));
   assert.equal(alive(pids[0]), false, 'the task process is gone');
