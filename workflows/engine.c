@@ -81,6 +81,7 @@ struct eng_unit {
 	eng_unit **iters;
 	int niters, next_iter, active, done, ok, failed;
 	eng_unit *next_ready;
+	bool queued; /* on the ready stack */
 };
 
 struct eng_run {
@@ -418,6 +419,9 @@ static eng_unit *unit_new(eng_run *r, int task, eng_unit *parent, json_t *task_j
 
 static void ready_push(eng_unit *u)
 {
+	if (u->queued)
+		return;
+	u->queued = true;
 	u->next_ready = E.ready;
 	E.ready = u;
 }
@@ -1397,9 +1401,7 @@ static eng_run *load_run(int64_t run_id)
 		int i = weir_dag_find(&r->g, rows[t].task_key);
 		if (i < 0)
 			continue;
-		if (latest[i] && latest[i]->row.attempt > rows[t].attempt &&
-		    latest[i]->row.repair_id >= rows[t].repair_id)
-			continue;
+		/* rows come in creation order: the last one of a task is its latest attempt */
 		eng_unit *u = weir_arena_calloc(a, sizeof *u);
 		u->run = r;
 		u->task = i;
@@ -1421,6 +1423,7 @@ static eng_run *load_run(int64_t run_id)
 		    json_integer_value(json_object_get(rep, "applied")) == 0)
 			pending = rep;
 	bool *rerun = weir_arena_calloc(a, (size_t)n + 1);
+	bool *interrupted = weir_arena_calloc(a, (size_t)n + 1);
 	if (pending) {
 		r->repair_id = json_integer_value(json_object_get(pending, "repair_id"));
 		json_t *req = json_object_get(pending, "request");
@@ -1471,20 +1474,14 @@ static eng_run *load_run(int64_t run_id)
 		} else if (strcmp(lc, "WAITING_FOR_RETRY") == 0) {
 			u->st = U_WAITING;
 		} else if (strcmp(lc, "RUNNING") == 0 || strcmp(lc, "PENDING") == 0) {
-			/* interrupted: a child run it started goes on and is waited for */
+			/* interrupted: ended below, once the run is whole (a child run it started goes on
+			 * and is waited for) */
 			u->st = U_RUNNING;
-			if (u->row.child_run_id == 0) {
-				u->st = U_RUNNING;
-				unit_end(u, "INTERNAL_ERROR", "server restarted");
-				if (r->cur[i] != u) /* retried: a new attempt waits */
-					continue;
-				r->ndone--; /* counted again below */
-			}
+			if (u->row.child_run_id == 0)
+				interrupted[i] = true;
 		} else {
 			u->st = U_BLOCKED;
 		}
-		if (u->st == U_DONE)
-			continue;
 	}
 	/* remaining dependencies of the blocked tasks */
 	for (int i = 0; i < n; i++) {
@@ -1496,11 +1493,6 @@ static eng_run *load_run(int64_t run_id)
 				r->remaining[i]++;
 		}
 	}
-	/* recount what is done (unit_end above may have moved things) */
-	r->ndone = 0;
-	for (int i = 0; i < n; i++)
-		if (r->cur[i] && r->cur[i]->st == U_DONE)
-			r->ndone++;
 	const char *lc = r->row.life_cycle;
 	if (strcmp(lc, "RUNNING") == 0 || strcmp(lc, "TERMINATING") == 0) {
 		r->started = true;
@@ -1509,6 +1501,11 @@ static eng_run *load_run(int64_t run_id)
 		r->deadline = json_is_integer(to) && json_integer_value(to) > 0
 				      ? r->row.start_time + json_integer_value(to) * 1000
 				      : 0;
+		/* attempts a crash interrupted end now, as any failure does: retried if retries
+		 * remain, else their dependents see a failed task */
+		for (int i = 0; i < n; i++)
+			if (interrupted[i] && r->cur[i] && r->cur[i]->st == U_RUNNING)
+				unit_end(r->cur[i], "INTERNAL_ERROR", "server restarted");
 		/* children of run_job tasks that ended while we were down */
 		for (int i = 0; i < n; i++) {
 			eng_unit *u = r->cur[i];
@@ -1978,6 +1975,7 @@ static int64_t pass(bool sync)
 		while (E.ready) {
 			eng_unit *u = E.ready;
 			E.ready = u->next_ready;
+			u->queued = false;
 			if (u->st == U_BLOCKED)
 				unit_start(u);
 		}
