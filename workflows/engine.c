@@ -82,6 +82,7 @@ struct eng_unit {
 	int niters, next_iter, active, done, ok, failed;
 	eng_unit *next_ready;
 	bool queued; /* on the ready stack */
+	bool stopping; /* its work is being stopped: a child run's end no longer ends it */
 };
 
 struct eng_run {
@@ -426,6 +427,16 @@ static void ready_push(eng_unit *u)
 	E.ready = u;
 }
 
+/* A command task's run_as token ends with the attempt. */
+static void unit_drop_token(eng_unit *u)
+{
+	if (u->token_id) {
+		weir_error te = WEIR_ERROR_INIT;
+		weir_gov_token_delete(tx(), u->token_id, u->run->row.run_as_id, &te);
+		u->token_id = NULL;
+	}
+}
+
 static bool retryable(eng_unit *u, const char *result)
 {
 	if (u->run->canceling || strcmp(result, "CANCELED") == 0)
@@ -461,11 +472,7 @@ static void unit_end(eng_unit *u, const char *result, const char *message)
 		u->row.task_values = jdump(r, u->values);
 	u->st = U_DONE;
 	save_unit(u);
-	if (u->token_id) {
-		weir_error te = WEIR_ERROR_INIT;
-		weir_gov_token_delete(tx(), u->token_id, r->row.run_as_id, &te);
-		u->token_id = NULL;
-	}
+	unit_drop_token(u);
 	if (retryable(u, result)) {
 		eng_unit *n = weir_arena_calloc(r->a, sizeof *n);
 		*n = (eng_unit){.run = r, .task = u->task, .parent = u->parent, .task_json = u->task_json};
@@ -822,8 +829,15 @@ static void proc_finish(eng_proc *p)
 }
 
 /* Stops a unit's work now (its process group is killed; in-process work is abandoned). */
+static eng_run *run_find(int64_t run_id);
+static void run_cancel(eng_run *r, bool user, const char *message);
+
+/* Stops a unit's work now: its process group is killed, in-process work is abandoned, a
+ * for_each's running iterations end as CANCELED, a run_job_task's child run is canceled.
+ * The caller then ends the unit itself. */
 static void unit_stop(eng_unit *u)
 {
+	u->stopping = true;
 	if (u->proc) {
 		weir_exec_kill(u->proc->p.pid);
 		u->row.logs_truncated = u->proc->truncated;
@@ -831,6 +845,28 @@ static void unit_stop(eng_unit *u)
 		u->proc = NULL;
 	}
 	u->inproc = false;
+	for (int k = 0; k < u->niters; k++) {
+		eng_unit *it = u->iters[k];
+		if (it == NULL || it->st == U_DONE)
+			continue;
+		unit_stop(it);
+		/* ended here, without the for_each's bookkeeping: the for_each itself is ending */
+		int64_t now = weir_now_ms();
+		it->st = U_DONE;
+		it->row.life_cycle = "TERMINATED";
+		it->row.result_state = "CANCELED";
+		it->row.state_message = "The for_each task was stopped";
+		if (it->row.start_time == 0)
+			it->row.start_time = now;
+		it->row.end_time = now;
+		save_unit(it);
+		unit_drop_token(it);
+	}
+	if (u->row.child_run_id) {
+		eng_run *child = run_find(u->row.child_run_id);
+		if (child)
+			run_cancel(child, false, "The run_job_task that started this run was stopped");
+	}
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -857,7 +893,6 @@ static void job_running_add(eng_run *r, int delta)
 }
 
 static eng_run *load_run(int64_t run_id);
-static void run_cancel(eng_run *r, bool user, const char *message);
 
 static void foreach_pump(eng_unit *fe);
 
@@ -1199,7 +1234,7 @@ static void run_finish(eng_run *r)
 	/* a run_job_task waits for this run */
 	if (r->row.parent_task_run) {
 		eng_unit *pu = unit_of_task_run(r->row.parent_task_run);
-		if (pu && pu->st == U_RUNNING) {
+		if (pu && pu->st == U_RUNNING && !pu->stopping) {
 			bool ok = strcmp(result, "SUCCESS") == 0 || strcmp(result, "SUCCESS_WITH_FAILURES") == 0;
 			char msg[200];
 			snprintf(msg, sizeof msg, "The run of job %" PRId64 " ended with %s", r->row.job_id, result);
@@ -1299,7 +1334,7 @@ static void run_cancel(eng_run *r, bool user, const char *message)
 		save_run(r);
 		if (r->row.parent_task_run) {
 			eng_unit *pu = unit_of_task_run(r->row.parent_task_run);
-			if (pu && pu->st == U_RUNNING)
+			if (pu && pu->st == U_RUNNING && !pu->stopping)
 				unit_end(pu, "CANCELED", "The child run was canceled");
 		}
 		return;

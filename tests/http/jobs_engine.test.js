@@ -140,6 +140,28 @@ test('timeouts: a task past timeout_seconds is TIMEDOUT, retried only with retry
   assert.equal(last(run, 'slow').status.termination_details.code, 'CANCELED');
 });
 
+test('a for_each or run_job_task past its timeout stops its iterations or its child run', async () => {
+  const sleeper = script('sleep3.py', 'import time\ntime.sleep(30)\n');
+  const child = await createJob({ name: 'slow-child', tasks: [{ task_key: 's', spark_python_task: { python_file: sleeper } }] });
+  const jobId = await createJob({
+    name: 'stop-nested',
+    tasks: [
+      { task_key: 'each', timeout_seconds: 1, for_each_task: { inputs: '[1,2,3]', concurrency: 2, task: { task_key: 'it', spark_python_task: { python_file: sleeper } } } },
+      { task_key: 'call', timeout_seconds: 1, run_job_task: { job_id: child } },
+    ],
+  });
+  const t0 = Date.now();
+  const run = await waitRun(await runNow(jobId));
+  assert.ok(Date.now() - t0 < 8000);
+  assert.equal(last(run, 'each').state.result_state, 'TIMEDOUT');
+  assert.equal(last(run, 'call').state.result_state, 'TIMEDOUT');
+  const iters = (await getRun(last(run, 'each').run_id)).iterations;
+  assert.equal(iters.length, 2, 'the third iteration never started');
+  assert.ok(iters.every((i) => i.state.result_state === 'CANCELED'));
+  const childRun = await waitRun(last(run, 'call').run_job_output.run_id);
+  assert.equal(childRun.state.result_state, 'CANCELED');
+});
+
 test('job timeout_seconds ends the whole run as TIMEDOUT', async () => {
   const sleeper = script('sleep2.py', 'import time\ntime.sleep(30)\n');
   const jobId = await createJob({ name: 'job-timeout', timeout_seconds: 1, tasks: [{ task_key: 's', spark_python_task: { python_file: sleeper } }] });
