@@ -196,8 +196,9 @@ static void eff_visit(void *vctx, const char *sid, const char *principal, int64_
 			const char *name = c->s->chain[i].name;
 			if (c->s->chain[i].type == WEIR_SEC_SCHEMA)
 				name = weir_arena_printf(c->a, "%s.%s", c->s->chain[c->s->depth - 1].name, name);
+			/* the SDK's SecurableType enum: upper case */
 			json_object_set_new(e, "inherited_from_type",
-					    json_string(weir_sec_type_name(c->s->chain[i].type)));
+					    json_string(c->s->chain[i].type == WEIR_SEC_SCHEMA ? "SCHEMA" : "CATALOG"));
 			json_object_set_new(e, "inherited_from_name", json_string(name));
 		}
 	}

@@ -60,7 +60,7 @@ test('permissions: grant, read back, effective with inheritance, and every bad i
   const entry = eff.privilege_assignments.find((a) => a.principal === 'admins');
   assert.ok(entry, JSON.stringify(eff));
   const sel = entry.privileges.find((p) => p.privilege === 'SELECT');
-  assert.equal(sel.inherited_from_type, 'catalog');
+  assert.equal(sel.inherited_from_type, 'CATALOG');
   assert.equal(sel.inherited_from_name, 'gcat');
   // bad input: all refused, nothing changed
   const before = JSON.stringify(get);
