@@ -854,6 +854,117 @@ char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p
 	return weir_jw_take(&w, len);
 }
 
+struct summary_ctx {
+	weir_db *db;
+	weir_arena *a;
+	const weir_principal *p;
+	const weir_securable *catalog;
+	weir_jw *w;
+	int want, written;
+	bool more;
+	const char *last_schema, *last_table; /* the last row read (the next batch starts after it) */
+	const char *page_schema, *page_table; /* the last row answered */
+	const char *seen_schema_id; /* the schema whose visibility is known */
+	bool schema_visible;
+};
+
+static int summary_visit(void *vctx, const cat_summary_row *row)
+{
+	struct summary_ctx *c = vctx;
+	c->last_schema = weir_arena_strdup(c->a, row->schema_name);
+	c->last_table = weir_arena_strdup(c->a, row->name);
+	weir_securable sch = *c->catalog;
+	sch.type = WEIR_SEC_SCHEMA;
+	sch.depth = 2;
+	sch.chain[1] = c->catalog->chain[0];
+	sch.chain[0] = (weir_sec_level){weir_arena_strdup(c->a, row->schema_id), WEIR_SEC_SCHEMA, c->last_schema,
+					row->schema_owner};
+	sch.id = sch.chain[0].id;
+	sch.privs_loaded = false;
+	sch.browse_only = false;
+	if (c->p && !c->p->is_admin) {
+		if (c->seen_schema_id == NULL || strcmp(c->seen_schema_id, sch.id) != 0) {
+			c->seen_schema_id = sch.id;
+			c->schema_visible = weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &sch);
+		}
+		if (!c->schema_visible)
+			return 0;
+		weir_securable t = sch;
+		t.type = WEIR_SEC_TABLE;
+		t.depth = 3;
+		t.chain[2] = sch.chain[1];
+		t.chain[1] = sch.chain[0];
+		t.chain[0] = (weir_sec_level){weir_arena_strdup(c->a, row->id), WEIR_SEC_TABLE, c->last_table,
+					      row->owner};
+		t.id = t.chain[0].id;
+		t.privs_loaded = false;
+		if (!weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &t))
+			return 0;
+	}
+	if (c->written == c->want) {
+		c->more = true;
+		return 1; /* stop: one more visible table exists */
+	}
+	c->written++;
+	c->page_schema = c->last_schema;
+	c->page_table = c->last_table;
+	weir_jw_obj(c->w);
+	weir_jw_kstr(c->w, "full_name",
+		     weir_arena_printf(c->a, "%s.%s.%s", c->catalog->chain[0].name, row->schema_name, row->name));
+	if (row->table_type)
+		weir_jw_kstr(c->w, "table_type", row->table_type);
+	weir_jw_end_obj(c->w);
+	return 0;
+}
+
+char *weir_catalog_table_summaries_text(weir_db *db, weir_arena *a, const weir_principal *p,
+					const weir_securable *catalog, const char *schema_like, const char *table_like,
+					const weir_page_req *pg, size_t *len, weir_error *err)
+{
+	if (pg->max_results < 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+					"Invalid value for 'max_results': must be greater than or equal to 0"),
+		       NULL;
+	int size = pg->max_results == 0 || pg->max_results > 10000 ? 10000 : (int)pg->max_results;
+	const char *after_schema = "", *after_table = "";
+	if (pg->page_token && *pg->page_token) {
+		const char *dot = strchr(pg->page_token, '.');
+		if (dot == NULL || dot == pg->page_token || dot[1] == '\0')
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+						"Invalid value for 'page_token': not a token this API gave"),
+			       NULL;
+		after_schema = weir_arena_strndup(a, pg->page_token, (size_t)(dot - pg->page_token));
+		after_table = dot + 1;
+	}
+	weir_jw w;
+	weir_jw_init(&w);
+	weir_jw_obj(&w);
+	weir_jw_key(&w, "tables");
+	weir_jw_arr(&w);
+	struct summary_ctx c = {.db = db, .a = a, .p = p, .catalog = catalog, .w = &w, .want = size};
+	/* Batches until the page is full and one more visible table is known, or rows run out. */
+	for (;;) {
+		int batch = size + 1 < 256 ? 256 : size + 1;
+		int n = weir_cat_store_table_summaries(db, catalog->id,
+						       schema_like && *schema_like ? schema_like : NULL,
+						       table_like && *table_like ? table_like : NULL, after_schema,
+						       after_table, batch, summary_visit, &c, err);
+		if (n == -1 || (n == -2 && !c.more)) {
+			weir_jw_free(&w);
+			return NULL;
+		}
+		if (c.more || n < batch)
+			break;
+		after_schema = c.last_schema;
+		after_table = c.last_table;
+	}
+	weir_jw_end_arr(&w);
+	if (c.more)
+		weir_jw_kstr(&w, "next_page_token", weir_arena_printf(a, "%s.%s", c.page_schema, c.page_table));
+	weir_jw_end_obj(&w);
+	return weir_jw_take(&w, len);
+}
+
 json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body,
 			    weir_error *err)
 {
