@@ -159,3 +159,63 @@ test('grants.list and grants.list_effective: page_size, page_token, whole assign
   const own = ok(await py('GET', UC + '/privilege-assignments/catalog/pacat', { token: reader.token }));
   assert.deepEqual(own, { privilege_assignments: [{ principal: reader.name, privileges: ['USE_CATALOG'] }] });
 });
+
+test('functions.create without type_json: derived from type_text as Databricks does; audited; bad types name the field', async () => {
+  ok(await admin('POST', '/catalogs', { name: 'fncat' }));
+  ok(await admin('POST', '/schemas', { catalog_name: 'fncat', name: 's' }));
+  // CreateFunctionRequest as the SDK serializes it (FunctionParameterInfo without type_json)
+  const param = (name, type_text, type_name, position, extra = {}) => ({ name, type_text, type_name, position, ...extra });
+  const body = {
+    function_info: {
+      name: 'add_tax', catalog_name: 'fncat', schema_name: 's', data_type: 'DECIMAL', full_data_type: 'decimal(12,2)',
+      routine_body: 'SQL', routine_definition: 'price * 1.2', parameter_style: 'S', is_deterministic: true,
+      sql_data_access: 'CONTAINS_SQL', is_null_call: false, security_type: 'DEFINER', specific_name: 'add_tax',
+      input_params: { parameters: [
+        param('price', 'decimal(10,2)', 'DECIMAL', 0, { type_precision: 10, type_scale: 2 }),
+        param('n', 'INT', 'INT', 1),
+        param('tags', 'array<string>', 'ARRAY', 2),
+        param('attrs', 'map<string, bigint>', 'MAP', 3),
+        param('addr', 'struct<street:string,zip:int not null>', 'STRUCT', 4),
+        param('at', 'timestamp', 'TIMESTAMP', 5, { type_json: '{"name":"at","type":"timestamp","nullable":true,"metadata":{}}' }),
+      ] },
+    },
+  };
+  const res = await py('POST', UC + '/functions', { body });
+  const fn = ok(res);
+  const tj = Object.fromEntries(fn.input_params.parameters.map((p) => [p.name, JSON.parse(p.type_json)]));
+  const field = (name, type) => ({ name, type, nullable: true, metadata: {} });
+  assert.deepEqual(tj.price, field('price', 'decimal(10,2)'));
+  assert.deepEqual(tj.n, field('n', 'integer'));
+  assert.deepEqual(tj.tags, field('tags', { type: 'array', elementType: 'string', containsNull: true }));
+  assert.deepEqual(tj.attrs, field('attrs', { type: 'map', keyType: 'string', valueType: 'long', valueContainsNull: true }));
+  assert.deepEqual(tj.addr, field('addr', { type: 'struct', fields: [field('street', 'string'), { ...field('zip', 'integer'), nullable: false }] }));
+  assert.deepEqual(tj.at, field('at', 'timestamp'), 'a given type_json is kept');
+  const got = ok(await py('GET', UC + '/functions/fncat.s.add_tax'));
+  assert.deepEqual(got.input_params, fn.input_params, 'what GET answers is what create answered');
+
+  // the create is audited once, with the function's full name
+  const rid = res.headers.get('x-request-id');
+  const audit = ok(await srv.req('GET', '/api/2.0/weir/audit?action_name=createFunction'));
+  const rows = audit.events.filter((e) => e.request_id === rid);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].securable, 'fncat.s.add_tax');
+
+  // a type_text that is no type (and no type_json to take one from) names the field
+  for (const bad of ['intt', 'array<int', 'decimal(2,5)', 'struct<a int,>', 'map<string>']) {
+    const b = structuredClone(body);
+    b.function_info.name = b.function_info.specific_name = 'bad_fn';
+    b.function_info.input_params.parameters = [param('x', bad, 'INT', 0)];
+    const r = await py('POST', UC + '/functions', { body: b });
+    assertError(r, 400, 'INVALID_PARAMETER_VALUE');
+    assert.equal(r.json.details[0].metadata.field, 'function_info.input_params.parameters[0].type_text', bad);
+  }
+  assertError(await py('GET', UC + '/functions/fncat.s.bad_fn'), 404, 'NOT_FOUND');
+  const noText = structuredClone(body);
+  noText.function_info.name = noText.function_info.specific_name = 'bad_fn2';
+  delete noText.function_info.input_params.parameters[1].type_text;
+  const r2 = await py('POST', UC + '/functions', { body: noText });
+  assertError(r2, 400, 'INVALID_PARAMETER_VALUE');
+  assert.equal(r2.json.details[0].metadata.field, 'function_info.input_params.parameters[1].type_text');
+  // a schema the reader may not browse looks missing
+  assertError(await py('POST', UC + '/functions', { body, token: reader.token }), 404, 'CATALOG_NOT_FOUND');
+});
