@@ -2,6 +2,7 @@
  * managed locations are derived, what may be renamed, when a delete is refused. SQL is in
  * catalog_store.c. */
 #include "governance/catalog_int.h"
+#include "governance/gov_store.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -1274,6 +1275,13 @@ json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p,
 	    weir_cat_store_set_text(db, s->id, "properties", dump_or_null(a, props), now, p->name, err) != 0)
 		return NULL;
 	if (iso && weir_cat_store_set_text(db, s->id, "isolation_mode", iso, now, p->name, err) != 0)
+		return NULL;
+	/* Databricks binds the workspace that makes a catalog ISOLATED to it (read-write), so the
+	 * catalog does not vanish from the workspace that isolated it. An OPEN catalog the caller
+	 * may update has no READ_ONLY binding to this workspace (that refuses writes). */
+	if (iso && strcmp(iso, "ISOLATED") == 0 &&
+	    strcmp(s->catalog_isolation ? s->catalog_isolation : "OPEN", "ISOLATED") != 0 &&
+	    weir_gov_store_binding_set(db, s->id, p->workspace_id, "BINDING_TYPE_READ_WRITE", err) != 0)
 		return NULL;
 	if (owner_id >= 0 && weir_cat_store_set_owner(db, s->id, owner_id, now, p->name, err) != 0)
 		return NULL;

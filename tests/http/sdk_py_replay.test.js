@@ -219,3 +219,48 @@ test('functions.create without type_json: derived from type_text as Databricks d
   // a schema the reader may not browse looks missing
   assertError(await py('POST', UC + '/functions', { body, token: reader.token }), 404, 'CATALOG_NOT_FOUND');
 });
+
+test('catalogs.update to ISOLATED binds the calling workspace read-write: get and delete(force) keep working; audited', async () => {
+  ok(await admin('POST', '/catalogs', { name: 'isocat', comment: 'c' }));
+  ok(await admin('POST', '/schemas', { catalog_name: 'isocat', name: 's' }));
+  // UpdateCatalog as the SDK sends it: PATCH with only the set fields
+  const res = await py('PATCH', UC + '/catalogs/isocat', { body: { isolation_mode: 'ISOLATED' } });
+  assert.equal(ok(res).isolation_mode, 'ISOLATED');
+  const got = ok(await py('GET', UC + '/catalogs/isocat'));
+  assert.equal(got.isolation_mode, 'ISOLATED');
+  ok(await py('GET', UC + '/schemas/isocat.s'));
+  const b = ok(await py('GET', UC + '/bindings/catalog/isocat'));
+  assert.equal(b.bindings.length, 1);
+  assert.equal(b.bindings[0].binding_type, 'BINDING_TYPE_READ_WRITE');
+  const rid = res.headers.get('x-request-id');
+  const rows = ok(await srv.req('GET', '/api/2.0/weir/audit?action_name=updateCatalog')).events.filter((e) => e.request_id === rid);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].response.status_code, 200);
+
+  // another workspace: isolating from there binds that workspace, and the catalog is gone from the first
+  const w = ok(await srv.req('POST', '/api/2.0/weir/workspaces', { body: { name: 'ISO2' } }));
+  ok(await srv.req('PUT', '/api/2.0/weir/workspaces/ISO2/assignments/admin'));
+  const tok2 = ok(await srv.req('POST', '/api/2.0/token/create', { body: { workspace: 'ISO2' } })).token_value;
+  ok(await admin('POST', '/catalogs', { name: 'isocat2' }));
+  ok(await py('PATCH', UC + '/catalogs/isocat2', { body: { isolation_mode: 'ISOLATED' }, token: tok2 }));
+  const b2 = ok(await py('GET', UC + '/bindings/catalog/isocat2'));
+  assert.deepEqual(b2.bindings, [{ workspace_id: w.workspace_id, binding_type: 'BINDING_TYPE_READ_WRITE' }]);
+  assertError(await py('GET', UC + '/catalogs/isocat2'), 404, 'CATALOG_NOT_FOUND');
+  assertError(await py('GET', UC + '/catalogs/isocat', { token: tok2 }), 404, 'CATALOG_NOT_FOUND');
+  // isolating again (already ISOLATED) binds nothing more
+  ok(await py('PATCH', UC + '/catalogs/isocat2', { body: { isolation_mode: 'ISOLATED' }, token: tok2 }));
+  assert.equal(ok(await py('GET', UC + '/bindings/catalog/isocat2')).bindings.length, 1);
+
+  // bad input changes nothing (and binds nothing); hidden catalogs look missing
+  ok(await admin('POST', '/catalogs', { name: 'isocat3' }));
+  const bad = await py('PATCH', UC + '/catalogs/isocat3', { body: { isolation_mode: 'isolated' } });
+  assertError(bad, 400, 'INVALID_PARAMETER_VALUE');
+  assert.equal(bad.json.details[0].metadata.field, 'isolation_mode');
+  assert.deepEqual(ok(await py('GET', UC + '/bindings/catalog/isocat3')).bindings, []);
+  assertError(await py('PATCH', UC + '/catalogs/isocat3', { body: { isolation_mode: 'ISOLATED' }, token: reader.token }), 404, 'CATALOG_NOT_FOUND');
+  assert.equal(ok(await py('GET', UC + '/catalogs/isocat3')).isolation_mode, 'OPEN');
+
+  // the SDK's catalogs.delete(name, force=True)
+  assert.deepEqual(ok(await py('DELETE', UC + '/catalogs/isocat', { query: { force: true } })), {});
+  assertError(await py('GET', UC + '/catalogs/isocat'), 404, 'CATALOG_NOT_FOUND');
+});
