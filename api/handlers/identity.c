@@ -28,6 +28,7 @@
 /* identity_oauth.c */
 int weir_identity_oauth_token(weir_req *r);
 int weir_identity_oauth_discovery(weir_req *r);
+int weir_identity_host_metadata(weir_req *r);
 
 #define SCIM_ERROR "urn:ietf:params:scim:api:messages:2.0:Error"
 #define SCIM_PREFIX "/api/2.0/preview/scim/v2"
@@ -303,5 +304,7 @@ const weir_route weir_routes_identity[] = {
 	 0},
 	{"GET", "/oidc/.well-known/oauth-authorization-server", weir_identity_oauth_discovery, RULE_PUBLIC,
 	 WEIR_DIALECT_OAUTH, "oauth2", "discovery", WEIR_ROUTE_NO_AUDIT},
+	{"GET", "/.well-known/databricks-config", weir_identity_host_metadata, RULE_PUBLIC, WEIR_DIALECT_DATABRICKS,
+	 "oauth2", "hostMetadata", WEIR_ROUTE_NO_AUDIT},
 	{0},
 };

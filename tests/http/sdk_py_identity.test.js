@@ -63,3 +63,29 @@ test('SCIM 4xx errors carry their RFC 7644 scimType', async () => {
   assert.equal(audit.status, 200, audit.text);
   assert.ok(audit.json.events.some((e) => e.service_name === 'accounts' && e.response.status_code === 409), audit.text);
 });
+
+test('GET /.well-known/databricks-config answers a workspace host metadata, without a token, and leads to the token endpoint', async () => {
+  // the SDK's host metadata request: no Authorization header yet
+  const res = await py('GET', '/.well-known/databricks-config', { token: '' });
+  assert.equal(res.status, 200, res.text);
+  assert.match(res.headers.get('content-type'), /^application\/json/);
+  assert.deepEqual(Object.keys(res.json).sort(), ['host_type', 'oidc_endpoint', 'workspace_id']);
+  assert.equal(res.json.oidc_endpoint, `${srv.base}/oidc`);
+  assert.equal(res.json.workspace_id, '1');
+  assert.equal(res.json.host_type, 'workspace');
+  // with a token it answers the same
+  assert.deepEqual((await py('GET', '/.well-known/databricks-config')).json, res.json);
+  // the SDK's discovery_url: OAuth M2M reads the token endpoint under it, and it works
+  const disc = await py('GET', new URL(res.json.oidc_endpoint).pathname + '/.well-known/oauth-authorization-server', { token: '' });
+  assert.equal(disc.status, 200, disc.text);
+  assert.equal(disc.json.token_endpoint, `${srv.base}/oidc/v1/token`);
+  // a Host header the client chose is reflected only when it is a plain host name
+  const spoofed = await srv.req('GET', '/.well-known/databricks-config', { token: '', headers: { host: 'evil.example/x?' } });
+  assert.equal(spoofed.status, 200);
+  assert.ok(!spoofed.json.oidc_endpoint.includes('evil'), spoofed.json.oidc_endpoint);
+  // other methods are not routes; reads are not audited
+  assert.equal((await py('POST', '/.well-known/databricks-config', { body: {}, token: '' })).status, 405);
+  const audit = await srv.req('GET', '/api/2.0/weir/audit?action_name=hostMetadata');
+  assert.equal(audit.status, 200);
+  assert.deepEqual(audit.json.events, []);
+});
