@@ -336,6 +336,27 @@ void weir_reply_header(weir_req *r, const char *name, const char *value)
 	}
 }
 
+/* RFC 7644 section 3.12's scimType of a SCIM error: clients print it before the detail (the
+ * Databricks SDK prints "None" when it is absent). 404 is noTarget (the request's target
+ * yields nothing to operate on), 409 uniqueness or mutability, a 400 by its kind; NULL where none applies
+ * (401, 403, 5xx). */
+static const char *scim_type(const weir_error *e, int status, const char *msg)
+{
+	if (status == 404)
+		return "noTarget";
+	if (status == 409) /* a duplicate, or a conflict with the target's state (an owner of securables) */
+		return e->code == WEIR_E_RESOURCE_CONFLICT ? "mutability" : "uniqueness";
+	if (status != 400)
+		return NULL;
+	if (strcmp(e->field, "filter") == 0 || (e->code == WEIR_E_INVALID_PARAMETER_VALUE && strstr(msg, "filter")))
+		return "invalidFilter";
+	if (e->code == WEIR_E_MALFORMED_REQUEST)
+		return "invalidSyntax";
+	if (strcmp(e->field, "Operations") == 0) /* PATCH: the path, the shape of an operation, or a value */
+		return strstr(msg, " path") ? "invalidPath" : strstr(msg, " takes ") ? "invalidValue" : "invalidSyntax";
+	return "invalidValue";
+}
+
 int weir_reply_error(weir_req *r, const weir_error *raised)
 {
 	weir_req_rollback(r);
@@ -361,12 +382,9 @@ int weir_reply_error(weir_req *r, const weir_error *raised)
 		snprintf(st, sizeof(st), "%d", status);
 		body = json_pack("{s:[s], s:s, s:s}", "schemas", "urn:ietf:params:scim:api:messages:2.0:Error",
 				 "status", st, "detail", msg);
-		if (e->code == WEIR_E_INVALID_PARAMETER_VALUE && strstr(msg, "filter"))
-			json_object_set_new(body, "scimType", json_string("invalidFilter"));
-		else if (status == 409)
-			json_object_set_new(body, "scimType", json_string("uniqueness"));
-		else if (status == 400)
-			json_object_set_new(body, "scimType", json_string("invalidValue"));
+		const char *type = scim_type(e, status, msg);
+		if (type)
+			json_object_set_new(body, "scimType", json_string(type));
 		break;
 	}
 	case WEIR_DIALECT_OAUTH:

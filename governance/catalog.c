@@ -2,6 +2,7 @@
  * managed locations are derived, what may be renamed, when a delete is refused. SQL is in
  * catalog_store.c. */
 #include "governance/catalog_int.h"
+#include "governance/gov_store.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -479,9 +480,226 @@ static const char *const data_access[] = {"CONTAINS_SQL", "READS_SQL_DATA", "NO_
 static const char *const security_types[] = {"DEFINER", NULL};
 static const char *const param_styles[] = {"S", NULL};
 
-/* {"parameters": [FunctionParameterInfo]}: each an object with name, type_text, type_json,
- * a known type_name and position (all required, as in UC); names unique. */
-static int function_params(json_t *holder, const char *where, weir_error *err)
+/* ------------------------------------------------------ Spark type JSON from type_text */
+
+/* A Spark SQL type (type_text, as "array<struct<a:int,b:string>>" or "decimal(10,2)")
+ * parsed into the JSON Spark writes for a DataType ("integer", {"type": "array", ...}),
+ * which is what Databricks derives a parameter's type_json from when a client sends none. */
+struct spark_parse {
+	const char *p;
+	int depth;
+};
+
+static void sp_ws(struct spark_parse *sp)
+{
+	while (*sp->p == ' ' || *sp->p == '\t' || *sp->p == '\n')
+		sp->p++;
+}
+
+/* An identifier (letters, digits, '_'), lower-cased into buf; 0 when there is none. */
+static size_t sp_word(struct spark_parse *sp, char *buf, size_t size)
+{
+	sp_ws(sp);
+	size_t n = 0;
+	while (isalnum((unsigned char)*sp->p) || *sp->p == '_') {
+		if (n + 1 < size)
+			buf[n++] = (char)tolower((unsigned char)*sp->p);
+		sp->p++;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+static bool sp_eat(struct spark_parse *sp, char c)
+{
+	sp_ws(sp);
+	if (*sp->p != c)
+		return false;
+	sp->p++;
+	return true;
+}
+
+/* "(n)" or "(p, s)": up to two integers; false when malformed. */
+static bool sp_args(struct spark_parse *sp, long *a, long *b, int *count)
+{
+	*count = 0;
+	if (!sp_eat(sp, '('))
+		return true;
+	for (;;) {
+		sp_ws(sp);
+		char *end;
+		long v = strtol(sp->p, &end, 10);
+		if (end == sp->p || v < 0 || v > 1000 || *count == 2)
+			return false;
+		sp->p = end;
+		*(*count == 0 ? a : b) = v;
+		(*count)++;
+		if (sp_eat(sp, ')'))
+			return true;
+		if (!sp_eat(sp, ','))
+			return false;
+	}
+}
+
+static json_t *sp_type(struct spark_parse *sp);
+
+static json_t *sp_field(const char *name, json_t *type)
+{
+	return json_pack("{s:s, s:o, s:b, s:{}}", "name", name, "type", type, "nullable", 1, "metadata");
+}
+
+static json_t *sp_struct(struct spark_parse *sp)
+{
+	json_t *fields = json_array();
+	if (sp_eat(sp, '>'))
+		return json_pack("{s:s, s:o}", "type", "struct", "fields", fields);
+	for (;;) {
+		char name[256];
+		sp_ws(sp);
+		const char *start = sp->p;
+		if (*sp->p == '`') { /* a quoted field name */
+			const char *end = strchr(sp->p + 1, '`');
+			if (end == NULL || (size_t)(end - sp->p - 1) >= sizeof(name))
+				goto bad;
+			snprintf(name, sizeof(name), "%.*s", (int)(end - sp->p - 1), sp->p + 1);
+			sp->p = end + 1;
+		} else {
+			size_t n = 0;
+			while (isalnum((unsigned char)*sp->p) || *sp->p == '_')
+				sp->p++;
+			n = (size_t)(sp->p - start);
+			if (n == 0 || n >= sizeof(name))
+				goto bad;
+			snprintf(name, sizeof(name), "%.*s", (int)n, start);
+		}
+		sp_eat(sp, ':');
+		json_t *t = sp_type(sp);
+		if (t == NULL)
+			goto bad;
+		json_t *f = sp_field(name, t);
+		char word[16];
+		const char *mark = sp->p;
+		if (sp_word(sp, word, sizeof(word)) && strcmp(word, "not") == 0 && sp_word(sp, word, sizeof(word)) &&
+		    strcmp(word, "null") == 0)
+			json_object_set_new(f, "nullable", json_false());
+		else
+			sp->p = mark;
+		json_array_append_new(fields, f);
+		if (sp_eat(sp, '>'))
+			return json_pack("{s:s, s:o}", "type", "struct", "fields", fields);
+		if (!sp_eat(sp, ','))
+			goto bad;
+	}
+bad:
+	json_decref(fields);
+	return NULL;
+}
+
+static json_t *sp_type(struct spark_parse *sp)
+{
+	static const char *const simple[][2] = {
+		{"int", "integer"},
+		{"integer", "integer"},
+		{"bigint", "long"},
+		{"long", "long"},
+		{"smallint", "short"},
+		{"short", "short"},
+		{"tinyint", "byte"},
+		{"byte", "byte"},
+		{"float", "float"},
+		{"real", "float"},
+		{"double", "double"},
+		{"boolean", "boolean"},
+		{"string", "string"},
+		{"binary", "binary"},
+		{"date", "date"},
+		{"timestamp", "timestamp"},
+		{"timestamp_ltz", "timestamp"},
+		{"timestamp_ntz", "timestamp_ntz"},
+		{"void", "void"},
+		{"null", "void"},
+		{"variant", "variant"},
+	};
+	char word[32];
+	if (++sp->depth > 32 || sp_word(sp, word, sizeof(word)) == 0)
+		return NULL;
+	json_t *out = NULL;
+	long a = 0, b = 0;
+	int n = 0;
+	if (strcmp(word, "array") == 0) {
+		json_t *e = sp_eat(sp, '<') ? sp_type(sp) : NULL;
+		if (e && sp_eat(sp, '>'))
+			out = json_pack("{s:s, s:O, s:b}", "type", "array", "elementType", e, "containsNull", 1);
+		json_decref(e);
+	} else if (strcmp(word, "map") == 0) {
+		json_t *k = sp_eat(sp, '<') ? sp_type(sp) : NULL;
+		json_t *v = k && sp_eat(sp, ',') ? sp_type(sp) : NULL;
+		if (v && sp_eat(sp, '>'))
+			out = json_pack("{s:s, s:O, s:O, s:b}", "type", "map", "keyType", k, "valueType", v,
+					"valueContainsNull", 1);
+		json_decref(k);
+		json_decref(v);
+	} else if (strcmp(word, "struct") == 0) {
+		out = sp_eat(sp, '<') ? sp_struct(sp) : NULL;
+	} else if (strcmp(word, "decimal") == 0 || strcmp(word, "dec") == 0 || strcmp(word, "numeric") == 0) {
+		if (sp_args(sp, &a, &b, &n) && (n == 0 || a >= 1) && (n < 2 || b <= a)) {
+			char buf[40];
+			snprintf(buf, sizeof(buf), "decimal(%ld,%ld)", n ? a : 10, n == 2 ? b : 0);
+			out = json_string(buf);
+		}
+	} else if (strcmp(word, "char") == 0 || strcmp(word, "varchar") == 0) {
+		if (sp_args(sp, &a, &b, &n) && n == 1 && a >= 1) {
+			char buf[40];
+			snprintf(buf, sizeof(buf), "%s(%ld)", word, a);
+			out = json_string(buf);
+		}
+	} else if (strcmp(word, "interval") == 0) {
+		/* interval year [to month] | interval day|hour|minute|second [to ...] */
+		char from[16], to[16] = "";
+		if (sp_word(sp, from, sizeof(from))) {
+			const char *mark = sp->p;
+			char kw[8];
+			if (sp_word(sp, kw, sizeof(kw)) && strcmp(kw, "to") == 0 && sp_word(sp, to, sizeof(to)))
+				;
+			else
+				sp->p = mark, to[0] = '\0';
+			char buf[64];
+			snprintf(buf, sizeof(buf), "interval %s%s%s", from, to[0] ? " to " : "", to);
+			out = json_string(buf);
+		}
+	} else {
+		for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
+			if (strcmp(word, simple[i][0]) == 0)
+				out = json_string(simple[i][1]);
+	}
+	sp->depth--;
+	return out;
+}
+
+/* The StructField JSON text of parameter `name` of type type_text, or NULL when type_text
+ * is not a Spark type. */
+static const char *derived_type_json(weir_arena *a, const char *name, const char *type_text)
+{
+	struct spark_parse sp = {type_text, 0};
+	json_t *t = sp_type(&sp);
+	sp_ws(&sp);
+	if (t == NULL || *sp.p != '\0') {
+		json_decref(t);
+		return NULL;
+	}
+	json_t *f = sp_field(name, t);
+	char *text = weir_json_dump(f);
+	json_decref(f);
+	const char *out = weir_arena_strdup(a, text);
+	free(text);
+	return out;
+}
+
+/* {"parameters": [FunctionParameterInfo]}: each an object with name, type_text, a known
+ * type_name and position (required, as in UC); names unique. type_json is optional, as in
+ * the SDKs: when absent it is derived from type_text (a Spark StructField, as Databricks
+ * writes it) and stored into the parameter. */
+static int function_params(weir_arena *a, json_t *holder, const char *where, weir_error *err)
 {
 	json_t *params = holder ? json_object_get(holder, "parameters") : NULL;
 	char f[96];
@@ -495,7 +713,7 @@ static int function_params(json_t *holder, const char *where, weir_error *err)
 	size_t i;
 	json_t *prm;
 	json_array_foreach (params, i, prm) {
-		const char *name = NULL, *s = NULL;
+		const char *name = NULL, *s = NULL, *type_text = NULL, *type_json = NULL;
 		int64_t n;
 		if (!json_is_object(prm)) {
 			snprintf(f, sizeof(f), "%s.parameters[%zu]", where, i);
@@ -503,13 +721,24 @@ static int function_params(json_t *holder, const char *where, weir_error *err)
 						"Invalid value for '%s': expected an object", f);
 		}
 		if (weir_json_get_str(prm, "name", true, &name, err) != 0 ||
-		    weir_json_get_str(prm, "type_text", true, &s, err) != 0 ||
-		    weir_json_get_str(prm, "type_json", true, &s, err) != 0 ||
+		    weir_json_get_str(prm, "type_text", true, &type_text, err) != 0 ||
+		    weir_json_get_str(prm, "type_json", false, &type_json, err) != 0 ||
 		    enum_field(prm, "type_name", true, column_types, &s, err) != 0 ||
 		    weir_json_get_i64(prm, "position", true, &n, err) != 0) {
 			snprintf(f, sizeof(f), "%s.parameters[%zu].%s", where, i, err->field);
 			snprintf(err->field, sizeof(err->field), "%s", f);
 			return -1;
+		}
+		if (type_json == NULL) {
+			type_json = derived_type_json(a, name, type_text);
+			if (type_json == NULL) {
+				snprintf(f, sizeof(f), "%s.parameters[%zu].type_text", where, i);
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, f,
+							"Invalid value for '%s': '%.200s' is not a type (and no "
+							"type_json was given to take the type from)",
+							f, type_text);
+			}
+			json_object_set_new(prm, "type_json", json_string(type_json));
 		}
 		for (size_t k = 0; k < i; k++) {
 			if (strcmp(json_string_value(json_object_get(json_array_get(params, k), "name")), name) == 0) {
@@ -548,8 +777,8 @@ static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi,
 		}
 		return -1;
 	}
-	if (function_params(json_object_get(fi, "input_params"), "function_info.input_params", err) != 0 ||
-	    function_params(json_object_get(fi, "return_params"), "function_info.return_params", err) != 0)
+	if (function_params(a, json_object_get(fi, "input_params"), "function_info.input_params", err) != 0 ||
+	    function_params(a, json_object_get(fi, "return_params"), "function_info.return_params", err) != 0)
 		return -1;
 	json_t *spec = json_object();
 	static const char *const keep[] = {"input_params",
@@ -854,6 +1083,117 @@ char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p
 	return weir_jw_take(&w, len);
 }
 
+struct summary_ctx {
+	weir_db *db;
+	weir_arena *a;
+	const weir_principal *p;
+	const weir_securable *catalog;
+	weir_jw *w;
+	int want, written;
+	bool more;
+	const char *last_schema, *last_table; /* the last row read (the next batch starts after it) */
+	const char *page_schema, *page_table; /* the last row answered */
+	const char *seen_schema_id; /* the schema whose visibility is known */
+	bool schema_visible;
+};
+
+static int summary_visit(void *vctx, const cat_summary_row *row)
+{
+	struct summary_ctx *c = vctx;
+	c->last_schema = weir_arena_strdup(c->a, row->schema_name);
+	c->last_table = weir_arena_strdup(c->a, row->name);
+	weir_securable sch = *c->catalog;
+	sch.type = WEIR_SEC_SCHEMA;
+	sch.depth = 2;
+	sch.chain[1] = c->catalog->chain[0];
+	sch.chain[0] = (weir_sec_level){weir_arena_strdup(c->a, row->schema_id), WEIR_SEC_SCHEMA, c->last_schema,
+					row->schema_owner};
+	sch.id = sch.chain[0].id;
+	sch.privs_loaded = false;
+	sch.browse_only = false;
+	if (c->p && !c->p->is_admin) {
+		if (c->seen_schema_id == NULL || strcmp(c->seen_schema_id, sch.id) != 0) {
+			c->seen_schema_id = sch.id;
+			c->schema_visible = weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &sch);
+		}
+		if (!c->schema_visible)
+			return 0;
+		weir_securable t = sch;
+		t.type = WEIR_SEC_TABLE;
+		t.depth = 3;
+		t.chain[2] = sch.chain[1];
+		t.chain[1] = sch.chain[0];
+		t.chain[0] = (weir_sec_level){weir_arena_strdup(c->a, row->id), WEIR_SEC_TABLE, c->last_table,
+					      row->owner};
+		t.id = t.chain[0].id;
+		t.privs_loaded = false;
+		if (!weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &t))
+			return 0;
+	}
+	if (c->written == c->want) {
+		c->more = true;
+		return 1; /* stop: one more visible table exists */
+	}
+	c->written++;
+	c->page_schema = c->last_schema;
+	c->page_table = c->last_table;
+	weir_jw_obj(c->w);
+	weir_jw_kstr(c->w, "full_name",
+		     weir_arena_printf(c->a, "%s.%s.%s", c->catalog->chain[0].name, row->schema_name, row->name));
+	if (row->table_type)
+		weir_jw_kstr(c->w, "table_type", row->table_type);
+	weir_jw_end_obj(c->w);
+	return 0;
+}
+
+char *weir_catalog_table_summaries_text(weir_db *db, weir_arena *a, const weir_principal *p,
+					const weir_securable *catalog, const char *schema_like, const char *table_like,
+					const weir_page_req *pg, size_t *len, weir_error *err)
+{
+	if (pg->max_results < 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+					"Invalid value for 'max_results': must be greater than or equal to 0"),
+		       NULL;
+	int size = pg->max_results == 0 || pg->max_results > 10000 ? 10000 : (int)pg->max_results;
+	const char *after_schema = "", *after_table = "";
+	if (pg->page_token && *pg->page_token) {
+		const char *dot = strchr(pg->page_token, '.');
+		if (dot == NULL || dot == pg->page_token || dot[1] == '\0')
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+						"Invalid value for 'page_token': not a token this API gave"),
+			       NULL;
+		after_schema = weir_arena_strndup(a, pg->page_token, (size_t)(dot - pg->page_token));
+		after_table = dot + 1;
+	}
+	weir_jw w;
+	weir_jw_init(&w);
+	weir_jw_obj(&w);
+	weir_jw_key(&w, "tables");
+	weir_jw_arr(&w);
+	struct summary_ctx c = {.db = db, .a = a, .p = p, .catalog = catalog, .w = &w, .want = size};
+	/* Batches until the page is full and one more visible table is known, or rows run out. */
+	for (;;) {
+		int batch = size + 1 < 256 ? 256 : size + 1;
+		int n = weir_cat_store_table_summaries(db, catalog->id,
+						       schema_like && *schema_like ? schema_like : NULL,
+						       table_like && *table_like ? table_like : NULL, after_schema,
+						       after_table, batch, summary_visit, &c, err);
+		if (n == -1 || (n == -2 && !c.more)) {
+			weir_jw_free(&w);
+			return NULL;
+		}
+		if (c.more || n < batch)
+			break;
+		after_schema = c.last_schema;
+		after_table = c.last_table;
+	}
+	weir_jw_end_arr(&w);
+	if (c.more)
+		weir_jw_kstr(&w, "next_page_token", weir_arena_printf(a, "%s.%s", c.page_schema, c.page_table));
+	weir_jw_end_obj(&w);
+	return weir_jw_take(&w, len);
+}
+
 json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body,
 			    weir_error *err)
 {
@@ -935,6 +1275,13 @@ json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p,
 	    weir_cat_store_set_text(db, s->id, "properties", dump_or_null(a, props), now, p->name, err) != 0)
 		return NULL;
 	if (iso && weir_cat_store_set_text(db, s->id, "isolation_mode", iso, now, p->name, err) != 0)
+		return NULL;
+	/* Databricks binds the workspace that makes a catalog ISOLATED to it (read-write), so the
+	 * catalog does not vanish from the workspace that isolated it. An OPEN catalog the caller
+	 * may update has no READ_ONLY binding to this workspace (that refuses writes). */
+	if (iso && strcmp(iso, "ISOLATED") == 0 &&
+	    strcmp(s->catalog_isolation ? s->catalog_isolation : "OPEN", "ISOLATED") != 0 &&
+	    weir_gov_store_binding_set(db, s->id, p->workspace_id, "BINDING_TYPE_READ_WRITE", err) != 0)
 		return NULL;
 	if (owner_id >= 0 && weir_cat_store_set_owner(db, s->id, owner_id, now, p->name, err) != 0)
 		return NULL;

@@ -23,6 +23,15 @@ typedef struct weir_page_req {
 /* Validates max_results (negative: 400 naming it) and clamps to 1..1000 (default 100). */
 int weir_catalog_page_size(const weir_page_req *pg, int *size, weir_error *err);
 
+/* GET table-summaries: {tables: [{full_name, table_type}], next_page_token?} of the tables
+ * of `catalog` (resolved for p) whose schema and table names match the SQL LIKE patterns
+ * (NULL or empty: all), leaving out every schema and table p may not browse. Pages in
+ * (schema, table) name order; max_results 0 is 10000, negative is refused naming it; the
+ * token ("<schema>.<table>", the last one answered) is given only while more remain. */
+char *weir_catalog_table_summaries_text(weir_db *db, weir_arena *a, const weir_principal *p,
+					const weir_securable *catalog, const char *schema_like, const char *table_like,
+					const weir_page_req *pg, size_t *len, weir_error *err);
+
 /* Creates a securable of type t under `parent` (the metastore for catalogs). */
 json_t *weir_catalog_create(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t,
 			    const weir_securable *parent, json_t *body, weir_error *err);

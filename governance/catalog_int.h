@@ -46,6 +46,22 @@ typedef int (*cat_visit_fn)(void *ctx, const char *id, const char *name, int64_t
 int weir_cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t, const char *after, int limit,
 			    cat_visit_fn fn, void *ctx, weir_error *err);
 
+/* A table of a catalog with its schema, for table summaries. */
+typedef struct cat_summary_row {
+	const char *schema_id, *schema_name;
+	int64_t schema_owner;
+	const char *id, *name;
+	int64_t owner;
+	const char *table_type;
+} cat_summary_row;
+typedef int (*cat_summary_fn)(void *ctx, const cat_summary_row *row);
+/* The tables of catalog_id whose schema name and table name match the SQL LIKE patterns
+ * (NULL: any), after (after_schema, after_table) in (schema, table) name order, at most
+ * `limit`. Returns the rows read (-1 on failure, -2 when fn stopped the walk). */
+int weir_cat_store_table_summaries(weir_db *db, const char *catalog_id, const char *schema_like, const char *table_like,
+				   const char *after_schema, const char *after_table, int limit, cat_summary_fn fn,
+				   void *ctx, weir_error *err);
+
 int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value, int64_t now,
 			    const char *by, weir_error *err);
 int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by,

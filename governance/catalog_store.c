@@ -322,6 +322,51 @@ int weir_cat_store_children(weir_db *db, const char *parent_id, weir_sec_type t,
 	return ret;
 }
 
+static const char SQL_TABLE_SUMMARIES[] =
+	"SELECT sc.id, sc.name, sc.owner_id, t.id, t.name, t.owner_id, t.subtype "
+	"FROM securables sc JOIN securables t ON t.parent_id = sc.id AND t.type = 'table' "
+	"WHERE sc.parent_id = ?1 AND sc.type = 'schema' AND (?2 IS NULL OR sc.name LIKE ?2) "
+	"AND (?3 IS NULL OR t.name LIKE ?3) AND (sc.name > ?4 OR (sc.name = ?4 AND t.name > ?5)) "
+	"ORDER BY sc.name, t.name LIMIT ?6";
+
+int weir_cat_store_table_summaries(weir_db *db, const char *catalog_id, const char *schema_like, const char *table_like,
+				   const char *after_schema, const char *after_table, int limit, cat_summary_fn fn,
+				   void *ctx, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_TABLE_SUMMARIES, err, WEIR_TEXT(catalog_id), WEIR_TEXT(schema_like),
+				      WEIR_TEXT(table_like), WEIR_TEXT(after_schema ? after_schema : ""),
+				      WEIR_TEXT(after_table ? after_table : ""), WEIR_I64(limit));
+	if (st == NULL)
+		return -1;
+	/* Rows are copied out before the callback, which may use other statements. */
+	cat_summary_row *rows = weir_xcalloc((size_t)limit + 1, sizeof(*rows));
+	int n = 0, rc;
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		cat_summary_row *r = &rows[n++];
+		r->schema_id = weir_xstrdup(weir_db_col_text(st, 0));
+		r->schema_name = weir_xstrdup(weir_db_col_text(st, 1));
+		r->schema_owner = weir_db_col_i64(st, 2);
+		r->id = weir_xstrdup(weir_db_col_text(st, 3));
+		r->name = weir_xstrdup(weir_db_col_text(st, 4));
+		r->owner = weir_db_col_i64(st, 5);
+		const char *tt = weir_db_col_text(st, 6);
+		r->table_type = tt ? weir_xstrdup(tt) : NULL;
+	}
+	weir_db_done(st);
+	int ret = rc == WEIR_DB_DONE ? n : weir_db_fail(db, rc, err);
+	for (int i = 0; i < n; i++) {
+		if (ret >= 0 && fn(ctx, &rows[i]) != 0)
+			ret = -2;
+		free((char *)rows[i].schema_id);
+		free((char *)rows[i].schema_name);
+		free((char *)rows[i].id);
+		free((char *)rows[i].name);
+		free((char *)rows[i].table_type);
+	}
+	free(rows);
+	return ret;
+}
+
 /* One prepared statement per updatable column: column names are never formatted into SQL. */
 static const char SQL_SET_COMMENT[] =
 	"UPDATE securables SET comment = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";

@@ -5,6 +5,7 @@
 #include "governance/grants.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/json.h"
@@ -196,8 +197,9 @@ static void eff_visit(void *vctx, const char *sid, const char *principal, int64_
 			const char *name = c->s->chain[i].name;
 			if (c->s->chain[i].type == WEIR_SEC_SCHEMA)
 				name = weir_arena_printf(c->a, "%s.%s", c->s->chain[c->s->depth - 1].name, name);
+			/* the SDK's SecurableType enum: upper case */
 			json_object_set_new(e, "inherited_from_type",
-					    json_string(weir_sec_type_name(c->s->chain[i].type)));
+					    json_string(c->s->chain[i].type == WEIR_SEC_SCHEMA ? "SCHEMA" : "CATALOG"));
 			json_object_set_new(e, "inherited_from_name", json_string(name));
 		}
 	}
@@ -235,6 +237,53 @@ json_t *weir_grants_effective(weir_db *db, weir_arena *a, const weir_principal *
 	}
 	json_t *out = json_pack("{s:o}", "privilege_assignments", assignments(c.by_name));
 	json_decref(c.by_name);
+	return out;
+}
+
+static int by_principal(const void *x, const void *y)
+{
+	const char *a = json_string_value(json_object_get(*(json_t *const *)x, "principal"));
+	const char *b = json_string_value(json_object_get(*(json_t *const *)y, "principal"));
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+json_t *weir_grants_page(json_t *answer, const char *key, int64_t page_size, const char *page_token, weir_error *err)
+{
+	if (answer == NULL)
+		return NULL;
+	if (page_size < 0 || (page_size > 0 && page_size < 150)) {
+		json_decref(answer);
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_size",
+					"Invalid value for 'page_size': must be 0 or at least 150 (a page holds "
+					"whole privilege assignments)"),
+		       NULL;
+	}
+	size_t want = page_size == 0 || page_size > 1000 ? 1000 : (size_t)page_size;
+	json_t *all = json_object_get(answer, "privilege_assignments");
+	size_t n = json_array_size(all);
+	json_t **items = weir_xcalloc(n ? n : 1, sizeof(*items));
+	for (size_t i = 0; i < n; i++)
+		items[i] = json_array_get(all, i);
+	qsort(items, n, sizeof(*items), by_principal);
+	json_t *page = json_array();
+	const char *last = NULL;
+	bool more = false;
+	for (size_t i = 0; i < n; i++) {
+		const char *who = json_string_value(json_object_get(items[i], "principal"));
+		if (page_token && *page_token && strcmp(who, page_token) <= 0)
+			continue;
+		if (json_array_size(page) == want) {
+			more = true;
+			break;
+		}
+		json_array_append(page, items[i]);
+		last = who;
+	}
+	free(items);
+	json_t *out = json_pack("{s:o}", key, page);
+	if (more)
+		json_object_set_new(out, "next_page_token", json_string(last));
+	json_decref(answer);
 	return out;
 }
 

@@ -26,6 +26,13 @@ json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, 
 json_t *weir_grants_effective(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s,
 			      const char *principal, weir_error *err);
 
+/* One page of a GET permissions / effective permissions answer (stolen), for the paginated
+ * privilege-assignments routes: {<key>: [...], next_page_token?}, the assignments in
+ * principal-name order, those after `page_token` (a principal name), at most page_size
+ * (0: 1000; 1..149 and negative are refused naming page_size, as in UC: every page holds
+ * whole assignments). The token is given only while more remain. */
+json_t *weir_grants_page(json_t *answer, const char *key, int64_t page_size, const char *page_token, weir_error *err);
+
 /* Workspaces. */
 json_t *weir_workspace_create(weir_db *db, const char *name, weir_error *err);
 json_t *weir_workspace_list(weir_db *db, const weir_principal *p, weir_error *err);

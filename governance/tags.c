@@ -188,7 +188,8 @@ static json_t *assignment(const char *entity_type, const char *entity_name, cons
 	json_object_set_new(o, "update_time", rfc3339(row->updated_at));
 	if (row->updated_by)
 		json_object_set_new(o, "updated_by", json_string(row->updated_by));
-	json_object_set_new(o, "source_type", json_string("TAG_ASSIGNMENT_SOURCE_TYPE_UNSPECIFIED"));
+	/* source_type is left out: the SDKs' TagAssignmentSourceType knows only
+	 * TAG_ASSIGNMENT_SOURCE_TYPE_SYSTEM_DATA_CLASSIFICATION, and a tag set through the API is not that */
 	return o;
 }
 

@@ -71,6 +71,27 @@ static int effective_get(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
+/* The paginated forms (grants.list and grants.list_effective in the SDKs): the same
+ * assignments as GET permissions / effective-permissions, page_size and page_token. */
+static int assignments_list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	int64_t page_size = 0;
+	bool include_deleted = false; /* a deleted principal's grants go with it: nothing more to show */
+	bool effective = strstr(r->route->pattern, "/effective-") != NULL;
+	if (weir_req_query_i64(r, "page_size", &page_size, &e) != 0 ||
+	    weir_req_query_bool(r, "include_deleted_principals", &include_deleted, &e) != 0 ||
+	    resolve_typed(r, "securable_type", "full_name", &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0)
+		return fail(r, &e);
+	const char *who = weir_req_query(r, "principal");
+	json_t *all = effective ? weir_grants_effective(weir_req_db(r), r->arena, r->principal, &s, who, &e)
+				: weir_grants_get(weir_req_db(r), r->arena, r->principal, &s, who, &e);
+	json_t *out = weir_grants_page(all, effective ? "effective_privilege_assignments" : "privilege_assignments",
+				       page_size, weir_req_query(r, "page_token"), &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
 /* A catalog for binding management: admins and owners reach ISOLATED catalogs from any
  * workspace (they are the ones who bind them); for others the catalog must be visible. */
 static int resolve_catalog_for_bindings(weir_req *r, const char *name, weir_securable *s, weir_error *e)
@@ -218,6 +239,10 @@ const weir_route weir_routes_grants[] = {
 	  "updatePermissions"),
 	RN("GET", "/effective-permissions/{securable_type}/{full_name}", effective_get, WEIR_OP_READ_GRANTS,
 	   "getEffectivePermissions"),
+	RN("GET", "/privilege-assignments/{securable_type}/{full_name}", assignments_list, WEIR_OP_READ_GRANTS,
+	   "listPrivilegeAssignments"),
+	RN("GET", "/effective-privilege-assignments/{securable_type}/{full_name}", assignments_list,
+	   WEIR_OP_READ_GRANTS, "listEffectivePrivilegeAssignments"),
 	RN("GET", "/bindings/{securable_type}/{securable_name}", bindings_get, WEIR_OP_READ_METADATA, "getBindings"),
 	R("PATCH", "/bindings/{securable_type}/{securable_name}", bindings_update, WEIR_OP_MANAGE_GRANTS,
 	  "updateBindings"),

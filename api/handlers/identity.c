@@ -28,27 +28,16 @@
 /* identity_oauth.c */
 int weir_identity_oauth_token(weir_req *r);
 int weir_identity_oauth_discovery(weir_req *r);
+int weir_identity_host_metadata(weir_req *r);
 
 #define SCIM_ERROR "urn:ietf:params:scim:api:messages:2.0:Error"
 #define SCIM_PREFIX "/api/2.0/preview/scim/v2"
 #define SCIM_DEFAULT_COUNT 100
 #define SCIM_MAX_COUNT 10000
 
-/* weir_reply_error, with scimType `mutability` for conflicts that are not duplicates (the
- * SCIM dialect in api/request.c answers `uniqueness` for every 409). */
-static int scim_error(weir_req *r, weir_error *e)
-{
-	weir_reply_error(r, e);
-	if (e->code != WEIR_E_RESOURCE_CONFLICT)
-		return 0;
-	json_t *body = json_pack("{s:[s], s:s, s:s, s:s}", "schemas", SCIM_ERROR, "status", "409", "scimType",
-				 "mutability", "detail", e->message);
-	if (body == NULL)
-		return 0;
-	weir_reply_json(r, 409, body);
-	r->content_type = "application/scim+json";
-	return 0;
-}
+/* weir_reply_error: the SCIM dialect (api/request.c) gives each 4xx its scimType, `mutability`
+ * for conflicts that are not duplicates. */
+static int scim_error(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
 
 static weir_principal_kind route_kind(weir_req *r)
 {
@@ -315,5 +304,7 @@ const weir_route weir_routes_identity[] = {
 	 0},
 	{"GET", "/oidc/.well-known/oauth-authorization-server", weir_identity_oauth_discovery, RULE_PUBLIC,
 	 WEIR_DIALECT_OAUTH, "oauth2", "discovery", WEIR_ROUTE_NO_AUDIT},
+	{"GET", "/.well-known/databricks-config", weir_identity_host_metadata, RULE_PUBLIC, WEIR_DIALECT_DATABRICKS,
+	 "oauth2", "hostMetadata", WEIR_ROUTE_NO_AUDIT},
 	{0},
 };

@@ -27,6 +27,7 @@
 /* declared in identity.c's table */
 int weir_identity_oauth_token(weir_req *r);
 int weir_identity_oauth_discovery(weir_req *r);
+int weir_identity_host_metadata(weir_req *r);
 
 /* An OAuth error with its RFC 6749 `error` code (the dialect maps only 400/401). */
 static int oauth_error(weir_req *r, int status, const char *code, const char *desc)
@@ -243,5 +244,19 @@ int weir_identity_oauth_discovery(weir_req *r)
 				"client_credentials", "token_endpoint_auth_methods_supported", "client_secret_basic",
 				"client_secret_post", "scopes_supported", "all-apis", "response_types_supported",
 				"code", "token_endpoint_auth_signing_alg_values_supported", "HS256");
+	return weir_reply_json(r, 200, doc);
+}
+
+/* GET /.well-known/databricks-config: the host metadata the Databricks SDKs read on every
+ * client creation (Python: config.py's host metadata; Go: HostMetadata). A workspace answers
+ * its OIDC endpoint (the SDK's discovery_url: OAuth M2M finds /oidc/v1/token through it), its
+ * workspace id and host_type "workspace". Weir's host is its default workspace; it has no
+ * account and no cloud, so account_id and cloud are left out (both optional). */
+int weir_identity_host_metadata(weir_req *r)
+{
+	const char *b = base_url(r);
+	json_t *doc = json_pack("{s:s, s:s, s:s}", "oidc_endpoint", weir_arena_printf(r->arena, "%s/oidc", b),
+				"workspace_id", weir_arena_printf(r->arena, "%d", WEIR_DEFAULT_WORKSPACE_ID),
+				"host_type", "workspace");
 	return weir_reply_json(r, 200, doc);
 }

@@ -186,6 +186,35 @@ static int list(weir_req *r)
 	return out ? weir_reply_json_text(r, 200, out, len) : fail(r, &e);
 }
 
+/* tables.list_summaries: the tables of a catalog whose schema and table names match the
+ * patterns, governed like table lists (nothing the caller may not browse). */
+static int table_summaries(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_db *db = weir_req_db(r);
+	weir_page_req pg = {0, weir_req_query(r, "page_token")};
+	bool manifest = false; /* include_manifest_capabilities: Weir has no securable kind manifests */
+	const char *cat = weir_req_query(r, "catalog_name");
+	if (weir_req_query_i64(r, "max_results", &pg.max_results, &e) != 0 ||
+	    weir_req_query_bool(r, "include_manifest_capabilities", &manifest, &e) != 0)
+		return fail(r, &e);
+	if (cat == NULL || *cat == '\0') {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "catalog_name",
+				 "Missing required parameter: catalog_name");
+		return fail(r, &e);
+	}
+	weir_securable catalog;
+	if (weir_gov_name_check("catalog_name", cat, &e) != 0 ||
+	    weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_CATALOG, cat, &catalog, &e) != 0 ||
+	    weir_req_authorize(r, &catalog, &e) != 0)
+		return fail(r, &e);
+	size_t len;
+	char *out = weir_catalog_table_summaries_text(db, r->arena, r->principal, &catalog,
+						      weir_req_query(r, "schema_name_pattern"),
+						      weir_req_query(r, "table_name_pattern"), &pg, &len, &e);
+	return out ? weir_reply_json_text(r, 200, out, len) : fail(r, &e);
+}
+
 static int update(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -257,6 +286,7 @@ const weir_route weir_routes_uc[] = {
 	R("DELETE", "/schemas/{full_name}", delete, WEIR_OP_DELETE, "deleteSchema"),
 	R("POST", "/tables", create, WEIR_OP_CREATE_TABLE, "createTable"),
 	RN("GET", "/tables", list, WEIR_OP_LIST_CHILDREN, "listTables"),
+	RN("GET", "/table-summaries", table_summaries, WEIR_OP_LIST_CHILDREN, "listTableSummaries"),
 	RN("GET", "/tables/{full_name}", get, WEIR_OP_READ_METADATA, "getTable"),
 	RN("GET", "/tables/{full_name}/exists", table_exists, WEIR_OP_READ_METADATA, "tableExists"),
 	R("PATCH", "/tables/{full_name}", update, WEIR_OP_UPDATE, "updateTable"),

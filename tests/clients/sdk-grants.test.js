@@ -98,9 +98,9 @@ test('grants.get: direct grants only, privileges parsed, principal filter, any c
 test('grants.getEffective: inherited privileges carry inherited_from_type and inherited_from_name', async () => {
   const eff = effective(await w.grants.getEffective({ securable_type: 'table', full_name: 'gc.s.t' }));
   assert.deepEqual(eff.readers, {
-    SELECT: ['schema', 'gc.s'], USE_SCHEMA: ['schema', 'gc.s'], USE_CATALOG: ['catalog', 'gc'],
+    SELECT: ['SCHEMA', 'gc.s'], USE_SCHEMA: ['SCHEMA', 'gc.s'], USE_CATALOG: ['CATALOG', 'gc'],
   });
-  assert.deepEqual(eff.admins, { BROWSE: ['catalog', 'gc'] });
+  assert.deepEqual(eff.admins, { BROWSE: ['CATALOG', 'gc'] });
   // a direct grant has no inherited_from fields
   const cat = await w.grants.getEffective({ securable_type: 'catalog', full_name: 'gc' });
   for (const a of cat.privilege_assignments) {
@@ -131,7 +131,7 @@ test('grants.update sends no body and changes nothing; fetch PATCH changes, the 
     { readers: ['MODIFY'], [reader]: ['APPLY_TAG'] });
   const eff = effective(await w.grants.getEffective({ securable_type: 'table', full_name: 'gc.s.t' }));
   assert.deepEqual(eff.readers.MODIFY, [undefined, undefined]);
-  assert.deepEqual(eff.readers.SELECT, ['schema', 'gc.s']);
+  assert.deepEqual(eff.readers.SELECT, ['SCHEMA', 'gc.s']);
   assert.deepEqual(eff[reader], { APPLY_TAG: [undefined, undefined] });
   // revoke through fetch, read back through the SDK
   await patch('/permissions/table/gc.s.t', { changes: [{ principal: 'readers', remove: ['MODIFY'] }, { principal: reader, remove: ['APPLY_TAG'] }] });

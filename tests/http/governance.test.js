@@ -60,7 +60,7 @@ test('permissions: grant, read back, effective with inheritance, and every bad i
   const entry = eff.privilege_assignments.find((a) => a.principal === 'admins');
   assert.ok(entry, JSON.stringify(eff));
   const sel = entry.privileges.find((p) => p.privilege === 'SELECT');
-  assert.equal(sel.inherited_from_type, 'catalog');
+  assert.equal(sel.inherited_from_type, 'CATALOG');
   assert.equal(sel.inherited_from_name, 'gcat');
   // bad input: all refused, nothing changed
   const before = JSON.stringify(get);
@@ -104,8 +104,9 @@ test('DEV/STG/PRD: isolated catalogs are visible only where bound; READ_ONLY ref
   await ok(await bind('dev', [{ workspace_id: ws.dev.workspace_id, binding_type: RW }]));
   await ok(await bind('stg', [{ workspace_id: ws.stg.workspace_id, binding_type: RW }, { workspace_id: ws.dev.workspace_id, binding_type: RO }]));
   await ok(await bind('prd', [{ workspace_id: ws.prd.workspace_id, binding_type: RW }]));
+  // each workspace isolates its own catalog (isolating binds the caller's workspace, here already bound)
   for (const n of ['dev', 'stg', 'prd'])
-    assert.equal((await ok(await srv.req('PATCH', `${UC}/catalogs/${n}`, { body: { isolation_mode: 'ISOLATED' } }))).isolation_mode, 'ISOLATED');
+    assert.equal((await ok(await srv.req('PATCH', `${UC}/catalogs/${n}`, { token: ws[n].token, body: { isolation_mode: 'ISOLATED' } }))).isolation_mode, 'ISOLATED');
 
   const names = async (tok) => (await ok(await srv.req('GET', UC + '/catalogs', { token: tok }))).catalogs.map((c) => c.name).filter((n) => ['dev', 'stg', 'prd'].includes(n)).sort();
   assert.deepEqual(await names(ws.dev.token), ['dev', 'stg']);

@@ -456,16 +456,16 @@ test('grants are filtered: non-managers see only their own assignments; effectiv
     const list = await pa(w, '/effective-permissions/table/oc.s.t');
     assert.deepEqual(list.map((a) => a.principal), ['analysts'], `${w}: ${JSON.stringify(list)}`);
     assert.deepEqual(eff(list, 'analysts'), {
-      SELECT: [undefined, undefined], USE_SCHEMA: ['schema', 'oc.s'], USE_CATALOG: ['catalog', 'oc'],
+      SELECT: [undefined, undefined], USE_SCHEMA: ['SCHEMA', 'oc.s'], USE_CATALOG: ['CATALOG', 'oc'],
     });
   }
   const spEff = await pa('sp', '/effective-permissions/table/oc.s.t');
   assert.deepEqual(spEff.map((a) => a.principal), [spApp]);
-  assert.deepEqual(eff(spEff, spApp), { MODIFY: ['schema', 'oc.s'], USE_SCHEMA: ['schema', 'oc.s'], USE_CATALOG: ['catalog', 'oc'] });
+  assert.deepEqual(eff(spEff, spApp), { MODIFY: ['SCHEMA', 'oc.s'], USE_SCHEMA: ['SCHEMA', 'oc.s'], USE_CATALOG: ['CATALOG', 'oc'] });
   const ownerEff = await pa('owner', '/effective-permissions/table/oc.s.t');
   assert.deepEqual(ownerEff.map((a) => a.principal).sort(), [spApp, 'analysts', 'idp@x'].sort());
   assert.deepEqual(eff(ownerEff, 'idp@x'), {
-    BROWSE: ['catalog', 'oc'], USE_CATALOG: ['catalog', 'oc'], USE_SCHEMA: ['schema', 'oc.s'], CREATE_TABLE: ['schema', 'oc.s'],
+    BROWSE: ['CATALOG', 'oc'], USE_CATALOG: ['CATALOG', 'oc'], USE_SCHEMA: ['SCHEMA', 'oc.s'], CREATE_TABLE: ['SCHEMA', 'oc.s'],
   });
   // ?principal=: admins and owners may ask about anyone, others only about themselves
   const forMember = await pa('admin', '/effective-permissions/table/oc.s.t?principal=member@x');

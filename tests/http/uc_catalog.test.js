@@ -334,6 +334,10 @@ test('an ISOLATED catalog bound to no workspace is gone from GET and from the li
   await mkCatalog('iso');
   const u = ok(await patch('/catalogs/iso', { isolation_mode: 'ISOLATED' }));
   assert.equal(u.isolation_mode, 'ISOLATED');
+  // isolating binds the caller's workspace (as Databricks does); unbind it
+  const b = ok(await get('/bindings/catalog/iso'));
+  assert.equal(b.bindings.length, 1);
+  ok(await patch('/bindings/catalog/iso', { remove: b.bindings }));
   assertError(await get('/catalogs/iso'), 404, 'CATALOG_NOT_FOUND');
   assertError(await get('/schemas?catalog_name=iso'), 404, 'CATALOG_NOT_FOUND');
   const names = ok(await get('/catalogs')).catalogs.map((c) => c.name);
