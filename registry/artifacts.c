@@ -422,6 +422,36 @@ static int run_dir(weir_db *db, weir_arena *a, const char *run_id, const char **
 	return 0;
 }
 
+/* "m-" and 32 hex digits: a logged model's id (any case: the lookup decides). */
+static bool is_logged_model_id(const char *s, size_t n)
+{
+	return n == 34 && s[0] == 'm' && s[1] == '-' && is_run_id(s + 2, 32);
+}
+
+/* The directory of logged model `model_id` in the store: its artifact location without the
+ * final "/artifacts" (with `artifacts`, the artifact directory itself). *rel is NULL when
+ * the model does not exist (in any stage) or keeps its files in another store. */
+static int logged_model_dir(weir_db *db, weir_arena *a, const char *model_id, const char **rel, int64_t *exp,
+			    bool artifacts, weir_error *err)
+{
+	*rel = NULL;
+	trk_lmodel m;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_trk_store_lm_get(db, a, model_id, &m, &e) != 0) {
+		if (e.code == WEIR_E_NOT_FOUND)
+			return 0;
+		*err = e;
+		return -1;
+	}
+	const char *r = weir_artifacts_uri_rel(a, m.artifact_location);
+	if (r == NULL)
+		return 0;
+	*exp = m.experiment_id;
+	size_t n = strlen(r);
+	*rel = !artifacts && n >= 10 && strcmp(r + n - 10, "/artifacts") == 0 ? weir_arena_strndup(a, r, n - 10) : r;
+	return 0;
+}
+
 /* Sets o to experiment `id` when its artifact_location holds `path`. */
 static int experiment_holds(weir_db *db, weir_arena *a, int64_t id, const char *path, weir_artifact_owner *o,
 			    weir_error *err)
@@ -442,17 +472,30 @@ static int experiment_holds(weir_db *db, weir_arena *a, int64_t id, const char *
 	return 0;
 }
 
-/* The container of `path`: the deepest run whose directory holds it, else the experiment
- * whose artifact_location holds it, else NONE. */
+/* The container of `path`: the deepest run or logged model whose directory holds it, else
+ * the experiment whose artifact_location holds it, else NONE. */
 static int resolve_container(weir_db *db, weir_arena *a, const char *path, weir_artifact_owner *o, weir_error *err)
 {
 	memset(o, 0, sizeof(*o));
 	o->kind = WEIR_ARTIFACT_OWNER_NONE;
-	/* runs: every 32-hex segment, deepest first */
+	/* runs and logged models: every 32-hex or "m-" + 32-hex segment, deepest first */
 	for (size_t end = strlen(path); end > 0;) {
 		size_t start = end;
 		while (start > 0 && path[start - 1] != '/')
 			start--;
+		if (is_logged_model_id(path + start, end - start)) {
+			const char *mid = weir_arena_strndup(a, path + start, 34);
+			const char *dir;
+			int64_t exp = 0;
+			if (logged_model_dir(db, a, mid, &dir, &exp, false, err) != 0)
+				return -1;
+			if (dir && *dir && holds(dir, path)) {
+				o->kind = WEIR_ARTIFACT_OWNER_LOGGED_MODEL;
+				o->run_id = mid;
+				o->experiment_id = exp;
+				return 0;
+			}
+		}
 		if (is_run_id(path + start, end - start)) {
 			const char *rid = weir_arena_strndup(a, path + start, 32);
 			const char *dir;
@@ -507,6 +550,23 @@ static int resolve_container(weir_db *db, weir_arena *a, const char *path, weir_
 static int decoded_source_rel(weir_db *db, weir_arena *a, const char *dec, const char **rel, weir_error *err)
 {
 	*rel = NULL;
+	if (starts_with_ci(dec, "models:")) {
+		/* models:/<logged model id>[/sub]: the model's artifact directory (MLflow 3);
+		 * models:/<name>/<version> and the like name no file of this store */
+		const char *p = dec + 7;
+		while (*p == '/')
+			p++;
+		size_t idl = strcspn(p, "/");
+		if (!is_logged_model_id(p, idl))
+			return 0;
+		const char *dir;
+		int64_t exp;
+		if (logged_model_dir(db, a, weir_arena_strndup(a, p, idl), &dir, &exp, true, err) != 0)
+			return -1;
+		if (dir)
+			*rel = normalize_rel(a, weir_arena_printf(a, "%s/%s", dir, p + idl));
+		return 0;
+	}
 	if (!starts_with_ci(dec, "runs:")) {
 		*rel = decoded_uri_rel(a, dec);
 		return 0;
@@ -774,6 +834,7 @@ static int owner_check(weir_db *db, weir_arena *a, const weir_principal *p, weir
 	case WEIR_ARTIFACT_OWNER_NONE: return p->is_admin ? 0 : hidden(path, err);
 	case WEIR_ARTIFACT_OWNER_EXPERIMENT:
 	case WEIR_ARTIFACT_OWNER_RUN:
+	case WEIR_ARTIFACT_OWNER_LOGGED_MODEL:
 		/* not catalog securables: any authenticated principal may read and change them
 		 * through the tracking API (registry/tracking.h), so also their files */
 		return 0;

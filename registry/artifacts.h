@@ -52,11 +52,14 @@ bool weir_artifacts_exists(weir_arena *a, const char *rel);
  *   <experiment rel>/                       an experiment (artifact_location
  *                                           mlflow-artifacts:/<experiment_id> by default)
  *   <experiment rel>/<run_id>/artifacts/... a run (its artifact_uri)
+ *   <experiment rel>/models/<model_id>/...  an MLflow 3 logged model (its artifact_uri,
+ *                                           <experiment location>/models/<id>/artifacts)
  *   anything a model version's source names (mlflow-artifacts:/..., runs:/<run_id>/...,
- *   an http(s) URL of this proxy, file: inside the store): that version's files
+ *   models:/<logged model id>, an http(s) URL of this proxy, file: inside the store): that
+ *   version's files
  *
- * A path has at most one container (the deepest run whose directory holds it, else the
- * experiment whose directory holds it) and any number of model versions whose files hold
+ * A path has at most one container (the deepest run or logged model whose directory holds
+ * it, else the experiment whose directory holds it) and any number of model versions whose files hold
  * it. A path with neither lies in no object. */
 
 typedef enum weir_artifacts_op {
@@ -69,8 +72,7 @@ typedef enum weir_artifact_owner_kind {
 	WEIR_ARTIFACT_OWNER_EXPERIMENT, /* experiment_id */
 	WEIR_ARTIFACT_OWNER_RUN, /* run_id, experiment_id */
 	WEIR_ARTIFACT_OWNER_MODEL_VERSION, /* model_id (the registered model's securable), version */
-	/* MLflow 3 logged models (<experiment rel>/models/<model_id>/artifacts) come next: one
-	 * kind here, one case in resolve_container and in owner_check (registry/artifacts.c). */
+	WEIR_ARTIFACT_OWNER_LOGGED_MODEL, /* run_id: the logged model's id ("m-..."), experiment_id */
 } weir_artifact_owner_kind;
 
 typedef struct weir_artifact_owner {
@@ -105,7 +107,8 @@ void weir_artifacts_stop(void);
 
 /* Whether principal p may perform op on `path`, by the rules of every owner:
  *   NONE (and no model version holds the path)  admins only;
- *   EXPERIMENT, RUN  any authenticated principal, as the tracking API (registry/tracking.h);
+ *   EXPERIMENT, RUN, LOGGED_MODEL  any authenticated principal, as the tracking API
+ *                    (registry/tracking.h);
  *   MODEL_VERSION    READ needs what reading the model's data needs (EXECUTE with USE
  *                    CATALOG and USE SCHEMA, or ownership; WEIR_OP_READ_DATA), WRITE what
  *                    creating a version needs (ownership; WEIR_OP_WRITE_DATA).

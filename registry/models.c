@@ -319,6 +319,38 @@ int weir_registry_version_source_check(weir_db *db, weir_arena *a, const weir_pr
 	return weir_artifacts_source_readable(db, a, p, source, err);
 }
 
+int weir_registry_version_logged_model(weir_db *db, weir_arena *a, weir_registry_version_in *in, const char *model_id,
+				       weir_error *err)
+{
+	const char *from_source = NULL;
+	if (in->source && strncasecmp(in->source, "models:/", 8) == 0) {
+		const char *p = in->source + 8;
+		while (*p == '/')
+			p++;
+		const char *id = weir_arena_strndup(a, p, strcspn(p, "/"));
+		if (weir_tracking_logged_model_id_valid(id))
+			from_source = id;
+	}
+	const char *lm = model_id && *model_id ? model_id : from_source;
+	if (lm == NULL)
+		return 0;
+	weir_tracking_logged_model_ref ref;
+	if (weir_tracking_logged_model_ref_get(db, a, lm, &ref, err) != 0)
+		return -1;
+	in->logged_model_id = ref.model_id;
+	if (from_source && strcmp(from_source, ref.model_id) == 0) {
+		const char *rest = in->source + 8;
+		while (*rest == '/')
+			rest++;
+		rest += strlen(from_source);
+		in->storage_location = *rest && rest[1] ? weir_arena_printf(a, "%s%s", ref.artifact_uri, rest)
+							: ref.artifact_uri;
+	}
+	if ((in->run_id == NULL || *in->run_id == '\0') && *ref.source_run_id)
+		in->run_id = ref.source_run_id;
+	return 0;
+}
+
 int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id, const weir_registry_version_in *in,
 				 const char *by, int64_t *version, weir_error *err)
 {
@@ -347,6 +379,11 @@ int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_i
 		return -1;
 	}
 	const char *mname = weir_reg_store_mlflow_name(db, a, model_id);
+	if (in->logged_model_id &&
+	    weir_tracking_logged_model_add_version(db, a, in->logged_model_id, mname ? mname : "", v, err) != 0) {
+		json_decref(tagmap);
+		return -1;
+	}
 	if (in->run_id && *in->run_id) {
 		weir_lineage_node src = {WEIR_LIN_MLFLOW_RUN, in->run_id, NULL};
 		weir_lineage_node dst = {WEIR_LIN_MODEL_VERSION,

@@ -107,14 +107,26 @@ typedef struct weir_registry_version_in {
 	const char *description; /* may be NULL */
 	bool pending; /* UC: PENDING_REGISTRATION until finalize; MLflow: READY */
 	json_t *tags; /* MLflow [{key, value}] or NULL (validated by the caller) */
+	const char *storage_location; /* MLflow: where the files are when not at source (NULL) */
+	const char *logged_model_id; /* MLflow 3: the logged model the version is registered from */
 } weir_registry_version_in;
+
+/* MLflow 3: a version registered from a logged model (the request's model_id, or a source
+ * models:/<model_id> naming one). Sets in->logged_model_id, in->storage_location to the
+ * model's artifact location when the source is models:/<model_id> (what get-download-uri
+ * answers), and in->run_id to the model's source run when the request names none, as
+ * MLflow's server does. 404 RESOURCE_DOES_NOT_EXIST when the model is absent or deleted. */
+int weir_registry_version_logged_model(weir_db *db, weir_arena *a, weir_registry_version_in *in, const char *model_id,
+				       weir_error *err);
 
 /* The source a new version may name: the tracking rule (registry/tracking.c) and only files
  * of the artifact store p may read (registry/artifacts.c). */
 int weir_registry_version_source_check(weir_db *db, weir_arena *a, const weir_principal *p, const char *source,
 				       const char *run_id, weir_error *err);
 /* Creates the next version (max ever + 1), records the lineage edge MLFLOW_RUN ->
- * MODEL_VERSION when run_id is set, and queues the model_version.created webhooks. */
+ * MODEL_VERSION when run_id is set, adds the version to its logged model's
+ * mlflow.modelVersions tag (in->logged_model_id), and queues the model_version.created
+ * webhooks. */
 int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_id, const weir_registry_version_in *in,
 				 const char *by, int64_t *version, weir_error *err);
 /* 404 RESOURCE_DOES_NOT_EXIST "Model Version (name=X, version=N) not found" when absent. */

@@ -422,7 +422,7 @@ int weir_reg_store_version_insert(weir_db *db, const char *model_id, const weir_
 	weir_db_bind_text(st, 6, in->run_link ? in->run_link : "");
 	weir_db_bind_text(st, 7, in->description ? in->description : "");
 	weir_db_bind_text(st, 8, in->pending ? "PENDING_REGISTRATION" : "READY");
-	weir_db_bind_text(st, 9, in->pending ? location : NULL);
+	weir_db_bind_text(st, 9, in->pending ? location : in->storage_location);
 	weir_db_bind_i64(st, 10, now);
 	weir_db_bind_text(st, 11, by);
 	if (weir_db_step_done(db, st, err) != 0)
@@ -682,10 +682,12 @@ const char *weir_reg_store_version_uri(weir_db *db, weir_arena *a, const char *m
 }
 
 /* A full scan of model_versions (no index on source): LIKE is case-insensitive, as URI
- * schemes are. Whatever else a source is (s3:, models:, dbfs:, ...) names no file here. */
+ * schemes are. models: names files here when it names a logged model (models:/<model_id>;
+ * registry/artifacts.c decides); whatever else a source is (s3:, dbfs:, ...) names none. */
 static const char SQL_MV_IN_STORE[] =
 	"SELECT model_id, version, source FROM model_versions WHERE source LIKE 'mlflow-artifacts:%' "
-	"OR source LIKE 'runs:%' OR source LIKE 'http%' OR source LIKE 'file:%' OR source LIKE '/%'";
+	"OR source LIKE 'runs:%' OR source LIKE 'http%' OR source LIKE 'file:%' OR source LIKE '/%' "
+	"OR source LIKE 'models:%'";
 
 int weir_registry_versions_in_store(weir_db *db, weir_arena *a, weir_registry_version_ref **out, size_t *n,
 				    weir_error *err)

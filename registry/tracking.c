@@ -227,6 +227,20 @@ static const attr_def EXP_ATTRS[] = {
 	{"name", false, false},         {"creation_time", true, false}, {"last_update_time", true, false},
 	{"experiment_id", true, false}, {NULL, false, false},
 };
+/* MLflow's SearchLoggedModelsUtils: string attributes (IN allowed), and the timestamps under
+ * both of their names. */
+static const attr_def LM_ATTRS[] = {
+	{"name", false, true},
+	{"model_id", false, true},
+	{"model_type", false, true},
+	{"status", false, true},
+	{"source_run_id", false, true},
+	{"creation_timestamp", true, false},
+	{"creation_time", true, false},
+	{"last_updated_timestamp", true, false},
+	{"last_updated_time", true, false},
+	{NULL, false, false},
+};
 static const attr_def DATASET_ATTRS[] = {
 	{"name", false, true},
 	{"digest", false, true},
@@ -396,9 +410,12 @@ static bool op_string(weir_mlflow_op op, bool in_ok)
 	       op == WEIR_MLFLOW_OP_ILIKE || (in_ok && (op == WEIR_MLFLOW_OP_IN || op == WEIR_MLFLOW_OP_NOT_IN));
 }
 
-/* Parses an AND-joined filter. runs: metrics/params/tags/attributes/datasets; otherwise the
- * experiment grammar (attributes and tags). */
-static int parse_filter(weir_arena *a, const char *filter, bool runs, trk_cond **out, int *n, weir_error *err)
+/* The three filter grammars: experiments (attributes and tags), runs (metrics, params, tags,
+ * attributes, datasets) and logged models (metrics, params, tags, attributes). */
+typedef enum { GRAM_EXPERIMENTS, GRAM_RUNS, GRAM_LOGGED_MODELS } grammar;
+
+/* Parses an AND-joined filter in grammar g. */
+static int parse_filter(weir_arena *a, const char *filter, grammar g, trk_cond **out, int *n, weir_error *err)
 {
 	*out = NULL;
 	*n = 0;
@@ -423,16 +440,24 @@ static int parse_filter(weir_arena *a, const char *filter, bool runs, trk_cond *
 		const char *key;
 		if (lex_ident(&l, &c->ent, &key) != 0 || lex_op(&l, &c->op) != 0)
 			return -1;
-		if (!runs && c->ent != TRK_ENT_ATTR && c->ent != TRK_ENT_TAG)
+		if (g == GRAM_EXPERIMENTS && c->ent != TRK_ENT_ATTR && c->ent != TRK_ENT_TAG)
 			return weir_error_field(
 				err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
 				"Invalid entity type in filter '%.300s'. Valid values are ['attribute', "
 				"'tag']",
 				filter);
+		if (g == GRAM_LOGGED_MODELS && c->ent == TRK_ENT_DATASET)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid entity type in filter '%.300s'. Valid values are ['metric', "
+						"'parameter', 'tag', 'attribute']",
+						filter);
 		switch (c->ent) {
 		case TRK_ENT_ATTR:
 		case TRK_ENT_DATASET: {
-			const attr_def *defs = c->ent == TRK_ENT_DATASET ? DATASET_ATTRS : runs ? RUN_ATTRS : EXP_ATTRS;
+			const attr_def *defs = c->ent == TRK_ENT_DATASET ? DATASET_ATTRS
+					       : g == GRAM_RUNS          ? RUN_ATTRS
+					       : g == GRAM_LOGGED_MODELS ? LM_ATTRS
+									 : EXP_ATTRS;
 			const attr_def *d = find_attr(defs, key);
 			if (d == NULL)
 				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
@@ -720,12 +745,12 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 			(long long)max, EXP_SEARCH_MAX);
 		return NULL;
 	}
-	if (parse_filter(c->arena, filter, false, &q.conds, &q.nconds, err) != 0 ||
+	if (parse_filter(c->arena, filter, GRAM_EXPERIMENTS, &q.conds, &q.nconds, err) != 0 ||
 	    parse_order(c->arena, order, false, &q.orders, &q.norders, err) != 0 ||
 	    weir_page_token_offset_parse(c->arena, tok, &q.offset, err) != 0)
 		return NULL;
 	if (q.norders == 0) { /* MLflow's default: newest first */
-		static trk_order def = {TRK_ENT_ATTR, "creation_time", "creation_time", true};
+		static trk_order def = {TRK_ENT_ATTR, "creation_time", "creation_time", true, NULL, NULL};
 		q.orders = &def;
 		q.norders = 1;
 	}
@@ -865,6 +890,49 @@ static int active_run(weir_tracking_ctx *c, json_t *req, trk_run *run, weir_erro
 				      "The run %s must be in the 'active' state. Current state is %s.", run->run_id,
 				      run->lifecycle_stage);
 	return 0;
+}
+
+/* The logged model named by `model_id`, active: a deleted model answers as a missing one, as
+ * MLflow's GET does (404 "Logged model with ID '...' not found."). */
+static int active_lm(weir_tracking_ctx *c, const char *model_id, trk_lmodel *m, weir_error *err)
+{
+	if (weir_trk_store_lm_get(c->db, c->arena, model_id, m, err) != 0)
+		return -1;
+	if (strcmp(m->lifecycle_stage, "active") != 0)
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Logged model with ID '%.100s' not found.", model_id);
+	return 0;
+}
+
+/* The model a metric is logged against (runs/log-metric and log-batch items: model_id,
+ * dataset_name, dataset_digest); model_id NULL when it names none. */
+typedef struct model_ref {
+	const char *model_id;
+	const char *dataset_name;
+	const char *dataset_digest;
+} model_ref;
+
+static int point_model(json_t *m, model_ref *ref, weir_error *err)
+{
+	*ref = (model_ref){NULL, "", ""};
+	if (f_str(m, "model_id", false, &ref->model_id, err) != 0 ||
+	    f_str(m, "dataset_name", false, &ref->dataset_name, err) != 0 ||
+	    f_str(m, "dataset_digest", false, &ref->dataset_digest, err) != 0)
+		return -1;
+	if (ref->model_id && *ref->model_id == '\0')
+		ref->model_id = NULL;
+	return 0;
+}
+
+/* A point logged with a model_id is also the model's (its data.metrics, with the run). */
+static int log_model_point(weir_tracking_ctx *c, const trk_run *run, const trk_point *p, const model_ref *ref,
+			   weir_error *err)
+{
+	if (ref->model_id == NULL)
+		return 0;
+	trk_lmodel m;
+	if (active_lm(c, ref->model_id, &m, err) != 0)
+		return -1;
+	return weir_trk_store_lm_metric_put(c->db, m.id, p, run->run_id, ref->dataset_name, ref->dataset_digest, err);
 }
 
 static const char *random_run_name(weir_arena *a)
@@ -1020,7 +1088,7 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	}
 	q.experiment_ids = eids;
 	q.nexperiments = (int)ne;
-	if (parse_filter(c->arena, filter, true, &q.conds, &q.nconds, err) != 0 ||
+	if (parse_filter(c->arena, filter, GRAM_RUNS, &q.conds, &q.nconds, err) != 0 ||
 	    parse_order(c->arena, order, true, &q.orders, &q.norders, err) != 0 ||
 	    weir_page_token_offset_parse(c->arena, tok, &q.offset, err) != 0)
 		return NULL;
@@ -1084,8 +1152,10 @@ json_t *weir_tracking_log_metric(weir_tracking_ctx *c, json_t *req, weir_error *
 {
 	trk_run run;
 	trk_point p;
-	if (parse_point(c->arena, req, &p, err) != 0 || active_run(c, req, &run, err) != 0 ||
-	    weir_trk_store_metric_put(c->db, run.id, &p, err) != 0 || weir_trk_store_metric_settle(c->db, err) != 0)
+	model_ref ref;
+	if (parse_point(c->arena, req, &p, err) != 0 || point_model(req, &ref, err) != 0 ||
+	    active_run(c, req, &run, err) != 0 || weir_trk_store_metric_put(c->db, run.id, &p, err) != 0 ||
+	    weir_trk_store_metric_settle(c->db, err) != 0 || log_model_point(c, &run, &p, &ref, err) != 0)
 		return NULL;
 	return json_object();
 }
@@ -1221,8 +1291,10 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 		return NULL;
 	}
 	trk_point *pts = weir_arena_alloc(c->arena, (nm ? nm : 1) * sizeof(*pts));
+	model_ref *refs = weir_arena_alloc(c->arena, (nm ? nm : 1) * sizeof(*refs));
 	for (size_t i = 0; i < nm; i++)
-		if (parse_point(c->arena, json_array_get(metrics, i), &pts[i], err) != 0)
+		if (parse_point(c->arena, json_array_get(metrics, i), &pts[i], err) != 0 ||
+		    point_model(json_array_get(metrics, i), &refs[i], err) != 0)
 			return NULL;
 	const char **pk = weir_arena_alloc(c->arena, (np ? np : 1) * sizeof(*pk));
 	const char **pv = weir_arena_alloc(c->arena, (np ? np : 1) * sizeof(*pv));
@@ -1290,6 +1362,9 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 	 * batch, never more than two) moves to trk_metrics */
 	if (any_hot && weir_trk_store_metric_settle(c->db, err) != 0)
 		return NULL;
+	for (size_t i = 0; i < nm; i++)
+		if (log_model_point(c, &run, &pts[i], &refs[i], err) != 0)
+			return NULL;
 	for (size_t i = 0; i < nt; i++)
 		if (put_tag(c, &run, tk[i], tv[i], err) != 0)
 			return NULL;
@@ -1383,11 +1458,49 @@ static int record_lineage(weir_tracking_ctx *c, const trk_run *run, const char *
 	return weir_lineage_record_edge(c->db, &src, &dst, &by, weir_now_ms(), err);
 }
 
+/* The `models` of runs/log-inputs ([{model_id}]) and runs/outputs ([{model_id, step}]):
+ * checked before anything is written. */
+static int check_model_links(json_t *models, bool with_step, weir_error *err)
+{
+	if (json_array_size(models) > 1000)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "models", "At most 1000 models per call");
+	size_t i;
+	json_t *m;
+	json_array_foreach (models, i, m) {
+		const char *id = NULL;
+		int64_t step = 0;
+		if (!json_is_object(m))
+			return weir_mlflow_arg_type_error("models", m, err);
+		if (f_str(m, "model_id", true, &id, err) != 0 ||
+		    (with_step && f_i64(m, "step", false, &step, NULL, err) != 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* Links run and each model of `models` (each must exist and not be deleted). */
+static int link_models(weir_tracking_ctx *c, const trk_run *run, json_t *models, const char *direction, weir_error *err)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach (models, i, m) {
+		trk_lmodel lm;
+		int64_t step = 0;
+		if (strcmp(direction, "output") == 0 && f_i64(m, "step", false, &step, NULL, err) != 0)
+			return -1;
+		if (active_lm(c, json_string_value(json_object_get(m, "model_id")), &lm, err) != 0 ||
+		    weir_trk_store_run_model_link(c->db, run->id, direction, lm.id, step, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
-	json_t *inputs = NULL;
+	json_t *inputs = NULL, *models = NULL;
 	const char *rid;
-	if (f_run_id(req, &rid, err) != 0 || f_arr(req, "datasets", &inputs, err) != 0)
+	if (f_run_id(req, &rid, err) != 0 || f_arr(req, "datasets", &inputs, err) != 0 ||
+	    f_arr(req, "models", &models, err) != 0 || check_model_links(models, false, err) != 0)
 		return NULL;
 	size_t n = inputs ? json_array_size(inputs) : 0;
 	if (n > 1000) {
@@ -1439,6 +1552,20 @@ json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *
 		if (record_lineage(c, &run, name, st, src, err) != 0)
 			return NULL;
 	}
+	if (link_models(c, &run, models, "input", err) != 0)
+		return NULL;
+	return json_object();
+}
+
+json_t *weir_tracking_log_outputs(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	json_t *models = NULL;
+	const char *rid;
+	trk_run run;
+	if (f_run_id(req, &rid, err) != 0 || f_arr(req, "models", &models, err) != 0 ||
+	    check_model_links(models, true, err) != 0 || active_run(c, req, &run, err) != 0 ||
+	    link_models(c, &run, models, "output", err) != 0)
+		return NULL;
 	return json_object();
 }
 
@@ -1833,4 +1960,479 @@ int weir_tracking_source_check(weir_db *db, weir_arena *a, const char *source, c
 	if (exists)
 		*exists = true; /* models:/, s3://, gs://, dbfs:/, http(s)://...: not visible from here */
 	return 0;
+}
+
+/* ------------------------------------------------------------------ logged models
+ *
+ * MLflow 3's LoggedModel (service.proto: CreateLoggedModel ... SearchLoggedModels), as the
+ * real server answers the MLflow 3 client (shared/reference/clients/mlflow3-logged-models.md):
+ * ids "m-" + 32 hex, artifacts under <experiment location>/models/<id>/artifacts, status
+ * LOGGED_MODEL_PENDING until finalized READY or UPLOAD_FAILED, soft deletes (a deleted model
+ * answers 404 everywhere), tags and params sorted by key, and the points logged with a
+ * model_id on the model. Governed as the experiment's runs: any authenticated principal
+ * (registry/tracking.h); the model's files follow registry/artifacts.h. */
+
+static const char *const LM_STATUSES[] = {"LOGGED_MODEL_STATUS_UNSPECIFIED", "LOGGED_MODEL_PENDING",
+					  "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED", NULL};
+
+#define LM_NAME_MAX 500
+#define LM_SEARCH_DEFAULT 100
+#define LM_SEARCH_MAX 1000
+
+bool weir_tracking_logged_model_id_valid(const char *s)
+{
+	if (s == NULL || strncmp(s, "m-", 2) != 0 || strlen(s) != 34)
+		return false;
+	for (const char *p = s + 2; *p; p++)
+		if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/* The request's model (model_id, from the path), active. */
+static int load_lm(weir_tracking_ctx *c, json_t *req, trk_lmodel *m, weir_error *err)
+{
+	const char *id = NULL;
+	if (f_str(req, "model_id", true, &id, err) != 0)
+		return -1;
+	return active_lm(c, id, m, err);
+}
+
+static json_t *lm_answer(weir_tracking_ctx *c, const trk_lmodel *m, weir_error *err)
+{
+	json_t *o = weir_trk_store_lm_json(c->db, c->arena, m, err);
+	return o ? json_pack("{s:o}", "model", o) : NULL;
+}
+
+/* params of a request ([{key, value}]): keys checked as run params', no key twice. */
+static int check_lm_params(weir_tracking_ctx *c, json_t *params, const char ***keys, const char ***values,
+			   weir_error *err)
+{
+	size_t np = json_array_size(params);
+	if (np > WEIR_TRACKING_MAX_PARAMS * 10)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "params", "At most %d params per call",
+					WEIR_TRACKING_MAX_PARAMS * 10);
+	*keys = weir_arena_alloc(c->arena, (np ? np : 1) * sizeof(**keys));
+	*values = weir_arena_alloc(c->arena, (np ? np : 1) * sizeof(**values));
+	for (size_t i = 0; i < np; i++) {
+		if (param_fields(json_array_get(params, i), &(*keys)[i], &(*values)[i], err) != 0)
+			return -1;
+		(*values)[i] = truncate_utf8(c->arena, (*values)[i], PARAM_VALUE_MAX);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp((*keys)[k], (*keys)[i]) == 0)
+				return weir_error_field(
+					err, WEIR_E_INVALID_PARAMETER_VALUE, "params",
+					"Duplicate parameter keys have been submitted: ['%.250s']. Please ensure "
+					"the request contains only one param value per param key.",
+					(*keys)[i]);
+	}
+	return 0;
+}
+
+/* Params are immutable, as a run's: the same value again is a no-op, another is refused. */
+static int put_lm_params(weir_tracking_ctx *c, const trk_lmodel *m, const char **keys, const char **values, size_t n,
+			 weir_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *old;
+		if (weir_trk_store_lm_param_get(c->db, c->arena, m->id, keys[i], &old, err) != 0)
+			return -1;
+		if (old && strcmp(old, values[i]) != 0)
+			return weir_error_field(
+				err, WEIR_E_INVALID_PARAMETER_VALUE, "value",
+				"Changing param values is not allowed. Param with key='%.250s' was already logged "
+				"with value='%.200s' for model ID='%s'. Attempted logging new value '%.200s'.",
+				keys[i], old, m->model_id, values[i]);
+		if (old == NULL && weir_trk_store_lm_param_put(c->db, m->id, keys[i], values[i], err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int put_lm_tags(weir_tracking_ctx *c, const trk_lmodel *m, json_t *tags, weir_error *err)
+{
+	size_t i;
+	json_t *t;
+	json_array_foreach (tags, i, t) {
+		const char *v = json_string_value(json_object_get(t, "value"));
+		if (weir_trk_store_lm_tag_set(c->db, m->id, json_string_value(json_object_get(t, "key")),
+					      truncate_utf8(c->arena, v ? v : "", TAG_VALUE_MAX), err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+json_t *weir_tracking_logged_model_create(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	int64_t exp_id;
+	trk_lmodel m = {0};
+	json_t *params = NULL, *tags = NULL;
+	const char **pk, **pv;
+	if (f_experiment_id(req, "experiment_id", true, &exp_id, NULL, err) != 0 ||
+	    f_str(req, "name", false, &m.name, err) != 0 || f_str(req, "model_type", false, &m.model_type, err) != 0 ||
+	    f_str(req, "source_run_id", false, &m.source_run_id, err) != 0 || f_arr(req, "params", &params, err) != 0 ||
+	    f_arr(req, "tags", &tags, err) != 0)
+		return NULL;
+	/* the name is not part of any path (the id is), but list_artifacts(run_id, "a/b") looks a
+	 * model up by the first segment: a name never holds '/' */
+	if (m.name && (strlen(m.name) > LM_NAME_MAX || strchr(m.name, '/'))) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "name",
+				 "Invalid model name '%.100s': at most %d characters and no '/'", m.name, LM_NAME_MAX);
+		return NULL;
+	}
+	if (check_lm_params(c, params, &pk, &pv, err) != 0 || (tags && check_tags(tags, "tag", 0, err) != 0))
+		return NULL;
+	trk_exp e;
+	if (weir_trk_store_exp_get(c->db, c->arena, exp_id, &e, err) != 0)
+		return NULL;
+	if (strcmp(e.lifecycle_stage, "active") != 0) {
+		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+			       "The experiment %lld must be in the 'active' state. Current state is %s.",
+			       (long long)e.id, e.lifecycle_stage);
+		return NULL;
+	}
+	if (m.source_run_id && *m.source_run_id) {
+		trk_run run;
+		if (weir_trk_store_run_get(c->db, c->arena, m.source_run_id, &run, err) != 0)
+			return NULL;
+	}
+	char hex[33];
+	weir_random_hex(hex, 16);
+	m.model_id = weir_arena_printf(c->arena, "m-%s", hex);
+	m.experiment_id = e.id;
+	if (m.name == NULL || *m.name == '\0')
+		m.name = random_run_name(c->arena);
+	size_t ll = strlen(e.artifact_location);
+	while (ll > 0 && e.artifact_location[ll - 1] == '/')
+		ll--;
+	m.artifact_location = weir_arena_printf(c->arena, "%.*s/models/%s/artifacts", (int)ll, e.artifact_location,
+						m.model_id);
+	m.creation_time = m.last_updated_time = weir_now_ms();
+	m.status = "LOGGED_MODEL_PENDING";
+	m.lifecycle_stage = "active";
+	if (weir_trk_store_lm_insert(c->db, &m, caller(c), &m.id, err) != 0 ||
+	    put_lm_params(c, &m, pk, pv, json_array_size(params), err) != 0 || put_lm_tags(c, &m, tags, err) != 0)
+		return NULL;
+	return lm_answer(c, &m, err);
+}
+
+json_t *weir_tracking_logged_model_get(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_lmodel m;
+	return load_lm(c, req, &m, err) == 0 ? lm_answer(c, &m, err) : NULL;
+}
+
+json_t *weir_tracking_logged_model_finalize(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_lmodel m;
+	const char *status = NULL;
+	if (f_enum(req, "status", LM_STATUSES, 0, &status, err) != 0)
+		return NULL;
+	if (status == NULL) {
+		weir_mlflow_arg_missing("status", err);
+		return NULL;
+	}
+	if (strcmp(status, "LOGGED_MODEL_READY") != 0 && strcmp(status, "LOGGED_MODEL_UPLOAD_FAILED") != 0) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "status",
+				 "Invalid value '%s' for parameter 'status' supplied: a model is finalized as "
+				 "LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED",
+				 status);
+		return NULL;
+	}
+	if (load_lm(c, req, &m, err) != 0)
+		return NULL;
+	m.status = status;
+	m.last_updated_time = weir_now_ms();
+	if (weir_trk_store_lm_update(c->db, m.id, status, NULL, m.last_updated_time, err) != 0)
+		return NULL;
+	return lm_answer(c, &m, err);
+}
+
+json_t *weir_tracking_logged_model_delete(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_lmodel m;
+	if (load_lm(c, req, &m, err) != 0 ||
+	    weir_trk_store_lm_update(c->db, m.id, NULL, "deleted", weir_now_ms(), err) != 0)
+		return NULL;
+	return json_object();
+}
+
+json_t *weir_tracking_logged_model_set_tags(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_lmodel m;
+	json_t *tags = NULL;
+	if (f_arr(req, "tags", &tags, err) != 0 || (tags && check_tags(tags, "tag", 0, err) != 0) ||
+	    load_lm(c, req, &m, err) != 0 || put_lm_tags(c, &m, tags, err) != 0)
+		return NULL;
+	return json_object();
+}
+
+json_t *weir_tracking_logged_model_delete_tag(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_lmodel m;
+	const char *key = NULL;
+	bool existed;
+	if (f_str(req, "tag_key", true, &key, err) != 0 || load_lm(c, req, &m, err) != 0 ||
+	    weir_trk_store_lm_tag_delete(c->db, m.id, key, &existed, err) != 0)
+		return NULL;
+	if (!existed) {
+		weir_error_set(err, WEIR_E_NOT_FOUND, "No tag with key '%.250s' found for model with ID '%s'.", key,
+			       m.model_id);
+		return NULL;
+	}
+	return json_object();
+}
+
+json_t *weir_tracking_logged_model_log_params(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	trk_lmodel m;
+	json_t *params = NULL;
+	const char **pk, **pv;
+	if (f_arr(req, "params", &params, err) != 0 || check_lm_params(c, params, &pk, &pv, err) != 0 ||
+	    load_lm(c, req, &m, err) != 0 || put_lm_params(c, &m, pk, pv, json_array_size(params), err) != 0)
+		return NULL;
+	return json_object();
+}
+
+/* order_by of a logged-model search: [{field_name, ascending, dataset_name, dataset_digest}],
+ * field_name an attribute or metrics.<key> (SearchLoggedModelsUtils). */
+static int parse_lm_order(weir_arena *a, json_t *arr, trk_order **out, int *n, weir_error *err)
+{
+	*n = 0;
+	*out = NULL;
+	size_t na = json_array_size(arr);
+	if (na == 0)
+		return 0;
+	if (na > 16)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by", "Too many order_by clauses");
+	trk_order *o = weir_arena_calloc(a, na * sizeof(*o));
+	for (size_t i = 0; i < na; i++) {
+		json_t *v = json_array_get(arr, i), *asc;
+		const char *field = NULL;
+		trk_order *ord = &o[i];
+		if (!json_is_object(v))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+						"`order_by` must be a list of dictionaries.");
+		if (f_str(v, "field_name", false, &field, err) != 0 ||
+		    f_str(v, "dataset_name", false, &ord->dataset_name, err) != 0 ||
+		    f_str(v, "dataset_digest", false, &ord->dataset_digest, err) != 0)
+			return -1;
+		if (field == NULL || *field == '\0')
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+						"`field_name` in the `order_by` clause must be specified.");
+		asc = json_object_get(v, "ascending");
+		if (asc && !json_is_null(asc) && !json_is_boolean(asc))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+						"Value of `ascending` in the `order_by` clause must be a boolean, for "
+						"field %.100s.",
+						field);
+		ord->desc = json_is_false(asc);
+		if (ord->dataset_name && *ord->dataset_name == '\0')
+			ord->dataset_name = NULL;
+		if (ord->dataset_digest && *ord->dataset_digest == '\0')
+			ord->dataset_digest = NULL;
+		if (ord->dataset_digest && ord->dataset_name == NULL)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+						"`dataset_digest` can only be specified if `dataset_name` is also "
+						"specified.");
+		const char *dot = strchr(field, '.');
+		if (dot) {
+			if (strncmp(field, "metrics.", 8) != 0 || dot[1] == '\0')
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+							"Invalid order by field name: %.100s, only `metrics.<name>` is "
+							"allowed.",
+							field);
+			ord->ent = TRK_ENT_METRIC;
+			ord->key = dot + 1;
+			continue;
+		}
+		const attr_def *d = find_attr(LM_ATTRS, field);
+		if (d == NULL)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
+						"Invalid order by field name: %.100s.", field);
+		ord->ent = TRK_ENT_ATTR;
+		ord->column = ord->key = d->name;
+	}
+	*out = o;
+	*n = (int)na;
+	return 0;
+}
+
+/* The page token of a logged-model search: the offset and a digest of what the first page
+ * asked (experiment ids, filter, order_by, datasets), which later pages must ask again, as
+ * MLflow's SearchLoggedModelsPaginationToken.validate requires. */
+static const char *lm_query_digest(weir_arena *a, json_t *req)
+{
+	json_t *q = json_pack("{s:O?, s:O?, s:O?, s:O?}", "experiment_ids", json_object_get(req, "experiment_ids"),
+			      "filter", json_object_get(req, "filter"), "order_by", json_object_get(req, "order_by"),
+			      "datasets", json_object_get(req, "datasets"));
+	char *text = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(q);
+	char hex[65];
+	weir_sha256_hex(text ? text : "", text ? strlen(text) : 0, hex);
+	free(text);
+	return weir_arena_strndup(a, hex, 16);
+}
+
+static int lm_token_parse(weir_arena *a, const char *tok, const char *digest, int64_t *offset, weir_error *err)
+{
+	*offset = 0;
+	if (tok == NULL || *tok == '\0')
+		return 0;
+	json_t *j = weir_page_token_json(a, tok, err);
+	if (j == NULL)
+		return -1;
+	json_t *off = json_object_get(j, "offset"), *q = json_object_get(j, "query");
+	if (!json_is_integer(off) || json_integer_value(off) < 0 || !json_is_string(q))
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+					"Invalid page token, parsed value=%.100s", tok);
+	if (strcmp(json_string_value(q), digest) != 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_token",
+					"The page token does not match the request: experiment_ids, filter, order_by "
+					"and datasets must be those of the first page.");
+	*offset = (int64_t)json_integer_value(off);
+	return 0;
+}
+
+/* status = 'READY' names LOGGED_MODEL_READY: filters may use either spelling. */
+static void lm_status_values(weir_arena *a, trk_cond *conds, int n)
+{
+	for (int i = 0; i < n; i++) {
+		trk_cond *c = &conds[i];
+		if (c->ent != TRK_ENT_ATTR || strcmp(c->column, "status") != 0)
+			continue;
+		if (c->str && strncmp(c->str, "LOGGED_MODEL_", 13) != 0 && c->op != WEIR_MLFLOW_OP_LIKE &&
+		    c->op != WEIR_MLFLOW_OP_ILIKE)
+			c->str = weir_arena_printf(a, "LOGGED_MODEL_%s", c->str);
+		for (int k = 0; k < c->nlist; k++)
+			if (strncmp(c->list[k], "LOGGED_MODEL_", 13) != 0)
+				c->list[k] = weir_arena_printf(a, "LOGGED_MODEL_%s", c->list[k]);
+	}
+}
+
+static json_t *lm_of_id(weir_tracking_ctx *c, int64_t id, weir_error *err)
+{
+	trk_lmodel m;
+	return weir_trk_store_lm_get_id(c->db, c->arena, id, &m, err) == 0
+		       ? weir_trk_store_lm_json(c->db, c->arena, &m, err)
+		       : NULL;
+}
+
+json_t *weir_tracking_logged_model_search(weir_tracking_ctx *c, json_t *req, weir_error *err)
+{
+	int64_t max = LM_SEARCH_DEFAULT;
+	const char *filter = NULL, *tok = NULL;
+	json_t *order = NULL, *exps = NULL, *datasets = NULL;
+	trk_query q = {0};
+	if (f_arr(req, "experiment_ids", &exps, err) != 0 || f_i64(req, "max_results", false, &max, NULL, err) != 0 ||
+	    f_str(req, "filter", false, &filter, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0 ||
+	    f_arr(req, "order_by", &order, err) != 0 || f_arr(req, "datasets", &datasets, err) != 0)
+		return NULL;
+	if (max < 1 || max > LM_SEARCH_MAX) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+				 "Invalid value %lld for parameter 'max_results' supplied. It must be at most %d, and "
+				 "positive",
+				 (long long)max, LM_SEARCH_MAX);
+		return NULL;
+	}
+	size_t ne = json_array_size(exps), nd = json_array_size(datasets);
+	if (ne > 200 || nd > 100) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, ne > 200 ? "experiment_ids" : "datasets",
+				 "At most 200 experiment ids and 100 datasets");
+		return NULL;
+	}
+	int64_t *eids = weir_arena_alloc(c->arena, (ne ? ne : 1) * sizeof(int64_t));
+	for (size_t i = 0; i < ne; i++) {
+		json_t *wrap = json_pack("{s:O}", "experiment_ids", json_array_get(exps, i));
+		int rc = f_experiment_id(wrap, "experiment_ids", true, &eids[i], NULL, err);
+		json_decref(wrap);
+		if (rc != 0)
+			return NULL;
+	}
+	q.experiment_ids = eids;
+	q.nexperiments = (int)ne;
+	q.ds_names = weir_arena_alloc(c->arena, (nd ? nd : 1) * sizeof(char *));
+	q.ds_digests = weir_arena_alloc(c->arena, (nd ? nd : 1) * sizeof(char *));
+	for (size_t i = 0; i < nd; i++) {
+		json_t *d = json_array_get(datasets, i);
+		const char *name = NULL, *digest = NULL;
+		if (!json_is_object(d)) {
+			weir_mlflow_arg_type_error("datasets", d, err);
+			return NULL;
+		}
+		if (f_str(d, "dataset_name", false, &name, err) != 0 ||
+		    f_str(d, "dataset_digest", false, &digest, err) != 0)
+			return NULL;
+		if (name == NULL || *name == '\0') {
+			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "datasets",
+					 "`dataset_name` in the `datasets` clause must be specified.");
+			return NULL;
+		}
+		q.ds_names[i] = name;
+		q.ds_digests[i] = digest && *digest ? digest : NULL;
+	}
+	q.ndatasets = (int)nd;
+	if (parse_filter(c->arena, filter, GRAM_LOGGED_MODELS, &q.conds, &q.nconds, err) != 0 ||
+	    parse_lm_order(c->arena, order, &q.orders, &q.norders, err) != 0)
+		return NULL;
+	lm_status_values(c->arena, q.conds, q.nconds);
+	const char *digest = lm_query_digest(c->arena, req);
+	if (lm_token_parse(c->arena, tok, digest, &q.offset, err) != 0)
+		return NULL;
+	if (ne == 0)
+		return json_object();
+	q.limit = max + 1;
+	int64_t *ids;
+	int n;
+	if (weir_trk_store_lm_search(c->db, c->arena, &q, &ids, &n, err) != 0)
+		return NULL;
+	json_t *out = search_page(c, ids, n, max, q.offset, "models", lm_of_id, err);
+	if (out && n > max) {
+		const char *j = weir_arena_printf(c->arena, "{\"offset\": %lld, \"query\": \"%s\"}",
+						  (long long)(q.offset + max), digest);
+		json_object_set_new(out, "next_page_token", json_string(weir_b64url_encode(c->arena, j, strlen(j))));
+	}
+	return out;
+}
+
+/* ---- for the registry: versions registered from models:/<model_id> */
+
+int weir_tracking_logged_model_ref_get(weir_db *db, weir_arena *a, const char *model_id,
+				       weir_tracking_logged_model_ref *out, weir_error *err)
+{
+	trk_lmodel m;
+	weir_tracking_ctx c = {db, a, NULL};
+	if (active_lm(&c, model_id, &m, err) != 0)
+		return -1;
+	out->model_id = m.model_id;
+	out->experiment_id = m.experiment_id;
+	out->artifact_uri = m.artifact_location;
+	out->source_run_id = m.source_run_id;
+	return 0;
+}
+
+/* MLflow's server records a version registered from a logged model on the model, in the tag
+ * mlflow.modelVersions: a JSON list of {"name", "version"} (the version a number), written
+ * as Python's json.dumps writes it; the client then appends its own entry. */
+int weir_tracking_logged_model_add_version(weir_db *db, weir_arena *a, const char *model_id, const char *name,
+					   int64_t version, weir_error *err)
+{
+	trk_lmodel m;
+	weir_tracking_ctx c = {db, a, NULL};
+	const char *old;
+	if (active_lm(&c, model_id, &m, err) != 0 ||
+	    weir_trk_store_lm_tag_get(db, a, m.id, "mlflow.modelVersions", &old, err) != 0)
+		return -1;
+	json_t *list = old ? json_loads(old, 0, NULL) : NULL;
+	if (!json_is_array(list)) {
+		json_decref(list);
+		list = json_array();
+	}
+	json_array_append_new(list, json_pack("{s:s, s:I}", "name", name ? name : "", "version", (json_int_t)version));
+	char *text = json_dumps(list, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(list);
+	int rc = weir_trk_store_lm_tag_set(db, m.id, "mlflow.modelVersions",
+					   truncate_utf8(a, text ? text : "[]", TAG_VALUE_MAX), err);
+	free(text);
+	return rc;
 }

@@ -1,4 +1,5 @@
-/* MLflow experiment tracking: experiments, runs, params, metrics, tags and run inputs.
+/* MLflow experiment tracking: experiments, runs, params, metrics, tags, run inputs and
+ * outputs, and MLflow 3's logged models.
  *
  * Every operation takes the request message in MLflow's JSON wire shape (a GET's query
  * arguments are turned into the same object by the api layer) and returns the response
@@ -60,6 +61,27 @@ json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t 
 /* GET artifacts/list (run_id, path): the run's artifacts under its mlflow-artifacts root. */
 json_t *weir_tracking_artifacts_list(weir_tracking_ctx *c, json_t *req, weir_error *err);
 
+/* runs/outputs {run_id, models: [{model_id, step}]}: the models the run produced (runs/get
+ * shows them as outputs.model_outputs; runs/log-inputs `models` as inputs.model_inputs). */
+json_t *weir_tracking_log_outputs(weir_tracking_ctx *c, json_t *req, weir_error *err);
+
+/* MLflow 3 logged models (/mlflow/logged-models...). `model_id` (and `tag_key`) come from the
+ * path; the api layer puts them into req. A deleted model answers as a missing one: 404
+ * RESOURCE_DOES_NOT_EXIST "Logged model with ID '<id>' not found.". Governed as runs are
+ * (any authenticated principal). */
+json_t *weir_tracking_logged_model_create(weir_tracking_ctx *c, json_t *req, weir_error *err);
+json_t *weir_tracking_logged_model_get(weir_tracking_ctx *c, json_t *req, weir_error *err);
+/* PATCH: status LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED; answers {model}. */
+json_t *weir_tracking_logged_model_finalize(weir_tracking_ctx *c, json_t *req, weir_error *err);
+json_t *weir_tracking_logged_model_delete(weir_tracking_ctx *c, json_t *req, weir_error *err);
+/* experiment_ids, filter (MLflow's logged-model grammar), datasets, order_by
+ * [{field_name, ascending, dataset_name, dataset_digest}], max_results (100, at most 1000),
+ * page_token (bound to the first page's query). {} when nothing matches. */
+json_t *weir_tracking_logged_model_search(weir_tracking_ctx *c, json_t *req, weir_error *err);
+json_t *weir_tracking_logged_model_set_tags(weir_tracking_ctx *c, json_t *req, weir_error *err);
+json_t *weir_tracking_logged_model_delete_tag(weir_tracking_ctx *c, json_t *req, weir_error *err);
+json_t *weir_tracking_logged_model_log_params(weir_tracking_ctx *c, json_t *req, weir_error *err);
+
 /* MLflow's batch limits (log-batch). */
 #define WEIR_TRACKING_MAX_METRICS 1000
 #define WEIR_TRACKING_MAX_PARAMS 100
@@ -86,6 +108,26 @@ int weir_tracking_run_inputs(weir_db *db, weir_arena *a, const char *run_id, wei
 
 /* Whether run `run_id` exists (any lifecycle stage); fills its experiment id when found. */
 bool weir_tracking_run_exists(weir_db *db, const char *run_id, int64_t *experiment_id);
+
+/* "m-" and 32 lowercase hex digits: the form of a logged model's id. */
+bool weir_tracking_logged_model_id_valid(const char *s);
+
+/* A logged model as the registry needs it (a version registered from models:/<model_id>).
+ * Arena strings. */
+typedef struct weir_tracking_logged_model_ref {
+	const char *model_id;
+	int64_t experiment_id;
+	const char *artifact_uri; /* mlflow-artifacts:/<exp>/models/<model_id>/artifacts by default */
+	const char *source_run_id; /* "" when none */
+} weir_tracking_logged_model_ref;
+
+/* The active logged model `model_id`; 404 RESOURCE_DOES_NOT_EXIST when absent or deleted. */
+int weir_tracking_logged_model_ref_get(weir_db *db, weir_arena *a, const char *model_id,
+				       weir_tracking_logged_model_ref *out, weir_error *err);
+/* Appends {"name": name, "version": version} to the model's mlflow.modelVersions tag, as
+ * MLflow's server does when a version is registered from the model. In a write. */
+int weir_tracking_logged_model_add_version(weir_db *db, weir_arena *a, const char *model_id, const char *name,
+					   int64_t version, weir_error *err);
 
 /* Validates a model version `source` as MLflow's server does (handlers.py, see
  * shared/reference/mlflow-api.md §2.4): after repeated percent/plus decoding no `..`

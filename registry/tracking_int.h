@@ -59,6 +59,8 @@ typedef struct trk_order {
 	const char *column; /* ATTR: the attribute's name */
 	const char *key;
 	bool desc;
+	const char *dataset_name; /* logged models' METRIC order: only points on this dataset (or NULL) */
+	const char *dataset_digest;
 } trk_order;
 
 typedef struct trk_query {
@@ -71,6 +73,11 @@ typedef struct trk_query {
 	int norders;
 	int64_t offset;
 	int64_t limit; /* rows to fetch (max_results + 1) */
+	/* logged models: the `datasets` filter, (name, digest or NULL) pairs; a model qualifies
+	 * through its metrics on any of them */
+	const char **ds_names;
+	const char **ds_digests;
+	int ndatasets;
 } trk_query;
 
 /* experiments */
@@ -144,6 +151,47 @@ int weir_trk_store_metric_steps(weir_db *db, weir_arena *a, int64_t run, const c
 				int64_t end, int64_t **steps, int *n, weir_error *err);
 int weir_trk_store_metric_at_step(weir_db *db, weir_arena *a, int64_t run, const char *key, int64_t step,
 				  trk_point **out, int *n, weir_error *err);
+
+/* logged models (migrations/0013_logged_models.sql) */
+typedef struct trk_lmodel {
+	int64_t id; /* internal key */
+	const char *model_id; /* "m-" + 32 hex */
+	int64_t experiment_id;
+	const char *name;
+	const char *artifact_location;
+	int64_t creation_time;
+	int64_t last_updated_time;
+	const char *status; /* LOGGED_MODEL_PENDING | _READY | _UPLOAD_FAILED */
+	const char *model_type; /* "" when none */
+	const char *source_run_id; /* "" when none */
+	const char *lifecycle_stage;
+} trk_lmodel;
+
+int weir_trk_store_lm_insert(weir_db *db, const trk_lmodel *m, const char *owner, int64_t *id, weir_error *err);
+/* Any lifecycle stage; 404 "Logged model with ID '<id>' not found." when absent. */
+int weir_trk_store_lm_get(weir_db *db, weir_arena *a, const char *model_id, trk_lmodel *out, weir_error *err);
+int weir_trk_store_lm_get_id(weir_db *db, weir_arena *a, int64_t id, trk_lmodel *out, weir_error *err);
+/* Sets status (NULL: unchanged) and lifecycle stage (NULL: unchanged), and the update time. */
+int weir_trk_store_lm_update(weir_db *db, int64_t id, const char *status, const char *stage, int64_t now,
+			     weir_error *err);
+int weir_trk_store_lm_param_get(weir_db *db, weir_arena *a, int64_t model, const char *key, const char **value,
+				weir_error *err);
+int weir_trk_store_lm_param_put(weir_db *db, int64_t model, const char *key, const char *value, weir_error *err);
+/* *value NULL when absent. */
+int weir_trk_store_lm_tag_get(weir_db *db, weir_arena *a, int64_t model, const char *key, const char **value,
+			      weir_error *err);
+int weir_trk_store_lm_tag_set(weir_db *db, int64_t model, const char *key, const char *value, weir_error *err);
+int weir_trk_store_lm_tag_delete(weir_db *db, int64_t model, const char *key, bool *existed, weir_error *err);
+/* A point logged with model_id: dataset name and digest "" when none. */
+int weir_trk_store_lm_metric_put(weir_db *db, int64_t model, const trk_point *p, const char *run_id,
+				 const char *dataset_name, const char *dataset_digest, weir_error *err);
+/* The wire LoggedModel {info, data}. New reference. */
+json_t *weir_trk_store_lm_json(weir_db *db, weir_arena *a, const trk_lmodel *m, weir_error *err);
+/* Internal ids of the active models of q's experiments matching q, in q's order. */
+int weir_trk_store_lm_search(weir_db *db, weir_arena *a, const trk_query *q, int64_t **ids, int *n, weir_error *err);
+/* Links run and model ("input" or "output", with the step); a link already there stays one. */
+int weir_trk_store_run_model_link(weir_db *db, int64_t run, const char *direction, int64_t model, int64_t step,
+				  weir_error *err);
 
 /* datasets and inputs */
 int weir_trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *name, const char *digest,

@@ -659,6 +659,8 @@ static json_t *inputs_json(weir_db *db, weir_arena *a, int64_t run, weir_error *
 	return inputs;
 }
 
+static int run_models_add(weir_db *db, int64_t run, json_t *inputs, json_t *run_o, weir_error *err);
+
 json_t *weir_trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, weir_error *err)
 {
 	json_t *info = weir_trk_store_run_info_json(run);
@@ -706,6 +708,8 @@ json_t *weir_trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, 
 	if (inputs == NULL)
 		goto fail;
 	json_object_set_new(run_o, "inputs", inputs);
+	if (run_models_add(db, run->id, inputs, run_o, err) != 0)
+		goto fail;
 	return run_o;
 fail:
 	json_decref(run_o);
@@ -1263,4 +1267,368 @@ int weir_trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_trac
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ logged models */
+
+static const char SQL_LM_INSERT[] =
+	"INSERT INTO trk_logged_models(model_id, experiment_id, name, artifact_location, creation_time, "
+	"last_updated_time, status, model_type, source_run_id, lifecycle_stage, owner) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, 'active', ?9)";
+#define LM_COLS                                                                                            \
+	"id, model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status, " \
+	"model_type, source_run_id, lifecycle_stage"
+static const char SQL_LM_GET[] = "SELECT " LM_COLS " FROM trk_logged_models WHERE model_id = ?1";
+static const char SQL_LM_GET_ID[] = "SELECT " LM_COLS " FROM trk_logged_models WHERE id = ?1";
+static const char SQL_LM_UPDATE[] =
+	"UPDATE trk_logged_models SET status = COALESCE(?2, status), lifecycle_stage = COALESCE(?3, lifecycle_stage), "
+	"last_updated_time = ?4 WHERE id = ?1";
+static const char SQL_LM_PARAM_GET[] = "SELECT value FROM trk_logged_model_params WHERE model = ?1 AND key = ?2";
+static const char SQL_LM_PARAM_PUT[] =
+	"INSERT OR IGNORE INTO trk_logged_model_params(model, key, value) VALUES (?1, ?2, ?3)";
+static const char SQL_LM_TAG_GET[] = "SELECT value FROM trk_logged_model_tags WHERE model = ?1 AND key = ?2";
+static const char SQL_LM_TAG_SET[] = "INSERT INTO trk_logged_model_tags(model, key, value) VALUES (?1, ?2, ?3) "
+				     "ON CONFLICT(model, key) DO UPDATE SET value = excluded.value";
+static const char SQL_LM_TAG_DELETE[] = "DELETE FROM trk_logged_model_tags WHERE model = ?1 AND key = ?2";
+static const char SQL_LM_PARAMS[] = "SELECT key, value FROM trk_logged_model_params WHERE model = ?1 ORDER BY key";
+static const char SQL_LM_TAGS[] = "SELECT key, value FROM trk_logged_model_tags WHERE model = ?1 ORDER BY key";
+static const char SQL_LM_METRIC_PUT[] =
+	"INSERT INTO trk_logged_model_metrics(model, key, timestamp, step, run_id, dataset_name, dataset_digest, "
+	"value, is_nan) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	"ON CONFLICT(model, key, timestamp, step, run_id, dataset_name, dataset_digest) DO UPDATE SET "
+	"value = excluded.value, is_nan = excluded.is_nan";
+static const char SQL_LM_METRICS[] =
+	"SELECT key, value, is_nan, timestamp, step, run_id, dataset_name, dataset_digest "
+	"FROM trk_logged_model_metrics WHERE model = ?1 ORDER BY key, timestamp, step, run_id, dataset_name, "
+	"dataset_digest";
+static const char SQL_RUN_MODEL_LINK[] =
+	"INSERT OR IGNORE INTO trk_run_models(run, direction, model, step) VALUES (?1, ?2, ?3, ?4)";
+static const char SQL_RUN_MODELS[] = "SELECT m.model_id, l.step FROM trk_run_models l "
+				     "JOIN trk_logged_models m ON m.id = l.model "
+				     "WHERE l.run = ?1 AND l.direction = ?2 ORDER BY m.model_id, l.step";
+
+int weir_trk_store_lm_insert(weir_db *db, const trk_lmodel *m, const char *owner, int64_t *id, weir_error *err)
+{
+	if (weir_db_exec(db, SQL_LM_INSERT, err, WEIR_TEXT(m->model_id), WEIR_I64(m->experiment_id), WEIR_TEXT(m->name),
+			 WEIR_TEXT(m->artifact_location), WEIR_I64(m->creation_time), WEIR_TEXT(m->status),
+			 WEIR_TEXT(m->model_type ? m->model_type : ""),
+			 WEIR_TEXT(m->source_run_id ? m->source_run_id : ""), WEIR_TEXT(owner)) != 0)
+		return -1;
+	*id = weir_db_last_insert_id(db);
+	return 0;
+}
+
+static int lm_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_lmodel *out, const char *what, weir_error *err)
+{
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW) {
+		out->id = weir_db_col_i64(st, 0);
+		out->model_id = weir_db_col_dup(a, st, 1);
+		out->experiment_id = weir_db_col_i64(st, 2);
+		out->name = weir_db_col_dup(a, st, 3);
+		out->artifact_location = weir_db_col_dup(a, st, 4);
+		out->creation_time = weir_db_col_i64(st, 5);
+		out->last_updated_time = weir_db_col_i64(st, 6);
+		out->status = weir_db_col_dup(a, st, 7);
+		out->model_type = weir_db_col_dup(a, st, 8);
+		out->source_run_id = weir_db_col_dup(a, st, 9);
+		out->lifecycle_stage = weir_db_col_dup(a, st, 10);
+		weir_db_done(st);
+		return 0;
+	}
+	weir_db_done(st);
+	if (rc != WEIR_DB_DONE)
+		return weir_db_fail(db, rc, err);
+	return weir_error_set(err, WEIR_E_NOT_FOUND, "%s", what);
+}
+
+int weir_trk_store_lm_get(weir_db *db, weir_arena *a, const char *model_id, trk_lmodel *out, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_LM_GET, err, WEIR_TEXT(model_id));
+	if (st == NULL)
+		return -1;
+	return lm_row(db, a, st, out, weir_arena_printf(a, "Logged model with ID '%.100s' not found.", model_id), err);
+}
+
+int weir_trk_store_lm_get_id(weir_db *db, weir_arena *a, int64_t id, trk_lmodel *out, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_LM_GET_ID, err, WEIR_I64(id));
+	if (st == NULL)
+		return -1;
+	return lm_row(db, a, st, out, "Logged model not found.", err);
+}
+
+int weir_trk_store_lm_update(weir_db *db, int64_t id, const char *status, const char *stage, int64_t now,
+			     weir_error *err)
+{
+	return weir_db_exec(db, SQL_LM_UPDATE, err, WEIR_I64(id), WEIR_TEXT(status), WEIR_TEXT(stage), WEIR_I64(now));
+}
+
+static int text_of(weir_db *db, weir_arena *a, const char *sql, int64_t id, const char *key, const char **value,
+		   weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_TEXT(key));
+	if (st == NULL)
+		return -1;
+	int rc = weir_db_step(st);
+	*value = rc == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
+	weir_db_done(st);
+	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
+		return weir_db_fail(db, rc, err);
+	return 0;
+}
+
+int weir_trk_store_lm_param_get(weir_db *db, weir_arena *a, int64_t model, const char *key, const char **value,
+				weir_error *err)
+{
+	return text_of(db, a, SQL_LM_PARAM_GET, model, key, value, err);
+}
+
+int weir_trk_store_lm_param_put(weir_db *db, int64_t model, const char *key, const char *value, weir_error *err)
+{
+	return kv_write(db, SQL_LM_PARAM_PUT, model, key, value, NULL, err);
+}
+
+int weir_trk_store_lm_tag_get(weir_db *db, weir_arena *a, int64_t model, const char *key, const char **value,
+			      weir_error *err)
+{
+	return text_of(db, a, SQL_LM_TAG_GET, model, key, value, err);
+}
+
+int weir_trk_store_lm_tag_set(weir_db *db, int64_t model, const char *key, const char *value, weir_error *err)
+{
+	return kv_write(db, SQL_LM_TAG_SET, model, key, value, NULL, err);
+}
+
+int weir_trk_store_lm_tag_delete(weir_db *db, int64_t model, const char *key, bool *existed, weir_error *err)
+{
+	return kv_write(db, SQL_LM_TAG_DELETE, model, key, NULL, existed, err);
+}
+
+int weir_trk_store_lm_metric_put(weir_db *db, int64_t model, const trk_point *p, const char *run_id,
+				 const char *dataset_name, const char *dataset_digest, weir_error *err)
+{
+	return weir_db_exec(db, SQL_LM_METRIC_PUT, err, WEIR_I64(model), WEIR_TEXT(p->key), WEIR_I64(p->timestamp),
+			    WEIR_I64(p->step), WEIR_TEXT(run_id ? run_id : ""),
+			    WEIR_TEXT(dataset_name ? dataset_name : ""),
+			    WEIR_TEXT(dataset_digest ? dataset_digest : ""), WEIR_REAL(p->is_nan ? 0.0 : p->value),
+			    WEIR_I64(p->is_nan ? 1 : 0));
+}
+
+int weir_trk_store_run_model_link(weir_db *db, int64_t run, const char *direction, int64_t model, int64_t step,
+				  weir_error *err)
+{
+	return weir_db_exec(db, SQL_RUN_MODEL_LINK, err, WEIR_I64(run), WEIR_TEXT(direction), WEIR_I64(model),
+			    WEIR_I64(step));
+}
+
+/* The models linked to a run in `direction`: [{model_id}] for inputs, [{model_id, step}]
+ * for outputs. New reference, NULL on failure. */
+static json_t *run_models_json(weir_db *db, int64_t run, const char *direction, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_RUN_MODELS, err, WEIR_I64(run), WEIR_TEXT(direction));
+	if (st == NULL)
+		return NULL;
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		json_t *o = json_pack("{s:s}", "model_id", weir_db_col_text(st, 0));
+		if (o && strcmp(direction, "output") == 0)
+			json_object_set_new(o, "step", json_integer(weir_db_col_i64(st, 1)));
+		if (o)
+			json_array_append_new(arr, o);
+	}
+	weir_db_done(st);
+	if (rc != WEIR_DB_DONE) {
+		json_decref(arr);
+		weir_db_fail(db, rc, err);
+		return NULL;
+	}
+	return arr;
+}
+
+/* Adds the run's model inputs to `inputs` and its model outputs as run_o's "outputs". */
+static int run_models_add(weir_db *db, int64_t run, json_t *inputs, json_t *run_o, weir_error *err)
+{
+	json_t *in = run_models_json(db, run, "input", err);
+	if (in == NULL)
+		return -1;
+	set_list(inputs, "model_inputs", in);
+	json_t *out = run_models_json(db, run, "output", err);
+	if (out == NULL)
+		return -1;
+	json_t *outputs = json_object();
+	set_list(outputs, "model_outputs", out);
+	json_object_set_new(run_o, "outputs", outputs);
+	return 0;
+}
+
+json_t *weir_trk_store_lm_json(weir_db *db, weir_arena *a, const trk_lmodel *m, weir_error *err)
+{
+	(void)a;
+	char exp[24];
+	snprintf(exp, sizeof(exp), "%lld", (long long)m->experiment_id);
+	json_t *info = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:s?, s:s, s:s?}", "model_id", m->model_id,
+				 "experiment_id", exp, "name", m->name, "creation_timestamp_ms",
+				 (json_int_t)m->creation_time, "last_updated_timestamp_ms",
+				 (json_int_t)m->last_updated_time, "artifact_uri", m->artifact_location, "status",
+				 m->status, "model_type", m->model_type ? m->model_type : "");
+	if (info == NULL) {
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+		return NULL;
+	}
+	if (m->source_run_id && *m->source_run_id)
+		json_object_set_new(info, "source_run_id", json_string(m->source_run_id));
+	json_t *data = json_object();
+	json_t *out = json_pack("{s:o, s:o}", "info", info, "data", data);
+	weir_stmt *st = weir_db_query(db, SQL_LM_TAGS, err, WEIR_I64(m->id));
+	json_t *list;
+	if (st == NULL || (list = kv_list(db, st, err)) == NULL)
+		goto fail;
+	set_list(info, "tags", list);
+	if ((st = weir_db_query(db, SQL_LM_PARAMS, err, WEIR_I64(m->id))) == NULL ||
+	    (list = kv_list(db, st, err)) == NULL)
+		goto fail;
+	set_list(data, "params", list);
+	if ((st = weir_db_query(db, SQL_LM_METRICS, err, WEIR_I64(m->id))) == NULL)
+		goto fail;
+	list = json_array();
+	int rc;
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		json_t *pt = json_pack("{s:o?, s:o, s:I, s:I, s:s}", "key", json_string(weir_db_col_text(st, 0)),
+				       "value", metric_value(weir_db_col_double(st, 1), weir_db_col_int(st, 2) != 0),
+				       "timestamp", (json_int_t)weir_db_col_i64(st, 3), "step",
+				       (json_int_t)weir_db_col_i64(st, 4), "model_id", m->model_id);
+		if (pt == NULL)
+			continue;
+		static const char *const opt[] = {"run_id", "dataset_name", "dataset_digest"};
+		for (int k = 0; k < 3; k++) {
+			const char *v = weir_db_col_text(st, 5 + k);
+			if (v && *v)
+				json_object_set_new(pt, opt[k], json_string(v));
+		}
+		json_array_append_new(list, pt);
+	}
+	weir_db_done(st);
+	if (rc != WEIR_DB_DONE) {
+		json_decref(list);
+		weir_db_fail(db, rc, err);
+		goto fail;
+	}
+	set_list(data, "metrics", list);
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+static const attr_col LM_COLS_MAP[] = {
+	{"name", "m.name"},
+	{"model_id", "m.model_id"},
+	{"model_type", "m.model_type"},
+	{"status", "m.status"},
+	{"source_run_id", "m.source_run_id"},
+	{"creation_timestamp", "m.creation_time"},
+	{"creation_time", "m.creation_time"},
+	{"last_updated_timestamp", "m.last_updated_time"},
+	{"last_updated_time", "m.last_updated_time"},
+	{NULL, NULL},
+};
+
+/* "(x.dataset_name = ? [AND x.dataset_digest = ?]) OR ..." over q's datasets. */
+static void lm_datasets_sql(qbuild *q, const trk_query *qq)
+{
+	weir_buf_appendf(&q->sql, "(");
+	for (int i = 0; i < qq->ndatasets; i++) {
+		weir_buf_appendf(&q->sql, "%s(x.dataset_name = ?", i ? " OR " : "");
+		bind_s(q, qq->ds_names[i]);
+		if (qq->ds_digests[i]) {
+			weir_buf_appendf(&q->sql, " AND x.dataset_digest = ?");
+			bind_s(q, qq->ds_digests[i]);
+		}
+		weir_buf_appendf(&q->sql, ")");
+	}
+	weir_buf_appendf(&q->sql, ")");
+}
+
+/* The latest value (by timestamp, then step) of metric o->key on the model, on o's dataset
+ * when it names one: MLflow's order by a model metric. */
+static void lm_metric_order_expr(qbuild *q, const trk_order *o)
+{
+	weir_buf_appendf(&q->sql, "(SELECT x.value FROM trk_logged_model_metrics x WHERE x.model = m.id AND x.key = ?");
+	bind_s(q, o->key);
+	if (o->dataset_name) {
+		weir_buf_appendf(&q->sql, " AND x.dataset_name = ?");
+		bind_s(q, o->dataset_name);
+	}
+	if (o->dataset_digest) {
+		weir_buf_appendf(&q->sql, " AND x.dataset_digest = ?");
+		bind_s(q, o->dataset_digest);
+	}
+	weir_buf_appendf(&q->sql, " ORDER BY x.timestamp DESC, x.step DESC LIMIT 1)");
+}
+
+int weir_trk_store_lm_search(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
+{
+	qbuild *q = weir_arena_calloc(a, sizeof(*q));
+	weir_buf_appendf(
+		&q->sql,
+		"SELECT m.id FROM trk_logged_models m WHERE m.lifecycle_stage = 'active' AND m.experiment_id IN (");
+	for (int i = 0; i < qq->nexperiments; i++) {
+		weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
+		bind_i(q, qq->experiment_ids[i]);
+	}
+	weir_buf_appendf(&q->sql, ")");
+	bool metric_cond = false;
+	for (int i = 0; i < qq->nconds; i++) {
+		const trk_cond *c = &qq->conds[i];
+		weir_buf_appendf(&q->sql, " AND ");
+		switch (c->ent) {
+		case TRK_ENT_METRIC:
+			/* any point of the key (on one of the datasets) satisfies it, as MLflow's join */
+			metric_cond = true;
+			weir_buf_appendf(&q->sql,
+					 "EXISTS (SELECT 1 FROM trk_logged_model_metrics x WHERE x.model = m.id AND "
+					 "x.key = ? AND x.is_nan = 0 AND ");
+			bind_s(q, c->key);
+			cmp_sql(q, "x.value", c);
+			if (qq->ndatasets) {
+				weir_buf_appendf(&q->sql, " AND ");
+				lm_datasets_sql(q, qq);
+			}
+			weir_buf_appendf(&q->sql, ")");
+			break;
+		case TRK_ENT_PARAM: kv_cond(q, "trk_logged_model_params", "model", "m.id", c, ""); break;
+		case TRK_ENT_TAG: kv_cond(q, "trk_logged_model_tags", "model", "m.id", c, ""); break;
+		default: cmp_sql(q, col_of(q, LM_COLS_MAP, c->column), c);
+		}
+	}
+	if (qq->ndatasets && !metric_cond) {
+		weir_buf_appendf(&q->sql,
+				 " AND EXISTS (SELECT 1 FROM trk_logged_model_metrics x WHERE x.model = m.id AND ");
+		lm_datasets_sql(q, qq);
+		weir_buf_appendf(&q->sql, ")");
+	}
+	weir_buf_appendf(&q->sql, " ORDER BY ");
+	bool by_creation = false;
+	for (int i = 0; i < qq->norders; i++) {
+		const trk_order *o = &qq->orders[i];
+		if (o->ent == TRK_ENT_ATTR) {
+			const char *col = col_of(q, LM_COLS_MAP, o->column);
+			by_creation |= strcmp(col, "m.creation_time") == 0;
+			weir_buf_appendf(&q->sql, "(%s IS NULL), %s %s, ", col, col, o->desc ? "DESC" : "ASC");
+			continue;
+		}
+		/* nulls last in both directions */
+		lm_metric_order_expr(q, o);
+		weir_buf_appendf(&q->sql, " IS NULL, ");
+		lm_metric_order_expr(q, o);
+		weir_buf_appendf(&q->sql, " %s, ", o->desc ? "DESC" : "ASC");
+	}
+	if (!by_creation)
+		weir_buf_appendf(&q->sql, "m.creation_time DESC, ");
+	weir_buf_appendf(&q->sql, "m.model_id ASC LIMIT ? OFFSET ?");
+	bind_i(q, qq->limit);
+	bind_i(q, qq->offset);
+	return run_query(db, a, q, ids, n, err);
 }

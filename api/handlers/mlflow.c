@@ -454,8 +454,13 @@ static int mv_create(weir_req *r)
 		return weir_reply_error(r, &e);
 	if (in.run_id == NULL && arg_str(r, "run_uuid", false, &in.run_id, &e) != 0)
 		return weir_reply_error(r, &e);
-	/* the one source rule (registry/tracking.c), checked before the model as MLflow does */
-	if (weir_registry_version_source_check(weir_req_db(r), r->arena, r->principal, in.source, in.run_id, &e) != 0)
+	const char *logged = NULL;
+	if (arg_str(r, "model_id", false, &logged, &e) != 0)
+		return weir_reply_error(r, &e);
+	/* the one source rule (registry/tracking.c), checked before the model as MLflow does;
+	 * then the logged model it is registered from (MLflow 3), if any */
+	if (weir_registry_version_source_check(weir_req_db(r), r->arena, r->principal, in.source, in.run_id, &e) != 0 ||
+	    weir_registry_version_logged_model(weir_req_db(r), r->arena, &in, logged, &e) != 0)
 		return weir_reply_error(r, &e);
 	if (ml_model(r, name, &s, &e) != 0)
 		return weir_reply_error(r, &e);

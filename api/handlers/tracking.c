@@ -1,4 +1,5 @@
-/* Routes of the MLflow tracking surface: experiments, runs, metrics and the artifact proxy,
+/* Routes of the MLflow tracking surface: experiments, runs, metrics, MLflow 3's logged
+ * models and the artifact proxy,
  * at /api/2.0/mlflow/... and identically at /ajax-api/2.0/mlflow/... (the MLflow UI's
  * prefix). Handlers turn the request into MLflow's request message (a GET's query string,
  * with repeated keys for lists; a POST's JSON body), call registry/tracking.h inside a
@@ -93,11 +94,31 @@ static json_t *request_message(weir_req *r, weir_error *e)
 	return NULL;
 }
 
+/* The path's parameters (logged-models/{model_id}/tags/{tag_key}) go into the request
+ * message, over any of the body's: the path names the object. */
+static int path_params(weir_req *r, json_t *req, weir_error *e)
+{
+	static const char *const names[] = {"model_id", "tag_key"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = weir_req_param(r, names[i]);
+		if (v == NULL)
+			continue;
+		json_t *s = json_string(v);
+		if (s == NULL)
+			return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, names[i],
+						"Invalid value for '%s': not UTF-8", names[i]);
+		json_object_set_new(req, names[i], s);
+		if (strcmp(names[i], "model_id") == 0)
+			weir_req_audit_securable(r, v); /* the audit row names the model */
+	}
+	return 0;
+}
+
 static int run_op(weir_req *r, weir_tracking_op op, bool write)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *req = request_message(r, &e);
-	if (req == NULL)
+	if (req == NULL || path_params(r, req, &e) != 0)
 		return weir_reply_error(r, &e);
 	weir_tracking_ctx c = {weir_req_db(r), r->arena, r->principal};
 	if (write && weir_req_begin(r, &e) != 0)
@@ -138,6 +159,15 @@ WRITE_OP(h_log_batch, weir_tracking_log_batch)
 WRITE_OP(h_log_inputs, weir_tracking_log_inputs)
 WRITE_OP(h_set_tag, weir_tracking_set_tag)
 WRITE_OP(h_delete_tag, weir_tracking_delete_tag)
+WRITE_OP(h_log_outputs, weir_tracking_log_outputs)
+WRITE_OP(h_lm_create, weir_tracking_logged_model_create)
+READ_OP(h_lm_get, weir_tracking_logged_model_get)
+WRITE_OP(h_lm_finalize, weir_tracking_logged_model_finalize)
+WRITE_OP(h_lm_delete, weir_tracking_logged_model_delete)
+READ_OP(h_lm_search, weir_tracking_logged_model_search)
+WRITE_OP(h_lm_set_tags, weir_tracking_logged_model_set_tags)
+WRITE_OP(h_lm_delete_tag, weir_tracking_logged_model_delete_tag)
+WRITE_OP(h_lm_log_params, weir_tracking_logged_model_log_params)
 /* get-history answers up to 25,000 points: written as text, not as a tree */
 static int h_history(weir_req *r)
 {
@@ -313,8 +343,18 @@ const weir_route weir_routes_tracking[] = {
 	TRK("POST", "runs/log-parameter", h_log_param, "logParam", 0),
 	TRK("POST", "runs/log-batch", h_log_batch, "logBatch", 0),
 	TRK("POST", "runs/log-inputs", h_log_inputs, "logInputs", 0),
+	TRK("POST", "runs/outputs", h_log_outputs, "logOutputs", 0),
 	TRK("POST", "runs/set-tag", h_set_tag, "setTag", 0),
 	TRK("POST", "runs/delete-tag", h_delete_tag, "deleteTag", 0),
+	/* MLflow 3 logged models; search before {model_id} */
+	TRK("POST", "logged-models", h_lm_create, "createLoggedModel", 0),
+	TRK("POST", "logged-models/search", h_lm_search, "searchLoggedModels", RO),
+	TRK("GET", "logged-models/{model_id}", h_lm_get, "getLoggedModel", RO),
+	TRK("PATCH", "logged-models/{model_id}", h_lm_finalize, "finalizeLoggedModel", 0),
+	TRK("DELETE", "logged-models/{model_id}", h_lm_delete, "deleteLoggedModel", 0),
+	TRK("PATCH", "logged-models/{model_id}/tags", h_lm_set_tags, "setLoggedModelTags", 0),
+	TRK("DELETE", "logged-models/{model_id}/tags/{tag_key*}", h_lm_delete_tag, "deleteLoggedModelTag", 0),
+	TRK("POST", "logged-models/{model_id}/params", h_lm_log_params, "logLoggedModelParams", 0),
 	TRK("GET", "metrics/get-history", h_history, "getMetricHistory", RO),
 	TRK("GET", "metrics/get-history-bulk-interval", h_history_bulk, "getMetricHistoryBulkInterval", RO),
 	TRK("GET", "artifacts/list", h_run_artifacts, "listArtifacts", RO),

@@ -1,7 +1,9 @@
 /* Unit tests of registry/tracking.c and registry/artifacts.c against a real migrated
  * database: experiments, runs, logging rules, log-batch limits and speed, keyset paging of
  * metric history, the hot metrics table and its merges into trk_metrics, the run filter grammar, artifact path safety, model version source
- * validation, who owns an artifact path and who may use it, and run inputs. */
+ * validation, who owns an artifact path and who may use it, run inputs, and MLflow 3's logged
+ * models (lifecycle, search grammar and pages, run links and metrics, versions registered from
+ * them and who owns their files). */
 #include "testutil.h"
 
 #include <math.h>
@@ -1313,6 +1315,464 @@ static void test_artifact_authorize(void **state)
 	free(rid);
 }
 
+/* ------------------------------------------------------------------ logged models */
+
+/* Creates a logged model in experiment `exp` from JSON fields `extra` (may be ""); returns
+ * its id (malloc'd). */
+static char *new_lm(fx *f, const char *exp, const char *extra)
+{
+	char req[1024];
+	snprintf(req, sizeof(req), "{\"experiment_id\": \"%s\"%s%s}", exp, *extra ? ", " : "", extra);
+	json_t *r = ok(f, weir_tracking_logged_model_create, req);
+	char *id = strdup(
+		json_string_value(json_object_get(json_object_get(json_object_get(r, "model"), "info"), "model_id")));
+	json_decref(r);
+	return id;
+}
+
+static json_t *lm_info(json_t *answer) { return json_object_get(json_object_get(answer, "model"), "info"); }
+
+/* As fails(), and the error names `field`. */
+static void fails_on(fx *f, weir_tracking_op op, const char *req, weir_code code, int status, const char *field)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *out = call(f, op, req, &e);
+	if (out != NULL)
+		fail_msg("%s unexpectedly succeeded", req);
+	assert_int_equal(e.code, code);
+	assert_int_equal(e.status ? e.status : weir_code_status(e.code), status);
+	assert_string_equal(e.field, field);
+}
+
+/* A logged model is created PENDING with an "m-" + 32 hex id under its experiment's
+ * location, params and tags sorted by key; finalize accepts only READY and UPLOAD_FAILED and
+ * bumps the update time; params are immutable; a deleted model is missing to every call;
+ * bad input is 400 naming the field, unknown experiments, runs and models 404. */
+static void test_logged_model_lifecycle(void **state)
+{
+	fx *f = *state;
+	weir_arena *a = f->t->a;
+	char *rid = new_run(f, "0");
+	json_t *r = ok(
+		f, weir_tracking_logged_model_create,
+		weir_arena_printf(a,
+				  "{\"experiment_id\": \"0\", \"name\": \"m\", \"source_run_id\": \"%s\", "
+				  "\"params\": [{\"key\": \"b\", \"value\": \"1\"}, {\"key\": \"a\", \"value\": "
+				  "\"2\"}], \"tags\": [{\"key\": \"z\", \"value\": \"v\"}, {\"key\": \"mlflow.user\", "
+				  "\"value\": \"root\"}]}",
+				  rid));
+	json_t *info = lm_info(r);
+	const char *id = weir_arena_strdup(a, json_string_value(json_object_get(info, "model_id")));
+	assert_true(weir_tracking_logged_model_id_valid(id));
+	assert_string_equal(json_string_value(json_object_get(info, "artifact_uri")),
+			    weir_arena_printf(a, "mlflow-artifacts:/0/models/%s/artifacts", id));
+	assert_string_equal(json_string_value(json_object_get(info, "status")), "LOGGED_MODEL_PENDING");
+	assert_string_equal(json_string_value(json_object_get(info, "model_type")), "");
+	assert_string_equal(json_string_value(json_object_get(info, "source_run_id")), rid);
+	assert_string_equal(json_string_value(json_object_get(info, "experiment_id")), "0");
+	json_t *tags = json_object_get(info, "tags");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(tags, 0), "key")), "mlflow.user");
+	json_t *params = json_object_get(json_object_get(json_object_get(r, "model"), "data"), "params");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(params, 0), "key")), "a");
+	int64_t created = json_integer_value(json_object_get(info, "creation_timestamp_ms"));
+	assert_int_equal(json_integer_value(json_object_get(info, "last_updated_timestamp_ms")), created);
+	json_decref(r);
+	/* a model without name, params, tags or run: a generated name, no source_run_id */
+	char *bare = new_lm(f, "0", "");
+	r = ok(f, weir_tracking_logged_model_get, weir_arena_printf(a, "{\"model_id\": \"%s\"}", bare));
+	assert_true(strlen(json_string_value(json_object_get(lm_info(r), "name"))) > 0);
+	assert_null(json_object_get(lm_info(r), "source_run_id"));
+	assert_int_equal(json_object_size(json_object_get(json_object_get(r, "model"), "data")), 0);
+	json_decref(r);
+
+	const char *mid = weir_arena_printf(a, "\"model_id\": \"%s\"", id);
+	fails_on(f, weir_tracking_logged_model_finalize, weir_arena_printf(a, "{%s}", mid),
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "status");
+	fails_on(f, weir_tracking_logged_model_finalize,
+		 weir_arena_printf(a, "{%s, \"status\": \"LOGGED_MODEL_PENDING\"}", mid),
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "status");
+	fails_on(f, weir_tracking_logged_model_finalize, weir_arena_printf(a, "{%s, \"status\": \"DONE\"}", mid),
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "status");
+	usleep(2000);
+	r = ok(f, weir_tracking_logged_model_finalize, weir_arena_printf(a, "{%s, \"status\": 2}", mid));
+	assert_string_equal(json_string_value(json_object_get(lm_info(r), "status")), "LOGGED_MODEL_READY");
+	assert_true(json_integer_value(json_object_get(lm_info(r), "last_updated_timestamp_ms")) > created);
+	json_decref(r);
+
+	/* tags: set, overwrite, delete; a missing tag is 404 */
+	json_decref(ok(
+		f, weir_tracking_logged_model_set_tags,
+		weir_arena_printf(a, "{%s, \"tags\": [{\"key\": \"z\", \"value\": \"w\"}, {\"key\": \"t\"}]}", mid)));
+	json_decref(
+		ok(f, weir_tracking_logged_model_delete_tag, weir_arena_printf(a, "{%s, \"tag_key\": \"t\"}", mid)));
+	fails(f, weir_tracking_logged_model_delete_tag, weir_arena_printf(a, "{%s, \"tag_key\": \"t\"}", mid),
+	      WEIR_E_NOT_FOUND, 404);
+	fails_on(f, weir_tracking_logged_model_set_tags,
+		 weir_arena_printf(a, "{%s, \"tags\": [{\"key\": \"../x\", \"value\": \"w\"}]}", mid),
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "key");
+	/* params: the same value again is fine, another is refused, keys checked */
+	json_decref(ok(f, weir_tracking_logged_model_log_params,
+		       weir_arena_printf(a,
+					 "{%s, \"params\": [{\"key\": \"a\", \"value\": \"2\"}, {\"key\": \"q\", "
+					 "\"value\": \"3\"}]}",
+					 mid)));
+	fails_on(f, weir_tracking_logged_model_log_params,
+		 weir_arena_printf(a, "{%s, \"params\": [{\"key\": \"a\", \"value\": \"9\"}]}", mid),
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "value");
+	fails_on(f, weir_tracking_logged_model_log_params,
+		 weir_arena_printf(a, "{%s, \"params\": [{\"key\": \"k\"}, {\"key\": \"k\"}]}", mid),
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "params");
+	r = ok(f, weir_tracking_logged_model_get, weir_arena_printf(a, "{%s}", mid));
+	json_t *data = json_object_get(json_object_get(r, "model"), "data");
+	assert_int_equal(json_array_size(json_object_get(data, "params")), 3);
+	tags = json_object_get(lm_info(r), "tags");
+	assert_int_equal(json_array_size(tags), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(tags, 1), "value")), "w");
+	json_decref(r);
+
+	/* bad creates */
+	fails_on(f, weir_tracking_logged_model_create, "{\"name\": \"x\"}", WEIR_E_INVALID_PARAMETER_VALUE, 400,
+		 "experiment_id");
+	fails_on(f, weir_tracking_logged_model_create, "{\"experiment_id\": \"abc\"}", WEIR_E_INVALID_PARAMETER_VALUE,
+		 400, "experiment_id");
+	fails_on(f, weir_tracking_logged_model_create, "{\"experiment_id\": \"0\", \"name\": \"a/b\"}",
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "name");
+	fails_on(f, weir_tracking_logged_model_create, "{\"experiment_id\": \"0\", \"params\": {}}",
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "params");
+	fails(f, weir_tracking_logged_model_create, "{\"experiment_id\": \"77\"}", WEIR_E_NOT_FOUND, 404);
+	fails(f, weir_tracking_logged_model_create,
+	      "{\"experiment_id\": \"0\", \"source_run_id\": \"0123456789abcdef0123456789abcdef\"}", WEIR_E_NOT_FOUND,
+	      404);
+	json_decref(ok(f, weir_tracking_experiment_create, "{\"name\": \"gone\"}"));
+	json_decref(ok(f, weir_tracking_experiment_delete, "{\"experiment_id\": \"1\"}"));
+	fails(f, weir_tracking_logged_model_create, "{\"experiment_id\": \"1\"}", WEIR_E_INVALID_PARAMETER_VALUE, 400);
+	fails(f, weir_tracking_logged_model_get, "{\"model_id\": \"m-doesnotexist\"}", WEIR_E_NOT_FOUND, 404);
+
+	/* delete: every call then answers as for a missing model */
+	json_decref(ok(f, weir_tracking_logged_model_delete, weir_arena_printf(a, "{%s}", mid)));
+	weir_error e = WEIR_ERROR_INIT;
+	assert_null(call(f, weir_tracking_logged_model_get, weir_arena_printf(a, "{%s}", mid), &e));
+	assert_string_equal(e.message, weir_arena_printf(a, "Logged model with ID '%s' not found.", id));
+	const weir_tracking_op after[] = {weir_tracking_logged_model_delete, weir_tracking_logged_model_set_tags,
+					  weir_tracking_logged_model_log_params};
+	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++)
+		fails(f, after[i], weir_arena_printf(a, "{%s}", mid), WEIR_E_NOT_FOUND, 404);
+	fails(f, weir_tracking_logged_model_finalize,
+	      weir_arena_printf(a, "{%s, \"status\": \"LOGGED_MODEL_READY\"}", mid), WEIR_E_NOT_FOUND, 404);
+	free(bare);
+	free(rid);
+}
+
+/* Logged-model search: MLflow's grammar over attributes (both timestamp names, status in
+ * either spelling), metrics (any point, restricted to the datasets asked), params and tags;
+ * order by attributes or a metric's latest value with models lacking it last; the default
+ * order newest first; pages whose token is bound to the query; 400 for what MLflow's
+ * grammar refuses (an unknown attribute: the real server's 500 is its bug). */
+static void test_logged_model_search(void **state)
+{
+	fx *f = *state;
+	weir_arena *a = f->t->a;
+	char *rid = new_run(f, "0");
+	char *ids[4];
+	const char *names[] = {"alpha", "beta", "gamma", "Alpha2"};
+	for (int i = 0; i < 4; i++) {
+		ids[i] = new_lm(f, "0",
+				weir_arena_printf(a,
+						  "\"name\": \"%s\", \"model_type\": \"%s\", \"params\": [{\"key\": "
+						  "\"p\", \"value\": \"%d\"}], \"tags\": [{\"key\": \"t\", \"value\": "
+						  "\"%s\"}]",
+						  names[i], i % 2 ? "agent" : "custom", i, i < 2 ? "x" : "y"));
+		usleep(2000);
+	}
+	/* metrics: alpha 0.5 on ds1, beta 0.1 on ds2 then 0.9 later on ds1, gamma none */
+	const char *pts[][4] = {{ids[0], "0.5", "1", "ds1"}, {ids[1], "0.1", "1", "ds2"}, {ids[1], "0.9", "2", "ds1"}};
+	for (int i = 0; i < 3; i++)
+		json_decref(ok(
+			f, weir_tracking_log_metric,
+			weir_arena_printf(a,
+					  "{\"run_id\": \"%s\", \"key\": \"loss\", \"value\": %s, \"timestamp\": %s, "
+					  "\"model_id\": \"%s\", \"dataset_name\": \"%s\", \"dataset_digest\": \"d\"}",
+					  rid, pts[i][1], pts[i][2], pts[i][0], pts[i][3])));
+	json_decref(ok(f, weir_tracking_logged_model_finalize,
+		       weir_arena_printf(a, "{\"model_id\": \"%s\", \"status\": \"LOGGED_MODEL_READY\"}", ids[2])));
+
+	struct {
+		const char *filter;
+		const char *order; /* JSON array or NULL */
+		const char *datasets;
+		int want[4];
+		int n;
+	} cases[] = {
+		{"", NULL, NULL, {3, 2, 1, 0}, 4},
+		{"name = 'alpha'", NULL, NULL, {0}, 1},
+		{"name LIKE 'a%'", NULL, NULL, {0}, 1},
+		{"name ILIKE 'a%'", NULL, NULL, {3, 0}, 2},
+		{"name IN ('beta', 'gamma')", NULL, NULL, {2, 1}, 2},
+		{"status = 'READY'", NULL, NULL, {2}, 1},
+		{"status = 'LOGGED_MODEL_PENDING' AND model_type = 'agent'", NULL, NULL, {3, 1}, 2},
+		{"metrics.loss < 0.6", NULL, NULL, {1, 0}, 2},
+		{"metrics.loss > 0.6", NULL, NULL, {1}, 1},
+		{"metrics.loss < 0.2", NULL, "[{\"dataset_name\": \"ds1\"}]", {0}, 0},
+		{"metrics.loss < 0.6", NULL, "[{\"dataset_name\": \"ds1\", \"dataset_digest\": \"d\"}]", {0}, 1},
+		{"", NULL, "[{\"dataset_name\": \"ds2\"}]", {1}, 1},
+		{"params.p = '2' OR x", NULL, NULL, {0}, -1},
+		{"params.p = '2'", NULL, NULL, {2}, 1},
+		{"tags.t = 'x' AND params.p != '0'", NULL, NULL, {1}, 1},
+		{"tags.t IS NULL", NULL, NULL, {0}, 0},
+		{"creation_timestamp > 0 AND last_updated_time > 0", NULL, NULL, {3, 2, 1, 0}, 4},
+		{"", "[{\"field_name\": \"name\"}]", NULL, {3, 0, 1, 2}, 4},
+		{"", "[{\"field_name\": \"creation_time\", \"ascending\": true}]", NULL, {0, 1, 2, 3}, 4},
+		/* latest loss: alpha 0.5, beta 0.9 (its latest point); the others have none: last */
+		{"", "[{\"field_name\": \"metrics.loss\"}]", NULL, {0, 1, 3, 2}, 4},
+		{"", "[{\"field_name\": \"metrics.loss\", \"ascending\": false}]", NULL, {1, 0, 3, 2}, 4},
+		{"", "[{\"field_name\": \"metrics.loss\", \"dataset_name\": \"ds2\"}]", NULL, {1, 3, 2, 0}, 4},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *req = json_pack("{s:[s], s:s}", "experiment_ids", "0", "filter", cases[i].filter);
+		if (cases[i].order)
+			json_object_set_new(req, "order_by", json_loads(cases[i].order, 0, NULL));
+		if (cases[i].datasets)
+			json_object_set_new(req, "datasets", json_loads(cases[i].datasets, 0, NULL));
+		char *text = json_dumps(req, 0);
+		json_decref(req);
+		if (cases[i].n < 0) {
+			fails_on(f, weir_tracking_logged_model_search, text, WEIR_E_INVALID_PARAMETER_VALUE, 400,
+				 "filter");
+			free(text);
+			continue;
+		}
+		json_t *r = ok(f, weir_tracking_logged_model_search, text);
+		json_t *models = json_object_get(r, "models");
+		if (json_array_size(models) != (size_t)cases[i].n)
+			fail_msg("%s: %zu models, expected %d", text, json_array_size(models), cases[i].n);
+		if (cases[i].n == 0)
+			assert_int_equal(json_object_size(r), 0); /* {} as MLflow answers */
+		for (int k = 0; k < cases[i].n; k++) {
+			const char *got = json_string_value(json_object_get(
+				json_object_get(json_array_get(models, (size_t)k), "info"), "model_id"));
+			if (strcmp(got, ids[cases[i].want[k]]) != 0)
+				fail_msg("%s: model %d is %s, expected %s", text, k, got, ids[cases[i].want[k]]);
+		}
+		json_decref(r);
+		free(text);
+	}
+	/* what the grammar refuses */
+	const char *bad_filters[] = {"foo = 1", "datasets.name = 'x'", "name = alpha", "metrics.loss LIKE 'x'",
+				     "creation_time = 'x'"};
+	for (size_t i = 0; i < sizeof(bad_filters) / sizeof(bad_filters[0]); i++)
+		fails_on(f, weir_tracking_logged_model_search,
+			 weir_arena_printf(a, "{\"experiment_ids\": [\"0\"], \"filter\": \"%s\"}", bad_filters[i]),
+			 WEIR_E_INVALID_PARAMETER_VALUE, 400, "filter");
+	const char *bad_orders[] = {"[\"name\"]",
+				    "[{\"field_name\": \"params.p\"}]",
+				    "[{\"field_name\": \"foo\"}]",
+				    "[{\"ascending\": true}]",
+				    "[{\"field_name\": \"name\", \"ascending\": \"yes\"}]",
+				    "[{\"field_name\": \"metrics.loss\", \"dataset_digest\": \"d\"}]"};
+	for (size_t i = 0; i < sizeof(bad_orders) / sizeof(bad_orders[0]); i++)
+		fails_on(f, weir_tracking_logged_model_search,
+			 weir_arena_printf(a, "{\"experiment_ids\": [\"0\"], \"order_by\": %s}", bad_orders[i]),
+			 WEIR_E_INVALID_PARAMETER_VALUE, 400, "order_by");
+	fails_on(f, weir_tracking_logged_model_search, "{\"experiment_ids\": [\"0\"], \"max_results\": 0}",
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "max_results");
+	fails_on(f, weir_tracking_logged_model_search, "{\"experiment_ids\": [\"0\"], \"max_results\": 1001}",
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "max_results");
+	fails_on(f, weir_tracking_logged_model_search, "{\"experiment_ids\": [\"0\"], \"datasets\": [{}]}",
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "datasets");
+	json_t *r = ok(f, weir_tracking_logged_model_search, "{}");
+	assert_int_equal(json_object_size(r), 0);
+	json_decref(r);
+
+	/* pages: three of (2, 2, 0); the token is bound to the query */
+	const char *q = "\"experiment_ids\": [\"0\"], \"filter\": \"name != 'zzz'\", \"max_results\": 2";
+	int seen = 0;
+	const char *tok = NULL;
+	for (int page = 0; page < 3; page++) {
+		r = ok(f, weir_tracking_logged_model_search,
+		       tok ? weir_arena_printf(a, "{%s, \"page_token\": \"%s\"}", q, tok)
+			   : weir_arena_printf(a, "{%s}", q));
+		json_t *models = json_object_get(r, "models");
+		for (size_t k = 0; k < json_array_size(models); k++, seen++) {
+			const char *got = json_string_value(
+				json_object_get(json_object_get(json_array_get(models, k), "info"), "model_id"));
+			assert_string_equal(got, ids[3 - seen]);
+		}
+		const char *next = json_string_value(json_object_get(r, "next_page_token"));
+		tok = next ? weir_arena_strdup(a, next) : NULL;
+		json_decref(r);
+		if (tok == NULL)
+			break;
+		if (page == 0)
+			fails_on(f, weir_tracking_logged_model_search,
+				 weir_arena_printf(a,
+						   "{\"experiment_ids\": [\"0\"], \"max_results\": 2, \"page_token\": "
+						   "\"%s\"}",
+						   tok),
+				 WEIR_E_INVALID_PARAMETER_VALUE, 400, "page_token");
+	}
+	assert_int_equal(seen, 4);
+	assert_null(tok);
+	fails_on(f, weir_tracking_logged_model_search, "{\"experiment_ids\": [\"0\"], \"page_token\": \"%%%\"}",
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "page_token");
+	/* a deleted model leaves search */
+	json_decref(ok(f, weir_tracking_logged_model_delete, weir_arena_printf(a, "{\"model_id\": \"%s\"}", ids[0])));
+	r = ok(f, weir_tracking_logged_model_search, "{\"experiment_ids\": [\"0\"], \"filter\": \"name = 'alpha'\"}");
+	assert_int_equal(json_object_size(r), 0);
+	json_decref(r);
+	for (int i = 0; i < 4; i++)
+		free(ids[i]);
+	free(rid);
+}
+
+/* Runs and models: runs/outputs and log-inputs `models` show on runs/get (each link once);
+ * points logged with a model_id (log-metric and log-batch) are also the model's, with the
+ * run and dataset; an unknown or deleted model is 404 and writes nothing. */
+static void test_logged_model_links(void **state)
+{
+	fx *f = *state;
+	weir_arena *a = f->t->a;
+	char *rid = new_run(f, "0");
+	char *id = new_lm(f, "0", weir_arena_printf(a, "\"source_run_id\": \"%s\"", rid));
+	const char *links = weir_arena_printf(a, "{\"run_id\": \"%s\", \"models\": [{\"model_id\": \"%s\"}]}", rid, id);
+	json_decref(ok(f, weir_tracking_log_outputs, links));
+	json_decref(ok(f, weir_tracking_log_outputs, links)); /* again: still one link */
+	json_decref(ok(f, weir_tracking_log_inputs, links));
+	fails(f, weir_tracking_log_outputs,
+	      weir_arena_printf(a, "{\"run_id\": \"%s\", \"models\": [{\"model_id\": \"m-nope\"}]}", rid),
+	      WEIR_E_NOT_FOUND, 404);
+	fails_on(f, weir_tracking_log_outputs, weir_arena_printf(a, "{\"run_id\": \"%s\", \"models\": [{}]}", rid),
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "model_id");
+	fails_on(f, weir_tracking_log_outputs,
+		 weir_arena_printf(a, "{\"run_id\": \"%s\", \"models\": [{\"model_id\": \"%s\", \"step\": \"x\"}]}",
+				   rid, id),
+		 WEIR_E_INVALID_PARAMETER_VALUE, 400, "step");
+	json_t *r = ok(f, weir_tracking_run_get, weir_arena_printf(a, "{\"run_id\": \"%s\"}", rid));
+	json_t *run = json_object_get(r, "run");
+	json_t *outs = json_object_get(json_object_get(run, "outputs"), "model_outputs");
+	assert_int_equal(json_array_size(outs), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(outs, 0), "model_id")), id);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(outs, 0), "step")), 0);
+	json_t *ins = json_object_get(json_object_get(run, "inputs"), "model_inputs");
+	assert_int_equal(json_array_size(ins), 1);
+	assert_null(json_object_get(json_array_get(ins, 0), "step"));
+	json_decref(r);
+
+	json_decref(
+		ok(f, weir_tracking_log_metric,
+		   weir_arena_printf(a,
+				     "{\"run_id\": \"%s\", \"key\": \"val_loss\", \"value\": 0.3, \"timestamp\": 7, "
+				     "\"step\": 0, \"model_id\": \"%s\"}",
+				     rid, id)));
+	json_decref(ok(f, weir_tracking_log_batch,
+		       weir_arena_printf(a,
+					 "{\"run_id\": \"%s\", \"metrics\": [{\"key\": \"acc\", \"value\": \"NaN\", "
+					 "\"timestamp\": 8, \"model_id\": \"%s\", \"dataset_name\": \"ds\"}, {\"key\": "
+					 "\"plain\", \"value\": 1, \"timestamp\": 8}]}",
+					 rid, id)));
+	fails(f, weir_tracking_log_metric,
+	      weir_arena_printf(a,
+				"{\"run_id\": \"%s\", \"key\": \"x\", \"value\": 1, \"timestamp\": 1, \"model_id\": "
+				"\"m-0123456789abcdef0123456789abcdef\"}",
+				rid),
+	      WEIR_E_NOT_FOUND, 404);
+	r = ok(f, weir_tracking_logged_model_get, weir_arena_printf(a, "{\"model_id\": \"%s\"}", id));
+	json_t *ms = json_object_get(json_object_get(json_object_get(r, "model"), "data"), "metrics");
+	assert_int_equal(json_array_size(ms), 2);
+	json_t *acc = json_array_get(ms, 0), *vl = json_array_get(ms, 1);
+	assert_string_equal(json_string_value(json_object_get(acc, "value")), "NaN");
+	assert_string_equal(json_string_value(json_object_get(acc, "dataset_name")), "ds");
+	assert_string_equal(json_string_value(json_object_get(vl, "key")), "val_loss");
+	assert_string_equal(json_string_value(json_object_get(vl, "run_id")), rid);
+	assert_string_equal(json_string_value(json_object_get(vl, "model_id")), id);
+	assert_null(json_object_get(vl, "dataset_name"));
+	json_decref(r);
+	/* the run keeps its own metrics as before, the failed call wrote nothing */
+	r = ok(f, weir_tracking_run_get, weir_arena_printf(a, "{\"run_id\": \"%s\"}", rid));
+	assert_int_equal(
+		json_array_size(json_object_get(json_object_get(json_object_get(r, "run"), "data"), "metrics")), 3);
+	json_decref(r);
+	json_decref(ok(f, weir_tracking_logged_model_delete, weir_arena_printf(a, "{\"model_id\": \"%s\"}", id)));
+	fails(f, weir_tracking_log_inputs, links, WEIR_E_NOT_FOUND, 404);
+	free(id);
+	free(rid);
+}
+
+/* A logged model's directory is its own container (governed as runs: anyone authenticated);
+ * a version registered from models:/<model_id> resolves to the model's artifact location
+ * (download URI, run_id from the source run), records itself in the model's
+ * mlflow.modelVersions tag as MLflow's server writes it, and claims the model's files, so
+ * they follow the registered model; an unknown logged model is 404. */
+static void test_logged_model_registry(void **state)
+{
+	fx *f = *state;
+	weir_arena *a = f->t->a;
+	const weir_artifact_owner_kind E = WEIR_ARTIFACT_OWNER_EXPERIMENT, L = WEIR_ARTIFACT_OWNER_LOGGED_MODEL,
+				       V = WEIR_ARTIFACT_OWNER_MODEL_VERSION, R = WEIR_ARTIFACT_OWNER_RUN;
+	char *rid = new_run(f, "0");
+	char *id = new_lm(f, "0", weir_arena_printf(a, "\"source_run_id\": \"%s\"", rid));
+	const char *dir = weir_arena_printf(a, "0/models/%s", id);
+	weir_artifact_owner *o = owners_of(f, weir_arena_printf(a, "%s/artifacts/MLmodel", dir), WEIR_ARTIFACTS_READ,
+					   (weir_artifact_owner_kind[]){L}, 1);
+	assert_string_equal(o[0].run_id, id);
+	assert_int_equal(o[0].experiment_id, 0);
+	owners_of(f, dir, WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){L}, 1);
+	owners_of(f, "0/models/m-0123456789abcdef0123456789abcdef/artifacts/x", WEIR_ARTIFACTS_READ,
+		  (weir_artifact_owner_kind[]){E}, 1);
+	owners_of(f, weir_arena_printf(a, "0/%s/artifacts/models/%s/x", rid, id), WEIR_ARTIFACTS_READ,
+		  (weir_artifact_owner_kind[]){R}, 1);
+
+	/* the registry's view of models:/<id> */
+	weir_registry_version_in in = {.source = weir_arena_printf(a, "models:/%s", id)};
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_registry_version_logged_model(f->t->db, a, &in, NULL, &e), 0);
+	assert_string_equal(in.logged_model_id, id);
+	assert_string_equal(in.storage_location, weir_arena_printf(a, "mlflow-artifacts:/0/models/%s/artifacts", id));
+	assert_string_equal(in.run_id, rid);
+	weir_registry_version_in other = {.source = "s3://b/x", .run_id = "r"};
+	assert_int_equal(weir_registry_version_logged_model(f->t->db, a, &other, id, &e), 0);
+	assert_string_equal(other.logged_model_id, id);
+	assert_null(other.storage_location);
+	assert_string_equal(other.run_id, "r");
+	weir_registry_version_in none = {.source = "models:/name/1"};
+	assert_int_equal(weir_registry_version_logged_model(f->t->db, a, &none, NULL, &e), 0);
+	assert_null(none.logged_model_id);
+	weir_registry_version_in missing = {.source = "models:/m-0123456789abcdef0123456789abcdef"};
+	assert_int_equal(weir_registry_version_logged_model(f->t->db, a, &missing, NULL, &e), -1);
+	assert_int_equal(e.code, WEIR_E_NOT_FOUND);
+
+	/* register twice (two models): the tag lists both, Python-style; both versions claim */
+	const char *mids[2];
+	for (int i = 0; i < 2; i++) {
+		weir_securable schema;
+		int64_t v = 0;
+		weir_registry_version_in vin = {.source = weir_arena_printf(a, "models:/%s", id)};
+		assert_int_equal(weir_registry_version_logged_model(f->t->db, a, &vin, id, &e), 0);
+		assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
+		assert_int_equal(weir_registry_ensure_default(f->t->db, a, &e), 0);
+		assert_int_equal(
+			weir_gov_resolve(f->t->db, a, f->c.principal, WEIR_SEC_SCHEMA, "main.default", &schema, &e), 0);
+		assert_int_equal(weir_registry_model_create(f->t->db, a, f->c.principal, &schema, i ? "r2" : "r1", NULL,
+							    &mids[i], &e),
+				 0);
+		assert_int_equal(weir_registry_version_create(f->t->db, a, mids[i], &vin, "admin", &v, &e), 0);
+		assert_int_equal(weir_db_commit(f->t->db, &e), 0);
+		const char *uri = weir_registry_version_download_uri(f->t->db, a, mids[i], v, &e);
+		assert_string_equal(uri, in.storage_location);
+	}
+	json_t *r = ok(f, weir_tracking_logged_model_get, weir_arena_printf(a, "{\"model_id\": \"%s\"}", id));
+	json_t *tag = json_array_get(json_object_get(lm_info(r), "tags"), 0);
+	assert_string_equal(json_string_value(json_object_get(tag, "key")), "mlflow.modelVersions");
+	assert_string_equal(json_string_value(json_object_get(tag, "value")),
+			    "[{\"name\": \"r1\", \"version\": 1}, {\"name\": \"r2\", \"version\": 1}]");
+	json_decref(r);
+	o = owners_of(f, weir_arena_printf(a, "%s/artifacts/MLmodel", dir), WEIR_ARTIFACTS_READ,
+		      (weir_artifact_owner_kind[]){L, V, V}, 3);
+	owners_of(f, dir, WEIR_ARTIFACTS_WRITE, (weir_artifact_owner_kind[]){L, V, V}, 3);
+	owners_of(f, dir, WEIR_ARTIFACTS_READ, (weir_artifact_owner_kind[]){L}, 1);
+	free(id);
+	free(rid);
+}
+
 /* log-inputs keeps datasets with tags, dedups them per experiment, and exposes them with
  * the UC table name they point at. */
 static void test_run_inputs(void **state)
@@ -1372,6 +1832,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_artifact_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_artifact_authorize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_inputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logged_model_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logged_model_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logged_model_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logged_model_registry, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
