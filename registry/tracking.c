@@ -623,13 +623,23 @@ json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_
 		loc = NULL;
 	if (loc) {
 		size_t sl;
-		if (!has_scheme(loc, &sl) || strncasecmp(loc, "file:", 5) == 0 || strncasecmp(loc, "runs:", 5) == 0 ||
-		    strchr(loc, '#') || strchr(loc, '?')) {
+		if (!has_scheme(loc, &sl) || strncasecmp(loc, "file:", 5) == 0) {
+			/* the server's disk is not the client's: say so, and what works instead */
 			weir_error_field(
 				err, WEIR_E_INVALID_PARAMETER_VALUE, "artifact_location",
-				"Invalid artifact_location '%.200s': a URI without fragment or query is required "
-				"(local paths and runs:/ are not allowed)",
+				"Invalid artifact_location '%.200s': local paths (file:// or a bare path) are "
+				"not accepted as artifact locations, since the server's files are not the "
+				"client's. Leave artifact_location out to use the server's artifact store "
+				"(mlflow-artifacts:/<experiment id>, uploaded through this server), or give an "
+				"object store URI (s3://, gs://, abfss://, dbfs:/).",
 				loc);
+			return NULL;
+		}
+		if (strncasecmp(loc, "runs:", 5) == 0 || strchr(loc, '#') || strchr(loc, '?')) {
+			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "artifact_location",
+					 "Invalid artifact_location '%.200s': a URI without fragment or query is "
+					 "required, and runs:/ names a run's artifacts, not a location",
+					 loc);
 			return NULL;
 		}
 	}

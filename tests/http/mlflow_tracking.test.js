@@ -54,6 +54,16 @@ test('experiments: create, get, get-by-name with + for space, duplicates and unk
   mlErr(await post('/experiments/create', { name: 42 }), 400, 'INVALID_PARAMETER_VALUE');
   mlErr(await post('/experiments/create', { name: 'x', tags: 'nope' }), 400, 'INVALID_PARAMETER_VALUE');
   mlErr(await post('/experiments/create', { name: 'x', artifact_location: '/etc' }), 400, 'INVALID_PARAMETER_VALUE');
+  // the MLflow client's request with a local path: the message says why and what to use instead
+  for (const loc of ['file:///tmp/x', '/tmp/x', 'FILE:/tmp/y']) {
+    const r = await post('/experiments/create', { name: 'local-' + loc, artifact_location: loc });
+    mlErr(r, 400, 'INVALID_PARAMETER_VALUE');
+    assert.match(r.json.message, /local paths \(file:\/\/ or a bare path\) are not accepted/);
+    assert.match(r.json.message, /Leave artifact_location out/);
+  }
+  const q = await post('/experiments/create', { name: 'x', artifact_location: 's3://b/p?x=1' });
+  mlErr(q, 400, 'INVALID_PARAMETER_VALUE');
+  assert.match(q.json.message, /without fragment or query/);
   const byName = ok(await get('/experiments/get-by-name?experiment_name=team+a%2Fexp+1')).experiment;
   assert.equal(byName.experiment_id, id);
   assert.equal(byName.artifact_location, `mlflow-artifacts:/${id}`);
