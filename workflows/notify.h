@@ -40,8 +40,7 @@ bool weir_notify_dest_exists(weir_db *db, const char *id);
 int weir_notify_queue(weir_db *db, const char *dest_id, const char *event, const char *payload, weir_error *err);
 /* Records that email addresses were notified of `event` (no mail is sent), inside the
  * caller's write transaction. */
-int weir_notify_record_email(weir_db *db, const char *address, const char *event, const char *payload,
-			     weir_error *err);
+int weir_notify_record_email(weir_db *db, const char *address, const char *event, const char *payload, weir_error *err);
 
 /* The outbox kind (module worker). */
 int weir_notify_worker_start(weir_db_pool *pool, weir_error *err);
