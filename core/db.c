@@ -700,9 +700,9 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 		sqlite3_exec(p->ckpt_db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 		p->ckpt_running = pthread_create(&p->ckpt_thread, NULL, checkpointer, p) == 0;
 	}
-	/* --sync full: the syncer for requests that wait for durability without a thread */
-	if (p->group_sync)
-		p->syncer_running = pthread_create(&p->syncer, NULL, syncer_main, p) == 0;
+	/* the syncer: ends deferred transactions (weir_db_commit_deferred) and, with --sync
+	 * full, runs the fsyncs of requests that wait for durability without a thread */
+	p->syncer_running = pthread_create(&p->syncer, NULL, syncer_main, p) == 0;
 	return p;
 
 out_fail:

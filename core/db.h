@@ -115,9 +115,10 @@ int weir_db_commit(weir_db *c, weir_error *err);
  * *durable_seq the commit to wait for (0: nothing to wait for: --sync normal, or nothing
  * was written). Pair it with weir_db_durable_async before acknowledging anything. */
 int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err);
-/* weir_db_commit_nowait that does not wait for the shared transaction's end either (with
- * --sync full; elsewhere it is weir_db_commit_nowait): 0 once the change is in the open
- * transaction, which the pool's syncer commits just before its next fsync. The change is
+/* weir_db_commit_nowait that does not wait for the shared transaction's end either (in
+ * either sync mode; without the pool's syncer thread it is weir_db_commit_nowait): 0 once
+ * the change is in the open transaction, which the syncer commits when it next runs (with
+ * --sync full: just before its next fsync). The change is
  * neither visible to other connections nor durable until the token says so: pass *token
  * to weir_db_durable_async (or weir_db_durable_wait) before acknowledging anything, and
  * always pass it (the transaction may wait for that). A failure of the shared COMMIT is
