@@ -82,6 +82,22 @@ static void test_ids(void **state)
 	assert_int_equal(strlen(u), 36);
 	assert_int_equal(u[14], '4');
 	assert_string_not_equal(u, v);
+	/* across several refills of the per-thread pool: the layout, and no repeats */
+	static char many[100][37];
+	for (int i = 0; i < 100; i++) {
+		weir_uuid4(many[i]);
+		assert_int_equal(strlen(many[i]), 36);
+		for (int k = 0; k < 36; k++) {
+			if (k == 8 || k == 13 || k == 18 || k == 23)
+				assert_int_equal(many[i][k], '-');
+			else
+				assert_non_null(strchr("0123456789abcdef", many[i][k]));
+		}
+		assert_int_equal(many[i][14], '4');
+		assert_non_null(strchr("89ab", many[i][19]));
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(many[i], many[j]);
+	}
 	weir_random_hex(h, 16);
 	assert_int_equal(strlen(h), 32);
 	char sha[65];
