@@ -693,6 +693,13 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 	p->writer.pool = p;
 	if (conn_open(&p->writer, path, sync, err) != 0)
 		goto out_fail;
+	/* 4 MB of page cache for the writer, not the readers' 16: what it revisits from write
+	 * to write is the B-trees' interior pages and the tables' last leaves (a few hundred
+	 * pages); the random leaves of the id indexes miss at any size once the database is
+	 * large. Measured under POST table load: peak RSS 29-31 -> 20-21 MB, 2.9 -> 3.2 preads
+	 * per request, CPU per request the same within noise. */
+	if (exec_simple(p->writer.db, "PRAGMA cache_size=-4000", err) != 0)
+		goto out_fail;
 	/* the checkpointer, with --sync normal (a failure here only leaves checkpoints inline) */
 	if (sync == WEIR_SYNC_NORMAL &&
 	    sqlite3_open_v2(path, &p->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
