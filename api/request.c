@@ -222,7 +222,18 @@ static int write_audit(weir_req *r, int status, const char *error_code, weir_err
 	return weir_gov_audit(weir_req_db(r), &ev, err);
 }
 
-int weir_req_begin(weir_req *r, weir_error *err) { return weir_db_begin_write(weir_req_db(r), err); }
+/* A request that writes again after a commit waits for that commit first (rare: its token
+ * would otherwise be replaced by the next one's, which does not imply it). */
+int weir_req_begin(weir_req *r, weir_error *err)
+{
+	if (r->durable_seq != 0) {
+		if (weir_db_durable_wait(r->app->pool, r->durable_seq) != 0)
+			return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
+					      "the database cannot make writes durable; the server needs a restart");
+		r->durable_seq = 0;
+	}
+	return weir_db_begin_write(weir_req_db(r), err);
+}
 
 int weir_req_commit(weir_req *r, weir_error *err) { return weir_req_commit_status(r, 200, err); }
 
@@ -233,13 +244,13 @@ int weir_req_commit_status(weir_req *r, int status, weir_error *err)
 		weir_db_rollback(db);
 		return -1;
 	}
-	/* Committed and visible now; the reply waits for durability without holding this
-	 * thread (api/server.c, weir_db_durable_async), so concurrent requests share fsyncs. */
-	uint64_t seq = 0;
-	if (weir_db_commit_nowait(db, &seq, err) != 0)
+	/* In the shared transaction now; the reply waits for its commit and durability without
+	 * holding this thread (api/server.c, weir_db_durable_async), so concurrent requests
+	 * share the transaction's page writes and the fsync. */
+	uint64_t token = 0;
+	if (weir_db_commit_deferred(db, &token, err) != 0)
 		return -1;
-	if (seq > r->durable_seq)
-		r->durable_seq = seq;
+	r->durable_seq = token;
 	r->audited = true;
 	return 0;
 }

@@ -395,10 +395,11 @@ static enum MHD_Result queue(weir_req *r)
 	return ret;
 }
 
-/* -- durability (--sync full): a write is acknowledged only once its commit is on disk, but
- * no server thread waits for the fsync: the connection is suspended and the pool's syncer,
- * which shares one fsync among every commit made meanwhile, resumes it. Measured with the
- * thread blocked in the fsync instead: 2 threads could share an fsync at most 2 ways. */
+/* -- durability: a write is acknowledged only once its shared transaction is committed
+ * and (--sync full) on disk, but no server thread waits for either: the connection is
+ * suspended and the pool's syncer, which commits the transaction and shares one fsync
+ * among every commit made meanwhile, resumes it. Measured with the thread blocked in the
+ * fsync instead: 2 threads could share an fsync at most 2 ways. */
 
 static enum MHD_Result reply_durable(weir_req *r);
 

@@ -115,10 +115,24 @@ int weir_db_commit(weir_db *c, weir_error *err);
  * *durable_seq the commit to wait for (0: nothing to wait for: --sync normal, or nothing
  * was written). Pair it with weir_db_durable_async before acknowledging anything. */
 int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err);
-/* Whether commit `seq` is on disk: 1 yes (now), -1 never (an fsync failed), 0 not yet, in
- * which case done(arg, durable) is called once it is (or cannot be), from the pool's
- * syncer thread, which shares one fsync among all waiters. With done NULL it only tells. */
-int weir_db_durable_async(weir_db_pool *p, uint64_t seq, void (*done)(void *arg, bool durable), void *arg);
+/* weir_db_commit_nowait that does not wait for the shared transaction's end either (in
+ * either sync mode; without the pool's syncer thread it is weir_db_commit_nowait): 0 once
+ * the change is in the open transaction, which the syncer commits when it next runs (with
+ * --sync full: just before its next fsync). The change is
+ * neither visible to other connections nor durable until the token says so: pass *token
+ * to weir_db_durable_async (or weir_db_durable_wait) before acknowledging anything, and
+ * always pass it (the transaction may wait for that). A failure of the shared COMMIT is
+ * reported there, as not durable. */
+int weir_db_commit_deferred(weir_db *c, uint64_t *token, weir_error *err);
+/* Whether commit `token` (a commit number from weir_db_commit_nowait, or a token from
+ * weir_db_commit_deferred) is committed and on disk: 1 yes (now), -1 never (its
+ * transaction failed, or an fsync did), 0 not yet, in which case done(arg, durable) is
+ * called once it is (or cannot be), from the pool's syncer thread, which shares one fsync
+ * among all waiters. With done NULL it only tells. */
+int weir_db_durable_async(weir_db_pool *p, uint64_t token, void (*done)(void *arg, bool durable), void *arg);
+/* The same, waiting in this thread (which must not be inside a write transaction): 0 once
+ * committed and durable, -1 never. */
+int weir_db_durable_wait(weir_db_pool *p, uint64_t token);
 void weir_db_rollback(weir_db *c);
 bool weir_db_in_write(const weir_db *c);
 /* A read transaction, for consistent multi-statement reads. */

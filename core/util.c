@@ -59,15 +59,31 @@ void weir_random_hex(char *out, size_t nbytes)
 	}
 }
 
+/* Ids are not secrets, but still come from the CSPRNG: 32 at a time per thread (each byte
+ * used once), since every RAND_bytes call costs ~6,700 instructions and a getpid system
+ * call (OpenSSL's fork check; this process never forks). */
 void weir_uuid4(char out[37])
 {
-	unsigned char b[16];
-	weir_random_bytes(b, sizeof(b));
+	static _Thread_local unsigned char pool[512];
+	static _Thread_local size_t used = sizeof(pool);
+	if (used == sizeof(pool)) {
+		weir_random_bytes(pool, sizeof(pool));
+		used = 0;
+	}
+	unsigned char *b = pool + used;
+	used += 16;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	char hex[33];
-	to_hex(b, 16, hex);
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	static const unsigned char dash_after[16] = {[3] = 1, [5] = 1, [7] = 1, [9] = 1};
+	char *o = out;
+	for (int i = 0; i < 16; i++) {
+		*o++ = hexdig[b[i] >> 4];
+		*o++ = hexdig[b[i] & 15];
+		if (dash_after[i])
+			*o++ = '-';
+	}
+	*o = '\0';
+	memset(b, 0, 16);
 }
 
 /* OpenSSL 3 looks an implicit EVP_sha256() up in its provider table on every use; fetch it

@@ -90,6 +90,22 @@ static void test_ids(void **state)
 	assert_int_equal(strlen(u), 36);
 	assert_int_equal(u[14], '4');
 	assert_string_not_equal(u, v);
+	/* across several refills of the per-thread pool: the layout, and no repeats */
+	static char many[100][37];
+	for (int i = 0; i < 100; i++) {
+		weir_uuid4(many[i]);
+		assert_int_equal(strlen(many[i]), 36);
+		for (int k = 0; k < 36; k++) {
+			if (k == 8 || k == 13 || k == 18 || k == 23)
+				assert_int_equal(many[i][k], '-');
+			else
+				assert_non_null(strchr("0123456789abcdef", many[i][k]));
+		}
+		assert_int_equal(many[i][14], '4');
+		assert_non_null(strchr("89ab", many[i][19]));
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(many[i], many[j]);
+	}
 	weir_random_hex(h, 16);
 	assert_int_equal(strlen(h), 32);
 	char sha[65];
@@ -1164,6 +1180,74 @@ static void test_durable_async(void **state)
 	gc_close(&g);
 }
 
+/* Proves the deferred commit (weir_db_commit_deferred): released changes are not visible
+ * to other connections before the syncer commits their transaction, requests released
+ * without waiting share one transaction (one commit for all of them), a request whose
+ * savepoint is rolled back inside it leaves the others' changes in, every token is
+ * reported durable once its transaction is committed and synced (by the callback, or by
+ * weir_db_durable_wait), and the changes survive a reopen. */
+static uint64_t dur_defer(weir_db_pool *p, const char *name, bool fail)
+{
+	weir_db *c = weir_db_acquire(p);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_write(c, &e), 0);
+	assert_int_equal(weir_db_exec(c, SQL_INS, &e, WEIR_TEXT(name)), 0);
+	uint64_t token = 0;
+	if (fail) {
+		weir_db_rollback(c);
+	} else {
+		assert_int_equal(weir_db_commit_deferred(c, &token, &e), 0);
+		assert_true(token != 0);
+	}
+	weir_db_release(c);
+	return token;
+}
+static void test_commit_deferred(void **state)
+{
+	(void)state;
+	struct gc_env g;
+	weir_db__wal_sync_hook = gc_slow_sync;
+	atomic_store(&gc_sync_fail_at, 0);
+	gc_open(&g, 4);
+	int64_t max_us = weir_db__batch_max_us;
+	weir_db__batch_max_us = 10 * 1000 * 1000; /* a slow machine does not end it early */
+	weir_db_commit_stats before, after;
+	weir_db_pool_stats(g.pool, &before);
+	uint64_t tokens[10];
+	for (int i = 0; i < 10; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "def-%d", i);
+		tokens[i] = dur_defer(g.pool, name, false);
+		if (i == 4)
+			dur_defer(g.pool, "def-rolled-back", true);
+	}
+	assert_int_equal(gc_count(g.pool, "name LIKE 'def-%'"), 0); /* not committed yet */
+	assert_int_equal(weir_db_durable_async(g.pool, tokens[9], NULL, NULL), 0); /* a probe */
+	struct dur_wait d = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(weir_db_durable_async(g.pool, tokens[i], dur_done, &d), 0);
+	pthread_mutex_lock(&d.mu);
+	while (d.called < 9)
+		pthread_cond_wait(&d.cv, &d.mu);
+	pthread_mutex_unlock(&d.mu);
+	assert_int_equal(d.durable, 9);
+	assert_int_equal(weir_db_durable_wait(g.pool, tokens[9]), 0);
+	assert_int_equal(weir_db_durable_async(g.pool, tokens[9], NULL, NULL), 1);
+	assert_int_equal(gc_count(g.pool, "name LIKE 'def-%'"), 10);
+	weir_db_pool_stats(g.pool, &after);
+	assert_int_equal(after.txns - before.txns, 1); /* one transaction for the ten */
+	assert_int_equal(after.txn_requests - before.txn_requests, 10);
+	/* a ticket waited for in its own thread ends its transaction there */
+	uint64_t t = dur_defer(g.pool, "def-alone", false);
+	assert_int_equal(weir_db_durable_wait(g.pool, t), 0);
+	assert_int_equal(gc_count(g.pool, "name = 'def-alone'"), 1);
+	gc_reopen(&g, 2);
+	assert_int_equal(gc_count(g.pool, "name LIKE 'def-%'"), 11);
+	weir_db__batch_max_us = max_us;
+	weir_db__wal_sync_hook = NULL;
+	gc_close(&g);
+}
+
 int main(void)
 {
 	weir_json_init_allocator(); /* before any jansson value, as in weir serve */
@@ -1185,6 +1269,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_render),
 		cmocka_unit_test(test_group_commit_concurrent),
 		cmocka_unit_test(test_durable_async),
+		cmocka_unit_test(test_commit_deferred),
 		cmocka_unit_test(test_group_commit_fsync_failure),
 		cmocka_unit_test(test_group_commit_io_error),
 		cmocka_unit_test(test_group_commit_db_full),
