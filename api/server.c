@@ -435,8 +435,18 @@ static bool wait_durable(weir_req *r, struct MHD_Connection *c)
 
 /* Queues the reply whose commit is durable, or the error when it cannot be made durable
  * (nothing was acknowledged: the client learns the write may be lost). */
+/* The request's after-commit work, once its commit is visible and durable. */
+static void after_commit(weir_req *r)
+{
+	if (r->after_commit && r->status < 300)
+		r->after_commit();
+	r->after_commit = NULL;
+}
+
 static enum MHD_Result reply_durable(weir_req *r)
 {
+	if (atomic_load(&r->durable_state) == 2)
+		after_commit(r);
 	if (atomic_load(&r->durable_state) == 3 && r->status < 500) {
 		r->nresp_headers = 0;
 		r->resp_fd_size = 0;
@@ -581,6 +591,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 	dispatch(r);
 	if (r->durable_seq != 0 && wait_durable(r, c))
 		return MHD_YES; /* suspended until the syncer calls back */
+	if (atomic_load(&r->durable_state) != 3)
+		after_commit(r); /* nothing to wait for, or durable already */
 	return queue(r);
 }
 

@@ -51,19 +51,20 @@ static int id_arg(weir_req *r, json_t *body, const char *key, int64_t *out, weir
 	return 0;
 }
 
-/* Commits, wakes the engine (it acts on what was committed) and answers. */
+/* Commits, has the engine woken once the commit is visible, and answers. */
 static int commit_reply(weir_req *r, json_t *out, weir_error *e)
 {
 	if (weir_req_commit(r, e) != 0) {
 		json_decref(out);
 		return fail(r, e);
 	}
+	/* the engine reads what was committed: wake it once the commit is visible */
 	const char *act = r->route->action; /* a job's settings changed: its schedule too */
 	if (strcmp(act, "create") == 0 || strcmp(act, "update") == 0 || strcmp(act, "reset") == 0 ||
 	    strcmp(act, "delete") == 0)
-		weir_engine_jobs_changed();
+		weir_req_after_commit(r, weir_engine_jobs_changed);
 	else
-		weir_engine_wake();
+		weir_req_after_commit(r, weir_engine_wake);
 	return out ? weir_reply_json(r, 200, out) : weir_reply_ok_empty(r);
 }
 
