@@ -120,7 +120,8 @@ struct weir_req {
 	 * fsync; api/server.c suspends the connection until the syncer says it is on disk) */
 	uint64_t durable_seq;
 	atomic_int durable_state; /* 0 not waiting, 1 waiting, 2 durable, 3 cannot be made durable */
-	void (*after_commit)(void); /* weir_req_after_commit: run once the commit is visible and durable */
+	void (*after_commit)(int64_t); /* weir_req_after_commit: run once the commit is visible and durable */
+	int64_t after_commit_arg;
 	int upload_fd;
 	char *upload_path;
 	uint64_t upload_len;
@@ -180,12 +181,12 @@ int weir_req_begin(weir_req *r, weir_error *err);
 int weir_req_commit(weir_req *r, weir_error *err);
 /* The same with the audit row's status_code (weir_req_commit: 200). */
 int weir_req_commit_status(weir_req *r, int status, weir_error *err);
-/* Runs fn once the request's commit is committed and durable (before the reply goes out),
+/* Runs fn(arg) once the request's commit is committed and durable (before the reply goes out),
  * or at once when the request has nothing waiting. For work another thread does on what
  * was committed (waking the workflow engine): weir_req_commit leaves the change in the
  * shared transaction, which other connections do not see yet. Not run when the commit
  * fails. One per request. */
-void weir_req_after_commit(weir_req *r, void (*fn)(void));
+void weir_req_after_commit(weir_req *r, void (*fn)(int64_t arg), int64_t arg);
 /* Rolls back if a transaction is open (safe to call always). */
 void weir_req_rollback(weir_req *r);
 /* Sets the securable named in the audit row. */

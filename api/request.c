@@ -237,7 +237,11 @@ int weir_req_begin(weir_req *r, weir_error *err)
 
 int weir_req_commit(weir_req *r, weir_error *err) { return weir_req_commit_status(r, 200, err); }
 
-void weir_req_after_commit(weir_req *r, void (*fn)(void)) { r->after_commit = fn; }
+void weir_req_after_commit(weir_req *r, void (*fn)(int64_t arg), int64_t arg)
+{
+	r->after_commit = fn;
+	r->after_commit_arg = arg;
+}
 
 int weir_req_commit_status(weir_req *r, int status, weir_error *err)
 {

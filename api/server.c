@@ -439,7 +439,7 @@ static bool wait_durable(weir_req *r, struct MHD_Connection *c)
 static void after_commit(weir_req *r)
 {
 	if (r->after_commit && r->status < 300)
-		r->after_commit();
+		r->after_commit(r->after_commit_arg);
 	r->after_commit = NULL;
 }
 

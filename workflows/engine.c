@@ -234,7 +234,8 @@ static struct {
 	bool started;
 	atomic_bool stop;
 	atomic_bool woken;
-	atomic_bool jobs_changed; /* schedules to reload */
+	int64_t *changed_jobs; /* jobs whose schedule is to be read again (under mu) */
+	int nchanged, capchanged;
 	int wake_fd, ep;
 	eng_run *runs;
 	idmap run_index; /* run id -> eng_run * */
@@ -270,9 +271,17 @@ void weir_engine_log_path(int64_t task_run_id, char *out, size_t cap)
 	snprintf(out, cap, "%s/%" PRId64 "/output.log", log_root, task_run_id);
 }
 
-void weir_engine_jobs_changed(void)
+void weir_engine_job_changed(int64_t job_id)
 {
-	atomic_store(&E.jobs_changed, true);
+	pthread_mutex_lock(&E.mu);
+	if (E.nchanged == E.capchanged) {
+		E.capchanged = E.capchanged ? E.capchanged * 2 : 16;
+		E.changed_jobs = realloc(E.changed_jobs, (size_t)E.capchanged * sizeof *E.changed_jobs);
+		if (E.changed_jobs == NULL)
+			abort();
+	}
+	E.changed_jobs[E.nchanged++] = job_id;
+	pthread_mutex_unlock(&E.mu);
 	weir_engine_wake();
 }
 
@@ -1639,7 +1648,21 @@ static void watch_poll(sched *x, int64_t now)
 	weir_arena_free(a);
 }
 
-static void sched_load(void)
+static void sched_push(const sched *x)
+{
+	if (E.nsch == E.capsch) {
+		E.capsch = E.capsch ? E.capsch * 2 : 64;
+		E.sch = realloc(E.sch, (size_t)E.capsch * sizeof *E.sch);
+		if (E.sch == NULL)
+			abort();
+	}
+	E.sch[E.nsch++] = *x;
+}
+
+/* Reads the schedules again: of every job (only NULL), or of the jobs in only[] (a job
+ * changed: the others' entries are kept as they are, so one change among 10,000 scheduled
+ * jobs reads one job). */
+static void sched_load(const int64_t *only, int nonly)
 {
 	/* model watches carry over a reload (their base is what they saw, not what is now) */
 	sched *old = E.sch;
@@ -1647,7 +1670,30 @@ static void sched_load(void)
 	E.sch = NULL;
 	E.nsch = E.capsch = 0;
 	weir_error e = WEIR_ERROR_INIT;
-	json_t *rows = weir_wf_jobs_scheduled(E.db, &e);
+	json_t *rows;
+	if (only == NULL) {
+		rows = weir_wf_jobs_scheduled(E.db, &e);
+	} else {
+		rows = json_array();
+		weir_arena *ja = weir_arena_new(4096);
+		for (int k = 0; k < nonly; k++) {
+			weir_wf_job j;
+			if (weir_wf_job_get(E.db, ja, only[k], &j, &e) == 1)
+				json_array_append_new(rows, json_pack("[Is]", (json_int_t)only[k], j.settings));
+		}
+		weir_arena_free(ja);
+		/* the other jobs' entries move over unchanged */
+		for (int k = 0; k < nold; k++) {
+			bool changed = false;
+			for (int c = 0; c < nonly && !changed; c++)
+				changed = old[k].job_id == only[c];
+			if (changed)
+				continue;
+			sched_push(&old[k]);
+			old[k].cron = NULL;
+			old[k].mw = NULL;
+		}
+	}
 	size_t i;
 	json_t *row;
 	int64_t now = weir_now_ms();
@@ -1659,6 +1705,10 @@ static void sched_load(void)
 		sched x = {.job_id = job_id};
 		json_t *sc = json_object_get(s, "schedule"), *tr = json_object_get(s, "trigger"),
 		       *co = json_object_get(s, "continuous");
+		if (sc == NULL && tr == NULL && co == NULL) {
+			json_decref(s); /* a changed job that no longer has a schedule */
+			continue;
+		}
 		json_t *holder = sc ? sc : tr ? tr : co;
 		x.paused = json_is_string(json_object_get(holder, "pause_status")) &&
 			   strcmp(json_string_value(json_object_get(holder, "pause_status")), "PAUSED") == 0;
@@ -1723,13 +1773,7 @@ static void sched_load(void)
 			x.next_fire = now;
 		}
 		json_decref(s);
-		if (E.nsch == E.capsch) {
-			E.capsch = E.capsch ? E.capsch * 2 : 64;
-			E.sch = realloc(E.sch, (size_t)E.capsch * sizeof *E.sch);
-			if (E.sch == NULL)
-				abort();
-		}
-		E.sch[E.nsch++] = x;
+		sched_push(&x);
 	}
 	json_decref(rows);
 	for (int k = 0; k < nold; k++) {
@@ -1924,9 +1968,18 @@ static void sync_from_db(void)
 		}
 	}
 	json_decref(ids);
-	/* schedules: only when a job changed (10,000 of them are not re-read per wake) */
-	if (atomic_exchange(&E.jobs_changed, false) || !E.sched_loaded)
-		sched_load();
+	/* schedules: all at start, then only the jobs that changed */
+	pthread_mutex_lock(&E.mu);
+	int64_t *changed = E.changed_jobs;
+	int nchanged = E.nchanged;
+	E.changed_jobs = NULL;
+	E.nchanged = E.capchanged = 0;
+	pthread_mutex_unlock(&E.mu);
+	if (!E.sched_loaded)
+		sched_load(NULL, 0);
+	else if (nchanged > 0)
+		sched_load(changed, nchanged);
+	free(changed);
 }
 
 /* Timers: task timeouts, job timeouts, retries. Returns the earliest future deadline. */
@@ -1981,7 +2034,7 @@ static int64_t pass(bool sync)
 	E.in_tx = false;
 	int64_t now = weir_now_ms();
 	int64_t next = INT64_MAX;
-	if (sync || !E.sched_loaded || atomic_load(&E.jobs_changed))
+	if (sync || !E.sched_loaded)
 		sync_from_db();
 	inproc_collect();
 	do {
@@ -2161,6 +2214,11 @@ void weir_engine_stop(void)
 	E.capsch = 0;
 	E.sched_loaded = false;
 	E.loaded_all = false;
+	pthread_mutex_lock(&E.mu);
+	free(E.changed_jobs);
+	E.changed_jobs = NULL;
+	E.nchanged = E.capchanged = 0;
+	pthread_mutex_unlock(&E.mu);
 	close(E.wake_fd);
 	close(E.ep);
 	E.wake_fd = E.ep = -1;

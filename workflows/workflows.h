@@ -39,8 +39,9 @@ int weir_engine_start(weir_db_pool *pool, const weir_engine_cfg *cfg, weir_error
 void weir_engine_stop(void);
 /* Tells the engine that runs changed (after the change committed). Cheap. */
 void weir_engine_wake(void);
-/* The same after a job was created, changed or deleted: its schedule is read again. */
-void weir_engine_jobs_changed(void);
+/* The same after job `job_id` was created, changed or deleted: its schedule (only its) is
+ * read again. */
+void weir_engine_job_changed(int64_t job_id);
 /* Whether command tasks are allowed on this server (set by weir_engine_start). */
 bool weir_engine_command_tasks_allowed(void);
 

@@ -51,20 +51,24 @@ static int id_arg(weir_req *r, json_t *body, const char *key, int64_t *out, weir
 	return 0;
 }
 
-/* Commits, has the engine woken once the commit is visible, and answers. */
-static int commit_reply(weir_req *r, json_t *out, weir_error *e)
+static void wake(int64_t unused)
+{
+	(void)unused;
+	weir_engine_wake();
+}
+
+/* Commits, has the engine woken once the commit is visible (the engine reads what was
+ * committed; a job whose settings changed has its schedule read again), and answers. */
+static int commit_reply(weir_req *r, json_t *out, int64_t changed_job, weir_error *e)
 {
 	if (weir_req_commit(r, e) != 0) {
 		json_decref(out);
 		return fail(r, e);
 	}
-	/* the engine reads what was committed: wake it once the commit is visible */
-	const char *act = r->route->action; /* a job's settings changed: its schedule too */
-	if (strcmp(act, "create") == 0 || strcmp(act, "update") == 0 || strcmp(act, "reset") == 0 ||
-	    strcmp(act, "delete") == 0)
-		weir_req_after_commit(r, weir_engine_jobs_changed);
+	if (changed_job > 0)
+		weir_req_after_commit(r, weir_engine_job_changed, changed_job);
 	else
-		weir_req_after_commit(r, weir_engine_wake);
+		weir_req_after_commit(r, wake, 0);
 	return out ? weir_reply_json(r, 200, out) : weir_reply_ok_empty(r);
 }
 
@@ -111,7 +115,7 @@ static int create(weir_req *r)
 	if (id < 0)
 		return fail(r, &e);
 	weir_req_audit_securable(r, weir_arena_printf(r->arena, "/jobs/%" PRId64, id));
-	return commit_reply(r, json_pack("{s:I}", "job_id", (json_int_t)id), &e);
+	return commit_reply(r, json_pack("{s:I}", "job_id", (json_int_t)id), id, &e);
 }
 
 static int get(weir_req *r)
@@ -175,7 +179,7 @@ static int update(weir_req *r)
 	    weir_jobs_update(weir_req_db(r), r->arena, r->principal, id, json_object_get(body, "new_settings"),
 			     json_object_get(body, "fields_to_remove"), &e) != 0)
 		return fail(r, &e);
-	return commit_reply(r, NULL, &e);
+	return commit_reply(r, NULL, id, &e);
 }
 
 static int reset(weir_req *r)
@@ -187,7 +191,7 @@ static int reset(weir_req *r)
 	    job_auth(r, id, &e) != 0 ||
 	    weir_jobs_reset(weir_req_db(r), r->arena, r->principal, id, json_object_get(body, "new_settings"), &e) != 0)
 		return fail(r, &e);
-	return commit_reply(r, NULL, &e);
+	return commit_reply(r, NULL, id, &e);
 }
 
 static int delete_job(weir_req *r)
@@ -198,7 +202,7 @@ static int delete_job(weir_req *r)
 	if (body == NULL || id_arg(r, body, "job_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    job_auth(r, id, &e) != 0 || weir_jobs_delete(weir_req_db(r), id, &e) != 0)
 		return fail(r, &e);
-	return commit_reply(r, NULL, &e);
+	return commit_reply(r, NULL, id, &e);
 }
 
 /* ---------------------------------------------------------------- runs */
@@ -212,7 +216,7 @@ static int run_now(weir_req *r)
 	    job_auth(r, id, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_runs_run_now(weir_req_db(r), r->arena, r->principal, body, &e);
-	return out ? commit_reply(r, out, &e) : fail(r, &e);
+	return out ? commit_reply(r, out, 0, &e) : fail(r, &e);
 }
 
 static int submit(weir_req *r)
@@ -226,7 +230,7 @@ static int submit(weir_req *r)
 		return fail(r, &e);
 	weir_req_audit_securable(r, weir_arena_printf(r->arena, "/jobs/runs/%" PRId64,
 						      (int64_t)json_integer_value(json_object_get(out, "run_id"))));
-	return commit_reply(r, out, &e);
+	return commit_reply(r, out, 0, &e);
 }
 
 static int runs_get(weir_req *r)
@@ -276,7 +280,7 @@ static int runs_cancel(weir_req *r)
 	if (body == NULL || id_arg(r, body, "run_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    run_auth(r, id, &e) != 0 || weir_runs_cancel(weir_req_db(r), id, &e) != 0)
 		return fail(r, &e);
-	return commit_reply(r, NULL, &e);
+	return commit_reply(r, NULL, 0, &e);
 }
 
 static int runs_cancel_all(weir_req *r)
@@ -293,7 +297,7 @@ static int runs_cancel_all(weir_req *r)
 		return fail(r, &e);
 	if (weir_runs_cancel_all(weir_req_db(r), r->principal, job_id, all_queued, &e) != 0)
 		return fail(r, &e);
-	return commit_reply(r, NULL, &e);
+	return commit_reply(r, NULL, 0, &e);
 }
 
 static int runs_delete(weir_req *r)
@@ -304,7 +308,7 @@ static int runs_delete(weir_req *r)
 	if (body == NULL || id_arg(r, body, "run_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    run_auth(r, id, &e) != 0 || weir_runs_delete(weir_req_db(r), id, &e) != 0)
 		return fail(r, &e);
-	return commit_reply(r, NULL, &e);
+	return commit_reply(r, NULL, 0, &e);
 }
 
 static int runs_output(weir_req *r)
@@ -326,7 +330,7 @@ static int runs_repair(weir_req *r)
 	    run_auth(r, id, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_runs_repair(weir_req_db(r), r->arena, r->principal, body, &e);
-	return out ? commit_reply(r, out, &e) : fail(r, &e);
+	return out ? commit_reply(r, out, 0, &e) : fail(r, &e);
 }
 
 /* ---------------------------------------------------------------- permissions */
@@ -356,7 +360,7 @@ static int perms_set(weir_req *r, bool replace)
 	if (body == NULL || weir_req_begin(r, &e) != 0 || perm_job_id(r, &id, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_jobs_perms_set(weir_req_db(r), r->arena, r->principal, id, body, replace, &e);
-	return out ? commit_reply(r, out, &e) : fail(r, &e);
+	return out ? commit_reply(r, out, 0, &e) : fail(r, &e);
 }
 
 static int perms_put(weir_req *r) { return perms_set(r, true); }
