@@ -167,11 +167,15 @@ typedef struct lin_prod {
 } lin_prod;
 int weir_lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t dst, lin_prod **out, size_t *n,
 				  weir_error *err);
-/* The same walk over column edges, downstream from column `start` (edges src/dst are
- * column ids). */
-int weir_lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, int64_t max_nodes,
-			   int64_t max_edges, lin_vec *cols, lin_vec *depths, lin_edges *edges, bool *truncated,
-			   weir_error *err);
+/* The same walk over column edges (edges src/dst are column ids), up or down from every
+ * column of starts at once (depth 0 each): one column, or all of a dataset's. */
+int weir_lin_store_col_bfs(weir_db *db, weir_arena *a, const int64_t *starts, size_t nstarts, bool up, int64_t depth,
+			   int64_t max_nodes, int64_t max_edges, lin_vec *cols, lin_vec *depths, lin_edges *edges,
+			   bool *truncated, weir_error *err);
+/* The named columns of a node (the whole-dataset column '' left out), by name, at most limit. */
+int weir_lin_store_node_columns(weir_db *db, weir_arena *a, int64_t node, int64_t limit, lin_vec *out, weir_error *err);
+/* A catalog table column's type name (type_text when it has none), or NULL. */
+const char *weir_lin_store_table_col_type(weir_db *db, weir_arena *a, const char *securable_id, const char *column);
 /* Node and name of every column of ids (JSON array text), in no particular order. */
 int weir_lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_t **cols, int64_t **nodes,
 			     const char ***names, size_t *n, weir_error *err);

@@ -483,20 +483,31 @@ typedef struct trav_result {
 	bool truncated;
 } trav_result;
 
-/* Walks up and/or down (each bounded by the caps), then merges: the start once, each node
- * once at its smallest depth, each edge once, nearest nodes first within max_nodes. */
-static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int64_t pid, trav_result *out,
-		    weir_error *err)
+/* One direction of a walk: over table edges from starts[0], or over column edges from every
+ * column of starts (cols). */
+static int walk(lin_ctx *c, const int64_t *starts, size_t nstarts, bool cols, bool up, const weir_lineage_query *q,
+		int64_t pid, lin_vec *n, lin_vec *d, lin_edges *e, bool *truncated, weir_error *err)
+{
+	if (cols)
+		return weir_lin_store_col_bfs(c->db, c->a, starts, nstarts, up, q->depth, q->max_nodes, q->max_edges, n,
+					      d, e, truncated, err);
+	return weir_lin_store_bfs(c->db, c->a, starts[0], up, q->depth, q->as_of, pid, q->max_nodes, q->max_edges, n, d,
+				  e, truncated, err);
+}
+
+/* Walks up and/or down (each bounded by the caps), then merges: the starts once, each node
+ * once at its smallest depth, each edge once, nearest nodes first within max_nodes. Over
+ * table nodes from one start, or over columns (cols) from several. */
+static int traverse_from(lin_ctx *c, const int64_t *starts, size_t nstarts, bool cols, const weir_lineage_query *q,
+			 int64_t pid, trav_result *out, weir_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	lin_vec n = {0}, d = {0};
 	lin_edges e = {0};
 	bool t1 = false, t2 = false;
-	if ((q->dir & WEIR_LIN_UP) && weir_lin_store_bfs(c->db, c->a, start, true, q->depth, q->as_of, pid,
-							 q->max_nodes, q->max_edges, &n, &d, &e, &t1, err) != 0)
+	if ((q->dir & WEIR_LIN_UP) && walk(c, starts, nstarts, cols, true, q, pid, &n, &d, &e, &t1, err) != 0)
 		return -1;
-	if ((q->dir & WEIR_LIN_DOWN) && weir_lin_store_bfs(c->db, c->a, start, false, q->depth, q->as_of, pid,
-							   q->max_nodes, q->max_edges, &n, &d, &e, &t2, err) != 0)
+	if ((q->dir & WEIR_LIN_DOWN) && walk(c, starts, nstarts, cols, false, q, pid, &n, &d, &e, &t2, err) != 0)
 		return -1;
 	out->truncated = t1 || t2;
 	if (q->dir != WEIR_LIN_BOTH) {
@@ -522,7 +533,7 @@ static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int6
 				continue;
 			used[h] = true;
 			slot_id[h] = n.v[i];
-			if ((int64_t)out->nodes.n >= q->max_nodes) {
+			if ((int64_t)out->nodes.n >= q->max_nodes && depth > 0) {
 				out->truncated = true;
 				continue;
 			}
@@ -561,6 +572,12 @@ static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int6
 		out->edges.e[out->edges.n++] = e.e[i];
 	}
 	return 0;
+}
+
+static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int64_t pid, trav_result *out,
+		    weir_error *err)
+{
+	return traverse_from(c, &start, 1, false, q, pid, out, err);
 }
 
 /* Common front of the graph reads: resolve, check the run, traverse. */
@@ -1099,8 +1116,8 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	trav_result tr = {0};
 	lin_edges ce = {0};
 	bool truncated = false;
-	if (weir_lin_store_col_bfs(db, a, col, depth, max_nodes + 1, WEIR_LIN_DEFAULT_MAX_EDGES, &tr.nodes, &tr.depths,
-				   &ce, &truncated, err) != 0) {
+	if (weir_lin_store_col_bfs(db, a, &col, 1, false, depth, max_nodes + 1, WEIR_LIN_DEFAULT_MAX_EDGES, &tr.nodes,
+				   &tr.depths, &ce, &truncated, err) != 0) {
 		json_decref(out);
 		return NULL;
 	}
@@ -1167,6 +1184,186 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	json_object_set_new(out, "truncated", json_boolean(truncated));
 	json_object_set_new(out, "masked_nodes", json_integer(c.masked));
 	return out;
+}
+
+/* ---------------------------------------------------------------- Marquez column lineage */
+
+/* A column-lineage nodeId split into the dataset reference resolve_ref takes and the field
+ * (NULL for the dataset form: every field of the dataset). The field is what follows the
+ * last ':' (namespaces hold ':', field names seldom do). 400 naming nodeId otherwise. */
+static int mq_col_ref(weir_arena *a, const char *node_id, const char **ds_ref, const char **field, weir_error *err)
+{
+	const char *rest = NULL;
+	*field = NULL;
+	if (strncmp(node_id, "datasetField:", 13) == 0) {
+		const char *last = strrchr(node_id + 13, ':');
+		if (last && last[1] != '\0') {
+			*field = last + 1;
+			rest = weir_arena_strndup(a, node_id + 13, (size_t)(last - (node_id + 13)));
+		}
+	} else if (strncmp(node_id, "dataset:", 8) == 0) {
+		rest = node_id + 8;
+	}
+	const char *colon = rest ? strchr(rest, ':') : NULL;
+	if (colon == NULL || colon == rest || colon[1] == '\0')
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "nodeId",
+					"Invalid value for 'nodeId': expected datasetField:<namespace>:<name>:<field> "
+					"or dataset:<namespace>:<name>");
+	*ds_ref = weir_arena_printf(a, "dataset:%s", rest);
+	return 0;
+}
+
+/* A shown field's type: its dataset's schema facet, else the catalog column's type. facets
+ * caches each node's parsed facets for the call. */
+static const char *mq_field_type(lin_ctx *c, json_t *facets, vis_ent *v, const char *field)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "%lld", (long long)v->id);
+	json_t *f = json_object_get(facets, key);
+	if (f == NULL) {
+		f = v->row.facets ? json_loads(v->row.facets, 0, NULL) : NULL;
+		json_object_set_new(facets, key, f ? f : json_object());
+		f = json_object_get(facets, key);
+	}
+	size_t i;
+	json_t *x;
+	json_array_foreach (json_object_get(json_object_get(f, "schema"), "fields"), i, x) {
+		const char *name = json_string_value(json_object_get(x, "name"));
+		const char *type = json_string_value(json_object_get(x, "type"));
+		if (name && type && strcmp(name, field) == 0)
+			return type;
+	}
+	if (weir_lin__kind_is_catalog(v->row.kind) && v->row.securable_id)
+		return weir_lin_store_table_col_type(c->db, c->a, v->row.securable_id, field);
+	return NULL;
+}
+
+typedef struct mq_col {
+	const char *id; /* NULL: left out (the whole-dataset column, or no row) */
+	vis_ent *v;
+	const char *name;
+	json_t *data, *in, *out;
+} mq_col;
+
+/* Marquez's inputFields entry for a walked edge into a shown field from a shown field. */
+static json_t *mq_input_field(mq_col *src, const lin_edge *e)
+{
+	vis_ent *v = src->v;
+	const char *ns = v->row.kind == WEIR_LIN_DATASET ? v->row.namespace_ : "weir";
+	return json_pack("{s:s?, s:s?, s:s, s:n, s:s?, s:s?}", "namespace", ns, "dataset",
+			 v->full ? v->full : v->row.name, "field", src->name, "transformationDescription",
+			 "transformationType", e->transformation, "transformationSubtype",
+			 e->subtype && e->subtype[0] ? e->subtype : NULL);
+}
+
+json_t *weir_lineage_marquez_columns(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
+				     weir_error *err)
+{
+	lin_ctx c;
+	ctx_init(&c, db, a, p);
+	const char *ds_ref = NULL, *field = NULL;
+	int64_t node;
+	if (mq_col_ref(a, q->node ? q->node : "", &ds_ref, &field, err) != 0)
+		return NULL;
+	if (resolve_ref(&c, ds_ref, &node, err) != 0) {
+		if (err->code == WEIR_E_NOT_FOUND) /* name the id the caller sent, hidden or missing */
+			not_found(err, q->node);
+		return NULL;
+	}
+	lin_vec starts = {0};
+	if (field) {
+		int64_t col;
+		int rc = weir_lin_store_column_find(db, node, field, &col, err);
+		if (rc < 0)
+			return NULL;
+		if (rc == 1) {
+			not_found(err, q->node);
+			return NULL;
+		}
+		weir_lin_vec_push(a, &starts, col);
+	} else if (weir_lin_store_node_columns(db, a, node, q->max_nodes, &starts, err) != 0) {
+		return NULL;
+	}
+	trav_result t = {0};
+	if (starts.n && traverse_from(&c, starts.v, starts.n, true, q, 0, &t, err) != 0)
+		return NULL;
+	/* the columns' nodes and names in one query, their nodes' rows in two */
+	int64_t *cid = NULL, *cnode = NULL;
+	const char **cname = NULL;
+	size_t ncols = 0;
+	if (t.nodes.n &&
+	    weir_lin_store_cols_many(db, a, ids_json(&c, &t.nodes), &cid, &cnode, &cname, &ncols, err) != 0)
+		return NULL;
+	idx_ent *byid = weir_arena_alloc(a, (ncols + 1) * sizeof(*byid));
+	lin_vec nodes = {0};
+	for (size_t k = 0; k < ncols; k++) {
+		byid[k] = (idx_ent){cid[k], k};
+		weir_lin_vec_push(a, &nodes, cnode[k]);
+	}
+	qsort(byid, ncols, sizeof(*byid), idx_cmp);
+	if (prefetch(&c, &nodes, err) != 0)
+		return NULL;
+	json_t *facets = weir_json_own(a, json_object());
+	size_t n = t.nodes.n;
+	mq_col *m = weir_arena_calloc(a, (n + 1) * sizeof(*m));
+	idx_ent *pos = weir_arena_alloc(a, (n + 1) * sizeof(*pos));
+	for (size_t i = 0; i < n; i++) {
+		pos[i] = (idx_ent){t.nodes.v[i], i};
+		idx_ent *hit = bsearch(&pos[i], byid, ncols, sizeof(*byid), idx_cmp);
+		if (hit == NULL || cname[hit->pos][0] == '\0')
+			continue; /* whole-dataset dependencies are not fields */
+		mq_col *mc = &m[i];
+		mc->name = cname[hit->pos];
+		mc->v = vis_get(&c, cnode[hit->pos]);
+		mc->in = json_array();
+		mc->out = json_array();
+		vis_ent *v = mc->v;
+		if (v->state != VIS_SHOWN) {
+			/* one opaque id per column, from the node's key: no table or column name */
+			c.masked++;
+			mc->id = weir_lin__masked_id(a, v->row.kind,
+						     weir_arena_printf(a, "%s#%s", v->row.key, mc->name));
+			mc->data = json_pack("{s:b, s:s}", "masked", 1, "kind", weir_lin__kind_name(v->row.kind));
+			continue;
+		}
+		mc->id = weir_arena_printf(a, "datasetField:%s:%s", mq_id(&c, v) + strlen("dataset:"), mc->name);
+		mc->data = json_pack("{s:s?, s:s?, s:s, s:s?, s:n, s:n, s:[]}", "namespace",
+				     v->row.kind == WEIR_LIN_DATASET ? v->row.namespace_ : "weir", "dataset",
+				     v->full ? v->full : v->row.name, "field", mc->name, "fieldType",
+				     mq_field_type(&c, facets, v, mc->name), "transformationDescription",
+				     "transformationType", "inputFields");
+	}
+	qsort(pos, n, sizeof(*pos), idx_cmp);
+	for (size_t i = 0; i < t.edges.n; i++) {
+		const lin_edge *e = &t.edges.e[i];
+		idx_ent ks = {e->src, 0}, kd = {e->dst, 0};
+		idx_ent *hs = bsearch(&ks, pos, n, sizeof(*pos), idx_cmp);
+		idx_ent *hd = bsearch(&kd, pos, n, sizeof(*pos), idx_cmp);
+		mq_col *s = hs ? &m[hs->pos] : NULL, *d = hd ? &m[hd->pos] : NULL;
+		if (s == NULL || d == NULL || s->id == NULL || d->id == NULL)
+			continue;
+		/* Marquez's column graph: an out edge runs origin = input -> destination = output;
+		 * an in edge is drawn from the node itself (origin) to its input (destination),
+		 * which Marquez's own web UI expects */
+		json_array_append_new(s->out, json_pack("{s:s, s:s}", "origin", s->id, "destination", d->id));
+		json_array_append_new(d->in, json_pack("{s:s, s:s}", "origin", d->id, "destination", s->id));
+		if (d->v->state != VIS_SHOWN)
+			continue;
+		json_t *tt = json_object_get(d->data, "transformationType");
+		if (json_is_null(tt) && e->transformation)
+			json_object_set_new(d->data, "transformationType", json_string(e->transformation));
+		if (s->v->state == VIS_SHOWN)
+			json_array_append_new(json_object_get(d->data, "inputFields"), mq_input_field(s, e));
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].id == NULL)
+			continue;
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:s, s:o, s:o, s:o}", "id", m[i].id, "type", "DATASET_FIELD",
+						"data", m[i].data, "inEdges", m[i].in, "outEdges", m[i].out));
+	}
+	return json_pack("{s:o, s:b}", "graph", arr, "truncated", t.truncated);
 }
 
 /* ---------------------------------------------------------------- manual edges */

@@ -53,6 +53,12 @@ json_t *weir_lineage_graph(weir_db *db, weir_arena *a, const weir_principal *p, 
 /* Marquez's LineageGraph: {graph:[{id, type: DATASET|JOB, data, inEdges, outEdges}]}. */
 json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
 			     weir_error *err);
+/* Marquez's column lineage: {graph:[{id, type: DATASET_FIELD, data, inEdges, outEdges}],
+ * truncated}. q->node is "datasetField:<ns>:<name>:<field>" or "dataset:<ns>:<name>" (every
+ * field of the dataset); q->dir WEIR_LIN_UP, or WEIR_LIN_BOTH for withDownstream. Masked
+ * fields get an opaque id and no names; a root the caller cannot see is 404 as missing. */
+json_t *weir_lineage_marquez_columns(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
+				     weir_error *err);
 /* Databricks lineage-tracking: immediate upstreams/downstreams of a resolved table. */
 json_t *weir_lineage_table_lineage(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *t,
 				   bool include_entities, weir_error *err);

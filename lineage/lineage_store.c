@@ -652,22 +652,27 @@ static bool node_alive(weir_db *db, int64_t id, int64_t as_of)
 	return alive;
 }
 
-static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_alive, int64_t start, bool up,
-	       int64_t depth, int64_t as_of, int64_t pid, int64_t max_nodes, int64_t max_edges, lin_vec *nodes,
-	       lin_vec *depths, lin_edges *edges, bool *truncated, weir_error *err)
+/* The starts are all at depth 0 (a dataset's columns walked together); each is reported even
+ * when there are more of them than max_nodes. */
+static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_alive, const int64_t *starts,
+	       size_t nstarts, bool up, int64_t depth, int64_t as_of, int64_t pid, int64_t max_nodes, int64_t max_edges,
+	       lin_vec *nodes, lin_vec *depths, lin_edges *edges, bool *truncated, weir_error *err)
 {
 	idset seen = {0};
 	size_t head = nodes->n;
-	idset_add(a, &seen, start);
-	weir_lin_vec_push(a, nodes, start);
-	weir_lin_vec_push(a, depths, 0);
-	int64_t found = 1, nedges = 0;
+	int64_t found = 0, nedges = 0;
+	for (size_t i = 0; i < nstarts; i++)
+		if (idset_add(a, &seen, starts[i])) {
+			weir_lin_vec_push(a, nodes, starts[i]);
+			weir_lin_vec_push(a, depths, 0);
+			found++;
+		}
 	*truncated = false;
 	for (size_t q = head; q < nodes->n && !*truncated; q++) {
 		int64_t n = nodes->v[q], d = depths->v[q];
 		if (d >= depth)
 			break; /* BFS order: every later node is at least as deep */
-		if (check_alive && q != head && !node_alive(db, n, as_of))
+		if (check_alive && d > 0 && !node_alive(db, n, as_of))
 			continue; /* a dropped table is reported, never walked through */
 		weir_stmt *st = weir_db_stmt(db, step_sql, err);
 		if (st == NULL)
@@ -711,24 +716,28 @@ int weir_lin_store_bfs(weir_db *db, weir_arena *a, int64_t start, bool up, int64
 		       bool *truncated, weir_error *err)
 {
 	const char *sql = pid ? (up ? SQL_STEP_UP_RUN : SQL_STEP_DOWN_RUN) : (up ? SQL_STEP_UP : SQL_STEP_DOWN);
-	return bfs(db, a, sql, true, start, up, depth, as_of, pid, max_nodes, max_edges, nodes, depths, edges,
+	return bfs(db, a, sql, true, &start, 1, up, depth, as_of, pid, max_nodes, max_edges, nodes, depths, edges,
 		   truncated, err);
 }
 
 /* Column edges: one row per (dst, src) pair, its first transformation (DIRECT before INDIRECT). */
-static const char SQL_COL_STEP[] = "SELECT e.dst, min(e.first_seen), max(e.last_seen), 0 FROM lineage_column_edges e "
-				   "WHERE e.src = ?1 AND ?2 = 0 AND ?3 IS NULL AND e.deleted_at IS NULL GROUP BY e.dst";
+static const char SQL_COL_STEP_DOWN[] =
+	"SELECT e.dst, min(e.first_seen), max(e.last_seen), 0 FROM lineage_column_edges e "
+	"WHERE e.src = ?1 AND ?2 = 0 AND ?3 IS NULL AND e.deleted_at IS NULL GROUP BY e.dst";
+static const char SQL_COL_STEP_UP[] =
+	"SELECT e.src, min(e.first_seen), max(e.last_seen), 0 FROM lineage_column_edges e "
+	"WHERE e.dst = ?1 AND ?2 = 0 AND ?3 IS NULL AND e.deleted_at IS NULL GROUP BY e.src";
 static const char SQL_COL_KIND[] =
 	"SELECT transformation, subtype FROM lineage_column_edges WHERE dst = ?1 AND src = ?2 AND deleted_at IS NULL "
 	"ORDER BY transformation LIMIT 1";
 
-int weir_lin_store_col_bfs(weir_db *db, weir_arena *a, int64_t start, int64_t depth, int64_t max_nodes,
-			   int64_t max_edges, lin_vec *cols, lin_vec *depths, lin_edges *edges, bool *truncated,
-			   weir_error *err)
+int weir_lin_store_col_bfs(weir_db *db, weir_arena *a, const int64_t *starts, size_t nstarts, bool up, int64_t depth,
+			   int64_t max_nodes, int64_t max_edges, lin_vec *cols, lin_vec *depths, lin_edges *edges,
+			   bool *truncated, weir_error *err)
 {
 	size_t before = edges->n;
-	if (bfs(db, a, SQL_COL_STEP, false, start, false, depth, 0, 0, max_nodes, max_edges, cols, depths, edges,
-		truncated, err) != 0)
+	if (bfs(db, a, up ? SQL_COL_STEP_UP : SQL_COL_STEP_DOWN, false, starts, nstarts, up, depth, 0, 0, max_nodes,
+		max_edges, cols, depths, edges, truncated, err) != 0)
 		return -1;
 	for (size_t i = before; i < edges->n; i++) {
 		weir_stmt *st = weir_db_query(db, SQL_COL_KIND, err, WEIR_I64(edges->e[i].dst),
@@ -933,4 +942,27 @@ static const char SQL_SEC_SUBTYPE[] = "SELECT subtype FROM securables WHERE id =
 const char *weir_lin_store_sec_subtype(weir_db *db, weir_arena *a, const char *securable_id)
 {
 	return weir_db_query_text(db, a, SQL_SEC_SUBTYPE, WEIR_TEXT(securable_id));
+}
+
+static const char SQL_NODE_COLUMNS[] =
+	"SELECT id FROM lineage_columns WHERE node_id = ?1 AND name <> '' ORDER BY name LIMIT ?2";
+
+int weir_lin_store_node_columns(weir_db *db, weir_arena *a, int64_t node, int64_t limit, lin_vec *out, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_NODE_COLUMNS, err, WEIR_I64(node), WEIR_I64(limit));
+	if (st == NULL)
+		return -1;
+	int rc;
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW)
+		weir_lin_vec_push(a, out, weir_db_col_i64(st, 0));
+	weir_db_done(st);
+	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+static const char SQL_TABLE_COL_TYPE[] = "SELECT coalesce(type_name, type_text) FROM table_columns "
+					 "WHERE table_id = ?1 AND name = ?2 COLLATE NOCASE ORDER BY position LIMIT 1";
+
+const char *weir_lin_store_table_col_type(weir_db *db, weir_arena *a, const char *securable_id, const char *column)
+{
+	return weir_db_query_text(db, a, SQL_TABLE_COL_TYPE, WEIR_TEXT(securable_id), WEIR_TEXT(column));
 }

@@ -1,6 +1,6 @@
 /* The lineage surface: OpenLineage ingest (single and batch, admins only: metastore admins
- * are the ingest privilege until a dedicated one exists), Marquez's graph read, Databricks'
- * lineage-tracking reads, Weir's graph, column impact, and manual edges. Reads are scoped to
+ * are the ingest privilege until a dedicated one exists), Marquez's graph and column-lineage
+ * reads, Databricks' lineage-tracking reads, Weir's graph, column impact, and manual edges. Reads are scoped to
  * the caller by lineage/lineage_read.c (masked nodes); catalog objects named in a request
  * are resolved with weir_gov_resolve, so what the caller cannot browse is "not found". */
 #include "api/http.h"
@@ -150,6 +150,31 @@ static int marquez(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
+/* Marquez's column lineage: nodeId (a datasetField: or dataset: id), depth (default 20, as
+ * Marquez), withDownstream (default false: upstream only), and Weir's caps max_nodes and
+ * max_edges. */
+static int marquez_columns(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_lineage_query q;
+	memset(&q, 0, sizeof(q));
+	q.depth = 20;
+	bool down = false;
+	if (weir_req_query_i64(r, "depth", &q.depth, &e) != 0 ||
+	    weir_req_query_i64(r, "max_nodes", &q.max_nodes, &e) != 0 ||
+	    weir_req_query_i64(r, "max_edges", &q.max_edges, &e) != 0 ||
+	    weir_req_query_bool(r, "withDownstream", &down, &e) != 0 || weir_lineage_query_check(&q, &e) != 0)
+		return fail(r, &e);
+	q.dir = down ? WEIR_LIN_BOTH : WEIR_LIN_UP;
+	q.node = weir_req_query(r, "nodeId");
+	if (q.node == NULL || q.node[0] == '\0') {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "nodeId", "Missing required parameter: nodeId");
+		return fail(r, &e);
+	}
+	json_t *out = weir_lineage_marquez_columns(weir_req_db(r), r->arena, r->principal, &q, &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
 /* ---------------------------------------------------------------- Databricks */
 
 /* A parameter from the query string, or from a JSON body on the GET (Databricks clients
@@ -295,6 +320,8 @@ const weir_route weir_routes_lineage[] = {
 	 "ingestOpenLineageBatch", 0},
 	{"GET", "/api/v1/lineage", marquez, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "lineage", "getMarquezLineage",
 	 WEIR_ROUTE_NO_AUDIT},
+	{"GET", "/api/v1/column-lineage", marquez_columns, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "lineage",
+	 "getMarquezColumnLineage", WEIR_ROUTE_NO_AUDIT},
 	{"GET", LT "/table-lineage", table_lineage, RULE_ON(WEIR_OP_READ_METADATA), WEIR_DIALECT_DATABRICKS, "lineage",
 	 "getTableLineage", WEIR_ROUTE_NO_AUDIT},
 	{"GET", LT "/column-lineage", column_lineage, RULE_ON(WEIR_OP_READ_METADATA), WEIR_DIALECT_DATABRICKS,

@@ -649,6 +649,81 @@ static void test_column_impact(void **state)
 	json_decref(tl);
 }
 
+/* Proves Marquez's column lineage walks the column graph with the shared traversal: a cycle
+ * ends (each field once), the dataset form starts from every named field of the dataset at
+ * once, whole-dataset dependencies (column '') are never field nodes, and a nodeId of
+ * neither form is 400 naming nodeId. */
+static void test_marquez_columns(void **state)
+{
+	fx *f = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_lineage_producer by = {WEIR_LIN_CAPTURED, "statement", "cols"};
+	weir_lineage_node a = {WEIR_LIN_DATASET, "x\na", NULL}, b = {WEIR_LIN_DATASET, "x\nb", NULL},
+			  c = {WEIR_LIN_DATASET, "x\nc", NULL};
+	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
+	assert_int_equal(weir_lineage_record_column_edge(f->t->db, &a, "x", &b, "y", "DIRECT", "IDENTITY", &by, 1, &e),
+			 0);
+	assert_int_equal(
+		weir_lineage_record_column_edge(f->t->db, &a, "w", &b, "y", "DIRECT", "AGGREGATION", &by, 1, &e), 0);
+	assert_int_equal(weir_lineage_record_column_edge(f->t->db, &b, "y", &c, "z", "DIRECT", "IDENTITY", &by, 1, &e),
+			 0);
+	assert_int_equal(weir_lineage_record_column_edge(f->t->db, &c, "z", &a, "x", "DIRECT", "IDENTITY", &by, 1, &e),
+			 0);
+	assert_int_equal(weir_lineage_record_column_edge(f->t->db, &a, "w", &b, "", "INDIRECT", "FILTER", &by, 1, &e),
+			 0);
+	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
+	weir_lineage_query q = {.node = "datasetField:x:c:z", .dir = WEIR_LIN_UP, .depth = 100};
+	assert_int_equal(weir_lineage_query_check(&q, &e), 0);
+	json_t *g = weir_lineage_marquez_columns(f->t->db, f->t->a, f->admin, &q, &e);
+	assert_non_null(g);
+	json_t *arr = json_object_get(g, "graph");
+	assert_int_equal(json_array_size(arr), 4); /* c.z, b.y, a.x, a.w: the cycle back to c.z ends */
+	size_t in_edges = 0, i;
+	json_t *n;
+	json_array_foreach (arr, i, n) {
+		assert_string_equal(json_string_value(json_object_get(n, "type")), "DATASET_FIELD");
+		in_edges += json_array_size(json_object_get(n, "inEdges"));
+	}
+	assert_int_equal(in_edges, 4); /* a.x->b.y, a.w->b.y, b.y->c.z, c.z->a.x */
+	json_t *root = json_array_get(arr, 0);
+	assert_string_equal(json_string_value(json_object_get(root, "id")), "datasetField:x:c:z");
+	json_decref(g);
+
+	/* every named field of b, both ways: b.y, a.x, a.w (up), c.z (down); b's '' is no node */
+	q = (weir_lineage_query){.node = "dataset:x:b", .dir = WEIR_LIN_BOTH, .depth = 1};
+	assert_int_equal(weir_lineage_query_check(&q, &e), 0);
+	g = weir_lineage_marquez_columns(f->t->db, f->t->a, f->admin, &q, &e);
+	assert_non_null(g);
+	arr = json_object_get(g, "graph");
+	assert_int_equal(json_array_size(arr), 4);
+	json_array_foreach (arr, i, n) {
+		const char *id = json_string_value(json_object_get(n, "id"));
+		assert_true(id[strlen(id) - 1] != ':');
+	}
+	json_decref(g);
+	/* downstream from a.w: b.y and c.z, never b's whole-dataset column */
+	q = (weir_lineage_query){.node = "datasetField:x:a:w", .dir = WEIR_LIN_BOTH, .depth = 2};
+	assert_int_equal(weir_lineage_query_check(&q, &e), 0);
+	g = weir_lineage_marquez_columns(f->t->db, f->t->a, f->admin, &q, &e);
+	assert_non_null(g);
+	assert_int_equal(json_array_size(json_object_get(g, "graph")), 3);
+	json_decref(g);
+
+	const char *bad[] = {"job:x:a", "datasetField:x:c", "datasetField:x:c:", "dataset:x", "x.c.z", NULL};
+	for (int k = 0; bad[k]; k++) {
+		q = (weir_lineage_query){.node = bad[k], .dir = WEIR_LIN_UP, .depth = 1};
+		assert_int_equal(weir_lineage_query_check(&q, &e), 0);
+		weir_error_clear(&e);
+		assert_null(weir_lineage_marquez_columns(f->t->db, f->t->a, f->admin, &q, &e));
+		assert_int_equal(e.status, 400);
+		assert_string_equal(e.field, "nodeId");
+	}
+	q = (weir_lineage_query){.node = "datasetField:x:c:nope", .dir = WEIR_LIN_UP, .depth = 1};
+	assert_int_equal(weir_lineage_query_check(&q, &e), 0);
+	assert_null(weir_lineage_marquez_columns(f->t->db, f->t->a, f->admin, &q, &e));
+	assert_int_equal(e.status, 404);
+}
+
 /* Proves masking: a caller who may browse only the middle table sees the others as masked
  * nodes with stable opaque ids, and no name, SQL text or job name of what it may not browse
  * appears anywhere in any read; what it cannot browse is "not found" as a start node. */
@@ -898,6 +973,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_and_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_column_impact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_marquez_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_masking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_edges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_storage_location_link, setup, teardown),
