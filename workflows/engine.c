@@ -83,6 +83,8 @@ struct eng_unit {
 	eng_unit *next_ready;
 	bool queued; /* on the ready stack */
 	bool stopping; /* its work is being stopped: a child run's end no longer ends it */
+	char **spawn_argv, **spawn_envp; /* a command task waiting for spawn_pending */
+	const char *spawn_dir;
 };
 
 struct eng_run {
@@ -241,6 +243,8 @@ static struct {
 	idmap run_index; /* run id -> eng_run * */
 	idmap job_running; /* job id -> runs started and not finished */
 	eng_proc *procs;
+	eng_unit **to_spawn; /* command tasks to start after the pass's commit */
+	int nspawn, capspawn;
 	sched *sch;
 	int nsch, capsch;
 	bool sched_loaded;
@@ -724,27 +728,54 @@ static int start_command(eng_unit *u, weir_task_type type, json_t *body, char *m
 	envp[ec++] = weir_arena_printf(r->a, "WEIR_ATTEMPT=%d", u->row.attempt);
 	envp[ec++] = weir_arena_printf(r->a, "WEIR_TASK_VALUES_FILE=%s/task_values.json", dir);
 	envp[ec] = NULL;
-	eng_proc *p = calloc(1, sizeof *p);
-	if (p == NULL)
-		abort();
-	weir_error e = WEIR_ERROR_INIT;
-	if (weir_exec_spawn(dir, argv, envp, &p->p, &e) != 0) {
-		free(p);
-		snprintf(msg, cap, "%s", e.message);
-		return -1;
+	/* started once the pass has committed (spawn_pending): a process start never happens
+	 * inside the write transaction, which would hold the write lock through it */
+	u->spawn_argv = argv;
+	u->spawn_envp = weir_arena_alloc(r->a, sizeof envp); /* envp is this function's */
+	memcpy(u->spawn_envp, envp, sizeof envp);
+	u->spawn_dir = dir;
+	if (E.nspawn == E.capspawn) {
+		E.capspawn = E.capspawn ? E.capspawn * 2 : 32;
+		E.to_spawn = realloc(E.to_spawn, (size_t)E.capspawn * sizeof *E.to_spawn);
+		if (E.to_spawn == NULL)
+			abort();
 	}
-	char path[600];
-	snprintf(path, sizeof path, "%s/output.log", dir);
-	p->logfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	p->unit = u;
-	u->proc = p;
-	p->next = E.procs;
-	E.procs = p;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = p};
-	epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.pidfd, &ev);
-	struct epoll_event ev2 = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = (char *)p + 1};
-	epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.outfd, &ev2);
+	E.to_spawn[E.nspawn++] = u;
 	return 0;
+}
+
+/* Starts the command tasks the pass prepared, after its commit; their RUNNING rows are
+ * written in a transaction of their own (if the server dies before it commits, the task is
+ * found not started and runs again; the child dies with the server). */
+static void spawn_pending(void)
+{
+	for (int i = 0; i < E.nspawn; i++) {
+		eng_unit *u = E.to_spawn[i];
+		if (u->st != U_RUNNING || u->stopping || u->proc)
+			continue; /* canceled or timed out meanwhile */
+		eng_proc *p = calloc(1, sizeof *p);
+		if (p == NULL)
+			abort();
+		weir_error e = WEIR_ERROR_INIT;
+		if (weir_exec_spawn(u->spawn_dir, u->spawn_argv, u->spawn_envp, &p->p, &e) != 0) {
+			free(p);
+			unit_end(u, "FAILED", e.message);
+			continue;
+		}
+		char path[600];
+		snprintf(path, sizeof path, "%s/output.log", u->spawn_dir);
+		p->logfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		p->unit = u;
+		u->proc = p;
+		p->next = E.procs;
+		E.procs = p;
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = p};
+		epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.pidfd, &ev);
+		struct epoll_event ev2 = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = (char *)p + 1};
+		epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.outfd, &ev2);
+		save_unit(u);
+	}
+	E.nspawn = 0;
 }
 
 /* The task values a command task wrote (a JSON object), or NULL with msg set. */
@@ -1004,12 +1035,9 @@ static void unit_start(eng_unit *u)
 	}
 	case WEIR_TT_SPARK_PYTHON:
 	case WEIR_TT_PYTHON_WHEEL:
-		if (start_command(u, type, body, msg, sizeof msg) != 0) {
+		if (start_command(u, type, body, msg, sizeof msg) != 0)
 			unit_end(u, "FAILED", msg);
-			return;
-		}
-		save_unit(u);
-		return;
+		return; /* saved RUNNING once started, after the pass's commit */
 	case WEIR_TT_RUN_JOB:
 		if (start_run_job(u, body, msg, sizeof msg) != 0) {
 			unit_end(u, "FAILED", msg);
@@ -1192,6 +1220,9 @@ static void run_free(eng_run *r)
 	if (r->started && !r->finished)
 		job_running_add(r, -1);
 	idmap_del(&E.run_index, r->row.run_id);
+	for (int i = 0; i < E.nspawn; i++)
+		if (E.to_spawn[i]->run == r)
+			E.to_spawn[i--] = E.to_spawn[--E.nspawn];
 	weir_arena_free(r->a);
 }
 
@@ -2028,6 +2059,16 @@ static int64_t timers(int64_t now)
 	return earliest;
 }
 
+static void commit_pass(void)
+{
+	if (E.in_tx) {
+		weir_error e = WEIR_ERROR_INIT;
+		if (weir_db_commit(E.db, &e) != 0)
+			weir_log_error("engine: commit failed: %s", e.message);
+		E.in_tx = false;
+	}
+}
+
 static int64_t pass(bool sync)
 {
 	E.db = weir_db_acquire(E.pool);
@@ -2074,11 +2115,12 @@ static int64_t pass(bool sync)
 				run_free(r);
 		}
 	} while (E.moved && !atomic_load(&E.stop));
-	if (E.in_tx) {
-		weir_error e = WEIR_ERROR_INIT;
-		if (weir_db_commit(E.db, &e) != 0)
-			weir_log_error("engine: commit failed: %s", e.message);
-		E.in_tx = false;
+	commit_pass();
+	if (E.nspawn > 0) {
+		spawn_pending();
+		commit_pass();
+		if (E.ready)
+			next = 0; /* a start that failed moved the DAG: another pass at once */
 	}
 	weir_db_release(E.db);
 	E.db = NULL;
@@ -2224,5 +2266,8 @@ void weir_engine_stop(void)
 	E.wake_fd = E.ep = -1;
 	free(E.runs_dir);
 	E.runs_dir = NULL;
+	free(E.to_spawn);
+	E.to_spawn = NULL;
+	E.nspawn = E.capspawn = 0;
 	E.started = false;
 }
