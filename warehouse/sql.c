@@ -125,10 +125,10 @@ static const char *const not_alias[] = {
 	"VALUES", "SELECT", "DEFAULT", "WITH",  "RETURNING", "INDEXED", "NOT",   "AS",        "FROM",   "OFFSET",
 	"DO",     "WHEN",   "THEN",    "ELSE",  "END",       "AND",     "OR",    NULL};
 
-/* Words that end a FROM list at their depth. */
-static const char *const list_end[] = {"WHERE",     "GROUP", "ORDER",     "LIMIT",  "HAVING",
-				       "WINDOW",    "UNION", "INTERSECT", "EXCEPT", "ON",
-				       "RETURNING", "SET",   "VALUES",    "SELECT", NULL};
+/* Words that end a FROM list at their depth (not ON: a join's ON expression has no comma at
+ * its own depth, so `FROM a JOIN b ON x, c` lists c). */
+static const char *const list_end[] = {"WHERE",     "GROUP",  "ORDER",     "LIMIT", "HAVING", "WINDOW", "UNION",
+				       "INTERSECT", "EXCEPT", "RETURNING", "SET",   "VALUES", "SELECT", NULL};
 
 static bool in_words(const weir_wh_tok *t, const char *const *words)
 {
@@ -256,7 +256,7 @@ int weir_wh_scan_refs(weir_arena *a, const char *sql, weir_wh_scan *out, weir_er
 				depth--;
 			continue;
 		}
-		if (in_words(tk, list_end) || weir_wh_tok_is(tk, "JOIN")) /* a JOIN's ON may follow */
+		if (in_words(tk, list_end)) /* (an ON expression has no comma at its own depth) */
 			from_list[depth] = false;
 		bool starts = false;
 		weir_wh_ref_role role = WEIR_WH_REF_READ;
