@@ -167,6 +167,8 @@ static int authorizer(void *arg, int action, const char *a1, const char *a2, con
 			}
 		return SQLITE_OK;
 	case SQLITE_READ:
+		if (db == NULL) /* a CTE or subquery (count(*) over one): no table of any database */
+			return SQLITE_OK;
 		t = table_of_alias(c, db);
 		if (t == NULL || a1 == NULL || strcmp(a1, WEIR_WH_FILE_TABLE) != 0) {
 			if (a1 && strncasecmp(a1, "sqlite_", 7) == 0)
