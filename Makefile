@@ -25,7 +25,7 @@ LIBS     = $(PKG_LIBS) -lpthread -lm
 
 # The directories compiled into libweir.a (every .c in each). A new module's directory goes
 # here too; its routes, hooks and workers go into its entry in api/modules.c.
-MODULES  := core api api/handlers governance registry lineage workflows
+MODULES  := core api api/handlers governance registry lineage warehouse workflows
 LIB_SRC  := $(filter-out api/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/migrations.o
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))

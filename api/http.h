@@ -218,6 +218,7 @@ extern const weir_route weir_routes_tracking[];
 extern const weir_route weir_routes_lineage[];
 extern const weir_route weir_routes_notifications[];
 extern const weir_route weir_routes_jobs[];
+extern const weir_route weir_routes_warehouse[];
 
 /* The tables above, in match order; NULL-terminated. Derived from the module list
  * (api/modules.c), where it is defined. */

@@ -16,6 +16,7 @@
 #include "lineage/lineage.h"
 #include "registry/artifacts.h"
 #include "registry/webhooks.h"
+#include "warehouse/warehouse.h"
 #include "workflows/notify.h"
 #include "workflows/workflows.h"
 
@@ -49,6 +50,15 @@ static int workflows_start(weir_app *app, weir_error *err)
 	return weir_engine_start(app->pool, &cfg, err);
 }
 
+/* The warehouse: callers waiting for a statement (wait_timeout) hold an HTTP worker, so
+ * fewer wait at once than there are workers. */
+static int warehouse_start(weir_app *app, weir_error *err)
+{
+	(void)err;
+	weir_wh_set_waiters(app->cfg.threads - 1);
+	return 0;
+}
+
 static void workflows_stop(weir_app *app)
 {
 	(void)app;
@@ -70,6 +80,8 @@ static void workflows_stop(weir_app *app)
 	M(lineage, (weir_routes_lineage), NULL, NULL, WORKERS({"catalog hook", lineage_start, NULL}))            \
 	M(notifications, (weir_routes_notifications), NULL, NULL,                                                \
 	  WORKERS({"notifications", weir_notify_worker_start, weir_notify_worker_stop}))                         \
+	M(warehouse, (weir_routes_warehouse), warehouse_start, NULL,                                             \
+	  WORKERS({"warehouse executors", weir_wh_start, weir_wh_stop}))                                         \
 	M(workflows, (weir_routes_jobs), workflows_start, workflows_stop, NULL)
 
 #define UNPAREN(...) __VA_ARGS__

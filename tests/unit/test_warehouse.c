@@ -1,0 +1,348 @@
+/* Unit tests of the warehouse (warehouse/sql.c, warehouse/wh_engine.c) on a real database:
+ * the tokenizer and the three-level-name rewriting, the Databricks type mapping, the
+ * CREATE/DROP TABLE parser, and the engine's authorizer decisions for an owner, a reader,
+ * a writer and a nobody, with the forbidden constructs. */
+#include "testutil.h"
+
+#include "core/json.h"
+#include "governance/grants.h"
+#include "warehouse/sql.h"
+#include "warehouse/warehouse.h"
+#include "warehouse/wh_internal.h"
+
+typedef struct world {
+	test_env *t;
+	weir_principal *admin;
+	int64_t admin_id, reader, writer, nobody;
+} world;
+
+static int64_t add_principal(test_env *t, const char *kind, const char *name)
+{
+	weir_stmt *st;
+	weir_db_prepare(t->db, "INSERT INTO principals (kind, name, created_at, updated_at) VALUES (?1, ?2, 0, 0)",
+			&st);
+	weir_db_bind_text(st, 1, kind);
+	weir_db_bind_text(st, 2, name);
+	assert_int_equal(weir_db_step(st), SQLITE_DONE);
+	weir_db_finalize(st);
+	return weir_db_last_insert_id(t->db);
+}
+
+static void grant(world *w, weir_sec_type t, const char *full, const char *principal, const char *priv)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, t, full, &s, &e), 0);
+	char buf[256];
+	snprintf(buf, sizeof(buf), "[{\"principal\":\"%s\",\"add\":[\"%s\"]}]", principal, priv);
+	json_t *changes = json_loads(buf, 0, NULL);
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	json_t *out = weir_grants_update(w->t->db, w->t->a, w->admin, &s, changes, &e);
+	assert_non_null(out);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	json_decref(out);
+	json_decref(changes);
+}
+
+static void mk(world *w, weir_sec_type t, const char *parent_full, const char *json)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable parent;
+	if (t == WEIR_SEC_CATALOG)
+		assert_int_equal(weir_gov_metastore_securable(w->t->db, w->t->a, &parent, &e), 0);
+	else
+		assert_int_equal(
+			weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_CATALOG, parent_full, &parent, &e), 0);
+	json_t *body = json_loads(json, 0, NULL);
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	json_t *info = weir_catalog_create(w->t->db, w->t->a, w->admin, t, &parent, body, &e);
+	assert_non_null(info);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	json_decref(body);
+	json_decref(info);
+}
+
+/* Runs sql as `who` with catalog c, schema s; answers the outcome (caller clears it). */
+static void run(world *w, int64_t who, const char *sql, weir_wh_outcome *o)
+{
+	weir_wh_exec x = {.principal_id = who,
+			  .workspace_id = WEIR_DEFAULT_WORKSPACE_ID,
+			  .statement = sql,
+			  .catalog = "c",
+			  .schema = "s",
+			  .statement_id = "unit-stmt"};
+	weir_wh_execute(w->t->pool, &x, o);
+}
+
+static void expect(world *w, int64_t who, const char *sql, weir_wh_state state, const char *code)
+{
+	weir_wh_outcome o;
+	run(w, who, sql, &o);
+	if (o.state != state || (code && strcmp(o.error_code, code) != 0))
+		fprintf(stderr, "%s: %s %s %s\n", sql, weir_wh_state_name(o.state), o.error_code, o.message);
+	assert_int_equal(o.state, state);
+	if (code)
+		assert_string_equal(o.error_code, code);
+	weir_wh_outcome_clear(&o);
+}
+
+static int setup(void **state)
+{
+	world *w = calloc(1, sizeof(*w));
+	w->t = test_env_new();
+	w->admin = test_admin(w->t);
+	w->admin_id = w->admin->id;
+	w->reader = add_principal(w->t, "user", "reader@x.com");
+	w->writer = add_principal(w->t, "user", "writer@x.com");
+	w->nobody = add_principal(w->t, "user", "nobody@x.com");
+	mk(w, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\"}");
+	mk(w, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\"}");
+	expect(w, w->admin_id, "CREATE TABLE c.s.t (id INT, name STRING, amount DECIMAL(10,2))", WEIR_WH_SUCCEEDED,
+	       NULL);
+	expect(w, w->admin_id, "INSERT INTO t VALUES (1, 'a', 1.5), (2, 'b', 2)", WEIR_WH_SUCCEEDED, NULL);
+	for (int i = 0; i < 2; i++) {
+		const char *who = i ? "writer@x.com" : "reader@x.com";
+		grant(w, WEIR_SEC_CATALOG, "c", who, "USE_CATALOG");
+		grant(w, WEIR_SEC_SCHEMA, "c.s", who, "USE_SCHEMA");
+		grant(w, WEIR_SEC_TABLE, "c.s.t", who, "SELECT");
+	}
+	grant(w, WEIR_SEC_TABLE, "c.s.t", "writer@x.com", "MODIFY");
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	world *w = *state;
+	test_env_free(w->t);
+	free(w);
+	return 0;
+}
+
+/* Table names are found after FROM, JOIN, INTO, UPDATE and in FROM lists, never inside
+ * strings, quoted identifiers or comments, and not CTE names or table functions. */
+static void test_scan_refs(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_wh_scan sc;
+	const char *sql =
+		"WITH x AS (SELECT 1 FROM a.b.c) SELECT 'FROM no', \"FROM\" FROM x, c.s.t /* FROM no */ "
+		"-- JOIN no\n JOIN s.u AS u ON u.id = t.id, v v2, json_each('[1]') WHERE 1 IS DISTINCT FROM z";
+	assert_int_equal(weir_wh_scan_refs(w->t->a, sql, &sc, &e), 0);
+	assert_int_equal(sc.kind, WEIR_WH_KIND_QUERY);
+	assert_int_equal(sc.nrefs, 4);
+	assert_int_equal(sc.refs[0].nparts, 3);
+	assert_string_equal(sc.refs[0].parts[2], "c");
+	assert_string_equal(sc.refs[1].parts[0], "c");
+	assert_false(sc.refs[1].has_alias);
+	assert_string_equal(sc.refs[2].parts[1], "u");
+	assert_true(sc.refs[2].has_alias);
+	assert_string_equal(sc.refs[3].parts[0], "v");
+	assert_true(sc.refs[3].has_alias);
+
+	assert_int_equal(weir_wh_scan_refs(w->t->a, "INSERT INTO g SELECT * FROM \"we\"\"ird\".t", &sc, &e), 0);
+	assert_int_equal(sc.kind, WEIR_WH_KIND_DML);
+	assert_int_equal(sc.nrefs, 2);
+	assert_int_equal(sc.refs[0].role, WEIR_WH_REF_WRITE);
+	assert_int_equal(sc.refs[1].role, WEIR_WH_REF_READ);
+	assert_string_equal(sc.refs[1].parts[0], "we\"ird");
+
+	assert_int_equal(weir_wh_scan_refs(w->t->a, "DELETE FROM t WHERE x IN (SELECT y FROM u)", &sc, &e), 0);
+	assert_int_equal(sc.refs[0].role, WEIR_WH_REF_WRITE);
+	assert_int_equal(sc.refs[1].role, WEIR_WH_REF_READ);
+
+	assert_int_equal(weir_wh_scan_refs(w->t->a, "SELECT * FROM a.b.c.d", &sc, &e), -1);
+	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	assert_int_equal(weir_wh_scan_refs(w->t->a, "SELECT 1; SELECT 2", &sc, &e), -1);
+	assert_int_equal(weir_wh_scan_refs(w->t->a, "SELECT 'open", &sc, &e), -1);
+	assert_int_equal(weir_wh_scan_refs(w->t->a, "SELECT 1 /* open", &sc, &e), -1);
+	assert_int_equal(weir_wh_scan_refs(w->t->a, "SELECT 1;;", &sc, &e), 0);
+}
+
+/* Each reference becomes "alias"."t", with AS <its last part> when it had no alias. */
+static void test_rewrite(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_wh_scan sc;
+	const char *sql = "SELECT t.id FROM c.s.t JOIN u x ON x.id = t.id";
+	assert_int_equal(weir_wh_scan_refs(w->t->a, sql, &sc, &e), 0);
+	const char *aliases[] = {"w1", "w2"};
+	assert_string_equal(weir_wh_rewrite(w->t->a, sql, sc.refs, sc.nrefs, aliases),
+			    "SELECT t.id FROM \"w1\".t AS \"t\" JOIN \"w2\".t x ON x.id = t.id");
+}
+
+/* Databricks types map to UC's type_name/type_text/type_json and to a declared type that
+ * gives them back. */
+static void test_types(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_wh_tok *t;
+	int n, i = 0;
+	const char *sql = "DECIMAL(12, 3)";
+	assert_int_equal(weir_wh_tokenize(w->t->a, sql, &t, &n, &e), 0);
+	weir_wh_type ty, back;
+	assert_int_equal(weir_wh_type_parse(sql, t, n, &i, &ty, &e), 0);
+	assert_int_equal(i, n);
+	assert_string_equal(ty.type_name, "DECIMAL");
+	assert_string_equal(ty.type_text, "decimal(12,3)");
+	assert_int_equal(ty.precision, 12);
+	weir_wh_type_from_decl(ty.decl, 0, &back);
+	assert_string_equal(back.type_text, "decimal(12,3)");
+	const char *names[] = {"INT", "BIGINT", "DOUBLE", "STRING", "BOOLEAN", "DATE", "TIMESTAMP"};
+	const char *uc[] = {"INT", "LONG", "DOUBLE", "STRING", "BOOLEAN", "DATE", "TIMESTAMP"};
+	const char *json[] = {"integer", "long", "double", "string", "boolean", "date", "timestamp"};
+	for (int k = 0; k < 7; k++) {
+		i = 0;
+		assert_int_equal(weir_wh_tokenize(w->t->a, names[k], &t, &n, &e), 0);
+		assert_int_equal(weir_wh_type_parse(names[k], t, n, &i, &ty, &e), 0);
+		assert_string_equal(ty.type_name, uc[k]);
+		assert_string_equal(ty.json_type, json[k]);
+		weir_wh_type_from_decl(ty.decl, 0, &back);
+		assert_string_equal(back.type_name, uc[k]);
+		assert_true(weir_wh_type_from_uc(uc[k], 0, 0, &back));
+		assert_string_equal(back.decl, ty.decl);
+	}
+	i = 0;
+	assert_int_equal(weir_wh_tokenize(w->t->a, "ARRAY<INT>", &t, &n, &e), 0);
+	assert_int_equal(weir_wh_type_parse("ARRAY<INT>", t, n, &i, &ty, &e), -1);
+	assert_false(weir_wh_type_from_uc("ARRAY", 0, 0, &ty));
+	weir_wh_type_from_decl(NULL, 1, &ty); /* an expression's integer: BIGINT */
+	assert_string_equal(ty.type_name, "LONG");
+	weir_wh_type_from_decl(NULL, 2, &ty);
+	assert_string_equal(ty.type_name, "DOUBLE");
+}
+
+/* CREATE TABLE with columns or AS, and DROP TABLE, parse into names, types and options. */
+static void test_ddl(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_wh_ddl d;
+	assert_int_equal(weir_wh_parse_ddl(w->t->a,
+					   "CREATE TABLE IF NOT EXISTS c.s.x (a INT NOT NULL, b STRING COMMENT 'hi') "
+					   "USING DELTA COMMENT 'tbl'",
+					   WEIR_WH_KIND_CREATE_TABLE, &d, &e),
+			 0);
+	assert_true(d.if_exists);
+	assert_int_equal(d.nparts, 3);
+	assert_int_equal(d.ncols, 2);
+	assert_false(d.cols[0].nullable);
+	assert_string_equal(d.cols[1].comment, "hi");
+	assert_string_equal(d.comment, "tbl");
+	const char *ctas = "CREATE TABLE x AS SELECT 1 AS one";
+	assert_int_equal(weir_wh_parse_ddl(w->t->a, ctas, WEIR_WH_KIND_CREATE_TABLE, &d, &e), 0);
+	assert_string_equal(ctas + d.as_query, "SELECT 1 AS one");
+	assert_int_equal(weir_wh_parse_ddl(w->t->a, "CREATE TABLE x (a INT, a INT)", WEIR_WH_KIND_CREATE_TABLE, &d, &e),
+			 -1);
+	assert_int_equal(weir_wh_parse_ddl(w->t->a, "CREATE TABLE x", WEIR_WH_KIND_CREATE_TABLE, &d, &e), -1);
+	assert_int_equal(weir_wh_parse_ddl(w->t->a, "DROP TABLE IF EXISTS s.x", WEIR_WH_KIND_DROP_TABLE, &d, &e), 0);
+	assert_true(d.if_exists);
+	assert_int_equal(d.nparts, 2);
+}
+
+/* The authorizer: reads need SELECT, writes MODIFY; a hidden table is missing; ATTACH,
+ * writable PRAGMAs, extension loading and internals are refused, read-only PRAGMAs not. */
+static void test_authorizer(void **state)
+{
+	world *w = *state;
+	expect(w, w->reader, "SELECT id FROM c.s.t", WEIR_WH_SUCCEEDED, NULL);
+	expect(w, w->reader, "INSERT INTO t VALUES (3, 'c', 3)", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->reader, "DELETE FROM t", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->writer, "UPDATE t SET name = 'B' WHERE id = 2", WEIR_WH_SUCCEEDED, NULL);
+	expect(w, w->nobody, "SELECT * FROM c.s.t", WEIR_WH_FAILED, "CATALOG_NOT_FOUND");
+	expect(w, w->nobody, "SELECT * FROM c.s.missing", WEIR_WH_FAILED, "CATALOG_NOT_FOUND");
+	expect(w, w->admin_id, "SELECT * FROM c.s.missing", WEIR_WH_FAILED, "TABLE_NOT_FOUND");
+	expect(w, w->admin_id, "ATTACH 'x.db' AS y", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->admin_id, "DETACH w1", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->admin_id, "PRAGMA journal_mode = DELETE", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->admin_id, "PRAGMA encoding", WEIR_WH_SUCCEEDED, NULL);
+	expect(w, w->admin_id, "SELECT load_extension('x')", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->admin_id, "SELECT * FROM sqlite_master", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->admin_id, "SELECT * FROM pragma_table_info('t')", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->admin_id, "CREATE VIEW v AS SELECT 1", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->admin_id, "VACUUM INTO '/tmp/x.db'", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->admin_id, "BEGIN", WEIR_WH_FAILED, "PERMISSION_DENIED");
+	expect(w, w->admin_id, "SELEC 1", WEIR_WH_FAILED, "BAD_REQUEST");
+	assert_true(weir_wh__pragma_allowed("encoding", NULL));
+	assert_false(weir_wh__pragma_allowed("encoding", "UTF-16"));
+	assert_false(weir_wh__pragma_allowed("writable_schema", NULL));
+}
+
+/* A query answers its rows as strings with UC types; CTAS registers a MANAGED table with
+ * UC columns and records a lineage edge from its source; DROP TABLE removes its file. */
+static void test_rows_ctas_lineage(void **state)
+{
+	world *w = *state;
+	weir_wh_outcome o;
+	run(w, w->admin_id, "SELECT id, name, amount, id * 2.5 AS x FROM t ORDER BY id", &o);
+	assert_int_equal(o.state, WEIR_WH_SUCCEEDED);
+	assert_int_equal(json_array_size(o.rows), 2);
+	assert_string_equal(json_string_value(json_array_get(json_array_get(o.rows, 0), 2)), "1.50");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(o.columns, 2), "type_text")),
+			    "decimal(10,2)");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(o.columns, 3), "type_name")), "DOUBLE");
+	weir_wh_outcome_clear(&o);
+
+	expect(w, w->admin_id, "CREATE TABLE c.s.t2 AS SELECT id, upper(name) AS n FROM t", WEIR_WH_SUCCEEDED, NULL);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_TABLE, "c.s.t2", &s, &e), 0);
+	json_t *info = weir_catalog_get(w->t->db, w->t->a, &s, false, true, &e);
+	assert_string_equal(json_string_value(json_object_get(info, "table_type")), "MANAGED");
+	json_t *c1 = json_array_get(json_object_get(info, "columns"), 1);
+	assert_string_equal(json_string_value(json_object_get(c1, "type_name")), "STRING");
+	json_decref(info);
+	int64_t edges = 0;
+	weir_error e2 = WEIR_ERROR_INIT;
+	assert_int_equal(
+		weir_db_query_i64(w->t->db, "SELECT count(*) FROM lineage_edges WHERE ?1", &edges, &e2, WEIR_I64(1)),
+		1);
+	assert_true(edges >= 1);
+	const char *path = weir_wh__table_path(w->t->a, s.id);
+	assert_int_equal(access(path, F_OK), 0);
+	expect(w, w->admin_id, "DROP TABLE c.s.t2", WEIR_WH_SUCCEEDED, NULL);
+	assert_int_not_equal(access(path, F_OK), 0);
+	expect(w, w->admin_id, "DROP TABLE IF EXISTS c.s.t2", WEIR_WH_SUCCEEDED, NULL);
+	/* a failing CTAS leaves no table */
+	expect(w, w->admin_id, "CREATE TABLE c.s.t3 AS SELECT abs(-9223372036854775807 - 1) FROM t", WEIR_WH_FAILED,
+	       "BAD_REQUEST");
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_TABLE, "c.s.t3", &s, &e), -1);
+}
+
+/* A MANAGED table made through the catalog (as the REST API does) gets its file on first use. */
+static void test_rest_table_file(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable schema;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_SCHEMA, "c.s", &schema, &e), 0);
+	json_t *body = json_loads("{\"name\":\"r\",\"catalog_name\":\"c\",\"schema_name\":\"s\",\"table_type\":"
+				  "\"MANAGED\",\"columns\":[{\"name\":\"k\",\"type_name\":\"LONG\",\"type_text\":"
+				  "\"bigint\",\"position\":0}]}",
+				  0, NULL);
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	json_t *info = weir_catalog_create(w->t->db, w->t->a, w->admin, WEIR_SEC_TABLE, &schema, body, &e);
+	assert_non_null(info);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	json_decref(body);
+	json_decref(info);
+	expect(w, w->admin_id, "INSERT INTO r VALUES (42)", WEIR_WH_SUCCEEDED, NULL);
+	weir_wh_outcome o;
+	run(w, w->admin_id, "SELECT k FROM r", &o);
+	assert_string_equal(json_string_value(json_array_get(json_array_get(o.rows, 0), 0)), "42");
+	weir_wh_outcome_clear(&o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scan_refs),       cmocka_unit_test(test_rewrite),
+		cmocka_unit_test(test_types),           cmocka_unit_test(test_ddl),
+		cmocka_unit_test(test_authorizer),      cmocka_unit_test(test_rows_ctas_lineage),
+		cmocka_unit_test(test_rest_table_file),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,115 @@
+/* The warehouse's reading of a statement's text, before SQLite sees it: a tokenizer that
+ * skips strings, quoted identifiers and comments; the table references of a statement
+ * (`catalog.schema.table`, `schema.table`, `table` after FROM, JOIN, INTO, UPDATE and in
+ * FROM lists, minus CTE names and table-valued functions) and the rewriting of each into
+ * the alias of the file the engine attached; the statements the engine answers itself
+ * (CREATE TABLE with columns or AS SELECT, DROP TABLE); and the Databricks column types
+ * (type_name / type_text / type_json of Unity Catalog, and the declared type in the file).
+ *
+ * Nothing here decides what a caller may do: a name this reader misses is left as written
+ * and then refused by the engine's authorizer, which allows only the attached tables. */
+#ifndef WEIR_WAREHOUSE_SQL_H
+#define WEIR_WAREHOUSE_SQL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+
+typedef enum { WEIR_TK_IDENT = 0, WEIR_TK_QIDENT, WEIR_TK_STRING, WEIR_TK_NUMBER, WEIR_TK_PUNCT } weir_wh_tok_kind;
+
+typedef struct weir_wh_tok {
+	weir_wh_tok_kind kind;
+	size_t start, len; /* bytes of the text */
+	const char *value; /* identifiers: the name (unquoted, arena); others: NULL */
+} weir_wh_tok;
+
+/* Splits sql into tokens (comments and white space dropped). An unterminated string,
+ * quoted identifier or block comment: 400 INVALID_PARAMETER_VALUE naming `statement`. */
+int weir_wh_tokenize(weir_arena *a, const char *sql, weir_wh_tok **out, int *n, weir_error *err);
+
+/* Whether token t is the bare keyword kw (case-insensitive). */
+bool weir_wh_tok_is(const weir_wh_tok *t, const char *kw);
+
+typedef enum { WEIR_WH_REF_READ = 0, WEIR_WH_REF_WRITE } weir_wh_ref_role;
+
+/* One table reference in the text. */
+typedef struct weir_wh_ref {
+	const char *parts[3]; /* as written, 1..3 parts */
+	int nparts;
+	size_t start, end; /* the bytes of the name in the text */
+	bool has_alias; /* followed by AS x or a bare alias */
+	weir_wh_ref_role role; /* WRITE: INSERT INTO, UPDATE, DELETE FROM */
+} weir_wh_ref;
+
+typedef enum {
+	WEIR_WH_KIND_QUERY = 0, /* SELECT, WITH ... SELECT, VALUES */
+	WEIR_WH_KIND_DML, /* INSERT, REPLACE, UPDATE, DELETE (also after WITH) */
+	WEIR_WH_KIND_CREATE_TABLE,
+	WEIR_WH_KIND_DROP_TABLE,
+	WEIR_WH_KIND_OTHER, /* anything else: refused by the engine */
+} weir_wh_kind;
+
+typedef struct weir_wh_scan {
+	weir_wh_kind kind;
+	const char *first_word; /* the statement's first keyword, upper case (for messages) */
+	weir_wh_ref *refs;
+	int nrefs;
+} weir_wh_scan;
+
+/* Finds the statement's kind and its table references. More than one statement, or a name
+ * of more than three parts: 400 INVALID_PARAMETER_VALUE naming `statement`. */
+int weir_wh_scan_refs(weir_arena *a, const char *sql, weir_wh_scan *out, weir_error *err);
+
+/* The text with each reference i replaced by "alias[i]"."t" (and AS "<last part>" where
+ * the reference had no alias, so that columns qualified with the table's name still
+ * resolve). aliases has nrefs entries. Arena result. */
+char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, int nrefs, const char *const *aliases);
+
+/* The name of the table inside each table's file. */
+#define WEIR_WH_FILE_TABLE "t"
+
+/* A Databricks column type. */
+typedef struct weir_wh_type {
+	const char *type_name; /* UC ColumnTypeName: INT, LONG, DOUBLE, DECIMAL, STRING, ... */
+	char type_text[40]; /* "int", "bigint", "decimal(10,2)", ... */
+	char json_type[40]; /* Spark's: "integer", "long", "decimal(10,2)", ... */
+	char decl[48]; /* the declared type in the file: its first word gives the type back */
+	int precision, scale; /* DECIMAL only */
+} weir_wh_type;
+
+/* Parses a Databricks type name (INT, INTEGER, BIGINT, LONG, SMALLINT, TINYINT, DOUBLE, FLOAT,
+ * REAL, DECIMAL[(p[,s])], STRING, VARCHAR(n), CHAR(n), BOOLEAN, DATE, TIMESTAMP) from tokens
+ * at *i, advancing it. 400 naming `statement` for anything else. */
+int weir_wh_type_parse(const char *sql, const weir_wh_tok *t, int n, int *i, weir_wh_type *out, weir_error *err);
+/* The type of a UC column from its type_name (and precision/scale): false when the
+ * warehouse cannot store it (ARRAY, MAP, STRUCT, ... in this version). */
+bool weir_wh_type_from_uc(const char *type_name, int precision, int scale, weir_wh_type *out);
+/* The type of a result column from its declared type in a file (NULL: unknown) and, for an
+ * expression, SQLite's storage class of its first value (1 integer, 2 float, 3 text, ...). */
+void weir_wh_type_from_decl(const char *decl, int storage_class, weir_wh_type *out);
+
+/* CREATE TABLE [IF NOT EXISTS] name (col type [NOT NULL] [COMMENT '...'], ...) [USING DELTA]
+ * [COMMENT '...'] | CREATE TABLE [IF NOT EXISTS] name [USING DELTA] [COMMENT '...'] AS <query>
+ * and DROP TABLE [IF EXISTS] name. */
+typedef struct weir_wh_coldef {
+	const char *name;
+	weir_wh_type type;
+	bool nullable;
+	const char *comment;
+} weir_wh_coldef;
+
+typedef struct weir_wh_ddl {
+	const char *parts[3];
+	int nparts;
+	bool if_exists; /* IF NOT EXISTS (create), IF EXISTS (drop) */
+	weir_wh_coldef *cols;
+	int ncols;
+	const char *comment;
+	size_t as_query; /* CREATE ... AS: byte offset of the query in the text; 0: none */
+} weir_wh_ddl;
+
+int weir_wh_parse_ddl(weir_arena *a, const char *sql, weir_wh_kind kind, weir_wh_ddl *out, weir_error *err);
+
+#endif

@@ -1,0 +1,113 @@
+/* The SQL warehouse: a governed SQL engine over managed tables, and the Databricks
+ * Statement Execution and warehouses APIs over it.
+ *
+ * Data: each MANAGED table's rows are in one SQLite file, DATA/warehouse/<table id>.db
+ * (named by the securable's id, so renames never move data), holding one table named
+ * "t" (warehouse/sql.h). A table created through the REST API gets its file on first use.
+ *
+ * Engine (warehouse/wh_engine.c, the one place besides core/ that calls SQLite directly):
+ * a statement runs on a connection of its own (an in-memory database, never the metadata
+ * pool) as its caller. Each table named in it (`catalog.schema.table`, or two and one
+ * parts against the statement's catalog and schema) is resolved through governance
+ * (what the caller may not browse is missing, with the REST API's not-found error),
+ * attached under an alias the engine chooses, and the name rewritten. An authorizer
+ * allows reads with SELECT (+ USE CATALOG + USE SCHEMA), writes with MODIFY, and denies
+ * ATTACH, DETACH, PRAGMAs but a read-only few, extension loading, sqlite_* internals and
+ * any table that is not an attached securable. A statement that writes a table records
+ * lineage edges from the tables it read; every statement writes one audit row.
+ *
+ * Statements (warehouse/statements.c) are queued on a warehouse's executor threads (a
+ * pool with a concurrency limit), never run on an HTTP worker; only their submitter and
+ * admins see them. Results are kept in memory, in chunks, for an hour after they end. */
+#ifndef WEIR_WAREHOUSE_H
+#define WEIR_WAREHOUSE_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/db.h"
+#include "core/error.h"
+#include "governance/governance.h"
+
+typedef enum {
+	WEIR_WH_PENDING = 0,
+	WEIR_WH_RUNNING,
+	WEIR_WH_SUCCEEDED,
+	WEIR_WH_FAILED,
+	WEIR_WH_CANCELED,
+	WEIR_WH_CLOSED,
+} weir_wh_state;
+
+const char *weir_wh_state_name(weir_wh_state s);
+
+/* ---------------------------------------------------------------- engine */
+
+/* How a running statement is stopped from another thread: weir_wh_cancel_fire sets the
+ * flag and interrupts the statement's connection (sqlite3_interrupt) if it has one. */
+typedef struct weir_wh_cancel {
+	pthread_mutex_t mu;
+	void *conn; /* the running statement's connection, set by the engine under mu */
+	atomic_bool canceled;
+} weir_wh_cancel;
+void weir_wh_cancel_init(weir_wh_cancel *c);
+void weir_wh_cancel_destroy(weir_wh_cancel *c);
+void weir_wh_cancel_fire(weir_wh_cancel *c);
+
+typedef struct weir_wh_exec {
+	int64_t principal_id, workspace_id; /* who runs it */
+	const char *statement;
+	const char *catalog, *schema; /* defaults for two- and one-part names; may be NULL */
+	const char *statement_id; /* for lineage and the audit row */
+	int64_t row_limit; /* 0: all rows (up to the engine's cap) */
+	int64_t deadline_ms; /* wall clock; 0: none */
+	weir_wh_cancel *cancel; /* may be NULL */
+} weir_wh_exec;
+
+typedef struct weir_wh_outcome {
+	weir_wh_state state; /* SUCCEEDED, FAILED or CANCELED */
+	char error_code[48];
+	char message[512];
+	json_t *columns; /* [{name, type_text, type_name, position}] (owned) */
+	json_t *rows; /* [[string | null, ...], ...] (owned) */
+	bool truncated;
+} weir_wh_outcome;
+
+/* Runs one statement to its end on the calling thread (an executor: never an HTTP worker),
+ * borrowing pool connections only to resolve names and to record the outcome. Always fills
+ * out (state and, on failure, error_code and message); the caller frees columns and rows
+ * with weir_wh_outcome_clear. */
+void weir_wh_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_outcome *out);
+void weir_wh_outcome_clear(weir_wh_outcome *o);
+
+/* ---------------------------------------------------------------- statements and warehouses */
+
+/* Starts the default warehouse's executor threads; stops them (running statements are
+ * canceled, queued ones end CANCELED). */
+int weir_wh_start(weir_db_pool *pool, weir_error *err);
+void weir_wh_stop(void);
+/* How many calls may wait for a statement at once (the rest answer at once). */
+void weir_wh_set_waiters(int n);
+
+#define WEIR_WH_DEFAULT_ID "weir0000default0"
+
+/* POST /api/2.0/sql/statements: checks the body (statement, warehouse_id, catalog, schema,
+ * wait_timeout "0s" or "5s".."50s", on_wait_timeout CONTINUE|CANCEL, row_limit, format
+ * JSON_ARRAY, disposition INLINE), queues the statement as p, waits up to wait_timeout on the
+ * calling thread, and answers the StatementResponse. */
+json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, weir_error *err);
+/* GET .../statements/{id}: the StatementResponse (first chunk when SUCCEEDED). Another
+ * caller's statement (unless p is an admin) is 404 like a missing one. */
+json_t *weir_wh_statement_get(const weir_principal *p, const char *id, weir_error *err);
+/* GET .../statements/{id}/result/chunks/{index}: one ResultData. */
+json_t *weir_wh_statement_chunk(const weir_principal *p, const char *id, const char *index, weir_error *err);
+/* POST .../statements/{id}/cancel. */
+int weir_wh_statement_cancel(const weir_principal *p, const char *id, weir_error *err);
+
+/* GET /api/2.0/sql/warehouses and /api/2.0/sql/warehouses/{id}. */
+json_t *weir_wh_warehouses_list(void);
+json_t *weir_wh_warehouse_get(const char *id, weir_error *err);
+
+#endif
