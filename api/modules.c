@@ -11,6 +11,7 @@
 #include "api/modules.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "api/auth.h"
 #include "lineage/lineage.h"
@@ -18,6 +19,7 @@
 #include "registry/webhooks.h"
 #include "warehouse/warehouse.h"
 #include "workflows/notify.h"
+#include "workflows/dag.h"
 #include "workflows/workflows.h"
 
 #define WORKERS(...) ((const weir_worker[]){__VA_ARGS__, {NULL, NULL, NULL}})
@@ -39,6 +41,17 @@ static int artifacts_start(weir_db_pool *pool, weir_error *err)
 	return 0;
 }
 
+/* sql_task runs a saved query through the warehouse, on an engine executor thread. */
+static int sql_task_run(weir_db_pool *pool, const weir_engine_task *t, weir_engine_result *res)
+{
+	weir_wh_task_result r = {0};
+	int rc = weir_wh_sql_task_run(pool, t->task, t->run_as_id, t->workspace_id, t->run_id, t->task_run_id, &r);
+	res->ok = rc == 0 && r.ok;
+	snprintf(res->message, sizeof res->message, "%s", r.message);
+	res->values = r.values;
+	return rc;
+}
+
 /* The engine takes its settings from the server's configuration. */
 static int workflows_start(weir_app *app, weir_error *err)
 {
@@ -47,6 +60,7 @@ static int workflows_start(weir_app *app, weir_error *err)
 			       .log_limit = app->cfg.task_log_limit,
 			       .host = app->cfg.listen_host,
 			       .port = &app->bound_port};
+	weir_engine_register(WEIR_TT_SQL, sql_task_run);
 	return weir_engine_start(app->pool, &cfg, err);
 }
 

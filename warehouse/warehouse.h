@@ -106,6 +106,32 @@ json_t *weir_wh_statement_chunk(const weir_principal *p, const char *id, const c
 /* POST .../statements/{id}/cancel. */
 int weir_wh_statement_cancel(const weir_principal *p, const char *id, weir_error *err);
 
+/* ---------------------------------------------------------------- saved queries */
+
+/* /api/2.0/sql/queries: create ({query: {display_name, query_text, warehouse_id, catalog,
+ * schema, description}}), get, update ({update_mask, query}), delete (to the trash), list
+ * ({results, next_page_token}; page_size 1..100). A query is its owner's and the admins';
+ * anyone else gets the not-found answer. Errors name the field. */
+json_t *weir_wh_query_create(weir_db *db, weir_arena *a, const weir_principal *p, const json_t *body, weir_error *err);
+json_t *weir_wh_query_get(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, weir_error *err);
+json_t *weir_wh_query_update(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, const json_t *body,
+			     weir_error *err);
+int weir_wh_query_delete(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, weir_error *err);
+json_t *weir_wh_query_list(weir_db *db, weir_arena *a, const weir_principal *p, int64_t page_size,
+			   const char *page_token, weir_error *err);
+
+/* A job's sql_task (its type object, references resolved): runs the saved query
+ * sql_task.query.query_id as run_as_id (who must be able to see the query), on the calling
+ * thread (an engine executor). The statement id names the job run and task run, so its
+ * lineage edges carry them. 0 with res->ok set, or -1 with res->message saying why. */
+typedef struct weir_wh_task_result {
+	bool ok;
+	char message[512];
+	json_t *values; /* row_count and the first row's columns, or NULL (the caller takes it) */
+} weir_wh_task_result;
+int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_id, int64_t workspace_id,
+			 int64_t run_id, int64_t task_run_id, weir_wh_task_result *res);
+
 /* GET /api/2.0/sql/warehouses and /api/2.0/sql/warehouses/{id}. */
 json_t *weir_wh_warehouses_list(void);
 json_t *weir_wh_warehouse_get(const char *id, weir_error *err);
