@@ -22,8 +22,8 @@ static const char *iso(weir_arena *a, int64_t ms)
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	return weir_arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-				 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	return weir_arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
 static json_t *query_json(weir_db *db, weir_arena *a, const weir_wh_query *q)
@@ -50,10 +50,10 @@ static json_t *query_json(weir_db *db, weir_arena *a, const weir_wh_query *q)
 /* Reads the fields of a Query object given in `src` into q (those present only). */
 static int read_fields(const json_t *src, weir_wh_query *q, const char *mask, weir_error *err)
 {
-	static const char *const KEYS[] = {"display_name", "description", "query_text", "warehouse_id", "catalog",
-					   "schema"};
+	static const char *const KEYS[] = {"display_name", "description", "query_text",
+					   "warehouse_id", "catalog",     "schema"};
 	const char **dst[] = {&q->display_name, &q->description, &q->query_text,
-			      &q->warehouse_id, &q->catalog,	 &q->schema};
+			      &q->warehouse_id, &q->catalog,     &q->schema};
 	for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
 		if (mask) { /* update: only the fields the mask names */
 			bool named = false;
@@ -169,7 +169,8 @@ json_t *weir_wh_query_list(weir_db *db, weir_arena *a, const weir_principal *p, 
 	if (page_size == 0)
 		page_size = 20;
 	if (page_size < 1 || page_size > 100)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_size", "page_size must be from 1 to 100"),
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "page_size",
+					"page_size must be from 1 to 100"),
 		       NULL;
 	int64_t offset = 0;
 	if (page_token && *page_token && weir_page_token_offset_parse(a, page_token, &offset, err) != 0)
@@ -221,7 +222,8 @@ int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_
 	weir_principal *p = weir_gov_principal_load(db, a, run_as_id, workspace_id, &e);
 	if (p == NULL || visible(db, a, p, qid, &q, &e) != 0) {
 		weir_db_release(db);
-		snprintf(res->message, sizeof res->message, "sql_task: %s", p ? e.message : "the run's principal is gone");
+		snprintf(res->message, sizeof res->message, "sql_task: %s",
+			 p ? e.message : "the run's principal is gone");
 		goto out;
 	}
 	weir_db_release(db);

@@ -33,7 +33,8 @@ int weir_whq_store_insert(weir_db *db, const weir_wh_query *q, weir_error *err)
 {
 	return weir_db_exec(db, SQL_Q_INSERT, err, WEIR_TEXT(q->id), WEIR_TEXT(q->display_name),
 			    WEIR_TEXT(q->description), WEIR_TEXT(q->query_text), WEIR_TEXT(q->warehouse_id),
-			    WEIR_TEXT(q->catalog), WEIR_TEXT(q->schema), WEIR_I64(q->owner_id), WEIR_I64(q->create_time));
+			    WEIR_TEXT(q->catalog), WEIR_TEXT(q->schema), WEIR_I64(q->owner_id),
+			    WEIR_I64(q->create_time));
 }
 
 int weir_whq_store_get(weir_db *db, weir_arena *a, const char *id, weir_wh_query *out, weir_error *err)
