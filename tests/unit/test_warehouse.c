@@ -336,13 +336,56 @@ static void test_rest_table_file(void **state)
 	weir_wh_outcome_clear(&o);
 }
 
+/* Saved queries are their owner's and the admins'; sql_task runs one as its run_as
+ * principal, with that principal's grants, and names nothing it may not see. */
+static void test_saved_queries_and_sql_task(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_principal *reader = weir_gov_principal_load(w->t->db, w->t->a, w->reader, 1, &e);
+	weir_principal *nobody = weir_gov_principal_load(w->t->db, w->t->a, w->nobody, 1, &e);
+	assert_non_null(reader);
+	assert_non_null(nobody);
+	json_t *body = json_pack("{s:{s:s, s:s, s:s, s:s}}", "query", "display_name", "sum", "query_text",
+				 "SELECT sum(amount) AS total, count(*) AS n FROM t", "catalog", "c", "schema", "s");
+	json_t *q = weir_wh_query_create(w->t->db, w->t->a, reader, body, &e);
+	assert_non_null(q);
+	const char *id = json_string_value(json_object_get(q, "id"));
+	assert_non_null(weir_wh_query_get(w->t->db, w->t->a, w->admin, id, &e));
+	assert_null(weir_wh_query_get(w->t->db, w->t->a, nobody, id, &e));
+	assert_int_equal(e.code, WEIR_E_NOT_FOUND);
+	/* the reader may read t: the task succeeds, its values are the first row's columns */
+	json_t *task = json_pack("{s:s, s:{s:s}}", "warehouse_id", WEIR_WH_DEFAULT_ID, "query", "query_id", id);
+	weir_wh_task_result r = {0};
+	assert_int_equal(weir_wh_sql_task_run(w->t->pool, task, w->reader, 1, 7, 8, &r), 0);
+	assert_true(r.ok);
+	assert_string_equal(json_string_value(json_object_get(r.values, "total")), "3.5");
+	assert_string_equal(json_string_value(json_object_get(r.values, "n")), "2");
+	json_decref(r.values);
+	/* nobody cannot see the query: the task fails without naming anything of it */
+	weir_wh_task_result r2 = {0};
+	assert_int_equal(weir_wh_sql_task_run(w->t->pool, task, w->nobody, 1, 7, 9, &r2), -1);
+	assert_false(r2.ok);
+	assert_non_null(strstr(r2.message, "does not exist"));
+	assert_null(strstr(r2.message, "sum(amount)"));
+	/* file, alert, dashboard and parameters say they are not supported */
+	json_t *file = json_pack("{s:s, s:{s:s}}", "warehouse_id", WEIR_WH_DEFAULT_ID, "file", "path", "/x.sql");
+	weir_wh_task_result r3 = {0};
+	assert_int_equal(weir_wh_sql_task_run(w->t->pool, file, w->reader, 1, 7, 10, &r3), -1);
+	assert_non_null(strstr(r3.message, "sql_task.file is not supported"));
+	json_decref(file);
+	json_decref(task);
+	json_decref(q);
+	json_decref(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_refs),       cmocka_unit_test(test_rewrite),
 		cmocka_unit_test(test_types),           cmocka_unit_test(test_ddl),
 		cmocka_unit_test(test_authorizer),      cmocka_unit_test(test_rows_ctas_lineage),
-		cmocka_unit_test(test_rest_table_file),
+		cmocka_unit_test(test_rest_table_file), cmocka_unit_test(test_saved_queries_and_sql_task),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
