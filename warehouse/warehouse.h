@@ -132,6 +132,14 @@ typedef struct weir_wh_task_result {
 int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_id, int64_t workspace_id,
 			 int64_t run_id, int64_t task_run_id, weir_wh_task_result *res);
 
+/* ---------------------------------------------------------------- table writes */
+
+/* When table `table_id` (a securable id) was last written through the warehouse, ms since
+ * the epoch (0: never), for workflows' trigger.table_update. 0, or -1 on a database error. */
+int weir_wh_table_last_write(weir_db *db, const char *table_id, int64_t *at_ms);
+/* Records a write (wh_engine.c, in the statement's metadata write). */
+int weir_wh_store_table_written(weir_db *db, const char *table_id, int64_t at_ms, weir_error *err);
+
 /* GET /api/2.0/sql/warehouses and /api/2.0/sql/warehouses/{id}. */
 json_t *weir_wh_warehouses_list(void);
 json_t *weir_wh_warehouse_get(const char *id, weir_error *err);

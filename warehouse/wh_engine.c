@@ -619,6 +619,9 @@ static void record(wh_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o)
 		if (c->t[i].written)
 			dst = &c->t[i];
 	if (o->state == WEIR_WH_SUCCEEDED && dst) {
+		/* what trigger.table_update watches */
+		if (weir_wh_store_table_written(md, dst->sec.id, now, &e) != 0)
+			goto rollback;
 		weir_lineage_producer by = {WEIR_LIN_CAPTURED, "statement", c->x->statement_id};
 		weir_lineage_node dn = {WEIR_LIN_TABLE, dst->sec.id, dst->sec.full_name};
 		for (int i = 0; i < c->nt; i++) {

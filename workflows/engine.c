@@ -41,6 +41,7 @@
 #include "workflows/notify.h"
 #include "workflows/refs.h"
 #include "registry/registry.h"
+#include "warehouse/warehouse.h"
 
 #define MAX_VALUES_BYTES (1 << 20)
 
@@ -118,9 +119,23 @@ typedef struct model_watch {
 	int64_t last_change, last_fired;
 } model_watch;
 
+/* A table_update trigger's view of its tables: when each was last written (through the
+ * warehouse), and which were written since the trigger last fired (ALL_UPDATED). */
+typedef struct table_watch {
+	json_t *names; /* full names */
+	bool all; /* ALL_UPDATED */
+	int64_t min_between_ms, wait_after_ms;
+	bool have_base;
+	int n;
+	int64_t *last; /* per table: the last write seen */
+	bool *updated; /* per table: written since the last fire */
+	bool pending;
+	int64_t last_change, last_fired;
+} table_watch;
+
 typedef struct sched {
 	int64_t job_id;
-	int kind; /* 0 cron, 1 periodic, 2 continuous, 3 model */
+	int kind; /* 0 cron, 1 periodic, 2 continuous, 3 model, 4 table_update */
 	weir_cron *cron;
 	int64_t interval_ms;
 	int64_t next_fire;
@@ -128,6 +143,7 @@ typedef struct sched {
 	bool paused;
 	int64_t run_as_id;
 	model_watch *mw;
+	table_watch *tw;
 } sched;
 
 /* int64 -> int64 map (open addressing, linear probing, backward-shift deletion): the
@@ -1619,11 +1635,58 @@ static void watch_free(model_watch *w)
 	free(w);
 }
 
+static void table_watch_free(table_watch *w)
+{
+	if (w == NULL)
+		return;
+	json_decref(w->names);
+	free(w->last);
+	free(w->updated);
+	free(w);
+}
+
+/* Looks at the tables' last writes, as the run_as principal sees the tables: a write since
+ * the last look sets pending (ANY_UPDATED), or marks the table and sets pending once every
+ * table was written since the last fire (ALL_UPDATED). */
+static void table_poll(sched *x, int64_t now)
+{
+	table_watch *w = x->tw;
+	weir_arena *a = weir_arena_new(2048);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_principal *p = weir_gov_principal_load(E.db, a, x->run_as_id, 1, &e);
+	for (int i = 0; p && i < w->n; i++) {
+		weir_securable sec;
+		int64_t at = 0;
+		if (weir_gov_resolve(E.db, a, p, WEIR_SEC_TABLE, json_string_value(json_array_get(w->names, (size_t)i)),
+				     &sec, &e) != 0 ||
+		    weir_wh_table_last_write(E.db, sec.id, &at) != 0)
+			continue; /* a table the principal no longer sees is never "updated" */
+		if (w->have_base && at > w->last[i]) {
+			w->updated[i] = true;
+			w->last_change = now;
+			if (!w->all)
+				w->pending = true;
+		}
+		w->last[i] = at;
+	}
+	if (p && w->have_base && w->all) {
+		bool every = true;
+		for (int i = 0; i < w->n; i++)
+			every = every && w->updated[i];
+		if (every)
+			w->pending = true;
+	}
+	if (p)
+		w->have_base = true;
+	weir_arena_free(a);
+}
+
 static void sched_clear(void)
 {
 	for (int i = 0; i < E.nsch; i++) {
 		weir_cron_free(E.sch[i].cron);
 		watch_free(E.sch[i].mw);
+		table_watch_free(E.sch[i].tw);
 	}
 	E.nsch = 0;
 }
@@ -1723,6 +1786,7 @@ static void sched_load(const int64_t *only, int nonly)
 			sched_push(&old[k]);
 			old[k].cron = NULL;
 			old[k].mw = NULL;
+			old[k].tw = NULL;
 		}
 	}
 	size_t i;
@@ -1788,6 +1852,42 @@ static void sched_load(const int64_t *only, int nonly)
 			}
 			x.mw = w;
 			x.next_fire = now;
+		} else if (tr && json_is_object(json_object_get(tr, "table_update"))) {
+			json_t *tu = json_object_get(tr, "table_update");
+			x.kind = 4;
+			weir_wf_job j;
+			weir_arena *ja = weir_arena_new(1024);
+			if (weir_wf_job_get(E.db, ja, job_id, &j, &e) == 1)
+				x.run_as_id = j.run_as_id;
+			weir_arena_free(ja);
+			table_watch *w = calloc(1, sizeof *w);
+			if (w == NULL)
+				abort();
+			w->names = json_incref(json_object_get(tu, "table_names"));
+			w->n = (int)json_array_size(w->names);
+			w->last = calloc((size_t)w->n + 1, sizeof *w->last);
+			w->updated = calloc((size_t)w->n + 1, sizeof *w->updated);
+			if (w->last == NULL || w->updated == NULL)
+				abort();
+			w->all = json_is_string(json_object_get(tu, "condition")) &&
+				 strcmp(json_string_value(json_object_get(tu, "condition")), "ALL_UPDATED") == 0;
+			json_t *mb = json_object_get(tu, "min_time_between_triggers_seconds");
+			json_t *wa = json_object_get(tu, "wait_after_last_change_seconds");
+			w->min_between_ms = json_is_integer(mb) ? json_integer_value(mb) * 1000 : 0;
+			w->wait_after_ms = json_is_integer(wa) ? json_integer_value(wa) * 1000 : 0;
+			for (int k = 0; k < nold; k++) {
+				table_watch *ow = old[k].tw;
+				if (old[k].job_id == job_id && ow && json_equal(ow->names, w->names)) {
+					w->have_base = ow->have_base;
+					memcpy(w->last, ow->last, (size_t)w->n * sizeof *w->last);
+					memcpy(w->updated, ow->updated, (size_t)w->n * sizeof *w->updated);
+					w->pending = ow->pending;
+					w->last_change = ow->last_change;
+					w->last_fired = ow->last_fired;
+				}
+			}
+			x.tw = w;
+			x.next_fire = now;
 		} else if (tr) {
 			json_t *per = json_object_get(tr, "periodic");
 			const char *unit = json_string_value(json_object_get(per, "unit"));
@@ -1810,6 +1910,7 @@ static void sched_load(const int64_t *only, int nonly)
 	for (int k = 0; k < nold; k++) {
 		weir_cron_free(old[k].cron);
 		watch_free(old[k].mw);
+		table_watch_free(old[k].tw);
 	}
 	free(old);
 	E.sched_loaded = true;
@@ -1831,6 +1932,7 @@ static void sched_fire(sched *x, int64_t now)
 	if (weir_wf_job_get(E.db, a, x->job_id, &j, &e) == 1) {
 		weir_wf_start o = {.trigger = x->kind == 2   ? "CONTINUOUS"
 					      : x->kind == 3 ? "MODEL"
+					      : x->kind == 4 ? "TABLE"
 							     : "PERIODIC",
 				   .creator_id = j.run_as_id};
 		int64_t id = weir_wf_run_start(tx(), a, &j, &o, &e);
@@ -1840,9 +1942,9 @@ static void sched_fire(sched *x, int64_t now)
 					       .principal_name = "weir-scheduler",
 					       .workspace_id = 1,
 					       .service_name = "jobs",
-					       .action_name = x->kind == 2   ? "continuousRunStart"
-							      : x->kind == 3 ? "triggeredRunStart"
-									     : "scheduledRunStart",
+					       .action_name = x->kind == 2                   ? "continuousRunStart"
+							      : x->kind == 3 || x->kind == 4 ? "triggeredRunStart"
+											     : "scheduledRunStart",
 					       .request_id = "",
 					       .status_code = 200,
 					       .securable = weir_arena_printf(a, "/jobs/%" PRId64, x->job_id)};
@@ -1863,6 +1965,23 @@ static int64_t sched_tick(int64_t now)
 		sched *x = &E.sch[i];
 		if (x->paused)
 			continue;
+		if (x->kind == 4) {
+			table_watch *w = x->tw;
+			if (x->next_fire <= now) {
+				table_poll(x, now);
+				x->next_fire = now + 1000; /* tables are looked at once a second */
+			}
+			if (w->pending && now - w->last_change >= w->wait_after_ms &&
+			    (w->last_fired == 0 || now - w->last_fired >= w->min_between_ms)) {
+				sched_fire(x, now);
+				w->pending = false;
+				w->last_fired = now;
+				memset(w->updated, 0, (size_t)w->n * sizeof *w->updated);
+			}
+			if (x->next_fire < earliest)
+				earliest = x->next_fire;
+			continue;
+		}
 		if (x->kind == 3) {
 			model_watch *w = x->mw;
 			if (x->next_fire <= now) {

@@ -490,6 +490,39 @@ static int model_trigger_check(weir_db *db, weir_arena *a, const weir_principal 
 	return 0;
 }
 
+/* trigger.table_update: {table_names (1..10 tables the caller can see), condition
+ * ANY_UPDATED | ALL_UPDATED, min_time_between_triggers_seconds,
+ * wait_after_last_change_seconds}. */
+static int table_trigger_check(weir_db *db, weir_arena *a, const weir_principal *p, json_t *t, weir_error *err)
+{
+	const char *ctx = "trigger.table_update.";
+	json_t *names = json_object_get(t, "table_names");
+	if (!json_is_array(names) || json_array_size(names) == 0 || json_array_size(names) > 10)
+		return bad(err, "trigger.table_update.table_names",
+			   "trigger.table_update.table_names must list 1 to 10 tables%s", "");
+	if (string_array(t, "table_names", ctx, err) != 0 ||
+	    int_range(t, "min_time_between_triggers_seconds", 0, 86400 * 366, ctx, err) != 0 ||
+	    int_range(t, "wait_after_last_change_seconds", 0, 86400, ctx, err) != 0)
+		return -1;
+	json_t *cond = json_object_get(t, "condition");
+	if (cond && !json_is_null(cond) &&
+	    (!json_is_string(cond) || (strcmp(json_string_value(cond), "ANY_UPDATED") != 0 &&
+				       strcmp(json_string_value(cond), "ALL_UPDATED") != 0)))
+		return bad(err, "trigger.table_update.condition",
+			   "trigger.table_update.condition must be ANY_UPDATED or ALL_UPDATED%s", "");
+	size_t i;
+	json_t *n;
+	json_array_foreach (names, i, n) {
+		weir_securable sec;
+		weir_error e2 = WEIR_ERROR_INIT;
+		if (weir_gov_resolve(db, a, p, WEIR_SEC_TABLE, json_string_value(n), &sec, &e2) != 0)
+			return bad(err, "trigger.table_update.table_names",
+				   "trigger.table_update.table_names: table '%.200s' does not exist",
+				   json_string_value(n));
+	}
+	return 0;
+}
+
 int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p, json_t *s, weir_jobs_api api,
 			     bool submit, weir_error *err)
 {
@@ -586,16 +619,20 @@ int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p
 	if (trig && !json_is_null(trig)) {
 		if (!json_is_object(trig) || pause_status(trig, "trigger", err) != 0)
 			return json_is_object(trig) ? -1 : bad(err, "trigger", "trigger must be an object%s", "");
-		static const char *const UNSUPPORTED[] = {"file_arrival", "table_update", "sql_condition"};
+		static const char *const UNSUPPORTED[] = {"file_arrival", "sql_condition"};
 		for (size_t i = 0; i < sizeof UNSUPPORTED / sizeof UNSUPPORTED[0]; i++)
 			if (json_object_get(trig, UNSUPPORTED[i]))
 				return bad(err, "trigger", "trigger.%s is not supported by this server yet",
 					   UNSUPPORTED[i]);
-		json_t *per = json_object_get(trig, "periodic"), *model = json_object_get(trig, "model");
+		json_t *per = json_object_get(trig, "periodic"), *model = json_object_get(trig, "model"),
+		       *tu = json_object_get(trig, "table_update");
+		if ((per != NULL) + (model != NULL) + (tu != NULL) > 1)
+			return bad(err, "trigger", "trigger takes one of periodic, model and table_update%s", "");
 		if (json_is_object(model)) {
-			if (per)
-				return bad(err, "trigger", "trigger takes one of periodic and model%s", "");
 			if (model_trigger_check(db, a, p, model, err) != 0)
+				return -1;
+		} else if (json_is_object(tu)) {
+			if (table_trigger_check(db, a, p, tu, err) != 0)
 				return -1;
 		} else {
 			if (!json_is_object(per))

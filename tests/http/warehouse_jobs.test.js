@@ -109,3 +109,34 @@ test('sql_task runs a saved query as the run_as principal: a CTAS as admin; with
   assert.match(run3.tasks[0].state.state_message, /does not exist/);
   assert.doesNotMatch(run3.tasks[0].state.state_message, /by_region|CREATE/);
 });
+
+test('trigger.table_update fires when the warehouse writes the tables (ANY_UPDATED, ALL_UPDATED)', async () => {
+  await sql('CREATE TABLE returns (id BIGINT)');
+  const task = [{ task_key: 't', condition_task: { left: '{{job.trigger.type}}', op: 'EQUAL_TO', right: 'TABLE' } }];
+  const any = (await ok(await srv.req('POST', `${J}/create`, { body: { name: 'on-any', trigger: { table_update: { table_names: ['shop.s.orders', 'shop.s.returns'], condition: 'ANY_UPDATED' } }, tasks: task } }))).job_id;
+  const all = (await ok(await srv.req('POST', `${J}/create`, { body: { name: 'on-all', trigger: { table_update: { table_names: ['shop.s.orders', 'shop.s.returns'], condition: 'ALL_UPDATED' } }, tasks: task } }))).job_id;
+  const runsOf = async (jobId) => (await ok(await srv.req('GET', `${J}/runs/list?job_id=${jobId}`))).runs || [];
+  const until = async (jobId, n) => {
+    const end = Date.now() + 6000;
+    let r = [];
+    while (r.length < n && Date.now() < end) { r = await runsOf(jobId); await new Promise((res) => setTimeout(res, 100)); }
+    return r;
+  };
+  await new Promise((r) => setTimeout(r, 1500)); // the first look: earlier writes do not fire
+  assert.equal((await runsOf(any)).length, 0);
+  await sql('INSERT INTO orders VALUES (9, 1, \'eu\')');
+  const r1 = await until(any, 1);
+  assert.equal(r1.length, 1);
+  assert.equal(r1[0].trigger, 'TABLE');
+  const done = await waitRun(r1[0].run_id);
+  assert.equal(done.state.result_state, 'SUCCESS');
+  assert.equal((await runsOf(all)).length, 0, 'ALL_UPDATED waits for the other table');
+  await sql('INSERT INTO returns VALUES (1)');
+  assert.equal((await until(all, 1)).length, 1);
+  // refused: a table the creator cannot see, an unknown condition
+  let res = await srv.req('POST', `${J}/create`, { body: { name: 'x', trigger: { table_update: { table_names: ['shop.s.nope'] } }, tasks: task } });
+  assertError(res, 400, 'INVALID_PARAMETER_VALUE');
+  assert.match(res.json.message, /table_names/);
+  res = await srv.req('POST', `${J}/create`, { body: { name: 'x', trigger: { table_update: { table_names: ['shop.s.orders'], condition: 'SOMETIMES' } }, tasks: task } });
+  assertError(res, 400, 'INVALID_PARAMETER_VALUE');
+});
