@@ -89,8 +89,12 @@ static int read_fields(const json_t *src, weir_wh_query *q, const char *mask, we
 	if (strlen(q->display_name) > 255)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "display_name",
 					"query.display_name is longer than 255 characters");
-	if (q->warehouse_id && weir_wh_warehouse_get(q->warehouse_id, err) == NULL)
-		return -1;
+	if (q->warehouse_id) {
+		json_t *wh = weir_wh_warehouse_get(q->warehouse_id, err);
+		if (wh == NULL)
+			return -1;
+		json_decref(wh);
+	}
 	return 0;
 }
 
