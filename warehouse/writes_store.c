@@ -3,9 +3,10 @@
  * read it). */
 #include "warehouse/warehouse.h"
 
-static const char SQL_WRITTEN[] = "INSERT INTO table_writes (table_id, last_write) VALUES (?1, ?2) "
-				  "ON CONFLICT (table_id) DO UPDATE SET last_write = max(last_write, excluded.last_write), "
-				  "writes = writes + 1";
+static const char SQL_WRITTEN[] =
+	"INSERT INTO table_writes (table_id, last_write) VALUES (?1, ?2) "
+	"ON CONFLICT (table_id) DO UPDATE SET last_write = max(last_write, excluded.last_write), "
+	"writes = writes + 1";
 static const char SQL_LAST[] = "SELECT last_write FROM table_writes WHERE table_id = ?1";
 
 int weir_wh_store_table_written(weir_db *db, const char *table_id, int64_t at_ms, weir_error *err)

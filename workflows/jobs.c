@@ -809,6 +809,12 @@ json_t *weir_jobs_list(weir_db *db, weir_arena *a, const weir_principal *p, cons
 			json_array_append_new(jobs, job_json(db, a, &rows[i], expand_tasks));
 		json_object_set_new(out, "jobs", jobs);
 	}
+	weir_jobs_page_links(a, out, offset, limit, more);
+	return out;
+}
+
+void weir_jobs_page_links(weir_arena *a, json_t *out, int64_t offset, int64_t limit, bool more)
+{
 	json_object_set_new(out, "has_more", json_boolean(more));
 	if (more)
 		json_object_set_new(out, "next_page_token",
@@ -816,7 +822,6 @@ json_t *weir_jobs_list(weir_db *db, weir_arena *a, const weir_principal *p, cons
 	if (offset > 0)
 		json_object_set_new(out, "prev_page_token",
 				    json_string(weir_page_token_offset(a, offset > limit ? offset - limit : 0, true)));
-	return out;
 }
 
 static int save_settings(weir_db *db, weir_arena *a, const weir_principal *p, const weir_wf_job *j, json_t *s,

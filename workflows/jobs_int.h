@@ -9,6 +9,9 @@
  * answers with; every failure is a 400 naming the field. */
 int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p, json_t *s, weir_jobs_api api,
 			     bool submit, weir_error *err);
+/* The paging members of jobs/list and runs/list: has_more, next_page_token when there is
+ * more, prev_page_token after the first page (tokens are offsets). */
+void weir_jobs_page_links(weir_arena *a, json_t *out, int64_t offset, int64_t limit, bool more);
 /* 400 INVALID_PARAMETER_VALUE "Job <id> does not exist." */
 int weir_jobs_job_missing(weir_error *err, int64_t job_id);
 /* 400 INVALID_PARAMETER_VALUE "Run <id> does not exist." */

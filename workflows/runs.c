@@ -374,13 +374,7 @@ json_t *weir_runs_list(weir_db *db, weir_arena *a, const weir_principal *p, cons
 		json_object_set_new(out, "runs", runs);
 	else
 		json_decref(runs);
-	json_object_set_new(out, "has_more", json_boolean(more));
-	if (more)
-		json_object_set_new(out, "next_page_token",
-				    json_string(weir_page_token_offset(a, offset + limit, true)));
-	if (offset > 0)
-		json_object_set_new(out, "prev_page_token",
-				    json_string(weir_page_token_offset(a, offset > limit ? offset - limit : 0, true)));
+	weir_jobs_page_links(a, out, offset, limit, more);
 	return out;
 }
 
