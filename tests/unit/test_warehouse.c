@@ -353,7 +353,9 @@ static void test_saved_queries_and_sql_task(void **state)
 	json_t *q = weir_wh_query_create(w->t->db, w->t->a, reader, body, &e);
 	assert_non_null(q);
 	const char *id = json_string_value(json_object_get(q, "id"));
-	assert_non_null(weir_wh_query_get(w->t->db, w->t->a, w->admin, id, &e));
+	json_t *got = weir_wh_query_get(w->t->db, w->t->a, w->admin, id, &e);
+	assert_non_null(got);
+	json_decref(got);
 	assert_null(weir_wh_query_get(w->t->db, w->t->a, nobody, id, &e));
 	assert_int_equal(e.code, WEIR_E_NOT_FOUND);
 	/* the reader may read t: the task succeeds, its values are the first row's columns */
