@@ -141,6 +141,7 @@ struct weir_req {
 	bool resp_malloced;
 	const char *content_type;
 	int resp_fd; /* >= 0: send this file */
+	uint64_t resp_fd_offset; /* from this byte (a Range read) */
 	uint64_t resp_fd_size;
 	const char *resp_headers[8][2];
 	int nresp_headers;
@@ -200,6 +201,8 @@ int weir_reply_error(weir_req *r, const weir_error *err);
 int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text);
 /* Sends `size` bytes of the open file `fd` (closed by the server). */
 int weir_reply_fd(weir_req *r, int status, const char *content_type, int fd, uint64_t size);
+/* The same, `size` bytes from byte `offset` (a 206 answer to a Range read). */
+int weir_reply_fd_at(weir_req *r, int status, const char *content_type, int fd, uint64_t offset, uint64_t size);
 void weir_reply_header(weir_req *r, const char *name, const char *value);
 /* The UC/Databricks DELETE answer: 200 with an empty JSON object. */
 int weir_reply_ok_empty(weir_req *r);
@@ -219,6 +222,7 @@ extern const weir_route weir_routes_lineage[];
 extern const weir_route weir_routes_notifications[];
 extern const weir_route weir_routes_jobs[];
 extern const weir_route weir_routes_warehouse[];
+extern const weir_route weir_routes_files[];
 
 /* The tables above, in match order; NULL-terminated. Derived from the module list
  * (api/modules.c), where it is defined. */

@@ -94,7 +94,7 @@ static void workflows_stop(weir_app *app)
 	M(lineage, (weir_routes_lineage), NULL, NULL, WORKERS({"catalog hook", lineage_start, NULL}))            \
 	M(notifications, (weir_routes_notifications), NULL, NULL,                                                \
 	  WORKERS({"notifications", weir_notify_worker_start, weir_notify_worker_stop}))                         \
-	M(warehouse, (weir_routes_warehouse), warehouse_start, NULL,                                             \
+	M(warehouse, (weir_routes_warehouse, weir_routes_files), warehouse_start, NULL,                          \
 	  WORKERS({"warehouse executors", weir_wh_start, weir_wh_stop}))                                         \
 	M(workflows, (weir_routes_jobs), workflows_start, workflows_stop, NULL)
 

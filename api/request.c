@@ -340,7 +340,15 @@ int weir_reply_fd(weir_req *r, int status, const char *content_type, int fd, uin
 {
 	set_body(r, status, content_type, NULL, 0, false);
 	r->resp_fd = fd;
+	r->resp_fd_offset = 0;
 	r->resp_fd_size = size;
+	return 0;
+}
+
+int weir_reply_fd_at(weir_req *r, int status, const char *content_type, int fd, uint64_t offset, uint64_t size)
+{
+	weir_reply_fd(r, status, content_type, fd, size);
+	r->resp_fd_offset = offset;
 	return 0;
 }
 

@@ -372,7 +372,7 @@ static enum MHD_Result queue(weir_req *r)
 {
 	struct MHD_Response *resp;
 	if (r->resp_fd >= 0) {
-		resp = MHD_create_response_from_fd64(r->resp_fd_size, r->resp_fd);
+		resp = MHD_create_response_from_fd_at_offset64(r->resp_fd_size, r->resp_fd, r->resp_fd_offset);
 		r->resp_fd = -1; /* MHD closes it */
 	} else if (r->resp_malloced) {
 		resp = MHD_create_response_from_buffer(r->resp_len, r->resp_body, MHD_RESPMEM_MUST_FREE);

@@ -1,11 +1,13 @@
 /* Unit tests of the warehouse (warehouse/sql.c, warehouse/wh_engine.c) on a real database:
  * the tokenizer and the three-level-name rewriting, the Databricks type mapping, the
  * CREATE/DROP TABLE parser, and the engine's authorizer decisions for an owner, a reader,
- * a writer and a nobody, with the forbidden constructs. */
+ * a writer and a nobody, with the forbidden constructs; the Files API path reader and the
+ * volume resolver (warehouse/files.c). */
 #include "testutil.h"
 
 #include "core/json.h"
 #include "governance/grants.h"
+#include "warehouse/files.h"
 #include "warehouse/sql.h"
 #include "warehouse/warehouse.h"
 #include "warehouse/wh_internal.h"
@@ -351,7 +353,9 @@ static void test_saved_queries_and_sql_task(void **state)
 	json_t *q = weir_wh_query_create(w->t->db, w->t->a, reader, body, &e);
 	assert_non_null(q);
 	const char *id = json_string_value(json_object_get(q, "id"));
-	assert_non_null(weir_wh_query_get(w->t->db, w->t->a, w->admin, id, &e));
+	json_t *got = weir_wh_query_get(w->t->db, w->t->a, w->admin, id, &e);
+	assert_non_null(got);
+	json_decref(got);
 	assert_null(weir_wh_query_get(w->t->db, w->t->a, nobody, id, &e));
 	assert_int_equal(e.code, WEIR_E_NOT_FOUND);
 	/* the reader may read t: the task succeeds, its values are the first row's columns */
@@ -379,6 +383,157 @@ static void test_saved_queries_and_sql_task(void **state)
 	json_decref(body);
 }
 
+/* The Files API path reader keeps every accepted path inside its volume: it takes
+ * /Volumes/<c>/<s>/<v>[/rel] apart, allows one trailing '/' on directories only, and refuses
+ * '.', '..', empty segments, backslashes, control characters (the %00 the server decodes to
+ * 0x01 included), invalid UTF-8, over-long names and paths, other roots and bare volumes
+ * as files, naming `path`. */
+static void test_files_path(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_files_path fp;
+	assert_int_equal(weir_files_path_parse(w->t->a, "/Volumes/c/s/v/a/b.csv", false, &fp, &e), 0);
+	assert_string_equal(fp.catalog, "c");
+	assert_string_equal(fp.schema, "s");
+	assert_string_equal(fp.volume, "v");
+	assert_string_equal(fp.volume_full, "c.s.v");
+	assert_string_equal(fp.rel, "a/b.csv");
+	assert_string_equal(fp.path, "/Volumes/c/s/v/a/b.csv");
+	assert_int_equal(weir_files_path_parse(w->t->a, "/Volumes/c/s/v/dir/", true, &fp, &e), 0);
+	assert_string_equal(fp.rel, "dir");
+	assert_string_equal(fp.path, "/Volumes/c/s/v/dir");
+	assert_int_equal(weir_files_path_parse(w->t->a, "/Volumes/c/s/v", true, &fp, &e), 0);
+	assert_string_equal(fp.rel, "");
+	assert_int_equal(weir_files_path_parse(w->t->a, "/Volumes/c/s/v/", true, &fp, &e), 0);
+	assert_string_equal(fp.rel, "");
+	assert_int_equal(weir_files_path_parse(w->t->a, "/Volumes/c/s/v/..a/a..b/...", false, &fp, &e), 0);
+	assert_string_equal(fp.rel, "..a/a..b/...");
+	assert_int_equal(weir_files_path_parse(w->t->a, "/Volumes/c/s/v/caf\xc3\xa9 2024.csv", false, &fp, &e), 0);
+
+	char long_name[300], long_path[WEIR_FILES_MAX_PATH + 40];
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	char *too_long_name = weir_arena_printf(w->t->a, "/Volumes/c/s/v/%s", long_name);
+	strcpy(long_path, "/Volumes/c/s/v");
+	while (strlen(long_path) < WEIR_FILES_MAX_PATH + 1)
+		strcat(long_path, "/abcdefghij");
+	const char *bad_files[] = {
+		"/Volumes/c/s/v",
+		"/Volumes/c/s/v/",
+		"/Volumes/c/s/v/a/",
+		"/Volumes/c/s/v/../w/x",
+		"/Volumes/c/s/v/a/../../x",
+		"/Volumes/c/s/v/./x",
+		"/Volumes/c/s/v/a/.",
+		"/Volumes/c/s/v//x",
+		"/Volumes/c/s//v/x",
+		"/Volumes/c/../s/v/x",
+		"/Volumes/c/s/v/a\\..\\x",
+		"/Volumes/c/s/v/a\x01z",
+		"/Volumes/c/s/v/a\nb",
+		"/Volumes/c/s/v/\x7f",
+		"/Volumes/c/s/v/\xff\xfe",
+		"/Volumes/c/s",
+		"/Volumes/",
+		"/Volumes",
+		"Volumes/c/s/v/x",
+		"//Volumes/c/s/v/x",
+		"/volumes/c/s/v/x",
+		"/etc/passwd",
+		"",
+		too_long_name,
+		long_path,
+	};
+	for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+		weir_error_clear(&e);
+		if (weir_files_path_parse(w->t->a, bad_files[i], false, &fp, &e) == 0)
+			fail_msg("accepted file path '%s'", bad_files[i]);
+		assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+		assert_string_equal(e.field, "path");
+	}
+	const char *bad_dirs[] = {"/Volumes/c/s/v//",   "/Volumes/c/s/v/a//", "/Volumes/c/s/v/..",
+				  "/Volumes/c/s/v/../", "/Volumes/c/s/",      "/Volumes/c/s/v/a/./"};
+	for (size_t i = 0; i < sizeof(bad_dirs) / sizeof(bad_dirs[0]); i++) {
+		weir_error_clear(&e);
+		if (weir_files_path_parse(w->t->a, bad_dirs[i], true, &fp, &e) == 0)
+			fail_msg("accepted directory path '%s'", bad_dirs[i]);
+		assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	}
+	assert_int_equal(weir_files_path_parse(w->t->a, NULL, true, &fp, &e), -1);
+}
+
+/* weir_files_volume_dir, the resolver other modules use, answers the volume's directory by
+ * id for whoever may read it (READ VOLUME with USE CATALOG and USE SCHEMA), and for writing
+ * only with WRITE VOLUME; a caller who may not browse the volume gets the same 404 as for a
+ * missing one, and EXTERNAL volumes are refused. */
+static void test_files_volume_dir(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable schema;
+	assert_int_equal(weir_gov_resolve(w->t->db, w->t->a, w->admin, WEIR_SEC_SCHEMA, "c.s", &schema, &e), 0);
+	json_t *body = json_pack("{s:s, s:s}", "name", "landing", "volume_type", "MANAGED");
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	json_t *info = weir_catalog_create(w->t->db, w->t->a, w->admin, WEIR_SEC_VOLUME, &schema, body, &e);
+	assert_non_null(info);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	const char *id = weir_arena_strdup(w->t->a, json_string_value(json_object_get(info, "volume_id")));
+	json_decref(info);
+	json_decref(body);
+	grant(w, WEIR_SEC_VOLUME, "c.s.landing", "reader@x.com", "READ_VOLUME");
+	grant(w, WEIR_SEC_VOLUME, "c.s.landing", "writer@x.com", "WRITE_VOLUME");
+
+	weir_principal *reader = weir_gov_principal_load(w->t->db, w->t->a, w->reader, WEIR_DEFAULT_WORKSPACE_ID, &e);
+	weir_principal *writer = weir_gov_principal_load(w->t->db, w->t->a, w->writer, WEIR_DEFAULT_WORKSPACE_ID, &e);
+	weir_principal *nobody = weir_gov_principal_load(w->t->db, w->t->a, w->nobody, WEIR_DEFAULT_WORKSPACE_ID, &e);
+	assert_non_null(reader);
+	assert_non_null(writer);
+	assert_non_null(nobody);
+	const char *dir = NULL;
+	const char *want = weir_arena_printf(w->t->a, "%s/volumes/%s/in/2024", w->t->dir, id);
+	assert_int_equal(
+		weir_files_volume_dir(w->t->db, w->t->a, reader, "/Volumes/c/s/landing/in/2024/", false, &dir, &e), 0);
+	assert_string_equal(dir, want);
+	assert_int_equal(weir_files_volume_dir(w->t->db, w->t->a, w->admin, "/Volumes/c/s/landing", true, &dir, &e), 0);
+	assert_string_equal(dir, weir_arena_printf(w->t->a, "%s/volumes/%s", w->t->dir, id));
+	weir_error_clear(&e);
+	assert_int_equal(weir_files_volume_dir(w->t->db, w->t->a, reader, "/Volumes/c/s/landing/in", true, &dir, &e),
+			 -1);
+	assert_int_equal(e.code, WEIR_E_PERMISSION_DENIED);
+	assert_int_equal(weir_files_volume_dir(w->t->db, w->t->a, writer, "/Volumes/c/s/landing/in", true, &dir, &e),
+			 0);
+	weir_error_clear(&e);
+	assert_int_equal(weir_files_volume_dir(w->t->db, w->t->a, writer, "/Volumes/c/s/landing/in", false, &dir, &e),
+			 -1);
+	assert_int_equal(e.code, WEIR_E_PERMISSION_DENIED);
+	/* hidden is missing: the same code and message but for the name */
+	weir_error hidden = WEIR_ERROR_INIT, missing = WEIR_ERROR_INIT;
+	assert_int_equal(weir_files_volume_dir(w->t->db, w->t->a, nobody, "/Volumes/c/s/landing", false, &dir, &hidden),
+			 -1);
+	assert_int_equal(
+		weir_files_volume_dir(w->t->db, w->t->a, nobody, "/Volumes/zz/s/landing", false, &dir, &missing), -1);
+	assert_int_equal(hidden.status, 404);
+	assert_string_equal(uc_code(hidden), uc_code(missing));
+	weir_error_clear(&e);
+	assert_int_equal(weir_files_volume_dir(w->t->db, w->t->a, reader, "/Volumes/c/s/landing/../t", false, &dir, &e),
+			 -1);
+	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+
+	/* an EXTERNAL volume's files are not served */
+	body = json_pack("{s:s, s:s, s:s}", "name", "ext", "volume_type", "EXTERNAL", "storage_location",
+			 "s3://bucket/ext");
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	info = weir_catalog_create(w->t->db, w->t->a, w->admin, WEIR_SEC_VOLUME, &schema, body, &e);
+	assert_non_null(info);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	json_decref(info);
+	json_decref(body);
+	weir_error_clear(&e);
+	assert_int_equal(weir_files_volume_dir(w->t->db, w->t->a, w->admin, "/Volumes/c/s/ext", false, &dir, &e), -1);
+	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_types),           cmocka_unit_test(test_ddl),
 		cmocka_unit_test(test_authorizer),      cmocka_unit_test(test_rows_ctas_lineage),
 		cmocka_unit_test(test_rest_table_file), cmocka_unit_test(test_saved_queries_and_sql_task),
+		cmocka_unit_test(test_files_path),      cmocka_unit_test(test_files_volume_dir),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
