@@ -18,6 +18,7 @@
  * retries remain; its job run goes on. */
 #include "workflows/jobs_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -41,6 +42,7 @@
 #include "workflows/notify.h"
 #include "workflows/refs.h"
 #include "registry/registry.h"
+#include "warehouse/files.h"
 #include "warehouse/warehouse.h"
 
 #define MAX_VALUES_BYTES (1 << 20)
@@ -133,9 +135,20 @@ typedef struct table_watch {
 	int64_t last_change, last_fired;
 } table_watch;
 
+/* A file_arrival trigger's view of its volume directory: how many files it held and the
+ * newest modification time, at the last look. */
+typedef struct file_watch {
+	char *url;
+	int64_t min_between_ms, wait_after_ms;
+	bool have_base;
+	int64_t count, newest;
+	bool pending;
+	int64_t last_change, last_fired;
+} file_watch;
+
 typedef struct sched {
 	int64_t job_id;
-	int kind; /* 0 cron, 1 periodic, 2 continuous, 3 model, 4 table_update */
+	int kind; /* 0 cron, 1 periodic, 2 continuous, 3 model, 4 table_update, 5 file_arrival */
 	weir_cron *cron;
 	int64_t interval_ms;
 	int64_t next_fire;
@@ -144,6 +157,7 @@ typedef struct sched {
 	int64_t run_as_id;
 	model_watch *mw;
 	table_watch *tw;
+	file_watch *fw;
 } sched;
 
 /* int64 -> int64 map (open addressing, linear probing, backward-shift deletion): the
@@ -1681,12 +1695,77 @@ static void table_poll(sched *x, int64_t now)
 	weir_arena_free(a);
 }
 
+static void file_watch_free(file_watch *w)
+{
+	if (w == NULL)
+		return;
+	free(w->url);
+	free(w);
+}
+
+/* Counts the regular files below dir (symlinks are not followed; at most 10,000 entries and
+ * 8 levels: a trigger's directory, not a data lake) and their newest modification time. */
+static void scan_dir(int dfd, int depth, int64_t *count, int64_t *newest, int *budget)
+{
+	DIR *d = fdopendir(dfd);
+	if (d == NULL) {
+		close(dfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL && (*budget)-- > 0) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		struct stat sb;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISREG(sb.st_mode)) {
+			(*count)++;
+			int64_t m = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+			if (m > *newest)
+				*newest = m;
+		} else if (S_ISDIR(sb.st_mode) && depth < 8) {
+			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				scan_dir(sub, depth + 1, count, newest, budget);
+		}
+	}
+	closedir(d);
+}
+
+/* Looks at the directory as the run_as principal may (READ VOLUME): a new file, or a newer
+ * one, since the last look sets pending. */
+static void file_poll(sched *x, int64_t now)
+{
+	file_watch *w = x->fw;
+	weir_arena *a = weir_arena_new(2048);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_principal *p = weir_gov_principal_load(E.db, a, x->run_as_id, 1, &e);
+	const char *dir;
+	if (p != NULL && weir_files_volume_dir(E.db, a, p, w->url, false, &dir, &e) == 0) {
+		int64_t count = 0, newest = 0;
+		int budget = 10000;
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			scan_dir(fd, 0, &count, &newest, &budget);
+		if (w->have_base && (count > w->count || newest > w->newest)) {
+			w->pending = true;
+			w->last_change = now;
+		}
+		w->count = count;
+		w->newest = newest;
+		w->have_base = true;
+	}
+	weir_arena_free(a);
+}
+
 static void sched_clear(void)
 {
 	for (int i = 0; i < E.nsch; i++) {
 		weir_cron_free(E.sch[i].cron);
 		watch_free(E.sch[i].mw);
 		table_watch_free(E.sch[i].tw);
+		file_watch_free(E.sch[i].fw);
 	}
 	E.nsch = 0;
 }
@@ -1787,6 +1866,7 @@ static void sched_load(const int64_t *only, int nonly)
 			old[k].cron = NULL;
 			old[k].mw = NULL;
 			old[k].tw = NULL;
+			old[k].fw = NULL;
 		}
 	}
 	size_t i;
@@ -1852,6 +1932,35 @@ static void sched_load(const int64_t *only, int nonly)
 			}
 			x.mw = w;
 			x.next_fire = now;
+		} else if (tr && json_is_object(json_object_get(tr, "file_arrival"))) {
+			json_t *fa = json_object_get(tr, "file_arrival");
+			x.kind = 5;
+			weir_wf_job j;
+			weir_arena *ja = weir_arena_new(1024);
+			if (weir_wf_job_get(E.db, ja, job_id, &j, &e) == 1)
+				x.run_as_id = j.run_as_id;
+			weir_arena_free(ja);
+			file_watch *w = calloc(1, sizeof *w);
+			if (w == NULL)
+				abort();
+			w->url = strdup(json_string_value(json_object_get(fa, "url")));
+			json_t *mb = json_object_get(fa, "min_time_between_triggers_seconds");
+			json_t *wa = json_object_get(fa, "wait_after_last_change_seconds");
+			w->min_between_ms = json_is_integer(mb) ? json_integer_value(mb) * 1000 : 0;
+			w->wait_after_ms = json_is_integer(wa) ? json_integer_value(wa) * 1000 : 0;
+			for (int k = 0; k < nold; k++) {
+				file_watch *ow = old[k].fw;
+				if (old[k].job_id == job_id && ow && strcmp(ow->url, w->url) == 0) {
+					w->have_base = ow->have_base;
+					w->count = ow->count;
+					w->newest = ow->newest;
+					w->pending = ow->pending;
+					w->last_change = ow->last_change;
+					w->last_fired = ow->last_fired;
+				}
+			}
+			x.fw = w;
+			x.next_fire = now;
 		} else if (tr && json_is_object(json_object_get(tr, "table_update"))) {
 			json_t *tu = json_object_get(tr, "table_update");
 			x.kind = 4;
@@ -1911,6 +2020,7 @@ static void sched_load(const int64_t *only, int nonly)
 		weir_cron_free(old[k].cron);
 		watch_free(old[k].mw);
 		table_watch_free(old[k].tw);
+		file_watch_free(old[k].fw);
 	}
 	free(old);
 	E.sched_loaded = true;
@@ -1933,6 +2043,7 @@ static void sched_fire(sched *x, int64_t now)
 		weir_wf_start o = {.trigger = x->kind == 2   ? "CONTINUOUS"
 					      : x->kind == 3 ? "MODEL"
 					      : x->kind == 4 ? "TABLE"
+					      : x->kind == 5 ? "FILE_ARRIVAL"
 							     : "PERIODIC",
 				   .creator_id = j.run_as_id};
 		int64_t id = weir_wf_run_start(tx(), a, &j, &o, &e);
@@ -1942,9 +2053,9 @@ static void sched_fire(sched *x, int64_t now)
 					       .principal_name = "weir-scheduler",
 					       .workspace_id = 1,
 					       .service_name = "jobs",
-					       .action_name = x->kind == 2                   ? "continuousRunStart"
-							      : x->kind == 3 || x->kind == 4 ? "triggeredRunStart"
-											     : "scheduledRunStart",
+					       .action_name = x->kind == 2   ? "continuousRunStart"
+							      : x->kind >= 3 ? "triggeredRunStart"
+									     : "scheduledRunStart",
 					       .request_id = "",
 					       .status_code = 200,
 					       .securable = weir_arena_printf(a, "/jobs/%" PRId64, x->job_id)};
@@ -1965,6 +2076,22 @@ static int64_t sched_tick(int64_t now)
 		sched *x = &E.sch[i];
 		if (x->paused)
 			continue;
+		if (x->kind == 5) {
+			file_watch *w = x->fw;
+			if (x->next_fire <= now) {
+				file_poll(x, now);
+				x->next_fire = now + 1000; /* directories are looked at once a second */
+			}
+			if (w->pending && now - w->last_change >= w->wait_after_ms &&
+			    (w->last_fired == 0 || now - w->last_fired >= w->min_between_ms)) {
+				sched_fire(x, now);
+				w->pending = false;
+				w->last_fired = now;
+			}
+			if (x->next_fire < earliest)
+				earliest = x->next_fire;
+			continue;
+		}
 		if (x->kind == 4) {
 			table_watch *w = x->tw;
 			if (x->next_fire <= now) {

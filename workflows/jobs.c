@@ -9,6 +9,7 @@
 #include "core/util.h"
 #include "workflows/cron.h"
 #include "workflows/dag.h"
+#include "warehouse/files.h"
 #include "workflows/notify.h"
 
 /* ---------------------------------------------------------------- permissions */
@@ -490,6 +491,26 @@ static int model_trigger_check(weir_db *db, weir_arena *a, const weir_principal 
 	return 0;
 }
 
+/* trigger.file_arrival: {url ("/Volumes/c/s/v/dir/", a directory of a volume the caller may
+ * read), min_time_between_triggers_seconds, wait_after_last_change_seconds}. */
+static int file_trigger_check(weir_db *db, weir_arena *a, const weir_principal *p, json_t *f, weir_error *err)
+{
+	const char *ctx = "trigger.file_arrival.";
+	if (string_field(f, "url", true, ctx, err) != 0 ||
+	    int_range(f, "min_time_between_triggers_seconds", 0, 86400 * 366, ctx, err) != 0 ||
+	    int_range(f, "wait_after_last_change_seconds", 0, 86400, ctx, err) != 0)
+		return -1;
+	const char *url = json_string_value(json_object_get(f, "url"));
+	const char *dir;
+	weir_error e2 = WEIR_ERROR_INIT;
+	if (strncmp(url, "/Volumes/", 9) != 0 || weir_files_volume_dir(db, a, p, url, false, &dir, &e2) != 0)
+		return bad(err, "trigger.file_arrival.url",
+			   "trigger.file_arrival.url: '%.200s' is not a directory of a volume you may read "
+			   "(/Volumes/<catalog>/<schema>/<volume>/<path>)",
+			   url);
+	return 0;
+}
+
 /* trigger.table_update: {table_names (1..10 tables the caller can see), condition
  * ANY_UPDATED | ALL_UPDATED, min_time_between_triggers_seconds,
  * wait_after_last_change_seconds}. */
@@ -619,16 +640,20 @@ int weir_jobs_settings_check(weir_db *db, weir_arena *a, const weir_principal *p
 	if (trig && !json_is_null(trig)) {
 		if (!json_is_object(trig) || pause_status(trig, "trigger", err) != 0)
 			return json_is_object(trig) ? -1 : bad(err, "trigger", "trigger must be an object%s", "");
-		static const char *const UNSUPPORTED[] = {"file_arrival", "sql_condition"};
+		static const char *const UNSUPPORTED[] = {"sql_condition"};
 		for (size_t i = 0; i < sizeof UNSUPPORTED / sizeof UNSUPPORTED[0]; i++)
 			if (json_object_get(trig, UNSUPPORTED[i]))
 				return bad(err, "trigger", "trigger.%s is not supported by this server yet",
 					   UNSUPPORTED[i]);
 		json_t *per = json_object_get(trig, "periodic"), *model = json_object_get(trig, "model"),
-		       *tu = json_object_get(trig, "table_update");
-		if ((per != NULL) + (model != NULL) + (tu != NULL) > 1)
-			return bad(err, "trigger", "trigger takes one of periodic, model and table_update%s", "");
-		if (json_is_object(model)) {
+		       *tu = json_object_get(trig, "table_update"), *fa = json_object_get(trig, "file_arrival");
+		if ((per != NULL) + (model != NULL) + (tu != NULL) + (fa != NULL) > 1)
+			return bad(err, "trigger",
+				   "trigger takes one of periodic, model, table_update and file_arrival%s", "");
+		if (json_is_object(fa)) {
+			if (file_trigger_check(db, a, p, fa, err) != 0)
+				return -1;
+		} else if (json_is_object(model)) {
 			if (model_trigger_check(db, a, p, model, err) != 0)
 				return -1;
 		} else if (json_is_object(tu)) {

@@ -140,3 +140,30 @@ test('trigger.table_update fires when the warehouse writes the tables (ANY_UPDAT
   res = await srv.req('POST', `${J}/create`, { body: { name: 'x', trigger: { table_update: { table_names: ['shop.s.orders'], condition: 'SOMETIMES' } }, tasks: task } });
   assertError(res, 400, 'INVALID_PARAMETER_VALUE');
 });
+
+test('trigger.file_arrival fires when a file lands in the volume directory', async () => {
+  await ok(await srv.req('POST', `${UC}/volumes`, { body: { name: 'landing', catalog_name: 'shop', schema_name: 's', volume_type: 'MANAGED' } }));
+  const put = (p, body) => fetch(`${srv.base}/api/2.0/fs/files/Volumes/shop/s/landing/${p}`, { method: 'PUT', headers: { authorization: `Bearer ${srv.token}` }, body });
+  assert.ok((await put('in/old.csv', 'a,b\n')).ok);
+  const task = [{ task_key: 't', condition_task: { left: '{{job.trigger.type}}', op: 'EQUAL_TO', right: 'FILE_ARRIVAL' } }];
+  const jobId = (await ok(await srv.req('POST', `${J}/create`, { body: { name: 'on-file', trigger: { file_arrival: { url: '/Volumes/shop/s/landing/in/' } }, tasks: task } }))).job_id;
+  const runsOf = async () => (await ok(await srv.req('GET', `${J}/runs/list?job_id=${jobId}`))).runs || [];
+  await new Promise((r) => setTimeout(r, 1500)); // the first look: files already there do not fire
+  assert.equal((await runsOf()).length, 0);
+  assert.ok((await put('other/x.csv', 'x\n')).ok); // another directory: nothing
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await runsOf()).length, 0);
+  assert.ok((await put('in/new.csv', 'c,d\n')).ok);
+  const end = Date.now() + 6000;
+  let runs = [];
+  while (runs.length === 0 && Date.now() < end) { runs = await runsOf(); await new Promise((r) => setTimeout(r, 100)); }
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0].trigger, 'FILE_ARRIVAL');
+  assert.equal((await waitRun(runs[0].run_id)).state.result_state, 'SUCCESS');
+  // a path outside volumes, and a volume the creator may not read, are refused naming the field
+  for (const url of ['/tmp/in/', '/Volumes/shop/s/nope/']) {
+    const res = await srv.req('POST', `${J}/create`, { body: { name: 'x', trigger: { file_arrival: { url } }, tasks: task } });
+    assertError(res, 400, 'INVALID_PARAMETER_VALUE');
+    assert.match(res.json.message, /file_arrival.url/);
+  }
+});
