@@ -231,7 +231,8 @@ int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_
 		goto out;
 	}
 	weir_db_release(db);
-	/* the statement id names the job run and task run: lineage edges carry them */
+	/* the statement id names the job run and task run; the lineage edges' producer is the job
+	 * run (a per-run lineage view: run=job_run:<run id>) */
 	const char *sid = weir_arena_printf(a, "jobrun-%" PRId64 "-task-%" PRId64, run_id, task_run_id);
 	weir_wh_exec x = {.principal_id = run_as_id,
 			  .workspace_id = workspace_id,
@@ -239,6 +240,8 @@ int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_
 			  .catalog = q.catalog,
 			  .schema = q.schema,
 			  .statement_id = sid,
+			  .producer_type = "job_run",
+			  .producer_id = weir_arena_printf(a, "%" PRId64, run_id),
 			  .row_limit = 1000};
 	weir_wh_outcome o = {0};
 	weir_wh_execute(pool, &x, &o);

@@ -61,6 +61,9 @@ typedef struct weir_wh_exec {
 	const char *statement;
 	const char *catalog, *schema; /* defaults for two- and one-part names; may be NULL */
 	const char *statement_id; /* for lineage and the audit row */
+	/* who produced the lineage edges it writes: NULL is ("statement", statement_id); a job's
+	 * sql_task says ("job_run", "<run id>") so the edges carry the job run */
+	const char *producer_type, *producer_id;
 	int64_t row_limit; /* 0: all rows (up to the engine's cap) */
 	int64_t deadline_ms; /* wall clock; 0: none */
 	weir_wh_cancel *cancel; /* may be NULL */
@@ -122,8 +125,8 @@ json_t *weir_wh_query_list(weir_db *db, weir_arena *a, const weir_principal *p, 
 
 /* A job's sql_task (its type object, references resolved): runs the saved query
  * sql_task.query.query_id as run_as_id (who must be able to see the query), on the calling
- * thread (an engine executor). The statement id names the job run and task run, so its
- * lineage edges carry them. 0 with res->ok set, or -1 with res->message saying why. */
+ * thread (an engine executor). The statement id names the job run and task run, and the
+ * lineage edges it writes have the job run as their producer. 0 with res->ok set, or -1 with res->message saying why. */
 typedef struct weir_wh_task_result {
 	bool ok;
 	char message[512];

@@ -622,7 +622,8 @@ static void record(wh_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o)
 		/* what trigger.table_update watches */
 		if (weir_wh_store_table_written(md, dst->sec.id, now, &e) != 0)
 			goto rollback;
-		weir_lineage_producer by = {WEIR_LIN_CAPTURED, "statement", c->x->statement_id};
+		weir_lineage_producer by = {WEIR_LIN_CAPTURED, c->x->producer_type ? c->x->producer_type : "statement",
+					    c->x->producer_id ? c->x->producer_id : c->x->statement_id};
 		weir_lineage_node dn = {WEIR_LIN_TABLE, dst->sec.id, dst->sec.full_name};
 		for (int i = 0; i < c->nt; i++) {
 			if (&c->t[i] == dst || !c->t[i].read)

@@ -92,6 +92,8 @@ test('sql_task runs a saved query as the run_as principal: a CTAS as admin; with
   // lineage: orders -> by_region, produced by the job's task run
   const lin = await ok(await srv.req('GET', `/api/2.0/lineage-tracking/table-lineage?table_name=shop.s.by_region&include_entity_lineage=true`));
   assert.ok(JSON.stringify(lin.upstreams || []).includes('orders'), JSON.stringify(lin));
+  const up = lin.upstreams.find((u) => u.tableInfo && u.tableInfo.name === 'orders');
+  assert.deepEqual(up.jobInfos.map((j) => [j.entity_type, j.job_id]), [['job_run', String(run.run_id)]], JSON.stringify(up));
 
   // the same kind of job as a principal that may not read orders: FAILED, nothing written
   await ok(await srv.req('PATCH', `${UC}/permissions/catalog/shop`, { body: { changes: [{ principal: bob.app, add: ['USE_CATALOG', 'USE_SCHEMA', 'CREATE_TABLE'] } ] } }));
