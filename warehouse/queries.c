@@ -8,8 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/util.h"
+#include "warehouse/files.h"
 #include "warehouse/warehouse.h"
 
 static int missing(weir_error *err, const char *id)
@@ -195,50 +199,20 @@ json_t *weir_wh_query_list(weir_db *db, weir_arena *a, const weir_principal *p, 
 
 /* ---------------------------------------------------------------- sql_task */
 
-int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_id, int64_t workspace_id,
-			 int64_t run_id, int64_t task_run_id, weir_wh_task_result *res)
+/* Runs a statement for a job's task and fills res from its outcome. */
+static int run_for_task(weir_db_pool *pool, weir_arena *a, const char *text, const char *catalog, const char *schema,
+			int64_t run_as_id, int64_t workspace_id, int64_t run_id, int64_t task_run_id,
+			weir_wh_task_result *res)
 {
-	json_t *query = json_object_get(task, "query");
-	static const char *const OTHER[] = {"file", "alert", "dashboard"};
-	for (size_t i = 0; i < sizeof OTHER / sizeof OTHER[0]; i++)
-		if (json_object_get(task, OTHER[i])) {
-			snprintf(res->message, sizeof res->message,
-				 "sql_task.%s is not supported by this server yet; use sql_task.query (a saved query)",
-				 OTHER[i]);
-			return -1;
-		}
-	json_t *params = json_object_get(task, "parameters");
-	if (json_object_size(params) > 0) {
-		snprintf(res->message, sizeof res->message, "sql_task.parameters are not supported by this server yet");
-		return -1;
-	}
-	const char *qid = json_string_value(json_object_get(query, "query_id"));
-	if (qid == NULL) {
-		snprintf(res->message, sizeof res->message, "sql_task.query.query_id is required");
-		return -1;
-	}
-	weir_arena *a = weir_arena_new(4096);
-	weir_error e = WEIR_ERROR_INIT;
-	weir_db *db = weir_db_acquire(pool);
-	weir_wh_query q;
 	int rc = -1;
-	/* the query as the run's principal sees it: its owner or an admin may run it */
-	weir_principal *p = weir_gov_principal_load(db, a, run_as_id, workspace_id, &e);
-	if (p == NULL || visible(db, a, p, qid, &q, &e) != 0) {
-		weir_db_release(db);
-		snprintf(res->message, sizeof res->message, "sql_task: %s",
-			 p ? e.message : "the run's principal is gone");
-		goto out;
-	}
-	weir_db_release(db);
 	/* the statement id names the job run and task run; the lineage edges' producer is the job
 	 * run (a per-run lineage view: run=job_run:<run id>) */
 	const char *sid = weir_arena_printf(a, "jobrun-%" PRId64 "-task-%" PRId64, run_id, task_run_id);
 	weir_wh_exec x = {.principal_id = run_as_id,
 			  .workspace_id = workspace_id,
-			  .statement = q.query_text,
-			  .catalog = q.catalog,
-			  .schema = q.schema,
+			  .statement = text,
+			  .catalog = catalog,
+			  .schema = schema,
 			  .statement_id = sid,
 			  .producer_type = "job_run",
 			  .producer_id = weir_arena_printf(a, "%" PRId64, run_id),
@@ -262,6 +236,106 @@ int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_
 			 o.state == WEIR_WH_CANCELED ? "CANCELED" : o.error_code, o.message[0] ? ": " : "", o.message);
 	}
 	weir_wh_outcome_clear(&o);
+	return rc;
+}
+
+/* sql_task.file: a .sql file in a volume the run's principal may read (READ VOLUME), at
+ * most 1 MiB, run as that principal. */
+static int file_task(weir_db_pool *pool, const json_t *file, int64_t run_as_id, int64_t workspace_id, int64_t run_id,
+		     int64_t task_run_id, weir_wh_task_result *res)
+{
+	const char *path = json_string_value(json_object_get(file, "path"));
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	if (path == NULL || strncmp(path, "/Volumes/", 9) != 0 || slash == NULL || slash[1] == '\0' ||
+	    strcmp(slash + 1, "..") == 0 || strcmp(slash + 1, ".") == 0) {
+		snprintf(
+			res->message, sizeof res->message,
+			"sql_task.file.path must name a file in a volume: /Volumes/<catalog>/<schema>/<volume>/<path>");
+		return -1;
+	}
+	weir_arena *a = weir_arena_new(4096);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_db *db = weir_db_acquire(pool);
+	const char *dir = NULL;
+	weir_principal *p = weir_gov_principal_load(db, a, run_as_id, workspace_id, &e);
+	int rc = p ? weir_files_volume_dir(db, a, p, weir_arena_strndup(a, path, (size_t)(slash - path)), false, &dir,
+					   &e)
+		   : -1;
+	weir_db_release(db);
+	if (rc != 0) {
+		snprintf(res->message, sizeof res->message, "sql_task.file: %s",
+			 p ? e.message : "the run's principal is gone");
+		weir_arena_free(a);
+		return -1;
+	}
+	char *text = NULL;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = dfd >= 0 ? openat(dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	struct stat sb;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size <= (1 << 20)) {
+		text = weir_arena_alloc(a, (size_t)sb.st_size + 1);
+		ssize_t got = read(fd, text, (size_t)sb.st_size);
+		if (got >= 0)
+			text[got] = '\0';
+		else
+			text = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (text == NULL) {
+		snprintf(res->message, sizeof res->message,
+			 "sql_task.file: %.300s is not a readable file of at most 1 MiB", path);
+		weir_arena_free(a);
+		return -1;
+	}
+	rc = run_for_task(pool, a, text, NULL, NULL, run_as_id, workspace_id, run_id, task_run_id, res);
+	weir_arena_free(a);
+	return rc;
+}
+
+int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_id, int64_t workspace_id,
+			 int64_t run_id, int64_t task_run_id, weir_wh_task_result *res)
+{
+	json_t *query = json_object_get(task, "query");
+	static const char *const OTHER[] = {"alert", "dashboard"};
+	for (size_t i = 0; i < sizeof OTHER / sizeof OTHER[0]; i++)
+		if (json_object_get(task, OTHER[i])) {
+			snprintf(res->message, sizeof res->message,
+				 "sql_task.%s is not supported by this server yet; use sql_task.query (a saved query)",
+				 OTHER[i]);
+			return -1;
+		}
+	json_t *params = json_object_get(task, "parameters");
+	if (json_object_size(params) > 0) {
+		snprintf(res->message, sizeof res->message, "sql_task.parameters are not supported by this server yet");
+		return -1;
+	}
+	json_t *file = json_object_get(task, "file");
+	if (json_is_object(file))
+		return file_task(pool, file, run_as_id, workspace_id, run_id, task_run_id, res);
+	const char *qid = json_string_value(json_object_get(query, "query_id"));
+	if (qid == NULL) {
+		snprintf(res->message, sizeof res->message, "sql_task.query.query_id is required");
+		return -1;
+	}
+	weir_arena *a = weir_arena_new(4096);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_db *db = weir_db_acquire(pool);
+	weir_wh_query q;
+	int rc = -1;
+	/* the query as the run's principal sees it: its owner or an admin may run it */
+	weir_principal *p = weir_gov_principal_load(db, a, run_as_id, workspace_id, &e);
+	if (p == NULL || visible(db, a, p, qid, &q, &e) != 0) {
+		weir_db_release(db);
+		snprintf(res->message, sizeof res->message, "sql_task: %s",
+			 p ? e.message : "the run's principal is gone");
+		goto out;
+	}
+	weir_db_release(db);
+	rc = run_for_task(pool, a, q.query_text, q.catalog, q.schema, run_as_id, workspace_id, run_id, task_run_id,
+			  res);
 out:
 	weir_arena_free(a);
 	return rc;

@@ -169,3 +169,21 @@ test('trigger.file_arrival fires when a file lands in the volume directory', asy
     assert.match(res.json.message, /file_arrival.url/);
   }
 });
+
+test('sql_task.file runs a .sql file from a volume as the run_as principal', async () => {
+  const put = (p, body) => fetch(`${srv.base}/api/2.0/fs/files/Volumes/shop/s/landing/${p}`, { method: 'PUT', headers: { authorization: `Bearer ${srv.token}` }, body });
+  assert.ok((await put('sql/add.sql', 'INSERT INTO shop.s.returns VALUES (42)')).ok);
+  const mk = async (path, token) => (await ok(await srv.req('POST', `${J}/create`, { token, body: { name: 'file-' + path, tasks: [{ task_key: 'f', sql_task: { warehouse_id: WH, file: { path } } }] } }))).job_id;
+  const runOf = async (jobId, token) => waitRun((await ok(await srv.req('POST', `${J}/run-now`, { token, body: { job_id: jobId } }))).run_id);
+  let run = await runOf(await mk('/Volumes/shop/s/landing/sql/add.sql'));
+  assert.equal(run.state.result_state, 'SUCCESS', JSON.stringify(run.tasks[0].state));
+  assert.deepEqual((await sql('SELECT count(*) FROM returns WHERE id = 42')).result.data_array, [['1']]);
+  run = await runOf(await mk('/Volumes/shop/s/landing/sql/missing.sql'));
+  assert.match(run.tasks[0].state.state_message, /not a readable file/);
+  run = await runOf(await mk('/etc/passwd'));
+  assert.match(run.tasks[0].state.state_message, /must name a file in a volume/);
+  // bob may not read the volume: the file is not his to run
+  run = await runOf(await mk('/Volumes/shop/s/landing/sql/add.sql', bob.token), bob.token);
+  assert.equal(run.state.result_state, 'FAILED');
+  assert.doesNotMatch(run.tasks[0].state.state_message, /INSERT/);
+});

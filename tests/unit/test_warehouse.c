@@ -372,11 +372,11 @@ static void test_saved_queries_and_sql_task(void **state)
 	assert_false(r2.ok);
 	assert_non_null(strstr(r2.message, "does not exist"));
 	assert_null(strstr(r2.message, "sum(amount)"));
-	/* file, alert, dashboard and parameters say they are not supported */
+	/* a file outside the volumes is refused, saying what a path must be */
 	json_t *file = json_pack("{s:s, s:{s:s}}", "warehouse_id", WEIR_WH_DEFAULT_ID, "file", "path", "/x.sql");
 	weir_wh_task_result r3 = {0};
 	assert_int_equal(weir_wh_sql_task_run(w->t->pool, file, w->reader, 1, 7, 10, &r3), -1);
-	assert_non_null(strstr(r3.message, "sql_task.file is not supported"));
+	assert_non_null(strstr(r3.message, "sql_task.file.path must name a file in a volume"));
 	json_decref(file);
 	json_decref(task);
 	json_decref(q);
