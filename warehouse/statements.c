@@ -30,6 +30,7 @@ typedef struct wh_stmt {
 	char id[37];
 	int64_t owner_id, workspace_id;
 	char *sql, *catalog, *schema;
+	char *job_run_id; /* submitted by a job's command task: its edges' producer, or NULL */
 	int64_t row_limit;
 	weir_wh_state state;
 	weir_wh_outcome out;
@@ -67,6 +68,7 @@ static void stmt_free(wh_stmt *s)
 	weir_wh_outcome_clear(&s->out);
 	weir_wh_cancel_destroy(&s->cancel);
 	free(s->sql);
+	free(s->job_run_id);
 	free(s->catalog);
 	free(s->schema);
 	free(s);
@@ -105,6 +107,8 @@ static void *executor(void *arg)
 				  .catalog = s->catalog,
 				  .schema = s->schema,
 				  .statement_id = s->id,
+				  .producer_type = s->job_run_id ? "job_run" : NULL,
+				  .producer_id = s->job_run_id,
 				  .row_limit = s->row_limit,
 				  .deadline_ms = weir_now_ms() + STATEMENT_TIMEOUT_MS,
 				  .cancel = &s->cancel};
@@ -288,7 +292,7 @@ static int64_t wait_seconds(const char *w)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, weir_error *err)
+json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, const char *job_run_id, weir_error *err)
 {
 	const char *sql = NULL, *wid = NULL, *cat = NULL, *sch = NULL, *wait = NULL, *onw = NULL, *fmt = NULL,
 		   *disp = NULL;
@@ -346,6 +350,7 @@ json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, weir_er
 	s->owner_id = p->id;
 	s->workspace_id = p->workspace_id;
 	s->sql = strdup(sql);
+	s->job_run_id = dup_or_null(job_run_id);
 	s->catalog = dup_or_null(cat);
 	s->schema = dup_or_null(sch);
 	s->row_limit = row_limit;

@@ -99,8 +99,10 @@ void weir_wh_set_waiters(int n);
 /* POST /api/2.0/sql/statements: checks the body (statement, warehouse_id, catalog, schema,
  * wait_timeout "0s" or "5s".."50s", on_wait_timeout CONTINUE|CANCEL, row_limit, format
  * JSON_ARRAY, disposition INLINE), queues the statement as p, waits up to wait_timeout on the
- * calling thread, and answers the StatementResponse. */
-json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, weir_error *err);
+ * calling thread, and answers the StatementResponse. job_run_id: the statement comes from a
+ * job's command task (with its run_as token); its lineage edges then have that job run as
+ * their producer. NULL otherwise. */
+json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, const char *job_run_id, weir_error *err);
 /* GET .../statements/{id}: the StatementResponse (first chunk when SUCCEEDED). Another
  * caller's statement (unless p is an admin) is 404 like a missing one. */
 json_t *weir_wh_statement_get(const weir_principal *p, const char *id, weir_error *err);

@@ -298,6 +298,53 @@ static atomic_llong log_limit = 5 << 20;
 static char log_root[512];
 
 bool weir_engine_command_tasks_allowed(void) { return atomic_load(&command_tasks_allowed); }
+
+/* The run_as tokens of running command tasks and their job runs (written by the scheduler,
+ * read by HTTP threads: weir_engine_job_run_of_token). */
+static pthread_mutex_t token_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct task_token {
+	char id[48];
+	int64_t run_id;
+} * task_tokens;
+static int ntokens, captokens;
+
+static void token_map_put(const char *id, int64_t run_id)
+{
+	pthread_mutex_lock(&token_mu);
+	if (ntokens == captokens) {
+		captokens = captokens ? captokens * 2 : 32;
+		task_tokens = realloc(task_tokens, (size_t)captokens * sizeof *task_tokens);
+		if (task_tokens == NULL)
+			abort();
+	}
+	snprintf(task_tokens[ntokens].id, sizeof task_tokens[ntokens].id, "%s", id);
+	task_tokens[ntokens++].run_id = run_id;
+	pthread_mutex_unlock(&token_mu);
+}
+
+static void token_map_del(const char *id)
+{
+	pthread_mutex_lock(&token_mu);
+	for (int i = 0; i < ntokens; i++)
+		if (strcmp(task_tokens[i].id, id) == 0) {
+			task_tokens[i] = task_tokens[--ntokens];
+			break;
+		}
+	pthread_mutex_unlock(&token_mu);
+}
+
+bool weir_engine_job_run_of_token(const char *token_id, int64_t *run_id)
+{
+	bool found = false;
+	pthread_mutex_lock(&token_mu);
+	for (int i = 0; i < ntokens && !found; i++)
+		if (strcmp(task_tokens[i].id, token_id) == 0) {
+			*run_id = task_tokens[i].run_id;
+			found = true;
+		}
+	pthread_mutex_unlock(&token_mu);
+	return found;
+}
 int64_t weir_engine_log_limit(void) { return atomic_load(&log_limit); }
 
 void weir_engine_log_path(int64_t task_run_id, char *out, size_t cap)
@@ -475,6 +522,7 @@ static void unit_drop_token(eng_unit *u)
 {
 	if (u->token_id) {
 		weir_error te = WEIR_ERROR_INIT;
+		token_map_del(u->token_id);
 		weir_gov_token_delete(tx(), u->token_id, u->run->row.run_as_id, &te);
 		u->token_id = NULL;
 	}
@@ -743,6 +791,7 @@ static int start_command(eng_unit *u, weir_task_type type, json_t *body, char *m
 			return -1;
 		}
 		u->token_id = adup(r, info.token_id);
+		token_map_put(u->token_id, r->row.run_id);
 		const char *host = E.cfg.host && strcmp(E.cfg.host, "0.0.0.0") != 0 && strcmp(E.cfg.host, "::") != 0
 					   ? E.cfg.host
 					   : "127.0.0.1";
@@ -2485,6 +2534,11 @@ void weir_engine_stop(void)
 		free(p);
 	}
 	E.procs = NULL;
+	pthread_mutex_lock(&token_mu);
+	free(task_tokens);
+	task_tokens = NULL;
+	ntokens = captokens = 0;
+	pthread_mutex_unlock(&token_mu);
 	while (E.runs)
 		run_free(E.runs);
 	idmap_free(&E.run_index);

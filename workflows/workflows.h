@@ -42,6 +42,9 @@ void weir_engine_wake(void);
 /* The same after job `job_id` was created, changed or deleted: its schedule (only its) is
  * read again. */
 void weir_engine_job_changed(int64_t job_id);
+/* The job run whose command task holds the token `token_id` (the run_as token the engine
+ * gave it, alive while the task runs): true with *run_id set. Any thread. */
+bool weir_engine_job_run_of_token(const char *token_id, int64_t *run_id);
 /* Whether command tasks are allowed on this server (set by weir_engine_start). */
 bool weir_engine_command_tasks_allowed(void);
 

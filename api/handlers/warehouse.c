@@ -6,6 +6,7 @@
 
 #include "core/json.h"
 #include "warehouse/warehouse.h"
+#include "workflows/workflows.h"
 
 static int execute(weir_req *r)
 {
@@ -14,7 +15,12 @@ static int execute(weir_req *r)
 	if (body == NULL)
 		return weir_reply_error(r, &e);
 	weir_req_mark_authorized(r);
-	json_t *resp = weir_wh_statement_execute(r->principal, body, &e);
+	/* a command task calling with its run_as token: the edges it writes carry its job run */
+	int64_t run_id = 0;
+	const char *job_run = r->principal->token_id && weir_engine_job_run_of_token(r->principal->token_id, &run_id)
+				      ? weir_arena_printf(r->arena, "%lld", (long long)run_id)
+				      : NULL;
+	json_t *resp = weir_wh_statement_execute(r->principal, body, job_run, &e);
 	return resp ? weir_reply_json(r, 200, resp) : weir_reply_error(r, &e);
 }
 

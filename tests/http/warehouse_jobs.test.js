@@ -5,6 +5,9 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { startServer, assertError } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
@@ -36,7 +39,7 @@ async function waitRun(runId) {
 }
 
 before(async () => {
-  srv = await startServer();
+  srv = await startServer(['--allow-command-tasks']);
   await ok(await srv.req('POST', `${UC}/catalogs`, { body: { name: 'shop' } }));
   await ok(await srv.req('POST', `${UC}/schemas`, { body: { name: 's', catalog_name: 'shop' } }));
   await sql('CREATE TABLE orders (id BIGINT, amount DOUBLE, region STRING)');
@@ -186,4 +189,29 @@ test('sql_task.file runs a .sql file from a volume as the run_as principal', asy
   run = await runOf(await mk('/Volumes/shop/s/landing/sql/add.sql', bob.token), bob.token);
   assert.equal(run.state.result_state, 'FAILED');
   assert.doesNotMatch(run.tasks[0].state.state_message, /INSERT/);
+});
+
+test('a command task that runs SQL through the statement API with its token: the edges carry its job run', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-whj-'));
+  const script = path.join(dir, 'etl.py');
+  fs.writeFileSync(script, `
+import json, os, urllib.request
+body = json.dumps({"statement": "INSERT INTO shop.s.audit_copy SELECT id FROM shop.s.orders", "warehouse_id": "${WH}", "wait_timeout": "30s"}).encode()
+req = urllib.request.Request(os.environ["DATABRICKS_HOST"] + "/api/2.0/sql/statements", data=body, method="POST",
+                             headers={"Authorization": "Bearer " + os.environ["DATABRICKS_TOKEN"], "Content-Type": "application/json"})
+with urllib.request.urlopen(req) as r:
+    print(json.load(r)["status"]["state"])
+`);
+  await sql('CREATE TABLE audit_copy (id BIGINT)');
+  const job = await ok(await srv.req('POST', `${J}/create`, { body: { name: 'etl', tasks: [{ task_key: 'etl', spark_python_task: { python_file: script } }] } }));
+  const run = await waitRun((await ok(await srv.req('POST', `${J}/run-now`, { body: { job_id: job.job_id } }))).run_id);
+  assert.equal(run.state.result_state, 'SUCCESS', JSON.stringify(run.tasks[0].state));
+  const out = await ok(await srv.req('GET', `${J}/runs/get-output?run_id=${run.tasks[0].run_id}`));
+  assert.match(out.logs, /SUCCEEDED/);
+  const lin = await ok(await srv.req('GET', '/api/2.0/lineage-tracking/table-lineage?table_name=shop.s.audit_copy&include_entity_lineage=true'));
+  const up = lin.upstreams.find((u) => u.tableInfo && u.tableInfo.name === 'orders');
+  assert.deepEqual(up.jobInfos.map((j) => [j.entity_type, j.job_id]), [['job_run', String(run.run_id)]], JSON.stringify(up));
+  // the same statement from a person's own token is an ordinary statement
+  await sql('INSERT INTO audit_copy SELECT id FROM orders WHERE id = 1');
+  fs.rmSync(dir, { recursive: true, force: true });
 });
