@@ -108,17 +108,51 @@ struct eng_run {
 	int64_t workspace_id;
 };
 
+/* When a trigger that watches something (a model, tables, a directory) fires: once a change
+ * was seen (pending), no further change for wait_after_ms, and min_between_ms since it last
+ * fired (trigger.*.wait_after_last_change_seconds, min_time_between_triggers_seconds). */
+typedef struct trig_gate {
+	int64_t min_between_ms, wait_after_ms;
+	bool pending;
+	int64_t last_change, last_fired;
+} trig_gate;
+
+static void gate_init(trig_gate *g, const json_t *cfg)
+{
+	json_t *mb = json_object_get(cfg, "min_time_between_triggers_seconds");
+	json_t *wa = json_object_get(cfg, "wait_after_last_change_seconds");
+	g->min_between_ms = json_is_integer(mb) ? json_integer_value(mb) * 1000 : 0;
+	g->wait_after_ms = json_is_integer(wa) ? json_integer_value(wa) * 1000 : 0;
+}
+
+/* A reload keeps what the trigger saw and when it fired. */
+static void gate_carry(trig_gate *g, const trig_gate *old)
+{
+	g->pending = old->pending;
+	g->last_change = old->last_change;
+	g->last_fired = old->last_fired;
+}
+
+/* Whether it fires now (then it is marked fired). */
+static bool gate_due(trig_gate *g, int64_t now)
+{
+	if (!g->pending || now - g->last_change < g->wait_after_ms ||
+	    (g->last_fired != 0 && now - g->last_fired < g->min_between_ms))
+		return false;
+	g->pending = false;
+	g->last_fired = now;
+	return true;
+}
+
 /* A model trigger's view of its model: what it saw last, and a change waiting to fire. */
 typedef struct model_watch {
 	char *securable_name;
 	char *condition;
 	json_t *aliases; /* the aliases watched (empty: any) */
-	int64_t min_between_ms, wait_after_ms;
+	trig_gate g;
 	bool have_base;
 	int64_t max_version, max_ready;
 	json_t *alias_map; /* {alias: version} */
-	bool pending;
-	int64_t last_change, last_fired;
 } model_watch;
 
 /* A table_update trigger's view of its tables: when each was last written (through the
@@ -126,24 +160,20 @@ typedef struct model_watch {
 typedef struct table_watch {
 	json_t *names; /* full names */
 	bool all; /* ALL_UPDATED */
-	int64_t min_between_ms, wait_after_ms;
+	trig_gate g;
 	bool have_base;
 	int n;
 	int64_t *last; /* per table: the last write seen */
 	bool *updated; /* per table: written since the last fire */
-	bool pending;
-	int64_t last_change, last_fired;
 } table_watch;
 
 /* A file_arrival trigger's view of its volume directory: how many files it held and the
  * newest modification time, at the last look. */
 typedef struct file_watch {
 	char *url;
-	int64_t min_between_ms, wait_after_ms;
+	trig_gate g;
 	bool have_base;
 	int64_t count, newest;
-	bool pending;
-	int64_t last_change, last_fired;
 } file_watch;
 
 typedef struct sched {
@@ -1726,9 +1756,9 @@ static void table_poll(sched *x, int64_t now)
 			continue; /* a table the principal no longer sees is never "updated" */
 		if (w->have_base && at > w->last[i]) {
 			w->updated[i] = true;
-			w->last_change = now;
+			w->g.last_change = now;
 			if (!w->all)
-				w->pending = true;
+				w->g.pending = true;
 		}
 		w->last[i] = at;
 	}
@@ -1737,7 +1767,7 @@ static void table_poll(sched *x, int64_t now)
 		for (int i = 0; i < w->n; i++)
 			every = every && w->updated[i];
 		if (every)
-			w->pending = true;
+			w->g.pending = true;
 	}
 	if (p)
 		w->have_base = true;
@@ -1798,8 +1828,8 @@ static void file_poll(sched *x, int64_t now)
 		if (fd >= 0)
 			scan_dir(fd, 0, &count, &newest, &budget);
 		if (w->have_base && (count > w->count || newest > w->newest)) {
-			w->pending = true;
-			w->last_change = now;
+			w->g.pending = true;
+			w->g.last_change = now;
 		}
 		w->count = count;
 		w->newest = newest;
@@ -1859,8 +1889,8 @@ static void watch_poll(sched *x, int64_t now)
 			}
 		}
 		if (changed) {
-			w->pending = true;
-			w->last_change = now;
+			w->g.pending = true;
+			w->g.last_change = now;
 		}
 	}
 	w->max_version = maxv;
@@ -1962,10 +1992,7 @@ static void sched_load(const int64_t *only, int nonly)
 			w->securable_name = strdup(json_string_value(json_object_get(m, "securable_name")));
 			w->condition = strdup(json_string_value(json_object_get(m, "condition")));
 			w->aliases = json_incref(json_object_get(m, "aliases"));
-			json_t *mb = json_object_get(m, "min_time_between_triggers_seconds");
-			json_t *wa = json_object_get(m, "wait_after_last_change_seconds");
-			w->min_between_ms = json_is_integer(mb) ? json_integer_value(mb) * 1000 : 0;
-			w->wait_after_ms = json_is_integer(wa) ? json_integer_value(wa) * 1000 : 0;
+			gate_init(&w->g, m);
 			for (int k = 0; k < nold; k++) {
 				model_watch *ow = old[k].mw;
 				if (old[k].job_id == job_id && ow &&
@@ -1974,9 +2001,7 @@ static void sched_load(const int64_t *only, int nonly)
 					w->max_version = ow->max_version;
 					w->max_ready = ow->max_ready;
 					w->alias_map = json_incref(ow->alias_map);
-					w->pending = ow->pending;
-					w->last_change = ow->last_change;
-					w->last_fired = ow->last_fired;
+					gate_carry(&w->g, &ow->g);
 				}
 			}
 			x.mw = w;
@@ -1993,19 +2018,14 @@ static void sched_load(const int64_t *only, int nonly)
 			if (w == NULL)
 				abort();
 			w->url = strdup(json_string_value(json_object_get(fa, "url")));
-			json_t *mb = json_object_get(fa, "min_time_between_triggers_seconds");
-			json_t *wa = json_object_get(fa, "wait_after_last_change_seconds");
-			w->min_between_ms = json_is_integer(mb) ? json_integer_value(mb) * 1000 : 0;
-			w->wait_after_ms = json_is_integer(wa) ? json_integer_value(wa) * 1000 : 0;
+			gate_init(&w->g, fa);
 			for (int k = 0; k < nold; k++) {
 				file_watch *ow = old[k].fw;
 				if (old[k].job_id == job_id && ow && strcmp(ow->url, w->url) == 0) {
 					w->have_base = ow->have_base;
 					w->count = ow->count;
 					w->newest = ow->newest;
-					w->pending = ow->pending;
-					w->last_change = ow->last_change;
-					w->last_fired = ow->last_fired;
+					gate_carry(&w->g, &ow->g);
 				}
 			}
 			x.fw = w;
@@ -2029,19 +2049,14 @@ static void sched_load(const int64_t *only, int nonly)
 				abort();
 			w->all = json_is_string(json_object_get(tu, "condition")) &&
 				 strcmp(json_string_value(json_object_get(tu, "condition")), "ALL_UPDATED") == 0;
-			json_t *mb = json_object_get(tu, "min_time_between_triggers_seconds");
-			json_t *wa = json_object_get(tu, "wait_after_last_change_seconds");
-			w->min_between_ms = json_is_integer(mb) ? json_integer_value(mb) * 1000 : 0;
-			w->wait_after_ms = json_is_integer(wa) ? json_integer_value(wa) * 1000 : 0;
+			gate_init(&w->g, tu);
 			for (int k = 0; k < nold; k++) {
 				table_watch *ow = old[k].tw;
 				if (old[k].job_id == job_id && ow && json_equal(ow->names, w->names)) {
 					w->have_base = ow->have_base;
 					memcpy(w->last, ow->last, (size_t)w->n * sizeof *w->last);
 					memcpy(w->updated, ow->updated, (size_t)w->n * sizeof *w->updated);
-					w->pending = ow->pending;
-					w->last_change = ow->last_change;
-					w->last_fired = ow->last_fired;
+					gate_carry(&w->g, &ow->g);
 				}
 			}
 			x.tw = w;
@@ -2131,11 +2146,8 @@ static int64_t sched_tick(int64_t now)
 				file_poll(x, now);
 				x->next_fire = now + 1000; /* directories are looked at once a second */
 			}
-			if (w->pending && now - w->last_change >= w->wait_after_ms &&
-			    (w->last_fired == 0 || now - w->last_fired >= w->min_between_ms)) {
+			if (gate_due(&w->g, now)) {
 				sched_fire(x, now);
-				w->pending = false;
-				w->last_fired = now;
 			}
 			if (x->next_fire < earliest)
 				earliest = x->next_fire;
@@ -2147,11 +2159,8 @@ static int64_t sched_tick(int64_t now)
 				table_poll(x, now);
 				x->next_fire = now + 1000; /* tables are looked at once a second */
 			}
-			if (w->pending && now - w->last_change >= w->wait_after_ms &&
-			    (w->last_fired == 0 || now - w->last_fired >= w->min_between_ms)) {
+			if (gate_due(&w->g, now)) {
 				sched_fire(x, now);
-				w->pending = false;
-				w->last_fired = now;
 				memset(w->updated, 0, (size_t)w->n * sizeof *w->updated);
 			}
 			if (x->next_fire < earliest)
@@ -2164,17 +2173,14 @@ static int64_t sched_tick(int64_t now)
 				watch_poll(x, now);
 				x->next_fire = now + 1000; /* models are looked at once a second */
 			}
-			if (w->pending && now - w->last_change >= w->wait_after_ms &&
-			    (w->last_fired == 0 || now - w->last_fired >= w->min_between_ms)) {
+			if (gate_due(&w->g, now)) {
 				sched_fire(x, now);
-				w->pending = false;
-				w->last_fired = now;
 			}
 			int64_t due = x->next_fire;
-			if (w->pending) {
-				int64_t t = w->last_change + w->wait_after_ms;
-				if (w->last_fired && w->last_fired + w->min_between_ms > t)
-					t = w->last_fired + w->min_between_ms;
+			if (w->g.pending) {
+				int64_t t = w->g.last_change + w->g.wait_after_ms;
+				if (w->g.last_fired && w->g.last_fired + w->g.min_between_ms > t)
+					t = w->g.last_fired + w->g.min_between_ms;
 				if (t < due)
 					due = t;
 			}
