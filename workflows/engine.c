@@ -1931,7 +1931,8 @@ static void sched_load(const int64_t *only, int nonly)
 		for (int k = 0; k < nonly; k++) {
 			weir_wf_job j;
 			if (weir_wf_job_get(E.db, ja, only[k], &j, &e) == 1)
-				json_array_append_new(rows, json_pack("[Is]", (json_int_t)only[k], j.settings));
+				json_array_append_new(rows, json_pack("[IsI]", (json_int_t)only[k], j.settings,
+								      (json_int_t)j.run_as_id));
 		}
 		weir_arena_free(ja);
 		/* the other jobs' entries move over unchanged */
@@ -1956,7 +1957,7 @@ static void sched_load(const int64_t *only, int nonly)
 		json_t *s = json_loads(json_string_value(json_array_get(row, 1)), 0, NULL);
 		if (s == NULL)
 			continue;
-		sched x = {.job_id = job_id};
+		sched x = {.job_id = job_id, .run_as_id = json_integer_value(json_array_get(row, 2))};
 		json_t *sc = json_object_get(s, "schedule"), *tr = json_object_get(s, "trigger"),
 		       *co = json_object_get(s, "continuous");
 		if (sc == NULL && tr == NULL && co == NULL) {
@@ -1981,11 +1982,6 @@ static void sched_load(const int64_t *only, int nonly)
 		} else if (tr && json_is_object(json_object_get(tr, "model"))) {
 			json_t *m = json_object_get(tr, "model");
 			x.kind = 3;
-			weir_wf_job j;
-			weir_arena *ja = weir_arena_new(1024);
-			if (weir_wf_job_get(E.db, ja, job_id, &j, &e) == 1)
-				x.run_as_id = j.run_as_id;
-			weir_arena_free(ja);
 			model_watch *w = calloc(1, sizeof *w);
 			if (w == NULL)
 				abort();
@@ -2009,11 +2005,6 @@ static void sched_load(const int64_t *only, int nonly)
 		} else if (tr && json_is_object(json_object_get(tr, "file_arrival"))) {
 			json_t *fa = json_object_get(tr, "file_arrival");
 			x.kind = 5;
-			weir_wf_job j;
-			weir_arena *ja = weir_arena_new(1024);
-			if (weir_wf_job_get(E.db, ja, job_id, &j, &e) == 1)
-				x.run_as_id = j.run_as_id;
-			weir_arena_free(ja);
 			file_watch *w = calloc(1, sizeof *w);
 			if (w == NULL)
 				abort();
@@ -2033,11 +2024,6 @@ static void sched_load(const int64_t *only, int nonly)
 		} else if (tr && json_is_object(json_object_get(tr, "table_update"))) {
 			json_t *tu = json_object_get(tr, "table_update");
 			x.kind = 4;
-			weir_wf_job j;
-			weir_arena *ja = weir_arena_new(1024);
-			if (weir_wf_job_get(E.db, ja, job_id, &j, &e) == 1)
-				x.run_as_id = j.run_as_id;
-			weir_arena_free(ja);
 			table_watch *w = calloc(1, sizeof *w);
 			if (w == NULL)
 				abort();

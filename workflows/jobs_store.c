@@ -38,7 +38,7 @@ static const char SQL_JOB_LIST[] =
 	"WHERE a.job_id = j.job_id AND a.principal_id IN (SELECT value FROM json_each(?3)))) "
 	"ORDER BY job_id LIMIT ?4 OFFSET ?5";
 static const char SQL_JOBS_SCHEDULED[] =
-	"SELECT job_id, settings FROM jobs WHERE json_extract(settings, '$.schedule') IS NOT NULL "
+	"SELECT job_id, settings, run_as_id FROM jobs WHERE json_extract(settings, '$.schedule') IS NOT NULL "
 	"OR json_extract(settings, '$.trigger') IS NOT NULL OR json_extract(settings, '$.continuous') IS NOT NULL";
 static const char SQL_SCHED_GET[] = "SELECT last_fired FROM job_schedule_state WHERE job_id = ?1";
 static const char SQL_SCHED_SET[] = "INSERT INTO job_schedule_state (job_id, last_fired) VALUES (?1, ?2) "
@@ -108,8 +108,8 @@ json_t *weir_wf_jobs_scheduled(weir_db *db, weir_error *err)
 		return NULL;
 	json_t *out = json_array();
 	while (weir_db_step(st) == WEIR_DB_ROW)
-		json_array_append_new(out,
-				      json_pack("[Is]", (json_int_t)weir_db_col_i64(st, 0), weir_db_col_text(st, 1)));
+		json_array_append_new(out, json_pack("[IsI]", (json_int_t)weir_db_col_i64(st, 0),
+						     weir_db_col_text(st, 1), (json_int_t)weir_db_col_i64(st, 2)));
 	weir_db_done(st);
 	return out;
 }

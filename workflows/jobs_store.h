@@ -37,7 +37,7 @@ int weir_wf_job_delete(weir_db *db, int64_t job_id, weir_error *err);
  * (+1 to know whether there are more). name NULL: any. */
 int weir_wf_job_list(weir_db *db, weir_arena *a, bool admin, const char *closure_json, const char *name, int64_t offset,
 		     int64_t limit, weir_wf_job *out, weir_error *err);
-/* Every job with a schedule, trigger or continuous setting: (job_id, settings). */
+/* Every job with a schedule, trigger or continuous setting: [job_id, settings, run_as_id]. */
 json_t *weir_wf_jobs_scheduled(weir_db *db, weir_error *err);
 int weir_wf_schedule_last(weir_db *db, int64_t job_id, int64_t *last_fired);
 int weir_wf_schedule_set(weir_db *db, int64_t job_id, int64_t last_fired, weir_error *err);
