@@ -646,6 +646,9 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 	static bool configured = false;
 	if (!configured) {
 		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		/* one pwrite per commit for the WAL instead of two per page (core/db_vfs.c) */
+		if (weir_db_vfs_register() != SQLITE_OK)
+			weir_log_warn("cannot register the WAL-gathering VFS: SQLite's own is used");
 		configured = true;
 	}
 	if (size < 1)

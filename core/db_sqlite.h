@@ -13,6 +13,9 @@ sqlite3 *weir_db_handle(weir_db *c);
 /* Applies migrations to an open handle (used by the pool and by unit tests). */
 int weir_db_migrate(sqlite3 *db, weir_error *err);
 
+/* Makes core/db_vfs.c's VFS (a WAL file's writes gathered into one per commit) the default. */
+int weir_db_vfs_register(void);
+
 static inline sqlite3_stmt *weir_db_sqlite_stmt(weir_stmt *st) { return (sqlite3_stmt *)(void *)st; }
 
 #endif
