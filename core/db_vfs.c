@@ -18,7 +18,11 @@
  *
  * A database file and its WAL are paired by name: SQLite opens the WAL with a name from which
  * sqlite3_filename_database() gives back the very pointer it opened the database file with.
- * A WAL that finds no database file to pair with is written through, unbuffered. */
+ * A WAL that finds no database file to pair with is written through, unbuffered.
+ *
+ * Assumed: no connection uses locking_mode=EXCLUSIVE, in which SQLite keeps the WAL index in
+ * heap memory and calls no barrier (its commits would wait in the buffer until its next call
+ * on the WAL). Nothing in Weir sets it. */
 #include "core/db_sqlite.h"
 
 #include <pthread.h>
