@@ -248,18 +248,24 @@ static const attr_def DATASET_ATTRS[] = {
 	{NULL, false, false},
 };
 
-typedef struct lexer {
-	weir_arena *a;
-	const char *s;
-	const char *p;
-	const char *what; /* "filter" or "order_by" */
-	weir_error *err;
-} lexer;
+typedef weir_mlflow_lexer lexer;
 
 static int lex_fail(lexer *l, const char *why)
 {
 	return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, l->what, "Invalid %s '%.300s': %s", l->what,
 				l->s, why);
+}
+
+/* Tracking's words for a refusal of the shared grammar (registry/mlflow_kit.h). */
+static int filter_fail(lexer *l, weir_mlflow_bad why, const char *detail)
+{
+	if (why == WEIR_MLFLOW_BAD_MULTIPLE)
+		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Search filter contained multiple expression '%.300s'", l->s);
+	if (why == WEIR_MLFLOW_BAD_AND)
+		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Invalid clause(s) in filter string: '%.300s'", l->s);
+	return lex_fail(l, weir_mlflow_bad_text(why, detail));
 }
 
 /* A quoted string ('..', "..", or `..` for identifiers); *out is an arena copy. */
@@ -271,7 +277,7 @@ static int lex_quoted(lexer *l, const char **out)
 
 static bool ident_char(char c) { return c && !isspace((unsigned char)c) && !strchr("=!<>(),'\"", c); }
 
-static int entity_of(const char *w, trk_entity *e)
+static int entity_of(const char *w, int *e)
 {
 	static const struct {
 		const char *w;
@@ -292,7 +298,7 @@ static int entity_of(const char *w, trk_entity *e)
 }
 
 /* entity.key | key | `key`: fills *ent and *key. */
-static int lex_ident(lexer *l, trk_entity *ent, const char **key)
+static int lex_ident(lexer *l, int *ent, const char **key)
 {
 	weir_mlflow_skip_ws(&l->p);
 	if (*l->p == '`' || *l->p == '"') {
@@ -331,70 +337,7 @@ static int lex_ident(lexer *l, trk_entity *ent, const char **key)
 	return 0;
 }
 
-static int lex_op(lexer *l, weir_mlflow_op *op)
-{
-	const char *why;
-	return weir_mlflow_lex_cmp(&l->p, op, &why) == 0 ? 0 : lex_fail(l, why);
-}
-
-static int lex_value(lexer *l, trk_cond *c)
-{
-	weir_mlflow_skip_ws(&l->p);
-	if (c->op == WEIR_MLFLOW_OP_IS_NULL || c->op == WEIR_MLFLOW_OP_IS_NOT_NULL)
-		return 0;
-	if (c->op == WEIR_MLFLOW_OP_IN || c->op == WEIR_MLFLOW_OP_NOT_IN) {
-		if (*l->p != '(')
-			return lex_fail(l, "expected a parenthesised list after IN");
-		l->p++;
-		const char **items = weir_arena_alloc(l->a, 128 * sizeof(*items));
-		int n = 0;
-		for (;;) {
-			weir_mlflow_skip_ws(&l->p);
-			if (*l->p != '\'' && *l->p != '"')
-				return lex_fail(l, "expected a non-empty list of quoted string values");
-			if (n == 128)
-				return lex_fail(l, "too many values in the list");
-			if (lex_quoted(l, &items[n++]) != 0)
-				return -1;
-			int more = weir_mlflow_lex_list_sep(&l->p);
-			if (more < 0)
-				return lex_fail(l, "ill-formed list");
-			if (more == 0)
-				break;
-		}
-		c->list = items;
-		c->nlist = n;
-		return 0;
-	}
-	if (c->numeric) {
-		char *end;
-		const char *start = l->p;
-		if (*start == '\'' || *start == '"') {
-			const char *q;
-			if (lex_quoted(l, &q) != 0)
-				return -1;
-			c->num = strtod(q, &end);
-			if (*q == '\0' || *end != '\0')
-				return lex_fail(l, "expected a numeric value");
-			return 0;
-		}
-		c->num = strtod(start, &end);
-		if (end == start)
-			return lex_fail(l, "expected a numeric value");
-		l->p = end;
-		return 0;
-	}
-	if (*l->p != '\'' && *l->p != '"')
-		return lex_fail(l, "Parameter value is either not quoted or unidentified quote types used for string "
-				   "value");
-	const char *v;
-	if (lex_quoted(l, &v) != 0)
-		return -1;
-	if (weir_mlflow_op_like(c->op) && !weir_mlflow_pattern_fits(v))
-		return lex_fail(l, "a LIKE pattern may have at most 10000 characters");
-	c->str = c->op == WEIR_MLFLOW_OP_LIKE ? weir_mlflow_like_to_glob(l->a, v) : v;
-	return 0;
-}
+static int filter_ident(lexer *l, trk_cond *c) { return lex_ident(l, &c->ent, &c->key); }
 
 static const attr_def *find_attr(const attr_def *defs, const char *key)
 {
@@ -414,96 +357,73 @@ static bool op_string(weir_mlflow_op op, bool in_ok)
  * attributes, datasets) and logged models (metrics, params, tags, attributes). */
 typedef enum { GRAM_EXPERIMENTS, GRAM_RUNS, GRAM_LOGGED_MODELS } grammar;
 
+/* The entities grammar g takes, the attribute's column and type, and the comparators each
+ * takes. */
+static int filter_check(lexer *l, trk_cond *c)
+{
+	grammar g = *(const grammar *)l->ctx;
+	const char *key = c->key;
+	if (g == GRAM_EXPERIMENTS && c->ent != TRK_ENT_ATTR && c->ent != TRK_ENT_TAG)
+		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Invalid entity type in filter '%.300s'. Valid values are ['attribute', "
+					"'tag']",
+					l->s);
+	if (g == GRAM_LOGGED_MODELS && c->ent == TRK_ENT_DATASET)
+		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Invalid entity type in filter '%.300s'. Valid values are ['metric', "
+					"'parameter', 'tag', 'attribute']",
+					l->s);
+	switch (c->ent) {
+	case TRK_ENT_ATTR:
+	case TRK_ENT_DATASET: {
+		const attr_def *defs = c->ent == TRK_ENT_DATASET ? DATASET_ATTRS
+				       : g == GRAM_RUNS          ? RUN_ATTRS
+				       : g == GRAM_LOGGED_MODELS ? LM_ATTRS
+								 : EXP_ATTRS;
+		const attr_def *d = find_attr(defs, key);
+		if (d == NULL)
+			return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid attribute key '%.100s' specified.", key);
+		c->column = d->name;
+		c->key = NULL;
+		c->numeric = d->numeric;
+		if (d->numeric ? !weir_mlflow_op_numeric(c->op) : !op_string(c->op, d->in_ok))
+			return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid comparator for attribute '%.100s' in filter '%.300s'", key,
+						l->s);
+		return 0;
+	}
+	case TRK_ENT_METRIC:
+		c->numeric = true;
+		if (!weir_mlflow_op_numeric(c->op))
+			return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid comparator for metric '%.100s': expected one of =, !=, "
+						"<, <=, >, >=",
+						key);
+		return 0;
+	default:
+		if (!(op_string(c->op, false) || c->op == WEIR_MLFLOW_OP_IS_NULL ||
+		      c->op == WEIR_MLFLOW_OP_IS_NOT_NULL))
+			return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid comparator for '%.100s': expected one of =, !=, LIKE, "
+						"ILIKE, IS NULL, IS NOT NULL",
+						key);
+		return 0;
+	}
+}
+
+static const weir_mlflow_grammar TRK_FILTER = {
+	.max_conds = 64,
+	.max_list = 128,
+	.ident = filter_ident,
+	.check = filter_check,
+	.fail = filter_fail,
+};
+
 /* Parses an AND-joined filter in grammar g. */
 static int parse_filter(weir_arena *a, const char *filter, grammar g, trk_cond **out, int *n, weir_error *err)
 {
-	*out = NULL;
-	*n = 0;
-	if (filter == NULL)
-		return 0;
-	lexer l = {a, filter, filter, "filter", err};
-	weir_mlflow_skip_ws(&l.p);
-	if (*l.p == '\0')
-		return 0;
-	int cap = 8;
-	trk_cond *conds = weir_arena_calloc(a, (size_t)cap * sizeof(*conds));
-	for (;;) {
-		if (*n == 64)
-			return lex_fail(&l, "too many clauses");
-		if (*n == cap) {
-			trk_cond *nc = weir_arena_calloc(a, (size_t)cap * 2 * sizeof(*conds));
-			memcpy(nc, conds, (size_t)cap * sizeof(*conds));
-			conds = nc;
-			cap *= 2;
-		}
-		trk_cond *c = &conds[*n];
-		const char *key;
-		if (lex_ident(&l, &c->ent, &key) != 0 || lex_op(&l, &c->op) != 0)
-			return -1;
-		if (g == GRAM_EXPERIMENTS && c->ent != TRK_ENT_ATTR && c->ent != TRK_ENT_TAG)
-			return weir_error_field(
-				err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-				"Invalid entity type in filter '%.300s'. Valid values are ['attribute', "
-				"'tag']",
-				filter);
-		if (g == GRAM_LOGGED_MODELS && c->ent == TRK_ENT_DATASET)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-						"Invalid entity type in filter '%.300s'. Valid values are ['metric', "
-						"'parameter', 'tag', 'attribute']",
-						filter);
-		switch (c->ent) {
-		case TRK_ENT_ATTR:
-		case TRK_ENT_DATASET: {
-			const attr_def *defs = c->ent == TRK_ENT_DATASET ? DATASET_ATTRS
-					       : g == GRAM_RUNS          ? RUN_ATTRS
-					       : g == GRAM_LOGGED_MODELS ? LM_ATTRS
-									 : EXP_ATTRS;
-			const attr_def *d = find_attr(defs, key);
-			if (d == NULL)
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-							"Invalid attribute key '%.100s' specified.", key);
-			c->column = d->name;
-			c->numeric = d->numeric;
-			if (d->numeric ? !weir_mlflow_op_numeric(c->op) : !op_string(c->op, d->in_ok))
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-							"Invalid comparator for attribute '%.100s' in filter '%.300s'",
-							key, filter);
-			break;
-		}
-		case TRK_ENT_METRIC:
-			c->key = key;
-			c->numeric = true;
-			if (!weir_mlflow_op_numeric(c->op))
-				return weir_error_field(
-					err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-					"Invalid comparator for metric '%.100s': expected one of =, !=, "
-					"<, <=, >, >=",
-					key);
-			break;
-		default:
-			c->key = key;
-			if (!(op_string(c->op, false) || c->op == WEIR_MLFLOW_OP_IS_NULL ||
-			      c->op == WEIR_MLFLOW_OP_IS_NOT_NULL))
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-							"Invalid comparator for '%.100s': expected one of =, !=, LIKE, "
-							"ILIKE, IS NULL, IS NOT NULL",
-							key);
-		}
-		if (lex_value(&l, c) != 0)
-			return -1;
-		(*n)++;
-		weir_mlflow_skip_ws(&l.p);
-		if (*l.p == '\0')
-			break;
-		if (*l.p == ';')
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-						"Search filter contained multiple expression '%.300s'", filter);
-		if (!weir_mlflow_lex_word(&l.p, "AND"))
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-						"Invalid clause(s) in filter string: '%.300s'", filter);
-	}
-	*out = conds;
-	return 0;
+	return weir_mlflow_filter_parse(a, filter, &TRK_FILTER, &g, out, n, err);
 }
 
 /* order_by: an array of "<key> [ASC|DESC]". */
@@ -522,7 +442,7 @@ static int parse_order(weir_arena *a, json_t *arr, bool runs, trk_order **out, i
 		if (!json_is_string(v))
 			return weir_mlflow_arg_type_error("order_by", v, err);
 		const char *s = json_string_value(v);
-		lexer l = {a, s, s, "order_by", err};
+		lexer l = {.a = a, .s = s, .p = s, .what = "order_by", .err = err};
 		trk_order *ord = &o[*n];
 		const char *key;
 		if (lex_ident(&l, &ord->ent, &key) != 0)

@@ -234,45 +234,17 @@ json_t *weir_trk_store_exp_json(weir_db *db, const trk_exp *e, weir_error *err)
 
 /* ------------------------------------------------------------------ dynamic search SQL */
 
-typedef struct bindv {
-	int kind; /* 0 text, 1 double, 2 int */
-	const char *s;
-	double d;
-	int64_t i;
-} bindv;
+/* Tracking's statements are prepared for one request, so a pattern is bound as a plain `?`
+ * (SQLite may then use its LIKE optimization), and ILIKE folds both sides. */
+static const weir_mlflow_sql_style TRK_SQL = {.like = " GLOB ?", .ilike = "lower(%s) LIKE lower(?)"};
 
-typedef struct qbuild {
-	weir_buf sql;
-	bindv binds[512];
-	int nbinds;
-	bool overflow;
-} qbuild;
+typedef weir_mlflow_sql qbuild;
 
-static void bind_s(qbuild *q, const char *s)
+static qbuild *qnew(weir_arena *a)
 {
-	if (q->nbinds == 512) {
-		q->overflow = true;
-		return;
-	}
-	q->binds[q->nbinds++] = (bindv){0, s, 0, 0};
-}
-
-static void bind_d(qbuild *q, double d)
-{
-	if (q->nbinds == 512) {
-		q->overflow = true;
-		return;
-	}
-	q->binds[q->nbinds++] = (bindv){1, NULL, d, 0};
-}
-
-static void bind_i(qbuild *q, int64_t i)
-{
-	if (q->nbinds == 512) {
-		q->overflow = true;
-		return;
-	}
-	q->binds[q->nbinds++] = (bindv){2, NULL, 0, i};
+	qbuild *q = weir_arena_alloc(a, sizeof(*q));
+	weir_mlflow_sql_init(q, a, &TRK_SQL);
+	return q;
 }
 
 /* Attribute names (checked by the parser in registry/tracking.c) to column expressions. */
@@ -316,43 +288,8 @@ static const char *col_of(qbuild *q, const attr_col *map, const char *name)
 	for (int i = 0; map[i].name; i++)
 		if (strcmp(map[i].name, name) == 0)
 			return map[i].sql;
-	q->overflow = true;
+	q->bad = true;
 	return "NULL";
-}
-
-static const char *const OP_SQL[] = {
-	[WEIR_MLFLOW_OP_EQ] = " = ?",      [WEIR_MLFLOW_OP_NE] = " != ?", [WEIR_MLFLOW_OP_LT] = " < ?",
-	[WEIR_MLFLOW_OP_LE] = " <= ?",     [WEIR_MLFLOW_OP_GT] = " > ?",  [WEIR_MLFLOW_OP_GE] = " >= ?",
-	[WEIR_MLFLOW_OP_LIKE] = " GLOB ?",
-};
-
-/* Appends "<expr> <op> <value>" for one condition's value comparison. */
-static void cmp_sql(qbuild *q, const char *expr, const trk_cond *c)
-{
-	switch (c->op) {
-	case WEIR_MLFLOW_OP_ILIKE:
-		weir_buf_appendf(&q->sql, "lower(%s) LIKE lower(?)", expr);
-		bind_s(q, c->str);
-		return;
-	case WEIR_MLFLOW_OP_IN:
-	case WEIR_MLFLOW_OP_NOT_IN:
-		weir_buf_appendf(&q->sql, "%s %s (", expr, c->op == WEIR_MLFLOW_OP_IN ? "IN" : "NOT IN");
-		for (int i = 0; i < c->nlist; i++) {
-			weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
-			bind_s(q, c->list[i]);
-		}
-		weir_buf_appendf(&q->sql, ")");
-		return;
-	case WEIR_MLFLOW_OP_IS_NULL: weir_buf_appendf(&q->sql, "%s IS NULL", expr); return;
-	case WEIR_MLFLOW_OP_IS_NOT_NULL: weir_buf_appendf(&q->sql, "%s IS NOT NULL", expr); return;
-	default:
-		weir_buf_appendf(&q->sql, "%s%s", expr, OP_SQL[c->op]);
-		if (c->numeric)
-			bind_d(q, c->num);
-		else
-			bind_s(q, c->str);
-		return;
-	}
 }
 
 /* A key-value child table condition: EXISTS (... key = ? AND value <op> ?); IS NULL and
@@ -363,13 +300,13 @@ static void kv_cond(qbuild *q, const char *table, const char *fk, const char *ow
 	if (c->op == WEIR_MLFLOW_OP_IS_NULL || c->op == WEIR_MLFLOW_OP_IS_NOT_NULL) {
 		weir_buf_appendf(&q->sql, "%sEXISTS (SELECT 1 FROM %s x WHERE x.%s = %s AND x.key = ?)",
 				 c->op == WEIR_MLFLOW_OP_IS_NULL ? "NOT " : "", table, fk, owner);
-		bind_s(q, c->key);
+		weir_mlflow_bind_text(q, c->key);
 		return;
 	}
 	weir_buf_appendf(&q->sql, "EXISTS (SELECT 1 FROM %s x WHERE x.%s = %s AND x.key = ?%s AND ", table, fk, owner,
 			 extra);
-	bind_s(q, c->key);
-	cmp_sql(q, "x.value", c);
+	weir_mlflow_bind_text(q, c->key);
+	weir_mlflow_sql_cmp(q, "x.value", c);
 	weir_buf_appendf(&q->sql, ")");
 }
 
@@ -386,32 +323,26 @@ static void order_sql(qbuild *q, const attr_col *cols, const char *kv_table, con
 						      : kv_table;
 	weir_buf_appendf(&q->sql, "((SELECT x.value FROM %s x WHERE x.%s = %s AND x.key = ?) IS NULL), ", table, fk,
 			 owner);
-	bind_s(q, o->key);
+	weir_mlflow_bind_text(q, o->key);
 	weir_buf_appendf(&q->sql, "(SELECT x.value FROM %s x WHERE x.%s = %s AND x.key = ?) %s, ", table, fk, owner,
 			 o->desc ? "DESC" : "ASC");
-	bind_s(q, o->key);
+	weir_mlflow_bind_text(q, o->key);
 }
 
 static int run_query(weir_db *db, weir_arena *a, qbuild *q, int64_t **ids, int *n, weir_error *err)
 {
 	int rc = 0;
-	if (q->overflow) {
-		weir_buf_release(&q->sql);
+	/* at most 512 values, as SQLite's default limit on parameters allowed once */
+	if (q->bad || q->nbinds > 512) {
+		weir_mlflow_sql_release(q);
 		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "Search filter is too long");
 	}
 	weir_stmt *st = NULL;
 	rc = weir_db_prepare(db, q->sql.data, &st);
-	weir_buf_release(&q->sql);
+	weir_mlflow_sql_release(q);
 	if (rc != WEIR_DB_OK)
 		return weir_db_fail(db, rc, err);
-	for (int i = 0; i < q->nbinds; i++) {
-		if (q->binds[i].kind == 0)
-			weir_db_bind_text(st, i + 1, q->binds[i].s);
-		else if (q->binds[i].kind == 1)
-			weir_db_bind_double(st, i + 1, q->binds[i].d);
-		else
-			weir_db_bind_i64(st, i + 1, q->binds[i].i);
-	}
+	weir_mlflow_sql_bind_all(q, st);
 	size_t cap = 64;
 	int64_t *out = weir_arena_alloc(a, cap * sizeof(*out));
 	int cnt = 0;
@@ -441,7 +372,7 @@ static const char *stage_sql(int view)
 
 int weir_trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
 {
-	qbuild *q = weir_arena_calloc(a, sizeof(*q));
+	qbuild *q = qnew(a);
 	weir_buf_appendf(&q->sql, "SELECT e.experiment_id FROM trk_experiments e WHERE e.%s", stage_sql(qq->view));
 	for (int i = 0; i < qq->nconds; i++) {
 		const trk_cond *c = &qq->conds[i];
@@ -449,25 +380,25 @@ int weir_trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *qq, i
 		if (c->ent == TRK_ENT_TAG)
 			kv_cond(q, "trk_experiment_tags", "experiment_id", "e.experiment_id", c, "");
 		else
-			cmp_sql(q, col_of(q, EXP_COLS_MAP, c->column), c);
+			weir_mlflow_sql_cmp(q, col_of(q, EXP_COLS_MAP, c->column), c);
 	}
 	weir_buf_appendf(&q->sql, " ORDER BY ");
 	for (int i = 0; i < qq->norders; i++)
 		order_sql(q, EXP_COLS_MAP, "trk_experiment_tags", "experiment_id", "e.experiment_id", &qq->orders[i]);
 	weir_buf_appendf(&q->sql, "e.experiment_id ASC LIMIT ? OFFSET ?");
-	bind_i(q, qq->limit);
-	bind_i(q, qq->offset);
+	weir_mlflow_bind_i64(q, qq->limit);
+	weir_mlflow_bind_i64(q, qq->offset);
 	return run_query(db, a, q, ids, n, err);
 }
 
 int weir_trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
 {
-	qbuild *q = weir_arena_calloc(a, sizeof(*q));
+	qbuild *q = qnew(a);
 	weir_buf_appendf(&q->sql, "SELECT r.id FROM trk_runs r WHERE r.%s AND r.experiment_id IN (",
 			 stage_sql(qq->view));
 	for (int i = 0; i < qq->nexperiments; i++) {
 		weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
-		bind_i(q, qq->experiment_ids[i]);
+		weir_mlflow_bind_i64(q, qq->experiment_ids[i]);
 	}
 	weir_buf_appendf(&q->sql, ")");
 	for (int i = 0; i < qq->nconds; i++) {
@@ -481,18 +412,18 @@ int weir_trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *qq, int6
 			weir_buf_appendf(&q->sql,
 					 "EXISTS (SELECT 1 FROM trk_inputs i JOIN trk_datasets d ON d.id = i.dataset "
 					 "WHERE i.run = r.id AND ");
-			cmp_sql(q, col_of(q, DATASET_COLS_MAP, c->column), c);
+			weir_mlflow_sql_cmp(q, col_of(q, DATASET_COLS_MAP, c->column), c);
 			weir_buf_appendf(&q->sql, ")");
 			break;
-		default: cmp_sql(q, col_of(q, RUN_COLS_MAP, c->column), c);
+		default: weir_mlflow_sql_cmp(q, col_of(q, RUN_COLS_MAP, c->column), c);
 		}
 	}
 	weir_buf_appendf(&q->sql, " ORDER BY ");
 	for (int i = 0; i < qq->norders; i++)
 		order_sql(q, RUN_COLS_MAP, "trk_run_tags", "run", "r.id", &qq->orders[i]);
 	weir_buf_appendf(&q->sql, "r.start_time DESC, r.run_id ASC LIMIT ? OFFSET ?");
-	bind_i(q, qq->limit);
-	bind_i(q, qq->offset);
+	weir_mlflow_bind_i64(q, qq->limit);
+	weir_mlflow_bind_i64(q, qq->offset);
 	return run_query(db, a, q, ids, n, err);
 }
 
@@ -1541,10 +1472,10 @@ static void lm_datasets_sql(qbuild *q, const trk_query *qq)
 	weir_buf_appendf(&q->sql, "(");
 	for (int i = 0; i < qq->ndatasets; i++) {
 		weir_buf_appendf(&q->sql, "%s(x.dataset_name = ?", i ? " OR " : "");
-		bind_s(q, qq->ds_names[i]);
+		weir_mlflow_bind_text(q, qq->ds_names[i]);
 		if (qq->ds_digests[i]) {
 			weir_buf_appendf(&q->sql, " AND x.dataset_digest = ?");
-			bind_s(q, qq->ds_digests[i]);
+			weir_mlflow_bind_text(q, qq->ds_digests[i]);
 		}
 		weir_buf_appendf(&q->sql, ")");
 	}
@@ -1556,27 +1487,27 @@ static void lm_datasets_sql(qbuild *q, const trk_query *qq)
 static void lm_metric_order_expr(qbuild *q, const trk_order *o)
 {
 	weir_buf_appendf(&q->sql, "(SELECT x.value FROM trk_logged_model_metrics x WHERE x.model = m.id AND x.key = ?");
-	bind_s(q, o->key);
+	weir_mlflow_bind_text(q, o->key);
 	if (o->dataset_name) {
 		weir_buf_appendf(&q->sql, " AND x.dataset_name = ?");
-		bind_s(q, o->dataset_name);
+		weir_mlflow_bind_text(q, o->dataset_name);
 	}
 	if (o->dataset_digest) {
 		weir_buf_appendf(&q->sql, " AND x.dataset_digest = ?");
-		bind_s(q, o->dataset_digest);
+		weir_mlflow_bind_text(q, o->dataset_digest);
 	}
 	weir_buf_appendf(&q->sql, " ORDER BY x.timestamp DESC, x.step DESC LIMIT 1)");
 }
 
 int weir_trk_store_lm_search(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
 {
-	qbuild *q = weir_arena_calloc(a, sizeof(*q));
+	qbuild *q = qnew(a);
 	weir_buf_appendf(
 		&q->sql,
 		"SELECT m.id FROM trk_logged_models m WHERE m.lifecycle_stage = 'active' AND m.experiment_id IN (");
 	for (int i = 0; i < qq->nexperiments; i++) {
 		weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
-		bind_i(q, qq->experiment_ids[i]);
+		weir_mlflow_bind_i64(q, qq->experiment_ids[i]);
 	}
 	weir_buf_appendf(&q->sql, ")");
 	bool metric_cond = false;
@@ -1590,8 +1521,8 @@ int weir_trk_store_lm_search(weir_db *db, weir_arena *a, const trk_query *qq, in
 			weir_buf_appendf(&q->sql,
 					 "EXISTS (SELECT 1 FROM trk_logged_model_metrics x WHERE x.model = m.id AND "
 					 "x.key = ? AND x.is_nan = 0 AND ");
-			bind_s(q, c->key);
-			cmp_sql(q, "x.value", c);
+			weir_mlflow_bind_text(q, c->key);
+			weir_mlflow_sql_cmp(q, "x.value", c);
 			if (qq->ndatasets) {
 				weir_buf_appendf(&q->sql, " AND ");
 				lm_datasets_sql(q, qq);
@@ -1600,7 +1531,7 @@ int weir_trk_store_lm_search(weir_db *db, weir_arena *a, const trk_query *qq, in
 			break;
 		case TRK_ENT_PARAM: kv_cond(q, "trk_logged_model_params", "model", "m.id", c, ""); break;
 		case TRK_ENT_TAG: kv_cond(q, "trk_logged_model_tags", "model", "m.id", c, ""); break;
-		default: cmp_sql(q, col_of(q, LM_COLS_MAP, c->column), c);
+		default: weir_mlflow_sql_cmp(q, col_of(q, LM_COLS_MAP, c->column), c);
 		}
 	}
 	if (qq->ndatasets && !metric_cond) {
@@ -1628,7 +1559,7 @@ int weir_trk_store_lm_search(weir_db *db, weir_arena *a, const trk_query *qq, in
 	if (!by_creation)
 		weir_buf_appendf(&q->sql, "m.creation_time DESC, ");
 	weir_buf_appendf(&q->sql, "m.model_id ASC LIMIT ? OFFSET ?");
-	bind_i(q, qq->limit);
-	bind_i(q, qq->offset);
+	weir_mlflow_bind_i64(q, qq->limit);
+	weir_mlflow_bind_i64(q, qq->offset);
 	return run_query(db, a, q, ids, n, err);
 }
