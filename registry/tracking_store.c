@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -70,40 +71,24 @@ int weir_trk_store_exp_insert(weir_db *db, const char *name, const char *artifac
 	return weir_db_step_done(db, st, err);
 }
 
-static int exp_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_exp *out, const char *what, weir_error *err)
-{
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		out->id = weir_db_col_i64(st, 0);
-		out->name = weir_db_col_dup(a, st, 1);
-		out->artifact_location = weir_db_col_dup(a, st, 2);
-		out->lifecycle_stage = weir_db_col_dup(a, st, 3);
-		out->creation_time = weir_db_col_i64(st, 4);
-		out->last_update_time = weir_db_col_i64(st, 5);
-		out->owner = weir_db_col_dup(a, st, 6);
-		weir_db_done(st);
-		return 0;
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return weir_error_set(err, WEIR_E_NOT_FOUND, "%s", what);
-}
+static const weir_db_field EXP_ROW[] = {WEIR_FIELD(I64, trk_exp, id),
+					WEIR_FIELD(TEXT, trk_exp, name),
+					WEIR_FIELD(TEXT, trk_exp, artifact_location),
+					WEIR_FIELD(TEXT, trk_exp, lifecycle_stage),
+					WEIR_FIELD(I64, trk_exp, creation_time),
+					WEIR_FIELD(I64, trk_exp, last_update_time),
+					WEIR_FIELD(TEXT, trk_exp, owner)};
 
 int weir_trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EXP_GET, err, WEIR_I64(id));
-	if (st == NULL)
-		return -1;
-	return exp_row(db, a, st, out, weir_arena_printf(a, "No Experiment with id=%lld exists", (long long)id), err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_EXP_GET, err, WEIR_I64(id)), a, out, EXP_ROW,
+			       weir_arena_printf(a, "No Experiment with id=%lld exists", (long long)id), err);
 }
 
 int weir_trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EXP_GET_BY_NAME, err, WEIR_TEXT(name));
-	if (st == NULL)
-		return -1;
-	return exp_row(db, a, st, out, weir_arena_printf(a, "Could not find experiment with name '%.300s'", name), err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_EXP_GET_BY_NAME, err, WEIR_TEXT(name)), a, out, EXP_ROW,
+			       weir_arena_printf(a, "Could not find experiment with name '%.300s'", name), err);
 }
 
 /* A scan of trk_experiments (artifact_location has no index): only for artifact paths in
@@ -461,45 +446,27 @@ int weir_trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner
 	return 0;
 }
 
-static int run_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_run *out, const char *what, weir_error *err)
-{
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		out->id = weir_db_col_i64(st, 0);
-		out->run_id = weir_db_col_dup(a, st, 1);
-		out->experiment_id = weir_db_col_i64(st, 2);
-		out->run_name = weir_db_col_dup(a, st, 3);
-		out->user_id = weir_db_col_dup(a, st, 4);
-		out->status = weir_db_col_dup(a, st, 5);
-		out->has_start = weir_db_col_type(st, 6) != WEIR_DB_NULL;
-		out->start_time = weir_db_col_i64(st, 6);
-		out->has_end = weir_db_col_type(st, 7) != WEIR_DB_NULL;
-		out->end_time = weir_db_col_i64(st, 7);
-		out->artifact_uri = weir_db_col_dup(a, st, 8);
-		out->lifecycle_stage = weir_db_col_dup(a, st, 9);
-		weir_db_done(st);
-		return 0;
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return weir_error_set(err, WEIR_E_NOT_FOUND, "%s", what);
-}
+static const weir_db_field RUN_ROW[] = {WEIR_FIELD(I64, trk_run, id),
+					WEIR_FIELD(TEXT, trk_run, run_id),
+					WEIR_FIELD(I64, trk_run, experiment_id),
+					WEIR_FIELD(TEXT, trk_run, run_name),
+					WEIR_FIELD(TEXT, trk_run, user_id),
+					WEIR_FIELD(TEXT, trk_run, status),
+					WEIR_FIELD_OPT(I64, trk_run, start_time, has_start),
+					WEIR_FIELD_OPT(I64, trk_run, end_time, has_end),
+					WEIR_FIELD(TEXT, trk_run, artifact_uri),
+					WEIR_FIELD(TEXT, trk_run, lifecycle_stage)};
 
 int weir_trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_RUN_GET, err, WEIR_TEXT(run_id));
-	if (st == NULL)
-		return -1;
-	return run_row(db, a, st, out, weir_arena_printf(a, "Run with id=%.100s not found", run_id), err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_RUN_GET, err, WEIR_TEXT(run_id)), a, out, RUN_ROW,
+			       weir_arena_printf(a, "Run with id=%.100s not found", run_id), err);
 }
 
 int weir_trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_RUN_GET_ID, err, WEIR_I64(id));
-	if (st == NULL)
-		return -1;
-	return run_row(db, a, st, out, "Run not found", err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_RUN_GET_ID, err, WEIR_I64(id)), a, out, RUN_ROW,
+			       "Run not found", err);
 }
 
 int weir_trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
@@ -1249,44 +1216,28 @@ int weir_trk_store_lm_insert(weir_db *db, const trk_lmodel *m, const char *owner
 	return 0;
 }
 
-static int lm_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_lmodel *out, const char *what, weir_error *err)
-{
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		out->id = weir_db_col_i64(st, 0);
-		out->model_id = weir_db_col_dup(a, st, 1);
-		out->experiment_id = weir_db_col_i64(st, 2);
-		out->name = weir_db_col_dup(a, st, 3);
-		out->artifact_location = weir_db_col_dup(a, st, 4);
-		out->creation_time = weir_db_col_i64(st, 5);
-		out->last_updated_time = weir_db_col_i64(st, 6);
-		out->status = weir_db_col_dup(a, st, 7);
-		out->model_type = weir_db_col_dup(a, st, 8);
-		out->source_run_id = weir_db_col_dup(a, st, 9);
-		out->lifecycle_stage = weir_db_col_dup(a, st, 10);
-		weir_db_done(st);
-		return 0;
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return weir_error_set(err, WEIR_E_NOT_FOUND, "%s", what);
-}
+static const weir_db_field LM_ROW[] = {WEIR_FIELD(I64, trk_lmodel, id),
+				       WEIR_FIELD(TEXT, trk_lmodel, model_id),
+				       WEIR_FIELD(I64, trk_lmodel, experiment_id),
+				       WEIR_FIELD(TEXT, trk_lmodel, name),
+				       WEIR_FIELD(TEXT, trk_lmodel, artifact_location),
+				       WEIR_FIELD(I64, trk_lmodel, creation_time),
+				       WEIR_FIELD(I64, trk_lmodel, last_updated_time),
+				       WEIR_FIELD(TEXT, trk_lmodel, status),
+				       WEIR_FIELD(TEXT, trk_lmodel, model_type),
+				       WEIR_FIELD(TEXT, trk_lmodel, source_run_id),
+				       WEIR_FIELD(TEXT, trk_lmodel, lifecycle_stage)};
 
 int weir_trk_store_lm_get(weir_db *db, weir_arena *a, const char *model_id, trk_lmodel *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_LM_GET, err, WEIR_TEXT(model_id));
-	if (st == NULL)
-		return -1;
-	return lm_row(db, a, st, out, weir_arena_printf(a, "Logged model with ID '%.100s' not found.", model_id), err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_LM_GET, err, WEIR_TEXT(model_id)), a, out, LM_ROW,
+			       weir_arena_printf(a, "Logged model with ID '%.100s' not found.", model_id), err);
 }
 
 int weir_trk_store_lm_get_id(weir_db *db, weir_arena *a, int64_t id, trk_lmodel *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_LM_GET_ID, err, WEIR_I64(id));
-	if (st == NULL)
-		return -1;
-	return lm_row(db, a, st, out, "Logged model not found.", err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_LM_GET_ID, err, WEIR_I64(id)), a, out, LM_ROW,
+			       "Logged model not found.", err);
 }
 
 int weir_trk_store_lm_update(weir_db *db, int64_t id, const char *status, const char *stage, int64_t now,

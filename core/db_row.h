@@ -1,0 +1,62 @@
+/* A row read into a struct by a table of its fields, one entry per column of the SELECT, in
+ * order, instead of one weir_db_col_* line per field in every store:
+ *
+ *     static const weir_db_field RUN_ROW[] = {WEIR_FIELD(I64, trk_run, id), WEIR_FIELD(TEXT, trk_run, run_id),
+ *             WEIR_FIELD_OPT(I64, trk_run, start_time, has_start), ...};
+ *     return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_RUN_GET, err, WEIR_TEXT(id)), a, out, RUN_ROW,
+ *                            "Run not found", err);
+ *
+ * The table sits beside its SELECT, so a column added to one is added to the other in one
+ * place. Text is copied into the arena (NULL for SQL NULL); numbers are 0 for SQL NULL; an
+ * OPT field also sets a bool when the column is not NULL. */
+#ifndef WEIR_CORE_DB_ROW_H
+#define WEIR_CORE_DB_ROW_H
+
+#include <stddef.h>
+
+#include "core/db.h"
+
+typedef enum {
+	WEIR_FIELD_TEXT, /* const char *, an arena copy */
+	WEIR_FIELD_I64, /* int64_t */
+	WEIR_FIELD_INT, /* int */
+	WEIR_FIELD_BOOL, /* bool: the integer is not 0 */
+	WEIR_FIELD_REAL, /* double */
+} weir_field_kind;
+
+typedef struct weir_db_field {
+	unsigned char kind; /* weir_field_kind */
+	unsigned short off; /* where the field is: offsetof(struct, field) */
+	short has; /* where its "not NULL" bool is, or -1 */
+} weir_db_field;
+
+#define WEIR_FIELD(kind, T, f)                        \
+	{                                             \
+		WEIR_FIELD_##kind, offsetof(T, f), -1 \
+	}
+#define WEIR_FIELD_OPT(kind, T, f, has)                             \
+	{                                                           \
+		WEIR_FIELD_##kind, offsetof(T, f), offsetof(T, has) \
+	}
+
+/* Reads the row st stands on into out: column i into fields[i]. */
+void weir_db_row_read(weir_stmt *st, weir_arena *a, void *out, const weir_db_field *fields, int n);
+#define WEIR_DB_ROW_READ(st, a, out, fields) \
+	weir_db_row_read((st), (a), (out), (fields), (int)(sizeof(fields) / sizeof((fields)[0])))
+
+/* Steps st once and reads its row into out: 1 when there was one, 0 when there was none, -1
+ * with err set when the step failed. The statement is done after, in every case. st may be
+ * the NULL of a failed weir_db_query (err set): -1. */
+int weir_db_row_one(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const weir_db_field *fields, int n,
+		    weir_error *err);
+#define WEIR_DB_ROW_ONE(db, st, a, out, fields, err) \
+	weir_db_row_one((db), (st), (a), (out), (fields), (int)(sizeof(fields) / sizeof((fields)[0])), (err))
+
+/* weir_db_row_one for a row that must exist: 0 when read; NOT_FOUND with message `what` when
+ * there was none; -1 with err set when the step failed. */
+int weir_db_row_get(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const weir_db_field *fields, int n,
+		    const char *what, weir_error *err);
+#define WEIR_DB_ROW_GET(db, st, a, out, fields, what, err) \
+	weir_db_row_get((db), (st), (a), (out), (fields), (int)(sizeof(fields) / sizeof((fields)[0])), (what), (err))
+
+#endif
