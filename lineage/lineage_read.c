@@ -580,18 +580,6 @@ static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int6
 	return traverse_from(c, &start, 1, false, q, pid, out, err);
 }
 
-/* Common front of the graph reads: resolve, check the run, traverse. */
-static int graph_common(lin_ctx *c, const weir_lineage_query *q, int64_t *start, int64_t *pid, trav_result *t,
-			weir_error *err)
-{
-	if (resolve_ref(c, q->node, start, err) != 0)
-		return -1;
-	*pid = 0;
-	if (q->run && q->run[0] && (*pid = run_producer(c, q->run, err)) == 0)
-		return -1;
-	return traverse(c, *start, q, *pid, t, err);
-}
-
 static const char *ids_json(lin_ctx *c, const lin_vec *v)
 {
 	weir_buf b = {0};
@@ -645,33 +633,53 @@ static int prefetch(lin_ctx *c, const lin_vec *ids, weir_error *err)
 	return rc;
 }
 
+/* What both graph reads start from: the node resolved, the run checked (pid 0: none), the
+ * traversal, and the rows and facts of its nodes loaded. */
+typedef struct lin_graph {
+	lin_ctx c;
+	int64_t start;
+	int64_t pid;
+	trav_result t;
+} lin_graph;
+
+static int graph_read(lin_graph *g, weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
+		      weir_error *err)
+{
+	ctx_init(&g->c, db, a, p);
+	if (resolve_ref(&g->c, q->node, &g->start, err) != 0)
+		return -1;
+	g->pid = 0;
+	if (q->run && q->run[0] && (g->pid = run_producer(&g->c, q->run, err)) == 0)
+		return -1;
+	if (traverse(&g->c, g->start, q, g->pid, &g->t, err) != 0)
+		return -1;
+	return prefetch(&g->c, &g->t.nodes, err);
+}
+
 json_t *weir_lineage_graph(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
 			   weir_error *err)
 {
-	lin_ctx c;
-	ctx_init(&c, db, a, p);
-	int64_t start, pid;
-	trav_result t;
-	if (graph_common(&c, q, &start, &pid, &t, err) != 0 || prefetch(&c, &t.nodes, err) != 0)
+	lin_graph lg;
+	if (graph_read(&lg, db, a, p, q, err) != 0)
 		return NULL;
-	lin_edges edges = t.edges;
+	lin_ctx *c = &lg.c;
 	json_t *nodes = json_array(), *ej = json_array();
-	for (size_t i = 0; i < t.nodes.n; i++)
-		json_array_append_new(nodes, node_json(&c, vis_get(&c, t.nodes.v[i]), t.depths.v[i]));
-	for (size_t i = 0; i < edges.n; i++) {
-		lin_edge *e = &edges.e[i];
-		json_array_append_new(ej, json_pack("{s:s, s:s, s:I, s:I, s:o}", "source", vis_get(&c, e->src)->pub,
-						    "target", vis_get(&c, e->dst)->pub, "first_seen",
+	for (size_t i = 0; i < lg.t.nodes.n; i++)
+		json_array_append_new(nodes, node_json(c, vis_get(c, lg.t.nodes.v[i]), lg.t.depths.v[i]));
+	for (size_t i = 0; i < lg.t.edges.n; i++) {
+		lin_edge *e = &lg.t.edges.e[i];
+		json_array_append_new(ej, json_pack("{s:s, s:s, s:I, s:I, s:o}", "source", vis_get(c, e->src)->pub,
+						    "target", vis_get(c, e->dst)->pub, "first_seen",
 						    (json_int_t)e->first_seen, "last_seen", (json_int_t)e->last_seen,
 						    "origins", origins_json(e->origins)));
 	}
 	const char *dir = q->dir == WEIR_LIN_UP ? "upstream" : q->dir == WEIR_LIN_DOWN ? "downstream" : "both";
-	json_t *out = json_pack("{s:s, s:s, s:I, s:o, s:o, s:b, s:i}", "root", vis_get(&c, start)->pub, "direction",
+	json_t *out = json_pack("{s:s, s:s, s:I, s:o, s:o, s:b, s:i}", "root", vis_get(c, lg.start)->pub, "direction",
 				dir, "depth", (json_int_t)q->depth, "nodes", nodes, "edges", ej, "truncated",
-				t.truncated, "masked_nodes", c.masked);
+				lg.t.truncated, "masked_nodes", c->masked);
 	if (q->as_of)
 		json_object_set_new(out, "as_of", json_integer(q->as_of));
-	if (pid)
+	if (lg.pid)
 		json_object_set_new(out, "run", json_string(q->run));
 	return out;
 }
@@ -774,59 +782,56 @@ static void mq_edge(lin_ctx *c, mq_graph *g, mq_node *from, mq_node *to)
 json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
 			     weir_error *err)
 {
-	lin_ctx c;
-	ctx_init(&c, db, a, p);
-	int64_t start, pid;
-	trav_result t;
-	if (graph_common(&c, q, &start, &pid, &t, err) != 0 || prefetch(&c, &t.nodes, err) != 0)
+	lin_graph lg;
+	if (graph_read(&lg, db, a, p, q, err) != 0)
 		return NULL;
-	lin_edges edges = t.edges;
+	lin_ctx *c = &lg.c;
 	mq_graph g = {0};
 	g.index = weir_json_own(a, json_object());
 	g.seen = weir_json_own(a, json_object());
-	for (size_t i = 0; i < t.nodes.n; i++) {
-		vis_ent *e = vis_get(&c, t.nodes.v[i]);
-		mq_get(&c, &g, mq_id(&c, e), e, !is_data(e->row.kind));
+	for (size_t i = 0; i < lg.t.nodes.n; i++) {
+		vis_ent *e = vis_get(c, lg.t.nodes.v[i]);
+		mq_get(c, &g, mq_id(c, e), e, !is_data(e->row.kind));
 	}
-	for (size_t i = 0; i < edges.n; i++) {
-		vis_ent *s = vis_get(&c, edges.e[i].src), *d = vis_get(&c, edges.e[i].dst);
-		mq_node *ms = mq_get(&c, &g, mq_id(&c, s), s, !is_data(s->row.kind));
-		mq_node *md = mq_get(&c, &g, mq_id(&c, d), d, !is_data(d->row.kind));
+	for (size_t i = 0; i < lg.t.edges.n; i++) {
+		vis_ent *s = vis_get(c, lg.t.edges.e[i].src), *d = vis_get(c, lg.t.edges.e[i].dst);
+		mq_node *ms = mq_get(c, &g, mq_id(c, s), s, !is_data(s->row.kind));
+		mq_node *md = mq_get(c, &g, mq_id(c, d), d, !is_data(d->row.kind));
 		if (!is_data(s->row.kind) || !is_data(d->row.kind)) {
-			mq_edge(&c, &g, ms, md);
+			mq_edge(c, &g, ms, md);
 			continue;
 		}
 		/* dataset -> dataset: through the jobs of the runs that produced it */
 		lin_prod *pr;
 		size_t np;
-		if (weir_lin_store_edge_producers(db, a, edges.e[i].src, edges.e[i].dst, &pr, &np, err) != 0)
+		if (weir_lin_store_edge_producers(db, a, lg.t.edges.e[i].src, lg.t.edges.e[i].dst, &pr, &np, err) != 0)
 			return NULL;
 		bool linked = false;
 		for (size_t k = 0; k < np; k++) {
-			if (pid && pr[k].id != pid)
+			if (lg.pid && pr[k].id != lg.pid)
 				continue;
 			mq_node *mj;
 			if (pr[k].job_node) {
-				vis_ent *j = vis_get(&c, pr[k].job_node);
-				mj = mq_get(&c, &g, mq_id(&c, j), j, true);
+				vis_ent *j = vis_get(c, pr[k].job_node);
+				mj = mq_get(c, &g, mq_id(c, j), j, true);
 			} else {
-				bool shown = producer_visible(&c, pr[k].id);
+				bool shown = producer_visible(c, pr[k].id);
 				const char *jid = shown ? weir_arena_printf(a, "job:weir.%s:%s", pr[k].entity_type,
 									    pr[k].entity_id)
 							: weir_lin__masked_id(a, WEIR_LIN_JOB,
 									      weir_arena_printf(a, "%s\n%s",
 												pr[k].entity_type,
 												pr[k].entity_id));
-				mj = mq_get(&c, &g, jid, NULL, true);
+				mj = mq_get(c, &g, jid, NULL, true);
 				if (!shown)
 					json_object_set_new(json_object_get(mj->obj, "data"), "masked", json_true());
 			}
-			mq_edge(&c, &g, ms, mj);
-			mq_edge(&c, &g, mj, md);
+			mq_edge(c, &g, ms, mj);
+			mq_edge(c, &g, mj, md);
 			linked = true;
 		}
 		if (!linked)
-			mq_edge(&c, &g, ms, md);
+			mq_edge(c, &g, ms, md);
 	}
 	json_t *arr = json_array();
 	for (size_t i = 0; i < g.n; i++) {
@@ -834,7 +839,7 @@ json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p
 		json_object_set_new(g.v[i].obj, "outEdges", g.v[i].out);
 		json_array_append_new(arr, g.v[i].obj);
 	}
-	return json_pack("{s:o, s:b}", "graph", arr, "truncated", t.truncated);
+	return json_pack("{s:o, s:b}", "graph", arr, "truncated", lg.t.truncated);
 }
 
 /* ---------------------------------------------------------------- Databricks */
