@@ -123,30 +123,28 @@ static int bad(lexer *l, const char *fmt)
 #define BAD_COMPARISON "Invalid comparison clause in filter string: %.300s"
 
 /* The registry's words for a refusal of the shared grammar (registry/mlflow_kit.h), as
- * MLflow's SearchModelUtils / SearchModelVersionUtils word them. */
+ * MLflow's SearchModelUtils / SearchModelVersionUtils word them; any other is an invalid
+ * clause. */
+static const char *const REG_BAD[] = {
+	[WEIR_MLFLOW_BAD_COMPARATOR] = BAD_COMPARISON,
+	[WEIR_MLFLOW_BAD_LIST_EMPTY] = "While parsing a list in the query, expected a non-empty list of string values, "
+				       "but got empty list: %.300s",
+	[WEIR_MLFLOW_BAD_LIST_ITEM] = "While parsing a list in the query, expected a non-empty list of string values, "
+				      "but got ill-formed list: %.300s",
+	[WEIR_MLFLOW_BAD_LIST_TYPE] = "While parsing a list in the query, expected string value, but got different "
+				      "type in list: %.300s",
+	[WEIR_MLFLOW_BAD_UNQUOTED] = "Parameter value is either not quoted or unidentified quote types used for "
+				     "string value in filter: %.300s",
+	[WEIR_MLFLOW_BAD_PATTERN] = "Invalid filter string: a LIKE pattern may have at most 10000 characters: %.300s",
+	[WEIR_MLFLOW_BAD_TOO_MANY] = "Too many clauses in filter string: %.300s",
+	[WEIR_MLFLOW_BAD_MULTIPLE] = "Search filter contained multiple expression: %.300s",
+};
+
 static int filter_fail(lexer *l, weir_mlflow_bad why, const char *detail)
 {
 	(void)detail;
-	switch (why) {
-	case WEIR_MLFLOW_BAD_COMPARATOR: return bad(l, BAD_COMPARISON);
-	case WEIR_MLFLOW_BAD_LIST_EMPTY:
-		return bad(l, "While parsing a list in the query, expected a non-empty list of string values, but "
-			      "got empty list: %.300s");
-	case WEIR_MLFLOW_BAD_LIST_ITEM:
-		return bad(l, "While parsing a list in the query, expected a non-empty list of string values, but "
-			      "got ill-formed list: %.300s");
-	case WEIR_MLFLOW_BAD_LIST_TYPE:
-		return bad(l, "While parsing a list in the query, expected string value, but got different type in "
-			      "list: %.300s");
-	case WEIR_MLFLOW_BAD_UNQUOTED:
-		return bad(l, "Parameter value is either not quoted or unidentified quote types used for string "
-			      "value in filter: %.300s");
-	case WEIR_MLFLOW_BAD_PATTERN:
-		return bad(l, "Invalid filter string: a LIKE pattern may have at most 10000 characters: %.300s");
-	case WEIR_MLFLOW_BAD_TOO_MANY: return bad(l, "Too many clauses in filter string: %.300s");
-	case WEIR_MLFLOW_BAD_MULTIPLE: return bad(l, "Search filter contained multiple expression: %.300s");
-	default: return bad(l, BAD_CLAUSE);
-	}
+	const char *fmt = (size_t)why < sizeof(REG_BAD) / sizeof(REG_BAD[0]) ? REG_BAD[why] : NULL;
+	return bad(l, fmt ? fmt : BAD_CLAUSE);
 }
 
 static bool ident_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
