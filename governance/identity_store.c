@@ -155,10 +155,9 @@ static const char SQL_GROUPS_CLEAR[] = "DELETE FROM group_members WHERE member_i
 
 static int edge(weir_db *db, const char *sql, int64_t a, int64_t b, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(a));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, a);
 	if (b >= 0)
 		weir_db_bind_i64(st, 2, b);
 	return weir_db_step_done(db, st, err);

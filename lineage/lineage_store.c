@@ -343,15 +343,8 @@ int weir_lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, cons
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	if ((st = weir_db_stmt(db, SQL_EDGE_OBS_UPSERT, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, pid);
-	weir_db_bind_i64(st, 2, dst);
-	weir_db_bind_i64(st, 3, src);
-	weir_db_bind_text(st, 4, origin);
-	weir_db_bind_text(st, 5, created_by);
-	weir_db_bind_i64(st, 6, at_ms);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_EDGE_OBS_UPSERT, err, WEIR_I64(pid), WEIR_I64(dst), WEIR_I64(src),
+			    WEIR_TEXT(origin), WEIR_TEXT(created_by), WEIR_I64(at_ms));
 }
 
 static const char SQL_COLUMN[] = "INSERT INTO lineage_columns(node_id, name) VALUES (?1, ?2) "
@@ -366,10 +359,8 @@ int weir_lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *
 	int rc = one_id(db, st, cid, true, err);
 	if (rc <= 0)
 		return rc;
-	if ((st = weir_db_stmt(db, SQL_COLUMN, err)) == NULL)
+	if ((st = weir_db_query(db, SQL_COLUMN, err, WEIR_I64(node), WEIR_TEXT(name))) == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, node);
-	weir_db_bind_text(st, 2, name);
 	return one_id(db, st, cid, false, err);
 }
 
@@ -404,17 +395,9 @@ int weir_lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, co
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	if ((st = weir_db_stmt(db, SQL_COL_EDGE_OBS_UPSERT, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, pid);
-	weir_db_bind_i64(st, 2, dst_col);
-	weir_db_bind_i64(st, 3, src_col);
-	weir_db_bind_text(st, 4, transformation);
-	weir_db_bind_text(st, 5, subtype ? subtype : "");
-	weir_db_bind_text(st, 6, origin);
-	weir_db_bind_text(st, 7, created_by);
-	weir_db_bind_i64(st, 8, at_ms);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_COL_EDGE_OBS_UPSERT, err, WEIR_I64(pid), WEIR_I64(dst_col), WEIR_I64(src_col),
+			    WEIR_TEXT(transformation), WEIR_TEXT(subtype ? subtype : ""), WEIR_TEXT(origin),
+			    WEIR_TEXT(created_by), WEIR_I64(at_ms));
 }
 
 static const char SQL_MANUAL_DEL_OBS[] =
@@ -674,12 +657,10 @@ static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_aliv
 			break; /* BFS order: every later node is at least as deep */
 		if (check_alive && d > 0 && !node_alive(db, n, as_of))
 			continue; /* a dropped table is reported, never walked through */
-		weir_stmt *st = weir_db_stmt(db, step_sql, err);
+		weir_stmt *st = weir_db_query(db, step_sql, err, WEIR_I64(n), WEIR_I64(pid),
+					      WEIR_I64_OR_NULL(as_of, as_of == 0));
 		if (st == NULL)
 			return -1;
-		weir_db_bind_i64(st, 1, n);
-		weir_db_bind_i64(st, 2, pid);
-		weir_db_bind_i64_or_null(st, 3, as_of, as_of == 0);
 		int rc;
 		while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 			int64_t m = weir_db_col_i64(st, 0);
@@ -788,11 +769,9 @@ static int neighbours(weir_db *db, weir_arena *a, int64_t id, bool col, bool up,
 		      weir_error *err)
 {
 	const char *sql = col ? (up ? SQL_COL_NEIGH_UP : SQL_COL_NEIGH_DOWN) : (up ? SQL_NEIGH_UP : SQL_NEIGH_DOWN);
-	weir_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_i64(st, 2, limit);
 	return edge_rows(db, a, st, out, col, err);
 }
 

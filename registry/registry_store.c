@@ -263,9 +263,8 @@ int weir_reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, w
 	if (h->comment)
 		weir_jw_kstr(w, "description", h->comment);
 
-	if ((st = weir_db_stmt(db, SQL_RM_TAGS_ALIASES, err)) == NULL)
+	if ((st = weir_db_query(db, SQL_RM_TAGS_ALIASES, err, WEIR_TEXT(model_id))) == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
 	int kind = -1; /* the list being written: 0 tags, 1 aliases */
 	while (weir_db_step(st) == WEIR_DB_ROW) {
 		int k = weir_db_col_int(st, 0);
@@ -292,9 +291,8 @@ int weir_reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, w
 		weir_jw_end_arr(w);
 	weir_db_done(st);
 
-	if ((st = weir_db_stmt(db, SQL_LATEST, err)) == NULL)
+	if ((st = weir_db_query(db, SQL_LATEST, err, WEIR_TEXT(model_id))) == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
 	int64_t vers[4];
 	int nv = 0;
 	if (weir_db_step(st) == WEIR_DB_ROW)
@@ -405,27 +403,15 @@ int weir_reg_store_version_insert(weir_db *db, const char *model_id, const weir_
 		if (rc != WEIR_DB_DONE)
 			return weir_db_fail(db, rc, err);
 		/* a model created before this module (or through catalog.c): start its counter */
-		if ((st = weir_db_stmt(db, SQL_RM_INSERT, err)) == NULL)
-			return -1;
-		weir_db_bind_text(st, 1, model_id);
-		if (weir_db_step_done(db, st, err) != 0)
+		if (weir_db_exec(db, SQL_RM_INSERT, err, WEIR_TEXT(model_id)) != 0)
 			return -1;
 		return weir_reg_store_version_insert(db, model_id, in, id, location, now, by, version, err);
 	}
-	if ((st = weir_db_stmt(db, SQL_VERSION_INSERT, err)) == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, v);
-	weir_db_bind_text(st, 3, id);
-	weir_db_bind_text(st, 4, in->source);
-	weir_db_bind_text(st, 5, in->run_id ? in->run_id : "");
-	weir_db_bind_text(st, 6, in->run_link ? in->run_link : "");
-	weir_db_bind_text(st, 7, in->description ? in->description : "");
-	weir_db_bind_text(st, 8, in->pending ? "PENDING_REGISTRATION" : "READY");
-	weir_db_bind_text(st, 9, in->pending ? location : in->storage_location);
-	weir_db_bind_i64(st, 10, now);
-	weir_db_bind_text(st, 11, by);
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_VERSION_INSERT, err, WEIR_TEXT(model_id), WEIR_I64(v), WEIR_TEXT(id),
+			 WEIR_TEXT(in->source), WEIR_TEXT(in->run_id ? in->run_id : ""),
+			 WEIR_TEXT(in->run_link ? in->run_link : ""), WEIR_TEXT(in->description ? in->description : ""),
+			 WEIR_TEXT(in->pending ? "PENDING_REGISTRATION" : "READY"),
+			 WEIR_TEXT(in->pending ? location : in->storage_location), WEIR_I64(now), WEIR_TEXT(by)) != 0)
 		return -1;
 	*version = v;
 	return 0;
@@ -462,26 +448,13 @@ int weir_reg_store_version_transition(weir_db *db, const char *model_id, int64_t
 				      bool archive_existing, const char *by, weir_error *err)
 {
 	int64_t now = weir_now_ms();
-	weir_stmt *st;
 	if (archive_existing) {
-		if ((st = weir_db_stmt(db, SQL_MV_ARCHIVE, err)) == NULL)
-			return -1;
-		weir_db_bind_text(st, 1, model_id);
-		weir_db_bind_i64(st, 2, version);
-		weir_db_bind_text(st, 3, stage);
-		weir_db_bind_i64(st, 4, now);
-		weir_db_bind_text(st, 5, by);
-		if (weir_db_step_done(db, st, err) != 0)
+		if (weir_db_exec(db, SQL_MV_ARCHIVE, err, WEIR_TEXT(model_id), WEIR_I64(version), WEIR_TEXT(stage),
+				 WEIR_I64(now), WEIR_TEXT(by)) != 0)
 			return -1;
 	}
-	if ((st = weir_db_stmt(db, SQL_MV_STAGE, err)) == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
-	weir_db_bind_text(st, 3, stage);
-	weir_db_bind_i64(st, 4, now);
-	weir_db_bind_text(st, 5, by);
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_MV_STAGE, err, WEIR_TEXT(model_id), WEIR_I64(version), WEIR_TEXT(stage), WEIR_I64(now),
+			 WEIR_TEXT(by)) != 0)
 		return -1;
 	return weir_reg_store_model_touch(db, model_id, now, NULL, err);
 }

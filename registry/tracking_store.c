@@ -65,10 +65,7 @@ int weir_trk_store_exp_insert(weir_db *db, const char *name, const char *artifac
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*id = weir_db_last_insert_id(db);
-	if ((st = weir_db_stmt(db, SQL_EXP_SET_LOCATION, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, *id);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_EXP_SET_LOCATION, err, WEIR_I64(*id));
 }
 
 static const weir_db_field EXP_ROW[] = {WEIR_FIELD(I64, trk_exp, id),
@@ -126,12 +123,7 @@ int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	if ((st = weir_db_stmt(db, SQL_EXP_RUNS_SET_STAGE, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_text(st, 2, stage);
-	weir_db_bind_i64(st, 3, now);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_EXP_RUNS_SET_STAGE, err, WEIR_I64(id), WEIR_TEXT(stage), WEIR_I64(now));
 }
 
 /* The (owner id, key[, value]) writes of tags and params: value NULL for a delete, which
@@ -139,11 +131,9 @@ int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int
 static int kv_write(weir_db *db, const char *sql, int64_t id, const char *key, const char *value, bool *existed,
 		    weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_TEXT(key));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_text(st, 2, key);
 	if (value)
 		weir_db_bind_text(st, 3, value);
 	if (weir_db_step_done(db, st, err) != 0)
@@ -776,16 +766,8 @@ void weir_trk_store_metric_hot_target_set(int rows)
 
 static int metric_stmt(weir_db *db, const char *sql, int64_t run, const trk_point *p, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, sql, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, run);
-	weir_db_bind_text(st, 2, p->key);
-	weir_db_bind_i64(st, 3, p->step);
-	weir_db_bind_i64(st, 4, p->timestamp);
-	weir_db_bind_double(st, 5, p->is_nan ? 0.0 : p->value);
-	weir_db_bind_i64(st, 6, p->is_nan ? 1 : 0);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, sql, err, WEIR_I64(run), WEIR_TEXT(p->key), WEIR_I64(p->step), WEIR_I64(p->timestamp),
+			    WEIR_REAL(p->is_nan ? 0.0 : p->value), WEIR_I64(p->is_nan ? 1 : 0));
 }
 
 int weir_trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, bool direct, weir_error *err)
@@ -1097,16 +1079,8 @@ int weir_trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char
 		return -1;
 	if (found)
 		return 0;
-	if ((st = weir_db_stmt(db, SQL_DATASET_INSERT, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, experiment_id);
-	weir_db_bind_text(st, 2, name);
-	weir_db_bind_text(st, 3, digest);
-	weir_db_bind_text(st, 4, source_type);
-	weir_db_bind_text(st, 5, source);
-	weir_db_bind_text(st, 6, schema);
-	weir_db_bind_text(st, 7, profile);
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_DATASET_INSERT, err, WEIR_I64(experiment_id), WEIR_TEXT(name), WEIR_TEXT(digest),
+			 WEIR_TEXT(source_type), WEIR_TEXT(source), WEIR_TEXT(schema), WEIR_TEXT(profile)) != 0)
 		return -1;
 	*id = weir_db_last_insert_id(db);
 	return 0;
@@ -1122,11 +1096,7 @@ int weir_trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64
 		return -1;
 	if (found)
 		return 0;
-	if ((st = weir_db_stmt(db, SQL_INPUT_INSERT, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, dataset);
-	weir_db_bind_i64(st, 2, run);
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_INPUT_INSERT, err, WEIR_I64(dataset), WEIR_I64(run)) != 0)
 		return -1;
 	*input = weir_db_last_insert_id(db);
 	return 0;
