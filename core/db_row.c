@@ -16,6 +16,7 @@ void weir_db_row_read(weir_stmt *st, weir_arena *a, void *out, const weir_db_fie
 		case WEIR_FIELD_INT: *(int *)p = weir_db_col_int(st, i); break;
 		case WEIR_FIELD_BOOL: *(bool *)p = weir_db_col_int(st, i) != 0; break;
 		case WEIR_FIELD_REAL: *(double *)p = weir_db_col_double(st, i); break;
+		case WEIR_FIELD_SKIP: continue;
 		}
 		if (f->has >= 0)
 			*(bool *)(base + f->has) = weir_db_col_type(st, i) != WEIR_DB_NULL;

@@ -1,18 +1,22 @@
 /* A row read into a struct by a table of its fields, one entry per column of the SELECT, in
  * order, instead of one weir_db_col_* line per field in every store:
  *
- *     static const weir_db_field RUN_ROW[] = {WEIR_FIELD(I64, trk_run, id), WEIR_FIELD(TEXT, trk_run, run_id),
- *             WEIR_FIELD_OPT(I64, trk_run, start_time, has_start), ...};
+ *     static const weir_db_field RUN_ROW[] = {WEIR_FIELD(trk_run, id), WEIR_FIELD(trk_run, run_id),
+ *             WEIR_FIELD_OPT(trk_run, start_time, has_start), ...};
  *     return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_RUN_GET, err, WEIR_TEXT(id)), a, out, RUN_ROW,
  *                            "Run not found", err);
  *
  * The table sits beside its SELECT, so a column added to one is added to the other in one
- * place. Text is copied into the arena (NULL for SQL NULL); numbers are 0 for SQL NULL; an
- * OPT field also sets a bool when the column is not NULL. */
+ * place. How a column is read follows from its field's type: text (const char *) is copied
+ * into the arena (NULL for SQL NULL), int64_t, int and double are read as such (0 for SQL
+ * NULL), a bool is "the integer is not 0"; an OPT field also sets a bool when the column is
+ * not NULL. */
 #ifndef WEIR_CORE_DB_ROW_H
 #define WEIR_CORE_DB_ROW_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/db.h"
 
@@ -22,6 +26,7 @@ typedef enum {
 	WEIR_FIELD_INT, /* int */
 	WEIR_FIELD_BOOL, /* bool: the integer is not 0 */
 	WEIR_FIELD_REAL, /* double */
+	WEIR_FIELD_SKIP, /* a column the caller reads itself (an enum from its text, ...) */
 } weir_field_kind;
 
 typedef struct weir_db_field {
@@ -30,13 +35,22 @@ typedef struct weir_db_field {
 	short has; /* where its "not NULL" bool is, or -1 */
 } weir_db_field;
 
-#define WEIR_FIELD(kind, T, f)                        \
-	{                                             \
-		WEIR_FIELD_##kind, offsetof(T, f), -1 \
+/* The kind of a field, from its type (a field of any other type does not compile). */
+#define WEIR_FIELD_KIND(x) \
+	_Generic((x), const char *: WEIR_FIELD_TEXT, char *: WEIR_FIELD_TEXT, int64_t: WEIR_FIELD_I64,          \
+		 int: WEIR_FIELD_INT, bool: WEIR_FIELD_BOOL, double: WEIR_FIELD_REAL)
+/* Field f of struct T; with OPT, also the bool `has` set when the column is not NULL. */
+#define WEIR_FIELD(T, f)                                         \
+	{                                                        \
+		WEIR_FIELD_KIND(((T *)0)->f), offsetof(T, f), -1 \
 	}
-#define WEIR_FIELD_OPT(kind, T, f, has)                             \
-	{                                                           \
-		WEIR_FIELD_##kind, offsetof(T, f), offsetof(T, has) \
+#define WEIR_FIELD_SKIPPED             \
+	{                              \
+		WEIR_FIELD_SKIP, 0, -1 \
+	}
+#define WEIR_FIELD_OPT(T, f, has)                                              \
+	{                                                                      \
+		WEIR_FIELD_KIND(((T *)0)->f), offsetof(T, f), offsetof(T, has) \
 	}
 
 /* Reads the row st stands on into out: column i into fields[i]. */

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/log.h"
 
 /* ------------------------------------------------------------------ nodes */
@@ -46,21 +47,19 @@ static const char SQL_NODE_FIND_NS[] =
 	"SELECT " NODE_COLS
 	" FROM lineage_nodes WHERE namespace = ?1 AND name = ?2 ORDER BY kind = 'DATASET' DESC LIMIT 1";
 
+static const weir_db_field NODE_FIELDS[] = {
+	WEIR_FIELD(lin_node_row, id),           WEIR_FIELD_SKIPPED, /* kind */
+	WEIR_FIELD(lin_node_row, key),          WEIR_FIELD(lin_node_row, name),
+	WEIR_FIELD(lin_node_row, namespace_),   WEIR_FIELD(lin_node_row, securable_id),
+	WEIR_FIELD(lin_node_row, facets),       WEIR_FIELD(lin_node_row, deleted_at),
+	WEIR_FIELD(lin_node_row, renamed_from), WEIR_FIELD(lin_node_row, renamed_at),
+	WEIR_FIELD(lin_node_row, first_seen),   WEIR_FIELD(lin_node_row, last_seen)};
+
 static void fill_node(weir_arena *a, weir_stmt *st, lin_node_row *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->id = weir_db_col_i64(st, 0);
+	WEIR_DB_ROW_READ(st, a, o, NODE_FIELDS);
 	weir_lin__kind_parse(weir_db_col_text(st, 1), &o->kind);
-	o->key = weir_db_col_dup(a, st, 2);
-	o->name = weir_db_col_dup(a, st, 3);
-	o->namespace_ = weir_db_col_dup(a, st, 4);
-	o->securable_id = weir_db_col_dup(a, st, 5);
-	o->facets = weir_db_col_dup(a, st, 6);
-	o->deleted_at = weir_db_col_i64(st, 7);
-	o->renamed_from = weir_db_col_dup(a, st, 8);
-	o->renamed_at = weir_db_col_i64(st, 9);
-	o->first_seen = weir_db_col_i64(st, 10);
-	o->last_seen = weir_db_col_i64(st, 11);
 }
 
 static int node_row(weir_db *db, weir_arena *a, weir_stmt *st, lin_node_row *o, weir_error *err)
@@ -503,35 +502,19 @@ static const char SQL_OL_RUN_PUT[] =
 	"  facets = excluded.facets, inputs = excluded.inputs, outputs = excluded.outputs, "
 	"  updated_at = excluded.updated_at";
 
+static const weir_db_field OL_RUN_FIELDS[] = {
+	WEIR_FIELD(lin_run_row, run_id),          WEIR_FIELD(lin_run_row, node_id),
+	WEIR_FIELD(lin_run_row, job_node_id),     WEIR_FIELD(lin_run_row, state),
+	WEIR_FIELD(lin_run_row, start_time),      WEIR_FIELD(lin_run_row, end_time),
+	WEIR_FIELD(lin_run_row, parent_run_id),   WEIR_FIELD(lin_run_row, parent_job_namespace),
+	WEIR_FIELD(lin_run_row, parent_job_name), WEIR_FIELD(lin_run_row, facets),
+	WEIR_FIELD(lin_run_row, inputs),          WEIR_FIELD(lin_run_row, outputs)};
+
 int weir_lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, lin_run_row *o, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_OL_RUN_GET, err, WEIR_TEXT(run_id));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_DONE) {
-		weir_db_done(st);
-		return 1;
-	}
-	if (rc != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return weir_db_fail(db, rc, err);
-	}
-	memset(o, 0, sizeof(*o));
-	o->run_id = weir_db_col_dup(a, st, 0);
-	o->node_id = weir_db_col_i64(st, 1);
-	o->job_node_id = weir_db_col_i64(st, 2);
-	o->state = weir_db_col_dup(a, st, 3);
-	o->start_time = weir_db_col_i64(st, 4);
-	o->end_time = weir_db_col_i64(st, 5);
-	o->parent_run_id = weir_db_col_dup(a, st, 6);
-	o->parent_job_namespace = weir_db_col_dup(a, st, 7);
-	o->parent_job_name = weir_db_col_dup(a, st, 8);
-	o->facets = weir_db_col_dup(a, st, 9);
-	o->inputs = weir_db_col_dup(a, st, 10);
-	o->outputs = weir_db_col_dup(a, st, 11);
-	weir_db_done(st);
-	return 0;
+	int found = WEIR_DB_ROW_ONE(db, weir_db_query(db, SQL_OL_RUN_GET, err, WEIR_TEXT(run_id)), a, o, OL_RUN_FIELDS,
+				    err);
+	return found < 0 ? -1 : !found;
 }
 
 int weir_lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_error *err)

@@ -68,13 +68,13 @@ int weir_trk_store_exp_insert(weir_db *db, const char *name, const char *artifac
 	return weir_db_exec(db, SQL_EXP_SET_LOCATION, err, WEIR_I64(*id));
 }
 
-static const weir_db_field EXP_ROW[] = {WEIR_FIELD(I64, trk_exp, id),
-					WEIR_FIELD(TEXT, trk_exp, name),
-					WEIR_FIELD(TEXT, trk_exp, artifact_location),
-					WEIR_FIELD(TEXT, trk_exp, lifecycle_stage),
-					WEIR_FIELD(I64, trk_exp, creation_time),
-					WEIR_FIELD(I64, trk_exp, last_update_time),
-					WEIR_FIELD(TEXT, trk_exp, owner)};
+static const weir_db_field EXP_ROW[] = {WEIR_FIELD(trk_exp, id),
+					WEIR_FIELD(trk_exp, name),
+					WEIR_FIELD(trk_exp, artifact_location),
+					WEIR_FIELD(trk_exp, lifecycle_stage),
+					WEIR_FIELD(trk_exp, creation_time),
+					WEIR_FIELD(trk_exp, last_update_time),
+					WEIR_FIELD(trk_exp, owner)};
 
 int weir_trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err)
 {
@@ -436,16 +436,16 @@ int weir_trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner
 	return 0;
 }
 
-static const weir_db_field RUN_ROW[] = {WEIR_FIELD(I64, trk_run, id),
-					WEIR_FIELD(TEXT, trk_run, run_id),
-					WEIR_FIELD(I64, trk_run, experiment_id),
-					WEIR_FIELD(TEXT, trk_run, run_name),
-					WEIR_FIELD(TEXT, trk_run, user_id),
-					WEIR_FIELD(TEXT, trk_run, status),
-					WEIR_FIELD_OPT(I64, trk_run, start_time, has_start),
-					WEIR_FIELD_OPT(I64, trk_run, end_time, has_end),
-					WEIR_FIELD(TEXT, trk_run, artifact_uri),
-					WEIR_FIELD(TEXT, trk_run, lifecycle_stage)};
+static const weir_db_field RUN_ROW[] = {WEIR_FIELD(trk_run, id),
+					WEIR_FIELD(trk_run, run_id),
+					WEIR_FIELD(trk_run, experiment_id),
+					WEIR_FIELD(trk_run, run_name),
+					WEIR_FIELD(trk_run, user_id),
+					WEIR_FIELD(trk_run, status),
+					WEIR_FIELD_OPT(trk_run, start_time, has_start),
+					WEIR_FIELD_OPT(trk_run, end_time, has_end),
+					WEIR_FIELD(trk_run, artifact_uri),
+					WEIR_FIELD(trk_run, lifecycle_stage)};
 
 int weir_trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err)
 {
@@ -1186,17 +1186,17 @@ int weir_trk_store_lm_insert(weir_db *db, const trk_lmodel *m, const char *owner
 	return 0;
 }
 
-static const weir_db_field LM_ROW[] = {WEIR_FIELD(I64, trk_lmodel, id),
-				       WEIR_FIELD(TEXT, trk_lmodel, model_id),
-				       WEIR_FIELD(I64, trk_lmodel, experiment_id),
-				       WEIR_FIELD(TEXT, trk_lmodel, name),
-				       WEIR_FIELD(TEXT, trk_lmodel, artifact_location),
-				       WEIR_FIELD(I64, trk_lmodel, creation_time),
-				       WEIR_FIELD(I64, trk_lmodel, last_updated_time),
-				       WEIR_FIELD(TEXT, trk_lmodel, status),
-				       WEIR_FIELD(TEXT, trk_lmodel, model_type),
-				       WEIR_FIELD(TEXT, trk_lmodel, source_run_id),
-				       WEIR_FIELD(TEXT, trk_lmodel, lifecycle_stage)};
+static const weir_db_field LM_ROW[] = {WEIR_FIELD(trk_lmodel, id),
+				       WEIR_FIELD(trk_lmodel, model_id),
+				       WEIR_FIELD(trk_lmodel, experiment_id),
+				       WEIR_FIELD(trk_lmodel, name),
+				       WEIR_FIELD(trk_lmodel, artifact_location),
+				       WEIR_FIELD(trk_lmodel, creation_time),
+				       WEIR_FIELD(trk_lmodel, last_updated_time),
+				       WEIR_FIELD(trk_lmodel, status),
+				       WEIR_FIELD(trk_lmodel, model_type),
+				       WEIR_FIELD(trk_lmodel, source_run_id),
+				       WEIR_FIELD(trk_lmodel, lifecycle_stage)};
 
 int weir_trk_store_lm_get(weir_db *db, weir_arena *a, const char *model_id, trk_lmodel *out, weir_error *err)
 {

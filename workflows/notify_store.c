@@ -4,6 +4,7 @@
  * and delivery stay in notify.c. */
 #include "workflows/notify_int.h"
 
+#include "core/db_row.h"
 #include "core/util.h"
 
 /* ---------------------------------------------------------------- destinations */
@@ -21,15 +22,15 @@ static const char SQL_DEST_PAGE[] =
 	"SELECT id, display_name, destination_type, config, created_at FROM notification_destinations "
 	"WHERE ?2 IS NULL OR created_at > ?1 OR (created_at = ?1 AND id > ?2) ORDER BY created_at, id LIMIT ?3";
 
+static const weir_db_field DEST_FIELDS[] = {WEIR_FIELD(notify_dest, id), WEIR_FIELD(notify_dest, display_name),
+					    WEIR_FIELD(notify_dest, type), WEIR_FIELD(notify_dest, config),
+					    WEIR_FIELD(notify_dest, created_at)};
+
 static void dest_row(weir_arena *a, weir_stmt *st, notify_dest *d)
 {
-	d->id = weir_db_col_dup(a, st, 0);
-	d->display_name = weir_db_col_dup(a, st, 1);
-	d->type = weir_db_col_dup(a, st, 2);
-	d->config = weir_db_col_dup(a, st, 3);
+	WEIR_DB_ROW_READ(st, a, d, DEST_FIELDS);
 	d->signing_secret = NULL;
 	d->created_by = NULL;
-	d->created_at = weir_db_col_i64(st, 4);
 }
 
 int weir_notify_store_dest_insert(weir_db *db, const notify_dest *d, weir_error *err)

@@ -226,10 +226,9 @@ typedef struct row_probe {
 	bool has_opt;
 } row_probe;
 
-static const weir_db_field PROBE_ROW[] = {
-	WEIR_FIELD(TEXT, row_probe, name), WEIR_FIELD(I64, row_probe, big),
-	WEIR_FIELD(INT, row_probe, small), WEIR_FIELD(BOOL, row_probe, flag),
-	WEIR_FIELD(REAL, row_probe, real), WEIR_FIELD_OPT(I64, row_probe, opt, has_opt)};
+static const weir_db_field PROBE_ROW[] = {WEIR_FIELD(row_probe, name),  WEIR_FIELD(row_probe, big),
+					  WEIR_FIELD(row_probe, small), WEIR_FIELD(row_probe, flag),
+					  WEIR_FIELD(row_probe, real),  WEIR_FIELD_OPT(row_probe, opt, has_opt)};
 
 static void test_db_row(void **state)
 {
