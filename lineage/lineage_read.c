@@ -1036,17 +1036,23 @@ static int table_node(lin_ctx *c, const weir_securable *t, lin_node_row *row, we
 	return weir_lin_store_node_find(c->db, c->a, k, t->id, row, err);
 }
 
+/* The lineage column `column` of table t: 0 with *col; 1 when the table or the column has no
+ * lineage; -1 with err set. */
+static int table_column(lin_ctx *c, const weir_securable *t, const char *column, int64_t *col, weir_error *err)
+{
+	lin_node_row row;
+	int rc = table_node(c, t, &row, err);
+	return rc != 0 ? rc : weir_lin_store_column_find(c->db, row.id, column, col, err);
+}
+
 json_t *weir_lineage_column_lineage(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *t,
 				    const char *column, weir_error *err)
 {
 	lin_ctx c;
 	ctx_init(&c, db, a, p);
 	json_t *out = json_pack("{s:[], s:[]}", "upstream_cols", "downstream_cols");
-	lin_node_row row;
 	int64_t col;
-	int rc = table_node(&c, t, &row, err);
-	if (rc == 0)
-		rc = weir_lin_store_column_find(db, row.id, column, &col, err);
+	int rc = table_column(&c, t, column, &col, err);
 	if (rc != 0) {
 		if (rc < 0) {
 			json_decref(out);
@@ -1105,11 +1111,8 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	json_t *src = json_pack("{s:s, s:s}", "table", t->full_name, "column", column);
 	json_t *out = json_pack("{s:o, s:I, s:[], s:[], s:b}", "source", src, "depth", (json_int_t)depth, "impacted",
 				"edges", "truncated", 0);
-	lin_node_row row;
 	int64_t col;
-	int rc = table_node(&c, t, &row, err);
-	if (rc == 0)
-		rc = weir_lin_store_column_find(db, row.id, column, &col, err);
+	int rc = table_column(&c, t, column, &col, err);
 	if (rc != 0) {
 		if (rc < 0) {
 			json_decref(out);
