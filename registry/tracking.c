@@ -656,6 +656,34 @@ static json_t *run_of_id(weir_tracking_ctx *c, int64_t id, weir_error *err)
 #define EXP_SEARCH_MAX 50000
 #define RUN_SEARCH_MAX 50000
 
+/* Experiment `id`, which must be active: runs and logged models are created only in one. */
+static int active_exp(weir_tracking_ctx *c, int64_t id, trk_exp *e, weir_error *err)
+{
+	if (weir_trk_store_exp_get(c->db, c->arena, id, e, err) != 0)
+		return -1;
+	if (strcmp(e->lifecycle_stage, "active") != 0)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+				      "The experiment %lld must be in the 'active' state. Current state is %s.",
+				      (long long)e->id, e->lifecycle_stage);
+	return 0;
+}
+
+/* The `ne` ids of a search's experiment_ids array (ids or digit strings) into q. */
+static int experiment_ids(weir_tracking_ctx *c, json_t *exps, size_t ne, trk_query *q, weir_error *err)
+{
+	int64_t *eids = weir_arena_alloc(c->arena, (ne ? ne : 1) * sizeof(int64_t));
+	for (size_t i = 0; i < ne; i++) {
+		json_t *wrap = json_pack("{s:O}", "experiment_ids", json_array_get(exps, i));
+		int rc = f_experiment_id(wrap, "experiment_ids", true, &eids[i], NULL, err);
+		json_decref(wrap);
+		if (rc != 0)
+			return -1;
+	}
+	q->experiment_ids = eids;
+	q->nexperiments = (int)ne;
+	return 0;
+}
+
 json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
 	int64_t max = 1000;
@@ -892,14 +920,8 @@ json_t *weir_tracking_run_create(weir_tracking_ctx *c, json_t *req, weir_error *
 	if (tags && check_tags(tags, "tag", 0, err) != 0)
 		return NULL;
 	trk_exp e;
-	if (weir_trk_store_exp_get(c->db, c->arena, exp_id, &e, err) != 0)
+	if (active_exp(c, exp_id, &e, err) != 0)
 		return NULL;
-	if (strcmp(e.lifecycle_stage, "active") != 0) {
-		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
-			       "The experiment %lld must be in the 'active' state. Current state is %s.",
-			       (long long)e.id, e.lifecycle_stage);
-		return NULL;
-	}
 	const char *tag_name = NULL;
 	size_t i;
 	json_t *t;
@@ -1008,16 +1030,8 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "experiment_ids", "At most 200 experiment ids");
 		return NULL;
 	}
-	int64_t *eids = weir_arena_alloc(c->arena, (ne ? ne : 1) * sizeof(int64_t));
-	for (size_t i = 0; i < ne; i++) {
-		json_t *wrap = json_pack("{s:O}", "experiment_ids", json_array_get(exps, i));
-		int rc = f_experiment_id(wrap, "experiment_ids", true, &eids[i], NULL, err);
-		json_decref(wrap);
-		if (rc != 0)
-			return NULL;
-	}
-	q.experiment_ids = eids;
-	q.nexperiments = (int)ne;
+	if (experiment_ids(c, exps, ne, &q, err) != 0)
+		return NULL;
 	if (parse_filter(c->arena, filter, GRAM_RUNS, &q.conds, &q.nconds, err) != 0 ||
 	    parse_order(c->arena, order, true, &q.orders, &q.norders, err) != 0 ||
 	    weir_page_token_offset_parse(c->arena, tok, &q.offset, err) != 0)
@@ -2013,14 +2027,8 @@ json_t *weir_tracking_logged_model_create(weir_tracking_ctx *c, json_t *req, wei
 	if (check_lm_params(c, params, &pk, &pv, err) != 0 || (tags && check_tags(tags, "tag", 0, err) != 0))
 		return NULL;
 	trk_exp e;
-	if (weir_trk_store_exp_get(c->db, c->arena, exp_id, &e, err) != 0)
+	if (active_exp(c, exp_id, &e, err) != 0)
 		return NULL;
-	if (strcmp(e.lifecycle_stage, "active") != 0) {
-		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
-			       "The experiment %lld must be in the 'active' state. Current state is %s.",
-			       (long long)e.id, e.lifecycle_stage);
-		return NULL;
-	}
 	if (m.source_run_id && *m.source_run_id) {
 		trk_run run;
 		if (weir_trk_store_run_get(c->db, c->arena, m.source_run_id, &run, err) != 0)
@@ -2271,16 +2279,8 @@ json_t *weir_tracking_logged_model_search(weir_tracking_ctx *c, json_t *req, wei
 				 "At most 200 experiment ids and 100 datasets");
 		return NULL;
 	}
-	int64_t *eids = weir_arena_alloc(c->arena, (ne ? ne : 1) * sizeof(int64_t));
-	for (size_t i = 0; i < ne; i++) {
-		json_t *wrap = json_pack("{s:O}", "experiment_ids", json_array_get(exps, i));
-		int rc = f_experiment_id(wrap, "experiment_ids", true, &eids[i], NULL, err);
-		json_decref(wrap);
-		if (rc != 0)
-			return NULL;
-	}
-	q.experiment_ids = eids;
-	q.nexperiments = (int)ne;
+	if (experiment_ids(c, exps, ne, &q, err) != 0)
+		return NULL;
 	q.ds_names = weir_arena_alloc(c->arena, (nd ? nd : 1) * sizeof(char *));
 	q.ds_digests = weir_arena_alloc(c->arena, (nd ? nd : 1) * sizeof(char *));
 	for (size_t i = 0; i < nd; i++) {
