@@ -119,6 +119,19 @@ const char *weir_mlflow_like_to_glob(weir_arena *a, const char *like)
 
 bool weir_mlflow_pattern_fits(const char *pattern) { return strlen(pattern) <= WEIR_MLFLOW_MAX_PATTERN; }
 
+int weir_mlflow_json_str(const json_t *obj, const char *key, bool required, const char **out, weir_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (v == NULL || json_is_null(v))
+		return required ? weir_mlflow_arg_missing(key, err) : 0;
+	if (!json_is_string(v))
+		return weir_mlflow_arg_type_error(key, v, err);
+	if (required && json_string_length(v) == 0)
+		return weir_mlflow_arg_missing(key, err);
+	*out = json_string_value(v);
+	return 0;
+}
+
 int weir_mlflow_arg_missing(const char *key, weir_error *err)
 {
 	return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,

@@ -197,6 +197,11 @@ void weir_mlflow_sql_cmp(weir_mlflow_sql *q, const char *expr, const weir_mlflow
 /* Binds every value, in order, to st (a statement of q's text). */
 void weir_mlflow_sql_bind_all(const weir_mlflow_sql *q, weir_stmt *st);
 
+/* A string member `key` of a request message into *out (borrowed from obj): absent or null
+ * leaves *out, and is MLflow's missing-parameter error when `required`, as is "" then; any
+ * other JSON type is its type error. */
+int weir_mlflow_json_str(const json_t *obj, const char *key, bool required, const char **out, weir_error *err);
+
 /* Argument errors in MLflow's words, as its server words them (clients match them). */
 /* 400 naming `key`: "Missing value for required parameter '<key>'. See the API docs ...". -1. */
 int weir_mlflow_arg_missing(const char *key, weir_error *err);

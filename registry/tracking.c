@@ -31,20 +31,6 @@
 
 /* ------------------------------------------------------------------ request fields */
 
-/* A string field; absent/null leaves *out; required also refuses "". */
-static int f_str(json_t *req, const char *key, bool required, const char **out, weir_error *err)
-{
-	json_t *v = json_object_get(req, key);
-	if (v == NULL || json_is_null(v))
-		return required ? weir_mlflow_arg_missing(key, err) : 0;
-	if (!json_is_string(v))
-		return weir_mlflow_arg_type_error(key, v, err);
-	if (required && json_string_length(v) == 0)
-		return weir_mlflow_arg_missing(key, err);
-	*out = json_string_value(v);
-	return 0;
-}
-
 /* An int64 field: a JSON integer or a digit string (protobuf JSON). *present tells. */
 static int f_i64(json_t *req, const char *key, bool required, int64_t *out, bool *present, weir_error *err)
 {
@@ -79,7 +65,8 @@ static int f_arr(json_t *req, const char *key, json_t **out, weir_error *err)
 static int f_run_id(json_t *req, const char **out, weir_error *err)
 {
 	const char *id = NULL, *uuid = NULL;
-	if (f_str(req, "run_id", false, &id, err) != 0 || f_str(req, "run_uuid", false, &uuid, err) != 0)
+	if (weir_mlflow_json_str(req, "run_id", false, &id, err) != 0 ||
+	    weir_mlflow_json_str(req, "run_uuid", false, &uuid, err) != 0)
 		return -1;
 	*out = id && *id ? id : uuid;
 	if (*out == NULL || **out == '\0')
@@ -500,7 +487,8 @@ static int check_tags(json_t *tags, const char *what, size_t max_value, weir_err
 		if (!json_is_object(t))
 			return weir_mlflow_arg_type_error("tags", t, err);
 		const char *k = NULL, *v = "";
-		if (f_str(t, "key", true, &k, err) != 0 || f_str(t, "value", false, &v, err) != 0)
+		if (weir_mlflow_json_str(t, "key", true, &k, err) != 0 ||
+		    weir_mlflow_json_str(t, "value", false, &v, err) != 0)
 			return -1;
 		if (check_key(what, k, err) != 0)
 			return -1;
@@ -531,7 +519,8 @@ json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_
 {
 	const char *name = NULL, *loc = NULL;
 	json_t *tags = NULL;
-	if (f_str(req, "name", true, &name, err) != 0 || f_str(req, "artifact_location", false, &loc, err) != 0 ||
+	if (weir_mlflow_json_str(req, "name", true, &name, err) != 0 ||
+	    weir_mlflow_json_str(req, "artifact_location", false, &loc, err) != 0 ||
 	    f_arr(req, "tags", &tags, err) != 0)
 		return NULL;
 	if (strlen(name) > EXP_NAME_MAX) {
@@ -606,7 +595,7 @@ json_t *weir_tracking_experiment_get_by_name(weir_tracking_ctx *c, json_t *req, 
 {
 	const char *name = NULL;
 	trk_exp e;
-	if (f_str(req, "experiment_name", true, &name, err) != 0 ||
+	if (weir_mlflow_json_str(req, "experiment_name", true, &name, err) != 0 ||
 	    weir_trk_store_exp_get_by_name(c->db, c->arena, name, &e, err) != 0)
 		return NULL;
 	return exp_answer(c, &e, err);
@@ -692,7 +681,8 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 	json_t *order = NULL;
 	trk_query q = {0};
 	if (f_i64(req, "max_results", false, &max, &present, err) != 0 ||
-	    f_str(req, "filter", false, &filter, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0 ||
+	    weir_mlflow_json_str(req, "filter", false, &filter, err) != 0 ||
+	    weir_mlflow_json_str(req, "page_token", false, &tok, err) != 0 ||
 	    f_arr(req, "order_by", &order, err) != 0 || f_view(req, "view_type", &q.view, err) != 0)
 		return NULL;
 	if (max < 1 || max > EXP_SEARCH_MAX) {
@@ -724,7 +714,7 @@ json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_
 {
 	trk_exp e;
 	const char *name = NULL;
-	if (load_exp(c, req, &e, err) != 0 || f_str(req, "new_name", true, &name, err) != 0)
+	if (load_exp(c, req, &e, err) != 0 || weir_mlflow_json_str(req, "new_name", true, &name, err) != 0)
 		return NULL;
 	if (strcmp(e.lifecycle_stage, "active") != 0) {
 		weir_error_set(err, WEIR_E_INVALID_STATE, "Cannot rename a non-active experiment.");
@@ -782,8 +772,8 @@ json_t *weir_tracking_experiment_set_tag(weir_tracking_ctx *c, json_t *req, weir
 {
 	trk_exp e;
 	const char *key = NULL, *value = "";
-	if (load_exp(c, req, &e, err) != 0 || f_str(req, "key", true, &key, err) != 0 ||
-	    f_str(req, "value", false, &value, err) != 0 || check_key("tag", key, err) != 0)
+	if (load_exp(c, req, &e, err) != 0 || weir_mlflow_json_str(req, "key", true, &key, err) != 0 ||
+	    weir_mlflow_json_str(req, "value", false, &value, err) != 0 || check_key("tag", key, err) != 0)
 		return NULL;
 	if (strcmp(e.lifecycle_stage, "active") != 0) {
 		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
@@ -807,7 +797,7 @@ json_t *weir_tracking_experiment_delete_tag(weir_tracking_ctx *c, json_t *req, w
 	trk_exp e;
 	const char *key = NULL;
 	bool existed;
-	if (load_exp(c, req, &e, err) != 0 || f_str(req, "key", true, &key, err) != 0 ||
+	if (load_exp(c, req, &e, err) != 0 || weir_mlflow_json_str(req, "key", true, &key, err) != 0 ||
 	    weir_trk_store_exp_delete_tag(c->db, e.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
@@ -872,9 +862,9 @@ typedef struct model_ref {
 static int point_model(json_t *m, model_ref *ref, weir_error *err)
 {
 	*ref = (model_ref){NULL, "", ""};
-	if (f_str(m, "model_id", false, &ref->model_id, err) != 0 ||
-	    f_str(m, "dataset_name", false, &ref->dataset_name, err) != 0 ||
-	    f_str(m, "dataset_digest", false, &ref->dataset_digest, err) != 0)
+	if (weir_mlflow_json_str(m, "model_id", false, &ref->model_id, err) != 0 ||
+	    weir_mlflow_json_str(m, "dataset_name", false, &ref->dataset_name, err) != 0 ||
+	    weir_mlflow_json_str(m, "dataset_digest", false, &ref->dataset_digest, err) != 0)
 		return -1;
 	if (ref->model_id && *ref->model_id == '\0')
 		ref->model_id = NULL;
@@ -912,8 +902,8 @@ json_t *weir_tracking_run_create(weir_tracking_ctx *c, json_t *req, weir_error *
 	trk_run run = {0};
 	json_t *tags = NULL;
 	if (f_experiment_id(req, "experiment_id", false, &exp_id, NULL, err) != 0 ||
-	    f_str(req, "user_id", false, &run.user_id, err) != 0 ||
-	    f_str(req, "run_name", false, &run.run_name, err) != 0 ||
+	    weir_mlflow_json_str(req, "user_id", false, &run.user_id, err) != 0 ||
+	    weir_mlflow_json_str(req, "run_name", false, &run.run_name, err) != 0 ||
 	    f_i64(req, "start_time", false, &run.start_time, &run.has_start, err) != 0 ||
 	    f_arr(req, "tags", &tags, err) != 0)
 		return NULL;
@@ -980,7 +970,8 @@ json_t *weir_tracking_run_update(weir_tracking_ctx *c, json_t *req, weir_error *
 	int64_t end = 0;
 	bool has_end;
 	if (active_run(c, req, &run, err) != 0 || f_enum(req, "status", RUN_STATUSES, 1, &status, err) != 0 ||
-	    f_i64(req, "end_time", false, &end, &has_end, err) != 0 || f_str(req, "run_name", false, &name, err) != 0)
+	    f_i64(req, "end_time", false, &end, &has_end, err) != 0 ||
+	    weir_mlflow_json_str(req, "run_name", false, &name, err) != 0)
 		return NULL;
 	if (status)
 		run.status = status;
@@ -1015,7 +1006,8 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	json_t *order = NULL, *exps = NULL;
 	trk_query q = {0};
 	if (f_arr(req, "experiment_ids", &exps, err) != 0 || f_i64(req, "max_results", false, &max, NULL, err) != 0 ||
-	    f_str(req, "filter", false, &filter, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0 ||
+	    weir_mlflow_json_str(req, "filter", false, &filter, err) != 0 ||
+	    weir_mlflow_json_str(req, "page_token", false, &tok, err) != 0 ||
 	    f_arr(req, "order_by", &order, err) != 0 || f_view(req, "run_view_type", &q.view, err) != 0)
 		return NULL;
 	if (max < 1 || max > RUN_SEARCH_MAX) {
@@ -1055,7 +1047,7 @@ static int parse_point(weir_arena *a, json_t *m, trk_point *p, weir_error *err)
 	(void)a;
 	if (!json_is_object(m))
 		return weir_mlflow_arg_type_error("metrics", m, err);
-	if (f_str(m, "key", true, &p->key, err) != 0 || check_key("metric", p->key, err) != 0)
+	if (weir_mlflow_json_str(m, "key", true, &p->key, err) != 0 || check_key("metric", p->key, err) != 0)
 		return -1;
 	json_t *v = json_object_get(m, "value");
 	p->is_nan = false;
@@ -1128,7 +1120,8 @@ static int param_fields(json_t *p, const char **key, const char **value, weir_er
 	if (!json_is_object(p))
 		return weir_mlflow_arg_type_error("params", p, err);
 	*value = "";
-	if (f_str(p, "key", true, key, err) != 0 || f_str(p, "value", false, value, err) != 0)
+	if (weir_mlflow_json_str(p, "key", true, key, err) != 0 ||
+	    weir_mlflow_json_str(p, "value", false, value, err) != 0)
 		return -1;
 	return check_key("param", *key, err);
 }
@@ -1148,7 +1141,8 @@ static int tag_fields(json_t *t, const char **key, const char **value, weir_erro
 	if (!json_is_object(t))
 		return weir_mlflow_arg_type_error("tags", t, err);
 	*value = "";
-	if (f_str(t, "key", true, key, err) != 0 || f_str(t, "value", false, value, err) != 0)
+	if (weir_mlflow_json_str(t, "key", true, key, err) != 0 ||
+	    weir_mlflow_json_str(t, "value", false, value, err) != 0)
 		return -1;
 	return check_key("tag", *key, err);
 }
@@ -1181,7 +1175,7 @@ json_t *weir_tracking_delete_tag(weir_tracking_ctx *c, json_t *req, weir_error *
 	trk_run run;
 	const char *key = NULL;
 	bool existed;
-	if (f_str(req, "key", true, &key, err) != 0 || active_run(c, req, &run, err) != 0 ||
+	if (weir_mlflow_json_str(req, "key", true, &key, err) != 0 || active_run(c, req, &run, err) != 0 ||
 	    weir_trk_store_tag_delete(c->db, run.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
@@ -1415,7 +1409,7 @@ static int check_model_links(json_t *models, bool with_step, weir_error *err)
 		int64_t step = 0;
 		if (!json_is_object(m))
 			return weir_mlflow_arg_type_error("models", m, err);
-		if (f_str(m, "model_id", true, &id, err) != 0 ||
+		if (weir_mlflow_json_str(m, "model_id", true, &id, err) != 0 ||
 		    (with_step && f_i64(m, "step", false, &step, NULL, err) != 0))
 			return -1;
 	}
@@ -1462,9 +1456,12 @@ json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *
 			return NULL;
 		if (ds == NULL)
 			return weir_mlflow_arg_missing("dataset", err), NULL;
-		if (f_str(ds, "name", true, &s, err) != 0 || f_str(ds, "digest", true, &s, err) != 0 ||
-		    f_str(ds, "source_type", true, &s, err) != 0 || f_str(ds, "source", true, &s, err) != 0 ||
-		    f_str(ds, "schema", false, &s, err) != 0 || f_str(ds, "profile", false, &s, err) != 0)
+		if (weir_mlflow_json_str(ds, "name", true, &s, err) != 0 ||
+		    weir_mlflow_json_str(ds, "digest", true, &s, err) != 0 ||
+		    weir_mlflow_json_str(ds, "source_type", true, &s, err) != 0 ||
+		    weir_mlflow_json_str(ds, "source", true, &s, err) != 0 ||
+		    weir_mlflow_json_str(ds, "schema", false, &s, err) != 0 ||
+		    weir_mlflow_json_str(ds, "profile", false, &s, err) != 0)
 			return NULL;
 		if (tags && check_tags(tags, "input tag", 0, err) != 0)
 			return NULL;
@@ -1615,9 +1612,9 @@ char *weir_tracking_metric_history_text(weir_tracking_ctx *c, json_t *req, size_
 	const char *key = NULL, *tok = NULL;
 	int64_t max = HISTORY_PAGE_MAX;
 	bool has_max;
-	if (load_run(c, req, &run, err) != 0 || f_str(req, "metric_key", true, &key, err) != 0 ||
+	if (load_run(c, req, &run, err) != 0 || weir_mlflow_json_str(req, "metric_key", true, &key, err) != 0 ||
 	    f_i64(req, "max_results", false, &max, &has_max, err) != 0 ||
-	    f_str(req, "page_token", false, &tok, err) != 0)
+	    weir_mlflow_json_str(req, "page_token", false, &tok, err) != 0)
 		return NULL;
 	if (max < 1) {
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
@@ -1660,7 +1657,7 @@ json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t 
 	const char *key = NULL;
 	int64_t start = 0, end = 0, max = 100;
 	bool has_start, has_end;
-	if (f_arr(req, "run_ids", &ids, err) != 0 || f_str(req, "metric_key", true, &key, err) != 0 ||
+	if (f_arr(req, "run_ids", &ids, err) != 0 || weir_mlflow_json_str(req, "metric_key", true, &key, err) != 0 ||
 	    f_i64(req, "start_step", false, &start, &has_start, err) != 0 ||
 	    f_i64(req, "end_step", false, &end, &has_end, err) != 0 ||
 	    f_i64(req, "max_results", false, &max, NULL, err) != 0)
@@ -1748,7 +1745,7 @@ json_t *weir_tracking_artifacts_list(weir_tracking_ctx *c, json_t *req, weir_err
 {
 	trk_run run;
 	const char *path = NULL;
-	if (load_run(c, req, &run, err) != 0 || f_str(req, "path", false, &path, err) != 0)
+	if (load_run(c, req, &run, err) != 0 || weir_mlflow_json_str(req, "path", false, &path, err) != 0)
 		return NULL;
 	if (path && *path == '\0')
 		path = NULL;
@@ -1937,7 +1934,7 @@ bool weir_tracking_logged_model_id_valid(const char *s)
 static int load_lm(weir_tracking_ctx *c, json_t *req, trk_lmodel *m, weir_error *err)
 {
 	const char *id = NULL;
-	if (f_str(req, "model_id", true, &id, err) != 0)
+	if (weir_mlflow_json_str(req, "model_id", true, &id, err) != 0)
 		return -1;
 	return active_lm(c, id, m, err);
 }
@@ -2013,9 +2010,10 @@ json_t *weir_tracking_logged_model_create(weir_tracking_ctx *c, json_t *req, wei
 	json_t *params = NULL, *tags = NULL;
 	const char **pk, **pv;
 	if (f_experiment_id(req, "experiment_id", true, &exp_id, NULL, err) != 0 ||
-	    f_str(req, "name", false, &m.name, err) != 0 || f_str(req, "model_type", false, &m.model_type, err) != 0 ||
-	    f_str(req, "source_run_id", false, &m.source_run_id, err) != 0 || f_arr(req, "params", &params, err) != 0 ||
-	    f_arr(req, "tags", &tags, err) != 0)
+	    weir_mlflow_json_str(req, "name", false, &m.name, err) != 0 ||
+	    weir_mlflow_json_str(req, "model_type", false, &m.model_type, err) != 0 ||
+	    weir_mlflow_json_str(req, "source_run_id", false, &m.source_run_id, err) != 0 ||
+	    f_arr(req, "params", &params, err) != 0 || f_arr(req, "tags", &tags, err) != 0)
 		return NULL;
 	/* the name is not part of any path (the id is), but list_artifacts(run_id, "a/b") looks a
 	 * model up by the first segment: a name never holds '/' */
@@ -2110,7 +2108,7 @@ json_t *weir_tracking_logged_model_delete_tag(weir_tracking_ctx *c, json_t *req,
 	trk_lmodel m;
 	const char *key = NULL;
 	bool existed;
-	if (f_str(req, "tag_key", true, &key, err) != 0 || load_lm(c, req, &m, err) != 0 ||
+	if (weir_mlflow_json_str(req, "tag_key", true, &key, err) != 0 || load_lm(c, req, &m, err) != 0 ||
 	    weir_trk_store_lm_tag_delete(c->db, m.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
@@ -2151,9 +2149,9 @@ static int parse_lm_order(weir_arena *a, json_t *arr, trk_order **out, int *n, w
 		if (!json_is_object(v))
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
 						"`order_by` must be a list of dictionaries.");
-		if (f_str(v, "field_name", false, &field, err) != 0 ||
-		    f_str(v, "dataset_name", false, &ord->dataset_name, err) != 0 ||
-		    f_str(v, "dataset_digest", false, &ord->dataset_digest, err) != 0)
+		if (weir_mlflow_json_str(v, "field_name", false, &field, err) != 0 ||
+		    weir_mlflow_json_str(v, "dataset_name", false, &ord->dataset_name, err) != 0 ||
+		    weir_mlflow_json_str(v, "dataset_digest", false, &ord->dataset_digest, err) != 0)
 			return -1;
 		if (field == NULL || *field == '\0')
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
@@ -2263,7 +2261,8 @@ json_t *weir_tracking_logged_model_search(weir_tracking_ctx *c, json_t *req, wei
 	json_t *order = NULL, *exps = NULL, *datasets = NULL;
 	trk_query q = {0};
 	if (f_arr(req, "experiment_ids", &exps, err) != 0 || f_i64(req, "max_results", false, &max, NULL, err) != 0 ||
-	    f_str(req, "filter", false, &filter, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0 ||
+	    weir_mlflow_json_str(req, "filter", false, &filter, err) != 0 ||
+	    weir_mlflow_json_str(req, "page_token", false, &tok, err) != 0 ||
 	    f_arr(req, "order_by", &order, err) != 0 || f_arr(req, "datasets", &datasets, err) != 0)
 		return NULL;
 	if (max < 1 || max > LM_SEARCH_MAX) {
@@ -2290,8 +2289,8 @@ json_t *weir_tracking_logged_model_search(weir_tracking_ctx *c, json_t *req, wei
 			weir_mlflow_arg_type_error("datasets", d, err);
 			return NULL;
 		}
-		if (f_str(d, "dataset_name", false, &name, err) != 0 ||
-		    f_str(d, "dataset_digest", false, &digest, err) != 0)
+		if (weir_mlflow_json_str(d, "dataset_name", false, &name, err) != 0 ||
+		    weir_mlflow_json_str(d, "dataset_digest", false, &digest, err) != 0)
 			return NULL;
 		if (name == NULL || *name == '\0') {
 			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "datasets",

@@ -75,16 +75,9 @@ static int arg_str(weir_req *r, const char *key, bool required, const char **out
 		*out = weir_req_query(r, key);
 	if (*out == NULL) {
 		json_t *body = ml_body(r, e);
-		if (body == NULL)
-			return -1;
-		json_t *v = json_object_get(body, key);
-		if (v && !json_is_null(v)) {
-			if (!json_is_string(v))
-				return weir_mlflow_arg_type_error(key, v, e);
-			*out = json_string_value(v);
-		}
+		return body ? weir_mlflow_json_str(body, key, required, out, e) : -1;
 	}
-	if (required && (*out == NULL || **out == '\0'))
+	if (required && **out == '\0')
 		return weir_mlflow_arg_missing(key, e);
 	return 0;
 }

@@ -1073,6 +1073,27 @@ static void test_kit_arg_errors(void **state)
 	assert_null(weir_registry_full_name(a, "name", "", &e2));
 	assert_string_equal(e2.message, e.message);
 	weir_arena_free(a);
+
+	/* a string member as both sides read one: absent or null keeps *out (missing when
+	 * required, as "" is then), another type is the type error naming Python's type */
+	json_t *req = json_pack("{s:s, s:s, s:n, s:i}", "a", "x", "empty", "", "nul", "num", 3);
+	const char *out = "kept";
+	weir_error es = WEIR_ERROR_INIT;
+	assert_int_equal(weir_mlflow_json_str(req, "a", true, &out, &es), 0);
+	assert_string_equal(out, "x");
+	out = "kept";
+	assert_int_equal(weir_mlflow_json_str(req, "nul", false, &out, &es), 0);
+	assert_int_equal(weir_mlflow_json_str(req, "absent", false, &out, &es), 0);
+	assert_string_equal(out, "kept");
+	assert_int_equal(weir_mlflow_json_str(req, "empty", false, &out, &es), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(weir_mlflow_json_str(req, "empty", true, &out, &es), -1);
+	assert_string_equal(es.field, "empty");
+	assert_non_null(strstr(es.message, "Missing value for required parameter 'empty'"));
+	weir_error et = WEIR_ERROR_INIT;
+	assert_int_equal(weir_mlflow_json_str(req, "num", false, &out, &et), -1);
+	assert_non_null(strstr(et.message, "Hint: Value was of type 'int'"));
+	json_decref(req);
 	static const struct {
 		const char *json, *type;
 	} cases[] = {{"{\"a\":1}", "dict"}, {"[1]", "list"},  {"\"s\"", "str"},
