@@ -1091,6 +1091,38 @@ static int idx_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The columns among a traversal's nodes, each with its node and name, found by column id;
+ * their nodes' rows and facts are loaded (two queries, not two per column). */
+typedef struct col_index {
+	idx_ent *byid; /* sorted by column id */
+	int64_t *node;
+	const char **name;
+	size_t n;
+} col_index;
+
+static int col_index_load(lin_ctx *c, const lin_vec *ids, col_index *ci, weir_error *err)
+{
+	int64_t *cid = NULL;
+	*ci = (col_index){0};
+	if (ids->n &&
+	    weir_lin_store_cols_many(c->db, c->a, ids_json(c, ids), &cid, &ci->node, &ci->name, &ci->n, err) != 0)
+		return -1;
+	ci->byid = weir_arena_alloc(c->a, (ci->n + 1) * sizeof(*ci->byid));
+	lin_vec nodes = {0};
+	for (size_t k = 0; k < ci->n; k++) {
+		ci->byid[k] = (idx_ent){cid[k], k};
+		weir_lin_vec_push(c->a, &nodes, ci->node[k]);
+	}
+	qsort(ci->byid, ci->n, sizeof(*ci->byid), idx_cmp);
+	return prefetch(c, &nodes, err);
+}
+
+/* Column `key->id` of ci (its position in hit->pos), or NULL when it is not a column. */
+static const idx_ent *col_index_find(const col_index *ci, const idx_ent *key)
+{
+	return bsearch(key, ci->byid, ci->n, sizeof(*ci->byid), idx_cmp);
+}
+
 json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *t,
 				   const char *column, int64_t depth, int64_t max_nodes, weir_error *err)
 {
@@ -1130,22 +1162,8 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 		return NULL;
 	}
 	json_t *imp = json_object_get(out, "impacted"), *edges = json_object_get(out, "edges");
-	/* columns and their nodes in two queries (not two per column) */
-	int64_t *cid, *cnode;
-	const char **cname;
-	size_t ncols;
-	if (weir_lin_store_cols_many(db, a, ids_json(&c, &tr.nodes), &cid, &cnode, &cname, &ncols, err) != 0) {
-		json_decref(out);
-		return NULL;
-	}
-	idx_ent *byid = weir_arena_alloc(a, (ncols + 1) * sizeof(*byid));
-	lin_vec nodes = {0};
-	for (size_t k = 0; k < ncols; k++) {
-		byid[k] = (idx_ent){cid[k], k};
-		weir_lin_vec_push(a, &nodes, cnode[k]);
-	}
-	qsort(byid, ncols, sizeof(*byid), idx_cmp);
-	if (prefetch(&c, &nodes, err) != 0) {
+	col_index ci;
+	if (col_index_load(&c, &tr.nodes, &ci, err) != 0) {
 		json_decref(out);
 		return NULL;
 	}
@@ -1154,11 +1172,11 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	idx_ent *pos = weir_arena_alloc(a, (tr.nodes.n + 1) * sizeof(*pos));
 	for (size_t i = 0; i < tr.nodes.n; i++) {
 		pos[i] = (idx_ent){tr.nodes.v[i], i};
-		idx_ent *hit = bsearch(&pos[i], byid, ncols, sizeof(*byid), idx_cmp);
+		const idx_ent *hit = col_index_find(&ci, &pos[i]);
 		if (hit == NULL)
 			continue;
-		const char *name = cname[hit->pos];
-		vis_ent *v = vis_get(&c, cnode[hit->pos]);
+		const char *name = ci.name[hit->pos];
+		vis_ent *v = vis_get(&c, ci.node[hit->pos]);
 		if (v->state != VIS_SHOWN) {
 			ref[i] = v->pub;
 			if (i > 0) {
@@ -1295,21 +1313,8 @@ json_t *weir_lineage_marquez_columns(weir_db *db, weir_arena *a, const weir_prin
 	trav_result t = {0};
 	if (starts.n && traverse_from(&c, starts.v, starts.n, true, q, 0, &t, err) != 0)
 		return NULL;
-	/* the columns' nodes and names in one query, their nodes' rows in two */
-	int64_t *cid = NULL, *cnode = NULL;
-	const char **cname = NULL;
-	size_t ncols = 0;
-	if (t.nodes.n &&
-	    weir_lin_store_cols_many(db, a, ids_json(&c, &t.nodes), &cid, &cnode, &cname, &ncols, err) != 0)
-		return NULL;
-	idx_ent *byid = weir_arena_alloc(a, (ncols + 1) * sizeof(*byid));
-	lin_vec nodes = {0};
-	for (size_t k = 0; k < ncols; k++) {
-		byid[k] = (idx_ent){cid[k], k};
-		weir_lin_vec_push(a, &nodes, cnode[k]);
-	}
-	qsort(byid, ncols, sizeof(*byid), idx_cmp);
-	if (prefetch(&c, &nodes, err) != 0)
+	col_index ci;
+	if (col_index_load(&c, &t.nodes, &ci, err) != 0)
 		return NULL;
 	json_t *facets = weir_json_own(a, json_object());
 	size_t n = t.nodes.n;
@@ -1317,12 +1322,12 @@ json_t *weir_lineage_marquez_columns(weir_db *db, weir_arena *a, const weir_prin
 	idx_ent *pos = weir_arena_alloc(a, (n + 1) * sizeof(*pos));
 	for (size_t i = 0; i < n; i++) {
 		pos[i] = (idx_ent){t.nodes.v[i], i};
-		idx_ent *hit = bsearch(&pos[i], byid, ncols, sizeof(*byid), idx_cmp);
-		if (hit == NULL || cname[hit->pos][0] == '\0')
+		const idx_ent *hit = col_index_find(&ci, &pos[i]);
+		if (hit == NULL || ci.name[hit->pos][0] == '\0')
 			continue; /* whole-dataset dependencies are not fields */
 		mq_col *mc = &m[i];
-		mc->name = cname[hit->pos];
-		mc->v = vis_get(&c, cnode[hit->pos]);
+		mc->name = ci.name[hit->pos];
+		mc->v = vis_get(&c, ci.node[hit->pos]);
 		mc->in = json_array();
 		mc->out = json_array();
 		vis_ent *v = mc->v;
