@@ -23,18 +23,26 @@ void weir_db_row_read(weir_stmt *st, weir_arena *a, void *out, const weir_db_fie
 	}
 }
 
-int weir_db_row_one(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const weir_db_field *fields, int n,
-		    weir_error *err)
+int weir_db_row_first(weir_db *db, weir_stmt *st, weir_error *err)
 {
 	if (st == NULL)
 		return -1;
 	int rc = weir_db_step(st);
 	if (rc == WEIR_DB_ROW)
-		weir_db_row_read(st, a, out, fields, n);
-	weir_db_done(st);
-	if (rc == WEIR_DB_ROW)
 		return 1;
+	weir_db_done(st);
 	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
+}
+
+int weir_db_row_one(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const weir_db_field *fields, int n,
+		    weir_error *err)
+{
+	int found = weir_db_row_first(db, st, err);
+	if (found == 1) {
+		weir_db_row_read(st, a, out, fields, n);
+		weir_db_done(st);
+	}
+	return found;
 }
 
 int weir_db_row_get(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const weir_db_field *fields, int n,

@@ -66,6 +66,11 @@ int weir_db_row_one(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const 
 #define WEIR_DB_ROW_ONE(db, st, a, out, fields, err) \
 	weir_db_row_one((db), (st), (a), (out), (fields), (int)(sizeof(fields) / sizeof((fields)[0])), (err))
 
+/* Steps st once, for a caller that reads the row's columns itself: 1 when st stands on a
+ * row (read it, then weir_db_done), 0 when there was none, -1 with err set when the step
+ * failed (st is done in both). st may be the NULL of a failed weir_db_query: -1. */
+int weir_db_row_first(weir_db *db, weir_stmt *st, weir_error *err);
+
 /* weir_db_row_one for a row that must exist: 0 when read; NOT_FOUND with message `what` when
  * there was none; -1 with err set when the step failed. */
 int weir_db_row_get(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const weir_db_field *fields, int n,

@@ -62,17 +62,12 @@ static void fill_node(weir_arena *a, weir_stmt *st, lin_node_row *o)
 	weir_lin__kind_parse(weir_db_col_text(st, 1), &o->kind);
 }
 
+/* The node row of query st (NULL: its prepare failed): 0 read, 1 none, -1 failed. */
 static int node_row(weir_db *db, weir_arena *a, weir_stmt *st, lin_node_row *o, weir_error *err)
 {
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_DONE) {
-		weir_db_done(st);
-		return 1;
-	}
-	if (rc != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return weir_db_fail(db, rc, err);
-	}
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0)
+		return found < 0 ? -1 : 1;
 	fill_node(a, st, o);
 	weir_db_done(st);
 	return 0;
@@ -80,28 +75,21 @@ static int node_row(weir_db *db, weir_arena *a, weir_stmt *st, lin_node_row *o, 
 
 int weir_lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NODE_GET, err, WEIR_I64(id));
-	if (st == NULL)
-		return -1;
-	return node_row(db, a, st, out, err);
+	return node_row(db, a, weir_db_query(db, SQL_NODE_GET, err, WEIR_I64(id)), out, err);
 }
 
 int weir_lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, const char *key, lin_node_row *out,
 			     weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NODE_FIND, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key));
-	if (st == NULL)
-		return -1;
-	return node_row(db, a, st, out, err);
+	return node_row(db, a,
+			weir_db_query(db, SQL_NODE_FIND, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key)),
+			out, err);
 }
 
 int weir_lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
 				weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NODE_FIND_NS, err, WEIR_TEXT(ns), WEIR_TEXT(name));
-	if (st == NULL)
-		return -1;
-	return node_row(db, a, st, out, err);
+	return node_row(db, a, weir_db_query(db, SQL_NODE_FIND_NS, err, WEIR_TEXT(ns), WEIR_TEXT(name)), out, err);
 }
 
 static const char SQL_NODE_SET_FACETS[] = "UPDATE lineage_nodes SET facets = ?2 WHERE id = ?1";
@@ -157,18 +145,14 @@ int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_
 {
 	weir_stmt *st = weir_db_query(db, SQL_LEAF_FACTS, err, WEIR_TEXT(securable_id),
 				      WEIR_TEXT(closure_json ? closure_json : "[]"));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		*parent_id = weir_db_col_dup(a, st, 0);
-		*type = weir_db_col_dup(a, st, 1);
-		*personal = weir_db_col_int(st, 2) != 0;
-		weir_db_done(st);
-		return 0;
-	}
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0)
+		return found < 0 ? -1 : 1;
+	*parent_id = weir_db_col_dup(a, st, 0);
+	*type = weir_db_col_dup(a, st, 1);
+	*personal = weir_db_col_int(st, 2) != 0;
 	weir_db_done(st);
-	return rc == WEIR_DB_DONE ? 1 : weir_db_fail(db, rc, err);
+	return 0;
 }
 
 static const char SQL_NODES_MANY[] = "SELECT " NODE_COLS
@@ -880,17 +864,13 @@ static const char SQL_COL_INFO[] = "SELECT node_id, name FROM lineage_columns WH
 int weir_lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, const char **name, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_COL_INFO, err, WEIR_I64(col));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		*node = weir_db_col_i64(st, 0);
-		*name = weir_db_col_dup(a, st, 1);
-		weir_db_done(st);
-		return 0;
-	}
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0)
+		return found < 0 ? -1 : 1;
+	*node = weir_db_col_i64(st, 0);
+	*name = weir_db_col_dup(a, st, 1);
 	weir_db_done(st);
-	return rc == WEIR_DB_DONE ? 1 : weir_db_fail(db, rc, err);
+	return 0;
 }
 
 int weir_lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, int64_t limit, lin_edges *out,

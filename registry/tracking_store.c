@@ -612,10 +612,11 @@ static const char SQL_TAG_SET[] = "INSERT INTO trk_run_tags(run, key, value) VAL
 				  "ON CONFLICT(run, key) DO UPDATE SET value = excluded.value";
 static const char SQL_TAG_DELETE[] = "DELETE FROM trk_run_tags WHERE run = ?1 AND key = ?2";
 
-int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value,
-			     weir_error *err)
+/* The text of a (id, key) row's value: *value NULL when there is none. */
+static int text_of(weir_db *db, weir_arena *a, const char *sql, int64_t id, const char *key, const char **value,
+		   weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_PARAM_GET, err, WEIR_I64(run), WEIR_TEXT(key));
+	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_TEXT(key));
 	if (st == NULL)
 		return -1;
 	int rc = weir_db_step(st);
@@ -624,6 +625,12 @@ int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char
 	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return 0;
+}
+
+int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value,
+			     weir_error *err)
+{
+	return text_of(db, a, SQL_PARAM_GET, run, key, value, err);
 }
 
 int weir_trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
@@ -1214,20 +1221,6 @@ int weir_trk_store_lm_update(weir_db *db, int64_t id, const char *status, const 
 			     weir_error *err)
 {
 	return weir_db_exec(db, SQL_LM_UPDATE, err, WEIR_I64(id), WEIR_TEXT(status), WEIR_TEXT(stage), WEIR_I64(now));
-}
-
-static int text_of(weir_db *db, weir_arena *a, const char *sql, int64_t id, const char *key, const char **value,
-		   weir_error *err)
-{
-	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_TEXT(key));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	*value = rc == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
-	weir_db_done(st);
-	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return 0;
 }
 
 int weir_trk_store_lm_param_get(weir_db *db, weir_arena *a, int64_t model, const char *key, const char **value,

@@ -265,6 +265,13 @@ static void test_db_row(void **state)
 		-1);
 	assert_int_equal(e.code, WEIR_E_NOT_FOUND);
 	assert_string_equal(e.message, "Probe 7 does not exist.");
+	/* a caller reading the row itself: on the row, then none, then the failed prepare */
+	weir_stmt *st = weir_db_query(t->db, sql, &e, WEIR_TEXT("y"), WEIR_I64(1));
+	assert_int_equal(weir_db_row_first(t->db, st, &e), 1);
+	assert_string_equal(weir_db_col_text(st, 0), "y");
+	weir_db_done(st);
+	assert_int_equal(weir_db_row_first(t->db, weir_db_stmt(t->db, none, &e), &e), 0);
+	assert_int_equal(weir_db_row_first(t->db, NULL, &e), -1);
 	static const char bad[] = "SELEC nonsense";
 	weir_error e2 = WEIR_ERROR_INIT;
 	weir_log_set_level(WEIR_LOG_OFF);
