@@ -198,6 +198,10 @@ int weir_reply_json(weir_req *r, int status, json_t *body); /* steals body */
 /* A body that is already JSON text (malloc'd; the reply takes it over). */
 int weir_reply_json_text(weir_req *r, int status, char *text, size_t len);
 int weir_reply_error(weir_req *r, const weir_error *err);
+/* The end of a write whose answer `out` (stolen) was rendered inside it: commits
+ * (weir_req_commit) and answers 200 with out; when out is NULL (the write failed, err set)
+ * or the commit fails, rolls back and answers the error. */
+int weir_reply_committed(weir_req *r, json_t *out, weir_error *err);
 int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text);
 /* Sends `size` bytes of the open file `fd` (closed by the server). */
 int weir_reply_fd(weir_req *r, int status, const char *content_type, int fd, uint64_t size);

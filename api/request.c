@@ -237,6 +237,15 @@ int weir_req_begin(weir_req *r, weir_error *err)
 
 int weir_req_commit(weir_req *r, weir_error *err) { return weir_req_commit_status(r, 200, err); }
 
+int weir_reply_committed(weir_req *r, json_t *out, weir_error *err)
+{
+	if (out == NULL || weir_req_commit(r, err) != 0) {
+		json_decref(out);
+		return weir_reply_error(r, err);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
 void weir_req_after_commit(weir_req *r, void (*fn)(int64_t arg), int64_t arg)
 {
 	r->after_commit = fn;

@@ -653,3 +653,13 @@ char *weir_json_dump_len(const json_t *j, size_t *len)
 }
 
 char *weir_json_dump(const json_t *j) { return weir_json_dump_len(j, NULL); }
+
+const char *weir_json_text(weir_arena *a, const json_t *j, size_t flags)
+{
+	if (j == NULL)
+		return NULL;
+	char *t = json_dumps(j, flags);
+	const char *out = weir_arena_strdup(a, t);
+	free(t);
+	return out;
+}

@@ -32,6 +32,8 @@ json_t *weir_json_str_or_null(const char *s);
 json_t *weir_json_summary(json_t *v);
 /* Serializes compactly; returns malloc'd text. */
 char *weir_json_dump(const json_t *j);
+/* json_dumps(j, flags) copied into the arena; NULL when j is NULL. */
+const char *weir_json_text(weir_arena *a, const json_t *j, size_t flags);
 /* -- streaming writer --
  * Hot read paths write their reply straight into text instead of building a jansson tree:
  * no node, hashtable or string copy per field. Commas are placed by the writer; a value

@@ -25,6 +25,7 @@
 
 #include "core/db.h"
 #include "core/error.h"
+#include "core/json.h"
 
 /* A due entry as the kind's due() reads it. Every string is heap-allocated (the worker frees
  * each field after the attempt), since it outlives the pooled connection it was read from. */
@@ -123,5 +124,32 @@ weir_outbox_url weir_outbox_url_check(const char *url);
 
 /* The signature header's value for an entry (see weir_outbox_http) into out (>= 64 bytes). */
 void weir_outbox_signature(const char *secret, const char *id, const char *ts, const char *body, char *out, size_t cap);
+
+/* ---- the delivery log (core/outbox_log.c): what every kind's table keeps of an entry and
+ * its attempts, as the kind's delivery-log API shows it ---- */
+
+/* An entry's state; strings borrowed from the row being read. */
+typedef struct weir_outbox_log {
+	const char *status; /* PENDING, DELIVERED, FAILED (or the kind's own, e.g. RECORDED) */
+	int64_t attempts;
+	int64_t last_status_code;
+	bool has_last_status_code;
+	const char *last_error; /* NULL when none */
+	int64_t created_at;
+	int64_t delivered_at;
+	bool has_delivered_at;
+} weir_outbox_log;
+
+/* Reads the six columns status, attempts, last_status_code, last_error, created_at,
+ * delivered_at of the row st stands on, from column `col` on. */
+void weir_outbox_log_read(weir_stmt *st, int col, weir_outbox_log *out);
+/* Sets o's optional members of a log row: last_status_code, last_error, and the delivery
+ * time as `delivered_key`, each when there is one. */
+void weir_outbox_log_json(json_t *o, const weir_outbox_log *l, const char *delivered_key);
+/* A kind's record(): runs `sql` (an UPDATE of the entry's row taking ?1 id, ?2 status,
+ * ?3 attempts, ?4 next_attempt_at, ?5 last_status_code, ?6 last_error, ?7 delivered_at) with
+ * the outcome's values: 0 when written, 1 when the UPDATE failed, -1 with err set when it
+ * could not be prepared. */
+int weir_outbox_record_sql(weir_db *db, const char *sql, const weir_outbox_outcome *o, weir_error *err);
 
 #endif

@@ -162,16 +162,6 @@ static int check_external(weir_arena *a, const char *field, const char *loc, wei
 	return 0;
 }
 
-static const char *dump_or_null(weir_arena *a, json_t *j)
-{
-	if (j == NULL)
-		return NULL;
-	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	const char *d = weir_arena_strdup(a, s);
-	free(s);
-	return d;
-}
-
 static int already_exists(weir_sec_type t, const char *full, weir_error *err)
 {
 	switch (t) {
@@ -440,7 +430,7 @@ static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, con
 	row->view_definition = view;
 	if (deps) {
 		json_t *spec = json_pack("{s:O}", "view_dependencies", deps);
-		row->spec = dump_or_null(a, spec);
+		row->spec = weir_json_text(a, spec, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(spec);
 	}
 	if (weir_cat_store_insert(db, row, err) != 0)
@@ -820,7 +810,7 @@ static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi,
 		json_object_set_new(spec, "specific_name", json_string(row->name));
 	if (!json_object_get(spec, "input_params"))
 		json_object_set_new(spec, "input_params", json_pack("{s:[]}", "parameters"));
-	row->spec = dump_or_null(a, spec);
+	row->spec = weir_json_text(a, spec, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(spec);
 	return weir_cat_store_insert(db, row, err);
 }
@@ -868,7 +858,7 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 		.name = name,
 		.owner_id = p->id,
 		.comment = comment,
-		.properties = dump_or_null(a, props),
+		.properties = weir_json_text(a, props, JSON_COMPACT | JSON_SORT_KEYS),
 		.storage_root = root,
 		.now = weir_now_ms(),
 		.by = p->name,
@@ -1272,7 +1262,8 @@ json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p,
 		return NULL;
 	/* properties replace the whole map when non-empty (UC); an empty map changes nothing */
 	if (props && json_object_size(props) > 0 &&
-	    weir_cat_store_set_text(db, s->id, "properties", dump_or_null(a, props), now, p->name, err) != 0)
+	    weir_cat_store_set_text(db, s->id, "properties", weir_json_text(a, props, JSON_COMPACT | JSON_SORT_KEYS),
+				    now, p->name, err) != 0)
 		return NULL;
 	if (iso && weir_cat_store_set_text(db, s->id, "isolation_mode", iso, now, p->name, err) != 0)
 		return NULL;

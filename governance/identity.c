@@ -350,6 +350,25 @@ static int set_groups(weir_db *db, weir_arena *a, int64_t member, json_t *arr, b
 	return 0;
 }
 
+/* The body's members (groups only) and groups of principal `id`, when given: added, or with
+ * `replace` the whole sets. */
+static int set_relations(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t id, json_t *body, bool replace,
+			 weir_error *err)
+{
+	json_t *v = json_object_get(body, "members");
+	if (v && !json_is_null(v)) {
+		if (kind != WEIR_PRINCIPAL_GROUP)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "members",
+						"Only groups have members.");
+		if (set_members(db, a, id, v, replace, err) != 0)
+			return -1;
+	}
+	v = json_object_get(body, "groups");
+	if (v && !json_is_null(v) && set_groups(db, a, id, v, replace, err) != 0)
+		return -1;
+	return 0;
+}
+
 static int check_entitlements(json_t *v, weir_error *err)
 {
 	if (!json_is_array(v))
@@ -491,18 +510,7 @@ int64_t weir_id_create(weir_db *db, weir_arena *a, weir_principal_kind kind, jso
 	free(text);
 	if (id < 0)
 		return -1;
-	json_t *v = json_object_get(body, "members");
-	if (v && !json_is_null(v)) {
-		if (kind != WEIR_PRINCIPAL_GROUP)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "members",
-						"Only groups have members.");
-		if (set_members(db, a, id, v, false, err) != 0)
-			return -1;
-	}
-	v = json_object_get(body, "groups");
-	if (v && !json_is_null(v) && set_groups(db, a, id, v, false, err) != 0)
-		return -1;
-	return id;
+	return set_relations(db, a, kind, id, body, false, err) != 0 ? -1 : id;
 }
 
 int weir_id_replace(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_t id, int64_t caller_id, json_t *body,
@@ -521,18 +529,7 @@ int weir_id_replace(weir_db *db, weir_arena *a, weir_principal_kind kind, int64_
 					"You cannot deactivate yourself.");
 	if (save(db, &row, attrs, err) != 0)
 		return -1;
-	json_t *v = json_object_get(body, "members");
-	if (v && !json_is_null(v)) {
-		if (kind != WEIR_PRINCIPAL_GROUP)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "members",
-						"Only groups have members.");
-		if (set_members(db, a, id, v, true, err) != 0)
-			return -1;
-	}
-	v = json_object_get(body, "groups");
-	if (v && !json_is_null(v) && set_groups(db, a, id, v, true, err) != 0)
-		return -1;
-	return 0;
+	return set_relations(db, a, kind, id, body, true, err);
 }
 
 /* ------------------------------------------------------------------ PATCH */

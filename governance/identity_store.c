@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -26,17 +27,16 @@ static weir_principal_kind kind_of(const char *k)
 
 #define ROW_COLS "id, kind, name, display_name, external_id, active, attrs, created_at, updated_at"
 
+static const weir_db_field ID_FIELDS[] = {WEIR_FIELD(weir_id_row, id),          WEIR_FIELD_SKIPPED, /* kind */
+					  WEIR_FIELD(weir_id_row, name),        WEIR_FIELD(weir_id_row, display_name),
+					  WEIR_FIELD(weir_id_row, external_id), WEIR_FIELD(weir_id_row, active),
+					  WEIR_FIELD(weir_id_row, attrs),       WEIR_FIELD(weir_id_row, created_at),
+					  WEIR_FIELD(weir_id_row, updated_at)};
+
 static void row_read(weir_arena *a, weir_stmt *st, weir_id_row *out)
 {
-	out->id = weir_db_col_i64(st, 0);
+	WEIR_DB_ROW_READ(st, a, out, ID_FIELDS);
 	out->kind = kind_of(weir_db_col_text(st, 1));
-	out->name = weir_db_col_dup(a, st, 2);
-	out->display_name = weir_db_col_dup(a, st, 3);
-	out->external_id = weir_db_col_dup(a, st, 4);
-	out->active = weir_db_col_int(st, 5) != 0;
-	out->attrs = weir_db_col_dup(a, st, 6);
-	out->created_at = weir_db_col_i64(st, 7);
-	out->updated_at = weir_db_col_i64(st, 8);
 }
 
 static const char SQL_GET[] = "SELECT " ROW_COLS " FROM principals WHERE id = ?1";
@@ -155,10 +155,9 @@ static const char SQL_GROUPS_CLEAR[] = "DELETE FROM group_members WHERE member_i
 
 static int edge(weir_db *db, const char *sql, int64_t a, int64_t b, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(a));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, a);
 	if (b >= 0)
 		weir_db_bind_i64(st, 2, b);
 	return weir_db_step_done(db, st, err);

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "core/db_row.h"
+
 static const char SQL_COLUMN[] =
 	"SELECT name FROM table_columns WHERE table_id = ?1 AND name = ?2 COLLATE NOCASE ORDER BY position LIMIT 1";
 
@@ -20,15 +22,12 @@ const char *weir_tags__store_column(weir_db *db, weir_arena *a, const char *tabl
 
 #define ROW_COLS "securable_id, column_name, tag_key, tag_value, created_at, created_by"
 
-static void row_read(weir_arena *a, weir_stmt *st, weir_tag_row *row)
-{
-	row->securable_id = weir_db_col_dup(a, st, 0);
-	row->column_name = weir_db_col_dup(a, st, 1);
-	row->key = weir_db_col_dup(a, st, 2);
-	row->value = weir_db_col_dup(a, st, 3);
-	row->updated_at = weir_db_col_i64(st, 4);
-	row->updated_by = weir_db_col_dup(a, st, 5);
-}
+static const weir_db_field ROW_READ_FIELDS[] = {
+	WEIR_FIELD(weir_tag_row, securable_id), WEIR_FIELD(weir_tag_row, column_name),
+	WEIR_FIELD(weir_tag_row, key),          WEIR_FIELD(weir_tag_row, value),
+	WEIR_FIELD(weir_tag_row, updated_at),   WEIR_FIELD(weir_tag_row, updated_by)};
+
+static void row_read(weir_arena *a, weir_stmt *st, weir_tag_row *row) { WEIR_DB_ROW_READ(st, a, row, ROW_READ_FIELDS); }
 
 static const char SQL_GET[] = "SELECT " ROW_COLS
 			      " FROM tags WHERE securable_id = ?1 AND column_name = ?2 AND tag_key = ?3";

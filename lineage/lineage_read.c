@@ -580,18 +580,6 @@ static int traverse(lin_ctx *c, int64_t start, const weir_lineage_query *q, int6
 	return traverse_from(c, &start, 1, false, q, pid, out, err);
 }
 
-/* Common front of the graph reads: resolve, check the run, traverse. */
-static int graph_common(lin_ctx *c, const weir_lineage_query *q, int64_t *start, int64_t *pid, trav_result *t,
-			weir_error *err)
-{
-	if (resolve_ref(c, q->node, start, err) != 0)
-		return -1;
-	*pid = 0;
-	if (q->run && q->run[0] && (*pid = run_producer(c, q->run, err)) == 0)
-		return -1;
-	return traverse(c, *start, q, *pid, t, err);
-}
-
 static const char *ids_json(lin_ctx *c, const lin_vec *v)
 {
 	weir_buf b = {0};
@@ -645,33 +633,53 @@ static int prefetch(lin_ctx *c, const lin_vec *ids, weir_error *err)
 	return rc;
 }
 
+/* What both graph reads start from: the node resolved, the run checked (pid 0: none), the
+ * traversal, and the rows and facts of its nodes loaded. */
+typedef struct lin_graph {
+	lin_ctx c;
+	int64_t start;
+	int64_t pid;
+	trav_result t;
+} lin_graph;
+
+static int graph_read(lin_graph *g, weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
+		      weir_error *err)
+{
+	ctx_init(&g->c, db, a, p);
+	if (resolve_ref(&g->c, q->node, &g->start, err) != 0)
+		return -1;
+	g->pid = 0;
+	if (q->run && q->run[0] && (g->pid = run_producer(&g->c, q->run, err)) == 0)
+		return -1;
+	if (traverse(&g->c, g->start, q, g->pid, &g->t, err) != 0)
+		return -1;
+	return prefetch(&g->c, &g->t.nodes, err);
+}
+
 json_t *weir_lineage_graph(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
 			   weir_error *err)
 {
-	lin_ctx c;
-	ctx_init(&c, db, a, p);
-	int64_t start, pid;
-	trav_result t;
-	if (graph_common(&c, q, &start, &pid, &t, err) != 0 || prefetch(&c, &t.nodes, err) != 0)
+	lin_graph lg;
+	if (graph_read(&lg, db, a, p, q, err) != 0)
 		return NULL;
-	lin_edges edges = t.edges;
+	lin_ctx *c = &lg.c;
 	json_t *nodes = json_array(), *ej = json_array();
-	for (size_t i = 0; i < t.nodes.n; i++)
-		json_array_append_new(nodes, node_json(&c, vis_get(&c, t.nodes.v[i]), t.depths.v[i]));
-	for (size_t i = 0; i < edges.n; i++) {
-		lin_edge *e = &edges.e[i];
-		json_array_append_new(ej, json_pack("{s:s, s:s, s:I, s:I, s:o}", "source", vis_get(&c, e->src)->pub,
-						    "target", vis_get(&c, e->dst)->pub, "first_seen",
+	for (size_t i = 0; i < lg.t.nodes.n; i++)
+		json_array_append_new(nodes, node_json(c, vis_get(c, lg.t.nodes.v[i]), lg.t.depths.v[i]));
+	for (size_t i = 0; i < lg.t.edges.n; i++) {
+		lin_edge *e = &lg.t.edges.e[i];
+		json_array_append_new(ej, json_pack("{s:s, s:s, s:I, s:I, s:o}", "source", vis_get(c, e->src)->pub,
+						    "target", vis_get(c, e->dst)->pub, "first_seen",
 						    (json_int_t)e->first_seen, "last_seen", (json_int_t)e->last_seen,
 						    "origins", origins_json(e->origins)));
 	}
 	const char *dir = q->dir == WEIR_LIN_UP ? "upstream" : q->dir == WEIR_LIN_DOWN ? "downstream" : "both";
-	json_t *out = json_pack("{s:s, s:s, s:I, s:o, s:o, s:b, s:i}", "root", vis_get(&c, start)->pub, "direction",
+	json_t *out = json_pack("{s:s, s:s, s:I, s:o, s:o, s:b, s:i}", "root", vis_get(c, lg.start)->pub, "direction",
 				dir, "depth", (json_int_t)q->depth, "nodes", nodes, "edges", ej, "truncated",
-				t.truncated, "masked_nodes", c.masked);
+				lg.t.truncated, "masked_nodes", c->masked);
 	if (q->as_of)
 		json_object_set_new(out, "as_of", json_integer(q->as_of));
-	if (pid)
+	if (lg.pid)
 		json_object_set_new(out, "run", json_string(q->run));
 	return out;
 }
@@ -774,59 +782,56 @@ static void mq_edge(lin_ctx *c, mq_graph *g, mq_node *from, mq_node *to)
 json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
 			     weir_error *err)
 {
-	lin_ctx c;
-	ctx_init(&c, db, a, p);
-	int64_t start, pid;
-	trav_result t;
-	if (graph_common(&c, q, &start, &pid, &t, err) != 0 || prefetch(&c, &t.nodes, err) != 0)
+	lin_graph lg;
+	if (graph_read(&lg, db, a, p, q, err) != 0)
 		return NULL;
-	lin_edges edges = t.edges;
+	lin_ctx *c = &lg.c;
 	mq_graph g = {0};
 	g.index = weir_json_own(a, json_object());
 	g.seen = weir_json_own(a, json_object());
-	for (size_t i = 0; i < t.nodes.n; i++) {
-		vis_ent *e = vis_get(&c, t.nodes.v[i]);
-		mq_get(&c, &g, mq_id(&c, e), e, !is_data(e->row.kind));
+	for (size_t i = 0; i < lg.t.nodes.n; i++) {
+		vis_ent *e = vis_get(c, lg.t.nodes.v[i]);
+		mq_get(c, &g, mq_id(c, e), e, !is_data(e->row.kind));
 	}
-	for (size_t i = 0; i < edges.n; i++) {
-		vis_ent *s = vis_get(&c, edges.e[i].src), *d = vis_get(&c, edges.e[i].dst);
-		mq_node *ms = mq_get(&c, &g, mq_id(&c, s), s, !is_data(s->row.kind));
-		mq_node *md = mq_get(&c, &g, mq_id(&c, d), d, !is_data(d->row.kind));
+	for (size_t i = 0; i < lg.t.edges.n; i++) {
+		vis_ent *s = vis_get(c, lg.t.edges.e[i].src), *d = vis_get(c, lg.t.edges.e[i].dst);
+		mq_node *ms = mq_get(c, &g, mq_id(c, s), s, !is_data(s->row.kind));
+		mq_node *md = mq_get(c, &g, mq_id(c, d), d, !is_data(d->row.kind));
 		if (!is_data(s->row.kind) || !is_data(d->row.kind)) {
-			mq_edge(&c, &g, ms, md);
+			mq_edge(c, &g, ms, md);
 			continue;
 		}
 		/* dataset -> dataset: through the jobs of the runs that produced it */
 		lin_prod *pr;
 		size_t np;
-		if (weir_lin_store_edge_producers(db, a, edges.e[i].src, edges.e[i].dst, &pr, &np, err) != 0)
+		if (weir_lin_store_edge_producers(db, a, lg.t.edges.e[i].src, lg.t.edges.e[i].dst, &pr, &np, err) != 0)
 			return NULL;
 		bool linked = false;
 		for (size_t k = 0; k < np; k++) {
-			if (pid && pr[k].id != pid)
+			if (lg.pid && pr[k].id != lg.pid)
 				continue;
 			mq_node *mj;
 			if (pr[k].job_node) {
-				vis_ent *j = vis_get(&c, pr[k].job_node);
-				mj = mq_get(&c, &g, mq_id(&c, j), j, true);
+				vis_ent *j = vis_get(c, pr[k].job_node);
+				mj = mq_get(c, &g, mq_id(c, j), j, true);
 			} else {
-				bool shown = producer_visible(&c, pr[k].id);
+				bool shown = producer_visible(c, pr[k].id);
 				const char *jid = shown ? weir_arena_printf(a, "job:weir.%s:%s", pr[k].entity_type,
 									    pr[k].entity_id)
 							: weir_lin__masked_id(a, WEIR_LIN_JOB,
 									      weir_arena_printf(a, "%s\n%s",
 												pr[k].entity_type,
 												pr[k].entity_id));
-				mj = mq_get(&c, &g, jid, NULL, true);
+				mj = mq_get(c, &g, jid, NULL, true);
 				if (!shown)
 					json_object_set_new(json_object_get(mj->obj, "data"), "masked", json_true());
 			}
-			mq_edge(&c, &g, ms, mj);
-			mq_edge(&c, &g, mj, md);
+			mq_edge(c, &g, ms, mj);
+			mq_edge(c, &g, mj, md);
 			linked = true;
 		}
 		if (!linked)
-			mq_edge(&c, &g, ms, md);
+			mq_edge(c, &g, ms, md);
 	}
 	json_t *arr = json_array();
 	for (size_t i = 0; i < g.n; i++) {
@@ -834,7 +839,7 @@ json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p
 		json_object_set_new(g.v[i].obj, "outEdges", g.v[i].out);
 		json_array_append_new(arr, g.v[i].obj);
 	}
-	return json_pack("{s:o, s:b}", "graph", arr, "truncated", t.truncated);
+	return json_pack("{s:o, s:b}", "graph", arr, "truncated", lg.t.truncated);
 }
 
 /* ---------------------------------------------------------------- Databricks */
@@ -1031,17 +1036,23 @@ static int table_node(lin_ctx *c, const weir_securable *t, lin_node_row *row, we
 	return weir_lin_store_node_find(c->db, c->a, k, t->id, row, err);
 }
 
+/* The lineage column `column` of table t: 0 with *col; 1 when the table or the column has no
+ * lineage; -1 with err set. */
+static int table_column(lin_ctx *c, const weir_securable *t, const char *column, int64_t *col, weir_error *err)
+{
+	lin_node_row row;
+	int rc = table_node(c, t, &row, err);
+	return rc != 0 ? rc : weir_lin_store_column_find(c->db, row.id, column, col, err);
+}
+
 json_t *weir_lineage_column_lineage(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *t,
 				    const char *column, weir_error *err)
 {
 	lin_ctx c;
 	ctx_init(&c, db, a, p);
 	json_t *out = json_pack("{s:[], s:[]}", "upstream_cols", "downstream_cols");
-	lin_node_row row;
 	int64_t col;
-	int rc = table_node(&c, t, &row, err);
-	if (rc == 0)
-		rc = weir_lin_store_column_find(db, row.id, column, &col, err);
+	int rc = table_column(&c, t, column, &col, err);
 	if (rc != 0) {
 		if (rc < 0) {
 			json_decref(out);
@@ -1080,6 +1091,38 @@ static int idx_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The columns among a traversal's nodes, each with its node and name, found by column id;
+ * their nodes' rows and facts are loaded (two queries, not two per column). */
+typedef struct col_index {
+	idx_ent *byid; /* sorted by column id */
+	int64_t *node;
+	const char **name;
+	size_t n;
+} col_index;
+
+static int col_index_load(lin_ctx *c, const lin_vec *ids, col_index *ci, weir_error *err)
+{
+	int64_t *cid = NULL;
+	*ci = (col_index){0};
+	if (ids->n &&
+	    weir_lin_store_cols_many(c->db, c->a, ids_json(c, ids), &cid, &ci->node, &ci->name, &ci->n, err) != 0)
+		return -1;
+	ci->byid = weir_arena_alloc(c->a, (ci->n + 1) * sizeof(*ci->byid));
+	lin_vec nodes = {0};
+	for (size_t k = 0; k < ci->n; k++) {
+		ci->byid[k] = (idx_ent){cid[k], k};
+		weir_lin_vec_push(c->a, &nodes, ci->node[k]);
+	}
+	qsort(ci->byid, ci->n, sizeof(*ci->byid), idx_cmp);
+	return prefetch(c, &nodes, err);
+}
+
+/* Column `key->id` of ci (its position in hit->pos), or NULL when it is not a column. */
+static const idx_ent *col_index_find(const col_index *ci, const idx_ent *key)
+{
+	return bsearch(key, ci->byid, ci->n, sizeof(*ci->byid), idx_cmp);
+}
+
 json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *t,
 				   const char *column, int64_t depth, int64_t max_nodes, weir_error *err)
 {
@@ -1100,11 +1143,8 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	json_t *src = json_pack("{s:s, s:s}", "table", t->full_name, "column", column);
 	json_t *out = json_pack("{s:o, s:I, s:[], s:[], s:b}", "source", src, "depth", (json_int_t)depth, "impacted",
 				"edges", "truncated", 0);
-	lin_node_row row;
 	int64_t col;
-	int rc = table_node(&c, t, &row, err);
-	if (rc == 0)
-		rc = weir_lin_store_column_find(db, row.id, column, &col, err);
+	int rc = table_column(&c, t, column, &col, err);
 	if (rc != 0) {
 		if (rc < 0) {
 			json_decref(out);
@@ -1122,22 +1162,8 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 		return NULL;
 	}
 	json_t *imp = json_object_get(out, "impacted"), *edges = json_object_get(out, "edges");
-	/* columns and their nodes in two queries (not two per column) */
-	int64_t *cid, *cnode;
-	const char **cname;
-	size_t ncols;
-	if (weir_lin_store_cols_many(db, a, ids_json(&c, &tr.nodes), &cid, &cnode, &cname, &ncols, err) != 0) {
-		json_decref(out);
-		return NULL;
-	}
-	idx_ent *byid = weir_arena_alloc(a, (ncols + 1) * sizeof(*byid));
-	lin_vec nodes = {0};
-	for (size_t k = 0; k < ncols; k++) {
-		byid[k] = (idx_ent){cid[k], k};
-		weir_lin_vec_push(a, &nodes, cnode[k]);
-	}
-	qsort(byid, ncols, sizeof(*byid), idx_cmp);
-	if (prefetch(&c, &nodes, err) != 0) {
+	col_index ci;
+	if (col_index_load(&c, &tr.nodes, &ci, err) != 0) {
 		json_decref(out);
 		return NULL;
 	}
@@ -1146,11 +1172,11 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	idx_ent *pos = weir_arena_alloc(a, (tr.nodes.n + 1) * sizeof(*pos));
 	for (size_t i = 0; i < tr.nodes.n; i++) {
 		pos[i] = (idx_ent){tr.nodes.v[i], i};
-		idx_ent *hit = bsearch(&pos[i], byid, ncols, sizeof(*byid), idx_cmp);
+		const idx_ent *hit = col_index_find(&ci, &pos[i]);
 		if (hit == NULL)
 			continue;
-		const char *name = cname[hit->pos];
-		vis_ent *v = vis_get(&c, cnode[hit->pos]);
+		const char *name = ci.name[hit->pos];
+		vis_ent *v = vis_get(&c, ci.node[hit->pos]);
 		if (v->state != VIS_SHOWN) {
 			ref[i] = v->pub;
 			if (i > 0) {
@@ -1287,21 +1313,8 @@ json_t *weir_lineage_marquez_columns(weir_db *db, weir_arena *a, const weir_prin
 	trav_result t = {0};
 	if (starts.n && traverse_from(&c, starts.v, starts.n, true, q, 0, &t, err) != 0)
 		return NULL;
-	/* the columns' nodes and names in one query, their nodes' rows in two */
-	int64_t *cid = NULL, *cnode = NULL;
-	const char **cname = NULL;
-	size_t ncols = 0;
-	if (t.nodes.n &&
-	    weir_lin_store_cols_many(db, a, ids_json(&c, &t.nodes), &cid, &cnode, &cname, &ncols, err) != 0)
-		return NULL;
-	idx_ent *byid = weir_arena_alloc(a, (ncols + 1) * sizeof(*byid));
-	lin_vec nodes = {0};
-	for (size_t k = 0; k < ncols; k++) {
-		byid[k] = (idx_ent){cid[k], k};
-		weir_lin_vec_push(a, &nodes, cnode[k]);
-	}
-	qsort(byid, ncols, sizeof(*byid), idx_cmp);
-	if (prefetch(&c, &nodes, err) != 0)
+	col_index ci;
+	if (col_index_load(&c, &t.nodes, &ci, err) != 0)
 		return NULL;
 	json_t *facets = weir_json_own(a, json_object());
 	size_t n = t.nodes.n;
@@ -1309,12 +1322,12 @@ json_t *weir_lineage_marquez_columns(weir_db *db, weir_arena *a, const weir_prin
 	idx_ent *pos = weir_arena_alloc(a, (n + 1) * sizeof(*pos));
 	for (size_t i = 0; i < n; i++) {
 		pos[i] = (idx_ent){t.nodes.v[i], i};
-		idx_ent *hit = bsearch(&pos[i], byid, ncols, sizeof(*byid), idx_cmp);
-		if (hit == NULL || cname[hit->pos][0] == '\0')
+		const idx_ent *hit = col_index_find(&ci, &pos[i]);
+		if (hit == NULL || ci.name[hit->pos][0] == '\0')
 			continue; /* whole-dataset dependencies are not fields */
 		mq_col *mc = &m[i];
-		mc->name = cname[hit->pos];
-		mc->v = vis_get(&c, cnode[hit->pos]);
+		mc->name = ci.name[hit->pos];
+		mc->v = vis_get(&c, ci.node[hit->pos]);
 		mc->in = json_array();
 		mc->out = json_array();
 		vis_ent *v = mc->v;

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/log.h"
 
 /* ------------------------------------------------------------------ nodes */
@@ -46,34 +47,27 @@ static const char SQL_NODE_FIND_NS[] =
 	"SELECT " NODE_COLS
 	" FROM lineage_nodes WHERE namespace = ?1 AND name = ?2 ORDER BY kind = 'DATASET' DESC LIMIT 1";
 
+static const weir_db_field NODE_FIELDS[] = {
+	WEIR_FIELD(lin_node_row, id),           WEIR_FIELD_SKIPPED, /* kind */
+	WEIR_FIELD(lin_node_row, key),          WEIR_FIELD(lin_node_row, name),
+	WEIR_FIELD(lin_node_row, namespace_),   WEIR_FIELD(lin_node_row, securable_id),
+	WEIR_FIELD(lin_node_row, facets),       WEIR_FIELD(lin_node_row, deleted_at),
+	WEIR_FIELD(lin_node_row, renamed_from), WEIR_FIELD(lin_node_row, renamed_at),
+	WEIR_FIELD(lin_node_row, first_seen),   WEIR_FIELD(lin_node_row, last_seen)};
+
 static void fill_node(weir_arena *a, weir_stmt *st, lin_node_row *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->id = weir_db_col_i64(st, 0);
+	WEIR_DB_ROW_READ(st, a, o, NODE_FIELDS);
 	weir_lin__kind_parse(weir_db_col_text(st, 1), &o->kind);
-	o->key = weir_db_col_dup(a, st, 2);
-	o->name = weir_db_col_dup(a, st, 3);
-	o->namespace_ = weir_db_col_dup(a, st, 4);
-	o->securable_id = weir_db_col_dup(a, st, 5);
-	o->facets = weir_db_col_dup(a, st, 6);
-	o->deleted_at = weir_db_col_i64(st, 7);
-	o->renamed_from = weir_db_col_dup(a, st, 8);
-	o->renamed_at = weir_db_col_i64(st, 9);
-	o->first_seen = weir_db_col_i64(st, 10);
-	o->last_seen = weir_db_col_i64(st, 11);
 }
 
+/* The node row of query st (NULL: its prepare failed): 0 read, 1 none, -1 failed. */
 static int node_row(weir_db *db, weir_arena *a, weir_stmt *st, lin_node_row *o, weir_error *err)
 {
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_DONE) {
-		weir_db_done(st);
-		return 1;
-	}
-	if (rc != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return weir_db_fail(db, rc, err);
-	}
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0)
+		return found < 0 ? -1 : 1;
 	fill_node(a, st, o);
 	weir_db_done(st);
 	return 0;
@@ -81,28 +75,21 @@ static int node_row(weir_db *db, weir_arena *a, weir_stmt *st, lin_node_row *o, 
 
 int weir_lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NODE_GET, err, WEIR_I64(id));
-	if (st == NULL)
-		return -1;
-	return node_row(db, a, st, out, err);
+	return node_row(db, a, weir_db_query(db, SQL_NODE_GET, err, WEIR_I64(id)), out, err);
 }
 
 int weir_lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, const char *key, lin_node_row *out,
 			     weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NODE_FIND, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key));
-	if (st == NULL)
-		return -1;
-	return node_row(db, a, st, out, err);
+	return node_row(db, a,
+			weir_db_query(db, SQL_NODE_FIND, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key)),
+			out, err);
 }
 
 int weir_lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
 				weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NODE_FIND_NS, err, WEIR_TEXT(ns), WEIR_TEXT(name));
-	if (st == NULL)
-		return -1;
-	return node_row(db, a, st, out, err);
+	return node_row(db, a, weir_db_query(db, SQL_NODE_FIND_NS, err, WEIR_TEXT(ns), WEIR_TEXT(name)), out, err);
 }
 
 static const char SQL_NODE_SET_FACETS[] = "UPDATE lineage_nodes SET facets = ?2 WHERE id = ?1";
@@ -158,18 +145,14 @@ int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_
 {
 	weir_stmt *st = weir_db_query(db, SQL_LEAF_FACTS, err, WEIR_TEXT(securable_id),
 				      WEIR_TEXT(closure_json ? closure_json : "[]"));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		*parent_id = weir_db_col_dup(a, st, 0);
-		*type = weir_db_col_dup(a, st, 1);
-		*personal = weir_db_col_int(st, 2) != 0;
-		weir_db_done(st);
-		return 0;
-	}
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0)
+		return found < 0 ? -1 : 1;
+	*parent_id = weir_db_col_dup(a, st, 0);
+	*type = weir_db_col_dup(a, st, 1);
+	*personal = weir_db_col_int(st, 2) != 0;
 	weir_db_done(st);
-	return rc == WEIR_DB_DONE ? 1 : weir_db_fail(db, rc, err);
+	return 0;
 }
 
 static const char SQL_NODES_MANY[] = "SELECT " NODE_COLS
@@ -343,15 +326,8 @@ int weir_lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, cons
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	if ((st = weir_db_stmt(db, SQL_EDGE_OBS_UPSERT, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, pid);
-	weir_db_bind_i64(st, 2, dst);
-	weir_db_bind_i64(st, 3, src);
-	weir_db_bind_text(st, 4, origin);
-	weir_db_bind_text(st, 5, created_by);
-	weir_db_bind_i64(st, 6, at_ms);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_EDGE_OBS_UPSERT, err, WEIR_I64(pid), WEIR_I64(dst), WEIR_I64(src),
+			    WEIR_TEXT(origin), WEIR_TEXT(created_by), WEIR_I64(at_ms));
 }
 
 static const char SQL_COLUMN[] = "INSERT INTO lineage_columns(node_id, name) VALUES (?1, ?2) "
@@ -366,10 +342,8 @@ int weir_lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *
 	int rc = one_id(db, st, cid, true, err);
 	if (rc <= 0)
 		return rc;
-	if ((st = weir_db_stmt(db, SQL_COLUMN, err)) == NULL)
+	if ((st = weir_db_query(db, SQL_COLUMN, err, WEIR_I64(node), WEIR_TEXT(name))) == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, node);
-	weir_db_bind_text(st, 2, name);
 	return one_id(db, st, cid, false, err);
 }
 
@@ -404,17 +378,9 @@ int weir_lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, co
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	if ((st = weir_db_stmt(db, SQL_COL_EDGE_OBS_UPSERT, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, pid);
-	weir_db_bind_i64(st, 2, dst_col);
-	weir_db_bind_i64(st, 3, src_col);
-	weir_db_bind_text(st, 4, transformation);
-	weir_db_bind_text(st, 5, subtype ? subtype : "");
-	weir_db_bind_text(st, 6, origin);
-	weir_db_bind_text(st, 7, created_by);
-	weir_db_bind_i64(st, 8, at_ms);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_COL_EDGE_OBS_UPSERT, err, WEIR_I64(pid), WEIR_I64(dst_col), WEIR_I64(src_col),
+			    WEIR_TEXT(transformation), WEIR_TEXT(subtype ? subtype : ""), WEIR_TEXT(origin),
+			    WEIR_TEXT(created_by), WEIR_I64(at_ms));
 }
 
 static const char SQL_MANUAL_DEL_OBS[] =
@@ -520,35 +486,19 @@ static const char SQL_OL_RUN_PUT[] =
 	"  facets = excluded.facets, inputs = excluded.inputs, outputs = excluded.outputs, "
 	"  updated_at = excluded.updated_at";
 
+static const weir_db_field OL_RUN_FIELDS[] = {
+	WEIR_FIELD(lin_run_row, run_id),          WEIR_FIELD(lin_run_row, node_id),
+	WEIR_FIELD(lin_run_row, job_node_id),     WEIR_FIELD(lin_run_row, state),
+	WEIR_FIELD(lin_run_row, start_time),      WEIR_FIELD(lin_run_row, end_time),
+	WEIR_FIELD(lin_run_row, parent_run_id),   WEIR_FIELD(lin_run_row, parent_job_namespace),
+	WEIR_FIELD(lin_run_row, parent_job_name), WEIR_FIELD(lin_run_row, facets),
+	WEIR_FIELD(lin_run_row, inputs),          WEIR_FIELD(lin_run_row, outputs)};
+
 int weir_lin_store_ol_run_get(weir_db *db, weir_arena *a, const char *run_id, lin_run_row *o, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_OL_RUN_GET, err, WEIR_TEXT(run_id));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_DONE) {
-		weir_db_done(st);
-		return 1;
-	}
-	if (rc != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return weir_db_fail(db, rc, err);
-	}
-	memset(o, 0, sizeof(*o));
-	o->run_id = weir_db_col_dup(a, st, 0);
-	o->node_id = weir_db_col_i64(st, 1);
-	o->job_node_id = weir_db_col_i64(st, 2);
-	o->state = weir_db_col_dup(a, st, 3);
-	o->start_time = weir_db_col_i64(st, 4);
-	o->end_time = weir_db_col_i64(st, 5);
-	o->parent_run_id = weir_db_col_dup(a, st, 6);
-	o->parent_job_namespace = weir_db_col_dup(a, st, 7);
-	o->parent_job_name = weir_db_col_dup(a, st, 8);
-	o->facets = weir_db_col_dup(a, st, 9);
-	o->inputs = weir_db_col_dup(a, st, 10);
-	o->outputs = weir_db_col_dup(a, st, 11);
-	weir_db_done(st);
-	return 0;
+	int found = WEIR_DB_ROW_ONE(db, weir_db_query(db, SQL_OL_RUN_GET, err, WEIR_TEXT(run_id)), a, o, OL_RUN_FIELDS,
+				    err);
+	return found < 0 ? -1 : !found;
 }
 
 int weir_lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, weir_error *err)
@@ -674,12 +624,10 @@ static int bfs(weir_db *db, weir_arena *a, const char *step_sql, bool check_aliv
 			break; /* BFS order: every later node is at least as deep */
 		if (check_alive && d > 0 && !node_alive(db, n, as_of))
 			continue; /* a dropped table is reported, never walked through */
-		weir_stmt *st = weir_db_stmt(db, step_sql, err);
+		weir_stmt *st = weir_db_query(db, step_sql, err, WEIR_I64(n), WEIR_I64(pid),
+					      WEIR_I64_OR_NULL(as_of, as_of == 0));
 		if (st == NULL)
 			return -1;
-		weir_db_bind_i64(st, 1, n);
-		weir_db_bind_i64(st, 2, pid);
-		weir_db_bind_i64_or_null(st, 3, as_of, as_of == 0);
 		int rc;
 		while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 			int64_t m = weir_db_col_i64(st, 0);
@@ -788,11 +736,9 @@ static int neighbours(weir_db *db, weir_arena *a, int64_t id, bool col, bool up,
 		      weir_error *err)
 {
 	const char *sql = col ? (up ? SQL_COL_NEIGH_UP : SQL_COL_NEIGH_DOWN) : (up ? SQL_NEIGH_UP : SQL_NEIGH_DOWN);
-	weir_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_I64(limit));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_i64(st, 2, limit);
 	return edge_rows(db, a, st, out, col, err);
 }
 
@@ -918,17 +864,13 @@ static const char SQL_COL_INFO[] = "SELECT node_id, name FROM lineage_columns WH
 int weir_lin_store_col_info(weir_db *db, weir_arena *a, int64_t col, int64_t *node, const char **name, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_COL_INFO, err, WEIR_I64(col));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		*node = weir_db_col_i64(st, 0);
-		*name = weir_db_col_dup(a, st, 1);
-		weir_db_done(st);
-		return 0;
-	}
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0)
+		return found < 0 ? -1 : 1;
+	*node = weir_db_col_i64(st, 0);
+	*name = weir_db_col_dup(a, st, 1);
 	weir_db_done(st);
-	return rc == WEIR_DB_DONE ? 1 : weir_db_fail(db, rc, err);
+	return 0;
 }
 
 int weir_lin_store_col_neighbours(weir_db *db, weir_arena *a, int64_t col, bool up, int64_t limit, lin_edges *out,

@@ -112,27 +112,51 @@ int weir_registry_page_offset(weir_arena *a, const char *token, int64_t *offset,
 
 /* ---------------------------------------------------------------- filter grammar */
 
-typedef struct lexer {
-	weir_arena *a;
-	const char *s;
-	const char *p;
-	weir_error *err;
-} lexer;
+typedef weir_mlflow_lexer lexer;
 
-static int bad(lexer *l, const char *fmt, const char *detail)
+static int bad(lexer *l, const char *fmt)
 {
-	return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter", fmt, detail ? detail : l->s);
+	return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter", fmt, l->s);
+}
+
+#define BAD_CLAUSE "Invalid clause(s) in filter string: %.300s"
+#define BAD_COMPARISON "Invalid comparison clause in filter string: %.300s"
+
+/* The registry's words for a refusal of the shared grammar (registry/mlflow_kit.h), as
+ * MLflow's SearchModelUtils / SearchModelVersionUtils word them; any other is an invalid
+ * clause. */
+static const char *const REG_BAD[] = {
+	[WEIR_MLFLOW_BAD_COMPARATOR] = BAD_COMPARISON,
+	[WEIR_MLFLOW_BAD_LIST_EMPTY] = "While parsing a list in the query, expected a non-empty list of string values, "
+				       "but got empty list: %.300s",
+	[WEIR_MLFLOW_BAD_LIST_ITEM] = "While parsing a list in the query, expected a non-empty list of string values, "
+				      "but got ill-formed list: %.300s",
+	[WEIR_MLFLOW_BAD_LIST_TYPE] = "While parsing a list in the query, expected string value, but got different "
+				      "type in list: %.300s",
+	[WEIR_MLFLOW_BAD_UNQUOTED] = "Parameter value is either not quoted or unidentified quote types used for "
+				     "string value in filter: %.300s",
+	[WEIR_MLFLOW_BAD_PATTERN] = "Invalid filter string: a LIKE pattern may have at most 10000 characters: %.300s",
+	[WEIR_MLFLOW_BAD_TOO_MANY] = "Too many clauses in filter string: %.300s",
+	[WEIR_MLFLOW_BAD_MULTIPLE] = "Search filter contained multiple expression: %.300s",
+};
+
+static int filter_fail(lexer *l, weir_mlflow_bad why, const char *detail)
+{
+	(void)detail;
+	const char *fmt = (size_t)why < sizeof(REG_BAD) / sizeof(REG_BAD[0]) ? REG_BAD[why] : NULL;
+	return bad(l, fmt ? fmt : BAD_CLAUSE);
 }
 
 static bool ident_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
 
-static int parse_ident(lexer *l, reg_query *q, reg_cond *c)
+static int filter_ident(lexer *l, reg_cond *c)
 {
+	reg_query *q = l->ctx;
 	const char *start = l->p;
 	while (ident_char(*l->p))
 		l->p++;
 	if (l->p == start)
-		return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+		return bad(l, BAD_CLAUSE);
 	const char *word = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
 	const char *key = word;
 	bool tag = false;
@@ -149,32 +173,32 @@ static int parse_ident(lexer *l, reg_query *q, reg_cond *c)
 		if (*l->p == '`' || *l->p == '"') {
 			key = weir_mlflow_lex_quoted(l->a, &l->p);
 			if (key == NULL)
-				return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+				return bad(l, BAD_CLAUSE);
 		} else {
 			const char *ks = l->p;
 			while (*l->p && !isspace((unsigned char)*l->p) && !strchr("=!<>", *l->p))
 				l->p++;
 			if (l->p == ks)
-				return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
+				return bad(l, BAD_CLAUSE);
 			key = weir_arena_strndup(l->a, ks, (size_t)(l->p - ks));
 		}
 	}
+	c->key = key;
 	if (tag) {
-		c->key = REG_TAG;
-		c->tag = key;
+		c->ent = REG_TAG;
 		if (strcmp(key, "mlflow.prompt.is_prompt") == 0)
 			q->include_prompts = true;
 		return 0;
 	}
 	bool mv = q->kind == WEIR_REG_SEARCH_VERSIONS;
 	if (strcmp(key, "name") == 0)
-		c->key = REG_ATTR_NAME;
+		c->ent = REG_ATTR_NAME;
 	else if (mv && strcmp(key, "source_path") == 0)
-		c->key = REG_ATTR_SOURCE;
+		c->ent = REG_ATTR_SOURCE;
 	else if (mv && strcmp(key, "run_id") == 0)
-		c->key = REG_ATTR_RUN_ID;
+		c->ent = REG_ATTR_RUN_ID;
 	else if (mv && strcmp(key, "version_number") == 0)
-		c->key = REG_ATTR_VERSION;
+		c->ent = REG_ATTR_VERSION;
 	else
 		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
 					"Invalid attribute key '%.100s' specified. Valid keys are '%s'", key,
@@ -182,16 +206,50 @@ static int parse_ident(lexer *l, reg_query *q, reg_cond *c)
 	return 0;
 }
 
-/* The comparators of the kit's table that the registry takes: all but NOT IN, IS NULL and IS
- * NOT NULL, refused with the message every unknown comparator gets here. */
-static int parse_op(lexer *l, reg_cond *c)
+/* The comparators each key takes: NOT IN, IS NULL and IS NOT NULL none; version_number the
+ * numeric ones; the strings =, !=, LIKE, ILIKE, and run_id also IN. */
+static int filter_check(lexer *l, reg_cond *c)
 {
-	const char *why;
-	if (weir_mlflow_lex_cmp(&l->p, &c->op, &why) != 0 || c->op == WEIR_MLFLOW_OP_NOT_IN ||
-	    c->op == WEIR_MLFLOW_OP_IS_NULL || c->op == WEIR_MLFLOW_OP_IS_NOT_NULL)
-		return bad(l, "Invalid comparison clause in filter string: %.300s", NULL);
+	if (c->op == WEIR_MLFLOW_OP_NOT_IN || c->op == WEIR_MLFLOW_OP_IS_NULL || c->op == WEIR_MLFLOW_OP_IS_NOT_NULL)
+		return bad(l, BAD_COMPARISON);
+	if (c->ent == REG_ATTR_VERSION) {
+		if (weir_mlflow_op_like(c->op) || c->op == WEIR_MLFLOW_OP_IN)
+			return bad(l, "Invalid comparator for attribute 'version_number' in filter: %.300s");
+		c->numeric = c->integral = true;
+		return 0;
+	}
+	if (c->op == WEIR_MLFLOW_OP_LT || c->op == WEIR_MLFLOW_OP_LE || c->op == WEIR_MLFLOW_OP_GT ||
+	    c->op == WEIR_MLFLOW_OP_GE)
+		return bad(l, "Invalid comparator for a string attribute in filter string: %.300s");
+	if (c->op == WEIR_MLFLOW_OP_IN && c->ent != REG_ATTR_RUN_ID)
+		return bad(l, "Invalid comparator 'IN' in filter string: %.300s (IN is only supported on run_id)");
 	return 0;
 }
+
+/* version_number's value: an integer, quoted or not. */
+static int filter_number(lexer *l, reg_cond *c)
+{
+	const char *v;
+	if (*l->p == '\'' || *l->p == '"') {
+		v = weir_mlflow_lex_quoted(l->a, &l->p);
+	} else {
+		const char *start = l->p;
+		while (*l->p && (isdigit((unsigned char)*l->p) || *l->p == '-'))
+			l->p++;
+		v = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
+	}
+	if (v == NULL || !weir_parse_i64(v, &c->i64))
+		return bad(l, "Invalid value for 'version_number' in filter string: %.300s");
+	return 0;
+}
+
+static const weir_mlflow_grammar REG_FILTER = {
+	.max_conds = REG_MAX_CONDS,
+	.ident = filter_ident,
+	.check = filter_check,
+	.number = filter_number,
+	.fail = filter_fail,
+};
 
 static bool has_upper(const char *s)
 {
@@ -201,114 +259,25 @@ static bool has_upper(const char *s)
 	return false;
 }
 
-static int parse_value(lexer *l, reg_cond *c)
-{
-	weir_mlflow_skip_ws(&l->p);
-	if (c->key == REG_ATTR_VERSION) {
-		if (weir_mlflow_op_like(c->op) || c->op == WEIR_MLFLOW_OP_IN)
-			return bad(l, "Invalid comparator for attribute 'version_number' in filter: %.300s", NULL);
-		const char *start = l->p;
-		if (*l->p == '\'' || *l->p == '"') {
-			const char *v = weir_mlflow_lex_quoted(l->a, &l->p);
-			if (v == NULL || !weir_parse_i64(v, &c->num))
-				return bad(l, "Invalid value for 'version_number' in filter string: %.300s", NULL);
-			return 0;
-		}
-		while (*l->p && (isdigit((unsigned char)*l->p) || *l->p == '-'))
-			l->p++;
-		char *num = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
-		if (!weir_parse_i64(num, &c->num))
-			return bad(l, "Invalid value for 'version_number' in filter string: %.300s", NULL);
-		return 0;
-	}
-	if (c->op == WEIR_MLFLOW_OP_LT || c->op == WEIR_MLFLOW_OP_LE || c->op == WEIR_MLFLOW_OP_GT ||
-	    c->op == WEIR_MLFLOW_OP_GE)
-		return bad(l, "Invalid comparator for a string attribute in filter string: %.300s", NULL);
-	if (c->op == WEIR_MLFLOW_OP_IN) {
-		if (c->key != REG_ATTR_RUN_ID)
-			return bad(l,
-				   "Invalid comparator 'IN' in filter string: %.300s (IN is only supported on run_id)",
-				   NULL);
-		if (*l->p != '(')
-			return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
-		l->p++;
-		weir_mlflow_skip_ws(&l->p);
-		if (*l->p == ')')
-			return bad(l,
-				   "While parsing a list in the query, expected a non-empty list of string values, "
-				   "but got empty list: %.300s",
-				   NULL);
-		for (;;) {
-			weir_mlflow_skip_ws(&l->p);
-			if (*l->p == '\'' || *l->p == '"') {
-				const char *v = weir_mlflow_lex_quoted(l->a, &l->p);
-				if (v == NULL)
-					return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
-				if (!has_upper(v) && c->nin < REG_MAX_IN)
-					c->in[c->nin++] = v;
-			} else if (*l->p == ',' || *l->p == ')') {
-				return bad(l,
-					   "While parsing a list in the query, expected a non-empty list of string "
-					   "values, "
-					   "but got ill-formed list: %.300s",
-					   NULL);
-			} else if (*l->p == '\0') {
-				return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
-			} else {
-				return bad(
-					l,
-					"While parsing a list in the query, expected string value, but got different "
-					"type in list: %.300s",
-					NULL);
-			}
-			int more = weir_mlflow_lex_list_sep(&l->p);
-			if (more < 0)
-				return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
-			if (more == 0)
-				return 0;
-		}
-	}
-	if (*l->p != '\'' && *l->p != '"')
-		return bad(l,
-			   "Parameter value is either not quoted or unidentified quote types used for string value "
-			   "in filter: %.300s",
-			   NULL);
-	c->value = weir_mlflow_lex_quoted(l->a, &l->p);
-	if (c->value == NULL)
-		return bad(l, "Invalid clause(s) in filter string: %.300s", NULL);
-	if (weir_mlflow_op_like(c->op) && !weir_mlflow_pattern_fits(c->value))
-		return bad(l, "Invalid filter string: a LIKE pattern may have at most 10000 characters: %.300s", NULL);
-	return 0;
-}
-
 static int parse_filter(weir_arena *a, const char *filter, reg_query *q, weir_error *err)
 {
-	lexer l = {a, filter, filter, err};
-	weir_mlflow_skip_ws(&l.p);
-	if (*l.p == '\0')
-		return 0;
-	if (strchr(filter, ';'))
-		return bad(&l, "Search filter contained multiple expression: %.300s", NULL);
-	for (;;) {
-		if (q->nconds == REG_MAX_CONDS)
-			return bad(&l, "Too many clauses in filter string: %.300s", NULL);
-		reg_cond *c = &q->conds[q->nconds];
-		memset(c, 0, sizeof(*c));
-		weir_mlflow_skip_ws(&l.p);
-		if (parse_ident(&l, q, c) != 0 || parse_op(&l, c) != 0 || parse_value(&l, c) != 0)
-			return -1;
-		if (c->key == REG_TAG && c->op == WEIR_MLFLOW_OP_IN)
-			return bad(&l, "Invalid comparator 'IN' for a tag in filter string: %.300s", NULL);
-		if (c->key == REG_ATTR_NAME && c->op == WEIR_MLFLOW_OP_IN)
-			return bad(&l, "Invalid comparator 'IN' for 'name' in filter string: %.300s", NULL);
-		q->nconds++;
-		weir_mlflow_skip_ws(&l.p);
-		if (*l.p == '\0')
-			return 0;
-		if (strncasecmp(l.p, "and", 3) != 0 || !isspace((unsigned char)l.p[3]))
-			return bad(&l, "Invalid clause(s) in filter string: %.300s", NULL);
-		l.p += 3;
+	const char *p = filter;
+	weir_mlflow_skip_ws(&p);
+	if (*p != '\0' && strchr(filter, ';'))
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Search filter contained multiple expression: %.300s", filter);
+	if (weir_mlflow_filter_parse(a, filter, &REG_FILTER, q, &q->conds, &q->nconds, err) != 0)
+		return -1;
+	/* run ids are lowercase hex: a value with an upper-case letter matches none */
+	for (int i = 0; i < q->nconds; i++) {
+		reg_cond *c = &q->conds[i];
+		int n = 0;
+		for (int k = 0; k < c->nlist; k++)
+			if (!has_upper(c->list[k]) && n < REG_MAX_IN)
+				c->list[n++] = c->list[k];
+		c->nlist = n;
 	}
+	return 0;
 }
 
 static int parse_order(weir_arena *a, const weir_registry_search *in, reg_query *q, weir_error *err)
@@ -480,9 +449,9 @@ static int resolve_names(weir_db *db, weir_arena *a, reg_query *q, weir_error *e
 	weir_error e2 = WEIR_ERROR_INIT;
 	for (int i = 0; i < q->nconds; i++) {
 		const reg_cond *c = &q->conds[i];
-		if (c->key != REG_ATTR_NAME || c->op != WEIR_MLFLOW_OP_EQ)
+		if (c->ent != REG_ATTR_NAME || c->op != WEIR_MLFLOW_OP_EQ)
 			continue;
-		const char *full = weir_registry_full_name(a, "filter", c->value, &e2);
+		const char *full = weir_registry_full_name(a, "filter", c->str, &e2);
 		const char *parts[3] = {NULL, NULL, NULL};
 		const char *id = NULL;
 		if (full && weir_gov_split_full_name(a, "filter", full, 3, parts, &e2) == 0) {
@@ -498,12 +467,8 @@ static int resolve_names(weir_db *db, weir_arena *a, reg_query *q, weir_error *e
 char *weir_registry_search_text(weir_db *db, weir_arena *a, const weir_principal *p, const weir_registry_search *in,
 				size_t *len, weir_error *err)
 {
-	/* ~18 KB of condition slots: not zeroed (each condition is cleared when parsed) */
-	reg_query *q = weir_arena_alloc(a, sizeof(*q));
+	reg_query *q = weir_arena_calloc(a, sizeof(*q));
 	q->kind = in->kind;
-	q->nconds = 0;
-	q->norder = 0;
-	q->include_prompts = false;
 	bool mv = in->kind == WEIR_REG_SEARCH_VERSIONS;
 	int64_t maxr = in->max_results;
 	int64_t cap = mv ? 200000 : 1000;

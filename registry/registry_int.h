@@ -15,15 +15,10 @@
 
 typedef enum { REG_ATTR_NAME, REG_ATTR_SOURCE, REG_ATTR_RUN_ID, REG_ATTR_VERSION, REG_TAG } reg_key;
 
-typedef struct reg_cond {
-	reg_key key;
-	const char *tag; /* REG_TAG: the tag key */
-	weir_mlflow_op op;
-	const char *value; /* string comparisons */
-	int64_t num; /* REG_ATTR_VERSION */
-	const char *in[REG_MAX_IN];
-	int nin;
-} reg_cond;
+/* A clause of a filter (registry/mlflow_kit.h): ent is a reg_key; key the tag key or the
+ * attribute; str a string value, i64 version_number's; list run_id IN's values (at most
+ * REG_MAX_IN, none with an upper-case letter). */
+typedef weir_mlflow_cond reg_cond;
 
 typedef enum { REG_ORD_NAME, REG_ORD_UPDATED, REG_ORD_CREATED, REG_ORD_VERSION } reg_ord_key;
 
@@ -34,7 +29,7 @@ typedef struct reg_order {
 
 typedef struct reg_query {
 	weir_registry_search_kind kind;
-	reg_cond conds[REG_MAX_CONDS];
+	reg_cond *conds;
 	int nconds;
 	reg_order order[REG_MAX_ORDER];
 	int norder;

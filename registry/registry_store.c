@@ -263,9 +263,8 @@ int weir_reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, w
 	if (h->comment)
 		weir_jw_kstr(w, "description", h->comment);
 
-	if ((st = weir_db_stmt(db, SQL_RM_TAGS_ALIASES, err)) == NULL)
+	if ((st = weir_db_query(db, SQL_RM_TAGS_ALIASES, err, WEIR_TEXT(model_id))) == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
 	int kind = -1; /* the list being written: 0 tags, 1 aliases */
 	while (weir_db_step(st) == WEIR_DB_ROW) {
 		int k = weir_db_col_int(st, 0);
@@ -292,9 +291,8 @@ int weir_reg_model_mlflow_hit_jw(weir_db *db, weir_arena *a, const reg_hit *h, w
 		weir_jw_end_arr(w);
 	weir_db_done(st);
 
-	if ((st = weir_db_stmt(db, SQL_LATEST, err)) == NULL)
+	if ((st = weir_db_query(db, SQL_LATEST, err, WEIR_TEXT(model_id))) == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, model_id);
 	int64_t vers[4];
 	int nv = 0;
 	if (weir_db_step(st) == WEIR_DB_ROW)
@@ -405,27 +403,15 @@ int weir_reg_store_version_insert(weir_db *db, const char *model_id, const weir_
 		if (rc != WEIR_DB_DONE)
 			return weir_db_fail(db, rc, err);
 		/* a model created before this module (or through catalog.c): start its counter */
-		if ((st = weir_db_stmt(db, SQL_RM_INSERT, err)) == NULL)
-			return -1;
-		weir_db_bind_text(st, 1, model_id);
-		if (weir_db_step_done(db, st, err) != 0)
+		if (weir_db_exec(db, SQL_RM_INSERT, err, WEIR_TEXT(model_id)) != 0)
 			return -1;
 		return weir_reg_store_version_insert(db, model_id, in, id, location, now, by, version, err);
 	}
-	if ((st = weir_db_stmt(db, SQL_VERSION_INSERT, err)) == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, v);
-	weir_db_bind_text(st, 3, id);
-	weir_db_bind_text(st, 4, in->source);
-	weir_db_bind_text(st, 5, in->run_id ? in->run_id : "");
-	weir_db_bind_text(st, 6, in->run_link ? in->run_link : "");
-	weir_db_bind_text(st, 7, in->description ? in->description : "");
-	weir_db_bind_text(st, 8, in->pending ? "PENDING_REGISTRATION" : "READY");
-	weir_db_bind_text(st, 9, in->pending ? location : in->storage_location);
-	weir_db_bind_i64(st, 10, now);
-	weir_db_bind_text(st, 11, by);
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_VERSION_INSERT, err, WEIR_TEXT(model_id), WEIR_I64(v), WEIR_TEXT(id),
+			 WEIR_TEXT(in->source), WEIR_TEXT(in->run_id ? in->run_id : ""),
+			 WEIR_TEXT(in->run_link ? in->run_link : ""), WEIR_TEXT(in->description ? in->description : ""),
+			 WEIR_TEXT(in->pending ? "PENDING_REGISTRATION" : "READY"),
+			 WEIR_TEXT(in->pending ? location : in->storage_location), WEIR_I64(now), WEIR_TEXT(by)) != 0)
 		return -1;
 	*version = v;
 	return 0;
@@ -462,26 +448,13 @@ int weir_reg_store_version_transition(weir_db *db, const char *model_id, int64_t
 				      bool archive_existing, const char *by, weir_error *err)
 {
 	int64_t now = weir_now_ms();
-	weir_stmt *st;
 	if (archive_existing) {
-		if ((st = weir_db_stmt(db, SQL_MV_ARCHIVE, err)) == NULL)
-			return -1;
-		weir_db_bind_text(st, 1, model_id);
-		weir_db_bind_i64(st, 2, version);
-		weir_db_bind_text(st, 3, stage);
-		weir_db_bind_i64(st, 4, now);
-		weir_db_bind_text(st, 5, by);
-		if (weir_db_step_done(db, st, err) != 0)
+		if (weir_db_exec(db, SQL_MV_ARCHIVE, err, WEIR_TEXT(model_id), WEIR_I64(version), WEIR_TEXT(stage),
+				 WEIR_I64(now), WEIR_TEXT(by)) != 0)
 			return -1;
 	}
-	if ((st = weir_db_stmt(db, SQL_MV_STAGE, err)) == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
-	weir_db_bind_text(st, 3, stage);
-	weir_db_bind_i64(st, 4, now);
-	weir_db_bind_text(st, 5, by);
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_MV_STAGE, err, WEIR_TEXT(model_id), WEIR_I64(version), WEIR_TEXT(stage), WEIR_I64(now),
+			 WEIR_TEXT(by)) != 0)
 		return -1;
 	return weir_reg_store_model_touch(db, model_id, now, NULL, err);
 }
@@ -836,26 +809,12 @@ int weir_reg_store_alias_get(weir_db *db, const char *model_id, const char *alia
 
 /* ---------------------------------------------------------------- search */
 
-static const char *op_sql(weir_mlflow_op op)
-{
-	switch (op) {
-	case WEIR_MLFLOW_OP_EQ: return " = ";
-	case WEIR_MLFLOW_OP_NE: return " != ";
-	case WEIR_MLFLOW_OP_LIKE: return " GLOB ";
-	case WEIR_MLFLOW_OP_ILIKE: return " LIKE ";
-	case WEIR_MLFLOW_OP_LT: return " < ";
-	case WEIR_MLFLOW_OP_LE: return " <= ";
-	case WEIR_MLFLOW_OP_GT: return " > ";
-	case WEIR_MLFLOW_OP_GE: return " >= ";
-	default: return " IN ";
-	}
-}
-
-/* The placeholder of a comparison's value. A pattern is bound as `(? || '')`, not `?`: SQLite
- * plans LIKE/GLOB against a bound pattern's value, so every new binding of a plain `?`
- * expires the statement and it is compiled again on its next step (~60 us). The prefix range
- * below does what that optimization did, computed here. */
-static const char *val_sql(weir_mlflow_op op) { return weir_mlflow_op_like(op) ? "(? || '')" : "?"; }
+/* The registry's statements are interned and prepared once per connection: a pattern is bound
+ * as `(? || '')`, not `?`: SQLite plans LIKE/GLOB against a bound pattern's value, so every
+ * new binding of a plain `?` expires the statement and it is compiled again on its next step
+ * (~60 us). The prefix range below does what that optimization did, computed here. ILIKE is
+ * SQLite's LIKE (ASCII case folded). */
+static const weir_mlflow_sql_style REG_SQL = {.like = " GLOB (? || '')", .ilike = "%s LIKE (? || '')"};
 
 /* The literal prefix of a LIKE (or, nocase, ILIKE) pattern that every match starts with, byte
  * for byte, so that it can be an index range on a BINARY column: the bytes before the first
@@ -920,48 +879,34 @@ static const char *intern_sql(const char *sql)
 	return out;
 }
 
-typedef struct binding {
-	bool is_num;
-	const char *s;
-	int64_t n;
-} binding;
-
-static void add_bind_s(binding *b, int *nb, const char *s)
-{
-	b[*nb].is_num = false;
-	b[*nb].s = s;
-	(*nb)++;
-}
-
 /* Appends the filter's conditions for one arm of the search, `name` being that arm's SQL
  * expression of the MLflow name (`name_is_column`: the indexed column m.name itself); `ids`
  * are the model ids that name equalities resolved to. */
-static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, const reg_query *q, bool mv,
-			 const char *name, bool name_is_column, const char *const *ids)
+static void append_conds(weir_mlflow_sql *q, const reg_query *rq, bool mv, const char *name, bool name_is_column,
+			 const char *const *ids)
 {
 	int ni = 0;
-	for (int i = 0; i < q->nconds; i++) {
-		const reg_cond *c = &q->conds[i];
-		const char *val = c->op == WEIR_MLFLOW_OP_LIKE ? weir_mlflow_like_to_glob(a, c->value) : c->value;
-		switch (c->key) {
+	for (int i = 0; i < rq->nconds; i++) {
+		const reg_cond *c = &rq->conds[i];
+		switch (c->ent) {
 		case REG_ATTR_NAME:
 			if (c->op == WEIR_MLFLOW_OP_EQ) { /* resolved to one model (or none) up front */
-				weir_buf_appendf(sql, " AND m.id = ?");
-				add_bind_s(binds, nb, ids[ni++]);
+				weir_mlflow_sql_text(q, " AND m.id = ?");
+				weir_mlflow_bind_text(q, ids[ni++]);
 				break;
 			}
 			if (name_is_column && weir_mlflow_op_like(c->op)) {
 				/* the pattern's literal prefix as a range of securables_name; the
 				 * pattern itself stays as a filter unless the range is exact */
 				bool exact;
-				size_t n = like_prefix(c->value, c->op == WEIR_MLFLOW_OP_ILIKE, &exact);
+				size_t n = like_prefix(c->str, c->op == WEIR_MLFLOW_OP_ILIKE, &exact);
 				if (n > 0) {
-					weir_buf_appendf(sql, " AND %s >= ?", name);
-					add_bind_s(binds, nb, weir_arena_strndup(a, c->value, n));
-					const char *hi = prefix_upper(a, c->value, n);
+					weir_buf_appendf(&q->sql, " AND %s >= ?", name);
+					weir_mlflow_bind_text(q, weir_arena_strndup(q->a, c->str, n));
+					const char *hi = prefix_upper(q->a, c->str, n);
 					if (hi) {
-						weir_buf_appendf(sql, " AND %s < ?", name);
-						add_bind_s(binds, nb, hi);
+						weir_buf_appendf(&q->sql, " AND %s < ?", name);
+						weir_mlflow_bind_text(q, hi);
 					}
 				}
 				if (exact)
@@ -969,59 +914,42 @@ static void append_conds(weir_arena *a, weir_buf *sql, binding *binds, int *nb, 
 			}
 			/* fall through */
 		case REG_ATTR_SOURCE:
-		case REG_ATTR_RUN_ID: {
-			const char *col = c->key == REG_ATTR_NAME     ? name
-					  : c->key == REG_ATTR_SOURCE ? "v.source"
-								      : "v.run_id";
-			if (c->op == WEIR_MLFLOW_OP_IN) {
-				weir_buf_appendf(sql, " AND %s IN (", col);
-				for (int k = 0; k < c->nin; k++) {
-					weir_buf_appendf(sql, "%s?", k ? ", " : "");
-					add_bind_s(binds, nb, c->in[k]);
-				}
-				if (c->nin == 0)
-					weir_buf_appendf(sql, "NULL");
-				weir_buf_appendf(sql, ")");
-			} else {
-				weir_buf_appendf(sql, " AND %s%s%s", col, op_sql(c->op), val_sql(c->op));
-				add_bind_s(binds, nb, val);
-			}
-			break;
-		}
+		case REG_ATTR_RUN_ID:
 		case REG_ATTR_VERSION:
-			weir_buf_appendf(sql, " AND v.version%s?", op_sql(c->op));
-			binds[*nb].is_num = true;
-			binds[*nb].n = c->num;
-			(*nb)++;
+			weir_mlflow_sql_text(q, " AND ");
+			weir_mlflow_sql_cmp(q,
+					    c->ent == REG_ATTR_NAME     ? name
+					    : c->ent == REG_ATTR_SOURCE ? "v.source"
+					    : c->ent == REG_ATTR_RUN_ID ? "v.run_id"
+									: "v.version",
+					    c);
 			break;
 		case REG_TAG:
-			if (strcmp(c->tag, "mlflow.prompt.is_prompt") == 0 && !mv) {
+			if (strcmp(c->key, "mlflow.prompt.is_prompt") == 0 && !mv) {
 				/* a missing prompt tag counts as "false" */
-				weir_buf_appendf(sql,
-						 " AND COALESCE((SELECT t.value FROM registered_model_tags t WHERE "
-						 "t.model_id = m.id AND t.key = ?), 'false')%s%s",
-						 op_sql(c->op), val_sql(c->op));
-			} else if (mv) {
-				weir_buf_appendf(sql,
-						 " AND EXISTS (SELECT 1 FROM model_version_tags t WHERE t.model_id = "
-						 "v.model_id AND t.version = v.version AND t.key = ? AND t.value%s%s)",
-						 op_sql(c->op), val_sql(c->op));
-			} else {
-				weir_buf_appendf(sql,
-						 " AND EXISTS (SELECT 1 FROM registered_model_tags t WHERE "
-						 "t.model_id = m.id AND t.key = ? AND t.value%s%s)",
-						 op_sql(c->op), val_sql(c->op));
+				weir_mlflow_sql_text(q, " AND ");
+				weir_mlflow_bind_text(q, c->key);
+				weir_mlflow_sql_cmp(q,
+						    "COALESCE((SELECT t.value FROM registered_model_tags t WHERE "
+						    "t.model_id = m.id AND t.key = ?), 'false')",
+						    c);
+				break;
 			}
-			add_bind_s(binds, nb, c->tag);
-			add_bind_s(binds, nb, val);
+			weir_mlflow_sql_text(q,
+					     mv ? " AND EXISTS (SELECT 1 FROM model_version_tags t WHERE t.model_id = "
+						  "v.model_id AND t.version = v.version AND t.key = ? AND "
+						: " AND EXISTS (SELECT 1 FROM registered_model_tags t WHERE "
+						  "t.model_id = m.id AND t.key = ? AND ");
+			weir_mlflow_bind_text(q, c->key);
+			weir_mlflow_sql_cmp(q, "t.value", c);
+			weir_mlflow_sql_text(q, ")");
 			break;
 		}
 	}
 	/* last, so that it runs only on rows that matched everything else */
-	if (!q->include_prompts)
-		weir_buf_appendf(sql,
-				 " AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.model_id = m.id "
-				 "AND pt.key = 'mlflow.prompt.is_prompt' AND lower(pt.value) = 'true')");
+	if (!rq->include_prompts)
+		weir_mlflow_sql_text(q, " AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.model_id = "
+					"m.id AND pt.key = 'mlflow.prompt.is_prompt' AND lower(pt.value) = 'true')");
 }
 
 /* The search is two arms, UNION ALL: models of main.default, whose MLflow name is their
@@ -1037,9 +965,8 @@ int weir_reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_
 	const char *def = q->default_schema;
 	const char *const *ids = q->name_ids;
 
-	weir_buf sql = {0};
-	binding *binds = weir_arena_alloc(a, sizeof(binding) * (size_t)(2 * (q->nconds * (REG_MAX_IN + 2)) + 8));
-	int nb = 0;
+	weir_mlflow_sql b;
+	weir_mlflow_sql_init(&b, a, &REG_SQL);
 	const char *cols = mv ? "v.version AS ver, %s AS mname, v.updated_at AS upd, v.created_at AS cre, NULL AS cmt"
 			      : "0 AS ver, %s AS mname, m.updated_at AS upd, m.created_at AS cre, m.comment AS cmt";
 	const char *joinv = mv ? " JOIN model_versions v ON v.model_id = m.id" : "";
@@ -1050,29 +977,29 @@ int weir_reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_
 	 * run id picks a few models), where this order would scan every version. */
 	bool newest_first = mv && q->nconds == 0 && q->norder >= 1 && q->order[0].key == REG_ORD_UPDATED &&
 			    q->order[0].desc;
-	weir_buf_appendf(&sql, "SELECT m.id AS id, ");
-	weir_buf_appendf(&sql, cols, "m.name");
+	weir_buf_appendf(&b.sql, "SELECT m.id AS id, ");
+	weir_buf_appendf(&b.sql, cols, "m.name");
 	if (newest_first)
-		weir_buf_appendf(&sql, " FROM model_versions v CROSS JOIN securables m ON m.id = v.model_id "
-				       "WHERE m.parent_id = ? AND m.type = 'registered_model'");
+		weir_buf_appendf(&b.sql, " FROM model_versions v CROSS JOIN securables m ON m.id = v.model_id "
+					 "WHERE m.parent_id = ? AND m.type = 'registered_model'");
 	else
-		weir_buf_appendf(&sql, " FROM securables m%s WHERE m.parent_id = ? AND m.type = 'registered_model'",
+		weir_buf_appendf(&b.sql, " FROM securables m%s WHERE m.parent_id = ? AND m.type = 'registered_model'",
 				 joinv);
-	add_bind_s(binds, &nb, def);
-	append_conds(a, &sql, binds, &nb, q, mv, "m.name", true, ids);
+	weir_mlflow_bind_text(&b, def);
+	append_conds(&b, q, mv, "m.name", true, ids);
 	const char *full = "(c.name || '.' || s.name || '.' || m.name)";
-	weir_buf_appendf(&sql, " UNION ALL SELECT m.id, ");
-	weir_buf_appendf(&sql, cols, full);
-	weir_buf_appendf(&sql,
+	weir_buf_appendf(&b.sql, " UNION ALL SELECT m.id, ");
+	weir_buf_appendf(&b.sql, cols, full);
+	weir_buf_appendf(&b.sql,
 			 " FROM securables c JOIN securables s ON s.parent_id = c.id AND s.type = 'schema' "
 			 "JOIN securables m ON m.parent_id = s.id AND m.type = 'registered_model'%s "
 			 "WHERE c.parent_id = ? AND c.type = 'catalog' AND s.id IS NOT ?",
 			 joinv);
-	add_bind_s(binds, &nb, ms);
-	add_bind_s(binds, &nb, def);
-	append_conds(a, &sql, binds, &nb, q, mv, full, false, ids);
+	weir_mlflow_bind_text(&b, ms);
+	weir_mlflow_bind_text(&b, def);
+	append_conds(&b, q, mv, full, false, ids);
 
-	weir_buf_appendf(&sql, " ORDER BY ");
+	weir_buf_appendf(&b.sql, " ORDER BY ");
 	bool has_name = false, has_version = false;
 	for (int i = 0; i < q->norder; i++) {
 		const reg_order *o = &q->order[i];
@@ -1082,38 +1009,31 @@ int weir_reg_store_search(weir_db *db, weir_arena *a, const reg_query *q, int64_
 							      : "upd";
 		has_name = has_name || o->key == REG_ORD_NAME;
 		has_version = has_version || o->key == REG_ORD_VERSION;
-		weir_buf_appendf(&sql, "%s%s %s", i ? ", " : "", col, o->desc ? "DESC" : "ASC");
+		weir_buf_appendf(&b.sql, "%s%s %s", i ? ", " : "", col, o->desc ? "DESC" : "ASC");
 	}
 	if (!has_name)
-		weir_buf_appendf(&sql, "%smname ASC", q->norder ? ", " : "");
+		weir_buf_appendf(&b.sql, "%smname ASC", q->norder ? ", " : "");
 	if (mv && !has_version)
-		weir_buf_appendf(&sql, ", ver DESC");
+		weir_buf_appendf(&b.sql, ", ver DESC");
 	/* bound, so that pages share one statement (a negative LIMIT is no limit) */
-	weir_buf_appendf(&sql, " LIMIT ? OFFSET ?");
-	binds[nb].is_num = true;
-	binds[nb++].n = limit >= 0 ? limit : -1;
-	binds[nb].is_num = true;
-	binds[nb++].n = limit >= 0 ? offset : 0;
+	weir_buf_appendf(&b.sql, " LIMIT ? OFFSET ?");
+	weir_mlflow_bind_i64(&b, limit >= 0 ? limit : -1);
+	weir_mlflow_bind_i64(&b, limit >= 0 ? offset : 0);
 
-	const char *shared = intern_sql(sql.data);
+	const char *shared = intern_sql(b.sql.data);
 	weir_stmt *st = NULL;
 	int rc;
 	if (shared) {
-		weir_buf_release(&sql);
+		weir_mlflow_sql_release(&b);
 		if ((st = weir_db_stmt(db, shared, err)) == NULL)
 			return -1;
 	} else {
-		rc = weir_db_prepare(db, sql.data, &st);
-		weir_buf_release(&sql);
+		rc = weir_db_prepare(db, b.sql.data, &st);
+		weir_mlflow_sql_release(&b);
 		if (rc != WEIR_DB_OK)
 			return weir_db_fail(db, rc, err);
 	}
-	for (int i = 0; i < nb; i++) {
-		if (binds[i].is_num)
-			weir_db_bind_i64(st, i + 1, binds[i].n);
-		else
-			weir_db_bind_text(st, i + 1, binds[i].s);
-	}
+	weir_mlflow_sql_bind_all(&b, st);
 	int ret = 0;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		reg_hit h = {.model_id = weir_db_col_text(st, 0),

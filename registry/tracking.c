@@ -31,20 +31,6 @@
 
 /* ------------------------------------------------------------------ request fields */
 
-/* A string field; absent/null leaves *out; required also refuses "". */
-static int f_str(json_t *req, const char *key, bool required, const char **out, weir_error *err)
-{
-	json_t *v = json_object_get(req, key);
-	if (v == NULL || json_is_null(v))
-		return required ? weir_mlflow_arg_missing(key, err) : 0;
-	if (!json_is_string(v))
-		return weir_mlflow_arg_type_error(key, v, err);
-	if (required && json_string_length(v) == 0)
-		return weir_mlflow_arg_missing(key, err);
-	*out = json_string_value(v);
-	return 0;
-}
-
 /* An int64 field: a JSON integer or a digit string (protobuf JSON). *present tells. */
 static int f_i64(json_t *req, const char *key, bool required, int64_t *out, bool *present, weir_error *err)
 {
@@ -79,7 +65,8 @@ static int f_arr(json_t *req, const char *key, json_t **out, weir_error *err)
 static int f_run_id(json_t *req, const char **out, weir_error *err)
 {
 	const char *id = NULL, *uuid = NULL;
-	if (f_str(req, "run_id", false, &id, err) != 0 || f_str(req, "run_uuid", false, &uuid, err) != 0)
+	if (weir_mlflow_json_str(req, "run_id", false, &id, err) != 0 ||
+	    weir_mlflow_json_str(req, "run_uuid", false, &uuid, err) != 0)
 		return -1;
 	*out = id && *id ? id : uuid;
 	if (*out == NULL || **out == '\0')
@@ -248,18 +235,24 @@ static const attr_def DATASET_ATTRS[] = {
 	{NULL, false, false},
 };
 
-typedef struct lexer {
-	weir_arena *a;
-	const char *s;
-	const char *p;
-	const char *what; /* "filter" or "order_by" */
-	weir_error *err;
-} lexer;
+typedef weir_mlflow_lexer lexer;
 
 static int lex_fail(lexer *l, const char *why)
 {
 	return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, l->what, "Invalid %s '%.300s': %s", l->what,
 				l->s, why);
+}
+
+/* Tracking's words for a refusal of the shared grammar (registry/mlflow_kit.h). */
+static int filter_fail(lexer *l, weir_mlflow_bad why, const char *detail)
+{
+	if (why == WEIR_MLFLOW_BAD_MULTIPLE)
+		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Search filter contained multiple expression '%.300s'", l->s);
+	if (why == WEIR_MLFLOW_BAD_AND)
+		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Invalid clause(s) in filter string: '%.300s'", l->s);
+	return lex_fail(l, weir_mlflow_bad_text(why, detail));
 }
 
 /* A quoted string ('..', "..", or `..` for identifiers); *out is an arena copy. */
@@ -271,7 +264,7 @@ static int lex_quoted(lexer *l, const char **out)
 
 static bool ident_char(char c) { return c && !isspace((unsigned char)c) && !strchr("=!<>(),'\"", c); }
 
-static int entity_of(const char *w, trk_entity *e)
+static int entity_of(const char *w, int *e)
 {
 	static const struct {
 		const char *w;
@@ -292,7 +285,7 @@ static int entity_of(const char *w, trk_entity *e)
 }
 
 /* entity.key | key | `key`: fills *ent and *key. */
-static int lex_ident(lexer *l, trk_entity *ent, const char **key)
+static int lex_ident(lexer *l, int *ent, const char **key)
 {
 	weir_mlflow_skip_ws(&l->p);
 	if (*l->p == '`' || *l->p == '"') {
@@ -331,70 +324,7 @@ static int lex_ident(lexer *l, trk_entity *ent, const char **key)
 	return 0;
 }
 
-static int lex_op(lexer *l, weir_mlflow_op *op)
-{
-	const char *why;
-	return weir_mlflow_lex_cmp(&l->p, op, &why) == 0 ? 0 : lex_fail(l, why);
-}
-
-static int lex_value(lexer *l, trk_cond *c)
-{
-	weir_mlflow_skip_ws(&l->p);
-	if (c->op == WEIR_MLFLOW_OP_IS_NULL || c->op == WEIR_MLFLOW_OP_IS_NOT_NULL)
-		return 0;
-	if (c->op == WEIR_MLFLOW_OP_IN || c->op == WEIR_MLFLOW_OP_NOT_IN) {
-		if (*l->p != '(')
-			return lex_fail(l, "expected a parenthesised list after IN");
-		l->p++;
-		const char **items = weir_arena_alloc(l->a, 128 * sizeof(*items));
-		int n = 0;
-		for (;;) {
-			weir_mlflow_skip_ws(&l->p);
-			if (*l->p != '\'' && *l->p != '"')
-				return lex_fail(l, "expected a non-empty list of quoted string values");
-			if (n == 128)
-				return lex_fail(l, "too many values in the list");
-			if (lex_quoted(l, &items[n++]) != 0)
-				return -1;
-			int more = weir_mlflow_lex_list_sep(&l->p);
-			if (more < 0)
-				return lex_fail(l, "ill-formed list");
-			if (more == 0)
-				break;
-		}
-		c->list = items;
-		c->nlist = n;
-		return 0;
-	}
-	if (c->numeric) {
-		char *end;
-		const char *start = l->p;
-		if (*start == '\'' || *start == '"') {
-			const char *q;
-			if (lex_quoted(l, &q) != 0)
-				return -1;
-			c->num = strtod(q, &end);
-			if (*q == '\0' || *end != '\0')
-				return lex_fail(l, "expected a numeric value");
-			return 0;
-		}
-		c->num = strtod(start, &end);
-		if (end == start)
-			return lex_fail(l, "expected a numeric value");
-		l->p = end;
-		return 0;
-	}
-	if (*l->p != '\'' && *l->p != '"')
-		return lex_fail(l, "Parameter value is either not quoted or unidentified quote types used for string "
-				   "value");
-	const char *v;
-	if (lex_quoted(l, &v) != 0)
-		return -1;
-	if (weir_mlflow_op_like(c->op) && !weir_mlflow_pattern_fits(v))
-		return lex_fail(l, "a LIKE pattern may have at most 10000 characters");
-	c->str = c->op == WEIR_MLFLOW_OP_LIKE ? weir_mlflow_like_to_glob(l->a, v) : v;
-	return 0;
-}
+static int filter_ident(lexer *l, trk_cond *c) { return lex_ident(l, &c->ent, &c->key); }
 
 static const attr_def *find_attr(const attr_def *defs, const char *key)
 {
@@ -414,96 +344,73 @@ static bool op_string(weir_mlflow_op op, bool in_ok)
  * attributes, datasets) and logged models (metrics, params, tags, attributes). */
 typedef enum { GRAM_EXPERIMENTS, GRAM_RUNS, GRAM_LOGGED_MODELS } grammar;
 
+/* The entities grammar g takes, the attribute's column and type, and the comparators each
+ * takes. */
+static int filter_check(lexer *l, trk_cond *c)
+{
+	grammar g = *(const grammar *)l->ctx;
+	const char *key = c->key;
+	if (g == GRAM_EXPERIMENTS && c->ent != TRK_ENT_ATTR && c->ent != TRK_ENT_TAG)
+		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Invalid entity type in filter '%.300s'. Valid values are ['attribute', "
+					"'tag']",
+					l->s);
+	if (g == GRAM_LOGGED_MODELS && c->ent == TRK_ENT_DATASET)
+		return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+					"Invalid entity type in filter '%.300s'. Valid values are ['metric', "
+					"'parameter', 'tag', 'attribute']",
+					l->s);
+	switch (c->ent) {
+	case TRK_ENT_ATTR:
+	case TRK_ENT_DATASET: {
+		const attr_def *defs = c->ent == TRK_ENT_DATASET ? DATASET_ATTRS
+				       : g == GRAM_RUNS          ? RUN_ATTRS
+				       : g == GRAM_LOGGED_MODELS ? LM_ATTRS
+								 : EXP_ATTRS;
+		const attr_def *d = find_attr(defs, key);
+		if (d == NULL)
+			return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid attribute key '%.100s' specified.", key);
+		c->column = d->name;
+		c->key = NULL;
+		c->numeric = d->numeric;
+		if (d->numeric ? !weir_mlflow_op_numeric(c->op) : !op_string(c->op, d->in_ok))
+			return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid comparator for attribute '%.100s' in filter '%.300s'", key,
+						l->s);
+		return 0;
+	}
+	case TRK_ENT_METRIC:
+		c->numeric = true;
+		if (!weir_mlflow_op_numeric(c->op))
+			return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid comparator for metric '%.100s': expected one of =, !=, "
+						"<, <=, >, >=",
+						key);
+		return 0;
+	default:
+		if (!(op_string(c->op, false) || c->op == WEIR_MLFLOW_OP_IS_NULL ||
+		      c->op == WEIR_MLFLOW_OP_IS_NOT_NULL))
+			return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
+						"Invalid comparator for '%.100s': expected one of =, !=, LIKE, "
+						"ILIKE, IS NULL, IS NOT NULL",
+						key);
+		return 0;
+	}
+}
+
+static const weir_mlflow_grammar TRK_FILTER = {
+	.max_conds = 64,
+	.max_list = 128,
+	.ident = filter_ident,
+	.check = filter_check,
+	.fail = filter_fail,
+};
+
 /* Parses an AND-joined filter in grammar g. */
 static int parse_filter(weir_arena *a, const char *filter, grammar g, trk_cond **out, int *n, weir_error *err)
 {
-	*out = NULL;
-	*n = 0;
-	if (filter == NULL)
-		return 0;
-	lexer l = {a, filter, filter, "filter", err};
-	weir_mlflow_skip_ws(&l.p);
-	if (*l.p == '\0')
-		return 0;
-	int cap = 8;
-	trk_cond *conds = weir_arena_calloc(a, (size_t)cap * sizeof(*conds));
-	for (;;) {
-		if (*n == 64)
-			return lex_fail(&l, "too many clauses");
-		if (*n == cap) {
-			trk_cond *nc = weir_arena_calloc(a, (size_t)cap * 2 * sizeof(*conds));
-			memcpy(nc, conds, (size_t)cap * sizeof(*conds));
-			conds = nc;
-			cap *= 2;
-		}
-		trk_cond *c = &conds[*n];
-		const char *key;
-		if (lex_ident(&l, &c->ent, &key) != 0 || lex_op(&l, &c->op) != 0)
-			return -1;
-		if (g == GRAM_EXPERIMENTS && c->ent != TRK_ENT_ATTR && c->ent != TRK_ENT_TAG)
-			return weir_error_field(
-				err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-				"Invalid entity type in filter '%.300s'. Valid values are ['attribute', "
-				"'tag']",
-				filter);
-		if (g == GRAM_LOGGED_MODELS && c->ent == TRK_ENT_DATASET)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-						"Invalid entity type in filter '%.300s'. Valid values are ['metric', "
-						"'parameter', 'tag', 'attribute']",
-						filter);
-		switch (c->ent) {
-		case TRK_ENT_ATTR:
-		case TRK_ENT_DATASET: {
-			const attr_def *defs = c->ent == TRK_ENT_DATASET ? DATASET_ATTRS
-					       : g == GRAM_RUNS          ? RUN_ATTRS
-					       : g == GRAM_LOGGED_MODELS ? LM_ATTRS
-									 : EXP_ATTRS;
-			const attr_def *d = find_attr(defs, key);
-			if (d == NULL)
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-							"Invalid attribute key '%.100s' specified.", key);
-			c->column = d->name;
-			c->numeric = d->numeric;
-			if (d->numeric ? !weir_mlflow_op_numeric(c->op) : !op_string(c->op, d->in_ok))
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-							"Invalid comparator for attribute '%.100s' in filter '%.300s'",
-							key, filter);
-			break;
-		}
-		case TRK_ENT_METRIC:
-			c->key = key;
-			c->numeric = true;
-			if (!weir_mlflow_op_numeric(c->op))
-				return weir_error_field(
-					err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-					"Invalid comparator for metric '%.100s': expected one of =, !=, "
-					"<, <=, >, >=",
-					key);
-			break;
-		default:
-			c->key = key;
-			if (!(op_string(c->op, false) || c->op == WEIR_MLFLOW_OP_IS_NULL ||
-			      c->op == WEIR_MLFLOW_OP_IS_NOT_NULL))
-				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-							"Invalid comparator for '%.100s': expected one of =, !=, LIKE, "
-							"ILIKE, IS NULL, IS NOT NULL",
-							key);
-		}
-		if (lex_value(&l, c) != 0)
-			return -1;
-		(*n)++;
-		weir_mlflow_skip_ws(&l.p);
-		if (*l.p == '\0')
-			break;
-		if (*l.p == ';')
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-						"Search filter contained multiple expression '%.300s'", filter);
-		if (!weir_mlflow_lex_word(&l.p, "AND"))
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "filter",
-						"Invalid clause(s) in filter string: '%.300s'", filter);
-	}
-	*out = conds;
-	return 0;
+	return weir_mlflow_filter_parse(a, filter, &TRK_FILTER, &g, out, n, err);
 }
 
 /* order_by: an array of "<key> [ASC|DESC]". */
@@ -522,7 +429,7 @@ static int parse_order(weir_arena *a, json_t *arr, bool runs, trk_order **out, i
 		if (!json_is_string(v))
 			return weir_mlflow_arg_type_error("order_by", v, err);
 		const char *s = json_string_value(v);
-		lexer l = {a, s, s, "order_by", err};
+		lexer l = {.a = a, .s = s, .p = s, .what = "order_by", .err = err};
 		trk_order *ord = &o[*n];
 		const char *key;
 		if (lex_ident(&l, &ord->ent, &key) != 0)
@@ -580,7 +487,8 @@ static int check_tags(json_t *tags, const char *what, size_t max_value, weir_err
 		if (!json_is_object(t))
 			return weir_mlflow_arg_type_error("tags", t, err);
 		const char *k = NULL, *v = "";
-		if (f_str(t, "key", true, &k, err) != 0 || f_str(t, "value", false, &v, err) != 0)
+		if (weir_mlflow_json_str(t, "key", true, &k, err) != 0 ||
+		    weir_mlflow_json_str(t, "value", false, &v, err) != 0)
 			return -1;
 		if (check_key(what, k, err) != 0)
 			return -1;
@@ -611,7 +519,8 @@ json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_
 {
 	const char *name = NULL, *loc = NULL;
 	json_t *tags = NULL;
-	if (f_str(req, "name", true, &name, err) != 0 || f_str(req, "artifact_location", false, &loc, err) != 0 ||
+	if (weir_mlflow_json_str(req, "name", true, &name, err) != 0 ||
+	    weir_mlflow_json_str(req, "artifact_location", false, &loc, err) != 0 ||
 	    f_arr(req, "tags", &tags, err) != 0)
 		return NULL;
 	if (strlen(name) > EXP_NAME_MAX) {
@@ -686,7 +595,7 @@ json_t *weir_tracking_experiment_get_by_name(weir_tracking_ctx *c, json_t *req, 
 {
 	const char *name = NULL;
 	trk_exp e;
-	if (f_str(req, "experiment_name", true, &name, err) != 0 ||
+	if (weir_mlflow_json_str(req, "experiment_name", true, &name, err) != 0 ||
 	    weir_trk_store_exp_get_by_name(c->db, c->arena, name, &e, err) != 0)
 		return NULL;
 	return exp_answer(c, &e, err);
@@ -736,6 +645,34 @@ static json_t *run_of_id(weir_tracking_ctx *c, int64_t id, weir_error *err)
 #define EXP_SEARCH_MAX 50000
 #define RUN_SEARCH_MAX 50000
 
+/* Experiment `id`, which must be active: runs and logged models are created only in one. */
+static int active_exp(weir_tracking_ctx *c, int64_t id, trk_exp *e, weir_error *err)
+{
+	if (weir_trk_store_exp_get(c->db, c->arena, id, e, err) != 0)
+		return -1;
+	if (strcmp(e->lifecycle_stage, "active") != 0)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+				      "The experiment %lld must be in the 'active' state. Current state is %s.",
+				      (long long)e->id, e->lifecycle_stage);
+	return 0;
+}
+
+/* The `ne` ids of a search's experiment_ids array (ids or digit strings) into q. */
+static int experiment_ids(weir_tracking_ctx *c, json_t *exps, size_t ne, trk_query *q, weir_error *err)
+{
+	int64_t *eids = weir_arena_alloc(c->arena, (ne ? ne : 1) * sizeof(int64_t));
+	for (size_t i = 0; i < ne; i++) {
+		json_t *wrap = json_pack("{s:O}", "experiment_ids", json_array_get(exps, i));
+		int rc = f_experiment_id(wrap, "experiment_ids", true, &eids[i], NULL, err);
+		json_decref(wrap);
+		if (rc != 0)
+			return -1;
+	}
+	q->experiment_ids = eids;
+	q->nexperiments = (int)ne;
+	return 0;
+}
+
 json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
 	int64_t max = 1000;
@@ -744,7 +681,8 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 	json_t *order = NULL;
 	trk_query q = {0};
 	if (f_i64(req, "max_results", false, &max, &present, err) != 0 ||
-	    f_str(req, "filter", false, &filter, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0 ||
+	    weir_mlflow_json_str(req, "filter", false, &filter, err) != 0 ||
+	    weir_mlflow_json_str(req, "page_token", false, &tok, err) != 0 ||
 	    f_arr(req, "order_by", &order, err) != 0 || f_view(req, "view_type", &q.view, err) != 0)
 		return NULL;
 	if (max < 1 || max > EXP_SEARCH_MAX) {
@@ -776,7 +714,7 @@ json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_
 {
 	trk_exp e;
 	const char *name = NULL;
-	if (load_exp(c, req, &e, err) != 0 || f_str(req, "new_name", true, &name, err) != 0)
+	if (load_exp(c, req, &e, err) != 0 || weir_mlflow_json_str(req, "new_name", true, &name, err) != 0)
 		return NULL;
 	if (strcmp(e.lifecycle_stage, "active") != 0) {
 		weir_error_set(err, WEIR_E_INVALID_STATE, "Cannot rename a non-active experiment.");
@@ -834,8 +772,8 @@ json_t *weir_tracking_experiment_set_tag(weir_tracking_ctx *c, json_t *req, weir
 {
 	trk_exp e;
 	const char *key = NULL, *value = "";
-	if (load_exp(c, req, &e, err) != 0 || f_str(req, "key", true, &key, err) != 0 ||
-	    f_str(req, "value", false, &value, err) != 0 || check_key("tag", key, err) != 0)
+	if (load_exp(c, req, &e, err) != 0 || weir_mlflow_json_str(req, "key", true, &key, err) != 0 ||
+	    weir_mlflow_json_str(req, "value", false, &value, err) != 0 || check_key("tag", key, err) != 0)
 		return NULL;
 	if (strcmp(e.lifecycle_stage, "active") != 0) {
 		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
@@ -859,7 +797,7 @@ json_t *weir_tracking_experiment_delete_tag(weir_tracking_ctx *c, json_t *req, w
 	trk_exp e;
 	const char *key = NULL;
 	bool existed;
-	if (load_exp(c, req, &e, err) != 0 || f_str(req, "key", true, &key, err) != 0 ||
+	if (load_exp(c, req, &e, err) != 0 || weir_mlflow_json_str(req, "key", true, &key, err) != 0 ||
 	    weir_trk_store_exp_delete_tag(c->db, e.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
@@ -924,9 +862,9 @@ typedef struct model_ref {
 static int point_model(json_t *m, model_ref *ref, weir_error *err)
 {
 	*ref = (model_ref){NULL, "", ""};
-	if (f_str(m, "model_id", false, &ref->model_id, err) != 0 ||
-	    f_str(m, "dataset_name", false, &ref->dataset_name, err) != 0 ||
-	    f_str(m, "dataset_digest", false, &ref->dataset_digest, err) != 0)
+	if (weir_mlflow_json_str(m, "model_id", false, &ref->model_id, err) != 0 ||
+	    weir_mlflow_json_str(m, "dataset_name", false, &ref->dataset_name, err) != 0 ||
+	    weir_mlflow_json_str(m, "dataset_digest", false, &ref->dataset_digest, err) != 0)
 		return -1;
 	if (ref->model_id && *ref->model_id == '\0')
 		ref->model_id = NULL;
@@ -964,22 +902,16 @@ json_t *weir_tracking_run_create(weir_tracking_ctx *c, json_t *req, weir_error *
 	trk_run run = {0};
 	json_t *tags = NULL;
 	if (f_experiment_id(req, "experiment_id", false, &exp_id, NULL, err) != 0 ||
-	    f_str(req, "user_id", false, &run.user_id, err) != 0 ||
-	    f_str(req, "run_name", false, &run.run_name, err) != 0 ||
+	    weir_mlflow_json_str(req, "user_id", false, &run.user_id, err) != 0 ||
+	    weir_mlflow_json_str(req, "run_name", false, &run.run_name, err) != 0 ||
 	    f_i64(req, "start_time", false, &run.start_time, &run.has_start, err) != 0 ||
 	    f_arr(req, "tags", &tags, err) != 0)
 		return NULL;
 	if (tags && check_tags(tags, "tag", 0, err) != 0)
 		return NULL;
 	trk_exp e;
-	if (weir_trk_store_exp_get(c->db, c->arena, exp_id, &e, err) != 0)
+	if (active_exp(c, exp_id, &e, err) != 0)
 		return NULL;
-	if (strcmp(e.lifecycle_stage, "active") != 0) {
-		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
-			       "The experiment %lld must be in the 'active' state. Current state is %s.",
-			       (long long)e.id, e.lifecycle_stage);
-		return NULL;
-	}
 	const char *tag_name = NULL;
 	size_t i;
 	json_t *t;
@@ -1038,7 +970,8 @@ json_t *weir_tracking_run_update(weir_tracking_ctx *c, json_t *req, weir_error *
 	int64_t end = 0;
 	bool has_end;
 	if (active_run(c, req, &run, err) != 0 || f_enum(req, "status", RUN_STATUSES, 1, &status, err) != 0 ||
-	    f_i64(req, "end_time", false, &end, &has_end, err) != 0 || f_str(req, "run_name", false, &name, err) != 0)
+	    f_i64(req, "end_time", false, &end, &has_end, err) != 0 ||
+	    weir_mlflow_json_str(req, "run_name", false, &name, err) != 0)
 		return NULL;
 	if (status)
 		run.status = status;
@@ -1073,7 +1006,8 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	json_t *order = NULL, *exps = NULL;
 	trk_query q = {0};
 	if (f_arr(req, "experiment_ids", &exps, err) != 0 || f_i64(req, "max_results", false, &max, NULL, err) != 0 ||
-	    f_str(req, "filter", false, &filter, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0 ||
+	    weir_mlflow_json_str(req, "filter", false, &filter, err) != 0 ||
+	    weir_mlflow_json_str(req, "page_token", false, &tok, err) != 0 ||
 	    f_arr(req, "order_by", &order, err) != 0 || f_view(req, "run_view_type", &q.view, err) != 0)
 		return NULL;
 	if (max < 1 || max > RUN_SEARCH_MAX) {
@@ -1088,16 +1022,8 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "experiment_ids", "At most 200 experiment ids");
 		return NULL;
 	}
-	int64_t *eids = weir_arena_alloc(c->arena, (ne ? ne : 1) * sizeof(int64_t));
-	for (size_t i = 0; i < ne; i++) {
-		json_t *wrap = json_pack("{s:O}", "experiment_ids", json_array_get(exps, i));
-		int rc = f_experiment_id(wrap, "experiment_ids", true, &eids[i], NULL, err);
-		json_decref(wrap);
-		if (rc != 0)
-			return NULL;
-	}
-	q.experiment_ids = eids;
-	q.nexperiments = (int)ne;
+	if (experiment_ids(c, exps, ne, &q, err) != 0)
+		return NULL;
 	if (parse_filter(c->arena, filter, GRAM_RUNS, &q.conds, &q.nconds, err) != 0 ||
 	    parse_order(c->arena, order, true, &q.orders, &q.norders, err) != 0 ||
 	    weir_page_token_offset_parse(c->arena, tok, &q.offset, err) != 0)
@@ -1121,7 +1047,7 @@ static int parse_point(weir_arena *a, json_t *m, trk_point *p, weir_error *err)
 	(void)a;
 	if (!json_is_object(m))
 		return weir_mlflow_arg_type_error("metrics", m, err);
-	if (f_str(m, "key", true, &p->key, err) != 0 || check_key("metric", p->key, err) != 0)
+	if (weir_mlflow_json_str(m, "key", true, &p->key, err) != 0 || check_key("metric", p->key, err) != 0)
 		return -1;
 	json_t *v = json_object_get(m, "value");
 	p->is_nan = false;
@@ -1194,7 +1120,8 @@ static int param_fields(json_t *p, const char **key, const char **value, weir_er
 	if (!json_is_object(p))
 		return weir_mlflow_arg_type_error("params", p, err);
 	*value = "";
-	if (f_str(p, "key", true, key, err) != 0 || f_str(p, "value", false, value, err) != 0)
+	if (weir_mlflow_json_str(p, "key", true, key, err) != 0 ||
+	    weir_mlflow_json_str(p, "value", false, value, err) != 0)
 		return -1;
 	return check_key("param", *key, err);
 }
@@ -1214,7 +1141,8 @@ static int tag_fields(json_t *t, const char **key, const char **value, weir_erro
 	if (!json_is_object(t))
 		return weir_mlflow_arg_type_error("tags", t, err);
 	*value = "";
-	if (f_str(t, "key", true, key, err) != 0 || f_str(t, "value", false, value, err) != 0)
+	if (weir_mlflow_json_str(t, "key", true, key, err) != 0 ||
+	    weir_mlflow_json_str(t, "value", false, value, err) != 0)
 		return -1;
 	return check_key("tag", *key, err);
 }
@@ -1247,7 +1175,7 @@ json_t *weir_tracking_delete_tag(weir_tracking_ctx *c, json_t *req, weir_error *
 	trk_run run;
 	const char *key = NULL;
 	bool existed;
-	if (f_str(req, "key", true, &key, err) != 0 || active_run(c, req, &run, err) != 0 ||
+	if (weir_mlflow_json_str(req, "key", true, &key, err) != 0 || active_run(c, req, &run, err) != 0 ||
 	    weir_trk_store_tag_delete(c->db, run.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
@@ -1481,7 +1409,7 @@ static int check_model_links(json_t *models, bool with_step, weir_error *err)
 		int64_t step = 0;
 		if (!json_is_object(m))
 			return weir_mlflow_arg_type_error("models", m, err);
-		if (f_str(m, "model_id", true, &id, err) != 0 ||
+		if (weir_mlflow_json_str(m, "model_id", true, &id, err) != 0 ||
 		    (with_step && f_i64(m, "step", false, &step, NULL, err) != 0))
 			return -1;
 	}
@@ -1528,9 +1456,12 @@ json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *
 			return NULL;
 		if (ds == NULL)
 			return weir_mlflow_arg_missing("dataset", err), NULL;
-		if (f_str(ds, "name", true, &s, err) != 0 || f_str(ds, "digest", true, &s, err) != 0 ||
-		    f_str(ds, "source_type", true, &s, err) != 0 || f_str(ds, "source", true, &s, err) != 0 ||
-		    f_str(ds, "schema", false, &s, err) != 0 || f_str(ds, "profile", false, &s, err) != 0)
+		if (weir_mlflow_json_str(ds, "name", true, &s, err) != 0 ||
+		    weir_mlflow_json_str(ds, "digest", true, &s, err) != 0 ||
+		    weir_mlflow_json_str(ds, "source_type", true, &s, err) != 0 ||
+		    weir_mlflow_json_str(ds, "source", true, &s, err) != 0 ||
+		    weir_mlflow_json_str(ds, "schema", false, &s, err) != 0 ||
+		    weir_mlflow_json_str(ds, "profile", false, &s, err) != 0)
 			return NULL;
 		if (tags && check_tags(tags, "input tag", 0, err) != 0)
 			return NULL;
@@ -1681,9 +1612,9 @@ char *weir_tracking_metric_history_text(weir_tracking_ctx *c, json_t *req, size_
 	const char *key = NULL, *tok = NULL;
 	int64_t max = HISTORY_PAGE_MAX;
 	bool has_max;
-	if (load_run(c, req, &run, err) != 0 || f_str(req, "metric_key", true, &key, err) != 0 ||
+	if (load_run(c, req, &run, err) != 0 || weir_mlflow_json_str(req, "metric_key", true, &key, err) != 0 ||
 	    f_i64(req, "max_results", false, &max, &has_max, err) != 0 ||
-	    f_str(req, "page_token", false, &tok, err) != 0)
+	    weir_mlflow_json_str(req, "page_token", false, &tok, err) != 0)
 		return NULL;
 	if (max < 1) {
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
@@ -1726,7 +1657,7 @@ json_t *weir_tracking_metric_history_bulk_interval(weir_tracking_ctx *c, json_t 
 	const char *key = NULL;
 	int64_t start = 0, end = 0, max = 100;
 	bool has_start, has_end;
-	if (f_arr(req, "run_ids", &ids, err) != 0 || f_str(req, "metric_key", true, &key, err) != 0 ||
+	if (f_arr(req, "run_ids", &ids, err) != 0 || weir_mlflow_json_str(req, "metric_key", true, &key, err) != 0 ||
 	    f_i64(req, "start_step", false, &start, &has_start, err) != 0 ||
 	    f_i64(req, "end_step", false, &end, &has_end, err) != 0 ||
 	    f_i64(req, "max_results", false, &max, NULL, err) != 0)
@@ -1814,7 +1745,7 @@ json_t *weir_tracking_artifacts_list(weir_tracking_ctx *c, json_t *req, weir_err
 {
 	trk_run run;
 	const char *path = NULL;
-	if (load_run(c, req, &run, err) != 0 || f_str(req, "path", false, &path, err) != 0)
+	if (load_run(c, req, &run, err) != 0 || weir_mlflow_json_str(req, "path", false, &path, err) != 0)
 		return NULL;
 	if (path && *path == '\0')
 		path = NULL;
@@ -2003,7 +1934,7 @@ bool weir_tracking_logged_model_id_valid(const char *s)
 static int load_lm(weir_tracking_ctx *c, json_t *req, trk_lmodel *m, weir_error *err)
 {
 	const char *id = NULL;
-	if (f_str(req, "model_id", true, &id, err) != 0)
+	if (weir_mlflow_json_str(req, "model_id", true, &id, err) != 0)
 		return -1;
 	return active_lm(c, id, m, err);
 }
@@ -2079,9 +2010,10 @@ json_t *weir_tracking_logged_model_create(weir_tracking_ctx *c, json_t *req, wei
 	json_t *params = NULL, *tags = NULL;
 	const char **pk, **pv;
 	if (f_experiment_id(req, "experiment_id", true, &exp_id, NULL, err) != 0 ||
-	    f_str(req, "name", false, &m.name, err) != 0 || f_str(req, "model_type", false, &m.model_type, err) != 0 ||
-	    f_str(req, "source_run_id", false, &m.source_run_id, err) != 0 || f_arr(req, "params", &params, err) != 0 ||
-	    f_arr(req, "tags", &tags, err) != 0)
+	    weir_mlflow_json_str(req, "name", false, &m.name, err) != 0 ||
+	    weir_mlflow_json_str(req, "model_type", false, &m.model_type, err) != 0 ||
+	    weir_mlflow_json_str(req, "source_run_id", false, &m.source_run_id, err) != 0 ||
+	    f_arr(req, "params", &params, err) != 0 || f_arr(req, "tags", &tags, err) != 0)
 		return NULL;
 	/* the name is not part of any path (the id is), but list_artifacts(run_id, "a/b") looks a
 	 * model up by the first segment: a name never holds '/' */
@@ -2093,14 +2025,8 @@ json_t *weir_tracking_logged_model_create(weir_tracking_ctx *c, json_t *req, wei
 	if (check_lm_params(c, params, &pk, &pv, err) != 0 || (tags && check_tags(tags, "tag", 0, err) != 0))
 		return NULL;
 	trk_exp e;
-	if (weir_trk_store_exp_get(c->db, c->arena, exp_id, &e, err) != 0)
+	if (active_exp(c, exp_id, &e, err) != 0)
 		return NULL;
-	if (strcmp(e.lifecycle_stage, "active") != 0) {
-		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
-			       "The experiment %lld must be in the 'active' state. Current state is %s.",
-			       (long long)e.id, e.lifecycle_stage);
-		return NULL;
-	}
 	if (m.source_run_id && *m.source_run_id) {
 		trk_run run;
 		if (weir_trk_store_run_get(c->db, c->arena, m.source_run_id, &run, err) != 0)
@@ -2182,7 +2108,7 @@ json_t *weir_tracking_logged_model_delete_tag(weir_tracking_ctx *c, json_t *req,
 	trk_lmodel m;
 	const char *key = NULL;
 	bool existed;
-	if (f_str(req, "tag_key", true, &key, err) != 0 || load_lm(c, req, &m, err) != 0 ||
+	if (weir_mlflow_json_str(req, "tag_key", true, &key, err) != 0 || load_lm(c, req, &m, err) != 0 ||
 	    weir_trk_store_lm_tag_delete(c->db, m.id, key, &existed, err) != 0)
 		return NULL;
 	if (!existed) {
@@ -2223,9 +2149,9 @@ static int parse_lm_order(weir_arena *a, json_t *arr, trk_order **out, int *n, w
 		if (!json_is_object(v))
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
 						"`order_by` must be a list of dictionaries.");
-		if (f_str(v, "field_name", false, &field, err) != 0 ||
-		    f_str(v, "dataset_name", false, &ord->dataset_name, err) != 0 ||
-		    f_str(v, "dataset_digest", false, &ord->dataset_digest, err) != 0)
+		if (weir_mlflow_json_str(v, "field_name", false, &field, err) != 0 ||
+		    weir_mlflow_json_str(v, "dataset_name", false, &ord->dataset_name, err) != 0 ||
+		    weir_mlflow_json_str(v, "dataset_digest", false, &ord->dataset_digest, err) != 0)
 			return -1;
 		if (field == NULL || *field == '\0')
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "order_by",
@@ -2335,7 +2261,8 @@ json_t *weir_tracking_logged_model_search(weir_tracking_ctx *c, json_t *req, wei
 	json_t *order = NULL, *exps = NULL, *datasets = NULL;
 	trk_query q = {0};
 	if (f_arr(req, "experiment_ids", &exps, err) != 0 || f_i64(req, "max_results", false, &max, NULL, err) != 0 ||
-	    f_str(req, "filter", false, &filter, err) != 0 || f_str(req, "page_token", false, &tok, err) != 0 ||
+	    weir_mlflow_json_str(req, "filter", false, &filter, err) != 0 ||
+	    weir_mlflow_json_str(req, "page_token", false, &tok, err) != 0 ||
 	    f_arr(req, "order_by", &order, err) != 0 || f_arr(req, "datasets", &datasets, err) != 0)
 		return NULL;
 	if (max < 1 || max > LM_SEARCH_MAX) {
@@ -2351,16 +2278,8 @@ json_t *weir_tracking_logged_model_search(weir_tracking_ctx *c, json_t *req, wei
 				 "At most 200 experiment ids and 100 datasets");
 		return NULL;
 	}
-	int64_t *eids = weir_arena_alloc(c->arena, (ne ? ne : 1) * sizeof(int64_t));
-	for (size_t i = 0; i < ne; i++) {
-		json_t *wrap = json_pack("{s:O}", "experiment_ids", json_array_get(exps, i));
-		int rc = f_experiment_id(wrap, "experiment_ids", true, &eids[i], NULL, err);
-		json_decref(wrap);
-		if (rc != 0)
-			return NULL;
-	}
-	q.experiment_ids = eids;
-	q.nexperiments = (int)ne;
+	if (experiment_ids(c, exps, ne, &q, err) != 0)
+		return NULL;
 	q.ds_names = weir_arena_alloc(c->arena, (nd ? nd : 1) * sizeof(char *));
 	q.ds_digests = weir_arena_alloc(c->arena, (nd ? nd : 1) * sizeof(char *));
 	for (size_t i = 0; i < nd; i++) {
@@ -2370,8 +2289,8 @@ json_t *weir_tracking_logged_model_search(weir_tracking_ctx *c, json_t *req, wei
 			weir_mlflow_arg_type_error("datasets", d, err);
 			return NULL;
 		}
-		if (f_str(d, "dataset_name", false, &name, err) != 0 ||
-		    f_str(d, "dataset_digest", false, &digest, err) != 0)
+		if (weir_mlflow_json_str(d, "dataset_name", false, &name, err) != 0 ||
+		    weir_mlflow_json_str(d, "dataset_digest", false, &digest, err) != 0)
 			return NULL;
 		if (name == NULL || *name == '\0') {
 			weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "datasets",

@@ -42,20 +42,13 @@ typedef struct trk_point {
 /* -- search (dynamic SQL built from whitelisted fragments; every value bound) -- */
 typedef enum { TRK_ENT_ATTR, TRK_ENT_METRIC, TRK_ENT_PARAM, TRK_ENT_TAG, TRK_ENT_DATASET } trk_entity;
 
-typedef struct trk_cond {
-	trk_entity ent;
-	const char *column; /* ATTR and DATASET: the attribute's name (the store maps it to SQL) */
-	const char *key; /* METRIC, PARAM, TAG: the key (bound) */
-	weir_mlflow_op op;
-	bool numeric;
-	double num;
-	const char *str;
-	const char **list;
-	int nlist;
-} trk_cond;
+/* A clause of a filter (registry/mlflow_kit.h): ent is a trk_entity; ATTR and DATASET
+ * clauses name their attribute in `column` (the store maps it to SQL), METRIC, PARAM and TAG
+ * clauses their key in `key` (bound). */
+typedef weir_mlflow_cond trk_cond;
 
 typedef struct trk_order {
-	trk_entity ent;
+	int ent; /* trk_entity */
 	const char *column; /* ATTR: the attribute's name */
 	const char *key;
 	bool desc;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -64,46 +65,27 @@ int weir_trk_store_exp_insert(weir_db *db, const char *name, const char *artifac
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
 	*id = weir_db_last_insert_id(db);
-	if ((st = weir_db_stmt(db, SQL_EXP_SET_LOCATION, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, *id);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_EXP_SET_LOCATION, err, WEIR_I64(*id));
 }
 
-static int exp_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_exp *out, const char *what, weir_error *err)
-{
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		out->id = weir_db_col_i64(st, 0);
-		out->name = weir_db_col_dup(a, st, 1);
-		out->artifact_location = weir_db_col_dup(a, st, 2);
-		out->lifecycle_stage = weir_db_col_dup(a, st, 3);
-		out->creation_time = weir_db_col_i64(st, 4);
-		out->last_update_time = weir_db_col_i64(st, 5);
-		out->owner = weir_db_col_dup(a, st, 6);
-		weir_db_done(st);
-		return 0;
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return weir_error_set(err, WEIR_E_NOT_FOUND, "%s", what);
-}
+static const weir_db_field EXP_ROW[] = {WEIR_FIELD(trk_exp, id),
+					WEIR_FIELD(trk_exp, name),
+					WEIR_FIELD(trk_exp, artifact_location),
+					WEIR_FIELD(trk_exp, lifecycle_stage),
+					WEIR_FIELD(trk_exp, creation_time),
+					WEIR_FIELD(trk_exp, last_update_time),
+					WEIR_FIELD(trk_exp, owner)};
 
 int weir_trk_store_exp_get(weir_db *db, weir_arena *a, int64_t id, trk_exp *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EXP_GET, err, WEIR_I64(id));
-	if (st == NULL)
-		return -1;
-	return exp_row(db, a, st, out, weir_arena_printf(a, "No Experiment with id=%lld exists", (long long)id), err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_EXP_GET, err, WEIR_I64(id)), a, out, EXP_ROW,
+			       weir_arena_printf(a, "No Experiment with id=%lld exists", (long long)id), err);
 }
 
 int weir_trk_store_exp_get_by_name(weir_db *db, weir_arena *a, const char *name, trk_exp *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EXP_GET_BY_NAME, err, WEIR_TEXT(name));
-	if (st == NULL)
-		return -1;
-	return exp_row(db, a, st, out, weir_arena_printf(a, "Could not find experiment with name '%.300s'", name), err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_EXP_GET_BY_NAME, err, WEIR_TEXT(name)), a, out, EXP_ROW,
+			       weir_arena_printf(a, "Could not find experiment with name '%.300s'", name), err);
 }
 
 /* A scan of trk_experiments (artifact_location has no index): only for artifact paths in
@@ -141,12 +123,7 @@ int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int
 		return -1;
 	if (weir_db_step_done(db, st, err) != 0)
 		return -1;
-	if ((st = weir_db_stmt(db, SQL_EXP_RUNS_SET_STAGE, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_text(st, 2, stage);
-	weir_db_bind_i64(st, 3, now);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_EXP_RUNS_SET_STAGE, err, WEIR_I64(id), WEIR_TEXT(stage), WEIR_I64(now));
 }
 
 /* The (owner id, key[, value]) writes of tags and params: value NULL for a delete, which
@@ -154,11 +131,9 @@ int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int
 static int kv_write(weir_db *db, const char *sql, int64_t id, const char *key, const char *value, bool *existed,
 		    weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, sql, err);
+	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_TEXT(key));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_text(st, 2, key);
 	if (value)
 		weir_db_bind_text(st, 3, value);
 	if (weir_db_step_done(db, st, err) != 0)
@@ -234,45 +209,17 @@ json_t *weir_trk_store_exp_json(weir_db *db, const trk_exp *e, weir_error *err)
 
 /* ------------------------------------------------------------------ dynamic search SQL */
 
-typedef struct bindv {
-	int kind; /* 0 text, 1 double, 2 int */
-	const char *s;
-	double d;
-	int64_t i;
-} bindv;
+/* Tracking's statements are prepared for one request, so a pattern is bound as a plain `?`
+ * (SQLite may then use its LIKE optimization), and ILIKE folds both sides. */
+static const weir_mlflow_sql_style TRK_SQL = {.like = " GLOB ?", .ilike = "lower(%s) LIKE lower(?)"};
 
-typedef struct qbuild {
-	weir_buf sql;
-	bindv binds[512];
-	int nbinds;
-	bool overflow;
-} qbuild;
+typedef weir_mlflow_sql qbuild;
 
-static void bind_s(qbuild *q, const char *s)
+static qbuild *qnew(weir_arena *a)
 {
-	if (q->nbinds == 512) {
-		q->overflow = true;
-		return;
-	}
-	q->binds[q->nbinds++] = (bindv){0, s, 0, 0};
-}
-
-static void bind_d(qbuild *q, double d)
-{
-	if (q->nbinds == 512) {
-		q->overflow = true;
-		return;
-	}
-	q->binds[q->nbinds++] = (bindv){1, NULL, d, 0};
-}
-
-static void bind_i(qbuild *q, int64_t i)
-{
-	if (q->nbinds == 512) {
-		q->overflow = true;
-		return;
-	}
-	q->binds[q->nbinds++] = (bindv){2, NULL, 0, i};
+	qbuild *q = weir_arena_alloc(a, sizeof(*q));
+	weir_mlflow_sql_init(q, a, &TRK_SQL);
+	return q;
 }
 
 /* Attribute names (checked by the parser in registry/tracking.c) to column expressions. */
@@ -316,43 +263,8 @@ static const char *col_of(qbuild *q, const attr_col *map, const char *name)
 	for (int i = 0; map[i].name; i++)
 		if (strcmp(map[i].name, name) == 0)
 			return map[i].sql;
-	q->overflow = true;
+	q->bad = true;
 	return "NULL";
-}
-
-static const char *const OP_SQL[] = {
-	[WEIR_MLFLOW_OP_EQ] = " = ?",      [WEIR_MLFLOW_OP_NE] = " != ?", [WEIR_MLFLOW_OP_LT] = " < ?",
-	[WEIR_MLFLOW_OP_LE] = " <= ?",     [WEIR_MLFLOW_OP_GT] = " > ?",  [WEIR_MLFLOW_OP_GE] = " >= ?",
-	[WEIR_MLFLOW_OP_LIKE] = " GLOB ?",
-};
-
-/* Appends "<expr> <op> <value>" for one condition's value comparison. */
-static void cmp_sql(qbuild *q, const char *expr, const trk_cond *c)
-{
-	switch (c->op) {
-	case WEIR_MLFLOW_OP_ILIKE:
-		weir_buf_appendf(&q->sql, "lower(%s) LIKE lower(?)", expr);
-		bind_s(q, c->str);
-		return;
-	case WEIR_MLFLOW_OP_IN:
-	case WEIR_MLFLOW_OP_NOT_IN:
-		weir_buf_appendf(&q->sql, "%s %s (", expr, c->op == WEIR_MLFLOW_OP_IN ? "IN" : "NOT IN");
-		for (int i = 0; i < c->nlist; i++) {
-			weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
-			bind_s(q, c->list[i]);
-		}
-		weir_buf_appendf(&q->sql, ")");
-		return;
-	case WEIR_MLFLOW_OP_IS_NULL: weir_buf_appendf(&q->sql, "%s IS NULL", expr); return;
-	case WEIR_MLFLOW_OP_IS_NOT_NULL: weir_buf_appendf(&q->sql, "%s IS NOT NULL", expr); return;
-	default:
-		weir_buf_appendf(&q->sql, "%s%s", expr, OP_SQL[c->op]);
-		if (c->numeric)
-			bind_d(q, c->num);
-		else
-			bind_s(q, c->str);
-		return;
-	}
 }
 
 /* A key-value child table condition: EXISTS (... key = ? AND value <op> ?); IS NULL and
@@ -363,13 +275,13 @@ static void kv_cond(qbuild *q, const char *table, const char *fk, const char *ow
 	if (c->op == WEIR_MLFLOW_OP_IS_NULL || c->op == WEIR_MLFLOW_OP_IS_NOT_NULL) {
 		weir_buf_appendf(&q->sql, "%sEXISTS (SELECT 1 FROM %s x WHERE x.%s = %s AND x.key = ?)",
 				 c->op == WEIR_MLFLOW_OP_IS_NULL ? "NOT " : "", table, fk, owner);
-		bind_s(q, c->key);
+		weir_mlflow_bind_text(q, c->key);
 		return;
 	}
 	weir_buf_appendf(&q->sql, "EXISTS (SELECT 1 FROM %s x WHERE x.%s = %s AND x.key = ?%s AND ", table, fk, owner,
 			 extra);
-	bind_s(q, c->key);
-	cmp_sql(q, "x.value", c);
+	weir_mlflow_bind_text(q, c->key);
+	weir_mlflow_sql_cmp(q, "x.value", c);
 	weir_buf_appendf(&q->sql, ")");
 }
 
@@ -386,32 +298,26 @@ static void order_sql(qbuild *q, const attr_col *cols, const char *kv_table, con
 						      : kv_table;
 	weir_buf_appendf(&q->sql, "((SELECT x.value FROM %s x WHERE x.%s = %s AND x.key = ?) IS NULL), ", table, fk,
 			 owner);
-	bind_s(q, o->key);
+	weir_mlflow_bind_text(q, o->key);
 	weir_buf_appendf(&q->sql, "(SELECT x.value FROM %s x WHERE x.%s = %s AND x.key = ?) %s, ", table, fk, owner,
 			 o->desc ? "DESC" : "ASC");
-	bind_s(q, o->key);
+	weir_mlflow_bind_text(q, o->key);
 }
 
 static int run_query(weir_db *db, weir_arena *a, qbuild *q, int64_t **ids, int *n, weir_error *err)
 {
 	int rc = 0;
-	if (q->overflow) {
-		weir_buf_release(&q->sql);
+	/* at most 512 values, as SQLite's default limit on parameters allowed once */
+	if (q->bad || q->nbinds > 512) {
+		weir_mlflow_sql_release(q);
 		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "Search filter is too long");
 	}
 	weir_stmt *st = NULL;
 	rc = weir_db_prepare(db, q->sql.data, &st);
-	weir_buf_release(&q->sql);
+	weir_mlflow_sql_release(q);
 	if (rc != WEIR_DB_OK)
 		return weir_db_fail(db, rc, err);
-	for (int i = 0; i < q->nbinds; i++) {
-		if (q->binds[i].kind == 0)
-			weir_db_bind_text(st, i + 1, q->binds[i].s);
-		else if (q->binds[i].kind == 1)
-			weir_db_bind_double(st, i + 1, q->binds[i].d);
-		else
-			weir_db_bind_i64(st, i + 1, q->binds[i].i);
-	}
+	weir_mlflow_sql_bind_all(q, st);
 	size_t cap = 64;
 	int64_t *out = weir_arena_alloc(a, cap * sizeof(*out));
 	int cnt = 0;
@@ -441,7 +347,7 @@ static const char *stage_sql(int view)
 
 int weir_trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
 {
-	qbuild *q = weir_arena_calloc(a, sizeof(*q));
+	qbuild *q = qnew(a);
 	weir_buf_appendf(&q->sql, "SELECT e.experiment_id FROM trk_experiments e WHERE e.%s", stage_sql(qq->view));
 	for (int i = 0; i < qq->nconds; i++) {
 		const trk_cond *c = &qq->conds[i];
@@ -449,25 +355,25 @@ int weir_trk_store_exp_search(weir_db *db, weir_arena *a, const trk_query *qq, i
 		if (c->ent == TRK_ENT_TAG)
 			kv_cond(q, "trk_experiment_tags", "experiment_id", "e.experiment_id", c, "");
 		else
-			cmp_sql(q, col_of(q, EXP_COLS_MAP, c->column), c);
+			weir_mlflow_sql_cmp(q, col_of(q, EXP_COLS_MAP, c->column), c);
 	}
 	weir_buf_appendf(&q->sql, " ORDER BY ");
 	for (int i = 0; i < qq->norders; i++)
 		order_sql(q, EXP_COLS_MAP, "trk_experiment_tags", "experiment_id", "e.experiment_id", &qq->orders[i]);
 	weir_buf_appendf(&q->sql, "e.experiment_id ASC LIMIT ? OFFSET ?");
-	bind_i(q, qq->limit);
-	bind_i(q, qq->offset);
+	weir_mlflow_bind_i64(q, qq->limit);
+	weir_mlflow_bind_i64(q, qq->offset);
 	return run_query(db, a, q, ids, n, err);
 }
 
 int weir_trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
 {
-	qbuild *q = weir_arena_calloc(a, sizeof(*q));
+	qbuild *q = qnew(a);
 	weir_buf_appendf(&q->sql, "SELECT r.id FROM trk_runs r WHERE r.%s AND r.experiment_id IN (",
 			 stage_sql(qq->view));
 	for (int i = 0; i < qq->nexperiments; i++) {
 		weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
-		bind_i(q, qq->experiment_ids[i]);
+		weir_mlflow_bind_i64(q, qq->experiment_ids[i]);
 	}
 	weir_buf_appendf(&q->sql, ")");
 	for (int i = 0; i < qq->nconds; i++) {
@@ -481,18 +387,18 @@ int weir_trk_store_run_ids(weir_db *db, weir_arena *a, const trk_query *qq, int6
 			weir_buf_appendf(&q->sql,
 					 "EXISTS (SELECT 1 FROM trk_inputs i JOIN trk_datasets d ON d.id = i.dataset "
 					 "WHERE i.run = r.id AND ");
-			cmp_sql(q, col_of(q, DATASET_COLS_MAP, c->column), c);
+			weir_mlflow_sql_cmp(q, col_of(q, DATASET_COLS_MAP, c->column), c);
 			weir_buf_appendf(&q->sql, ")");
 			break;
-		default: cmp_sql(q, col_of(q, RUN_COLS_MAP, c->column), c);
+		default: weir_mlflow_sql_cmp(q, col_of(q, RUN_COLS_MAP, c->column), c);
 		}
 	}
 	weir_buf_appendf(&q->sql, " ORDER BY ");
 	for (int i = 0; i < qq->norders; i++)
 		order_sql(q, RUN_COLS_MAP, "trk_run_tags", "run", "r.id", &qq->orders[i]);
 	weir_buf_appendf(&q->sql, "r.start_time DESC, r.run_id ASC LIMIT ? OFFSET ?");
-	bind_i(q, qq->limit);
-	bind_i(q, qq->offset);
+	weir_mlflow_bind_i64(q, qq->limit);
+	weir_mlflow_bind_i64(q, qq->offset);
 	return run_query(db, a, q, ids, n, err);
 }
 
@@ -530,45 +436,27 @@ int weir_trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner
 	return 0;
 }
 
-static int run_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_run *out, const char *what, weir_error *err)
-{
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		out->id = weir_db_col_i64(st, 0);
-		out->run_id = weir_db_col_dup(a, st, 1);
-		out->experiment_id = weir_db_col_i64(st, 2);
-		out->run_name = weir_db_col_dup(a, st, 3);
-		out->user_id = weir_db_col_dup(a, st, 4);
-		out->status = weir_db_col_dup(a, st, 5);
-		out->has_start = weir_db_col_type(st, 6) != WEIR_DB_NULL;
-		out->start_time = weir_db_col_i64(st, 6);
-		out->has_end = weir_db_col_type(st, 7) != WEIR_DB_NULL;
-		out->end_time = weir_db_col_i64(st, 7);
-		out->artifact_uri = weir_db_col_dup(a, st, 8);
-		out->lifecycle_stage = weir_db_col_dup(a, st, 9);
-		weir_db_done(st);
-		return 0;
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return weir_error_set(err, WEIR_E_NOT_FOUND, "%s", what);
-}
+static const weir_db_field RUN_ROW[] = {WEIR_FIELD(trk_run, id),
+					WEIR_FIELD(trk_run, run_id),
+					WEIR_FIELD(trk_run, experiment_id),
+					WEIR_FIELD(trk_run, run_name),
+					WEIR_FIELD(trk_run, user_id),
+					WEIR_FIELD(trk_run, status),
+					WEIR_FIELD_OPT(trk_run, start_time, has_start),
+					WEIR_FIELD_OPT(trk_run, end_time, has_end),
+					WEIR_FIELD(trk_run, artifact_uri),
+					WEIR_FIELD(trk_run, lifecycle_stage)};
 
 int weir_trk_store_run_get(weir_db *db, weir_arena *a, const char *run_id, trk_run *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_RUN_GET, err, WEIR_TEXT(run_id));
-	if (st == NULL)
-		return -1;
-	return run_row(db, a, st, out, weir_arena_printf(a, "Run with id=%.100s not found", run_id), err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_RUN_GET, err, WEIR_TEXT(run_id)), a, out, RUN_ROW,
+			       weir_arena_printf(a, "Run with id=%.100s not found", run_id), err);
 }
 
 int weir_trk_store_run_get_id(weir_db *db, weir_arena *a, int64_t id, trk_run *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_RUN_GET_ID, err, WEIR_I64(id));
-	if (st == NULL)
-		return -1;
-	return run_row(db, a, st, out, "Run not found", err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_RUN_GET_ID, err, WEIR_I64(id)), a, out, RUN_ROW,
+			       "Run not found", err);
 }
 
 int weir_trk_store_run_update(weir_db *db, const trk_run *run, weir_error *err)
@@ -724,10 +612,11 @@ static const char SQL_TAG_SET[] = "INSERT INTO trk_run_tags(run, key, value) VAL
 				  "ON CONFLICT(run, key) DO UPDATE SET value = excluded.value";
 static const char SQL_TAG_DELETE[] = "DELETE FROM trk_run_tags WHERE run = ?1 AND key = ?2";
 
-int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value,
-			     weir_error *err)
+/* The text of a (id, key) row's value: *value NULL when there is none. */
+static int text_of(weir_db *db, weir_arena *a, const char *sql, int64_t id, const char *key, const char **value,
+		   weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_PARAM_GET, err, WEIR_I64(run), WEIR_TEXT(key));
+	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_TEXT(key));
 	if (st == NULL)
 		return -1;
 	int rc = weir_db_step(st);
@@ -736,6 +625,12 @@ int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char
 	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
 		return weir_db_fail(db, rc, err);
 	return 0;
+}
+
+int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value,
+			     weir_error *err)
+{
+	return text_of(db, a, SQL_PARAM_GET, run, key, value, err);
 }
 
 int weir_trk_store_param_put(weir_db *db, int64_t run, const char *key, const char *value, weir_error *err)
@@ -878,16 +773,8 @@ void weir_trk_store_metric_hot_target_set(int rows)
 
 static int metric_stmt(weir_db *db, const char *sql, int64_t run, const trk_point *p, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, sql, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, run);
-	weir_db_bind_text(st, 2, p->key);
-	weir_db_bind_i64(st, 3, p->step);
-	weir_db_bind_i64(st, 4, p->timestamp);
-	weir_db_bind_double(st, 5, p->is_nan ? 0.0 : p->value);
-	weir_db_bind_i64(st, 6, p->is_nan ? 1 : 0);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, sql, err, WEIR_I64(run), WEIR_TEXT(p->key), WEIR_I64(p->step), WEIR_I64(p->timestamp),
+			    WEIR_REAL(p->is_nan ? 0.0 : p->value), WEIR_I64(p->is_nan ? 1 : 0));
 }
 
 int weir_trk_store_metric_insert(weir_db *db, int64_t run, const trk_point *p, bool direct, weir_error *err)
@@ -1199,16 +1086,8 @@ int weir_trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char
 		return -1;
 	if (found)
 		return 0;
-	if ((st = weir_db_stmt(db, SQL_DATASET_INSERT, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, experiment_id);
-	weir_db_bind_text(st, 2, name);
-	weir_db_bind_text(st, 3, digest);
-	weir_db_bind_text(st, 4, source_type);
-	weir_db_bind_text(st, 5, source);
-	weir_db_bind_text(st, 6, schema);
-	weir_db_bind_text(st, 7, profile);
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_DATASET_INSERT, err, WEIR_I64(experiment_id), WEIR_TEXT(name), WEIR_TEXT(digest),
+			 WEIR_TEXT(source_type), WEIR_TEXT(source), WEIR_TEXT(schema), WEIR_TEXT(profile)) != 0)
 		return -1;
 	*id = weir_db_last_insert_id(db);
 	return 0;
@@ -1224,11 +1103,7 @@ int weir_trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64
 		return -1;
 	if (found)
 		return 0;
-	if ((st = weir_db_stmt(db, SQL_INPUT_INSERT, err)) == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, dataset);
-	weir_db_bind_i64(st, 2, run);
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_INPUT_INSERT, err, WEIR_I64(dataset), WEIR_I64(run)) != 0)
 		return -1;
 	*input = weir_db_last_insert_id(db);
 	return 0;
@@ -1318,64 +1193,34 @@ int weir_trk_store_lm_insert(weir_db *db, const trk_lmodel *m, const char *owner
 	return 0;
 }
 
-static int lm_row(weir_db *db, weir_arena *a, weir_stmt *st, trk_lmodel *out, const char *what, weir_error *err)
-{
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		out->id = weir_db_col_i64(st, 0);
-		out->model_id = weir_db_col_dup(a, st, 1);
-		out->experiment_id = weir_db_col_i64(st, 2);
-		out->name = weir_db_col_dup(a, st, 3);
-		out->artifact_location = weir_db_col_dup(a, st, 4);
-		out->creation_time = weir_db_col_i64(st, 5);
-		out->last_updated_time = weir_db_col_i64(st, 6);
-		out->status = weir_db_col_dup(a, st, 7);
-		out->model_type = weir_db_col_dup(a, st, 8);
-		out->source_run_id = weir_db_col_dup(a, st, 9);
-		out->lifecycle_stage = weir_db_col_dup(a, st, 10);
-		weir_db_done(st);
-		return 0;
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return weir_error_set(err, WEIR_E_NOT_FOUND, "%s", what);
-}
+static const weir_db_field LM_ROW[] = {WEIR_FIELD(trk_lmodel, id),
+				       WEIR_FIELD(trk_lmodel, model_id),
+				       WEIR_FIELD(trk_lmodel, experiment_id),
+				       WEIR_FIELD(trk_lmodel, name),
+				       WEIR_FIELD(trk_lmodel, artifact_location),
+				       WEIR_FIELD(trk_lmodel, creation_time),
+				       WEIR_FIELD(trk_lmodel, last_updated_time),
+				       WEIR_FIELD(trk_lmodel, status),
+				       WEIR_FIELD(trk_lmodel, model_type),
+				       WEIR_FIELD(trk_lmodel, source_run_id),
+				       WEIR_FIELD(trk_lmodel, lifecycle_stage)};
 
 int weir_trk_store_lm_get(weir_db *db, weir_arena *a, const char *model_id, trk_lmodel *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_LM_GET, err, WEIR_TEXT(model_id));
-	if (st == NULL)
-		return -1;
-	return lm_row(db, a, st, out, weir_arena_printf(a, "Logged model with ID '%.100s' not found.", model_id), err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_LM_GET, err, WEIR_TEXT(model_id)), a, out, LM_ROW,
+			       weir_arena_printf(a, "Logged model with ID '%.100s' not found.", model_id), err);
 }
 
 int weir_trk_store_lm_get_id(weir_db *db, weir_arena *a, int64_t id, trk_lmodel *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_LM_GET_ID, err, WEIR_I64(id));
-	if (st == NULL)
-		return -1;
-	return lm_row(db, a, st, out, "Logged model not found.", err);
+	return WEIR_DB_ROW_GET(db, weir_db_query(db, SQL_LM_GET_ID, err, WEIR_I64(id)), a, out, LM_ROW,
+			       "Logged model not found.", err);
 }
 
 int weir_trk_store_lm_update(weir_db *db, int64_t id, const char *status, const char *stage, int64_t now,
 			     weir_error *err)
 {
 	return weir_db_exec(db, SQL_LM_UPDATE, err, WEIR_I64(id), WEIR_TEXT(status), WEIR_TEXT(stage), WEIR_I64(now));
-}
-
-static int text_of(weir_db *db, weir_arena *a, const char *sql, int64_t id, const char *key, const char **value,
-		   weir_error *err)
-{
-	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_TEXT(key));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	*value = rc == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
-	weir_db_done(st);
-	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return 0;
 }
 
 int weir_trk_store_lm_param_get(weir_db *db, weir_arena *a, int64_t model, const char *key, const char **value,
@@ -1541,10 +1386,10 @@ static void lm_datasets_sql(qbuild *q, const trk_query *qq)
 	weir_buf_appendf(&q->sql, "(");
 	for (int i = 0; i < qq->ndatasets; i++) {
 		weir_buf_appendf(&q->sql, "%s(x.dataset_name = ?", i ? " OR " : "");
-		bind_s(q, qq->ds_names[i]);
+		weir_mlflow_bind_text(q, qq->ds_names[i]);
 		if (qq->ds_digests[i]) {
 			weir_buf_appendf(&q->sql, " AND x.dataset_digest = ?");
-			bind_s(q, qq->ds_digests[i]);
+			weir_mlflow_bind_text(q, qq->ds_digests[i]);
 		}
 		weir_buf_appendf(&q->sql, ")");
 	}
@@ -1556,27 +1401,27 @@ static void lm_datasets_sql(qbuild *q, const trk_query *qq)
 static void lm_metric_order_expr(qbuild *q, const trk_order *o)
 {
 	weir_buf_appendf(&q->sql, "(SELECT x.value FROM trk_logged_model_metrics x WHERE x.model = m.id AND x.key = ?");
-	bind_s(q, o->key);
+	weir_mlflow_bind_text(q, o->key);
 	if (o->dataset_name) {
 		weir_buf_appendf(&q->sql, " AND x.dataset_name = ?");
-		bind_s(q, o->dataset_name);
+		weir_mlflow_bind_text(q, o->dataset_name);
 	}
 	if (o->dataset_digest) {
 		weir_buf_appendf(&q->sql, " AND x.dataset_digest = ?");
-		bind_s(q, o->dataset_digest);
+		weir_mlflow_bind_text(q, o->dataset_digest);
 	}
 	weir_buf_appendf(&q->sql, " ORDER BY x.timestamp DESC, x.step DESC LIMIT 1)");
 }
 
 int weir_trk_store_lm_search(weir_db *db, weir_arena *a, const trk_query *qq, int64_t **ids, int *n, weir_error *err)
 {
-	qbuild *q = weir_arena_calloc(a, sizeof(*q));
+	qbuild *q = qnew(a);
 	weir_buf_appendf(
 		&q->sql,
 		"SELECT m.id FROM trk_logged_models m WHERE m.lifecycle_stage = 'active' AND m.experiment_id IN (");
 	for (int i = 0; i < qq->nexperiments; i++) {
 		weir_buf_appendf(&q->sql, "%s?", i ? ", " : "");
-		bind_i(q, qq->experiment_ids[i]);
+		weir_mlflow_bind_i64(q, qq->experiment_ids[i]);
 	}
 	weir_buf_appendf(&q->sql, ")");
 	bool metric_cond = false;
@@ -1590,8 +1435,8 @@ int weir_trk_store_lm_search(weir_db *db, weir_arena *a, const trk_query *qq, in
 			weir_buf_appendf(&q->sql,
 					 "EXISTS (SELECT 1 FROM trk_logged_model_metrics x WHERE x.model = m.id AND "
 					 "x.key = ? AND x.is_nan = 0 AND ");
-			bind_s(q, c->key);
-			cmp_sql(q, "x.value", c);
+			weir_mlflow_bind_text(q, c->key);
+			weir_mlflow_sql_cmp(q, "x.value", c);
 			if (qq->ndatasets) {
 				weir_buf_appendf(&q->sql, " AND ");
 				lm_datasets_sql(q, qq);
@@ -1600,7 +1445,7 @@ int weir_trk_store_lm_search(weir_db *db, weir_arena *a, const trk_query *qq, in
 			break;
 		case TRK_ENT_PARAM: kv_cond(q, "trk_logged_model_params", "model", "m.id", c, ""); break;
 		case TRK_ENT_TAG: kv_cond(q, "trk_logged_model_tags", "model", "m.id", c, ""); break;
-		default: cmp_sql(q, col_of(q, LM_COLS_MAP, c->column), c);
+		default: weir_mlflow_sql_cmp(q, col_of(q, LM_COLS_MAP, c->column), c);
 		}
 	}
 	if (qq->ndatasets && !metric_cond) {
@@ -1628,7 +1473,7 @@ int weir_trk_store_lm_search(weir_db *db, weir_arena *a, const trk_query *qq, in
 	if (!by_creation)
 		weir_buf_appendf(&q->sql, "m.creation_time DESC, ");
 	weir_buf_appendf(&q->sql, "m.model_id ASC LIMIT ? OFFSET ?");
-	bind_i(q, qq->limit);
-	bind_i(q, qq->offset);
+	weir_mlflow_bind_i64(q, qq->limit);
+	weir_mlflow_bind_i64(q, qq->offset);
 	return run_query(db, a, q, ids, n, err);
 }

@@ -257,15 +257,10 @@ int weir_webhook_delete(weir_db *db, const char *id, weir_error *err)
 static int delivery_json(void *ctx, const wh_delivery *d)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "delivery_id", d->id, "entity", d->entity, "action",
-			      d->action, "status", d->status, "attempts", (json_int_t)d->attempts, "created_timestamp",
-			      (json_int_t)d->created_at);
-	if (d->has_last_status_code)
-		json_object_set_new(o, "last_status_code", json_integer(d->last_status_code));
-	if (d->last_error)
-		json_object_set_new(o, "last_error", json_string(d->last_error));
-	if (d->has_delivered_at)
-		json_object_set_new(o, "delivered_timestamp", json_integer(d->delivered_at));
-	if (strcmp(d->status, "PENDING") == 0)
+			      d->action, "status", d->log.status, "attempts", (json_int_t)d->log.attempts,
+			      "created_timestamp", (json_int_t)d->log.created_at);
+	weir_outbox_log_json(o, &d->log, "delivered_timestamp");
+	if (strcmp(d->log.status, "PENDING") == 0)
 		json_object_set_new(o, "next_attempt_timestamp", json_integer(d->next_attempt_at));
 	json_array_append_new((json_t *)ctx, o);
 	return 0;

@@ -36,14 +36,7 @@ typedef struct wh_delivery {
 	const char *id;
 	const char *entity;
 	const char *action;
-	const char *status;
-	int64_t attempts;
-	int64_t last_status_code;
-	bool has_last_status_code;
-	const char *last_error; /* NULL when none */
-	int64_t created_at;
-	int64_t delivered_at;
-	bool has_delivered_at;
+	weir_outbox_log log;
 	int64_t next_attempt_at;
 } wh_delivery;
 

@@ -136,17 +136,10 @@ int weir_wh_store_deliveries(weir_db *db, const char *webhook_id, wh_delivery_fn
 		return -1;
 	while (weir_db_step(st) == WEIR_DB_ROW) {
 		wh_delivery d = {0};
-		d.has_last_status_code = weir_db_col_type(st, 5) != WEIR_DB_NULL;
-		d.has_delivered_at = weir_db_col_type(st, 8) != WEIR_DB_NULL;
 		d.id = weir_db_col_text(st, 0);
 		d.entity = weir_db_col_text(st, 1);
 		d.action = weir_db_col_text(st, 2);
-		d.status = weir_db_col_text(st, 3);
-		d.attempts = weir_db_col_i64(st, 4);
-		d.last_status_code = d.has_last_status_code ? weir_db_col_i64(st, 5) : 0;
-		d.last_error = weir_db_col_type(st, 6) == WEIR_DB_NULL ? NULL : weir_db_col_text(st, 6);
-		d.created_at = weir_db_col_i64(st, 7);
-		d.delivered_at = d.has_delivered_at ? weir_db_col_i64(st, 8) : 0;
+		weir_outbox_log_read(st, 3, &d.log);
 		d.next_attempt_at = weir_db_col_i64(st, 9);
 		if (fn(ctx, &d))
 			break;
@@ -200,13 +193,5 @@ int weir_wh_store_due(weir_db *db, int64_t now, weir_outbox_entry *out, int max,
 
 int weir_wh_store_delivery_result(weir_db *db, const weir_outbox_outcome *r, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(
-		db, SQL_DELIVERY_RESULT, err, WEIR_TEXT(r->id), WEIR_TEXT(r->status), WEIR_I64(r->attempts),
-		WEIR_I64(r->next_attempt_at), WEIR_I64_OR_NULL(r->last_status_code, !r->has_last_status_code),
-		WEIR_TEXT(r->last_error), WEIR_I64_OR_NULL(r->delivered_at, !r->has_delivered_at));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	weir_db_done(st);
-	return rc == WEIR_DB_DONE ? 0 : 1;
+	return weir_outbox_record_sql(db, SQL_DELIVERY_RESULT, r, err);
 }

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/util.h"
 
 static const char *dup(weir_arena *a, weir_stmt *st, int i) { return weir_db_col_dup(a, st, i); }
@@ -44,16 +45,12 @@ static const char SQL_SCHED_GET[] = "SELECT last_fired FROM job_schedule_state W
 static const char SQL_SCHED_SET[] = "INSERT INTO job_schedule_state (job_id, last_fired) VALUES (?1, ?2) "
 				    "ON CONFLICT (job_id) DO UPDATE SET last_fired = excluded.last_fired";
 
-static void job_row(weir_arena *a, weir_stmt *st, weir_wf_job *j)
-{
-	j->job_id = weir_db_col_i64(st, 0);
-	j->name = dup(a, st, 1);
-	j->settings = dup(a, st, 2);
-	j->creator_id = weir_db_col_i64(st, 3);
-	j->run_as_id = weir_db_col_i64(st, 4);
-	j->created_time = weir_db_col_i64(st, 5);
-	j->api_version = dup(a, st, 6);
-}
+static const weir_db_field JOB_ROW_FIELDS[] = {
+	WEIR_FIELD(weir_wf_job, job_id),     WEIR_FIELD(weir_wf_job, name),      WEIR_FIELD(weir_wf_job, settings),
+	WEIR_FIELD(weir_wf_job, creator_id), WEIR_FIELD(weir_wf_job, run_as_id), WEIR_FIELD(weir_wf_job, created_time),
+	WEIR_FIELD(weir_wf_job, api_version)};
+
+static void job_row(weir_arena *a, weir_stmt *st, weir_wf_job *j) { WEIR_DB_ROW_READ(st, a, j, JOB_ROW_FIELDS); }
 
 int weir_wf_job_insert(weir_db *db, const weir_wf_job *j, weir_error *err)
 {
@@ -224,34 +221,33 @@ static const char SQL_RUNS_LIST[] =
 	"ORDER BY CASE WHEN r.end_time > 0 THEN r.end_time WHEN r.start_time > 0 THEN r.start_time "
 	"ELSE r.created_time END DESC, r.run_id DESC LIMIT ?10 OFFSET ?11";
 
-static void run_row(weir_arena *a, weir_stmt *st, weir_wf_run *r)
-{
-	r->run_id = weir_db_col_i64(st, 0);
-	r->job_id = weir_db_col_i64(st, 1);
-	r->run_type = dup(a, st, 2);
-	r->trigger_type = dup(a, st, 3);
-	r->run_name = dup(a, st, 4);
-	r->creator_id = weir_db_col_i64(st, 5);
-	r->run_as_id = weir_db_col_i64(st, 6);
-	r->settings = dup(a, st, 7);
-	r->job_parameters = dup(a, st, 8);
-	r->overriding = dup(a, st, 9);
-	r->only_tasks = dup(a, st, 10);
-	r->life_cycle = dup(a, st, 11);
-	r->result_state = dup(a, st, 12);
-	r->state_message = dup(a, st, 13);
-	r->user_cancelled = weir_db_col_int(st, 14) != 0;
-	r->cancel_requested = weir_db_col_int(st, 15) != 0;
-	r->queue_reason = dup(a, st, 16);
-	r->created_time = weir_db_col_i64(st, 17);
-	r->start_time = weir_db_col_i64(st, 18);
-	r->end_time = weir_db_col_i64(st, 19);
-	r->queue_duration = weir_db_col_i64(st, 20);
-	r->idempotency_token = dup(a, st, 21);
-	r->parent_task_run = weir_db_col_i64(st, 22);
-	r->latest_repair_id = weir_db_col_i64(st, 23);
-	r->acl = dup(a, st, 24);
-}
+static const weir_db_field RUN_ROW_FIELDS[] = {WEIR_FIELD(weir_wf_run, run_id),
+					       WEIR_FIELD(weir_wf_run, job_id),
+					       WEIR_FIELD(weir_wf_run, run_type),
+					       WEIR_FIELD(weir_wf_run, trigger_type),
+					       WEIR_FIELD(weir_wf_run, run_name),
+					       WEIR_FIELD(weir_wf_run, creator_id),
+					       WEIR_FIELD(weir_wf_run, run_as_id),
+					       WEIR_FIELD(weir_wf_run, settings),
+					       WEIR_FIELD(weir_wf_run, job_parameters),
+					       WEIR_FIELD(weir_wf_run, overriding),
+					       WEIR_FIELD(weir_wf_run, only_tasks),
+					       WEIR_FIELD(weir_wf_run, life_cycle),
+					       WEIR_FIELD(weir_wf_run, result_state),
+					       WEIR_FIELD(weir_wf_run, state_message),
+					       WEIR_FIELD(weir_wf_run, user_cancelled),
+					       WEIR_FIELD(weir_wf_run, cancel_requested),
+					       WEIR_FIELD(weir_wf_run, queue_reason),
+					       WEIR_FIELD(weir_wf_run, created_time),
+					       WEIR_FIELD(weir_wf_run, start_time),
+					       WEIR_FIELD(weir_wf_run, end_time),
+					       WEIR_FIELD(weir_wf_run, queue_duration),
+					       WEIR_FIELD(weir_wf_run, idempotency_token),
+					       WEIR_FIELD(weir_wf_run, parent_task_run),
+					       WEIR_FIELD(weir_wf_run, latest_repair_id),
+					       WEIR_FIELD(weir_wf_run, acl)};
+
+static void run_row(weir_arena *a, weir_stmt *st, weir_wf_run *r) { WEIR_DB_ROW_READ(st, a, r, RUN_ROW_FIELDS); }
 
 int weir_wf_run_insert(weir_db *db, const weir_wf_run *r, weir_error *err)
 {
@@ -374,32 +370,21 @@ static const char SQL_TASK_SAVE[] =
 static const char SQL_TASK_GET[] = "SELECT " TASK_COLS " FROM task_runs WHERE task_run_id = ?1";
 static const char SQL_TASKS_OF_RUN[] = "SELECT " TASK_COLS " FROM task_runs WHERE run_id = ?1 ORDER BY task_run_id";
 
-static void task_row(weir_arena *a, weir_stmt *st, weir_wf_task_run *t)
-{
-	t->task_run_id = weir_db_col_i64(st, 0);
-	t->run_id = weir_db_col_i64(st, 1);
-	t->task_key = dup(a, st, 2);
-	t->attempt = weir_db_col_int(st, 3);
-	t->repair_id = weir_db_col_i64(st, 4);
-	t->iteration_of = weir_db_col_i64(st, 5);
-	t->iteration = weir_db_col_int(st, 6);
-	t->life_cycle = dup(a, st, 7);
-	t->result_state = dup(a, st, 8);
-	t->state_message = dup(a, st, 9);
-	t->start_time = weir_db_col_i64(st, 10);
-	t->end_time = weir_db_col_i64(st, 11);
-	t->retry_at = weir_db_col_i64(st, 12);
-	t->task = dup(a, st, 13);
-	t->outcome = dup(a, st, 14);
-	t->task_values = dup(a, st, 15);
-	t->resolved = dup(a, st, 16);
-	t->error = dup(a, st, 17);
-	t->error_trace = dup(a, st, 18);
-	t->logs_truncated = weir_db_col_int(st, 19) != 0;
-	t->child_run_id = weir_db_col_i64(st, 20);
-	t->input = dup(a, st, 21);
-	t->stats = dup(a, st, 22);
-}
+static const weir_db_field TASK_ROW_FIELDS[] = {
+	WEIR_FIELD(weir_wf_task_run, task_run_id),  WEIR_FIELD(weir_wf_task_run, run_id),
+	WEIR_FIELD(weir_wf_task_run, task_key),     WEIR_FIELD(weir_wf_task_run, attempt),
+	WEIR_FIELD(weir_wf_task_run, repair_id),    WEIR_FIELD(weir_wf_task_run, iteration_of),
+	WEIR_FIELD(weir_wf_task_run, iteration),    WEIR_FIELD(weir_wf_task_run, life_cycle),
+	WEIR_FIELD(weir_wf_task_run, result_state), WEIR_FIELD(weir_wf_task_run, state_message),
+	WEIR_FIELD(weir_wf_task_run, start_time),   WEIR_FIELD(weir_wf_task_run, end_time),
+	WEIR_FIELD(weir_wf_task_run, retry_at),     WEIR_FIELD(weir_wf_task_run, task),
+	WEIR_FIELD(weir_wf_task_run, outcome),      WEIR_FIELD(weir_wf_task_run, task_values),
+	WEIR_FIELD(weir_wf_task_run, resolved),     WEIR_FIELD(weir_wf_task_run, error),
+	WEIR_FIELD(weir_wf_task_run, error_trace),  WEIR_FIELD(weir_wf_task_run, logs_truncated),
+	WEIR_FIELD(weir_wf_task_run, child_run_id), WEIR_FIELD(weir_wf_task_run, input),
+	WEIR_FIELD(weir_wf_task_run, stats)};
+
+static void task_row(weir_arena *a, weir_stmt *st, weir_wf_task_run *t) { WEIR_DB_ROW_READ(st, a, t, TASK_ROW_FIELDS); }
 
 int weir_wf_task_insert(weir_db *db, const weir_wf_task_run *t, weir_error *err)
 {

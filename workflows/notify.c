@@ -534,14 +534,9 @@ bool weir_notify_dest_exists(weir_db *db, const char *id)
 /* Appends one delivery row to the array `ctx`. */
 static int delivery_json(void *ctx, const notify_delivery *d)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", d->id, "event", d->event, "status", d->status,
-			      "attempts", (json_int_t)d->attempts, "created_at", (json_int_t)d->created_at);
-	if (d->has_last_status_code)
-		json_object_set_new(o, "last_status_code", json_integer(d->last_status_code));
-	if (d->last_error)
-		json_object_set_new(o, "last_error", json_string(d->last_error));
-	if (d->has_delivered_at)
-		json_object_set_new(o, "delivered_at", json_integer(d->delivered_at));
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", d->id, "event", d->event, "status", d->log.status,
+			      "attempts", (json_int_t)d->log.attempts, "created_at", (json_int_t)d->log.created_at);
+	weir_outbox_log_json(o, &d->log, "delivered_at");
 	json_array_append_new((json_t *)ctx, o);
 	return 0;
 }

@@ -35,14 +35,7 @@ typedef struct notify_delivery_new {
 typedef struct notify_delivery {
 	const char *id;
 	const char *event;
-	const char *status;
-	int64_t attempts;
-	int64_t last_status_code;
-	bool has_last_status_code;
-	const char *last_error; /* NULL when none */
-	int64_t created_at;
-	int64_t delivered_at;
-	bool has_delivered_at;
+	weir_outbox_log log;
 } notify_delivery;
 
 /* A due delivery with its destination, as the worker reads it: every string

@@ -4,6 +4,7 @@
  * and delivery stay in notify.c. */
 #include "workflows/notify_int.h"
 
+#include "core/db_row.h"
 #include "core/util.h"
 
 /* ---------------------------------------------------------------- destinations */
@@ -21,15 +22,15 @@ static const char SQL_DEST_PAGE[] =
 	"SELECT id, display_name, destination_type, config, created_at FROM notification_destinations "
 	"WHERE ?2 IS NULL OR created_at > ?1 OR (created_at = ?1 AND id > ?2) ORDER BY created_at, id LIMIT ?3";
 
+static const weir_db_field DEST_FIELDS[] = {WEIR_FIELD(notify_dest, id), WEIR_FIELD(notify_dest, display_name),
+					    WEIR_FIELD(notify_dest, type), WEIR_FIELD(notify_dest, config),
+					    WEIR_FIELD(notify_dest, created_at)};
+
 static void dest_row(weir_arena *a, weir_stmt *st, notify_dest *d)
 {
-	d->id = weir_db_col_dup(a, st, 0);
-	d->display_name = weir_db_col_dup(a, st, 1);
-	d->type = weir_db_col_dup(a, st, 2);
-	d->config = weir_db_col_dup(a, st, 3);
+	WEIR_DB_ROW_READ(st, a, d, DEST_FIELDS);
 	d->signing_secret = NULL;
 	d->created_by = NULL;
-	d->created_at = weir_db_col_i64(st, 4);
 }
 
 int weir_notify_store_dest_insert(weir_db *db, const notify_dest *d, weir_error *err)
@@ -115,14 +116,7 @@ int weir_notify_store_deliveries(weir_db *db, const char *destination_id, notify
 		notify_delivery d = {0};
 		d.id = weir_db_col_text(st, 0);
 		d.event = weir_db_col_text(st, 1);
-		d.status = weir_db_col_text(st, 2);
-		d.attempts = weir_db_col_i64(st, 3);
-		d.has_last_status_code = weir_db_col_type(st, 4) != WEIR_DB_NULL;
-		d.last_status_code = d.has_last_status_code ? weir_db_col_i64(st, 4) : 0;
-		d.last_error = weir_db_col_type(st, 5) == WEIR_DB_NULL ? NULL : weir_db_col_text(st, 5);
-		d.created_at = weir_db_col_i64(st, 6);
-		d.has_delivered_at = weir_db_col_type(st, 7) != WEIR_DB_NULL;
-		d.delivered_at = d.has_delivered_at ? weir_db_col_i64(st, 7) : 0;
+		weir_outbox_log_read(st, 2, &d.log);
 		if (fn(ctx, &d)) {
 			rc = WEIR_DB_DONE;
 			break;
@@ -174,13 +168,5 @@ int weir_notify_store_pending_count(weir_db *db, int64_t *n, weir_error *err)
 
 int weir_notify_store_record(weir_db *db, const weir_outbox_outcome *o, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(
-		db, SQL_RECORD, err, WEIR_TEXT(o->id), WEIR_TEXT(o->status), WEIR_I64(o->attempts),
-		WEIR_I64(o->next_attempt_at), WEIR_I64_OR_NULL(o->last_status_code, !o->has_last_status_code),
-		WEIR_TEXT(o->last_error), WEIR_I64_OR_NULL(o->delivered_at, !o->has_delivered_at));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	weir_db_done(st);
-	return rc == WEIR_DB_DONE ? 0 : 1;
+	return weir_outbox_record_sql(db, SQL_RECORD, o, err);
 }

@@ -421,16 +421,6 @@ static int resolve_params(weir_arena *a, const json_t *settings, const json_t *g
 	return 0;
 }
 
-static const char *dump(weir_arena *a, const json_t *j)
-{
-	if (j == NULL)
-		return NULL;
-	char *t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	const char *out = weir_arena_strdup(a, t);
-	free(t);
-	return out;
-}
-
 static int idempotency(const json_t *body, const char **token, weir_error *err)
 {
 	*token = NULL;
@@ -470,9 +460,11 @@ int64_t weir_wf_run_start(weir_db *db, weir_arena *a, const weir_wf_job *j, cons
 		.run_name = j->name,
 		.creator_id = o->creator_id,
 		.run_as_id = j->run_as_id,
-		.settings = dump(a, settings),
-		.overriding = dump(a, o->overriding),
-		.only_tasks = o->only && json_is_array(o->only) && json_array_size(o->only) ? dump(a, o->only) : NULL,
+		.settings = weir_json_text(a, settings, JSON_COMPACT | JSON_ENCODE_ANY),
+		.overriding = weir_json_text(a, o->overriding, JSON_COMPACT | JSON_ENCODE_ANY),
+		.only_tasks = o->only && json_is_array(o->only) && json_array_size(o->only)
+				      ? weir_json_text(a, o->only, JSON_COMPACT | JSON_ENCODE_ANY)
+				      : NULL,
 		.life_cycle = "PENDING",
 		.created_time = weir_now_ms(),
 		.idempotency_token = o->token,
@@ -594,12 +586,12 @@ json_t *weir_runs_submit(weir_db *db, weir_arena *a, const weir_principal *p, js
 		.run_name = json_is_string(rn) ? json_string_value(rn) : "Untitled",
 		.creator_id = p->id,
 		.run_as_id = p->id,
-		.settings = dump(a, s),
+		.settings = weir_json_text(a, s, JSON_COMPACT | JSON_ENCODE_ANY),
 		.job_parameters = "[]",
 		.life_cycle = "PENDING",
 		.created_time = weir_now_ms(),
 		.idempotency_token = token,
-		.acl = dump(a, resolved_acl),
+		.acl = weir_json_text(a, resolved_acl, JSON_COMPACT | JSON_ENCODE_ANY),
 	};
 	if (weir_wf_run_insert(db, &r, err) != 0)
 		return NULL;
@@ -833,10 +825,10 @@ json_t *weir_runs_repair(weir_db *db, weir_arena *a, const weir_principal *p, js
 		return NULL;
 	json_t *req = json_pack("{s:O, s:b, s:b}", "rerun_tasks", have_tasks ? rerun : json_null(),
 				"rerun_all_failed_tasks", all_failed, "rerun_dependent_tasks", dependents);
-	const char *req_text = dump(a, req);
+	const char *req_text = weir_json_text(a, req, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(req);
 	int64_t repair_id = weir_wf_next_id();
-	r.settings = dump(a, settings);
+	r.settings = weir_json_text(a, settings, JSON_COMPACT | JSON_ENCODE_ANY);
 	r.life_cycle = "PENDING";
 	r.result_state = NULL;
 	r.state_message = "";

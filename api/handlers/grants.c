@@ -53,11 +53,7 @@ static int permissions_update(weir_req *r)
 	if (weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_grants_update(weir_req_db(r), r->arena, r->principal, &s, changes, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int effective_get(weir_req *r)
@@ -147,11 +143,7 @@ static int bindings_update(weir_req *r)
 		return fail(r, &e);
 	json_t *out = weir_bindings_update(weir_req_db(r), &s, json_object_get(body, "add"),
 					   json_object_get(body, "remove"), NULL, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return weir_reply_committed(r, out, &e);
 }
 
 /* The older API: {workspaces: [ids]}, PATCH {assign_workspaces, unassign_workspaces}. */

@@ -75,16 +75,9 @@ static int arg_str(weir_req *r, const char *key, bool required, const char **out
 		*out = weir_req_query(r, key);
 	if (*out == NULL) {
 		json_t *body = ml_body(r, e);
-		if (body == NULL)
-			return -1;
-		json_t *v = json_object_get(body, key);
-		if (v && !json_is_null(v)) {
-			if (!json_is_string(v))
-				return weir_mlflow_arg_type_error(key, v, e);
-			*out = json_string_value(v);
-		}
+		return body ? weir_mlflow_json_str(body, key, required, out, e) : -1;
 	}
-	if (required && (*out == NULL || **out == '\0'))
+	if (required && **out == '\0')
 		return weir_mlflow_arg_missing(key, e);
 	return 0;
 }
@@ -233,23 +226,10 @@ static int reply_obj(weir_req *r, const char *key, json_t *v, weir_error *e)
 }
 
 /* Commits the write whose answer `out` was rendered inside it, then answers {key: out}
- * (MLflow) or out (UC); a failure of either rolls back and answers the error. */
+ * (weir_reply_committed). */
 static int ml_commit_reply(weir_req *r, const char *key, json_t *out, weir_error *e)
 {
-	if (out == NULL || weir_req_commit(r, e) != 0) {
-		json_decref(out);
-		return weir_reply_error(r, e);
-	}
-	return reply_obj(r, key, out, e);
-}
-
-static int uc_commit_reply(weir_req *r, json_t *out, weir_error *e)
-{
-	if (out == NULL || weir_req_commit(r, e) != 0) {
-		json_decref(out);
-		return weir_reply_error(r, e);
-	}
-	return weir_reply_json(r, 200, out);
+	return weir_reply_committed(r, out ? json_pack("{s:o}", key, out) : NULL, e);
 }
 
 /* ---------------------------------------------------------------- registered models */
@@ -700,7 +680,7 @@ static int ucm_create(weir_req *r)
 		return weir_reply_error(r, &e);
 	weir_req_audit_securable(r, weir_arena_printf(r->arena, "%s.%s.%s", cat, sch, name));
 	json_t *out = weir_registry_model_uc(db, r->arena, id, &e);
-	return uc_commit_reply(r, out, &e);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int ucm_list(weir_req *r)
@@ -773,7 +753,7 @@ static int ucm_update(weir_req *r)
 	    (new_name && weir_registry_model_rename(db, s.id, new_name, r->principal->name, &e) != 0))
 		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_model_uc(db, r->arena, s.id, &e);
-	return uc_commit_reply(r, out, &e);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int ucm_delete(weir_req *r)
@@ -813,7 +793,7 @@ static int ucv_create(weir_req *r)
 	    weir_registry_version_create(db, r->arena, s.id, &in, r->principal->name, &v, &e) != 0)
 		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
-	return uc_commit_reply(r, out, &e);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int ucv_list(weir_req *r)
@@ -865,7 +845,7 @@ static int ucv_update(weir_req *r)
 	    (comment && weir_registry_version_set_description(db, s.id, v, comment, r->principal->name, &e) != 0))
 		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
-	return uc_commit_reply(r, out, &e);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int ucv_delete(weir_req *r)
@@ -893,7 +873,7 @@ static int ucv_finalize(weir_req *r)
 	    weir_registry_version_finalize(db, r->arena, s.id, v, r->principal->name, &e) != 0)
 		return weir_reply_error(r, &e);
 	json_t *out = weir_registry_version_uc(db, r->arena, s.id, v, &e);
-	return uc_commit_reply(r, out, &e);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int uca_set(weir_req *r)

@@ -19,15 +19,6 @@ static void scope(weir_req *r, json_t *dest)
 		json_object_del(dest, "config");
 }
 
-static int commit_reply(weir_req *r, json_t *out, weir_error *e)
-{
-	if (out == NULL || weir_req_commit(r, e) != 0) {
-		json_decref(out);
-		return fail(r, e);
-	}
-	return weir_reply_json(r, 200, out);
-}
-
 static int nd_create(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -37,7 +28,7 @@ static int nd_create(weir_req *r)
 	json_t *out = weir_notify_dest_create_by(weir_req_db(r), body, r->principal->name, &e);
 	if (out)
 		weir_req_audit_securable(r, json_string_value(json_object_get(out, "id")));
-	return commit_reply(r, out, &e);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int nd_list(weir_req *r)
@@ -77,7 +68,7 @@ static int nd_update(weir_req *r)
 	json_t *body = weir_req_json(r, true, &e);
 	if (body == NULL || weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
-	return commit_reply(r, weir_notify_dest_update(weir_req_db(r), id, body, &e), &e);
+	return weir_reply_committed(r, weir_notify_dest_update(weir_req_db(r), id, body, &e), &e);
 }
 
 static int nd_delete(weir_req *r)

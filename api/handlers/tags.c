@@ -57,11 +57,7 @@ static int tag_create(weir_req *r)
 	    weir_req_authorize(r, &ent.sec, &e) != 0 || weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_tags_create(db, &ent, key, value, r->principal->name, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int tag_list(weir_req *r)
@@ -147,11 +143,7 @@ static int tag_update(weir_req *r)
 	weir_db *db = weir_req_db(r);
 	json_t *out = set ? weir_tags_update(db, &ent, key, value, r->principal->name, &e)
 			  : weir_tags_get(db, &ent, key, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int tag_delete(weir_req *r)

@@ -232,11 +232,7 @@ static int update(weir_req *r)
 	if (weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
 	json_t *info = weir_catalog_update(db, r->arena, r->principal, &s, body, &e);
-	if (info == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(info);
-		return fail(r, &e);
-	}
-	return weir_reply_json(r, 200, info);
+	return weir_reply_committed(r, info, &e);
 }
 
 static int delete (weir_req *r)

@@ -18,11 +18,7 @@ static int ws_create(weir_req *r)
 		return fail(r, &e);
 	weir_req_audit_securable(r, name);
 	json_t *out = weir_workspace_create(weir_req_db(r), name, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int ws_list(weir_req *r)

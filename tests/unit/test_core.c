@@ -10,6 +10,7 @@
 #include <pthread.h>
 
 #include "core/arena.h"
+#include "core/db_row.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/metrics.h"
@@ -212,6 +213,72 @@ static void test_stmt_cache(void **state)
 	assert_null(weir_db_stmt(t->db, bad, &e));
 	weir_log_set_level(WEIR_LOG_WARN);
 	assert_int_equal(e.code, WEIR_E_INTERNAL_ERROR);
+	test_env_free(t);
+}
+
+typedef struct row_probe {
+	const char *name;
+	int64_t big;
+	int small;
+	bool flag;
+	double real;
+	int64_t opt;
+	bool has_opt;
+} row_probe;
+
+static const weir_db_field PROBE_ROW[] = {WEIR_FIELD(row_probe, name),  WEIR_FIELD(row_probe, big),
+					  WEIR_FIELD(row_probe, small), WEIR_FIELD(row_probe, flag),
+					  WEIR_FIELD(row_probe, real),  WEIR_FIELD_OPT(row_probe, opt, has_opt)};
+
+static void test_db_row(void **state)
+{
+	/* A row is read into a struct by its table of fields: text copied into the arena, each
+	 * number in its type, an optional column's presence; a query without a row answers 0
+	 * (or NOT_FOUND with the caller's message), and a failed prepare -1 with its error. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_arena *a = weir_arena_new(1024);
+	weir_error e = WEIR_ERROR_INIT;
+	static const char sql[] = "SELECT ?1, 9000000000, 7, 2, 1.5, ?2";
+	row_probe r;
+	memset(&r, 0xAB, sizeof(r));
+	assert_int_equal(WEIR_DB_ROW_ONE(t->db, weir_db_query(t->db, sql, &e, WEIR_TEXT("x"), WEIR_I64(3)), a, &r,
+					 PROBE_ROW, &e),
+			 1);
+	assert_string_equal(r.name, "x");
+	assert_int_equal(r.big, 9000000000LL);
+	assert_int_equal(r.small, 7);
+	assert_true(r.flag);
+	assert_true(r.real == 1.5);
+	assert_true(r.has_opt);
+	assert_int_equal(r.opt, 3);
+	assert_int_equal(WEIR_DB_ROW_ONE(t->db, weir_db_query(t->db, sql, &e, WEIR_TEXT(NULL), WEIR_TEXT(NULL)), a, &r,
+					 PROBE_ROW, &e),
+			 1);
+	assert_null(r.name);
+	assert_false(r.has_opt);
+	assert_int_equal(r.opt, 0);
+	static const char none[] = "SELECT 'a', 1, 1, 0, 0.0, NULL WHERE 0";
+	assert_int_equal(WEIR_DB_ROW_ONE(t->db, weir_db_stmt(t->db, none, &e), a, &r, PROBE_ROW, &e), 0);
+	assert_int_equal(
+		WEIR_DB_ROW_GET(t->db, weir_db_stmt(t->db, none, &e), a, &r, PROBE_ROW, "Probe 7 does not exist.", &e),
+		-1);
+	assert_int_equal(e.code, WEIR_E_NOT_FOUND);
+	assert_string_equal(e.message, "Probe 7 does not exist.");
+	/* a caller reading the row itself: on the row, then none, then the failed prepare */
+	weir_stmt *st = weir_db_query(t->db, sql, &e, WEIR_TEXT("y"), WEIR_I64(1));
+	assert_int_equal(weir_db_row_first(t->db, st, &e), 1);
+	assert_string_equal(weir_db_col_text(st, 0), "y");
+	weir_db_done(st);
+	assert_int_equal(weir_db_row_first(t->db, weir_db_stmt(t->db, none, &e), &e), 0);
+	assert_int_equal(weir_db_row_first(t->db, NULL, &e), -1);
+	static const char bad[] = "SELEC nonsense";
+	weir_error e2 = WEIR_ERROR_INIT;
+	weir_log_set_level(WEIR_LOG_OFF);
+	assert_int_equal(WEIR_DB_ROW_GET(t->db, weir_db_stmt(t->db, bad, &e2), a, &r, PROBE_ROW, "no", &e2), -1);
+	weir_log_set_level(WEIR_LOG_WARN);
+	assert_int_equal(e2.code, WEIR_E_INTERNAL_ERROR);
+	weir_arena_free(a);
 	test_env_free(t);
 }
 
@@ -1332,6 +1399,7 @@ int main(void)
 	weir_json_init_allocator(); /* before any jansson value, as in weir serve */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_db_row),
 		cmocka_unit_test(test_error),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_ids),

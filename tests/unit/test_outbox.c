@@ -448,6 +448,77 @@ static void test_stop_leaves_pending_for_next_start(void **state)
 	assert_int_equal(seen.calls, 3);
 }
 
+static void test_delivery_log_row(void **state)
+{
+	/* The log helpers every kind shares: an outcome is written with the kind's UPDATE (a
+	 * retry leaves no delivery time, a delivery no error), read back from six columns with
+	 * SQL NULLs as absent, and rendered with only the members that are there. */
+	test_env *t = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(t->db,
+					 "CREATE TEMP TABLE log_t (id TEXT, status TEXT, attempts INTEGER, next_at "
+					 "INTEGER, code INTEGER, error TEXT, created_at INTEGER, delivered_at INTEGER)",
+					 &st),
+			 SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_DONE);
+	weir_db_finalize(st);
+	assert_int_equal(
+		weir_db_prepare(t->db, "INSERT INTO log_t VALUES ('d1', 'PENDING', 0, 5, NULL, NULL, 7, NULL)", &st),
+		SQLITE_OK);
+	assert_int_equal(weir_db_step(st), SQLITE_DONE);
+	weir_db_finalize(st);
+	static const char upd[] = "UPDATE log_t SET status = ?2, attempts = ?3, next_at = ?4, code = ?5, error = ?6, "
+				  "delivered_at = ?7 WHERE id = ?1";
+	static const char sel[] = "SELECT status, attempts, code, error, created_at, delivered_at FROM log_t";
+	weir_outbox_outcome retry = {.id = "d1",
+				     .status = "PENDING",
+				     .attempts = 1,
+				     .next_attempt_at = 9,
+				     .last_status_code = 503,
+				     .has_last_status_code = true,
+				     .last_error = "HTTP 503"};
+	assert_int_equal(weir_outbox_record_sql(t->db, upd, &retry, &e), 0);
+	weir_outbox_log l;
+	assert_non_null(st = weir_db_stmt(t->db, sel, &e));
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	weir_outbox_log_read(st, 0, &l);
+	assert_string_equal(l.status, "PENDING");
+	assert_int_equal(l.attempts, 1);
+	assert_true(l.has_last_status_code);
+	assert_int_equal(l.last_status_code, 503);
+	assert_string_equal(l.last_error, "HTTP 503");
+	assert_int_equal(l.created_at, 7);
+	assert_false(l.has_delivered_at);
+	json_t *o = json_object();
+	weir_outbox_log_json(o, &l, "delivered_at");
+	assert_int_equal(json_object_size(o), 2);
+	assert_null(json_object_get(o, "delivered_at"));
+	json_decref(o);
+	weir_db_done(st);
+
+	weir_outbox_outcome done = {.id = "d1",
+				    .status = "DELIVERED",
+				    .attempts = 2,
+				    .last_status_code = 200,
+				    .has_last_status_code = true,
+				    .delivered_at = 11,
+				    .has_delivered_at = true};
+	assert_int_equal(weir_outbox_record_sql(t->db, upd, &done, &e), 0);
+	assert_non_null(st = weir_db_stmt(t->db, sel, &e));
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	weir_outbox_log_read(st, 0, &l);
+	assert_null(l.last_error);
+	assert_true(l.has_delivered_at);
+	o = json_object();
+	weir_outbox_log_json(o, &l, "delivered_timestamp");
+	assert_int_equal(json_integer_value(json_object_get(o, "delivered_timestamp")), 11);
+	assert_int_equal(json_integer_value(json_object_get(o, "last_status_code")), 200);
+	assert_null(json_object_get(o, "last_error"));
+	json_decref(o);
+	weir_db_done(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +526,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rolled_back_delivers_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retried_with_backoff_then_given_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_leaves_pending_for_next_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivery_log_row, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -882,6 +882,181 @@ static void test_kit_comparators(void **state)
 	assert_false(weir_mlflow_op_numeric(WEIR_MLFLOW_OP_LIKE));
 }
 
+/* A grammar for the kit's tests: bare keys, "n" numeric, every refusal recorded. */
+static weir_mlflow_bad test_why;
+
+static int tg_ident(weir_mlflow_lexer *l, weir_mlflow_cond *c)
+{
+	const char *start = l->p;
+	while (*l->p >= 'a' && *l->p <= 'z')
+		l->p++;
+	if (l->p == start)
+		return weir_error_set(l->err, WEIR_E_INVALID_PARAMETER_VALUE, "no key");
+	c->key = weir_arena_strndup(l->a, start, (size_t)(l->p - start));
+	return 0;
+}
+
+static int tg_check(weir_mlflow_lexer *l, weir_mlflow_cond *c)
+{
+	(void)l;
+	c->numeric = strcmp(c->key, "n") == 0;
+	return 0;
+}
+
+static int tg_fail(weir_mlflow_lexer *l, weir_mlflow_bad why, const char *detail)
+{
+	test_why = why;
+	return weir_error_field(l->err, WEIR_E_INVALID_PARAMETER_VALUE, l->what, "%s",
+				weir_mlflow_bad_text(why, detail));
+}
+
+static const weir_mlflow_grammar TEST_GRAMMAR = {
+	.max_conds = 3, .max_list = 2, .ident = tg_ident, .check = tg_check, .fail = tg_fail};
+
+static void test_kit_filter_grammar(void **state)
+{
+	/* The grammar both searches share reads AND-joined clauses with no value for IS NULL, a
+	 * list for IN, a number where the side's check says so (quoted or not) and a quoted
+	 * string otherwise (a LIKE pattern kept as written); every malformed filter is refused
+	 * with the reason the side then words, and a blank filter is no clause. */
+	(void)state;
+	weir_arena *a = weir_arena_new(4096);
+	weir_mlflow_cond *c;
+	int n = -1;
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_mlflow_filter_parse(a, "  ", &TEST_GRAMMAR, NULL, &c, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_null(c);
+	assert_int_equal(weir_mlflow_filter_parse(a, NULL, &TEST_GRAMMAR, NULL, &c, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(weir_mlflow_filter_parse(a, " k LIKE 'a%' and n >= '2.5'AND x IN ('p', \"q\")", &TEST_GRAMMAR,
+						  NULL, &c, &n, &e),
+			 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(c[0].key, "k");
+	assert_int_equal(c[0].op, WEIR_MLFLOW_OP_LIKE);
+	assert_string_equal(c[0].str, "a%");
+	assert_true(c[1].numeric);
+	assert_true(c[1].num == 2.5);
+	assert_int_equal(c[2].op, WEIR_MLFLOW_OP_IN);
+	assert_int_equal(c[2].nlist, 2);
+	assert_string_equal(c[2].list[1], "q");
+	assert_int_equal(weir_mlflow_filter_parse(a, "k IS NOT NULL AND n < -1e3", &TEST_GRAMMAR, NULL, &c, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(c[0].op, WEIR_MLFLOW_OP_IS_NOT_NULL);
+	assert_null(c[0].str);
+	assert_true(c[1].num == -1000.0);
+
+	static const struct {
+		const char *filter;
+		weir_mlflow_bad why;
+	} no[] = {
+		{"k ~ 'a'", WEIR_MLFLOW_BAD_COMPARATOR},
+		{"k = 'a", WEIR_MLFLOW_BAD_UNTERMINATED},
+		{"k IN 'a'", WEIR_MLFLOW_BAD_LIST_OPEN},
+		{"k IN ( )", WEIR_MLFLOW_BAD_LIST_EMPTY},
+		{"k IN ('a', )", WEIR_MLFLOW_BAD_LIST_ITEM},
+		{"k IN ('a',", WEIR_MLFLOW_BAD_LIST_END},
+		{"k IN (1)", WEIR_MLFLOW_BAD_LIST_TYPE},
+		{"k IN ('a', 'b', 'c')", WEIR_MLFLOW_BAD_LIST_LONG},
+		{"k IN ('a' 'b')", WEIR_MLFLOW_BAD_LIST_SEP},
+		{"n = 'x'", WEIR_MLFLOW_BAD_NUMBER},
+		{"n = x", WEIR_MLFLOW_BAD_NUMBER},
+		{"k = a", WEIR_MLFLOW_BAD_UNQUOTED},
+		{"k = 'a' AND k = 'b' AND k = 'c' AND k = 'd'", WEIR_MLFLOW_BAD_TOO_MANY},
+		{"k = 'a'; k = 'b'", WEIR_MLFLOW_BAD_MULTIPLE},
+		{"k = 'a' OR k = 'b'", WEIR_MLFLOW_BAD_AND},
+		{"k = 'a' ANDk = 'b'", WEIR_MLFLOW_BAD_AND},
+	};
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		weir_error e2 = WEIR_ERROR_INIT;
+		test_why = (weir_mlflow_bad)-1;
+		assert_int_equal(weir_mlflow_filter_parse(a, no[i].filter, &TEST_GRAMMAR, NULL, &c, &n, &e2), -1);
+		assert_int_equal(test_why, no[i].why);
+		assert_string_equal(e2.field, "filter");
+	}
+	char *pat = weir_arena_alloc(a, WEIR_MLFLOW_MAX_PATTERN + 16);
+	strcpy(pat, "k LIKE '");
+	memset(pat + 8, '%', WEIR_MLFLOW_MAX_PATTERN + 1);
+	strcpy(pat + 8 + WEIR_MLFLOW_MAX_PATTERN + 1, "'");
+	weir_error e3 = WEIR_ERROR_INIT;
+	assert_int_equal(weir_mlflow_filter_parse(a, pat, &TEST_GRAMMAR, NULL, &c, &n, &e3), -1);
+	assert_int_equal(test_why, WEIR_MLFLOW_BAD_PATTERN);
+	assert_string_equal(e3.message, "a LIKE pattern may have at most 10000 characters");
+	weir_arena_free(a);
+}
+
+static void test_kit_search_sql(void **state)
+{
+	/* The kit writes a condition's comparison in the side's style (a LIKE pattern bound as a
+	 * GLOB), lists with one bound value per item and "(NULL)" for none, numbers as integers or
+	 * doubles, and binds every value in order, so the statement answers what the filter says. */
+	(void)state;
+	test_env *t = test_env_new();
+	weir_arena *a = weir_arena_new(4096);
+	static const weir_mlflow_sql_style style = {.like = " GLOB (? || '')", .ilike = "%s LIKE ?"};
+	weir_mlflow_sql q;
+	weir_mlflow_sql_init(&q, a, &style);
+	weir_mlflow_sql_text(&q, "SELECT count(*) FROM (SELECT 'Ab*c' AS s, 3 AS v) WHERE ");
+	weir_mlflow_cond like = {.op = WEIR_MLFLOW_OP_LIKE, .str = "A_*%"};
+	weir_mlflow_sql_cmp(&q, "s", &like);
+	weir_mlflow_sql_text(&q, " AND ");
+	weir_mlflow_cond ilike = {.op = WEIR_MLFLOW_OP_ILIKE, .str = "ab%"};
+	weir_mlflow_sql_cmp(&q, "s", &ilike);
+	weir_mlflow_sql_text(&q, " AND ");
+	weir_mlflow_cond ge = {.op = WEIR_MLFLOW_OP_GE, .numeric = true, .integral = true, .i64 = 3};
+	weir_mlflow_sql_cmp(&q, "v", &ge);
+	weir_mlflow_sql_text(&q, " AND ");
+	weir_mlflow_cond lt = {.op = WEIR_MLFLOW_OP_LT, .numeric = true, .num = 3.5};
+	weir_mlflow_sql_cmp(&q, "v", &lt);
+	weir_mlflow_sql_text(&q, " AND ");
+	const char *vals[] = {"x", "Ab*c"};
+	weir_mlflow_cond in = {.op = WEIR_MLFLOW_OP_IN, .list = vals, .nlist = 2};
+	weir_mlflow_sql_cmp(&q, "s", &in);
+	weir_mlflow_sql_text(&q, " AND ");
+	weir_mlflow_sql_in(&q, "s", true, NULL, 0);
+	weir_mlflow_sql_text(&q, " AND ");
+	weir_mlflow_cond nn = {.op = WEIR_MLFLOW_OP_IS_NOT_NULL};
+	weir_mlflow_sql_cmp(&q, "s", &nn);
+	assert_string_equal(q.sql.data,
+			    "SELECT count(*) FROM (SELECT 'Ab*c' AS s, 3 AS v) WHERE s GLOB (? || '') AND s "
+			    "LIKE ? AND v >= ? AND v < ? AND s IN (?, ?) AND s NOT IN (NULL) AND s IS NOT "
+			    "NULL");
+	assert_int_equal(q.nbinds, 6);
+	assert_string_equal(q.binds[0].s, "A?[*]*");
+	assert_int_equal(q.binds[2].kind, WEIR_MLFLOW_BIND_I64);
+	assert_int_equal(q.binds[3].kind, WEIR_MLFLOW_BIND_REAL);
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(t->db, q.sql.data, &st), SQLITE_OK);
+	weir_mlflow_sql_bind_all(&q, st);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	/* NOT IN (NULL) is never true: no row, which shows every other value was bound */
+	assert_int_equal(weir_db_col_i64(st, 0), 0);
+	weir_db_finalize(st);
+	weir_mlflow_sql_release(&q);
+
+	/* the same without the NOT IN: the row matches every bound comparison */
+	weir_mlflow_sql_init(&q, a, &style);
+	weir_mlflow_sql_text(&q, "SELECT count(*) FROM (SELECT 'Ab*c' AS s, 3 AS v) WHERE ");
+	weir_mlflow_sql_cmp(&q, "s", &like);
+	weir_mlflow_sql_text(&q, " AND ");
+	weir_mlflow_sql_cmp(&q, "s", &ilike);
+	weir_mlflow_sql_text(&q, " AND ");
+	weir_mlflow_sql_cmp(&q, "v", &ge);
+	weir_mlflow_sql_text(&q, " AND ");
+	weir_mlflow_sql_cmp(&q, "v", &lt);
+	weir_mlflow_sql_text(&q, " AND ");
+	weir_mlflow_sql_cmp(&q, "s", &in);
+	assert_int_equal(weir_db_prepare(t->db, q.sql.data, &st), SQLITE_OK);
+	weir_mlflow_sql_bind_all(&q, st);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	assert_int_equal(weir_db_col_i64(st, 0), 1);
+	weir_db_finalize(st);
+	weir_mlflow_sql_release(&q);
+	weir_arena_free(a);
+	test_env_free(t);
+}
+
 static void test_kit_arg_errors(void **state)
 {
 	/* The kit's argument errors carry MLflow's exact wording, the offending field and Python's
@@ -898,6 +1073,27 @@ static void test_kit_arg_errors(void **state)
 	assert_null(weir_registry_full_name(a, "name", "", &e2));
 	assert_string_equal(e2.message, e.message);
 	weir_arena_free(a);
+
+	/* a string member as both sides read one: absent or null keeps *out (missing when
+	 * required, as "" is then), another type is the type error naming Python's type */
+	json_t *req = json_pack("{s:s, s:s, s:n, s:i}", "a", "x", "empty", "", "nul", "num", 3);
+	const char *out = "kept";
+	weir_error es = WEIR_ERROR_INIT;
+	assert_int_equal(weir_mlflow_json_str(req, "a", true, &out, &es), 0);
+	assert_string_equal(out, "x");
+	out = "kept";
+	assert_int_equal(weir_mlflow_json_str(req, "nul", false, &out, &es), 0);
+	assert_int_equal(weir_mlflow_json_str(req, "absent", false, &out, &es), 0);
+	assert_string_equal(out, "kept");
+	assert_int_equal(weir_mlflow_json_str(req, "empty", false, &out, &es), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(weir_mlflow_json_str(req, "empty", true, &out, &es), -1);
+	assert_string_equal(es.field, "empty");
+	assert_non_null(strstr(es.message, "Missing value for required parameter 'empty'"));
+	weir_error et = WEIR_ERROR_INIT;
+	assert_int_equal(weir_mlflow_json_str(req, "num", false, &out, &et), -1);
+	assert_non_null(strstr(et.message, "Hint: Value was of type 'int'"));
+	json_decref(req);
 	static const struct {
 		const char *json, *type;
 	} cases[] = {{"{\"a\":1}", "dict"}, {"[1]", "list"},  {"\"s\"", "str"},
@@ -943,6 +1139,8 @@ int main(void)
 		cmocka_unit_test(test_kit_tokens),
 		cmocka_unit_test(test_kit_comparators),
 		cmocka_unit_test(test_kit_arg_errors),
+		cmocka_unit_test(test_kit_filter_grammar),
+		cmocka_unit_test(test_kit_search_sql),
 	};
 	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
 }
