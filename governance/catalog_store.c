@@ -53,6 +53,51 @@ int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position
 	return weir_db_step_done(db, st, err);
 }
 
+static const char SQL_NEXT_POSITION[] = "SELECT COALESCE(MAX(position) + 1, 0) FROM table_columns WHERE table_id = ?1";
+
+int64_t weir_cat_store_next_position(weir_db *db, const char *table_id, weir_error *err)
+{
+	int64_t n = -1;
+	if (weir_db_query_i64(db, SQL_NEXT_POSITION, &n, err, WEIR_TEXT(table_id)) != 1)
+		return -1;
+	return n;
+}
+
+static const char SQL_COLUMN_EXISTS[] = "SELECT 1 FROM table_columns WHERE table_id = ?1 AND name = ?2 COLLATE NOCASE";
+
+bool weir_cat_store_column_exists(weir_db *db, const char *table_id, const char *name)
+{
+	weir_stmt *st = weir_db_query(db, SQL_COLUMN_EXISTS, NULL, WEIR_TEXT(table_id), WEIR_TEXT(name));
+	if (st == NULL)
+		return false;
+	bool found = weir_db_step(st) == WEIR_DB_ROW;
+	weir_db_done(st);
+	return found;
+}
+
+static const char SQL_COLUMN_COMMENT[] =
+	"UPDATE table_columns SET comment = NULLIF(?3, '') WHERE table_id = ?1 AND name = ?2 COLLATE NOCASE";
+static const char SQL_TOUCH[] = "UPDATE securables SET updated_at = ?2, updated_by = ?3 WHERE id = ?1";
+
+int weir_cat_store_column_comment(weir_db *db, const char *table_id, const char *name, const char *comment, int64_t now,
+				  const char *by, weir_error *err)
+{
+	int64_t changed = weir_db_exec_count(db, SQL_COLUMN_COMMENT, err, WEIR_TEXT(table_id), WEIR_TEXT(name),
+					     WEIR_TEXT(comment));
+	if (changed < 0)
+		return -1;
+	if (changed && weir_db_exec(db, SQL_TOUCH, err, WEIR_TEXT(table_id), WEIR_I64(now), WEIR_TEXT(by)) != 0)
+		return -1;
+	return (int)changed;
+}
+
+static const char SQL_DELETE_COLUMNS[] = "DELETE FROM table_columns WHERE table_id = ?1";
+
+int weir_cat_store_delete_columns(weir_db *db, const char *table_id, weir_error *err)
+{
+	return weir_db_exec(db, SQL_DELETE_COLUMNS, err, WEIR_TEXT(table_id));
+}
+
 static const char SQL_NAME_TAKEN[] = "SELECT 1 FROM securables WHERE parent_id = ?1 AND type = ?2 AND name = ?3";
 
 bool weir_cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name)
@@ -376,18 +421,21 @@ static const char SQL_SET_NAME[] = "UPDATE securables SET name = ?2, updated_at 
 static const char SQL_SET_ISOLATION[] =
 	"UPDATE securables SET isolation_mode = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 static const char SQL_SET_SPEC[] = "UPDATE securables SET spec = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_VIEW_DEFINITION[] =
+	"UPDATE securables SET view_definition = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 static const char SQL_SET_OWNER[] =
 	"UPDATE securables SET owner_id = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 
 int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value, int64_t now,
 			    const char *by, weir_error *err)
 {
-	const char *sql = strcmp(column, "comment") == 0          ? SQL_SET_COMMENT
-			  : strcmp(column, "properties") == 0     ? SQL_SET_PROPERTIES
-			  : strcmp(column, "name") == 0           ? SQL_SET_NAME
-			  : strcmp(column, "isolation_mode") == 0 ? SQL_SET_ISOLATION
-			  : strcmp(column, "spec") == 0           ? SQL_SET_SPEC
-								  : NULL;
+	const char *sql = strcmp(column, "comment") == 0           ? SQL_SET_COMMENT
+			  : strcmp(column, "properties") == 0      ? SQL_SET_PROPERTIES
+			  : strcmp(column, "name") == 0            ? SQL_SET_NAME
+			  : strcmp(column, "isolation_mode") == 0  ? SQL_SET_ISOLATION
+			  : strcmp(column, "spec") == 0            ? SQL_SET_SPEC
+			  : strcmp(column, "view_definition") == 0 ? SQL_SET_VIEW_DEFINITION
+								   : NULL;
 	if (sql == NULL)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 	weir_stmt *st = weir_db_stmt(db, sql, err);

@@ -345,14 +345,13 @@ static void append_quoted(weir_buf *b, const char *s)
 	weir_buf_append(b, "\"", 1);
 }
 
-char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, int nrefs, const char *const *aliases)
+char *weir_wh_rewrite_with(weir_arena *a, const char *sql, const weir_wh_ref *refs, int nrefs, const char *const *repl)
 {
 	weir_buf b = {0};
 	size_t at = 0;
 	for (int i = 0; i < nrefs; i++) {
 		weir_buf_append(&b, sql + at, refs[i].start - at);
-		append_quoted(&b, aliases[i]);
-		weir_buf_append(&b, "." WEIR_WH_FILE_TABLE, 2);
+		weir_buf_append(&b, repl[i], strlen(repl[i]));
 		if (!refs[i].has_alias) {
 			weir_buf_append(&b, " AS ", 4);
 			append_quoted(&b, refs[i].parts[refs[i].nparts - 1]);
@@ -361,6 +360,34 @@ char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, i
 	}
 	weir_buf_append(&b, sql + at, strlen(sql + at));
 	char *s = weir_arena_strndup(a, b.data ? b.data : "", b.len);
+	weir_buf_release(&b);
+	return s;
+}
+
+char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, int nrefs, const char *const *aliases)
+{
+	const char **repl = weir_arena_alloc(a, (size_t)(nrefs + 1) * sizeof(*repl));
+	for (int i = 0; i < nrefs; i++) {
+		weir_buf b = {0};
+		append_quoted(&b, aliases[i]);
+		weir_buf_append(&b, "." WEIR_WH_FILE_TABLE, 2);
+		repl[i] = weir_arena_strndup(a, b.data, b.len);
+		weir_buf_release(&b);
+	}
+	return weir_wh_rewrite_with(a, sql, refs, nrefs, repl);
+}
+
+const char *weir_wh_quote_name(weir_arena *a, const char *name)
+{
+	weir_buf b = {0};
+	weir_buf_append(&b, "`", 1);
+	for (const char *c = name; *c; c++) {
+		if (*c == '`')
+			weir_buf_append(&b, "`", 1);
+		weir_buf_append(&b, c, 1);
+	}
+	weir_buf_append(&b, "`", 1);
+	const char *s = weir_arena_strndup(a, b.data, b.len);
 	weir_buf_release(&b);
 	return s;
 }

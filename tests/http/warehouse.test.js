@@ -144,7 +144,7 @@ test('every forbidden construct is refused', async () => {
   for (const s of [
     "ATTACH DATABASE '/tmp/x.db' AS x", 'DETACH DATABASE w1', 'PRAGMA journal_mode = DELETE', 'PRAGMA writable_schema = 1',
     "SELECT load_extension('/tmp/x')", 'SELECT * FROM sqlite_master', 'SELECT * FROM sqlite_schema',
-    "SELECT * FROM pragma_table_info('t')", 'CREATE VIEW v AS SELECT 1', 'CREATE TRIGGER tr AFTER INSERT ON bronze BEGIN SELECT 1; END',
+    "SELECT * FROM pragma_table_info('t')", 'CREATE TEMP VIEW v AS SELECT 1', 'CREATE TRIGGER tr AFTER INSERT ON bronze BEGIN SELECT 1; END',
     "VACUUM INTO '/tmp/x.db'", 'BEGIN', 'SAVEPOINT s', "SELECT * FROM json_each('[1]')",
   ]) {
     const r = await sql(s);
