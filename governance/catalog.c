@@ -1266,7 +1266,52 @@ json_t *weir_catalog_update_sql(weir_db *db, weir_arena *a, const weir_principal
 	}
 	if (cc && column_comment(db, s, cc, weir_now_ms(), p->name, err) != 0)
 		return NULL;
+	/* ALTER TABLE ... SET / DROP ROW FILTER, ALTER COLUMN ... SET / DROP MASK: in the spec */
+	json_t *rf = json_object_get(body, "row_filter");
+	json_t *cm = json_object_get(body, "column_mask");
+	if (rf || cm) {
+		if (s->type != WEIR_SEC_TABLE)
+			return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+					      "Only tables have row filters and masks"),
+			       NULL;
+		const char *cur = weir_cat_store_spec(db, a, s->id);
+		json_t *spec = cur ? json_loads(cur, 0, NULL) : NULL;
+		if (!json_is_object(spec)) {
+			json_decref(spec);
+			spec = json_object();
+		}
+		weir_json_own(a, spec);
+		if (rf && json_is_null(rf))
+			json_object_del(spec, "row_filter");
+		else if (rf)
+			json_object_set(spec, "row_filter", rf);
+		if (cm) {
+			const char *col = json_string_value(json_object_get(cm, "column"));
+			json_t *mask = json_object_get(cm, "mask");
+			if (col == NULL || mask == NULL)
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "column_mask",
+							"Invalid value for 'column_mask': expected {column, mask}"),
+				       NULL;
+			if (!weir_cat_store_column_exists(db, s->id, col))
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "column_mask",
+							"Table '%s' has no column '%.128s'", s->full_name, col),
+				       NULL;
+			json_t *masks = json_object_get(spec, "column_masks");
+			if (!json_is_object(masks)) {
+				masks = json_object();
+				json_object_set_new(spec, "column_masks", masks);
+			}
+			if (json_is_null(mask))
+				json_object_del(masks, col);
+			else
+				json_object_set(masks, col, mask);
+		}
+		if (weir_cat_store_set_text(db, s->id, "spec", dump_or_null(a, spec), weir_now_ms(), p->name, err) != 0)
+			return NULL;
+	}
 	json_t *rest = weir_json_own(a, json_deep_copy(body));
+	json_object_del(rest, "row_filter");
+	json_object_del(rest, "column_mask");
 	json_object_del(rest, "add_columns");
 	json_object_del(rest, "column_comment");
 	json_object_del(rest, "view_definition");

@@ -91,6 +91,13 @@ int weir_cat_store_column_comment(weir_db *db, const char *table_id, const char 
 	return (int)changed;
 }
 
+static const char SQL_SPEC[] = "SELECT spec FROM securables WHERE id = ?1";
+
+const char *weir_cat_store_spec(weir_db *db, weir_arena *a, const char *id)
+{
+	return weir_db_query_text(db, a, SQL_SPEC, WEIR_TEXT(id));
+}
+
 static const char SQL_DELETE_COLUMNS[] = "DELETE FROM table_columns WHERE table_id = ?1";
 
 int weir_cat_store_delete_columns(weir_db *db, const char *table_id, weir_error *err)
@@ -136,7 +143,8 @@ static const char SQL_COLUMNS[] =
 	"SELECT name, type_text, type_json, type_name, type_precision, type_scale, type_interval_type, "
 	"comment, nullable, partition_index, position FROM table_columns WHERE table_id = ?1 ORDER BY position";
 
-static int columns_jw(weir_db *db, const char *table_id, weir_jw *w, weir_error *err)
+/* masks: the table's column masks ({"<column>": ColumnMask}, from its spec), or NULL. */
+static int columns_jw(weir_db *db, const char *table_id, json_t *masks, weir_jw *w, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_COLUMNS, err, WEIR_TEXT(table_id));
 	if (st == NULL)
@@ -161,6 +169,11 @@ static int columns_jw(weir_db *db, const char *table_id, weir_jw *w, weir_error 
 		if (weir_db_col_type(st, 9) != WEIR_DB_NULL)
 			weir_jw_kint(w, "partition_index", weir_db_col_i64(st, 9));
 		weir_jw_kint(w, "position", weir_db_col_i64(st, 10));
+		json_t *mask = masks ? json_object_get(masks, weir_db_col_text(st, 0)) : NULL;
+		if (mask) {
+			weir_jw_key(w, "mask");
+			weir_jw_value(w, mask);
+		}
 		weir_jw_end_obj(w);
 	}
 	weir_jw_end_arr(w);
@@ -208,6 +221,7 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 			   bool omit_properties, bool browse_only, weir_jw *w, weir_error *err)
 {
 	const char *ms = weir_gov_metastore_id(db, a, err);
+	json_t *masks = NULL; /* a table's column masks, from its spec */
 	weir_stmt *st = weir_db_query(db, SQL_INFO, err, WEIR_TEXT(id));
 	if (st == NULL)
 		return -1;
@@ -270,6 +284,13 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 					weir_jw_key(w, "view_dependencies");
 					weir_jw_value(w, deps);
 				}
+				/* the warehouse's ALTER TABLE ... SET ROW FILTER / SET MASK */
+				json_t *filter = spec ? json_object_get(spec, "row_filter") : NULL;
+				if (filter) {
+					weir_jw_key(w, "row_filter");
+					weir_jw_value(w, filter);
+				}
+				masks = json_incref(spec ? json_object_get(spec, "column_masks") : NULL);
 				json_decref(spec);
 			}
 		} else if (t == WEIR_SEC_VOLUME) {
@@ -314,7 +335,8 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 	}
 	weir_db_done(st);
 	if (t == WEIR_SEC_TABLE && !omit_columns)
-		rc = columns_jw(db, id, w, err);
+		rc = columns_jw(db, id, masks, w, err);
+	json_decref(masks);
 	if (browse_only && t != WEIR_SEC_CATALOG) {
 		weir_jw_key(w, "browse_only");
 		weir_jw_bool(w, true);

@@ -377,6 +377,33 @@ char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, i
 	return weir_wh_rewrite_with(a, sql, refs, nrefs, repl);
 }
 
+int weir_wh_subst_params(weir_arena *a, const char *body, const char *const *names, const char *const *repl, int n,
+			 const char **out, weir_error *err)
+{
+	weir_wh_tok *t;
+	int nt;
+	if (weir_wh_tokenize(a, body, &t, &nt, err) != 0)
+		return -1;
+	weir_buf b = {0};
+	size_t at = 0;
+	for (int i = 0; i < nt; i++) {
+		if (!is_name(&t[i]) || (i > 0 && punct(body, &t[i - 1], '.')) ||
+		    (i + 1 < nt && (punct(body, &t[i + 1], '(') || punct(body, &t[i + 1], '.'))))
+			continue;
+		for (int k = 0; k < n; k++)
+			if (strcasecmp(t[i].value, names[k]) == 0) {
+				weir_buf_append(&b, body + at, t[i].start - at);
+				weir_buf_append(&b, repl[k], strlen(repl[k]));
+				at = t[i].start + t[i].len;
+				break;
+			}
+	}
+	weir_buf_append(&b, body + at, strlen(body + at));
+	*out = weir_arena_strndup(a, b.data ? b.data : "", b.len);
+	weir_buf_release(&b);
+	return 0;
+}
+
 const char *weir_wh_quote_name(weir_arena *a, const char *name)
 {
 	weir_buf b = {0};

@@ -71,6 +71,12 @@ char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, i
  * reference had no alias). weir_wh_rewrite is this with "alias"."t". Arena result. */
 char *weir_wh_rewrite_with(weir_arena *a, const char *sql, const weir_wh_ref *refs, int nrefs, const char *const *repl);
 
+/* A SQL function's body (an expression over its parameters) with each parameter named in
+ * it (an identifier equal to names[i], case-insensitive, neither qualified nor called)
+ * replaced by repl[i]. -1 (400 naming `statement`) when the text does not tokenize. Arena. */
+int weir_wh_subst_params(weir_arena *a, const char *body, const char *const *names, const char *const *repl, int n,
+			 const char **out, weir_error *err);
+
 /* A name quoted with backticks for the dialect's text (backticks inside doubled). Arena. */
 const char *weir_wh_quote_name(weir_arena *a, const char *name);
 

@@ -326,6 +326,153 @@ static int alter(run *r, weir_db *md, weir_error *err)
 	return 0;
 }
 
+/* CREATE [OR REPLACE] FUNCTION c.s.f(p type, ...) RETURNS type RETURN <expr>: a UC function
+ * with routine_body SQL and the expression as routine_definition (what row filters and
+ * masks call). OR REPLACE drops the old one first (the REST API's DELETE rule). */
+static int create_function(run *r, weir_db *md, weir_error *err)
+{
+	const weir_wh_cstmt *st = r->s;
+	const char *full = full_of(r, WEIR_SEC_FUNCTION, st->parts, st->nparts, err);
+	const char *p3[3];
+	if (full == NULL || weir_gov_split_full_name(r->a, "statement", full, 3, p3, err) != 0)
+		return -1;
+	r->target = full;
+	const char *body = r->x->statement + st->body;
+	/* the body runs to the end of the text, without trailing semicolons or blanks */
+	size_t blen = strlen(body);
+	while (blen > 0 && (body[blen - 1] == ';' || body[blen - 1] == ' ' || body[blen - 1] == '\n' ||
+			    body[blen - 1] == '\t' || body[blen - 1] == '\r'))
+		blen--;
+	body = weir_arena_strndup(r->a, body, blen);
+	if (weir_wh__check_function_body(r->a, body, st->cols, st->ncols, err) != 0)
+		return -1;
+	weir_securable schema, old;
+	if (weir_gov_resolve(md, r->a, r->p, WEIR_SEC_SCHEMA, weir_arena_printf(r->a, "%s.%s", p3[0], p3[1]), &schema,
+			     err) != 0)
+		return -1;
+	weir_error ignore = WEIR_ERROR_INIT;
+	if (weir_gov_resolve(md, r->a, r->p, WEIR_SEC_FUNCTION, full, &old, &ignore) == 0) {
+		if (st->if_not_exists)
+			return 1;
+		if (st->or_replace && (weir_gov_check(md, r->p, WEIR_OP_DELETE, &old, err) != 0 ||
+				       weir_catalog_delete(md, r->a, &old, false, err) != 0))
+			return -1;
+	}
+	if (weir_gov_check(md, r->p, WEIR_OP_CREATE_FUNCTION, &schema, err) != 0)
+		return -1;
+	json_t *params = json_array();
+	for (int i = 0; i < st->ncols; i++) {
+		const weir_wh_coldef *d = &st->cols[i];
+		json_t *tj = json_pack("{s:s, s:s, s:b, s:{}}", "name", d->name, "type", d->type.json_type, "nullable",
+				       true, "metadata");
+		char *tjs = json_dumps(tj, JSON_COMPACT);
+		json_decref(tj);
+		json_t *pj = json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", d->name, "type_text", d->type.type_text,
+				       "type_name", d->type.type_name, "type_json", tjs, "position", i);
+		free(tjs);
+		if (d->comment)
+			json_object_set_new(pj, "comment", json_string(d->comment));
+		json_array_append_new(params, pj);
+	}
+	json_t *fi = json_pack("{s:s, s:s, s:s, s:{s:o}, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:s}", "name", p3[2],
+			       "catalog_name", p3[0], "schema_name", p3[1], "input_params", "parameters", params,
+			       "data_type", st->returns.type_name, "full_data_type", st->returns.type_text,
+			       "routine_body", "SQL", "routine_definition", body, "parameter_style", "S",
+			       "is_deterministic", true, "sql_data_access", "CONTAINS_SQL", "is_null_call", false,
+			       "security_type", "DEFINER");
+	if (st->comment)
+		json_object_set_new(fi, "comment", json_string(st->comment));
+	json_t *req = json_pack("{s:o}", "function_info", fi);
+	json_t *info = weir_catalog_create(md, r->a, r->p, WEIR_SEC_FUNCTION, &schema, req, err);
+	json_decref(req);
+	if (info == NULL)
+		return -1;
+	json_decref(info);
+	return 0;
+}
+
+/* ALTER TABLE ... SET / DROP ROW FILTER, ALTER COLUMN ... SET / DROP MASK: the table's owner
+ * or manager (the ALTER rule) with EXECUTE on the function, which must be a SQL function
+ * taking as many parameters as columns are given (BOOLEAN for a filter). */
+static int filter_or_mask(run *r, weir_db *md, weir_error *err)
+{
+	const weir_wh_cstmt *st = r->s;
+	weir_securable s;
+	json_t *info;
+	if (resolve_table(r, md, &s, err) != 0)
+		return -1;
+	const char *type = table_type(r, md, &s, &info, err);
+	if (type == NULL)
+		return -1;
+	if (strcmp(type, "MANAGED") != 0)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+				      "Row filters and column masks apply to MANAGED tables ('%s' is %s)", s.full_name,
+				      type);
+	if (weir_gov_check(md, r->p, WEIR_OP_UPDATE, &s, err) != 0)
+		return -1;
+	json_t *body = weir_json_own(r->a, json_object());
+	bool set_it = st->kind == WEIR_WH_C_SET_ROW_FILTER || st->kind == WEIR_WH_C_SET_MASK;
+	bool is_filter = st->kind == WEIR_WH_C_SET_ROW_FILTER || st->kind == WEIR_WH_C_DROP_ROW_FILTER;
+	json_t *spec = json_null();
+	if (set_it) {
+		const char *fname = full_of(r, WEIR_SEC_FUNCTION, st->fn, st->nfn, err);
+		weir_securable fs;
+		if (fname == NULL || weir_gov_resolve(md, r->a, r->p, WEIR_SEC_FUNCTION, fname, &fs, err) != 0 ||
+		    weir_gov_check(md, r->p, WEIR_OP_READ_DATA, &fs, err) != 0)
+			return -1;
+		json_t *fi = weir_catalog_get(md, r->a, &fs, true, true, err);
+		if (fi == NULL)
+			return -1;
+		weir_json_own(r->a, fi);
+		size_t np = json_array_size(json_object_get(json_object_get(fi, "input_params"), "parameters"));
+		const char *rb = json_string_value(json_object_get(fi, "routine_body"));
+		const char *dt = json_string_value(json_object_get(fi, "data_type"));
+		size_t want = (size_t)st->nusing + (is_filter ? 0 : 1);
+		if (rb == NULL || strcmp(rb, "SQL") != 0)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
+						"Function '%s' is not a SQL function", fs.full_name);
+		if (np != want)
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
+						"Function '%s' takes %zu parameter%s, and %zu column%s are given",
+						fs.full_name, np, np == 1 ? "" : "s", want, want == 1 ? "" : "s");
+		if (is_filter && (dt == NULL || strcmp(dt, "BOOLEAN") != 0))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
+						"A row filter's function returns BOOLEAN ('%s' returns %s)",
+						fs.full_name, dt ? dt : "nothing");
+		json_t *cols = json_object_get(info, "columns");
+		json_t *names = json_array();
+		for (int i = 0; i < st->nusing; i++) {
+			bool found = false;
+			size_t k;
+			json_t *c;
+			json_array_foreach (cols, k, c) {
+				const char *n = json_string_value(json_object_get(c, "name"));
+				if (n && strcasecmp(n, st->using_cols[i]) == 0) {
+					found = true;
+					json_array_append_new(names, json_string(n));
+				}
+			}
+			if (!found) {
+				json_decref(names);
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
+							"Table '%s' has no column '%.128s'", s.full_name,
+							st->using_cols[i]);
+			}
+		}
+		spec = is_filter ? json_pack("{s:s, s:o}", "function_name", fs.full_name, "input_column_names", names)
+				 : json_pack("{s:s, s:o}", "function_name", fs.full_name, "using_column_names", names);
+	}
+	if (is_filter)
+		json_object_set_new(body, "row_filter", spec);
+	else
+		json_object_set_new(body, "column_mask", json_pack("{s:s, s:o}", "column", st->column, "mask", spec));
+	json_t *out = weir_catalog_update_sql(md, r->a, r->p, &s, body, err);
+	if (out == NULL)
+		return -1;
+	json_decref(out);
+	return 0;
+}
+
 static int grant(run *r, weir_db *md, weir_error *err)
 {
 	const weir_wh_cstmt *st = r->s;
@@ -569,6 +716,11 @@ void weir_wh__catalog_run(weir_db_pool *pool, weir_arena *a, const weir_principa
 		break;
 	case WEIR_WH_C_GRANT:
 	case WEIR_WH_C_REVOKE: change(&r, "updatePermissions", grant); break;
+	case WEIR_WH_C_CREATE_FUNCTION: change(&r, "createFunction", create_function); break;
+	case WEIR_WH_C_SET_ROW_FILTER:
+	case WEIR_WH_C_DROP_ROW_FILTER:
+	case WEIR_WH_C_SET_MASK:
+	case WEIR_WH_C_DROP_MASK: change(&r, "updateTable", filter_or_mask); break;
 	case WEIR_WH_C_SHOW_CATALOGS:
 	case WEIR_WH_C_SHOW_SCHEMAS:
 	case WEIR_WH_C_SHOW_TABLES:

@@ -68,6 +68,7 @@ typedef struct wh_table {
 	const char *alias; /* w1, w2, ... */
 	json_t *columns; /* UC columns (borrowed from info) */
 	int64_t as_id; /* whose rights it is read with: the caller, or a view's owner */
+	const char *guarded; /* a row filter or column masks: what a read of it becomes; else NULL */
 	int view; /* the view (index in wh_ctx.v) it is read through; -1: named by the statement */
 	bool can_read, can_write;
 	bool read, written; /* what the statement did (the authorizer saw) */
@@ -96,6 +97,9 @@ typedef struct wh_ctx {
 	wh_view v[MAX_TABLES];
 	int nv;
 	const weir_securable *dst_view; /* CREATE VIEW: the view, the target of lineage edges */
+	const char **groups; /* the caller's groups (names), for is_account_group_member() */
+	int ngroups;
+	const char *first_word; /* INSERT, UPDATE, ... */
 	struct wh_coledge *ce; /* column lineage found by the probe (column_lineage) */
 	int nce, cap_ce;
 	/* the probe's reads (authorizer SQLITE_READ): alias and column, in order */
@@ -470,6 +474,107 @@ missing:
 	return NULL;
 }
 
+/* A row filter's or mask's function applied to columns: its SQL body with its parameters
+ * replaced by the columns of the table read (alias "__b"). The function is found whoever
+ * reads (it runs as its definer: the reader needs no EXECUTE); a missing or unusable one
+ * fails the read (closed). */
+static const char *guard_call(wh_ctx *c, weir_db *md, const char *table, json_t *spec, const char *first_col,
+			      weir_error *err)
+{
+	const char *fname = json_string_value(json_object_get(spec, "function_name"));
+	json_t *cols = json_object_get(spec, first_col ? "using_column_names" : "input_column_names");
+	weir_securable fs;
+	json_t *fi = NULL;
+	if (fname == NULL ||
+	    weir_gov_resolve_ex(md, c->a, c->p, WEIR_SEC_FUNCTION, fname,
+				WEIR_RESOLVE_NO_VISIBILITY | WEIR_RESOLVE_IGNORE_ISOLATION, &fs, err) != 0 ||
+	    (fi = weir_catalog_get(md, c->a, &fs, true, true, err)) == NULL) {
+		weir_error_clear(err);
+		return weir_error_set(
+			       err, WEIR_E_PERMISSION_DENIED,
+			       "The row filter or column mask of Table '%s' names a function that no longer exists",
+			       table),
+		       NULL;
+	}
+	weir_json_own(c->a, fi);
+	const char *body = json_string_value(json_object_get(fi, "routine_definition"));
+	json_t *params = json_object_get(json_object_get(fi, "input_params"), "parameters");
+	size_t np = json_array_size(params), nc = json_array_size(cols) + (first_col ? 1 : 0);
+	const char *rb = json_string_value(json_object_get(fi, "routine_body"));
+	if (body == NULL || rb == NULL || strcmp(rb, "SQL") != 0 || np != nc)
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+				      "The row filter or column mask of Table '%s' cannot be applied (its function "
+				      "changed)",
+				      table),
+		       NULL;
+	const char **names = weir_arena_alloc(c->a, (np + 1) * sizeof(*names));
+	const char **repl = weir_arena_alloc(c->a, (np + 1) * sizeof(*repl));
+	for (size_t i = 0; i < np; i++) {
+		names[i] = json_string_value(json_object_get(json_array_get(params, i), "name"));
+		const char *col = first_col && i == 0 ? first_col
+						      : json_string_value(json_array_get(cols, first_col ? i - 1 : i));
+		weir_buf b = {0};
+		weir_buf_append(&b, "\"__b\".", 6);
+		append_ident(&b, col ? col : "");
+		repl[i] = weir_arena_strndup(c->a, b.data, b.len);
+		weir_buf_release(&b);
+		if (names[i] == NULL)
+			names[i] = "";
+	}
+	const char *out;
+	if (weir_wh_subst_params(c->a, body, names, repl, (int)np, &out, err) != 0)
+		return NULL;
+	return weir_arena_printf(c->a, "(%s)", out);
+}
+
+/* What a read of table t becomes when it has a row filter or column masks (Unity Catalog's:
+ * every reader, its owner and admins included; the functions decide who is exempt):
+ * (SELECT <columns, masked> FROM "wN".t AS "__b" WHERE <filter>). NULL (no error) otherwise. */
+static const char *guard(wh_ctx *c, weir_db *md, wh_table *t, json_t *info, weir_error *err)
+{
+	json_t *rf = json_object_get(info, "row_filter");
+	bool masked = false;
+	size_t i;
+	json_t *col;
+	json_array_foreach (t->columns, i, col)
+		masked |= json_object_get(col, "mask") != NULL;
+	if (rf == NULL && !masked)
+		return NULL;
+	weir_buf b = {0};
+	weir_buf_append(&b, "(SELECT ", 8);
+	json_array_foreach (t->columns, i, col) {
+		const char *name = json_string_value(json_object_get(col, "name"));
+		json_t *mask = json_object_get(col, "mask");
+		if (i)
+			weir_buf_append(&b, ", ", 2);
+		if (mask) {
+			const char *call = guard_call(c, md, t->sec.full_name, mask, name, err);
+			if (call == NULL) {
+				weir_buf_release(&b);
+				return NULL;
+			}
+			weir_buf_append(&b, call, strlen(call));
+			weir_buf_append(&b, " AS ", 4);
+		} else {
+			weir_buf_append(&b, "\"__b\".", 6);
+		}
+		append_ident(&b, name ? name : "");
+	}
+	weir_buf_appendf(&b, " FROM \"%s\".%s AS \"__b\"", t->alias, WEIR_WH_FILE_TABLE);
+	if (rf) {
+		const char *call = guard_call(c, md, t->sec.full_name, rf, NULL, err);
+		if (call == NULL) {
+			weir_buf_release(&b);
+			return NULL;
+		}
+		weir_buf_appendf(&b, " WHERE coalesce(%s, 0)", call);
+	}
+	weir_buf_append(&b, ")", 1);
+	const char *text = weir_arena_strndup(c->a, b.data, b.len);
+	weir_buf_release(&b);
+	return text;
+}
+
 /* Resolves a table for principal `as` (the caller, or a view's owner); adds it (once per
  * principal) to the statement's tables. A view is answered in *view (and not added). */
 static wh_table *add_table_as(wh_ctx *c, weir_db *md, const weir_principal *as, const char *full, int via,
@@ -514,6 +619,10 @@ static wh_table *add_table_as(wh_ctx *c, weir_db *md, const weir_principal *as, 
 	t->can_read = weir_gov_allowed(md, as, WEIR_OP_READ_DATA, &t->sec);
 	t->can_write = via < 0 && weir_gov_allowed(md, as, WEIR_OP_WRITE_DATA, &t->sec);
 	c->nt++;
+	weir_error_clear(err);
+	t->guarded = guard(c, md, t, info, err);
+	if (t->guarded == NULL && err->code != WEIR_OK)
+		return NULL;
 	return t;
 }
 
@@ -536,8 +645,14 @@ static const char *ref_text(wh_ctx *c, weir_db *md, const weir_principal *as, co
 	json_t *vinfo = NULL;
 	weir_securable vs;
 	wh_table *t = add_table_as(c, md, as, full, via, &vinfo, &vs, err);
+	if (t && t->guarded && write && strcmp(c->first_word, "INSERT") != 0)
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+				      "Table '%s' has a row filter or column masks: it can be read and inserted into, "
+				      "not updated or deleted from here",
+				      t->sec.full_name),
+		       NULL;
 	if (t)
-		return quoted_alias(c, t);
+		return t->guarded && !write ? t->guarded : quoted_alias(c, t);
 	if (vinfo == NULL)
 		return NULL;
 	if (write)
@@ -604,6 +719,101 @@ static const char *ref_text(wh_ctx *c, weir_db *md, const weir_principal *as, co
 
 /* ---------------------------------------------------------------- the private connection */
 
+/* current_user(): the caller's name (its userName / application id), also inside a view. */
+static void fn_current_user(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	wh_ctx *c = sqlite3_user_data(ctx);
+	sqlite3_result_text(ctx, c->p->name, -1, SQLITE_TRANSIENT);
+}
+
+/* is_account_group_member('g'): whether the caller belongs to group g (directly or not). */
+static void fn_group_member(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	wh_ctx *c = sqlite3_user_data(ctx);
+	const char *g = (const char *)sqlite3_value_text(argv[0]);
+	int yes = 0;
+	for (int i = 0; g && i < c->ngroups && !yes; i++)
+		yes = strcasecmp(c->groups[i], g) == 0;
+	sqlite3_result_int(ctx, yes);
+}
+
+static void register_functions(wh_ctx *c, sqlite3 *db)
+{
+	sqlite3_create_function_v2(db, "current_user", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c, fn_current_user, NULL,
+				   NULL, NULL);
+	sqlite3_create_function_v2(db, "is_account_group_member", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c,
+				   fn_group_member, NULL, NULL, NULL);
+	sqlite3_create_function_v2(db, "is_member", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c, fn_group_member, NULL,
+				   NULL, NULL);
+}
+
+int weir_wh__check_function_body(weir_arena *a, const char *body, const weir_wh_coldef *params, int n, weir_error *err)
+{
+	static const char *const words[] = {"SELECT", "FROM", "WITH", "VALUES", NULL};
+	weir_wh_tok *t;
+	int nt;
+	if (weir_wh_tokenize(a, body, &t, &nt, err) != 0)
+		return -1;
+	for (int i = 0; i < nt; i++) {
+		for (int k = 0; words[k]; k++)
+			if (weir_wh_tok_is(&t[i], words[k]))
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
+							"A SQL function's body is an expression over its parameters "
+							"(no queries in this warehouse)");
+		if (t[i].kind == WEIR_TK_PUNCT && body[t[i].start] == ';')
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
+						"Invalid statement: one statement at a time");
+	}
+	/* the body compiles over a row of its parameters, with only functions to call */
+	const char **names = weir_arena_alloc(a, (size_t)(n + 1) * sizeof(*names));
+	const char **repl = weir_arena_alloc(a, (size_t)(n + 1) * sizeof(*repl));
+	weir_buf b = {0};
+	weir_buf_append(&b, "CREATE TABLE p (x", 17);
+	for (int i = 0; i < n; i++) {
+		names[i] = params[i].name;
+		weir_buf ib = {0};
+		weir_buf_append(&ib, "p.", 2);
+		append_ident(&ib, params[i].name);
+		repl[i] = weir_arena_strndup(a, ib.data, ib.len);
+		weir_buf_release(&ib);
+		weir_buf_append(&b, ", ", 2);
+		append_ident(&b, params[i].name);
+		weir_buf_appendf(&b, " %s", params[i].type.decl);
+	}
+	weir_buf_append(&b, ")", 1);
+	const char *ddl = weir_arena_strndup(a, b.data, b.len);
+	weir_buf_release(&b);
+	const char *expr;
+	if (weir_wh_subst_params(a, body, names, repl, n, &expr, err) != 0)
+		return -1;
+	sqlite3 *db = NULL;
+	wh_ctx dummy;
+	memset(&dummy, 0, sizeof(dummy));
+	weir_principal nobody = {.name = ""};
+	dummy.p = &nobody;
+	int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, ddl, NULL, NULL, NULL);
+	char msg[300] = "";
+	if (rc == SQLITE_OK) {
+		register_functions(&dummy, db);
+		sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+		sqlite3_stmt *st = NULL;
+		rc = sqlite3_prepare_v2(db, weir_arena_printf(a, "SELECT (%s) FROM p", expr), -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	if (rc != SQLITE_OK)
+		return weir_error_field(err, WEIR_E_BAD_REQUEST, "statement", "%s",
+					msg[0] ? msg : "The function's body cannot be checked");
+	return 0;
+}
+
 static sqlite3 *open_conn(wh_ctx *c, weir_error *err)
 {
 	sqlite3 *db = NULL;
@@ -651,6 +861,7 @@ static sqlite3 *open_conn(wh_ctx *c, weir_error *err)
 			return NULL;
 		}
 	}
+	register_functions(c, db);
 	sqlite3_set_authorizer(db, authorizer, c);
 	sqlite3_progress_handler(db, 1000, progress, c);
 	if (c->x->cancel) {
@@ -1748,11 +1959,22 @@ void weir_wh_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_outcome 
 		fail_err(o, &e);
 		goto out;
 	}
+	c->first_word = "";
+	c->groups = weir_arena_alloc(c->a, (size_t)(c->p->nclosure + 1) * sizeof(*c->groups));
+	md = weir_db_acquire(pool);
+	for (int i = 0; i < c->p->nclosure; i++)
+		if (c->p->closure[i] != c->p->id) {
+			const char *g = weir_gov_principal_name(md, c->a, c->p->closure[i]);
+			if (g)
+				c->groups[c->ngroups++] = g;
+		}
+	weir_db_release(md);
 	weir_wh_scan sc;
 	if (weir_wh_scan_refs(c->a, x->statement, &sc, &e) != 0) {
 		fail_err(o, &e);
 		goto record;
 	}
+	c->first_word = sc.first_word;
 	switch (sc.kind) {
 	case WEIR_WH_KIND_QUERY:
 	case WEIR_WH_KIND_DML: run_sql(c, pool, x->statement, &sc, o); break;

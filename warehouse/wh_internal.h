@@ -27,6 +27,10 @@ json_t *weir_wh__uc_columns(const weir_wh_coldef *cols, int n, int first);
  * catalog on first use). */
 int weir_wh__file_add_columns(weir_arena *a, const char *table_id, const weir_wh_coldef *cols, int n, weir_error *err);
 
+/* Checks a SQL function's body (CREATE FUNCTION): an expression over its parameters that
+ * SQLite compiles, with current_user() and is_account_group_member() available; no queries. */
+int weir_wh__check_function_body(weir_arena *a, const char *body, const weir_wh_coldef *params, int n, weir_error *err);
+
 /* Runs a catalog statement (warehouse/wh_catalog.c) as p: fills o; *target is the securable
  * named, for the statement's audit row. Mutations go through the catalog and grants domain
  * in one metadata write with the REST API's audit row (service unityCatalog). */

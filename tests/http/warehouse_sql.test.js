@@ -287,3 +287,60 @@ test('malformed statements are FAILED with the parser\'s text and change nothing
   const t = await ok(await srv.req('GET', `${UC}/tables/cat.sch.src`));
   assert.equal(t.columns.length, 4);
 });
+
+test('row filters and column masks: UC functions applied to every read, the owner\'s too', async () => {
+  await good('CREATE TABLE sales (region STRING, amount DOUBLE, email STRING)');
+  await good("INSERT INTO sales VALUES ('EU', 10, 'a@x.io'), ('US', 20, 'b@y.io'), ('EU', 5, 'c@z.io')");
+  await good("CREATE FUNCTION eu_only(r STRING) RETURNS BOOLEAN COMMENT 'EU rows, all for admins' RETURN is_account_group_member('admins') AND r = 'US' OR r = 'EU'");
+  await good("CREATE FUNCTION cat.sch.mask_email(e STRING) RETURNS STRING RETURN CASE WHEN is_account_group_member('outer') THEN e ELSE '***' || substr(e, instr(e, '@')) END");
+  const fn = await ok(await srv.req('GET', `${UC}/functions/cat.sch.eu_only`));
+  assert.equal(fn.routine_body, 'SQL');
+  assert.equal(fn.data_type, 'BOOLEAN');
+  assert.match(fn.routine_definition, /is_account_group_member\('admins'\)/);
+  assert.deepEqual(fn.input_params.parameters.map((p) => [p.name, p.type_name]), [['r', 'STRING']]);
+  await good('ALTER TABLE sales SET ROW FILTER eu_only ON (region)');
+  await good('ALTER TABLE sales ALTER COLUMN email SET MASK mask_email');
+  const t = await ok(await srv.req('GET', `${UC}/tables/cat.sch.sales`));
+  assert.deepEqual(t.row_filter, { function_name: 'cat.sch.eu_only', input_column_names: ['region'] });
+  assert.deepEqual(t.columns.find((c) => c.name === 'email').mask, { function_name: 'cat.sch.mask_email', using_column_names: [] });
+  // the owner (an admin, not in `outer`) gets every row and masked emails
+  assert.deepEqual(await rows('SELECT region, amount, email FROM sales ORDER BY amount'),
+    [['EU', '5.0', '***@z.io'], ['EU', '10.0', '***@x.io'], ['US', '20.0', '***@y.io']]);
+  // a reader (not admin) sees EU rows; the nested-group member sees EU rows with emails
+  for (const p of ['reader', 'outer']) {
+    const name = p === 'outer' ? 'outer' : who.reader.app;
+    await grant('catalog', 'cat', name, ['USE_CATALOG']);
+    await grant('schema', 'cat.sch', name, ['USE_SCHEMA']);
+    await grant('table', 'cat.sch.sales', name, ['SELECT']);
+  }
+  assert.deepEqual(await rows('SELECT region, email FROM sales ORDER BY amount', who.reader.token), [['EU', '***@z.io'], ['EU', '***@x.io']]);
+  assert.deepEqual(await rows('SELECT s.email FROM cat.sch.sales AS s WHERE s.amount > 6', who.member.token), [['a@x.io']]);
+  assert.deepEqual(await rows('SELECT count(*), sum(amount) FROM sales', who.member.token), [['2', '15.0']]);
+  // current_user() is the caller, everywhere
+  assert.deepEqual(await rows('SELECT current_user()', who.reader.token), [[who.reader.app]]);
+  // no way around them: UPDATE/DELETE refused, CTAS copies what the reader sees
+  await failed("UPDATE sales SET email = email WHERE region = 'US'", undefined, 'PERMISSION_DENIED');
+  await good("INSERT INTO sales VALUES ('EU', 1, 'd@w.io')");
+  await good('CREATE TABLE copy AS SELECT * FROM sales');
+  assert.deepEqual(await rows("SELECT count(*) FROM copy WHERE email LIKE '***%'"), [['4']]);
+  // a function that does not fit is refused and changes nothing
+  await failed('ALTER TABLE sales SET ROW FILTER mask_email ON (email)', undefined, 'INVALID_PARAMETER_VALUE');
+  await failed('ALTER TABLE sales SET ROW FILTER eu_only ON (region, amount)', undefined, 'INVALID_PARAMETER_VALUE');
+  await failed('ALTER TABLE sales SET ROW FILTER eu_only ON (nope)', undefined, 'INVALID_PARAMETER_VALUE');
+  await failed('ALTER TABLE sales SET ROW FILTER nope ON (region)', undefined, 'NOT_FOUND');
+  await failed('ALTER TABLE sales SET ROW FILTER eu_only ON (region)', who.reader.token, 'PERMISSION_DENIED');
+  await failed('CREATE FUNCTION bad(x INT) RETURNS INT RETURN (SELECT 1)', undefined, 'INVALID_PARAMETER_VALUE');
+  await failed('CREATE FUNCTION bad(x INT) RETURNS INT RETURN nope(x)', undefined, 'BAD_REQUEST');
+  assertError(await srv.req('GET', `${UC}/functions/cat.sch.bad`), 404, 'NOT_FOUND');
+  // dropping them restores plain reads
+  await good('ALTER TABLE sales DROP ROW FILTER');
+  await good('ALTER TABLE sales ALTER COLUMN email DROP MASK');
+  const t2 = await ok(await srv.req('GET', `${UC}/tables/cat.sch.sales`));
+  assert.equal(t2.row_filter, undefined);
+  assert.equal(t2.columns.find((c) => c.name === 'email').mask, undefined);
+  assert.deepEqual(await rows('SELECT count(*) FROM sales', who.reader.token), [['4']]);
+  // a function dropped under a filter fails reads closed
+  await good('ALTER TABLE sales SET ROW FILTER eu_only ON (region)');
+  await ok(await srv.req('DELETE', `${UC}/functions/cat.sch.eu_only`));
+  await failed('SELECT * FROM sales', undefined, 'PERMISSION_DENIED');
+});
