@@ -12,6 +12,7 @@
  * progress handler that enforces the deadline and cancel. CREATE TABLE, CTAS and DROP TABLE
  * go through the catalog domain (the same securable the REST API makes). At the end, one
  * write transaction on the metadata store: lineage edges and the audit row. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -69,6 +70,7 @@ typedef struct wh_table {
 	json_t *columns; /* UC columns (borrowed from info) */
 	int64_t as_id; /* whose rights it is read with: the caller, or a view's owner */
 	const char *guarded; /* a row filter or column masks: what a read of it becomes; else NULL */
+	weir_wh_systab sys; /* a system table (sec.id is NULL): its columns and rows */
 	int view; /* the view (index in wh_ctx.v) it is read through; -1: named by the statement */
 	bool can_read, can_write;
 	bool read, written; /* what the statement did (the authorizer saw) */
@@ -100,6 +102,7 @@ typedef struct wh_ctx {
 	const char **groups; /* the caller's groups (names), for is_account_group_member() */
 	int ngroups;
 	const char *first_word; /* INSERT, UPDATE, ... */
+	int sys_ok; /* may the caller read system tables: -1 not asked yet, 0, 1 */
 	struct wh_coledge *ce; /* column lineage found by the probe (column_lineage) */
 	int nce, cap_ce;
 	/* the probe's reads (authorizer SQLITE_READ): alias and column, in order */
@@ -636,12 +639,62 @@ static const char *quoted_alias(wh_ctx *c, const wh_table *t)
 	return weir_arena_printf(c->a, "\"%s\".%s", t->alias, WEIR_WH_FILE_TABLE);
 }
 
+/* A system table (wh_system.c): its rows are loaded into an in-memory database attached
+ * under its alias when the connection opens; read-only. */
+static const char *system_ref(wh_ctx *c, weir_db *md, const weir_principal *as, const char *full, bool write, int via,
+			      weir_error *err)
+{
+	const char *p3[3];
+	if (weir_gov_split_full_name(c->a, "statement", full, 3, p3, err) != 0)
+		return NULL;
+	bool ok;
+	if (as == c->p) {
+		if (c->sys_ok < 0)
+			c->sys_ok = weir_wh__system_allowed(md, c->a, c->p, c->groups, c->ngroups);
+		ok = c->sys_ok == 1;
+	} else {
+		ok = weir_wh__system_allowed(md, c->a, as, NULL, 0);
+	}
+	if (!ok)
+		return weir_error_set(
+			       err, WEIR_E_PERMISSION_DENIED,
+			       "System tables are readable by admins and by those granted USE CATALOG and SELECT "
+			       "on catalog 'system'"),
+		       NULL;
+	if (write)
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED, "System tables are read-only"), NULL;
+	const char *canon = weir_arena_printf(c->a, "system.%s.%s", p3[1], p3[2]);
+	for (char *q = (char *)canon; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	for (int i = 0; i < c->nt; i++)
+		if (c->t[i].sec.id == NULL && strcmp(c->t[i].sec.full_name, canon) == 0)
+			return quoted_alias(c, &c->t[i]);
+	if (c->nt == MAX_TABLES)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "A statement may name at most %d tables",
+				      MAX_TABLES),
+		       NULL;
+	wh_table *t = &c->t[c->nt];
+	memset(t, 0, sizeof(*t));
+	if (weir_wh__system_table(md, c->a, as, p3[1], p3[2], &t->sys, err) != 0)
+		return NULL;
+	weir_json_own(c->a, t->sys.rows);
+	t->sec.full_name = canon;
+	t->alias = weir_arena_printf(c->a, "w%d", c->nt + 1);
+	t->as_id = as->id;
+	t->view = via;
+	t->can_read = true;
+	c->nt++;
+	return quoted_alias(c, t);
+}
+
 /* The text a reference becomes: "wN".t for a table; for a view, its definition in
  * parentheses with its own references resolved as the view's owner (a view runs with its
  * owner's rights: the reader needs SELECT on the view only). */
 static const char *ref_text(wh_ctx *c, weir_db *md, const weir_principal *as, const char *full, bool write, int via,
 			    int depth, weir_error *err)
 {
+	if (strncasecmp(full, "system.", 7) == 0)
+		return system_ref(c, md, as, full, write, via, err);
 	json_t *vinfo = NULL;
 	weir_securable vs;
 	wh_table *t = add_table_as(c, md, as, full, via, &vinfo, &vs, err);
@@ -814,6 +867,63 @@ int weir_wh__check_function_body(weir_arena *a, const char *body, const weir_wh_
 	return 0;
 }
 
+/* A system table's rows in an in-memory database attached under its alias (before the
+ * authorizer is set: this is the engine's own SQL). Numbers stay numbers. */
+static int load_system(wh_ctx *c, sqlite3 *db, const wh_table *t)
+{
+	static const char *const numeric[] = {"workspace_id", "ordinal_position", "numeric_precision", "numeric_scale",
+					      NULL};
+	weir_buf b = {0};
+	weir_buf_appendf(&b, "ATTACH ':memory:' AS \"%s\"; CREATE TABLE \"%s\".%s (", t->alias, t->alias,
+			 WEIR_WH_FILE_TABLE);
+	weir_buf ins = {0};
+	weir_buf_appendf(&ins, "INSERT INTO \"%s\".%s VALUES (", t->alias, WEIR_WH_FILE_TABLE);
+	for (int i = 0; i < t->sys.ncols; i++) {
+		bool num = false;
+		for (int k = 0; numeric[k]; k++)
+			num |= strcmp(t->sys.cols[i], numeric[k]) == 0;
+		if (i) {
+			weir_buf_append(&b, ", ", 2);
+			weir_buf_append(&ins, ", ", 2);
+		}
+		append_ident(&b, t->sys.cols[i]);
+		weir_buf_appendf(&b, " %s", num ? "BIGINT" : "STRING TEXT");
+		weir_buf_appendf(&ins, "?%d", i + 1);
+	}
+	weir_buf_append(&b, ")", 1);
+	weir_buf_append(&ins, ")", 1);
+	char *ddl = weir_arena_strndup(c->a, b.data, b.len), *isql = weir_arena_strndup(c->a, ins.data, ins.len);
+	weir_buf_release(&b);
+	weir_buf_release(&ins);
+	int rc = sqlite3_exec(db, ddl, NULL, NULL, NULL);
+	sqlite3_stmt *st = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, isql, -1, &st, NULL);
+	size_t r;
+	json_t *row;
+	json_array_foreach (t->sys.rows, r, row) {
+		if (rc != SQLITE_OK)
+			break;
+		for (int i = 0; i < t->sys.ncols; i++) {
+			const char *v = json_string_value(json_array_get(row, (size_t)i));
+			if (v)
+				sqlite3_bind_text(st, i + 1, v, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(st, i + 1);
+		}
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		weir_log_error("warehouse: loading system table %s: %s", t->sec.full_name, sqlite3_errmsg(db));
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 static sqlite3 *open_conn(wh_ctx *c, weir_error *err)
 {
 	sqlite3 *db = NULL;
@@ -833,6 +943,14 @@ static sqlite3 *open_conn(wh_ctx *c, weir_error *err)
 	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, 1 << 20);
 	for (int i = 0; i < c->nt; i++) {
 		wh_table *t = &c->t[i];
+		if (t->sec.id == NULL) {
+			if (load_system(c, db, t) != 0) {
+				sqlite3_close(db);
+				weir_error_set(err, WEIR_E_INTERNAL_ERROR, "A system table cannot be loaded");
+				return NULL;
+			}
+			continue;
+		}
 		const char *path = weir_wh__table_path(c->a, t->sec.id);
 		/* a file URI: the path is ours (data dir + id), escaped for the URI anyway */
 		weir_buf u = {0};
@@ -1051,7 +1169,7 @@ static void record(wh_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o)
 		/* sources: the tables the statement named and read, and the views it named (not
 		 * what a view reads: the view is the source, as Databricks records it) */
 		for (int i = 0; i < c->nt; i++) {
-			if (&c->t[i].sec == dst || !c->t[i].read || c->t[i].view >= 0)
+			if (&c->t[i].sec == dst || !c->t[i].read || c->t[i].view >= 0 || c->t[i].sec.id == NULL)
 				continue;
 			weir_lineage_node sn = {WEIR_LIN_TABLE, c->t[i].sec.id, c->t[i].sec.full_name};
 			if (weir_lineage_record_edge(md, &sn, &dn, &by, now, &e) != 0)
@@ -1253,7 +1371,8 @@ static const char *prepare_refs(wh_ctx *c, weir_db_pool *pool, const char *sql, 
 	}
 	weir_db_release(md);
 	for (int i = 0; i < c->nt && rc == 0; i++)
-		rc = ensure_file(c->a, c->t[i].sec.id, c->t[i].columns, err);
+		if (c->t[i].sec.id) /* (not a system table) */
+			rc = ensure_file(c->a, c->t[i].sec.id, c->t[i].columns, err);
 	if (rc != 0)
 		return NULL;
 	return weir_wh_rewrite_with(c->a, sql, sc->refs, sc->nrefs, repl);
@@ -1278,7 +1397,7 @@ static const char *prepare_refs(wh_ctx *c, weir_db_pool *pool, const char *sql, 
 static const char *probe_alias(wh_ctx *c, const char *full, json_t **columns, const char **id, const char **name)
 {
 	for (int i = 0; i < c->nt; i++)
-		if (c->t[i].view < 0 && strcasecmp(c->t[i].sec.full_name, full) == 0) {
+		if (c->t[i].view < 0 && c->t[i].sec.id && strcasecmp(c->t[i].sec.full_name, full) == 0) {
 			*columns = c->t[i].columns;
 			*id = c->t[i].sec.id;
 			*name = c->t[i].sec.full_name;
@@ -1960,6 +2079,7 @@ void weir_wh_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_outcome 
 		goto out;
 	}
 	c->first_word = "";
+	c->sys_ok = -1;
 	c->groups = weir_arena_alloc(c->a, (size_t)(c->p->nclosure + 1) * sizeof(*c->groups));
 	md = weir_db_acquire(pool);
 	for (int i = 0; i < c->p->nclosure; i++)

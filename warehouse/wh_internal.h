@@ -31,6 +31,21 @@ int weir_wh__file_add_columns(weir_arena *a, const char *table_id, const weir_wh
  * SQLite compiles, with current_user() and is_account_group_member() available; no queries. */
 int weir_wh__check_function_body(weir_arena *a, const char *body, const weir_wh_coldef *params, int n, weir_error *err);
 
+/* A system table for p: Databricks' column names and its rows (arrays of text or null; owned). */
+typedef struct weir_wh_systab {
+	const char *const *cols;
+	int ncols;
+	json_t *rows;
+} weir_wh_systab;
+/* system.<schema>.<table> for p (what p may browse, for information_schema); an unknown
+ * one is TABLE_OR_VIEW_NOT_FOUND. */
+int weir_wh__system_table(weir_db *md, weir_arena *a, const weir_principal *p, const char *schema, const char *table,
+			  weir_wh_systab *out, weir_error *err);
+/* Whether p may read system tables: admins, the owner of a catalog named `system`, or a
+ * principal with USE CATALOG and SELECT on it (to p, or to one of its groups). */
+bool weir_wh__system_allowed(weir_db *md, weir_arena *a, const weir_principal *p, const char *const *groups,
+			     int ngroups);
+
 /* Runs a catalog statement (warehouse/wh_catalog.c) as p: fills o; *target is the securable
  * named, for the statement's audit row. Mutations go through the catalog and grants domain
  * in one metadata write with the REST API's audit row (service unityCatalog). */

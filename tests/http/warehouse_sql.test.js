@@ -344,3 +344,40 @@ test('row filters and column masks: UC functions applied to every read, the owne
   await ok(await srv.req('DELETE', `${UC}/functions/cat.sch.eu_only`));
   await failed('SELECT * FROM sales', undefined, 'PERMISSION_DENIED');
 });
+
+test('system tables: governed, filtered to what the caller may browse, Databricks\' columns', async () => {
+  await good('CREATE TABLE sys_src (k INT, v STRING)');
+  await good('CREATE TABLE sys_dst AS SELECT k, upper(v) AS V2 FROM sys_src');
+  // admins read them all
+  const cats = await good("SELECT catalog_name FROM system.information_schema.catalogs WHERE catalog_name = 'cat'");
+  assert.deepEqual(cats.result.data_array, [['cat']]);
+  const cols = await good("SELECT column_name, ordinal_position, data_type, is_nullable FROM system.information_schema.columns WHERE table_name = 'sys_dst' ORDER BY ordinal_position");
+  assert.deepEqual(cols.result.data_array, [['k', '0', 'INT', 'YES'], ['V2', '1', 'STRING', 'YES']]);
+  const tl = await good("SELECT source_table_full_name, target_table_full_name, entity_type, source_type FROM system.access.table_lineage WHERE target_table_name = 'sys_dst'");
+  assert.deepEqual(tl.result.data_array, [['cat.sch.sys_src', 'cat.sch.sys_dst', 'DBSQL_QUERY', 'TABLE']]);
+  const cl = await good("SELECT source_column_name, target_column_name FROM system.access.column_lineage WHERE target_table_name = 'sys_dst' ORDER BY target_column_name");
+  assert.deepEqual(cl.result.data_array, [['v', 'V2'], ['k', 'k']]);
+  const au = await good("SELECT service_name, action_name, response FROM system.access.audit WHERE action_name = 'createSchema' LIMIT 1");
+  assert.equal(au.result.data_array[0][0], 'unityCatalog');
+  assert.deepEqual(au.manifest.schema.columns.map((c) => c.name), ['service_name', 'action_name', 'response']);
+  const tp = await good("SELECT grantee, privilege_type FROM system.information_schema.table_privileges WHERE table_name = 'sales' AND grantee = 'outer' ORDER BY privilege_type");
+  assert.deepEqual(tp.result.data_array, [['outer', 'SELECT'], ['outer', 'USE CATALOG'], ['outer', 'USE SCHEMA']]);
+  const direct = await good("SELECT privilege_type FROM system.information_schema.table_privileges WHERE table_name = 'sales' AND grantee = 'outer' AND inherited_from IS NULL");
+  assert.deepEqual(direct.result.data_array, [['SELECT']]);
+  // read-only, and unknown ones look missing
+  await failed("INSERT INTO system.access.audit (service_name) VALUES ('x')", undefined, 'PERMISSION_DENIED');
+  await failed('SELECT * FROM system.access.nothing', undefined, 'TABLE_NOT_FOUND');
+  // others: refused until an admin grants on catalog `system`; then filtered to what they may browse
+  await failed('SELECT * FROM system.information_schema.tables', who.reader.token, 'PERMISSION_DENIED');
+  await ok(await srv.req('POST', `${UC}/catalogs`, { body: { name: 'system' } }));
+  await good('GRANT USE CATALOG ON CATALOG system TO `outer`');
+  await failed('SELECT * FROM system.information_schema.tables', who.member.token, 'PERMISSION_DENIED');
+  await good('GRANT SELECT ON CATALOG system TO `outer`');
+  const mine = await good("SELECT table_name FROM system.information_schema.tables WHERE table_catalog = 'cat' ORDER BY table_name", who.member.token);
+  const visible = (await rows('SHOW TABLES IN cat.sch', who.member.token)).map((r) => r[1]).sort();
+  assert.deepEqual(mine.result.data_array.map((r) => r[0]).sort(), visible);
+  assert.ok(!visible.includes('sys_src'));
+  const mcl = await good("SELECT count(*) FROM system.access.column_lineage WHERE target_table_name = 'sys_dst'", who.member.token);
+  assert.deepEqual(mcl.result.data_array, [['0']]); // sys_src and sys_dst are not theirs
+  await failed('SELECT * FROM system.access.audit', who.reader.token, 'PERMISSION_DENIED');
+});
