@@ -6,6 +6,9 @@
  * system rows) into rows the engine loads into an in-memory database attached to the
  * statement's connection: user SQL never touches the metadata pool. No SQL here.
  *
+ * system.lakeflow.{jobs, job_tasks, job_run_timeline, job_task_run_timeline} come from the Jobs
+ * domain (the jobs and runs the caller may view; the current version of each job only).
+ *
  * Who may read them: admins, or a principal with USE CATALOG and SELECT on a catalog named
  * `system` (an admin creates it to grant them; the names under it are not securables). */
 #include <stdio.h>
@@ -20,6 +23,7 @@
 #include "governance/grants.h"
 #include "lineage/lineage_read.h"
 #include "warehouse/wh_internal.h"
+#include "workflows/workflows.h"
 
 #define MAX_SYSTEM_ROWS 100000
 
@@ -59,7 +63,8 @@ static json_t *field(json_t *o, const char *k)
 	return json_null();
 }
 
-bool weir_wh__system_allowed(weir_db *md, weir_arena *a, const weir_principal *p, const char *const *groups, int ngroups)
+bool weir_wh__system_allowed(weir_db *md, weir_arena *a, const weir_principal *p, const char *const *groups,
+			     int ngroups)
 {
 	if (p->is_admin)
 		return true;
@@ -131,24 +136,33 @@ static json_t *children(sys *s, weir_sec_type t, weir_securable *parent, const c
 	return all;
 }
 
-static const char *const CATALOGS[] = {"catalog_name", "catalog_owner", "comment",      "created",
+static const char *const CATALOGS[] = {"catalog_name", "catalog_owner", "comment",         "created",
 				       "created_by",   "last_altered",  "last_altered_by", NULL};
-static const char *const SCHEMATA[] = {"catalog_name", "schema_name",  "schema_owner", "comment", "created",
+static const char *const SCHEMATA[] = {"catalog_name", "schema_name",  "schema_owner",    "comment", "created",
 				       "created_by",   "last_altered", "last_altered_by", NULL};
-static const char *const TABLES[] = {"table_catalog",   "table_schema", "table_name",   "table_type",
-				     "is_insertable_into", "table_owner", "comment",   "created",
-				     "created_by",      "last_altered", "last_altered_by", "data_source_format",
+static const char *const TABLES[] = {"table_catalog",
+				     "table_schema",
+				     "table_name",
+				     "table_type",
+				     "is_insertable_into",
+				     "table_owner",
+				     "comment",
+				     "created",
+				     "created_by",
+				     "last_altered",
+				     "last_altered_by",
+				     "data_source_format",
 				     NULL};
-static const char *const COLUMNS[] = {"table_catalog",    "table_schema", "table_name", "column_name",
-				      "ordinal_position", "is_nullable",  "full_data_type", "data_type",
-				      "numeric_precision", "numeric_scale", "comment",  NULL};
-static const char *const TABLE_PRIVILEGES[] = {"grantor",    "grantee",        "table_catalog", "table_schema",
-					       "table_name", "privilege_type", "is_grantable",  "inherited_from",
-					       NULL};
-static const char *const AUDIT[] = {"account_id",  "workspace_id",   "version",      "event_time",   "event_date",
-				    "event_id",    "source_ip_address", "user_agent", "user_identity", "service_name",
-				    "action_name", "request_id",     "request_params", "response",   "audit_level",
-				    NULL};
+static const char *const COLUMNS[] = {"table_catalog",     "table_schema",  "table_name",     "column_name",
+				      "ordinal_position",  "is_nullable",   "full_data_type", "data_type",
+				      "numeric_precision", "numeric_scale", "comment",        NULL};
+static const char *const TABLE_PRIVILEGES[] = {"grantor",      "grantee",        "table_catalog",
+					       "table_schema", "table_name",     "privilege_type",
+					       "is_grantable", "inherited_from", NULL};
+static const char *const AUDIT[] = {"account_id",     "workspace_id", "version",           "event_time",
+				    "event_date",     "event_id",     "source_ip_address", "user_agent",
+				    "user_identity",  "service_name", "action_name",       "request_id",
+				    "request_params", "response",     "audit_level",       NULL};
 
 /* The walk over what the caller may browse: catalogs, their schemas, their tables. */
 static void information_schema(sys *s, const char *table)
@@ -171,7 +185,8 @@ static void information_schema(sys *s, const char *table)
 			continue;
 		}
 		weir_securable cs;
-		if (!want_schemas || cn == NULL || weir_gov_resolve(s->md, s->a, s->p, WEIR_SEC_CATALOG, cn, &cs, &e) != 0) {
+		if (!want_schemas || cn == NULL ||
+		    weir_gov_resolve(s->md, s->a, s->p, WEIR_SEC_CATALOG, cn, &cs, &e) != 0) {
 			weir_error_clear(&e);
 			continue;
 		}
@@ -181,16 +196,17 @@ static void information_schema(sys *s, const char *table)
 		json_array_foreach (schemas, k, sc) {
 			const char *sn = json_string_value(json_object_get(sc, "name"));
 			if (strcmp(table, "schemata") == 0) {
-				add(s, json_pack("[s,o,o,o,o,o,o,o]", cn, field(sc, "name"), field(sc, "owner"),
-						 field(sc, "comment"), str(ts(s->a, json_object_get(sc, "created_at"))),
-						 field(sc, "created_by"), str(ts(s->a, json_object_get(sc, "updated_at"))),
-						 field(sc, "updated_by")));
+				add(s,
+				    json_pack("[s,o,o,o,o,o,o,o]", cn, field(sc, "name"), field(sc, "owner"),
+					      field(sc, "comment"), str(ts(s->a, json_object_get(sc, "created_at"))),
+					      field(sc, "created_by"), str(ts(s->a, json_object_get(sc, "updated_at"))),
+					      field(sc, "updated_by")));
 				continue;
 			}
 			weir_securable ss;
 			if (!want_tables || sn == NULL ||
-			    weir_gov_resolve(s->md, s->a, s->p, WEIR_SEC_SCHEMA, weir_arena_printf(s->a, "%s.%s", cn, sn),
-					     &ss, &e) != 0) {
+			    weir_gov_resolve(s->md, s->a, s->p, WEIR_SEC_SCHEMA,
+					     weir_arena_printf(s->a, "%s.%s", cn, sn), &ss, &e) != 0) {
 				weir_error_clear(&e);
 				continue;
 			}
@@ -225,7 +241,8 @@ static void information_schema(sys *s, const char *table)
 					weir_securable ts_;
 					if (tn == NULL ||
 					    weir_gov_resolve(s->md, s->a, s->p, WEIR_SEC_TABLE,
-							     weir_arena_printf(s->a, "%s.%s.%s", cn, sn, tn), &ts_, &e) != 0) {
+							     weir_arena_printf(s->a, "%s.%s.%s", cn, sn, tn), &ts_,
+							     &e) != 0) {
 						weir_error_clear(&e);
 						continue;
 					}
@@ -240,12 +257,13 @@ static void information_schema(sys *s, const char *table)
 						json_array_foreach (json_object_get(pa, "privileges"), r, pv) {
 							json_t *from = json_object_get(pv, "inherited_from_name");
 							char *priv = weir_arena_strdup(
-								s->a, json_string_value(json_object_get(pv, "privilege")));
+								s->a,
+								json_string_value(json_object_get(pv, "privilege")));
 							for (char *ch = priv; *ch; ch++)
 								if (*ch == '_')
 									*ch = ' ';
-							add(s, json_pack("[s,o,s,s,s,s,s,o]", "", field(pa, "principal"), cn,
-									 sn, tn, priv, "NO",
+							add(s, json_pack("[s,o,s,s,s,s,s,o]", "",
+									 field(pa, "principal"), cn, sn, tn, priv, "NO",
 									 from ? json_incref(from) : json_null()));
 						}
 					json_decref(eff);
@@ -272,12 +290,12 @@ static void audit(sys *s)
 		size_t i;
 		json_t *ev;
 		json_array_foreach (json_object_get(page, "events"), i, ev)
-			add(s, json_pack("[s,o,o,o,o,o,o,o,o,o,o,o,o,o,o]", "", field(ev, "workspace_id"), field(ev, "version"),
-					 str(ts(s->a, json_object_get(ev, "event_time"))), field(ev, "event_date"),
-					 field(ev, "event_id"), field(ev, "source_ip_address"), field(ev, "user_agent"),
-					 field(ev, "user_identity"), field(ev, "service_name"), field(ev, "action_name"),
-					 field(ev, "request_id"), field(ev, "request_params"), field(ev, "response"),
-					 field(ev, "audit_level")));
+			add(s, json_pack("[s,o,o,o,o,o,o,o,o,o,o,o,o,o,o]", "", field(ev, "workspace_id"),
+					 field(ev, "version"), str(ts(s->a, json_object_get(ev, "event_time"))),
+					 field(ev, "event_date"), field(ev, "event_id"), field(ev, "source_ip_address"),
+					 field(ev, "user_agent"), field(ev, "user_identity"), field(ev, "service_name"),
+					 field(ev, "action_name"), field(ev, "request_id"), field(ev, "request_params"),
+					 field(ev, "response"), field(ev, "audit_level")));
 		const char *next = json_string_value(json_object_get(page, "next_page_token"));
 		token = next && *next ? weir_arena_strdup(s->a, next) : NULL;
 		json_decref(page);
@@ -323,6 +341,116 @@ static void lineage(sys *s, bool column, int ncols, const char *const *names)
 	json_decref(all);
 }
 
+static const char *const JOBS[] = {"account_id", "workspace_id", "job_id",      "name",   "description", "creator_id",
+				   "tags",       "change_time",  "delete_time", "run_as", NULL};
+static const char *const JOB_TASKS[] = {"account_id",      "workspace_id", "job_id",      "task_key",
+					"depends_on_keys", "change_time",  "delete_time", NULL};
+static const char *const JOB_RUN_TIMELINE[] = {
+	"account_id",       "workspace_id",   "job_id",   "run_id",   "period_start_time",
+	"period_end_time",  "trigger_type",   "run_type", "run_name", "result_state",
+	"termination_code", "job_parameters", NULL};
+static const char *const JOB_TASK_RUN_TIMELINE[] = {
+	"account_id",        "workspace_id",    "job_id",   "run_id",       "job_run_id",       "parent_run_id",
+	"period_start_time", "period_end_time", "task_key", "result_state", "termination_code", NULL};
+
+static json_t *ws(sys *s)
+{
+	char b[24];
+	snprintf(b, sizeof(b), "%lld", (long long)s->p->workspace_id);
+	return json_string(b);
+}
+
+static void lakeflow_jobs(sys *s, bool tasks)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	for (int64_t offset = 0; json_array_size(s->rows) < MAX_SYSTEM_ROWS; offset += 100) {
+		json_t *page = weir_jobs_list(s->md, s->a, s->p, NULL, true, 100, offset, NULL, &e);
+		if (page == NULL)
+			break;
+		size_t i;
+		json_t *j;
+		json_array_foreach (json_object_get(page, "jobs"), i, j) {
+			json_t *st = json_object_get(j, "settings");
+			json_t *changed = json_object_get(j, "created_time");
+			if (!tasks) {
+				add(s,
+				    json_pack("[s,o,o,o,o,o,o,o,n,o]", "", ws(s), field(j, "job_id"), field(st, "name"),
+					      field(st, "description"), field(j, "creator_user_name"),
+					      field(st, "tags"), str(ts(s->a, changed)), field(j, "run_as_user_name")));
+				continue;
+			}
+			size_t k;
+			json_t *t;
+			json_array_foreach (json_object_get(st, "tasks"), k, t) {
+				json_t *keys = json_array();
+				size_t d;
+				json_t *dep;
+				json_array_foreach (json_object_get(t, "depends_on"), d, dep)
+					json_array_append(keys, json_object_get(dep, "task_key"));
+				char *kt = json_dumps(keys, JSON_COMPACT);
+				json_decref(keys);
+				add(s, json_pack("[s,o,o,o,s,o,n]", "", ws(s), field(j, "job_id"), field(t, "task_key"),
+						 kt, str(ts(s->a, changed))));
+				free(kt);
+			}
+		}
+		bool more = json_is_true(json_object_get(page, "has_more"));
+		json_decref(page);
+		if (!more)
+			break;
+	}
+}
+
+static json_t *ended(sys *s, json_t *run)
+{
+	json_t *end = json_object_get(run, "end_time");
+	return json_integer_value(end) > 0 ? str(ts(s->a, end)) : json_null();
+}
+
+static void lakeflow_runs(sys *s, bool tasks)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	for (int64_t offset = 0; json_array_size(s->rows) < MAX_SYSTEM_ROWS; offset += 25) {
+		weir_runs_filter f = {.expand_tasks = true, .limit = 25, .offset = offset};
+		json_t *page = weir_runs_list(s->md, s->a, s->p, &f, &e);
+		if (page == NULL)
+			break;
+		size_t i;
+		json_t *r;
+		json_array_foreach (json_object_get(page, "runs"), i, r) {
+			json_t *state = json_object_get(r, "state");
+			json_t *term = json_object_get(
+				json_object_get(json_object_get(r, "status"), "termination_details"), "code");
+			if (!tasks) {
+				add(s,
+				    json_pack("[s,o,o,o,o,o,o,o,o,o,o,o]", "", ws(s), field(r, "job_id"),
+					      field(r, "run_id"), str(ts(s->a, json_object_get(r, "start_time"))),
+					      ended(s, r), field(r, "trigger"), field(r, "run_type"),
+					      field(r, "run_name"), field(state, "result_state"),
+					      term ? json_string(json_string_value(term) ? json_string_value(term) : "")
+						   : json_null(),
+					      field(r, "job_parameters")));
+				continue;
+			}
+			size_t k;
+			json_t *t;
+			json_array_foreach (json_object_get(r, "tasks"), k, t) {
+				json_t *tst = json_object_get(t, "state");
+				json_t *tterm = json_object_get(json_object_get(t, "status"), "termination_details");
+				add(s,
+				    json_pack("[s,o,o,o,o,o,o,o,o,o,o]", "", ws(s), field(r, "job_id"),
+					      field(t, "run_id"), field(r, "run_id"), field(r, "run_id"),
+					      str(ts(s->a, json_object_get(t, "start_time"))), ended(s, t),
+					      field(t, "task_key"), field(tst, "result_state"), field(tterm, "code")));
+			}
+		}
+		bool more = json_is_true(json_object_get(page, "has_more"));
+		json_decref(page);
+		if (!more)
+			break;
+	}
+}
+
 int weir_wh__system_table(weir_db *md, weir_arena *a, const weir_principal *p, const char *schema, const char *table,
 			  weir_wh_systab *out, weir_error *err)
 {
@@ -356,12 +484,33 @@ int weir_wh__system_table(weir_db *md, weir_arena *a, const weir_principal *p, c
 		bool column = strcasecmp(table, "column_lineage") == 0;
 		cols = weir_lineage_system_columns(column, &n);
 		lineage(&s, column, n, cols);
+	} else if (strcasecmp(schema, "lakeflow") == 0) {
+		static const struct {
+			const char *name;
+			const char *const *cols;
+			bool runs, tasks;
+		} known[] = {{"jobs", JOBS, false, false},
+			     {"job_tasks", JOB_TASKS, false, true},
+			     {"job_run_timeline", JOB_RUN_TIMELINE, true, false},
+			     {"job_task_run_timeline", JOB_TASK_RUN_TIMELINE, true, true}};
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && cols == NULL; i++)
+			if (strcasecmp(table, known[i].name) == 0) {
+				cols = known[i].cols;
+				if (known[i].runs)
+					lakeflow_runs(&s, known[i].tasks);
+				else
+					lakeflow_jobs(&s, known[i].tasks);
+			}
+		while (cols && cols[n])
+			n++;
 	}
 	if (cols == NULL) {
 		json_decref(s.rows);
 		return weir_error_set(err, WEIR_E_TABLE_NOT_FOUND,
-				      "The table or view 'system.%.64s.%.64s' cannot be found (this warehouse has system.information_schema.{catalogs, schemata, tables, columns, "
-				      "table_privileges} and system.access.{audit, table_lineage, column_lineage})",
+				      "The table or view 'system.%.64s.%.64s' cannot be found (this warehouse has "
+				      "system.information_schema.{catalogs, schemata, tables, columns, "
+				      "table_privileges}, system.access.{audit, table_lineage, column_lineage} and "
+				      "system.lakeflow.{jobs, job_tasks, job_run_timeline, job_task_run_timeline})",
 				      schema, table);
 	}
 	out->cols = cols;

@@ -381,3 +381,27 @@ test('system tables: governed, filtered to what the caller may browse, Databrick
   assert.deepEqual(mcl.result.data_array, [['0']]); // sys_src and sys_dst are not theirs
   await failed('SELECT * FROM system.access.audit', who.reader.token, 'PERMISSION_DENIED');
 });
+
+test('system.lakeflow: the jobs, tasks and runs the caller may view', async () => {
+  const job = await ok(await srv.req('POST', '/api/2.2/jobs/create', { body: { name: 'lf_job', description: 'for lakeflow', tasks: [
+    { task_key: 'a', condition_task: { left: '1', op: 'EQUAL_TO', right: '1' } },
+    { task_key: 'b', depends_on: [{ task_key: 'a' }], condition_task: { left: '1', op: 'EQUAL_TO', right: '2' } }] } }));
+  const run = await ok(await srv.req('POST', '/api/2.2/jobs/run-now', { body: { job_id: job.job_id } }));
+  let state;
+  for (let i = 0; i < 200; i++) {
+    state = await ok(await srv.req('GET', `/api/2.2/jobs/runs/get?run_id=${run.run_id}`));
+    if (state.state.life_cycle_state === 'TERMINATED') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(state.state.life_cycle_state, 'TERMINATED');
+  const jobs = await rows(`SELECT name, description FROM system.lakeflow.jobs WHERE job_id = '${job.job_id}'`);
+  assert.deepEqual(jobs, [['lf_job', 'for lakeflow']]);
+  const tasks = await rows(`SELECT task_key, depends_on_keys FROM system.lakeflow.job_tasks WHERE job_id = '${job.job_id}' ORDER BY task_key`);
+  assert.deepEqual(tasks, [['a', '[]'], ['b', '["a"]']]);
+  const runs = await rows(`SELECT run_id, result_state, period_end_time IS NOT NULL FROM system.lakeflow.job_run_timeline WHERE job_id = '${job.job_id}'`);
+  assert.deepEqual(runs, [[String(run.run_id), 'SUCCESS', '1']]);
+  const truns = await rows(`SELECT task_key, job_run_id, result_state FROM system.lakeflow.job_task_run_timeline WHERE job_id = '${job.job_id}' ORDER BY task_key`);
+  assert.deepEqual(truns.map((r) => [r[0], r[1]]), [['a', String(run.run_id)], ['b', String(run.run_id)]]);
+  // the member (granted on catalog system) does not see a job it may not view
+  assert.deepEqual(await rows(`SELECT count(*) FROM system.lakeflow.jobs WHERE job_id = '${job.job_id}'`, who.member.token), [['0']]);
+});
