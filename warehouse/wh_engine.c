@@ -824,7 +824,7 @@ int weir_wh__check_function_body(weir_arena *a, const char *body, const weir_wh_
 	const char **names = weir_arena_alloc(a, (size_t)(n + 1) * sizeof(*names));
 	const char **repl = weir_arena_alloc(a, (size_t)(n + 1) * sizeof(*repl));
 	weir_buf b = {0};
-	weir_buf_append(&b, "CREATE TABLE p (x", 17);
+	weir_buf_appendf(&b, "CREATE TABLE p (\"__row\"");
 	for (int i = 0; i < n; i++) {
 		names[i] = params[i].name;
 		weir_buf ib = {0};
