@@ -405,3 +405,41 @@ test('system.lakeflow: the jobs, tasks and runs the caller may view', async () =
   // the member (granted on catalog system) does not see a job it may not view
   assert.deepEqual(await rows(`SELECT count(*) FROM system.lakeflow.jobs WHERE job_id = '${job.job_id}'`, who.member.token), [['0']]);
 });
+
+test('permission matrix over the catalog statements: owner, reader, writer, nobody, nested-group member', async () => {
+  await good('CREATE SCHEMA pm');
+  await good('CREATE TABLE pm.t (k INT, v STRING)');
+  await good("INSERT INTO pm.t VALUES (1, 'x')");
+  await good('CREATE VIEW pm.vw AS SELECT k FROM pm.t');
+  // reader: SELECT on t; writer: SELECT + MODIFY on t, CREATE TABLE on pm; outer (member): SELECT on the view only
+  for (const [p, privs] of [[who.reader.app, []], [who.writer.app, ['CREATE_TABLE']], ['outer', []]]) {
+    await grant('catalog', 'cat', p, ['USE_CATALOG']);
+    await grant('schema', 'cat.pm', p, ['USE_SCHEMA', ...privs]);
+  }
+  await grant('table', 'cat.pm.t', who.reader.app, ['SELECT']);
+  await grant('table', 'cat.pm.t', who.writer.app, ['SELECT', 'MODIFY']);
+  await grant('table', 'cat.pm.vw', 'outer', ['SELECT']);
+  const token = { owner: undefined, reader: who.reader.token, writer: who.writer.token, nobody: who.nobody.token, member: who.member.token };
+  // statement -> expected outcome per principal (OK or the error code)
+  const matrix = [
+    ['DESCRIBE pm.t', { owner: 'OK', reader: 'OK', writer: 'OK', nobody: 'TABLE_OR_VIEW_NOT_FOUND', member: 'TABLE_OR_VIEW_NOT_FOUND' }],
+    ['SELECT k FROM pm.vw', { owner: 'OK', reader: 'TABLE_NOT_FOUND', writer: 'TABLE_NOT_FOUND', nobody: 'CATALOG_NOT_FOUND', member: 'OK' }],
+    ['SHOW GRANTS ON TABLE pm.t', { owner: 'OK', reader: 'OK', writer: 'OK', nobody: 'TABLE_OR_VIEW_NOT_FOUND', member: 'TABLE_OR_VIEW_NOT_FOUND' }],
+    ["COMMENT ON TABLE pm.t IS 'c'", { owner: 'OK', reader: 'PERMISSION_DENIED', writer: 'PERMISSION_DENIED', nobody: 'TABLE_OR_VIEW_NOT_FOUND', member: 'TABLE_OR_VIEW_NOT_FOUND' }],
+    ["ALTER TABLE pm.t SET TBLPROPERTIES ('a' = 'b')", { owner: 'OK', reader: 'PERMISSION_DENIED', writer: 'PERMISSION_DENIED', nobody: 'TABLE_OR_VIEW_NOT_FOUND', member: 'TABLE_OR_VIEW_NOT_FOUND' }],
+    ['GRANT SELECT ON TABLE pm.t TO `inner`', { owner: 'OK', reader: 'PERMISSION_DENIED', writer: 'PERMISSION_DENIED', nobody: 'TABLE_OR_VIEW_NOT_FOUND', member: 'TABLE_OR_VIEW_NOT_FOUND' }],
+    ['CREATE VIEW pm.v_w AS SELECT v FROM pm.t', { owner: 'OK', reader: 'PERMISSION_DENIED', writer: 'OK', nobody: 'CATALOG_NOT_FOUND', member: 'PERMISSION_DENIED' }],
+    ['CREATE SCHEMA pm2', { owner: 'OK', reader: 'PERMISSION_DENIED', writer: 'PERMISSION_DENIED', nobody: 'CATALOG_NOT_FOUND', member: 'PERMISSION_DENIED' }],
+    ['DROP VIEW pm.vw', { owner: 'OK', reader: 'TABLE_OR_VIEW_NOT_FOUND', writer: 'TABLE_OR_VIEW_NOT_FOUND', nobody: 'TABLE_OR_VIEW_NOT_FOUND', member: 'PERMISSION_DENIED' }],
+  ];
+  const wrong = [];
+  for (const [stmt, expect] of matrix) {
+    for (const p of ['nobody', 'member', 'reader', 'writer', 'owner']) {
+      const r = await sql(stmt, token[p]);
+      const got = r.status.state === 'SUCCEEDED' ? 'OK' : r.status.error.error_code;
+      if (got !== expect[p]) wrong.push(`${p}: ${stmt}: ${got} (${r.status.error?.message})`);
+      if (got === 'OK' && stmt.startsWith('CREATE')) await good(stmt.startsWith('CREATE VIEW') ? 'DROP VIEW pm.v_w' : 'DROP SCHEMA pm2');
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
