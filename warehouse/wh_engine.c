@@ -103,6 +103,7 @@ typedef struct wh_ctx {
 	int ngroups;
 	const char *first_word; /* INSERT, UPDATE, ... */
 	int sys_ok; /* may the caller read system tables: -1 not asked yet, 0, 1 */
+	bool ask_groups; /* a view read calls is_account_group_member() or is_member() */
 	struct wh_coledge *ce; /* column lineage found by the probe (column_lineage) */
 	int nce, cap_ce;
 	/* the probe's reads (authorizer SQLITE_READ): alias and column, in order */
@@ -639,6 +640,21 @@ static const char *quoted_alias(wh_ctx *c, const wh_table *t)
 	return weir_arena_printf(c->a, "\"%s\".%s", t->alias, WEIR_WH_FILE_TABLE);
 }
 
+/* The caller's groups by name, for is_account_group_member() and the system tables' rule:
+ * read once per statement, and only when something may ask (a principal's closure can be long). */
+static void load_groups(wh_ctx *c, weir_db *md)
+{
+	if (c->groups)
+		return;
+	c->groups = weir_arena_alloc(c->a, (size_t)(c->p->nclosure + 1) * sizeof(*c->groups));
+	for (int i = 0; i < c->p->nclosure; i++)
+		if (c->p->closure[i] != c->p->id) {
+			const char *g = weir_gov_principal_name(md, c->a, c->p->closure[i]);
+			if (g)
+				c->groups[c->ngroups++] = g;
+		}
+}
+
 /* A system table (wh_system.c): its rows are loaded into an in-memory database attached
  * under its alias when the connection opens; read-only. */
 static const char *system_ref(wh_ctx *c, weir_db *md, const weir_principal *as, const char *full, bool write, int via,
@@ -649,6 +665,7 @@ static const char *system_ref(wh_ctx *c, weir_db *md, const weir_principal *as, 
 		return NULL;
 	bool ok;
 	if (as == c->p) {
+		load_groups(c, md);
 		if (c->sys_ok < 0)
 			c->sys_ok = weir_wh__system_allowed(md, c->a, c->p, c->groups, c->ngroups);
 		ok = c->sys_ok == 1;
@@ -737,6 +754,8 @@ static const char *ref_text(wh_ctx *c, weir_db *md, const weir_principal *as, co
 	c->v[vi].columns = json_object_get(vinfo, "columns");
 	c->v[vi].top = via < 0;
 	const char *def = json_string_value(json_object_get(vinfo, "view_definition"));
+	if (def && strcasestr(def, "member"))
+		c->ask_groups = true;
 	weir_principal *owner = weir_gov_principal_load(md, c->a, vs.chain[0].owner_id, c->x->workspace_id, err);
 	if (owner == NULL)
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
@@ -1317,6 +1336,17 @@ static int drop_table(wh_ctx *c, weir_db_pool *pool, const weir_wh_ddl *d, weir_
 		goto rollback;
 	}
 	c->target_full_name = s.full_name;
+	json_t *info = weir_catalog_get(md, c->a, &s, true, true, err);
+	if (info == NULL)
+		goto rollback;
+	const char *type = json_string_value(json_object_get(info, "table_type"));
+	bool view = type && strcmp(type, "VIEW") == 0;
+	json_decref(info);
+	if (view) {
+		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+			       "[WRONG_COMMAND_FOR_OBJECT_TYPE] '%s' is a view: use DROP VIEW", s.full_name);
+		goto rollback;
+	}
 	if (weir_gov_check(md, c->p, WEIR_OP_DELETE, &s, err) != 0 ||
 	    weir_catalog_delete(md, c->a, &s, false, err) != 0)
 		goto rollback;
@@ -1369,6 +1399,11 @@ static const char *prepare_refs(wh_ctx *c, weir_db_pool *pool, const char *sql, 
 		if (write)
 			c->target_full_name = full;
 	}
+	bool ask = c->ask_groups || strcasestr(sql, "member") != NULL; /* is_account_group_member(), is_member() */
+	for (int i = 0; i < c->nt && !ask; i++)
+		ask = c->t[i].guarded != NULL;
+	if (rc == 0 && ask)
+		load_groups(c, md);
 	weir_db_release(md);
 	for (int i = 0; i < c->nt && rc == 0; i++)
 		if (c->t[i].sec.id) /* (not a system table) */
@@ -2080,15 +2115,6 @@ void weir_wh_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_outcome 
 	}
 	c->first_word = "";
 	c->sys_ok = -1;
-	c->groups = weir_arena_alloc(c->a, (size_t)(c->p->nclosure + 1) * sizeof(*c->groups));
-	md = weir_db_acquire(pool);
-	for (int i = 0; i < c->p->nclosure; i++)
-		if (c->p->closure[i] != c->p->id) {
-			const char *g = weir_gov_principal_name(md, c->a, c->p->closure[i]);
-			if (g)
-				c->groups[c->ngroups++] = g;
-		}
-	weir_db_release(md);
 	weir_wh_scan sc;
 	if (weir_wh_scan_refs(c->a, x->statement, &sc, &e) != 0) {
 		fail_err(o, &e);

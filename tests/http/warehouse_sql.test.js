@@ -206,6 +206,7 @@ test('views: made from a query, read with the owner\'s rights, lineage to column
   // views are not written, and DROP TABLE is not DROP VIEW
   await failed("INSERT INTO v_sum VALUES ('x', 1, 'y')", undefined, 'INVALID_PARAMETER_VALUE');
   await failed('DROP VIEW src', undefined, 'INVALID_PARAMETER_VALUE');
+  await failed('DROP TABLE v_sum', undefined, 'INVALID_PARAMETER_VALUE');
   // CREATE OR REPLACE replaces a view in place (its grants stay), never a table
   await good('CREATE OR REPLACE VIEW v_sum AS SELECT name FROM src');
   const replaced = await ok(await srv.req('GET', `${UC}/tables/cat.sch.v_sum`));
@@ -442,4 +443,14 @@ test('permission matrix over the catalog statements: owner, reader, writer, nobo
     }
   }
   assert.deepEqual(wrong, []);
+});
+
+test('group membership inside a view is the reader\'s (nested groups count)', async () => {
+  await good("CREATE VIEW v_grp AS SELECT current_user() AS who, is_account_group_member('outer') AS m, is_member('inner') AS i FROM src LIMIT 1");
+  await grant('table', 'cat.sch.v_grp', 'outer', ['SELECT']);
+  await grant('catalog', 'cat', 'outer', ['USE_CATALOG']);
+  await grant('schema', 'cat.sch', 'outer', ['USE_SCHEMA']);
+  assert.deepEqual(await rows('SELECT who, m, i FROM v_grp', who.member.token), [[who.member.app, '1', '1']]);
+  const admin = await rows('SELECT m, i FROM v_grp');
+  assert.deepEqual(admin, [['0', '0']]);
 });
