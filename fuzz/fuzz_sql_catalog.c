@@ -64,11 +64,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(*c.privs[i] && words <= 3, "a privilege of no word or more than three");
 		}
 		for (int i = 0; i < c.ncols; i++)
-			check(c.cols[i].name && *c.cols[i].name && c.cols[i].type.type_name, "column without name or type");
+			check(c.cols[i].name && *c.cols[i].name && c.cols[i].type.type_name,
+			      "column without name or type");
 		for (int i = 0; i < c.nprops; i++)
 			check(c.keys[i] && c.values[i], "property without key or value");
 		if (c.kind == WEIR_WH_C_GRANT || c.kind == WEIR_WH_C_REVOKE)
-			check(c.principal && c.nprivs > 0 && c.sec_type, "GRANT/REVOKE without principal or privileges");
+			check(c.principal && c.nprivs > 0 && c.sec_type,
+			      "GRANT/REVOKE without principal or privileges");
 	}
 
 	/* a view's references replaced verbatim (as CREATE VIEW stores and reading expands it) */
