@@ -196,7 +196,7 @@ int weir_wh_scan_refs(weir_arena *a, const char *sql, weir_wh_scan *out, weir_er
 	out->first_word = k < n && t[k].kind == WEIR_TK_IDENT ? weir_arena_strdup(a, t[k].value) : "";
 	for (char *p = (char *)out->first_word; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
-	if (weir_wh_tok_is(&t[k], "WITH")) {
+	if (k < n && weir_wh_tok_is(&t[k], "WITH")) {
 		/* skip the CTE list to the main statement */
 		int j = k + 1;
 		if (j < n && weir_wh_tok_is(&t[j], "RECURSIVE"))
@@ -282,8 +282,11 @@ int weir_wh_scan_refs(weir_arena *a, const char *sql, weir_wh_scan *out, weir_er
 		if (!starts || i + 1 >= n || !is_name(&t[i + 1]))
 			continue;
 		/* UPDATE OR REPLACE / INSERT OR ... INTO: the name follows the conflict clause */
-		if (weir_wh_tok_is(tk, "UPDATE") && weir_wh_tok_is(&t[i + 1], "OR") && i + 3 < n)
+		if (weir_wh_tok_is(tk, "UPDATE") && weir_wh_tok_is(&t[i + 1], "OR") && i + 3 < n) {
 			i += 2;
+			if (!is_name(&t[i + 1]))
+				continue;
+		}
 		int j = i + 1, np = 0;
 		const char *parts[4] = {NULL, NULL, NULL, NULL};
 		for (;;) {
