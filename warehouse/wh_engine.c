@@ -589,8 +589,11 @@ static wh_table *add_table_as(wh_ctx *c, weir_db *md, const weir_principal *as, 
 		*view_info = NULL;
 	if (weir_gov_resolve(md, c->a, as, WEIR_SEC_TABLE, full, &s, err) != 0)
 		return NULL;
+	/* once per principal, and apart for what the statement names itself (a lineage source,
+	 * writable) and what a view reads */
 	for (int i = 0; i < c->nt; i++)
-		if (strcmp(c->t[i].sec.id, s.id) == 0 && c->t[i].as_id == as->id)
+		if (c->t[i].sec.id && strcmp(c->t[i].sec.id, s.id) == 0 && c->t[i].as_id == as->id &&
+		    (c->t[i].view < 0) == (via < 0))
 			return &c->t[i];
 	if (c->nt == MAX_TABLES) {
 		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "A statement may name at most %d tables",

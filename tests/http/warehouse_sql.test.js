@@ -278,6 +278,7 @@ test('malformed statements are FAILED with the parser\'s text and change nothing
     ['ALTER TABLE src ADD COLUMNS (x WEIRD)', 'INVALID_PARAMETER_VALUE'], ['DESCRIBE', 'INVALID_PARAMETER_VALUE'],
     ['CREATE VIEW vv AS SELEC 1', 'BAD_REQUEST'], ['CREATE VIEW vv AS SELECT nope FROM src', 'BAD_REQUEST'],
     ['CREATE VIEW vv AS DELETE FROM src', 'BAD_REQUEST'], ['DROP VIEW', 'INVALID_PARAMETER_VALUE'],
+    ['UPDATE OR REPLACE ( src SET id = 1', 'BAD_REQUEST'], ['((((', 'BAD_REQUEST'], // once crashed the reader (fuzz)
   ]) {
     const r = await failed(s, undefined, code);
     assert.ok(r.status.error.message.length > 0);
@@ -365,6 +366,11 @@ test('system tables: governed, filtered to what the caller may browse, Databrick
   assert.deepEqual(tp.result.data_array, [['outer', 'SELECT'], ['outer', 'USE CATALOG'], ['outer', 'USE SCHEMA']]);
   const direct = await good("SELECT privilege_type FROM system.information_schema.table_privileges WHERE table_name = 'sales' AND grantee = 'outer' AND inherited_from IS NULL");
   assert.deepEqual(direct.result.data_array, [['SELECT']]);
+  // with a table of the catalog in one statement (and a view reading what the statement also reads)
+  await good("INSERT INTO sys_src VALUES (1, 'a')");
+  assert.deepEqual(await rows("SELECT t.table_name, s.k FROM system.information_schema.tables t JOIN sys_src s ON t.table_name = 'sys_src'"), [['sys_src', '1']]);
+  await good('CREATE VIEW sys_v AS SELECT k FROM sys_src');
+  assert.deepEqual(await rows('SELECT v.k, s.v FROM sys_v v JOIN sys_src s ON s.k = v.k'), [['1', 'a']]);
   // read-only, and unknown ones look missing
   await failed("INSERT INTO system.access.audit (service_name) VALUES ('x')", undefined, 'PERMISSION_DENIED');
   await failed('SELECT * FROM system.access.nothing', undefined, 'TABLE_NOT_FOUND');
