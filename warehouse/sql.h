@@ -129,11 +129,12 @@ int weir_wh_parse_ddl(weir_arena *a, const char *sql, weir_wh_kind kind, weir_wh
 
 /* The statements the warehouse answers from the catalog (warehouse/wh_catalog.c), as
  * Databricks SQL writes them:
+ *   CREATE CATALOG [IF NOT EXISTS] c [COMMENT '...']       DROP CATALOG [IF EXISTS] c [CASCADE|RESTRICT]
  *   CREATE SCHEMA [IF NOT EXISTS] s [COMMENT '...']        DROP SCHEMA [IF EXISTS] s [CASCADE|RESTRICT]
  *   CREATE [OR REPLACE] VIEW [IF NOT EXISTS] v [COMMENT '...'] AS <query>   DROP VIEW [IF EXISTS] v
  *   ALTER TABLE|VIEW t RENAME TO n | ADD COLUMN[S] [(]c type [NOT NULL] [COMMENT '...'], ...[)]
  *     | SET TBLPROPERTIES ('k' = 'v', ...) | ALTER [COLUMN] c COMMENT '...'
- *     | SET ROW FILTER f ON (c, ...) | DROP ROW FILTER
+ *     | SET ROW FILTER f ON (c, ...) | DROP ROW FILTER | [SET] OWNER TO `principal`
  *     | ALTER [COLUMN] c SET MASK f [USING COLUMNS (c, ...)] | ALTER [COLUMN] c DROP MASK
  *   COMMENT ON CATALOG|SCHEMA|TABLE|VIEW x IS '...' | NULL
  *   GRANT p[, ...] ON <securable> x TO `principal`          REVOKE p[, ...] ON <securable> x FROM `principal`
@@ -167,6 +168,9 @@ typedef enum {
 	WEIR_WH_C_SHOW_COLUMNS,
 	WEIR_WH_C_DESCRIBE,
 	WEIR_WH_C_CREATE_FUNCTION,
+	WEIR_WH_C_CREATE_CATALOG,
+	WEIR_WH_C_DROP_CATALOG,
+	WEIR_WH_C_SET_OWNER,
 } weir_wh_ckind;
 
 typedef struct weir_wh_cstmt {
@@ -189,7 +193,7 @@ typedef struct weir_wh_cstmt {
 	int nusing;
 	const char **privs; /* GRANT / REVOKE, upper case with spaces: "USE CATALOG" */
 	int nprivs;
-	const char *principal; /* GRANT TO / REVOKE FROM / SHOW GRANTS */
+	const char *principal; /* GRANT TO / REVOKE FROM / SHOW GRANTS / OWNER TO */
 	size_t body; /* CREATE VIEW: offset of the query; CREATE FUNCTION: of the RETURN expression */
 	weir_wh_type returns; /* CREATE FUNCTION */
 } weir_wh_cstmt;

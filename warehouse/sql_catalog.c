@@ -296,6 +296,13 @@ static int alter(cp *c, weir_wh_cstmt *o)
 		}
 		return end(c, "SET TBLPROPERTIES (...)");
 	}
+	if ((kw(c, 0, "OWNER") && kw(c, 1, "TO")) || (kw(c, 0, "SET") && kw(c, 1, "OWNER") && kw(c, 2, "TO"))) {
+		c->i += kw(c, 0, "SET") ? 3 : 2;
+		o->kind = WEIR_WH_C_SET_OWNER;
+		if (principal(c, o) != 0)
+			return -1;
+		return end(c, "OWNER TO <principal>");
+	}
 	if (kw(c, 0, "SET") && kw(c, 1, "ROW") && kw(c, 2, "FILTER")) {
 		c->i += 3;
 		o->kind = WEIR_WH_C_SET_ROW_FILTER;
@@ -444,6 +451,20 @@ int weir_wh_parse_catalog(weir_arena *a, const char *sql, weir_wh_cstmt *o, weir
 			c.i += 2;
 			replace = true;
 		}
+		if (eat(&c, "CATALOG")) {
+			if (replace)
+				return bad(&c, "CREATE OR REPLACE CATALOG is not supported");
+			o->kind = WEIR_WH_C_CREATE_CATALOG;
+			o->sec_type = "CATALOG";
+			o->if_not_exists = if_not_exists(&c);
+			if (name(&c, o->parts, &o->nparts, "a catalog name is expected") != 0)
+				return -1;
+			if (o->nparts > 1)
+				return bad(&c, "a catalog name has one part");
+			if (eat(&c, "COMMENT") && string(&c, &o->comment, "a comment (a string) is expected") != 0)
+				return -1;
+			return end(&c, "CREATE CATALOG <name> [COMMENT '...']") == 0 ? 1 : -1;
+		}
 		if (eat(&c, "SCHEMA") || eat(&c, "DATABASE")) {
 			if (replace)
 				return bad(&c, "CREATE OR REPLACE SCHEMA is not supported");
@@ -481,7 +502,10 @@ int weir_wh_parse_catalog(weir_arena *a, const char *sql, weir_wh_cstmt *o, weir
 		return 0;
 	}
 	if (eat(&c, "DROP")) {
-		if (eat(&c, "SCHEMA") || eat(&c, "DATABASE")) {
+		if (eat(&c, "CATALOG")) {
+			o->kind = WEIR_WH_C_DROP_CATALOG;
+			o->sec_type = "CATALOG";
+		} else if (eat(&c, "SCHEMA") || eat(&c, "DATABASE")) {
 			o->kind = WEIR_WH_C_DROP_SCHEMA;
 			o->sec_type = "SCHEMA";
 		} else if (eat(&c, "VIEW")) {
@@ -493,9 +517,11 @@ int weir_wh_parse_catalog(weir_arena *a, const char *sql, weir_wh_cstmt *o, weir
 		o->if_exists = if_exists(&c);
 		if (name(&c, o->parts, &o->nparts, "a name is expected") != 0)
 			return -1;
-		if (o->kind == WEIR_WH_C_DROP_SCHEMA) {
-			if (o->nparts > 2)
-				return bad(&c, "a schema name has at most two parts");
+		if (o->kind == WEIR_WH_C_DROP_SCHEMA || o->kind == WEIR_WH_C_DROP_CATALOG) {
+			if (o->nparts > (o->kind == WEIR_WH_C_DROP_CATALOG ? 1 : 2))
+				return bad(&c, o->kind == WEIR_WH_C_DROP_CATALOG
+						       ? "a catalog name has one part"
+						       : "a schema name has at most two parts");
 			if (eat(&c, "CASCADE"))
 				o->cascade = true;
 			else

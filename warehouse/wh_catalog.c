@@ -213,6 +213,59 @@ static int create_schema(run *r, weir_db *md, weir_error *err)
 	return 0;
 }
 
+static int create_catalog(run *r, weir_db *md, weir_error *err)
+{
+	const char *name = r->s->parts[0];
+	r->target = name;
+	weir_securable ms, existing;
+	weir_error ignore = WEIR_ERROR_INIT;
+	if (r->s->if_not_exists && weir_gov_resolve(md, r->a, r->p, WEIR_SEC_CATALOG, name, &existing, &ignore) == 0)
+		return 1;
+	if (weir_gov_metastore_securable(md, r->a, &ms, err) != 0 ||
+	    weir_gov_check(md, r->p, WEIR_OP_CREATE_CATALOG, &ms, err) != 0)
+		return -1;
+	json_t *body = json_pack("{s:s}", "name", name);
+	if (r->s->comment)
+		json_object_set_new(body, "comment", json_string(r->s->comment));
+	json_t *info = weir_catalog_create(md, r->a, r->p, WEIR_SEC_CATALOG, &ms, body, err);
+	json_decref(body);
+	if (info == NULL)
+		return -1;
+	json_decref(info);
+	return 0;
+}
+
+static int drop_catalog(run *r, weir_db *md, weir_error *err)
+{
+	weir_securable s;
+	r->target = r->s->parts[0];
+	if (weir_gov_resolve(md, r->a, r->p, WEIR_SEC_CATALOG, r->s->parts[0], &s, err) != 0) {
+		if (r->s->if_exists && err->status == 404) {
+			weir_error_clear(err);
+			return 1;
+		}
+		return -1;
+	}
+	if (weir_gov_check(md, r->p, WEIR_OP_DELETE, &s, err) != 0)
+		return -1;
+	return weir_catalog_delete(md, r->a, &s, r->s->cascade, err);
+}
+
+/* ALTER TABLE|VIEW t [SET] OWNER TO `p`: the REST API's rule for "owner" (the owner or a
+ * metastore admin; the new owner must exist). */
+static int set_owner(run *r, weir_db *md, weir_error *err)
+{
+	weir_securable s;
+	if (resolve_table(r, md, &s, err) != 0 || weir_gov_check(md, r->p, WEIR_OP_TRANSFER_OWNER, &s, err) != 0)
+		return -1;
+	json_t *body = weir_json_own(r->a, json_pack("{s:s}", "owner", r->s->principal));
+	json_t *out = weir_catalog_update_sql(md, r->a, r->p, &s, body, err);
+	if (out == NULL)
+		return -1;
+	json_decref(out);
+	return 0;
+}
+
 static int drop_schema(run *r, weir_db *md, weir_error *err)
 {
 	const char *full = full_of(r, WEIR_SEC_SCHEMA, r->s->parts, r->s->nparts, err);
@@ -700,6 +753,9 @@ void weir_wh__catalog_run(weir_db_pool *pool, weir_arena *a, const weir_principa
 {
 	run r = {pool, a, p, x, s, o, NULL, NULL, NULL, false};
 	switch (s->kind) {
+	case WEIR_WH_C_CREATE_CATALOG: change(&r, "createCatalog", create_catalog); break;
+	case WEIR_WH_C_DROP_CATALOG: change(&r, "deleteCatalog", drop_catalog); break;
+	case WEIR_WH_C_SET_OWNER: change(&r, "updateTable", set_owner); break;
 	case WEIR_WH_C_CREATE_SCHEMA: change(&r, "createSchema", create_schema); break;
 	case WEIR_WH_C_DROP_SCHEMA: change(&r, "deleteSchema", drop_schema); break;
 	case WEIR_WH_C_DROP_VIEW: change(&r, "deleteTable", drop_view); break;

@@ -460,3 +460,28 @@ test('group membership inside a view is the reader\'s (nested groups count)', as
   const admin = await rows('SELECT m, i FROM v_grp');
   assert.deepEqual(admin, [['0', '0']]);
 });
+
+test('CREATE / DROP CATALOG and ALTER TABLE ... OWNER TO: the REST API\'s rules', async () => {
+  await good("CREATE CATALOG sqlcat COMMENT 'from SQL'");
+  assert.equal((await ok(await srv.req('GET', `${UC}/catalogs/sqlcat`))).comment, 'from SQL');
+  await failed('CREATE CATALOG sqlcat', undefined, 'CATALOG_ALREADY_EXISTS');
+  await good('CREATE CATALOG IF NOT EXISTS sqlcat');
+  await failed('CREATE CATALOG other', who.reader.token, 'PERMISSION_DENIED'); // CREATE CATALOG on the metastore
+  await good('CREATE SCHEMA sqlcat.x');
+  await failed('DROP CATALOG sqlcat', undefined, 'FAILED_PRECONDITION');
+  await failed('DROP CATALOG sqlcat', who.reader.token, 'CATALOG_NOT_FOUND');
+  await good('DROP CATALOG sqlcat CASCADE');
+  assertError(await srv.req('GET', `${UC}/catalogs/sqlcat`), 404, 'CATALOG_NOT_FOUND');
+  await good('DROP CATALOG IF EXISTS sqlcat');
+  await failed('CREATE CATALOG a.b', undefined, 'INVALID_PARAMETER_VALUE');
+  // ownership: only the owner or an admin transfers it; the new owner must exist
+  await good('CREATE TABLE owned (a INT)');
+  await good(`ALTER TABLE owned OWNER TO \`${who.writer.app}\``);
+  assert.equal((await ok(await srv.req('GET', `${UC}/tables/cat.sch.owned`))).owner, who.writer.app);
+  await grant('schema', 'cat.sch', who.writer.app, ['USE_SCHEMA']);
+  await good('INSERT INTO owned VALUES (1)', who.writer.token); // the owner writes (with USE CATALOG/SCHEMA)
+  await failed(`ALTER TABLE owned SET OWNER TO \`${who.reader.app}\``, who.reader.token, 'TABLE_OR_VIEW_NOT_FOUND');
+  await failed('ALTER TABLE owned OWNER TO `no such one`', who.writer.token, 'INVALID_PARAMETER_VALUE');
+  await good(`ALTER TABLE owned SET OWNER TO \`${who.reader.app}\``, who.writer.token);
+  assert.equal((await ok(await srv.req('GET', `${UC}/tables/cat.sch.owned`))).owner, who.reader.app);
+});

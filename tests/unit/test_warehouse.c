@@ -595,6 +595,15 @@ static void test_parse_catalog(void **state)
 	assert_int_equal(c.ncols, 2);
 	assert_string_equal(c.returns.type_name, "BOOLEAN");
 	assert_string_equal(f + c.body, "x = 'a' AND y > 1");
+	assert_int_equal(weir_wh_parse_catalog(w->t->a, "CREATE CATALOG IF NOT EXISTS k COMMENT 'c'", &c, &e), 1);
+	assert_int_equal(c.kind, WEIR_WH_C_CREATE_CATALOG);
+	assert_true(c.if_not_exists);
+	assert_int_equal(weir_wh_parse_catalog(w->t->a, "DROP CATALOG k CASCADE", &c, &e), 1);
+	assert_int_equal(c.kind, WEIR_WH_C_DROP_CATALOG);
+	assert_true(c.cascade);
+	assert_int_equal(weir_wh_parse_catalog(w->t->a, "ALTER VIEW v SET OWNER TO `g`", &c, &e), 1);
+	assert_int_equal(c.kind, WEIR_WH_C_SET_OWNER);
+	assert_string_equal(c.principal, "g");
 	/* not catalog statements */
 	assert_int_equal(weir_wh_parse_catalog(w->t->a, "SELECT 1", &c, &e), 0);
 	assert_int_equal(weir_wh_parse_catalog(w->t->a, "CREATE TEMP VIEW v AS SELECT 1", &c, &e), 0);
@@ -602,6 +611,9 @@ static void test_parse_catalog(void **state)
 	/* malformed */
 	const char *bad[] = {"CREATE SCHEMA",
 			     "CREATE SCHEMA a.b.c",
+			     "CREATE CATALOG a.b",
+			     "DROP CATALOG a.b",
+			     "ALTER TABLE t OWNER TO",
 			     "DROP VIEW",
 			     "ALTER TABLE t RENAME",
 			     "ALTER TABLE t ADD COLUMNS (a BLOB)",
