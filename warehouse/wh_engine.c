@@ -707,6 +707,23 @@ static const char *system_ref(wh_ctx *c, weir_db *md, const weir_principal *as, 
 	return quoted_alias(c, t);
 }
 
+/* Whether the statement is a plain INSERT INTO (no OR REPLACE/IGNORE, no ON CONFLICT upsert):
+ * the only write a table with a row filter or masks takes, since every other one reads or
+ * removes rows the filter hides. */
+static bool plain_insert(wh_ctx *c)
+{
+	weir_wh_tok *t;
+	int n;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wh_tokenize(c->a, c->x->statement, &t, &n, &e) != 0 || n < 2 || !weir_wh_tok_is(&t[0], "INSERT") ||
+	    !weir_wh_tok_is(&t[1], "INTO"))
+		return false;
+	for (int i = 2; i < n; i++)
+		if (weir_wh_tok_is(&t[i], "CONFLICT"))
+			return false;
+	return true;
+}
+
 /* The text a reference becomes: "wN".t for a table; for a view, its definition in
  * parentheses with its own references resolved as the view's owner (a view runs with its
  * owner's rights: the reader needs SELECT on the view only). */
@@ -718,10 +735,10 @@ static const char *ref_text(wh_ctx *c, weir_db *md, const weir_principal *as, co
 	json_t *vinfo = NULL;
 	weir_securable vs;
 	wh_table *t = add_table_as(c, md, as, full, via, &vinfo, &vs, err);
-	if (t && t->guarded && write && strcmp(c->first_word, "INSERT") != 0)
+	if (t && t->guarded && write && !plain_insert(c))
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
-				      "Table '%s' has a row filter or column masks: it can be read and inserted into, "
-				      "not updated or deleted from here",
+				      "Table '%s' has a row filter or column masks: it can be read and inserted into "
+				      "(INSERT INTO, no upsert), not updated or deleted from here",
 				      t->sec.full_name),
 		       NULL;
 	if (t)

@@ -322,6 +322,9 @@ test('row filters and column masks: UC functions applied to every read, the owne
   assert.deepEqual(await rows('SELECT current_user()', who.reader.token), [[who.reader.app]]);
   // no way around them: UPDATE/DELETE refused, CTAS copies what the reader sees
   await failed("UPDATE sales SET email = email WHERE region = 'US'", undefined, 'PERMISSION_DENIED');
+  await failed("INSERT OR REPLACE INTO sales VALUES ('EU', 1, 'x')", undefined, 'PERMISSION_DENIED');
+  await failed("INSERT INTO sales VALUES ('EU', 1, 'x') ON CONFLICT DO NOTHING", undefined, 'PERMISSION_DENIED');
+  await failed('DELETE FROM sales', undefined, 'PERMISSION_DENIED');
   await good("INSERT INTO sales VALUES ('EU', 1, 'd@w.io')");
   await good('CREATE TABLE copy AS SELECT * FROM sales');
   assert.deepEqual(await rows("SELECT count(*) FROM copy WHERE email LIKE '***%'"), [['4']]);
