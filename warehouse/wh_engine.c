@@ -1446,8 +1446,9 @@ static const char *prepare_refs(wh_ctx *c, weir_db_pool *pool, const char *sql, 
  * (as multisets) are the item's columns: TRANSFORMATION edges. Limits: an expression over two
  * columns maps to both; the columns a WHERE, JOIN or GROUP BY reads are not edges; a compound
  * query (UNION, ...), an item whose probe fails (e.g. ORDER BY naming an output alias) and a
- * VALUES source fall back to every column the whole query reads; a query the probe cannot
- * prepare records table edges only. */
+ * column computed inside a CTE or subquery (its reads are the tail's too) fall back to every
+ * column the whole query reads; VALUES, and a query the probe cannot prepare, record table
+ * edges only. */
 
 static const char *probe_alias(wh_ctx *c, const char *full, json_t **columns, const char **id, const char **name)
 {
@@ -1584,6 +1585,34 @@ static int select_items(wh_ctx *c, const char *q, size_t *prefix_end, const char
 	return 0;
 }
 
+/* Whether a select item names a column (an identifier neither called nor a keyword of an
+ * expression), as opposed to literals and calls like count(*). */
+static bool names_a_column(wh_ctx *c, const char *item)
+{
+	static const char *const words[] = {"CASE", "WHEN", "THEN", "ELSE", "END",  "AND",  "OR",    "NOT",      "NULL",
+					    "IS",   "IN",   "LIKE", "AS",   "CAST", "TRUE", "FALSE", "DISTINCT", NULL};
+	weir_wh_tok *t;
+	int n;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wh_tokenize(c->a, item, &t, &n, &e) != 0)
+		return true;
+	for (int i = 0; i < n; i++) {
+		if (t[i].kind == WEIR_TK_QIDENT)
+			return true;
+		if (t[i].kind != WEIR_TK_IDENT ||
+		    (i + 1 < n && t[i + 1].kind == WEIR_TK_PUNCT && item[t[i + 1].start] == '('))
+			continue;
+		if (i > 0 && weir_wh_tok_is(&t[i - 1], "AS"))
+			continue; /* an alias, or CAST(x AS type) */
+		bool kw = false;
+		for (int k = 0; words[k] && !kw; k++)
+			kw = weir_wh_tok_is(&t[i], words[k]);
+		if (!kw)
+			return true;
+	}
+	return false;
+}
+
 /* Prepares text on the probe; the reads it made from *from (the count before) on. */
 static sqlite3_stmt *probe_prepare(wh_ctx *c, sqlite3 *db, const char *text, int *from)
 {
@@ -1701,16 +1730,25 @@ static void column_lineage(wh_ctx *c, const char *query, const char *const *targ
 				}
 				/* the item's reads minus the tail's, as multisets */
 				bool *used = weir_arena_calloc(c->a, (size_t)(base_to - base_from + 1) * sizeof(*used));
+				int found = 0;
 				for (int r = from; r < to; r++) {
 					bool in_base = false;
 					for (int b = base_from; b < base_to && !in_base; b++)
 						if (!used[b - base_from] && strcmp(c->rd_db[b], c->rd_db[r]) == 0 &&
 						    strcmp(c->rd_col[b], c->rd_col[r]) == 0)
 							in_base = used[b - base_from] = true;
-					if (!in_base)
+					if (!in_base) {
 						add_edge(c, nodes, nn, c->rd_db[r], c->rd_col[r], targets[col],
 							 "TRANSFORMATION");
+						found++;
+					}
 				}
+				/* a column of a CTE or subquery computed there: its reads happen in the tail's
+				 * probe too; every column the query reads stands for them */
+				if (found == 0 && names_a_column(c, items[it]))
+					for (int r = all_from; r < all_to; r++)
+						add_edge(c, nodes, nn, c->rd_db[r], c->rd_col[r], targets[col],
+							 "TRANSFORMATION");
 			}
 			pos += k;
 		}
@@ -1786,7 +1824,49 @@ static bool insert_query(wh_ctx *c, const char *sql, const weir_wh_scan *sc, con
 	*targets = v;
 	*ntargets = nv;
 	*query = rest + t[k].start;
+	/* WITH x AS (...) INSERT INTO t SELECT ... FROM x: the query keeps the WITH clause */
+	weir_wh_tok *st;
+	int sn;
+	if (weir_wh_tokenize(c->a, sql, &st, &sn, &e) == 0 && sn > 0 && weir_wh_tok_is(&st[0], "WITH")) {
+		int depth = 0;
+		for (int i = 0; i < sn; i++) {
+			if (st[i].kind == WEIR_TK_PUNCT && sql[st[i].start] == '(')
+				depth++;
+			else if (st[i].kind == WEIR_TK_PUNCT && sql[st[i].start] == ')')
+				depth--;
+			else if (depth == 0 &&
+				 (weir_wh_tok_is(&st[i], "INSERT") || weir_wh_tok_is(&st[i], "REPLACE"))) {
+				*query = weir_arena_printf(c->a, "%.*s%s", (int)st[i].start, sql, *query);
+				break;
+			}
+		}
+	}
 	return true;
+}
+
+/* Whether the statement inserts: INSERT / REPLACE, also after a WITH clause. */
+static bool is_insert(wh_ctx *c, const char *sql, const weir_wh_scan *sc)
+{
+	if (strcasecmp(sc->first_word, "INSERT") == 0 || strcasecmp(sc->first_word, "REPLACE") == 0)
+		return true;
+	if (sc->kind != WEIR_WH_KIND_DML || strcasecmp(sc->first_word, "WITH") != 0)
+		return false;
+	weir_wh_tok *t;
+	int n, depth = 0;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wh_tokenize(c->a, sql, &t, &n, &e) != 0)
+		return false;
+	for (int i = 0; i < n; i++) {
+		if (t[i].kind == WEIR_TK_PUNCT && sql[t[i].start] == '(')
+			depth++;
+		else if (t[i].kind == WEIR_TK_PUNCT && sql[t[i].start] == ')')
+			depth--;
+		else if (depth == 0 && (weir_wh_tok_is(&t[i], "UPDATE") || weir_wh_tok_is(&t[i], "DELETE")))
+			return false;
+		else if (depth == 0 && (weir_wh_tok_is(&t[i], "INSERT") || weir_wh_tok_is(&t[i], "REPLACE")))
+			return true;
+	}
+	return false;
 }
 
 static void run_sql(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_wh_scan *sc, weir_wh_outcome *o)
@@ -1803,7 +1883,7 @@ static void run_sql(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_w
 		return;
 	}
 	sqlite3_stmt *st = prepare_user(c, db, text, o);
-	bool insert = strcasecmp(sc->first_word, "INSERT") == 0 || strcasecmp(sc->first_word, "REPLACE") == 0;
+	bool insert = is_insert(c, sql, sc);
 	if (st) {
 		if (sc->kind == WEIR_WH_KIND_DML || !sqlite3_stmt_readonly(st))
 			run_dml(c, db, st, insert, o);

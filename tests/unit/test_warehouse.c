@@ -721,6 +721,10 @@ static void test_catalog_statements_and_column_lineage(void **state)
 	/* an INSERT ... SELECT with a column list maps by that list */
 	expect(w, w->admin_id, "INSERT INTO cl (tag, id) SELECT name, id FROM t", WEIR_WH_SUCCEEDED, NULL);
 	assert_int_equal(count_of(w, q, "c.s.cl.tag<-name:IDENTITY"), 1);
+	/* a WITH clause before the INSERT is part of the query the columns come from */
+	expect(w, w->admin_id, "WITH src AS (SELECT id * 10 AS big FROM t) INSERT INTO cl (id) SELECT big FROM src",
+	       WEIR_WH_SUCCEEDED, NULL);
+	assert_int_equal(count_of(w, q, "c.s.cl.id<-id:TRANSFORMATION"), 1);
 	/* the reader reads the view with the owner's rights: SELECT on the view only */
 	grant(w, WEIR_SEC_TABLE, "c.s.v", "reader@x.com", "SELECT");
 	expect(w, w->reader, "SELECT * FROM cl", WEIR_WH_FAILED, "TABLE_NOT_FOUND");
