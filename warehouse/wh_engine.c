@@ -9,9 +9,17 @@
  * make sure each table's file exists (created from the catalog's columns on first use);
  * open an in-memory database, ATTACH each file under an alias wN (read-only when the
  * caller may not write it), rewrite the names, prepare under the authorizer, step with a
- * progress handler that enforces the deadline and cancel. CREATE TABLE, CTAS and DROP TABLE
- * go through the catalog domain (the same securable the REST API makes). At the end, one
- * write transaction on the metadata store: lineage edges and the audit row. */
+ * progress handler that enforces the deadline and cancel. CREATE TABLE, CTAS, DROP TABLE
+ * and CREATE VIEW go through the catalog domain (the same securable the REST API makes); the
+ * other catalog statements are warehouse/wh_catalog.c's. At the end, one write transaction on
+ * the metadata store: table and column lineage edges and the audit row.
+ *
+ * What a reference becomes: a table, "wN".t; a table with a row filter or column masks, a
+ * subquery applying them (guard()); a view, its definition in parentheses with its own
+ * references resolved as the view's owner (ref_text(): the reader needs SELECT on the view
+ * only); a system table (system.<schema>.<table>), an in-memory database of rows built by
+ * warehouse/wh_system.c and loaded when the connection opens. Column lineage comes from a
+ * probe over empty stand-ins (column_lineage(), which says its method and limits). */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
