@@ -1184,13 +1184,140 @@ char *weir_catalog_table_summaries_text(weir_db *db, weir_arena *a, const weir_p
 	return weir_jw_take(&w, len);
 }
 
+static json_t *update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body, bool sql,
+		      weir_error *err);
+
 json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body,
 			    weir_error *err)
 {
+	return update(db, a, p, s, body, false, err);
+}
+
+/* A table column's comment (the warehouse's ALTER COLUMN c COMMENT). */
+static int column_comment(weir_db *db, const weir_securable *s, json_t *cc, int64_t now, const char *by,
+			  weir_error *err)
+{
+	const char *name = json_string_value(json_object_get(cc, "name"));
+	const char *comment = json_string_value(json_object_get(cc, "comment"));
+	if (name == NULL || comment == NULL)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "column_comment",
+					"Invalid value for 'column_comment': expected {name, comment}");
+	int changed = weir_cat_store_column_comment(db, s->id, name, comment, now, by, err);
+	if (changed < 0)
+		return -1;
+	if (changed == 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "column_comment",
+					"Table '%s' has no column '%.128s'", s->full_name, name);
+	return 0;
+}
+
+/* New columns after the last one; a name the table has is refused. */
+static int add_columns(weir_db *db, weir_arena *a, const weir_securable *s, json_t *cols, weir_error *err)
+{
+	int64_t next = weir_cat_store_next_position(db, s->id, err);
+	if (next < 0)
+		return -1;
+	json_t *copy = weir_json_own(a, json_array());
+	size_t i;
+	json_t *c;
+	json_array_foreach (cols, i, c) {
+		const char *name = json_string_value(json_object_get(c, "name"));
+		if (name && weir_cat_store_column_exists(db, s->id, name))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "add_columns",
+						"Table '%s' already has a column '%.128s'", s->full_name, name);
+		json_t *cc = json_deep_copy(c);
+		json_object_set_new(cc, "position", json_integer(next + (json_int_t)i));
+		json_array_append_new(copy, cc);
+	}
+	return table_columns(db, a, s->id, copy, err);
+}
+
+json_t *weir_catalog_update_sql(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body,
+				weir_error *err)
+{
+	json_t *cols = json_object_get(body, "add_columns");
+	json_t *cc = json_object_get(body, "column_comment");
+	if ((cols || cc) && s->type != WEIR_SEC_TABLE)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "Only tables have columns"), NULL;
+	if (cols && add_columns(db, a, s, cols, err) != 0)
+		return NULL;
+	/* CREATE OR REPLACE VIEW: the same securable (grants and lineage stay), a new query */
+	const char *view = json_string_value(json_object_get(body, "view_definition"));
+	json_t *replace = json_object_get(body, "replace_columns");
+	if (view || replace) {
+		if (s->type != WEIR_SEC_TABLE || view == NULL || !json_is_array(replace))
+			return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+					      "A view is replaced with its definition and columns"),
+			       NULL;
+		if (weir_cat_store_set_text(db, s->id, "view_definition", view, weir_now_ms(), p->name, err) != 0 ||
+		    weir_cat_store_delete_columns(db, s->id, err) != 0 ||
+		    table_columns(db, a, s->id, replace, err) != 0)
+			return NULL;
+	}
+	if (cc && column_comment(db, s, cc, weir_now_ms(), p->name, err) != 0)
+		return NULL;
+	/* ALTER TABLE ... SET / DROP ROW FILTER, ALTER COLUMN ... SET / DROP MASK: in the spec */
+	json_t *rf = json_object_get(body, "row_filter");
+	json_t *cm = json_object_get(body, "column_mask");
+	if (rf || cm) {
+		if (s->type != WEIR_SEC_TABLE)
+			return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+					      "Only tables have row filters and masks"),
+			       NULL;
+		const char *cur = weir_cat_store_spec(db, a, s->id);
+		json_t *spec = cur ? json_loads(cur, 0, NULL) : NULL;
+		if (!json_is_object(spec)) {
+			json_decref(spec);
+			spec = json_object();
+		}
+		weir_json_own(a, spec);
+		if (rf && json_is_null(rf))
+			json_object_del(spec, "row_filter");
+		else if (rf)
+			json_object_set(spec, "row_filter", rf);
+		if (cm) {
+			const char *col = json_string_value(json_object_get(cm, "column"));
+			json_t *mask = json_object_get(cm, "mask");
+			if (col == NULL || mask == NULL)
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "column_mask",
+							"Invalid value for 'column_mask': expected {column, mask}"),
+				       NULL;
+			if (!weir_cat_store_column_exists(db, s->id, col))
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "column_mask",
+							"Table '%s' has no column '%.128s'", s->full_name, col),
+				       NULL;
+			json_t *masks = json_object_get(spec, "column_masks");
+			if (!json_is_object(masks)) {
+				masks = json_object();
+				json_object_set_new(spec, "column_masks", masks);
+			}
+			if (json_is_null(mask))
+				json_object_del(masks, col);
+			else
+				json_object_set(masks, col, mask);
+		}
+		if (weir_cat_store_set_text(db, s->id, "spec", dump_or_null(a, spec), weir_now_ms(), p->name, err) != 0)
+			return NULL;
+	}
+	json_t *rest = weir_json_own(a, json_deep_copy(body));
+	json_object_del(rest, "row_filter");
+	json_object_del(rest, "column_mask");
+	json_object_del(rest, "add_columns");
+	json_object_del(rest, "column_comment");
+	json_object_del(rest, "view_definition");
+	json_object_del(rest, "replace_columns");
+	return update(db, a, p, s, rest, true, err);
+}
+
+static json_t *update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body, bool sql,
+		      weir_error *err)
+{
 	const char *comment = NULL, *new_name = NULL, *owner = NULL, *iso = NULL;
 	json_t *props = NULL;
-	bool allow_props = s->type == WEIR_SEC_CATALOG || s->type == WEIR_SEC_SCHEMA;
-	bool allow_comment = s->type != WEIR_SEC_FUNCTION && s->type != WEIR_SEC_TABLE;
+	/* UC's PATCH leaves a table's comment, properties and name alone; SQL's ALTER TABLE does not */
+	bool allow_props = s->type == WEIR_SEC_CATALOG || s->type == WEIR_SEC_SCHEMA ||
+			   (sql && s->type == WEIR_SEC_TABLE);
+	bool allow_comment = s->type != WEIR_SEC_FUNCTION && (sql || s->type != WEIR_SEC_TABLE);
 	bool allow_rename = allow_comment;
 	if (weir_json_get_str(body, "comment", false, &comment, err) != 0 ||
 	    weir_json_get_str(body, "new_name", false, &new_name, err) != 0 ||

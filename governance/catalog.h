@@ -59,6 +59,15 @@ char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p
 /* PATCH: comment, properties, new_name, owner, isolation_mode (catalogs); empty = no-op. */
 json_t *weir_catalog_update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body,
 			    weir_error *err);
+/* The warehouse's ALTER TABLE / COMMENT ON (SQL): as weir_catalog_update, and a table's
+ * comment, properties (the whole map) and name may change too; add_columns (ColumnInfo[],
+ * appended after the last position) and column_comment ({name, comment}) change columns;
+ * view_definition with replace_columns (ColumnInfo[]) replace a view's query in place;
+ * row_filter (UC's TableRowFilter {function_name, input_column_names}, or null to drop it) and
+ * column_mask ({column, mask: UC's ColumnMask {function_name, using_column_names} or null})
+ * are kept in the table's spec and shown in its Info (row_filter, columns[].mask). */
+json_t *weir_catalog_update_sql(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body,
+				weir_error *err);
 /* DELETE: a non-empty catalog or schema without force is 400 FAILED_PRECONDITION. */
 int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, bool force, weir_error *err);
 

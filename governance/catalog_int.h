@@ -32,6 +32,15 @@ typedef struct cat_names {
 
 int weir_cat_store_insert(weir_db *db, const cat_row *row, weir_error *err);
 int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *col, weir_error *err);
+/* The position after a table's last column (0 for none), or -1. */
+int64_t weir_cat_store_next_position(weir_db *db, const char *table_id, weir_error *err);
+/* A securable's spec (JSON text, arena), or NULL. */
+const char *weir_cat_store_spec(weir_db *db, weir_arena *a, const char *id);
+int weir_cat_store_delete_columns(weir_db *db, const char *table_id, weir_error *err);
+bool weir_cat_store_column_exists(weir_db *db, const char *table_id, const char *name);
+/* Sets a column's comment (and the table's updated_at): rows changed (0: no such column), or -1. */
+int weir_cat_store_column_comment(weir_db *db, const char *table_id, const char *name, const char *comment, int64_t now,
+				  const char *by, weir_error *err);
 bool weir_cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name);
 /* Children of `id` (of any type when t < 0); -1 with err set when the count fails. */
 int64_t weir_cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err);

@@ -53,6 +53,58 @@ int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position
 	return weir_db_step_done(db, st, err);
 }
 
+static const char SQL_NEXT_POSITION[] = "SELECT COALESCE(MAX(position) + 1, 0) FROM table_columns WHERE table_id = ?1";
+
+int64_t weir_cat_store_next_position(weir_db *db, const char *table_id, weir_error *err)
+{
+	int64_t n = -1;
+	if (weir_db_query_i64(db, SQL_NEXT_POSITION, &n, err, WEIR_TEXT(table_id)) != 1)
+		return -1;
+	return n;
+}
+
+static const char SQL_COLUMN_EXISTS[] = "SELECT 1 FROM table_columns WHERE table_id = ?1 AND name = ?2 COLLATE NOCASE";
+
+bool weir_cat_store_column_exists(weir_db *db, const char *table_id, const char *name)
+{
+	weir_stmt *st = weir_db_query(db, SQL_COLUMN_EXISTS, NULL, WEIR_TEXT(table_id), WEIR_TEXT(name));
+	if (st == NULL)
+		return false;
+	bool found = weir_db_step(st) == WEIR_DB_ROW;
+	weir_db_done(st);
+	return found;
+}
+
+static const char SQL_COLUMN_COMMENT[] =
+	"UPDATE table_columns SET comment = NULLIF(?3, '') WHERE table_id = ?1 AND name = ?2 COLLATE NOCASE";
+static const char SQL_TOUCH[] = "UPDATE securables SET updated_at = ?2, updated_by = ?3 WHERE id = ?1";
+
+int weir_cat_store_column_comment(weir_db *db, const char *table_id, const char *name, const char *comment, int64_t now,
+				  const char *by, weir_error *err)
+{
+	int64_t changed = weir_db_exec_count(db, SQL_COLUMN_COMMENT, err, WEIR_TEXT(table_id), WEIR_TEXT(name),
+					     WEIR_TEXT(comment));
+	if (changed < 0)
+		return -1;
+	if (changed && weir_db_exec(db, SQL_TOUCH, err, WEIR_TEXT(table_id), WEIR_I64(now), WEIR_TEXT(by)) != 0)
+		return -1;
+	return (int)changed;
+}
+
+static const char SQL_SPEC[] = "SELECT spec FROM securables WHERE id = ?1";
+
+const char *weir_cat_store_spec(weir_db *db, weir_arena *a, const char *id)
+{
+	return weir_db_query_text(db, a, SQL_SPEC, WEIR_TEXT(id));
+}
+
+static const char SQL_DELETE_COLUMNS[] = "DELETE FROM table_columns WHERE table_id = ?1";
+
+int weir_cat_store_delete_columns(weir_db *db, const char *table_id, weir_error *err)
+{
+	return weir_db_exec(db, SQL_DELETE_COLUMNS, err, WEIR_TEXT(table_id));
+}
+
 static const char SQL_NAME_TAKEN[] = "SELECT 1 FROM securables WHERE parent_id = ?1 AND type = ?2 AND name = ?3";
 
 bool weir_cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name)
@@ -91,7 +143,8 @@ static const char SQL_COLUMNS[] =
 	"SELECT name, type_text, type_json, type_name, type_precision, type_scale, type_interval_type, "
 	"comment, nullable, partition_index, position FROM table_columns WHERE table_id = ?1 ORDER BY position";
 
-static int columns_jw(weir_db *db, const char *table_id, weir_jw *w, weir_error *err)
+/* masks: the table's column masks ({"<column>": ColumnMask}, from its spec), or NULL. */
+static int columns_jw(weir_db *db, const char *table_id, json_t *masks, weir_jw *w, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_COLUMNS, err, WEIR_TEXT(table_id));
 	if (st == NULL)
@@ -116,6 +169,11 @@ static int columns_jw(weir_db *db, const char *table_id, weir_jw *w, weir_error 
 		if (weir_db_col_type(st, 9) != WEIR_DB_NULL)
 			weir_jw_kint(w, "partition_index", weir_db_col_i64(st, 9));
 		weir_jw_kint(w, "position", weir_db_col_i64(st, 10));
+		json_t *mask = masks ? json_object_get(masks, weir_db_col_text(st, 0)) : NULL;
+		if (mask) {
+			weir_jw_key(w, "mask");
+			weir_jw_value(w, mask);
+		}
 		weir_jw_end_obj(w);
 	}
 	weir_jw_end_arr(w);
@@ -163,6 +221,7 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 			   bool omit_properties, bool browse_only, weir_jw *w, weir_error *err)
 {
 	const char *ms = weir_gov_metastore_id(db, a, err);
+	json_t *masks = NULL; /* a table's column masks, from its spec */
 	weir_stmt *st = weir_db_query(db, SQL_INFO, err, WEIR_TEXT(id));
 	if (st == NULL)
 		return -1;
@@ -225,6 +284,13 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 					weir_jw_key(w, "view_dependencies");
 					weir_jw_value(w, deps);
 				}
+				/* the warehouse's ALTER TABLE ... SET ROW FILTER / SET MASK */
+				json_t *filter = spec ? json_object_get(spec, "row_filter") : NULL;
+				if (filter) {
+					weir_jw_key(w, "row_filter");
+					weir_jw_value(w, filter);
+				}
+				masks = json_incref(spec ? json_object_get(spec, "column_masks") : NULL);
 				json_decref(spec);
 			}
 		} else if (t == WEIR_SEC_VOLUME) {
@@ -269,7 +335,8 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 	}
 	weir_db_done(st);
 	if (t == WEIR_SEC_TABLE && !omit_columns)
-		rc = columns_jw(db, id, w, err);
+		rc = columns_jw(db, id, masks, w, err);
+	json_decref(masks);
 	if (browse_only && t != WEIR_SEC_CATALOG) {
 		weir_jw_key(w, "browse_only");
 		weir_jw_bool(w, true);
@@ -376,18 +443,21 @@ static const char SQL_SET_NAME[] = "UPDATE securables SET name = ?2, updated_at 
 static const char SQL_SET_ISOLATION[] =
 	"UPDATE securables SET isolation_mode = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 static const char SQL_SET_SPEC[] = "UPDATE securables SET spec = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+static const char SQL_SET_VIEW_DEFINITION[] =
+	"UPDATE securables SET view_definition = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 static const char SQL_SET_OWNER[] =
 	"UPDATE securables SET owner_id = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
 
 int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value, int64_t now,
 			    const char *by, weir_error *err)
 {
-	const char *sql = strcmp(column, "comment") == 0          ? SQL_SET_COMMENT
-			  : strcmp(column, "properties") == 0     ? SQL_SET_PROPERTIES
-			  : strcmp(column, "name") == 0           ? SQL_SET_NAME
-			  : strcmp(column, "isolation_mode") == 0 ? SQL_SET_ISOLATION
-			  : strcmp(column, "spec") == 0           ? SQL_SET_SPEC
-								  : NULL;
+	const char *sql = strcmp(column, "comment") == 0           ? SQL_SET_COMMENT
+			  : strcmp(column, "properties") == 0      ? SQL_SET_PROPERTIES
+			  : strcmp(column, "name") == 0            ? SQL_SET_NAME
+			  : strcmp(column, "isolation_mode") == 0  ? SQL_SET_ISOLATION
+			  : strcmp(column, "spec") == 0            ? SQL_SET_SPEC
+			  : strcmp(column, "view_definition") == 0 ? SQL_SET_VIEW_DEFINITION
+								   : NULL;
 	if (sql == NULL)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 	weir_stmt *st = weir_db_stmt(db, sql, err);

@@ -35,6 +35,13 @@ typedef struct weir_lineage_query {
 	int64_t max_edges; /* 0: default */
 } weir_lineage_query;
 
+/* system.access.table_lineage (column: false) and system.access.column_lineage (true):
+ * Databricks' column names (*names, *n), and the newest `limit` rows as arrays of text or
+ * null (migration 0006's views). Who may read them, and which rows, is the caller's business
+ * (the warehouse's system tables). */
+const char *const *weir_lineage_system_columns(bool column, int *n);
+json_t *weir_lineage_system_rows(weir_db *db, bool column, int64_t limit, weir_error *err);
+
 /* Checks depth/max_nodes/max_edges: 400 naming the field when out of range; applies defaults. */
 int weir_lineage_query_check(weir_lineage_query *q, weir_error *err);
 

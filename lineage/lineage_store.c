@@ -3,6 +3,7 @@
  * traversals the reads use. Every statement is cached per connection, every value bound.
  * Writes run inside the caller's transaction. */
 #include "lineage/lineage_int.h"
+#include "lineage/lineage_read.h"
 
 #include <string.h>
 
@@ -907,4 +908,100 @@ static const char SQL_TABLE_COL_TYPE[] = "SELECT coalesce(type_name, type_text) 
 const char *weir_lin_store_table_col_type(weir_db *db, weir_arena *a, const char *securable_id, const char *column)
 {
 	return weir_db_query_text(db, a, SQL_TABLE_COL_TYPE, WEIR_TEXT(securable_id), WEIR_TEXT(column));
+}
+
+/* ---------------------------------------------------------------- system tables */
+
+static const char *const TABLE_LINEAGE_COLUMNS[] = {"account_id",
+						    "metastore_id",
+						    "workspace_id",
+						    "entity_type",
+						    "entity_id",
+						    "entity_run_id",
+						    "source_table_full_name",
+						    "source_table_catalog",
+						    "source_table_schema",
+						    "source_table_name",
+						    "source_path",
+						    "source_type",
+						    "target_table_full_name",
+						    "target_table_catalog",
+						    "target_table_schema",
+						    "target_table_name",
+						    "target_path",
+						    "target_type",
+						    "created_by",
+						    "event_time",
+						    "event_date",
+						    "record_id"};
+static const char *const COLUMN_LINEAGE_COLUMNS[] = {"account_id",
+						     "metastore_id",
+						     "workspace_id",
+						     "entity_type",
+						     "entity_id",
+						     "entity_run_id",
+						     "source_table_full_name",
+						     "source_table_catalog",
+						     "source_table_schema",
+						     "source_table_name",
+						     "source_path",
+						     "source_type",
+						     "source_column_name",
+						     "target_table_full_name",
+						     "target_table_catalog",
+						     "target_table_schema",
+						     "target_table_name",
+						     "target_path",
+						     "target_type",
+						     "target_column_name",
+						     "created_by",
+						     "event_time",
+						     "event_date",
+						     "record_id"};
+
+static const char SQL_SYSTEM_TABLE_LINEAGE[] =
+	"SELECT account_id, metastore_id, workspace_id, entity_type, entity_id, entity_run_id, "
+	"source_table_full_name, source_table_catalog, source_table_schema, source_table_name, source_path, "
+	"source_type, target_table_full_name, target_table_catalog, target_table_schema, target_table_name, "
+	"target_path, target_type, created_by, event_time, event_date, record_id "
+	"FROM system_access_table_lineage ORDER BY event_time DESC LIMIT ?1";
+static const char SQL_SYSTEM_COLUMN_LINEAGE[] =
+	"SELECT account_id, metastore_id, workspace_id, entity_type, entity_id, entity_run_id, "
+	"source_table_full_name, source_table_catalog, source_table_schema, source_table_name, source_path, "
+	"source_type, source_column_name, target_table_full_name, target_table_catalog, target_table_schema, "
+	"target_table_name, target_path, target_type, target_column_name, created_by, event_time, event_date, "
+	"record_id FROM system_access_column_lineage ORDER BY event_time DESC LIMIT ?1";
+
+const char *const *weir_lineage_system_columns(bool column, int *n)
+{
+	*n = column ? (int)(sizeof(COLUMN_LINEAGE_COLUMNS) / sizeof(COLUMN_LINEAGE_COLUMNS[0]))
+		    : (int)(sizeof(TABLE_LINEAGE_COLUMNS) / sizeof(TABLE_LINEAGE_COLUMNS[0]));
+	return column ? COLUMN_LINEAGE_COLUMNS : TABLE_LINEAGE_COLUMNS;
+}
+
+json_t *weir_lineage_system_rows(weir_db *db, bool column, int64_t limit, weir_error *err)
+{
+	int n;
+	weir_lineage_system_columns(column, &n);
+	weir_stmt *st = weir_db_query(db, column ? SQL_SYSTEM_COLUMN_LINEAGE : SQL_SYSTEM_TABLE_LINEAGE, err,
+				      WEIR_I64(limit));
+	if (st == NULL)
+		return NULL;
+	json_t *rows = json_array();
+	int rc;
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
+		json_t *row = json_array();
+		for (int i = 0; i < n; i++)
+			json_array_append_new(row, weir_db_col_type(st, i) == WEIR_DB_NULL
+							   ? json_null()
+							   : json_string(weir_db_col_text(st, i)));
+		json_array_append_new(rows, row);
+	}
+	weir_db_done(st);
+	if (rc != WEIR_DB_DONE) {
+		json_decref(rows);
+		weir_db_fail(db, rc, err);
+		return NULL;
+	}
+	return rows;
 }

@@ -196,7 +196,7 @@ int weir_wh_scan_refs(weir_arena *a, const char *sql, weir_wh_scan *out, weir_er
 	out->first_word = k < n && t[k].kind == WEIR_TK_IDENT ? weir_arena_strdup(a, t[k].value) : "";
 	for (char *p = (char *)out->first_word; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
-	if (weir_wh_tok_is(&t[k], "WITH")) {
+	if (k < n && weir_wh_tok_is(&t[k], "WITH")) {
 		/* skip the CTE list to the main statement */
 		int j = k + 1;
 		if (j < n && weir_wh_tok_is(&t[j], "RECURSIVE"))
@@ -282,8 +282,11 @@ int weir_wh_scan_refs(weir_arena *a, const char *sql, weir_wh_scan *out, weir_er
 		if (!starts || i + 1 >= n || !is_name(&t[i + 1]))
 			continue;
 		/* UPDATE OR REPLACE / INSERT OR ... INTO: the name follows the conflict clause */
-		if (weir_wh_tok_is(tk, "UPDATE") && weir_wh_tok_is(&t[i + 1], "OR") && i + 3 < n)
+		if (weir_wh_tok_is(tk, "UPDATE") && weir_wh_tok_is(&t[i + 1], "OR") && i + 3 < n) {
 			i += 2;
+			if (!is_name(&t[i + 1]))
+				continue;
+		}
 		int j = i + 1, np = 0;
 		const char *parts[4] = {NULL, NULL, NULL, NULL};
 		for (;;) {
@@ -345,14 +348,13 @@ static void append_quoted(weir_buf *b, const char *s)
 	weir_buf_append(b, "\"", 1);
 }
 
-char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, int nrefs, const char *const *aliases)
+char *weir_wh_rewrite_with(weir_arena *a, const char *sql, const weir_wh_ref *refs, int nrefs, const char *const *repl)
 {
 	weir_buf b = {0};
 	size_t at = 0;
 	for (int i = 0; i < nrefs; i++) {
 		weir_buf_append(&b, sql + at, refs[i].start - at);
-		append_quoted(&b, aliases[i]);
-		weir_buf_append(&b, "." WEIR_WH_FILE_TABLE, 2);
+		weir_buf_append(&b, repl[i], strlen(repl[i]));
 		if (!refs[i].has_alias) {
 			weir_buf_append(&b, " AS ", 4);
 			append_quoted(&b, refs[i].parts[refs[i].nparts - 1]);
@@ -361,6 +363,61 @@ char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, i
 	}
 	weir_buf_append(&b, sql + at, strlen(sql + at));
 	char *s = weir_arena_strndup(a, b.data ? b.data : "", b.len);
+	weir_buf_release(&b);
+	return s;
+}
+
+char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, int nrefs, const char *const *aliases)
+{
+	const char **repl = weir_arena_alloc(a, (size_t)(nrefs + 1) * sizeof(*repl));
+	for (int i = 0; i < nrefs; i++) {
+		weir_buf b = {0};
+		append_quoted(&b, aliases[i]);
+		weir_buf_append(&b, "." WEIR_WH_FILE_TABLE, 2);
+		repl[i] = weir_arena_strndup(a, b.data, b.len);
+		weir_buf_release(&b);
+	}
+	return weir_wh_rewrite_with(a, sql, refs, nrefs, repl);
+}
+
+int weir_wh_subst_params(weir_arena *a, const char *body, const char *const *names, const char *const *repl, int n,
+			 const char **out, weir_error *err)
+{
+	weir_wh_tok *t;
+	int nt;
+	if (weir_wh_tokenize(a, body, &t, &nt, err) != 0)
+		return -1;
+	weir_buf b = {0};
+	size_t at = 0;
+	for (int i = 0; i < nt; i++) {
+		if (!is_name(&t[i]) || (i > 0 && punct(body, &t[i - 1], '.')) ||
+		    (i + 1 < nt && (punct(body, &t[i + 1], '(') || punct(body, &t[i + 1], '.'))))
+			continue;
+		for (int k = 0; k < n; k++)
+			if (strcasecmp(t[i].value, names[k]) == 0) {
+				weir_buf_append(&b, body + at, t[i].start - at);
+				weir_buf_append(&b, repl[k], strlen(repl[k]));
+				at = t[i].start + t[i].len;
+				break;
+			}
+	}
+	weir_buf_append(&b, body + at, strlen(body + at));
+	*out = weir_arena_strndup(a, b.data ? b.data : "", b.len);
+	weir_buf_release(&b);
+	return 0;
+}
+
+const char *weir_wh_quote_name(weir_arena *a, const char *name)
+{
+	weir_buf b = {0};
+	weir_buf_append(&b, "`", 1);
+	for (const char *c = name; *c; c++) {
+		if (*c == '`')
+			weir_buf_append(&b, "`", 1);
+		weir_buf_append(&b, c, 1);
+	}
+	weir_buf_append(&b, "`", 1);
+	const char *s = weir_arena_strndup(a, b.data, b.len);
 	weir_buf_release(&b);
 	return s;
 }

@@ -67,6 +67,19 @@ int weir_wh_scan_refs(weir_arena *a, const char *sql, weir_wh_scan *out, weir_er
  * resolve). aliases has nrefs entries. Arena result. */
 char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, int nrefs, const char *const *aliases);
 
+/* The text with each reference i replaced by repl[i] verbatim (and AS "<last part>" where the
+ * reference had no alias). weir_wh_rewrite is this with "alias"."t". Arena result. */
+char *weir_wh_rewrite_with(weir_arena *a, const char *sql, const weir_wh_ref *refs, int nrefs, const char *const *repl);
+
+/* A SQL function's body (an expression over its parameters) with each parameter named in
+ * it (an identifier equal to names[i], case-insensitive, neither qualified nor called)
+ * replaced by repl[i]. -1 (400 naming `statement`) when the text does not tokenize. Arena. */
+int weir_wh_subst_params(weir_arena *a, const char *body, const char *const *names, const char *const *repl, int n,
+			 const char **out, weir_error *err);
+
+/* A name quoted with backticks for the dialect's text (backticks inside doubled). Arena. */
+const char *weir_wh_quote_name(weir_arena *a, const char *name);
+
 /* The name of the table inside each table's file. */
 #define WEIR_WH_FILE_TABLE "t"
 
@@ -111,5 +124,82 @@ typedef struct weir_wh_ddl {
 } weir_wh_ddl;
 
 int weir_wh_parse_ddl(weir_arena *a, const char *sql, weir_wh_kind kind, weir_wh_ddl *out, weir_error *err);
+
+/* ---------------------------------------------------------------- catalog statements */
+
+/* The statements the warehouse answers from the catalog (warehouse/wh_catalog.c), as
+ * Databricks SQL writes them:
+ *   CREATE CATALOG [IF NOT EXISTS] c [COMMENT '...']       DROP CATALOG [IF EXISTS] c [CASCADE|RESTRICT]
+ *   CREATE SCHEMA [IF NOT EXISTS] s [COMMENT '...']        DROP SCHEMA [IF EXISTS] s [CASCADE|RESTRICT]
+ *   CREATE [OR REPLACE] VIEW [IF NOT EXISTS] v [COMMENT '...'] AS <query>   DROP VIEW [IF EXISTS] v
+ *   ALTER TABLE|VIEW t RENAME TO n | ADD COLUMN[S] [(]c type [NOT NULL] [COMMENT '...'], ...[)]
+ *     | SET TBLPROPERTIES ('k' = 'v', ...) | ALTER [COLUMN] c COMMENT '...'
+ *     | SET ROW FILTER f ON (c, ...) | DROP ROW FILTER | [SET] OWNER TO `principal`
+ *     | ALTER [COLUMN] c SET MASK f [USING COLUMNS (c, ...)] | ALTER [COLUMN] c DROP MASK
+ *   COMMENT ON CATALOG|SCHEMA|TABLE|VIEW x IS '...' | NULL
+ *   GRANT p[, ...] ON <securable> x TO `principal`          REVOKE p[, ...] ON <securable> x FROM `principal`
+ *   SHOW CATALOGS | SCHEMAS [IN|FROM c] | TABLES [IN|FROM [c.]s] | GRANTS [`principal`] ON <securable> x
+ *     | COLUMNS IN|FROM t
+ *   DESCRIBE [TABLE] [EXTENDED] t
+ *   CREATE [OR REPLACE] FUNCTION f(p type, ...) RETURNS type [COMMENT '...'] RETURN <expr>
+ * Privileges are one to three words (SELECT, USE CATALOG, ALL PRIVILEGES, ...); a securable is
+ * CATALOG, SCHEMA|DATABASE, TABLE|VIEW, VOLUME, FUNCTION or METASTORE (no name). */
+typedef enum {
+	WEIR_WH_C_NONE = 0,
+	WEIR_WH_C_CREATE_SCHEMA,
+	WEIR_WH_C_DROP_SCHEMA,
+	WEIR_WH_C_CREATE_VIEW,
+	WEIR_WH_C_DROP_VIEW,
+	WEIR_WH_C_RENAME,
+	WEIR_WH_C_ADD_COLUMNS,
+	WEIR_WH_C_SET_PROPERTIES,
+	WEIR_WH_C_COLUMN_COMMENT,
+	WEIR_WH_C_SET_ROW_FILTER,
+	WEIR_WH_C_DROP_ROW_FILTER,
+	WEIR_WH_C_SET_MASK,
+	WEIR_WH_C_DROP_MASK,
+	WEIR_WH_C_COMMENT_ON,
+	WEIR_WH_C_GRANT,
+	WEIR_WH_C_REVOKE,
+	WEIR_WH_C_SHOW_CATALOGS,
+	WEIR_WH_C_SHOW_SCHEMAS,
+	WEIR_WH_C_SHOW_TABLES,
+	WEIR_WH_C_SHOW_GRANTS,
+	WEIR_WH_C_SHOW_COLUMNS,
+	WEIR_WH_C_DESCRIBE,
+	WEIR_WH_C_CREATE_FUNCTION,
+	WEIR_WH_C_CREATE_CATALOG,
+	WEIR_WH_C_DROP_CATALOG,
+	WEIR_WH_C_SET_OWNER,
+} weir_wh_ckind;
+
+typedef struct weir_wh_cstmt {
+	weir_wh_ckind kind;
+	const char *sec_type; /* the object's kind as written, upper case: CATALOG, SCHEMA, TABLE, VIEW, ... */
+	const char *parts[3]; /* the object's name, 0..3 parts */
+	int nparts;
+	const char *to[3]; /* RENAME TO */
+	int nto;
+	bool if_exists, if_not_exists, or_replace, cascade, extended;
+	const char *comment; /* COMMENT '...' / IS '...' (NULL: none, or IS NULL) */
+	weir_wh_coldef *cols; /* ADD COLUMNS; CREATE FUNCTION's parameters */
+	int ncols;
+	const char **keys, **values; /* SET TBLPROPERTIES */
+	int nprops;
+	const char *column; /* ALTER COLUMN c */
+	const char *fn[3]; /* ROW FILTER / MASK function name */
+	int nfn;
+	const char **using_cols; /* ROW FILTER ON (...), MASK USING COLUMNS (...) */
+	int nusing;
+	const char **privs; /* GRANT / REVOKE, upper case with spaces: "USE CATALOG" */
+	int nprivs;
+	const char *principal; /* GRANT TO / REVOKE FROM / SHOW GRANTS / OWNER TO */
+	size_t body; /* CREATE VIEW: offset of the query; CREATE FUNCTION: of the RETURN expression */
+	weir_wh_type returns; /* CREATE FUNCTION */
+} weir_wh_cstmt;
+
+/* Parses a catalog statement. 1: it is one (out filled); 0: the text is not a catalog
+ * statement (out->kind NONE); -1: it is one but malformed (400 naming `statement`). */
+int weir_wh_parse_catalog(weir_arena *a, const char *sql, weir_wh_cstmt *out, weir_error *err);
 
 #endif

@@ -9,9 +9,18 @@
  * make sure each table's file exists (created from the catalog's columns on first use);
  * open an in-memory database, ATTACH each file under an alias wN (read-only when the
  * caller may not write it), rewrite the names, prepare under the authorizer, step with a
- * progress handler that enforces the deadline and cancel. CREATE TABLE, CTAS and DROP TABLE
- * go through the catalog domain (the same securable the REST API makes). At the end, one
- * write transaction on the metadata store: lineage edges and the audit row. */
+ * progress handler that enforces the deadline and cancel. CREATE TABLE, CTAS, DROP TABLE
+ * and CREATE VIEW go through the catalog domain (the same securable the REST API makes); the
+ * other catalog statements are warehouse/wh_catalog.c's. At the end, one write transaction on
+ * the metadata store: table and column lineage edges and the audit row.
+ *
+ * What a reference becomes: a table, "wN".t; a table with a row filter or column masks, a
+ * subquery applying them (guard()); a view, its definition in parentheses with its own
+ * references resolved as the view's owner (ref_text(): the reader needs SELECT on the view
+ * only); a system table (system.<schema>.<table>), an in-memory database of rows built by
+ * warehouse/wh_system.c and loaded when the connection opens. Column lineage comes from a
+ * probe over empty stand-ins (column_lineage(), which says its method and limits). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -67,9 +76,27 @@ typedef struct wh_table {
 	weir_securable sec;
 	const char *alias; /* w1, w2, ... */
 	json_t *columns; /* UC columns (borrowed from info) */
+	int64_t as_id; /* whose rights it is read with: the caller, or a view's owner */
+	const char *guarded; /* a row filter or column masks: what a read of it becomes; else NULL */
+	weir_wh_systab sys; /* a system table (sec.id is NULL): its columns and rows */
+	int view; /* the view (index in wh_ctx.v) it is read through; -1: named by the statement */
 	bool can_read, can_write;
 	bool read, written; /* what the statement did (the authorizer saw) */
 } wh_table;
+
+/* A view the statement reads: replaced by its definition, run with its owner's rights. */
+typedef struct wh_view {
+	weir_securable sec;
+	json_t *columns; /* UC columns */
+	bool top; /* named by the statement itself (a lineage source), not by another view */
+} wh_view;
+
+#define MAX_VIEW_DEPTH 8
+
+/* One column edge: source node (a table or view) and column -> the target column. */
+typedef struct wh_coledge {
+	const char *src_id, *src_name, *src_col, *dst_col, *subtype;
+} wh_coledge;
 
 typedef struct wh_ctx {
 	weir_arena *a;
@@ -77,6 +104,20 @@ typedef struct wh_ctx {
 	weir_principal *p;
 	wh_table t[MAX_TABLES];
 	int nt;
+	wh_view v[MAX_TABLES];
+	int nv;
+	const weir_securable *dst_view; /* CREATE VIEW: the view, the target of lineage edges */
+	const char **groups; /* the caller's groups (names), for is_account_group_member() */
+	int ngroups;
+	const char *first_word; /* INSERT, UPDATE, ... */
+	int sys_ok; /* may the caller read system tables: -1 not asked yet, 0, 1 */
+	bool ask_groups; /* a view read calls is_account_group_member() or is_member() */
+	struct wh_coledge *ce; /* column lineage found by the probe (column_lineage) */
+	int nce, cap_ce;
+	/* the probe's reads (authorizer SQLITE_READ): alias and column, in order */
+	const char **rd_db, **rd_col;
+	int nrd, cap_rd;
+	bool probing;
 	bool user_sql; /* the authorizer applies (false while the engine runs its own SQL) */
 	char deny_code[48];
 	char deny[400];
@@ -106,8 +147,26 @@ static void fail_err(weir_wh_outcome *o, const weir_error *e)
 		code = WEIR_E_SCHEMA_NOT_FOUND;
 	else if (code == WEIR_E_NOT_FOUND && e->obj == WEIR_OBJ_TABLE)
 		code = WEIR_E_TABLE_NOT_FOUND;
+	else if (code == WEIR_E_ALREADY_EXISTS && e->obj == WEIR_OBJ_CATALOG)
+		code = WEIR_E_CATALOG_ALREADY_EXISTS;
+	else if (code == WEIR_E_ALREADY_EXISTS && e->obj == WEIR_OBJ_SCHEMA)
+		code = WEIR_E_SCHEMA_ALREADY_EXISTS;
+	else if (code == WEIR_E_ALREADY_EXISTS && e->obj == WEIR_OBJ_TABLE)
+		code = WEIR_E_TABLE_ALREADY_EXISTS;
 	fail(o, weir_code_name(code), "%s", e->message);
 }
+
+void weir_wh__fail(weir_wh_outcome *o, const char *code, const char *fmt, ...)
+{
+	o->state = WEIR_WH_FAILED;
+	snprintf(o->error_code, sizeof(o->error_code), "%s", code);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->message, sizeof(o->message), fmt, ap);
+	va_end(ap);
+}
+
+void weir_wh__fail_err(weir_wh_outcome *o, const weir_error *e) { fail_err(o, e); }
 
 static wh_table *table_of_alias(wh_ctx *c, const char *db)
 {
@@ -149,10 +208,43 @@ bool weir_wh__pragma_allowed(const char *name, const char *value)
 	return false;
 }
 
+/* The column-lineage probe (column_lineage below): the statement's query prepared (never
+ * run) over empty stand-in tables; each column a result expression reads is one SQLITE_READ. */
+static int probe_authorizer(wh_ctx *c, int action, const char *a1, const char *a2, const char *db)
+{
+	(void)a1;
+	switch (action) {
+	case SQLITE_SELECT:
+	case SQLITE_RECURSIVE:
+	case SQLITE_FUNCTION: return SQLITE_OK;
+	case SQLITE_READ:
+		if (db && a2 && *a2 && (db[0] == 'w' || db[0] == 'v')) {
+			if (c->nrd == c->cap_rd) {
+				int cap = c->cap_rd ? c->cap_rd * 2 : 32;
+				const char **nd = weir_arena_alloc(c->a, (size_t)cap * sizeof(*nd));
+				const char **nc = weir_arena_alloc(c->a, (size_t)cap * sizeof(*nc));
+				if (c->nrd) {
+					memcpy(nd, c->rd_db, (size_t)c->nrd * sizeof(*nd));
+					memcpy(nc, c->rd_col, (size_t)c->nrd * sizeof(*nc));
+				}
+				c->rd_db = nd;
+				c->rd_col = nc;
+				c->cap_rd = cap;
+			}
+			c->rd_db[c->nrd] = weir_arena_strdup(c->a, db);
+			c->rd_col[c->nrd++] = weir_arena_strdup(c->a, a2);
+		}
+		return SQLITE_OK;
+	default: return SQLITE_DENY;
+	}
+}
+
 static int authorizer(void *arg, int action, const char *a1, const char *a2, const char *db, const char *trigger)
 {
 	(void)trigger;
 	wh_ctx *c = arg;
+	if (c->probing)
+		return probe_authorizer(c, action, a1, a2, db);
 	if (!c->user_sql)
 		return SQLITE_OK;
 	wh_table *t;
@@ -178,7 +270,13 @@ static int authorizer(void *arg, int action, const char *a1, const char *a2, con
 			return SQLITE_DENY;
 		}
 		if (!t->can_read) {
-			deny(c, "PERMISSION_DENIED", "User does not have SELECT on Table '%s'", t->sec.full_name);
+			if (t->view >= 0)
+				deny(c, "PERMISSION_DENIED",
+				     "The owner of View '%s' does not have SELECT on one of the tables it reads",
+				     c->v[t->view].sec.full_name);
+			else
+				deny(c, "PERMISSION_DENIED", "User does not have SELECT on Table '%s'",
+				     t->sec.full_name);
 			return SQLITE_DENY;
 		}
 		t->read = true;
@@ -325,6 +423,37 @@ static int ensure_file(weir_arena *a, const char *table_id, json_t *columns, wei
 	return 0;
 }
 
+int weir_wh__file_add_columns(weir_arena *a, const char *table_id, const weir_wh_coldef *cols, int n, weir_error *err)
+{
+	const char *path = weir_wh__table_path(a, table_id);
+	if (access(path, F_OK) != 0)
+		return 0; /* made from the catalog's columns on first use */
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 10000);
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	}
+	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+		weir_buf b = {0};
+		weir_buf_appendf(&b, "ALTER TABLE %s ADD COLUMN ", WEIR_WH_FILE_TABLE);
+		append_ident(&b, cols[i].name);
+		weir_buf_appendf(&b, " %s", cols[i].type.decl);
+		char *sql = weir_arena_strndup(a, b.data, b.len);
+		weir_buf_release(&b);
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		weir_log_error("warehouse: adding columns to the file of table %s: %s", table_id,
+			       db ? sqlite3_errmsg(db) : "cannot open");
+	sqlite3_close(db); /* an open transaction rolls back */
+	if (rc != SQLITE_OK)
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "The table's data file cannot be changed");
+	return 0;
+}
+
 static void remove_file(weir_arena *a, const char *table_id)
 {
 	const char *path = weir_wh__table_path(a, table_id);
@@ -357,14 +486,122 @@ missing:
 	return NULL;
 }
 
-/* Resolves a table for the caller; adds it (once) to the statement's tables. */
-static wh_table *add_table(wh_ctx *c, weir_db *md, const char *full, weir_error *err)
+/* A row filter's or mask's function applied to columns: its SQL body with its parameters
+ * replaced by the columns of the table read (alias "__b"). The function is found whoever
+ * reads (it runs as its definer: the reader needs no EXECUTE); a missing or unusable one
+ * fails the read (closed). */
+static const char *guard_call(wh_ctx *c, weir_db *md, const char *table, json_t *spec, const char *first_col,
+			      weir_error *err)
+{
+	const char *fname = json_string_value(json_object_get(spec, "function_name"));
+	json_t *cols = json_object_get(spec, first_col ? "using_column_names" : "input_column_names");
+	weir_securable fs;
+	json_t *fi = NULL;
+	if (fname == NULL ||
+	    weir_gov_resolve_ex(md, c->a, c->p, WEIR_SEC_FUNCTION, fname,
+				WEIR_RESOLVE_NO_VISIBILITY | WEIR_RESOLVE_IGNORE_ISOLATION, &fs, err) != 0 ||
+	    (fi = weir_catalog_get(md, c->a, &fs, true, true, err)) == NULL) {
+		weir_error_clear(err);
+		return weir_error_set(
+			       err, WEIR_E_PERMISSION_DENIED,
+			       "The row filter or column mask of Table '%s' names a function that no longer exists",
+			       table),
+		       NULL;
+	}
+	weir_json_own(c->a, fi);
+	const char *body = json_string_value(json_object_get(fi, "routine_definition"));
+	json_t *params = json_object_get(json_object_get(fi, "input_params"), "parameters");
+	size_t np = json_array_size(params), nc = json_array_size(cols) + (first_col ? 1 : 0);
+	const char *rb = json_string_value(json_object_get(fi, "routine_body"));
+	if (body == NULL || rb == NULL || strcmp(rb, "SQL") != 0 || np != nc)
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+				      "The row filter or column mask of Table '%s' cannot be applied (its function "
+				      "changed)",
+				      table),
+		       NULL;
+	const char **names = weir_arena_alloc(c->a, (np + 1) * sizeof(*names));
+	const char **repl = weir_arena_alloc(c->a, (np + 1) * sizeof(*repl));
+	for (size_t i = 0; i < np; i++) {
+		names[i] = json_string_value(json_object_get(json_array_get(params, i), "name"));
+		const char *col = first_col && i == 0 ? first_col
+						      : json_string_value(json_array_get(cols, first_col ? i - 1 : i));
+		weir_buf b = {0};
+		weir_buf_append(&b, "\"__b\".", 6);
+		append_ident(&b, col ? col : "");
+		repl[i] = weir_arena_strndup(c->a, b.data, b.len);
+		weir_buf_release(&b);
+		if (names[i] == NULL)
+			names[i] = "";
+	}
+	const char *out;
+	if (weir_wh_subst_params(c->a, body, names, repl, (int)np, &out, err) != 0)
+		return NULL;
+	return weir_arena_printf(c->a, "(%s)", out);
+}
+
+/* What a read of table t becomes when it has a row filter or column masks (Unity Catalog's:
+ * every reader, its owner and admins included; the functions decide who is exempt):
+ * (SELECT <columns, masked> FROM "wN".t AS "__b" WHERE <filter>). NULL (no error) otherwise. */
+static const char *guard(wh_ctx *c, weir_db *md, wh_table *t, json_t *info, weir_error *err)
+{
+	json_t *rf = json_object_get(info, "row_filter");
+	bool masked = false;
+	size_t i;
+	json_t *col;
+	json_array_foreach (t->columns, i, col)
+		masked |= json_object_get(col, "mask") != NULL;
+	if (rf == NULL && !masked)
+		return NULL;
+	weir_buf b = {0};
+	weir_buf_append(&b, "(SELECT ", 8);
+	json_array_foreach (t->columns, i, col) {
+		const char *name = json_string_value(json_object_get(col, "name"));
+		json_t *mask = json_object_get(col, "mask");
+		if (i)
+			weir_buf_append(&b, ", ", 2);
+		if (mask) {
+			const char *call = guard_call(c, md, t->sec.full_name, mask, name, err);
+			if (call == NULL) {
+				weir_buf_release(&b);
+				return NULL;
+			}
+			weir_buf_append(&b, call, strlen(call));
+			weir_buf_append(&b, " AS ", 4);
+		} else {
+			weir_buf_append(&b, "\"__b\".", 6);
+		}
+		append_ident(&b, name ? name : "");
+	}
+	weir_buf_appendf(&b, " FROM \"%s\".%s AS \"__b\"", t->alias, WEIR_WH_FILE_TABLE);
+	if (rf) {
+		const char *call = guard_call(c, md, t->sec.full_name, rf, NULL, err);
+		if (call == NULL) {
+			weir_buf_release(&b);
+			return NULL;
+		}
+		weir_buf_appendf(&b, " WHERE coalesce(%s, 0)", call);
+	}
+	weir_buf_append(&b, ")", 1);
+	const char *text = weir_arena_strndup(c->a, b.data, b.len);
+	weir_buf_release(&b);
+	return text;
+}
+
+/* Resolves a table for principal `as` (the caller, or a view's owner); adds it (once per
+ * principal) to the statement's tables. A view is answered in *view (and not added). */
+static wh_table *add_table_as(wh_ctx *c, weir_db *md, const weir_principal *as, const char *full, int via,
+			      json_t **view_info, weir_securable *view, weir_error *err)
 {
 	weir_securable s;
-	if (weir_gov_resolve(md, c->a, c->p, WEIR_SEC_TABLE, full, &s, err) != 0)
+	if (view_info)
+		*view_info = NULL;
+	if (weir_gov_resolve(md, c->a, as, WEIR_SEC_TABLE, full, &s, err) != 0)
 		return NULL;
+	/* once per principal, and apart for what the statement names itself (a lineage source,
+	 * writable) and what a view reads */
 	for (int i = 0; i < c->nt; i++)
-		if (strcmp(c->t[i].sec.id, s.id) == 0)
+		if (c->t[i].sec.id && strcmp(c->t[i].sec.id, s.id) == 0 && c->t[i].as_id == as->id &&
+		    (c->t[i].view < 0) == (via < 0))
 			return &c->t[i];
 	if (c->nt == MAX_TABLES) {
 		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "A statement may name at most %d tables",
@@ -376,6 +613,11 @@ static wh_table *add_table(wh_ctx *c, weir_db *md, const char *full, weir_error 
 		return NULL;
 	weir_json_own(c->a, info);
 	const char *type = json_string_value(json_object_get(info, "table_type"));
+	if (type && strcmp(type, "VIEW") == 0 && view_info) {
+		*view_info = info;
+		*view = s;
+		return NULL;
+	}
 	if (type == NULL || strcmp(type, "MANAGED") != 0) {
 		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
 			       "Table '%.300s' is %.32s: this warehouse holds the data of MANAGED tables only",
@@ -387,13 +629,347 @@ static wh_table *add_table(wh_ctx *c, weir_db *md, const char *full, weir_error 
 	t->sec = s;
 	t->alias = weir_arena_printf(c->a, "w%d", c->nt + 1);
 	t->columns = json_object_get(info, "columns");
-	t->can_read = weir_gov_allowed(md, c->p, WEIR_OP_READ_DATA, &t->sec);
-	t->can_write = weir_gov_allowed(md, c->p, WEIR_OP_WRITE_DATA, &t->sec);
+	t->as_id = as->id;
+	t->view = via;
+	t->can_read = weir_gov_allowed(md, as, WEIR_OP_READ_DATA, &t->sec);
+	t->can_write = via < 0 && weir_gov_allowed(md, as, WEIR_OP_WRITE_DATA, &t->sec);
 	c->nt++;
+	weir_error_clear(err);
+	t->guarded = guard(c, md, t, info, err);
+	if (t->guarded == NULL && err->code != WEIR_OK)
+		return NULL;
 	return t;
 }
 
+static wh_table *add_table(wh_ctx *c, weir_db *md, const char *full, weir_error *err)
+{
+	return add_table_as(c, md, c->p, full, -1, NULL, NULL, err);
+}
+
+static const char *quoted_alias(wh_ctx *c, const wh_table *t)
+{
+	return weir_arena_printf(c->a, "\"%s\".%s", t->alias, WEIR_WH_FILE_TABLE);
+}
+
+/* The caller's groups by name, for is_account_group_member() and the system tables' rule:
+ * read once per statement, and only when something may ask (a principal's closure can be long). */
+static void load_groups(wh_ctx *c, weir_db *md)
+{
+	if (c->groups)
+		return;
+	c->groups = weir_arena_alloc(c->a, (size_t)(c->p->nclosure + 1) * sizeof(*c->groups));
+	for (int i = 0; i < c->p->nclosure; i++)
+		if (c->p->closure[i] != c->p->id) {
+			const char *g = weir_gov_principal_name(md, c->a, c->p->closure[i]);
+			if (g)
+				c->groups[c->ngroups++] = g;
+		}
+}
+
+/* A system table (wh_system.c): its rows are loaded into an in-memory database attached
+ * under its alias when the connection opens; read-only. */
+static const char *system_ref(wh_ctx *c, weir_db *md, const weir_principal *as, const char *full, bool write, int via,
+			      weir_error *err)
+{
+	const char *p3[3];
+	if (weir_gov_split_full_name(c->a, "statement", full, 3, p3, err) != 0)
+		return NULL;
+	bool ok;
+	if (as == c->p) {
+		load_groups(c, md);
+		if (c->sys_ok < 0)
+			c->sys_ok = weir_wh__system_allowed(md, c->a, c->p, c->groups, c->ngroups);
+		ok = c->sys_ok == 1;
+	} else {
+		ok = weir_wh__system_allowed(md, c->a, as, NULL, 0);
+	}
+	if (!ok)
+		return weir_error_set(
+			       err, WEIR_E_PERMISSION_DENIED,
+			       "System tables are readable by admins and by those granted USE CATALOG and SELECT "
+			       "on catalog 'system'"),
+		       NULL;
+	if (write)
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED, "System tables are read-only"), NULL;
+	const char *canon = weir_arena_printf(c->a, "system.%s.%s", p3[1], p3[2]);
+	for (char *q = (char *)canon; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	for (int i = 0; i < c->nt; i++)
+		if (c->t[i].sec.id == NULL && strcmp(c->t[i].sec.full_name, canon) == 0)
+			return quoted_alias(c, &c->t[i]);
+	if (c->nt == MAX_TABLES)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "A statement may name at most %d tables",
+				      MAX_TABLES),
+		       NULL;
+	wh_table *t = &c->t[c->nt];
+	memset(t, 0, sizeof(*t));
+	if (weir_wh__system_table(md, c->a, as, p3[1], p3[2], &t->sys, err) != 0)
+		return NULL;
+	weir_json_own(c->a, t->sys.rows);
+	t->sec.full_name = canon;
+	t->alias = weir_arena_printf(c->a, "w%d", c->nt + 1);
+	t->as_id = as->id;
+	t->view = via;
+	t->can_read = true;
+	c->nt++;
+	return quoted_alias(c, t);
+}
+
+/* Whether the statement is a plain INSERT INTO (no OR REPLACE/IGNORE, no ON CONFLICT upsert):
+ * the only write a table with a row filter or masks takes, since every other one reads or
+ * removes rows the filter hides. */
+static bool plain_insert(wh_ctx *c)
+{
+	weir_wh_tok *t;
+	int n;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wh_tokenize(c->a, c->x->statement, &t, &n, &e) != 0 || n < 2 || !weir_wh_tok_is(&t[0], "INSERT") ||
+	    !weir_wh_tok_is(&t[1], "INTO"))
+		return false;
+	for (int i = 2; i < n; i++)
+		if (weir_wh_tok_is(&t[i], "CONFLICT"))
+			return false;
+	return true;
+}
+
+/* The text a reference becomes: "wN".t for a table; for a view, its definition in
+ * parentheses with its own references resolved as the view's owner (a view runs with its
+ * owner's rights: the reader needs SELECT on the view only). */
+static const char *ref_text(wh_ctx *c, weir_db *md, const weir_principal *as, const char *full, bool write, int via,
+			    int depth, weir_error *err)
+{
+	if (strncasecmp(full, "system.", 7) == 0)
+		return system_ref(c, md, as, full, write, via, err);
+	json_t *vinfo = NULL;
+	weir_securable vs;
+	wh_table *t = add_table_as(c, md, as, full, via, &vinfo, &vs, err);
+	if (t && t->guarded && write && !plain_insert(c))
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+				      "Table '%s' has a row filter or column masks: it can be read and inserted into "
+				      "(INSERT INTO, no upsert), not updated or deleted from here",
+				      t->sec.full_name),
+		       NULL;
+	if (t)
+		return t->guarded && !write ? t->guarded : quoted_alias(c, t);
+	if (vinfo == NULL)
+		return NULL;
+	if (write)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+				      "[EXPECT_TABLE_NOT_VIEW] '%.300s' is a view: a view cannot be written",
+				      vs.full_name),
+		       NULL;
+	if (depth >= MAX_VIEW_DEPTH)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "Views nest more than %d deep",
+				      MAX_VIEW_DEPTH),
+		       NULL;
+	if (!weir_gov_allowed(md, as, WEIR_OP_READ_DATA, &vs)) {
+		if (via >= 0)
+			return weir_error_set(
+				       err, WEIR_E_PERMISSION_DENIED,
+				       "The owner of View '%s' does not have SELECT on one of the views it reads",
+				       c->v[via].sec.full_name),
+			       NULL;
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED, "User does not have SELECT on View '%s'",
+				      vs.full_name),
+		       NULL;
+	}
+	if (c->nv == MAX_TABLES)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE, "A statement may read at most %d views",
+				      MAX_TABLES),
+		       NULL;
+	int vi = c->nv++;
+	c->v[vi].sec = vs;
+	c->v[vi].columns = json_object_get(vinfo, "columns");
+	c->v[vi].top = via < 0;
+	const char *def = json_string_value(json_object_get(vinfo, "view_definition"));
+	if (def && strcasestr(def, "member"))
+		c->ask_groups = true;
+	weir_principal *owner = weir_gov_principal_load(md, c->a, vs.chain[0].owner_id, c->x->workspace_id, err);
+	if (owner == NULL)
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+				      "The owner of View '%s' cannot run it (the principal is inactive)", vs.full_name),
+		       NULL;
+	weir_wh_scan sc;
+	if (def == NULL || weir_wh_scan_refs(c->a, def, &sc, err) != 0 || sc.kind != WEIR_WH_KIND_QUERY)
+		return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+				      "View '%s' has a definition this warehouse cannot run", vs.full_name),
+		       NULL;
+	const char **repl = weir_arena_alloc(c->a, (size_t)(sc.nrefs + 1) * sizeof(*repl));
+	for (int i = 0; i < sc.nrefs; i++) {
+		const weir_wh_ref *r = &sc.refs[i];
+		/* the stored definition names everything in three parts; else the view's schema */
+		const char *f = r->nparts == 3
+					? weir_arena_printf(c->a, "%s.%s.%s", r->parts[0], r->parts[1], r->parts[2])
+				: r->nparts == 2 ? weir_arena_printf(c->a, "%s.%s.%s", vs.chain[2].name, r->parts[0],
+								     r->parts[1])
+						 : weir_arena_printf(c->a, "%s.%s.%s", vs.chain[2].name,
+								     vs.chain[1].name, r->parts[0]);
+		if (strncasecmp(r->parts[r->nparts - 1], "sqlite_", 7) == 0 ||
+		    (repl[i] = ref_text(c, md, owner, f, false, vi, depth + 1, err)) == NULL) {
+			if (err->status == 404 || err->code == WEIR_OK)
+				weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+					       "The owner of View '%s' cannot read a table or view it names (gone, or "
+					       "not visible to the owner)",
+					       vs.full_name);
+			return NULL;
+		}
+	}
+	return weir_arena_printf(c->a, "(%s)", weir_wh_rewrite_with(c->a, def, sc.refs, sc.nrefs, repl));
+}
+
 /* ---------------------------------------------------------------- the private connection */
+
+/* current_user(): the caller's name (its userName / application id), also inside a view. */
+static void fn_current_user(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	wh_ctx *c = sqlite3_user_data(ctx);
+	sqlite3_result_text(ctx, c->p->name, -1, SQLITE_TRANSIENT);
+}
+
+/* is_account_group_member('g'): whether the caller belongs to group g (directly or not). */
+static void fn_group_member(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	wh_ctx *c = sqlite3_user_data(ctx);
+	const char *g = (const char *)sqlite3_value_text(argv[0]);
+	int yes = 0;
+	for (int i = 0; g && i < c->ngroups && !yes; i++)
+		yes = strcasecmp(c->groups[i], g) == 0;
+	sqlite3_result_int(ctx, yes);
+}
+
+static void register_functions(wh_ctx *c, sqlite3 *db)
+{
+	sqlite3_create_function_v2(db, "current_user", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c, fn_current_user, NULL,
+				   NULL, NULL);
+	sqlite3_create_function_v2(db, "is_account_group_member", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c,
+				   fn_group_member, NULL, NULL, NULL);
+	sqlite3_create_function_v2(db, "is_member", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c, fn_group_member, NULL,
+				   NULL, NULL);
+}
+
+int weir_wh__check_function_body(weir_arena *a, const char *body, const weir_wh_coldef *params, int n, weir_error *err)
+{
+	static const char *const words[] = {"SELECT", "FROM", "WITH", "VALUES", NULL};
+	weir_wh_tok *t;
+	int nt;
+	if (weir_wh_tokenize(a, body, &t, &nt, err) != 0)
+		return -1;
+	for (int i = 0; i < nt; i++) {
+		for (int k = 0; words[k]; k++)
+			if (weir_wh_tok_is(&t[i], words[k]))
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
+							"A SQL function's body is an expression over its parameters "
+							"(no queries in this warehouse)");
+		if (t[i].kind == WEIR_TK_PUNCT && body[t[i].start] == ';')
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
+						"Invalid statement: one statement at a time");
+	}
+	/* the body compiles over a row of its parameters, with only functions to call */
+	const char **names = weir_arena_alloc(a, (size_t)(n + 1) * sizeof(*names));
+	const char **repl = weir_arena_alloc(a, (size_t)(n + 1) * sizeof(*repl));
+	weir_buf b = {0};
+	weir_buf_appendf(&b, "CREATE TABLE p (\"__row\"");
+	for (int i = 0; i < n; i++) {
+		names[i] = params[i].name;
+		weir_buf ib = {0};
+		weir_buf_append(&ib, "p.", 2);
+		append_ident(&ib, params[i].name);
+		repl[i] = weir_arena_strndup(a, ib.data, ib.len);
+		weir_buf_release(&ib);
+		weir_buf_append(&b, ", ", 2);
+		append_ident(&b, params[i].name);
+		weir_buf_appendf(&b, " %s", params[i].type.decl);
+	}
+	weir_buf_append(&b, ")", 1);
+	const char *ddl = weir_arena_strndup(a, b.data, b.len);
+	weir_buf_release(&b);
+	const char *expr;
+	if (weir_wh_subst_params(a, body, names, repl, n, &expr, err) != 0)
+		return -1;
+	sqlite3 *db = NULL;
+	wh_ctx dummy;
+	memset(&dummy, 0, sizeof(dummy));
+	weir_principal nobody = {.name = ""};
+	dummy.p = &nobody;
+	int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, ddl, NULL, NULL, NULL);
+	char msg[300] = "";
+	if (rc == SQLITE_OK) {
+		register_functions(&dummy, db);
+		sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+		sqlite3_stmt *st = NULL;
+		rc = sqlite3_prepare_v2(db, weir_arena_printf(a, "SELECT (%s) FROM p", expr), -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	if (rc != SQLITE_OK)
+		return weir_error_field(err, WEIR_E_BAD_REQUEST, "statement", "%s",
+					msg[0] ? msg : "The function's body cannot be checked");
+	return 0;
+}
+
+/* A system table's rows in an in-memory database attached under its alias (before the
+ * authorizer is set: this is the engine's own SQL). Numbers stay numbers. */
+static int load_system(wh_ctx *c, sqlite3 *db, const wh_table *t)
+{
+	static const char *const numeric[] = {"workspace_id", "ordinal_position", "numeric_precision", "numeric_scale",
+					      NULL};
+	weir_buf b = {0};
+	weir_buf_appendf(&b, "ATTACH ':memory:' AS \"%s\"; CREATE TABLE \"%s\".%s (", t->alias, t->alias,
+			 WEIR_WH_FILE_TABLE);
+	weir_buf ins = {0};
+	weir_buf_appendf(&ins, "INSERT INTO \"%s\".%s VALUES (", t->alias, WEIR_WH_FILE_TABLE);
+	for (int i = 0; i < t->sys.ncols; i++) {
+		bool num = false;
+		for (int k = 0; numeric[k]; k++)
+			num |= strcmp(t->sys.cols[i], numeric[k]) == 0;
+		if (i) {
+			weir_buf_append(&b, ", ", 2);
+			weir_buf_append(&ins, ", ", 2);
+		}
+		append_ident(&b, t->sys.cols[i]);
+		weir_buf_appendf(&b, " %s", num ? "BIGINT" : "STRING TEXT");
+		weir_buf_appendf(&ins, "?%d", i + 1);
+	}
+	weir_buf_append(&b, ")", 1);
+	weir_buf_append(&ins, ")", 1);
+	char *ddl = weir_arena_strndup(c->a, b.data, b.len), *isql = weir_arena_strndup(c->a, ins.data, ins.len);
+	weir_buf_release(&b);
+	weir_buf_release(&ins);
+	int rc = sqlite3_exec(db, ddl, NULL, NULL, NULL);
+	sqlite3_stmt *st = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, isql, -1, &st, NULL);
+	size_t r;
+	json_t *row;
+	json_array_foreach (t->sys.rows, r, row) {
+		if (rc != SQLITE_OK)
+			break;
+		for (int i = 0; i < t->sys.ncols; i++) {
+			const char *v = json_string_value(json_array_get(row, (size_t)i));
+			if (v)
+				sqlite3_bind_text(st, i + 1, v, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(st, i + 1);
+		}
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		weir_log_error("warehouse: loading system table %s: %s", t->sec.full_name, sqlite3_errmsg(db));
+	return rc == SQLITE_OK ? 0 : -1;
+}
 
 static sqlite3 *open_conn(wh_ctx *c, weir_error *err)
 {
@@ -414,6 +990,14 @@ static sqlite3 *open_conn(wh_ctx *c, weir_error *err)
 	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, 1 << 20);
 	for (int i = 0; i < c->nt; i++) {
 		wh_table *t = &c->t[i];
+		if (t->sec.id == NULL) {
+			if (load_system(c, db, t) != 0) {
+				sqlite3_close(db);
+				weir_error_set(err, WEIR_E_INTERNAL_ERROR, "A system table cannot be loaded");
+				return NULL;
+			}
+			continue;
+		}
 		const char *path = weir_wh__table_path(c->a, t->sec.id);
 		/* a file URI: the path is ours (data dir + id), escaped for the URI anyway */
 		weir_buf u = {0};
@@ -442,6 +1026,7 @@ static sqlite3 *open_conn(wh_ctx *c, weir_error *err)
 			return NULL;
 		}
 	}
+	register_functions(c, db);
 	sqlite3_set_authorizer(db, authorizer, c);
 	sqlite3_progress_handler(db, 1000, progress, c);
 	if (c->x->cancel) {
@@ -606,6 +1191,9 @@ static void run_dml(wh_ctx *c, sqlite3 *db, sqlite3_stmt *st, bool insert, weir_
 
 /* ---------------------------------------------------------------- metadata writes */
 
+static int record_columns(wh_ctx *c, weir_db *md, const weir_securable *dst, const weir_lineage_producer *by,
+			  int64_t now, weir_error *err);
+
 /* Lineage edges (every table read -> the table written) and the audit row, in one write. */
 static void record(wh_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o)
 {
@@ -614,24 +1202,35 @@ static void record(wh_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o)
 	if (weir_db_begin_write(md, &e) != 0)
 		goto out;
 	int64_t now = weir_now_ms();
-	const wh_table *dst = NULL;
+	const weir_securable *dst = c->dst_view;
 	for (int i = 0; i < c->nt; i++)
 		if (c->t[i].written)
-			dst = &c->t[i];
+			dst = &c->t[i].sec;
 	if (o->state == WEIR_WH_SUCCEEDED && dst) {
 		/* what trigger.table_update watches */
-		if (weir_wh_store_table_written(md, dst->sec.id, now, &e) != 0)
+		if (dst != c->dst_view && weir_wh_store_table_written(md, dst->id, now, &e) != 0)
 			goto rollback;
 		weir_lineage_producer by = {WEIR_LIN_CAPTURED, c->x->producer_type ? c->x->producer_type : "statement",
 					    c->x->producer_id ? c->x->producer_id : c->x->statement_id};
-		weir_lineage_node dn = {WEIR_LIN_TABLE, dst->sec.id, dst->sec.full_name};
+		weir_lineage_node dn = {WEIR_LIN_TABLE, dst->id, dst->full_name};
+		/* sources: the tables the statement named and read, and the views it named (not
+		 * what a view reads: the view is the source, as Databricks records it) */
 		for (int i = 0; i < c->nt; i++) {
-			if (&c->t[i] == dst || !c->t[i].read)
+			if (&c->t[i].sec == dst || !c->t[i].read || c->t[i].view >= 0 || c->t[i].sec.id == NULL)
 				continue;
 			weir_lineage_node sn = {WEIR_LIN_TABLE, c->t[i].sec.id, c->t[i].sec.full_name};
 			if (weir_lineage_record_edge(md, &sn, &dn, &by, now, &e) != 0)
 				goto rollback;
 		}
+		for (int i = 0; i < c->nv; i++) {
+			if (!c->v[i].top)
+				continue;
+			weir_lineage_node sn = {WEIR_LIN_TABLE, c->v[i].sec.id, c->v[i].sec.full_name};
+			if (weir_lineage_record_edge(md, &sn, &dn, &by, now, &e) != 0)
+				goto rollback;
+		}
+		if (record_columns(c, md, dst, &by, now, &e) != 0)
+			goto rollback;
 	}
 	json_t *params = json_pack("{s:s}", "statement_id", c->x->statement_id ? c->x->statement_id : "");
 	int status = o->state == WEIR_WH_SUCCEEDED                     ? 200
@@ -667,7 +1266,9 @@ out:
 
 /* ---------------------------------------------------------------- statements the engine answers */
 
-static json_t *uc_columns(const weir_wh_coldef *cols, int n)
+static json_t *uc_columns(const weir_wh_coldef *cols, int n) { return weir_wh__uc_columns(cols, n, 0); }
+
+json_t *weir_wh__uc_columns(const weir_wh_coldef *cols, int n, int first)
 {
 	json_t *arr = json_array();
 	for (int i = 0; i < n; i++) {
@@ -677,8 +1278,8 @@ static json_t *uc_columns(const weir_wh_coldef *cols, int n)
 		char *tjs = json_dumps(tj, JSON_COMPACT);
 		json_decref(tj);
 		json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b}", "name", d->name, "type_text", d->type.type_text,
-				      "type_name", d->type.type_name, "type_json", tjs, "position", i, "nullable",
-				      d->nullable);
+				      "type_name", d->type.type_name, "type_json", tjs, "position", first + i,
+				      "nullable", d->nullable);
 		free(tjs);
 		if (strcmp(d->type.type_name, "DECIMAL") == 0) {
 			json_object_set_new(c, "type_precision", json_integer(d->type.precision));
@@ -763,6 +1364,17 @@ static int drop_table(wh_ctx *c, weir_db_pool *pool, const weir_wh_ddl *d, weir_
 		goto rollback;
 	}
 	c->target_full_name = s.full_name;
+	json_t *info = weir_catalog_get(md, c->a, &s, true, true, err);
+	if (info == NULL)
+		goto rollback;
+	const char *type = json_string_value(json_object_get(info, "table_type"));
+	bool view = type && strcmp(type, "VIEW") == 0;
+	json_decref(info);
+	if (view) {
+		weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+			       "[WRONG_COMMAND_FOR_OBJECT_TYPE] '%s' is a view: use DROP VIEW", s.full_name);
+		goto rollback;
+	}
 	if (weir_gov_check(md, c->p, WEIR_OP_DELETE, &s, err) != 0 ||
 	    weir_catalog_delete(md, c->a, &s, false, err) != 0)
 		goto rollback;
@@ -793,10 +1405,10 @@ static void unregister_table(wh_ctx *c, weir_db_pool *pool, const weir_securable
 	remove_file(c->a, s->id);
 }
 
-/* Resolves the references, makes sure their files exist, rewrites the text. */
+/* Resolves the references (views expanded), makes sure the files exist, rewrites the text. */
 static const char *prepare_refs(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_wh_scan *sc, weir_error *err)
 {
-	const char **aliases = weir_arena_alloc(c->a, (size_t)(sc->nrefs + 1) * sizeof(*aliases));
+	const char **repl = weir_arena_alloc(c->a, (size_t)(sc->nrefs + 1) * sizeof(*repl));
 	weir_db *md = weir_db_acquire(pool);
 	int rc = 0;
 	for (int i = 0; i < sc->nrefs && rc == 0; i++) {
@@ -806,21 +1418,463 @@ static const char *prepare_refs(wh_ctx *c, weir_db_pool *pool, const char *sql, 
 			break;
 		}
 		const char *full = full_name(c, sc->refs[i].parts, sc->refs[i].nparts, err);
-		wh_table *t = full ? add_table(c, md, full, err) : NULL;
-		if (t == NULL) {
+		bool write = sc->refs[i].role == WEIR_WH_REF_WRITE;
+		repl[i] = full ? ref_text(c, md, c->p, full, write, -1, 0, err) : NULL;
+		if (repl[i] == NULL) {
 			rc = -1;
 			break;
 		}
-		aliases[i] = t->alias;
-		if (sc->refs[i].role == WEIR_WH_REF_WRITE)
-			c->target_full_name = t->sec.full_name;
+		if (write)
+			c->target_full_name = full;
 	}
+	bool ask = c->ask_groups || strcasestr(sql, "member") != NULL; /* is_account_group_member(), is_member() */
+	for (int i = 0; i < c->nt && !ask; i++)
+		ask = c->t[i].guarded != NULL;
+	if (rc == 0 && ask)
+		load_groups(c, md);
 	weir_db_release(md);
 	for (int i = 0; i < c->nt && rc == 0; i++)
-		rc = ensure_file(c->a, c->t[i].sec.id, c->t[i].columns, err);
+		if (c->t[i].sec.id) /* (not a system table) */
+			rc = ensure_file(c->a, c->t[i].sec.id, c->t[i].columns, err);
 	if (rc != 0)
 		return NULL;
-	return weir_wh_rewrite(c->a, sql, sc->refs, sc->nrefs, aliases);
+	return weir_wh_rewrite_with(c->a, sql, sc->refs, sc->nrefs, repl);
+}
+
+/* ---------------------------------------------------------------- column lineage */
+
+/* The method (DESIGN.md §7): the query whose rows a statement writes (INSERT ... SELECT, CTAS,
+ * CREATE VIEW) is prepared, never run, on a probe connection where each table and view it
+ * names is an empty stand-in with the catalog's columns (a view is its own node: what it
+ * reads stays behind it). A result column that is a plain column of a stand-in has SQLite's
+ * origin (sqlite3_column_origin_name, ENABLE_COLUMN_METADATA in Debian's libsqlite3): an
+ * IDENTITY edge. An expression's sources are the columns it reads: the top-level select list
+ * is split at its commas, and each item prepared alone with the same FROM ... tail; the
+ * authorizer's SQLITE_READ callbacks of the item's probe minus those of the tail's own probe
+ * (as multisets) are the item's columns: TRANSFORMATION edges. Limits: an expression over two
+ * columns maps to both; the columns a WHERE, JOIN or GROUP BY reads are not edges; a compound
+ * query (UNION, ...), an item whose probe fails (e.g. ORDER BY naming an output alias) and a
+ * column computed inside a CTE or subquery (its reads are the tail's too) fall back to every
+ * column the whole query reads; VALUES, and a query the probe cannot prepare, record table
+ * edges only. */
+
+static const char *probe_alias(wh_ctx *c, const char *full, json_t **columns, const char **id, const char **name)
+{
+	for (int i = 0; i < c->nt; i++)
+		if (c->t[i].view < 0 && c->t[i].sec.id && strcasecmp(c->t[i].sec.full_name, full) == 0) {
+			*columns = c->t[i].columns;
+			*id = c->t[i].sec.id;
+			*name = c->t[i].sec.full_name;
+			return c->t[i].alias;
+		}
+	for (int i = 0; i < c->nv; i++)
+		if (c->v[i].top && strcasecmp(c->v[i].sec.full_name, full) == 0) {
+			*columns = c->v[i].columns;
+			*id = c->v[i].sec.id;
+			*name = c->v[i].sec.full_name;
+			return weir_arena_printf(c->a, "v%d", i + 1);
+		}
+	return NULL;
+}
+
+typedef struct probe_node {
+	const char *alias, *id, *name;
+} probe_node;
+
+static void add_edge(wh_ctx *c, const probe_node *nodes, int nn, const char *alias, const char *col, const char *dst,
+		     const char *subtype)
+{
+	const probe_node *pn = NULL;
+	for (int i = 0; i < nn && pn == NULL; i++)
+		if (strcmp(nodes[i].alias, alias) == 0)
+			pn = &nodes[i];
+	if (pn == NULL)
+		return;
+	for (int i = 0; i < c->nce; i++)
+		if (strcmp(c->ce[i].src_id, pn->id) == 0 && strcasecmp(c->ce[i].src_col, col) == 0 &&
+		    strcasecmp(c->ce[i].dst_col, dst) == 0)
+			return;
+	if (c->nce == c->cap_ce) {
+		int cap = c->cap_ce ? c->cap_ce * 2 : 16;
+		wh_coledge *n = weir_arena_alloc(c->a, (size_t)cap * sizeof(*n));
+		if (c->nce)
+			memcpy(n, c->ce, (size_t)c->nce * sizeof(*n));
+		c->ce = n;
+		c->cap_ce = cap;
+	}
+	c->ce[c->nce++] = (wh_coledge){pn->id, pn->name, weir_arena_strdup(c->a, col), dst, subtype};
+}
+
+/* The top-level select list of q: [prefix_end] is where its SELECT starts (after a WITH
+ * clause), items[i] the text of each item, *tail where FROM (or whatever ends the list)
+ * starts. -1 for a compound query or anything this reading does not follow. */
+static int select_items(wh_ctx *c, const char *q, size_t *prefix_end, const char ***items, int *nitems, size_t *tail)
+{
+	weir_wh_tok *t;
+	int n;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wh_tokenize(c->a, q, &t, &n, &e) != 0)
+		return -1;
+#define P(k, ch) ((k) < n && t[k].kind == WEIR_TK_PUNCT && q[t[k].start] == (ch))
+	int k = 0;
+	if (weir_wh_tok_is(&t[0], "WITH")) {
+		k = 1;
+		if (k < n && weir_wh_tok_is(&t[k], "RECURSIVE"))
+			k++;
+		for (;;) {
+			while (k < n && !P(k, '('))
+				k++; /* name [(cols)] AS [NOT] [MATERIALIZED] ( */
+			if (k < n && k + 1 < n && !weir_wh_tok_is(&t[k - 1], "AS") &&
+			    !weir_wh_tok_is(&t[k - 1], "MATERIALIZED")) {
+				int d = 0; /* the column list */
+				do {
+					d += P(k, '(') - P(k, ')');
+					k++;
+				} while (k < n && d > 0);
+				while (k < n && !P(k, '('))
+					k++;
+			}
+			int d = 0;
+			do {
+				d += P(k, '(') - P(k, ')');
+				k++;
+			} while (k < n && d > 0);
+			if (P(k, ','))
+				k++;
+			else
+				break;
+		}
+	}
+	if (k >= n || !weir_wh_tok_is(&t[k], "SELECT"))
+		return -1;
+	*prefix_end = t[k].start;
+	k++;
+	if (k < n && (weir_wh_tok_is(&t[k], "DISTINCT") || weir_wh_tok_is(&t[k], "ALL")))
+		k++;
+	const char **v = weir_arena_alloc(c->a, (size_t)(n + 1) * sizeof(*v));
+	int nv = 0, depth = 0;
+	size_t item_start = k < n ? t[k].start : strlen(q);
+	*tail = strlen(q);
+	static const char *const stops[] = {"FROM",      "WHERE",  "GROUP",  "ORDER",  "LIMIT", "UNION",
+					    "INTERSECT", "EXCEPT", "WINDOW", "HAVING", NULL};
+	bool ended = false;
+	for (; k < n; k++) {
+		if (P(k, '('))
+			depth++;
+		else if (P(k, ')'))
+			depth--;
+		bool stop = false;
+		for (int s = 0; depth == 0 && !ended && stops[s]; s++)
+			stop |= weir_wh_tok_is(&t[k], stops[s]);
+		if (depth == 0 && ended &&
+		    (weir_wh_tok_is(&t[k], "UNION") || weir_wh_tok_is(&t[k], "INTERSECT") ||
+		     weir_wh_tok_is(&t[k], "EXCEPT")))
+			return -1; /* compound */
+		if (ended)
+			continue;
+		if (stop || (depth == 0 && P(k, ','))) {
+			v[nv++] = weir_arena_strndup(c->a, q + item_start, t[k].start - item_start);
+			if (stop) {
+				if (weir_wh_tok_is(&t[k], "UNION") || weir_wh_tok_is(&t[k], "INTERSECT") ||
+				    weir_wh_tok_is(&t[k], "EXCEPT"))
+					return -1;
+				*tail = t[k].start;
+				ended = true;
+			} else {
+				item_start = k + 1 < n ? t[k + 1].start : strlen(q);
+			}
+		}
+	}
+	if (!ended)
+		v[nv++] = weir_arena_strdup(c->a, q + item_start);
+#undef P
+	*items = v;
+	*nitems = nv;
+	return 0;
+}
+
+/* Whether a select item names a column (an identifier neither called nor a keyword of an
+ * expression), as opposed to literals and calls like count(*). */
+static bool names_a_column(wh_ctx *c, const char *item)
+{
+	static const char *const words[] = {"CASE", "WHEN", "THEN", "ELSE", "END",  "AND",  "OR",    "NOT",      "NULL",
+					    "IS",   "IN",   "LIKE", "AS",   "CAST", "TRUE", "FALSE", "DISTINCT", NULL};
+	weir_wh_tok *t;
+	int n;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wh_tokenize(c->a, item, &t, &n, &e) != 0)
+		return true;
+	for (int i = 0; i < n; i++) {
+		if (t[i].kind == WEIR_TK_QIDENT)
+			return true;
+		if (t[i].kind != WEIR_TK_IDENT ||
+		    (i + 1 < n && t[i + 1].kind == WEIR_TK_PUNCT && item[t[i + 1].start] == '('))
+			continue;
+		if (i > 0 && weir_wh_tok_is(&t[i - 1], "AS"))
+			continue; /* an alias, or CAST(x AS type) */
+		bool kw = false;
+		for (int k = 0; words[k] && !kw; k++)
+			kw = weir_wh_tok_is(&t[i], words[k]);
+		if (!kw)
+			return true;
+	}
+	return false;
+}
+
+/* Prepares text on the probe; the reads it made from *from (the count before) on. */
+static sqlite3_stmt *probe_prepare(wh_ctx *c, sqlite3 *db, const char *text, int *from)
+{
+	sqlite3_stmt *st = NULL;
+	*from = c->nrd;
+	c->probing = true;
+	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	c->probing = false;
+	return st;
+}
+
+/* The column edges of `query` (the original text) whose columns feed targets[0..n). */
+static void column_lineage(wh_ctx *c, const char *query, const char *const *targets, int ntargets)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_wh_scan sc;
+	if (weir_wh_scan_refs(c->a, query, &sc, &e) != 0 || sc.kind != WEIR_WH_KIND_QUERY)
+		return;
+	const char **repl = weir_arena_alloc(c->a, (size_t)(sc.nrefs + 1) * sizeof(*repl));
+	probe_node *nodes = weir_arena_alloc(c->a, (size_t)(sc.nrefs + 1) * sizeof(*nodes));
+	json_t **cols = weir_arena_alloc(c->a, (size_t)(sc.nrefs + 1) * sizeof(*cols));
+	int nn = 0;
+	for (int i = 0; i < sc.nrefs; i++) {
+		const char *full = full_name(c, sc.refs[i].parts, sc.refs[i].nparts, &e);
+		json_t *cj;
+		const char *id, *name;
+		const char *alias = full ? probe_alias(c, full, &cj, &id, &name) : NULL;
+		if (alias == NULL)
+			return;
+		repl[i] = weir_arena_printf(c->a, "\"%s\".%s", alias, WEIR_WH_FILE_TABLE);
+		bool seen = false;
+		for (int k = 0; k < nn; k++)
+			seen |= strcmp(nodes[k].alias, alias) == 0;
+		if (!seen) {
+			nodes[nn] = (probe_node){alias, id, name};
+			cols[nn++] = cj;
+		}
+	}
+	const char *text = weir_wh_rewrite_with(c->a, query, sc.refs, sc.nrefs, repl);
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return;
+	}
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	for (int i = 0; i < nn; i++) {
+		const char *ddl;
+		if (weir_wh__file_ddl(c->a, cols[i], &ddl, &e) != 0)
+			goto out;
+		/* "CREATE TABLE t (...)" as the stand-in "alias".t */
+		const char *setup = weir_arena_printf(c->a, "ATTACH ':memory:' AS \"%s\"; CREATE TABLE \"%s\".%s",
+						      nodes[i].alias, nodes[i].alias, ddl + strlen("CREATE TABLE "));
+		if (sqlite3_exec(db, setup, NULL, NULL, NULL) != SQLITE_OK)
+			goto out;
+	}
+	sqlite3_set_authorizer(db, authorizer, c);
+	int all_from;
+	sqlite3_stmt *st = probe_prepare(c, db, text, &all_from);
+	if (st == NULL)
+		goto out;
+	int ncol = sqlite3_column_count(st);
+	int all_to = c->nrd;
+	bool *need = weir_arena_calloc(c->a, (size_t)(ncol + 1) * sizeof(*need));
+	bool any = false;
+	if (ncol == ntargets) {
+		for (int i = 0; i < ncol; i++) {
+			const char *dbn = sqlite3_column_database_name(st, i);
+			const char *org = sqlite3_column_origin_name(st, i);
+			if (dbn && org)
+				add_edge(c, nodes, nn, dbn, org, targets[i], "IDENTITY");
+			else
+				any = need[i] = true;
+		}
+	}
+	sqlite3_finalize(st);
+	if (!any)
+		goto out;
+	/* expressions: each select item alone, minus what the tail reads */
+	size_t prefix_end, tail;
+	const char **items;
+	int nitems;
+	bool mapped = false;
+	if (select_items(c, text, &prefix_end, &items, &nitems, &tail) == 0) {
+		const char *prefix = weir_arena_strndup(c->a, text, prefix_end);
+		int base_from;
+		st = probe_prepare(c, db, weir_arena_printf(c->a, "%sSELECT 1 %s", prefix, text + tail), &base_from);
+		int base_to = c->nrd;
+		sqlite3_finalize(st);
+		int pos = 0;
+		mapped = st != NULL;
+		for (int it = 0; it < nitems && mapped; it++) {
+			int from;
+			st = probe_prepare(c, db,
+					   weir_arena_printf(c->a, "%sSELECT %s %s", prefix, items[it], text + tail),
+					   &from);
+			int to = c->nrd;
+			int k = st ? sqlite3_column_count(st) : 1;
+			sqlite3_finalize(st);
+			if (st == NULL && strchr(items[it], '*')) {
+				mapped = false; /* a star whose width is unknown */
+				break;
+			}
+			for (int col = pos; col < pos + k && col < ncol; col++) {
+				if (!need[col])
+					continue;
+				if (st == NULL) { /* this item: every column the query reads */
+					for (int r = all_from; r < all_to; r++)
+						add_edge(c, nodes, nn, c->rd_db[r], c->rd_col[r], targets[col],
+							 "TRANSFORMATION");
+					continue;
+				}
+				/* the item's reads minus the tail's, as multisets */
+				bool *used = weir_arena_calloc(c->a, (size_t)(base_to - base_from + 1) * sizeof(*used));
+				int found = 0;
+				for (int r = from; r < to; r++) {
+					bool in_base = false;
+					for (int b = base_from; b < base_to && !in_base; b++)
+						if (!used[b - base_from] && strcmp(c->rd_db[b], c->rd_db[r]) == 0 &&
+						    strcmp(c->rd_col[b], c->rd_col[r]) == 0)
+							in_base = used[b - base_from] = true;
+					if (!in_base) {
+						add_edge(c, nodes, nn, c->rd_db[r], c->rd_col[r], targets[col],
+							 "TRANSFORMATION");
+						found++;
+					}
+				}
+				/* a column of a CTE or subquery computed there: its reads happen in the tail's
+				 * probe too; every column the query reads stands for them */
+				if (found == 0 && names_a_column(c, items[it]))
+					for (int r = all_from; r < all_to; r++)
+						add_edge(c, nodes, nn, c->rd_db[r], c->rd_col[r], targets[col],
+							 "TRANSFORMATION");
+			}
+			pos += k;
+		}
+		mapped = mapped && pos == ncol;
+	}
+	if (!mapped)
+		for (int col = 0; col < ncol; col++)
+			if (need[col])
+				for (int r = all_from; r < all_to; r++)
+					add_edge(c, nodes, nn, c->rd_db[r], c->rd_col[r], targets[col],
+						 "TRANSFORMATION");
+out:
+	sqlite3_close(db);
+}
+
+/* The column edges found, in the statement's metadata write. */
+static int record_columns(wh_ctx *c, weir_db *md, const weir_securable *dst, const weir_lineage_producer *by,
+			  int64_t now, weir_error *err)
+{
+	weir_lineage_node dn = {WEIR_LIN_TABLE, dst->id, dst->full_name};
+	for (int i = 0; i < c->nce; i++) {
+		weir_lineage_node sn = {WEIR_LIN_TABLE, c->ce[i].src_id, c->ce[i].src_name};
+		if (weir_lineage_record_column_edge(md, &sn, c->ce[i].src_col, &dn, c->ce[i].dst_col, "DIRECT",
+						    c->ce[i].subtype, by, now, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The target columns of an INSERT ... SELECT and where its query starts: (cols) after the
+ * table name, or the table's columns in order. false when it has no query (VALUES). */
+static bool insert_query(wh_ctx *c, const char *sql, const weir_wh_scan *sc, const char ***targets, int *ntargets,
+			 const char **query)
+{
+	const weir_wh_ref *w = NULL;
+	for (int i = 0; i < sc->nrefs && w == NULL; i++)
+		if (sc->refs[i].role == WEIR_WH_REF_WRITE)
+			w = &sc->refs[i];
+	if (w == NULL)
+		return false;
+	const char *rest = sql + w->end;
+	weir_wh_tok *t;
+	int n;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wh_tokenize(c->a, rest, &t, &n, &e) != 0)
+		return false;
+	int k = 0;
+	if (k < n && weir_wh_tok_is(&t[k], "AS"))
+		k += 2;
+	const char **v = weir_arena_alloc(c->a, (size_t)(n + 1) * sizeof(*v));
+	int nv = 0;
+	if (k < n && t[k].kind == WEIR_TK_PUNCT && rest[t[k].start] == '(') {
+		for (k++; k < n && !(t[k].kind == WEIR_TK_PUNCT && rest[t[k].start] == ')'); k++)
+			if (t[k].kind == WEIR_TK_IDENT || t[k].kind == WEIR_TK_QIDENT)
+				v[nv++] = t[k].value;
+		k++;
+	}
+	if (k >= n || !(weir_wh_tok_is(&t[k], "SELECT") || weir_wh_tok_is(&t[k], "WITH")))
+		return false;
+	if (nv == 0) { /* the table's columns (the catalog answers them by position) */
+		const wh_table *dt = NULL;
+		for (int i = 0; i < c->nt; i++)
+			if (c->t[i].written)
+				dt = &c->t[i];
+		if (dt == NULL)
+			return false;
+		v = weir_arena_alloc(c->a, (json_array_size(dt->columns) + 1) * sizeof(*v));
+		size_t i;
+		json_t *col;
+		json_array_foreach (dt->columns, i, col)
+			v[nv++] = json_string_value(json_object_get(col, "name"));
+	}
+	*targets = v;
+	*ntargets = nv;
+	*query = rest + t[k].start;
+	/* WITH x AS (...) INSERT INTO t SELECT ... FROM x: the query keeps the WITH clause */
+	weir_wh_tok *st;
+	int sn;
+	if (weir_wh_tokenize(c->a, sql, &st, &sn, &e) == 0 && sn > 0 && weir_wh_tok_is(&st[0], "WITH")) {
+		int depth = 0;
+		for (int i = 0; i < sn; i++) {
+			if (st[i].kind == WEIR_TK_PUNCT && sql[st[i].start] == '(')
+				depth++;
+			else if (st[i].kind == WEIR_TK_PUNCT && sql[st[i].start] == ')')
+				depth--;
+			else if (depth == 0 &&
+				 (weir_wh_tok_is(&st[i], "INSERT") || weir_wh_tok_is(&st[i], "REPLACE"))) {
+				*query = weir_arena_printf(c->a, "%.*s%s", (int)st[i].start, sql, *query);
+				break;
+			}
+		}
+	}
+	return true;
+}
+
+/* Whether the statement inserts: INSERT / REPLACE, also after a WITH clause. */
+static bool is_insert(wh_ctx *c, const char *sql, const weir_wh_scan *sc)
+{
+	if (strcasecmp(sc->first_word, "INSERT") == 0 || strcasecmp(sc->first_word, "REPLACE") == 0)
+		return true;
+	if (sc->kind != WEIR_WH_KIND_DML || strcasecmp(sc->first_word, "WITH") != 0)
+		return false;
+	weir_wh_tok *t;
+	int n, depth = 0;
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wh_tokenize(c->a, sql, &t, &n, &e) != 0)
+		return false;
+	for (int i = 0; i < n; i++) {
+		if (t[i].kind == WEIR_TK_PUNCT && sql[t[i].start] == '(')
+			depth++;
+		else if (t[i].kind == WEIR_TK_PUNCT && sql[t[i].start] == ')')
+			depth--;
+		else if (depth == 0 && (weir_wh_tok_is(&t[i], "UPDATE") || weir_wh_tok_is(&t[i], "DELETE")))
+			return false;
+		else if (depth == 0 && (weir_wh_tok_is(&t[i], "INSERT") || weir_wh_tok_is(&t[i], "REPLACE")))
+			return true;
+	}
+	return false;
 }
 
 static void run_sql(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_wh_scan *sc, weir_wh_outcome *o)
@@ -837,16 +1891,19 @@ static void run_sql(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_w
 		return;
 	}
 	sqlite3_stmt *st = prepare_user(c, db, text, o);
+	bool insert = is_insert(c, sql, sc);
 	if (st) {
 		if (sc->kind == WEIR_WH_KIND_DML || !sqlite3_stmt_readonly(st))
-			run_dml(c, db, st,
-				strcasecmp(sc->first_word, "INSERT") == 0 || strcasecmp(sc->first_word, "REPLACE") == 0,
-				o);
+			run_dml(c, db, st, insert, o);
 		else
 			run_query(c, db, st, o);
 	}
 	sqlite3_finalize(st);
 	close_conn(c, db);
+	const char **targets, *query;
+	int ntargets;
+	if (o->state == WEIR_WH_SUCCEEDED && insert && insert_query(c, sql, sc, &targets, &ntargets, &query))
+		column_lineage(c, query, targets, ntargets);
 }
 
 /* CREATE TABLE ... AS <query>: the query's columns give the table's; the table is
@@ -944,6 +2001,209 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 		return;
 	}
 	/* Databricks answers CTAS with num_affected_rows and num_inserted_rows too */
+	const char **targets = weir_arena_alloc(c->a, (size_t)(ncol + 1) * sizeof(*targets));
+	for (int i = 0; i < ncol; i++)
+		targets[i] = cols[i].name;
+	column_lineage(c, query, targets, ncol);
+}
+
+/* The REST route's audit row for a catalog change made by a statement (service unityCatalog). */
+static void uc_audit(wh_ctx *c, weir_db *md, const char *action, const char *securable, const weir_error *e)
+{
+	weir_error ae = WEIR_ERROR_INIT;
+	json_t *params = json_pack("{s:s}", "statement_id", c->x->statement_id ? c->x->statement_id : "");
+	weir_wh_outcome tmp = {0};
+	if (e)
+		fail_err(&tmp, e);
+	weir_audit_event ev = {.event_time = weir_now_ms(),
+			       .principal = c->p,
+			       .principal_name = c->p->name,
+			       .workspace_id = c->x->workspace_id,
+			       .service_name = "unityCatalog",
+			       .action_name = action,
+			       .request_id = c->x->statement_id,
+			       .request_params = params,
+			       .status_code = e ? (e->status ? e->status : 400) : 200,
+			       .error_code = e ? tmp.error_code : NULL,
+			       .securable = securable};
+	if (weir_gov_audit(md, &ev, &ae) != 0)
+		weir_log_warn("warehouse: audit row of statement %s not written: %s", c->x->statement_id, ae.message);
+	json_decref(params);
+}
+
+/* Registers a view (CREATE [OR REPLACE] VIEW) through the catalog domain, with the REST
+ * route's audit row. 1: it existed and IF NOT EXISTS was given. */
+static int register_view(wh_ctx *c, weir_db_pool *pool, const weir_wh_cstmt *cs, const char *def,
+			 const weir_wh_coldef *cols, int ncols, json_t *deps, weir_securable *view, weir_error *err)
+{
+	const char *full = full_name(c, cs->parts, cs->nparts, err);
+	const char *p3[3];
+	if (full == NULL || weir_gov_split_full_name(c->a, "statement", full, 3, p3, err) != 0)
+		return -1;
+	weir_db *md = weir_db_acquire(pool);
+	int rc = -1;
+	if (weir_db_begin_write(md, err) != 0)
+		goto out;
+	weir_securable schema, old;
+	if (weir_gov_resolve(md, c->a, c->p, WEIR_SEC_SCHEMA, weir_arena_printf(c->a, "%s.%s", p3[0], p3[1]), &schema,
+			     err) != 0)
+		goto rollback;
+	weir_error e2 = WEIR_ERROR_INIT;
+	if (weir_gov_resolve(md, c->a, c->p, WEIR_SEC_TABLE, full, &old, &e2) == 0) {
+		if (cs->if_not_exists) {
+			*view = old;
+			rc = 1;
+			goto rollback;
+		}
+		if (cs->or_replace) {
+			json_t *info = weir_catalog_get(md, c->a, &old, true, true, err);
+			if (info == NULL)
+				goto rollback;
+			const char *type = json_string_value(json_object_get(info, "table_type"));
+			bool is_view = type && strcmp(type, "VIEW") == 0;
+			json_decref(info);
+			if (!is_view) {
+				weir_error_set(
+					err, WEIR_E_INVALID_PARAMETER_VALUE,
+					"[EXPECT_VIEW_NOT_TABLE] '%s' is a table: CREATE OR REPLACE VIEW replaces "
+					"views only",
+					old.full_name);
+				goto rollback;
+			}
+			/* replacing in place (grants and lineage stay): the owner's or a manager's,
+			 * as the REST API's DELETE rule */
+			if (weir_gov_check(md, c->p, WEIR_OP_DELETE, &old, err) != 0)
+				goto rollback;
+			json_t *ch = json_pack("{s:s, s:o}", "view_definition", def, "replace_columns",
+					       weir_wh__uc_columns(cols, ncols, 0));
+			json_t *done = weir_catalog_update_sql(md, c->a, c->p, &old, ch, err);
+			json_decref(ch);
+			if (done == NULL)
+				goto rollback;
+			json_decref(done);
+			*view = old;
+			uc_audit(c, md, "updateTable", view->full_name, NULL);
+			if (weir_db_commit(md, err) != 0)
+				goto out;
+			rc = 0;
+			goto out;
+		}
+	}
+	if (weir_gov_check(md, c->p, WEIR_OP_CREATE_TABLE, &schema, err) != 0)
+		goto rollback;
+	json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:O}}", "name", p3[2], "catalog_name", p3[0],
+				 "schema_name", p3[1], "table_type", "VIEW", "view_definition", def, "columns",
+				 weir_wh__uc_columns(cols, ncols, 0), "view_dependencies", "dependencies", deps);
+	if (cs->comment)
+		json_object_set_new(body, "comment", json_string(cs->comment));
+	json_t *info = weir_catalog_create(md, c->a, c->p, WEIR_SEC_TABLE, &schema, body, err);
+	json_decref(body);
+	if (info == NULL)
+		goto rollback;
+	json_decref(info);
+	if (weir_gov_resolve(md, c->a, c->p, WEIR_SEC_TABLE, full, view, err) != 0)
+		goto rollback;
+	uc_audit(c, md, "createTable", view->full_name, NULL);
+	if (weir_db_commit(md, err) != 0)
+		goto out;
+	rc = 0;
+	goto out;
+rollback:
+	weir_db_rollback(md);
+	if (rc < 0 && weir_db_begin_write(md, &e2) == 0) {
+		uc_audit(c, md, "createTable", full, err);
+		if (weir_db_commit(md, &e2) != 0)
+			weir_log_warn("warehouse: audit row of statement %s not written", c->x->statement_id);
+	}
+out:
+	weir_db_release(md);
+	return rc;
+}
+
+/* CREATE [OR REPLACE] VIEW v AS <query>: the query must run for the caller (SELECT on what
+ * it reads); the view keeps it with every name in three parts (so it means the same from
+ * any default catalog and schema), its columns from the query's, and column lineage. */
+static void run_create_view(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_wh_cstmt *cs, weir_wh_outcome *o)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *query = sql + cs->body;
+	weir_wh_scan sc;
+	if (weir_wh_scan_refs(c->a, query, &sc, &e) != 0) {
+		fail_err(o, &e);
+		return;
+	}
+	if (sc.kind != WEIR_WH_KIND_QUERY) {
+		/* SQLite's parser names what is wrong with text that is no statement at all */
+		sqlite3 *db = sc.kind == WEIR_WH_KIND_OTHER ? open_conn(c, &e) : NULL;
+		sqlite3_stmt *st = db ? prepare_user(c, db, query, o) : NULL;
+		if (st || db == NULL || o->state != WEIR_WH_FAILED || o->message[0] == '\0')
+			fail(o, "BAD_REQUEST", "CREATE VIEW ... AS needs a query (SELECT, WITH or VALUES)");
+		sqlite3_finalize(st);
+		close_conn(c, db);
+		return;
+	}
+	const char *text = prepare_refs(c, pool, query, &sc, &e);
+	if (text == NULL) {
+		fail_err(o, &e);
+		return;
+	}
+	/* the definition as kept: names in three parts; the dependencies */
+	const char **q = weir_arena_alloc(c->a, (size_t)(sc.nrefs + 1) * sizeof(*q));
+	json_t *deps = weir_json_own(c->a, json_array());
+	for (int i = 0; i < sc.nrefs; i++) {
+		const char *full = full_name(c, sc.refs[i].parts, sc.refs[i].nparts, &e);
+		const char *p3[3];
+		if (full == NULL || weir_gov_split_full_name(c->a, "statement", full, 3, p3, &e) != 0) {
+			fail_err(o, &e);
+			return;
+		}
+		q[i] = weir_arena_printf(c->a, "%s.%s.%s", weir_wh_quote_name(c->a, p3[0]),
+					 weir_wh_quote_name(c->a, p3[1]), weir_wh_quote_name(c->a, p3[2]));
+		json_array_append_new(deps, json_pack("{s:{s:s}}", "table", "table_full_name", full));
+	}
+	const char *def = weir_wh_rewrite_with(c->a, query, sc.refs, sc.nrefs, q);
+	sqlite3 *db = open_conn(c, &e);
+	if (db == NULL) {
+		fail_err(o, &e);
+		return;
+	}
+	sqlite3_stmt *st = prepare_user(c, db, text, o);
+	if (st == NULL) {
+		close_conn(c, db);
+		return;
+	}
+	int ncol = sqlite3_column_count(st);
+	weir_wh_coldef *cols = weir_arena_calloc(c->a, (size_t)(ncol > 0 ? ncol : 1) * sizeof(*cols));
+	const char **targets = weir_arena_alloc(c->a, (size_t)(ncol + 1) * sizeof(*targets));
+	for (int i = 0; i < ncol; i++) {
+		const char *name = sqlite3_column_name(st, i);
+		cols[i].name = targets[i] = weir_arena_strdup(c->a, name ? name : "");
+		cols[i].nullable = true;
+		weir_wh_type_from_decl(sqlite3_column_decltype(st, i), 0, &cols[i].type);
+		for (int k = 0; k < i; k++)
+			if (strcasecmp(cols[k].name, cols[i].name) == 0) {
+				fail(o, "BAD_REQUEST", "The query has two columns named '%.128s': give them aliases",
+				     cols[i].name);
+				sqlite3_finalize(st);
+				close_conn(c, db);
+				return;
+			}
+	}
+	sqlite3_finalize(st);
+	close_conn(c, db);
+	weir_securable *view = weir_arena_alloc(c->a, sizeof(*view));
+	int reg = register_view(c, pool, cs, def, cols, ncol, deps, view, &e);
+	if (reg < 0) {
+		fail_err(o, &e);
+		return;
+	}
+	c->target_full_name = view->full_name;
+	o->state = WEIR_WH_SUCCEEDED;
+	if (reg == 1)
+		return;
+	/* every table the query named was read: lineage sources (the authorizer saw them at prepare) */
+	c->dst_view = view;
+	column_lineage(c, query, targets, ncol);
 }
 
 void weir_wh_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_outcome *o)
@@ -961,11 +2221,14 @@ void weir_wh_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_outcome 
 		fail_err(o, &e);
 		goto out;
 	}
+	c->first_word = "";
+	c->sys_ok = -1;
 	weir_wh_scan sc;
 	if (weir_wh_scan_refs(c->a, x->statement, &sc, &e) != 0) {
 		fail_err(o, &e);
 		goto record;
 	}
+	c->first_word = sc.first_word;
 	switch (sc.kind) {
 	case WEIR_WH_KIND_QUERY:
 	case WEIR_WH_KIND_DML: run_sql(c, pool, x->statement, &sc, o); break;
@@ -1000,7 +2263,21 @@ void weir_wh_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_outcome 
 		}
 		break;
 	}
-	default:
+	default: {
+		weir_wh_cstmt cs;
+		int is = weir_wh_parse_catalog(c->a, x->statement, &cs, &e);
+		if (is < 0) {
+			fail_err(o, &e);
+			break;
+		}
+		if (is == 1) {
+			if (cs.kind == WEIR_WH_C_CREATE_VIEW)
+				run_create_view(c, pool, x->statement, &cs, o);
+			else
+				weir_wh__catalog_run(pool, c->a, c->p, x, &cs, o, &c->target_full_name);
+			break;
+		}
+	}
 		/* VACUUM has no authorizer action (and VACUUM INTO writes a file): refused here.
 		 * Everything else goes to SQLite with no table attached: its parser reports bad SQL,
 		 * the authorizer refuses ATTACH, PRAGMA, CREATE INDEX/VIEW/TRIGGER, ... */

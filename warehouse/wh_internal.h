@@ -7,6 +7,8 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "warehouse/sql.h"
+#include "warehouse/warehouse.h"
 
 /* Whether the user's SQL may run PRAGMA name (value: NULL when it only reads). */
 bool weir_wh__pragma_allowed(const char *name, const char *value);
@@ -14,5 +16,40 @@ bool weir_wh__pragma_allowed(const char *name, const char *value);
 const char *weir_wh__table_path(weir_arena *a, const char *table_id);
 /* The CREATE TABLE of a table's file from its UC columns. */
 int weir_wh__file_ddl(weir_arena *a, json_t *columns, const char **out, weir_error *err);
+
+/* A statement's failure: code and message (printf). */
+void weir_wh__fail(weir_wh_outcome *o, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A domain error as the statement's failure (not-found codes as the REST API names them). */
+void weir_wh__fail_err(weir_wh_outcome *o, const weir_error *e);
+/* UC ColumnInfo[] of column definitions (positions from `first`). New reference. */
+json_t *weir_wh__uc_columns(const weir_wh_coldef *cols, int n, int first);
+/* ALTER TABLE t ADD COLUMN on a table's file, if it has one (else it is made from the
+ * catalog on first use). */
+int weir_wh__file_add_columns(weir_arena *a, const char *table_id, const weir_wh_coldef *cols, int n, weir_error *err);
+
+/* Checks a SQL function's body (CREATE FUNCTION): an expression over its parameters that
+ * SQLite compiles, with current_user() and is_account_group_member() available; no queries. */
+int weir_wh__check_function_body(weir_arena *a, const char *body, const weir_wh_coldef *params, int n, weir_error *err);
+
+/* A system table for p: Databricks' column names and its rows (arrays of text or null; owned). */
+typedef struct weir_wh_systab {
+	const char *const *cols;
+	int ncols;
+	json_t *rows;
+} weir_wh_systab;
+/* system.<schema>.<table> for p (what p may browse, for information_schema); an unknown
+ * one is TABLE_OR_VIEW_NOT_FOUND. */
+int weir_wh__system_table(weir_db *md, weir_arena *a, const weir_principal *p, const char *schema, const char *table,
+			  weir_wh_systab *out, weir_error *err);
+/* Whether p may read system tables: admins, the owner of a catalog named `system`, or a
+ * principal with USE CATALOG and SELECT on it (to p, or to one of its groups). */
+bool weir_wh__system_allowed(weir_db *md, weir_arena *a, const weir_principal *p, const char *const *groups,
+			     int ngroups);
+
+/* Runs a catalog statement (warehouse/wh_catalog.c) as p: fills o; *target is the securable
+ * named, for the statement's audit row. Mutations go through the catalog and grants domain
+ * in one metadata write with the REST API's audit row (service unityCatalog). */
+void weir_wh__catalog_run(weir_db_pool *pool, weir_arena *a, const weir_principal *p, const weir_wh_exec *x,
+			  const weir_wh_cstmt *s, weir_wh_outcome *o, const char **target);
 
 #endif
