@@ -464,6 +464,47 @@ static void close_conn(wh_ctx *c, sqlite3 *db)
 	sqlite3_close_v2(db);
 }
 
+/* Binds the statement's named parameters (weir_wh_exec.params, checked by statements.c)
+ * to its :name markers; a marker without a parameter fails the statement. */
+static bool bind_params(wh_ctx *c, sqlite3_stmt *st, weir_wh_outcome *o)
+{
+	int n = sqlite3_bind_parameter_count(st);
+	for (int i = 1; i <= n; i++) {
+		const char *nm = sqlite3_bind_parameter_name(st, i);
+		if (nm == NULL || nm[0] != ':') {
+			fail(o, "BAD_REQUEST",
+			     "[UNSUPPORTED_PARAMETER_MARKER] Only named parameter markers (:name) are supported, not "
+			     "'%.64s'",
+			     nm ? nm : "?");
+			return false;
+		}
+		const json_t *pv = NULL;
+		for (size_t k = 0; k < json_array_size(c->x->params); k++) {
+			const json_t *e = json_array_get(c->x->params, k);
+			const char *pn = json_string_value(json_object_get(e, "name"));
+			if (pn && strcmp(pn, nm + 1) == 0)
+				pv = e;
+		}
+		if (pv == NULL) {
+			fail(o, "BAD_REQUEST", "[UNBOUND_SQL_PARAMETER] Found the unbound parameter: %.128s", nm + 1);
+			return false;
+		}
+		const char *kind = json_string_value(json_object_get(pv, "kind"));
+		const char *v = json_string_value(json_object_get(pv, "value"));
+		if (v == NULL)
+			sqlite3_bind_null(st, i);
+		else if (kind && strcmp(kind, "int") == 0)
+			sqlite3_bind_int64(st, i, strtoll(v, NULL, 10));
+		else if (kind && strcmp(kind, "real") == 0)
+			sqlite3_bind_double(st, i, strtod(v, NULL));
+		else if (kind && strcmp(kind, "bool") == 0)
+			sqlite3_bind_int(st, i, strcasecmp(v, "true") == 0);
+		else
+			sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	}
+	return true;
+}
+
 /* Prepares the user's (rewritten) SQL under the authorizer. */
 static sqlite3_stmt *prepare_user(wh_ctx *c, sqlite3 *db, const char *sql, weir_wh_outcome *o)
 {
@@ -483,6 +524,10 @@ static sqlite3_stmt *prepare_user(wh_ctx *c, sqlite3 *db, const char *sql, weir_
 	}
 	if (st == NULL) {
 		fail(o, "BAD_REQUEST", "The statement is empty");
+		return NULL;
+	}
+	if (!bind_params(c, st, o)) {
+		sqlite3_finalize(st);
 		return NULL;
 	}
 	return st;
