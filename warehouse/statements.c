@@ -44,9 +44,9 @@ typedef struct wh_pool {
 	char id[40];
 	int limit; /* statements at once */
 	int64_t auto_stop_mins;
-	pthread_t threads[WEIR_WH_MAX_SLOTS];
-	int nthreads;
-	bool running, stopping;
+	int gen; /* a stop ends the generation: its threads exit once their statement is done */
+	int nthreads; /* of the current generation */
+	bool running;
 	struct wh_stmt *qhead, *qtail;
 	int nqueued, active;
 	int64_t last_used_ms;
@@ -83,6 +83,7 @@ static struct {
 	int nall, nqueued;
 	wh_pool *pools;
 	bool started, stopping, draining;
+	int live; /* executor threads, every generation (detached: weir_wh_stop waits for 0) */
 	pthread_t waiter;
 	bool waiter_running;
 	unsigned char link_key[32];
@@ -147,14 +148,25 @@ static void apply_byte_limit(wh_stmt *s)
 
 /* ---------------------------------------------------------------- pools */
 
+/* An executor of one generation of a pool. A stop never waits for executors (a request
+ * stopping a warehouse holds a metadata connection that their statements' last write may
+ * need): they see the generation change and exit after their statement. */
+typedef struct exec_arg {
+	wh_pool *pl;
+	int gen;
+} exec_arg;
+
 static void *executor(void *arg)
 {
-	wh_pool *pl = arg;
+	exec_arg ea = *(exec_arg *)arg;
+	free(arg);
+	wh_pool *pl = ea.pl;
+	int gen = ea.gen;
 	pthread_mutex_lock(&wh.mu);
 	for (;;) {
-		while (!pl->stopping && (pl->qhead == NULL || pl->active >= pl->limit))
+		while (pl->gen == gen && !wh.stopping && (pl->qhead == NULL || pl->active >= pl->limit))
 			pthread_cond_wait(&wh.cv, &wh.mu);
-		if (pl->stopping)
+		if (pl->gen != gen || wh.stopping)
 			break;
 		wh_stmt *s = pl->qhead;
 		pl->qhead = s->qnext;
@@ -191,6 +203,10 @@ static void *executor(void *arg)
 			apply_byte_limit(s);
 		end(s, out.state);
 	}
+	if (pl->gen == gen)
+		pl->nthreads--;
+	wh.live--;
+	pthread_cond_broadcast(&wh.cv);
 	pthread_mutex_unlock(&wh.mu);
 	return NULL;
 }
@@ -216,19 +232,30 @@ static wh_pool *pool_get(const char *id)
 	return p;
 }
 
-/* Under wh.ctl: spawns threads up to the limit of a running pool. */
+/* Under wh.ctl: spawns threads up to the limit of a running pool (detached, each told its
+ * generation). */
 static void pool_grow(wh_pool *pl)
 {
 	pthread_mutex_lock(&wh.mu);
 	int want = pl->running && !wh.stopping ? pl->limit : 0;
-	pthread_mutex_unlock(&wh.mu);
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	while (pl->nthreads < want) {
-		if (pthread_create(&pl->threads[pl->nthreads], NULL, executor, pl) != 0) {
+		pthread_t t;
+		exec_arg *ea = malloc(sizeof(*ea));
+		ea->pl = pl;
+		ea->gen = pl->gen;
+		if (pthread_create(&t, &at, executor, ea) != 0) {
+			free(ea);
 			weir_log_error("warehouse %s: an executor thread cannot start", pl->id);
 			break;
 		}
 		pl->nthreads++;
+		wh.live++;
 	}
+	pthread_attr_destroy(&at);
+	pthread_mutex_unlock(&wh.mu);
 }
 
 void weir_wh__pool_start(const char *id, int slots, int64_t auto_stop_mins)
@@ -259,12 +286,14 @@ void weir_wh__pool_resize(const char *id, int slots, int64_t auto_stop_mins)
 	pthread_mutex_unlock(&wh.ctl);
 }
 
-/* Under wh.ctl. */
+/* Under wh.ctl: queued statements end CANCELED, running ones are canceled, the pool's
+ * threads exit once their statement has ended. */
 static void pool_halt(wh_pool *pl, const char *why)
 {
 	pthread_mutex_lock(&wh.mu);
 	pl->running = false;
-	pl->stopping = true;
+	pl->gen++;
+	pl->nthreads = 0;
 	for (wh_stmt *s = pl->qhead; s; s = s->qnext)
 		if (s->state == WEIR_WH_PENDING)
 			end_canceled(s, why);
@@ -275,12 +304,6 @@ static void pool_halt(wh_pool *pl, const char *why)
 	pl->qhead = pl->qtail = NULL;
 	pl->nqueued = 0;
 	pthread_cond_broadcast(&wh.cv);
-	pthread_mutex_unlock(&wh.mu);
-	for (int i = 0; i < pl->nthreads; i++)
-		pthread_join(pl->threads[i], NULL);
-	pthread_mutex_lock(&wh.mu);
-	pl->nthreads = 0;
-	pl->stopping = false;
 	pthread_mutex_unlock(&wh.mu);
 }
 
@@ -453,6 +476,10 @@ void weir_wh_stop(void)
 	for (wh_pool *pl = pools; pl; pl = pl->next)
 		pool_halt(pl, "The statement was canceled: the server is stopping");
 	pthread_mutex_unlock(&wh.ctl);
+	pthread_mutex_lock(&wh.mu);
+	while (wh.live > 0)
+		pthread_cond_wait(&wh.cv, &wh.mu);
+	pthread_mutex_unlock(&wh.mu);
 	if (wh.waiter_running) {
 		pthread_join(wh.waiter, NULL);
 		wh.waiter_running = false;

@@ -14,8 +14,8 @@ static const char SQL_W_UPDATE[] = "UPDATE sql_warehouses SET name = ?2, setting
 static const char SQL_W_DELETE[] = "DELETE FROM sql_warehouses WHERE id = ?1";
 static const char SQL_W_LIST[] = "SELECT " COLS " FROM sql_warehouses WHERE workspace_id IS NULL OR workspace_id = ?1 "
 				 "ORDER BY name, id LIMIT 1000";
-static const char SQL_W_NAME_TAKEN[] =
-	"SELECT count(*) FROM sql_warehouses WHERE coalesce(workspace_id, 0) = ?1 AND name = ?2 AND id <> ?3";
+static const char SQL_W_NAME_TAKEN[] = "SELECT count(*) FROM sql_warehouses WHERE (workspace_id IS NULL OR "
+				       "workspace_id = ?1) AND name = ?2 AND id <> ?3";
 static const char SQL_ACL_RANK[] =
 	"SELECT coalesce(max(CASE level WHEN 'IS_OWNER' THEN 4 WHEN 'CAN_MANAGE' THEN 3 WHEN 'CAN_MONITOR' THEN 2 "
 	"WHEN 'CAN_USE' THEN 1 ELSE 0 END), 0) FROM sql_warehouse_acl WHERE warehouse_id = ?1 "
