@@ -29,6 +29,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "warehouse/files.h"
 #include "warehouse/warehouse.h"
 #include "warehouse/warehouses_int.h"
 
@@ -451,6 +452,10 @@ int weir_wh_start(weir_db_pool *pool, weir_error *err)
 	if (pthread_create(&wh.waiter, NULL, waiter_main, NULL) != 0)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "The warehouse's waiter thread cannot start");
 	wh.waiter_running = true;
+	/* the files of volumes deleted while the server was down (or crashed before their
+	 * removal) go; later deletes remove theirs after their commit */
+	weir_files_set_pool(pool);
+	weir_files_sweep(pool);
 	/* the default warehouse runs from the start: 1 cluster */
 	weir_wh__pool_start(WEIR_WH_DEFAULT_ID, WEIR_WH_SLOTS_PER_CLUSTER, 0);
 	wh.started = true;
