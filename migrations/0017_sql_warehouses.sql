@@ -28,3 +28,15 @@ INSERT INTO sql_warehouses (id, workspace_id, name, creator_id, creator_name, se
 VALUES ('weir0000default0', NULL, 'Weir default warehouse', NULL, 'admin',
         '{"cluster_size":"X-Small","min_num_clusters":1,"max_num_clusters":1,"auto_stop_mins":0,"enable_photon":false,"enable_serverless_compute":false,"warehouse_type":"PRO","channel":{"name":"CHANNEL_NAME_CURRENT"},"spot_instance_policy":"COST_OPTIMIZED","tags":{"custom_tags":[]}}',
         0, 0);
+
+-- COPY INTO's ledger: the files loaded into each table, known by their Files API path, size
+-- and modification time (a file changed since is loaded again). Goes with its table.
+CREATE TABLE wh_copy_loaded (
+    table_id      TEXT NOT NULL REFERENCES securables (id) ON DELETE CASCADE,
+    path          TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    mtime_ms      INTEGER NOT NULL,
+    loaded_at     INTEGER NOT NULL,
+    statement_id  TEXT,
+    PRIMARY KEY (table_id, path, size, mtime_ms)
+) STRICT;

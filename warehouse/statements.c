@@ -29,6 +29,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "warehouse/copy.h"
 #include "warehouse/files.h"
 #include "warehouse/warehouse.h"
 #include "warehouse/warehouses_int.h"
@@ -195,7 +196,10 @@ static void *executor(void *arg)
 				  .cancel = &s->cancel};
 		pthread_mutex_unlock(&wh.mu);
 		weir_wh_outcome out;
-		weir_wh_execute(wh.pool, &x, &out);
+		if (weir_wh_copy_is(s->sql)) /* COPY INTO: warehouse/copy_engine.c */
+			weir_wh_copy_execute(wh.pool, &x, &out);
+		else
+			weir_wh_execute(wh.pool, &x, &out);
 		pthread_mutex_lock(&wh.mu);
 		pl->active--;
 		pl->last_used_ms = weir_now_ms();

@@ -318,3 +318,103 @@ test('statements are their owner\'s only: get, chunks, cancel and the list', asy
     assertError(await srv.req('POST', `${ST}/${mine.statement_id}/cancel`, { token }), 404, 'RESOURCE_DOES_NOT_EXIST');
   }
 });
+
+test('COPY INTO loads CSV and JSON files of a volume once, with counts; bad rows by mode; FAILFAST loads nothing', async () => {
+  await ok(await srv.req('POST', `${UC}/volumes`, { body: { name: 'land', catalog_name: 'wa', schema_name: 's', volume_type: 'MANAGED' } }));
+  const up = async (p, text) => ok(await srv.req('PUT', `/api/2.0/fs/files/Volumes/wa/s/land/${p}`, { raw: Buffer.from(text), headers: { 'content-type': 'application/octet-stream' } }));
+  await up('csv/a.csv', 'id,name,amount\n1,one,1.5\n2,"t,w""o",2\n');
+  await up('csv/b.csv', 'name,id,amount\r\nthree,3,3.25\r\nfour,4,\r\n');
+  await up('csv/_ignored.csv', 'id,name,amount\n99,hidden,0\n');
+  await good('CREATE TABLE ld (id INT NOT NULL, name STRING, amount DOUBLE)');
+  const cols = (r) => Object.fromEntries(r.manifest.schema.columns.map((c, i) => [c.name, Number(r.result.data_array[0][i])]));
+
+  const first = cols(await good("COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true')"));
+  assert.deepEqual(first, { num_affected_rows: 4, num_inserted_rows: 4, num_skipped_corrupt_files: 0, num_skipped_corrupt_rows: 0, num_loaded_files: 2, num_skipped_loaded_files: 0 });
+  assert.deepEqual((await good('SELECT id, name, amount FROM ld ORDER BY id')).result.data_array,
+    [['1', 'one', '1.5'], ['2', 't,w"o', '2.0'], ['3', 'three', '3.25'], ['4', 'four', null]]);
+  // again: each file is loaded once; a new file is; force loads again
+  const again = cols(await good("COPY INTO wa.s.ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true')"));
+  assert.equal(again.num_inserted_rows, 0);
+  assert.equal(again.num_skipped_loaded_files, 2);
+  await up('csv/c.csv', 'id,name,amount\n5,five,5\n');
+  assert.equal(cols(await good("COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true')")).num_inserted_rows, 1);
+  const forced = cols(await good("COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FILES = ('c.csv') FORMAT_OPTIONS ('header' = 'true') COPY_OPTIONS ('force' = 'true')"));
+  assert.equal(forced.num_inserted_rows, 1);
+  assert.equal((await good('SELECT count(*) FROM ld WHERE id = 5')).result.data_array[0][0], '2');
+
+  // bad rows: PERMISSIVE nulls a bad value, DROPMALFORMED skips the row, a wrong field count or
+  // a NULL id (NOT NULL) is skipped either way; FAILFAST fails and loads nothing
+  await up('bad/x.csv', '10;ten;oops\n11;eleven\n12;twelve;12\n;null-id;1\n');
+  const perm = cols(await good("COPY INTO ld FROM '/Volumes/wa/s/land/bad' FILEFORMAT = CSV FORMAT_OPTIONS ('delimiter' = ';')"));
+  assert.equal(perm.num_inserted_rows, 2);
+  assert.equal(perm.num_skipped_corrupt_rows, 2);
+  assert.deepEqual((await good('SELECT id, amount FROM ld WHERE id >= 10 ORDER BY id')).result.data_array, [['10', null], ['12', '12.0']]);
+  const before = (await good('SELECT count(*) FROM ld')).result.data_array[0][0];
+  await up('bad/y.csv', '20;twenty;20\n21;x;notanumber\n');
+  const ff = await sql("COPY INTO ld FROM '/Volumes/wa/s/land/bad/y.csv' FILEFORMAT = CSV FORMAT_OPTIONS ('delimiter' = ';', 'mode' = 'FAILFAST')");
+  assert.equal(ff.status.state, 'FAILED');
+  assert.match(ff.status.error.message, /FAILFAST.*line 2/);
+  assert.equal((await good('SELECT count(*) FROM ld')).result.data_array[0][0], before, 'a failed COPY loads nothing');
+  const dm = cols(await good("COPY INTO ld FROM '/Volumes/wa/s/land/bad/y.csv' FILEFORMAT = CSV FORMAT_OPTIONS ('delimiter' = ';', 'mode' = 'DROPMALFORMED')"));
+  assert.equal(dm.num_inserted_rows, 1);
+  assert.equal(dm.num_skipped_corrupt_rows, 1);
+
+  // JSON lines and multiLine, PATTERN; a corrupt multiLine file is counted and skipped
+  await up('js/one.json', '{"id": 30, "name": "thirty", "amount": 30.5}\n\n{"id": 31, "name": {"nested": true}}\n');
+  await up('js/two.json', '[{"id": 32, "amount": 1}, {"id": 33, "name": null}]');
+  await up('js/broken.json', '[{"id": 34,');
+  const jl = cols(await good("COPY INTO ld FROM '/Volumes/wa/s/land/js' FILEFORMAT = JSON PATTERN = 'one.*'"));
+  assert.equal(jl.num_inserted_rows, 2);
+  assert.equal((await good('SELECT name FROM ld WHERE id = 31')).result.data_array[0][0], '{"nested":true}');
+  const ml = cols(await good("COPY INTO ld FROM '/Volumes/wa/s/land/js' FILEFORMAT = JSON PATTERN = '[tb]*.json' FORMAT_OPTIONS ('multiLine' = 'true')"));
+  assert.equal(ml.num_inserted_rows, 2);
+  assert.equal(ml.num_skipped_corrupt_files, 1);
+
+  // schema mismatch, missing files, bad syntax
+  await up('mis/m.csv', 'id,color\n1,red\n');
+  const mis = await sql("COPY INTO ld FROM '/Volumes/wa/s/land/mis' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true')");
+  assert.equal(mis.status.state, 'FAILED');
+  assert.match(mis.status.error.message, /column 'color'/);
+  const nof = await sql("COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FILES = ('nope.csv')");
+  assert.equal(nof.status.state, 'FAILED');
+  for (const bad of ["COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = PARQUET",
+    "COPY INTO ld FROM '/Volumes/wa/s/land/csv'",
+    "COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FORMAT_OPTIONS ('colour' = 'red')",
+    "COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FILES = ('a.csv') PATTERN = '*'",
+    "COPY INTO ld FROM '/Volumes/wa/s/land/../x' FILEFORMAT = CSV",
+    "COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV COPY_OPTIONS ('mergeSchema' = 'true')"]) {
+    const r = await sql(bad);
+    assert.equal(r.status.state, 'FAILED', bad);
+    assert.equal(r.status.error.error_code, 'INVALID_PARAMETER_VALUE', bad + ': ' + r.status.error.message);
+  }
+
+  // lineage: the volume feeds the table
+  const lin = await ok(await srv.req('GET', '/api/2.0/lineage-tracking/table-lineage?table_name=wa.s.ld'));
+  assert.ok(JSON.stringify(lin.upstreams).includes('land'), JSON.stringify(lin));
+});
+
+test('COPY INTO reads as the caller (READ VOLUME) and writes as the caller (MODIFY)', async () => {
+  const bot = who.bot.token;
+  await good('CREATE TABLE ld2 (id INT, name STRING, amount DOUBLE)');
+  const cp = "COPY INTO wa.s.ld2 FROM '/Volumes/wa/s/land/csv/a.csv' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true')";
+  const none = await sql(cp, {}, bot);
+  assert.equal(none.status.state, 'FAILED');
+  assert.match(none.status.error.error_code, /NOT_FOUND/, 'a table the bot cannot see is missing');
+  const grant = async (type, name, privs) => ok(await srv.req('PATCH', `${UC}/permissions/${type}/${name}`, { body: { changes: [{ principal: who.bot.app, add: privs }] } }));
+  await grant('catalog', 'wa', ['USE_CATALOG']);
+  await grant('schema', 'wa.s', ['USE_SCHEMA']);
+  await grant('table', 'wa.s.ld2', ['SELECT']);
+  await grant('volume', 'wa.s.land', ['READ_VOLUME']);
+  const noModify = await sql(cp, {}, bot);
+  assert.equal(noModify.status.error.error_code, 'PERMISSION_DENIED');
+  assert.match(noModify.status.error.message, /MODIFY/);
+  await ok(await srv.req('PATCH', `${UC}/permissions/volume/wa.s.land`, { body: { changes: [{ principal: who.bot.app, remove: ['READ_VOLUME'] }] } }));
+  await grant('table', 'wa.s.ld2', ['MODIFY']);
+  const noRead = await sql(cp, {}, bot);
+  assert.equal(noRead.status.state, 'FAILED');
+  assert.ok(['PERMISSION_DENIED', 'NOT_FOUND'].includes(noRead.status.error.error_code), noRead.status.error.error_code);
+  assert.equal((await good('SELECT count(*) FROM ld2')).result.data_array[0][0], '0');
+  await grant('volume', 'wa.s.land', ['READ_VOLUME']);
+  const r = await good(cp, {}, bot);
+  assert.deepEqual(r.result.data_array[0].slice(0, 2), ['2', '2']);
+});
