@@ -1,5 +1,6 @@
 /* The COPY INTO parser (warehouse/copy.h): over the warehouse's tokenizer (warehouse/sql.c),
  * so strings, quoted identifiers and comments read as everywhere else. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -240,4 +241,82 @@ int weir_wh_copy_parse(weir_arena *a, const char *sql, weir_wh_copy *out, weir_e
 	if (out->delimiter == out->quote)
 		return bad(&p, "the delimiter and the quote differ");
 	return 0;
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+void weir_wh_csv_init(weir_wh_csv *r, char delimiter, char quote)
+{
+	memset(r, 0, sizeof(*r));
+	r->delimiter = delimiter;
+	r->quote = quote;
+	r->cap = 64;
+	r->offs = malloc((size_t)r->cap * sizeof(*r->offs));
+	r->quoted = malloc((size_t)r->cap * sizeof(*r->quoted));
+}
+
+void weir_wh_csv_free(weir_wh_csv *r)
+{
+	free(r->offs);
+	free(r->quoted);
+	weir_buf_release(&r->scratch);
+}
+
+int weir_wh_csv_record(weir_wh_csv *r, const char **pp, const char *end, int *nf)
+{
+	const char *s = *pp;
+	if (s >= end)
+		return -1;
+	char delim = r->delimiter, q = r->quote;
+	r->scratch.len = 0;
+	*nf = 0;
+	int rc = 0;
+	for (;;) {
+		if (*nf == r->cap) {
+			r->cap *= 2;
+			r->offs = realloc(r->offs, (size_t)r->cap * sizeof(*r->offs));
+			r->quoted = realloc(r->quoted, (size_t)r->cap * sizeof(*r->quoted));
+		}
+		r->offs[*nf] = (int64_t)r->scratch.len;
+		r->quoted[*nf] = false;
+		if (s < end && *s == q) {
+			r->quoted[*nf] = true;
+			s++;
+			for (;;) {
+				const char *qq = memchr(s, q, (size_t)(end - s));
+				if (qq == NULL) { /* unterminated */
+					weir_buf_append(&r->scratch, s, (size_t)(end - s));
+					s = end;
+					rc = 1;
+					break;
+				}
+				weir_buf_append(&r->scratch, s, (size_t)(qq - s));
+				s = qq + 1;
+				if (s < end && *s == q) {
+					weir_buf_append(&r->scratch, &q, 1);
+					s++;
+					continue;
+				}
+				break;
+			}
+			/* anything up to the delimiter after the closing quote is kept as is */
+		}
+		const char *f = s;
+		while (s < end && *s != delim && *s != '\n' && *s != '\r')
+			s++;
+		weir_buf_append(&r->scratch, f, (size_t)(s - f));
+		weir_buf_append(&r->scratch, "", 1);
+		(*nf)++;
+		if (s < end && *s == delim) {
+			s++;
+			continue;
+		}
+		if (s < end && *s == '\r')
+			s++;
+		if (s < end && *s == '\n')
+			s++;
+		break;
+	}
+	*pp = s;
+	return rc;
 }

@@ -21,6 +21,7 @@
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/error.h"
+#include "core/util.h"
 #include "warehouse/warehouse.h"
 
 #define WEIR_WH_COPY_MAX_FILES 1000
@@ -42,6 +43,21 @@ typedef struct weir_wh_copy {
 	bool multiline; /* JSON: the file is one value (an array of objects, or one object) */
 	bool force, merge_schema;
 } weir_wh_copy;
+
+/* A CSV reader (RFC 4180: quoted fields with doubled quotes, CRLF or LF) over text in memory,
+ * shared by COPY INTO and read_files. */
+typedef struct weir_wh_csv {
+	char delimiter, quote;
+	weir_buf scratch; /* the record's fields, each NUL-terminated */
+	int64_t *offs; /* field i starts at scratch.data + offs[i] */
+	bool *quoted; /* field i was quoted (an empty quoted field is "", not NULL) */
+	int cap;
+} weir_wh_csv;
+void weir_wh_csv_init(weir_wh_csv *r, char delimiter, char quote);
+void weir_wh_csv_free(weir_wh_csv *r);
+/* The next record from *pp (advanced): -1 at the end of the text, 0 a record of *nf fields,
+ * 1 a malformed record (an unterminated quote: the rest of the text). */
+int weir_wh_csv_record(weir_wh_csv *r, const char **pp, const char *end, int *nf);
 
 /* Whether the statement's first word is COPY. */
 bool weir_wh_copy_is(const char *sql);

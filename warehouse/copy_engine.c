@@ -74,10 +74,7 @@ typedef struct copy_ctx {
 	char err_code[48];
 	char err[400];
 	bool failed, canceled;
-	weir_buf scratch;
-	int64_t *offs; /* field offsets in scratch */
-	bool *quoted;
-	int cap;
+	weir_wh_csv csv;
 } copy_ctx;
 
 static void fail(weir_wh_outcome *o, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -290,67 +287,6 @@ static int col_index(copy_ctx *c, const char *name)
 
 /* ---------------------------------------------------------------- CSV */
 
-/* One record from *pp: its fields into scratch (NUL-terminated, offsets in c->offs). -1 at
- * the end of the text; 0 a record; 1 a malformed record (an unterminated quote). */
-static int csv_record(copy_ctx *c, const char **pp, const char *end, int *nf)
-{
-	const char *s = *pp;
-	if (s >= end)
-		return -1;
-	char delim = c->cp->delimiter, q = c->cp->quote;
-	c->scratch.len = 0;
-	*nf = 0;
-	int rc = 0;
-	for (;;) {
-		if (*nf == c->cap) {
-			c->cap *= 2;
-			c->offs = realloc(c->offs, (size_t)c->cap * sizeof(*c->offs));
-			c->quoted = realloc(c->quoted, (size_t)c->cap * sizeof(*c->quoted));
-		}
-		c->offs[*nf] = (int64_t)c->scratch.len;
-		c->quoted[*nf] = false;
-		if (s < end && *s == q) {
-			c->quoted[*nf] = true;
-			s++;
-			for (;;) {
-				const char *qq = memchr(s, q, (size_t)(end - s));
-				if (qq == NULL) { /* unterminated */
-					weir_buf_append(&c->scratch, s, (size_t)(end - s));
-					s = end;
-					rc = 1;
-					break;
-				}
-				weir_buf_append(&c->scratch, s, (size_t)(qq - s));
-				s = qq + 1;
-				if (s < end && *s == q) {
-					weir_buf_append(&c->scratch, &q, 1);
-					s++;
-					continue;
-				}
-				break;
-			}
-			/* anything up to the delimiter after the closing quote is kept as is */
-		}
-		const char *f = s;
-		while (s < end && *s != delim && *s != '\n' && *s != '\r')
-			s++;
-		weir_buf_append(&c->scratch, f, (size_t)(s - f));
-		weir_buf_append(&c->scratch, "", 1);
-		(*nf)++;
-		if (s < end && *s == delim) {
-			s++;
-			continue;
-		}
-		if (s < end && *s == '\r')
-			s++;
-		if (s < end && *s == '\n')
-			s++;
-		break;
-	}
-	*pp = s;
-	return rc;
-}
-
 static void load_csv(copy_ctx *c, const char *text, size_t len, const char *file)
 {
 	const char *s = text, *end = text + len;
@@ -361,7 +297,7 @@ static void load_csv(copy_ctx *c, const char *text, size_t len, const char *file
 	int64_t line = 0;
 	int nf;
 	if (c->cp->header) {
-		int rc = csv_record(c, &s, end, &nf);
+		int rc = weir_wh_csv_record(&c->csv, &s, end, &nf);
 		line++;
 		if (rc < 0)
 			return; /* empty file */
@@ -370,7 +306,7 @@ static void load_csv(copy_ctx *c, const char *text, size_t len, const char *file
 			return;
 		}
 		for (int i = 0; i < nf; i++) {
-			const char *name = c->scratch.data + c->offs[i];
+			const char *name = c->csv.scratch.data + c->csv.offs[i];
 			map[i] = col_index(c, name);
 			if (map[i] < 0) {
 				stop(c, "BAD_REQUEST",
@@ -390,11 +326,11 @@ static void load_csv(copy_ctx *c, const char *text, size_t len, const char *file
 	const char **vals = weir_arena_alloc(c->a, (size_t)c->ncols * sizeof(*vals));
 	size_t *lens = weir_arena_alloc(c->a, (size_t)c->ncols * sizeof(*lens));
 	for (;;) {
-		int rc = csv_record(c, &s, end, &nf);
+		int rc = weir_wh_csv_record(&c->csv, &s, end, &nf);
 		line++;
 		if (rc < 0 || c->failed)
 			break;
-		if (nf == 1 && c->scratch.data[c->offs[0]] == '\0' && !c->quoted[0])
+		if (nf == 1 && c->csv.scratch.data[c->csv.offs[0]] == '\0' && !c->csv.quoted[0])
 			continue; /* a blank line */
 		if (rc == 1 || nf != nmap) {
 			if (c->cp->mode == WEIR_COPY_FAILFAST) {
@@ -408,10 +344,10 @@ static void load_csv(copy_ctx *c, const char *text, size_t len, const char *file
 		for (int i = 0; i < c->ncols; i++)
 			vals[i] = NULL;
 		for (int i = 0; i < nf; i++) {
-			const char *v = c->scratch.data + c->offs[i];
+			const char *v = c->csv.scratch.data + c->csv.offs[i];
 			size_t vl = strlen(v); /* a NUL inside a field ends it */
-			bool is_null = c->cp->null_value ? (!c->quoted[i] && strcmp(v, c->cp->null_value) == 0)
-							 : (!c->quoted[i] && vl == 0);
+			bool is_null = c->cp->null_value ? (!c->csv.quoted[i] && strcmp(v, c->cp->null_value) == 0)
+							 : (!c->csv.quoted[i] && vl == 0);
 			vals[map[i]] = is_null ? NULL : v;
 			lens[map[i]] = vl;
 		}
@@ -695,9 +631,6 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	copy_ctx *c = calloc(1, sizeof(*c));
 	c->a = weir_arena_new(16384);
 	c->x = x;
-	c->cap = 64;
-	c->offs = malloc((size_t)c->cap * sizeof(*c->offs));
-	c->quoted = malloc((size_t)c->cap * sizeof(*c->quoted));
 	weir_error e = WEIR_ERROR_INIT;
 	weir_wh_copy cp;
 	weir_securable table, vol;
@@ -719,6 +652,7 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 		goto record;
 	}
 	c->cp = &cp;
+	weir_wh_csv_init(&c->csv, cp.delimiter, cp.quote);
 	if (cp.merge_schema) {
 		weir_db_release(md);
 		fail(o, "INVALID_PARAMETER_VALUE",
@@ -951,9 +885,7 @@ out:
 	if (db)
 		sqlite3_close(db);
 	free(todo);
-	free(c->offs);
-	free(c->quoted);
-	weir_buf_release(&c->scratch);
+	weir_wh_csv_free(&c->csv);
 	weir_arena_free(c->a);
 	free(c);
 }

@@ -82,6 +82,7 @@ typedef struct wh_ctx {
 	char deny[400];
 	bool timed_out;
 	const char *target_full_name; /* for the audit row */
+	int nrf; /* read_files(...) calls materialised as temp.weir_rfN (read_files_engine.c) */
 } wh_ctx;
 
 static void fail(weir_wh_outcome *o, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -169,6 +170,8 @@ static int authorizer(void *arg, int action, const char *a1, const char *a2, con
 	case SQLITE_READ:
 		if (db == NULL) /* a CTE or subquery (count(*) over one): no table of any database */
 			return SQLITE_OK;
+		if (c->nrf > 0 && strcmp(db, "temp") == 0 && a1 && strncmp(a1, "weir_rf", 7) == 0)
+			return SQLITE_OK; /* what read_files(...) read, as the caller */
 		t = table_of_alias(c, db);
 		if (t == NULL || a1 == NULL || strcmp(a1, WEIR_WH_FILE_TABLE) != 0) {
 			if (a1 && strncasecmp(a1, "sqlite_", 7) == 0)
@@ -881,6 +884,11 @@ static void run_sql(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_w
 		fail_err(o, &e);
 		return;
 	}
+	if ((text = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, &e)) == NULL) {
+		fail_err(o, &e);
+		close_conn(c, db);
+		return;
+	}
 	sqlite3_stmt *st = prepare_user(c, db, text, o);
 	if (st) {
 		if (sc->kind == WEIR_WH_KIND_DML || !sqlite3_stmt_readonly(st))
@@ -920,7 +928,13 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 		fail_err(o, &e);
 		return;
 	}
-	sqlite3_stmt *st = prepare_user(c, db, text, o);
+	const char *qtext = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, &e);
+	if (qtext == NULL) {
+		fail_err(o, &e);
+		close_conn(c, db);
+		return;
+	}
+	sqlite3_stmt *st = prepare_user(c, db, qtext, o);
 	if (st == NULL) {
 		close_conn(c, db);
 		return;
@@ -974,8 +988,9 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 	}
 	const char *ins = weir_arena_printf(c->a, "INSERT INTO \"%s\".%s %s", t->alias, WEIR_WH_FILE_TABLE, text);
 	db = open_conn(c, &e);
-	if (db == NULL) {
+	if (db == NULL || (ins = weir_wh__read_files(pool, c->a, c->p, db, ins, &c->nrf, &e)) == NULL) {
 		fail_err(o, &e);
+		close_conn(c, db);
 		unregister_table(c, pool, &table);
 		return;
 	}

@@ -418,3 +418,31 @@ test('COPY INTO reads as the caller (READ VOLUME) and writes as the caller (MODI
   const r = await good(cp, {}, bot);
   assert.deepEqual(r.result.data_array[0].slice(0, 2), ['2', '2']);
 });
+
+test('read_files: CSV and JSON files of a volume as a table in SELECT, INSERT ... SELECT and CTAS, read as the caller', async () => {
+  const q = await good("SELECT id, name, CAST(amount AS DOUBLE) AS amount FROM read_files('/Volumes/wa/s/land/csv', format => 'csv', header => true) ORDER BY CAST(id AS INT)");
+  assert.deepEqual(q.manifest.schema.columns.map((c) => c.name), ['id', 'name', 'amount']);
+  assert.deepEqual(q.result.data_array.slice(0, 3), [['1', 'one', '1.5'], ['2', 't,w"o', '2.0'], ['3', 'three', '3.25']]);
+  const nh = await good("SELECT _c0, _c2 FROM read_files('/Volumes/wa/s/land/bad/x.csv', format => 'csv', delimiter => ';') WHERE _c0 = '12'");
+  assert.deepEqual(nh.result.data_array, [['12', '12']]);
+  const js = await good("SELECT id, name FROM read_files('/Volumes/wa/s/land/js/one.json', format => 'json') ORDER BY id");
+  assert.deepEqual(js.result.data_array, [['30', 'thirty'], ['31', '{"nested":true}']]);
+  await good('CREATE TABLE rf (id INT, name STRING)');
+  const ins = await good("INSERT INTO rf SELECT CAST(id AS INT), name FROM read_files('/Volumes/wa/s/land/csv/a.csv', format => 'csv', header => true)");
+  assert.deepEqual(ins.result.data_array, [['2', '2']]);
+  await good("CREATE TABLE rf2 AS SELECT * FROM read_files('/Volumes/wa/s/land/js', format => 'json', multiLine => true)");
+  assert.equal((await good('SELECT count(*) FROM rf2')).result.data_array[0][0], '2');
+  // bad calls, a missing path, a caller without READ VOLUME
+  for (const bad of ["SELECT * FROM read_files('/Volumes/wa/s/land/csv')", "SELECT * FROM read_files('/Volumes/wa/s/land/csv', format => 'xml')",
+    "SELECT * FROM read_files('/Volumes/wa/s/land/csv', format => 'csv', colour => 'red')", "SELECT * FROM read_files(42, format => 'csv')"]) {
+    const r = await sql(bad);
+    assert.equal(r.status.state, 'FAILED', bad);
+    assert.equal(r.status.error.error_code, 'INVALID_PARAMETER_VALUE', bad);
+  }
+  assert.match((await sql("SELECT * FROM read_files('/Volumes/wa/s/land/nope', format => 'csv')")).status.error.error_code, /NOT_FOUND/);
+  const other = await sql("SELECT * FROM read_files('/Volumes/wa/s/land/csv', format => 'csv')", { catalog: undefined, schema: undefined }, who.other.token);
+  assert.equal(other.status.state, 'FAILED');
+  assert.match(other.status.error.error_code, /NOT_FOUND|PERMISSION_DENIED/);
+  // the temp table is the statement's: another statement cannot name it
+  assert.equal((await sql('SELECT * FROM temp.weir_rf1')).status.state, 'FAILED');
+});
