@@ -446,3 +446,16 @@ test('read_files: CSV and JSON files of a volume as a table in SELECT, INSERT ..
   // the temp table is the statement's: another statement cannot name it
   assert.equal((await sql('SELECT * FROM temp.weir_rf1')).status.state, 'FAILED');
 });
+
+test('a stopping server answers its waiting calls at once and exits cleanly', async () => {
+  const s2 = await startServer(['--threads', '2']);
+  const t0 = Date.now();
+  const waiting = s2.req('POST', ST, { body: { statement: LONG, warehouse_id: DEF, wait_timeout: '50s' } });
+  await sleep(500);
+  const stopped = s2.stop(); // asserts exit code 0
+  const r = await waiting;
+  assert.equal(r.status, 200, r.text);
+  assert.ok(['RUNNING', 'PENDING', 'CANCELED'].includes(r.json.status.state), r.text);
+  await stopped;
+  assert.ok(Date.now() - t0 < 20000, 'the wait did not hold the stop for its 50 s');
+});
