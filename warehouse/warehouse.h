@@ -17,8 +17,10 @@
  * lineage edges from the tables it read; every statement writes one audit row.
  *
  * Statements (warehouse/statements.c) are queued on a warehouse's executor threads (a
- * pool with a concurrency limit), never run on an HTTP worker; only their submitter and
- * admins see them. Results are kept in memory, in chunks, for an hour after they end. */
+ * pool with a concurrency limit: warehouses.c), never run on an HTTP worker; only their
+ * submitter sees them. Results are kept in memory, in chunks, for an hour after they end,
+ * then the statement is CLOSED. COPY INTO runs in copy_engine.c, read_files(...) is
+ * materialised by read_files_engine.c. */
 #ifndef WEIR_WAREHOUSE_H
 #define WEIR_WAREHOUSE_H
 
