@@ -507,6 +507,7 @@ void weir_wh_stop(void)
 	}
 	wh.started = false;
 	pthread_mutex_unlock(&wh.mu);
+	weir_files_set_pool(NULL);
 }
 
 /* Under wh.mu: the caller's own statement (hidden from everyone else, admins too). */
