@@ -122,6 +122,11 @@ struct weir_req {
 	atomic_int durable_state; /* 0 not waiting, 1 waiting, 2 durable, 3 cannot be made durable */
 	void (*after_commit)(int64_t); /* weir_req_after_commit: run once the commit is visible and durable */
 	int64_t after_commit_arg;
+	/* weir_req_defer: the reply waits, off any server thread, for weir_req_resume */
+	void (*defer_arm)(weir_req *r, void *arg);
+	void (*defer_finish)(weir_req *r, void *arg);
+	void *defer_arg;
+	atomic_int defer_state; /* 0 none, 1 suspended, 2 resumed */
 	int upload_fd;
 	char *upload_path;
 	uint64_t upload_len;
@@ -188,6 +193,18 @@ int weir_req_commit_status(weir_req *r, int status, weir_error *err);
  * shared transaction, which other connections do not see yet. Not run when the commit
  * fails. One per request. */
 void weir_req_after_commit(weir_req *r, void (*fn)(int64_t arg), int64_t arg);
+/* Defers the reply without holding a server thread (a statement's wait_timeout): the
+ * handler answers as usual (the reply it sets is what goes out if nothing changes it),
+ * then calls this. After the handler, api/server.c suspends the connection and calls
+ * arm(r, arg), which hands r to whatever will call weir_req_resume(r) exactly once, from
+ * any thread (arm may call it itself). On resume, finish(r, arg) runs on a server thread
+ * and may replace the reply (weir_reply_json). No database connection is held meanwhile. */
+void weir_req_defer(weir_req *r, void (*arm)(weir_req *r, void *arg), void (*finish)(weir_req *r, void *arg),
+		    void *arg);
+void weir_req_resume(weir_req *r);
+/* Set once at start by a module whose deferred replies must end before the server stops:
+ * called when the server starts draining (it resumes every waiting reply soon). */
+extern void (*weir_req_drain_hook)(void);
 /* Rolls back if a transaction is open (safe to call always). */
 void weir_req_rollback(weir_req *r);
 /* Sets the securable named in the audit row. */

@@ -64,12 +64,13 @@ static int workflows_start(weir_app *app, weir_error *err)
 	return weir_engine_start(app->pool, &cfg, err);
 }
 
-/* The warehouse: callers waiting for a statement (wait_timeout) hold an HTTP worker, so
- * fewer wait at once than there are workers. */
+/* The warehouse: calls waiting for a statement (wait_timeout) are deferred replies, which
+ * answer at once when the server starts draining. */
 static int warehouse_start(weir_app *app, weir_error *err)
 {
+	(void)app;
 	(void)err;
-	weir_wh_set_waiters(app->cfg.threads - 1);
+	weir_req_drain_hook = weir_wh_drain;
 	return 0;
 }
 

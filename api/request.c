@@ -252,6 +252,13 @@ void weir_req_after_commit(weir_req *r, void (*fn)(int64_t arg), int64_t arg)
 	r->after_commit_arg = arg;
 }
 
+void weir_req_defer(weir_req *r, void (*arm)(weir_req *r, void *arg), void (*finish)(weir_req *r, void *arg), void *arg)
+{
+	r->defer_arm = arm;
+	r->defer_finish = finish;
+	r->defer_arg = arg;
+}
+
 int weir_req_commit_status(weir_req *r, int status, weir_error *err)
 {
 	weir_db *db = weir_req_db(r);

@@ -91,6 +91,7 @@ static struct {
 	atomic_bool stop_watchdog;
 	atomic_int inflight; /* requests from their head to their completed reply */
 	atomic_int suspended; /* of those, connections suspended until their commit is durable */
+	atomic_int deferred; /* of those, connections suspended by weir_req_defer */
 	atomic_bool draining;
 	atomic_llong body_bytes; /* reserved by requests' bodies, all connections */
 	atomic_llong body_peak; /* bytes reserved since the last trim */
@@ -463,6 +464,26 @@ static enum MHD_Result reply_durable(weir_req *r)
 	return queue(r);
 }
 
+/* -- deferred replies (weir_req_defer): the connection is suspended after the handler and
+ * resumed by whoever the handler armed; the reply is finished on resume. */
+
+void (*weir_req_drain_hook)(void);
+
+void weir_req_resume(weir_req *r)
+{
+	atomic_store(&r->defer_state, 2);
+	atomic_fetch_sub(&srv.deferred, 1);
+	MHD_resume_connection(r->conn);
+}
+
+static void defer_reply(weir_req *r, struct MHD_Connection *c)
+{
+	atomic_store(&r->defer_state, 1);
+	atomic_fetch_add(&srv.deferred, 1);
+	MHD_suspend_connection(c);
+	r->defer_arm(r, r->defer_arg);
+}
+
 /* Framing the head must settle before a body is read: two Content-Length headers, or one
  * beside Transfer-Encoding, are how requests are smuggled past a proxy (RFC 9112 §6.3). */
 struct framing {
@@ -586,9 +607,19 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 	int ds = atomic_load(&r->durable_state);
 	if (ds == 2 || ds == 3) /* resumed: the reply's commit is on disk, or cannot be */
 		return reply_durable(r);
+	if (atomic_load(&r->defer_state) == 2) { /* resumed: the deferred reply is ready */
+		atomic_store(&r->defer_state, 0);
+		r->defer_arm = NULL;
+		r->defer_finish(r, r->defer_arg);
+		return queue(r);
+	}
 	if (r->status != 0) /* already answered on the head */
 		return MHD_YES;
 	dispatch(r);
+	if (r->defer_arm && r->status < 300 && r->durable_seq == 0) {
+		defer_reply(r, c);
+		return MHD_YES; /* suspended until weir_req_resume */
+	}
 	if (r->durable_seq != 0 && wait_durable(r, c))
 		return MHD_YES; /* suspended until the syncer calls back */
 	if (atomic_load(&r->durable_state) != 3)
@@ -949,6 +980,8 @@ void weir_server_stop(weir_app *app)
 			nanosleep(&ts, NULL);
 		}
 	}
+	if (weir_req_drain_hook) /* deferred replies end now, with what they have */
+		weir_req_drain_hook();
 	MHD_socket lfd = MHD_quiesce_daemon(app->daemon);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);

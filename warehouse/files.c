@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -520,4 +522,52 @@ json_t *weir_files_list(weir_arena *a, const char *root, const weir_files_path *
 		json_object_set_new(out, "next_page_token", json_string(token_of(a, es[take - 1].name)));
 	free(es);
 	return out;
+}
+
+/* ---------------------------------------------------------------- deleted volumes */
+
+static _Atomic(weir_db_pool *) sweep_pool;
+
+void weir_files_set_pool(weir_db_pool *pool) { atomic_store(&sweep_pool, pool); }
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) != 0 && errno != ENOENT)
+		weir_log_warn("files: removing a deleted volume's %s: %s", flag == FTW_DP ? "directory" : "file",
+			      strerror(errno));
+	return 0;
+}
+
+void weir_files_sweep(weir_db_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/volumes", weir_catalog_data_dir());
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	weir_db *db = weir_db_acquire(pool);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) > 64)
+			continue;
+		weir_error err = WEIR_ERROR_INIT;
+		if (weir_files_store_volume_exists(db, e->d_name, &err) != 0)
+			continue; /* exists, or cannot tell: keep it */
+		char path[4300];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		weir_log_info("files: removed the files of deleted volume %s", e->d_name);
+	}
+	weir_db_release(db);
+	closedir(d);
+}
+
+void weir_files_after_delete(int64_t unused)
+{
+	(void)unused;
+	weir_files_sweep(atomic_load(&sweep_pool));
 }

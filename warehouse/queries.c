@@ -52,7 +52,8 @@ static json_t *query_json(weir_db *db, weir_arena *a, const weir_wh_query *q)
 }
 
 /* Reads the fields of a Query object given in `src` into q (those present only). */
-static int read_fields(const json_t *src, weir_wh_query *q, const char *mask, weir_error *err)
+static int read_fields(weir_db *db, weir_arena *a, const weir_principal *who, const json_t *src, weir_wh_query *q,
+		       const char *mask, weir_error *err)
 {
 	static const char *const KEYS[] = {"display_name", "description", "query_text",
 					   "warehouse_id", "catalog",     "schema"};
@@ -94,10 +95,10 @@ static int read_fields(const json_t *src, weir_wh_query *q, const char *mask, we
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "display_name",
 					"query.display_name is longer than 255 characters");
 	if (q->warehouse_id) {
-		json_t *wh = weir_wh_warehouse_get(q->warehouse_id, err);
-		if (wh == NULL)
+		int slots;
+		int64_t auto_stop;
+		if (weir_wh_warehouse_usable(db, a, who, q->warehouse_id, &slots, &auto_stop, err) != 0)
 			return -1;
-		json_decref(wh);
 	}
 	return 0;
 }
@@ -109,7 +110,7 @@ json_t *weir_wh_query_create(weir_db *db, weir_arena *a, const weir_principal *p
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "query", "query is required (an object)"),
 		       NULL;
 	weir_wh_query q = {0};
-	if (read_fields(src, &q, NULL, err) != 0)
+	if (read_fields(db, a, p, src, &q, NULL, err) != 0)
 		return NULL;
 	char id[37];
 	weir_uuid4(id);
@@ -154,7 +155,7 @@ json_t *weir_wh_query_update(weir_db *db, weir_arena *a, const weir_principal *p
 	if (!json_is_object(src))
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "query", "query is required (an object)"),
 		       NULL;
-	if (read_fields(src, &q, json_string_value(mask), err) != 0)
+	if (read_fields(db, a, p, src, &q, json_string_value(mask), err) != 0)
 		return NULL;
 	q.update_time = weir_now_ms();
 	if (weir_whq_store_update(db, &q, err) != 0)

@@ -1,13 +1,24 @@
-/* Statements and warehouses (warehouse/warehouse.h): the default warehouse, its executor
- * threads and queue, the statements in memory (each visible to its submitter and admins),
- * and the Statement Execution API's shapes: StatementResponse, ResultManifest, ResultData.
+/* Statements and warehouses' executor pools (warehouse/warehouse.h): each warehouse runs
+ * its statements on a pool of executor threads with its own concurrency limit and queue
+ * (warehouse/warehouses.c: max_num_clusters x WEIR_WH_SLOTS_PER_CLUSTER); the statements in
+ * memory (each visible to its submitter only); the Statement Execution API's shapes:
+ * StatementResponse, ResultManifest, ResultData, EXTERNAL_LINKS.
  *
- * One mutex guards the statements, the queue and the states; one condition variable is
- * broadcast on every change of state (executors wait on it for work, submitters for ends).
- * A statement stays in memory for an hour after it ends (at most MAX_STATEMENTS in all,
- * the oldest ended ones make room). Waiting for a statement (wait_timeout) happens on the
- * calling thread; at most `waiters` calls wait at once (fewer than the HTTP workers), the
- * others answer at once with the statement's state, as with wait_timeout 0s. */
+ * One mutex guards the statements, the pools' queues and the states; one condition
+ * variable is broadcast on every change of state. A statement on a STOPPED warehouse starts
+ * it (as Databricks does); a warehouse with auto_stop_mins stops after that long idle.
+ *
+ * Waiting (wait_timeout) holds no thread: the HTTP layer suspends the connection
+ * (weir_req_defer) and the waiter thread here wakes it when the statement ends or its wait
+ * passes (on_wait_timeout CANCEL cancels it first, and waits up to 5 s for the cancel).
+ *
+ * A statement's result stays in memory for KEEP_MS after it ends; then the statement is
+ * CLOSED (its result dropped) for KEEP_MS more, then it is gone (404). At most
+ * MAX_STATEMENTS in all: the oldest ended ones make room.
+ *
+ * EXTERNAL_LINKS: each chunk's URL is a Weir route that needs no Authorization header,
+ * signed (HMAC-SHA256 with a key drawn at start, so links die with the process) over the
+ * statement, the chunk and the expiry (LINK_TTL_MS), as Databricks' presigned URLs. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,45 +26,70 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "warehouse/copy.h"
+#include "warehouse/files.h"
 #include "warehouse/warehouse.h"
+#include "warehouse/warehouses_int.h"
 
 #define MAX_STATEMENTS 1000
 #define MAX_QUEUED 200
 #define KEEP_MS (3600 * 1000)
 #define ROWS_PER_CHUNK 2000
-#define STATEMENT_TIMEOUT_MS ((int64_t)2 * 3600 * 1000) /* the default warehouse's statement timeout */
-#define CONCURRENCY 4
+#define LINK_TTL_MS (15 * 60 * 1000)
+#define STATEMENT_TIMEOUT_MS ((int64_t)2 * 3600 * 1000)
+#define CANCEL_GRACE_MS 5000
+
+typedef struct wh_pool {
+	char id[40];
+	int limit; /* statements at once */
+	int64_t auto_stop_mins;
+	int gen; /* a stop ends the generation: its threads exit once their statement is done */
+	int nthreads; /* of the current generation */
+	bool running;
+	struct wh_stmt *qhead, *qtail;
+	int nqueued, active;
+	int64_t last_used_ms;
+	struct wh_pool *next;
+} wh_pool;
 
 typedef struct wh_stmt {
 	char id[37];
 	int64_t owner_id, workspace_id;
+	wh_pool *pool;
 	char *sql, *catalog, *schema;
-	char *job_run_id; /* submitted by a job's command task: its edges' producer, or NULL */
-	int64_t row_limit;
+	char *job_run_id;
+	json_t *params;
+	int64_t row_limit, byte_limit;
+	bool csv, links;
 	weir_wh_state state;
 	weir_wh_outcome out;
 	int64_t created_ms, ended_ms;
 	weir_wh_cancel cancel;
 	struct wh_stmt *qnext;
+	/* a call waiting for it */
+	void (*wake)(void *);
+	void *wake_arg;
+	int64_t wait_until_ms;
+	bool cancel_on_timeout, canceling;
 } wh_stmt;
 
 static struct {
 	pthread_mutex_t mu;
+	pthread_mutex_t ctl; /* pool starts and stops, one at a time */
 	pthread_cond_t cv;
 	weir_db_pool *pool;
 	wh_stmt **all;
-	int nall;
-	wh_stmt *qhead, *qtail;
-	int nqueued;
-	int running;
-	pthread_t threads[CONCURRENCY];
-	int nthreads;
-	bool stopping;
-	int waiting, max_waiters;
-	int64_t started_ms;
-} wh = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .max_waiters = 1};
+	int nall, nqueued;
+	wh_pool *pools;
+	bool started, stopping, draining;
+	int live; /* executor threads, every generation (detached: weir_wh_stop waits for 0) */
+	pthread_t waiter;
+	bool waiter_running;
+	unsigned char link_key[32];
+} wh = {.mu = PTHREAD_MUTEX_INITIALIZER, .ctl = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 const char *weir_wh_state_name(weir_wh_state s)
 {
@@ -67,6 +103,7 @@ static void stmt_free(wh_stmt *s)
 {
 	weir_wh_outcome_clear(&s->out);
 	weir_wh_cancel_destroy(&s->cancel);
+	json_decref(s->params);
 	free(s->sql);
 	free(s->job_run_id);
 	free(s->catalog);
@@ -82,24 +119,68 @@ static void end(wh_stmt *s, weir_wh_state st)
 	pthread_cond_broadcast(&wh.cv);
 }
 
+static void end_canceled(wh_stmt *s, const char *why)
+{
+	snprintf(s->out.error_code, sizeof(s->out.error_code), "CANCELLED");
+	snprintf(s->out.message, sizeof(s->out.message), "%s", why);
+	end(s, WEIR_WH_CANCELED);
+}
+
+/* The result past byte_limit bytes of values is cut (truncated). */
+static void apply_byte_limit(wh_stmt *s)
+{
+	if (s->byte_limit <= 0 || s->out.rows == NULL)
+		return;
+	int64_t bytes = 0;
+	size_t n = json_array_size(s->out.rows);
+	for (size_t i = 0; i < n; i++) {
+		json_t *row = json_array_get(s->out.rows, i);
+		for (size_t k = 0; k < json_array_size(row); k++) {
+			const char *v = json_string_value(json_array_get(row, k));
+			bytes += v ? (int64_t)strlen(v) : 4;
+		}
+		if (bytes > s->byte_limit) {
+			while (json_array_size(s->out.rows) > i)
+				json_array_remove(s->out.rows, json_array_size(s->out.rows) - 1);
+			s->out.truncated = true;
+			return;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- pools */
+
+/* An executor of one generation of a pool. A stop never waits for executors (a request
+ * stopping a warehouse holds a metadata connection that their statements' last write may
+ * need): they see the generation change and exit after their statement. */
+typedef struct exec_arg {
+	wh_pool *pl;
+	int gen;
+} exec_arg;
+
 static void *executor(void *arg)
 {
-	(void)arg;
+	exec_arg ea = *(exec_arg *)arg;
+	free(arg);
+	wh_pool *pl = ea.pl;
+	int gen = ea.gen;
 	pthread_mutex_lock(&wh.mu);
 	for (;;) {
-		while (!wh.stopping && wh.qhead == NULL)
+		while (pl->gen == gen && !wh.stopping && (pl->qhead == NULL || pl->active >= pl->limit))
 			pthread_cond_wait(&wh.cv, &wh.mu);
-		if (wh.stopping)
+		if (pl->gen != gen || wh.stopping)
 			break;
-		wh_stmt *s = wh.qhead;
-		wh.qhead = s->qnext;
-		if (wh.qhead == NULL)
-			wh.qtail = NULL;
+		wh_stmt *s = pl->qhead;
+		pl->qhead = s->qnext;
+		if (pl->qhead == NULL)
+			pl->qtail = NULL;
+		pl->nqueued--;
 		wh.nqueued--;
 		if (s->state != WEIR_WH_PENDING) /* canceled while queued */
 			continue;
 		s->state = WEIR_WH_RUNNING;
-		wh.running++;
+		pl->active++;
+		pl->last_used_ms = weir_now_ms();
 		pthread_cond_broadcast(&wh.cv);
 		weir_wh_exec x = {.principal_id = s->owner_id,
 				  .workspace_id = s->workspace_id,
@@ -110,15 +191,255 @@ static void *executor(void *arg)
 				  .producer_type = s->job_run_id ? "job_run" : NULL,
 				  .producer_id = s->job_run_id,
 				  .row_limit = s->row_limit,
+				  .params = s->params,
 				  .deadline_ms = weir_now_ms() + STATEMENT_TIMEOUT_MS,
 				  .cancel = &s->cancel};
 		pthread_mutex_unlock(&wh.mu);
 		weir_wh_outcome out;
-		weir_wh_execute(wh.pool, &x, &out);
+		if (weir_wh_copy_is(s->sql)) /* COPY INTO: warehouse/copy_engine.c */
+			weir_wh_copy_execute(wh.pool, &x, &out);
+		else
+			weir_wh_execute(wh.pool, &x, &out);
 		pthread_mutex_lock(&wh.mu);
-		wh.running--;
+		pl->active--;
+		pl->last_used_ms = weir_now_ms();
 		s->out = out;
+		if (out.state == WEIR_WH_SUCCEEDED)
+			apply_byte_limit(s);
 		end(s, out.state);
+	}
+	if (pl->gen == gen)
+		pl->nthreads--;
+	wh.live--;
+	pthread_cond_broadcast(&wh.cv);
+	pthread_mutex_unlock(&wh.mu);
+	return NULL;
+}
+
+/* Under wh.mu. */
+static wh_pool *pool_find(const char *id)
+{
+	for (wh_pool *p = wh.pools; p; p = p->next)
+		if (strcmp(p->id, id) == 0)
+			return p;
+	return NULL;
+}
+
+static wh_pool *pool_get(const char *id)
+{
+	wh_pool *p = pool_find(id);
+	if (p == NULL) {
+		p = calloc(1, sizeof(*p));
+		snprintf(p->id, sizeof(p->id), "%s", id);
+		p->next = wh.pools;
+		wh.pools = p;
+	}
+	return p;
+}
+
+/* Under wh.ctl: spawns threads up to the limit of a running pool (detached, each told its
+ * generation). */
+static void pool_grow(wh_pool *pl)
+{
+	pthread_mutex_lock(&wh.mu);
+	int want = pl->running && !wh.stopping ? pl->limit : 0;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	while (pl->nthreads < want) {
+		pthread_t t;
+		exec_arg *ea = malloc(sizeof(*ea));
+		ea->pl = pl;
+		ea->gen = pl->gen;
+		if (pthread_create(&t, &at, executor, ea) != 0) {
+			free(ea);
+			weir_log_error("warehouse %s: an executor thread cannot start", pl->id);
+			break;
+		}
+		pl->nthreads++;
+		wh.live++;
+	}
+	pthread_attr_destroy(&at);
+	pthread_mutex_unlock(&wh.mu);
+}
+
+void weir_wh__pool_start(const char *id, int slots, int64_t auto_stop_mins)
+{
+	pthread_mutex_lock(&wh.ctl);
+	pthread_mutex_lock(&wh.mu);
+	wh_pool *pl = pool_get(id);
+	pl->limit = slots < 1 ? 1 : slots > WEIR_WH_MAX_SLOTS ? WEIR_WH_MAX_SLOTS : slots;
+	pl->auto_stop_mins = auto_stop_mins;
+	pl->last_used_ms = weir_now_ms();
+	pl->running = !wh.stopping;
+	pthread_cond_broadcast(&wh.cv);
+	pthread_mutex_unlock(&wh.mu);
+	pool_grow(pl);
+	pthread_mutex_unlock(&wh.ctl);
+}
+
+void weir_wh__pool_resize(const char *id, int slots, int64_t auto_stop_mins)
+{
+	pthread_mutex_lock(&wh.ctl);
+	pthread_mutex_lock(&wh.mu);
+	wh_pool *pl = pool_get(id);
+	pl->limit = slots < 1 ? 1 : slots > WEIR_WH_MAX_SLOTS ? WEIR_WH_MAX_SLOTS : slots;
+	pl->auto_stop_mins = auto_stop_mins;
+	pthread_cond_broadcast(&wh.cv);
+	pthread_mutex_unlock(&wh.mu);
+	pool_grow(pl);
+	pthread_mutex_unlock(&wh.ctl);
+}
+
+/* Under wh.ctl: queued statements end CANCELED, running ones are canceled, the pool's
+ * threads exit once their statement has ended. */
+static void pool_halt(wh_pool *pl, const char *why)
+{
+	pthread_mutex_lock(&wh.mu);
+	pl->running = false;
+	pl->gen++;
+	pl->nthreads = 0;
+	for (wh_stmt *s = pl->qhead; s; s = s->qnext)
+		if (s->state == WEIR_WH_PENDING)
+			end_canceled(s, why);
+	for (int i = 0; i < wh.nall; i++)
+		if (wh.all[i]->pool == pl && wh.all[i]->state == WEIR_WH_RUNNING)
+			weir_wh_cancel_fire(&wh.all[i]->cancel);
+	wh.nqueued -= pl->nqueued;
+	pl->qhead = pl->qtail = NULL;
+	pl->nqueued = 0;
+	pthread_cond_broadcast(&wh.cv);
+	pthread_mutex_unlock(&wh.mu);
+}
+
+void weir_wh__pool_stop(const char *id)
+{
+	pthread_mutex_lock(&wh.ctl);
+	pthread_mutex_lock(&wh.mu);
+	wh_pool *pl = pool_find(id);
+	pthread_mutex_unlock(&wh.mu);
+	if (pl)
+		pool_halt(pl, "The statement was canceled: its warehouse was stopped");
+	pthread_mutex_unlock(&wh.ctl);
+}
+
+void weir_wh__pool_status(const char *id, const char **state, int *active, int *queued, int *clusters)
+{
+	pthread_mutex_lock(&wh.mu);
+	wh_pool *pl = pool_find(id);
+	bool up = pl && pl->running && !wh.stopping;
+	*state = up ? "RUNNING" : "STOPPED";
+	*active = pl ? pl->active : 0;
+	*queued = pl ? pl->nqueued : 0;
+	/* clusters in use: enough for what runs and waits, at least one while running */
+	int busy = pl ? pl->active + pl->nqueued : 0;
+	int c = (busy + WEIR_WH_SLOTS_PER_CLUSTER - 1) / WEIR_WH_SLOTS_PER_CLUSTER;
+	int maxc = pl ? (pl->limit + WEIR_WH_SLOTS_PER_CLUSTER - 1) / WEIR_WH_SLOTS_PER_CLUSTER : 0;
+	*clusters = up ? (c < 1 ? 1 : c > maxc ? maxc : c) : 0;
+	pthread_mutex_unlock(&wh.mu);
+}
+
+/* ---------------------------------------------------------------- the waiter thread */
+
+/* Under wh.mu: drops ended statements past their time (CLOSED first), and the oldest ended
+ * ones while the table is full. */
+static void purge(int64_t now)
+{
+	int w = 0;
+	for (int i = 0; i < wh.nall; i++) {
+		wh_stmt *s = wh.all[i];
+		if (terminal(s->state) && s->wake == NULL && now - s->ended_ms > 2 * KEEP_MS) {
+			stmt_free(s);
+			continue;
+		}
+		if (terminal(s->state) && s->state != WEIR_WH_CLOSED && now - s->ended_ms > KEEP_MS) {
+			weir_wh_outcome_clear(&s->out);
+			s->state = WEIR_WH_CLOSED;
+		}
+		wh.all[w++] = s;
+	}
+	wh.nall = w;
+	while (wh.nall >= MAX_STATEMENTS) {
+		int oldest = -1;
+		for (int i = 0; i < wh.nall; i++)
+			if (terminal(wh.all[i]->state) && wh.all[i]->wake == NULL &&
+			    (oldest < 0 || wh.all[i]->ended_ms < wh.all[oldest]->ended_ms))
+				oldest = i;
+		if (oldest < 0)
+			return;
+		stmt_free(wh.all[oldest]);
+		wh.all[oldest] = wh.all[--wh.nall];
+	}
+}
+
+#define MAX_WAKES 64
+
+static void *waiter_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wh.mu);
+	for (;;) {
+		struct {
+			void (*fn)(void *);
+			void *arg;
+		} wakes[MAX_WAKES];
+		int nw = 0;
+		char idle[8][40];
+		int nidle = 0;
+		int64_t now = weir_now_ms(), next = now + 1000;
+		for (int i = 0; i < wh.nall && nw < MAX_WAKES; i++) {
+			wh_stmt *s = wh.all[i];
+			if (s->wake == NULL)
+				continue;
+			bool due = terminal(s->state) || wh.draining || wh.stopping;
+			if (!due && now >= s->wait_until_ms) {
+				if (s->cancel_on_timeout && !s->canceling && s->state == WEIR_WH_PENDING) {
+					end_canceled(s,
+						     "The statement was canceled: it did not end within wait_timeout");
+					due = true;
+				} else if (s->cancel_on_timeout && !s->canceling) {
+					weir_wh_cancel_fire(&s->cancel);
+					s->canceling = true;
+					s->wait_until_ms = now + CANCEL_GRACE_MS;
+				} else {
+					due = true;
+				}
+			}
+			if (due) {
+				wakes[nw].fn = s->wake;
+				wakes[nw].arg = s->wake_arg;
+				nw++;
+				s->wake = NULL;
+			} else if (s->wait_until_ms < next) {
+				next = s->wait_until_ms;
+			}
+		}
+		for (wh_pool *pl = wh.pools; pl && nidle < 8; pl = pl->next)
+			if (pl->running && pl->auto_stop_mins > 0 && pl->active == 0 && pl->nqueued == 0 &&
+			    now - pl->last_used_ms > pl->auto_stop_mins * 60000)
+				snprintf(idle[nidle++], sizeof(idle[0]), "%s", pl->id);
+		if (nw > 0 || nidle > 0) {
+			pthread_mutex_unlock(&wh.mu);
+			for (int i = 0; i < nw; i++)
+				wakes[i].fn(wakes[i].arg);
+			for (int i = 0; i < nidle; i++)
+				weir_wh__pool_stop(idle[i]);
+			pthread_mutex_lock(&wh.mu);
+			continue;
+		}
+		if (wh.stopping)
+			break;
+		purge(now);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		int64_t ms = next - now;
+		until.tv_sec += ms / 1000;
+		until.tv_nsec += (ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&wh.cv, &wh.mu, &until);
 	}
 	pthread_mutex_unlock(&wh.mu);
 	return NULL;
@@ -129,78 +450,71 @@ int weir_wh_start(weir_db_pool *pool, weir_error *err)
 	pthread_mutex_lock(&wh.mu);
 	wh.pool = pool;
 	wh.stopping = false;
-	wh.started_ms = weir_now_ms();
+	wh.draining = false;
+	weir_random_bytes(wh.link_key, sizeof(wh.link_key));
 	pthread_mutex_unlock(&wh.mu);
-	for (int i = 0; i < CONCURRENCY; i++) {
-		if (pthread_create(&wh.threads[i], NULL, executor, NULL) != 0) {
-			weir_wh_stop();
-			return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "The warehouse's executors cannot start");
-		}
-		wh.nthreads++;
-	}
+	if (pthread_create(&wh.waiter, NULL, waiter_main, NULL) != 0)
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "The warehouse's waiter thread cannot start");
+	wh.waiter_running = true;
+	/* the files of volumes deleted while the server was down (or crashed before their
+	 * removal) go; later deletes remove theirs after their commit */
+	weir_files_set_pool(pool);
+	weir_files_sweep(pool);
+	/* the default warehouse runs from the start: 1 cluster */
+	weir_wh__pool_start(WEIR_WH_DEFAULT_ID, WEIR_WH_SLOTS_PER_CLUSTER, 0);
+	wh.started = true;
 	return 0;
 }
 
-void weir_wh_set_waiters(int n)
+void weir_wh_drain(void)
 {
 	pthread_mutex_lock(&wh.mu);
-	wh.max_waiters = n > 0 ? n : 1;
+	wh.draining = true;
+	pthread_cond_broadcast(&wh.cv);
 	pthread_mutex_unlock(&wh.mu);
 }
 
 void weir_wh_stop(void)
 {
+	pthread_mutex_lock(&wh.ctl);
 	pthread_mutex_lock(&wh.mu);
 	wh.stopping = true;
-	for (int i = 0; i < wh.nall; i++)
-		if (wh.all[i]->state == WEIR_WH_RUNNING)
-			weir_wh_cancel_fire(&wh.all[i]->cancel);
+	wh_pool *pools = wh.pools;
 	pthread_cond_broadcast(&wh.cv);
 	pthread_mutex_unlock(&wh.mu);
-	for (int i = 0; i < wh.nthreads; i++)
-		pthread_join(wh.threads[i], NULL);
-	wh.nthreads = 0;
+	for (wh_pool *pl = pools; pl; pl = pl->next)
+		pool_halt(pl, "The statement was canceled: the server is stopping");
+	pthread_mutex_unlock(&wh.ctl);
+	pthread_mutex_lock(&wh.mu);
+	while (wh.live > 0)
+		pthread_cond_wait(&wh.cv, &wh.mu);
+	pthread_mutex_unlock(&wh.mu);
+	if (wh.waiter_running) {
+		pthread_join(wh.waiter, NULL);
+		wh.waiter_running = false;
+	}
 	pthread_mutex_lock(&wh.mu);
 	for (int i = 0; i < wh.nall; i++)
 		stmt_free(wh.all[i]);
 	free(wh.all);
 	wh.all = NULL;
 	wh.nall = 0;
-	wh.qhead = wh.qtail = NULL;
 	wh.nqueued = 0;
+	while (wh.pools) {
+		wh_pool *n = wh.pools->next;
+		free(wh.pools);
+		wh.pools = n;
+	}
+	wh.started = false;
 	pthread_mutex_unlock(&wh.mu);
+	weir_files_set_pool(NULL);
 }
 
-/* Under wh.mu: drops ended statements past their time, and the oldest ended ones while
- * the table is full. */
-static void purge(int64_t now)
-{
-	int w = 0;
-	for (int i = 0; i < wh.nall; i++) {
-		wh_stmt *s = wh.all[i];
-		if (terminal(s->state) && now - s->ended_ms > KEEP_MS)
-			stmt_free(s);
-		else
-			wh.all[w++] = s;
-	}
-	wh.nall = w;
-	while (wh.nall >= MAX_STATEMENTS) {
-		int oldest = -1;
-		for (int i = 0; i < wh.nall; i++)
-			if (terminal(wh.all[i]->state) &&
-			    (oldest < 0 || wh.all[i]->ended_ms < wh.all[oldest]->ended_ms))
-				oldest = i;
-		if (oldest < 0)
-			return;
-		stmt_free(wh.all[oldest]);
-		wh.all[oldest] = wh.all[--wh.nall];
-	}
-}
-
+/* Under wh.mu: the caller's own statement (hidden from everyone else, admins too). */
 static wh_stmt *find(const weir_principal *p, const char *id, weir_error *err)
 {
 	for (int i = 0; id && i < wh.nall; i++)
-		if (strcmp(wh.all[i]->id, id) == 0 && (wh.all[i]->owner_id == p->id || p->is_admin))
+		if (strcmp(wh.all[i]->id, id) == 0 && wh.all[i]->owner_id == p->id)
 			return wh.all[i];
 	weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Statement '%.64s' does not exist", id ? id : "");
 	return NULL;
@@ -208,38 +522,130 @@ static wh_stmt *find(const weir_principal *p, const char *id, weir_error *err)
 
 /* ---------------------------------------------------------------- rendering */
 
-static json_t *chunk_json(const wh_stmt *s, int64_t idx)
-{
-	int64_t n = (int64_t)json_array_size(s->out.rows);
-	int64_t off = idx * ROWS_PER_CHUNK;
-	int64_t cnt = n - off < ROWS_PER_CHUNK ? n - off : ROWS_PER_CHUNK;
-	if (cnt < 0)
-		cnt = 0;
-	json_t *r = json_pack("{s:I, s:I, s:I}", "chunk_index", (json_int_t)idx, "row_offset", (json_int_t)off,
-			      "row_count", (json_int_t)cnt);
-	if (cnt > 0) {
-		json_t *data = json_array();
-		for (int64_t i = off; i < off + cnt; i++)
-			json_array_append(data, json_array_get(s->out.rows, (size_t)i));
-		json_object_set_new(r, "data_array", data);
-	}
-	if (off + cnt < n) {
-		json_object_set_new(r, "next_chunk_index", json_integer(idx + 1));
-		char link[160];
-		snprintf(link, sizeof(link), "/api/2.0/sql/statements/%s/result/chunks/%lld", s->id,
-			 (long long)idx + 1);
-		json_object_set_new(r, "next_chunk_internal_link", json_string(link));
-	}
-	return r;
-}
-
 static int64_t chunk_count(const wh_stmt *s)
 {
 	int64_t n = (int64_t)json_array_size(s->out.rows);
 	return n == 0 ? 1 : (n + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK;
 }
 
-static json_t *render(const wh_stmt *s)
+static int64_t chunk_rows(const wh_stmt *s, int64_t idx)
+{
+	int64_t n = (int64_t)json_array_size(s->out.rows), off = idx * ROWS_PER_CHUNK;
+	int64_t cnt = n - off < ROWS_PER_CHUNK ? n - off : ROWS_PER_CHUNK;
+	return cnt < 0 ? 0 : cnt;
+}
+
+static void csv_field(weir_buf *b, const char *v)
+{
+	if (v == NULL)
+		return; /* NULL: an empty field */
+	if (strpbrk(v, ",\"\r\n") == NULL && *v != '\0') {
+		weir_buf_append(b, v, strlen(v));
+		return;
+	}
+	weir_buf_append(b, "\"", 1);
+	for (; *v; v++) {
+		if (*v == '"')
+			weir_buf_append(b, "\"", 1);
+		weir_buf_append(b, v, 1);
+	}
+	weir_buf_append(b, "\"", 1);
+}
+
+/* A chunk's body as a download: CSV (RFC 4180, a header row of the column names first in
+ * chunk 0) or a JSON array of rows. malloc'd. */
+static char *chunk_body(const wh_stmt *s, int64_t idx, size_t *len)
+{
+	int64_t off = idx * ROWS_PER_CHUNK, cnt = chunk_rows(s, idx);
+	weir_buf b = {0};
+	if (s->csv) {
+		if (idx == 0) {
+			for (size_t k = 0; k < json_array_size(s->out.columns); k++) {
+				if (k)
+					weir_buf_append(&b, ",", 1);
+				csv_field(&b, json_string_value(
+						      json_object_get(json_array_get(s->out.columns, k), "name")));
+			}
+			weir_buf_append(&b, "\r\n", 2);
+		}
+		for (int64_t i = 0; i < cnt; i++) {
+			json_t *row = json_array_get(s->out.rows, (size_t)(off + i));
+			for (size_t k = 0; k < json_array_size(row); k++) {
+				if (k)
+					weir_buf_append(&b, ",", 1);
+				csv_field(&b, json_string_value(json_array_get(row, k)));
+			}
+			weir_buf_append(&b, "\r\n", 2);
+		}
+	} else {
+		json_t *arr = json_array();
+		for (int64_t i = 0; i < cnt; i++)
+			json_array_append(arr, json_array_get(s->out.rows, (size_t)(off + i)));
+		size_t n;
+		char *t = weir_json_dump_len(arr, &n);
+		json_decref(arr);
+		weir_buf_append(&b, t, n);
+		free(t);
+	}
+	weir_buf_append(&b, "", 1); /* NUL */
+	*len = b.len - 1;
+	return b.data;
+}
+
+static void link_sig(const char *id, int64_t idx, int64_t exp, char out[65])
+{
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "%s|%lld|%lld", id, (long long)idx, (long long)exp);
+	weir_hmac_sha256_hex(wh.link_key, sizeof(wh.link_key), msg, (size_t)n, out);
+}
+
+static void iso_time(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + strlen(out), 32 - strlen(out), ".%03dZ", (int)(ms % 1000));
+}
+
+/* The chunk's description: INLINE rows (data_array) or one external link. */
+static json_t *chunk_json(const wh_stmt *s, int64_t idx, const char *link_base)
+{
+	int64_t off = idx * ROWS_PER_CHUNK, cnt = chunk_rows(s, idx), n = chunk_count(s);
+	json_t *r = json_pack("{s:I, s:I, s:I}", "chunk_index", (json_int_t)idx, "row_offset", (json_int_t)off,
+			      "row_count", (json_int_t)cnt);
+	if (idx + 1 < n) {
+		json_object_set_new(r, "next_chunk_index", json_integer(idx + 1));
+		char link[160];
+		snprintf(link, sizeof(link), "/api/2.0/sql/statements/%s/result/chunks/%lld", s->id,
+			 (long long)(idx + 1));
+		json_object_set_new(r, "next_chunk_internal_link", json_string(link));
+	}
+	if (s->links) {
+		int64_t exp = weir_now_ms() + LINK_TTL_MS;
+		char sig[65], when[32];
+		link_sig(s->id, idx, exp, sig);
+		iso_time(exp, when);
+		size_t len;
+		free(chunk_body(s, idx, &len));
+		json_object_set_new(r, "byte_count", json_integer((json_int_t)len));
+		json_object_set_new(r, "expiration", json_string(when));
+		char *url = NULL;
+		if (asprintf(&url, "%s/api/2.0/sql/statements/%s/result/chunks/%lld/download?token=%lld.%s",
+			     link_base ? link_base : "", s->id, (long long)idx, (long long)exp, sig) < 0)
+			abort();
+		json_object_set_new(r, "external_link", json_string(url));
+		free(url);
+		return json_pack("{s:[o]}", "external_links", r);
+	}
+	json_t *data = json_array();
+	for (int64_t i = 0; i < cnt; i++)
+		json_array_append(data, json_array_get(s->out.rows, (size_t)(off + i)));
+	json_object_set_new(r, "data_array", data);
+	return r;
+}
+
+static json_t *render(const wh_stmt *s, const char *link_base)
 {
 	json_t *status = json_pack("{s:s}", "state", weir_wh_state_name(s->state));
 	if (s->state == WEIR_WH_FAILED || (s->state == WEIR_WH_CANCELED && s->out.message[0]))
@@ -252,26 +658,24 @@ static json_t *render(const wh_stmt *s)
 		return r;
 	int64_t n = (int64_t)json_array_size(s->out.rows), nchunks = chunk_count(s);
 	json_t *chunks = json_array();
-	for (int64_t i = 0; i < nchunks; i++) {
-		int64_t off = i * ROWS_PER_CHUNK;
-		json_array_append_new(chunks,
-				      json_pack("{s:I, s:I, s:I}", "chunk_index", (json_int_t)i, "row_offset",
-						(json_int_t)off, "row_count",
-						(json_int_t)(n - off < ROWS_PER_CHUNK ? n - off : ROWS_PER_CHUNK)));
-	}
+	for (int64_t i = 0; i < nchunks; i++)
+		json_array_append_new(chunks, json_pack("{s:I, s:I, s:I}", "chunk_index", (json_int_t)i, "row_offset",
+							(json_int_t)(i * ROWS_PER_CHUNK), "row_count",
+							(json_int_t)chunk_rows(s, i)));
 	json_t *cols = s->out.columns ? s->out.columns : json_array();
 	json_object_set_new(r, "manifest",
-			    json_pack("{s:s, s:{s:I, s:O}, s:I, s:o, s:I, s:b}", "format", "JSON_ARRAY", "schema",
-				      "column_count", (json_int_t)json_array_size(cols), "columns", cols,
-				      "total_chunk_count", (json_int_t)nchunks, "chunks", chunks, "total_row_count",
-				      (json_int_t)n, "truncated", s->out.truncated));
+			    json_pack("{s:s, s:{s:I, s:O}, s:I, s:o, s:I, s:b}", "format",
+				      s->csv ? "CSV" : "JSON_ARRAY", "schema", "column_count",
+				      (json_int_t)json_array_size(cols), "columns", cols, "total_chunk_count",
+				      (json_int_t)nchunks, "chunks", chunks, "total_row_count", (json_int_t)n,
+				      "truncated", s->out.truncated));
 	if (s->out.columns == NULL)
 		json_decref(cols);
-	json_object_set_new(r, "result", chunk_json(s, 0));
+	json_object_set_new(r, "result", chunk_json(s, 0, link_base));
 	return r;
 }
 
-/* ---------------------------------------------------------------- the API */
+/* ---------------------------------------------------------------- checking the request */
 
 /* "0s", or "5s" to "50s"; -1 otherwise */
 static int64_t wait_seconds(const char *w)
@@ -292,12 +696,134 @@ static int64_t wait_seconds(const char *w)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, const char *job_run_id, weir_error *err)
+static bool is_int_text(const char *v)
 {
+	if (*v == '+' || *v == '-')
+		v++;
+	if (*v == '\0')
+		return false;
+	for (; *v; v++)
+		if (*v < '0' || *v > '9')
+			return false;
+	return true;
+}
+
+static bool is_real_text(const char *v)
+{
+	char *end = NULL;
+	errno = 0;
+	strtod(v, &end);
+	return *v != '\0' && end && *end == '\0' && errno == 0;
+}
+
+static bool is_date_text(const char *v)
+{
+	int y, m, d;
+	char tail;
+	return strlen(v) == 10 && sscanf(v, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 && m <= 12 && d >= 1 &&
+	       d <= 31;
+}
+
+/* parameters: [{name, value, type}] -> [{name, value, kind}] with kind int|real|bool|text;
+ * each value checked against its type. */
+static json_t *check_params(json_t *params, weir_error *err)
+{
+	if (params == NULL || json_is_null(params))
+		return NULL;
+	if (!json_is_array(params) || json_array_size(params) > 256)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "parameters",
+					"Invalid value for 'parameters': an array of at most 256 {name, value, type}"),
+		       NULL;
+	json_t *out = json_array();
+	size_t i;
+	json_t *e;
+	json_array_foreach (params, i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+		json_t *vj = json_object_get(e, "value"), *tj = json_object_get(e, "type");
+		const char *k;
+		json_t *x;
+		bool ok = json_is_object(e) && name && *name && strlen(name) <= 128 &&
+			  (vj == NULL || json_is_null(vj) || json_is_string(vj)) &&
+			  (tj == NULL || json_is_null(tj) || json_is_string(tj));
+		json_object_foreach (json_is_object(e) ? e : NULL, k, x)
+			if (strcmp(k, "name") && strcmp(k, "value") && strcmp(k, "type"))
+				ok = false;
+		for (const char *c = name; ok && *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' ||
+			      (c != name && *c >= '0' && *c <= '9')))
+				ok = false;
+		if (!ok) {
+			json_decref(out);
+			return weir_error_field(
+				       err, WEIR_E_INVALID_PARAMETER_VALUE, "parameters",
+				       "Invalid value for 'parameters[%zu]': {name, value, type} with a name of "
+				       "letters, digits and _ (value a string, type a type name)",
+				       i),
+			       NULL;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(json_string_value(json_object_get(json_array_get(out, j), "name")), name) == 0) {
+				json_decref(out);
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "parameters",
+							"Invalid value for 'parameters': '%s' is given twice", name),
+				       NULL;
+			}
+		const char *type = json_string_value(tj) ? json_string_value(tj) : "STRING";
+		const char *v = json_string_value(vj);
+		const char *kind;
+		bool valid = true;
+		if (!strcasecmp(type, "INT") || !strcasecmp(type, "INTEGER") || !strcasecmp(type, "BIGINT") ||
+		    !strcasecmp(type, "LONG") || !strcasecmp(type, "SMALLINT") || !strcasecmp(type, "SHORT") ||
+		    !strcasecmp(type, "TINYINT") || !strcasecmp(type, "BYTE")) {
+			kind = "int";
+			valid = v == NULL || is_int_text(v);
+		} else if (!strcasecmp(type, "DOUBLE") || !strcasecmp(type, "FLOAT") || !strcasecmp(type, "REAL") ||
+			   !strncasecmp(type, "DECIMAL", 7) || !strncasecmp(type, "NUMERIC", 7)) {
+			kind = "real";
+			valid = v == NULL || is_real_text(v);
+		} else if (!strcasecmp(type, "BOOLEAN")) {
+			kind = "bool";
+			valid = v == NULL || !strcasecmp(v, "true") || !strcasecmp(v, "false");
+		} else if (!strcasecmp(type, "DATE")) {
+			kind = "text";
+			valid = v == NULL || is_date_text(v);
+		} else if (!strcasecmp(type, "STRING") || !strncasecmp(type, "VARCHAR", 7) ||
+			   !strncasecmp(type, "CHAR", 4) || !strcasecmp(type, "TIMESTAMP") ||
+			   !strcasecmp(type, "TIMESTAMP_NTZ") || !strcasecmp(type, "VOID")) {
+			kind = "text";
+		} else {
+			json_decref(out);
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "parameters",
+						"Invalid value for 'parameters[%zu].type': '%.32s' is not a type this "
+						"warehouse binds (STRING, INT, BIGINT, DOUBLE, DECIMAL, BOOLEAN, DATE, "
+						"TIMESTAMP, ...)",
+						i, type),
+			       NULL;
+		}
+		if (!valid) {
+			json_decref(out);
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "parameters",
+						"Invalid value for 'parameters[%zu].value': '%.64s' is not a %.32s", i,
+						v, type),
+			       NULL;
+		}
+		json_t *o = json_pack("{s:s, s:s}", "name", name, "kind", kind);
+		json_object_set_new(o, "value", v ? json_string(v) : json_null());
+		json_array_append_new(out, o);
+	}
+	return out;
+}
+
+/* ---------------------------------------------------------------- the API */
+
+json_t *weir_wh_statement_execute(weir_db *db, weir_arena *a, const weir_principal *p, json_t *body,
+				  const char *job_run_id, const char *link_base, weir_wh_submitted *sub,
+				  weir_error *err)
+{
+	memset(sub, 0, sizeof(*sub));
 	const char *sql = NULL, *wid = NULL, *cat = NULL, *sch = NULL, *wait = NULL, *onw = NULL, *fmt = NULL,
 		   *disp = NULL;
 	int64_t row_limit = 0, byte_limit = 0;
-	json_t *params = NULL;
 	if (weir_json_get_str(body, "statement", true, &sql, err) != 0 ||
 	    weir_json_get_str(body, "warehouse_id", true, &wid, err) != 0 ||
 	    weir_json_get_str(body, "catalog", false, &cat, err) != 0 ||
@@ -309,7 +835,6 @@ json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, const c
 	    weir_json_get_i64(body, "row_limit", false, &row_limit, err) != 0 ||
 	    weir_json_get_i64(body, "byte_limit", false, &byte_limit, err) != 0)
 		return NULL;
-	params = json_object_get(body, "parameters");
 	int64_t wait_s = wait_seconds(wait);
 	if (wait_s < 0)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "wait_timeout",
@@ -319,31 +844,45 @@ json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, const c
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "on_wait_timeout",
 					"Invalid value for 'on_wait_timeout': CONTINUE or CANCEL"),
 		       NULL;
-	if (fmt && strcmp(fmt, "JSON_ARRAY") != 0)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "format",
-					"Invalid value for 'format': this warehouse answers JSON_ARRAY only (CSV and "
-					"ARROW_STREAM are not available yet)"),
+	if (fmt && strcmp(fmt, "JSON_ARRAY") != 0 && strcmp(fmt, "CSV") != 0)
+		return weir_error_field(
+			       err, WEIR_E_INVALID_PARAMETER_VALUE, "format",
+			       "Invalid value for 'format': JSON_ARRAY or CSV (ARROW_STREAM is not available)"),
 		       NULL;
-	if (disp && strcmp(disp, "INLINE") != 0)
+	if (disp && strcmp(disp, "INLINE") != 0 && strcmp(disp, "EXTERNAL_LINKS") != 0)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "disposition",
-					"Invalid value for 'disposition': this warehouse answers INLINE only "
-					"(EXTERNAL_LINKS is not available yet)"),
+					"Invalid value for 'disposition': INLINE or EXTERNAL_LINKS"),
+		       NULL;
+	bool links = disp && strcmp(disp, "EXTERNAL_LINKS") == 0, csv = fmt && strcmp(fmt, "CSV") == 0;
+	if (csv && !links)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "format",
+					"Invalid value for 'format': CSV needs disposition EXTERNAL_LINKS (INLINE "
+					"answers JSON_ARRAY)"),
 		       NULL;
 	if (row_limit < 0)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "row_limit",
 					"Invalid value for 'row_limit': must be 0 or more"),
 		       NULL;
-	if (params && json_array_size(params) > 0)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "parameters",
-					"Invalid value for 'parameters': named parameters are not available yet"),
-		       NULL;
-	if (strcmp(wid, WEIR_WH_DEFAULT_ID) != 0)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Warehouse '%.64s' does not exist", wid),
+	if (byte_limit < 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "byte_limit",
+					"Invalid value for 'byte_limit': must be 0 or more"),
 		       NULL;
 	if (strlen(sql) > (1 << 20))
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
 					"Invalid value for 'statement': at most 1 MiB of text"),
 		       NULL;
+	weir_error perr = WEIR_ERROR_INIT;
+	json_t *params = check_params(json_object_get(body, "parameters"), &perr);
+	if (params == NULL && perr.code != 0) {
+		*err = perr;
+		return NULL;
+	}
+	int slots;
+	int64_t auto_stop;
+	if (weir_wh_warehouse_usable(db, a, p, wid, &slots, &auto_stop, err) != 0) {
+		json_decref(params);
+		return NULL;
+	}
 
 	wh_stmt *s = calloc(1, sizeof(*s));
 	weir_uuid4(s->id);
@@ -353,130 +892,180 @@ json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, const c
 	s->job_run_id = dup_or_null(job_run_id);
 	s->catalog = dup_or_null(cat);
 	s->schema = dup_or_null(sch);
+	s->params = params;
 	s->row_limit = row_limit;
+	s->byte_limit = byte_limit;
+	s->csv = csv;
+	s->links = links;
 	s->created_ms = weir_now_ms();
 	weir_wh_cancel_init(&s->cancel);
 
 	pthread_mutex_lock(&wh.mu);
+	wh_pool *pl = pool_find(wid);
+	bool stopped = pl == NULL || !pl->running;
+	pthread_mutex_unlock(&wh.mu);
+	if (stopped && !wh.stopping) /* a statement starts its warehouse, as on Databricks */
+		weir_wh__pool_start(wid, slots, auto_stop);
+	pthread_mutex_lock(&wh.mu);
 	purge(s->created_ms);
-	if (wh.stopping || wh.nthreads == 0 || wh.nall >= MAX_STATEMENTS || wh.nqueued >= MAX_QUEUED) {
+	pl = pool_find(wid);
+	if (wh.stopping || !wh.started || pl == NULL || !pl->running || wh.nall >= MAX_STATEMENTS ||
+	    pl->nqueued >= MAX_QUEUED) {
 		pthread_mutex_unlock(&wh.mu);
 		stmt_free(s);
 		return weir_error_set(err, WEIR_E_RESOURCE_EXHAUSTED,
 				      "The warehouse is busy: too many statements are queued"),
 		       NULL;
 	}
+	s->pool = pl;
 	wh.all = realloc(wh.all, (size_t)(wh.nall + 1) * sizeof(*wh.all));
 	wh.all[wh.nall++] = s;
-	if (wh.qtail)
-		wh.qtail->qnext = s;
+	if (pl->qtail)
+		pl->qtail->qnext = s;
 	else
-		wh.qhead = s;
-	wh.qtail = s;
+		pl->qhead = s;
+	pl->qtail = s;
+	pl->nqueued++;
 	wh.nqueued++;
+	pl->last_used_ms = s->created_ms;
 	pthread_cond_broadcast(&wh.cv);
-
-	if (wait_s > 0 && wh.waiting < wh.max_waiters) {
-		wh.waiting++;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += wait_s;
-		while (!terminal(s->state) && !wh.stopping)
-			if (pthread_cond_timedwait(&wh.cv, &wh.mu, &until) == ETIMEDOUT)
-				break;
-		wh.waiting--;
-		if (!terminal(s->state) && onw && strcmp(onw, "CANCEL") == 0) {
-			if (s->state == WEIR_WH_PENDING) {
-				snprintf(s->out.message, sizeof(s->out.message),
-					 "The statement was canceled: it did "
-					 "not end within wait_timeout");
-				snprintf(s->out.error_code, sizeof(s->out.error_code), "CANCELLED");
-				end(s, WEIR_WH_CANCELED);
-			} else {
-				weir_wh_cancel_fire(&s->cancel);
-				clock_gettime(CLOCK_REALTIME, &until);
-				until.tv_sec += 5;
-				while (!terminal(s->state))
-					if (pthread_cond_timedwait(&wh.cv, &wh.mu, &until) == ETIMEDOUT)
-						break;
-			}
-		}
-	}
-	json_t *r = render(s);
+	snprintf(sub->id, sizeof(sub->id), "%s", s->id);
+	sub->wait_ms = wait_s * 1000;
+	sub->cancel_on_timeout = onw && strcmp(onw, "CANCEL") == 0;
+	json_t *r = render(s, link_base);
 	pthread_mutex_unlock(&wh.mu);
 	return r;
 }
 
-json_t *weir_wh_statement_get(const weir_principal *p, const char *id, weir_error *err)
+int weir_wh_statement_wait(const weir_wh_submitted *sub, void (*wake)(void *), void *arg)
+{
+	pthread_mutex_lock(&wh.mu);
+	wh_stmt *s = NULL;
+	for (int i = 0; i < wh.nall; i++)
+		if (strcmp(wh.all[i]->id, sub->id) == 0)
+			s = wh.all[i];
+	int rc = 1;
+	if (s && !terminal(s->state) && sub->wait_ms > 0 && !wh.draining && !wh.stopping && s->wake == NULL) {
+		s->wake = wake;
+		s->wake_arg = arg;
+		s->wait_until_ms = weir_now_ms() + sub->wait_ms;
+		s->cancel_on_timeout = sub->cancel_on_timeout;
+		pthread_cond_broadcast(&wh.cv);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&wh.mu);
+	return rc;
+}
+
+json_t *weir_wh_statement_get(const weir_principal *p, const char *id, const char *link_base, weir_error *err)
 {
 	pthread_mutex_lock(&wh.mu);
 	wh_stmt *s = find(p, id, err);
-	json_t *r = s ? render(s) : NULL;
+	json_t *r = s ? render(s, link_base) : NULL;
 	pthread_mutex_unlock(&wh.mu);
 	return r;
 }
 
-json_t *weir_wh_statement_chunk(const weir_principal *p, const char *id, const char *index, weir_error *err)
+/* Under wh.mu: the chunk index of a SUCCEEDED statement's result, or -1 with err set. */
+static int64_t chunk_index(const wh_stmt *s, const char *index, weir_error *err)
 {
 	int64_t idx;
 	if (!weir_parse_i64(index, &idx) || idx < 0)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "chunk_index",
-					"Invalid value for 'chunk_index': a number from 0"),
-		       NULL;
+					"Invalid value for 'chunk_index': a number from 0");
+	if (s->state != WEIR_WH_SUCCEEDED)
+		return weir_error_set(err, WEIR_E_BAD_REQUEST,
+				      "Statement '%s' is %s: only a SUCCEEDED statement has results", s->id,
+				      weir_wh_state_name(s->state));
+	if (idx >= chunk_count(s))
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "chunk_index",
+					"Invalid value for 'chunk_index': the result has %lld chunk(s)",
+					(long long)chunk_count(s));
+	return idx;
+}
+
+json_t *weir_wh_statement_chunk(const weir_principal *p, const char *id, const char *index, const char *link_base,
+				weir_error *err)
+{
 	pthread_mutex_lock(&wh.mu);
 	json_t *r = NULL;
 	wh_stmt *s = find(p, id, err);
-	if (s && s->state != WEIR_WH_SUCCEEDED)
-		weir_error_set(err, WEIR_E_BAD_REQUEST, "Statement '%s' is %s: only a SUCCEEDED statement has results",
-			       s->id, weir_wh_state_name(s->state));
-	else if (s && idx >= chunk_count(s))
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "chunk_index",
-				 "Invalid value for 'chunk_index': the result has %lld chunk(s)",
-				 (long long)chunk_count(s));
-	else if (s)
-		r = chunk_json(s, idx);
+	int64_t idx = s ? chunk_index(s, index, err) : -1;
+	if (idx >= 0)
+		r = chunk_json(s, idx, link_base);
 	pthread_mutex_unlock(&wh.mu);
 	return r;
+}
+
+int weir_wh_statement_link(const char *id, const char *index, const char *token, char **body, size_t *len,
+			   const char **content_type, weir_error *err)
+{
+	/* token: "<expiry ms>.<signature>" */
+	const char *dot = token ? strchr(token, '.') : NULL;
+	int64_t exp = 0, idx = 0;
+	char sig[65];
+	bool ok = dot && dot - token < 20 && strlen(dot + 1) == 64 && weir_parse_i64(index, &idx) && idx >= 0 && id &&
+		  strlen(id) == 36;
+	if (ok) {
+		char num[24];
+		snprintf(num, sizeof(num), "%.*s", (int)(dot - token), token);
+		ok = weir_parse_i64(num, &exp) && exp > weir_now_ms();
+	}
+	if (ok) {
+		link_sig(id, idx, exp, sig);
+		ok = weir_ct_equal(sig, dot + 1, 64);
+	}
+	pthread_mutex_lock(&wh.mu);
+	wh_stmt *s = NULL;
+	for (int i = 0; ok && i < wh.nall; i++)
+		if (strcmp(wh.all[i]->id, id) == 0)
+			s = wh.all[i];
+	if (s && s->state == WEIR_WH_SUCCEEDED && s->links && idx < chunk_count(s)) {
+		*body = chunk_body(s, idx, len);
+		*content_type = s->csv ? "text/csv" : "application/json";
+		pthread_mutex_unlock(&wh.mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&wh.mu);
+	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST,
+			      "The link is invalid or has expired: fetch the chunk again for a new one");
 }
 
 int weir_wh_statement_cancel(const weir_principal *p, const char *id, weir_error *err)
 {
 	pthread_mutex_lock(&wh.mu);
 	wh_stmt *s = find(p, id, err);
-	if (s && s->state == WEIR_WH_PENDING) {
-		snprintf(s->out.error_code, sizeof(s->out.error_code), "CANCELLED");
-		snprintf(s->out.message, sizeof(s->out.message), "The statement was canceled");
-		end(s, WEIR_WH_CANCELED);
-	} else if (s && s->state == WEIR_WH_RUNNING) {
+	if (s && s->state == WEIR_WH_PENDING)
+		end_canceled(s, "The statement was canceled");
+	else if (s && s->state == WEIR_WH_RUNNING)
 		weir_wh_cancel_fire(&s->cancel);
-	}
 	pthread_mutex_unlock(&wh.mu);
 	return s ? 0 : -1;
 }
 
-/* ---------------------------------------------------------------- warehouses */
-
-static json_t *default_warehouse(void)
+json_t *weir_wh_statement_list(const weir_principal *p, weir_error *err)
 {
+	(void)err;
+	json_t *arr = json_array();
 	pthread_mutex_lock(&wh.mu);
-	int running = wh.running, queued = wh.nqueued;
-	bool up = wh.nthreads > 0 && !wh.stopping;
+	for (int i = wh.nall - 1; i >= 0; i--) {
+		const wh_stmt *s = wh.all[i];
+		if (s->owner_id != p->id)
+			continue;
+		char when[32];
+		iso_time(s->created_ms, when);
+		json_t *e = json_pack("{s:s, s:{s:s}, s:s, s:s, s:I}", "statement_id", s->id, "status", "state",
+				      weir_wh_state_name(s->state), "warehouse_id", s->pool ? s->pool->id : "",
+				      "created_time", when, "created_time_ms", (json_int_t)s->created_ms);
+		size_t n = strlen(s->sql);
+		if (n > 1000) /* cut at a character's start */
+			for (n = 1000; n > 0 && ((unsigned char)s->sql[n] & 0xC0) == 0x80; n--)
+				;
+		json_object_set_new(e, "statement", json_stringn(s->sql, n));
+		if (terminal(s->state) && s->ended_ms)
+			json_object_set_new(e, "ended_time_ms", json_integer(s->ended_ms));
+		json_array_append_new(arr, e);
+	}
 	pthread_mutex_unlock(&wh.mu);
-	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:b, s:b, s:s, s:i, s:i, s:{s:s}}", "id",
-			 WEIR_WH_DEFAULT_ID, "name", "Weir default warehouse", "cluster_size", "X-Small",
-			 "min_num_clusters", 1, "max_num_clusters", 1, "auto_stop_mins", 0, "num_clusters", 1, "state",
-			 up ? "RUNNING" : "STOPPED", "warehouse_type", "PRO", "enable_serverless_compute", false,
-			 "enable_photon", false, "creator_name", "admin", "num_active_sessions", running,
-			 "num_queued_queries", queued, "channel", "name", "CHANNEL_NAME_CURRENT");
-}
-
-json_t *weir_wh_warehouses_list(void) { return json_pack("{s:[o]}", "warehouses", default_warehouse()); }
-
-json_t *weir_wh_warehouse_get(const char *id, weir_error *err)
-{
-	if (id == NULL || strcmp(id, WEIR_WH_DEFAULT_ID) != 0)
-		return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Warehouse '%.64s' does not exist",
-				      id ? id : ""),
-		       NULL;
-	return default_warehouse();
+	return json_pack("{s:o}", "statements", arr);
 }

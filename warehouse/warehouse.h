@@ -17,8 +17,10 @@
  * lineage edges from the tables it read; every statement writes one audit row.
  *
  * Statements (warehouse/statements.c) are queued on a warehouse's executor threads (a
- * pool with a concurrency limit), never run on an HTTP worker; only their submitter and
- * admins see them. Results are kept in memory, in chunks, for an hour after they end. */
+ * pool with a concurrency limit: warehouses.c), never run on an HTTP worker; only their
+ * submitter sees them. Results are kept in memory, in chunks, for an hour after they end,
+ * then the statement is CLOSED. COPY INTO runs in copy_engine.c, read_files(...) is
+ * materialised by read_files_engine.c. */
 #ifndef WEIR_WAREHOUSE_H
 #define WEIR_WAREHOUSE_H
 
@@ -65,6 +67,9 @@ typedef struct weir_wh_exec {
 	 * sql_task says ("job_run", "<run id>") so the edges carry the job run */
 	const char *producer_type, *producer_id;
 	int64_t row_limit; /* 0: all rows (up to the engine's cap) */
+	/* named parameters, bound to the :name markers: [{name, value, type}] checked by
+	 * statements.c (value a string or null, type a Databricks type name); may be NULL */
+	const json_t *params;
 	int64_t deadline_ms; /* wall clock; 0: none */
 	weir_wh_cancel *cancel; /* may be NULL */
 } weir_wh_exec;
@@ -87,29 +92,88 @@ void weir_wh_outcome_clear(weir_wh_outcome *o);
 
 /* ---------------------------------------------------------------- statements and warehouses */
 
-/* Starts the default warehouse's executor threads; stops them (running statements are
- * canceled, queued ones end CANCELED). */
+/* Starts the statement engine (the default warehouse's pool and the waiter thread); stops
+ * every pool (running statements are canceled, queued ones end CANCELED). */
 int weir_wh_start(weir_db_pool *pool, weir_error *err);
 void weir_wh_stop(void);
-/* How many calls may wait for a statement at once (the rest answer at once). */
-void weir_wh_set_waiters(int n);
+/* The server is stopping: every waiting call answers now with what its statement has. */
+void weir_wh_drain(void);
 
 #define WEIR_WH_DEFAULT_ID "weir0000default0"
 
-/* POST /api/2.0/sql/statements: checks the body (statement, warehouse_id, catalog, schema,
- * wait_timeout "0s" or "5s".."50s", on_wait_timeout CONTINUE|CANCEL, row_limit, format
- * JSON_ARRAY, disposition INLINE), queues the statement as p, waits up to wait_timeout on the
- * calling thread, and answers the StatementResponse. job_run_id: the statement comes from a
- * job's command task (with its run_as token); its lineage edges then have that job run as
- * their producer. NULL otherwise. */
-json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, const char *job_run_id, weir_error *err);
+/* What a call waits for after POST /api/2.0/sql/statements (weir_wh_statement_wait). */
+typedef struct weir_wh_submitted {
+	char id[37];
+	int64_t wait_ms; /* 0: the answer is the reply already made */
+	bool cancel_on_timeout;
+} weir_wh_submitted;
+
+/* POST /api/2.0/sql/statements: checks the body (statement, warehouse_id the caller may use,
+ * catalog, schema, parameters [{name, value, type}], wait_timeout "0s" or "5s".."50s",
+ * on_wait_timeout CONTINUE|CANCEL, row_limit, byte_limit, format JSON_ARRAY|CSV, disposition
+ * INLINE|EXTERNAL_LINKS), queues the statement as p on the warehouse's pool (a STOPPED
+ * warehouse starts, as Databricks' does) and answers its StatementResponse now. When
+ * sub->wait_ms > 0 the caller should wait (without holding a thread) with
+ * weir_wh_statement_wait and answer weir_wh_statement_get afterwards. job_run_id: the
+ * statement comes from a job's command task; its lineage edges have that job run as their
+ * producer. NULL otherwise. link_base: "https://host" for EXTERNAL_LINKS' URLs. */
+json_t *weir_wh_statement_execute(weir_db *db, weir_arena *a, const weir_principal *p, json_t *body,
+				  const char *job_run_id, const char *link_base, weir_wh_submitted *sub,
+				  weir_error *err);
+/* Calls wake(arg) once, from another thread, when the statement ends or sub->wait_ms
+ * passes (on_wait_timeout CANCEL: the statement is canceled first). 1 when there is
+ * nothing to wait for (wake is not called), 0 when armed. */
+int weir_wh_statement_wait(const weir_wh_submitted *sub, void (*wake)(void *), void *arg);
 /* GET .../statements/{id}: the StatementResponse (first chunk when SUCCEEDED). Another
  * caller's statement (unless p is an admin) is 404 like a missing one. */
-json_t *weir_wh_statement_get(const weir_principal *p, const char *id, weir_error *err);
+json_t *weir_wh_statement_get(const weir_principal *p, const char *id, const char *link_base, weir_error *err);
 /* GET .../statements/{id}/result/chunks/{index}: one ResultData. */
-json_t *weir_wh_statement_chunk(const weir_principal *p, const char *id, const char *index, weir_error *err);
+json_t *weir_wh_statement_chunk(const weir_principal *p, const char *id, const char *index, const char *link_base,
+				weir_error *err);
 /* POST .../statements/{id}/cancel. */
 int weir_wh_statement_cancel(const weir_principal *p, const char *id, weir_error *err);
+/* GET /api/2.0/sql/statements: the caller's statements still kept, newest first. */
+json_t *weir_wh_statement_list(const weir_principal *p, weir_error *err);
+/* GET of an EXTERNAL_LINKS chunk (no Authorization: the token signs statement, chunk and
+ * expiry). Fills the CSV or JSON text (malloc'd) and its content type; -1 with err set
+ * (an invalid or expired token, or a statement gone, is RESOURCE_DOES_NOT_EXIST). */
+int weir_wh_statement_link(const char *id, const char *index, const char *token, char **body, size_t *len,
+			   const char **content_type, weir_error *err);
+
+/* ---------------------------------------------------------------- warehouses */
+
+typedef enum { WEIR_WH_POOL_NONE = 0, WEIR_WH_POOL_START, WEIR_WH_POOL_STOP, WEIR_WH_POOL_RESIZE } weir_wh_pool_op;
+/* What happens to a warehouse's executor pool once its change is committed. */
+typedef struct weir_wh_pool_cmd {
+	weir_wh_pool_op op;
+	char id[40];
+	int slots;
+	int64_t auto_stop_mins;
+} weir_wh_pool_cmd;
+void weir_wh_pool_apply(const weir_wh_pool_cmd *cmd);
+
+/* /api/2.0/sql/warehouses (warehouse/warehouses.c says who may): create ({id}; admins),
+ * get, list (those the caller may use), edit, delete, start, stop. host: the request's
+ * Host, for odbc_params. The pool changes are applied with weir_wh_pool_apply after the
+ * commit. */
+json_t *weir_wh_warehouse_create(weir_db *db, weir_arena *a, const weir_principal *p, json_t *body,
+				 weir_wh_pool_cmd *cmd, weir_error *err);
+json_t *weir_wh_warehouse_get(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, const char *host,
+			      weir_error *err);
+json_t *weir_wh_warehouses_list(weir_db *db, weir_arena *a, const weir_principal *p, const char *host, weir_error *err);
+int weir_wh_warehouse_edit(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, json_t *body,
+			   weir_wh_pool_cmd *cmd, weir_error *err);
+int weir_wh_warehouse_delete(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, weir_wh_pool_cmd *cmd,
+			     weir_error *err);
+int weir_wh_warehouse_start_stop(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, bool start,
+				 weir_wh_pool_cmd *cmd, weir_error *err);
+/* CAN_USE on the warehouse (missing otherwise), with its pool's size. */
+int weir_wh_warehouse_usable(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, int *slots,
+			     int64_t *auto_stop_mins, weir_error *err);
+/* /api/2.0/permissions/warehouses/{id} (CAN_MANAGE): get, set (PUT: replace) and update (PATCH). */
+json_t *weir_wh_perms_get(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, weir_error *err);
+json_t *weir_wh_perms_set(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, json_t *body,
+			  bool replace, weir_error *err);
 
 /* ---------------------------------------------------------------- saved queries */
 
@@ -144,9 +208,5 @@ int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_
 int weir_wh_table_last_write(weir_db *db, const char *table_id, int64_t *at_ms);
 /* Records a write (wh_engine.c, in the statement's metadata write). */
 int weir_wh_store_table_written(weir_db *db, const char *table_id, int64_t at_ms, weir_error *err);
-
-/* GET /api/2.0/sql/warehouses and /api/2.0/sql/warehouses/{id}. */
-json_t *weir_wh_warehouses_list(void);
-json_t *weir_wh_warehouse_get(const char *id, weir_error *err);
 
 #endif

@@ -123,6 +123,7 @@ typedef struct wh_ctx {
 	char deny[400];
 	bool timed_out;
 	const char *target_full_name; /* for the audit row */
+	int nrf; /* read_files(...) calls materialised as temp.weir_rfN (read_files_engine.c) */
 } wh_ctx;
 
 static void fail(weir_wh_outcome *o, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -261,6 +262,8 @@ static int authorizer(void *arg, int action, const char *a1, const char *a2, con
 	case SQLITE_READ:
 		if (db == NULL) /* a CTE or subquery (count(*) over one): no table of any database */
 			return SQLITE_OK;
+		if (c->nrf > 0 && strcmp(db, "temp") == 0 && a1 && strncmp(a1, "weir_rf", 7) == 0)
+			return SQLITE_OK; /* what read_files(...) read, as the caller */
 		t = table_of_alias(c, db);
 		if (t == NULL || a1 == NULL || strcmp(a1, WEIR_WH_FILE_TABLE) != 0) {
 			if (a1 && strncasecmp(a1, "sqlite_", 7) == 0)
@@ -1049,6 +1052,47 @@ static void close_conn(wh_ctx *c, sqlite3 *db)
 	sqlite3_close_v2(db);
 }
 
+/* Binds the statement's named parameters (weir_wh_exec.params, checked by statements.c)
+ * to its :name markers; a marker without a parameter fails the statement. */
+static bool bind_params(wh_ctx *c, sqlite3_stmt *st, weir_wh_outcome *o)
+{
+	int n = sqlite3_bind_parameter_count(st);
+	for (int i = 1; i <= n; i++) {
+		const char *nm = sqlite3_bind_parameter_name(st, i);
+		if (nm == NULL || nm[0] != ':') {
+			fail(o, "BAD_REQUEST",
+			     "[UNSUPPORTED_PARAMETER_MARKER] Only named parameter markers (:name) are supported, not "
+			     "'%.64s'",
+			     nm ? nm : "?");
+			return false;
+		}
+		const json_t *pv = NULL;
+		for (size_t k = 0; k < json_array_size(c->x->params); k++) {
+			const json_t *e = json_array_get(c->x->params, k);
+			const char *pn = json_string_value(json_object_get(e, "name"));
+			if (pn && strcmp(pn, nm + 1) == 0)
+				pv = e;
+		}
+		if (pv == NULL) {
+			fail(o, "BAD_REQUEST", "[UNBOUND_SQL_PARAMETER] Found the unbound parameter: %.128s", nm + 1);
+			return false;
+		}
+		const char *kind = json_string_value(json_object_get(pv, "kind"));
+		const char *v = json_string_value(json_object_get(pv, "value"));
+		if (v == NULL)
+			sqlite3_bind_null(st, i);
+		else if (kind && strcmp(kind, "int") == 0)
+			sqlite3_bind_int64(st, i, strtoll(v, NULL, 10));
+		else if (kind && strcmp(kind, "real") == 0)
+			sqlite3_bind_double(st, i, strtod(v, NULL));
+		else if (kind && strcmp(kind, "bool") == 0)
+			sqlite3_bind_int(st, i, strcasecmp(v, "true") == 0);
+		else
+			sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	}
+	return true;
+}
+
 /* Prepares the user's (rewritten) SQL under the authorizer. */
 static sqlite3_stmt *prepare_user(wh_ctx *c, sqlite3 *db, const char *sql, weir_wh_outcome *o)
 {
@@ -1068,6 +1112,10 @@ static sqlite3_stmt *prepare_user(wh_ctx *c, sqlite3 *db, const char *sql, weir_
 	}
 	if (st == NULL) {
 		fail(o, "BAD_REQUEST", "The statement is empty");
+		return NULL;
+	}
+	if (!bind_params(c, st, o)) {
+		sqlite3_finalize(st);
 		return NULL;
 	}
 	return st;
@@ -1890,6 +1938,11 @@ static void run_sql(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_w
 		fail_err(o, &e);
 		return;
 	}
+	if ((text = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, &e)) == NULL) {
+		fail_err(o, &e);
+		close_conn(c, db);
+		return;
+	}
 	sqlite3_stmt *st = prepare_user(c, db, text, o);
 	bool insert = is_insert(c, sql, sc);
 	if (st) {
@@ -1932,7 +1985,13 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 		fail_err(o, &e);
 		return;
 	}
-	sqlite3_stmt *st = prepare_user(c, db, text, o);
+	const char *qtext = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, &e);
+	if (qtext == NULL) {
+		fail_err(o, &e);
+		close_conn(c, db);
+		return;
+	}
+	sqlite3_stmt *st = prepare_user(c, db, qtext, o);
 	if (st == NULL) {
 		close_conn(c, db);
 		return;
@@ -1986,8 +2045,9 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 	}
 	const char *ins = weir_arena_printf(c->a, "INSERT INTO \"%s\".%s %s", t->alias, WEIR_WH_FILE_TABLE, text);
 	db = open_conn(c, &e);
-	if (db == NULL) {
+	if (db == NULL || (ins = weir_wh__read_files(pool, c->a, c->p, db, ins, &c->nrf, &e)) == NULL) {
 		fail_err(o, &e);
+		close_conn(c, db);
 		unregister_table(c, pool, &table);
 		return;
 	}

@@ -6,9 +6,11 @@
 #include <stdbool.h>
 
 #include "core/arena.h"
+#include "core/db.h"
 #include "core/error.h"
 #include "warehouse/sql.h"
 #include "warehouse/warehouse.h"
+#include "governance/governance.h"
 
 /* Whether the user's SQL may run PRAGMA name (value: NULL when it only reads). */
 bool weir_wh__pragma_allowed(const char *name, const char *value);
@@ -51,5 +53,11 @@ bool weir_wh__system_allowed(weir_db *md, weir_arena *a, const weir_principal *p
  * in one metadata write with the REST API's audit row (service unityCatalog). */
 void weir_wh__catalog_run(weir_db_pool *pool, weir_arena *a, const weir_principal *p, const weir_wh_exec *x,
 			  const weir_wh_cstmt *s, weir_wh_outcome *o, const char **target);
+/* read_files(...) in a statement (read_files_engine.c): materialises each call as a temp
+ * table weir_rfN on conn (the statement's sqlite3 connection) reading the files as p, and
+ * answers the text with each call replaced by temp."weir_rfN" (*n calls; the text itself
+ * when there is none). NULL with err set. */
+const char *weir_wh__read_files(weir_db_pool *pool, weir_arena *a, const weir_principal *p, void *conn,
+				const char *text, int *n, weir_error *err);
 
 #endif

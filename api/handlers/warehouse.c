@@ -1,12 +1,50 @@
-/* The SQL warehouse's surface: the Statement Execution API (/api/2.0/sql/statements) and
- * the warehouses list (/api/2.0/sql/warehouses). Every route is RULE_AUTHENTICATED: a
- * statement runs as its caller and the engine enforces the caller's grants on each table
- * it names (warehouse/wh_engine.c); a statement is visible to its submitter and admins. */
+/* The SQL warehouse's surface: the Statement Execution API (/api/2.0/sql/statements), the
+ * warehouses (/api/2.0/sql/warehouses) and their permissions, saved queries. A statement
+ * runs as its caller and the engine enforces the caller's grants on each table it names
+ * (warehouse/wh_engine.c); a statement is visible to its submitter only. Warehouse routes
+ * check CAN_USE / CAN_MANAGE in the domain (warehouse/warehouses.c); creating one is for
+ * admins. A statement's wait_timeout holds no server thread: the reply is deferred
+ * (weir_req_defer) until the statement ends or the wait passes. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "api/http.h"
 
 #include "core/json.h"
 #include "warehouse/warehouse.h"
 #include "workflows/workflows.h"
+
+/* "http://host" of the request, for EXTERNAL_LINKS' URLs (served by Weir itself). */
+static const char *link_base(weir_req *r)
+{
+	const char *host = weir_req_header(r, "Host");
+	return weir_arena_printf(r->arena, "http://%s", host && *host && !strpbrk(host, "/\\ \"") ? host : "localhost");
+}
+
+typedef struct exec_wait {
+	weir_wh_submitted sub;
+	const char *link_base;
+} exec_wait;
+
+static void wake(void *arg) { weir_req_resume(arg); }
+
+static void arm(weir_req *r, void *arg)
+{
+	exec_wait *w = arg;
+	if (weir_wh_statement_wait(&w->sub, wake, r) != 0)
+		weir_req_resume(r); /* ended meanwhile */
+}
+
+/* The statement's state once it ended or the wait passed (the reply made at submission
+ * stays if the statement is gone). */
+static void finish(weir_req *r, void *arg)
+{
+	exec_wait *w = arg;
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *resp = weir_wh_statement_get(r->principal, w->sub.id, w->link_base, &e);
+	if (resp)
+		weir_reply_json(r, 200, resp);
+}
 
 static int execute(weir_req *r)
 {
@@ -20,7 +58,23 @@ static int execute(weir_req *r)
 	const char *job_run = r->principal->token_id && weir_engine_job_run_of_token(r->principal->token_id, &run_id)
 				      ? weir_arena_printf(r->arena, "%lld", (long long)run_id)
 				      : NULL;
-	json_t *resp = weir_wh_statement_execute(r->principal, body, job_run, &e);
+	exec_wait *w = weir_arena_calloc(r->arena, sizeof(*w));
+	w->link_base = link_base(r);
+	json_t *resp = weir_wh_statement_execute(weir_req_db(r), r->arena, r->principal, body, job_run, w->link_base,
+						 &w->sub, &e);
+	if (resp == NULL)
+		return weir_reply_error(r, &e);
+	weir_reply_json(r, 200, resp);
+	if (w->sub.wait_ms > 0)
+		weir_req_defer(r, arm, finish, w);
+	return 0;
+}
+
+static int list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_req_mark_authorized(r);
+	json_t *resp = weir_wh_statement_list(r->principal, &e);
 	return resp ? weir_reply_json(r, 200, resp) : weir_reply_error(r, &e);
 }
 
@@ -28,7 +82,7 @@ static int get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_req_mark_authorized(r);
-	json_t *resp = weir_wh_statement_get(r->principal, weir_req_param(r, "statement_id"), &e);
+	json_t *resp = weir_wh_statement_get(r->principal, weir_req_param(r, "statement_id"), link_base(r), &e);
 	return resp ? weir_reply_json(r, 200, resp) : weir_reply_error(r, &e);
 }
 
@@ -37,8 +91,25 @@ static int chunk(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	weir_req_mark_authorized(r);
 	json_t *resp = weir_wh_statement_chunk(r->principal, weir_req_param(r, "statement_id"),
-					       weir_req_param(r, "chunk_index"), &e);
+					       weir_req_param(r, "chunk_index"), link_base(r), &e);
 	return resp ? weir_reply_json(r, 200, resp) : weir_reply_error(r, &e);
+}
+
+/* An EXTERNAL_LINKS URL: no Authorization, the token in the query signs it. */
+static int download(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	char *body = NULL;
+	size_t len = 0;
+	const char *ctype = NULL;
+	if (weir_wh_statement_link(weir_req_param(r, "statement_id"), weir_req_param(r, "chunk_index"),
+				   weir_req_query(r, "token"), &body, &len, &ctype, &e) != 0)
+		return weir_reply_error(r, &e);
+	if (strcmp(ctype, "application/json") == 0)
+		return weir_reply_json_text(r, 200, body, len);
+	int rc = weir_reply_text(r, 200, ctype, body);
+	free(body);
+	return rc;
 }
 
 static int cancel(weir_req *r)
@@ -50,19 +121,101 @@ static int cancel(weir_req *r)
 	return weir_reply_ok_empty(r);
 }
 
-static int warehouses_list(weir_req *r)
+/* ---------------------------------------------------------------- warehouses */
+
+static int wh_create(weir_req *r)
 {
-	weir_req_mark_authorized(r);
-	return weir_reply_json(r, 200, weir_wh_warehouses_list());
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	if (body == NULL || weir_req_begin(r, &e) != 0)
+		return weir_reply_error(r, &e);
+	weir_wh_pool_cmd cmd = {0};
+	json_t *out = weir_wh_warehouse_create(weir_req_db(r), r->arena, r->principal, body, &cmd, &e);
+	if (out == NULL)
+		return weir_reply_error(r, &e);
+	weir_req_audit_securable(r, json_string_value(json_object_get(out, "id")));
+	if (weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return weir_reply_error(r, &e);
+	}
+	weir_wh_pool_apply(&cmd);
+	return weir_reply_json(r, 200, out);
 }
 
-static int warehouses_get(weir_req *r)
+static int wh_list(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_req_mark_authorized(r);
-	json_t *resp = weir_wh_warehouse_get(weir_req_param(r, "id"), &e);
-	return resp ? weir_reply_json(r, 200, resp) : weir_reply_error(r, &e);
+	json_t *out = weir_wh_warehouses_list(weir_req_db(r), r->arena, r->principal, weir_req_header(r, "Host"), &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
 }
+
+static int wh_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_req_mark_authorized(r);
+	json_t *out = weir_wh_warehouse_get(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"),
+					    weir_req_header(r, "Host"), &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
+}
+
+/* edit, delete, start, stop: a write with the pool's change applied after the commit. */
+static int wh_change(weir_req *r, int what)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = NULL;
+	if (what == 0 && (body = weir_req_json(r, true, &e)) == NULL)
+		return weir_reply_error(r, &e);
+	weir_req_mark_authorized(r);
+	const char *id = weir_req_param(r, "id");
+	weir_req_audit_securable(r, id);
+	if (weir_req_begin(r, &e) != 0)
+		return weir_reply_error(r, &e);
+	weir_wh_pool_cmd cmd = {0};
+	weir_db *db = weir_req_db(r);
+	int rc = what == 0   ? weir_wh_warehouse_edit(db, r->arena, r->principal, id, body, &cmd, &e)
+		 : what == 1 ? weir_wh_warehouse_delete(db, r->arena, r->principal, id, &cmd, &e)
+			     : weir_wh_warehouse_start_stop(db, r->arena, r->principal, id, what == 2, &cmd, &e);
+	if (rc != 0 || weir_req_commit(r, &e) != 0)
+		return weir_reply_error(r, &e);
+	weir_wh_pool_apply(&cmd);
+	return weir_reply_ok_empty(r);
+}
+
+static int wh_edit(weir_req *r) { return wh_change(r, 0); }
+static int wh_delete(weir_req *r) { return wh_change(r, 1); }
+static int wh_start(weir_req *r) { return wh_change(r, 2); }
+static int wh_stop(weir_req *r) { return wh_change(r, 3); }
+
+static int perms_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_req_mark_authorized(r);
+	json_t *out = weir_wh_perms_get(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"), &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
+}
+
+static int perms_set(weir_req *r, bool replace)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, true, &e);
+	if (body == NULL || weir_req_begin(r, &e) != 0)
+		return weir_reply_error(r, &e);
+	weir_req_mark_authorized(r);
+	weir_req_audit_securable(r, weir_req_param(r, "id"));
+	json_t *out = weir_wh_perms_set(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"), body, replace,
+					&e);
+	if (out == NULL)
+		return weir_reply_error(r, &e);
+	if (weir_req_commit(r, &e) != 0) {
+		json_decref(out);
+		return weir_reply_error(r, &e);
+	}
+	return weir_reply_json(r, 200, out);
+}
+
+static int perms_put(weir_req *r) { return perms_set(r, true); }
+static int perms_patch(weir_req *r) { return perms_set(r, false); }
 
 /* Saved queries: the owner's and the admins' (the domain answers not-found to others). */
 static int q_create(weir_req *r)
@@ -135,24 +288,35 @@ static int q_delete(weir_req *r)
 
 #define ST "/api/2.0/sql/statements"
 #define QS "/api/2.0/sql/queries"
+#define WH "/api/2.0/sql/warehouses"
+#define D WEIR_DIALECT_DATABRICKS
+#define NA WEIR_ROUTE_NO_AUDIT
 const weir_route weir_routes_warehouse[] = {
-	{"POST", ST, execute, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "databrickssql", "executeStatement", 0},
-	{"GET", ST "/{statement_id}", get, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "databrickssql", "getStatement",
-	 WEIR_ROUTE_NO_AUDIT},
-	{"GET", ST "/{statement_id}/result/chunks/{chunk_index}", chunk, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS,
-	 "databrickssql", "getStatementResultChunkN", WEIR_ROUTE_NO_AUDIT},
-	{"POST", ST "/{statement_id}/cancel", cancel, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "databrickssql",
-	 "cancelStatement", 0},
-	{"GET", "/api/2.0/sql/warehouses", warehouses_list, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS,
-	 "databrickssql", "listWarehouses", WEIR_ROUTE_NO_AUDIT},
-	{"POST", QS, q_create, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "databrickssql", "createQuery", 0},
-	{"GET", QS, q_list, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "databrickssql", "listQueries",
-	 WEIR_ROUTE_NO_AUDIT},
-	{"GET", QS "/{id}", q_get, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "databrickssql", "getQuery",
-	 WEIR_ROUTE_NO_AUDIT},
-	{"PATCH", QS "/{id}", q_update, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "databrickssql", "updateQuery", 0},
-	{"DELETE", QS "/{id}", q_delete, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "databrickssql", "trashQuery", 0},
-	{"GET", "/api/2.0/sql/warehouses/{id}", warehouses_get, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS,
-	 "databrickssql", "getWarehouse", WEIR_ROUTE_NO_AUDIT},
+	{"POST", ST, execute, RULE_AUTHENTICATED, D, "databrickssql", "executeStatement", 0},
+	{"GET", ST, list, RULE_AUTHENTICATED, D, "databrickssql", "listStatements", NA},
+	{"GET", ST "/{statement_id}", get, RULE_AUTHENTICATED, D, "databrickssql", "getStatement", NA},
+	{"GET", ST "/{statement_id}/result/chunks/{chunk_index}", chunk, RULE_AUTHENTICATED, D, "databrickssql",
+	 "getStatementResultChunkN", NA},
+	{"GET", ST "/{statement_id}/result/chunks/{chunk_index}/download", download, RULE_PUBLIC, D, "databrickssql",
+	 "downloadStatementResultChunk", NA},
+	{"POST", ST "/{statement_id}/cancel", cancel, RULE_AUTHENTICATED, D, "databrickssql", "cancelStatement", 0},
+	{"POST", WH, wh_create, RULE_ADMIN, D, "databrickssql", "createWarehouse", 0},
+	{"GET", WH, wh_list, RULE_AUTHENTICATED, D, "databrickssql", "listWarehouses", NA},
+	{"GET", WH "/{id}", wh_get, RULE_AUTHENTICATED, D, "databrickssql", "getWarehouse", NA},
+	{"POST", WH "/{id}/edit", wh_edit, RULE_AUTHENTICATED, D, "databrickssql", "editWarehouse", 0},
+	{"DELETE", WH "/{id}", wh_delete, RULE_AUTHENTICATED, D, "databrickssql", "deleteWarehouse", 0},
+	{"POST", WH "/{id}/start", wh_start, RULE_AUTHENTICATED, D, "databrickssql", "startWarehouse", 0},
+	{"POST", WH "/{id}/stop", wh_stop, RULE_AUTHENTICATED, D, "databrickssql", "stopWarehouse", 0},
+	{"GET", "/api/2.0/permissions/warehouses/{id}", perms_get, RULE_AUTHENTICATED, D, "databrickssql",
+	 "getWarehousePermissions", NA},
+	{"PUT", "/api/2.0/permissions/warehouses/{id}", perms_put, RULE_AUTHENTICATED, D, "databrickssql",
+	 "setWarehousePermissions", 0},
+	{"PATCH", "/api/2.0/permissions/warehouses/{id}", perms_patch, RULE_AUTHENTICATED, D, "databrickssql",
+	 "updateWarehousePermissions", 0},
+	{"POST", QS, q_create, RULE_AUTHENTICATED, D, "databrickssql", "createQuery", 0},
+	{"GET", QS, q_list, RULE_AUTHENTICATED, D, "databrickssql", "listQueries", NA},
+	{"GET", QS "/{id}", q_get, RULE_AUTHENTICATED, D, "databrickssql", "getQuery", NA},
+	{"PATCH", QS "/{id}", q_update, RULE_AUTHENTICATED, D, "databrickssql", "updateQuery", 0},
+	{"DELETE", QS "/{id}", q_delete, RULE_AUTHENTICATED, D, "databrickssql", "trashQuery", 0},
 	{0},
 };

@@ -410,3 +410,27 @@ test('every change writes one audit row (service filesystem); reads write none',
   assert.equal(of(ids.get).length, 0, 'downloads are not audited');
   assert.equal(of(ids.list).length, 0, 'listings are not audited');
 });
+
+test("a deleted volume's files are removed after the delete, directly and with its schema (force)", async () => {
+  const mk = async (schema, name) => {
+    const v = ok(await srv.req('POST', `${UC}/volumes`, { body: { name, catalog_name: 'fc', schema_name: schema, volume_type: 'MANAGED' } }));
+    ok(await put('admin', `/Volumes/fc/${schema}/${name}/d/x.bin`, crypto.randomBytes(1000)));
+    const dir = path.join(srv.data, 'volumes', v.volume_id);
+    assert.ok(fs.existsSync(path.join(dir, 'd', 'x.bin')));
+    return dir;
+  };
+  const a = await mk('fs', 'doomed');
+  const keep = await mk('fs', 'kept');
+  ok(await srv.req('DELETE', `${UC}/volumes/fc.fs.doomed`));
+  assert.equal(fs.existsSync(a), false, 'the volume directory is gone');
+  assert.ok(fs.existsSync(keep), 'another volume keeps its files');
+  assert.ok(fs.existsSync(volDir()), 'and so does the first volume');
+  // a volume deleted with its schema (force) loses its files too
+  ok(await srv.req('POST', `${UC}/schemas`, { body: { name: 'gone', catalog_name: 'fc' } }));
+  const b = await mk('gone', 'inside');
+  ok(await srv.req('DELETE', `${UC}/schemas/fc.gone?force=true`));
+  assert.equal(fs.existsSync(b), false);
+  // a refused delete removes nothing
+  assertError(await srv.req('DELETE', `${UC}/volumes/fc.fs.kept`, { token: tok.reader }), 404, 'NOT_FOUND'); // hidden from the reader
+  assert.ok(fs.existsSync(path.join(keep, 'd', 'x.bin')));
+});

@@ -219,7 +219,7 @@ test('statement API: wait_timeout 0s then polling, chunks of a large result, row
   for (const [body, field] of [[{ statement: 'SELECT 1', warehouse_id: WH, wait_timeout: '3s' }, 'wait_timeout'],
     [{ statement: 'SELECT 1', warehouse_id: WH, on_wait_timeout: 'MAYBE' }, 'on_wait_timeout'],
     [{ statement: 'SELECT 1', warehouse_id: WH, format: 'CSV' }, 'format'],
-    [{ statement: 'SELECT 1', warehouse_id: WH, disposition: 'EXTERNAL_LINKS' }, 'disposition'],
+    [{ statement: 'SELECT 1', warehouse_id: WH, disposition: 'SOMEWHERE' }, 'disposition'],
     [{ warehouse_id: WH }, 'statement']]) {
     const res = await srv.req('POST', ST, { body });
     assertError(res, 400, 'INVALID_PARAMETER_VALUE');

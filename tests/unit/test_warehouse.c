@@ -9,6 +9,7 @@
 
 #include "core/json.h"
 #include "governance/grants.h"
+#include "warehouse/copy.h"
 #include "warehouse/files.h"
 #include "warehouse/sql.h"
 #include "warehouse/warehouse.h"
@@ -783,6 +784,103 @@ static void test_system_tables(void **state)
 	assert_int_equal(o.state, WEIR_WH_SUCCEEDED);
 	assert_true(atoi(json_string_value(json_array_get(json_array_get(o.rows, 0), 0))) > 0);
 	weir_wh_outcome_clear(&o);
+/* COPY INTO's parser reads every clause with its defaults, and refuses a statement that is
+ * not one, naming the statement, with nothing half-filled that a caller would use. */
+static void test_copy_parse(void **state)
+{
+	(void)state;
+	weir_arena *a = weir_arena_new(4096);
+	weir_error e = WEIR_ERROR_INIT;
+	weir_wh_copy cp;
+	assert_true(weir_wh_copy_is("  copy INTO t"));
+	assert_false(weir_wh_copy_is("COPYRIGHT"));
+	assert_int_equal(
+		weir_wh_copy_parse(a,
+				   "COPY INTO c.s.t FROM '/Volumes/c/s/v/d' FILEFORMAT = CSV FILES = ('a.csv', "
+				   "'b/c.csv') FORMAT_OPTIONS ('header' = 'true', 'sep' = ';', 'mode' = "
+				   "'DROPMALFORMED', 'nullValue' = 'NA') COPY_OPTIONS ('force' = true)",
+				   &cp, &e),
+		0);
+	assert_int_equal(cp.nparts, 3);
+	assert_string_equal(cp.parts[2], "t");
+	assert_string_equal(cp.source, "/Volumes/c/s/v/d");
+	assert_false(cp.json);
+	assert_int_equal(cp.nfiles, 2);
+	assert_string_equal(cp.files[1], "b/c.csv");
+	assert_true(cp.header);
+	assert_int_equal(cp.delimiter, ';');
+	assert_int_equal(cp.quote, '"');
+	assert_int_equal(cp.mode, WEIR_COPY_DROPMALFORMED);
+	assert_string_equal(cp.null_value, "NA");
+	assert_true(cp.force);
+	assert_false(cp.merge_schema);
+	assert_int_equal(weir_wh_copy_parse(a, "copy into t from '/Volumes/c/s/v' fileformat = json pattern = '*.json'",
+					    &cp, &e),
+			 0);
+	assert_true(cp.json);
+	assert_int_equal(cp.nparts, 1);
+	assert_string_equal(cp.pattern, "*.json");
+	assert_int_equal(cp.delimiter, ',');
+	assert_false(cp.header);
+	static const char *const bad[] = {
+		"COPY INTO t FROM '/V' ",
+		"COPY INTO t FROM '/V' FILEFORMAT = PARQUET",
+		"COPY INTO t FROM /V FILEFORMAT = CSV",
+		"COPY INTO a.b.c.d FROM '/V' FILEFORMAT = CSV",
+		"COPY INTO t FROM '/V' FILEFORMAT = CSV FILEFORMAT = JSON",
+		"COPY INTO t FROM '/V' FILEFORMAT = CSV FILES = ('a') PATTERN = 'b'",
+		"COPY INTO t FROM '/V' FILEFORMAT = CSV FILES = ('')",
+		"COPY INTO t FROM '/V' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'maybe')",
+		"COPY INTO t FROM '/V' FILEFORMAT = CSV FORMAT_OPTIONS ('delimiter' = ',,')",
+		"COPY INTO t FROM '/V' FILEFORMAT = CSV FORMAT_OPTIONS ('quote' = ',')",
+		"COPY INTO t FROM '/V' FILEFORMAT = JSON FORMAT_OPTIONS ('header' = 'true')",
+		"COPY INTO t FROM '/V' FILEFORMAT = CSV FORMAT_OPTIONS ('multiLine' = 'true')",
+		"COPY INTO t FROM '/V' FILEFORMAT = CSV COPY_OPTIONS ('overwrite' = 'true')",
+		"COPY INTO t FROM '/V' FILEFORMAT = CSV; SELECT 1",
+		"COPY INTO t FROM '/V' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true'",
+		"COPY t FROM '/V' FILEFORMAT = CSV",
+		NULL};
+	for (int i = 0; bad[i]; i++) {
+		weir_error_clear(&e);
+		assert_int_equal(weir_wh_copy_parse(a, bad[i], &cp, &e), -1);
+		assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+		assert_string_equal(e.field, "statement");
+	}
+	weir_arena_free(a);
+}
+
+/* The CSV reader: quoted fields with doubled quotes, delimiters and line ends inside quotes,
+ * CRLF and LF, an empty quoted field apart from an empty one, a last line without its end,
+ * and an unterminated quote reported as malformed. */
+static void test_csv_reader(void **state)
+{
+	(void)state;
+	weir_wh_csv r;
+	weir_wh_csv_init(&r, ',', '"');
+	const char *text = "a,\"b,\"\"c\"\"\",\r\n\"x\ny\",\"\",z\nlast\n\"open,";
+	const char *s = text, *end = text + strlen(text);
+	int nf;
+#define FIELD(i) (r.scratch.data + r.offs[i])
+	assert_int_equal(weir_wh_csv_record(&r, &s, end, &nf), 0);
+	assert_int_equal(nf, 3);
+	assert_string_equal(FIELD(0), "a");
+	assert_string_equal(FIELD(1), "b,\"c\"");
+	assert_true(r.quoted[1]);
+	assert_string_equal(FIELD(2), "");
+	assert_false(r.quoted[2]);
+	assert_int_equal(weir_wh_csv_record(&r, &s, end, &nf), 0);
+	assert_int_equal(nf, 3);
+	assert_string_equal(FIELD(0), "x\ny");
+	assert_string_equal(FIELD(1), "");
+	assert_true(r.quoted[1]);
+	assert_string_equal(FIELD(2), "z");
+	assert_int_equal(weir_wh_csv_record(&r, &s, end, &nf), 0);
+	assert_int_equal(nf, 1);
+	assert_string_equal(FIELD(0), "last");
+	assert_int_equal(weir_wh_csv_record(&r, &s, end, &nf), 1); /* unterminated */
+	assert_int_equal(weir_wh_csv_record(&r, &s, end, &nf), -1);
+#undef FIELD
+	weir_wh_csv_free(&r);
 }
 
 int main(void)
@@ -803,6 +901,8 @@ int main(void)
 		cmocka_unit_test(test_catalog_statements_and_column_lineage),
 		cmocka_unit_test(test_row_filter_and_mask),
 		cmocka_unit_test(test_system_tables),
+		cmocka_unit_test(test_copy_parse),
+		cmocka_unit_test(test_csv_reader),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
