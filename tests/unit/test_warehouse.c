@@ -784,6 +784,8 @@ static void test_system_tables(void **state)
 	assert_int_equal(o.state, WEIR_WH_SUCCEEDED);
 	assert_true(atoi(json_string_value(json_array_get(json_array_get(o.rows, 0), 0))) > 0);
 	weir_wh_outcome_clear(&o);
+}
+
 /* COPY INTO's parser reads every clause with its defaults, and refuses a statement that is
  * not one, naming the statement, with nothing half-filled that a caller would use. */
 static void test_copy_parse(void **state)
