@@ -1296,7 +1296,8 @@ json_t *weir_catalog_update_sql(weir_db *db, weir_arena *a, const weir_principal
 			else
 				json_object_set(masks, col, mask);
 		}
-		if (weir_cat_store_set_text(db, s->id, "spec", weir_json_text(a, spec, JSON_COMPACT | JSON_SORT_KEYS), weir_now_ms(), p->name, err) != 0)
+		if (weir_cat_store_set_text(db, s->id, "spec", weir_json_text(a, spec, JSON_COMPACT | JSON_SORT_KEYS),
+					    weir_now_ms(), p->name, err) != 0)
 			return NULL;
 	}
 	json_t *rest = weir_json_own(a, json_deep_copy(body));
