@@ -245,3 +245,43 @@ test('--ui-secure-cookies and X-Forwarded-Proto: https mark the cookie Secure', 
   const r = await fetch(srv.base + SESSION, { method: 'POST', headers: { authorization: `Bearer ${srv.token}`, 'x-forwarded-proto': 'https' } });
   assert.match(r.headers.get('set-cookie'), /; Secure/);
 });
+
+test('token management (admins): every token listed, any token revoked (its sessions end), others refused', async () => {
+  const sp = await srv.req('POST', '/api/2.0/preview/scim/v2/ServicePrincipals', { body: { displayName: 'tm-user' } });
+  const t = await srv.req('POST', '/api/2.0/token-management/on-behalf-of/tokens', { body: { application_id: sp.json.applicationId, comment: 'tm' } });
+  const list = await srv.req('GET', '/api/2.0/token-management/tokens');
+  assert.equal(list.status, 200);
+  const mine = list.json.token_infos.find((x) => x.token_id === t.json.token_info.token_id);
+  assert.ok(mine, 'the service principal\'s token is listed');
+  assert.equal(mine.created_by_username, sp.json.applicationId);
+  assert.ok(list.json.token_infos.some((x) => x.created_by_username === 'admin'));
+  assert.ok(!list.text.includes(t.json.token_value), 'never a token value');
+  // a non-admin may neither list nor revoke
+  assertError(await srv.req('GET', '/api/2.0/token-management/tokens', { token: t.json.token_value }), 403, 'PERMISSION_DENIED');
+  assertError(await srv.req('DELETE', `/api/2.0/token-management/tokens/${mine.token_id}`, { token: t.json.token_value }), 403, 'PERMISSION_DENIED');
+  const s = await signIn(t.json.token_value);
+  assert.equal(s.status, 200);
+  const del = await srv.req('DELETE', `/api/2.0/token-management/tokens/${mine.token_id}`);
+  assert.equal(del.status, 200, del.text);
+  assertError(await srv.req('GET', '/api/2.0/token/list', { token: t.json.token_value }), 401, 'UNAUTHENTICATED');
+  assertError(await get('/api/2.1/unity-catalog/catalogs', withCookie(s.cookie)), 401, 'UNAUTHENTICATED');
+  assertError(await srv.req('DELETE', `/api/2.0/token-management/tokens/${mine.token_id}`), 404, 'RESOURCE_DOES_NOT_EXIST');
+  const a = await srv.req('GET', '/api/2.0/weir/audit?action_name=revokeAnyToken');
+  assert.equal(a.json.events.length, 3, 'the revocation, the refused non-admin and the 404 are audited');
+});
+
+test('the audit log filters by outcome: success below 400, failure from 400; anything else is 400', async () => {
+  const ok = await srv.req('GET', '/api/2.0/weir/audit?outcome=success&max_results=1000');
+  assert.equal(ok.status, 200);
+  assert.ok(ok.json.events.length > 0);
+  assert.ok(ok.json.events.every((e) => e.response.status_code < 400));
+  const bad = await srv.req('GET', '/api/2.0/weir/audit?outcome=failure&max_results=1000');
+  assert.ok(bad.json.events.length > 0);
+  assert.ok(bad.json.events.every((e) => e.response.status_code >= 400));
+  assert.ok(bad.json.events.some((e) => e.response.error_code === 'CSRF_TOKEN_INVALID'));
+  const both = await srv.req('GET', '/api/2.0/weir/audit?max_results=1000');
+  assert.equal(ok.json.events.length + bad.json.events.length, both.json.events.length);
+  const r = await srv.req('GET', '/api/2.0/weir/audit?outcome=maybe');
+  assertError(r, 400, 'INVALID_PARAMETER_VALUE');
+  assert.equal(r.json.details[0].metadata.field, 'outcome');
+});

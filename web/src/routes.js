@@ -7,17 +7,19 @@ import { Home } from './pages/home.jsx';
 import { SignIn } from './pages/signin.jsx';
 import { NotFound } from './pages/notfound.jsx';
 import { Pending } from './pages/pending.jsx';
+import { Explore } from './pages/explore.jsx';
+import { Admin } from './pages/admin.jsx';
 
 export const routes = [
   { path: '/', page: Home },
   { path: '/signin', page: SignIn, public: true },
-  { path: '/explore/*rest', page: Pending, section: 'catalog' },
+  { path: '/explore/:catalog?/:schema?/:name?', page: Explore, section: 'catalog' },
   { path: '/lineage/*rest', page: Pending, section: 'lineage' },
   { path: '/jobs/*rest', page: Pending, section: 'jobs' },
   { path: '/sql', page: Pending, section: 'sql' },
   { path: '/models/*rest', page: Pending, section: 'models' },
   { path: '/experiments/*rest', page: Pending, section: 'experiments' },
-  { path: '/admin/*rest', page: Pending, section: 'admin', admin: true },
+  { path: '/admin/:page?/:id?', page: Admin, section: 'admin', admin: true },
   { path: '/*rest', page: NotFound },
 ];
 
