@@ -81,11 +81,14 @@ test('sign-out ends the session on the server; a lost session signs in again and
     const del = await fetch(srv.base + '/api/2.0/weir/ui/session', { method: 'DELETE', headers: { cookie: `weir_session=${second.cookie}`, 'x-csrf-token': second.body.csrf_token } });
     assert.equal(del.status, 200);
     await page.getByRole('link', { name: 'Catalog' }).click(); // any API call now answers 401
-    await page.reload(); // the session check at start answers 401 too
-    await page.waitForURL(/\/signin\?next=/);
-    assert.equal(new URL(page.url()).searchParams.get('next'), '/explore');
+    await page.waitForFunction(() => window.location.pathname === '/signin' && new URLSearchParams(window.location.search).get('next') === '/explore');
+    await page.getByLabel('Personal access token').waitFor();
+    // a full load of a deep link without a session goes the same way
+    await page.goto('/jobs/7/runs/9?tab=output');
+    await page.waitForFunction(() => window.location.pathname === '/signin' && new URLSearchParams(window.location.search).get('next') === '/jobs/7/runs/9?tab=output');
     await page.getByLabel('Personal access token').fill(srv.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((u) => u.pathname === '/explore');
+    await page.waitForFunction(() => window.location.pathname + window.location.search === '/jobs/7/runs/9?tab=output');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
   });
 });

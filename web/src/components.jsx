@@ -84,11 +84,12 @@ export function Pager({ page, pages, setPage, total, label = 'rows' }) {
 }
 
 // A table of rows with paging. columns: [{key, label, render?(row), class?}]. rowKey(row).
-export function DataTable({ columns, rows, rowKey, pageSize = 50, caption, empty = 'Nothing here.' }) {
+export function DataTable({ columns, rows, rowKey, pageSize = 50, caption, label, empty = 'Nothing here.' }) {
   const p = usePaged(rows, pageSize);
   if (!rows || rows.length === 0) return <Empty>{empty}</Empty>;
+  // the wrapper scrolls a wide table sideways: focusable, so the keyboard can scroll it too
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={caption || label || 'Table'}>
       <table class="data">
         {caption ? <caption>{caption}</caption> : null}
         <thead>

@@ -12,10 +12,11 @@ import { Shell } from './shell.jsx';
 import { Loading, ErrorBox } from './components.jsx';
 import { NotFound } from './pages/notfound.jsx';
 
-// Where to come back to after signing in: this path, unless it is the sign-in page.
+// Where to come back to after signing in: this path; on the sign-in page already (several
+// requests of one view answering 401), the same sign-in page with its `next` kept.
 export function signinHref() {
   const here = window.location.pathname + window.location.search;
-  return here.startsWith('/signin') ? '/signin' : `/signin?next=${encodeURIComponent(here)}`;
+  return window.location.pathname === '/signin' ? here : `/signin?next=${encodeURIComponent(here)}`;
 }
 
 onUnauthorized(() => {

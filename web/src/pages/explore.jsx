@@ -593,7 +593,7 @@ function VolumeFiles({ full, dir }) {
         entries.length === 0 ? (
           <Empty>This directory is empty.</Empty>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label="Directory contents">
             <table class="data">
               <caption>Directory contents</caption>
               <thead>
