@@ -27,12 +27,12 @@ LIBS     = $(PKG_LIBS) -lpthread -lm
 # here too; its routes, hooks and workers go into its entry in api/modules.c.
 MODULES  := core api api/handlers governance registry lineage warehouse workflows
 LIB_SRC  := $(filter-out api/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
-LIB_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/migrations.o
+LIB_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/migrations.o $(B)/obj/gen/web_assets.o
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test check unit http clients faults deps bench clean openapi openapi-check house-rules format-check
+.PHONY: all run test check unit http clients browser faults deps bench clean openapi openapi-check house-rules format-check
 
 all: $(B)/weir
 
@@ -46,6 +46,21 @@ $(B)/gen/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
 $(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c $< -o $@
+
+# The web UI (web/): bundled by esbuild (scripts/build-web.sh, which also runs npm ci in web/
+# when its node_modules are missing or stale), then embedded as a C file.
+WEB_SRC  := web/index.html web/package-lock.json $(shell find web/src web/static -type f 2>/dev/null)
+
+$(B)/web/.built: $(WEB_SRC) scripts/build-web.sh
+	scripts/build-web.sh $(B)/web
+
+$(B)/gen/web_assets.c: $(B)/web/.built scripts/embed-web.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-web.sh $(B)/web > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/web_assets.o: $(B)/gen/web_assets.c api/ui_assets.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -86,17 +101,22 @@ http: $(B)/weir
 clients: $(B)/weir
 	@cd tests && WEIR_BIN=$(abspath $(B)/weir) node --test --test-concurrency=1 clients/
 
+# The web UI in headless Chromium (Debian's, driven by playwright-core): one file at a time.
+browser: $(B)/weir
+	@cd tests && WEIR_BIN=$(abspath $(B)/weir) node --test --test-concurrency=1 browser/
+
 # Fault tests (kill -9 durability loop, ...): real servers crashed and restarted, bounded in
 # time; one file at a time, each drives the machine hard. Part of `make check`, not `make test`.
 faults: $(B)/weir
 	@cd tests && WEIR_BIN=$(abspath $(B)/weir) node --test --test-concurrency=1 faults/
 
-# Every test: unit (cmocka on real SQLite), HTTP (real server on port 0), clients (real SDK).
+# Every test: unit (cmocka on real SQLite), HTTP (real server on port 0), clients (real SDK),
+# browser (the web UI in Chromium).
 test: deps
 	@$(MAKE) --no-print-directory all unit fuzz-replay
 	@$(MAKE) --no-print-directory house-rules format-check
 	@$(MAKE) --no-print-directory openapi-check
-	@$(MAKE) --no-print-directory http clients
+	@$(MAKE) --no-print-directory http clients browser
 
 # Module boundaries, sqlite outside core/, symbol prefixes (scripts/house-rules.sh).
 house-rules: all

@@ -36,6 +36,7 @@ typedef struct weir_config {
 	bool quiet_access_log;
 	bool allow_command_tasks; /* jobs may run programs (spark_python_task, python_wheel_task) */
 	int64_t task_log_limit; /* bytes of a task run's output kept (its tail); 0: 5 MiB */
+	bool ui_secure_cookies; /* the web UI's session cookie says Secure even over plain HTTP (TLS ends before Weir) */
 } weir_config;
 
 struct weir_jwks;

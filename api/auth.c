@@ -1,4 +1,4 @@
-/* Bearer token → principal. One error message for every failure, so that a caller cannot
+/* Bearer token (or the web UI's session cookie) → principal. One error message for every failure, so that a caller cannot
  * tell an unknown token from an expired or revoked one. */
 #include "api/auth.h"
 #include "api/app.h"
@@ -9,6 +9,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "governance/sessions.h"
 
 /* When no cap is configured (an app not built by main): Databricks' default maximum. */
 #define MINT_CAP_DEFAULT_S (90LL * 24 * 3600)
@@ -55,6 +56,20 @@ int weir_auth_mint_args(const weir_req *r, json_t *body, weir_mint_args *out, we
 weir_principal *weir_auth_request(weir_req *r, weir_error *err)
 {
 	const char *h = weir_req_header(r, "Authorization");
+	const char *sid = (h == NULL || *h == '\0') ? weir_req_cookie(r, WEIR_UI_SESSION_COOKIE) : NULL;
+	if (sid != NULL && *sid != '\0') {
+		/* the web UI's session cookie; an Authorization header, when sent, wins */
+		const char *csrf = NULL;
+		int64_t expires = 0;
+		weir_principal *p = weir_gov_ui_session_authenticate(weir_req_db(r), r->arena, sid, weir_now_ms(),
+								     &csrf, &expires, err);
+		if (p != NULL) {
+			r->session_id = weir_arena_strdup(r->arena, sid);
+			r->session_csrf = csrf;
+			r->session_expires = expires;
+		}
+		return p;
+	}
 	if (h == NULL || *h == '\0') {
 		weir_error_set(err, WEIR_E_UNAUTHENTICATED,
 			       "No authorization found: send 'Authorization: Bearer <token>'.");

@@ -9,7 +9,9 @@
 
 #define WEIR_AUTH_HEADER_MAX 8192
 
-/* The caller of r, or NULL with 401 UNAUTHENTICATED in err. */
+/* The caller of r, or NULL with 401 UNAUTHENTICATED in err: the Authorization header's
+ * bearer token, or without one the web UI's session cookie (then r->session_id,
+ * r->session_csrf and r->session_expires are set; the CSRF check is the caller's). */
 weir_principal *weir_auth_request(weir_req *r, weir_error *err);
 
 /* JWT verification (api/jwt.c): returns the principal of a valid token or NULL (401). */

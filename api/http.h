@@ -94,6 +94,7 @@ typedef struct weir_route {
 } weir_route;
 
 #define WEIR_MAX_PATH_PARAMS 8
+#define WEIR_MAX_RESP_HEADERS 12
 
 struct weir_req {
 	weir_arena *arena;
@@ -136,6 +137,12 @@ struct weir_req {
 	int nparams;
 
 	weir_principal *principal; /* NULL on public routes */
+	/* authenticated by the web UI's session cookie (no Authorization header): its id (the
+	 * cookie value), its CSRF token (every mutation must send it in X-CSRF-Token; api/server.c
+	 * checks it) and its end, epoch ms */
+	const char *session_id;
+	const char *session_csrf;
+	int64_t session_expires;
 	weir_db *db; /* borrowed on first weir_req_db(); released with the arena */
 	bool authorized;
 
@@ -144,11 +151,12 @@ struct weir_req {
 	char *resp_body; /* arena or malloc (resp_owned) */
 	size_t resp_len;
 	bool resp_malloced;
+	bool resp_static; /* resp_body is process-lifetime data (weir_reply_static): sent without a copy */
 	const char *content_type;
 	int resp_fd; /* >= 0: send this file */
 	uint64_t resp_fd_offset; /* from this byte (a Range read) */
 	uint64_t resp_fd_size;
-	const char *resp_headers[8][2];
+	const char *resp_headers[WEIR_MAX_RESP_HEADERS][2];
 	int nresp_headers;
 	const char *audit_error; /* error code of the reply, for the audit row */
 	json_t *audit_params; /* request_params for the audit row (secrets removed) */
@@ -167,6 +175,8 @@ int weir_req_query_all(weir_req *r, const char *key, const char **out, int max);
 int weir_req_query_i64(weir_req *r, const char *key, int64_t *out, weir_error *err);
 int weir_req_query_bool(weir_req *r, const char *key, bool *out, weir_error *err);
 const char *weir_req_header(weir_req *r, const char *name);
+/* The value of cookie `name` in the Cookie header, or NULL. */
+const char *weir_req_cookie(weir_req *r, const char *name);
 /* The body as a JSON object (an empty body is {} when empty_ok). Errors set, NULL returned. */
 json_t *weir_req_json(weir_req *r, bool empty_ok, weir_error *err);
 /* The request's database connection, borrowed from the pool on first use. */
@@ -220,6 +230,8 @@ int weir_reply_error(weir_req *r, const weir_error *err);
  * or the commit fails, rolls back and answers the error. */
 int weir_reply_committed(weir_req *r, json_t *out, weir_error *err);
 int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text);
+/* `len` bytes of static data (lives as long as the process: embedded files), sent without a copy. */
+int weir_reply_static(weir_req *r, int status, const char *content_type, const void *data, size_t len);
 /* Sends `size` bytes of the open file `fd` (closed by the server). */
 int weir_reply_fd(weir_req *r, int status, const char *content_type, int fd, uint64_t size);
 /* The same, `size` bytes from byte `offset` (a 206 answer to a Range read). */
@@ -244,6 +256,7 @@ extern const weir_route weir_routes_notifications[];
 extern const weir_route weir_routes_jobs[];
 extern const weir_route weir_routes_warehouse[];
 extern const weir_route weir_routes_files[];
+extern const weir_route weir_routes_ui[];
 
 /* The tables above, in match order; NULL-terminated. Derived from the module list
  * (api/modules.c), where it is defined. */

@@ -25,6 +25,7 @@ static void usage(FILE *f)
 	      "                  [--head-timeout SECONDS] [--drain SECONDS] [--body-memory BYTES]\n"
 	      "                  [--token-max-lifetime SECONDS] [--metrics-listen HOST:PORT]\n"
 	      "                  [--max-connections N] [--allow-command-tasks] [--task-log-limit BYTES]\n"
+	      "                  [--ui-secure-cookies]\n"
 	      "       weir backup DIR OUT\n"
 	      "       weir routes\n"
 	      "       weir version\n",
@@ -159,6 +160,8 @@ static int serve(int argc, char **argv)
 			cfg->metrics_host = host;
 		} else if (strcmp(a, "--quiet") == 0) {
 			cfg->quiet_access_log = true;
+		} else if (strcmp(a, "--ui-secure-cookies") == 0) {
+			cfg->ui_secure_cookies = true;
 		} else if (strcmp(a, "--allow-command-tasks") == 0) {
 			cfg->allow_command_tasks = true;
 		} else if (strcmp(a, "--task-log-limit") == 0) {

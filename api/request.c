@@ -5,6 +5,7 @@
 #include "api/dialect.h"
 
 #include <microhttpd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,11 @@ int weir_req_query_bool(weir_req *r, const char *key, bool *out, weir_error *err
 const char *weir_req_header(weir_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *weir_req_cookie(weir_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
 json_t *weir_req_json(weir_req *r, bool empty_ok, weir_error *err)
@@ -321,6 +327,7 @@ static void set_body(weir_req *r, int status, const char *ctype, char *body, siz
 	r->resp_body = body;
 	r->resp_len = len;
 	r->resp_malloced = malloced;
+	r->resp_static = false;
 }
 
 int weir_reply_json(weir_req *r, int status, json_t *body)
@@ -352,6 +359,13 @@ int weir_reply_text(weir_req *r, int status, const char *content_type, const cha
 	return 0;
 }
 
+int weir_reply_static(weir_req *r, int status, const char *content_type, const void *data, size_t len)
+{
+	set_body(r, status, content_type, (char *)(uintptr_t)data, len, false);
+	r->resp_static = true;
+	return 0;
+}
+
 int weir_reply_fd(weir_req *r, int status, const char *content_type, int fd, uint64_t size)
 {
 	set_body(r, status, content_type, NULL, 0, false);
@@ -370,7 +384,7 @@ int weir_reply_fd_at(weir_req *r, int status, const char *content_type, int fd, 
 
 void weir_reply_header(weir_req *r, const char *name, const char *value)
 {
-	if (r->nresp_headers < 8) {
+	if (r->nresp_headers < WEIR_MAX_RESP_HEADERS) {
 		r->resp_headers[r->nresp_headers][0] = weir_arena_strdup(r->arena, name);
 		r->resp_headers[r->nresp_headers][1] = weir_arena_strdup(r->arena, value);
 		r->nresp_headers++;

@@ -301,7 +301,22 @@ static void reply_busy(weir_req *r)
 		   "The server is holding too many request bodies; retry shortly");
 }
 
-/* Authentication by the route's rule: fills r->principal or replies 401/403. */
+/* A mutation (any method but GET and HEAD) authenticated by the web UI's session cookie
+ * carries the session's CSRF token in X-CSRF-Token: a page of another site can make the
+ * browser send the cookie (SameSite=Strict aside) but cannot read the token. */
+static bool csrf_ok(weir_req *r)
+{
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+		return true;
+	const char *sent = weir_req_header(r, "X-CSRF-Token");
+	const char *want = r->session_csrf;
+	if (sent == NULL || want == NULL || strlen(sent) != strlen(want))
+		return false;
+	return weir_ct_equal(sent, want, strlen(want));
+}
+
+/* Authentication by the route's rule: fills r->principal or replies 401/403 (403
+ * CSRF_TOKEN_INVALID: a session-cookie mutation without its CSRF token). */
 static int authenticate(weir_req *r)
 {
 	weir_rule_kind kind = r->route->rule.kind;
@@ -311,6 +326,12 @@ static int authenticate(weir_req *r)
 	r->principal = weir_auth_request(r, &e);
 	if (r->principal == NULL) {
 		weir_reply_error(r, &e);
+		return -1;
+	}
+	if (r->session_id && !csrf_ok(r)) {
+		reply_code(r, WEIR_E_CSRF_TOKEN_INVALID, "%s",
+			   "A request made with the session cookie that changes something must send the "
+			   "session's CSRF token in the X-CSRF-Token header.");
 		return -1;
 	}
 	if (kind == WEIR_RULE_ADMIN) {
@@ -375,6 +396,8 @@ static enum MHD_Result queue(weir_req *r)
 	if (r->resp_fd >= 0) {
 		resp = MHD_create_response_from_fd_at_offset64(r->resp_fd_size, r->resp_fd, r->resp_fd_offset);
 		r->resp_fd = -1; /* MHD closes it */
+	} else if (r->resp_static) {
+		resp = MHD_create_response_from_buffer(r->resp_len, r->resp_body, MHD_RESPMEM_PERSISTENT);
 	} else if (r->resp_malloced) {
 		resp = MHD_create_response_from_buffer(r->resp_len, r->resp_body, MHD_RESPMEM_MUST_FREE);
 		r->resp_malloced = false;

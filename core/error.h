@@ -42,7 +42,9 @@
 	X(NOT_IMPLEMENTED, 501)                                                      \
 	X(TEMPORARILY_UNAVAILABLE, 503)                                              \
 	/* the Files API's reason for refusing to delete a directory with entries */ \
-	X(FILES_API_DIRECTORY_IS_NOT_EMPTY, 400)
+	X(FILES_API_DIRECTORY_IS_NOT_EMPTY, 400)                                     \
+	/* a web UI session's mutation without the session's CSRF token */           \
+	X(CSRF_TOKEN_INVALID, 403)
 
 typedef enum weir_code {
 	WEIR_OK = 0,

@@ -25,7 +25,10 @@ typedef struct weir_audit_filter {
 	int64_t status_code;
 	bool has_workspace;
 	int64_t workspace_id;
+	int outcome; /* WEIR_AUDIT_OUTCOME_*: any, success (status < 400), failure (status >= 400) */
 } weir_audit_filter;
+
+enum { WEIR_AUDIT_OUTCOME_ANY = 0, WEIR_AUDIT_OUTCOME_SUCCESS, WEIR_AUDIT_OUTCOME_FAILURE };
 
 /* One page in (event_time, id) order: {"events": [...], "next_page_token"?}. max_results
  * 0 means 100, more than 1000 means 1000, negative is 400; a malformed page_token is 400

@@ -13,6 +13,7 @@ static const char SQL_QUERY[] =
 	"AND (?5 IS NULL OR service_name = ?5) AND (?6 IS NULL OR securable = ?6) "
 	"AND (?7 IS NULL OR status_code = ?7) AND (?8 IS NULL OR workspace_id = ?8) "
 	"AND (?9 IS NULL OR (event_time, id) > (?9, ?10)) "
+	"AND (?12 = 0 OR (?12 = 1 AND status_code < 400) OR (?12 = 2 AND status_code >= 400)) "
 	"ORDER BY event_time, id LIMIT ?11";
 
 int weir_audit__store_query(weir_db *db, weir_arena *a, const weir_audit_filter *f, bool has_after, int64_t after_time,
@@ -23,7 +24,7 @@ int weir_audit__store_query(weir_db *db, weir_arena *a, const weir_audit_filter 
 		WEIR_I64_OR_NULL(f->end_time, !f->has_end), WEIR_TEXT(f->principal), WEIR_TEXT(f->action_name),
 		WEIR_TEXT(f->service_name), WEIR_TEXT(f->securable), WEIR_I64_OR_NULL(f->status_code, !f->has_status),
 		WEIR_I64_OR_NULL(f->workspace_id, !f->has_workspace), WEIR_I64_OR_NULL(after_time, !has_after),
-		WEIR_I64_OR_NULL(after_id, !has_after), WEIR_I64(limit));
+		WEIR_I64_OR_NULL(after_id, !has_after), WEIR_I64(limit), WEIR_I64(f->outcome));
 	if (st == NULL)
 		return -1;
 	weir_audit_row *rows = weir_arena_calloc(a, sizeof(*rows) * (size_t)(limit > 0 ? limit : 1));

@@ -183,4 +183,21 @@ int64_t weir_id__secret_delete(weir_db *db, int64_t sp_id, const char *secret_id
 typedef void (*weir_id_secret_hash_fn)(void *ctx, const char *hash, int64_t expire, int64_t principal_id, bool active);
 int weir_id__secret_hashes(weir_db *db, const char *client_id, weir_id_secret_hash_fn fn, void *ctx);
 
+/* ---------------------------------------------------------------- sessions_store.c */
+
+typedef struct weir_gov_ui_session_row {
+	int64_t principal_id, workspace_id, expires_at;
+	const char *token_id, *csrf_token;
+} weir_gov_ui_session_row;
+
+int weir_gov_store_ui_session_insert(weir_db *db, const char *id_hash, int64_t principal_id, int64_t workspace_id,
+				     const char *token_id, const char *csrf, int64_t now, int64_t expires,
+				     weir_error *err);
+int weir_gov_store_ui_session_get(weir_db *db, weir_arena *a, const char *id_hash, weir_gov_ui_session_row *out,
+				  weir_error *err);
+/* Rows deleted (0 or 1), or -1. */
+int64_t weir_gov_store_ui_session_delete(weir_db *db, const char *id_hash, weir_error *err);
+/* Removes every session expired at `now`. */
+int weir_gov_store_ui_session_purge(weir_db *db, int64_t now, weir_error *err);
+
 #endif

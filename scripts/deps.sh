@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks for building and testing Weir: the -dev
-# packages (apt-get) and the pinned npm packages of the HTTP and client tests (npm ci from
-# tests/package-lock.json). Does nothing when everything is present.
+# packages (apt-get), Chromium for the browser tests, the pinned npm packages of the web UI
+# (npm ci from web/package-lock.json: Preact, esbuild) and of the HTTP, client and browser
+# tests (npm ci from tests/package-lock.json). Does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for p in libmicrohttpd-dev libsqlite3-dev libjansson-dev libjwt-dev libcmocka-dev libssl-dev pkg-config gcc make sqlite3 clang-format python3 tzdata; do
+for p in libmicrohttpd-dev libsqlite3-dev libjansson-dev libjwt-dev libcmocka-dev libssl-dev pkg-config gcc make sqlite3 clang-format python3 tzdata chromium; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 command -v node >/dev/null 2>&1 || need+=(nodejs)
@@ -21,4 +22,8 @@ if [ -f tests/package-lock.json ]; then
     echo "deps: npm ci in tests/"
     (cd tests && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.weir-lock)
   fi
+fi
+if [ ! -x web/node_modules/.bin/esbuild ] || ! cmp -s web/package-lock.json web/node_modules/.weir-lock; then
+  echo "deps: npm ci in web/"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.weir-lock)
 fi

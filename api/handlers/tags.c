@@ -203,6 +203,16 @@ static int audit_list(weir_req *r)
 	f.action_name = query_str(r, "action_name");
 	f.service_name = query_str(r, "service_name");
 	f.securable = query_str(r, "securable");
+	const char *outcome = query_str(r, "outcome");
+	if (outcome && strcmp(outcome, "success") == 0) {
+		f.outcome = WEIR_AUDIT_OUTCOME_SUCCESS;
+	} else if (outcome && strcmp(outcome, "failure") == 0) {
+		f.outcome = WEIR_AUDIT_OUTCOME_FAILURE;
+	} else if (outcome) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "outcome",
+				 "Invalid value for 'outcome': success or failure");
+		return fail(r, &e);
+	}
 	if (f.has_start && f.has_end && f.end_time < f.start_time) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "end_time",
 				 "Invalid value for 'end_time': it is before start_time");

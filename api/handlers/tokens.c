@@ -67,6 +67,27 @@ static int token_delete(weir_req *r)
 	return weir_reply_ok_empty(r);
 }
 
+/* Token management (admins): every principal's tokens, and revoking any of them. A revoked
+ * token stops working at once, and so do the web UI sessions signed in with it. */
+static int tm_list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *list = weir_gov_token_list(weir_req_db(r), -1, &e);
+	if (list == NULL)
+		return weir_reply_error(r, &e);
+	return weir_reply_json(r, 200, json_pack("{s:o}", "token_infos", list));
+}
+
+static int tm_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *id = weir_req_param(r, "token_id");
+	if (weir_req_begin(r, &e) != 0 || weir_gov_token_delete(weir_req_db(r), id, -1, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return weir_reply_error(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
 const weir_route weir_routes_tokens[] = {
 	{"POST", "/api/2.0/token/create", token_create, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "accounts",
 	 "createToken", 0},
@@ -74,5 +95,9 @@ const weir_route weir_routes_tokens[] = {
 	 "listTokens", WEIR_ROUTE_NO_AUDIT},
 	{"POST", "/api/2.0/token/delete", token_delete, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "accounts",
 	 "revokeToken", 0},
+	{"GET", "/api/2.0/token-management/tokens", tm_list, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "accounts",
+	 "listAllTokens", WEIR_ROUTE_NO_AUDIT},
+	{"DELETE", "/api/2.0/token-management/tokens/{token_id}", tm_delete, RULE_ADMIN, WEIR_DIALECT_DATABRICKS,
+	 "accounts", "revokeAnyToken", 0},
 	{0},
 };

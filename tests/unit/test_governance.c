@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "governance/grants.h"
+#include "governance/sessions.h"
 
 typedef struct world {
 	test_env *t;
@@ -436,6 +437,111 @@ static void test_cache_sees_other_process_membership(void **state)
 	assert_int_equal(weir_db_generation(w->t->db), gen); /* none of it through the hooks */
 }
 
+/* Proves the web UI session rules: a session is made only from a personal access token,
+ * authenticates as that token's principal and workspace with its CSRF token, never outlives
+ * the token, refuses lifetimes out of range, expires, ends on sign-out and when its token is
+ * deleted or its principal deactivated, and only the hash of its id is stored. */
+static void test_ui_sessions(void **state)
+{
+	world *w = *state;
+	test_env *t = w->t;
+	int64_t u = add_principal(t, "user", "browser@x.com");
+	weir_error e = WEIR_ERROR_INIT;
+	char *tok = NULL;
+	weir_token_info info;
+	int64_t now = weir_now_ms();
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_gov_token_create_until(t->db, t->a, u, 1, now, now + 3600 * 1000, NULL, &tok, &info, &e),
+			 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	weir_principal *p = weir_gov_token_authenticate(t->db, t->a, tok, &e);
+	assert_non_null(p);
+
+	/* lifetimes: negative and beyond the maximum are refused naming the field */
+	weir_ui_session s;
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_gov_ui_session_create(t->db, t->a, p, now, -1, &s, &e), -1);
+	assert_int_equal(e.code, WEIR_E_INVALID_PARAMETER_VALUE);
+	assert_string_equal(e.field, "lifetime_seconds");
+	assert_int_equal(weir_gov_ui_session_create(t->db, t->a, p, now, WEIR_UI_SESSION_MAX_S + 1, &s, &e), -1);
+	/* the default (12 h) is capped by the token's own hour */
+	assert_int_equal(weir_gov_ui_session_create(t->db, t->a, p, now, 0, &s, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_int_equal(s.expires_at, now + 3600 * 1000);
+	assert_int_equal(strncmp(s.id, WEIR_UI_SESSION_PREFIX, strlen(WEIR_UI_SESSION_PREFIX)), 0);
+	assert_int_equal(strlen(s.csrf_token), 64);
+
+	/* only the hash is stored: the id itself is nowhere in the table */
+	weir_stmt *st;
+	assert_int_equal(weir_db_prepare(t->db, "SELECT count(*) FROM ui_sessions WHERE id_hash = ?1", &st), 0);
+	weir_db_bind_text(st, 1, s.id);
+	assert_int_equal(weir_db_step(st), SQLITE_ROW);
+	assert_int_equal(weir_db_col_i64(st, 0), 0);
+	weir_db_finalize(st);
+
+	const char *csrf = NULL;
+	int64_t exp = 0;
+	weir_principal *sp = weir_gov_ui_session_authenticate(t->db, t->a, s.id, now + 1000, &csrf, &exp, &e);
+	assert_non_null(sp);
+	assert_int_equal(sp->id, u);
+	assert_int_equal(sp->workspace_id, 1);
+	assert_string_equal(sp->auth_method, "session");
+	assert_string_equal(sp->token_id, info.token_id);
+	assert_int_equal(sp->credential_expiry_ms, s.expires_at);
+	assert_string_equal(csrf, s.csrf_token);
+	assert_int_equal(exp, s.expires_at);
+	/* a session cannot start another session */
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_gov_ui_session_create(t->db, t->a, sp, now, 0, &s, &e), -1);
+	assert_int_equal(e.code, WEIR_E_INVALID_STATE);
+	weir_db_rollback(t->db);
+
+	/* expired, malformed, unknown: one 401 */
+	assert_null(weir_gov_ui_session_authenticate(t->db, t->a, s.id, s.expires_at, &csrf, NULL, &e));
+	assert_int_equal(e.code, WEIR_E_UNAUTHENTICATED);
+	assert_null(weir_gov_ui_session_authenticate(t->db, t->a, "wses_zz", now, &csrf, NULL, &e));
+	assert_null(weir_gov_ui_session_authenticate(t->db, t->a, tok, now, &csrf, NULL, &e));
+	char other[80];
+	snprintf(other, sizeof(other), "%s%064d", WEIR_UI_SESSION_PREFIX, 0);
+	assert_null(weir_gov_ui_session_authenticate(t->db, t->a, other, now, &csrf, NULL, &e));
+
+	/* sign-out ends it; a second sign-out finds nothing */
+	const char *id = s.id;
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_gov_ui_session_delete(t->db, id, &e), 0);
+	assert_int_equal(weir_gov_ui_session_delete(t->db, id, &e), -1);
+	assert_int_equal(e.code, WEIR_E_NOT_FOUND);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_null(weir_gov_ui_session_authenticate(t->db, t->a, id, now, &csrf, NULL, &e));
+
+	/* deleting the token ends its sessions */
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_gov_ui_session_create(t->db, t->a, p, now, 60, &s, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_non_null(weir_gov_ui_session_authenticate(t->db, t->a, s.id, now, &csrf, NULL, &e));
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_gov_token_delete(t->db, info.token_id, u, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_null(weir_gov_ui_session_authenticate(t->db, t->a, s.id, now, &csrf, NULL, &e));
+
+	/* a deactivated principal's session stops at once */
+	tok = NULL;
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_gov_token_create(t->db, t->a, u, 1, 0, NULL, &tok, NULL, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	p = weir_gov_token_authenticate(t->db, t->a, tok, &e);
+	assert_non_null(p);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	assert_int_equal(weir_gov_ui_session_create(t->db, t->a, p, now, 0, &s, &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_int_equal(s.expires_at, now + WEIR_UI_SESSION_DEFAULT_S * 1000); /* a token without expiry */
+	char sql[96];
+	snprintf(sql, sizeof(sql), "UPDATE principals SET active = 0 WHERE id = %lld", (long long)u);
+	sqlite3_exec(weir_db_handle(t->db), sql, NULL, NULL, NULL);
+	assert_null(weir_gov_ui_session_authenticate(t->db, t->a, s.id, now, &csrf, NULL, &e));
+	assert_int_equal(e.code, WEIR_E_UNAUTHENTICATED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +555,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_effective, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_isolation_and_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deactivation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ui_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closure_cache_invalidation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_sees_other_process_revoke, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_sees_other_process_membership, setup, teardown),

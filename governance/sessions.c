@@ -1,0 +1,99 @@
+/* Web UI sessions: the rules (who may get one, how long it lives, what it authenticates as).
+ * See governance/sessions.h; SQL in sessions_store.c. */
+#include "governance/sessions.h"
+#include "governance/gov_store.h"
+
+#include <string.h>
+
+#include "core/util.h"
+
+/* The cookie value: the prefix and 64 lower-case hex characters; anything else is not a
+ * session id and is refused before a lookup. */
+static bool well_formed(const char *id)
+{
+	size_t plen = strlen(WEIR_UI_SESSION_PREFIX);
+	if (id == NULL || strncmp(id, WEIR_UI_SESSION_PREFIX, plen) != 0 || strlen(id) != plen + 64)
+		return false;
+	for (const char *c = id + plen; *c; c++)
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+			return false;
+	return true;
+}
+
+int weir_gov_ui_session_create(weir_db *db, weir_arena *a, const weir_principal *p, int64_t now_ms, int64_t lifetime_s,
+			       weir_ui_session *out, weir_error *err)
+{
+	if (p->token_id == NULL || p->auth_method == NULL || strcmp(p->auth_method, "pat") != 0)
+		return weir_error_set(err, WEIR_E_INVALID_STATE,
+				      "Sign in with a personal access token in the Authorization header.");
+	if (lifetime_s < 0 || lifetime_s > WEIR_UI_SESSION_MAX_S)
+		return weir_error_field(
+			err, WEIR_E_INVALID_PARAMETER_VALUE, "lifetime_seconds",
+			"Invalid value for 'lifetime_seconds': 1 to %lld seconds, 0 for the default (%lld)",
+			(long long)WEIR_UI_SESSION_MAX_S, (long long)WEIR_UI_SESSION_DEFAULT_S);
+	int64_t life_ms = (lifetime_s ? lifetime_s : WEIR_UI_SESSION_DEFAULT_S) * 1000;
+	int64_t expires = now_ms + life_ms;
+	if (p->credential_expiry_ms > 0 && p->credential_expiry_ms < expires)
+		expires = p->credential_expiry_ms; /* never outlives the token it came from */
+	if (expires <= now_ms)
+		return weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+	char secret[65], csrf[65], hash[65];
+	weir_random_hex(secret, 32);
+	weir_random_hex(csrf, 32);
+	char *id = weir_arena_printf(a, WEIR_UI_SESSION_PREFIX "%s", secret);
+	weir_sha256_hex(id, strlen(id), hash);
+	if (weir_gov_store_ui_session_purge(db, now_ms, err) != 0 ||
+	    weir_gov_store_ui_session_insert(db, hash, p->id, p->workspace_id, p->token_id, csrf, now_ms, expires,
+					     err) != 0)
+		return -1;
+	out->id = id;
+	out->csrf_token = weir_arena_strdup(a, csrf);
+	out->created_at = now_ms;
+	out->expires_at = expires;
+	return 0;
+}
+
+weir_principal *weir_gov_ui_session_authenticate(weir_db *db, weir_arena *a, const char *id, int64_t now_ms,
+						 const char **csrf_token, int64_t *expires_at, weir_error *err)
+{
+	if (!well_formed(id)) {
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid session: sign in again.");
+		return NULL;
+	}
+	char hash[65];
+	weir_sha256_hex(id, strlen(id), hash);
+	weir_gov_ui_session_row row;
+	int found = weir_gov_store_ui_session_get(db, a, hash, &row, err);
+	if (found < 0)
+		return NULL;
+	if (found == 0 || row.expires_at <= now_ms) {
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid session: sign in again.");
+		return NULL;
+	}
+	weir_principal *p = weir_gov_principal_load(db, a, row.principal_id, row.workspace_id, err);
+	if (p == NULL || !weir_gov_workspace_member(db, row.workspace_id, p)) {
+		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid session: sign in again.");
+		return NULL;
+	}
+	p->token_id = row.token_id;
+	p->credential_expiry_ms = row.expires_at;
+	p->auth_method = "session";
+	*csrf_token = row.csrf_token;
+	if (expires_at)
+		*expires_at = row.expires_at;
+	return p;
+}
+
+int weir_gov_ui_session_delete(weir_db *db, const char *id, weir_error *err)
+{
+	if (!well_formed(id))
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Session not found.");
+	char hash[65];
+	weir_sha256_hex(id, strlen(id), hash);
+	int64_t n = weir_gov_store_ui_session_delete(db, hash, err);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return weir_error_set(err, WEIR_E_NOT_FOUND, "Session not found.");
+	return 0;
+}

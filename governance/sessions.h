@@ -1,0 +1,44 @@
+/* Web UI sessions: a browser that signed in with a personal access token holds a session
+ * cookie instead of the token. A session is the token's principal and workspace, for at most
+ * the token's own lifetime; it ends when it expires, when it is signed out (deleted), or when
+ * its token or principal is deleted (the row cascades). Only the SHA-256 hash of the session
+ * id (the cookie value) is stored. Each session carries a CSRF token that every mutation made
+ * with the cookie must send back (api/server.c checks it). SQL in sessions_store.c. */
+#ifndef WEIR_GOVERNANCE_SESSIONS_H
+#define WEIR_GOVERNANCE_SESSIONS_H
+
+#include <stdint.h>
+
+#include "governance/governance.h"
+
+#define WEIR_UI_SESSION_COOKIE "weir_session"
+#define WEIR_UI_SESSION_PREFIX "wses_" /* the cookie value: prefix + 64 hex characters */
+#define WEIR_UI_SESSION_DEFAULT_S (12LL * 3600) /* lifetime when none is asked */
+#define WEIR_UI_SESSION_MAX_S (7LL * 24 * 3600)
+
+typedef struct weir_ui_session {
+	const char *id; /* the cookie value; only known at creation (NULL afterwards) */
+	const char *csrf_token;
+	int64_t created_at, expires_at; /* epoch ms */
+} weir_ui_session;
+
+/* Creates a session for p, who authenticated with a personal access token (p->token_id);
+ * any other credential: 400 INVALID_STATE. lifetime_s 0 means WEIR_UI_SESSION_DEFAULT_S;
+ * negative or above WEIR_UI_SESSION_MAX_S: 400 naming lifetime_seconds. The session ends no
+ * later than p's credential (p->credential_expiry_ms). Removes expired sessions on the way.
+ * Runs in the caller's write transaction; out's strings are arena memory. */
+int weir_gov_ui_session_create(weir_db *db, weir_arena *a, const weir_principal *p, int64_t now_ms, int64_t lifetime_s,
+			       weir_ui_session *out, weir_error *err);
+
+/* The principal of session `id` (a cookie value), loaded as weir_gov_token_authenticate
+ * loads a token's: unknown, malformed, expired, or a principal deactivated or no longer in
+ * the session's workspace: NULL with 401 UNAUTHENTICATED (one message for all). Sets
+ * p->auth_method "session", p->token_id (the token the session came from) and
+ * p->credential_expiry_ms (the session's end); *csrf_token (arena) for the CSRF check. */
+weir_principal *weir_gov_ui_session_authenticate(weir_db *db, weir_arena *a, const char *id, int64_t now_ms,
+						 const char **csrf_token, int64_t *expires_at, weir_error *err);
+
+/* Ends session `id` (sign-out); 404 when there is none. Runs in the caller's write transaction. */
+int weir_gov_ui_session_delete(weir_db *db, const char *id, weir_error *err);
+
+#endif

@@ -1,0 +1,50 @@
+/* All SQL of web UI sessions (governance/sessions.c has the rules): stored by the hash of
+ * their id, looked up with an expiry check by the caller, deleted on sign-out, purged once
+ * expired. */
+#include "governance/gov_store.h"
+
+static const char SQL_UI_SESSION_INSERT[] =
+	"INSERT INTO ui_sessions (id_hash, principal_id, workspace_id, token_id, csrf_token, created_at, expires_at) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char SQL_UI_SESSION_GET[] =
+	"SELECT principal_id, workspace_id, token_id, csrf_token, expires_at FROM ui_sessions WHERE id_hash = ?1";
+static const char SQL_UI_SESSION_DELETE[] = "DELETE FROM ui_sessions WHERE id_hash = ?1";
+static const char SQL_UI_SESSION_PURGE[] = "DELETE FROM ui_sessions WHERE expires_at <= ?1";
+
+int weir_gov_store_ui_session_insert(weir_db *db, const char *id_hash, int64_t principal_id, int64_t workspace_id,
+				     const char *token_id, const char *csrf, int64_t now, int64_t expires,
+				     weir_error *err)
+{
+	return weir_db_exec(db, SQL_UI_SESSION_INSERT, err, WEIR_TEXT(id_hash), WEIR_I64(principal_id),
+			    WEIR_I64(workspace_id), WEIR_TEXT(token_id), WEIR_TEXT(csrf), WEIR_I64(now),
+			    WEIR_I64(expires));
+}
+
+int weir_gov_store_ui_session_get(weir_db *db, weir_arena *a, const char *id_hash, weir_gov_ui_session_row *out,
+				  weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_UI_SESSION_GET, err, WEIR_TEXT(id_hash));
+	if (st == NULL)
+		return -1;
+	if (weir_db_step(st) != WEIR_DB_ROW) {
+		weir_db_done(st);
+		return 0;
+	}
+	out->principal_id = weir_db_col_i64(st, 0);
+	out->workspace_id = weir_db_col_i64(st, 1);
+	out->token_id = weir_db_col_dup(a, st, 2);
+	out->csrf_token = weir_db_col_dup(a, st, 3);
+	out->expires_at = weir_db_col_i64(st, 4);
+	weir_db_done(st);
+	return 1;
+}
+
+int64_t weir_gov_store_ui_session_delete(weir_db *db, const char *id_hash, weir_error *err)
+{
+	return weir_db_exec_count(db, SQL_UI_SESSION_DELETE, err, WEIR_TEXT(id_hash));
+}
+
+int weir_gov_store_ui_session_purge(weir_db *db, int64_t now, weir_error *err)
+{
+	return weir_db_exec(db, SQL_UI_SESSION_PURGE, err, WEIR_I64(now));
+}
