@@ -9,13 +9,14 @@ import { NotFound } from './pages/notfound.jsx';
 import { Pending } from './pages/pending.jsx';
 import { Explore } from './pages/explore.jsx';
 import { Admin } from './pages/admin.jsx';
+import { Jobs } from './pages/jobs.jsx';
 
 export const routes = [
   { path: '/', page: Home },
   { path: '/signin', page: SignIn, public: true },
   { path: '/explore/:catalog?/:schema?/:name?', page: Explore, section: 'catalog' },
   { path: '/lineage/*rest', page: Pending, section: 'lineage' },
-  { path: '/jobs/*rest', page: Pending, section: 'jobs' },
+  { path: '/jobs/*rest', page: Jobs, section: 'jobs' },
   { path: '/sql', page: Pending, section: 'sql' },
   { path: '/models/*rest', page: Pending, section: 'models' },
   { path: '/experiments/*rest', page: Pending, section: 'experiments' },
