@@ -10,6 +10,7 @@ import { Pending } from './pages/pending.jsx';
 import { Explore } from './pages/explore.jsx';
 import { Admin } from './pages/admin.jsx';
 import { Jobs } from './pages/jobs.jsx';
+import { Sql } from './pages/sql.jsx';
 
 export const routes = [
   { path: '/', page: Home },
@@ -17,7 +18,7 @@ export const routes = [
   { path: '/explore/:catalog?/:schema?/:name?', page: Explore, section: 'catalog' },
   { path: '/lineage/*rest', page: Pending, section: 'lineage' },
   { path: '/jobs/*rest', page: Jobs, section: 'jobs' },
-  { path: '/sql', page: Pending, section: 'sql' },
+  { path: '/sql', page: Sql, section: 'sql' },
   { path: '/models/*rest', page: Pending, section: 'models' },
   { path: '/experiments/*rest', page: Pending, section: 'experiments' },
   { path: '/admin/:page?/:id?', page: Admin, section: 'admin', admin: true },
