@@ -11,6 +11,8 @@ import { Explore } from './pages/explore.jsx';
 import { Admin } from './pages/admin.jsx';
 import { Jobs } from './pages/jobs.jsx';
 import { Sql } from './pages/sql.jsx';
+import { Models } from './pages/models.jsx';
+import { Compare, Experiments } from './pages/experiments.jsx';
 
 export const routes = [
   { path: '/', page: Home },
@@ -19,8 +21,9 @@ export const routes = [
   { path: '/lineage/*rest', page: Pending, section: 'lineage' },
   { path: '/jobs/*rest', page: Jobs, section: 'jobs' },
   { path: '/sql', page: Sql, section: 'sql' },
-  { path: '/models/*rest', page: Pending, section: 'models' },
-  { path: '/experiments/*rest', page: Pending, section: 'experiments' },
+  { path: '/models/*rest', page: Models, section: 'models' },
+  { path: '/experiments/*rest', page: Experiments, section: 'experiments' },
+  { path: '/compare', page: Compare, section: 'experiments' },
   { path: '/admin/:page?/:id?', page: Admin, section: 'admin', admin: true },
   { path: '/*rest', page: NotFound },
 ];
