@@ -13,12 +13,13 @@ import { Jobs } from './pages/jobs.jsx';
 import { Sql } from './pages/sql.jsx';
 import { Models } from './pages/models.jsx';
 import { Compare, Experiments } from './pages/experiments.jsx';
+import { Lineage } from './pages/lineage.jsx';
 
 export const routes = [
   { path: '/', page: Home },
   { path: '/signin', page: SignIn, public: true },
   { path: '/explore/:catalog?/:schema?/:name?', page: Explore, section: 'catalog' },
-  { path: '/lineage/*rest', page: Pending, section: 'lineage' },
+  { path: '/lineage/*rest', page: Lineage, section: 'lineage' },
   { path: '/jobs/*rest', page: Jobs, section: 'jobs' },
   { path: '/sql', page: Sql, section: 'sql' },
   { path: '/models/*rest', page: Models, section: 'models' },
