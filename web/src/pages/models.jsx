@@ -4,7 +4,7 @@
 // run (a link to the run in its experiment) and its lineage (the lineage graph of the model).
 // Each list is what the API answers for the caller; a model it may not see reads as missing.
 import { useMemo } from 'preact/hooks';
-import { api, listAll, seg } from '../api.js';
+import { ApiError, api, listAll, seg } from '../api.js';
 import { Breadcrumbs, DataTable, Empty, ErrorBox, Loading, Props, fmtTime, useApi, useTitle } from '../components.jsx';
 import { Link, path, setQuery } from '../router.js';
 import '../uipages.css';
@@ -87,9 +87,12 @@ async function loadModel(name) {
         .sort((a, b) => Number(b.version) - Number(a.version)),
     };
   }
-  const r = await api.get(`${ML}/registered-models/get`, { name });
-  const m = r.registered_model;
-  const vs = await listAll(`${ML}/model-versions/search`, 'model_versions', { filter: `name='${name.replace(/'/g, "\\'")}'`, max_results: 200 }, 5000);
+  // search by the exact name (a missing model is an empty answer, not an error)
+  const quoted = `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const found = await api.get(`${ML}/registered-models/search`, { filter: `name = ${quoted}`, max_results: 10 });
+  const m = (found.registered_models || []).find((x) => x.name === name);
+  if (!m) throw new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', `Registered Model with name=${name} not found`);
+  const vs = await listAll(`${ML}/model-versions/search`, 'model_versions', { filter: `name = ${quoted}`, max_results: 200 }, 5000);
   const aliasOf = new Map();
   for (const a of m.aliases || []) aliasOf.set(String(a.version), [...(aliasOf.get(String(a.version)) || []), a.alias]);
   return {
