@@ -71,6 +71,13 @@ export function Sql({ query }) {
     window.sessionStorage.setItem('weir.sql.draft', text);
   }, [text]);
   useEffect(() => setHistory(loadHistory(user)), [user && user.id]);
+  // leaving the page stops polling (the statement keeps running on the server)
+  useEffect(
+    () => () => {
+      poll.current++;
+    },
+    [],
+  );
 
   const remember = (entry) => {
     setHistory((h) => {
