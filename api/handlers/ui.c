@@ -218,6 +218,7 @@ const weir_route weir_routes_ui[] = {
 	SHELL("/models/{path*}"),
 	SHELL("/experiments"),
 	SHELL("/experiments/{path*}"),
+	SHELL("/compare"),
 	SHELL("/admin"),
 	SHELL("/admin/{path*}"),
 	{0},

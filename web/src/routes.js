@@ -9,16 +9,22 @@ import { NotFound } from './pages/notfound.jsx';
 import { Pending } from './pages/pending.jsx';
 import { Explore } from './pages/explore.jsx';
 import { Admin } from './pages/admin.jsx';
+import { Jobs } from './pages/jobs.jsx';
+import { Sql } from './pages/sql.jsx';
+import { Models } from './pages/models.jsx';
+import { Compare, Experiments } from './pages/experiments.jsx';
+import { Lineage } from './pages/lineage.jsx';
 
 export const routes = [
   { path: '/', page: Home },
   { path: '/signin', page: SignIn, public: true },
   { path: '/explore/:catalog?/:schema?/:name?', page: Explore, section: 'catalog' },
-  { path: '/lineage/*rest', page: Pending, section: 'lineage' },
-  { path: '/jobs/*rest', page: Pending, section: 'jobs' },
-  { path: '/sql', page: Pending, section: 'sql' },
-  { path: '/models/*rest', page: Pending, section: 'models' },
-  { path: '/experiments/*rest', page: Pending, section: 'experiments' },
+  { path: '/lineage/*rest', page: Lineage, section: 'lineage' },
+  { path: '/jobs/*rest', page: Jobs, section: 'jobs' },
+  { path: '/sql', page: Sql, section: 'sql' },
+  { path: '/models/*rest', page: Models, section: 'models' },
+  { path: '/experiments/*rest', page: Experiments, section: 'experiments' },
+  { path: '/compare', page: Compare, section: 'experiments' },
   { path: '/admin/:page?/:id?', page: Admin, section: 'admin', admin: true },
   { path: '/*rest', page: NotFound },
 ];
