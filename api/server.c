@@ -388,6 +388,16 @@ static void dispatch(weir_req *r)
 	weir_req_rollback(r);
 	weir_req__audit_failure(r);
 	weir_req__release_db(r);
+	/* A streamed body the handler did not keep goes now, before the reply is queued: a
+	 * client that reads the answer finds no temp file left (not after the connection ends). */
+	if (r->upload_path) {
+		if (r->upload_fd >= 0) {
+			close(r->upload_fd);
+			r->upload_fd = -1;
+		}
+		unlink(r->upload_path);
+		r->upload_path = NULL;
+	}
 }
 
 static enum MHD_Result queue(weir_req *r)
