@@ -64,6 +64,7 @@ test('a wrong token is refused on the sign-in page with the API message', async 
 test('sign-out ends the session on the server; a lost session signs in again and comes back', async (t) => {
   await withPage(browser, srv, t, async ({ page, context, allowStatus }) => {
     allowStatus(401); // the lost session's API calls
+    allowStatus(400); // /jobs/7/runs/9 names a run that does not exist: the Jobs API answers 400, as Databricks does
     const { cookie } = await sessionCookie(context, srv, srv.token);
     await page.goto('/sql');
     const out = page.getByRole('button', { name: 'Sign out' });
@@ -78,6 +79,7 @@ test('sign-out ends the session on the server; a lost session signs in again and
     const second = await sessionCookie(context, srv, srv.token);
     await page.goto('/models/x');
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.waitForLoadState('networkidle'); // the page's own API calls end before the session does
     const del = await fetch(srv.base + '/api/2.0/weir/ui/session', { method: 'DELETE', headers: { cookie: `weir_session=${second.cookie}`, 'x-csrf-token': second.body.csrf_token } });
     assert.equal(del.status, 200);
     await page.getByRole('link', { name: 'Catalog' }).click(); // any API call now answers 401
