@@ -7,7 +7,7 @@
 B        ?= build
 CC       ?= cc
 SAN      ?=
-PKGS     := libmicrohttpd jansson sqlite3 libjwt openssl
+PKGS     := libmicrohttpd jansson sqlite3 libjwt openssl libpq
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wwrite-strings -fno-common -Wno-format-nonliteral -Wno-format-truncation
 ifeq ($(CI),true)

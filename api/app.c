@@ -79,14 +79,18 @@ int weir_app_open(weir_app *app, weir_error *err)
 
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/weir.lock", abs);
-	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
-		return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
-				      "another weir server is using %s (or it cannot be locked)", abs);
+	/* SQLite: one server per data directory. PostgreSQL: replicas share it (files). */
+	if (app->cfg.store_url == NULL) {
+		lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+			return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
+					      "another weir server is using %s (or it cannot be locked)", abs);
+	}
 	if (load_secret(app, err) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/weir.db", abs);
-	app->pool = weir_db_pool_open(path, app->cfg.threads + 2, app->cfg.sync, err);
+	app->pool = weir_db_pool_open(app->cfg.store_url ? app->cfg.store_url : path, app->cfg.threads + 2,
+				      app->cfg.sync, err);
 	if (app->pool == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "%s/admin.token", abs);

@@ -51,8 +51,15 @@ enum { WEIR_DB_OK = 0, WEIR_DB_ERROR = 1, WEIR_DB_ROW = 100, WEIR_DB_DONE = 101 
 enum { WEIR_DB_INTEGER = 1, WEIR_DB_FLOAT = 2, WEIR_DB_TEXT = 3, WEIR_DB_BLOB = 4, WEIR_DB_NULL = 5 };
 
 /* Opens `path` (created if absent), applies pending migrations, and opens `size`
- * connections. Returns NULL with err set on failure. */
+ * connections. Returns NULL with err set on failure. A `postgresql://` (or `postgres://`)
+ * URL instead of a path opens the PostgreSQL store (core/db_pg.c; `sync` is PostgreSQL's
+ * own then): one store kind per process. */
 weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir_error *err);
+/* Whether the store answers now (PostgreSQL: a round trip, reconnecting if needed; SQLite:
+ * always). For /readyz. */
+bool weir_db_pool_ready(weir_db_pool *p);
+/* "sqlite" or "postgresql": the process's store (for messages and error codes). */
+const char *weir_db_store_kind(void);
 void weir_db_pool_close(weir_db_pool *p);
 int weir_db_pool_schema_version(weir_db_pool *p);
 

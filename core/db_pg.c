@@ -1,0 +1,836 @@
+/* The PostgreSQL store behind core/db.h (weir serve --store postgresql://...): a pool of
+ * libpq connections, a per-connection cache of named prepared statements (SQL translated
+ * from the stores' SQLite text, core/db_pgsql.c), transactions, migrations under an
+ * advisory lock, and reconnection.
+ *
+ * Invariants:
+ * - A connection is used by one thread at a time; it goes back to the pool with its
+ *   transaction ended.
+ * - Writes: BEGIN ... COMMIT on the request's own connection, under the process-wide write
+ *   lock (writes of one replica are serialised as with SQLite, so a store's read-then-write
+ *   rules see no concurrent writer of this process; across replicas, unique keys and row
+ *   locks decide, and a serialisation failure answers 503 "retry"). COMMIT returns once
+ *   PostgreSQL has made the transaction durable (synchronous_commit on, checked at start):
+ *   weir_db_commit_deferred commits at once and its token is always "durable".
+ * - A lost connection fails the statements in flight (503 TEMPORARILY_UNAVAILABLE, "the
+ *   database is unreachable") and is reconnected when it is next borrowed.
+ * - Migrations: weir_migrations (migrations/NNNN_*.sql) translated at start
+ *   (weir_pg_translate_script), applied in one transaction each while holding
+ *   pg_advisory_lock(WEIR_PG_LOCK), so replicas starting together apply each once. */
+#include "core/db_pg.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/util.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+bool weir_db__pg;
+
+#define WEIR_PG_LOCK 0x57656972 /* advisory lock key of the migrations: "Weir" */
+
+/* step results beyond ROW/DONE (SQLite's numbers, so weir_db_fail maps them alike) */
+enum { PG_ERROR = 1, PG_BUSY = 5, PG_IOERR = 10, PG_CONSTRAINT = 19 };
+
+/* type oids of pg_type.h */
+enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_OID = 26 };
+enum { OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_NUMERIC = 1700 };
+
+typedef struct pg_pool pg_pool;
+typedef struct pg_conn pg_conn;
+
+typedef struct pg_stmt {
+	pg_conn *conn;
+	const char *key; /* the static SQL (cache key); NULL for a one-off */
+	char *sql; /* translated */
+	char name[24];
+	bool prepared;
+	int nparams;
+	char **vals;
+	PGresult *res;
+	int row, nrows;
+	char boolbuf[2];
+} pg_stmt;
+
+struct pg_conn {
+	pg_pool *pool;
+	PGconn *pc;
+	struct {
+		const char *key;
+		pg_stmt *st;
+	} *slots;
+	size_t nslots, used;
+	unsigned next_name;
+	bool in_write, in_read, wrote;
+	int64_t changes;
+	uint64_t read_gen;
+	char sqlstate[6];
+	struct {
+		const char *key;
+		char *value;
+	} memo[4];
+	pg_conn *next_free;
+};
+
+struct pg_pool {
+	char *url;
+	pg_conn *conns;
+	int size;
+	pg_conn *free_list;
+	pthread_mutex_t mu, write_mu;
+	pthread_cond_t cv;
+	_Atomic uint64_t generation;
+	int schema_version;
+};
+
+static _Atomic uint64_t pg_generation_seq;
+
+#define CONN(c) ((pg_conn *)(void *)(c))
+#define STMT(s) ((pg_stmt *)(void *)(s))
+
+static PGconn *connect_url(const char *url)
+{
+	const char *keys[] = {"dbname", "connect_timeout", "application_name", "keepalives_idle", NULL};
+	const char *vals[] = {url, "5", "weir", "10", NULL};
+	PGconn *pc = PQconnectdbParams(keys, vals, 1);
+	if (pc && PQstatus(pc) == CONNECTION_OK) {
+		/* identical text results whatever the server's defaults */
+		PGresult *r = PQexec(pc, "SET client_encoding = 'UTF8'; SET extra_float_digits = 1; "
+					 "SET synchronous_commit = on; SET TIME ZONE 'UTC'");
+		PQclear(r);
+	}
+	return pc;
+}
+
+static void forget_prepared(pg_conn *c)
+{
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->slots[i].st)
+			c->slots[i].st->prepared = false;
+}
+
+/* A connection lost (server restarted, network): try once to reconnect. */
+static bool conn_ok(pg_conn *c)
+{
+	if (c->pc && PQstatus(c->pc) == CONNECTION_OK)
+		return true;
+	if (c->pc)
+		PQreset(c->pc);
+	else
+		c->pc = connect_url(c->pool->url);
+	if (PQstatus(c->pc) != CONNECTION_OK)
+		return false;
+	PGresult *r = PQexec(c->pc, "SET client_encoding = 'UTF8'; SET extra_float_digits = 1; "
+				    "SET synchronous_commit = on; SET TIME ZONE 'UTC'");
+	PQclear(r);
+	forget_prepared(c);
+	weir_log_info("reconnected to the PostgreSQL store");
+	return true;
+}
+
+/* The result code of a failed command: its SQLSTATE class decides. */
+static int result_rc(pg_conn *c, PGresult *r)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "08006");
+	if (PQstatus(c->pc) != CONNECTION_OK || state == NULL || strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "57P", 3) == 0)
+		return PG_IOERR;
+	if (strncmp(state, "23", 2) == 0)
+		return PG_CONSTRAINT;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
+		return PG_BUSY;
+	return PG_ERROR;
+}
+
+static int exec_simple(pg_conn *c, const char *sql, weir_error *err)
+{
+	PGresult *r = PQexec(c->pc, sql);
+	ExecStatusType s = PQresultStatus(r);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		int rc = result_rc(c, r);
+		weir_log_error("postgresql: %s: %.300s", PQresultErrorMessage(r), sql);
+		PQclear(r);
+		return weir_pg_fail((weir_db *)(void *)c, rc, err);
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* -- migrations -- */
+
+/* SQLite's functions and operators that the stores use and PostgreSQL lacks under the same
+ * name (core/db_pgsql.c renames the others). Re-applied at every start (idempotent). */
+static const char PG_COMPAT[] =
+	"DO $c$ BEGIN "
+	"IF NOT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'nocase') THEN "
+	"  CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false); "
+	"END IF; END $c$;\n"
+	"CREATE OR REPLACE FUNCTION json(text) RETURNS json LANGUAGE sql IMMUTABLE AS $f$SELECT $1::json$f$;\n"
+	"CREATE OR REPLACE FUNCTION weir_json_path(text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $f$"
+	"SELECT coalesce(array_agg(coalesce(m[1], m[2]) ORDER BY o), '{}') FROM "
+	"regexp_matches($1, '\\.([^.\\[]+)|\\[(\\d+)\\]', 'g') WITH ORDINALITY AS t(m, o)$f$;\n"
+	"CREATE OR REPLACE FUNCTION json_extract(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$"
+	"SELECT CASE jsonb_typeof(v) WHEN 'boolean' THEN (CASE WHEN v::text = 'true' THEN '1' ELSE '0' END) "
+	"ELSE $1::jsonb #>> weir_json_path($2) END FROM (SELECT $1::jsonb #> weir_json_path($2) AS v) s$f$;\n"
+	"CREATE OR REPLACE FUNCTION weir_json_each(text) RETURNS TABLE(value text) LANGUAGE sql IMMUTABLE AS $f$"
+	"SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof($1::jsonb) = 'array' THEN $1::jsonb "
+	"ELSE '[]'::jsonb END)$f$;\n"
+	"CREATE OR REPLACE FUNCTION unixepoch(text) RETURNS bigint LANGUAGE sql STABLE AS $f$"
+	"SELECT extract(epoch FROM now())::bigint$f$;\n"
+	"CREATE OR REPLACE FUNCTION date(bigint, text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$"
+	"SELECT to_char(to_timestamp($1) AT TIME ZONE 'UTC', 'YYYY-MM-DD')$f$;\n"
+	"CREATE OR REPLACE FUNCTION weir_bool_max(integer, boolean) RETURNS integer LANGUAGE sql IMMUTABLE AS $f$"
+	"SELECT greatest($1, $2::int)$f$;\n"
+	"CREATE OR REPLACE AGGREGATE max(boolean) (SFUNC = weir_bool_max, STYPE = integer);\n"
+	"CREATE OR REPLACE FUNCTION weir_glob(s text, pat text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE STRICT "
+	"AS $f$ DECLARE re text := '^'; i int := 1; n int := length(pat); c text; j int; "
+	"BEGIN WHILE i <= n LOOP c := substr(pat, i, 1); "
+	"IF c = '*' THEN re := re || '.*'; ELSIF c = '?' THEN re := re || '.'; "
+	"ELSIF c = '[' AND strpos(substr(pat, i + 2), ']') > 0 THEN "
+	"  j := i + 1 + strpos(substr(pat, i + 2), ']'); "
+	"  re := re || '[' || replace(regexp_replace(substr(pat, i + 1, j - i - 1), '^\\^', '^'), '\\', '\\\\') "
+	"|| ']'; i := j; "
+	"ELSIF c ~ '[\\\\.^$|()\\[\\]{}+*?]' THEN re := re || '\\' || c; ELSE re := re || c; END IF; "
+	"i := i + 1; END LOOP; RETURN s ~ (re || '$'); END $f$;\n"
+	"DO $c$ BEGIN "
+	"IF NOT EXISTS (SELECT 1 FROM pg_operator WHERE oprname = '#~#') THEN "
+	"  CREATE OPERATOR #~# (LEFTARG = text, RIGHTARG = text, FUNCTION = weir_glob); "
+	"END IF; END $c$;\n"
+	"CREATE TABLE IF NOT EXISTS weir_schema (version integer PRIMARY KEY, name text NOT NULL, "
+	"applied_at timestamptz NOT NULL DEFAULT now());\n";
+
+static int migrate(pg_conn *c, int *version, weir_error *err)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%d)", WEIR_PG_LOCK);
+	if (exec_simple(c, sql, err) != 0)
+		return -1;
+	int rc = -1;
+	int current = 0;
+	PGresult *r = NULL;
+	if (exec_simple(c, "BEGIN", err) != 0 || exec_simple(c, PG_COMPAT, err) != 0 ||
+	    exec_simple(c, "COMMIT", err) != 0)
+		goto out;
+	r = PQexec(c->pc, "SELECT coalesce(max(version), 0) FROM weir_schema");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		weir_log_error("postgresql: %s", PQresultErrorMessage(r));
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot read the schema version");
+		goto out;
+	}
+	current = atoi(PQgetvalue(r, 0, 0));
+	int latest = weir_db_latest_version();
+	if (current > latest) {
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "database schema version %d is newer than this binary (%d)",
+			       current, latest);
+		goto out;
+	}
+	for (const weir_migration *m = weir_migrations; m->sql != NULL; m++) {
+		if (m->version <= current)
+			continue;
+		char *text = weir_pg_translate_script(m->sql);
+		if (text == NULL) {
+			weir_error_set(err, WEIR_E_INTERNAL_ERROR, "migration %s cannot be translated", m->name);
+			goto out;
+		}
+		char ins[300];
+		snprintf(ins, sizeof(ins), "INSERT INTO weir_schema (version, name) VALUES (%d, '%s')", m->version,
+			 m->name);
+		if (exec_simple(c, "BEGIN", err) != 0) {
+			free(text);
+			goto out;
+		}
+		if (exec_simple(c, text, err) != 0 || exec_simple(c, ins, err) != 0 ||
+		    exec_simple(c, "COMMIT", err) != 0) {
+			free(text);
+			PQclear(PQexec(c->pc, "ROLLBACK"));
+			weir_error_set(err, WEIR_E_INTERNAL_ERROR, "migration %s failed", m->name);
+			goto out;
+		}
+		free(text);
+		weir_log_info("applied migration %s (postgresql)", m->name);
+	}
+	*version = latest;
+	rc = 0;
+out:
+	PQclear(r);
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%d)", WEIR_PG_LOCK);
+	PQclear(PQexec(c->pc, sql));
+	return rc;
+}
+
+/* -- the pool -- */
+
+weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err)
+{
+	weir_db__pg = true;
+	if (size < 1)
+		size = 1;
+	pg_pool *p = weir_xcalloc(1, sizeof(*p));
+	p->url = weir_xstrdup(url);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_mutex_init(&p->write_mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	atomic_store(&p->generation, atomic_fetch_add(&pg_generation_seq, 1) + 1);
+	p->conns = weir_xcalloc((size_t)size, sizeof(pg_conn));
+	p->size = size;
+	for (int i = 0; i < size; i++) {
+		pg_conn *c = &p->conns[i];
+		c->pool = p;
+		c->nslots = 128;
+		c->slots = weir_xcalloc(c->nslots, sizeof(*c->slots));
+		c->pc = connect_url(url);
+		if (PQstatus(c->pc) != CONNECTION_OK) {
+			/* the message may name the host, never the password (libpq's own text) */
+			weir_log_error("cannot connect to the PostgreSQL store: %s", PQerrorMessage(c->pc));
+			weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot connect to the PostgreSQL store");
+			goto fail;
+		}
+		if (i == 0) {
+			PGresult *r = PQexec(c->pc, "SELECT current_setting('lc_collate')");
+			if (PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "C") != 0 &&
+			    strcmp(PQgetvalue(r, 0, 0), "POSIX") != 0)
+				weir_log_warn("the PostgreSQL database's collation is %s, not C: names sort "
+					      "differently from SQLite (create it with --locale=C)",
+					      PQgetvalue(r, 0, 0));
+			PQclear(r);
+			if (migrate(c, &p->schema_version, err) != 0)
+				goto fail;
+		}
+		c->next_free = p->free_list;
+		p->free_list = c;
+	}
+	return (weir_db_pool *)(void *)p;
+fail:
+	weir_pg_pool_close((weir_db_pool *)(void *)p);
+	return NULL;
+}
+
+static void stmt_free(pg_stmt *s)
+{
+	if (s == NULL)
+		return;
+	PQclear(s->res);
+	for (int i = 0; i < s->nparams; i++)
+		free(s->vals[i]);
+	free(s->vals);
+	free(s->sql);
+	free(s);
+}
+
+void weir_pg_pool_close(weir_db_pool *pool)
+{
+	pg_pool *p = (pg_pool *)(void *)pool;
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->size; i++) {
+		pg_conn *c = &p->conns[i];
+		for (size_t j = 0; j < c->nslots; j++)
+			stmt_free(c->slots ? c->slots[j].st : NULL);
+		free(c->slots);
+		for (int k = 0; k < 4; k++)
+			free(c->memo[k].value);
+		if (c->pc)
+			PQfinish(c->pc);
+	}
+	free(p->conns);
+	free(p->url);
+	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->write_mu);
+	pthread_cond_destroy(&p->cv);
+	free(p);
+}
+
+int weir_pg_pool_schema_version(weir_db_pool *pool) { return ((pg_pool *)(void *)pool)->schema_version; }
+
+bool weir_pg_pool_ready(weir_db_pool *pool)
+{
+	weir_db *db = weir_pg_acquire(pool);
+	pg_conn *c = CONN(db);
+	bool ok = false;
+	if (conn_ok(c)) {
+		PGresult *r = PQexec(c->pc, "SELECT 1");
+		ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+		PQclear(r);
+	}
+	weir_pg_release(db);
+	return ok;
+}
+
+weir_db *weir_pg_acquire(weir_db_pool *pool)
+{
+	pg_pool *p = (pg_pool *)(void *)pool;
+	pthread_mutex_lock(&p->mu);
+	while (p->free_list == NULL)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pg_conn *c = p->free_list;
+	p->free_list = c->next_free;
+	pthread_mutex_unlock(&p->mu);
+	conn_ok(c); /* a failure shows in the first statement: 503 */
+	return (weir_db *)(void *)c;
+}
+
+void weir_pg_release(weir_db *db)
+{
+	pg_conn *c = CONN(db);
+	if (c == NULL)
+		return;
+	if (c->in_write) {
+		weir_log_warn("connection returned with an open write transaction: rolled back");
+		weir_pg_rollback(db);
+	}
+	if (c->in_read)
+		weir_pg_end_read(db);
+	pg_pool *p = c->pool;
+	pthread_mutex_lock(&p->mu);
+	c->next_free = p->free_list;
+	p->free_list = c;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+const char *weir_pg_memo_get(weir_db *db, const char *key)
+{
+	pg_conn *c = CONN(db);
+	for (int i = 0; i < 4; i++)
+		if (c->memo[i].key == key)
+			return c->memo[i].value;
+	return NULL;
+}
+
+void weir_pg_memo_set(weir_db *db, const char *key, const char *value)
+{
+	pg_conn *c = CONN(db);
+	for (int i = 0; i < 4; i++) {
+		if (c->memo[i].key == NULL || c->memo[i].key == key) {
+			free(c->memo[i].value);
+			c->memo[i].key = key;
+			c->memo[i].value = weir_xstrdup(value);
+			return;
+		}
+	}
+}
+
+uint64_t weir_pg_generation(weir_db *db)
+{
+	pg_conn *c = CONN(db);
+	if (c->in_write)
+		return 0;
+	if (c->in_read)
+		return c->read_gen;
+	return atomic_load(&c->pool->generation);
+}
+
+/* -- statements -- */
+
+static size_t slot_index(const char *sql, size_t n)
+{
+	uintptr_t h = (uintptr_t)sql;
+	h ^= h >> 17;
+	h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+	return (size_t)(h >> 7) & (n - 1);
+}
+
+static void stmt_reset(pg_stmt *s)
+{
+	PQclear(s->res);
+	s->res = NULL;
+	s->row = -1;
+	s->nrows = 0;
+}
+
+static pg_stmt *stmt_new(pg_conn *c, const char *key, const char *sql)
+{
+	pg_stmt *s = weir_xcalloc(1, sizeof(*s));
+	s->conn = c;
+	s->key = key;
+	s->sql = weir_pg_translate(sql, &s->nparams);
+	s->vals = weir_xcalloc((size_t)(s->nparams > 0 ? s->nparams : 1), sizeof(char *));
+	s->row = -1;
+	if (key)
+		snprintf(s->name, sizeof(s->name), "w%u", c->next_name++);
+	return s;
+}
+
+weir_stmt *weir_pg_stmt(weir_db *db, const char *sql, weir_error *err)
+{
+	(void)err;
+	pg_conn *c = CONN(db);
+	size_t i = slot_index(sql, c->nslots);
+	while (c->slots[i].key) {
+		if (c->slots[i].key == sql) {
+			pg_stmt *s = c->slots[i].st;
+			stmt_reset(s);
+			for (int k = 0; k < s->nparams; k++) {
+				free(s->vals[k]);
+				s->vals[k] = NULL;
+			}
+			return (weir_stmt *)(void *)s;
+		}
+		i = (i + 1) & (c->nslots - 1);
+	}
+	if ((c->used + 1) * 2 > c->nslots) {
+		size_t n = c->nslots * 2;
+		__typeof__(c->slots) slots = weir_xcalloc(n, sizeof(*slots));
+		for (size_t k = 0; k < c->nslots; k++) {
+			if (!c->slots[k].key)
+				continue;
+			size_t j = slot_index(c->slots[k].key, n);
+			while (slots[j].key)
+				j = (j + 1) & (n - 1);
+			slots[j] = c->slots[k];
+		}
+		free(c->slots);
+		c->slots = slots;
+		c->nslots = n;
+		i = slot_index(sql, c->nslots);
+		while (c->slots[i].key)
+			i = (i + 1) & (c->nslots - 1);
+	}
+	pg_stmt *s = stmt_new(c, sql, sql);
+	c->slots[i].key = sql;
+	c->slots[i].st = s;
+	c->used++;
+	return (weir_stmt *)(void *)s;
+}
+
+void weir_pg_done(weir_stmt *st)
+{
+	if (st)
+		stmt_reset(STMT(st));
+}
+
+int weir_pg_prepare(weir_db *db, const char *sql, weir_stmt **out)
+{
+	*out = (weir_stmt *)(void *)stmt_new(CONN(db), NULL, sql);
+	return WEIR_DB_OK;
+}
+
+void weir_pg_finalize(weir_stmt *st) { stmt_free(STMT(st)); }
+
+weir_db *weir_pg_stmt_conn(weir_stmt *st) { return (weir_db *)(void *)STMT(st)->conn; }
+
+static void set_val(pg_stmt *s, int i, char *v)
+{
+	if (i < 1 || i > s->nparams) {
+		free(v);
+		return;
+	}
+	free(s->vals[i - 1]);
+	s->vals[i - 1] = v;
+}
+
+void weir_pg_bind(weir_stmt *st, int i, const char *text) { set_val(STMT(st), i, text ? weir_xstrdup(text) : NULL); }
+
+void weir_pg_bind_i64(weir_stmt *st, int i, int64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	set_val(STMT(st), i, weir_xstrdup(buf));
+}
+
+void weir_pg_bind_double(weir_stmt *st, int i, double v)
+{
+	char buf[40];
+	snprintf(buf, sizeof(buf), "%.17g", v);
+	set_val(STMT(st), i, weir_xstrdup(buf));
+}
+
+/* Parameter types from the values bound, for a statement PostgreSQL cannot type alone
+ * (a parameter only passed to a polymorphic function, json_build_object('a', $1)). */
+static Oid *bound_types(pg_stmt *s)
+{
+	Oid *t = weir_xcalloc((size_t)(s->nparams > 0 ? s->nparams : 1), sizeof(Oid));
+	for (int i = 0; i < s->nparams; i++) {
+		const char *v = s->vals[i];
+		bool num = v && *v;
+		for (const char *q = v; num && *q; q++)
+			num = (*q >= '0' && *q <= '9') || (q == v && *q == '-');
+		t[i] = num ? OID_INT8 : 25 /* text */;
+	}
+	return t;
+}
+
+static bool retry_typed(const char *state)
+{
+	return state && (strcmp(state, "42P18") == 0 || strcmp(state, "42725") == 0 || strcmp(state, "42P08") == 0);
+}
+
+/* A failed statement aborts PostgreSQL's transaction; a parse that may fail for want of
+ * parameter types (retried with them) runs inside a savepoint when a transaction is open. */
+static PGresult *parse(pg_stmt *s, const Oid *types)
+{
+	pg_conn *c = s->conn;
+	if (s->key)
+		return PQprepare(c->pc, s->name, s->sql, s->nparams, types);
+	return PQexecParams(c->pc, s->sql, s->nparams, types, (const char *const *)s->vals, NULL, NULL, 0);
+}
+
+static PGresult *run(pg_stmt *s)
+{
+	pg_conn *c = s->conn;
+	if (s->key && s->prepared)
+		return PQexecPrepared(c->pc, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
+	bool in_tx = c->in_write || c->in_read;
+	if (in_tx)
+		PQclear(PQexec(c->pc, "SAVEPOINT weir_parse"));
+	PGresult *r = parse(s, NULL);
+	ExecStatusType st = PQresultStatus(r);
+	if (st == PGRES_FATAL_ERROR && retry_typed(PQresultErrorField(r, PG_DIAG_SQLSTATE))) {
+		PQclear(r);
+		if (in_tx)
+			PQclear(PQexec(c->pc, "ROLLBACK TO SAVEPOINT weir_parse"));
+		Oid *t = bound_types(s);
+		r = parse(s, t);
+		free(t);
+		st = PQresultStatus(r);
+	}
+	if (in_tx && PQstatus(c->pc) == CONNECTION_OK) {
+		if (st == PGRES_FATAL_ERROR) /* the failed statement is undone alone, as in SQLite */
+			PQclear(PQexec(c->pc, "ROLLBACK TO SAVEPOINT weir_parse"));
+		PQclear(PQexec(c->pc, "RELEASE SAVEPOINT weir_parse"));
+	}
+	if (s->key == NULL)
+		return r;
+	if (st != PGRES_COMMAND_OK) {
+		weir_log_error("postgresql prepare failed: %s in: %.300s", PQresultErrorMessage(r), s->sql);
+		return r;
+	}
+	PQclear(r);
+	s->prepared = true;
+	return PQexecPrepared(c->pc, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
+}
+
+int weir_pg_step(weir_stmt *st)
+{
+	pg_stmt *s = STMT(st);
+	pg_conn *c = s->conn;
+	if (s->res == NULL) {
+		if (!conn_ok(c)) {
+			snprintf(c->sqlstate, sizeof(c->sqlstate), "08006");
+			return PG_IOERR;
+		}
+		PGresult *r = run(s);
+		ExecStatusType status = PQresultStatus(r);
+		if (status == PGRES_TUPLES_OK) {
+			s->res = r;
+			s->nrows = PQntuples(r);
+			s->row = -1;
+			c->changes = 0;
+			const char *n = PQcmdTuples(r);
+			if (n && *n && strncmp(PQcmdStatus(r), "SELECT", 6) != 0) {
+				c->changes = atoll(n);
+				c->wrote = c->wrote || c->changes > 0;
+			}
+		} else if (status == PGRES_COMMAND_OK) {
+			s->res = r;
+			s->nrows = 0;
+			const char *n = PQcmdTuples(r);
+			c->changes = n && *n ? atoll(n) : 0;
+			c->wrote = c->wrote || c->changes > 0;
+		} else {
+			int rc = result_rc(c, r);
+			if (s->prepared || s->key == NULL || rc != PG_ERROR)
+				weir_log_error("postgresql: %s in: %.300s", PQresultErrorMessage(r), s->sql);
+			PQclear(r);
+			return rc;
+		}
+	}
+	if (s->row + 1 < s->nrows) {
+		s->row++;
+		return WEIR_DB_ROW;
+	}
+	s->row = s->nrows;
+	return WEIR_DB_DONE;
+}
+
+static const char *cell(pg_stmt *s, int col)
+{
+	if (s->res == NULL || s->row < 0 || s->row >= s->nrows || col < 0 || col >= PQnfields(s->res) ||
+	    PQgetisnull(s->res, s->row, col))
+		return NULL;
+	const char *v = PQgetvalue(s->res, s->row, col);
+	if (PQftype(s->res, col) == OID_BOOL) {
+		s->boolbuf[0] = v[0] == 't' ? '1' : '0';
+		s->boolbuf[1] = '\0';
+		return s->boolbuf;
+	}
+	return v;
+}
+
+int64_t weir_pg_col_i64(weir_stmt *st, int col)
+{
+	const char *v = cell(STMT(st), col);
+	if (v == NULL)
+		return 0;
+	Oid t = PQftype(STMT(st)->res, col);
+	if (t == OID_FLOAT4 || t == OID_FLOAT8 || t == OID_NUMERIC)
+		return (int64_t)strtod(v, NULL);
+	return strtoll(v, NULL, 10);
+}
+
+double weir_pg_col_double(weir_stmt *st, int col)
+{
+	const char *v = cell(STMT(st), col);
+	return v ? strtod(v, NULL) : 0.0;
+}
+
+const char *weir_pg_col_text(weir_stmt *st, int col) { return cell(STMT(st), col); }
+
+int weir_pg_col_bytes(weir_stmt *st, int col)
+{
+	const char *v = cell(STMT(st), col);
+	return v ? (int)strlen(v) : 0;
+}
+
+int weir_pg_col_type(weir_stmt *st, int col)
+{
+	pg_stmt *s = STMT(st);
+	const char *v = cell(s, col);
+	if (v == NULL)
+		return WEIR_DB_NULL;
+	switch (PQftype(s->res, col)) {
+	case OID_BOOL:
+	case OID_INT2:
+	case OID_INT4:
+	case OID_INT8:
+	case OID_OID: return WEIR_DB_INTEGER;
+	case OID_FLOAT4:
+	case OID_FLOAT8: return WEIR_DB_FLOAT;
+	case OID_NUMERIC: return strpbrk(v, ".eEN") ? WEIR_DB_FLOAT : WEIR_DB_INTEGER;
+	case OID_BYTEA: return WEIR_DB_BLOB;
+	default: return WEIR_DB_TEXT;
+	}
+}
+
+int64_t weir_pg_changes(weir_db *db) { return CONN(db)->changes; }
+
+int64_t weir_pg_last_insert_id(weir_db *db)
+{
+	pg_conn *c = CONN(db);
+	PGresult *r = PQexec(c->pc, "SELECT lastval()");
+	int64_t id = PQresultStatus(r) == PGRES_TUPLES_OK ? atoll(PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	return id;
+}
+
+/* -- transactions -- */
+
+int weir_pg_fail(weir_db *db, int rc, weir_error *err)
+{
+	pg_conn *c = CONN(db);
+	if (rc == PG_IOERR) {
+		weir_log_error("the PostgreSQL store is unreachable: %s", c && c->pc ? PQerrorMessage(c->pc) : "");
+		return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is unreachable; retry");
+	}
+	if (rc == PG_BUSY)
+		return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is busy; retry");
+	if (rc == PG_CONSTRAINT)
+		return weir_error_set(err, WEIR_E_RESOURCE_CONFLICT, "the change conflicts with existing data");
+	return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+}
+
+static int control(pg_conn *c, const char *sql, weir_error *err)
+{
+	if (!conn_ok(c))
+		return weir_pg_fail((weir_db *)(void *)c, PG_IOERR, err);
+	return exec_simple(c, sql, err);
+}
+
+int weir_pg_begin_write(weir_db *db, weir_error *err)
+{
+	pg_conn *c = CONN(db);
+	if (c->in_read)
+		weir_pg_end_read(db);
+	if (pthread_mutex_trylock(&c->pool->write_mu) != 0) {
+		weir_metrics_write_queue_add(1);
+		pthread_mutex_lock(&c->pool->write_mu);
+		weir_metrics_write_queue_add(-1);
+	}
+	if (control(c, "BEGIN", err) != 0) {
+		pthread_mutex_unlock(&c->pool->write_mu);
+		return -1;
+	}
+	c->in_write = true;
+	c->wrote = false;
+	return 0;
+}
+
+int weir_pg_commit(weir_db *db, weir_error *err)
+{
+	pg_conn *c = CONN(db);
+	if (!c->in_write)
+		return 0;
+	int64_t t0 = (int64_t)clock();
+	(void)t0;
+	PGresult *r = PQexec(c->pc, "COMMIT");
+	ExecStatusType s = PQresultStatus(r);
+	/* COMMIT of an aborted transaction answers ROLLBACK: not a commit */
+	bool ok = s == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	int rc = ok ? 0 : result_rc(c, r);
+	if (!ok)
+		weir_log_error("postgresql COMMIT failed: %s", PQresultErrorMessage(r));
+	PQclear(r);
+	c->in_write = false;
+	if (ok && c->wrote)
+		atomic_store(&c->pool->generation, atomic_fetch_add(&pg_generation_seq, 1) + 1);
+	c->wrote = false;
+	pthread_mutex_unlock(&c->pool->write_mu);
+	if (!ok) {
+		if (rc == PG_ERROR)
+			return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+		return weir_pg_fail(db, rc, err);
+	}
+	weir_metrics_commit(1, 0);
+	return 0;
+}
+
+void weir_pg_rollback(weir_db *db)
+{
+	pg_conn *c = CONN(db);
+	if (!c->in_write)
+		return;
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->slots[i].st)
+			stmt_reset(c->slots[i].st);
+	if (PQstatus(c->pc) == CONNECTION_OK)
+		PQclear(PQexec(c->pc, "ROLLBACK"));
+	c->in_write = false;
+	c->wrote = false;
+	pthread_mutex_unlock(&c->pool->write_mu);
+}
+
+bool weir_pg_in_write(const weir_db *db) { return ((const pg_conn *)(const void *)db)->in_write; }
+
+int weir_pg_begin_read(weir_db *db, weir_error *err)
+{
+	pg_conn *c = CONN(db);
+	if (c->in_write || c->in_read)
+		return 0;
+	c->read_gen = atomic_load(&c->pool->generation);
+	if (control(c, "BEGIN ISOLATION LEVEL REPEATABLE READ", err) != 0)
+		return -1;
+	c->in_read = true;
+	return 0;
+}
+
+void weir_pg_end_read(weir_db *db)
+{
+	pg_conn *c = CONN(db);
+	if (!c->in_read)
+		return;
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->slots[i].st)
+			stmt_reset(c->slots[i].st);
+	if (PQstatus(c->pc) == CONNECTION_OK)
+		PQclear(PQexec(c->pc, c->wrote ? "COMMIT" : "ROLLBACK"));
+	if (c->wrote)
+		atomic_store(&c->pool->generation, atomic_fetch_add(&pg_generation_seq, 1) + 1);
+	c->wrote = false;
+	c->in_read = false;
+}

@@ -1,0 +1,389 @@
+/* The SQL translator of the PostgreSQL store (core/db_pg.h): the stores' SQLite text made
+ * PostgreSQL text, once per statement at prepare time (the result is cached with the
+ * prepared statement). No libpq here, so the unit tests exercise it without a server.
+ *
+ * What it rewrites, outside string literals, quoted identifiers and comments:
+ * - parameters: `?N` -> `$N`; a bare `?` is one more than the highest number so far (SQLite's rule)
+ * - `INSERT OR IGNORE ...` -> `INSERT ... ON CONFLICT DO NOTHING` (before a top-level RETURNING)
+ * - functions: ifnull -> coalesce, instr -> strpos, group_concat -> string_agg,
+ *   json_object -> json_build_object, json_array -> json_build_array, json_group_array ->
+ *   json_agg, json_each -> weir_json_each, printf -> format; max/min with two or more
+ *   arguments (SQLite's scalar forms) -> greatest/least
+ * - `x GLOB y` -> `x #~# y` (an operator the compat migration defines); LIKE -> ILIKE
+ *   (SQLite's LIKE ignores ASCII case)
+ * - `IS NOT y` / `IS y` with y not NULL/TRUE/FALSE/DISTINCT -> IS [NOT] DISTINCT FROM (null-safe)
+ * - types: INTEGER -> BIGINT (INTEGER PRIMARY KEY: an identity column), REAL -> DOUBLE
+ *   PRECISION, BLOB -> BYTEA; `) STRICT` and `WITHOUT ROWID` dropped
+ * - in migration scripts (weir_pg_translate_script), SQLite triggers
+ *   `CREATE TRIGGER n AFTER ev ON t [WHEN c] BEGIN body; END` become a PL/pgSQL function plus a
+ *   row trigger.
+ * SQLite functions without a rename (json, json_extract, unixepoch, max(boolean)) exist as
+ * functions in the PostgreSQL database itself (the compat script in core/db_pg.c). */
+#include "core/db_pg.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/util.h"
+
+static bool word_ch(char c) { return isalnum((unsigned char)c) || c == '_'; }
+
+static bool word_eq(const char *p, size_t n, const char *w)
+{
+	return strlen(w) == n && strncasecmp(p, w, n) == 0;
+}
+
+static const char *skip_ws(const char *p)
+{
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+/* The next word at p (after whitespace): its start and length (0 if none). */
+static size_t next_word(const char *p, const char **start)
+{
+	p = skip_ws(p);
+	*start = p;
+	size_t n = 0;
+	while (word_ch(p[n]))
+		n++;
+	return n;
+}
+
+/* Whether the call whose '(' is at p has two or more top-level arguments. */
+static bool multi_arg(const char *p)
+{
+	int depth = 0;
+	for (; *p; p++) {
+		if (*p == '\'') {
+			for (p++; *p && !(*p == '\'' && p[1] != '\''); p++)
+				if (*p == '\'')
+					p++;
+			if (!*p)
+				return false;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			if (--depth == 0)
+				return false;
+		} else if (*p == ',' && depth == 1) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct {
+	const char *from, *to;
+} renames[] = {
+	{"ifnull", "coalesce"},
+	{"instr", "strpos"},
+	{"group_concat", "string_agg"},
+	{"json_object", "json_build_object"},
+	{"json_array", "json_build_array"},
+	{"json_group_array", "json_agg"},
+	{"json_each", "weir_json_each"},
+	{"printf", "format"},
+};
+
+/* One statement (or a fragment without triggers): appended to out. */
+static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
+{
+	int maxp = 0, depth = 0;
+	bool on_conflict = false;
+	size_t returning_at = 0; /* offset in out of a top-level RETURNING (0: none) */
+	size_t base = out->len;
+	const char *p = sql, *end = sql + len;
+	while (p < end) {
+		char c = *p;
+		if (c == '\'' || c == '"') {
+			const char *q = p + 1;
+			while (q < end && !(*q == c && (q + 1 >= end || q[1] != c)))
+				q += *q == c ? 2 : 1;
+			if (q < end)
+				q++;
+			weir_buf_append(out, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
+		if (c == '-' && p + 1 < end && p[1] == '-') {
+			const char *q = p;
+			while (q < end && *q != '\n')
+				q++;
+			p = q;
+			continue;
+		}
+		if (c == '?') {
+			p++;
+			int n = 0;
+			bool num = false;
+			while (p < end && isdigit((unsigned char)*p)) {
+				n = n * 10 + (*p++ - '0');
+				num = true;
+			}
+			if (!num)
+				n = maxp + 1;
+			if (n > maxp)
+				maxp = n;
+			weir_buf_appendf(out, "$%d", n);
+			continue;
+		}
+		if (c == '(' || c == ')') {
+			depth += c == '(' ? 1 : -1;
+			weir_buf_append(out, p, 1);
+			p++;
+			continue;
+		}
+		if (!word_ch(c) || (p > sql && (word_ch(p[-1]) || p[-1] == '$'))) {
+			weir_buf_append(out, p, 1);
+			p++;
+			continue;
+		}
+		size_t n = 0;
+		while (p + n < end && word_ch(p[n]))
+			n++;
+		const char *after = p + n;
+		const char *w2;
+		size_t n2 = next_word(after, &w2);
+		bool dotted = p > sql && p[-1] == '.';
+		bool call = *skip_ws(after) == '(' && !dotted;
+		const char *emit = NULL;
+		size_t skip = n;
+		if (word_eq(p, n, "INSERT") && word_eq(w2, n2, "OR")) {
+			const char *w3;
+			size_t n3 = next_word(w2 + n2, &w3);
+			if (word_eq(w3, n3, "IGNORE")) {
+				emit = "INSERT";
+				skip = (size_t)(w3 + n3 - p);
+				on_conflict = true;
+			}
+		} else if (word_eq(p, n, "RETURNING") && depth == 0) {
+			returning_at = out->len;
+		} else if (word_eq(p, n, "GLOB")) {
+			emit = "#~#";
+		} else if (word_eq(p, n, "LIKE")) {
+			emit = "ILIKE";
+		} else if (word_eq(p, n, "IS") && !dotted) {
+			const char *w3 = w2;
+			size_t n3 = n2;
+			bool neg = word_eq(w2, n2, "NOT");
+			if (neg)
+				n3 = next_word(w2 + n2, &w3);
+			bool plain = n3 == 0 ? *skip_ws(neg ? w2 + n2 : after) == '\0' : false;
+			if (n3 > 0 && (word_eq(w3, n3, "NULL") || word_eq(w3, n3, "TRUE") || word_eq(w3, n3, "FALSE") ||
+				       word_eq(w3, n3, "DISTINCT")))
+				plain = true;
+			if (!plain) {
+				emit = neg ? "IS DISTINCT FROM" : "IS NOT DISTINCT FROM";
+				skip = neg ? (size_t)(w2 + n2 - p) : n;
+			}
+		} else if (word_eq(p, n, "INTEGER") && !call) {
+			if (word_eq(w2, n2, "PRIMARY"))
+				emit = "BIGINT GENERATED BY DEFAULT AS IDENTITY";
+			else
+				emit = "BIGINT";
+		} else if (word_eq(p, n, "REAL") && !call) {
+			emit = "DOUBLE PRECISION";
+		} else if (word_eq(p, n, "BLOB") && !call) {
+			emit = "BYTEA";
+		} else if (word_eq(p, n, "STRICT") || (word_eq(p, n, "WITHOUT") && word_eq(w2, n2, "ROWID"))) {
+			/* table options after the closing parenthesis: drop them and their commas */
+			while (out->len > base && (isspace((unsigned char)out->data[out->len - 1]) ||
+						   out->data[out->len - 1] == ','))
+				out->len--;
+			out->data[out->len] = '\0';
+			emit = "";
+			skip = word_eq(p, n, "WITHOUT") ? (size_t)(w2 + n2 - p) : n;
+		} else if (call) {
+			for (size_t i = 0; i < sizeof(renames) / sizeof(renames[0]); i++)
+				if (word_eq(p, n, renames[i].from))
+					emit = renames[i].to;
+			if (word_eq(p, n, "max") && multi_arg(skip_ws(after)))
+				emit = "greatest";
+			else if (word_eq(p, n, "min") && multi_arg(skip_ws(after)))
+				emit = "least";
+		}
+		if (emit)
+			weir_buf_append(out, emit, strlen(emit));
+		else
+			weir_buf_append(out, p, n);
+		p += skip;
+	}
+	/* no trailing semicolon or whitespace: one statement per prepare */
+	while (out->len > base && (isspace((unsigned char)out->data[out->len - 1]) || out->data[out->len - 1] == ';'))
+		out->len--;
+	if (out->data)
+		out->data[out->len] = '\0';
+	if (on_conflict) {
+		if (returning_at > 0) {
+			char *tail = weir_xstrdup(out->data + returning_at);
+			out->len = returning_at;
+			weir_buf_appendf(out, "ON CONFLICT DO NOTHING %s", tail);
+			free(tail);
+		} else {
+			weir_buf_appendf(out, " ON CONFLICT DO NOTHING");
+		}
+	}
+	if (nparams && maxp > *nparams)
+		*nparams = maxp;
+}
+
+char *weir_pg_translate(const char *sql, int *nparams)
+{
+	weir_buf out = {0};
+	if (nparams)
+		*nparams = 0;
+	translate(&out, sql, strlen(sql), nparams);
+	if (out.data == NULL)
+		weir_buf_append(&out, "", 0);
+	return out.data;
+}
+
+/* The end of the statement starting at p: after its top-level ';' (a trigger's body ends at
+ * END;), or the end of the text. */
+static const char *stmt_end(const char *start, bool trigger)
+{
+	bool in_body = false;
+	const char *p = start;
+	while (*p) {
+		if (*p == '\'' || *p == '"') {
+			char q = *p++;
+			while (*p && !(*p == q && p[1] != q))
+				p += *p == q ? 2 : 1;
+			if (*p)
+				p++;
+			continue;
+		}
+		if (*p == '-' && p[1] == '-') {
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		if (trigger && word_ch(*p) && (p == start || !word_ch(p[-1]))) {
+			size_t n = 0;
+			while (word_ch(p[n]))
+				n++;
+			if (word_eq(p, n, "BEGIN"))
+				in_body = true;
+			else if (word_eq(p, n, "END"))
+				in_body = false;
+			p += n;
+			continue;
+		}
+		if (*p == ';' && !in_body)
+			return p + 1;
+		p++;
+	}
+	return p;
+}
+
+/* CREATE TRIGGER name AFTER|BEFORE event ON table [WHEN cond] BEGIN body END */
+static int trigger(weir_buf *out, const char *s, size_t len)
+{
+	char *t = weir_xmalloc(len + 1);
+	memcpy(t, s, len);
+	t[len] = '\0';
+	const char *w;
+	size_t n;
+	const char *p = t;
+	char name[128], timing[16], table[128];
+	n = next_word(p, &w); /* CREATE */
+	p = w + n;
+	n = next_word(p, &w); /* TRIGGER */
+	p = w + n;
+	n = next_word(p, &w);
+	snprintf(name, sizeof(name), "%.*s", (int)n, w);
+	p = w + n;
+	n = next_word(p, &w);
+	snprintf(timing, sizeof(timing), "%.*s", (int)n, w);
+	p = w + n;
+	/* the event up to ON */
+	const char *ev = skip_ws(p);
+	const char *on = NULL;
+	for (const char *q = ev; *q; q++) {
+		if ((q == ev || isspace((unsigned char)q[-1])) && strncasecmp(q, "ON", 2) == 0 &&
+		    isspace((unsigned char)q[2])) {
+			on = q;
+			break;
+		}
+	}
+	if (on == NULL) {
+		free(t);
+		return -1;
+	}
+	n = next_word(on + 2, &w);
+	snprintf(table, sizeof(table), "%.*s", (int)n, w);
+	p = w + n;
+	const char *when = NULL, *when_end = NULL, *body = NULL, *body_end = NULL;
+	for (const char *q = p; *q; q++) {
+		if (!word_ch(*q) || (q > t && word_ch(q[-1])))
+			continue;
+		size_t k = 0;
+		while (word_ch(q[k]))
+			k++;
+		if (word_eq(q, k, "WHEN") && when == NULL && body == NULL)
+			when = q + k;
+		else if (word_eq(q, k, "BEGIN") && body == NULL) {
+			if (when)
+				when_end = q;
+			body = q + k;
+		} else if (word_eq(q, k, "END") && body != NULL)
+			body_end = q;
+		q += k - 1;
+	}
+	if (body == NULL || body_end == NULL) {
+		free(t);
+		return -1;
+	}
+	weir_buf_appendf(out, "CREATE FUNCTION weir_trg_%s() RETURNS trigger LANGUAGE plpgsql AS $weir$ BEGIN ", name);
+	translate(out, body, (size_t)(body_end - body), NULL);
+	weir_buf_appendf(out, "; RETURN NULL; END $weir$;\nCREATE TRIGGER %s %s %.*s ON %s FOR EACH ROW ", name, timing,
+			 (int)(on - ev), ev, table);
+	if (when) {
+		weir_buf_appendf(out, "WHEN (");
+		translate(out, when, (size_t)(when_end - when), NULL);
+		weir_buf_appendf(out, ") ");
+	}
+	weir_buf_appendf(out, "EXECUTE FUNCTION weir_trg_%s();\n", name);
+	free(t);
+	return 0;
+}
+
+char *weir_pg_translate_script(const char *sql)
+{
+	weir_buf out = {0};
+	const char *p = sql;
+	while (*(p = skip_ws(p))) {
+		while (p[0] == '-' && p[1] == '-') { /* comments between statements */
+			while (*p && *p != '\n')
+				p++;
+			p = skip_ws(p);
+		}
+		if (!*p)
+			break;
+		const char *w1, *w2;
+		size_t n1 = next_word(p, &w1);
+		size_t n2 = next_word(w1 + n1, &w2);
+		bool trg = word_eq(w1, n1, "CREATE") && word_eq(w2, n2, "TRIGGER");
+		const char *e = stmt_end(p, trg);
+		if (trg) {
+			if (trigger(&out, p, (size_t)(e - p)) != 0) {
+				weir_buf_release(&out);
+				return NULL;
+			}
+		} else {
+			size_t before = out.len;
+			translate(&out, p, (size_t)(e - p), NULL);
+			if (out.len > before)
+				weir_buf_append(&out, ";\n", 2);
+		}
+		p = e;
+	}
+	if (out.data == NULL)
+		weir_buf_append(&out, "", 0);
+	return out.data;
+}
