@@ -48,10 +48,16 @@ typedef struct pg_stmt {
 	pg_conn *conn;
 	const char *key; /* the static SQL (cache key); NULL for a one-off */
 	char *sql; /* translated */
-	char name[24];
-	bool prepared;
+	/* prepared forms, one per shape of the values bound (which are integers, reals, NULL) */
+	struct pg_variant {
+		char name[24];
+		char *shape; /* s->kinds when it was prepared */
+		bool prepared;
+	} var[4];
+	int nvar;
 	int nparams;
 	char **vals;
+	char *kinds; /* per parameter: 'i' integer, 'd' real, 't' text, 'n' NULL */
 	PGresult *res;
 	int row, nrows;
 	char boolbuf[2];
@@ -111,7 +117,8 @@ static void forget_prepared(pg_conn *c)
 {
 	for (size_t i = 0; i < c->nslots; i++)
 		if (c->slots[i].st)
-			c->slots[i].st->prepared = false;
+			for (int k = 0; k < c->slots[i].st->nvar; k++)
+				c->slots[i].st->var[k].prepared = false;
 }
 
 /* A connection lost (server restarted, network): try once to reconnect. */
@@ -205,6 +212,23 @@ static const char PG_COMPAT[] =
 	"CREATE TABLE IF NOT EXISTS weir_schema (version integer PRIMARY KEY, name text NOT NULL, "
 	"applied_at timestamptz NOT NULL DEFAULT now());\n";
 
+static const char PG_SYNC_IDENTITIES[] =
+	"DO $s$ DECLARE r record; BEGIN FOR r IN SELECT table_name, column_name FROM information_schema.columns "
+	"WHERE table_schema = current_schema() AND is_identity = 'YES' LOOP "
+	"EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), greatest(coalesce((SELECT max(%I) FROM %I), "
+	"0), 1), (SELECT max(%I) FROM %I) IS NOT NULL)', r.table_name, r.column_name, r.column_name, r.table_name, "
+	"r.column_name, r.table_name); "
+	/* SQLite gives a new row max(id) + 1 even after rows with explicit ids (bootstrap's
+	 * workspace 1): the sequence follows explicit ids */
+	"EXECUTE format('CREATE OR REPLACE FUNCTION %I() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN "
+	"IF NEW.%I > (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM %s) THEN "
+	"PERFORM setval(%L, NEW.%I); END IF; RETURN NEW; END $f$', "
+	"'weir_idf_' || r.table_name, r.column_name, pg_get_serial_sequence(r.table_name, r.column_name), "
+	"pg_get_serial_sequence(r.table_name, r.column_name), r.column_name); "
+	"EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION %I()', "
+	"'weir_idt_' || r.table_name, r.table_name, 'weir_idf_' || r.table_name); "
+	"END LOOP; END $s$";
+
 static int migrate(pg_conn *c, int *version, weir_error *err)
 {
 	char sql[128];
@@ -255,6 +279,9 @@ static int migrate(pg_conn *c, int *version, weir_error *err)
 		free(text);
 		weir_log_info("applied migration %s (postgresql)", m->name);
 	}
+	/* rows inserted with explicit ids (migrations' seed rows) do not move identity sequences */
+	if (exec_simple(c, PG_SYNC_IDENTITIES, err) != 0)
+		goto out;
 	*version = latest;
 	rc = 0;
 out:
@@ -318,7 +345,10 @@ static void stmt_free(pg_stmt *s)
 	PQclear(s->res);
 	for (int i = 0; i < s->nparams; i++)
 		free(s->vals[i]);
+	for (int i = 0; i < s->nvar; i++)
+		free(s->var[i].shape);
 	free(s->vals);
+	free(s->kinds);
 	free(s->sql);
 	free(s);
 }
@@ -451,9 +481,9 @@ static pg_stmt *stmt_new(pg_conn *c, const char *key, const char *sql)
 	s->key = key;
 	s->sql = weir_pg_translate(sql, &s->nparams);
 	s->vals = weir_xcalloc((size_t)(s->nparams > 0 ? s->nparams : 1), sizeof(char *));
+	s->kinds = weir_xcalloc((size_t)s->nparams + 1, 1);
+	memset(s->kinds, 'n', (size_t)s->nparams);
 	s->row = -1;
-	if (key)
-		snprintf(s->name, sizeof(s->name), "w%u", c->next_name++);
 	return s;
 }
 
@@ -469,6 +499,7 @@ weir_stmt *weir_pg_stmt(weir_db *db, const char *sql, weir_error *err)
 			for (int k = 0; k < s->nparams; k++) {
 				free(s->vals[k]);
 				s->vals[k] = NULL;
+				s->kinds[k] = 'n';
 			}
 			return (weir_stmt *)(void *)s;
 		}
@@ -515,7 +546,7 @@ void weir_pg_finalize(weir_stmt *st) { stmt_free(STMT(st)); }
 
 weir_db *weir_pg_stmt_conn(weir_stmt *st) { return (weir_db *)(void *)STMT(st)->conn; }
 
-static void set_val(pg_stmt *s, int i, char *v)
+static void set_val(pg_stmt *s, int i, char *v, char kind)
 {
 	if (i < 1 || i > s->nparams) {
 		free(v);
@@ -523,87 +554,218 @@ static void set_val(pg_stmt *s, int i, char *v)
 	}
 	free(s->vals[i - 1]);
 	s->vals[i - 1] = v;
+	s->kinds[i - 1] = v ? kind : 'n';
 }
 
-void weir_pg_bind(weir_stmt *st, int i, const char *text) { set_val(STMT(st), i, text ? weir_xstrdup(text) : NULL); }
+void weir_pg_bind(weir_stmt *st, int i, const char *text)
+{
+	set_val(STMT(st), i, text ? weir_xstrdup(text) : NULL, 't');
+}
 
 void weir_pg_bind_i64(weir_stmt *st, int i, int64_t v)
 {
 	char buf[24];
 	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	set_val(STMT(st), i, weir_xstrdup(buf));
+	set_val(STMT(st), i, weir_xstrdup(buf), 'i');
 }
 
 void weir_pg_bind_double(weir_stmt *st, int i, double v)
 {
 	char buf[40];
 	snprintf(buf, sizeof(buf), "%.17g", v);
-	set_val(STMT(st), i, weir_xstrdup(buf));
+	set_val(STMT(st), i, weir_xstrdup(buf), 'd');
 }
 
-/* Parameter types from the values bound, for a statement PostgreSQL cannot type alone
- * (a parameter only passed to a polymorphic function, json_build_object('a', $1)). */
-static Oid *bound_types(pg_stmt *s)
+/* The parameter named by "could not determine data type of parameter $N" (0: none). */
+static int untyped_param(PGresult *r)
 {
-	Oid *t = weir_xcalloc((size_t)(s->nparams > 0 ? s->nparams : 1), sizeof(Oid));
-	for (int i = 0; i < s->nparams; i++) {
-		const char *v = s->vals[i];
-		bool num = v && *v;
-		for (const char *q = v; num && *q; q++)
-			num = (*q >= '0' && *q <= '9') || (q == v && *q == '-');
-		t[i] = num ? OID_INT8 : 25 /* text */;
+	const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char *d = m ? strchr(m, '$') : NULL;
+	return d ? atoi(d + 1) : 0;
+}
+
+static Oid type_named(const char *t, size_t n)
+{
+	static const struct {
+		const char *name;
+		Oid oid;
+	} k[] = {{"bigint", OID_INT8}, {"integer", OID_INT4}, {"text", 25}, {"double precision", OID_FLOAT8},
+		 {"boolean", OID_BOOL}, {"numeric", OID_NUMERIC}};
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (strlen(k[i].name) == n && strncmp(t, k[i].name, n) == 0)
+			return k[i].oid;
+	return 0;
+}
+
+/* "operator does not exist: bigint >= text" at the operator before `$N` (or after it): $N
+ * takes the other operand's type. Returns whether a parameter got a type. */
+static bool type_from_operator(const pg_stmt *s, PGresult *r, Oid *t, bool *fixed)
+{
+	const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+	const char *pre = "operator does not exist: ";
+	if (m == NULL || pos == NULL || strncmp(m, pre, strlen(pre)) != 0)
+		return false;
+	const char *left = m + strlen(pre), *sp = strchr(left, ' ');
+	const char *right = sp ? strchr(sp + 1, ' ') : NULL;
+	if (sp == NULL || right == NULL)
+		return false;
+	right++;
+	size_t at = (size_t)atoi(pos) - 1, len = strlen(s->sql);
+	if (at >= len)
+		return false;
+	/* after the operator: $N is the right operand, typed as the left */
+	const char *q = s->sql + at;
+	while (*q && strchr("<>=!~#+-*/|&%", *q))
+		q++;
+	while (*q == ' ')
+		q++;
+	int n = 0;
+	Oid want = 0;
+	if (*q == '(') { /* a row comparison: its untyped parameters take the left type */
+		Oid lt = type_named(left, (size_t)(sp - left));
+		bool any = false;
+		for (const char *e = q + 1; *e && *e != ')' && lt; e++) {
+			int k = *e == '$' ? atoi(e + 1) : 0;
+			if (k >= 1 && k <= s->nparams && t[k - 1] != lt) {
+				t[k - 1] = lt;
+				fixed[k - 1] = true;
+				any = true;
+			}
+		}
+		return any;
 	}
-	return t;
+	if (*q == '$') {
+		n = atoi(q + 1);
+		want = type_named(left, (size_t)(sp - left));
+	} else { /* before it: the left operand, typed as the right */
+		const char *b = s->sql + at;
+		while (b > s->sql && b[-1] == ' ')
+			b--;
+		const char *d = b;
+		while (d > s->sql && d[-1] >= '0' && d[-1] <= '9')
+			d--;
+		if (d > s->sql && d[-1] == '$' && d < b) {
+			n = atoi(d);
+			want = type_named(right, strlen(right));
+		}
+	}
+	if (n < 1 || n > s->nparams || want == 0 || t[n - 1] == want || fixed[n - 1])
+		return false;
+	t[n - 1] = want;
+	fixed[n - 1] = true;
+	return true;
 }
 
-static bool retry_typed(const char *state)
+/* Errors of a parse that more parameter types may fix: indeterminate or mismatched types,
+ * a missing or ambiguous operator or function (`bigint = text` after `SELECT $1`). */
+static bool retry_typed(PGresult *r)
 {
-	return state && (strcmp(state, "42P18") == 0 || strcmp(state, "42725") == 0 || strcmp(state, "42P08") == 0);
+	const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	return st && (strcmp(st, "42P18") == 0 || strcmp(st, "42725") == 0 || strcmp(st, "42P08") == 0 ||
+		      strcmp(st, "42883") == 0 || strcmp(st, "42804") == 0);
 }
 
-/* A failed statement aborts PostgreSQL's transaction; a parse that may fail for want of
- * parameter types (retried with them) runs inside a savepoint when a transaction is open. */
-static PGresult *parse(pg_stmt *s, const Oid *types)
+/* Parses s->sql with the parameter types `t` (one-off: runs it too). */
+static PGresult *parse(pg_stmt *s, const char *name, const Oid *t)
 {
 	pg_conn *c = s->conn;
-	if (s->key)
-		return PQprepare(c->pc, s->name, s->sql, s->nparams, types);
-	return PQexecParams(c->pc, s->sql, s->nparams, types, (const char *const *)s->vals, NULL, NULL, 0);
+	if (name)
+		return PQprepare(c->pc, name, s->sql, s->nparams, t);
+	return PQexecParams(c->pc, s->sql, s->nparams, t, (const char *const *)s->vals, NULL, NULL, 0);
+}
+
+/* Statements are parsed with the types of the values bound (integer: bigint, real: double
+ * precision), text and NULL untyped (PostgreSQL types them from their use, as it would a
+ * literal). When that fails for a type: a parameter PostgreSQL names as untypable gets a
+ * type alone; else NULLs are tried as bigint, then as text, then digit-only text as bigint.
+ * A failed parse inside a transaction is undone by a savepoint. The form that worked is
+ * kept per shape of the values (run()). */
+static PGresult *prepare_typed(pg_stmt *s, const char *name)
+{
+	pg_conn *c = s->conn;
+	bool in_tx = c->in_write || c->in_read;
+	int n = s->nparams;
+	Oid *t = weir_xcalloc((size_t)(n > 0 ? n : 1), sizeof(Oid));
+	bool *fixed = weir_xcalloc((size_t)(n > 0 ? n : 1), sizeof(bool)); /* typed by an error: kept */
+	for (int i = 0; i < n; i++)
+		t[i] = s->kinds[i] == 'i' ? OID_INT8 : s->kinds[i] == 'd' ? OID_FLOAT8 : 0;
+	if (in_tx)
+		PQclear(PQexec(c->pc, "SAVEPOINT weir_parse"));
+	PGresult *r = parse(s, name, t);
+	int stage = 0;
+	for (int tries = 0; PQresultStatus(r) == PGRES_FATAL_ERROR && retry_typed(r) && tries < 2 * n + 4; tries++) {
+		int one = untyped_param(r);
+		if (one >= 1 && one <= n && t[one - 1] == 0) {
+			t[one - 1] = s->kinds[one - 1] == 'i' ? OID_INT8 : 25;
+		} else if (type_from_operator(s, r, t, fixed)) {
+			/* retried with that operand's type */
+		} else if (stage < 3) {
+			stage++;
+			for (int i = 0; i < n; i++) {
+				const char *v = s->vals[i];
+				if (fixed[i])
+					continue;
+				if (stage == 1 && s->kinds[i] == 'n')
+					t[i] = OID_INT8;
+				else if (stage == 2 && s->kinds[i] == 'n')
+					t[i] = 25;
+				else if (stage == 3 && s->kinds[i] == 't' && v && *v &&
+					 strspn(v + (*v == '-'), "0123456789") == strlen(v + (*v == '-')))
+					t[i] = OID_INT8;
+			}
+		} else {
+			break;
+		}
+		PQclear(r);
+		if (in_tx)
+			PQclear(PQexec(c->pc, "ROLLBACK TO SAVEPOINT weir_parse"));
+		r = parse(s, name, t);
+	}
+	free(t);
+	free(fixed);
+	if (in_tx && PQstatus(c->pc) == CONNECTION_OK) {
+		if (PQresultStatus(r) == PGRES_FATAL_ERROR) /* the failed statement is undone alone, as in SQLite */
+			PQclear(PQexec(c->pc, "ROLLBACK TO SAVEPOINT weir_parse"));
+		PQclear(PQexec(c->pc, "RELEASE SAVEPOINT weir_parse"));
+	}
+	return r;
 }
 
 static PGresult *run(pg_stmt *s)
 {
 	pg_conn *c = s->conn;
-	if (s->key && s->prepared)
-		return PQexecPrepared(c->pc, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
-	bool in_tx = c->in_write || c->in_read;
-	if (in_tx)
-		PQclear(PQexec(c->pc, "SAVEPOINT weir_parse"));
-	PGresult *r = parse(s, NULL);
-	ExecStatusType st = PQresultStatus(r);
-	if (st == PGRES_FATAL_ERROR && retry_typed(PQresultErrorField(r, PG_DIAG_SQLSTATE))) {
-		PQclear(r);
-		if (in_tx)
-			PQclear(PQexec(c->pc, "ROLLBACK TO SAVEPOINT weir_parse"));
-		Oid *t = bound_types(s);
-		r = parse(s, t);
-		free(t);
-		st = PQresultStatus(r);
-	}
-	if (in_tx && PQstatus(c->pc) == CONNECTION_OK) {
-		if (st == PGRES_FATAL_ERROR) /* the failed statement is undone alone, as in SQLite */
-			PQclear(PQexec(c->pc, "ROLLBACK TO SAVEPOINT weir_parse"));
-		PQclear(PQexec(c->pc, "RELEASE SAVEPOINT weir_parse"));
-	}
 	if (s->key == NULL)
-		return r;
-	if (st != PGRES_COMMAND_OK) {
-		weir_log_error("postgresql prepare failed: %s in: %.300s", PQresultErrorMessage(r), s->sql);
-		return r;
+		return prepare_typed(s, NULL);
+	struct pg_variant *v = NULL;
+	for (int i = 0; i < s->nvar && v == NULL; i++)
+		if (strcmp(s->var[i].shape, s->kinds) == 0)
+			v = &s->var[i];
+	if (v == NULL) {
+		if (s->nvar == 4) { /* forms for four shapes: the last one goes */
+			v = &s->var[3];
+			char sql[48];
+			snprintf(sql, sizeof(sql), "DEALLOCATE %s", v->name);
+			if (v->prepared)
+				PQclear(PQexec(c->pc, sql));
+			free(v->shape);
+		} else {
+			v = &s->var[s->nvar++];
+		}
+		snprintf(v->name, sizeof(v->name), "w%u", c->next_name++);
+		v->shape = weir_xstrdup(s->kinds);
+		v->prepared = false;
 	}
-	PQclear(r);
-	s->prepared = true;
-	return PQexecPrepared(c->pc, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
+	if (!v->prepared) {
+		PGresult *r = prepare_typed(s, v->name);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			weir_log_error("postgresql prepare failed: %s in: %.300s", PQresultErrorMessage(r), s->sql);
+			return r;
+		}
+		PQclear(r);
+		v->prepared = true;
+	}
+	return PQexecPrepared(c->pc, v->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
 }
 
 int weir_pg_step(weir_stmt *st)
@@ -635,8 +797,7 @@ int weir_pg_step(weir_stmt *st)
 			c->wrote = c->wrote || c->changes > 0;
 		} else {
 			int rc = result_rc(c, r);
-			if (s->prepared || s->key == NULL || rc != PG_ERROR)
-				weir_log_error("postgresql: %s in: %.300s", PQresultErrorMessage(r), s->sql);
+			weir_log_error("postgresql: %s in: %.300s", PQresultErrorMessage(r), s->sql);
 			PQclear(r);
 			return rc;
 		}

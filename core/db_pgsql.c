@@ -90,11 +90,55 @@ static const struct {
 	{"printf", "format"},
 };
 
+/* The last token written to out after `base`: a word (copied into w) or one character. */
+static void prev_token(const weir_buf *out, size_t base, char *w, size_t cap)
+{
+	size_t e = out->len;
+	while (e > base && isspace((unsigned char)out->data[e - 1]))
+		e--;
+	size_t b = e;
+	while (b > base && word_ch(out->data[b - 1]))
+		b--;
+	if (b == e && e > base)
+		b = e - 1;
+	size_t n = e - b < cap - 1 ? e - b : cap - 1;
+	memcpy(w, out->data ? out->data + b : "", n);
+	w[n] = '\0';
+}
+
+static bool is_any(const char *w, size_t n, const char *const *list)
+{
+	for (; *list; list++)
+		if (word_eq(w, n, *list))
+			return true;
+	return false;
+}
+
+/* Words that may follow a subquery in FROM that has no alias (PostgreSQL 15 needs one). */
+static const char *const after_from_sub[] = {"WHERE", "GROUP", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT",
+					     "HAVING", "JOIN", "LEFT", "INNER", "CROSS", "ON", "OFFSET",
+					     "WINDOW", "RETURNING", NULL};
+static const char *const bool_before[] = {"WHEN", "AND", "OR", "NOT", "WHERE", NULL};
+static const char *const bool_after[] = {"THEN", "AND", "OR", ")", "", NULL};
+static const char *const bool_join[] = {"AND", "OR", NULL};
+/* Words of an upsert's SET expressions that are not columns of the target row. */
+static const char *const set_keywords[] = {"NULL", "CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT",
+					   "IS", "IN", "TRUE", "FALSE", "DISTINCT", "FROM", "LIKE", "ILIKE",
+					   "GLOB", "BETWEEN", "CAST", "AS", "BIGINT", "INTEGER", "TEXT", "REAL",
+					   "COLLATE", "NOCASE", "excluded", "SET", "DO", "UPDATE", NULL};
+
 /* One statement (or a fragment without triggers): appended to out. */
 static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
 {
-	int maxp = 0, depth = 0;
+	int maxp = 0, depth = 0, nalias = 0;
+	uint64_t from_sub = 0; /* bit d: the parenthesis at depth d+1 follows FROM or JOIN */
 	bool on_conflict = false;
+	bool between = false, between_and = false; /* the next AND is BETWEEN's; it was just seen */
+	/* ON CONFLICT ... DO UPDATE SET: PostgreSQL finds a bare column there ambiguous (the target
+	 * row or excluded); SQLite means the target row, so it is qualified with the table's name */
+	char target[64] = "";
+	bool conflict = false, in_set = false, set_sub = false;
+	int set_depth = 0;
 	size_t returning_at = 0; /* offset in out of a top-level RETURNING (0: none) */
 	size_t base = out->len;
 	const char *p = sql, *end = sql + len;
@@ -129,13 +173,51 @@ static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
 				n = maxp + 1;
 			if (n > maxp)
 				maxp = n;
-			weir_buf_appendf(out, "$%d", n);
+			/* a parameter standing for a condition (SQLite has no booleans: 0/1 bound) */
+			char before[16], after[16];
+			prev_token(out, base, before, sizeof(before));
+			const char *q = skip_ws(p);
+			size_t an = 0;
+			while (q + an < end && word_ch(q[an]))
+				an++;
+			if (an == 0 && q < end)
+				an = 1;
+			snprintf(after, sizeof(after), "%.*s", (int)(an < 15 ? an : 15), q);
+			bool cond = (is_any(before, strlen(before), bool_before) && is_any(after, strlen(after), bool_after)) ||
+				    (strcmp(before, "(") == 0 && is_any(after, strlen(after), bool_join));
+			if (cond && !between_and)
+				weir_buf_appendf(out, "($%d <> 0)", n);
+			else
+				weir_buf_appendf(out, "$%d", n);
+			between_and = false;
 			continue;
 		}
-		if (c == '(' || c == ')') {
-			depth += c == '(' ? 1 : -1;
+		if (c == '(') {
+			char before[16];
+			prev_token(out, base, before, sizeof(before));
+			if (depth < 64) {
+				if (word_eq(before, strlen(before), "FROM") || word_eq(before, strlen(before), "JOIN"))
+					from_sub |= 1ull << depth;
+				else
+					from_sub &= ~(1ull << depth);
+			}
+			depth++;
 			weir_buf_append(out, p, 1);
 			p++;
+			continue;
+		}
+		if (c == ')') {
+			depth--;
+			weir_buf_append(out, p, 1);
+			p++;
+			if (depth >= 0 && depth < 64 && (from_sub & (1ull << depth))) {
+				from_sub &= ~(1ull << depth);
+				const char *w;
+				size_t wn = next_word(p, &w);
+				if ((wn == 0 && (*w == '\0' || *w == ')' || *w == ',' || *w == ';' || w >= end)) ||
+				    (wn > 0 && is_any(w, wn, after_from_sub)))
+					weir_buf_appendf(out, " AS weir_q%d", ++nalias);
+			}
 			continue;
 		}
 		if (!word_ch(c) || (p > sql && (word_ch(p[-1]) || p[-1] == '$'))) {
@@ -153,6 +235,33 @@ static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
 		bool call = *skip_ws(after) == '(' && !dotted;
 		const char *emit = NULL;
 		size_t skip = n;
+		if (word_eq(p, n, "INTO") && target[0] == '\0' && n2 > 0 && n2 < sizeof(target))
+			snprintf(target, sizeof(target), "%.*s", (int)n2, w2);
+		else if (word_eq(p, n, "CONFLICT"))
+			conflict = true;
+		else if (conflict && word_eq(p, n, "SET") && !in_set) {
+			in_set = true;
+			set_depth = depth;
+		} else if (in_set && depth == set_depth && (word_eq(p, n, "RETURNING") || word_eq(p, n, "WHERE")))
+			in_set = false;
+		else if (in_set && word_eq(p, n, "SELECT"))
+			set_sub = true; /* a subquery: its columns are not the target's; left alone */
+		if (in_set && !set_sub && target[0] && !dotted && !call && p + n < end && p[n] != '.' &&
+		    !is_any(p, n, set_keywords) && !isdigit((unsigned char)*p)) {
+			char before[16];
+			prev_token(out, base, before, sizeof(before));
+			bool assigned = *skip_ws(after) == '=' &&
+					(word_eq(before, strlen(before), "SET") || strcmp(before, ",") == 0);
+			if (!assigned)
+				weir_buf_appendf(out, "%s.", target);
+		}
+		between_and = false;
+		if (word_eq(p, n, "BETWEEN")) {
+			between = true;
+		} else if (between && word_eq(p, n, "AND")) {
+			between = false;
+			between_and = true; /* its upper bound is a value, not a condition */
+		}
 		if (word_eq(p, n, "INSERT") && word_eq(w2, n2, "OR")) {
 			const char *w3;
 			size_t n3 = next_word(w2 + n2, &w3);
@@ -339,12 +448,17 @@ static int trigger(weir_buf *out, const char *s, size_t len)
 		free(t);
 		return -1;
 	}
+	body = skip_ws(body);
+	const char *ev_end = on;
+	while (ev_end > ev && isspace((unsigned char)ev_end[-1]))
+		ev_end--;
 	weir_buf_appendf(out, "CREATE FUNCTION weir_trg_%s() RETURNS trigger LANGUAGE plpgsql AS $weir$ BEGIN ", name);
 	translate(out, body, (size_t)(body_end - body), NULL);
 	weir_buf_appendf(out, "; RETURN NULL; END $weir$;\nCREATE TRIGGER %s %s %.*s ON %s FOR EACH ROW ", name, timing,
-			 (int)(on - ev), ev, table);
+			 (int)(ev_end - ev), ev, table);
 	if (when) {
 		weir_buf_appendf(out, "WHEN (");
+		when = skip_ws(when);
 		translate(out, when, (size_t)(when_end - when), NULL);
 		weir_buf_appendf(out, ") ");
 	}
