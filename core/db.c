@@ -804,6 +804,8 @@ bool weir_db_pool_ready(weir_db_pool *p) { return weir_db__pg ? weir_pg_pool_rea
 
 const char *weir_db_store_kind(void) { return weir_db__pg ? "postgresql" : "sqlite"; }
 
+bool weir_db_leader(weir_db_pool *p, int role) { return weir_db__pg ? weir_pg_leader(p, role) : true; }
+
 weir_db *weir_db_acquire(weir_db_pool *p)
 {
 	if (weir_db__pg)

@@ -60,6 +60,12 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 bool weir_db_pool_ready(weir_db_pool *p);
 /* "sqlite" or "postgresql": the process's store (for messages and error codes). */
 const char *weir_db_store_kind(void);
+/* Whether this process is the one of its store's processes that holds `role` (a small
+ * number naming a duty only one process may carry out: the workflow engine). SQLite: always
+ * (one server per data directory). PostgreSQL: a session advisory lock on a connection of
+ * its own, taken if free; it passes to another replica when this one dies or loses its
+ * connection. Called again to keep checking (a round trip). */
+bool weir_db_leader(weir_db_pool *p, int role);
 void weir_db_pool_close(weir_db_pool *p);
 int weir_db_pool_schema_version(weir_db_pool *p);
 

@@ -7,9 +7,9 @@
  * - A connection is used by one thread at a time; it goes back to the pool with its
  *   transaction ended.
  * - Writes: BEGIN ... COMMIT on the request's own connection, under the process-wide write
- *   lock (writes of one replica are serialised as with SQLite, so a store's read-then-write
- *   rules see no concurrent writer of this process; across replicas, unique keys and row
- *   locks decide, and a serialisation failure answers 503 "retry"). COMMIT returns once
+ *   lock and a transaction-level advisory lock shared by all replicas (weir_pg_begin_write):
+ *   write transactions are serialised across replicas as SQLite's are in one process, so
+ *   every store rule that reads then writes holds unchanged. COMMIT returns once
  *   PostgreSQL has made the transaction durable (synchronous_commit on, checked at start):
  *   weir_db_commit_deferred commits at once and its token is always "durable".
  * - A lost connection fails the statements in flight (503 TEMPORARILY_UNAVAILABLE, "the
@@ -33,6 +33,7 @@
 bool weir_db__pg;
 
 #define WEIR_PG_LOCK 0x57656972 /* advisory lock key of the migrations: "Weir" */
+#define WEIR_PG_WRITE_LOCK "1466263925" /* of write transactions: "Weiu" */
 
 /* step results beyond ROW/DONE (SQLite's numbers, so weir_db_fail maps them alike) */
 enum { PG_ERROR = 1, PG_BUSY = 5, PG_IOERR = 10, PG_CONSTRAINT = 19 };
@@ -92,6 +93,10 @@ struct pg_pool {
 	pthread_cond_t cv;
 	_Atomic uint64_t generation;
 	int schema_version;
+	/* weir_pg_leader: its own session, holding the roles' advisory locks */
+	pthread_mutex_t leader_mu;
+	PGconn *leader_pc;
+	uint32_t held; /* bit r: role r's lock is held on leader_pc */
 };
 
 static _Atomic uint64_t pg_generation_seq;
@@ -192,6 +197,8 @@ static const char PG_COMPAT[] =
 	"SELECT extract(epoch FROM now())::bigint$f$;\n"
 	"CREATE OR REPLACE FUNCTION date(bigint, text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$"
 	"SELECT to_char(to_timestamp($1) AT TIME ZONE 'UTC', 'YYYY-MM-DD')$f$;\n"
+	"CREATE OR REPLACE FUNCTION weir_limit(bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $f$"
+	"SELECT CASE WHEN $1 < 0 THEN NULL ELSE $1 END$f$;\n"
 	"CREATE OR REPLACE FUNCTION weir_bool_max(integer, boolean) RETURNS integer LANGUAGE sql IMMUTABLE AS $f$"
 	"SELECT greatest($1, $2::int)$f$;\n"
 	"CREATE OR REPLACE AGGREGATE max(boolean) (SFUNC = weir_bool_max, STYPE = integer);\n"
@@ -302,6 +309,7 @@ weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err)
 	p->url = weir_xstrdup(url);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_mutex_init(&p->write_mu, NULL);
+	pthread_mutex_init(&p->leader_mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	atomic_store(&p->generation, atomic_fetch_add(&pg_generation_seq, 1) + 1);
 	p->conns = weir_xcalloc((size_t)size, sizeof(pg_conn));
@@ -369,6 +377,9 @@ void weir_pg_pool_close(weir_db_pool *pool)
 			PQfinish(c->pc);
 	}
 	free(p->conns);
+	if (p->leader_pc)
+		PQfinish(p->leader_pc); /* its locks go with the session */
+	pthread_mutex_destroy(&p->leader_mu);
 	free(p->url);
 	pthread_mutex_destroy(&p->mu);
 	pthread_mutex_destroy(&p->write_mu);
@@ -389,6 +400,43 @@ bool weir_pg_pool_ready(weir_db_pool *pool)
 		PQclear(r);
 	}
 	weir_pg_release(db);
+	return ok;
+}
+
+bool weir_pg_leader(weir_db_pool *pool, int role)
+{
+	pg_pool *p = (pg_pool *)(void *)pool;
+	if (role < 0 || role > 31)
+		return false;
+	pthread_mutex_lock(&p->leader_mu);
+	uint32_t bit = 1u << role;
+	if (p->leader_pc == NULL || PQstatus(p->leader_pc) != CONNECTION_OK) {
+		if (p->held)
+			weir_log_warn("lost the connection holding this replica's roles: released to other replicas");
+		p->held = 0;
+		if (p->leader_pc)
+			PQfinish(p->leader_pc);
+		p->leader_pc = connect_url(p->url);
+	}
+	bool ok = false;
+	if (PQstatus(p->leader_pc) == CONNECTION_OK) {
+		char sql[96];
+		if (p->held & bit)
+			snprintf(sql, sizeof(sql), "SELECT true"); /* still connected: still held */
+		else
+			snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%d, %d)", WEIR_PG_LOCK, role);
+		PGresult *r = PQexec(p->leader_pc, sql);
+		ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQgetvalue(r, 0, 0)[0] == 't';
+		PQclear(r);
+		if (!ok && (p->held & bit)) {
+			weir_log_warn("lost the connection holding this replica's roles: released to other replicas");
+			p->held = 0;
+		}
+		if (ok && !(p->held & bit))
+			weir_log_info("this replica now holds role %d (only one replica of the store does)", role);
+	}
+	p->held = ok ? p->held | bit : p->held & ~bit;
+	pthread_mutex_unlock(&p->leader_mu);
 	return ok;
 }
 
@@ -913,7 +961,13 @@ int weir_pg_begin_write(weir_db *db, weir_error *err)
 		pthread_mutex_lock(&c->pool->write_mu);
 		weir_metrics_write_queue_add(-1);
 	}
-	if (control(c, "BEGIN", err) != 0) {
+	/* the cluster-wide write lock (a transaction-level advisory lock, released by COMMIT or
+	 * ROLLBACK): write transactions of all replicas are serialised as SQLite's are, so every
+	 * store rule that reads then writes (next version numbers, name checks, the first
+	 * start's bootstrap) holds across replicas; each statement reads the latest commits */
+	if (control(c, "BEGIN; SELECT pg_advisory_xact_lock(" WEIR_PG_WRITE_LOCK ")", err) != 0) {
+		if (PQstatus(c->pc) == CONNECTION_OK)
+			PQclear(PQexec(c->pc, "ROLLBACK"));
 		pthread_mutex_unlock(&c->pool->write_mu);
 		return -1;
 	}

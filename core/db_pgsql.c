@@ -86,6 +86,7 @@ static const struct {
 	{"json_object", "json_build_object"},
 	{"json_array", "json_build_array"},
 	{"json_group_array", "json_agg"},
+	{"json_group_object", "json_object_agg"},
 	{"json_each", "weir_json_each"},
 	{"printf", "format"},
 };
@@ -137,7 +138,7 @@ static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
 	/* ON CONFLICT ... DO UPDATE SET: PostgreSQL finds a bare column there ambiguous (the target
 	 * row or excluded); SQLite means the target row, so it is qualified with the table's name */
 	char target[64] = "";
-	bool conflict = false, in_set = false, set_sub = false;
+	bool conflict = false, in_set = false, set_sub = false, limit_param = false;
 	int set_depth = 0;
 	size_t returning_at = 0; /* offset in out of a top-level RETURNING (0: none) */
 	size_t base = out->len;
@@ -189,6 +190,9 @@ static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
 				weir_buf_appendf(out, "($%d <> 0)", n);
 			else
 				weir_buf_appendf(out, "$%d", n);
+			if (limit_param)
+				weir_buf_append(out, ")", 1);
+			limit_param = false;
 			between_and = false;
 			continue;
 		}
@@ -242,7 +246,7 @@ static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
 		else if (conflict && word_eq(p, n, "SET") && !in_set) {
 			in_set = true;
 			set_depth = depth;
-		} else if (in_set && depth == set_depth && (word_eq(p, n, "RETURNING") || word_eq(p, n, "WHERE")))
+		} else if (in_set && depth == set_depth && word_eq(p, n, "RETURNING"))
 			in_set = false;
 		else if (in_set && word_eq(p, n, "SELECT"))
 			set_sub = true; /* a subquery: its columns are not the target's; left alone */
@@ -262,7 +266,25 @@ static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
 			between = false;
 			between_and = true; /* its upper bound is a value, not a condition */
 		}
-		if (word_eq(p, n, "INSERT") && word_eq(w2, n2, "OR")) {
+		if (word_eq(p, n, "CROSS") && word_eq(w2, n2, "JOIN")) {
+			/* SQLite's CROSS JOIN ... ON (a join order hint): PostgreSQL's JOIN ... ON */
+			const char *w3, *w4, *w5;
+			size_t n3 = next_word(w2 + n2, &w3);
+			size_t n4 = next_word(w3 + n3, &w4);
+			size_t n5 = next_word(w4 + n4, &w5);
+			if (word_eq(w4, n4, "ON") || word_eq(w5, n5, "ON")) {
+				emit = "JOIN";
+				skip = (size_t)(w2 + n2 - p);
+			}
+		} else if (word_eq(p, n, "LIMIT") && *skip_ws(after) == '?') {
+			emit = "LIMIT weir_limit("; /* SQLite: a negative limit is none */
+			skip = (size_t)(skip_ws(after) - p);
+			limit_param = true;
+		} else if (word_eq(p, n, "LIMIT") && strncmp(skip_ws(after), "-1", 2) == 0 &&
+			   !isdigit((unsigned char)skip_ws(after)[2])) {
+			emit = "LIMIT ALL";
+			skip = (size_t)(skip_ws(after) + 2 - p);
+		} else if (word_eq(p, n, "INSERT") && word_eq(w2, n2, "OR")) {
 			const char *w3;
 			size_t n3 = next_word(w2 + n2, &w3);
 			if (word_eq(w3, n3, "IGNORE")) {

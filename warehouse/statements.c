@@ -124,6 +124,18 @@ static void *executor(void *arg)
 	return NULL;
 }
 
+/* With the PostgreSQL store (--store) the warehouse is refused, never half there: its tables'
+ * rows live in SQLite files of one server's --data, which replicas sharing one store cannot
+ * keep consistent (running statements on PostgreSQL is a later issue). */
+int weir_wh_refused(weir_error *err)
+{
+	if (strcmp(weir_db_store_kind(), "postgresql") != 0)
+		return 0;
+	return weir_error_set(err, WEIR_E_NOT_SUPPORTED_WITH_POSTGRESQL_STORE,
+			      "The SQL warehouse is not available on a server with the PostgreSQL store (--store "
+			      "postgresql://...): statements run on the SQLite store only");
+}
+
 int weir_wh_start(weir_db_pool *pool, weir_error *err)
 {
 	pthread_mutex_lock(&wh.mu);
@@ -294,6 +306,8 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 json_t *weir_wh_statement_execute(const weir_principal *p, json_t *body, const char *job_run_id, weir_error *err)
 {
+	if (weir_wh_refused(err) != 0)
+		return NULL;
 	const char *sql = NULL, *wid = NULL, *cat = NULL, *sch = NULL, *wait = NULL, *onw = NULL, *fmt = NULL,
 		   *disp = NULL;
 	int64_t row_limit = 0, byte_limit = 0;

@@ -90,6 +90,9 @@ void weir_wh_outcome_clear(weir_wh_outcome *o);
 /* Starts the default warehouse's executor threads; stops them (running statements are
  * canceled, queued ones end CANCELED). */
 int weir_wh_start(weir_db_pool *pool, weir_error *err);
+/* 0, or -1 with err NOT_SUPPORTED_WITH_POSTGRESQL_STORE when the server keeps its state in
+ * PostgreSQL (--store): the statement API and sql_task refuse to run then. */
+int weir_wh_refused(weir_error *err);
 void weir_wh_stop(void);
 /* How many calls may wait for a statement at once (the rest answer at once). */
 void weir_wh_set_waiters(int n);

@@ -6,7 +6,8 @@
 # Prints the cluster's directory and a connection URL, one per line:
 #     /tmp/weir-pg.XXXX
 #     postgresql://postgres@127.0.0.1:PORT/postgres
-# Stop and remove it with tests/pg/stop.sh DIR.
+# Stop and remove it with tests/pg/stop.sh DIR; tests/pg/ctl.sh DIR stop|start stops and
+# starts it again on the same port (fault tests).
 set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 [ -x "$PGBIN/initdb" ] || { echo "pg: $PGBIN/initdb not found (apt-get install postgresql)" >&2; exit 1; }
@@ -19,8 +20,7 @@ as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres --auth=trust --locale=C --encod
   { cat "$dir/initdb.log" >&2; exit 1; }
 # fsync stays on (the "acknowledged only after commit" rule is tested against the real thing);
 # a throwaway cluster needs no more than this.
-as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400 -c shared_buffers=64MB -c synchronous_commit=on" \
-  start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+echo "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400 -c shared_buffers=64MB -c synchronous_commit=on" >"$dir/options"
+"$(dirname "$0")/ctl.sh" "$dir" start
 echo "$dir"
 echo "postgresql://postgres@127.0.0.1:$port/postgres"

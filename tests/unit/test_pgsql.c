@@ -34,9 +34,9 @@ static void test_or_ignore(void **state)
 	check("insert or ignore into g (a) values (?1) RETURNING a",
 	      "INSERT into g (a) values ($1) ON CONFLICT DO NOTHING RETURNING a", 1);
 	check("INSERT INTO g (a) VALUES (?1) ON CONFLICT (a) DO UPDATE SET n = max(n, excluded.n), m = coalesce(excluded.m, m) "
-	      "RETURNING id",
+	      "WHERE (excluded.n, excluded.m) > (n, m) RETURNING id",
 	      "INSERT INTO g (a) VALUES ($1) ON CONFLICT (a) DO UPDATE SET n = greatest(g.n, excluded.n), m = "
-	      "coalesce(excluded.m, g.m) RETURNING id",
+	      "coalesce(excluded.m, g.m) WHERE (excluded.n, excluded.m) > (g.n, g.m) RETURNING id",
 	      1);
 }
 
@@ -68,6 +68,9 @@ static void test_operators(void **state)
 	      "SELECT * FROM (SELECT a FROM t) AS weir_q1 WHERE a = 1 UNION SELECT * FROM (SELECT b FROM u) AS weir_q2", 0);
 	check("SELECT * FROM (SELECT a FROM t) x", "SELECT * FROM (SELECT a FROM t) x", 0);
 	check("SELECT a FROM t WHERE a IN (?1, ?2)", "SELECT a FROM t WHERE a IN ($1, $2)", 2);
+	check("SELECT a FROM t CROSS JOIN u x ON x.a = t.a CROSS JOIN v LIMIT ?1",
+	      "SELECT a FROM t JOIN u x ON x.a = t.a CROSS JOIN v LIMIT weir_limit($1)", 1);
+	check("SELECT a FROM t LIMIT -1 OFFSET ?2", "SELECT a FROM t LIMIT ALL OFFSET $2", 2);
 	check("SELECT a FROM t WHERE b BETWEEN ?1 AND ?2 AND ?3", "SELECT a FROM t WHERE b BETWEEN $1 AND $2 AND ($3 <> 0)",
 	      3);
 }
