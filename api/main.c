@@ -233,16 +233,16 @@ static int serve(int argc, char **argv)
 
 static int backup(int argc, char **argv)
 {
-	if (argc != 4) {
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(argv[2], "--store") == 0) {
+	if (argc >= 3 && strcmp(argv[2], "--store") == 0) {
 		/* PostgreSQL has its own online backup: weir adds nothing to it */
 		fprintf(stderr, "weir backup: the PostgreSQL store is backed up with PostgreSQL's tools, e.g.\n"
 				"    pg_dump --format=custom --file=OUT 'postgresql://...'\n"
 				"(or continuous archiving); the files under --data (artifacts, volumes) are\n"
 				"copied separately. Nothing was written.\n");
+		return 2;
+	}
+	if (argc != 4) {
+		usage(stderr);
 		return 2;
 	}
 	char src[4096];

@@ -806,6 +806,8 @@ const char *weir_db_store_kind(void) { return weir_db__pg ? "postgresql" : "sqli
 
 bool weir_db_leader(weir_db_pool *p, int role) { return weir_db__pg ? weir_pg_leader(p, role) : true; }
 
+bool weir_db_lost(weir_db *c) { return weir_db__pg && c != NULL && weir_pg_lost(c); }
+
 weir_db *weir_db_acquire(weir_db_pool *p)
 {
 	if (weir_db__pg)

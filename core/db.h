@@ -66,6 +66,10 @@ const char *weir_db_store_kind(void);
  * its own, taken if free; it passes to another replica when this one dies or loses its
  * connection. Called again to keep checking (a round trip). */
 bool weir_db_leader(weir_db_pool *p, int role);
+/* Whether a statement on this connection failed since it was borrowed because the store
+ * could not be reached (PostgreSQL's connection lost; never with SQLite). A store that read
+ * "no row" then did not look: the request answers 503 (api/request.c). */
+bool weir_db_lost(weir_db *c);
 void weir_db_pool_close(weir_db_pool *p);
 int weir_db_pool_schema_version(weir_db_pool *p);
 

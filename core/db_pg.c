@@ -74,6 +74,7 @@ struct pg_conn {
 	size_t nslots, used;
 	unsigned next_name;
 	bool in_write, in_read, wrote;
+	bool lost; /* a statement failed for want of the server since the connection was borrowed */
 	int64_t changes;
 	uint64_t read_gen;
 	char sqlstate[6];
@@ -151,8 +152,10 @@ static int result_rc(pg_conn *c, PGresult *r)
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "08006");
 	if (PQstatus(c->pc) != CONNECTION_OK || state == NULL || strncmp(state, "08", 2) == 0 ||
-	    strncmp(state, "57P", 3) == 0)
+	    strncmp(state, "57P", 3) == 0) {
+		c->lost = true;
 		return PG_IOERR;
+	}
 	if (strncmp(state, "23", 2) == 0)
 		return PG_CONSTRAINT;
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
@@ -221,7 +224,7 @@ static const char PG_COMPAT[] =
 
 static const char PG_SYNC_IDENTITIES[] =
 	"DO $s$ DECLARE r record; BEGIN FOR r IN SELECT table_name, column_name FROM information_schema.columns "
-	"WHERE table_schema = current_schema() AND is_identity = 'YES' LOOP "
+	"WHERE table_schema = current_schema() AND is_identity = 'YES' AND column_name <> 'rowid' LOOP "
 	"EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), greatest(coalesce((SELECT max(%I) FROM %I), "
 	"0), 1), (SELECT max(%I) FROM %I) IS NOT NULL)', r.table_name, r.column_name, r.column_name, r.table_name, "
 	"r.column_name, r.table_name); "
@@ -440,6 +443,8 @@ bool weir_pg_leader(weir_db_pool *pool, int role)
 	return ok;
 }
 
+bool weir_pg_lost(weir_db *db) { return CONN(db)->lost; }
+
 weir_db *weir_pg_acquire(weir_db_pool *pool)
 {
 	pg_pool *p = (pg_pool *)(void *)pool;
@@ -449,6 +454,7 @@ weir_db *weir_pg_acquire(weir_db_pool *pool)
 	pg_conn *c = p->free_list;
 	p->free_list = c->next_free;
 	pthread_mutex_unlock(&p->mu);
+	c->lost = false;
 	conn_ok(c); /* a failure shows in the first statement: 503 */
 	return (weir_db *)(void *)c;
 }
@@ -823,6 +829,7 @@ int weir_pg_step(weir_stmt *st)
 	if (s->res == NULL) {
 		if (!conn_ok(c)) {
 			snprintf(c->sqlstate, sizeof(c->sqlstate), "08006");
+			c->lost = true;
 			return PG_IOERR;
 		}
 		PGresult *r = run(s);
@@ -946,7 +953,7 @@ int weir_pg_fail(weir_db *db, int rc, weir_error *err)
 
 static int control(pg_conn *c, const char *sql, weir_error *err)
 {
-	if (!conn_ok(c))
+	if (!conn_ok(c) && (c->lost = true))
 		return weir_pg_fail((weir_db *)(void *)c, PG_IOERR, err);
 	return exec_simple(c, sql, err);
 }

@@ -26,6 +26,7 @@ void weir_pg_pool_close(weir_db_pool *p);
 int weir_pg_pool_schema_version(weir_db_pool *p);
 bool weir_pg_pool_ready(weir_db_pool *p);
 bool weir_pg_leader(weir_db_pool *p, int role);
+bool weir_pg_lost(weir_db *c);
 weir_db *weir_pg_acquire(weir_db_pool *p);
 void weir_pg_release(weir_db *c);
 const char *weir_pg_memo_get(weir_db *c, const char *key);

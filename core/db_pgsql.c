@@ -489,6 +489,29 @@ static int trigger(weir_buf *out, const char *s, size_t len)
 	return 0;
 }
 
+/* Whether the CREATE TABLE statement [p, e) makes a table with a rowid of its own: neither
+ * WITHOUT ROWID nor an INTEGER PRIMARY KEY (which is the rowid), nor CREATE TABLE ... AS. */
+static bool rowid_table(const char *p, const char *e)
+{
+	const char *paren = memchr(p, '(', (size_t)(e - p));
+	if (paren == NULL)
+		return false;
+	for (const char *q = p; q < e; q++) {
+		if (!word_ch(*q) || (q > p && word_ch(q[-1])))
+			continue;
+		size_t n = 0;
+		while (q + n < e && word_ch(q[n]))
+			n++;
+		const char *w2;
+		size_t n2 = next_word(q + n, &w2);
+		if ((word_eq(q, n, "WITHOUT") && word_eq(w2, n2, "ROWID")) ||
+		    (word_eq(q, n, "INTEGER") && word_eq(w2, n2, "PRIMARY")) || (word_eq(q, n, "AS") && q < paren))
+			return false;
+		q += n - 1;
+	}
+	return true;
+}
+
 char *weir_pg_translate_script(const char *sql)
 {
 	weir_buf out = {0};
@@ -511,6 +534,16 @@ char *weir_pg_translate_script(const char *sql)
 				weir_buf_release(&out);
 				return NULL;
 			}
+		} else if (word_eq(w1, n1, "CREATE") && word_eq(w2, n2, "TABLE") && rowid_table(p, e)) {
+			/* a SQLite rowid table: its hidden rowid (insertion order, ORDER BY rowid) becomes a
+			 * column of its own */
+			const char *paren = memchr(p, '(', (size_t)(e - p));
+			size_t before = out.len;
+			weir_buf_append(&out, p, (size_t)(paren + 1 - p));
+			weir_buf_appendf(&out, "rowid BIGINT GENERATED ALWAYS AS IDENTITY, ");
+			translate(&out, paren + 1, (size_t)(e - paren - 1), NULL);
+			if (out.len > before)
+				weir_buf_append(&out, ";\n", 2);
 		} else {
 			size_t before = out.len;
 			translate(&out, p, (size_t)(e - p), NULL);

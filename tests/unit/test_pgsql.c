@@ -96,6 +96,12 @@ static void test_script(void **state)
 	assert_non_null(strstr(out, "EXECUTE FUNCTION weir_trg_t_upd();"));
 	assert_non_null(strstr(out, "INSERT INTO c VALUES (1, 0);"));
 	free(out);
+	/* a table with SQLite's hidden rowid gets it as a column; the others do not */
+	out = weir_pg_translate_script("CREATE TABLE d (id TEXT PRIMARY KEY, v TEXT) STRICT;\n"
+				       "CREATE TABLE e (a TEXT, b TEXT, PRIMARY KEY (a, b)) WITHOUT ROWID;");
+	assert_non_null(strstr(out, "CREATE TABLE d (rowid BIGINT GENERATED ALWAYS AS IDENTITY, id TEXT PRIMARY KEY"));
+	assert_non_null(strstr(out, "CREATE TABLE e (a TEXT"));
+	free(out);
 }
 
 /* Proves every embedded migration translates (what `weir serve --store` applies). */
