@@ -32,7 +32,7 @@ MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test check unit http clients faults deps bench clean openapi openapi-check house-rules format-check
+.PHONY: all run test test-pg check unit http clients faults deps bench clean openapi openapi-check house-rules format-check
 
 all: $(B)/weir
 
@@ -85,6 +85,11 @@ http: $(B)/weir
 
 clients: $(B)/weir
 	@cd tests && WEIR_BIN=$(abspath $(B)/weir) node --test --test-concurrency=1 clients/
+
+# The HTTP and client suites again with the PostgreSQL store (a throwaway PostgreSQL from
+# Debian's postgresql package, tests/pg/start.sh; each test server its own database).
+test-pg: $(B)/weir
+	@scripts/test-pg.sh $(abspath $(B)/weir)
 
 # Fault tests (kill -9 durability loop, ...): real servers crashed and restarted, bounded in
 # time; one file at a time, each drives the machine hard. Part of `make check`, not `make test`.
