@@ -92,7 +92,6 @@ struct pg_pool {
 	pg_conn *free_list;
 	pthread_mutex_t mu, write_mu;
 	pthread_cond_t cv;
-	_Atomic uint64_t generation;
 	int schema_version;
 	/* weir_pg_leader: its own session, holding the roles' advisory locks */
 	pthread_mutex_t leader_mu;
@@ -220,7 +219,10 @@ static const char PG_COMPAT[] =
 	"  CREATE OPERATOR #~# (LEFTARG = text, RIGHTARG = text, FUNCTION = weir_glob); "
 	"END IF; END $c$;\n"
 	"CREATE TABLE IF NOT EXISTS weir_schema (version integer PRIMARY KEY, name text NOT NULL, "
-	"applied_at timestamptz NOT NULL DEFAULT now());\n";
+	"applied_at timestamptz NOT NULL DEFAULT now());\n"
+	/* the store's change counter: one more per write transaction (the generations) */
+	"CREATE TABLE IF NOT EXISTS weir_changes (id integer PRIMARY KEY CHECK (id = 1), n bigint NOT NULL);\n"
+	"INSERT INTO weir_changes VALUES (1, 0) ON CONFLICT DO NOTHING;\n";
 
 static const char PG_SYNC_IDENTITIES[] =
 	"DO $s$ DECLARE r record; BEGIN FOR r IN SELECT table_name, column_name FROM information_schema.columns "
@@ -314,7 +316,6 @@ weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err)
 	pthread_mutex_init(&p->write_mu, NULL);
 	pthread_mutex_init(&p->leader_mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	atomic_store(&p->generation, atomic_fetch_add(&pg_generation_seq, 1) + 1);
 	p->conns = weir_xcalloc((size_t)size, sizeof(pg_conn));
 	p->size = size;
 	for (int i = 0; i < size; i++) {
@@ -507,7 +508,9 @@ uint64_t weir_pg_generation(weir_db *db)
 		return 0;
 	if (c->in_read)
 		return c->read_gen;
-	return atomic_load(&c->pool->generation);
+	/* outside a read transaction nothing says what the store holds: a value no cache
+	 * entry can have (above every counter value) */
+	return (1ull << 62) + atomic_fetch_add(&pg_generation_seq, 1);
 }
 
 /* -- statements -- */
@@ -988,9 +991,8 @@ int weir_pg_commit(weir_db *db, weir_error *err)
 	pg_conn *c = CONN(db);
 	if (!c->in_write)
 		return 0;
-	int64_t t0 = (int64_t)clock();
-	(void)t0;
-	PGresult *r = PQexec(c->pc, "COMMIT");
+	/* a write moves the store's change counter in its own transaction (generations) */
+	PGresult *r = PQexec(c->pc, c->wrote ? "UPDATE weir_changes SET n = n + 1 WHERE id = 1; COMMIT" : "COMMIT");
 	ExecStatusType s = PQresultStatus(r);
 	/* COMMIT of an aborted transaction answers ROLLBACK: not a commit */
 	bool ok = s == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
@@ -999,8 +1001,6 @@ int weir_pg_commit(weir_db *db, weir_error *err)
 		weir_log_error("postgresql COMMIT failed: %s", PQresultErrorMessage(r));
 	PQclear(r);
 	c->in_write = false;
-	if (ok && c->wrote)
-		atomic_store(&c->pool->generation, atomic_fetch_add(&pg_generation_seq, 1) + 1);
 	c->wrote = false;
 	pthread_mutex_unlock(&c->pool->write_mu);
 	if (!ok) {
@@ -1034,9 +1034,24 @@ int weir_pg_begin_read(weir_db *db, weir_error *err)
 	pg_conn *c = CONN(db);
 	if (c->in_write || c->in_read)
 		return 0;
-	c->read_gen = atomic_load(&c->pool->generation);
-	if (control(c, "BEGIN ISOLATION LEVEL REPEATABLE READ", err) != 0)
-		return -1;
+	if (!conn_ok(c)) {
+		c->lost = true;
+		return weir_pg_fail(db, PG_IOERR, err);
+	}
+	/* the generation is the store's change counter read in the request's snapshot: it moves
+	 * with every write transaction of any replica (weir_pg_commit), so a cache stamped with it
+	 * never serves what another replica changed */
+	PGresult *r = PQexec(c->pc, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT n FROM weir_changes WHERE id = 1");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		int rc = result_rc(c, r);
+		weir_log_error("postgresql: cannot begin a read: %s", PQresultErrorMessage(r));
+		PQclear(r);
+		if (PQstatus(c->pc) == CONNECTION_OK)
+			PQclear(PQexec(c->pc, "ROLLBACK"));
+		return weir_pg_fail(db, rc, err);
+	}
+	c->read_gen = (uint64_t)atoll(PQgetvalue(r, 0, 0)) + 1;
+	PQclear(r);
 	c->in_read = true;
 	return 0;
 }
@@ -1049,10 +1064,16 @@ void weir_pg_end_read(weir_db *db)
 	for (size_t i = 0; i < c->nslots; i++)
 		if (c->slots[i].st)
 			stmt_reset(c->slots[i].st);
-	if (PQstatus(c->pc) == CONNECTION_OK)
-		PQclear(PQexec(c->pc, c->wrote ? "COMMIT" : "ROLLBACK"));
-	if (c->wrote)
-		atomic_store(&c->pool->generation, atomic_fetch_add(&pg_generation_seq, 1) + 1);
+	/* a write made inside a read (outside weir_db_begin_write) is kept, and counted */
+	if (PQstatus(c->pc) == CONNECTION_OK) {
+		PGresult *r = PQexec(c->pc, c->wrote ? "COMMIT" : "ROLLBACK");
+		if (c->wrote && (PQresultStatus(r) != PGRES_COMMAND_OK || strcmp(PQcmdStatus(r), "COMMIT") != 0))
+			weir_log_error("postgresql: a write outside a write transaction was lost: %s",
+				       PQresultErrorMessage(r));
+		PQclear(r);
+		if (c->wrote) /* after the snapshot: an update of its own, never a serialisation failure */
+			PQclear(PQexec(c->pc, "UPDATE weir_changes SET n = n + 1 WHERE id = 1"));
+	}
 	c->wrote = false;
 	c->in_read = false;
 }
