@@ -309,10 +309,7 @@ static void set_body(weir_req *r, int status, const char *ctype, char *body, siz
 
 /* A store that could not be reached (PostgreSQL: the connection lost) answers "no row" to a
  * read that did not happen: whatever the handler made of it, the request answers 503. */
-static bool store_lost(weir_req *r, int status)
-{
-	return status < 500 && r->db != NULL && weir_db_lost(r->db);
-}
+static bool store_lost(weir_req *r, int status) { return status < 500 && r->db != NULL && weir_db_lost(r->db); }
 
 static int reply_store_lost(weir_req *r)
 {

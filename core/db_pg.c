@@ -70,7 +70,7 @@ struct pg_conn {
 	struct {
 		const char *key;
 		pg_stmt *st;
-	} *slots;
+	} * slots;
 	size_t nslots, used;
 	unsigned next_name;
 	bool in_write, in_read, wrote;
@@ -646,7 +646,7 @@ static Oid type_named(const char *t, size_t n)
 	static const struct {
 		const char *name;
 		Oid oid;
-	} k[] = {{"bigint", OID_INT8}, {"integer", OID_INT4}, {"text", 25}, {"double precision", OID_FLOAT8},
+	} k[] = {{"bigint", OID_INT8},  {"integer", OID_INT4},   {"text", 25}, {"double precision", OID_FLOAT8},
 		 {"boolean", OID_BOOL}, {"numeric", OID_NUMERIC}};
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
 		if (strlen(k[i].name) == n && strncmp(t, k[i].name, n) == 0)

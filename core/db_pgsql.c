@@ -31,10 +31,7 @@
 
 static bool word_ch(char c) { return isalnum((unsigned char)c) || c == '_'; }
 
-static bool word_eq(const char *p, size_t n, const char *w)
-{
-	return strlen(w) == n && strncasecmp(p, w, n) == 0;
-}
+static bool word_eq(const char *p, size_t n, const char *w) { return strlen(w) == n && strncasecmp(p, w, n) == 0; }
 
 static const char *skip_ws(const char *p)
 {
@@ -116,17 +113,17 @@ static bool is_any(const char *w, size_t n, const char *const *list)
 }
 
 /* Words that may follow a subquery in FROM that has no alias (PostgreSQL 15 needs one). */
-static const char *const after_from_sub[] = {"WHERE", "GROUP", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT",
-					     "HAVING", "JOIN", "LEFT", "INNER", "CROSS", "ON", "OFFSET",
-					     "WINDOW", "RETURNING", NULL};
+static const char *const after_from_sub[] = {"WHERE",     "GROUP",  "ORDER",  "LIMIT",     "UNION", "EXCEPT",
+					     "INTERSECT", "HAVING", "JOIN",   "LEFT",      "INNER", "CROSS",
+					     "ON",        "OFFSET", "WINDOW", "RETURNING", NULL};
 static const char *const bool_before[] = {"WHEN", "AND", "OR", "NOT", "WHERE", NULL};
 static const char *const bool_after[] = {"THEN", "AND", "OR", ")", "", NULL};
 static const char *const bool_join[] = {"AND", "OR", NULL};
 /* Words of an upsert's SET expressions that are not columns of the target row. */
-static const char *const set_keywords[] = {"NULL", "CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT",
-					   "IS", "IN", "TRUE", "FALSE", "DISTINCT", "FROM", "LIKE", "ILIKE",
-					   "GLOB", "BETWEEN", "CAST", "AS", "BIGINT", "INTEGER", "TEXT", "REAL",
-					   "COLLATE", "NOCASE", "excluded", "SET", "DO", "UPDATE", NULL};
+static const char *const set_keywords[] = {
+	"NULL",    "CASE",  "WHEN",     "THEN",    "ELSE",   "END",      "AND",  "OR",      "NOT",    "IS", "IN",
+	"TRUE",    "FALSE", "DISTINCT", "FROM",    "LIKE",   "ILIKE",    "GLOB", "BETWEEN", "CAST",   "AS", "BIGINT",
+	"INTEGER", "TEXT",  "REAL",     "COLLATE", "NOCASE", "excluded", "SET",  "DO",      "UPDATE", NULL};
 
 /* One statement (or a fragment without triggers): appended to out. */
 static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
@@ -184,7 +181,8 @@ static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
 			if (an == 0 && q < end)
 				an = 1;
 			snprintf(after, sizeof(after), "%.*s", (int)(an < 15 ? an : 15), q);
-			bool cond = (is_any(before, strlen(before), bool_before) && is_any(after, strlen(after), bool_after)) ||
+			bool cond = (is_any(before, strlen(before), bool_before) &&
+				     is_any(after, strlen(after), bool_after)) ||
 				    (strcmp(before, "(") == 0 && is_any(after, strlen(after), bool_join));
 			if (cond && !between_and)
 				weir_buf_appendf(out, "($%d <> 0)", n);
@@ -323,8 +321,8 @@ static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)
 			emit = "BYTEA";
 		} else if (word_eq(p, n, "STRICT") || (word_eq(p, n, "WITHOUT") && word_eq(w2, n2, "ROWID"))) {
 			/* table options after the closing parenthesis: drop them and their commas */
-			while (out->len > base && (isspace((unsigned char)out->data[out->len - 1]) ||
-						   out->data[out->len - 1] == ','))
+			while (out->len > base &&
+			       (isspace((unsigned char)out->data[out->len - 1]) || out->data[out->len - 1] == ','))
 				out->len--;
 			out->data[out->len] = '\0';
 			emit = "";

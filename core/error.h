@@ -42,8 +42,8 @@
 	X(NOT_IMPLEMENTED, 501)                                                      \
 	X(TEMPORARILY_UNAVAILABLE, 503)                                              \
 	/* the Files API's reason for refusing to delete a directory with entries */ \
-	X(FILES_API_DIRECTORY_IS_NOT_EMPTY, 400)                                      \
-	/* the SQL warehouse with --store postgresql (statements run on SQLite files) */ \
+	X(FILES_API_DIRECTORY_IS_NOT_EMPTY, 400)                                     \
+	/* the SQL warehouse on a PostgreSQL store (--store) */                      \
 	X(NOT_SUPPORTED_WITH_POSTGRESQL_STORE, 400)
 
 typedef enum weir_code {

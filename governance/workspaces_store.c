@@ -7,8 +7,9 @@
 
 static const char SQL_WORKSPACE_NAME[] = "SELECT name FROM workspaces WHERE id = ?1";
 static const char SQL_WORKSPACE_BY_NAME[] = "SELECT id FROM workspaces WHERE name = ?1";
-static const char SQL_WORKSPACE_MEMBER[] = "SELECT 1 FROM workspace_assignments WHERE workspace_id = ?1 "
-					   "AND principal_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?2)) LIMIT 1";
+static const char SQL_WORKSPACE_MEMBER[] =
+	"SELECT 1 FROM workspace_assignments WHERE workspace_id = ?1 "
+	"AND principal_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?2)) LIMIT 1";
 static const char SQL_INSERT_WORKSPACE[] = "INSERT INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)";
 
 int weir_gov_store_workspace_name(weir_db *db, weir_arena *a, int64_t id, const char **name, weir_error *err)

@@ -150,7 +150,8 @@ const char *weir_lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *
 
 static const char SQL_LEAF_FACTS[] =
 	"SELECT s.parent_id, s.type, s.owner_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?2)) OR EXISTS "
-	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?2))) "
+	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT CAST(value AS INTEGER) FROM "
+	"json_each(?2))) "
 	"FROM securables s WHERE s.id = ?1";
 
 int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, const char *closure_json,
@@ -172,8 +173,8 @@ int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_
 	return rc == WEIR_DB_DONE ? 1 : weir_db_fail(db, rc, err);
 }
 
-static const char SQL_NODES_MANY[] = "SELECT " NODE_COLS
-				     " FROM lineage_nodes WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?1))";
+static const char SQL_NODES_MANY[] =
+	"SELECT " NODE_COLS " FROM lineage_nodes WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?1))";
 
 int weir_lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
 			      weir_error *err)
@@ -201,7 +202,8 @@ int weir_lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, 
 
 static const char SQL_LEAF_FACTS_MANY[] =
 	"SELECT s.id, s.parent_id, s.type, s.owner_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?2)) OR EXISTS "
-	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?2))) "
+	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT CAST(value AS INTEGER) FROM "
+	"json_each(?2))) "
 	"FROM securables s WHERE s.id IN (SELECT value FROM json_each(?1))";
 
 int weir_lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,

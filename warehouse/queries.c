@@ -300,8 +300,7 @@ int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_
 {
 	weir_error refused = WEIR_ERROR_INIT;
 	if (weir_wh_refused(&refused) != 0) {
-		snprintf(res->message, sizeof res->message, "%s (%s)", refused.message,
-			 weir_code_name(refused.code));
+		snprintf(res->message, sizeof res->message, "%s (%s)", refused.message, weir_code_name(refused.code));
 		return -1;
 	}
 	json_t *query = json_object_get(task, "query");

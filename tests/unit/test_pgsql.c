@@ -21,7 +21,8 @@ static void test_params(void **state)
 	check("SELECT a FROM t WHERE b = ?1 AND c = ?2", "SELECT a FROM t WHERE b = $1 AND c = $2", 2);
 	check("INSERT INTO t VALUES (?, ?, ?)", "INSERT INTO t VALUES ($1, $2, $3)", 3);
 	check("SELECT ?3, ?, ?1", "SELECT $3, $4, $1", 4);
-	check("SELECT 'a?1 LIKE ''?''' FROM \"x?\" -- ?5\n WHERE a = ?1", "SELECT 'a?1 LIKE ''?''' FROM \"x?\" \n WHERE a = $1", 1);
+	check("SELECT 'a?1 LIKE ''?''' FROM \"x?\" -- ?5\n WHERE a = ?1",
+	      "SELECT 'a?1 LIKE ''?''' FROM \"x?\" \n WHERE a = $1", 1);
 	check("SELECT 1;  ", "SELECT 1", 0);
 }
 
@@ -29,11 +30,12 @@ static void test_params(void **state)
 static void test_or_ignore(void **state)
 {
 	(void)state;
-	check("INSERT OR IGNORE INTO g (a, b) VALUES (?1, ?2)", "INSERT INTO g (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-	      2);
+	check("INSERT OR IGNORE INTO g (a, b) VALUES (?1, ?2)",
+	      "INSERT INTO g (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING", 2);
 	check("insert or ignore into g (a) values (?1) RETURNING a",
 	      "INSERT into g (a) values ($1) ON CONFLICT DO NOTHING RETURNING a", 1);
-	check("INSERT INTO g (a) VALUES (?1) ON CONFLICT (a) DO UPDATE SET n = max(n, excluded.n), m = coalesce(excluded.m, m) "
+	check("INSERT INTO g (a) VALUES (?1) ON CONFLICT (a) DO UPDATE SET n = max(n, excluded.n), m = "
+	      "coalesce(excluded.m, m) "
 	      "WHERE (excluded.n, excluded.m) > (n, m) RETURNING id",
 	      "INSERT INTO g (a) VALUES ($1) ON CONFLICT (a) DO UPDATE SET n = greatest(g.n, excluded.n), m = "
 	      "coalesce(excluded.m, g.m) WHERE (excluded.n, excluded.m) > (g.n, g.m) RETURNING id",
@@ -60,19 +62,21 @@ static void test_operators(void **state)
 	(void)state;
 	check("SELECT 1 FROM t WHERE a GLOB ?1 AND b LIKE ?2", "SELECT 1 FROM t WHERE a #~# $1 AND b ILIKE $2", 2);
 	check("SELECT 1 FROM t WHERE a IS NOT b AND c IS ?1 AND d IS NOT NULL AND e IS NULL",
-	      "SELECT 1 FROM t WHERE a IS DISTINCT FROM b AND c IS NOT DISTINCT FROM $1 AND d IS NOT NULL AND e IS NULL",
+	      "SELECT 1 FROM t WHERE a IS DISTINCT FROM b AND c IS NOT DISTINCT FROM $1 AND d IS NOT NULL AND e IS "
+	      "NULL",
 	      1);
 	check("SELECT CASE WHEN ?1 THEN 1 END FROM t WHERE (?2 OR a = ?3)",
 	      "SELECT CASE WHEN ($1 <> 0) THEN 1 END FROM t WHERE (($2 <> 0) OR a = $3)", 3);
 	check("SELECT * FROM (SELECT a FROM t) WHERE a = 1 UNION SELECT * FROM (SELECT b FROM u)",
-	      "SELECT * FROM (SELECT a FROM t) AS weir_q1 WHERE a = 1 UNION SELECT * FROM (SELECT b FROM u) AS weir_q2", 0);
+	      "SELECT * FROM (SELECT a FROM t) AS weir_q1 WHERE a = 1 UNION SELECT * FROM (SELECT b FROM u) AS weir_q2",
+	      0);
 	check("SELECT * FROM (SELECT a FROM t) x", "SELECT * FROM (SELECT a FROM t) x", 0);
 	check("SELECT a FROM t WHERE a IN (?1, ?2)", "SELECT a FROM t WHERE a IN ($1, $2)", 2);
 	check("SELECT a FROM t CROSS JOIN u x ON x.a = t.a CROSS JOIN v LIMIT ?1",
 	      "SELECT a FROM t JOIN u x ON x.a = t.a CROSS JOIN v LIMIT weir_limit($1)", 1);
 	check("SELECT a FROM t LIMIT -1 OFFSET ?2", "SELECT a FROM t LIMIT ALL OFFSET $2", 2);
-	check("SELECT a FROM t WHERE b BETWEEN ?1 AND ?2 AND ?3", "SELECT a FROM t WHERE b BETWEEN $1 AND $2 AND ($3 <> 0)",
-	      3);
+	check("SELECT a FROM t WHERE b BETWEEN ?1 AND ?2 AND ?3",
+	      "SELECT a FROM t WHERE b BETWEEN $1 AND $2 AND ($3 <> 0)", 3);
 }
 
 /* Proves a migration's DDL loses SQLite's table options, gets PostgreSQL's types (INTEGER
@@ -81,7 +85,8 @@ static void test_script(void **state)
 {
 	(void)state;
 	char *out = weir_pg_translate_script(
-		"-- a comment\nCREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  v REAL NOT NULL, b BLOB\n) STRICT, WITHOUT ROWID;\n"
+		"-- a comment\nCREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  v REAL NOT NULL, b BLOB\n) STRICT, "
+		"WITHOUT ROWID;\n"
 		"CREATE TRIGGER t_upd AFTER UPDATE OF v ON t\nWHEN old.v IS NOT new.v\n"
 		"BEGIN UPDATE c SET n = n + 1 WHERE id = 1; END;\nINSERT INTO c VALUES (1, 0);\n");
 	assert_non_null(out);
@@ -119,8 +124,9 @@ static void test_all_migrations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_params),    cmocka_unit_test(test_or_ignore), cmocka_unit_test(test_functions),
-		cmocka_unit_test(test_operators), cmocka_unit_test(test_script),    cmocka_unit_test(test_all_migrations),
+		cmocka_unit_test(test_params),    cmocka_unit_test(test_or_ignore),
+		cmocka_unit_test(test_functions), cmocka_unit_test(test_operators),
+		cmocka_unit_test(test_script),    cmocka_unit_test(test_all_migrations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
