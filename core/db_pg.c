@@ -75,6 +75,7 @@ struct pg_conn {
 	unsigned next_name;
 	bool in_write, in_read, wrote;
 	bool lost; /* a statement failed for want of the server since the connection was borrowed */
+	unsigned epoch; /* the pool's lost_epoch when this connection was last (re)connected */
 	int64_t changes;
 	uint64_t read_gen;
 	char sqlstate[6];
@@ -93,6 +94,9 @@ struct pg_pool {
 	pthread_mutex_t mu, write_mu;
 	pthread_cond_t cv;
 	int schema_version;
+	/* moves when a connection is found lost: the others reconnect before their next use
+	 * instead of failing a request each on a dead socket */
+	_Atomic unsigned lost_epoch;
 	/* weir_pg_leader: its own session, holding the roles' advisory locks */
 	pthread_mutex_t leader_mu;
 	PGconn *leader_pc;
@@ -129,8 +133,14 @@ static void forget_prepared(pg_conn *c)
 /* A connection lost (server restarted, network): try once to reconnect. */
 static bool conn_ok(pg_conn *c)
 {
-	if (c->pc && PQstatus(c->pc) == CONNECTION_OK)
+	/* never inside a transaction: a new session would run the rest of it as autocommit
+	 * statements; the transaction fails instead (weir_pg_commit refuses after a loss) */
+	if (c->in_read || c->in_write)
+		return c->pc && PQstatus(c->pc) == CONNECTION_OK;
+	unsigned epoch = atomic_load(&c->pool->lost_epoch);
+	if (c->pc && PQstatus(c->pc) == CONNECTION_OK && c->epoch == epoch)
 		return true;
+	c->epoch = epoch;
 	if (c->pc)
 		PQreset(c->pc);
 	else
@@ -152,6 +162,8 @@ static int result_rc(pg_conn *c, PGresult *r)
 	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "08006");
 	if (PQstatus(c->pc) != CONNECTION_OK || state == NULL || strncmp(state, "08", 2) == 0 ||
 	    strncmp(state, "57P", 3) == 0) {
+		if (!c->lost)
+			atomic_fetch_add(&c->pool->lost_epoch, 1);
 		c->lost = true;
 		return PG_IOERR;
 	}
@@ -991,6 +1003,14 @@ int weir_pg_commit(weir_db *db, weir_error *err)
 	pg_conn *c = CONN(db);
 	if (!c->in_write)
 		return 0;
+	if (c->lost) { /* a statement of this transaction met a lost connection: it is gone */
+		if (PQstatus(c->pc) == CONNECTION_OK)
+			PQclear(PQexec(c->pc, "ROLLBACK"));
+		c->in_write = false;
+		c->wrote = false;
+		pthread_mutex_unlock(&c->pool->write_mu);
+		return weir_pg_fail(db, PG_IOERR, err);
+	}
 	/* a write moves the store's change counter in its own transaction (generations) */
 	PGresult *r = PQexec(c->pc, c->wrote ? "UPDATE weir_changes SET n = n + 1 WHERE id = 1; COMMIT" : "COMMIT");
 	ExecStatusType s = PQresultStatus(r);
@@ -1041,7 +1061,15 @@ int weir_pg_begin_read(weir_db *db, weir_error *err)
 	/* the generation is the store's change counter read in the request's snapshot: it moves
 	 * with every write transaction of any replica (weir_pg_commit), so a cache stamped with it
 	 * never serves what another replica changed */
-	PGresult *r = PQexec(c->pc, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT n FROM weir_changes WHERE id = 1");
+	static const char begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT n FROM weir_changes WHERE id = 1";
+	PGresult *r = PQexec(c->pc, begin);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQstatus(c->pc) != CONNECTION_OK) {
+		/* the request's first statement found the socket dead (the server restarted while
+		 * the connection idled): nothing was done yet, so once more on a new connection */
+		PQclear(r);
+		atomic_fetch_add(&c->pool->lost_epoch, 1);
+		r = conn_ok(c) ? PQexec(c->pc, begin) : NULL;
+	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 		int rc = result_rc(c, r);
 		weir_log_error("postgresql: cannot begin a read: %s", PQresultErrorMessage(r));

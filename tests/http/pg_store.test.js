@@ -256,6 +256,12 @@ test('PostgreSQL stopped and started under load: requests fail 503, /readyz fail
     const names = new Set(ok(await srv.req('GET', UC + '/catalogs?max_results=1000')).catalogs.map((c) => c.name));
     for (const a of acked) assert.ok(names.has(a), `acknowledged catalog ${a} is there`);
     ok(await srv.req('POST', UC + '/catalogs', { body: { name: 'after' } }));
+    // a restart while the server idles: its connections' sockets are dead, and the next
+    // requests reconnect instead of failing (nothing was in flight)
+    pgctl('stop');
+    pgctl('start');
+    for (let i = 0; i < 6; i++) assert.equal(ok(await srv.req('GET', UC + '/catalogs/after')).name, 'after');
+    ok(await srv.req('POST', UC + '/catalogs', { body: { name: 'after2' } }));
   } finally {
     await srv.stop();
   }
