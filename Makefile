@@ -7,7 +7,7 @@
 B        ?= build
 CC       ?= cc
 SAN      ?=
-PKGS     := libmicrohttpd jansson sqlite3 libjwt openssl
+PKGS     := libmicrohttpd jansson sqlite3 libjwt openssl libpq
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wwrite-strings -fno-common -Wno-format-nonliteral -Wno-format-truncation
 ifeq ($(CI),true)
@@ -32,7 +32,7 @@ MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test check unit http clients browser faults deps bench clean openapi openapi-check house-rules format-check
+.PHONY: all run test test-pg check unit http clients browser faults deps bench clean openapi openapi-check house-rules format-check
 
 all: $(B)/weir
 
@@ -105,18 +105,25 @@ clients: $(B)/weir
 browser: $(B)/weir
 	@cd tests && WEIR_BIN=$(abspath $(B)/weir) node --test --test-concurrency=1 browser/
 
+# The HTTP and client suites again with the PostgreSQL store (a throwaway PostgreSQL from
+# Debian's postgresql package, tests/pg/start.sh; each test server its own database).
+test-pg: $(B)/weir
+	@scripts/test-pg.sh $(abspath $(B)/weir)
+
 # Fault tests (kill -9 durability loop, ...): real servers crashed and restarted, bounded in
 # time; one file at a time, each drives the machine hard. Part of `make check`, not `make test`.
 faults: $(B)/weir
 	@cd tests && WEIR_BIN=$(abspath $(B)/weir) node --test --test-concurrency=1 faults/
 
 # Every test: unit (cmocka on real SQLite), HTTP (real server on port 0), clients (real SDK),
-# browser (the web UI in Chromium).
+# browser (the web UI in Chromium); then HTTP and clients again on the PostgreSQL store
+# (test-pg: ~1.5-3.5 min more on 2 cores).
 test: deps
 	@$(MAKE) --no-print-directory all unit fuzz-replay
 	@$(MAKE) --no-print-directory house-rules format-check
 	@$(MAKE) --no-print-directory openapi-check
 	@$(MAKE) --no-print-directory http clients browser
+	@$(MAKE) --no-print-directory test-pg
 
 # Module boundaries, sqlite outside core/, symbol prefixes (scripts/house-rules.sh).
 house-rules: all

@@ -36,32 +36,52 @@ static int mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
-/* DATA/keys/jwt.secret: 32 random bytes, mode 0600, created once. */
+/* DATA/keys/jwt.secret: 32 random bytes, mode 0600, created once. Replicas of one
+ * PostgreSQL store share the data directory and may start together: the secret is written
+ * whole to a file of this process's own and linked into place (link fails if another got
+ * there first, whose complete secret is then read). */
+static int read_secret(weir_app *app, const char *path, weir_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	ssize_t n = read(fd, app->hs_secret, sizeof(app->hs_secret));
+	close(fd);
+	if (n != (ssize_t)sizeof(app->hs_secret))
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "%s is damaged", path);
+	return 0;
+}
+
 static int load_secret(weir_app *app, weir_error *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/keys", app->cfg.data_dir);
 	snprintf(path, sizeof(path), "%s/jwt.secret", dir);
+	snprintf(tmp, sizeof(tmp), "%s/jwt.secret.%ld.tmp", dir, (long)getpid());
 	if (mkdirs(dir, 0700) != 0)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot create %s", dir);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, app->hs_secret, sizeof(app->hs_secret));
-		close(fd);
-		if (n != (ssize_t)sizeof(app->hs_secret))
-			return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "%s is damaged", path);
-		return 0;
-	}
+	int rc = read_secret(app, path, err);
+	if (rc <= 0)
+		return rc;
 	weir_random_bytes(app->hs_secret, sizeof(app->hs_secret));
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, app->hs_secret, sizeof(app->hs_secret)) != (ssize_t)sizeof(app->hs_secret) ||
 	    fsync(fd) != 0) {
 		if (fd >= 0)
 			close(fd);
+		unlink(tmp);
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot write %s", path);
 	}
 	close(fd);
-	return 0;
+	int linked = link(tmp, path);
+	int link_errno = errno;
+	unlink(tmp);
+	if (linked == 0)
+		return 0;
+	if (link_errno == EEXIST && read_secret(app, path, err) == 0) /* another process's */
+		return 0;
+	return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "cannot write %s", path);
 }
 
 static int lock_fd = -1;
@@ -79,14 +99,18 @@ int weir_app_open(weir_app *app, weir_error *err)
 
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/weir.lock", abs);
-	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
-		return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
-				      "another weir server is using %s (or it cannot be locked)", abs);
+	/* SQLite: one server per data directory. PostgreSQL: replicas share it (files). */
+	if (app->cfg.store_url == NULL) {
+		lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+			return weir_error_set(err, WEIR_E_INTERNAL_ERROR,
+					      "another weir server is using %s (or it cannot be locked)", abs);
+	}
 	if (load_secret(app, err) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/weir.db", abs);
-	app->pool = weir_db_pool_open(path, app->cfg.threads + 2, app->cfg.sync, err);
+	app->pool = weir_db_pool_open(app->cfg.store_url ? app->cfg.store_url : path, app->cfg.threads + 2,
+				      app->cfg.sync, err);
 	if (app->pool == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "%s/admin.token", abs);

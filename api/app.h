@@ -13,6 +13,9 @@
 
 typedef struct weir_config {
 	const char *data_dir; /* absolute */
+	/* --store: a postgresql:// URL keeping all control-plane state in PostgreSQL (files
+	 * stay under data_dir, which replicas share); NULL: SQLite in data_dir/weir.db */
+	const char *store_url;
 	const char *listen_host;
 	unsigned listen_port; /* 0: any free port */
 	weir_sync sync;

@@ -19,14 +19,15 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: weir serve [--data DIR] [--listen HOST:PORT] [--sync full|normal] [--threads N]\n"
+	fputs("usage: weir serve [--data DIR] [--store postgresql://...] [--listen HOST:PORT] [--sync full|normal]\n"
+	      "                  [--threads N]\n"
 	      "                  [--port-file FILE] [--body-limit BYTES] [--upload-limit BYTES]\n"
 	      "                  [--jwks FILE --jwt-issuer ISS --jwt-audience AUD] [--quiet]\n"
 	      "                  [--head-timeout SECONDS] [--drain SECONDS] [--body-memory BYTES]\n"
 	      "                  [--token-max-lifetime SECONDS] [--metrics-listen HOST:PORT]\n"
 	      "                  [--max-connections N] [--allow-command-tasks] [--task-log-limit BYTES]\n"
 	      "                  [--ui-secure-cookies]\n"
-	      "       weir backup DIR OUT\n"
+	      "       weir backup DIR OUT | weir backup --store postgresql://... OUT\n"
 	      "       weir routes\n"
 	      "       weir version\n",
 	      f);
@@ -88,6 +89,13 @@ static int serve(int argc, char **argv)
 		if (strcmp(a, "--data") == 0) {
 			NEED_VALUE();
 			cfg->data_dir = v;
+		} else if (strcmp(a, "--store") == 0) {
+			NEED_VALUE();
+			if (strncmp(v, "postgresql://", 13) != 0 && strncmp(v, "postgres://", 11) != 0) {
+				fprintf(stderr, "weir: --store expects a postgresql:// URL\n");
+				return 2;
+			}
+			cfg->store_url = v;
 		} else if (strcmp(a, "--listen") == 0) {
 			NEED_VALUE();
 			static char host[64];
@@ -228,6 +236,14 @@ static int serve(int argc, char **argv)
 
 static int backup(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[2], "--store") == 0) {
+		/* PostgreSQL has its own online backup: weir adds nothing to it */
+		fprintf(stderr, "weir backup: the PostgreSQL store is backed up with PostgreSQL's tools, e.g.\n"
+				"    pg_dump --format=custom --file=OUT 'postgresql://...'\n"
+				"(or continuous archiving); the files under --data (artifacts, volumes) are\n"
+				"copied separately. Nothing was written.\n");
+		return 2;
+	}
 	if (argc != 4) {
 		usage(stderr);
 		return 2;

@@ -330,8 +330,23 @@ static void set_body(weir_req *r, int status, const char *ctype, char *body, siz
 	r->resp_static = false;
 }
 
+/* A store that could not be reached (PostgreSQL: the connection lost) answers "no row" to a
+ * read that did not happen: whatever the handler made of it, the request answers 503. */
+static bool store_lost(weir_req *r, int status) { return status < 500 && r->db != NULL && weir_db_lost(r->db); }
+
+static int reply_store_lost(weir_req *r)
+{
+	weir_error e;
+	weir_error_set(&e, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is unreachable; retry");
+	return weir_reply_error(r, &e);
+}
+
 int weir_reply_json(weir_req *r, int status, json_t *body)
 {
+	if (store_lost(r, status)) {
+		json_decref(body);
+		return reply_store_lost(r);
+	}
 	if (body == NULL) { /* a value that could not be built (jansson refused it): never "null" */
 		weir_error e;
 		weir_error_set(&e, WEIR_E_INTERNAL_ERROR, "internal error");
@@ -346,6 +361,10 @@ int weir_reply_json(weir_req *r, int status, json_t *body)
 
 int weir_reply_json_text(weir_req *r, int status, char *text, size_t len)
 {
+	if (store_lost(r, status)) {
+		free(text);
+		return reply_store_lost(r);
+	}
 	set_body(r, status, "application/json", text, len, true);
 	return 0;
 }
@@ -424,6 +443,8 @@ int weir_reply_error(weir_req *r, const weir_error *raised)
 			d = WEIR_DIALECT_SCIM;
 	}
 	weir_error translated = *raised, *e = &translated;
+	if (store_lost(r, weir_code_status(raised->code)))
+		weir_error_set(e, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is unreachable; retry");
 	weir_dialect_translate(d, e); /* the dialect's name for the domain's code (api/dialect.c) */
 	int status = e->status ? e->status : weir_code_status(e->code);
 	const char *code = weir_code_name(e->code);

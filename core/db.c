@@ -2,6 +2,7 @@
  * core/db.h. */
 #include "core/db.h"
 #include "core/db_sqlite.h"
+#include "core/db_pg.h"
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -422,6 +423,8 @@ static void *syncer_main(void *arg)
 
 int weir_db_durable_async(weir_db_pool *p, uint64_t token, void (*done)(void *arg, bool durable), void *arg)
 {
+	if (weir_db__pg)
+		return 1; /* PostgreSQL's COMMIT returned: durable (synchronous_commit on) */
 	uint64_t seq;
 	pthread_mutex_lock(&p->sync_mu);
 	int st = token_seq(p, token, &seq);
@@ -454,6 +457,8 @@ int weir_db_durable_async(weir_db_pool *p, uint64_t token, void (*done)(void *ar
 
 int weir_db_durable_wait(weir_db_pool *p, uint64_t token)
 {
+	if (weir_db__pg)
+		return 0;
 	uint64_t seq;
 	pthread_mutex_lock(&p->sync_mu);
 	int st = token_seq(p, token, &seq);
@@ -474,6 +479,8 @@ int weir_db_durable_wait(weir_db_pool *p, uint64_t token)
 void weir_db_pool_stats(weir_db_pool *p, weir_db_commit_stats *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (weir_db__pg)
+		return;
 	pthread_mutex_lock(&p->sync_mu);
 	out->syncs = p->syncs;
 	out->commits = p->synced_commits;
@@ -555,6 +562,8 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int pages)
  * the value taken before its snapshot; otherwise the current one. */
 uint64_t weir_db_generation(weir_db *c)
 {
+	if (weir_db__pg)
+		return weir_pg_generation(c);
 	if (c->in_write)
 		return 0;
 	if (c->in_read)
@@ -640,6 +649,8 @@ static int group_commit_start(weir_db_pool *p, weir_db *c, const char *path, wei
 
 weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir_error *err)
 {
+	if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0)
+		return weir_pg_pool_open(path, size, err);
 	/* SQLite's memory statistics take one global mutex on every allocation of every
 	 * connection; nothing reads them, so they go (measured: a contended lock per query).
 	 * Must precede initialisation; a later call is refused harmlessly. */
@@ -734,6 +745,10 @@ static void log_hist(const char *what, const char *unit, uint64_t n, const char 
 
 void weir_db_pool_close(weir_db_pool *p)
 {
+	if (weir_db__pg) {
+		weir_pg_pool_close(p);
+		return;
+	}
 	if (p == NULL)
 		return;
 	if (p->batch_open) /* members that left without waiting (weir_db_commit_deferred) */
@@ -783,10 +798,23 @@ void weir_db_pool_close(weir_db_pool *p)
 	free(p);
 }
 
-int weir_db_pool_schema_version(weir_db_pool *p) { return p->schema_version; }
+int weir_db_pool_schema_version(weir_db_pool *p)
+{
+	return weir_db__pg ? weir_pg_pool_schema_version(p) : p->schema_version;
+}
+
+bool weir_db_pool_ready(weir_db_pool *p) { return weir_db__pg ? weir_pg_pool_ready(p) : true; }
+
+const char *weir_db_store_kind(void) { return weir_db__pg ? "postgresql" : "sqlite"; }
+
+bool weir_db_leader(weir_db_pool *p, int role) { return weir_db__pg ? weir_pg_leader(p, role) : true; }
+
+bool weir_db_lost(weir_db *c) { return weir_db__pg && c != NULL && weir_pg_lost(c); }
 
 weir_db *weir_db_acquire(weir_db_pool *p)
 {
+	if (weir_db__pg)
+		return weir_pg_acquire(p);
 	pthread_mutex_lock(&p->mu);
 	if (p->free_list == NULL) {
 		int64_t t0 = mono_us();
@@ -804,6 +832,10 @@ void weir_db_release(weir_db *c)
 {
 	if (c == NULL)
 		return;
+	if (weir_db__pg) {
+		weir_pg_release(c);
+		return;
+	}
 	/* Safety net: a statement left stepping would hold a read snapshot open. */
 	sqlite3_stmt *st = NULL;
 	while ((st = sqlite3_next_stmt(c->db, st)) != NULL)
@@ -823,10 +855,12 @@ void weir_db_release(weir_db *c)
 	pthread_mutex_unlock(&p->mu);
 }
 
-sqlite3 *weir_db_handle(weir_db *c) { return c->active->db; }
+sqlite3 *weir_db_handle(weir_db *c) { return weir_db__pg ? NULL : c->active->db; }
 
 const char *weir_db_memo_get(weir_db *c, const char *key)
 {
+	if (weir_db__pg)
+		return weir_pg_memo_get(c, key);
 	for (int i = 0; i < 4; i++)
 		if (c->memo[i].key == key)
 			return c->memo[i].value;
@@ -835,6 +869,10 @@ const char *weir_db_memo_get(weir_db *c, const char *key)
 
 void weir_db_memo_set(weir_db *c, const char *key, const char *value)
 {
+	if (weir_db__pg) {
+		weir_pg_memo_set(c, key, value);
+		return;
+	}
 	for (int i = 0; i < 4; i++) {
 		if (c->memo[i].key == NULL || c->memo[i].key == key) {
 			free(c->memo[i].value);
@@ -872,6 +910,8 @@ static void cache_grow(weir_db *c)
 
 weir_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
 {
+	if (weir_db__pg)
+		return weir_pg_stmt(c, sql, err);
 	c = c->active;
 	size_t i = slot_index(sql, c->nslots);
 	while (c->slots[i].sql) {
@@ -904,6 +944,10 @@ weir_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
 
 void weir_db_done(weir_stmt *st)
 {
+	if (weir_db__pg) {
+		weir_pg_done(st);
+		return;
+	}
 	if (st)
 		sqlite3_reset(weir_db_sqlite_stmt(st));
 }
@@ -927,6 +971,11 @@ static int run_control(weir_db *c, const char *sql)
 
 int weir_db_step_done(weir_db *c, weir_stmt *wst, weir_error *err)
 {
+	if (weir_db__pg) {
+		int prc = weir_pg_step(wst);
+		weir_pg_done(wst);
+		return prc == WEIR_DB_ROW || prc == WEIR_DB_DONE ? 0 : weir_pg_fail(c, prc, err);
+	}
 	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -937,6 +986,12 @@ int weir_db_step_done(weir_db *c, weir_stmt *wst, weir_error *err)
 
 void weir_db_jw_col(weir_jw *w, const char *key, weir_stmt *wst, int col)
 {
+	if (weir_db__pg) {
+		const char *pv = weir_pg_col_text(wst, col);
+		if (pv != NULL)
+			weir_jw_kstrn(w, key, pv, strlen(pv));
+		return;
+	}
 	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
 	const char *v = (const char *)sqlite3_column_text(st, col);
 	if (v != NULL)
@@ -945,6 +1000,13 @@ void weir_db_jw_col(weir_jw *w, const char *key, weir_stmt *wst, int col)
 
 int weir_db_step_i64(weir_db *c, weir_stmt *wst, int64_t *out, weir_error *err)
 {
+	if (weir_db__pg) {
+		int prc = weir_pg_step(wst);
+		if (prc == WEIR_DB_ROW)
+			*out = weir_pg_col_i64(wst, 0);
+		weir_pg_done(wst);
+		return prc == WEIR_DB_ROW ? 0 : weir_pg_fail(c, prc == WEIR_DB_DONE ? WEIR_DB_ERROR : prc, err);
+	}
 	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -989,6 +1051,8 @@ static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO weir_w";
  * data, and c holds no snapshot meanwhile. */
 int weir_db_begin_write(weir_db *c, weir_error *err)
 {
+	if (weir_db__pg)
+		return weir_pg_begin_write(c, err);
 	weir_db_pool *p = c->pool;
 	weir_db *w = &p->writer;
 	if (c->in_read)
@@ -1130,6 +1194,8 @@ static void writer_release(weir_db *c)
  * (wal_sync_wait). 0 once the change is committed (and durable with --sync full). */
 int weir_db_commit(weir_db *c, weir_error *err)
 {
+	if (weir_db__pg)
+		return weir_pg_commit(c, err);
 	uint64_t seq = 0;
 	if (weir_db_commit_nowait(c, &seq, err) != 0)
 		return -1;
@@ -1140,6 +1206,10 @@ int weir_db_commit(weir_db *c, weir_error *err)
 
 int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err)
 {
+	if (weir_db__pg) {
+		*durable_seq = 0;
+		return weir_pg_commit(c, err);
+	}
 	weir_db_pool *p = c->pool;
 	*durable_seq = 0;
 	weir_db *w = c->active;
@@ -1186,6 +1256,10 @@ int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err)
  * 2 server threads, since each waited in its thread for its COMMIT). */
 int weir_db_commit_deferred(weir_db *c, uint64_t *token, weir_error *err)
 {
+	if (weir_db__pg) {
+		*token = 0;
+		return weir_pg_commit(c, err);
+	}
 	weir_db_pool *p = c->pool;
 	if (!p->syncer_running)
 		return weir_db_commit_nowait(c, token, err);
@@ -1222,6 +1296,10 @@ int weir_db_commit_deferred(weir_db *c, uint64_t *token, weir_error *err)
  * SQLite had already dropped the transaction, the members before fail with it. */
 void weir_db_rollback(weir_db *c)
 {
+	if (weir_db__pg) {
+		weir_pg_rollback(c);
+		return;
+	}
 	if (!c->in_write)
 		return;
 	weir_db_pool *p = c->pool;
@@ -1254,10 +1332,12 @@ void weir_db_rollback(weir_db *c)
 	writer_release(c);
 }
 
-bool weir_db_in_write(const weir_db *c) { return c->in_write; }
+bool weir_db_in_write(const weir_db *c) { return weir_db__pg ? weir_pg_in_write(c) : c->in_write; }
 
 int weir_db_begin_read(weir_db *c, weir_error *err)
 {
+	if (weir_db__pg)
+		return weir_pg_begin_read(c, err);
 	if (c->in_write || c->in_read)
 		return 0;
 	c->read_gen = atomic_load(&c->pool->generation); /* before the snapshot is taken */
@@ -1270,6 +1350,10 @@ int weir_db_begin_read(weir_db *c, weir_error *err)
 
 void weir_db_end_read(weir_db *c)
 {
+	if (weir_db__pg) {
+		weir_pg_end_read(c);
+		return;
+	}
 	if (!c->in_read)
 		return;
 	if (!sqlite3_get_autocommit(c->db))
@@ -1279,6 +1363,8 @@ void weir_db_end_read(weir_db *c)
 
 int weir_db_fail(weir_db *c, int rc, weir_error *err)
 {
+	if (weir_db__pg)
+		return weir_pg_fail(c, rc, err);
 	int primary = rc & 0xff;
 	if (c)
 		c = c->active;
@@ -1292,29 +1378,60 @@ int weir_db_fail(weir_db *c, int rc, weir_error *err)
 
 void weir_db_bind_text(weir_stmt *st, int i, const char *s)
 {
+	if (weir_db__pg) {
+		weir_pg_bind(st, i, s);
+		return;
+	}
 	if (s == NULL)
 		sqlite3_bind_null(weir_db_sqlite_stmt(st), i);
 	else
 		sqlite3_bind_text(weir_db_sqlite_stmt(st), i, s, -1, SQLITE_TRANSIENT);
 }
 
-void weir_db_bind_i64(weir_stmt *st, int i, int64_t v) { sqlite3_bind_int64(weir_db_sqlite_stmt(st), i, v); }
+void weir_db_bind_i64(weir_stmt *st, int i, int64_t v)
+{
+	if (weir_db__pg)
+		weir_pg_bind_i64(st, i, v);
+	else
+		sqlite3_bind_int64(weir_db_sqlite_stmt(st), i, v);
+}
 
 void weir_db_bind_i64_or_null(weir_stmt *st, int i, int64_t v, bool is_null)
 {
+	if (weir_db__pg) {
+		if (is_null)
+			weir_pg_bind(st, i, NULL);
+		else
+			weir_pg_bind_i64(st, i, v);
+		return;
+	}
 	if (is_null)
 		sqlite3_bind_null(weir_db_sqlite_stmt(st), i);
 	else
 		sqlite3_bind_int64(weir_db_sqlite_stmt(st), i, v);
 }
 
-void weir_db_bind_int(weir_stmt *st, int i, int v) { sqlite3_bind_int(weir_db_sqlite_stmt(st), i, v); }
-void weir_db_bind_double(weir_stmt *st, int i, double v) { sqlite3_bind_double(weir_db_sqlite_stmt(st), i, v); }
-void weir_db_bind_null(weir_stmt *st, int i) { sqlite3_bind_null(weir_db_sqlite_stmt(st), i); }
+void weir_db_bind_int(weir_stmt *st, int i, int v) { weir_db_bind_i64(st, i, v); }
+void weir_db_bind_double(weir_stmt *st, int i, double v)
+{
+	if (weir_db__pg)
+		weir_pg_bind_double(st, i, v);
+	else
+		sqlite3_bind_double(weir_db_sqlite_stmt(st), i, v);
+}
+void weir_db_bind_null(weir_stmt *st, int i)
+{
+	if (weir_db__pg)
+		weir_pg_bind(st, i, NULL);
+	else
+		sqlite3_bind_null(weir_db_sqlite_stmt(st), i);
+}
 
 /* -- the opaque statement interface (core/db.h) -- */
 int weir_db_prepare(weir_db *c, const char *sql, weir_stmt **out)
 {
+	if (weir_db__pg)
+		return weir_pg_prepare(c, sql, out);
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(weir_db_handle(c), sql, -1, &st, NULL);
 	*out = (weir_stmt *)(void *)st;
@@ -1322,25 +1439,55 @@ int weir_db_prepare(weir_db *c, const char *sql, weir_stmt **out)
 		weir_log_error("prepare failed: %s in: %.200s", sqlite3_errmsg(weir_db_handle(c)), sql);
 	return rc;
 }
-void weir_db_finalize(weir_stmt *st) { sqlite3_finalize(weir_db_sqlite_stmt(st)); }
-int weir_db_step(weir_stmt *st) { return sqlite3_step(weir_db_sqlite_stmt(st)); }
-int64_t weir_db_col_i64(weir_stmt *st, int col) { return sqlite3_column_int64(weir_db_sqlite_stmt(st), col); }
-int weir_db_col_int(weir_stmt *st, int col) { return sqlite3_column_int(weir_db_sqlite_stmt(st), col); }
-double weir_db_col_double(weir_stmt *st, int col) { return sqlite3_column_double(weir_db_sqlite_stmt(st), col); }
+void weir_db_finalize(weir_stmt *st)
+{
+	if (weir_db__pg)
+		weir_pg_finalize(st);
+	else
+		sqlite3_finalize(weir_db_sqlite_stmt(st));
+}
+int weir_db_step(weir_stmt *st) { return weir_db__pg ? weir_pg_step(st) : sqlite3_step(weir_db_sqlite_stmt(st)); }
+int64_t weir_db_col_i64(weir_stmt *st, int col)
+{
+	return weir_db__pg ? weir_pg_col_i64(st, col) : sqlite3_column_int64(weir_db_sqlite_stmt(st), col);
+}
+int weir_db_col_int(weir_stmt *st, int col)
+{
+	return weir_db__pg ? (int)weir_pg_col_i64(st, col) : sqlite3_column_int(weir_db_sqlite_stmt(st), col);
+}
+double weir_db_col_double(weir_stmt *st, int col)
+{
+	return weir_db__pg ? weir_pg_col_double(st, col) : sqlite3_column_double(weir_db_sqlite_stmt(st), col);
+}
 const char *weir_db_col_text(weir_stmt *st, int col)
 {
+	if (weir_db__pg)
+		return weir_pg_col_text(st, col);
 	return (const char *)sqlite3_column_text(weir_db_sqlite_stmt(st), col);
 }
 const char *weir_db_col_dup(weir_arena *a, weir_stmt *st, int col)
 {
+	if (weir_db__pg) {
+		const char *v = weir_pg_col_text(st, col);
+		return v ? weir_arena_strndup(a, v, strlen(v)) : NULL;
+	}
 	const unsigned char *t = sqlite3_column_text(weir_db_sqlite_stmt(st), col);
 	return t ? weir_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(weir_db_sqlite_stmt(st), col))
 		 : NULL;
 }
-int weir_db_col_bytes(weir_stmt *st, int col) { return sqlite3_column_bytes(weir_db_sqlite_stmt(st), col); }
-int weir_db_col_type(weir_stmt *st, int col) { return sqlite3_column_type(weir_db_sqlite_stmt(st), col); }
-int64_t weir_db_changes(weir_db *c) { return sqlite3_changes(weir_db_handle(c)); }
-int64_t weir_db_last_insert_id(weir_db *c) { return sqlite3_last_insert_rowid(weir_db_handle(c)); }
+int weir_db_col_bytes(weir_stmt *st, int col)
+{
+	return weir_db__pg ? weir_pg_col_bytes(st, col) : sqlite3_column_bytes(weir_db_sqlite_stmt(st), col);
+}
+int weir_db_col_type(weir_stmt *st, int col)
+{
+	return weir_db__pg ? weir_pg_col_type(st, col) : sqlite3_column_type(weir_db_sqlite_stmt(st), col);
+}
+int64_t weir_db_changes(weir_db *c) { return weir_db__pg ? weir_pg_changes(c) : sqlite3_changes(weir_db_handle(c)); }
+int64_t weir_db_last_insert_id(weir_db *c)
+{
+	return weir_db__pg ? weir_pg_last_insert_id(c) : sqlite3_last_insert_rowid(weir_db_handle(c));
+}
 
 /* The values of core/db.h's codes are SQLite's own, so no mapping is needed here. */
 _Static_assert(WEIR_DB_OK == SQLITE_OK && WEIR_DB_ERROR == SQLITE_ERROR && WEIR_DB_ROW == SQLITE_ROW &&

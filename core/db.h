@@ -51,8 +51,25 @@ enum { WEIR_DB_OK = 0, WEIR_DB_ERROR = 1, WEIR_DB_ROW = 100, WEIR_DB_DONE = 101 
 enum { WEIR_DB_INTEGER = 1, WEIR_DB_FLOAT = 2, WEIR_DB_TEXT = 3, WEIR_DB_BLOB = 4, WEIR_DB_NULL = 5 };
 
 /* Opens `path` (created if absent), applies pending migrations, and opens `size`
- * connections. Returns NULL with err set on failure. */
+ * connections. Returns NULL with err set on failure. A `postgresql://` (or `postgres://`)
+ * URL instead of a path opens the PostgreSQL store (core/db_pg.c; `sync` is PostgreSQL's
+ * own then): one store kind per process. */
 weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir_error *err);
+/* Whether the store answers now (PostgreSQL: a round trip, reconnecting if needed; SQLite:
+ * always). For /readyz. */
+bool weir_db_pool_ready(weir_db_pool *p);
+/* "sqlite" or "postgresql": the process's store (for messages and error codes). */
+const char *weir_db_store_kind(void);
+/* Whether this process is the one of its store's processes that holds `role` (a small
+ * number naming a duty only one process may carry out: the workflow engine). SQLite: always
+ * (one server per data directory). PostgreSQL: a session advisory lock on a connection of
+ * its own, taken if free; it passes to another replica when this one dies or loses its
+ * connection. Called again to keep checking (a round trip). */
+bool weir_db_leader(weir_db_pool *p, int role);
+/* Whether a statement on this connection failed since it was borrowed because the store
+ * could not be reached (PostgreSQL's connection lost; never with SQLite). A store that read
+ * "no row" then did not look: the request answers 503 (api/request.c). */
+bool weir_db_lost(weir_db *c);
 void weir_db_pool_close(weir_db_pool *p);
 int weir_db_pool_schema_version(weir_db_pool *p);
 

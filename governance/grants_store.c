@@ -99,7 +99,7 @@ int weir_gov_store_grants_chain(weir_db *db, const weir_securable *s, weir_gov_c
 
 static const char SQL_CHAIN_GRANTS[] =
 	"SELECT securable_id, privilege FROM grants "
-	"WHERE securable_id IN (?1, ?2, ?3) AND principal_id IN (SELECT value FROM json_each(?4))";
+	"WHERE securable_id IN (?1, ?2, ?3) AND principal_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?4))";
 
 int weir_gov_store_chain_privs(weir_db *db, const weir_securable *s, const char *closure_json, uint64_t direct[3],
 			       weir_error *err)
@@ -126,7 +126,7 @@ int weir_gov_store_chain_privs(weir_db *db, const weir_securable *s, const char 
 
 static const char SQL_METASTORE_GRANTS[] =
 	"SELECT privilege FROM grants g JOIN securables s ON s.id = g.securable_id AND s.type = 'metastore' "
-	"WHERE g.principal_id IN (SELECT value FROM json_each(?1))";
+	"WHERE g.principal_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?1))";
 
 uint64_t weir_gov_store_metastore_privs(weir_db *db, const char *closure_json)
 {

@@ -7,8 +7,9 @@
 
 static const char SQL_WORKSPACE_NAME[] = "SELECT name FROM workspaces WHERE id = ?1";
 static const char SQL_WORKSPACE_BY_NAME[] = "SELECT id FROM workspaces WHERE name = ?1";
-static const char SQL_WORKSPACE_MEMBER[] = "SELECT 1 FROM workspace_assignments WHERE workspace_id = ?1 "
-					   "AND principal_id IN (SELECT value FROM json_each(?2)) LIMIT 1";
+static const char SQL_WORKSPACE_MEMBER[] =
+	"SELECT 1 FROM workspace_assignments WHERE workspace_id = ?1 "
+	"AND principal_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?2)) LIMIT 1";
 static const char SQL_INSERT_WORKSPACE[] = "INSERT INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)";
 
 int weir_gov_store_workspace_name(weir_db *db, weir_arena *a, int64_t id, const char **name, weir_error *err)
@@ -53,7 +54,7 @@ static const char SQL_WS_INSERT[] = "INSERT INTO workspaces (name, created_at) V
 static const char SQL_WS_LIST[] =
 	"SELECT w.id, w.name, w.created_at FROM workspaces w "
 	"WHERE ?1 OR w.id = 1 OR EXISTS (SELECT 1 FROM workspace_assignments a WHERE a.workspace_id = w.id "
-	"  AND a.principal_id IN (SELECT value FROM json_each(?2))) ORDER BY w.id";
+	"  AND a.principal_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?2))) ORDER BY w.id";
 static const char SQL_WS_GET[] = "SELECT id, name, created_at FROM workspaces WHERE name = ?1";
 static const char SQL_WS_DELETE[] = "DELETE FROM workspaces WHERE id = ?1";
 static const char SQL_WS_ASSIGN[] =

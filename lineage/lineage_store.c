@@ -137,8 +137,9 @@ const char *weir_lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *
 }
 
 static const char SQL_LEAF_FACTS[] =
-	"SELECT s.parent_id, s.type, s.owner_id IN (SELECT value FROM json_each(?2)) OR EXISTS "
-	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT value FROM json_each(?2))) "
+	"SELECT s.parent_id, s.type, s.owner_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?2)) OR EXISTS "
+	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT CAST(value AS INTEGER) FROM "
+	"json_each(?2))) "
 	"FROM securables s WHERE s.id = ?1";
 
 int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_id, const char *closure_json,
@@ -156,8 +157,8 @@ int weir_lin_store_leaf_facts(weir_db *db, weir_arena *a, const char *securable_
 	return 0;
 }
 
-static const char SQL_NODES_MANY[] = "SELECT " NODE_COLS
-				     " FROM lineage_nodes WHERE id IN (SELECT value FROM json_each(?1))";
+static const char SQL_NODES_MANY[] =
+	"SELECT " NODE_COLS " FROM lineage_nodes WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?1))";
 
 int weir_lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
 			      weir_error *err)
@@ -184,8 +185,9 @@ int weir_lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, 
 }
 
 static const char SQL_LEAF_FACTS_MANY[] =
-	"SELECT s.id, s.parent_id, s.type, s.owner_id IN (SELECT value FROM json_each(?2)) OR EXISTS "
-	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT value FROM json_each(?2))) "
+	"SELECT s.id, s.parent_id, s.type, s.owner_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?2)) OR EXISTS "
+	"(SELECT 1 FROM grants g WHERE g.securable_id = s.id AND g.principal_id IN (SELECT CAST(value AS INTEGER) FROM "
+	"json_each(?2))) "
 	"FROM securables s WHERE s.id IN (SELECT value FROM json_each(?1))";
 
 int weir_lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,
@@ -247,14 +249,14 @@ int weir_lin_store_mark_deleted(weir_db *db, const char *securable_id, int64_t a
  * keep their "/<version>" suffix. */
 static const char SQL_MARK_RENAMED[] =
 	"WITH RECURSIVE d(id) AS (SELECT ?1 UNION SELECT s.id FROM securables s JOIN d ON s.parent_id = d.id), "
-	"f(id, sid, full, d) AS ("
+	"f(id, sid, fullname, d) AS ("
 	"  SELECT id, id, name, 0 FROM securables WHERE id IN (SELECT id FROM d) "
-	"  UNION ALL SELECT f.id, s.parent_id, p.name || '.' || f.full, f.d + 1 FROM f "
+	"  UNION ALL SELECT f.id, s.parent_id, p.name || '.' || f.fullname, f.d + 1 FROM f "
 	"  JOIN securables s ON s.id = f.sid JOIN securables p ON p.id = s.parent_id "
 	"  WHERE p.type <> 'metastore' AND f.d < 4), "
-	"names(id, full) AS (SELECT id, full FROM f WHERE (id, d) IN (SELECT id, max(d) FROM f GROUP BY id)) "
+	"names(id, fullname) AS (SELECT id, fullname FROM f WHERE (id, d) IN (SELECT id, max(d) FROM f GROUP BY id)) "
 	"UPDATE lineage_nodes SET renamed_from = name, renamed_at = ?2, "
-	"  name = (SELECT full FROM names WHERE names.id = lineage_nodes.securable_id) || "
+	"  name = (SELECT fullname FROM names WHERE names.id = lineage_nodes.securable_id) || "
 	"         CASE WHEN kind = 'MODEL_VERSION' THEN substr(key, instr(key, '/')) ELSE '' END "
 	"WHERE securable_id IN (SELECT id FROM d) AND deleted_at IS NULL";
 
@@ -829,7 +831,7 @@ int weir_lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64
 }
 
 static const char SQL_COLS_MANY[] =
-	"SELECT id, node_id, name FROM lineage_columns WHERE id IN (SELECT value FROM json_each(?1))";
+	"SELECT id, node_id, name FROM lineage_columns WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?1))";
 
 int weir_lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, int64_t **cols, int64_t **nodes,
 			     const char ***names, size_t *n, weir_error *err)

@@ -212,7 +212,8 @@ const char *weir_reg_store_mlflow_name(weir_db *db, weir_arena *a, const char *m
  * yields its arms one after the other. */
 static const char SQL_RM_TAGS_ALIASES[] =
 	"SELECT * FROM (SELECT 0, key, value FROM registered_model_tags WHERE model_id = ?1 ORDER BY key) "
-	"UNION ALL SELECT * FROM (SELECT 1, alias, version FROM registered_model_aliases WHERE model_id = ?1 "
+	"UNION ALL SELECT * FROM (SELECT 1, alias, CAST(version AS TEXT) FROM registered_model_aliases WHERE model_id "
+	"= ?1 "
 	"ORDER BY alias)";
 static const char SQL_RM_ALIASES[] =
 	"SELECT alias, version FROM registered_model_aliases WHERE model_id = ?1 ORDER BY alias";

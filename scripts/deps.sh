@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for p in libmicrohttpd-dev libsqlite3-dev libjansson-dev libjwt-dev libcmocka-dev libssl-dev pkg-config gcc make sqlite3 clang-format python3 tzdata chromium; do
+for p in libmicrohttpd-dev libsqlite3-dev libpq-dev postgresql libjansson-dev libjwt-dev libcmocka-dev libssl-dev pkg-config gcc make sqlite3 clang-format python3 tzdata chromium; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 command -v node >/dev/null 2>&1 || need+=(nodejs)

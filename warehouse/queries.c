@@ -299,6 +299,11 @@ static int file_task(weir_db_pool *pool, const json_t *file, int64_t run_as_id, 
 int weir_wh_sql_task_run(weir_db_pool *pool, const json_t *task, int64_t run_as_id, int64_t workspace_id,
 			 int64_t run_id, int64_t task_run_id, weir_wh_task_result *res)
 {
+	weir_error refused = WEIR_ERROR_INIT;
+	if (weir_wh_refused(&refused) != 0) {
+		snprintf(res->message, sizeof res->message, "%s (%s)", refused.message, weir_code_name(refused.code));
+		return -1;
+	}
 	json_t *query = json_object_get(task, "query");
 	static const char *const OTHER[] = {"alert", "dashboard"};
 	for (size_t i = 0; i < sizeof OTHER / sizeof OTHER[0]; i++)

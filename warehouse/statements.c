@@ -821,6 +821,8 @@ json_t *weir_wh_statement_execute(weir_db *db, weir_arena *a, const weir_princip
 				  weir_error *err)
 {
 	memset(sub, 0, sizeof(*sub));
+	if (weir_wh_refused(err) != 0)
+		return NULL;
 	const char *sql = NULL, *wid = NULL, *cat = NULL, *sch = NULL, *wait = NULL, *onw = NULL, *fmt = NULL,
 		   *disp = NULL;
 	int64_t row_limit = 0, byte_limit = 0;

@@ -95,6 +95,9 @@ void weir_wh_outcome_clear(weir_wh_outcome *o);
 /* Starts the statement engine (the default warehouse's pool and the waiter thread); stops
  * every pool (running statements are canceled, queued ones end CANCELED). */
 int weir_wh_start(weir_db_pool *pool, weir_error *err);
+/* 0, or -1 with err NOT_SUPPORTED_WITH_POSTGRESQL_STORE when the server keeps its state in
+ * PostgreSQL (--store): the statement API and sql_task refuse to run then. */
+int weir_wh_refused(weir_error *err);
 void weir_wh_stop(void);
 /* The server is stopping: every waiting call answers now with what its statement has. */
 void weir_wh_drain(void);

@@ -2414,18 +2414,41 @@ static int64_t pass(bool sync)
 	return next;
 }
 
+/* With several replicas on one PostgreSQL store, one of them runs the engine: the one
+ * holding WEIR_ENGINE_ROLE (weir_db_leader; with SQLite always this process). The others
+ * wait and take over when it dies. Runs and job changes submitted through the others reach
+ * it through the database: it re-reads new runs and cancellations every second and the
+ * schedules every 5 seconds instead of waiting to be woken. */
+#define WEIR_ENGINE_ROLE 1
+
 static void *scheduler(void *arg)
 {
 	(void)arg;
 	struct epoll_event evs[64];
 	bool sync = true;
+	bool shared = strcmp(weir_db_store_kind(), "sqlite") != 0;
+	int64_t sched_at = 0;
 	while (!atomic_load(&E.stop)) {
-		int64_t next = pass(sync);
+		if (shared && !weir_db_leader(E.pool, WEIR_ENGINE_ROLE)) {
+			epoll_wait(E.ep, evs, 64, 1000); /* a wake-up only shortens the wait */
+			uint64_t v;
+			ssize_t rd = read(E.wake_fd, &v, sizeof v);
+			(void)rd;
+			sync = true;
+			E.sched_loaded = false;
+			continue;
+		}
+		if (shared && weir_now_ms() - sched_at >= 5000) {
+			E.sched_loaded = false;
+			sched_at = weir_now_ms();
+		}
+		int64_t next = pass(sync || shared);
 		sync = false;
 		int64_t now = weir_now_ms();
-		int timeout = next == INT64_MAX ? 60000
+		int64_t cap = shared ? 1000 : 60000;
+		int timeout = next == INT64_MAX ? (int)cap
 			      : next <= now     ? 0
-						: (int)(next - now < 60000 ? next - now : 60000);
+						: (int)(next - now < cap ? next - now : cap);
 		int n = epoll_wait(E.ep, evs, 64, timeout);
 		for (int i = 0; i < n; i++) {
 			void *ptr = evs[i].data.ptr;

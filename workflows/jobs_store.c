@@ -36,7 +36,7 @@ static const char SQL_JOB_DELETE[] = "DELETE FROM jobs WHERE job_id = ?1";
 static const char SQL_JOB_LIST[] =
 	"SELECT job_id, name, settings, creator_id, run_as_id, created_time, api_version FROM jobs j "
 	"WHERE (?1 IS NULL OR j.name = ?1 COLLATE NOCASE) AND (?2 OR EXISTS (SELECT 1 FROM job_acl a "
-	"WHERE a.job_id = j.job_id AND a.principal_id IN (SELECT value FROM json_each(?3)))) "
+	"WHERE a.job_id = j.job_id AND a.principal_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?3)))) "
 	"ORDER BY job_id LIMIT ?4 OFFSET ?5";
 static const char SQL_JOBS_SCHEDULED[] =
 	"SELECT job_id, settings, run_as_id FROM jobs WHERE json_extract(settings, '$.schedule') IS NOT NULL "
@@ -125,7 +125,7 @@ int weir_wf_schedule_set(weir_db *db, int64_t job_id, int64_t last_fired, weir_e
 /* ---------------------------------------------------------------- permissions */
 
 static const char SQL_ACL_LEVELS[] = "SELECT level FROM job_acl WHERE job_id = ?1 AND principal_id IN "
-				     "(SELECT value FROM json_each(?2))";
+				     "(SELECT CAST(value AS INTEGER) FROM json_each(?2))";
 static const char SQL_ACL_LIST[] = "SELECT principal_id, level FROM job_acl WHERE job_id = ?1 ORDER BY principal_id";
 static const char SQL_ACL_PUT[] = "INSERT INTO job_acl (job_id, principal_id, level) VALUES (?1, ?2, ?3) "
 				  "ON CONFLICT (job_id, principal_id) DO UPDATE SET level = excluded.level";
@@ -215,7 +215,8 @@ static const char SQL_RUNS_LIST[] =
 	"AND r.parent_task_run IS NULL "
 	"AND (?7 OR (r.job_id IS NULL AND r.creator_id = ?8) OR (r.job_id IS NOT NULL AND EXISTS (SELECT 1 FROM "
 	"job_acl a WHERE "
-	"a.job_id = r.job_id AND a.principal_id IN (SELECT value FROM json_each(?9)))) OR (r.acl IS NOT NULL AND "
+	"a.job_id = r.job_id AND a.principal_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?9)))) OR (r.acl IS "
+	"NOT NULL AND "
 	"EXISTS (SELECT 1 FROM json_each(r.acl) e WHERE json_extract(e.value, '$[0]') IN (SELECT value FROM "
 	"json_each(?9))))) "
 	"ORDER BY CASE WHEN r.end_time > 0 THEN r.end_time WHEN r.start_time > 0 THEN r.start_time "

@@ -10,6 +10,9 @@ static int readyz(weir_req *r)
 {
 	if (!atomic_load(&r->app->ready))
 		return weir_reply_json(r, 503, json_pack("{s:s}", "status", "starting"));
+	if (!weir_db_pool_ready(r->app->pool)) /* PostgreSQL unreachable: a balancer skips us */
+		return weir_reply_json(
+			r, 503, json_pack("{s:s, s:s}", "status", "store_unreachable", "store", weir_db_store_kind()));
 	return weir_reply_json(r, 200,
 			       json_pack("{s:s, s:i}", "status", "ready", "schema_version",
 					 weir_db_pool_schema_version(r->app->pool)));

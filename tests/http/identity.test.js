@@ -342,7 +342,12 @@ test('OAuth M2M: secrets shown once, discovery, client_credentials by Basic and 
   assert.ok(!log.includes(ok.json.access_token), 'access token in the server log');
   const db = path.join(srv.data, 'weir.db');
   let audit = '';
-  try { audit = execFileSync('sqlite3', [db, 'SELECT action_name, request_params, user_identity, status_code FROM audit'], { encoding: 'utf8' }); } catch { audit = null; }
+  const q = 'SELECT action_name, request_params, user_identity, status_code FROM audit';
+  try {
+    // the PostgreSQL store (WEIR_TEST_STORE=pg): the same table read with psql (same | output)
+    audit = srv.storeDb ? execFileSync('psql', [srv.storeArgs[1], '-qAtc', q], { encoding: 'utf8' })
+      : execFileSync('sqlite3', [db, q], { encoding: 'utf8' });
+  } catch { audit = null; }
   if (audit !== null) {
     assert.ok(!audit.includes(secret), 'secret in the audit table');
     assert.ok(!audit.includes(ok.json.access_token), 'token in the audit table');

@@ -564,7 +564,7 @@ test('kill -9 in the middle of a run: the restart ends the interrupted task, ret
 async function restart(s) {
   const portFile = path.join(s.dir, 'port2');
   const log = fs.openSync(path.join(s.dir, 'server2.log'), 'w');
-  const proc = spawn(BIN, ['serve', '--data', s.data, '--listen', '127.0.0.1:0', '--port-file', portFile, '--sync', 'normal', '--allow-command-tasks'], { stdio: ['ignore', log, log] });
+  const proc = spawn(BIN, ['serve', '--data', s.data, ...(s.storeArgs || []), '--listen', '127.0.0.1:0', '--port-file', portFile, '--sync', 'normal', '--allow-command-tasks'], { stdio: ['ignore', log, log] });
   const end = Date.now() + 15000;
   while (!fs.existsSync(portFile)) {
     if (Date.now() > end) throw new Error('restart failed: ' + fs.readFileSync(path.join(s.dir, 'server2.log'), 'utf8'));

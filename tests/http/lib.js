@@ -11,13 +11,45 @@ const assert = require('node:assert/strict');
 
 const BIN = process.env.WEIR_BIN || path.resolve(__dirname, '../../build/weir');
 
+// WEIR_TEST_STORE=pg: every server keeps its state in a fresh database of the PostgreSQL at
+// WEIR_TEST_PG_URL (tests/pg/start.sh starts a throwaway one; `make test-pg` does it all),
+// instead of SQLite in its data directory. The databases are dropped when the test file's
+// process exits (a test may restart a server on the same store).
+const PG = process.env.WEIR_TEST_STORE === 'pg';
+let pgSeq = 0;
+const pgDbs = [];
+function psql(url, sql) {
+  const { spawnSync } = require('node:child_process');
+  const r = spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+// The --store arguments of a new test server ([] with SQLite) and the database's name.
+function storeArgs() {
+  if (!PG) return { args: [], db: null };
+  const admin = process.env.WEIR_TEST_PG_URL;
+  if (!admin) throw new Error('WEIR_TEST_STORE=pg needs WEIR_TEST_PG_URL (tests/pg/start.sh prints it)');
+  const db = `weir_t${process.pid}_${++pgSeq}_${Math.floor(Math.random() * 1e6)}`;
+  psql(admin, `CREATE DATABASE ${db} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'`);
+  if (pgDbs.length === 0) process.on('exit', () => pgDbs.forEach(dropStore));
+  pgDbs.push(db);
+  const u = new URL(admin);
+  u.pathname = '/' + db;
+  return { args: ['--store', u.toString()], db };
+}
+function dropStore(db) {
+  if (!db) return;
+  try { psql(process.env.WEIR_TEST_PG_URL, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`); } catch { /* the cluster goes at the end */ }
+}
+
 async function startServer(extraArgs = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-test-'));
   const portFile = path.join(dir, 'port');
   const data = path.join(dir, 'data');
   const logPath = path.join(dir, 'server.log');
   const log = fs.openSync(logPath, 'w');
-  const proc = spawn(BIN, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--port-file', portFile,
+  const store = storeArgs();
+  const proc = spawn(BIN, ['serve', '--data', data, ...store.args, '--listen', '127.0.0.1:0', '--port-file', portFile,
     '--sync', 'normal', ...extraArgs], { stdio: ['ignore', log, log] });
   let exited = null;
   proc.on('exit', (code, sig) => { exited = { code, sig }; });
@@ -31,7 +63,7 @@ async function startServer(extraArgs = []) {
   const token = fs.readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
   const base = `http://127.0.0.1:${port}`;
   const srv = {
-    dir, data, port, base, token, proc, logPath,
+    dir, data, port, base, token, proc, logPath, storeArgs: store.args, storeDb: store.db,
     log: () => fs.readFileSync(logPath, 'utf8'),
     // req(method, path, {body, token, headers, raw}) -> {status, headers, json, text}
     async req(method, p, opts = {}) {
@@ -89,4 +121,4 @@ function assertError(res, status, code) {
   }
 }
 
-module.exports = { startServer, rawRequest, assertError, BIN };
+module.exports = { startServer, rawRequest, assertError, BIN, PG, storeArgs };

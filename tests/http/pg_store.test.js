@@ -1,0 +1,276 @@
+// The PostgreSQL store (weir serve --store postgresql://...): replicas sharing one store,
+// migrations applied once when they start together, the engine on one replica at a time,
+// the warehouse refused, /readyz and requests while PostgreSQL is stopped and started, and
+// `weir backup --store`. This file starts its own throwaway PostgreSQL (tests/pg/start.sh,
+// Debian's postgresql package) so it can stop and start it, whatever WEIR_TEST_STORE says.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startServer, assertError, BIN } = require('./lib');
+
+const PGBIN = '/usr/lib/postgresql/15/bin';
+const SCRIPTS = path.resolve(__dirname, '../pg');
+const UC = '/api/2.1/unity-catalog';
+const J = '/api/2.2/jobs';
+const HAVE_PG = fs.existsSync(path.join(PGBIN, 'initdb'));
+const skip = HAVE_PG ? false : 'PostgreSQL 15 is not installed (apt-get install postgresql)';
+
+let pgDir;
+let pgAdmin; // postgresql://.../postgres
+let seq = 0;
+
+function psql(url, sql) {
+  return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' }).trim();
+}
+function newDb() {
+  const db = `weir_pg_${process.pid}_${++seq}`;
+  psql(pgAdmin, `CREATE DATABASE ${db} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'`);
+  const u = new URL(pgAdmin);
+  u.pathname = '/' + db;
+  return u.toString();
+}
+const pgctl = (what) => execFileSync(path.join(SCRIPTS, 'ctl.sh'), [pgDir, what]);
+
+// Another replica: a weir process on `data` (shared with the others: the server secret and
+// files) and the store at `url`.
+async function replica(data, url, name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-replica-'));
+  const portFile = path.join(dir, 'port');
+  const logPath = path.join(dir, 'server.log');
+  const log = fs.openSync(logPath, 'w');
+  const proc = spawn(BIN, ['serve', '--data', data, '--store', url, '--listen', '127.0.0.1:0', '--port-file', portFile, '--sync', 'normal'],
+    { stdio: ['ignore', log, log] });
+  let exited = null;
+  proc.on('exit', (code, sig) => { exited = { code, sig }; });
+  const end = Date.now() + 20000;
+  while (!fs.existsSync(portFile)) {
+    if (exited || Date.now() > end) throw new Error(`replica ${name} did not start: ` + fs.readFileSync(logPath, 'utf8'));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const base = `http://127.0.0.1:${Number(fs.readFileSync(portFile, 'utf8').trim())}`;
+  const r = {
+    name, proc, base, log: () => fs.readFileSync(logPath, 'utf8'),
+    token: null,
+    async req(method, p, opts = {}) {
+      const headers = {};
+      const tok = opts.token === undefined ? r.token : opts.token;
+      if (tok) headers.authorization = `Bearer ${tok}`;
+      let body;
+      if (opts.body !== undefined) { body = JSON.stringify(opts.body); headers['content-type'] = 'application/json'; }
+      const res = await fetch(base + p, { method, headers, body });
+      const text = await res.text();
+      let json;
+      try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+      return { status: res.status, json, text };
+    },
+    async stop(signal = 'SIGTERM') {
+      if (exited) return exited;
+      const done = new Promise((res) => proc.on('exit', (code, sig) => res({ code, sig })));
+      proc.kill(signal);
+      return done;
+    },
+  };
+  return r;
+}
+
+function ok(res) {
+  assert.equal(res.status, 200, res.text);
+  return res.json;
+}
+
+before(async () => {
+  if (!HAVE_PG) return;
+  const out = execFileSync(path.join(SCRIPTS, 'start.sh'), { encoding: 'utf8' }).trim().split('\n');
+  pgDir = out[0];
+  pgAdmin = out[1];
+});
+after(() => {
+  if (pgDir) execFileSync(path.join(SCRIPTS, 'stop.sh'), [pgDir]);
+});
+
+test('three replicas started together on an empty database apply each migration once and bootstrap once', { skip }, async () => {
+  const url = newDb();
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-shared-'));
+  const started = await Promise.allSettled(['a', 'b', 'c'].map((n) => replica(data, url, n)));
+  const rs = started.filter((s) => s.status === 'fulfilled').map((s) => s.value);
+  try {
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    const token = fs.readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
+    const versions = psql(url, 'SELECT count(*), count(DISTINCT version), max(version) FROM weir_schema').split('|').map(Number);
+    assert.equal(versions[0], versions[1], 'each migration recorded once');
+    assert.equal(versions[0], versions[2], 'no migration skipped');
+    assert.equal(psql(url, "SELECT count(*) FROM securables WHERE type = 'metastore'"), '1', 'one metastore');
+    for (const r of rs) {
+      r.token = token;
+      const ready = ok(await r.req('GET', '/readyz'));
+      assert.equal(ready.schema_version, versions[2]);
+      ok(await r.req('GET', UC + '/catalogs'));
+    }
+    assert.equal(rs.filter((r) => /applied migration 0001_identity/.test(r.log())).length, 1, 'one replica applied them');
+  } finally {
+    for (const r of rs) assert.equal((await r.stop()).code, 0);
+  }
+});
+
+test('replicas on one store: a write through one is read through another; a revoke or a token deletion through one holds on the others at once', { skip }, async () => {
+  const url = newDb();
+  const srv = await startServer(['--store', url]);
+  const r2 = await replica(srv.data, url, 'r2');
+  const r3 = await replica(srv.data, url, 'r3');
+  r2.token = r3.token = srv.token;
+  try {
+    ok(await srv.req('POST', UC + '/catalogs', { body: { name: 'shared' } }));
+    assert.equal(ok(await r2.req('GET', UC + '/catalogs/shared')).name, 'shared');
+    ok(await r3.req('POST', UC + '/schemas', { body: { name: 's', catalog_name: 'shared' } }));
+    assert.equal(ok(await srv.req('GET', UC + '/schemas/shared.s')).full_name, 'shared.s');
+    // names stay unique across replicas
+    assertError(await r2.req('POST', UC + '/catalogs', { body: { name: 'shared' } }), 400, 'CATALOG_ALREADY_EXISTS');
+
+    const sp = await r2.req('POST', '/api/2.0/preview/scim/v2/ServicePrincipals', { body: { displayName: 'reader' } });
+    assert.equal(sp.status, 201, sp.text);
+    const tok = ok(await r3.req('POST', '/api/2.0/token-management/on-behalf-of/tokens', { body: { application_id: sp.json.applicationId } }));
+    const as = { token: tok.token_value };
+    assertError(await srv.req('GET', UC + '/catalogs/shared', as), 404, 'CATALOG_NOT_FOUND');
+    ok(await r2.req('PATCH', UC + '/permissions/catalog/shared', { body: { changes: [{ principal: sp.json.applicationId, add: ['USE_CATALOG'] }] } }));
+    // the caches of the other replicas (read before) see the grant on their next request
+    assert.equal(ok(await srv.req('GET', UC + '/catalogs/shared', as)).name, 'shared');
+    assert.equal(ok(await r3.req('GET', UC + '/catalogs/shared', as)).name, 'shared');
+    ok(await srv.req('PATCH', UC + '/permissions/catalog/shared', { body: { changes: [{ principal: sp.json.applicationId, remove: ['USE_CATALOG'] }] } }));
+    assertError(await r2.req('GET', UC + '/catalogs/shared', as), 404, 'CATALOG_NOT_FOUND');
+    assertError(await r3.req('GET', UC + '/catalogs/shared', as), 404, 'CATALOG_NOT_FOUND');
+    // a token deleted through one replica is refused by the others
+    ok(await r3.req('GET', '/api/2.0/weir/noop', as));
+    ok(await r2.req('POST', '/api/2.0/token/delete', { ...as, body: { token_id: tok.token_info.token_id } }));
+    assert.equal((await r3.req('GET', '/api/2.0/weir/noop', as)).status, 401);
+    assert.equal((await srv.req('GET', '/api/2.0/weir/noop', as)).status, 401);
+  } finally {
+    assert.equal((await r2.stop()).code, 0);
+    assert.equal((await r3.stop()).code, 0);
+    await srv.stop();
+  }
+});
+
+test('the engine runs on one replica at a time: runs submitted anywhere finish, and another replica takes over when it stops', { skip }, async () => {
+  const url = newDb();
+  const srv = await startServer(['--store', url]);
+  const r2 = await replica(srv.data, url, 'r2');
+  r2.token = srv.token;
+  const waitRun = async (s, runId) => {
+    const end = Date.now() + 20000;
+    for (;;) {
+      const run = ok(await s.req('GET', `${J}/runs/get?run_id=${runId}`));
+      if (['TERMINATED', 'SKIPPED', 'INTERNAL_ERROR'].includes(run.state.life_cycle_state)) return run;
+      assert.ok(Date.now() < end, 'the run did not finish: ' + JSON.stringify(run.state));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  try {
+    const job = ok(await srv.req('POST', `${J}/create`, { body: { name: 'gate', tasks: [{ task_key: 'c', condition_task: { left: '1', op: 'EQUAL_TO', right: '1' } }] } }));
+    const first = ok(await r2.req('POST', `${J}/run-now`, { body: { job_id: job.job_id } }));
+    assert.equal((await waitRun(srv, first.run_id)).state.result_state, 'SUCCESS');
+    const leaders = [srv.log(), r2.log()].filter((l) => /now holds role 1/.test(l)).length;
+    assert.equal(leaders, 1, 'one replica runs the engine');
+    const leader = /now holds role 1/.test(srv.log()) ? srv : r2;
+    const other = leader === srv ? r2 : srv;
+    assert.equal(leader === srv ? (await srv.stop()).code : (await r2.stop()).code, 0);
+    const second = ok(await other.req('POST', `${J}/run-now`, { body: { job_id: job.job_id } }));
+    assert.equal((await waitRun(other, second.run_id)).state.result_state, 'SUCCESS');
+    assert.match(other.log(), /now holds role 1/);
+  } finally {
+    await r2.stop();
+    await srv.stop();
+  }
+});
+
+test('the SQL warehouse is refused with a stable code naming the store, for statements and sql_task', { skip }, async () => {
+  const srv = await startServer(['--store', newDb()]);
+  try {
+    const res = await srv.req('POST', '/api/2.0/sql/statements', { body: { statement: 'SELECT 1', warehouse_id: 'weir0000default0' } });
+    assertError(res, 400, 'NOT_SUPPORTED_WITH_POSTGRESQL_STORE');
+    assert.match(res.json.message, /PostgreSQL store/);
+    const q = await srv.req('POST', '/api/2.0/sql/queries', { body: { query: { display_name: 'q', query_text: 'SELECT 1', warehouse_id: 'weir0000default0' } } });
+    assert.equal(q.status, 200, q.text); // saved queries are control-plane state: kept
+    const job = ok(await srv.req('POST', `${J}/create`, { body: { name: 'sql', tasks: [{ task_key: 'q', sql_task: { warehouse_id: 'weir0000default0', query: { query_id: q.json.id } } }] } }));
+    const runId = ok(await srv.req('POST', `${J}/run-now`, { body: { job_id: job.job_id } })).run_id;
+    let run;
+    for (const end = Date.now() + 20000; ;) {
+      run = ok(await srv.req('GET', `${J}/runs/get?run_id=${runId}`));
+      if (run.state.life_cycle_state === 'TERMINATED' || run.state.life_cycle_state === 'INTERNAL_ERROR') break;
+      assert.ok(Date.now() < end, JSON.stringify(run.state));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(run.state.result_state, 'FAILED');
+    assert.match(JSON.stringify(run.tasks[0].state), /NOT_SUPPORTED_WITH_POSTGRESQL_STORE/);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('PostgreSQL stopped and started under load: requests fail 503, /readyz fails and recovers, nothing acknowledged is lost', { skip }, async () => {
+  const srv = await startServer(['--store', newDb()]);
+  try {
+    assert.equal((await srv.req('GET', '/readyz')).status, 200);
+    const acked = [];
+    const failures = [];
+    let stop = false;
+    let n = 0;
+    const worker = async () => {
+      while (!stop) {
+        const name = `c${n++}`;
+        let res;
+        try {
+          res = await srv.req('POST', UC + '/catalogs', { body: { name } });
+        } catch (e) { // a connection the server dropped: never acceptable
+          res = { status: 0, text: `${e.message}: ${e.cause && e.cause.code}` };
+        }
+        if (res.status === 200) acked.push(name);
+        else failures.push(res);
+      }
+    };
+    const workers = [worker(), worker(), worker()];
+    await new Promise((r) => setTimeout(r, 400));
+    pgctl('stop');
+    await new Promise((r) => setTimeout(r, 600));
+    const down = await srv.req('GET', '/readyz');
+    assert.equal(down.status, 503);
+    assert.equal(down.json.status, 'store_unreachable');
+    pgctl('start');
+    const end = Date.now() + 20000;
+    while ((await srv.req('GET', '/readyz')).status !== 200) {
+      assert.ok(Date.now() < end, '/readyz did not recover');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await Promise.all(workers);
+    assert.ok(failures.length > 0, 'some requests met the stopped store');
+    for (const f of failures) {
+      assert.equal(f.status, 503, f.text);
+      assert.equal(f.json.error_code, 'TEMPORARILY_UNAVAILABLE', f.text);
+    }
+    assert.ok(acked.length > 10, `writes before and after: ${acked.length}`);
+    const names = new Set(ok(await srv.req('GET', UC + '/catalogs?max_results=1000')).catalogs.map((c) => c.name));
+    for (const a of acked) assert.ok(names.has(a), `acknowledged catalog ${a} is there`);
+    ok(await srv.req('POST', UC + '/catalogs', { body: { name: 'after' } }));
+    // a restart while the server idles: its connections' sockets are dead, and the next
+    // requests reconnect instead of failing (nothing was in flight)
+    pgctl('stop');
+    pgctl('start');
+    for (let i = 0; i < 6; i++) assert.equal(ok(await srv.req('GET', UC + '/catalogs/after')).name, 'after');
+    ok(await srv.req('POST', UC + '/catalogs', { body: { name: 'after2' } }));
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('weir backup --store names pg_dump and writes nothing', { skip }, () => {
+  const out = path.join(os.tmpdir(), `weir-backup-${process.pid}.db`);
+  const r = spawnSync(BIN, ['backup', '--store', pgAdmin, out], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /pg_dump/);
+  assert.equal(fs.existsSync(out), false);
+});
