@@ -44,7 +44,7 @@
 	/* the Files API's reason for refusing to delete a directory with entries */ \
 	X(FILES_API_DIRECTORY_IS_NOT_EMPTY, 400)                                     \
 	/* a web UI session's mutation without the session's CSRF token */           \
-	X(CSRF_TOKEN_INVALID, 403) \
+	X(CSRF_TOKEN_INVALID, 403)                                                   \
 	/* the SQL warehouse on a PostgreSQL store (--store) */                      \
 	X(NOT_SUPPORTED_WITH_POSTGRESQL_STORE, 400)
 
