@@ -5,6 +5,7 @@
 # usage: scripts/test-pg.sh WEIR_BIN [test paths relative to tests/ ...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 bin=${1:?usage: test-pg.sh WEIR_BIN [paths]}
 shift
 paths=("$@")
@@ -12,6 +13,6 @@ paths=("$@")
 out=$(tests/pg/start.sh) || exit 1
 dir=$(echo "$out" | sed -n 1p)
 url=$(echo "$out" | sed -n 2p)
-trap 'tests/pg/stop.sh "$dir"' EXIT
+trap '"$root/tests/pg/stop.sh" "$dir"' EXIT
 cd tests && WEIR_TEST_STORE=pg WEIR_TEST_PG_URL="$url" WEIR_BIN="$bin" \
   node --test --test-concurrency="${WEIR_TEST_PG_CONCURRENCY:-2}" "${paths[@]}"
