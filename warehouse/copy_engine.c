@@ -77,29 +77,6 @@ typedef struct copy_ctx {
 	weir_wh_csv csv;
 } copy_ctx;
 
-static void fail(weir_wh_outcome *o, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(weir_wh_outcome *o, const char *code, const char *fmt, ...)
-{
-	o->state = WEIR_WH_FAILED;
-	snprintf(o->error_code, sizeof(o->error_code), "%s", code);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(o->message, sizeof(o->message), fmt, ap);
-	va_end(ap);
-}
-
-static void fail_err(weir_wh_outcome *o, const weir_error *e)
-{
-	weir_code code = e->code;
-	if (code == WEIR_E_NOT_FOUND && e->obj == WEIR_OBJ_CATALOG)
-		code = WEIR_E_CATALOG_NOT_FOUND;
-	else if (code == WEIR_E_NOT_FOUND && e->obj == WEIR_OBJ_SCHEMA)
-		code = WEIR_E_SCHEMA_NOT_FOUND;
-	else if (code == WEIR_E_NOT_FOUND && e->obj == WEIR_OBJ_TABLE)
-		code = WEIR_E_TABLE_NOT_FOUND;
-	fail(o, weir_code_name(code), "%s", e->message);
-}
-
 static void stop(copy_ctx *c, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void stop(copy_ctx *c, const char *code, const char *fmt, ...)
 {
@@ -537,27 +514,7 @@ static void record(copy_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o, co
 				goto rollback;
 		}
 	}
-	json_t *params = json_pack("{s:s, s:s}", "statement_id", c->x->statement_id ? c->x->statement_id : "",
-				   "statement_type", "COPY");
-	int status = o->state == WEIR_WH_SUCCEEDED                     ? 200
-		     : o->state == WEIR_WH_CANCELED                    ? 499
-		     : strcmp(o->error_code, "PERMISSION_DENIED") == 0 ? 403
-		     : strstr(o->error_code, "NOT_FOUND")              ? 404
-		     : strcmp(o->error_code, "INTERNAL_ERROR") == 0    ? 500
-								       : 400;
-	weir_audit_event ev = {.event_time = now,
-			       .principal = c->p,
-			       .principal_name = c->p ? c->p->name : NULL,
-			       .workspace_id = c->x->workspace_id,
-			       .service_name = "databrickssql",
-			       .action_name = "executeStatement",
-			       .request_id = c->x->statement_id,
-			       .request_params = params,
-			       .status_code = status,
-			       .error_code = o->state == WEIR_WH_SUCCEEDED ? NULL : o->error_code,
-			       .securable = table ? table->full_name : NULL};
-	int rc = weir_gov_audit(md, &ev, &e);
-	json_decref(params);
+	int rc = weir_wh__audit_statement(md, c->p, c->x, o, table ? table->full_name : NULL, "COPY", now, &e);
 	if (rc != 0)
 		goto rollback;
 	if (weir_db_commit(md, &e) != 0)
@@ -643,20 +600,21 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	c->p = weir_gov_principal_load(md, c->a, x->principal_id, x->workspace_id, &e);
 	if (c->p == NULL) {
 		weir_db_release(md);
-		fail_err(o, &e);
+		weir_wh__fail_err(o, &e);
 		goto out;
 	}
 	if (weir_wh_copy_parse(c->a, x->statement, &cp, &e) != 0) {
 		weir_db_release(md);
-		fail_err(o, &e);
+		weir_wh__fail_err(o, &e);
 		goto record;
 	}
 	c->cp = &cp;
 	weir_wh_csv_init(&c->csv, cp.delimiter, cp.quote);
 	if (cp.merge_schema) {
 		weir_db_release(md);
-		fail(o, "INVALID_PARAMETER_VALUE",
-		     "COPY INTO: COPY_OPTIONS ('mergeSchema' = 'true') is not available: add the columns first");
+		weir_wh__fail(
+			o, "INVALID_PARAMETER_VALUE",
+			"COPY INTO: COPY_OPTIONS ('mergeSchema' = 'true') is not available: add the columns first");
 		goto record;
 	}
 	/* the table, as the caller: MANAGED, with MODIFY */
@@ -665,7 +623,7 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	if (full == NULL || weir_gov_resolve(md, c->a, c->p, WEIR_SEC_TABLE, full, &table, &e) != 0 ||
 	    (info = weir_catalog_get(md, c->a, &table, false, true, &e)) == NULL) {
 		weir_db_release(md);
-		fail_err(o, &e);
+		weir_wh__fail_err(o, &e);
 		goto record;
 	}
 	weir_json_own(c->a, info);
@@ -673,13 +631,13 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	const char *type = json_string_value(json_object_get(info, "table_type"));
 	if (type == NULL || strcmp(type, "MANAGED") != 0) {
 		weir_db_release(md);
-		fail(o, "INVALID_PARAMETER_VALUE", "Table '%.300s' is not MANAGED: COPY INTO loads managed tables only",
-		     table.full_name);
+		weir_wh__fail(o, "INVALID_PARAMETER_VALUE",
+			      "Table '%.300s' is not MANAGED: COPY INTO loads managed tables only", table.full_name);
 		goto record;
 	}
 	if (!weir_gov_allowed(md, c->p, WEIR_OP_WRITE_DATA, &table)) {
 		weir_db_release(md);
-		fail(o, "PERMISSION_DENIED", "User does not have MODIFY on Table '%s'", table.full_name);
+		weir_wh__fail(o, "PERMISSION_DENIED", "User does not have MODIFY on Table '%s'", table.full_name);
 		goto record;
 	}
 	json_t *columns = json_object_get(info, "columns");
@@ -708,7 +666,7 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	    weir_files_resolve(md, c->a, c->p, &fp, &vol, &root, &e) != 0 ||
 	    weir_gov_check(md, c->p, WEIR_OP_READ_DATA, &vol, &e) != 0) {
 		weir_db_release(md);
-		fail_err(o, &e);
+		weir_wh__fail_err(o, &e);
 		goto record;
 	}
 	have_vol = true;
@@ -733,13 +691,14 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 		qsort(l.f, (size_t)l.n, sizeof(src_file), by_rel);
 	} else if (fp.rel[0]) {
 		weir_db_release(md);
-		fail(o, "NOT_FOUND", "COPY INTO: '%.300s' does not exist", cp.source);
+		weir_wh__fail(o, "NOT_FOUND", "COPY INTO: '%.300s' does not exist", cp.source);
 		goto record;
 	}
 	if (l.too_many) {
 		weir_db_release(md);
-		fail(o, "INVALID_PARAMETER_VALUE", "COPY INTO: more than %d files under '%.300s': use FILES or PATTERN",
-		     MAX_LISTED, cp.source);
+		weir_wh__fail(o, "INVALID_PARAMETER_VALUE",
+			      "COPY INTO: more than %d files under '%.300s': use FILES or PATTERN", MAX_LISTED,
+			      cp.source);
 		goto record;
 	}
 	/* FILES / PATTERN, then the ledger */
@@ -750,7 +709,8 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 			found = strcmp(l.f[k].rel, cp.files[i]) == 0;
 		if (!found) {
 			weir_db_release(md);
-			fail(o, "NOT_FOUND", "COPY INTO: file '%.200s' is not under '%.300s'", cp.files[i], cp.source);
+			weir_wh__fail(o, "NOT_FOUND", "COPY INTO: file '%.200s' is not under '%.300s'", cp.files[i],
+				      cp.source);
 			goto record;
 		}
 	}
@@ -769,7 +729,7 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 			int done = weir_whc_store_loaded(md, table.id, f->api_path, f->size, f->mtime_ms, &e);
 			if (done < 0) {
 				weir_db_release(md);
-				fail_err(o, &e);
+				weir_wh__fail_err(o, &e);
 				goto record;
 			}
 			if (done) {
@@ -784,7 +744,7 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	/* one transaction of the table's file */
 	db = open_table(c, table.id, columns, &e);
 	if (db == NULL) {
-		fail_err(o, &e);
+		weir_wh__fail_err(o, &e);
 		goto record;
 	}
 	weir_buf q = {0};
@@ -806,7 +766,7 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	weir_buf_release(&q);
 	if (rc != SQLITE_OK || sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		weir_log_error("warehouse: COPY INTO %s: %s", table.id, sqlite3_errmsg(db));
-		fail(o, "INTERNAL_ERROR", "COPY INTO: the table's data file cannot be written");
+		weir_wh__fail(o, "INTERNAL_ERROR", "COPY INTO: the table's data file cannot be written");
 		goto record;
 	}
 	int nloaded = 0;
@@ -860,7 +820,7 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 			snprintf(o->error_code, sizeof(o->error_code), "CANCELLED");
 			snprintf(o->message, sizeof(o->message), "The statement was canceled");
 		} else {
-			fail(o, c->err_code, "%s", c->err);
+			weir_wh__fail(o, c->err_code, "%s", c->err);
 		}
 		free(loaded);
 		goto record;
@@ -868,7 +828,7 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		weir_log_error("warehouse: COPY INTO %s: commit: %s", table.id, sqlite3_errmsg(db));
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		fail(o, "INTERNAL_ERROR", "COPY INTO: the rows cannot be committed");
+		weir_wh__fail(o, "INTERNAL_ERROR", "COPY INTO: the rows cannot be committed");
 		free(loaded);
 		goto record;
 	}

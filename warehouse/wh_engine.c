@@ -1239,6 +1239,36 @@ static void run_dml(wh_ctx *c, sqlite3 *db, sqlite3_stmt *st, bool insert, weir_
 
 /* ---------------------------------------------------------------- metadata writes */
 
+/* The statement's audit row (databrickssql / executeStatement), its status from the outcome;
+ * statement_type (or NULL) goes into its request_params. */
+int weir_wh__audit_statement(weir_db *md, const weir_principal *p, const weir_wh_exec *x, const weir_wh_outcome *o,
+			     const char *securable, const char *statement_type, int64_t now, weir_error *err)
+{
+	const char *sid = x->statement_id ? x->statement_id : "";
+	json_t *params = statement_type ? json_pack("{s:s, s:s}", "statement_id", sid, "statement_type", statement_type)
+					: json_pack("{s:s}", "statement_id", sid);
+	int status = o->state == WEIR_WH_SUCCEEDED                     ? 200
+		     : o->state == WEIR_WH_CANCELED                    ? 499
+		     : strcmp(o->error_code, "PERMISSION_DENIED") == 0 ? 403
+		     : strstr(o->error_code, "NOT_FOUND")              ? 404
+		     : strcmp(o->error_code, "INTERNAL_ERROR") == 0    ? 500
+								       : 400;
+	weir_audit_event ev = {.event_time = now,
+			       .principal = p,
+			       .principal_name = p ? p->name : NULL,
+			       .workspace_id = x->workspace_id,
+			       .service_name = "databrickssql",
+			       .action_name = "executeStatement",
+			       .request_id = x->statement_id,
+			       .request_params = params,
+			       .status_code = status,
+			       .error_code = o->state == WEIR_WH_SUCCEEDED ? NULL : o->error_code,
+			       .securable = securable};
+	int rc = weir_gov_audit(md, &ev, err);
+	json_decref(params);
+	return rc;
+}
+
 static int record_columns(wh_ctx *c, weir_db *md, const weir_securable *dst, const weir_lineage_producer *by,
 			  int64_t now, weir_error *err);
 
@@ -1280,26 +1310,7 @@ static void record(wh_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o)
 		if (record_columns(c, md, dst, &by, now, &e) != 0)
 			goto rollback;
 	}
-	json_t *params = json_pack("{s:s}", "statement_id", c->x->statement_id ? c->x->statement_id : "");
-	int status = o->state == WEIR_WH_SUCCEEDED                     ? 200
-		     : o->state == WEIR_WH_CANCELED                    ? 499
-		     : strcmp(o->error_code, "PERMISSION_DENIED") == 0 ? 403
-		     : strstr(o->error_code, "NOT_FOUND")              ? 404
-		     : strcmp(o->error_code, "INTERNAL_ERROR") == 0    ? 500
-								       : 400;
-	weir_audit_event ev = {.event_time = now,
-			       .principal = c->p,
-			       .principal_name = c->p ? c->p->name : NULL,
-			       .workspace_id = c->x->workspace_id,
-			       .service_name = "databrickssql",
-			       .action_name = "executeStatement",
-			       .request_id = c->x->statement_id,
-			       .request_params = params,
-			       .status_code = status,
-			       .error_code = o->state == WEIR_WH_SUCCEEDED ? NULL : o->error_code,
-			       .securable = c->target_full_name};
-	int rc = weir_gov_audit(md, &ev, &e);
-	json_decref(params);
+	int rc = weir_wh__audit_statement(md, c->p, c->x, o, c->target_full_name, NULL, now, &e);
 	if (rc != 0)
 		goto rollback;
 	if (weir_db_commit(md, &e) != 0)
