@@ -750,13 +750,9 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	weir_buf q = {0};
 	weir_buf_appendf(&q, "INSERT INTO %s (", WEIR_WH_FILE_TABLE);
 	for (int i = 0; i < c->ncols; i++) {
-		weir_buf_append(&q, i ? ", \"" : "\"", i ? 3 : 1);
-		for (const char *s = c->cols[i].name; *s; s++) {
-			if (*s == '"')
-				weir_buf_append(&q, "\"", 1);
-			weir_buf_append(&q, s, 1);
-		}
-		weir_buf_append(&q, "\"", 1);
+		if (i)
+			weir_buf_append(&q, ", ", 2);
+		weir_wh_append_ident(&q, c->cols[i].name);
 	}
 	weir_buf_append(&q, ") VALUES (", 10);
 	for (int i = 0; i < c->ncols; i++)

@@ -150,13 +150,9 @@ static int create(rf_load *l)
 	weir_buf b = {0};
 	weir_buf_appendf(&b, "CREATE TEMP TABLE \"%s\" (", l->table);
 	for (int i = 0; i < l->ncols; i++) {
-		weir_buf_append(&b, i ? ", \"" : "\"", i ? 3 : 1);
-		for (const char *s = l->cols[i]; *s; s++) {
-			if (*s == '"')
-				weir_buf_append(&b, "\"", 1);
-			weir_buf_append(&b, s, 1);
-		}
-		weir_buf_append(&b, "\"", 1);
+		if (i)
+			weir_buf_append(&b, ", ", 2);
+		weir_wh_append_ident(&b, l->cols[i]);
 	}
 	weir_buf_append(&b, ")", 2);
 	int rc = sqlite3_exec(l->db, b.data, NULL, NULL, NULL);

@@ -337,7 +337,7 @@ int weir_wh_scan_refs(weir_arena *a, const char *sql, weir_wh_scan *out, weir_er
 	return 0;
 }
 
-static void append_quoted(weir_buf *b, const char *s)
+void weir_wh_append_ident(weir_buf *b, const char *s)
 {
 	weir_buf_append(b, "\"", 1);
 	for (; *s; s++) {
@@ -357,7 +357,7 @@ char *weir_wh_rewrite_with(weir_arena *a, const char *sql, const weir_wh_ref *re
 		weir_buf_append(&b, repl[i], strlen(repl[i]));
 		if (!refs[i].has_alias) {
 			weir_buf_append(&b, " AS ", 4);
-			append_quoted(&b, refs[i].parts[refs[i].nparts - 1]);
+			weir_wh_append_ident(&b, refs[i].parts[refs[i].nparts - 1]);
 		}
 		at = refs[i].end;
 	}
@@ -372,7 +372,7 @@ char *weir_wh_rewrite(weir_arena *a, const char *sql, const weir_wh_ref *refs, i
 	const char **repl = weir_arena_alloc(a, (size_t)(nrefs + 1) * sizeof(*repl));
 	for (int i = 0; i < nrefs; i++) {
 		weir_buf b = {0};
-		append_quoted(&b, aliases[i]);
+		weir_wh_append_ident(&b, aliases[i]);
 		weir_buf_append(&b, "." WEIR_WH_FILE_TABLE, 2);
 		repl[i] = weir_arena_strndup(a, b.data, b.len);
 		weir_buf_release(&b);

@@ -16,6 +16,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/util.h"
 
 typedef enum { WEIR_TK_IDENT = 0, WEIR_TK_QIDENT, WEIR_TK_STRING, WEIR_TK_NUMBER, WEIR_TK_PUNCT } weir_wh_tok_kind;
 
@@ -80,6 +81,9 @@ int weir_wh_subst_params(weir_arena *a, const char *body, const char *const *nam
 /* A name quoted with backticks for the dialect's text (backticks inside doubled). Arena. */
 const char *weir_wh_quote_name(weir_arena *a, const char *name);
 
+/* Appends name as a quoted SQL identifier ("a""b"): the one quoting of a name the engine
+ * writes into SQL. */
+void weir_wh_append_ident(weir_buf *b, const char *name);
 /* The name of the table inside each table's file. */
 #define WEIR_WH_FILE_TABLE "t"
 

@@ -235,20 +235,31 @@ static int create_catalog(run *r, weir_db *md, weir_error *err)
 	return 0;
 }
 
-static int drop_catalog(run *r, weir_db *md, weir_error *err)
+/* A failed lookup under IF EXISTS: a missing (or hidden) object is no error (1); else -1. */
+static int missing_ok(run *r, weir_error *err)
+{
+	if (r->s->if_exists && err->status == 404) {
+		weir_error_clear(err);
+		return 1;
+	}
+	return -1;
+}
+
+/* DROP CATALOG / DROP SCHEMA: the REST delete's rule (DELETE on it), CASCADE as force. */
+static int drop_container(run *r, weir_db *md, weir_sec_type type, const char *full, weir_error *err)
 {
 	weir_securable s;
-	r->target = r->s->parts[0];
-	if (weir_gov_resolve(md, r->a, r->p, WEIR_SEC_CATALOG, r->s->parts[0], &s, err) != 0) {
-		if (r->s->if_exists && err->status == 404) {
-			weir_error_clear(err);
-			return 1;
-		}
-		return -1;
-	}
+	r->target = full;
+	if (weir_gov_resolve(md, r->a, r->p, type, full, &s, err) != 0)
+		return missing_ok(r, err);
 	if (weir_gov_check(md, r->p, WEIR_OP_DELETE, &s, err) != 0)
 		return -1;
 	return weir_catalog_delete(md, r->a, &s, r->s->cascade, err);
+}
+
+static int drop_catalog(run *r, weir_db *md, weir_error *err)
+{
+	return drop_container(r, md, WEIR_SEC_CATALOG, r->s->parts[0], err);
 }
 
 /* ALTER TABLE|VIEW t [SET] OWNER TO `p`: the REST API's rule for "owner" (the owner or a
@@ -271,31 +282,15 @@ static int drop_schema(run *r, weir_db *md, weir_error *err)
 	const char *full = full_of(r, WEIR_SEC_SCHEMA, r->s->parts, r->s->nparts, err);
 	if (full == NULL)
 		return -1;
-	r->target = full;
-	weir_securable s;
-	if (weir_gov_resolve(md, r->a, r->p, WEIR_SEC_SCHEMA, full, &s, err) != 0) {
-		if (r->s->if_exists && err->status == 404) {
-			weir_error_clear(err);
-			return 1;
-		}
-		return -1;
-	}
-	if (weir_gov_check(md, r->p, WEIR_OP_DELETE, &s, err) != 0)
-		return -1;
-	return weir_catalog_delete(md, r->a, &s, r->s->cascade, err);
+	return drop_container(r, md, WEIR_SEC_SCHEMA, full, err);
 }
 
 static int drop_view(run *r, weir_db *md, weir_error *err)
 {
 	weir_securable s;
 	json_t *info;
-	if (resolve_table(r, md, &s, err) != 0) {
-		if (r->s->if_exists && err->status == 404) {
-			weir_error_clear(err);
-			return 1;
-		}
-		return -1;
-	}
+	if (resolve_table(r, md, &s, err) != 0)
+		return missing_ok(r, err);
 	const char *type = table_type(r, md, &s, &info, err);
 	if (type == NULL)
 		return -1;

@@ -337,17 +337,6 @@ const char *weir_wh__table_path(weir_arena *a, const char *table_id)
 	return weir_arena_printf(a, "%s/warehouse/%s.db", weir_catalog_data_dir(), table_id);
 }
 
-static void append_ident(weir_buf *b, const char *s)
-{
-	weir_buf_append(b, "\"", 1);
-	for (; *s; s++) {
-		if (*s == '"')
-			weir_buf_append(b, "\"", 1);
-		weir_buf_append(b, s, 1);
-	}
-	weir_buf_append(b, "\"", 1);
-}
-
 /* CREATE TABLE t (...) from UC columns (sorted by position). */
 int weir_wh__file_ddl(weir_arena *a, json_t *columns, const char **out, weir_error *err)
 {
@@ -382,7 +371,7 @@ int weir_wh__file_ddl(weir_arena *a, json_t *columns, const char **out, weir_err
 		}
 		if (i)
 			weir_buf_append(&b, ", ", 2);
-		append_ident(&b, name);
+		weir_wh_append_ident(&b, name);
 		weir_buf_appendf(&b, " %s", ty.decl);
 		if (json_is_false(json_object_get(col, "nullable")))
 			weir_buf_append(&b, " NOT NULL", 9);
@@ -440,7 +429,7 @@ int weir_wh__file_add_columns(weir_arena *a, const char *table_id, const weir_wh
 	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
 		weir_buf b = {0};
 		weir_buf_appendf(&b, "ALTER TABLE %s ADD COLUMN ", WEIR_WH_FILE_TABLE);
-		append_ident(&b, cols[i].name);
+		weir_wh_append_ident(&b, cols[i].name);
 		weir_buf_appendf(&b, " %s", cols[i].type.decl);
 		char *sql = weir_arena_strndup(a, b.data, b.len);
 		weir_buf_release(&b);
@@ -530,7 +519,7 @@ static const char *guard_call(wh_ctx *c, weir_db *md, const char *table, json_t 
 						      : json_string_value(json_array_get(cols, first_col ? i - 1 : i));
 		weir_buf b = {0};
 		weir_buf_append(&b, "\"__b\".", 6);
-		append_ident(&b, col ? col : "");
+		weir_wh_append_ident(&b, col ? col : "");
 		repl[i] = weir_arena_strndup(c->a, b.data, b.len);
 		weir_buf_release(&b);
 		if (names[i] == NULL)
@@ -573,7 +562,7 @@ static const char *guard(wh_ctx *c, weir_db *md, wh_table *t, json_t *info, weir
 		} else {
 			weir_buf_append(&b, "\"__b\".", 6);
 		}
-		append_ident(&b, name ? name : "");
+		weir_wh_append_ident(&b, name ? name : "");
 	}
 	weir_buf_appendf(&b, " FROM \"%s\".%s AS \"__b\"", t->alias, WEIR_WH_FILE_TABLE);
 	if (rf) {
@@ -879,11 +868,11 @@ int weir_wh__check_function_body(weir_arena *a, const char *body, const weir_wh_
 		names[i] = params[i].name;
 		weir_buf ib = {0};
 		weir_buf_append(&ib, "p.", 2);
-		append_ident(&ib, params[i].name);
+		weir_wh_append_ident(&ib, params[i].name);
 		repl[i] = weir_arena_strndup(a, ib.data, ib.len);
 		weir_buf_release(&ib);
 		weir_buf_append(&b, ", ", 2);
-		append_ident(&b, params[i].name);
+		weir_wh_append_ident(&b, params[i].name);
 		weir_buf_appendf(&b, " %s", params[i].type.decl);
 	}
 	weir_buf_append(&b, ")", 1);
@@ -936,7 +925,7 @@ static int load_system(wh_ctx *c, sqlite3 *db, const wh_table *t)
 			weir_buf_append(&b, ", ", 2);
 			weir_buf_append(&ins, ", ", 2);
 		}
-		append_ident(&b, t->sys.cols[i]);
+		weir_wh_append_ident(&b, t->sys.cols[i]);
 		weir_buf_appendf(&b, " %s", num ? "BIGINT" : "STRING TEXT");
 		weir_buf_appendf(&ins, "?%d", i + 1);
 	}
@@ -1970,6 +1959,29 @@ static void run_sql(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_w
 		column_lineage(c, query, targets, ntargets);
 }
 
+/* The columns a query answers (CTAS, a view): names, nullable, types from the declared type
+ * (and, with a first row, its storage class). Two columns of one name: FAILED, NULL. */
+static weir_wh_coldef *query_columns(wh_ctx *c, sqlite3_stmt *st, bool have_row, int *ncol, weir_wh_outcome *o)
+{
+	int n = sqlite3_column_count(st);
+	weir_wh_coldef *cols = weir_arena_calloc(c->a, (size_t)(n > 0 ? n : 1) * sizeof(*cols));
+	for (int i = 0; i < n; i++) {
+		const char *name = sqlite3_column_name(st, i);
+		cols[i].name = weir_arena_strdup(c->a, name ? name : "");
+		cols[i].nullable = true;
+		weir_wh_type_from_decl(sqlite3_column_decltype(st, i), have_row ? sqlite3_column_type(st, i) : 0,
+				       &cols[i].type);
+		for (int k = 0; k < i; k++)
+			if (strcasecmp(cols[k].name, cols[i].name) == 0) {
+				fail(o, "BAD_REQUEST", "The query has two columns named '%.128s': give them aliases",
+				     cols[i].name);
+				return NULL;
+			}
+	}
+	*ncol = n;
+	return cols;
+}
+
 /* CREATE TABLE ... AS <query>: the query's columns give the table's; the table is
  * registered, its file made, and the rows inserted; if the insert fails the table goes. */
 static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_wh_ddl *d, weir_wh_outcome *o)
@@ -2014,25 +2026,12 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 		close_conn(c, db);
 		return;
 	}
-	int ncol = sqlite3_column_count(st);
-	weir_wh_coldef *cols = weir_arena_calloc(c->a, (size_t)(ncol > 0 ? ncol : 1) * sizeof(*cols));
-	for (int i = 0; i < ncol; i++) {
-		const char *name = sqlite3_column_name(st, i);
-		cols[i].name = weir_arena_strdup(c->a, name ? name : "");
-		cols[i].nullable = true;
-		weir_wh_type_from_decl(sqlite3_column_decltype(st, i),
-				       rc == SQLITE_ROW ? sqlite3_column_type(st, i) : 0, &cols[i].type);
-		for (int k = 0; k < i; k++)
-			if (strcasecmp(cols[k].name, cols[i].name) == 0) {
-				fail(o, "BAD_REQUEST", "The query has two columns named '%.128s': give them aliases",
-				     cols[i].name);
-				sqlite3_finalize(st);
-				close_conn(c, db);
-				return;
-			}
-	}
+	int ncol = 0;
+	weir_wh_coldef *cols = query_columns(c, st, rc == SQLITE_ROW, &ncol, o);
 	sqlite3_finalize(st);
 	close_conn(c, db);
+	if (cols == NULL)
+		return;
 
 	weir_securable table;
 	int reg = register_table(c, pool, d, cols, ncol, &table, &e);
@@ -2243,25 +2242,12 @@ static void run_create_view(wh_ctx *c, weir_db_pool *pool, const char *sql, cons
 		close_conn(c, db);
 		return;
 	}
-	int ncol = sqlite3_column_count(st);
-	weir_wh_coldef *cols = weir_arena_calloc(c->a, (size_t)(ncol > 0 ? ncol : 1) * sizeof(*cols));
-	const char **targets = weir_arena_alloc(c->a, (size_t)(ncol + 1) * sizeof(*targets));
-	for (int i = 0; i < ncol; i++) {
-		const char *name = sqlite3_column_name(st, i);
-		cols[i].name = targets[i] = weir_arena_strdup(c->a, name ? name : "");
-		cols[i].nullable = true;
-		weir_wh_type_from_decl(sqlite3_column_decltype(st, i), 0, &cols[i].type);
-		for (int k = 0; k < i; k++)
-			if (strcasecmp(cols[k].name, cols[i].name) == 0) {
-				fail(o, "BAD_REQUEST", "The query has two columns named '%.128s': give them aliases",
-				     cols[i].name);
-				sqlite3_finalize(st);
-				close_conn(c, db);
-				return;
-			}
-	}
+	int ncol = 0;
+	weir_wh_coldef *cols = query_columns(c, st, false, &ncol, o);
 	sqlite3_finalize(st);
 	close_conn(c, db);
+	if (cols == NULL)
+		return;
 	weir_securable *view = weir_arena_alloc(c->a, sizeof(*view));
 	int reg = register_view(c, pool, cs, def, cols, ncol, deps, view, &e);
 	if (reg < 0) {
@@ -2274,6 +2260,9 @@ static void run_create_view(wh_ctx *c, weir_db_pool *pool, const char *sql, cons
 		return;
 	/* every table the query named was read: lineage sources (the authorizer saw them at prepare) */
 	c->dst_view = view;
+	const char **targets = weir_arena_alloc(c->a, (size_t)(ncol + 1) * sizeof(*targets));
+	for (int i = 0; i < ncol; i++)
+		targets[i] = cols[i].name;
 	column_lineage(c, query, targets, ncol);
 }
 
