@@ -161,14 +161,14 @@ test('admin: cancel a running run; pause and unpause the schedule; grant a job p
     await page.goto(`/jobs/${jobId}?tab=schedule`);
     await page.getByText('Cron 0 0 3 * * ? (UTC) — active').waitFor();
     await page.getByRole('tab', { name: 'Schedule and trigger', selected: true }).waitFor();
-    await tabTo(page, page.getByRole('button', { name: 'Pause' }));
-    await page.getByRole('button', { name: 'Pause' }).click();
-    await page.getByRole('button', { name: 'Unpause' }).waitFor();
+    await tabTo(page, page.getByRole('button', { name: 'Pause', exact: true }));
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.getByRole('button', { name: 'Unpause', exact: true }).waitFor();
     const paused = await ok(await srv.req('GET', `${J}/get?job_id=${jobId}`));
     assert.equal(paused.settings.schedule.pause_status, 'PAUSED');
     assert.equal(paused.settings.schedule.quartz_cron_expression, '0 0 3 * * ?', 'the rest of the schedule kept');
-    await page.getByRole('button', { name: 'Unpause' }).click();
-    await page.getByRole('button', { name: 'Pause' }).waitFor();
+    await page.getByRole('button', { name: 'Unpause', exact: true }).click();
+    await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
     assert.equal((await ok(await srv.req('GET', `${J}/get?job_id=${jobId}`))).settings.schedule.pause_status, 'UNPAUSED');
 
     // permissions: the owner is listed; CAN_VIEW to the user through the form
