@@ -303,9 +303,16 @@ static int migrate(pg_conn *c, int *version, weir_error *err)
 		free(text);
 		weir_log_info("applied migration %s (postgresql)", m->name);
 	}
-	/* rows inserted with explicit ids (migrations' seed rows) do not move identity sequences */
-	if (exec_simple(c, PG_SYNC_IDENTITIES, err) != 0)
+	/* rows inserted with explicit ids (migrations' seed rows) do not move identity sequences.
+	 * Under the write lock: max(id) read while another replica's bootstrap has inserted but
+	 * not committed would set a sequence back under that replica's next insert (seen:
+	 * duplicate principals_pkey with three replicas starting on an empty database). */
+	if (exec_simple(c, "BEGIN", err) != 0 ||
+	    exec_simple(c, "SELECT pg_advisory_xact_lock(" WEIR_PG_WRITE_LOCK ")", err) != 0 ||
+	    exec_simple(c, PG_SYNC_IDENTITIES, err) != 0 || exec_simple(c, "COMMIT", err) != 0) {
+		PQclear(PQexec(c->pc, "ROLLBACK"));
 		goto out;
+	}
 	*version = latest;
 	rc = 0;
 out:
