@@ -540,30 +540,58 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
+/* A table's data file and its WAL and shared-memory companions: "<id>.db[-wal|-shm]". */
+static bool table_file(const char *name, char *id, size_t cap)
+{
+	const char *dot = strstr(name, ".db");
+	if (dot == NULL || (size_t)(dot - name) >= cap || dot == name)
+		return false;
+	const char *rest = dot + 3;
+	if (*rest != '\0' && strcmp(rest, "-wal") != 0 && strcmp(rest, "-shm") != 0)
+		return false;
+	memcpy(id, name, (size_t)(dot - name));
+	id[dot - name] = '\0';
+	return true;
+}
+
 void weir_files_sweep(weir_db_pool *pool)
 {
 	if (pool == NULL)
 		return;
-	char dir[4200];
-	snprintf(dir, sizeof(dir), "%s/volumes", weir_catalog_data_dir());
-	DIR *d = opendir(dir);
-	if (d == NULL)
-		return;
 	weir_db *db = weir_db_acquire(pool);
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) > 64)
+	char dir[4200];
+	for (int pass = 0; pass < 2; pass++) {
+		bool tables = pass == 1;
+		snprintf(dir, sizeof(dir), "%s/%s", weir_catalog_data_dir(), tables ? "warehouse" : "volumes");
+		DIR *d = opendir(dir);
+		if (d == NULL)
 			continue;
-		weir_error err = WEIR_ERROR_INIT;
-		if (weir_files_store_volume_exists(db, e->d_name, &err) != 0)
-			continue; /* exists, or cannot tell: keep it */
-		char path[4300];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		weir_log_info("files: removed the files of deleted volume %s", e->d_name);
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL) {
+			char id[65];
+			if (e->d_name[0] == '.' || strlen(e->d_name) > 64)
+				continue;
+			if (!tables)
+				snprintf(id, sizeof(id), "%s", e->d_name);
+			else if (!table_file(e->d_name, id, sizeof(id)))
+				continue; /* not a table's file (a file being made: <id>.db.new-<random>) */
+			weir_error err = WEIR_ERROR_INIT;
+			if (weir_files_store_exists(db, tables ? "table" : "volume", id, &err) != 0)
+				continue; /* exists, or cannot tell: keep it */
+			char path[4300];
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (tables) {
+				if (unlink(path) != 0 && errno != ENOENT)
+					weir_log_warn("files: removing a deleted table's %s: %s", e->d_name,
+						      strerror(errno));
+				continue;
+			}
+			nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+			weir_log_info("files: removed the files of deleted volume %s", e->d_name);
+		}
+		closedir(d);
 	}
 	weir_db_release(db);
-	closedir(d);
 }
 
 void weir_files_after_delete(int64_t unused)

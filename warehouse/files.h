@@ -111,16 +111,19 @@ int weir_files_rmdir(weir_arena *a, const char *root, const weir_files_path *fp,
 json_t *weir_files_list(weir_arena *a, const char *root, const weir_files_path *fp, int64_t page_size,
 			const char *page_token, weir_error *err);
 
-/* Removes the directories of MANAGED volumes that no longer exist (DATA/volumes/<id> whose
- * securable is gone: a deleted volume, or one deleted with its schema or catalog). Run after
- * the delete's commit (weir_files_after_delete) and at start, so a crash between the two
- * leaves nothing behind. Never follows a symbolic link. */
+/* Removes the directories of MANAGED volumes and the data files of tables that no longer
+ * exist (DATA/volumes/<id>, DATA/warehouse/<id>.db whose securable is gone: deleted, or
+ * deleted with its schema or catalog, through REST or SQL). Run after the delete's commit
+ * (weir_files_after_delete) and at start, so a crash between the two leaves nothing behind.
+ * Never follows a symbolic link. A table's file is made only after its registration commits
+ * (warehouse/wh_engine.c), so a file whose table is missing is garbage. */
 void weir_files_sweep(weir_db_pool *pool);
 /* The pool weir_files_after_delete uses (the warehouse module sets it at start). */
 void weir_files_set_pool(weir_db_pool *pool);
-/* weir_req_after_commit callback of a catalog, schema or volume delete. */
+/* weir_req_after_commit callback of a catalog, schema, volume or table delete. */
 void weir_files_after_delete(int64_t unused);
-/* Whether the volume securable `id` exists: 1, 0, or -1 on a database error. */
-int weir_files_store_volume_exists(weir_db *db, const char *id, weir_error *err);
+/* Whether the securable `id` of type `type` ("volume", "table") exists: 1, 0, or -1 on a
+ * database error. */
+int weir_files_store_exists(weir_db *db, const char *type, const char *id, weir_error *err);
 
 #endif

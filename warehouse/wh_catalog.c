@@ -15,6 +15,7 @@
 #include "core/util.h"
 #include "governance/catalog.h"
 #include "governance/grants.h"
+#include "warehouse/files.h"
 #include "warehouse/wh_internal.h"
 
 typedef struct run {
@@ -27,6 +28,7 @@ typedef struct run {
 	const char *target; /* the securable for the audit rows */
 	json_t *columns, *rows; /* the answer of SHOW / DESCRIBE */
 	bool tv_missing; /* the table or view named was not found (or is hidden) */
+	bool sweep; /* a catalog or schema went: its tables' and volumes' files go after the commit */
 } run;
 
 /* ---------------------------------------------------------------- names */
@@ -183,6 +185,8 @@ static void change(run *r, const char *action, change_fn fn)
 		r->o->state = WEIR_WH_SUCCEEDED;
 	}
 	weir_db_release(md);
+	if (rc == 0 && r->sweep)
+		weir_files_sweep(r->pool);
 }
 
 static int create_schema(run *r, weir_db *md, weir_error *err)
@@ -254,6 +258,7 @@ static int drop_container(run *r, weir_db *md, weir_sec_type type, const char *f
 		return missing_ok(r, err);
 	if (weir_gov_check(md, r->p, WEIR_OP_DELETE, &s, err) != 0)
 		return -1;
+	r->sweep = true;
 	return weir_catalog_delete(md, r->a, &s, r->s->cascade, err);
 }
 
@@ -746,7 +751,7 @@ static void answer(run *r)
 void weir_wh__catalog_run(weir_db_pool *pool, weir_arena *a, const weir_principal *p, const weir_wh_exec *x,
 			  const weir_wh_cstmt *s, weir_wh_outcome *o, const char **target)
 {
-	run r = {pool, a, p, x, s, o, NULL, NULL, NULL, false};
+	run r = {.pool = pool, .a = a, .p = p, .x = x, .s = s, .o = o};
 	switch (s->kind) {
 	case WEIR_WH_C_CREATE_CATALOG: change(&r, "createCatalog", create_catalog); break;
 	case WEIR_WH_C_DROP_CATALOG: change(&r, "deleteCatalog", drop_catalog); break;

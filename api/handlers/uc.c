@@ -246,7 +246,8 @@ static int delete (weir_req *r)
 	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    weir_catalog_delete(weir_req_db(r), r->arena, &s, force, &e) != 0 || weir_req_commit(r, &e) != 0)
 		return fail(r, &e);
-	if (t == WEIR_SEC_VOLUME || t == WEIR_SEC_SCHEMA || t == WEIR_SEC_CATALOG) /* its volumes' files go */
+	if (t == WEIR_SEC_VOLUME || t == WEIR_SEC_SCHEMA || t == WEIR_SEC_CATALOG ||
+	    t == WEIR_SEC_TABLE) /* its volumes' directories and tables' data files go */
 		weir_req_after_commit(r, weir_files_after_delete, 0);
 	return weir_reply_ok_empty(r);
 }

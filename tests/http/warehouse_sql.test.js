@@ -494,3 +494,39 @@ test('CREATE / DROP CATALOG and ALTER TABLE ... OWNER TO: the REST API\'s rules'
   await good(`ALTER TABLE owned SET OWNER TO \`${who.reader.app}\``, who.writer.token);
   assert.equal((await ok(await srv.req('GET', `${UC}/tables/cat.sch.owned`))).owner, who.reader.app);
 });
+
+test('a dropped table leaves no data file: DROP TABLE, REST DELETE, DROP SCHEMA CASCADE, DELETE catalog force', async () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const files = () => fs.readdirSync(path.join(srv.data, 'warehouse')).filter((f) => !f.includes('.new-'));
+  const fileOf = (id) => files().filter((f) => f.startsWith(id + '.db'));
+  const mk = async (full) => {
+    await good(`CREATE TABLE ${full} (a INT)`);
+    await good(`INSERT INTO ${full} VALUES (1), (2)`);
+    const t = await ok(await srv.req('GET', `${UC}/tables/${full}`));
+    assert.ok(fileOf(t.table_id).length > 0, `${full} has its data file`);
+    return t.table_id;
+  };
+  await good('CREATE SCHEMA cat.gone');
+  const bySql = await mk('cat.gone.t1');
+  const byRest = await mk('cat.gone.t2');
+  const bySchema = await mk('cat.gone.t3');
+  await good('CREATE CATALOG gonecat');
+  await good('CREATE SCHEMA gonecat.s');
+  const byCatalog = await mk('gonecat.s.t');
+  const kept = (await ok(await srv.req('GET', `${UC}/tables/cat.sch.src`))).table_id;
+
+  await good('DROP TABLE cat.gone.t1');
+  assert.deepEqual(fileOf(bySql), []);
+  await ok(await srv.req('DELETE', `${UC}/tables/cat.gone.t2`));
+  assert.deepEqual(fileOf(byRest), []);
+  await failed('DROP SCHEMA cat.gone', undefined, 'FAILED_PRECONDITION');
+  assert.ok(fileOf(bySchema).length > 0, 'a refused drop removes nothing');
+  await good('DROP SCHEMA cat.gone CASCADE');
+  assert.deepEqual(fileOf(bySchema), []);
+  await ok(await srv.req('DELETE', `${UC}/catalogs/gonecat?force=true`));
+  assert.deepEqual(fileOf(byCatalog), []);
+  // the others' data stays
+  assert.ok(fileOf(kept).length > 0);
+  assert.deepEqual(await rows('SELECT count(*) FROM src'), [['3']]);
+});
