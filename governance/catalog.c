@@ -741,7 +741,9 @@ static int function_params(weir_arena *a, json_t *holder, const char *where, wei
 	return 0;
 }
 
-static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi, weir_error *err)
+/* A function's spec (JSON text, in the arena) from its FunctionInfo `fi`, validated, with
+ * UC's defaults; `name` is the function's own name (the default specific_name). */
+static int function_spec(weir_arena *a, const char *name, json_t *fi, const char **out, weir_error *err)
 {
 	const char *s = NULL;
 	bool b;
@@ -807,11 +809,18 @@ static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi,
 	if (!json_object_get(spec, "security_type"))
 		json_object_set_new(spec, "security_type", json_string("DEFINER"));
 	if (!json_object_get(spec, "specific_name"))
-		json_object_set_new(spec, "specific_name", json_string(row->name));
+		json_object_set_new(spec, "specific_name", json_string(name));
 	if (!json_object_get(spec, "input_params"))
 		json_object_set_new(spec, "input_params", json_pack("{s:[]}", "parameters"));
-	row->spec = weir_json_text(a, spec, JSON_COMPACT | JSON_SORT_KEYS);
+	*out = weir_json_text(a, spec, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(spec);
+	return 0;
+}
+
+static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi, weir_error *err)
+{
+	if (function_spec(a, row->name, fi, &row->spec, err) != 0)
+		return -1;
 	return weir_cat_store_insert(db, row, err);
 }
 
@@ -1256,6 +1265,22 @@ json_t *weir_catalog_update_sql(weir_db *db, weir_arena *a, const weir_principal
 	}
 	if (cc && column_comment(db, s, cc, weir_now_ms(), p->name, err) != 0)
 		return NULL;
+	/* CREATE OR REPLACE FUNCTION: the same securable (grants, owner and the filters and masks
+	 * naming it stay), a new definition and comment */
+	json_t *fi = json_object_get(body, "function_info");
+	if (fi) {
+		const char *spec, *comment = NULL, *dot = strrchr(s->full_name, '.');
+		if (s->type != WEIR_SEC_FUNCTION || !json_is_object(fi))
+			return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
+					      "Only a function is replaced with a function_info"),
+			       NULL;
+		int64_t now = weir_now_ms();
+		if (function_spec(a, dot ? dot + 1 : s->full_name, fi, &spec, err) != 0 ||
+		    weir_json_get_str(fi, "comment", false, &comment, err) != 0 ||
+		    weir_cat_store_set_text(db, s->id, "spec", spec, now, p->name, err) != 0 ||
+		    weir_cat_store_set_text(db, s->id, "comment", comment, now, p->name, err) != 0)
+			return NULL;
+	}
 	/* ALTER TABLE ... SET / DROP ROW FILTER, ALTER COLUMN ... SET / DROP MASK: in the spec */
 	json_t *rf = json_object_get(body, "row_filter");
 	json_t *cm = json_object_get(body, "column_mask");
@@ -1307,6 +1332,7 @@ json_t *weir_catalog_update_sql(weir_db *db, weir_arena *a, const weir_principal
 	json_object_del(rest, "column_comment");
 	json_object_del(rest, "view_definition");
 	json_object_del(rest, "replace_columns");
+	json_object_del(rest, "function_info");
 	return update(db, a, p, s, rest, true, err);
 }
 

@@ -381,7 +381,8 @@ static int alter(run *r, weir_db *md, weir_error *err)
 
 /* CREATE [OR REPLACE] FUNCTION c.s.f(p type, ...) RETURNS type RETURN <expr>: a UC function
  * with routine_body SQL and the expression as routine_definition (what row filters and
- * masks call). OR REPLACE drops the old one first (the REST API's DELETE rule). */
+ * masks call). OR REPLACE replaces the definition in place, as CREATE OR REPLACE VIEW does
+ * (the REST API's DELETE rule): its grants, owner and the filters and masks naming it stay. */
 static int create_function(run *r, weir_db *md, weir_error *err)
 {
 	const weir_wh_cstmt *st = r->s;
@@ -404,14 +405,15 @@ static int create_function(run *r, weir_db *md, weir_error *err)
 			     err) != 0)
 		return -1;
 	weir_error ignore = WEIR_ERROR_INIT;
+	bool replace = false;
 	if (weir_gov_resolve(md, r->a, r->p, WEIR_SEC_FUNCTION, full, &old, &ignore) == 0) {
 		if (st->if_not_exists)
 			return 1;
-		if (st->or_replace && (weir_gov_check(md, r->p, WEIR_OP_DELETE, &old, err) != 0 ||
-				       weir_catalog_delete(md, r->a, &old, false, err) != 0))
+		if (st->or_replace && weir_gov_check(md, r->p, WEIR_OP_DELETE, &old, err) != 0)
 			return -1;
+		replace = st->or_replace; /* without OR REPLACE the create below refuses the name */
 	}
-	if (weir_gov_check(md, r->p, WEIR_OP_CREATE_FUNCTION, &schema, err) != 0)
+	if (!replace && weir_gov_check(md, r->p, WEIR_OP_CREATE_FUNCTION, &schema, err) != 0)
 		return -1;
 	json_t *params = json_array();
 	for (int i = 0; i < st->ncols; i++) {
@@ -436,7 +438,8 @@ static int create_function(run *r, weir_db *md, weir_error *err)
 	if (st->comment)
 		json_object_set_new(fi, "comment", json_string(st->comment));
 	json_t *req = json_pack("{s:o}", "function_info", fi);
-	json_t *info = weir_catalog_create(md, r->a, r->p, WEIR_SEC_FUNCTION, &schema, req, err);
+	json_t *info = replace ? weir_catalog_update_sql(md, r->a, r->p, &old, req, err)
+			       : weir_catalog_create(md, r->a, r->p, WEIR_SEC_FUNCTION, &schema, req, err);
 	json_decref(req);
 	if (info == NULL)
 		return -1;

@@ -530,3 +530,30 @@ test('a dropped table leaves no data file: DROP TABLE, REST DELETE, DROP SCHEMA 
   assert.ok(fileOf(kept).length > 0);
   assert.deepEqual(await rows('SELECT count(*) FROM src'), [['3']]);
 });
+
+test('CREATE OR REPLACE FUNCTION replaces the definition in place: grants, owner and the filters naming it stay', async () => {
+  await good('CREATE TABLE rf (region STRING, amount INT)');
+  await good("INSERT INTO rf VALUES ('EU', 1), ('US', 2)");
+  await good("CREATE FUNCTION rf_only(r STRING) RETURNS BOOLEAN COMMENT 'v1' RETURN r = 'EU'");
+  const before = await ok(await srv.req('GET', `${UC}/functions/cat.sch.rf_only`));
+  await good('ALTER TABLE rf SET ROW FILTER rf_only ON (region)');
+  await grant('function', 'cat.sch.rf_only', who.writer.app, ['EXECUTE']);
+  const permsBefore = await ok(await srv.req('GET', `${UC}/permissions/function/cat.sch.rf_only`));
+  assert.ok(permsBefore.privilege_assignments.some((a) => a.principal === who.writer.app));
+  assert.deepEqual(await rows('SELECT region FROM rf'), [['EU']]);
+
+  // without OR REPLACE the name is taken; a caller who may not delete it cannot replace it
+  await failed("CREATE FUNCTION rf_only(r STRING) RETURNS BOOLEAN RETURN r = 'US'", undefined, 'ALREADY_EXISTS');
+  await failed("CREATE OR REPLACE FUNCTION cat.sch.rf_only(r STRING) RETURNS BOOLEAN RETURN true", who.writer.token, 'PERMISSION_DENIED');
+
+  await good("CREATE OR REPLACE FUNCTION rf_only(r STRING) RETURNS BOOLEAN COMMENT 'v2' RETURN r = 'US'");
+  const after = await ok(await srv.req('GET', `${UC}/functions/cat.sch.rf_only`));
+  assert.equal(after.function_id, before.function_id, 'the same securable');
+  assert.equal(after.owner, before.owner);
+  assert.equal(after.comment, 'v2');
+  assert.match(after.routine_definition, /'US'/);
+  const permsAfter = await ok(await srv.req('GET', `${UC}/permissions/function/cat.sch.rf_only`));
+  assert.deepEqual(permsAfter, permsBefore, 'grants stay');
+  // the table's filter names it still, and now applies the new definition
+  assert.deepEqual(await rows('SELECT region FROM rf'), [['US']]);
+});
