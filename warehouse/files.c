@@ -102,8 +102,8 @@ int weir_files_resolve(weir_db *db, weir_arena *a, const weir_principal *p, cons
 	return 0;
 }
 
-int weir_files_volume_dir(weir_db *db, weir_arena *a, const weir_principal *p, const char *volume_path, bool write,
-			  const char **abs_dir, weir_error *err)
+int weir_files_volume_dir_ex(weir_db *db, weir_arena *a, const weir_principal *p, const char *volume_path, bool write,
+			     const char **abs_dir, weir_securable *vol, weir_error *err)
 {
 	weir_files_path fp;
 	weir_securable s;
@@ -113,7 +113,15 @@ int weir_files_volume_dir(weir_db *db, weir_arena *a, const weir_principal *p, c
 	    weir_gov_check(db, p, write ? WEIR_OP_WRITE_DATA : WEIR_OP_READ_DATA, &s, err) != 0)
 		return -1;
 	*abs_dir = fp.rel[0] ? weir_arena_printf(a, "%s/%s", root, fp.rel) : root;
+	if (vol)
+		*vol = s;
 	return 0;
+}
+
+int weir_files_volume_dir(weir_db *db, weir_arena *a, const weir_principal *p, const char *volume_path, bool write,
+			  const char **abs_dir, weir_error *err)
+{
+	return weir_files_volume_dir_ex(db, a, p, volume_path, write, abs_dir, NULL, err);
 }
 
 /* ---------------------------------------------------------------- walking without following links */

@@ -61,6 +61,10 @@ int weir_files_resolve(weir_db *db, weir_arena *a, const weir_principal *p, cons
  * absolute directory on disk in *abs_dir (arena; it may not exist yet). */
 int weir_files_volume_dir(weir_db *db, weir_arena *a, const weir_principal *p, const char *volume_path, bool write,
 			  const char **abs_dir, weir_error *err);
+/* weir_files_volume_dir, also giving the volume's securable in *vol (arena strings): what
+ * read_files records as the source of its statement's lineage. */
+int weir_files_volume_dir_ex(weir_db *db, weir_arena *a, const weir_principal *p, const char *volume_path, bool write,
+			     const char **abs_dir, weir_securable *vol, weir_error *err);
 
 /* What a file or directory is. */
 typedef struct weir_files_stat {

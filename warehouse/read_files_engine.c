@@ -32,7 +32,7 @@
 #include "warehouse/wh_internal.h"
 
 #define WEIR_RF_MAX_ROWS 1000000
-#define MAX_CALLS 8
+#define MAX_CALLS WEIR_WH_RF_MAX_CALLS
 #define MAX_FILES 1000
 #define MAX_COLS 512
 
@@ -338,11 +338,11 @@ static int by_path(const void *x, const void *y)
 }
 
 static int materialise(weir_db_pool *pool, weir_arena *a, const weir_principal *p, sqlite3 *db, const rf_call *call,
-		       const char *table, weir_error *err)
+		       const char *table, weir_securable *vol, weir_error *err)
 {
 	const char *abs;
 	weir_db *md = weir_db_acquire(pool);
-	int rc = weir_files_volume_dir(md, a, p, call->path, false, &abs, err);
+	int rc = weir_files_volume_dir_ex(md, a, p, call->path, false, &abs, vol, err);
 	weir_db_release(md);
 	if (rc != 0)
 		return -1;
@@ -413,7 +413,7 @@ static int materialise(weir_db_pool *pool, weir_arena *a, const weir_principal *
 }
 
 const char *weir_wh__read_files(weir_db_pool *pool, weir_arena *a, const weir_principal *p, void *conn,
-				const char *text, int *n, weir_error *err)
+				const char *text, int *n, weir_securable *vols, weir_error *err)
 {
 	rf_call calls[MAX_CALLS];
 	*n = 0;
@@ -427,7 +427,7 @@ const char *weir_wh__read_files(weir_db_pool *pool, weir_arena *a, const weir_pr
 	size_t at = 0;
 	for (int i = 0; i < *n; i++) {
 		const char *table = weir_arena_printf(a, "weir_rf%d", i + 1);
-		if (materialise(pool, a, p, conn, &calls[i], table, err) != 0) {
+		if (materialise(pool, a, p, conn, &calls[i], table, &vols[i], err) != 0) {
 			weir_buf_release(&b);
 			return NULL;
 		}

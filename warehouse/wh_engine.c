@@ -124,6 +124,7 @@ typedef struct wh_ctx {
 	bool timed_out;
 	const char *target_full_name; /* for the audit row */
 	int nrf; /* read_files(...) calls materialised as temp.weir_rfN (read_files_engine.c) */
+	weir_securable rfv[WEIR_WH_RF_MAX_CALLS]; /* the volume each call read: lineage sources */
 } wh_ctx;
 
 static void fail(weir_wh_outcome *o, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -1296,6 +1297,15 @@ static void record(wh_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o)
 			if (weir_lineage_record_edge(md, &sn, &dn, &by, now, &e) != 0)
 				goto rollback;
 		}
+		/* the volumes read_files(...) read, as COPY INTO records its source */
+		for (int i = 0; i < c->nrf; i++) {
+			bool seen = false;
+			for (int k = 0; k < i && !seen; k++)
+				seen = strcmp(c->rfv[k].id, c->rfv[i].id) == 0;
+			weir_lineage_node sn = {WEIR_LIN_VOLUME, c->rfv[i].id, c->rfv[i].full_name};
+			if (!seen && weir_lineage_record_edge(md, &sn, &dn, &by, now, &e) != 0)
+				goto rollback;
+		}
 		if (record_columns(c, md, dst, &by, now, &e) != 0)
 			goto rollback;
 	}
@@ -1938,7 +1948,7 @@ static void run_sql(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_w
 		fail_err(o, &e);
 		return;
 	}
-	if ((text = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, &e)) == NULL) {
+	if ((text = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, c->rfv, &e)) == NULL) {
 		fail_err(o, &e);
 		close_conn(c, db);
 		return;
@@ -2008,7 +2018,7 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 		fail_err(o, &e);
 		return;
 	}
-	const char *qtext = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, &e);
+	const char *qtext = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, c->rfv, &e);
 	if (qtext == NULL) {
 		fail_err(o, &e);
 		close_conn(c, db);
@@ -2055,7 +2065,7 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 	}
 	const char *ins = weir_arena_printf(c->a, "INSERT INTO \"%s\".%s %s", t->alias, WEIR_WH_FILE_TABLE, text);
 	db = open_conn(c, &e);
-	if (db == NULL || (ins = weir_wh__read_files(pool, c->a, c->p, db, ins, &c->nrf, &e)) == NULL) {
+	if (db == NULL || (ins = weir_wh__read_files(pool, c->a, c->p, db, ins, &c->nrf, c->rfv, &e)) == NULL) {
 		fail_err(o, &e);
 		close_conn(c, db);
 		unregister_table(c, pool, &table);

@@ -60,8 +60,10 @@ void weir_wh__catalog_run(weir_db_pool *pool, weir_arena *a, const weir_principa
 /* read_files(...) in a statement (read_files_engine.c): materialises each call as a temp
  * table weir_rfN on conn (the statement's sqlite3 connection) reading the files as p, and
  * answers the text with each call replaced by temp."weir_rfN" (*n calls; the text itself
- * when there is none). NULL with err set. */
+ * when there is none); vols[i] is the volume call i read (the statement's lineage source),
+ * room for WEIR_WH_RF_MAX_CALLS. NULL with err set. */
+#define WEIR_WH_RF_MAX_CALLS 8
 const char *weir_wh__read_files(weir_db_pool *pool, weir_arena *a, const weir_principal *p, void *conn,
-				const char *text, int *n, weir_error *err);
+				const char *text, int *n, weir_securable *vols, weir_error *err);
 
 #endif

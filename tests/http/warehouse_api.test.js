@@ -438,6 +438,12 @@ test('read_files: CSV and JSON files of a volume as a table in SELECT, INSERT ..
   assert.deepEqual(ins.result.data_array, [['2', '2']]);
   await good("CREATE TABLE rf2 AS SELECT * FROM read_files('/Volumes/wa/s/land/js', format => 'json', multiLine => true)");
   assert.equal((await good('SELECT count(*) FROM rf2')).result.data_array[0][0], '2');
+  // lineage: the volume read feeds the table written, as COPY INTO records it
+  for (const t of ['wa.s.rf', 'wa.s.rf2']) {
+    const lin = await ok(await srv.req('GET', `/api/2.0/lineage-tracking/table-lineage?table_name=${t}`));
+    const vols = (lin.upstreams ?? []).filter((u) => u.tableInfo?.table_type === 'VOLUME').map((u) => u.tableInfo.name);
+    assert.deepEqual(vols, ['land'], `${t}: ${JSON.stringify(lin)}`);
+  }
   // bad calls, a missing path, a caller without READ VOLUME
   for (const bad of ["SELECT * FROM read_files('/Volumes/wa/s/land/csv')", "SELECT * FROM read_files('/Volumes/wa/s/land/csv', format => 'xml')",
     "SELECT * FROM read_files('/Volumes/wa/s/land/csv', format => 'csv', colour => 'red')", "SELECT * FROM read_files(42, format => 'csv')"]) {
