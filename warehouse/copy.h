@@ -6,12 +6,14 @@
  *     [FORMAT_OPTIONS ('header' = 'true', 'delimiter' = ',', 'quote' = '"', 'mode' = 'FAILFAST',
  *                      'nullValue' = '', 'multiLine' = 'true', 'encoding' = 'UTF-8',
  *                      'inferSchema' = '...')]
- *     [COPY_OPTIONS ('force' = 'true', 'mergeSchema' = 'false')]
+ *     [COPY_OPTIONS ('force' = 'true', 'mergeSchema' = 'true')]
  *
  * The parser (copy.c) reads the text only; running it (copy_engine.c) reads the files as the
  * caller (READ VOLUME) and writes the table as the caller (MODIFY), in one transaction of
  * the table's file, loading each file once (files already loaded into the table, known by
- * path, size and modification time, are skipped unless 'force' = 'true'). */
+ * path, size and modification time, are skipped unless 'force' = 'true'). With mergeSchema,
+ * names of the files that the table lacks become nullable STRING columns, added in the same
+ * transaction by the ALTER rule (owner or MANAGE). */
 #ifndef WEIR_WAREHOUSE_COPY_H
 #define WEIR_WAREHOUSE_COPY_H
 

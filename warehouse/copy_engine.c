@@ -8,7 +8,9 @@
  * listed (a file, or the files under a directory, recursively, never following a symbolic
  * link; names starting with '.' or '_' skipped, as Spark does), filtered by FILES or PATTERN,
  * and those already loaded into this table (the ledger, keyed by path, size and mtime)
- * skipped unless 'force'. Every file is parsed (mmap'd, CSV per RFC 4180 with the options,
+ * skipped unless 'force'. With mergeSchema a first pass reads the CSV headers and JSON keys
+ * (c->scan) for names the table lacks; they are added as STRING columns by ALTER TABLE in
+ * the file's transaction below and to the catalog in the metadata write. Every file is parsed (mmap'd, CSV per RFC 4180 with the options,
  * or JSON lines / multiLine JSON) and its rows inserted in ONE transaction of the table's
  * file: a failure (FAILFAST, a schema mismatch, a cancel) rolls everything back. Then one
  * metadata write: the ledger, the table's last write, a lineage edge volume -> table and the
@@ -75,6 +77,10 @@ typedef struct copy_ctx {
 	char err[400];
 	bool failed, canceled;
 	weir_wh_csv csv;
+	/* mergeSchema: a first pass over the files (scan) notes the names the table lacks */
+	bool scan;
+	weir_wh_coldef extra[MAX_COLS];
+	int nextra;
 } copy_ctx;
 
 static void stop(copy_ctx *c, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -262,6 +268,28 @@ static int col_index(copy_ctx *c, const char *name)
 	return -1;
 }
 
+/* mergeSchema's scan: a name of the files that the table lacks becomes a new nullable
+ * STRING column (CSV values are text; JSON values are kept as their text, as they load). */
+static void note_extra(copy_ctx *c, const char *name, const char *file)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > 255) {
+		stop(c, "BAD_REQUEST", "COPY INTO: %.200s names a column of %zu characters (1 to 255 with mergeSchema)",
+		     file, len);
+		return;
+	}
+	for (int i = 0; i < c->nextra; i++)
+		if (strcasecmp(c->extra[i].name, name) == 0)
+			return;
+	if (c->ncols + c->nextra >= MAX_COLS) {
+		stop(c, "BAD_REQUEST", "COPY INTO: mergeSchema would give the table more than %d columns", MAX_COLS);
+		return;
+	}
+	weir_wh_coldef *d = &c->extra[c->nextra++];
+	*d = (weir_wh_coldef){.name = weir_arena_strdup(c->a, name), .nullable = true};
+	weir_wh_type_from_uc("STRING", 0, 0, &d->type);
+}
+
 /* ---------------------------------------------------------------- CSV */
 
 static void load_csv(copy_ctx *c, const char *text, size_t len, const char *file)
@@ -285,15 +313,18 @@ static void load_csv(copy_ctx *c, const char *text, size_t len, const char *file
 		for (int i = 0; i < nf; i++) {
 			const char *name = c->csv.scratch.data + c->csv.offs[i];
 			map[i] = col_index(c, name);
-			if (map[i] < 0) {
+			if (map[i] < 0 && c->scan) {
+				note_extra(c, name, file);
+			} else if (map[i] < 0) {
 				stop(c, "BAD_REQUEST",
-				     "COPY INTO: column '%.64s' of %.200s is not in the table (COPY_OPTIONS "
-				     "('mergeSchema' "
-				     "= 'true') is not available)",
+				     "COPY INTO: column '%.64s' of %.200s is not in the table (add it, or "
+				     "COPY_OPTIONS ('mergeSchema' = 'true'))",
 				     name, file);
 				return;
 			}
 		}
+		if (c->scan)
+			return; /* the header is all a scan needs */
 		nmap = nf;
 	} else {
 		for (int i = 0; i < c->ncols; i++)
@@ -354,11 +385,15 @@ static void json_row(copy_ctx *c, json_t *o, const char *file, int64_t line, con
 	int nowned = 0;
 	json_object_foreach (o, k, v) {
 		int i = col_index(c, k);
+		if (c->scan) {
+			if (i < 0)
+				note_extra(c, k, file);
+			continue;
+		}
 		if (i < 0) {
 			stop(c, "BAD_REQUEST",
-			     "COPY INTO: field '%.64s' of %.200s is not a column of the table (COPY_OPTIONS "
-			     "('mergeSchema' = "
-			     "'true') is not available)",
+			     "COPY INTO: field '%.64s' of %.200s is not a column of the table (add it, or "
+			     "COPY_OPTIONS ('mergeSchema' = 'true'))",
 			     k, file);
 			break;
 		}
@@ -388,7 +423,7 @@ static void json_row(copy_ctx *c, json_t *o, const char *file, int64_t line, con
 		if (nowned == c->ncols)
 			break;
 	}
-	if (!c->failed)
+	if (!c->failed && !c->scan)
 		put_row(c, vals, lens, file, line);
 	for (int i = 0; i < nowned; i++)
 		free(owned[i]);
@@ -440,6 +475,50 @@ static bool load_json(copy_ctx *c, const char *text, size_t len, const char *fil
 			}
 		}
 		s = nl ? nl + 1 : end;
+	}
+	return true;
+}
+
+/* Reads one file (mmap'd) through the loader of its format: true when it was read (its rows
+ * inserted, or noted by a scan), false when it was skipped as corrupt (counted; FAILFAST
+ * stops). */
+static bool load_file(copy_ctx *c, const char *abs, const src_file *f)
+{
+	const char *path = f->rel[0] ? weir_arena_printf(c->a, "%s/%s", abs, f->rel) : abs;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat fst;
+	if (fd < 0 || fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		if (c->cp->mode == WEIR_COPY_FAILFAST)
+			stop(c, "BAD_REQUEST", "COPY INTO (FAILFAST): %.300s cannot be read", f->api_path);
+		c->bad_files++;
+		return false;
+	}
+	const char *text = "";
+	void *map = NULL;
+	if (fst.st_size > 0) {
+		map = mmap(NULL, (size_t)fst.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			close(fd);
+			c->bad_files++;
+			return false;
+		}
+		text = map;
+	}
+	close(fd);
+	bool ok = true;
+	if (c->cp->json)
+		ok = load_json(c, text, (size_t)fst.st_size, f->api_path);
+	else
+		load_csv(c, text, (size_t)fst.st_size, f->api_path);
+	if (map)
+		munmap(map, (size_t)fst.st_size);
+	if (!ok) {
+		if (c->cp->mode == WEIR_COPY_FAILFAST)
+			stop(c, "BAD_REQUEST", "COPY INTO (FAILFAST): %.300s is not JSON", f->api_path);
+		c->bad_files++;
+		return false;
 	}
 	return true;
 }
@@ -498,6 +577,17 @@ static void record(copy_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o, co
 		goto out;
 	int64_t now = weir_now_ms();
 	if (o->state == WEIR_WH_SUCCEEDED && table) {
+		/* mergeSchema's new columns, already in the table's file (a failure here leaves them
+		 * there unnamed by the catalog, and the files unmarked: loaded again, at least once) */
+		if (c->nextra > 0) {
+			weir_securable t = *table;
+			json_t *body = weir_json_own(
+				c->a, json_pack("{s:o}", "add_columns", weir_wh__uc_columns(c->extra, c->nextra, 0)));
+			json_t *out = weir_catalog_update_sql(md, c->a, c->p, &t, body, &e);
+			if (out == NULL)
+				goto rollback;
+			json_decref(out);
+		}
 		for (int i = 0; i < nloaded; i++)
 			if (weir_whc_store_mark(md, table->id, loaded[i].api_path, loaded[i].size, loaded[i].mtime_ms,
 						now, c->x->statement_id, &e) != 0)
@@ -610,13 +700,6 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	}
 	c->cp = &cp;
 	weir_wh_csv_init(&c->csv, cp.delimiter, cp.quote);
-	if (cp.merge_schema) {
-		weir_db_release(md);
-		weir_wh__fail(
-			o, "INVALID_PARAMETER_VALUE",
-			"COPY INTO: COPY_OPTIONS ('mergeSchema' = 'true') is not available: add the columns first");
-		goto record;
-	}
 	/* the table, as the caller: MANAGED, with MODIFY */
 	const char *full = full_name(c, &e);
 	json_t *info = NULL;
@@ -739,6 +822,29 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 		}
 		todo[ntodo++] = *f;
 	}
+	/* mergeSchema: the names the files give that the table lacks (CSV headers, JSON keys)
+	 * become new nullable STRING columns, added by the ALTER rule (owner or MANAGE) in the
+	 * same transaction of the table's file as the rows, and in the catalog with the ledger */
+	if (cp.merge_schema && (cp.json || cp.header)) {
+		c->scan = true;
+		for (int i = 0; i < ntodo && !c->failed; i++)
+			load_file(c, abs, &todo[i]);
+		c->scan = false;
+		c->bad_files = c->bad_rows = 0; /* counted by the load */
+		if (c->failed) {
+			weir_db_release(md);
+			weir_wh__fail(o, c->err_code, "%s", c->err);
+			goto record;
+		}
+		if (c->nextra > 0 && !weir_gov_allowed(md, c->p, WEIR_OP_UPDATE, &table)) {
+			weir_db_release(md);
+			weir_wh__fail(o, "PERMISSION_DENIED",
+				      "COPY INTO with mergeSchema adds columns to Table '%s': it needs its owner or "
+				      "MANAGE (the ALTER TABLE rule)",
+				      table.full_name);
+			goto record;
+		}
+	}
 	weir_db_release(md);
 
 	/* one transaction of the table's file */
@@ -746,6 +852,27 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	if (db == NULL) {
 		weir_wh__fail_err(o, &e);
 		goto record;
+	}
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		weir_log_error("warehouse: COPY INTO %s: %s", table.id, sqlite3_errmsg(db));
+		weir_wh__fail(o, "INTERNAL_ERROR", "COPY INTO: the table's data file cannot be written");
+		goto record;
+	}
+	for (int i = 0; i < c->nextra; i++) {
+		weir_buf b = {0};
+		weir_buf_appendf(&b, "ALTER TABLE %s ADD COLUMN ", WEIR_WH_FILE_TABLE);
+		weir_wh_append_ident(&b, c->extra[i].name);
+		weir_buf_appendf(&b, " %s", c->extra[i].type.decl);
+		weir_buf_append(&b, "", 1); /* the NUL */
+		int arc = sqlite3_exec(db, b.data, NULL, NULL, NULL);
+		weir_buf_release(&b);
+		if (arc != SQLITE_OK) {
+			weir_log_error("warehouse: COPY INTO %s: adding a column: %s", table.id, sqlite3_errmsg(db));
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			weir_wh__fail(o, "INTERNAL_ERROR", "COPY INTO: the table's data file cannot be changed");
+			goto record;
+		}
+		c->cols[c->ncols++] = (col){.name = c->extra[i].name, .k = K_TEXT};
 	}
 	weir_buf q = {0};
 	weir_buf_appendf(&q, "INSERT INTO %s (", WEIR_WH_FILE_TABLE);
@@ -760,53 +887,17 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 	weir_buf_append(&q, ")", 2); /* with the NUL */
 	int rc = sqlite3_prepare_v2(db, q.data, -1, &c->ins, NULL);
 	weir_buf_release(&q);
-	if (rc != SQLITE_OK || sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (rc != SQLITE_OK) {
 		weir_log_error("warehouse: COPY INTO %s: %s", table.id, sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		weir_wh__fail(o, "INTERNAL_ERROR", "COPY INTO: the table's data file cannot be written");
 		goto record;
 	}
 	int nloaded = 0;
 	src_file *loaded = calloc((size_t)(ntodo + 1), sizeof(*loaded));
-	for (int i = 0; i < ntodo && !c->failed; i++) {
-		const src_file *f = &todo[i];
-		const char *path = f->rel[0] ? weir_arena_printf(c->a, "%s/%s", abs, f->rel) : abs;
-		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		struct stat fst;
-		if (fd < 0 || fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode)) {
-			if (fd >= 0)
-				close(fd);
-			if (cp.mode == WEIR_COPY_FAILFAST)
-				stop(c, "BAD_REQUEST", "COPY INTO (FAILFAST): %.300s cannot be read", f->api_path);
-			c->bad_files++;
-			continue;
-		}
-		const char *text = "";
-		void *map = NULL;
-		if (fst.st_size > 0) {
-			map = mmap(NULL, (size_t)fst.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-			if (map == MAP_FAILED) {
-				close(fd);
-				c->bad_files++;
-				continue;
-			}
-			text = map;
-		}
-		close(fd);
-		bool ok = true;
-		if (cp.json)
-			ok = load_json(c, text, (size_t)fst.st_size, f->api_path);
-		else
-			load_csv(c, text, (size_t)fst.st_size, f->api_path);
-		if (map)
-			munmap(map, (size_t)fst.st_size);
-		if (!ok) {
-			if (cp.mode == WEIR_COPY_FAILFAST)
-				stop(c, "BAD_REQUEST", "COPY INTO (FAILFAST): %.300s is not JSON", f->api_path);
-			c->bad_files++;
-			continue;
-		}
-		loaded[nloaded++] = *f;
-	}
+	for (int i = 0; i < ntodo && !c->failed; i++)
+		if (load_file(c, abs, &todo[i]))
+			loaded[nloaded++] = todo[i];
 	sqlite3_finalize(c->ins);
 	c->ins = NULL;
 	if (c->failed) {

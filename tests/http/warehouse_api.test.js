@@ -388,7 +388,7 @@ test('COPY INTO loads CSV and JSON files of a volume once, with counts; bad rows
     "COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FORMAT_OPTIONS ('colour' = 'red')",
     "COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FILES = ('a.csv') PATTERN = '*'",
     "COPY INTO ld FROM '/Volumes/wa/s/land/../x' FILEFORMAT = CSV",
-    "COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV COPY_OPTIONS ('mergeSchema' = 'true')"]) {
+    "COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV COPY_OPTIONS ('mergeSchema' = 'maybe')"]) {
     const r = await sql(bad);
     assert.equal(r.status.state, 'FAILED', bad);
     assert.equal(r.status.error.error_code, 'INVALID_PARAMETER_VALUE', bad + ': ' + r.status.error.message);
@@ -397,6 +397,49 @@ test('COPY INTO loads CSV and JSON files of a volume once, with counts; bad rows
   // lineage: the volume feeds the table
   const lin = await ok(await srv.req('GET', '/api/2.0/lineage-tracking/table-lineage?table_name=wa.s.ld'));
   assert.ok(JSON.stringify(lin.upstreams).includes('land'), JSON.stringify(lin));
+});
+
+test('COPY INTO with mergeSchema adds the columns the files name (STRING, nullable) with the rows, by the ALTER rule; a failed COPY adds none', async () => {
+  const up = async (p, text) => ok(await srv.req('PUT', `/api/2.0/fs/files/Volumes/wa/s/land/${p}`, { raw: Buffer.from(text), headers: { 'content-type': 'application/octet-stream' } }));
+  const cols = async (t) => (await ok(await srv.req('GET', `${UC}/tables/wa.s.${t}`))).columns.map((c) => [c.name, c.type_name, c.nullable, c.position]);
+  await good('CREATE TABLE ms (id INT, name STRING)');
+  await up('ms/a.csv', 'id,name,color\n1,one,red\n');
+  await up('ms/b.csv', 'ID,Size,name\n2,XL,two\n');
+  const r = await good("COPY INTO ms FROM '/Volumes/wa/s/land/ms' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true') COPY_OPTIONS ('mergeSchema' = 'true')");
+  assert.deepEqual(r.result.data_array[0].slice(0, 2), ['2', '2']);
+  assert.deepEqual(await cols('ms'), [['id', 'INT', true, 0], ['name', 'STRING', true, 1], ['color', 'STRING', true, 2], ['Size', 'STRING', true, 3]]);
+  assert.deepEqual((await good('SELECT id, name, color, Size FROM ms ORDER BY id')).result.data_array, [['1', 'one', 'red', null], ['2', 'two', null, 'XL']]);
+  // JSON keys, nested values kept as their text
+  await good('CREATE TABLE msj (id INT)');
+  await up('msj/1.json', '{"id": 1, "tags": ["a"], "ok": true}\n{"id": 2, "note": "n"}\n');
+  await good("COPY INTO msj FROM '/Volumes/wa/s/land/msj' FILEFORMAT = JSON COPY_OPTIONS ('mergeSchema' = 'true')");
+  assert.deepEqual((await cols('msj')).map((c) => c[0]), ['id', 'tags', 'ok', 'note']);
+  assert.deepEqual((await good('SELECT id, tags, ok, note FROM msj ORDER BY id')).result.data_array, [['1', '["a"]', 'true', null], ['2', null, null, 'n']]);
+  // without mergeSchema a new name still fails the COPY, naming the option
+  await up('ms2/c.csv', 'id,shape\n3,round\n');
+  const no = await sql("COPY INTO ms FROM '/Volumes/wa/s/land/ms2' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true')");
+  assert.equal(no.status.state, 'FAILED');
+  assert.match(no.status.error.message, /'shape'.*mergeSchema/);
+  // a COPY that fails (FAILFAST on a bad row) adds no column and loads nothing
+  await up('ms3/d.csv', 'id,weight\n4,heavy\nnot-a-number,light\n');
+  const ff = await sql("COPY INTO ms FROM '/Volumes/wa/s/land/ms3' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true', 'mode' = 'FAILFAST') COPY_OPTIONS ('mergeSchema' = 'true')");
+  assert.equal(ff.status.state, 'FAILED');
+  assert.equal((await cols('ms')).length, 4);
+  assert.equal((await good('SELECT count(*) FROM ms')).result.data_array[0][0], '2');
+  // MODIFY alone loads rows but does not add columns (the ALTER rule: owner or MANAGE)
+  const merger = await principal('merger');
+  const grant = async (type, name, privs) => ok(await srv.req('PATCH', `${UC}/permissions/${type}/${name}`, { body: { changes: [{ principal: merger.app, add: privs }] } }));
+  await grant('catalog', 'wa', ['USE_CATALOG']);
+  await grant('schema', 'wa.s', ['USE_SCHEMA']);
+  await grant('table', 'wa.s.ms', ['SELECT', 'MODIFY']);
+  await grant('volume', 'wa.s.land', ['READ_VOLUME']);
+  const denied = await sql("COPY INTO wa.s.ms FROM '/Volumes/wa/s/land/ms2' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true') COPY_OPTIONS ('mergeSchema' = 'true')", {}, merger.token);
+  assert.equal(denied.status.error?.error_code, 'PERMISSION_DENIED', JSON.stringify(denied.status));
+  assert.match(denied.status.error.message, /owner or MANAGE/);
+  assert.equal((await cols('ms')).length, 4);
+  await up('ms4/e.csv', 'name,id\nfive,5\n');
+  const same = await good("COPY INTO wa.s.ms FROM '/Volumes/wa/s/land/ms4' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true') COPY_OPTIONS ('mergeSchema' = 'true')", {}, merger.token);
+  assert.equal(same.result.data_array[0][0], '1', 'no new column: MODIFY is enough');
 });
 
 test('COPY INTO reads as the caller (READ VOLUME) and writes as the caller (MODIFY)', async () => {
