@@ -858,22 +858,14 @@ void weir_wh_copy_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_out
 		weir_wh__fail(o, "INTERNAL_ERROR", "COPY INTO: the table's data file cannot be written");
 		goto record;
 	}
-	for (int i = 0; i < c->nextra; i++) {
-		weir_buf b = {0};
-		weir_buf_appendf(&b, "ALTER TABLE %s ADD COLUMN ", WEIR_WH_FILE_TABLE);
-		weir_wh_append_ident(&b, c->extra[i].name);
-		weir_buf_appendf(&b, " %s", c->extra[i].type.decl);
-		weir_buf_append(&b, "", 1); /* the NUL */
-		int arc = sqlite3_exec(db, b.data, NULL, NULL, NULL);
-		weir_buf_release(&b);
-		if (arc != SQLITE_OK) {
-			weir_log_error("warehouse: COPY INTO %s: adding a column: %s", table.id, sqlite3_errmsg(db));
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			weir_wh__fail(o, "INTERNAL_ERROR", "COPY INTO: the table's data file cannot be changed");
-			goto record;
-		}
-		c->cols[c->ncols++] = (col){.name = c->extra[i].name, .k = K_TEXT};
+	if (weir_wh__file_alter_add(db, c->a, c->extra, c->nextra) != SQLITE_OK) {
+		weir_log_error("warehouse: COPY INTO %s: adding columns: %s", table.id, sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		weir_wh__fail(o, "INTERNAL_ERROR", "COPY INTO: the table's data file cannot be changed");
+		goto record;
 	}
+	for (int i = 0; i < c->nextra; i++)
+		c->cols[c->ncols++] = (col){.name = c->extra[i].name, .k = K_TEXT};
 	weir_buf q = {0};
 	weir_buf_appendf(&q, "INSERT INTO %s (", WEIR_WH_FILE_TABLE);
 	for (int i = 0; i < c->ncols; i++) {

@@ -416,6 +416,21 @@ static int ensure_file(weir_arena *a, const char *table_id, json_t *columns, wei
 	return 0;
 }
 
+int weir_wh__file_alter_add(void *conn, weir_arena *a, const weir_wh_coldef *cols, int n)
+{
+	int rc = SQLITE_OK;
+	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+		weir_buf b = {0};
+		weir_buf_appendf(&b, "ALTER TABLE %s ADD COLUMN ", WEIR_WH_FILE_TABLE);
+		weir_wh_append_ident(&b, cols[i].name);
+		weir_buf_appendf(&b, " %s", cols[i].type.decl);
+		char *sql = weir_arena_strndup(a, b.data, b.len);
+		weir_buf_release(&b);
+		rc = sqlite3_exec(conn, sql, NULL, NULL, NULL);
+	}
+	return rc;
+}
+
 int weir_wh__file_add_columns(weir_arena *a, const char *table_id, const weir_wh_coldef *cols, int n, weir_error *err)
 {
 	const char *path = weir_wh__table_path(a, table_id);
@@ -427,15 +442,8 @@ int weir_wh__file_add_columns(weir_arena *a, const char *table_id, const weir_wh
 		sqlite3_busy_timeout(db, 10000);
 		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	}
-	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
-		weir_buf b = {0};
-		weir_buf_appendf(&b, "ALTER TABLE %s ADD COLUMN ", WEIR_WH_FILE_TABLE);
-		weir_wh_append_ident(&b, cols[i].name);
-		weir_buf_appendf(&b, " %s", cols[i].type.decl);
-		char *sql = weir_arena_strndup(a, b.data, b.len);
-		weir_buf_release(&b);
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	}
+	if (rc == SQLITE_OK)
+		rc = weir_wh__file_alter_add(db, a, cols, n);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)

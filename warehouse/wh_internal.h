@@ -32,6 +32,9 @@ json_t *weir_wh__uc_columns(const weir_wh_coldef *cols, int n, int first);
 /* ALTER TABLE t ADD COLUMN on a table's file, if it has one (else it is made from the
  * catalog on first use). */
 int weir_wh__file_add_columns(weir_arena *a, const char *table_id, const weir_wh_coldef *cols, int n, weir_error *err);
+/* ALTER TABLE ... ADD COLUMN of each of cols on conn (a table file's sqlite3 connection), in
+ * the caller's transaction: SQLite's result code (SQLITE_OK, 0, when all were added). */
+int weir_wh__file_alter_add(void *conn, weir_arena *a, const weir_wh_coldef *cols, int n);
 
 /* Checks a SQL function's body (CREATE FUNCTION): an expression over its parameters that
  * SQLite compiles, with current_user() and is_account_group_member() available; no queries. */
