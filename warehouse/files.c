@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "governance/catalog.h"
+#include "warehouse/wh_internal.h"
 
 #define PREFIX "/Volumes/"
 #define PREFIX_LEN 9
@@ -589,6 +590,7 @@ void weir_files_sweep(weir_db_pool *pool)
 			char path[4300];
 			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 			if (tables) {
+				weir_wh__anchor_drop(id);
 				if (unlink(path) != 0 && errno != ENOENT)
 					weir_log_warn("files: removing a deleted table's %s: %s", e->d_name,
 						      strerror(errno));

@@ -33,6 +33,7 @@
 #include "warehouse/files.h"
 #include "warehouse/warehouse.h"
 #include "warehouse/warehouses_int.h"
+#include "warehouse/wh_internal.h"
 
 #define MAX_STATEMENTS 1000
 #define MAX_QUEUED 200
@@ -508,6 +509,7 @@ void weir_wh_stop(void)
 	wh.started = false;
 	pthread_mutex_unlock(&wh.mu);
 	weir_files_set_pool(NULL);
+	weir_wh__anchor_drop(NULL);
 }
 
 /* Under wh.mu: the caller's own statement (hidden from everyone else, admins too). */
