@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,8 +418,13 @@ static int ensure_file(weir_arena *a, const char *table_id, json_t *columns, wei
 	return 0;
 }
 
+static void kept_invalidate(bool close_all);
+
 int weir_wh__file_alter_add(void *conn, weir_arena *a, const weir_wh_coldef *cols, int n)
 {
+	/* a kept connection would prepare over the file's old schema (SQLite re-reads a changed
+	 * schema when a statement steps, not when it is prepared) */
+	kept_invalidate(false);
 	int rc = SQLITE_OK;
 	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
 		weir_buf b = {0};
@@ -509,6 +515,7 @@ static void anchor(const char *table_id, const char *path)
 
 void weir_wh__anchor_drop(const char *table_id)
 {
+	kept_invalidate(table_id == NULL);
 	pthread_mutex_lock(&anchors_mu);
 	for (int i = 0; i < WH_ANCHORS; i++) {
 		if (anchors[i].db && (table_id == NULL || strcmp(anchors[i].id, table_id) == 0)) {
@@ -1038,6 +1045,19 @@ static int load_system(wh_ctx *c, sqlite3 *db, const wh_table *t)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* Binds a connection to the statement: its functions, authorizer, progress handler, cancel. */
+static void setup_conn(wh_ctx *c, sqlite3 *db)
+{
+	register_functions(c, db);
+	sqlite3_set_authorizer(db, authorizer, c);
+	sqlite3_progress_handler(db, 1000, progress, c);
+	if (c->x->cancel) {
+		pthread_mutex_lock(&c->x->cancel->mu);
+		c->x->cancel->conn = db;
+		pthread_mutex_unlock(&c->x->cancel->mu);
+	}
+}
+
 static sqlite3 *open_conn(wh_ctx *c, weir_error *err)
 {
 	sqlite3 *db = NULL;
@@ -1094,27 +1114,144 @@ static sqlite3 *open_conn(wh_ctx *c, weir_error *err)
 			return NULL;
 		}
 	}
-	register_functions(c, db);
-	sqlite3_set_authorizer(db, authorizer, c);
-	sqlite3_progress_handler(db, 1000, progress, c);
+	setup_conn(c, db);
+	return db;
+}
+
+/* Ends the statement's use of db: a cancel no longer reaches it. */
+static void release_conn(wh_ctx *c)
+{
 	if (c->x->cancel) {
 		pthread_mutex_lock(&c->x->cancel->mu);
-		c->x->cancel->conn = db;
+		c->x->cancel->conn = NULL;
 		pthread_mutex_unlock(&c->x->cancel->mu);
 	}
-	return db;
 }
 
 static void close_conn(wh_ctx *c, sqlite3 *db)
 {
 	if (db == NULL)
 		return;
-	if (c->x->cancel) {
-		pthread_mutex_lock(&c->x->cancel->mu);
-		c->x->cancel->conn = NULL;
-		pthread_mutex_unlock(&c->x->cancel->mu);
-	}
+	release_conn(c);
 	sqlite3_close_v2(db);
+}
+
+/* ---------------------------------------------------------------- kept connections
+ *
+ * What a statement's new connection costs after the anchors: attaching the file and parsing
+ * its schema, a fifth of a primary-key lookup's CPU (perf, 2026-12-02). A statement over one
+ * table file (no view over others, no system table, no read_files) instead reuses the
+ * connection its thread kept from the previous such statement when it has the same file
+ * attached under the same alias in the same mode (read-only unless the caller may write).
+ * Nothing of a caller stays on it: the authorizer refuses PRAGMA settings, temp objects,
+ * ATTACH and transactions, and the functions, authorizer, progress handler and cancel are
+ * bound again to each statement (setup_conn). A table file going (weir_wh__anchor_drop) or
+ * changing shape (weir_wh__file_alter_add: the only schema changes, as user DDL is refused)
+ * moves kept_gen, and every kept connection is closed at its next use. One slot per thread
+ * (WH_KEPT of them), freed when the thread ends and all closed when the warehouse stops. */
+#define WH_KEPT 64
+
+typedef struct kept_conn {
+	sqlite3 *db;
+	char id[64];
+	bool rw, in_use;
+	unsigned gen;
+} kept_conn;
+
+static kept_conn kept[WH_KEPT]; /* slots: in_use under anchors_mu; the rest the owner's */
+static atomic_uint kept_gen;
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+
+static void kept_free(void *arg)
+{
+	kept_conn *k = arg;
+	pthread_mutex_lock(&anchors_mu);
+	sqlite3_close_v2(k->db);
+	k->db = NULL;
+	k->in_use = false;
+	pthread_mutex_unlock(&anchors_mu);
+}
+
+static void kept_init(void) { pthread_key_create(&kept_key, kept_free); }
+
+static kept_conn *kept_mine(void)
+{
+	pthread_once(&kept_once, kept_init);
+	kept_conn *k = pthread_getspecific(kept_key);
+	if (k)
+		return k;
+	pthread_mutex_lock(&anchors_mu);
+	for (int i = 0; i < WH_KEPT && k == NULL; i++)
+		if (!kept[i].in_use) {
+			k = &kept[i];
+			k->in_use = true;
+		}
+	pthread_mutex_unlock(&anchors_mu);
+	if (k)
+		pthread_setspecific(kept_key, k);
+	return k;
+}
+
+/* A table file goes: every kept connection is closed at its next use; all: closed now (the
+ * warehouse stopping: no statement runs). */
+static void kept_invalidate(bool close_all)
+{
+	atomic_fetch_add(&kept_gen, 1);
+	if (!close_all)
+		return;
+	pthread_mutex_lock(&anchors_mu);
+	for (int i = 0; i < WH_KEPT; i++) {
+		sqlite3_close_v2(kept[i].db);
+		kept[i].db = NULL;
+	}
+	pthread_mutex_unlock(&anchors_mu);
+}
+
+static bool keepable(const wh_ctx *c, const char *text)
+{
+	return c->nt == 1 && c->t[0].sec.id != NULL && strlen(c->t[0].sec.id) < sizeof(kept[0].id) &&
+	       strcmp(c->t[0].alias, "w1") == 0 && strcasestr(text, "read_files") == NULL;
+}
+
+/* The statement's connection: the thread's kept one when it fits, else a new one (kept). */
+static sqlite3 *take_conn(wh_ctx *c, const char *text, weir_error *err)
+{
+	kept_conn *k = keepable(c, text) ? kept_mine() : NULL;
+	if (k == NULL)
+		return open_conn(c, err);
+	const wh_table *t = &c->t[0];
+	unsigned gen = atomic_load(&kept_gen);
+	if (k->db && k->gen == gen && k->rw == t->can_write && strcmp(k->id, t->sec.id) == 0) {
+		anchor(t->sec.id, weir_wh__table_path(c->a, t->sec.id)); /* keep its anchor recent */
+		setup_conn(c, k->db);
+		return k->db;
+	}
+	sqlite3_close_v2(k->db);
+	k->db = open_conn(c, err);
+	if (k->db) {
+		snprintf(k->id, sizeof(k->id), "%s", t->sec.id);
+		k->rw = t->can_write;
+		k->gen = gen;
+	}
+	return k->db;
+}
+
+/* Ends the statement's use of its connection: a kept one stays open unless a transaction is
+ * somehow still open on it. */
+static void put_conn(wh_ctx *c, sqlite3 *db)
+{
+	pthread_once(&kept_once, kept_init);
+	kept_conn *k = pthread_getspecific(kept_key);
+	if (k == NULL || k->db != db) {
+		close_conn(c, db);
+		return;
+	}
+	release_conn(c);
+	if (!sqlite3_get_autocommit(db)) {
+		sqlite3_close_v2(db);
+		k->db = NULL;
+	}
 }
 
 /* Binds the statement's named parameters (weir_wh_exec.params, checked by statements.c)
@@ -2018,14 +2155,14 @@ static void run_sql(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_w
 		fail_err(o, &e);
 		return;
 	}
-	sqlite3 *db = open_conn(c, &e);
+	sqlite3 *db = take_conn(c, text, &e);
 	if (db == NULL) {
 		fail_err(o, &e);
 		return;
 	}
 	if ((text = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, c->rfv, &e)) == NULL) {
 		fail_err(o, &e);
-		close_conn(c, db);
+		put_conn(c, db);
 		return;
 	}
 	sqlite3_stmt *st = prepare_user(c, db, text, o);
@@ -2037,7 +2174,7 @@ static void run_sql(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_w
 			run_query(c, db, st, o);
 	}
 	sqlite3_finalize(st);
-	close_conn(c, db);
+	put_conn(c, db);
 	const char **targets, *query;
 	int ntargets;
 	if (o->state == WEIR_WH_SUCCEEDED && insert && insert_query(c, sql, sc, &targets, &ntargets, &query))

@@ -557,3 +557,25 @@ test('CREATE OR REPLACE FUNCTION replaces the definition in place: grants, owner
   // the table's filter names it still, and now applies the new definition
   assert.deepEqual(await rows('SELECT region FROM rf'), [['US']]);
 });
+
+test('statements over one table reuse their thread\'s connection: no caller\'s rights, name or schema carry over', async () => {
+  await good('CREATE TABLE kc (a INT)');
+  await grant('table', 'cat.sch.kc', who.reader.app, ['SELECT']);
+  await grant('catalog', 'cat', who.reader.app, ['USE_CATALOG']);
+  await grant('schema', 'cat.sch', who.reader.app, ['USE_SCHEMA']);
+  for (let i = 0; i < 6; i++) { // enough rounds to land on each executor thread more than once
+    await good(`INSERT INTO kc VALUES (${i})`);
+    assert.deepEqual(await rows('SELECT current_user(), count(*) FROM kc', who.reader.token), [[who.reader.app, String(i + 1)]]);
+    await failed(`INSERT INTO kc VALUES (${100 + i})`, who.reader.token, 'PERMISSION_DENIED');
+    assert.deepEqual(await rows('SELECT current_user()'), [['admin']]);
+  }
+  // a schema change made meanwhile is seen; a table dropped and made again is the new one
+  await good('ALTER TABLE kc ADD COLUMNS (b STRING)');
+  await good("INSERT INTO kc VALUES (7, 'x')");
+  assert.deepEqual(await rows('SELECT b FROM kc WHERE a = 7'), [['x']]);
+  await good('DROP TABLE kc');
+  await good('CREATE TABLE kc (z DOUBLE)');
+  await good('INSERT INTO kc VALUES (1.5)');
+  assert.deepEqual(await rows('SELECT * FROM kc'), [['1.5']]);
+  await failed('SELECT a FROM kc', undefined, 'BAD_REQUEST');
+});
