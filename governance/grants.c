@@ -319,25 +319,32 @@ json_t *weir_workspace_get(weir_db *db, const char *name, weir_error *err)
 	return o;
 }
 
-int weir_workspace_delete(weir_db *db, const char *name, weir_error *err)
+/* The id of workspace `name` for a change the default workspace does not take: -1 with
+ * not found, or with `why` naming `field` when it is the default. */
+static int64_t changeable_workspace_id(weir_db *db, const char *name, const char *field, const char *why,
+				       weir_error *err)
 {
 	int64_t id = weir_gov_workspace_id(db, name, err);
+	if (id == WEIR_DEFAULT_WORKSPACE_ID)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "%s", why);
+	return id;
+}
+
+int weir_workspace_delete(weir_db *db, const char *name, weir_error *err)
+{
+	int64_t id = changeable_workspace_id(db, name, "name", "The default workspace cannot be deleted.", err);
 	if (id < 0)
 		return -1;
-	if (id == WEIR_DEFAULT_WORKSPACE_ID)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "name",
-					"The default workspace cannot be deleted.");
 	return weir_gov_store_ws_delete(db, id, err);
 }
 
 int weir_workspace_assign(weir_db *db, const char *workspace, const char *principal, bool assign, weir_error *err)
 {
-	int64_t ws = weir_gov_workspace_id(db, workspace, err);
+	int64_t ws = changeable_workspace_id(
+		db, workspace, "workspace",
+		"Every principal is in the default workspace; its assignments cannot change.", err);
 	if (ws < 0)
 		return -1;
-	if (ws == WEIR_DEFAULT_WORKSPACE_ID)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "workspace",
-					"Every principal is in the default workspace; its assignments cannot change.");
 	int64_t pid = weir_gov_principal_id(db, principal, NULL, err);
 	if (pid < 0)
 		return -1;
