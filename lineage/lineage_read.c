@@ -561,14 +561,8 @@ static int traverse_from(lin_ctx *c, const int64_t *starts, size_t nstarts, bool
 			out->truncated = true;
 			break;
 		}
-		if (out->edges.n == out->edges.cap) {
-			size_t nc = out->edges.cap ? out->edges.cap * 2 : 64;
-			lin_edge *nv = weir_arena_alloc(c->a, nc * sizeof(*nv));
-			if (out->edges.n)
-				memcpy(nv, out->edges.e, out->edges.n * sizeof(*nv));
-			out->edges.e = nv;
-			out->edges.cap = nc;
-		}
+		out->edges.e = weir_lin__grow(c->a, out->edges.e, out->edges.n, &out->edges.cap, sizeof(*out->edges.e),
+					      64);
 		out->edges.e[out->edges.n++] = e.e[i];
 	}
 	return 0;
@@ -719,14 +713,7 @@ static mq_node *mq_get(lin_ctx *c, mq_graph *g, const char *id, vis_ent *e, bool
 	if (at)
 		return &g->v[json_integer_value(at)];
 	json_object_set_new(g->index, id, json_integer((json_int_t)g->n));
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		mq_node *nv = weir_arena_alloc(c->a, cap * sizeof(*nv));
-		if (g->n)
-			memcpy(nv, g->v, g->n * sizeof(*nv));
-		g->v = nv;
-		g->cap = cap;
-	}
+	g->v = weir_lin__grow(c->a, g->v, g->n, &g->cap, sizeof(*g->v), 64);
 	mq_node *m = &g->v[g->n++];
 	m->id = id;
 	m->in = json_array();
