@@ -603,6 +603,18 @@ json_t *weir_tracking_experiment_get_by_name(weir_tracking_ctx *c, json_t *req, 
 
 typedef int (*trk_search_fn)(weir_db *db, weir_arena *a, const trk_query *q, int64_t **ids, int *n, weir_error *err);
 
+typedef struct search_item {
+	weir_tracking_ctx *c;
+	const int64_t *ids;
+	json_t *(*one)(weir_tracking_ctx *, int64_t, weir_error *);
+} search_item;
+
+static json_t *search_item_json(void *ctx, int i, weir_error *err)
+{
+	search_item *it = ctx;
+	return it->one(it->c, it->ids[i], err);
+}
+
 /* One page of a search: q run by `search` for max + 1 ids, the objects of the first `max`
  * under `key` (omitted when empty, as MLflow does), and a next_page_token when the extra id
  * shows that more follow. */
@@ -614,24 +626,8 @@ static json_t *search_page(weir_tracking_ctx *c, trk_query *q, int64_t max, trk_
 	int n;
 	if (search(c->db, c->arena, q, &ids, &n, err) != 0)
 		return NULL;
-	json_t *list = json_array();
-	for (int i = 0; i < n && i < max; i++) {
-		json_t *o = one(c, ids[i], err);
-		if (o == NULL) {
-			json_decref(list);
-			return NULL;
-		}
-		json_array_append_new(list, o);
-	}
-	json_t *out = json_object();
-	if (json_array_size(list))
-		json_object_set_new(out, key, list);
-	else
-		json_decref(list);
-	if (n > max)
-		json_object_set_new(out, "next_page_token",
-				    json_string(weir_page_token_offset(c->arena, q->offset + max, true)));
-	return out;
+	search_item it = {c, ids, one};
+	return weir_mlflow_page(c->arena, n, max, q->offset, true, key, search_item_json, &it, err);
 }
 
 /* max_results of a run or logged model search: 1 to `limit`. */
