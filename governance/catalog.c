@@ -2,6 +2,7 @@
  * managed locations are derived, what may be renamed, when a delete is refused. SQL is in
  * catalog_store.c. */
 #include "governance/catalog_int.h"
+#include "governance/gov_int.h"
 #include "governance/gov_store.h"
 
 #include <ctype.h>
@@ -226,9 +227,7 @@ static const char *const column_types[] = {
 	"ARRAY",      "STRUCT",    "MAP",           "VARIANT", "CHAR",   "NULL",    "USER_DEFINED_TYPE",
 	"TABLE_TYPE", NULL};
 
-/* Puts the place of a nested object before the field err names ("columns[2]" + "name" →
- * "columns[2].name"); a refusal that names no field is left as it is. Returns -1. */
-static int __attribute__((format(printf, 2, 3))) field_within(weir_error *err, const char *fmt, ...)
+int weir_gov__field_within(weir_error *err, const char *fmt, ...)
 {
 	if (err->field[0] == '\0')
 		return -1;
@@ -303,7 +302,7 @@ static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_
 		    weir_json_get_i64(c, "type_scale", false, &n, err) != 0 ||
 		    weir_json_get_i64(c, "partition_index", false, &n, err) != 0 ||
 		    weir_json_get_i64(c, "position", false, &n, err) != 0)
-			return field_within(err, "columns[%zu]", i);
+			return weir_gov__field_within(err, "columns[%zu]", i);
 		if (*name == '\0' || strlen(name) > 255)
 			return column_error(err, i, "name", "a column name has 1 to 255 characters");
 		for (size_t k = 0; k < i; k++) {
@@ -732,7 +731,7 @@ static int function_params(weir_arena *a, json_t *holder, const char *where, wei
 		    weir_json_get_str(prm, "type_json", false, &type_json, err) != 0 ||
 		    enum_field(prm, "type_name", true, column_types, &s, err) != 0 ||
 		    weir_json_get_i64(prm, "position", true, &n, err) != 0)
-			return field_within(err, "%s.parameters[%zu]", where, i);
+			return weir_gov__field_within(err, "%s.parameters[%zu]", where, i);
 		if (type_json == NULL) {
 			type_json = derived_type_json(a, name, type_text);
 			if (type_json == NULL) {
@@ -774,7 +773,7 @@ static int create_function(weir_db *db, weir_arena *a, cat_row *row, json_t *fi,
 	    weir_json_get_str(fi, "properties", false, &s, err) != 0 ||
 	    weir_json_get_obj(fi, "input_params", false, &o, err) != 0 ||
 	    weir_json_get_obj(fi, "return_params", false, &o, err) != 0)
-		return field_within(err, "function_info");
+		return weir_gov__field_within(err, "function_info");
 	if (function_params(a, json_object_get(fi, "input_params"), "function_info.input_params", err) != 0 ||
 	    function_params(a, json_object_get(fi, "return_params"), "function_info.return_params", err) != 0)
 		return -1;
@@ -902,7 +901,7 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 
 out_field:
 	if (t == WEIR_SEC_FUNCTION)
-		return field_within(err, "function_info");
+		return weir_gov__field_within(err, "function_info");
 	return -1;
 }
 

@@ -1,6 +1,7 @@
 /* The rules of grants, effective permissions, workspaces and bindings: what may be granted
  * on which type, all-or-nothing changes, who sees which assignments. SQL is in
  * grants_store.c. */
+#include "governance/gov_int.h"
 #include "governance/gov_store.h"
 #include "governance/grants.h"
 
@@ -104,12 +105,8 @@ json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, 
 			       NULL;
 		if (weir_json_get_str(ch, "principal", true, &who, err) != 0 ||
 		    weir_json_get_arr(ch, "add", false, &add, err) != 0 ||
-		    weir_json_get_arr(ch, "remove", false, &rem, err) != 0) {
-			char f[96];
-			snprintf(f, sizeof(f), "%s.%s", field, err->field);
-			snprintf(err->field, sizeof(err->field), "%s", f);
-			return NULL;
-		}
+		    weir_json_get_arr(ch, "remove", false, &rem, err) != 0)
+			return weir_gov__field_within(err, "%s", field), NULL;
 		ids[i] = weir_gov_principal_id(db, who, NULL, err);
 		if (ids[i] < 0) {
 			snprintf(err->field, sizeof(err->field), "%s.principal", field);
@@ -376,12 +373,8 @@ static int check_binding(weir_db *db, json_t *b, const char *field, bool need_ty
 					"Invalid value for '%s': expected {workspace_id, binding_type}", field);
 	*type = NULL;
 	if (weir_json_get_i64(b, "workspace_id", true, ws, err) != 0 ||
-	    weir_json_get_str(b, "binding_type", false, type, err) != 0) {
-		char f[96];
-		snprintf(f, sizeof(f), "%s.%s", field, err->field);
-		snprintf(err->field, sizeof(err->field), "%s", f);
-		return -1;
-	}
+	    weir_json_get_str(b, "binding_type", false, type, err) != 0)
+		return weir_gov__field_within(err, "%s", field);
 	if (!weir_gov_store_ws_exists(db, *ws))
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
 					"Invalid value for '%s.workspace_id': workspace %lld does not exist", field,
