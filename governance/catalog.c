@@ -2,9 +2,11 @@
  * managed locations are derived, what may be renamed, when a delete is refused. SQL is in
  * catalog_store.c. */
 #include "governance/catalog_int.h"
+#include "governance/gov_int.h"
 #include "governance/gov_store.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,9 +146,13 @@ static const char *managed_location(weir_db *db, weir_arena *a, const weir_secur
 	return weir_arena_printf(a, "file://%s/%s/%s", data_dir, kind, id);
 }
 
-/* External locations may not overlap Weir's managed storage. */
-static int check_external(weir_arena *a, const char *field, const char *loc, weir_error *err)
+/* An external location given in `field`: *loc normalized (weir_catalog_normalize_url), and
+ * not overlapping Weir's managed storage. */
+static int external_url(weir_arena *a, const char *field, const char **locp, weir_error *err)
 {
+	const char *loc = *locp = weir_catalog_normalize_url(a, field, *locp, err);
+	if (loc == NULL)
+		return -1;
 	if (strstr(loc, "__unitystorage"))
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
 					"Invalid value for '%s': the location overlaps managed storage", field);
@@ -160,6 +166,16 @@ static int check_external(weir_arena *a, const char *field, const char *loc, wei
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
 					"Invalid value for '%s': the location contains managed storage", field);
 	return 0;
+}
+
+/* The storage_location of an EXTERNAL table or volume (`what`: "tables", "volumes"):
+ * required, then as external_url. */
+static int external_location(weir_arena *a, const char *what, const char **loc, weir_error *err)
+{
+	if (*loc == NULL)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
+					"Missing required field: storage_location (required for EXTERNAL %s)", what);
+	return external_url(a, "storage_location", loc, err);
 }
 
 static int already_exists(weir_sec_type t, const char *full, weir_error *err)
@@ -210,6 +226,20 @@ static const char *const column_types[] = {
 	"DATE",       "TIMESTAMP", "TIMESTAMP_NTZ", "STRING",  "BINARY", "DECIMAL", "INTERVAL",
 	"ARRAY",      "STRUCT",    "MAP",           "VARIANT", "CHAR",   "NULL",    "USER_DEFINED_TYPE",
 	"TABLE_TYPE", NULL};
+
+int weir_gov__field_within(weir_error *err, const char *fmt, ...)
+{
+	if (err->field[0] == '\0')
+		return -1;
+	char place[96], f[96];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(place, sizeof(place), fmt, ap);
+	va_end(ap);
+	snprintf(f, sizeof(f), "%s.%s", place, err->field);
+	snprintf(err->field, sizeof(err->field), "%s", f);
+	return -1;
+}
 
 /* Names the field of column i at fault: "columns[i].<key>". Returns -1. */
 static int column_error(weir_error *err, size_t i, const char *key, const char *what)
@@ -271,12 +301,8 @@ static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_
 		    weir_json_get_i64(c, "type_precision", false, &n, err) != 0 ||
 		    weir_json_get_i64(c, "type_scale", false, &n, err) != 0 ||
 		    weir_json_get_i64(c, "partition_index", false, &n, err) != 0 ||
-		    weir_json_get_i64(c, "position", false, &n, err) != 0) {
-			char f[96];
-			snprintf(f, sizeof(f), "columns[%zu].%s", i, err->field);
-			snprintf(err->field, sizeof(err->field), "%s", f);
-			return -1;
-		}
+		    weir_json_get_i64(c, "position", false, &n, err) != 0)
+			return weir_gov__field_within(err, "columns[%zu]", i);
 		if (*name == '\0' || strlen(name) > 255)
 			return column_error(err, i, "name", "a column name has 1 to 255 characters");
 		for (size_t k = 0; k < i; k++) {
@@ -404,12 +430,7 @@ static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, con
 					"Invalid value for 'view_dependencies': only views have dependencies");
 	}
 	if (strcmp(type, "EXTERNAL") == 0) {
-		if (loc == NULL)
-			return weir_error_field(
-				err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
-				"Missing required field: storage_location (required for EXTERNAL tables)");
-		if ((loc = weir_catalog_normalize_url(a, "storage_location", loc, err)) == NULL ||
-		    check_external(a, "storage_location", loc, err) != 0)
+		if (external_location(a, "tables", &loc, err) != 0)
 			return -1;
 		row->storage_location = loc;
 	} else if (strcmp(type, "MANAGED") == 0) {
@@ -446,12 +467,7 @@ static int create_volume(weir_db *db, weir_arena *a, const weir_securable *paren
 	    weir_json_get_str(body, "storage_location", false, &loc, err) != 0)
 		return -1;
 	if (strcmp(type, "EXTERNAL") == 0) {
-		if (loc == NULL)
-			return weir_error_field(
-				err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
-				"Missing required field: storage_location (required for EXTERNAL volumes)");
-		if ((loc = weir_catalog_normalize_url(a, "storage_location", loc, err)) == NULL ||
-		    check_external(a, "storage_location", loc, err) != 0)
+		if (external_location(a, "volumes", &loc, err) != 0)
 			return -1;
 		row->storage_location = loc;
 	} else {
@@ -714,11 +730,8 @@ static int function_params(weir_arena *a, json_t *holder, const char *where, wei
 		    weir_json_get_str(prm, "type_text", true, &type_text, err) != 0 ||
 		    weir_json_get_str(prm, "type_json", false, &type_json, err) != 0 ||
 		    enum_field(prm, "type_name", true, column_types, &s, err) != 0 ||
-		    weir_json_get_i64(prm, "position", true, &n, err) != 0) {
-			snprintf(f, sizeof(f), "%s.parameters[%zu].%s", where, i, err->field);
-			snprintf(err->field, sizeof(err->field), "%s", f);
-			return -1;
-		}
+		    weir_json_get_i64(prm, "position", true, &n, err) != 0)
+			return weir_gov__field_within(err, "%s.parameters[%zu]", where, i);
 		if (type_json == NULL) {
 			type_json = derived_type_json(a, name, type_text);
 			if (type_json == NULL) {
@@ -761,14 +774,8 @@ static int function_spec(weir_arena *a, const char *name, json_t *fi, const char
 	    weir_json_get_str(fi, "external_language", false, &s, err) != 0 ||
 	    weir_json_get_str(fi, "properties", false, &s, err) != 0 ||
 	    weir_json_get_obj(fi, "input_params", false, &o, err) != 0 ||
-	    weir_json_get_obj(fi, "return_params", false, &o, err) != 0) {
-		if (err->field[0]) {
-			char f[96];
-			snprintf(f, sizeof(f), "function_info.%s", err->field);
-			snprintf(err->field, sizeof(err->field), "%s", f);
-		}
-		return -1;
-	}
+	    weir_json_get_obj(fi, "return_params", false, &o, err) != 0)
+		return weir_gov__field_within(err, "function_info");
 	if (function_params(a, json_object_get(fi, "input_params"), "function_info.input_params", err) != 0 ||
 	    function_params(a, json_object_get(fi, "return_params"), "function_info.return_params", err) != 0)
 		return -1;
@@ -847,8 +854,7 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	if (t == WEIR_SEC_CATALOG || t == WEIR_SEC_SCHEMA) {
 		if (weir_json_get_str(fields, "storage_root", false, &root, err) != 0)
 			return -1;
-		if (root && ((root = weir_catalog_normalize_url(a, "storage_root", root, err)) == NULL ||
-			     check_external(a, "storage_root", root, err) != 0))
+		if (root && external_url(a, "storage_root", &root, err) != 0)
 			return -1;
 	}
 	const char *full = t == WEIR_SEC_CATALOG  ? name
@@ -903,11 +909,8 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	return weir_cat_store_info_jw(db, a, id, &names, false, false, false, w, err);
 
 out_field:
-	if (t == WEIR_SEC_FUNCTION && err->field[0]) {
-		char f[96];
-		snprintf(f, sizeof(f), "function_info.%s", err->field);
-		snprintf(err->field, sizeof(err->field), "%s", f);
-	}
+	if (t == WEIR_SEC_FUNCTION)
+		return weir_gov__field_within(err, "function_info");
 	return -1;
 }
 

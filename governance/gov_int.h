@@ -43,4 +43,10 @@ void weir_gov__closure_cache_put(const weir_gov_stamp *stamp, int64_t principal_
 bool weir_gov__privs_cache_get(const weir_gov_stamp *stamp, int64_t principal_id, weir_securable *s);
 void weir_gov__privs_cache_put(const weir_gov_stamp *stamp, int64_t principal_id, const weir_securable *s);
 
+/* ---------------------------------------------------------------- catalog.c */
+
+/* Puts the place of a nested object before the field err names ("columns[2]" + "name" →
+ * "columns[2].name"); a refusal that names no field is left as it is. Returns -1. */
+int weir_gov__field_within(weir_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

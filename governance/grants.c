@@ -1,6 +1,7 @@
 /* The rules of grants, effective permissions, workspaces and bindings: what may be granted
  * on which type, all-or-nothing changes, who sees which assignments. SQL is in
  * grants_store.c. */
+#include "governance/gov_int.h"
 #include "governance/gov_store.h"
 #include "governance/grants.h"
 
@@ -104,12 +105,8 @@ json_t *weir_grants_update(weir_db *db, weir_arena *a, const weir_principal *p, 
 			       NULL;
 		if (weir_json_get_str(ch, "principal", true, &who, err) != 0 ||
 		    weir_json_get_arr(ch, "add", false, &add, err) != 0 ||
-		    weir_json_get_arr(ch, "remove", false, &rem, err) != 0) {
-			char f[96];
-			snprintf(f, sizeof(f), "%s.%s", field, err->field);
-			snprintf(err->field, sizeof(err->field), "%s", f);
-			return NULL;
-		}
+		    weir_json_get_arr(ch, "remove", false, &rem, err) != 0)
+			return weir_gov__field_within(err, "%s", field), NULL;
 		ids[i] = weir_gov_principal_id(db, who, NULL, err);
 		if (ids[i] < 0) {
 			snprintf(err->field, sizeof(err->field), "%s.principal", field);
@@ -319,25 +316,32 @@ json_t *weir_workspace_get(weir_db *db, const char *name, weir_error *err)
 	return o;
 }
 
-int weir_workspace_delete(weir_db *db, const char *name, weir_error *err)
+/* The id of workspace `name` for a change the default workspace does not take: -1 with
+ * not found, or with `why` naming `field` when it is the default. */
+static int64_t changeable_workspace_id(weir_db *db, const char *name, const char *field, const char *why,
+				       weir_error *err)
 {
 	int64_t id = weir_gov_workspace_id(db, name, err);
+	if (id == WEIR_DEFAULT_WORKSPACE_ID)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field, "%s", why);
+	return id;
+}
+
+int weir_workspace_delete(weir_db *db, const char *name, weir_error *err)
+{
+	int64_t id = changeable_workspace_id(db, name, "name", "The default workspace cannot be deleted.", err);
 	if (id < 0)
 		return -1;
-	if (id == WEIR_DEFAULT_WORKSPACE_ID)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "name",
-					"The default workspace cannot be deleted.");
 	return weir_gov_store_ws_delete(db, id, err);
 }
 
 int weir_workspace_assign(weir_db *db, const char *workspace, const char *principal, bool assign, weir_error *err)
 {
-	int64_t ws = weir_gov_workspace_id(db, workspace, err);
+	int64_t ws = changeable_workspace_id(
+		db, workspace, "workspace",
+		"Every principal is in the default workspace; its assignments cannot change.", err);
 	if (ws < 0)
 		return -1;
-	if (ws == WEIR_DEFAULT_WORKSPACE_ID)
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "workspace",
-					"Every principal is in the default workspace; its assignments cannot change.");
 	int64_t pid = weir_gov_principal_id(db, principal, NULL, err);
 	if (pid < 0)
 		return -1;
@@ -369,12 +373,8 @@ static int check_binding(weir_db *db, json_t *b, const char *field, bool need_ty
 					"Invalid value for '%s': expected {workspace_id, binding_type}", field);
 	*type = NULL;
 	if (weir_json_get_i64(b, "workspace_id", true, ws, err) != 0 ||
-	    weir_json_get_str(b, "binding_type", false, type, err) != 0) {
-		char f[96];
-		snprintf(f, sizeof(f), "%s.%s", field, err->field);
-		snprintf(err->field, sizeof(err->field), "%s", f);
-		return -1;
-	}
+	    weir_json_get_str(b, "binding_type", false, type, err) != 0)
+		return weir_gov__field_within(err, "%s", field);
 	if (!weir_gov_store_ws_exists(db, *ws))
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
 					"Invalid value for '%s.workspace_id': workspace %lld does not exist", field,

@@ -322,30 +322,21 @@ static int add_member(weir_db *db, int64_t group, int64_t member, weir_error *er
 	return weir_id__member_add(db, group, member, err);
 }
 
-static int set_members(weir_db *db, weir_arena *a, int64_t group, json_t *arr, bool replace, weir_error *err)
+/* Links principal `id` to the principals of `arr`: as their group (field "members", `id` is a
+ * group) or as their member (field "groups"); with `replace`, those links of `id` are
+ * cleared first. */
+static int set_links(weir_db *db, weir_arena *a, int64_t id, const char *field, json_t *arr, bool replace,
+		     weir_error *err)
 {
+	bool groups = strcmp(field, "groups") == 0;
 	size_t n = 0;
-	int64_t *ids = ref_ids(db, a, "members", arr, &n, false, err);
+	int64_t *ids = ref_ids(db, a, field, arr, &n, groups, err);
 	if (ids == NULL)
 		return -1;
-	if (replace && weir_id__members_clear(db, group, err) != 0)
+	if (replace && (groups ? weir_id__groups_clear(db, id, err) : weir_id__members_clear(db, id, err)) != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (add_member(db, group, ids[i], err) != 0)
-			return -1;
-	return 0;
-}
-
-static int set_groups(weir_db *db, weir_arena *a, int64_t member, json_t *arr, bool replace, weir_error *err)
-{
-	size_t n = 0;
-	int64_t *ids = ref_ids(db, a, "groups", arr, &n, true, err);
-	if (ids == NULL)
-		return -1;
-	if (replace && weir_id__groups_clear(db, member, err) != 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (add_member(db, ids[i], member, err) != 0)
+		if ((groups ? add_member(db, ids[i], id, err) : add_member(db, id, ids[i], err)) != 0)
 			return -1;
 	return 0;
 }
@@ -360,11 +351,11 @@ static int set_relations(weir_db *db, weir_arena *a, weir_principal_kind kind, i
 		if (kind != WEIR_PRINCIPAL_GROUP)
 			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "members",
 						"Only groups have members.");
-		if (set_members(db, a, id, v, replace, err) != 0)
+		if (set_links(db, a, id, "members", v, replace, err) != 0)
 			return -1;
 	}
 	v = json_object_get(body, "groups");
-	if (v && !json_is_null(v) && set_groups(db, a, id, v, replace, err) != 0)
+	if (v && !json_is_null(v) && set_links(db, a, id, "groups", v, replace, err) != 0)
 		return -1;
 	return 0;
 }
@@ -630,7 +621,7 @@ static int patch_one(weir_db *db, weir_arena *a, weir_id_row *row, json_t *attrs
 					return -1;
 			return 0;
 		}
-		return set_members(db, a, row->id, v, strcmp(op, "replace") == 0, err);
+		return set_links(db, a, row->id, "members", v, strcmp(op, "replace") == 0, err);
 	}
 	if (strcasecmp(path, "active") == 0) {
 		if (is_group || strcmp(op, "remove") == 0)

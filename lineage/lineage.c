@@ -40,6 +40,18 @@ const char *weir_lin__origin_name(weir_lineage_origin o)
 	}
 }
 
+void *weir_lin__grow(weir_arena *a, void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+	if (n < *cap)
+		return v;
+	size_t ncap = *cap ? *cap * 2 : first;
+	void *nv = weir_arena_alloc(a, ncap * size);
+	if (n)
+		memcpy(nv, v, n * size);
+	*cap = ncap;
+	return nv;
+}
+
 bool weir_lin__kind_is_catalog(weir_lineage_kind k)
 {
 	return k == WEIR_LIN_TABLE || k == WEIR_LIN_VOLUME || k == WEIR_LIN_MODEL || k == WEIR_LIN_MODEL_VERSION;

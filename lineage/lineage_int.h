@@ -14,6 +14,9 @@ const char *weir_lin__kind_name(weir_lineage_kind k);
 int weir_lin__kind_parse(const char *s, weir_lineage_kind *out);
 const char *weir_lin__origin_name(weir_lineage_origin o);
 bool weir_lin__kind_is_catalog(weir_lineage_kind k);
+/* An arena array of n elements of `size` bytes with room for one more: v itself while
+ * n < *cap, else a copy into twice the room (`first` elements the first time). */
+void *weir_lin__grow(weir_arena *a, void *v, size_t n, size_t *cap, size_t size, size_t first);
 
 /* The producer interface's steps, for callers that cache ids (OpenLineage ingest). */
 int weir_lin__node_id(weir_db *db, const weir_lineage_node *n, int64_t at_ms, int64_t *id, weir_error *err);

@@ -561,14 +561,8 @@ static int traverse_from(lin_ctx *c, const int64_t *starts, size_t nstarts, bool
 			out->truncated = true;
 			break;
 		}
-		if (out->edges.n == out->edges.cap) {
-			size_t nc = out->edges.cap ? out->edges.cap * 2 : 64;
-			lin_edge *nv = weir_arena_alloc(c->a, nc * sizeof(*nv));
-			if (out->edges.n)
-				memcpy(nv, out->edges.e, out->edges.n * sizeof(*nv));
-			out->edges.e = nv;
-			out->edges.cap = nc;
-		}
+		out->edges.e = weir_lin__grow(c->a, out->edges.e, out->edges.n, &out->edges.cap, sizeof(*out->edges.e),
+					      64);
 		out->edges.e[out->edges.n++] = e.e[i];
 	}
 	return 0;
@@ -637,6 +631,7 @@ static int prefetch(lin_ctx *c, const lin_vec *ids, weir_error *err)
  * traversal, and the rows and facts of its nodes loaded. */
 typedef struct lin_graph {
 	lin_ctx c;
+	const weir_lineage_query *q;
 	int64_t start;
 	int64_t pid;
 	trav_result t;
@@ -646,6 +641,7 @@ static int graph_read(lin_graph *g, weir_db *db, weir_arena *a, const weir_princ
 		      weir_error *err)
 {
 	ctx_init(&g->c, db, a, p);
+	g->q = q;
 	if (resolve_ref(&g->c, q->node, &g->start, err) != 0)
 		return -1;
 	g->pid = 0;
@@ -656,32 +652,46 @@ static int graph_read(lin_graph *g, weir_db *db, weir_arena *a, const weir_princ
 	return prefetch(&g->c, &g->t.nodes, err);
 }
 
-json_t *weir_lineage_graph(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
-			   weir_error *err)
+/* A graph read answered by `render` (Weir's own graph, or Marquez's). */
+static json_t *graph_answer(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
+			    json_t *(*render)(lin_graph *lg, weir_error *err), weir_error *err)
 {
 	lin_graph lg;
 	if (graph_read(&lg, db, a, p, q, err) != 0)
 		return NULL;
-	lin_ctx *c = &lg.c;
+	return render(&lg, err);
+}
+
+static json_t *graph_json(lin_graph *lg, weir_error *err)
+{
+	(void)err; /* nothing here fails */
+	const weir_lineage_query *q = lg->q;
+	lin_ctx *c = &lg->c;
 	json_t *nodes = json_array(), *ej = json_array();
-	for (size_t i = 0; i < lg.t.nodes.n; i++)
-		json_array_append_new(nodes, node_json(c, vis_get(c, lg.t.nodes.v[i]), lg.t.depths.v[i]));
-	for (size_t i = 0; i < lg.t.edges.n; i++) {
-		lin_edge *e = &lg.t.edges.e[i];
+	for (size_t i = 0; i < lg->t.nodes.n; i++)
+		json_array_append_new(nodes, node_json(c, vis_get(c, lg->t.nodes.v[i]), lg->t.depths.v[i]));
+	for (size_t i = 0; i < lg->t.edges.n; i++) {
+		lin_edge *e = &lg->t.edges.e[i];
 		json_array_append_new(ej, json_pack("{s:s, s:s, s:I, s:I, s:o}", "source", vis_get(c, e->src)->pub,
 						    "target", vis_get(c, e->dst)->pub, "first_seen",
 						    (json_int_t)e->first_seen, "last_seen", (json_int_t)e->last_seen,
 						    "origins", origins_json(e->origins)));
 	}
 	const char *dir = q->dir == WEIR_LIN_UP ? "upstream" : q->dir == WEIR_LIN_DOWN ? "downstream" : "both";
-	json_t *out = json_pack("{s:s, s:s, s:I, s:o, s:o, s:b, s:i}", "root", vis_get(c, lg.start)->pub, "direction",
+	json_t *out = json_pack("{s:s, s:s, s:I, s:o, s:o, s:b, s:i}", "root", vis_get(c, lg->start)->pub, "direction",
 				dir, "depth", (json_int_t)q->depth, "nodes", nodes, "edges", ej, "truncated",
-				lg.t.truncated, "masked_nodes", c->masked);
+				lg->t.truncated, "masked_nodes", c->masked);
 	if (q->as_of)
 		json_object_set_new(out, "as_of", json_integer(q->as_of));
-	if (lg.pid)
+	if (lg->pid)
 		json_object_set_new(out, "run", json_string(q->run));
 	return out;
+}
+
+json_t *weir_lineage_graph(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
+			   weir_error *err)
+{
+	return graph_answer(db, a, p, q, graph_json, err);
 }
 
 /* ---------------------------------------------------------------- Marquez */
@@ -719,14 +729,7 @@ static mq_node *mq_get(lin_ctx *c, mq_graph *g, const char *id, vis_ent *e, bool
 	if (at)
 		return &g->v[json_integer_value(at)];
 	json_object_set_new(g->index, id, json_integer((json_int_t)g->n));
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		mq_node *nv = weir_arena_alloc(c->a, cap * sizeof(*nv));
-		if (g->n)
-			memcpy(nv, g->v, g->n * sizeof(*nv));
-		g->v = nv;
-		g->cap = cap;
-	}
+	g->v = weir_lin__grow(c->a, g->v, g->n, &g->cap, sizeof(*g->v), 64);
 	mq_node *m = &g->v[g->n++];
 	m->id = id;
 	m->in = json_array();
@@ -779,22 +782,20 @@ static void mq_edge(lin_ctx *c, mq_graph *g, mq_node *from, mq_node *to)
 	json_array_append_new(to->in, e);
 }
 
-json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
-			     weir_error *err)
+static json_t *marquez_json(lin_graph *lg, weir_error *err)
 {
-	lin_graph lg;
-	if (graph_read(&lg, db, a, p, q, err) != 0)
-		return NULL;
-	lin_ctx *c = &lg.c;
+	lin_ctx *c = &lg->c;
+	weir_db *db = c->db;
+	weir_arena *a = c->a;
 	mq_graph g = {0};
 	g.index = weir_json_own(a, json_object());
 	g.seen = weir_json_own(a, json_object());
-	for (size_t i = 0; i < lg.t.nodes.n; i++) {
-		vis_ent *e = vis_get(c, lg.t.nodes.v[i]);
+	for (size_t i = 0; i < lg->t.nodes.n; i++) {
+		vis_ent *e = vis_get(c, lg->t.nodes.v[i]);
 		mq_get(c, &g, mq_id(c, e), e, !is_data(e->row.kind));
 	}
-	for (size_t i = 0; i < lg.t.edges.n; i++) {
-		vis_ent *s = vis_get(c, lg.t.edges.e[i].src), *d = vis_get(c, lg.t.edges.e[i].dst);
+	for (size_t i = 0; i < lg->t.edges.n; i++) {
+		vis_ent *s = vis_get(c, lg->t.edges.e[i].src), *d = vis_get(c, lg->t.edges.e[i].dst);
 		mq_node *ms = mq_get(c, &g, mq_id(c, s), s, !is_data(s->row.kind));
 		mq_node *md = mq_get(c, &g, mq_id(c, d), d, !is_data(d->row.kind));
 		if (!is_data(s->row.kind) || !is_data(d->row.kind)) {
@@ -804,11 +805,12 @@ json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p
 		/* dataset -> dataset: through the jobs of the runs that produced it */
 		lin_prod *pr;
 		size_t np;
-		if (weir_lin_store_edge_producers(db, a, lg.t.edges.e[i].src, lg.t.edges.e[i].dst, &pr, &np, err) != 0)
+		if (weir_lin_store_edge_producers(db, a, lg->t.edges.e[i].src, lg->t.edges.e[i].dst, &pr, &np, err) !=
+		    0)
 			return NULL;
 		bool linked = false;
 		for (size_t k = 0; k < np; k++) {
-			if (lg.pid && pr[k].id != lg.pid)
+			if (lg->pid && pr[k].id != lg->pid)
 				continue;
 			mq_node *mj;
 			if (pr[k].job_node) {
@@ -839,7 +841,13 @@ json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p
 		json_object_set_new(g.v[i].obj, "outEdges", g.v[i].out);
 		json_array_append_new(arr, g.v[i].obj);
 	}
-	return json_pack("{s:o, s:b}", "graph", arr, "truncated", lg.t.truncated);
+	return json_pack("{s:o, s:b}", "graph", arr, "truncated", lg->t.truncated);
+}
+
+json_t *weir_lineage_marquez(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
+			     weir_error *err)
+{
+	return graph_answer(db, a, p, q, marquez_json, err);
 }
 
 /* ---------------------------------------------------------------- Databricks */
@@ -1036,10 +1044,12 @@ static int table_node(lin_ctx *c, const weir_securable *t, lin_node_row *row, we
 	return weir_lin_store_node_find(c->db, c->a, k, t->id, row, err);
 }
 
-/* The lineage column `column` of table t: 0 with *col; 1 when the table or the column has no
- * lineage; -1 with err set. */
-static int table_column(lin_ctx *c, const weir_securable *t, const char *column, int64_t *col, weir_error *err)
+/* What both column reads start from: c set up for p, and the lineage column `column` of
+ * table t: 0 with *col; 1 when the table or the column has no lineage; -1 with err set. */
+static int column_read(lin_ctx *c, weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *t,
+		       const char *column, int64_t *col, weir_error *err)
 {
+	ctx_init(c, db, a, p);
 	lin_node_row row;
 	int rc = table_node(c, t, &row, err);
 	return rc != 0 ? rc : weir_lin_store_column_find(c->db, row.id, column, col, err);
@@ -1049,17 +1059,13 @@ json_t *weir_lineage_column_lineage(weir_db *db, weir_arena *a, const weir_princ
 				    const char *column, weir_error *err)
 {
 	lin_ctx c;
-	ctx_init(&c, db, a, p);
-	json_t *out = json_pack("{s:[], s:[]}", "upstream_cols", "downstream_cols");
 	int64_t col;
-	int rc = table_column(&c, t, column, &col, err);
-	if (rc != 0) {
-		if (rc < 0) {
-			json_decref(out);
-			return NULL;
-		}
+	int rc = column_read(&c, db, a, p, t, column, &col, err);
+	if (rc < 0)
+		return NULL;
+	json_t *out = json_pack("{s:[], s:[]}", "upstream_cols", "downstream_cols");
+	if (rc == 1) /* no lineage */
 		return out;
-	}
 	for (int dir = 0; dir < 2; dir++) {
 		bool up = dir == 0;
 		lin_edges nb = {0};
@@ -1139,17 +1145,14 @@ json_t *weir_lineage_column_impact(weir_db *db, weir_arena *a, const weir_princi
 	if (max_nodes == 0)
 		max_nodes = WEIR_LIN_DEFAULT_MAX_NODES;
 	lin_ctx c;
-	ctx_init(&c, db, a, p);
+	int64_t col;
+	int rc = column_read(&c, db, a, p, t, column, &col, err);
+	if (rc < 0)
+		return NULL;
 	json_t *src = json_pack("{s:s, s:s}", "table", t->full_name, "column", column);
 	json_t *out = json_pack("{s:o, s:I, s:[], s:[], s:b}", "source", src, "depth", (json_int_t)depth, "impacted",
 				"edges", "truncated", 0);
-	int64_t col;
-	int rc = table_column(&c, t, column, &col, err);
-	if (rc != 0) {
-		if (rc < 0) {
-			json_decref(out);
-			return NULL;
-		}
+	if (rc == 1) { /* no lineage */
 		json_object_set_new(out, "masked_nodes", json_integer(0));
 		return out;
 	}

@@ -143,6 +143,22 @@ static int check_facets(json_t *o, const char *key, const char *prefix, const ch
 	return 0;
 }
 
+/* The object at `path` names something (a job, a dataset): a namespace, a name, facets. */
+static int check_named(json_t *o, const char *prefix, const char *path, weir_error *err)
+{
+	if (!json_is_object(o))
+		return bad(err, prefix, path, "Invalid value for field '%s': expected an object%s", "");
+	char pn[80], pm[80], pf[80];
+	const char *s;
+	snprintf(pn, sizeof(pn), "%s.namespace", path);
+	snprintf(pm, sizeof(pm), "%s.name", path);
+	snprintf(pf, sizeof(pf), "%s.facets", path);
+	if (req_str(o, "namespace", prefix, pn, &s, err) != 0 || req_str(o, "name", prefix, pm, &s, err) != 0 ||
+	    check_facets(o, "facets", prefix, pf, err) != 0)
+		return -1;
+	return 0;
+}
+
 static int check_datasets(json_t *ev, const char *key, const char *prefix, weir_error *err)
 {
 	json_t *arr = json_object_get(ev, key);
@@ -155,17 +171,9 @@ static int check_datasets(json_t *ev, const char *key, const char *prefix, weir_
 	size_t i;
 	json_t *d;
 	json_array_foreach (arr, i, d) {
-		char p[64];
-		const char *s;
+		char p[64], pf[80];
 		snprintf(p, sizeof(p), "%s[%zu]", key, i);
-		if (!json_is_object(d))
-			return bad(err, prefix, p, "Invalid value for field '%s': expected an object%s", "");
-		char pn[80], pm[80], pf[80];
-		snprintf(pn, sizeof(pn), "%s.namespace", p);
-		snprintf(pm, sizeof(pm), "%s.name", p);
-		snprintf(pf, sizeof(pf), "%s.facets", p);
-		if (req_str(d, "namespace", prefix, pn, &s, err) != 0 || req_str(d, "name", prefix, pm, &s, err) != 0 ||
-		    check_facets(d, "facets", prefix, pf, err) != 0)
+		if (check_named(d, prefix, p, err) != 0)
 			return -1;
 		snprintf(pf, sizeof(pf), "%s.inputFacets", p);
 		if (check_facets(d, "inputFacets", prefix, pf, err) != 0)
@@ -174,6 +182,17 @@ static int check_datasets(json_t *ev, const char *key, const char *prefix, weir_
 		if (check_facets(d, "outputFacets", prefix, pf, err) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* Required string field `key` of o, a URI. */
+static int req_uri(json_t *o, const char *key, const char *prefix, weir_error *err)
+{
+	const char *s;
+	if (req_str(o, key, prefix, key, &s, err) != 0)
+		return -1;
+	if (!is_uri(s))
+		return bad(err, prefix, key, "Invalid value for field '%s': expected a URI%s", "");
 	return 0;
 }
 
@@ -190,37 +209,21 @@ int weir_openlineage_validate(json_t *ev, const char *prefix, weir_error *err)
 	if (weir_openlineage_parse_time(s, &t) != 0)
 		return bad(err, prefix, "eventTime", "Invalid value for field '%s': expected an RFC 3339 date-time%s",
 			   "");
-	if (req_str(ev, "producer", prefix, "producer", &s, err) != 0)
+	if (req_uri(ev, "producer", prefix, err) != 0 || req_uri(ev, "schemaURL", prefix, err) != 0)
 		return -1;
-	if (!is_uri(s))
-		return bad(err, prefix, "producer", "Invalid value for field '%s': expected a URI%s", "");
-	if (req_str(ev, "schemaURL", prefix, "schemaURL", &s, err) != 0)
-		return -1;
-	if (!is_uri(s))
-		return bad(err, prefix, "schemaURL", "Invalid value for field '%s': expected a URI%s", "");
 	json_t *run = json_object_get(ev, "run"), *job = json_object_get(ev, "job");
 	json_t *ds = json_object_get(ev, "dataset");
 	if (ds && !json_is_null(ds)) {
 		if (run || job)
 			return bad(err, prefix, "dataset",
 				   "Invalid value for field '%s': a DatasetEvent carries no run or job%s", "");
-		if (!json_is_object(ds))
-			return bad(err, prefix, "dataset", "Invalid value for field '%s': expected an object%s", "");
-		if (req_str(ds, "namespace", prefix, "dataset.namespace", &s, err) != 0 ||
-		    req_str(ds, "name", prefix, "dataset.name", &s, err) != 0 ||
-		    check_facets(ds, "facets", prefix, "dataset.facets", err) != 0)
-			return -1;
-		return 0;
+		return check_named(ds, prefix, "dataset", err);
 	}
 	if ((run == NULL || json_is_null(run)) && (job == NULL || json_is_null(job)))
 		return bad(err, prefix, "run", "Missing required field: %s%s (or job, or dataset)", "");
 	if (job == NULL || json_is_null(job))
 		return bad(err, prefix, "job", "Missing required field: %s%s", "");
-	if (!json_is_object(job))
-		return bad(err, prefix, "job", "Invalid value for field '%s': expected an object%s", "");
-	if (req_str(job, "namespace", prefix, "job.namespace", &s, err) != 0 ||
-	    req_str(job, "name", prefix, "job.name", &s, err) != 0 ||
-	    check_facets(job, "facets", prefix, "job.facets", err) != 0)
+	if (check_named(job, prefix, "job", err) != 0)
 		return -1;
 	if (run && !json_is_null(run)) {
 		if (!json_is_object(run))
@@ -313,14 +316,7 @@ static int ds_node(ol_ctx *c, const char *ns, const char *name, weir_lineage_nod
 	if (weir_lineage_dataset_node(c->db, c->a, ns, name, n, err) != 0 ||
 	    weir_lin__node_id(c->db, n, c->at, id, err) != 0)
 		return -1;
-	if (c->nds == c->capds) {
-		size_t cap = c->capds ? c->capds * 2 : 16;
-		ol_ds *v = weir_arena_alloc(c->a, cap * sizeof(*v));
-		if (c->nds)
-			memcpy(v, c->ds, c->nds * sizeof(*v));
-		c->ds = v;
-		c->capds = cap;
-	}
+	c->ds = weir_lin__grow(c->a, c->ds, c->nds, &c->capds, sizeof(*c->ds), 16);
 	c->ds[c->nds++] = (ol_ds){ns, name, *n, *id};
 	return 0;
 }
@@ -334,14 +330,7 @@ static int column_id(ol_ctx *c, int64_t node, const char *name, int64_t *id, wei
 		}
 	if (weir_lin_store_column(c->db, node, name, id, err) != 0)
 		return -1;
-	if (c->ncols == c->capcols) {
-		size_t cap = c->capcols ? c->capcols * 2 : 32;
-		ol_col *v = weir_arena_alloc(c->a, cap * sizeof(*v));
-		if (c->ncols)
-			memcpy(v, c->cols, c->ncols * sizeof(*v));
-		c->cols = v;
-		c->capcols = cap;
-	}
+	c->cols = weir_lin__grow(c->a, c->cols, c->ncols, &c->capcols, sizeof(*c->cols), 32);
 	c->cols[c->ncols++] = (ol_col){node, *id, name};
 	return 0;
 }
@@ -493,6 +482,24 @@ static char *io_text(json_t *merged)
 
 #define WEIR_OL_MAX_PAIRS 250000
 
+/* The row ids of accumulated datasets `list` ({namespace, name, new}) and which of them are
+ * this event's (`new`), in arena arrays. */
+static int ds_ids(ol_ctx *c, json_t *list, int64_t **ids, bool **is_new, weir_error *err)
+{
+	size_t n = json_array_size(list);
+	*ids = weir_arena_calloc(c->a, (n + 1) * sizeof(**ids));
+	*is_new = weir_arena_calloc(c->a, n + 1);
+	weir_lineage_node node;
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = json_array_get(list, i);
+		(*is_new)[i] = json_is_true(json_object_get(d, "new"));
+		if (ds_node(c, json_string_value(json_object_get(d, "namespace")),
+			    json_string_value(json_object_get(d, "name")), &node, &(*ids)[i], err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Table edges of a run or job (ins/outs: the accumulated datasets, `new` marking this
  * event's) and the column lineage of this event's outputs. Each input -> output pair that
  * involves a dataset of this event is (re)observed; a run that ended (or a static JobEvent)
@@ -515,24 +522,10 @@ static int io_edges(ol_ctx *c, json_t *ev, json_t *ins, json_t *outs, int64_t jo
 			if (dataset(c, d, &n, &id, err) != 0)
 				return -1;
 	}
-	int64_t *in = weir_arena_calloc(c->a, (ni + 1) * sizeof(*in)),
-		*out = weir_arena_calloc(c->a, (no + 1) * sizeof(*out));
-	bool *in_new = weir_arena_calloc(c->a, ni + 1), *out_new = weir_arena_calloc(c->a, no + 1);
-	weir_lineage_node n;
-	for (size_t i = 0; i < ni; i++) {
-		json_t *d = json_array_get(ins, i);
-		in_new[i] = json_is_true(json_object_get(d, "new"));
-		if (ds_node(c, json_string_value(json_object_get(d, "namespace")),
-			    json_string_value(json_object_get(d, "name")), &n, &in[i], err) != 0)
-			return -1;
-	}
-	for (size_t j = 0; j < no; j++) {
-		json_t *d = json_array_get(outs, j);
-		out_new[j] = json_is_true(json_object_get(d, "new"));
-		if (ds_node(c, json_string_value(json_object_get(d, "namespace")),
-			    json_string_value(json_object_get(d, "name")), &n, &out[j], err) != 0)
-			return -1;
-	}
+	int64_t *in, *out;
+	bool *in_new, *out_new;
+	if (ds_ids(c, ins, &in, &in_new, err) != 0 || ds_ids(c, outs, &out, &out_new, err) != 0)
+		return -1;
 	for (size_t i = 0; i < ni; i++) {
 		if (no == 0 && final && edge_ids(c, in[i], job, err) != 0)
 			return -1;
@@ -543,6 +536,7 @@ static int io_edges(ol_ctx *c, json_t *ev, json_t *ins, json_t *outs, int64_t jo
 	for (size_t j = 0; j < no; j++)
 		if (ni == 0 && final && edge_ids(c, job, out[j], err) != 0)
 			return -1;
+	weir_lineage_node n;
 	size_t j;
 	json_t *d;
 	json_array_foreach (json_object_get(ev, "outputs"), j, d) {

@@ -391,62 +391,53 @@ static bool is_run_id(const char *s, size_t n)
 	return true;
 }
 
-/* The directory of run `run_id` in the store: its artifact_uri's path without the final
- * "/artifacts" (with `artifacts`, the artifact directory itself). *rel is NULL when the run
- * does not exist or keeps its artifacts in another store; other failures are errors. */
-static int run_dir(weir_db *db, weir_arena *a, const char *run_id, const char **rel, int64_t *exp, bool artifacts,
-		   weir_error *err)
-{
-	*rel = NULL;
-	trk_run run;
-	weir_error e = WEIR_ERROR_INIT;
-	if (weir_trk_store_run_get(db, a, run_id, &run, &e) != 0) {
-		if (e.code == WEIR_E_NOT_FOUND)
-			return 0;
-		*err = e;
-		return -1;
-	}
-	const char *r = weir_artifacts_uri_rel(a, run.artifact_uri);
-	if (r == NULL)
-		return 0;
-	*exp = run.experiment_id;
-	if (artifacts) {
-		*rel = r;
-		return 0;
-	}
-	size_t n = strlen(r);
-	if (n >= 10 && strcmp(r + n - 10, "/artifacts") == 0)
-		*rel = weir_arena_strndup(a, r, n - 10);
-	else
-		*rel = r;
-	return 0;
-}
-
 /* "m-" and 32 hex digits: a logged model's id (any case: the lookup decides). */
 static bool is_logged_model_id(const char *s, size_t n)
 {
 	return n == 34 && s[0] == 'm' && s[1] == '-' && is_run_id(s + 2, 32);
 }
 
-/* The directory of logged model `model_id` in the store: its artifact location without the
- * final "/artifacts" (with `artifacts`, the artifact directory itself). *rel is NULL when
- * the model does not exist (in any stage) or keeps its files in another store. */
-static int logged_model_dir(weir_db *db, weir_arena *a, const char *model_id, const char **rel, int64_t *exp,
-			    bool artifacts, weir_error *err)
+/* s[0..n) is the id of a logged model (`model`) or of a run. */
+static bool is_owner_id(bool model, const char *s, size_t n)
+{
+	return model ? is_logged_model_id(s, n) : is_run_id(s, n);
+}
+
+/* After a failed lookup into e: 0 when it found nothing, else the failure moved to err and -1. */
+static int absent_or_fail(const weir_error *e, weir_error *err)
+{
+	if (e->code == WEIR_E_NOT_FOUND)
+		return 0;
+	*err = *e;
+	return -1;
+}
+
+/* The directory of logged model (`model`) or run `id` in the store: its artifact location
+ * without the final "/artifacts" (with `artifacts`, the artifact directory itself). *rel is
+ * NULL when it does not exist (a logged model in any stage) or keeps its files in another
+ * store; other failures are errors. */
+static int owner_dir(weir_db *db, weir_arena *a, bool model, const char *id, const char **rel, int64_t *exp,
+		     bool artifacts, weir_error *err)
 {
 	*rel = NULL;
-	trk_lmodel m;
+	const char *uri;
 	weir_error e = WEIR_ERROR_INIT;
-	if (weir_trk_store_lm_get(db, a, model_id, &m, &e) != 0) {
-		if (e.code == WEIR_E_NOT_FOUND)
-			return 0;
-		*err = e;
-		return -1;
+	if (model) {
+		trk_lmodel m;
+		if (weir_trk_store_lm_get(db, a, id, &m, &e) != 0)
+			return absent_or_fail(&e, err);
+		uri = m.artifact_location;
+		*exp = m.experiment_id;
+	} else {
+		trk_run run;
+		if (weir_trk_store_run_get(db, a, id, &run, &e) != 0)
+			return absent_or_fail(&e, err);
+		uri = run.artifact_uri;
+		*exp = run.experiment_id;
 	}
-	const char *r = weir_artifacts_uri_rel(a, m.artifact_location);
+	const char *r = weir_artifacts_uri_rel(a, uri);
 	if (r == NULL)
 		return 0;
-	*exp = m.experiment_id;
 	size_t n = strlen(r);
 	*rel = !artifacts && n >= 10 && strcmp(r + n - 10, "/artifacts") == 0 ? weir_arena_strndup(a, r, n - 10) : r;
 	return 0;
@@ -458,18 +449,34 @@ static int experiment_holds(weir_db *db, weir_arena *a, int64_t id, const char *
 {
 	trk_exp e;
 	weir_error ee = WEIR_ERROR_INIT;
-	if (weir_trk_store_exp_get(db, a, id, &e, &ee) != 0) {
-		if (ee.code == WEIR_E_NOT_FOUND)
-			return 0;
-		*err = ee;
-		return -1;
-	}
+	if (weir_trk_store_exp_get(db, a, id, &e, &ee) != 0)
+		return absent_or_fail(&ee, err);
 	const char *loc = weir_artifacts_uri_rel(a, e.artifact_location);
 	if (loc && *loc && holds(loc, path)) {
 		o->kind = WEIR_ARTIFACT_OWNER_EXPERIMENT;
 		o->experiment_id = id;
 	}
 	return 0;
+}
+
+/* Whether segment path[start..end) is the id of a logged model (`model`) or run whose
+ * directory holds `path`: 1 with o set, 0 when not, -1 on failure. */
+static int segment_owner(weir_db *db, weir_arena *a, const char *path, size_t start, size_t end, bool model,
+			 weir_artifact_owner *o, weir_error *err)
+{
+	if (!is_owner_id(model, path + start, end - start))
+		return 0;
+	const char *id = weir_arena_strndup(a, path + start, end - start);
+	const char *dir;
+	int64_t exp = 0;
+	if (owner_dir(db, a, model, id, &dir, &exp, false, err) != 0)
+		return -1;
+	if (dir == NULL || *dir == '\0' || !holds(dir, path))
+		return 0;
+	o->kind = model ? WEIR_ARTIFACT_OWNER_LOGGED_MODEL : WEIR_ARTIFACT_OWNER_RUN;
+	o->run_id = id;
+	o->experiment_id = exp;
+	return 1;
 }
 
 /* The container of `path`: the deepest run or logged model whose directory holds it, else
@@ -483,32 +490,11 @@ static int resolve_container(weir_db *db, weir_arena *a, const char *path, weir_
 		size_t start = end;
 		while (start > 0 && path[start - 1] != '/')
 			start--;
-		if (is_logged_model_id(path + start, end - start)) {
-			const char *mid = weir_arena_strndup(a, path + start, 34);
-			const char *dir;
-			int64_t exp = 0;
-			if (logged_model_dir(db, a, mid, &dir, &exp, false, err) != 0)
-				return -1;
-			if (dir && *dir && holds(dir, path)) {
-				o->kind = WEIR_ARTIFACT_OWNER_LOGGED_MODEL;
-				o->run_id = mid;
-				o->experiment_id = exp;
-				return 0;
-			}
-		}
-		if (is_run_id(path + start, end - start)) {
-			const char *rid = weir_arena_strndup(a, path + start, 32);
-			const char *dir;
-			int64_t exp = 0;
-			if (run_dir(db, a, rid, &dir, &exp, false, err) != 0)
-				return -1;
-			if (dir && *dir && holds(dir, path)) {
-				o->kind = WEIR_ARTIFACT_OWNER_RUN;
-				o->run_id = rid;
-				o->experiment_id = exp;
-				return 0;
-			}
-		}
+		int found = segment_owner(db, a, path, start, end, true, o, err);
+		if (found == 0)
+			found = segment_owner(db, a, path, start, end, false, o, err);
+		if (found != 0)
+			return found < 0 ? -1 : 0;
 		end = start > 0 ? start - 1 : 0;
 	}
 	/* experiments: the default layout (the first segment is the experiment id), else one
@@ -545,44 +531,35 @@ static int resolve_container(weir_db *db, weir_arena *a, const char *path, weir_
 	return found ? experiment_holds(db, a, id, path, o, err) : 0;
 }
 
-/* The store path that a model version's source `dec` (decoded as the caller chose) names,
- * or NULL. */
-static int decoded_source_rel(weir_db *db, weir_arena *a, const char *dec, const char **rel, weir_error *err)
+/* After the scheme of a runs:/<run id>[/sub] or (`model`) models:/<logged model id>[/sub]
+ * source: the store path it names in the owner's artifact directory, or NULL. */
+static int owner_source_rel(weir_db *db, weir_arena *a, bool model, const char *p, const char **rel, weir_error *err)
 {
-	*rel = NULL;
-	if (starts_with_ci(dec, "models:")) {
-		/* models:/<logged model id>[/sub]: the model's artifact directory (MLflow 3);
-		 * models:/<name>/<version> and the like name no file of this store */
-		const char *p = dec + 7;
-		while (*p == '/')
-			p++;
-		size_t idl = strcspn(p, "/");
-		if (!is_logged_model_id(p, idl))
-			return 0;
-		const char *dir;
-		int64_t exp;
-		if (logged_model_dir(db, a, weir_arena_strndup(a, p, idl), &dir, &exp, true, err) != 0)
-			return -1;
-		if (dir)
-			*rel = normalize_rel(a, weir_arena_printf(a, "%s/%s", dir, p + idl));
-		return 0;
-	}
-	if (!starts_with_ci(dec, "runs:")) {
-		*rel = decoded_uri_rel(a, dec);
-		return 0;
-	}
-	const char *p = dec + 5;
 	while (*p == '/')
 		p++;
 	size_t idl = strcspn(p, "/");
-	if (!is_run_id(p, idl))
+	if (!is_owner_id(model, p, idl))
 		return 0;
 	const char *dir;
 	int64_t exp;
-	if (run_dir(db, a, weir_arena_strndup(a, p, idl), &dir, &exp, true, err) != 0)
+	if (owner_dir(db, a, model, weir_arena_strndup(a, p, idl), &dir, &exp, true, err) != 0)
 		return -1;
 	if (dir)
 		*rel = normalize_rel(a, weir_arena_printf(a, "%s/%s", dir, p + idl));
+	return 0;
+}
+
+/* The store path that a model version's source `dec` (decoded as the caller chose) names,
+ * or NULL. models:/<logged model id>[/sub] is the model's artifact directory (MLflow 3);
+ * models:/<name>/<version> and the like name no file of this store. */
+static int decoded_source_rel(weir_db *db, weir_arena *a, const char *dec, const char **rel, weir_error *err)
+{
+	*rel = NULL;
+	if (starts_with_ci(dec, "models:"))
+		return owner_source_rel(db, a, true, dec + 7, rel, err);
+	if (starts_with_ci(dec, "runs:"))
+		return owner_source_rel(db, a, false, dec + 5, rel, err);
+	*rel = decoded_uri_rel(a, dec);
 	return 0;
 }
 

@@ -43,6 +43,29 @@ const char *weir_mlflow_lex_quoted(weir_arena *a, const char **p)
 	return v;
 }
 
+json_t *weir_mlflow_page(weir_arena *a, int n, int64_t max, int64_t offset, bool url_token, const char *key,
+			 json_t *(*one)(void *ctx, int i, weir_error *err), void *ctx, weir_error *err)
+{
+	json_t *list = json_array();
+	for (int i = 0; i < n && i < max; i++) {
+		json_t *o = one(ctx, i, err);
+		if (o == NULL) {
+			json_decref(list);
+			return NULL;
+		}
+		json_array_append_new(list, o);
+	}
+	json_t *out = json_object();
+	if (json_array_size(list))
+		json_object_set_new(out, key, list);
+	else
+		json_decref(list);
+	if (n > max)
+		json_object_set_new(out, "next_page_token",
+				    json_string(weir_page_token_offset(a, offset + max, url_token)));
+	return out;
+}
+
 int weir_mlflow_lex_list_sep(const char **p)
 {
 	weir_mlflow_skip_ws(p);

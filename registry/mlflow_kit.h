@@ -202,6 +202,13 @@ void weir_mlflow_sql_bind_all(const weir_mlflow_sql *q, weir_stmt *st);
  * other JSON type is its type error. */
 int weir_mlflow_json_str(const json_t *obj, const char *key, bool required, const char **out, weir_error *err);
 
+/* One page of an MLflow list: one(ctx, i) for each of the first `max` of the n items fetched
+ * (max + 1 were asked for: an extra one shows that more follow), under `key` (left out when
+ * there are none, as MLflow does), and then next_page_token for offset + max
+ * (weir_page_token_offset, url-safe or not as `url_token` says). NULL when one() fails. */
+json_t *weir_mlflow_page(weir_arena *a, int n, int64_t max, int64_t offset, bool url_token, const char *key,
+			 json_t *(*one)(void *ctx, int i, weir_error *err), void *ctx, weir_error *err);
+
 /* Argument errors in MLflow's words, as its server words them (clients match them). */
 /* 400 naming `key`: "Missing value for required parameter '<key>'. See the API docs ...". -1. */
 int weir_mlflow_arg_missing(const char *key, weir_error *err);

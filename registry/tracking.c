@@ -74,25 +74,19 @@ static int f_run_id(json_t *req, const char **out, weir_error *err)
 	return 0;
 }
 
+/* An experiment id: an int64 field (f_i64) whose digit string must name an id (not negative),
+ * else MLflow's "Invalid experiment id". */
 static int f_experiment_id(json_t *req, const char *key, bool required, int64_t *out, bool *present, weir_error *err)
 {
 	json_t *v = json_object_get(req, key);
-	if (present)
-		*present = false;
-	if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
-		return required ? weir_mlflow_arg_missing(key, err) : 0;
-	if (json_is_integer(v)) {
-		*out = (int64_t)json_integer_value(v);
-	} else if (json_is_string(v)) {
-		if (!weir_parse_i64(json_string_value(v), out) || *out < 0)
-			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
-						"Invalid experiment id: '%.100s'", json_string_value(v));
-	} else {
-		return weir_mlflow_arg_type_error(key, v, err);
+	int64_t id;
+	if (json_string_length(v) > 0 && (!weir_parse_i64(json_string_value(v), &id) || id < 0)) {
+		if (present)
+			*present = false;
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key, "Invalid experiment id: '%.100s'",
+					json_string_value(v));
 	}
-	if (present)
-		*present = true;
-	return 0;
+	return f_i64(req, key, required, out, present, err);
 }
 
 /* ------------------------------------------------------------------ validation */
@@ -515,6 +509,17 @@ static bool has_scheme(const char *s, size_t *len)
 	return true;
 }
 
+/* No experiment (in any stage) is named `name`, else ALREADY_EXISTS. */
+static int exp_name_free(weir_tracking_ctx *c, const char *name, weir_error *err)
+{
+	bool taken;
+	if (weir_trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
+		return -1;
+	if (taken)
+		return weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
+	return 0;
+}
+
 json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
 	const char *name = NULL, *loc = NULL;
@@ -554,13 +559,8 @@ json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_
 	}
 	if (tags && check_tags(tags, "tag", EXP_TAG_VALUE_MAX, err) != 0)
 		return NULL;
-	bool taken;
-	if (weir_trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
+	if (exp_name_free(c, name, err) != 0)
 		return NULL;
-	if (taken) {
-		weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
-		return NULL;
-	}
 	int64_t id;
 	if (weir_trk_store_exp_insert(c->db, name, loc, caller(c), weir_now_ms(), &id, err) != 0)
 		return NULL;
@@ -601,30 +601,44 @@ json_t *weir_tracking_experiment_get_by_name(weir_tracking_ctx *c, json_t *req, 
 	return exp_answer(c, &e, err);
 }
 
-/* One page of a search: the objects of the first `max` of the `n` ids fetched (the store
- * fetches max + 1), under `key` (omitted when empty, as MLflow does), and a
- * next_page_token when the extra id shows that more follow. */
-static json_t *search_page(weir_tracking_ctx *c, const int64_t *ids, int n, int64_t max, int64_t offset,
-			   const char *key, json_t *(*one)(weir_tracking_ctx *, int64_t, weir_error *), weir_error *err)
+typedef int (*trk_search_fn)(weir_db *db, weir_arena *a, const trk_query *q, int64_t **ids, int *n, weir_error *err);
+
+typedef struct search_item {
+	weir_tracking_ctx *c;
+	const int64_t *ids;
+	json_t *(*one)(weir_tracking_ctx *, int64_t, weir_error *);
+} search_item;
+
+static json_t *search_item_json(void *ctx, int i, weir_error *err)
 {
-	json_t *list = json_array();
-	for (int i = 0; i < n && i < max; i++) {
-		json_t *o = one(c, ids[i], err);
-		if (o == NULL) {
-			json_decref(list);
-			return NULL;
-		}
-		json_array_append_new(list, o);
-	}
-	json_t *out = json_object();
-	if (json_array_size(list))
-		json_object_set_new(out, key, list);
-	else
-		json_decref(list);
-	if (n > max)
-		json_object_set_new(out, "next_page_token",
-				    json_string(weir_page_token_offset(c->arena, offset + max, true)));
-	return out;
+	search_item *it = ctx;
+	return it->one(it->c, it->ids[i], err);
+}
+
+/* One page of a search: q run by `search` for max + 1 ids, the objects of the first `max`
+ * under `key` (omitted when empty, as MLflow does), and a next_page_token when the extra id
+ * shows that more follow. */
+static json_t *search_page(weir_tracking_ctx *c, trk_query *q, int64_t max, trk_search_fn search, const char *key,
+			   json_t *(*one)(weir_tracking_ctx *, int64_t, weir_error *), weir_error *err)
+{
+	q->limit = max + 1;
+	int64_t *ids;
+	int n;
+	if (search(c->db, c->arena, q, &ids, &n, err) != 0)
+		return NULL;
+	search_item it = {c, ids, one};
+	return weir_mlflow_page(c->arena, n, max, q->offset, true, key, search_item_json, &it, err);
+}
+
+/* max_results of a run or logged model search: 1 to `limit`. */
+static int search_max_ok(int64_t max, int limit, weir_error *err)
+{
+	if (max < 1 || max > limit)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
+					"Invalid value %lld for parameter 'max_results' supplied. It must be at most "
+					"%d, and positive",
+					(long long)max, limit);
+	return 0;
 }
 
 static json_t *exp_of_id(weir_tracking_ctx *c, int64_t id, weir_error *err)
@@ -702,12 +716,7 @@ json_t *weir_tracking_experiment_search(weir_tracking_ctx *c, json_t *req, weir_
 		q.orders = &def;
 		q.norders = 1;
 	}
-	q.limit = max + 1;
-	int64_t *ids;
-	int n;
-	if (weir_trk_store_exp_search(c->db, c->arena, &q, &ids, &n, err) != 0)
-		return NULL;
-	return search_page(c, ids, n, max, q.offset, "experiments", exp_of_id, err);
+	return search_page(c, &q, max, weir_trk_store_exp_search, "experiments", exp_of_id, err);
 }
 
 json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_error *err)
@@ -725,15 +734,8 @@ json_t *weir_tracking_experiment_update(weir_tracking_ctx *c, json_t *req, weir_
 				 "Experiment name exceeds the maximum length of %d characters", EXP_NAME_MAX);
 		return NULL;
 	}
-	if (strcmp(name, e.name) != 0) {
-		bool taken;
-		if (weir_trk_store_exp_name_taken(c->db, name, &taken, err) != 0)
-			return NULL;
-		if (taken) {
-			weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Experiment(name=%.300s) already exists.", name);
-			return NULL;
-		}
-	}
+	if (strcmp(name, e.name) != 0 && exp_name_free(c, name, err) != 0)
+		return NULL;
 	if (weir_trk_store_exp_rename(c->db, e.id, name, weir_now_ms(), err) != 0)
 		return NULL;
 	return json_object();
@@ -1010,13 +1012,8 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 	    weir_mlflow_json_str(req, "page_token", false, &tok, err) != 0 ||
 	    f_arr(req, "order_by", &order, err) != 0 || f_view(req, "run_view_type", &q.view, err) != 0)
 		return NULL;
-	if (max < 1 || max > RUN_SEARCH_MAX) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
-				 "Invalid value %lld for parameter 'max_results' supplied. It must be at most %d, and "
-				 "positive",
-				 (long long)max, RUN_SEARCH_MAX);
+	if (search_max_ok(max, RUN_SEARCH_MAX, err) != 0)
 		return NULL;
-	}
 	size_t ne = exps ? json_array_size(exps) : 0;
 	if (ne > 200) {
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "experiment_ids", "At most 200 experiment ids");
@@ -1030,12 +1027,7 @@ json_t *weir_tracking_run_search(weir_tracking_ctx *c, json_t *req, weir_error *
 		return NULL;
 	if (ne == 0)
 		return json_object();
-	q.limit = max + 1;
-	int64_t *ids;
-	int n;
-	if (weir_trk_store_run_ids(c->db, c->arena, &q, &ids, &n, err) != 0)
-		return NULL;
-	return search_page(c, ids, n, max, q.offset, "runs", run_of_id, err);
+	return search_page(c, &q, max, weir_trk_store_run_ids, "runs", run_of_id, err);
 }
 
 /* ------------------------------------------------------------------ logging */
@@ -1115,36 +1107,28 @@ static int put_param(weir_tracking_ctx *c, int64_t run, const char *run_id, cons
 	return weir_trk_store_param_put(c->db, run, key, value, err);
 }
 
-static int param_fields(json_t *p, const char **key, const char **value, weir_error *err)
+/* A param or tag (`what`; in a batch, an entry of list `list`): {key, value}, the key checked,
+ * the value "" when absent. */
+static int kv_fields(json_t *o, const char *list, const char *what, const char **key, const char **value,
+		     weir_error *err)
 {
-	if (!json_is_object(p))
-		return weir_mlflow_arg_type_error("params", p, err);
+	if (!json_is_object(o))
+		return weir_mlflow_arg_type_error(list, o, err);
 	*value = "";
-	if (weir_mlflow_json_str(p, "key", true, key, err) != 0 ||
-	    weir_mlflow_json_str(p, "value", false, value, err) != 0)
+	if (weir_mlflow_json_str(o, "key", true, key, err) != 0 ||
+	    weir_mlflow_json_str(o, "value", false, value, err) != 0)
 		return -1;
-	return check_key("param", *key, err);
+	return check_key(what, *key, err);
 }
 
 json_t *weir_tracking_log_param(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
 	trk_run run;
 	const char *key, *value;
-	if (param_fields(req, &key, &value, err) != 0 || active_run(c, req, &run, err) != 0 ||
+	if (kv_fields(req, "params", "param", &key, &value, err) != 0 || active_run(c, req, &run, err) != 0 ||
 	    put_param(c, run.id, run.run_id, key, value, err) != 0)
 		return NULL;
 	return json_object();
-}
-
-static int tag_fields(json_t *t, const char **key, const char **value, weir_error *err)
-{
-	if (!json_is_object(t))
-		return weir_mlflow_arg_type_error("tags", t, err);
-	*value = "";
-	if (weir_mlflow_json_str(t, "key", true, key, err) != 0 ||
-	    weir_mlflow_json_str(t, "value", false, value, err) != 0)
-		return -1;
-	return check_key("tag", *key, err);
 }
 
 /* Sets a run tag; mlflow.runName also renames the run. */
@@ -1164,7 +1148,7 @@ json_t *weir_tracking_set_tag(weir_tracking_ctx *c, json_t *req, weir_error *err
 {
 	trk_run run;
 	const char *key, *value;
-	if (tag_fields(req, &key, &value, err) != 0 || active_run(c, req, &run, err) != 0 ||
+	if (kv_fields(req, "tags", "tag", &key, &value, err) != 0 || active_run(c, req, &run, err) != 0 ||
 	    put_tag(c, &run, key, value, err) != 0)
 		return NULL;
 	return json_object();
@@ -1237,7 +1221,7 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 	const char **pk = weir_arena_alloc(c->arena, (np ? np : 1) * sizeof(*pk));
 	const char **pv = weir_arena_alloc(c->arena, (np ? np : 1) * sizeof(*pv));
 	for (size_t i = 0; i < np; i++) {
-		if (param_fields(json_array_get(params, i), &pk[i], &pv[i], err) != 0)
+		if (kv_fields(json_array_get(params, i), "params", "param", &pk[i], &pv[i], err) != 0)
 			return NULL;
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(pk[k], pk[i]) == 0) {
@@ -1252,7 +1236,7 @@ json_t *weir_tracking_log_batch(weir_tracking_ctx *c, json_t *req, weir_error *e
 	const char **tk = weir_arena_alloc(c->arena, (nt ? nt : 1) * sizeof(*tk));
 	const char **tv = weir_arena_alloc(c->arena, (nt ? nt : 1) * sizeof(*tv));
 	for (size_t i = 0; i < nt; i++)
-		if (tag_fields(json_array_get(tags, i), &tk[i], &tv[i], err) != 0)
+		if (kv_fields(json_array_get(tags, i), "tags", "tag", &tk[i], &tv[i], err) != 0)
 			return NULL;
 	trk_run run;
 	if (active_run(c, req, &run, err) != 0)
@@ -1956,7 +1940,7 @@ static int check_lm_params(weir_tracking_ctx *c, json_t *params, const char ***k
 	*keys = weir_arena_alloc(c->arena, (np ? np : 1) * sizeof(**keys));
 	*values = weir_arena_alloc(c->arena, (np ? np : 1) * sizeof(**values));
 	for (size_t i = 0; i < np; i++) {
-		if (param_fields(json_array_get(params, i), &(*keys)[i], &(*values)[i], err) != 0)
+		if (kv_fields(json_array_get(params, i), "params", "param", &(*keys)[i], &(*values)[i], err) != 0)
 			return -1;
 		(*values)[i] = truncate_utf8(c->arena, (*values)[i], PARAM_VALUE_MAX);
 		for (size_t k = 0; k < i; k++)
@@ -2265,13 +2249,8 @@ json_t *weir_tracking_logged_model_search(weir_tracking_ctx *c, json_t *req, wei
 	    weir_mlflow_json_str(req, "page_token", false, &tok, err) != 0 ||
 	    f_arr(req, "order_by", &order, err) != 0 || f_arr(req, "datasets", &datasets, err) != 0)
 		return NULL;
-	if (max < 1 || max > LM_SEARCH_MAX) {
-		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "max_results",
-				 "Invalid value %lld for parameter 'max_results' supplied. It must be at most %d, and "
-				 "positive",
-				 (long long)max, LM_SEARCH_MAX);
+	if (search_max_ok(max, LM_SEARCH_MAX, err) != 0)
 		return NULL;
-	}
 	size_t ne = json_array_size(exps), nd = json_array_size(datasets);
 	if (ne > 200 || nd > 100) {
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, ne > 200 ? "experiment_ids" : "datasets",
@@ -2310,13 +2289,8 @@ json_t *weir_tracking_logged_model_search(weir_tracking_ctx *c, json_t *req, wei
 		return NULL;
 	if (ne == 0)
 		return json_object();
-	q.limit = max + 1;
-	int64_t *ids;
-	int n;
-	if (weir_trk_store_lm_search(c->db, c->arena, &q, &ids, &n, err) != 0)
-		return NULL;
-	json_t *out = search_page(c, ids, n, max, q.offset, "models", lm_of_id, err);
-	if (out && n > max) {
+	json_t *out = search_page(c, &q, max, weir_trk_store_lm_search, "models", lm_of_id, err);
+	if (out && json_object_get(out, "next_page_token")) { /* this token also names the query */
 		const char *j = weir_arena_printf(c->arena, "{\"offset\": %lld, \"query\": \"%s\"}",
 						  (long long)(q.offset + max), digest);
 		json_object_set_new(out, "next_page_token", json_string(weir_b64url_encode(c->arena, j, strlen(j))));

@@ -15,6 +15,7 @@
 #include "core/json.h"
 #include "core/outbox.h"
 #include "core/util.h"
+#include "registry/mlflow_kit.h"
 #include "registry/registry.h"
 
 #define HOOK_MAX_ATTEMPTS 6
@@ -178,6 +179,18 @@ json_t *weir_webhook_create(weir_db *db, weir_arena *a, json_t *body, weir_error
 	return weir_webhook_get(db, a, id, err);
 }
 
+typedef struct hook_item {
+	weir_db *db;
+	weir_arena *a;
+	const char *const *ids;
+} hook_item;
+
+static json_t *hook_item_json(void *ctx, int i, weir_error *err)
+{
+	hook_item *it = ctx;
+	return weir_webhook_get(it->db, it->a, it->ids[i], err);
+}
+
 json_t *weir_webhook_list(weir_db *db, weir_arena *a, int64_t max_results, const char *page_token, weir_error *err)
 {
 	if (max_results == 0)
@@ -195,24 +208,8 @@ json_t *weir_webhook_list(weir_db *db, weir_arena *a, int64_t max_results, const
 	int n = 0;
 	if (weir_wh_store_list_ids(db, a, offset, ids, (int)max_results + 1, &n, err) != 0)
 		return NULL;
-	json_t *arr = json_array();
-	for (int i = 0; i < n && i < max_results; i++) {
-		json_t *h = weir_webhook_get(db, a, ids[i], err);
-		if (h == NULL) {
-			json_decref(arr);
-			return NULL;
-		}
-		json_array_append_new(arr, h);
-	}
-	json_t *out = json_object();
-	if (json_array_size(arr))
-		json_object_set_new(out, "webhooks", arr);
-	else
-		json_decref(arr);
-	if (n > max_results)
-		json_object_set_new(out, "next_page_token",
-				    json_string(weir_registry_page_token(a, offset + max_results)));
-	return out;
+	hook_item it = {db, a, ids};
+	return weir_mlflow_page(a, n, max_results, offset, false, "webhooks", hook_item_json, &it, err);
 }
 
 static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
