@@ -1,6 +1,8 @@
 /* stderr logger: ISO time, level, message; one write(2) per line so lines never interleave. */
 #include "core/log.h"
 
+#include "core/util.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/time.h>
@@ -19,12 +21,10 @@ void weir_log(weir_log_level lvl, const char *fmt, ...)
 		return;
 	char line[2048];
 	struct timeval tv;
-	struct tm tm;
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000),
-			 names[lvl]);
+	char ts[WEIR_ISO_MS_LEN];
+	weir_time_iso_ms((int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000, ts);
+	int n = snprintf(line, sizeof(line), "%s %s ", ts, names[lvl]);
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);

@@ -366,3 +366,20 @@ size_t weir_unquote_plus(char *out, const char *s, size_t n)
 	out[o] = '\0';
 	return o;
 }
+
+void weir_time_iso_ms(int64_t ms, char *out)
+{
+	int64_t sec = ms / 1000, frac = ms % 1000;
+	if (frac < 0) { /* before 1970: the second below, and the milliseconds after it */
+		frac += 1000;
+		sec--;
+	}
+	time_t t = (time_t)sec;
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(out, WEIR_ISO_MS_LEN, "1970-01-01T00:00:00.000Z");
+		return;
+	}
+	snprintf(out, WEIR_ISO_MS_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+}

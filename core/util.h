@@ -12,6 +12,11 @@
 
 /* Milliseconds since the epoch. Tests may replace the source with weir_clock_set(). */
 int64_t weir_now_ms(void);
+/* ms since the epoch as RFC 3339 UTC with milliseconds, "2026-12-02T15:04:05.123Z", into out
+ * (WEIR_ISO_MS_LEN bytes); the wire's timestamp format everywhere (audit, lineage, tags,
+ * webhooks, statements, the log). */
+#define WEIR_ISO_MS_LEN 32
+void weir_time_iso_ms(int64_t ms, char *out);
 void weir_clock_set(int64_t (*fn)(void));
 
 /* 36-character UUID v4 plus NUL. */

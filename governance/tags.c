@@ -167,13 +167,8 @@ int weir_tags_resolve(weir_db *db, weir_arena *a, const weir_principal *p, const
 
 static json_t *rfc3339(int64_t ms)
 {
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	if (gmtime_r(&s, &tm) == NULL)
-		return json_string("1970-01-01T00:00:00.000Z");
-	char buf[40];
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	char buf[WEIR_ISO_MS_LEN];
+	weir_time_iso_ms(ms, buf);
 	return json_string(buf);
 }
 

@@ -272,12 +272,8 @@ static json_t *iso_time(int64_t ms)
 {
 	if (ms <= 0)
 		return json_null();
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	char buf[40];
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	char buf[WEIR_ISO_MS_LEN];
+	weir_time_iso_ms(ms, buf);
 	return json_string(buf);
 }
 

@@ -289,12 +289,8 @@ static char *lower_dup(weir_arena *a, const char *s)
 
 static char *payload_text(weir_arena *a, const char *entity, const char *action, json_t *data, int64_t now)
 {
-	time_t secs = (time_t)(now / 1000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	char ts[40];
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(now % 1000));
+	char ts[WEIR_ISO_MS_LEN];
+	weir_time_iso_ms(now, ts);
 	json_t *p = json_pack("{s:s, s:s, s:s, s:O}", "entity", lower_dup(a, entity), "action", lower_dup(a, action),
 			      "timestamp", ts, "data", data);
 	char *t = json_dumps(p, JSON_COMPACT);

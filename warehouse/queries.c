@@ -23,11 +23,9 @@ static int missing(weir_error *err, const char *id)
 
 static const char *iso(weir_arena *a, int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	return weir_arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-				 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	char buf[WEIR_ISO_MS_LEN];
+	weir_time_iso_ms(ms, buf);
+	return weir_arena_strdup(a, buf);
 }
 
 static json_t *query_json(weir_db *db, weir_arena *a, const weir_wh_query *q)

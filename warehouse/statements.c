@@ -601,15 +601,6 @@ static void link_sig(const char *id, int64_t idx, int64_t exp, char out[65])
 	weir_hmac_sha256_hex(wh.link_key, sizeof(wh.link_key), msg, (size_t)n, out);
 }
 
-static void iso_time(int64_t ms, char out[32])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + strlen(out), 32 - strlen(out), ".%03dZ", (int)(ms % 1000));
-}
-
 /* The chunk's description: INLINE rows (data_array) or one external link. */
 static json_t *chunk_json(const wh_stmt *s, int64_t idx, const char *link_base)
 {
@@ -627,7 +618,7 @@ static json_t *chunk_json(const wh_stmt *s, int64_t idx, const char *link_base)
 		int64_t exp = weir_now_ms() + LINK_TTL_MS;
 		char sig[65], when[32];
 		link_sig(s->id, idx, exp, sig);
-		iso_time(exp, when);
+		weir_time_iso_ms(exp, when);
 		size_t len;
 		free(chunk_body(s, idx, &len));
 		json_object_set_new(r, "byte_count", json_integer((json_int_t)len));
@@ -1057,7 +1048,7 @@ json_t *weir_wh_statement_list(const weir_principal *p, weir_error *err)
 		if (s->owner_id != p->id)
 			continue;
 		char when[32];
-		iso_time(s->created_ms, when);
+		weir_time_iso_ms(s->created_ms, when);
 		json_t *e = json_pack("{s:s, s:{s:s}, s:s, s:s, s:I}", "statement_id", s->id, "status", "state",
 				      weir_wh_state_name(s->state), "warehouse_id", s->pool ? s->pool->id : "",
 				      "created_time", when, "created_time_ms", (json_int_t)s->created_ms);
