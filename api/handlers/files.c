@@ -171,29 +171,23 @@ static int file_put(weir_req *r)
 	return commit_or_reply(r);
 }
 
-static int file_delete(weir_req *r)
+/* A change that is one call of warehouse/files.h on the resolved path (DELETE of a file, PUT and
+ * DELETE of a directory), then the audited {}. */
+static int change(weir_req *r, bool directory,
+		  int (*apply)(weir_arena *a, const char *root, const weir_files_path *fp, weir_error *err))
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_files_path fp;
 	const char *root;
-	if (resolve_or_reply(r, false, &fp, &root) != 0)
+	if (resolve_or_reply(r, directory, &fp, &root) != 0)
 		return 0;
-	if (weir_files_delete(r->arena, root, &fp, &e) != 0)
+	if (apply(r->arena, root, &fp, &e) != 0)
 		return weir_reply_error(r, &e);
 	return commit_or_reply(r);
 }
 
-static int dir_put(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	weir_files_path fp;
-	const char *root;
-	if (resolve_or_reply(r, true, &fp, &root) != 0)
-		return 0;
-	if (weir_files_mkdir(r->arena, root, &fp, &e) != 0)
-		return weir_reply_error(r, &e);
-	return commit_or_reply(r);
-}
+static int file_delete(weir_req *r) { return change(r, false, weir_files_delete); }
+static int dir_put(weir_req *r) { return change(r, true, weir_files_mkdir); }
 
 static int dir_get(weir_req *r)
 {
@@ -222,17 +216,7 @@ static int dir_head(weir_req *r)
 	return weir_reply_text(r, 200, "application/json", "");
 }
 
-static int dir_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	weir_files_path fp;
-	const char *root;
-	if (resolve_or_reply(r, true, &fp, &root) != 0)
-		return 0;
-	if (weir_files_rmdir(r->arena, root, &fp, &e) != 0)
-		return weir_reply_error(r, &e);
-	return commit_or_reply(r);
-}
+static int dir_delete(weir_req *r) { return change(r, true, weir_files_rmdir); }
 
 #define FS(method, path, fn, op, action, flags)                                                                        \
 	{                                                                                                              \
