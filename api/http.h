@@ -239,6 +239,12 @@ int weir_reply_fd_at(weir_req *r, int status, const char *content_type, int fd, 
 void weir_reply_header(weir_req *r, const char *name, const char *value);
 /* The UC/Databricks DELETE answer: 200 with an empty JSON object. */
 int weir_reply_ok_empty(weir_req *r);
+/* The end of a change made outside the database (a file written or removed): its audit row
+ * in a write transaction of its own (weir_req_begin, weir_req_commit), then {}; or the error. */
+int weir_reply_audited_empty(weir_req *r);
+/* 200 with {key: list} (stolen), the member left out when the list is empty (MLflow's JSON
+ * omits an empty repeated field); when list is NULL, the error err. */
+int weir_reply_list(weir_req *r, const char *key, json_t *list, const weir_error *err);
 
 /* Handlers of one surface. Each handlers/<surface>.c defines its table; the module list in
  * api/modules.c names it in its module's entry. */

@@ -371,6 +371,26 @@ int weir_reply_json_text(weir_req *r, int status, char *text, size_t len)
 
 int weir_reply_ok_empty(weir_req *r) { return weir_reply_json(r, 200, json_object()); }
 
+int weir_reply_audited_empty(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
+		return weir_reply_error(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+int weir_reply_list(weir_req *r, const char *key, json_t *list, const weir_error *err)
+{
+	if (list == NULL)
+		return weir_reply_error(r, err);
+	json_t *out = json_object();
+	if (json_array_size(list))
+		json_object_set_new(out, key, list);
+	else
+		json_decref(list);
+	return weir_reply_json(r, 200, out);
+}
+
 int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text)
 {
 	size_t n = strlen(text);

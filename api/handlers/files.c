@@ -39,16 +39,6 @@ out_reply:
 	return -1;
 }
 
-/* An audited change: the audit row in its own write transaction, then {} (what the JS SDK
- * can parse). */
-static int commit_or_reply(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
-}
-
 /* RFC 9110 IMF-fixdate. */
 static const char *http_date(weir_arena *a, int64_t ms)
 {
@@ -168,7 +158,7 @@ static int file_put(weir_req *r)
 	if (weir_files_put(r->arena, root, &fp, r->upload_path, r->upload_fd, overwrite, &e) != 0)
 		return weir_reply_error(r, &e);
 	r->upload_path = NULL; /* renamed or linked into place: the server must not unlink it */
-	return commit_or_reply(r);
+	return weir_reply_audited_empty(r); /* {}: what the JS SDK can parse */
 }
 
 /* A change that is one call of warehouse/files.h on the resolved path (DELETE of a file, PUT and
@@ -183,7 +173,7 @@ static int change(weir_req *r, bool directory,
 		return 0;
 	if (apply(r->arena, root, &fp, &e) != 0)
 		return weir_reply_error(r, &e);
-	return commit_or_reply(r);
+	return weir_reply_audited_empty(r);
 }
 
 static int file_delete(weir_req *r) { return change(r, false, weir_files_delete); }

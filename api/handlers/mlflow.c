@@ -483,15 +483,8 @@ static int rm_latest(weir_req *r)
 	weir_securable s;
 	if (arg_list(r, "stages", stages, &n, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
 		return weir_reply_error(r, &e);
-	json_t *arr = weir_registry_latest_versions(weir_req_db(r), r->arena, s.id, stages, n, &e);
-	if (arr == NULL)
-		return weir_reply_error(r, &e);
-	json_t *out = json_object();
-	if (json_array_size(arr))
-		json_object_set_new(out, "model_versions", arr);
-	else
-		json_decref(arr);
-	return weir_reply_json(r, 200, out);
+	return weir_reply_list(r, "model_versions",
+			       weir_registry_latest_versions(weir_req_db(r), r->arena, s.id, stages, n, &e), &e);
 }
 
 /* One version, named by its number or (getModelVersionByAlias) by an alias of the model, or
