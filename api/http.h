@@ -229,6 +229,8 @@ int weir_reply_error(weir_req *r, const weir_error *err);
  * (weir_req_commit) and answers 200 with out; when out is NULL (the write failed, err set)
  * or the commit fails, rolls back and answers the error. */
 int weir_reply_committed(weir_req *r, json_t *out, weir_error *err);
+/* The same for a write that made an object: the audit row names it by out's "id". */
+int weir_reply_created(weir_req *r, json_t *out, weir_error *err);
 int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text);
 /* `len` bytes of static data (lives as long as the process: embedded files), sent without a copy. */
 int weir_reply_static(weir_req *r, int status, const char *content_type, const void *data, size_t len);

@@ -252,6 +252,13 @@ int weir_reply_committed(weir_req *r, json_t *out, weir_error *err)
 	return weir_reply_json(r, 200, out);
 }
 
+int weir_reply_created(weir_req *r, json_t *out, weir_error *err)
+{
+	if (out)
+		weir_req_audit_securable(r, json_string_value(json_object_get(out, "id")));
+	return weir_reply_committed(r, out, err);
+}
+
 void weir_req_after_commit(weir_req *r, void (*fn)(int64_t arg), int64_t arg)
 {
 	r->after_commit = fn;

@@ -25,10 +25,7 @@ static int nd_create(weir_req *r)
 	json_t *body = weir_req_json(r, false, &e);
 	if (body == NULL || weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
-	json_t *out = weir_notify_dest_create_by(weir_req_db(r), body, r->principal->name, &e);
-	if (out)
-		weir_req_audit_securable(r, json_string_value(json_object_get(out, "id")));
-	return weir_reply_committed(r, out, &e);
+	return weir_reply_created(r, weir_notify_dest_create_by(weir_req_db(r), body, r->principal->name, &e), &e);
 }
 
 static int nd_list(weir_req *r)
