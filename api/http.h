@@ -219,6 +219,9 @@ extern void (*weir_req_drain_hook)(void);
 void weir_req_rollback(weir_req *r);
 /* Sets the securable named in the audit row. */
 void weir_req_audit_securable(weir_req *r, const char *full_name);
+/* For a handler that serves several routes, each its own operation: the index of the route's
+ * audit action among the n `actions`. A route naming none is a route table error (assert). */
+size_t weir_req_action(const weir_req *r, const char *const *actions, size_t n);
 
 /* -- replies (each returns 0) -- */
 int weir_reply_json(weir_req *r, int status, json_t *body); /* steals body */

@@ -4,6 +4,7 @@
 #include "api/app.h"
 #include "api/dialect.h"
 
+#include <assert.h>
 #include <microhttpd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -146,6 +147,15 @@ bool weir_req_can(weir_req *r, weir_op op, const weir_securable *s)
 }
 
 void weir_req_mark_authorized(weir_req *r) { r->authorized = true; }
+
+size_t weir_req_action(const weir_req *r, const char *const *actions, size_t n)
+{
+	size_t i = 0;
+	while (i < n && strcmp(actions[i], r->route->action) != 0)
+		i++;
+	assert(i < n);
+	return i;
+}
 
 void weir_req_audit_securable(weir_req *r, const char *full_name)
 {

@@ -318,7 +318,8 @@ static int uc_target_read(weir_req *r, unsigned want, ml_target *t, weir_error *
 /* ---------------------------------------------------------------- writes that answer {} */
 
 /* The registry writes whose answer is {}, in MLflow and Unity Catalog: each is what it names
- * and one domain call. */
+ * and one domain call. A route names its write by its audit action (ML_WRITE_ACTIONS; the
+ * MLflow deletes and their Unity Catalog twins share theirs). */
 typedef enum {
 	W_MODEL_DELETE,
 	W_MODEL_TAG_SET,
@@ -329,8 +330,16 @@ typedef enum {
 	W_VERSION_TAG_SET,
 	W_VERSION_TAG_DELETE,
 } ml_write;
+#define ML_NWRITES (W_VERSION_TAG_DELETE + 1)
 
-static const unsigned ml_write_names[] = {
+static const char *const ML_WRITE_ACTIONS[ML_NWRITES] = {
+	[W_MODEL_DELETE] = "deleteRegisteredModel",        [W_MODEL_TAG_SET] = "setRegisteredModelTag",
+	[W_MODEL_TAG_DELETE] = "deleteRegisteredModelTag", [W_ALIAS_SET] = "setRegisteredModelAlias",
+	[W_ALIAS_DELETE] = "deleteRegisteredModelAlias",   [W_VERSION_DELETE] = "deleteModelVersion",
+	[W_VERSION_TAG_SET] = "setModelVersionTag",        [W_VERSION_TAG_DELETE] = "deleteModelVersionTag",
+};
+
+static const unsigned ML_WRITE_NAMES[ML_NWRITES] = {
 	[W_MODEL_DELETE] = T_FORCE,
 	[W_MODEL_TAG_SET] = T_KEY | T_VALUE,
 	[W_MODEL_TAG_DELETE] = T_KEY,
@@ -357,29 +366,20 @@ static int ml_write_apply(weir_req *r, ml_write w, const ml_target *t, weir_erro
 	return weir_error_set(e, WEIR_E_INTERNAL_ERROR, "internal error");
 }
 
-/* What the write names (ml_write_names) read in the route's dialect, its domain call in the
- * request's write transaction, committed with its audit row; then {}. */
-static int ml_write_empty(weir_req *r, ml_write w)
+/* The route's write (by its audit action): what it names read in the route's dialect, its
+ * domain call in the request's write transaction, committed with its audit row; then {}. */
+static int ml_write_empty(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
+	ml_write w = (ml_write)weir_req_action(r, ML_WRITE_ACTIONS, ML_NWRITES);
 	ml_target t;
-	int named = r->route->dialect == WEIR_DIALECT_MLFLOW ? ml_target_read(r, ml_write_names[w], &t, &e)
-							     : uc_target_read(r, ml_write_names[w], &t, &e);
+	int named = r->route->dialect == WEIR_DIALECT_MLFLOW ? ml_target_read(r, ML_WRITE_NAMES[w], &t, &e)
+							     : uc_target_read(r, ML_WRITE_NAMES[w], &t, &e);
 	if (named != 0 || weir_req_begin(r, &e) != 0 || ml_write_apply(r, w, &t, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
 		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);
 }
-
-/* each also serves the Unity Catalog route of the same delete */
-static int rm_delete(weir_req *r) { return ml_write_empty(r, W_MODEL_DELETE); }
-static int rm_set_tag(weir_req *r) { return ml_write_empty(r, W_MODEL_TAG_SET); }
-static int rm_delete_tag(weir_req *r) { return ml_write_empty(r, W_MODEL_TAG_DELETE); }
-static int alias_set(weir_req *r) { return ml_write_empty(r, W_ALIAS_SET); }
-static int alias_delete(weir_req *r) { return ml_write_empty(r, W_ALIAS_DELETE); }
-static int mv_delete(weir_req *r) { return ml_write_empty(r, W_VERSION_DELETE); }
-static int mv_set_tag(weir_req *r) { return ml_write_empty(r, W_VERSION_TAG_SET); }
-static int mv_delete_tag(weir_req *r) { return ml_write_empty(r, W_VERSION_TAG_DELETE); }
 
 /* ---------------------------------------------------------------- registered models */
 
@@ -904,23 +904,23 @@ const weir_route weir_routes_mlflow[] = {
 	M2("GET", "/registered-models/get", rm_get, ON(READ_METADATA), "getRegisteredModel", NA),
 	M2("POST", "/registered-models/rename", rm_rename, ON(UPDATE), "renameRegisteredModel", 0),
 	M2("PATCH", "/registered-models/update", rm_update, ON(UPDATE), "updateRegisteredModel", 0),
-	M2("DELETE", "/registered-models/delete", rm_delete, ON(DELETE), "deleteRegisteredModel", 0),
+	M2("DELETE", "/registered-models/delete", ml_write_empty, ON(DELETE), "deleteRegisteredModel", 0),
 	M2("GET", "/registered-models/search", rm_search, RULE_AUTHENTICATED, "searchRegisteredModels", NA),
 	M2("POST", "/registered-models/get-latest-versions", rm_latest, ON(READ_METADATA), "getLatestVersions", NA),
 	M2("GET", "/registered-models/get-latest-versions", rm_latest, ON(READ_METADATA), "getLatestVersions", NA),
-	M2("POST", "/registered-models/set-tag", rm_set_tag, ON(APPLY_TAG), "setRegisteredModelTag", 0),
-	M2("DELETE", "/registered-models/delete-tag", rm_delete_tag, ON(APPLY_TAG), "deleteRegisteredModelTag", 0),
-	M2("POST", "/registered-models/alias", alias_set, ON(WRITE_DATA), "setRegisteredModelAlias", 0),
-	M2("DELETE", "/registered-models/alias", alias_delete, ON(WRITE_DATA), "deleteRegisteredModelAlias", 0),
+	M2("POST", "/registered-models/set-tag", ml_write_empty, ON(APPLY_TAG), "setRegisteredModelTag", 0),
+	M2("DELETE", "/registered-models/delete-tag", ml_write_empty, ON(APPLY_TAG), "deleteRegisteredModelTag", 0),
+	M2("POST", "/registered-models/alias", ml_write_empty, ON(WRITE_DATA), "setRegisteredModelAlias", 0),
+	M2("DELETE", "/registered-models/alias", ml_write_empty, ON(WRITE_DATA), "deleteRegisteredModelAlias", 0),
 	M2("GET", "/registered-models/alias", alias_get, ON(READ_METADATA), "getModelVersionByAlias", NA),
 	M2("POST", "/model-versions/create", mv_create, ON(WRITE_DATA), "createModelVersion", 0),
 	M2("GET", "/model-versions/get", mv_get, ON(READ_METADATA), "getModelVersion", NA),
 	M2("PATCH", "/model-versions/update", mv_update, ON(WRITE_DATA), "updateModelVersion", 0),
-	M2("DELETE", "/model-versions/delete", mv_delete, ON(DELETE), "deleteModelVersion", 0),
+	M2("DELETE", "/model-versions/delete", ml_write_empty, ON(DELETE), "deleteModelVersion", 0),
 	M2("GET", "/model-versions/search", mv_search, RULE_AUTHENTICATED, "searchModelVersions", NA),
 	M2("POST", "/model-versions/transition-stage", mv_transition, ON(WRITE_DATA), "transitionModelVersionStage", 0),
-	M2("POST", "/model-versions/set-tag", mv_set_tag, ON(WRITE_DATA), "setModelVersionTag", 0),
-	M2("DELETE", "/model-versions/delete-tag", mv_delete_tag, ON(WRITE_DATA), "deleteModelVersionTag", 0),
+	M2("POST", "/model-versions/set-tag", ml_write_empty, ON(WRITE_DATA), "setModelVersionTag", 0),
+	M2("DELETE", "/model-versions/delete-tag", ml_write_empty, ON(WRITE_DATA), "deleteModelVersionTag", 0),
 	M2("GET", "/databricks/registered-models/get", rm_get, ON(READ_METADATA), "getRegisteredModelDatabricks", NA),
 	M2("POST", "/databricks/model-versions/transition-stage", mv_transition, ON(WRITE_DATA),
 	   "transitionModelVersionStageDatabricks", 0),
@@ -938,15 +938,15 @@ const weir_route weir_routes_mlflow[] = {
 	U("POST", "/models/versions", ucv_create, WRITE_DATA, "createModelVersion", 0),
 	U("GET", "/models/{full_name}", ucm_get, READ_METADATA, "getRegisteredModel", NA),
 	U("PATCH", "/models/{full_name}", ucm_update, UPDATE, "updateRegisteredModel", 0),
-	U("DELETE", "/models/{full_name}", rm_delete, DELETE, "deleteRegisteredModel", 0),
+	U("DELETE", "/models/{full_name}", ml_write_empty, DELETE, "deleteRegisteredModel", 0),
 	U("GET", "/models/{full_name}/versions", ucv_list, READ_METADATA, "listModelVersions", NA),
 	U("GET", "/models/{full_name}/versions/{version}", ucv_get, READ_METADATA, "getModelVersion", NA),
 	U("PATCH", "/models/{full_name}/versions/{version}", ucv_update, WRITE_DATA, "updateModelVersion", 0),
-	U("DELETE", "/models/{full_name}/versions/{version}", mv_delete, DELETE, "deleteModelVersion", 0),
+	U("DELETE", "/models/{full_name}/versions/{version}", ml_write_empty, DELETE, "deleteModelVersion", 0),
 	U("PATCH", "/models/{full_name}/versions/{version}/finalize", ucv_finalize, WRITE_DATA, "finalizeModelVersion",
 	  0),
 	U("PUT", "/models/{full_name}/aliases/{alias}", uca_set, WRITE_DATA, "setRegisteredModelAlias", 0),
-	U("DELETE", "/models/{full_name}/aliases/{alias}", alias_delete, WRITE_DATA, "deleteRegisteredModelAlias", 0),
+	U("DELETE", "/models/{full_name}/aliases/{alias}", ml_write_empty, WRITE_DATA, "deleteRegisteredModelAlias", 0),
 	U("GET", "/models/{full_name}/aliases/{alias}", uca_get, READ_METADATA, "getModelVersionByAlias", NA),
 	{0},
 };
