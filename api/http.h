@@ -244,6 +244,9 @@ int weir_reply_fd_at(weir_req *r, int status, const char *content_type, int fd, 
 void weir_reply_header(weir_req *r, const char *name, const char *value);
 /* The UC/Databricks DELETE answer: 200 with an empty JSON object. */
 int weir_reply_ok_empty(weir_req *r);
+/* A DELETE of the object that the path parameter `param` names: the audit row names it, then
+ * del(db, its name) in a write transaction, committed; then {}. */
+int weir_reply_deleted(weir_req *r, const char *param, int (*del)(weir_db *db, const char *name, weir_error *err));
 /* The end of a change made outside the database (a file written or removed): its audit row
  * in a write transaction of its own (weir_req_begin, weir_req_commit), then {}; or the error. */
 int weir_reply_audited_empty(weir_req *r);

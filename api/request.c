@@ -388,6 +388,16 @@ int weir_reply_json_text(weir_req *r, int status, char *text, size_t len)
 
 int weir_reply_ok_empty(weir_req *r) { return weir_reply_json(r, 200, json_object()); }
 
+int weir_reply_deleted(weir_req *r, const char *param, int (*del)(weir_db *db, const char *name, weir_error *err))
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name = weir_req_param(r, param);
+	weir_req_audit_securable(r, name);
+	if (weir_req_begin(r, &e) != 0 || del(weir_req_db(r), name, &e) != 0 || weir_req_commit(r, &e) != 0)
+		return weir_reply_error(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
 int weir_reply_audited_empty(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;

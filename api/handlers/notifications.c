@@ -68,16 +68,7 @@ static int nd_update(weir_req *r)
 	return weir_reply_committed(r, weir_notify_dest_update(weir_req_db(r), id, body, &e), &e);
 }
 
-static int nd_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *id = weir_req_param(r, "id");
-	weir_req_audit_securable(r, id);
-	if (weir_req_begin(r, &e) != 0 || weir_notify_dest_delete(weir_req_db(r), id, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return fail(r, &e);
-	return weir_reply_ok_empty(r);
-}
+static int nd_delete(weir_req *r) { return weir_reply_deleted(r, "id", weir_notify_dest_delete); }
 
 static int nd_deliveries(weir_req *r)
 {
