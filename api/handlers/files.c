@@ -213,16 +213,19 @@ static int dir_delete(weir_req *r) { return change(r, true, weir_files_rmdir); }
 		method, "/api/2.0/fs/" path, fn, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_DATABRICKS, "filesystem", action, \
 			flags                                                                                          \
 	}
-#define RO WEIR_ROUTE_NO_AUDIT
+/* The file comment's rule, once: a read needs READ_DATA and is not audited, a change needs
+ * WRITE_DATA and is. */
+#define FS_READ(method, path, fn, action) FS(method, path, fn, READ_DATA, action, WEIR_ROUTE_NO_AUDIT)
+#define FS_CHANGE(method, path, fn, action, flags) FS(method, path, fn, WRITE_DATA, action, flags)
 
 const weir_route weir_routes_files[] = {
-	FS("PUT", "files/{path*}", file_put, WRITE_DATA, "filesPut", WEIR_ROUTE_STREAM_UPLOAD | WEIR_ROUTE_HEAD_CHECK),
-	FS("GET", "files/{path*}", file_get, READ_DATA, "filesGet", RO),
-	FS("HEAD", "files/{path*}", file_head, READ_DATA, "filesHead", RO),
-	FS("DELETE", "files/{path*}", file_delete, WRITE_DATA, "filesDelete", 0),
-	FS("PUT", "directories/{path*}", dir_put, WRITE_DATA, "directoriesPut", 0),
-	FS("GET", "directories/{path*}", dir_get, READ_DATA, "directoriesGet", RO),
-	FS("HEAD", "directories/{path*}", dir_head, READ_DATA, "directoriesHead", RO),
-	FS("DELETE", "directories/{path*}", dir_delete, WRITE_DATA, "directoriesDelete", 0),
+	FS_CHANGE("PUT", "files/{path*}", file_put, "filesPut", WEIR_ROUTE_STREAM_UPLOAD | WEIR_ROUTE_HEAD_CHECK),
+	FS_READ("GET", "files/{path*}", file_get, "filesGet"),
+	FS_READ("HEAD", "files/{path*}", file_head, "filesHead"),
+	FS_CHANGE("DELETE", "files/{path*}", file_delete, "filesDelete", 0),
+	FS_CHANGE("PUT", "directories/{path*}", dir_put, "directoriesPut", 0),
+	FS_READ("GET", "directories/{path*}", dir_get, "directoriesGet"),
+	FS_READ("HEAD", "directories/{path*}", dir_head, "directoriesHead"),
+	FS_CHANGE("DELETE", "directories/{path*}", dir_delete, "directoriesDelete", 0),
 	{0},
 };
