@@ -219,6 +219,9 @@ extern void (*weir_req_drain_hook)(void);
 void weir_req_rollback(weir_req *r);
 /* Sets the securable named in the audit row. */
 void weir_req_audit_securable(weir_req *r, const char *full_name);
+/* For a handler that serves several routes, each its own operation: the index of the route's
+ * audit action among the n `actions`. A route naming none is a route table error (assert). */
+size_t weir_req_action(const weir_req *r, const char *const *actions, size_t n);
 
 /* -- replies (each returns 0) -- */
 int weir_reply_json(weir_req *r, int status, json_t *body); /* steals body */
@@ -229,6 +232,8 @@ int weir_reply_error(weir_req *r, const weir_error *err);
  * (weir_req_commit) and answers 200 with out; when out is NULL (the write failed, err set)
  * or the commit fails, rolls back and answers the error. */
 int weir_reply_committed(weir_req *r, json_t *out, weir_error *err);
+/* The same for a write that made an object: the audit row names it by out's "id". */
+int weir_reply_created(weir_req *r, json_t *out, weir_error *err);
 int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text);
 /* `len` bytes of static data (lives as long as the process: embedded files), sent without a copy. */
 int weir_reply_static(weir_req *r, int status, const char *content_type, const void *data, size_t len);
@@ -239,6 +244,15 @@ int weir_reply_fd_at(weir_req *r, int status, const char *content_type, int fd, 
 void weir_reply_header(weir_req *r, const char *name, const char *value);
 /* The UC/Databricks DELETE answer: 200 with an empty JSON object. */
 int weir_reply_ok_empty(weir_req *r);
+/* A DELETE of the object that the path parameter `param` names: the audit row names it, then
+ * del(db, its name) in a write transaction, committed; then {}. */
+int weir_reply_deleted(weir_req *r, const char *param, int (*del)(weir_db *db, const char *name, weir_error *err));
+/* The end of a change made outside the database (a file written or removed): its audit row
+ * in a write transaction of its own (weir_req_begin, weir_req_commit), then {}; or the error. */
+int weir_reply_audited_empty(weir_req *r);
+/* 200 with {key: list} (stolen), the member left out when the list is empty (MLflow's JSON
+ * omits an empty repeated field); when list is NULL, the error err. */
+int weir_reply_list(weir_req *r, const char *key, json_t *list, const weir_error *err);
 
 /* Handlers of one surface. Each handlers/<surface>.c defines its table; the module list in
  * api/modules.c names it in its module's entry. */

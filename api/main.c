@@ -96,14 +96,16 @@ static int serve(int argc, char **argv)
 				return 2;
 			}
 			cfg->store_url = v;
-		} else if (strcmp(a, "--listen") == 0) {
+		} else if (strcmp(a, "--listen") == 0 || strcmp(a, "--metrics-listen") == 0) {
 			NEED_VALUE();
-			static char host[64];
-			if (parse_hostport(v, host, sizeof(host), &cfg->listen_port) != 0) {
-				fprintf(stderr, "weir: --listen expects HOST:PORT\n");
+			bool metrics = strcmp(a, "--metrics-listen") == 0;
+			static char hosts[2][64]; /* the configuration points at them */
+			if (parse_hostport(v, hosts[metrics], sizeof(hosts[metrics]),
+					   metrics ? &cfg->metrics_port : &cfg->listen_port) != 0) {
+				fprintf(stderr, "weir: %s expects HOST:PORT\n", a);
 				return 2;
 			}
-			cfg->listen_host = host;
+			*(metrics ? &cfg->metrics_host : &cfg->listen_host) = hosts[metrics];
 		} else if (strcmp(a, "--sync") == 0) {
 			NEED_VALUE();
 			if (strcmp(v, "full") == 0)
@@ -158,14 +160,6 @@ static int serve(int argc, char **argv)
 				cfg->conn_limit = (unsigned)(n > 1000000 ? 1000000 : n);
 			else
 				cfg->token_max_lifetime_s = n;
-		} else if (strcmp(a, "--metrics-listen") == 0) {
-			NEED_VALUE();
-			static char host[64];
-			if (parse_hostport(v, host, sizeof(host), &cfg->metrics_port) != 0) {
-				fprintf(stderr, "weir: --metrics-listen expects HOST:PORT\n");
-				return 2;
-			}
-			cfg->metrics_host = host;
 		} else if (strcmp(a, "--quiet") == 0) {
 			cfg->quiet_access_log = true;
 		} else if (strcmp(a, "--ui-secure-cookies") == 0) {

@@ -4,6 +4,7 @@
 #include "api/app.h"
 #include "api/dialect.h"
 
+#include <assert.h>
 #include <microhttpd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -147,6 +148,15 @@ bool weir_req_can(weir_req *r, weir_op op, const weir_securable *s)
 
 void weir_req_mark_authorized(weir_req *r) { r->authorized = true; }
 
+size_t weir_req_action(const weir_req *r, const char *const *actions, size_t n)
+{
+	size_t i = 0;
+	while (i < n && strcmp(actions[i], r->route->action) != 0)
+		i++;
+	assert(i < n);
+	return i;
+}
+
 void weir_req_audit_securable(weir_req *r, const char *full_name)
 {
 	r->audit_securable = full_name ? weir_arena_strdup(r->arena, full_name) : NULL;
@@ -250,6 +260,13 @@ int weir_reply_committed(weir_req *r, json_t *out, weir_error *err)
 		return weir_reply_error(r, err);
 	}
 	return weir_reply_json(r, 200, out);
+}
+
+int weir_reply_created(weir_req *r, json_t *out, weir_error *err)
+{
+	if (out)
+		weir_req_audit_securable(r, json_string_value(json_object_get(out, "id")));
+	return weir_reply_committed(r, out, err);
 }
 
 void weir_req_after_commit(weir_req *r, void (*fn)(int64_t arg), int64_t arg)
@@ -370,6 +387,36 @@ int weir_reply_json_text(weir_req *r, int status, char *text, size_t len)
 }
 
 int weir_reply_ok_empty(weir_req *r) { return weir_reply_json(r, 200, json_object()); }
+
+int weir_reply_deleted(weir_req *r, const char *param, int (*del)(weir_db *db, const char *name, weir_error *err))
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *name = weir_req_param(r, param);
+	weir_req_audit_securable(r, name);
+	if (weir_req_begin(r, &e) != 0 || del(weir_req_db(r), name, &e) != 0 || weir_req_commit(r, &e) != 0)
+		return weir_reply_error(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+int weir_reply_audited_empty(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
+		return weir_reply_error(r, &e);
+	return weir_reply_ok_empty(r);
+}
+
+int weir_reply_list(weir_req *r, const char *key, json_t *list, const weir_error *err)
+{
+	if (list == NULL)
+		return weir_reply_error(r, err);
+	json_t *out = json_object();
+	if (json_array_size(list))
+		json_object_set_new(out, key, list);
+	else
+		json_decref(list);
+	return weir_reply_json(r, 200, out);
+}
 
 int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text)
 {

@@ -141,14 +141,21 @@ static void free_body(void *p)
 	}
 }
 
-static void close_upload(void *p)
+/* Closes a streamed body's temp file and removes it: a body the handler did not keep, one
+ * past its limit, whatever is left when the request ends. */
+static void drop_upload(weir_req *r)
 {
-	weir_req *r = p;
-	if (r->upload_fd >= 0)
+	if (r->upload_fd >= 0) {
 		close(r->upload_fd);
-	if (r->upload_path)
+		r->upload_fd = -1;
+	}
+	if (r->upload_path) {
 		unlink(r->upload_path);
+		r->upload_path = NULL;
+	}
 }
+
+static void close_upload(void *p) { drop_upload(p); }
 
 static void free_resp(void *p)
 {
@@ -390,14 +397,8 @@ static void dispatch(weir_req *r)
 	weir_req__release_db(r);
 	/* A streamed body the handler did not keep goes now, before the reply is queued: a
 	 * client that reads the answer finds no temp file left (not after the connection ends). */
-	if (r->upload_path) {
-		if (r->upload_fd >= 0) {
-			close(r->upload_fd);
-			r->upload_fd = -1;
-		}
-		unlink(r->upload_path);
-		r->upload_path = NULL;
-	}
+	if (r->upload_path)
+		drop_upload(r);
 }
 
 static enum MHD_Result queue(weir_req *r)
@@ -623,12 +624,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 			/* A body without a length ran past the limit. Its temp file goes at once; the
 			 * rest is read and dropped so the client can read its 413, but never more than
 			 * the limit again (or 64 MiB): past that the connection is closed. */
-			if (r->upload_fd >= 0) {
-				close(r->upload_fd);
-				r->upload_fd = -1;
-				unlink(r->upload_path);
-				r->upload_path = NULL;
-			}
+			if (r->upload_fd >= 0)
+				drop_upload(r);
 			r->upload_len += *data_size;
 			uint64_t slack = limit_of(r) < ((uint64_t)64 << 20) ? limit_of(r) : ((uint64_t)64 << 20);
 			if (r->upload_len > (uint64_t)limit_of(r) + slack)

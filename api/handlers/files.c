@@ -39,16 +39,6 @@ out_reply:
 	return -1;
 }
 
-/* An audited change: the audit row in its own write transaction, then {} (what the JS SDK
- * can parse). */
-static int commit_or_reply(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
-}
-
 /* RFC 9110 IMF-fixdate. */
 static const char *http_date(weir_arena *a, int64_t ms)
 {
@@ -168,32 +158,26 @@ static int file_put(weir_req *r)
 	if (weir_files_put(r->arena, root, &fp, r->upload_path, r->upload_fd, overwrite, &e) != 0)
 		return weir_reply_error(r, &e);
 	r->upload_path = NULL; /* renamed or linked into place: the server must not unlink it */
-	return commit_or_reply(r);
+	return weir_reply_audited_empty(r); /* {}: what the JS SDK can parse */
 }
 
-static int file_delete(weir_req *r)
+/* A change that is one call of warehouse/files.h on the resolved path (DELETE of a file, PUT and
+ * DELETE of a directory), then the audited {}. */
+static int change(weir_req *r, bool directory,
+		  int (*apply)(weir_arena *a, const char *root, const weir_files_path *fp, weir_error *err))
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_files_path fp;
 	const char *root;
-	if (resolve_or_reply(r, false, &fp, &root) != 0)
+	if (resolve_or_reply(r, directory, &fp, &root) != 0)
 		return 0;
-	if (weir_files_delete(r->arena, root, &fp, &e) != 0)
+	if (apply(r->arena, root, &fp, &e) != 0)
 		return weir_reply_error(r, &e);
-	return commit_or_reply(r);
+	return weir_reply_audited_empty(r);
 }
 
-static int dir_put(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	weir_files_path fp;
-	const char *root;
-	if (resolve_or_reply(r, true, &fp, &root) != 0)
-		return 0;
-	if (weir_files_mkdir(r->arena, root, &fp, &e) != 0)
-		return weir_reply_error(r, &e);
-	return commit_or_reply(r);
-}
+static int file_delete(weir_req *r) { return change(r, false, weir_files_delete); }
+static int dir_put(weir_req *r) { return change(r, true, weir_files_mkdir); }
 
 static int dir_get(weir_req *r)
 {
@@ -222,33 +206,26 @@ static int dir_head(weir_req *r)
 	return weir_reply_text(r, 200, "application/json", "");
 }
 
-static int dir_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	weir_files_path fp;
-	const char *root;
-	if (resolve_or_reply(r, true, &fp, &root) != 0)
-		return 0;
-	if (weir_files_rmdir(r->arena, root, &fp, &e) != 0)
-		return weir_reply_error(r, &e);
-	return commit_or_reply(r);
-}
+static int dir_delete(weir_req *r) { return change(r, true, weir_files_rmdir); }
 
 #define FS(method, path, fn, op, action, flags)                                                                        \
 	{                                                                                                              \
 		method, "/api/2.0/fs/" path, fn, RULE_ON(WEIR_OP_##op), WEIR_DIALECT_DATABRICKS, "filesystem", action, \
 			flags                                                                                          \
 	}
-#define RO WEIR_ROUTE_NO_AUDIT
+/* The file comment's rule, once: a read needs READ_DATA and is not audited, a change needs
+ * WRITE_DATA and is. */
+#define FS_READ(method, path, fn, action) FS(method, path, fn, READ_DATA, action, WEIR_ROUTE_NO_AUDIT)
+#define FS_CHANGE(method, path, fn, action, flags) FS(method, path, fn, WRITE_DATA, action, flags)
 
 const weir_route weir_routes_files[] = {
-	FS("PUT", "files/{path*}", file_put, WRITE_DATA, "filesPut", WEIR_ROUTE_STREAM_UPLOAD | WEIR_ROUTE_HEAD_CHECK),
-	FS("GET", "files/{path*}", file_get, READ_DATA, "filesGet", RO),
-	FS("HEAD", "files/{path*}", file_head, READ_DATA, "filesHead", RO),
-	FS("DELETE", "files/{path*}", file_delete, WRITE_DATA, "filesDelete", 0),
-	FS("PUT", "directories/{path*}", dir_put, WRITE_DATA, "directoriesPut", 0),
-	FS("GET", "directories/{path*}", dir_get, READ_DATA, "directoriesGet", RO),
-	FS("HEAD", "directories/{path*}", dir_head, READ_DATA, "directoriesHead", RO),
-	FS("DELETE", "directories/{path*}", dir_delete, WRITE_DATA, "directoriesDelete", 0),
+	FS_CHANGE("PUT", "files/{path*}", file_put, "filesPut", WEIR_ROUTE_STREAM_UPLOAD | WEIR_ROUTE_HEAD_CHECK),
+	FS_READ("GET", "files/{path*}", file_get, "filesGet"),
+	FS_READ("HEAD", "files/{path*}", file_head, "filesHead"),
+	FS_CHANGE("DELETE", "files/{path*}", file_delete, "filesDelete", 0),
+	FS_CHANGE("PUT", "directories/{path*}", dir_put, "directoriesPut", 0),
+	FS_READ("GET", "directories/{path*}", dir_get, "directoriesGet"),
+	FS_READ("HEAD", "directories/{path*}", dir_head, "directoriesHead"),
+	FS_CHANGE("DELETE", "directories/{path*}", dir_delete, "directoriesDelete", 0),
 	{0},
 };

@@ -222,8 +222,7 @@ static int legacy_update(weir_req *r)
 	return weir_reply_json(r, 200, legacy_shape(out));
 }
 
-#define R(m, p, h, op, action) WEIR_UC_ROUTE(m, UC p, h, op, action, 0)
-#define RN(m, p, h, op, action) WEIR_UC_ROUTE(m, UC p, h, op, action, WEIR_ROUTE_NO_AUDIT)
+#define WEIR_UC_BASE UC
 
 const weir_route weir_routes_grants[] = {
 	RN("GET", "/permissions/{securable_type}/{full_name}", permissions_get, WEIR_OP_READ_GRANTS, "getPermissions"),

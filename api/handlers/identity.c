@@ -120,13 +120,7 @@ static int scim_change(weir_req *r, bool patch)
 	weir_req_audit_securable(r, weir_req_param(r, "id"));
 	int rc = patch ? weir_id_patch(db, r->arena, kind, id, r->principal->id, body, &e)
 		       : weir_id_replace(db, r->arena, kind, id, r->principal->id, body, &e);
-	json_t *res = rc != 0 ? NULL : weir_id_resource(db, r->arena, kind, id, &e);
-	if (res == NULL)
-		return scim_error(r, &e);
-	weir_json_own(r->arena, res);
-	if (weir_req_commit(r, &e) != 0)
-		return scim_error(r, &e);
-	return weir_reply_json(r, 200, json_incref(res));
+	return weir_reply_committed(r, rc != 0 ? NULL : weir_id_resource(db, r->arena, kind, id, &e), &e);
 }
 
 static int scim_put(weir_req *r) { return scim_change(r, false); }
@@ -232,13 +226,9 @@ static int secret_create(weir_req *r)
 	if (sp < 0)
 		return 0;
 	weir_req_audit_securable(r, weir_req_param(r, "id"));
-	json_t *res = NULL;
-	if (weir_req_begin(r, &e) != 0 || (res = weir_id_secret_create(weir_req_db(r), sp, secs, &e)) == NULL)
+	if (weir_req_begin(r, &e) != 0)
 		return weir_reply_error(r, &e);
-	weir_json_own(r->arena, res);
-	if (weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_json(r, 200, json_incref(res));
+	return weir_reply_committed(r, weir_id_secret_create(weir_req_db(r), sp, secs, &e), &e);
 }
 
 static int secret_list(weir_req *r)

@@ -19,22 +19,17 @@ static weir_jobs_api api_of(weir_req *r)
 	return strncmp(r->path, "/api/2.2/", 9) == 0 ? WEIR_JOBS_API_22 : WEIR_JOBS_API_21;
 }
 
-/* The route's level on a job, checked; the request is then authorized and audited on it. */
-static int job_auth(weir_req *r, int64_t job_id, weir_error *e)
+/* The route's level on a job (or, run, a job run), checked; the request is then authorized
+ * and audited on it. */
+static int level_auth(weir_req *r, bool run, int64_t id, weir_error *e)
 {
-	if (weir_jobs_authorize(weir_req_db(r), r->principal, job_id, (weir_job_level)r->route->rule.level, e) != 0)
+	weir_db *db = weir_req_db(r);
+	weir_job_level level = (weir_job_level)r->route->rule.level;
+	if ((run ? weir_runs_authorize(db, r->principal, id, level, e)
+		 : weir_jobs_authorize(db, r->principal, id, level, e)) != 0)
 		return -1;
 	weir_req_mark_authorized(r);
-	weir_req_audit_securable(r, weir_arena_printf(r->arena, "/jobs/%" PRId64, job_id));
-	return 0;
-}
-
-static int run_auth(weir_req *r, int64_t run_id, weir_error *e)
-{
-	if (weir_runs_authorize(weir_req_db(r), r->principal, run_id, (weir_job_level)r->route->rule.level, e) != 0)
-		return -1;
-	weir_req_mark_authorized(r);
-	weir_req_audit_securable(r, weir_arena_printf(r->arena, "/jobs/runs/%" PRId64, run_id));
+	weir_req_audit_securable(r, weir_arena_printf(r->arena, run ? "/jobs/runs/%" PRId64 : "/jobs/%" PRId64, id));
 	return 0;
 }
 
@@ -49,6 +44,14 @@ static int id_arg(weir_req *r, json_t *body, const char *key, int64_t *out, weir
 	if (weir_req_query(r, key) == NULL)
 		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, key, "Missing required field: %s", key);
 	return 0;
+}
+
+/* The job (or, run, the run) a read names in its query, with the route's level checked. */
+static int read_named(weir_req *r, bool run, int64_t *id, weir_error *e)
+{
+	if (id_arg(r, NULL, run ? "run_id" : "job_id", id, e) != 0)
+		return -1;
+	return level_auth(r, run, *id, e);
 }
 
 static void wake(int64_t unused)
@@ -72,16 +75,22 @@ static int commit_reply(weir_req *r, json_t *out, int64_t changed_job, weir_erro
 	return out ? weir_reply_json(r, 200, out) : weir_reply_ok_empty(r);
 }
 
-/* 2.2: arrays of a job or run come 100 to a page; page_token is the page number. Arrays
+/* 200 with a job or run (out, stolen; NULL answers e). 2.2: its arrays `keys` (those of its
+ * object `member`, or its own) come 100 to a page; page_token is the page number. Arrays
  * with nothing more on a later page come back empty. */
-static int page_arrays(weir_req *r, json_t *obj, const char *const *keys, json_t *root, weir_error *e)
+static int reply_paged(weir_req *r, json_t *out, const char *member, const char *const *keys, weir_error *e)
 {
+	if (out == NULL)
+		return fail(r, e);
 	if (api_of(r) != WEIR_JOBS_API_22)
-		return 0;
+		return weir_reply_json(r, 200, out);
+	json_t *obj = member ? json_object_get(out, member) : out;
 	int64_t page = 0;
 	const char *tok = weir_req_query(r, "page_token");
-	if (tok && *tok && (weir_page_token_offset_parse(r->arena, tok, &page, e) != 0 || page < 0))
-		return -1;
+	if (tok && *tok && (weir_page_token_offset_parse(r->arena, tok, &page, e) != 0 || page < 0)) {
+		json_decref(out);
+		return fail(r, e);
+	}
 	bool more = false;
 	for (int k = 0; keys[k]; k++) {
 		json_t *arr = json_object_get(obj, keys[k]);
@@ -96,11 +105,68 @@ static int page_arrays(weir_req *r, json_t *obj, const char *const *keys, json_t
 		json_object_set_new(obj, keys[k], slice);
 	}
 	if (more) {
-		json_object_set_new(root, "has_more", json_true());
-		json_object_set_new(root, "next_page_token",
+		json_object_set_new(out, "has_more", json_true());
+		json_object_set_new(out, "next_page_token",
 				    json_string(weir_page_token_offset(r->arena, page + 1, true)));
 	}
-	return 0;
+	return weir_reply_json(r, 200, out);
+}
+
+/* ---------------------------------------------------------------- writes on one job or run */
+
+/* The writes on the job or run their body names (job_id, run_id): each is one call of
+ * workflows/. A route names its write by its audit action (the 2.1 and 2.2 routes share it). */
+typedef enum {
+	W_JOB_UPDATE,
+	W_JOB_RESET,
+	W_JOB_DELETE,
+	W_RUN_NOW,
+	W_RUN_CANCEL,
+	W_RUN_DELETE,
+	W_RUN_REPAIR,
+} job_write;
+#define JOB_NWRITES (W_RUN_REPAIR + 1)
+
+static const char *const JOB_WRITE_ACTIONS[JOB_NWRITES] = {
+	[W_JOB_UPDATE] = "update", [W_JOB_RESET] = "reset",      [W_JOB_DELETE] = "delete",    [W_RUN_NOW] = "runNow",
+	[W_RUN_CANCEL] = "cancel", [W_RUN_DELETE] = "deleteRun", [W_RUN_REPAIR] = "repairRun",
+};
+
+/* The call; *out is the answer of those that have one (run-now, repair), NULL for {}. */
+static int job_write_apply(weir_req *r, job_write w, int64_t id, json_t *body, json_t **out, weir_error *e)
+{
+	weir_db *db = weir_req_db(r);
+	*out = NULL;
+	switch (w) {
+	case W_JOB_UPDATE:
+		return weir_jobs_update(db, r->arena, r->principal, id, json_object_get(body, "new_settings"),
+					json_object_get(body, "fields_to_remove"), e);
+	case W_JOB_RESET:
+		return weir_jobs_reset(db, r->arena, r->principal, id, json_object_get(body, "new_settings"), e);
+	case W_JOB_DELETE: return weir_jobs_delete(db, id, e);
+	case W_RUN_NOW: *out = weir_runs_run_now(db, r->arena, r->principal, body, e); return *out ? 0 : -1;
+	case W_RUN_CANCEL: return weir_runs_cancel(db, id, e);
+	case W_RUN_DELETE: return weir_runs_delete(db, id, e);
+	case W_RUN_REPAIR: *out = weir_runs_repair(db, r->arena, r->principal, body, e); return *out ? 0 : -1;
+	}
+	return weir_error_set(e, WEIR_E_INTERNAL_ERROR, "internal error");
+}
+
+/* The route's write (by its audit action): the body, its id, the write transaction, the
+ * route's level checked on the job or run (in the transaction), the call, the commit; a
+ * change of a job's settings has the engine read its schedule again. */
+static int job_write_reply(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	job_write w = (job_write)weir_req_action(r, JOB_WRITE_ACTIONS, JOB_NWRITES);
+	bool run = w == W_RUN_CANCEL || w == W_RUN_DELETE || w == W_RUN_REPAIR;
+	bool settings = w == W_JOB_UPDATE || w == W_JOB_RESET || w == W_JOB_DELETE;
+	json_t *body = weir_req_json(r, false, &e), *out;
+	int64_t id;
+	if (body == NULL || id_arg(r, body, run ? "run_id" : "job_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
+	    level_auth(r, run, id, &e) != 0 || job_write_apply(r, w, id, body, &out, &e) != 0)
+		return fail(r, &e);
+	return commit_reply(r, out, settings ? id : 0, &e);
 }
 
 /* ---------------------------------------------------------------- jobs */
@@ -122,15 +188,10 @@ static int get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	int64_t id;
-	if (id_arg(r, NULL, "job_id", &id, &e) != 0 || job_auth(r, id, &e) != 0)
+	if (read_named(r, false, &id, &e) != 0)
 		return fail(r, &e);
-	json_t *out = weir_jobs_get(weir_req_db(r), r->arena, id, &e);
 	static const char *const KEYS[] = {"tasks", "job_clusters", "parameters", "environments", NULL};
-	if (out == NULL || page_arrays(r, json_object_get(out, "settings"), KEYS, out, &e) != 0) {
-		json_decref(out);
-		return fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return reply_paged(r, weir_jobs_get(weir_req_db(r), r->arena, id, &e), "settings", KEYS, &e);
 }
 
 static int list(weir_req *r)
@@ -169,55 +230,7 @@ static int list(weir_req *r)
 	return weir_reply_json(r, 200, out);
 }
 
-static int update(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	json_t *body = weir_req_json(r, false, &e);
-	int64_t id;
-	if (body == NULL || id_arg(r, body, "job_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    job_auth(r, id, &e) != 0 ||
-	    weir_jobs_update(weir_req_db(r), r->arena, r->principal, id, json_object_get(body, "new_settings"),
-			     json_object_get(body, "fields_to_remove"), &e) != 0)
-		return fail(r, &e);
-	return commit_reply(r, NULL, id, &e);
-}
-
-static int reset(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	json_t *body = weir_req_json(r, false, &e);
-	int64_t id;
-	if (body == NULL || id_arg(r, body, "job_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    job_auth(r, id, &e) != 0 ||
-	    weir_jobs_reset(weir_req_db(r), r->arena, r->principal, id, json_object_get(body, "new_settings"), &e) != 0)
-		return fail(r, &e);
-	return commit_reply(r, NULL, id, &e);
-}
-
-static int delete_job(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	json_t *body = weir_req_json(r, false, &e);
-	int64_t id;
-	if (body == NULL || id_arg(r, body, "job_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    job_auth(r, id, &e) != 0 || weir_jobs_delete(weir_req_db(r), id, &e) != 0)
-		return fail(r, &e);
-	return commit_reply(r, NULL, id, &e);
-}
-
 /* ---------------------------------------------------------------- runs */
-
-static int run_now(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	json_t *body = weir_req_json(r, false, &e);
-	int64_t id;
-	if (body == NULL || id_arg(r, body, "job_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    job_auth(r, id, &e) != 0)
-		return fail(r, &e);
-	json_t *out = weir_runs_run_now(weir_req_db(r), r->arena, r->principal, body, &e);
-	return out ? commit_reply(r, out, 0, &e) : fail(r, &e);
-}
 
 static int submit(weir_req *r)
 {
@@ -239,16 +252,11 @@ static int runs_get(weir_req *r)
 	int64_t id;
 	bool history = false;
 	if (id_arg(r, NULL, "run_id", &id, &e) != 0 || weir_req_query_bool(r, "include_history", &history, &e) != 0 ||
-	    run_auth(r, id, &e) != 0)
+	    level_auth(r, true, id, &e) != 0)
 		return fail(r, &e);
-	json_t *out = weir_runs_get(weir_req_db(r), r->arena, id, history, &e);
 	static const char *const KEYS[] = {"tasks",          "job_clusters", "job_parameters",
 					   "repair_history", "iterations",   NULL};
-	if (out == NULL || page_arrays(r, out, KEYS, out, &e) != 0) {
-		json_decref(out);
-		return fail(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return reply_paged(r, weir_runs_get(weir_req_db(r), r->arena, id, history, &e), NULL, KEYS, &e);
 }
 
 static int runs_list(weir_req *r)
@@ -272,17 +280,6 @@ static int runs_list(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
-static int runs_cancel(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	json_t *body = weir_req_json(r, false, &e);
-	int64_t id;
-	if (body == NULL || id_arg(r, body, "run_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    run_auth(r, id, &e) != 0 || weir_runs_cancel(weir_req_db(r), id, &e) != 0)
-		return fail(r, &e);
-	return commit_reply(r, NULL, 0, &e);
-}
-
 static int runs_cancel_all(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -300,37 +297,14 @@ static int runs_cancel_all(weir_req *r)
 	return commit_reply(r, NULL, 0, &e);
 }
 
-static int runs_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	json_t *body = weir_req_json(r, false, &e);
-	int64_t id;
-	if (body == NULL || id_arg(r, body, "run_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    run_auth(r, id, &e) != 0 || weir_runs_delete(weir_req_db(r), id, &e) != 0)
-		return fail(r, &e);
-	return commit_reply(r, NULL, 0, &e);
-}
-
 static int runs_output(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	int64_t id;
-	if (id_arg(r, NULL, "run_id", &id, &e) != 0 || run_auth(r, id, &e) != 0)
+	if (read_named(r, true, &id, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_runs_get_output(weir_req_db(r), r->arena, id, &e);
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
-}
-
-static int runs_repair(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	json_t *body = weir_req_json(r, false, &e);
-	int64_t id;
-	if (body == NULL || id_arg(r, body, "run_id", &id, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    run_auth(r, id, &e) != 0)
-		return fail(r, &e);
-	json_t *out = weir_runs_repair(weir_req_db(r), r->arena, r->principal, body, &e);
-	return out ? commit_reply(r, out, 0, &e) : fail(r, &e);
 }
 
 /* ---------------------------------------------------------------- permissions */
@@ -339,7 +313,7 @@ static int perm_job_id(weir_req *r, int64_t *id, weir_error *e)
 {
 	if (!weir_parse_i64(weir_req_param(r, "job_id"), id) || *id <= 0)
 		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "job_id", "job_id must be a job id");
-	return job_auth(r, *id, e);
+	return level_auth(r, false, *id, e);
 }
 
 static int perms_get(weir_req *r)
@@ -385,14 +359,14 @@ static int perm_levels(weir_req *r)
 	{"POST", "/api/" V "/jobs/create", create, RULE_AUTHENTICATED, D, "jobs", "create", 0},                 \
 		{"GET", "/api/" V "/jobs/get", get, VIEW, D, "jobs", "get", NA},                                \
 		{"GET", "/api/" V "/jobs/list", list, RULE_AUTHENTICATED, D, "jobs", "list", NA},               \
-		{"POST", "/api/" V "/jobs/update", update, MANAGE, D, "jobs", "update", 0},                     \
-		{"POST", "/api/" V "/jobs/reset", reset, MANAGE, D, "jobs", "reset", 0},                        \
-		{"POST", "/api/" V "/jobs/delete", delete_job, MANAGE, D, "jobs", "delete", 0},                 \
-		{"POST", "/api/" V "/jobs/run-now", run_now, RUN, D, "jobs", "runNow", 0},                      \
+		{"POST", "/api/" V "/jobs/update", job_write_reply, MANAGE, D, "jobs", "update", 0},            \
+		{"POST", "/api/" V "/jobs/reset", job_write_reply, MANAGE, D, "jobs", "reset", 0},              \
+		{"POST", "/api/" V "/jobs/delete", job_write_reply, MANAGE, D, "jobs", "delete", 0},            \
+		{"POST", "/api/" V "/jobs/run-now", job_write_reply, RUN, D, "jobs", "runNow", 0},              \
 		{"POST", "/api/" V "/jobs/runs/submit", submit, RULE_AUTHENTICATED, D, "jobs", "submitRun", 0}, \
 		{"GET", "/api/" V "/jobs/runs/get", runs_get, VIEW, D, "jobs", "getRun", NA},                   \
 		{"GET", "/api/" V "/jobs/runs/list", runs_list, RULE_AUTHENTICATED, D, "jobs", "listRuns", NA}, \
-		{"POST", "/api/" V "/jobs/runs/cancel", runs_cancel, RUN, D, "jobs", "cancel", 0},              \
+		{"POST", "/api/" V "/jobs/runs/cancel", job_write_reply, RUN, D, "jobs", "cancel", 0},          \
 		{"POST",                                                                                        \
 		 "/api/" V "/jobs/runs/cancel-all",                                                             \
 		 runs_cancel_all,                                                                               \
@@ -401,10 +375,10 @@ static int perm_levels(weir_req *r)
 		 "jobs",                                                                                        \
 		 "cancelAllRuns",                                                                               \
 		 0},                                                                                            \
-		{"POST", "/api/" V "/jobs/runs/delete", runs_delete, MANAGE, D, "jobs", "deleteRun", 0},        \
+		{"POST", "/api/" V "/jobs/runs/delete", job_write_reply, MANAGE, D, "jobs", "deleteRun", 0},    \
 		{"GET", "/api/" V "/jobs/runs/get-output", runs_output, VIEW, D, "jobs", "getRunOutput", NA},   \
 	{                                                                                                       \
-		"POST", "/api/" V "/jobs/runs/repair", runs_repair, RUN, D, "jobs", "repairRun", 0              \
+		"POST", "/api/" V "/jobs/runs/repair", job_write_reply, RUN, D, "jobs", "repairRun", 0          \
 	}
 
 const weir_route weir_routes_jobs[] = {

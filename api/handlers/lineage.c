@@ -123,32 +123,38 @@ static int query_common(weir_req *r, weir_lineage_query *q, int64_t default_dept
 	return weir_lineage_query_check(q, e);
 }
 
-static int graph(weir_req *r)
+typedef json_t *(*graph_read)(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,
+			      weir_error *err);
+
+/* The end of a graph read: its start node (the query's node_key; Marquez's nodeId is
+ * required), the read, its answer. */
+static int graph_reply(weir_req *r, weir_lineage_query *q, const char *node_key, bool required, graph_read read,
+		       weir_error *e)
 {
-	weir_error e = WEIR_ERROR_INIT;
-	weir_lineage_query q;
-	if (query_common(r, &q, 3, &e) != 0)
-		return fail(r, &e);
-	q.node = weir_req_query(r, "node");
-	json_t *out = weir_lineage_graph(weir_req_db(r), r->arena, r->principal, &q, &e);
-	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+	q->node = weir_req_query(r, node_key);
+	if (required && (q->node == NULL || q->node[0] == '\0')) {
+		weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, node_key, "Missing required parameter: %s",
+				 node_key);
+		return fail(r, e);
+	}
+	json_t *out = read(weir_req_db(r), r->arena, r->principal, q, e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, e);
 }
 
-/* Marquez: nodeId and depth (default 20, as Marquez); both directions. */
-static int marquez(weir_req *r)
+/* Weir's graph (node, depth 3 by default) or Marquez's (nodeId, depth 20 by default, as
+ * Marquez): the same query. */
+static int node_graph(weir_req *r, bool marquez)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_lineage_query q;
-	if (query_common(r, &q, 20, &e) != 0)
+	if (query_common(r, &q, marquez ? 20 : 3, &e) != 0)
 		return fail(r, &e);
-	q.node = weir_req_query(r, "nodeId");
-	if (q.node == NULL || q.node[0] == '\0') {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "nodeId", "Missing required parameter: nodeId");
-		return fail(r, &e);
-	}
-	json_t *out = weir_lineage_marquez(weir_req_db(r), r->arena, r->principal, &q, &e);
-	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+	return graph_reply(r, &q, marquez ? "nodeId" : "node", marquez,
+			   marquez ? weir_lineage_marquez : weir_lineage_graph, &e);
 }
+
+static int graph(weir_req *r) { return node_graph(r, false); }
+static int marquez(weir_req *r) { return node_graph(r, true); }
 
 /* Marquez's column lineage: nodeId (a datasetField: or dataset: id), depth (default 20, as
  * Marquez), withDownstream (default false: upstream only), and Weir's caps max_nodes and
@@ -166,13 +172,7 @@ static int marquez_columns(weir_req *r)
 	    weir_req_query_bool(r, "withDownstream", &down, &e) != 0 || weir_lineage_query_check(&q, &e) != 0)
 		return fail(r, &e);
 	q.dir = down ? WEIR_LIN_BOTH : WEIR_LIN_UP;
-	q.node = weir_req_query(r, "nodeId");
-	if (q.node == NULL || q.node[0] == '\0') {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "nodeId", "Missing required parameter: nodeId");
-		return fail(r, &e);
-	}
-	json_t *out = weir_lineage_marquez_columns(weir_req_db(r), r->arena, r->principal, &q, &e);
-	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+	return graph_reply(r, &q, "nodeId", true, weir_lineage_marquez_columns, &e);
 }
 
 /* ---------------------------------------------------------------- Databricks */
@@ -223,12 +223,22 @@ static int table_lineage(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
+/* The table (resolved, the route's rule checked) and the column that a column read names. */
+static int table_column(weir_req *r, const char *table_key, const char *column_key, weir_securable *s, const char **col,
+			weir_error *e)
+{
+	*col = NULL;
+	if (resolve_table(r, table_key, s, e) != 0)
+		return -1;
+	return param(r, column_key, true, col, e);
+}
+
 static int column_lineage(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable s;
-	const char *col = NULL;
-	if (resolve_table(r, "table_name", &s, &e) != 0 || param(r, "column_name", true, &col, &e) != 0)
+	const char *col;
+	if (table_column(r, "table_name", "column_name", &s, &col, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_lineage_column_lineage(weir_req_db(r), r->arena, r->principal, &s, col, &e);
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
@@ -238,10 +248,10 @@ static int column_impact(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable s;
-	const char *col = NULL;
+	const char *col;
 	int64_t depth = 3, max_nodes = 0;
-	if (resolve_table(r, "table", &s, &e) != 0 || param(r, "column", true, &col, &e) != 0 ||
-	    weir_req_query_i64(r, "depth", &depth, &e) != 0 || weir_req_query_i64(r, "max_nodes", &max_nodes, &e) != 0)
+	if (table_column(r, "table", "column", &s, &col, &e) != 0 || weir_req_query_i64(r, "depth", &depth, &e) != 0 ||
+	    weir_req_query_i64(r, "max_nodes", &max_nodes, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_lineage_column_impact(weir_req_db(r), r->arena, r->principal, &s, col, depth, max_nodes, &e);
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);

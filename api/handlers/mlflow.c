@@ -67,6 +67,22 @@ static json_t *ml_body(weir_req *r, weir_error *e)
 	return j;
 }
 
+/* The body's member `key` in *v: 1 when it is there and not null, 0 when it is absent or null;
+ * -1 when the body is refused, or the member is not of `type` (a json_type; -1: any), which
+ * is MLflow's type error. */
+static int body_member(weir_req *r, const char *key, int type, json_t **v, weir_error *e)
+{
+	json_t *body = ml_body(r, e);
+	if (body == NULL)
+		return -1;
+	*v = json_object_get(body, key);
+	if (*v == NULL || json_is_null(*v))
+		return 0;
+	if (type >= 0 && json_typeof(*v) != (json_type)type)
+		return weir_mlflow_arg_type_error(key, *v, e);
+	return 1;
+}
+
 /* A string argument; *out stays NULL when absent. Empty counts as missing when required. */
 static int arg_str(weir_req *r, const char *key, bool required, const char **out, weir_error *e)
 {
@@ -91,12 +107,10 @@ static int arg_i64(weir_req *r, const char *key, int64_t *out, weir_error *e)
 						"Invalid value %.50s for parameter '%s' supplied.", q, key);
 		return 0;
 	}
-	json_t *body = ml_body(r, e);
-	if (body == NULL)
-		return -1;
-	json_t *v = json_object_get(body, key);
-	if (v == NULL || json_is_null(v))
-		return 0;
+	json_t *v;
+	int has = body_member(r, key, -1, &v, e);
+	if (has <= 0)
+		return has;
 	if (json_is_integer(v)) {
 		*out = json_integer_value(v);
 		return 0;
@@ -118,12 +132,10 @@ static int arg_bool(weir_req *r, const char *key, bool *out, weir_error *e)
 			return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, key, "Invalid boolean value");
 		return 0;
 	}
-	json_t *body = ml_body(r, e);
-	if (body == NULL)
-		return -1;
-	json_t *v = json_object_get(body, key);
-	if (v == NULL || json_is_null(v))
-		return 0;
+	json_t *v;
+	int has = body_member(r, key, -1, &v, e);
+	if (has <= 0)
+		return has;
 	if (!json_is_boolean(v))
 		return weir_mlflow_arg_type_error(key, v, e);
 	*out = json_is_true(v);
@@ -140,14 +152,10 @@ static int arg_list(weir_req *r, const char *key, const char **out, int *n, weir
 		if (*n)
 			return 0;
 	}
-	json_t *body = ml_body(r, e);
-	if (body == NULL)
-		return -1;
-	json_t *v = json_object_get(body, key);
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_array(v))
-		return weir_mlflow_arg_type_error(key, v, e);
+	json_t *v;
+	int has = body_member(r, key, JSON_ARRAY, &v, e);
+	if (has <= 0)
+		return has;
 	size_t i;
 	json_t *x;
 	json_array_foreach (v, i, x) {
@@ -172,14 +180,10 @@ static int arg_version(weir_req *r, int64_t *v, weir_error *e)
 static int body_tags(weir_req *r, json_t **tags, weir_error *e)
 {
 	*tags = NULL;
-	json_t *body = ml_body(r, e);
-	if (body == NULL)
-		return -1;
-	json_t *v = json_object_get(body, "tags");
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_array(v))
-		return weir_mlflow_arg_type_error("tags", v, e);
+	json_t *v;
+	int has = body_member(r, "tags", JSON_ARRAY, &v, e);
+	if (has <= 0)
+		return has;
 	size_t i;
 	json_t *t;
 	json_array_foreach (v, i, t) {
@@ -230,6 +234,151 @@ static int reply_obj(weir_req *r, const char *key, json_t *v, weir_error *e)
 static int ml_commit_reply(weir_req *r, const char *key, json_t *out, weir_error *e)
 {
 	return weir_reply_committed(r, out ? json_pack("{s:o}", key, out) : NULL, e);
+}
+
+/* ---------------------------------------------------------------- what a call names */
+
+/* The model, and the version, tag or alias, that a registry call names. */
+typedef struct {
+	const char *name; /* the model's MLflow name */
+	weir_securable s; /* the model, resolved and the route's operation authorized */
+	int64_t v;
+	const char *key, *value, *alias;
+	bool force; /* a model's delete takes its versions with it */
+} ml_target;
+
+enum {
+	T_KEY = 1 << 0, /* the tag's key (required) */
+	T_VALUE = 1 << 1, /* its value, and the tag checked */
+	T_ALIAS = 1 << 2, /* the alias (required) */
+	T_ALIAS_NEW = 1 << 3, /* the alias checked as one to set */
+	T_VERSION = 1 << 4, /* the version */
+	T_VERSION_EXISTS = 1 << 5 | T_VERSION, /* a version the model has */
+	T_FORCE = 1 << 6, /* force: always in MLflow, ?force=true in Unity Catalog */
+};
+
+/* Reads what `want` names in MLflow's order (key, value, alias, version), then resolves the
+ * model `name` and authorizes the route's operation on it, then checks it has the version. */
+static int ml_target_read(weir_req *r, unsigned want, ml_target *t, weir_error *e)
+{
+	*t = (ml_target){0};
+	if ((want & T_KEY) && arg_str(r, "key", true, &t->key, e) != 0)
+		return -1;
+	if ((want & T_VALUE) &&
+	    (arg_str(r, "value", false, &t->value, e) != 0 || weir_registry_tag_check(t->key, t->value, e) != 0))
+		return -1;
+	if ((want & T_ALIAS) && arg_str(r, "alias", true, &t->alias, e) != 0)
+		return -1;
+	if ((want & T_ALIAS_NEW) && weir_registry_alias_check(t->alias, e) != 0)
+		return -1;
+	if ((want & T_VERSION) && arg_version(r, &t->v, e) != 0)
+		return -1;
+	if (ml_model_arg(r, "name", &t->name, &t->s, e) != 0)
+		return -1;
+	t->force = want & T_FORCE;
+	if ((want & T_VERSION_EXISTS) == T_VERSION_EXISTS)
+		return weir_registry_version_exists(weir_req_db(r), t->s.id, t->name, t->v, e);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- Unity Catalog's names */
+
+static int uc_model(weir_req *r, weir_securable *s, weir_error *e)
+{
+	if (weir_gov_resolve(weir_req_db(r), r->arena, r->principal, WEIR_SEC_MODEL, weir_req_param(r, "full_name"), s,
+			     e) != 0)
+		return -1;
+	return weir_req_authorize(r, s, e);
+}
+
+static int uc_version(weir_req *r, weir_securable *s, int64_t *v, weir_error *e)
+{
+	if (weir_registry_version_parse_uc(weir_req_param(r, "version"), v, e) != 0 || uc_model(r, s, e) != 0)
+		return -1;
+	if (weir_registry_version_exists(weir_req_db(r), s->id, s->full_name, *v, e) != 0)
+		return weir_error_set(e, WEIR_E_NOT_FOUND, "Model version %.300s/%lld does not exist.", s->full_name,
+				      (long long)*v);
+	return 0;
+}
+
+/* The same from a Unity Catalog route: ?force, then the path's model ({full_name}), version
+ * ({version}, which the model must have) and alias ({alias}). */
+static int uc_target_read(weir_req *r, unsigned want, ml_target *t, weir_error *e)
+{
+	*t = (ml_target){0};
+	if ((want & T_FORCE) && weir_req_query_bool(r, "force", &t->force, e) != 0)
+		return -1;
+	if (((want & T_VERSION_EXISTS) == T_VERSION_EXISTS ? uc_version(r, &t->s, &t->v, e) : uc_model(r, &t->s, e)) !=
+	    0)
+		return -1;
+	t->alias = (want & T_ALIAS) ? weir_req_param(r, "alias") : NULL;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- writes that answer {} */
+
+/* The registry writes whose answer is {}, in MLflow and Unity Catalog: each is what it names
+ * and one domain call. A route names its write by its audit action (ML_WRITE_ACTIONS; the
+ * MLflow deletes and their Unity Catalog twins share theirs). */
+typedef enum {
+	W_MODEL_DELETE,
+	W_MODEL_TAG_SET,
+	W_MODEL_TAG_DELETE,
+	W_ALIAS_SET,
+	W_ALIAS_DELETE,
+	W_VERSION_DELETE,
+	W_VERSION_TAG_SET,
+	W_VERSION_TAG_DELETE,
+} ml_write;
+#define ML_NWRITES (W_VERSION_TAG_DELETE + 1)
+
+static const char *const ML_WRITE_ACTIONS[ML_NWRITES] = {
+	[W_MODEL_DELETE] = "deleteRegisteredModel",        [W_MODEL_TAG_SET] = "setRegisteredModelTag",
+	[W_MODEL_TAG_DELETE] = "deleteRegisteredModelTag", [W_ALIAS_SET] = "setRegisteredModelAlias",
+	[W_ALIAS_DELETE] = "deleteRegisteredModelAlias",   [W_VERSION_DELETE] = "deleteModelVersion",
+	[W_VERSION_TAG_SET] = "setModelVersionTag",        [W_VERSION_TAG_DELETE] = "deleteModelVersionTag",
+};
+
+static const unsigned ML_WRITE_NAMES[ML_NWRITES] = {
+	[W_MODEL_DELETE] = T_FORCE,
+	[W_MODEL_TAG_SET] = T_KEY | T_VALUE,
+	[W_MODEL_TAG_DELETE] = T_KEY,
+	[W_ALIAS_SET] = T_ALIAS | T_ALIAS_NEW | T_VERSION,
+	[W_ALIAS_DELETE] = T_ALIAS,
+	[W_VERSION_DELETE] = T_VERSION_EXISTS,
+	[W_VERSION_TAG_SET] = T_KEY | T_VALUE | T_VERSION_EXISTS,
+	[W_VERSION_TAG_DELETE] = T_KEY | T_VERSION_EXISTS,
+};
+
+static int ml_write_apply(weir_req *r, ml_write w, const ml_target *t, weir_error *e)
+{
+	weir_db *db = weir_req_db(r);
+	switch (w) {
+	case W_MODEL_DELETE: return weir_registry_model_delete(db, t->s.id, t->s.full_name, t->force, e);
+	case W_MODEL_TAG_SET: return weir_registry_model_tag_set(db, t->s.id, t->key, t->value, e);
+	case W_MODEL_TAG_DELETE: return weir_registry_model_tag_delete(db, t->s.id, t->key, e);
+	case W_ALIAS_SET: return weir_registry_alias_set(db, r->arena, t->s.id, t->name, t->alias, t->v, e);
+	case W_ALIAS_DELETE: return weir_registry_alias_delete(db, r->arena, t->s.id, t->alias, e);
+	case W_VERSION_DELETE: return weir_registry_version_delete(db, t->s.id, t->v, r->principal->name, e);
+	case W_VERSION_TAG_SET: return weir_registry_version_tag_set(db, r->arena, t->s.id, t->v, t->key, t->value, e);
+	case W_VERSION_TAG_DELETE: return weir_registry_version_tag_delete(db, r->arena, t->s.id, t->v, t->key, e);
+	}
+	return weir_error_set(e, WEIR_E_INTERNAL_ERROR, "internal error");
+}
+
+/* The route's write (by its audit action): what it names read in the route's dialect, its
+ * domain call in the request's write transaction, committed with its audit row; then {}. */
+static int ml_write_empty(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	ml_write w = (ml_write)weir_req_action(r, ML_WRITE_ACTIONS, ML_NWRITES);
+	ml_target t;
+	int named = r->route->dialect == WEIR_DIALECT_MLFLOW ? ml_target_read(r, ML_WRITE_NAMES[w], &t, &e)
+							     : uc_target_read(r, ML_WRITE_NAMES[w], &t, &e);
+	if (named != 0 || weir_req_begin(r, &e) != 0 || ml_write_apply(r, w, &t, &e) != 0 ||
+	    weir_req_commit(r, &e) != 0)
+		return weir_reply_error(r, &e);
+	return weir_reply_ok_empty(r);
 }
 
 /* ---------------------------------------------------------------- registered models */
@@ -307,17 +456,6 @@ static int rm_update(weir_req *r)
 	return ml_commit_reply(r, "registered_model", out, &e);
 }
 
-static int rm_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *name;
-	weir_securable s;
-	if (ml_model_arg(r, "name", &name, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    weir_registry_model_delete(weir_req_db(r), s.id, s.full_name, true, &e) != 0 || weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
-}
-
 static int search(weir_req *r, weir_registry_search_kind kind)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -345,80 +483,26 @@ static int rm_latest(weir_req *r)
 	weir_securable s;
 	if (arg_list(r, "stages", stages, &n, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
 		return weir_reply_error(r, &e);
-	json_t *arr = weir_registry_latest_versions(weir_req_db(r), r->arena, s.id, stages, n, &e);
-	if (arr == NULL)
-		return weir_reply_error(r, &e);
-	json_t *out = json_object();
-	if (json_array_size(arr))
-		json_object_set_new(out, "model_versions", arr);
-	else
-		json_decref(arr);
-	return weir_reply_json(r, 200, out);
+	return weir_reply_list(r, "model_versions",
+			       weir_registry_latest_versions(weir_req_db(r), r->arena, s.id, stages, n, &e), &e);
 }
 
-static int rm_set_tag(weir_req *r)
+/* One version, named by its number or (getModelVersionByAlias) by an alias of the model, or
+ * "latest". */
+static int version_get(weir_req *r, unsigned want)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	const char *name, *key, *value;
-	weir_securable s;
-	if (arg_str(r, "key", true, &key, &e) != 0 || arg_str(r, "value", false, &value, &e) != 0 ||
-	    weir_registry_tag_check(key, value, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
-	    weir_req_begin(r, &e) != 0 || weir_registry_model_tag_set(weir_req_db(r), s.id, key, value, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
-}
-
-static int rm_delete_tag(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *name, *key;
-	weir_securable s;
-	if (arg_str(r, "key", true, &key, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
-	    weir_req_begin(r, &e) != 0 || weir_registry_model_tag_delete(weir_req_db(r), s.id, key, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
-}
-
-static int alias_set(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *name, *alias;
-	int64_t v;
-	weir_securable s;
-	if (arg_str(r, "alias", true, &alias, &e) != 0 || weir_registry_alias_check(alias, &e) != 0 ||
-	    arg_version(r, &v, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
+	ml_target t;
+	if (ml_target_read(r, want, &t, &e) != 0)
 		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
-	if (weir_req_begin(r, &e) != 0 || weir_registry_alias_set(db, r->arena, s.id, name, alias, v, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
+	json_t *mv = t.alias ? weir_registry_alias_version_mlflow(db, r->arena, t.s.id, t.name, t.alias, &e)
+			     : weir_registry_version_mlflow(db, r->arena, t.s.id, t.v, true, &e);
+	return reply_obj(r, "model_version", mv, &e);
 }
 
-static int alias_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *name, *alias;
-	weir_securable s;
-	if (arg_str(r, "alias", true, &alias, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0 ||
-	    weir_req_begin(r, &e) != 0 || weir_registry_alias_delete(weir_req_db(r), r->arena, s.id, alias, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
-}
-
-static int alias_get(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *name, *alias;
-	weir_securable s;
-	if (arg_str(r, "alias", true, &alias, &e) != 0 || ml_model_arg(r, "name", &name, &s, &e) != 0)
-		return weir_reply_error(r, &e);
-	return reply_obj(r, "model_version",
-			 weir_registry_alias_version_mlflow(weir_req_db(r), r->arena, s.id, name, alias, &e), &e);
-}
+static int alias_get(weir_req *r) { return version_get(r, T_ALIAS); }
+static int mv_get(weir_req *r) { return version_get(r, T_VERSION_EXISTS); }
 
 /* ---------------------------------------------------------------- model versions */
 
@@ -453,117 +537,46 @@ static int mv_create(weir_req *r)
 	return ml_commit_reply(r, "model_version", out, &e);
 }
 
-/* name + version resolved (model authorized, version present). */
-static int ml_version(weir_req *r, const char **name, weir_securable *s, int64_t *v, weir_error *e)
-{
-	if (arg_version(r, v, e) != 0 || ml_model_arg(r, "name", name, s, e) != 0)
-		return -1;
-	return weir_registry_version_exists(weir_req_db(r), s->id, *name, *v, e);
-}
-
-static int mv_get(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *name;
-	weir_securable s;
-	int64_t v;
-	if (ml_version(r, &name, &s, &v, &e) != 0)
-		return weir_reply_error(r, &e);
-	return reply_obj(r, "model_version", weir_registry_version_mlflow(weir_req_db(r), r->arena, s.id, v, true, &e),
-			 &e);
-}
-
 static int mv_update(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	const char *name, *desc;
-	weir_securable s;
-	int64_t v;
-	if (arg_str(r, "description", false, &desc, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0)
+	const char *desc;
+	ml_target t;
+	if (arg_str(r, "description", false, &desc, &e) != 0 || ml_target_read(r, T_VERSION_EXISTS, &t, &e) != 0)
 		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 ||
-	    weir_registry_version_set_description(db, s.id, v, desc, r->principal->name, &e) != 0)
+	    weir_registry_version_set_description(db, t.s.id, t.v, desc, r->principal->name, &e) != 0)
 		return weir_reply_error(r, &e);
-	json_t *out = weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e);
+	json_t *out = weir_registry_version_mlflow(db, r->arena, t.s.id, t.v, true, &e);
 	return ml_commit_reply(r, "model_version", out, &e);
-}
-
-static int mv_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *name;
-	weir_securable s;
-	int64_t v;
-	if (ml_version(r, &name, &s, &v, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    weir_registry_version_delete(weir_req_db(r), s.id, v, r->principal->name, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
 }
 
 static int mv_transition(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	const char *name, *stage;
+	const char *stage, *canon;
 	bool archive = false;
-	weir_securable s;
-	int64_t v;
-	if (arg_str(r, "stage", true, &stage, &e) != 0 || arg_bool(r, "archive_existing_versions", &archive, &e) != 0)
-		return weir_reply_error(r, &e);
-	const char *canon;
-	if (weir_registry_stage_check(stage, archive, &canon, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0)
+	ml_target t;
+	if (arg_str(r, "stage", true, &stage, &e) != 0 || arg_bool(r, "archive_existing_versions", &archive, &e) != 0 ||
+	    weir_registry_stage_check(stage, archive, &canon, &e) != 0 ||
+	    ml_target_read(r, T_VERSION_EXISTS, &t, &e) != 0)
 		return weir_reply_error(r, &e);
 	weir_db *db = weir_req_db(r);
 	if (weir_req_begin(r, &e) != 0 ||
-	    weir_registry_version_transition(db, s.id, v, canon, archive, r->principal->name, &e) != 0)
+	    weir_registry_version_transition(db, t.s.id, t.v, canon, archive, r->principal->name, &e) != 0)
 		return weir_reply_error(r, &e);
-	json_t *out = weir_registry_version_mlflow(db, r->arena, s.id, v, true, &e);
-	if (out == NULL || weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return weir_reply_error(r, &e);
-	}
-	return reply_obj(r, databricks_flavour(r) ? "model_version_databricks" : "model_version", out, &e);
-}
-
-static int mv_set_tag(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *name, *key, *value;
-	weir_securable s;
-	int64_t v;
-	if (arg_str(r, "key", true, &key, &e) != 0 || arg_str(r, "value", false, &value, &e) != 0 ||
-	    weir_registry_tag_check(key, value, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0 ||
-	    weir_req_begin(r, &e) != 0 ||
-	    weir_registry_version_tag_set(weir_req_db(r), r->arena, s.id, v, key, value, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
-}
-
-static int mv_delete_tag(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *name, *key;
-	weir_securable s;
-	int64_t v;
-	if (arg_str(r, "key", true, &key, &e) != 0 || ml_version(r, &name, &s, &v, &e) != 0 ||
-	    weir_req_begin(r, &e) != 0 ||
-	    weir_registry_version_tag_delete(weir_req_db(r), r->arena, s.id, v, key, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
+	json_t *out = weir_registry_version_mlflow(db, r->arena, t.s.id, t.v, true, &e);
+	return ml_commit_reply(r, databricks_flavour(r) ? "model_version_databricks" : "model_version", out, &e);
 }
 
 static int mv_download_uri(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	const char *name;
-	weir_securable s;
-	int64_t v;
-	if (ml_version(r, &name, &s, &v, &e) != 0)
+	ml_target t;
+	if (ml_target_read(r, T_VERSION_EXISTS, &t, &e) != 0)
 		return weir_reply_error(r, &e);
-	const char *uri = weir_registry_version_download_uri(weir_req_db(r), r->arena, s.id, v, &e);
+	const char *uri = weir_registry_version_download_uri(weir_req_db(r), r->arena, t.s.id, t.v, &e);
 	if (uri == NULL)
 		return weir_reply_error(r, &e);
 	return weir_reply_json(r, 200, json_pack("{s:s}", "artifact_uri", uri));
@@ -638,24 +651,6 @@ static int wh_deliveries(weir_req *r)
 }
 
 /* ---------------------------------------------------------------- Unity Catalog models */
-
-static int uc_model(weir_req *r, weir_securable *s, weir_error *e)
-{
-	if (weir_gov_resolve(weir_req_db(r), r->arena, r->principal, WEIR_SEC_MODEL, weir_req_param(r, "full_name"), s,
-			     e) != 0)
-		return -1;
-	return weir_req_authorize(r, s, e);
-}
-
-static int uc_version(weir_req *r, weir_securable *s, int64_t *v, weir_error *e)
-{
-	if (weir_registry_version_parse_uc(weir_req_param(r, "version"), v, e) != 0 || uc_model(r, s, e) != 0)
-		return -1;
-	if (weir_registry_version_exists(weir_req_db(r), s->id, s->full_name, *v, e) != 0)
-		return weir_error_set(e, WEIR_E_NOT_FOUND, "Model version %.300s/%lld does not exist.", s->full_name,
-				      (long long)*v);
-	return 0;
-}
 
 static int ucm_create(weir_req *r)
 {
@@ -756,20 +751,6 @@ static int ucm_update(weir_req *r)
 	return weir_reply_committed(r, out, &e);
 }
 
-static int ucm_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	bool force = false;
-	weir_securable s;
-	if (weir_req_query_bool(r, "force", &force, &e) != 0 || uc_model(r, &s, &e) != 0)
-		return weir_reply_error(r, &e);
-	weir_db *db = weir_req_db(r);
-	if (weir_req_begin(r, &e) != 0 || weir_registry_model_delete(db, s.id, s.full_name, force, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
-}
-
 static int ucv_create(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -848,18 +829,6 @@ static int ucv_update(weir_req *r)
 	return weir_reply_committed(r, out, &e);
 }
 
-static int ucv_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	weir_securable s;
-	int64_t v;
-	if (uc_version(r, &s, &v, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    weir_registry_version_delete(weir_req_db(r), s.id, v, r->principal->name, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
-}
-
 static int ucv_finalize(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -896,17 +865,6 @@ static int uca_set(weir_req *r)
 	    weir_req_commit(r, &e) != 0)
 		return weir_reply_error(r, &e);
 	return weir_reply_json(r, 200, json_pack("{s:s, s:I}", "alias_name", alias, "version_num", (json_int_t)v));
-}
-
-static int uca_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	weir_securable s;
-	if (uc_model(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
-	    weir_registry_alias_delete(weir_req_db(r), r->arena, s.id, weir_req_param(r, "alias"), &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
 }
 
 static int uca_get(weir_req *r)
@@ -946,23 +904,23 @@ const weir_route weir_routes_mlflow[] = {
 	M2("GET", "/registered-models/get", rm_get, ON(READ_METADATA), "getRegisteredModel", NA),
 	M2("POST", "/registered-models/rename", rm_rename, ON(UPDATE), "renameRegisteredModel", 0),
 	M2("PATCH", "/registered-models/update", rm_update, ON(UPDATE), "updateRegisteredModel", 0),
-	M2("DELETE", "/registered-models/delete", rm_delete, ON(DELETE), "deleteRegisteredModel", 0),
+	M2("DELETE", "/registered-models/delete", ml_write_empty, ON(DELETE), "deleteRegisteredModel", 0),
 	M2("GET", "/registered-models/search", rm_search, RULE_AUTHENTICATED, "searchRegisteredModels", NA),
 	M2("POST", "/registered-models/get-latest-versions", rm_latest, ON(READ_METADATA), "getLatestVersions", NA),
 	M2("GET", "/registered-models/get-latest-versions", rm_latest, ON(READ_METADATA), "getLatestVersions", NA),
-	M2("POST", "/registered-models/set-tag", rm_set_tag, ON(APPLY_TAG), "setRegisteredModelTag", 0),
-	M2("DELETE", "/registered-models/delete-tag", rm_delete_tag, ON(APPLY_TAG), "deleteRegisteredModelTag", 0),
-	M2("POST", "/registered-models/alias", alias_set, ON(WRITE_DATA), "setRegisteredModelAlias", 0),
-	M2("DELETE", "/registered-models/alias", alias_delete, ON(WRITE_DATA), "deleteRegisteredModelAlias", 0),
+	M2("POST", "/registered-models/set-tag", ml_write_empty, ON(APPLY_TAG), "setRegisteredModelTag", 0),
+	M2("DELETE", "/registered-models/delete-tag", ml_write_empty, ON(APPLY_TAG), "deleteRegisteredModelTag", 0),
+	M2("POST", "/registered-models/alias", ml_write_empty, ON(WRITE_DATA), "setRegisteredModelAlias", 0),
+	M2("DELETE", "/registered-models/alias", ml_write_empty, ON(WRITE_DATA), "deleteRegisteredModelAlias", 0),
 	M2("GET", "/registered-models/alias", alias_get, ON(READ_METADATA), "getModelVersionByAlias", NA),
 	M2("POST", "/model-versions/create", mv_create, ON(WRITE_DATA), "createModelVersion", 0),
 	M2("GET", "/model-versions/get", mv_get, ON(READ_METADATA), "getModelVersion", NA),
 	M2("PATCH", "/model-versions/update", mv_update, ON(WRITE_DATA), "updateModelVersion", 0),
-	M2("DELETE", "/model-versions/delete", mv_delete, ON(DELETE), "deleteModelVersion", 0),
+	M2("DELETE", "/model-versions/delete", ml_write_empty, ON(DELETE), "deleteModelVersion", 0),
 	M2("GET", "/model-versions/search", mv_search, RULE_AUTHENTICATED, "searchModelVersions", NA),
 	M2("POST", "/model-versions/transition-stage", mv_transition, ON(WRITE_DATA), "transitionModelVersionStage", 0),
-	M2("POST", "/model-versions/set-tag", mv_set_tag, ON(WRITE_DATA), "setModelVersionTag", 0),
-	M2("DELETE", "/model-versions/delete-tag", mv_delete_tag, ON(WRITE_DATA), "deleteModelVersionTag", 0),
+	M2("POST", "/model-versions/set-tag", ml_write_empty, ON(WRITE_DATA), "setModelVersionTag", 0),
+	M2("DELETE", "/model-versions/delete-tag", ml_write_empty, ON(WRITE_DATA), "deleteModelVersionTag", 0),
 	M2("GET", "/databricks/registered-models/get", rm_get, ON(READ_METADATA), "getRegisteredModelDatabricks", NA),
 	M2("POST", "/databricks/model-versions/transition-stage", mv_transition, ON(WRITE_DATA),
 	   "transitionModelVersionStageDatabricks", 0),
@@ -980,15 +938,15 @@ const weir_route weir_routes_mlflow[] = {
 	U("POST", "/models/versions", ucv_create, WRITE_DATA, "createModelVersion", 0),
 	U("GET", "/models/{full_name}", ucm_get, READ_METADATA, "getRegisteredModel", NA),
 	U("PATCH", "/models/{full_name}", ucm_update, UPDATE, "updateRegisteredModel", 0),
-	U("DELETE", "/models/{full_name}", ucm_delete, DELETE, "deleteRegisteredModel", 0),
+	U("DELETE", "/models/{full_name}", ml_write_empty, DELETE, "deleteRegisteredModel", 0),
 	U("GET", "/models/{full_name}/versions", ucv_list, READ_METADATA, "listModelVersions", NA),
 	U("GET", "/models/{full_name}/versions/{version}", ucv_get, READ_METADATA, "getModelVersion", NA),
 	U("PATCH", "/models/{full_name}/versions/{version}", ucv_update, WRITE_DATA, "updateModelVersion", 0),
-	U("DELETE", "/models/{full_name}/versions/{version}", ucv_delete, DELETE, "deleteModelVersion", 0),
+	U("DELETE", "/models/{full_name}/versions/{version}", ml_write_empty, DELETE, "deleteModelVersion", 0),
 	U("PATCH", "/models/{full_name}/versions/{version}/finalize", ucv_finalize, WRITE_DATA, "finalizeModelVersion",
 	  0),
 	U("PUT", "/models/{full_name}/aliases/{alias}", uca_set, WRITE_DATA, "setRegisteredModelAlias", 0),
-	U("DELETE", "/models/{full_name}/aliases/{alias}", uca_delete, WRITE_DATA, "deleteRegisteredModelAlias", 0),
+	U("DELETE", "/models/{full_name}/aliases/{alias}", ml_write_empty, WRITE_DATA, "deleteRegisteredModelAlias", 0),
 	U("GET", "/models/{full_name}/aliases/{alias}", uca_get, READ_METADATA, "getModelVersionByAlias", NA),
 	{0},
 };

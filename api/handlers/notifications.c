@@ -25,10 +25,7 @@ static int nd_create(weir_req *r)
 	json_t *body = weir_req_json(r, false, &e);
 	if (body == NULL || weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
-	json_t *out = weir_notify_dest_create_by(weir_req_db(r), body, r->principal->name, &e);
-	if (out)
-		weir_req_audit_securable(r, json_string_value(json_object_get(out, "id")));
-	return weir_reply_committed(r, out, &e);
+	return weir_reply_created(r, weir_notify_dest_create_by(weir_req_db(r), body, r->principal->name, &e), &e);
 }
 
 static int nd_list(weir_req *r)
@@ -71,16 +68,7 @@ static int nd_update(weir_req *r)
 	return weir_reply_committed(r, weir_notify_dest_update(weir_req_db(r), id, body, &e), &e);
 }
 
-static int nd_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *id = weir_req_param(r, "id");
-	weir_req_audit_securable(r, id);
-	if (weir_req_begin(r, &e) != 0 || weir_notify_dest_delete(weir_req_db(r), id, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return fail(r, &e);
-	return weir_reply_ok_empty(r);
-}
+static int nd_delete(weir_req *r) { return weir_reply_deleted(r, "id", weir_notify_dest_delete); }
 
 static int nd_deliveries(weir_req *r)
 {

@@ -222,8 +222,7 @@ static int audit_list(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
-#define R(m, p, h, op, action) WEIR_UC_ROUTE(m, ETA p, h, op, action, 0)
-#define RN(m, p, h, op, action) WEIR_UC_ROUTE(m, ETA p, h, op, action, WEIR_ROUTE_NO_AUDIT)
+#define WEIR_UC_BASE ETA
 
 const weir_route weir_routes_tags[] = {
 	R("POST", "", tag_create, WEIR_OP_APPLY_TAG, "createEntityTagAssignment"),

@@ -114,13 +114,27 @@ static int path_params(weir_req *r, json_t *req, weir_error *e)
 	return 0;
 }
 
-static int run_op(weir_req *r, weir_tracking_op op, bool write)
+/* The request message with the path's parameters, and the caller's tracking context; NULL
+ * after answering the error. */
+static json_t *message_or_reply(weir_req *r, weir_tracking_ctx *c)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *req = request_message(r, &e);
-	if (req == NULL || path_params(r, req, &e) != 0)
-		return weir_reply_error(r, &e);
-	weir_tracking_ctx c = {weir_req_db(r), r->arena, r->principal};
+	if (req == NULL || path_params(r, req, &e) != 0) {
+		weir_reply_error(r, &e);
+		return NULL;
+	}
+	*c = (weir_tracking_ctx){weir_req_db(r), r->arena, r->principal};
+	return req;
+}
+
+static int run_op(weir_req *r, weir_tracking_op op, bool write)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_tracking_ctx c;
+	json_t *req = message_or_reply(r, &c);
+	if (req == NULL)
+		return 0;
 	if (write && weir_req_begin(r, &e) != 0)
 		return weir_reply_error(r, &e);
 	json_t *out = op(&c, req, &e);
@@ -172,10 +186,10 @@ WRITE_OP(h_lm_log_params, weir_tracking_logged_model_log_params)
 static int h_history(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	json_t *req = request_message(r, &e);
+	weir_tracking_ctx c;
+	json_t *req = message_or_reply(r, &c);
 	if (req == NULL)
-		return weir_reply_error(r, &e);
-	weir_tracking_ctx c = {weir_req_db(r), r->arena, r->principal};
+		return 0;
 	size_t len;
 	char *out = weir_tracking_metric_history_text(&c, req, &len, &e);
 	return out ? weir_reply_json_text(r, 200, out, len) : weir_reply_error(r, &e);
@@ -183,52 +197,51 @@ static int h_history(weir_req *r)
 READ_OP(h_history_bulk, weir_tracking_metric_history_bulk_interval)
 /* A run's files by run_id: those of a model version follow the model, as on the proxy
  * (art_list); a directory the caller may not see lists as one that does not exist. */
-static int h_run_artifacts(weir_req *r)
+static json_t *run_artifacts_list(weir_tracking_ctx *c, json_t *req, weir_error *e)
 {
-	weir_error e = WEIR_ERROR_INIT;
-	json_t *req = request_message(r, &e);
-	if (req == NULL)
-		return weir_reply_error(r, &e);
-	weir_tracking_ctx c = {weir_req_db(r), r->arena, r->principal};
-	json_t *out = weir_tracking_artifacts_list(&c, req, &e);
+	json_t *out = weir_tracking_artifacts_list(c, req, e);
 	if (out == NULL)
-		return weir_reply_error(r, &e);
-	if (weir_artifacts_authorize_under(c.db, r->arena, r->principal, WEIR_ARTIFACTS_READ,
+		return NULL;
+	if (weir_artifacts_authorize_under(c->db, c->arena, c->principal, WEIR_ARTIFACTS_READ,
 					   json_string_value(json_object_get(out, "root_uri")),
-					   json_string_value(json_object_get(req, "path")), &e) != 0) {
-		if (e.code != WEIR_E_NOT_FOUND) {
+					   json_string_value(json_object_get(req, "path")), e) != 0) {
+		if (e->code != WEIR_E_NOT_FOUND) {
 			json_decref(out);
-			return weir_reply_error(r, &e);
+			return NULL;
 		}
+		weir_error_clear(e);
 		json_object_del(out, "files");
 		json_object_del(out, "next_page_token");
 	}
-	return weir_reply_json(r, 200, out);
+	return out;
 }
+READ_OP(h_run_artifacts, run_artifacts_list)
 
 /* ------------------------------------------------------------------ artifact proxy */
 
-/* Artifacts follow the rules of the object they belong to (registry/artifacts.h,
- * weir_artifacts_authorize): the routes are RULE_ON(READ_DATA / WRITE_DATA), so a handler
- * that answered without this check would be turned into a 500. A refusal answers the
- * error itself (the dispatcher audits it: every 403, and every failed PUT or DELETE). */
-static int art_authorize_or_reply(weir_req *r, weir_artifacts_op op, const char *path)
+/* The route's artifact path ({path*}), named in the audit row and authorized for op, or NULL
+ * after answering the refusal. Artifacts follow the rules of the object they belong to
+ * (registry/artifacts.h, weir_artifacts_authorize): the routes are RULE_ON(READ_DATA /
+ * WRITE_DATA), so a handler that answered without this check would be turned into a 500.
+ * The dispatcher audits a refusal (every 403, and every failed PUT or DELETE). */
+static const char *art_path_or_reply(weir_req *r, weir_artifacts_op op)
 {
 	weir_error e = WEIR_ERROR_INIT;
+	const char *path = weir_req_param(r, "path");
+	weir_req_audit_securable(r, path); /* named in the audit row of a denial too */
 	if (weir_artifacts_authorize(weir_req_db(r), r->arena, r->principal, op, path, &e) != 0) {
 		weir_reply_error(r, &e);
-		return -1;
+		return NULL;
 	}
 	weir_req_mark_authorized(r);
-	return 0;
+	return path;
 }
 
 static int art_put(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	const char *path = weir_req_param(r, "path");
-	weir_req_audit_securable(r, path);
-	if (art_authorize_or_reply(r, WEIR_ARTIFACTS_WRITE, path) != 0)
+	const char *path = art_path_or_reply(r, WEIR_ARTIFACTS_WRITE);
+	if (path == NULL)
 		return 0; /* the temp file is removed by the server */
 	if (r->in_head)
 		return 0; /* WEIR_ROUTE_HEAD_CHECK: may write; the body comes next */
@@ -236,19 +249,16 @@ static int art_put(weir_req *r)
 		return weir_reply_error(r, &e);
 	if (r->upload_path)
 		r->upload_path = NULL; /* renamed into place: the server must not unlink it */
-	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
+	return weir_reply_audited_empty(r);
 }
 
 static int art_get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	const char *path = weir_req_param(r, "path");
 	int fd;
 	uint64_t size;
-	weir_req_audit_securable(r, path); /* named in the audit row of a denial */
-	if (art_authorize_or_reply(r, WEIR_ARTIFACTS_READ, path) != 0)
+	const char *path = art_path_or_reply(r, WEIR_ARTIFACTS_READ);
+	if (path == NULL)
 		return 0;
 	if (weir_artifacts_open(r->arena, path, &fd, &size, &e) != 0)
 		return weir_reply_error(r, &e);
@@ -258,15 +268,12 @@ static int art_get(weir_req *r)
 static int art_delete(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	const char *path = weir_req_param(r, "path");
-	weir_req_audit_securable(r, path);
-	if (art_authorize_or_reply(r, WEIR_ARTIFACTS_WRITE, path) != 0)
+	const char *path = art_path_or_reply(r, WEIR_ARTIFACTS_WRITE);
+	if (path == NULL)
 		return 0;
 	if (weir_artifacts_delete(r->arena, path, &e) != 0)
 		return weir_reply_error(r, &e);
-	if (weir_req_begin(r, &e) != 0 || weir_req_commit(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	return weir_reply_ok_empty(r);
+	return weir_reply_audited_empty(r);
 }
 
 static int art_list(weir_req *r)
@@ -282,15 +289,7 @@ static int art_list(weir_req *r)
 		return weir_reply_json(r, 200, json_object());
 	}
 	weir_req_mark_authorized(r);
-	json_t *files = weir_artifacts_list(r->arena, path, NULL, &e);
-	if (files == NULL)
-		return weir_reply_error(r, &e);
-	json_t *out = json_object();
-	if (json_array_size(files))
-		json_object_set_new(out, "files", files);
-	else
-		json_decref(files);
-	return weir_reply_json(r, 200, out);
+	return weir_reply_list(r, "files", weir_artifacts_list(r->arena, path, NULL, &e), &e);
 }
 
 /* ------------------------------------------------------------------ routes */
@@ -303,7 +302,7 @@ static int art_list(weir_req *r)
 			action, flags                                                                                  \
 	}
 /* op: READ_DATA (download, list) or WRITE_DATA (upload, delete); the handler decides by
- * the path's owner (art_authorize_or_reply). */
+ * the path's owner (art_path_or_reply). */
 #define ART(method, path, fn, op, action, flags)                                                                \
 	{method,                                                                                                \
 	 "/api/2.0/mlflow-artifacts/" path,                                                                     \

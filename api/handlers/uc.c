@@ -269,8 +269,7 @@ static int table_exists(weir_req *r)
 	return weir_reply_json(r, 200, json_pack("{s:b}", "table_exists", exists));
 }
 
-#define R(m, p, h, op, action) WEIR_UC_ROUTE(m, UC p, h, op, action, 0)
-#define RN(m, p, h, op, action) WEIR_UC_ROUTE(m, UC p, h, op, action, WEIR_ROUTE_NO_AUDIT)
+#define WEIR_UC_BASE UC
 
 const weir_route weir_routes_uc[] = {
 	RN("GET", "/metastore_summary", metastore_summary, WEIR_OP_READ_METADATA, "getMetastoreSummary"),

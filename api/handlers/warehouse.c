@@ -46,6 +46,14 @@ static void finish(weir_req *r, void *arg)
 		weir_reply_json(r, 200, resp);
 }
 
+/* The answer of a call that the domain scopes to the caller itself (a statement's submitter,
+ * a warehouse's CAN_USE or CAN_MANAGE, a query's owner): 200 with out, or the error. */
+static int scoped_reply(weir_req *r, json_t *out, const weir_error *e)
+{
+	weir_req_mark_authorized(r);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, e);
+}
+
 static int execute(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -73,26 +81,23 @@ static int execute(weir_req *r)
 static int list(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	weir_req_mark_authorized(r);
-	json_t *resp = weir_wh_statement_list(r->principal, &e);
-	return resp ? weir_reply_json(r, 200, resp) : weir_reply_error(r, &e);
+	return scoped_reply(r, weir_wh_statement_list(r->principal, &e), &e);
 }
 
 static int get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	weir_req_mark_authorized(r);
-	json_t *resp = weir_wh_statement_get(r->principal, weir_req_param(r, "statement_id"), link_base(r), &e);
-	return resp ? weir_reply_json(r, 200, resp) : weir_reply_error(r, &e);
+	return scoped_reply(r, weir_wh_statement_get(r->principal, weir_req_param(r, "statement_id"), link_base(r), &e),
+			    &e);
 }
 
 static int chunk(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	weir_req_mark_authorized(r);
-	json_t *resp = weir_wh_statement_chunk(r->principal, weir_req_param(r, "statement_id"),
-					       weir_req_param(r, "chunk_index"), link_base(r), &e);
-	return resp ? weir_reply_json(r, 200, resp) : weir_reply_error(r, &e);
+	return scoped_reply(r,
+			    weir_wh_statement_chunk(r->principal, weir_req_param(r, "statement_id"),
+						    weir_req_param(r, "chunk_index"), link_base(r), &e),
+			    &e);
 }
 
 /* An EXTERNAL_LINKS URL: no Authorization, the token in the query signs it. */
@@ -145,18 +150,37 @@ static int wh_create(weir_req *r)
 static int wh_list(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	weir_req_mark_authorized(r);
-	json_t *out = weir_wh_warehouses_list(weir_req_db(r), r->arena, r->principal, weir_req_header(r, "Host"), &e);
-	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
+	return scoped_reply(
+		r, weir_wh_warehouses_list(weir_req_db(r), r->arena, r->principal, weir_req_header(r, "Host"), &e), &e);
 }
 
 static int wh_get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
+	return scoped_reply(r,
+			    weir_wh_warehouse_get(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"),
+						  weir_req_header(r, "Host"), &e),
+			    &e);
+}
+
+/* The start of a write that the domain authorizes itself (CAN_MANAGE, a query's owner): the
+ * body when the route takes one (body not NULL; an empty one as {} when empty_ok), the audit
+ * row naming the object of the path ({id}, none for a create), the write transaction. -1
+ * after answering the error. */
+static int write_begin_or_reply(weir_req *r, json_t **body, bool empty_ok)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (body && (*body = weir_req_json(r, empty_ok, &e)) == NULL)
+		goto out_reply;
 	weir_req_mark_authorized(r);
-	json_t *out = weir_wh_warehouse_get(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"),
-					    weir_req_header(r, "Host"), &e);
-	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
+	if (weir_req_param(r, "id"))
+		weir_req_audit_securable(r, weir_req_param(r, "id"));
+	if (weir_req_begin(r, &e) != 0)
+		goto out_reply;
+	return 0;
+out_reply:
+	weir_reply_error(r, &e);
+	return -1;
 }
 
 /* edit, delete, start, stop: a write with the pool's change applied after the commit. */
@@ -164,13 +188,9 @@ static int wh_change(weir_req *r, int what)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *body = NULL;
-	if (what == 0 && (body = weir_req_json(r, true, &e)) == NULL)
-		return weir_reply_error(r, &e);
-	weir_req_mark_authorized(r);
+	if (write_begin_or_reply(r, what == 0 ? &body : NULL, true) != 0)
+		return 0;
 	const char *id = weir_req_param(r, "id");
-	weir_req_audit_securable(r, id);
-	if (weir_req_begin(r, &e) != 0)
-		return weir_reply_error(r, &e);
 	weir_wh_pool_cmd cmd = {0};
 	weir_db *db = weir_req_db(r);
 	int rc = what == 0   ? weir_wh_warehouse_edit(db, r->arena, r->principal, id, body, &cmd, &e)
@@ -190,28 +210,19 @@ static int wh_stop(weir_req *r) { return wh_change(r, 3); }
 static int perms_get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	weir_req_mark_authorized(r);
-	json_t *out = weir_wh_perms_get(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"), &e);
-	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
+	return scoped_reply(r, weir_wh_perms_get(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"), &e),
+			    &e);
 }
 
 static int perms_set(weir_req *r, bool replace)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	json_t *body = weir_req_json(r, true, &e);
-	if (body == NULL || weir_req_begin(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	weir_req_mark_authorized(r);
-	weir_req_audit_securable(r, weir_req_param(r, "id"));
+	json_t *body;
+	if (write_begin_or_reply(r, &body, true) != 0)
+		return 0;
 	json_t *out = weir_wh_perms_set(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"), body, replace,
 					&e);
-	if (out == NULL)
-		return weir_reply_error(r, &e);
-	if (weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return weir_reply_error(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int perms_put(weir_req *r) { return perms_set(r, true); }
@@ -221,66 +232,47 @@ static int perms_patch(weir_req *r) { return perms_set(r, false); }
 static int q_create(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	json_t *body = weir_req_json(r, false, &e);
-	if (body == NULL || weir_req_begin(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	weir_req_mark_authorized(r);
-	json_t *out = weir_wh_query_create(weir_req_db(r), r->arena, r->principal, body, &e);
-	if (out == NULL)
-		return weir_reply_error(r, &e);
-	weir_req_audit_securable(r, json_string_value(json_object_get(out, "id")));
-	if (weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return weir_reply_error(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	json_t *body;
+	if (write_begin_or_reply(r, &body, false) != 0)
+		return 0;
+	return weir_reply_created(r, weir_wh_query_create(weir_req_db(r), r->arena, r->principal, body, &e), &e);
 }
 
 static int q_list(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	int64_t size = 0;
-	weir_req_mark_authorized(r);
 	if (weir_req_query_i64(r, "page_size", &size, &e) != 0)
 		return weir_reply_error(r, &e);
-	json_t *out = weir_wh_query_list(weir_req_db(r), r->arena, r->principal, size, weir_req_query(r, "page_token"),
-					 &e);
-	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
+	return scoped_reply(
+		r,
+		weir_wh_query_list(weir_req_db(r), r->arena, r->principal, size, weir_req_query(r, "page_token"), &e),
+		&e);
 }
 
 static int q_get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	weir_req_mark_authorized(r);
-	json_t *out = weir_wh_query_get(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"), &e);
-	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
+	return scoped_reply(r, weir_wh_query_get(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"), &e),
+			    &e);
 }
 
 static int q_update(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	json_t *body = weir_req_json(r, false, &e);
-	if (body == NULL || weir_req_begin(r, &e) != 0)
-		return weir_reply_error(r, &e);
-	weir_req_mark_authorized(r);
-	weir_req_audit_securable(r, weir_req_param(r, "id"));
+	json_t *body;
+	if (write_begin_or_reply(r, &body, false) != 0)
+		return 0;
 	json_t *out = weir_wh_query_update(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"), body, &e);
-	if (out == NULL)
-		return weir_reply_error(r, &e);
-	if (weir_req_commit(r, &e) != 0) {
-		json_decref(out);
-		return weir_reply_error(r, &e);
-	}
-	return weir_reply_json(r, 200, out);
+	return weir_reply_committed(r, out, &e);
 }
 
 static int q_delete(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	weir_req_mark_authorized(r);
-	weir_req_audit_securable(r, weir_req_param(r, "id"));
-	if (weir_req_begin(r, &e) != 0 ||
-	    weir_wh_query_delete(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"), &e) != 0 ||
+	if (write_begin_or_reply(r, NULL, false) != 0)
+		return 0;
+	if (weir_wh_query_delete(weir_req_db(r), r->arena, r->principal, weir_req_param(r, "id"), &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
 		return weir_reply_error(r, &e);
 	return weir_reply_ok_empty(r);

@@ -43,16 +43,7 @@ static int ws_get(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
-static int ws_delete(weir_req *r)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	const char *name = weir_req_param(r, "name");
-	weir_req_audit_securable(r, name);
-	if (weir_req_begin(r, &e) != 0 || weir_workspace_delete(weir_req_db(r), name, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
-		return fail(r, &e);
-	return weir_reply_ok_empty(r);
-}
+static int ws_delete(weir_req *r) { return weir_reply_deleted(r, "name", weir_workspace_delete); }
 
 static int ws_assignments(weir_req *r)
 {

@@ -409,6 +409,21 @@ test('Unity Catalog models: CRUD, versions, finalize, aliases, errors in the Dat
   assertError(await srv.req('GET', UC + '/models/ml.prod.churn2'), 404, 'NOT_FOUND');
 });
 
+test('a Unity Catalog model delete with ?force=true takes its versions with it; ?force=false is refused like none', async () => {
+  assert.equal((await srv.req('POST', UC + '/catalogs', { body: { name: 'mlforce' } })).status, 200);
+  assert.equal((await srv.req('POST', UC + '/schemas', { body: { name: 's', catalog_name: 'mlforce' } })).status, 200);
+  assert.equal((await srv.req('POST', UC + '/models', { body: { name: 'm', catalog_name: 'mlforce', schema_name: 's' } })).status, 200);
+  const v = await srv.req('POST', UC + '/models/versions', { body: { model_name: 'm', catalog_name: 'mlforce', schema_name: 's', source: 's3://b/m' } });
+  assert.equal(v.status, 200, v.text);
+  assertError(await srv.req('DELETE', UC + '/models/mlforce.s.m?force=false'), 409, 'ABORTED');
+  assertError(await srv.req('DELETE', UC + '/models/mlforce.s.m?force=maybe'), 400, 'INVALID_PARAMETER_VALUE');
+  const d = await srv.req('DELETE', UC + '/models/mlforce.s.m?force=true');
+  assert.equal(d.status, 200, d.text);
+  assert.deepEqual(d.json, {});
+  assertError(await srv.req('GET', UC + '/models/mlforce.s.m'), 404, 'NOT_FOUND');
+  assertError(await srv.req('GET', UC + '/models/mlforce.s.m/versions/1'), 404, 'NOT_FOUND');
+});
+
 test('both views agree: MLflow models in main.default show in UC, UC models show in MLflow (three-level names elsewhere)', async () => {
   await createModel('agree');
   await createVersion('agree');
