@@ -464,7 +464,46 @@ static const struct {
 	{"BOOLEAN", "BOOLEAN", "boolean", "boolean", "BOOLEAN"},
 	{"DATE", "DATE", "date", "date", "DATE TEXT"},
 	{"TIMESTAMP", "TIMESTAMP", "timestamp", "timestamp", "TIMESTAMP TEXT"},
+	/* nested types are JSON text; these rows give a result column's type from its declared
+	 * type (the element types are the catalog's) and a file's declaration */
+	{"ARRAY", "ARRAY", "array", "array", "ARRAY TEXT"},
+	{"MAP", "MAP", "map", "map", "MAP TEXT"},
+	{"STRUCT", "STRUCT", "struct", "struct", "STRUCT TEXT"},
 };
+
+bool weir_wh_type_is_complex(const char *type_name)
+{
+	return type_name &&
+	       (strcmp(type_name, "ARRAY") == 0 || strcmp(type_name, "MAP") == 0 || strcmp(type_name, "STRUCT") == 0);
+}
+
+json_t *weir_wh_type_json(const weir_wh_type *t)
+{
+	if (t->json_type[0] == '{') {
+		json_t *o = json_loads(t->json_type, 0, NULL);
+		if (o)
+			return o;
+	}
+	return json_string(t->json_type);
+}
+
+void weir_wh_append_coldef(weir_buf *b, const char *name, const weir_wh_type *t, bool not_null)
+{
+	weir_wh_append_ident(b, name);
+	weir_buf_appendf(b, " %s", t->decl);
+	if (not_null)
+		weir_buf_append(b, " NOT NULL", 9);
+	/* a nested type's value is JSON text of its shape: an array, or an object (MAP, STRUCT).
+	 * The check is by its first character: SQLite's JSON functions are not innocuous, and a
+	 * file's schema may only use innocuous ones (the engine turns trusted_schema off) */
+	if (weir_wh_type_is_complex(t->type_name)) {
+		weir_buf_append(b, " CHECK (", 8);
+		weir_wh_append_ident(b, name);
+		weir_buf_append(b, " IS NULL OR substr(ltrim(", 25);
+		weir_wh_append_ident(b, name);
+		weir_buf_appendf(b, "), 1, 1) = '%s')", strcmp(t->type_name, "ARRAY") == 0 ? "[" : "{");
+	}
+}
 
 static bool type_word(const char *w, weir_wh_type *out)
 {
@@ -489,12 +528,154 @@ static bool small_int(const char *sql, const weir_wh_tok *t, int *v)
 	return true;
 }
 
+#define NESTED_DEPTH 16
+
+static int nested(const char *sql, const weir_wh_tok *t, int n, int *i, int depth, weir_buf *text, json_t **json,
+		  weir_error *err);
+
+/* The '>' closing a nested type; ">>" is two tokens here (the tokenizer's punctuation is one
+ * character each). */
+static int close_angle(const char *sql, const weir_wh_tok *t, int n, int *i, weir_error *err)
+{
+	if (*i >= n || !punct(sql, &t[*i], '>'))
+		return bad(err, "a nested type is missing '>'");
+	(*i)++;
+	return 0;
+}
+
+/* ARRAY<t>, MAP<k, v>, STRUCT<name[:] t, ...> after the word at t[*i - 1]: its text (Databricks'
+ * lowercase form) into text and its Spark JSON type object into *json. */
+static int complex_type(const char *sql, const weir_wh_tok *t, int n, int *i, const char *word, int depth,
+			weir_buf *text, json_t **json, weir_error *err)
+{
+	if (depth > NESTED_DEPTH)
+		return bad(err, "types are nested more than 16 deep");
+	if (*i >= n || !punct(sql, &t[*i], '<'))
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
+					"Invalid statement: %s needs its element types: %s<...>", word, word);
+	(*i)++;
+	json_t *a = NULL, *b = NULL;
+	if (strcasecmp(word, "ARRAY") == 0) {
+		weir_buf_append(text, "array<", 6);
+		if (nested(sql, t, n, i, depth + 1, text, &a, err) != 0 || close_angle(sql, t, n, i, err) != 0)
+			goto fail;
+		weir_buf_append(text, ">", 1);
+		*json = json_pack("{s:s, s:o, s:b}", "type", "array", "elementType", a, "containsNull", 1);
+		return 0;
+	}
+	if (strcasecmp(word, "MAP") == 0) {
+		weir_buf_append(text, "map<", 4);
+		if (nested(sql, t, n, i, depth + 1, text, &a, err) != 0)
+			goto fail;
+		if (*i >= n || !punct(sql, &t[*i], ',')) {
+			bad(err, "MAP<k, v> needs a key type and a value type");
+			goto fail;
+		}
+		(*i)++;
+		weir_buf_append(text, ",", 1);
+		if (nested(sql, t, n, i, depth + 1, text, &b, err) != 0 || close_angle(sql, t, n, i, err) != 0)
+			goto fail;
+		weir_buf_append(text, ">", 1);
+		*json = json_pack("{s:s, s:o, s:o, s:b}", "type", "map", "keyType", a, "valueType", b,
+				  "valueContainsNull", 1);
+		return 0;
+	}
+	/* STRUCT */
+	weir_buf_append(text, "struct<", 7);
+	json_t *fields = json_array();
+	for (int k = 0;; k++) {
+		if (*i >= n || (t[*i].kind != WEIR_TK_IDENT && t[*i].kind != WEIR_TK_QIDENT)) {
+			json_decref(fields);
+			return bad(err, "STRUCT<name type, ...> needs a field name");
+		}
+		const char *name = t[*i].value;
+		for (size_t f = 0; f < json_array_size(fields); f++)
+			if (strcasecmp(json_string_value(json_object_get(json_array_get(fields, f), "name")), name) ==
+			    0) {
+				json_decref(fields);
+				return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
+							"Invalid statement: STRUCT has two fields named '%.64s'", name);
+			}
+		(*i)++;
+		if (*i < n && punct(sql, &t[*i], ':'))
+			(*i)++;
+		weir_buf_appendf(text, "%s%s:", k ? "," : "", name);
+		json_t *ft = NULL;
+		if (nested(sql, t, n, i, depth + 1, text, &ft, err) != 0) {
+			json_decref(fields);
+			return -1;
+		}
+		json_array_append_new(fields, json_pack("{s:s, s:o, s:b, s:{}}", "name", name, "type", ft, "nullable",
+							1, "metadata"));
+		if (*i < n && punct(sql, &t[*i], ',')) {
+			(*i)++;
+			continue;
+		}
+		break;
+	}
+	if (close_angle(sql, t, n, i, err) != 0) {
+		json_decref(fields);
+		return -1;
+	}
+	weir_buf_append(text, ">", 1);
+	*json = json_pack("{s:s, s:o}", "type", "struct", "fields", fields);
+	return 0;
+fail:
+	json_decref(a);
+	json_decref(b);
+	return -1;
+}
+
+static bool is_complex_word(const char *w)
+{
+	return strcasecmp(w, "ARRAY") == 0 || strcasecmp(w, "MAP") == 0 || strcasecmp(w, "STRUCT") == 0;
+}
+
+/* One type inside a nested type: a complex one, or a simple one through weir_wh_type_parse. */
+static int nested(const char *sql, const weir_wh_tok *t, int n, int *i, int depth, weir_buf *text, json_t **json,
+		  weir_error *err)
+{
+	if (*i < n && t[*i].kind == WEIR_TK_IDENT && is_complex_word(t[*i].value)) {
+		const char *w = t[*i].value;
+		(*i)++;
+		return complex_type(sql, t, n, i, w, depth, text, json, err);
+	}
+	weir_wh_type simple;
+	if (weir_wh_type_parse(sql, t, n, i, &simple, err) != 0)
+		return -1;
+	weir_buf_appendf(text, "%s", simple.type_text);
+	*json = json_string(simple.json_type);
+	return 0;
+}
+
 int weir_wh_type_parse(const char *sql, const weir_wh_tok *t, int n, int *i, weir_wh_type *out, weir_error *err)
 {
 	if (*i >= n || t[*i].kind != WEIR_TK_IDENT)
 		return bad(err, "a column needs a type");
 	const char *w = t[*i].value;
 	(*i)++;
+	if (is_complex_word(w)) {
+		weir_buf text = {0};
+		json_t *json = NULL;
+		if (complex_type(sql, t, n, i, w, 0, &text, &json, err) != 0) {
+			weir_buf_release(&text);
+			return -1;
+		}
+		type_word(w, out); /* type_name and decl */
+		char *js = json_dumps(json, JSON_COMPACT);
+		json_decref(json);
+		bool fits = text.len < sizeof(out->type_text) && js && strlen(js) < sizeof(out->json_type);
+		if (fits) {
+			snprintf(out->type_text, sizeof(out->type_text), "%.*s", (int)text.len, text.data);
+			snprintf(out->json_type, sizeof(out->json_type), "%s", js);
+		}
+		free(js);
+		weir_buf_release(&text);
+		if (!fits)
+			return bad(err,
+				   "a nested type this long is not available (its text is at most 127 characters)");
+		return 0;
+	}
 	if (strcasecmp(w, "DECIMAL") == 0 || strcasecmp(w, "DEC") == 0 || strcasecmp(w, "NUMERIC") == 0) {
 		int p = 10, s = 0;
 		if (*i < n && punct(sql, &t[*i], '(')) {
@@ -529,7 +710,7 @@ int weir_wh_type_parse(const char *sql, const weir_wh_tok *t, int n, int *i, wei
 			err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
 			"Invalid statement: unsupported column type '%.64s' (this warehouse has INT, "
 			"BIGINT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), STRING, BOOLEAN, DATE, "
-			"TIMESTAMP)",
+			"TIMESTAMP, ARRAY<t>, MAP<k,v>, STRUCT<name t, ...>)",
 			w);
 	}
 	return 0;

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/util.h"
@@ -89,16 +91,27 @@ void weir_wh_append_ident(weir_buf *b, const char *name);
 
 /* A Databricks column type. */
 typedef struct weir_wh_type {
-	const char *type_name; /* UC ColumnTypeName: INT, LONG, DOUBLE, DECIMAL, STRING, ... */
-	char type_text[40]; /* "int", "bigint", "decimal(10,2)", ... */
-	char json_type[40]; /* Spark's: "integer", "long", "decimal(10,2)", ... */
+	const char *type_name; /* UC ColumnTypeName: INT, LONG, DOUBLE, DECIMAL, STRING, ARRAY, ... */
+	char type_text[128]; /* "int", "bigint", "decimal(10,2)", "array<int>", "struct<a:int>", ... */
+	char json_type[400]; /* Spark's: "integer", "decimal(10,2)", or for ARRAY, MAP and STRUCT the
+				JSON text of its type object ({"type":"array","elementType":...}) */
 	char decl[48]; /* the declared type in the file: its first word gives the type back */
 	int precision, scale; /* DECIMAL only */
 } weir_wh_type;
 
+/* ARRAY, MAP and STRUCT: kept in a table's file as their JSON text (an array, an object);
+ * every write is checked to start as one (weir_wh_append_coldef). */
+bool weir_wh_type_is_complex(const char *type_name);
+/* The "type" of a column's type_json: a string, or the complex type's object. New reference. */
+json_t *weir_wh_type_json(const weir_wh_type *t);
+/* A column definition of a table's file: name, declared type, NOT NULL, and for a complex
+ * type the CHECK that its values start as JSON of its shape ('[' or '{'). */
+void weir_wh_append_coldef(weir_buf *b, const char *name, const weir_wh_type *t, bool not_null);
+
 /* Parses a Databricks type name (INT, INTEGER, BIGINT, LONG, SMALLINT, TINYINT, DOUBLE, FLOAT,
- * REAL, DECIMAL[(p[,s])], STRING, VARCHAR(n), CHAR(n), BOOLEAN, DATE, TIMESTAMP) from tokens
- * at *i, advancing it. 400 naming `statement` for anything else. */
+ * REAL, DECIMAL[(p[,s])], STRING, VARCHAR(n), CHAR(n), BOOLEAN, DATE, TIMESTAMP, and nested
+ * ARRAY<t>, MAP<k,v>, STRUCT<name[:] t, ...>) from tokens at *i, advancing it. 400 naming
+ * `statement` for anything else. */
 int weir_wh_type_parse(const char *sql, const weir_wh_tok *t, int n, int *i, weir_wh_type *out, weir_error *err);
 /* The type of a UC column from its type_name (and precision/scale): false when the
  * warehouse cannot store it (ARRAY, MAP, STRUCT, ... in this version). */

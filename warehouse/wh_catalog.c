@@ -418,8 +418,8 @@ static int create_function(run *r, weir_db *md, weir_error *err)
 	json_t *params = json_array();
 	for (int i = 0; i < st->ncols; i++) {
 		const weir_wh_coldef *d = &st->cols[i];
-		json_t *tj = json_pack("{s:s, s:s, s:b, s:{}}", "name", d->name, "type", d->type.json_type, "nullable",
-				       true, "metadata");
+		json_t *tj = json_pack("{s:s, s:o, s:b, s:{}}", "name", d->name, "type", weir_wh_type_json(&d->type),
+				       "nullable", true, "metadata");
 		char *tjs = json_dumps(tj, JSON_COMPACT);
 		json_decref(tj);
 		json_t *pj = json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", d->name, "type_text", d->type.type_text,

@@ -364,6 +364,7 @@ int weir_wh__file_ddl(weir_arena *a, json_t *columns, const char **out, weir_err
 		const char *name = json_string_value(json_object_get(col, "name"));
 		const char *tn = json_string_value(json_object_get(col, "type_name"));
 		weir_wh_type ty;
+		/* ARRAY, MAP and STRUCT (from SQL or the REST API): JSON text of that shape */
 		if (name == NULL ||
 		    !weir_wh_type_from_uc(tn, (int)json_integer_value(json_object_get(col, "type_precision")),
 					  (int)json_integer_value(json_object_get(col, "type_scale")), &ty)) {
@@ -374,10 +375,7 @@ int weir_wh__file_ddl(weir_arena *a, json_t *columns, const char **out, weir_err
 		}
 		if (i)
 			weir_buf_append(&b, ", ", 2);
-		weir_wh_append_ident(&b, name);
-		weir_buf_appendf(&b, " %s", ty.decl);
-		if (json_is_false(json_object_get(col, "nullable")))
-			weir_buf_append(&b, " NOT NULL", 9);
+		weir_wh_append_coldef(&b, name, &ty, json_is_false(json_object_get(col, "nullable")));
 	}
 	weir_buf_append(&b, ")", 1);
 	*out = weir_arena_strndup(a, b.data, b.len);
@@ -429,8 +427,7 @@ int weir_wh__file_alter_add(void *conn, weir_arena *a, const weir_wh_coldef *col
 	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
 		weir_buf b = {0};
 		weir_buf_appendf(&b, "ALTER TABLE %s ADD COLUMN ", WEIR_WH_FILE_TABLE);
-		weir_wh_append_ident(&b, cols[i].name);
-		weir_buf_appendf(&b, " %s", cols[i].type.decl);
+		weir_wh_append_coldef(&b, cols[i].name, &cols[i].type, false);
 		char *sql = weir_arena_strndup(a, b.data, b.len);
 		weir_buf_release(&b);
 		rc = sqlite3_exec(conn, sql, NULL, NULL, NULL);
@@ -1543,8 +1540,8 @@ json_t *weir_wh__uc_columns(const weir_wh_coldef *cols, int n, int first)
 	json_t *arr = json_array();
 	for (int i = 0; i < n; i++) {
 		const weir_wh_coldef *d = &cols[i];
-		json_t *tj = json_pack("{s:s, s:s, s:b, s:{}}", "name", d->name, "type", d->type.json_type, "nullable",
-				       d->nullable, "metadata");
+		json_t *tj = json_pack("{s:s, s:o, s:b, s:{}}", "name", d->name, "type", weir_wh_type_json(&d->type),
+				       "nullable", d->nullable, "metadata");
 		char *tjs = json_dumps(tj, JSON_COMPACT);
 		json_decref(tj);
 		json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b}", "name", d->name, "type_text", d->type.type_text,

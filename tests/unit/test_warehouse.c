@@ -210,10 +210,32 @@ static void test_types(void **state)
 		assert_true(weir_wh_type_from_uc(uc[k], 0, 0, &back));
 		assert_string_equal(back.decl, ty.decl);
 	}
+	/* nested types: Databricks' text, Spark's JSON type object, JSON text in the file */
+	const char *nested = "MAP<STRING, ARRAY<STRUCT<a: INT, `b c` DECIMAL(5,2)>>>";
 	i = 0;
-	assert_int_equal(weir_wh_tokenize(w->t->a, "ARRAY<INT>", &t, &n, &e), 0);
-	assert_int_equal(weir_wh_type_parse("ARRAY<INT>", t, n, &i, &ty, &e), -1);
-	assert_false(weir_wh_type_from_uc("ARRAY", 0, 0, &ty));
+	assert_int_equal(weir_wh_tokenize(w->t->a, nested, &t, &n, &e), 0);
+	assert_int_equal(weir_wh_type_parse(nested, t, n, &i, &ty, &e), 0);
+	assert_int_equal(i, n);
+	assert_string_equal(ty.type_name, "MAP");
+	assert_string_equal(ty.type_text, "map<string,array<struct<a:int,b c:decimal(5,2)>>>");
+	assert_string_equal(ty.json_type,
+			    "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":{\"type\":\"array\","
+			    "\"elementType\":{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"integer\","
+			    "\"nullable\":true,\"metadata\":{}},{\"name\":\"b c\",\"type\":\"decimal(5,2)\","
+			    "\"nullable\":true,\"metadata\":{}}]},\"containsNull\":true},\"valueContainsNull\":true}");
+	assert_true(weir_wh_type_from_uc("ARRAY", 0, 0, &back));
+	weir_wh_type_from_decl(back.decl, 0, &back);
+	assert_string_equal(back.type_name, "ARRAY");
+	/* still not storable, or not a type: refused */
+	assert_false(weir_wh_type_from_uc("VARIANT", 0, 0, &ty));
+	const char *bad[] = {"ARRAY", "ARRAY<>", "MAP<INT>", "STRUCT<a INT a INT>", "VARIANT", NULL};
+	for (int k = 0; bad[k]; k++) {
+		i = 0;
+		weir_error_clear(&e);
+		assert_int_equal(weir_wh_tokenize(w->t->a, bad[k], &t, &n, &e), 0);
+		assert_int_equal(weir_wh_type_parse(bad[k], t, n, &i, &ty, &e), -1);
+		assert_string_equal(e.field, "statement");
+	}
 	weir_wh_type_from_decl(NULL, 1, &ty); /* an expression's integer: BIGINT */
 	assert_string_equal(ty.type_name, "LONG");
 	weir_wh_type_from_decl(NULL, 2, &ty);
