@@ -253,11 +253,13 @@ json_t *weir_db_end_json(weir_db *c, weir_stmt *st, int rc, json_t *j, weir_erro
  *     return weir_db_json_rows(db, weir_db_query(db, SQL_X, err, WEIR_TEXT(id)), x_json, err);  */
 json_t *weir_db_json_rows(weir_db *c, weir_stmt *st, json_t *(*row)(weir_stmt *st), weir_error *err);
 
-/* weir_db_query_text for a caller that tells failure from absence: NULL with err set when the
- * query fails, NULL with err untouched when there is no row or the value is SQL NULL. */
-const char *weir_db_query_str_vals(weir_db *c, weir_arena *a, const char *sql, weir_error *err, const weir_db_val *vals,
-				   int n);
-#define weir_db_query_str(c, a, sql, err, ...) weir_db_query_str_vals((c), (a), (sql), (err), WEIR_DB_VALS(__VA_ARGS__))
+/* The first column of the first row of a query, copied into `a` (NULL for SQL NULL): 1 with
+ * *out set, 0 when there is no row (*out untouched), -1 with err set when the query fails.
+ * weir_db_query_i64's twin for text. */
+int weir_db_query_dup_vals(weir_db *c, weir_arena *a, const char *sql, const char **out, weir_error *err,
+			   const weir_db_val *vals, int n);
+#define weir_db_query_dup(c, a, sql, out, err, ...) \
+	weir_db_query_dup_vals((c), (a), (sql), (out), (err), WEIR_DB_VALS(__VA_ARGS__))
 
 /* Binding helpers: NULL pointers bind SQL NULL. Text is copied. */
 void weir_db_bind_text(weir_stmt *st, int i, const char *s);

@@ -24,23 +24,26 @@ int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int 
 	return st == NULL ? -1 : weir_db_step_done(c, st, err);
 }
 
-const char *weir_db_query_str_vals(weir_db *c, weir_arena *a, const char *sql, weir_error *err, const weir_db_val *vals,
-				   int n)
+int weir_db_query_dup_vals(weir_db *c, weir_arena *a, const char *sql, const char **out, weir_error *err,
+			   const weir_db_val *vals, int n)
 {
 	weir_stmt *st = weir_db_query_vals(c, sql, vals, n, err);
 	if (st == NULL)
-		return NULL;
+		return -1;
 	int rc = weir_db_step(st);
-	const char *out = rc == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
+	if (rc == WEIR_DB_ROW)
+		*out = weir_db_col_dup(a, st, 0);
 	weir_db_done(st);
-	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
-		weir_db_fail(c, rc, err);
-	return out;
+	if (rc == WEIR_DB_ROW || rc == WEIR_DB_DONE)
+		return rc == WEIR_DB_ROW;
+	return weir_db_fail(c, rc, err);
 }
 
 const char *weir_db_query_text_vals(weir_db *c, weir_arena *a, const char *sql, const weir_db_val *vals, int n)
 {
-	return weir_db_query_str_vals(c, a, sql, NULL, vals, n);
+	const char *out = NULL;
+	weir_db_query_dup_vals(c, a, sql, &out, NULL, vals, n);
+	return out;
 }
 
 int weir_db_query_i64_vals(weir_db *c, const char *sql, int64_t *out, weir_error *err, const weir_db_val *vals, int n)

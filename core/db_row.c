@@ -62,7 +62,7 @@ void *weir_db_rows(weir_db *db, weir_stmt *st, weir_arena *a, size_t size, const
 {
 	if (st == NULL)
 		return NULL;
-	size_t cap = 32, k = 0;
+	size_t cap = 8, k = 0; /* most answers are a few rows; grown by doubling */
 	char *v = weir_arena_calloc(a, cap * size);
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {

@@ -12,7 +12,8 @@ static const char SQL_COLUMN[] =
 
 const char *weir_tags__store_column(weir_db *db, weir_arena *a, const char *table_id, const char *name, weir_error *err)
 {
-	return weir_db_query_str(db, a, SQL_COLUMN, err, WEIR_TEXT(table_id), WEIR_TEXT(name));
+	const char *out = NULL;
+	return weir_db_query_dup(db, a, SQL_COLUMN, &out, err, WEIR_TEXT(table_id), WEIR_TEXT(name)) < 0 ? NULL : out;
 }
 
 #define ROW_COLS "securable_id, column_name, tag_key, tag_value, created_at, created_by"
