@@ -214,7 +214,7 @@ weir_stmt *weir_db_query_vals(weir_db *c, const char *sql, const weir_db_val *va
 #define weir_db_query(c, sql, err, ...) weir_db_query_vals((c), (sql), WEIR_DB_VALS(__VA_ARGS__), (err))
 
 /* The first column of the first row of a query as an integer: 1 with *out set, 0 when
- * there is no row, -1 with err set when preparing fails. */
+ * there is no row, -1 with err set when the query fails (err may be NULL: logged). */
 int weir_db_query_i64_vals(weir_db *c, const char *sql, int64_t *out, weir_error *err, const weir_db_val *vals, int n);
 #define weir_db_query_i64(c, sql, out, err, ...) \
 	weir_db_query_i64_vals((c), (sql), (out), (err), WEIR_DB_VALS(__VA_ARGS__))

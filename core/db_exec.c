@@ -51,11 +51,13 @@ int weir_db_query_i64_vals(weir_db *c, const char *sql, int64_t *out, weir_error
 	weir_stmt *st = weir_db_query_vals(c, sql, vals, n, err);
 	if (st == NULL)
 		return -1;
-	int found = weir_db_step(st) == WEIR_DB_ROW;
-	if (found)
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW)
 		*out = weir_db_col_i64(st, 0);
 	weir_db_done(st);
-	return found;
+	if (rc == WEIR_DB_ROW || rc == WEIR_DB_DONE)
+		return rc == WEIR_DB_ROW;
+	return weir_db_fail(c, rc, err);
 }
 
 int64_t weir_db_exec_count_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err)
