@@ -1,6 +1,7 @@
 /* weir_db_query and weir_db_exec (core/db.h): a store's statement with its values in one
  * line, through the public statement API. */
 #include "core/db.h"
+#include "core/db_row.h"
 
 weir_stmt *weir_db_query_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err)
 {
@@ -28,15 +29,12 @@ int weir_db_query_dup_vals(weir_db *c, weir_arena *a, const char *sql, const cha
 			   const weir_db_val *vals, int n)
 {
 	weir_stmt *st = weir_db_query_vals(c, sql, vals, n, err);
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW)
+	int found = weir_db_row_first(c, st, err);
+	if (found == 1) {
 		*out = weir_db_col_dup(a, st, 0);
-	weir_db_done(st);
-	if (rc == WEIR_DB_ROW || rc == WEIR_DB_DONE)
-		return rc == WEIR_DB_ROW;
-	return weir_db_fail(c, rc, err);
+		weir_db_done(st);
+	}
+	return found;
 }
 
 const char *weir_db_query_text_vals(weir_db *c, weir_arena *a, const char *sql, const weir_db_val *vals, int n)
@@ -49,15 +47,12 @@ const char *weir_db_query_text_vals(weir_db *c, weir_arena *a, const char *sql, 
 int weir_db_query_i64_vals(weir_db *c, const char *sql, int64_t *out, weir_error *err, const weir_db_val *vals, int n)
 {
 	weir_stmt *st = weir_db_query_vals(c, sql, vals, n, err);
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW)
+	int found = weir_db_row_first(c, st, err);
+	if (found == 1) {
 		*out = weir_db_col_i64(st, 0);
-	weir_db_done(st);
-	if (rc == WEIR_DB_ROW || rc == WEIR_DB_DONE)
-		return rc == WEIR_DB_ROW;
-	return weir_db_fail(c, rc, err);
+		weir_db_done(st);
+	}
+	return found;
 }
 
 int64_t weir_db_exec_count_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err)
@@ -80,13 +75,10 @@ int64_t weir_db_count_vals(weir_db *c, const char *sql, const weir_db_val *vals,
 int weir_db_exists_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err)
 {
 	weir_stmt *st = weir_db_query_vals(c, sql, vals, n, err);
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	weir_db_done(st);
-	if (rc == WEIR_DB_ROW || rc == WEIR_DB_DONE)
-		return rc == WEIR_DB_ROW;
-	return weir_db_fail(c, rc, err);
+	int found = weir_db_row_first(c, st, err);
+	if (found == 1)
+		weir_db_done(st);
+	return found;
 }
 
 int weir_db_end(weir_db *c, weir_stmt *st, int rc, weir_error *err)

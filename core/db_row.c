@@ -37,6 +37,14 @@ int weir_db_row_first(weir_db *db, weir_stmt *st, weir_error *err)
 	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
 }
 
+int weir_db_row_need(weir_db *db, weir_stmt *st, const char *what, weir_error *err)
+{
+	int found = weir_db_row_first(db, st, err);
+	if (found < 0)
+		return -1;
+	return found ? 0 : weir_error_set(err, WEIR_E_NOT_FOUND, "%s", what);
+}
+
 int weir_db_row_one(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const weir_db_field *fields, int n,
 		    weir_error *err)
 {

@@ -77,6 +77,11 @@ int weir_db_row_one(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const 
  * failed (st is done in both). st may be the NULL of a failed weir_db_query: -1. */
 int weir_db_row_first(weir_db *db, weir_stmt *st, weir_error *err);
 
+/* weir_db_row_first for a row that must exist: 0 when st stands on it (read it, then
+ * weir_db_done); -1 with err set otherwise: NOT_FOUND with message `what` when there was
+ * none, or the step's failure. */
+int weir_db_row_need(weir_db *db, weir_stmt *st, const char *what, weir_error *err);
+
 /* weir_db_row_one for a row that must exist: 0 when read; NOT_FOUND with message `what` when
  * there was none; -1 with err set when the step failed. */
 int weir_db_row_get(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const weir_db_field *fields, int n,

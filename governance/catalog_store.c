@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/json.h"
 #include "core/log.h"
 
@@ -212,12 +213,8 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 	const char *ms = weir_gov_metastore_id(db, a, err);
 	json_t *masks = NULL; /* a table's column masks, from its spec */
 	weir_stmt *st = weir_db_query(db, SQL_INFO, err, WEIR_TEXT(id));
-	if (st == NULL)
+	if (weir_db_row_need(db, st, "Securable not found.", err) != 0)
 		return -1;
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return weir_error_set(err, WEIR_E_NOT_FOUND, "Securable not found.");
-	}
 	weir_sec_type t = WEIR_SEC_CATALOG;
 	weir_sec_type_parse(weir_db_col_text(st, 1), &t);
 	const char *name = weir_db_col_text(st, 2);

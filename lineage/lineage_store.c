@@ -836,65 +836,31 @@ const char *weir_lin_store_table_col_type(weir_db *db, weir_arena *a, const char
 
 /* ---------------------------------------------------------------- system tables */
 
-static const char *const TABLE_LINEAGE_COLUMNS[] = {"account_id",
-						    "metastore_id",
-						    "workspace_id",
-						    "entity_type",
-						    "entity_id",
-						    "entity_run_id",
-						    "source_table_full_name",
-						    "source_table_catalog",
-						    "source_table_schema",
-						    "source_table_name",
-						    "source_path",
-						    "source_type",
-						    "target_table_full_name",
-						    "target_table_catalog",
-						    "target_table_schema",
-						    "target_table_name",
-						    "target_path",
-						    "target_type",
-						    "created_by",
-						    "event_time",
-						    "event_date",
-						    "record_id"};
-static const char *const COLUMN_LINEAGE_COLUMNS[] = {"account_id",
-						     "metastore_id",
-						     "workspace_id",
-						     "entity_type",
-						     "entity_id",
-						     "entity_run_id",
-						     "source_table_full_name",
-						     "source_table_catalog",
-						     "source_table_schema",
-						     "source_table_name",
-						     "source_path",
-						     "source_type",
-						     "source_column_name",
-						     "target_table_full_name",
-						     "target_table_catalog",
-						     "target_table_schema",
-						     "target_table_name",
-						     "target_path",
-						     "target_type",
-						     "target_column_name",
-						     "created_by",
-						     "event_time",
-						     "event_date",
-						     "record_id"};
+/* The columns of the two system lineage views, each named once: the names reported to the
+ * reader and the SELECT lists are built from the same lists, so they cannot drift apart.
+ * A column view has a source and a target column name besides a table view's columns. */
+#define LIN_COLS_HEAD(X) X(account_id) X(metastore_id) X(workspace_id) X(entity_type) X(entity_id) X(entity_run_id)
+#define LIN_COLS_SOURCE(X)        \
+	X(source_table_full_name) \
+	X(source_table_catalog) X(source_table_schema) X(source_table_name) X(source_path) X(source_type)
+#define LIN_COLS_TARGET(X)        \
+	X(target_table_full_name) \
+	X(target_table_catalog) X(target_table_schema) X(target_table_name) X(target_path) X(target_type)
+#define LIN_COLS_TAIL(X) X(created_by) X(event_time) X(event_date) /* then record_id, the last */
+#define LIN_NAME(c) #c,
+#define LIN_SELECT(c) #c ", "
 
-static const char SQL_SYSTEM_TABLE_LINEAGE[] =
-	"SELECT account_id, metastore_id, workspace_id, entity_type, entity_id, entity_run_id, "
-	"source_table_full_name, source_table_catalog, source_table_schema, source_table_name, source_path, "
-	"source_type, target_table_full_name, target_table_catalog, target_table_schema, target_table_name, "
-	"target_path, target_type, created_by, event_time, event_date, record_id "
-	"FROM system_access_table_lineage ORDER BY event_time DESC LIMIT ?1";
-static const char SQL_SYSTEM_COLUMN_LINEAGE[] =
-	"SELECT account_id, metastore_id, workspace_id, entity_type, entity_id, entity_run_id, "
-	"source_table_full_name, source_table_catalog, source_table_schema, source_table_name, source_path, "
-	"source_type, source_column_name, target_table_full_name, target_table_catalog, target_table_schema, "
-	"target_table_name, target_path, target_type, target_column_name, created_by, event_time, event_date, "
-	"record_id FROM system_access_column_lineage ORDER BY event_time DESC LIMIT ?1";
+static const char *const TABLE_LINEAGE_COLUMNS[] = {LIN_COLS_HEAD(LIN_NAME) LIN_COLS_SOURCE(LIN_NAME) LIN_COLS_TARGET(
+	LIN_NAME) LIN_COLS_TAIL(LIN_NAME) "record_id"};
+static const char *const COLUMN_LINEAGE_COLUMNS[] = {LIN_COLS_HEAD(LIN_NAME) LIN_COLS_SOURCE(LIN_NAME) LIN_NAME(
+	source_column_name) LIN_COLS_TARGET(LIN_NAME) LIN_NAME(target_column_name) LIN_COLS_TAIL(LIN_NAME) "record_id"};
+
+static const char SQL_SYSTEM_TABLE_LINEAGE[] = "SELECT " LIN_COLS_HEAD(LIN_SELECT) LIN_COLS_SOURCE(LIN_SELECT)
+	LIN_COLS_TARGET(LIN_SELECT) LIN_COLS_TAIL(
+		LIN_SELECT) "record_id FROM system_access_table_lineage ORDER BY event_time DESC LIMIT ?1";
+static const char SQL_SYSTEM_COLUMN_LINEAGE[] = "SELECT " LIN_COLS_HEAD(LIN_SELECT) LIN_COLS_SOURCE(LIN_SELECT)
+	LIN_SELECT(source_column_name) LIN_COLS_TARGET(LIN_SELECT) LIN_SELECT(target_column_name) LIN_COLS_TAIL(
+		LIN_SELECT) "record_id FROM system_access_column_lineage ORDER BY event_time DESC LIMIT ?1";
 
 const char *const *weir_lineage_system_columns(bool column, int *n)
 {

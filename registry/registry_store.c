@@ -207,13 +207,8 @@ static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t versi
 json_t *weir_reg_store_model_mlflow(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_MODEL_ROW, err, WEIR_TEXT(model_id));
-	if (st == NULL)
+	if (weir_db_row_need(db, st, "Registered Model not found", err) != 0)
 		return NULL;
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		weir_error_set(err, WEIR_E_NOT_FOUND, "Registered Model not found");
-		return NULL;
-	}
 	reg_hit h = {.model_id = model_id,
 		     .mlflow_name = weir_registry_mlflow_name(a, weir_db_col_text(st, 2), weir_db_col_text(st, 1),
 							      weir_db_col_text(st, 0)),
@@ -313,13 +308,8 @@ json_t *weir_reg_store_model_uc(weir_db *db, weir_arena *a, const char *model_id
 				weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_MODEL_ROW, err, WEIR_TEXT(model_id));
-	if (st == NULL)
+	if (weir_db_row_need(db, st, "Registered model does not exist.", err) != 0)
 		return NULL;
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		weir_error_set(err, WEIR_E_NOT_FOUND, "Registered model does not exist.");
-		return NULL;
-	}
 	const char *n = weir_db_col_text(st, 0);
 	const char *s = weir_db_col_text(st, 1);
 	const char *c = weir_db_col_text(st, 2);
@@ -573,11 +563,10 @@ json_t *weir_reg_store_version_uc(weir_db *db, weir_arena *a, const char *model_
 {
 	(void)a;
 	weir_stmt *st = weir_db_query(db, SQL_MV_ROW, err, WEIR_TEXT(model_id), WEIR_I64(version));
-	if (st == NULL)
-		return NULL;
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld does not exist.", (long long)version);
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0) {
+		if (found == 0)
+			weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld does not exist.", (long long)version);
 		return NULL;
 	}
 	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:o, s:I, s:o, s:s}", "id", jstr(st, 10),
