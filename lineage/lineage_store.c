@@ -13,9 +13,12 @@
 /* ------------------------------------------------------------------ nodes */
 
 /* The id a statement answers in its one row (an INSERT ... RETURNING id, a lookup): 0 with
- * *out set; 1 when there is no row and absent_ok; else -1 with err set. st is done after. */
+ * *out set; 1 when there is no row and absent_ok; else -1 with err set. st (NULL: its
+ * weir_db_query failed, err set) is done after. */
 static int one_id(weir_db *db, weir_stmt *st, int64_t *out, bool absent_ok, weir_error *err)
 {
+	if (st == NULL)
+		return -1;
 	int rc = weir_db_step(st);
 	if (rc == WEIR_DB_ROW) {
 		*out = weir_db_col_i64(st, 0);
@@ -41,11 +44,10 @@ static const char SQL_NODE_UPSERT[] =
 int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name, const char *ns,
 			       const char *securable_id, int64_t at_ms, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NODE_UPSERT, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key),
-				      WEIR_TEXT(name), WEIR_TEXT(ns), WEIR_TEXT(securable_id), WEIR_I64(at_ms));
-	if (st == NULL)
-		return -1;
-	return one_id(db, st, id, false, err);
+	return one_id(db,
+		      weir_db_query(db, SQL_NODE_UPSERT, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key),
+				    WEIR_TEXT(name), WEIR_TEXT(ns), WEIR_TEXT(securable_id), WEIR_I64(at_ms)),
+		      id, false, err);
 }
 
 #define NODE_COLS                                                                                      \
@@ -254,18 +256,12 @@ static const char SQL_PRODUCER_FIND[] = "SELECT id FROM lineage_producers WHERE 
 
 int weir_lin_store_producer(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_PRODUCER, err, WEIR_TEXT(type), WEIR_TEXT(id));
-	if (st == NULL)
-		return -1;
-	return one_id(db, st, pid, false, err);
+	return one_id(db, weir_db_query(db, SQL_PRODUCER, err, WEIR_TEXT(type), WEIR_TEXT(id)), pid, false, err);
 }
 
 int weir_lin_store_producer_find(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_PRODUCER_FIND, err, WEIR_TEXT(type), WEIR_TEXT(id));
-	if (st == NULL)
-		return -1;
-	return one_id(db, st, pid, true, err);
+	return one_id(db, weir_db_query(db, SQL_PRODUCER_FIND, err, WEIR_TEXT(type), WEIR_TEXT(id)), pid, true, err);
 }
 
 static const char SQL_EDGE_UPSERT[] =
@@ -301,23 +297,15 @@ static const char SQL_COLUMN_FIND[] = "SELECT id FROM lineage_columns WHERE node
 
 int weir_lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COLUMN_FIND, err, WEIR_I64(node), WEIR_TEXT(name));
-	if (st == NULL)
-		return -1;
-	int rc = one_id(db, st, cid, true, err);
+	int rc = weir_lin_store_column_find(db, node, name, cid, err);
 	if (rc <= 0)
 		return rc;
-	if ((st = weir_db_query(db, SQL_COLUMN, err, WEIR_I64(node), WEIR_TEXT(name))) == NULL)
-		return -1;
-	return one_id(db, st, cid, false, err);
+	return one_id(db, weir_db_query(db, SQL_COLUMN, err, WEIR_I64(node), WEIR_TEXT(name)), cid, false, err);
 }
 
 int weir_lin_store_column_find(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COLUMN_FIND, err, WEIR_I64(node), WEIR_TEXT(name));
-	if (st == NULL)
-		return -1;
-	return one_id(db, st, cid, true, err);
+	return one_id(db, weir_db_query(db, SQL_COLUMN_FIND, err, WEIR_I64(node), WEIR_TEXT(name)), cid, true, err);
 }
 
 static const char SQL_COL_EDGE_UPSERT[] =
