@@ -223,6 +223,19 @@ void *weir_arena_calloc(weir_arena *a, size_t n)
 	return p;
 }
 
+void *weir_arena_grow(weir_arena *a, void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	char *nv = weir_arena_alloc(a, ncap * size);
+	if (n)
+		memcpy(nv, v, n * size);
+	memset(nv + n * size, 0, (ncap - n) * size);
+	*cap = ncap;
+	return nv;
+}
+
 char *weir_arena_strndup(weir_arena *a, const char *s, size_t n)
 {
 	char *d = weir_arena_alloc(a, n + 1);

@@ -23,6 +23,13 @@ char *weir_arena_strndup(weir_arena *a, const char *s, size_t n);
 char *weir_arena_printf(weir_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *weir_arena_vprintf(weir_arena *a, const char *fmt, va_list ap);
 
+/* An arena array with room for one more element: v itself while n < *cap, else a copy of
+ * its n elements (of `size` bytes) in a new block twice as large (8 when *cap is 0), the new
+ * part zeroed, *cap updated. The old block stays in the arena until it is freed:
+ *     v = weir_arena_grow(a, v, n, &cap, sizeof(*v));
+ *     v[n++] = ...;  */
+void *weir_arena_grow(weir_arena *a, void *v, size_t n, size_t *cap, size_t size);
+
 /* Runs fn(p) when the arena is freed; handlers run last-registered first. */
 void weir_arena_defer(weir_arena *a, weir_cleanup_fn fn, void *p);
 

@@ -197,39 +197,69 @@ typedef struct weir_db_val {
 #define WEIR_I64(x) ((weir_db_val){2, NULL, (int64_t)(x), 0})
 #define WEIR_I64_OR_NULL(x, is_null) ((weir_db_val){(is_null) ? 0 : 2, NULL, (int64_t)(x), 0})
 #define WEIR_REAL(x) ((weir_db_val){3, NULL, 0, (double)(x)})
+/* The values of a macro's `...` as the (array, count) pair its _vals function takes. */
+#define WEIR_DB_VALS(...) \
+	(const weir_db_val[]){__VA_ARGS__}, (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val))
 int weir_db_exec_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
-#define weir_db_exec(c, sql, err, ...)                                    \
-	weir_db_exec_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__}, \
-			  (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
+#define weir_db_exec(c, sql, err, ...) weir_db_exec_vals((c), (sql), WEIR_DB_VALS(__VA_ARGS__), (err))
 
 /* weir_db_exec, answering the number of rows the statement changed (-1 on failure). */
 int64_t weir_db_exec_count_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
-#define weir_db_exec_count(c, sql, err, ...)                                    \
-	weir_db_exec_count_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__}, \
-				(int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
+#define weir_db_exec_count(c, sql, err, ...) weir_db_exec_count_vals((c), (sql), WEIR_DB_VALS(__VA_ARGS__), (err))
 
 /* The cached statement for `sql` with its values bound in order, ready to step (a query):
  *     weir_stmt *st = weir_db_query(db, SQL_X, err, WEIR_TEXT(id));
  * NULL with err set when preparing fails. */
 weir_stmt *weir_db_query_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
-#define weir_db_query(c, sql, err, ...)                                    \
-	weir_db_query_vals((c), (sql), (const weir_db_val[]){__VA_ARGS__}, \
-			   (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)), (err))
+#define weir_db_query(c, sql, err, ...) weir_db_query_vals((c), (sql), WEIR_DB_VALS(__VA_ARGS__), (err))
 
 /* The first column of the first row of a query as an integer: 1 with *out set, 0 when
- * there is no row, -1 with err set when preparing fails. */
+ * there is no row, -1 with err set when the query fails (err may be NULL: logged). */
 int weir_db_query_i64_vals(weir_db *c, const char *sql, int64_t *out, weir_error *err, const weir_db_val *vals, int n);
-#define weir_db_query_i64(c, sql, out, err, ...)                                             \
-	weir_db_query_i64_vals((c), (sql), (out), (err), (const weir_db_val[]){__VA_ARGS__}, \
-			       (int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)))
+#define weir_db_query_i64(c, sql, out, err, ...) \
+	weir_db_query_i64_vals((c), (sql), (out), (err), WEIR_DB_VALS(__VA_ARGS__))
 
 /* The first column of the first row of a query, copied into `a`: NULL when there is no
  * row, the value is SQL NULL, or the query fails (a failure is logged by weir_db_stmt).
  *     return weir_db_query_text(db, a, SQL_X, WEIR_TEXT(id));  */
 const char *weir_db_query_text_vals(weir_db *c, weir_arena *a, const char *sql, const weir_db_val *vals, int n);
-#define weir_db_query_text(c, a, sql, ...)                                           \
-	weir_db_query_text_vals((c), (a), (sql), (const weir_db_val[]){__VA_ARGS__}, \
-				(int)(sizeof((const weir_db_val[]){__VA_ARGS__}) / sizeof(weir_db_val)))
+#define weir_db_query_text(c, a, sql, ...) weir_db_query_text_vals((c), (a), (sql), WEIR_DB_VALS(__VA_ARGS__))
+
+/* weir_db_exec of an INSERT, answering the id of the row it inserted (-1 on failure). */
+int64_t weir_db_exec_id_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
+#define weir_db_exec_id(c, sql, err, ...) weir_db_exec_id_vals((c), (sql), WEIR_DB_VALS(__VA_ARGS__), (err))
+
+/* A query that always answers one integer row (a count): the value (>= 0 for a count), or -1
+ * with err set when preparing or stepping fails (no row is a failure too). */
+int64_t weir_db_count_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
+#define weir_db_count(c, sql, err, ...) weir_db_count_vals((c), (sql), WEIR_DB_VALS(__VA_ARGS__), (err))
+
+/* Whether a query answers a row: 1 yes, 0 no, -1 with err set when it fails (err may be
+ * NULL: the failure is logged). The statement is done after. */
+int weir_db_exists_vals(weir_db *c, const char *sql, const weir_db_val *vals, int n, weir_error *err);
+#define weir_db_exists(c, sql, err, ...) weir_db_exists_vals((c), (sql), WEIR_DB_VALS(__VA_ARGS__), (err))
+
+/* The end of a loop over a query's rows, `while ((rc = weir_db_step(st)) == WEIR_DB_ROW)`:
+ * the statement is done, and rc, what the last step answered, is mapped: 0 for
+ * WEIR_DB_DONE, else -1 with err set by weir_db_fail. */
+int weir_db_end(weir_db *c, weir_stmt *st, int rc, weir_error *err);
+/* weir_db_end for a loop that built j: j when the rows were all read, else NULL with err set
+ * and j released. */
+json_t *weir_db_end_json(weir_db *c, weir_stmt *st, int rc, json_t *j, weir_error *err);
+
+/* A JSON array of a query's rows, one element per row made by row(st) (a row for which it
+ * answers NULL is left out): the array, or NULL with err set when a step failed. st may be
+ * the NULL of a failed weir_db_query: NULL. The statement is done after.
+ *     return weir_db_json_rows(db, weir_db_query(db, SQL_X, err, WEIR_TEXT(id)), x_json, err);  */
+json_t *weir_db_json_rows(weir_db *c, weir_stmt *st, json_t *(*row)(weir_stmt *st), weir_error *err);
+
+/* The first column of the first row of a query, copied into `a` (NULL for SQL NULL): 1 with
+ * *out set, 0 when there is no row (*out untouched), -1 with err set when the query fails.
+ * weir_db_query_i64's twin for text. */
+int weir_db_query_dup_vals(weir_db *c, weir_arena *a, const char *sql, const char **out, weir_error *err,
+			   const weir_db_val *vals, int n);
+#define weir_db_query_dup(c, a, sql, out, err, ...) \
+	weir_db_query_dup_vals((c), (a), (sql), (out), (err), WEIR_DB_VALS(__VA_ARGS__))
 
 /* Binding helpers: NULL pointers bind SQL NULL. Text is copied. */
 void weir_db_bind_text(weir_stmt *st, int i, const char *s);

@@ -550,6 +550,15 @@ static void stmt_reset(pg_stmt *s)
 	s->nrows = 0;
 }
 
+/* Drops the results every cached statement of c holds, as a transaction ends (no read of
+ * one may outlive it). */
+static void stmts_reset(pg_conn *c)
+{
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->slots[i].st)
+			stmt_reset(c->slots[i].st);
+}
+
 static pg_stmt *stmt_new(pg_conn *c, const char *key, const char *sql)
 {
 	pg_stmt *s = weir_xcalloc(1, sizeof(*s));
@@ -1044,9 +1053,7 @@ void weir_pg_rollback(weir_db *db)
 	pg_conn *c = CONN(db);
 	if (!c->in_write)
 		return;
-	for (size_t i = 0; i < c->nslots; i++)
-		if (c->slots[i].st)
-			stmt_reset(c->slots[i].st);
+	stmts_reset(c);
 	if (PQstatus(c->pc) == CONNECTION_OK)
 		PQclear(PQexec(c->pc, "ROLLBACK"));
 	c->in_write = false;
@@ -1096,9 +1103,7 @@ void weir_pg_end_read(weir_db *db)
 	pg_conn *c = CONN(db);
 	if (!c->in_read)
 		return;
-	for (size_t i = 0; i < c->nslots; i++)
-		if (c->slots[i].st)
-			stmt_reset(c->slots[i].st);
+	stmts_reset(c);
 	/* a write made inside a read (outside weir_db_begin_write) is kept, and counted */
 	if (PQstatus(c->pc) == CONNECTION_OK) {
 		PGresult *r = PQexec(c->pc, c->wrote ? "COMMIT" : "ROLLBACK");

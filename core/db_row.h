@@ -27,6 +27,7 @@ typedef enum {
 	WEIR_FIELD_BOOL, /* bool: the integer is not 0 */
 	WEIR_FIELD_REAL, /* double */
 	WEIR_FIELD_SKIP, /* a column the caller reads itself (an enum from its text, ...) */
+	WEIR_FIELD_I64_OR_NEG, /* int64_t, -1 for SQL NULL (a counter a CASE may not read) */
 } weir_field_kind;
 
 typedef struct weir_db_field {
@@ -47,6 +48,11 @@ typedef struct weir_db_field {
 #define WEIR_FIELD_SKIPPED             \
 	{                              \
 		WEIR_FIELD_SKIP, 0, -1 \
+	}
+/* An int64_t field that is -1 when the column is SQL NULL. */
+#define WEIR_FIELD_OR_NEG(T, f)                           \
+	{                                                 \
+		WEIR_FIELD_I64_OR_NEG, offsetof(T, f), -1 \
 	}
 #define WEIR_FIELD_OPT(T, f, has)                                              \
 	{                                                                      \
@@ -71,11 +77,28 @@ int weir_db_row_one(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const 
  * failed (st is done in both). st may be the NULL of a failed weir_db_query: -1. */
 int weir_db_row_first(weir_db *db, weir_stmt *st, weir_error *err);
 
+/* weir_db_row_first for a row that must exist: 0 when st stands on it (read it, then
+ * weir_db_done); -1 with err set otherwise: NOT_FOUND with message `what` when there was
+ * none, or the step's failure. */
+int weir_db_row_need(weir_db *db, weir_stmt *st, const char *what, weir_error *err);
+
 /* weir_db_row_one for a row that must exist: 0 when read; NOT_FOUND with message `what` when
  * there was none; -1 with err set when the step failed. */
 int weir_db_row_get(weir_db *db, weir_stmt *st, weir_arena *a, void *out, const weir_db_field *fields, int n,
 		    const char *what, weir_error *err);
 #define WEIR_DB_ROW_GET(db, st, a, out, fields, what, err) \
 	weir_db_row_get((db), (st), (a), (out), (fields), (int)(sizeof(fields) / sizeof((fields)[0])), (what), (err))
+
+/* Steps st to its end, reading each row into the next element (`size` bytes, zeroed first) of
+ * an array in `a`: its columns into `fields` as weir_db_row_read does, then, when fill is not
+ * NULL, fill(a, st, element) for what a table cannot say (an enum from its text, ...). The
+ * array (never NULL, even for no rows) with *n its length, or NULL with err set when a step
+ * failed. st may be the NULL of a failed weir_db_query: NULL. The statement is done after. */
+typedef void (*weir_db_fill_fn)(weir_arena *a, weir_stmt *st, void *elem);
+void *weir_db_rows(weir_db *db, weir_stmt *st, weir_arena *a, size_t size, const weir_db_field *fields, int nfields,
+		   weir_db_fill_fn fill, size_t *n, weir_error *err);
+#define WEIR_DB_ROWS(db, st, a, T, fields, fill, n, err)                                                              \
+	((T *)weir_db_rows((db), (st), (a), sizeof(T), (fields), (int)(sizeof(fields) / sizeof((fields)[0])), (fill), \
+			   (n), (err)))
 
 #endif

@@ -164,30 +164,38 @@ static json_t *lookup(json_t *obj, const char *key, bool required, weir_error *e
 	return v;
 }
 
-int weir_json_get_str(json_t *obj, const char *key, bool required, const char **out, weir_error *err)
+/* The member key of obj checked to be of type t (JSON_TRUE stands for either boolean): 1 with
+ * *v set; 0 when it is absent (or null) and not required; -1 with err set when it is absent
+ * and required, or of another type ("expected <what>"). */
+static int typed(json_t *obj, const char *key, bool required, json_type t, const char *what, json_t **v,
+		 weir_error *err)
 {
 	bool missing;
-	json_t *v = lookup(obj, key, required, err, &missing);
+	*v = lookup(obj, key, required, err, &missing);
 	if (missing)
 		return required ? -1 : 0;
-	if (!json_is_string(v))
+	if (t == JSON_TRUE ? !json_is_boolean(*v) : json_typeof(*v) != t)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
-					"Invalid value for field '%s': expected a string", key);
-	*out = json_string_value(v);
-	return 0;
+					"Invalid value for field '%s': expected %s", key, what);
+	return 1;
+}
+
+int weir_json_get_str(json_t *obj, const char *key, bool required, const char **out, weir_error *err)
+{
+	json_t *v;
+	int has = typed(obj, key, required, JSON_STRING, "a string", &v, err);
+	if (has == 1)
+		*out = json_string_value(v);
+	return has < 0 ? -1 : 0;
 }
 
 int weir_json_get_bool(json_t *obj, const char *key, bool required, bool *out, weir_error *err)
 {
-	bool missing;
-	json_t *v = lookup(obj, key, required, err, &missing);
-	if (missing)
-		return required ? -1 : 0;
-	if (!json_is_boolean(v))
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
-					"Invalid value for field '%s': expected a boolean", key);
-	*out = json_is_true(v);
-	return 0;
+	json_t *v;
+	int has = typed(obj, key, required, JSON_TRUE, "a boolean", &v, err);
+	if (has == 1)
+		*out = json_is_true(v);
+	return has < 0 ? -1 : 0;
 }
 
 int weir_json_get_i64(json_t *obj, const char *key, bool required, int64_t *out, weir_error *err)
@@ -216,28 +224,20 @@ int weir_json_get_i64(json_t *obj, const char *key, bool required, int64_t *out,
 
 int weir_json_get_obj(json_t *obj, const char *key, bool required, json_t **out, weir_error *err)
 {
-	bool missing;
-	json_t *v = lookup(obj, key, required, err, &missing);
-	if (missing)
-		return required ? -1 : 0;
-	if (!json_is_object(v))
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
-					"Invalid value for field '%s': expected an object", key);
-	*out = v;
-	return 0;
+	json_t *v;
+	int has = typed(obj, key, required, JSON_OBJECT, "an object", &v, err);
+	if (has == 1)
+		*out = v;
+	return has < 0 ? -1 : 0;
 }
 
 int weir_json_get_arr(json_t *obj, const char *key, bool required, json_t **out, weir_error *err)
 {
-	bool missing;
-	json_t *v = lookup(obj, key, required, err, &missing);
-	if (missing)
-		return required ? -1 : 0;
-	if (!json_is_array(v))
-		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, key,
-					"Invalid value for field '%s': expected an array", key);
-	*out = v;
-	return 0;
+	json_t *v;
+	int has = typed(obj, key, required, JSON_ARRAY, "an array", &v, err);
+	if (has == 1)
+		*out = v;
+	return has < 0 ? -1 : 0;
 }
 
 int weir_json_get_str_map(json_t *obj, const char *key, json_t **out, weir_error *err)

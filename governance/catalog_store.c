@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/json.h"
 #include "core/log.h"
 
@@ -109,15 +110,8 @@ static const char SQL_NAME_TAKEN[] = "SELECT 1 FROM securables WHERE parent_id =
 
 bool weir_cat_store_name_taken(weir_db *db, const char *parent_id, weir_sec_type t, const char *name)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_NAME_TAKEN, NULL);
-	if (st == NULL)
-		return false;
-	weir_db_bind_text(st, 1, parent_id);
-	weir_db_bind_text(st, 2, weir_sec_type_name(t));
-	weir_db_bind_text(st, 3, name);
-	bool taken = weir_db_step(st) == WEIR_DB_ROW;
-	weir_db_done(st);
-	return taken;
+	return weir_db_exists(db, SQL_NAME_TAKEN, NULL, WEIR_TEXT(parent_id), WEIR_TEXT(weir_sec_type_name(t)),
+			      WEIR_TEXT(name)) == 1;
 }
 
 static const char SQL_COUNT_CHILDREN[] =
@@ -125,12 +119,8 @@ static const char SQL_COUNT_CHILDREN[] =
 
 int64_t weir_cat_store_count_children(weir_db *db, const char *id, int t, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COUNT_CHILDREN, err, WEIR_TEXT(id),
-				      WEIR_TEXT(t < 0 ? NULL : weir_sec_type_name((weir_sec_type)t)));
-	if (st == NULL)
-		return -1;
-	int64_t n;
-	return weir_db_step_i64(db, st, &n, err) == 0 ? n : -1;
+	return weir_db_count(db, SQL_COUNT_CHILDREN, err, WEIR_TEXT(id),
+			     WEIR_TEXT(t < 0 ? NULL : weir_sec_type_name((weir_sec_type)t)));
 }
 
 static const char SQL_INFO[] =
@@ -223,12 +213,8 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 	const char *ms = weir_gov_metastore_id(db, a, err);
 	json_t *masks = NULL; /* a table's column masks, from its spec */
 	weir_stmt *st = weir_db_query(db, SQL_INFO, err, WEIR_TEXT(id));
-	if (st == NULL)
+	if (weir_db_row_need(db, st, "Securable not found.", err) != 0)
 		return -1;
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return weir_error_set(err, WEIR_E_NOT_FOUND, "Securable not found.");
-	}
 	weir_sec_type t = WEIR_SEC_CATALOG;
 	weir_sec_type_parse(weir_db_col_text(st, 1), &t);
 	const char *name = weir_db_col_text(st, 2);
@@ -460,14 +446,7 @@ int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, con
 								   : NULL;
 	if (sql == NULL)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
-	weir_stmt *st = weir_db_stmt(db, sql, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, id);
-	weir_db_bind_text(st, 2, value);
-	weir_db_bind_i64(st, 3, now);
-	weir_db_bind_text(st, 4, by);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, sql, err, WEIR_TEXT(id), WEIR_TEXT(value), WEIR_I64(now), WEIR_TEXT(by));
 }
 
 int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by,
@@ -480,15 +459,7 @@ static const char SQL_STORAGE_LOCATION[] = "SELECT storage_location FROM securab
 
 const char *weir_cat_store_storage_location(weir_db *db, weir_arena *a, const char *id)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_STORAGE_LOCATION, NULL);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, id);
-	const char *loc = NULL;
-	if (weir_db_step(st) == WEIR_DB_ROW && weir_db_col_type(st, 0) != WEIR_DB_NULL)
-		loc = weir_arena_strdup(a, weir_db_col_text(st, 0));
-	weir_db_done(st);
-	return loc;
+	return weir_db_query_text(db, a, SQL_STORAGE_LOCATION, WEIR_TEXT(id));
 }
 
 static const char SQL_DELETE[] = "DELETE FROM securables WHERE id = ?1";

@@ -20,8 +20,7 @@ int weir_gov_store_grants_direct(weir_db *db, const char *securable_id, weir_gov
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW)
 		fn(ctx, weir_db_col_text(st, 0), weir_db_col_i64(st, 1), weir_db_col_text(st, 2));
-	weir_db_done(st);
-	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
+	return weir_db_end(db, st, rc, err);
 }
 
 static const char SQL_GRANT_ADD[] =
@@ -32,13 +31,8 @@ static const char SQL_GRANT_REMOVE[] =
 int weir_gov_store_grant_set(weir_db *db, const char *securable_id, int64_t principal_id, const char *privilege,
 			     bool add, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, add ? SQL_GRANT_ADD : SQL_GRANT_REMOVE, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, securable_id);
-	weir_db_bind_i64(st, 2, principal_id);
-	weir_db_bind_text(st, 3, privilege);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, add ? SQL_GRANT_ADD : SQL_GRANT_REMOVE, err, WEIR_TEXT(securable_id),
+			    WEIR_I64(principal_id), WEIR_TEXT(privilege));
 }
 
 /* ------------------------------------------------------------------ bindings */
@@ -50,30 +44,27 @@ static const char SQL_BINDING_SET[] =
 	"ON CONFLICT (catalog_id, workspace_id) DO UPDATE SET binding_type = excluded.binding_type";
 static const char SQL_BINDING_DEL[] = "DELETE FROM catalog_bindings WHERE catalog_id = ?1 AND workspace_id = ?2";
 
+static json_t *binding_json(weir_stmt *st)
+{
+	return json_pack("{s:I, s:s}", "workspace_id", (json_int_t)weir_db_col_i64(st, 0), "binding_type",
+			 weir_db_col_text(st, 1));
+}
+
 json_t *weir_gov_store_bindings(weir_db *db, const char *catalog_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_BINDINGS, err, WEIR_TEXT(catalog_id));
-	if (st == NULL)
-		return NULL;
-	json_t *arr = json_array();
-	while (weir_db_step(st) == WEIR_DB_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s}", "workspace_id", (json_int_t)weir_db_col_i64(st, 0),
-						     "binding_type", weir_db_col_text(st, 1)));
-	weir_db_done(st);
-	return arr;
+	return weir_db_json_rows(db, weir_db_query(db, SQL_BINDINGS, err, WEIR_TEXT(catalog_id)), binding_json, err);
 }
 
 int weir_gov_store_binding_set(weir_db *db, const char *catalog_id, int64_t ws, const char *type, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, type ? SQL_BINDING_SET : SQL_BINDING_DEL, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, catalog_id);
-	weir_db_bind_i64(st, 2, ws);
-	if (type)
-		weir_db_bind_text(st, 3, type);
-	return weir_db_step_done(db, st, err);
+	if (type == NULL)
+		return weir_db_exec(db, SQL_BINDING_DEL, err, WEIR_TEXT(catalog_id), WEIR_I64(ws));
+	return weir_db_exec(db, SQL_BINDING_SET, err, WEIR_TEXT(catalog_id), WEIR_I64(ws), WEIR_TEXT(type));
 }
+
+/* The id of the securable at depth i of s's chain, NULL (no row) past its end: the values of
+ * ?1, ?2, ?3 below. */
+static const char *chain_id(const weir_securable *s, int i) { return i < s->depth ? s->chain[i].id : NULL; }
 
 static const char SQL_CHAIN_ALL[] =
 	"SELECT g.securable_id, p.name, p.id, g.privilege FROM grants g JOIN principals p ON p.id = g.principal_id "
@@ -82,17 +73,15 @@ static const char SQL_CHAIN_ALL[] =
 int weir_gov_store_grants_chain(weir_db *db, const weir_securable *s, weir_gov_chain_grant_fn fn, void *ctx,
 				weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_CHAIN_ALL, err);
+	weir_stmt *st = weir_db_query(db, SQL_CHAIN_ALL, err, WEIR_TEXT(chain_id(s, 0)), WEIR_TEXT(chain_id(s, 1)),
+				      WEIR_TEXT(chain_id(s, 2)));
 	if (st == NULL)
 		return -1;
-	for (int i = 0; i < 3; i++)
-		weir_db_bind_text(st, i + 1, i < s->depth ? s->chain[i].id : NULL);
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW)
 		fn(ctx, weir_db_col_text(st, 0), weir_db_col_text(st, 1), weir_db_col_i64(st, 2),
 		   weir_db_col_text(st, 3));
-	weir_db_done(st);
-	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
+	return weir_db_end(db, st, rc, err);
 }
 
 /* ------------------------------------------------------------------ privileges of a caller */
@@ -104,14 +93,13 @@ static const char SQL_CHAIN_GRANTS[] =
 int weir_gov_store_chain_privs(weir_db *db, const weir_securable *s, const char *closure_json, uint64_t direct[3],
 			       weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_CHAIN_GRANTS, err);
+	weir_stmt *st = weir_db_query(db, SQL_CHAIN_GRANTS, err, WEIR_TEXT(chain_id(s, 0)), WEIR_TEXT(chain_id(s, 1)),
+				      WEIR_TEXT(chain_id(s, 2)), WEIR_TEXT(closure_json));
 	if (st == NULL)
 		return -1;
-	for (int i = 0; i < 3; i++)
-		weir_db_bind_text(st, i + 1, i < s->depth ? s->chain[i].id : NULL);
-	weir_db_bind_text(st, 4, closure_json);
 	direct[0] = direct[1] = direct[2] = 0;
-	while (weir_db_step(st) == WEIR_DB_ROW) {
+	int rc;
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		const char *sid = weir_db_col_text(st, 0);
 		int priv = weir_priv_parse(weir_db_col_text(st, 1));
 		if (priv < 0)
@@ -120,8 +108,7 @@ int weir_gov_store_chain_privs(weir_db *db, const weir_securable *s, const char 
 			if (strcmp(sid, s->chain[i].id) == 0)
 				direct[i] |= WEIR_PRIV_BIT(priv);
 	}
-	weir_db_done(st);
-	return 0;
+	return weir_db_end(db, st, rc, err);
 }
 
 static const char SQL_METASTORE_GRANTS[] =
@@ -130,10 +117,9 @@ static const char SQL_METASTORE_GRANTS[] =
 
 uint64_t weir_gov_store_metastore_privs(weir_db *db, const char *closure_json)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_METASTORE_GRANTS, NULL);
+	weir_stmt *st = weir_db_query(db, SQL_METASTORE_GRANTS, NULL, WEIR_TEXT(closure_json));
 	if (st == NULL)
 		return 0;
-	weir_db_bind_text(st, 1, closure_json);
 	uint64_t bits = 0;
 	while (weir_db_step(st) == WEIR_DB_ROW) {
 		int priv = weir_priv_parse(weir_db_col_text(st, 0));
@@ -150,9 +136,6 @@ static const char SQL_AUTHZ_CHANGES[] = "SELECT n FROM authz_changes WHERE id = 
 int64_t weir_gov_store_authz_changes(weir_db *db)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_AUTHZ_CHANGES, NULL);
-	if (st == NULL)
-		return -1;
-	int64_t n = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : -1;
-	weir_db_done(st);
-	return n;
+	int64_t n;
+	return st != NULL && weir_db_step_i64(db, st, &n, NULL) == 0 ? n : -1;
 }

@@ -33,54 +33,34 @@ static const weir_db_field ID_FIELDS[] = {WEIR_FIELD(weir_id_row, id),          
 					  WEIR_FIELD(weir_id_row, attrs),       WEIR_FIELD(weir_id_row, created_at),
 					  WEIR_FIELD(weir_id_row, updated_at)};
 
-static void row_read(weir_arena *a, weir_stmt *st, weir_id_row *out)
+/* The kind, after ID_FIELDS (a weir_db_fill_fn). */
+static void kind_read(weir_arena *a, weir_stmt *st, void *out)
 {
-	WEIR_DB_ROW_READ(st, a, out, ID_FIELDS);
-	out->kind = kind_of(weir_db_col_text(st, 1));
+	(void)a;
+	((weir_id_row *)out)->kind = kind_of(weir_db_col_text(st, 1));
 }
 
 static const char SQL_GET[] = "SELECT " ROW_COLS " FROM principals WHERE id = ?1";
 
 int weir_id__get(weir_db *db, weir_arena *a, int64_t id, weir_id_row *out)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_GET, NULL);
-	if (st == NULL)
+	weir_stmt *st = weir_db_query(db, SQL_GET, NULL, WEIR_I64(id));
+	if (weir_db_row_first(db, st, NULL) != 1)
 		return -1;
-	weir_db_bind_i64(st, 1, id);
-	int ret = -1;
-	if (weir_db_step(st) == WEIR_DB_ROW) {
-		row_read(a, st, out);
-		ret = 0;
-	}
+	WEIR_DB_ROW_READ(st, a, out, ID_FIELDS);
+	kind_read(a, st, out);
 	weir_db_done(st);
-	return ret;
+	return 0;
 }
 
 static const char SQL_ALL[] = "SELECT " ROW_COLS " FROM principals WHERE kind = ?1 ORDER BY id";
 
 weir_id_row *weir_id__all(weir_db *db, weir_arena *a, weir_principal_kind kind, int *n, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_ALL, err, WEIR_TEXT(kind_text(kind)));
-	if (st == NULL)
-		return NULL;
-	int cap = 16, cnt = 0;
-	weir_id_row *rows = weir_arena_alloc(a, sizeof(*rows) * (size_t)cap);
-	int rc;
-	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
-		if (cnt == cap) {
-			weir_id_row *bigger = weir_arena_alloc(a, sizeof(*rows) * (size_t)cap * 2);
-			memcpy(bigger, rows, sizeof(*rows) * (size_t)cap);
-			rows = bigger;
-			cap *= 2;
-		}
-		row_read(a, st, &rows[cnt++]);
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE) {
-		weir_db_fail(db, rc, err);
-		return NULL;
-	}
-	*n = cnt;
+	size_t k = 0;
+	weir_id_row *rows = WEIR_DB_ROWS(db, weir_db_query(db, SQL_ALL, err, WEIR_TEXT(kind_text(kind))), a,
+					 weir_id_row, ID_FIELDS, kind_read, &k, err);
+	*n = (int)k;
 	return rows;
 }
 
@@ -88,23 +68,17 @@ static const char SQL_BY_NAME[] = "SELECT id FROM principals WHERE name = ?1";
 
 int64_t weir_id__by_name(weir_db *db, const char *name)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_BY_NAME, NULL);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, name);
-	int64_t id = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : -1;
-	weir_db_done(st);
-	return id;
+	int64_t id;
+	return weir_db_query_i64(db, SQL_BY_NAME, &id, NULL, WEIR_TEXT(name)) == 1 ? id : -1;
 }
 
 static const char SQL_BY_NAME_NOCASE[] = "SELECT id FROM principals WHERE name = ?1 COLLATE NOCASE";
 
 int64_t weir_id__by_name_nocase(weir_db *db, const char *name, int64_t except)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_BY_NAME_NOCASE, NULL);
+	weir_stmt *st = weir_db_query(db, SQL_BY_NAME_NOCASE, NULL, WEIR_TEXT(name));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, name);
 	int64_t id = -1;
 	while (id < 0 && weir_db_step(st) == WEIR_DB_ROW)
 		if (weir_db_col_i64(st, 0) != except)
@@ -119,15 +93,9 @@ static const char SQL_INSERT[] =
 
 int64_t weir_id__insert(weir_db *db, const weir_id_row *row, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_INSERT, err, WEIR_TEXT(kind_text(row->kind)), WEIR_TEXT(row->name),
-				      WEIR_TEXT(row->display_name), WEIR_TEXT(row->external_id),
-				      WEIR_I64(row->active ? 1 : 0), WEIR_TEXT(row->attrs ? row->attrs : "{}"),
-				      WEIR_I64(weir_now_ms()));
-	if (st == NULL)
-		return -1;
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	return weir_db_last_insert_id(db);
+	return weir_db_exec_id(db, SQL_INSERT, err, WEIR_TEXT(kind_text(row->kind)), WEIR_TEXT(row->name),
+			       WEIR_TEXT(row->display_name), WEIR_TEXT(row->external_id), WEIR_I64(row->active ? 1 : 0),
+			       WEIR_TEXT(row->attrs ? row->attrs : "{}"), WEIR_I64(weir_now_ms()));
 }
 
 static const char SQL_UPDATE[] =
@@ -153,34 +121,24 @@ static const char SQL_MEMBER_REMOVE[] = "DELETE FROM group_members WHERE group_i
 static const char SQL_MEMBERS_CLEAR[] = "DELETE FROM group_members WHERE group_id = ?1";
 static const char SQL_GROUPS_CLEAR[] = "DELETE FROM group_members WHERE member_id = ?1";
 
-static int edge(weir_db *db, const char *sql, int64_t a, int64_t b, weir_error *err)
-{
-	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(a));
-	if (st == NULL)
-		return -1;
-	if (b >= 0)
-		weir_db_bind_i64(st, 2, b);
-	return weir_db_step_done(db, st, err);
-}
-
 int weir_id__member_add(weir_db *db, int64_t group_id, int64_t member_id, weir_error *err)
 {
-	return edge(db, SQL_MEMBER_ADD, group_id, member_id, err);
+	return weir_db_exec(db, SQL_MEMBER_ADD, err, WEIR_I64(group_id), WEIR_I64(member_id));
 }
 
 int weir_id__member_remove(weir_db *db, int64_t group_id, int64_t member_id, weir_error *err)
 {
-	return edge(db, SQL_MEMBER_REMOVE, group_id, member_id, err);
+	return weir_db_exec(db, SQL_MEMBER_REMOVE, err, WEIR_I64(group_id), WEIR_I64(member_id));
 }
 
 int weir_id__members_clear(weir_db *db, int64_t group_id, weir_error *err)
 {
-	return edge(db, SQL_MEMBERS_CLEAR, group_id, -1, err);
+	return weir_db_exec(db, SQL_MEMBERS_CLEAR, err, WEIR_I64(group_id));
 }
 
 int weir_id__groups_clear(weir_db *db, int64_t member_id, weir_error *err)
 {
-	return edge(db, SQL_GROUPS_CLEAR, member_id, -1, err);
+	return weir_db_exec(db, SQL_GROUPS_CLEAR, err, WEIR_I64(member_id));
 }
 
 static const char SQL_MEMBERS[] = "SELECT p.id, COALESCE(p.display_name, p.name), p.kind FROM group_members gm "
@@ -193,24 +151,22 @@ static const char *ref_kind(const char *kind)
 							: "Users";
 }
 
+static json_t *member_json(weir_stmt *st)
+{
+	int64_t id = weir_db_col_i64(st, 0);
+	json_t *m = json_object();
+	json_object_set_new(m, "value", json_sprintf("%lld", (long long)id));
+	json_object_set_new(m, "display", weir_json_str_or_null(weir_db_col_text(st, 1)));
+	json_object_set_new(m, "$ref", json_sprintf("%s/%lld", ref_kind(weir_db_col_text(st, 2)), (long long)id));
+	return m;
+}
+
+/* An empty array when the query fails: a SCIM resource is answered without its members. */
 json_t *weir_id__members_json(weir_db *db, int64_t group_id)
 {
-	json_t *arr = json_array();
-	weir_stmt *st = weir_db_stmt(db, SQL_MEMBERS, NULL);
-	if (st == NULL)
-		return arr;
-	weir_db_bind_i64(st, 1, group_id);
-	while (weir_db_step(st) == WEIR_DB_ROW) {
-		int64_t id = weir_db_col_i64(st, 0);
-		const char *kind = weir_db_col_text(st, 2);
-		json_t *m = json_object();
-		json_object_set_new(m, "value", json_sprintf("%lld", (long long)id));
-		json_object_set_new(m, "display", weir_json_str_or_null(weir_db_col_text(st, 1)));
-		json_object_set_new(m, "$ref", json_sprintf("%s/%lld", ref_kind(kind), (long long)id));
-		json_array_append_new(arr, m);
-	}
-	weir_db_done(st);
-	return arr;
+	json_t *arr = weir_db_json_rows(db, weir_db_query(db, SQL_MEMBERS, NULL, WEIR_I64(group_id)), member_json,
+					NULL);
+	return arr ? arr : json_array();
 }
 
 /* Depth 0 rows are the member itself; depth 1 the direct groups; deeper ones indirect. */
@@ -220,24 +176,21 @@ static const char SQL_GROUPS[] =
 	"SELECT p.id, COALESCE(p.display_name, p.name), MIN(up.depth) FROM up JOIN principals p ON p.id = up.id "
 	"WHERE up.depth > 0 GROUP BY p.id ORDER BY MIN(up.depth), p.id";
 
+static json_t *group_json(weir_stmt *st)
+{
+	int64_t id = weir_db_col_i64(st, 0);
+	json_t *m = json_object();
+	json_object_set_new(m, "value", json_sprintf("%lld", (long long)id));
+	json_object_set_new(m, "display", weir_json_str_or_null(weir_db_col_text(st, 1)));
+	json_object_set_new(m, "type", json_string(weir_db_col_int(st, 2) == 1 ? "direct" : "indirect"));
+	json_object_set_new(m, "$ref", json_sprintf("Groups/%lld", (long long)id));
+	return m;
+}
+
 json_t *weir_id__groups_json(weir_db *db, int64_t member_id)
 {
-	json_t *arr = json_array();
-	weir_stmt *st = weir_db_stmt(db, SQL_GROUPS, NULL);
-	if (st == NULL)
-		return arr;
-	weir_db_bind_i64(st, 1, member_id);
-	while (weir_db_step(st) == WEIR_DB_ROW) {
-		int64_t id = weir_db_col_i64(st, 0);
-		json_t *m = json_object();
-		json_object_set_new(m, "value", json_sprintf("%lld", (long long)id));
-		json_object_set_new(m, "display", weir_json_str_or_null(weir_db_col_text(st, 1)));
-		json_object_set_new(m, "type", json_string(weir_db_col_int(st, 2) == 1 ? "direct" : "indirect"));
-		json_object_set_new(m, "$ref", json_sprintf("Groups/%lld", (long long)id));
-		json_array_append_new(arr, m);
-	}
-	weir_db_done(st);
-	return arr;
+	json_t *arr = weir_db_json_rows(db, weir_db_query(db, SQL_GROUPS, NULL, WEIR_I64(member_id)), group_json, NULL);
+	return arr ? arr : json_array();
 }
 
 static const char SQL_REACHES[] = "WITH RECURSIVE up(id) AS (SELECT ?1 UNION SELECT gm.group_id FROM group_members gm "
@@ -246,27 +199,16 @@ static const char SQL_REACHES[] = "WITH RECURSIVE up(id) AS (SELECT ?1 UNION SEL
 
 bool weir_id__reaches(weir_db *db, int64_t start, int64_t target)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_REACHES, NULL);
-	if (st == NULL)
-		return true; /* fail closed: treated as a cycle */
-	weir_db_bind_i64(st, 1, start);
-	weir_db_bind_i64(st, 2, target);
-	bool yes = weir_db_step(st) == WEIR_DB_ROW;
-	weir_db_done(st);
-	return yes;
+	/* fail closed: a failure is treated as a cycle */
+	return weir_db_exists(db, SQL_REACHES, NULL, WEIR_I64(start), WEIR_I64(target)) != 0;
 }
 
 static const char SQL_OWNED[] = "SELECT count(*) FROM securables WHERE owner_id = ?1";
 
 int64_t weir_id__owned_count(weir_db *db, int64_t id)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_OWNED, NULL);
-	if (st == NULL)
-		return 1; /* fail closed: refuse the delete */
-	weir_db_bind_i64(st, 1, id);
-	int64_t n = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : 1;
-	weir_db_done(st);
-	return n;
+	int64_t n = weir_db_count(db, SQL_OWNED, NULL, WEIR_I64(id));
+	return n < 0 ? 1 : n; /* fail closed: refuse the delete */
 }
 
 /* ------------------------------------------------------------------ service principals */
@@ -274,45 +216,22 @@ int64_t weir_id__owned_count(weir_db *db, int64_t id)
 static const char SQL_SP_BY_APP[] = "SELECT id FROM principals WHERE kind = 'service_principal' AND name = ?1";
 static const char SQL_SP_BY_ID[] = "SELECT id FROM principals WHERE kind = 'service_principal' AND id = ?1";
 
-static int sp_lookup(weir_db *db, const char *sql, const char *app_id, int64_t num, int64_t *id, weir_error *err)
-{
-	weir_stmt *st = weir_db_stmt(db, sql, err);
-	if (st == NULL)
-		return -1;
-	if (app_id)
-		weir_db_bind_text(st, 1, app_id);
-	else
-		weir_db_bind_i64(st, 1, num);
-	int found = 0;
-	if (weir_db_step(st) == WEIR_DB_ROW) {
-		*id = weir_db_col_i64(st, 0);
-		found = 1;
-	}
-	weir_db_done(st);
-	return found;
-}
-
 int weir_id__sp_by_app(weir_db *db, const char *app_id, int64_t *id, weir_error *err)
 {
-	return sp_lookup(db, SQL_SP_BY_APP, app_id, 0, id, err);
+	return weir_db_query_i64(db, SQL_SP_BY_APP, id, err, WEIR_TEXT(app_id));
 }
 
 int weir_id__sp_by_id(weir_db *db, int64_t num, int64_t *id, weir_error *err)
 {
-	return sp_lookup(db, SQL_SP_BY_ID, NULL, num, id, err);
+	return weir_db_query_i64(db, SQL_SP_BY_ID, id, err, WEIR_I64(num));
 }
 
 static const char SQL_ACTIVE[] = "SELECT active FROM principals WHERE id = ?1";
 
 bool weir_id__active(weir_db *db, int64_t id)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_ACTIVE, NULL);
-	if (st == NULL)
-		return false;
-	weir_db_bind_i64(st, 1, id);
-	bool on = weir_db_step(st) == WEIR_DB_ROW && weir_db_col_int(st, 0) == 1;
-	weir_db_done(st);
-	return on;
+	int64_t on;
+	return weir_db_query_i64(db, SQL_ACTIVE, &on, NULL, WEIR_I64(id)) == 1 && on == 1;
 }
 
 static const char SQL_SECRET_INSERT[] = "INSERT INTO sp_secrets (id, principal_id, hash, secret_hint, created_at, "
@@ -328,28 +247,16 @@ int weir_id__secret_insert(weir_db *db, const char *id, int64_t sp_id, const cha
 static const char SQL_SECRET_LIST[] = "SELECT id, secret_hint, created_at, expire_time FROM sp_secrets WHERE "
 				      "principal_id = ?1 ORDER BY created_at, id";
 
+static const weir_db_field SECRET_FIELDS[] = {WEIR_FIELD(weir_id_secret_row, id), WEIR_FIELD(weir_id_secret_row, hint),
+					      WEIR_FIELD(weir_id_secret_row, created_at),
+					      WEIR_FIELD(weir_id_secret_row, expire_time)};
+
 weir_id_secret_row *weir_id__secrets(weir_db *db, weir_arena *a, int64_t sp_id, int *n, weir_error *err)
 {
-	*n = 0;
-	weir_stmt *st = weir_db_query(db, SQL_SECRET_LIST, err, WEIR_I64(sp_id));
-	if (st == NULL)
-		return NULL;
-	int cap = 4;
-	weir_id_secret_row *rows = weir_arena_alloc(a, sizeof(*rows) * (size_t)cap);
-	while (weir_db_step(st) == WEIR_DB_ROW) {
-		if (*n == cap) {
-			weir_id_secret_row *bigger = weir_arena_alloc(a, sizeof(*rows) * (size_t)cap * 2);
-			memcpy(bigger, rows, sizeof(*rows) * (size_t)cap);
-			rows = bigger;
-			cap *= 2;
-		}
-		weir_id_secret_row *r = &rows[(*n)++];
-		r->id = weir_db_col_dup(a, st, 0);
-		r->hint = weir_db_col_dup(a, st, 1);
-		r->created_at = weir_db_col_i64(st, 2);
-		r->expire_time = weir_db_col_i64(st, 3);
-	}
-	weir_db_done(st);
+	size_t k = 0;
+	weir_id_secret_row *rows = WEIR_DB_ROWS(db, weir_db_query(db, SQL_SECRET_LIST, err, WEIR_I64(sp_id)), a,
+						weir_id_secret_row, SECRET_FIELDS, NULL, &k, err);
+	*n = (int)k;
 	return rows;
 }
 
@@ -357,12 +264,7 @@ static const char SQL_SECRET_DELETE[] = "DELETE FROM sp_secrets WHERE id = ?1 AN
 
 int64_t weir_id__secret_delete(weir_db *db, int64_t sp_id, const char *secret_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_SECRET_DELETE, err, WEIR_TEXT(secret_id), WEIR_I64(sp_id));
-	if (st == NULL)
-		return -1;
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	return weir_db_changes(db);
+	return weir_db_exec_count(db, SQL_SECRET_DELETE, err, WEIR_TEXT(secret_id), WEIR_I64(sp_id));
 }
 
 static const char SQL_SECRET_HASHES[] =
@@ -371,13 +273,12 @@ static const char SQL_SECRET_HASHES[] =
 
 int weir_id__secret_hashes(weir_db *db, const char *client_id, weir_id_secret_hash_fn fn, void *ctx)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_SECRET_HASHES, NULL);
+	weir_stmt *st = weir_db_query(db, SQL_SECRET_HASHES, NULL, WEIR_TEXT(client_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_text(st, 1, client_id);
-	while (weir_db_step(st) == WEIR_DB_ROW)
+	int rc;
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW)
 		fn(ctx, weir_db_col_text(st, 0), weir_db_col_i64(st, 1), weir_db_col_i64(st, 2),
 		   weir_db_col_int(st, 3) == 1);
-	weir_db_done(st);
-	return 0;
+	return weir_db_end(db, st, rc, NULL);
 }

@@ -1,6 +1,7 @@
 /* All SQL of principals as callers: a principal's row, the groups it belongs to directly
  * (the closure is walked by governance/principals.c), lookups by name, and the inserts of
  * the first start. SCIM's own SQL is in identity_store.c. */
+#include "core/db_row.h"
 #include "governance/gov_store.h"
 
 #include <string.h>
@@ -29,87 +30,61 @@ static weir_principal_kind kind_parse(const char *k)
 	return WEIR_PRINCIPAL_USER;
 }
 
+static const weir_db_field PRINCIPAL_FIELDS[] = {
+	WEIR_FIELD_SKIPPED, /* kind */
+	WEIR_FIELD(weir_gov_principal_row, name), WEIR_FIELD(weir_gov_principal_row, display_name),
+	WEIR_FIELD(weir_gov_principal_row, active), WEIR_FIELD_OR_NEG(weir_gov_principal_row, authz_changes)};
+
 int weir_gov_store_principal_get(weir_db *db, weir_arena *a, int64_t id, weir_gov_principal_row *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, id);
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return 0;
-	}
+	weir_stmt *st = weir_db_query(db, SQL_PRINCIPAL, err, WEIR_I64(id));
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0)
+		return found;
+	WEIR_DB_ROW_READ(st, a, out, PRINCIPAL_FIELDS);
 	out->kind = kind_parse(weir_db_col_text(st, 0));
-	out->name = weir_db_col_dup(a, st, 1);
-	out->display_name = weir_db_col_dup(a, st, 2);
-	out->active = weir_db_col_int(st, 3) != 0;
-	out->authz_changes = weir_db_col_type(st, 4) == WEIR_DB_NULL ? -1 : weir_db_col_i64(st, 4);
 	weir_db_done(st);
 	return 1;
 }
 
 int weir_gov_store_parent_groups(weir_db *db, int64_t member_id, weir_gov_group_fn fn, void *ctx, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_PARENT_GROUPS, err);
+	weir_stmt *st = weir_db_query(db, SQL_PARENT_GROUPS, err, WEIR_I64(member_id));
 	if (st == NULL)
 		return -1;
-	weir_db_bind_i64(st, 1, member_id);
-	while (weir_db_step(st) == WEIR_DB_ROW)
+	int rc;
+	while ((rc = weir_db_step(st)) == WEIR_DB_ROW)
 		fn(ctx, weir_db_col_i64(st, 0), weir_db_col_int(st, 1) != 0);
-	weir_db_done(st);
-	return 0;
+	return weir_db_end(db, st, rc, err);
 }
 
 int weir_gov_store_principal_by_name(weir_db *db, const char *name, int64_t *id, weir_principal_kind *kind,
 				     weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL_BY_NAME, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, name);
-	int found = 0;
-	if (weir_db_step(st) == WEIR_DB_ROW) {
-		*id = weir_db_col_i64(st, 0);
-		if (kind)
-			*kind = kind_parse(weir_db_col_text(st, 1));
-		found = 1;
-	}
+	weir_stmt *st = weir_db_query(db, SQL_PRINCIPAL_BY_NAME, err, WEIR_TEXT(name));
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0)
+		return found;
+	*id = weir_db_col_i64(st, 0);
+	if (kind)
+		*kind = kind_parse(weir_db_col_text(st, 1));
 	weir_db_done(st);
-	return found;
+	return 1;
 }
 
 const char *weir_gov_store_principal_name(weir_db *db, weir_arena *a, int64_t id)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_PRINCIPAL_NAME, NULL);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_i64(st, 1, id);
-	const char *name = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
-	weir_db_done(st);
-	return name;
+	return weir_db_query_text(db, a, SQL_PRINCIPAL_NAME, WEIR_I64(id));
 }
 
 int64_t weir_gov_store_principal_insert(weir_db *db, const char *kind, const char *name, const char *display,
 					int64_t now, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_PRINCIPAL, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, kind);
-	weir_db_bind_text(st, 2, name);
-	weir_db_bind_text(st, 3, display);
-	weir_db_bind_i64(st, 4, now);
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	return weir_db_last_insert_id(db);
+	return weir_db_exec_id(db, SQL_INSERT_PRINCIPAL, err, WEIR_TEXT(kind), WEIR_TEXT(name), WEIR_TEXT(display),
+			       WEIR_I64(now));
 }
 
 int weir_gov_store_member_insert(weir_db *db, int64_t group_id, int64_t member_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_INSERT_MEMBER, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, group_id);
-	weir_db_bind_i64(st, 2, member_id);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_INSERT_MEMBER, err, WEIR_I64(group_id), WEIR_I64(member_id));
 }

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/util.h"
 
 /* parent_id IS NULL makes this an index lookup on securables_name. */
@@ -38,14 +39,11 @@ static const char SQL_RESOLVE_ID[] = "WITH RECURSIVE up(id, type, parent_id, nam
 int weir_gov_store_metastore_id(weir_db *db, weir_arena *a, const char **id, weir_error *err)
 {
 	weir_stmt *st = weir_db_stmt(db, SQL_METASTORE_ID, err);
-	if (st == NULL)
-		return -1;
-	int found = 0;
-	if (weir_db_step(st) == WEIR_DB_ROW) {
+	int found = weir_db_row_first(db, st, err);
+	if (found == 1) {
 		*id = weir_db_col_dup(a, st, 0);
-		found = 1;
+		weir_db_done(st);
 	}
-	weir_db_done(st);
 	return found;
 }
 
@@ -59,6 +57,13 @@ int weir_gov_store_owner(weir_db *db, const char *id, int64_t *owner, weir_error
 	return weir_db_query_i64(db, SQL_OWNER, owner, err, WEIR_TEXT(id));
 }
 
+static const weir_db_field RESOLVE_FIELDS[] = {
+	WEIR_FIELD(weir_gov_resolve_row, catalog_id),          WEIR_FIELD(weir_gov_resolve_row, catalog_owner),
+	WEIR_FIELD(weir_gov_resolve_row, isolation),           WEIR_FIELD(weir_gov_resolve_row, binding),
+	WEIR_FIELD(weir_gov_resolve_row, schema_id),           WEIR_FIELD(weir_gov_resolve_row, schema_owner),
+	WEIR_FIELD(weir_gov_resolve_row, object_id),           WEIR_FIELD(weir_gov_resolve_row, object_owner),
+	WEIR_FIELD_OR_NEG(weir_gov_resolve_row, authz_changes)};
+
 int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id, const char *const names[3],
 			   const char *obj_type, int64_t workspace_id, bool want_changes, weir_gov_resolve_row *out,
 			   weir_error *err)
@@ -66,24 +71,7 @@ int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id,
 	weir_stmt *st = weir_db_query(db, SQL_RESOLVE, err, WEIR_TEXT(names[0]), WEIR_TEXT(names[1]),
 				      WEIR_TEXT(names[2]), WEIR_TEXT(obj_type), WEIR_TEXT(metastore_id),
 				      WEIR_I64(workspace_id), WEIR_I64(want_changes));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
-	}
-	out->catalog_id = weir_db_col_dup(a, st, 0);
-	out->catalog_owner = weir_db_col_i64(st, 1);
-	out->isolation = weir_db_col_dup(a, st, 2);
-	out->binding = weir_db_col_dup(a, st, 3);
-	out->schema_id = weir_db_col_dup(a, st, 4);
-	out->schema_owner = weir_db_col_i64(st, 5);
-	out->object_id = weir_db_col_dup(a, st, 6);
-	out->object_owner = weir_db_col_i64(st, 7);
-	out->authz_changes = weir_db_col_type(st, 8) == WEIR_DB_NULL ? -1 : weir_db_col_i64(st, 8);
-	weir_db_done(st);
-	return 1;
+	return WEIR_DB_ROW_ONE(db, st, a, out, RESOLVE_FIELDS, err);
 }
 
 int weir_gov_store_securable_path(weir_db *db, weir_arena *a, const char *id, weir_sec_type *type,

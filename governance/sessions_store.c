@@ -1,6 +1,7 @@
 /* All SQL of web UI sessions (governance/sessions.c has the rules): stored by the hash of
  * their id, looked up with an expiry check by the caller, deleted on sign-out, purged once
  * expired. */
+#include "core/db_row.h"
 #include "governance/gov_store.h"
 
 static const char SQL_UI_SESSION_INSERT[] =
@@ -20,23 +21,16 @@ int weir_gov_store_ui_session_insert(weir_db *db, const char *id_hash, int64_t p
 			    WEIR_I64(expires));
 }
 
+static const weir_db_field SESSION_FIELDS[] = {
+	WEIR_FIELD(weir_gov_ui_session_row, principal_id), WEIR_FIELD(weir_gov_ui_session_row, workspace_id),
+	WEIR_FIELD(weir_gov_ui_session_row, token_id), WEIR_FIELD(weir_gov_ui_session_row, csrf_token),
+	WEIR_FIELD(weir_gov_ui_session_row, expires_at)};
+
 int weir_gov_store_ui_session_get(weir_db *db, weir_arena *a, const char *id_hash, weir_gov_ui_session_row *out,
 				  weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_UI_SESSION_GET, err, WEIR_TEXT(id_hash));
-	if (st == NULL)
-		return -1;
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return 0;
-	}
-	out->principal_id = weir_db_col_i64(st, 0);
-	out->workspace_id = weir_db_col_i64(st, 1);
-	out->token_id = weir_db_col_dup(a, st, 2);
-	out->csrf_token = weir_db_col_dup(a, st, 3);
-	out->expires_at = weir_db_col_i64(st, 4);
-	weir_db_done(st);
-	return 1;
+	return WEIR_DB_ROW_ONE(db, weir_db_query(db, SQL_UI_SESSION_GET, err, WEIR_TEXT(id_hash)), a, out,
+			       SESSION_FIELDS, err);
 }
 
 int64_t weir_gov_store_ui_session_delete(weir_db *db, const char *id_hash, weir_error *err)

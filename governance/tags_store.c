@@ -12,12 +12,8 @@ static const char SQL_COLUMN[] =
 
 const char *weir_tags__store_column(weir_db *db, weir_arena *a, const char *table_id, const char *name, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COLUMN, err, WEIR_TEXT(table_id), WEIR_TEXT(name));
-	if (st == NULL)
-		return NULL;
-	const char *out = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
-	weir_db_done(st);
-	return out;
+	const char *out = NULL;
+	return weir_db_query_dup(db, a, SQL_COLUMN, &out, err, WEIR_TEXT(table_id), WEIR_TEXT(name)) < 0 ? NULL : out;
 }
 
 #define ROW_COLS "securable_id, column_name, tag_key, tag_value, created_at, created_by"
@@ -35,29 +31,15 @@ static const char SQL_GET[] = "SELECT " ROW_COLS
 int weir_tags__store_get(weir_db *db, weir_arena *a, const char *sid, const char *column, const char *key,
 			 weir_tag_row *row, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_GET, err, WEIR_TEXT(sid), WEIR_TEXT(column), WEIR_TEXT(key));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW)
-		row_read(a, st, row);
-	weir_db_done(st);
-	if (rc == WEIR_DB_ROW)
-		return 1;
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return 0;
+	return WEIR_DB_ROW_ONE(db, weir_db_query(db, SQL_GET, err, WEIR_TEXT(sid), WEIR_TEXT(column), WEIR_TEXT(key)),
+			       a, row, ROW_READ_FIELDS, err);
 }
 
 static const char SQL_COUNT[] = "SELECT count(*) FROM tags WHERE securable_id = ?1 AND column_name = ?2";
 
 int64_t weir_tags__store_count(weir_db *db, const char *sid, const char *column, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COUNT, err, WEIR_TEXT(sid), WEIR_TEXT(column));
-	if (st == NULL)
-		return -1;
-	int64_t n;
-	return weir_db_step_i64(db, st, &n, err) == 0 ? n : -1;
+	return weir_db_count(db, SQL_COUNT, err, WEIR_TEXT(sid), WEIR_TEXT(column));
 }
 
 static const char SQL_INSERT[] =

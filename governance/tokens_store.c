@@ -1,5 +1,6 @@
 /* All SQL of personal access tokens: stored only as SHA-256 hashes, looked up by hash,
  * listed and deleted. Minting and the expiry rules are in governance/tokens.c. */
+#include "core/db_row.h"
 #include "governance/gov_store.h"
 
 static const char SQL_TOKEN_BY_HASH[] =
@@ -13,21 +14,14 @@ static const char SQL_TOKEN_LIST[] =
 	"WHERE ?1 < 0 OR t.principal_id = ?1 ORDER BY t.created_at, t.id";
 static const char SQL_TOKEN_DELETE[] = "DELETE FROM tokens WHERE id = ?1 AND (?2 < 0 OR principal_id = ?2)";
 
+static const weir_db_field TOKEN_FIELDS[] = {
+	WEIR_FIELD(weir_gov_token_row, id), WEIR_FIELD(weir_gov_token_row, principal_id),
+	WEIR_FIELD(weir_gov_token_row, expiry_time), WEIR_FIELD(weir_gov_token_row, workspace_id)};
+
 int weir_gov_store_token_by_hash(weir_db *db, weir_arena *a, const char *hash, weir_gov_token_row *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_TOKEN_BY_HASH, err, WEIR_TEXT(hash));
-	if (st == NULL)
-		return -1;
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return 0;
-	}
-	out->id = weir_db_col_dup(a, st, 0);
-	out->principal_id = weir_db_col_i64(st, 1);
-	out->expiry_time = weir_db_col_i64(st, 2);
-	out->workspace_id = weir_db_col_i64(st, 3);
-	weir_db_done(st);
-	return 1;
+	return WEIR_DB_ROW_ONE(db, weir_db_query(db, SQL_TOKEN_BY_HASH, err, WEIR_TEXT(hash)), a, out, TOKEN_FIELDS,
+			       err);
 }
 
 int weir_gov_store_token_insert(weir_db *db, const char *id, int64_t principal_id, const char *hash,
@@ -37,26 +31,23 @@ int weir_gov_store_token_insert(weir_db *db, const char *id, int64_t principal_i
 			    WEIR_TEXT(comment), WEIR_I64(now), WEIR_I64(expiry), WEIR_I64(workspace_id));
 }
 
+static json_t *token_json(weir_stmt *st)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "token_id", json_string(weir_db_col_text(st, 0)));
+	if (weir_db_col_type(st, 1) != WEIR_DB_NULL)
+		json_object_set_new(o, "comment", json_string(weir_db_col_text(st, 1)));
+	json_object_set_new(o, "creation_time", json_integer(weir_db_col_i64(st, 2)));
+	json_object_set_new(o, "expiry_time", json_integer(weir_db_col_i64(st, 3)));
+	json_object_set_new(o, "created_by_username", json_string(weir_db_col_text(st, 4)));
+	json_object_set_new(o, "owner_id", json_integer(weir_db_col_i64(st, 5)));
+	json_object_set_new(o, "workspace", json_string(weir_db_col_text(st, 6)));
+	return o;
+}
+
 json_t *weir_gov_store_token_list(weir_db *db, int64_t principal_id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_TOKEN_LIST, err, WEIR_I64(principal_id));
-	if (st == NULL)
-		return NULL;
-	json_t *arr = json_array();
-	while (weir_db_step(st) == WEIR_DB_ROW) {
-		json_t *o = json_object();
-		json_object_set_new(o, "token_id", json_string(weir_db_col_text(st, 0)));
-		if (weir_db_col_type(st, 1) != WEIR_DB_NULL)
-			json_object_set_new(o, "comment", json_string(weir_db_col_text(st, 1)));
-		json_object_set_new(o, "creation_time", json_integer(weir_db_col_i64(st, 2)));
-		json_object_set_new(o, "expiry_time", json_integer(weir_db_col_i64(st, 3)));
-		json_object_set_new(o, "created_by_username", json_string(weir_db_col_text(st, 4)));
-		json_object_set_new(o, "owner_id", json_integer(weir_db_col_i64(st, 5)));
-		json_object_set_new(o, "workspace", json_string(weir_db_col_text(st, 6)));
-		json_array_append_new(arr, o);
-	}
-	weir_db_done(st);
-	return arr;
+	return weir_db_json_rows(db, weir_db_query(db, SQL_TOKEN_LIST, err, WEIR_I64(principal_id)), token_json, err);
 }
 
 int64_t weir_gov_store_token_delete(weir_db *db, const char *token_id, int64_t principal_id, weir_error *err)

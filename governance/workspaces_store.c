@@ -3,6 +3,7 @@
  * assignments). */
 #include "governance/gov_store.h"
 
+#include "core/db_row.h"
 #include "core/util.h"
 
 static const char SQL_WORKSPACE_NAME[] = "SELECT name FROM workspaces WHERE id = ?1";
@@ -15,14 +16,12 @@ static const char SQL_INSERT_WORKSPACE[] = "INSERT INTO workspaces (id, name, cr
 int weir_gov_store_workspace_name(weir_db *db, weir_arena *a, int64_t id, const char **name, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_WORKSPACE_NAME, err, WEIR_I64(id));
-	if (st == NULL)
-		return -1;
-	int found = 0;
-	if (weir_db_step(st) == WEIR_DB_ROW && weir_db_col_type(st, 0) != WEIR_DB_NULL) {
+	int found = weir_db_row_first(db, st, err);
+	if (found == 1) {
 		*name = weir_db_col_dup(a, st, 0);
-		found = 1;
+		found = *name != NULL;
+		weir_db_done(st);
 	}
-	weir_db_done(st);
 	return found;
 }
 
@@ -33,14 +32,7 @@ int weir_gov_store_workspace_by_name(weir_db *db, const char *name, int64_t *id,
 
 bool weir_gov_store_workspace_assigned(weir_db *db, int64_t workspace_id, const char *closure_json)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_WORKSPACE_MEMBER, NULL);
-	if (st == NULL)
-		return false;
-	weir_db_bind_i64(st, 1, workspace_id);
-	weir_db_bind_text(st, 2, closure_json);
-	bool ok = weir_db_step(st) == WEIR_DB_ROW;
-	weir_db_done(st);
-	return ok;
+	return weir_db_exists(db, SQL_WORKSPACE_MEMBER, NULL, WEIR_I64(workspace_id), WEIR_TEXT(closure_json)) == 1;
 }
 
 int weir_gov_store_workspace_insert(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err)
@@ -73,24 +65,13 @@ static json_t *ws_row(weir_stmt *st)
 
 int64_t weir_gov_store_ws_insert(weir_db *db, const char *name, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_WS_INSERT, err, WEIR_TEXT(name), WEIR_I64(weir_now_ms()));
-	if (st == NULL)
-		return -1;
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	return weir_db_last_insert_id(db);
+	return weir_db_exec_id(db, SQL_WS_INSERT, err, WEIR_TEXT(name), WEIR_I64(weir_now_ms()));
 }
 
 json_t *weir_gov_store_ws_list(weir_db *db, bool all, const char *closure_json, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_WS_LIST, err, WEIR_I64(all), WEIR_TEXT(closure_json));
-	if (st == NULL)
-		return NULL;
-	json_t *arr = json_array();
-	while (weir_db_step(st) == WEIR_DB_ROW)
-		json_array_append_new(arr, ws_row(st));
-	weir_db_done(st);
-	return arr;
+	return weir_db_json_rows(db, weir_db_query(db, SQL_WS_LIST, err, WEIR_I64(all), WEIR_TEXT(closure_json)),
+				 ws_row, err);
 }
 
 int weir_gov_store_ws_get(weir_db *db, const char *name, json_t **out, weir_error *err)
@@ -110,34 +91,20 @@ int weir_gov_store_ws_delete(weir_db *db, int64_t id, weir_error *err)
 
 int weir_gov_store_ws_assign(weir_db *db, int64_t ws, int64_t principal_id, bool assign, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, assign ? SQL_WS_ASSIGN : SQL_WS_UNASSIGN, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_i64(st, 1, ws);
-	weir_db_bind_i64(st, 2, principal_id);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, assign ? SQL_WS_ASSIGN : SQL_WS_UNASSIGN, err, WEIR_I64(ws), WEIR_I64(principal_id));
+}
+
+static json_t *assignment_json(weir_stmt *st)
+{
+	return json_pack("{s:s, s:s}", "principal", weir_db_col_text(st, 0), "principal_type", weir_db_col_text(st, 1));
 }
 
 json_t *weir_gov_store_ws_assignments(weir_db *db, int64_t ws, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_WS_ASSIGNMENTS, err, WEIR_I64(ws));
-	if (st == NULL)
-		return NULL;
-	json_t *arr = json_array();
-	while (weir_db_step(st) == WEIR_DB_ROW)
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "principal", weir_db_col_text(st, 0),
-						     "principal_type", weir_db_col_text(st, 1)));
-	weir_db_done(st);
-	return arr;
+	return weir_db_json_rows(db, weir_db_query(db, SQL_WS_ASSIGNMENTS, err, WEIR_I64(ws)), assignment_json, err);
 }
 
 bool weir_gov_store_ws_exists(weir_db *db, int64_t ws)
 {
-	weir_stmt *st = weir_db_stmt(db, SQL_WS_EXISTS, NULL);
-	if (st == NULL)
-		return false;
-	weir_db_bind_i64(st, 1, ws);
-	bool ok = weir_db_step(st) == WEIR_DB_ROW;
-	weir_db_done(st);
-	return ok;
+	return weir_db_exists(db, SQL_WS_EXISTS, NULL, WEIR_I64(ws)) == 1;
 }

@@ -12,6 +12,26 @@
 
 /* ------------------------------------------------------------------ nodes */
 
+/* The id a statement answers in its one row (an INSERT ... RETURNING id, a lookup): 0 with
+ * *out set; 1 when there is no row and absent_ok; else -1 with err set. st (NULL: its
+ * weir_db_query failed, err set) is done after. */
+static int one_id(weir_db *db, weir_stmt *st, int64_t *out, bool absent_ok, weir_error *err)
+{
+	if (st == NULL)
+		return -1;
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW) {
+		*out = weir_db_col_i64(st, 0);
+		rc = weir_db_step(st);
+		weir_db_done(st);
+		return rc == WEIR_DB_DONE || rc == WEIR_DB_ROW ? 0 : weir_db_fail(db, rc, err);
+	}
+	weir_db_done(st);
+	if (rc == WEIR_DB_DONE && absent_ok)
+		return 1;
+	return weir_db_fail(db, rc == WEIR_DB_DONE ? WEIR_DB_ERROR : rc, err);
+}
+
 static const char SQL_NODE_UPSERT[] =
 	"INSERT INTO lineage_nodes(kind, key, name, namespace, securable_id, first_seen, last_seen) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
@@ -24,19 +44,10 @@ static const char SQL_NODE_UPSERT[] =
 int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *key, const char *name, const char *ns,
 			       const char *securable_id, int64_t at_ms, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NODE_UPSERT, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key),
-				      WEIR_TEXT(name), WEIR_TEXT(ns), WEIR_TEXT(securable_id), WEIR_I64(at_ms));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return weir_db_fail(db, rc, err);
-	}
-	*id = weir_db_col_i64(st, 0);
-	rc = weir_db_step(st);
-	weir_db_done(st);
-	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
+	return one_id(db,
+		      weir_db_query(db, SQL_NODE_UPSERT, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key),
+				    WEIR_TEXT(name), WEIR_TEXT(ns), WEIR_TEXT(securable_id), WEIR_I64(at_ms)),
+		      id, false, err);
 }
 
 #define NODE_COLS                                                                                      \
@@ -56,11 +67,18 @@ static const weir_db_field NODE_FIELDS[] = {
 	WEIR_FIELD(lin_node_row, renamed_from), WEIR_FIELD(lin_node_row, renamed_at),
 	WEIR_FIELD(lin_node_row, first_seen),   WEIR_FIELD(lin_node_row, last_seen)};
 
+/* The kind, after NODE_FIELDS (a weir_db_fill_fn). */
+static void node_kind(weir_arena *a, weir_stmt *st, void *o)
+{
+	(void)a;
+	weir_lin__kind_parse(weir_db_col_text(st, 1), &((lin_node_row *)o)->kind);
+}
+
 static void fill_node(weir_arena *a, weir_stmt *st, lin_node_row *o)
 {
 	memset(o, 0, sizeof(*o));
 	WEIR_DB_ROW_READ(st, a, o, NODE_FIELDS);
-	weir_lin__kind_parse(weir_db_col_text(st, 1), &o->kind);
+	node_kind(a, st, o);
 }
 
 /* The node row of query st (NULL: its prepare failed): 0 read, 1 none, -1 failed. */
@@ -120,18 +138,12 @@ static const char SQL_LEAF_BY_NAME[] = "SELECT t.id, t.type FROM securables c JO
 const char *weir_lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *catalog, const char *schema,
 					const char *name, const char **type)
 {
-	weir_error err = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_LEAF_BY_NAME, &err);
-	if (st == NULL)
+	weir_stmt *st = weir_db_query(db, SQL_LEAF_BY_NAME, NULL, WEIR_TEXT(catalog), WEIR_TEXT(schema),
+				      WEIR_TEXT(name));
+	if (weir_db_row_first(db, st, NULL) != 1)
 		return NULL;
-	weir_db_bind_text(st, 1, catalog);
-	weir_db_bind_text(st, 2, schema);
-	weir_db_bind_text(st, 3, name);
-	const char *id = NULL;
-	if (weir_db_step(st) == WEIR_DB_ROW) {
-		id = weir_db_col_dup(a, st, 0);
-		*type = weir_db_col_dup(a, st, 1);
-	}
+	const char *id = weir_db_col_dup(a, st, 0);
+	*type = weir_db_col_dup(a, st, 1);
 	weir_db_done(st);
 	return id;
 }
@@ -163,25 +175,10 @@ static const char SQL_NODES_MANY[] =
 int weir_lin_store_nodes_many(weir_db *db, weir_arena *a, const char *ids_json, lin_node_row **rows, size_t *n,
 			      weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NODES_MANY, err, WEIR_TEXT(ids_json));
-	if (st == NULL)
-		return -1;
-	size_t cap = 64, k = 0;
-	lin_node_row *v = weir_arena_alloc(a, cap * sizeof(*v));
-	int rc;
-	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
-		if (k == cap) {
-			lin_node_row *nv = weir_arena_alloc(a, cap * 2 * sizeof(*nv));
-			memcpy(nv, v, k * sizeof(*nv));
-			v = nv;
-			cap *= 2;
-		}
-		fill_node(a, st, &v[k++]);
-	}
-	weir_db_done(st);
-	*rows = v;
-	*n = k;
-	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
+	*n = 0;
+	*rows = WEIR_DB_ROWS(db, weir_db_query(db, SQL_NODES_MANY, err, WEIR_TEXT(ids_json)), a, lin_node_row,
+			     NODE_FIELDS, node_kind, n, err);
+	return *rows == NULL ? -1 : 0;
 }
 
 static const char SQL_LEAF_FACTS_MANY[] =
@@ -190,33 +187,18 @@ static const char SQL_LEAF_FACTS_MANY[] =
 	"json_each(?2))) "
 	"FROM securables s WHERE s.id IN (SELECT value FROM json_each(?1))";
 
+static const weir_db_field LEAF_FACTS_FIELDS[] = {
+	WEIR_FIELD(lin_leaf_facts, securable_id), WEIR_FIELD(lin_leaf_facts, parent_id),
+	WEIR_FIELD(lin_leaf_facts, type), WEIR_FIELD(lin_leaf_facts, personal)};
+
 int weir_lin_store_leaf_facts_many(weir_db *db, weir_arena *a, const char *sids_json, const char *closure_json,
 				   lin_leaf_facts **rows, size_t *n, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_LEAF_FACTS_MANY, err, WEIR_TEXT(sids_json),
 				      WEIR_TEXT(closure_json ? closure_json : "[]"));
-	if (st == NULL)
-		return -1;
-	size_t cap = 64, k = 0;
-	lin_leaf_facts *v = weir_arena_alloc(a, cap * sizeof(*v));
-	int rc;
-	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
-		if (k == cap) {
-			lin_leaf_facts *nv = weir_arena_alloc(a, cap * 2 * sizeof(*nv));
-			memcpy(nv, v, k * sizeof(*nv));
-			v = nv;
-			cap *= 2;
-		}
-		v[k].securable_id = weir_db_col_dup(a, st, 0);
-		v[k].parent_id = weir_db_col_dup(a, st, 1);
-		v[k].type = weir_db_col_dup(a, st, 2);
-		v[k].personal = weir_db_col_int(st, 3) != 0;
-		k++;
-	}
-	weir_db_done(st);
-	*rows = v;
-	*n = k;
-	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
+	*n = 0;
+	*rows = WEIR_DB_ROWS(db, st, a, lin_leaf_facts, LEAF_FACTS_FIELDS, NULL, n, err);
+	return *rows == NULL ? -1 : 0;
 }
 
 static const char SQL_SEC_TYPE[] = "SELECT type FROM securables WHERE id = ?1";
@@ -272,35 +254,14 @@ static const char SQL_PRODUCER[] =
 	"ON CONFLICT(entity_type, entity_id) DO UPDATE SET entity_id = excluded.entity_id RETURNING id";
 static const char SQL_PRODUCER_FIND[] = "SELECT id FROM lineage_producers WHERE entity_type = ?1 AND entity_id = ?2";
 
-static int one_id(weir_db *db, weir_stmt *st, int64_t *out, bool absent_ok, weir_error *err)
-{
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		*out = weir_db_col_i64(st, 0);
-		rc = weir_db_step(st);
-		weir_db_done(st);
-		return rc == WEIR_DB_DONE || rc == WEIR_DB_ROW ? 0 : weir_db_fail(db, rc, err);
-	}
-	weir_db_done(st);
-	if (rc == WEIR_DB_DONE && absent_ok)
-		return 1;
-	return weir_db_fail(db, rc == WEIR_DB_DONE ? WEIR_DB_ERROR : rc, err);
-}
-
 int weir_lin_store_producer(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_PRODUCER, err, WEIR_TEXT(type), WEIR_TEXT(id));
-	if (st == NULL)
-		return -1;
-	return one_id(db, st, pid, false, err);
+	return one_id(db, weir_db_query(db, SQL_PRODUCER, err, WEIR_TEXT(type), WEIR_TEXT(id)), pid, false, err);
 }
 
 int weir_lin_store_producer_find(weir_db *db, const char *type, const char *id, int64_t *pid, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_PRODUCER_FIND, err, WEIR_TEXT(type), WEIR_TEXT(id));
-	if (st == NULL)
-		return -1;
-	return one_id(db, st, pid, true, err);
+	return one_id(db, weir_db_query(db, SQL_PRODUCER_FIND, err, WEIR_TEXT(type), WEIR_TEXT(id)), pid, true, err);
 }
 
 static const char SQL_EDGE_UPSERT[] =
@@ -323,11 +284,8 @@ static const char SQL_EDGE_OBS_UPSERT[] =
 int weir_lin_store_edge(weir_db *db, int64_t src, int64_t dst, int64_t pid, const char *origin, const char *created_by,
 			int64_t at_ms, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EDGE_UPSERT, err, WEIR_I64(dst), WEIR_I64(src), WEIR_I64(at_ms),
-				      WEIR_I64(origin_bit(origin)));
-	if (st == NULL)
-		return -1;
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_EDGE_UPSERT, err, WEIR_I64(dst), WEIR_I64(src), WEIR_I64(at_ms),
+			 WEIR_I64(origin_bit(origin))) != 0)
 		return -1;
 	return weir_db_exec(db, SQL_EDGE_OBS_UPSERT, err, WEIR_I64(pid), WEIR_I64(dst), WEIR_I64(src),
 			    WEIR_TEXT(origin), WEIR_TEXT(created_by), WEIR_I64(at_ms));
@@ -339,23 +297,15 @@ static const char SQL_COLUMN_FIND[] = "SELECT id FROM lineage_columns WHERE node
 
 int weir_lin_store_column(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COLUMN_FIND, err, WEIR_I64(node), WEIR_TEXT(name));
-	if (st == NULL)
-		return -1;
-	int rc = one_id(db, st, cid, true, err);
+	int rc = weir_lin_store_column_find(db, node, name, cid, err);
 	if (rc <= 0)
 		return rc;
-	if ((st = weir_db_query(db, SQL_COLUMN, err, WEIR_I64(node), WEIR_TEXT(name))) == NULL)
-		return -1;
-	return one_id(db, st, cid, false, err);
+	return one_id(db, weir_db_query(db, SQL_COLUMN, err, WEIR_I64(node), WEIR_TEXT(name)), cid, false, err);
 }
 
 int weir_lin_store_column_find(weir_db *db, int64_t node, const char *name, int64_t *cid, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COLUMN_FIND, err, WEIR_I64(node), WEIR_TEXT(name));
-	if (st == NULL)
-		return -1;
-	return one_id(db, st, cid, true, err);
+	return one_id(db, weir_db_query(db, SQL_COLUMN_FIND, err, WEIR_I64(node), WEIR_TEXT(name)), cid, true, err);
 }
 
 static const char SQL_COL_EDGE_UPSERT[] =
@@ -375,11 +325,8 @@ int weir_lin_store_column_edge(weir_db *db, int64_t src_col, int64_t dst_col, co
 			       const char *subtype, int64_t pid, const char *origin, const char *created_by,
 			       int64_t at_ms, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COL_EDGE_UPSERT, err, WEIR_I64(dst_col), WEIR_I64(src_col),
-				      WEIR_TEXT(transformation), WEIR_TEXT(subtype ? subtype : ""), WEIR_I64(at_ms));
-	if (st == NULL)
-		return -1;
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_COL_EDGE_UPSERT, err, WEIR_I64(dst_col), WEIR_I64(src_col), WEIR_TEXT(transformation),
+			 WEIR_TEXT(subtype ? subtype : ""), WEIR_I64(at_ms)) != 0)
 		return -1;
 	return weir_db_exec(db, SQL_COL_EDGE_OBS_UPSERT, err, WEIR_I64(pid), WEIR_I64(dst_col), WEIR_I64(src_col),
 			    WEIR_TEXT(transformation), WEIR_TEXT(subtype ? subtype : ""), WEIR_TEXT(origin),
@@ -412,17 +359,11 @@ static const char SQL_MANUAL_DEL_COL_EDGE[] =
 int weir_lin_store_manual_delete(weir_db *db, int64_t src, int64_t dst, int64_t at_ms, weir_error *err)
 {
 	const char *sqls[] = {SQL_MANUAL_DEL_OBS, SQL_MANUAL_DEL_COL_OBS, SQL_MANUAL_DEL_EDGE, SQL_MANUAL_DEL_COL_EDGE};
-	int changed = 0;
 	for (int i = 0; i < 4; i++) {
-		weir_stmt *st = weir_db_stmt(db, sqls[i], err);
-		if (st == NULL)
+		int64_t changed = weir_db_exec_count(db, sqls[i], err, WEIR_I64(dst), WEIR_I64(src), WEIR_I64(at_ms));
+		if (changed < 0)
 			return -1;
-		weir_db_bind_i64(st, 1, dst);
-		weir_db_bind_i64(st, 2, src);
-		weir_db_bind_i64(st, 3, at_ms);
-		if (weir_db_step_done(db, st, err) != 0)
-			return -1;
-		if (i == 0 && (changed = weir_db_changes(db)) == 0)
+		if (i == 0 && changed == 0)
 			return 1; /* no live manual edge: nothing else changes */
 	}
 	return 0;
@@ -594,15 +535,10 @@ static bool idset_add(weir_arena *a, idset *s, int64_t id)
 
 static bool node_alive(weir_db *db, int64_t id, int64_t as_of)
 {
-	weir_error err = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_NODE_ALIVE, &err);
-	if (st == NULL)
-		return false;
-	weir_db_bind_i64(st, 1, id);
-	weir_db_bind_i64_or_null(st, 2, as_of, as_of == 0);
-	bool alive = weir_db_step(st) == WEIR_DB_ROW && weir_db_col_int(st, 0) != 0;
-	weir_db_done(st);
-	return alive;
+	int64_t alive;
+	return weir_db_query_i64(db, SQL_NODE_ALIVE, &alive, NULL, WEIR_I64(id), WEIR_I64_OR_NULL(as_of, as_of == 0)) ==
+		       1 &&
+	       alive != 0;
 }
 
 /* The starts are all at depth 0 (a dataset's columns walked together); each is reported even
@@ -795,39 +731,19 @@ static const char SQL_EDGE_PRODUCERS[] =
 	"FROM lineage_edge_obs o JOIN lineage_producers p ON p.id = o.producer_id "
 	"WHERE o.dst = ?1 AND o.src = ?2 AND o.deleted_at IS NULL ORDER BY o.last_seen DESC LIMIT 100";
 
+static const weir_db_field PROD_FIELDS[] = {WEIR_FIELD(lin_prod, id),         WEIR_FIELD(lin_prod, entity_type),
+					    WEIR_FIELD(lin_prod, entity_id),  WEIR_FIELD(lin_prod, origin),
+					    WEIR_FIELD(lin_prod, first_seen), WEIR_FIELD(lin_prod, last_seen),
+					    WEIR_FIELD(lin_prod, job_node)};
+
 int weir_lin_store_edge_producers(weir_db *db, weir_arena *a, int64_t src, int64_t dst, lin_prod **out, size_t *n,
 				  weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EDGE_PRODUCERS, err, WEIR_I64(dst), WEIR_I64(src));
-	if (st == NULL)
-		return -1;
-	/* grown as rows come (most edges have one producer): a fixed 100 slots zeroed 5.6 KB of
-	 * arena per edge, megabytes for a Marquez graph of a thousand edges */
-	size_t cap = 4, k = 0;
-	lin_prod *v = weir_arena_alloc(a, cap * sizeof(*v));
-	int rc;
-	while ((rc = weir_db_step(st)) == WEIR_DB_ROW && k < 100) {
-		if (k == cap) {
-			lin_prod *grown = weir_arena_alloc(a, 2 * cap * sizeof(*v));
-			memcpy(grown, v, k * sizeof(*v));
-			v = grown;
-			cap *= 2;
-		}
-		v[k].id = weir_db_col_i64(st, 0);
-		v[k].entity_type = weir_db_col_dup(a, st, 1);
-		v[k].entity_id = weir_db_col_dup(a, st, 2);
-		v[k].origin = weir_db_col_dup(a, st, 3);
-		v[k].first_seen = weir_db_col_i64(st, 4);
-		v[k].last_seen = weir_db_col_i64(st, 5);
-		v[k].job_node = weir_db_col_i64(st, 6);
-		k++;
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE && rc != WEIR_DB_ROW)
-		return weir_db_fail(db, rc, err);
-	*out = v;
-	*n = k;
-	return 0;
+	/* grown as rows come (most edges have one producer; the SELECT answers 100 at most) */
+	*n = 0;
+	*out = WEIR_DB_ROWS(db, weir_db_query(db, SQL_EDGE_PRODUCERS, err, WEIR_I64(dst), WEIR_I64(src)), a, lin_prod,
+			    PROD_FIELDS, NULL, n, err);
+	return *out == NULL ? -1 : 0;
 }
 
 static const char SQL_COLS_MANY[] =
@@ -840,26 +756,20 @@ int weir_lin_store_cols_many(weir_db *db, weir_arena *a, const char *ids_json, i
 	if (st == NULL)
 		return -1;
 	lin_vec c = {0}, nd = {0};
-	size_t cap = 64, k = 0;
-	const char **nm = weir_arena_alloc(a, cap * sizeof(*nm));
+	size_t cap = 0, k = 0;
+	const char **nm = NULL;
 	int rc;
 	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
 		weir_lin_vec_push(a, &c, weir_db_col_i64(st, 0));
 		weir_lin_vec_push(a, &nd, weir_db_col_i64(st, 1));
-		if (k == cap) {
-			const char **nv = weir_arena_alloc(a, cap * 2 * sizeof(*nv));
-			memcpy(nv, nm, k * sizeof(*nv));
-			nm = nv;
-			cap *= 2;
-		}
+		nm = weir_arena_grow(a, nm, k, &cap, sizeof(*nm));
 		nm[k++] = weir_db_col_dup(a, st, 2);
 	}
-	weir_db_done(st);
 	*cols = c.v;
 	*nodes = nd.v;
 	*names = nm;
 	*n = k;
-	return rc == WEIR_DB_DONE ? 0 : weir_db_fail(db, rc, err);
+	return weir_db_end(db, st, rc, err);
 }
 
 static const char SQL_COL_INFO[] = "SELECT node_id, name FROM lineage_columns WHERE id = ?1";
@@ -914,65 +824,31 @@ const char *weir_lin_store_table_col_type(weir_db *db, weir_arena *a, const char
 
 /* ---------------------------------------------------------------- system tables */
 
-static const char *const TABLE_LINEAGE_COLUMNS[] = {"account_id",
-						    "metastore_id",
-						    "workspace_id",
-						    "entity_type",
-						    "entity_id",
-						    "entity_run_id",
-						    "source_table_full_name",
-						    "source_table_catalog",
-						    "source_table_schema",
-						    "source_table_name",
-						    "source_path",
-						    "source_type",
-						    "target_table_full_name",
-						    "target_table_catalog",
-						    "target_table_schema",
-						    "target_table_name",
-						    "target_path",
-						    "target_type",
-						    "created_by",
-						    "event_time",
-						    "event_date",
-						    "record_id"};
-static const char *const COLUMN_LINEAGE_COLUMNS[] = {"account_id",
-						     "metastore_id",
-						     "workspace_id",
-						     "entity_type",
-						     "entity_id",
-						     "entity_run_id",
-						     "source_table_full_name",
-						     "source_table_catalog",
-						     "source_table_schema",
-						     "source_table_name",
-						     "source_path",
-						     "source_type",
-						     "source_column_name",
-						     "target_table_full_name",
-						     "target_table_catalog",
-						     "target_table_schema",
-						     "target_table_name",
-						     "target_path",
-						     "target_type",
-						     "target_column_name",
-						     "created_by",
-						     "event_time",
-						     "event_date",
-						     "record_id"};
+/* The columns of the two system lineage views, each named once: the names reported to the
+ * reader and the SELECT lists are built from the same lists, so they cannot drift apart.
+ * A column view has a source and a target column name besides a table view's columns. */
+#define LIN_COLS_HEAD(X) X(account_id) X(metastore_id) X(workspace_id) X(entity_type) X(entity_id) X(entity_run_id)
+#define LIN_COLS_SOURCE(X)        \
+	X(source_table_full_name) \
+	X(source_table_catalog) X(source_table_schema) X(source_table_name) X(source_path) X(source_type)
+#define LIN_COLS_TARGET(X)        \
+	X(target_table_full_name) \
+	X(target_table_catalog) X(target_table_schema) X(target_table_name) X(target_path) X(target_type)
+#define LIN_COLS_TAIL(X) X(created_by) X(event_time) X(event_date) /* then record_id, the last */
+#define LIN_NAME(c) #c,
+#define LIN_SELECT(c) #c ", "
 
-static const char SQL_SYSTEM_TABLE_LINEAGE[] =
-	"SELECT account_id, metastore_id, workspace_id, entity_type, entity_id, entity_run_id, "
-	"source_table_full_name, source_table_catalog, source_table_schema, source_table_name, source_path, "
-	"source_type, target_table_full_name, target_table_catalog, target_table_schema, target_table_name, "
-	"target_path, target_type, created_by, event_time, event_date, record_id "
-	"FROM system_access_table_lineage ORDER BY event_time DESC LIMIT ?1";
-static const char SQL_SYSTEM_COLUMN_LINEAGE[] =
-	"SELECT account_id, metastore_id, workspace_id, entity_type, entity_id, entity_run_id, "
-	"source_table_full_name, source_table_catalog, source_table_schema, source_table_name, source_path, "
-	"source_type, source_column_name, target_table_full_name, target_table_catalog, target_table_schema, "
-	"target_table_name, target_path, target_type, target_column_name, created_by, event_time, event_date, "
-	"record_id FROM system_access_column_lineage ORDER BY event_time DESC LIMIT ?1";
+static const char *const TABLE_LINEAGE_COLUMNS[] = {LIN_COLS_HEAD(LIN_NAME) LIN_COLS_SOURCE(LIN_NAME) LIN_COLS_TARGET(
+	LIN_NAME) LIN_COLS_TAIL(LIN_NAME) "record_id"};
+static const char *const COLUMN_LINEAGE_COLUMNS[] = {LIN_COLS_HEAD(LIN_NAME) LIN_COLS_SOURCE(LIN_NAME) LIN_NAME(
+	source_column_name) LIN_COLS_TARGET(LIN_NAME) LIN_NAME(target_column_name) LIN_COLS_TAIL(LIN_NAME) "record_id"};
+
+static const char SQL_SYSTEM_TABLE_LINEAGE[] = "SELECT " LIN_COLS_HEAD(LIN_SELECT) LIN_COLS_SOURCE(LIN_SELECT)
+	LIN_COLS_TARGET(LIN_SELECT) LIN_COLS_TAIL(
+		LIN_SELECT) "record_id FROM system_access_table_lineage ORDER BY event_time DESC LIMIT ?1";
+static const char SQL_SYSTEM_COLUMN_LINEAGE[] = "SELECT " LIN_COLS_HEAD(LIN_SELECT) LIN_COLS_SOURCE(LIN_SELECT)
+	LIN_SELECT(source_column_name) LIN_COLS_TARGET(LIN_SELECT) LIN_SELECT(target_column_name) LIN_COLS_TAIL(
+		LIN_SELECT) "record_id FROM system_access_column_lineage ORDER BY event_time DESC LIMIT ?1";
 
 const char *const *weir_lineage_system_columns(bool column, int *n)
 {
@@ -999,11 +875,5 @@ json_t *weir_lineage_system_rows(weir_db *db, bool column, int64_t limit, weir_e
 							   : json_string(weir_db_col_text(st, i)));
 		json_array_append_new(rows, row);
 	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE) {
-		json_decref(rows);
-		weir_db_fail(db, rc, err);
-		return NULL;
-	}
-	return rows;
+	return weir_db_end_json(db, st, rc, rows, err);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -34,16 +35,7 @@ static const char SQL_INSERT_SEC[] =
 
 const char *weir_reg_store_child(weir_db *db, weir_arena *a, const char *parent, const char *type, const char *name)
 {
-	weir_error e = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_FIND_CHILD, &e);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, parent);
-	weir_db_bind_text(st, 2, type);
-	weir_db_bind_text(st, 3, name);
-	const char *id = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
-	weir_db_done(st);
-	return id;
+	return weir_db_query_text(db, a, SQL_FIND_CHILD, WEIR_TEXT(parent), WEIR_TEXT(type), WEIR_TEXT(name));
 }
 
 static int insert_sec(weir_db *db, const char *id, const char *type, const char *parent, const char *name,
@@ -64,8 +56,11 @@ int weir_reg_store_ensure_default(weir_db *db, weir_arena *a, const char *ms, we
 	weir_stmt *st = weir_db_stmt(db, SQL_ADMIN_ID, err);
 	if (st == NULL)
 		return -1;
-	int64_t admin = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : 0;
-	weir_db_done(st);
+	int64_t admin = 0; /* none yet: 0 */
+	if (weir_db_row_first(db, st, err) == 1) {
+		admin = weir_db_col_i64(st, 0);
+		weir_db_done(st);
+	}
 	if (cat == NULL) {
 		char id[37];
 		weir_uuid4(id);
@@ -99,29 +94,17 @@ static const char SQL_VERSIONS_TOUCH[] = "UPDATE model_versions SET updated_at =
 
 const char *weir_reg_store_model_parent(weir_db *db, weir_arena *a, const char *model_id)
 {
-	weir_error e = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_PARENT, &e);
-	if (st == NULL)
-		return NULL;
-	weir_db_bind_text(st, 1, model_id);
-	const char *parent = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
-	weir_db_done(st);
-	return parent;
+	return weir_db_query_text(db, a, SQL_MODEL_PARENT, WEIR_TEXT(model_id));
 }
 
 int weir_reg_store_model_rename(weir_db *db, const char *model_id, const char *new_name, const char *by,
 				weir_error *err)
 {
 	int64_t now = weir_now_ms();
-	weir_stmt *st = weir_db_query(db, SQL_MODEL_RENAME, err, WEIR_TEXT(model_id), WEIR_TEXT(new_name),
-				      WEIR_I64(now), WEIR_TEXT(by));
-	if (st == NULL)
+	if (weir_db_exec(db, SQL_MODEL_RENAME, err, WEIR_TEXT(model_id), WEIR_TEXT(new_name), WEIR_I64(now),
+			 WEIR_TEXT(by)) != 0)
 		return -1;
-	if (weir_db_step_done(db, st, err) != 0 || (st = weir_db_stmt(db, SQL_VERSIONS_TOUCH, err)) == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, now);
-	return weir_db_step_done(db, st, err);
+	return weir_db_exec(db, SQL_VERSIONS_TOUCH, err, WEIR_TEXT(model_id), WEIR_I64(now));
 }
 
 static const char SQL_MODEL_COMMENT[] =
@@ -161,14 +144,8 @@ static const char SQL_VERSION_COUNT[] = "SELECT count(*) FROM model_versions WHE
 
 int64_t weir_reg_store_version_count(weir_db *db, const char *model_id)
 {
-	weir_error e = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_VERSION_COUNT, &e);
-	if (st == NULL)
-		return 0;
-	weir_db_bind_text(st, 1, model_id);
-	int64_t n = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : 0;
-	weir_db_done(st);
-	return n;
+	int64_t n = weir_db_count(db, SQL_VERSION_COUNT, NULL, WEIR_TEXT(model_id));
+	return n < 0 ? 0 : n;
 }
 
 static const char SQL_RM_TAG_SET[] = "INSERT INTO registered_model_tags (model_id, key, value) VALUES (?1, ?2, ?3) "
@@ -194,15 +171,11 @@ static const char SQL_MODEL_ROW[] =
 
 const char *weir_reg_store_mlflow_name(weir_db *db, weir_arena *a, const char *model_id)
 {
-	weir_error e = WEIR_ERROR_INIT;
-	weir_stmt *st = weir_db_stmt(db, SQL_MODEL_ROW, &e);
-	if (st == NULL)
+	weir_stmt *st = weir_db_query(db, SQL_MODEL_ROW, NULL, WEIR_TEXT(model_id));
+	if (weir_db_row_first(db, st, NULL) != 1)
 		return NULL;
-	weir_db_bind_text(st, 1, model_id);
-	const char *n = NULL;
-	if (weir_db_step(st) == WEIR_DB_ROW)
-		n = weir_registry_mlflow_name(a, weir_db_col_text(st, 2), weir_db_col_text(st, 1),
-					      weir_db_col_text(st, 0));
+	const char *n = weir_registry_mlflow_name(a, weir_db_col_text(st, 2), weir_db_col_text(st, 1),
+						  weir_db_col_text(st, 0));
 	weir_db_done(st);
 	return n;
 }
@@ -234,13 +207,8 @@ static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t versi
 json_t *weir_reg_store_model_mlflow(weir_db *db, weir_arena *a, const char *model_id, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_MODEL_ROW, err, WEIR_TEXT(model_id));
-	if (st == NULL)
+	if (weir_db_row_need(db, st, "Registered Model not found", err) != 0)
 		return NULL;
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		weir_error_set(err, WEIR_E_NOT_FOUND, "Registered Model not found");
-		return NULL;
-	}
 	reg_hit h = {.model_id = model_id,
 		     .mlflow_name = weir_registry_mlflow_name(a, weir_db_col_text(st, 2), weir_db_col_text(st, 1),
 							      weir_db_col_text(st, 0)),
@@ -340,13 +308,8 @@ json_t *weir_reg_store_model_uc(weir_db *db, weir_arena *a, const char *model_id
 				weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_MODEL_ROW, err, WEIR_TEXT(model_id));
-	if (st == NULL)
+	if (weir_db_row_need(db, st, "Registered model does not exist.", err) != 0)
 		return NULL;
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		weir_error_set(err, WEIR_E_NOT_FOUND, "Registered model does not exist.");
-		return NULL;
-	}
 	const char *n = weir_db_col_text(st, 0);
 	const char *s = weir_db_col_text(st, 1);
 	const char *c = weir_db_col_text(st, 2);
@@ -467,12 +430,10 @@ static const char SQL_MV_FINALIZE[] = "UPDATE model_versions SET status = 'READY
 const char *weir_reg_store_version_status(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 					  weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_MV_STATUS, err, WEIR_TEXT(model_id), WEIR_I64(version));
-	if (st == NULL)
-		return NULL;
-	const char *status = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : "";
-	weir_db_done(st);
-	return status;
+	const char *status = ""; /* no such version */
+	return weir_db_query_dup(db, a, SQL_MV_STATUS, &status, err, WEIR_TEXT(model_id), WEIR_I64(version)) < 0
+		       ? NULL
+		       : status;
 }
 
 int weir_reg_store_version_set_ready(weir_db *db, const char *model_id, int64_t version, const char *by,
@@ -486,10 +447,7 @@ static const char SQL_MV_DELETE[] = "DELETE FROM model_versions WHERE model_id =
 
 int weir_reg_store_version_delete(weir_db *db, const char *model_id, int64_t version, const char *by, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_MV_DELETE, err, WEIR_TEXT(model_id), WEIR_I64(version));
-	if (st == NULL)
-		return -1;
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_MV_DELETE, err, WEIR_TEXT(model_id), WEIR_I64(version)) != 0)
 		return -1;
 	return weir_reg_store_model_touch(db, model_id, weir_now_ms(), by, err);
 }
@@ -517,16 +475,13 @@ static const char SQL_MV_ALIASES[] =
 int weir_reg_version_mlflow_named_jw(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 				     const char *name, bool with_aliases, weir_jw *w, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, name ? SQL_MV_ROW_PLAIN : SQL_MV_ROW, err);
-	if (st == NULL)
-		return -1;
-	weir_db_bind_text(st, 1, model_id);
-	weir_db_bind_i64(st, 2, version);
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		return weir_error_set(err, WEIR_E_NOT_FOUND, "Model Version (version=%lld) not found",
-				      (long long)version);
-	}
+	weir_stmt *st = weir_db_query(db, name ? SQL_MV_ROW_PLAIN : SQL_MV_ROW, err, WEIR_TEXT(model_id),
+				      WEIR_I64(version));
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0)
+		return found < 0 ? -1
+				 : weir_error_set(err, WEIR_E_NOT_FOUND, "Model Version (version=%lld) not found",
+						  (long long)version);
 	if (name == NULL)
 		name = weir_registry_mlflow_name(a, weir_db_col_text(st, 15), weir_db_col_text(st, 14),
 						 weir_db_col_text(st, 13));
@@ -564,11 +519,9 @@ static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t versi
 	weir_db_jw_col(w, "run_link", st, 8);
 	if (weir_db_col_type(st, 4) != WEIR_DB_NULL)
 		weir_db_jw_col(w, "description", st, 4);
-	weir_stmt *t = weir_db_stmt(db, SQL_MV_TAGS, err);
+	weir_stmt *t = weir_db_query(db, SQL_MV_TAGS, err, WEIR_TEXT(model_id), WEIR_I64(version));
 	if (t == NULL)
 		return -1;
-	weir_db_bind_text(t, 1, model_id);
-	weir_db_bind_i64(t, 2, version);
 	bool any = false;
 	while (weir_db_step(t) == WEIR_DB_ROW) {
 		if (!any) {
@@ -585,11 +538,9 @@ static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t versi
 	if (any)
 		weir_jw_end_arr(w);
 	if (with_aliases) {
-		weir_stmt *al_st = weir_db_stmt(db, SQL_MV_ALIASES, err);
+		weir_stmt *al_st = weir_db_query(db, SQL_MV_ALIASES, err, WEIR_TEXT(model_id), WEIR_I64(version));
 		if (al_st == NULL)
 			return -1;
-		weir_db_bind_text(al_st, 1, model_id);
-		weir_db_bind_i64(al_st, 2, version);
 		any = false;
 		while (weir_db_step(al_st) == WEIR_DB_ROW) {
 			if (!any) {
@@ -612,11 +563,10 @@ json_t *weir_reg_store_version_uc(weir_db *db, weir_arena *a, const char *model_
 {
 	(void)a;
 	weir_stmt *st = weir_db_query(db, SQL_MV_ROW, err, WEIR_TEXT(model_id), WEIR_I64(version));
-	if (st == NULL)
-		return NULL;
-	if (weir_db_step(st) != WEIR_DB_ROW) {
-		weir_db_done(st);
-		weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld does not exist.", (long long)version);
+	int found = weir_db_row_first(db, st, err);
+	if (found <= 0) {
+		if (found == 0)
+			weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld does not exist.", (long long)version);
 		return NULL;
 	}
 	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:o, s:I, s:o, s:s}", "id", jstr(st, 10),
@@ -645,11 +595,9 @@ static const char SQL_MV_URI[] =
 const char *weir_reg_store_version_uri(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 				       weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_MV_URI, err, WEIR_TEXT(model_id), WEIR_I64(version));
-	if (st == NULL)
+	const char *uri = NULL;
+	if (weir_db_query_dup(db, a, SQL_MV_URI, &uri, err, WEIR_TEXT(model_id), WEIR_I64(version)) < 0)
 		return NULL;
-	const char *uri = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
-	weir_db_done(st);
 	if (uri == NULL)
 		weir_error_set(err, WEIR_E_NOT_FOUND, "Model Version (version=%lld) not found", (long long)version);
 	return uri;
@@ -663,47 +611,32 @@ static const char SQL_MV_IN_STORE[] =
 	"OR source LIKE 'runs:%' OR source LIKE 'http%' OR source LIKE 'file:%' OR source LIKE '/%' "
 	"OR source LIKE 'models:%'";
 
+static const weir_db_field VERSION_REF_FIELDS[] = {WEIR_FIELD(weir_registry_version_ref, model_id),
+						   WEIR_FIELD(weir_registry_version_ref, version),
+						   WEIR_FIELD(weir_registry_version_ref, source)};
+
 int weir_registry_versions_in_store(weir_db *db, weir_arena *a, weir_registry_version_ref **out, size_t *n,
 				    weir_error *err)
 {
-	*out = NULL;
 	*n = 0;
-	weir_stmt *st = weir_db_stmt(db, SQL_MV_IN_STORE, err);
-	if (st == NULL)
-		return -1;
-	size_t cap = 0;
-	int rc;
-	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			weir_registry_version_ref *grown = weir_arena_alloc(a, cap * sizeof(*grown));
-			if (*n)
-				memcpy(grown, *out, *n * sizeof(*grown));
-			*out = grown;
-		}
-		weir_registry_version_ref *v = &(*out)[(*n)++];
-		v->model_id = weir_db_col_dup(a, st, 0);
-		v->version = weir_db_col_i64(st, 1);
-		v->source = weir_db_col_dup(a, st, 2);
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return 0;
+	*out = WEIR_DB_ROWS(db, weir_db_stmt(db, SQL_MV_IN_STORE, err), a, weir_registry_version_ref,
+			    VERSION_REF_FIELDS, NULL, n, err);
+	return *out == NULL ? -1 : 0;
 }
 
 int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
 				 const char **run_id, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_MV_URI, err, WEIR_TEXT(model_securable_id), WEIR_I64(version));
-	if (st == NULL)
-		return -1;
-	bool found = weir_db_step(st) == WEIR_DB_ROW;
-	if (found)
+	int found = weir_db_row_first(db, st, err);
+	if (found == 1) {
 		*run_id = weir_db_col_dup(a, st, 1);
-	weir_db_done(st);
-	if (!found)
-		return weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld not found", (long long)version);
+		weir_db_done(st);
+	}
+	if (found <= 0)
+		return found < 0 ? -1
+				 : weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld not found",
+						  (long long)version);
 	return 0;
 }
 
@@ -769,15 +702,7 @@ int weir_reg_store_alias_set(weir_db *db, const char *model_id, const char *alia
 
 int weir_reg_store_alias_delete(weir_db *db, const char *model_id, const char *alias, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_ALIAS_DEL, err, WEIR_TEXT(model_id), WEIR_TEXT(alias));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	int changed = weir_db_changes(db);
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return changed;
+	return (int)weir_db_exec_count(db, SQL_ALIAS_DEL, err, WEIR_TEXT(model_id), WEIR_TEXT(alias));
 }
 
 int weir_reg_store_model_activity(weir_db *db, weir_arena *a, const char *model_id, int64_t *max_version,
@@ -1066,15 +991,11 @@ static const char SQL_NAME_OF[] = "SELECT name FROM securables WHERE id = ?1";
 int weir_reg_store_models_walk(weir_db *db, weir_arena *a, const char *schema_id, const char *after, reg_model_fn fn,
 			       void *ctx, weir_error *err)
 {
-	weir_stmt *st = weir_db_stmt(db, schema_id ? SQL_UC_LIST_SCHEMA : SQL_UC_LIST_ALL, err);
+	weir_stmt *st = schema_id ? weir_db_query(db, SQL_UC_LIST_SCHEMA, err, WEIR_TEXT(schema_id),
+						  WEIR_TEXT(after ? after : ""))
+				  : weir_db_query(db, SQL_UC_LIST_ALL, err, WEIR_TEXT(after ? after : ""));
 	if (st == NULL)
 		return -1;
-	if (schema_id) {
-		weir_db_bind_text(st, 1, schema_id);
-		weir_db_bind_text(st, 2, after ? after : "");
-	} else {
-		weir_db_bind_text(st, 1, after ? after : "");
-	}
 	/* Walks the children in key order (other statements run on this connection meanwhile,
 	 * in the visitor: they are distinct prepared statements, so the walk is not disturbed). */
 	int rc = WEIR_DB_DONE, stop = 0;
@@ -1090,10 +1011,6 @@ int weir_reg_store_models_walk(weir_db *db, weir_arena *a, const char *schema_id
 
 const char *weir_reg_store_name_of(weir_db *db, weir_arena *a, const char *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_NAME_OF, err, WEIR_TEXT(id));
-	if (st == NULL)
-		return NULL;
-	const char *name = weir_db_step(st) == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : id;
-	weir_db_done(st);
-	return name;
+	const char *name = id; /* gone meanwhile: its id */
+	return weir_db_query_dup(db, a, SQL_NAME_OF, &name, err, WEIR_TEXT(id)) < 0 ? NULL : name;
 }

@@ -44,27 +44,19 @@ static const char SQL_EXP_TAGS[] = "SELECT key, value FROM trk_experiment_tags W
 
 int weir_trk_store_exp_name_taken(weir_db *db, const char *name, bool *taken, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EXP_NAME_TAKEN, err, WEIR_TEXT(name));
-	if (st == NULL)
+	int yes = weir_db_exists(db, SQL_EXP_NAME_TAKEN, err, WEIR_TEXT(name));
+	if (yes < 0)
 		return -1;
-	int rc = weir_db_step(st);
-	weir_db_done(st);
-	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	*taken = rc == WEIR_DB_ROW;
+	*taken = yes;
 	return 0;
 }
 
 int weir_trk_store_exp_insert(weir_db *db, const char *name, const char *artifact_location, const char *owner,
 			      int64_t now, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EXP_INSERT, err, WEIR_TEXT(name), WEIR_TEXT(artifact_location),
-				      WEIR_I64(now), WEIR_TEXT(owner));
-	if (st == NULL)
+	if ((*id = weir_db_exec_id(db, SQL_EXP_INSERT, err, WEIR_TEXT(name), WEIR_TEXT(artifact_location),
+				   WEIR_I64(now), WEIR_TEXT(owner))) < 0)
 		return -1;
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	*id = weir_db_last_insert_id(db);
 	return weir_db_exec(db, SQL_EXP_SET_LOCATION, err, WEIR_I64(*id));
 }
 
@@ -96,19 +88,9 @@ static const char SQL_EXP_BY_LOCATION[] =
 
 int weir_tracking_store_exp_by_location(weir_db *db, const char *locations, int64_t *id, bool *found, weir_error *err)
 {
-	*found = false;
-	weir_stmt *st = weir_db_query(db, SQL_EXP_BY_LOCATION, err, WEIR_TEXT(locations));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	if (rc == WEIR_DB_ROW) {
-		*id = weir_db_col_i64(st, 0);
-		*found = true;
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return 0;
+	int got = weir_db_query_i64(db, SQL_EXP_BY_LOCATION, id, err, WEIR_TEXT(locations));
+	*found = got == 1;
+	return got < 0 ? -1 : 0;
 }
 
 int weir_trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t now, weir_error *err)
@@ -118,10 +100,7 @@ int weir_trk_store_exp_rename(weir_db *db, int64_t id, const char *name, int64_t
 
 int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int64_t now, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_EXP_SET_STAGE, err, WEIR_I64(id), WEIR_TEXT(stage), WEIR_I64(now));
-	if (st == NULL)
-		return -1;
-	if (weir_db_step_done(db, st, err) != 0)
+	if (weir_db_exec(db, SQL_EXP_SET_STAGE, err, WEIR_I64(id), WEIR_TEXT(stage), WEIR_I64(now)) != 0)
 		return -1;
 	return weir_db_exec(db, SQL_EXP_RUNS_SET_STAGE, err, WEIR_I64(id), WEIR_TEXT(stage), WEIR_I64(now));
 }
@@ -131,15 +110,13 @@ int weir_trk_store_exp_set_stage(weir_db *db, int64_t id, const char *stage, int
 static int kv_write(weir_db *db, const char *sql, int64_t id, const char *key, const char *value, bool *existed,
 		    weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_TEXT(key));
-	if (st == NULL)
-		return -1;
 	if (value)
-		weir_db_bind_text(st, 3, value);
-	if (weir_db_step_done(db, st, err) != 0)
+		return weir_db_exec(db, sql, err, WEIR_I64(id), WEIR_TEXT(key), WEIR_TEXT(value));
+	int64_t n = weir_db_exec_count(db, sql, err, WEIR_I64(id), WEIR_TEXT(key));
+	if (n < 0)
 		return -1;
 	if (existed)
-		*existed = weir_db_changes(db) > 0;
+		*existed = n > 0;
 	return 0;
 }
 
@@ -153,24 +130,15 @@ int weir_trk_store_exp_delete_tag(weir_db *db, int64_t id, const char *key, bool
 	return kv_write(db, SQL_EXP_TAG_DELETE, id, key, NULL, existed, err);
 }
 
-/* [{key, value}] of a (key, value) statement, or NULL when it has no rows. */
-static json_t *kv_list(weir_db *db, weir_stmt *st, weir_error *err)
+static json_t *kv_json(weir_stmt *st)
 {
-	json_t *arr = json_array();
-	int rc;
-	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
-		json_t *k = json_string(weir_db_col_text(st, 0));
-		json_t *v = json_string(weir_db_col_text(st, 1));
-		json_array_append_new(arr, json_pack("{s:o?, s:o?}", "key", k, "value", v));
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE) {
-		json_decref(arr);
-		weir_db_fail(db, rc, err);
-		return NULL;
-	}
-	return arr;
+	json_t *k = json_string(weir_db_col_text(st, 0));
+	json_t *v = json_string(weir_db_col_text(st, 1));
+	return json_pack("{s:o?, s:o?}", "key", k, "value", v);
 }
+
+/* [{key, value}] of a (key, value) query (NULL: its prepare failed), or NULL with err set. */
+static json_t *kv_list(weir_db *db, weir_stmt *st, weir_error *err) { return weir_db_json_rows(db, st, kv_json, err); }
 
 static void set_list(json_t *obj, const char *key, json_t *arr)
 {
@@ -192,13 +160,7 @@ json_t *weir_trk_store_exp_json(weir_db *db, const trk_exp *e, weir_error *err)
 		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 		return NULL;
 	}
-	weir_stmt *st = weir_db_stmt(db, SQL_EXP_TAGS, err);
-	if (st == NULL) {
-		json_decref(o);
-		return NULL;
-	}
-	weir_db_bind_i64(st, 1, e->id);
-	json_t *tags = kv_list(db, st, err);
+	json_t *tags = kv_list(db, weir_db_query(db, SQL_EXP_TAGS, err, WEIR_I64(e->id)), err);
 	if (tags == NULL) {
 		json_decref(o);
 		return NULL;
@@ -423,17 +385,12 @@ static const char SQL_RUN_LATEST[] =
 
 int weir_trk_store_run_insert(weir_db *db, const trk_run *run, const char *owner, int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_RUN_INSERT, err, WEIR_TEXT(run->run_id), WEIR_I64(run->experiment_id),
-				      WEIR_TEXT(run->run_name ? run->run_name : ""),
-				      WEIR_TEXT(run->user_id ? run->user_id : ""), WEIR_TEXT(owner),
-				      WEIR_TEXT(run->status), WEIR_I64_OR_NULL(run->start_time, !run->has_start),
-				      WEIR_I64_OR_NULL(run->end_time, !run->has_end), WEIR_TEXT(run->artifact_uri));
-	if (st == NULL)
-		return -1;
-	if (weir_db_step_done(db, st, err) != 0)
-		return -1;
-	*id = weir_db_last_insert_id(db);
-	return 0;
+	*id = weir_db_exec_id(db, SQL_RUN_INSERT, err, WEIR_TEXT(run->run_id), WEIR_I64(run->experiment_id),
+			      WEIR_TEXT(run->run_name ? run->run_name : ""),
+			      WEIR_TEXT(run->user_id ? run->user_id : ""), WEIR_TEXT(owner), WEIR_TEXT(run->status),
+			      WEIR_I64_OR_NULL(run->start_time, !run->has_start),
+			      WEIR_I64_OR_NULL(run->end_time, !run->has_end), WEIR_TEXT(run->artifact_uri));
+	return *id < 0 ? -1 : 0;
 }
 
 static const weir_db_field RUN_ROW[] = {WEIR_FIELD(trk_run, id),
@@ -530,12 +487,7 @@ static json_t *inputs_json(weir_db *db, weir_arena *a, int64_t run, weir_error *
 		return NULL;
 	}
 	for (int i = 0; i < n; i++) {
-		if ((st = weir_db_stmt(db, SQL_INPUT_TAGS, err)) == NULL) {
-			json_decref(list);
-			return NULL;
-		}
-		weir_db_bind_i64(st, 1, ids[i]);
-		json_t *tags = kv_list(db, st, err);
+		json_t *tags = kv_list(db, weir_db_query(db, SQL_INPUT_TAGS, err, WEIR_I64(ids[i])), err);
 		if (tags == NULL) {
 			json_decref(list);
 			return NULL;
@@ -549,6 +501,15 @@ static json_t *inputs_json(weir_db *db, weir_arena *a, int64_t run, weir_error *
 
 static int run_models_add(weir_db *db, int64_t run, json_t *inputs, json_t *run_o, weir_error *err);
 
+/* One latest metric {key, value, timestamp, step} of SQL_RUN_LATEST. */
+static json_t *latest_json(weir_stmt *st)
+{
+	json_t *k = json_string(weir_db_col_text(st, 0));
+	return json_pack("{s:o?, s:o, s:I, s:I}", "key", k, "value",
+			 metric_value(weir_db_col_double(st, 1), weir_db_col_int(st, 2) != 0), "timestamp",
+			 (json_int_t)weir_db_col_i64(st, 3), "step", (json_int_t)weir_db_col_i64(st, 4));
+}
+
 json_t *weir_trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, weir_error *err)
 {
 	json_t *info = weir_trk_store_run_info_json(run);
@@ -558,37 +519,16 @@ json_t *weir_trk_store_run_json(weir_db *db, weir_arena *a, const trk_run *run, 
 	}
 	json_t *data = json_object();
 	json_t *run_o = json_pack("{s:o, s:o}", "info", info, "data", data);
-	weir_stmt *st = weir_db_query(db, SQL_RUN_LATEST, err, WEIR_I64(run->id));
-	if (st == NULL)
+	json_t *metrics = weir_db_json_rows(db, weir_db_query(db, SQL_RUN_LATEST, err, WEIR_I64(run->id)), latest_json,
+					    err);
+	if (metrics == NULL)
 		goto fail;
-	json_t *metrics = json_array();
-	int rc;
-	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
-		json_t *k = json_string(weir_db_col_text(st, 0));
-		json_array_append_new(metrics,
-				      json_pack("{s:o?, s:o, s:I, s:I}", "key", k, "value",
-						metric_value(weir_db_col_double(st, 1), weir_db_col_int(st, 2) != 0),
-						"timestamp", (json_int_t)weir_db_col_i64(st, 3), "step",
-						(json_int_t)weir_db_col_i64(st, 4)));
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE) {
-		json_decref(metrics);
-		weir_db_fail(db, rc, err);
-		goto fail;
-	}
 	set_list(data, "metrics", metrics);
-	if ((st = weir_db_stmt(db, SQL_RUN_PARAMS, err)) == NULL)
-		goto fail;
-	weir_db_bind_i64(st, 1, run->id);
-	json_t *params = kv_list(db, st, err);
+	json_t *params = kv_list(db, weir_db_query(db, SQL_RUN_PARAMS, err, WEIR_I64(run->id)), err);
 	if (params == NULL)
 		goto fail;
 	set_list(data, "params", params);
-	if ((st = weir_db_stmt(db, SQL_RUN_TAGS, err)) == NULL)
-		goto fail;
-	weir_db_bind_i64(st, 1, run->id);
-	json_t *tags = kv_list(db, st, err);
+	json_t *tags = kv_list(db, weir_db_query(db, SQL_RUN_TAGS, err, WEIR_I64(run->id)), err);
 	if (tags == NULL)
 		goto fail;
 	set_list(data, "tags", tags);
@@ -616,15 +556,8 @@ static const char SQL_TAG_DELETE[] = "DELETE FROM trk_run_tags WHERE run = ?1 AN
 static int text_of(weir_db *db, weir_arena *a, const char *sql, int64_t id, const char *key, const char **value,
 		   weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, sql, err, WEIR_I64(id), WEIR_TEXT(key));
-	if (st == NULL)
-		return -1;
-	int rc = weir_db_step(st);
-	*value = rc == WEIR_DB_ROW ? weir_db_col_dup(a, st, 0) : NULL;
-	weir_db_done(st);
-	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return 0;
+	*value = NULL;
+	return weir_db_query_dup(db, a, sql, value, err, WEIR_I64(id), WEIR_TEXT(key)) < 0 ? -1 : 0;
 }
 
 int weir_trk_store_param_get(weir_db *db, weir_arena *a, int64_t run, const char *key, const char **value,
@@ -1061,52 +994,26 @@ static const char SQL_INPUTS_OF_RUN[] =
 	"(SELECT value FROM trk_input_tags t WHERE t.input = i.id AND t.key = 'mlflow.data.context') "
 	"FROM trk_inputs i JOIN trk_datasets d ON d.id = i.dataset WHERE i.run = ?1 ORDER BY i.id";
 
-static int find_id(weir_db *db, weir_stmt *st, int64_t *id, bool *found, weir_error *err)
-{
-	int rc = weir_db_step(st);
-	*found = rc == WEIR_DB_ROW;
-	if (*found)
-		*id = weir_db_col_i64(st, 0);
-	weir_db_done(st);
-	if (rc != WEIR_DB_ROW && rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	return 0;
-}
-
 int weir_trk_store_dataset_upsert(weir_db *db, int64_t experiment_id, const char *name, const char *digest,
 				  const char *source_type, const char *source, const char *schema, const char *profile,
 				  int64_t *id, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_DATASET_FIND, err, WEIR_I64(experiment_id), WEIR_TEXT(name),
+	int found = weir_db_query_i64(db, SQL_DATASET_FIND, id, err, WEIR_I64(experiment_id), WEIR_TEXT(name),
 				      WEIR_TEXT(digest));
-	if (st == NULL)
-		return -1;
-	bool found;
-	if (find_id(db, st, id, &found, err) != 0)
-		return -1;
-	if (found)
-		return 0;
-	if (weir_db_exec(db, SQL_DATASET_INSERT, err, WEIR_I64(experiment_id), WEIR_TEXT(name), WEIR_TEXT(digest),
-			 WEIR_TEXT(source_type), WEIR_TEXT(source), WEIR_TEXT(schema), WEIR_TEXT(profile)) != 0)
-		return -1;
-	*id = weir_db_last_insert_id(db);
-	return 0;
+	if (found != 0)
+		return found < 0 ? -1 : 0;
+	*id = weir_db_exec_id(db, SQL_DATASET_INSERT, err, WEIR_I64(experiment_id), WEIR_TEXT(name), WEIR_TEXT(digest),
+			      WEIR_TEXT(source_type), WEIR_TEXT(source), WEIR_TEXT(schema), WEIR_TEXT(profile));
+	return *id < 0 ? -1 : 0;
 }
 
 int weir_trk_store_input_upsert(weir_db *db, int64_t dataset, int64_t run, int64_t *input, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_INPUT_FIND, err, WEIR_I64(run), WEIR_I64(dataset));
-	if (st == NULL)
-		return -1;
-	bool found;
-	if (find_id(db, st, input, &found, err) != 0)
-		return -1;
-	if (found)
-		return 0;
-	if (weir_db_exec(db, SQL_INPUT_INSERT, err, WEIR_I64(dataset), WEIR_I64(run)) != 0)
-		return -1;
-	*input = weir_db_last_insert_id(db);
-	return 0;
+	int found = weir_db_query_i64(db, SQL_INPUT_FIND, input, err, WEIR_I64(run), WEIR_I64(dataset));
+	if (found != 0)
+		return found < 0 ? -1 : 0;
+	*input = weir_db_exec_id(db, SQL_INPUT_INSERT, err, WEIR_I64(dataset), WEIR_I64(run));
+	return *input < 0 ? -1 : 0;
 }
 
 int weir_trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, const char *value, weir_error *err)
@@ -1114,34 +1021,20 @@ int weir_trk_store_input_tag_set(weir_db *db, int64_t input, const char *key, co
 	return weir_db_exec(db, SQL_INPUT_TAG_SET, err, WEIR_I64(input), WEIR_TEXT(key), WEIR_TEXT(value));
 }
 
+/* The other members (table_name, ...) stay zero: the reader fills them. */
+static const weir_db_field INPUT_FIELDS[] = {
+	WEIR_FIELD(weir_tracking_input, name), WEIR_FIELD(weir_tracking_input, digest),
+	WEIR_FIELD(weir_tracking_input, source_type), WEIR_FIELD(weir_tracking_input, source),
+	WEIR_FIELD(weir_tracking_input, context)};
+
 int weir_trk_store_run_inputs(weir_db *db, weir_arena *a, int64_t run, weir_tracking_input **out, int *n,
 			      weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_INPUTS_OF_RUN, err, WEIR_I64(run));
-	if (st == NULL)
-		return -1;
-	int cap = 16, cnt = 0, rc;
-	weir_tracking_input *v = weir_arena_calloc(a, (size_t)cap * sizeof(*v));
-	while ((rc = weir_db_step(st)) == WEIR_DB_ROW) {
-		if (cnt == cap) {
-			weir_tracking_input *nv = weir_arena_calloc(a, (size_t)cap * 2 * sizeof(*v));
-			memcpy(nv, v, (size_t)cap * sizeof(*v));
-			v = nv;
-			cap *= 2;
-		}
-		weir_tracking_input *in = &v[cnt++];
-		in->name = weir_db_col_dup(a, st, 0);
-		in->digest = weir_db_col_dup(a, st, 1);
-		in->source_type = weir_db_col_dup(a, st, 2);
-		in->source = weir_db_col_dup(a, st, 3);
-		in->context = weir_db_col_dup(a, st, 4);
-	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE)
-		return weir_db_fail(db, rc, err);
-	*out = v;
-	*n = cnt;
-	return 0;
+	size_t k = 0;
+	*out = WEIR_DB_ROWS(db, weir_db_query(db, SQL_INPUTS_OF_RUN, err, WEIR_I64(run)), a, weir_tracking_input,
+			    INPUT_FIELDS, NULL, &k, err);
+	*n = (int)k;
+	return *out == NULL ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ logged models */
@@ -1184,13 +1077,11 @@ static const char SQL_RUN_MODELS[] = "SELECT m.model_id, l.step FROM trk_run_mod
 
 int weir_trk_store_lm_insert(weir_db *db, const trk_lmodel *m, const char *owner, int64_t *id, weir_error *err)
 {
-	if (weir_db_exec(db, SQL_LM_INSERT, err, WEIR_TEXT(m->model_id), WEIR_I64(m->experiment_id), WEIR_TEXT(m->name),
-			 WEIR_TEXT(m->artifact_location), WEIR_I64(m->creation_time), WEIR_TEXT(m->status),
-			 WEIR_TEXT(m->model_type ? m->model_type : ""),
-			 WEIR_TEXT(m->source_run_id ? m->source_run_id : ""), WEIR_TEXT(owner)) != 0)
-		return -1;
-	*id = weir_db_last_insert_id(db);
-	return 0;
+	*id = weir_db_exec_id(db, SQL_LM_INSERT, err, WEIR_TEXT(m->model_id), WEIR_I64(m->experiment_id),
+			      WEIR_TEXT(m->name), WEIR_TEXT(m->artifact_location), WEIR_I64(m->creation_time),
+			      WEIR_TEXT(m->status), WEIR_TEXT(m->model_type ? m->model_type : ""),
+			      WEIR_TEXT(m->source_run_id ? m->source_run_id : ""), WEIR_TEXT(owner));
+	return *id < 0 ? -1 : 0;
 }
 
 static const weir_db_field LM_ROW[] = {WEIR_FIELD(trk_lmodel, id),
