@@ -7,24 +7,56 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "warehouse/warehouse.h"
 
-void weir_wh_history_record(weir_db_pool *pool, const weir_wh_history_entry *h)
+/* Inserts h (its text cut to WEIR_WH_HISTORY_TEXT_MAX at a character) and drops old rows. */
+static int write_row(weir_db *db, const weir_wh_history_entry *h, weir_error *err)
 {
 	weir_wh_history_entry e = *h;
 	char *cut = NULL;
 	size_t n = strlen(h->query_text);
-	if (n > WEIR_WH_HISTORY_TEXT_MAX) { /* cut at a character's start */
+	if (n > WEIR_WH_HISTORY_TEXT_MAX) {
 		for (n = WEIR_WH_HISTORY_TEXT_MAX; n > 0 && ((unsigned char)h->query_text[n] & 0xC0) == 0x80; n--)
 			;
 		cut = strndup(h->query_text, n);
 		e.query_text = cut;
 	}
+	int rc = weir_wh_store_history_purge(db, h->end_ms - WEIR_WH_HISTORY_KEEP_MS, err) != 0 ||
+				 weir_wh_store_history_insert(db, &e, err) != 0
+			 ? -1
+			 : 0;
+	free(cut);
+	return rc;
+}
+
+const char *weir_wh_history_status(int state)
+{
+	return state == WEIR_WH_SUCCEEDED ? "FINISHED" : state == WEIR_WH_CANCELED ? "CANCELED" : "FAILED";
+}
+
+int weir_wh_history_write(weir_db *db, const weir_wh_exec *x, const weir_wh_outcome *o, int64_t now_ms, weir_error *err)
+{
+	bool ok = o->state == WEIR_WH_SUCCEEDED;
+	weir_wh_history_entry h = {.query_id = x->statement_id ? x->statement_id : "",
+				   .warehouse_id = x->warehouse_id,
+				   .query_text = x->statement,
+				   .workspace_id = x->workspace_id,
+				   .user_id = x->principal_id,
+				   .status = weir_wh_history_status(o->state),
+				   .error_message = ok ? NULL : o->message,
+				   .rows_produced = ok && o->rows ? (int64_t)json_array_size(o->rows) : -1,
+				   .start_ms = x->submitted_ms,
+				   .end_ms = now_ms};
+	return write_row(db, &h, err);
+}
+
+void weir_wh_history_record(weir_db_pool *pool, const weir_wh_history_entry *h)
+{
 	weir_db *db = weir_db_acquire(pool);
 	weir_error err = WEIR_ERROR_INIT;
 	if (weir_db_begin_write(db, &err) != 0)
 		goto out;
-	if (weir_wh_store_history_purge(db, h->end_ms - WEIR_WH_HISTORY_KEEP_MS, &err) != 0 ||
-	    weir_wh_store_history_insert(db, &e, &err) != 0) {
+	if (write_row(db, h, &err) != 0) {
 		weir_db_rollback(db);
 		goto out;
 	}
@@ -33,7 +65,6 @@ out:
 	if (err.code != 0)
 		weir_log_warn("warehouse: query history of statement %s not recorded: %s", h->query_id, err.message);
 	weir_db_release(db);
-	free(cut);
 }
 
 static json_t *query_info(const weir_wh_history_entry *h, const char *user_name)

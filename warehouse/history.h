@@ -27,10 +27,21 @@ typedef struct weir_wh_history_entry {
 	int64_t start_ms, end_ms;
 } weir_wh_history_entry;
 
+/* FINISHED, FAILED or CANCELED: the history's name of a statement's final weir_wh_state. */
+const char *weir_wh_history_status(int state);
+
 /* Writes h in its own write transaction on a connection of `pool` (and drops rows older than
  * WEIR_WH_HISTORY_KEEP_MS); a failure is logged, never returned: the history is a record of
  * the statement, not part of it. Called with no lock held. */
 void weir_wh_history_record(weir_db_pool *pool, const weir_wh_history_entry *h);
+
+/* Writes the row of statement x, which ended with o at now_ms, in the caller's write
+ * transaction (the statement's audit write: warehouse/wh_engine.c), dropping rows older than
+ * WEIR_WH_HISTORY_KEEP_MS; 0 or -1. */
+struct weir_wh_exec;
+struct weir_wh_outcome;
+int weir_wh_history_write(weir_db *db, const struct weir_wh_exec *x, const struct weir_wh_outcome *o, int64_t now_ms,
+			  weir_error *err);
 
 /* What GET /api/2.0/sql/history/queries asks: filter_by.statuses, .user_ids, .warehouse_ids
  * (each repeated, JSON arrays built by the handler; NULL: any), the start-time range

@@ -111,16 +111,12 @@ typedef struct hist_item {
 	struct hist_item *next;
 } hist_item;
 
-static const char *hist_status(weir_wh_state st)
-{
-	return st == WEIR_WH_SUCCEEDED ? "FINISHED" : st == WEIR_WH_CANCELED ? "CANCELED" : "FAILED";
-}
-
 /* The history row of s, which ended with `out` at end_ms; strings borrowed from s and out. */
 static weir_wh_history_entry hist_entry(const struct wh_stmt *s, const weir_wh_outcome *out, int64_t end_ms);
 
 /* Writes the row of a statement that ran, before it shows its final state (so a client that
- * saw the state finds the row). No lock held. */
+ * saw the state finds the row), unless the statement's own audit write already did. No lock
+ * held. */
 static void hist_record(const struct wh_stmt *s, const weir_wh_outcome *out)
 {
 	weir_wh_history_entry e = hist_entry(s, out, weir_now_ms());
@@ -213,7 +209,7 @@ static weir_wh_history_entry hist_entry(const wh_stmt *s, const weir_wh_outcome 
 				       .query_text = s->sql,
 				       .workspace_id = s->workspace_id,
 				       .user_id = s->owner_id,
-				       .status = hist_status(out->state),
+				       .status = weir_wh_history_status(out->state),
 				       .error_message = ok ? NULL : out->message,
 				       .rows_produced = ok && out->rows ? (int64_t)json_array_size(out->rows) : -1,
 				       .start_ms = s->created_ms,
@@ -276,6 +272,7 @@ static void *executor(void *arg)
 		pl->active++;
 		pl->last_used_ms = weir_now_ms();
 		pthread_cond_broadcast(&wh.cv);
+		bool history_written = false;
 		weir_wh_exec x = {.principal_id = s->owner_id,
 				  .workspace_id = s->workspace_id,
 				  .statement = s->sql,
@@ -287,14 +284,18 @@ static void *executor(void *arg)
 				  .row_limit = s->row_limit,
 				  .params = s->params,
 				  .deadline_ms = weir_now_ms() + STATEMENT_TIMEOUT_MS,
-				  .cancel = &s->cancel};
+				  .cancel = &s->cancel,
+				  .warehouse_id = pl->id,
+				  .submitted_ms = s->created_ms,
+				  .history_written = &history_written};
 		pthread_mutex_unlock(&wh.mu);
 		weir_wh_outcome out;
 		if (weir_wh_copy_is(s->sql)) /* COPY INTO: warehouse/copy_engine.c */
 			weir_wh_copy_execute(wh.pool, &x, &out);
 		else
 			weir_wh_execute(wh.pool, &x, &out);
-		hist_record(s, &out);
+		if (!history_written)
+			hist_record(s, &out);
 		pthread_mutex_lock(&wh.mu);
 		pl->active--;
 		pl->last_used_ms = weir_now_ms();
