@@ -39,6 +39,11 @@ typedef struct weir_config {
 	bool quiet_access_log;
 	bool allow_command_tasks; /* jobs may run programs (spark_python_task, python_wheel_task) */
 	int64_t task_log_limit; /* bytes of a task run's output kept (its tail); 0: 5 MiB */
+	/* the web UI's sign-in through an identity provider (api/handlers/ui_oauth.c): all or none */
+	const char *oauth_authorize_url;
+	const char *oauth_token_url;
+	const char *oauth_client_id;
+	const char *oauth_client_secret_file; /* optional: a confidential client */
 	bool ui_secure_cookies; /* the web UI's session cookie says Secure even over plain HTTP (TLS ends before Weir) */
 } weir_config;
 
@@ -52,6 +57,8 @@ struct weir_app {
 	atomic_ullong request_seq;
 	unsigned char hs_secret[32]; /* internal HS256 JWT secret (DATA/keys/jwt.secret) */
 	struct weir_jwks *jwks; /* external IdP keys, or NULL */
+	bool oauth_enabled; /* the web UI's IdP sign-in is configured (weir_ui_oauth_load) */
+	char oauth_client_secret[512]; /* read from --oauth-client-secret-file; "" without one */
 	void *daemon; /* struct MHD_Daemon * */
 	unsigned bound_port;
 	void *ext[8]; /* per-module process state (registry worker, ...) */

@@ -17,6 +17,20 @@ weir_principal *weir_auth_request(weir_req *r, weir_error *err);
 /* JWT verification (api/jwt.c): returns the principal of a valid token or NULL (401). */
 weir_principal *weir_jwt_authenticate(weir_req *r, const char *token, weir_error *err);
 
+/* The principal of an id_token the identity provider answered to the web UI's sign-in
+ * (api/handlers/ui_oauth.c), verified exactly as an external bearer JWT (a --jwks key, the
+ * algorithm pinned, exp/nbf/iat, --jwt-issuer, --jwt-audience) and mapped the same way (`sub`
+ * is a user's userName, `workspace` or the default one); internal tokens are refused. NULL
+ * when refused, with *unknown_user set when the token was valid but names no active user of
+ * the workspace. p->credential_expiry_ms is the token's exp. */
+weir_principal *weir_jwt_verify_id_token(weir_req *r, const char *token, bool *unknown_user);
+
+/* The web UI's sign-in through an identity provider (--oauth-authorize-url, --oauth-token-url,
+ * --oauth-client-id, optional --oauth-client-secret-file; all or none, and it needs --jwks):
+ * refuses to start on a partial or invalid configuration; no-op when none is given
+ * (api/handlers/ui_oauth.c). */
+int weir_ui_oauth_load(weir_app *app, weir_error *err);
+
 /* Loads --jwks FILE (RSA and P-256 EC keys, algorithm pinned per key); refuses to start on a
  * file without a usable key or without --jwt-issuer/--jwt-audience. No-op without --jwks. */
 int weir_jwks_load(weir_app *app, weir_error *err);

@@ -319,8 +319,9 @@ static bool aud_ok(json_t *aud, const char *want)
 	return false;
 }
 
-/* The principal of a valid token, or NULL with the reason (never the token) in *why. */
-static weir_principal *verify(weir_req *r, const char *token, const char **why)
+/* The principal of a valid token, or NULL with the reason (never the token) in *why;
+ * idp_only refuses internal (HS256) tokens: only the identity provider's keys count. */
+static weir_principal *verify(weir_req *r, const char *token, bool idp_only, const char **why)
 {
 	weir_app *app = r->app;
 	size_t len = strlen(token);
@@ -374,6 +375,10 @@ static weir_principal *verify(weir_req *r, const char *token, const char **why)
 	jwt_alg_t want;
 	const char *iss_want, *aud_want;
 	bool internal = kid == NULL && strcmp(alg, "HS256") == 0;
+	if (internal && idp_only) {
+		*why = "not signed by the identity provider";
+		return NULL;
+	}
 	if (internal) {
 		key = app->hs_secret;
 		key_len = (int)sizeof(app->hs_secret);
@@ -466,10 +471,24 @@ static weir_principal *verify(weir_req *r, const char *token, const char **why)
 weir_principal *weir_jwt_authenticate(weir_req *r, const char *token, weir_error *err)
 {
 	const char *why = "invalid";
-	weir_principal *p = verify(r, token, &why);
+	weir_principal *p = verify(r, token, false, &why);
 	if (p == NULL) {
 		weir_log_debug("rid=%s: jwt refused: %s", r->request_id, why);
 		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+	}
+	return p;
+}
+
+weir_principal *weir_jwt_verify_id_token(weir_req *r, const char *token, bool *unknown_user)
+{
+	const char *why = "invalid";
+	weir_principal *p = verify(r, token, true, &why);
+	*unknown_user = false;
+	if (p == NULL) {
+		weir_log_info("rid=%s: id_token refused: %s", r->request_id, why);
+		*unknown_user = strcmp(why, "unknown subject") == 0 || strcmp(why, "inactive subject") == 0 ||
+				strcmp(why, "not assigned to the workspace") == 0 ||
+				strcmp(why, "unknown workspace") == 0;
 	}
 	return p;
 }

@@ -27,6 +27,8 @@ static void usage(FILE *f)
 	      "                  [--token-max-lifetime SECONDS] [--metrics-listen HOST:PORT]\n"
 	      "                  [--max-connections N] [--allow-command-tasks] [--task-log-limit BYTES]\n"
 	      "                  [--ui-secure-cookies]\n"
+	      "                  [--oauth-authorize-url URL --oauth-token-url URL --oauth-client-id ID\n"
+	      "                   [--oauth-client-secret-file FILE]]\n"
 	      "       weir backup DIR OUT | weir backup --store postgresql://... OUT\n"
 	      "       weir routes\n"
 	      "       weir version\n",
@@ -162,6 +164,18 @@ static int serve(int argc, char **argv)
 				cfg->token_max_lifetime_s = n;
 		} else if (strcmp(a, "--quiet") == 0) {
 			cfg->quiet_access_log = true;
+		} else if (strcmp(a, "--oauth-authorize-url") == 0) {
+			NEED_VALUE();
+			cfg->oauth_authorize_url = v;
+		} else if (strcmp(a, "--oauth-token-url") == 0) {
+			NEED_VALUE();
+			cfg->oauth_token_url = v;
+		} else if (strcmp(a, "--oauth-client-id") == 0) {
+			NEED_VALUE();
+			cfg->oauth_client_id = v;
+		} else if (strcmp(a, "--oauth-client-secret-file") == 0) {
+			NEED_VALUE();
+			cfg->oauth_client_secret_file = v;
 		} else if (strcmp(a, "--ui-secure-cookies") == 0) {
 			cfg->ui_secure_cookies = true;
 		} else if (strcmp(a, "--allow-command-tasks") == 0) {

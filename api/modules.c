@@ -98,7 +98,7 @@ static void workflows_stop(weir_app *app)
 	M(warehouse, (weir_routes_warehouse, weir_routes_files), warehouse_start, NULL,                          \
 	  WORKERS({"warehouse executors", weir_wh_start, weir_wh_stop}))                                         \
 	M(workflows, (weir_routes_jobs), workflows_start, workflows_stop, NULL)                                  \
-	M(ui, (weir_routes_ui), NULL, NULL, NULL)
+	M(ui, (weir_routes_ui), weir_ui_oauth_load /* api/handlers/ui_oauth.c */, NULL, NULL)
 
 #define UNPAREN(...) __VA_ARGS__
 #define AS_TABLES(id, tables, start_, stop_, workers_) UNPAREN tables,

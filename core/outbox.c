@@ -552,3 +552,136 @@ void weir_outbox_stop(const weir_outbox_kind *kind)
 	pthread_mutex_lock(&worker.round_mu);
 	pthread_mutex_unlock(&worker.round_mu);
 }
+
+/* ---------------------------------------------------------------- a POST whose answer is read */
+
+/* A connected socket to u (5 s timeouts), or -1 with res->error set. */
+static int dial(const url_parts *u, weir_outbox_result *res)
+{
+	struct addrinfo hints = {0}, *ai = NULL;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(u->host, u->port, &hints, &ai) != 0 || ai == NULL) {
+		snprintf(res->error, sizeof(res->error), "could not resolve host");
+		return -1;
+	}
+	int fd = -1;
+	for (struct addrinfo *p = ai; p; p = p->ai_next) {
+		fd = socket(p->ai_family, p->ai_socktype, p->ai_protocol);
+		if (fd < 0)
+			continue;
+		struct timeval tv = {5, 0};
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (connect(fd, p->ai_addr, p->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		snprintf(res->error, sizeof(res->error), "connection failed: %s", strerror(errno));
+	return fd;
+}
+
+/* Appends the de-chunked body of a chunked answer (p..end) to out, at most max bytes. */
+static void dechunk(const char *p, const char *end, size_t max, weir_buf *out)
+{
+	while (p < end) {
+		char *e;
+		unsigned long n = strtoul(p, &e, 16);
+		if (e == p || n == 0)
+			return;
+		const char *crlf = memchr(e, '\n', (size_t)(end - e));
+		if (crlf == NULL)
+			return;
+		p = crlf + 1;
+		size_t have = (size_t)(end - p) < n ? (size_t)(end - p) : n;
+		if (out->len + have > max)
+			have = max > out->len ? max - out->len : 0;
+		weir_buf_append(out, p, have);
+		if (have < n)
+			return;
+		p += n;
+		if (p + 2 <= end && p[0] == '\r' && p[1] == '\n')
+			p += 2;
+	}
+}
+
+void weir_outbox_post_read(const char *url, const char *content_type, const char *body, const char *authorization,
+			   const char *user_agent, size_t max, weir_buf *out, weir_outbox_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	url_parts u;
+	if ((authorization && strpbrk(authorization, "\r\n")) || strpbrk(content_type, "\r\n") ||
+	    strpbrk(user_agent, "\r\n")) {
+		snprintf(res->error, sizeof(res->error), "invalid header");
+		return;
+	}
+	if (!parse_url(url, &u)) {
+		snprintf(res->error, sizeof(res->error), "invalid URL");
+		return;
+	}
+	if (!u.https && !loopback_host(u.host)) {
+		snprintf(res->error, sizeof(res->error), "plain http goes to loopback only");
+		return;
+	}
+	int fd = dial(&u, res);
+	if (fd < 0)
+		return;
+	conn c = {fd, NULL, NULL};
+	if (u.https && tls_open(&c, u.host, res) != 0) {
+		conn_close(&c);
+		return;
+	}
+	weir_buf req = {0};
+	weir_buf_appendf(&req,
+			 "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: %s\r\nContent-Type: %s\r\n"
+			 "Accept: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n",
+			 u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "", u.port,
+			 user_agent, content_type, strlen(body));
+	if (authorization)
+		weir_buf_appendf(&req, "Authorization: %s\r\n", authorization);
+	weir_buf_appendf(&req, "\r\n%s", body);
+	size_t off = 0;
+	while (off < req.len) {
+		ssize_t w = conn_write(&c, req.data + off, req.len - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	bool sent = off == req.len;
+	weir_buf_release(&req);
+	if (!sent) {
+		conn_close(&c);
+		snprintf(res->error, sizeof(res->error), "send failed");
+		return;
+	}
+	/* the whole answer, head and body, up to the head's 16 KiB and max bytes of body */
+	weir_buf in = {0};
+	size_t cap = max + 16384;
+	char chunk[4096];
+	while (in.len < cap) {
+		ssize_t rd = conn_read(&c, chunk, sizeof(chunk) < cap - in.len ? sizeof(chunk) : cap - in.len);
+		if (rd <= 0)
+			break;
+		weir_buf_append(&in, chunk, (size_t)rd);
+	}
+	conn_close(&c);
+	int status = 0;
+	const char *b = in.data ? strstr(in.data, "\r\n\r\n") : NULL;
+	if (in.data == NULL || sscanf(in.data, "HTTP/1.%*d %d", &status) != 1 || status < 100 || b == NULL) {
+		weir_buf_release(&in);
+		snprintf(res->error, sizeof(res->error), "no HTTP response");
+		return;
+	}
+	res->status = status;
+	const char *te = strcasestr(in.data, "\r\ntransfer-encoding: chunked");
+	const char *end = in.data + in.len; /* weir_buf keeps a NUL after it */
+	if (te && te < b) {
+		dechunk(b + 4, end, max, out);
+	} else {
+		size_t n = (size_t)(end - (b + 4));
+		weir_buf_append(out, b + 4, n < max ? n : max);
+	}
+	weir_buf_release(&in);
+}

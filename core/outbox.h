@@ -26,6 +26,7 @@
 #include "core/db.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/util.h"
 
 /* A due entry as the kind's due() reads it. Every string is heap-allocated (the worker frees
  * each field after the attempt), since it outlives the pooled connection it was read from. */
@@ -111,6 +112,16 @@ void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *se
  * res->error set and nothing sent, when it holds a CR or LF). */
 void weir_outbox_post_auth(const weir_outbox_http *h, const char *url, const char *secret, const char *id,
 			   const char *body, const char *authorization, weir_outbox_result *res);
+
+/* One POST of `body` (of `content_type`) to `url` now, for an answer the caller reads (the
+ * web UI's exchange of an authorization code at the identity provider's token endpoint): the
+ * same targets as weir_outbox_post (https with the certificate verified, plain http to
+ * loopback only), an Authorization header when `authorization` is non-NULL (refused when it
+ * holds a CR or LF), Accept: application/json, 5 s socket timeouts. Appends up to `max`
+ * bytes of the answer's body (de-chunked) to *out, which the caller releases; res->status is
+ * the HTTP status, 0 with res->error set when there was no answer (res->body stays empty). */
+void weir_outbox_post_read(const char *url, const char *content_type, const char *body, const char *authorization,
+			   const char *user_agent, size_t max, weir_buf *out, weir_outbox_result *res);
 
 /* Whether a target URL may be delivered to: http(s)://host[:port]/path, with plain http to
  * loopback hosts only (local receivers, tests); a URL with a space or a control character

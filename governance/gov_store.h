@@ -200,4 +200,20 @@ int64_t weir_gov_store_ui_session_delete(weir_db *db, const char *id_hash, weir_
 /* Removes every session expired at `now`. */
 int weir_gov_store_ui_session_purge(weir_db *db, int64_t now, weir_error *err);
 
+/* An identity-provider sign-in in flight (ui_oauth_states, migration 0018). */
+typedef struct weir_gov_ui_oauth_row {
+	const char *code_verifier, *redirect_uri, *next_path;
+	int64_t expires_at;
+} weir_gov_ui_oauth_row;
+int weir_gov_store_ui_oauth_insert(weir_db *db, const char *state_hash, const char *code_verifier,
+				   const char *redirect_uri, const char *next_path, int64_t now, int64_t expires,
+				   weir_error *err);
+/* The row of state_hash: 1 found (into out, arena strings), 0 none, -1. */
+int weir_gov_store_ui_oauth_get(weir_db *db, weir_arena *a, const char *state_hash, weir_gov_ui_oauth_row *out,
+				weir_error *err);
+/* Rows deleted (0 or 1), or -1. */
+int64_t weir_gov_store_ui_oauth_delete(weir_db *db, const char *state_hash, weir_error *err);
+/* Removes every sign-in in flight expired at `now`. */
+int weir_gov_store_ui_oauth_purge(weir_db *db, int64_t now, weir_error *err);
+
 #endif

@@ -20,6 +20,9 @@ static bool well_formed(const char *id)
 	return true;
 }
 
+static int session_insert(weir_db *db, weir_arena *a, const weir_principal *p, const char *token_id, int64_t now_ms,
+			  int64_t expires, weir_ui_session *out, weir_error *err);
+
 int weir_gov_ui_session_create(weir_db *db, weir_arena *a, const weir_principal *p, int64_t now_ms, int64_t lifetime_s,
 			       weir_ui_session *out, weir_error *err)
 {
@@ -37,20 +40,88 @@ int weir_gov_ui_session_create(weir_db *db, weir_arena *a, const weir_principal 
 		expires = p->credential_expiry_ms; /* never outlives the token it came from */
 	if (expires <= now_ms)
 		return weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+	return session_insert(db, a, p, p->token_id, now_ms, expires, out, err);
+}
+
+/* A new session row for p (token_id NULL: none) ending at `expires`; the caller checked it. */
+static int session_insert(weir_db *db, weir_arena *a, const weir_principal *p, const char *token_id, int64_t now_ms,
+			  int64_t expires, weir_ui_session *out, weir_error *err)
+{
 	char secret[65], csrf[65], hash[65];
 	weir_random_hex(secret, 32);
 	weir_random_hex(csrf, 32);
 	char *id = weir_arena_printf(a, WEIR_UI_SESSION_PREFIX "%s", secret);
 	weir_sha256_hex(id, strlen(id), hash);
 	if (weir_gov_store_ui_session_purge(db, now_ms, err) != 0 ||
-	    weir_gov_store_ui_session_insert(db, hash, p->id, p->workspace_id, p->token_id, csrf, now_ms, expires,
-					     err) != 0)
+	    weir_gov_store_ui_session_insert(db, hash, p->id, p->workspace_id, token_id, csrf, now_ms, expires, err) !=
+		    0)
 		return -1;
 	out->id = id;
 	out->csrf_token = weir_arena_strdup(a, csrf);
 	out->created_at = now_ms;
 	out->expires_at = expires;
 	return 0;
+}
+
+int weir_gov_ui_session_create_idp(weir_db *db, weir_arena *a, const weir_principal *p, int64_t now_ms,
+				   int64_t until_ms, weir_ui_session *out, weir_error *err)
+{
+	int64_t expires = now_ms + WEIR_UI_SESSION_DEFAULT_S * 1000;
+	if (until_ms > 0 && until_ms < expires)
+		expires = until_ms; /* never outlives the id_token it came from */
+	if (expires <= now_ms)
+		return weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+	return session_insert(db, a, p, NULL, now_ms, expires, out, err);
+}
+
+int weir_gov_ui_oauth_begin(weir_db *db, weir_arena *a, const char *redirect_uri, const char *next_path, int64_t now_ms,
+			    weir_ui_oauth_start *out, weir_error *err)
+{
+	char state[65], verifier[65], hash[65];
+	weir_random_hex(state, 32);
+	weir_random_hex(verifier, 32); /* 64 characters of [0-9a-f]: RFC 7636 §4.1 allows 43 to 128 */
+	weir_sha256_hex(state, strlen(state), hash);
+	if (weir_gov_store_ui_oauth_purge(db, now_ms, err) != 0 ||
+	    weir_gov_store_ui_oauth_insert(db, hash, verifier, redirect_uri, next_path, now_ms,
+					   now_ms + WEIR_UI_OAUTH_STATE_S * 1000, err) != 0)
+		return -1;
+	out->state = weir_arena_strdup(a, state);
+	out->code_verifier = weir_arena_strdup(a, verifier);
+	return 0;
+}
+
+static bool state_ok(const char *state)
+{
+	return state && strlen(state) == 64 && strspn(state, "0123456789abcdef") == 64;
+}
+
+int weir_gov_ui_oauth_find(weir_db *db, weir_arena *a, const char *state, int64_t now_ms, weir_ui_oauth_pending *out,
+			   weir_error *err)
+{
+	if (!state_ok(state))
+		return 0;
+	char hash[65];
+	weir_sha256_hex(state, strlen(state), hash);
+	weir_gov_ui_oauth_row row;
+	int found = weir_gov_store_ui_oauth_get(db, a, hash, &row, err);
+	if (found <= 0)
+		return found;
+	if (row.expires_at <= now_ms)
+		return 0;
+	out->code_verifier = row.code_verifier;
+	out->redirect_uri = row.redirect_uri;
+	out->next_path = row.next_path;
+	return 1;
+}
+
+int weir_gov_ui_oauth_consume(weir_db *db, const char *state, weir_error *err)
+{
+	if (!state_ok(state))
+		return 0;
+	char hash[65];
+	weir_sha256_hex(state, strlen(state), hash);
+	int64_t n = weir_gov_store_ui_oauth_delete(db, hash, err);
+	return n < 0 ? -1 : n > 0;
 }
 
 weir_principal *weir_gov_ui_session_authenticate(weir_db *db, weir_arena *a, const char *id, int64_t now_ms,

@@ -42,3 +42,47 @@ int weir_gov_store_ui_session_purge(weir_db *db, int64_t now, weir_error *err)
 {
 	return weir_db_exec(db, SQL_UI_SESSION_PURGE, err, WEIR_I64(now));
 }
+
+static const char SQL_UI_OAUTH_INSERT[] =
+	"INSERT INTO ui_oauth_states (state_hash, code_verifier, redirect_uri, next_path, created_at, expires_at) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_UI_OAUTH_GET[] =
+	"SELECT code_verifier, redirect_uri, next_path, expires_at FROM ui_oauth_states WHERE state_hash = ?1";
+static const char SQL_UI_OAUTH_DELETE[] = "DELETE FROM ui_oauth_states WHERE state_hash = ?1";
+static const char SQL_UI_OAUTH_PURGE[] = "DELETE FROM ui_oauth_states WHERE expires_at <= ?1";
+
+int weir_gov_store_ui_oauth_insert(weir_db *db, const char *state_hash, const char *code_verifier,
+				   const char *redirect_uri, const char *next_path, int64_t now, int64_t expires,
+				   weir_error *err)
+{
+	return weir_db_exec(db, SQL_UI_OAUTH_INSERT, err, WEIR_TEXT(state_hash), WEIR_TEXT(code_verifier),
+			    WEIR_TEXT(redirect_uri), WEIR_TEXT(next_path), WEIR_I64(now), WEIR_I64(expires));
+}
+
+int weir_gov_store_ui_oauth_get(weir_db *db, weir_arena *a, const char *state_hash, weir_gov_ui_oauth_row *out,
+				weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_UI_OAUTH_GET, err, WEIR_TEXT(state_hash));
+	if (st == NULL)
+		return -1;
+	if (weir_db_step(st) != WEIR_DB_ROW) {
+		weir_db_done(st);
+		return 0;
+	}
+	out->code_verifier = weir_db_col_dup(a, st, 0);
+	out->redirect_uri = weir_db_col_dup(a, st, 1);
+	out->next_path = weir_db_col_dup(a, st, 2);
+	out->expires_at = weir_db_col_i64(st, 3);
+	weir_db_done(st);
+	return 1;
+}
+
+int64_t weir_gov_store_ui_oauth_delete(weir_db *db, const char *state_hash, weir_error *err)
+{
+	return weir_db_exec_count(db, SQL_UI_OAUTH_DELETE, err, WEIR_TEXT(state_hash));
+}
+
+int weir_gov_store_ui_oauth_purge(weir_db *db, int64_t now, weir_error *err)
+{
+	return weir_db_exec(db, SQL_UI_OAUTH_PURGE, err, WEIR_I64(now));
+}

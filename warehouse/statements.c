@@ -31,6 +31,7 @@
 #include "core/util.h"
 #include "warehouse/copy.h"
 #include "warehouse/files.h"
+#include "warehouse/history.h"
 #include "warehouse/warehouse.h"
 #include "warehouse/warehouses_int.h"
 #include "warehouse/wh_internal.h"
@@ -90,6 +91,7 @@ static struct {
 	pthread_t waiter;
 	bool waiter_running;
 	unsigned char link_key[32];
+	struct hist_item *hist; /* ended while queued: history rows the waiter writes */
 } wh = {.mu = PTHREAD_MUTEX_INITIALIZER, .ctl = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 const char *weir_wh_state_name(weir_wh_state s)
@@ -99,6 +101,74 @@ const char *weir_wh_state_name(weir_wh_state s)
 }
 
 static bool terminal(weir_wh_state s) { return s >= WEIR_WH_SUCCEEDED; }
+
+/* ---------------------------------------------------------------- the query history */
+
+/* A history row of a statement that ended without running (canceled while queued), written
+ * by the waiter thread outside wh.mu. */
+typedef struct hist_item {
+	weir_wh_history_entry e;
+	char *id, *warehouse_id, *sql, *error;
+	struct hist_item *next;
+} hist_item;
+
+/* The history row of s, which ended with `out` at end_ms; strings borrowed from s and out. */
+static weir_wh_history_entry hist_entry(const struct wh_stmt *s, const weir_wh_outcome *out, int64_t end_ms);
+
+/* Writes the row of a statement that ran, before it shows its final state (so a client that
+ * saw the state finds the row), unless the statement's own audit write already did. No lock
+ * held. */
+static void hist_record(const struct wh_stmt *s, const weir_wh_outcome *out)
+{
+	weir_wh_history_entry e = hist_entry(s, out, weir_now_ms());
+	weir_wh_history_record(wh.pool, &e);
+}
+
+/* Under wh.mu: queues the row of s, which just ended without running. */
+static void hist_queue(const struct wh_stmt *s)
+{
+	hist_item *h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return;
+	h->e = hist_entry(s, NULL, weir_now_ms());
+	h->id = strdup(h->e.query_id);
+	h->warehouse_id = strdup(h->e.warehouse_id);
+	h->sql = strdup(h->e.query_text);
+	h->error = h->e.error_message ? strdup(h->e.error_message) : NULL;
+	h->e.query_id = h->id;
+	h->e.warehouse_id = h->warehouse_id;
+	h->e.query_text = h->sql;
+	h->e.error_message = h->error;
+	h->next = wh.hist;
+	wh.hist = h;
+}
+
+static void hist_free(hist_item *h)
+{
+	while (h) {
+		hist_item *n = h->next;
+		free(h->id);
+		free(h->warehouse_id);
+		free(h->sql);
+		free(h->error);
+		free(h);
+		h = n;
+	}
+}
+
+/* Writes the queued rows. Called with wh.mu held; releases it meanwhile. */
+static void hist_flush(bool write)
+{
+	hist_item *h = wh.hist;
+	wh.hist = NULL;
+	if (h == NULL)
+		return;
+	pthread_mutex_unlock(&wh.mu);
+	for (hist_item *i = h; write && i; i = i->next)
+		weir_wh_history_record(wh.pool, &i->e);
+	hist_free(h);
+	pthread_mutex_lock(&wh.mu);
+}
 
 static void stmt_free(wh_stmt *s)
 {
@@ -120,11 +190,31 @@ static void end(wh_stmt *s, weir_wh_state st)
 	pthread_cond_broadcast(&wh.cv);
 }
 
+/* Under wh.mu: a statement still queued is canceled (it never ran). */
 static void end_canceled(wh_stmt *s, const char *why)
 {
 	snprintf(s->out.error_code, sizeof(s->out.error_code), "CANCELLED");
 	snprintf(s->out.message, sizeof(s->out.message), "%s", why);
 	end(s, WEIR_WH_CANCELED);
+	s->out.state = WEIR_WH_CANCELED;
+	hist_queue(s);
+}
+
+static weir_wh_history_entry hist_entry(const wh_stmt *s, const weir_wh_outcome *out, int64_t end_ms)
+{
+	if (out == NULL)
+		out = &s->out;
+	bool ok = out->state == WEIR_WH_SUCCEEDED;
+	return (weir_wh_history_entry){.query_id = s->id,
+				       .warehouse_id = s->pool ? s->pool->id : "",
+				       .query_text = s->sql,
+				       .workspace_id = s->workspace_id,
+				       .user_id = s->owner_id,
+				       .status = weir_wh_history_status(out->state),
+				       .error_message = ok ? NULL : out->message,
+				       .rows_produced = ok && out->rows ? (int64_t)json_array_size(out->rows) : -1,
+				       .start_ms = s->created_ms,
+				       .end_ms = end_ms};
 }
 
 /* The result past byte_limit bytes of values is cut (truncated). */
@@ -183,6 +273,7 @@ static void *executor(void *arg)
 		pl->active++;
 		pl->last_used_ms = weir_now_ms();
 		pthread_cond_broadcast(&wh.cv);
+		bool history_written = false;
 		weir_wh_exec x = {.principal_id = s->owner_id,
 				  .workspace_id = s->workspace_id,
 				  .statement = s->sql,
@@ -194,13 +285,18 @@ static void *executor(void *arg)
 				  .row_limit = s->row_limit,
 				  .params = s->params,
 				  .deadline_ms = weir_now_ms() + STATEMENT_TIMEOUT_MS,
-				  .cancel = &s->cancel};
+				  .cancel = &s->cancel,
+				  .warehouse_id = pl->id,
+				  .submitted_ms = s->created_ms,
+				  .history_written = &history_written};
 		pthread_mutex_unlock(&wh.mu);
 		weir_wh_outcome out;
 		if (weir_wh_copy_is(s->sql)) /* COPY INTO: warehouse/copy_engine.c */
 			weir_wh_copy_execute(wh.pool, &x, &out);
 		else
 			weir_wh_execute(wh.pool, &x, &out);
+		if (!history_written)
+			hist_record(s, &out);
 		pthread_mutex_lock(&wh.mu);
 		pl->active--;
 		pl->last_used_ms = weir_now_ms();
@@ -419,6 +515,10 @@ static void *waiter_main(void *arg)
 			if (pl->running && pl->auto_stop_mins > 0 && pl->active == 0 && pl->nqueued == 0 &&
 			    now - pl->last_used_ms > pl->auto_stop_mins * 60000)
 				snprintf(idle[nidle++], sizeof(idle[0]), "%s", pl->id);
+		if (wh.hist) {
+			hist_flush(true);
+			continue;
+		}
 		if (nw > 0 || nidle > 0) {
 			pthread_mutex_unlock(&wh.mu);
 			for (int i = 0; i < nw; i++)
@@ -495,6 +595,7 @@ void weir_wh_stop(void)
 		wh.waiter_running = false;
 	}
 	pthread_mutex_lock(&wh.mu);
+	hist_flush(wh.pool != NULL); /* canceled by the stop itself */
 	for (int i = 0; i < wh.nall; i++)
 		stmt_free(wh.all[i]);
 	free(wh.all);

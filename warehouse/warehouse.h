@@ -72,6 +72,12 @@ typedef struct weir_wh_exec {
 	const json_t *params;
 	int64_t deadline_ms; /* wall clock; 0: none */
 	weir_wh_cancel *cancel; /* may be NULL */
+	/* the query history (warehouse/history.h): the warehouse and submission time of the row
+	 * the statement's audit write adds in its own transaction, which then sets
+	 * *history_written (the executor writes the row itself otherwise); NULL: no row */
+	const char *warehouse_id;
+	int64_t submitted_ms;
+	bool *history_written;
 } weir_wh_exec;
 
 typedef struct weir_wh_outcome {

@@ -40,6 +40,7 @@
 #include "governance/catalog.h"
 #include "lineage/lineage.h"
 #include "warehouse/sql.h"
+#include "warehouse/history.h"
 #include "warehouse/warehouse.h"
 #include "warehouse/wh_internal.h"
 
@@ -1465,6 +1466,11 @@ int weir_wh__audit_statement(weir_db *md, const weir_principal *p, const weir_wh
 			       .securable = securable};
 	int rc = weir_gov_audit(md, &ev, err);
 	json_decref(params);
+	if (rc == 0 && x->warehouse_id && x->history_written) { /* the query history's row, in the same write */
+		if (weir_wh_history_write(md, x, o, now, err) != 0)
+			return -1;
+		*x->history_written = true;
+	}
 	return rc;
 }
 

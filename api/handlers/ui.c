@@ -8,7 +8,10 @@
  * at most the token's own lifetime; Secure behind TLS or with --ui-secure-cookies) and the
  * session's CSRF token. api/auth.c accepts the cookie on every authenticated route as the
  * token's principal and workspace; api/server.c refuses a cookie mutation without the CSRF
- * token (403 CSRF_TOKEN_INVALID). DELETE ends the session on the server. */
+ * token (403 CSRF_TOKEN_INVALID). DELETE ends the session on the server. Where an identity
+ * provider is configured, the browser may instead sign in through it (api/handlers/ui_oauth.c:
+ * GET .../ui/oauth/login and .../callback), which ends in the same cookie; GET
+ * .../ui/session then says "sso": true so that the sign-in page offers it. */
 #include "api/app.h"
 #include "api/auth.h"
 #include "api/http.h"
@@ -109,7 +112,13 @@ static int asset(weir_req *r)
 
 /* -- the session -- */
 
-static bool secure_request(weir_req *r)
+/* api/handlers/ui_oauth.c shares these two, and has the sign-in through an identity provider */
+bool weir_ui_secure_request(weir_req *r);
+void weir_ui_session_cookie(weir_req *r, const char *value, int64_t max_age_s);
+int weir_ui_oauth_login(weir_req *r);
+int weir_ui_oauth_callback(weir_req *r);
+
+bool weir_ui_secure_request(weir_req *r)
 {
 	if (r->app->cfg.ui_secure_cookies)
 		return true;
@@ -118,11 +127,11 @@ static bool secure_request(weir_req *r)
 	return proto && strcasecmp(proto, "https") == 0;
 }
 
-static void set_cookie(weir_req *r, const char *value, int64_t max_age_s)
+void weir_ui_session_cookie(weir_req *r, const char *value, int64_t max_age_s)
 {
 	char *c = weir_arena_printf(r->arena, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
 				    WEIR_UI_SESSION_COOKIE, value, (long long)max_age_s,
-				    secure_request(r) ? "; Secure" : "");
+				    weir_ui_secure_request(r) ? "; Secure" : "");
 	weir_reply_header(r, "Set-Cookie", c);
 	weir_reply_header(r, "Cache-Control", "no-store");
 }
@@ -138,6 +147,8 @@ static json_t *whoami(weir_req *r, const char *csrf, int64_t expires_at)
 		json_object_set_new(o, "expires_at", json_integer(expires_at));
 	if (csrf)
 		json_object_set_new(o, "csrf_token", json_string(csrf));
+	if (r->app->oauth_enabled)
+		json_object_set_new(o, "sso", json_true());
 	return o;
 }
 
@@ -159,7 +170,7 @@ static int session_create(weir_req *r)
 	    weir_gov_ui_session_create(weir_req_db(r), r->arena, r->principal, now, lifetime, &s, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
 		return weir_reply_error(r, &e);
-	set_cookie(r, s.id, (s.expires_at - now) / 1000);
+	weir_ui_session_cookie(r, s.id, (s.expires_at - now) / 1000);
 	return weir_reply_json(r, 200, whoami(r, s.csrf_token, s.expires_at));
 }
 
@@ -169,8 +180,12 @@ static int session_get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	r->principal = weir_auth_request(r, &e);
-	if (r->principal == NULL)
-		return weir_reply_json(r, 200, json_pack("{s:b}", "signed_in", false));
+	if (r->principal == NULL) { /* sso: the sign-in page offers "Sign in with SSO" */
+		json_t *o = json_pack("{s:b}", "signed_in", false);
+		if (r->app->oauth_enabled)
+			json_object_set_new(o, "sso", json_true());
+		return weir_reply_json(r, 200, o);
+	}
 	return weir_reply_json(r, 200, whoami(r, r->session_csrf, r->session_id ? r->session_expires : 0));
 }
 
@@ -185,7 +200,7 @@ static int session_delete(weir_req *r)
 	if (weir_req_begin(r, &e) != 0 || weir_gov_ui_session_delete(weir_req_db(r), r->session_id, &e) != 0 ||
 	    weir_req_commit(r, &e) != 0)
 		return weir_reply_error(r, &e);
-	set_cookie(r, "", 0);
+	weir_ui_session_cookie(r, "", 0);
 	return weir_reply_ok_empty(r);
 }
 
@@ -203,6 +218,10 @@ const weir_route weir_routes_ui[] = {
 	 WEIR_ROUTE_NO_AUDIT},
 	{"DELETE", "/api/2.0/weir/ui/session", session_delete, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "webUi",
 	 "signOut", 0},
+	{"GET", "/api/2.0/weir/ui/oauth/login", weir_ui_oauth_login, RULE_PUBLIC, WEIR_DIALECT_DATABRICKS, "webUi",
+	 "oauthSignInStart", 0},
+	{"GET", "/api/2.0/weir/ui/oauth/callback", weir_ui_oauth_callback, RULE_PUBLIC, WEIR_DIALECT_DATABRICKS,
+	 "webUi", "oauthSignIn", 0},
 	{"GET", "/assets/{path*}", asset, RULE_PUBLIC, WEIR_DIALECT_DATABRICKS, "webUi", "getAsset",
 	 WEIR_ROUTE_NO_AUDIT},
 	SHELL("/"),

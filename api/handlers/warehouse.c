@@ -11,6 +11,7 @@
 #include "api/http.h"
 
 #include "core/json.h"
+#include "warehouse/history.h"
 #include "warehouse/warehouse.h"
 #include "workflows/workflows.h"
 
@@ -82,6 +83,59 @@ static int list(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	return scoped_reply(r, weir_wh_statement_list(r->principal, &e), &e);
+}
+
+/* repeated query parameters (filter_by.statuses=A&filter_by.statuses=B, or one A,B) as a
+ * JSON array of strings, NULL when absent. */
+static const char *query_array(weir_req *r, const char *key)
+{
+	const char *vals[64];
+	int n = weir_req_query_all(r, key, vals, 64);
+	if (n <= 0)
+		return NULL;
+	json_t *a = json_array();
+	for (int i = 0; i < n; i++) {
+		const char *p = vals[i];
+		while (p && *p) {
+			size_t len = strcspn(p, ",");
+			if (len > 0)
+				json_array_append_new(a, json_stringn(p, len));
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	}
+	char *text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	const char *out = weir_arena_strdup(r->arena, text ? text : "[]");
+	free(text);
+	return out;
+}
+
+/* Databricks' Query History API: the caller's statements (an admin: everyone's). */
+static int history(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_req_mark_authorized(r);
+	weir_wh_history_filter f = {0};
+	const char *from = weir_req_query(r, "filter_by.query_start_time_range.start_time_ms");
+	const char *to = weir_req_query(r, "filter_by.query_start_time_range.end_time_ms");
+	if (weir_req_query_i64(r, "max_results", &f.max_results, &e) != 0 ||
+	    weir_req_query_i64(r, "filter_by.query_start_time_range.start_time_ms", &f.start_from_ms, &e) != 0 ||
+	    weir_req_query_i64(r, "filter_by.query_start_time_range.end_time_ms", &f.start_to_ms, &e) != 0)
+		return weir_reply_error(r, &e);
+	if (weir_req_query(r, "max_results") && f.max_results == 0)
+		f.max_results = -1; /* 0 asked is not "the default": refused */
+	f.has_start_from = from != NULL;
+	f.has_start_to = to != NULL;
+	f.statuses_json = query_array(r, "filter_by.statuses");
+	f.user_ids_json = query_array(r, "filter_by.user_ids");
+	f.warehouse_ids_json = query_array(r, "filter_by.warehouse_ids");
+	f.page_token = weir_req_query(r, "page_token");
+	if (weir_wh_refused(&e) != 0)
+		return weir_reply_error(r, &e);
+	json_t *out = weir_wh_history_list(weir_req_db(r), r->arena, r->principal, &f, &e);
+	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
 }
 
 static int get(weir_req *r)
@@ -286,6 +340,8 @@ static int q_delete(weir_req *r)
 const weir_route weir_routes_warehouse[] = {
 	{"POST", ST, execute, RULE_AUTHENTICATED, D, "databrickssql", "executeStatement", 0},
 	{"GET", ST, list, RULE_AUTHENTICATED, D, "databrickssql", "listStatements", NA},
+	{"GET", "/api/2.0/sql/history/queries", history, RULE_AUTHENTICATED, D, "databrickssql", "listQueryHistory",
+	 NA},
 	{"GET", ST "/{statement_id}", get, RULE_AUTHENTICATED, D, "databrickssql", "getStatement", NA},
 	{"GET", ST "/{statement_id}/result/chunks/{chunk_index}", chunk, RULE_AUTHENTICATED, D, "databrickssql",
 	 "getStatementResultChunkN", NA},

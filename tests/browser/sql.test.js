@@ -1,9 +1,11 @@
 // The SQL editor in Chromium: run a statement on the chosen warehouse with a default catalog
 // and schema, a 10,000-row result in the virtualised grid (few rows in the page, chunks
 // fetched as they scroll into view, the last row reachable), an error shown under the editor
-// with the statement's own message, cancel of a long statement, the history (kept in the
-// browser, per user; a statement opens again in the editor), as an admin; a principal without
-// grants gets the API's refusal for a table it may not read, as text. Measures the time to the
+// with the statement's own message, cancel of a long statement, the history (the server's
+// query history of the caller's statements, those run through the API included; a statement
+// opens again in the editor with its default catalog and schema), as an admin; a principal
+// without grants gets the API's refusal for a table it may not read, as text, and sees only
+// its own statements in the history. Measures the time to the
 // first rows and to the last row of the 10,000-row grid (printed as a diagnostic).
 'use strict';
 const { test, before, after } = require('node:test');
@@ -93,14 +95,25 @@ test('admin: run with a default catalog and schema, 10,000 rows scroll virtualis
     assert.ok(chunkRequests.length <= 4, `not every chunk: ${chunkRequests.length}`);
     t.diagnostic(`10,000-row grid: first rows after ${firstRows} ms (run included), scroll to the last row ${toEnd} ms, ${rendered} rows rendered, ${chunkRequests.length} chunks fetched`);
 
-    // the history: newest first, reopens a statement in the editor, survives a reload
+    // the history: the server's, newest first (the statements run through the API in `before`
+    // too), reopens a statement in the editor with its catalog and schema, survives a reload
     await page.reload();
     const hist = page.getByRole('complementary', { name: 'Statement history' });
     await hist.getByText('SELECT nope FROM orders').waitFor();
-    assert.equal(await hist.getByRole('listitem').count(), 3);
-    assert.match(await hist.getByRole('listitem').first().textContent(), /SUCCEEDED · 10000 rows/);
-    await hist.getByRole('listitem').nth(1).getByRole('button', { name: 'Open in editor' }).click();
+    const items = hist.getByRole('listitem');
+    assert.equal(await items.count(), 5);
+    assert.match(await items.nth(0).textContent(), /WITH RECURSIVE n\(i\).*FINISHED · 10000 rows/);
+    assert.match(await items.nth(1).textContent(), /SELECT nope FROM orders.*FAILED.*nope/);
+    assert.match(await items.nth(2).textContent(), /SELECT id, note FROM orders ORDER BY id.*FINISHED · 2 rows/);
+    assert.match(await items.nth(3).textContent(), /INSERT INTO main\.sales\.orders/);
+    assert.match(await items.nth(4).textContent(), /CREATE TABLE main\.sales\.orders/);
+    await page.getByLabel('Default catalog').fill('elsewhere');
+    await page.getByLabel('Default schema').fill('');
+    await items.nth(1).getByRole('button', { name: 'Open in editor' }).click();
     assert.equal(await page.getByLabel('SQL statement').inputValue(), 'SELECT nope FROM orders');
+    assert.equal(await page.getByLabel('Default catalog').inputValue(), 'main');
+    assert.equal(await page.getByLabel('Default schema').inputValue(), 'sales');
+    await checkA11y(page, 'sql history');
   });
 });
 
@@ -126,7 +139,7 @@ test('a principal without grants: a table it may not read answers with the API m
     await sessionCookie(context, srv, user.token);
     await page.goto('/sql');
     const hist = page.getByRole('complementary', { name: 'Statement history' });
-    await hist.getByText('No statements run from this browser yet.').waitFor();
+    await hist.getByText('No statements yet.').waitFor(); // the admin's statements are not its own
     await page.getByLabel('SQL statement').fill('SELECT * FROM main.sales.orders');
     await page.getByRole('button', { name: 'Run' }).click();
     const alert = page.getByRole('alert');
@@ -135,6 +148,31 @@ test('a principal without grants: a table it may not read answers with the API m
     assert.match(text, /orders|PERMISSION|NOT_FOUND|denied/i, text);
     assert.doesNotMatch(text, /plain/);
     assert.equal(await page.getByRole('table', { name: 'Result' }).count(), 0);
+    // its history now holds that statement, and only that one
+    await hist.getByText('SELECT * FROM main.sales.orders').waitFor();
+    assert.equal(await hist.getByRole('listitem').count(), 1);
+    assert.match(await hist.getByRole('listitem').first().textContent(), /FAILED/);
     await checkA11y(page, 'sql as a user');
+  });
+});
+
+test('admin: the history pages through the server\'s history (Older, Newer)', async (t) => {
+  for (let i = 0; i < 20; i++) await sql(`SELECT ${i} AS paged_${i}`);
+  await withPage(browser, srv, t, async ({ page, context }) => {
+    await sessionCookie(context, srv, srv.token);
+    await page.goto('/sql');
+    const hist = page.getByRole('complementary', { name: 'Statement history' });
+    await hist.getByText('SELECT 19 AS paged_19').waitFor();
+    assert.equal(await hist.getByRole('listitem').count(), 20);
+    const older = hist.getByRole('button', { name: 'Older' });
+    const newer = hist.getByRole('button', { name: 'Newer' });
+    assert.equal(await newer.isDisabled(), true);
+    await older.click();
+    await hist.getByText('CREATE TABLE main.sales.orders (id INT, note STRING)').waitFor();
+    assert.equal(await hist.getByText('SELECT 19 AS paged_19').count(), 0, 'the first page is gone');
+    assert.equal(await older.isDisabled(), true, 'the last page');
+    await checkA11y(page, 'sql history, older page');
+    await newer.click();
+    await hist.getByText('SELECT 19 AS paged_19').waitFor();
   });
 });

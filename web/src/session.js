@@ -5,11 +5,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, setCsrfToken } from './api.js';
 
 const SESSION = '/api/2.0/weir/ui/session';
-let state = { status: 'loading', user: null, isAdmin: false };
+let state = { status: 'loading', user: null, isAdmin: false, sso: false };
+// Whether the server offers sign-in through an identity provider (GET SESSION says "sso").
+let sso = false;
 const listeners = new Set();
 
 function set(next) {
-  state = next;
+  state = { ...next, sso };
   listeners.forEach((f) => f(state));
 }
 
@@ -37,6 +39,7 @@ async function adminOf(user) {
 export async function loadSession() {
   try {
     const user = await api.get(SESSION, undefined, { noAuthRedirect: true });
+    sso = !!user.sso;
     if (!user.signed_in) {
       lost();
       return;
@@ -47,6 +50,12 @@ export async function loadSession() {
     setCsrfToken(null);
     set({ status: e.status === 401 ? 'signed-out' : 'error', user: null, isAdmin: false, error: e });
   }
+}
+
+// Where "Sign in with SSO" goes: the server redirects to the identity provider and, once signed
+// in there, back to `next` with the session cookie (or to /signin?error=... when refused).
+export function ssoHref(next) {
+  return `/api/2.0/weir/ui/oauth/login?next=${encodeURIComponent(next)}`;
 }
 
 // Signs in with a personal access token: the server answers the session cookie and the CSRF token.

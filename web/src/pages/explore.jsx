@@ -441,11 +441,39 @@ function Details({ kind, obj }) {
     ['Updated', obj.updated_at ? `${fmtTime(obj.updated_at)} by ${obj.updated_by || ''}` : ''],
     ['Browse only', obj.browse_only ? 'yes: you see this object through BROWSE only' : ''],
   ];
-  if (kind === 'function') items.push(['Returns', obj.full_data_type || obj.data_type], ['Definition', obj.routine_definition]);
+  if (kind === 'function') {
+    items.push(
+      ['Returns', obj.full_data_type || obj.data_type],
+      ['Language', obj.routine_body === 'EXTERNAL' ? obj.external_language || 'EXTERNAL' : obj.routine_body],
+      ['Deterministic', obj.is_deterministic === undefined ? '' : obj.is_deterministic ? 'yes' : 'no'],
+      ['Data access', obj.sql_data_access],
+      ['Security', obj.security_type],
+      ['Definition', obj.routine_definition],
+    );
+  }
+  const params = kind === 'function' ? (obj.input_params && obj.input_params.parameters) || [] : null;
   const props = Object.entries(obj.properties || {});
   return (
     <div>
       <Props items={items} />
+      {params ? (
+        <div>
+          <h2>Parameters</h2>
+          <DataTable
+            label="Parameters"
+            rows={params}
+            rowKey={(p) => p.name}
+            empty="No parameters."
+            columns={[
+              { key: 'position', label: '#' },
+              { key: 'name', label: 'Name' },
+              { key: 'type_text', label: 'Type', render: (p) => p.type_text || p.type_name },
+              { key: 'parameter_default', label: 'Default' },
+              { key: 'comment', label: 'Comment' },
+            ]}
+          />
+        </div>
+      ) : null}
       <h2>Properties</h2>
       <DataTable
         rows={props}

@@ -1,9 +1,11 @@
 // Sign-in with a personal access token. The token goes to the server once, in the
 // Authorization header of POST /api/2.0/weir/ui/session; the page never stores it. Then back
-// to `next` (a path of this app only).
+// to `next` (a path of this app only). Where the server has an identity provider configured,
+// "Sign in with SSO" leaves for it (a full navigation: the server runs the OAuth flow) and
+// comes back signed in, or here with ?error=<the server's message>, shown as text.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { navigate } from '../router.js';
-import { signIn, useSession } from '../session.js';
+import { signIn, ssoHref, useSession } from '../session.js';
 import { ErrorBox, Field, useTitle } from '../components.jsx';
 
 // Only a path of this site: '/x', never '//host' or 'https://...'.
@@ -20,6 +22,7 @@ export function SignIn({ query }) {
   const [error, setError] = useState(null);
   const input = useRef(null);
   const next = safeNext(query.get('next'));
+  const ssoError = query.get('error');
   useEffect(() => {
     if (input.current) input.current.focus();
   }, []);
@@ -51,6 +54,17 @@ export function SignIn({ query }) {
             Continue
           </button>
         </p>
+      ) : null}
+      {session.sso ? (
+        <div class="sso">
+          <a class="button primary" href={ssoHref(next)}>
+            Sign in with SSO
+          </a>
+          <div id="sso-error">
+            <ErrorBox error={ssoError ? new Error(ssoError) : null} title="Single sign-on failed" />
+          </div>
+          <p class="hint">Or with a personal access token:</p>
+        </div>
       ) : null}
       <form onSubmit={submit} aria-describedby="signin-help">
         <Field label="Personal access token" id="token" hint="A token from the token API (POST /api/2.0/token/create), or the admin token in the data directory.">

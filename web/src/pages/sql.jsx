@@ -2,8 +2,10 @@
 // and schema, run (POST /api/2.0/sql/statements with a wait, then polling GET), cancel of a
 // running statement, the statement's error where the editor is, and its result in a grid that
 // renders only the rows in view and fetches result chunks as they scroll into view (a 10,000
-// row result never renders or loads everything). The history of the caller's statements is
-// kept in this browser (localStorage, per user): the server keeps no list of statements.
+// row result never renders or loads everything). The history of the caller's statements comes
+// from the server (GET /api/2.0/sql/history/queries, filtered to the caller: an admin would see
+// everyone's), paged; the default catalog and schema a statement ran with are remembered in this
+// browser (the history does not keep them) for "Open in editor".
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api, seg } from '../api.js';
 import { Empty, ErrorBox, Field, fmtTime, useApi, useTitle } from '../components.jsx';
@@ -14,24 +16,30 @@ import '../uipages.css';
 const ST = '/api/2.0/sql/statements';
 const DEFAULT_WH = 'weir0000default0';
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED', 'CLOSED']);
-const HISTORY_MAX = 50;
+const HQ = '/api/2.0/sql/history/queries';
+const HISTORY_PAGE = 20;
+const CONTEXT_KEY = 'weir.sql.context';
+const CONTEXT_MAX = 200;
 
-function historyKey(user) {
-  return `weir.sql.history.${(user && (user.id || user.user_name)) || 'anonymous'}`;
-}
-function loadHistory(user) {
+// statement_id -> [catalog, schema] of the statements run from this browser
+function loadContexts() {
   try {
-    const v = JSON.parse(window.localStorage.getItem(historyKey(user)) || '[]');
-    return Array.isArray(v) ? v : [];
+    const v = JSON.parse(window.localStorage.getItem(CONTEXT_KEY) || '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
   } catch {
-    return [];
+    return {};
   }
 }
-function saveHistory(user, items) {
+function rememberContext(id, catalog, schema) {
   try {
-    window.localStorage.setItem(historyKey(user), JSON.stringify(items.slice(0, HISTORY_MAX)));
+    const all = loadContexts();
+    delete all[id];
+    all[id] = [catalog || '', schema || ''];
+    const keys = Object.keys(all);
+    for (const k of keys.slice(0, Math.max(0, keys.length - CONTEXT_MAX))) delete all[k];
+    window.localStorage.setItem(CONTEXT_KEY, JSON.stringify(all));
   } catch {
-    /* storage full or off: the history is a convenience */
+    /* storage full or off: the context is a convenience */
   }
 }
 
@@ -63,14 +71,15 @@ export function Sql({ query }) {
   const [stmt, setStmt] = useState(null); // the newest answer about the running/last statement
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const [history, setHistory] = useState(() => loadHistory(user));
+  const [ran, setRan] = useState(0); // bumped when a statement ends: the history reloads
+  // the caller's id, for the history's user filter (an admin's history holds everyone's)
+  const me = useApi(() => api.get('/api/2.0/preview/scim/v2/Me').then((m) => m.id, () => null), [user && user.user_name]);
   const poll = useRef(0);
   const wid = warehouse || (whs.data && whs.data[0] ? whs.data[0].id : DEFAULT_WH);
 
   useEffect(() => {
     window.sessionStorage.setItem('weir.sql.draft', text);
   }, [text]);
-  useEffect(() => setHistory(loadHistory(user)), [user && user.id]);
   // leaving the page stops polling (the statement keeps running on the server)
   useEffect(
     () => () => {
@@ -79,29 +88,12 @@ export function Sql({ query }) {
     [],
   );
 
-  const remember = (entry) => {
-    setHistory((h) => {
-      const next = [entry, ...h.filter((x) => x.statement_id !== entry.statement_id)].slice(0, HISTORY_MAX);
-      saveHistory(user, next);
-      return next;
-    });
-  };
-
   const finish = (r, started) => {
     setStmt(r);
     setBusy(false);
     setError(statementError(r.status));
-    remember({
-      statement_id: r.statement_id,
-      statement: started.statement,
-      warehouse_id: started.warehouse_id,
-      catalog: started.catalog || '',
-      schema: started.schema || '',
-      state: r.status && r.status.state,
-      rows: r.manifest ? r.manifest.total_row_count : undefined,
-      error: r.status && r.status.error ? r.status.error.message : undefined,
-      time: Date.now(),
-    });
+    rememberContext(r.statement_id, started.catalog, started.schema);
+    setRan((n) => n + 1);
   };
 
   const run = async () => {
@@ -193,50 +185,62 @@ export function Sql({ query }) {
           <ErrorBox error={error} />
           {stmt && state === 'SUCCEEDED' ? <ResultView key={stmt.statement_id} stmt={stmt} /> : null}
         </div>
-        <History
-          items={history}
-          onLoad={(h) => {
-            setText(h.statement);
-            setCatalog(h.catalog || '');
-            setSchema(h.schema || '');
-            if (h.warehouse_id) setWarehouse(h.warehouse_id);
-            const el = document.getElementById('sql-text');
-            if (el) el.focus();
-          }}
-          onClear={() => {
-            saveHistory(user, []);
-            setHistory([]);
-          }}
-        />
+        {me.loading ? null : (
+          <History
+            key={ran}
+            me={me.data}
+            onLoad={(h) => {
+              const ctx = loadContexts()[h.query_id] || ['', ''];
+              setText(h.query_text);
+              setCatalog(ctx[0]);
+              setSchema(ctx[1]);
+              if (h.warehouse_id) setWarehouse(h.warehouse_id);
+              const el = document.getElementById('sql-text');
+              if (el) el.focus();
+            }}
+          />
+        )}
       </div>
     </section>
   );
 }
 
-function History({ items, onLoad, onClear }) {
+// The caller's statements from the server, newest first, a page at a time (Older / Newer walk
+// the API's page tokens).
+function History({ me, onLoad }) {
+  const [tokens, setTokens] = useState(['']);
+  const token = tokens[tokens.length - 1];
+  const h = useApi(() => api.get(HQ, { max_results: HISTORY_PAGE, 'filter_by.user_ids': me || undefined, page_token: token || undefined }), [me, token]);
+  const items = (h.data && h.data.res) || [];
   return (
     <aside aria-label="Statement history">
       <h2>History</h2>
-      {items.length === 0 ? <Empty>No statements run from this browser yet.</Empty> : null}
+      <ErrorBox error={h.error} title="The history could not be read" />
+      {h.data && items.length === 0 ? <Empty>No statements yet.</Empty> : null}
       <ul class="history">
-        {items.map((h) => (
-          <li key={h.statement_id}>
-            <code>{h.statement.length > 300 ? h.statement.slice(0, 300) + '…' : h.statement}</code>
+        {items.map((q) => (
+          <li key={q.query_id}>
+            <code>{q.query_text.length > 300 ? q.query_text.slice(0, 300) + '…' : q.query_text}</code>
             <div class="muted">
-              {h.state}
-              {h.rows !== undefined ? ` · ${h.rows} rows` : ''} · {fmtTime(h.time)}
+              {q.status}
+              {q.rows_produced !== undefined ? ` · ${q.rows_produced} rows` : ''} · {fmtTime(q.query_start_time_ms)}
             </div>
-            {h.error ? <div class="warn">{h.error}</div> : null}
-            <button type="button" class="link" onClick={() => onLoad(h)}>
+            {q.error_message ? <div class="warn">{q.error_message}</div> : null}
+            <button type="button" class="link" onClick={() => onLoad(q)}>
               Open in editor
             </button>
           </li>
         ))}
       </ul>
-      {items.length ? (
-        <button type="button" onClick={onClear}>
-          Clear history
-        </button>
+      {tokens.length > 1 || (h.data && h.data.has_next_page) ? (
+        <nav class="pager" aria-label="History pages">
+          <button type="button" onClick={() => setTokens((t) => t.slice(0, -1))} disabled={tokens.length <= 1}>
+            Newer
+          </button>
+          <button type="button" onClick={() => setTokens((t) => [...t, h.data.next_page_token])} disabled={!(h.data && h.data.has_next_page)}>
+            Older
+          </button>
+        </nav>
       ) : null}
     </aside>
   );
