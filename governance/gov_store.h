@@ -215,5 +215,6 @@ int weir_gov_store_ui_oauth_get(weir_db *db, weir_arena *a, const char *state_ha
 int64_t weir_gov_store_ui_oauth_delete(weir_db *db, const char *state_hash, weir_error *err);
 /* Removes every sign-in in flight expired at `now`. */
 int weir_gov_store_ui_oauth_purge(weir_db *db, int64_t now, weir_error *err);
+int64_t weir_gov_store_ui_oauth_count(weir_db *db, int64_t now, weir_error *err);
 
 #endif

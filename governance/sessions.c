@@ -81,8 +81,15 @@ int weir_gov_ui_oauth_begin(weir_db *db, weir_arena *a, const char *redirect_uri
 	weir_random_hex(state, 32);
 	weir_random_hex(verifier, 32); /* 64 characters of [0-9a-f]: RFC 7636 §4.1 allows 43 to 128 */
 	weir_sha256_hex(state, strlen(state), hash);
-	if (weir_gov_store_ui_oauth_purge(db, now_ms, err) != 0 ||
-	    weir_gov_store_ui_oauth_insert(db, hash, verifier, redirect_uri, next_path, now_ms,
+	if (weir_gov_store_ui_oauth_purge(db, now_ms, err) != 0)
+		return -1;
+	int64_t pending = weir_gov_store_ui_oauth_count(db, now_ms, err);
+	if (pending < 0)
+		return -1;
+	if (pending >= WEIR_UI_OAUTH_MAX_PENDING)
+		return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE,
+				      "Too many sign-ins are in progress; try again in a minute.");
+	if (weir_gov_store_ui_oauth_insert(db, hash, verifier, redirect_uri, next_path, now_ms,
 					   now_ms + WEIR_UI_OAUTH_STATE_S * 1000, err) != 0)
 		return -1;
 	out->state = weir_arena_strdup(a, state);

@@ -18,6 +18,9 @@
 #define WEIR_UI_SESSION_DEFAULT_S (12LL * 3600) /* lifetime when none is asked */
 #define WEIR_UI_SESSION_MAX_S (7LL * 24 * 3600)
 #define WEIR_UI_OAUTH_STATE_S 600 /* an identity-provider sign-in must come back within this */
+/* Sign-ins in flight at once: anyone may start one (no credentials yet), so their rows are
+ * bounded; past it a start is 503 TEMPORARILY_UNAVAILABLE until some end or expire. */
+#define WEIR_UI_OAUTH_MAX_PENDING 10000
 
 typedef struct weir_ui_session {
 	const char *id; /* the cookie value; only known at creation (NULL afterwards) */

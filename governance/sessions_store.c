@@ -50,6 +50,12 @@ static const char SQL_UI_OAUTH_GET[] =
 	"SELECT code_verifier, redirect_uri, next_path, expires_at FROM ui_oauth_states WHERE state_hash = ?1";
 static const char SQL_UI_OAUTH_DELETE[] = "DELETE FROM ui_oauth_states WHERE state_hash = ?1";
 static const char SQL_UI_OAUTH_PURGE[] = "DELETE FROM ui_oauth_states WHERE expires_at <= ?1";
+static const char SQL_UI_OAUTH_COUNT[] = "SELECT count(*) FROM ui_oauth_states WHERE expires_at > ?1";
+
+int64_t weir_gov_store_ui_oauth_count(weir_db *db, int64_t now, weir_error *err)
+{
+	return weir_db_count(db, SQL_UI_OAUTH_COUNT, err, WEIR_I64(now));
+}
 
 int weir_gov_store_ui_oauth_insert(weir_db *db, const char *state_hash, const char *code_verifier,
 				   const char *redirect_uri, const char *next_path, int64_t now, int64_t expires,

@@ -222,8 +222,11 @@ int weir_ui_oauth_login(weir_req *r)
 	r->audit_params = weir_json_own(r->arena, json_pack("{s:s}", "next", next));
 	if (weir_req_begin(r, &e) != 0 ||
 	    weir_gov_ui_oauth_begin(weir_req_db(r), r->arena, redirect_uri, next, weir_now_ms(), &s, &e) != 0 ||
-	    weir_req_commit(r, &e) != 0)
+	    weir_req_commit(r, &e) != 0) {
+		if (e.status == 503) /* too many in flight: the sign-in page says so */
+			return fail(r, e.message, next, false);
 		return weir_reply_error(r, &e);
+	}
 	unsigned char digest[32];
 	unsigned dlen = 0;
 	EVP_Digest(s.code_verifier, strlen(s.code_verifier), digest, &dlen, EVP_sha256(), NULL);

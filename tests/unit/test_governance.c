@@ -441,6 +441,29 @@ static void test_cache_sees_other_process_membership(void **state)
  * authenticates as that token's principal and workspace with its CSRF token, never outlives
  * the token, refuses lifetimes out of range, expires, ends on sign-out and when its token is
  * deleted or its principal deactivated, and only the hash of its id is stored. */
+/* Sign-ins through the identity provider start without credentials: at most
+ * WEIR_UI_OAUTH_MAX_PENDING are in flight; past it a start is refused (503) and writes
+ * nothing; expired ones make room again. */
+static void test_ui_oauth_pending_bounded(void **state)
+{
+	world *w = *state;
+	test_env *t = w->t;
+	weir_error e = WEIR_ERROR_INIT;
+	weir_ui_oauth_start st;
+	int64_t now = weir_now_ms();
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	for (int i = 0; i < WEIR_UI_OAUTH_MAX_PENDING; i++)
+		assert_int_equal(weir_gov_ui_oauth_begin(t->db, t->a, "https://weir/cb", "/", now, &st, &e), 0);
+	assert_int_equal(weir_gov_ui_oauth_begin(t->db, t->a, "https://weir/cb", "/", now, &st, &e), -1);
+	assert_int_equal(e.status, 503);
+	weir_error_clear(&e);
+	/* ten minutes on, the old ones are gone and a start succeeds */
+	assert_int_equal(weir_gov_ui_oauth_begin(t->db, t->a, "https://weir/cb", "/",
+						 now + WEIR_UI_OAUTH_STATE_S * 1000 + 1, &st, &e),
+			 0);
+	weir_db_rollback(t->db);
+}
+
 static void test_ui_sessions(void **state)
 {
 	world *w = *state;
@@ -555,6 +578,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_effective, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_isolation_and_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deactivation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ui_oauth_pending_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ui_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closure_cache_invalidation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_sees_other_process_revoke, setup, teardown),
