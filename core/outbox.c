@@ -195,34 +195,14 @@ static int tls_open(conn *c, const char *host, weir_outbox_result *res)
 	return 0;
 }
 
-void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *secret, const char *delivery_id,
-		      const char *body, weir_outbox_result *res)
+/* A connected socket to u (5 s timeouts), or -1 with res->error set. */
+static int dial(const url_parts *u, weir_outbox_result *res)
 {
-	weir_outbox_post_auth(h, url, secret, delivery_id, body, NULL, res);
-}
-
-void weir_outbox_post_auth(const weir_outbox_http *h, const char *url, const char *secret, const char *delivery_id,
-			   const char *body, const char *authorization, weir_outbox_result *res)
-{
-	memset(res, 0, sizeof(*res));
-	if (authorization && strpbrk(authorization, "\r\n")) {
-		snprintf(res->error, sizeof(res->error), "invalid authorization header");
-		return;
-	}
-	url_parts u;
-	if (!parse_url(url, &u)) {
-		snprintf(res->error, sizeof(res->error), "invalid URL");
-		return;
-	}
-	if (!u.https && !loopback_host(u.host)) {
-		snprintf(res->error, sizeof(res->error), "plain http deliveries go to loopback only");
-		return;
-	}
 	struct addrinfo hints = {0}, *ai = NULL;
 	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(u.host, u.port, &hints, &ai) != 0 || ai == NULL) {
+	if (getaddrinfo(u->host, u->port, &hints, &ai) != 0 || ai == NULL) {
 		snprintf(res->error, sizeof(res->error), "could not resolve host");
-		return;
+		return -1;
 	}
 	int fd = -1;
 	for (struct addrinfo *p = ai; p; p = p->ai_next) {
@@ -238,15 +218,71 @@ void weir_outbox_post_auth(const weir_outbox_http *h, const char *url, const cha
 		fd = -1;
 	}
 	freeaddrinfo(ai);
-	if (fd < 0) {
+	if (fd < 0)
 		snprintf(res->error, sizeof(res->error), "connection failed: %s", strerror(errno));
+	return fd;
+}
+
+/* The connection a POST goes on: the URL parsed (https anywhere, plain http to loopback only),
+ * dialled, TLS opened; false with res->error set. */
+static bool post_open(const char *url, conn *c, url_parts *u, weir_outbox_result *res)
+{
+	if (!parse_url(url, u)) {
+		snprintf(res->error, sizeof(res->error), "invalid URL");
+		return false;
+	}
+	if (!u->https && !loopback_host(u->host)) {
+		snprintf(res->error, sizeof(res->error), "plain http goes to loopback only");
+		return false;
+	}
+	int fd = dial(u, res);
+	if (fd < 0)
+		return false;
+	*c = (conn){fd, NULL, NULL};
+	if (u->https && tls_open(c, u->host, res) != 0) {
+		conn_close(c);
+		return false;
+	}
+	return true;
+}
+
+/* Writes the whole request (released); false with res->error set and the connection closed. */
+static bool post_send(conn *c, weir_buf *req, weir_outbox_result *res)
+{
+	size_t off = 0;
+	while (off < req->len) {
+		ssize_t w = conn_write(c, req->data + off, req->len - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	bool sent = off == req->len;
+	weir_buf_release(req);
+	if (!sent) {
+		conn_close(c);
+		snprintf(res->error, sizeof(res->error), "send failed");
+	}
+	return sent;
+}
+
+void weir_outbox_post(const weir_outbox_http *h, const char *url, const char *secret, const char *delivery_id,
+		      const char *body, weir_outbox_result *res)
+{
+	weir_outbox_post_auth(h, url, secret, delivery_id, body, NULL, res);
+}
+
+void weir_outbox_post_auth(const weir_outbox_http *h, const char *url, const char *secret, const char *delivery_id,
+			   const char *body, const char *authorization, weir_outbox_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (authorization && strpbrk(authorization, "\r\n")) {
+		snprintf(res->error, sizeof(res->error), "invalid authorization header");
 		return;
 	}
-	conn c = {fd, NULL, NULL};
-	if (u.https && tls_open(&c, u.host, res) != 0) {
-		conn_close(&c);
+	url_parts u;
+	conn c;
+	if (!post_open(url, &c, &u, res))
 		return;
-	}
 	char ts[24];
 	snprintf(ts, sizeof(ts), "%lld", (long long)(weir_now_ms() / 1000));
 	weir_buf req = {0};
@@ -263,20 +299,8 @@ void weir_outbox_post_auth(const weir_outbox_http *h, const char *url, const cha
 		weir_buf_appendf(&req, "%s: %s\r\n", h->signature_header, sig);
 	}
 	weir_buf_appendf(&req, "\r\n%s", body);
-	size_t off = 0;
-	while (off < req.len) {
-		ssize_t w = conn_write(&c, req.data + off, req.len - off);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	bool sent = off == req.len;
-	weir_buf_release(&req);
-	if (!sent) {
-		conn_close(&c);
-		snprintf(res->error, sizeof(res->error), "send failed");
+	if (!post_send(&c, &req, res))
 		return;
-	}
 	char buf[4096];
 	size_t got = 0;
 	for (;;) {
@@ -555,34 +579,6 @@ void weir_outbox_stop(const weir_outbox_kind *kind)
 
 /* ---------------------------------------------------------------- a POST whose answer is read */
 
-/* A connected socket to u (5 s timeouts), or -1 with res->error set. */
-static int dial(const url_parts *u, weir_outbox_result *res)
-{
-	struct addrinfo hints = {0}, *ai = NULL;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(u->host, u->port, &hints, &ai) != 0 || ai == NULL) {
-		snprintf(res->error, sizeof(res->error), "could not resolve host");
-		return -1;
-	}
-	int fd = -1;
-	for (struct addrinfo *p = ai; p; p = p->ai_next) {
-		fd = socket(p->ai_family, p->ai_socktype, p->ai_protocol);
-		if (fd < 0)
-			continue;
-		struct timeval tv = {5, 0};
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (connect(fd, p->ai_addr, p->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	if (fd < 0)
-		snprintf(res->error, sizeof(res->error), "connection failed: %s", strerror(errno));
-	return fd;
-}
-
 /* Appends the de-chunked body of a chunked answer (p..end) to out, at most max bytes. */
 static void dechunk(const char *p, const char *end, size_t max, weir_buf *out)
 {
@@ -617,22 +613,9 @@ void weir_outbox_post_read(const char *url, const char *content_type, const char
 		snprintf(res->error, sizeof(res->error), "invalid header");
 		return;
 	}
-	if (!parse_url(url, &u)) {
-		snprintf(res->error, sizeof(res->error), "invalid URL");
+	conn c;
+	if (!post_open(url, &c, &u, res))
 		return;
-	}
-	if (!u.https && !loopback_host(u.host)) {
-		snprintf(res->error, sizeof(res->error), "plain http goes to loopback only");
-		return;
-	}
-	int fd = dial(&u, res);
-	if (fd < 0)
-		return;
-	conn c = {fd, NULL, NULL};
-	if (u.https && tls_open(&c, u.host, res) != 0) {
-		conn_close(&c);
-		return;
-	}
 	weir_buf req = {0};
 	weir_buf_appendf(&req,
 			 "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: %s\r\nContent-Type: %s\r\n"
@@ -642,20 +625,8 @@ void weir_outbox_post_read(const char *url, const char *content_type, const char
 	if (authorization)
 		weir_buf_appendf(&req, "Authorization: %s\r\n", authorization);
 	weir_buf_appendf(&req, "\r\n%s", body);
-	size_t off = 0;
-	while (off < req.len) {
-		ssize_t w = conn_write(&c, req.data + off, req.len - off);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	bool sent = off == req.len;
-	weir_buf_release(&req);
-	if (!sent) {
-		conn_close(&c);
-		snprintf(res->error, sizeof(res->error), "send failed");
+	if (!post_send(&c, &req, res))
 		return;
-	}
 	/* the whole answer, head and body, up to the head's 16 KiB and max bytes of body */
 	weir_buf in = {0};
 	size_t cap = max + 16384;
