@@ -1911,6 +1911,17 @@ static void sched_push(const sched *x)
 	E.sch[E.nsch++] = *x;
 }
 
+/* A cron tick late by less than this fires as it was (a busy engine, the engine's role
+ * moving to another replica: each tick fires once); later ones (downtime) fire once, now. */
+#define WEIR_CRON_MISFIRE_MS 10000
+
+/* The cron's next fire time after `tick`, given the time now. */
+static int64_t cron_after(const weir_cron *c, int64_t tick, int64_t now)
+{
+	int64_t next = weir_cron_next(c, tick);
+	return next >= 0 && next < now - WEIR_CRON_MISFIRE_MS ? now : next;
+}
+
 /* Reads the schedules again: of every job (only NULL), or of the jobs in only[] (a job
  * changed: the others' entries are kept as they are, so one change among 10,000 scheduled
  * jobs reads one job). */
@@ -1976,9 +1987,7 @@ static void sched_load(const int64_t *only, int nonly)
 				json_decref(s);
 				continue;
 			}
-			/* after downtime: the missed fire times fire once, now */
-			int64_t next = have_last ? weir_cron_next(x.cron, last) : weir_cron_next(x.cron, now);
-			x.next_fire = next >= 0 && next < now ? now : next;
+			x.next_fire = have_last ? cron_after(x.cron, last, now) : weir_cron_next(x.cron, now);
 		} else if (tr && json_is_object(json_object_get(tr, "model"))) {
 			json_t *m = json_object_get(tr, "model");
 			x.kind = 3;
@@ -2084,12 +2093,19 @@ static bool job_active(int64_t job_id)
 	return false;
 }
 
-static void sched_fire(sched *x, int64_t now)
+/* Starts the job's run for the schedule's `tick` (now for triggers). A cron or periodic
+ * tick is claimed first (under the cluster-wide write lock of the pass's transaction): a
+ * tick another replica's engine already fired (the role moved, two replicas believed they
+ * held it) is not fired again, and job_runs_tick refuses a second run of one tick. */
+static void sched_fire(sched *x, int64_t tick)
 {
 	weir_arena *a = weir_arena_new(4096);
 	weir_error e = WEIR_ERROR_INIT;
 	weir_wf_job j;
-	if (weir_wf_job_get(E.db, a, x->job_id, &j, &e) == 1) {
+	int claimed = weir_wf_schedule_claim(tx(), x->job_id, tick, &e);
+	if (claimed == 0)
+		weir_log_info("engine: job %" PRId64 ": tick %" PRId64 " was fired already", x->job_id, tick);
+	if (claimed == 1 && weir_wf_job_get(E.db, a, x->job_id, &j, &e) == 1) {
 		weir_wf_start o = {.trigger = x->kind == 2   ? "CONTINUOUS"
 					      : x->kind == 3 ? "MODEL"
 					      : x->kind == 4 ? "TABLE"
@@ -2097,9 +2113,10 @@ static void sched_fire(sched *x, int64_t now)
 							     : "PERIODIC",
 				   .creator_id = j.run_as_id};
 		int64_t id = weir_wf_run_start(tx(), a, &j, &o, &e);
+		if (id > 0 && x->kind <= 1 && weir_wf_run_set_tick(tx(), id, tick, &e) != 0)
+			weir_log_error("engine: job %" PRId64 ": %s", x->job_id, e.message);
 		if (id > 0) {
-			weir_wf_schedule_set(tx(), x->job_id, now, &e);
-			weir_audit_event ev = {.event_time = now,
+			weir_audit_event ev = {.event_time = weir_now_ms(),
 					       .principal_name = "weir-scheduler",
 					       .workspace_id = 1,
 					       .service_name = "jobs",
@@ -2184,8 +2201,9 @@ static int64_t sched_tick(int64_t now)
 			continue;
 		}
 		if (x->next_fire >= 0 && x->next_fire <= now) {
-			sched_fire(x, now);
-			x->next_fire = x->kind == 0 ? weir_cron_next(x->cron, now) : now + x->interval_ms;
+			int64_t tick = x->next_fire;
+			sched_fire(x, tick);
+			x->next_fire = x->kind == 0 ? cron_after(x->cron, tick, now) : now + x->interval_ms;
 		}
 		if (x->next_fire >= 0 && x->next_fire < earliest)
 			earliest = x->next_fire;
