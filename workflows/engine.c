@@ -406,6 +406,10 @@ void weir_engine_wake(void)
 	}
 }
 
+#define WEIR_ENGINE_CHANNEL "weir_engine" /* of weir_db_notify: runs or a job changed elsewhere */
+
+void weir_engine_notify(weir_db *db, int64_t job_id) { weir_db_notify(db, WEIR_ENGINE_CHANNEL, job_id); }
+
 void weir_engine_register(int type, int (*run)(weir_db_pool *pool, const weir_engine_task *t, weir_engine_result *res))
 {
 	if (type >= 0 && type < WEIR_TT__COUNT)
@@ -2368,8 +2372,10 @@ static void commit_pass(void)
 {
 	if (E.in_tx) {
 		weir_error e = WEIR_ERROR_INIT;
-		if (weir_db_commit(E.db, &e) != 0)
+		if (weir_db_commit(E.db, &e) != 0) {
 			weir_log_error("engine: commit failed: %s", e.message);
+			E.sched_loaded = false; /* ticks it fired are not recorded: read from the store again */
+		}
 		E.in_tx = false;
 	}
 }
@@ -2435,9 +2441,40 @@ static int64_t pass(bool sync)
 /* With several replicas on one PostgreSQL store, one of them runs the engine: the one
  * holding WEIR_ENGINE_ROLE (weir_db_leader; with SQLite always this process). The others
  * wait and take over when it dies. Runs and job changes submitted through the others reach
- * it through the database: it re-reads new runs and cancellations every second and the
- * schedules every 5 seconds instead of waiting to be woken. */
+ * it through the database: their transactions NOTIFY (weir_engine_notify), which wakes it at
+ * once; as a fallback it re-reads new runs and cancellations every second and the schedules
+ * every 5 seconds. */
 #define WEIR_ENGINE_ROLE 1
+
+/* A notification from another replica (weir_engine_notify): a job changed, or runs. */
+static void on_notify(void *ctx, int64_t job_id)
+{
+	(void)ctx;
+	if (job_id > 0)
+		weir_engine_job_changed(job_id); /* its schedule is read again in the next pass */
+}
+
+static void ignore_notify(void *ctx, int64_t job_id)
+{
+	(void)ctx;
+	(void)job_id;
+}
+
+static char listen_mark; /* the epoll data of the store's notification socket */
+
+/* The leader listens for other replicas' notifications on the connection that holds its role
+ * (weir_db_listen): its socket wakes epoll_wait, and the pass after it reads what changed. The
+ * 1-s poll stays, for a notification lost with a connection. */
+static bool listen_notifications(void)
+{
+	int fd = weir_db_listen(E.pool, WEIR_ENGINE_CHANNEL);
+	if (fd >= 0) { /* once per connection: a new one (reconnected) may reuse a closed one's number */
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listen_mark};
+		if (epoll_ctl(E.ep, EPOLL_CTL_ADD, fd, &ev) != 0 && errno != EEXIST)
+			weir_log_warn("engine: cannot poll the store's notifications: %s", strerror(errno));
+	}
+	return weir_db_notifications(E.pool, on_notify, NULL) > 0;
+}
 
 static void *scheduler(void *arg)
 {
@@ -2452,10 +2489,14 @@ static void *scheduler(void *arg)
 			uint64_t v;
 			ssize_t rd = read(E.wake_fd, &v, sizeof v);
 			(void)rd;
+			/* a role lost with its connection alive: what it still hears is not ours */
+			weir_db_notifications(E.pool, ignore_notify, NULL);
 			sync = true;
 			E.sched_loaded = false;
 			continue;
 		}
+		if (shared && listen_notifications())
+			sync = true;
 		if (shared && weir_now_ms() - sched_at >= 5000) {
 			E.sched_loaded = false;
 			sched_at = weir_now_ms();
@@ -2470,6 +2511,10 @@ static void *scheduler(void *arg)
 		int n = epoll_wait(E.ep, evs, 64, timeout);
 		for (int i = 0; i < n; i++) {
 			void *ptr = evs[i].data.ptr;
+			if (ptr == &listen_mark) {
+				sync = weir_db_notifications(E.pool, on_notify, NULL) > 0 || sync;
+				continue;
+			}
 			if (ptr == NULL) {
 				uint64_t v;
 				ssize_t rd = read(E.wake_fd, &v, sizeof v);

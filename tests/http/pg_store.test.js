@@ -100,11 +100,57 @@ function ok(res) {
   return res.json;
 }
 
+// A once-a-second cron with three replicas, 60 s of it: started in before() and awaited by
+// its test, so that the other tests (but the one that stops PostgreSQL, last) run meanwhile.
+async function cronScenario() {
+  const url = newDb();
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-shared-'));
+  const started = await Promise.allSettled(['a', 'b', 'c'].map((n) => replica(data, url, n)));
+  const rs = started.filter((s) => s.status === 'fulfilled').map((s) => s.value);
+  try {
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    const token = fs.readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
+    for (const r of rs) r.token = token;
+    const job = ok(await rs[2].req('POST', `${J}/create`, { body: {
+      name: 'tick',
+      schedule: { quartz_cron_expression: '* * * * * ?', timezone_id: 'UTC' },
+      tasks: [{ task_key: 't', condition_task: { left: '1', op: 'EQUAL_TO', right: '1' } }],
+    } }));
+    // a 60-s window of whole seconds from the tick after the first one fired (the engine's
+    // replica reads a job created elsewhere within a few seconds)
+    let first;
+    for (const end = Date.now() + 15000; !first; await sleep(100)) {
+      first = Number(psql(url, `SELECT min(scheduled_time) FROM job_runs WHERE job_id = ${job.job_id}`)) || 0;
+      assert.ok(first || Date.now() < end, 'the schedule fired');
+    }
+    const from = first + 1000;
+    const to = from + 60000;
+    await sleep(to - Date.now() + 3000);
+    const ticks = psql(url, `SELECT scheduled_time FROM job_runs WHERE job_id = ${job.job_id} AND scheduled_time >= ${from} AND scheduled_time < ${to} ORDER BY scheduled_time`)
+      .split('\n').filter(Boolean).map(Number);
+    const missing = [];
+    for (let t = from; t < to; t += 1000) if (!ticks.includes(t)) missing.push(t);
+    assert.equal(ticks.length, 60, `runs of the window: ${ticks.length}; ticks missing: ${missing.map((t) => t - from)} ms into it; ` +
+      psql(url, `SELECT scheduled_time - ${from}, created_time - ${from} FROM job_runs WHERE job_id = ${job.job_id} ORDER BY run_id`).replace(/\n/g, ', ') +
+      rs.map((r) => r.log().split('\n').filter((l) => /role|engine|error|warn/.test(l)).join('\n')).join('\n'));
+    assert.equal(new Set(ticks).size, 60, 'no tick fired twice');
+    ticks.forEach((t, i) => assert.equal(t, from + i * 1000, 'every tick of the window'));
+    // through the API: the runs are there and periodic
+    const listed = ok(await rs[0].req('GET', `${J}/runs/list?job_id=${job.job_id}&limit=25`)).runs;
+    assert.ok(listed.length === 25 && listed.every((r) => r.trigger === 'PERIODIC'));
+  } finally {
+    for (const r of rs) assert.equal((await r.stop()).code, 0);
+  }
+}
+
+let cron;
 before(async () => {
   if (!HAVE_PG) return;
   const out = execFileSync(path.join(SCRIPTS, 'start.sh'), { encoding: 'utf8' }).trim().split('\n');
   pgDir = out[0];
   pgAdmin = out[1];
+  cron = cronScenario();
+  cron.catch(() => {}); // its test reports it
 });
 after(() => {
   if (pgDir) execFileSync(path.join(SCRIPTS, 'stop.sh'), [pgDir]);
@@ -228,63 +274,6 @@ test('the SQL warehouse is refused with a stable code naming the store, for stat
   }
 });
 
-test('PostgreSQL stopped and started under load: requests fail 503, /readyz fails and recovers, nothing acknowledged is lost', { skip }, async () => {
-  const srv = await startServer(['--store', newDb()]);
-  try {
-    assert.equal((await srv.req('GET', '/readyz')).status, 200);
-    const acked = [];
-    const failures = [];
-    let stop = false;
-    let n = 0;
-    const worker = async () => {
-      while (!stop) {
-        const name = `c${n++}`;
-        let res;
-        try {
-          res = await srv.req('POST', UC + '/catalogs', { body: { name } });
-        } catch (e) { // a connection the server dropped: never acceptable
-          res = { status: 0, text: `${e.message}: ${e.cause && e.cause.code}` };
-        }
-        if (res.status === 200) acked.push(name);
-        else failures.push(res);
-      }
-    };
-    const workers = [worker(), worker(), worker()];
-    await new Promise((r) => setTimeout(r, 400));
-    pgctl('stop');
-    await new Promise((r) => setTimeout(r, 600));
-    const down = await srv.req('GET', '/readyz');
-    assert.equal(down.status, 503);
-    assert.equal(down.json.status, 'store_unreachable');
-    pgctl('start');
-    const end = Date.now() + 20000;
-    while ((await srv.req('GET', '/readyz')).status !== 200) {
-      assert.ok(Date.now() < end, '/readyz did not recover');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    stop = true;
-    await Promise.all(workers);
-    assert.ok(failures.length > 0, 'some requests met the stopped store');
-    for (const f of failures) {
-      assert.equal(f.status, 503, f.text);
-      assert.equal(f.json.error_code, 'TEMPORARILY_UNAVAILABLE', f.text);
-    }
-    assert.ok(acked.length > 10, `writes before and after: ${acked.length}`);
-    const names = new Set(ok(await srv.req('GET', UC + '/catalogs?max_results=1000')).catalogs.map((c) => c.name));
-    for (const a of acked) assert.ok(names.has(a), `acknowledged catalog ${a} is there`);
-    ok(await srv.req('POST', UC + '/catalogs', { body: { name: 'after' } }));
-    // a restart while the server idles: its connections' sockets are dead, and the next
-    // requests reconnect instead of failing (nothing was in flight)
-    pgctl('stop');
-    pgctl('start');
-    for (let i = 0; i < 6; i++) assert.equal(ok(await srv.req('GET', UC + '/catalogs/after')).name, 'after');
-    ok(await srv.req('POST', UC + '/catalogs', { body: { name: 'after2' } }));
-  } finally {
-    await srv.stop();
-  }
-});
-
 test('weir backup --store names pg_dump and writes nothing', { skip }, () => {
   const out = path.join(os.tmpdir(), `weir-backup-${process.pid}.db`);
   const r = spawnSync(BIN, ['backup', '--store', pgAdmin, out], { encoding: 'utf8' });
@@ -352,42 +341,62 @@ test('kill -9 of the replica running the engine while its tasks run: another tak
 });
 
 test('a once-a-second cron with three replicas fires each tick of 60 seconds exactly once', { skip, timeout: 120000 }, async () => {
-  const url = newDb();
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-shared-'));
-  const started = await Promise.allSettled(['a', 'b', 'c'].map((n) => replica(data, url, n)));
-  const rs = started.filter((s) => s.status === 'fulfilled').map((s) => s.value);
+  await cron;
+});
+
+test('PostgreSQL stopped and started under load: requests fail 503, /readyz fails and recovers, nothing acknowledged is lost', { skip }, async () => {
+  const srv = await startServer(['--store', newDb()]);
   try {
-    for (const s of started) if (s.status === 'rejected') throw s.reason;
-    const token = fs.readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
-    for (const r of rs) r.token = token;
-    const job = ok(await rs[2].req('POST', `${J}/create`, { body: {
-      name: 'tick',
-      schedule: { quartz_cron_expression: '* * * * * ?', timezone_id: 'UTC' },
-      tasks: [{ task_key: 't', condition_task: { left: '1', op: 'EQUAL_TO', right: '1' } }],
-    } }));
-    // a 60-s window of whole seconds from the tick after the first one fired (the engine's
-    // replica reads a job created elsewhere within a few seconds)
-    let first;
-    for (const end = Date.now() + 15000; !first; await sleep(100)) {
-      first = Number(psql(url, `SELECT min(scheduled_time) FROM job_runs WHERE job_id = ${job.job_id}`)) || 0;
-      assert.ok(first || Date.now() < end, 'the schedule fired');
+    assert.equal((await srv.req('GET', '/readyz')).status, 200);
+    const acked = [];
+    const failures = [];
+    let stop = false;
+    let n = 0;
+    const worker = async () => {
+      while (!stop) {
+        const name = `c${n++}`;
+        let res;
+        try {
+          res = await srv.req('POST', UC + '/catalogs', { body: { name } });
+        } catch (e) { // a connection the server dropped: never acceptable
+          res = { status: 0, text: `${e.message}: ${e.cause && e.cause.code}` };
+        }
+        if (res.status === 200) acked.push(name);
+        else failures.push(res);
+      }
+    };
+    const workers = [worker(), worker(), worker()];
+    await new Promise((r) => setTimeout(r, 400));
+    pgctl('stop');
+    await new Promise((r) => setTimeout(r, 600));
+    const down = await srv.req('GET', '/readyz');
+    assert.equal(down.status, 503);
+    assert.equal(down.json.status, 'store_unreachable');
+    pgctl('start');
+    const end = Date.now() + 20000;
+    while ((await srv.req('GET', '/readyz')).status !== 200) {
+      assert.ok(Date.now() < end, '/readyz did not recover');
+      await new Promise((r) => setTimeout(r, 100));
     }
-    const from = first + 1000;
-    const to = from + 60000;
-    await sleep(to - Date.now() + 3000);
-    const ticks = psql(url, `SELECT scheduled_time FROM job_runs WHERE job_id = ${job.job_id} AND scheduled_time >= ${from} AND scheduled_time < ${to} ORDER BY scheduled_time`)
-      .split('\n').filter(Boolean).map(Number);
-    const missing = [];
-    for (let t = from; t < to; t += 1000) if (!ticks.includes(t)) missing.push(t);
-    assert.equal(ticks.length, 60, `runs of the window: ${ticks.length}; ticks missing: ${missing.map((t) => t - from)} ms into it; ` +
-      psql(url, `SELECT scheduled_time - ${from}, created_time - ${from} FROM job_runs WHERE job_id = ${job.job_id} ORDER BY run_id`).replace(/\n/g, ', ') +
-      rs.map((r) => r.log().split('\n').filter((l) => /role|engine|error|warn/.test(l)).join('\n')).join('\n'));
-    assert.equal(new Set(ticks).size, 60, 'no tick fired twice');
-    ticks.forEach((t, i) => assert.equal(t, from + i * 1000, 'every tick of the window'));
-    // through the API: the runs are there and periodic
-    const listed = ok(await rs[0].req('GET', `${J}/runs/list?job_id=${job.job_id}&limit=25`)).runs;
-    assert.ok(listed.length === 25 && listed.every((r) => r.trigger === 'PERIODIC'));
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await Promise.all(workers);
+    assert.ok(failures.length > 0, 'some requests met the stopped store');
+    for (const f of failures) {
+      assert.equal(f.status, 503, f.text);
+      assert.equal(f.json.error_code, 'TEMPORARILY_UNAVAILABLE', f.text);
+    }
+    assert.ok(acked.length > 10, `writes before and after: ${acked.length}`);
+    const names = new Set(ok(await srv.req('GET', UC + '/catalogs?max_results=1000')).catalogs.map((c) => c.name));
+    for (const a of acked) assert.ok(names.has(a), `acknowledged catalog ${a} is there`);
+    ok(await srv.req('POST', UC + '/catalogs', { body: { name: 'after' } }));
+    // a restart while the server idles: its connections' sockets are dead, and the next
+    // requests reconnect instead of failing (nothing was in flight)
+    pgctl('stop');
+    pgctl('start');
+    for (let i = 0; i < 6; i++) assert.equal(ok(await srv.req('GET', UC + '/catalogs/after')).name, 'after');
+    ok(await srv.req('POST', UC + '/catalogs', { body: { name: 'after2' } }));
   } finally {
-    for (const r of rs) assert.equal((await r.stop()).code, 0);
+    await srv.stop();
   }
 });
