@@ -811,6 +811,19 @@ bool weir_db_leader(weir_db_pool *p, int role) { return weir_db__pg ? weir_pg_le
 
 bool weir_db_lost(weir_db *c) { return weir_db__pg && c != NULL && weir_pg_lost(c); }
 
+void weir_db_notify(weir_db *c, const char *channel, int64_t arg)
+{
+	if (weir_db__pg && c != NULL)
+		weir_pg_notify(c, channel, arg);
+}
+
+int weir_db_listen(weir_db_pool *p, const char *channel) { return weir_db__pg ? weir_pg_listen(p, channel) : -1; }
+
+int weir_db_notifications(weir_db_pool *p, void (*fn)(void *ctx, int64_t arg), void *ctx)
+{
+	return weir_db__pg ? weir_pg_notifications(p, fn, ctx) : 0;
+}
+
 weir_db *weir_db_acquire(weir_db_pool *p)
 {
 	if (weir_db__pg)

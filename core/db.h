@@ -66,6 +66,18 @@ const char *weir_db_store_kind(void);
  * its own, taken if free; it passes to another replica when this one dies or loses its
  * connection. Called again to keep checking (a round trip). */
 bool weir_db_leader(weir_db_pool *p, int role);
+/* Wake-ups across the store's processes (PostgreSQL LISTEN/NOTIFY; with SQLite there is one
+ * process and these do nothing). weir_db_notify queues a notification on `channel` (an SQL
+ * identifier) carrying `arg` that is sent with the connection's next commit, in its
+ * transaction: a listener hears of it only once what it announces is committed. */
+void weir_db_notify(weir_db *c, const char *channel, int64_t arg);
+/* Listens on `channel` on the connection that holds this process's roles (weir_db_leader);
+ * returns that connection's socket to poll for readability, or -1 (SQLite, no connection).
+ * Called again after a reconnection to listen on the new one (cheap when listening). */
+int weir_db_listen(weir_db_pool *p, const char *channel);
+/* The notifications other processes sent since the last call, without waiting: fn(ctx, arg)
+ * for each; returns how many. */
+int weir_db_notifications(weir_db_pool *p, void (*fn)(void *ctx, int64_t arg), void *ctx);
 /* Whether a statement on this connection failed since it was borrowed because the store
  * could not be reached (PostgreSQL's connection lost; never with SQLite). A store that read
  * "no row" then did not look: the request answers 503 (api/request.c). */

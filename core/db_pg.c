@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 bool weir_db__pg;
 
@@ -84,6 +85,7 @@ struct pg_conn {
 		char *value;
 	} memo[4];
 	pg_conn *next_free;
+	char *notify; /* NOTIFY commands sent with the transaction's COMMIT (weir_pg_notify) */
 };
 
 struct pg_pool {
@@ -101,9 +103,16 @@ struct pg_pool {
 	pthread_mutex_t leader_mu;
 	PGconn *leader_pc;
 	uint32_t held; /* bit r: role r's lock is held on leader_pc */
+	unsigned leader_conns; /* connections made for leader_pc so far */
+	unsigned listen_on; /* the one of them on which LISTEN listen_ch was run (0: none) */
+	char listen_ch[64];
 };
 
 static _Atomic uint64_t pg_generation_seq;
+
+/* This process among the store's: the first word of its notifications' payload, so that a
+ * listener skips its own (the process woke itself already). Set when the pool opens. */
+static char pg_instance[48];
 
 #define CONN(c) ((pg_conn *)(void *)(c))
 #define STMT(s) ((pg_stmt *)(void *)(s))
@@ -327,6 +336,7 @@ out:
 weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err)
 {
 	weir_db__pg = true;
+	snprintf(pg_instance, sizeof(pg_instance), "%d.%lld", (int)getpid(), (long long)weir_now_ms());
 	if (size < 1)
 		size = 1;
 	pg_pool *p = weir_xcalloc(1, sizeof(*p));
@@ -440,6 +450,7 @@ bool weir_pg_leader(weir_db_pool *pool, int role)
 		if (p->leader_pc)
 			PQfinish(p->leader_pc);
 		p->leader_pc = connect_url(p->url);
+		p->leader_conns++;
 	}
 	bool ok = false;
 	if (PQstatus(p->leader_pc) == CONNECTION_OK) {
@@ -464,6 +475,64 @@ bool weir_pg_leader(weir_db_pool *pool, int role)
 }
 
 bool weir_pg_lost(weir_db *db) { return CONN(db)->lost; }
+
+/* -- notifications across replicas (LISTEN/NOTIFY) -- */
+
+void weir_pg_notify(weir_db *db, const char *channel, int64_t arg)
+{
+	pg_conn *c = CONN(db);
+	char *next = NULL;
+	if (asprintf(&next, "%sNOTIFY %s, '%s %lld'; ", c->notify ? c->notify : "", channel, pg_instance,
+		     (long long)arg) < 0)
+		abort();
+	free(c->notify);
+	c->notify = next;
+}
+
+int weir_pg_listen(weir_db_pool *pool, const char *channel)
+{
+	pg_pool *p = (pg_pool *)(void *)pool;
+	int fd = -1;
+	pthread_mutex_lock(&p->leader_mu);
+	if (p->leader_pc && PQstatus(p->leader_pc) == CONNECTION_OK) {
+		if (p->listen_on != p->leader_conns || strcmp(p->listen_ch, channel) != 0) {
+			char sql[96];
+			snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+			PGresult *r = PQexec(p->leader_pc, sql);
+			if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+				p->listen_on = p->leader_conns;
+				snprintf(p->listen_ch, sizeof(p->listen_ch), "%s", channel);
+			}
+			PQclear(r);
+		}
+		if (p->listen_on == p->leader_conns)
+			fd = PQsocket(p->leader_pc);
+	}
+	pthread_mutex_unlock(&p->leader_mu);
+	return fd;
+}
+
+int weir_pg_notifications(weir_db_pool *pool, void (*fn)(void *ctx, int64_t arg), void *ctx)
+{
+	pg_pool *p = (pg_pool *)(void *)pool;
+	int n = 0;
+	pthread_mutex_lock(&p->leader_mu);
+	if (p->leader_pc && p->listen_on == p->leader_conns && PQconsumeInput(p->leader_pc)) {
+		PGnotify *m;
+		while ((m = PQnotifies(p->leader_pc)) != NULL) {
+			const char *sp = m->extra ? strchr(m->extra, ' ') : NULL;
+			size_t len = sp ? (size_t)(sp - m->extra) : 0;
+			if (sp && strcmp(m->relname, p->listen_ch) == 0 &&
+			    (len != strlen(pg_instance) || strncmp(m->extra, pg_instance, len) != 0)) {
+				n++;
+				fn(ctx, strtoll(sp + 1, NULL, 10));
+			}
+			PQfreemem(m);
+		}
+	}
+	pthread_mutex_unlock(&p->leader_mu);
+	return n;
+}
 
 weir_db *weir_pg_acquire(weir_db_pool *pool)
 {
@@ -490,6 +559,8 @@ void weir_pg_release(weir_db *db)
 	}
 	if (c->in_read)
 		weir_pg_end_read(db);
+	free(c->notify); /* queued outside a write transaction: nothing committed announces it */
+	c->notify = NULL;
 	pg_pool *p = c->pool;
 	pthread_mutex_lock(&p->mu);
 	c->next_free = p->free_list;
@@ -1028,7 +1099,14 @@ int weir_pg_commit(weir_db *db, weir_error *err)
 		return weir_pg_fail(db, PG_IOERR, err);
 	}
 	/* a write moves the store's change counter in its own transaction (generations) */
-	PGresult *r = PQexec(c->pc, c->wrote ? "UPDATE weir_changes SET n = n + 1 WHERE id = 1; COMMIT" : "COMMIT");
+	const char *end = c->wrote ? "UPDATE weir_changes SET n = n + 1 WHERE id = 1; COMMIT" : "COMMIT";
+	char *with_notify = NULL;
+	if (c->notify && asprintf(&with_notify, "%s%s", c->notify, end) < 0)
+		abort();
+	PGresult *r = PQexec(c->pc, with_notify ? with_notify : end);
+	free(with_notify);
+	free(c->notify);
+	c->notify = NULL;
 	ExecStatusType s = PQresultStatus(r);
 	/* COMMIT of an aborted transaction answers ROLLBACK: not a commit */
 	bool ok = s == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
@@ -1058,6 +1136,8 @@ void weir_pg_rollback(weir_db *db)
 		PQclear(PQexec(c->pc, "ROLLBACK"));
 	c->in_write = false;
 	c->wrote = false;
+	free(c->notify);
+	c->notify = NULL;
 	pthread_mutex_unlock(&c->pool->write_mu);
 }
 

@@ -121,9 +121,9 @@ static const char *const bool_after[] = {"THEN", "AND", "OR", ")", "", NULL};
 static const char *const bool_join[] = {"AND", "OR", NULL};
 /* Words of an upsert's SET expressions that are not columns of the target row. */
 static const char *const set_keywords[] = {
-	"NULL",    "CASE",  "WHEN",     "THEN",    "ELSE",   "END",      "AND",  "OR",      "NOT",    "IS", "IN",
-	"TRUE",    "FALSE", "DISTINCT", "FROM",    "LIKE",   "ILIKE",    "GLOB", "BETWEEN", "CAST",   "AS", "BIGINT",
-	"INTEGER", "TEXT",  "REAL",     "COLLATE", "NOCASE", "excluded", "SET",  "DO",      "UPDATE", NULL};
+	"NULL",    "CASE",  "WHEN",     "THEN",    "ELSE",   "END",      "AND",  "OR",      "NOT",    "IS",    "IN",
+	"TRUE",    "FALSE", "DISTINCT", "FROM",    "LIKE",   "ILIKE",    "GLOB", "BETWEEN", "CAST",   "AS",    "BIGINT",
+	"INTEGER", "TEXT",  "REAL",     "COLLATE", "NOCASE", "excluded", "SET",  "DO",      "UPDATE", "WHERE", NULL};
 
 /* One statement (or a fragment without triggers): appended to out. */
 static void translate(weir_buf *out, const char *sql, size_t len, int *nparams)

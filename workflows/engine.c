@@ -406,6 +406,10 @@ void weir_engine_wake(void)
 	}
 }
 
+#define WEIR_ENGINE_CHANNEL "weir_engine" /* of weir_db_notify: runs or a job changed elsewhere */
+
+void weir_engine_notify(weir_db *db, int64_t job_id) { weir_db_notify(db, WEIR_ENGINE_CHANNEL, job_id); }
+
 void weir_engine_register(int type, int (*run)(weir_db_pool *pool, const weir_engine_task *t, weir_engine_result *res))
 {
 	if (type >= 0 && type < WEIR_TT__COUNT)
@@ -1911,6 +1915,17 @@ static void sched_push(const sched *x)
 	E.sch[E.nsch++] = *x;
 }
 
+/* A cron tick late by less than this fires as it was (a busy engine, the engine's role
+ * moving to another replica: each tick fires once); later ones (downtime) fire once, now. */
+#define WEIR_CRON_MISFIRE_MS 10000
+
+/* The cron's next fire time after `tick`, given the time now. */
+static int64_t cron_after(const weir_cron *c, int64_t tick, int64_t now)
+{
+	int64_t next = weir_cron_next(c, tick);
+	return next >= 0 && next < now - WEIR_CRON_MISFIRE_MS ? now : next;
+}
+
 /* Reads the schedules again: of every job (only NULL), or of the jobs in only[] (a job
  * changed: the others' entries are kept as they are, so one change among 10,000 scheduled
  * jobs reads one job). */
@@ -1976,9 +1991,7 @@ static void sched_load(const int64_t *only, int nonly)
 				json_decref(s);
 				continue;
 			}
-			/* after downtime: the missed fire times fire once, now */
-			int64_t next = have_last ? weir_cron_next(x.cron, last) : weir_cron_next(x.cron, now);
-			x.next_fire = next >= 0 && next < now ? now : next;
+			x.next_fire = have_last ? cron_after(x.cron, last, now) : weir_cron_next(x.cron, now);
 		} else if (tr && json_is_object(json_object_get(tr, "model"))) {
 			json_t *m = json_object_get(tr, "model");
 			x.kind = 3;
@@ -2084,12 +2097,19 @@ static bool job_active(int64_t job_id)
 	return false;
 }
 
-static void sched_fire(sched *x, int64_t now)
+/* Starts the job's run for the schedule's `tick` (now for triggers). A cron or periodic
+ * tick is claimed first (under the cluster-wide write lock of the pass's transaction): a
+ * tick another replica's engine already fired (the role moved, two replicas believed they
+ * held it) is not fired again, and job_runs_tick refuses a second run of one tick. */
+static void sched_fire(sched *x, int64_t tick)
 {
 	weir_arena *a = weir_arena_new(4096);
 	weir_error e = WEIR_ERROR_INIT;
 	weir_wf_job j;
-	if (weir_wf_job_get(E.db, a, x->job_id, &j, &e) == 1) {
+	int claimed = weir_wf_schedule_claim(tx(), x->job_id, tick, &e);
+	if (claimed == 0)
+		weir_log_info("engine: job %" PRId64 ": tick %" PRId64 " was fired already", x->job_id, tick);
+	if (claimed == 1 && weir_wf_job_get(E.db, a, x->job_id, &j, &e) == 1) {
 		weir_wf_start o = {.trigger = x->kind == 2   ? "CONTINUOUS"
 					      : x->kind == 3 ? "MODEL"
 					      : x->kind == 4 ? "TABLE"
@@ -2097,9 +2117,10 @@ static void sched_fire(sched *x, int64_t now)
 							     : "PERIODIC",
 				   .creator_id = j.run_as_id};
 		int64_t id = weir_wf_run_start(tx(), a, &j, &o, &e);
+		if (id > 0 && x->kind <= 1 && weir_wf_run_set_tick(tx(), id, tick, &e) != 0)
+			weir_log_error("engine: job %" PRId64 ": %s", x->job_id, e.message);
 		if (id > 0) {
-			weir_wf_schedule_set(tx(), x->job_id, now, &e);
-			weir_audit_event ev = {.event_time = now,
+			weir_audit_event ev = {.event_time = weir_now_ms(),
 					       .principal_name = "weir-scheduler",
 					       .workspace_id = 1,
 					       .service_name = "jobs",
@@ -2184,8 +2205,9 @@ static int64_t sched_tick(int64_t now)
 			continue;
 		}
 		if (x->next_fire >= 0 && x->next_fire <= now) {
-			sched_fire(x, now);
-			x->next_fire = x->kind == 0 ? weir_cron_next(x->cron, now) : now + x->interval_ms;
+			int64_t tick = x->next_fire;
+			sched_fire(x, tick);
+			x->next_fire = x->kind == 0 ? cron_after(x->cron, tick, now) : now + x->interval_ms;
 		}
 		if (x->next_fire >= 0 && x->next_fire < earliest)
 			earliest = x->next_fire;
@@ -2350,8 +2372,10 @@ static void commit_pass(void)
 {
 	if (E.in_tx) {
 		weir_error e = WEIR_ERROR_INIT;
-		if (weir_db_commit(E.db, &e) != 0)
+		if (weir_db_commit(E.db, &e) != 0) {
 			weir_log_error("engine: commit failed: %s", e.message);
+			E.sched_loaded = false; /* ticks it fired are not recorded: read from the store again */
+		}
 		E.in_tx = false;
 	}
 }
@@ -2417,9 +2441,40 @@ static int64_t pass(bool sync)
 /* With several replicas on one PostgreSQL store, one of them runs the engine: the one
  * holding WEIR_ENGINE_ROLE (weir_db_leader; with SQLite always this process). The others
  * wait and take over when it dies. Runs and job changes submitted through the others reach
- * it through the database: it re-reads new runs and cancellations every second and the
- * schedules every 5 seconds instead of waiting to be woken. */
+ * it through the database: their transactions NOTIFY (weir_engine_notify), which wakes it at
+ * once; as a fallback it re-reads new runs and cancellations every second and the schedules
+ * every 5 seconds. */
 #define WEIR_ENGINE_ROLE 1
+
+/* A notification from another replica (weir_engine_notify): a job changed, or runs. */
+static void on_notify(void *ctx, int64_t job_id)
+{
+	(void)ctx;
+	if (job_id > 0)
+		weir_engine_job_changed(job_id); /* its schedule is read again in the next pass */
+}
+
+static void ignore_notify(void *ctx, int64_t job_id)
+{
+	(void)ctx;
+	(void)job_id;
+}
+
+static char listen_mark; /* the epoll data of the store's notification socket */
+
+/* The leader listens for other replicas' notifications on the connection that holds its role
+ * (weir_db_listen): its socket wakes epoll_wait, and the pass after it reads what changed. The
+ * 1-s poll stays, for a notification lost with a connection. */
+static bool listen_notifications(void)
+{
+	int fd = weir_db_listen(E.pool, WEIR_ENGINE_CHANNEL);
+	if (fd >= 0) { /* once per connection: a new one (reconnected) may reuse a closed one's number */
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listen_mark};
+		if (epoll_ctl(E.ep, EPOLL_CTL_ADD, fd, &ev) != 0 && errno != EEXIST)
+			weir_log_warn("engine: cannot poll the store's notifications: %s", strerror(errno));
+	}
+	return weir_db_notifications(E.pool, on_notify, NULL) > 0;
+}
 
 static void *scheduler(void *arg)
 {
@@ -2434,10 +2489,14 @@ static void *scheduler(void *arg)
 			uint64_t v;
 			ssize_t rd = read(E.wake_fd, &v, sizeof v);
 			(void)rd;
+			/* a role lost with its connection alive: what it still hears is not ours */
+			weir_db_notifications(E.pool, ignore_notify, NULL);
 			sync = true;
 			E.sched_loaded = false;
 			continue;
 		}
+		if (shared && listen_notifications())
+			sync = true;
 		if (shared && weir_now_ms() - sched_at >= 5000) {
 			E.sched_loaded = false;
 			sched_at = weir_now_ms();
@@ -2452,6 +2511,10 @@ static void *scheduler(void *arg)
 		int n = epoll_wait(E.ep, evs, 64, timeout);
 		for (int i = 0; i < n; i++) {
 			void *ptr = evs[i].data.ptr;
+			if (ptr == &listen_mark) {
+				sync = weir_db_notifications(E.pool, on_notify, NULL) > 0 || sync;
+				continue;
+			}
 			if (ptr == NULL) {
 				uint64_t v;
 				ssize_t rd = read(E.wake_fd, &v, sizeof v);

@@ -42,8 +42,11 @@ static const char SQL_JOBS_SCHEDULED[] =
 	"SELECT job_id, settings, run_as_id FROM jobs WHERE json_extract(settings, '$.schedule') IS NOT NULL "
 	"OR json_extract(settings, '$.trigger') IS NOT NULL OR json_extract(settings, '$.continuous') IS NOT NULL";
 static const char SQL_SCHED_GET[] = "SELECT last_fired FROM job_schedule_state WHERE job_id = ?1";
-static const char SQL_SCHED_SET[] = "INSERT INTO job_schedule_state (job_id, last_fired) VALUES (?1, ?2) "
-				    "ON CONFLICT (job_id) DO UPDATE SET last_fired = excluded.last_fired";
+/* a tick is claimed once: never one at or before the last one fired */
+static const char SQL_SCHED_CLAIM[] = "INSERT INTO job_schedule_state (job_id, last_fired) VALUES (?1, ?2) "
+				      "ON CONFLICT (job_id) DO UPDATE SET last_fired = excluded.last_fired "
+				      "WHERE last_fired < excluded.last_fired";
+static const char SQL_RUN_TICK[] = "UPDATE job_runs SET scheduled_time = ?2 WHERE run_id = ?1";
 
 static const weir_db_field JOB_ROW_FIELDS[] = {
 	WEIR_FIELD(weir_wf_job, job_id),     WEIR_FIELD(weir_wf_job, name),      WEIR_FIELD(weir_wf_job, settings),
@@ -117,9 +120,16 @@ int weir_wf_schedule_last(weir_db *db, int64_t job_id, int64_t *last_fired)
 	return weir_db_query_i64(db, SQL_SCHED_GET, last_fired, &e, WEIR_I64(job_id));
 }
 
-int weir_wf_schedule_set(weir_db *db, int64_t job_id, int64_t last_fired, weir_error *err)
+int weir_wf_schedule_claim(weir_db *db, int64_t job_id, int64_t tick, weir_error *err)
 {
-	return weir_db_exec(db, SQL_SCHED_SET, err, WEIR_I64(job_id), WEIR_I64(last_fired));
+	if (weir_db_exec(db, SQL_SCHED_CLAIM, err, WEIR_I64(job_id), WEIR_I64(tick)) != 0)
+		return -1;
+	return weir_db_changes(db) > 0;
+}
+
+int weir_wf_run_set_tick(weir_db *db, int64_t run_id, int64_t tick, weir_error *err)
+{
+	return weir_db_exec(db, SQL_RUN_TICK, err, WEIR_I64(run_id), WEIR_I64(tick));
 }
 
 /* ---------------------------------------------------------------- permissions */

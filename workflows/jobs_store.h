@@ -40,7 +40,11 @@ int weir_wf_job_list(weir_db *db, weir_arena *a, bool admin, const char *closure
 /* Every job with a schedule, trigger or continuous setting: [job_id, settings, run_as_id]. */
 json_t *weir_wf_jobs_scheduled(weir_db *db, weir_error *err);
 int weir_wf_schedule_last(weir_db *db, int64_t job_id, int64_t *last_fired);
-int weir_wf_schedule_set(weir_db *db, int64_t job_id, int64_t last_fired, weir_error *err);
+/* Records `tick` as the job's last fire time unless a tick at or after it was recorded (by
+ * this replica or another): 1 claimed (start the run), 0 already fired, -1 error. */
+int weir_wf_schedule_claim(weir_db *db, int64_t job_id, int64_t tick, weir_error *err);
+/* The schedule tick a run was started for (job_runs.scheduled_time, unique per job). */
+int weir_wf_run_set_tick(weir_db *db, int64_t run_id, int64_t tick, weir_error *err);
 
 /* ---------------------------------------------------------------- permissions */
 

@@ -42,6 +42,11 @@ void weir_engine_wake(void);
 /* The same after job `job_id` was created, changed or deleted: its schedule (only its) is
  * read again. */
 void weir_engine_job_changed(int64_t job_id);
+/* Inside the transaction that changes runs (job_id 0) or job `job_id`: the engine of another
+ * replica of the store hears of it when the transaction commits, and wakes at once instead
+ * of at its next poll (PostgreSQL NOTIFY; nothing with SQLite). weir_engine_wake or
+ * weir_engine_job_changed after the commit still wake this process's engine. */
+void weir_engine_notify(weir_db *db, int64_t job_id);
 /* The job run whose command task holds the token `token_id` (the run_as token the engine
  * gave it, alive while the task runs): true with *run_id set. Any thread. */
 bool weir_engine_job_run_of_token(const char *token_id, int64_t *run_id);

@@ -61,9 +61,11 @@ static void wake(int64_t unused)
 }
 
 /* Commits, has the engine woken once the commit is visible (the engine reads what was
- * committed; a job whose settings changed has its schedule read again), and answers. */
+ * committed; a job whose settings changed has its schedule read again), on whichever replica
+ * of the store runs it, and answers. */
 static int commit_reply(weir_req *r, json_t *out, int64_t changed_job, weir_error *e)
 {
+	weir_engine_notify(weir_req_db(r), changed_job > 0 ? changed_job : 0); /* other replicas' */
 	if (weir_req_commit(r, e) != 0) {
 		json_decref(out);
 		return fail(r, e);

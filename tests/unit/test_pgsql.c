@@ -34,6 +34,10 @@ static void test_or_ignore(void **state)
 	      "INSERT INTO g (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING", 2);
 	check("insert or ignore into g (a) values (?1) RETURNING a",
 	      "INSERT into g (a) values ($1) ON CONFLICT DO NOTHING RETURNING a", 1);
+	check("INSERT INTO s (j, t) VALUES (?1, ?2) ON CONFLICT (j) DO UPDATE SET t = excluded.t WHERE t < excluded.t",
+	      "INSERT INTO s (j, t) VALUES ($1, $2) ON CONFLICT (j) DO UPDATE SET t = excluded.t WHERE s.t < "
+	      "excluded.t",
+	      2);
 	check("INSERT INTO g (a) VALUES (?1) ON CONFLICT (a) DO UPDATE SET n = max(n, excluded.n), m = "
 	      "coalesce(excluded.m, m) "
 	      "WHERE (excluded.n, excluded.m) > (n, m) RETURNING id",
