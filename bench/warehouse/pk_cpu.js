@@ -2,7 +2,7 @@
 // `node bench/warehouse/pk_cpu.js` from the tree's root (WEIR_BIN: the binary, default
 // build/weir; N: lookups, default 2,000). One client, a 100,000-row table, 200 lookups to
 // warm up, then N lookups (SELECT ... WHERE rowid = :id) and N GETs of the default warehouse
-// as the ceiling of a plain authenticated request on the same server. CPU is the server
+// as the ceiling of a plain authenticated request on the same server (its latency too). CPU is the server
 // process's user + system time (/proc/PID/stat) over each phase, divided by N: steadier than
 // latency on a shared box. Prints one JSON line.
 'use strict';
@@ -43,10 +43,16 @@ const cpuMs = (pid) => {
     }
     const pk = ((cpuMs(pid) - c0) / N) * 1000;
     c0 = cpuMs(pid);
-    for (let i = 0; i < N; i++) await srv.req('GET', `/api/2.0/sql/warehouses/${WH}`);
+    const glat = [];
+    for (let i = 0; i < N; i++) {
+      const t0 = process.hrtime.bigint();
+      await srv.req('GET', `/api/2.0/sql/warehouses/${WH}`);
+      glat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
     const get = ((cpuMs(pid) - c0) / N) * 1000;
-    lat.sort((a, b) => a - b);
-    console.log(JSON.stringify({ lookups: N, pk_cpu_us: Math.round(pk), get_warehouse_cpu_us: Math.round(get), ratio: +(pk / get).toFixed(1), p50_ms: +lat[N >> 1].toFixed(2), p99_ms: +lat[Math.floor(N * 0.99)].toFixed(2), loadavg: os.loadavg()[0] }));
+    const pct = (a, p) => +[...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * p))].toFixed(2);
+    console.log(JSON.stringify({ lookups: N, pk_cpu_us: Math.round(pk), get_warehouse_cpu_us: Math.round(get), ratio: +(pk / get).toFixed(1),
+      p50_ms: pct(lat, 0.5), p99_ms: pct(lat, 0.99), get_p50_ms: pct(glat, 0.5), get_p99_ms: pct(glat, 0.99), loadavg: os.loadavg()[0] }));
   } finally {
     await srv.stop();
   }
