@@ -166,3 +166,17 @@ json_t *weir_wh_history_list(weir_db *db, weir_arena *a, const weir_principal *p
 				    json_string(weir_arena_printf(a, "%lld.%s", (long long)c.last_ms, c.last_id)));
 	return out;
 }
+
+json_t *weir_wh_history_statement(weir_db *db, weir_arena *a, const weir_principal *p, const char *id)
+{
+	const char *status = NULL, *message = NULL;
+	weir_error e = WEIR_ERROR_INIT;
+	if (id == NULL || weir_wh_store_history_get(db, a, id, p->workspace_id, p->id, &status, &message, &e) != 1 ||
+	    status == NULL)
+		return NULL; /* a failed read answers as the statement's absence did */
+	bool finished = strcmp(status, "FINISHED") == 0;
+	json_t *st = json_pack("{s:s}", "state", finished ? "CLOSED" : status);
+	if (!finished && message)
+		json_object_set_new(st, "error", json_pack("{s:s, s:s}", "error_code", "UNKNOWN", "message", message));
+	return json_pack("{s:s, s:o}", "statement_id", id, "status", st);
+}

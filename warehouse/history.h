@@ -60,9 +60,19 @@ typedef struct weir_wh_history_filter {
 json_t *weir_wh_history_list(weir_db *db, weir_arena *a, const weir_principal *p, const weir_wh_history_filter *f,
 			     weir_error *err);
 
+/* A statement that is no longer in memory (a restart, or its result's hours have passed), as
+ * GET /api/2.0/sql/statements/{id} answers it from its history row: {statement_id, status:
+ * {state: CLOSED (it succeeded: its result is gone) | FAILED | CANCELED [, error]}}; the
+ * caller's own statements only, as in memory. NULL (err untouched) when there is no such
+ * row of the caller's. */
+json_t *weir_wh_history_statement(weir_db *db, weir_arena *a, const weir_principal *p, const char *id);
+
 /* ---- history_store.c ---- */
 int weir_wh_store_history_insert(weir_db *db, const weir_wh_history_entry *h, weir_error *err);
 int weir_wh_store_history_purge(weir_db *db, int64_t before_ms, weir_error *err);
+/* The status and error message of statement id of user in workspace: 1, 0 (none), -1. */
+int weir_wh_store_history_get(weir_db *db, weir_arena *a, const char *id, int64_t workspace_id, int64_t user_id,
+			      const char **status, const char **error_message, weir_error *err);
 /* Calls fn for each row of the page (at most limit), newest first; 0 or -1. */
 typedef void (*weir_wh_history_row_fn)(void *ctx, const weir_wh_history_entry *h, const char *user_name);
 int weir_wh_store_history_list(weir_db *db, int64_t workspace_id, int64_t only_user, bool has_only_user,

@@ -28,6 +28,25 @@ int weir_wh_store_history_insert(weir_db *db, const weir_wh_history_entry *h, we
 		WEIR_I64_OR_NULL(h->rows_produced, h->rows_produced < 0), WEIR_I64(h->start_ms), WEIR_I64(h->end_ms));
 }
 
+static const char SQL_H_GET[] = "SELECT status, error_message FROM sql_query_history "
+				"WHERE query_id = ?1 AND workspace_id = ?2 AND user_id = ?3";
+
+int weir_wh_store_history_get(weir_db *db, weir_arena *a, const char *id, int64_t workspace_id, int64_t user_id,
+			      const char **status, const char **error_message, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_H_GET, err, WEIR_TEXT(id), WEIR_I64(workspace_id), WEIR_I64(user_id));
+	if (st == NULL)
+		return -1;
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW) {
+		*status = weir_db_col_dup(a, st, 0);
+		*error_message = weir_db_col_dup(a, st, 1);
+		weir_db_done(st);
+		return 1;
+	}
+	return weir_db_end(db, st, rc, err);
+}
+
 int weir_wh_store_history_purge(weir_db *db, int64_t before_ms, weir_error *err)
 {
 	return weir_db_exec(db, SQL_H_PURGE, err, WEIR_I64(before_ms));

@@ -141,8 +141,15 @@ static int history(weir_req *r)
 static int get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	return scoped_reply(r, weir_wh_statement_get(r->principal, weir_req_param(r, "statement_id"), link_base(r), &e),
-			    &e);
+	const char *id = weir_req_param(r, "statement_id");
+	json_t *out = weir_wh_statement_get(r->principal, id, link_base(r), &e);
+	/* no longer in memory (a restart, or its result's hours have passed): its final state
+	 * from the query history; not there either, the 404 stands */
+	if (out == NULL && e.status == 404)
+		out = weir_wh_history_statement(weir_req_db(r), r->arena, r->principal, id);
+	if (out)
+		weir_error_clear(&e);
+	return scoped_reply(r, out, &e);
 }
 
 static int chunk(weir_req *r)

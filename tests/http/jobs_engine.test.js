@@ -11,8 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 const crypto = require('node:crypto');
-const { spawn } = require('node:child_process');
-const { startServer, BIN } = require('./lib');
+const { startServer, restartServer } = require('./lib');
 
 let srv;
 let dir;
@@ -543,7 +542,7 @@ test('kill -9 in the middle of a run: the restart ends the interrupted task, ret
     s.proc.kill('SIGKILL');
     await new Promise((r) => s.proc.on('exit', r));
     // the same data directory, a new process
-    s2 = await restart(s);
+    s2 = await restartServer(s, ['--allow-command-tasks']);
     const run = await waitRun(runId, undefined, 20000, s2);
     const attempts = byKey(run, 'slow');
     assert.equal(attempts[0].state.life_cycle_state, 'INTERNAL_ERROR');
@@ -560,36 +559,3 @@ test('kill -9 in the middle of a run: the restart ends the interrupted task, ret
   }
 });
 
-// A second server process on the data directory of `s` (which has exited).
-async function restart(s) {
-  const portFile = path.join(s.dir, 'port2');
-  const log = fs.openSync(path.join(s.dir, 'server2.log'), 'w');
-  const proc = spawn(BIN, ['serve', '--data', s.data, ...(s.storeArgs || []), '--listen', '127.0.0.1:0', '--port-file', portFile, '--sync', 'normal', '--allow-command-tasks'], { stdio: ['ignore', log, log] });
-  const end = Date.now() + 15000;
-  while (!fs.existsSync(portFile)) {
-    if (Date.now() > end) throw new Error('restart failed: ' + fs.readFileSync(path.join(s.dir, 'server2.log'), 'utf8'));
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const port = Number(fs.readFileSync(portFile, 'utf8').trim());
-  const base = `http://127.0.0.1:${port}`;
-  return {
-    ...s,
-    proc,
-    base,
-    async req(method, p, opts = {}) {
-      const headers = { authorization: `Bearer ${s.token}` };
-      let body;
-      if (opts.body !== undefined) { body = JSON.stringify(opts.body); headers['content-type'] = 'application/json'; }
-      const res = await fetch(base + p, { method, headers, body });
-      const text = await res.text();
-      let json;
-      try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-      return { status: res.status, json, text };
-    },
-    async stop() {
-      const done = new Promise((r) => proc.on('exit', (code) => r(code)));
-      proc.kill('SIGTERM');
-      assert.equal(await done, 0);
-    },
-  };
-}

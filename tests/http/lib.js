@@ -44,12 +44,24 @@ function dropStore(db) {
 
 async function startServer(extraArgs = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-test-'));
-  const portFile = path.join(dir, 'port');
-  const data = path.join(dir, 'data');
-  const logPath = path.join(dir, 'server.log');
-  const log = fs.openSync(logPath, 'w');
   const store = storeArgs();
-  const proc = spawn(BIN, ['serve', '--data', data, ...store.args, '--listen', '127.0.0.1:0', '--port-file', portFile,
+  return launch(dir, path.join(dir, 'data'), store.args, store.db, extraArgs, 'port', 'server.log');
+}
+
+// A second server process on the store and data directory of `prev` (which has exited: a
+// restart, or a crash with kill -9); the same shape as startServer's.
+async function restartServer(prev, extraArgs = []) {
+  const n = (prev.restarts || 1) + 1;
+  const srv = await launch(prev.dir, prev.data, prev.storeArgs, prev.storeDb, extraArgs, `port${n}`, `server${n}.log`);
+  srv.restarts = n;
+  return srv;
+}
+
+async function launch(dir, data, args, storeDb, extraArgs, portName, logName) {
+  const portFile = path.join(dir, portName);
+  const logPath = path.join(dir, logName);
+  const log = fs.openSync(logPath, 'w');
+  const proc = spawn(BIN, ['serve', '--data', data, ...args, '--listen', '127.0.0.1:0', '--port-file', portFile,
     '--sync', 'normal', ...extraArgs], { stdio: ['ignore', log, log] });
   let exited = null;
   proc.on('exit', (code, sig) => { exited = { code, sig }; });
@@ -63,7 +75,7 @@ async function startServer(extraArgs = []) {
   const token = fs.readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
   const base = `http://127.0.0.1:${port}`;
   const srv = {
-    dir, data, port, base, token, proc, logPath, storeArgs: store.args, storeDb: store.db,
+    dir, data, port, base, token, proc, logPath, storeArgs: args, storeDb,
     log: () => fs.readFileSync(logPath, 'utf8'),
     // req(method, path, {body, token, headers, raw}) -> {status, headers, json, text}
     async req(method, p, opts = {}) {
@@ -121,4 +133,4 @@ function assertError(res, status, code) {
   }
 }
 
-module.exports = { startServer, rawRequest, assertError, BIN, PG, storeArgs };
+module.exports = { startServer, restartServer, rawRequest, assertError, BIN, PG, storeArgs };

@@ -7,7 +7,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, assertError } = require('./lib');
+const { startServer, restartServer, assertError } = require('./lib');
 
 if (require('./lib').PG) {
   test('query history with the PostgreSQL store: the warehouse is refused (http/pg_store.test.js)', { skip: 'WEIR_TEST_STORE=pg' }, () => {});
@@ -124,4 +124,35 @@ test('filters by status, warehouse and start time; pages without repeats; bad ar
   assertError(await srv.req('GET', `${HQ}?max_results=x`), 400, 'INVALID_PARAMETER_VALUE');
   assertError(await srv.req('GET', `${HQ}?page_token=garbage`), 400, 'INVALID_PARAMETER_VALUE');
   assertError(await srv.req('GET', `${HQ}?filter_by.statuses=DONE`), 400, 'INVALID_PARAMETER_VALUE');
+});
+
+test('after a restart a statement answers its final state from the history: CLOSED (its result is gone), FAILED with its message; still the owner\'s only', async () => {
+  const s1 = await startServer();
+  let s2;
+  try {
+    const ok1 = async (res, status = 200) => { assert.equal(res.status, status, res.text); return res.json; };
+    const go = async (srvx, statement, token) => ok1(await srvx.req('POST', ST, { token, body: { statement, warehouse_id: DEF, wait_timeout: '30s' } }));
+    const done = await go(s1, 'SELECT 1');
+    assert.equal(done.status.state, 'SUCCEEDED');
+    const bad = await go(s1, 'SELECT * FROM nowhere.at.all');
+    assert.equal(bad.status.state, 'FAILED');
+    await s1.stop();
+    s2 = await restartServer(s1);
+    const got = await ok1(await s2.req('GET', `${ST}/${done.statement_id}`));
+    assert.deepEqual(got, { statement_id: done.statement_id, status: { state: 'CLOSED' } });
+    const failed = await ok1(await s2.req('GET', `${ST}/${bad.statement_id}`));
+    assert.equal(failed.status.state, 'FAILED');
+    assert.equal(failed.status.error.message, bad.status.error.message);
+    // another user's statement, or one that never was: not found, as before
+    const sp = await ok1(await s2.req('POST', `${SCIM}/ServicePrincipals`, { body: { displayName: 'restart-bot' } }), 201);
+    const t = await ok1(await s2.req('POST', '/api/2.0/token-management/on-behalf-of/tokens', { body: { application_id: sp.applicationId } }));
+    const other = await s2.req('GET', `${ST}/${done.statement_id}`, { token: t.token_value });
+    const never = await s2.req('GET', `${ST}/00000000-0000-0000-0000-000000000000`);
+    assert.equal(other.status, 404);
+    assert.equal(never.status, 404);
+    assert.equal(other.json.error_code, never.json.error_code);
+  } finally {
+    if (s2) await s2.stop();
+    else await s1.stop();
+  }
 });
