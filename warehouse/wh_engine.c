@@ -1342,13 +1342,41 @@ static void step_failed(wh_ctx *c, sqlite3 *db, int rc, weir_wh_outcome *o)
 }
 
 /* The result columns' types: the declared type in the file, else the first value's class. */
-static json_t *result_columns(sqlite3_stmt *st, bool have_row, weir_wh_type *types)
+/* Result column i's type: its declared type in the file (or, for an expression, the storage
+ * class of its first value); a column of a nested type read straight from a table gets the
+ * element types of that table's UC column (the declared type says only ARRAY, MAP, STRUCT). */
+static void column_type(wh_ctx *c, sqlite3_stmt *st, int i, bool have_row, weir_wh_type *out)
+{
+	weir_wh_type_from_decl(sqlite3_column_decltype(st, i), have_row ? sqlite3_column_type(st, i) : 0, out);
+	if (!weir_wh_type_is_complex(out->type_name))
+		return;
+	const char *db = sqlite3_column_database_name(st, i), *org = sqlite3_column_origin_name(st, i);
+	wh_table *t = db && org ? table_of_alias(c, db) : NULL;
+	size_t k;
+	json_t *col;
+	json_array_foreach (t ? t->columns : NULL, k, col) {
+		const char *name = json_string_value(json_object_get(col, "name"));
+		const char *text = json_string_value(json_object_get(col, "type_text"));
+		const char *tjs = json_string_value(json_object_get(col, "type_json"));
+		json_t *tj = tjs ? json_loads(tjs, 0, NULL) : NULL;
+		json_t *type = json_object_get(tj, "type");
+		char *js = json_is_object(type) ? json_dumps(type, JSON_COMPACT) : NULL;
+		if (name && strcasecmp(name, org) == 0 && text && js && strlen(text) < sizeof(out->type_text) &&
+		    strlen(js) < sizeof(out->json_type)) {
+			snprintf(out->type_text, sizeof(out->type_text), "%s", text);
+			snprintf(out->json_type, sizeof(out->json_type), "%s", js);
+		}
+		free(js);
+		json_decref(tj);
+	}
+}
+
+static json_t *result_columns(wh_ctx *c, sqlite3_stmt *st, bool have_row, weir_wh_type *types)
 {
 	json_t *cols = json_array();
 	int n = sqlite3_column_count(st);
 	for (int i = 0; i < n; i++) {
-		weir_wh_type_from_decl(sqlite3_column_decltype(st, i), have_row ? sqlite3_column_type(st, i) : 0,
-				       &types[i]);
+		column_type(c, st, i, have_row, &types[i]);
 		const char *name = sqlite3_column_name(st, i);
 		json_array_append_new(cols,
 				      json_pack("{s:s, s:s, s:s, s:i}", "name", name ? name : "", "type_text",
@@ -1389,7 +1417,7 @@ static void run_query(wh_ctx *c, sqlite3 *db, sqlite3_stmt *st, weir_wh_outcome 
 	bool first = true;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (first) {
-			o->columns = result_columns(st, true, types);
+			o->columns = result_columns(c, st, true, types);
 			first = false;
 		}
 		if ((int64_t)json_array_size(rows) >= limit || bytes > MAX_BYTES) {
@@ -1402,7 +1430,7 @@ static void run_query(wh_ctx *c, sqlite3 *db, sqlite3_stmt *st, weir_wh_outcome 
 		json_array_append_new(rows, row);
 	}
 	if (first)
-		o->columns = result_columns(st, false, types);
+		o->columns = result_columns(c, st, false, types);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		json_decref(rows);
 		json_decref(o->columns);
@@ -2194,8 +2222,7 @@ static weir_wh_coldef *query_columns(wh_ctx *c, sqlite3_stmt *st, bool have_row,
 		const char *name = sqlite3_column_name(st, i);
 		cols[i].name = weir_arena_strdup(c->a, name ? name : "");
 		cols[i].nullable = true;
-		weir_wh_type_from_decl(sqlite3_column_decltype(st, i), have_row ? sqlite3_column_type(st, i) : 0,
-				       &cols[i].type);
+		column_type(c, st, i, have_row, &cols[i].type);
 		for (int k = 0; k < i; k++)
 			if (strcasecmp(cols[k].name, cols[i].name) == 0) {
 				fail(o, "BAD_REQUEST", "The query has two columns named '%.128s': give them aliases",

@@ -596,6 +596,14 @@ test('ARRAY, MAP and STRUCT columns: UC type_text and Spark type_json, JSON text
   await failed(`INSERT INTO nested VALUES (2, '{"a":1}', NULL, NULL)`, undefined, 'BAD_REQUEST');
   await failed(`INSERT INTO nested VALUES (3, NULL, 'k=1', NULL)`, undefined, 'BAD_REQUEST');
   assert.deepEqual(await rows("SELECT id, json_extract(tags, '$[1]'), json_extract(m, '$.k'), json_extract(p, '$.y[0][0]') FROM nested"), [['1', 'b', '1', '1']]);
+  // a column read straight from the table keeps its element types in the manifest and in CTAS
+  const sel = await good('SELECT tags, p AS point FROM nested');
+  assert.deepEqual(sel.manifest.schema.columns.map((c) => [c.name, c.type_name, c.type_text]),
+    [['tags', 'ARRAY', 'array<string>'], ['point', 'STRUCT', 'struct<x:double,y:array<array<int>>>']]);
+  await good('CREATE TABLE nested_copy AS SELECT id, m FROM nested');
+  const copy = await ok(await srv.req('GET', `${UC}/tables/cat.sch.nested_copy`));
+  assert.equal(copy.columns.find((c) => c.name === 'm').type_text, 'map<string,int>');
+  assert.deepEqual(JSON.parse(copy.columns.find((c) => c.name === 'm').type_json).type.valueType, 'integer');
   // ADD COLUMNS of a nested type; a table made through the REST API with one is written with SQL
   await good('ALTER TABLE nested ADD COLUMNS (z ARRAY<INT>)');
   await failed("INSERT INTO nested (id, z) VALUES (4, '3')", undefined, 'BAD_REQUEST');
