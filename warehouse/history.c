@@ -34,19 +34,28 @@ const char *weir_wh_history_status(int state)
 	return state == WEIR_WH_SUCCEEDED ? "FINISHED" : state == WEIR_WH_CANCELED ? "CANCELED" : "FAILED";
 }
 
-int weir_wh_history_write(weir_db *db, const weir_wh_exec *x, const weir_wh_outcome *o, int64_t now_ms, weir_error *err)
+weir_wh_history_entry weir_wh_history_entry_of(const char *id, const char *warehouse_id, const char *sql,
+					       int64_t workspace_id, int64_t user_id, int64_t start_ms,
+					       const weir_wh_outcome *o, int64_t end_ms)
 {
 	bool ok = o->state == WEIR_WH_SUCCEEDED;
-	weir_wh_history_entry h = {.query_id = x->statement_id ? x->statement_id : "",
-				   .warehouse_id = x->warehouse_id,
-				   .query_text = x->statement,
-				   .workspace_id = x->workspace_id,
-				   .user_id = x->principal_id,
-				   .status = weir_wh_history_status(o->state),
-				   .error_message = ok ? NULL : o->message,
-				   .rows_produced = ok && o->rows ? (int64_t)json_array_size(o->rows) : -1,
-				   .start_ms = x->submitted_ms,
-				   .end_ms = now_ms};
+	return (weir_wh_history_entry){.query_id = id ? id : "",
+				       .warehouse_id = warehouse_id ? warehouse_id : "",
+				       .query_text = sql,
+				       .workspace_id = workspace_id,
+				       .user_id = user_id,
+				       .status = weir_wh_history_status(o->state),
+				       .error_message = ok ? NULL : o->message,
+				       .rows_produced = ok && o->rows ? (int64_t)json_array_size(o->rows) : -1,
+				       .start_ms = start_ms,
+				       .end_ms = end_ms};
+}
+
+int weir_wh_history_write(weir_db *db, const weir_wh_exec *x, const weir_wh_outcome *o, int64_t now_ms, weir_error *err)
+{
+	weir_wh_history_entry h = weir_wh_history_entry_of(x->statement_id, x->warehouse_id, x->statement,
+							   x->workspace_id, x->principal_id, x->submitted_ms, o,
+							   now_ms);
 	return write_row(db, &h, err);
 }
 

@@ -30,6 +30,12 @@ typedef struct weir_wh_history_entry {
 /* FINISHED, FAILED or CANCELED: the history's name of a statement's final weir_wh_state. */
 const char *weir_wh_history_status(int state);
 
+struct weir_wh_outcome;
+/* The row of a statement that ended with o at end_ms (strings borrowed). */
+weir_wh_history_entry weir_wh_history_entry_of(const char *id, const char *warehouse_id, const char *sql,
+					       int64_t workspace_id, int64_t user_id, int64_t start_ms,
+					       const struct weir_wh_outcome *o, int64_t end_ms);
+
 /* Writes h in its own write transaction on a connection of `pool` (and drops rows older than
  * WEIR_WH_HISTORY_KEEP_MS); a failure is logged, never returned: the history is a record of
  * the statement, not part of it. Called with no lock held. */
@@ -39,7 +45,6 @@ void weir_wh_history_record(weir_db_pool *pool, const weir_wh_history_entry *h);
  * transaction (the statement's audit write: warehouse/wh_engine.c), dropping rows older than
  * WEIR_WH_HISTORY_KEEP_MS; 0 or -1. */
 struct weir_wh_exec;
-struct weir_wh_outcome;
 int weir_wh_history_write(weir_db *db, const struct weir_wh_exec *x, const struct weir_wh_outcome *o, int64_t now_ms,
 			  weir_error *err);
 

@@ -202,19 +202,8 @@ static void end_canceled(wh_stmt *s, const char *why)
 
 static weir_wh_history_entry hist_entry(const wh_stmt *s, const weir_wh_outcome *out, int64_t end_ms)
 {
-	if (out == NULL)
-		out = &s->out;
-	bool ok = out->state == WEIR_WH_SUCCEEDED;
-	return (weir_wh_history_entry){.query_id = s->id,
-				       .warehouse_id = s->pool ? s->pool->id : "",
-				       .query_text = s->sql,
-				       .workspace_id = s->workspace_id,
-				       .user_id = s->owner_id,
-				       .status = weir_wh_history_status(out->state),
-				       .error_message = ok ? NULL : out->message,
-				       .rows_produced = ok && out->rows ? (int64_t)json_array_size(out->rows) : -1,
-				       .start_ms = s->created_ms,
-				       .end_ms = end_ms};
+	return weir_wh_history_entry_of(s->id, s->pool ? s->pool->id : NULL, s->sql, s->workspace_id, s->owner_id,
+					s->created_ms, out ? out : &s->out, end_ms);
 }
 
 /* The result past byte_limit bytes of values is cut (truncated). */
