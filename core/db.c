@@ -6,6 +6,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/db_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,26 +20,16 @@
 #include <time.h>
 #include <unistd.h>
 
-struct stmt_slot {
-	const char *sql;
-	sqlite3_stmt *st;
-};
-
 struct weir_db {
 	weir_db_pool *pool;
 	/* The connection statements go to: this one, or during a write transaction the pool's
 	 * writer (weir_db_begin_write). Every function below that touches SQLite starts here. */
 	weir_db *active;
 	sqlite3 *db;
-	struct stmt_slot *slots; /* open addressing, power-of-two capacity */
-	size_t nslots;
-	size_t used;
+	weir_stmt_cache stmts; /* sqlite3_stmt * by SQL text */
 	bool in_write;
 	bool in_read;
-	struct {
-		const char *key;
-		char *value;
-	} memo[4];
+	weir_db_memo memo;
 	bool dirty; /* a watched table changed in the current transaction */
 	bool committing; /* inside a batch's COMMIT: its requests wait for durability */
 	int commit_weight; /* the requests that COMMIT commits (on_wal_commit numbers them) */
@@ -591,23 +582,20 @@ static int conn_open(weir_db *c, const char *path, weir_sync sync, weir_error *e
 				      "PRAGMA cache_size=-16000; PRAGMA mmap_size=0;";
 	if (exec_simple(c->db, setup, err) != 0)
 		return -1;
-	c->nslots = 128;
-	c->slots = weir_xcalloc(c->nslots, sizeof(*c->slots));
+	weir_stmt_cache_init(&c->stmts);
 	c->active = c;
 	return 0;
 }
 
 static void conn_close(weir_db *c)
 {
-	for (int i = 0; i < 4; i++)
-		free(c->memo[i].value);
+	weir_db_memo_free(&c->memo);
 	if (c->db == NULL)
 		return;
-	for (size_t i = 0; i < c->nslots; i++)
-		if (c->slots[i].st)
-			sqlite3_finalize(c->slots[i].st);
-	free(c->slots);
-	c->slots = NULL;
+	for (size_t i = 0; i < c->stmts.nslots; i++)
+		if (c->stmts.slots[i].st)
+			sqlite3_finalize(c->stmts.slots[i].st);
+	weir_stmt_cache_free(&c->stmts);
 	sqlite3_close(c->db);
 	c->db = NULL;
 }
@@ -845,21 +833,22 @@ void weir_db_release(weir_db *c)
 {
 	if (c == NULL)
 		return;
+	if (!weir_db__pg) {
+		/* Safety net: a statement left stepping would hold a read snapshot open. */
+		sqlite3_stmt *st = NULL;
+		while ((st = sqlite3_next_stmt(c->db, st)) != NULL)
+			if (sqlite3_stmt_busy(st))
+				sqlite3_reset(st);
+	}
+	if (weir_db_in_write(c)) {
+		weir_log_warn("connection returned with an open write transaction: rolled back");
+		weir_db_rollback(c);
+	}
+	weir_db_end_read(c); /* nothing outside a read, for either store */
 	if (weir_db__pg) {
 		weir_pg_release(c);
 		return;
 	}
-	/* Safety net: a statement left stepping would hold a read snapshot open. */
-	sqlite3_stmt *st = NULL;
-	while ((st = sqlite3_next_stmt(c->db, st)) != NULL)
-		if (sqlite3_stmt_busy(st))
-			sqlite3_reset(st);
-	if (c->in_write) {
-		weir_log_warn("connection returned with an open write transaction: rolled back");
-		weir_db_rollback(c);
-	}
-	if (c->in_read)
-		weir_db_end_read(c);
 	weir_db_pool *p = c->pool;
 	pthread_mutex_lock(&p->mu);
 	c->next_free = p->free_list;
@@ -874,10 +863,7 @@ const char *weir_db_memo_get(weir_db *c, const char *key)
 {
 	if (weir_db__pg)
 		return weir_pg_memo_get(c, key);
-	for (int i = 0; i < 4; i++)
-		if (c->memo[i].key == key)
-			return c->memo[i].value;
-	return NULL;
+	return weir_db_memo_find(&c->memo, key);
 }
 
 void weir_db_memo_set(weir_db *c, const char *key, const char *value)
@@ -886,39 +872,7 @@ void weir_db_memo_set(weir_db *c, const char *key, const char *value)
 		weir_pg_memo_set(c, key, value);
 		return;
 	}
-	for (int i = 0; i < 4; i++) {
-		if (c->memo[i].key == NULL || c->memo[i].key == key) {
-			free(c->memo[i].value);
-			c->memo[i].key = key;
-			c->memo[i].value = weir_xstrdup(value);
-			return;
-		}
-	}
-}
-
-static size_t slot_index(const char *sql, size_t n)
-{
-	uintptr_t h = (uintptr_t)sql;
-	h ^= h >> 17;
-	h *= (uintptr_t)0x9E3779B97F4A7C15ull;
-	return (size_t)(h >> 7) & (n - 1);
-}
-
-static void cache_grow(weir_db *c)
-{
-	size_t n = c->nslots * 2;
-	struct stmt_slot *slots = weir_xcalloc(n, sizeof(*slots));
-	for (size_t i = 0; i < c->nslots; i++) {
-		if (!c->slots[i].sql)
-			continue;
-		size_t j = slot_index(c->slots[i].sql, n);
-		while (slots[j].sql)
-			j = (j + 1) & (n - 1);
-		slots[j] = c->slots[i];
-	}
-	free(c->slots);
-	c->slots = slots;
-	c->nslots = n;
+	weir_db_memo_put(&c->memo, key, value);
 }
 
 weir_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
@@ -926,32 +880,19 @@ weir_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
 	if (weir_db__pg)
 		return weir_pg_stmt(c, sql, err);
 	c = c->active;
-	size_t i = slot_index(sql, c->nslots);
-	while (c->slots[i].sql) {
-		if (c->slots[i].sql == sql) {
-			sqlite3_stmt *st = c->slots[i].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return (weir_stmt *)(void *)st;
-		}
-		i = (i + 1) & (c->nslots - 1);
+	sqlite3_stmt *st = weir_stmt_cache_get(&c->stmts, sql);
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return (weir_stmt *)(void *)st;
 	}
-	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
 	if (rc != SQLITE_OK) {
 		weir_log_error("prepare failed: %s in: %.200s", sqlite3_errmsg(c->db), sql);
 		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 		return NULL;
 	}
-	if ((c->used + 1) * 2 > c->nslots) {
-		cache_grow(c);
-		i = slot_index(sql, c->nslots);
-		while (c->slots[i].sql)
-			i = (i + 1) & (c->nslots - 1);
-	}
-	c->slots[i].sql = sql;
-	c->slots[i].st = st;
-	c->used++;
+	weir_stmt_cache_put(&c->stmts, sql, st);
 	return (weir_stmt *)(void *)st;
 }
 
@@ -982,50 +923,32 @@ static int run_control(weir_db *c, const char *sql)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int weir_db_step_done(weir_db *c, weir_stmt *wst, weir_error *err)
+/* The three below are built on the calls that pick the store (weir_db_step, weir_db_done,
+ * weir_db_col_*), so that either store runs the same logic. */
+int weir_db_step_done(weir_db *c, weir_stmt *st, weir_error *err)
 {
-	if (weir_db__pg) {
-		int prc = weir_pg_step(wst);
-		weir_pg_done(wst);
-		return prc == WEIR_DB_ROW || prc == WEIR_DB_DONE ? 0 : weir_pg_fail(c, prc, err);
-	}
-	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return weir_db_fail(c, rc, err);
-	return 0;
+	int rc = weir_db_step(st);
+	weir_db_done(st);
+	return rc == WEIR_DB_ROW || rc == WEIR_DB_DONE ? 0 : weir_db_fail(c, rc, err);
 }
 
-void weir_db_jw_col(weir_jw *w, const char *key, weir_stmt *wst, int col)
+void weir_db_jw_col(weir_jw *w, const char *key, weir_stmt *st, int col)
 {
-	if (weir_db__pg) {
-		const char *pv = weir_pg_col_text(wst, col);
-		if (pv != NULL)
-			weir_jw_kstrn(w, key, pv, strlen(pv));
+	const char *v = weir_db_col_text(st, col);
+	if (v == NULL)
 		return;
-	}
-	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
-	const char *v = (const char *)sqlite3_column_text(st, col);
-	if (v != NULL)
-		weir_jw_kstrn(w, key, v, (size_t)sqlite3_column_bytes(st, col));
+	/* PostgreSQL's length is strlen (weir_pg_col_bytes): taken here, not by finding the cell again */
+	weir_jw_kstrn(w, key, v, weir_db__pg ? strlen(v) : (size_t)sqlite3_column_bytes(weir_db_sqlite_stmt(st), col));
 }
 
-int weir_db_step_i64(weir_db *c, weir_stmt *wst, int64_t *out, weir_error *err)
+/* No row fails as WEIR_DB_DONE does in weir_db_fail: an internal error, for either store. */
+int weir_db_step_i64(weir_db *c, weir_stmt *st, int64_t *out, weir_error *err)
 {
-	if (weir_db__pg) {
-		int prc = weir_pg_step(wst);
-		if (prc == WEIR_DB_ROW)
-			*out = weir_pg_col_i64(wst, 0);
-		weir_pg_done(wst);
-		return prc == WEIR_DB_ROW ? 0 : weir_pg_fail(c, prc == WEIR_DB_DONE ? WEIR_DB_ERROR : prc, err);
-	}
-	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : weir_db_fail(c, rc, err);
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW)
+		*out = weir_db_col_i64(st, 0);
+	weir_db_done(st);
+	return rc == WEIR_DB_ROW ? 0 : weir_db_fail(c, rc, err);
 }
 
 static int durability_lost(weir_error *err)

@@ -20,6 +20,7 @@
 #include "core/db_pg.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/db_int.h"
 #include "core/util.h"
 
 #include <libpq-fe.h>
@@ -68,11 +69,7 @@ typedef struct pg_stmt {
 struct pg_conn {
 	pg_pool *pool;
 	PGconn *pc;
-	struct {
-		const char *key;
-		pg_stmt *st;
-	} * slots;
-	size_t nslots, used;
+	weir_stmt_cache stmts; /* pg_stmt * by SQL text */
 	unsigned next_name;
 	bool in_write, in_read, wrote;
 	bool lost; /* a statement failed for want of the server since the connection was borrowed */
@@ -80,10 +77,7 @@ struct pg_conn {
 	int64_t changes;
 	uint64_t read_gen;
 	char sqlstate[6];
-	struct {
-		const char *key;
-		char *value;
-	} memo[4];
+	weir_db_memo memo;
 	pg_conn *next_free;
 	char *notify; /* NOTIFY commands sent with the transaction's COMMIT (weir_pg_notify) */
 };
@@ -133,10 +127,12 @@ static PGconn *connect_url(const char *url)
 
 static void forget_prepared(pg_conn *c)
 {
-	for (size_t i = 0; i < c->nslots; i++)
-		if (c->slots[i].st)
-			for (int k = 0; k < c->slots[i].st->nvar; k++)
-				c->slots[i].st->var[k].prepared = false;
+	for (size_t i = 0; i < c->stmts.nslots; i++) {
+		pg_stmt *s = c->stmts.slots[i].st;
+		if (s)
+			for (int k = 0; k < s->nvar; k++)
+				s->var[k].prepared = false;
+	}
 }
 
 /* A connection lost (server restarted, network): try once to reconnect. */
@@ -350,8 +346,7 @@ weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err)
 	for (int i = 0; i < size; i++) {
 		pg_conn *c = &p->conns[i];
 		c->pool = p;
-		c->nslots = 128;
-		c->slots = weir_xcalloc(c->nslots, sizeof(*c->slots));
+		weir_stmt_cache_init(&c->stmts);
 		c->pc = connect_url(url);
 		if (PQstatus(c->pc) != CONNECTION_OK) {
 			/* the message may name the host, never the password (libpq's own text) */
@@ -401,11 +396,10 @@ void weir_pg_pool_close(weir_db_pool *pool)
 		return;
 	for (int i = 0; i < p->size; i++) {
 		pg_conn *c = &p->conns[i];
-		for (size_t j = 0; j < c->nslots; j++)
-			stmt_free(c->slots ? c->slots[j].st : NULL);
-		free(c->slots);
-		for (int k = 0; k < 4; k++)
-			free(c->memo[k].value);
+		for (size_t j = 0; j < c->stmts.nslots; j++)
+			stmt_free(c->stmts.slots ? c->stmts.slots[j].st : NULL);
+		weir_stmt_cache_free(&c->stmts);
+		weir_db_memo_free(&c->memo);
 		if (c->pc)
 			PQfinish(c->pc);
 	}
@@ -553,12 +547,6 @@ void weir_pg_release(weir_db *db)
 	pg_conn *c = CONN(db);
 	if (c == NULL)
 		return;
-	if (c->in_write) {
-		weir_log_warn("connection returned with an open write transaction: rolled back");
-		weir_pg_rollback(db);
-	}
-	if (c->in_read)
-		weir_pg_end_read(db);
 	free(c->notify); /* queued outside a write transaction: nothing committed announces it */
 	c->notify = NULL;
 	pg_pool *p = c->pool;
@@ -569,26 +557,11 @@ void weir_pg_release(weir_db *db)
 	pthread_mutex_unlock(&p->mu);
 }
 
-const char *weir_pg_memo_get(weir_db *db, const char *key)
-{
-	pg_conn *c = CONN(db);
-	for (int i = 0; i < 4; i++)
-		if (c->memo[i].key == key)
-			return c->memo[i].value;
-	return NULL;
-}
+const char *weir_pg_memo_get(weir_db *db, const char *key) { return weir_db_memo_find(&CONN(db)->memo, key); }
 
 void weir_pg_memo_set(weir_db *db, const char *key, const char *value)
 {
-	pg_conn *c = CONN(db);
-	for (int i = 0; i < 4; i++) {
-		if (c->memo[i].key == NULL || c->memo[i].key == key) {
-			free(c->memo[i].value);
-			c->memo[i].key = key;
-			c->memo[i].value = weir_xstrdup(value);
-			return;
-		}
-	}
+	weir_db_memo_put(&CONN(db)->memo, key, value);
 }
 
 uint64_t weir_pg_generation(weir_db *db)
@@ -605,14 +578,6 @@ uint64_t weir_pg_generation(weir_db *db)
 
 /* -- statements -- */
 
-static size_t slot_index(const char *sql, size_t n)
-{
-	uintptr_t h = (uintptr_t)sql;
-	h ^= h >> 17;
-	h *= (uintptr_t)0x9E3779B97F4A7C15ull;
-	return (size_t)(h >> 7) & (n - 1);
-}
-
 static void stmt_reset(pg_stmt *s)
 {
 	PQclear(s->res);
@@ -625,9 +590,9 @@ static void stmt_reset(pg_stmt *s)
  * one may outlive it). */
 static void stmts_reset(pg_conn *c)
 {
-	for (size_t i = 0; i < c->nslots; i++)
-		if (c->slots[i].st)
-			stmt_reset(c->slots[i].st);
+	for (size_t i = 0; i < c->stmts.nslots; i++)
+		if (c->stmts.slots[i].st)
+			stmt_reset(c->stmts.slots[i].st);
 }
 
 static pg_stmt *stmt_new(pg_conn *c, const char *key, const char *sql)
@@ -647,42 +612,18 @@ weir_stmt *weir_pg_stmt(weir_db *db, const char *sql, weir_error *err)
 {
 	(void)err;
 	pg_conn *c = CONN(db);
-	size_t i = slot_index(sql, c->nslots);
-	while (c->slots[i].key) {
-		if (c->slots[i].key == sql) {
-			pg_stmt *s = c->slots[i].st;
-			stmt_reset(s);
-			for (int k = 0; k < s->nparams; k++) {
-				free(s->vals[k]);
-				s->vals[k] = NULL;
-				s->kinds[k] = 'n';
-			}
-			return (weir_stmt *)(void *)s;
+	pg_stmt *s = weir_stmt_cache_get(&c->stmts, sql);
+	if (s != NULL) {
+		stmt_reset(s);
+		for (int k = 0; k < s->nparams; k++) {
+			free(s->vals[k]);
+			s->vals[k] = NULL;
+			s->kinds[k] = 'n';
 		}
-		i = (i + 1) & (c->nslots - 1);
+		return (weir_stmt *)(void *)s;
 	}
-	if ((c->used + 1) * 2 > c->nslots) {
-		size_t n = c->nslots * 2;
-		__typeof__(c->slots) slots = weir_xcalloc(n, sizeof(*slots));
-		for (size_t k = 0; k < c->nslots; k++) {
-			if (!c->slots[k].key)
-				continue;
-			size_t j = slot_index(c->slots[k].key, n);
-			while (slots[j].key)
-				j = (j + 1) & (n - 1);
-			slots[j] = c->slots[k];
-		}
-		free(c->slots);
-		c->slots = slots;
-		c->nslots = n;
-		i = slot_index(sql, c->nslots);
-		while (c->slots[i].key)
-			i = (i + 1) & (c->nslots - 1);
-	}
-	pg_stmt *s = stmt_new(c, sql, sql);
-	c->slots[i].key = sql;
-	c->slots[i].st = s;
-	c->used++;
+	s = stmt_new(c, sql, sql);
+	weir_stmt_cache_put(&c->stmts, sql, s);
 	return (weir_stmt *)(void *)s;
 }
 
