@@ -1067,14 +1067,26 @@ int weir_pg_commit(weir_db *db, weir_error *err)
 	return 0;
 }
 
+/* Ends c's transaction: the statements' results first (no read of one may outlive it), then
+ * sql (COMMIT or ROLLBACK) with its result in *r, if the connection is up; false when it is
+ * down (the server ended the transaction). */
+static bool txn_end(pg_conn *c, const char *sql, PGresult **r)
+{
+	stmts_reset(c);
+	if (PQstatus(c->pc) != CONNECTION_OK)
+		return false;
+	*r = PQexec(c->pc, sql);
+	return true;
+}
+
 void weir_pg_rollback(weir_db *db)
 {
 	pg_conn *c = CONN(db);
 	if (!c->in_write)
 		return;
-	stmts_reset(c);
-	if (PQstatus(c->pc) == CONNECTION_OK)
-		PQclear(PQexec(c->pc, "ROLLBACK"));
+	PGresult *r;
+	if (txn_end(c, "ROLLBACK", &r))
+		PQclear(r);
 	c->in_write = false;
 	c->wrote = false;
 	free(c->notify);
@@ -1124,10 +1136,9 @@ void weir_pg_end_read(weir_db *db)
 	pg_conn *c = CONN(db);
 	if (!c->in_read)
 		return;
-	stmts_reset(c);
 	/* a write made inside a read (outside weir_db_begin_write) is kept, and counted */
-	if (PQstatus(c->pc) == CONNECTION_OK) {
-		PGresult *r = PQexec(c->pc, c->wrote ? "COMMIT" : "ROLLBACK");
+	PGresult *r;
+	if (txn_end(c, c->wrote ? "COMMIT" : "ROLLBACK", &r)) {
 		if (c->wrote && (PQresultStatus(r) != PGRES_COMMAND_OK || strcmp(PQcmdStatus(r), "COMMIT") != 0))
 			weir_log_error("postgresql: a write outside a write transaction was lost: %s",
 				       PQresultErrorMessage(r));
