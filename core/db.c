@@ -731,6 +731,20 @@ static void log_hist(const char *what, const char *unit, uint64_t n, const char 
 		      (unsigned long long)hist[7]);
 }
 
+/* Stops a pool's thread, if *running, that waits on cv under mu until *stop: sets it, wakes
+ * every waiter and joins the thread. */
+static void thread_stop(pthread_t t, pthread_mutex_t *mu, pthread_cond_t *cv, bool *stop, bool *running)
+{
+	if (!*running)
+		return;
+	pthread_mutex_lock(mu);
+	*stop = true;
+	pthread_cond_broadcast(cv);
+	pthread_mutex_unlock(mu);
+	pthread_join(t, NULL);
+	*running = false;
+}
+
 void weir_db_pool_close(weir_db_pool *p)
 {
 	if (weir_db__pg) {
@@ -741,22 +755,9 @@ void weir_db_pool_close(weir_db_pool *p)
 		return;
 	if (p->batch_open) /* members that left without waiting (weir_db_commit_deferred) */
 		batch_end_open(p, p->batch_id);
-	if (p->syncer_running) { /* it answers every waiter before it stops */
-		pthread_mutex_lock(&p->sync_mu);
-		p->syncer_stop = true;
-		pthread_cond_broadcast(&p->sync_cv);
-		pthread_mutex_unlock(&p->sync_mu);
-		pthread_join(p->syncer, NULL);
-		p->syncer_running = false;
-	}
-	if (p->ckpt_running) {
-		pthread_mutex_lock(&p->ckpt_mu);
-		p->ckpt_stop = true;
-		pthread_cond_signal(&p->ckpt_cv);
-		pthread_mutex_unlock(&p->ckpt_mu);
-		pthread_join(p->ckpt_thread, NULL);
-		p->ckpt_running = false;
-	}
+	/* the syncer answers every waiter before it stops */
+	thread_stop(p->syncer, &p->sync_mu, &p->sync_cv, &p->syncer_stop, &p->syncer_running);
+	thread_stop(p->ckpt_thread, &p->ckpt_mu, &p->ckpt_cv, &p->ckpt_stop, &p->ckpt_running);
 	sqlite3_close(p->ckpt_db);
 	for (int i = 0; i < p->size; i++) {
 		if (i == 0 && p->conns[0].db)
@@ -829,16 +830,22 @@ weir_db *weir_db_acquire(weir_db_pool *p)
 	return c;
 }
 
+/* Resets every statement of db still stepping: as a connection is returned, and before its
+ * transaction ends. */
+static void reset_busy(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	while ((st = sqlite3_next_stmt(db, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+}
+
 void weir_db_release(weir_db *c)
 {
 	if (c == NULL)
 		return;
 	if (!weir_db__pg) {
-		/* Safety net: a statement left stepping would hold a read snapshot open. */
-		sqlite3_stmt *st = NULL;
-		while ((st = sqlite3_next_stmt(c->db, st)) != NULL)
-			if (sqlite3_stmt_busy(st))
-				sqlite3_reset(st);
+		reset_busy(c->db); /* safety net: a statement left stepping would hold a read snapshot open */
 	}
 	if (weir_db_in_write(c)) {
 		weir_log_warn("connection returned with an open write transaction: rolled back");
@@ -1057,10 +1064,7 @@ static int batch_end(weir_db_pool *p, bool commit, int lost_rc, uint64_t *seq)
 		}
 	}
 	if (rc != SQLITE_OK) {
-		sqlite3_stmt *st = NULL;
-		while ((st = sqlite3_next_stmt(w->db, st)) != NULL)
-			if (sqlite3_stmt_busy(st))
-				sqlite3_reset(st);
+		reset_busy(w->db);
 		if (!sqlite3_get_autocommit(w->db))
 			run_control(w, SQL_ROLLBACK);
 		w->dirty = false; /* nothing was committed */
@@ -1124,6 +1128,31 @@ static void writer_release(weir_db *c)
 	pthread_mutex_unlock(&c->pool->write_mu);
 }
 
+/* Releases the request's savepoint into the open transaction and counts the request into
+ * the batch: -1 with err set, and rolled back, when SQLite had dropped the transaction. */
+static int savepoint_release(weir_db *c, weir_error *err)
+{
+	weir_db_pool *p = c->pool;
+	weir_db *w = c->active;
+	int rc = p->holder_sp ? run_control(w, SQL_RELEASE) : SQLITE_OK;
+	p->holder_sp = false;
+	if (rc != SQLITE_OK || sqlite3_get_autocommit(w->db)) {
+		weir_db_fail(w, rc != SQLITE_OK ? rc : SQLITE_ABORT, err);
+		weir_db_rollback(c);
+		return -1;
+	}
+	p->batch_size++;
+	return 0;
+}
+
+/* The answer to a request whose batch's COMMIT failed with rc (batch_end). */
+static int batch_failed(int rc, weir_error *err)
+{
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is busy; retry");
+	return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+}
+
 /* Releases the request's savepoint into the transaction; then either waits (lock handed
  * over) for the transaction's end or ends it; then (--sync full) waits outside the lock
  * until the commit is on disk, sharing the fsync with every commit made meanwhile
@@ -1148,15 +1177,9 @@ int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err)
 	}
 	weir_db_pool *p = c->pool;
 	*durable_seq = 0;
-	weir_db *w = c->active;
-	int rc = p->holder_sp ? run_control(w, SQL_RELEASE) : SQLITE_OK;
-	p->holder_sp = false;
-	if (rc != SQLITE_OK || sqlite3_get_autocommit(w->db)) {
-		weir_db_fail(w, rc != SQLITE_OK ? rc : SQLITE_ABORT, err);
-		weir_db_rollback(c);
+	if (savepoint_release(c, err) != 0)
 		return -1;
-	}
-	p->batch_size++;
+	int rc;
 	uint64_t seq = 0;
 	if (batch_pass(p)) {
 		batch_member me = {p->batch_head, false, SQLITE_OK, 0};
@@ -1172,11 +1195,8 @@ int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err)
 		rc = batch_end(p, true, SQLITE_OK, &seq);
 		writer_release(c);
 	}
-	if (rc != SQLITE_OK) {
-		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-			return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is busy; retry");
-		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
-	}
+	if (rc != SQLITE_OK)
+		return batch_failed(rc, err);
 	if (p->group_sync)
 		*durable_seq = seq;
 	return 0;
@@ -1200,15 +1220,8 @@ int weir_db_commit_deferred(weir_db *c, uint64_t *token, weir_error *err)
 	if (!p->syncer_running)
 		return weir_db_commit_nowait(c, token, err);
 	*token = 0;
-	weir_db *w = c->active;
-	int rc = p->holder_sp ? run_control(w, SQL_RELEASE) : SQLITE_OK;
-	p->holder_sp = false;
-	if (rc != SQLITE_OK || sqlite3_get_autocommit(w->db)) {
-		weir_db_fail(w, rc != SQLITE_OK ? rc : SQLITE_ABORT, err);
-		weir_db_rollback(c);
+	if (savepoint_release(c, err) != 0)
 		return -1;
-	}
-	p->batch_size++;
 	if (batch_room(p)) {
 		p->batch_deferred++;
 		*token = TICKET | p->batch_id;
@@ -1216,13 +1229,10 @@ int weir_db_commit_deferred(weir_db *c, uint64_t *token, weir_error *err)
 		return 0;
 	}
 	uint64_t seq = 0;
-	rc = batch_end(p, true, SQLITE_OK, &seq);
+	int rc = batch_end(p, true, SQLITE_OK, &seq);
 	writer_release(c);
-	if (rc != SQLITE_OK) {
-		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-			return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is busy; retry");
-		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
-	}
+	if (rc != SQLITE_OK)
+		return batch_failed(rc, err);
 	*token = p->group_sync ? seq : 0;
 	return 0;
 }
@@ -1242,10 +1252,7 @@ void weir_db_rollback(weir_db *c)
 	weir_db *w = c->active;
 	int lost = SQLITE_OK;
 	if (p->batch_open) {
-		sqlite3_stmt *st = NULL;
-		while ((st = sqlite3_next_stmt(w->db, st)) != NULL)
-			if (sqlite3_stmt_busy(st))
-				sqlite3_reset(st);
+		reset_busy(w->db);
 		/* without a savepoint the holder is the transaction's first: batch_size is 0 */
 		if (sqlite3_get_autocommit(w->db) ||
 		    (p->holder_sp && (run_control(w, SQL_ROLLBACK_TO) != SQLITE_OK ||
