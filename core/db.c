@@ -35,7 +35,6 @@ struct weir_db {
 	int commit_weight; /* the requests that COMMIT commits (on_wal_commit numbers them) */
 	uint64_t commit_seq; /* set by on_wal_commit: the number of this connection's last commit */
 	uint64_t read_gen; /* the pool's generation when the read transaction began */
-	weir_db *next_free;
 };
 
 static _Atomic uint64_t global_generation;
@@ -53,8 +52,6 @@ void weir_db_watch(const char *table)
 
 struct weir_db_pool {
 	_Atomic uint64_t generation;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
 	pthread_mutex_t write_mu; /* the process-wide write lock */
 	/* The one connection every write transaction runs on, whoever holds write_mu: its page
 	 * cache stays valid from one write to the next (a connection that sees another's commit
@@ -75,7 +72,7 @@ struct weir_db_pool {
 	uint64_t txns, txn_requests, txn_hist[8]; /* transactions, their requests, sizes */
 	weir_db *conns;
 	int size;
-	weir_db *free_list;
+	weir_db_idle idle;
 	int schema_version;
 	/* the checkpointer: its own connection and thread (see on_wal_commit) */
 	sqlite3 *ckpt_db;
@@ -655,8 +652,7 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 	weir_db_pool *p = weir_xcalloc(1, sizeof(*p));
 	pthread_mutex_init(&p->ckpt_mu, NULL);
 	pthread_cond_init(&p->ckpt_cv, NULL);
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
+	weir_db_idle_init(&p->idle, size);
 	pthread_mutex_init(&p->write_mu, NULL);
 	pthread_mutex_init(&p->sync_mu, NULL);
 	pthread_cond_init(&p->sync_cv, NULL);
@@ -689,8 +685,7 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 			if (sync == WEIR_SYNC_FULL && group_commit_start(p, c, path, err) != 0)
 				goto out_fail;
 		}
-		c->next_free = p->free_list;
-		p->free_list = c;
+		weir_db_idle_push(&p->idle, c);
 	}
 	p->writer.pool = p;
 	if (conn_open(&p->writer, path, sync, err) != 0)
@@ -779,8 +774,7 @@ void weir_db_pool_close(weir_db_pool *p)
 	pthread_cond_destroy(&p->sync_cv);
 	pthread_mutex_destroy(&p->batch_mu);
 	pthread_cond_destroy(&p->batch_cv);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
+	weir_db_idle_destroy(&p->idle);
 	pthread_mutex_destroy(&p->write_mu);
 	pthread_mutex_destroy(&p->ckpt_mu);
 	pthread_cond_destroy(&p->ckpt_cv);
@@ -817,16 +811,10 @@ weir_db *weir_db_acquire(weir_db_pool *p)
 {
 	if (weir_db__pg)
 		return weir_pg_acquire(p);
-	pthread_mutex_lock(&p->mu);
-	if (p->free_list == NULL) {
-		int64_t t0 = mono_us();
-		while (p->free_list == NULL)
-			pthread_cond_wait(&p->cv, &p->mu);
-		weir_metrics_pool_wait(mono_us() - t0);
-	}
-	weir_db *c = p->free_list;
-	p->free_list = c->next_free;
-	pthread_mutex_unlock(&p->mu);
+	int64_t waited_us;
+	weir_db *c = weir_db_idle_pop(&p->idle, &waited_us);
+	if (waited_us >= 0)
+		weir_metrics_pool_wait(waited_us);
 	return c;
 }
 
@@ -856,12 +844,7 @@ void weir_db_release(weir_db *c)
 		weir_pg_release(c);
 		return;
 	}
-	weir_db_pool *p = c->pool;
-	pthread_mutex_lock(&p->mu);
-	c->next_free = p->free_list;
-	p->free_list = c;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	weir_db_idle_push(&c->pool->idle, c);
 }
 
 sqlite3 *weir_db_handle(weir_db *c) { return weir_db__pg ? NULL : c->active->db; }

@@ -4,9 +4,11 @@
 #ifndef WEIR_CORE_DB_INT_H
 #define WEIR_CORE_DB_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/arena.h"
 
@@ -82,6 +84,57 @@ static inline void weir_stmt_cache_put(weir_stmt_cache *m, const char *key, void
 	m->slots[i].key = key;
 	m->slots[i].st = st;
 	m->used++;
+}
+
+/* A pool's idle connections: a stack, so that the one returned last (its caches warm) goes
+ * out first. */
+typedef struct weir_db_idle {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	void **conn; /* [the pool's size] */
+	int n;
+} weir_db_idle;
+
+static inline void weir_db_idle_init(weir_db_idle *q, int size)
+{
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	q->conn = weir_xcalloc((size_t)size, sizeof(*q->conn));
+	q->n = 0;
+}
+
+static inline void weir_db_idle_destroy(weir_db_idle *q)
+{
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->cv);
+	free(q->conn);
+}
+
+static inline void weir_db_idle_push(weir_db_idle *q, void *c)
+{
+	pthread_mutex_lock(&q->mu);
+	q->conn[q->n++] = c;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* An idle connection, waiting for one when there is none; *waited_us says for how long (in
+ * microseconds), or -1 when one was there. */
+static inline void *weir_db_idle_pop(weir_db_idle *q, int64_t *waited_us)
+{
+	*waited_us = -1;
+	pthread_mutex_lock(&q->mu);
+	if (q->n == 0) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (q->n == 0)
+			pthread_cond_wait(&q->cv, &q->mu);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		*waited_us = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	}
+	void *c = q->conn[--q->n];
+	pthread_mutex_unlock(&q->mu);
+	return c;
 }
 
 /* A few strings a connection keeps until it closes (weir_db_memo_get), keyed by the address

@@ -78,7 +78,6 @@ struct pg_conn {
 	uint64_t read_gen;
 	char sqlstate[6];
 	weir_db_memo memo;
-	pg_conn *next_free;
 	char *notify; /* NOTIFY commands sent with the transaction's COMMIT (weir_pg_notify) */
 };
 
@@ -86,9 +85,8 @@ struct pg_pool {
 	char *url;
 	pg_conn *conns;
 	int size;
-	pg_conn *free_list;
-	pthread_mutex_t mu, write_mu;
-	pthread_cond_t cv;
+	weir_db_idle idle;
+	pthread_mutex_t write_mu;
 	int schema_version;
 	/* moves when a connection is found lost: the others reconnect before their next use
 	 * instead of failing a request each on a dead socket */
@@ -337,10 +335,9 @@ weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err)
 		size = 1;
 	pg_pool *p = weir_xcalloc(1, sizeof(*p));
 	p->url = weir_xstrdup(url);
-	pthread_mutex_init(&p->mu, NULL);
+	weir_db_idle_init(&p->idle, size);
 	pthread_mutex_init(&p->write_mu, NULL);
 	pthread_mutex_init(&p->leader_mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
 	p->conns = weir_xcalloc((size_t)size, sizeof(pg_conn));
 	p->size = size;
 	for (int i = 0; i < size; i++) {
@@ -365,8 +362,7 @@ weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err)
 			if (migrate(c, &p->schema_version, err) != 0)
 				goto fail;
 		}
-		c->next_free = p->free_list;
-		p->free_list = c;
+		weir_db_idle_push(&p->idle, c);
 	}
 	return (weir_db_pool *)(void *)p;
 fail:
@@ -408,9 +404,8 @@ void weir_pg_pool_close(weir_db_pool *pool)
 		PQfinish(p->leader_pc); /* its locks go with the session */
 	pthread_mutex_destroy(&p->leader_mu);
 	free(p->url);
-	pthread_mutex_destroy(&p->mu);
+	weir_db_idle_destroy(&p->idle);
 	pthread_mutex_destroy(&p->write_mu);
-	pthread_cond_destroy(&p->cv);
 	free(p);
 }
 
@@ -531,12 +526,8 @@ int weir_pg_notifications(weir_db_pool *pool, void (*fn)(void *ctx, int64_t arg)
 weir_db *weir_pg_acquire(weir_db_pool *pool)
 {
 	pg_pool *p = (pg_pool *)(void *)pool;
-	pthread_mutex_lock(&p->mu);
-	while (p->free_list == NULL)
-		pthread_cond_wait(&p->cv, &p->mu);
-	pg_conn *c = p->free_list;
-	p->free_list = c->next_free;
-	pthread_mutex_unlock(&p->mu);
+	int64_t waited_us; /* not counted in the metrics for this store */
+	pg_conn *c = weir_db_idle_pop(&p->idle, &waited_us);
 	c->lost = false;
 	conn_ok(c); /* a failure shows in the first statement: 503 */
 	return (weir_db *)(void *)c;
@@ -549,12 +540,7 @@ void weir_pg_release(weir_db *db)
 		return;
 	free(c->notify); /* queued outside a write transaction: nothing committed announces it */
 	c->notify = NULL;
-	pg_pool *p = c->pool;
-	pthread_mutex_lock(&p->mu);
-	c->next_free = p->free_list;
-	p->free_list = c;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	weir_db_idle_push(&c->pool->idle, c);
 }
 
 const char *weir_pg_memo_get(weir_db *db, const char *key) { return weir_db_memo_find(&CONN(db)->memo, key); }
