@@ -468,27 +468,36 @@ static weir_principal *verify(weir_req *r, const char *token, bool idp_only, con
 	return p;
 }
 
+/* verify, with the reason of a refusal logged: at info for an identity provider's id_token
+ * (a sign-in), at debug for a bearer token. */
+static weir_principal *verify_logged(weir_req *r, const char *token, bool idp_only, const char **why)
+{
+	*why = "invalid";
+	weir_principal *p = verify(r, token, idp_only, why);
+	if (p != NULL)
+		return p;
+	if (idp_only)
+		weir_log_info("rid=%s: id_token refused: %s", r->request_id, *why);
+	else
+		weir_log_debug("rid=%s: jwt refused: %s", r->request_id, *why);
+	return NULL;
+}
+
 weir_principal *weir_jwt_authenticate(weir_req *r, const char *token, weir_error *err)
 {
-	const char *why = "invalid";
-	weir_principal *p = verify(r, token, false, &why);
-	if (p == NULL) {
-		weir_log_debug("rid=%s: jwt refused: %s", r->request_id, why);
+	const char *why;
+	weir_principal *p = verify_logged(r, token, false, &why);
+	if (p == NULL)
 		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
-	}
 	return p;
 }
 
 weir_principal *weir_jwt_verify_id_token(weir_req *r, const char *token, bool *unknown_user)
 {
-	const char *why = "invalid";
-	weir_principal *p = verify(r, token, true, &why);
-	*unknown_user = false;
-	if (p == NULL) {
-		weir_log_info("rid=%s: id_token refused: %s", r->request_id, why);
-		*unknown_user = strcmp(why, "unknown subject") == 0 || strcmp(why, "inactive subject") == 0 ||
-				strcmp(why, "not assigned to the workspace") == 0 ||
-				strcmp(why, "unknown workspace") == 0;
-	}
+	const char *why;
+	weir_principal *p = verify_logged(r, token, true, &why);
+	*unknown_user = p == NULL &&
+			(strcmp(why, "unknown subject") == 0 || strcmp(why, "inactive subject") == 0 ||
+			 strcmp(why, "not assigned to the workspace") == 0 || strcmp(why, "unknown workspace") == 0);
 	return p;
 }

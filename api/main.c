@@ -77,6 +77,29 @@ static int serve(int argc, char **argv)
 	cfg->drain_s = 30;
 	cfg->body_memory_limit = (size_t)64 << 20;
 	cfg->token_max_lifetime_s = 90LL * 24 * 3600; /* Databricks' default maximum for PATs */
+	/* The options that keep their value as given, read it as a byte count, or take none and
+	 * set a flag; the others are parsed one by one below. */
+	const struct {
+		const char *name;
+		const char **text;
+		size_t *bytes;
+		bool *flag;
+	} plain[] = {
+		{"--data", .text = &cfg->data_dir},
+		{"--port-file", .text = &cfg->port_file},
+		{"--body-limit", .bytes = &cfg->body_limit},
+		{"--upload-limit", .bytes = &cfg->upload_limit},
+		{"--jwks", .text = &cfg->jwks_file},
+		{"--jwt-issuer", .text = &cfg->jwt_issuer},
+		{"--jwt-audience", .text = &cfg->jwt_audience},
+		{"--quiet", .flag = &cfg->quiet_access_log},
+		{"--oauth-authorize-url", .text = &cfg->oauth_authorize_url},
+		{"--oauth-token-url", .text = &cfg->oauth_token_url},
+		{"--oauth-client-id", .text = &cfg->oauth_client_id},
+		{"--oauth-client-secret-file", .text = &cfg->oauth_client_secret_file},
+		{"--ui-secure-cookies", .flag = &cfg->ui_secure_cookies},
+		{"--allow-command-tasks", .flag = &cfg->allow_command_tasks},
+	};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -88,9 +111,19 @@ static int serve(int argc, char **argv)
 		}                                                       \
 		i++;                                                    \
 	} while (0)
-		if (strcmp(a, "--data") == 0) {
+		size_t k = 0;
+		while (k < sizeof(plain) / sizeof(plain[0]) && strcmp(a, plain[k].name) != 0)
+			k++;
+		if (k < sizeof(plain) / sizeof(plain[0])) {
+			if (plain[k].flag) {
+				*plain[k].flag = true;
+				continue;
+			}
 			NEED_VALUE();
-			cfg->data_dir = v;
+			if (plain[k].text)
+				*plain[k].text = v;
+			else
+				*plain[k].bytes = (size_t)strtoull(v, NULL, 10);
 		} else if (strcmp(a, "--store") == 0) {
 			NEED_VALUE();
 			if (strncmp(v, "postgresql://", 13) != 0 && strncmp(v, "postgres://", 11) != 0) {
@@ -125,24 +158,6 @@ static int serve(int argc, char **argv)
 				fprintf(stderr, "weir: --threads expects 2..256\n");
 				return 2;
 			}
-		} else if (strcmp(a, "--port-file") == 0) {
-			NEED_VALUE();
-			cfg->port_file = v;
-		} else if (strcmp(a, "--body-limit") == 0) {
-			NEED_VALUE();
-			cfg->body_limit = (size_t)strtoull(v, NULL, 10);
-		} else if (strcmp(a, "--upload-limit") == 0) {
-			NEED_VALUE();
-			cfg->upload_limit = (size_t)strtoull(v, NULL, 10);
-		} else if (strcmp(a, "--jwks") == 0) {
-			NEED_VALUE();
-			cfg->jwks_file = v;
-		} else if (strcmp(a, "--jwt-issuer") == 0) {
-			NEED_VALUE();
-			cfg->jwt_issuer = v;
-		} else if (strcmp(a, "--jwt-audience") == 0) {
-			NEED_VALUE();
-			cfg->jwt_audience = v;
 		} else if (strcmp(a, "--head-timeout") == 0 || strcmp(a, "--drain") == 0 ||
 			   strcmp(a, "--body-memory") == 0 || strcmp(a, "--token-max-lifetime") == 0 ||
 			   strcmp(a, "--max-connections") == 0) {
@@ -162,24 +177,6 @@ static int serve(int argc, char **argv)
 				cfg->conn_limit = (unsigned)(n > 1000000 ? 1000000 : n);
 			else
 				cfg->token_max_lifetime_s = n;
-		} else if (strcmp(a, "--quiet") == 0) {
-			cfg->quiet_access_log = true;
-		} else if (strcmp(a, "--oauth-authorize-url") == 0) {
-			NEED_VALUE();
-			cfg->oauth_authorize_url = v;
-		} else if (strcmp(a, "--oauth-token-url") == 0) {
-			NEED_VALUE();
-			cfg->oauth_token_url = v;
-		} else if (strcmp(a, "--oauth-client-id") == 0) {
-			NEED_VALUE();
-			cfg->oauth_client_id = v;
-		} else if (strcmp(a, "--oauth-client-secret-file") == 0) {
-			NEED_VALUE();
-			cfg->oauth_client_secret_file = v;
-		} else if (strcmp(a, "--ui-secure-cookies") == 0) {
-			cfg->ui_secure_cookies = true;
-		} else if (strcmp(a, "--allow-command-tasks") == 0) {
-			cfg->allow_command_tasks = true;
 		} else if (strcmp(a, "--task-log-limit") == 0) {
 			NEED_VALUE();
 			int64_t n = 0;

@@ -6,6 +6,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/db_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,32 +20,21 @@
 #include <time.h>
 #include <unistd.h>
 
-struct stmt_slot {
-	const char *sql;
-	sqlite3_stmt *st;
-};
-
 struct weir_db {
 	weir_db_pool *pool;
 	/* The connection statements go to: this one, or during a write transaction the pool's
 	 * writer (weir_db_begin_write). Every function below that touches SQLite starts here. */
 	weir_db *active;
 	sqlite3 *db;
-	struct stmt_slot *slots; /* open addressing, power-of-two capacity */
-	size_t nslots;
-	size_t used;
+	weir_stmt_cache stmts; /* sqlite3_stmt * by SQL text */
 	bool in_write;
 	bool in_read;
-	struct {
-		const char *key;
-		char *value;
-	} memo[4];
+	weir_db_memo memo;
 	bool dirty; /* a watched table changed in the current transaction */
 	bool committing; /* inside a batch's COMMIT: its requests wait for durability */
 	int commit_weight; /* the requests that COMMIT commits (on_wal_commit numbers them) */
 	uint64_t commit_seq; /* set by on_wal_commit: the number of this connection's last commit */
 	uint64_t read_gen; /* the pool's generation when the read transaction began */
-	weir_db *next_free;
 };
 
 static _Atomic uint64_t global_generation;
@@ -62,8 +52,6 @@ void weir_db_watch(const char *table)
 
 struct weir_db_pool {
 	_Atomic uint64_t generation;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
 	pthread_mutex_t write_mu; /* the process-wide write lock */
 	/* The one connection every write transaction runs on, whoever holds write_mu: its page
 	 * cache stays valid from one write to the next (a connection that sees another's commit
@@ -84,7 +72,7 @@ struct weir_db_pool {
 	uint64_t txns, txn_requests, txn_hist[8]; /* transactions, their requests, sizes */
 	weir_db *conns;
 	int size;
-	weir_db *free_list;
+	weir_db_idle idle;
 	int schema_version;
 	/* the checkpointer: its own connection and thread (see on_wal_commit) */
 	sqlite3 *ckpt_db;
@@ -591,23 +579,20 @@ static int conn_open(weir_db *c, const char *path, weir_sync sync, weir_error *e
 				      "PRAGMA cache_size=-16000; PRAGMA mmap_size=0;";
 	if (exec_simple(c->db, setup, err) != 0)
 		return -1;
-	c->nslots = 128;
-	c->slots = weir_xcalloc(c->nslots, sizeof(*c->slots));
+	weir_stmt_cache_init(&c->stmts);
 	c->active = c;
 	return 0;
 }
 
 static void conn_close(weir_db *c)
 {
-	for (int i = 0; i < 4; i++)
-		free(c->memo[i].value);
+	weir_db_memo_free(&c->memo);
 	if (c->db == NULL)
 		return;
-	for (size_t i = 0; i < c->nslots; i++)
-		if (c->slots[i].st)
-			sqlite3_finalize(c->slots[i].st);
-	free(c->slots);
-	c->slots = NULL;
+	for (size_t i = 0; i < c->stmts.nslots; i++)
+		if (c->stmts.slots[i].st)
+			sqlite3_finalize(c->stmts.slots[i].st);
+	weir_stmt_cache_free(&c->stmts);
 	sqlite3_close(c->db);
 	c->db = NULL;
 }
@@ -667,8 +652,7 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 	weir_db_pool *p = weir_xcalloc(1, sizeof(*p));
 	pthread_mutex_init(&p->ckpt_mu, NULL);
 	pthread_cond_init(&p->ckpt_cv, NULL);
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
+	weir_db_idle_init(&p->idle, size);
 	pthread_mutex_init(&p->write_mu, NULL);
 	pthread_mutex_init(&p->sync_mu, NULL);
 	pthread_cond_init(&p->sync_cv, NULL);
@@ -701,8 +685,7 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 			if (sync == WEIR_SYNC_FULL && group_commit_start(p, c, path, err) != 0)
 				goto out_fail;
 		}
-		c->next_free = p->free_list;
-		p->free_list = c;
+		weir_db_idle_push(&p->idle, c);
 	}
 	p->writer.pool = p;
 	if (conn_open(&p->writer, path, sync, err) != 0)
@@ -743,6 +726,20 @@ static void log_hist(const char *what, const char *unit, uint64_t n, const char 
 		      (unsigned long long)hist[7]);
 }
 
+/* Stops a pool's thread, if *running, that waits on cv under mu until *stop: sets it, wakes
+ * every waiter and joins the thread. */
+static void thread_stop(pthread_t t, pthread_mutex_t *mu, pthread_cond_t *cv, bool *stop, bool *running)
+{
+	if (!*running)
+		return;
+	pthread_mutex_lock(mu);
+	*stop = true;
+	pthread_cond_broadcast(cv);
+	pthread_mutex_unlock(mu);
+	pthread_join(t, NULL);
+	*running = false;
+}
+
 void weir_db_pool_close(weir_db_pool *p)
 {
 	if (weir_db__pg) {
@@ -753,22 +750,9 @@ void weir_db_pool_close(weir_db_pool *p)
 		return;
 	if (p->batch_open) /* members that left without waiting (weir_db_commit_deferred) */
 		batch_end_open(p, p->batch_id);
-	if (p->syncer_running) { /* it answers every waiter before it stops */
-		pthread_mutex_lock(&p->sync_mu);
-		p->syncer_stop = true;
-		pthread_cond_broadcast(&p->sync_cv);
-		pthread_mutex_unlock(&p->sync_mu);
-		pthread_join(p->syncer, NULL);
-		p->syncer_running = false;
-	}
-	if (p->ckpt_running) {
-		pthread_mutex_lock(&p->ckpt_mu);
-		p->ckpt_stop = true;
-		pthread_cond_signal(&p->ckpt_cv);
-		pthread_mutex_unlock(&p->ckpt_mu);
-		pthread_join(p->ckpt_thread, NULL);
-		p->ckpt_running = false;
-	}
+	/* the syncer answers every waiter before it stops */
+	thread_stop(p->syncer, &p->sync_mu, &p->sync_cv, &p->syncer_stop, &p->syncer_running);
+	thread_stop(p->ckpt_thread, &p->ckpt_mu, &p->ckpt_cv, &p->ckpt_stop, &p->ckpt_running);
 	sqlite3_close(p->ckpt_db);
 	for (int i = 0; i < p->size; i++) {
 		if (i == 0 && p->conns[0].db)
@@ -790,8 +774,7 @@ void weir_db_pool_close(weir_db_pool *p)
 	pthread_cond_destroy(&p->sync_cv);
 	pthread_mutex_destroy(&p->batch_mu);
 	pthread_cond_destroy(&p->batch_cv);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
+	weir_db_idle_destroy(&p->idle);
 	pthread_mutex_destroy(&p->write_mu);
 	pthread_mutex_destroy(&p->ckpt_mu);
 	pthread_cond_destroy(&p->ckpt_cv);
@@ -828,44 +811,40 @@ weir_db *weir_db_acquire(weir_db_pool *p)
 {
 	if (weir_db__pg)
 		return weir_pg_acquire(p);
-	pthread_mutex_lock(&p->mu);
-	if (p->free_list == NULL) {
-		int64_t t0 = mono_us();
-		while (p->free_list == NULL)
-			pthread_cond_wait(&p->cv, &p->mu);
-		weir_metrics_pool_wait(mono_us() - t0);
-	}
-	weir_db *c = p->free_list;
-	p->free_list = c->next_free;
-	pthread_mutex_unlock(&p->mu);
+	int64_t waited_us;
+	weir_db *c = weir_db_idle_pop(&p->idle, &waited_us);
+	if (waited_us >= 0)
+		weir_metrics_pool_wait(waited_us);
 	return c;
+}
+
+/* Resets every statement of db still stepping: as a connection is returned, and before its
+ * transaction ends. */
+static void reset_busy(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	while ((st = sqlite3_next_stmt(db, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
 }
 
 void weir_db_release(weir_db *c)
 {
 	if (c == NULL)
 		return;
+	if (!weir_db__pg) {
+		reset_busy(c->db); /* safety net: a statement left stepping would hold a read snapshot open */
+	}
+	if (weir_db_in_write(c)) {
+		weir_log_warn("connection returned with an open write transaction: rolled back");
+		weir_db_rollback(c);
+	}
+	weir_db_end_read(c); /* nothing outside a read, for either store */
 	if (weir_db__pg) {
 		weir_pg_release(c);
 		return;
 	}
-	/* Safety net: a statement left stepping would hold a read snapshot open. */
-	sqlite3_stmt *st = NULL;
-	while ((st = sqlite3_next_stmt(c->db, st)) != NULL)
-		if (sqlite3_stmt_busy(st))
-			sqlite3_reset(st);
-	if (c->in_write) {
-		weir_log_warn("connection returned with an open write transaction: rolled back");
-		weir_db_rollback(c);
-	}
-	if (c->in_read)
-		weir_db_end_read(c);
-	weir_db_pool *p = c->pool;
-	pthread_mutex_lock(&p->mu);
-	c->next_free = p->free_list;
-	p->free_list = c;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	weir_db_idle_push(&c->pool->idle, c);
 }
 
 sqlite3 *weir_db_handle(weir_db *c) { return weir_db__pg ? NULL : c->active->db; }
@@ -874,10 +853,7 @@ const char *weir_db_memo_get(weir_db *c, const char *key)
 {
 	if (weir_db__pg)
 		return weir_pg_memo_get(c, key);
-	for (int i = 0; i < 4; i++)
-		if (c->memo[i].key == key)
-			return c->memo[i].value;
-	return NULL;
+	return weir_db_memo_find(&c->memo, key);
 }
 
 void weir_db_memo_set(weir_db *c, const char *key, const char *value)
@@ -886,39 +862,7 @@ void weir_db_memo_set(weir_db *c, const char *key, const char *value)
 		weir_pg_memo_set(c, key, value);
 		return;
 	}
-	for (int i = 0; i < 4; i++) {
-		if (c->memo[i].key == NULL || c->memo[i].key == key) {
-			free(c->memo[i].value);
-			c->memo[i].key = key;
-			c->memo[i].value = weir_xstrdup(value);
-			return;
-		}
-	}
-}
-
-static size_t slot_index(const char *sql, size_t n)
-{
-	uintptr_t h = (uintptr_t)sql;
-	h ^= h >> 17;
-	h *= (uintptr_t)0x9E3779B97F4A7C15ull;
-	return (size_t)(h >> 7) & (n - 1);
-}
-
-static void cache_grow(weir_db *c)
-{
-	size_t n = c->nslots * 2;
-	struct stmt_slot *slots = weir_xcalloc(n, sizeof(*slots));
-	for (size_t i = 0; i < c->nslots; i++) {
-		if (!c->slots[i].sql)
-			continue;
-		size_t j = slot_index(c->slots[i].sql, n);
-		while (slots[j].sql)
-			j = (j + 1) & (n - 1);
-		slots[j] = c->slots[i];
-	}
-	free(c->slots);
-	c->slots = slots;
-	c->nslots = n;
+	weir_db_memo_put(&c->memo, key, value);
 }
 
 weir_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
@@ -926,32 +870,19 @@ weir_stmt *weir_db_stmt(weir_db *c, const char *sql, weir_error *err)
 	if (weir_db__pg)
 		return weir_pg_stmt(c, sql, err);
 	c = c->active;
-	size_t i = slot_index(sql, c->nslots);
-	while (c->slots[i].sql) {
-		if (c->slots[i].sql == sql) {
-			sqlite3_stmt *st = c->slots[i].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return (weir_stmt *)(void *)st;
-		}
-		i = (i + 1) & (c->nslots - 1);
+	sqlite3_stmt *st = weir_stmt_cache_get(&c->stmts, sql);
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return (weir_stmt *)(void *)st;
 	}
-	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
 	if (rc != SQLITE_OK) {
 		weir_log_error("prepare failed: %s in: %.200s", sqlite3_errmsg(c->db), sql);
 		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 		return NULL;
 	}
-	if ((c->used + 1) * 2 > c->nslots) {
-		cache_grow(c);
-		i = slot_index(sql, c->nslots);
-		while (c->slots[i].sql)
-			i = (i + 1) & (c->nslots - 1);
-	}
-	c->slots[i].sql = sql;
-	c->slots[i].st = st;
-	c->used++;
+	weir_stmt_cache_put(&c->stmts, sql, st);
 	return (weir_stmt *)(void *)st;
 }
 
@@ -982,50 +913,32 @@ static int run_control(weir_db *c, const char *sql)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int weir_db_step_done(weir_db *c, weir_stmt *wst, weir_error *err)
+/* The three below are built on the calls that pick the store (weir_db_step, weir_db_done,
+ * weir_db_col_*), so that either store runs the same logic. */
+int weir_db_step_done(weir_db *c, weir_stmt *st, weir_error *err)
 {
-	if (weir_db__pg) {
-		int prc = weir_pg_step(wst);
-		weir_pg_done(wst);
-		return prc == WEIR_DB_ROW || prc == WEIR_DB_DONE ? 0 : weir_pg_fail(c, prc, err);
-	}
-	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return weir_db_fail(c, rc, err);
-	return 0;
+	int rc = weir_db_step(st);
+	weir_db_done(st);
+	return rc == WEIR_DB_ROW || rc == WEIR_DB_DONE ? 0 : weir_db_fail(c, rc, err);
 }
 
-void weir_db_jw_col(weir_jw *w, const char *key, weir_stmt *wst, int col)
+void weir_db_jw_col(weir_jw *w, const char *key, weir_stmt *st, int col)
 {
-	if (weir_db__pg) {
-		const char *pv = weir_pg_col_text(wst, col);
-		if (pv != NULL)
-			weir_jw_kstrn(w, key, pv, strlen(pv));
+	const char *v = weir_db_col_text(st, col);
+	if (v == NULL)
 		return;
-	}
-	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
-	const char *v = (const char *)sqlite3_column_text(st, col);
-	if (v != NULL)
-		weir_jw_kstrn(w, key, v, (size_t)sqlite3_column_bytes(st, col));
+	/* PostgreSQL's length is strlen (weir_pg_col_bytes): taken here, not by finding the cell again */
+	weir_jw_kstrn(w, key, v, weir_db__pg ? strlen(v) : (size_t)sqlite3_column_bytes(weir_db_sqlite_stmt(st), col));
 }
 
-int weir_db_step_i64(weir_db *c, weir_stmt *wst, int64_t *out, weir_error *err)
+/* No row fails as WEIR_DB_DONE does in weir_db_fail: an internal error, for either store. */
+int weir_db_step_i64(weir_db *c, weir_stmt *st, int64_t *out, weir_error *err)
 {
-	if (weir_db__pg) {
-		int prc = weir_pg_step(wst);
-		if (prc == WEIR_DB_ROW)
-			*out = weir_pg_col_i64(wst, 0);
-		weir_pg_done(wst);
-		return prc == WEIR_DB_ROW ? 0 : weir_pg_fail(c, prc == WEIR_DB_DONE ? WEIR_DB_ERROR : prc, err);
-	}
-	sqlite3_stmt *st = weir_db_sqlite_stmt(wst);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : weir_db_fail(c, rc, err);
+	int rc = weir_db_step(st);
+	if (rc == WEIR_DB_ROW)
+		*out = weir_db_col_i64(st, 0);
+	weir_db_done(st);
+	return rc == WEIR_DB_ROW ? 0 : weir_db_fail(c, rc, err);
 }
 
 static int durability_lost(weir_error *err)
@@ -1134,10 +1047,7 @@ static int batch_end(weir_db_pool *p, bool commit, int lost_rc, uint64_t *seq)
 		}
 	}
 	if (rc != SQLITE_OK) {
-		sqlite3_stmt *st = NULL;
-		while ((st = sqlite3_next_stmt(w->db, st)) != NULL)
-			if (sqlite3_stmt_busy(st))
-				sqlite3_reset(st);
+		reset_busy(w->db);
 		if (!sqlite3_get_autocommit(w->db))
 			run_control(w, SQL_ROLLBACK);
 		w->dirty = false; /* nothing was committed */
@@ -1201,6 +1111,31 @@ static void writer_release(weir_db *c)
 	pthread_mutex_unlock(&c->pool->write_mu);
 }
 
+/* Releases the request's savepoint into the open transaction and counts the request into
+ * the batch: -1 with err set, and rolled back, when SQLite had dropped the transaction. */
+static int savepoint_release(weir_db *c, weir_error *err)
+{
+	weir_db_pool *p = c->pool;
+	weir_db *w = c->active;
+	int rc = p->holder_sp ? run_control(w, SQL_RELEASE) : SQLITE_OK;
+	p->holder_sp = false;
+	if (rc != SQLITE_OK || sqlite3_get_autocommit(w->db)) {
+		weir_db_fail(w, rc != SQLITE_OK ? rc : SQLITE_ABORT, err);
+		weir_db_rollback(c);
+		return -1;
+	}
+	p->batch_size++;
+	return 0;
+}
+
+/* The answer to a request whose batch's COMMIT failed with rc (batch_end). */
+static int batch_failed(int rc, weir_error *err)
+{
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is busy; retry");
+	return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+}
+
 /* Releases the request's savepoint into the transaction; then either waits (lock handed
  * over) for the transaction's end or ends it; then (--sync full) waits outside the lock
  * until the commit is on disk, sharing the fsync with every commit made meanwhile
@@ -1225,15 +1160,9 @@ int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err)
 	}
 	weir_db_pool *p = c->pool;
 	*durable_seq = 0;
-	weir_db *w = c->active;
-	int rc = p->holder_sp ? run_control(w, SQL_RELEASE) : SQLITE_OK;
-	p->holder_sp = false;
-	if (rc != SQLITE_OK || sqlite3_get_autocommit(w->db)) {
-		weir_db_fail(w, rc != SQLITE_OK ? rc : SQLITE_ABORT, err);
-		weir_db_rollback(c);
+	if (savepoint_release(c, err) != 0)
 		return -1;
-	}
-	p->batch_size++;
+	int rc;
 	uint64_t seq = 0;
 	if (batch_pass(p)) {
 		batch_member me = {p->batch_head, false, SQLITE_OK, 0};
@@ -1249,11 +1178,8 @@ int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err)
 		rc = batch_end(p, true, SQLITE_OK, &seq);
 		writer_release(c);
 	}
-	if (rc != SQLITE_OK) {
-		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-			return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is busy; retry");
-		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
-	}
+	if (rc != SQLITE_OK)
+		return batch_failed(rc, err);
 	if (p->group_sync)
 		*durable_seq = seq;
 	return 0;
@@ -1277,15 +1203,8 @@ int weir_db_commit_deferred(weir_db *c, uint64_t *token, weir_error *err)
 	if (!p->syncer_running)
 		return weir_db_commit_nowait(c, token, err);
 	*token = 0;
-	weir_db *w = c->active;
-	int rc = p->holder_sp ? run_control(w, SQL_RELEASE) : SQLITE_OK;
-	p->holder_sp = false;
-	if (rc != SQLITE_OK || sqlite3_get_autocommit(w->db)) {
-		weir_db_fail(w, rc != SQLITE_OK ? rc : SQLITE_ABORT, err);
-		weir_db_rollback(c);
+	if (savepoint_release(c, err) != 0)
 		return -1;
-	}
-	p->batch_size++;
 	if (batch_room(p)) {
 		p->batch_deferred++;
 		*token = TICKET | p->batch_id;
@@ -1293,13 +1212,10 @@ int weir_db_commit_deferred(weir_db *c, uint64_t *token, weir_error *err)
 		return 0;
 	}
 	uint64_t seq = 0;
-	rc = batch_end(p, true, SQLITE_OK, &seq);
+	int rc = batch_end(p, true, SQLITE_OK, &seq);
 	writer_release(c);
-	if (rc != SQLITE_OK) {
-		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-			return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE, "the database is busy; retry");
-		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
-	}
+	if (rc != SQLITE_OK)
+		return batch_failed(rc, err);
 	*token = p->group_sync ? seq : 0;
 	return 0;
 }
@@ -1319,10 +1235,7 @@ void weir_db_rollback(weir_db *c)
 	weir_db *w = c->active;
 	int lost = SQLITE_OK;
 	if (p->batch_open) {
-		sqlite3_stmt *st = NULL;
-		while ((st = sqlite3_next_stmt(w->db, st)) != NULL)
-			if (sqlite3_stmt_busy(st))
-				sqlite3_reset(st);
+		reset_busy(w->db);
 		/* without a savepoint the holder is the transaction's first: batch_size is 0 */
 		if (sqlite3_get_autocommit(w->db) ||
 		    (p->holder_sp && (run_control(w, SQL_ROLLBACK_TO) != SQLITE_OK ||

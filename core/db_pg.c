@@ -20,6 +20,7 @@
 #include "core/db_pg.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/db_int.h"
 #include "core/util.h"
 
 #include <libpq-fe.h>
@@ -68,11 +69,7 @@ typedef struct pg_stmt {
 struct pg_conn {
 	pg_pool *pool;
 	PGconn *pc;
-	struct {
-		const char *key;
-		pg_stmt *st;
-	} * slots;
-	size_t nslots, used;
+	weir_stmt_cache stmts; /* pg_stmt * by SQL text */
 	unsigned next_name;
 	bool in_write, in_read, wrote;
 	bool lost; /* a statement failed for want of the server since the connection was borrowed */
@@ -80,11 +77,7 @@ struct pg_conn {
 	int64_t changes;
 	uint64_t read_gen;
 	char sqlstate[6];
-	struct {
-		const char *key;
-		char *value;
-	} memo[4];
-	pg_conn *next_free;
+	weir_db_memo memo;
 	char *notify; /* NOTIFY commands sent with the transaction's COMMIT (weir_pg_notify) */
 };
 
@@ -92,9 +85,8 @@ struct pg_pool {
 	char *url;
 	pg_conn *conns;
 	int size;
-	pg_conn *free_list;
-	pthread_mutex_t mu, write_mu;
-	pthread_cond_t cv;
+	weir_db_idle idle;
+	pthread_mutex_t write_mu;
 	int schema_version;
 	/* moves when a connection is found lost: the others reconnect before their next use
 	 * instead of failing a request each on a dead socket */
@@ -133,10 +125,12 @@ static PGconn *connect_url(const char *url)
 
 static void forget_prepared(pg_conn *c)
 {
-	for (size_t i = 0; i < c->nslots; i++)
-		if (c->slots[i].st)
-			for (int k = 0; k < c->slots[i].st->nvar; k++)
-				c->slots[i].st->var[k].prepared = false;
+	for (size_t i = 0; i < c->stmts.nslots; i++) {
+		pg_stmt *s = c->stmts.slots[i].st;
+		if (s)
+			for (int k = 0; k < s->nvar; k++)
+				s->var[k].prepared = false;
+	}
 }
 
 /* A connection lost (server restarted, network): try once to reconnect. */
@@ -341,17 +335,15 @@ weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err)
 		size = 1;
 	pg_pool *p = weir_xcalloc(1, sizeof(*p));
 	p->url = weir_xstrdup(url);
-	pthread_mutex_init(&p->mu, NULL);
+	weir_db_idle_init(&p->idle, size);
 	pthread_mutex_init(&p->write_mu, NULL);
 	pthread_mutex_init(&p->leader_mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
 	p->conns = weir_xcalloc((size_t)size, sizeof(pg_conn));
 	p->size = size;
 	for (int i = 0; i < size; i++) {
 		pg_conn *c = &p->conns[i];
 		c->pool = p;
-		c->nslots = 128;
-		c->slots = weir_xcalloc(c->nslots, sizeof(*c->slots));
+		weir_stmt_cache_init(&c->stmts);
 		c->pc = connect_url(url);
 		if (PQstatus(c->pc) != CONNECTION_OK) {
 			/* the message may name the host, never the password (libpq's own text) */
@@ -370,8 +362,7 @@ weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err)
 			if (migrate(c, &p->schema_version, err) != 0)
 				goto fail;
 		}
-		c->next_free = p->free_list;
-		p->free_list = c;
+		weir_db_idle_push(&p->idle, c);
 	}
 	return (weir_db_pool *)(void *)p;
 fail:
@@ -401,11 +392,10 @@ void weir_pg_pool_close(weir_db_pool *pool)
 		return;
 	for (int i = 0; i < p->size; i++) {
 		pg_conn *c = &p->conns[i];
-		for (size_t j = 0; j < c->nslots; j++)
-			stmt_free(c->slots ? c->slots[j].st : NULL);
-		free(c->slots);
-		for (int k = 0; k < 4; k++)
-			free(c->memo[k].value);
+		for (size_t j = 0; j < c->stmts.nslots; j++)
+			stmt_free(c->stmts.slots ? c->stmts.slots[j].st : NULL);
+		weir_stmt_cache_free(&c->stmts);
+		weir_db_memo_free(&c->memo);
 		if (c->pc)
 			PQfinish(c->pc);
 	}
@@ -414,9 +404,8 @@ void weir_pg_pool_close(weir_db_pool *pool)
 		PQfinish(p->leader_pc); /* its locks go with the session */
 	pthread_mutex_destroy(&p->leader_mu);
 	free(p->url);
-	pthread_mutex_destroy(&p->mu);
+	weir_db_idle_destroy(&p->idle);
 	pthread_mutex_destroy(&p->write_mu);
-	pthread_cond_destroy(&p->cv);
 	free(p);
 }
 
@@ -537,12 +526,8 @@ int weir_pg_notifications(weir_db_pool *pool, void (*fn)(void *ctx, int64_t arg)
 weir_db *weir_pg_acquire(weir_db_pool *pool)
 {
 	pg_pool *p = (pg_pool *)(void *)pool;
-	pthread_mutex_lock(&p->mu);
-	while (p->free_list == NULL)
-		pthread_cond_wait(&p->cv, &p->mu);
-	pg_conn *c = p->free_list;
-	p->free_list = c->next_free;
-	pthread_mutex_unlock(&p->mu);
+	int64_t waited_us; /* not counted in the metrics for this store */
+	pg_conn *c = weir_db_idle_pop(&p->idle, &waited_us);
 	c->lost = false;
 	conn_ok(c); /* a failure shows in the first statement: 503 */
 	return (weir_db *)(void *)c;
@@ -553,42 +538,16 @@ void weir_pg_release(weir_db *db)
 	pg_conn *c = CONN(db);
 	if (c == NULL)
 		return;
-	if (c->in_write) {
-		weir_log_warn("connection returned with an open write transaction: rolled back");
-		weir_pg_rollback(db);
-	}
-	if (c->in_read)
-		weir_pg_end_read(db);
 	free(c->notify); /* queued outside a write transaction: nothing committed announces it */
 	c->notify = NULL;
-	pg_pool *p = c->pool;
-	pthread_mutex_lock(&p->mu);
-	c->next_free = p->free_list;
-	p->free_list = c;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	weir_db_idle_push(&c->pool->idle, c);
 }
 
-const char *weir_pg_memo_get(weir_db *db, const char *key)
-{
-	pg_conn *c = CONN(db);
-	for (int i = 0; i < 4; i++)
-		if (c->memo[i].key == key)
-			return c->memo[i].value;
-	return NULL;
-}
+const char *weir_pg_memo_get(weir_db *db, const char *key) { return weir_db_memo_find(&CONN(db)->memo, key); }
 
 void weir_pg_memo_set(weir_db *db, const char *key, const char *value)
 {
-	pg_conn *c = CONN(db);
-	for (int i = 0; i < 4; i++) {
-		if (c->memo[i].key == NULL || c->memo[i].key == key) {
-			free(c->memo[i].value);
-			c->memo[i].key = key;
-			c->memo[i].value = weir_xstrdup(value);
-			return;
-		}
-	}
+	weir_db_memo_put(&CONN(db)->memo, key, value);
 }
 
 uint64_t weir_pg_generation(weir_db *db)
@@ -605,14 +564,6 @@ uint64_t weir_pg_generation(weir_db *db)
 
 /* -- statements -- */
 
-static size_t slot_index(const char *sql, size_t n)
-{
-	uintptr_t h = (uintptr_t)sql;
-	h ^= h >> 17;
-	h *= (uintptr_t)0x9E3779B97F4A7C15ull;
-	return (size_t)(h >> 7) & (n - 1);
-}
-
 static void stmt_reset(pg_stmt *s)
 {
 	PQclear(s->res);
@@ -625,9 +576,9 @@ static void stmt_reset(pg_stmt *s)
  * one may outlive it). */
 static void stmts_reset(pg_conn *c)
 {
-	for (size_t i = 0; i < c->nslots; i++)
-		if (c->slots[i].st)
-			stmt_reset(c->slots[i].st);
+	for (size_t i = 0; i < c->stmts.nslots; i++)
+		if (c->stmts.slots[i].st)
+			stmt_reset(c->stmts.slots[i].st);
 }
 
 static pg_stmt *stmt_new(pg_conn *c, const char *key, const char *sql)
@@ -647,42 +598,18 @@ weir_stmt *weir_pg_stmt(weir_db *db, const char *sql, weir_error *err)
 {
 	(void)err;
 	pg_conn *c = CONN(db);
-	size_t i = slot_index(sql, c->nslots);
-	while (c->slots[i].key) {
-		if (c->slots[i].key == sql) {
-			pg_stmt *s = c->slots[i].st;
-			stmt_reset(s);
-			for (int k = 0; k < s->nparams; k++) {
-				free(s->vals[k]);
-				s->vals[k] = NULL;
-				s->kinds[k] = 'n';
-			}
-			return (weir_stmt *)(void *)s;
+	pg_stmt *s = weir_stmt_cache_get(&c->stmts, sql);
+	if (s != NULL) {
+		stmt_reset(s);
+		for (int k = 0; k < s->nparams; k++) {
+			free(s->vals[k]);
+			s->vals[k] = NULL;
+			s->kinds[k] = 'n';
 		}
-		i = (i + 1) & (c->nslots - 1);
+		return (weir_stmt *)(void *)s;
 	}
-	if ((c->used + 1) * 2 > c->nslots) {
-		size_t n = c->nslots * 2;
-		__typeof__(c->slots) slots = weir_xcalloc(n, sizeof(*slots));
-		for (size_t k = 0; k < c->nslots; k++) {
-			if (!c->slots[k].key)
-				continue;
-			size_t j = slot_index(c->slots[k].key, n);
-			while (slots[j].key)
-				j = (j + 1) & (n - 1);
-			slots[j] = c->slots[k];
-		}
-		free(c->slots);
-		c->slots = slots;
-		c->nslots = n;
-		i = slot_index(sql, c->nslots);
-		while (c->slots[i].key)
-			i = (i + 1) & (c->nslots - 1);
-	}
-	pg_stmt *s = stmt_new(c, sql, sql);
-	c->slots[i].key = sql;
-	c->slots[i].st = s;
-	c->used++;
+	s = stmt_new(c, sql, sql);
+	weir_stmt_cache_put(&c->stmts, sql, s);
 	return (weir_stmt *)(void *)s;
 }
 
@@ -1126,14 +1053,26 @@ int weir_pg_commit(weir_db *db, weir_error *err)
 	return 0;
 }
 
+/* Ends c's transaction: the statements' results first (no read of one may outlive it), then
+ * sql (COMMIT or ROLLBACK) with its result in *r, if the connection is up; false when it is
+ * down (the server ended the transaction). */
+static bool txn_end(pg_conn *c, const char *sql, PGresult **r)
+{
+	stmts_reset(c);
+	if (PQstatus(c->pc) != CONNECTION_OK)
+		return false;
+	*r = PQexec(c->pc, sql);
+	return true;
+}
+
 void weir_pg_rollback(weir_db *db)
 {
 	pg_conn *c = CONN(db);
 	if (!c->in_write)
 		return;
-	stmts_reset(c);
-	if (PQstatus(c->pc) == CONNECTION_OK)
-		PQclear(PQexec(c->pc, "ROLLBACK"));
+	PGresult *r;
+	if (txn_end(c, "ROLLBACK", &r))
+		PQclear(r);
 	c->in_write = false;
 	c->wrote = false;
 	free(c->notify);
@@ -1183,10 +1122,9 @@ void weir_pg_end_read(weir_db *db)
 	pg_conn *c = CONN(db);
 	if (!c->in_read)
 		return;
-	stmts_reset(c);
 	/* a write made inside a read (outside weir_db_begin_write) is kept, and counted */
-	if (PQstatus(c->pc) == CONNECTION_OK) {
-		PGresult *r = PQexec(c->pc, c->wrote ? "COMMIT" : "ROLLBACK");
+	PGresult *r;
+	if (txn_end(c, c->wrote ? "COMMIT" : "ROLLBACK", &r)) {
 		if (c->wrote && (PQresultStatus(r) != PGRES_COMMAND_OK || strcmp(PQcmdStatus(r), "COMMIT") != 0))
 			weir_log_error("postgresql: a write outside a write transaction was lost: %s",
 				       PQresultErrorMessage(r));

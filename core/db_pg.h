@@ -31,7 +31,7 @@ void weir_pg_notify(weir_db *c, const char *channel, int64_t arg);
 int weir_pg_listen(weir_db_pool *p, const char *channel);
 int weir_pg_notifications(weir_db_pool *p, void (*fn)(void *ctx, int64_t arg), void *ctx);
 weir_db *weir_pg_acquire(weir_db_pool *p);
-void weir_pg_release(weir_db *c);
+void weir_pg_release(weir_db *c); /* weir_db_release has ended its transactions before */
 const char *weir_pg_memo_get(weir_db *c, const char *key);
 void weir_pg_memo_set(weir_db *c, const char *key, const char *value);
 uint64_t weir_pg_generation(weir_db *c);

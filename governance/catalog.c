@@ -968,18 +968,82 @@ char *weir_catalog_get_text(weir_db *db, weir_arena *a, const weir_securable *s,
 	return weir_jw_take(&w, len);
 }
 
+/* The securable one level below parent: parent's chain shifted down, (id, t, name, owner)
+ * first; its privileges not loaded yet. */
+static void child_of(weir_securable *child, const weir_securable *parent, weir_sec_type t, const char *id,
+		     const char *name, int64_t owner_id)
+{
+	*child = *parent;
+	child->depth = parent->depth + 1;
+	for (int i = child->depth - 1; i > 0; i--)
+		child->chain[i] = parent->chain[i - 1];
+	child->chain[0] = (weir_sec_level){id, t, name, owner_id};
+	child->type = t;
+	child->id = id;
+	child->privs_loaded = false;
+	child->browse_only = false;
+}
+
+/* A page of a list, {"<key>": [items...], "next_page_token": ...}, written as a scan finds
+ * visible items: page_open writes up to the items, page_full counts each visible item (1,
+ * stop the scan, when the page is full already: one more exists), page_close writes the rest
+ * (the token only while more items remain) and takes the text. */
+struct page {
+	weir_jw w;
+	int want; /* page size */
+	int written;
+	bool more;
+};
+
+static void page_open(struct page *pg, const char *key, int want)
+{
+	*pg = (struct page){.want = want};
+	weir_jw_init(&pg->w);
+	weir_jw_obj(&pg->w);
+	weir_jw_key(&pg->w, key);
+	weir_jw_arr(&pg->w);
+}
+
+static int page_full(struct page *pg)
+{
+	if (pg->written == pg->want) {
+		pg->more = true;
+		return 1;
+	}
+	pg->written++;
+	return 0;
+}
+
+/* After one batch of the scan, which returned n (rows read of batch; -1 failed, or -2 stopped
+ * by its visitor: by page_full, or failed): -1 with the page freed on failure, 1 when the page
+ * is complete (full with one more item known, or the rows ran out), 0 for the next batch. */
+static int page_batch_end(struct page *pg, int n, int batch)
+{
+	if (n == -1 || (n == -2 && !pg->more)) {
+		weir_jw_free(&pg->w);
+		return -1;
+	}
+	return pg->more || n < batch;
+}
+
+static char *page_close(struct page *pg, const char *next_page_token, size_t *len)
+{
+	weir_jw_end_arr(&pg->w);
+	if (pg->more)
+		weir_jw_kstr(&pg->w, "next_page_token", next_page_token);
+	weir_jw_end_obj(&pg->w);
+	return weir_jw_take(&pg->w, len);
+}
+
 struct list_ctx {
 	weir_db *db;
 	weir_arena *a;
 	const weir_principal *p;
 	const weir_securable *parent;
 	weir_sec_type t;
-	weir_jw *w; /* the reply's item array, written as items come */
-	int want; /* page size */
-	int visible; /* visible items seen (may exceed want by one) */
+	struct page *page;
 	const char *last_name;
 	const char *last_written; /* name of the last item in the page */
-	bool more;
 	bool omit_columns, omit_properties, include_browse;
 	weir_error *err;
 };
@@ -988,15 +1052,8 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 {
 	struct list_ctx *c = vctx;
 	c->last_name = weir_arena_strdup(c->a, name);
-	weir_securable child = *c->parent;
-	/* shift the parent's chain down one level */
-	child.depth = c->parent->depth + 1;
-	for (int i = child.depth - 1; i > 0; i--)
-		child.chain[i] = c->parent->chain[i - 1];
-	child.chain[0] = (weir_sec_level){weir_arena_strdup(c->a, id), c->t, c->last_name, owner_id};
-	child.type = c->t;
-	child.id = child.chain[0].id;
-	child.privs_loaded = false;
+	weir_securable child;
+	child_of(&child, c->parent, c->t, weir_arena_strdup(c->a, id), c->last_name, owner_id);
 	if (c->t == WEIR_SEC_CATALOG && c->p) {
 		/* A catalog's isolation and workspace binding are its own: resolve it as a GET
 		 * would, so that the list shows exactly the catalogs a GET finds. */
@@ -1010,17 +1067,14 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 	if (c->p && !c->p->is_admin && !weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &child) &&
 	    !(c->include_browse && (child.browse_only = weir_gov_browse_only(c->db, c->p, &child))))
 		return 0;
-	if (c->visible == c->want) {
-		c->more = true;
-		return 1; /* stop: one more visible item exists */
-	}
-	c->visible++;
+	if (page_full(c->page))
+		return 1;
 	c->last_written = c->last_name;
 	cat_names n = names_of(&child);
 	if (c->t == WEIR_SEC_CATALOG)
 		n.catalog = NULL;
 	if (weir_cat_store_info_jw(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, child.browse_only,
-				   c->w, c->err) != 0)
+				   &c->page->w, c->err) != 0)
 		return -1;
 	return 0;
 }
@@ -1045,19 +1099,15 @@ char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p
 	weir_securable top = *parent;
 	if (t == WEIR_SEC_CATALOG)
 		top.depth = 0; /* catalogs hang off the metastore, which is not in chains */
-	weir_jw w;
-	weir_jw_init(&w);
-	weir_jw_obj(&w);
-	weir_jw_key(&w, key);
-	weir_jw_arr(&w);
+	struct page page;
+	page_open(&page, key, size);
 	struct list_ctx c = {
 		.db = db,
 		.a = a,
 		.p = p,
 		.parent = &top,
 		.t = t,
-		.w = &w,
-		.want = size,
+		.page = &page,
 		.omit_columns = omit_columns,
 		.omit_properties = omit_properties,
 		.include_browse = include_browse,
@@ -1070,19 +1120,14 @@ char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p
 		int batch = size + 1 < 64 ? 64 : size + 1;
 		c.last_name = NULL;
 		int n = weir_cat_store_children(db, parent->id, t, after, batch, list_visit, &c, err);
-		if (n == -1 || (n == -2 && !c.more)) {
-			weir_jw_free(&w);
+		int end = page_batch_end(&page, n, batch);
+		if (end < 0)
 			return NULL;
-		}
-		if (c.more || n < batch)
+		if (end)
 			break;
 		after = c.last_name;
 	}
-	weir_jw_end_arr(&w);
-	if (c.more)
-		weir_jw_kstr(&w, "next_page_token", c.last_written);
-	weir_jw_end_obj(&w);
-	return weir_jw_take(&w, len);
+	return page_close(&page, c.last_written, len);
 }
 
 struct summary_ctx {
@@ -1090,9 +1135,7 @@ struct summary_ctx {
 	weir_arena *a;
 	const weir_principal *p;
 	const weir_securable *catalog;
-	weir_jw *w;
-	int want, written;
-	bool more;
+	struct page *page;
 	const char *last_schema, *last_table; /* the last row read (the next batch starts after it) */
 	const char *page_schema, *page_table; /* the last row answered */
 	const char *seen_schema_id; /* the schema whose visibility is known */
@@ -1104,15 +1147,9 @@ static int summary_visit(void *vctx, const cat_summary_row *row)
 	struct summary_ctx *c = vctx;
 	c->last_schema = weir_arena_strdup(c->a, row->schema_name);
 	c->last_table = weir_arena_strdup(c->a, row->name);
-	weir_securable sch = *c->catalog;
-	sch.type = WEIR_SEC_SCHEMA;
-	sch.depth = 2;
-	sch.chain[1] = c->catalog->chain[0];
-	sch.chain[0] = (weir_sec_level){weir_arena_strdup(c->a, row->schema_id), WEIR_SEC_SCHEMA, c->last_schema,
-					row->schema_owner};
-	sch.id = sch.chain[0].id;
-	sch.privs_loaded = false;
-	sch.browse_only = false;
+	weir_securable sch;
+	child_of(&sch, c->catalog, WEIR_SEC_SCHEMA, weir_arena_strdup(c->a, row->schema_id), c->last_schema,
+		 row->schema_owner);
 	if (c->p && !c->p->is_admin) {
 		if (c->seen_schema_id == NULL || strcmp(c->seen_schema_id, sch.id) != 0) {
 			c->seen_schema_id = sch.id;
@@ -1120,31 +1157,22 @@ static int summary_visit(void *vctx, const cat_summary_row *row)
 		}
 		if (!c->schema_visible)
 			return 0;
-		weir_securable t = sch;
-		t.type = WEIR_SEC_TABLE;
-		t.depth = 3;
-		t.chain[2] = sch.chain[1];
-		t.chain[1] = sch.chain[0];
-		t.chain[0] = (weir_sec_level){weir_arena_strdup(c->a, row->id), WEIR_SEC_TABLE, c->last_table,
-					      row->owner};
-		t.id = t.chain[0].id;
-		t.privs_loaded = false;
+		weir_securable t;
+		child_of(&t, &sch, WEIR_SEC_TABLE, weir_arena_strdup(c->a, row->id), c->last_table, row->owner);
 		if (!weir_gov_allowed(c->db, c->p, WEIR_OP_READ_METADATA, &t))
 			return 0;
 	}
-	if (c->written == c->want) {
-		c->more = true;
-		return 1; /* stop: one more visible table exists */
-	}
-	c->written++;
+	if (page_full(c->page))
+		return 1;
 	c->page_schema = c->last_schema;
 	c->page_table = c->last_table;
-	weir_jw_obj(c->w);
-	weir_jw_kstr(c->w, "full_name",
+	weir_jw *w = &c->page->w;
+	weir_jw_obj(w);
+	weir_jw_kstr(w, "full_name",
 		     weir_arena_printf(c->a, "%s.%s.%s", c->catalog->chain[0].name, row->schema_name, row->name));
 	if (row->table_type)
-		weir_jw_kstr(c->w, "table_type", row->table_type);
-	weir_jw_end_obj(c->w);
+		weir_jw_kstr(w, "table_type", row->table_type);
+	weir_jw_end_obj(w);
 	return 0;
 }
 
@@ -1167,12 +1195,9 @@ char *weir_catalog_table_summaries_text(weir_db *db, weir_arena *a, const weir_p
 		after_schema = weir_arena_strndup(a, pg->page_token, (size_t)(dot - pg->page_token));
 		after_table = dot + 1;
 	}
-	weir_jw w;
-	weir_jw_init(&w);
-	weir_jw_obj(&w);
-	weir_jw_key(&w, "tables");
-	weir_jw_arr(&w);
-	struct summary_ctx c = {.db = db, .a = a, .p = p, .catalog = catalog, .w = &w, .want = size};
+	struct page page;
+	page_open(&page, "tables", size);
+	struct summary_ctx c = {.db = db, .a = a, .p = p, .catalog = catalog, .page = &page};
 	/* Batches until the page is full and one more visible table is known, or rows run out. */
 	for (;;) {
 		int batch = size + 1 < 256 ? 256 : size + 1;
@@ -1180,20 +1205,15 @@ char *weir_catalog_table_summaries_text(weir_db *db, weir_arena *a, const weir_p
 						       schema_like && *schema_like ? schema_like : NULL,
 						       table_like && *table_like ? table_like : NULL, after_schema,
 						       after_table, batch, summary_visit, &c, err);
-		if (n == -1 || (n == -2 && !c.more)) {
-			weir_jw_free(&w);
+		int end = page_batch_end(&page, n, batch);
+		if (end < 0)
 			return NULL;
-		}
-		if (c.more || n < batch)
+		if (end)
 			break;
 		after_schema = c.last_schema;
 		after_table = c.last_table;
 	}
-	weir_jw_end_arr(&w);
-	if (c.more)
-		weir_jw_kstr(&w, "next_page_token", weir_arena_printf(a, "%s.%s", c.page_schema, c.page_table));
-	weir_jw_end_obj(&w);
-	return weir_jw_take(&w, len);
+	return page_close(&page, page.more ? weir_arena_printf(a, "%s.%s", c.page_schema, c.page_table) : NULL, len);
 }
 
 static json_t *update(weir_db *db, weir_arena *a, const weir_principal *p, weir_securable *s, json_t *body, bool sql,

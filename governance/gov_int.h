@@ -49,4 +49,23 @@ void weir_gov__privs_cache_put(const weir_gov_stamp *stamp, int64_t principal_id
  * "columns[2].name"); a refusal that names no field is left as it is. Returns -1. */
 int weir_gov__field_within(weir_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---------------------------------------------------------------- tokens.c */
+
+/* A credential (a personal access token, a web UI session) whose row was looked up by the
+ * hash of its secret. */
+typedef struct weir_gov_credential {
+	int found; /* the lookup's answer: 1, 0 (no such row) or -1 (failed, err set) */
+	bool expired; /* when found */
+	int64_t principal_id, workspace_id; /* when found */
+	const char *invalid; /* the 401's message */
+	bool keep_load_error; /* a principal that cannot be loaded answers the loader's error */
+} weir_gov_credential;
+
+/* The principal of c, checked as every credential is: found, not expired, the principal
+ * loaded in the workspace and still a member of it. NULL with err set otherwise:
+ * UNAUTHENTICATED with c->invalid, or the lookup's error, or (keep_load_error) the
+ * loader's. */
+weir_principal *weir_gov__credential_principal(weir_db *db, weir_arena *a, const weir_gov_credential *c,
+					       weir_error *err);
+
 #endif

@@ -2,6 +2,7 @@
  * See governance/sessions.h; SQL in sessions_store.c. */
 #include "governance/sessions.h"
 #include "governance/gov_store.h"
+#include "governance/gov_int.h"
 
 #include <string.h>
 
@@ -140,19 +141,18 @@ weir_principal *weir_gov_ui_session_authenticate(weir_db *db, weir_arena *a, con
 	}
 	char hash[65];
 	weir_sha256_hex(id, strlen(id), hash);
-	weir_gov_ui_session_row row;
+	weir_gov_ui_session_row row = {0};
 	int found = weir_gov_store_ui_session_get(db, a, hash, &row, err);
-	if (found < 0)
+	weir_gov_credential cred = {
+		.found = found,
+		.expired = row.expires_at <= now_ms,
+		.principal_id = row.principal_id,
+		.workspace_id = row.workspace_id,
+		.invalid = "Invalid session: sign in again.",
+	};
+	weir_principal *p = weir_gov__credential_principal(db, a, &cred, err);
+	if (p == NULL)
 		return NULL;
-	if (found == 0 || row.expires_at <= now_ms) {
-		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid session: sign in again.");
-		return NULL;
-	}
-	weir_principal *p = weir_gov_principal_load(db, a, row.principal_id, row.workspace_id, err);
-	if (p == NULL || !weir_gov_workspace_member(db, row.workspace_id, p)) {
-		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid session: sign in again.");
-		return NULL;
-	}
 	p->token_id = row.token_id;
 	p->credential_expiry_ms = row.expires_at;
 	p->auth_method = "session";

@@ -3,30 +3,45 @@
  * principal or one no longer in the token's workspace: one 401 for all), listing and
  * deleting. SQL in tokens_store.c. */
 #include "governance/gov_store.h"
+#include "governance/gov_int.h"
 
 #include <string.h>
 
 #include "core/util.h"
 
+weir_principal *weir_gov__credential_principal(weir_db *db, weir_arena *a, const weir_gov_credential *c,
+					       weir_error *err)
+{
+	if (c->found < 0)
+		return NULL;
+	if (c->found > 0 && !c->expired) {
+		weir_principal *p = weir_gov_principal_load(db, a, c->principal_id, c->workspace_id, err);
+		if (p == NULL && c->keep_load_error)
+			return NULL;
+		if (p != NULL && weir_gov_workspace_member(db, c->workspace_id, p))
+			return p;
+	}
+	weir_error_set(err, WEIR_E_UNAUTHENTICATED, "%s", c->invalid);
+	return NULL;
+}
+
 weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const char *token, weir_error *err)
 {
 	char hash[65];
 	weir_sha256_hex(token, strlen(token), hash);
-	weir_gov_token_row row;
+	weir_gov_token_row row = {0};
 	int found = weir_gov_store_token_by_hash(db, a, hash, &row, err);
-	if (found < 0)
-		return NULL;
-	if (found == 0 || (row.expiry_time >= 0 && row.expiry_time <= weir_now_ms())) {
-		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
-		return NULL;
-	}
-	weir_principal *p = weir_gov_principal_load(db, a, row.principal_id, row.workspace_id, err);
+	weir_gov_credential cred = {
+		.found = found,
+		.expired = found > 0 && row.expiry_time >= 0 && row.expiry_time <= weir_now_ms(),
+		.principal_id = row.principal_id,
+		.workspace_id = row.workspace_id,
+		.invalid = "Invalid access token.",
+		.keep_load_error = true,
+	};
+	weir_principal *p = weir_gov__credential_principal(db, a, &cred, err);
 	if (p == NULL)
 		return NULL;
-	if (!weir_gov_workspace_member(db, row.workspace_id, p)) {
-		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
-		return NULL;
-	}
 	p->token_id = row.id;
 	p->credential_expiry_ms = row.expiry_time >= 0 ? row.expiry_time : 0;
 	p->auth_method = "pat";
