@@ -100,10 +100,9 @@ function ok(res) {
   return res.json;
 }
 
-// A once-a-second cron with three replicas, 60 s of it, the engine's role taken from its
-// replica in the middle: started in before() and awaited by its test, so that the other tests
-// (but the one that stops PostgreSQL, last) run meanwhile.
-async function cronScenario() {
+// Three replicas started together on a new database sharing one data directory, each with
+// the admin token; fn({url, rs}) runs with them, and they are stopped (cleanly) after it.
+async function withThreeReplicas(fn) {
   const url = newDb();
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-shared-'));
   const started = await Promise.allSettled(['a', 'b', 'c'].map((n) => replica(data, url, n)));
@@ -112,6 +111,17 @@ async function cronScenario() {
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     const token = fs.readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
     for (const r of rs) r.token = token;
+    await fn({ url, rs });
+  } finally {
+    for (const r of rs) assert.equal((await r.stop()).code, 0);
+  }
+}
+
+// A once-a-second cron with three replicas, 60 s of it, the engine's role taken from its
+// replica in the middle: started in before() and awaited by its test, so that the other tests
+// (but the one that stops PostgreSQL, last) run meanwhile.
+async function cronScenario() {
+  await withThreeReplicas(async ({ url, rs }) => {
     const job = ok(await rs[2].req('POST', `${J}/create`, { body: {
       name: 'tick',
       schedule: { quartz_cron_expression: '* * * * * ?', timezone_id: 'UTC' },
@@ -148,9 +158,7 @@ async function cronScenario() {
     // through the API: the runs are there and periodic
     const listed = ok(await rs[0].req('GET', `${J}/runs/list?job_id=${job.job_id}&limit=25`)).runs;
     assert.ok(listed.length === 25 && listed.every((r) => r.trigger === 'PERIODIC'));
-  } finally {
-    for (const r of rs) assert.equal((await r.stop()).code, 0);
-  }
+  });
 }
 
 let cron;
@@ -167,27 +175,18 @@ after(() => {
 });
 
 test('three replicas started together on an empty database apply each migration once and bootstrap once', { skip }, async () => {
-  const url = newDb();
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-shared-'));
-  const started = await Promise.allSettled(['a', 'b', 'c'].map((n) => replica(data, url, n)));
-  const rs = started.filter((s) => s.status === 'fulfilled').map((s) => s.value);
-  try {
-    for (const s of started) if (s.status === 'rejected') throw s.reason;
-    const token = fs.readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
+  await withThreeReplicas(async ({ url, rs }) => {
     const versions = psql(url, 'SELECT count(*), count(DISTINCT version), max(version) FROM weir_schema').split('|').map(Number);
     assert.equal(versions[0], versions[1], 'each migration recorded once');
     assert.equal(versions[0], versions[2], 'no migration skipped');
     assert.equal(psql(url, "SELECT count(*) FROM securables WHERE type = 'metastore'"), '1', 'one metastore');
     for (const r of rs) {
-      r.token = token;
       const ready = ok(await r.req('GET', '/readyz'));
       assert.equal(ready.schema_version, versions[2]);
       ok(await r.req('GET', UC + '/catalogs'));
     }
     assert.equal(rs.filter((r) => /applied migration 0001_identity/.test(r.log())).length, 1, 'one replica applied them');
-  } finally {
-    for (const r of rs) assert.equal((await r.stop()).code, 0);
-  }
+  });
 });
 
 test('replicas on one store: a write through one is read through another; a revoke or a token deletion through one holds on the others at once', { skip }, async () => {
