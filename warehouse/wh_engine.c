@@ -1356,18 +1356,20 @@ static void column_type(wh_ctx *c, sqlite3_stmt *st, int i, bool have_row, weir_
 	json_t *col;
 	json_array_foreach (t ? t->columns : NULL, k, col) {
 		const char *name = json_string_value(json_object_get(col, "name"));
+		if (name == NULL || strcasecmp(name, org) != 0)
+			continue;
 		const char *text = json_string_value(json_object_get(col, "type_text"));
 		const char *tjs = json_string_value(json_object_get(col, "type_json"));
 		json_t *tj = tjs ? json_loads(tjs, 0, NULL) : NULL;
 		json_t *type = json_object_get(tj, "type");
 		char *js = json_is_object(type) ? json_dumps(type, JSON_COMPACT) : NULL;
-		if (name && strcasecmp(name, org) == 0 && text && js && strlen(text) < sizeof(out->type_text) &&
-		    strlen(js) < sizeof(out->json_type)) {
+		if (text && js && strlen(text) < sizeof(out->type_text) && strlen(js) < sizeof(out->json_type)) {
 			snprintf(out->type_text, sizeof(out->type_text), "%s", text);
 			snprintf(out->json_type, sizeof(out->json_type), "%s", js);
 		}
 		free(js);
 		json_decref(tj);
+		break;
 	}
 }
 
