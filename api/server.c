@@ -645,7 +645,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 	}
 	if (r->status != 0) /* already answered on the head */
 		return MHD_YES;
+	/* a request that may write tells the syncer it is coming (weir_db_writer_busy) */
+	bool writes = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+	if (writes)
+		weir_db_writer_busy(r->app->pool, 1);
 	dispatch(r);
+	if (writes)
+		weir_db_writer_busy(r->app->pool, -1);
 	if (r->defer_arm && r->status < 300 && r->durable_seq == 0) {
 		defer_reply(r, c);
 		return MHD_YES; /* suspended until weir_req_resume */

@@ -153,6 +153,12 @@ int weir_db_commit_nowait(weir_db *c, uint64_t *durable_seq, weir_error *err);
  * always pass it (the transaction may wait for that). A failure of the shared COMMIT is
  * reported there, as not durable. */
 int weir_db_commit_deferred(weir_db *c, uint64_t *token, weir_error *err);
+/* A request that may write enters (+1) or leaves (-1) its handler: the syncer holds the
+ * open shared transaction for those still in theirs (at most weir_db__linger_us), so they
+ * share its COMMIT and fsync. */
+void weir_db_writer_busy(weir_db_pool *p, int delta);
+/* How long the syncer may hold a transaction open for busy writers (default 1 ms; 0: never). */
+extern int64_t weir_db__linger_us;
 /* Whether commit `token` (a commit number from weir_db_commit_nowait, or a token from
  * weir_db_commit_deferred) is committed and on disk: 1 yes (now), -1 never (its
  * transaction failed, or an fsync did), 0 not yet, in which case done(arg, durable) is

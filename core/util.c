@@ -62,7 +62,7 @@ void weir_random_hex(char *out, size_t nbytes)
 /* Ids are not secrets, but still come from the CSPRNG: 32 at a time per thread (each byte
  * used once), since every RAND_bytes call costs ~6,700 instructions and a getpid system
  * call (OpenSSL's fork check; this process never forks). */
-void weir_uuid4(char out[37])
+static unsigned char *uuid_bytes(void)
 {
 	static _Thread_local unsigned char pool[512];
 	static _Thread_local size_t used = sizeof(pool);
@@ -72,7 +72,12 @@ void weir_uuid4(char out[37])
 	}
 	unsigned char *b = pool + used;
 	used += 16;
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	return b;
+}
+
+static void uuid_text(unsigned char *b, int version, char out[37])
+{
+	b[6] = (unsigned char)((b[6] & 0x0f) | version << 4);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	static const unsigned char dash_after[16] = {[3] = 1, [5] = 1, [7] = 1, [9] = 1};
 	char *o = out;
@@ -84,6 +89,21 @@ void weir_uuid4(char out[37])
 	}
 	*o = '\0';
 	memset(b, 0, 16);
+}
+
+void weir_uuid4(char out[37]) { uuid_text(uuid_bytes(), 4, out); }
+
+/* RFC 9562 version 7: the first 48 bits are the Unix time in ms, the other 74 are random.
+ * Keys made of these land at the right end of their B-tree indexes, so the rows created in
+ * one write transaction share index pages (a v4 key puts each row on a random leaf: a page
+ * of WAL, of checkpoint and of writeback per row and index). */
+void weir_uuid7(char out[37])
+{
+	unsigned char *b = uuid_bytes();
+	uint64_t ms = (uint64_t)weir_now_ms();
+	for (int i = 5; i >= 0; i--, ms >>= 8)
+		b[i] = (unsigned char)(ms & 0xff);
+	uuid_text(b, 7, out);
 }
 
 /* OpenSSL 3 looks an implicit EVP_sha256() up in its provider table on every use; fetch it

@@ -21,6 +21,8 @@ void weir_clock_set(int64_t (*fn)(void));
 
 /* 36-character UUID v4 plus NUL. */
 void weir_uuid4(char out[37]);
+/* A time-ordered uuid (version 7): for keys of tables that grow by inserts. */
+void weir_uuid7(char out[37]);
 /* 2*nbytes lowercase hex characters of cryptographic randomness, NUL-terminated. */
 void weir_random_hex(char *out, size_t nbytes);
 /* Fills buf with cryptographic randomness; aborts if the RNG fails. */

@@ -865,7 +865,7 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 		return -1;
 	}
 	char id[37];
-	weir_uuid4(id);
+	weir_uuid7(id);
 	cat_row row = {
 		.id = id,
 		.type = t,

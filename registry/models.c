@@ -132,7 +132,7 @@ int weir_registry_model_create(weir_db *db, weir_arena *a, const weir_principal 
 			err, WEIR_E_ALREADY_EXISTS, "name", "Registered Model (name=%.300s) already exists.",
 			weir_registry_mlflow_name(a, schema->chain[1].name, schema->chain[0].name, name));
 	char id[37];
-	weir_uuid4(id);
+	weir_uuid7(id);
 	const char *root = weir_catalog_data_dir();
 	const char *loc = root ? weir_arena_printf(a, "file://%s/models/%s", root, id) : NULL;
 	if (weir_reg_store_model_insert(db, id, schema->id, name, p->id, p->name, comment, loc, err) != 0)
@@ -355,7 +355,7 @@ int weir_registry_version_create(weir_db *db, weir_arena *a, const char *model_i
 				 const char *by, int64_t *version, weir_error *err)
 {
 	char id[37];
-	weir_uuid4(id);
+	weir_uuid7(id);
 	int64_t now = weir_now_ms();
 	const char *root = weir_catalog_data_dir();
 	const char *loc = root ? weir_arena_printf(a, "file://%s/models/%s/versions/%s", root, model_id, id) : NULL;

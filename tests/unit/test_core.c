@@ -107,6 +107,27 @@ static void test_ids(void **state)
 		for (int j = 0; j < i; j++)
 			assert_string_not_equal(many[i], many[j]);
 	}
+	/* version 7: the first 48 bits are the time in ms (so they sort by creation), the
+	 * version and variant bits as RFC 9562 sets them, the rest random */
+	char a7[37], b7[37];
+	int64_t t0 = weir_now_ms();
+	weir_uuid7(a7);
+	weir_uuid7(b7);
+	int64_t t1 = weir_now_ms();
+	assert_int_equal(strlen(a7), 36);
+	assert_int_equal(a7[14], '7');
+	assert_non_null(strchr("89ab", a7[19]));
+	assert_string_not_equal(a7, b7);
+	char hexms[13];
+	memcpy(hexms, a7, 8);
+	memcpy(hexms + 8, a7 + 9, 4);
+	hexms[12] = '\0';
+	int64_t ms = (int64_t)strtoll(hexms, NULL, 16);
+	assert_true(ms >= t0 && ms <= t1);
+	usleep(2000);
+	char c7[37];
+	weir_uuid7(c7);
+	assert_true(strcmp(c7, a7) > 0 && strcmp(c7, b7) > 0); /* a later ms sorts after */
 	weir_random_hex(h, 16);
 	assert_int_equal(strlen(h), 32);
 	char sha[65];
@@ -1315,6 +1336,61 @@ static void test_commit_deferred(void **state)
 	gc_close(&g);
 }
 
+/* Proves the syncer's linger (weir_db_writer_busy): while a request that may write is in
+ * its handler, the syncer holds the open transaction for it instead of ending it at the
+ * first member's call, so both share one COMMIT; with nobody busy it does not wait. */
+static void test_commit_linger(void **state)
+{
+	(void)state;
+	struct gc_env g;
+	weir_db__wal_sync_hook = NULL;
+	gc_open(&g, 4);
+	int64_t max_us = weir_db__batch_max_us, linger_us = weir_db__linger_us;
+	weir_db__batch_max_us = 30 * 1000 * 1000;
+	weir_db__linger_us = 20 * 1000 * 1000; /* a failure would show as a 20-s wait */
+	weir_db_commit_stats before, after;
+	weir_db_pool_stats(g.pool, &before);
+	weir_db_writer_busy(g.pool, 1); /* a second request is in its handler */
+	uint64_t t1 = dur_defer(g.pool, "lg-1", false);
+	struct dur_wait d = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	assert_int_equal(weir_db_durable_async(g.pool, t1, dur_done, &d), 0);
+	usleep(100 * 1000);
+	pthread_mutex_lock(&d.mu);
+	assert_int_equal(d.called, 0); /* held open for the busy one */
+	pthread_mutex_unlock(&d.mu);
+	assert_int_equal(gc_count(g.pool, "name LIKE 'lg-%'"), 0);
+	uint64_t t2 = dur_defer(g.pool, "lg-2", false);
+	weir_db_writer_busy(g.pool, -1); /* it leaves its handler, then asks (below) */
+	int64_t w0 = weir_now_ms();
+	assert_int_equal(weir_db_durable_async(g.pool, t2, dur_done, &d), 0);
+	pthread_mutex_lock(&d.mu);
+	while (d.called < 2)
+		pthread_cond_wait(&d.cv, &d.mu);
+	pthread_mutex_unlock(&d.mu);
+	assert_true(weir_now_ms() - w0 < 10 * 1000); /* not the linger's limit */
+	assert_int_equal(d.durable, 2);
+	weir_db_pool_stats(g.pool, &after);
+	assert_int_equal(after.txns - before.txns, 1); /* one COMMIT for both */
+	assert_int_equal(after.txn_requests - before.txn_requests, 2);
+	/* nobody busy: a lone request's transaction ends at once */
+	uint64_t t3 = dur_defer(g.pool, "lg-3", false);
+	w0 = weir_now_ms();
+	assert_int_equal(weir_db_durable_wait(g.pool, t3), 0);
+	struct dur_wait d3 = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	uint64_t t4 = dur_defer(g.pool, "lg-4", false);
+	if (weir_db_durable_async(g.pool, t4, dur_done, &d3) == 0) {
+		pthread_mutex_lock(&d3.mu);
+		while (d3.called < 1)
+			pthread_cond_wait(&d3.cv, &d3.mu);
+		pthread_mutex_unlock(&d3.mu);
+	}
+	assert_true(weir_now_ms() - w0 < 10 * 1000);
+	assert_int_equal(gc_count(g.pool, "name LIKE 'lg-%'"), 4);
+	weir_db__batch_max_us = max_us;
+	weir_db__linger_us = linger_us;
+	gc_close(&g);
+}
+
 static int wal_pages_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	(void)db;
@@ -1417,6 +1493,7 @@ int main(void)
 		cmocka_unit_test(test_group_commit_concurrent),
 		cmocka_unit_test(test_durable_async),
 		cmocka_unit_test(test_commit_deferred),
+		cmocka_unit_test(test_commit_linger),
 		cmocka_unit_test(test_group_commit_fsync_failure),
 		cmocka_unit_test(test_group_commit_io_error),
 		cmocka_unit_test(test_group_commit_db_full),
