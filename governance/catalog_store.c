@@ -413,19 +413,16 @@ int weir_cat_store_table_summaries(weir_db *db, const char *catalog_id, const ch
 	return ret;
 }
 
-/* One prepared statement per updatable column: column names are never formatted into SQL. */
-static const char SQL_SET_COMMENT[] =
-	"UPDATE securables SET comment = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_PROPERTIES[] =
-	"UPDATE securables SET properties = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_NAME[] = "UPDATE securables SET name = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_ISOLATION[] =
-	"UPDATE securables SET isolation_mode = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_SPEC[] = "UPDATE securables SET spec = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_VIEW_DEFINITION[] =
-	"UPDATE securables SET view_definition = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_OWNER[] =
-	"UPDATE securables SET owner_id = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+/* One prepared statement per updatable column, all of one text: column names are never
+ * formatted into SQL at run time. */
+#define SQL_SET(column) "UPDATE securables SET " column " = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1"
+static const char SQL_SET_COMMENT[] = SQL_SET("comment");
+static const char SQL_SET_PROPERTIES[] = SQL_SET("properties");
+static const char SQL_SET_NAME[] = SQL_SET("name");
+static const char SQL_SET_ISOLATION[] = SQL_SET("isolation_mode");
+static const char SQL_SET_SPEC[] = SQL_SET("spec");
+static const char SQL_SET_VIEW_DEFINITION[] = SQL_SET("view_definition");
+static const char SQL_SET_OWNER[] = SQL_SET("owner_id");
 
 int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value, int64_t now,
 			    const char *by, weir_error *err)
