@@ -138,7 +138,7 @@ static const char *managed_location(weir_db *db, weir_arena *a, const weir_secur
 				    const char *id)
 {
 	for (int i = 0; i < parent->depth && i < 2; i++) {
-		const char *base = weir_cat_store_storage_location(db, a, parent->chain[i].id);
+		const char *base = weir_cat_store_text(db, a, parent->chain[i].id, "storage_location");
 		if (base)
 			return weir_arena_printf(a, "%s/%s/%s", base, strcmp(kind, "warehouse") == 0 ? "tables" : kind,
 						 id);
@@ -1312,7 +1312,7 @@ json_t *weir_catalog_update_sql(weir_db *db, weir_arena *a, const weir_principal
 			return weir_error_set(err, WEIR_E_INVALID_PARAMETER_VALUE,
 					      "Only tables have row filters and masks"),
 			       NULL;
-		const char *cur = weir_cat_store_spec(db, a, s->id);
+		const char *cur = weir_cat_store_text(db, a, s->id, "spec");
 		json_t *spec = cur ? json_loads(cur, 0, NULL) : NULL;
 		if (!json_is_object(spec)) {
 			json_decref(spec);

@@ -34,8 +34,6 @@ int weir_cat_store_insert(weir_db *db, const cat_row *row, weir_error *err);
 int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *col, weir_error *err);
 /* The position after a table's last column (0 for none), or -1. */
 int64_t weir_cat_store_next_position(weir_db *db, const char *table_id, weir_error *err);
-/* A securable's spec (JSON text, arena), or NULL. */
-const char *weir_cat_store_spec(weir_db *db, weir_arena *a, const char *id);
 int weir_cat_store_delete_columns(weir_db *db, const char *table_id, weir_error *err);
 bool weir_cat_store_column_exists(weir_db *db, const char *table_id, const char *name);
 /* Sets a column's comment (and the table's updated_at): rows changed (0: no such column), or -1. */
@@ -75,8 +73,9 @@ int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, con
 			    const char *by, weir_error *err);
 int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by,
 			     weir_error *err);
-/* The storage_location of securable `id` (arena copy), or NULL when it has none. */
-const char *weir_cat_store_storage_location(weir_db *db, weir_arena *a, const char *id);
+/* A text column of securable `id` ("spec": JSON text; "storage_location"), an arena copy, or
+ * NULL when it has none. */
+const char *weir_cat_store_text(weir_db *db, weir_arena *a, const char *id, const char *column);
 int weir_cat_store_delete(weir_db *db, const char *id, weir_error *err);
 
 #endif

@@ -92,13 +92,6 @@ int weir_cat_store_column_comment(weir_db *db, const char *table_id, const char 
 	return (int)changed;
 }
 
-static const char SQL_SPEC[] = "SELECT spec FROM securables WHERE id = ?1";
-
-const char *weir_cat_store_spec(weir_db *db, weir_arena *a, const char *id)
-{
-	return weir_db_query_text(db, a, SQL_SPEC, WEIR_TEXT(id));
-}
-
 static const char SQL_DELETE_COLUMNS[] = "DELETE FROM table_columns WHERE table_id = ?1";
 
 int weir_cat_store_delete_columns(weir_db *db, const char *table_id, weir_error *err)
@@ -420,19 +413,16 @@ int weir_cat_store_table_summaries(weir_db *db, const char *catalog_id, const ch
 	return ret;
 }
 
-/* One prepared statement per updatable column: column names are never formatted into SQL. */
-static const char SQL_SET_COMMENT[] =
-	"UPDATE securables SET comment = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_PROPERTIES[] =
-	"UPDATE securables SET properties = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_NAME[] = "UPDATE securables SET name = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_ISOLATION[] =
-	"UPDATE securables SET isolation_mode = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_SPEC[] = "UPDATE securables SET spec = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_VIEW_DEFINITION[] =
-	"UPDATE securables SET view_definition = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
-static const char SQL_SET_OWNER[] =
-	"UPDATE securables SET owner_id = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1";
+/* One prepared statement per updatable column, all of one text: column names are never
+ * formatted into SQL at run time. */
+#define SQL_SET(column) "UPDATE securables SET " column " = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1"
+static const char SQL_SET_COMMENT[] = SQL_SET("comment");
+static const char SQL_SET_PROPERTIES[] = SQL_SET("properties");
+static const char SQL_SET_NAME[] = SQL_SET("name");
+static const char SQL_SET_ISOLATION[] = SQL_SET("isolation_mode");
+static const char SQL_SET_SPEC[] = SQL_SET("spec");
+static const char SQL_SET_VIEW_DEFINITION[] = SQL_SET("view_definition");
+static const char SQL_SET_OWNER[] = SQL_SET("owner_id");
 
 int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value, int64_t now,
 			    const char *by, weir_error *err)
@@ -449,17 +439,22 @@ int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, con
 	return weir_db_exec(db, sql, err, WEIR_TEXT(id), WEIR_TEXT(value), WEIR_I64(now), WEIR_TEXT(by));
 }
 
+/* The readable columns, as the updatable ones above. */
+static const char SQL_SPEC[] = "SELECT spec FROM securables WHERE id = ?1";
+static const char SQL_STORAGE_LOCATION[] = "SELECT storage_location FROM securables WHERE id = ?1";
+
+const char *weir_cat_store_text(weir_db *db, weir_arena *a, const char *id, const char *column)
+{
+	const char *sql = strcmp(column, "spec") == 0               ? SQL_SPEC
+			  : strcmp(column, "storage_location") == 0 ? SQL_STORAGE_LOCATION
+								    : NULL;
+	return sql ? weir_db_query_text(db, a, sql, WEIR_TEXT(id)) : NULL;
+}
+
 int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by,
 			     weir_error *err)
 {
 	return weir_db_exec(db, SQL_SET_OWNER, err, WEIR_TEXT(id), WEIR_I64(owner_id), WEIR_I64(now), WEIR_TEXT(by));
-}
-
-static const char SQL_STORAGE_LOCATION[] = "SELECT storage_location FROM securables WHERE id = ?1";
-
-const char *weir_cat_store_storage_location(weir_db *db, weir_arena *a, const char *id)
-{
-	return weir_db_query_text(db, a, SQL_STORAGE_LOCATION, WEIR_TEXT(id));
 }
 
 static const char SQL_DELETE[] = "DELETE FROM securables WHERE id = ?1";

@@ -51,6 +51,10 @@ int weir_gov__field_within(weir_error *err, const char *fmt, ...) __attribute__(
 
 /* ---------------------------------------------------------------- tokens.c */
 
+/* The stored form of a credential's secret (a token, a web UI session id, a sign-in's
+ * state): its SHA-256 in lower-case hex, in the arena. Rows are looked up by it. */
+const char *weir_gov__secret_hash(weir_arena *a, const char *secret);
+
 /* A credential (a personal access token, a web UI session) whose row was looked up by the
  * hash of its secret. */
 typedef struct weir_gov_credential {

@@ -195,10 +195,6 @@ int weir_gov_store_ui_session_insert(weir_db *db, const char *id_hash, int64_t p
 				     weir_error *err);
 int weir_gov_store_ui_session_get(weir_db *db, weir_arena *a, const char *id_hash, weir_gov_ui_session_row *out,
 				  weir_error *err);
-/* Rows deleted (0 or 1), or -1. */
-int64_t weir_gov_store_ui_session_delete(weir_db *db, const char *id_hash, weir_error *err);
-/* Removes every session expired at `now`. */
-int weir_gov_store_ui_session_purge(weir_db *db, int64_t now, weir_error *err);
 
 /* An identity-provider sign-in in flight (ui_oauth_states, migration 0018). */
 typedef struct weir_gov_ui_oauth_row {
@@ -211,10 +207,16 @@ int weir_gov_store_ui_oauth_insert(weir_db *db, const char *state_hash, const ch
 /* The row of state_hash: 1 found (into out, arena strings), 0 none, -1. */
 int weir_gov_store_ui_oauth_get(weir_db *db, weir_arena *a, const char *state_hash, weir_gov_ui_oauth_row *out,
 				weir_error *err);
-/* Rows deleted (0 or 1), or -1. */
-int64_t weir_gov_store_ui_oauth_delete(weir_db *db, const char *state_hash, weir_error *err);
-/* Removes every sign-in in flight expired at `now`. */
-int weir_gov_store_ui_oauth_purge(weir_db *db, int64_t now, weir_error *err);
 int64_t weir_gov_store_ui_oauth_count(weir_db *db, int64_t now, weir_error *err);
+
+/* The web UI's records kept by the hash of their secret until they expire. */
+typedef enum weir_gov_ui_kind {
+	WEIR_GOV_UI_SESSION, /* ui_sessions, by id_hash */
+	WEIR_GOV_UI_OAUTH, /* ui_oauth_states, by state_hash */
+} weir_gov_ui_kind;
+/* Rows deleted (0 or 1), or -1. */
+int64_t weir_gov_store_ui_delete(weir_db *db, weir_gov_ui_kind kind, const char *hash, weir_error *err);
+/* Removes every record of the kind expired at `now`. */
+int weir_gov_store_ui_purge(weir_db *db, weir_gov_ui_kind kind, int64_t now, weir_error *err);
 
 #endif

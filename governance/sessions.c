@@ -48,14 +48,13 @@ int weir_gov_ui_session_create(weir_db *db, weir_arena *a, const weir_principal 
 static int session_insert(weir_db *db, weir_arena *a, const weir_principal *p, const char *token_id, int64_t now_ms,
 			  int64_t expires, weir_ui_session *out, weir_error *err)
 {
-	char secret[65], csrf[65], hash[65];
+	char secret[65], csrf[65];
 	weir_random_hex(secret, 32);
 	weir_random_hex(csrf, 32);
 	char *id = weir_arena_printf(a, WEIR_UI_SESSION_PREFIX "%s", secret);
-	weir_sha256_hex(id, strlen(id), hash);
-	if (weir_gov_store_ui_session_purge(db, now_ms, err) != 0 ||
-	    weir_gov_store_ui_session_insert(db, hash, p->id, p->workspace_id, token_id, csrf, now_ms, expires, err) !=
-		    0)
+	if (weir_gov_store_ui_purge(db, WEIR_GOV_UI_SESSION, now_ms, err) != 0 ||
+	    weir_gov_store_ui_session_insert(db, weir_gov__secret_hash(a, id), p->id, p->workspace_id, token_id, csrf,
+					     now_ms, expires, err) != 0)
 		return -1;
 	out->id = id;
 	out->csrf_token = weir_arena_strdup(a, csrf);
@@ -78,11 +77,10 @@ int weir_gov_ui_session_create_idp(weir_db *db, weir_arena *a, const weir_princi
 int weir_gov_ui_oauth_begin(weir_db *db, weir_arena *a, const char *redirect_uri, const char *next_path, int64_t now_ms,
 			    weir_ui_oauth_start *out, weir_error *err)
 {
-	char state[65], verifier[65], hash[65];
+	char state[65], verifier[65];
 	weir_random_hex(state, 32);
 	weir_random_hex(verifier, 32); /* 64 characters of [0-9a-f]: RFC 7636 §4.1 allows 43 to 128 */
-	weir_sha256_hex(state, strlen(state), hash);
-	if (weir_gov_store_ui_oauth_purge(db, now_ms, err) != 0)
+	if (weir_gov_store_ui_purge(db, WEIR_GOV_UI_OAUTH, now_ms, err) != 0)
 		return -1;
 	int64_t pending = weir_gov_store_ui_oauth_count(db, now_ms, err);
 	if (pending < 0)
@@ -90,8 +88,8 @@ int weir_gov_ui_oauth_begin(weir_db *db, weir_arena *a, const char *redirect_uri
 	if (pending >= WEIR_UI_OAUTH_MAX_PENDING)
 		return weir_error_set(err, WEIR_E_TEMPORARILY_UNAVAILABLE,
 				      "Too many sign-ins are in progress; try again in a minute.");
-	if (weir_gov_store_ui_oauth_insert(db, hash, verifier, redirect_uri, next_path, now_ms,
-					   now_ms + WEIR_UI_OAUTH_STATE_S * 1000, err) != 0)
+	if (weir_gov_store_ui_oauth_insert(db, weir_gov__secret_hash(a, state), verifier, redirect_uri, next_path,
+					   now_ms, now_ms + WEIR_UI_OAUTH_STATE_S * 1000, err) != 0)
 		return -1;
 	out->state = weir_arena_strdup(a, state);
 	out->code_verifier = weir_arena_strdup(a, verifier);
@@ -108,10 +106,8 @@ int weir_gov_ui_oauth_find(weir_db *db, weir_arena *a, const char *state, int64_
 {
 	if (!state_ok(state))
 		return 0;
-	char hash[65];
-	weir_sha256_hex(state, strlen(state), hash);
 	weir_gov_ui_oauth_row row;
-	int found = weir_gov_store_ui_oauth_get(db, a, hash, &row, err);
+	int found = weir_gov_store_ui_oauth_get(db, a, weir_gov__secret_hash(a, state), &row, err);
 	if (found <= 0)
 		return found;
 	if (row.expires_at <= now_ms)
@@ -122,13 +118,19 @@ int weir_gov_ui_oauth_find(weir_db *db, weir_arena *a, const char *state, int64_
 	return 1;
 }
 
+/* Deletes the record of `kind` kept for `secret`: rows deleted (0 or 1), or -1. */
+static int64_t delete_by_secret(weir_db *db, weir_gov_ui_kind kind, const char *secret, weir_error *err)
+{
+	char hash[65];
+	weir_sha256_hex(secret, strlen(secret), hash);
+	return weir_gov_store_ui_delete(db, kind, hash, err);
+}
+
 int weir_gov_ui_oauth_consume(weir_db *db, const char *state, weir_error *err)
 {
 	if (!state_ok(state))
 		return 0;
-	char hash[65];
-	weir_sha256_hex(state, strlen(state), hash);
-	int64_t n = weir_gov_store_ui_oauth_delete(db, hash, err);
+	int64_t n = delete_by_secret(db, WEIR_GOV_UI_OAUTH, state, err);
 	return n < 0 ? -1 : n > 0;
 }
 
@@ -139,10 +141,8 @@ weir_principal *weir_gov_ui_session_authenticate(weir_db *db, weir_arena *a, con
 		weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid session: sign in again.");
 		return NULL;
 	}
-	char hash[65];
-	weir_sha256_hex(id, strlen(id), hash);
 	weir_gov_ui_session_row row = {0};
-	int found = weir_gov_store_ui_session_get(db, a, hash, &row, err);
+	int found = weir_gov_store_ui_session_get(db, a, weir_gov__secret_hash(a, id), &row, err);
 	weir_gov_credential cred = {
 		.found = found,
 		.expired = row.expires_at <= now_ms,
@@ -166,9 +166,7 @@ int weir_gov_ui_session_delete(weir_db *db, const char *id, weir_error *err)
 {
 	if (!well_formed(id))
 		return weir_error_set(err, WEIR_E_NOT_FOUND, "Session not found.");
-	char hash[65];
-	weir_sha256_hex(id, strlen(id), hash);
-	int64_t n = weir_gov_store_ui_session_delete(db, hash, err);
+	int64_t n = delete_by_secret(db, WEIR_GOV_UI_SESSION, id, err);
 	if (n < 0)
 		return -1;
 	if (n == 0)

@@ -1,6 +1,6 @@
-/* All SQL of web UI sessions (governance/sessions.c has the rules): stored by the hash of
- * their id, looked up with an expiry check by the caller, deleted on sign-out, purged once
- * expired. */
+/* All SQL of web UI sessions and of identity-provider sign-ins in flight (governance/sessions.c
+ * has the rules): stored by the hash of their secret, looked up with an expiry check by the
+ * caller, deleted on sign-out (or once used), purged once expired. */
 #include "core/db_row.h"
 #include "governance/gov_store.h"
 
@@ -9,8 +9,6 @@ static const char SQL_UI_SESSION_INSERT[] =
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char SQL_UI_SESSION_GET[] =
 	"SELECT principal_id, workspace_id, token_id, csrf_token, expires_at FROM ui_sessions WHERE id_hash = ?1";
-static const char SQL_UI_SESSION_DELETE[] = "DELETE FROM ui_sessions WHERE id_hash = ?1";
-static const char SQL_UI_SESSION_PURGE[] = "DELETE FROM ui_sessions WHERE expires_at <= ?1";
 
 int weir_gov_store_ui_session_insert(weir_db *db, const char *id_hash, int64_t principal_id, int64_t workspace_id,
 				     const char *token_id, const char *csrf, int64_t now, int64_t expires,
@@ -33,23 +31,11 @@ int weir_gov_store_ui_session_get(weir_db *db, weir_arena *a, const char *id_has
 			       SESSION_FIELDS, err);
 }
 
-int64_t weir_gov_store_ui_session_delete(weir_db *db, const char *id_hash, weir_error *err)
-{
-	return weir_db_exec_count(db, SQL_UI_SESSION_DELETE, err, WEIR_TEXT(id_hash));
-}
-
-int weir_gov_store_ui_session_purge(weir_db *db, int64_t now, weir_error *err)
-{
-	return weir_db_exec(db, SQL_UI_SESSION_PURGE, err, WEIR_I64(now));
-}
-
 static const char SQL_UI_OAUTH_INSERT[] =
 	"INSERT INTO ui_oauth_states (state_hash, code_verifier, redirect_uri, next_path, created_at, expires_at) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char SQL_UI_OAUTH_GET[] =
 	"SELECT code_verifier, redirect_uri, next_path, expires_at FROM ui_oauth_states WHERE state_hash = ?1";
-static const char SQL_UI_OAUTH_DELETE[] = "DELETE FROM ui_oauth_states WHERE state_hash = ?1";
-static const char SQL_UI_OAUTH_PURGE[] = "DELETE FROM ui_oauth_states WHERE expires_at <= ?1";
 static const char SQL_UI_OAUTH_COUNT[] = "SELECT count(*) FROM ui_oauth_states WHERE expires_at > ?1";
 
 int64_t weir_gov_store_ui_oauth_count(weir_db *db, int64_t now, weir_error *err)
@@ -83,12 +69,23 @@ int weir_gov_store_ui_oauth_get(weir_db *db, weir_arena *a, const char *state_ha
 	return 1;
 }
 
-int64_t weir_gov_store_ui_oauth_delete(weir_db *db, const char *state_hash, weir_error *err)
+/* ------------------------------------------------------------------ both kinds */
+
+static const char SQL_UI_SESSION_DELETE[] = "DELETE FROM ui_sessions WHERE id_hash = ?1";
+static const char SQL_UI_OAUTH_DELETE[] = "DELETE FROM ui_oauth_states WHERE state_hash = ?1";
+static const char SQL_UI_SESSION_PURGE[] = "DELETE FROM ui_sessions WHERE expires_at <= ?1";
+static const char SQL_UI_OAUTH_PURGE[] = "DELETE FROM ui_oauth_states WHERE expires_at <= ?1";
+
+/* By weir_gov_ui_kind. */
+static const char *const UI_DELETE[] = {SQL_UI_SESSION_DELETE, SQL_UI_OAUTH_DELETE};
+static const char *const UI_PURGE[] = {SQL_UI_SESSION_PURGE, SQL_UI_OAUTH_PURGE};
+
+int64_t weir_gov_store_ui_delete(weir_db *db, weir_gov_ui_kind kind, const char *hash, weir_error *err)
 {
-	return weir_db_exec_count(db, SQL_UI_OAUTH_DELETE, err, WEIR_TEXT(state_hash));
+	return weir_db_exec_count(db, UI_DELETE[kind], err, WEIR_TEXT(hash));
 }
 
-int weir_gov_store_ui_oauth_purge(weir_db *db, int64_t now, weir_error *err)
+int weir_gov_store_ui_purge(weir_db *db, weir_gov_ui_kind kind, int64_t now, weir_error *err)
 {
-	return weir_db_exec(db, SQL_UI_OAUTH_PURGE, err, WEIR_I64(now));
+	return weir_db_exec(db, UI_PURGE[kind], err, WEIR_I64(now));
 }

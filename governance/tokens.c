@@ -9,6 +9,13 @@
 
 #include "core/util.h"
 
+const char *weir_gov__secret_hash(weir_arena *a, const char *secret)
+{
+	char *hash = weir_arena_alloc(a, 65);
+	weir_sha256_hex(secret, strlen(secret), hash);
+	return hash;
+}
+
 weir_principal *weir_gov__credential_principal(weir_db *db, weir_arena *a, const weir_gov_credential *c,
 					       weir_error *err)
 {
@@ -27,10 +34,8 @@ weir_principal *weir_gov__credential_principal(weir_db *db, weir_arena *a, const
 
 weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const char *token, weir_error *err)
 {
-	char hash[65];
-	weir_sha256_hex(token, strlen(token), hash);
 	weir_gov_token_row row = {0};
-	int found = weir_gov_store_token_by_hash(db, a, hash, &row, err);
+	int found = weir_gov_store_token_by_hash(db, a, weir_gov__secret_hash(a, token), &row, err);
 	weir_gov_credential cred = {
 		.found = found,
 		.expired = found > 0 && row.expiry_time >= 0 && row.expiry_time <= weir_now_ms(),
@@ -62,12 +67,12 @@ int weir_gov_token_create_until(weir_db *db, weir_arena *a, int64_t principal_id
 				int64_t expiry, const char *comment, char **value, weir_token_info *info,
 				weir_error *err)
 {
-	char secret[33], id[33], hash[65];
+	char secret[33], id[33];
 	weir_random_hex(secret, 16);
 	weir_random_hex(id, 16);
 	char *tok = weir_arena_printf(a, WEIR_TOKEN_PREFIX "%s", secret);
-	weir_sha256_hex(tok, strlen(tok), hash);
-	if (weir_gov_store_token_insert(db, id, principal_id, hash, comment, now, expiry, workspace_id, err) != 0)
+	if (weir_gov_store_token_insert(db, id, principal_id, weir_gov__secret_hash(a, tok), comment, now, expiry,
+					workspace_id, err) != 0)
 		return -1;
 	*value = tok;
 	if (info) {

@@ -118,12 +118,19 @@ int weir_lin_store_node_set_facets(weir_db *db, int64_t id, const char *facets, 
 	return weir_db_exec(db, SQL_NODE_SET_FACETS, err, WEIR_I64(id), WEIR_TEXT(facets));
 }
 
-static const char SQL_SEC_FULL_NAME[] =
-	"WITH RECURSIVE c(id, parent_id, type, name, d) AS ("
-	"  SELECT id, parent_id, type, name, 0 FROM securables WHERE id = ?1 "
-	"  UNION ALL SELECT s.id, s.parent_id, s.type, s.name, c.d + 1 FROM securables s JOIN c ON s.id = c.parent_id "
-	"  WHERE s.type <> 'metastore' AND c.d < 4) "
-	"SELECT group_concat(name, '.') FROM (SELECT name FROM c ORDER BY d DESC)";
+/* The full names (catalog.schema.name: the parent chain up to, not including, the metastore,
+ * at most five parts) of the securables whose ids the subquery `ids` gives, as the CTE
+ * names(id, fullname) (after WITH RECURSIVE); for a lineage node's name, and again after a
+ * rename. */
+#define SEC_FULL_NAMES(ids)                                                                  \
+	"f(id, sid, fullname, d) AS ("                                                       \
+	"  SELECT id, id, name, 0 FROM securables WHERE id IN (" ids ") "                    \
+	"  UNION ALL SELECT f.id, s.parent_id, p.name || '.' || f.fullname, f.d + 1 FROM f " \
+	"  JOIN securables s ON s.id = f.sid JOIN securables p ON p.id = s.parent_id "       \
+	"  WHERE p.type <> 'metastore' AND f.d < 4), "                                       \
+	"names(id, fullname) AS (SELECT id, fullname FROM f WHERE (id, d) IN (SELECT id, max(d) FROM f GROUP BY id)) "
+
+static const char SQL_SEC_FULL_NAME[] = "WITH RECURSIVE " SEC_FULL_NAMES("?1") "SELECT fullname FROM names";
 
 const char *weir_lin_store_securable_full_name(weir_db *db, weir_arena *a, const char *securable_id)
 {
@@ -229,14 +236,8 @@ int weir_lin_store_mark_deleted(weir_db *db, const char *securable_id, int64_t a
 
 /* The full name is recomputed from the (already renamed) parent chain; MODEL_VERSION nodes
  * keep their "/<version>" suffix. */
-static const char SQL_MARK_RENAMED[] =
-	"WITH RECURSIVE d(id) AS (SELECT ?1 UNION SELECT s.id FROM securables s JOIN d ON s.parent_id = d.id), "
-	"f(id, sid, fullname, d) AS ("
-	"  SELECT id, id, name, 0 FROM securables WHERE id IN (SELECT id FROM d) "
-	"  UNION ALL SELECT f.id, s.parent_id, p.name || '.' || f.fullname, f.d + 1 FROM f "
-	"  JOIN securables s ON s.id = f.sid JOIN securables p ON p.id = s.parent_id "
-	"  WHERE p.type <> 'metastore' AND f.d < 4), "
-	"names(id, fullname) AS (SELECT id, fullname FROM f WHERE (id, d) IN (SELECT id, max(d) FROM f GROUP BY id)) "
+#define SEC_TREE_NAMES SEC_TREE ", " SEC_FULL_NAMES("SELECT id FROM d")
+static const char SQL_MARK_RENAMED[] = SEC_TREE_NAMES
 	"UPDATE lineage_nodes SET renamed_from = name, renamed_at = ?2, "
 	"  name = (SELECT fullname FROM names WHERE names.id = lineage_nodes.securable_id) || "
 	"         CASE WHEN kind = 'MODEL_VERSION' THEN substr(key, instr(key, '/')) ELSE '' END "
@@ -460,27 +461,13 @@ int weir_lin_store_ol_run_put(weir_db *db, const lin_run_row *r, int64_t at_ms, 
 
 void weir_lin_vec_push(weir_arena *a, lin_vec *x, int64_t v)
 {
-	if (x->n == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 64;
-		int64_t *nv = weir_arena_alloc(a, cap * sizeof(*nv));
-		if (x->n)
-			memcpy(nv, x->v, x->n * sizeof(*nv));
-		x->v = nv;
-		x->cap = cap;
-	}
+	x->v = weir_arena_grow(a, x->v, x->n, &x->cap, sizeof(*x->v));
 	x->v[x->n++] = v;
 }
 
 static lin_edge *edge_push(weir_arena *a, lin_edges *x)
 {
-	if (x->n == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 64;
-		lin_edge *nv = weir_arena_alloc(a, cap * sizeof(*nv));
-		if (x->n)
-			memcpy(nv, x->e, x->n * sizeof(*nv));
-		x->e = nv;
-		x->cap = cap;
-	}
+	x->e = weir_arena_grow(a, x->e, x->n, &x->cap, sizeof(*x->e));
 	lin_edge *e = &x->e[x->n++];
 	memset(e, 0, sizeof(*e));
 	return e;

@@ -495,6 +495,27 @@ static int check_tags(json_t *tags, const char *what, size_t max_value, weir_err
 	return 0;
 }
 
+/* A tag setter of the store: the experiment's, run's, logged model's or dataset input's. */
+typedef int (*tag_set_fn)(weir_db *db, int64_t id, const char *key, const char *value, weir_error *err);
+
+/* Stores each {key, value} of a checked tags array (NULL: none) on object `id` through set,
+ * a missing value as ""; values cut to max bytes on a UTF-8 boundary (0: as they are). */
+static int put_tags(weir_tracking_ctx *c, tag_set_fn set, int64_t id, json_t *tags, size_t max, weir_error *err)
+{
+	size_t i;
+	json_t *t;
+	json_array_foreach (tags, i, t) {
+		const char *v = json_string_value(json_object_get(t, "value"));
+		if (v == NULL)
+			v = "";
+		if (max)
+			v = truncate_utf8(c->arena, v, max);
+		if (set(c->db, id, json_string_value(json_object_get(t, "key")), v, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static bool has_scheme(const char *s, size_t *len)
 {
 	size_t i = 0;
@@ -562,16 +583,9 @@ json_t *weir_tracking_experiment_create(weir_tracking_ctx *c, json_t *req, weir_
 	if (exp_name_free(c, name, err) != 0)
 		return NULL;
 	int64_t id;
-	if (weir_trk_store_exp_insert(c->db, name, loc, caller(c), weir_now_ms(), &id, err) != 0)
+	if (weir_trk_store_exp_insert(c->db, name, loc, caller(c), weir_now_ms(), &id, err) != 0 ||
+	    put_tags(c, weir_trk_store_exp_set_tag, id, tags, 0, err) != 0)
 		return NULL;
-	size_t i;
-	json_t *t;
-	json_array_foreach (tags, i, t) {
-		const char *v = json_string_value(json_object_get(t, "value"));
-		if (weir_trk_store_exp_set_tag(c->db, id, json_string_value(json_object_get(t, "key")), v ? v : "",
-					       err) != 0)
-			return NULL;
-	}
 	return json_pack("{s:s}", "experiment_id", weir_arena_printf(c->arena, "%lld", (long long)id));
 }
 
@@ -942,14 +956,9 @@ json_t *weir_tracking_run_create(weir_tracking_ctx *c, json_t *req, weir_error *
 		run.user_id = caller(c);
 	run.artifact_uri = weir_arena_printf(c->arena, "%s/%s/artifacts", e.artifact_location, id);
 	run.lifecycle_stage = "active";
-	if (weir_trk_store_run_insert(c->db, &run, caller(c), &run.id, err) != 0)
+	if (weir_trk_store_run_insert(c->db, &run, caller(c), &run.id, err) != 0 ||
+	    put_tags(c, weir_trk_store_tag_set, run.id, tags, TAG_VALUE_MAX, err) != 0)
 		return NULL;
-	json_array_foreach (tags, i, t) {
-		const char *v = json_string_value(json_object_get(t, "value"));
-		if (weir_trk_store_tag_set(c->db, run.id, json_string_value(json_object_get(t, "key")),
-					   truncate_utf8(c->arena, v ? v : "", TAG_VALUE_MAX), err) != 0)
-			return NULL;
-	}
 	if (tag_name == NULL && weir_trk_store_tag_set(c->db, run.id, "mlflow.runName", run.run_name, err) != 0)
 		return NULL;
 	json_t *o = weir_trk_store_run_json(c->db, c->arena, &run, err);
@@ -1464,17 +1473,9 @@ json_t *weir_tracking_log_inputs(weir_tracking_ctx *c, json_t *req, weir_error *
 						  json_string_value(json_object_get(ds, "digest")), st, src,
 						  json_string_value(json_object_get(ds, "schema")),
 						  json_string_value(json_object_get(ds, "profile")), &dsid, err) != 0 ||
-		    weir_trk_store_input_upsert(c->db, dsid, run.id, &inid, err) != 0)
-			return NULL;
-		size_t k;
-		json_t *t;
-		json_array_foreach (tags, k, t) {
-			const char *v = json_string_value(json_object_get(t, "value"));
-			if (weir_trk_store_input_tag_set(c->db, inid, json_string_value(json_object_get(t, "key")),
-							 v ? v : "", err) != 0)
-				return NULL;
-		}
-		if (record_lineage(c, &run, name, st, src, err) != 0)
+		    weir_trk_store_input_upsert(c->db, dsid, run.id, &inid, err) != 0 ||
+		    put_tags(c, weir_trk_store_input_tag_set, inid, tags, 0, err) != 0 ||
+		    record_lineage(c, &run, name, st, src, err) != 0)
 			return NULL;
 	}
 	if (link_models(c, &run, models, "input", err) != 0)
@@ -1974,19 +1975,6 @@ static int put_lm_params(weir_tracking_ctx *c, const trk_lmodel *m, const char *
 	return 0;
 }
 
-static int put_lm_tags(weir_tracking_ctx *c, const trk_lmodel *m, json_t *tags, weir_error *err)
-{
-	size_t i;
-	json_t *t;
-	json_array_foreach (tags, i, t) {
-		const char *v = json_string_value(json_object_get(t, "value"));
-		if (weir_trk_store_lm_tag_set(c->db, m->id, json_string_value(json_object_get(t, "key")),
-					      truncate_utf8(c->arena, v ? v : "", TAG_VALUE_MAX), err) != 0)
-			return -1;
-	}
-	return 0;
-}
-
 json_t *weir_tracking_logged_model_create(weir_tracking_ctx *c, json_t *req, weir_error *err)
 {
 	int64_t exp_id;
@@ -2031,7 +2019,8 @@ json_t *weir_tracking_logged_model_create(weir_tracking_ctx *c, json_t *req, wei
 	m.status = "LOGGED_MODEL_PENDING";
 	m.lifecycle_stage = "active";
 	if (weir_trk_store_lm_insert(c->db, &m, caller(c), &m.id, err) != 0 ||
-	    put_lm_params(c, &m, pk, pv, json_array_size(params), err) != 0 || put_lm_tags(c, &m, tags, err) != 0)
+	    put_lm_params(c, &m, pk, pv, json_array_size(params), err) != 0 ||
+	    put_tags(c, weir_trk_store_lm_tag_set, m.id, tags, TAG_VALUE_MAX, err) != 0)
 		return NULL;
 	return lm_answer(c, &m, err);
 }
@@ -2082,7 +2071,8 @@ json_t *weir_tracking_logged_model_set_tags(weir_tracking_ctx *c, json_t *req, w
 	trk_lmodel m;
 	json_t *tags = NULL;
 	if (f_arr(req, "tags", &tags, err) != 0 || (tags && check_tags(tags, "tag", 0, err) != 0) ||
-	    load_lm(c, req, &m, err) != 0 || put_lm_tags(c, &m, tags, err) != 0)
+	    load_lm(c, req, &m, err) != 0 ||
+	    put_tags(c, weir_trk_store_lm_tag_set, m.id, tags, TAG_VALUE_MAX, err) != 0)
 		return NULL;
 	return json_object();
 }
