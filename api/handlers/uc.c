@@ -78,6 +78,11 @@ static int create(weir_req *r)
 	if (body == NULL)
 		return fail(r, &e);
 	weir_db *db = weir_req_db(r);
+	/* The write transaction first: the parent's resolve and the name check then read
+	 * through the writer's connection, whose page cache every commit leaves valid (a pooled
+	 * connection drops its cache after any other's commit and re-reads each page). */
+	if (weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
 	weir_securable parent;
 	if (t == WEIR_SEC_CATALOG) {
 		if (weir_gov_metastore_securable(db, r->arena, &parent, &e) != 0)
@@ -104,7 +109,7 @@ static int create(weir_req *r)
 				     &e) != 0)
 			return fail(r, &e);
 	}
-	if (weir_req_authorize(r, &parent, &e) != 0 || weir_req_begin(r, &e) != 0)
+	if (weir_req_authorize(r, &parent, &e) != 0)
 		return fail(r, &e);
 	const char *full = NULL;
 	size_t len = 0;
