@@ -645,8 +645,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 	}
 	if (r->status != 0) /* already answered on the head */
 		return MHD_YES;
-	/* a request that may write tells the syncer it is coming (weir_db_writer_busy) */
-	bool writes = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+	/* a request that may write tells the syncer it is coming (weir_db_writer_busy); a
+	 * plain read sent as a POST (searches: no audit row) does not */
+	bool writes = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0 &&
+		      !(r->route && (r->route->flags & WEIR_ROUTE_NO_AUDIT));
 	if (writes)
 		weir_db_writer_busy(r->app->pool, 1);
 	dispatch(r);

@@ -468,8 +468,12 @@ int weir_db_durable_async(weir_db_pool *p, uint64_t token, void (*done)(void *ar
 	w->done = done;
 	w->arg = arg;
 	w->next = p->waiters;
+	/* the syncer waits for a first waiter, or lingers until no writer is busy (linger): a
+	 * waiter that changes neither need not wake it (a wake-up and a switch per request) */
+	bool wake = p->waiters == NULL || atomic_load(&p->writers_busy) <= 0;
 	p->waiters = w;
-	pthread_cond_broadcast(&p->sync_cv);
+	if (wake)
+		pthread_cond_broadcast(&p->sync_cv);
 	pthread_mutex_unlock(&p->sync_mu);
 	return 0;
 }
