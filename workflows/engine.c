@@ -15,7 +15,11 @@
  * commits; if the server dies first, the child dies with it (PR_SET_PDEATHSIG, group kill)
  * and the next start finds the task not started and runs it. A task run found RUNNING at
  * start was interrupted: it ends as INTERNAL_ERROR "server restarted" and is retried if
- * retries remain; its job run goes on. */
+ * retries remain; its job run goes on.
+ *
+ * With a store several replicas share (PostgreSQL), the replica holding the engine's role runs
+ * all of the above but command tasks' processes: those it offers as leases, which any
+ * replica's scheduler thread claims and runs (section "leases"). */
 #include "workflows/jobs_int.h"
 
 #include <dirent.h>
