@@ -2425,14 +2425,19 @@ static void lease_collect(void)
 	weir_error e = WEIR_ERROR_INIT;
 	weir_arena *a = weir_arena_new(4096);
 	int n = 0;
-	weir_wf_lease *ls = weir_wf_leases_ended(E.db, a, weir_now_ms(), &n, &e);
+	int64_t now = weir_now_ms();
+	weir_wf_lease *ls = weir_wf_leases_ended(E.db, a, now, &n, &e);
 	for (int i = 0; i < n; i++) {
 		weir_wf_lease *l = &ls[i];
+		bool done = strcmp(l->state, "DONE") == 0;
+		/* an expiry read before the write lock: a heartbeat may have come since */
+		if (!done && weir_wf_lease_expire(tx(), l->task_run_id, now, &e) != 1)
+			continue;
 		eng_unit *u = unit_of_task_run(l->task_run_id);
 		bool ours = u && u->leased && u->st == U_RUNNING;
 		if (ours)
 			u->leased = false;
-		if (strcmp(l->state, "DONE") == 0) {
+		if (done) {
 			if (ours) {
 				eng_run *r = u->run;
 				u->row.logs_truncated = l->logs_truncated != 0;
@@ -2455,7 +2460,7 @@ static void lease_collect(void)
 			if (ours)
 				unit_end(u, "INTERNAL_ERROR", "replica lost");
 		}
-		if (weir_wf_lease_delete(tx(), l->task_run_id, &e) != 0)
+		if (done && weir_wf_lease_delete(tx(), l->task_run_id, &e) != 0)
 			weir_log_error("engine: task run %" PRId64 ": %s", l->task_run_id, e.message);
 	}
 	weir_arena_free(a);
@@ -2654,43 +2659,51 @@ static void lease_claim(int64_t now)
 	}
 }
 
-/* The heartbeat: this replica's leases live LEASE_MS longer; the ones the leader canceled are
- * killed (their row goes when the process is reaped). */
+static void lease_fence(eng_lease *l, const char *why)
+{
+	if (l->fenced)
+		return;
+	weir_log_warn("engine: task run %" PRId64 ": %s: its process is killed", l->task_run_id, why);
+	l->fenced = true;
+	if (l->proc)
+		weir_exec_kill(l->proc->p.pid);
+}
+
+/* The heartbeat: this replica's leases live LEASE_MS longer. The ones the leader canceled are
+ * killed (their row goes when the process is reaped); one whose row is gone was given up by
+ * the leader (it expired): killed too, and reports nothing. */
 static void lease_beat(int64_t now)
 {
 	weir_db *db = weir_db_acquire(E.pool);
 	weir_error e = WEIR_ERROR_INIT;
-	json_t *canceled = NULL;
+	json_t *held = NULL;
 	if (weir_db_begin_write(db, &e) == 0 && weir_wf_lease_beat(db, E.replica, now + LEASE_MS, &e) == 0 &&
-	    (canceled = weir_wf_lease_canceled(db, E.replica, &e)) != NULL && weir_db_commit(db, &e) == 0) {
+	    (held = weir_wf_lease_held(db, E.replica, &e)) != NULL && weir_db_commit(db, &e) == 0) {
 		E.lease_beat_ok = now;
 	} else {
 		weir_db_rollback(db);
-		json_decref(canceled);
-		canceled = NULL;
+		json_decref(held);
+		held = NULL;
 		weir_log_warn("engine: the heartbeat of this replica's task runs failed: %s", e.message);
 	}
 	weir_db_release(db);
-	size_t i;
-	json_t *id;
-	json_array_foreach (canceled, i, id)
-		for (eng_lease *l = E.leases; l; l = l->next)
-			if (l->task_run_id == json_integer_value(id) && !l->canceled) {
-				l->canceled = true;
-				if (l->proc)
-					weir_exec_kill(l->proc->p.pid);
-			}
-	json_decref(canceled);
+	for (eng_lease *l = E.leases; l && held; l = l->next) {
+		char key[24];
+		snprintf(key, sizeof key, "%" PRId64, l->task_run_id);
+		const char *state = json_string_value(json_object_get(held, key));
+		if (state == NULL) {
+			lease_fence(l, "its lease expired");
+		} else if (strcmp(state, "CANCELED") == 0 && !l->canceled) {
+			l->canceled = true;
+			if (l->proc)
+				weir_exec_kill(l->proc->p.pid);
+		}
+	}
+	json_decref(held);
 	/* no heartbeat reached the store for two beats: the leader gives them up at the third */
 	if (now - E.lease_beat_ok >= LEASE_MS - LEASE_BEAT_MS)
 		for (eng_lease *l = E.leases; l; l = l->next)
-			if (!l->fenced) {
-				weir_log_warn("engine: task run %" PRId64 ": lease lost (no heartbeat): killed",
-					      l->task_run_id);
-				l->fenced = true;
-				if (l->proc)
-					weir_exec_kill(l->proc->p.pid);
-			}
+			lease_fence(l, "no heartbeat reached the store");
 }
 
 /* The lease worker's turn on the scheduler thread: claim, heartbeat. Returns when it wants
@@ -2700,9 +2713,12 @@ static int64_t lease_work(void)
 	int64_t now = weir_now_ms();
 	bool woken = E.lease_poll; /* a notification: maybe an offer, maybe a cancel */
 	if (E.lease_poll || now - E.lease_polled >= LEASE_POLL_MS) {
+		int had = E.nleases;
 		E.lease_poll = false;
 		E.lease_polled = now;
 		lease_claim(now);
+		if (E.nleases > had)
+			woken = false; /* an offer it took: no cancel to look for (the poll catches one) */
 	}
 	if (E.nleases == 0) {
 		E.lease_beat = E.lease_beat_ok = now;
@@ -3034,6 +3050,7 @@ int weir_engine_start(weir_db_pool *pool, const weir_engine_cfg *cfg, weir_error
 	char host[64] = "localhost";
 	gethostname(host, sizeof host - 1);
 	snprintf(E.replica, sizeof E.replica, "%s/%d", host, (int)getpid());
+	E.lease_beat = E.lease_beat_ok = E.lease_polled = weir_now_ms();
 	atomic_store(&command_tasks_allowed, cfg->allow_command_tasks);
 	if (cfg->log_limit > 0)
 		atomic_store(&log_limit, cfg->log_limit);

@@ -162,14 +162,17 @@ int weir_wf_lease_claim(weir_db *db, weir_arena *a, const char *owner, int64_t e
 int weir_wf_lease_set_token(weir_db *db, int64_t task_run_id, const char *token_id, weir_error *err);
 /* The heartbeat: every lease `owner` holds now expires at expires_at. */
 int weir_wf_lease_beat(weir_db *db, const char *owner, int64_t expires_at, weir_error *err);
-/* The task run ids of `owner`'s leases the leader canceled (a JSON array). */
-json_t *weir_wf_lease_canceled(weir_db *db, const char *owner, weir_error *err);
+/* `owner`'s leases as the store has them: a JSON object, task run id (text) -> state. */
+json_t *weir_wf_lease_held(weir_db *db, const char *owner, weir_error *err);
 /* The outcome of `owner`'s claimed lease l (result .. logs_truncated). */
 int weir_wf_lease_done(weir_db *db, const char *owner, const weir_wf_lease *l, weir_error *err);
 /* The leader stops a lease: a claimed one is marked CANCELED (its owner kills the process and
  * deletes it), an unclaimed or finished one is deleted. */
 int weir_wf_lease_cancel(weir_db *db, int64_t task_run_id, weir_error *err);
 int weir_wf_lease_delete(weir_db *db, int64_t task_run_id, weir_error *err);
+/* Deletes a claimed or canceled lease if it is still expired at `now` (in the leader's write
+ * transaction, after any heartbeat that committed first): 1 if it was, 0 if not, -1. */
+int64_t weir_wf_lease_expire(weir_db *db, int64_t task_run_id, int64_t now, weir_error *err);
 /* 1 if the task run has a lease, 0 if not, -1 on failure. */
 int weir_wf_lease_exists(weir_db *db, int64_t task_run_id, weir_error *err);
 /* Leases the leader ends now: DONE ones, and claimed or canceled ones whose expires_at is

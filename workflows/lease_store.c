@@ -4,6 +4,8 @@
  * SKIP LOCKED, which SQLite does not parse: these run only with the PostgreSQL store. */
 #include "workflows/jobs_store.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -18,14 +20,16 @@ static const char SQL_LEASE_CLAIM[] =
 static const char SQL_LEASE_TOKEN[] = "UPDATE task_leases SET token_id = ?2 WHERE task_run_id = ?1";
 static const char SQL_LEASE_BEAT[] =
 	"UPDATE task_leases SET expires_at = ?2 WHERE owner = ?1 AND state IN ('CLAIMED', 'CANCELED')";
-static const char SQL_LEASE_CANCELED[] =
-	"SELECT task_run_id FROM task_leases WHERE owner = ?1 AND state = 'CANCELED' ORDER BY task_run_id";
+static const char SQL_LEASE_HELD[] = "SELECT task_run_id, state FROM task_leases WHERE owner = ?1 ORDER BY task_run_id";
 static const char SQL_LEASE_DONE[] =
 	"UPDATE task_leases SET state = 'DONE', result = ?3, message = ?4, error_trace = ?5, task_values = ?6, "
 	"logs_truncated = ?7 WHERE task_run_id = ?1 AND owner = ?2 AND state = 'CLAIMED'";
 static const char SQL_LEASE_CANCEL[] =
 	"UPDATE task_leases SET state = 'CANCELED' WHERE task_run_id = ?1 AND state = 'CLAIMED'";
 static const char SQL_LEASE_DELETE[] = "DELETE FROM task_leases WHERE task_run_id = ?1";
+/* under the write lock: a heartbeat committed meanwhile keeps the lease */
+static const char SQL_LEASE_EXPIRE[] = "DELETE FROM task_leases WHERE task_run_id = ?1 AND state IN ('CLAIMED', "
+				       "'CANCELED') AND expires_at < ?2";
 static const char SQL_LEASE_DELETE_UNCLAIMED[] =
 	"DELETE FROM task_leases WHERE task_run_id = ?1 AND state IN ('READY', 'DONE')";
 static const char SQL_LEASE_EXISTS[] = "SELECT 1 FROM task_leases WHERE task_run_id = ?1";
@@ -75,14 +79,18 @@ int weir_wf_lease_beat(weir_db *db, const char *owner, int64_t expires_at, weir_
 	return weir_db_exec(db, SQL_LEASE_BEAT, err, WEIR_TEXT(owner), WEIR_I64(expires_at));
 }
 
-json_t *weir_wf_lease_canceled(weir_db *db, const char *owner, weir_error *err)
+json_t *weir_wf_lease_held(weir_db *db, const char *owner, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_LEASE_CANCELED, err, WEIR_TEXT(owner));
+	weir_stmt *st = weir_db_query(db, SQL_LEASE_HELD, err, WEIR_TEXT(owner));
 	if (st == NULL)
 		return NULL;
-	json_t *out = json_array();
-	while (weir_db_step(st) == WEIR_DB_ROW)
-		json_array_append_new(out, json_integer(weir_db_col_i64(st, 0)));
+	json_t *out = json_object();
+	char key[24];
+	while (weir_db_step(st) == WEIR_DB_ROW) {
+		snprintf(key, sizeof key, "%" PRId64, weir_db_col_i64(st, 0));
+		const char *state = weir_db_col_text(st, 1);
+		json_object_set_new(out, key, json_string(state ? state : ""));
+	}
 	weir_db_done(st);
 	return out;
 }
@@ -104,6 +112,11 @@ int weir_wf_lease_cancel(weir_db *db, int64_t task_run_id, weir_error *err)
 int weir_wf_lease_delete(weir_db *db, int64_t task_run_id, weir_error *err)
 {
 	return weir_db_exec(db, SQL_LEASE_DELETE, err, WEIR_I64(task_run_id));
+}
+
+int64_t weir_wf_lease_expire(weir_db *db, int64_t task_run_id, int64_t now, weir_error *err)
+{
+	return weir_db_exec_count(db, SQL_LEASE_EXPIRE, err, WEIR_I64(task_run_id), WEIR_I64(now));
 }
 
 int weir_wf_lease_exists(weir_db *db, int64_t task_run_id, weir_error *err)
