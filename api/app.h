@@ -39,6 +39,7 @@ typedef struct weir_config {
 	bool quiet_access_log;
 	bool allow_command_tasks; /* jobs may run programs (spark_python_task, python_wheel_task) */
 	int64_t task_log_limit; /* bytes of a task run's output kept (its tail); 0: 5 MiB */
+	int task_slots; /* leased command tasks this replica runs at once (PostgreSQL store); 0: 16 */
 	/* the web UI's sign-in through an identity provider (api/handlers/ui_oauth.c): all or none */
 	const char *oauth_authorize_url;
 	const char *oauth_token_url;

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 	      "                  [--head-timeout SECONDS] [--drain SECONDS] [--body-memory BYTES]\n"
 	      "                  [--token-max-lifetime SECONDS] [--metrics-listen HOST:PORT]\n"
 	      "                  [--max-connections N] [--allow-command-tasks] [--task-log-limit BYTES]\n"
-	      "                  [--ui-secure-cookies]\n"
+	      "                  [--task-slots N] [--ui-secure-cookies]\n"
 	      "                  [--oauth-authorize-url URL --oauth-token-url URL --oauth-client-id ID\n"
 	      "                   [--oauth-client-secret-file FILE]]\n"
 	      "       weir backup DIR OUT | weir backup --store postgresql://... OUT\n"
@@ -185,6 +185,14 @@ static int serve(int argc, char **argv)
 				return 2;
 			}
 			cfg->task_log_limit = n;
+		} else if (strcmp(a, "--task-slots") == 0) {
+			NEED_VALUE();
+			int64_t n = 0;
+			if (!weir_parse_i64(v, &n) || n < 1 || n > 1024) {
+				fprintf(stderr, "weir: --task-slots expects a number from 1 to 1024\n");
+				return 2;
+			}
+			cfg->task_slots = (int)n;
 		} else {
 			fprintf(stderr, "weir: unknown option %s\n", a);
 			usage(stderr);

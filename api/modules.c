@@ -58,6 +58,7 @@ static int workflows_start(weir_app *app, weir_error *err)
 	weir_engine_cfg cfg = {.data_dir = app->cfg.data_dir,
 			       .allow_command_tasks = app->cfg.allow_command_tasks,
 			       .log_limit = app->cfg.task_log_limit,
+			       .task_slots = app->cfg.task_slots,
 			       .host = app->cfg.listen_host,
 			       .port = &app->bound_port};
 	weir_engine_register(WEIR_TT_SQL, sql_task_run);

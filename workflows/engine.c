@@ -15,7 +15,11 @@
  * commits; if the server dies first, the child dies with it (PR_SET_PDEATHSIG, group kill)
  * and the next start finds the task not started and runs it. A task run found RUNNING at
  * start was interrupted: it ends as INTERNAL_ERROR "server restarted" and is retried if
- * retries remain; its job run goes on. */
+ * retries remain; its job run goes on.
+ *
+ * With a store several replicas share (PostgreSQL), the replica holding the engine's role runs
+ * all of the above but command tasks' processes: those it offers as leases, which any
+ * replica's scheduler thread claims and runs (section "leases"). */
 #include "workflows/jobs_int.h"
 
 #include <dirent.h>
@@ -52,11 +56,13 @@ typedef enum { U_BLOCKED = 0, U_RUNNING, U_WAITING, U_DONE } ustate;
 typedef struct eng_run eng_run;
 typedef struct eng_unit eng_unit;
 typedef struct eng_proc eng_proc;
+typedef struct eng_lease eng_lease;
 
 /* A child process; outlives its unit when the unit is canceled (reaped later). */
 struct eng_proc {
 	weir_proc p;
 	eng_unit *unit; /* NULL once detached */
+	eng_lease *lease; /* a leased task run's process (this replica's lease worker) */
 	int logfd;
 	int64_t logsize;
 	bool truncated;
@@ -78,6 +84,7 @@ struct eng_unit {
 	eng_proc *proc;
 	json_t *values;
 	bool inproc; /* queued to or running in the executor pool */
+	bool leased; /* a command task offered to the replicas' lease workers (task_leases) */
 	const char *token_id; /* the run_as token a command task was given (deleted at its end) */
 	/* for_each */
 	json_t *inputs;
@@ -279,6 +286,21 @@ static void idmap_free(idmap *m)
 	*m = (idmap){0};
 }
 
+/* A task run this replica's lease worker claimed (PostgreSQL store): its process runs here,
+ * its outcome goes to its task_leases row for the leader's pass. */
+struct eng_lease {
+	int64_t task_run_id, run_id, run_as_id;
+	weir_arena *a; /* argv, envp, dir, token_id */
+	char **argv, **envp;
+	const char *dir;
+	const char *token_id; /* the run_as token made at the claim, deleted at the end */
+	char failed[512]; /* a claim that could not be prepared: its outcome */
+	eng_proc *proc;
+	bool canceled; /* the leader canceled it: the row is deleted at the end */
+	bool fenced; /* no heartbeat reached the store for a lease's life: killed, reports nothing */
+	eng_lease *next;
+};
+
 typedef struct inproc_job {
 	int64_t task_run_id;
 	weir_task_type type;
@@ -321,6 +343,15 @@ static struct {
 	pthread_cond_t cv;
 	inproc_job *queue, *done;
 	int (*kinds[WEIR_TT__COUNT])(weir_db_pool *pool, const weir_engine_task *t, weir_engine_result *res);
+	/* leases (PostgreSQL store) */
+	bool shared; /* a store other processes share: command tasks are leased */
+	char replica[96]; /* this replica's id in task_leases.owner: host/pid */
+	int slots; /* leased task runs this replica runs at once */
+	eng_lease *leases;
+	int nleases;
+	bool lease_poll; /* a lease may be ready: claim before the next poll */
+	bool leading; /* this process holds the engine's role (the scheduler thread's view) */
+	int64_t lease_polled, lease_beat, lease_beat_ok;
 } E = {.wake_fd = -1, .ep = -1, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 static atomic_bool command_tasks_allowed;
@@ -753,7 +784,39 @@ static const char *WHEEL_BOOT = "import sys\n"
 				"sys.stderr.write('entry point %s not found in package %s\\n' % (ep, pkg))\n"
 				"sys.exit(1)\n";
 
-/* Starts a command task's process; returns -1 with a message on failure. */
+/* Gives a command task a token of its run's run_as principal (lifetime `life` seconds) and
+ * the address of this server: DATABRICKS_HOST and DATABRICKS_TOKEN appended to envp (at
+ * *ec), *token_id set (in a). Nothing without a port (not serving). -1 with msg on failure. */
+static int task_token(weir_db *db, weir_arena *a, int64_t run_as_id, int64_t workspace_id, int64_t life,
+		      const char *comment, int64_t run_id, char **envp, int *ec, const char **token_id, char *msg,
+		      size_t cap)
+{
+	unsigned port = E.cfg.port ? *E.cfg.port : 0;
+	if (!port)
+		return 0;
+	char *value = NULL;
+	weir_token_info info;
+	weir_error te = WEIR_ERROR_INIT;
+	if (weir_gov_token_create(db, a, run_as_id, workspace_id, life, comment, &value, &info, &te) != 0) {
+		snprintf(msg, cap, "cannot give the task a token of its run_as principal: %s", te.message);
+		return -1;
+	}
+	*token_id = weir_arena_strdup(a, info.token_id);
+	token_map_put(*token_id, run_id);
+	const char *host = E.cfg.host && strcmp(E.cfg.host, "0.0.0.0") != 0 && strcmp(E.cfg.host, "::") != 0
+				   ? E.cfg.host
+				   : "127.0.0.1";
+	envp[(*ec)++] = weir_arena_printf(a, "DATABRICKS_HOST=http://%s%s%s:%u", strchr(host, ':') ? "[" : "", host,
+					  strchr(host, ':') ? "]" : "", port);
+	envp[(*ec)++] = weir_arena_printf(a, "DATABRICKS_TOKEN=%s", value);
+	return 0;
+}
+
+static int lease_offer(eng_unit *u, char **argv, char **envp, const char *dir, int64_t life, const char *comment,
+		       char *msg, size_t cap);
+
+/* Starts a command task's process; returns -1 with a message on failure. With a shared store
+ * the process is not started here: the task run is offered to every replica (lease_offer). */
 static int start_command(eng_unit *u, weir_task_type type, json_t *body, char *msg, size_t cap)
 {
 	eng_run *r = u->run;
@@ -805,34 +868,18 @@ static int start_command(eng_unit *u, weir_task_type type, json_t *body, char *m
 	envp[ec++] = sdup(r, "LANG=C.UTF-8");
 	envp[ec++] = sdup(r, "PYTHONUNBUFFERED=1");
 	/* the task calls Weir as the run's principal, with a token that ends with the task (or
-	 * expires: the task's timeout, else the job's, else a day) */
-	unsigned port = E.cfg.port ? *E.cfg.port : 0;
-	if (port) {
-		json_t *to = json_object_get(u->task_json, "timeout_seconds");
-		json_t *jto = json_object_get(r->settings, "timeout_seconds");
-		int64_t life = json_integer_value(to) > 0    ? json_integer_value(to) + 60
-			       : json_integer_value(jto) > 0 ? json_integer_value(jto) + 60
-							     : 86400;
-		char *value = NULL;
-		weir_token_info info;
-		weir_error te = WEIR_ERROR_INIT;
-		char comment[96];
-		snprintf(comment, sizeof comment, "job run %" PRId64 " task run %" PRId64, r->row.run_id,
-			 u->row.task_run_id);
-		if (weir_gov_token_create(tx(), r->a, r->row.run_as_id, r->workspace_id, life, comment, &value, &info,
-					  &te) != 0) {
-			snprintf(msg, cap, "cannot give the task a token of its run_as principal: %s", te.message);
-			return -1;
-		}
-		u->token_id = adup(r, info.token_id);
-		token_map_put(u->token_id, r->row.run_id);
-		const char *host = E.cfg.host && strcmp(E.cfg.host, "0.0.0.0") != 0 && strcmp(E.cfg.host, "::") != 0
-					   ? E.cfg.host
-					   : "127.0.0.1";
-		envp[ec++] = weir_arena_printf(r->a, "DATABRICKS_HOST=http://%s%s%s:%u", strchr(host, ':') ? "[" : "",
-					       host, strchr(host, ':') ? "]" : "", port);
-		envp[ec++] = weir_arena_printf(r->a, "DATABRICKS_TOKEN=%s", value);
-	}
+	 * expires: the task's timeout, else the job's, else a day); a leased task gets it from
+	 * the replica that claims it, whose address it calls */
+	json_t *to = json_object_get(u->task_json, "timeout_seconds");
+	json_t *jto = json_object_get(r->settings, "timeout_seconds");
+	int64_t life = json_integer_value(to) > 0    ? json_integer_value(to) + 60
+		       : json_integer_value(jto) > 0 ? json_integer_value(jto) + 60
+						     : 86400;
+	const char *comment = weir_arena_printf(r->a, "job run %" PRId64 " task run %" PRId64, r->row.run_id,
+						u->row.task_run_id);
+	if (!E.shared && task_token(tx(), r->a, r->row.run_as_id, r->workspace_id, life, comment, r->row.run_id, envp,
+				    &ec, &u->token_id, msg, cap) != 0)
+		return -1;
 	envp[ec++] = weir_arena_printf(r->a, "HOME=%s", dir);
 	envp[ec++] = weir_arena_printf(r->a, "WEIR_JOB_ID=%" PRId64, r->row.job_id);
 	envp[ec++] = weir_arena_printf(r->a, "WEIR_RUN_ID=%" PRId64, r->row.run_id);
@@ -841,6 +888,8 @@ static int start_command(eng_unit *u, weir_task_type type, json_t *body, char *m
 	envp[ec++] = weir_arena_printf(r->a, "WEIR_ATTEMPT=%d", u->row.attempt);
 	envp[ec++] = weir_arena_printf(r->a, "WEIR_TASK_VALUES_FILE=%s/task_values.json", dir);
 	envp[ec] = NULL;
+	if (E.shared)
+		return lease_offer(u, argv, envp, dir, life, comment, msg, cap);
 	/* started once the pass has committed (spawn_pending): a process start never happens
 	 * inside the write transaction, which would hold the write lock through it */
 	u->spawn_argv = argv;
@@ -891,11 +940,11 @@ static void spawn_pending(void)
 	E.nspawn = 0;
 }
 
-/* The task values a command task wrote (a JSON object), or NULL with msg set. */
-static json_t *read_values(eng_unit *u, char *msg, size_t cap)
+/* The task values a command task wrote in its directory (a JSON object), or NULL with msg set. */
+static json_t *read_values(const char *dir, char *msg, size_t cap)
 {
 	char path[600];
-	snprintf(path, sizeof path, "%s/task_values.json", task_dir(u));
+	snprintf(path, sizeof path, "%s/task_values.json", dir);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return json_object();
@@ -921,12 +970,12 @@ static json_t *read_values(eng_unit *u, char *msg, size_t cap)
 	return v;
 }
 
-static const char *log_tail(eng_proc *p, eng_run *r)
+static const char *log_tail(eng_proc *p, weir_arena *a)
 {
 	if (p->logfd < 0 || p->logsize == 0)
 		return NULL;
 	int64_t n = p->logsize < 2048 ? p->logsize : 2048;
-	char *buf = weir_arena_alloc(r->a, (size_t)n + 1);
+	char *buf = weir_arena_alloc(a, (size_t)n + 1);
 	ssize_t got = pread(p->logfd, buf, (size_t)n, p->logsize - n);
 	if (got <= 0)
 		return NULL;
@@ -940,36 +989,52 @@ static const char *log_tail(eng_proc *p, eng_run *r)
 	return buf + s;
 }
 
-/* A child exited and its output is read: end its attempt. */
+/* What a command task's exited process (its output read) came to: SUCCESS with *values (the
+ * caller's), or FAILED with msg and, for a failed exit, *trace (the output's tail, in a). */
+static const char *proc_outcome(eng_proc *p, const char *dir, weir_arena *a, char *msg, size_t cap, json_t **values,
+				const char **trace)
+{
+	*values = NULL;
+	*trace = NULL;
+	msg[0] = '\0';
+	if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0) {
+		*values = read_values(dir, msg, cap);
+		return *values ? "SUCCESS" : "FAILED";
+	}
+	if (WIFEXITED(p->status))
+		snprintf(msg, cap, "The process exited with status %d", WEXITSTATUS(p->status));
+	else if (WIFSIGNALED(p->status))
+		snprintf(msg, cap, "The process was killed by signal %d", WTERMSIG(p->status));
+	else
+		snprintf(msg, cap, "The process ended");
+	*trace = log_tail(p, a);
+	return "FAILED";
+}
+
+static void lease_proc_end(eng_proc *p);
+
+/* A child exited and its output is read: end its attempt (a leased one's: lease_proc_end). */
 static void proc_finish(eng_proc *p)
 {
 	eng_unit *u = p->unit;
-	if (u != NULL && u->st == U_RUNNING) {
+	if (p->lease) {
+		lease_proc_end(p);
+	} else if (u != NULL && u->st == U_RUNNING) {
 		eng_run *r = u->run;
 		u->proc = NULL;
 		u->row.logs_truncated = p->truncated;
 		char msg[512] = "";
 		if (u->timed_out) {
 			unit_end(u, "TIMEDOUT", "Task timed out");
-		} else if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0) {
-			json_t *v = read_values(u, msg, sizeof msg);
-			if (v == NULL) {
-				unit_end(u, "FAILED", msg);
-			} else {
-				json_decref(u->values);
-				u->values = v;
-				weir_json_own(r->a, v);
-				unit_end(u, "SUCCESS", "");
-			}
 		} else {
-			if (WIFEXITED(p->status))
-				snprintf(msg, sizeof msg, "The process exited with status %d", WEXITSTATUS(p->status));
-			else if (WIFSIGNALED(p->status))
-				snprintf(msg, sizeof msg, "The process was killed by signal %d", WTERMSIG(p->status));
-			else
-				snprintf(msg, sizeof msg, "The process ended");
-			u->row.error_trace = log_tail(p, r);
-			unit_end(u, "FAILED", msg);
+			json_t *v;
+			const char *result = proc_outcome(p, task_dir(u), r->a, msg, sizeof msg, &v,
+							  &u->row.error_trace);
+			if (v) {
+				json_decref(u->values);
+				u->values = weir_json_own(r->a, v);
+			}
+			unit_end(u, result, msg);
 		}
 	}
 	proc_close(p);
@@ -991,6 +1056,14 @@ static void run_cancel(eng_run *r, bool user, const char *message);
 static void unit_stop(eng_unit *u)
 {
 	u->stopping = true;
+	if (u->leased) { /* its owner kills the process on its next heartbeat */
+		weir_error e = WEIR_ERROR_INIT;
+		if (weir_wf_lease_cancel(tx(), u->row.task_run_id, &e) != 0)
+			weir_log_error("engine: task run %" PRId64 ": %s", u->row.task_run_id, e.message);
+		weir_engine_notify(tx(), 0);
+		E.lease_poll = true;
+		u->leased = false;
+	}
 	if (u->proc) {
 		weir_exec_kill(u->proc->p.pid);
 		u->row.logs_truncated = u->proc->truncated;
@@ -1580,7 +1653,8 @@ static eng_run *load_run(int64_t run_id)
 				rows[t].result_state = "FAILED";
 				rows[t].state_message = "server restarted";
 				rows[t].end_time = weir_now_ms();
-				if (weir_wf_task_save(tx(), &rows[t], &e) != 0)
+				if (weir_wf_task_save(tx(), &rows[t], &e) != 0 ||
+				    (E.shared && weir_wf_lease_cancel(tx(), rows[t].task_run_id, &e) != 0))
 					weir_log_error("engine: task run %" PRId64 ": %s", rows[t].task_run_id,
 						       e.message);
 			}
@@ -1665,8 +1739,16 @@ static eng_run *load_run(int64_t run_id)
 			/* interrupted: ended below, once the run is whole (a child run it started goes on
 			 * and is waited for) */
 			u->st = U_RUNNING;
-			if (u->row.child_run_id == 0)
+			/* a leased one runs on a replica (maybe a dead one: its lease expires) */
+			if (u->row.child_run_id == 0 && E.shared &&
+			    weir_wf_lease_exists(E.db, u->row.task_run_id, &e) == 1) {
+				u->leased = true;
+				json_t *tt = json_object_get(u->task_json, "timeout_seconds");
+				if (json_integer_value(tt) > 0)
+					u->deadline = u->row.start_time + json_integer_value(tt) * 1000;
+			} else if (u->row.child_run_id == 0) {
 				interrupted[i] = true;
+			}
 		} else {
 			u->st = U_BLOCKED;
 		}
@@ -2271,6 +2353,385 @@ static void inproc_collect(void)
 	}
 }
 
+/* ---------------------------------------------------------------- leases
+ *
+ * With a store several replicas share (PostgreSQL), command tasks run on any replica. The
+ * leader's pass does not start a ready command task's process: it offers it (a READY row in
+ * task_leases, in the pass's transaction, with the argv and environment it built) and the
+ * task run is RUNNING. Every replica, the leader too, runs a lease worker on its scheduler
+ * thread (scheduler(), lease_work): it claims ready rows (FOR UPDATE SKIP LOCKED, up to its
+ * free slots, --task-slots), gives each a run_as token of its own (the task calls this
+ * replica), starts the processes with the same code as the leader's (weir_exec_spawn, the
+ * eng_proc output and exit handling, proc_outcome), moves expires_at forward every
+ * LEASE_BEAT_MS, and writes the outcome to the row (DONE), with a NOTIFY that wakes the
+ * leader. The leader's pass (lease_collect) ends the task runs of DONE rows as it ends local
+ * ones (unit_end: retries per policy) and those whose lease expired (LEASE_MS without a
+ * heartbeat: the replica died or lost the store) as INTERNAL_ERROR "replica lost". To stop
+ * one (cancel, timeout) the leader marks its row CANCELED (unit_stop); its owner sees it at
+ * its next heartbeat, kills the process group and deletes the row. A replica whose
+ * heartbeats fail for LEASE_MS kills its processes (the leader has given them up). The
+ * leader keeps DAG progression, admission (queues, max_concurrent_runs), timeouts, cron and
+ * in-process kinds (sql_task, which the PostgreSQL store refuses) to itself. */
+#define LEASE_BEAT_MS 2000
+#define LEASE_MS (3 * LEASE_BEAT_MS)
+#define LEASE_POLL_MS 1000 /* a claim without a notification (one lost with a connection) */
+
+static json_t *str_array(char **v)
+{
+	json_t *a = json_array();
+	for (int i = 0; v[i]; i++)
+		if (json_array_append_new(a, json_string(v[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* The leader offers a command task (start_command built its argv and environment, but for
+ * the token, which the claiming replica makes). */
+static int lease_offer(eng_unit *u, char **argv, char **envp, const char *dir, int64_t life, const char *comment,
+		       char *msg, size_t cap)
+{
+	eng_run *r = u->run;
+	json_t *spec = json_pack("{s:o?, s:o?, s:s, s:I, s:I, s:I, s:I, s:s}", "argv", str_array(argv), "env",
+				 str_array(envp), "dir", dir, "run_id", (json_int_t)r->row.run_id, "run_as_id",
+				 (json_int_t)r->row.run_as_id, "workspace_id", (json_int_t)r->workspace_id,
+				 "token_life", (json_int_t)life, "comment", comment);
+	if (spec == NULL || !json_is_array(json_object_get(spec, "argv")) ||
+	    !json_is_array(json_object_get(spec, "env"))) {
+		json_decref(spec);
+		snprintf(msg, cap, "the task's parameters are not valid UTF-8");
+		return -1;
+	}
+	char *text = json_dumps(spec, JSON_COMPACT);
+	json_decref(spec);
+	weir_error e = WEIR_ERROR_INIT;
+	int rc = text ? weir_wf_lease_offer(tx(), u->row.task_run_id, text, &e) : -1;
+	free(text);
+	if (rc != 0) {
+		snprintf(msg, cap, "cannot offer the task to the replicas: %s", e.message);
+		return -1;
+	}
+	weir_engine_notify(tx(), 0); /* the other replicas' workers claim at once */
+	u->leased = true;
+	save_unit(u);
+	E.lease_poll = true;
+	return 0;
+}
+
+/* The leader's pass: task runs whose lease ended (DONE) or expired end now. */
+static void lease_collect(void)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_arena *a = weir_arena_new(4096);
+	int n = 0;
+	int64_t now = weir_now_ms();
+	weir_wf_lease *ls = weir_wf_leases_ended(E.db, a, now, &n, &e);
+	for (int i = 0; i < n; i++) {
+		weir_wf_lease *l = &ls[i];
+		bool done = strcmp(l->state, "DONE") == 0;
+		/* an expiry read before the write lock: a heartbeat may have come since */
+		if (!done && weir_wf_lease_expire(tx(), l->task_run_id, now, &e) != 1)
+			continue;
+		eng_unit *u = unit_of_task_run(l->task_run_id);
+		bool ours = u && u->leased && u->st == U_RUNNING;
+		if (ours)
+			u->leased = false;
+		if (done) {
+			if (ours) {
+				eng_run *r = u->run;
+				u->row.logs_truncated = l->logs_truncated != 0;
+				u->row.error_trace = adup(r, l->error_trace);
+				json_t *v = l->task_values ? json_loads(l->task_values, 0, NULL) : NULL;
+				if (v) {
+					json_decref(u->values);
+					u->values = weir_json_own(r->a, v);
+				}
+				/* unit_end keeps the result's pointer: a static string, not the row's */
+				unit_end(u, l->result && strcmp(l->result, "SUCCESS") == 0 ? "SUCCESS" : "FAILED",
+					 l->message);
+			}
+		} else {
+			weir_log_warn("engine: task run %" PRId64
+				      ": the lease of replica %s expired without a heartbeat",
+				      l->task_run_id, l->owner ? l->owner : "?");
+			if (u && l->token_id) /* its owner did not end it */
+				weir_gov_token_delete(tx(), l->token_id, u->run->row.run_as_id, &e);
+			if (ours)
+				unit_end(u, "INTERNAL_ERROR", "replica lost");
+		}
+		if (done && weir_wf_lease_delete(tx(), l->task_run_id, &e) != 0)
+			weir_log_error("engine: task run %" PRId64 ": %s", l->task_run_id, e.message);
+	}
+	weir_arena_free(a);
+}
+
+static void lease_free(eng_lease *l)
+{
+	for (eng_lease **pp = &E.leases; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			E.nleases--;
+			break;
+		}
+	weir_arena_free(l->a);
+	free(l);
+}
+
+/* The worker writes a lease's end in a transaction of its own: the outcome (DONE), or, for one
+ * the leader canceled, the row's deletion; its token goes. Then the lease is freed. */
+static void lease_report(eng_lease *l, const char *result, const char *message, const char *trace, json_t *values,
+			 bool truncated)
+{
+	if (l->token_id)
+		token_map_del(l->token_id);
+	if (l->fenced) { /* the leader ended it already, or will ("replica lost") */
+		lease_free(l);
+		return;
+	}
+	weir_db *db = weir_db_acquire(E.pool);
+	weir_error e = WEIR_ERROR_INIT;
+	char *vtext = values ? json_dumps(values, JSON_COMPACT) : NULL;
+	weir_wf_lease o = {.task_run_id = l->task_run_id,
+			   .result = result,
+			   .message = message ? message : "",
+			   .error_trace = trace,
+			   .task_values = vtext,
+			   .logs_truncated = truncated};
+	int rc = weir_db_begin_write(db, &e);
+	if (rc == 0 && l->token_id) {
+		weir_error te = WEIR_ERROR_INIT;
+		weir_gov_token_delete(db, l->token_id, l->run_as_id, &te);
+	}
+	if (rc == 0)
+		rc = l->canceled ? weir_wf_lease_delete(db, l->task_run_id, &e)
+				 : weir_wf_lease_done(db, E.replica, &o, &e);
+	if (rc == 0) {
+		weir_engine_notify(db, 0);
+		rc = weir_db_commit(db, &e);
+	} else {
+		weir_db_rollback(db);
+	}
+	if (rc != 0)
+		weir_log_error("engine: task run %" PRId64 ": cannot write the lease's end: %s", l->task_run_id,
+			       e.message);
+	weir_db_release(db);
+	free(vtext);
+	lease_free(l);
+	weir_engine_wake(); /* this process's engine, when it leads (its own NOTIFY is skipped) */
+}
+
+/* A leased task's process exited and its output is read. */
+static void lease_proc_end(eng_proc *p)
+{
+	eng_lease *l = p->lease;
+	p->lease = NULL;
+	l->proc = NULL;
+	char msg[512];
+	json_t *values;
+	const char *trace;
+	const char *result = proc_outcome(p, l->dir, l->a, msg, sizeof msg, &values, &trace);
+	lease_report(l, result, msg, trace, values, p->truncated);
+	json_decref(values);
+}
+
+/* Prepares a claimed lease from its spec, in the claim's transaction: its token. -1 with
+ * l->failed set. */
+static int lease_prepare(weir_db *db, eng_lease *l, const char *spec_text)
+{
+	json_t *spec = json_loads(spec_text, 0, NULL);
+	json_t *argv = json_object_get(spec, "argv"), *env = json_object_get(spec, "env");
+	const char *dir = json_string_value(json_object_get(spec, "dir"));
+	if (!json_is_array(argv) || json_array_size(argv) == 0 || !json_is_array(env) || dir == NULL) {
+		json_decref(spec);
+		snprintf(l->failed, sizeof l->failed, "the task's lease is unreadable");
+		return -1;
+	}
+	l->run_id = json_integer_value(json_object_get(spec, "run_id"));
+	l->run_as_id = json_integer_value(json_object_get(spec, "run_as_id"));
+	l->dir = weir_arena_strdup(l->a, dir);
+	size_t na = json_array_size(argv), ne = json_array_size(env);
+	l->argv = weir_arena_calloc(l->a, (na + 1) * sizeof(char *));
+	l->envp = weir_arena_calloc(l->a, (ne + 3) * sizeof(char *));
+	for (size_t i = 0; i < na; i++)
+		l->argv[i] = weir_arena_strdup(l->a, json_string_value(json_array_get(argv, i)));
+	int ec = 0;
+	for (size_t i = 0; i < ne; i++)
+		l->envp[ec++] = weir_arena_strdup(l->a, json_string_value(json_array_get(env, i)));
+	int rc = task_token(db, l->a, l->run_as_id, json_integer_value(json_object_get(spec, "workspace_id")),
+			    json_integer_value(json_object_get(spec, "token_life")),
+			    json_string_value(json_object_get(spec, "comment")), l->run_id, l->envp, &ec, &l->token_id,
+			    l->failed, sizeof l->failed);
+	l->envp[ec] = NULL;
+	json_decref(spec);
+	weir_error e = WEIR_ERROR_INIT;
+	if (rc == 0 && l->token_id && weir_wf_lease_set_token(db, l->task_run_id, l->token_id, &e) != 0) {
+		snprintf(l->failed, sizeof l->failed, "cannot record the task's token: %s", e.message);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Starts a prepared lease's process (after the claim committed), as spawn_pending does. */
+static void lease_spawn(eng_lease *l)
+{
+	if (l->failed[0] != '\0') {
+		lease_report(l, "FAILED", l->failed, NULL, NULL, false);
+		return;
+	}
+	if (mkdir(l->dir, 0700) != 0 && errno != EEXIST) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "cannot create the task's working directory: %s", strerror(errno));
+		lease_report(l, "FAILED", msg, NULL, NULL, false);
+		return;
+	}
+	eng_proc *p = calloc(1, sizeof *p);
+	if (p == NULL)
+		abort();
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_exec_spawn(l->dir, l->argv, l->envp, &p->p, &e) != 0) {
+		free(p);
+		lease_report(l, "FAILED", e.message, NULL, NULL, false);
+		return;
+	}
+	char path[600];
+	snprintf(path, sizeof path, "%s/output.log", l->dir);
+	p->logfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	p->lease = l;
+	l->proc = p;
+	p->next = E.procs;
+	E.procs = p;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = p};
+	epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.pidfd, &ev);
+	struct epoll_event ev2 = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = (char *)p + 1};
+	epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.outfd, &ev2);
+}
+
+/* Claims ready leases up to the free slots, in one write transaction, and starts them. */
+static void lease_claim(int64_t now)
+{
+	int room = E.slots - E.nleases;
+	if (room <= 0 || !weir_engine_command_tasks_allowed())
+		return;
+	weir_db *db = weir_db_acquire(E.pool);
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wf_lease_ready(db, &e) <= 0) { /* a read: most polls find nothing */
+		weir_db_release(db);
+		return;
+	}
+	weir_arena *a = weir_arena_new(8192);
+	weir_wf_lease *rows = weir_arena_calloc(a, (size_t)room * sizeof *rows);
+	eng_lease *got = NULL;
+	int n = -1;
+	if (weir_db_begin_write(db, &e) == 0)
+		n = weir_wf_lease_claim(db, a, E.replica, now + LEASE_MS, room, rows, &e);
+	for (int i = 0; i < n; i++) {
+		eng_lease *l = calloc(1, sizeof *l);
+		if (l == NULL)
+			abort();
+		l->a = weir_arena_new(4096);
+		l->task_run_id = rows[i].task_run_id;
+		lease_prepare(db, l, rows[i].spec);
+		l->next = got;
+		got = l;
+	}
+	if (n < 0 || weir_db_commit(db, &e) != 0) {
+		weir_log_error("engine: cannot claim task runs: %s", e.message);
+		weir_db_rollback(db);
+		for (eng_lease *l = got, *nx; l; l = nx) { /* not ours: another replica claims them */
+			nx = l->next;
+			if (l->token_id)
+				token_map_del(l->token_id);
+			weir_arena_free(l->a);
+			free(l);
+		}
+		got = NULL;
+	}
+	weir_db_release(db);
+	weir_arena_free(a);
+	for (eng_lease *l = got, *nx; l; l = nx) {
+		nx = l->next;
+		l->next = E.leases;
+		E.leases = l;
+		E.nleases++;
+		weir_log_info("engine: task run %" PRId64 " claimed by this replica (%s)", l->task_run_id, E.replica);
+		lease_spawn(l);
+	}
+}
+
+static void lease_fence(eng_lease *l, const char *why)
+{
+	if (l->fenced)
+		return;
+	weir_log_warn("engine: task run %" PRId64 ": %s: its process is killed", l->task_run_id, why);
+	l->fenced = true;
+	if (l->proc)
+		weir_exec_kill(l->proc->p.pid);
+}
+
+/* The heartbeat: this replica's leases live LEASE_MS longer. The ones the leader canceled are
+ * killed (their row goes when the process is reaped); one whose row is gone was given up by
+ * the leader (it expired): killed too, and reports nothing. */
+static void lease_beat(int64_t now)
+{
+	weir_db *db = weir_db_acquire(E.pool);
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *held = NULL;
+	if (weir_db_begin_write(db, &e) == 0 && weir_wf_lease_beat(db, E.replica, now + LEASE_MS, &e) == 0 &&
+	    (held = weir_wf_lease_held(db, E.replica, &e)) != NULL && weir_db_commit(db, &e) == 0) {
+		E.lease_beat_ok = now;
+	} else {
+		weir_db_rollback(db);
+		json_decref(held);
+		held = NULL;
+		weir_log_warn("engine: the heartbeat of this replica's task runs failed: %s", e.message);
+	}
+	weir_db_release(db);
+	for (eng_lease *l = E.leases; l && held; l = l->next) {
+		char key[24];
+		snprintf(key, sizeof key, "%" PRId64, l->task_run_id);
+		const char *state = json_string_value(json_object_get(held, key));
+		if (state == NULL) {
+			lease_fence(l, "its lease expired");
+		} else if (strcmp(state, "CANCELED") == 0 && !l->canceled) {
+			l->canceled = true;
+			if (l->proc)
+				weir_exec_kill(l->proc->p.pid);
+		}
+	}
+	json_decref(held);
+	/* no heartbeat reached the store for two beats: the leader gives them up at the third */
+	if (now - E.lease_beat_ok >= LEASE_MS - LEASE_BEAT_MS)
+		for (eng_lease *l = E.leases; l; l = l->next)
+			lease_fence(l, "no heartbeat reached the store");
+}
+
+/* The lease worker's turn on the scheduler thread: claim, heartbeat. Returns when it wants
+ * its next turn. */
+static int64_t lease_work(void)
+{
+	int64_t now = weir_now_ms();
+	bool woken = E.lease_poll; /* a notification: maybe an offer, maybe a cancel */
+	if (E.lease_poll || now - E.lease_polled >= LEASE_POLL_MS) {
+		int had = E.nleases;
+		E.lease_poll = false;
+		E.lease_polled = now;
+		lease_claim(now);
+		if (E.nleases > had)
+			woken = false; /* an offer it took: no cancel to look for (the poll catches one) */
+	}
+	if (E.nleases == 0) {
+		E.lease_beat = E.lease_beat_ok = now;
+	} else if (woken || now - E.lease_beat >= LEASE_BEAT_MS) {
+		E.lease_beat = now;
+		lease_beat(now);
+	}
+	int64_t next = E.lease_polled + LEASE_POLL_MS;
+	if (E.nleases > 0 && E.lease_beat + LEASE_BEAT_MS < next)
+		next = E.lease_beat + LEASE_BEAT_MS;
+	return next;
+}
+
 /* ---------------------------------------------------------------- the pass */
 
 static void sync_from_db(void)
@@ -2388,6 +2849,8 @@ static int64_t pass(bool sync)
 	int64_t next = INT64_MAX;
 	if (sync || !E.sched_loaded)
 		sync_from_db();
+	if (E.shared)
+		lease_collect();
 	inproc_collect();
 	do {
 		E.moved = false;
@@ -2450,7 +2913,8 @@ static int64_t pass(bool sync)
 static void on_notify(void *ctx, int64_t job_id)
 {
 	(void)ctx;
-	if (job_id > 0)
+	E.lease_poll = true; /* a task run may have been offered */
+	if (job_id > 0 && E.leading)
 		weir_engine_job_changed(job_id); /* its schedule is read again in the next pass */
 }
 
@@ -2481,28 +2945,41 @@ static void *scheduler(void *arg)
 	(void)arg;
 	struct epoll_event evs[64];
 	bool sync = true;
-	bool shared = strcmp(weir_db_store_kind(), "sqlite") != 0;
-	int64_t sched_at = 0;
+	bool shared = E.shared;
+	bool lead = false;
+	int64_t sched_at = 0, lead_at = 0;
 	while (!atomic_load(&E.stop)) {
-		if (shared && !weir_db_leader(E.pool, WEIR_ENGINE_ROLE)) {
-			epoll_wait(E.ep, evs, 64, 1000); /* a wake-up only shortens the wait */
-			uint64_t v;
-			ssize_t rd = read(E.wake_fd, &v, sizeof v);
-			(void)rd;
-			/* a role lost with its connection alive: what it still hears is not ours */
-			weir_db_notifications(E.pool, ignore_notify, NULL);
-			sync = true;
-			E.sched_loaded = false;
-			continue;
+		/* the role: kept while held; another replica's checked for once a second */
+		if (!shared) {
+			lead = true;
+		} else if (lead || weir_now_ms() - lead_at >= 1000) {
+			lead_at = weir_now_ms();
+			bool was = lead;
+			lead = weir_db_leader(E.pool, WEIR_ENGINE_ROLE);
+			if (was && !lead) /* a role lost with its connection alive: what it hears is not ours */
+				weir_db_notifications(E.pool, ignore_notify, NULL);
 		}
+		E.leading = lead;
+		/* every replica listens: the leader for runs and jobs, all for offered task runs */
 		if (shared && listen_notifications())
 			sync = true;
-		if (shared && weir_now_ms() - sched_at >= 5000) {
+		int64_t next = INT64_MAX;
+		if (lead) {
+			if (shared && weir_now_ms() - sched_at >= 5000) {
+				E.sched_loaded = false;
+				sched_at = weir_now_ms();
+			}
+			next = pass(sync || shared);
+			sync = false;
+		} else {
+			sync = true;
 			E.sched_loaded = false;
-			sched_at = weir_now_ms();
 		}
-		int64_t next = pass(sync || shared);
-		sync = false;
+		if (shared) {
+			int64_t l = lease_work();
+			if (l < next)
+				next = l;
+		}
 		int64_t now = weir_now_ms();
 		int64_t cap = shared ? 1000 : 60000;
 		int timeout = next == INT64_MAX ? (int)cap
@@ -2530,26 +3007,34 @@ static void *scheduler(void *arg)
 			p->status = weir_exec_reap(&p->p);
 			p->exited = true;
 		}
-		/* exited children whose output is complete */
-		if (n > 0) {
-			E.db = weir_db_acquire(E.pool);
-			E.in_tx = false;
-			for (eng_proc *p = E.procs, *nx; p; p = nx) {
-				nx = p->next;
-				if (p->exited) {
-					proc_drain(p);
-					proc_finish(p);
-				}
+		if (n <= 0)
+			continue;
+		/* exited children whose output is complete: leased ones report in transactions of
+		 * their own, then the engine's own ones end in one */
+		for (eng_proc *p = E.procs, *nx; p; p = nx) {
+			nx = p->next;
+			if (p->exited && p->lease) {
+				proc_drain(p);
+				proc_finish(p);
 			}
-			if (E.in_tx) {
-				weir_error e = WEIR_ERROR_INIT;
-				if (weir_db_commit(E.db, &e) != 0)
-					weir_log_error("engine: commit failed: %s", e.message);
-				E.in_tx = false;
-			}
-			weir_db_release(E.db);
-			E.db = NULL;
 		}
+		E.db = weir_db_acquire(E.pool);
+		E.in_tx = false;
+		for (eng_proc *p = E.procs, *nx; p; p = nx) {
+			nx = p->next;
+			if (p->exited) {
+				proc_drain(p);
+				proc_finish(p);
+			}
+		}
+		if (E.in_tx) {
+			weir_error e = WEIR_ERROR_INIT;
+			if (weir_db_commit(E.db, &e) != 0)
+				weir_log_error("engine: commit failed: %s", e.message);
+			E.in_tx = false;
+		}
+		weir_db_release(E.db);
+		E.db = NULL;
 	}
 	return NULL;
 }
@@ -2560,6 +3045,12 @@ int weir_engine_start(weir_db_pool *pool, const weir_engine_cfg *cfg, weir_error
 {
 	E.pool = pool;
 	E.cfg = *cfg;
+	E.shared = strcmp(weir_db_store_kind(), "sqlite") != 0;
+	E.slots = cfg->task_slots > 0 ? cfg->task_slots : 16;
+	char host[64] = "localhost";
+	gethostname(host, sizeof host - 1);
+	snprintf(E.replica, sizeof E.replica, "%s/%d", host, (int)getpid());
+	E.lease_beat = E.lease_beat_ok = E.lease_polled = weir_now_ms();
 	atomic_store(&command_tasks_allowed, cfg->allow_command_tasks);
 	if (cfg->log_limit > 0)
 		atomic_store(&log_limit, cfg->log_limit);
@@ -2612,6 +3103,21 @@ void weir_engine_stop(void)
 		free(p);
 	}
 	E.procs = NULL;
+	/* leased ones too: their leases expire now, and the leader ends them ("replica lost") */
+	if (E.nleases > 0) {
+		weir_db *db = weir_db_acquire(E.pool);
+		weir_error e = WEIR_ERROR_INIT;
+		if (weir_db_begin_write(db, &e) != 0 || weir_wf_lease_beat(db, E.replica, 0, &e) != 0 ||
+		    weir_db_commit(db, &e) != 0)
+			weir_db_rollback(db);
+		weir_db_release(db);
+	}
+	while (E.leases) {
+		if (E.leases->token_id)
+			token_map_del(E.leases->token_id);
+		lease_free(E.leases);
+	}
+	E.lease_poll = false;
 	pthread_mutex_lock(&token_mu);
 	free(task_tokens);
 	task_tokens = NULL;

@@ -139,4 +139,44 @@ json_t *weir_wf_repairs_of_run(weir_db *db, int64_t run_id, weir_error *err);
 int weir_wf_repair_save(weir_db *db, int64_t repair_id, bool applied, int64_t end_time, const char *life_cycle,
 			const char *result_state, weir_error *err);
 
+/* ---------------------------------------------------------------- task leases (lease_store.c) */
+
+/* A command task run offered to the replicas of a PostgreSQL store (engine.c, "leases"). */
+typedef struct weir_wf_lease {
+	int64_t task_run_id;
+	const char *state; /* READY | CLAIMED | DONE | CANCELED */
+	const char *spec; /* what to run (JSON) */
+	const char *owner; /* the replica that claimed it */
+	const char *token_id; /* the run_as token its owner made */
+	const char *result, *message, *error_trace, *task_values; /* DONE: the outcome */
+	int64_t logs_truncated;
+} weir_wf_lease;
+
+int weir_wf_lease_offer(weir_db *db, int64_t task_run_id, const char *spec, weir_error *err);
+/* How many wait for a replica (a read, to skip the claim's write transaction): -1 on failure. */
+int64_t weir_wf_lease_ready(weir_db *db, weir_error *err);
+/* Claims up to `limit` ready ones for `owner` (FOR UPDATE SKIP LOCKED, in the caller's write
+ * transaction) into out (task_run_id, spec in a): how many, or -1. */
+int weir_wf_lease_claim(weir_db *db, weir_arena *a, const char *owner, int64_t expires_at, int limit,
+			weir_wf_lease *out, weir_error *err);
+int weir_wf_lease_set_token(weir_db *db, int64_t task_run_id, const char *token_id, weir_error *err);
+/* The heartbeat: every lease `owner` holds now expires at expires_at. */
+int weir_wf_lease_beat(weir_db *db, const char *owner, int64_t expires_at, weir_error *err);
+/* `owner`'s leases as the store has them: a JSON object, task run id (text) -> state. */
+json_t *weir_wf_lease_held(weir_db *db, const char *owner, weir_error *err);
+/* The outcome of `owner`'s claimed lease l (result .. logs_truncated). */
+int weir_wf_lease_done(weir_db *db, const char *owner, const weir_wf_lease *l, weir_error *err);
+/* The leader stops a lease: a claimed one is marked CANCELED (its owner kills the process and
+ * deletes it), an unclaimed or finished one is deleted. */
+int weir_wf_lease_cancel(weir_db *db, int64_t task_run_id, weir_error *err);
+int weir_wf_lease_delete(weir_db *db, int64_t task_run_id, weir_error *err);
+/* Deletes a claimed or canceled lease if it is still expired at `now` (in the leader's write
+ * transaction, after any heartbeat that committed first): 1 if it was, 0 if not, -1. */
+int64_t weir_wf_lease_expire(weir_db *db, int64_t task_run_id, int64_t now, weir_error *err);
+/* 1 if the task run has a lease, 0 if not, -1 on failure. */
+int weir_wf_lease_exists(weir_db *db, int64_t task_run_id, weir_error *err);
+/* Leases the leader ends now: DONE ones, and claimed or canceled ones whose expires_at is
+ * before `now` (their replica stopped beating); *n set. */
+weir_wf_lease *weir_wf_leases_ended(weir_db *db, weir_arena *a, int64_t now, int *n, weir_error *err);
+
 #endif

@@ -25,6 +25,7 @@ typedef struct weir_engine_cfg {
 	const char *data_dir; /* DATA: task run directories go to DATA/runs/<task_run_id>/ */
 	bool allow_command_tasks; /* --allow-command-tasks */
 	int executors; /* in-process executor threads (sql_task); default 2 */
+	int task_slots; /* leased command tasks this replica runs at once (PostgreSQL store); default 16 */
 	int64_t log_limit; /* bytes of each task's output kept (the tail); default 5 MiB */
 	const char *host; /* the server's address for DATABRICKS_HOST of command tasks */
 	const unsigned *port; /* its port, known once serving (read at each dispatch); NULL: none */

@@ -101,20 +101,46 @@ function ok(res) {
 }
 
 // Three replicas started together on a new database sharing one data directory, each with
-// the admin token; fn({url, rs}) runs with them, and they are stopped (cleanly) after it.
-async function withThreeReplicas(fn) {
+// the admin token and `extra` options; fn({url, data, rs}) runs with them, and they are
+// stopped (cleanly) after it, but for one the test killed (r.killed).
+async function withThreeReplicas(fn, extra = []) {
   const url = newDb();
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-shared-'));
-  const started = await Promise.allSettled(['a', 'b', 'c'].map((n) => replica(data, url, n)));
+  const started = await Promise.allSettled(['a', 'b', 'c'].map((n) => replica(data, url, n, extra)));
   const rs = started.filter((s) => s.status === 'fulfilled').map((s) => s.value);
   try {
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     const token = fs.readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
     for (const r of rs) r.token = token;
-    await fn({ url, rs });
+    await fn({ url, data, rs });
   } finally {
-    for (const r of rs) assert.equal((await r.stop()).code, 0);
+    for (const r of rs) if (!r.killed) assert.equal((await r.stop()).code, 0);
   }
+}
+
+// A command task for the lease tests (a python file under `data`): it records which replica
+// started it (its parent process: the weir that claimed its lease) in ran/<task_run_id> as
+// "ppid pid"; attempt 0 then waits for the file `release` (at most 60 s), a retry ends at once.
+function leaseTask(data) {
+  const ran = path.join(data, 'ran');
+  fs.mkdirSync(ran, { recursive: true });
+  const release = path.join(data, 'release');
+  const file = path.join(data, 'lease_task.py');
+  fs.writeFileSync(file, `import os, time
+open(os.path.join(${JSON.stringify(ran)}, os.environ["WEIR_TASK_RUN_ID"]), "w").write("%d %d" % (os.getppid(), os.getpid()))
+if os.environ["WEIR_ATTEMPT"] == "0":
+    end = time.time() + 60
+    while not os.path.exists(${JSON.stringify(release)}) and time.time() < end:
+        time.sleep(0.05)
+`);
+  const read = (id) => { try { return fs.readFileSync(path.join(ran, String(id)), 'utf8').split(' ').map(Number); } catch { return null; } };
+  return {
+    file,
+    release: () => fs.writeFileSync(release, ''),
+    started: (id) => read(id) !== null,
+    ranOn: (id) => read(id)[0], // the pid of the replica that ran task run `id`
+    kill: () => { for (const f of fs.readdirSync(ran)) try { process.kill(read(f)[1], 'SIGKILL'); } catch { /* gone */ } },
+  };
 }
 
 // A once-a-second cron with three replicas, 60 s of it, the engine's role taken from its
@@ -291,27 +317,23 @@ test('weir backup --store names pg_dump and writes nothing', { skip }, () => {
   assert.equal(fs.existsSync(out), false);
 });
 
-test('kill -9 of the replica running the engine while its tasks run: another takes over, retries the interrupted tasks, and nothing stays RUNNING', { skip }, async () => {
+test('kill -9 of the replica running the engine while its tasks run: another takes over, the task runs it held end INTERNAL_ERROR and are retried, the others\' go on, and nothing stays RUNNING', { skip }, async () => {
   const url = newDb();
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-shared-'));
   const rs = [];
-  const pids = path.join(data, 'pids');
-  fs.mkdirSync(pids);
+  const task = leaseTask(data);
   try {
     // one at a time: the first one bootstraps and takes the engine's role
-    for (const n of ['a', 'b', 'c']) rs.push(await replica(data, url, n, ['--allow-command-tasks']));
+    for (const n of ['a', 'b', 'c']) rs.push(await replica(data, url, n, ['--allow-command-tasks', '--task-slots', '2']));
     const token = fs.readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
     for (const r of rs) r.token = token;
-    // attempt 0 sleeps (the replica is killed meanwhile); a retry ends at once
-    const slow = path.join(data, 'slow.py');
-    fs.writeFileSync(slow, `import os, time\nopen(os.path.join(${JSON.stringify(pids)}, str(os.getpid())), "w").close()\ntime.sleep(60 if os.environ["WEIR_ATTEMPT"] == "0" else 0.2)\n`);
     const job = ok(await rs[1].req('POST', `${J}/create`, { body: {
       name: 'k9',
       max_concurrent_runs: 2,
       tasks: [
-        { task_key: 'slow', max_retries: 1, spark_python_task: { python_file: slow } },
+        { task_key: 'slow', max_retries: 1, spark_python_task: { python_file: task.file } },
         { task_key: 'after', depends_on: [{ task_key: 'slow' }], condition_task: { left: '1', op: 'EQUAL_TO', right: '1' } },
-        { task_key: 'once', spark_python_task: { python_file: slow } },
+        { task_key: 'once', spark_python_task: { python_file: task.file } },
       ],
     } }));
     // runs submitted through the replicas that do not run the engine
@@ -319,34 +341,138 @@ test('kill -9 of the replica running the engine while its tasks run: another tak
     const others = rs.filter((r) => r !== leader);
     const runIds = [];
     for (const o of others) runIds.push(ok(await o.req('POST', `${J}/run-now`, { body: { job_id: job.job_id } })).run_id);
-    const running = (run) => ['slow', 'once'].every((k) => run.tasks.find((t) => t.task_key === k)?.state.life_cycle_state === 'RUNNING');
-    for (const id of runIds) await waitRun(others[0], id, running, 20000);
+    const first = (run, k) => run.tasks.find((t) => t.task_key === k);
+    const started = (run) => ['slow', 'once'].every((k) => first(run, k)?.state.life_cycle_state === 'RUNNING' && task.started(first(run, k).run_id));
+    const before = [];
+    for (const id of runIds) before.push(await waitRun(others[0], id, started, 20000));
+    // the leader claims what it offers first: it holds leases (its slots), the others the rest
+    const onLeader = before.flatMap((run) => ['slow', 'once'].map((k) => first(run, k).run_id)).filter((id) => task.ranOn(id) === leader.proc.pid);
+    assert.ok(onLeader.length >= 1, 'the engine\'s replica runs task runs too');
     leader.proc.kill('SIGKILL');
     await new Promise((r) => (leader.proc.exitCode !== null || leader.proc.signalCode !== null ? r() : leader.proc.on('exit', r)));
+    // the dead replica's leases expire: its task runs end INTERNAL_ERROR (the others' go on)
+    for (const id of runIds) {
+      await waitRun(others[1], id, (run) => run.tasks.filter((t) => onLeader.includes(t.run_id)).every((t) => t.state.life_cycle_state === 'INTERNAL_ERROR'), 30000);
+    }
+    task.release();
     for (const id of runIds) {
       const run = await waitRun(others[1], id, undefined, 30000);
       const slowRuns = run.tasks.filter((t) => t.task_key === 'slow');
-      assert.equal(slowRuns.length, 2, 'the interrupted attempt and its retry');
-      assert.equal(slowRuns[0].state.life_cycle_state, 'INTERNAL_ERROR');
-      assert.match(slowRuns[0].state.state_message, /server restarted/);
-      assert.equal(slowRuns[1].state.life_cycle_state, 'TERMINATED');
-      assert.equal(slowRuns[1].state.result_state, 'SUCCESS');
-      assert.equal(run.tasks.find((t) => t.task_key === 'after').state.result_state, 'SUCCESS');
-      // no retries left: ended INTERNAL_ERROR, not retried
       const once = run.tasks.filter((t) => t.task_key === 'once');
-      assert.equal(once.length, 1);
-      assert.equal(once[0].state.life_cycle_state, 'INTERNAL_ERROR');
+      if (onLeader.includes(slowRuns[0].run_id)) {
+        assert.equal(slowRuns.length, 2, 'the interrupted attempt and its retry');
+        assert.equal(slowRuns[0].state.life_cycle_state, 'INTERNAL_ERROR');
+        assert.match(slowRuns[0].state.state_message, /replica lost/);
+        assert.equal(slowRuns[1].state.life_cycle_state, 'TERMINATED');
+        assert.equal(slowRuns[1].state.result_state, 'SUCCESS');
+        assert.notEqual(task.ranOn(slowRuns[1].run_id), leader.proc.pid);
+      } else {
+        assert.equal(slowRuns.length, 1, 'a task run of a live replica goes on');
+        assert.equal(slowRuns[0].state.result_state, 'SUCCESS');
+      }
+      assert.equal(run.tasks.find((t) => t.task_key === 'after').state.result_state, 'SUCCESS');
+      assert.equal(once.length, 1, 'no retries: never retried');
+      if (onLeader.includes(once[0].run_id)) {
+        assert.equal(once[0].state.life_cycle_state, 'INTERNAL_ERROR');
+        assert.equal(run.state.result_state, 'FAILED');
+      } else {
+        assert.equal(once[0].state.result_state, 'SUCCESS');
+        assert.equal(run.state.result_state, 'SUCCESS');
+      }
       assert.equal(run.state.life_cycle_state, 'TERMINATED');
-      assert.equal(run.state.result_state, 'FAILED');
     }
     assert.equal(leaderOf(others) !== undefined, true);
     // nothing of the store is left active
     assert.equal(psql(url, "SELECT count(*) FROM job_runs WHERE life_cycle NOT IN ('TERMINATED', 'SKIPPED', 'INTERNAL_ERROR')"), '0');
     assert.equal(psql(url, "SELECT count(*) FROM task_runs WHERE life_cycle NOT IN ('TERMINATED', 'SKIPPED', 'INTERNAL_ERROR')"), '0');
+    assert.equal(psql(url, 'SELECT count(*) FROM task_leases'), '0');
   } finally {
-    for (const f of fs.readdirSync(pids)) try { process.kill(Number(f), 'SIGKILL'); } catch { /* gone */ }
+    task.kill();
     for (const r of rs) await r.stop();
   }
+});
+
+test('leases: with three replicas the parallel task runs of a job run on more than one replica; kill -9 of one that is not the leader ends its task runs INTERNAL_ERROR, retried on the others', { skip }, async () => {
+  await withThreeReplicas(async ({ url, data, rs }) => {
+    const task = leaseTask(data);
+    try {
+      const keys = ['t1', 't2', 't3', 't4', 't5', 't6'];
+      const job = ok(await rs[0].req('POST', `${J}/create`, { body: {
+        name: 'spread',
+        tasks: keys.map((k) => ({ task_key: k, max_retries: 1, spark_python_task: { python_file: task.file } })),
+      } }));
+      const runId = ok(await rs[1].req('POST', `${J}/run-now`, { body: { job_id: job.job_id } })).run_id;
+      // six task runs, two slots per replica: every replica holds two leases
+      const run0 = await waitRun(rs[2], runId, (run) => run.tasks.length === 6 && run.tasks.every((t) => t.state.life_cycle_state === 'RUNNING' && task.started(t.run_id)), 20000);
+      const where = new Map(run0.tasks.map((t) => [t.run_id, task.ranOn(t.run_id)]));
+      const pids = new Set(rs.map((r) => r.proc.pid));
+      for (const pid of where.values()) assert.ok(pids.has(pid), 'a replica started each task');
+      assert.ok(new Set(where.values()).size > 1, `task runs on more than one replica: ${[...where.values()]}`);
+      for (const r of rs) assert.ok([...where.values()].filter((p) => p === r.proc.pid).length <= 2, 'no replica runs more than its slots');
+      // kill -9 a replica that is not the leader while it holds leases
+      const leader = leaderOf(rs);
+      const victim = rs.find((r) => r !== leader && [...where.values()].includes(r.proc.pid));
+      assert.ok(victim, 'a replica other than the leader holds leases');
+      const lost = run0.tasks.filter((t) => where.get(t.run_id) === victim.proc.pid).map((t) => t.task_key);
+      victim.killed = true;
+      victim.proc.kill('SIGKILL');
+      await new Promise((r) => (victim.proc.exitCode !== null || victim.proc.signalCode !== null ? r() : victim.proc.on('exit', r)));
+      // its leases expire (no heartbeat): its task runs end INTERNAL_ERROR and wait for a retry
+      await waitRun(leader, runId, (run) => lost.every((k) => run.tasks.filter((t) => t.task_key === k).length === 2), 30000);
+      task.release(); // the survivors' attempts end, freeing slots for the retries
+      const run = await waitRun(leader, runId, undefined, 30000);
+      assert.equal(run.state.result_state, 'SUCCESS', JSON.stringify(run.tasks.map((t) => [t.task_key, t.state])));
+      for (const k of keys) {
+        const attempts = run.tasks.filter((t) => t.task_key === k);
+        if (lost.includes(k)) {
+          assert.equal(attempts.length, 2);
+          assert.equal(attempts[0].state.life_cycle_state, 'INTERNAL_ERROR');
+          assert.match(attempts[0].state.state_message, /replica lost/);
+          assert.equal(attempts[1].state.result_state, 'SUCCESS');
+          assert.notEqual(task.ranOn(attempts[1].run_id), victim.proc.pid, 'retried on another replica');
+        } else {
+          assert.equal(attempts.length, 1, `${k} ran on a live replica: no retry`);
+          assert.equal(attempts[0].state.result_state, 'SUCCESS');
+        }
+      }
+      assert.equal(psql(url, "SELECT count(*) FROM task_runs WHERE life_cycle NOT IN ('TERMINATED', 'SKIPPED', 'INTERNAL_ERROR')"), '0');
+      assert.equal(psql(url, 'SELECT count(*) FROM task_leases'), '0');
+    } finally {
+      task.kill();
+    }
+  }, ['--allow-command-tasks', '--task-slots', '2']);
+});
+
+test('leases: max_concurrent_runs 1 holds across three replicas, whichever replicas run the tasks', { skip }, async () => {
+  await withThreeReplicas(async ({ rs, data }) => {
+    const spans = path.join(data, 'spans');
+    fs.mkdirSync(spans);
+    const file = path.join(data, 'span.py');
+    fs.writeFileSync(file, `import os, time
+t0 = time.time()
+time.sleep(0.5)
+open(os.path.join(${JSON.stringify(spans)}, os.environ["WEIR_TASK_RUN_ID"]), "w").write("%s %f %f %d" % (os.environ["WEIR_RUN_ID"], t0, time.time(), os.getppid()))
+`);
+    // two parallel tasks per run and one slot per replica: each run's tasks are on two replicas
+    const job = ok(await rs[0].req('POST', `${J}/create`, { body: {
+      name: 'one-at-a-time',
+      max_concurrent_runs: 1,
+      queue: { enabled: true },
+      tasks: ['a', 'b'].map((k) => ({ task_key: k, spark_python_task: { python_file: file } })),
+    } }));
+    // five runs, submitted round-robin through the replicas at once
+    const ids = await Promise.all([0, 1, 2, 3, 4].map(async (i) => ok(await rs[i % 3].req('POST', `${J}/run-now`, { body: { job_id: job.job_id } })).run_id));
+    for (const id of ids) assert.equal((await waitRun(rs[0], id, undefined, 60000)).state.result_state, 'SUCCESS');
+    const rows = fs.readdirSync(spans).map((f) => fs.readFileSync(path.join(spans, f), 'utf8').split(' ').map(Number));
+    assert.equal(rows.length, 10);
+    assert.ok(new Set(rows.map((r) => r[3])).size > 1, 'tasks ran on more than one replica');
+    // each run's span (its first task's start to its last task's end) overlaps no other's
+    const runs = ids.map((id) => {
+      const mine = rows.filter((r) => r[0] === id);
+      return [Math.min(...mine.map((r) => r[1])), Math.max(...mine.map((r) => r[2]))];
+    }).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < runs.length; i++) assert.ok(runs[i][0] >= runs[i - 1][1], `run ${i} started after run ${i - 1} ended: ${JSON.stringify(runs)}`);
+  }, ['--allow-command-tasks', '--task-slots', '1']);
 });
 
 test('a once-a-second cron with three replicas fires each tick of 60 seconds exactly once, across a takeover of the engine', { skip, timeout: 120000 }, async () => {
