@@ -70,6 +70,35 @@ static unsigned browse_flag(weir_req *r, weir_error *e, int *rc)
 	return include_browse ? WEIR_RESOLVE_INCLUDE_BROWSE : 0;
 }
 
+/* The parent of an object of type t being created or listed, resolved for the caller: the
+ * metastore for a catalog, else catalog `cat` (a schema's) or schema `cat`.`sch` (names
+ * checked first). */
+static int parent_of(weir_req *r, weir_sec_type t, const char *cat, const char *sch, unsigned flags,
+		     weir_securable *parent, weir_error *e)
+{
+	weir_db *db = weir_req_db(r);
+	if (t == WEIR_SEC_CATALOG)
+		return weir_gov_metastore_securable(db, r->arena, parent, e);
+	bool in_schema = t != WEIR_SEC_SCHEMA;
+	if (weir_gov_name_check("catalog_name", cat, e) != 0 ||
+	    (in_schema && weir_gov_name_check("schema_name", sch, e) != 0))
+		return -1;
+	const char *pname = in_schema ? weir_arena_printf(r->arena, "%s.%s", cat, sch) : cat;
+	return weir_gov_resolve_ex(db, r->arena, r->principal, in_schema ? WEIR_SEC_SCHEMA : WEIR_SEC_CATALOG, pname,
+				   flags, parent, e);
+}
+
+/* A create's failure about a field of its body: a function's fields are in function_info. */
+static int fail_in_body(weir_req *r, weir_sec_type t, weir_error *e)
+{
+	if (t == WEIR_SEC_FUNCTION && e->field[0]) {
+		char f[sizeof(e->field)];
+		snprintf(f, sizeof(f), "function_info.%s", e->field);
+		memcpy(e->field, f, sizeof(f));
+	}
+	return fail(r, e);
+}
+
 static int create(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -78,37 +107,23 @@ static int create(weir_req *r)
 	if (body == NULL)
 		return fail(r, &e);
 	weir_db *db = weir_req_db(r);
+	const char *cat = NULL, *sch = NULL;
+	if (t != WEIR_SEC_CATALOG) {
+		json_t *fields = body;
+		if (t == WEIR_SEC_FUNCTION && weir_json_get_obj(body, "function_info", true, &fields, &e) != 0)
+			return fail(r, &e);
+		if (weir_json_get_str(fields, "catalog_name", true, &cat, &e) != 0 ||
+		    (t != WEIR_SEC_SCHEMA && weir_json_get_str(fields, "schema_name", true, &sch, &e) != 0))
+			return fail_in_body(r, t, &e);
+	}
 	/* The write transaction first: the parent's resolve and the name check then read
 	 * through the writer's connection, whose page cache every commit leaves valid (a pooled
 	 * connection drops its cache after any other's commit and re-reads each page). */
 	if (weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
 	weir_securable parent;
-	if (t == WEIR_SEC_CATALOG) {
-		if (weir_gov_metastore_securable(db, r->arena, &parent, &e) != 0)
-			return fail(r, &e);
-	} else {
-		json_t *fields = body;
-		if (t == WEIR_SEC_FUNCTION && weir_json_get_obj(body, "function_info", true, &fields, &e) != 0)
-			return fail(r, &e);
-		const char *cat = NULL, *sch = NULL;
-		if (weir_json_get_str(fields, "catalog_name", true, &cat, &e) != 0 ||
-		    (t != WEIR_SEC_SCHEMA && weir_json_get_str(fields, "schema_name", true, &sch, &e) != 0) ||
-		    weir_gov_name_check("catalog_name", cat, &e) != 0 ||
-		    (sch && weir_gov_name_check("schema_name", sch, &e) != 0)) {
-			if (t == WEIR_SEC_FUNCTION && e.field[0]) { /* name the field where it is */
-				char f[sizeof(e.field)];
-				snprintf(f, sizeof(f), "function_info.%s", e.field);
-				memcpy(e.field, f, sizeof(f));
-			}
-			return fail(r, &e);
-		}
-		const char *pname = t == WEIR_SEC_SCHEMA ? cat : weir_arena_printf(r->arena, "%s.%s", cat, sch);
-		if (weir_gov_resolve(db, r->arena, r->principal,
-				     t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA, pname, &parent,
-				     &e) != 0)
-			return fail(r, &e);
-	}
+	if (parent_of(r, t, cat, sch, 0, &parent, &e) != 0)
+		return fail_in_body(r, t, &e);
 	if (weir_req_authorize(r, &parent, &e) != 0)
 		return fail(r, &e);
 	const char *full = NULL;
@@ -160,30 +175,20 @@ static int list(weir_req *r)
 		return fail(r, &e);
 	}
 	weir_securable parent;
-	if (t == WEIR_SEC_CATALOG) {
-		if (weir_gov_metastore_securable(db, r->arena, &parent, &e) != 0)
-			return fail(r, &e);
-	} else {
-		const char *cat = weir_req_query(r, "catalog_name");
-		const char *sch = weir_req_query(r, "schema_name");
-		if (cat == NULL || *cat == '\0') {
-			weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "catalog_name",
-					 "Missing required parameter: catalog_name");
-			return fail(r, &e);
-		}
-		if (t != WEIR_SEC_SCHEMA && (sch == NULL || *sch == '\0')) {
-			weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "schema_name",
-					 "Missing required parameter: schema_name");
-			return fail(r, &e);
-		}
-		const char *pname = t == WEIR_SEC_SCHEMA ? cat : weir_arena_printf(r->arena, "%s.%s", cat, sch);
-		if (weir_gov_name_check("catalog_name", cat, &e) != 0 ||
-		    (sch && t != WEIR_SEC_SCHEMA && weir_gov_name_check("schema_name", sch, &e) != 0) ||
-		    weir_gov_resolve_ex(db, r->arena, r->principal,
-					t == WEIR_SEC_SCHEMA ? WEIR_SEC_CATALOG : WEIR_SEC_SCHEMA, pname,
-					include_browse ? WEIR_RESOLVE_INCLUDE_BROWSE : 0, &parent, &e) != 0)
-			return fail(r, &e);
+	const char *cat = weir_req_query(r, "catalog_name");
+	const char *sch = weir_req_query(r, "schema_name");
+	if (t != WEIR_SEC_CATALOG && (cat == NULL || *cat == '\0')) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "catalog_name",
+				 "Missing required parameter: catalog_name");
+		return fail(r, &e);
 	}
+	if (t != WEIR_SEC_CATALOG && t != WEIR_SEC_SCHEMA && (sch == NULL || *sch == '\0')) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "schema_name",
+				 "Missing required parameter: schema_name");
+		return fail(r, &e);
+	}
+	if (parent_of(r, t, cat, sch, include_browse ? WEIR_RESOLVE_INCLUDE_BROWSE : 0, &parent, &e) != 0)
+		return fail(r, &e);
 	if (weir_req_authorize(r, &parent, &e) != 0)
 		return fail(r, &e);
 	size_t len;
