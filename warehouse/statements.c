@@ -13,8 +13,11 @@
  * passes (on_wait_timeout CANCEL cancels it first, and waits up to 5 s for the cancel).
  *
  * A statement's result stays in memory for KEEP_MS after it ends; then the statement is
- * CLOSED (its result dropped) for KEEP_MS more, then it is gone (404). At most
- * MAX_STATEMENTS in all: the oldest ended ones make room.
+ * CLOSED (its result dropped) for KEEP_MS more, then it is gone (404) (checked at most once a
+ * second: expire). At most MAX_STATEMENTS in all: the oldest ended ones make room. A
+ * statement is found by its id through a hash table (byid), not a walk of all of them, and
+ * the waiter walks only the statements a call waits for (waiting): with the table full, the
+ * walks were a sixth of a primary-key lookup's instructions.
  *
  * EXTERNAL_LINKS: each chunk's URL is a Weir route that needs no Authorization header,
  * signed (HMAC-SHA256 with a key drawn at start, so links die with the process) over the
@@ -43,6 +46,8 @@
 #define LINK_TTL_MS (15 * 60 * 1000)
 #define STATEMENT_TIMEOUT_MS ((int64_t)2 * 3600 * 1000)
 #define CANCEL_GRACE_MS 5000
+#define ID_BUCKETS 1024 /* a power of two */
+#define EXPIRE_EVERY_MS 1000
 
 typedef struct wh_pool {
 	char id[40];
@@ -71,7 +76,8 @@ typedef struct wh_stmt {
 	int64_t created_ms, ended_ms;
 	weir_wh_cancel cancel;
 	struct wh_stmt *qnext;
-	/* a call waiting for it */
+	struct wh_stmt *hnext; /* in wh.byid */
+	/* a call waiting for it (then in wh.waiting) */
 	void (*wake)(void *);
 	void *wake_arg;
 	int64_t wait_until_ms;
@@ -84,7 +90,11 @@ static struct {
 	pthread_cond_t cv;
 	weir_db_pool *pool;
 	wh_stmt **all;
-	int nall, nqueued;
+	int nall, cap, nqueued;
+	wh_stmt *byid[ID_BUCKETS]; /* every statement of all, by id */
+	wh_stmt **waiting; /* those with a wake */
+	int nwaiting, capwaiting;
+	int64_t expired_ms; /* expire's last pass */
 	wh_pool *pools;
 	bool started, stopping, draining;
 	int live; /* executor threads, every generation (detached: weir_wh_stop waits for 0) */
@@ -101,6 +111,40 @@ const char *weir_wh_state_name(weir_wh_state s)
 }
 
 static bool terminal(weir_wh_state s) { return s >= WEIR_WH_SUCCEEDED; }
+
+/* ---------------------------------------------------------------- statements by id (under wh.mu) */
+
+static unsigned id_bucket(const char *id)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h & (ID_BUCKETS - 1);
+}
+
+static wh_stmt *by_id(const char *id)
+{
+	for (wh_stmt *s = wh.byid[id_bucket(id)]; s; s = s->hnext)
+		if (strcmp(s->id, id) == 0)
+			return s;
+	return NULL;
+}
+
+static void id_add(wh_stmt *s)
+{
+	unsigned b = id_bucket(s->id);
+	s->hnext = wh.byid[b];
+	wh.byid[b] = s;
+}
+
+static void id_del(wh_stmt *s)
+{
+	for (wh_stmt **pp = &wh.byid[id_bucket(s->id)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == s) {
+			*pp = s->hnext;
+			return;
+		}
+}
 
 /* ---------------------------------------------------------------- the query history */
 
@@ -427,14 +471,18 @@ void weir_wh__pool_status(const char *id, const char **state, int *active, int *
 
 /* ---------------------------------------------------------------- the waiter thread */
 
-/* Under wh.mu: drops ended statements past their time (CLOSED first), and the oldest ended
- * ones while the table is full. */
-static void purge(int64_t now)
+/* Under wh.mu: drops ended statements past their time (CLOSED first). A walk of every
+ * statement: at most once every EXPIRE_EVERY_MS (the times are an hour). */
+static void expire(int64_t now)
 {
+	if (now - wh.expired_ms < EXPIRE_EVERY_MS && now >= wh.expired_ms)
+		return;
+	wh.expired_ms = now;
 	int w = 0;
 	for (int i = 0; i < wh.nall; i++) {
 		wh_stmt *s = wh.all[i];
 		if (terminal(s->state) && s->wake == NULL && now - s->ended_ms > 2 * KEEP_MS) {
+			id_del(s);
 			stmt_free(s);
 			continue;
 		}
@@ -445,6 +493,11 @@ static void purge(int64_t now)
 		wh.all[w++] = s;
 	}
 	wh.nall = w;
+}
+
+/* Under wh.mu: the oldest ended statements go while the table is full (a submission). */
+static void make_room(void)
+{
 	while (wh.nall >= MAX_STATEMENTS) {
 		int oldest = -1;
 		for (int i = 0; i < wh.nall; i++)
@@ -453,6 +506,7 @@ static void purge(int64_t now)
 				oldest = i;
 		if (oldest < 0)
 			return;
+		id_del(wh.all[oldest]);
 		stmt_free(wh.all[oldest]);
 		wh.all[oldest] = wh.all[--wh.nall];
 	}
@@ -473,10 +527,8 @@ static void *waiter_main(void *arg)
 		char idle[8][40];
 		int nidle = 0;
 		int64_t now = weir_now_ms(), next = now + 1000;
-		for (int i = 0; i < wh.nall && nw < MAX_WAKES; i++) {
-			wh_stmt *s = wh.all[i];
-			if (s->wake == NULL)
-				continue;
+		for (int i = 0; i < wh.nwaiting && nw < MAX_WAKES;) {
+			wh_stmt *s = wh.waiting[i];
 			bool due = terminal(s->state) || wh.draining || wh.stopping;
 			if (!due && now >= s->wait_until_ms) {
 				if (s->cancel_on_timeout && !s->canceling && s->state == WEIR_WH_PENDING) {
@@ -496,9 +548,12 @@ static void *waiter_main(void *arg)
 				wakes[nw].arg = s->wake_arg;
 				nw++;
 				s->wake = NULL;
-			} else if (s->wait_until_ms < next) {
-				next = s->wait_until_ms;
+				wh.waiting[i] = wh.waiting[--wh.nwaiting];
+				continue;
 			}
+			if (s->wait_until_ms < next)
+				next = s->wait_until_ms;
+			i++;
 		}
 		for (wh_pool *pl = wh.pools; pl && nidle < 8; pl = pl->next)
 			if (pl->running && pl->auto_stop_mins > 0 && pl->active == 0 && pl->nqueued == 0 &&
@@ -519,7 +574,7 @@ static void *waiter_main(void *arg)
 		}
 		if (wh.stopping)
 			break;
-		purge(now);
+		expire(now);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		int64_t ms = next - now;
@@ -589,7 +644,11 @@ void weir_wh_stop(void)
 		stmt_free(wh.all[i]);
 	free(wh.all);
 	wh.all = NULL;
-	wh.nall = 0;
+	wh.nall = wh.cap = 0;
+	memset(wh.byid, 0, sizeof(wh.byid));
+	free(wh.waiting);
+	wh.waiting = NULL;
+	wh.nwaiting = wh.capwaiting = 0;
 	wh.nqueued = 0;
 	while (wh.pools) {
 		wh_pool *n = wh.pools->next;
@@ -605,9 +664,9 @@ void weir_wh_stop(void)
 /* Under wh.mu: the caller's own statement (hidden from everyone else, admins too). */
 static wh_stmt *find(const weir_principal *p, const char *id, weir_error *err)
 {
-	for (int i = 0; id && i < wh.nall; i++)
-		if (strcmp(wh.all[i]->id, id) == 0 && wh.all[i]->owner_id == p->id)
-			return wh.all[i];
+	wh_stmt *s = id ? by_id(id) : NULL;
+	if (s && s->owner_id == p->id)
+		return s;
 	weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Statement '%.64s' does not exist", id ? id : "");
 	return NULL;
 }
@@ -992,7 +1051,8 @@ json_t *weir_wh_statement_execute(weir_db *db, weir_arena *a, const weir_princip
 	if (stopped && !wh.stopping) /* a statement starts its warehouse, as on Databricks */
 		weir_wh__pool_start(wid, slots, auto_stop);
 	pthread_mutex_lock(&wh.mu);
-	purge(s->created_ms);
+	expire(s->created_ms);
+	make_room();
 	pl = pool_find(wid);
 	if (wh.stopping || !wh.started || pl == NULL || !pl->running || wh.nall >= MAX_STATEMENTS ||
 	    pl->nqueued >= MAX_QUEUED) {
@@ -1003,8 +1063,12 @@ json_t *weir_wh_statement_execute(weir_db *db, weir_arena *a, const weir_princip
 		       NULL;
 	}
 	s->pool = pl;
-	wh.all = realloc(wh.all, (size_t)(wh.nall + 1) * sizeof(*wh.all));
+	if (wh.nall == wh.cap) {
+		wh.cap = wh.cap ? 2 * wh.cap : 64;
+		wh.all = realloc(wh.all, (size_t)wh.cap * sizeof(*wh.all));
+	}
 	wh.all[wh.nall++] = s;
+	id_add(s);
 	if (pl->qtail)
 		pl->qtail->qnext = s;
 	else
@@ -1025,12 +1089,14 @@ json_t *weir_wh_statement_execute(weir_db *db, weir_arena *a, const weir_princip
 int weir_wh_statement_wait(const weir_wh_submitted *sub, void (*wake)(void *), void *arg)
 {
 	pthread_mutex_lock(&wh.mu);
-	wh_stmt *s = NULL;
-	for (int i = 0; i < wh.nall; i++)
-		if (strcmp(wh.all[i]->id, sub->id) == 0)
-			s = wh.all[i];
+	wh_stmt *s = by_id(sub->id);
 	int rc = 1;
 	if (s && !terminal(s->state) && sub->wait_ms > 0 && !wh.draining && !wh.stopping && s->wake == NULL) {
+		if (wh.nwaiting == wh.capwaiting) {
+			wh.capwaiting = wh.capwaiting ? 2 * wh.capwaiting : 16;
+			wh.waiting = realloc(wh.waiting, (size_t)wh.capwaiting * sizeof(*wh.waiting));
+		}
+		wh.waiting[wh.nwaiting++] = s;
 		s->wake = wake;
 		s->wake_arg = arg;
 		s->wait_until_ms = weir_now_ms() + sub->wait_ms;
@@ -1102,9 +1168,8 @@ int weir_wh_statement_link(const char *id, const char *index, const char *token,
 	}
 	pthread_mutex_lock(&wh.mu);
 	wh_stmt *s = NULL;
-	for (int i = 0; ok && i < wh.nall; i++)
-		if (strcmp(wh.all[i]->id, id) == 0)
-			s = wh.all[i];
+	if (ok)
+		s = by_id(id);
 	if (s && s->state == WEIR_WH_SUCCEEDED && s->links && idx < chunk_count(s)) {
 		*body = chunk_body(s, idx, len);
 		*content_type = s->csv ? "text/csv" : "application/json";
