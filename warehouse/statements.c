@@ -508,7 +508,9 @@ static void make_room(void)
 			return;
 		id_del(wh.all[oldest]);
 		stmt_free(wh.all[oldest]);
-		wh.all[oldest] = wh.all[--wh.nall];
+		/* all stays in submission order (the list answers newest first) */
+		memmove(&wh.all[oldest], &wh.all[oldest + 1], (size_t)(wh.nall - oldest - 1) * sizeof(*wh.all));
+		wh.nall--;
 	}
 }
 
