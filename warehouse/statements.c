@@ -752,12 +752,23 @@ static void link_sig(const char *id, int64_t idx, int64_t exp, char out[65])
 	weir_hmac_sha256_hex(wh.link_key, sizeof(wh.link_key), msg, (size_t)n, out);
 }
 
+/* {"chunk_index": idx, "row_offset": off, "row_count": cnt} (built member by member: json_pack
+ * parses its format at every call, a few thousand instructions for each of a statement's
+ * objects, at every answer). */
+static json_t *chunk_info(int64_t idx, int64_t off, int64_t cnt)
+{
+	json_t *r = json_object();
+	json_object_set_new(r, "chunk_index", json_integer((json_int_t)idx));
+	json_object_set_new(r, "row_offset", json_integer((json_int_t)off));
+	json_object_set_new(r, "row_count", json_integer((json_int_t)cnt));
+	return r;
+}
+
 /* The chunk's description: INLINE rows (data_array) or one external link. */
 static json_t *chunk_json(const wh_stmt *s, int64_t idx, const char *link_base)
 {
 	int64_t off = idx * ROWS_PER_CHUNK, cnt = chunk_rows(s, idx), n = chunk_count(s);
-	json_t *r = json_pack("{s:I, s:I, s:I}", "chunk_index", (json_int_t)idx, "row_offset", (json_int_t)off,
-			      "row_count", (json_int_t)cnt);
+	json_t *r = chunk_info(idx, off, cnt);
 	if (idx + 1 < n) {
 		json_object_set_new(r, "next_chunk_index", json_integer(idx + 1));
 		char link[160];
@@ -789,32 +800,40 @@ static json_t *chunk_json(const wh_stmt *s, int64_t idx, const char *link_base)
 	return r;
 }
 
+/* StatementResponse, built member by member (see chunk_info). */
 static json_t *render(const wh_stmt *s, const char *link_base)
 {
-	json_t *status = json_pack("{s:s}", "state", weir_wh_state_name(s->state));
-	if (s->state == WEIR_WH_FAILED || (s->state == WEIR_WH_CANCELED && s->out.message[0]))
-		json_object_set_new(status, "error",
-				    json_pack("{s:s, s:s}", "error_code",
-					      s->out.error_code[0] ? s->out.error_code : "UNKNOWN", "message",
-					      s->out.message));
-	json_t *r = json_pack("{s:s, s:o}", "statement_id", s->id, "status", status);
+	json_t *status = json_object();
+	json_object_set_new(status, "state", json_string(weir_wh_state_name(s->state)));
+	json_t *msg = s->state == WEIR_WH_FAILED || (s->state == WEIR_WH_CANCELED && s->out.message[0])
+			      ? json_string(s->out.message)
+			      : NULL;
+	if (msg) { /* a message that is not UTF-8 (never: SQLite's text of our UTF-8) leaves it out */
+		json_t *e = json_object();
+		json_object_set_new(e, "error_code", json_string(s->out.error_code[0] ? s->out.error_code : "UNKNOWN"));
+		json_object_set_new(e, "message", msg);
+		json_object_set_new(status, "error", e);
+	}
+	json_t *r = json_object();
+	json_object_set_new(r, "statement_id", json_string(s->id));
+	json_object_set_new(r, "status", status);
 	if (s->state != WEIR_WH_SUCCEEDED)
 		return r;
 	int64_t n = (int64_t)json_array_size(s->out.rows), nchunks = chunk_count(s);
 	json_t *chunks = json_array();
 	for (int64_t i = 0; i < nchunks; i++)
-		json_array_append_new(chunks, json_pack("{s:I, s:I, s:I}", "chunk_index", (json_int_t)i, "row_offset",
-							(json_int_t)(i * ROWS_PER_CHUNK), "row_count",
-							(json_int_t)chunk_rows(s, i)));
-	json_t *cols = s->out.columns ? s->out.columns : json_array();
-	json_object_set_new(r, "manifest",
-			    json_pack("{s:s, s:{s:I, s:O}, s:I, s:o, s:I, s:b}", "format",
-				      s->csv ? "CSV" : "JSON_ARRAY", "schema", "column_count",
-				      (json_int_t)json_array_size(cols), "columns", cols, "total_chunk_count",
-				      (json_int_t)nchunks, "chunks", chunks, "total_row_count", (json_int_t)n,
-				      "truncated", s->out.truncated));
-	if (s->out.columns == NULL)
-		json_decref(cols);
+		json_array_append_new(chunks, chunk_info(i, i * ROWS_PER_CHUNK, chunk_rows(s, i)));
+	json_t *schema = json_object();
+	json_object_set_new(schema, "column_count", json_integer((json_int_t)json_array_size(s->out.columns)));
+	json_object_set_new(schema, "columns", s->out.columns ? json_incref(s->out.columns) : json_array());
+	json_t *m = json_object();
+	json_object_set_new(m, "format", json_string(s->csv ? "CSV" : "JSON_ARRAY"));
+	json_object_set_new(m, "schema", schema);
+	json_object_set_new(m, "total_chunk_count", json_integer((json_int_t)nchunks));
+	json_object_set_new(m, "chunks", chunks);
+	json_object_set_new(m, "total_row_count", json_integer((json_int_t)n));
+	json_object_set_new(m, "truncated", json_boolean(s->out.truncated));
+	json_object_set_new(r, "manifest", m);
 	json_object_set_new(r, "result", chunk_json(s, 0, link_base));
 	return r;
 }

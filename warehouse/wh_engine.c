@@ -1467,9 +1467,21 @@ static json_t *result_columns(wh_ctx *c, sqlite3_stmt *st, bool have_row, weir_w
 	for (int i = 0; i < n; i++) {
 		column_type(c, st, i, have_row, &types[i]);
 		const char *name = sqlite3_column_name(st, i);
-		json_array_append_new(cols,
-				      json_pack("{s:s, s:s, s:s, s:i}", "name", name ? name : "", "type_text",
-						types[i].type_text, "type_name", types[i].type_name, "position", i));
+		/* member by member: json_pack parses its format at every call (a third of this) */
+		json_t *nm = json_string(name ? name : ""), *tt = json_string(types[i].type_text),
+		       *tn = types[i].type_name ? json_string(types[i].type_name) : NULL;
+		if (nm == NULL || tt == NULL || tn == NULL) { /* not UTF-8: left out, as json_pack did */
+			json_decref(nm);
+			json_decref(tt);
+			json_decref(tn);
+			continue;
+		}
+		json_t *col = json_object();
+		json_object_set_new(col, "name", nm);
+		json_object_set_new(col, "type_text", tt);
+		json_object_set_new(col, "type_name", tn);
+		json_object_set_new(col, "position", json_integer(i));
+		json_array_append_new(cols, col);
 	}
 	return cols;
 }
