@@ -13,8 +13,11 @@
  * passes (on_wait_timeout CANCEL cancels it first, and waits up to 5 s for the cancel).
  *
  * A statement's result stays in memory for KEEP_MS after it ends; then the statement is
- * CLOSED (its result dropped) for KEEP_MS more, then it is gone (404). At most
- * MAX_STATEMENTS in all: the oldest ended ones make room.
+ * CLOSED (its result dropped) for KEEP_MS more, then it is gone (404) (checked at most once a
+ * second: expire). At most MAX_STATEMENTS in all: the oldest ended ones make room. A
+ * statement is found by its id through a hash table (byid), not a walk of all of them, and
+ * the waiter walks only the statements a call waits for (waiting): with the table full, the
+ * walks were a sixth of a primary-key lookup's instructions.
  *
  * EXTERNAL_LINKS: each chunk's URL is a Weir route that needs no Authorization header,
  * signed (HMAC-SHA256 with a key drawn at start, so links die with the process) over the
@@ -43,6 +46,8 @@
 #define LINK_TTL_MS (15 * 60 * 1000)
 #define STATEMENT_TIMEOUT_MS ((int64_t)2 * 3600 * 1000)
 #define CANCEL_GRACE_MS 5000
+#define ID_BUCKETS 1024 /* a power of two */
+#define EXPIRE_EVERY_MS 1000
 
 typedef struct wh_pool {
 	char id[40];
@@ -71,7 +76,8 @@ typedef struct wh_stmt {
 	int64_t created_ms, ended_ms;
 	weir_wh_cancel cancel;
 	struct wh_stmt *qnext;
-	/* a call waiting for it */
+	struct wh_stmt *hnext; /* in wh.byid */
+	/* a call waiting for it (then in wh.waiting) */
 	void (*wake)(void *);
 	void *wake_arg;
 	int64_t wait_until_ms;
@@ -84,7 +90,11 @@ static struct {
 	pthread_cond_t cv;
 	weir_db_pool *pool;
 	wh_stmt **all;
-	int nall, nqueued;
+	int nall, cap, nqueued;
+	wh_stmt *byid[ID_BUCKETS]; /* every statement of all, by id */
+	wh_stmt **waiting; /* those with a wake */
+	int nwaiting, capwaiting;
+	int64_t expired_ms; /* expire's last pass */
 	wh_pool *pools;
 	bool started, stopping, draining;
 	int live; /* executor threads, every generation (detached: weir_wh_stop waits for 0) */
@@ -101,6 +111,40 @@ const char *weir_wh_state_name(weir_wh_state s)
 }
 
 static bool terminal(weir_wh_state s) { return s >= WEIR_WH_SUCCEEDED; }
+
+/* ---------------------------------------------------------------- statements by id (under wh.mu) */
+
+static unsigned id_bucket(const char *id)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h & (ID_BUCKETS - 1);
+}
+
+static wh_stmt *by_id(const char *id)
+{
+	for (wh_stmt *s = wh.byid[id_bucket(id)]; s; s = s->hnext)
+		if (strcmp(s->id, id) == 0)
+			return s;
+	return NULL;
+}
+
+static void id_add(wh_stmt *s)
+{
+	unsigned b = id_bucket(s->id);
+	s->hnext = wh.byid[b];
+	wh.byid[b] = s;
+}
+
+static void id_del(wh_stmt *s)
+{
+	for (wh_stmt **pp = &wh.byid[id_bucket(s->id)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == s) {
+			*pp = s->hnext;
+			return;
+		}
+}
 
 /* ---------------------------------------------------------------- the query history */
 
@@ -427,14 +471,18 @@ void weir_wh__pool_status(const char *id, const char **state, int *active, int *
 
 /* ---------------------------------------------------------------- the waiter thread */
 
-/* Under wh.mu: drops ended statements past their time (CLOSED first), and the oldest ended
- * ones while the table is full. */
-static void purge(int64_t now)
+/* Under wh.mu: drops ended statements past their time (CLOSED first). A walk of every
+ * statement: at most once every EXPIRE_EVERY_MS (the times are an hour). */
+static void expire(int64_t now)
 {
+	if (now - wh.expired_ms < EXPIRE_EVERY_MS && now >= wh.expired_ms)
+		return;
+	wh.expired_ms = now;
 	int w = 0;
 	for (int i = 0; i < wh.nall; i++) {
 		wh_stmt *s = wh.all[i];
 		if (terminal(s->state) && s->wake == NULL && now - s->ended_ms > 2 * KEEP_MS) {
+			id_del(s);
 			stmt_free(s);
 			continue;
 		}
@@ -445,6 +493,11 @@ static void purge(int64_t now)
 		wh.all[w++] = s;
 	}
 	wh.nall = w;
+}
+
+/* Under wh.mu: the oldest ended statements go while the table is full (a submission). */
+static void make_room(void)
+{
 	while (wh.nall >= MAX_STATEMENTS) {
 		int oldest = -1;
 		for (int i = 0; i < wh.nall; i++)
@@ -453,8 +506,11 @@ static void purge(int64_t now)
 				oldest = i;
 		if (oldest < 0)
 			return;
+		id_del(wh.all[oldest]);
 		stmt_free(wh.all[oldest]);
-		wh.all[oldest] = wh.all[--wh.nall];
+		/* all stays in submission order (the list answers newest first) */
+		memmove(&wh.all[oldest], &wh.all[oldest + 1], (size_t)(wh.nall - oldest - 1) * sizeof(*wh.all));
+		wh.nall--;
 	}
 }
 
@@ -473,10 +529,8 @@ static void *waiter_main(void *arg)
 		char idle[8][40];
 		int nidle = 0;
 		int64_t now = weir_now_ms(), next = now + 1000;
-		for (int i = 0; i < wh.nall && nw < MAX_WAKES; i++) {
-			wh_stmt *s = wh.all[i];
-			if (s->wake == NULL)
-				continue;
+		for (int i = 0; i < wh.nwaiting && nw < MAX_WAKES;) {
+			wh_stmt *s = wh.waiting[i];
 			bool due = terminal(s->state) || wh.draining || wh.stopping;
 			if (!due && now >= s->wait_until_ms) {
 				if (s->cancel_on_timeout && !s->canceling && s->state == WEIR_WH_PENDING) {
@@ -496,9 +550,12 @@ static void *waiter_main(void *arg)
 				wakes[nw].arg = s->wake_arg;
 				nw++;
 				s->wake = NULL;
-			} else if (s->wait_until_ms < next) {
-				next = s->wait_until_ms;
+				wh.waiting[i] = wh.waiting[--wh.nwaiting];
+				continue;
 			}
+			if (s->wait_until_ms < next)
+				next = s->wait_until_ms;
+			i++;
 		}
 		for (wh_pool *pl = wh.pools; pl && nidle < 8; pl = pl->next)
 			if (pl->running && pl->auto_stop_mins > 0 && pl->active == 0 && pl->nqueued == 0 &&
@@ -519,7 +576,7 @@ static void *waiter_main(void *arg)
 		}
 		if (wh.stopping)
 			break;
-		purge(now);
+		expire(now);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		int64_t ms = next - now;
@@ -589,7 +646,11 @@ void weir_wh_stop(void)
 		stmt_free(wh.all[i]);
 	free(wh.all);
 	wh.all = NULL;
-	wh.nall = 0;
+	wh.nall = wh.cap = 0;
+	memset(wh.byid, 0, sizeof(wh.byid));
+	free(wh.waiting);
+	wh.waiting = NULL;
+	wh.nwaiting = wh.capwaiting = 0;
 	wh.nqueued = 0;
 	while (wh.pools) {
 		wh_pool *n = wh.pools->next;
@@ -605,9 +666,9 @@ void weir_wh_stop(void)
 /* Under wh.mu: the caller's own statement (hidden from everyone else, admins too). */
 static wh_stmt *find(const weir_principal *p, const char *id, weir_error *err)
 {
-	for (int i = 0; id && i < wh.nall; i++)
-		if (strcmp(wh.all[i]->id, id) == 0 && wh.all[i]->owner_id == p->id)
-			return wh.all[i];
+	wh_stmt *s = id ? by_id(id) : NULL;
+	if (s && s->owner_id == p->id)
+		return s;
 	weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Statement '%.64s' does not exist", id ? id : "");
 	return NULL;
 }
@@ -691,12 +752,23 @@ static void link_sig(const char *id, int64_t idx, int64_t exp, char out[65])
 	weir_hmac_sha256_hex(wh.link_key, sizeof(wh.link_key), msg, (size_t)n, out);
 }
 
+/* {"chunk_index": idx, "row_offset": off, "row_count": cnt} (built member by member: json_pack
+ * parses its format at every call, a few thousand instructions for each of a statement's
+ * objects, at every answer). */
+static json_t *chunk_info(int64_t idx, int64_t off, int64_t cnt)
+{
+	json_t *r = json_object();
+	json_object_set_new(r, "chunk_index", json_integer((json_int_t)idx));
+	json_object_set_new(r, "row_offset", json_integer((json_int_t)off));
+	json_object_set_new(r, "row_count", json_integer((json_int_t)cnt));
+	return r;
+}
+
 /* The chunk's description: INLINE rows (data_array) or one external link. */
 static json_t *chunk_json(const wh_stmt *s, int64_t idx, const char *link_base)
 {
 	int64_t off = idx * ROWS_PER_CHUNK, cnt = chunk_rows(s, idx), n = chunk_count(s);
-	json_t *r = json_pack("{s:I, s:I, s:I}", "chunk_index", (json_int_t)idx, "row_offset", (json_int_t)off,
-			      "row_count", (json_int_t)cnt);
+	json_t *r = chunk_info(idx, off, cnt);
 	if (idx + 1 < n) {
 		json_object_set_new(r, "next_chunk_index", json_integer(idx + 1));
 		char link[160];
@@ -728,32 +800,40 @@ static json_t *chunk_json(const wh_stmt *s, int64_t idx, const char *link_base)
 	return r;
 }
 
+/* StatementResponse, built member by member (see chunk_info). */
 static json_t *render(const wh_stmt *s, const char *link_base)
 {
-	json_t *status = json_pack("{s:s}", "state", weir_wh_state_name(s->state));
-	if (s->state == WEIR_WH_FAILED || (s->state == WEIR_WH_CANCELED && s->out.message[0]))
-		json_object_set_new(status, "error",
-				    json_pack("{s:s, s:s}", "error_code",
-					      s->out.error_code[0] ? s->out.error_code : "UNKNOWN", "message",
-					      s->out.message));
-	json_t *r = json_pack("{s:s, s:o}", "statement_id", s->id, "status", status);
+	json_t *status = json_object();
+	json_object_set_new(status, "state", json_string(weir_wh_state_name(s->state)));
+	json_t *msg = s->state == WEIR_WH_FAILED || (s->state == WEIR_WH_CANCELED && s->out.message[0])
+			      ? json_string(s->out.message)
+			      : NULL;
+	if (msg) { /* a message that is not UTF-8 (never: SQLite's text of our UTF-8) leaves it out */
+		json_t *e = json_object();
+		json_object_set_new(e, "error_code", json_string(s->out.error_code[0] ? s->out.error_code : "UNKNOWN"));
+		json_object_set_new(e, "message", msg);
+		json_object_set_new(status, "error", e);
+	}
+	json_t *r = json_object();
+	json_object_set_new(r, "statement_id", json_string(s->id));
+	json_object_set_new(r, "status", status);
 	if (s->state != WEIR_WH_SUCCEEDED)
 		return r;
 	int64_t n = (int64_t)json_array_size(s->out.rows), nchunks = chunk_count(s);
 	json_t *chunks = json_array();
 	for (int64_t i = 0; i < nchunks; i++)
-		json_array_append_new(chunks, json_pack("{s:I, s:I, s:I}", "chunk_index", (json_int_t)i, "row_offset",
-							(json_int_t)(i * ROWS_PER_CHUNK), "row_count",
-							(json_int_t)chunk_rows(s, i)));
-	json_t *cols = s->out.columns ? s->out.columns : json_array();
-	json_object_set_new(r, "manifest",
-			    json_pack("{s:s, s:{s:I, s:O}, s:I, s:o, s:I, s:b}", "format",
-				      s->csv ? "CSV" : "JSON_ARRAY", "schema", "column_count",
-				      (json_int_t)json_array_size(cols), "columns", cols, "total_chunk_count",
-				      (json_int_t)nchunks, "chunks", chunks, "total_row_count", (json_int_t)n,
-				      "truncated", s->out.truncated));
-	if (s->out.columns == NULL)
-		json_decref(cols);
+		json_array_append_new(chunks, chunk_info(i, i * ROWS_PER_CHUNK, chunk_rows(s, i)));
+	json_t *schema = json_object();
+	json_object_set_new(schema, "column_count", json_integer((json_int_t)json_array_size(s->out.columns)));
+	json_object_set_new(schema, "columns", s->out.columns ? json_incref(s->out.columns) : json_array());
+	json_t *m = json_object();
+	json_object_set_new(m, "format", json_string(s->csv ? "CSV" : "JSON_ARRAY"));
+	json_object_set_new(m, "schema", schema);
+	json_object_set_new(m, "total_chunk_count", json_integer((json_int_t)nchunks));
+	json_object_set_new(m, "chunks", chunks);
+	json_object_set_new(m, "total_row_count", json_integer((json_int_t)n));
+	json_object_set_new(m, "truncated", json_boolean(s->out.truncated));
+	json_object_set_new(r, "manifest", m);
 	json_object_set_new(r, "result", chunk_json(s, 0, link_base));
 	return r;
 }
@@ -992,7 +1072,8 @@ json_t *weir_wh_statement_execute(weir_db *db, weir_arena *a, const weir_princip
 	if (stopped && !wh.stopping) /* a statement starts its warehouse, as on Databricks */
 		weir_wh__pool_start(wid, slots, auto_stop);
 	pthread_mutex_lock(&wh.mu);
-	purge(s->created_ms);
+	expire(s->created_ms);
+	make_room();
 	pl = pool_find(wid);
 	if (wh.stopping || !wh.started || pl == NULL || !pl->running || wh.nall >= MAX_STATEMENTS ||
 	    pl->nqueued >= MAX_QUEUED) {
@@ -1003,8 +1084,12 @@ json_t *weir_wh_statement_execute(weir_db *db, weir_arena *a, const weir_princip
 		       NULL;
 	}
 	s->pool = pl;
-	wh.all = realloc(wh.all, (size_t)(wh.nall + 1) * sizeof(*wh.all));
+	if (wh.nall == wh.cap) {
+		wh.cap = wh.cap ? 2 * wh.cap : 64;
+		wh.all = realloc(wh.all, (size_t)wh.cap * sizeof(*wh.all));
+	}
 	wh.all[wh.nall++] = s;
+	id_add(s);
 	if (pl->qtail)
 		pl->qtail->qnext = s;
 	else
@@ -1025,12 +1110,14 @@ json_t *weir_wh_statement_execute(weir_db *db, weir_arena *a, const weir_princip
 int weir_wh_statement_wait(const weir_wh_submitted *sub, void (*wake)(void *), void *arg)
 {
 	pthread_mutex_lock(&wh.mu);
-	wh_stmt *s = NULL;
-	for (int i = 0; i < wh.nall; i++)
-		if (strcmp(wh.all[i]->id, sub->id) == 0)
-			s = wh.all[i];
+	wh_stmt *s = by_id(sub->id);
 	int rc = 1;
 	if (s && !terminal(s->state) && sub->wait_ms > 0 && !wh.draining && !wh.stopping && s->wake == NULL) {
+		if (wh.nwaiting == wh.capwaiting) {
+			wh.capwaiting = wh.capwaiting ? 2 * wh.capwaiting : 16;
+			wh.waiting = realloc(wh.waiting, (size_t)wh.capwaiting * sizeof(*wh.waiting));
+		}
+		wh.waiting[wh.nwaiting++] = s;
 		s->wake = wake;
 		s->wake_arg = arg;
 		s->wait_until_ms = weir_now_ms() + sub->wait_ms;
@@ -1102,9 +1189,8 @@ int weir_wh_statement_link(const char *id, const char *index, const char *token,
 	}
 	pthread_mutex_lock(&wh.mu);
 	wh_stmt *s = NULL;
-	for (int i = 0; ok && i < wh.nall; i++)
-		if (strcmp(wh.all[i]->id, id) == 0)
-			s = wh.all[i];
+	if (ok)
+		s = by_id(id);
 	if (s && s->state == WEIR_WH_SUCCEEDED && s->links && idx < chunk_count(s)) {
 		*body = chunk_body(s, idx, len);
 		*content_type = s->csv ? "text/csv" : "application/json";

@@ -42,7 +42,11 @@ static bool one_of(const char *v, const char *const *set)
 
 int weir_wh__slots(const json_t *settings)
 {
-	int64_t n = json_integer_value(json_object_get(settings, "max_num_clusters"));
+	return weir_wh__slots_of(json_integer_value(json_object_get(settings, "max_num_clusters")));
+}
+
+int weir_wh__slots_of(int64_t n)
+{
 	if (n < 1)
 		n = 1;
 	int64_t s = n * WEIR_WH_SLOTS_PER_CLUSTER;
@@ -73,12 +77,11 @@ static int missing(weir_error *err, const char *id)
 	return weir_error_set(err, WEIR_E_RESOURCE_DOES_NOT_EXIST, "Warehouse '%.64s' does not exist", id ? id : "");
 }
 
-/* Loads the warehouse for the caller, requiring `need` (a rank): missing below CAN_USE,
- * PERMISSION_DENIED below `need` otherwise. */
-static int load(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, int need, weir_wh_row *w,
-		int *rank, weir_error *err)
+/* The caller's access to warehouse row w (f: the store's answer, 1 found), requiring `need`
+ * (a rank): missing below CAN_USE, PERMISSION_DENIED below `need` otherwise. */
+static int check(weir_db *db, const weir_principal *p, const char *id, int f, const weir_wh_row *w, int need, int *rank,
+		 weir_error *err)
 {
-	int f = id ? weir_whw_store_get(db, a, id, w, err) : 0;
 	if (f < 0)
 		return -1;
 	if (f == 0 || (w->workspace_id != 0 && w->workspace_id != p->workspace_id))
@@ -96,14 +99,25 @@ static int load(weir_db *db, weir_arena *a, const weir_principal *p, const char 
 	return 0;
 }
 
+/* Loads the warehouse for the caller, requiring `need` (check). */
+static int load(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, int need, weir_wh_row *w,
+		int *rank, weir_error *err)
+{
+	int f = id ? weir_whw_store_get(db, a, id, w, err) : 0;
+	return check(db, p, id, f, w, need, rank, err);
+}
+
+/* Every statement's submission: the row's settings are not parsed, only the two it needs are
+ * read (a parse of the settings was a tenth of a primary-key lookup's instructions). */
 int weir_wh_warehouse_usable(weir_db *db, weir_arena *a, const weir_principal *p, const char *id, int *slots,
 			     int64_t *auto_stop_mins, weir_error *err)
 {
-	weir_wh_row w;
-	if (load(db, a, p, id, RANK_USE, &w, NULL, err) != 0)
+	weir_wh_row w = {0};
+	int64_t clusters = 0;
+	int f = id ? weir_whw_store_usable(db, a, id, &w, &clusters, auto_stop_mins, err) : 0;
+	if (check(db, p, id, f, &w, RANK_USE, NULL, err) != 0)
 		return -1;
-	*slots = weir_wh__slots(w.settings);
-	*auto_stop_mins = weir_wh__auto_stop_mins(w.settings);
+	*slots = weir_wh__slots_of(clusters);
 	return 0;
 }
 

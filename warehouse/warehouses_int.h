@@ -28,6 +28,10 @@ typedef struct weir_wh_row {
 int weir_whw_store_insert(weir_db *db, const weir_wh_row *w, weir_error *err);
 /* 1 found, 0 not, -1 error. */
 int weir_whw_store_get(weir_db *db, weir_arena *a, const char *id, weir_wh_row *out, weir_error *err);
+/* The same, only what a statement's submission needs: id, workspace_id and creator_id in
+ * *out (no settings), and the settings' max_num_clusters and auto_stop_mins (0 absent). */
+int weir_whw_store_usable(weir_db *db, weir_arena *a, const char *id, weir_wh_row *out, int64_t *max_num_clusters,
+			  int64_t *auto_stop_mins, weir_error *err);
 /* 1 updated, 0 not found, -1 error (ALREADY_EXISTS for a taken name). */
 int weir_whw_store_update(weir_db *db, const weir_wh_row *w, weir_error *err);
 /* 1 deleted, 0 not found. */
@@ -53,6 +57,8 @@ int weir_whw_store_acl_put(weir_db *db, const char *warehouse_id, int64_t princi
 
 /* The settings a pool runs with. */
 int weir_wh__slots(const json_t *settings);
+/* The same from settings' max_num_clusters. */
+int weir_wh__slots_of(int64_t max_num_clusters);
 int64_t weir_wh__auto_stop_mins(const json_t *settings);
 
 /* Executor pools (statements.c). The warehouse's pool starts (or grows to `slots`). */

@@ -10,6 +10,9 @@
 
 static const char SQL_W_INSERT[] = "INSERT INTO sql_warehouses (" COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 static const char SQL_W_GET[] = "SELECT " COLS " FROM sql_warehouses WHERE id = ?1";
+/* what a statement's submission needs (weir_wh_warehouse_usable), without parsing the settings */
+static const char SQL_W_USABLE[] = "SELECT id, workspace_id, creator_id, json_extract(settings, '$.max_num_clusters'), "
+				   "json_extract(settings, '$.auto_stop_mins') FROM sql_warehouses WHERE id = ?1";
 static const char SQL_W_UPDATE[] = "UPDATE sql_warehouses SET name = ?2, settings = ?3, update_time = ?4 WHERE id = ?1";
 static const char SQL_W_DELETE[] = "DELETE FROM sql_warehouses WHERE id = ?1";
 static const char SQL_W_LIST[] = "SELECT " COLS " FROM sql_warehouses WHERE workspace_id IS NULL OR workspace_id = ?1 "
@@ -63,6 +66,24 @@ int weir_whw_store_get(weir_db *db, weir_arena *a, const char *id, weir_wh_row *
 	int found = weir_db_step(st) == WEIR_DB_ROW;
 	if (found)
 		row(a, st, out);
+	weir_db_done(st);
+	return found;
+}
+
+int weir_whw_store_usable(weir_db *db, weir_arena *a, const char *id, weir_wh_row *out, int64_t *max_num_clusters,
+			  int64_t *auto_stop_mins, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_W_USABLE, err, WEIR_TEXT(id));
+	if (st == NULL)
+		return -1;
+	int found = weir_db_step(st) == WEIR_DB_ROW;
+	if (found) {
+		*out = (weir_wh_row){.id = weir_db_col_dup(a, st, 0),
+				     .workspace_id = weir_db_col_i64(st, 1),
+				     .creator_id = weir_db_col_i64(st, 2)};
+		*max_num_clusters = weir_db_col_i64(st, 3);
+		*auto_stop_mins = weir_db_col_i64(st, 4);
+	}
 	weir_db_done(st);
 	return found;
 }

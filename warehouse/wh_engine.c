@@ -511,9 +511,96 @@ static void anchor(const char *table_id, const char *path)
 	pthread_mutex_unlock(&anchors_mu);
 }
 
+/* ---------------------------------------------------------------- tables' Info objects */
+
+/* The parsed TableInfo of recently read tables, keyed by the Info's own text: a statement
+ * still writes the Info from the catalog in its snapshot (weir_catalog_get_text, as before),
+ * and reuses the parsed tree when that text is byte for byte the one parsed last time for the
+ * same table (so a change of columns, masks, row filter, type or anything else in the Info is
+ * a different text and is parsed again: no invalidation to forget). Parsing the text was a
+ * fifth of a primary-key lookup's instructions. The trees are shared read-only between
+ * executor threads (jansson's reference counts are atomic here: JSON_HAVE_ATOMIC_BUILTINS);
+ * each holder owns one reference. LRU over WH_INFOS tables; emptied when the warehouse
+ * stops. */
+#define WH_INFOS 64
+
+static struct {
+	char id[64];
+	char *text; /* malloc'd */
+	size_t len;
+	json_t *info; /* one reference */
+	uint64_t used;
+} infos[WH_INFOS];
+static pthread_mutex_t infos_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t infos_clock;
+
+/* The Info of table s (columns included, properties omitted) as weir_catalog_get answers it;
+ * a new reference to a tree that must not be changed. */
+static json_t *table_info(weir_db *md, weir_arena *a, const weir_securable *s, weir_error *err)
+{
+	size_t len = 0;
+	char *text = weir_catalog_get_text(md, a, s, false, true, &len, err);
+	if (text == NULL)
+		return NULL;
+	if (strlen(s->id) >= sizeof(infos[0].id))
+		return weir_json_from_text(text, len, err);
+	pthread_mutex_lock(&infos_mu);
+	for (int i = 0; i < WH_INFOS; i++) {
+		if (infos[i].info && strcmp(infos[i].id, s->id) == 0 && infos[i].len == len &&
+		    memcmp(infos[i].text, text, len) == 0) {
+			json_t *j = json_incref(infos[i].info);
+			infos[i].used = ++infos_clock;
+			pthread_mutex_unlock(&infos_mu);
+			free(text);
+			return j;
+		}
+	}
+	pthread_mutex_unlock(&infos_mu);
+	json_t *j = json_loadb(text, len, 0, NULL);
+	if (j == NULL) { /* our own writer's text: never happens */
+		free(text);
+		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error"), NULL;
+	}
+	pthread_mutex_lock(&infos_mu);
+	int slot = 0;
+	for (int i = 0; i < WH_INFOS; i++) {
+		if (infos[i].info && strcmp(infos[i].id, s->id) == 0) { /* its older text */
+			slot = i;
+			break;
+		}
+		if (infos[i].used < infos[slot].used)
+			slot = i; /* the least recently used, or an empty slot */
+	}
+	json_decref(infos[slot].info);
+	free(infos[slot].text);
+	snprintf(infos[slot].id, sizeof(infos[slot].id), "%s", s->id);
+	infos[slot].text = text;
+	infos[slot].len = len;
+	infos[slot].info = json_incref(j);
+	infos[slot].used = ++infos_clock;
+	pthread_mutex_unlock(&infos_mu);
+	return j;
+}
+
+static void infos_clear(void)
+{
+	pthread_mutex_lock(&infos_mu);
+	for (int i = 0; i < WH_INFOS; i++) {
+		json_decref(infos[i].info);
+		free(infos[i].text);
+		infos[i].info = NULL;
+		infos[i].text = NULL;
+		infos[i].len = 0;
+		infos[i].used = 0;
+	}
+	pthread_mutex_unlock(&infos_mu);
+}
+
 void weir_wh__anchor_drop(const char *table_id)
 {
 	kept_invalidate(table_id == NULL);
+	if (table_id == NULL)
+		infos_clear();
 	pthread_mutex_lock(&anchors_mu);
 	for (int i = 0; i < WH_ANCHORS; i++) {
 		if (anchors[i].db && (table_id == NULL || strcmp(anchors[i].id, table_id) == 0)) {
@@ -680,7 +767,7 @@ static wh_table *add_table_as(wh_ctx *c, weir_db *md, const weir_principal *as, 
 			       MAX_TABLES);
 		return NULL;
 	}
-	json_t *info = weir_catalog_get(md, c->a, &s, false, true, err);
+	json_t *info = table_info(md, c->a, &s, err); /* shared: read only */
 	if (info == NULL)
 		return NULL;
 	weir_json_own(c->a, info);
@@ -1380,9 +1467,21 @@ static json_t *result_columns(wh_ctx *c, sqlite3_stmt *st, bool have_row, weir_w
 	for (int i = 0; i < n; i++) {
 		column_type(c, st, i, have_row, &types[i]);
 		const char *name = sqlite3_column_name(st, i);
-		json_array_append_new(cols,
-				      json_pack("{s:s, s:s, s:s, s:i}", "name", name ? name : "", "type_text",
-						types[i].type_text, "type_name", types[i].type_name, "position", i));
+		/* member by member: json_pack parses its format at every call (a third of this) */
+		json_t *nm = json_string(name ? name : ""), *tt = json_string(types[i].type_text),
+		       *tn = types[i].type_name ? json_string(types[i].type_name) : NULL;
+		if (nm == NULL || tt == NULL || tn == NULL) { /* not UTF-8: left out, as json_pack did */
+			json_decref(nm);
+			json_decref(tt);
+			json_decref(tn);
+			continue;
+		}
+		json_t *col = json_object();
+		json_object_set_new(col, "name", nm);
+		json_object_set_new(col, "type_text", tt);
+		json_object_set_new(col, "type_name", tn);
+		json_object_set_new(col, "position", json_integer(i));
+		json_array_append_new(cols, col);
 	}
 	return cols;
 }

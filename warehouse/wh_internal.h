@@ -17,7 +17,7 @@ bool weir_wh__pragma_allowed(const char *name, const char *value);
 /* DATA/warehouse/<table id>.db */
 const char *weir_wh__table_path(weir_arena *a, const char *table_id);
 /* Closes the anchor connection of a table's file (wh_engine.c), before the file goes; NULL:
- * all of them (the warehouse stopping). */
+ * all of them, and the tables' cached Info trees (the warehouse stopping). */
 void weir_wh__anchor_drop(const char *table_id);
 /* The CREATE TABLE of a table's file from its UC columns. */
 int weir_wh__file_ddl(weir_arena *a, json_t *columns, const char **out, weir_error *err);

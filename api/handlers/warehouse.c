@@ -25,6 +25,7 @@ static const char *link_base(weir_req *r)
 typedef struct exec_wait {
 	weir_wh_submitted sub;
 	const char *link_base;
+	json_t *submitted; /* the answer at submission (the arena's): the reply if the statement is gone */
 } exec_wait;
 
 static void wake(void *arg) { weir_req_resume(arg); }
@@ -36,15 +37,14 @@ static void arm(weir_req *r, void *arg)
 		weir_req_resume(r); /* ended meanwhile */
 }
 
-/* The statement's state once it ended or the wait passed (the reply made at submission
- * stays if the statement is gone). */
+/* The statement's state once it ended or the wait passed (the answer made at submission if
+ * the statement is gone). */
 static void finish(weir_req *r, void *arg)
 {
 	exec_wait *w = arg;
 	weir_error e = WEIR_ERROR_INIT;
 	json_t *resp = weir_wh_statement_get(r->principal, w->sub.id, w->link_base, &e);
-	if (resp)
-		weir_reply_json(r, 200, resp);
+	weir_reply_json(r, 200, resp ? resp : json_incref(w->submitted));
 }
 
 /* The answer of a call that the domain scopes to the caller itself (a statement's submitter,
@@ -73,9 +73,13 @@ static int execute(weir_req *r)
 						 &w->sub, &e);
 	if (resp == NULL)
 		return weir_reply_error(r, &e);
-	weir_reply_json(r, 200, resp);
-	if (w->sub.wait_ms > 0)
-		weir_req_defer(r, arm, finish, w);
+	if (w->sub.wait_ms == 0)
+		return weir_reply_json(r, 200, resp);
+	/* a waiting call is always answered by finish (on resume): the submission's answer is
+	 * written out only if the statement is gone by then */
+	w->submitted = weir_json_own(r->arena, resp);
+	weir_reply_json_text(r, 200, strdup("{}"), 2);
+	weir_req_defer(r, arm, finish, w);
 	return 0;
 }
 

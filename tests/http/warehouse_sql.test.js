@@ -617,3 +617,24 @@ test('ARRAY, MAP and STRUCT columns: UC type_text and Spark type_json, JSON text
     `CREATE TABLE b7 (a ${'ARRAY<'.repeat(20)}INT${'>'.repeat(20)})`]) await failed(bad, undefined, 'INVALID_PARAMETER_VALUE');
   for (const n of ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7']) assertError(await srv.req('GET', `${UC}/tables/cat.sch.${n}`), 404, 'TABLE_NOT_FOUND');
 });
+
+test('a table read again after its mask, row filter or columns changed is read with the change (the engine reuses a parsed TableInfo only while the catalog writes the same text)', async () => {
+  await good('CREATE TABLE kept (id BIGINT, secret STRING)');
+  await good("INSERT INTO kept VALUES (1, 's1'), (2, 's2')");
+  const look = (id) => rows('SELECT * FROM kept WHERE id = :id', undefined, { parameters: [{ name: 'id', value: String(id), type: 'BIGINT' }] });
+  assert.deepEqual(await look(1), [['1', 's1']]);
+  assert.deepEqual(await look(1), [['1', 's1']], 'the same again');
+  await good("CREATE FUNCTION hide(s STRING) RETURNS STRING RETURN '***'");
+  await good('CREATE FUNCTION first_only(i BIGINT) RETURNS BOOLEAN RETURN i = 1');
+  await good('ALTER TABLE kept ALTER COLUMN secret SET MASK hide');
+  assert.deepEqual(await look(1), [['1', '***']], 'a mask set after a read applies to the next read');
+  await good('ALTER TABLE kept SET ROW FILTER first_only ON (id)');
+  assert.deepEqual(await look(2), [], 'so does a row filter');
+  await good('ALTER TABLE kept DROP ROW FILTER');
+  await good('ALTER TABLE kept ALTER COLUMN secret DROP MASK');
+  assert.deepEqual(await look(2), [['2', 's2']], 'and their removal');
+  await good('ALTER TABLE kept ADD COLUMN extra INT');
+  assert.deepEqual(await look(2), [['2', 's2', null]], 'a column added after a read is read');
+  const r = await good('SELECT * FROM kept WHERE id = 1');
+  assert.deepEqual(r.manifest.schema.columns.map((c) => [c.name, c.type_name]), [['id', 'LONG'], ['secret', 'STRING'], ['extra', 'INT']]);
+});
