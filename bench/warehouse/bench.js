@@ -132,6 +132,10 @@ async function lookups(n, ids, onEach) {
       bytes += chunk.length;
     }
     fs.closeSync(fd);
+    // The synchronous loop above blocked the event loop for as long as it ran (half a minute
+    // at 1 GB): let the client see the keep-alive connections the server closed meanwhile
+    // (its --head-timeout), or the upload goes out on a dead socket.
+    await new Promise((res) => setTimeout(res, 500));
     const put = await fetch(`${srv.base}/api/2.0/fs/files/Volumes/b/s/v/big.csv`, { method: 'PUT', body: fs.createReadStream(csv), duplex: 'half', headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/octet-stream' } });
     if (put.status !== 200) throw new Error('upload ' + put.status);
     const copyMs = [];
