@@ -906,6 +906,29 @@ static int start_command(eng_unit *u, weir_task_type type, json_t *body, char *m
 	return 0;
 }
 
+/* Starts a command task's process in dir, its output to dir/output.log, watched by the
+ * scheduler's epoll (its pidfd, and its output pipe tagged with the low bit); NULL with err. */
+static eng_proc *proc_spawn(const char *dir, char **argv, char **envp, weir_error *err)
+{
+	eng_proc *p = calloc(1, sizeof *p);
+	if (p == NULL)
+		abort();
+	if (weir_exec_spawn(dir, argv, envp, &p->p, err) != 0) {
+		free(p);
+		return NULL;
+	}
+	char path[600];
+	snprintf(path, sizeof path, "%s/output.log", dir);
+	p->logfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	p->next = E.procs;
+	E.procs = p;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = p};
+	epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.pidfd, &ev);
+	struct epoll_event ev2 = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = (char *)p + 1};
+	epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.outfd, &ev2);
+	return p;
+}
+
 /* Starts the command tasks the pass prepared, after its commit; their RUNNING rows are
  * written in a transaction of their own (if the server dies before it commits, the task is
  * found not started and runs again; the child dies with the server). */
@@ -915,26 +938,14 @@ static void spawn_pending(void)
 		eng_unit *u = E.to_spawn[i];
 		if (u->st != U_RUNNING || u->stopping || u->proc)
 			continue; /* canceled or timed out meanwhile */
-		eng_proc *p = calloc(1, sizeof *p);
-		if (p == NULL)
-			abort();
 		weir_error e = WEIR_ERROR_INIT;
-		if (weir_exec_spawn(u->spawn_dir, u->spawn_argv, u->spawn_envp, &p->p, &e) != 0) {
-			free(p);
+		eng_proc *p = proc_spawn(u->spawn_dir, u->spawn_argv, u->spawn_envp, &e);
+		if (p == NULL) {
 			unit_end(u, "FAILED", e.message);
 			continue;
 		}
-		char path[600];
-		snprintf(path, sizeof path, "%s/output.log", u->spawn_dir);
-		p->logfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		p->unit = u;
 		u->proc = p;
-		p->next = E.procs;
-		E.procs = p;
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = p};
-		epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.pidfd, &ev);
-		struct epoll_event ev2 = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = (char *)p + 1};
-		epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.outfd, &ev2);
 		save_unit(u);
 	}
 	E.nspawn = 0;
@@ -2585,26 +2596,14 @@ static void lease_spawn(eng_lease *l)
 		lease_report(l, "FAILED", msg, NULL, NULL, false);
 		return;
 	}
-	eng_proc *p = calloc(1, sizeof *p);
-	if (p == NULL)
-		abort();
 	weir_error e = WEIR_ERROR_INIT;
-	if (weir_exec_spawn(l->dir, l->argv, l->envp, &p->p, &e) != 0) {
-		free(p);
+	eng_proc *p = proc_spawn(l->dir, l->argv, l->envp, &e);
+	if (p == NULL) {
 		lease_report(l, "FAILED", e.message, NULL, NULL, false);
 		return;
 	}
-	char path[600];
-	snprintf(path, sizeof path, "%s/output.log", l->dir);
-	p->logfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	p->lease = l;
 	l->proc = p;
-	p->next = E.procs;
-	E.procs = p;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = p};
-	epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.pidfd, &ev);
-	struct epoll_event ev2 = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = (char *)p + 1};
-	epoll_ctl(E.ep, EPOLL_CTL_ADD, p->p.outfd, &ev2);
 }
 
 /* Claims ready leases up to the free slots, in one write transaction, and starts them. */

@@ -4,17 +4,12 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, assertError } = require('./lib');
+const { startServer, assertError, ok } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 let srv;
 before(async () => { srv = await startServer(); });
 after(async () => { await srv.stop(); });
-
-async function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
-}
 
 test('workspaces: create, list, get, duplicate, assign, delete; default cannot be deleted', async () => {
   const w = await ok(await srv.req('POST', '/api/2.0/weir/workspaces', { body: { name: 'ws_a' } }));

@@ -14,7 +14,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startServer, assertError } = require('./lib');
+const { startServer, assertError, ok } = require('./lib');
 
 const SCIM = '/api/2.0/preview/scim/v2';
 const PERMS = '/api/2.0/permissions/jobs';
@@ -23,10 +23,6 @@ const J22 = '/api/2.2/jobs';
 let srv;
 const sp = {}; // name -> {id, name (applicationId), token}
 
-async function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
-}
 const cond = (task_key, extra = {}) => ({ task_key, condition_task: { left: '1', op: 'EQUAL_TO', right: '1' }, ...extra });
 const post = (p, body, token) => srv.req('POST', p, { body, token });
 const get = (p, token) => srv.req('GET', p, { token });

@@ -11,7 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 const crypto = require('node:crypto');
-const { startServer, restartServer } = require('./lib');
+const { startServer, restartServer, ok } = require('./lib');
 
 let srv;
 let dir;
@@ -28,11 +28,6 @@ function script(name, body) {
   const p = path.join(dir, name);
   fs.writeFileSync(p, body);
   return p;
-}
-
-async function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
 }
 
 const J = '/api/2.2/jobs';

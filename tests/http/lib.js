@@ -133,4 +133,19 @@ function assertError(res, status, code) {
   }
 }
 
-module.exports = { startServer, restartServer, rawRequest, assertError, BIN, PG, storeArgs };
+// A reply's JSON after checking its status (the text is the message of a failure).
+function ok(res, status = 200) {
+  assert.equal(res.status, status, res.text);
+  return res.json;
+}
+
+// With the PostgreSQL store (WEIR_TEST_STORE=pg) the SQL warehouse is refused by design (the
+// refusal is tested in http/pg_store.test.js): a warehouse test file registers one skipped
+// test in its place and stops (true).
+function warehouseRefusedWithPg(test) {
+  if (!PG) return false;
+  test('the SQL warehouse with the PostgreSQL store: refused (http/pg_store.test.js)', { skip: 'WEIR_TEST_STORE=pg' }, () => {});
+  return true;
+}
+
+module.exports = { startServer, restartServer, rawRequest, assertError, ok, warehouseRefusedWithPg, BIN, PG, storeArgs };

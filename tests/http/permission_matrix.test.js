@@ -18,7 +18,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startServer, assertError } = require('./lib');
+const { startServer, assertError, ok } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 const SCIM = '/api/2.0/preview/scim/v2';
@@ -242,10 +242,6 @@ async function call(who, method, p, body) {
   const res = await srv.req(method, UC + p, body === undefined ? { token: tok[who] } : { token: tok[who], body });
   if (['nobody', 'member', 'nested'].includes(who)) seen.push({ who, method, path: p, body, res });
   return res;
-}
-async function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
 }
 const asOwner = async (method, p, body) => ok(await call('owner', method, p, body));
 const asAdmin = async (method, p, body) => ok(await call('admin', method, p, body));

@@ -5,7 +5,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { startServer, assertError } = require('./lib');
+const { startServer, assertError, ok } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 const ETA = UC + '/entity-tag-assignments';
@@ -17,11 +17,6 @@ before(async () => {
   await mkTree('c1');
 });
 after(async () => { await srv.stop(); });
-
-function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
-}
 
 function assertField(res, field, status = 400, code = 'INVALID_PARAMETER_VALUE') {
   assertError(res, status, code);

@@ -4,7 +4,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, rawRequest, assertError } = require('./lib');
+const { startServer, rawRequest, assertError, ok } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 let srv;
@@ -15,11 +15,6 @@ const get = (p) => srv.req('GET', UC + p);
 const post = (p, body) => srv.req('POST', UC + p, { body });
 const patch = (p, body) => srv.req('PATCH', UC + p, body === undefined ? {} : { body });
 const del = (p) => srv.req('DELETE', UC + p);
-
-function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
-}
 
 // assertError plus the field named in details[0].metadata.field.
 function assertField(res, field, code = 'INVALID_PARAMETER_VALUE') {

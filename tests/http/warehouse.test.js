@@ -6,13 +6,8 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, assertError } = require('./lib');
-// With the PostgreSQL store (WEIR_TEST_STORE=pg) the warehouse is refused by design: that
-// refusal is tested in http/pg_store.test.js.
-if (require('./lib').PG) {
-  test('the SQL warehouse with the PostgreSQL store: refused (http/pg_store.test.js)', { skip: 'WEIR_TEST_STORE=pg' }, () => {});
-  return;
-}
+const { startServer, assertError, ok, warehouseRefusedWithPg } = require('./lib');
+if (warehouseRefusedWithPg(test)) return;
 
 const UC = '/api/2.1/unity-catalog';
 const SCIM = '/api/2.0/preview/scim/v2';
@@ -20,11 +15,6 @@ const ST = '/api/2.0/sql/statements';
 const WH = 'weir0000default0';
 let srv;
 const who = {};
-
-async function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
-}
 
 // Runs a statement and waits for its end (wait_timeout 50s); answers the StatementResponse.
 async function sql(statement, token, extra = {}) {

@@ -8,13 +8,8 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, assertError } = require('./lib');
-// With the PostgreSQL store (WEIR_TEST_STORE=pg) the warehouse is refused by design: that
-// refusal is tested in http/pg_store.test.js.
-if (require('./lib').PG) {
-  test('the SQL warehouse with the PostgreSQL store: refused (http/pg_store.test.js)', { skip: 'WEIR_TEST_STORE=pg' }, () => {});
-  return;
-}
+const { startServer, assertError, ok, warehouseRefusedWithPg } = require('./lib');
+if (warehouseRefusedWithPg(test)) return;
 
 const UC = '/api/2.1/unity-catalog';
 const SCIM = '/api/2.0/preview/scim/v2';
@@ -26,10 +21,6 @@ const LONG = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SE
 let srv;
 const who = {};
 
-async function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
-}
 async function sql(statement, extra = {}, token) {
   return ok(await srv.req('POST', ST, { token, body: { statement, warehouse_id: DEF, catalog: 'wa', schema: 's', wait_timeout: '30s', ...extra } }));
 }

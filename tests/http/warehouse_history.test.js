@@ -7,12 +7,9 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, restartServer, assertError } = require('./lib');
+const { startServer, restartServer, assertError, ok, warehouseRefusedWithPg } = require('./lib');
 
-if (require('./lib').PG) {
-  test('query history with the PostgreSQL store: the warehouse is refused (http/pg_store.test.js)', { skip: 'WEIR_TEST_STORE=pg' }, () => {});
-  return;
-}
+if (warehouseRefusedWithPg(test)) return;
 
 const SCIM = '/api/2.0/preview/scim/v2';
 const ST = '/api/2.0/sql/statements';
@@ -21,10 +18,6 @@ const DEF = 'weir0000default0';
 const LONG = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n';
 let srv, bot;
 
-async function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
-}
 const run = async (statement, token, extra = {}) => ok(await srv.req('POST', ST, { token, body: { statement, warehouse_id: DEF, wait_timeout: '30s', ...extra } }));
 const hist = async (q = '', token) => ok(await srv.req('GET', HQ + q, { token }));
 

@@ -8,13 +8,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startServer, assertError } = require('./lib');
-// With the PostgreSQL store (WEIR_TEST_STORE=pg) the warehouse is refused by design: that
-// refusal is tested in http/pg_store.test.js.
-if (require('./lib').PG) {
-  test('the SQL warehouse with the PostgreSQL store: refused (http/pg_store.test.js)', { skip: 'WEIR_TEST_STORE=pg' }, () => {});
-  return;
-}
+const { startServer, assertError, ok, warehouseRefusedWithPg } = require('./lib');
+if (warehouseRefusedWithPg(test)) return;
 
 const UC = '/api/2.1/unity-catalog';
 const SCIM = '/api/2.0/preview/scim/v2';
@@ -25,10 +20,6 @@ const WH = 'weir0000default0';
 let srv;
 let bob;
 
-async function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
-}
 async function sql(statement, token) {
   const r = await ok(await srv.req('POST', ST, { token, body: { statement, warehouse_id: WH, catalog: 'shop', schema: 's', wait_timeout: '50s' } }));
   assert.equal(r.status.state, 'SUCCEEDED', statement + ': ' + JSON.stringify(r.status));

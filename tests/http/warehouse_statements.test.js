@@ -7,12 +7,9 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, assertError } = require('./lib');
+const { startServer, assertError, ok, warehouseRefusedWithPg } = require('./lib');
 
-if (require('./lib').PG) {
-  test('the SQL warehouse with the PostgreSQL store: refused (http/pg_store.test.js)', { skip: 'WEIR_TEST_STORE=pg' }, () => {});
-  return;
-}
+if (warehouseRefusedWithPg(test)) return;
 
 const UC = '/api/2.1/unity-catalog';
 const ST = '/api/2.0/sql/statements';
@@ -22,10 +19,6 @@ const LONG = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SE
 let srv;
 const dbl = (x) => (Number.isInteger(x) ? x.toFixed(1) : String(x)); // a DOUBLE as the API writes it
 
-async function ok(res, status = 200) {
-  assert.equal(res.status, status, res.text);
-  return res.json;
-}
 const sql = async (statement, extra = {}) =>
   ok(await srv.req('POST', ST, { body: { statement, warehouse_id: DEF, catalog: 'pk', schema: 's', wait_timeout: '30s', ...extra } }));
 const lookup = (id) => sql('SELECT id, g, v FROM big WHERE rowid = :id', { wait_timeout: '10s', parameters: [{ name: 'id', value: String(id), type: 'BIGINT' }] });
