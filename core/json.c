@@ -2,6 +2,7 @@
 #include "core/json.h"
 #include "core/util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -125,6 +126,334 @@ json_t *weir_json_own(weir_arena *a, json_t *j)
 	return j;
 }
 
+/* -- the strict parser of request bodies --
+ * The grammar of RFC 8259 and jansson's decisions where it leaves room (duplicate keys,
+ * \u0000, integers past int64, reals past double, 2,048 levels), building jansson values:
+ * jansson's own lexer reads a byte at a time through a stream with look-ahead and
+ * re-validates UTF-8 the caller already checked (weir_utf8_valid), ~140 instructions a byte
+ * of a POST table body. fuzz/fuzz_json.c checks this parser against json_loadb on every
+ * input: both accept the same bodies, with equal trees. */
+#define PARSE_MAX_DEPTH 2048
+
+typedef struct {
+	const char *s, *end, *p;
+	int depth;
+	char *buf; /* a decoded string */
+	size_t cap;
+	char why[96];
+} parser;
+
+static bool fail_at(parser *ps, const char *why)
+{
+	if (ps->why[0] == '\0')
+		snprintf(ps->why, sizeof(ps->why), "%s", why);
+	return false;
+}
+
+static void skip_ws(parser *ps)
+{
+	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t'))
+		ps->p++;
+}
+
+static int hex4(const char *p)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		int d = weir_hexval(p[i]);
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+static bool buf_room(parser *ps, size_t need)
+{
+	if (need <= ps->cap)
+		return true;
+	size_t cap = ps->cap ? ps->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	char *b = realloc(ps->buf, cap);
+	if (b == NULL)
+		return fail_at(ps, "out of memory");
+	ps->buf = b;
+	ps->cap = cap;
+	return true;
+}
+
+/* A string at ps->p (its opening quote) decoded into ps->buf, NUL-terminated; *len its bytes. */
+static bool parse_string(parser *ps, size_t *len)
+{
+	const char *p = ps->p + 1;
+	size_t n = 0;
+	for (;;) {
+		const char *q = p;
+		while (q < ps->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+			q++;
+		if (!buf_room(ps, n + (size_t)(q - p) + 5))
+			return false;
+		memcpy(ps->buf + n, p, (size_t)(q - p));
+		n += (size_t)(q - p);
+		p = q;
+		if (p >= ps->end)
+			return fail_at(ps, "premature end of input in a string");
+		if (*p == '"')
+			break;
+		if (*p != '\\')
+			return fail_at(ps, "control character in a string");
+		if (++p >= ps->end)
+			return fail_at(ps, "premature end of input in a string");
+		char c = *p++;
+		const char *simple = strchr("\"\\/bfnrt", c);
+		if (c != '\0' && simple) {
+			static const char to[] = "\"\\/\b\f\n\r\t";
+			ps->buf[n++] = to[simple - "\"\\/bfnrt"];
+			continue;
+		}
+		if (c != 'u')
+			return fail_at(ps, "invalid escape in a string");
+		int cp = ps->end - p >= 4 ? hex4(p) : -1;
+		if (cp < 0)
+			return fail_at(ps, "invalid \\u escape in a string");
+		p += 4;
+		if (cp >= 0xDC00 && cp <= 0xDFFF)
+			return fail_at(ps, "invalid Unicode: a lone low surrogate");
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			int lo = ps->end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2) : -1;
+			if (lo < 0xDC00 || lo > 0xDFFF)
+				return fail_at(ps, "invalid Unicode: a high surrogate without its low one");
+			p += 6;
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+		}
+		if (cp == 0)
+			return fail_at(ps, "\\u0000 is not allowed");
+		if (cp < 0x80) {
+			ps->buf[n++] = (char)cp;
+		} else if (cp < 0x800) {
+			ps->buf[n++] = (char)(0xC0 | cp >> 6);
+			ps->buf[n++] = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			ps->buf[n++] = (char)(0xE0 | cp >> 12);
+			ps->buf[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			ps->buf[n++] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			ps->buf[n++] = (char)(0xF0 | cp >> 18);
+			ps->buf[n++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+			ps->buf[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			ps->buf[n++] = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	ps->buf[n] = '\0';
+	*len = n;
+	ps->p = p + 1;
+	return true;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static json_t *parse_number(parser *ps)
+{
+	const char *p = ps->p, *start = p;
+	bool real = false;
+	if (p < ps->end && *p == '-')
+		p++;
+	if (p >= ps->end || !is_digit(*p))
+		return fail_at(ps, "invalid token"), NULL;
+	if (*p == '0') {
+		p++;
+		if (p < ps->end && is_digit(*p))
+			return fail_at(ps, "invalid token: a leading zero"), NULL;
+	} else {
+		while (p < ps->end && is_digit(*p))
+			p++;
+	}
+	if (p < ps->end && *p == '.') {
+		real = true;
+		if (++p >= ps->end || !is_digit(*p))
+			return fail_at(ps, "invalid token: a fraction without digits"), NULL;
+		while (p < ps->end && is_digit(*p))
+			p++;
+	}
+	if (p < ps->end && (*p == 'e' || *p == 'E')) {
+		real = true;
+		p++;
+		if (p < ps->end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= ps->end || !is_digit(*p))
+			return fail_at(ps, "invalid token: an exponent without digits"), NULL;
+		while (p < ps->end && is_digit(*p))
+			p++;
+	}
+	size_t n = (size_t)(p - start);
+	char small[64];
+	char *text = n < sizeof(small) ? small : malloc(n + 1);
+	if (text == NULL)
+		return fail_at(ps, "out of memory"), NULL;
+	memcpy(text, start, n);
+	text[n] = '\0';
+	json_t *v = NULL;
+	errno = 0;
+	if (!real) {
+		long long i = strtoll(text, NULL, 10);
+		if (errno == ERANGE)
+			fail_at(ps, i < 0 ? "too big negative integer" : "too big integer");
+		else
+			v = json_integer((json_int_t)i);
+	} else {
+		double d = strtod(text, NULL);
+		if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
+			fail_at(ps, "real number overflow");
+		else
+			v = json_real(d);
+	}
+	if (text != small)
+		free(text);
+	ps->p = p;
+	return v;
+}
+
+static json_t *parse_value(parser *ps);
+
+static json_t *parse_container(parser *ps, bool object)
+{
+	if (++ps->depth > PARSE_MAX_DEPTH)
+		return fail_at(ps, "maximum parsing depth reached"), NULL;
+	json_t *c = object ? json_object() : json_array();
+	ps->p++;
+	skip_ws(ps);
+	char close = object ? '}' : ']';
+	if (ps->p < ps->end && *ps->p == close) {
+		ps->p++;
+		ps->depth--;
+		return c;
+	}
+	for (;;) {
+		json_t *v;
+		if (object) {
+			size_t klen;
+			if (ps->p >= ps->end || *ps->p != '"' || !parse_string(ps, &klen)) {
+				fail_at(ps, "string or '}' expected");
+				break;
+			}
+			if (json_object_get(c, ps->buf) != NULL) {
+				fail_at(ps, "duplicate object key");
+				break;
+			}
+			char *key = strdup(ps->buf);
+			skip_ws(ps);
+			if (key == NULL || ps->p >= ps->end || *ps->p != ':') {
+				free(key);
+				fail_at(ps, "':' expected");
+				break;
+			}
+			ps->p++;
+			v = parse_value(ps);
+			if (v == NULL || json_object_set_new_nocheck(c, key, v) != 0) {
+				free(key);
+				break;
+			}
+			free(key);
+		} else {
+			v = parse_value(ps);
+			if (v == NULL || json_array_append_new(c, v) != 0)
+				break;
+		}
+		skip_ws(ps);
+		if (ps->p < ps->end && *ps->p == ',') {
+			ps->p++;
+			skip_ws(ps);
+			continue;
+		}
+		if (ps->p < ps->end && *ps->p == close) {
+			ps->p++;
+			ps->depth--;
+			return c;
+		}
+		fail_at(ps, object ? "',' or '}' expected" : "',' or ']' expected");
+		break;
+	}
+	json_decref(c);
+	return NULL;
+}
+
+static bool word(parser *ps, const char *w, size_t n)
+{
+	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, w, n) != 0)
+		return false;
+	const char *after = ps->p + n;
+	if (after < ps->end && ((*after >= 'a' && *after <= 'z') || (*after >= 'A' && *after <= 'Z')))
+		return false; /* "truex": one invalid token */
+	ps->p = after;
+	return true;
+}
+
+static json_t *parse_value(parser *ps)
+{
+	skip_ws(ps);
+	if (ps->p >= ps->end)
+		return fail_at(ps, "premature end of input"), NULL;
+	switch (*ps->p) {
+	case '{': return parse_container(ps, true);
+	case '[': return parse_container(ps, false);
+	case '"': {
+		size_t n;
+		return parse_string(ps, &n) ? json_stringn_nocheck(ps->buf, n) : NULL;
+	}
+	case 't':
+		if (word(ps, "true", 4))
+			return json_true();
+		break;
+	case 'f':
+		if (word(ps, "false", 5))
+			return json_false();
+		break;
+	case 'n':
+		if (word(ps, "null", 4))
+			return json_null();
+		break;
+	default:
+		if (*ps->p == '-' || is_digit(*ps->p))
+			return parse_number(ps);
+	}
+	return fail_at(ps, "invalid token"), NULL;
+}
+
+/* The JSON text s[0..n) (valid UTF-8) as a tree whose root is an array or an object, or NULL
+ * with *why and the line and column (1-based, in bytes) where it failed. */
+static json_t *parse_strict(const char *s, size_t n, char *why, size_t cap, int *line, int *col)
+{
+	parser ps = {.s = s, .end = s + n, .p = s};
+	json_t *root = NULL;
+	skip_ws(&ps);
+	if (ps.p < ps.end && (*ps.p == '{' || *ps.p == '['))
+		root = parse_value(&ps);
+	else
+		fail_at(&ps, "'[' or '{' expected");
+	if (root != NULL) {
+		skip_ws(&ps);
+		if (ps.p < ps.end) {
+			fail_at(&ps, "end of file expected");
+			json_decref(root);
+			root = NULL;
+		}
+	}
+	free(ps.buf);
+	if (root == NULL) {
+		*line = 1;
+		const char *ls = s;
+		for (const char *q = s; q < ps.p && q < ps.end; q++)
+			if (*q == '\n') {
+				(*line)++;
+				ls = q + 1;
+			}
+		*col = (int)(ps.p - ls) + 1;
+		snprintf(why, cap, "%s", ps.why);
+	}
+	return root;
+}
+
 json_t *weir_json_parse_body(weir_arena *a, const char *body, size_t len, bool empty_ok, weir_error *err)
 {
 	size_t i = 0;
@@ -140,11 +469,12 @@ json_t *weir_json_parse_body(weir_arena *a, const char *body, size_t len, bool e
 		weir_error_set(err, WEIR_E_MALFORMED_REQUEST, "Request body is not valid UTF-8");
 		return NULL;
 	}
-	json_error_t jerr;
-	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	char why[96];
+	int line = 0, col = 0;
+	json_t *root = parse_strict(body, len, why, sizeof(why), &line, &col);
 	if (root == NULL) {
-		weir_error_set(err, WEIR_E_MALFORMED_REQUEST, "Malformed JSON at line %d column %d: %.200s", jerr.line,
-			       jerr.column, jerr.text);
+		weir_error_set(err, WEIR_E_MALFORMED_REQUEST, "Malformed JSON at line %d column %d: %s", line, col,
+			       why);
 		return NULL;
 	}
 	weir_json_own(a, root);

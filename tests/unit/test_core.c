@@ -160,6 +160,79 @@ static void test_json(void **state)
 	assert_string_equal(e.field, "b");
 	assert_int_equal(weir_json_get_str(o, "missing", true, &s, &e), -1);
 	assert_string_equal(e.field, "missing");
+	/* the body parser (core/json.c parse_strict) accepts what json_loadb accepts, into equal
+	 * trees, and refuses what it refuses (fuzz/fuzz_json.c checks this on every input) */
+	static const char *const bodies[] = {
+		"{}",
+		" {\"a\" : [1, -0, 2.5e3, -1E-2, true, false, null, {}, []]}\n",
+		"{\"s\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\\u20AC\"}",
+		"{\"big\":9223372036854775807}",
+		"{\"neg\":-9223372036854775808}",
+		"{\"tiny\":1e-400}",
+		"{\"k\":\"caf\xc3\xa9\"}",
+		"{\"a\":1,\"a\":2}",
+		"{\"a\":1,}",
+		"[1,]",
+		"{\"a\":01}",
+		"{\"a\":1.}",
+		"{\"a\":.5}",
+		"{\"a\":1e}",
+		"{\"a\":+1}",
+		"{\"a\":-}",
+		"{\"a\":9223372036854775808}",
+		"{\"a\":-9223372036854775809}",
+		"{\"a\":1e400}",
+		"{\"a\":truex}",
+		"{\"a\":nul}",
+		"{\"a\":\"\\u0000\"}",
+		"{\"a\":\"\\ud800\"}",
+		"{\"a\":\"\\udc00\"}",
+		"{\"a\":\"\\x\"}",
+		"{\"a\":\"\t\"}",
+		"{\"a\":\"x}",
+		"{\"a\" 1}",
+		"{a:1}",
+		"{} {}",
+		"{}x",
+		"123",
+		"\"s\"",
+		"[]",
+		"[{\"a\":{\"a\":[[]]}}]",
+		"{\"a\":[1 2]}",
+	};
+	for (size_t k = 0; k < sizeof(bodies) / sizeof(bodies[0]); k++) {
+		const char *t = bodies[k];
+		json_t *ref = json_loadb(t, strlen(t), JSON_REJECT_DUPLICATES, NULL);
+		json_t *mine = weir_json_parse_body(a, t, strlen(t), false, &e);
+		bool want = ref != NULL && json_is_object(ref);
+		if ((mine != NULL) != want || (mine && !json_equal(mine, ref)))
+			fail_msg("body %zu (%s): parser %s, json_loadb %s", k, t, mine ? "accepts" : "refuses",
+				 want ? "accepts" : "refuses");
+		if (mine == NULL)
+			assert_int_equal(e.code, WEIR_E_MALFORMED_REQUEST);
+		json_decref(ref);
+	}
+	/* 2,048 levels parse, 2,049 do not (jansson's limit) */
+	for (int depth = 2048; depth <= 2049; depth++) {
+		char *t = malloc((size_t)depth * 2 + 16);
+		size_t n = 0;
+		t[n++] = '{';
+		t[n++] = '"';
+		t[n++] = 'a';
+		t[n++] = '"';
+		t[n++] = ':';
+		for (int d = 1; d < depth; d++)
+			t[n++] = '[';
+		for (int d = 1; d < depth; d++)
+			t[n++] = ']';
+		t[n++] = '}';
+		json_t *mine = weir_json_parse_body(a, t, n, false, &e);
+		if (depth == 2048)
+			assert_non_null(mine);
+		else
+			assert_null(mine);
+		free(t);
+	}
 	weir_arena_free(a);
 }
 
