@@ -370,7 +370,7 @@ static void linger(weir_db_pool *p)
 	if (weir_db__linger_us <= 0 || atomic_load(&p->writers_busy) <= 0)
 		return;
 	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_nsec += (long)(weir_db__linger_us % 1000000) * 1000;
 	until.tv_sec += weir_db__linger_us / 1000000 + until.tv_nsec / 1000000000;
 	until.tv_nsec %= 1000000000;
@@ -690,7 +690,11 @@ weir_db_pool *weir_db_pool_open(const char *path, int size, weir_sync sync, weir
 	weir_db_idle_init(&p->idle, size);
 	pthread_mutex_init(&p->write_mu, NULL);
 	pthread_mutex_init(&p->sync_mu, NULL);
-	pthread_cond_init(&p->sync_cv, NULL);
+	pthread_condattr_t ca; /* the linger's deadline is on the monotonic clock */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->sync_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&p->batch_mu, NULL);
 	pthread_cond_init(&p->batch_cv, NULL);
 	p->wal_fd = -1;
