@@ -130,15 +130,10 @@ weir_wf_lease *weir_wf_leases_ended(weir_db *db, weir_arena *a, int64_t now, int
 	weir_stmt *st = weir_db_query(db, SQL_LEASE_ENDED, err, WEIR_I64(now));
 	if (st == NULL)
 		return NULL;
-	int cap = 8;
-	weir_wf_lease *out = weir_arena_alloc(a, (size_t)cap * sizeof *out);
+	size_t cap = 0;
+	weir_wf_lease *out = weir_arena_grow(a, NULL, 0, &cap, sizeof *out);
 	while (weir_db_step(st) == WEIR_DB_ROW) {
-		if (*n == cap) {
-			weir_wf_lease *bigger = weir_arena_alloc(a, (size_t)cap * 2 * sizeof *out);
-			memcpy(bigger, out, (size_t)cap * sizeof *out);
-			out = bigger;
-			cap *= 2;
-		}
+		out = weir_arena_grow(a, out, (size_t)*n, &cap, sizeof *out);
 		out[(*n)++] = (weir_wf_lease){.task_run_id = weir_db_col_i64(st, 0),
 					      .state = weir_db_col_dup(a, st, 1),
 					      .result = weir_db_col_dup(a, st, 2),
