@@ -4,13 +4,18 @@
  * memory (each visible to its submitter only); the Statement Execution API's shapes:
  * StatementResponse, ResultManifest, ResultData, EXTERNAL_LINKS.
  *
- * One mutex guards the statements, the pools' queues and the states; one condition
- * variable is broadcast on every change of state. A statement on a STOPPED warehouse starts
- * it (as Databricks does); a warehouse with auto_stop_mins stops after that long idle.
+ * One mutex guards the statements, the pools' queues and the states. Each pool's executors
+ * sleep on the pool's own condition variable, signalled once per queued statement (a
+ * broadcast woke every executor and the waiter at each submission and each end: 24 futex
+ * calls and most of a primary-key lookup's CPU went to threads waking to find nothing); the
+ * waiter thread sleeps on wh.cv. A statement on a STOPPED warehouse starts it (as Databricks
+ * does); a warehouse with auto_stop_mins stops after that long idle.
  *
  * Waiting (wait_timeout) holds no thread: the HTTP layer suspends the connection
- * (weir_req_defer) and the waiter thread here wakes it when the statement ends or its wait
- * passes (on_wait_timeout CANCEL cancels it first, and waits up to 5 s for the cancel).
+ * (weir_req_defer). The executor that ends a statement resumes its call itself (one hop
+ * back, not two through the waiter); the waiter thread wakes calls whose wait passes
+ * (on_wait_timeout CANCEL cancels it first, and waits up to 5 s for the cancel) and those of
+ * statements canceled while queued.
  *
  * A statement's result stays in memory for KEEP_MS after it ends; then the statement is
  * CLOSED (its result dropped) for KEEP_MS more, then it is gone (404) (checked at most once a
@@ -56,6 +61,7 @@ typedef struct wh_pool {
 	int gen; /* a stop ends the generation: its threads exit once their statement is done */
 	int nthreads; /* of the current generation */
 	bool running;
+	pthread_cond_t work; /* its executors sleep here: a statement queued, a slot freed, a stop */
 	struct wh_stmt *qhead, *qtail;
 	int nqueued, active;
 	int64_t last_used_ms;
@@ -100,6 +106,7 @@ static struct {
 	int live; /* executor threads, every generation (detached: weir_wh_stop waits for 0) */
 	pthread_t waiter;
 	bool waiter_running;
+	int64_t waiter_until_ms; /* when the sleeping waiter wakes by itself (0: awake) */
 	unsigned char link_key[32];
 	struct hist_item *hist; /* ended while queued: history rows the waiter writes */
 } wh = {.mu = PTHREAD_MUTEX_INITIALIZER, .ctl = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
@@ -244,6 +251,17 @@ static void end_canceled(wh_stmt *s, const char *why)
 	hist_queue(s);
 }
 
+/* Under wh.mu: s no longer has a call waiting for it. */
+static void unwait(wh_stmt *s)
+{
+	s->wake = NULL;
+	for (int i = 0; i < wh.nwaiting; i++)
+		if (wh.waiting[i] == s) {
+			wh.waiting[i] = wh.waiting[--wh.nwaiting];
+			break;
+		}
+}
+
 static weir_wh_history_entry hist_entry(const wh_stmt *s, const weir_wh_outcome *out, int64_t end_ms)
 {
 	return weir_wh_history_entry_of(s->id, s->pool ? s->pool->id : NULL, s->sql, s->workspace_id, s->owner_id,
@@ -291,7 +309,7 @@ static void *executor(void *arg)
 	pthread_mutex_lock(&wh.mu);
 	for (;;) {
 		while (pl->gen == gen && !wh.stopping && (pl->qhead == NULL || pl->active >= pl->limit))
-			pthread_cond_wait(&wh.cv, &wh.mu);
+			pthread_cond_wait(&pl->work, &wh.mu);
 		if (pl->gen != gen || wh.stopping)
 			break;
 		wh_stmt *s = pl->qhead;
@@ -305,7 +323,8 @@ static void *executor(void *arg)
 		s->state = WEIR_WH_RUNNING;
 		pl->active++;
 		pl->last_used_ms = weir_now_ms();
-		pthread_cond_broadcast(&wh.cv);
+		if (pl->qhead && pl->active < pl->limit)
+			pthread_cond_signal(&pl->work);
 		bool history_written = false;
 		weir_wh_exec x = {.principal_id = s->owner_id,
 				  .workspace_id = s->workspace_id,
@@ -336,7 +355,16 @@ static void *executor(void *arg)
 		s->out = out;
 		if (out.state == WEIR_WH_SUCCEEDED)
 			apply_byte_limit(s);
-		end(s, out.state);
+		s->state = out.state;
+		s->ended_ms = weir_now_ms();
+		if (s->wake) { /* its call waits: resume it from here */
+			void (*fn)(void *) = s->wake;
+			void *fa = s->wake_arg;
+			unwait(s);
+			pthread_mutex_unlock(&wh.mu);
+			fn(fa);
+			pthread_mutex_lock(&wh.mu);
+		}
 	}
 	if (pl->gen == gen)
 		pl->nthreads--;
@@ -360,6 +388,7 @@ static wh_pool *pool_get(const char *id)
 	wh_pool *p = pool_find(id);
 	if (p == NULL) {
 		p = calloc(1, sizeof(*p));
+		pthread_cond_init(&p->work, NULL);
 		snprintf(p->id, sizeof(p->id), "%s", id);
 		p->next = wh.pools;
 		wh.pools = p;
@@ -402,7 +431,7 @@ void weir_wh__pool_start(const char *id, int slots, int64_t auto_stop_mins)
 	pl->auto_stop_mins = auto_stop_mins;
 	pl->last_used_ms = weir_now_ms();
 	pl->running = !wh.stopping;
-	pthread_cond_broadcast(&wh.cv);
+	pthread_cond_broadcast(&pl->work);
 	pthread_mutex_unlock(&wh.mu);
 	pool_grow(pl);
 	pthread_mutex_unlock(&wh.ctl);
@@ -415,7 +444,7 @@ void weir_wh__pool_resize(const char *id, int slots, int64_t auto_stop_mins)
 	wh_pool *pl = pool_get(id);
 	pl->limit = slots < 1 ? 1 : slots > WEIR_WH_MAX_SLOTS ? WEIR_WH_MAX_SLOTS : slots;
 	pl->auto_stop_mins = auto_stop_mins;
-	pthread_cond_broadcast(&wh.cv);
+	pthread_cond_broadcast(&pl->work);
 	pthread_mutex_unlock(&wh.mu);
 	pool_grow(pl);
 	pthread_mutex_unlock(&wh.ctl);
@@ -438,7 +467,8 @@ static void pool_halt(wh_pool *pl, const char *why)
 	wh.nqueued -= pl->nqueued;
 	pl->qhead = pl->qtail = NULL;
 	pl->nqueued = 0;
-	pthread_cond_broadcast(&wh.cv);
+	pthread_cond_broadcast(&pl->work);
+	pthread_cond_broadcast(&wh.cv); /* the waiter: calls of the canceled statements */
 	pthread_mutex_unlock(&wh.mu);
 }
 
@@ -586,7 +616,9 @@ static void *waiter_main(void *arg)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000;
 		}
+		wh.waiter_until_ms = next;
 		pthread_cond_timedwait(&wh.cv, &wh.mu, &until);
+		wh.waiter_until_ms = 0;
 	}
 	pthread_mutex_unlock(&wh.mu);
 	return NULL;
@@ -654,6 +686,7 @@ void weir_wh_stop(void)
 	wh.nqueued = 0;
 	while (wh.pools) {
 		wh_pool *n = wh.pools->next;
+		pthread_cond_destroy(&wh.pools->work);
 		free(wh.pools);
 		wh.pools = n;
 	}
@@ -1098,7 +1131,7 @@ json_t *weir_wh_statement_execute(weir_db *db, weir_arena *a, const weir_princip
 	pl->nqueued++;
 	wh.nqueued++;
 	pl->last_used_ms = s->created_ms;
-	pthread_cond_broadcast(&wh.cv);
+	pthread_cond_signal(&pl->work);
 	snprintf(sub->id, sizeof(sub->id), "%s", s->id);
 	sub->wait_ms = wait_s * 1000;
 	sub->cancel_on_timeout = onw && strcmp(onw, "CANCEL") == 0;
@@ -1122,7 +1155,8 @@ int weir_wh_statement_wait(const weir_wh_submitted *sub, void (*wake)(void *), v
 		s->wake_arg = arg;
 		s->wait_until_ms = weir_now_ms() + sub->wait_ms;
 		s->cancel_on_timeout = sub->cancel_on_timeout;
-		pthread_cond_broadcast(&wh.cv);
+		if (wh.waiter_until_ms == 0 || s->wait_until_ms < wh.waiter_until_ms)
+			pthread_cond_broadcast(&wh.cv); /* the waiter sleeps past this wait's end */
 		rc = 0;
 	}
 	pthread_mutex_unlock(&wh.mu);
