@@ -11,6 +11,7 @@
 
 #include "api/http.h"
 #include "api/server.h"
+#include "core/alloc.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -242,7 +243,7 @@ static int serve(int argc, char **argv)
 	weir_server_stop(&app);
 	weir_app_close(&app);
 	weir_arena_thread_release();
-	weir_json_thread_release();
+	weir_cache_thread_release();
 	weir_log_info("stopped");
 	return 0;
 }
@@ -273,7 +274,7 @@ static int backup(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	weir_json_init_allocator(); /* before any jansson value exists */
+	weir_cache_install(); /* before any jansson value exists and SQLite's first use */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: gov_probe DATA ADMIN_TOKEN OTHER_TOKEN FULL_NAME [ITERATIONS]\n");
 		return 2;
 	}
-	weir_json_init_allocator(); /* as weir serve does */
+	weir_cache_install(); /* as weir serve does */
 	int n = argc > 5 ? atoi(argv[5]) : 20000;
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/weir.db", argv[1]);

@@ -71,11 +71,6 @@ void weir_jw_kstr(weir_jw *w, const char *key, const char *s);
 void weir_jw_kstrn(weir_jw *w, const char *key, const char *s, size_t n);
 void weir_jw_kint(weir_jw *w, const char *key, int64_t v);
 
-/* Per-thread free lists for jansson's small allocations: call first thing in main, before
- * any jansson value exists (a no-op under the sanitizers). */
-void weir_json_init_allocator(void);
-/* Gives the calling thread's cached chunks back (a thread-exit destructor does it too). */
-void weir_json_thread_release(void);
 /* The same, with the length of the text (malloc'd, NUL-terminated). */
 char *weir_json_dump_len(const json_t *j, size_t *len);
 

@@ -12,6 +12,7 @@
 #include "core/arena.h"
 #include "core/db_row.h"
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/json.h"
 #include "core/metrics.h"
 #include "core/util.h"
@@ -666,7 +667,7 @@ static void test_json_allocator(void **state)
 		free(t);
 		json_decref(o);
 	}
-	weir_json_thread_release();
+	weir_cache_thread_release();
 }
 
 /* Proves the Prometheus rendering: a registered route's counter by status code (past eight
@@ -1545,7 +1546,7 @@ static void test_wal_gather(void **state)
 
 int main(void)
 {
-	weir_json_init_allocator(); /* before any jansson value, as in weir serve */
+	weir_cache_install(); /* before any jansson value, as in weir serve */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_db_row),
