@@ -22,41 +22,45 @@ char *weir_pg_translate(const char *sql, int *nparams);
 char *weir_pg_translate_script(const char *sql);
 
 weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err);
-void weir_pg_pool_close(weir_db_pool *p);
-int weir_pg_pool_schema_version(weir_db_pool *p);
-bool weir_pg_pool_ready(weir_db_pool *p);
-bool weir_pg_leader(weir_db_pool *p, int role);
-bool weir_pg_lost(weir_db *c);
-void weir_pg_notify(weir_db *c, const char *channel, int64_t arg);
-int weir_pg_listen(weir_db_pool *p, const char *channel);
-int weir_pg_notifications(weir_db_pool *p, void (*fn)(void *ctx, int64_t arg), void *ctx);
-weir_db *weir_pg_acquire(weir_db_pool *p);
-void weir_pg_release(weir_db *c); /* weir_db_release has ended its transactions before */
-const char *weir_pg_memo_get(weir_db *c, const char *key);
-void weir_pg_memo_set(weir_db *c, const char *key, const char *value);
-uint64_t weir_pg_generation(weir_db *c);
-weir_stmt *weir_pg_stmt(weir_db *c, const char *sql, weir_error *err);
-void weir_pg_done(weir_stmt *st);
-int weir_pg_begin_write(weir_db *c, weir_error *err);
-int weir_pg_commit(weir_db *c, weir_error *err);
-void weir_pg_rollback(weir_db *c);
-bool weir_pg_in_write(const weir_db *c);
-int weir_pg_begin_read(weir_db *c, weir_error *err);
-void weir_pg_end_read(weir_db *c);
-int weir_pg_fail(weir_db *c, int rc, weir_error *err);
-int weir_pg_prepare(weir_db *c, const char *sql, weir_stmt **out);
-void weir_pg_finalize(weir_stmt *st);
-int weir_pg_step(weir_stmt *st);
-void weir_pg_bind(weir_stmt *st, int i, const char *text);
-void weir_pg_bind_i64(weir_stmt *st, int i, int64_t v);
-void weir_pg_bind_double(weir_stmt *st, int i, double v);
-int64_t weir_pg_col_i64(weir_stmt *st, int col);
-double weir_pg_col_double(weir_stmt *st, int col);
-const char *weir_pg_col_text(weir_stmt *st, int col);
-int weir_pg_col_bytes(weir_stmt *st, int col);
-int weir_pg_col_type(weir_stmt *st, int col);
-int64_t weir_pg_changes(weir_db *c);
-int64_t weir_pg_last_insert_id(weir_db *c);
+void weir_pg_bind(weir_stmt *st, int i, const char *text); /* NULL binds SQL NULL */
 weir_db *weir_pg_stmt_conn(weir_stmt *st);
+
+/* The PostgreSQL side of each core/db.h call that core/db.c hands over, declared with the
+ * type of that call (so the two cannot drift apart). weir_pg_release: weir_db_release has
+ * ended its transactions before. */
+__typeof__(weir_db_pool_close) weir_pg_pool_close;
+__typeof__(weir_db_pool_schema_version) weir_pg_pool_schema_version;
+__typeof__(weir_db_pool_ready) weir_pg_pool_ready;
+__typeof__(weir_db_leader) weir_pg_leader;
+__typeof__(weir_db_lost) weir_pg_lost;
+__typeof__(weir_db_notify) weir_pg_notify;
+__typeof__(weir_db_listen) weir_pg_listen;
+__typeof__(weir_db_notifications) weir_pg_notifications;
+__typeof__(weir_db_acquire) weir_pg_acquire;
+__typeof__(weir_db_release) weir_pg_release;
+__typeof__(weir_db_memo_get) weir_pg_memo_get;
+__typeof__(weir_db_memo_set) weir_pg_memo_set;
+__typeof__(weir_db_generation) weir_pg_generation;
+__typeof__(weir_db_stmt) weir_pg_stmt;
+__typeof__(weir_db_done) weir_pg_done;
+__typeof__(weir_db_begin_write) weir_pg_begin_write;
+__typeof__(weir_db_commit) weir_pg_commit;
+__typeof__(weir_db_rollback) weir_pg_rollback;
+__typeof__(weir_db_in_write) weir_pg_in_write;
+__typeof__(weir_db_begin_read) weir_pg_begin_read;
+__typeof__(weir_db_end_read) weir_pg_end_read;
+__typeof__(weir_db_fail) weir_pg_fail;
+__typeof__(weir_db_prepare) weir_pg_prepare;
+__typeof__(weir_db_finalize) weir_pg_finalize;
+__typeof__(weir_db_step) weir_pg_step;
+__typeof__(weir_db_bind_i64) weir_pg_bind_i64;
+__typeof__(weir_db_bind_double) weir_pg_bind_double;
+__typeof__(weir_db_col_i64) weir_pg_col_i64;
+__typeof__(weir_db_col_double) weir_pg_col_double;
+__typeof__(weir_db_col_text) weir_pg_col_text;
+__typeof__(weir_db_col_bytes) weir_pg_col_bytes;
+__typeof__(weir_db_col_type) weir_pg_col_type;
+__typeof__(weir_db_changes) weir_pg_changes;
+__typeof__(weir_db_last_insert_id) weir_pg_last_insert_id;
 
 #endif

@@ -458,15 +458,16 @@ int weir_reg_store_version_tag_delete(weir_db *db, const char *model_id, int64_t
 	return weir_db_exec(db, SQL_MV_TAG_DEL, err, WEIR_TEXT(model_id), WEIR_I64(version), WEIR_TEXT(key));
 }
 
+/* The columns mv_jw reads (0 to 8), first in both statements below. */
+#define MV_COLS \
+	"v.version, v.created_at, v.updated_at, v.stage, v.description, v.source, v.run_id, v.status, v.run_link"
 static const char SQL_MV_ROW[] =
-	"SELECT v.version, v.created_at, v.updated_at, v.stage, v.description, v.source, v.run_id, v.status, "
-	"       v.run_link, v.storage_location, v.id, v.created_by, v.updated_by, m.name, s.name, c.name "
+	"SELECT " MV_COLS ", v.storage_location, v.id, v.created_by, v.updated_by, m.name, s.name, c.name "
 	"FROM model_versions v JOIN securables m ON m.id = v.model_id JOIN securables s ON s.id = m.parent_id "
 	"JOIN securables c ON c.id = s.parent_id WHERE v.model_id = ?1 AND v.version = ?2";
 /* Same columns without the names, for callers that know the model's MLflow name. */
-static const char SQL_MV_ROW_PLAIN[] =
-	"SELECT v.version, v.created_at, v.updated_at, v.stage, v.description, v.source, v.run_id, v.status, "
-	"       v.run_link FROM model_versions v WHERE v.model_id = ?1 AND v.version = ?2";
+static const char SQL_MV_ROW_PLAIN[] = "SELECT " MV_COLS
+				       " FROM model_versions v WHERE v.model_id = ?1 AND v.version = ?2";
 static const char SQL_MV_TAGS[] =
 	"SELECT key, value FROM model_version_tags WHERE model_id = ?1 AND version = ?2 ORDER BY key";
 static const char SQL_MV_ALIASES[] =
@@ -499,9 +500,8 @@ json_t *weir_reg_version_mlflow_named(weir_db *db, weir_arena *a, const char *mo
 			    err);
 }
 
-/* The ModelVersion of the current row of `st`, whose first columns are those of
- * SQL_MV_ROW_PLAIN; the model's MLflow name is known. Runs other statements (tags,
- * aliases) while `st` stays on its row. */
+/* The ModelVersion of the current row of `st`, whose first columns are MV_COLS; the model's
+ * MLflow name is known. Runs other statements (tags, aliases) while `st` stays on its row. */
 static int mv_jw(weir_db *db, weir_stmt *st, const char *model_id, int64_t version, const char *name, bool with_aliases,
 		 weir_jw *w, weir_error *err)
 {

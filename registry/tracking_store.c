@@ -24,12 +24,9 @@ static const char SQL_EXP_INSERT[] =
 static const char SQL_EXP_SET_LOCATION[] =
 	"UPDATE trk_experiments SET artifact_location = 'mlflow-artifacts:/' || experiment_id "
 	"WHERE experiment_id = ?1 AND artifact_location = ''";
-static const char SQL_EXP_GET[] =
-	"SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time, owner "
-	"FROM trk_experiments WHERE experiment_id = ?1";
-static const char SQL_EXP_GET_BY_NAME[] =
-	"SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time, owner "
-	"FROM trk_experiments WHERE name = ?1";
+#define EXP_COLS "experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time, owner"
+static const char SQL_EXP_GET[] = "SELECT " EXP_COLS " FROM trk_experiments WHERE experiment_id = ?1";
+static const char SQL_EXP_GET_BY_NAME[] = "SELECT " EXP_COLS " FROM trk_experiments WHERE name = ?1";
 static const char SQL_EXP_RENAME[] =
 	"UPDATE trk_experiments SET name = ?2, last_update_time = ?3 WHERE experiment_id = ?1";
 static const char SQL_EXP_SET_STAGE[] =
