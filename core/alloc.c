@@ -44,9 +44,18 @@ static unsigned class_cap(size_t cls)
 	return by_bytes < CACHE_MIN ? CACHE_MIN : (unsigned)by_bytes;
 }
 
+/* The thread-exit destructor (and weir_cache_thread_release). Other destructors that run
+ * after it on the exiting thread may still free blocks: those go to free(), never into the
+ * cache being destroyed (a block filed into freed memory corrupted glibc's own per-thread
+ * cache at thread exit), and no new cache is made for the thread. */
+static _Thread_local bool thread_exiting;
+
 static void cache_destroy(void *p)
 {
 	block_cache *c = p;
+	if (thread_cache == c)
+		thread_cache = NULL;
+	thread_exiting = true;
 	for (int i = 0; i < CLASS_MAX; i++)
 		while (c->head[i]) {
 			free_block *f = c->head[i];
@@ -58,7 +67,7 @@ static void cache_destroy(void *p)
 
 static block_cache *cache_get(void)
 {
-	if (thread_cache == NULL && key_ready) {
+	if (thread_cache == NULL && key_ready && !thread_exiting) {
 		block_cache *c = calloc(1, sizeof(*c));
 		if (c == NULL || pthread_setspecific(cache_key, c) != 0) {
 			free(c);
@@ -117,8 +126,11 @@ void weir_cache_thread_release(void)
 		thread_cache = NULL;
 		pthread_setspecific(cache_key, NULL);
 		cache_destroy(c);
+		thread_exiting = false; /* a thread that goes on may cache again */
 	}
 }
+
+bool weir_cache__thread_cached(void) { return thread_cache != NULL; }
 
 /* -- SQLite's allocator (SQLITE_CONFIG_MALLOC) -- */
 static void *sq_malloc(int n) { return n <= 0 ? NULL : weir_cache_malloc((size_t)n); }
@@ -161,7 +173,7 @@ void weir_cache_install(void)
 		return;
 	key_ready = true;
 	json_set_alloc_funcs(weir_cache_malloc, weir_cache_free);
-	static const sqlite3_mem_methods methods = {sq_malloc, sq_free,	   sq_realloc, sq_size,
+	static const sqlite3_mem_methods methods = {sq_malloc,  sq_free, sq_realloc,  sq_size,
 						    sq_roundup, sq_init, sq_shutdown, NULL};
 	sqlite3_config(SQLITE_CONFIG_MALLOC, &methods); /* refused harmlessly after SQLite's first use */
 #endif

@@ -2,6 +2,7 @@
 #ifndef WEIR_CORE_ALLOC_H
 #define WEIR_CORE_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A block of at least n bytes: from the calling thread's cache when it has one of n's class,
@@ -17,5 +18,7 @@ size_t weir_cache_roundup(size_t n);
 void weir_cache_install(void);
 /* Releases the calling thread's cache (a thread's exit does it by itself). */
 void weir_cache_thread_release(void);
+/* For tests: whether the calling thread has a cache now. */
+bool weir_cache__thread_cached(void);
 
 #endif

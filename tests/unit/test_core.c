@@ -670,6 +670,48 @@ static void test_json_allocator(void **state)
 	weir_cache_thread_release();
 }
 
+/* A thread's exit: its cache is destroyed by a key destructor, and destructors that run after
+ * it (another library's, freeing a block it kept) must not file blocks into the destroyed
+ * cache (that wrote into freed memory and broke glibc's own cache at thread exit). */
+static pthread_key_t late_key;
+static bool late_cached = true;
+
+static void late_release(void *p)
+{
+	weir_cache_free(p); /* after the cache's destructor: goes to free() */
+	void *q = weir_cache_malloc(48);
+	weir_cache_free(q);
+	late_cached = weir_cache__thread_cached();
+}
+
+static void *cache_user(void *arg)
+{
+	(void)arg;
+	void *a = weir_cache_malloc(40), *b = weir_cache_malloc(40);
+	weir_cache_free(a); /* the thread has a cache now */
+	assert_true(weir_cache__thread_cached());
+	pthread_setspecific(late_key, b);
+	return NULL;
+}
+
+static void test_cache_thread_exit(void **state)
+{
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	skip(); /* not installed under the sanitizers */
+#endif
+	/* created after the cache's key: glibc runs its destructor later */
+	assert_int_equal(pthread_key_create(&late_key, late_release), 0);
+	for (int i = 0; i < 50; i++) {
+		pthread_t t;
+		late_cached = true;
+		assert_int_equal(pthread_create(&t, NULL, cache_user, NULL), 0);
+		pthread_join(t, NULL);
+		assert_false(late_cached);
+	}
+	pthread_key_delete(late_key);
+}
+
 /* Proves the Prometheus rendering: a registered route's counter by status code (past eight
  * codes "other"), its cumulative latency histogram with the sum in exact seconds, the
  * unmatched slot, an unregistered route left out, escaped label values and a cache by name. */
@@ -1557,6 +1599,7 @@ int main(void)
 		cmocka_unit_test(test_json_dump),
 		cmocka_unit_test(test_json_writer),
 		cmocka_unit_test(test_json_allocator),
+		cmocka_unit_test(test_cache_thread_exit),
 		cmocka_unit_test(test_migrations),
 		cmocka_unit_test(test_migration_failure_rolls_back),
 		cmocka_unit_test(test_stmt_cache),
