@@ -121,8 +121,8 @@ struct weir_req {
 	 * fsync; api/server.c suspends the connection until the syncer says it is on disk) */
 	uint64_t durable_seq;
 	atomic_int durable_state; /* 0 not waiting, 1 waiting, 2 durable, 3 cannot be made durable */
-	void (*after_commit)(int64_t); /* weir_req_after_commit: run once the commit is visible and durable */
-	int64_t after_commit_arg;
+	void (*after_commit)(void *); /* weir_req_after_commit: run once the commit is visible and durable */
+	void *after_commit_arg;
 	/* weir_req_defer: the reply waits, off any server thread, for weir_req_resume */
 	void (*defer_arm)(weir_req *r, void *arg);
 	void (*defer_finish)(weir_req *r, void *arg);
@@ -201,8 +201,8 @@ int weir_req_commit_status(weir_req *r, int status, weir_error *err);
  * or at once when the request has nothing waiting. For work another thread does on what
  * was committed (waking the workflow engine): weir_req_commit leaves the change in the
  * shared transaction, which other connections do not see yet. Not run when the commit
- * fails. One per request. */
-void weir_req_after_commit(weir_req *r, void (*fn)(int64_t arg), int64_t arg);
+ * fails. One per request. arg must live as long as the request (r->arena's, or static). */
+void weir_req_after_commit(weir_req *r, void (*fn)(void *arg), void *arg);
 /* Defers the reply without holding a server thread (a statement's wait_timeout): the
  * handler answers as usual (the reply it sets is what goes out if nothing changes it),
  * then calls this. After the handler, api/server.c suspends the connection and calls

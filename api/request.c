@@ -269,7 +269,7 @@ int weir_reply_created(weir_req *r, json_t *out, weir_error *err)
 	return weir_reply_committed(r, out, err);
 }
 
-void weir_req_after_commit(weir_req *r, void (*fn)(int64_t arg), int64_t arg)
+void weir_req_after_commit(weir_req *r, void (*fn)(void *arg), void *arg)
 {
 	r->after_commit = fn;
 	r->after_commit_arg = arg;

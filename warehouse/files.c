@@ -604,8 +604,39 @@ void weir_files_sweep(weir_db_pool *pool)
 	weir_db_release(db);
 }
 
-void weir_files_after_delete(int64_t unused)
+void weir_files_after_delete(void *unused)
 {
 	(void)unused;
 	weir_files_sweep(atomic_load(&sweep_pool));
+}
+
+/* An id the server made (a uuid): nothing else may name a file here. */
+static bool plain_id(const char *id)
+{
+	size_t n = strspn(id, "0123456789abcdef-");
+	return n > 0 && n <= 64 && id[n] == '\0';
+}
+
+void weir_files_after_table_delete(void *table_id)
+{
+	const char *id = table_id;
+	if (!plain_id(id))
+		return;
+	weir_arena *a = weir_arena_new(0);
+	weir_wh__table_remove(a, id);
+	weir_arena_free(a);
+}
+
+void weir_files_after_volume_delete(void *volume_id)
+{
+	const char *id = volume_id;
+	if (!plain_id(id))
+		return;
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/volumes/%s", weir_catalog_data_dir(), id);
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return; /* never written to */
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	weir_log_info("files: removed the files of deleted volume %s", id);
 }

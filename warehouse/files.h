@@ -124,8 +124,13 @@ json_t *weir_files_list(weir_arena *a, const char *root, const weir_files_path *
 void weir_files_sweep(weir_db_pool *pool);
 /* The pool weir_files_after_delete uses (the warehouse module sets it at start). */
 void weir_files_set_pool(weir_db_pool *pool);
-/* weir_req_after_commit callback of a catalog, schema, volume or table delete. */
-void weir_files_after_delete(int64_t unused);
+/* weir_req_after_commit callback of a catalog or schema delete: the sweep above. */
+void weir_files_after_delete(void *unused);
+/* weir_req_after_commit callbacks of one table's or one volume's delete (arg: its id, which
+ * names its files): only those files go, not a sweep of every table's (one existence query
+ * per file in DATA/warehouse and DATA/volumes at every delete). */
+void weir_files_after_table_delete(void *table_id);
+void weir_files_after_volume_delete(void *volume_id);
 /* Whether the securable `id` of type `type` ("volume", "table") exists: 1, 0, or -1 on a
  * database error. */
 int weir_files_store_exists(weir_db *db, const char *type, const char *id, weir_error *err);

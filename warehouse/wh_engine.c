@@ -612,7 +612,7 @@ void weir_wh__anchor_drop(const char *table_id)
 	pthread_mutex_unlock(&anchors_mu);
 }
 
-static void remove_file(weir_arena *a, const char *table_id)
+void weir_wh__table_remove(weir_arena *a, const char *table_id)
 {
 	weir_wh__anchor_drop(table_id);
 	const char *path = weir_wh__table_path(a, table_id);
@@ -1782,7 +1782,7 @@ static int drop_table(wh_ctx *c, weir_db_pool *pool, const weir_wh_ddl *d, weir_
 		goto rollback;
 	if (weir_db_commit(md, err) != 0)
 		goto out;
-	remove_file(c->a, s.id);
+	weir_wh__table_remove(c->a, s.id);
 	rc = 0;
 	goto out;
 rollback:
@@ -1804,7 +1804,7 @@ static void unregister_table(wh_ctx *c, weir_db_pool *pool, const weir_securable
 			weir_db_rollback(md);
 	}
 	weir_db_release(md);
-	remove_file(c->a, s->id);
+	weir_wh__table_remove(c->a, s->id);
 }
 
 /* Resolves the references (views expanded), makes sure the files exist, rewrites the text. */

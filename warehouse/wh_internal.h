@@ -19,6 +19,9 @@ const char *weir_wh__table_path(weir_arena *a, const char *table_id);
 /* Closes the anchor connection of a table's file (wh_engine.c), before the file goes; NULL:
  * all of them, and the tables' cached Info trees (the warehouse stopping). */
 void weir_wh__anchor_drop(const char *table_id);
+/* A dropped table's data file and its WAL and shared-memory companions go (its kept
+ * connection first). */
+void weir_wh__table_remove(weir_arena *a, const char *table_id);
 /* The CREATE TABLE of a table's file from its UC columns. */
 int weir_wh__file_ddl(weir_arena *a, json_t *columns, const char **out, weir_error *err);
 

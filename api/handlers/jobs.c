@@ -54,11 +54,13 @@ static int read_named(weir_req *r, bool run, int64_t *id, weir_error *e)
 	return level_auth(r, run, *id, e);
 }
 
-static void wake(int64_t unused)
+static void wake(void *unused)
 {
 	(void)unused;
 	weir_engine_wake();
 }
+
+static void job_changed(void *job_id) { weir_engine_job_changed(*(const int64_t *)job_id); }
 
 /* Commits, has the engine woken once the commit is visible (the engine reads what was
  * committed; a job whose settings changed has its schedule read again), on whichever replica
@@ -70,10 +72,13 @@ static int commit_reply(weir_req *r, json_t *out, int64_t changed_job, weir_erro
 		json_decref(out);
 		return fail(r, e);
 	}
-	if (changed_job > 0)
-		weir_req_after_commit(r, weir_engine_job_changed, changed_job);
-	else
-		weir_req_after_commit(r, wake, 0);
+	if (changed_job > 0) {
+		int64_t *id = weir_arena_alloc(r->arena, sizeof(*id));
+		*id = changed_job;
+		weir_req_after_commit(r, job_changed, id);
+	} else {
+		weir_req_after_commit(r, wake, NULL);
+	}
 	return out ? weir_reply_json(r, 200, out) : weir_reply_ok_empty(r);
 }
 

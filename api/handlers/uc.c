@@ -256,9 +256,12 @@ static int delete (weir_req *r)
 	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0 ||
 	    weir_catalog_delete(weir_req_db(r), r->arena, &s, force, &e) != 0 || weir_req_commit(r, &e) != 0)
 		return fail(r, &e);
-	if (t == WEIR_SEC_VOLUME || t == WEIR_SEC_SCHEMA || t == WEIR_SEC_CATALOG ||
-	    t == WEIR_SEC_TABLE) /* its volumes' directories and tables' data files go */
-		weir_req_after_commit(r, weir_files_after_delete, 0);
+	if (t == WEIR_SEC_VOLUME || t == WEIR_SEC_TABLE) /* its directory or data file goes */
+		weir_req_after_commit(
+			r, t == WEIR_SEC_TABLE ? weir_files_after_table_delete : weir_files_after_volume_delete,
+			weir_arena_strdup(r->arena, s.id));
+	else if (t == WEIR_SEC_SCHEMA || t == WEIR_SEC_CATALOG) /* those of its tables and volumes */
+		weir_req_after_commit(r, weir_files_after_delete, NULL);
 	return weir_reply_ok_empty(r);
 }
 

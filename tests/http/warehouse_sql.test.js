@@ -509,12 +509,18 @@ test('a dropped table leaves no data file: DROP TABLE, REST DELETE, DROP SCHEMA 
 
   await good('DROP TABLE cat.gone.t1');
   assert.deepEqual(fileOf(bySql), []);
+  // one table's delete removes its own files only (no sweep of every table's): a stray
+  // file of no table stays until a cascade's or the next start's sweep
+  const stray = path.join(srv.data, 'warehouse', '00000000-0000-7000-8000-000000000000.db');
+  fs.writeFileSync(stray, '');
   await ok(await srv.req('DELETE', `${UC}/tables/cat.gone.t2`));
   assert.deepEqual(fileOf(byRest), []);
+  assert.ok(fs.existsSync(stray), 'a single delete sweeps nothing else');
   await failed('DROP SCHEMA cat.gone', undefined, 'FAILED_PRECONDITION');
   assert.ok(fileOf(bySchema).length > 0, 'a refused drop removes nothing');
   await good('DROP SCHEMA cat.gone CASCADE');
   assert.deepEqual(fileOf(bySchema), []);
+  assert.ok(!fs.existsSync(stray), "a cascade's sweep takes the stray file too");
   await ok(await srv.req('DELETE', `${UC}/catalogs/gonecat?force=true`));
   assert.deepEqual(fileOf(byCatalog), []);
   // the others' data stays
