@@ -164,7 +164,10 @@ static void *sq_realloc(void *p, int n)
 
 void weir_cache_install(void)
 {
+	static const sqlite3_mem_methods methods = {sq_malloc,  sq_free, sq_realloc,  sq_size,
+						    sq_roundup, sq_init, sq_shutdown, NULL};
 #if defined(__SANITIZE_ADDRESS__)
+	(void)methods; /* compiled, not installed */
 	return;
 #else
 	if (key_ready) /* called once, from main, before any other thread */
@@ -173,8 +176,6 @@ void weir_cache_install(void)
 		return;
 	key_ready = true;
 	json_set_alloc_funcs(weir_cache_malloc, weir_cache_free);
-	static const sqlite3_mem_methods methods = {sq_malloc,  sq_free, sq_realloc,  sq_size,
-						    sq_roundup, sq_init, sq_shutdown, NULL};
 	sqlite3_config(SQLITE_CONFIG_MALLOC, &methods); /* refused harmlessly after SQLite's first use */
 #endif
 }
