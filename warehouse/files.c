@@ -549,6 +549,13 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
+/* A deleted volume's directory (path), named by its id. */
+static void volume_remove(const char *path, const char *id)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	weir_log_info("files: removed the files of deleted volume %s", id);
+}
+
 /* A table's data file and its WAL and shared-memory companions: "<id>.db[-wal|-shm]". */
 static bool table_file(const char *name, char *id, size_t cap)
 {
@@ -596,8 +603,7 @@ void weir_files_sweep(weir_db_pool *pool)
 						      strerror(errno));
 				continue;
 			}
-			nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-			weir_log_info("files: removed the files of deleted volume %s", e->d_name);
+			volume_remove(path, e->d_name);
 		}
 		closedir(d);
 	}
@@ -637,6 +643,5 @@ void weir_files_after_volume_delete(void *volume_id)
 	struct stat st;
 	if (lstat(path, &st) != 0)
 		return; /* never written to */
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	weir_log_info("files: removed the files of deleted volume %s", id);
+	volume_remove(path, id);
 }

@@ -238,7 +238,6 @@ static void end(wh_stmt *s, weir_wh_state st)
 {
 	s->state = st;
 	s->ended_ms = weir_now_ms();
-	pthread_cond_broadcast(&wh.cv);
 }
 
 /* Under wh.mu: a statement still queued is canceled (it never ran). */
@@ -247,6 +246,7 @@ static void end_canceled(wh_stmt *s, const char *why)
 	snprintf(s->out.error_code, sizeof(s->out.error_code), "CANCELLED");
 	snprintf(s->out.message, sizeof(s->out.message), "%s", why);
 	end(s, WEIR_WH_CANCELED);
+	pthread_cond_broadcast(&wh.cv); /* the waiter resumes its call, writes its history row */
 	s->out.state = WEIR_WH_CANCELED;
 	hist_queue(s);
 }
@@ -355,8 +355,7 @@ static void *executor(void *arg)
 		s->out = out;
 		if (out.state == WEIR_WH_SUCCEEDED)
 			apply_byte_limit(s);
-		s->state = out.state;
-		s->ended_ms = weir_now_ms();
+		end(s, out.state);
 		if (s->wake) { /* its call waits: resume it from here */
 			void (*fn)(void *) = s->wake;
 			void *fa = s->wake_arg;
