@@ -153,3 +153,103 @@ void weir_gov__privs_cache_put(const weir_gov_stamp *stamp, int64_t principal_id
 		snprintf(e->ids[i], sizeof(e->ids[i]), "%s", s->chain[i].id);
 	memcpy(e->privs, s->privs, sizeof(e->privs));
 }
+
+/* ------------------------------------------------------------------ credentials */
+
+/* Authenticated personal access tokens: the SHA-256 of a token -> the principal it loaded
+ * as (closure, admin flag, workspace) and the token's id and expiry, stamped like the
+ * closures. The counter also moves when a token is deleted, a workspace assignment or a
+ * workspace changes, or a principal is renamed, deactivated or deleted (migrations 0010 and
+ * 0022), so a revoked token or a deactivated caller is refused on the very next request,
+ * wherever it was committed; expiry is checked on every use. A hit replaces four lookups
+ * (token, principal, workspace, assignment) with the counter's one. Few tokens are live per
+ * server, so the cache is small; its text (names and the closure's JSON) is kept in one
+ * buffer, and a principal whose text does not fit is simply not cached. */
+#define CRED_SLOTS 64
+#define CRED_TEXT 480
+static _Thread_local struct cred_entry {
+	uint64_t gen;
+	int64_t changes;
+	char hash[65];
+	char token_id[33];
+	int64_t expiry_ms; /* -1: never */
+	int64_t principal_id, workspace_id;
+	weir_principal_kind kind;
+	bool is_admin, has_display;
+	int nclosure;
+	int64_t closure[CLOSURE_MAX];
+	/* name, display name, workspace name, closure JSON: NUL-terminated, one after another */
+	char text[CRED_TEXT];
+} cred_cache[CRED_SLOTS];
+
+static struct cred_entry *cred_slot(const char *hash)
+{
+	uint64_t h = 0;
+	for (int i = 0; i < 16 && hash[i]; i++) /* the hash is uniform already */
+		h = h * 16 + (uint64_t)(hash[i] <= '9' ? hash[i] - '0' : hash[i] - 'a' + 10);
+	return &cred_cache[h % CRED_SLOTS];
+}
+
+static const char *text_next(const char *s) { return s + strlen(s) + 1; }
+
+weir_principal *weir_gov__cred_cache_get(const weir_gov_stamp *stamp, const char *hash, weir_arena *a,
+					 int64_t *expiry_ms)
+{
+	struct cred_entry *e = cred_slot(hash);
+	bool hit = stamp_eq(e->gen, e->changes, stamp) && strcmp(e->hash, hash) == 0;
+	weir_metrics_cache("credential", hit);
+	if (!hit)
+		return NULL;
+	weir_principal *p = weir_arena_calloc(a, sizeof(*p));
+	p->id = e->principal_id;
+	p->kind = e->kind;
+	p->is_admin = e->is_admin;
+	p->workspace_id = e->workspace_id;
+	const char *s = e->text;
+	p->name = weir_arena_strdup(a, s);
+	s = text_next(s);
+	p->display_name = e->has_display ? weir_arena_strdup(a, s) : NULL;
+	s = text_next(s);
+	p->workspace_name = weir_arena_strdup(a, s);
+	s = text_next(s);
+	p->closure_json = weir_arena_strdup(a, s);
+	p->nclosure = e->nclosure;
+	p->closure = weir_arena_alloc(a, sizeof(int64_t) * (size_t)e->nclosure);
+	memcpy(p->closure, e->closure, sizeof(int64_t) * (size_t)e->nclosure);
+	p->token_id = weir_arena_strdup(a, e->token_id);
+	*expiry_ms = e->expiry_ms;
+	return p;
+}
+
+void weir_gov__cred_cache_put(const weir_gov_stamp *stamp, const char *hash, const weir_principal *p, int64_t expiry_ms)
+{
+	const char *parts[4] = {p->name, p->display_name ? p->display_name : "", p->workspace_name, p->closure_json};
+	size_t need = 0;
+	for (int i = 0; i < 4; i++) {
+		if (parts[i] == NULL)
+			return;
+		need += strlen(parts[i]) + 1;
+	}
+	if (need > CRED_TEXT || p->nclosure > CLOSURE_MAX || strlen(hash) != 64 || p->token_id == NULL ||
+	    strlen(p->token_id) >= sizeof(cred_cache[0].token_id))
+		return;
+	struct cred_entry *e = cred_slot(hash);
+	e->gen = stamp->gen;
+	e->changes = stamp->changes;
+	memcpy(e->hash, hash, 65);
+	snprintf(e->token_id, sizeof(e->token_id), "%s", p->token_id);
+	e->expiry_ms = expiry_ms;
+	e->principal_id = p->id;
+	e->workspace_id = p->workspace_id;
+	e->kind = p->kind;
+	e->is_admin = p->is_admin;
+	e->has_display = p->display_name != NULL;
+	e->nclosure = p->nclosure;
+	memcpy(e->closure, p->closure, sizeof(int64_t) * (size_t)p->nclosure);
+	char *t = e->text;
+	for (int i = 0; i < 4; i++) {
+		size_t n = strlen(parts[i]) + 1;
+		memcpy(t, parts[i], n);
+		t += n;
+	}
+}

@@ -42,6 +42,13 @@ void weir_gov__closure_cache_put(const weir_gov_stamp *stamp, int64_t principal_
 				 bool is_admin);
 bool weir_gov__privs_cache_get(const weir_gov_stamp *stamp, int64_t principal_id, weir_securable *s);
 void weir_gov__privs_cache_put(const weir_gov_stamp *stamp, int64_t principal_id, const weir_securable *s);
+/* Per worker thread cache of authenticated personal access tokens, by the token's hash: on a
+ * hit a principal as weir_gov_principal_load made it (arena copies; token_id set) and the
+ * token's expiry (-1: never), which the caller checks. */
+weir_principal *weir_gov__cred_cache_get(const weir_gov_stamp *stamp, const char *hash, weir_arena *a,
+					 int64_t *expiry_ms);
+void weir_gov__cred_cache_put(const weir_gov_stamp *stamp, const char *hash, const weir_principal *p,
+			      int64_t expiry_ms);
 
 /* ---------------------------------------------------------------- catalog.c */
 

@@ -32,23 +32,41 @@ weir_principal *weir_gov__credential_principal(weir_db *db, weir_arena *a, const
 	return NULL;
 }
 
+/* The principal of a bearer token: from the per-thread credential cache while nothing it was
+ * derived from has changed (authz_cache.c; the stamp is read before the rows it stamps),
+ * else from the token's row. An expired token is refused either way. */
 weir_principal *weir_gov_token_authenticate(weir_db *db, weir_arena *a, const char *token, weir_error *err)
 {
-	weir_gov_token_row row = {0};
-	int found = weir_gov_store_token_by_hash(db, a, weir_gov__secret_hash(a, token), &row, err);
-	weir_gov_credential cred = {
-		.found = found,
-		.expired = found > 0 && row.expiry_time >= 0 && row.expiry_time <= weir_now_ms(),
-		.principal_id = row.principal_id,
-		.workspace_id = row.workspace_id,
-		.invalid = "Invalid access token.",
-		.keep_load_error = true,
-	};
-	weir_principal *p = weir_gov__credential_principal(db, a, &cred, err);
-	if (p == NULL)
-		return NULL;
-	p->token_id = row.id;
-	p->credential_expiry_ms = row.expiry_time >= 0 ? row.expiry_time : 0;
+	const char *hash = weir_gov__secret_hash(a, token);
+	weir_gov_stamp stamp;
+	bool cacheable = weir_gov__stamp(db, &stamp);
+	int64_t expiry = -1;
+	weir_principal *p = cacheable ? weir_gov__cred_cache_get(&stamp, hash, a, &expiry) : NULL;
+	if (p != NULL) {
+		if (expiry >= 0 && expiry <= weir_now_ms()) {
+			weir_error_set(err, WEIR_E_UNAUTHENTICATED, "Invalid access token.");
+			return NULL;
+		}
+	} else {
+		weir_gov_token_row row = {0};
+		int found = weir_gov_store_token_by_hash(db, a, hash, &row, err);
+		weir_gov_credential cred = {
+			.found = found,
+			.expired = found > 0 && row.expiry_time >= 0 && row.expiry_time <= weir_now_ms(),
+			.principal_id = row.principal_id,
+			.workspace_id = row.workspace_id,
+			.invalid = "Invalid access token.",
+			.keep_load_error = true,
+		};
+		p = weir_gov__credential_principal(db, a, &cred, err);
+		if (p == NULL)
+			return NULL;
+		p->token_id = row.id;
+		expiry = row.expiry_time;
+		if (cacheable)
+			weir_gov__cred_cache_put(&stamp, hash, p, expiry);
+	}
+	p->credential_expiry_ms = expiry >= 0 ? expiry : 0;
 	p->auth_method = "pat";
 	return p;
 }

@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "governance/grants.h"
+#include "governance/gov_int.h"
 #include "governance/sessions.h"
 
 typedef struct world {
@@ -437,6 +438,93 @@ static void test_cache_sees_other_process_membership(void **state)
 	assert_int_equal(weir_db_generation(w->t->db), gen); /* none of it through the hooks */
 }
 
+/* Authenticates tok as a request does: in one read transaction. */
+static weir_principal *auth_in_request(world *w, const char *tok, weir_error *e)
+{
+	assert_int_equal(weir_db_begin_read(w->t->db, e), 0);
+	weir_principal *p = weir_gov_token_authenticate(w->t->db, w->t->a, tok, e);
+	weir_db_end_read(w->t->db);
+	return p;
+}
+
+static char *mint(world *w, int64_t who, int64_t ws, int64_t expiry)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	char *tok = NULL;
+	assert_int_equal(weir_db_begin_write(w->t->db, &e), 0);
+	assert_int_equal(
+		weir_gov_token_create_until(w->t->db, w->t->a, who, ws, weir_now_ms(), expiry, NULL, &tok, NULL, &e),
+		0);
+	assert_int_equal(weir_db_commit(w->t->db, &e), 0);
+	return tok;
+}
+
+/* Proves the credential cache follows the database, not this process's hooks: a token
+ * deleted, a workspace assignment removed, a display name changed and a principal
+ * deactivated by another process apply to the token's very next use, and a cached token
+ * still expires on time. */
+static void test_token_cache_sees_other_process(void **state)
+{
+	world *w = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	char sql[200];
+	int64_t u = add_principal(w->t, "user", "cached@x.com");
+	sqlite3_exec(weir_db_handle(w->t->db), "INSERT INTO workspaces (id, name, created_at) VALUES (9, 'ops', 0)",
+		     NULL, NULL, NULL);
+	snprintf(sql, sizeof(sql), "INSERT INTO workspace_assignments VALUES (9, %lld)", (long long)u);
+	assert_int_equal(sqlite3_exec(weir_db_handle(w->t->db), sql, NULL, NULL, NULL), SQLITE_OK);
+	char *t1 = mint(w, u, 1, -1), *t2 = mint(w, u, 9, -1), *t3 = mint(w, u, 1, -1);
+	for (int i = 0; i < 2; i++) { /* the second time from the cache */
+		weir_principal *p = auth_in_request(w, t1, &e);
+		assert_non_null(p);
+		assert_int_equal(p->id, u);
+		assert_string_equal(p->name, "cached@x.com");
+		assert_null(p->display_name);
+		assert_string_equal(p->workspace_name, "default");
+		assert_string_equal(p->auth_method, "pat");
+		assert_int_equal(p->credential_expiry_ms, 0);
+		assert_non_null(p->token_id);
+		p = auth_in_request(w, t2, &e);
+		assert_non_null(p);
+		assert_string_equal(p->workspace_name, "ops");
+		assert_non_null(auth_in_request(w, t3, &e));
+	}
+	uint64_t gen = weir_db_generation(w->t->db);
+
+	snprintf(sql, sizeof(sql), "DELETE FROM tokens WHERE hash = '%s'", weir_gov__secret_hash(w->t->a, t1));
+	other_process_exec(w, sql);
+	assert_null(auth_in_request(w, t1, &e));
+	assert_int_equal(e.code, WEIR_E_UNAUTHENTICATED);
+	weir_error_clear(&e);
+
+	snprintf(sql, sizeof(sql), "DELETE FROM workspace_assignments WHERE principal_id = %lld", (long long)u);
+	other_process_exec(w, sql);
+	assert_null(auth_in_request(w, t2, &e));
+	assert_int_equal(e.code, WEIR_E_UNAUTHENTICATED);
+	weir_error_clear(&e);
+
+	assert_non_null(auth_in_request(w, t3, &e));
+	snprintf(sql, sizeof(sql), "UPDATE principals SET display_name = 'Cached' WHERE id = %lld", (long long)u);
+	other_process_exec(w, sql);
+	weir_principal *p = auth_in_request(w, t3, &e);
+	assert_non_null(p);
+	assert_string_equal(p->display_name, "Cached");
+	snprintf(sql, sizeof(sql), "UPDATE principals SET active = 0 WHERE id = %lld", (long long)u);
+	other_process_exec(w, sql);
+	assert_null(auth_in_request(w, t3, &e));
+	assert_int_equal(e.code, WEIR_E_UNAUTHENTICATED);
+	weir_error_clear(&e);
+	assert_int_equal(weir_db_generation(w->t->db), gen); /* none of it through the hooks */
+
+	/* a cached token expires on time */
+	char *t4 = mint(w, w->u_member, 1, weir_now_ms() + 300);
+	assert_non_null(auth_in_request(w, t4, &e));
+	assert_non_null(auth_in_request(w, t4, &e)); /* cached */
+	usleep(350 * 1000);
+	assert_null(auth_in_request(w, t4, &e));
+	assert_int_equal(e.code, WEIR_E_UNAUTHENTICATED);
+}
+
 /* Proves the web UI session rules: a session is made only from a personal access token,
  * authenticates as that token's principal and workspace with its CSRF token, never outlives
  * the token, refuses lifetimes out of range, expires, ends on sign-out and when its token is
@@ -583,6 +671,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_closure_cache_invalidation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_sees_other_process_revoke, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_sees_other_process_membership, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_cache_sees_other_process, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("governance", tests, NULL, NULL);
 }
