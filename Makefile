@@ -32,14 +32,20 @@ MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test test-pg check unit http clients browser faults deps bench clean openapi openapi-check house-rules format-check
+.PHONY: FORCE all run test test-pg check unit http clients browser faults deps bench clean openapi openapi-check house-rules format-check
 
 all: $(B)/weir
 
 deps:
 	@scripts/deps.sh
 
-$(B)/gen/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
+# The list of migrations as a file that changes only when the list does: a migration removed
+# (or renamed) rebuilds the embedded set too, which the files' times alone would not.
+$(B)/gen/migrations.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(MIGRATIONS)' | cmp -s - $@ || echo '$(MIGRATIONS)' > $@
+
+$(B)/gen/migrations.c: $(MIGRATIONS) $(B)/gen/migrations.list scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
@@ -153,3 +159,5 @@ clean:
 include fuzz/fuzz.mk
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+FORCE:

@@ -29,7 +29,10 @@ start() { # start SYNC -> writes $TMP/SYNC.port, $TMP/SYNC.pid
 	$BIN serve --data $TMP/$sync --listen 127.0.0.1:0 --port-file $TMP/$sync.port --sync $sync --quiet \
 		${THREADS:+--threads $THREADS} 2>>$TMP/$sync.log &
 	echo $! > $TMP/$sync.pid
-	while [ ! -s $TMP/$sync.port ]; do sleep 0.01; done
+	while [ ! -s $TMP/$sync.port ]; do
+		kill -0 $(cat $TMP/$sync.pid) 2>/dev/null || { echo "the $sync server did not start:" >&2; cat $TMP/$sync.log >&2; exit 1; }
+		sleep 0.01
+	done
 	local port; port=$(cat $TMP/$sync.port)
 	until curl -sf -o /dev/null http://127.0.0.1:$port/healthz; do sleep 0.01; done
 	local h="Authorization: Bearer $(cat $TMP/$sync/admin.token)" u=http://127.0.0.1:$port/api/2.1/unity-catalog

@@ -14,7 +14,10 @@ for k in A B; do
 	mkdir -p $TMP/$k
 	${!k} serve --data $TMP/$k --listen 127.0.0.1:0 --port-file $TMP/$k.port --sync $SYNC --quiet 2>/dev/null &
 	echo $! > $TMP/$k.pid
-	while [ ! -s $TMP/$k.port ]; do sleep 0.05; done
+	while [ ! -s $TMP/$k.port ]; do
+		kill -0 $(cat $TMP/$k.pid) 2>/dev/null || { echo "server $k (${!k}) did not start" >&2; exit 1; }
+		sleep 0.05
+	done
 	u=http://127.0.0.1:$(cat $TMP/$k.port)
 	until curl -sf -o /dev/null $u/healthz; do sleep 0.05; done
 	h="Authorization: Bearer $(cat $TMP/$k/admin.token)"
