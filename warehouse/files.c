@@ -337,23 +337,30 @@ out_close:
 	return rc;
 }
 
-int weir_files_delete(weir_arena *a, const char *root, const weir_files_path *fp, weir_error *err)
+/* Removes the file (dir: the empty directory) fp names: one open of its parent, a check of
+ * what is there (a missing one and one of the other kind are both not found), the unlink,
+ * and the parent's fsync, so that the removal is durable before the reply. */
+static int remove_entry(weir_arena *a, const char *root, const weir_files_path *fp, bool dir, weir_error *err)
 {
 	const char *leaf;
 	int pfd = open_parent(a, root, fp, false, &leaf);
 	if (pfd < 0)
-		return missing_errno() ? not_found(err, fp, false) : io_error(err, "open");
+		return missing_errno() ? not_found(err, fp, dir) : io_error(err, "open");
 	struct stat st;
 	int rc = -1;
-	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
-		not_found(err, fp, false);
+	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0 || !(dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))) {
+		not_found(err, fp, dir);
 		goto out_close;
 	}
-	if (unlinkat(pfd, leaf, 0) != 0) {
-		if (errno == ENOENT)
-			not_found(err, fp, false);
+	if (unlinkat(pfd, leaf, dir ? AT_REMOVEDIR : 0) != 0) {
+		if (dir && (errno == ENOTEMPTY || errno == EEXIST))
+			weir_error_set(err, WEIR_E_FILES_API_DIRECTORY_IS_NOT_EMPTY,
+				       "Directory '%.300s' is not empty: delete its files and directories first",
+				       fp->path);
+		else if (errno == ENOENT)
+			not_found(err, fp, dir);
 		else
-			io_error(err, "unlink");
+			io_error(err, dir ? "rmdir" : "unlink");
 		goto out_close;
 	}
 	fsync(pfd);
@@ -361,6 +368,11 @@ int weir_files_delete(weir_arena *a, const char *root, const weir_files_path *fp
 out_close:
 	close(pfd);
 	return rc;
+}
+
+int weir_files_delete(weir_arena *a, const char *root, const weir_files_path *fp, weir_error *err)
+{
+	return remove_entry(a, root, fp, false, err);
 }
 
 int weir_files_mkdir(weir_arena *a, const char *root, const weir_files_path *fp, weir_error *err)
@@ -383,32 +395,7 @@ int weir_files_rmdir(weir_arena *a, const char *root, const weir_files_path *fp,
 	if (fp->rel[0] == '\0')
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "path",
 					"Invalid path: the volume '%.300s' itself cannot be deleted", fp->path);
-	const char *leaf;
-	int pfd = open_parent(a, root, fp, false, &leaf);
-	if (pfd < 0)
-		return missing_errno() ? not_found(err, fp, true) : io_error(err, "open");
-	struct stat st;
-	int rc = -1;
-	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
-		not_found(err, fp, true);
-		goto out_close;
-	}
-	if (unlinkat(pfd, leaf, AT_REMOVEDIR) != 0) {
-		if (errno == ENOTEMPTY || errno == EEXIST)
-			weir_error_set(err, WEIR_E_FILES_API_DIRECTORY_IS_NOT_EMPTY,
-				       "Directory '%.300s' is not empty: delete its files and directories first",
-				       fp->path);
-		else if (errno == ENOENT)
-			not_found(err, fp, true);
-		else
-			io_error(err, "rmdir");
-		goto out_close;
-	}
-	fsync(pfd);
-	rc = 0;
-out_close:
-	close(pfd);
-	return rc;
+	return remove_entry(a, root, fp, true, err);
 }
 
 /* ---------------------------------------------------------------- listing */

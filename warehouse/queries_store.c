@@ -1,6 +1,8 @@
 /* The SQL of saved queries (queries.c). */
 #include "warehouse/queries_int.h"
 
+#include "core/db_row.h"
+
 static const char SQL_Q_INSERT[] =
 	"INSERT INTO sql_queries (id, display_name, description, query_text, warehouse_id, catalog, schema_name, "
 	"owner_id, create_time, update_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)";
@@ -15,19 +17,12 @@ static const char SQL_Q_LIST[] =
 	"create_time, update_time FROM sql_queries WHERE trashed = 0 AND (?1 OR owner_id = ?2) "
 	"ORDER BY create_time, id LIMIT ?3 OFFSET ?4";
 
-static void row(weir_arena *a, weir_stmt *st, weir_wh_query *q)
-{
-	q->id = weir_db_col_dup(a, st, 0);
-	q->display_name = weir_db_col_dup(a, st, 1);
-	q->description = weir_db_col_dup(a, st, 2);
-	q->query_text = weir_db_col_dup(a, st, 3);
-	q->warehouse_id = weir_db_col_dup(a, st, 4);
-	q->catalog = weir_db_col_dup(a, st, 5);
-	q->schema = weir_db_col_dup(a, st, 6);
-	q->owner_id = weir_db_col_i64(st, 7);
-	q->create_time = weir_db_col_i64(st, 8);
-	q->update_time = weir_db_col_i64(st, 9);
-}
+/* The columns of SQL_Q_GET and SQL_Q_LIST, in order. */
+static const weir_db_field Q_ROW[] = {WEIR_FIELD(weir_wh_query, id),           WEIR_FIELD(weir_wh_query, display_name),
+				      WEIR_FIELD(weir_wh_query, description),  WEIR_FIELD(weir_wh_query, query_text),
+				      WEIR_FIELD(weir_wh_query, warehouse_id), WEIR_FIELD(weir_wh_query, catalog),
+				      WEIR_FIELD(weir_wh_query, schema),       WEIR_FIELD(weir_wh_query, owner_id),
+				      WEIR_FIELD(weir_wh_query, create_time),  WEIR_FIELD(weir_wh_query, update_time)};
 
 int weir_whq_store_insert(weir_db *db, const weir_wh_query *q, weir_error *err)
 {
@@ -39,14 +34,7 @@ int weir_whq_store_insert(weir_db *db, const weir_wh_query *q, weir_error *err)
 
 int weir_whq_store_get(weir_db *db, weir_arena *a, const char *id, weir_wh_query *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_Q_GET, err, WEIR_TEXT(id));
-	if (st == NULL)
-		return -1;
-	int found = weir_db_step(st) == WEIR_DB_ROW;
-	if (found)
-		row(a, st, out);
-	weir_db_done(st);
-	return found;
+	return WEIR_DB_ROW_ONE(db, weir_db_query(db, SQL_Q_GET, err, WEIR_TEXT(id)), a, out, Q_ROW, err);
 }
 
 int weir_whq_store_update(weir_db *db, const weir_wh_query *q, weir_error *err)
@@ -69,9 +57,9 @@ int weir_whq_store_list(weir_db *db, weir_arena *a, bool all, int64_t owner_id, 
 				      WEIR_I64(offset));
 	if (st == NULL)
 		return -1;
-	int n = 0;
-	while (n < limit && weir_db_step(st) == WEIR_DB_ROW)
-		row(a, st, &out[n++]);
+	int n = 0, rc = WEIR_DB_DONE;
+	while (n < limit && (rc = weir_db_step(st)) == WEIR_DB_ROW)
+		WEIR_DB_ROW_READ(st, a, &out[n++], Q_ROW);
 	weir_db_done(st);
-	return n;
+	return rc == WEIR_DB_ROW || rc == WEIR_DB_DONE ? n : weir_db_fail(db, rc, err);
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/db_row.h"
 #include "core/json.h"
 
 #include "warehouse/warehouses_int.h"
@@ -61,12 +62,11 @@ int weir_whw_store_insert(weir_db *db, const weir_wh_row *w, weir_error *err)
 int weir_whw_store_get(weir_db *db, weir_arena *a, const char *id, weir_wh_row *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_W_GET, err, WEIR_TEXT(id));
-	if (st == NULL)
-		return -1;
-	int found = weir_db_step(st) == WEIR_DB_ROW;
-	if (found)
+	int found = weir_db_row_first(db, st, err); /* the settings' JSON is parsed: no field table */
+	if (found == 1) {
 		row(a, st, out);
-	weir_db_done(st);
+		weir_db_done(st);
+	}
 	return found;
 }
 
