@@ -2335,6 +2335,73 @@ static weir_wh_coldef *query_columns(wh_ctx *c, sqlite3_stmt *st, bool have_row,
 	return cols;
 }
 
+/* The query after AS of CREATE TABLE or CREATE VIEW (what names which), scanned for the
+ * names it reads (sc) and made ready to run for the caller (prepare_refs): its text, or NULL
+ * with o set. Text that is no statement at all fails with SQLite's parser's words; another
+ * statement (DELETE ...) with "needs a query". */
+static const char *as_query(wh_ctx *c, weir_db_pool *pool, const char *query, const char *what, weir_wh_scan *sc,
+			    weir_wh_outcome *o)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	if (weir_wh_scan_refs(c->a, query, sc, &e) != 0) {
+		fail_err(o, &e);
+		return NULL;
+	}
+	if (sc->kind != WEIR_WH_KIND_QUERY) {
+		sqlite3 *db = sc->kind == WEIR_WH_KIND_OTHER ? open_conn(c, &e) : NULL;
+		sqlite3_stmt *st = db ? prepare_user(c, db, query, o) : NULL;
+		if (st || db == NULL || o->state != WEIR_WH_FAILED || o->message[0] == '\0')
+			fail(o, "BAD_REQUEST", "%s ... AS needs a query (SELECT, WITH or VALUES)", what);
+		sqlite3_finalize(st);
+		close_conn(c, db);
+		return NULL;
+	}
+	const char *text = prepare_refs(c, pool, query, sc, &e);
+	if (text == NULL)
+		fail_err(o, &e);
+	return text;
+}
+
+/* The columns of a query's rows, from the query prepared on a connection of its own: CREATE
+ * TABLE ... AS reads the files of what it names and takes a first step (a column's type then
+ * comes from a value where the declaration gives none); CREATE VIEW only prepares. NULL with
+ * o set when the query does not prepare or run. */
+static weir_wh_coldef *query_columns_of(wh_ctx *c, weir_db_pool *pool, const char *text, bool step, int *ncol,
+					weir_wh_outcome *o)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	sqlite3 *db = open_conn(c, &e);
+	if (db == NULL) {
+		fail_err(o, &e);
+		return NULL;
+	}
+	if (step && (text = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, c->rfv, &e)) == NULL) {
+		fail_err(o, &e);
+		close_conn(c, db);
+		return NULL;
+	}
+	weir_wh_coldef *cols = NULL;
+	sqlite3_stmt *st = prepare_user(c, db, text, o);
+	int rc = st && step ? sqlite3_step(st) : SQLITE_DONE;
+	if (st && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		step_failed(c, db, rc, o);
+	else if (st)
+		cols = query_columns(c, st, rc == SQLITE_ROW, ncol, o);
+	sqlite3_finalize(st);
+	close_conn(c, db);
+	return cols;
+}
+
+/* Column lineage from the query's columns to the new table's or view's, which are named as
+ * the query's are. */
+static void lineage_to(wh_ctx *c, const char *query, const weir_wh_coldef *cols, int ncol)
+{
+	const char **targets = weir_arena_alloc(c->a, (size_t)(ncol + 1) * sizeof(*targets));
+	for (int i = 0; i < ncol; i++)
+		targets[i] = cols[i].name;
+	column_lineage(c, query, targets, ncol);
+}
+
 /* CREATE TABLE ... AS <query>: the query's columns give the table's; the table is
  * registered, its file made, and the rows inserted; if the insert fails the table goes. */
 static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_wh_ddl *d, weir_wh_outcome *o)
@@ -2342,47 +2409,11 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 	weir_error e = WEIR_ERROR_INIT;
 	const char *query = sql + d->as_query;
 	weir_wh_scan sc;
-	if (weir_wh_scan_refs(c->a, query, &sc, &e) != 0) {
-		fail_err(o, &e);
+	const char *text = as_query(c, pool, query, "CREATE TABLE", &sc, o);
+	if (text == NULL)
 		return;
-	}
-	if (sc.kind != WEIR_WH_KIND_QUERY) {
-		fail(o, "BAD_REQUEST", "CREATE TABLE ... AS needs a query (SELECT, WITH or VALUES)");
-		return;
-	}
-	const char *text = prepare_refs(c, pool, query, &sc, &e);
-	if (text == NULL) {
-		fail_err(o, &e);
-		return;
-	}
-	/* the query's columns, from a first step */
-	sqlite3 *db = open_conn(c, &e);
-	if (db == NULL) {
-		fail_err(o, &e);
-		return;
-	}
-	const char *qtext = weir_wh__read_files(pool, c->a, c->p, db, text, &c->nrf, c->rfv, &e);
-	if (qtext == NULL) {
-		fail_err(o, &e);
-		close_conn(c, db);
-		return;
-	}
-	sqlite3_stmt *st = prepare_user(c, db, qtext, o);
-	if (st == NULL) {
-		close_conn(c, db);
-		return;
-	}
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		step_failed(c, db, rc, o);
-		sqlite3_finalize(st);
-		close_conn(c, db);
-		return;
-	}
 	int ncol = 0;
-	weir_wh_coldef *cols = query_columns(c, st, rc == SQLITE_ROW, &ncol, o);
-	sqlite3_finalize(st);
-	close_conn(c, db);
+	weir_wh_coldef *cols = query_columns_of(c, pool, text, true, &ncol, o);
 	if (cols == NULL)
 		return;
 
@@ -2407,14 +2438,14 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 		return;
 	}
 	const char *ins = weir_arena_printf(c->a, "INSERT INTO \"%s\".%s %s", t->alias, WEIR_WH_FILE_TABLE, text);
-	db = open_conn(c, &e);
+	sqlite3 *db = open_conn(c, &e);
 	if (db == NULL || (ins = weir_wh__read_files(pool, c->a, c->p, db, ins, &c->nrf, c->rfv, &e)) == NULL) {
 		fail_err(o, &e);
 		close_conn(c, db);
 		unregister_table(c, pool, &table);
 		return;
 	}
-	st = prepare_user(c, db, ins, o);
+	sqlite3_stmt *st = prepare_user(c, db, ins, o);
 	if (st)
 		run_dml(c, db, st, true, o);
 	sqlite3_finalize(st);
@@ -2424,10 +2455,7 @@ static void run_ctas(wh_ctx *c, weir_db_pool *pool, const char *sql, const weir_
 		return;
 	}
 	/* Databricks answers CTAS with num_affected_rows and num_inserted_rows too */
-	const char **targets = weir_arena_alloc(c->a, (size_t)(ncol + 1) * sizeof(*targets));
-	for (int i = 0; i < ncol; i++)
-		targets[i] = cols[i].name;
-	column_lineage(c, query, targets, ncol);
+	lineage_to(c, query, cols, ncol);
 }
 
 /* The REST route's audit row for a catalog change made by a statement (service unityCatalog). */
@@ -2551,25 +2579,9 @@ static void run_create_view(wh_ctx *c, weir_db_pool *pool, const char *sql, cons
 	weir_error e = WEIR_ERROR_INIT;
 	const char *query = sql + cs->body;
 	weir_wh_scan sc;
-	if (weir_wh_scan_refs(c->a, query, &sc, &e) != 0) {
-		fail_err(o, &e);
+	const char *text = as_query(c, pool, query, "CREATE VIEW", &sc, o);
+	if (text == NULL)
 		return;
-	}
-	if (sc.kind != WEIR_WH_KIND_QUERY) {
-		/* SQLite's parser names what is wrong with text that is no statement at all */
-		sqlite3 *db = sc.kind == WEIR_WH_KIND_OTHER ? open_conn(c, &e) : NULL;
-		sqlite3_stmt *st = db ? prepare_user(c, db, query, o) : NULL;
-		if (st || db == NULL || o->state != WEIR_WH_FAILED || o->message[0] == '\0')
-			fail(o, "BAD_REQUEST", "CREATE VIEW ... AS needs a query (SELECT, WITH or VALUES)");
-		sqlite3_finalize(st);
-		close_conn(c, db);
-		return;
-	}
-	const char *text = prepare_refs(c, pool, query, &sc, &e);
-	if (text == NULL) {
-		fail_err(o, &e);
-		return;
-	}
 	/* the definition as kept: names in three parts; the dependencies */
 	const char **q = weir_arena_alloc(c->a, (size_t)(sc.nrefs + 1) * sizeof(*q));
 	json_t *deps = weir_json_own(c->a, json_array());
@@ -2585,20 +2597,8 @@ static void run_create_view(wh_ctx *c, weir_db_pool *pool, const char *sql, cons
 		json_array_append_new(deps, json_pack("{s:{s:s}}", "table", "table_full_name", full));
 	}
 	const char *def = weir_wh_rewrite_with(c->a, query, sc.refs, sc.nrefs, q);
-	sqlite3 *db = open_conn(c, &e);
-	if (db == NULL) {
-		fail_err(o, &e);
-		return;
-	}
-	sqlite3_stmt *st = prepare_user(c, db, text, o);
-	if (st == NULL) {
-		close_conn(c, db);
-		return;
-	}
 	int ncol = 0;
-	weir_wh_coldef *cols = query_columns(c, st, false, &ncol, o);
-	sqlite3_finalize(st);
-	close_conn(c, db);
+	weir_wh_coldef *cols = query_columns_of(c, pool, text, false, &ncol, o);
 	if (cols == NULL)
 		return;
 	weir_securable *view = weir_arena_alloc(c->a, sizeof(*view));
@@ -2613,10 +2613,7 @@ static void run_create_view(wh_ctx *c, weir_db_pool *pool, const char *sql, cons
 		return;
 	/* every table the query named was read: lineage sources (the authorizer saw them at prepare) */
 	c->dst_view = view;
-	const char **targets = weir_arena_alloc(c->a, (size_t)(ncol + 1) * sizeof(*targets));
-	for (int i = 0; i < ncol; i++)
-		targets[i] = cols[i].name;
-	column_lineage(c, query, targets, ncol);
+	lineage_to(c, query, cols, ncol);
 }
 
 void weir_wh_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_outcome *o)

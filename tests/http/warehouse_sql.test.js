@@ -275,13 +275,18 @@ test('malformed statements are FAILED with the parser\'s text and change nothing
     ['ALTER TABLE src ADD COLUMNS (x WEIRD)', 'INVALID_PARAMETER_VALUE'], ['DESCRIBE', 'INVALID_PARAMETER_VALUE'],
     ['CREATE VIEW vv AS SELEC 1', 'BAD_REQUEST'], ['CREATE VIEW vv AS SELECT nope FROM src', 'BAD_REQUEST'],
     ['CREATE VIEW vv AS DELETE FROM src', 'BAD_REQUEST'], ['DROP VIEW', 'INVALID_PARAMETER_VALUE'],
+    ['CREATE TABLE vv AS SELEC 1', 'BAD_REQUEST'], ['CREATE TABLE vv AS DELETE FROM src', 'BAD_REQUEST'],
     ['UPDATE OR REPLACE ( src SET id = 1', 'BAD_REQUEST'], ['((((', 'BAD_REQUEST'], // once crashed the reader (fuzz)
   ]) {
     const r = await failed(s, undefined, code);
     assert.ok(r.status.error.message.length > 0);
   }
-  const syn = await failed('CREATE VIEW vv AS SELEC 1', undefined, 'BAD_REQUEST');
-  assert.match(syn.status.error.message, /syntax error/);
+  for (const kind of ['VIEW', 'TABLE']) {
+    const syn = await failed(`CREATE ${kind} vv AS SELEC 1`, undefined, 'BAD_REQUEST');
+    assert.match(syn.status.error.message, /syntax error/);
+    const other = await failed(`CREATE ${kind} vv AS DELETE FROM src`, undefined, 'BAD_REQUEST');
+    assert.equal(other.status.error.message, `CREATE ${kind} ... AS needs a query (SELECT, WITH or VALUES)`);
+  }
   assertError(await srv.req('GET', `${UC}/tables/cat.sch.vv`), 404, 'TABLE_NOT_FOUND');
   const t = await ok(await srv.req('GET', `${UC}/tables/cat.sch.src`));
   assert.equal(t.columns.length, 4);
