@@ -224,6 +224,8 @@ test('caches count hits and misses by name; the webhook outbox counts deliveries
   const closure = (total(fams, 'weir_cache_hits_total', { cache: 'closure' }) || 0) +
     (total(fams, 'weir_cache_misses_total', { cache: 'closure' }) || 0);
   assert.ok(closure >= 1, 'the group-closure cache reports its lookups');
+  // three requests with one token on two server threads: one thread saw it twice
+  assert.ok(total(fams, 'weir_cache_hits_total', { cache: 'credential' }) >= 1, 'the token cache reports its hits');
 
   let failFirst = 1;
   const recv = http.createServer((req, res) => {
