@@ -84,6 +84,12 @@ int weir_files_path_parse(weir_arena *a, const char *path, bool directory, weir_
 	return 0;
 }
 
+/* A managed volume's directory: DATA/volumes/<its id>. */
+static const char *volume_root(weir_arena *a, const char *id)
+{
+	return weir_arena_printf(a, "%s/volumes/%s", weir_catalog_data_dir(), id);
+}
+
 int weir_files_resolve(weir_db *db, weir_arena *a, const weir_principal *p, const weir_files_path *fp,
 		       weir_securable *s, const char **root, weir_error *err)
 {
@@ -99,7 +105,7 @@ int weir_files_resolve(weir_db *db, weir_arena *a, const weir_principal *p, cons
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "path",
 					"Volume '%.300s' is EXTERNAL: only the files of MANAGED volumes are served",
 					fp->volume_full);
-	*root = weir_arena_printf(a, "%s/volumes/%s", weir_catalog_data_dir(), s->id);
+	*root = volume_root(a, s->id);
 	return 0;
 }
 
@@ -625,10 +631,10 @@ void weir_files_after_volume_delete(void *volume_id)
 	const char *id = volume_id;
 	if (!plain_id(id))
 		return;
-	char path[4300];
-	snprintf(path, sizeof(path), "%s/volumes/%s", weir_catalog_data_dir(), id);
+	weir_arena *a = weir_arena_new(0);
+	const char *path = volume_root(a, id);
 	struct stat st;
-	if (lstat(path, &st) != 0)
-		return; /* never written to */
-	volume_remove(path, id);
+	if (lstat(path, &st) == 0) /* else never written to */
+		volume_remove(path, id);
+	weir_arena_free(a);
 }
