@@ -446,14 +446,13 @@ static void on_durable(void *arg, bool durable)
 	MHD_resume_connection(r->conn);
 }
 
-/* True when the connection was suspended (the reply goes out on resume). */
+/* True when the connection was suspended (the reply goes out on resume); else the outcome
+ * is known (durable_state 2 or 3) and the caller replies. */
 static bool wait_durable(weir_req *r, struct MHD_Connection *c)
 {
 	int now = weir_db_durable_async(r->app->pool, r->durable_seq, NULL, NULL);
 	if (now != 0) {
 		atomic_store(&r->durable_state, now > 0 ? 2 : 3);
-		if (now < 0)
-			reply_durable(r); /* turns the reply into the error */
 		return false;
 	}
 	atomic_store(&r->durable_state, 1);
@@ -660,8 +659,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 	}
 	if (r->durable_seq != 0 && wait_durable(r, c))
 		return MHD_YES; /* suspended until the syncer calls back */
-	if (atomic_load(&r->durable_state) != 3)
-		after_commit(r); /* nothing to wait for, or durable already */
+	ds = atomic_load(&r->durable_state);
+	if (ds == 2 || ds == 3) /* durable already, or known never to be */
+		return reply_durable(r);
+	after_commit(r); /* nothing to wait for */
 	return queue(r);
 }
 
