@@ -147,6 +147,12 @@ static int exec_simple(sqlite3 *db, const char *sql, weir_error *err)
 	return 0;
 }
 
+bool weir_migration_sqlite_only(const weir_migration *m)
+{
+	static const char mark[] = "-- weir: sqlite only\n";
+	return strncmp(m->sql, mark, sizeof(mark) - 1) == 0;
+}
+
 int weir_db_latest_version(void)
 {
 	int v = 0;

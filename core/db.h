@@ -38,6 +38,9 @@ typedef struct weir_migration {
 
 /* Generated from migrations/NNNN_*.sql files; terminated by {0, NULL, NULL}. */
 extern const weir_migration weir_migrations[];
+/* A migration whose first line is `-- weir: sqlite only` changes what only SQLite needs
+ * (migrations/0023_check_lists.sql): the PostgreSQL store records it without running it. */
+bool weir_migration_sqlite_only(const weir_migration *m);
 
 typedef enum { WEIR_SYNC_FULL, WEIR_SYNC_NORMAL } weir_sync;
 

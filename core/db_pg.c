@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/db_int.h"
+#include "core/arena.h"
 #include "core/util.h"
 
 #include <libpq-fe.h>
@@ -284,7 +285,9 @@ static int migrate(pg_conn *c, int *version, weir_error *err)
 	for (const weir_migration *m = weir_migrations; m->sql != NULL; m++) {
 		if (m->version <= current)
 			continue;
-		char *text = weir_pg_translate_script(m->sql);
+		/* a migration for SQLite alone says so on its first line: recorded, not run */
+		char *text = weir_migration_sqlite_only(m) ? weir_xstrdup("SELECT 1")
+							   : weir_pg_translate_script(m->sql);
 		if (text == NULL) {
 			weir_error_set(err, WEIR_E_INTERNAL_ERROR, "migration %s cannot be translated", m->name);
 			goto out;

@@ -262,6 +262,60 @@ static void test_migrations(void **state)
 	test_env_free(t);
 }
 
+/* Proves the migrated schema has no CHECK with an IN list of more than two values (SQLite
+ * builds such a list as an ephemeral table on every run of an INSERT: migration 0023), and
+ * that the rewritten constraints still refuse what the lists refused. */
+static void test_check_lists(void **state)
+{
+	(void)state;
+	test_env *t = test_env_new();
+	sqlite3 *db = weir_db_handle(t->db);
+	sqlite3_stmt *st;
+	assert_int_equal(
+		sqlite3_prepare_v2(db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table'", -1, &st, NULL),
+		SQLITE_OK);
+	int tables = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *sql = (const char *)sqlite3_column_text(st, 1);
+		tables++;
+		for (const char *p = sql ? strstr(sql, " IN (") : NULL; p; p = strstr(p + 1, " IN (")) {
+			int commas = 0;
+			for (const char *q = p + 5; *q && *q != ')'; q++)
+				commas += *q == ',';
+			if (commas > 1)
+				fail_msg("table %s: an IN list of %d values: %.60s", name, commas + 1, p);
+		}
+	}
+	sqlite3_finalize(st);
+	assert_true(tables > 40);
+	/* the same values are refused: a type, a principal's kind, a run's status */
+	const char *bad[] = {
+		"INSERT INTO securables (id, type, parent_id, name, owner_id, created_at, created_by, updated_at, "
+		"updated_by) VALUES ('x', 'view', NULL, 'n', 1, 0, 'a', 0, 'a')",
+		"INSERT INTO principals (kind, name, display_name, created_at, updated_at) VALUES ('robot', 'r', 'r', "
+		"0, 0)",
+		"UPDATE trk_runs SET status = 'PAUSED'",
+	};
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT INTO trk_experiments (experiment_id, name, artifact_location, "
+				      "creation_time, last_update_time, owner) VALUES (900, 'e', 'x', 0, 0, 'o'); "
+				      "INSERT INTO trk_runs (run_id, experiment_id, owner, status, artifact_uri) "
+				      "VALUES ('0123456789abcdef0123456789abcdef', 900, 'o', 'RUNNING', 'x')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(sqlite3_exec(db, bad[i], NULL, NULL, NULL), SQLITE_CONSTRAINT_CHECK);
+	}
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "INSERT INTO principals (kind, name, display_name, created_at, updated_at) "
+			     "VALUES ('service_principal', 'sp9', 'sp9', 0, 0); UPDATE trk_runs SET status = 'KILLED'",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	test_env_free(t);
+}
+
 /* Proves a failing migration rolls back completely and leaves user_version unchanged. */
 static void test_migration_failure_rolls_back(void **state)
 {
@@ -1601,6 +1655,7 @@ int main(void)
 		cmocka_unit_test(test_json_allocator),
 		cmocka_unit_test(test_cache_thread_exit),
 		cmocka_unit_test(test_migrations),
+		cmocka_unit_test(test_check_lists),
 		cmocka_unit_test(test_migration_failure_rolls_back),
 		cmocka_unit_test(test_stmt_cache),
 		cmocka_unit_test(test_write_lock),

@@ -117,12 +117,16 @@ static void test_script(void **state)
 static void test_all_migrations(void **state)
 {
 	(void)state;
+	int sqlite_only = 0;
 	for (const weir_migration *m = weir_migrations; m->sql != NULL; m++) {
+		sqlite_only += weir_migration_sqlite_only(m);
 		char *out = weir_pg_translate_script(m->sql);
 		assert_non_null(out);
 		assert_null(strstr(out, " STRICT"));
 		free(out);
 	}
+	assert_int_equal(sqlite_only, 1); /* 0023: SQLite's CHECK lists */
+	assert_true(weir_migration_sqlite_only(&weir_migrations[22]));
 }
 
 int main(void)
