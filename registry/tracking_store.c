@@ -1171,13 +1171,7 @@ static json_t *run_models_json(weir_db *db, int64_t run, const char *direction, 
 		if (o)
 			json_array_append_new(arr, o);
 	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE) {
-		json_decref(arr);
-		weir_db_fail(db, rc, err);
-		return NULL;
-	}
-	return arr;
+	return weir_db_end_json(db, st, rc, arr, err);
 }
 
 /* Adds the run's model inputs to `inputs` and its model outputs as run_o's "outputs". */
@@ -1242,12 +1236,8 @@ json_t *weir_trk_store_lm_json(weir_db *db, weir_arena *a, const trk_lmodel *m, 
 		}
 		json_array_append_new(list, pt);
 	}
-	weir_db_done(st);
-	if (rc != WEIR_DB_DONE) {
-		json_decref(list);
-		weir_db_fail(db, rc, err);
+	if ((list = weir_db_end_json(db, st, rc, list, err)) == NULL)
 		goto fail;
-	}
 	set_list(data, "metrics", list);
 	return out;
 fail:
