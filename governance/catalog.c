@@ -314,12 +314,11 @@ static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_
 			return column_error(
 				err, i, "type_json",
 				"expected a StructField JSON object whose name and nullable match the column");
-		json_t *copy = weir_json_own(a, json_deep_copy(c));
+		char *lower = NULL;
 		if (type_text) {
-			char *lower = weir_arena_strdup(a, type_text);
+			lower = weir_arena_strdup(a, type_text);
 			for (char *p = lower; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
-			json_object_set_new(copy, "type_text", json_string(lower));
 		}
 		int64_t position = column_position(cols, i);
 		if (position < 0 || position > 100000)
@@ -327,7 +326,7 @@ static int table_columns(weir_db *db, weir_arena *a, const char *table_id, json_
 		for (size_t k = 0; k < i; k++)
 			if (column_position(cols, k) == position)
 				return column_error(err, i, "position", "duplicate position");
-		if (weir_cat_store_insert_column(db, table_id, (int)position, copy, err) != 0) {
+		if (weir_cat_store_insert_column(db, table_id, (int)position, c, lower, err) != 0) {
 			if (err->code == WEIR_E_RESOURCE_CONFLICT)
 				return column_error(err, i, "position", "duplicate position");
 			return -1;

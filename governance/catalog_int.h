@@ -31,7 +31,9 @@ typedef struct cat_names {
 } cat_names;
 
 int weir_cat_store_insert(weir_db *db, const cat_row *row, weir_error *err);
-int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *col, weir_error *err);
+/* col's fields, but type_text the one given (the caller's lowercase form, or NULL) */
+int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *col, const char *type_text,
+				 weir_error *err);
 /* The position after a table's last column (0 for none), or -1. */
 int64_t weir_cat_store_next_position(weir_db *db, const char *table_id, weir_error *err);
 int weir_cat_store_delete_columns(weir_db *db, const char *table_id, weir_error *err);

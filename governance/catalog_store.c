@@ -35,11 +35,11 @@ static void bind_opt_int(weir_stmt *st, int i, json_t *v)
 		weir_db_bind_null(st, i);
 }
 
-int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *c, weir_error *err)
+int weir_cat_store_insert_column(weir_db *db, const char *table_id, int position, json_t *c, const char *type_text,
+				 weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_INSERT_COLUMN, err, WEIR_TEXT(table_id), WEIR_I64(position),
-				      WEIR_TEXT(json_string_value(json_object_get(c, "name"))),
-				      WEIR_TEXT(json_string_value(json_object_get(c, "type_text"))),
+				      WEIR_TEXT(json_string_value(json_object_get(c, "name"))), WEIR_TEXT(type_text),
 				      WEIR_TEXT(json_string_value(json_object_get(c, "type_json"))),
 				      WEIR_TEXT(json_string_value(json_object_get(c, "type_name"))));
 	if (st == NULL)
