@@ -1668,8 +1668,6 @@ out:
 
 /* ---------------------------------------------------------------- statements the engine answers */
 
-static json_t *uc_columns(const weir_wh_coldef *cols, int n) { return weir_wh__uc_columns(cols, n, 0); }
-
 json_t *weir_wh__uc_columns(const weir_wh_coldef *cols, int n, int first)
 {
 	json_t *arr = json_array();
@@ -1692,6 +1690,29 @@ json_t *weir_wh__uc_columns(const weir_wh_coldef *cols, int n, int first)
 		json_array_append_new(arr, c);
 	}
 	return arr;
+}
+
+/* A table or view p3 (= full) made in schema through the catalog domain, in the metadata
+ * write md holds, by the REST API's rule (CREATE_TABLE on the schema): body (taken) gets the
+ * name's parts and the comment, and *out the new securable resolved for the caller. */
+static int create_in_schema(wh_ctx *c, weir_db *md, const char *const p3[3], const char *full, weir_securable *schema,
+			    json_t *body, const char *comment, weir_securable *out, weir_error *err)
+{
+	if (weir_gov_check(md, c->p, WEIR_OP_CREATE_TABLE, schema, err) != 0) {
+		json_decref(body);
+		return -1;
+	}
+	json_object_set_new(body, "name", json_string(p3[2]));
+	json_object_set_new(body, "catalog_name", json_string(p3[0]));
+	json_object_set_new(body, "schema_name", json_string(p3[1]));
+	if (comment)
+		json_object_set_new(body, "comment", json_string(comment));
+	json_t *info = weir_catalog_create(md, c->a, c->p, WEIR_SEC_TABLE, schema, body, err);
+	json_decref(body);
+	if (info == NULL)
+		return -1;
+	json_decref(info);
+	return weir_gov_resolve(md, c->a, c->p, WEIR_SEC_TABLE, full, out, err);
 }
 
 /* Registers a MANAGED table through the catalog domain (CREATE TABLE on the schema), in one
@@ -1721,19 +1742,9 @@ static int register_table(wh_ctx *c, weir_db_pool *pool, const weir_wh_ddl *d, c
 			goto rollback;
 		}
 	}
-	if (weir_gov_check(md, c->p, WEIR_OP_CREATE_TABLE, &schema, err) != 0)
-		goto rollback;
-	json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "name", p3[2], "catalog_name", p3[0], "schema_name",
-				 p3[1], "table_type", "MANAGED", "data_source_format", "DELTA", "columns",
-				 uc_columns(cols, ncols));
-	if (d->comment)
-		json_object_set_new(body, "comment", json_string(d->comment));
-	json_t *info = weir_catalog_create(md, c->a, c->p, WEIR_SEC_TABLE, &schema, body, err);
-	json_decref(body);
-	if (info == NULL)
-		goto rollback;
-	json_decref(info);
-	if (weir_gov_resolve(md, c->a, c->p, WEIR_SEC_TABLE, full, table, err) != 0)
+	json_t *body = json_pack("{s:s, s:s, s:o}", "table_type", "MANAGED", "data_source_format", "DELTA", "columns",
+				 weir_wh__uc_columns(cols, ncols, 0));
+	if (create_in_schema(c, md, p3, full, &schema, body, d->comment, table, err) != 0)
 		goto rollback;
 	if (weir_db_commit(md, err) != 0)
 		goto out;
@@ -2540,19 +2551,9 @@ static int register_view(wh_ctx *c, weir_db_pool *pool, const weir_wh_cstmt *cs,
 			goto out;
 		}
 	}
-	if (weir_gov_check(md, c->p, WEIR_OP_CREATE_TABLE, &schema, err) != 0)
-		goto rollback;
-	json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:O}}", "name", p3[2], "catalog_name", p3[0],
-				 "schema_name", p3[1], "table_type", "VIEW", "view_definition", def, "columns",
+	json_t *body = json_pack("{s:s, s:s, s:o, s:{s:O}}", "table_type", "VIEW", "view_definition", def, "columns",
 				 weir_wh__uc_columns(cols, ncols, 0), "view_dependencies", "dependencies", deps);
-	if (cs->comment)
-		json_object_set_new(body, "comment", json_string(cs->comment));
-	json_t *info = weir_catalog_create(md, c->a, c->p, WEIR_SEC_TABLE, &schema, body, err);
-	json_decref(body);
-	if (info == NULL)
-		goto rollback;
-	json_decref(info);
-	if (weir_gov_resolve(md, c->a, c->p, WEIR_SEC_TABLE, full, view, err) != 0)
+	if (create_in_schema(c, md, p3, full, &schema, body, cs->comment, view, err) != 0)
 		goto rollback;
 	uc_audit(c, md, "createTable", view->full_name, NULL);
 	if (weir_db_commit(md, err) != 0)
@@ -2663,7 +2664,7 @@ void weir_wh_execute(weir_db_pool *pool, const weir_wh_exec *x, weir_wh_outcome 
 				fail_err(o, &e);
 			} else {
 				c->target_full_name = table.full_name;
-				json_t *cols = uc_columns(d.cols, d.ncols);
+				json_t *cols = weir_wh__uc_columns(d.cols, d.ncols, 0);
 				if (reg == 0 && ensure_file(c->a, table.id, cols, &e) != 0)
 					fail_err(o, &e);
 				else

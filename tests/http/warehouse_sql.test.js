@@ -90,6 +90,29 @@ test('CREATE SCHEMA / DROP SCHEMA through the catalog, audited as the REST API d
   assert.doesNotMatch(r.status.error.message, /\bn\b/);
 });
 
+test('CREATE TABLE, CREATE TABLE ... AS and CREATE VIEW register through the catalog with their comments', async () => {
+  await good("CREATE TABLE reg_t (id INT NOT NULL, v DECIMAL(10,2)) COMMENT 'a table'");
+  const t = await ok(await srv.req('GET', `${UC}/tables/cat.sch.reg_t`));
+  assert.equal(t.table_type, 'MANAGED');
+  assert.equal(t.data_source_format, 'DELTA');
+  assert.equal(t.comment, 'a table');
+  assert.deepEqual(t.columns.map((c) => [c.name, c.type_name, c.nullable, c.position]), [['id', 'INT', false, 0], ['v', 'DECIMAL', true, 1]]);
+  assert.equal(t.columns[1].type_precision, 10);
+  await good("CREATE TABLE reg_c COMMENT 'from a query' AS SELECT id, name FROM src");
+  const c = await ok(await srv.req('GET', `${UC}/tables/cat.sch.reg_c`));
+  assert.equal(c.comment, 'from a query');
+  assert.deepEqual(c.columns.map((x) => x.name), ['id', 'name']);
+  await good("CREATE VIEW reg_v COMMENT 'a view' AS SELECT name FROM src");
+  const v = await ok(await srv.req('GET', `${UC}/tables/cat.sch.reg_v`));
+  assert.equal(v.table_type, 'VIEW');
+  assert.equal(v.comment, 'a view');
+  assert.deepEqual(v.view_dependencies, { dependencies: [{ table: { table_full_name: 'cat.sch.src' } }] });
+  await failed('CREATE TABLE reg_t (a INT)', undefined, 'TABLE_ALREADY_EXISTS');
+  await good('CREATE TABLE IF NOT EXISTS reg_t (a INT)');
+  for (const n of ['reg_t', 'reg_c']) await good(`DROP TABLE ${n}`);
+  await good('DROP VIEW reg_v');
+});
+
 test('ALTER TABLE, COMMENT ON, SHOW and DESCRIBE', async () => {
   await good('CREATE TABLE alt (k INT, v STRING)');
   await good("INSERT INTO alt VALUES (1, 'x')");
