@@ -573,8 +573,10 @@ static void record(copy_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o, co
 {
 	weir_db *md = weir_db_acquire(pool);
 	weir_error e = WEIR_ERROR_INIT;
-	if (weir_db_begin_write(md, &e) != 0)
-		goto out;
+	if (weir_db_begin_write(md, &e) != 0) {
+		weir_db_release(md);
+		return;
+	}
 	int64_t now = weir_now_ms();
 	if (o->state == WEIR_WH_SUCCEEDED && table) {
 		/* mergeSchema's new columns, already in the table's file (a failure here leaves them
@@ -595,26 +597,17 @@ static void record(copy_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o, co
 		if (c->inserted > 0 && weir_wh_store_table_written(md, table->id, now, &e) != 0)
 			goto rollback;
 		if (nloaded > 0 && vol) {
-			weir_lineage_producer by = {WEIR_LIN_CAPTURED,
-						    c->x->producer_type ? c->x->producer_type : "statement",
-						    c->x->producer_id ? c->x->producer_id : c->x->statement_id};
+			weir_lineage_producer by = weir_wh__producer(c->x);
 			weir_lineage_node sn = {WEIR_LIN_VOLUME, vol->id, vol->full_name};
 			weir_lineage_node dn = {WEIR_LIN_TABLE, table->id, table->full_name};
 			if (weir_lineage_record_edge(md, &sn, &dn, &by, now, &e) != 0)
 				goto rollback;
 		}
 	}
-	int rc = weir_wh__audit_statement(md, c->p, c->x, o, table ? table->full_name : NULL, "COPY", now, &e);
-	if (rc != 0)
-		goto rollback;
-	if (weir_db_commit(md, &e) != 0)
-		weir_log_error("warehouse: recording COPY %s: %s", c->x->statement_id, e.message);
-	goto out;
+	weir_wh__record_end(md, true, c->p, c->x, o, table ? table->full_name : NULL, "COPY", now, &e);
+	return;
 rollback:
-	weir_log_error("warehouse: recording COPY %s: %s", c->x->statement_id, e.message);
-	weir_db_rollback(md);
-out:
-	weir_db_release(md);
+	weir_wh__record_end(md, false, c->p, c->x, o, table ? table->full_name : NULL, "COPY", now, &e);
 }
 
 /* ---------------------------------------------------------------- the statement */

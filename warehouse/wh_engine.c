@@ -1570,8 +1570,8 @@ static void run_dml(wh_ctx *c, sqlite3 *db, sqlite3_stmt *st, bool insert, weir_
 
 /* The statement's audit row (databrickssql / executeStatement), its status from the outcome;
  * statement_type (or NULL) goes into its request_params. */
-int weir_wh__audit_statement(weir_db *md, const weir_principal *p, const weir_wh_exec *x, const weir_wh_outcome *o,
-			     const char *securable, const char *statement_type, int64_t now, weir_error *err)
+static int audit_statement(weir_db *md, const weir_principal *p, const weir_wh_exec *x, const weir_wh_outcome *o,
+			   const char *securable, const char *statement_type, int64_t now, weir_error *err)
 {
 	const char *sid = x->statement_id ? x->statement_id : "";
 	json_t *params = statement_type ? json_pack("{s:s, s:s}", "statement_id", sid, "statement_type", statement_type)
@@ -1603,6 +1603,26 @@ int weir_wh__audit_statement(weir_db *md, const weir_principal *p, const weir_wh
 	return rc;
 }
 
+void weir_wh__record_end(weir_db *md, bool ok, const weir_principal *p, const weir_wh_exec *x, const weir_wh_outcome *o,
+			 const char *securable, const char *statement_type, int64_t now, weir_error *e)
+{
+	const char *what = statement_type ? statement_type : "statement";
+	if (ok && audit_statement(md, p, x, o, securable, statement_type, now, e) == 0) {
+		if (weir_db_commit(md, e) != 0)
+			weir_log_error("warehouse: recording %s %s: %s", what, x->statement_id, e->message);
+	} else {
+		weir_log_error("warehouse: recording %s %s: %s", what, x->statement_id, e->message);
+		weir_db_rollback(md);
+	}
+	weir_db_release(md);
+}
+
+weir_lineage_producer weir_wh__producer(const weir_wh_exec *x)
+{
+	return (weir_lineage_producer){WEIR_LIN_CAPTURED, x->producer_type ? x->producer_type : "statement",
+				       x->producer_id ? x->producer_id : x->statement_id};
+}
+
 static int record_columns(wh_ctx *c, weir_db *md, const weir_securable *dst, const weir_lineage_producer *by,
 			  int64_t now, weir_error *err);
 
@@ -1611,8 +1631,10 @@ static void record(wh_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o)
 {
 	weir_db *md = weir_db_acquire(pool);
 	weir_error e = WEIR_ERROR_INIT;
-	if (weir_db_begin_write(md, &e) != 0)
-		goto out;
+	if (weir_db_begin_write(md, &e) != 0) {
+		weir_db_release(md);
+		return;
+	}
 	int64_t now = weir_now_ms();
 	const weir_securable *dst = c->dst_view;
 	for (int i = 0; i < c->nt; i++)
@@ -1622,8 +1644,7 @@ static void record(wh_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o)
 		/* what trigger.table_update watches */
 		if (dst != c->dst_view && weir_wh_store_table_written(md, dst->id, now, &e) != 0)
 			goto rollback;
-		weir_lineage_producer by = {WEIR_LIN_CAPTURED, c->x->producer_type ? c->x->producer_type : "statement",
-					    c->x->producer_id ? c->x->producer_id : c->x->statement_id};
+		weir_lineage_producer by = weir_wh__producer(c->x);
 		weir_lineage_node dn = {WEIR_LIN_TABLE, dst->id, dst->full_name};
 		/* sources: the tables the statement named and read, and the views it named (not
 		 * what a view reads: the view is the source, as Databricks records it) */
@@ -1653,17 +1674,10 @@ static void record(wh_ctx *c, weir_db_pool *pool, const weir_wh_outcome *o)
 		if (record_columns(c, md, dst, &by, now, &e) != 0)
 			goto rollback;
 	}
-	int rc = weir_wh__audit_statement(md, c->p, c->x, o, c->target_full_name, NULL, now, &e);
-	if (rc != 0)
-		goto rollback;
-	if (weir_db_commit(md, &e) != 0)
-		weir_log_error("warehouse: recording statement %s: %s", c->x->statement_id, e.message);
-	goto out;
+	weir_wh__record_end(md, true, c->p, c->x, o, c->target_full_name, NULL, now, &e);
+	return;
 rollback:
-	weir_log_error("warehouse: recording statement %s: %s", c->x->statement_id, e.message);
-	weir_db_rollback(md);
-out:
-	weir_db_release(md);
+	weir_wh__record_end(md, false, c->p, c->x, o, c->target_full_name, NULL, now, &e);
 }
 
 /* ---------------------------------------------------------------- statements the engine answers */

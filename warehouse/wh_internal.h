@@ -11,6 +11,7 @@
 #include "warehouse/sql.h"
 #include "warehouse/warehouse.h"
 #include "governance/governance.h"
+#include "lineage/lineage.h"
 
 /* Whether the user's SQL may run PRAGMA name (value: NULL when it only reads). */
 bool weir_wh__pragma_allowed(const char *name, const char *value);
@@ -29,10 +30,14 @@ int weir_wh__file_ddl(weir_arena *a, json_t *columns, const char **out, weir_err
 void weir_wh__fail(weir_wh_outcome *o, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A domain error as the statement's failure (not-found codes as the REST API names them). */
 void weir_wh__fail_err(weir_wh_outcome *o, const weir_error *e);
-/* The statement's audit row (databrickssql / executeStatement), status from the outcome;
- * statement_type (or NULL) is recorded in its request_params. */
-int weir_wh__audit_statement(weir_db *md, const weir_principal *p, const weir_wh_exec *x, const weir_wh_outcome *o,
-			     const char *securable, const char *statement_type, int64_t now, weir_error *err);
+/* The end of a statement's record, in the write md holds (ok: its writes went in): the
+ * statement's audit row (databrickssql / executeStatement, status from the outcome,
+ * statement_type or NULL in its request_params) and the commit; or, not ok, the rollback. A
+ * failure is logged: a record never fails its statement. md is released. */
+void weir_wh__record_end(weir_db *md, bool ok, const weir_principal *p, const weir_wh_exec *x, const weir_wh_outcome *o,
+			 const char *securable, const char *statement_type, int64_t now, weir_error *e);
+/* Who a statement's lineage names as its producer: the job's task that ran it, else itself. */
+weir_lineage_producer weir_wh__producer(const weir_wh_exec *x);
 /* UC ColumnInfo[] of column definitions (positions from `first`). New reference. */
 json_t *weir_wh__uc_columns(const weir_wh_coldef *cols, int n, int first);
 /* ALTER TABLE t ADD COLUMN on a table's file, if it has one (else it is made from the
