@@ -421,32 +421,33 @@ static void pool_grow(wh_pool *pl)
 	pthread_mutex_unlock(&wh.mu);
 }
 
-void weir_wh__pool_start(const char *id, int slots, int64_t auto_stop_mins)
+/* A pool's size (clamped to 1..WEIR_WH_MAX_SLOTS) and auto-stop; start: it runs from now
+ * (else a stopped pool keeps them for its start). */
+static void pool_set(const char *id, int slots, int64_t auto_stop_mins, bool start)
 {
 	pthread_mutex_lock(&wh.ctl);
 	pthread_mutex_lock(&wh.mu);
 	wh_pool *pl = pool_get(id);
 	pl->limit = slots < 1 ? 1 : slots > WEIR_WH_MAX_SLOTS ? WEIR_WH_MAX_SLOTS : slots;
 	pl->auto_stop_mins = auto_stop_mins;
-	pl->last_used_ms = weir_now_ms();
-	pl->running = !wh.stopping;
+	if (start) {
+		pl->last_used_ms = weir_now_ms();
+		pl->running = !wh.stopping;
+	}
 	pthread_cond_broadcast(&pl->work);
 	pthread_mutex_unlock(&wh.mu);
 	pool_grow(pl);
 	pthread_mutex_unlock(&wh.ctl);
 }
 
+void weir_wh__pool_start(const char *id, int slots, int64_t auto_stop_mins)
+{
+	pool_set(id, slots, auto_stop_mins, true);
+}
+
 void weir_wh__pool_resize(const char *id, int slots, int64_t auto_stop_mins)
 {
-	pthread_mutex_lock(&wh.ctl);
-	pthread_mutex_lock(&wh.mu);
-	wh_pool *pl = pool_get(id);
-	pl->limit = slots < 1 ? 1 : slots > WEIR_WH_MAX_SLOTS ? WEIR_WH_MAX_SLOTS : slots;
-	pl->auto_stop_mins = auto_stop_mins;
-	pthread_cond_broadcast(&pl->work);
-	pthread_mutex_unlock(&wh.mu);
-	pool_grow(pl);
-	pthread_mutex_unlock(&wh.ctl);
+	pool_set(id, slots, auto_stop_mins, false);
 }
 
 /* Under wh.ctl: queued statements end CANCELED, running ones are canceled, the pool's
