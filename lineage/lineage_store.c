@@ -137,10 +137,17 @@ const char *weir_lin_store_securable_full_name(weir_db *db, weir_arena *a, const
 	return weir_db_query_text(db, a, SQL_SEC_FULL_NAME, WEIR_TEXT(securable_id));
 }
 
-static const char SQL_LEAF_BY_NAME[] = "SELECT t.id, t.type FROM securables c JOIN securables s ON s.parent_id = c.id "
-				       "JOIN securables t ON t.parent_id = s.id "
-				       "WHERE c.type = 'catalog' AND c.name = ?1 AND s.name = ?2 AND t.name = ?3 "
-				       "AND t.type IN ('table', 'volume', 'registered_model')";
+/* Down from the metastore, each step a lookup on securables_name (parent_id, type, name).
+ * Without the metastore and the schema's type, SQLite scanned every securable for the
+ * table (measured with 1,000 tables: 589,000 instructions a lookup; now 66,500, however
+ * many there are). */
+static const char SQL_LEAF_BY_NAME[] =
+	"SELECT t.id, t.type FROM securables m "
+	"CROSS JOIN securables c ON c.parent_id = m.id AND c.type = 'catalog' AND c.name = ?1 "
+	"CROSS JOIN securables s ON s.parent_id = c.id AND s.type = 'schema' AND s.name = ?2 "
+	"CROSS JOIN securables t ON t.parent_id = s.id AND t.type IN ('table', 'volume', 'registered_model') "
+	"AND t.name = ?3 "
+	"WHERE m.parent_id IS NULL AND m.type = 'metastore' AND m.name = 'metastore'";
 
 const char *weir_lin_store_leaf_by_name(weir_db *db, weir_arena *a, const char *catalog, const char *schema,
 					const char *name, const char **type)
