@@ -50,6 +50,90 @@ void weir_db_watch(const char *table)
 		watched[nwatched++] = table;
 }
 
+/* The change counters (weir_db_counter): registered once each, never removed; readers scan
+ * [0, ncounters) without a lock (an entry is complete before ncounters covers it). */
+static struct weir_db_counter_def {
+	char table[48];
+	char sql[96]; /* SELECT n FROM table WHERE id = 1: a stable address, the statement cache's key */
+} counters[WEIR_DB_MAX_COUNTERS];
+static const char *counter_tables[WEIR_DB_MAX_COUNTERS]; /* counters[i].table */
+static _Atomic int ncounters;
+static pthread_mutex_t counters_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool counter_name_ok(const char *table)
+{
+	size_t n = strlen(table);
+	if (n == 0 || n >= sizeof(counters[0].table))
+		return false;
+	for (const char *p = table; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+static int counter_find(const char *table)
+{
+	int n = atomic_load(&ncounters);
+	for (int i = 0; i < n; i++)
+		if (strcmp(counters[i].table, table) == 0)
+			return i;
+	return -1;
+}
+
+static void counter_register(const char *table)
+{
+	pthread_mutex_lock(&counters_mu);
+	int n = atomic_load(&ncounters);
+	if (counter_find(table) < 0 && n < WEIR_DB_MAX_COUNTERS) {
+		snprintf(counters[n].table, sizeof(counters[n].table), "%s", table);
+		snprintf(counters[n].sql, sizeof(counters[n].sql), "SELECT n FROM %s WHERE id = 1", table);
+		counter_tables[n] = counters[n].table;
+		atomic_store(&ncounters, n + 1);
+	} else if (n == WEIR_DB_MAX_COUNTERS) {
+		weir_log_error("change counter %s: more than %d counters; read by a statement each time", table,
+			       WEIR_DB_MAX_COUNTERS);
+	}
+	pthread_mutex_unlock(&counters_mu);
+}
+
+const char *const *weir_db__counter_tables(int *n)
+{
+	*n = atomic_load(&ncounters);
+	return counter_tables;
+}
+
+int64_t weir_db_counter(weir_db *c, const char *table)
+{
+	int64_t v;
+	int i = counter_find(table);
+	if (i >= 0) {
+		if (weir_db__pg && weir_pg_counter(c, i, &v))
+			return v;
+		weir_stmt *st = weir_db_stmt(c, counters[i].sql, NULL);
+		return st != NULL && weir_db_step_i64(c, st, &v, NULL) == 0 ? v : -1;
+	}
+	/* the first read is a statement of its own; the table is registered once it answered,
+	 * so that a name that is no counter never enters a BEGIN */
+	if (!counter_name_ok(table)) {
+		weir_log_error("change counter %.60s: not a table name", table);
+		return -1;
+	}
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT n FROM %s WHERE id = 1", table);
+	weir_stmt *st = NULL;
+	if (weir_db_prepare(c, sql, &st) != WEIR_DB_OK) {
+		if (st != NULL)
+			weir_db_finalize(st);
+		return -1;
+	}
+	int rc = weir_db_step(st);
+	v = rc == WEIR_DB_ROW ? weir_db_col_i64(st, 0) : -1;
+	weir_db_finalize(st);
+	if (rc == WEIR_DB_ROW)
+		counter_register(table);
+	return v;
+}
+
 struct weir_db_pool {
 	_Atomic uint64_t generation;
 	pthread_mutex_t write_mu; /* the process-wide write lock */

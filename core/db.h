@@ -137,6 +137,14 @@ void weir_db_memo_set(weir_db *c, const char *key, const char *value);
 void weir_db_watch(const char *table);
 uint64_t weir_db_generation(weir_db *c);
 
+/* Change counters kept in the database: a one-row table `table` (id 1, n) that the store's
+ * own triggers move with the changes a cache depends on, so that a commit of any process
+ * sharing the store is seen. Its n in c's snapshot, -1 when it cannot be read. `table` is a
+ * name the code chooses (lower-case letters, digits, '_'), never a client's; the first call
+ * for it registers it. On PostgreSQL, where each statement is a round trip, the registered
+ * counters are read with the read transaction's BEGIN (no statement of their own). */
+int64_t weir_db_counter(weir_db *c, const char *table);
+
 /* Write transactions: process write lock + BEGIN IMMEDIATE; commit or rollback releases it.
  * weir_db_commit answers 0 once the change is durable (--sync full) or committed (normal);
  * -1 means it was rolled back, or (full) that it could not be made durable, after which

@@ -73,10 +73,16 @@ struct pg_conn {
 	weir_stmt_cache stmts; /* pg_stmt * by SQL text */
 	unsigned next_name;
 	bool in_write, in_read, wrote;
+	/* weir_pg_begin_read was called and its BEGIN is not sent yet: it goes with the first
+	 * statement (open_read), so a request that writes first, or reads nothing, spends no
+	 * round trip on an empty read transaction */
+	bool read_wanted;
 	bool lost; /* a statement failed for want of the server since the connection was borrowed */
 	unsigned epoch; /* the pool's lost_epoch when this connection was last (re)connected */
 	int64_t changes;
 	uint64_t read_gen;
+	int ncounters; /* the change counters read with the read transaction's BEGIN */
+	int64_t counters[WEIR_DB_MAX_COUNTERS];
 	char sqlstate[6];
 	weir_db_memo memo;
 	char *notify; /* NOTIFY commands sent with the transaction's COMMIT (weir_pg_notify) */
@@ -553,11 +559,15 @@ void weir_pg_memo_set(weir_db *db, const char *key, const char *value)
 	weir_db_memo_put(&CONN(db)->memo, key, value);
 }
 
+static int open_read(pg_conn *c);
+
 uint64_t weir_pg_generation(weir_db *db)
 {
 	pg_conn *c = CONN(db);
 	if (c->in_write)
 		return 0;
+	if (c->read_wanted)
+		open_read(c);
 	if (c->in_read)
 		return c->read_gen;
 	/* outside a read transaction nothing says what the store holds: a value no cache
@@ -859,6 +869,9 @@ int weir_pg_step(weir_stmt *st)
 	pg_stmt *s = STMT(st);
 	pg_conn *c = s->conn;
 	if (s->res == NULL) {
+		int begun = c->read_wanted ? open_read(c) : 0;
+		if (begun != 0)
+			return begun;
 		if (!conn_ok(c)) {
 			snprintf(c->sqlstate, sizeof(c->sqlstate), "08006");
 			c->lost = true;
@@ -993,8 +1006,7 @@ static int control(pg_conn *c, const char *sql, weir_error *err)
 int weir_pg_begin_write(weir_db *db, weir_error *err)
 {
 	pg_conn *c = CONN(db);
-	if (c->in_read)
-		weir_pg_end_read(db);
+	weir_pg_end_read(db);
 	if (pthread_mutex_trylock(&c->pool->write_mu) != 0) {
 		weir_metrics_write_queue_add(1);
 		pthread_mutex_lock(&c->pool->write_mu);
@@ -1085,19 +1097,65 @@ void weir_pg_rollback(weir_db *db)
 
 bool weir_pg_in_write(const weir_db *db) { return ((const pg_conn *)(const void *)db)->in_write; }
 
-int weir_pg_begin_read(weir_db *db, weir_error *err)
+/* The read transaction's BEGIN with the store's change counter and the first n registered
+ * counters (weir_db_counter), one round trip: built once per n, kept for the process. */
+static const char *begin_read_sql(int n)
+{
+	static _Atomic(char *) sql[WEIR_DB_MAX_COUNTERS + 1];
+	char *s = atomic_load(&sql[n]);
+	if (s != NULL)
+		return s;
+	int m;
+	const char *const *tables = weir_db__counter_tables(&m);
+	weir_buf b = {0};
+	weir_buf_appendf(&b, "%s",
+			 "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT (SELECT n FROM weir_changes WHERE id = 1)");
+	for (int i = 0; i < n && i < m; i++)
+		weir_buf_appendf(&b, ", (SELECT n FROM %s WHERE id = 1)", tables[i]);
+	char *expected = NULL;
+	if (!atomic_compare_exchange_strong(&sql[n], &expected, b.data)) {
+		weir_buf_release(&b);
+		return expected;
+	}
+	return b.data; /* kept for the process */
+}
+
+bool weir_pg_counter(weir_db *db, int i, int64_t *out)
 {
 	pg_conn *c = CONN(db);
-	if (c->in_write || c->in_read)
-		return 0;
+	if (c->read_wanted)
+		open_read(c);
+	if (!c->in_read || c->in_write || i >= c->ncounters)
+		return false;
+	*out = c->counters[i];
+	return true;
+}
+
+int weir_pg_begin_read(weir_db *db, weir_error *err)
+{
+	(void)err; /* a failure to begin is the first statement's */
+	pg_conn *c = CONN(db);
+	if (!c->in_write && !c->in_read)
+		c->read_wanted = true;
+	return 0;
+}
+
+/* Sends the read transaction's BEGIN that weir_pg_begin_read deferred: 0, or the PG_ code
+ * of the failure (logged; the statements run outside a transaction then). */
+static int open_read(pg_conn *c)
+{
+	c->read_wanted = false;
 	if (!conn_ok(c)) {
+		snprintf(c->sqlstate, sizeof(c->sqlstate), "08006");
 		c->lost = true;
-		return weir_pg_fail(db, PG_IOERR, err);
+		return PG_IOERR;
 	}
 	/* the generation is the store's change counter read in the request's snapshot: it moves
 	 * with every write transaction of any replica (weir_pg_commit), so a cache stamped with it
 	 * never serves what another replica changed */
-	static const char begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT n FROM weir_changes WHERE id = 1";
+	int ncounters;
+	weir_db__counter_tables(&ncounters);
+	const char *begin = begin_read_sql(ncounters);
 	PGresult *r = PQexec(c->pc, begin);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQstatus(c->pc) != CONNECTION_OK) {
 		/* the request's first statement found the socket dead (the server restarted while
@@ -1112,9 +1170,13 @@ int weir_pg_begin_read(weir_db *db, weir_error *err)
 		PQclear(r);
 		if (PQstatus(c->pc) == CONNECTION_OK)
 			PQclear(PQexec(c->pc, "ROLLBACK"));
-		return weir_pg_fail(db, rc, err);
+		return rc;
 	}
 	c->read_gen = (uint64_t)atoll(PQgetvalue(r, 0, 0)) + 1;
+	/* a counter table without its row reads as a failed read (-1), as on SQLite */
+	for (int i = 0; i < ncounters; i++)
+		c->counters[i] = PQgetisnull(r, 0, i + 1) ? -1 : atoll(PQgetvalue(r, 0, i + 1));
+	c->ncounters = ncounters;
 	PQclear(r);
 	c->in_read = true;
 	return 0;
@@ -1123,6 +1185,7 @@ int weir_pg_begin_read(weir_db *db, weir_error *err)
 void weir_pg_end_read(weir_db *db)
 {
 	pg_conn *c = CONN(db);
+	c->read_wanted = false; /* never begun: nothing to end */
 	if (!c->in_read)
 		return;
 	/* a write made inside a read (outside weir_db_begin_write) is kept, and counted */
@@ -1137,4 +1200,5 @@ void weir_pg_end_read(weir_db *db)
 	}
 	c->wrote = false;
 	c->in_read = false;
+	c->ncounters = 0;
 }

@@ -25,6 +25,14 @@ weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err);
 void weir_pg_bind(weir_stmt *st, int i, const char *text); /* NULL binds SQL NULL */
 weir_db *weir_pg_stmt_conn(weir_stmt *st);
 
+/* The change counters (weir_db_counter), for the read transaction's BEGIN: their tables in
+ * registration order (index i is counter i), and how many. */
+#define WEIR_DB_MAX_COUNTERS 4
+const char *const *weir_db__counter_tables(int *n);
+/* Counter i as read with db's read transaction's BEGIN: false when it was not (outside a
+ * read, or registered after it began): the caller runs the statement. */
+bool weir_pg_counter(weir_db *db, int i, int64_t *out);
+
 /* The PostgreSQL side of each core/db.h call that core/db.c hands over, declared with the
  * type of that call (so the two cannot drift apart). weir_pg_release: weir_db_release has
  * ended its transactions before. */

@@ -128,7 +128,7 @@ int weir_gov_store_chain_privs(weir_db *db, const weir_securable *s, const char 
 uint64_t weir_gov_store_metastore_privs(weir_db *db, const char *closure_json);
 /* The change counter of authorization data (migrations 0007, 0010): moved by triggers on
  * every commit that changes a grant, a membership, or a principal's name or active flag,
- * whichever process commits it. -1 when the query fails. */
+ * whichever process commits it, in the caller's snapshot. -1 when it cannot be read. */
 int64_t weir_gov_store_authz_changes(weir_db *db);
 
 /* ---------------------------------------------------------------- identity_store.c (SCIM) */

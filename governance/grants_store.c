@@ -130,12 +130,6 @@ uint64_t weir_gov_store_metastore_privs(weir_db *db, const char *closure_json)
 	return bits;
 }
 
-/* One row (id 1), so a primary key lookup: read once per cache check (authz_cache.c). */
-static const char SQL_AUTHZ_CHANGES[] = "SELECT n FROM authz_changes WHERE id = 1";
-
-int64_t weir_gov_store_authz_changes(weir_db *db)
-{
-	weir_stmt *st = weir_db_stmt(db, SQL_AUTHZ_CHANGES, NULL);
-	int64_t n;
-	return st != NULL && weir_db_step_i64(db, st, &n, NULL) == 0 ? n : -1;
-}
+/* One row (id 1): a primary key lookup on SQLite, read once per cache check (authz_cache.c);
+ * on PostgreSQL it comes with the request's BEGIN (weir_db_counter). */
+int64_t weir_gov_store_authz_changes(weir_db *db) { return weir_db_counter(db, "authz_changes"); }

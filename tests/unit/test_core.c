@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/db_row.h"
+#include "core/db_pg.h"
 #include "core/error.h"
 #include "core/alloc.h"
 #include "core/json.h"
@@ -362,6 +363,46 @@ static void test_stmt_cache(void **state)
 	assert_null(weir_db_stmt(t->db, bad, &e));
 	weir_log_set_level(WEIR_LOG_WARN);
 	assert_int_equal(e.code, WEIR_E_INTERNAL_ERROR);
+	test_env_free(t);
+}
+
+/* weir_db_counter: a counter table's n in the caller's snapshot, a commit of another
+ * connection (another process's) seen by the next read, a name that is not a table's
+ * refused without SQL. */
+static void test_counter(void **state)
+{
+	(void)state;
+	test_env *t = test_env_new();
+	sqlite3 *db = weir_db_handle(t->db);
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TABLE probe_changes (id INTEGER PRIMARY KEY, n INTEGER NOT NULL); "
+				      "INSERT INTO probe_changes VALUES (1, 7)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_int_equal(weir_db_begin_read(t->db, &e), 0);
+	assert_int_equal(weir_db_counter(t->db, "probe_changes"), 7);
+	sqlite3 *other;
+	assert_int_equal(sqlite3_open_v2(t->db_path, &other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "UPDATE probe_changes SET n = n + 1", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(weir_db_counter(t->db, "probe_changes"), 7); /* the same snapshot */
+	weir_db_end_read(t->db);
+	assert_int_equal(weir_db_begin_read(t->db, &e), 0);
+	assert_int_equal(weir_db_counter(t->db, "probe_changes"), 8);
+	weir_db_end_read(t->db);
+	sqlite3_close(other);
+	weir_log_set_level(WEIR_LOG_OFF);
+	assert_int_equal(weir_db_counter(t->db, "probe_changes; DROP TABLE x"), -1);
+	assert_int_equal(weir_db_counter(t->db, ""), -1);
+	int registered;
+	weir_db__counter_tables(&registered);
+	assert_int_equal(weir_db_counter(t->db, "no_such_counter"), -1);
+	int now;
+	const char *const *tables = weir_db__counter_tables(&now);
+	assert_int_equal(now, registered); /* what answered nothing never enters a BEGIN */
+	assert_string_equal(tables[now - 1], "probe_changes");
+	weir_log_set_level(WEIR_LOG_WARN);
+	assert_int_equal(weir_db_counter(t->db, "probe_changes"), 8);
 	test_env_free(t);
 }
 
@@ -1658,6 +1699,7 @@ int main(void)
 		cmocka_unit_test(test_check_lists),
 		cmocka_unit_test(test_migration_failure_rolls_back),
 		cmocka_unit_test(test_stmt_cache),
+		cmocka_unit_test(test_counter),
 		cmocka_unit_test(test_write_lock),
 		cmocka_unit_test(test_background_checkpoint),
 		cmocka_unit_test(test_release_rolls_back),
