@@ -480,6 +480,57 @@ static int create_volume(weir_db *db, weir_arena *a, const weir_securable *paren
 	return weir_cat_store_insert(db, row, err);
 }
 
+/* ------------------------------------------------------ temporary credentials */
+
+int weir_catalog_credential_operation(weir_sec_type t, const char *operation, bool *write, weir_error *err)
+{
+	bool volume = t == WEIR_SEC_VOLUME;
+	const char *read = volume ? "READ_VOLUME" : "READ", *rw = volume ? "WRITE_VOLUME" : "READ_WRITE";
+	if (operation && strcmp(operation, read) == 0)
+		*write = false;
+	else if (operation && strcmp(operation, rw) == 0)
+		*write = true;
+	else
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "operation",
+					"Invalid value for 'operation': %s or %s", read, rw);
+	return 0;
+}
+
+json_t *weir_catalog_temporary_credentials(weir_db *db, weir_arena *a, const weir_securable *s, weir_error *err)
+{
+	const char *what = s->type == WEIR_SEC_VOLUME ? "volume" : "table";
+	const char *subtype = weir_cat_store_text(db, a, s->id, "subtype");
+	const char *loc = weir_cat_store_text(db, a, s->id, "storage_location");
+	const char *name = s->full_name ? s->full_name : "";
+	if (subtype == NULL) { /* every table and volume has its type: the read failed */
+		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
+		return NULL;
+	}
+	if (strcmp(subtype, "MANAGED") == 0) {
+		weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
+			       "The %s '%.300s' is MANAGED: its data is kept by Weir and read through %s, not "
+			       "from its storage location.",
+			       what, name, s->type == WEIR_SEC_VOLUME ? "the Files API" : "the SQL warehouse");
+		return NULL;
+	}
+	if (strcmp(subtype, "EXTERNAL") != 0) {
+		weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
+			       "The %s '%.300s' is a %.40s: only EXTERNAL tables and volumes have storage to vend "
+			       "credentials for.",
+			       what, name, subtype);
+		return NULL;
+	}
+	if (loc == NULL || strncmp(loc, "file://", 7) != 0) {
+		const char *colon = loc ? strchr(loc, ':') : NULL;
+		weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
+			       "No storage credential is configured for the %s '%.300s': Weir vends credentials for "
+			       "file:// locations only, not for %.*s storage.",
+			       what, name, colon ? (int)(colon - loc) : 7, colon ? loc : "unknown");
+		return NULL;
+	}
+	return json_pack("{s:s}", "url", loc);
+}
+
 static const char *const routine_bodies[] = {"SQL", "EXTERNAL", NULL};
 static const char *const data_access[] = {"CONTAINS_SQL", "READS_SQL_DATA", "NO_SQL", NULL};
 static const char *const security_types[] = {"DEFINER", NULL};

@@ -71,6 +71,18 @@ json_t *weir_catalog_update_sql(weir_db *db, weir_arena *a, const weir_principal
 /* DELETE: a non-empty catalog or schema without force is 400 FAILED_PRECONDITION. */
 int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, bool force, weir_error *err);
 
+/* Temporary credentials (UC's temporary-table-credentials and temporary-volume-credentials).
+ * weir_catalog_credential_operation reads `operation` for a table (READ, READ_WRITE) or a
+ * volume (READ_VOLUME, WRITE_VOLUME): *write is whether it writes; anything else, UNKNOWN_*
+ * included, is 400 naming the field. weir_catalog_temporary_credentials answers for table
+ * or volume s, the caller authorized: {"url"} for an EXTERNAL one on file:// storage (no
+ * cloud credential: the engine reads the path itself, as Unity Catalog OSS answers for
+ * local storage); 400 FAILED_PRECONDITION for a view, a MANAGED table or volume (its data
+ * is Weir's: the SQL warehouse and the Files API serve it) and cloud storage (Weir holds no
+ * storage credentials to vend). */
+int weir_catalog_credential_operation(weir_sec_type t, const char *operation, bool *write, weir_error *err);
+json_t *weir_catalog_temporary_credentials(weir_db *db, weir_arena *a, const weir_securable *s, weir_error *err);
+
 /* Normalizes a storage URL as UC does (file:///..., no trailing or double slashes); 400
  * naming `field` for an unsupported scheme or a bucket root. Arena result. */
 const char *weir_catalog_normalize_url(weir_arena *a, const char *field, const char *url, weir_error *err);

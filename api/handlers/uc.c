@@ -282,6 +282,45 @@ static int table_exists(weir_req *r)
 	return weir_reply_json(r, 200, json_pack("{s:b}", "table_exists", exists));
 }
 
+/* POST temporary-table-credentials / temporary-volume-credentials: the table or volume
+ * named by its id (404 as a missing one when absent, hidden from the caller, or of another
+ * kind), the operation's privileges (READ: SELECT; READ_WRITE: SELECT and MODIFY; a volume's
+ * READ_VOLUME and WRITE_VOLUME), then its storage's credentials. Audited, refusals too: a
+ * credential is access to data. */
+static int temporary_credentials(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_sec_type t = strstr(r->route->pattern, "volume") ? WEIR_SEC_VOLUME : WEIR_SEC_TABLE;
+	const char *id_field = t == WEIR_SEC_VOLUME ? "volume_id" : "table_id";
+	json_t *body = weir_req_json(r, false, &e);
+	const char *id = NULL, *operation = NULL;
+	bool write = false;
+	if (body == NULL || weir_json_get_str(body, id_field, true, &id, &e) != 0 ||
+	    weir_json_get_str(body, "operation", true, &operation, &e) != 0 ||
+	    weir_catalog_credential_operation(t, operation, &write, &e) != 0)
+		return fail(r, &e);
+	if (id[0] == '\0') {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, id_field, "Invalid value for '%s': empty",
+				 id_field);
+		return fail(r, &e);
+	}
+	if (weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	weir_db *db = weir_req_db(r);
+	weir_securable s;
+	if (weir_gov_resolve_id(db, r->arena, r->principal, id, &s, &e) != 0 || s.type != t) {
+		if (e.code == WEIR_OK || weir_code_status(e.code) == 404) {
+			weir_error_clear(&e);
+			weir_gov_not_found(t, id, &e);
+		}
+		return fail(r, &e);
+	}
+	if (weir_req_authorize(r, &s, &e) != 0 ||
+	    (write && weir_gov_check(db, r->principal, WEIR_OP_WRITE_DATA, &s, &e) != 0))
+		return fail(r, &e);
+	return weir_reply_committed(r, weir_catalog_temporary_credentials(db, r->arena, &s, &e), &e);
+}
+
 #define WEIR_UC_BASE UC
 
 const weir_route weir_routes_uc[] = {
@@ -313,5 +352,12 @@ const weir_route weir_routes_uc[] = {
 	RN("GET", "/functions/{full_name}", get, WEIR_OP_READ_METADATA, "getFunction"),
 	R("PATCH", "/functions/{full_name}", update, WEIR_OP_UPDATE, "updateFunction"),
 	R("DELETE", "/functions/{full_name}", delete, WEIR_OP_DELETE, "deleteFunction"),
+	R("POST", "/temporary-table-credentials", temporary_credentials, WEIR_OP_READ_DATA,
+	  "generateTemporaryTableCredentials"),
+	R("POST", "/temporary-volume-credentials", temporary_credentials, WEIR_OP_READ_DATA,
+	  "generateTemporaryVolumeCredentials"),
+	/* the Databricks SDKs' path of the same call */
+	WEIR_UC_ROUTE("POST", "/api/2.0/unity-catalog/temporary-table-credentials", temporary_credentials,
+		      WEIR_OP_READ_DATA, "generateTemporaryTableCredentials", 0),
 	{0},
 };

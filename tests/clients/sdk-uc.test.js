@@ -288,6 +288,24 @@ test('functions: create, get, list over pages, update, delete', async () => {
   await rejects(w.functions.get({ name: 'sdk_fn.d.f2' }), 404, 'CATALOG_NOT_FOUND');
 });
 
+test('temporary table credentials: an EXTERNAL table on file:// storage answers its url; a MANAGED one is refused', async () => {
+  await w.catalogs.create({ name: 'sdk_cred' });
+  await w.schemas.create({ catalog_name: 'sdk_cred', name: 'd' });
+  const columns = [{ name: 'id', type_name: 'LONG', type_text: 'BIGINT', position: 0 }];
+  const loc = path.join(srv.dir, 'lake', 'events');
+  const ext = await w.tables.create({ catalog_name: 'sdk_cred', schema_name: 'd', name: 'ext', columns,
+    table_type: 'EXTERNAL', data_source_format: 'DELTA', storage_location: loc });
+  const start = calls.length;
+  const creds = await w.temporaryTableCredentials.generateTemporaryTableCredentials({ table_id: ext.table_id, operation: 'READ' });
+  assert.deepEqual(creds, { url: `file://${loc}` });
+  assert.deepEqual(calls.slice(start).map((c) => `${c.method} ${c.path}`), ['POST /api/2.0/unity-catalog/temporary-table-credentials']);
+  const managed = await w.tables.create({ catalog_name: 'sdk_cred', schema_name: 'd', name: 'm', columns,
+    table_type: 'MANAGED', data_source_format: 'DELTA' });
+  await rejects(w.temporaryTableCredentials.generateTemporaryTableCredentials({ table_id: managed.table_id, operation: 'READ_WRITE' }),
+    400, 'FAILED_PRECONDITION');
+  await w.catalogs.delete({ name: 'sdk_cred', force: true });
+});
+
 test('errors: ApiError carries error_code, status and details[].metadata', async () => {
   const missing = await rejects(w.catalogs.get({ name: 'sdk_missing' }), 404, 'CATALOG_NOT_FOUND');
   assert.match(missing.message, /sdk_missing/);

@@ -472,6 +472,65 @@ static void test_table_rules(void **state)
 }
 
 /* Proves volume rules: MANAGED refuses a location and gets one, EXTERNAL needs a valid one. */
+/* Temporary credentials: the operation's words per kind, and what each kind of table and
+ * volume answers (url for EXTERNAL file://, FAILED_PRECONDITION otherwise). */
+static void test_temporary_credentials(void **state)
+{
+	fx *f = *state;
+	weir_error e = WEIR_ERROR_INIT;
+	bool write = true;
+	assert_int_equal(weir_catalog_credential_operation(WEIR_SEC_TABLE, "READ", &write, &e), 0);
+	assert_false(write);
+	assert_int_equal(weir_catalog_credential_operation(WEIR_SEC_TABLE, "READ_WRITE", &write, &e), 0);
+	assert_true(write);
+	assert_int_equal(weir_catalog_credential_operation(WEIR_SEC_VOLUME, "WRITE_VOLUME", &write, &e), 0);
+	const char *bad[][2] = {{"t", "UNKNOWN_TABLE_OPERATION"}, {"t", "READ_VOLUME"}, {"v", "READ"}, {"v", NULL}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		weir_error b = WEIR_ERROR_INIT;
+		assert_int_equal(weir_catalog_credential_operation(
+					 bad[i][0][0] == 'v' ? WEIR_SEC_VOLUME : WEIR_SEC_TABLE, bad[i][1], &write, &b),
+				 -1);
+		assert_int_equal(b.code, WEIR_E_INVALID_PARAMETER_VALUE);
+		assert_string_equal(b.field, "operation");
+	}
+	mk(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\"}");
+	mk(f, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\",\"catalog_name\":\"c\"}");
+	mk(f, WEIR_SEC_TABLE, "c.s",
+	   "{\"name\":\"ext\",\"table_type\":\"EXTERNAL\",\"data_source_format\":\"DELTA\","
+	   "\"storage_location\":\"file:///lake//t/\"}");
+	mk(f, WEIR_SEC_TABLE, "c.s",
+	   "{\"name\":\"cloud\",\"table_type\":\"EXTERNAL\",\"data_source_format\":\"DELTA\","
+	   "\"storage_location\":\"abfss://c@acct.dfs.core.windows.net/t\"}");
+	mk(f, WEIR_SEC_TABLE, "c.s", "{\"name\":\"m\",\"table_type\":\"MANAGED\",\"data_source_format\":\"DELTA\"}");
+	mk(f, WEIR_SEC_VOLUME, "c.s",
+	   "{\"name\":\"v\",\"volume_type\":\"EXTERNAL\",\"storage_location\":\"file:///lake/v\"}");
+	struct {
+		weir_sec_type t;
+		const char *name, *url, *why;
+	} cases[] = {
+		{WEIR_SEC_TABLE, "c.s.ext", "file:///lake/t", NULL},
+		{WEIR_SEC_VOLUME, "c.s.v", "file:///lake/v", NULL},
+		{WEIR_SEC_TABLE, "c.s.cloud", NULL, "not for abfss storage"},
+		{WEIR_SEC_TABLE, "c.s.m", NULL, "is MANAGED"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		weir_securable s;
+		assert_int_equal(resolve(f, cases[i].t, cases[i].name, &s), 0);
+		weir_error ce = WEIR_ERROR_INIT;
+		json_t *out = weir_catalog_temporary_credentials(f->t->db, f->t->a, &s, &ce);
+		if (cases[i].url) {
+			assert_non_null(out);
+			assert_string_equal(json_string_value(json_object_get(out, "url")), cases[i].url);
+			assert_int_equal(json_object_size(out), 1); /* no cloud credential, no expiry */
+			json_decref(out);
+		} else {
+			assert_null(out);
+			assert_int_equal(ce.code, WEIR_E_FAILED_PRECONDITION);
+			assert_non_null(strstr(ce.message, cases[i].why));
+		}
+	}
+}
+
 static void test_volume_rules(void **state)
 {
 	fx *f = *state;
@@ -794,6 +853,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_children_crud, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_volume_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_temporary_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pagination, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_update_is_noop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_update_changes_nothing, setup, teardown),
