@@ -1451,21 +1451,6 @@ void weir_db_bind_i64(weir_stmt *st, int i, int64_t v)
 		sqlite3_bind_int64(weir_db_sqlite_stmt(st), i, v);
 }
 
-void weir_db_bind_i64_or_null(weir_stmt *st, int i, int64_t v, bool is_null)
-{
-	if (weir_db__pg) {
-		if (is_null)
-			weir_pg_bind(st, i, NULL);
-		else
-			weir_pg_bind_i64(st, i, v);
-		return;
-	}
-	if (is_null)
-		sqlite3_bind_null(weir_db_sqlite_stmt(st), i);
-	else
-		sqlite3_bind_int64(weir_db_sqlite_stmt(st), i, v);
-}
-
 void weir_db_bind_int(weir_stmt *st, int i, int v) { weir_db_bind_i64(st, i, v); }
 void weir_db_bind_double(weir_stmt *st, int i, double v)
 {

@@ -293,7 +293,6 @@ int weir_db_query_dup_vals(weir_db *c, weir_arena *a, const char *sql, const cha
 /* Binding helpers: NULL pointers bind SQL NULL. Text is copied. */
 void weir_db_bind_text(weir_stmt *st, int i, const char *s);
 void weir_db_bind_i64(weir_stmt *st, int i, int64_t v);
-void weir_db_bind_i64_or_null(weir_stmt *st, int i, int64_t v, bool is_null);
 void weir_db_bind_int(weir_stmt *st, int i, int v);
 void weir_db_bind_double(weir_stmt *st, int i, double v);
 void weir_db_bind_null(weir_stmt *st, int i);

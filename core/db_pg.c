@@ -640,8 +640,6 @@ int weir_pg_prepare(weir_db *db, const char *sql, weir_stmt **out)
 
 void weir_pg_finalize(weir_stmt *st) { stmt_free(STMT(st)); }
 
-weir_db *weir_pg_stmt_conn(weir_stmt *st) { return (weir_db *)(void *)STMT(st)->conn; }
-
 static void set_val(pg_stmt *s, int i, char *v, char kind)
 {
 	if (i < 1 || i > s->nparams) {

@@ -23,7 +23,6 @@ char *weir_pg_translate_script(const char *sql);
 
 weir_db_pool *weir_pg_pool_open(const char *url, int size, weir_error *err);
 void weir_pg_bind(weir_stmt *st, int i, const char *text); /* NULL binds SQL NULL */
-weir_db *weir_pg_stmt_conn(weir_stmt *st);
 
 /* The change counters (weir_db_counter), for the read transaction's BEGIN: their tables in
  * registration order (index i is counter i), and how many. */

@@ -12,8 +12,6 @@
 static weir_log_level level = WEIR_LOG_INFO;
 
 void weir_log_set_level(weir_log_level lvl) { level = lvl; }
-weir_log_level weir_log_get_level(void) { return level; }
-
 void weir_log(weir_log_level lvl, const char *fmt, ...)
 {
 	static const char *names[] = {"debug", "info", "warn", "error", "off"};

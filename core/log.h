@@ -6,7 +6,6 @@
 typedef enum { WEIR_LOG_DEBUG, WEIR_LOG_INFO, WEIR_LOG_WARN, WEIR_LOG_ERROR, WEIR_LOG_OFF } weir_log_level;
 
 void weir_log_set_level(weir_log_level lvl);
-weir_log_level weir_log_get_level(void);
 void weir_log(weir_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define weir_log_info(...) weir_log(WEIR_LOG_INFO, __VA_ARGS__)

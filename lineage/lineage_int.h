@@ -44,8 +44,6 @@ int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *
 int weir_lin_store_node_get(weir_db *db, weir_arena *a, int64_t id, lin_node_row *out, weir_error *err);
 int weir_lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind, const char *key, lin_node_row *out,
 			     weir_error *err);
-int weir_lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
-				weir_error *err);
 int weir_lin_store_node_set_facets(weir_db *db, int64_t id, const char *facets, weir_error *err);
 /* Full name of a securable derived from its parent chain (arena), or NULL. */
 const char *weir_lin_store_securable_full_name(weir_db *db, weir_arena *a, const char *securable_id);

@@ -441,14 +441,6 @@ static int resolve_ref(lin_ctx *c, const char *ref, int64_t *id, weir_error *err
 	return 0;
 }
 
-int weir_lineage_node_ref(weir_db *db, weir_arena *a, const weir_principal *p, const char *ref, int64_t *id,
-			  weir_error *err)
-{
-	lin_ctx c;
-	ctx_init(&c, db, a, p);
-	return resolve_ref(&c, ref, id, err);
-}
-
 /* The producer named by a `run` parameter, visible to the caller; 0 with err on failure. */
 static int64_t run_producer(lin_ctx *c, const char *run, weir_error *err)
 {

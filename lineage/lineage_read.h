@@ -24,8 +24,14 @@
 
 typedef enum { WEIR_LIN_UP = 1, WEIR_LIN_DOWN = 2, WEIR_LIN_BOTH = 3 } weir_lineage_dir;
 
+/* A node reference, resolved for the caller into a node (lineage_read.c resolve_ref):
+ *   "table:<catalog.schema.table>" or a bare "catalog.schema.table"; "volume:", "model:" alike
+ *   "table:<securable id>" (also for a dropped table: admins only)
+ *   "dataset:<namespace>:<name>" (Marquez; a Weir namespace maps onto the catalog table)
+ *   "job:<namespace>:<name>", "run:<runId>", "<kind>:<key>" for other kinds
+ * Unknown or not visible: 404 (the table's not-found error for catalog names). */
 typedef struct weir_lineage_query {
-	const char *node; /* node reference (see weir_lineage_node_ref) */
+	const char *node; /* a node reference (above) */
 	weir_lineage_dir dir;
 	int64_t depth; /* 0: the node alone; 1..WEIR_LIN_MAX_DEPTH */
 	int64_t as_of; /* epoch ms, 0: now */
@@ -44,15 +50,6 @@ json_t *weir_lineage_system_rows(weir_db *db, bool column, int64_t limit, weir_e
 
 /* Checks depth/max_nodes/max_edges: 400 naming the field when out of range; applies defaults. */
 int weir_lineage_query_check(weir_lineage_query *q, weir_error *err);
-
-/* Resolves a node reference for caller p into its row id:
- *   "table:<catalog.schema.table>" or a bare "catalog.schema.table"; "volume:", "model:" alike
- *   "table:<securable id>" (also for a dropped table: admins only)
- *   "dataset:<namespace>:<name>" (Marquez; a Weir namespace maps onto the catalog table)
- *   "job:<namespace>:<name>", "run:<runId>", "<kind>:<key>" for other kinds
- * Unknown or not visible: 404 (the table's not-found error for catalog names). */
-int weir_lineage_node_ref(weir_db *db, weir_arena *a, const weir_principal *p, const char *ref, int64_t *id,
-			  weir_error *err);
 
 /* The UI graph: {nodes:[...], edges:[...], truncated, masked_nodes}. */
 json_t *weir_lineage_graph(weir_db *db, weir_arena *a, const weir_principal *p, const weir_lineage_query *q,

@@ -55,9 +55,6 @@ int weir_lin_store_node_upsert(weir_db *db, weir_lineage_kind kind, const char *
 	"first_seen, last_seen"
 static const char SQL_NODE_GET[] = "SELECT " NODE_COLS " FROM lineage_nodes WHERE id = ?1";
 static const char SQL_NODE_FIND[] = "SELECT " NODE_COLS " FROM lineage_nodes WHERE kind = ?1 AND key = ?2";
-static const char SQL_NODE_FIND_NS[] =
-	"SELECT " NODE_COLS
-	" FROM lineage_nodes WHERE namespace = ?1 AND name = ?2 ORDER BY kind = 'DATASET' DESC LIMIT 1";
 
 static const weir_db_field NODE_FIELDS[] = {
 	WEIR_FIELD(lin_node_row, id),           WEIR_FIELD_SKIPPED, /* kind */
@@ -103,12 +100,6 @@ int weir_lin_store_node_find(weir_db *db, weir_arena *a, weir_lineage_kind kind,
 	return node_row(db, a,
 			weir_db_query(db, SQL_NODE_FIND, err, WEIR_TEXT(weir_lin__kind_name(kind)), WEIR_TEXT(key)),
 			out, err);
-}
-
-int weir_lin_store_node_find_ns(weir_db *db, weir_arena *a, const char *ns, const char *name, lin_node_row *out,
-				weir_error *err)
-{
-	return node_row(db, a, weir_db_query(db, SQL_NODE_FIND_NS, err, WEIR_TEXT(ns), WEIR_TEXT(name)), out, err);
 }
 
 static const char SQL_NODE_SET_FACETS[] = "UPDATE lineage_nodes SET facets = ?2 WHERE id = ?1";

@@ -162,10 +162,6 @@ json_t *weir_registry_latest_versions(weir_db *db, weir_arena *a, const char *mo
 json_t *weir_registry_versions_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t after, int64_t max_results,
 				  weir_error *err);
 
-/* Lineage read: the source run of a version ("" when none). *run_id: arena. 404 if absent. */
-int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
-				 const char **run_id, weir_error *err);
-
 /* A version whose source may name files of the artifact store, for the artifact proxy's
  * owner lookup (registry/artifacts.c). Arena strings. */
 typedef struct weir_registry_version_ref {

@@ -624,22 +624,6 @@ int weir_registry_versions_in_store(weir_db *db, weir_arena *a, weir_registry_ve
 	return *out == NULL ? -1 : 0;
 }
 
-int weir_registry_version_source(weir_db *db, weir_arena *a, const char *model_securable_id, int64_t version,
-				 const char **run_id, weir_error *err)
-{
-	weir_stmt *st = weir_db_query(db, SQL_MV_URI, err, WEIR_TEXT(model_securable_id), WEIR_I64(version));
-	int found = weir_db_row_first(db, st, err);
-	if (found == 1) {
-		*run_id = weir_db_col_dup(a, st, 1);
-		weir_db_done(st);
-	}
-	if (found <= 0)
-		return found < 0 ? -1
-				 : weir_error_set(err, WEIR_E_NOT_FOUND, "Model version %lld not found",
-						  (long long)version);
-	return 0;
-}
-
 static const char SQL_LATEST_STAGE[] = "SELECT max(version) FROM model_versions WHERE model_id = ?1 AND stage = ?2";
 
 int weir_reg_store_latest_in_stage(weir_db *db, const char *model_id, const char *stage, int64_t *version,

@@ -31,8 +31,6 @@ static const char *const TYPE_FIELDS[WEIR_TT__COUNT] = {
 
 const char *weir_task_type_field(weir_task_type t) { return t < WEIR_TT__COUNT ? TYPE_FIELDS[t] : "?"; }
 
-bool weir_task_type_is_command(weir_task_type t) { return t == WEIR_TT_SPARK_PYTHON || t == WEIR_TT_PYTHON_WHEEL; }
-
 int weir_task_type_of(const json_t *task, const char *task_key, weir_task_type *out, weir_error *err)
 {
 	int found = -1;

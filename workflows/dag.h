@@ -44,8 +44,6 @@ typedef enum {
 const char *weir_task_type_field(weir_task_type t);
 /* The type of a task object: exactly one type field, else -1 with err naming the task. */
 int weir_task_type_of(const json_t *task, const char *task_key, weir_task_type *out, weir_error *err);
-/* Command tasks run a program in a child process (off unless --allow-command-tasks). */
-bool weir_task_type_is_command(weir_task_type t);
 
 /* ---------------------------------------------------------------- the graph */
 

@@ -384,11 +384,6 @@ json_t *weir_notify_dest_create_by(weir_db *db, const json_t *body_, const char 
 	return out;
 }
 
-json_t *weir_notify_dest_create(weir_db *db, const json_t *body, weir_error *err)
-{
-	return weir_notify_dest_create_by(db, body, NULL, err);
-}
-
 json_t *weir_notify_dest_get(weir_db *db, const char *id, weir_error *err)
 {
 	weir_arena *a = weir_arena_new(1024);

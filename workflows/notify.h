@@ -39,14 +39,13 @@
  * (400 INVALID_PARAMETER_VALUE; `config.<kind>.<field>` for a field of a config); a missing
  * id is 404 RESOURCE_DOES_NOT_EXIST. Every answer is a new reference for the caller.
  *
- * Create answers the new destination with `signing_secret` (the only time it is shown);
- * weir_notify_dest_create_by also records who created it (a principal name, or NULL).
+ * Create answers the new destination with `signing_secret` (the only time it is shown) and
+ * records who created it (a principal name, or NULL).
  * Update takes {display_name?, config?}: a config must be of the destination's kind (the
  * type cannot change); its fields given replace the current ones, those not given are kept,
  * and an optional field (username, password) given as "" is removed. Fields of a kind Weir
  * does not support (Slack's oauth_token, Teams' app fields) are refused; the output-only
  * `<field>_set` flags are ignored in bodies. */
-json_t *weir_notify_dest_create(weir_db *db, const json_t *body, weir_error *err);
 json_t *weir_notify_dest_create_by(weir_db *db, const json_t *body, const char *created_by, weir_error *err);
 json_t *weir_notify_dest_get(weir_db *db, const char *id, weir_error *err);
 json_t *weir_notify_dest_update(weir_db *db, const char *id, const json_t *body, weir_error *err);

@@ -139,20 +139,20 @@ static void test_versions_never_reused(void **state)
 
 static void test_version_source_and_json(void **state)
 {
-	/* A version records its source run (the lineage read interface) and renders the MLflow
-	 * shape: version as a string, READY, current_stage always present. */
+	/* A version records its source run and renders the MLflow shape: version as a string,
+	 * READY, current_stage always present, run_id. */
 	(void)state;
 	test_env *t = test_env_new();
 	weir_principal *p = test_admin(t);
 	weir_error e = WEIR_ERROR_INIT;
 	const char *m = mk_model(t, p, "src");
 	int64_t v = mk_version(t, m, "0123456789abcdef");
-	const char *run = NULL;
-	assert_int_equal(weir_registry_version_source(t->db, t->a, m, v, &run, &e), 0);
-	assert_string_equal(run, "0123456789abcdef");
-	assert_int_equal(weir_registry_version_source(t->db, t->a, m, 99, &run, &e), -1);
+	weir_error missing = WEIR_ERROR_INIT;
+	assert_null(weir_registry_version_mlflow(t->db, t->a, m, 99, true, &missing));
+	assert_int_equal(missing.code, WEIR_E_NOT_FOUND);
 	json_t *j = weir_registry_version_mlflow(t->db, t->a, m, v, true, &e);
 	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "run_id")), "0123456789abcdef");
 	assert_string_equal(json_string_value(json_object_get(j, "version")), "1");
 	assert_string_equal(json_string_value(json_object_get(j, "status")), "READY");
 	assert_string_equal(json_string_value(json_object_get(j, "current_stage")), "None");
