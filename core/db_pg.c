@@ -77,6 +77,9 @@ struct pg_conn {
 	 * statement (open_read), so a request that writes first, or reads nothing, spends no
 	 * round trip on an empty read transaction */
 	bool read_wanted;
+	/* a read's ROLLBACK was sent and its answer not read yet: read at the connection's next
+	 * use (drain, from conn_ok), so no request waits for the end of its own read */
+	bool end_pending;
 	bool lost; /* a statement failed for want of the server since the connection was borrowed */
 	unsigned epoch; /* the pool's lost_epoch when this connection was last (re)connected */
 	int64_t changes;
@@ -141,8 +144,21 @@ static void forget_prepared(pg_conn *c)
 }
 
 /* A connection lost (server restarted, network): try once to reconnect. */
+/* Reads the answer of a ROLLBACK sent without waiting (weir_pg_end_read); the connection is
+ * free for a new command after. */
+static void drain(pg_conn *c)
+{
+	if (!c->end_pending)
+		return;
+	c->end_pending = false;
+	PGresult *r;
+	while ((r = PQgetResult(c->pc)) != NULL)
+		PQclear(r);
+}
+
 static bool conn_ok(pg_conn *c)
 {
+	drain(c);
 	/* never inside a transaction: a new session would run the rest of it as autocommit
 	 * statements; the transaction fails instead (weir_pg_commit refuses after a loss) */
 	if (c->in_read || c->in_write)
@@ -1186,15 +1202,24 @@ void weir_pg_end_read(weir_db *db)
 	c->read_wanted = false; /* never begun: nothing to end */
 	if (!c->in_read)
 		return;
+	if (!c->wrote) {
+		/* nothing to keep: the ROLLBACK is sent, and its answer read at the next use */
+		stmts_reset(c);
+		if (PQstatus(c->pc) == CONNECTION_OK && PQsendQuery(c->pc, "ROLLBACK") == 1)
+			c->end_pending = true;
+		c->in_read = false;
+		c->ncounters = 0;
+		return;
+	}
 	/* a write made inside a read (outside weir_db_begin_write) is kept, and counted */
 	PGresult *r;
-	if (txn_end(c, c->wrote ? "COMMIT" : "ROLLBACK", &r)) {
-		if (c->wrote && (PQresultStatus(r) != PGRES_COMMAND_OK || strcmp(PQcmdStatus(r), "COMMIT") != 0))
+	if (txn_end(c, "COMMIT", &r)) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK || strcmp(PQcmdStatus(r), "COMMIT") != 0)
 			weir_log_error("postgresql: a write outside a write transaction was lost: %s",
 				       PQresultErrorMessage(r));
 		PQclear(r);
-		if (c->wrote) /* after the snapshot: an update of its own, never a serialisation failure */
-			PQclear(PQexec(c->pc, "UPDATE weir_changes SET n = n + 1 WHERE id = 1"));
+		/* after the snapshot: an update of its own, never a serialisation failure */
+		PQclear(PQexec(c->pc, "UPDATE weir_changes SET n = n + 1 WHERE id = 1"));
 	}
 	c->wrote = false;
 	c->in_read = false;
