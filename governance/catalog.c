@@ -531,6 +531,30 @@ json_t *weir_catalog_temporary_credentials(weir_db *db, weir_arena *a, const wei
 	return json_pack("{s:s}", "url", loc);
 }
 
+json_t *weir_catalog_path_credentials(weir_arena *a, const char *url, const char *operation, weir_error *err)
+{
+	static const char *const ops[] = {"PATH_READ", "PATH_READ_WRITE", "PATH_CREATE_TABLE", NULL};
+	bool known = false;
+	for (int i = 0; operation && ops[i]; i++)
+		known = known || strcmp(operation, ops[i]) == 0;
+	if (!known) {
+		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "operation",
+				 "Invalid value for 'operation': PATH_READ, PATH_READ_WRITE or PATH_CREATE_TABLE");
+		return NULL;
+	}
+	const char *loc = url;
+	if (external_url(a, "url", &loc, err) != 0)
+		return NULL;
+	if (strncmp(loc, "file://", 7) != 0) {
+		weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
+			       "No storage credential is configured for '%.300s': Weir vends credentials for file:// "
+			       "locations only.",
+			       loc);
+		return NULL;
+	}
+	return json_pack("{s:s}", "url", loc);
+}
+
 static const char *const routine_bodies[] = {"SQL", "EXTERNAL", NULL};
 static const char *const data_access[] = {"CONTAINS_SQL", "READS_SQL_DATA", "NO_SQL", NULL};
 static const char *const security_types[] = {"DEFINER", NULL};

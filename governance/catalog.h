@@ -82,6 +82,11 @@ int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, boo
  * storage credentials to vend). */
 int weir_catalog_credential_operation(weir_sec_type t, const char *operation, bool *write, weir_error *err);
 json_t *weir_catalog_temporary_credentials(weir_db *db, weir_arena *a, const weir_securable *s, weir_error *err);
+/* temporary-path-credentials (metastore admins only, as Unity Catalog OSS asks the metastore
+ * owner for an arbitrary path): `operation` PATH_READ, PATH_READ_WRITE or PATH_CREATE_TABLE;
+ * `url` normalized as a table's location (400 naming it when malformed, a bucket root, or in
+ * Weir's managed storage); {"url"} for file://, 400 FAILED_PRECONDITION for cloud storage. */
+json_t *weir_catalog_path_credentials(weir_arena *a, const char *url, const char *operation, weir_error *err);
 
 /* Normalizes a storage URL as UC does (file:///..., no trailing or double slashes); 400
  * naming `field` for an unsupported scheme or a bucket root. Arena result. */

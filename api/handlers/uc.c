@@ -321,6 +321,21 @@ static int temporary_credentials(weir_req *r)
 	return weir_reply_committed(r, weir_catalog_temporary_credentials(db, r->arena, &s, &e), &e);
 }
 
+/* POST temporary-path-credentials (admins: the route's rule). Audited with the url. */
+static int path_credentials(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	const char *url = NULL, *operation = NULL;
+	if (body == NULL || weir_json_get_str(body, "url", true, &url, &e) != 0 ||
+	    weir_json_get_str(body, "operation", true, &operation, &e) != 0)
+		return fail(r, &e);
+	r->audit_params = weir_json_own(r->arena, json_pack("{s:s, s:s}", "url", url, "operation", operation));
+	if (weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	return weir_reply_committed(r, weir_catalog_path_credentials(r->arena, url, operation, &e), &e);
+}
+
 #define WEIR_UC_BASE UC
 
 const weir_route weir_routes_uc[] = {
@@ -356,8 +371,12 @@ const weir_route weir_routes_uc[] = {
 	  "generateTemporaryTableCredentials"),
 	R("POST", "/temporary-volume-credentials", temporary_credentials, WEIR_OP_READ_DATA,
 	  "generateTemporaryVolumeCredentials"),
-	/* the Databricks SDKs' path of the same call */
+	{"POST", UC "/temporary-path-credentials", path_credentials, RULE_ADMIN, WEIR_DIALECT_DATABRICKS,
+	 "unityCatalog", "generateTemporaryPathCredentials", 0},
+	/* the Databricks SDKs' paths of the same calls */
 	WEIR_UC_ROUTE("POST", "/api/2.0/unity-catalog/temporary-table-credentials", temporary_credentials,
 		      WEIR_OP_READ_DATA, "generateTemporaryTableCredentials", 0),
+	{"POST", "/api/2.0/unity-catalog/temporary-path-credentials", path_credentials, RULE_ADMIN,
+	 WEIR_DIALECT_DATABRICKS, "unityCatalog", "generateTemporaryPathCredentials", 0},
 	{0},
 };

@@ -1,5 +1,5 @@
-// Temporary credentials (Unity Catalog's temporary-table-credentials and
-// temporary-volume-credentials, and the Databricks SDKs' /api/2.0 path of the first): what an
+// Temporary credentials (Unity Catalog's temporary-table-, temporary-volume- and
+// temporary-path-credentials, and the Databricks SDKs' /api/2.0 paths): what an
 // engine that uses Weir as its catalog (Spark's and DuckDB's Unity Catalog connectors) asks
 // before it reads a table's files. The answer for an EXTERNAL table or volume on file://
 // storage is its url with no cloud credential (Unity Catalog OSS's answer for local
@@ -15,6 +15,8 @@ const UC = '/api/2.1/unity-catalog';
 const TT = UC + '/temporary-table-credentials';
 const TV = UC + '/temporary-volume-credentials';
 const TT_SDK = '/api/2.0/unity-catalog/temporary-table-credentials';
+const TP = UC + '/temporary-path-credentials';
+const TP_SDK = '/api/2.0/unity-catalog/temporary-path-credentials';
 const AUDIT = '/api/2.0/weir/audit';
 let srv;
 const ids = {};
@@ -151,4 +153,33 @@ test('audited: each call with the table or volume it named, refusals included', 
     assert.equal(e.response.status_code, status);
     assert.equal(e.securable, securable);
   }
+});
+
+test('paths: metastore admins only; a file:// path normalized, cloud storage refused, bad input named', async () => {
+  for (const p of [TP, TP_SDK]) {
+    for (const operation of ['PATH_READ', 'PATH_READ_WRITE', 'PATH_CREATE_TABLE']) {
+      assert.deepEqual(ok(await srv.req('POST', p, { body: { url: 'file:///srv/lake//new/', operation } })), { url: 'file:///srv/lake/new' });
+    }
+  }
+  const s3 = await srv.req('POST', TP, { body: { url: 's3://bucket/lake/x', operation: 'PATH_READ' } });
+  assertError(s3, 400, 'FAILED_PRECONDITION');
+  const field = (res, name) => {
+    assertError(res, 400, 'INVALID_PARAMETER_VALUE');
+    assert.equal(res.json.details[0].metadata.field, name, res.text);
+  };
+  field(await srv.req('POST', TP, { body: { operation: 'PATH_READ' } }), 'url');
+  field(await srv.req('POST', TP, { body: { url: 'file:///srv/lake', operation: 'UNKNOWN_PATH_OPERATION' } }), 'operation');
+  field(await srv.req('POST', TP, { body: { url: 'file:///srv/lake' } }), 'operation');
+  field(await srv.req('POST', TP, { body: { url: 's3://bucket', operation: 'PATH_READ' } }), 'url');
+  field(await srv.req('POST', TP, { body: { url: 'file:///srv/../etc', operation: 'PATH_READ' } }), 'url');
+  field(await srv.req('POST', TP, { body: { url: 'ftp://host/x', operation: 'PATH_READ' } }), 'url');
+  // Weir's own managed storage is never vended
+  field(await srv.req('POST', TP, { body: { url: `file://${srv.data}/warehouse`, operation: 'PATH_READ' } }), 'url');
+  // a user who is not an admin, even one with every privilege on a table there
+  const u = await principal('pathless');
+  assertError(await srv.req('POST', TP, { ...u.as, body: { url: 'file:///srv/lake/ext', operation: 'PATH_READ' } }), 403, 'PERMISSION_DENIED');
+  assertError(await srv.req('POST', TP_SDK, { ...u.as, body: { url: 'file:///srv/lake/ext', operation: 'PATH_READ' } }), 403, 'PERMISSION_DENIED');
+  const rows = ok(await srv.req('GET', `${AUDIT}?action_name=generateTemporaryPathCredentials`)).events;
+  assert.ok(rows.some((e) => e.response.status_code === 200 && e.request_params.url === 'file:///srv/lake//new/'), JSON.stringify(rows[0]));
+  assert.ok(rows.some((e) => e.response.status_code === 403));
 });

@@ -493,6 +493,16 @@ static void test_temporary_credentials(void **state)
 		assert_int_equal(b.code, WEIR_E_INVALID_PARAMETER_VALUE);
 		assert_string_equal(b.field, "operation");
 	}
+	json_t *path = weir_catalog_path_credentials(f->t->a, "file:///lake//p/", "PATH_CREATE_TABLE", &e);
+	assert_non_null(path);
+	assert_string_equal(json_string_value(json_object_get(path, "url")), "file:///lake/p");
+	json_decref(path);
+	weir_error pe = WEIR_ERROR_INIT;
+	assert_null(weir_catalog_path_credentials(f->t->a, "gs://b/p", "PATH_READ", &pe));
+	assert_int_equal(pe.code, WEIR_E_FAILED_PRECONDITION);
+	weir_error_clear(&pe);
+	assert_null(weir_catalog_path_credentials(f->t->a, "file:///lake", "UNKNOWN_PATH_OPERATION", &pe));
+	assert_string_equal(pe.field, "operation");
 	mk(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\"}");
 	mk(f, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\",\"catalog_name\":\"c\"}");
 	mk(f, WEIR_SEC_TABLE, "c.s",
