@@ -143,7 +143,6 @@ static void forget_prepared(pg_conn *c)
 	}
 }
 
-/* A connection lost (server restarted, network): try once to reconnect. */
 /* Reads the answer of a ROLLBACK sent without waiting (weir_pg_end_read); the connection is
  * free for a new command after. */
 static void drain(pg_conn *c)
@@ -156,6 +155,8 @@ static void drain(pg_conn *c)
 		PQclear(r);
 }
 
+/* A connection lost (server restarted, network): try once to reconnect. Every command sent
+ * outside a transaction passes here first, so a pending ROLLBACK's answer is read first. */
 static bool conn_ok(pg_conn *c)
 {
 	drain(c);
