@@ -148,7 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(st.is_dir == directory, "stat: wrong kind");
 	} else {
 		check(e.code == WEIR_E_NOT_FOUND && e.status == 404, "stat failed with something else than 404");
-		check(strstr(e.message, root) == NULL, "a path on disk in the message");
+		/* (unless the client's own path spelled it: the message may echo what it was given) */
+		check(strstr(e.message, root) == NULL || strstr(s, root) != NULL, "a path on disk in the message");
 	}
 	weir_arena_free(a);
 	return 0;

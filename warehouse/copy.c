@@ -153,13 +153,7 @@ static int copy_option(parser *p, weir_wh_copy *c, const char *k, const char *v)
 	return 0;
 }
 
-bool weir_wh_copy_is(const char *sql)
-{
-	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
-		sql++;
-	return strncasecmp(sql, "COPY", 4) == 0 &&
-	       (sql[4] == '\0' || sql[4] == ' ' || sql[4] == '\t' || sql[4] == '\n' || sql[4] == '\r');
-}
+bool weir_wh_copy_is(const char *sql) { return weir_wh_first_word(sql, "COPY"); }
 
 int weir_wh_copy_parse(weir_arena *a, const char *sql, weir_wh_copy *out, weir_error *err)
 {

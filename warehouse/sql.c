@@ -19,30 +19,51 @@ static int bad(weir_error *err, const char *what)
 static bool ident_start(unsigned char c) { return isalpha(c) || c == '_' || c >= 0x80; }
 static bool ident_char(unsigned char c) { return isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
 
+/* Where the next token starts at or after i: past white space and comments (-- to the end
+ * of the line, slash-star to star-slash). len for the end; (size_t)-1 for an unterminated
+ * block comment. The one reading of what separates tokens (weir_wh_tokenize,
+ * weir_wh_first_word). */
+static size_t skip_blank(const char *sql, size_t len, size_t i)
+{
+	while (i < len) {
+		unsigned char c = (unsigned char)sql[i];
+		if (isspace(c)) {
+			i++;
+		} else if (c == '-' && sql[i + 1] == '-') {
+			while (i < len && sql[i] != '\n')
+				i++;
+		} else if (c == '/' && sql[i + 1] == '*') {
+			const char *end = strstr(sql + i + 2, "*/");
+			if (end == NULL)
+				return (size_t)-1;
+			i = (size_t)(end - sql) + 2;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+bool weir_wh_first_word(const char *sql, const char *kw)
+{
+	size_t len = strlen(sql), i = skip_blank(sql, len, 0), n = strlen(kw);
+	return i != (size_t)-1 && i + n <= len && strncasecmp(sql + i, kw, n) == 0 &&
+	       !ident_char((unsigned char)sql[i + n]);
+}
+
 int weir_wh_tokenize(weir_arena *a, const char *sql, weir_wh_tok **out, int *n, weir_error *err)
 {
 	size_t len = strlen(sql), cap = 64;
 	int cnt = 0;
 	weir_wh_tok *v = weir_arena_alloc(a, cap * sizeof(*v));
 	size_t i = 0;
-	while (i < len) {
+	for (;;) {
+		i = skip_blank(sql, len, i);
+		if (i == (size_t)-1)
+			return bad(err, "unterminated comment");
+		if (i >= len)
+			break;
 		unsigned char c = (unsigned char)sql[i];
-		if (isspace(c)) {
-			i++;
-			continue;
-		}
-		if (c == '-' && sql[i + 1] == '-') {
-			while (i < len && sql[i] != '\n')
-				i++;
-			continue;
-		}
-		if (c == '/' && sql[i + 1] == '*') {
-			const char *end = strstr(sql + i + 2, "*/");
-			if (end == NULL)
-				return bad(err, "unterminated comment");
-			i = (size_t)(end - sql) + 2;
-			continue;
-		}
 		if ((size_t)cnt == cap) {
 			weir_wh_tok *nv = weir_arena_alloc(a, cap * 2 * sizeof(*v));
 			memcpy(nv, v, cap * sizeof(*v));

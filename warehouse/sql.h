@@ -32,6 +32,10 @@ typedef struct weir_wh_tok {
  * quoted identifier or block comment: 400 INVALID_PARAMETER_VALUE naming `statement`. */
 int weir_wh_tokenize(weir_arena *a, const char *sql, weir_wh_tok **out, int *n, weir_error *err);
 
+/* Whether the statement's first token is the bare keyword kw (case-insensitive), white space
+ * and comments skipped as weir_wh_tokenize skips them. */
+bool weir_wh_first_word(const char *sql, const char *kw);
+
 /* Whether token t is the bare keyword kw (case-insensitive). */
 bool weir_wh_tok_is(const weir_wh_tok *t, const char *kw);
 

@@ -338,6 +338,13 @@ test('COPY INTO loads CSV and JSON files of a volume once, with counts; bad rows
   const forced = cols(await good("COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FILES = ('c.csv') FORMAT_OPTIONS ('header' = 'true') COPY_OPTIONS ('force' = 'true')"));
   assert.equal(forced.num_inserted_rows, 1);
   assert.equal((await good('SELECT count(*) FROM ld WHERE id = 5')).result.data_array[0][0], '2');
+  // a comment or any white space before COPY: still COPY INTO (the tokenizer's reading of
+  // what precedes the first word, not a second one)
+  for (const lead of ['-- load again\n', '/* forced */ ', '\v\f\t\r\n']) {
+    const c = cols(await good(`${lead}COPY INTO ld FROM '/Volumes/wa/s/land/csv' FILEFORMAT = CSV FILES = ('c.csv') FORMAT_OPTIONS ('header' = 'true') COPY_OPTIONS ('force' = 'true')`));
+    assert.equal(c.num_inserted_rows, 1, JSON.stringify(lead));
+  }
+  assert.equal((await good('SELECT count(*) FROM ld WHERE id = 5')).result.data_array[0][0], '5');
 
   // bad rows: PERMISSIVE nulls a bad value, DROPMALFORMED skips the row, a wrong field count or
   // a NULL id (NOT NULL) is skipped either way; FAILFAST fails and loads nothing
