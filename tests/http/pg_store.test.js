@@ -292,8 +292,8 @@ test('round trips: a request reads the change counters with its BEGIN, a write b
     const reads = count(/^BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT .*authz_changes/);
     assert.equal(writes, N, 'one write transaction a POST');
     // a POST reads once (its token, when its headers arrive), a GET once; the engine's passes
-    // may add one or two. A write that began an empty read first made it 3N.
-    assert.ok(reads >= 2 * N && reads <= 2 * N + 3, `read transactions: ${reads} for ${N} POSTs and ${N} GETs`);
+    // may add a few. A write that began an empty read first made it 3N.
+    assert.ok(reads >= 2 * N && reads <= 2 * N + 6, `read transactions: ${reads} for ${N} POSTs and ${N} GETs`);
     // the authorization change counter came with each BEGIN, never as a statement of its own
     assert.equal(count(/^SELECT n FROM authz_changes WHERE id = 1$/), 0);
 
