@@ -71,6 +71,11 @@ static bool counter_name_ok(const char *table)
 	return true;
 }
 
+static void counter_sql(char *buf, size_t n, const char *table)
+{
+	snprintf(buf, n, "SELECT n FROM %s WHERE id = 1", table);
+}
+
 static int counter_find(const char *table)
 {
 	int n = atomic_load(&ncounters);
@@ -86,12 +91,15 @@ static void counter_register(const char *table)
 	int n = atomic_load(&ncounters);
 	if (counter_find(table) < 0 && n < WEIR_DB_MAX_COUNTERS) {
 		snprintf(counters[n].table, sizeof(counters[n].table), "%s", table);
-		snprintf(counters[n].sql, sizeof(counters[n].sql), "SELECT n FROM %s WHERE id = 1", table);
+		counter_sql(counters[n].sql, sizeof(counters[n].sql), table);
 		counter_tables[n] = counters[n].table;
 		atomic_store(&ncounters, n + 1);
 	} else if (n == WEIR_DB_MAX_COUNTERS) {
-		weir_log_error("change counter %s: more than %d counters; read by a statement each time", table,
-			       WEIR_DB_MAX_COUNTERS);
+		static bool said;
+		if (!said)
+			weir_log_error("change counter %s: more than %d counters; read by a statement each time", table,
+				       WEIR_DB_MAX_COUNTERS);
+		said = true;
 	}
 	pthread_mutex_unlock(&counters_mu);
 }
@@ -118,8 +126,8 @@ int64_t weir_db_counter(weir_db *c, const char *table)
 		weir_log_error("change counter %.60s: not a table name", table);
 		return -1;
 	}
-	char sql[96];
-	snprintf(sql, sizeof(sql), "SELECT n FROM %s WHERE id = 1", table);
+	char sql[sizeof(counters[0].sql)];
+	counter_sql(sql, sizeof(sql), table);
 	weir_stmt *st = NULL;
 	if (weir_db_prepare(c, sql, &st) != WEIR_DB_OK) {
 		if (st != NULL)

@@ -499,10 +499,12 @@ int weir_catalog_credential_operation(weir_sec_type t, const char *operation, bo
 json_t *weir_catalog_temporary_credentials(weir_db *db, weir_arena *a, const weir_securable *s, weir_error *err)
 {
 	const char *what = s->type == WEIR_SEC_VOLUME ? "volume" : "table";
-	const char *subtype = weir_cat_store_text(db, a, s->id, "subtype");
-	const char *loc = weir_cat_store_text(db, a, s->id, "storage_location");
+	const char *subtype = NULL, *loc = NULL;
+	int found = weir_cat_store_storage(db, a, s->id, &subtype, &loc, err);
+	if (found < 0)
+		return NULL;
 	const char *name = s->full_name ? s->full_name : "";
-	if (subtype == NULL) { /* every table and volume has its type: the read failed */
+	if (found == 0 || subtype == NULL) { /* resolved in this request; every one has its type */
 		weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 		return NULL;
 	}

@@ -75,10 +75,13 @@ int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, con
 			    const char *by, weir_error *err);
 int weir_cat_store_set_owner(weir_db *db, const char *id, int64_t owner_id, int64_t now, const char *by,
 			     weir_error *err);
-/* A text column of securable `id` ("spec": JSON text; "storage_location"; "subtype": a
- * table's or volume's type), an arena copy, or
+/* A text column of securable `id` ("spec": JSON text; "storage_location"), an arena copy, or
  * NULL when it has none. */
 const char *weir_cat_store_text(weir_db *db, weir_arena *a, const char *id, const char *column);
 int weir_cat_store_delete(weir_db *db, const char *id, weir_error *err);
+/* A table's or volume's type (subtype) and storage location, arena copies (NULL for SQL
+ * NULL): 1, 0 when there is no such securable, -1 with err on failure. */
+int weir_cat_store_storage(weir_db *db, weir_arena *a, const char *id, const char **subtype, const char **location,
+			   weir_error *err);
 
 #endif

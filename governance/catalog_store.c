@@ -442,13 +442,25 @@ int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, con
 /* The readable columns, as the updatable ones above. */
 static const char SQL_SPEC[] = "SELECT spec FROM securables WHERE id = ?1";
 static const char SQL_STORAGE_LOCATION[] = "SELECT storage_location FROM securables WHERE id = ?1";
-static const char SQL_SUBTYPE[] = "SELECT subtype FROM securables WHERE id = ?1";
+static const char SQL_STORAGE[] = "SELECT subtype, storage_location FROM securables WHERE id = ?1";
+
+int weir_cat_store_storage(weir_db *db, weir_arena *a, const char *id, const char **subtype, const char **location,
+			   weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_STORAGE, err, WEIR_TEXT(id));
+	int found = weir_db_row_first(db, st, err);
+	if (found == 1) {
+		*subtype = weir_db_col_dup(a, st, 0);
+		*location = weir_db_col_dup(a, st, 1);
+		weir_db_done(st);
+	}
+	return found;
+}
 
 const char *weir_cat_store_text(weir_db *db, weir_arena *a, const char *id, const char *column)
 {
 	const char *sql = strcmp(column, "spec") == 0               ? SQL_SPEC
 			  : strcmp(column, "storage_location") == 0 ? SQL_STORAGE_LOCATION
-			  : strcmp(column, "subtype") == 0          ? SQL_SUBTYPE
 								    : NULL;
 	return sql ? weir_db_query_text(db, a, sql, WEIR_TEXT(id)) : NULL;
 }

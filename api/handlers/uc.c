@@ -304,8 +304,6 @@ static int temporary_credentials(weir_req *r)
 				 id_field);
 		return fail(r, &e);
 	}
-	if (weir_req_begin(r, &e) != 0)
-		return fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	weir_securable s;
 	if (weir_gov_resolve_id(db, r->arena, r->principal, id, &s, &e) != 0 || s.type != t) {
@@ -318,7 +316,14 @@ static int temporary_credentials(weir_req *r)
 	if (weir_req_authorize(r, &s, &e) != 0 ||
 	    (write && weir_gov_check(db, r->principal, WEIR_OP_WRITE_DATA, &s, &e) != 0))
 		return fail(r, &e);
-	return weir_reply_committed(r, weir_catalog_temporary_credentials(db, r->arena, &s, &e), &e);
+	/* read in the request's snapshot; the write transaction (the write lock) only for the
+	 * audit row that commits with the answer */
+	json_t *out = weir_catalog_temporary_credentials(db, r->arena, &s, &e);
+	if (out && weir_req_begin(r, &e) != 0) {
+		json_decref(out);
+		return fail(r, &e);
+	}
+	return weir_reply_committed(r, out, &e);
 }
 
 /* POST temporary-path-credentials (admins: the route's rule). Audited with the url. */
@@ -331,9 +336,12 @@ static int path_credentials(weir_req *r)
 	    weir_json_get_str(body, "operation", true, &operation, &e) != 0)
 		return fail(r, &e);
 	r->audit_params = weir_json_own(r->arena, json_pack("{s:s, s:s}", "url", url, "operation", operation));
-	if (weir_req_begin(r, &e) != 0)
+	json_t *out = weir_catalog_path_credentials(r->arena, url, operation, &e);
+	if (out && weir_req_begin(r, &e) != 0) {
+		json_decref(out);
 		return fail(r, &e);
-	return weir_reply_committed(r, weir_catalog_path_credentials(r->arena, url, operation, &e), &e);
+	}
+	return weir_reply_committed(r, out, &e);
 }
 
 #define WEIR_UC_BASE UC
