@@ -22,7 +22,8 @@ typedef struct code_map {
  *
  * Unity Catalog (DB) names the missing or existing catalog, schema or table in its code (400
  * for *_ALREADY_EXISTS); volumes, functions and workspaces that exist answer
- * RESOURCE_ALREADY_EXISTS (400); the platform objects (workspaces, tokens, secrets, lineage
+ * RESOURCE_ALREADY_EXISTS (400), storage credentials and external locations
+ * STORAGE_CREDENTIAL_ALREADY_EXISTS and EXTERNAL_LOCATION_ALREADY_EXISTS (400, as UC OSS); the platform objects (workspaces, tokens, secrets, lineage
  * edges) that do not, RESOURCE_DOES_NOT_EXIST. Everything else keeps the generic NOT_FOUND
  * (404) and ALREADY_EXISTS (409), as UC's models do.
  *
@@ -47,6 +48,8 @@ static const code_map MAP[] = {
 	{DB, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_VOLUME, WEIR_E_RESOURCE_ALREADY_EXISTS, 400},
 	{DB, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_FUNCTION, WEIR_E_RESOURCE_ALREADY_EXISTS, 400},
 	{DB, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_WORKSPACE, WEIR_E_RESOURCE_ALREADY_EXISTS, 400},
+	{DB, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_CREDENTIAL, WEIR_E_STORAGE_CREDENTIAL_ALREADY_EXISTS, 400},
+	{DB, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_EXTERNAL_LOCATION, WEIR_E_EXTERNAL_LOCATION_ALREADY_EXISTS, 400},
 };
 
 void weir_dialect_translate(weir_dialect d, weir_error *e)

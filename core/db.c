@@ -239,10 +239,10 @@ static int exec_simple(sqlite3 *db, const char *sql, weir_error *err)
 	return 0;
 }
 
-bool weir_migration_sqlite_only(const weir_migration *m)
+bool weir_migration_other_store(const weir_migration *m, bool postgresql)
 {
-	static const char mark[] = "-- weir: sqlite only\n";
-	return strncmp(m->sql, mark, sizeof(mark) - 1) == 0;
+	const char *mark = postgresql ? "-- weir: sqlite only\n" : "-- weir: postgresql only\n";
+	return strncmp(m->sql, mark, strlen(mark)) == 0;
 }
 
 int weir_db_latest_version(void)
@@ -272,7 +272,8 @@ int weir_db_migrate(sqlite3 *db, weir_error *err)
 		if (exec_simple(db, "BEGIN IMMEDIATE", err) != 0)
 			return -1;
 		char *msg = NULL;
-		int rc = sqlite3_exec(db, m->sql, NULL, NULL, &msg);
+		/* a migration for PostgreSQL alone says so on its first line: recorded, not run */
+		int rc = weir_migration_other_store(m, false) ? SQLITE_OK : sqlite3_exec(db, m->sql, NULL, NULL, &msg);
 		if (rc == SQLITE_OK) {
 			char pragma[64];
 			snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);

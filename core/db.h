@@ -39,8 +39,10 @@ typedef struct weir_migration {
 /* Generated from migrations/NNNN_*.sql files; terminated by {0, NULL, NULL}. */
 extern const weir_migration weir_migrations[];
 /* A migration whose first line is `-- weir: sqlite only` changes what only SQLite needs
- * (migrations/0023_check_lists.sql): the PostgreSQL store records it without running it. */
-bool weir_migration_sqlite_only(const weir_migration *m);
+ * (migrations/0023_check_lists.sql), one that says `-- weir: postgresql only` what only
+ * PostgreSQL needs (0026): the other store records it without running it. True when m is for
+ * the other store than the one asking (postgresql: whether PostgreSQL asks). */
+bool weir_migration_other_store(const weir_migration *m, bool postgresql);
 
 typedef enum { WEIR_SYNC_FULL, WEIR_SYNC_NORMAL } weir_sync;
 

@@ -309,8 +309,8 @@ static int migrate(pg_conn *c, int *version, weir_error *err)
 		if (m->version <= current)
 			continue;
 		/* a migration for SQLite alone says so on its first line: recorded, not run */
-		char *text = weir_migration_sqlite_only(m) ? weir_xstrdup("SELECT 1")
-							   : weir_pg_translate_script(m->sql);
+		char *text = weir_migration_other_store(m, true) ? weir_xstrdup("SELECT 1")
+								 : weir_pg_translate_script(m->sql);
 		if (text == NULL) {
 			weir_error_set(err, WEIR_E_INTERNAL_ERROR, "migration %s cannot be translated", m->name);
 			goto out;

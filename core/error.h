@@ -34,6 +34,8 @@
 	X(CATALOG_ALREADY_EXISTS, 400)                                               \
 	X(SCHEMA_ALREADY_EXISTS, 400)                                                \
 	X(TABLE_ALREADY_EXISTS, 400)                                                 \
+	X(STORAGE_CREDENTIAL_ALREADY_EXISTS, 400)                                    \
+	X(EXTERNAL_LOCATION_ALREADY_EXISTS, 400)                                     \
 	X(REQUEST_TOO_LARGE, 413)                                                    \
 	X(UNSUPPORTED_MEDIA_TYPE, 415)                                               \
 	X(RESOURCE_EXHAUSTED, 429)                                                   \
@@ -71,6 +73,8 @@ typedef enum weir_object {
 	WEIR_OBJ_TOKEN,
 	WEIR_OBJ_SECRET,
 	WEIR_OBJ_LINEAGE_EDGE,
+	WEIR_OBJ_CREDENTIAL,
+	WEIR_OBJ_EXTERNAL_LOCATION,
 } weir_object;
 
 typedef struct weir_error {

@@ -2,7 +2,8 @@
  * ownerships and privileges allow it. Privileges are inherited downward from the catalog
  * (gov__load_privs), ownership is not inherited but an owner of a parent may manage its
  * children, metastore admins (group `admins`) may do everything that their workspace
- * allows, and a READ_ONLY workspace binding refuses every write. */
+ * allows, and a READ_ONLY workspace binding refuses every write. Storage credentials and
+ * external locations stand beside the catalog tree (storage_rule). */
 #include "governance/gov_int.h"
 #include "governance/gov_store.h"
 
@@ -164,6 +165,29 @@ static bool create_in(const weir_principal *p, weir_securable *s, weir_priv crea
 	return uses_catalog(p, s) && (owns(p, s, 0) || (has(s, 0, WEIR_PRIV_USE_SCHEMA) && has(s, 0, create)));
 }
 
+/* Storage credentials and external locations: no parents, nothing inherited; their owner
+ * and MANAGE manage them, any privilege on one shows it, and each use has its privilege. */
+static bool storage_rule(const weir_principal *p, weir_op op, const weir_securable *s)
+{
+	bool cred = s->type == WEIR_SEC_CREDENTIAL;
+	if (owns(p, s, 0))
+		return op != WEIR_OP_CREATE_EXTERNAL_LOCATION || cred;
+	switch (op) {
+	case WEIR_OP_READ_METADATA:
+	case WEIR_OP_READ_GRANTS: return s->privs[0] != 0;
+	case WEIR_OP_UPDATE:
+	case WEIR_OP_DELETE:
+	case WEIR_OP_TRANSFER_OWNER:
+	case WEIR_OP_MANAGE_GRANTS: return has(s, 0, WEIR_PRIV_MANAGE);
+	case WEIR_OP_CREATE_EXTERNAL_LOCATION: return cred && has(s, 0, WEIR_PRIV_CREATE_EXTERNAL_LOCATION);
+	case WEIR_OP_CREATE_TABLE: return has(s, 0, WEIR_PRIV_CREATE_EXTERNAL_TABLE);
+	case WEIR_OP_CREATE_VOLUME: return !cred && has(s, 0, WEIR_PRIV_CREATE_EXTERNAL_VOLUME);
+	case WEIR_OP_READ_DATA: return has(s, 0, WEIR_PRIV_READ_FILES);
+	case WEIR_OP_WRITE_DATA: return has(s, 0, WEIR_PRIV_WRITE_FILES);
+	default: return false;
+	}
+}
+
 static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securable *s)
 {
 	if (s->type == WEIR_SEC_METASTORE) {
@@ -175,6 +199,11 @@ static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securabl
 		case WEIR_OP_LIST_CHILDREN: return true;
 		case WEIR_OP_CREATE_CATALOG:
 			return (weir_gov_store_metastore_privs(db, p->closure_json) & B(CREATE_CATALOG)) != 0;
+		case WEIR_OP_CREATE_CREDENTIAL:
+			return (weir_gov_store_metastore_privs(db, p->closure_json) & B(CREATE_STORAGE_CREDENTIAL)) !=
+			       0;
+		case WEIR_OP_CREATE_EXTERNAL_LOCATION:
+			return (weir_gov_store_metastore_privs(db, p->closure_json) & B(CREATE_EXTERNAL_LOCATION)) != 0;
 		default: return false;
 		}
 	}
@@ -182,6 +211,8 @@ static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securabl
 		return true;
 	if (weir_gov__load_privs(db, p, s, NULL) != 0)
 		return false;
+	if (s->type == WEIR_SEC_CREDENTIAL || s->type == WEIR_SEC_EXTERNAL_LOCATION)
+		return storage_rule(p, op, s);
 	switch (op) {
 	case WEIR_OP_NONE: return false;
 	case WEIR_OP_READ_METADATA:
@@ -207,6 +238,8 @@ static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securabl
 		if (s->type == WEIR_SEC_MODEL)
 			return owns_any(p, s);
 		return parents_usable(p, s) && (owns(p, s, 0) || has_any(s, 0, data_privs(s->type, true)));
+	case WEIR_OP_CREATE_CREDENTIAL:
+	case WEIR_OP_CREATE_EXTERNAL_LOCATION:
 	case WEIR_OP__COUNT: break;
 	}
 	return false;

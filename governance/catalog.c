@@ -146,9 +146,7 @@ static const char *managed_location(weir_db *db, weir_arena *a, const weir_secur
 	return weir_arena_printf(a, "file://%s/%s/%s", data_dir, kind, id);
 }
 
-/* An external location given in `field`: *loc normalized (weir_catalog_normalize_url), and
- * not overlapping Weir's managed storage. */
-static int external_url(weir_arena *a, const char *field, const char **locp, weir_error *err)
+int weir_cat_external_url(weir_arena *a, const char *field, const char **locp, weir_error *err)
 {
 	const char *loc = *locp = weir_catalog_normalize_url(a, field, *locp, err);
 	if (loc == NULL)
@@ -175,8 +173,12 @@ static int external_location(weir_arena *a, const char *what, const char **loc, 
 	if (*loc == NULL)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "storage_location",
 					"Missing required field: storage_location (required for EXTERNAL %s)", what);
-	return external_url(a, "storage_location", loc, err);
+	return weir_cat_external_url(a, "storage_location", loc, err);
 }
+
+/* Storage credentials and external locations: children of the metastore beside the catalogs,
+ * named by one name (their own fields are storage.c's). */
+static bool beside_catalogs(weir_sec_type t) { return t == WEIR_SEC_CREDENTIAL || t == WEIR_SEC_EXTERNAL_LOCATION; }
 
 static int already_exists(weir_sec_type t, const char *full, weir_error *err)
 {
@@ -192,6 +194,12 @@ static int already_exists(weir_sec_type t, const char *full, weir_error *err)
 				      full);
 	case WEIR_SEC_MODEL:
 		return weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Registered model '%.300s' already exists", full);
+	case WEIR_SEC_CREDENTIAL:
+		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_CREDENTIAL, NULL,
+				      "Storage credential '%.300s' already exists", full);
+	case WEIR_SEC_EXTERNAL_LOCATION:
+		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_EXTERNAL_LOCATION, NULL,
+				      "External location '%.300s' already exists", full);
 	default:
 		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS,
 				      t == WEIR_SEC_VOLUME ? WEIR_OBJ_VOLUME : WEIR_OBJ_FUNCTION, NULL,
@@ -429,7 +437,8 @@ static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, con
 					"Invalid value for 'view_dependencies': only views have dependencies");
 	}
 	if (strcmp(type, "EXTERNAL") == 0) {
-		if (external_location(a, "tables", &loc, err) != 0)
+		if (external_location(a, "tables", &loc, err) != 0 ||
+		    weir_storage_external_check(db, a, p, WEIR_SEC_TABLE, loc, err) != 0)
 			return -1;
 		row->storage_location = loc;
 	} else if (strcmp(type, "MANAGED") == 0) {
@@ -458,15 +467,16 @@ static int create_table(weir_db *db, weir_arena *a, const weir_principal *p, con
 	return cols ? table_columns(db, a, row->id, cols, err) : 0;
 }
 
-static int create_volume(weir_db *db, weir_arena *a, const weir_securable *parent, cat_row *row, json_t *body,
-			 weir_error *err)
+static int create_volume(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *parent,
+			 cat_row *row, json_t *body, weir_error *err)
 {
 	const char *type = NULL, *loc = NULL;
 	if (enum_field(body, "volume_type", true, volume_types, &type, err) != 0 ||
 	    weir_json_get_str(body, "storage_location", false, &loc, err) != 0)
 		return -1;
 	if (strcmp(type, "EXTERNAL") == 0) {
-		if (external_location(a, "volumes", &loc, err) != 0)
+		if (external_location(a, "volumes", &loc, err) != 0 ||
+		    weir_storage_external_check(db, a, p, WEIR_SEC_VOLUME, loc, err) != 0)
 			return -1;
 		row->storage_location = loc;
 	} else {
@@ -533,19 +543,22 @@ json_t *weir_catalog_temporary_credentials(weir_db *db, weir_arena *a, const wei
 	return json_pack("{s:s}", "url", loc);
 }
 
-json_t *weir_catalog_path_credentials(weir_arena *a, const char *url, const char *operation, weir_error *err)
+json_t *weir_catalog_path_credentials(weir_db *db, weir_arena *a, const weir_principal *p, const char *url,
+				      const char *operation, weir_error *err)
 {
 	static const char *const ops[] = {"PATH_READ", "PATH_READ_WRITE", "PATH_CREATE_TABLE", NULL};
-	bool known = false;
+	int op = -1;
 	for (int i = 0; operation && ops[i]; i++)
-		known = known || strcmp(operation, ops[i]) == 0;
-	if (!known) {
+		if (strcmp(operation, ops[i]) == 0)
+			op = i;
+	if (op < 0) {
 		weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "operation",
 				 "Invalid value for 'operation': PATH_READ, PATH_READ_WRITE or PATH_CREATE_TABLE");
 		return NULL;
 	}
 	const char *loc = url;
-	if (external_url(a, "url", &loc, err) != 0)
+	if (weir_cat_external_url(a, "url", &loc, err) != 0 ||
+	    weir_storage_path_check(db, a, p, loc, op == 1, op == 2, err) != 0)
 		return NULL;
 	if (strncmp(loc, "file://", 7) != 0) {
 		weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
@@ -924,16 +937,16 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 		goto out_field;
 	/* volumes have no properties and a function's are a JSON string (create_function):
 	 * neither is a map here; UC ignores fields it does not know */
-	if (t != WEIR_SEC_FUNCTION && t != WEIR_SEC_VOLUME &&
+	if (t != WEIR_SEC_FUNCTION && t != WEIR_SEC_VOLUME && !beside_catalogs(t) &&
 	    weir_json_get_str_map(fields, "properties", &props, err) != 0)
 		goto out_field;
 	if (t == WEIR_SEC_CATALOG || t == WEIR_SEC_SCHEMA) {
 		if (weir_json_get_str(fields, "storage_root", false, &root, err) != 0)
 			return -1;
-		if (root && external_url(a, "storage_root", &root, err) != 0)
+		if (root && weir_cat_external_url(a, "storage_root", &root, err) != 0)
 			return -1;
 	}
-	const char *full = t == WEIR_SEC_CATALOG  ? name
+	const char *full = t == WEIR_SEC_CATALOG || beside_catalogs(t) ? name
 			   : t == WEIR_SEC_SCHEMA ? weir_arena_printf(a, "%s.%s", parent->chain[0].name, name)
 						  : weir_arena_printf(a, "%s.%s", parent->full_name, name);
 	if (weir_cat_store_name_taken(db, parent->id, t, name)) {
@@ -965,8 +978,10 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 		break;
 	case WEIR_SEC_SCHEMA: rc = weir_cat_store_insert(db, &row, err); break;
 	case WEIR_SEC_TABLE: rc = create_table(db, a, p, parent, &row, fields, err); break;
-	case WEIR_SEC_VOLUME: rc = create_volume(db, a, parent, &row, fields, err); break;
+	case WEIR_SEC_VOLUME: rc = create_volume(db, a, p, parent, &row, fields, err); break;
 	case WEIR_SEC_FUNCTION: rc = create_function(db, a, &row, fields, err); break;
+	case WEIR_SEC_CREDENTIAL:
+	case WEIR_SEC_EXTERNAL_LOCATION: rc = weir_storage_create(db, a, p, &row, fields, err); break;
 	default: rc = weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 	}
 	if (rc != 0) {
@@ -975,10 +990,10 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 		return -1;
 	}
 	cat_names names = {
-		.catalog = t == WEIR_SEC_CATALOG  ? NULL
-			   : t == WEIR_SEC_SCHEMA ? parent->chain[0].name
-						  : parent->chain[1].name,
-		.schema = t >= WEIR_SEC_TABLE ? parent->chain[0].name : NULL,
+		.catalog = t == WEIR_SEC_CATALOG || beside_catalogs(t) ? NULL
+			   : t == WEIR_SEC_SCHEMA                      ? parent->chain[0].name
+								       : parent->chain[1].name,
+		.schema = t >= WEIR_SEC_TABLE && !beside_catalogs(t) ? parent->chain[0].name : NULL,
 	};
 	if (full_out)
 		*full_out = full;
@@ -1147,7 +1162,7 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 		return 1;
 	c->last_written = c->last_name;
 	cat_names n = names_of(&child);
-	if (c->t == WEIR_SEC_CATALOG)
+	if (c->t == WEIR_SEC_CATALOG || beside_catalogs(c->t))
 		n.catalog = NULL;
 	if (weir_cat_store_info_jw(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, child.browse_only,
 				   &c->page->w, c->err) != 0)
@@ -1173,8 +1188,8 @@ char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p
 	if (weir_catalog_page_size(pg, &size, err) != 0)
 		return NULL;
 	weir_securable top = *parent;
-	if (t == WEIR_SEC_CATALOG)
-		top.depth = 0; /* catalogs hang off the metastore, which is not in chains */
+	if (t == WEIR_SEC_CATALOG || beside_catalogs(t))
+		top.depth = 0; /* these hang off the metastore, which is not in chains */
 	struct page page;
 	page_open(&page, key, size);
 	struct list_ctx c = {
@@ -1449,8 +1464,14 @@ static json_t *update(weir_db *db, weir_arena *a, const weir_principal *p, weir_
 	    weir_json_get_str(body, "new_name", false, &new_name, err) != 0 ||
 	    weir_json_get_str(body, "owner", false, &owner, err) != 0 ||
 	    weir_json_get_str(body, "isolation_mode", false, &iso, err) != 0 ||
-	    weir_json_get_str_map(body, "properties", &props, err) != 0)
+	    (!beside_catalogs(s->type) && weir_json_get_str_map(body, "properties", &props, err) != 0))
 		return NULL;
+	int64_t now = weir_now_ms();
+	if (beside_catalogs(s->type)) { /* their own fields, isolation_mode included */
+		if (weir_storage_update(db, a, p, s, body, now, err) != 0)
+			return NULL;
+		iso = NULL;
+	}
 	if (comment && !allow_comment)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "comment",
 					"Invalid field 'comment': a %s's comment cannot be updated",
@@ -1489,8 +1510,8 @@ static json_t *update(weir_db *db, weir_arena *a, const weir_principal *p, weir_
 		if (weir_gov_name_check("new_name", new_name, err) != 0)
 			return NULL;
 		if (strcmp(new_name, s->chain[0].name) != 0) {
-			/* the parent of a catalog is the metastore */
-			if (s->type == WEIR_SEC_CATALOG) {
+			/* the parent of a catalog (a credential, a location) is the metastore */
+			if (s->type == WEIR_SEC_CATALOG || beside_catalogs(s->type)) {
 				if ((parent_id = weir_gov_metastore_id(db, a, err)) == NULL)
 					return NULL;
 			} else {
@@ -1510,7 +1531,6 @@ static json_t *update(weir_db *db, weir_arena *a, const weir_principal *p, weir_
 			new_name = NULL;
 		}
 	}
-	int64_t now = weir_now_ms();
 	if (comment && weir_cat_store_set_text(db, s->id, "comment", comment, now, p->name, err) != 0)
 		return NULL;
 	/* properties replace the whole map when non-empty (UC); an empty map changes nothing */
@@ -1546,7 +1566,6 @@ static json_t *update(weir_db *db, weir_arena *a, const weir_principal *p, weir_
 
 int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, bool force, weir_error *err)
 {
-	(void)a;
 	if (!force && (s->type == WEIR_SEC_CATALOG || s->type == WEIR_SEC_SCHEMA)) {
 		int64_t n = weir_cat_store_count_children(db, s->id, -1, err);
 		if (n < 0)
@@ -1557,6 +1576,8 @@ int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, boo
 				"Cannot delete %s '%.300s': it is not empty. Use force=true to force deletion.",
 				weir_sec_type_name(s->type), s->full_name);
 	}
+	if (beside_catalogs(s->type) && weir_storage_delete_check(db, a, s, force, err) != 0)
+		return -1;
 	if (catalog_hook)
 		catalog_hook(db, s->id, s->full_name, NULL);
 	return weir_cat_store_delete(db, s->id, err);

@@ -1,6 +1,7 @@
-/* The Unity Catalog objects: catalogs, schemas, tables (MANAGED, EXTERNAL, VIEW), volumes
- * and functions. Each function takes the parsed request object (the UC wire shape), checks
- * it, does its SQL inside the caller's transaction and returns the UC `*Info` object
+/* The Unity Catalog objects: catalogs, schemas, tables (MANAGED, EXTERNAL, VIEW), volumes,
+ * functions, and beside the catalogs storage credentials and external locations (their own
+ * fields in storage.c). Each function takes the parsed request object (the UC wire shape),
+ * checks it, does its SQL inside the caller's transaction and returns the UC `*Info` object
  * (caller owns the json_t). Authorization is the caller's job (api layer, through the route
  * rule) except per-item list filtering, which is done here with weir_gov_allowed. */
 #ifndef WEIR_GOVERNANCE_CATALOG_H
@@ -82,11 +83,14 @@ int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, boo
  * storage credentials to vend). */
 int weir_catalog_credential_operation(weir_sec_type t, const char *operation, bool *write, weir_error *err);
 json_t *weir_catalog_temporary_credentials(weir_db *db, weir_arena *a, const weir_securable *s, weir_error *err);
-/* temporary-path-credentials (metastore admins only, as Unity Catalog OSS asks the metastore
- * owner for an arbitrary path): `operation` PATH_READ, PATH_READ_WRITE or PATH_CREATE_TABLE;
- * `url` normalized as a table's location (400 naming it when malformed, a bucket root, or in
- * Weir's managed storage); {"url"} for file://, 400 FAILED_PRECONDITION for cloud storage. */
-json_t *weir_catalog_path_credentials(weir_arena *a, const char *url, const char *operation, weir_error *err);
+/* temporary-path-credentials for p: `operation` PATH_READ, PATH_READ_WRITE or
+ * PATH_CREATE_TABLE; `url` normalized as a table's location (400 naming it when malformed, a
+ * bucket root, or in Weir's managed storage); then the path's governance: metastore admins
+ * pass, anyone else needs an external location covering the url and its privilege for the
+ * operation (READ FILES; READ FILES and WRITE FILES; CREATE EXTERNAL TABLE), else 403; then
+ * {"url"} for file://, 400 FAILED_PRECONDITION for cloud storage. */
+json_t *weir_catalog_path_credentials(weir_db *db, weir_arena *a, const weir_principal *p, const char *url,
+				      const char *operation, weir_error *err);
 
 /* Normalizes a storage URL as UC does (file:///..., no trailing or double slashes); 400
  * naming `field` for an unsupported scheme or a bucket root. Arena result. */

@@ -20,6 +20,7 @@ typedef struct cat_row {
 	const char *view_definition;
 	const char *spec; /* JSON text */
 	const char *isolation_mode;
+	const char *credential_id; /* an external location's storage credential */
 	int64_t now;
 	const char *by;
 } cat_row;
@@ -83,5 +84,63 @@ int weir_cat_store_delete(weir_db *db, const char *id, weir_error *err);
  * NULL): 1, 0 when there is no such securable, -1 with err on failure. */
 int weir_cat_store_storage(weir_db *db, weir_arena *a, const char *id, const char **subtype, const char **location,
 			   weir_error *err);
+
+/* ---------------------------------------------------------------- storage_store.c */
+
+/* An external location as storage.c's rules need it (arena strings). */
+typedef struct cat_location {
+	const char *id, *name, *spec;
+	int64_t owner_id;
+} cat_location;
+
+/* The external location whose url is loc or a parent of it: 1, 0 none, -1 error. */
+int weir_cat_store_covering_location(weir_db *db, weir_arena *a, const char *metastore_id, const char *loc,
+				     cat_location *out, weir_error *err);
+/* The name of another location (not except_id, NULL: none) whose url equals, contains or lies
+ * inside loc: 1, 0, -1. */
+int weir_cat_store_overlapping_location(weir_db *db, weir_arena *a, const char *metastore_id, const char *loc,
+					const char *except_id, const char **name, weir_error *err);
+/* The type ("table", "volume") of something stored at loc or under it, and not at or under
+ * except_under (NULL: none): 1, 0, -1. */
+int weir_cat_store_data_under(weir_db *db, weir_arena *a, const char *loc, const char *except_under, const char **type,
+			      weir_error *err);
+/* The name of an external location that uses the credential: 1, 0, -1. */
+int weir_cat_store_location_using(weir_db *db, weir_arena *a, const char *credential_id, const char **name,
+				  weir_error *err);
+/* The credential of an external location (its id and name): 1, 0 none (deleted with force), -1. */
+int weir_cat_store_location_credential(weir_db *db, weir_arena *a, const char *location_id, const char **id,
+				       const char **name, weir_error *err);
+
+/* ---------------------------------------------------------------- storage.c */
+
+/* The storage_location of an EXTERNAL table or volume, or an external location's url, in
+ * `field`: *loc normalized (weir_catalog_normalize_url), and not overlapping Weir's managed
+ * storage (catalog.c). */
+int weir_cat_external_url(weir_arena *a, const char *field, const char **loc, weir_error *err);
+/* The create of a credential or external location: its own fields of body into row (spec,
+ * subtype, storage_location, credential_id), then the insert. */
+int weir_storage_create(weir_db *db, weir_arena *a, const weir_principal *p, cat_row *row, json_t *body,
+			weir_error *err);
+/* The PATCH fields of a credential or external location besides comment, new_name and owner
+ * (read_only, isolation_mode, an identity; url, credential_name, fallback, force), checked
+ * and written. */
+int weir_storage_update(weir_db *db, weir_arena *a, const weir_principal *p, const weir_securable *s, json_t *body,
+			int64_t now, weir_error *err);
+/* Refuses, without force, to delete a credential that a location uses or a location that
+ * data lies under (400 FAILED_PRECONDITION). */
+int weir_storage_delete_check(weir_db *db, weir_arena *a, const weir_securable *s, bool force, weir_error *err);
+/* An EXTERNAL table or volume (t) at loc: when an external location covers loc, p needs its
+ * ownership or CREATE EXTERNAL TABLE (VOLUME) on it; admins pass. 403 otherwise. */
+int weir_storage_external_check(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const char *loc,
+				weir_error *err);
+/* temporary-path-credentials for p at url (normalized): admins pass; others need an external
+ * location covering url that they may see, with READ FILES (and WRITE FILES to write, and a
+ * location that is not read_only), or CREATE EXTERNAL TABLE for create_table. 403 otherwise. */
+int weir_storage_path_check(weir_db *db, weir_arena *a, const weir_principal *p, const char *url, bool write,
+			    bool create_table, weir_error *err);
+/* The Info members of a credential or external location after the common ones (catalog_store.c's
+ * renderer): spec is the row's JSON, location its storage_location. */
+int weir_storage_info_members(weir_db *db, weir_arena *a, weir_sec_type t, const char *id, const char *subtype,
+			      const char *location, const char *spec, weir_jw *w, weir_error *err);
 
 #endif

@@ -9,9 +9,10 @@
 
 static const char SQL_INSERT[] =
 	"INSERT INTO securables (id, type, parent_id, name, owner_id, comment, properties, storage_root, "
-	"storage_location, subtype, data_source_format, view_definition, spec, isolation_mode, "
+	"storage_location, subtype, data_source_format, view_definition, spec, isolation_mode, credential_id, "
 	"created_at, created_by, updated_at, updated_by) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, '{}'), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15, ?16)";
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, '{}'), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?17, ?15, ?16, ?15, "
+	"?16)";
 
 int weir_cat_store_insert(weir_db *db, const cat_row *r, weir_error *err)
 {
@@ -19,7 +20,8 @@ int weir_cat_store_insert(weir_db *db, const cat_row *r, weir_error *err)
 			    WEIR_TEXT(r->parent_id), WEIR_TEXT(r->name), WEIR_I64(r->owner_id), WEIR_TEXT(r->comment),
 			    WEIR_TEXT(r->properties), WEIR_TEXT(r->storage_root), WEIR_TEXT(r->storage_location),
 			    WEIR_TEXT(r->subtype), WEIR_TEXT(r->data_source_format), WEIR_TEXT(r->view_definition),
-			    WEIR_TEXT(r->spec), WEIR_TEXT(r->isolation_mode), WEIR_I64(r->now), WEIR_TEXT(r->by));
+			    WEIR_TEXT(r->spec), WEIR_TEXT(r->isolation_mode), WEIR_I64(r->now), WEIR_TEXT(r->by),
+			    WEIR_TEXT(r->credential_id));
 }
 
 static const char SQL_INSERT_COLUMN[] =
@@ -215,7 +217,8 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 	weir_db_jw_col(w, "name", st, 2);
 	weir_db_jw_col(w, "owner", st, 3);
 	weir_db_jw_col(w, "comment", st, 4);
-	if (!omit_properties && t != WEIR_SEC_FUNCTION) /* a function's properties are a JSON string, in spec */
+	bool beside = t == WEIR_SEC_CREDENTIAL || t == WEIR_SEC_EXTERNAL_LOCATION; /* no properties */
+	if (!omit_properties && t != WEIR_SEC_FUNCTION && !beside) /* a function's are a JSON string, in spec */
 		stored_object(w, "properties", st, 5);
 	weir_jw_kint(w, "created_at", weir_db_col_i64(st, 13));
 	weir_db_jw_col(w, "created_by", st, 14);
@@ -224,6 +227,7 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 	if (ms)
 		weir_jw_kstr(w, "metastore_id", ms);
 	int rc = 0;
+	const char *storage[3] = {NULL, NULL, NULL}; /* subtype, storage_location, spec */
 	switch (t) {
 	case WEIR_SEC_CATALOG:
 		weir_jw_kstr(w, "id", id);
@@ -235,6 +239,15 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 			     weir_db_col_type(st, 12) != WEIR_DB_NULL ? weir_db_col_text(st, 12) : "OPEN");
 		weir_jw_key(w, "browse_only");
 		weir_jw_bool(w, browse_only);
+		break;
+	case WEIR_SEC_CREDENTIAL:
+	case WEIR_SEC_EXTERNAL_LOCATION:
+		if (t == WEIR_SEC_CREDENTIAL)
+			weir_jw_kstr(w, "full_name", name);
+		/* after this statement is done (storage.c may read more) */
+		storage[0] = weir_db_col_dup(a, st, 8);
+		storage[1] = weir_db_col_dup(a, st, 7);
+		storage[2] = weir_db_col_dup(a, st, 11);
 		break;
 	case WEIR_SEC_SCHEMA:
 		weir_jw_kstr(w, "schema_id", id);
@@ -315,6 +328,8 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 	weir_db_done(st);
 	if (t == WEIR_SEC_TABLE && !omit_columns)
 		rc = columns_jw(db, id, masks, w, err);
+	if (beside)
+		rc = weir_storage_info_members(db, a, t, id, storage[0], storage[1], storage[2], w, err);
 	json_decref(masks);
 	if (browse_only && t != WEIR_SEC_CATALOG) {
 		weir_jw_key(w, "browse_only");
@@ -422,18 +437,22 @@ static const char SQL_SET_NAME[] = SQL_SET("name");
 static const char SQL_SET_ISOLATION[] = SQL_SET("isolation_mode");
 static const char SQL_SET_SPEC[] = SQL_SET("spec");
 static const char SQL_SET_VIEW_DEFINITION[] = SQL_SET("view_definition");
+static const char SQL_SET_LOCATION[] = SQL_SET("storage_location");
+static const char SQL_SET_CREDENTIAL[] = SQL_SET("credential_id");
 static const char SQL_SET_OWNER[] = SQL_SET("owner_id");
 
 int weir_cat_store_set_text(weir_db *db, const char *id, const char *column, const char *value, int64_t now,
 			    const char *by, weir_error *err)
 {
-	const char *sql = strcmp(column, "comment") == 0           ? SQL_SET_COMMENT
-			  : strcmp(column, "properties") == 0      ? SQL_SET_PROPERTIES
-			  : strcmp(column, "name") == 0            ? SQL_SET_NAME
-			  : strcmp(column, "isolation_mode") == 0  ? SQL_SET_ISOLATION
-			  : strcmp(column, "spec") == 0            ? SQL_SET_SPEC
-			  : strcmp(column, "view_definition") == 0 ? SQL_SET_VIEW_DEFINITION
-								   : NULL;
+	const char *sql = strcmp(column, "comment") == 0            ? SQL_SET_COMMENT
+			  : strcmp(column, "properties") == 0       ? SQL_SET_PROPERTIES
+			  : strcmp(column, "name") == 0             ? SQL_SET_NAME
+			  : strcmp(column, "isolation_mode") == 0   ? SQL_SET_ISOLATION
+			  : strcmp(column, "spec") == 0             ? SQL_SET_SPEC
+			  : strcmp(column, "view_definition") == 0  ? SQL_SET_VIEW_DEFINITION
+			  : strcmp(column, "storage_location") == 0 ? SQL_SET_LOCATION
+			  : strcmp(column, "credential_id") == 0    ? SQL_SET_CREDENTIAL
+								    : NULL;
 	if (sql == NULL)
 		return weir_error_set(err, WEIR_E_INTERNAL_ERROR, "internal error");
 	return weir_db_exec(db, sql, err, WEIR_TEXT(id), WEIR_TEXT(value), WEIR_I64(now), WEIR_TEXT(by));

@@ -107,6 +107,10 @@ typedef enum {
 	WEIR_SEC_VOLUME,
 	WEIR_SEC_FUNCTION,
 	WEIR_SEC_MODEL, /* registered_model */
+	/* Children of the metastore outside the catalog tree, named by one name: a chain of
+	 * one level (the object), inheriting nothing. */
+	WEIR_SEC_CREDENTIAL, /* storage_credential (UC OSS: credential) */
+	WEIR_SEC_EXTERNAL_LOCATION,
 	WEIR_SEC__COUNT
 } weir_sec_type;
 
@@ -163,7 +167,12 @@ typedef struct weir_securable {
 	X(EXECUTE, "EXECUTE")                                     \
 	X(APPLY_TAG, "APPLY TAG")                                 \
 	X(MANAGE, "MANAGE")                                       \
-	X(ALL_PRIVILEGES, "ALL PRIVILEGES")
+	X(ALL_PRIVILEGES, "ALL PRIVILEGES")                       \
+	X(READ_FILES, "READ FILES")                               \
+	X(WRITE_FILES, "WRITE FILES")                             \
+	X(CREATE_EXTERNAL_TABLE, "CREATE EXTERNAL TABLE")         \
+	X(CREATE_EXTERNAL_VOLUME, "CREATE EXTERNAL VOLUME")       \
+	X(CREATE_MANAGED_STORAGE, "CREATE MANAGED STORAGE")
 
 typedef enum weir_priv {
 #define WEIR_X_PRIV(n, s) WEIR_PRIV_##n,
@@ -190,8 +199,8 @@ typedef enum weir_op {
 	WEIR_OP_LIST_CHILDREN, /* list the children of this catalog / schema */
 	WEIR_OP_CREATE_CATALOG, /* on the metastore */
 	WEIR_OP_CREATE_SCHEMA, /* on a catalog */
-	WEIR_OP_CREATE_TABLE, /* on a schema */
-	WEIR_OP_CREATE_VOLUME,
+	WEIR_OP_CREATE_TABLE, /* on a schema; on an external location: CREATE EXTERNAL TABLE */
+	WEIR_OP_CREATE_VOLUME, /* on a schema; on an external location: CREATE EXTERNAL VOLUME */
 	WEIR_OP_CREATE_FUNCTION,
 	WEIR_OP_CREATE_MODEL,
 	WEIR_OP_UPDATE, /* comment, properties, rename, isolation */
@@ -200,9 +209,12 @@ typedef enum weir_op {
 	WEIR_OP_MANAGE_GRANTS, /* PATCH permissions, bindings */
 	WEIR_OP_READ_GRANTS, /* GET permissions (answer scoped to the caller) */
 	WEIR_OP_APPLY_TAG,
-	WEIR_OP_READ_DATA, /* SELECT / READ VOLUME / EXECUTE */
-	WEIR_OP_WRITE_DATA, /* MODIFY / WRITE VOLUME; model versions */
+	WEIR_OP_READ_DATA, /* SELECT / READ VOLUME / EXECUTE; READ FILES on an external location */
+	WEIR_OP_WRITE_DATA, /* MODIFY / WRITE VOLUME; model versions; WRITE FILES */
 	WEIR_OP_LINEAGE_WRITE, /* manual lineage edges: MODIFY on the target */
+	WEIR_OP_CREATE_CREDENTIAL, /* on the metastore: CREATE STORAGE CREDENTIAL */
+	/* on the metastore, and on the credential the new location uses */
+	WEIR_OP_CREATE_EXTERNAL_LOCATION,
 	WEIR_OP__COUNT
 } weir_op;
 

@@ -8,7 +8,8 @@
 #include <strings.h>
 
 static const char *const sec_names[WEIR_SEC__COUNT] = {
-	"metastore", "catalog", "schema", "table", "volume", "function", "registered_model",
+	"metastore",          "catalog",           "schema", "table", "volume", "function", "registered_model",
+	"storage_credential", "external_location",
 };
 
 const char *weir_sec_type_name(weir_sec_type t) { return (unsigned)t < WEIR_SEC__COUNT ? sec_names[t] : "unknown"; }
@@ -25,6 +26,10 @@ int weir_sec_type_parse(const char *s, weir_sec_type *out)
 	}
 	if (strcasecmp(s, "model") == 0 || strcasecmp(s, "registered-model") == 0) {
 		*out = WEIR_SEC_MODEL;
+		return 0;
+	}
+	if (strcasecmp(s, "credential") == 0) { /* Unity Catalog OSS's name */
+		*out = WEIR_SEC_CREDENTIAL;
 		return 0;
 	}
 	return -1;
@@ -73,6 +78,11 @@ static const uint64_t applies[WEIR_SEC__COUNT] = {
 	[WEIR_SEC_VOLUME] = B(ALL_PRIVILEGES) | B(APPLY_TAG) | B(MANAGE) | B(READ_VOLUME) | B(WRITE_VOLUME) | B(BROWSE),
 	[WEIR_SEC_FUNCTION] = B(ALL_PRIVILEGES) | B(EXECUTE) | B(MANAGE) | B(BROWSE),
 	[WEIR_SEC_MODEL] = B(ALL_PRIVILEGES) | B(APPLY_TAG) | B(EXECUTE) | B(MANAGE) | B(BROWSE),
+	[WEIR_SEC_CREDENTIAL] = B(ALL_PRIVILEGES) | B(CREATE_EXTERNAL_LOCATION) | B(CREATE_EXTERNAL_TABLE) |
+				B(READ_FILES) | B(WRITE_FILES) | B(MANAGE),
+	[WEIR_SEC_EXTERNAL_LOCATION] = B(ALL_PRIVILEGES) | B(BROWSE) | B(CREATE_EXTERNAL_TABLE) |
+				       B(CREATE_EXTERNAL_VOLUME) | B(CREATE_MANAGED_STORAGE) | B(READ_FILES) |
+				       B(WRITE_FILES) | B(MANAGE),
 };
 
 bool weir_priv_applies(weir_priv p, weir_sec_type t)
@@ -83,9 +93,10 @@ bool weir_priv_applies(weir_priv p, weir_sec_type t)
 }
 
 static const char *const op_names[WEIR_OP__COUNT] = {
-	"none",          "read_metadata",   "list_children", "create_catalog", "create_schema", "create_table",
-	"create_volume", "create_function", "create_model",  "update",         "delete",        "transfer_owner",
-	"manage_grants", "read_grants",     "apply_tag",     "read_data",      "write_data",    "lineage_write",
+	"none",         "read_metadata",  "list_children",   "create_catalog",    "create_schema",
+	"create_table", "create_volume",  "create_function", "create_model",      "update",
+	"delete",       "transfer_owner", "manage_grants",   "read_grants",       "apply_tag",
+	"read_data",    "write_data",     "lineage_write",   "create_credential", "create_external_location",
 };
 
 const char *weir_op_name(weir_op op) { return (unsigned)op < WEIR_OP__COUNT ? op_names[op] : "unknown"; }

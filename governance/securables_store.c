@@ -29,6 +29,10 @@ static const char SQL_RESOLVE[] =
 	"LEFT JOIN securables o ON ?3 IS NOT NULL AND o.parent_id = s.id AND o.type = ?4 AND o.name = ?3 "
 	"WHERE c.parent_id = ?5 AND c.type = 'catalog' AND c.name = ?1";
 
+/* A credential or external location: a child of the metastore by type and name. */
+static const char SQL_RESOLVE_TOP[] =
+	"SELECT id, owner_id FROM securables WHERE parent_id = ?1 AND type = ?2 AND name = ?3";
+
 static const char SQL_RESOLVE_ID[] = "WITH RECURSIVE up(id, type, parent_id, name, depth) AS ("
 				     "  SELECT id, type, parent_id, name, 0 FROM securables WHERE id = ?1 "
 				     "  UNION ALL SELECT s.id, s.type, s.parent_id, s.name, up.depth + 1 FROM "
@@ -72,6 +76,20 @@ int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id,
 				      WEIR_TEXT(names[2]), WEIR_TEXT(obj_type), WEIR_TEXT(metastore_id),
 				      WEIR_I64(workspace_id), WEIR_I64(want_changes));
 	return WEIR_DB_ROW_ONE(db, st, a, out, RESOLVE_FIELDS, err);
+}
+
+int weir_gov_store_resolve_top(weir_db *db, weir_arena *a, const char *metastore_id, const char *type, const char *name,
+			       const char **id, int64_t *owner, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_RESOLVE_TOP, err, WEIR_TEXT(metastore_id), WEIR_TEXT(type),
+				      WEIR_TEXT(name));
+	int found = weir_db_row_first(db, st, err);
+	if (found == 1) {
+		*id = weir_db_col_dup(a, st, 0);
+		*owner = weir_db_col_i64(st, 1);
+		weir_db_done(st);
+	}
+	return found;
 }
 
 int weir_gov_store_securable_path(weir_db *db, weir_arena *a, const char *id, weir_sec_type *type,

@@ -49,6 +49,12 @@ int weir_gov_not_found(weir_sec_type t, const char *full_name, weir_error *err)
 		return weir_error_set(err, WEIR_E_NOT_FOUND, "Function '%.300s' does not exist.", full_name);
 	case WEIR_SEC_MODEL:
 		return weir_error_set(err, WEIR_E_NOT_FOUND, "Registered model '%.300s' does not exist.", full_name);
+	case WEIR_SEC_CREDENTIAL:
+		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_CREDENTIAL, NULL,
+				      "Storage credential '%.300s' does not exist.", full_name);
+	case WEIR_SEC_EXTERNAL_LOCATION:
+		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_EXTERNAL_LOCATION, NULL,
+				      "External location '%.300s' does not exist.", full_name);
 	default: return weir_error_set(err, WEIR_E_NOT_FOUND, "'%.300s' does not exist.", full_name);
 	}
 }
@@ -76,11 +82,42 @@ int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	return weir_gov_resolve_ex(db, a, p, t, full_name, 0, out, err);
 }
 
+/* A storage credential or external location: one name, a chain of itself alone, seen by
+ * whoever may read its metadata (authz.c's storage_rule). */
+static int resolve_top(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const char *name,
+		       unsigned flags, weir_securable *out, weir_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = t;
+	out->full_name = weir_arena_strdup(a, name ? name : "");
+	out->catalog_isolation = "OPEN";
+	if (weir_gov_name_check("full_name", name, err) != 0)
+		return -1;
+	const char *ms = weir_gov_metastore_id(db, a, err);
+	if (ms == NULL)
+		return -1;
+	const char *id = NULL;
+	int64_t owner = 0;
+	int found = weir_gov_store_resolve_top(db, a, ms, weir_sec_type_name(t), name, &id, &owner, err);
+	if (found < 0)
+		return -1;
+	if (found == 0)
+		return weir_gov_not_found(t, name, err);
+	out->id = id;
+	out->depth = 1;
+	out->chain[0] = (weir_sec_level){id, t, out->full_name, owner};
+	if (p && !(flags & WEIR_RESOLVE_NO_VISIBILITY) && !weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, out))
+		return weir_gov_not_found(t, name, err);
+	return 0;
+}
+
 int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const char *full_name,
 			unsigned flags, weir_securable *out, weir_error *err)
 {
 	if (t == WEIR_SEC_METASTORE)
 		return weir_gov_metastore_securable(db, a, out, err);
+	if (t == WEIR_SEC_CREDENTIAL || t == WEIR_SEC_EXTERNAL_LOCATION)
+		return resolve_top(db, a, p, t, full_name, flags, out, err);
 	out->browse_only = false;
 	int parts = t == WEIR_SEC_CATALOG ? 1 : t == WEIR_SEC_SCHEMA ? 2 : 3;
 	const char *names[3] = {NULL, NULL, NULL};

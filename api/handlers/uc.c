@@ -1,6 +1,6 @@
 /* Unity Catalog core under /api/2.1/unity-catalog: metastore summary, catalogs, schemas,
- * tables, volumes, functions. Each handler: parse, resolve (404 for what the caller cannot
- * browse), authorize by the route's rule (403), then the domain call in a write
+ * tables, volumes, functions, storage credentials, external locations, temporary credentials.
+ * Each handler: parse, resolve (404 for what the caller cannot browse), authorize by the route's rule (403), then the domain call in a write
  * transaction whose audit row commits with it. */
 #include "api/http.h"
 #include "api/handlers/uc_routes.h"
@@ -41,12 +41,26 @@ static weir_sec_type type_of_route(weir_req *r)
 		return WEIR_SEC_TABLE;
 	if (strncmp(p, "volumes", 7) == 0)
 		return WEIR_SEC_VOLUME;
+	if (strncmp(p, "storage-credentials", 19) == 0 || strncmp(p, "credentials", 11) == 0)
+		return WEIR_SEC_CREDENTIAL;
+	if (strncmp(p, "external-locations", 18) == 0)
+		return WEIR_SEC_EXTERNAL_LOCATION;
 	return WEIR_SEC_FUNCTION;
 }
 
-static const char *list_key(weir_sec_type t)
+/* The children of the metastore named by one name (catalogs, and beside them storage
+ * credentials and external locations). */
+static bool top_level(weir_sec_type t)
+{
+	return t == WEIR_SEC_CATALOG || t == WEIR_SEC_CREDENTIAL || t == WEIR_SEC_EXTERNAL_LOCATION;
+}
+
+static const char *list_key(weir_req *r, weir_sec_type t)
 {
 	switch (t) {
+	case WEIR_SEC_CREDENTIAL: /* Databricks' storage-credentials API, or the credentials one */
+		return strstr(r->route->pattern, "/storage-credentials") ? "storage_credentials" : "credentials";
+	case WEIR_SEC_EXTERNAL_LOCATION: return "external_locations";
 	case WEIR_SEC_CATALOG: return "catalogs";
 	case WEIR_SEC_SCHEMA: return "schemas";
 	case WEIR_SEC_TABLE: return "tables";
@@ -55,11 +69,19 @@ static const char *list_key(weir_sec_type t)
 	}
 }
 
+/* The path parameter that names the securable of this route. */
+static const char *path_name(weir_req *r, weir_sec_type t)
+{
+	if (!top_level(t))
+		return weir_req_param(r, "full_name");
+	const char *arg = weir_req_param(r, "name_arg"); /* the credentials API's */
+	return arg ? arg : weir_req_param(r, "name");
+}
+
 /* The securable named by the path parameter of this route. */
 static int resolve_path(weir_req *r, weir_sec_type t, weir_securable *s, weir_error *e)
 {
-	const char *name = weir_req_param(r, t == WEIR_SEC_CATALOG ? "name" : "full_name");
-	return weir_gov_resolve(weir_req_db(r), r->arena, r->principal, t, name, s, e);
+	return weir_gov_resolve(weir_req_db(r), r->arena, r->principal, t, path_name(r, t), s, e);
 }
 
 /* include_browse=true: also what the caller sees only through BROWSE (reads of metadata only). */
@@ -77,7 +99,7 @@ static int parent_of(weir_req *r, weir_sec_type t, const char *cat, const char *
 		     weir_securable *parent, weir_error *e)
 {
 	weir_db *db = weir_req_db(r);
-	if (t == WEIR_SEC_CATALOG)
+	if (top_level(t))
 		return weir_gov_metastore_securable(db, r->arena, parent, e);
 	bool in_schema = t != WEIR_SEC_SCHEMA;
 	if (weir_gov_name_check("catalog_name", cat, e) != 0 ||
@@ -108,7 +130,7 @@ static int create(weir_req *r)
 		return fail(r, &e);
 	weir_db *db = weir_req_db(r);
 	const char *cat = NULL, *sch = NULL;
-	if (t != WEIR_SEC_CATALOG) {
+	if (!top_level(t)) {
 		json_t *fields = body;
 		if (t == WEIR_SEC_FUNCTION && weir_json_get_obj(body, "function_info", true, &fields, &e) != 0)
 			return fail(r, &e);
@@ -148,13 +170,24 @@ static int get(weir_req *r)
 	unsigned flags = browse_flag(r, &e, &rc);
 	if (rc != 0 || weir_req_query_bool(r, "omit_columns", &omit_columns, &e) != 0 ||
 	    weir_req_query_bool(r, "omit_properties", &omit_properties, &e) != 0 ||
-	    weir_gov_resolve_ex(weir_req_db(r), r->arena, r->principal, t,
-				weir_req_param(r, t == WEIR_SEC_CATALOG ? "name" : "full_name"), flags, &s, &e) != 0 ||
+	    weir_gov_resolve_ex(weir_req_db(r), r->arena, r->principal, t, path_name(r, t), flags, &s, &e) != 0 ||
 	    weir_req_authorize(r, &s, &e) != 0)
 		return fail(r, &e);
 	size_t len;
 	char *info = weir_catalog_get_text(weir_req_db(r), r->arena, &s, omit_columns, omit_properties, &len, &e);
 	return info ? weir_reply_json_text(r, 200, info, len) : fail(r, &e);
+}
+
+/* GET credentials?purpose=: STORAGE or none lists them; SERVICE lists nothing (*none: Weir
+ * keeps storage credentials only); anything else is 400 naming it. */
+static int credential_purpose(weir_req *r, bool *none, weir_error *e)
+{
+	const char *purpose = weir_req_query(r, "purpose");
+	*none = purpose && strcmp(purpose, "SERVICE") == 0;
+	if (purpose && !*none && strcmp(purpose, "STORAGE") != 0)
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "purpose",
+					"Invalid value for 'purpose': STORAGE or SERVICE");
+	return 0;
 }
 
 static int list(weir_req *r)
@@ -177,12 +210,15 @@ static int list(weir_req *r)
 	weir_securable parent;
 	const char *cat = weir_req_query(r, "catalog_name");
 	const char *sch = weir_req_query(r, "schema_name");
-	if (t != WEIR_SEC_CATALOG && (cat == NULL || *cat == '\0')) {
+	bool none = false;
+	if (t == WEIR_SEC_CREDENTIAL && credential_purpose(r, &none, &e) != 0)
+		return fail(r, &e);
+	if (!top_level(t) && (cat == NULL || *cat == '\0')) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "catalog_name",
 				 "Missing required parameter: catalog_name");
 		return fail(r, &e);
 	}
-	if (t != WEIR_SEC_CATALOG && t != WEIR_SEC_SCHEMA && (sch == NULL || *sch == '\0')) {
+	if (!top_level(t) && t != WEIR_SEC_SCHEMA && (sch == NULL || *sch == '\0')) {
 		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "schema_name",
 				 "Missing required parameter: schema_name");
 		return fail(r, &e);
@@ -191,8 +227,10 @@ static int list(weir_req *r)
 		return fail(r, &e);
 	if (weir_req_authorize(r, &parent, &e) != 0)
 		return fail(r, &e);
+	if (none)
+		return weir_reply_json(r, 200, json_pack("{s:[]}", list_key(r, t)));
 	size_t len;
-	char *out = weir_catalog_list_text(db, r->arena, r->principal, t, &parent, &pg, list_key(t), omit_columns,
+	char *out = weir_catalog_list_text(db, r->arena, r->principal, t, &parent, &pg, list_key(r, t), omit_columns,
 					   omit_properties, include_browse, &len, &e);
 	return out ? weir_reply_json_text(r, 200, out, len) : fail(r, &e);
 }
@@ -326,7 +364,8 @@ static int temporary_credentials(weir_req *r)
 	return weir_reply_committed(r, out, &e);
 }
 
-/* POST temporary-path-credentials (admins: the route's rule). Audited with the url. */
+/* POST temporary-path-credentials: any caller; the path's governance (admins, or an external
+ * location's privileges) is the domain's. Audited with the url, refusals too. */
 static int path_credentials(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -336,7 +375,7 @@ static int path_credentials(weir_req *r)
 	    weir_json_get_str(body, "operation", true, &operation, &e) != 0)
 		return fail(r, &e);
 	r->audit_params = weir_json_own(r->arena, json_pack("{s:s, s:s}", "url", url, "operation", operation));
-	json_t *out = weir_catalog_path_credentials(r->arena, url, operation, &e);
+	json_t *out = weir_catalog_path_credentials(weir_req_db(r), r->arena, r->principal, url, operation, &e);
 	if (out && weir_req_begin(r, &e) != 0) {
 		json_decref(out);
 		return fail(r, &e);
@@ -379,12 +418,29 @@ const weir_route weir_routes_uc[] = {
 	  "generateTemporaryTableCredentials"),
 	R("POST", "/temporary-volume-credentials", temporary_credentials, WEIR_OP_READ_DATA,
 	  "generateTemporaryVolumeCredentials"),
-	{"POST", UC "/temporary-path-credentials", path_credentials, RULE_ADMIN, WEIR_DIALECT_DATABRICKS,
+	{"POST", UC "/temporary-path-credentials", path_credentials, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS,
 	 "unityCatalog", "generateTemporaryPathCredentials", 0},
 	/* the Databricks SDKs' paths of the same calls */
 	WEIR_UC_ROUTE("POST", "/api/2.0/unity-catalog/temporary-table-credentials", temporary_credentials,
 		      WEIR_OP_READ_DATA, "generateTemporaryTableCredentials", 0),
-	{"POST", "/api/2.0/unity-catalog/temporary-path-credentials", path_credentials, RULE_ADMIN,
+	{"POST", "/api/2.0/unity-catalog/temporary-path-credentials", path_credentials, RULE_AUTHENTICATED,
 	 WEIR_DIALECT_DATABRICKS, "unityCatalog", "generateTemporaryPathCredentials", 0},
+	/* storage credentials (Databricks' storage-credentials API and the newer credentials one,
+	 * which UC OSS speaks) and external locations: securables beside the catalogs */
+	R("POST", "/storage-credentials", create, WEIR_OP_CREATE_CREDENTIAL, "createStorageCredential"),
+	RN("GET", "/storage-credentials", list, WEIR_OP_LIST_CHILDREN, "listStorageCredentials"),
+	RN("GET", "/storage-credentials/{name}", get, WEIR_OP_READ_METADATA, "getStorageCredential"),
+	R("PATCH", "/storage-credentials/{name}", update, WEIR_OP_UPDATE, "updateStorageCredential"),
+	R("DELETE", "/storage-credentials/{name}", delete, WEIR_OP_DELETE, "deleteStorageCredential"),
+	R("POST", "/credentials", create, WEIR_OP_CREATE_CREDENTIAL, "createCredential"),
+	RN("GET", "/credentials", list, WEIR_OP_LIST_CHILDREN, "listCredentials"),
+	RN("GET", "/credentials/{name_arg}", get, WEIR_OP_READ_METADATA, "getCredential"),
+	R("PATCH", "/credentials/{name_arg}", update, WEIR_OP_UPDATE, "updateCredential"),
+	R("DELETE", "/credentials/{name_arg}", delete, WEIR_OP_DELETE, "deleteCredential"),
+	R("POST", "/external-locations", create, WEIR_OP_CREATE_EXTERNAL_LOCATION, "createExternalLocation"),
+	RN("GET", "/external-locations", list, WEIR_OP_LIST_CHILDREN, "listExternalLocations"),
+	RN("GET", "/external-locations/{name}", get, WEIR_OP_READ_METADATA, "getExternalLocation"),
+	R("PATCH", "/external-locations/{name}", update, WEIR_OP_UPDATE, "updateExternalLocation"),
+	R("DELETE", "/external-locations/{name}", delete, WEIR_OP_DELETE, "deleteExternalLocation"),
 	{0},
 };

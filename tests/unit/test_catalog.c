@@ -6,6 +6,8 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "governance/catalog_int.h"
+#include "governance/grants.h"
 
 /* ---------------------------------------------------------------- fixtures */
 
@@ -38,7 +40,7 @@ static int teardown(void **state)
 static void parent_of(fx *f, weir_sec_type t, const char *parent_full, weir_securable *parent)
 {
 	weir_error e = WEIR_ERROR_INIT;
-	if (t == WEIR_SEC_CATALOG)
+	if (t == WEIR_SEC_CATALOG || t == WEIR_SEC_CREDENTIAL || t == WEIR_SEC_EXTERNAL_LOCATION)
 		assert_int_equal(weir_gov_metastore_securable(f->t->db, f->t->a, parent, &e), 0);
 	else
 		assert_int_equal(weir_gov_resolve(f->t->db, f->t->a, f->admin,
@@ -49,7 +51,8 @@ static void parent_of(fx *f, weir_sec_type t, const char *parent_full, weir_secu
 
 /* Creates in its own transaction, as the HTTP layer does: commit on success, rollback on
  * failure. Returns the info (caller decrefs) or NULL with *e filled. */
-static json_t *try_create(fx *f, weir_sec_type t, const char *parent_full, const char *json, weir_error *e)
+static json_t *try_create_as(fx *f, const weir_principal *p, weir_sec_type t, const char *parent_full, const char *json,
+			     weir_error *e)
 {
 	weir_securable parent;
 	parent_of(f, t, parent_full, &parent);
@@ -58,13 +61,18 @@ static json_t *try_create(fx *f, weir_sec_type t, const char *parent_full, const
 	if (body == NULL)
 		fail_msg("bad test JSON: %s", jerr.text);
 	assert_int_equal(weir_db_begin_write(f->t->db, e), 0);
-	json_t *info = weir_catalog_create(f->t->db, f->t->a, f->admin, t, &parent, body, e);
+	json_t *info = weir_catalog_create(f->t->db, f->t->a, p, t, &parent, body, e);
 	if (info)
 		assert_int_equal(weir_db_commit(f->t->db, e), 0);
 	else
 		weir_db_rollback(f->t->db);
 	json_decref(body);
 	return info;
+}
+
+static json_t *try_create(fx *f, weir_sec_type t, const char *parent_full, const char *json, weir_error *e)
+{
+	return try_create_as(f, f->admin, t, parent_full, json, e);
 }
 
 static json_t *create(fx *f, weir_sec_type t, const char *parent_full, const char *json)
@@ -471,6 +479,154 @@ static void test_table_rules(void **state)
 	json_decref(v);
 }
 
+/* Grants privs (a JSON array) on securable full of type t to p, as PATCH permissions does. */
+static void grant(fx *f, weir_sec_type t, const char *full, const weir_principal *p, const char *privs)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	weir_securable s;
+	assert_int_equal(resolve(f, t, full, &s), 0);
+	json_t *changes = json_pack("[{s:s, s:o}]", "principal", p->name, "add", json_loads(privs, 0, NULL));
+	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
+	json_t *out = weir_grants_update(f->t->db, f->t->a, f->admin, &s, changes, &e);
+	if (out == NULL)
+		fail_msg("grant %s on %s: %s", privs, full, e.message);
+	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
+	json_decref(out);
+	json_decref(changes);
+}
+
+/* Storage credentials and external locations: a credential's identity (one, its required
+ * members, secrets never kept), a location's url (no overlap) and credential, what blocks a
+ * delete, and what a location governs (EXTERNAL tables under it, path credentials). Every
+ * refusal writes nothing. */
+static void test_storage_locations(void **state)
+{
+	fx *f = *state;
+	struct {
+		const char *json, *field;
+	} bad_creds[] = {
+		{"{\"name\":\"c1\"}", "aws_iam_role"},
+		{"{\"name\":\"c1\",\"aws_iam_role\":{}}", "aws_iam_role.role_arn"},
+		{"{\"name\":\"c1\",\"aws_iam_role\":{\"role_arn\":\"\"}}", "aws_iam_role.role_arn"},
+		{"{\"name\":\"c1\",\"aws_iam_role\":{\"role_arn\":\"r\"},\"azure_managed_identity\":"
+		 "{\"access_connector_id\":\"x\"}}",
+		 "azure_managed_identity"},
+		{"{\"name\":\"c1\",\"azure_service_principal\":{\"directory_id\":\"d\",\"application_id\":\"a\"}}",
+		 "azure_service_principal.client_secret"},
+		{"{\"name\":\"c1\",\"purpose\":\"SERVICE\",\"aws_iam_role\":{\"role_arn\":\"r\"}}", "purpose"},
+		{"{\"name\":\"c1\",\"read_only\":\"yes\",\"aws_iam_role\":{\"role_arn\":\"r\"}}", "read_only"},
+		{"{\"name\":\"c.1\",\"aws_iam_role\":{\"role_arn\":\"r\"}}", "name"},
+	};
+	for (size_t i = 0; i < sizeof(bad_creds) / sizeof(bad_creds[0]); i++) {
+		weir_error e = WEIR_ERROR_INIT;
+		if (try_create(f, WEIR_SEC_CREDENTIAL, NULL, bad_creds[i].json, &e) != NULL)
+			fail_msg("accepted: %s", bad_creds[i].json);
+		if (strcmp(uc_code(e), "INVALID_PARAMETER_VALUE") != 0 || strcmp(e.field, bad_creds[i].field) != 0)
+			fail_msg("%s: got %s field '%s' (%s)", bad_creds[i].json, uc_code(e), e.field, e.message);
+	}
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM securables WHERE type = 'storage_credential'"), 0);
+
+	json_t *c = create(f, WEIR_SEC_CREDENTIAL, NULL,
+			   "{\"name\":\"c1\",\"azure_service_principal\":{\"directory_id\":\"d\",\"application_id\":"
+			   "\"a\",\"client_secret\":\"S3CR3T\"}}");
+	assert_string_equal(str(c, "purpose"), "STORAGE");
+	assert_string_equal(str(json_object_get(c, "azure_service_principal"), "directory_id"), "d");
+	assert_null(json_object_get(json_object_get(c, "azure_service_principal"), "client_secret"));
+	json_decref(c);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM securables WHERE spec LIKE '%S3CR3T%'"), 0);
+	c = create(f, WEIR_SEC_CREDENTIAL, NULL, "{\"name\":\"c2\",\"aws_iam_role\":{\"role_arn\":\"arn:r\"}}");
+	assert_int_equal(strlen(str(json_object_get(c, "aws_iam_role"), "external_id")), 36);
+	json_decref(c);
+	weir_error e = WEIR_ERROR_INIT;
+	assert_null(try_create(f, WEIR_SEC_CREDENTIAL, NULL, "{\"name\":\"c2\",\"aws_iam_role\":{\"role_arn\":\"r\"}}",
+			       &e));
+	assert_string_equal(uc_code(e), "STORAGE_CREDENTIAL_ALREADY_EXISTS");
+
+	json_t *l = create(f, WEIR_SEC_EXTERNAL_LOCATION, NULL,
+			   "{\"name\":\"l1\",\"url\":\"file:///lake//l1/\",\"credential_name\":\"c1\"}");
+	assert_string_equal(str(l, "url"), "file:///lake/l1");
+	assert_string_equal(str(l, "credential_name"), "c1");
+	json_decref(l);
+	struct {
+		const char *json, *code, *field;
+	} bad_locs[] = {
+		{"{\"name\":\"l2\",\"url\":\"file:///lake/l1\",\"credential_name\":\"c1\"}", "INVALID_PARAMETER_VALUE",
+		 "url"},
+		{"{\"name\":\"l2\",\"url\":\"file:///lake/l1/in\",\"credential_name\":\"c1\"}",
+		 "INVALID_PARAMETER_VALUE", "url"},
+		{"{\"name\":\"l2\",\"url\":\"file:///lake\",\"credential_name\":\"c1\"}", "INVALID_PARAMETER_VALUE",
+		 "url"},
+		{"{\"name\":\"l2\",\"url\":\"file:///lake/l2\",\"credential_name\":\"nope\"}", "NOT_FOUND", ""},
+		{"{\"name\":\"l2\",\"url\":\"file:///lake/l2\"}", "INVALID_PARAMETER_VALUE", "credential_name"},
+		{"{\"name\":\"l1\",\"url\":\"file:///lake/l2\",\"credential_name\":\"c1\"}",
+		 "EXTERNAL_LOCATION_ALREADY_EXISTS", ""},
+	};
+	for (size_t i = 0; i < sizeof(bad_locs) / sizeof(bad_locs[0]); i++) {
+		weir_error_clear(&e);
+		if (try_create(f, WEIR_SEC_EXTERNAL_LOCATION, NULL, bad_locs[i].json, &e) != NULL)
+			fail_msg("accepted: %s", bad_locs[i].json);
+		if (strcmp(uc_code(e), bad_locs[i].code) != 0 || strcmp(e.field, bad_locs[i].field) != 0)
+			fail_msg("%s: got %s field '%s' (%s)", bad_locs[i].json, uc_code(e), e.field, e.message);
+	}
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM securables WHERE type = 'external_location'"), 1);
+
+	/* a user who may create tables in c.s, but holds nothing on the location */
+	weir_principal *u = test_user(f->t, "builder");
+	mk(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\"}");
+	mk(f, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\",\"catalog_name\":\"c\"}");
+	grant(f, WEIR_SEC_CATALOG, "c", u, "[\"USE_CATALOG\"]");
+	grant(f, WEIR_SEC_SCHEMA, "c.s", u, "[\"USE_SCHEMA\", \"CREATE_TABLE\"]");
+	const char *under = "{\"name\":\"t\",\"table_type\":\"EXTERNAL\",\"data_source_format\":\"DELTA\","
+			    "\"storage_location\":\"file:///lake/l1/t\"}";
+	weir_error_clear(&e);
+	assert_null(try_create_as(f, u, WEIR_SEC_TABLE, "c.s", under, &e));
+	assert_int_equal(e.code, WEIR_E_PERMISSION_DENIED);
+	assert_null(strstr(e.message, "l1'")); /* a location the caller cannot see is not named */
+	weir_error_clear(&e);
+	json_t *outside = try_create_as(f, u, WEIR_SEC_TABLE, "c.s", /* under no location: as before */
+					"{\"name\":\"o\",\"table_type\":\"EXTERNAL\",\"data_source_format\":\"DELTA\","
+					"\"storage_location\":\"file:///other/o\"}",
+					&e);
+	assert_non_null(outside);
+	json_decref(outside);
+	weir_securable loc;
+	assert_int_equal(resolve(f, WEIR_SEC_EXTERNAL_LOCATION, "l1", &loc), 0);
+	/* path credentials: nothing on the location, then READ FILES, then WRITE FILES too */
+	weir_error_clear(&e);
+	assert_int_equal(weir_storage_path_check(f->t->db, f->t->a, u, "file:///lake/l1/x", false, false, &e), -1);
+	assert_int_equal(e.code, WEIR_E_PERMISSION_DENIED);
+	grant(f, WEIR_SEC_EXTERNAL_LOCATION, "l1", u, "[\"READ_FILES\", \"CREATE_EXTERNAL_TABLE\"]");
+	weir_error_clear(&e);
+	assert_int_equal(weir_storage_path_check(f->t->db, f->t->a, u, "file:///lake/l1/x", false, false, &e), 0);
+	assert_int_equal(weir_storage_path_check(f->t->db, f->t->a, u, "file:///lake/l1/x", true, false, &e), -1);
+	assert_int_equal(e.code, WEIR_E_PERMISSION_DENIED);
+	weir_error_clear(&e);
+	assert_int_equal(weir_storage_path_check(f->t->db, f->t->a, u, "file:///lake/l1", false, true, &e), 0);
+	assert_int_equal(weir_storage_path_check(f->t->db, f->t->a, u, "file:///lake/l10", false, false, &e), -1);
+	weir_error_clear(&e);
+	json_t *t = try_create_as(f, u, WEIR_SEC_TABLE, "c.s", under, &e);
+	if (t == NULL)
+		fail_msg("refused with CREATE EXTERNAL TABLE: %s", e.message);
+	json_decref(t);
+
+	/* deletes: the credential is used, the location has a table under it */
+	weir_securable cred;
+	assert_int_equal(resolve(f, WEIR_SEC_CREDENTIAL, "c1", &cred), 0);
+	weir_error_clear(&e);
+	assert_int_equal(weir_catalog_delete(f->t->db, f->t->a, &cred, false, &e), -1);
+	assert_int_equal(e.code, WEIR_E_FAILED_PRECONDITION);
+	weir_error_clear(&e);
+	assert_int_equal(weir_catalog_delete(f->t->db, f->t->a, &loc, false, &e), -1);
+	assert_int_equal(e.code, WEIR_E_FAILED_PRECONDITION);
+	weir_error_clear(&e);
+	assert_int_equal(weir_db_begin_write(f->t->db, &e), 0);
+	assert_int_equal(weir_catalog_delete(f->t->db, f->t->a, &cred, true, &e), 0);
+	assert_int_equal(weir_db_commit(f->t->db, &e), 0);
+	json_t *after = get(f, WEIR_SEC_EXTERNAL_LOCATION, "l1");
+	assert_null(json_object_get(after, "credential_name")); /* force: the location keeps no credential */
+	json_decref(after);
+}
+
 /* Proves volume rules: MANAGED refuses a location and gets one, EXTERNAL needs a valid one. */
 /* Temporary credentials: the operation's words per kind, and what each kind of table and
  * volume answers (url for EXTERNAL file://, FAILED_PRECONDITION otherwise). */
@@ -493,15 +649,17 @@ static void test_temporary_credentials(void **state)
 		assert_int_equal(b.code, WEIR_E_INVALID_PARAMETER_VALUE);
 		assert_string_equal(b.field, "operation");
 	}
-	json_t *path = weir_catalog_path_credentials(f->t->a, "file:///lake//p/", "PATH_CREATE_TABLE", &e);
+	json_t *path = weir_catalog_path_credentials(f->t->db, f->t->a, f->admin, "file:///lake//p/",
+						     "PATH_CREATE_TABLE", &e);
 	assert_non_null(path);
 	assert_string_equal(json_string_value(json_object_get(path, "url")), "file:///lake/p");
 	json_decref(path);
 	weir_error pe = WEIR_ERROR_INIT;
-	assert_null(weir_catalog_path_credentials(f->t->a, "gs://b/p", "PATH_READ", &pe));
+	assert_null(weir_catalog_path_credentials(f->t->db, f->t->a, f->admin, "gs://b/p", "PATH_READ", &pe));
 	assert_int_equal(pe.code, WEIR_E_FAILED_PRECONDITION);
 	weir_error_clear(&pe);
-	assert_null(weir_catalog_path_credentials(f->t->a, "file:///lake", "UNKNOWN_PATH_OPERATION", &pe));
+	assert_null(weir_catalog_path_credentials(f->t->db, f->t->a, f->admin, "file:///lake", "UNKNOWN_PATH_OPERATION",
+						  &pe));
 	assert_string_equal(pe.field, "operation");
 	mk(f, WEIR_SEC_CATALOG, NULL, "{\"name\":\"c\"}");
 	mk(f, WEIR_SEC_SCHEMA, "c", "{\"name\":\"s\",\"catalog_name\":\"c\"}");
@@ -871,6 +1029,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cascade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_storage_locations, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

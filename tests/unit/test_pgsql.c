@@ -117,16 +117,21 @@ static void test_script(void **state)
 static void test_all_migrations(void **state)
 {
 	(void)state;
-	int sqlite_only = 0;
+	int sqlite_only = 0, pg_only = 0;
 	for (const weir_migration *m = weir_migrations; m->sql != NULL; m++) {
-		sqlite_only += weir_migration_sqlite_only(m);
+		sqlite_only += weir_migration_other_store(m, true);
+		pg_only += weir_migration_other_store(m, false);
+		assert_false(weir_migration_other_store(m, true) && weir_migration_other_store(m, false));
 		char *out = weir_pg_translate_script(m->sql);
 		assert_non_null(out);
 		assert_null(strstr(out, " STRICT"));
 		free(out);
 	}
-	assert_int_equal(sqlite_only, 1); /* 0023: SQLite's CHECK lists */
-	assert_true(weir_migration_sqlite_only(&weir_migrations[22]));
+	assert_int_equal(sqlite_only, 2); /* 0023, 0025: SQLite's CHECK lists */
+	assert_true(weir_migration_other_store(&weir_migrations[22], true));
+	assert_true(weir_migration_other_store(&weir_migrations[24], true));
+	assert_int_equal(pg_only, 1); /* 0026: PostgreSQL's securables type CHECK */
+	assert_true(weir_migration_other_store(&weir_migrations[25], false));
 }
 
 int main(void)

@@ -649,21 +649,6 @@ static void test_register_queues_event(void **state)
 	test_env_free(t);
 }
 
-/* A user named `name` loaded as a caller. */
-static weir_principal *mk_user(test_env *t, const char *name)
-{
-	weir_error e = WEIR_ERROR_INIT;
-	json_t *u = json_pack("{s:s}", "userName", name);
-	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
-	int64_t uid = weir_id_create(t->db, t->a, WEIR_PRINCIPAL_USER, u, &e);
-	assert_true(uid > 0);
-	assert_int_equal(weir_db_commit(t->db, &e), 0);
-	json_decref(u);
-	weir_principal *p = weir_gov_principal_load(t->db, t->a, uid, WEIR_DEFAULT_WORKSPACE_ID, &e);
-	assert_non_null(p);
-	return p;
-}
-
 static void test_default_schema_and_list_visibility(void **state)
 {
 	/* A caller who cannot see main.default is refused (403) rather than told it is missing;
@@ -672,7 +657,7 @@ static void test_default_schema_and_list_visibility(void **state)
 	(void)state;
 	test_env *t = test_env_new();
 	weir_principal *admin = test_admin(t);
-	weir_principal *u = mk_user(t, "lister");
+	weir_principal *u = test_user(t, "lister");
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable schema;
 	assert_int_equal(weir_db_begin_write(t->db, &e), 0);

@@ -80,23 +80,6 @@ static json_t *tag_put(test_env *t, const char *type, const char *name, const ch
 	return out;
 }
 
-/* A user with no privileges, loaded as a caller. */
-static weir_principal *mk_user(test_env *t, const char *name)
-{
-	char sql[300];
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO principals (kind, name, display_name, created_at, updated_at) VALUES ('user', '%s', "
-		 "'%s', 0, 0)",
-		 name, name);
-	exec_sql(t, sql);
-	weir_error e = WEIR_ERROR_INIT;
-	int64_t id = weir_gov_principal_id(t->db, name, NULL, &e);
-	assert_true(id > 0);
-	weir_principal *p = weir_gov_principal_load(t->db, t->a, id, WEIR_DEFAULT_WORKSPACE_ID, &e);
-	assert_non_null(p);
-	return p;
-}
-
 static void grant(test_env *t, weir_sec_type type, const char *full, const weir_principal *p, const char *priv)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -382,7 +365,7 @@ static void test_search_visibility(void **state)
 	json_decref(tag_put(t, "tables", "b.s.t", "class", "secret"));
 	json_decref(tag_put(t, "columns", "b.s.t.Email", "class", "public"));
 	json_decref(tag_put(t, "tables", "z.s.t", "class", "secret"));
-	weir_principal *bob = mk_user(t, "bob");
+	weir_principal *bob = test_user(t, "bob");
 	weir_error e = WEIR_ERROR_INIT;
 
 	weir_page_req pg = {0, NULL};
@@ -436,7 +419,7 @@ static void test_apply_tag_rule(void **state)
 	(void)state;
 	test_env *t = test_env_new();
 	mk_tree(t, "c");
-	weir_principal *bob = mk_user(t, "bob");
+	weir_principal *bob = test_user(t, "bob");
 	grant(t, WEIR_SEC_CATALOG, "c", bob, "USE_CATALOG");
 	grant(t, WEIR_SEC_SCHEMA, "c.s", bob, "USE_SCHEMA");
 	grant(t, WEIR_SEC_TABLE, "c.s.t", bob, "SELECT");
@@ -451,7 +434,7 @@ static void test_apply_tag_rule(void **state)
 	assert_int_equal(weir_tags_resolve(t->db, t->a, bob, "schemas", "c.s", &ent, &e), 0);
 	assert_false(weir_gov_allowed(t->db, bob, WEIR_OP_APPLY_TAG, &ent.sec));
 	/* a stranger cannot even find the volume */
-	weir_principal *eve = mk_user(t, "eve");
+	weir_principal *eve = test_user(t, "eve");
 	assert_int_equal(weir_tags_resolve(t->db, t->a, eve, "volumes", "c.s.v", &ent, &e), -1);
 	assert_string_equal(uc_code(e), "CATALOG_NOT_FOUND");
 	test_env_free(t);

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "governance/catalog.h"
 #include "governance/governance.h"
+#include "governance/identity.h"
 
 typedef struct test_env {
 	char dir[256];
@@ -76,6 +77,21 @@ static inline weir_principal *test_admin(test_env *t)
 	weir_error err = WEIR_ERROR_INIT;
 	int64_t id = weir_gov_principal_id(t->db, "admin", NULL, &err);
 	return weir_gov_principal_load(t->db, t->a, id, WEIR_DEFAULT_WORKSPACE_ID, &err);
+}
+
+/* A new user `name` with no privileges, loaded as a caller. */
+static inline weir_principal *test_user(test_env *t, const char *name)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *u = json_pack("{s:s}", "userName", name);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	int64_t uid = weir_id_create(t->db, t->a, WEIR_PRINCIPAL_USER, u, &e);
+	assert_true(uid > 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	json_decref(u);
+	weir_principal *p = weir_gov_principal_load(t->db, t->a, uid, WEIR_DEFAULT_WORKSPACE_ID, &e);
+	assert_non_null(p);
+	return p;
 }
 
 /* The code Unity Catalog's routes answer for e: the domain's neutral code as the Databricks

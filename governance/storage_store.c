@@ -1,0 +1,94 @@
+/* All SQL of storage credentials and external locations beyond the securables rows that
+ * catalog_store.c writes and reads: which external location covers a path, which overlaps a
+ * url, what data lies under one, which location uses a credential. Locations are children of
+ * the metastore, so each lookup of them walks the (parent_id, type, name) index. The rules
+ * over these answers are in governance/storage.c. */
+#include "governance/catalog_int.h"
+
+#include "core/db_row.h"
+
+/* The location whose url is loc or a parent of it (no two locations overlap: one at most). */
+static const char SQL_COVERING[] = "SELECT id, name, owner_id, spec FROM securables "
+				   "WHERE parent_id = ?1 AND type = 'external_location' AND (storage_location = ?2 OR "
+				   "substr(?2, 1, length(storage_location) + 1) = storage_location || '/') LIMIT 1";
+
+/* Another location (not ?3) whose url equals loc, contains it or lies inside it. */
+static const char SQL_OVERLAPPING[] = "SELECT name FROM securables "
+				      "WHERE parent_id = ?1 AND type = 'external_location' AND id <> ?3 AND "
+				      "(storage_location = ?2 OR "
+				      "substr(?2, 1, length(storage_location) + 1) = storage_location || '/' OR "
+				      "substr(storage_location, 1, length(?2) + 1) = ?2 || '/') LIMIT 1";
+
+/* A table or volume stored at loc or under it, and not at or under ?2 ('': no exception). */
+static const char SQL_DATA_UNDER[] =
+	"SELECT type FROM securables WHERE (type = 'table' OR type = 'volume') AND "
+	"(storage_location = ?1 OR substr(storage_location, 1, length(?1) + 1) = ?1 || '/') AND "
+	"(?2 = '' OR NOT (storage_location = ?2 OR substr(storage_location, 1, length(?2) + 1) = ?2 || '/')) LIMIT 1";
+
+static const char SQL_LOCATION_USING[] = "SELECT name FROM securables WHERE credential_id = ?1 LIMIT 1";
+
+static const char SQL_LOCATION_CREDENTIAL[] =
+	"SELECT c.id, c.name FROM securables l JOIN securables c ON c.id = l.credential_id WHERE l.id = ?1";
+
+int weir_cat_store_covering_location(weir_db *db, weir_arena *a, const char *metastore_id, const char *loc,
+				     cat_location *out, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_COVERING, err, WEIR_TEXT(metastore_id), WEIR_TEXT(loc));
+	int found = weir_db_row_first(db, st, err);
+	if (found == 1) {
+		out->id = weir_db_col_dup(a, st, 0);
+		out->name = weir_db_col_dup(a, st, 1);
+		out->owner_id = weir_db_col_i64(st, 2);
+		out->spec = weir_db_col_dup(a, st, 3);
+		weir_db_done(st);
+	}
+	return found;
+}
+
+/* One text column of a one-row answer: 1 (arena copy in *out), 0, -1. */
+static int first_text(weir_db *db, weir_arena *a, weir_stmt *st, const char **out, weir_error *err)
+{
+	int found = weir_db_row_first(db, st, err);
+	if (found == 1) {
+		*out = weir_db_col_dup(a, st, 0);
+		weir_db_done(st);
+	}
+	return found;
+}
+
+int weir_cat_store_overlapping_location(weir_db *db, weir_arena *a, const char *metastore_id, const char *loc,
+					const char *except_id, const char **name, weir_error *err)
+{
+	return first_text(db, a,
+			  weir_db_query(db, SQL_OVERLAPPING, err, WEIR_TEXT(metastore_id), WEIR_TEXT(loc),
+					WEIR_TEXT(except_id ? except_id : "")),
+			  name, err);
+}
+
+int weir_cat_store_data_under(weir_db *db, weir_arena *a, const char *loc, const char *except_under, const char **type,
+			      weir_error *err)
+{
+	return first_text(
+		db, a,
+		weir_db_query(db, SQL_DATA_UNDER, err, WEIR_TEXT(loc), WEIR_TEXT(except_under ? except_under : "")),
+		type, err);
+}
+
+int weir_cat_store_location_using(weir_db *db, weir_arena *a, const char *credential_id, const char **name,
+				  weir_error *err)
+{
+	return first_text(db, a, weir_db_query(db, SQL_LOCATION_USING, err, WEIR_TEXT(credential_id)), name, err);
+}
+
+int weir_cat_store_location_credential(weir_db *db, weir_arena *a, const char *location_id, const char **id,
+				       const char **name, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_LOCATION_CREDENTIAL, err, WEIR_TEXT(location_id));
+	int found = weir_db_row_first(db, st, err);
+	if (found == 1) {
+		*id = weir_db_col_dup(a, st, 0);
+		*name = weir_db_col_dup(a, st, 1);
+		weir_db_done(st);
+	}
+	return found;
+}
