@@ -1,7 +1,8 @@
 // The official Databricks JS SDK (@databricks/sdk-experimental, pinned 0.17.0) drives Weir's
 // Unity Catalog surface: create, get, list across several pages (the SDK's async iterators
-// follow next_page_token), update and delete catalogs, schemas, tables, volumes and
-// functions; errors surface as ApiError with error_code, status and parsed details.
+// follow next_page_token), update and delete catalogs, schemas, tables, volumes,
+// functions, storage credentials (both of the SDK's services) and external locations;
+// errors surface as ApiError with error_code, status and parsed details.
 // The SDK sends PATCH without a body (an SDK bug), so updates go through plain fetch and are
 // read back through the SDK. currentUser.me is not covered here (identity is separate).
 'use strict';
@@ -304,6 +305,38 @@ test('temporary table credentials: an EXTERNAL table on file:// storage answers 
   await rejects(w.temporaryTableCredentials.generateTemporaryTableCredentials({ table_id: managed.table_id, operation: 'READ_WRITE' }),
     400, 'FAILED_PRECONDITION');
   await w.catalogs.delete({ name: 'sdk_cred', force: true });
+});
+
+test('storage credentials, credentials and external locations: the SDK creates, reads, lists and deletes them', async () => {
+  const cred = await w.storageCredentials.create({ name: 'sdk_role', aws_iam_role: { role_arn: 'arn:aws:iam::1:role/sdk' }, comment: 'c' });
+  assert.equal(cred.aws_iam_role.role_arn, 'arn:aws:iam::1:role/sdk');
+  assert.ok(cred.aws_iam_role.external_id);
+  assert.equal((await w.storageCredentials.get({ name: 'sdk_role' })).id, cred.id);
+  const byNew = await w.credentials.getCredential({ name_arg: 'sdk_role' });
+  assert.equal(byNew.purpose, 'STORAGE');
+  const sp = await w.credentials.createCredential({ name: 'sdk_sp', purpose: 'STORAGE',
+    azure_service_principal: { directory_id: 'd', application_id: 'a', client_secret: 'sdk-secret' } });
+  assert.equal(sp.azure_service_principal.client_secret, undefined);
+  const loc = await w.externalLocations.create({ name: 'sdk_loc', url: 'file:///srv/sdk/loc/', credential_name: 'sdk_role' });
+  assert.equal(loc.url, 'file:///srv/sdk/loc');
+  assert.equal(loc.credential_id, cred.id);
+  // the list iterators, one page at a time
+  const { result: creds, pages } = await listCalls(`${UC}/storage-credentials`, () => all(w.storageCredentials.list({ max_results: 1 })));
+  assert.deepEqual(creds.map((c) => c.name), ['sdk_role', 'sdk_sp']);
+  assert.ok(pages.length >= 2, 'followed next_page_token');
+  assert.deepEqual((await all(w.credentials.listCredentials({ purpose: 'STORAGE' }))).map((c) => c.name), ['sdk_role', 'sdk_sp']);
+  assert.deepEqual((await all(w.externalLocations.list({}))).map((l) => l.name), ['sdk_loc']);
+  const dup = await rejects(w.externalLocations.create({ name: 'sdk_loc2', url: 'file:///srv/sdk/loc/in', credential_name: 'sdk_role' }),
+    400, 'INVALID_PARAMETER_VALUE');
+  assert.equal(dup.getErrorInfo()[0].metadata.get('field'), 'url');
+  await rejects(w.storageCredentials.create({ name: 'sdk_role', aws_iam_role: { role_arn: 'r' } }), 400, 'STORAGE_CREDENTIAL_ALREADY_EXISTS');
+  await rejects(w.storageCredentials.delete({ name: 'sdk_role' }), 400, 'FAILED_PRECONDITION');
+  assert.equal((await patch(`${UC}/external-locations/sdk_loc`, { read_only: true })).read_only, true);
+  assert.equal((await w.externalLocations.get({ name: 'sdk_loc' })).read_only, true);
+  await w.externalLocations.delete({ name: 'sdk_loc' });
+  await w.storageCredentials.delete({ name: 'sdk_role' });
+  await w.credentials.deleteCredential({ name_arg: 'sdk_sp' });
+  await rejects(w.externalLocations.get({ name: 'sdk_loc' }), 404, 'NOT_FOUND');
 });
 
 test('errors: ApiError carries error_code, status and details[].metadata', async () => {

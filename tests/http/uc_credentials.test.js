@@ -155,7 +155,7 @@ test('audited: each call with the table or volume it named, refusals included', 
   }
 });
 
-test('paths: metastore admins only; a file:// path normalized, cloud storage refused, bad input named', async () => {
+test('paths: metastore admins (others through an external location: uc_storage.test.js); a file:// path normalized, cloud storage refused, bad input named', async () => {
   for (const p of [TP, TP_SDK]) {
     for (const operation of ['PATH_READ', 'PATH_READ_WRITE', 'PATH_CREATE_TABLE']) {
       assert.deepEqual(ok(await srv.req('POST', p, { body: { url: 'file:///srv/lake//new/', operation } })), { url: 'file:///srv/lake/new' });
@@ -175,7 +175,7 @@ test('paths: metastore admins only; a file:// path normalized, cloud storage ref
   field(await srv.req('POST', TP, { body: { url: 'ftp://host/x', operation: 'PATH_READ' } }), 'url');
   // Weir's own managed storage is never vended
   field(await srv.req('POST', TP, { body: { url: `file://${srv.data}/warehouse`, operation: 'PATH_READ' } }), 'url');
-  // a user who is not an admin, even one with every privilege on a table there
+  // a user who is not an admin, with no external location covering the path
   const u = await principal('pathless');
   assertError(await srv.req('POST', TP, { ...u.as, body: { url: 'file:///srv/lake/ext', operation: 'PATH_READ' } }), 403, 'PERMISSION_DENIED');
   assertError(await srv.req('POST', TP_SDK, { ...u.as, body: { url: 'file:///srv/lake/ext', operation: 'PATH_READ' } }), 403, 'PERMISSION_DENIED');
