@@ -104,6 +104,8 @@ int weir_cat_store_overlapping_location(weir_db *db, weir_arena *a, const char *
  * except_under (NULL: none): 1, 0, -1. */
 int weir_cat_store_data_under(weir_db *db, weir_arena *a, const char *loc, const char *except_under, const char **type,
 			      weir_error *err);
+/* The type of a table or volume stored at loc, under it or above it: 1, 0, -1. */
+int weir_cat_store_data_overlapping(weir_db *db, weir_arena *a, const char *loc, const char **type, weir_error *err);
 /* The name of an external location that uses the credential: 1, 0, -1. */
 int weir_cat_store_location_using(weir_db *db, weir_arena *a, const char *credential_id, const char **name,
 				  weir_error *err);
@@ -135,7 +137,9 @@ int weir_storage_external_check(weir_db *db, weir_arena *a, const weir_principal
 				weir_error *err);
 /* temporary-path-credentials for p at url (normalized): admins pass; others need an external
  * location covering url that they may see, with READ FILES (and WRITE FILES to write, and a
- * location that is not read_only), or CREATE EXTERNAL TABLE for create_table. 403 otherwise. */
+ * location that is not read_only), or CREATE EXTERNAL TABLE for create_table, and a url that
+ * overlaps no table or volume (their data is governed by their own privileges). 403
+ * otherwise. */
 int weir_storage_path_check(weir_db *db, weir_arena *a, const weir_principal *p, const char *url, bool write,
 			    bool create_table, weir_error *err);
 /* The Info members of a credential or external location after the common ones (catalog_store.c's

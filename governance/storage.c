@@ -422,11 +422,25 @@ int weir_storage_path_check(weir_db *db, weir_arena *a, const weir_principal *p,
 	bool ok = create_table ? weir_gov_allowed(db, p, WEIR_OP_CREATE_TABLE, &el)
 			       : weir_gov_allowed(db, p, WEIR_OP_READ_DATA, &el) &&
 					 (!write || weir_gov_allowed(db, p, WEIR_OP_WRITE_DATA, &el));
-	if (ok)
-		return 0;
-	return weir_error_set(err, WEIR_E_PERMISSION_DENIED, "User does not have %s on external location '%.255s'.",
-			      create_table ? "CREATE EXTERNAL TABLE"
-			      : write      ? "READ FILES and WRITE FILES"
-					   : "READ FILES",
-			      el.full_name);
+	if (!ok)
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+				      "User does not have %s on external location '%.255s'.",
+				      create_table ? "CREATE EXTERNAL TABLE"
+				      : write      ? "READ FILES and WRITE FILES"
+						   : "READ FILES",
+				      el.full_name);
+	/* A table's or volume's files are reached through its own privileges
+	 * (temporary-table-credentials, temporary-volume-credentials), never through the
+	 * location's: READ FILES on a location does not read a table one may not SELECT. */
+	const char *type = NULL;
+	found = weir_cat_store_data_overlapping(db, a, url, &type, err);
+	if (found < 0)
+		return -1;
+	if (found == 1)
+		return weir_error_set(
+			err, WEIR_E_PERMISSION_DENIED,
+			"Path '%.300s' overlaps the storage of a %s: its files are reached through the %s's "
+			"own privileges (temporary-%s-credentials).",
+			url, type, type, type);
+	return 0;
 }

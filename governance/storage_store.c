@@ -25,6 +25,13 @@ static const char SQL_DATA_UNDER[] =
 	"(storage_location = ?1 OR substr(storage_location, 1, length(?1) + 1) = ?1 || '/') AND "
 	"(?2 = '' OR NOT (storage_location = ?2 OR substr(storage_location, 1, length(?2) + 1) = ?2 || '/')) LIMIT 1";
 
+/* A table or volume stored at loc, under it or above it. A scan of the securables: only a
+ * caller who is not an admin asking for a path's credentials comes here. */
+static const char SQL_DATA_OVERLAPPING[] =
+	"SELECT type FROM securables WHERE (type = 'table' OR type = 'volume') AND (storage_location = ?1 OR "
+	"substr(storage_location, 1, length(?1) + 1) = ?1 || '/' OR "
+	"substr(?1, 1, length(storage_location) + 1) = storage_location || '/') LIMIT 1";
+
 static const char SQL_LOCATION_USING[] = "SELECT name FROM securables WHERE credential_id = ?1 LIMIT 1";
 
 static const char SQL_LOCATION_CREDENTIAL[] =
@@ -72,6 +79,11 @@ int weir_cat_store_data_under(weir_db *db, weir_arena *a, const char *loc, const
 		db, a,
 		weir_db_query(db, SQL_DATA_UNDER, err, WEIR_TEXT(loc), WEIR_TEXT(except_under ? except_under : "")),
 		type, err);
+}
+
+int weir_cat_store_data_overlapping(weir_db *db, weir_arena *a, const char *loc, const char **type, weir_error *err)
+{
+	return first_text(db, a, weir_db_query(db, SQL_DATA_OVERLAPPING, err, WEIR_TEXT(loc)), type, err);
 }
 
 int weir_cat_store_location_using(weir_db *db, weir_arena *a, const char *credential_id, const char **name,

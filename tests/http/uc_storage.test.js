@@ -4,7 +4,8 @@
 // shapes on every path, field errors that name the field and change nothing, secrets never
 // kept or answered, who may create, see, change and delete them (and that what a caller may
 // not see answers as missing), the privileges they carry, what blocks a delete, and what a
-// location governs: EXTERNAL tables and volumes under it, and temporary path credentials.
+// location governs: EXTERNAL tables and volumes under it, and temporary path credentials
+// (never to a table's or volume's files, which their own privileges govern).
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -218,19 +219,29 @@ test('a location governs EXTERNAL tables and volumes under it, and temporary pat
   ok(await volume('v1', 'file:///srv/gold/v1'));
 
   const path = (url, operation) => srv.req('POST', TP, { ...u.as, body: { url, operation } });
-  assertError(await path('file:///srv/gold/t1', 'PATH_READ'), 403, 'PERMISSION_DENIED');
+  assertError(await path('file:///srv/gold/files', 'PATH_READ'), 403, 'PERMISSION_DENIED');
   await grant('external_location', 'gold', u.name, ['READ_FILES']);
-  assert.deepEqual(ok(await path('file:///srv/gold/t1/', 'PATH_READ')), { url: 'file:///srv/gold/t1' });
-  assertError(await path('file:///srv/gold/t1', 'PATH_READ_WRITE'), 403, 'PERMISSION_DENIED');
+  assert.deepEqual(ok(await path('file:///srv/gold/files/', 'PATH_READ')), { url: 'file:///srv/gold/files' });
+  assertError(await path('file:///srv/gold/files', 'PATH_READ_WRITE'), 403, 'PERMISSION_DENIED');
   await grant('external_location', 'gold', u.name, ['WRITE_FILES']);
-  ok(await path('file:///srv/gold/t1', 'PATH_READ_WRITE'));
+  ok(await path('file:///srv/gold/files', 'PATH_READ_WRITE'));
   ok(await path('file:///srv/gold/new', 'PATH_CREATE_TABLE'));
   assertError(await path('file:///srv/golden', 'PATH_READ'), 403, 'PERMISSION_DENIED'); // a sibling, not inside
   assertError(await path('file:///srv/silver/t0', 'PATH_READ'), 403, 'PERMISSION_DENIED');
+  // a table's or volume's files are reached through its own privileges, not the location's:
+  // its path, a path inside it, and a path above it are refused
+  for (const url of ['file:///srv/gold/t1', 'file:///srv/gold/t1/part-0', 'file:///srv/gold', 'file:///srv/gold/v1']) {
+    const res = await path(url, 'PATH_READ');
+    assertError(res, 403, 'PERMISSION_DENIED');
+    assert.match(res.json.message, /overlaps the storage of a (table|volume)/, url);
+  }
+  assertError(await path('file:///srv/gold/t1', 'PATH_CREATE_TABLE'), 403, 'PERMISSION_DENIED');
   ok(await srv.req('PATCH', `${EL}/gold`, { body: { read_only: true } }));
-  ok(await path('file:///srv/gold/t1', 'PATH_READ'));
-  assertError(await path('file:///srv/gold/t1', 'PATH_READ_WRITE'), 403, 'PERMISSION_DENIED');
+  ok(await path('file:///srv/gold/files', 'PATH_READ'));
+  assertError(await path('file:///srv/gold/files', 'PATH_READ_WRITE'), 403, 'PERMISSION_DENIED');
   assertError(await path('file:///srv/gold/x', 'PATH_CREATE_TABLE'), 403, 'PERMISSION_DENIED');
+  // an admin is not bound by locations
+  ok(await srv.req('POST', TP, { body: { url: 'file:///srv/gold/t1', operation: 'PATH_READ_WRITE' } }));
   const rows = ok(await srv.req('GET', `${AUDIT}?action_name=generateTemporaryPathCredentials`)).events;
   assert.ok(rows.some((e) => e.response.status_code === 403 && e.request_params.url === 'file:///srv/golden'));
 });

@@ -608,6 +608,14 @@ static void test_storage_locations(void **state)
 	if (t == NULL)
 		fail_msg("refused with CREATE EXTERNAL TABLE: %s", e.message);
 	json_decref(t);
+	/* the table's files are its own privileges' business, at, inside or above its path */
+	const char *overlaps[] = {"file:///lake/l1/t", "file:///lake/l1/t/part", "file:///lake/l1"};
+	for (size_t i = 0; i < 3; i++) {
+		weir_error_clear(&e);
+		assert_int_equal(weir_storage_path_check(f->t->db, f->t->a, u, overlaps[i], false, false, &e), -1);
+		assert_non_null(strstr(e.message, "overlaps the storage of a table"));
+	}
+	assert_int_equal(weir_storage_path_check(f->t->db, f->t->a, u, "file:///lake/l1/tx", false, false, &e), 0);
 
 	/* deletes: the credential is used, the location has a table under it */
 	weir_securable cred;
