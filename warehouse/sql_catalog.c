@@ -180,11 +180,19 @@ static int coldefs(cp *c, weir_wh_cstmt *o, bool parens, bool params)
 	}
 }
 
-/* A securable kind: CATALOG, SCHEMA / DATABASE, TABLE / VIEW, VOLUME, FUNCTION, METASTORE. */
+/* A securable kind: CATALOG, SCHEMA / DATABASE, TABLE / VIEW, VOLUME, FUNCTION, METASTORE,
+ * EXTERNAL LOCATION, STORAGE CREDENTIAL. */
 static const char *sec_kind(cp *c)
 {
 	static const char *const kinds[] = {"CATALOG", "SCHEMA",   "DATABASE",  "TABLE", "VIEW",
 					    "VOLUME",  "FUNCTION", "METASTORE", NULL};
+	static const char *const pairs[][3] = {{"EXTERNAL", "LOCATION", "EXTERNAL LOCATION"},
+					       {"STORAGE", "CREDENTIAL", "STORAGE CREDENTIAL"}};
+	for (int k = 0; k < 2; k++)
+		if (kw(c, 0, pairs[k][0]) && kw(c, 1, pairs[k][1])) {
+			c->i += 2;
+			return pairs[k][2];
+		}
 	for (int k = 0; kinds[k]; k++)
 		if (eat(c, kinds[k]))
 			return strcmp(kinds[k], "DATABASE") == 0 ? "SCHEMA" : kinds[k];

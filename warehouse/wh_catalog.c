@@ -47,7 +47,8 @@ static bool set(const char *s) { return s && *s; }
 static const char *full_of(run *r, weir_sec_type t, const char *const *parts, int n, weir_error *err)
 {
 	const char *cat = r->x->catalog, *sch = r->x->schema;
-	int want = t == WEIR_SEC_CATALOG ? 1 : t == WEIR_SEC_SCHEMA ? 2 : 3;
+	bool one = t == WEIR_SEC_CATALOG || t == WEIR_SEC_EXTERNAL_LOCATION || t == WEIR_SEC_CREDENTIAL;
+	int want = one ? 1 : t == WEIR_SEC_SCHEMA ? 2 : 3;
 	if (n > want)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",
 					"Invalid statement: a %s name has at most %d part%s", weir_sec_type_name(t),
@@ -115,10 +116,12 @@ static int resolve_kind(run *r, weir_db *md, weir_securable *out, weir_error *er
 	}
 	if (strcmp(k, "TABLE") == 0 || strcmp(k, "VIEW") == 0)
 		return resolve_table(r, md, out, err);
-	weir_sec_type t = strcmp(k, "CATALOG") == 0  ? WEIR_SEC_CATALOG
-			  : strcmp(k, "SCHEMA") == 0 ? WEIR_SEC_SCHEMA
-			  : strcmp(k, "VOLUME") == 0 ? WEIR_SEC_VOLUME
-						     : WEIR_SEC_FUNCTION;
+	weir_sec_type t = strcmp(k, "CATALOG") == 0              ? WEIR_SEC_CATALOG
+			  : strcmp(k, "SCHEMA") == 0             ? WEIR_SEC_SCHEMA
+			  : strcmp(k, "VOLUME") == 0             ? WEIR_SEC_VOLUME
+			  : strcmp(k, "EXTERNAL LOCATION") == 0  ? WEIR_SEC_EXTERNAL_LOCATION
+			  : strcmp(k, "STORAGE CREDENTIAL") == 0 ? WEIR_SEC_CREDENTIAL
+								 : WEIR_SEC_FUNCTION;
 	const char *full = full_of(r, t, r->s->parts, r->s->nparts, err);
 	if (full == NULL || weir_gov_resolve(md, r->a, r->p, t, full, out, err) != 0)
 		return -1;

@@ -202,6 +202,23 @@ test('GRANT / REVOKE / SHOW GRANTS: the permissions API\'s rules', async () => {
   assert.deepEqual((await ok(await srv.req('GET', `${UC}/permissions/table/cat.sch.g`))).privilege_assignments, [{ principal: 'outer', privileges: ['SELECT'] }]);
   await good('REVOKE SELECT ON TABLE g FROM `outer`');
   await failed('SELECT a FROM g', who.member.token, 'TABLE_NOT_FOUND'); // no privilege on it: not even visible
+  // the storage securables, named by one name
+  ok(await srv.req('POST', `${UC}/storage-credentials`, { body: { name: 'wh_cred', aws_iam_role: { role_arn: 'arn:r' } } }));
+  ok(await srv.req('POST', `${UC}/external-locations`, { body: { name: 'wh_loc', url: 'file:///srv/wh_loc', credential_name: 'wh_cred' } }));
+  await good('GRANT READ FILES, CREATE EXTERNAL TABLE ON EXTERNAL LOCATION wh_loc TO `outer`');
+  await good('GRANT CREATE EXTERNAL LOCATION ON STORAGE CREDENTIAL wh_cred TO `outer`');
+  const elp = (await ok(await srv.req('GET', `${UC}/permissions/external_location/wh_loc`))).privilege_assignments;
+  assert.deepEqual(elp.map((a) => [a.principal, a.privileges.sort()]), [['outer', ['CREATE_EXTERNAL_TABLE', 'READ_FILES']]]);
+  assert.deepEqual((await rows('SHOW GRANTS ON EXTERNAL LOCATION wh_loc')).sort(),
+    [['outer', 'CREATE EXTERNAL TABLE', 'EXTERNAL LOCATION', 'wh_loc'], ['outer', 'READ FILES', 'EXTERNAL LOCATION', 'wh_loc']]);
+  assert.deepEqual(await rows('SHOW GRANTS ON STORAGE CREDENTIAL wh_cred'), [['outer', 'CREATE EXTERNAL LOCATION', 'STORAGE CREDENTIAL', 'wh_cred']]);
+  await failed('GRANT SELECT ON EXTERNAL LOCATION wh_loc TO `outer`', undefined, 'INVALID_PARAMETER_VALUE');
+  await failed('GRANT READ FILES ON EXTERNAL LOCATION nope TO `outer`', undefined, 'NOT_FOUND');
+  await failed('GRANT READ FILES ON EXTERNAL LOCATION a.b TO `outer`', undefined, 'INVALID_PARAMETER_VALUE');
+  await failed('SHOW GRANTS ON EXTERNAL LOCATION wh_loc', who.nobody.token, 'NOT_FOUND'); // hidden from it
+  await good('REVOKE READ FILES ON EXTERNAL LOCATION wh_loc FROM `outer`');
+  assert.deepEqual((await ok(await srv.req('GET', `${UC}/permissions/external_location/wh_loc`))).privilege_assignments,
+    [{ principal: 'outer', privileges: ['CREATE_EXTERNAL_TABLE'] }]);
   const audit = (await auditRows('updatePermissions')).filter((e) => JSON.stringify(e).includes('cat.sch.g'));
   assert.ok(audit.some((e) => e.response.status_code === 200) && audit.some((e) => e.response.status_code === 403), JSON.stringify(audit.map((e) => e.response)));
 });
