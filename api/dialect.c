@@ -23,8 +23,9 @@ typedef struct code_map {
  * Unity Catalog (DB) names the missing or existing catalog, schema or table in its code (400
  * for *_ALREADY_EXISTS); volumes, functions and workspaces that exist answer
  * RESOURCE_ALREADY_EXISTS (400), storage credentials and external locations
- * STORAGE_CREDENTIAL_ALREADY_EXISTS and EXTERNAL_LOCATION_ALREADY_EXISTS (400, as UC OSS); the platform objects (workspaces, tokens, secrets, lineage
- * edges) that do not, RESOURCE_DOES_NOT_EXIST. Everything else keeps the generic NOT_FOUND
+ * STORAGE_CREDENTIAL_ALREADY_EXISTS and EXTERNAL_LOCATION_ALREADY_EXISTS (400, as UC OSS);
+ * the platform objects (workspaces, tokens, secrets, lineage edges) that do not,
+ * RESOURCE_DOES_NOT_EXIST. Everything else keeps the generic NOT_FOUND
  * (404) and ALREADY_EXISTS (409), as UC's models do.
  *
  * SCIM and OAuth bodies carry the status only (and SCIM a scimType from it): no rows. */

@@ -1,7 +1,8 @@
 /* Unity Catalog core under /api/2.1/unity-catalog: metastore summary, catalogs, schemas,
  * tables, volumes, functions, storage credentials, external locations, temporary credentials.
- * Each handler: parse, resolve (404 for what the caller cannot browse), authorize by the route's rule (403), then the domain call in a write
- * transaction whose audit row commits with it. */
+ * Each handler: parse, resolve (404 for what the caller cannot browse), authorize by the
+ * route's rule (403), then the domain call in a write transaction whose audit row commits
+ * with it. */
 #include "api/http.h"
 #include "api/handlers/uc_routes.h"
 
