@@ -261,7 +261,10 @@ int weir_gov_check(weir_db *db, const weir_principal *p, weir_op op, weir_secura
 		return 0;
 	if (s->read_only && weir_op_is_write(op))
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
-				      "Catalog '%.200s' is bound read-only to workspace '%.100s': writes are refused.",
+				      "%s '%.200s' is bound read-only to workspace '%.100s': writes are refused.",
+				      s->type == WEIR_SEC_CREDENTIAL          ? "Storage credential"
+				      : s->type == WEIR_SEC_EXTERNAL_LOCATION ? "External location"
+									      : "Catalog",
 				      s->chain[cat_idx(s)].name, p && p->workspace_name ? p->workspace_name : "");
 	return weir_error_set(err, WEIR_E_PERMISSION_DENIED, "User does not have permission to %s on %s '%.300s'.",
 			      weir_op_name(op), weir_sec_type_name(s->type), s->full_name ? s->full_name : "");

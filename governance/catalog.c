@@ -1145,11 +1145,11 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 	c->last_name = weir_arena_strdup(c->a, name);
 	weir_securable child;
 	child_of(&child, c->parent, c->t, weir_arena_strdup(c->a, id), c->last_name, owner_id);
-	if (c->t == WEIR_SEC_CATALOG && c->p) {
-		/* A catalog's isolation and workspace binding are its own: resolve it as a GET
-		 * would, so that the list shows exactly the catalogs a GET finds. */
+	if ((c->t == WEIR_SEC_CATALOG || beside_catalogs(c->t)) && c->p) {
+		/* A catalog's (credential's, location's) isolation and workspace binding are its
+		 * own: resolve it as a GET would, so that the list shows exactly what a GET finds. */
 		weir_error ignored = WEIR_ERROR_INIT;
-		if (weir_gov_resolve_ex(c->db, c->a, c->p, WEIR_SEC_CATALOG, c->last_name,
+		if (weir_gov_resolve_ex(c->db, c->a, c->p, c->t, c->last_name,
 					c->include_browse ? WEIR_RESOLVE_INCLUDE_BROWSE : 0, &child, &ignored) != 0 ||
 		    strcmp(child.id, id) != 0)
 			return 0;

@@ -89,13 +89,17 @@ int weir_cat_store_storage(weir_db *db, weir_arena *a, const char *id, const cha
 
 /* An external location as storage.c's rules need it (arena strings). */
 typedef struct cat_location {
-	const char *id, *name, *spec;
+	const char *id, *name;
 	int64_t owner_id;
+	const char *spec;
+	const char *isolation; /* "OPEN" | "ISOLATED" */
+	const char *binding; /* its binding to the caller's workspace, or NULL */
 } cat_location;
 
-/* The external location whose url is loc or a parent of it: 1, 0 none, -1 error. */
+/* The external location whose url is loc or a parent of it, with its binding to
+ * workspace_id: 1, 0 none, -1 error. */
 int weir_cat_store_covering_location(weir_db *db, weir_arena *a, const char *metastore_id, const char *loc,
-				     cat_location *out, weir_error *err);
+				     int64_t workspace_id, cat_location *out, weir_error *err);
 /* The name of another location (not except_id, NULL: none) whose url equals, contains or lies
  * inside loc: 1, 0, -1. */
 int weir_cat_store_overlapping_location(weir_db *db, weir_arena *a, const char *metastore_id, const char *loc,
@@ -135,16 +139,19 @@ int weir_storage_delete_check(weir_db *db, weir_arena *a, const weir_securable *
  * ownership or CREATE EXTERNAL TABLE (VOLUME) on it; admins pass. 403 otherwise. */
 int weir_storage_external_check(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const char *loc,
 				weir_error *err);
-/* temporary-path-credentials for p at url (normalized): admins pass; others need an external
- * location covering url that they may see, with READ FILES (and WRITE FILES to write, and a
- * location that is not read_only), or CREATE EXTERNAL TABLE for create_table, and a url that
- * overlaps no table or volume (their data is governed by their own privileges). 403
- * otherwise. */
+/* temporary-path-credentials for p at url (normalized): admins pass (but for writes under a
+ * location bound READ_ONLY to their workspace); others need an external location covering
+ * url that they may see, with READ FILES (and WRITE FILES to write, and a location that is
+ * not read_only), or CREATE EXTERNAL TABLE for create_table, and a url that overlaps no table
+ * or volume (their data is governed by their own privileges). 403 otherwise. An ISOLATED
+ * location covers nothing in a workspace it is not bound to. */
 int weir_storage_path_check(weir_db *db, weir_arena *a, const weir_principal *p, const char *url, bool write,
 			    bool create_table, weir_error *err);
-/* The Info members of a credential or external location after the common ones (catalog_store.c's
- * renderer): spec is the row's JSON, location its storage_location. */
+/* The Info members of a credential or external location after the common ones
+ * (catalog_store.c's renderer): spec is the row's JSON, location its storage_location,
+ * isolation its isolation_mode column. */
 int weir_storage_info_members(weir_db *db, weir_arena *a, weir_sec_type t, const char *id, const char *subtype,
-			      const char *location, const char *spec, weir_jw *w, weir_error *err);
+			      const char *location, const char *spec, const char *isolation, weir_jw *w,
+			      weir_error *err);
 
 #endif

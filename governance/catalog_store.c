@@ -227,7 +227,7 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 	if (ms)
 		weir_jw_kstr(w, "metastore_id", ms);
 	int rc = 0;
-	const char *storage[3] = {NULL, NULL, NULL}; /* subtype, storage_location, spec */
+	const char *storage[4] = {NULL, NULL, NULL, NULL}; /* subtype, storage_location, spec, isolation */
 	switch (t) {
 	case WEIR_SEC_CATALOG:
 		weir_jw_kstr(w, "id", id);
@@ -248,6 +248,7 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 		storage[0] = weir_db_col_dup(a, st, 8);
 		storage[1] = weir_db_col_dup(a, st, 7);
 		storage[2] = weir_db_col_dup(a, st, 11);
+		storage[3] = weir_db_col_dup(a, st, 12);
 		break;
 	case WEIR_SEC_SCHEMA:
 		weir_jw_kstr(w, "schema_id", id);
@@ -329,7 +330,7 @@ int weir_cat_store_info_jw(weir_db *db, weir_arena *a, const char *id, const cat
 	if (t == WEIR_SEC_TABLE && !omit_columns)
 		rc = columns_jw(db, id, masks, w, err);
 	if (beside)
-		rc = weir_storage_info_members(db, a, t, id, storage[0], storage[1], storage[2], w, err);
+		rc = weir_storage_info_members(db, a, t, id, storage[0], storage[1], storage[2], storage[3], w, err);
 	json_decref(masks);
 	if (browse_only && t != WEIR_SEC_CATALOG) {
 		weir_jw_key(w, "browse_only");

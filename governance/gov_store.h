@@ -100,9 +100,10 @@ int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id,
 			   const char *obj_type, int64_t workspace_id, bool want_changes, weir_gov_resolve_row *out,
 			   weir_error *err);
 /* A child of the metastore outside the catalog tree (credential, external location) by type
- * name and name: 1 found (*id arena, *owner), 0 not, -1 error. */
+ * name and name, into out's object_id, object_owner, isolation and binding (to
+ * workspace_id): 1 found, 0 not, -1 error. */
 int weir_gov_store_resolve_top(weir_db *db, weir_arena *a, const char *metastore_id, const char *type, const char *name,
-			       const char **id, int64_t *owner, weir_error *err);
+			       int64_t workspace_id, weir_gov_resolve_row *out, weir_error *err);
 /* The type of securable id and its dotted full name from its catalog down. */
 int weir_gov_store_securable_path(weir_db *db, weir_arena *a, const char *id, weir_sec_type *type,
 				  const char **full_name, weir_error *err);

@@ -29,9 +29,12 @@ static const char SQL_RESOLVE[] =
 	"LEFT JOIN securables o ON ?3 IS NOT NULL AND o.parent_id = s.id AND o.type = ?4 AND o.name = ?3 "
 	"WHERE c.parent_id = ?5 AND c.type = 'catalog' AND c.name = ?1";
 
-/* A credential or external location: a child of the metastore by type and name. */
+/* A credential or external location: a child of the metastore by type and name, with its
+ * isolation and its binding to workspace ?4. */
 static const char SQL_RESOLVE_TOP[] =
-	"SELECT id, owner_id FROM securables WHERE parent_id = ?1 AND type = ?2 AND name = ?3";
+	"SELECT s.id, s.owner_id, COALESCE(s.isolation_mode, 'OPEN'), b.binding_type FROM securables s "
+	"LEFT JOIN catalog_bindings b ON b.catalog_id = s.id AND b.workspace_id = ?4 "
+	"WHERE s.parent_id = ?1 AND s.type = ?2 AND s.name = ?3";
 
 static const char SQL_RESOLVE_ID[] = "WITH RECURSIVE up(id, type, parent_id, name, depth) AS ("
 				     "  SELECT id, type, parent_id, name, 0 FROM securables WHERE id = ?1 "
@@ -78,18 +81,16 @@ int weir_gov_store_resolve(weir_db *db, weir_arena *a, const char *metastore_id,
 	return WEIR_DB_ROW_ONE(db, st, a, out, RESOLVE_FIELDS, err);
 }
 
+static const weir_db_field TOP_FIELDS[] = {
+	WEIR_FIELD(weir_gov_resolve_row, object_id), WEIR_FIELD(weir_gov_resolve_row, object_owner),
+	WEIR_FIELD(weir_gov_resolve_row, isolation), WEIR_FIELD(weir_gov_resolve_row, binding)};
+
 int weir_gov_store_resolve_top(weir_db *db, weir_arena *a, const char *metastore_id, const char *type, const char *name,
-			       const char **id, int64_t *owner, weir_error *err)
+			       int64_t workspace_id, weir_gov_resolve_row *out, weir_error *err)
 {
 	weir_stmt *st = weir_db_query(db, SQL_RESOLVE_TOP, err, WEIR_TEXT(metastore_id), WEIR_TEXT(type),
-				      WEIR_TEXT(name));
-	int found = weir_db_row_first(db, st, err);
-	if (found == 1) {
-		*id = weir_db_col_dup(a, st, 0);
-		*owner = weir_db_col_i64(st, 1);
-		weir_db_done(st);
-	}
-	return found;
+				      WEIR_TEXT(name), WEIR_I64(workspace_id));
+	return WEIR_DB_ROW_ONE(db, st, a, out, TOP_FIELDS, err);
 }
 
 int weir_gov_store_securable_path(weir_db *db, weir_arena *a, const char *id, weir_sec_type *type,

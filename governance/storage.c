@@ -9,6 +9,7 @@
  * secret_access_key are required as the Databricks API requires them, and then dropped. */
 #include "governance/catalog_int.h"
 #include "governance/gov_int.h"
+#include "governance/gov_store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -111,16 +112,32 @@ static void put_identity(json_t *spec, const char *key, json_t *identity)
 	json_object_set_new(spec, key, identity);
 }
 
-static int isolation_check(json_t *body, weir_error *err)
+/* isolation_mode of body: *out NULL when absent, else the column's word ("OPEN",
+ * "ISOLATED") for ISOLATION_MODE_OPEN / ISOLATION_MODE_ISOLATED; anything else is 400. */
+static int isolation_of(json_t *body, const char **out, weir_error *err)
 {
 	const char *iso = NULL;
+	*out = NULL;
 	if (weir_json_get_str(body, "isolation_mode", false, &iso, err) != 0)
 		return -1;
-	if (iso && strcmp(iso, "ISOLATION_MODE_OPEN") != 0)
+	if (iso == NULL)
+		return 0;
+	if (strcmp(iso, "ISOLATION_MODE_OPEN") == 0)
+		*out = "OPEN";
+	else if (strcmp(iso, "ISOLATION_MODE_ISOLATED") == 0)
+		*out = "ISOLATED";
+	else
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "isolation_mode",
-					"Invalid value for 'isolation_mode': storage credentials and external "
-					"locations are ISOLATION_MODE_OPEN (every workspace of the metastore)");
+					"Invalid value for 'isolation_mode': ISOLATION_MODE_OPEN or "
+					"ISOLATION_MODE_ISOLATED");
 	return 0;
+}
+
+/* Isolating binds the caller's workspace read-write (as Databricks does, and as catalogs do
+ * here), so that the object does not vanish from the workspace that isolated it. */
+static int isolate(weir_db *db, const weir_principal *p, const char *id, weir_error *err)
+{
+	return weir_gov_store_binding_set(db, id, p->workspace_id, "BINDING_TYPE_READ_WRITE", err);
 }
 
 /* The credential named in `credential_name` that p may build a location on: resolved for p
@@ -162,8 +179,10 @@ int weir_storage_create(weir_db *db, weir_arena *a, const weir_principal *p, cat
 			weir_error *err)
 {
 	bool read_only = false;
-	if (weir_json_get_bool(body, "read_only", false, &read_only, err) != 0 || isolation_check(body, err) != 0)
+	const char *iso = NULL;
+	if (weir_json_get_bool(body, "read_only", false, &read_only, err) != 0 || isolation_of(body, &iso, err) != 0)
 		return -1;
+	row->isolation_mode = iso ? iso : "OPEN";
 	json_t *spec = json_pack("{s:b}", "read_only", read_only);
 	int rc = -1;
 	if (row->type == WEIR_SEC_CREDENTIAL) {
@@ -204,6 +223,8 @@ int weir_storage_create(weir_db *db, weir_arena *a, const weir_principal *p, cat
 	}
 	row->spec = weir_json_text(a, spec, JSON_COMPACT | JSON_SORT_KEYS);
 	rc = weir_cat_store_insert(db, row, err);
+	if (rc == 0 && strcmp(row->isolation_mode, "ISOLATED") == 0)
+		rc = isolate(db, p, row->id, err);
 out:
 	json_decref(spec);
 	return rc;
@@ -231,8 +252,13 @@ int weir_storage_update(weir_db *db, weir_arena *a, const weir_principal *p, con
 {
 	json_t *ro = json_object_get(body, "read_only");
 	bool read_only = false, force = false, fallback = false;
+	const char *iso = NULL;
 	if (weir_json_get_bool(body, "read_only", false, &read_only, err) != 0 ||
-	    weir_json_get_bool(body, "force", false, &force, err) != 0 || isolation_check(body, err) != 0)
+	    weir_json_get_bool(body, "force", false, &force, err) != 0 || isolation_of(body, &iso, err) != 0)
+		return -1;
+	if (iso && (weir_cat_store_set_text(db, s->id, "isolation_mode", iso, now, p->name, err) != 0 ||
+		    (strcmp(iso, "ISOLATED") == 0 && strcmp(s->catalog_isolation, "ISOLATED") != 0 &&
+		     isolate(db, p, s->id, err) != 0)))
 		return -1;
 	const char *stored = weir_cat_store_text(db, a, s->id, "spec");
 	json_t *spec = stored ? json_loads(stored, 0, NULL) : NULL;
@@ -310,13 +336,16 @@ int weir_storage_delete_check(weir_db *db, weir_arena *a, const weir_securable *
 }
 
 int weir_storage_info_members(weir_db *db, weir_arena *a, weir_sec_type t, const char *id, const char *subtype,
-			      const char *location, const char *spec_text, weir_jw *w, weir_error *err)
+			      const char *location, const char *spec_text, const char *isolation, weir_jw *w,
+			      weir_error *err)
 {
 	json_t *spec = spec_text ? json_loads(spec_text, 0, NULL) : NULL;
 	weir_jw_kstr(w, "id", id);
 	weir_jw_key(w, "read_only");
 	weir_jw_bool(w, json_is_true(json_object_get(spec, "read_only")));
-	weir_jw_kstr(w, "isolation_mode", "ISOLATION_MODE_OPEN");
+	weir_jw_kstr(w, "isolation_mode",
+		     isolation && strcmp(isolation, "ISOLATED") == 0 ? "ISOLATION_MODE_ISOLATED"
+								     : "ISOLATION_MODE_OPEN");
 	int rc = 0;
 	if (t == WEIR_SEC_CREDENTIAL) {
 		weir_jw_kstr(w, "purpose", subtype ? subtype : "STORAGE");
@@ -353,14 +382,17 @@ int weir_storage_info_members(weir_db *db, weir_arena *a, weir_sec_type t, const
 
 /* ---------------------------------------------------------------- what locations govern */
 
-/* The external location covering loc as a securable for p's checks; 1 found, 0 none, -1. */
-static int covering(weir_db *db, weir_arena *a, const char *loc, weir_securable *el, bool *read_only, weir_error *err)
+/* The external location covering loc as a securable for p's checks: 1 found, 0 none, -1.
+ * *read_only: the location's own flag; *elsewhere: ISOLATED and not bound to p's workspace
+ * (unusable from it); a READ_ONLY binding makes el->read_only (writes refused). */
+static int covering(weir_db *db, weir_arena *a, const weir_principal *p, const char *loc, weir_securable *el,
+		    bool *read_only, bool *elsewhere, weir_error *err)
 {
 	const char *ms = weir_gov_metastore_id(db, a, err);
 	if (ms == NULL)
 		return -1;
 	cat_location l;
-	int found = weir_cat_store_covering_location(db, a, ms, loc, &l, err);
+	int found = weir_cat_store_covering_location(db, a, ms, loc, p->workspace_id, &l, err);
 	if (found != 1)
 		return found;
 	memset(el, 0, sizeof(*el));
@@ -369,7 +401,9 @@ static int covering(weir_db *db, weir_arena *a, const char *loc, weir_securable 
 	el->full_name = l.name;
 	el->depth = 1;
 	el->chain[0] = (weir_sec_level){l.id, WEIR_SEC_EXTERNAL_LOCATION, l.name, l.owner_id};
-	el->catalog_isolation = "OPEN";
+	el->catalog_isolation = l.isolation;
+	el->read_only = l.binding && strcmp(l.binding, "BINDING_TYPE_READ_ONLY") == 0;
+	*elsewhere = strcmp(l.isolation, "ISOLATED") == 0 && l.binding == NULL;
 	json_t *spec = l.spec ? json_loads(l.spec, 0, NULL) : NULL;
 	*read_only = json_is_true(json_object_get(spec, "read_only"));
 	json_decref(spec);
@@ -382,14 +416,20 @@ int weir_storage_external_check(weir_db *db, weir_arena *a, const weir_principal
 	if (p == NULL || p->is_admin)
 		return 0;
 	weir_securable el;
-	bool read_only;
-	int found = covering(db, a, loc, &el, &read_only, err);
+	bool read_only, elsewhere;
+	int found = covering(db, a, p, loc, &el, &read_only, &elsewhere, err);
 	if (found <= 0)
 		return found;
+	if (elsewhere)
+		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+				      "The external location that covers '%.300s' cannot be used from this workspace.",
+				      loc);
 	weir_op op = t == WEIR_SEC_VOLUME ? WEIR_OP_CREATE_VOLUME : WEIR_OP_CREATE_TABLE;
 	if (weir_gov_allowed(db, p, op, &el))
 		return 0;
 	const char *priv = t == WEIR_SEC_VOLUME ? "CREATE EXTERNAL VOLUME" : "CREATE EXTERNAL TABLE";
+	if (el.read_only && weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &el))
+		return weir_gov_check(db, p, op, &el, err); /* the read-only binding's refusal */
 	if (weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &el))
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
 				      "User does not have %s on external location '%.255s', which covers '%.300s'.",
@@ -403,21 +443,28 @@ int weir_storage_path_check(weir_db *db, weir_arena *a, const weir_principal *p,
 {
 	if (p == NULL)
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED, "Access denied.");
-	if (p->is_admin)
-		return 0;
 	weir_securable el;
-	bool read_only = false;
-	int found = covering(db, a, url, &el, &read_only, err);
+	bool read_only = false, elsewhere = false, writes = write || create_table;
+	int found = covering(db, a, p, url, &el, &read_only, &elsewhere, err);
 	if (found < 0)
 		return -1;
+	if (elsewhere) /* an ISOLATED location does not exist in a workspace it is not bound to */
+		found = 0;
+	/* admins may ask for any path; a READ_ONLY binding still refuses them writes, as it does
+	 * in a catalog */
+	if (p->is_admin && !(found == 1 && writes && el.read_only))
+		return 0;
+	if (p->is_admin)
+		return weir_gov_check(db, p, WEIR_OP_WRITE_DATA, &el, err);
 	if (found == 0 || !weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &el))
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
 				      "User does not have permission to use path '%.300s': no external location that "
 				      "the caller may use covers it.",
 				      url);
-	if ((write || create_table) && read_only)
+	if (writes && (read_only || el.read_only))
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
-				      "External location '%.255s' is read-only: '%.300s' cannot be written.",
+				      "External location '%.255s' is read-only (or bound read-only to this workspace): "
+				      "'%.300s' cannot be written.",
 				      el.full_name, url);
 	bool ok = create_table ? weir_gov_allowed(db, p, WEIR_OP_CREATE_TABLE, &el)
 			       : weir_gov_allowed(db, p, WEIR_OP_READ_DATA, &el) &&

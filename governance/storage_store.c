@@ -7,10 +7,13 @@
 
 #include "core/db_row.h"
 
-/* The location whose url is loc or a parent of it (no two locations overlap: one at most). */
-static const char SQL_COVERING[] = "SELECT id, name, owner_id, spec FROM securables "
-				   "WHERE parent_id = ?1 AND type = 'external_location' AND (storage_location = ?2 OR "
-				   "substr(?2, 1, length(storage_location) + 1) = storage_location || '/') LIMIT 1";
+/* The location whose url is loc or a parent of it (no two locations overlap: one at most),
+ * with its isolation and its binding to workspace ?3. */
+static const char SQL_COVERING[] =
+	"SELECT l.id, l.name, l.owner_id, l.spec, COALESCE(l.isolation_mode, 'OPEN'), b.binding_type "
+	"FROM securables l LEFT JOIN catalog_bindings b ON b.catalog_id = l.id AND b.workspace_id = ?3 "
+	"WHERE l.parent_id = ?1 AND l.type = 'external_location' AND (l.storage_location = ?2 OR "
+	"substr(?2, 1, length(l.storage_location) + 1) = l.storage_location || '/') LIMIT 1";
 
 /* Another location (not ?3) whose url equals loc, contains it or lies inside it. */
 static const char SQL_OVERLAPPING[] = "SELECT name FROM securables "
@@ -37,19 +40,16 @@ static const char SQL_LOCATION_USING[] = "SELECT name FROM securables WHERE cred
 static const char SQL_LOCATION_CREDENTIAL[] =
 	"SELECT c.id, c.name FROM securables l JOIN securables c ON c.id = l.credential_id WHERE l.id = ?1";
 
+static const weir_db_field COVERING_FIELDS[] = {WEIR_FIELD(cat_location, id),        WEIR_FIELD(cat_location, name),
+						WEIR_FIELD(cat_location, owner_id),  WEIR_FIELD(cat_location, spec),
+						WEIR_FIELD(cat_location, isolation), WEIR_FIELD(cat_location, binding)};
+
 int weir_cat_store_covering_location(weir_db *db, weir_arena *a, const char *metastore_id, const char *loc,
-				     cat_location *out, weir_error *err)
+				     int64_t workspace_id, cat_location *out, weir_error *err)
 {
-	weir_stmt *st = weir_db_query(db, SQL_COVERING, err, WEIR_TEXT(metastore_id), WEIR_TEXT(loc));
-	int found = weir_db_row_first(db, st, err);
-	if (found == 1) {
-		out->id = weir_db_col_dup(a, st, 0);
-		out->name = weir_db_col_dup(a, st, 1);
-		out->owner_id = weir_db_col_i64(st, 2);
-		out->spec = weir_db_col_dup(a, st, 3);
-		weir_db_done(st);
-	}
-	return found;
+	weir_stmt *st = weir_db_query(db, SQL_COVERING, err, WEIR_TEXT(metastore_id), WEIR_TEXT(loc),
+				      WEIR_I64(workspace_id));
+	return WEIR_DB_ROW_ONE(db, st, a, out, COVERING_FIELDS, err);
 }
 
 /* One text column of a one-row answer: 1 (arena copy in *out), 0, -1. */

@@ -83,7 +83,8 @@ int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 }
 
 /* A storage credential or external location: one name, a chain of itself alone, seen by
- * whoever may read its metadata (authz.c's storage_rule). */
+ * whoever may read its metadata (authz.c's storage_rule), from a workspace bound to it when
+ * it is ISOLATED. */
 static int resolve_top(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const char *name,
 		       unsigned flags, weir_securable *out, weir_error *err)
 {
@@ -96,16 +97,21 @@ static int resolve_top(weir_db *db, weir_arena *a, const weir_principal *p, weir
 	const char *ms = weir_gov_metastore_id(db, a, err);
 	if (ms == NULL)
 		return -1;
-	const char *id = NULL;
-	int64_t owner = 0;
-	int found = weir_gov_store_resolve_top(db, a, ms, weir_sec_type_name(t), name, &id, &owner, err);
+	weir_gov_resolve_row row;
+	int found = weir_gov_store_resolve_top(db, a, ms, weir_sec_type_name(t), name,
+					       p ? p->workspace_id : WEIR_DEFAULT_WORKSPACE_ID, &row, err);
 	if (found < 0)
 		return -1;
 	if (found == 0)
 		return weir_gov_not_found(t, name, err);
-	out->id = id;
+	out->id = row.object_id;
 	out->depth = 1;
-	out->chain[0] = (weir_sec_level){id, t, out->full_name, owner};
+	out->chain[0] = (weir_sec_level){row.object_id, t, out->full_name, row.object_owner};
+	/* isolated as a catalog is: bound workspaces only, a READ_ONLY binding refusing writes */
+	out->catalog_isolation = row.isolation;
+	out->read_only = row.binding != NULL && strcmp(row.binding, "BINDING_TYPE_READ_ONLY") == 0;
+	if (strcmp(row.isolation, "ISOLATED") == 0 && row.binding == NULL && !(flags & WEIR_RESOLVE_IGNORE_ISOLATION))
+		return weir_gov_not_found(t, name, err);
 	if (p && !(flags & WEIR_RESOLVE_NO_VISIBILITY) && !weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, out))
 		return weir_gov_not_found(t, name, err);
 	return 0;

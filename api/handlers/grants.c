@@ -1,6 +1,6 @@
 /* Grants: GET/PATCH permissions and GET effective-permissions on any securable, and the
- * workspace bindings of catalogs (the generic `bindings` API and the older
- * `workspace-bindings/catalogs` one). */
+ * workspace bindings of catalogs, storage credentials and external locations (the generic
+ * `bindings` API; catalogs also through the older `workspace-bindings/catalogs` one). */
 #include "api/http.h"
 #include "api/handlers/uc_routes.h"
 
@@ -88,38 +88,48 @@ static int assignments_list(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
-/* A catalog for binding management: admins and owners reach ISOLATED catalogs from any
- * workspace (they are the ones who bind them); for others the catalog must be visible. */
-static int resolve_catalog_for_bindings(weir_req *r, const char *name, weir_securable *s, weir_error *e)
+/* A securable for binding management (a catalog, a storage credential or an external
+ * location): admins and owners reach ISOLATED ones from any workspace (they are the ones who
+ * bind them); for others it must be visible. */
+static int resolve_for_bindings(weir_req *r, weir_sec_type t, const char *name, weir_securable *s, weir_error *e)
 {
 	weir_db *db = weir_req_db(r);
-	if (weir_gov_resolve_ex(db, r->arena, r->principal, WEIR_SEC_CATALOG, name, WEIR_RESOLVE_IGNORE_ISOLATION, s,
-				e) != 0)
+	if (weir_gov_resolve_ex(db, r->arena, r->principal, t, name, WEIR_RESOLVE_IGNORE_ISOLATION, s, e) != 0)
 		return -1;
-	s->read_only = false; /* managing bindings is not a write to the catalog's contents */
+	s->read_only = false; /* managing bindings is not a write to the securable's contents */
 	weir_securable probe;
 	weir_error ignore = WEIR_ERROR_INIT;
 	bool owner = false;
 	for (int i = 0; i < r->principal->nclosure; i++)
 		owner |= r->principal->closure[i] == s->chain[0].owner_id;
 	if (!r->principal->is_admin && !owner &&
-	    weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_CATALOG, name, &probe, &ignore) != 0)
-		return weir_gov_not_found(WEIR_SEC_CATALOG, name, e);
+	    weir_gov_resolve(db, r->arena, r->principal, t, name, &probe, &ignore) != 0)
+		return weir_gov_not_found(t, name, e);
 	return 0;
+}
+
+/* The securable of /bindings/{securable_type}/{securable_name}: catalog(s),
+ * storage_credential (credential) or external_location; anything else 400 naming the type. */
+static int bindings_target(weir_req *r, weir_securable *s, weir_error *e)
+{
+	const char *ts = weir_req_param(r, "securable_type");
+	weir_sec_type t = WEIR_SEC_METASTORE;
+	if (strcasecmp(ts, "catalogs") == 0)
+		t = WEIR_SEC_CATALOG;
+	else if (weir_sec_type_parse(ts, &t) != 0)
+		t = WEIR_SEC_METASTORE;
+	if (t != WEIR_SEC_CATALOG && t != WEIR_SEC_CREDENTIAL && t != WEIR_SEC_EXTERNAL_LOCATION)
+		return weir_error_field(e, WEIR_E_INVALID_PARAMETER_VALUE, "securable_type",
+					"Invalid value for 'securable_type': only catalogs, storage credentials and "
+					"external locations can be bound to workspaces");
+	return resolve_for_bindings(r, t, weir_req_param(r, "securable_name"), s, e);
 }
 
 static int bindings_get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable s;
-	const char *type = weir_req_param(r, "securable_type");
-	if (strcasecmp(type, "catalog") != 0 && strcasecmp(type, "catalogs") != 0) {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "securable_type",
-				 "Invalid value for 'securable_type': only catalogs can be bound to workspaces");
-		return fail(r, &e);
-	}
-	if (resolve_catalog_for_bindings(r, weir_req_param(r, "securable_name"), &s, &e) != 0 ||
-	    weir_req_authorize(r, &s, &e) != 0)
+	if (bindings_target(r, &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_bindings_get(weir_req_db(r), &s, &e);
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
@@ -130,16 +140,8 @@ static int bindings_update(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable s;
 	json_t *body = weir_req_json(r, true, &e);
-	const char *type = weir_req_param(r, "securable_type");
-	if (body == NULL)
-		return fail(r, &e);
-	if (strcasecmp(type, "catalog") != 0 && strcasecmp(type, "catalogs") != 0) {
-		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "securable_type",
-				 "Invalid value for 'securable_type': only catalogs can be bound to workspaces");
-		return fail(r, &e);
-	}
-	if (resolve_catalog_for_bindings(r, weir_req_param(r, "securable_name"), &s, &e) != 0 ||
-	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0)
+	if (body == NULL || bindings_target(r, &s, &e) != 0 || weir_req_authorize(r, &s, &e) != 0 ||
+	    weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_bindings_update(weir_req_db(r), &s, json_object_get(body, "add"),
 					   json_object_get(body, "remove"), NULL, &e);
@@ -162,7 +164,7 @@ static int legacy_get(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable s;
-	if (resolve_catalog_for_bindings(r, weir_req_param(r, "name"), &s, &e) != 0 ||
+	if (resolve_for_bindings(r, WEIR_SEC_CATALOG, weir_req_param(r, "name"), &s, &e) != 0 ||
 	    weir_req_authorize(r, &s, &e) != 0)
 		return fail(r, &e);
 	json_t *out = weir_bindings_get(weir_req_db(r), &s, &e);
@@ -189,7 +191,7 @@ static int legacy_update(weir_req *r)
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable s;
 	json_t *body = weir_req_json(r, true, &e);
-	if (body == NULL || resolve_catalog_for_bindings(r, weir_req_param(r, "name"), &s, &e) != 0 ||
+	if (body == NULL || resolve_for_bindings(r, WEIR_SEC_CATALOG, weir_req_param(r, "name"), &s, &e) != 0 ||
 	    weir_req_authorize(r, &s, &e) != 0 || weir_req_begin(r, &e) != 0)
 		return fail(r, &e);
 	static const char *const names[2] = {"assign_workspaces", "unassign_workspaces"};

@@ -105,12 +105,12 @@ test('bad credential input names its field and creates nothing', async () => {
     [{ name: 'x', purpose: 'SERVICE', aws_iam_role: { role_arn: 'r' } }, 'purpose'],
     [{ name: 'a.b', aws_iam_role: { role_arn: 'r' } }, 'name'],
     [{ aws_iam_role: { role_arn: 'r' } }, 'name'],
-    [{ name: 'x', aws_iam_role: { role_arn: 'r' }, isolation_mode: 'ISOLATION_MODE_ISOLATED' }, 'isolation_mode'],
+    [{ name: 'x', aws_iam_role: { role_arn: 'r' }, isolation_mode: 'ISOLATED' }, 'isolation_mode'],
   ];
   for (const [body, name] of bad) field(await srv.req('POST', CR, { body }), name);
   assertError(await srv.req('POST', SC, { body: { name: 'aws_cred', aws_iam_role: { role_arn: 'r' } } }), 400, 'STORAGE_CREDENTIAL_ALREADY_EXISTS');
   field(await srv.req('PATCH', `${SC}/aws_cred`, { body: { aws_iam_role: {} } }), 'aws_iam_role.role_arn');
-  field(await srv.req('PATCH', `${SC}/aws_cred`, { body: { comment: 'no', isolation_mode: 'ISOLATION_MODE_ISOLATED' } }), 'isolation_mode');
+  field(await srv.req('PATCH', `${SC}/aws_cred`, { body: { comment: 'no', isolation_mode: 'OPEN' } }), 'isolation_mode');
   assert.equal(ok(await srv.req('GET', `${SC}/aws_cred`)).comment, 'c2', 'a refused PATCH changes nothing');
   assert.deepEqual(await names(SC, 'storage_credentials'), before);
   assertError(await srv.req('GET', `${SC}/nope`), 404, 'NOT_FOUND');
@@ -244,4 +244,46 @@ test('a location governs EXTERNAL tables and volumes under it, and temporary pat
   ok(await srv.req('POST', TP, { body: { url: 'file:///srv/gold/t1', operation: 'PATH_READ_WRITE' } }));
   const rows = ok(await srv.req('GET', `${AUDIT}?action_name=generateTemporaryPathCredentials`)).events;
   assert.ok(rows.some((e) => e.response.status_code === 403 && e.request_params.url === 'file:///srv/golden'));
+});
+
+test('ISOLATION_MODE_ISOLATED: credentials and locations exist only in bound workspaces; a READ_ONLY binding refuses writes', async () => {
+  const ws = ok(await srv.req('POST', '/api/2.0/weir/workspaces', { body: { name: 'ISO' } }));
+  ok(await srv.req('PUT', '/api/2.0/weir/workspaces/ISO/assignments/admin'));
+  const iso = { token: ok(await srv.req('POST', '/api/2.0/token/create', { body: { workspace: 'ISO' } })).token_value };
+  ok(await srv.req('POST', SC, { body: { name: 'iso_cred', aws_iam_role: { role_arn: 'r' } } }));
+  ok(await srv.req('POST', EL, { body: { name: 'iso_loc', url: 'file:///srv/iso', credential_name: 'iso_cred' } }));
+  ok(await srv.req('GET', `${EL}/iso_loc`, iso)); // OPEN: every workspace
+  // isolating binds the calling workspace read-write: it stays here, and is gone from ISO
+  const upd = ok(await srv.req('PATCH', `${EL}/iso_loc`, { body: { isolation_mode: 'ISOLATION_MODE_ISOLATED' } }));
+  assert.equal(upd.isolation_mode, 'ISOLATION_MODE_ISOLATED');
+  ok(await srv.req('GET', `${EL}/iso_loc`));
+  assertError(await srv.req('GET', `${EL}/iso_loc`, iso), 404, 'NOT_FOUND');
+  assert.ok(!(await names(EL, 'external_locations', iso)).includes('iso_loc'));
+  assert.ok((await names(EL, 'external_locations')).includes('iso_loc'));
+  const cred = ok(await srv.req('POST', CR, { body: { name: 'iso_cred2', aws_iam_role: { role_arn: 'r' }, isolation_mode: 'ISOLATION_MODE_ISOLATED' } }));
+  assert.equal(cred.isolation_mode, 'ISOLATION_MODE_ISOLATED');
+  assertError(await srv.req('GET', `${SC}/iso_cred2`, iso), 404, 'NOT_FOUND');
+  field(await srv.req('PATCH', `${EL}/iso_loc`, { body: { isolation_mode: 'ISOLATED' } }), 'isolation_mode');
+  // the generic bindings API: ISO gets it read-only
+  const bound = ok(await srv.req('PATCH', `${UC}/bindings/external_location/iso_loc`, {
+    body: { add: [{ workspace_id: ws.workspace_id, binding_type: 'BINDING_TYPE_READ_ONLY' }] },
+  }));
+  assert.deepEqual(bound.bindings.map((b) => b.binding_type).sort(), ['BINDING_TYPE_READ_ONLY', 'BINDING_TYPE_READ_WRITE']);
+  assert.deepEqual(ok(await srv.req('GET', `${UC}/bindings/external_location/iso_loc`)), bound);
+  ok(await srv.req('GET', `${EL}/iso_loc`, iso));
+  assertError(await srv.req('PATCH', `${EL}/iso_loc`, { ...iso, body: { comment: 'no' } }), 403, 'PERMISSION_DENIED');
+  // paths under it from ISO: read, never write (admins included); from the read-write workspace: both
+  const p = (operation, as = {}) => srv.req('POST', TP, { ...as, body: { url: 'file:///srv/iso/f', operation } });
+  ok(await p('PATH_READ', iso));
+  assertError(await p('PATH_READ_WRITE', iso), 403, 'PERMISSION_DENIED');
+  ok(await p('PATH_READ_WRITE'));
+  field(await srv.req('GET', `${UC}/bindings/table/lake.s.events`), 'securable_type');
+  ok(await srv.req('PATCH', `${UC}/bindings/storage_credential/iso_cred2`, {
+    body: { add: [{ workspace_id: ws.workspace_id, binding_type: 'BINDING_TYPE_READ_WRITE' }] },
+  }));
+  ok(await srv.req('GET', `${SC}/iso_cred2`, iso));
+  // back to OPEN: everywhere again
+  ok(await srv.req('PATCH', `${SC}/iso_cred2`, { body: { isolation_mode: 'ISOLATION_MODE_OPEN' } }));
+  ok(await srv.req('PATCH', `${UC}/bindings/storage_credential/iso_cred2`, { body: { remove: [{ workspace_id: ws.workspace_id }] } }));
+  ok(await srv.req('GET', `${SC}/iso_cred2`, iso));
 });
