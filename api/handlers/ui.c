@@ -228,6 +228,8 @@ const weir_route weir_routes_ui[] = {
 	SHELL("/signin"),
 	SHELL("/explore"),
 	SHELL("/explore/{path*}"),
+	SHELL("/external"),
+	SHELL("/external/{path*}"),
 	SHELL("/lineage"),
 	SHELL("/lineage/{path*}"),
 	SHELL("/jobs"),

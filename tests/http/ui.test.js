@@ -57,7 +57,7 @@ test('the app shell answers / and every UI deep link; API paths are unchanged', 
   assertUiHeaders(shell);
   assert.equal(shell.headers.get('cache-control'), 'no-cache');
   for (const p of ['/signin', '/explore', '/explore/main/default/t1', '/jobs/12/runs/34', '/sql', '/models/a.b.c',
-    '/experiments/7', '/lineage/table/a.b.c', '/admin/users', '/explore/%3Cscript%3E']) {
+    '/experiments/7', '/lineage/table/a.b.c', '/admin/users', '/explore/%3Cscript%3E', '/external', '/external/location/l1']) {
     const r = await get(p);
     assert.equal(r.status, 200, p);
     assert.equal(r.text, shell.text, `${p} answers the shell`);

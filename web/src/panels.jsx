@@ -19,6 +19,9 @@ export const PRIVILEGES = {
   volume: ['READ_VOLUME', 'WRITE_VOLUME', 'BROWSE', 'APPLY_TAG', 'MANAGE', 'ALL_PRIVILEGES'],
   function: ['EXECUTE', 'BROWSE', 'MANAGE', 'ALL_PRIVILEGES'],
   registered_model: ['EXECUTE', 'BROWSE', 'APPLY_TAG', 'MANAGE', 'ALL_PRIVILEGES'],
+  storage_credential: ['CREATE_EXTERNAL_LOCATION', 'CREATE_EXTERNAL_TABLE', 'READ_FILES', 'WRITE_FILES', 'MANAGE', 'ALL_PRIVILEGES'],
+  external_location: ['READ_FILES', 'WRITE_FILES', 'CREATE_EXTERNAL_TABLE', 'CREATE_EXTERNAL_VOLUME', 'CREATE_MANAGED_STORAGE', 'BROWSE',
+    'MANAGE', 'ALL_PRIVILEGES'],
 };
 
 // Grants on one securable (GET permissions: the answer is scoped to what the caller may see),

@@ -14,11 +14,13 @@ import { Sql } from './pages/sql.jsx';
 import { Models } from './pages/models.jsx';
 import { Compare, Experiments } from './pages/experiments.jsx';
 import { Lineage } from './pages/lineage.jsx';
+import { External } from './pages/external.jsx';
 
 export const routes = [
   { path: '/', page: Home },
   { path: '/signin', page: SignIn, public: true },
   { path: '/explore/:catalog?/:schema?/:name?', page: Explore, section: 'catalog' },
+  { path: '/external/:kind?/:name?', page: External, section: 'catalog' },
   { path: '/lineage/*rest', page: Lineage, section: 'lineage' },
   { path: '/jobs/*rest', page: Jobs, section: 'jobs' },
   { path: '/sql', page: Sql, section: 'sql' },

@@ -270,6 +270,9 @@ function Catalogs() {
   return (
     <section>
       <h1>Catalog</h1>
+      <p>
+        <Link href="/external">External data</Link>: storage credentials and external locations.
+      </p>
       {cats.loading ? <Loading what="catalogs" /> : null}
       <ErrorBox error={cats.error} />
       {cats.data ? (
