@@ -166,7 +166,10 @@ static bool create_in(const weir_principal *p, weir_securable *s, weir_priv crea
 }
 
 /* Storage credentials and external locations: no parents, nothing inherited; their owner
- * and MANAGE manage them, any privilege on one shows it, and each use has its privilege. */
+ * and MANAGE manage them, any privilege on one shows it, and each use has its privilege: on a
+ * location CREATE_TABLE and CREATE_VOLUME read CREATE EXTERNAL TABLE / VOLUME (an EXTERNAL
+ * one under it), CREATE_SCHEMA reads CREATE MANAGED STORAGE (a storage_root under it),
+ * READ_DATA and WRITE_DATA read READ FILES and WRITE FILES (path credentials). */
 static bool storage_rule(const weir_principal *p, weir_op op, const weir_securable *s)
 {
 	bool cred = s->type == WEIR_SEC_CREDENTIAL;
@@ -182,6 +185,8 @@ static bool storage_rule(const weir_principal *p, weir_op op, const weir_securab
 	case WEIR_OP_CREATE_EXTERNAL_LOCATION: return cred && has(s, 0, WEIR_PRIV_CREATE_EXTERNAL_LOCATION);
 	case WEIR_OP_CREATE_TABLE: return has(s, 0, WEIR_PRIV_CREATE_EXTERNAL_TABLE);
 	case WEIR_OP_CREATE_VOLUME: return !cred && has(s, 0, WEIR_PRIV_CREATE_EXTERNAL_VOLUME);
+	case WEIR_OP_CREATE_SCHEMA: /* a catalog's or schema's managed storage (storage_root) here */
+		return !cred && has(s, 0, WEIR_PRIV_CREATE_MANAGED_STORAGE);
 	case WEIR_OP_READ_DATA: return has(s, 0, WEIR_PRIV_READ_FILES);
 	case WEIR_OP_WRITE_DATA: return has(s, 0, WEIR_PRIV_WRITE_FILES);
 	default: return false;

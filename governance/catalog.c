@@ -943,7 +943,8 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	if (t == WEIR_SEC_CATALOG || t == WEIR_SEC_SCHEMA) {
 		if (weir_json_get_str(fields, "storage_root", false, &root, err) != 0)
 			return -1;
-		if (root && weir_cat_external_url(a, "storage_root", &root, err) != 0)
+		if (root && (weir_cat_external_url(a, "storage_root", &root, err) != 0 ||
+			     weir_storage_external_check(db, a, p, t, root, err) != 0))
 			return -1;
 	}
 	const char *full = t == WEIR_SEC_CATALOG || beside_catalogs(t) ? name

@@ -135,8 +135,9 @@ int weir_storage_update(weir_db *db, weir_arena *a, const weir_principal *p, con
 /* Refuses, without force, to delete a credential that a location uses or a location that
  * data lies under (400 FAILED_PRECONDITION). */
 int weir_storage_delete_check(weir_db *db, weir_arena *a, const weir_securable *s, bool force, weir_error *err);
-/* An EXTERNAL table or volume (t) at loc: when an external location covers loc, p needs its
- * ownership or CREATE EXTERNAL TABLE (VOLUME) on it; admins pass. 403 otherwise. */
+/* An EXTERNAL table or volume (t) at loc, or the storage_root of a catalog or schema (t):
+ * when an external location covers loc, p needs its ownership or CREATE EXTERNAL TABLE
+ * (VOLUME; CREATE MANAGED STORAGE for a storage root) on it; admins pass. 403 otherwise. */
 int weir_storage_external_check(weir_db *db, weir_arena *a, const weir_principal *p, weir_sec_type t, const char *loc,
 				weir_error *err);
 /* temporary-path-credentials for p at url (normalized): admins pass (but for writes under a

@@ -424,10 +424,17 @@ int weir_storage_external_check(weir_db *db, weir_arena *a, const weir_principal
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
 				      "The external location that covers '%.300s' cannot be used from this workspace.",
 				      loc);
-	weir_op op = t == WEIR_SEC_VOLUME ? WEIR_OP_CREATE_VOLUME : WEIR_OP_CREATE_TABLE;
+	/* the op as storage_rule reads it on a location: CREATE EXTERNAL TABLE / VOLUME, or CREATE
+	 * MANAGED STORAGE for a catalog's or schema's storage_root */
+	bool managed = t == WEIR_SEC_CATALOG || t == WEIR_SEC_SCHEMA;
+	weir_op op = managed                ? WEIR_OP_CREATE_SCHEMA
+		     : t == WEIR_SEC_VOLUME ? WEIR_OP_CREATE_VOLUME
+					    : WEIR_OP_CREATE_TABLE;
 	if (weir_gov_allowed(db, p, op, &el))
 		return 0;
-	const char *priv = t == WEIR_SEC_VOLUME ? "CREATE EXTERNAL VOLUME" : "CREATE EXTERNAL TABLE";
+	const char *priv = managed                ? "CREATE MANAGED STORAGE"
+			   : t == WEIR_SEC_VOLUME ? "CREATE EXTERNAL VOLUME"
+						  : "CREATE EXTERNAL TABLE";
 	if (el.read_only && weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &el))
 		return weir_gov_check(db, p, op, &el, err); /* the read-only binding's refusal */
 	if (weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &el))

@@ -217,6 +217,14 @@ test('a location governs EXTERNAL tables and volumes under it, and temporary pat
   assertError(await volume('v1', 'file:///srv/gold/v1'), 403, 'PERMISSION_DENIED');
   await grant('external_location', 'gold', u.name, ['CREATE_EXTERNAL_VOLUME']);
   ok(await volume('v1', 'file:///srv/gold/v1'));
+  // a schema's managed storage under the location needs CREATE MANAGED STORAGE on it
+  await grant('catalog', 'lake', u.name, ['CREATE_SCHEMA']);
+  const rooted = () => srv.req('POST', UC + '/schemas', { ...u.as, body: { name: 'rooted', catalog_name: 'lake', storage_root: 'file:///srv/gold/managed' } });
+  const noRoot = await rooted();
+  assertError(noRoot, 403, 'PERMISSION_DENIED');
+  assert.match(noRoot.json.message, /CREATE MANAGED STORAGE/);
+  await grant('external_location', 'gold', u.name, ['CREATE_MANAGED_STORAGE']);
+  assert.equal(ok(await rooted()).storage_root, 'file:///srv/gold/managed');
 
   const path = (url, operation) => srv.req('POST', TP, { ...u.as, body: { url, operation } });
   assertError(await path('file:///srv/gold/files', 'PATH_READ'), 403, 'PERMISSION_DENIED');

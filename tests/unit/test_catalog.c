@@ -582,6 +582,19 @@ static void test_storage_locations(void **state)
 	assert_null(try_create_as(f, u, WEIR_SEC_TABLE, "c.s", under, &e));
 	assert_int_equal(e.code, WEIR_E_PERMISSION_DENIED);
 	assert_null(strstr(e.message, "l1'")); /* a location the caller cannot see is not named */
+	/* a schema's managed storage under the location needs CREATE MANAGED STORAGE on it */
+	grant(f, WEIR_SEC_CATALOG, "c", u, "[\"CREATE_SCHEMA\"]");
+	const char *rooted = "{\"name\":\"r\",\"catalog_name\":\"c\",\"storage_root\":\"file:///lake/l1/r\"}";
+	weir_error_clear(&e);
+	assert_null(try_create_as(f, u, WEIR_SEC_SCHEMA, "c", rooted, &e));
+	assert_int_equal(e.code, WEIR_E_PERMISSION_DENIED);
+	assert_non_null(strstr(e.message, "CREATE MANAGED STORAGE"));
+	grant(f, WEIR_SEC_EXTERNAL_LOCATION, "l1", u, "[\"CREATE_MANAGED_STORAGE\"]");
+	weir_error_clear(&e);
+	json_t *schema = try_create_as(f, u, WEIR_SEC_SCHEMA, "c", rooted, &e);
+	if (schema == NULL)
+		fail_msg("refused with CREATE MANAGED STORAGE: %s", e.message);
+	json_decref(schema);
 	weir_error_clear(&e);
 	json_t *outside = try_create_as(f, u, WEIR_SEC_TABLE, "c.s", /* under no location: as before */
 					"{\"name\":\"o\",\"table_type\":\"EXTERNAL\",\"data_source_format\":\"DELTA\","
