@@ -111,7 +111,11 @@ test('bad credential input names its field and creates nothing', async () => {
   assertError(await srv.req('POST', SC, { body: { name: 'aws_cred', aws_iam_role: { role_arn: 'r' } } }), 400, 'STORAGE_CREDENTIAL_ALREADY_EXISTS');
   field(await srv.req('PATCH', `${SC}/aws_cred`, { body: { aws_iam_role: {} } }), 'aws_iam_role.role_arn');
   field(await srv.req('PATCH', `${SC}/aws_cred`, { body: { comment: 'no', isolation_mode: 'OPEN' } }), 'isolation_mode');
-  assert.equal(ok(await srv.req('GET', `${SC}/aws_cred`)).comment, 'c2', 'a refused PATCH changes nothing');
+  field(await srv.req('PATCH', `${SC}/aws_cred`, { body: { comment: 'no', isolation_mode: 'ISOLATION_MODE_ISOLATED', aws_iam_role: { role_arn: '' } } }), 'aws_iam_role.role_arn');
+  const kept = ok(await srv.req('GET', `${SC}/aws_cred`));
+  assert.equal(kept.comment, 'c2', 'a refused PATCH changes nothing');
+  assert.equal(kept.isolation_mode, 'ISOLATION_MODE_OPEN', 'nor its isolation, checked before the refusal');
+  assert.deepEqual(ok(await srv.req('GET', `${UC}/bindings/storage_credential/aws_cred`)).bindings, []);
   assert.deepEqual(await names(SC, 'storage_credentials'), before);
   assertError(await srv.req('GET', `${SC}/nope`), 404, 'NOT_FOUND');
   assertError(await srv.req('DELETE', `${SC}/nope`), 404, 'NOT_FOUND');
