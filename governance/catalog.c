@@ -494,8 +494,10 @@ static int create_volume(weir_db *db, weir_arena *a, const weir_principal *p, co
 
 int weir_catalog_credential_operation(weir_sec_type t, const char *operation, bool *write, weir_error *err)
 {
-	bool volume = t == WEIR_SEC_VOLUME;
-	const char *read = volume ? "READ_VOLUME" : "READ", *rw = volume ? "WRITE_VOLUME" : "READ_WRITE";
+	const char *read = t == WEIR_SEC_VOLUME ? "READ_VOLUME" : t == WEIR_SEC_MODEL ? "READ_MODEL_VERSION" : "READ";
+	const char *rw = t == WEIR_SEC_VOLUME  ? "WRITE_VOLUME"
+			 : t == WEIR_SEC_MODEL ? "READ_WRITE_MODEL_VERSION"
+					       : "READ_WRITE";
 	if (operation && strcmp(operation, read) == 0)
 		*write = false;
 	else if (operation && strcmp(operation, rw) == 0)
@@ -532,12 +534,25 @@ json_t *weir_catalog_temporary_credentials(weir_db *db, weir_arena *a, const wei
 			       what, name, subtype);
 		return NULL;
 	}
+	return weir_catalog_vend(what, name, loc, err);
+}
+
+json_t *weir_catalog_vend(const char *what, const char *name, const char *loc, weir_error *err)
+{
 	if (loc == NULL || strncmp(loc, "file://", 7) != 0) {
 		const char *colon = loc ? strchr(loc, ':') : NULL;
 		weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
 			       "No storage credential is configured for the %s '%.300s': Weir vends credentials for "
 			       "file:// locations only, not for %.*s storage.",
 			       what, name, colon ? (int)(colon - loc) : 7, colon ? loc : "unknown");
+		return NULL;
+	}
+	size_t n = strlen(data_dir);
+	if (n > 0 && strncmp(loc + 7, data_dir, n) == 0 && (loc[7 + n] == '\0' || loc[7 + n] == '/')) {
+		weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
+			       "The %s '%.300s' is kept in Weir's managed storage: its files are read and written "
+			       "through Weir's APIs, not from their location.",
+			       what, name);
 		return NULL;
 	}
 	return json_pack("{s:s}", "url", loc);
@@ -560,14 +575,7 @@ json_t *weir_catalog_path_credentials(weir_db *db, weir_arena *a, const weir_pri
 	if (weir_cat_external_url(a, "url", &loc, err) != 0 ||
 	    weir_storage_path_check(db, a, p, loc, op == 1, op == 2, err) != 0)
 		return NULL;
-	if (strncmp(loc, "file://", 7) != 0) {
-		weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
-			       "No storage credential is configured for '%.300s': Weir vends credentials for file:// "
-			       "locations only.",
-			       loc);
-		return NULL;
-	}
-	return json_pack("{s:s}", "url", loc);
+	return weir_catalog_vend("path", loc, loc, err);
 }
 
 static const char *const routine_bodies[] = {"SQL", "EXTERNAL", NULL};

@@ -73,8 +73,9 @@ json_t *weir_catalog_update_sql(weir_db *db, weir_arena *a, const weir_principal
 int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, bool force, weir_error *err);
 
 /* Temporary credentials (UC's temporary-table-credentials and temporary-volume-credentials).
- * weir_catalog_credential_operation reads `operation` for a table (READ, READ_WRITE) or a
- * volume (READ_VOLUME, WRITE_VOLUME): *write is whether it writes; anything else, UNKNOWN_*
+ * weir_catalog_credential_operation reads `operation` for a table (READ, READ_WRITE), a
+ * volume (READ_VOLUME, WRITE_VOLUME) or a model version (READ_MODEL_VERSION,
+ * READ_WRITE_MODEL_VERSION): *write is whether it writes; anything else, UNKNOWN_*
  * included, is 400 naming the field. weir_catalog_temporary_credentials answers for table
  * or volume s, the caller authorized: {"url"} for an EXTERNAL one on file:// storage (no
  * cloud credential: the engine reads the path itself, as Unity Catalog OSS answers for
@@ -82,6 +83,11 @@ int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, boo
  * is Weir's: the SQL warehouse and the Files API serve it) and cloud storage (Weir holds no
  * storage credentials to vend). */
 int weir_catalog_credential_operation(weir_sec_type t, const char *operation, bool *write, weir_error *err);
+/* What a temporary credential answers for the storage at loc of `what` `name` (a table, a
+ * volume, a model version): {"url"} for file:// storage outside Weir's managed storage; 400
+ * FAILED_PRECONDITION for cloud storage (no credentials to vend) and for Weir's own storage
+ * (its APIs serve those files). The one rule of every temporary-*-credentials answer. */
+json_t *weir_catalog_vend(const char *what, const char *name, const char *loc, weir_error *err);
 json_t *weir_catalog_temporary_credentials(weir_db *db, weir_arena *a, const weir_securable *s, weir_error *err);
 /* temporary-path-credentials for p: `operation` PATH_READ, PATH_READ_WRITE or
  * PATH_CREATE_TABLE; `url` normalized as a table's location (400 naming it when malformed, a

@@ -488,6 +488,31 @@ json_t *weir_registry_version_uc(weir_db *db, weir_arena *a, const char *model_i
 	return weir_reg_store_version_uc(db, a, model_id, version, err);
 }
 
+json_t *weir_registry_version_credentials(weir_db *db, weir_arena *a, const weir_securable *model, int64_t version,
+					  bool write, weir_error *err)
+{
+	json_t *v = weir_registry_version_uc(db, a, model->id, version, err);
+	if (v == NULL)
+		return NULL;
+	const char *status = json_string_value(json_object_get(v, "status"));
+	const char *name = weir_arena_printf(a, "%s/%lld", model->full_name, (long long)version);
+	json_t *out = NULL;
+	if (status == NULL || strcmp(status, "FAILED_REGISTRATION") == 0)
+		weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
+			       "Model version %.300s failed registration: it has no files to vend credentials for.",
+			       name);
+	else if (write && strcmp(status, "PENDING_REGISTRATION") != 0)
+		weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
+			       "Model version %.300s is %s: a finalized version's files are read-only "
+			       "(READ_WRITE_MODEL_VERSION needs PENDING_REGISTRATION).",
+			       name, status);
+	else
+		out = weir_catalog_vend("model version", name,
+					json_string_value(json_object_get(v, "storage_location")), err);
+	json_decref(v);
+	return out;
+}
+
 const char *weir_registry_version_download_uri(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 					       weir_error *err)
 {

@@ -151,6 +151,12 @@ json_t *weir_registry_version_mlflow(weir_db *db, weir_arena *a, const char *mod
 				     bool with_aliases, weir_error *err);
 /* UC ModelVersionInfo. */
 json_t *weir_registry_version_uc(weir_db *db, weir_arena *a, const char *model_id, int64_t version, weir_error *err);
+/* temporary-model-version-credentials for a version of model (the caller authorized):
+ * 400 FAILED_PRECONDITION for a FAILED_REGISTRATION version, and for a write to one that is
+ * no longer PENDING_REGISTRATION; then its storage's answer (weir_catalog_vend: Weir keeps
+ * a UC model version's files in its managed storage, served by the artifacts API). */
+json_t *weir_registry_version_credentials(weir_db *db, weir_arena *a, const weir_securable *model, int64_t version,
+					  bool write, weir_error *err);
 /* The download URI (storage_location if set, else source), arena. */
 const char *weir_registry_version_download_uri(weir_db *db, weir_arena *a, const char *model_id, int64_t version,
 					       weir_error *err);

@@ -18,6 +18,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "governance/catalog.h"
 #include "registry/mlflow_kit.h"
 #include "registry/registry.h"
 #include "registry/webhooks.h"
@@ -811,6 +812,54 @@ static int ucv_get(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : weir_reply_error(r, &e);
 }
 
+/* POST temporary-model-version-credentials (Unity Catalog OSS): the version by catalog,
+ * schema and model names and its number; READ_MODEL_VERSION needs EXECUTE on the model (the
+ * route's rule), READ_WRITE_MODEL_VERSION its ownership; what is hidden answers as missing.
+ * Audited, refusals too. */
+static int ucv_credentials(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	const char *cat = NULL, *sch = NULL, *model = NULL, *operation = NULL;
+	int64_t version = 0;
+	bool write = false;
+	if (body == NULL || weir_json_get_str(body, "catalog_name", true, &cat, &e) != 0 ||
+	    weir_json_get_str(body, "schema_name", true, &sch, &e) != 0 ||
+	    weir_json_get_str(body, "model_name", true, &model, &e) != 0 ||
+	    weir_json_get_i64(body, "version", true, &version, &e) != 0 ||
+	    weir_json_get_str(body, "operation", true, &operation, &e) != 0 ||
+	    weir_catalog_credential_operation(WEIR_SEC_MODEL, operation, &write, &e) != 0 ||
+	    weir_gov_name_check("catalog_name", cat, &e) != 0 || weir_gov_name_check("schema_name", sch, &e) != 0 ||
+	    weir_gov_name_check("model_name", model, &e) != 0)
+		return weir_reply_error(r, &e);
+	if (version < 1) {
+		weir_error_field(&e, WEIR_E_INVALID_PARAMETER_VALUE, "version",
+				 "Invalid value for 'version': must be 1 or more");
+		return weir_reply_error(r, &e);
+	}
+	weir_db *db = weir_req_db(r);
+	const char *full = weir_arena_printf(r->arena, "%s.%s.%s", cat, sch, model);
+	weir_securable s;
+	if (weir_gov_resolve(db, r->arena, r->principal, WEIR_SEC_MODEL, full, &s, &e) != 0 ||
+	    weir_req_authorize(r, &s, &e) != 0 ||
+	    (write && weir_gov_check(db, r->principal, WEIR_OP_WRITE_DATA, &s, &e) != 0))
+		return weir_reply_error(r, &e);
+	if (weir_registry_version_exists(db, s.id, s.full_name, version, &e) != 0) {
+		weir_error_clear(&e);
+		weir_error_set(&e, WEIR_E_NOT_FOUND, "Model version %.300s/%lld does not exist.", full,
+			       (long long)version);
+		return weir_reply_error(r, &e);
+	}
+	r->audit_securable = full;
+	/* read in the request's snapshot; the write transaction only for the audit row */
+	json_t *out = weir_registry_version_credentials(db, r->arena, &s, version, write, &e);
+	if (out && weir_req_begin(r, &e) != 0) {
+		json_decref(out);
+		return weir_reply_error(r, &e);
+	}
+	return weir_reply_committed(r, out, &e);
+}
+
 static int ucv_update(weir_req *r)
 {
 	weir_error e = WEIR_ERROR_INIT;
@@ -945,6 +994,8 @@ const weir_route weir_routes_mlflow[] = {
 	U("DELETE", "/models/{full_name}/versions/{version}", ml_write_empty, DELETE, "deleteModelVersion", 0),
 	U("PATCH", "/models/{full_name}/versions/{version}/finalize", ucv_finalize, WRITE_DATA, "finalizeModelVersion",
 	  0),
+	U("POST", "/temporary-model-version-credentials", ucv_credentials, READ_DATA,
+	  "generateTemporaryModelVersionCredentials", 0),
 	U("PUT", "/models/{full_name}/aliases/{alias}", uca_set, WRITE_DATA, "setRegisteredModelAlias", 0),
 	U("DELETE", "/models/{full_name}/aliases/{alias}", ml_write_empty, WRITE_DATA, "deleteRegisteredModelAlias", 0),
 	U("GET", "/models/{full_name}/aliases/{alias}", uca_get, READ_METADATA, "getModelVersionByAlias", NA),

@@ -183,3 +183,46 @@ test('paths: metastore admins (others through an external location: uc_storage.t
   assert.ok(rows.some((e) => e.response.status_code === 200 && e.request_params.url === 'file:///srv/lake//new/'), JSON.stringify(rows[0]));
   assert.ok(rows.some((e) => e.response.status_code === 403));
 });
+
+test('model versions (Unity Catalog OSS): checked and authorized; Weir keeps their files, so the answer is FAILED_PRECONDITION with the reason', async () => {
+  const TM = UC + '/temporary-model-version-credentials';
+  ok(await srv.req('POST', UC + '/models', { body: { name: 'm', catalog_name: 'cr', schema_name: 's' } }));
+  ok(await srv.req('POST', UC + '/models/versions', { body: { model_name: 'm', catalog_name: 'cr', schema_name: 's', source: 's3://b/models/m' } }));
+  const mv = (operation, extra = {}, as = {}) =>
+    srv.req('POST', TM, { ...as, body: { catalog_name: 'cr', schema_name: 's', model_name: 'm', version: 1, operation, ...extra } });
+  // a pending version: its files are Weir's (the artifacts API serves them)
+  for (const op of ['READ_MODEL_VERSION', 'READ_WRITE_MODEL_VERSION']) {
+    const res = await mv(op);
+    assertError(res, 400, 'FAILED_PRECONDITION');
+    assert.match(res.json.message, /cr\.s\.m\/1' is kept in Weir's managed storage/);
+  }
+  // finalized: writing is refused for that reason first
+  ok(await srv.req('PATCH', UC + '/models/cr.s.m/versions/1/finalize', { body: { full_name: 'cr.s.m', version: 1 } }));
+  const rw = await mv('READ_WRITE_MODEL_VERSION');
+  assertError(rw, 400, 'FAILED_PRECONDITION');
+  assert.match(rw.json.message, /is READY: a finalized version's files are read-only/);
+  // bad input names its field
+  const field = (res, name) => {
+    assertError(res, 400, 'INVALID_PARAMETER_VALUE');
+    assert.equal(res.json.details[0].metadata.field, name, res.text);
+  };
+  field(await mv('UNKNOWN_MODEL_VERSION_OPERATION'), 'operation');
+  field(await mv('READ'), 'operation');
+  field(await mv('READ_MODEL_VERSION', { version: 0 }), 'version');
+  field(await mv('READ_MODEL_VERSION', { version: 'one' }), 'version');
+  field(await mv('READ_MODEL_VERSION', { model_name: undefined }), 'model_name');
+  field(await mv('READ_MODEL_VERSION', { schema_name: 'a.b' }), 'schema_name');
+  assertError(await mv('READ_MODEL_VERSION', { version: 9 }), 404, 'NOT_FOUND');
+  assertError(await mv('READ_MODEL_VERSION', { model_name: 'nope' }), 404, 'NOT_FOUND');
+  // privileges: hidden is missing; EXECUTE reads; writing needs ownership
+  const u = await principal('mv-reader');
+  assertError(await mv('READ_MODEL_VERSION', {}, u.as), 404, 'CATALOG_NOT_FOUND');
+  await grant('catalog', 'cr', u.name, ['USE_CATALOG']);
+  await grant('schema', 'cr.s', u.name, ['USE_SCHEMA']);
+  await grant('registered_model', 'cr.s.m', u.name, ['EXECUTE']);
+  assertError(await mv('READ_MODEL_VERSION', {}, u.as), 400, 'FAILED_PRECONDITION'); // authorized: the storage's answer
+  assertError(await mv('READ_WRITE_MODEL_VERSION', {}, u.as), 403, 'PERMISSION_DENIED');
+  const rows = ok(await srv.req('GET', `${AUDIT}?action_name=generateTemporaryModelVersionCredentials`)).events;
+  assert.ok(rows.some((e) => e.response.status_code === 400 && e.securable === 'cr.s.m'), JSON.stringify(rows[0]));
+  assert.ok(rows.some((e) => e.response.status_code === 403));
+});

@@ -670,6 +670,22 @@ static void test_temporary_credentials(void **state)
 		assert_int_equal(b.code, WEIR_E_INVALID_PARAMETER_VALUE);
 		assert_string_equal(b.field, "operation");
 	}
+	/* the one answer of every temporary credential: file:// outside Weir's storage, else 400 */
+	json_t *vend = weir_catalog_vend("model version", "c.s.m/1", "file:///lake/m", &e);
+	assert_string_equal(json_string_value(json_object_get(vend, "url")), "file:///lake/m");
+	json_decref(vend);
+	const char *refused[] = {weir_arena_printf(f->t->a, "file://%s/models/x", weir_catalog_data_dir()),
+				 weir_arena_printf(f->t->a, "file://%s", weir_catalog_data_dir()), "s3://b/m", NULL};
+	for (int i = 0; i < 4; i++) {
+		weir_error ve = WEIR_ERROR_INIT;
+		assert_null(weir_catalog_vend("model version", "c.s.m/1", refused[i], &ve));
+		assert_int_equal(ve.code, WEIR_E_FAILED_PRECONDITION);
+	}
+	vend = weir_catalog_vend("path", "p", weir_arena_printf(f->t->a, "file://%sx/y", weir_catalog_data_dir()), &e);
+	assert_non_null(vend); /* a sibling of the data directory is not inside it */
+	json_decref(vend);
+	assert_int_equal(weir_catalog_credential_operation(WEIR_SEC_MODEL, "READ_WRITE_MODEL_VERSION", &write, &e), 0);
+	assert_true(write);
 	json_t *path = weir_catalog_path_credentials(f->t->db, f->t->a, f->admin, "file:///lake//p/",
 						     "PATH_CREATE_TABLE", &e);
 	assert_non_null(path);
