@@ -315,24 +315,18 @@ int weir_storage_delete_check(weir_db *db, weir_arena *a, const weir_securable *
 {
 	if (force)
 		return 0;
-	const char *what = NULL;
-	if (s->type == WEIR_SEC_CREDENTIAL) {
-		int found = weir_cat_store_location_using(db, a, s->id, &what, err);
-		if (found <= 0)
-			return found;
-		return weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
-				      "Storage credential '%.255s' is used by external location '%.255s'. Use "
-				      "force=true to force deletion.",
-				      s->full_name, what);
-	}
-	const char *url = weir_cat_store_text(db, a, s->id, "storage_location");
-	int found = url ? weir_cat_store_data_under(db, a, url, NULL, &what, err) : 0;
+	bool cred = s->type == WEIR_SEC_CREDENTIAL;
+	const char *what = NULL, *url = NULL;
+	int found = cred ? weir_cat_store_location_using(db, a, s->id, &what, err)
+		    : (url = weir_cat_store_text(db, a, s->id, "storage_location"))
+			    ? weir_cat_store_data_under(db, a, url, NULL, &what, err)
+			    : 0;
 	if (found <= 0)
 		return found;
 	return weir_error_set(err, WEIR_E_FAILED_PRECONDITION,
-			      "External location '%.255s' still has a %s stored under it. Use force=true to force "
-			      "deletion.",
-			      s->full_name, what);
+			      "%s '%.255s' is used by %s%.255s%s. Use force=true to force deletion.",
+			      cred ? "Storage credential" : "External location", s->full_name,
+			      cred ? "external location '" : "a ", what, cred ? "'" : " stored under it");
 }
 
 int weir_storage_info_members(weir_db *db, weir_arena *a, weir_sec_type t, const char *id, const char *subtype,

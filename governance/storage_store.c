@@ -52,44 +52,29 @@ int weir_cat_store_covering_location(weir_db *db, weir_arena *a, const char *met
 	return WEIR_DB_ROW_ONE(db, st, a, out, COVERING_FIELDS, err);
 }
 
-/* One text column of a one-row answer: 1 (arena copy in *out), 0, -1. */
-static int first_text(weir_db *db, weir_arena *a, weir_stmt *st, const char **out, weir_error *err)
-{
-	int found = weir_db_row_first(db, st, err);
-	if (found == 1) {
-		*out = weir_db_col_dup(a, st, 0);
-		weir_db_done(st);
-	}
-	return found;
-}
-
 int weir_cat_store_overlapping_location(weir_db *db, weir_arena *a, const char *metastore_id, const char *loc,
 					const char *except_id, const char **name, weir_error *err)
 {
-	return first_text(db, a,
-			  weir_db_query(db, SQL_OVERLAPPING, err, WEIR_TEXT(metastore_id), WEIR_TEXT(loc),
-					WEIR_TEXT(except_id ? except_id : "")),
-			  name, err);
+	return weir_db_query_dup(db, a, SQL_OVERLAPPING, name, err, WEIR_TEXT(metastore_id), WEIR_TEXT(loc),
+				 WEIR_TEXT(except_id ? except_id : ""));
 }
 
 int weir_cat_store_data_under(weir_db *db, weir_arena *a, const char *loc, const char *except_under, const char **type,
 			      weir_error *err)
 {
-	return first_text(
-		db, a,
-		weir_db_query(db, SQL_DATA_UNDER, err, WEIR_TEXT(loc), WEIR_TEXT(except_under ? except_under : "")),
-		type, err);
+	return weir_db_query_dup(db, a, SQL_DATA_UNDER, type, err, WEIR_TEXT(loc),
+				 WEIR_TEXT(except_under ? except_under : ""));
 }
 
 int weir_cat_store_data_overlapping(weir_db *db, weir_arena *a, const char *loc, const char **type, weir_error *err)
 {
-	return first_text(db, a, weir_db_query(db, SQL_DATA_OVERLAPPING, err, WEIR_TEXT(loc)), type, err);
+	return weir_db_query_dup(db, a, SQL_DATA_OVERLAPPING, type, err, WEIR_TEXT(loc));
 }
 
 int weir_cat_store_location_using(weir_db *db, weir_arena *a, const char *credential_id, const char **name,
 				  weir_error *err)
 {
-	return first_text(db, a, weir_db_query(db, SQL_LOCATION_USING, err, WEIR_TEXT(credential_id)), name, err);
+	return weir_db_query_dup(db, a, SQL_LOCATION_USING, name, err, WEIR_TEXT(credential_id));
 }
 
 int weir_cat_store_location_credential(weir_db *db, weir_arena *a, const char *location_id, const char **id,

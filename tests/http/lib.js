@@ -148,4 +148,13 @@ function warehouseRefusedWithPg(test) {
   return true;
 }
 
-module.exports = { startServer, restartServer, rawRequest, assertError, ok, warehouseRefusedWithPg, BIN, PG, storeArgs };
+// A service principal named `name` with a token of its own: { name (its application id, the
+// name grants use), as (request options that send its token) }.
+async function servicePrincipal(srv, name) {
+  const sp = await srv.req('POST', '/api/2.0/preview/scim/v2/ServicePrincipals', { body: { displayName: name } });
+  assert.equal(sp.status, 201, sp.text);
+  const tok = ok(await srv.req('POST', '/api/2.0/token-management/on-behalf-of/tokens', { body: { application_id: sp.json.applicationId } }));
+  return { name: sp.json.applicationId, as: { token: tok.token_value } };
+}
+
+module.exports = { startServer, restartServer, rawRequest, assertError, ok, servicePrincipal, warehouseRefusedWithPg, BIN, PG, storeArgs };

@@ -9,7 +9,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, assertError, ok } = require('./lib');
+const { startServer, assertError, ok, servicePrincipal } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 const TT = UC + '/temporary-table-credentials';
@@ -21,12 +21,7 @@ const AUDIT = '/api/2.0/weir/audit';
 let srv;
 const ids = {};
 
-async function principal(name) {
-  const sp = await srv.req('POST', '/api/2.0/preview/scim/v2/ServicePrincipals', { body: { displayName: name } });
-  assert.equal(sp.status, 201, sp.text);
-  const tok = ok(await srv.req('POST', '/api/2.0/token-management/on-behalf-of/tokens', { body: { application_id: sp.json.applicationId } }));
-  return { name: sp.json.applicationId, as: { token: tok.token_value } };
-}
+const principal = (name) => servicePrincipal(srv, name);
 const grant = async (type, name, who, privs) =>
   ok(await srv.req('PATCH', `${UC}/permissions/${type}/${name}`, { body: { changes: [{ principal: who, add: privs }] } }));
 
