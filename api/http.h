@@ -232,6 +232,10 @@ int weir_reply_error(weir_req *r, const weir_error *err);
  * (weir_req_commit) and answers 200 with out; when out is NULL (the write failed, err set)
  * or the commit fails, rolls back and answers the error. */
 int weir_reply_committed(weir_req *r, json_t *out, weir_error *err);
+/* The end of a read whose audit row must commit with its answer (temporary credentials: an
+ * answer is access to data): `out` (stolen) was read in the request's snapshot; a write
+ * transaction is begun for the audit row alone, then as weir_reply_committed. */
+int weir_reply_audited(weir_req *r, json_t *out, weir_error *err);
 /* The same for a write that made an object: the audit row names it by out's "id". */
 int weir_reply_created(weir_req *r, json_t *out, weir_error *err);
 int weir_reply_text(weir_req *r, int status, const char *content_type, const char *text);

@@ -262,6 +262,15 @@ int weir_reply_committed(weir_req *r, json_t *out, weir_error *err)
 	return weir_reply_json(r, 200, out);
 }
 
+int weir_reply_audited(weir_req *r, json_t *out, weir_error *err)
+{
+	if (out && weir_req_begin(r, err) != 0) {
+		json_decref(out);
+		return weir_reply_error(r, err);
+	}
+	return weir_reply_committed(r, out, err);
+}
+
 int weir_reply_created(weir_req *r, json_t *out, weir_error *err)
 {
 	if (out)

@@ -182,29 +182,8 @@ static bool beside_catalogs(weir_sec_type t) { return t == WEIR_SEC_CREDENTIAL |
 
 static int already_exists(weir_sec_type t, const char *full, weir_error *err)
 {
-	switch (t) {
-	case WEIR_SEC_CATALOG:
-		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_CATALOG, NULL,
-				      "Catalog '%.300s' already exists", full);
-	case WEIR_SEC_SCHEMA:
-		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_SCHEMA, NULL,
-				      "Schema '%.300s' already exists", full);
-	case WEIR_SEC_TABLE:
-		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_TABLE, NULL, "Table '%.300s' already exists",
-				      full);
-	case WEIR_SEC_MODEL:
-		return weir_error_set(err, WEIR_E_ALREADY_EXISTS, "Registered model '%.300s' already exists", full);
-	case WEIR_SEC_CREDENTIAL:
-		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_CREDENTIAL, NULL,
-				      "Storage credential '%.300s' already exists", full);
-	case WEIR_SEC_EXTERNAL_LOCATION:
-		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_EXTERNAL_LOCATION, NULL,
-				      "External location '%.300s' already exists", full);
-	default:
-		return weir_error_obj(err, WEIR_E_ALREADY_EXISTS,
-				      t == WEIR_SEC_VOLUME ? WEIR_OBJ_VOLUME : WEIR_OBJ_FUNCTION, NULL,
-				      "%s '%.300s' already exists", t == WEIR_SEC_VOLUME ? "Volume" : "Function", full);
-	}
+	return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, weir_sec_type_object(t), NULL, "%s '%.300s' already exists",
+			      weir_sec_type_label(t), full);
 }
 
 static bool one_of(const char *v, const char *const *allowed)

@@ -115,6 +115,11 @@ typedef enum {
 } weir_sec_type;
 
 const char *weir_sec_type_name(weir_sec_type t); /* "catalog", "registered_model", ... */
+/* How errors name type t ("Catalog", "Registered model", "External location") and what kind
+ * of object a NOT_FOUND or ALREADY_EXISTS about it is (WEIR_OBJ_ANY where no dialect names
+ * it in its code: models, the metastore). */
+const char *weir_sec_type_label(weir_sec_type t);
+weir_object weir_sec_type_object(weir_sec_type t);
 int weir_sec_type_parse(const char *s, weir_sec_type *out); /* accepts lower and upper case */
 
 /* A resolved securable with its ancestors (arena memory). level[0] is the object itself,

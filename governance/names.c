@@ -14,6 +14,31 @@ static const char *const sec_names[WEIR_SEC__COUNT] = {
 
 const char *weir_sec_type_name(weir_sec_type t) { return (unsigned)t < WEIR_SEC__COUNT ? sec_names[t] : "unknown"; }
 
+static const struct {
+	const char *label;
+	weir_object obj;
+} sec_errors[WEIR_SEC__COUNT] = {
+	[WEIR_SEC_METASTORE] = {"Metastore", WEIR_OBJ_ANY},
+	[WEIR_SEC_CATALOG] = {"Catalog", WEIR_OBJ_CATALOG},
+	[WEIR_SEC_SCHEMA] = {"Schema", WEIR_OBJ_SCHEMA},
+	[WEIR_SEC_TABLE] = {"Table", WEIR_OBJ_TABLE},
+	[WEIR_SEC_VOLUME] = {"Volume", WEIR_OBJ_VOLUME},
+	[WEIR_SEC_FUNCTION] = {"Function", WEIR_OBJ_FUNCTION},
+	[WEIR_SEC_MODEL] = {"Registered model", WEIR_OBJ_ANY}, /* UC's models: the generic codes */
+	[WEIR_SEC_CREDENTIAL] = {"Storage credential", WEIR_OBJ_CREDENTIAL},
+	[WEIR_SEC_EXTERNAL_LOCATION] = {"External location", WEIR_OBJ_EXTERNAL_LOCATION},
+};
+
+const char *weir_sec_type_label(weir_sec_type t)
+{
+	return (unsigned)t < WEIR_SEC__COUNT ? sec_errors[t].label : "Object";
+}
+
+weir_object weir_sec_type_object(weir_sec_type t)
+{
+	return (unsigned)t < WEIR_SEC__COUNT ? sec_errors[t].obj : WEIR_OBJ_ANY;
+}
+
 int weir_sec_type_parse(const char *s, weir_sec_type *out)
 {
 	if (s == NULL)

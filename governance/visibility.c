@@ -33,30 +33,8 @@ const char *weir_gov_metastore_id(weir_db *db, weir_arena *a, weir_error *err)
 
 int weir_gov_not_found(weir_sec_type t, const char *full_name, weir_error *err)
 {
-	switch (t) {
-	case WEIR_SEC_CATALOG:
-		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_CATALOG, NULL, "Catalog '%.300s' does not exist.",
-				      full_name);
-	case WEIR_SEC_SCHEMA:
-		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_SCHEMA, NULL, "Schema '%.300s' does not exist.",
-				      full_name);
-	case WEIR_SEC_TABLE:
-		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_TABLE, NULL, "Table '%.300s' does not exist.",
-				      full_name);
-	case WEIR_SEC_VOLUME:
-		return weir_error_set(err, WEIR_E_NOT_FOUND, "Volume '%.300s' does not exist.", full_name);
-	case WEIR_SEC_FUNCTION:
-		return weir_error_set(err, WEIR_E_NOT_FOUND, "Function '%.300s' does not exist.", full_name);
-	case WEIR_SEC_MODEL:
-		return weir_error_set(err, WEIR_E_NOT_FOUND, "Registered model '%.300s' does not exist.", full_name);
-	case WEIR_SEC_CREDENTIAL:
-		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_CREDENTIAL, NULL,
-				      "Storage credential '%.300s' does not exist.", full_name);
-	case WEIR_SEC_EXTERNAL_LOCATION:
-		return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_EXTERNAL_LOCATION, NULL,
-				      "External location '%.300s' does not exist.", full_name);
-	default: return weir_error_set(err, WEIR_E_NOT_FOUND, "'%.300s' does not exist.", full_name);
-	}
+	return weir_error_obj(err, WEIR_E_NOT_FOUND, weir_sec_type_object(t), NULL, "%s '%.300s' does not exist.",
+			      weir_sec_type_label(t), full_name);
 }
 
 int weir_gov_metastore_securable(weir_db *db, weir_arena *a, weir_securable *out, weir_error *err)

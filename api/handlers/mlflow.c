@@ -851,13 +851,8 @@ static int ucv_credentials(weir_req *r)
 		return weir_reply_error(r, &e);
 	}
 	r->audit_securable = full;
-	/* read in the request's snapshot; the write transaction only for the audit row */
-	json_t *out = weir_registry_version_credentials(db, r->arena, &s, version, write, &e);
-	if (out && weir_req_begin(r, &e) != 0) {
-		json_decref(out);
-		return weir_reply_error(r, &e);
-	}
-	return weir_reply_committed(r, out, &e);
+	/* read in the request's snapshot; the write lock only for the audit row */
+	return weir_reply_audited(r, weir_registry_version_credentials(db, r->arena, &s, version, write, &e), &e);
 }
 
 static int ucv_update(weir_req *r)

@@ -355,14 +355,8 @@ static int temporary_credentials(weir_req *r)
 	if (weir_req_authorize(r, &s, &e) != 0 ||
 	    (write && weir_gov_check(db, r->principal, WEIR_OP_WRITE_DATA, &s, &e) != 0))
 		return fail(r, &e);
-	/* read in the request's snapshot; the write transaction (the write lock) only for the
-	 * audit row that commits with the answer */
-	json_t *out = weir_catalog_temporary_credentials(db, r->arena, &s, &e);
-	if (out && weir_req_begin(r, &e) != 0) {
-		json_decref(out);
-		return fail(r, &e);
-	}
-	return weir_reply_committed(r, out, &e);
+	/* read in the request's snapshot; the write lock only for the audit row */
+	return weir_reply_audited(r, weir_catalog_temporary_credentials(db, r->arena, &s, &e), &e);
 }
 
 /* POST temporary-path-credentials: any caller; the path's governance (admins, or an external
@@ -376,12 +370,8 @@ static int path_credentials(weir_req *r)
 	    weir_json_get_str(body, "operation", true, &operation, &e) != 0)
 		return fail(r, &e);
 	r->audit_params = weir_json_own(r->arena, json_pack("{s:s, s:s}", "url", url, "operation", operation));
-	json_t *out = weir_catalog_path_credentials(weir_req_db(r), r->arena, r->principal, url, operation, &e);
-	if (out && weir_req_begin(r, &e) != 0) {
-		json_decref(out);
-		return fail(r, &e);
-	}
-	return weir_reply_committed(r, out, &e);
+	return weir_reply_audited(
+		r, weir_catalog_path_credentials(weir_req_db(r), r->arena, r->principal, url, operation, &e), &e);
 }
 
 #define WEIR_UC_BASE UC
