@@ -216,7 +216,7 @@ static bool rule(weir_db *db, const weir_principal *p, weir_op op, weir_securabl
 		return true;
 	if (weir_gov__load_privs(db, p, s, NULL) != 0)
 		return false;
-	if (s->type == WEIR_SEC_CREDENTIAL || s->type == WEIR_SEC_EXTERNAL_LOCATION)
+	if (weir_sec_beside_catalogs(s->type))
 		return storage_rule(p, op, s);
 	switch (op) {
 	case WEIR_OP_NONE: return false;

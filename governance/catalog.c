@@ -176,10 +176,6 @@ static int external_location(weir_arena *a, const char *what, const char **loc, 
 	return weir_cat_external_url(a, "storage_location", loc, err);
 }
 
-/* Storage credentials and external locations: children of the metastore beside the catalogs,
- * named by one name (their own fields are storage.c's). */
-static bool beside_catalogs(weir_sec_type t) { return t == WEIR_SEC_CREDENTIAL || t == WEIR_SEC_EXTERNAL_LOCATION; }
-
 static int already_exists(weir_sec_type t, const char *full, weir_error *err)
 {
 	return weir_error_obj(err, WEIR_E_ALREADY_EXISTS, weir_sec_type_object(t), NULL, "%s '%.300s' already exists",
@@ -924,7 +920,7 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 		goto out_field;
 	/* volumes have no properties and a function's are a JSON string (create_function):
 	 * neither is a map here; UC ignores fields it does not know */
-	if (t != WEIR_SEC_FUNCTION && t != WEIR_SEC_VOLUME && !beside_catalogs(t) &&
+	if (t != WEIR_SEC_FUNCTION && t != WEIR_SEC_VOLUME && !weir_sec_beside_catalogs(t) &&
 	    weir_json_get_str_map(fields, "properties", &props, err) != 0)
 		goto out_field;
 	if (t == WEIR_SEC_CATALOG || t == WEIR_SEC_SCHEMA) {
@@ -934,7 +930,7 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 			     weir_storage_external_check(db, a, p, t, root, err) != 0))
 			return -1;
 	}
-	const char *full = t == WEIR_SEC_CATALOG || beside_catalogs(t) ? name
+	const char *full = t == WEIR_SEC_CATALOG || weir_sec_beside_catalogs(t) ? name
 			   : t == WEIR_SEC_SCHEMA ? weir_arena_printf(a, "%s.%s", parent->chain[0].name, name)
 						  : weir_arena_printf(a, "%s.%s", parent->full_name, name);
 	if (weir_cat_store_name_taken(db, parent->id, t, name)) {
@@ -978,10 +974,10 @@ static int create_jw(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 		return -1;
 	}
 	cat_names names = {
-		.catalog = t == WEIR_SEC_CATALOG || beside_catalogs(t) ? NULL
-			   : t == WEIR_SEC_SCHEMA                      ? parent->chain[0].name
-								       : parent->chain[1].name,
-		.schema = t >= WEIR_SEC_TABLE && !beside_catalogs(t) ? parent->chain[0].name : NULL,
+		.catalog = t == WEIR_SEC_CATALOG || weir_sec_beside_catalogs(t) ? NULL
+			   : t == WEIR_SEC_SCHEMA                               ? parent->chain[0].name
+										: parent->chain[1].name,
+		.schema = t >= WEIR_SEC_TABLE && !weir_sec_beside_catalogs(t) ? parent->chain[0].name : NULL,
 	};
 	if (full_out)
 		*full_out = full;
@@ -1133,7 +1129,7 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 	c->last_name = weir_arena_strdup(c->a, name);
 	weir_securable child;
 	child_of(&child, c->parent, c->t, weir_arena_strdup(c->a, id), c->last_name, owner_id);
-	if ((c->t == WEIR_SEC_CATALOG || beside_catalogs(c->t)) && c->p) {
+	if ((c->t == WEIR_SEC_CATALOG || weir_sec_beside_catalogs(c->t)) && c->p) {
 		/* A catalog's (credential's, location's) isolation and workspace binding are its
 		 * own: resolve it as a GET would, so that the list shows exactly what a GET finds. */
 		weir_error ignored = WEIR_ERROR_INIT;
@@ -1150,7 +1146,7 @@ static int list_visit(void *vctx, const char *id, const char *name, int64_t owne
 		return 1;
 	c->last_written = c->last_name;
 	cat_names n = names_of(&child);
-	if (c->t == WEIR_SEC_CATALOG || beside_catalogs(c->t))
+	if (c->t == WEIR_SEC_CATALOG || weir_sec_beside_catalogs(c->t))
 		n.catalog = NULL;
 	if (weir_cat_store_info_jw(c->db, c->a, child.id, &n, c->omit_columns, c->omit_properties, child.browse_only,
 				   &c->page->w, c->err) != 0)
@@ -1176,7 +1172,7 @@ char *weir_catalog_list_text(weir_db *db, weir_arena *a, const weir_principal *p
 	if (weir_catalog_page_size(pg, &size, err) != 0)
 		return NULL;
 	weir_securable top = *parent;
-	if (t == WEIR_SEC_CATALOG || beside_catalogs(t))
+	if (t == WEIR_SEC_CATALOG || weir_sec_beside_catalogs(t))
 		top.depth = 0; /* these hang off the metastore, which is not in chains */
 	struct page page;
 	page_open(&page, key, size);
@@ -1452,10 +1448,10 @@ static json_t *update(weir_db *db, weir_arena *a, const weir_principal *p, weir_
 	    weir_json_get_str(body, "new_name", false, &new_name, err) != 0 ||
 	    weir_json_get_str(body, "owner", false, &owner, err) != 0 ||
 	    weir_json_get_str(body, "isolation_mode", false, &iso, err) != 0 ||
-	    (!beside_catalogs(s->type) && weir_json_get_str_map(body, "properties", &props, err) != 0))
+	    (!weir_sec_beside_catalogs(s->type) && weir_json_get_str_map(body, "properties", &props, err) != 0))
 		return NULL;
 	int64_t now = weir_now_ms();
-	if (beside_catalogs(s->type)) { /* their own fields, isolation_mode included */
+	if (weir_sec_beside_catalogs(s->type)) { /* their own fields, isolation_mode included */
 		if (weir_storage_update(db, a, p, s, body, now, err) != 0)
 			return NULL;
 		iso = NULL;
@@ -1499,7 +1495,7 @@ static json_t *update(weir_db *db, weir_arena *a, const weir_principal *p, weir_
 			return NULL;
 		if (strcmp(new_name, s->chain[0].name) != 0) {
 			/* the parent of a catalog (a credential, a location) is the metastore */
-			if (s->type == WEIR_SEC_CATALOG || beside_catalogs(s->type)) {
+			if (s->type == WEIR_SEC_CATALOG || weir_sec_beside_catalogs(s->type)) {
 				if ((parent_id = weir_gov_metastore_id(db, a, err)) == NULL)
 					return NULL;
 			} else {
@@ -1564,7 +1560,7 @@ int weir_catalog_delete(weir_db *db, weir_arena *a, const weir_securable *s, boo
 				"Cannot delete %s '%.300s': it is not empty. Use force=true to force deletion.",
 				weir_sec_type_name(s->type), s->full_name);
 	}
-	if (beside_catalogs(s->type) && weir_storage_delete_check(db, a, s, force, err) != 0)
+	if (weir_sec_beside_catalogs(s->type) && weir_storage_delete_check(db, a, s, force, err) != 0)
 		return -1;
 	if (catalog_hook)
 		catalog_hook(db, s->id, s->full_name, NULL);

@@ -16,6 +16,12 @@ int weir_gov__load_privs_stamped(weir_db *db, const weir_principal *p, weir_secu
 bool weir_gov__in_closure(const weir_principal *p, int64_t principal_id);
 /* Whether p may see s in metadata (no isolation check: done at resolve). authz.c */
 bool weir_gov__browsable(weir_db *db, const weir_principal *p, weir_securable *s);
+/* *out as a securable beside the catalogs (a chain of itself alone, arena strings kept) with
+ * its isolation ("OPEN" | "ISOLATED") and its binding to the caller's workspace (NULL: none):
+ * a READ_ONLY binding makes it read_only. False when it is ISOLATED and not bound there: it
+ * does not exist in that workspace. */
+bool weir_gov__beside(weir_securable *out, weir_sec_type t, const char *id, const char *name, int64_t owner,
+		      const char *isolation, const char *binding);
 
 /* ---------------------------------------------------------------- authz_cache.c */
 

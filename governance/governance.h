@@ -115,6 +115,9 @@ typedef enum {
 } weir_sec_type;
 
 const char *weir_sec_type_name(weir_sec_type t); /* "catalog", "registered_model", ... */
+/* Storage credentials and external locations: children of the metastore beside the catalogs,
+ * named by one name, a chain of themselves alone (no inheritance). */
+bool weir_sec_beside_catalogs(weir_sec_type t);
 /* How errors name type t ("Catalog", "Registered model", "External location") and what kind
  * of object a NOT_FOUND or ALREADY_EXISTS about it is (WEIR_OBJ_ANY where no dialect names
  * it in its code: models, the metastore). */

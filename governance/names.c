@@ -14,6 +14,8 @@ static const char *const sec_names[WEIR_SEC__COUNT] = {
 
 const char *weir_sec_type_name(weir_sec_type t) { return (unsigned)t < WEIR_SEC__COUNT ? sec_names[t] : "unknown"; }
 
+bool weir_sec_beside_catalogs(weir_sec_type t) { return t == WEIR_SEC_CREDENTIAL || t == WEIR_SEC_EXTERNAL_LOCATION; }
+
 static const struct {
 	const char *label;
 	weir_object obj;

@@ -389,15 +389,8 @@ static int covering(weir_db *db, weir_arena *a, const weir_principal *p, const c
 	int found = weir_cat_store_covering_location(db, a, ms, loc, p->workspace_id, &l, err);
 	if (found != 1)
 		return found;
-	memset(el, 0, sizeof(*el));
-	el->type = WEIR_SEC_EXTERNAL_LOCATION;
-	el->id = l.id;
-	el->full_name = l.name;
-	el->depth = 1;
-	el->chain[0] = (weir_sec_level){l.id, WEIR_SEC_EXTERNAL_LOCATION, l.name, l.owner_id};
-	el->catalog_isolation = l.isolation;
-	el->read_only = l.binding && strcmp(l.binding, "BINDING_TYPE_READ_ONLY") == 0;
-	*elsewhere = strcmp(l.isolation, "ISOLATED") == 0 && l.binding == NULL;
+	*elsewhere = !weir_gov__beside(el, WEIR_SEC_EXTERNAL_LOCATION, l.id, l.name, l.owner_id, l.isolation,
+				       l.binding);
 	json_t *spec = l.spec ? json_loads(l.spec, 0, NULL) : NULL;
 	*read_only = json_is_true(json_object_get(spec, "read_only"));
 	json_decref(spec);
@@ -429,9 +422,10 @@ int weir_storage_external_check(weir_db *db, weir_arena *a, const weir_principal
 	const char *priv = managed                ? "CREATE MANAGED STORAGE"
 			   : t == WEIR_SEC_VOLUME ? "CREATE EXTERNAL VOLUME"
 						  : "CREATE EXTERNAL TABLE";
-	if (el.read_only && weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &el))
+	bool seen = weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &el);
+	if (seen && el.read_only)
 		return weir_gov_check(db, p, op, &el, err); /* the read-only binding's refusal */
-	if (weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &el))
+	if (seen)
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
 				      "User does not have %s on external location '%.255s', which covers '%.300s'.",
 				      priv, el.full_name, loc);
@@ -453,10 +447,8 @@ int weir_storage_path_check(weir_db *db, weir_arena *a, const weir_principal *p,
 		found = 0;
 	/* admins may ask for any path; a READ_ONLY binding still refuses them writes, as it does
 	 * in a catalog */
-	if (p->is_admin && !(found == 1 && writes && el.read_only))
-		return 0;
 	if (p->is_admin)
-		return weir_gov_check(db, p, WEIR_OP_WRITE_DATA, &el, err);
+		return found == 1 && writes && el.read_only ? weir_gov_check(db, p, WEIR_OP_WRITE_DATA, &el, err) : 0;
 	if (found == 0 || !weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, &el))
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
 				      "User does not have permission to use path '%.300s': no external location that "

@@ -60,6 +60,21 @@ int weir_gov_resolve(weir_db *db, weir_arena *a, const weir_principal *p, weir_s
 	return weir_gov_resolve_ex(db, a, p, t, full_name, 0, out, err);
 }
 
+bool weir_gov__beside(weir_securable *out, weir_sec_type t, const char *id, const char *name, int64_t owner,
+		      const char *isolation, const char *binding)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = t;
+	out->id = id;
+	out->full_name = name;
+	out->depth = 1;
+	out->chain[0] = (weir_sec_level){id, t, name, owner};
+	/* isolated as a catalog is: bound workspaces only, a READ_ONLY binding refusing writes */
+	out->catalog_isolation = isolation;
+	out->read_only = binding != NULL && strcmp(binding, "BINDING_TYPE_READ_ONLY") == 0;
+	return strcmp(isolation, "ISOLATED") != 0 || binding != NULL;
+}
+
 /* A storage credential or external location: one name, a chain of itself alone, seen by
  * whoever may read its metadata (authz.c's storage_rule), from a workspace bound to it when
  * it is ISOLATED. */
@@ -82,13 +97,8 @@ static int resolve_top(weir_db *db, weir_arena *a, const weir_principal *p, weir
 		return -1;
 	if (found == 0)
 		return weir_gov_not_found(t, name, err);
-	out->id = row.object_id;
-	out->depth = 1;
-	out->chain[0] = (weir_sec_level){row.object_id, t, out->full_name, row.object_owner};
-	/* isolated as a catalog is: bound workspaces only, a READ_ONLY binding refusing writes */
-	out->catalog_isolation = row.isolation;
-	out->read_only = row.binding != NULL && strcmp(row.binding, "BINDING_TYPE_READ_ONLY") == 0;
-	if (strcmp(row.isolation, "ISOLATED") == 0 && row.binding == NULL && !(flags & WEIR_RESOLVE_IGNORE_ISOLATION))
+	if (!weir_gov__beside(out, t, row.object_id, out->full_name, row.object_owner, row.isolation, row.binding) &&
+	    !(flags & WEIR_RESOLVE_IGNORE_ISOLATION))
 		return weir_gov_not_found(t, name, err);
 	if (p && !(flags & WEIR_RESOLVE_NO_VISIBILITY) && !weir_gov_allowed(db, p, WEIR_OP_READ_METADATA, out))
 		return weir_gov_not_found(t, name, err);
@@ -100,7 +110,7 @@ int weir_gov_resolve_ex(weir_db *db, weir_arena *a, const weir_principal *p, wei
 {
 	if (t == WEIR_SEC_METASTORE)
 		return weir_gov_metastore_securable(db, a, out, err);
-	if (t == WEIR_SEC_CREDENTIAL || t == WEIR_SEC_EXTERNAL_LOCATION)
+	if (weir_sec_beside_catalogs(t))
 		return resolve_top(db, a, p, t, full_name, flags, out, err);
 	out->browse_only = false;
 	int parts = t == WEIR_SEC_CATALOG ? 1 : t == WEIR_SEC_SCHEMA ? 2 : 3;

@@ -47,7 +47,7 @@ static bool set(const char *s) { return s && *s; }
 static const char *full_of(run *r, weir_sec_type t, const char *const *parts, int n, weir_error *err)
 {
 	const char *cat = r->x->catalog, *sch = r->x->schema;
-	bool one = t == WEIR_SEC_CATALOG || t == WEIR_SEC_EXTERNAL_LOCATION || t == WEIR_SEC_CREDENTIAL;
+	bool one = t == WEIR_SEC_CATALOG || weir_sec_beside_catalogs(t);
 	int want = one ? 1 : t == WEIR_SEC_SCHEMA ? 2 : 3;
 	if (n > want)
 		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "statement",

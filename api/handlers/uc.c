@@ -51,10 +51,7 @@ static weir_sec_type type_of_route(weir_req *r)
 
 /* The children of the metastore named by one name (catalogs, and beside them storage
  * credentials and external locations). */
-static bool top_level(weir_sec_type t)
-{
-	return t == WEIR_SEC_CATALOG || t == WEIR_SEC_CREDENTIAL || t == WEIR_SEC_EXTERNAL_LOCATION;
-}
+static bool top_level(weir_sec_type t) { return t == WEIR_SEC_CATALOG || weir_sec_beside_catalogs(t); }
 
 static const char *list_key(weir_req *r, weir_sec_type t)
 {
