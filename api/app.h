@@ -61,7 +61,7 @@ struct weir_app {
 	bool oauth_enabled; /* the web UI's IdP sign-in is configured (weir_ui_oauth_load) */
 	char oauth_client_secret[512]; /* read from --oauth-client-secret-file; "" without one */
 	void *daemon; /* struct MHD_Daemon * */
-	unsigned bound_port;
+	_Atomic unsigned bound_port; /* written once serving; the engine's scheduler reads it */
 	void *ext[8]; /* per-module process state (registry worker, ...) */
 };
 

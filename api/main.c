@@ -210,6 +210,7 @@ static int serve(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	weir_log_crash_reports();
 
 	/* Everything Weir writes (database, WAL, keys, artifacts) is private to its user. */
 	umask(077);

@@ -791,7 +791,7 @@ static int task_token(weir_db *db, weir_arena *a, int64_t run_as_id, int64_t wor
 		      const char *comment, int64_t run_id, char **envp, int *ec, const char **token_id, char *msg,
 		      size_t cap)
 {
-	unsigned port = E.cfg.port ? *E.cfg.port : 0;
+	unsigned port = E.cfg.port ? atomic_load(E.cfg.port) : 0;
 	if (!port)
 		return 0;
 	char *value = NULL;

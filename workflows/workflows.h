@@ -11,6 +11,7 @@
 #define WEIR_WORKFLOWS_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,7 +29,7 @@ typedef struct weir_engine_cfg {
 	int task_slots; /* leased command tasks this replica runs at once (PostgreSQL store); default 16 */
 	int64_t log_limit; /* bytes of each task's output kept (the tail); default 5 MiB */
 	const char *host; /* the server's address for DATABRICKS_HOST of command tasks */
-	const unsigned *port; /* its port, known once serving (read at each dispatch); NULL: none */
+	const _Atomic unsigned *port; /* its port, known once serving (read at each dispatch); NULL: none */
 } weir_engine_cfg;
 
 /* Starts the scheduler thread and the executor pool; recovers runs a crash interrupted

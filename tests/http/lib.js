@@ -101,7 +101,7 @@ async function launch(dir, data, args, storeDb, extraArgs, portName, logName) {
       const res = await Promise.race([done, new Promise((r) => { timer = setTimeout(() => r(null), 20000); })]);
       clearTimeout(timer);
       if (res === null) { proc.kill('SIGKILL'); throw new Error('weir did not stop on SIGTERM'); }
-      assert.equal(res.code, 0, 'weir exit code: ' + srv.log().slice(-2000));
+      assert.equal(res.code, 0, `weir exit code ${res.code}, signal ${res.sig}; log tail: ` + srv.log().slice(-2000));
       return res;
     },
   };

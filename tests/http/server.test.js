@@ -129,3 +129,15 @@ test('the data directory is private: database and token files are readable by th
     assert.equal(mode & 0o077, 0, `${f} has mode ${mode.toString(8)}`);
   }
 });
+
+test('a fatal signal leaves its name and the stack of the thread it hit in the log, then the process dies of it', {
+  skip: process.env.WEIR_SANITIZED ? 'the sanitizers report fatal signals themselves' : false,
+}, async () => {
+  const s = await startServer([]);
+  const died = new Promise((r) => s.proc.on('exit', (code, sig) => r({ code, sig })));
+  s.proc.kill('SIGSEGV');
+  const end = await died;
+  assert.equal(end.sig, 'SIGSEGV', JSON.stringify(end));
+  const log = s.log();
+  assert.match(log, /weir: fatal signal SIGSEGV; the stack of the thread it hit:\n(.*\[0x[0-9a-f]+\]\n){2,}/, log.slice(-1500));
+});
