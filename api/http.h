@@ -267,6 +267,7 @@ extern const weir_route weir_routes_identity[];
 extern const weir_route weir_routes_grants[];
 extern const weir_route weir_routes_workspaces[];
 extern const weir_route weir_routes_tags[];
+extern const weir_route weir_routes_policies[];
 extern const weir_route weir_routes_mlflow[];
 extern const weir_route weir_routes_tracking[];
 extern const weir_route weir_routes_lineage[];

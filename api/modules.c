@@ -87,7 +87,7 @@ static void workflows_stop(weir_app *app)
 	M(system, (weir_routes_system), weir_jwks_load /* api/jwt.c: --jwks */, NULL, NULL)                      \
 	M(governance,                                                                                            \
 	  (weir_routes_tokens, weir_routes_uc, weir_routes_identity, weir_routes_grants, weir_routes_workspaces, \
-	   weir_routes_tags),                                                                                    \
+	   weir_routes_tags, weir_routes_policies),                                                              \
 	  NULL, NULL, NULL)                                                                                      \
 	M(registry, (weir_routes_mlflow), NULL, NULL,                                                            \
 	  WORKERS({"webhooks", weir_webhooks_worker_start, weir_webhooks_worker_stop},                           \

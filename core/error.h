@@ -75,6 +75,7 @@ typedef enum weir_object {
 	WEIR_OBJ_LINEAGE_EDGE,
 	WEIR_OBJ_CREDENTIAL,
 	WEIR_OBJ_EXTERNAL_LOCATION,
+	WEIR_OBJ_POLICY,
 } weir_object;
 
 typedef struct weir_error {

@@ -38,6 +38,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "governance/catalog.h"
+#include "governance/policies.h"
 #include "lineage/lineage.h"
 #include "warehouse/sql.h"
 #include "warehouse/history.h"
@@ -645,15 +646,13 @@ missing:
 	return NULL;
 }
 
-/* A row filter's or mask's function applied to columns: its SQL body with its parameters
- * replaced by the columns of the table read (alias "__b"). The function is found whoever
- * reads (it runs as its definer: the reader needs no EXECUTE); a missing or unusable one
- * fails the read (closed). */
-static const char *guard_call(wh_ctx *c, weir_db *md, const char *table, json_t *spec, const char *first_col,
-			      weir_error *err)
+/* A row filter's or mask's function applied to arguments (SQL text each: a column of the
+ * table read, alias "__b", or a literal): its SQL body with its parameters replaced. The
+ * function is found whoever reads (it runs as its definer: the reader needs no EXECUTE); a
+ * missing or unusable one fails the read (closed). */
+static const char *guard_fn(wh_ctx *c, weir_db *md, const char *table, const char *fname, const char **args,
+			    size_t nargs, weir_error *err)
 {
-	const char *fname = json_string_value(json_object_get(spec, "function_name"));
-	json_t *cols = json_object_get(spec, first_col ? "using_column_names" : "input_column_names");
 	weir_securable fs;
 	json_t *fi = NULL;
 	if (fname == NULL ||
@@ -670,56 +669,142 @@ static const char *guard_call(wh_ctx *c, weir_db *md, const char *table, json_t 
 	weir_json_own(c->a, fi);
 	const char *body = json_string_value(json_object_get(fi, "routine_definition"));
 	json_t *params = json_object_get(json_object_get(fi, "input_params"), "parameters");
-	size_t np = json_array_size(params), nc = json_array_size(cols) + (first_col ? 1 : 0);
+	size_t np = json_array_size(params);
 	const char *rb = json_string_value(json_object_get(fi, "routine_body"));
-	if (body == NULL || rb == NULL || strcmp(rb, "SQL") != 0 || np != nc)
+	if (body == NULL || rb == NULL || strcmp(rb, "SQL") != 0 || np != nargs)
 		return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
 				      "The row filter or column mask of Table '%s' cannot be applied (its function "
 				      "changed)",
 				      table),
 		       NULL;
 	const char **names = weir_arena_alloc(c->a, (np + 1) * sizeof(*names));
-	const char **repl = weir_arena_alloc(c->a, (np + 1) * sizeof(*repl));
 	for (size_t i = 0; i < np; i++) {
 		names[i] = json_string_value(json_object_get(json_array_get(params, i), "name"));
-		const char *col = first_col && i == 0 ? first_col
-						      : json_string_value(json_array_get(cols, first_col ? i - 1 : i));
-		weir_buf b = {0};
-		weir_buf_append(&b, "\"__b\".", 6);
-		weir_wh_append_ident(&b, col ? col : "");
-		repl[i] = weir_arena_strndup(c->a, b.data, b.len);
-		weir_buf_release(&b);
 		if (names[i] == NULL)
 			names[i] = "";
 	}
 	const char *out;
-	if (weir_wh_subst_params(c->a, body, names, repl, (int)np, &out, err) != 0)
+	if (weir_wh_subst_params(c->a, body, names, args, (int)np, &out, err) != 0)
 		return NULL;
 	return weir_arena_printf(c->a, "(%s)", out);
 }
 
-/* What a read of table t becomes when it has a row filter or column masks (Unity Catalog's:
- * every reader, its owner and admins included; the functions decide who is exempt):
- * (SELECT <columns, masked> FROM "wN".t AS "__b" WHERE <filter>). NULL (no error) otherwise. */
-static const char *guard(wh_ctx *c, weir_db *md, wh_table *t, json_t *info, weir_error *err)
+/* A column of the table read, as a function argument. */
+static const char *guard_col(wh_ctx *c, const char *col)
 {
+	weir_buf b = {0};
+	weir_buf_append(&b, "\"__b\".", 6);
+	weir_wh_append_ident(&b, col ? col : "");
+	const char *out = weir_arena_strndup(c->a, b.data, b.len);
+	weir_buf_release(&b);
+	return out;
+}
+
+/* The table's own row filter (first_col NULL) or a column's own mask: its spec's columns. */
+static const char *guard_call(wh_ctx *c, weir_db *md, const char *table, json_t *spec, const char *first_col,
+			      weir_error *err)
+{
+	json_t *cols = json_object_get(spec, first_col ? "using_column_names" : "input_column_names");
+	size_t n = json_array_size(cols) + (first_col ? 1 : 0);
+	const char **args = weir_arena_alloc(c->a, (n + 1) * sizeof(*args));
+	for (size_t i = 0; i < n; i++)
+		args[i] = guard_col(c, first_col && i == 0
+					       ? first_col
+					       : json_string_value(json_array_get(cols, first_col ? i - 1 : i)));
+	return guard_fn(c, md, table, json_string_value(json_object_get(spec, "function_name")), args, n, err);
+}
+
+/* An ABAC policy's row filter or mask: its arguments, columns or constants (a number as
+ * such, anything else a string literal). */
+static const char *guard_policy(wh_ctx *c, weir_db *md, const char *table, const weir_policy_use *u, weir_error *err)
+{
+	size_t n = (size_t)u->nargs + (u->column ? 1 : 0), k = 0;
+	const char **args = weir_arena_alloc(c->a, (n + 1) * sizeof(*args));
+	if (u->column)
+		args[k++] = guard_col(c, u->column);
+	for (int i = 0; i < u->nargs; i++) {
+		const weir_policy_arg *a = &u->args[i];
+		if (a->column) {
+			args[k++] = guard_col(c, a->column);
+			continue;
+		}
+		const char *v = a->constant ? a->constant : "";
+		size_t digits = strspn(v + (*v == '-'), "0123456789");
+		bool number = digits > 0 && digits < 19 && v[(*v == '-') + digits] == '\0';
+		weir_buf b = {0};
+		if (number) {
+			weir_buf_append(&b, v, strlen(v));
+		} else {
+			weir_buf_append(&b, "'", 1);
+			for (const char *p = v; *p; p++) /* a quote doubled */
+				weir_buf_append(&b, *p == '\'' ? "''" : p, *p == '\'' ? 2 : 1);
+			weir_buf_append(&b, "'", 1);
+		}
+		args[k++] = weir_arena_strndup(c->a, b.data, b.len);
+		weir_buf_release(&b);
+	}
+	return guard_fn(c, md, table, u->function_name, args, n, err);
+}
+
+/* What a read of table t becomes when it has a row filter or column masks, its own (Unity
+ * Catalog's: every reader, its owner and admins included; the functions decide who is
+ * exempt) or those of the ABAC policies that apply to reader `as` (governance/policies.c):
+ * (SELECT <columns, masked> FROM "wN".t AS "__b" WHERE <filter>). At most one row filter and
+ * one mask per column may apply: more fails the read, naming them. NULL (no error) when none
+ * applies. */
+static const char *guard(wh_ctx *c, weir_db *md, const weir_principal *as, wh_table *t, json_t *info, weir_error *err)
+{
+	weir_policy_use *uses = NULL;
+	int nuses = 0;
+	if (weir_policies_for_table(md, c->a, as, &t->sec, t->columns, &uses, &nuses, err) != 0)
+		return NULL;
 	json_t *rf = json_object_get(info, "row_filter");
-	bool masked = false;
+	const weir_policy_use *prf = NULL;
+	for (int k = 0; k < nuses; k++) {
+		if (uses[k].column)
+			continue;
+		if (rf || prf)
+			return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+					      "More than one row filter applies to Table '%s' for this reader (%s%s "
+					      "and policy '%s'): at most one may",
+					      t->sec.full_name, prf ? "policy '" : "its own row filter",
+					      prf ? weir_arena_printf(c->a, "%s'", prf->policy) : "", uses[k].policy),
+			       NULL;
+		prf = &uses[k];
+	}
+	bool masked = nuses > (prf ? 1 : 0);
 	size_t i;
 	json_t *col;
 	json_array_foreach (t->columns, i, col)
 		masked |= json_object_get(col, "mask") != NULL;
-	if (rf == NULL && !masked)
+	if (rf == NULL && prf == NULL && !masked)
 		return NULL;
 	weir_buf b = {0};
 	weir_buf_append(&b, "(SELECT ", 8);
 	json_array_foreach (t->columns, i, col) {
 		const char *name = json_string_value(json_object_get(col, "name"));
 		json_t *mask = json_object_get(col, "mask");
+		const weir_policy_use *pm = NULL;
+		for (int k = 0; k < nuses; k++) {
+			if (uses[k].column == NULL || name == NULL || strcasecmp(uses[k].column, name) != 0)
+				continue;
+			if (mask || pm) {
+				weir_buf_release(&b);
+				return weir_error_set(
+					       err, WEIR_E_PERMISSION_DENIED,
+					       "More than one mask applies to column '%s' of Table '%s' for this "
+					       "reader (%s%s and policy '%s'): at most one may",
+					       name, t->sec.full_name, pm ? "policy '" : "its own mask",
+					       pm ? weir_arena_printf(c->a, "%s'", pm->policy) : "", uses[k].policy),
+				       NULL;
+			}
+			pm = &uses[k];
+		}
 		if (i)
 			weir_buf_append(&b, ", ", 2);
-		if (mask) {
-			const char *call = guard_call(c, md, t->sec.full_name, mask, name, err);
+		if (mask || pm) {
+			const char *call = pm ? guard_policy(c, md, t->sec.full_name, pm, err)
+					      : guard_call(c, md, t->sec.full_name, mask, name, err);
 			if (call == NULL) {
 				weir_buf_release(&b);
 				return NULL;
@@ -732,8 +817,9 @@ static const char *guard(wh_ctx *c, weir_db *md, wh_table *t, json_t *info, weir
 		weir_wh_append_ident(&b, name ? name : "");
 	}
 	weir_buf_appendf(&b, " FROM \"%s\".%s AS \"__b\"", t->alias, WEIR_WH_FILE_TABLE);
-	if (rf) {
-		const char *call = guard_call(c, md, t->sec.full_name, rf, NULL, err);
+	if (rf || prf) {
+		const char *call = prf ? guard_policy(c, md, t->sec.full_name, prf, err)
+				       : guard_call(c, md, t->sec.full_name, rf, NULL, err);
 		if (call == NULL) {
 			weir_buf_release(&b);
 			return NULL;
@@ -794,7 +880,7 @@ static wh_table *add_table_as(wh_ctx *c, weir_db *md, const weir_principal *as, 
 	t->can_write = via < 0 && weir_gov_allowed(md, as, WEIR_OP_WRITE_DATA, &t->sec);
 	c->nt++;
 	weir_error_clear(err);
-	t->guarded = guard(c, md, t, info, err);
+	t->guarded = guard(c, md, as, t, info, err);
 	if (t->guarded == NULL && err->code != WEIR_OK)
 		return NULL;
 	return t;

@@ -339,6 +339,43 @@ test('storage credentials, credentials and external locations: the SDK creates, 
   await rejects(w.externalLocations.get({ name: 'sdk_loc' }), 404, 'NOT_FOUND');
 });
 
+test('ABAC policies: the SDK creates (the PolicyInfo as the body), gets, lists over pages with inherited ones, and deletes them', async () => {
+  await w.catalogs.create({ name: 'sdk_pol' });
+  await w.schemas.create({ catalog_name: 'sdk_pol', name: 'd' });
+  await w.functions.create({
+    function_info: {
+      catalog_name: 'sdk_pol', schema_name: 'd', name: 'redact',
+      input_params: { parameters: [{ name: 'x', type_name: 'STRING', type_text: 'string', position: 0,
+        type_json: '{"name":"x","type":"string","nullable":true,"metadata":{}}' }] },
+      data_type: 'STRING', full_data_type: 'string', routine_body: 'SQL', routine_definition: "'***'",
+      parameter_style: 'S', is_deterministic: true, sql_data_access: 'CONTAINS_SQL',
+      is_null_call: false, security_type: 'DEFINER', specific_name: 'redact',
+    },
+  });
+  const info = (name, type, full) => ({
+    name, on_securable_type: type, on_securable_fullname: full, for_securable_type: 'TABLE',
+    policy_type: 'POLICY_TYPE_COLUMN_MASK', to_principals: ['admins'], when_condition: "hasTag('pii')",
+    match_columns: [{ condition: "hasTagValue('pii', 'email')", alias: 'e' }],
+    column_mask: { function_name: 'sdk_pol.d.redact', on_column: 'e' },
+  });
+  const p = await w.policies.createPolicy({ policy_info: info('on_catalog', 'CATALOG', 'sdk_pol') });
+  assert.match(p.id, /^[0-9a-f-]{36}$/);
+  assert.equal(p.on_securable_fullname, 'sdk_pol');
+  for (const n of ['s1', 's2', 's3']) await w.policies.createPolicy({ policy_info: info(n, 'SCHEMA', 'sdk_pol.d') });
+  const got = await w.policies.getPolicy({ on_securable_type: 'SCHEMA', on_securable_fullname: 'sdk_pol.d', name: 's2' });
+  assert.deepEqual(got.column_mask, { function_name: 'sdk_pol.d.redact', on_column: 'e' });
+  const { result, pages } = await listCalls(`${UC}/policies/SCHEMA/sdk_pol.d`, () =>
+    all(w.policies.listPolicies({ on_securable_type: 'SCHEMA', on_securable_fullname: 'sdk_pol.d', include_inherited: true, max_results: 2 })));
+  assert.deepEqual(result.map((x) => x.name), ['on_catalog', 's1', 's2', 's3']);
+  assertPaged(pages, 4, 2);
+  const bad = await rejects(w.policies.createPolicy({ policy_info: { ...info('bad', 'SCHEMA', 'sdk_pol.d'), to_principals: ['nobody-here'] } }),
+    400, 'INVALID_PARAMETER_VALUE');
+  assert.equal(bad.getErrorInfo()[0].metadata.get('field'), 'to_principals[0]');
+  assert.deepEqual(await w.policies.deletePolicy({ on_securable_type: 'SCHEMA', on_securable_fullname: 'sdk_pol.d', name: 's1' }), {});
+  await rejects(w.policies.getPolicy({ on_securable_type: 'SCHEMA', on_securable_fullname: 'sdk_pol.d', name: 's1' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+  await w.catalogs.delete({ name: 'sdk_pol', force: true });
+});
+
 test('errors: ApiError carries error_code, status and details[].metadata', async () => {
   const missing = await rejects(w.catalogs.get({ name: 'sdk_missing' }), 404, 'CATALOG_NOT_FOUND');
   assert.match(missing.message, /sdk_missing/);
