@@ -66,6 +66,13 @@ int weir_policies__store_on(weir_db *db, weir_arena *a, const char *ids[3], weir
 	return COLLECT(db, a, st, weir_policy_row, ROW_FIELDS, out, n, err);
 }
 
+static const char SQL_ANY[] = "SELECT EXISTS (SELECT 1 FROM policies)";
+
+int weir_policies__store_any(weir_db *db, weir_error *err)
+{
+	return (int)weir_db_count_vals(db, SQL_ANY, NULL, 0, err);
+}
+
 static const char SQL_INSERT[] = "INSERT INTO policies (" ROW_COLS
 				 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 

@@ -18,3 +18,13 @@ CREATE TABLE policies (
   updated_by    TEXT NOT NULL,
   UNIQUE (securable_id, name)
 ) STRICT;
+
+-- A policy written moves the authorization change counter (migration 0007), so that what a
+-- reader's statement may skip ("no policy exists", cached per thread by that counter) is
+-- known again at the next statement, in any process sharing the store.
+CREATE TRIGGER policies_changed_ins AFTER INSERT ON policies
+BEGIN UPDATE authz_changes SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER policies_changed_del AFTER DELETE ON policies
+BEGIN UPDATE authz_changes SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER policies_changed_upd AFTER UPDATE ON policies
+BEGIN UPDATE authz_changes SET n = n + 1 WHERE id = 1; END;

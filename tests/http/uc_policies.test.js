@@ -203,6 +203,8 @@ test('the warehouse applies them: to the principals and groups named, not to tho
   await rows("INSERT INTO people VALUES (1, 'ann', '111', 'EU'), (2, 'bob', '222', 'US'), (3, 'cy', '333', 'EU')");
   const q = 'SELECT id, ssn, region FROM people ORDER BY id';
   const raw = [['1', '111', 'EU'], ['2', '222', 'US'], ['3', '333', 'EU']];
+  // no policy at all: read as is (and remembered so, until a policy is written)
+  assert.deepEqual(await rows(q, who.reader.token), raw);
   await ok(await create({ ...MASK, to_principals: ['analysts'], except_principals: ['auditors'] }));
   // reader is in analysts: masked; other is also in auditors: excepted; the admin is not named
   assert.deepEqual(await rows(q, who.reader.token), [['1', '***', 'EU'], ['2', '***', 'US'], ['3', '***', 'EU']]);
