@@ -192,6 +192,9 @@ typedef enum {
 	WEIR_WH_C_CREATE_CATALOG,
 	WEIR_WH_C_DROP_CATALOG,
 	WEIR_WH_C_SET_OWNER,
+	WEIR_WH_C_CREATE_POLICY,
+	WEIR_WH_C_DROP_POLICY,
+	WEIR_WH_C_SHOW_POLICIES,
 } weir_wh_ckind;
 
 typedef struct weir_wh_cstmt {
@@ -217,6 +220,8 @@ typedef struct weir_wh_cstmt {
 	const char *principal; /* GRANT TO / REVOKE FROM / SHOW GRANTS / OWNER TO */
 	size_t body; /* CREATE VIEW: offset of the query; CREATE FUNCTION: of the RETURN expression */
 	weir_wh_type returns; /* CREATE FUNCTION */
+	const char *policy; /* CREATE / DROP POLICY: its name (the securable: sec_type, parts) */
+	json_t *policy_info; /* CREATE POLICY: the PolicyInfo fields it sets (arena-owned) */
 } weir_wh_cstmt;
 
 /* Parses a catalog statement. 1: it is one (out filled); 0: the text is not a catalog

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/json.h"
 #include "core/util.h"
 #include "warehouse/sql.h"
 
@@ -362,6 +363,8 @@ static int alter(cp *c, weir_wh_cstmt *o)
 		      "and DROP ROW FILTER here");
 }
 
+static int policy_on(cp *c, weir_wh_cstmt *o);
+
 static int show(cp *c, weir_wh_cstmt *o)
 {
 	if (eat(c, "CATALOGS")) {
@@ -393,6 +396,12 @@ static int show(cp *c, weir_wh_cstmt *o)
 			return -1;
 		return end(c, "SHOW GRANTS ... ON <securable>");
 	}
+	if (eat(c, "POLICIES")) {
+		o->kind = WEIR_WH_C_SHOW_POLICIES;
+		if (policy_on(c, o) != 0)
+			return -1;
+		return end(c, "SHOW POLICIES ON <securable>");
+	}
 	if (eat(c, "COLUMNS")) {
 		o->kind = WEIR_WH_C_SHOW_COLUMNS;
 		if (!eat(c, "IN") && !eat(c, "FROM"))
@@ -401,7 +410,7 @@ static int show(cp *c, weir_wh_cstmt *o)
 			return -1;
 		return end(c, "SHOW COLUMNS IN <table>");
 	}
-	return bad(c, "SHOW takes CATALOGS, SCHEMAS, TABLES, GRANTS and COLUMNS here");
+	return bad(c, "SHOW takes CATALOGS, SCHEMAS, TABLES, GRANTS, POLICIES and COLUMNS here");
 }
 
 static int create_function(cp *c, weir_wh_cstmt *o)
@@ -440,6 +449,170 @@ static int create_function(cp *c, weir_wh_cstmt *o)
 		return bad(c, "RETURN needs an expression");
 	o->body = at(c, 0)->start;
 	return 0;
+}
+
+/* ---------------------------------------------------------------- policies */
+
+/* The text of tokens [from, to) as written. */
+static const char *span(cp *c, int from, int to)
+{
+	size_t b = c->t[from].start, e = c->t[to - 1].start + c->t[to - 1].len;
+	return weir_arena_strndup(c->a, c->sql + b, e - b);
+}
+
+/* Whether token k starts a clause of CREATE POLICY after its conditions. */
+static bool policy_clause(cp *c, int k)
+{
+	return (kw(c, k, "MATCH") && kw(c, k + 1, "COLUMNS")) || (kw(c, k, "ON") && kw(c, k + 1, "COLUMN")) ||
+	       (kw(c, k, "USING") && kw(c, k + 1, "COLUMNS"));
+}
+
+/* Tokens from c->i up to a clause keyword or the end, outside parentheses, and (with
+ * comma) a ',' too: the index after the last. */
+static int policy_run(cp *c, bool comma)
+{
+	int depth = 0, k = c->i;
+	for (; k < c->n; k++) {
+		char ch = c->t[k].kind == WEIR_TK_PUNCT ? c->sql[c->t[k].start] : 0;
+		if (depth == 0 && (policy_clause(c, k - c->i) || (comma && ch == ',')))
+			break;
+		depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+	}
+	return k;
+}
+
+/* principal [, ...]: names or strings, into a JSON array */
+static int principal_list(cp *c, json_t *arr)
+{
+	for (;;) {
+		const weir_wh_tok *t = at(c, 0);
+		if (t == NULL || !(is_name(t) || t->kind == WEIR_TK_STRING))
+			return bad(c, "a principal is expected");
+		json_array_append_new(arr, json_string(t->value));
+		c->i++;
+		if (!eat_p(c, ','))
+			return 0;
+	}
+}
+
+/* ON { CATALOG | SCHEMA | TABLE } name */
+static int policy_on(cp *c, weir_wh_cstmt *o)
+{
+	if (!eat(c, "ON"))
+		return bad(c, "ON { CATALOG | SCHEMA | TABLE } <name> is expected");
+	o->sec_type = eat(c, "CATALOG")                        ? "CATALOG"
+		      : eat(c, "SCHEMA") || eat(c, "DATABASE") ? "SCHEMA"
+		      : eat(c, "TABLE")                        ? "TABLE"
+							       : NULL;
+	if (o->sec_type == NULL)
+		return bad(c, "a policy is on a CATALOG, SCHEMA or TABLE");
+	return name(c, o->parts, &o->nparts, "a securable name is expected");
+}
+
+/* CREATE [OR REPLACE] POLICY name ON <securable> [COMMENT '...']
+ *   { ROW FILTER fn | COLUMN MASK fn } TO principal [, ...] [EXCEPT principal [, ...]]
+ *   FOR TABLES [WHEN condition] [MATCH COLUMNS condition [AS] alias [, ...]]
+ *   [ON COLUMN alias] [USING COLUMNS (alias | literal [, ...])]
+ * The conditions are kept as written; governance/policies.c reads them. */
+static int create_policy(cp *c, weir_wh_cstmt *o)
+{
+	o->kind = WEIR_WH_C_CREATE_POLICY;
+	if (!is_name(at(c, 0)))
+		return bad(c, "a policy name is expected");
+	o->policy = at(c, 0)->value;
+	c->i++;
+	if (policy_on(c, o) != 0)
+		return -1;
+	json_t *pi = weir_json_own(c->a, json_object());
+	o->policy_info = pi;
+	json_object_set_new(pi, "name", json_string(o->policy));
+	const char *comment = NULL;
+	if (eat(c, "COMMENT")) {
+		if (string(c, &comment, "a comment (a string) is expected") != 0)
+			return -1;
+		json_object_set_new(pi, "comment", json_string(comment));
+	}
+	bool filter = kw(c, 0, "ROW") && kw(c, 1, "FILTER"), mask = kw(c, 0, "COLUMN") && kw(c, 1, "MASK");
+	if (!filter && !mask)
+		return bad(c, "ROW FILTER <function> or COLUMN MASK <function> is expected");
+	c->i += 2;
+	if (name(c, o->fn, &o->nfn, "a function name is expected") != 0) /* its full name: the run's */
+		return -1;
+	json_object_set_new(pi, "policy_type",
+			    json_string(filter ? "POLICY_TYPE_ROW_FILTER" : "POLICY_TYPE_COLUMN_MASK"));
+	json_t *opts = json_object();
+	json_object_set_new(pi, filter ? "row_filter" : "column_mask", opts);
+	if (!eat(c, "TO"))
+		return bad(c, "TO <principal> [, ...] is expected");
+	json_t *to = json_array();
+	json_object_set_new(pi, "to_principals", to);
+	if (principal_list(c, to) != 0)
+		return -1;
+	if (eat(c, "EXCEPT")) {
+		json_t *ex = json_array();
+		json_object_set_new(pi, "except_principals", ex);
+		if (principal_list(c, ex) != 0)
+			return -1;
+	}
+	if (!eat(c, "FOR") || !eat(c, "TABLES"))
+		return bad(c, "FOR TABLES is expected");
+	json_object_set_new(pi, "for_securable_type", json_string("TABLE"));
+	if (eat(c, "WHEN")) {
+		int e = policy_run(c, false);
+		if (e == c->i)
+			return bad(c, "WHEN needs a condition");
+		json_object_set_new(pi, "when_condition", json_string(span(c, c->i, e)));
+		c->i = e;
+	}
+	if (kw(c, 0, "MATCH") && kw(c, 1, "COLUMNS")) {
+		c->i += 2;
+		json_t *match = json_array();
+		json_object_set_new(pi, "match_columns", match);
+		for (;;) {
+			int e = policy_run(c, true);
+			/* condition [AS] alias: the alias is the last name of the run */
+			if (e - c->i < 2 || !is_name(&c->t[e - 1]))
+				return bad(c, "MATCH COLUMNS <condition> [AS] <alias> is expected");
+			int ce = e - 1 - (weir_wh_tok_is(&c->t[e - 2], "AS") ? 1 : 0);
+			if (ce <= c->i)
+				return bad(c, "MATCH COLUMNS <condition> [AS] <alias> is expected");
+			json_array_append_new(match, json_pack("{s:s, s:s}", "condition", span(c, c->i, ce), "alias",
+							       c->t[e - 1].value));
+			c->i = e;
+			if (!eat_p(c, ','))
+				break;
+		}
+	}
+	if (kw(c, 0, "ON") && kw(c, 1, "COLUMN")) {
+		c->i += 2;
+		if (!is_name(at(c, 0)))
+			return bad(c, "ON COLUMN <alias> is expected");
+		json_object_set_new(opts, "on_column", json_string(at(c, 0)->value));
+		c->i++;
+	}
+	if (kw(c, 0, "USING") && kw(c, 1, "COLUMNS")) {
+		c->i += 2;
+		json_t *using = json_array();
+		json_object_set_new(opts, "using", using);
+		if (!eat_p(c, '('))
+			return bad(c, "USING COLUMNS ( <alias or literal> [, ...] ) is expected");
+		while (!eat_p(c, ')')) {
+			const weir_wh_tok *t = at(c, 0);
+			if (t == NULL)
+				return bad(c, "USING COLUMNS ( ... ) is not closed");
+			if (t->kind == WEIR_TK_IDENT || t->kind == WEIR_TK_QIDENT)
+				json_array_append_new(using, json_pack("{s:s}", "alias", t->value));
+			else if (t->kind == WEIR_TK_STRING || t->kind == WEIR_TK_NUMBER)
+				json_array_append_new(using, json_pack("{s:s}", "constant",
+								       t->value ? t->value : span(c, c->i, c->i + 1)));
+			else
+				return bad(c, "USING COLUMNS takes aliases and literals");
+			c->i++;
+			if (!is_p(c, 0, ')') && !eat_p(c, ','))
+				return bad(c, "USING COLUMNS ( <alias or literal> [, ...] ) is expected");
+		}
+	}
+	return end(c, "CREATE POLICY");
 }
 
 int weir_wh_parse_catalog(weir_arena *a, const char *sql, weir_wh_cstmt *o, weir_error *err)
@@ -507,9 +680,24 @@ int weir_wh_parse_catalog(weir_arena *a, const char *sql, weir_wh_cstmt *o, weir
 			o->or_replace = replace;
 			return create_function(&c, o) == 0 ? 1 : -1;
 		}
+		if (eat(&c, "POLICY")) {
+			o->or_replace = replace;
+			return create_policy(&c, o) == 0 ? 1 : -1;
+		}
 		return 0;
 	}
 	if (eat(&c, "DROP")) {
+		if (eat(&c, "POLICY")) {
+			o->kind = WEIR_WH_C_DROP_POLICY;
+			o->if_exists = if_exists(&c);
+			if (!is_name(at(&c, 0)))
+				return bad(&c, "a policy name is expected");
+			o->policy = at(&c, 0)->value;
+			c.i++;
+			if (policy_on(&c, o) != 0)
+				return -1;
+			return end(&c, "DROP POLICY <name> ON <securable>") == 0 ? 1 : -1;
+		}
 		if (eat(&c, "CATALOG")) {
 			o->kind = WEIR_WH_C_DROP_CATALOG;
 			o->sec_type = "CATALOG";

@@ -15,6 +15,7 @@
 #include "core/util.h"
 #include "governance/catalog.h"
 #include "governance/grants.h"
+#include "governance/policies.h"
 #include "warehouse/files.h"
 #include "warehouse/wh_internal.h"
 
@@ -559,6 +560,40 @@ static int grant(run *r, weir_db *md, weir_error *err)
 	return 0;
 }
 
+/* CREATE [OR REPLACE] POLICY / DROP POLICY: the policies API's rules (governance/policies.c)
+ * on the securable resolved as GRANT resolves it, MANAGE (or ownership) to change. OR
+ * REPLACE replaces the whole definition: what the statement leaves out goes. */
+static int policy_change(run *r, weir_db *md, weir_error *err)
+{
+	const weir_wh_cstmt *st = r->s;
+	weir_securable s;
+	if (resolve_kind(r, md, &s, err) != 0 || weir_gov_check(md, r->p, WEIR_OP_MANAGE_GRANTS, &s, err) != 0)
+		return -1;
+	if (st->kind == WEIR_WH_C_DROP_POLICY || st->or_replace) {
+		if (weir_policies_delete(md, r->a, &s, st->policy, err) != 0) {
+			if (st->kind == WEIR_WH_C_DROP_POLICY)
+				return missing_ok(r, err);
+			if (err->status != 404)
+				return -1;
+			weir_error_clear(err);
+		}
+		if (st->kind == WEIR_WH_C_DROP_POLICY)
+			return 0;
+	}
+	/* the function's name, qualified by the statement's catalog and schema as ROW FILTER's */
+	const char *fn = full_of(r, WEIR_SEC_FUNCTION, st->fn, st->nfn, err);
+	json_t *opts = json_object_get(st->policy_info, "row_filter");
+	if (fn == NULL)
+		return -1;
+	json_object_set_new(opts ? opts : json_object_get(st->policy_info, "column_mask"), "function_name",
+			    json_string(fn));
+	json_t *out = weir_policies_create(md, r->a, r->p, &s, st->policy_info, err);
+	if (out == NULL) /* its message names the PolicyInfo field the clause sets */
+		return -1;
+	json_decref(out);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- answers */
 
 static void columns(run *r, const char *const *names, int n)
@@ -702,6 +737,32 @@ static int show(run *r, weir_db *md, weir_error *err)
 		}
 		return 0;
 	}
+	case WEIR_WH_C_SHOW_POLICIES: {
+		weir_page_req pg = {1000, NULL};
+		json_t *l;
+		if (resolve_kind(r, md, &s, err) != 0 ||
+		    weir_gov_check(md, r->p, WEIR_OP_READ_METADATA, &s, err) != 0 ||
+		    (l = weir_policies_list(md, r->a, &s, true, &pg, err)) == NULL)
+			return -1;
+		columns(r,
+			(const char *const[]){"name", "policy_type", "on_securable_type", "on_securable_fullname",
+					      "function_name", "comment"},
+			6);
+		json_array_foreach (json_object_get(l, "policies"), i, it) {
+			json_t *fo = json_object_get(it, "row_filter");
+			if (fo == NULL)
+				fo = json_object_get(it, "column_mask");
+			const char *type = json_string_value(json_object_get(it, "policy_type"));
+			row(r, 6, json_string_value(json_object_get(it, "name")),
+			    type && strcmp(type, "POLICY_TYPE_ROW_FILTER") == 0 ? "ROW FILTER" : "COLUMN MASK",
+			    json_string_value(json_object_get(it, "on_securable_type")),
+			    json_string_value(json_object_get(it, "on_securable_fullname")),
+			    json_string_value(json_object_get(fo, "function_name")),
+			    json_string_value(json_object_get(it, "comment")));
+		}
+		json_decref(l);
+		return 0;
+	}
 	default: { /* SHOW GRANTS */
 		if (resolve_kind(r, md, &s, err) != 0 || weir_gov_check(md, r->p, WEIR_OP_READ_GRANTS, &s, err) != 0)
 			return -1;
@@ -779,6 +840,8 @@ void weir_wh__catalog_run(weir_db_pool *pool, weir_arena *a, const weir_principa
 	case WEIR_WH_C_GRANT:
 	case WEIR_WH_C_REVOKE: change(&r, "updatePermissions", grant); break;
 	case WEIR_WH_C_CREATE_FUNCTION: change(&r, "createFunction", create_function); break;
+	case WEIR_WH_C_CREATE_POLICY: change(&r, "createPolicy", policy_change); break;
+	case WEIR_WH_C_DROP_POLICY: change(&r, "deletePolicy", policy_change); break;
 	case WEIR_WH_C_SET_ROW_FILTER:
 	case WEIR_WH_C_DROP_ROW_FILTER:
 	case WEIR_WH_C_SET_MASK:
@@ -788,6 +851,7 @@ void weir_wh__catalog_run(weir_db_pool *pool, weir_arena *a, const weir_principa
 	case WEIR_WH_C_SHOW_TABLES:
 	case WEIR_WH_C_SHOW_GRANTS:
 	case WEIR_WH_C_SHOW_COLUMNS:
+	case WEIR_WH_C_SHOW_POLICIES:
 	case WEIR_WH_C_DESCRIBE: answer(&r); break;
 	default: weir_wh__fail(o, "NOT_IMPLEMENTED", "This statement is not available in this warehouse yet"); break;
 	}

@@ -159,6 +159,10 @@ static void fail_err(weir_wh_outcome *o, const weir_error *e)
 		code = WEIR_E_SCHEMA_ALREADY_EXISTS;
 	else if (code == WEIR_E_ALREADY_EXISTS && e->obj == WEIR_OBJ_TABLE)
 		code = WEIR_E_TABLE_ALREADY_EXISTS;
+	else if (code == WEIR_E_ALREADY_EXISTS && e->obj == WEIR_OBJ_POLICY)
+		code = WEIR_E_POLICY_ALREADY_EXISTS;
+	else if (code == WEIR_E_NOT_FOUND && e->obj == WEIR_OBJ_POLICY)
+		code = WEIR_E_POLICY_NOT_FOUND;
 	fail(o, weir_code_name(code), "%s", e->message);
 }
 

@@ -245,3 +245,61 @@ test('the warehouse applies them: to the principals and groups named, not to tho
   await ok(await srv.req('DELETE', policyPath('SCHEMA', 'cat.sch', 'no_match')));
   assert.deepEqual(await rows(q, who.reader.token), raw);
 });
+
+test('SQL: CREATE [OR REPLACE] POLICY, SHOW POLICIES and DROP POLICY [IF EXISTS] write and read the same policies, through the same rules', { skip: PG ? 'the SQL warehouse runs on SQLite' : false }, async () => {
+  const sql = async (statement, token) => ok(await srv.req('POST', ST, { token, body: { statement, warehouse_id: WH, catalog: 'cat', schema: 'sch', wait_timeout: '50s' } }));
+  const good = async (statement, token) => {
+    const r = await sql(statement, token);
+    assert.equal(r.status.state, 'SUCCEEDED', statement + ': ' + JSON.stringify(r.status));
+    return r.result?.data_array ?? [];
+  };
+  const failed = async (statement, code, token) => {
+    const r = await sql(statement, token);
+    assert.equal(r.status.state, 'FAILED', statement);
+    assert.equal(r.status.error.error_code, code, statement + ': ' + r.status.error.message);
+    return r.status.error.message;
+  };
+  await good(`CREATE POLICY hide_ssn ON SCHEMA sch COMMENT 'by SQL'
+    COLUMN MASK redact TO analysts, \`${who.reader.app}\` EXCEPT auditors FOR TABLES
+    WHEN hasTagValue('sensitivity', 'high') OR has_tag('always')
+    MATCH COLUMNS hasTagValue('pii', 'ssn') AS s, hasTag('geo') g ON COLUMN s`);
+  const p = await ok(await srv.req('GET', policyPath('SCHEMA', 'cat.sch', 'hide_ssn')));
+  assert.deepEqual(
+    { c: p.comment, t: p.policy_type, to: p.to_principals, ex: p.except_principals, w: p.when_condition, m: p.match_columns, cm: p.column_mask },
+    { c: 'by SQL', t: 'POLICY_TYPE_COLUMN_MASK', to: ['analysts', who.reader.app], ex: ['auditors'],
+      w: "hasTagValue('sensitivity', 'high') OR has_tag('always')",
+      m: [{ condition: "hasTagValue('pii', 'ssn')", alias: 's' }, { condition: "hasTag('geo')", alias: 'g' }],
+      cm: { function_name: 'cat.sch.redact', on_column: 's' } });
+  assert.deepEqual(await good('SHOW POLICIES ON TABLE people'), [['hide_ssn', 'COLUMN MASK', 'SCHEMA', 'cat.sch', 'cat.sch.redact', 'by SQL']]);
+  assert.equal((await failed("CREATE POLICY hide_ssn ON SCHEMA sch COLUMN MASK redact TO analysts FOR TABLES MATCH COLUMNS hasTag('pii') AS s ON COLUMN s", 'POLICY_ALREADY_EXISTS')).length > 0, true);
+  // OR REPLACE: a row filter now, with a column and a literal; the rest of the old definition goes
+  await good(`CREATE OR REPLACE POLICY hide_ssn ON SCHEMA sch ROW FILTER region_is TO \`${who.reader.app}\` FOR TABLES
+    MATCH COLUMNS hasTag('geo') AS g USING COLUMNS (g, 'US')`);
+  const q = 'SELECT id, ssn, region FROM people ORDER BY id';
+  assert.deepEqual(await good(q, who.reader.token), [['2', '222', 'US']]);
+  const r2 = await ok(await srv.req('GET', policyPath('SCHEMA', 'cat.sch', 'hide_ssn')));
+  assert.equal(r2.comment, undefined);
+  assert.equal(r2.except_principals, undefined);
+  assert.deepEqual(r2.row_filter, { function_name: 'cat.sch.region_is', using: [{ alias: 'g' }, { constant: 'US' }] });
+  // bad statements and refusals change nothing
+  for (const [s, code] of [
+    ['CREATE POLICY p ON VOLUME cat.sch.v ROW FILTER region_is TO analysts FOR TABLES', 'INVALID_PARAMETER_VALUE'],
+    ['CREATE POLICY p ON SCHEMA sch ROW FILTER region_is FOR TABLES', 'INVALID_PARAMETER_VALUE'],
+    ['CREATE POLICY p ON SCHEMA sch ROW FILTER region_is TO analysts', 'INVALID_PARAMETER_VALUE'],
+    ["CREATE POLICY p ON SCHEMA sch ROW FILTER region_is TO nobody_such FOR TABLES MATCH COLUMNS hasTag('geo') AS g USING COLUMNS (g, 'US')", 'INVALID_PARAMETER_VALUE'],
+    ["CREATE POLICY p ON SCHEMA sch ROW FILTER region_is TO analysts FOR TABLES WHEN hasTag('x' MATCH COLUMNS hasTag('geo') AS g USING COLUMNS (g, 'US')", 'INVALID_PARAMETER_VALUE'],
+    ["CREATE POLICY p ON SCHEMA sch ROW FILTER region_is TO analysts FOR TABLES MATCH COLUMNS hasTag('geo') USING COLUMNS (g, 'US')", 'INVALID_PARAMETER_VALUE'],
+    ["CREATE POLICY p ON TABLE nope ROW FILTER region_is TO analysts FOR TABLES MATCH COLUMNS hasTag('geo') AS g USING COLUMNS (g, 'US')", 'TABLE_OR_VIEW_NOT_FOUND'],
+    ["CREATE POLICY p ON SCHEMA sch ROW FILTER no_such_fn TO analysts FOR TABLES MATCH COLUMNS hasTag('geo') AS g USING COLUMNS (g, 'US')", 'NOT_FOUND'],
+    ['DROP POLICY nope ON SCHEMA sch', 'POLICY_NOT_FOUND'],
+    ['SHOW POLICIES ON VOLUME x', 'INVALID_PARAMETER_VALUE'],
+  ]) await failed(s, code);
+  assert.equal(await failed('DROP POLICY hide_ssn ON SCHEMA sch', 'PERMISSION_DENIED', who.reader.token) !== '', true);
+  assert.deepEqual((await list('SCHEMA', 'cat.sch')).map((x) => x.name), ['hide_ssn']);
+  await good('DROP POLICY hide_ssn ON SCHEMA sch');
+  await good('DROP POLICY IF EXISTS hide_ssn ON SCHEMA sch');
+  assert.deepEqual(await good('SHOW POLICIES ON SCHEMA sch'), []);
+  assert.deepEqual(await good('SELECT count(*) FROM people', who.reader.token), [['3']]);
+  const audit = await ok(await srv.req('GET', '/api/2.0/weir/audit?max_results=1000&action_name=createPolicy'));
+  assert.ok(audit.events.some((e) => e.request_params && e.request_params.statement_id), 'the warehouse audits createPolicy with its statement');
+});
