@@ -201,6 +201,116 @@ export function TagsPanel({ entityType, name }) {
   );
 }
 
+// ABAC policies on a catalog, schema or table, and those inherited from above it (GET
+// policies with include_inherited): a delete button on this object's own, and a form that
+// writes a row-filter or column-mask policy here (the server checks it and says what is wrong).
+// onType: 'CATALOG', 'SCHEMA' or 'TABLE'; name: full name.
+export function PoliciesPanel({ onType, name }) {
+  const base = `${UC}/policies/${seg(onType)}/${seg(name)}`;
+  const pol = useApi(() => api.get(base, { include_inherited: true, max_results: 1000 }), [base]);
+  const [f, setF] = useState({ name: '', type: 'POLICY_TYPE_COLUMN_MASK', fn: '', to: '', except: '', when: '', match: '', alias: '', args: '' });
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k) => (e) => setF({ ...f, [k]: e.currentTarget.value });
+  const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  const create = async (e) => {
+    e.preventDefault();
+    setError(null);
+    const mask = f.type === 'POLICY_TYPE_COLUMN_MASK';
+    // arguments: 'quoted' or a number is a literal, anything else an alias of the match
+    const using = list(f.args).map((a) => (/^'.*'$/.test(a) ? { constant: a.slice(1, -1) } : /^-?\d+$/.test(a) ? { constant: a } : { alias: a }));
+    const fnOpts = { function_name: f.fn.trim(), ...(mask ? { on_column: f.alias.trim() } : {}), ...(using.length ? { using } : {}) };
+    const body = {
+      name: f.name.trim(), on_securable_type: onType, on_securable_fullname: name, for_securable_type: 'TABLE', policy_type: f.type,
+      to_principals: list(f.to), ...(list(f.except).length ? { except_principals: list(f.except) } : {}),
+      ...(f.when.trim() ? { when_condition: f.when.trim() } : {}),
+      ...(f.match.trim() ? { match_columns: [{ condition: f.match.trim(), alias: f.alias.trim() }] } : {}),
+      [mask ? 'column_mask' : 'row_filter']: fnOpts,
+    };
+    setBusy(true);
+    try {
+      await api.post(`${UC}/policies`, body);
+      setF({ ...f, name: '' });
+      pol.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const rows = (pol.data && pol.data.policies) || [];
+  const own = (p) => p.on_securable_type === onType && p.on_securable_fullname === name;
+  return (
+    <div>
+      <h2>Policies</h2>
+      {pol.loading ? <Loading what="policies" /> : null}
+      <ErrorBox error={pol.error} />
+      {pol.data ? (
+        <DataTable
+          caption="Row-filter and column-mask policies that apply here"
+          rows={rows}
+          rowKey={(p) => p.id}
+          empty="No policies apply here."
+          columns={[
+            { key: 'name', label: 'Name' },
+            { key: 'policy_type', label: 'Type', render: (p) => (p.policy_type === 'POLICY_TYPE_ROW_FILTER' ? 'Row filter' : 'Column mask') },
+            { key: 'on', label: 'Defined on', render: (p) => (own(p) ? 'this object' : `${p.on_securable_type.toLowerCase()} ${p.on_securable_fullname}`) },
+            { key: 'fn', label: 'Function', render: (p) => (p.row_filter || p.column_mask || {}).function_name },
+            { key: 'to', label: 'Applies to', render: (p) => (p.to_principals || []).join(', ') + (p.except_principals ? ` (except ${p.except_principals.join(', ')})` : '') },
+            { key: 'when', label: 'When', render: (p) => p.when_condition || '' },
+            {
+              key: 'x',
+              label: 'Action',
+              render: (p) =>
+                own(p) ? (
+                  <ActionButton action={() => api.del(`${base}/${seg(p.name)}`)} onDone={pol.reload} aria-label={`Delete policy ${p.name}`} class="danger">
+                    Delete
+                  </ActionButton>
+                ) : null,
+            },
+          ]}
+        />
+      ) : null}
+      <form class="inline-form" onSubmit={create} aria-label="Create a policy">
+        <Field label="Policy name" id="pol-name">
+          <input id="pol-name" value={f.name} onInput={set('name')} />
+        </Field>
+        <Field label="Policy type" id="pol-type">
+          <select id="pol-type" value={f.type} onChange={set('type')}>
+            <option value="POLICY_TYPE_COLUMN_MASK">Column mask</option>
+            <option value="POLICY_TYPE_ROW_FILTER">Row filter</option>
+          </select>
+        </Field>
+        <Field label="Function" id="pol-fn">
+          <input id="pol-fn" value={f.fn} onInput={set('fn')} placeholder="catalog.schema.function" />
+        </Field>
+        <Field label="To principals" id="pol-to">
+          <input id="pol-to" value={f.to} onInput={set('to')} placeholder="comma separated" />
+        </Field>
+        <Field label="Except principals" id="pol-except">
+          <input id="pol-except" value={f.except} onInput={set('except')} placeholder="comma separated" />
+        </Field>
+        <Field label="When (table tags)" id="pol-when">
+          <input id="pol-when" value={f.when} onInput={set('when')} placeholder="hasTagValue('sensitivity', 'high')" />
+        </Field>
+        <Field label="Match columns (column tags)" id="pol-match">
+          <input id="pol-match" value={f.match} onInput={set('match')} placeholder="hasTag('pii')" />
+        </Field>
+        <Field label="Alias" id="pol-alias">
+          <input id="pol-alias" value={f.alias} onInput={set('alias')} placeholder="the matched column" />
+        </Field>
+        <Field label="Arguments" id="pol-args">
+          <input id="pol-args" value={f.args} onInput={set('args')} placeholder="aliases, 'literals'" />
+        </Field>
+        <button type="submit" class="primary" disabled={busy}>
+          Create policy
+        </button>
+      </form>
+      <ErrorBox error={error} />
+    </div>
+  );
+}
+
 // The audit log's rows about one object (admins: the audit API is admin-only).
 export function HistoryPanel({ name }) {
   const h = useApi(() => api.get('/api/2.0/weir/audit', { securable: name, max_results: 200 }), [name]);

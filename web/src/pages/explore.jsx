@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, listAll, seg } from '../api.js';
 import { ActionButton, Breadcrumbs, DataTable, Empty, ErrorBox, Field, Loading, Pager, Props, TabPanel, Tabs, fmtTime, useApi, usePaged, useTitle } from '../components.jsx';
-import { HistoryPanel, PermissionsPanel, ResultGrid, TableLink, TagsPanel, runStatement, sqlName } from '../panels.jsx';
+import { HistoryPanel, PermissionsPanel, PoliciesPanel, ResultGrid, TableLink, TagsPanel, runStatement, sqlName } from '../panels.jsx';
 import { Link, path, setQuery } from '../router.js';
 import { useSession } from '../session.js';
 
@@ -304,6 +304,7 @@ function tabsFor(kind, isAdmin) {
   if (kind === 'table') t.push({ id: 'sample', label: 'Sample data' }, { id: 'lineage', label: 'Lineage' });
   t.push({ id: 'permissions', label: 'Permissions' });
   if (KINDS[kind].tags) t.push({ id: 'tags', label: 'Tags' });
+  if (kind === 'catalog' || kind === 'schema' || kind === 'table') t.push({ id: 'policies', label: 'Policies' });
   if (isAdmin) t.push({ id: 'history', label: 'History' });
   return t;
 }
@@ -362,6 +363,8 @@ function ObjectTab({ kind, tab, full, obj, query }) {
       return <PermissionsPanel type={KINDS[kind].perm} name={full} />;
     case 'tags':
       return <TagsPanel entityType={KINDS[kind].tags} name={full} />;
+    case 'policies':
+      return <PoliciesPanel onType={kind.toUpperCase()} name={full} />;
     case 'history':
       return <HistoryPanel name={full} />;
     default:
