@@ -16,6 +16,8 @@
 #define COND_MAX_CHARS 4096
 #define MAX_MATCH_COLUMNS 32
 #define MAX_PRINCIPALS 100
+/* Every read of a table asks for the policies on it and its two parents: a bound on each. */
+#define MAX_PER_SECURABLE 100
 
 static const char ROW_FILTER[] = "POLICY_TYPE_ROW_FILTER";
 static const char COLUMN_MASK[] = "POLICY_TYPE_COLUMN_MASK";
@@ -152,31 +154,22 @@ static int cond_atom(cond *c, bool *v)
 	return 0;
 }
 
-static int cond_and(cond *c, bool *v)
+/* OR of ANDs: level 0 reads terms joined by OR, level 1 atoms joined by AND. */
+static int cond_bin(cond *c, bool *v, int level)
 {
-	if (cond_atom(c, v) != 0)
+	const char *op = level == 0 ? "OR" : "AND";
+	if ((level == 0 ? cond_bin(c, v, 1) : cond_atom(c, v)) != 0)
 		return -1;
-	while (word(c, "AND")) {
+	while (word(c, op)) {
 		bool r;
-		if (cond_atom(c, &r) != 0)
+		if ((level == 0 ? cond_bin(c, &r, 1) : cond_atom(c, &r)) != 0)
 			return -1;
-		*v = *v && r;
+		*v = level == 0 ? *v || r : *v && r;
 	}
 	return 0;
 }
 
-static int cond_or(cond *c, bool *v)
-{
-	if (cond_and(c, v) != 0)
-		return -1;
-	while (word(c, "OR")) {
-		bool r;
-		if (cond_and(c, &r) != 0)
-			return -1;
-		*v = *v || r;
-	}
-	return 0;
-}
+static int cond_or(cond *c, bool *v) { return cond_bin(c, v, 0); }
 
 /* Whether text holds on c's tags; -1 (c->bad set) when it does not parse. */
 static int cond_eval(cond *c, const char *text, bool *v)
@@ -522,6 +515,14 @@ json_t *weir_policies_create(weir_db *db, weir_arena *a, const weir_principal *p
 		if (got != 0)
 			return got < 0 ? NULL : (exists(on, name, err), NULL);
 	}
+	int64_t have = weir_policies__store_count(db, on->id, err);
+	if (have < 0)
+		return NULL;
+	if (have >= MAX_PER_SECURABLE)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "on_securable_fullname",
+					"%s '%.300s' has %d policies, the most one securable may have",
+					weir_sec_type_label(on->type), on->full_name, MAX_PER_SECURABLE),
+		       NULL;
 	char id[37];
 	weir_uuid4(id);
 	r.id = weir_arena_strdup(a, id);

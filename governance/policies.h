@@ -75,6 +75,7 @@ int weir_policies__store_get(weir_db *db, weir_arena *a, const char *sid, const 
 			     weir_error *err);
 int weir_policies__store_on(weir_db *db, weir_arena *a, const char *ids[3], weir_policy_row **out, int *n,
 			    weir_error *err);
+int64_t weir_policies__store_count(weir_db *db, const char *sid, weir_error *err);
 /* 1 when any policy exists, 0 when none, -1 on failure. */
 int weir_policies__store_any(weir_db *db, weir_error *err);
 int weir_policies__store_insert(weir_db *db, const weir_policy_row *r, weir_error *err);

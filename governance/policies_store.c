@@ -73,6 +73,13 @@ int weir_policies__store_any(weir_db *db, weir_error *err)
 	return (int)weir_db_count_vals(db, SQL_ANY, NULL, 0, err);
 }
 
+static const char SQL_COUNT[] = "SELECT count(*) FROM policies WHERE securable_id = ?1";
+
+int64_t weir_policies__store_count(weir_db *db, const char *sid, weir_error *err)
+{
+	return weir_db_count(db, SQL_COUNT, err, WEIR_TEXT(sid));
+}
+
 static const char SQL_INSERT[] = "INSERT INTO policies (" ROW_COLS
 				 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 

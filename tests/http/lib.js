@@ -154,7 +154,7 @@ async function servicePrincipal(srv, name) {
   const sp = await srv.req('POST', '/api/2.0/preview/scim/v2/ServicePrincipals', { body: { displayName: name } });
   assert.equal(sp.status, 201, sp.text);
   const tok = ok(await srv.req('POST', '/api/2.0/token-management/on-behalf-of/tokens', { body: { application_id: sp.json.applicationId } }));
-  return { name: sp.json.applicationId, as: { token: tok.token_value } };
+  return { name: sp.json.applicationId, id: sp.json.id, as: { token: tok.token_value } };
 }
 
 module.exports = { startServer, restartServer, rawRequest, assertError, ok, servicePrincipal, warehouseRefusedWithPg, BIN, PG, storeArgs };

@@ -5,7 +5,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, assertError, ok, PG } = require('./lib');
+const { startServer, assertError, ok, servicePrincipal, PG } = require('./lib');
 
 const UC = '/api/2.1/unity-catalog';
 const SCIM = '/api/2.0/preview/scim/v2';
@@ -15,9 +15,8 @@ let srv;
 const who = {};
 
 async function principal(name) {
-  const sp = await ok(await srv.req('POST', `${SCIM}/ServicePrincipals`, { body: { displayName: name } }), 201);
-  const t = await ok(await srv.req('POST', '/api/2.0/token-management/on-behalf-of/tokens', { body: { application_id: sp.applicationId } }));
-  return { app: sp.applicationId, id: sp.id, token: t.token_value };
+  const sp = await servicePrincipal(srv, name);
+  return { app: sp.name, id: sp.id, token: sp.as.token };
 }
 async function grant(type, name, principalName, privs) {
   await ok(await srv.req('PATCH', `${UC}/permissions/${type}/${name}`, { body: { changes: [{ principal: principalName, add: privs }] } }));

@@ -741,6 +741,26 @@ static void test_policies(void **state)
 	assert_int_equal(weir_policies_delete(t->db, t->a, &sch, "n", &e), -1);
 	assert_string_equal(uc_code(e), "RESOURCE_DOES_NOT_EXIST");
 	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	/* at most 100 on one securable ('m' is there: 99 more, then a refusal naming the field) */
+	snprintf(buf, sizeof buf, MASK, "hasTag('k')");
+	json_t *tmpl = json_loads(buf, 0, NULL);
+	for (int i = 0; i <= 99; i++) {
+		char nm[16];
+		snprintf(nm, sizeof nm, "q%02d", i);
+		json_object_set_new(tmpl, "name", json_string(nm));
+		char *text = json_dumps(tmpl, JSON_COMPACT);
+		weir_error_clear(&e);
+		p = policy_write(t, admin, &sch, NULL, text, &e);
+		free(text);
+		if (i < 99) {
+			assert_non_null(p);
+			json_decref(p);
+		} else {
+			assert_null(p);
+			assert_string_equal(e.field, "on_securable_fullname");
+		}
+	}
+	json_decref(tmpl);
 	test_env_free(t);
 }
 
