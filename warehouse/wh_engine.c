@@ -752,15 +752,16 @@ static const char *guard_policy(wh_ctx *c, weir_db *md, const char *table, const
 
 /* What a read of table t becomes when it has a row filter or column masks, its own (Unity
  * Catalog's: every reader, its owner and admins included; the functions decide who is
- * exempt) or those of the ABAC policies that apply to reader `as` (governance/policies.c):
+ * exempt) or those of the ABAC policies that apply to the statement's caller (governance/policies.c;
+ * the caller's, also through a view another principal owns, as current_user() is the caller's):
  * (SELECT <columns, masked> FROM "wN".t AS "__b" WHERE <filter>). At most one row filter and
  * one mask per column may apply: more fails the read, naming them. NULL (no error) when none
  * applies. */
-static const char *guard(wh_ctx *c, weir_db *md, const weir_principal *as, wh_table *t, json_t *info, weir_error *err)
+static const char *guard(wh_ctx *c, weir_db *md, wh_table *t, json_t *info, weir_error *err)
 {
 	weir_policy_use *uses = NULL;
 	int nuses = 0;
-	if (weir_policies_for_table(md, c->a, as, &t->sec, t->columns, &uses, &nuses, err) != 0)
+	if (weir_policies_for_table(md, c->a, c->p, &t->sec, t->columns, &uses, &nuses, err) != 0)
 		return NULL;
 	json_t *rf = json_object_get(info, "row_filter");
 	const weir_policy_use *prf = NULL;
@@ -884,7 +885,7 @@ static wh_table *add_table_as(wh_ctx *c, weir_db *md, const weir_principal *as, 
 	t->can_write = via < 0 && weir_gov_allowed(md, as, WEIR_OP_WRITE_DATA, &t->sec);
 	c->nt++;
 	weir_error_clear(err);
-	t->guarded = guard(c, md, as, t, info, err);
+	t->guarded = guard(c, md, t, info, err);
 	if (t->guarded == NULL && err->code != WEIR_OK)
 		return NULL;
 	return t;
