@@ -1,5 +1,6 @@
 /* Clock, ids, OpenSSL hashing and randomness, UTF-8 checks, growable buffer. */
 #include "core/util.h"
+#include "core/alloc.h"
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -27,6 +28,13 @@ static int64_t (*clock_fn)(void) = real_now;
 
 int64_t weir_now_ms(void) { return clock_fn(); }
 void weir_clock_set(int64_t (*fn)(void)) { clock_fn = fn ? fn : real_now; }
+
+void weir_thread_end(void)
+{
+	weir_arena_thread_release();
+	weir_cache_thread_release();
+	OPENSSL_thread_stop();
+}
 
 void weir_random_bytes(void *buf, size_t n)
 {

@@ -27,6 +27,9 @@ void weir_uuid7(char out[37]);
 void weir_random_hex(char *out, size_t nbytes);
 /* Fills buf with cryptographic randomness; aborts if the RNG fails. */
 void weir_random_bytes(void *buf, size_t n);
+/* What the calling thread holds (its arena spares, its allocation cache, OpenSSL's thread
+ * state), released now: a thread that ends unjoined calls it before it says it has ended. */
+void weir_thread_end(void);
 
 void weir_sha256_hex(const void *data, size_t len, char out[65]);
 void weir_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t len, char out[65]);

@@ -367,6 +367,13 @@ static void *executor(void *arg)
 	}
 	if (pl->gen == gen)
 		pl->nthreads--;
+	pthread_mutex_unlock(&wh.mu);
+	/* A detached thread: what it holds goes before it counts itself gone, so that nothing of
+	 * it runs (its thread's destructors: a kept connection, caches, OpenSSL's thread state)
+	 * while the stop that waited for it closes the store and the process exits. */
+	weir_wh__kept_release();
+	weir_thread_end();
+	pthread_mutex_lock(&wh.mu);
 	wh.live--;
 	pthread_cond_broadcast(&wh.cv);
 	pthread_mutex_unlock(&wh.mu);

@@ -1351,6 +1351,16 @@ static void kept_free(void *arg)
 
 static void kept_init(void) { pthread_key_create(&kept_key, kept_free); }
 
+void weir_wh__kept_release(void)
+{
+	pthread_once(&kept_once, kept_init);
+	kept_conn *k = pthread_getspecific(kept_key);
+	if (k) {
+		pthread_setspecific(kept_key, NULL);
+		kept_free(k);
+	}
+}
+
 static kept_conn *kept_mine(void)
 {
 	pthread_once(&kept_once, kept_init);

@@ -20,6 +20,9 @@ const char *weir_wh__table_path(weir_arena *a, const char *table_id);
 /* Closes the anchor connection of a table's file (wh_engine.c), before the file goes; NULL:
  * all of them, and the tables' cached Info trees (the warehouse stopping). */
 void weir_wh__anchor_drop(const char *table_id);
+/* The calling executor's kept connection, closed now (an executor ending: not later, in its
+ * thread's destructors, after the stop counted it gone). */
+void weir_wh__kept_release(void);
 /* A dropped table's data file and its WAL and shared-memory companions go (its kept
  * connection first). */
 void weir_wh__table_remove(weir_arena *a, const char *table_id);
