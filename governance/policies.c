@@ -665,7 +665,7 @@ static int matching(cond *c, json_t *columns, const char *text, const char **out
 }
 
 /* The column an alias stands for in a function's arguments: exactly one must match. */
-static int one_column(weir_arena *a, const char *policy, const char *alias, json_t *match, const char **cols,
+static int one_column(const char *policy, const char *alias, json_t *match, const char **cols, size_t stride,
 		      const int *ncols, const char **col, const char *table, weir_error *err)
 {
 	size_t i;
@@ -677,15 +677,14 @@ static int one_column(weir_arena *a, const char *policy, const char *alias, json
 						      "Policy '%s' cannot be applied to Table '%s': its alias '%s' "
 						      "matches %d columns, and a function argument takes one",
 						      policy, table, alias, ncols[i]);
-			*col = cols[i * MAX_MATCH_COLUMNS];
+			*col = cols[i * stride];
 			return 0;
 		}
-	(void)a;
 	return weir_error_set(err, WEIR_E_PERMISSION_DENIED, "Policy '%s' names an unknown alias '%s'", policy, alias);
 }
 
-static int args_of(weir_arena *a, const char *policy, json_t *opts, json_t *match, const char **cols, const int *ncols,
-		   weir_policy_use *u, const char *table, weir_error *err)
+static int args_of(weir_arena *a, const char *policy, json_t *opts, json_t *match, const char **cols, size_t stride,
+		   const int *ncols, weir_policy_use *u, const char *table, weir_error *err)
 {
 	json_t *using = json_object_get(opts, "using");
 	u->nargs = (int)json_array_size(using);
@@ -695,7 +694,7 @@ static int args_of(weir_arena *a, const char *policy, json_t *opts, json_t *matc
 		const char *al = json_string_value(json_object_get(arg, "alias"));
 		if (al == NULL)
 			u->args[k].constant = json_string_value(json_object_get(arg, "constant"));
-		else if (one_column(a, policy, al, match, cols, ncols, &u->args[k].column, table, err) != 0)
+		else if (one_column(policy, al, match, cols, stride, ncols, &u->args[k].column, table, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -760,15 +759,16 @@ int weir_policies_for_table(weir_db *db, weir_arena *a, const weir_principal *p,
 		bool v = true;
 		if (when && (cond_eval(&c, when, &v) != 0 || !v))
 			continue;
-		/* each alias: the columns it matches (at most MAX_MATCH_COLUMNS each are kept) */
+		/* each alias: the columns it matches (every one: a mask leaves none of them out) */
 		json_t *match = json_object_get(spec, "match_columns");
 		size_t nm = json_array_size(match);
-		const char **cols = weir_arena_calloc(a, sizeof(*cols) * (nm ? nm : 1) * MAX_MATCH_COLUMNS);
+		size_t stride = ncol ? ncol : 1;
+		const char **cols = weir_arena_calloc(a, sizeof(*cols) * (nm ? nm : 1) * stride);
 		int *ncols = weir_arena_calloc(a, sizeof(*ncols) * (nm ? nm : 1));
 		bool all = true;
 		for (size_t k = 0; k < nm; k++) {
 			const char *text = json_string_value(json_object_get(json_array_get(match, k), "condition"));
-			ncols[k] = matching(&c, columns, text, &cols[k * MAX_MATCH_COLUMNS], MAX_MATCH_COLUMNS);
+			ncols[k] = matching(&c, columns, text, &cols[k * stride], (int)stride);
 			all &= ncols[k] > 0;
 		}
 		if (!all)
@@ -780,7 +780,7 @@ int weir_policies_for_table(weir_db *db, weir_arena *a, const weir_principal *p,
 			weir_policy_use *u = &uses[nu++];
 			u->policy = r->name;
 			u->function_name = fname;
-			if (args_of(a, r->name, opts, match, cols, ncols, u, t->full_name, err) != 0)
+			if (args_of(a, r->name, opts, match, cols, stride, ncols, u, t->full_name, err) != 0)
 				return -1;
 			continue;
 		}
@@ -793,8 +793,8 @@ int weir_policies_for_table(weir_db *db, weir_arena *a, const weir_principal *p,
 				weir_policy_use *u = &uses[nu++];
 				u->policy = r->name;
 				u->function_name = fname;
-				u->column = cols[k * MAX_MATCH_COLUMNS + j];
-				if (args_of(a, r->name, opts, match, cols, ncols, u, t->full_name, err) != 0)
+				u->column = cols[k * stride + (size_t)j];
+				if (args_of(a, r->name, opts, match, cols, stride, ncols, u, t->full_name, err) != 0)
 					return -1;
 			}
 		}

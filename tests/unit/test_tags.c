@@ -641,11 +641,11 @@ static json_t *policy_write(test_env *t, weir_principal *p, weir_securable *on, 
 	return out;
 }
 
-static int uses_for(test_env *t, weir_principal *p, weir_policy_use **uses)
+static int uses_on(test_env *t, const char *table, weir_principal *p, weir_policy_use **uses)
 {
 	weir_error e = WEIR_ERROR_INIT;
 	weir_securable tbl;
-	assert_int_equal(weir_gov_resolve(t->db, t->a, NULL, WEIR_SEC_TABLE, "pc.s.t", &tbl, &e), 0);
+	assert_int_equal(weir_gov_resolve(t->db, t->a, NULL, WEIR_SEC_TABLE, table, &tbl, &e), 0);
 	json_t *info = weir_catalog_get(t->db, t->a, &tbl, false, true, &e);
 	assert_non_null(info);
 	weir_json_own(t->a, info);
@@ -654,6 +654,8 @@ static int uses_for(test_env *t, weir_principal *p, weir_policy_use **uses)
 			 0);
 	return n;
 }
+
+static int uses_for(test_env *t, weir_principal *p, weir_policy_use **uses) { return uses_on(t, "pc.s.t", p, uses); }
 
 static void test_policies(void **state)
 {
@@ -761,6 +763,34 @@ static void test_policies(void **state)
 		}
 	}
 	json_decref(tmpl);
+	/* a mask masks every column its alias matches, however many (40 here) */
+	char cols[4096] = "";
+	for (int i = 0; i < 40; i++)
+		snprintf(cols + strlen(cols), sizeof cols - strlen(cols),
+			 "%s{\"name\":\"c%d\",\"type_text\":\"STRING\",\"type_name\":\"STRING\",\"position\":%d}",
+			 i ? "," : "", i, i);
+	char tbl[5000];
+	snprintf(tbl, sizeof tbl,
+		 "{\"catalog_name\":\"pc\",\"schema_name\":\"s\",\"name\":\"wide\",\"table_type\":\"EXTERNAL\","
+		 "\"data_source_format\":\"DELTA\",\"storage_location\":\"%s-ext/wide\",\"columns\":[%s]}",
+		 t->dir, cols);
+	json_decref(create(t, admin, WEIR_SEC_TABLE, WEIR_SEC_SCHEMA, "pc.s", tbl));
+	for (int i = 0; i < 40; i++) {
+		char col[64];
+		snprintf(col, sizeof col, "pc.s.wide.c%d", i);
+		json_decref(tag_put(t, "columns", col, "pii", "email"));
+	}
+	weir_securable wide;
+	assert_int_equal(weir_gov_resolve(t->db, t->a, NULL, WEIR_SEC_TABLE, "pc.s.wide", &wide, &e), 0);
+	snprintf(buf, sizeof buf, MASK, "hasTag('nowhere') OR NOT hasTag('nowhere')");
+	memcpy(strstr(buf, "\"m\""), "\"w\"", 3);
+	assert_non_null(p = policy_write(t, admin, &wide, NULL, buf, &e));
+	json_decref(p);
+	int masked = 0;
+	int n = uses_on(t, "pc.s.wide", u, &uses);
+	for (int i = 0; i < n; i++)
+		masked += uses[i].column != NULL && strcmp(uses[i].policy, "w") == 0;
+	assert_int_equal(masked, 40);
 	test_env_free(t);
 }
 
