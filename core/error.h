@@ -10,47 +10,47 @@
 
 /* X(name, default HTTP status). Dialect-specific statuses can be given per call with
  * weir_error_set_status(); add codes here, never rename one (clients match on them). */
-#define WEIR_ERROR_CODES(X)                                                              \
-	X(INVALID_ARGUMENT, 400)                                                         \
-	X(INVALID_PARAMETER_VALUE, 400)                                                  \
-	X(MALFORMED_REQUEST, 400)                                                        \
-	X(BAD_REQUEST, 400)                                                              \
-	X(INVALID_STATE, 400)                                                            \
-	X(FAILED_PRECONDITION, 400)                                                      \
-	X(OUT_OF_RANGE, 400)                                                             \
-	X(UNAUTHENTICATED, 401)                                                          \
-	X(PERMISSION_DENIED, 403)                                                        \
-	X(NOT_FOUND, 404)                                                                \
-	X(RESOURCE_DOES_NOT_EXIST, 404)                                                  \
-	X(ENDPOINT_NOT_FOUND, 404)                                                       \
-	X(CATALOG_NOT_FOUND, 404)                                                        \
-	X(SCHEMA_NOT_FOUND, 404)                                                         \
-	X(TABLE_NOT_FOUND, 404)                                                          \
-	X(METHOD_NOT_ALLOWED, 405)                                                       \
-	X(ALREADY_EXISTS, 409)                                                           \
-	X(RESOURCE_CONFLICT, 409)                                                        \
-	X(ABORTED, 409)                                                                  \
-	X(RESOURCE_ALREADY_EXISTS, 400)                                                  \
-	X(CATALOG_ALREADY_EXISTS, 400)                                                   \
-	X(SCHEMA_ALREADY_EXISTS, 400)                                                    \
-	X(TABLE_ALREADY_EXISTS, 400)                                                     \
-	X(STORAGE_CREDENTIAL_ALREADY_EXISTS, 400)                                        \
-	X(EXTERNAL_LOCATION_ALREADY_EXISTS, 400)                                         \
-	/* Databricks SQL's error classes of CREATE / DROP POLICY (the SQL warehouse) */ \
-	X(POLICY_ALREADY_EXISTS, 400)                                                    \
-	X(POLICY_NOT_FOUND, 404)                                                         \
-	X(REQUEST_TOO_LARGE, 413)                                                        \
-	X(UNSUPPORTED_MEDIA_TYPE, 415)                                                   \
-	X(RESOURCE_EXHAUSTED, 429)                                                       \
-	X(REQUEST_LIMIT_EXCEEDED, 429)                                                   \
-	X(INTERNAL_ERROR, 500)                                                           \
-	X(NOT_IMPLEMENTED, 501)                                                          \
-	X(TEMPORARILY_UNAVAILABLE, 503)                                                  \
-	/* the Files API's reason for refusing to delete a directory with entries */     \
-	X(FILES_API_DIRECTORY_IS_NOT_EMPTY, 400)                                         \
-	/* a web UI session's mutation without the session's CSRF token */               \
-	X(CSRF_TOKEN_INVALID, 403)                                                       \
-	/* the SQL warehouse on a PostgreSQL store (--store) */                          \
+#define WEIR_ERROR_CODES(X)                                                          \
+	X(INVALID_ARGUMENT, 400)                                                     \
+	X(INVALID_PARAMETER_VALUE, 400)                                              \
+	X(MALFORMED_REQUEST, 400)                                                    \
+	X(BAD_REQUEST, 400)                                                          \
+	X(INVALID_STATE, 400)                                                        \
+	X(FAILED_PRECONDITION, 400)                                                  \
+	X(OUT_OF_RANGE, 400)                                                         \
+	X(UNAUTHENTICATED, 401)                                                      \
+	X(PERMISSION_DENIED, 403)                                                    \
+	X(NOT_FOUND, 404)                                                            \
+	X(RESOURCE_DOES_NOT_EXIST, 404)                                              \
+	X(ENDPOINT_NOT_FOUND, 404)                                                   \
+	X(CATALOG_NOT_FOUND, 404)                                                    \
+	X(SCHEMA_NOT_FOUND, 404)                                                     \
+	X(TABLE_NOT_FOUND, 404)                                                      \
+	X(METHOD_NOT_ALLOWED, 405)                                                   \
+	X(ALREADY_EXISTS, 409)                                                       \
+	X(RESOURCE_CONFLICT, 409)                                                    \
+	X(ABORTED, 409)                                                              \
+	X(RESOURCE_ALREADY_EXISTS, 400)                                              \
+	X(CATALOG_ALREADY_EXISTS, 400)                                               \
+	X(SCHEMA_ALREADY_EXISTS, 400)                                                \
+	X(TABLE_ALREADY_EXISTS, 400)                                                 \
+	X(STORAGE_CREDENTIAL_ALREADY_EXISTS, 400)                                    \
+	X(EXTERNAL_LOCATION_ALREADY_EXISTS, 400)                                     \
+	/* Databricks SQL's: CREATE / DROP POLICY */                                 \
+	X(POLICY_ALREADY_EXISTS, 400)                                                \
+	X(POLICY_NOT_FOUND, 404)                                                     \
+	X(REQUEST_TOO_LARGE, 413)                                                    \
+	X(UNSUPPORTED_MEDIA_TYPE, 415)                                               \
+	X(RESOURCE_EXHAUSTED, 429)                                                   \
+	X(REQUEST_LIMIT_EXCEEDED, 429)                                               \
+	X(INTERNAL_ERROR, 500)                                                       \
+	X(NOT_IMPLEMENTED, 501)                                                      \
+	X(TEMPORARILY_UNAVAILABLE, 503)                                              \
+	/* the Files API's reason for refusing to delete a directory with entries */ \
+	X(FILES_API_DIRECTORY_IS_NOT_EMPTY, 400)                                     \
+	/* a web UI session's mutation without the session's CSRF token */           \
+	X(CSRF_TOKEN_INVALID, 403)                                                   \
+	/* the SQL warehouse on a PostgreSQL store (--store) */                      \
 	X(NOT_SUPPORTED_WITH_POSTGRESQL_STORE, 400)
 
 typedef enum weir_code {
