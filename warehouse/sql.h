@@ -195,6 +195,7 @@ typedef enum {
 	WEIR_WH_C_CREATE_POLICY,
 	WEIR_WH_C_DROP_POLICY,
 	WEIR_WH_C_SHOW_POLICIES,
+	WEIR_WH_C_DESCRIBE_POLICY,
 } weir_wh_ckind;
 
 typedef struct weir_wh_cstmt {

@@ -763,6 +763,16 @@ int weir_wh_parse_catalog(weir_arena *a, const char *sql, weir_wh_cstmt *o, weir
 	if (eat(&c, "SHOW"))
 		return show(&c, o) == 0 ? 1 : -1;
 	if (eat(&c, "DESCRIBE") || eat(&c, "DESC")) {
+		if (eat(&c, "POLICY")) {
+			o->kind = WEIR_WH_C_DESCRIBE_POLICY;
+			if (!is_name(at(&c, 0)))
+				return bad(&c, "a policy name is expected");
+			o->policy = at(&c, 0)->value;
+			c.i++;
+			if (policy_on(&c, o) != 0)
+				return -1;
+			return end(&c, "DESCRIBE POLICY <name> ON <securable>") == 0 ? 1 : -1;
+		}
 		if (kw(&c, 0, "SCHEMA") || kw(&c, 0, "DATABASE") || kw(&c, 0, "CATALOG") || kw(&c, 0, "FUNCTION") ||
 		    kw(&c, 0, "QUERY") || kw(&c, 0, "HISTORY"))
 			return bad(&c, "DESCRIBE takes a table or view here");

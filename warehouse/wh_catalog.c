@@ -763,6 +763,48 @@ static int show(run *r, weir_db *md, weir_error *err)
 		json_decref(l);
 		return 0;
 	}
+	case WEIR_WH_C_DESCRIBE_POLICY: {
+		json_t *pi;
+		if (resolve_kind(r, md, &s, err) != 0 ||
+		    weir_gov_check(md, r->p, WEIR_OP_READ_METADATA, &s, err) != 0 ||
+		    (pi = weir_policies_get(md, r->a, &s, st->policy, err)) == NULL)
+			return -1;
+		weir_json_own(r->a, pi);
+		bool filter = json_object_get(pi, "row_filter") != NULL;
+		json_t *fo = json_object_get(pi, filter ? "row_filter" : "column_mask");
+		columns(r, (const char *const[]){"info_name", "info_value"}, 2);
+		/* property-value pairs; a field the policy does not set is left out */
+		static const char *const keys[][2] = {{"Name", "name"},
+						      {"Comment", "comment"},
+						      {"On", "on_securable_fullname"},
+						      {"On Type", "on_securable_type"},
+						      {"For", "for_securable_type"},
+						      {"When", "when_condition"},
+						      {"Created By", "created_by"},
+						      {"Updated By", "updated_by"}};
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			const char *v = json_string_value(json_object_get(pi, keys[k][1]));
+			if (v)
+				row(r, 2, keys[k][0], v);
+		}
+		row(r, 2, "Type", filter ? "ROW FILTER" : "COLUMN MASK");
+		row(r, 2, "Function", json_string_value(json_object_get(fo, "function_name")));
+		static const char *const lists[][2] = {{"To", "to_principals"}, {"Except", "except_principals"}};
+		for (size_t k = 0; k < 2; k++) {
+			json_t *arr = json_object_get(pi, lists[k][1]);
+			if (json_array_size(arr) > 0)
+				row(r, 2, lists[k][0], weir_json_text(r->a, arr, JSON_COMPACT));
+		}
+		if (json_array_size(json_object_get(pi, "match_columns")) > 0)
+			row(r, 2, "Match Columns",
+			    weir_json_text(r->a, json_object_get(pi, "match_columns"), JSON_COMPACT));
+		const char *on = json_string_value(json_object_get(fo, "on_column"));
+		if (on)
+			row(r, 2, "On Column", on);
+		if (json_array_size(json_object_get(fo, "using")) > 0)
+			row(r, 2, "Using Columns", weir_json_text(r->a, json_object_get(fo, "using"), JSON_COMPACT));
+		return 0;
+	}
 	default: { /* SHOW GRANTS */
 		if (resolve_kind(r, md, &s, err) != 0 || weir_gov_check(md, r->p, WEIR_OP_READ_GRANTS, &s, err) != 0)
 			return -1;
@@ -852,6 +894,7 @@ void weir_wh__catalog_run(weir_db_pool *pool, weir_arena *a, const weir_principa
 	case WEIR_WH_C_SHOW_GRANTS:
 	case WEIR_WH_C_SHOW_COLUMNS:
 	case WEIR_WH_C_SHOW_POLICIES:
+	case WEIR_WH_C_DESCRIBE_POLICY:
 	case WEIR_WH_C_DESCRIBE: answer(&r); break;
 	default: weir_wh__fail(o, "NOT_IMPLEMENTED", "This statement is not available in this warehouse yet"); break;
 	}

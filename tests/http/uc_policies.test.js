@@ -276,6 +276,16 @@ test('SQL: CREATE [OR REPLACE] POLICY, SHOW POLICIES and DROP POLICY [IF EXISTS]
       m: [{ condition: "hasTagValue('pii', 'ssn')", alias: 's' }, { condition: "hasTag('geo')", alias: 'g' }],
       cm: { function_name: 'cat.sch.redact', on_column: 's' } });
   assert.deepEqual(await good('SHOW POLICIES ON TABLE people'), [['hide_ssn', 'COLUMN MASK', 'SCHEMA', 'cat.sch', 'cat.sch.redact', 'by SQL']]);
+  const desc = Object.fromEntries(await good('DESCRIBE POLICY hide_ssn ON SCHEMA sch'));
+  assert.deepEqual(
+    [desc.Name, desc.Type, desc.Function, desc.On, desc['On Type'], desc.For, desc.When, desc['On Column'], desc.Comment],
+    ['hide_ssn', 'COLUMN MASK', 'cat.sch.redact', 'cat.sch', 'SCHEMA', 'TABLE', "hasTagValue('sensitivity', 'high') OR has_tag('always')", 's', 'by SQL']);
+  assert.deepEqual(JSON.parse(desc.To), ['analysts', who.reader.app]);
+  assert.deepEqual(JSON.parse(desc.Except), ['auditors']);
+  assert.equal(JSON.parse(desc['Match Columns']).length, 2);
+  assert.equal(desc['Using Columns'], undefined);
+  await failed('DESCRIBE POLICY nope ON SCHEMA sch', 'POLICY_NOT_FOUND');
+  await failed('DESCRIBE POLICY hide_ssn ON SCHEMA sch', 'CATALOG_NOT_FOUND', who.nobody.token); // hidden: as missing
   assert.equal((await failed("CREATE POLICY hide_ssn ON SCHEMA sch COLUMN MASK redact TO analysts FOR TABLES MATCH COLUMNS hasTag('pii') AS s ON COLUMN s", 'POLICY_ALREADY_EXISTS')).length > 0, true);
   // OR REPLACE: a row filter now, with a column and a literal; the rest of the old definition goes
   await good(`CREATE OR REPLACE POLICY hide_ssn ON SCHEMA sch ROW FILTER region_is TO \`${who.reader.app}\` FOR TABLES
