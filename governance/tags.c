@@ -196,10 +196,13 @@ static int tag_not_found(const weir_tag_entity *e, const char *key, weir_error *
 
 /* ---------------------------------------------------------------- writes */
 
+static int governed_check(weir_db *db, const char *key, const char *value, weir_error *err);
+
 json_t *weir_tags_create(weir_db *db, const weir_tag_entity *e, const char *key, const char *value, const char *by,
 			 weir_error *err)
 {
-	if (weir_tags_key_check("tag_key", key, err) != 0 || weir_tags_value_check("tag_value", value, err) != 0)
+	if (weir_tags_key_check("tag_key", key, err) != 0 || weir_tags_value_check("tag_value", value, err) != 0 ||
+	    governed_check(db, key, value, err) != 0)
 		return NULL;
 	weir_arena *a = weir_arena_new(512);
 	json_t *out = NULL;
@@ -234,7 +237,8 @@ out:
 json_t *weir_tags_update(weir_db *db, const weir_tag_entity *e, const char *key, const char *value, const char *by,
 			 weir_error *err)
 {
-	if (weir_tags_key_check("tag_key", key, err) != 0 || weir_tags_value_check("tag_value", value, err) != 0)
+	if (weir_tags_key_check("tag_key", key, err) != 0 || weir_tags_value_check("tag_value", value, err) != 0 ||
+	    governed_check(db, key, value, err) != 0)
 		return NULL;
 	weir_tag_row row = {e->sec.id, e->column_name, key, value, weir_now_ms(), by};
 	int rc = weir_tags__store_update(db, &row, err);
@@ -405,4 +409,233 @@ json_t *weir_tags_search(weir_db *db, weir_arena *a, const weir_principal *p, co
 				    json_string(weir_arena_printf(a, "%s.%s", hex_encode(a, last->securable_id),
 								  hex_encode(a, last->column_name))));
 	return out;
+}
+
+/* ---------------------------------------------------------------- governed tags */
+
+#define TP_MAX_VALUES 500
+#define TP_DESCRIPTION_MAX 4096
+
+static json_t *tag_policy_info(const weir_tag_policy_row *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(r->id));
+	json_object_set_new(o, "tag_key", json_string(r->key));
+	if (r->description)
+		json_object_set_new(o, "description", json_string(r->description));
+	json_t *vals = json_loads(r->vals, 0, NULL), *out = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach (vals, i, v)
+		json_array_append_new(out, json_pack("{s:O}", "name", v));
+	json_decref(vals);
+	json_object_set_new(o, "values", out);
+	json_object_set_new(o, "create_time", rfc3339(r->created_at));
+	json_object_set_new(o, "update_time", rfc3339(r->updated_at));
+	return o;
+}
+
+static int tag_policy_missing(const char *key, weir_error *err)
+{
+	return weir_error_obj(err, WEIR_E_NOT_FOUND, WEIR_OBJ_POLICY, NULL, "Tag policy '%.255s' does not exist.", key);
+}
+
+/* `values`: [{name}] of distinct valid values, as the JSON text of their names. */
+static int tag_policy_values(weir_arena *a, json_t *body, const char **out, weir_error *err)
+{
+	json_t *arr = json_object_get(body, "values");
+	if (arr == NULL || json_is_null(arr)) {
+		*out = "[]";
+		return 0;
+	}
+	if (!json_is_array(arr) || json_array_size(arr) > TP_MAX_VALUES)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "values",
+					"Invalid value for 'values': an array of at most %d {\"name\": ...} objects",
+					TP_MAX_VALUES);
+	json_t *names = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach (arr, i, v) {
+		char field[48];
+		snprintf(field, sizeof field, "values[%zu].name", i);
+		const char *name = json_string_value(json_object_get(v, "name"));
+		int bad = name == NULL || *name == '\0' ? weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+									   "Missing required field: %s", field)
+							: weir_tags_value_check(field, name, err);
+		for (size_t k = 0; bad == 0 && k < i; k++)
+			if (strcmp(json_string_value(json_array_get(names, k)), name) == 0)
+				bad = weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, field,
+						       "Invalid value for '%s': '%.100s' is listed twice", field, name);
+		if (bad != 0) {
+			json_decref(names);
+			return -1;
+		}
+		json_array_append_new(names, json_string(name));
+	}
+	*out = weir_json_text(a, names, JSON_COMPACT);
+	json_decref(names);
+	return 0;
+}
+
+static int tag_policy_description(json_t *body, const char **out, weir_error *err)
+{
+	if (weir_json_get_str(body, "description", false, out, err) != 0)
+		return -1;
+	if (*out && strlen(*out) > TP_DESCRIPTION_MAX)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "description",
+					"Invalid value for 'description': at most %d characters", TP_DESCRIPTION_MAX);
+	return 0;
+}
+
+json_t *weir_tag_policy_create(weir_db *db, weir_arena *a, const weir_principal *p, json_t *body, weir_error *err)
+{
+	weir_tag_policy_row r = {0};
+	if (weir_json_get_str(body, "tag_key", true, &r.key, err) != 0 ||
+	    weir_tags_key_check("tag_key", r.key, err) != 0 || tag_policy_description(body, &r.description, err) != 0 ||
+	    tag_policy_values(a, body, &r.vals, err) != 0)
+		return NULL;
+	weir_tag_policy_row old;
+	int got = weir_tags__store_policy_get(db, a, r.key, &old, err);
+	if (got != 0)
+		return got < 0 ? NULL
+			       : (weir_error_obj(err, WEIR_E_ALREADY_EXISTS, WEIR_OBJ_POLICY, "tag_key",
+						 "Tag policy '%.255s' already exists.", r.key),
+				  NULL);
+	char id[37];
+	weir_uuid4(id);
+	r.id = weir_arena_strdup(a, id);
+	r.created_at = r.updated_at = weir_now_ms();
+	r.created_by_id = p->id;
+	if (weir_tags__store_policy_insert(db, &r, err) != 0)
+		return NULL;
+	return tag_policy_info(&r);
+}
+
+json_t *weir_tag_policy_get(weir_db *db, weir_arena *a, const char *key, weir_error *err)
+{
+	weir_tag_policy_row r;
+	int got = weir_tags__store_policy_get(db, a, key, &r, err);
+	if (got <= 0)
+		return got < 0 ? NULL : (tag_policy_missing(key, err), NULL);
+	return tag_policy_info(&r);
+}
+
+json_t *weir_tag_policy_list(weir_db *db, weir_arena *a, int64_t page_size, const char *page_token, weir_error *err)
+{
+	int size;
+	weir_page_req pg = {page_size, page_token};
+	if (weir_catalog_page_size(&pg, &size, err) != 0)
+		return NULL;
+	const char *after = "";
+	if (page_token && *page_token && (after = hex_decode(a, page_token, strlen(page_token))) == NULL)
+		return bad_token(err), NULL;
+	weir_tag_policy_row *rows = weir_arena_calloc(a, sizeof(*rows) * (size_t)(size + 1));
+	int n = 0;
+	if (weir_tags__store_policy_list(db, a, after, size + 1, rows, &n, err) != 0)
+		return NULL;
+	json_t *out = json_object(), *arr = json_array();
+	json_object_set_new(out, "tag_policies", arr);
+	for (int i = 0; i < n && i < size; i++)
+		json_array_append_new(arr, tag_policy_info(&rows[i]));
+	if (n > size)
+		json_object_set_new(out, "next_page_token", json_string(hex_encode(a, rows[size - 1].key)));
+	return out;
+}
+
+/* Its creator and the metastore admins manage a tag policy. */
+static int tag_policy_manages(const weir_principal *p, const weir_tag_policy_row *r, weir_error *err)
+{
+	if (p->is_admin || p->id == r->created_by_id)
+		return 0;
+	return weir_error_set(err, WEIR_E_PERMISSION_DENIED,
+			      "Only its creator or a metastore admin may change tag policy '%.255s'.", r->key);
+}
+
+/* Whether update_mask (absent: the body's fields) names field. */
+static bool masked(const char *mask, json_t *body, const char *field)
+{
+	if (mask == NULL || *mask == '\0')
+		return json_object_get(body, field) != NULL;
+	size_t n = strlen(field);
+	for (const char *p = mask; *p;) {
+		p += strspn(p, ", ");
+		size_t w = strcspn(p, ", ");
+		if ((w == n && strncmp(p, field, n) == 0) || (w == 1 && *p == '*'))
+			return true;
+		p += w;
+	}
+	return false;
+}
+
+json_t *weir_tag_policy_update(weir_db *db, weir_arena *a, const weir_principal *p, const char *key, json_t *body,
+			       const char *update_mask, weir_error *err)
+{
+	weir_tag_policy_row r;
+	int got = weir_tags__store_policy_get(db, a, key, &r, err);
+	if (got <= 0)
+		return got < 0 ? NULL : (tag_policy_missing(key, err), NULL);
+	if (tag_policy_manages(p, &r, err) != 0)
+		return NULL;
+	for (const char *m = update_mask; m && *m;) { /* only the mutable fields */
+		m += strspn(m, ", ");
+		size_t w = strcspn(m, ", ");
+		if (w && !(w == 1 && *m == '*') && !(w == 11 && strncmp(m, "description", 11) == 0) &&
+		    !(w == 6 && strncmp(m, "values", 6) == 0))
+			return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "update_mask",
+						"Invalid value for 'update_mask': description and values may change"),
+			       NULL;
+		m += w;
+	}
+	const char *given = NULL;
+	if (weir_json_get_str(body, "tag_key", false, &given, err) != 0)
+		return NULL;
+	if (given && strcmp(given, key) != 0)
+		return weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "tag_key",
+					"Invalid value for 'tag_key': it cannot be changed (it differs from the path)"),
+		       NULL;
+	if (masked(update_mask, body, "description") && tag_policy_description(body, &r.description, err) != 0)
+		return NULL;
+	if (masked(update_mask, body, "values") && tag_policy_values(a, body, &r.vals, err) != 0)
+		return NULL;
+	r.updated_at = weir_now_ms();
+	if (weir_tags__store_policy_update(db, &r, err) != 0)
+		return NULL;
+	return tag_policy_info(&r);
+}
+
+int weir_tag_policy_delete(weir_db *db, weir_arena *a, const weir_principal *p, const char *key, weir_error *err)
+{
+	weir_tag_policy_row r;
+	int got = weir_tags__store_policy_get(db, a, key, &r, err);
+	if (got <= 0)
+		return got < 0 ? -1 : tag_policy_missing(key, err);
+	if (tag_policy_manages(p, &r, err) != 0)
+		return -1;
+	return weir_tags__store_policy_delete(db, r.id, err);
+}
+
+/* An assignment of a governed key takes one of its values. */
+static int governed_check(weir_db *db, const char *key, const char *value, weir_error *err)
+{
+	weir_arena *a = weir_arena_new(512);
+	weir_tag_policy_row r;
+	int rc = 0, got = weir_tags__store_policy_get(db, a, key, &r, err);
+	if (got < 0) {
+		rc = -1;
+	} else if (got > 0) {
+		json_t *vals = json_loads(r.vals, 0, NULL);
+		bool ok = json_array_size(vals) == 0;
+		size_t i;
+		json_t *v;
+		json_array_foreach (vals, i, v)
+			ok |= value && strcmp(json_string_value(v), value) == 0;
+		json_decref(vals);
+		if (!ok)
+			rc = weir_error_field(err, WEIR_E_INVALID_PARAMETER_VALUE, "tag_value",
+					      "Invalid value for 'tag_value': tag '%.255s' is governed, and its value "
+					      "must be one of the values of its tag policy: %.1500s",
+					      key, r.vals);
+	}
+	weir_arena_free(a);
+	return rc;
 }

@@ -69,6 +69,22 @@ json_t *weir_tags_list(weir_db *db, weir_arena *a, const weir_tag_entity *e, con
 json_t *weir_tags_search(weir_db *db, weir_arena *a, const weir_principal *p, const char *key, const char *value,
 			 const weir_page_req *pg, weir_error *err);
 
+/* ---------------------------------------------------------------- governed tags */
+
+/* Tag policies (Databricks' /api/2.1/tag-policies): a governed key and the values it may take
+ * (none listed: any). An assignment of a governed key (weir_tags_create, weir_tags_update)
+ * takes one of them, else 400 naming tag_value. Metastore admins create them; their creator
+ * and the admins change and delete them; every authenticated caller reads them (a key and its
+ * values are not secret: the tags they govern are). The TagPolicy answers. */
+json_t *weir_tag_policy_create(weir_db *db, weir_arena *a, const weir_principal *p, json_t *body, weir_error *err);
+json_t *weir_tag_policy_get(weir_db *db, weir_arena *a, const char *key, weir_error *err);
+/* {tag_policies, next_page_token?}: one page in key order (page_size 0: 100; at most 1000). */
+json_t *weir_tag_policy_list(weir_db *db, weir_arena *a, int64_t page_size, const char *page_token, weir_error *err);
+/* update_mask: the fields to set (description, values; "*" both); absent: those the body has. */
+json_t *weir_tag_policy_update(weir_db *db, weir_arena *a, const weir_principal *p, const char *key, json_t *body,
+			       const char *update_mask, weir_error *err);
+int weir_tag_policy_delete(weir_db *db, weir_arena *a, const weir_principal *p, const char *key, weir_error *err);
+
 /* ---------------------------------------------------------------- store (tags_store.c) */
 
 /* One stored row (arena strings). */
@@ -100,5 +116,18 @@ int weir_tags__store_list(weir_db *db, weir_arena *a, const char *sid, const cha
  * column_name) order, at most limit. */
 int weir_tags__store_search(weir_db *db, weir_arena *a, const char *key, const char *value, const char *after_sid,
 			    const char *after_col, int limit, weir_tag_row **out, int *n, weir_error *err);
+
+typedef struct weir_tag_policy_row {
+	const char *id, *key, *description, *vals; /* vals: JSON array of strings */
+	int64_t created_at, created_by_id, updated_at;
+} weir_tag_policy_row;
+
+int weir_tags__store_policy_get(weir_db *db, weir_arena *a, const char *key, weir_tag_policy_row *row, weir_error *err);
+/* Keys after `after`, in key order, at most limit rows into out (room for limit). */
+int weir_tags__store_policy_list(weir_db *db, weir_arena *a, const char *after, int limit, weir_tag_policy_row *out,
+				 int *n, weir_error *err);
+int weir_tags__store_policy_insert(weir_db *db, const weir_tag_policy_row *r, weir_error *err);
+int weir_tags__store_policy_update(weir_db *db, const weir_tag_policy_row *r, weir_error *err);
+int weir_tags__store_policy_delete(weir_db *db, const char *id, weir_error *err);
 
 #endif

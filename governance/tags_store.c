@@ -117,3 +117,63 @@ int weir_tags__store_search(weir_db *db, weir_arena *a, const char *key, const c
 		return -1;
 	return collect(db, a, st, limit, out, n, err);
 }
+
+/* ---------------------------------------------------------------- tag policies */
+
+#define TP_COLS "id, tag_key, description, vals, created_at, created_by_id, updated_at"
+
+static const weir_db_field TP_FIELDS[] = {
+	WEIR_FIELD(weir_tag_policy_row, id),          WEIR_FIELD(weir_tag_policy_row, key),
+	WEIR_FIELD(weir_tag_policy_row, description), WEIR_FIELD(weir_tag_policy_row, vals),
+	WEIR_FIELD(weir_tag_policy_row, created_at),  WEIR_FIELD(weir_tag_policy_row, created_by_id),
+	WEIR_FIELD(weir_tag_policy_row, updated_at)};
+
+static const char SQL_TP_GET[] = "SELECT " TP_COLS " FROM tag_policies WHERE tag_key = ?1";
+
+int weir_tags__store_policy_get(weir_db *db, weir_arena *a, const char *key, weir_tag_policy_row *row, weir_error *err)
+{
+	return WEIR_DB_ROW_ONE(db, weir_db_query(db, SQL_TP_GET, err, WEIR_TEXT(key)), a, row, TP_FIELDS, err);
+}
+
+static const char SQL_TP_LIST[] = "SELECT " TP_COLS " FROM tag_policies WHERE tag_key > ?1 ORDER BY tag_key LIMIT ?2";
+
+int weir_tags__store_policy_list(weir_db *db, weir_arena *a, const char *after, int limit, weir_tag_policy_row *out,
+				 int *n, weir_error *err)
+{
+	weir_stmt *st = weir_db_query(db, SQL_TP_LIST, err, WEIR_TEXT(after), WEIR_I64(limit));
+	if (st == NULL)
+		return -1;
+	int k = 0, rc;
+	while (k < limit && (rc = weir_db_step(st)) == WEIR_DB_ROW)
+		WEIR_DB_ROW_READ(st, a, &out[k++], TP_FIELDS);
+	weir_db_done(st);
+	if (k < limit && rc != WEIR_DB_DONE)
+		return weir_db_fail(db, rc, err);
+	*n = k;
+	return 0;
+}
+
+static const char SQL_TP_INSERT[] = "INSERT INTO tag_policies (" TP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+int weir_tags__store_policy_insert(weir_db *db, const weir_tag_policy_row *r, weir_error *err)
+{
+	return weir_db_exec(db, SQL_TP_INSERT, err, WEIR_TEXT(r->id), WEIR_TEXT(r->key), WEIR_TEXT(r->description),
+			    WEIR_TEXT(r->vals), WEIR_I64(r->created_at), WEIR_I64(r->created_by_id),
+			    WEIR_I64(r->updated_at));
+}
+
+static const char SQL_TP_UPDATE[] =
+	"UPDATE tag_policies SET description = ?2, vals = ?3, updated_at = ?4 WHERE id = ?1";
+
+int weir_tags__store_policy_update(weir_db *db, const weir_tag_policy_row *r, weir_error *err)
+{
+	return weir_db_exec(db, SQL_TP_UPDATE, err, WEIR_TEXT(r->id), WEIR_TEXT(r->description), WEIR_TEXT(r->vals),
+			    WEIR_I64(r->updated_at));
+}
+
+static const char SQL_TP_DELETE[] = "DELETE FROM tag_policies WHERE id = ?1";
+
+int weir_tags__store_policy_delete(weir_db *db, const char *id, weir_error *err)
+{
+	return weir_db_exec(db, SQL_TP_DELETE, err, WEIR_TEXT(id));
+}

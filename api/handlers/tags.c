@@ -16,6 +16,7 @@
 
 #define UC WEIR_UC_PREFIX
 #define ETA UC "/entity-tag-assignments"
+#define TP "/api/2.1/tag-policies"
 
 static int fail(weir_req *r, weir_error *e) { return weir_reply_error(r, e); }
 
@@ -222,6 +223,66 @@ static int audit_list(weir_req *r)
 	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
 }
 
+/* ---------------------------------------------------------------- governed tags */
+
+static int tp_create(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, false, &e);
+	if (body == NULL || weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	weir_req_audit_securable(r, json_string_value(json_object_get(body, "tag_key")));
+	json_t *out = weir_tag_policy_create(weir_req_db(r), r->arena, r->principal, body, &e);
+	return weir_reply_committed(r, out, &e);
+}
+
+static int tp_list(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	int64_t size = 0;
+	if (weir_req_query_i64(r, "page_size", &size, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_tag_policy_list(weir_req_db(r), r->arena, size, weir_req_query(r, "page_token"), &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int tp_get(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *out = weir_tag_policy_get(weir_req_db(r), r->arena, weir_req_param(r, "tag_key"), &e);
+	return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+}
+
+static int tp_update(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = weir_req_json(r, true, &e);
+	if (body == NULL && e.code != WEIR_OK)
+		return fail(r, &e);
+	const char *key = weir_req_param(r, "tag_key");
+	weir_req_audit_securable(r, key);
+	if (body == NULL || json_object_size(body) == 0) { /* the SDK's PATCH without a body */
+		json_t *out = weir_tag_policy_get(weir_req_db(r), r->arena, key, &e);
+		return out ? weir_reply_json(r, 200, out) : fail(r, &e);
+	}
+	if (weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	json_t *out = weir_tag_policy_update(weir_req_db(r), r->arena, r->principal, key, body,
+					     weir_req_query(r, "update_mask"), &e);
+	return weir_reply_committed(r, out, &e);
+}
+
+static int tp_delete(weir_req *r)
+{
+	weir_error e = WEIR_ERROR_INIT;
+	const char *key = weir_req_param(r, "tag_key");
+	weir_req_audit_securable(r, key);
+	if (weir_req_begin(r, &e) != 0)
+		return fail(r, &e);
+	int rc = weir_tag_policy_delete(weir_req_db(r), r->arena, r->principal, key, &e);
+	return weir_reply_committed(r, rc == 0 ? json_object() : NULL, &e);
+}
+
 #define WEIR_UC_BASE ETA
 
 const weir_route weir_routes_tags[] = {
@@ -234,6 +295,16 @@ const weir_route weir_routes_tags[] = {
 	  "updateEntityTagAssignment"),
 	R("DELETE", "/{entity_type}/{entity_name}/tags/{tag_key}", tag_delete, WEIR_OP_APPLY_TAG,
 	  "deleteEntityTagAssignment"),
+	/* governed tags: admins create; creator or admin change (checked in the domain); all read */
+	{"POST", TP, tp_create, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "tagPolicies", "createTagPolicy", 0},
+	{"GET", TP, tp_list, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "tagPolicies", "listTagPolicies",
+	 WEIR_ROUTE_NO_AUDIT},
+	{"GET", TP "/{tag_key}", tp_get, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "tagPolicies", "getTagPolicy",
+	 WEIR_ROUTE_NO_AUDIT},
+	{"PATCH", TP "/{tag_key}", tp_update, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "tagPolicies",
+	 "updateTagPolicy", 0},
+	{"DELETE", TP "/{tag_key}", tp_delete, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "tagPolicies",
+	 "deleteTagPolicy", 0},
 	{"GET", "/api/2.0/weir/tags/search", tag_search, RULE_AUTHENTICATED, WEIR_DIALECT_DATABRICKS, "unityCatalog",
 	 "searchTags", WEIR_ROUTE_NO_AUDIT},
 	{"GET", "/api/2.0/weir/audit", audit_list, RULE_ADMIN, WEIR_DIALECT_DATABRICKS, "weir", "listAuditEvents",

@@ -376,6 +376,29 @@ test('ABAC policies: the SDK creates (the PolicyInfo as the body), gets, lists o
   await w.catalogs.delete({ name: 'sdk_pol', force: true });
 });
 
+test('tag policies: the SDK creates, gets, lists over pages, updates with update_mask and deletes them; a governed key refuses other values', async () => {
+  for (const k of ['sdk_a', 'sdk_b', 'sdk_c'])
+    await w.tagPolicies.createTagPolicy({ tag_policy: { tag_key: k, description: `d ${k}`, values: [{ name: 'x' }, { name: 'y' }] } });
+  const got = await w.tagPolicies.getTagPolicy({ tag_key: 'sdk_b' });
+  assert.deepEqual(got.values, [{ name: 'x' }, { name: 'y' }]);
+  const { result, pages } = await listCalls('/api/2.1/tag-policies', () => all(w.tagPolicies.listTagPolicies({ page_size: 2 })));
+  assert.deepEqual(result.map((t) => t.tag_key).filter((k) => k.startsWith('sdk_')), ['sdk_a', 'sdk_b', 'sdk_c']);
+  assert.ok(pages.length >= 2, 'followed next_page_token');
+  // the SDK sends PATCH without its body (it answers the policy unchanged); a plain PATCH changes it
+  assert.equal((await w.tagPolicies.updateTagPolicy({ tag_key: 'sdk_b', update_mask: 'description', tag_policy: { tag_key: 'sdk_b', description: 'new' } })).description, 'd sdk_b');
+  const upd = await patch('/api/2.1/tag-policies/sdk_b?update_mask=description', { tag_key: 'sdk_b', description: 'new', values: [] });
+  assert.equal(upd.description, 'new');
+  assert.equal(upd.values.length, 2);
+  await w.catalogs.create({ name: 'sdk_tagged' });
+  const bad = await rejects(w.entityTagAssignments.create({ tag_assignment: { entity_type: 'catalogs', entity_name: 'sdk_tagged', tag_key: 'sdk_b', tag_value: 'z' } }),
+    400, 'INVALID_PARAMETER_VALUE');
+  assert.equal(bad.getErrorInfo()[0].metadata.get('field'), 'tag_value');
+  await w.entityTagAssignments.create({ tag_assignment: { entity_type: 'catalogs', entity_name: 'sdk_tagged', tag_key: 'sdk_b', tag_value: 'y' } });
+  for (const k of ['sdk_a', 'sdk_b', 'sdk_c']) await w.tagPolicies.deleteTagPolicy({ tag_key: k });
+  await rejects(w.tagPolicies.getTagPolicy({ tag_key: 'sdk_a' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+  await w.catalogs.delete({ name: 'sdk_tagged', force: true });
+});
+
 test('errors: ApiError carries error_code, status and details[].metadata', async () => {
   const missing = await rejects(w.catalogs.get({ name: 'sdk_missing' }), 404, 'CATALOG_NOT_FOUND');
   assert.match(missing.message, /sdk_missing/);

@@ -794,6 +794,71 @@ static void test_policies(void **state)
 	test_env_free(t);
 }
 
+/* Governed tags: a policy's values bound the assignments of its key; only its creator or an
+ * admin changes it; bad input names the field and writes nothing. */
+static void test_tag_policies(void **state)
+{
+	(void)state;
+	test_env *t = test_env_new();
+	mk_tree(t, "gt");
+	weir_principal *admin = test_admin(t), *u = test_user(t, "someone");
+	weir_error e = WEIR_ERROR_INIT;
+	json_t *body = json_loads("{\"tag_key\":\"tier\",\"values\":[{\"name\":\"gold\"},{\"name\":\"silver\"}]}", 0,
+				  NULL);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	json_t *p = weir_tag_policy_create(t->db, t->a, admin, body, &e);
+	assert_non_null(p);
+	json_decref(p);
+	assert_null(weir_tag_policy_create(t->db, t->a, admin, body, &e));
+	assert_string_equal(uc_code(e), "RESOURCE_ALREADY_EXISTS");
+	json_decref(body);
+	weir_error_clear(&e);
+	body = json_loads("{\"tag_key\":\"k\",\"values\":[{\"name\":\"a\"},{\"name\":\"a\"}]}", 0, NULL);
+	assert_null(weir_tag_policy_create(t->db, t->a, admin, body, &e));
+	assert_string_equal(e.field, "values[1].name");
+	json_decref(body);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	weir_tag_entity ent;
+	assert_int_equal(weir_tags_resolve(t->db, t->a, NULL, "catalogs", "gt", &ent, &e), 0);
+	assert_int_equal(weir_db_begin_write(t->db, &e), 0);
+	weir_error_clear(&e);
+	assert_null(weir_tags_create(t->db, &ent, "tier", "bronze", "admin", &e));
+	assert_string_equal(e.field, "tag_value");
+	weir_error_clear(&e);
+	assert_null(weir_tags_create(t->db, &ent, "tier", NULL, "admin", &e));
+	assert_string_equal(e.field, "tag_value");
+	json_t *a = weir_tags_create(t->db, &ent, "tier", "gold", "admin", &e);
+	assert_non_null(a);
+	json_decref(a);
+	weir_error_clear(&e);
+	assert_null(weir_tags_update(t->db, &ent, "tier", "tin", "admin", &e));
+	assert_string_equal(e.field, "tag_value");
+	/* someone else may not change or delete it; the admin may */
+	weir_error_clear(&e);
+	body = json_loads("{\"values\":[]}", 0, NULL);
+	assert_null(weir_tag_policy_update(t->db, t->a, u, "tier", body, NULL, &e));
+	assert_int_equal(e.code, WEIR_E_PERMISSION_DENIED);
+	weir_error_clear(&e);
+	assert_int_equal(weir_tag_policy_delete(t->db, t->a, u, "tier", &e), -1);
+	assert_int_equal(e.code, WEIR_E_PERMISSION_DENIED);
+	weir_error_clear(&e);
+	assert_null(weir_tag_policy_update(t->db, t->a, admin, "tier", body, "tag_key", &e));
+	assert_string_equal(e.field, "update_mask");
+	p = weir_tag_policy_update(t->db, t->a, admin, "tier", body, "values", &e);
+	assert_non_null(p);
+	assert_int_equal(json_array_size(json_object_get(p, "values")), 0);
+	json_decref(p);
+	json_decref(body);
+	a = weir_tags_update(t->db, &ent, "tier", "tin", "admin", &e); /* no values listed: any */
+	assert_non_null(a);
+	json_decref(a);
+	assert_int_equal(weir_tag_policy_delete(t->db, t->a, admin, "tier", &e), 0);
+	assert_int_equal(weir_db_commit(t->db, &e), 0);
+	assert_null(weir_tag_policy_get(t->db, t->a, "tier", &e));
+	assert_string_equal(uc_code(e), "RESOURCE_DOES_NOT_EXIST");
+	test_env_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -809,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_audit_query),
 		cmocka_unit_test(test_audit_transactional),
 		cmocka_unit_test(test_policies),
+		cmocka_unit_test(test_tag_policies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
