@@ -84,3 +84,39 @@ test('admin: a refused policy shows the reason; an accepted one is listed on its
     assert.equal(await page.evaluate(() => window.__xss), undefined, 'injected script ran');
   });
 });
+
+test('admin: governed tags: a key governed through the form, a duplicate refused with the reason, an assignment outside its values refused in the tags panel, deleted', async (t) => {
+  await withPage(browser, srv, t, async ({ page, context, allowStatus }) => {
+    allowStatus(400); // the duplicate key and the value outside the governed ones, refused
+    await sessionCookie(context, srv, srv.token);
+    await page.goto('/admin/governed-tags');
+    await page.getByText('No tag key is governed.').waitFor();
+    const form = page.getByRole('form', { name: 'Govern a tag key' });
+    await form.getByLabel('Tag key').fill('tier');
+    await form.getByLabel('Allowed values').fill('gold, silver');
+    await form.getByLabel('Description').fill(XSS);
+    await form.getByRole('button', { name: 'Govern' }).click();
+    await page.getByRole('cell', { name: 'gold, silver', exact: true }).waitFor();
+    await page.getByRole('cell', { name: XSS, exact: true }).waitFor(); // as text
+    await form.getByLabel('Tag key').fill('tier');
+    await form.getByRole('button', { name: 'Govern' }).click();
+    await page.getByText("Tag policy 'tier' already exists.").waitFor();
+    await checkA11y(page, 'governed tags');
+    // the catalog's tags panel: a value outside the governed ones is refused, with the reason
+    await page.goto('/explore/pc?tab=tags');
+    const tags = page.getByRole('form', { name: 'Add a tag' });
+    await tags.getByLabel('Key').fill('tier');
+    await tags.getByLabel('Value').fill('bronze');
+    await tags.getByRole('button', { name: 'Add tag' }).click();
+    await page.getByText(/tag 'tier' is governed/).waitFor();
+    await tags.getByLabel('Value').fill('gold');
+    await tags.getByRole('button', { name: 'Add tag' }).click();
+    await page.getByRole('button', { name: 'Remove tag tier' }).waitFor();
+    // deleted from the admin page
+    await page.goto('/admin/governed-tags');
+    await page.getByRole('button', { name: 'Delete tag policy tier' }).click();
+    await page.getByText('No tag key is governed.').waitFor();
+    assert.equal((await srv.req('GET', '/api/2.1/tag-policies/tier')).status, 404);
+    assert.equal(await page.evaluate(() => window.__xss), undefined, 'injected script ran');
+  });
+});

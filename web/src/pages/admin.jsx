@@ -19,6 +19,7 @@ const PAGES = [
   { id: 'tokens', label: 'Tokens' },
   { id: 'workspaces', label: 'Workspaces' },
   { id: 'bindings', label: 'Catalog bindings' },
+  { id: 'governed-tags', label: 'Governed tags' },
   { id: 'audit', label: 'Audit log' },
 ];
 
@@ -35,6 +36,7 @@ export function Admin({ page, id, query }) {
   else if (current === 'tokens') body = <Tokens />;
   else if (current === 'workspaces') body = id ? <Workspace name={id} /> : <Workspaces />;
   else if (current === 'bindings') body = <Bindings catalog={query.get('catalog') || ''} />;
+  else if (current === 'governed-tags') body = <GovernedTags />;
   else if (current === 'audit') body = <Audit query={query} />;
   return (
     <section>
@@ -662,6 +664,75 @@ const fromMs = (ms) => {
   const pad = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 };
+
+// ---------------------------------------------------------------- governed tags
+
+const TP = '/api/2.1/tag-policies';
+
+// Tag policies: a governed key and the values its assignments may take (none: any).
+function GovernedTags() {
+  const list = useApi(() => listAll(TP, 'tag_policies', { page_size: 1000 }), []);
+  const [f, setF] = useState({ key: '', values: '', description: '' });
+  const [error, setError] = useState(null);
+  const create = async (e) => {
+    e.preventDefault();
+    setError(null);
+    const values = f.values.split(',').map((v) => v.trim()).filter(Boolean).map((name) => ({ name }));
+    try {
+      await api.post(TP, { tag_key: f.key.trim(), ...(f.description.trim() ? { description: f.description.trim() } : {}), values });
+      setF({ key: '', values: '', description: '' });
+      list.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <div>
+      <p>An assignment of a governed tag key takes one of its values; ABAC policies match tables and columns by these tags.</p>
+      <ErrorBox error={list.error} />
+      {list.data ? (
+        <DataTable
+          caption="Governed tag keys"
+          rows={list.data}
+          rowKey={(t) => t.tag_key}
+          empty="No tag key is governed."
+          columns={[
+            { key: 'tag_key', label: 'Key' },
+            { key: 'values', label: 'Allowed values', render: (t) => ((t.values || []).length ? t.values.map((v) => v.name).join(', ') : 'any') },
+            { key: 'description', label: 'Description' },
+            {
+              key: 'x',
+              label: 'Action',
+              render: (t) => (
+                <ActionButton action={() => api.del(`${TP}/${seg(t.tag_key)}`)} onDone={list.reload} aria-label={`Delete tag policy ${t.tag_key}`} class="danger">
+                  Delete
+                </ActionButton>
+              ),
+            },
+          ]}
+        />
+      ) : (
+        <Loading what="governed tags" />
+      )}
+      <h2>Govern a tag key</h2>
+      <form class="inline-form" onSubmit={create} aria-label="Govern a tag key">
+        <Field label="Tag key" id="tp-key">
+          <input id="tp-key" value={f.key} onInput={(e) => setF({ ...f, key: e.currentTarget.value })} />
+        </Field>
+        <Field label="Allowed values" id="tp-values">
+          <input id="tp-values" value={f.values} onInput={(e) => setF({ ...f, values: e.currentTarget.value })} placeholder="comma separated; empty: any" />
+        </Field>
+        <Field label="Description" id="tp-description">
+          <input id="tp-description" value={f.description} onInput={(e) => setF({ ...f, description: e.currentTarget.value })} />
+        </Field>
+        <button type="submit" class="primary">
+          Govern
+        </button>
+      </form>
+      <ErrorBox error={error} />
+    </div>
+  );
+}
 
 function Audit({ query }) {
   const applied = {};
