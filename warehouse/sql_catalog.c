@@ -509,6 +509,18 @@ static int policy_on(cp *c, weir_wh_cstmt *o)
 	return name(c, o->parts, &o->nparts, "a securable name is expected");
 }
 
+/* <name> ON <securable>, and the end: DROP POLICY and DESCRIBE POLICY */
+static int policy_named(cp *c, weir_wh_cstmt *o, const char *after)
+{
+	if (!is_name(at(c, 0)))
+		return bad(c, "a policy name is expected");
+	o->policy = at(c, 0)->value;
+	c->i++;
+	if (policy_on(c, o) != 0)
+		return -1;
+	return end(c, after);
+}
+
 /* CREATE [OR REPLACE] POLICY name ON <securable> [COMMENT '...']
  *   { ROW FILTER fn | COLUMN MASK fn } TO principal [, ...] [EXCEPT principal [, ...]]
  *   FOR TABLES [WHEN condition] [MATCH COLUMNS condition [AS] alias [, ...]]
@@ -690,13 +702,7 @@ int weir_wh_parse_catalog(weir_arena *a, const char *sql, weir_wh_cstmt *o, weir
 		if (eat(&c, "POLICY")) {
 			o->kind = WEIR_WH_C_DROP_POLICY;
 			o->if_exists = if_exists(&c);
-			if (!is_name(at(&c, 0)))
-				return bad(&c, "a policy name is expected");
-			o->policy = at(&c, 0)->value;
-			c.i++;
-			if (policy_on(&c, o) != 0)
-				return -1;
-			return end(&c, "DROP POLICY <name> ON <securable>") == 0 ? 1 : -1;
+			return policy_named(&c, o, "DROP POLICY <name> ON <securable>") == 0 ? 1 : -1;
 		}
 		if (eat(&c, "CATALOG")) {
 			o->kind = WEIR_WH_C_DROP_CATALOG;
@@ -765,13 +771,7 @@ int weir_wh_parse_catalog(weir_arena *a, const char *sql, weir_wh_cstmt *o, weir
 	if (eat(&c, "DESCRIBE") || eat(&c, "DESC")) {
 		if (eat(&c, "POLICY")) {
 			o->kind = WEIR_WH_C_DESCRIBE_POLICY;
-			if (!is_name(at(&c, 0)))
-				return bad(&c, "a policy name is expected");
-			o->policy = at(&c, 0)->value;
-			c.i++;
-			if (policy_on(&c, o) != 0)
-				return -1;
-			return end(&c, "DESCRIBE POLICY <name> ON <securable>") == 0 ? 1 : -1;
+			return policy_named(&c, o, "DESCRIBE POLICY <name> ON <securable>") == 0 ? 1 : -1;
 		}
 		if (kw(&c, 0, "SCHEMA") || kw(&c, 0, "DATABASE") || kw(&c, 0, "CATALOG") || kw(&c, 0, "FUNCTION") ||
 		    kw(&c, 0, "QUERY") || kw(&c, 0, "HISTORY"))

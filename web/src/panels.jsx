@@ -201,6 +201,18 @@ export function TagsPanel({ entityType, name }) {
   );
 }
 
+// The policy form's text fields: [state key, label, placeholder].
+const POLICY_FIELDS = [
+  ['name', 'Policy name', ''],
+  ['fn', 'Function', 'catalog.schema.function'],
+  ['to', 'To principals', 'comma separated'],
+  ['except', 'Except principals', 'comma separated'],
+  ['when', 'When (table tags)', "hasTagValue('sensitivity', 'high')"],
+  ['match', 'Match columns (column tags)', "hasTag('pii')"],
+  ['alias', 'Alias', 'the matched column'],
+  ['args', 'Arguments', "aliases, 'literals'"],
+];
+
 // ABAC policies on a catalog, schema or table, and those inherited from above it (GET
 // policies with include_inherited): a delete button on this object's own, and a form that
 // writes a row-filter or column-mask policy here (the server checks it and says what is wrong).
@@ -212,6 +224,11 @@ export function PoliciesPanel({ onType, name }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const set = (k) => (e) => setF({ ...f, [k]: e.currentTarget.value });
+  const input = ([k, label, placeholder]) => (
+    <Field label={label} id={`pol-${k}`} key={k}>
+      <input id={`pol-${k}`} value={f[k]} onInput={set(k)} placeholder={placeholder} />
+    </Field>
+  );
   const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
   const create = async (e) => {
     e.preventDefault();
@@ -272,36 +289,14 @@ export function PoliciesPanel({ onType, name }) {
         />
       ) : null}
       <form class="inline-form" onSubmit={create} aria-label="Create a policy">
-        <Field label="Policy name" id="pol-name">
-          <input id="pol-name" value={f.name} onInput={set('name')} />
-        </Field>
+        {POLICY_FIELDS.slice(0, 1).map(input)}
         <Field label="Policy type" id="pol-type">
           <select id="pol-type" value={f.type} onChange={set('type')}>
             <option value="POLICY_TYPE_COLUMN_MASK">Column mask</option>
             <option value="POLICY_TYPE_ROW_FILTER">Row filter</option>
           </select>
         </Field>
-        <Field label="Function" id="pol-fn">
-          <input id="pol-fn" value={f.fn} onInput={set('fn')} placeholder="catalog.schema.function" />
-        </Field>
-        <Field label="To principals" id="pol-to">
-          <input id="pol-to" value={f.to} onInput={set('to')} placeholder="comma separated" />
-        </Field>
-        <Field label="Except principals" id="pol-except">
-          <input id="pol-except" value={f.except} onInput={set('except')} placeholder="comma separated" />
-        </Field>
-        <Field label="When (table tags)" id="pol-when">
-          <input id="pol-when" value={f.when} onInput={set('when')} placeholder="hasTagValue('sensitivity', 'high')" />
-        </Field>
-        <Field label="Match columns (column tags)" id="pol-match">
-          <input id="pol-match" value={f.match} onInput={set('match')} placeholder="hasTag('pii')" />
-        </Field>
-        <Field label="Alias" id="pol-alias">
-          <input id="pol-alias" value={f.alias} onInput={set('alias')} placeholder="the matched column" />
-        </Field>
-        <Field label="Arguments" id="pol-args">
-          <input id="pol-args" value={f.args} onInput={set('args')} placeholder="aliases, 'literals'" />
-        </Field>
+        {POLICY_FIELDS.slice(1).map(input)}
         <button type="submit" class="primary" disabled={busy}>
           Create policy
         </button>
